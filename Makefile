@@ -1,0 +1,115 @@
+# memvisor: host VMM (vmm/), guest kernel (guest/), memory-management core (mm/).
+#
+#   make            build build/memvisor, the guest kernel and the test guests
+#   make run        install missing packages, build, boot the default guest
+#   make check      unit tests (ASan+UBSan) and integration tests
+#   make bench      benchmarks, each a side-by-side table with ratios
+#   make qemu-run   boot the same kernel on QEMU's microvm machine (TCG)
+#
+# Unit suites are found by name: tests/unit/test_NAME.c defines
+# `Suite *NAME_suite(void)`; the same for tests/integration/.
+
+BUILD    ?= build
+CC       ?= gcc
+HOST_CC  ?= $(CC)
+PKGS     := libelf json-c check
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wformat=2
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Imm/include -Ivmm \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+HOST_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+VMM_SRCS  := $(wildcard vmm/*.c vmm/devices/*.c)
+VMM_LIB   := $(filter-out vmm/main.c,$(VMM_SRCS))
+MM_SRCS   := $(wildcard mm/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+INT_SRCS  := $(wildcard tests/integration/test_*.c)
+INT_AUX   := $(filter-out $(INT_SRCS),$(wildcard tests/integration/*.c))
+
+MEMVISOR  := $(BUILD)/memvisor
+KERNEL    := $(BUILD)/guest/kernel.elf
+
+.PHONY: all deps run check unit integration bench qemu-run clean mm-freestanding
+all: $(MEMVISOR) guest test-guests
+
+deps:
+	@./scripts/deps.sh
+
+# ---- host VMM ---------------------------------------------------------------
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# ---- test runners: suite lists generated from file names ---------------------
+define suite_list
+	@mkdir -p $(dir $@)
+	@{ for f in $(1); do n=$$(basename $$f .c); n=$${n#test_}; \
+	   echo "SUITE($${n}_suite)"; done; } > $@.tmp && \
+	 (cmp -s $@.tmp $@ || mv $@.tmp $@); rm -f $@.tmp
+endef
+$(BUILD)/gen/unit_suites.h: FORCE
+	$(call suite_list,$(UNIT_SRCS))
+$(BUILD)/gen/integration_suites.h: FORCE
+	$(call suite_list,$(INT_SRCS))
+FORCE:
+
+UNIT_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS) $(VMM_LIB))
+$(BUILD)/san/unit-runner.o: tests/runner.c $(BUILD)/gen/unit_suites.h
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(HOST_LIBS)
+
+INT_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(INT_SRCS) $(INT_AUX))
+$(BUILD)/host/integration-runner.o: tests/runner.c $(BUILD)/gen/integration_suites.h
+	$(HOST_CC) $(HOST_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"integration_suites.h"' -c $< -o $@
+$(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# ---- guest kernel, test guests, user programs -------------------------------
+-include guest/guest.mk
+-include tests/integration/guests/guests.mk
+-include tests/bench/bench.mk
+
+# mm/ must compile with no libc headers at all.
+mm-freestanding: $(MM_SRCS)
+	@for f in $(MM_SRCS); do \
+	  $(CC) -std=gnu11 -ffreestanding -nostdinc -I mm/include \
+	    -isystem $$($(CC) -print-file-name=include) $(WARN) -fsyntax-only $$f || exit 1; done
+	@echo "mm/: freestanding build OK"
+
+# ---- user-facing targets ------------------------------------------------------
+RUN_ARGS ?=
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(MEMVISOR) run -m 128M $(RUN_ARGS) $(KERNEL)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+integration: $(BUILD)/integration-tests all
+	MEMVISOR=$(MEMVISOR) KERNEL=$(KERNEL) BUILD=$(BUILD) $(BUILD)/integration-tests
+
+check: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/integration-tests
+	@$(MAKE) --no-print-directory mm-freestanding
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+qemu-run: all
+	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=off -m 128M \
+	  -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
+	  -kernel $(KERNEL) -append "console=ttyS0"; s=$$?; echo "qemu exit $$s (guest status $$(( (s-1)/2 )))"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

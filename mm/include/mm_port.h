@@ -1,0 +1,79 @@
+/*
+ * mm_port.h: everything mm/ needs from the system it runs in.
+ *
+ * mm/ is freestanding: it includes only <stddef.h>, <stdint.h>, <stdbool.h>
+ * and its own headers. The guest kernel implements this port for real
+ * (guest/kernel/mm_port.c); the host unit tests implement it over a
+ * simulated physical memory (tests/unit/port_host.c). Nothing else of the
+ * host leaks into mm/.
+ *
+ * Interface:
+ *   mm_phys_to_virt / mm_virt_to_phys  translate between physical addresses
+ *                                      and pointers mm/ can dereference
+ *   mm_table_alloc / mm_table_free     one zeroed 4 KiB page for page tables
+ *   mm_tlb_flush_page / mm_tlb_flush_all
+ *   mm_spin_lock / mm_spin_unlock      a spinlock that also masks interrupts
+ *   mm_cpu_id                          the current CPU, < MM_NR_CPUS
+ *   mm_snprintf                        printf-style formatting for views
+ *   mm_log / mm_panic                  console output; panic never returns
+ */
+#ifndef MM_PORT_H
+#define MM_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define MM_PAGE_SHIFT 12
+#define MM_PAGE_SIZE  (1ull << MM_PAGE_SHIFT)
+#define MM_NR_CPUS    8
+
+typedef uint64_t phys_addr_t;
+
+/* Address translation for memory mm/ reads and writes (tables, pages). */
+void *mm_phys_to_virt(phys_addr_t pa);
+phys_addr_t mm_virt_to_phys(const void *va);
+
+/* One zeroed page for a page table; returns 0 when none is left. */
+phys_addr_t mm_table_alloc(void);
+void mm_table_free(phys_addr_t pa);
+
+/* TLB maintenance for the address space currently loaded. */
+void mm_tlb_flush_page(uint64_t va);
+void mm_tlb_flush_all(void);
+
+/* Spinlock; the holder runs with interrupts masked. */
+typedef struct mm_spinlock {
+	volatile uint32_t locked;
+	unsigned long saved_flags; /* interrupt state of the holder */
+} mm_spinlock_t;
+#define MM_SPINLOCK_INIT { 0, 0 }
+void mm_spin_lock(mm_spinlock_t *lock);
+void mm_spin_unlock(mm_spinlock_t *lock);
+
+unsigned mm_cpu_id(void);
+
+int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void mm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mm_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Invariant check: a kernel panic in the guest, an abort in host tests. */
+#define MM_BUG_ON(cond)                                                         \
+	do {                                                                    \
+		if (__builtin_expect(!!(cond), 0))                              \
+			mm_panic("%s:%d: BUG in %s: %s", __FILE__, __LINE__,    \
+				 __func__, #cond);                              \
+	} while (0)
+
+/* Error codes: Linux's values, returned negated. */
+#define MM_ENOENT  2
+#define MM_ENOMEM  12
+#define MM_EFAULT  14
+#define MM_EBUSY   16
+#define MM_EEXIST  17
+#define MM_EINVAL  22
+#define MM_ENOSPC  28
+#define MM_ERANGE  34
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * mm_util.h: small helpers shared inside mm/ (intrusive lists, alignment,
+ * min/max, container_of). Header-only, freestanding.
+ *
+ * A list_head is a circular doubly linked list; an empty head points at
+ * itself. list_del leaves the entry pointing at itself, so list_empty() on a
+ * removed entry is true.
+ */
+#ifndef MM_UTIL_H
+#define MM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define MM_ALIGN_UP(x, a)   (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define MM_ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define MM_IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MM_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+static inline void list_init(struct list_head *h) { h->next = h->prev = h; }
+static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+
+static inline void list_insert_between(struct list_head *e, struct list_head *prev,
+				       struct list_head *next)
+{
+	e->prev = prev;
+	e->next = next;
+	prev->next = e;
+	next->prev = e;
+}
+static inline void list_add(struct list_head *e, struct list_head *head)
+{
+	list_insert_between(e, head, head->next);
+}
+static inline void list_add_tail(struct list_head *e, struct list_head *head)
+{
+	list_insert_between(e, head->prev, head);
+}
+static inline void list_del(struct list_head *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	list_init(e);
+}
+
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_for_each(pos, head) \
+	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+#define list_for_each_safe(pos, tmp, head) \
+	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
+	     (pos) = (tmp), (tmp) = (pos)->next)
+
+#endif

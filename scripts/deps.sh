@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages memvisor needs, when some are missing.
+# Used by `make run`, `make check` and .ci/run; a no-op once everything is there.
+set -euo pipefail
+pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools
+      qemu-system-x86 binutils)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "memvisor: installing missing packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "memvisor: not root; run: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}"

@@ -1,0 +1,32 @@
+/*
+ * runner.c: runs every suite of one test kind. Built twice: as the unit
+ * runner (SUITES_H "unit_suites.h", from tests/unit/test_*.c) and as the
+ * integration runner (from tests/integration/test_*.c). Exit status is non-zero when a test fails or when no
+ * check ran at all. CK_RUN_SUITE / CK_RUN_CASE select a subset, CK_FORK=no
+ * runs in-process for gdb and valgrind.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SUITE(fn) Suite *fn(void);
+#include SUITES_H
+#undef SUITE
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	SRunner *sr = srunner_create(NULL);
+#define SUITE(fn) srunner_add_suite(sr, fn());
+#include SUITES_H
+#undef SUITE
+	srunner_run_all(sr, CK_NORMAL);
+	int run = srunner_ntests_run(sr);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (run == 0) {
+		fprintf(stderr, "%s: no test ran\n", argv[0]);
+		return 1;
+	}
+	return failed ? 1 : 0;
+}

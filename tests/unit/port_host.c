@@ -1,0 +1,178 @@
+/*
+ * port_host.c: host implementation of mm/include/mm_port.h for the unit
+ * tests (see port_host.h). Single-threaded: locks only check pairing.
+ */
+#include "port_host.h"
+#include "mm_port.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+unsigned char *host_phys_base;
+long host_tables_in_use;
+long host_table_alloc_limit = -1;
+long host_tlb_page_flushes, host_tlb_full_flushes;
+
+static phys_addr_t table_free_list; /* free pool pages, linked through word 0 */
+static phys_addr_t table_next;      /* first never-used pool page */
+static char log_buf[16384];
+static size_t log_len;
+
+static void host_phys_setup(void)
+{
+	void *p = mmap(NULL, HOST_PHYS_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("port_host: mmap of simulated physical memory");
+		abort();
+	}
+	host_phys_base = p;
+}
+
+void host_port_reset(void)
+{
+	if (!host_phys_base)
+		host_phys_setup();
+	else
+		madvise(host_phys_base, HOST_PHYS_SIZE, MADV_DONTNEED);
+	table_free_list = 0;
+	table_next = HOST_TABLE_POOL_BASE;
+	host_tables_in_use = 0;
+	host_table_alloc_limit = -1;
+	host_tlb_page_flushes = host_tlb_full_flushes = 0;
+	host_log_clear();
+}
+
+void *mm_phys_to_virt(phys_addr_t pa)
+{
+	if (!host_phys_base)
+		host_phys_setup();
+	if (pa >= HOST_PHYS_SIZE) {
+		fprintf(stderr, "port_host: physical address %#llx outside simulated RAM\n",
+			(unsigned long long)pa);
+		abort();
+	}
+	return host_phys_base + pa;
+}
+
+phys_addr_t mm_virt_to_phys(const void *va)
+{
+	const unsigned char *p = va;
+	if (p < host_phys_base || p >= host_phys_base + HOST_PHYS_SIZE) {
+		fprintf(stderr, "port_host: pointer %p is not simulated RAM\n", va);
+		abort();
+	}
+	return (phys_addr_t)(p - host_phys_base);
+}
+
+phys_addr_t mm_table_alloc(void)
+{
+	phys_addr_t pa;
+
+	if (!host_phys_base)
+		host_port_reset();
+	if (host_table_alloc_limit >= 0 && host_tables_in_use >= host_table_alloc_limit)
+		return 0;
+	if (table_free_list) {
+		pa = table_free_list;
+		memcpy(&table_free_list, mm_phys_to_virt(pa), sizeof(pa));
+	} else if (table_next < HOST_PHYS_SIZE) {
+		pa = table_next;
+		table_next += MM_PAGE_SIZE;
+	} else {
+		return 0;
+	}
+	memset(mm_phys_to_virt(pa), 0, MM_PAGE_SIZE);
+	host_tables_in_use++;
+	return pa;
+}
+
+void mm_table_free(phys_addr_t pa)
+{
+	if (pa < HOST_TABLE_POOL_BASE || pa >= HOST_PHYS_SIZE || (pa & (MM_PAGE_SIZE - 1)))
+		mm_panic("mm_table_free: %#llx is not a table page", (unsigned long long)pa);
+	memset(mm_phys_to_virt(pa), 0xdb, MM_PAGE_SIZE); /* catch use after free */
+	memcpy(mm_phys_to_virt(pa), &table_free_list, sizeof(pa));
+	table_free_list = pa;
+	host_tables_in_use--;
+}
+
+void mm_tlb_flush_page(uint64_t va)
+{
+	(void)va;
+	host_tlb_page_flushes++;
+}
+
+void mm_tlb_flush_all(void)
+{
+	host_tlb_full_flushes++;
+}
+
+void mm_spin_lock(mm_spinlock_t *lock)
+{
+	if (lock->locked)
+		mm_panic("mm_spin_lock: recursive lock %p", (void *)lock);
+	lock->locked = 1;
+}
+
+void mm_spin_unlock(mm_spinlock_t *lock)
+{
+	if (!lock->locked)
+		mm_panic("mm_spin_unlock: lock %p not held", (void *)lock);
+	lock->locked = 0;
+}
+
+unsigned mm_cpu_id(void)
+{
+	return 0;
+}
+
+int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void mm_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(log_buf + log_len, sizeof(log_buf) - log_len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (log_len + (size_t)n >= sizeof(log_buf) - 1) /* full: keep the newest */
+		log_len = 0;
+	else
+		log_len += (size_t)n;
+	if (getenv("MM_LOG_STDERR"))
+		fputs(log_buf + log_len - (size_t)n, stderr);
+}
+
+const char *host_log_text(void)
+{
+	return log_buf;
+}
+
+void host_log_clear(void)
+{
+	log_len = 0;
+	log_buf[0] = 0;
+}
+
+void mm_panic(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("mm_panic: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}

@@ -1,0 +1,33 @@
+/*
+ * port_host.h: the mm/ port implemented on the host for unit tests.
+ *
+ * "Physical memory" is one lazily-backed anonymous mapping of
+ * HOST_PHYS_SIZE bytes; physical address pa lives at host_phys_base + pa.
+ * Page-table pages come from a pool at the top of it
+ * [HOST_TABLE_POOL_BASE, HOST_PHYS_SIZE), so tests that hand the low part to
+ * an allocator never collide with tables. Counters let tests prove that
+ * nothing leaks and that TLB flushes happen.
+ */
+#ifndef PORT_HOST_H
+#define PORT_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HOST_PHYS_SIZE       (512ull << 20)
+#define HOST_TABLE_POOL_SIZE (64ull << 20)
+#define HOST_TABLE_POOL_BASE (HOST_PHYS_SIZE - HOST_TABLE_POOL_SIZE)
+
+extern unsigned char *host_phys_base;
+extern long host_tables_in_use;      /* table pages allocated, not freed */
+extern long host_table_alloc_limit;  /* -1: no limit; else fail past it */
+extern long host_tlb_page_flushes, host_tlb_full_flushes;
+
+/* Resets the table pool and counters; sets up physical memory on first use. */
+void host_port_reset(void);
+
+/* The last lines mm_log printed (newest last), for tests of reports. */
+const char *host_log_text(void);
+void host_log_clear(void);
+
+#endif
