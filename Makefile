@@ -12,13 +12,15 @@
 BUILD    ?= build
 CC       ?= gcc
 HOST_CC  ?= $(CC)
-PKGS     := libelf json-c check
+VMM_PKGS := libelf json-c
+TEST_PKGS := $(VMM_PKGS) check
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wvla -Wformat=2
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Imm/include -Ivmm \
-               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-HOST_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+               $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+VMM_LIBS    := $(shell pkg-config --libs $(VMM_PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 VMM_SRCS  := $(wildcard vmm/*.c vmm/devices/*.c)
@@ -47,7 +49,7 @@ $(BUILD)/san/%.o: %.c
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 $(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(VMM_LIBS)
 
 # ---- test runners: suite lists generated from file names ---------------------
 define suite_list
@@ -66,13 +68,13 @@ UNIT_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS)
 $(BUILD)/san/unit-runner.o: tests/runner.c $(BUILD)/gen/unit_suites.h
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(TEST_LIBS)
 
 INT_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(INT_SRCS) $(INT_AUX))
 $(BUILD)/host/integration-runner.o: tests/runner.c $(BUILD)/gen/integration_suites.h
 	$(HOST_CC) $(HOST_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"integration_suites.h"' -c $< -o $@
 $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(TEST_LIBS)
 
 # ---- guest kernel, test guests, user programs -------------------------------
 -include guest/guest.mk

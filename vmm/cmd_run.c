@@ -1,0 +1,281 @@
+/*
+ * cmd_run.c: `memvisor run`: parses options, loads the kernel and initrd,
+ * builds the VM with its devices and runs it to the end.
+ *
+ * Exit status: the guest's value written to port 0xf4, or one of the
+ * MV_EXIT_* statuses in util.h. Input problems are found before /dev/kvm
+ * is touched, so a bad image reports status 2 on any machine.
+ */
+#include "commands.h"
+#include "devices/debug_exit.h"
+#include "devices/serial.h"
+#include "kvm.h"
+#include "loader.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_CMDLINE "console=ttyS0"
+
+struct run_opts {
+	uint64_t memory;
+	int cpus;
+	const char *kernel, *initrd, *console;
+	char cmdline[LOADER_CMDLINE_MAX];
+	double timeout;
+	enum mem_backing backing;
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+"usage: memvisor run [options] KERNEL.elf [-- guest command line...]\n"
+"\n"
+"Boots a PVH ELF64 kernel in a new KVM virtual machine.\n"
+"\n"
+"  -m, --memory SIZE     guest RAM (default 128M; K, M, G, T suffixes)\n"
+"  -c, --cpus N          vCPUs, each in its own thread (default 1)\n"
+"      --initrd FILE     initial ramdisk, passed as the PVH module\n"
+"      --cmdline STR     guest command line (default \"" DEFAULT_CMDLINE "\");\n"
+"                        words after -- are appended to it\n"
+"      --timeout SECS    stop the guest after SECS seconds, exit status 124\n"
+"      --backing KIND    anon (default, THP advised), memfd or hugetlb\n"
+"      --console FILE    write the guest's serial output to FILE, not stdout\n"
+"  -v, --verbose         say what the VMM does\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: the value the guest writes to port 0xf4 (low 8 bits);\n"
+"  2 usage or input error, 121 guest triple fault or reset,\n"
+"  122 KVM internal error or failed VM entry, 123 host failure, 124 timeout.\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("memvisor run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(try 'memvisor run --help')\n", stderr);
+	return -1;
+}
+
+static int append_cmdline(struct run_opts *o, const char *word)
+{
+	size_t used = strlen(o->cmdline);
+	size_t need = strlen(word) + (used ? 1 : 0);
+	if (used + need >= sizeof(o->cmdline))
+		return usage_error("guest command line longer than %d bytes", LOADER_CMDLINE_MAX - 1);
+	if (used)
+		o->cmdline[used++] = ' ';
+	strcpy(o->cmdline + used, word);
+	return 0;
+}
+
+static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
+{
+	char err[160];
+	switch (c) {
+	case 'm':
+		if (mv_parse_size(arg, &o->memory, err, sizeof(err)) < 0 ||
+		    mem_check_size(o->memory, err, sizeof(err)) < 0)
+			return usage_error("--memory: %s", err);
+		return 0;
+	case 'c': {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		if (*end || n < 1 || n > VM_MAX_CPUS)
+			return usage_error("--cpus: '%s' is not a number from 1 to 64", arg);
+		o->cpus = (int)n;
+		return 0;
+	}
+	case 'i': o->initrd = arg; return 0;
+	case 'l':
+		*cmdline_set = true;
+		o->cmdline[0] = 0;
+		return append_cmdline(o, arg);
+	case 't':
+		if (mv_parse_seconds(arg, &o->timeout) < 0)
+			return usage_error("--timeout: '%s' is not a number of seconds", arg);
+		return 0;
+	case 'b':
+		if (mem_parse_backing(arg, &o->backing) < 0)
+			return usage_error("--backing: '%s' is not anon, memfd or hugetlb", arg);
+		return 0;
+	case 'o': o->console = arg; return 0;
+	case 'v': mv_verbose = 1; return 0;
+	default:  return usage_error("%s", "invalid option");
+	}
+}
+
+/* Returns 0 to run, 1 when --help was printed, -1 on a usage error. */
+static int parse_run_args(struct run_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'c' },
+		{ "initrd", required_argument, NULL, 'i' }, { "cmdline", required_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' }, { "backing", required_argument, NULL, 'b' },
+		{ "console", required_argument, NULL, 'o' }, { "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int nopts = argc, c;
+	bool cmdline_set = false;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			nopts = i;
+			break;
+		}
+	*o = (struct run_opts){ .memory = 128 * MiB, .cpus = 1, .backing = MEM_BACKING_ANON };
+	optind = 1;
+	while ((c = getopt_long(nopts, argv, "m:c:vh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			run_usage(stdout);
+			return 1;
+		}
+		if (c == '?' || parse_option(o, c, optarg, &cmdline_set) < 0)
+			return c == '?' ? usage_error("%s", "invalid option") : -1;
+	}
+	if (optind != nopts - 1)
+		return usage_error("%s", optind >= nopts ? "no KERNEL given"
+			: "one KERNEL expected; put guest arguments after --");
+	o->kernel = argv[optind];
+	if (!cmdline_set && append_cmdline(o, DEFAULT_CMDLINE) < 0)
+		return -1;
+	for (int i = nopts + 1; i < argc; i++)
+		if (append_cmdline(o, argv[i]) < 0)
+			return -1;
+	return 0;
+}
+
+struct run_inputs {
+	void *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+	struct pvh_image img;
+};
+
+static int read_inputs(const struct run_opts *o, struct run_inputs *in)
+{
+	char err[512];
+	if (loader_read_file(o->kernel, &in->kernel, &in->kernel_len, err, sizeof(err)) < 0 ||
+	    (o->initrd && loader_read_file(o->initrd, &in->initrd, &in->initrd_len, err,
+					   sizeof(err)) < 0)) {
+		mv_err("%s", err);
+		return -1;
+	}
+	if (loader_check(in->kernel, in->kernel_len, o->memory, &in->img, err, sizeof(err)) < 0) {
+		mv_err("%s: %s", o->kernel, err);
+		return -1;
+	}
+	return 0;
+}
+
+struct run_devices {
+	struct serial com1;
+	struct debug_exit exit_port;
+	int console_fd;
+};
+
+static void on_guest_exit(void *ctx, uint32_t value)
+{
+	vm_request_stop(ctx, (int)(value & 0xff), "guest exit");
+}
+
+static int attach_devices(struct vm *vm, struct run_devices *d, const char *console)
+{
+	d->console_fd = STDOUT_FILENO;
+	if (console) {
+		d->console_fd = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (d->console_fd < 0) {
+			mv_err("--console %s: %m", console);
+			return -1;
+		}
+	}
+	serial_init(&d->com1, d->console_fd,
+		    (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = SERIAL_COM1_IRQ });
+	d->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
+	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &d->com1, "com1");
+	bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &d->exit_port, "exit");
+	return 0;
+}
+
+/* Builds the VM up to the point of starting it. Returns 0 or an exit status. */
+static int build_vm(struct vm *vm, const struct run_opts *o, struct run_inputs *in,
+		    struct run_devices *d)
+{
+	char err[512];
+	uint64_t start_info;
+
+	if (vm_open(vm, err, sizeof(err)) < 0 ||
+	    mem_init(&vm->mem, o->memory, o->backing, err, sizeof(err)) < 0 ||
+	    mem_register(&vm->mem, vm->vm_fd) < 0 ||
+	    vm_create_vcpus(vm, o->cpus, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_HOST_ERROR;
+	}
+	if (attach_devices(vm, d, o->console) < 0)
+		return MV_EXIT_USAGE;
+	if (loader_load_kernel(&vm->mem, in->kernel, in->kernel_len, &in->img, err, sizeof(err)) < 0 ||
+	    loader_build_start_info(&vm->mem, &in->img, o->cmdline, in->initrd, in->initrd_len,
+				    &start_info, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_USAGE;
+	}
+	if (vm_setup_pvh_boot(vm, in->img.entry, (uint32_t)start_info, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_HOST_ERROR;
+	}
+	mv_debug("kernel %s: entry %#x, loaded [%#llx, %#llx), cmdline \"%s\"", o->kernel,
+		 in->img.entry, (unsigned long long)in->img.load_start,
+		 (unsigned long long)in->img.load_end, o->cmdline);
+	return 0;
+}
+
+static int run_vm(const struct run_opts *o, struct run_inputs *in)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct run_devices d = { .console_fd = -1 };
+	char err[256];
+	int status;
+
+	if (!vm)
+		return MV_EXIT_HOST_ERROR;
+	status = build_vm(vm, o, in, &d);
+	if (!status && vm_start(vm, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		status = MV_EXIT_HOST_ERROR;
+	}
+	if (!status) {
+		status = vm_wait(vm, o->timeout);
+		serial_flush(&d.com1);
+		if (status == MV_EXIT_TIMEOUT)
+			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
+		mv_debug("VM ended: %s, status %d", vm->exit_reason, status);
+	}
+	if (d.console_fd > STDOUT_FILENO)
+		close(d.console_fd);
+	vm_close(vm);
+	free(vm);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct run_inputs in = { 0 };
+	int rc = parse_run_args(&o, argc, argv);
+
+	if (rc)
+		return rc > 0 ? 0 : MV_EXIT_USAGE;
+	rc = read_inputs(&o, &in) < 0 ? MV_EXIT_USAGE : run_vm(&o, &in);
+	free(in.kernel);
+	free(in.initrd);
+	return rc;
+}

@@ -1,0 +1,13 @@
+/*
+ * commands.h: the subcommands vmm/main.c dispatches to, one file each.
+ * Each takes the arguments after its own name (argv[0] is the subcommand)
+ * and returns the process exit status.
+ */
+#ifndef VMM_COMMANDS_H
+#define VMM_COMMANDS_H
+
+#define MEMVISOR_VERSION "0.1.0"
+
+int cmd_run(int argc, char **argv);
+
+#endif

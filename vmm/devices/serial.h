@@ -1,0 +1,32 @@
+/*
+ * serial.h: a 16550A UART (COM1 at 0x3f8, IRQ 4) whose transmitter writes
+ * to a host file descriptor. Transmission is instant, so THR is always
+ * empty; the THR-empty interrupt is raised as a real UART would (on IER
+ * enable and after each write) and only reaches the line when MCR.OUT2 is
+ * set, as on a PC. There is no input: RBR reads 0 and LSR.DR stays clear.
+ */
+#ifndef VMM_SERIAL_H
+#define VMM_SERIAL_H
+
+#include "bus.h"
+
+#define SERIAL_COM1_BASE 0x3f8
+#define SERIAL_COM1_IRQ  4
+
+struct serial {
+	/* registers; protected by the bus lock */
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	bool thri_pending;             /* THR-empty interrupt waiting to be read */
+	struct irq_line irq;
+	int out_fd;                    /* host fd the guest's output goes to */
+	char buf[256];                 /* output not yet written to out_fd */
+	unsigned buf_len;
+	uint64_t bytes_out;
+};
+
+void serial_init(struct serial *s, int out_fd, struct irq_line irq);
+extern const struct bus_ops serial_ops;
+/* Writes out whatever the guest printed that is still buffered. */
+void serial_flush(struct serial *s);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * memory.c: guest RAM layout, host backing and GPA->HVA translation
+ * (see memory.h for the layout and the invariant).
+ */
+#include "memory.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+
+int mem_check_size(uint64_t ram_size, char *err, size_t errlen)
+{
+	char a[32], b[32];
+	if (ram_size < MEM_MIN_SIZE || ram_size > MEM_MAX_SIZE) {
+		snprintf(err, errlen, "memory size %s is out of range (%s to %s)",
+			 mv_format_size(ram_size, a, sizeof(a)),
+			 mv_format_size(MEM_MIN_SIZE, b, sizeof(b)), "1T");
+		return -1;
+	}
+	if (ram_size % 4096) {
+		snprintf(err, errlen, "memory size %llu is not a whole number of 4 KiB pages",
+			 (unsigned long long)ram_size);
+		return -1;
+	}
+	return 0;
+}
+
+int mem_layout(uint64_t ram_size, struct mem_slot slots[MEM_MAX_SLOTS])
+{
+	uint64_t low = ram_size < MEM_LOW_TOP ? ram_size : MEM_LOW_TOP;
+	int n = 0;
+
+	slots[n++] = (struct mem_slot){ .id = 0, .gpa = 0, .size = low, .offset = 0 };
+	if (ram_size > low)
+		slots[n++] = (struct mem_slot){ .id = 1, .gpa = MEM_HIGH_BASE,
+						.size = ram_size - low, .offset = low };
+	return n;
+}
+
+static int e820_add(struct e820_entry *out, int n, int max, uint64_t addr,
+		    uint64_t end, uint32_t type)
+{
+	if (n < max)
+		out[n] = (struct e820_entry){ .addr = addr, .size = end - addr, .type = type };
+	return n + 1;
+}
+
+int mem_build_e820(uint64_t ram_size, struct e820_entry *out, int max)
+{
+	struct mem_slot slots[MEM_MAX_SLOTS];
+	int nr = mem_layout(ram_size, slots);
+	int n = 0;
+
+	n = e820_add(out, n, max, 0, MEM_LEGACY_START, E820_RAM);
+	n = e820_add(out, n, max, MEM_LEGACY_START, MEM_LEGACY_END, E820_RESERVED);
+	n = e820_add(out, n, max, MEM_LEGACY_END, slots[0].size, E820_RAM);
+	for (int i = 1; i < nr; i++)
+		n = e820_add(out, n, max, slots[i].gpa, slots[i].gpa + slots[i].size, E820_RAM);
+	return n;
+}
+
+int mem_parse_backing(const char *s, enum mem_backing *out)
+{
+	static const char *const names[] = { "anon", "memfd", "hugetlb" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum mem_backing)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int mem_map_anon(struct guest_memory *m, char *err, size_t errlen)
+{
+	void *p = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "cannot reserve guest RAM: %s", strerror(errno));
+		return -1;
+	}
+	madvise(p, m->ram_size, MADV_HUGEPAGE); /* THP where the host allows it */
+	m->base = p;
+	return 0;
+}
+
+static int mem_map_fd(struct guest_memory *m, char *err, size_t errlen)
+{
+	bool huge = m->backing == MEM_BACKING_HUGETLB;
+	m->fd = memfd_create("memvisor-ram", MFD_CLOEXEC | (huge ? MFD_HUGETLB : 0));
+	if (m->fd < 0) {
+		snprintf(err, errlen, "memfd_create%s: %s", huge ? " (hugetlb)" : "",
+			 strerror(errno));
+		return -1;
+	}
+	if (ftruncate(m->fd, (off_t)m->ram_size) < 0) {
+		snprintf(err, errlen, "cannot size %s backing to %llu bytes: %s%s",
+			 huge ? "hugetlb" : "memfd", (unsigned long long)m->ram_size,
+			 strerror(errno), huge ? " (size must be a multiple of the huge page size)" : "");
+		return -1;
+	}
+	void *p = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map %s backing: %s%s", huge ? "hugetlb" : "memfd",
+			 strerror(errno),
+			 huge ? " (are huge pages reserved? see /proc/sys/vm/nr_hugepages)" : "");
+		return -1;
+	}
+	m->base = p;
+	return 0;
+}
+
+int mem_init(struct guest_memory *m, uint64_t ram_size, enum mem_backing backing,
+	     char *err, size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	m->ram_size = ram_size;
+	m->backing = backing;
+	if (mem_check_size(ram_size, err, errlen) < 0)
+		return -1;
+	int rc = backing == MEM_BACKING_ANON ? mem_map_anon(m, err, errlen)
+					     : mem_map_fd(m, err, errlen);
+	if (rc < 0) {
+		mem_destroy(m);
+		return -1;
+	}
+	m->nr_slots = mem_layout(ram_size, m->slots);
+	for (int i = 0; i < m->nr_slots; i++)
+		m->slots[i].hva = m->base + m->slots[i].offset;
+	return 0;
+}
+
+int mem_register(const struct guest_memory *m, int vm_fd)
+{
+	for (int i = 0; i < m->nr_slots; i++) {
+		const struct mem_slot *s = &m->slots[i];
+		struct kvm_userspace_memory_region r = {
+			.slot = s->id,
+			.guest_phys_addr = s->gpa,
+			.memory_size = s->size,
+			.userspace_addr = (uint64_t)(uintptr_t)s->hva,
+		};
+		if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+void mem_destroy(struct guest_memory *m)
+{
+	if (m->base)
+		munmap(m->base, m->ram_size);
+	if (m->fd >= 0)
+		close(m->fd);
+	m->base = NULL;
+	m->fd = -1;
+	m->nr_slots = 0;
+}
+
+const struct mem_slot *mem_slot_of(const struct guest_memory *m, uint64_t gpa)
+{
+	for (int i = 0; i < m->nr_slots; i++)
+		if (gpa >= m->slots[i].gpa && gpa - m->slots[i].gpa < m->slots[i].size)
+			return &m->slots[i];
+	return NULL;
+}
+
+void *mem_gpa_to_hva(const struct guest_memory *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_slot *s = mem_slot_of(m, gpa);
+	if (!s || !s->hva)
+		return NULL;
+	uint64_t off = gpa - s->gpa;
+	if (len > s->size - off)
+		return NULL;
+	return s->hva + off;
+}
+
+int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint64_t len)
+{
+	void *p = mem_gpa_to_hva(m, gpa, len);
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int mem_read(const struct guest_memory *m, uint64_t gpa, void *dst, uint64_t len)
+{
+	const void *p = mem_gpa_to_hva(m, gpa, len);
+	if (!p)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * memory.h: guest RAM: its layout in guest-physical space, its host backing,
+ * GPA <-> HVA translation and the e820 map the guest is told.
+ *
+ * Layout (DESIGN.md): RAM fills [0, min(size, 3 GiB)); whatever is left
+ * goes at [4 GiB, 4 GiB + rest). Each RAM range is one KVM memory slot.
+ * The legacy hole [0xa0000, 0x100000) stays backed but is reported reserved.
+ * All RAM is one host mapping, so slots are contiguous in host memory.
+ *
+ * Invariant: every pointer handed out by mem_gpa_to_hva covers the whole
+ * requested length inside one slot; guest-supplied addresses are only ever
+ * dereferenced through it.
+ */
+#ifndef VMM_MEMORY_H
+#define VMM_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEM_LOW_TOP      0xc0000000ull  /* RAM below the MMIO hole ends here */
+#define MEM_HIGH_BASE    0x100000000ull /* RAM above 4 GiB starts here */
+#define MEM_LEGACY_START 0xa0000ull
+#define MEM_LEGACY_END   0x100000ull
+#define MEM_MIN_SIZE     (4ull << 20)
+#define MEM_MAX_SIZE     (1ull << 40)
+#define MEM_MAX_SLOTS    2
+
+enum mem_backing { MEM_BACKING_ANON, MEM_BACKING_MEMFD, MEM_BACKING_HUGETLB };
+
+struct mem_slot {
+	uint32_t id;       /* KVM slot number */
+	uint64_t gpa;      /* first guest-physical address */
+	uint64_t size;     /* bytes */
+	uint8_t *hva;      /* host address of gpa */
+	uint64_t offset;   /* offset of gpa's bytes in the backing */
+};
+
+struct guest_memory {
+	uint64_t ram_size;
+	enum mem_backing backing;
+	int fd;            /* memfd for memfd/hugetlb backing, else -1 */
+	uint8_t *base;     /* the one host mapping of all RAM */
+	int nr_slots;
+	struct mem_slot slots[MEM_MAX_SLOTS];
+};
+
+/* e820 entry types, as in the PVH memmap. */
+#define E820_RAM      1
+#define E820_RESERVED 2
+
+struct e820_entry {
+	uint64_t addr, size;
+	uint32_t type;
+};
+
+/*
+ * Checks that ram_size is usable: a whole number of pages between
+ * MEM_MIN_SIZE and MEM_MAX_SIZE. Returns 0 or -1 with a reason in err.
+ */
+int mem_check_size(uint64_t ram_size, char *err, size_t errlen);
+
+/* Fills slots[] (gpa, size, offset only) for ram_size; returns how many. */
+int mem_layout(uint64_t ram_size, struct mem_slot slots[MEM_MAX_SLOTS]);
+
+/* Writes the guest's e820 map for ram_size; returns the entry count. */
+int mem_build_e820(uint64_t ram_size, struct e820_entry *out, int max);
+
+/* Parses "anon", "memfd" or "hugetlb". Returns 0 or -1. */
+int mem_parse_backing(const char *s, enum mem_backing *out);
+
+/*
+ * Reserves and backs guest RAM on the host. Returns 0, or -1 with a reason
+ * in err (nothing is left allocated then).
+ */
+int mem_init(struct guest_memory *m, uint64_t ram_size, enum mem_backing backing,
+	     char *err, size_t errlen);
+
+/* Registers every slot with KVM. Returns 0 or -errno. */
+int mem_register(const struct guest_memory *m, int vm_fd);
+
+void mem_destroy(struct guest_memory *m);
+
+/* The slot holding gpa, or NULL. */
+const struct mem_slot *mem_slot_of(const struct guest_memory *m, uint64_t gpa);
+
+/*
+ * Host pointer to [gpa, gpa+len) when that range lies wholly inside one RAM
+ * slot (len 0 counts as 1 byte); NULL otherwise, including on overflow.
+ */
+void *mem_gpa_to_hva(const struct guest_memory *m, uint64_t gpa, uint64_t len);
+
+/* Copies to/from guest RAM; returns 0 or -1 when the range is not RAM. */
+int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint64_t len);
+int mem_read(const struct guest_memory *m, uint64_t gpa, void *dst, uint64_t len);
+
+#endif
