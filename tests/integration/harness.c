@@ -1,0 +1,141 @@
+/*
+ * harness.c: fork/exec with stdout+stderr captured through one pipe
+ * (see harness.h).
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : dflt;
+}
+
+const char *test_memvisor_path(void)
+{
+	return env_or("MEMVISOR", "build/memvisor");
+}
+
+const char *test_kernel_path(void)
+{
+	return env_or("KERNEL", "build/guest/kernel.elf");
+}
+
+const char *test_build_path(const char *rel)
+{
+	static char path[4][512];
+	static int next;
+	char *p = path[next++ % 4];
+	snprintf(p, sizeof(path[0]), "%s/%s", env_or("BUILD", "build"), rel);
+	return p;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void append(struct vm_run *r, size_t *cap, const char *buf, size_t n)
+{
+	if (r->len + n + 1 > *cap) {
+		*cap = (r->len + n + 1) * 2;
+		r->console = realloc(r->console, *cap);
+	}
+	memcpy(r->console + r->len, buf, n);
+	r->len += n;
+	r->console[r->len] = 0;
+}
+
+/* Reads the child's output until EOF or the kill deadline. */
+static void collect(struct vm_run *r, int fd, pid_t pid, double start)
+{
+	size_t cap = 0;
+	char buf[65536];
+	append(r, &cap, "", 0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (now_seconds() - start > HARNESS_KILL_SECONDS) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, 1000) <= 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		append(r, &cap, buf, (size_t)n);
+	}
+}
+
+static int spawn(struct vm_run *r, const char *path, const char *const argv[], int use_path)
+{
+	int fds[2];
+	int st;
+	double start = now_seconds();
+
+	memset(r, 0, sizeof(*r));
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		if (use_path)
+			execvp(path, (char *const *)argv);
+		else
+			execv(path, (char *const *)argv);
+		fprintf(stderr, "harness: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	collect(r, fds[0], pid, start);
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->seconds = now_seconds() - start;
+	return 0;
+}
+
+int vm_run(struct vm_run *r, const char *const argv[])
+{
+	const char *full[64];
+	size_t n = 0;
+	full[n++] = test_memvisor_path();
+	for (; argv[n - 1] && n < 63; n++)
+		full[n] = argv[n - 1];
+	full[n] = NULL;
+	return spawn(r, full[0], full, 0);
+}
+
+int prog_run(struct vm_run *r, const char *const argv[])
+{
+	return spawn(r, argv[0], argv, 1);
+}
+
+void vm_run_free(struct vm_run *r)
+{
+	free(r->console);
+	r->console = NULL;
+}
+
+int console_has(const struct vm_run *r, const char *s)
+{
+	return r->console && strstr(r->console, s) != NULL;
+}

@@ -1,0 +1,43 @@
+/*
+ * harness.h: runs build/memvisor (or any program) for integration tests and
+ * captures everything it prints.
+ *
+ * Environment: MEMVISOR (default build/memvisor), KERNEL (default
+ * build/guest/kernel.elf), BUILD (default build). A run that outlives
+ * HARNESS_KILL_SECONDS is killed, so a hung guest fails its test instead of
+ * hanging the suite.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stddef.h>
+
+#define HARNESS_KILL_SECONDS 300
+
+struct vm_run {
+	int status;        /* exit status, or 128+signal when killed */
+	char *console;     /* malloc'd: all of stdout and stderr, NUL-terminated */
+	size_t len;
+	double seconds;    /* wall time of the run */
+};
+
+/*
+ * Runs MEMVISOR with argv (the words after "memvisor", NULL-terminated).
+ * Returns 0, or -1 if it could not be started.
+ */
+int vm_run(struct vm_run *r, const char *const argv[]);
+
+/* Runs an arbitrary program (argv[0] is looked up in PATH). Same returns. */
+int prog_run(struct vm_run *r, const char *const argv[]);
+
+void vm_run_free(struct vm_run *r);
+
+const char *test_memvisor_path(void);
+const char *test_kernel_path(void);
+/* Path of a file under BUILD, e.g. test_build_path("guests/tiny.elf"). */
+const char *test_build_path(const char *rel);
+
+/* Whether the console contains the line fragment s. */
+int console_has(const struct vm_run *r, const char *s);
+
+#endif
