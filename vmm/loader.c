@@ -59,19 +59,26 @@ static bool range_in_ram(uint64_t ram_size, uint64_t gpa, uint64_t size)
 	return false;
 }
 
-static int check_ehdr(struct check_ctx *c, const void *buf)
+/* Checks the identification bytes before libelf sees the image. */
+static int check_ident(struct check_ctx *c, const unsigned char *id)
 {
-	const unsigned char *id = buf;
-	GElf_Ehdr eh;
-
-	if (c->len < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0)
+	if (c->len < EI_NIDENT)
+		return fail(c, "not an ELF file (%zu bytes)", c->len);
+	if (memcmp(id, ELFMAG, SELFMAG) != 0)
 		return fail(c, "not an ELF file (bad magic)");
 	if (id[EI_CLASS] != ELFCLASS64)
 		return fail(c, "ELF class %u: memvisor boots ELF64 PVH kernels", id[EI_CLASS]);
-	if (c->len < sizeof(Elf64_Ehdr))
-		return fail(c, "truncated ELF header (%zu bytes)", c->len);
 	if (id[EI_DATA] != ELFDATA2LSB)
 		return fail(c, "ELF data encoding %u: need little endian", id[EI_DATA]);
+	if (c->len < sizeof(Elf64_Ehdr))
+		return fail(c, "truncated ELF header (%zu bytes)", c->len);
+	return 0;
+}
+
+static int check_ehdr(struct check_ctx *c)
+{
+	GElf_Ehdr eh;
+
 	if (elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh))
 		return fail(c, "unreadable ELF header: %s", elf_errmsg(-1));
 	if (eh.e_machine != EM_X86_64)
@@ -91,12 +98,12 @@ static int check_ehdr(struct check_ctx *c, const void *buf)
 
 static int check_load(struct check_ctx *c, size_t i, const GElf_Phdr *ph)
 {
-	if (!range_in_file(ph->p_offset, ph->p_filesz, c->len))
-		return fail(c, "segment %zu: file bytes [%#llx, +%#llx) lie past the end of the file",
-			    i, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz);
 	if (ph->p_filesz > ph->p_memsz)
 		return fail(c, "segment %zu: p_filesz %#llx exceeds p_memsz %#llx", i,
 			    (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
+	if (!range_in_file(ph->p_offset, ph->p_filesz, c->len))
+		return fail(c, "segment %zu: file bytes [%#llx, +%#llx) lie past the end of the file",
+			    i, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz);
 	if (ph->p_paddr < LOADER_KERNEL_MIN)
 		return fail(c, "segment %zu: p_paddr %#llx is below 1 MiB (boot data lives there)",
 			    i, (unsigned long long)ph->p_paddr);
@@ -219,12 +226,12 @@ int loader_check(const void *buf, size_t len, uint64_t ram_size,
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(&c, "libelf: %s", elf_errmsg(-1));
 	memset(img, 0, sizeof(*img));
-	if (len < EI_NIDENT)
-		return fail(&c, "not an ELF file (%zu bytes)", len);
+	if (check_ident(&c, buf) < 0)
+		return -1;
 	c.elf = elf_memory((char *)(uintptr_t)buf, len);
 	if (!c.elf)
 		return fail(&c, "libelf cannot open the image: %s", elf_errmsg(-1));
-	rc = check_ehdr(&c, buf);
+	rc = check_ehdr(&c);
 	if (!rc)
 		rc = check_loads(&c, img);
 	if (!rc)
