@@ -1,0 +1,33 @@
+/*
+ * layout.h: the guest kernel's virtual layout (DESIGN.md) and selectors.
+ * Included from C and from assembly.
+ */
+#ifndef ASM_LAYOUT_H
+#define ASM_LAYOUT_H
+
+#define KERNEL_MAP_BASE  0xffffffff80000000 /* virt = phys + this for the image */
+#define KERNEL_LOAD_PHYS 0x100000           /* image loads at 1 MiB */
+#define PAGE_OFFSET      0xffff888000000000 /* direct map of all RAM */
+#define VMALLOC_START    0xffffc90000000000
+#define BOOT_MAP_LIMIT   0x40000000         /* boot tables map the first 1 GiB */
+
+#define PAGE_SIZE        4096
+#define KSTACK_SIZE      16384              /* boot/kernel stack */
+#define ISTACK_SIZE      4096               /* #DF and NMI stacks */
+
+/* GDT selectors */
+#define GDT_KERNEL_CS    0x08
+#define GDT_KERNEL_DS    0x10
+#define GDT_USER_DS      0x1b               /* reserved for user mode */
+#define GDT_USER_CS      0x23
+#define GDT_TSS          0x28
+
+/* Interrupt vectors beyond the 32 exceptions */
+#define VEC_TIMER        0x20
+#define VEC_SPURIOUS     0xff
+
+/* TSS interrupt stack table slots */
+#define IST_DF           1
+#define IST_NMI          2
+
+#endif

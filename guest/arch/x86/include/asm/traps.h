@@ -1,0 +1,53 @@
+/*
+ * traps.h: CPU setup (GDT, TSS, IDT, feature bits) and trap dispatch.
+ *
+ * Interface:
+ *   cpu_init            loads the final GDT/TSS/IDT, turns on WP, NXE, PGE
+ *   trap_set_handler    routes a vector to a handler; for exceptions the
+ *                       handler decides, and calls oops() when it cannot fix
+ *   oops                prints the Linux-like report and ends the VM
+ */
+#ifndef ASM_TRAPS_H
+#define ASM_TRAPS_H
+
+#include <stdbool.h>
+#include <compiler.h>
+#include <asm/ptrace.h>
+
+#define X86_TRAP_DE   0
+#define X86_TRAP_NMI  2
+#define X86_TRAP_BP   3
+#define X86_TRAP_UD   6
+#define X86_TRAP_DF   8
+#define X86_TRAP_GP  13
+#define X86_TRAP_PF  14
+#define X86_TRAP_MC  18
+
+/* #PF error code bits */
+#define PF_PROT  (1u << 0)
+#define PF_WRITE (1u << 1)
+#define PF_USER  (1u << 2)
+#define PF_RSVD  (1u << 3)
+#define PF_INSTR (1u << 4)
+#define PF_PK    (1u << 5)
+
+struct cpu_features {
+	bool nx, pge, gbpages, apic, x2apic;
+};
+extern struct cpu_features cpu_has;
+
+typedef void (*trap_handler_t)(struct pt_regs *regs);
+
+void cpu_init(void);
+void trap_set_handler(unsigned vector, trap_handler_t fn);
+void trap_handle(struct pt_regs *regs);
+void oops(struct pt_regs *regs, const char *why) __noreturn;
+
+/* The last exception that an extable fixup absorbed (for self-tests). */
+struct fixup_record {
+	unsigned long vector, error_code, rip, cr2;
+	unsigned long count;
+};
+extern struct fixup_record trap_last_fixup;
+
+#endif
