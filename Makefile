@@ -10,6 +10,7 @@
 # `Suite *NAME_suite(void)`; the same for tests/integration/.
 
 BUILD    ?= build
+Q        := $(if $(V),,@)    # make V=1 shows every command
 CC       ?= gcc
 HOST_CC  ?= $(CC)
 VMM_PKGS := libelf json-c
@@ -43,13 +44,16 @@ deps:
 # ---- host VMM ---------------------------------------------------------------
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+	@echo "  CC san  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 $(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o)
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(VMM_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(VMM_LIBS)
 
 # ---- test runners: suite lists generated from file names ---------------------
 define suite_list
@@ -66,20 +70,22 @@ FORCE:
 
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS) $(VMM_LIB))
 $(BUILD)/san/unit-runner.o: tests/runner.c $(BUILD)/gen/unit_suites.h
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(TEST_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(TEST_LIBS)
 
 INT_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(INT_SRCS) $(INT_AUX))
 $(BUILD)/host/integration-runner.o: tests/runner.c $(BUILD)/gen/integration_suites.h
-	$(HOST_CC) $(HOST_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"integration_suites.h"' -c $< -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"integration_suites.h"' -c $< -o $@
 $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
-	$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(TEST_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(TEST_LIBS)
 
 # ---- guest kernel, test guests, user programs -------------------------------
 -include guest/guest.mk
 -include tests/integration/guests/guests.mk
--include tests/bench/bench.mk
+-include $(wildcard tests/bench/*.mk)
 
 # mm/ must compile with no libc headers at all.
 mm-freestanding: $(MM_SRCS)
@@ -105,6 +111,9 @@ check: deps
 	@$(MAKE) --no-print-directory mm-freestanding
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+
+# Each tests/bench/*.mk adds its rows as prerequisites of bench.
+bench: deps
 
 qemu-run: all
 	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=off -m 128M \

@@ -11,10 +11,10 @@ test-guests: $(TINY_OUT)/tiny.elf
 
 $(TINY_OUT)/%.o: $(TINY_DIR)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TINY_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TINY_CFLAGS) -c $< -o $@
 $(TINY_OUT)/%.o: $(TINY_DIR)/%.S
 	@mkdir -p $(dir $@)
-	$(CC) $(TINY_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(TINY_CFLAGS) -c $< -o $@
 $(TINY_OUT)/tiny.elf: $(TINY_OUT)/tiny.o $(TINY_OUT)/tiny-entry.o $(TINY_DIR)/tiny.ld
-	ld -m elf_i386 -nostdlib --no-warn-rwx-segments -T $(TINY_DIR)/tiny.ld -o $@.32 $(TINY_OUT)/tiny-entry.o $(TINY_OUT)/tiny.o
-	objcopy -O elf64-x86-64 $@.32 $@
+	$(Q)ld -m elf_i386 -nostdlib --no-warn-rwx-segments -T $(TINY_DIR)/tiny.ld -o $@.32 $(TINY_OUT)/tiny-entry.o $(TINY_OUT)/tiny.o
+	$(Q)objcopy -O elf64-x86-64 $@.32 $@
