@@ -1,0 +1,183 @@
+/*
+ * test_devices.c: the port-I/O bus and the 16550 register model: what a
+ * polling driver and an interrupt-driven driver see.
+ */
+#include "bus.h"
+#include "devices/debug_exit.h"
+#include "devices/serial.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int irq_level = -1, irq_changes;
+
+static void record_irq(void *ctx, unsigned irq, int level)
+{
+	(void)ctx;
+	ck_assert_uint_eq(irq, SERIAL_COM1_IRQ);
+	if (level != irq_level)
+		irq_changes++;
+	irq_level = level;
+}
+
+struct uart_fixture {
+	struct bus bus;
+	struct serial s;
+	int pipe[2];
+};
+
+static struct uart_fixture *uart_new(void)
+{
+	struct uart_fixture *f = calloc(1, sizeof(*f));
+	ck_assert_int_eq(pipe(f->pipe), 0);
+	bus_init(&f->bus, "pio");
+	serial_init(&f->s, f->pipe[1],
+		    (struct irq_line){ .set = record_irq, .irq = SERIAL_COM1_IRQ });
+	ck_assert_int_eq(bus_register(&f->bus, SERIAL_COM1_BASE, 8, &serial_ops, &f->s, "com1"), 0);
+	irq_level = -1;
+	irq_changes = 0;
+	return f;
+}
+
+static void uart_free(struct uart_fixture *f)
+{
+	close(f->pipe[0]);
+	close(f->pipe[1]);
+	bus_destroy(&f->bus);
+	free(f);
+}
+
+static uint8_t rd(struct uart_fixture *f, unsigned reg)
+{
+	uint8_t v;
+	bus_access(&f->bus, SERIAL_COM1_BASE + reg, &v, 1, false);
+	return v;
+}
+
+static void wr(struct uart_fixture *f, unsigned reg, uint8_t v)
+{
+	bus_access(&f->bus, SERIAL_COM1_BASE + reg, &v, 1, true);
+}
+
+START_TEST(polling_driver_sees_an_empty_transmitter_and_output_arrives)
+{
+	struct uart_fixture *f = uart_new();
+	char buf[16] = "";
+	ck_assert_uint_eq(rd(f, 5) & 0x60, 0x60); /* LSR: THRE | TEMT */
+	wr(f, 0, 'h');
+	wr(f, 0, 'i');
+	wr(f, 0, '\n');
+	ck_assert_int_eq(read(f->pipe[0], buf, sizeof(buf)), 3);
+	ck_assert_str_eq(buf, "hi\n");
+	ck_assert_uint_eq(f->s.bytes_out, 3);
+	uart_free(f);
+}
+END_TEST
+
+START_TEST(divisor_latch_and_scratch_registers_hold_their_values)
+{
+	struct uart_fixture *f = uart_new();
+	wr(f, 3, 0x80);           /* DLAB */
+	wr(f, 0, 0x01);
+	wr(f, 1, 0x02);
+	ck_assert_uint_eq(rd(f, 0), 0x01);
+	ck_assert_uint_eq(rd(f, 1), 0x02);
+	wr(f, 3, 0x03);           /* 8N1, DLAB off */
+	ck_assert_uint_eq(rd(f, 3), 0x03);
+	ck_assert_uint_eq(rd(f, 1), 0x00); /* IER, not DLM */
+	wr(f, 7, 0x5a);
+	ck_assert_uint_eq(rd(f, 7), 0x5a);
+	ck_assert_uint_eq(f->s.buf_len, 0); /* nothing was transmitted */
+	uart_free(f);
+}
+END_TEST
+
+START_TEST(thr_empty_interrupt_needs_out2_and_is_acknowledged_by_reading_iir)
+{
+	struct uart_fixture *f = uart_new();
+	wr(f, 1, 0x02);                      /* IER.THRI without OUT2 */
+	ck_assert_int_eq(irq_level, 0);
+	ck_assert_uint_eq(rd(f, 2) & 0x0f, 0x02);  /* IIR still says THR empty */
+	wr(f, 4, 0x08);                      /* MCR.OUT2: line follows the UART now */
+	ck_assert_int_eq(irq_level, 0);      /* IIR read above acknowledged it */
+	wr(f, 0, 'x');                       /* transmitted: THR empty again */
+	ck_assert_int_eq(irq_level, 1);
+	ck_assert_uint_eq(rd(f, 2) & 0x0f, 0x02);
+	ck_assert_int_eq(irq_level, 0);
+	ck_assert_uint_eq(rd(f, 2) & 0x0f, 0x01);  /* no interrupt pending */
+	uart_free(f);
+}
+END_TEST
+
+START_TEST(fifo_enable_shows_in_iir_and_loopback_reflects_modem_lines)
+{
+	struct uart_fixture *f = uart_new();
+	wr(f, 2, 0x01);
+	ck_assert_uint_eq(rd(f, 2) & 0xc0, 0xc0);
+	wr(f, 4, 0x10 | 0x02);               /* loopback, RTS */
+	ck_assert_uint_eq(rd(f, 6) & 0xf0, 0x20);
+	wr(f, 0, 'z');                       /* looped back, not output */
+	ck_assert_uint_eq(f->s.buf_len, 0);
+	uart_free(f);
+}
+END_TEST
+
+START_TEST(bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones)
+{
+	struct bus b;
+	uint8_t v[4] = { 0 };
+	struct serial s;
+	bus_init(&b, "pio");
+	serial_init(&s, -1, (struct irq_line){ 0 });
+	ck_assert_int_eq(bus_register(&b, 0x3f8, 8, &serial_ops, &s, "com1"), 0);
+	ck_assert_int_eq(bus_register(&b, 0x3ff, 1, &serial_ops, &s, "dup"), -1);
+	ck_assert_int_eq(bus_register(&b, 0x3f0, 0, &serial_ops, &s, "empty"), -1);
+	ck_assert(!bus_access(&b, 0x80, v, 4, false));
+	ck_assert_uint_eq(v[0] & v[1] & v[2] & v[3], 0xff);
+	ck_assert(!bus_access(&b, 0x3fe, v, 4, false)); /* straddles the end */
+	ck_assert_uint_eq(b.unclaimed, 2);
+	bus_destroy(&b);
+}
+END_TEST
+
+static uint32_t exit_value;
+static void record_exit(void *ctx, uint32_t v)
+{
+	(void)ctx;
+	exit_value = v;
+}
+
+START_TEST(exit_port_reports_the_written_value)
+{
+	struct bus b;
+	struct debug_exit d = { .on_exit = record_exit };
+	uint32_t v = 0x12345678;
+	bus_init(&b, "pio");
+	bus_register(&b, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
+	bus_access(&b, DEBUG_EXIT_PORT, (uint8_t *)&v, 4, true);
+	ck_assert_uint_eq(exit_value, 0x12345678);
+	uint8_t one = 9;
+	bus_access(&b, DEBUG_EXIT_PORT, &one, 1, true);
+	ck_assert_uint_eq(exit_value, 9);
+	bus_destroy(&b);
+}
+END_TEST
+
+Suite *devices_suite(void);
+Suite *devices_suite(void)
+{
+	Suite *s = suite_create("devices");
+	TCase *tc = tcase_create("serial");
+	tcase_add_test(tc, polling_driver_sees_an_empty_transmitter_and_output_arrives);
+	tcase_add_test(tc, divisor_latch_and_scratch_registers_hold_their_values);
+	tcase_add_test(tc, thr_empty_interrupt_needs_out2_and_is_acknowledged_by_reading_iir);
+	tcase_add_test(tc, fifo_enable_shows_in_iir_and_loopback_reflects_modem_lines);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("bus");
+	tcase_add_test(tc, bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones);
+	tcase_add_test(tc, exit_port_reports_the_written_value);
+	suite_add_tcase(s, tc);
+	return s;
+}
