@@ -1,0 +1,632 @@
+/*
+ * buddy.c: the binary buddy page allocator (see buddy.h for the boot
+ * sequence and the lazy descriptor rule).
+ *
+ * Owns: zones, their free areas, the per-CPU order-0 lists, watermarks.
+ * Invariants (checked by buddy_check):
+ *   - PG_BUDDY is set exactly on the head of a block on a free list, and
+ *     page->order is that list's order; the pfn is aligned to the order.
+ *   - free_area[o].nr_free counts list o; zone->free_pages sums 2^o of it.
+ *   - no free block has a free buddy of the same order (see buddy_free_one).
+ *   - PG_PCP is set exactly on pages of a per-CPU list.
+ * Serialisation: zone->lock for free areas, pcp->lock for a per-CPU list,
+ * taken pcp first. Reclaim hooks run with no lock held.
+ */
+#include "buddy.h"
+
+enum buddy_zone_id buddy_pfn_zone(uint64_t pfn)
+{
+	if (pfn < BUDDY_DMA_END_PFN)
+		return BUDDY_ZONE_DMA;
+	if (pfn < BUDDY_DMA32_END_PFN)
+		return BUDDY_ZONE_DMA32;
+	return BUDDY_ZONE_NORMAL;
+}
+
+static struct buddy_zone *pfn_zone(struct buddy *b, uint64_t pfn)
+{
+	return &b->zones[buddy_pfn_zone(pfn)];
+}
+
+/* ---- free lists ------------------------------------------------------ */
+
+static void add_to_free_list(struct buddy_zone *z, struct page *p, unsigned order)
+{
+	p->flags = PG_BUDDY;
+	p->order = (uint8_t)order;
+	p->refcount = 0;
+	p->mapcount = 0;
+	p->private = 0;
+	p->mapping = 0;
+	list_add(&p->lru, &z->free_area[order].list);
+	z->free_area[order].nr_free++;
+	z->free_pages += 1ull << order;
+}
+
+static void del_from_free_list(struct buddy_zone *z, struct page *p, unsigned order)
+{
+	MM_BUG_ON(!(p->flags & PG_BUDDY) || p->order != order);
+	list_del(&p->lru);
+	p->flags &= ~PG_BUDDY;
+	z->free_area[order].nr_free--;
+	z->free_pages -= 1ull << order;
+}
+
+/*
+ * The buddy invariant: a free block of order o at pfn p (p aligned to 2^o)
+ * never coexists with a free block of order o at p ^ 2^o, its buddy. So on
+ * free, while the buddy is itself a free head of the same order, the two
+ * merge into one block of order o + 1 at p & ~2^o, until order
+ * BUDDY_MAX_ORDER or a buddy that is allocated, split, outside the
+ * descriptor array or never handed over (descriptor cleared, no PG_BUDDY).
+ * Both buddies always lie in one max-order block and so in one zone, because
+ * zone boundaries are multiples of 2^BUDDY_MAX_ORDER pages.
+ * Caller holds z->lock.
+ */
+static void buddy_free_one(struct buddy *b, struct buddy_zone *z, uint64_t pfn,
+			   unsigned order)
+{
+	while (order < BUDDY_MAX_ORDER) {
+		uint64_t bpfn = pfn ^ (1ull << order);
+		struct page *bp;
+
+		if (!buddy_pfn_valid(b, bpfn))
+			break;
+		bp = buddy_pfn_to_page(b, bpfn);
+		if (!(bp->flags & PG_BUDDY) || bp->order != order)
+			break;
+		del_from_free_list(z, bp, order);
+		pfn &= ~(1ull << order);
+		order++;
+	}
+	struct page *p = buddy_pfn_to_page(b, pfn);
+	p->zone = (uint8_t)(z - b->zones);
+	add_to_free_list(z, p, order);
+}
+
+/* Splits a block of order high down to order low, freeing the upper halves. */
+static void expand(struct buddy *b, struct buddy_zone *z, uint64_t pfn,
+		   unsigned low, unsigned high)
+{
+	while (high > low) {
+		high--;
+		struct page *upper = buddy_pfn_to_page(b, pfn + (1ull << high));
+		upper->zone = (uint8_t)(z - b->zones);
+		add_to_free_list(z, upper, high);
+	}
+}
+
+/* Takes a block of 2^order pages off the free lists; NULL if none. Under z->lock. */
+static struct page *rmqueue_smallest(struct buddy *b, struct buddy_zone *z, unsigned order)
+{
+	for (unsigned o = order; o < BUDDY_NR_ORDERS; o++) {
+		struct buddy_free_area *area = &z->free_area[o];
+		if (list_empty(&area->list))
+			continue;
+		struct page *p = list_entry(area->list.next, struct page, lru);
+		del_from_free_list(z, p, o);
+		expand(b, z, buddy_page_to_pfn(b, p), order, o);
+		return p;
+	}
+	return NULL;
+}
+
+/* ---- per-CPU lists --------------------------------------------------- */
+
+/* Moves up to n pages from the pcp list's tail to the free lists. Under pcp->lock. */
+static void pcp_drain_locked(struct buddy *b, struct buddy_zone *z,
+			     struct buddy_pcp *pcp, uint32_t n)
+{
+	mm_spin_lock(&z->lock);
+	while (n-- && pcp->count) {
+		struct page *p = list_entry(pcp->list.prev, struct page, lru);
+		list_del(&p->lru);
+		pcp->count--;
+		buddy_free_one(b, z, buddy_page_to_pfn(b, p), 0);
+	}
+	mm_spin_unlock(&z->lock);
+}
+
+/* Refills an empty pcp list with up to a batch. Under pcp->lock. */
+static void pcp_refill_locked(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp)
+{
+	mm_spin_lock(&z->lock);
+	for (uint32_t i = 0; i < pcp->batch; i++) {
+		struct page *p = rmqueue_smallest(b, z, 0);
+		if (!p)
+			break;
+		p->flags = PG_PCP;
+		list_add_tail(&p->lru, &pcp->list);
+		pcp->count++;
+	}
+	mm_spin_unlock(&z->lock);
+}
+
+/* One order-0 page through this CPU's list; NULL if the zone is empty. */
+static struct page *rmqueue_pcp(struct buddy *b, struct buddy_zone *z)
+{
+	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
+	struct page *p = NULL;
+
+	mm_spin_lock(&pcp->lock);
+	if (!pcp->count)
+		pcp_refill_locked(b, z, pcp);
+	if (pcp->count) {
+		p = list_entry(pcp->list.next, struct page, lru);
+		list_del(&p->lru);
+		p->flags &= ~PG_PCP;
+		pcp->count--;
+	}
+	mm_spin_unlock(&pcp->lock);
+	return p;
+}
+
+static void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *p)
+{
+	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
+
+	mm_spin_lock(&pcp->lock);
+	p->flags = PG_PCP;
+	list_add(&p->lru, &pcp->list);
+	if (++pcp->count > pcp->high)
+		pcp_drain_locked(b, z, pcp, pcp->batch);
+	mm_spin_unlock(&pcp->lock);
+}
+
+void buddy_drain_pcp(struct buddy *b)
+{
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++) {
+		struct buddy_zone *z = &b->zones[zi];
+		for (int c = 0; c < MM_NR_CPUS; c++) {
+			mm_spin_lock(&z->pcp[c].lock);
+			pcp_drain_locked(b, z, &z->pcp[c], UINT32_MAX);
+			mm_spin_unlock(&z->pcp[c].lock);
+		}
+	}
+}
+
+/* ---- init and watermarks --------------------------------------------- */
+
+static void zone_init(struct buddy *b, enum buddy_zone_id id)
+{
+	static const char *const names[] = { "DMA", "DMA32", "Normal" };
+	static const uint64_t ends[] = { BUDDY_DMA_END_PFN, BUDDY_DMA32_END_PFN, UINT64_MAX };
+	uint64_t zstart = id ? ends[id - 1] : 0;
+	struct buddy_zone *z = &b->zones[id];
+
+	z->lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
+		list_init(&z->free_area[o].list);
+	z->start_pfn = MM_MAX(zstart, b->first_pfn);
+	z->end_pfn = MM_MIN(ends[id], b->last_pfn);
+	if (z->end_pfn < z->start_pfn)
+		z->start_pfn = z->end_pfn = 0;
+	for (unsigned i = 0; names[id][i]; i++)
+		z->name[i] = names[id][i];
+	for (int c = 0; c < MM_NR_CPUS; c++) {
+		z->pcp[c].lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
+		list_init(&z->pcp[c].list);
+		z->pcp[c].batch = 1;
+		z->pcp[c].high = 6;
+	}
+}
+
+int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
+	       uint64_t last_pfn, uint64_t min_free_kbytes)
+{
+	if (!b || !pages || last_pfn <= first_pfn ||
+	    !MM_IS_ALIGNED(first_pfn, 1ull << BUDDY_MAX_ORDER))
+		return -MM_EINVAL;
+	if ((last_pfn - first_pfn + (1ull << BUDDY_MAX_ORDER) - 1) >> BUDDY_MAX_ORDER >
+	    BUDDY_MAX_BLOCKS)
+		return -MM_ERANGE;
+	__builtin_memset(b, 0, sizeof(*b));
+	b->pages = pages;
+	b->first_pfn = first_pfn;
+	b->last_pfn = last_pfn;
+	b->user_min_free_kbytes = min_free_kbytes ? min_free_kbytes : BUDDY_MIN_FREE_DEFAULT;
+	b->watermark_scale_factor = 10;
+	for (int id = 0; id < BUDDY_NR_ZONES; id++)
+		zone_init(b, (enum buddy_zone_id)id);
+	buddy_setup_watermarks(b);
+	return 0;
+}
+
+static uint64_t int_sqrt(uint64_t x)
+{
+	uint64_t r = 0, bit = 1ull << 62;
+
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return r;
+}
+
+/* Linux init_per_zone_wmark_min(): int_sqrt(lowmem_kbytes * 16), clamped. */
+uint64_t buddy_default_min_free_kbytes(uint64_t lowmem_kbytes)
+{
+	uint64_t kb = int_sqrt(lowmem_kbytes * 16);
+	return MM_MIN(MM_MAX(kb, 128), 262144);
+}
+
+/* Linux zone_batchsize(): about a quarter of managed/1024, at most 63. */
+static uint32_t zone_batchsize(uint64_t managed)
+{
+	uint64_t batch = MM_MIN(managed >> 10, (1ull << 20) / MM_PAGE_SIZE) / 4;
+	uint64_t p = 1;
+
+	if (batch < 1)
+		batch = 1;
+	while (p * 2 <= batch + batch / 2)
+		p *= 2;
+	return (uint32_t)MM_MAX(p - 1, 1);
+}
+
+/*
+ * Linux __setup_per_zone_wmarks(): min is min_free_kbytes shared out by
+ * managed size; low and high add max(min/4, managed * scale / 10000) each.
+ */
+void buddy_setup_watermarks(struct buddy *b)
+{
+	uint64_t lowmem = buddy_nr_managed_pages(b);
+
+	if (b->user_min_free_kbytes != BUDDY_MIN_FREE_DEFAULT)
+		b->min_free_kbytes = b->user_min_free_kbytes;
+	else
+		b->min_free_kbytes = buddy_default_min_free_kbytes(lowmem * (MM_PAGE_SIZE >> 10));
+	uint64_t pages_min = b->min_free_kbytes >> (MM_PAGE_SHIFT - 10);
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++) {
+		struct buddy_zone *z = &b->zones[zi];
+		uint64_t managed = z->managed_pages;
+		uint64_t min = lowmem ? pages_min * managed / lowmem : 0;
+		uint64_t step = MM_MAX(min >> 2, managed * b->watermark_scale_factor / 10000);
+		uint32_t batch = zone_batchsize(managed);
+
+		z->wmark[BUDDY_WMARK_MIN] = min;
+		z->wmark[BUDDY_WMARK_LOW] = min + step;
+		z->wmark[BUDDY_WMARK_HIGH] = min + 2 * step;
+		for (int c = 0; c < MM_NR_CPUS; c++) {
+			z->pcp[c].batch = batch;
+			z->pcp[c].high = 6 * batch;
+		}
+	}
+}
+
+void buddy_set_min_free_kbytes(struct buddy *b, uint64_t kbytes)
+{
+	b->user_min_free_kbytes = kbytes;
+	buddy_setup_watermarks(b);
+}
+
+void buddy_set_watermark_scale_factor(struct buddy *b, uint64_t factor)
+{
+	b->watermark_scale_factor = factor;
+	buddy_setup_watermarks(b);
+}
+
+void buddy_set_reclaim_ops(struct buddy *b, const struct buddy_reclaim_ops *ops)
+{
+	b->reclaim = *ops;
+}
+
+/*
+ * Makes the descriptors of the max-order block holding pfn usable, once per
+ * block: a block the range [start, end) covers whole is handed over as one
+ * max-order block, so only its head (pfn) needs clearing; a partial block
+ * is cleared whole, so pages never handed over carry no PG_BUDDY and are
+ * never merged with.
+ */
+static void init_block_descriptors(struct buddy *b, uint64_t pfn, uint64_t start, uint64_t end)
+{
+	uint64_t idx = (pfn - b->first_pfn) >> BUDDY_MAX_ORDER;
+	uint64_t bstart = b->first_pfn + (idx << BUDDY_MAX_ORDER);
+	uint64_t bend = bstart + (1ull << BUDDY_MAX_ORDER);
+
+	if (b->block_init[idx / 64] & (1ull << (idx % 64)))
+		return;
+	b->block_init[idx / 64] |= 1ull << (idx % 64);
+	if (start <= bstart && bend <= end) {
+		buddy_pfn_to_page(b, bstart)->flags = 0;
+		return;
+	}
+	bend = MM_MIN(bend, b->last_pfn);
+	__builtin_memset(buddy_pfn_to_page(b, bstart), 0, (bend - bstart) * sizeof(struct page));
+}
+
+/* Largest order of an aligned block at pfn that fits below end. */
+static unsigned block_order(uint64_t pfn, uint64_t end)
+{
+	unsigned o = BUDDY_MAX_ORDER;
+
+	while (o && (!MM_IS_ALIGNED(pfn, 1ull << o) || pfn + (1ull << o) > end))
+		o--;
+	return o;
+}
+
+int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn)
+{
+	if (start_pfn >= end_pfn || start_pfn < b->first_pfn || end_pfn > b->last_pfn)
+		return -MM_EINVAL;
+	for (uint64_t pfn = start_pfn; pfn < end_pfn;) {
+		unsigned order = block_order(pfn, end_pfn);
+		struct buddy_zone *z = pfn_zone(b, pfn);
+		struct page *p = buddy_pfn_to_page(b, pfn);
+
+		init_block_descriptors(b, pfn, start_pfn, end_pfn);
+		if (p->flags & (PG_BUDDY | PG_PCP))
+			return -MM_EINVAL;
+		mm_spin_lock(&z->lock);
+		z->present_pages += 1ull << order;
+		z->managed_pages += 1ull << order;
+		buddy_free_one(b, z, pfn, order);
+		mm_spin_unlock(&z->lock);
+		pfn += 1ull << order;
+	}
+	buddy_setup_watermarks(b);
+	return 0;
+}
+
+/* ---- allocation ------------------------------------------------------ */
+
+/* Linux __zone_watermark_ok(), without lowmem_reserve. */
+bool buddy_zone_watermark_ok(const struct buddy_zone *z, unsigned order,
+			     uint64_t mark, unsigned gfp)
+{
+	int64_t free_pages = (int64_t)z->free_pages - ((1ll << order) - 1);
+	int64_t min = (int64_t)mark;
+
+	if (gfp & BUDDY_GFP_ATOMIC) {
+		min -= min / 2; /* ALLOC_MIN_RESERVE */
+		min -= min / 4; /* ALLOC_NON_BLOCK */
+	}
+	if (free_pages <= min)
+		return false;
+	if (!order)
+		return true;
+	for (unsigned o = order; o < BUDDY_NR_ORDERS; o++)
+		if (z->free_area[o].nr_free)
+			return true;
+	return false;
+}
+
+static enum buddy_zone_id highest_zone(unsigned gfp)
+{
+	if (gfp & BUDDY_GFP_DMA)
+		return BUDDY_ZONE_DMA;
+	if (gfp & BUDDY_GFP_DMA32)
+		return BUDDY_ZONE_DMA32;
+	return BUDDY_ZONE_NORMAL;
+}
+
+static enum buddy_zone_id lowest_zone(unsigned gfp)
+{
+	return (gfp & BUDDY_GFP_THISZONE) ? highest_zone(gfp) : BUDDY_ZONE_DMA;
+}
+
+static void prep_new_page(struct buddy *b, struct page *p, unsigned order, unsigned gfp)
+{
+	uint64_t pfn = buddy_page_to_pfn(b, p);
+
+	p->flags = (gfp & BUDDY_GFP_COMP) && order ? PG_HEAD : 0;
+	p->order = (uint8_t)order;
+	p->refcount = 1;
+	p->mapcount = 0;
+	p->private = 0;
+	p->mapping = 0;
+	p->inuse = 0;
+	list_init(&p->lru);
+	if (p->flags & PG_HEAD) {
+		for (uint64_t i = 1; i < (1ull << order); i++) {
+			struct page *t = p + i;
+			t->flags = PG_TAIL;
+			t->order = 0;
+			t->zone = p->zone;
+			t->refcount = 0;
+			t->mapcount = 0;
+			t->private = pfn;
+			list_init(&t->lru);
+		}
+	}
+	if (gfp & BUDDY_GFP_ZERO)
+		__builtin_memset(buddy_page_address(b, p), 0, MM_PAGE_SIZE << order);
+}
+
+static struct page *rmqueue(struct buddy *b, struct buddy_zone *z, unsigned order)
+{
+	struct page *p;
+
+	if (!order)
+		return rmqueue_pcp(b, z);
+	mm_spin_lock(&z->lock);
+	p = rmqueue_smallest(b, z, order);
+	mm_spin_unlock(&z->lock);
+	return p;
+}
+
+/* Tries each allowed zone, highest first, against wmark; NULL if none. */
+static struct page *get_page_from_zones(struct buddy *b, unsigned gfp, unsigned order,
+					enum buddy_wmark wm, unsigned reserve_gfp)
+{
+	for (int zi = highest_zone(gfp); zi >= (int)lowest_zone(gfp); zi--) {
+		struct buddy_zone *z = &b->zones[zi];
+		struct page *p;
+
+		if (!z->managed_pages)
+			continue;
+		if (!buddy_zone_watermark_ok(z, order, z->wmark[wm], reserve_gfp)) {
+			z->alloc_fail++;
+			continue;
+		}
+		p = rmqueue(b, z, order);
+		if (p) {
+			prep_new_page(b, p, order, gfp);
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void wake_kswapd(struct buddy *b, unsigned gfp, unsigned order)
+{
+	if (!b->reclaim.wake_kswapd)
+		return;
+	for (int zi = highest_zone(gfp); zi >= (int)lowest_zone(gfp); zi--) {
+		struct buddy_zone *z = &b->zones[zi];
+		if (z->managed_pages &&
+		    !buddy_zone_watermark_ok(z, order, z->wmark[BUDDY_WMARK_LOW], 0)) {
+			b->kswapd_wakeups++;
+			b->reclaim.wake_kswapd(b, z, order, b->reclaim.ctx);
+		}
+	}
+}
+
+/*
+ * Slow path, as Linux's __alloc_pages_slowpath in miniature: wake kswapd,
+ * retry at the min mark (atomic callers dip below it), drain the per-CPU
+ * lists, then direct reclaim while it makes progress. NULL on failure.
+ */
+static struct page *alloc_slowpath(struct buddy *b, unsigned gfp, unsigned order)
+{
+	struct page *p;
+
+	wake_kswapd(b, gfp, order);
+	p = get_page_from_zones(b, gfp, order, BUDDY_WMARK_MIN, gfp);
+	if (p)
+		return p;
+	buddy_drain_pcp(b);
+	p = get_page_from_zones(b, gfp, order, BUDDY_WMARK_MIN, gfp);
+	if (p || !(gfp & BUDDY_GFP_RECLAIM) || (gfp & BUDDY_GFP_ATOMIC))
+		return p;
+	for (int tries = 0; tries < 16 && b->reclaim.direct_reclaim; tries++) {
+		b->direct_reclaims++;
+		if (!b->reclaim.direct_reclaim(b, order, gfp, b->reclaim.ctx))
+			break;
+		p = get_page_from_zones(b, gfp, order, BUDDY_WMARK_MIN, gfp);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
+{
+	struct page *p;
+
+	if (order > BUDDY_MAX_ORDER)
+		return NULL;
+	p = get_page_from_zones(b, gfp, order, BUDDY_WMARK_LOW, 0);
+	if (p)
+		return p;
+	return alloc_slowpath(b, gfp, order);
+}
+
+void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
+{
+	uint64_t pfn = buddy_page_to_pfn(b, p);
+	struct buddy_zone *z = pfn_zone(b, pfn);
+
+	MM_BUG_ON(!buddy_pfn_valid(b, pfn) || order > BUDDY_MAX_ORDER);
+	MM_BUG_ON(p->flags & (PG_BUDDY | PG_PCP | PG_TAIL)); /* double free or a tail */
+	MM_BUG_ON(p->order != order || !MM_IS_ALIGNED(pfn, 1ull << order));
+	if (p->flags & PG_HEAD)
+		for (uint64_t i = 1; i < (1ull << order); i++)
+			p[i].flags = 0;
+	p->zone = (uint8_t)(z - b->zones);
+	if (!order) {
+		free_pcp(b, z, p);
+		return;
+	}
+	mm_spin_lock(&z->lock);
+	buddy_free_one(b, z, pfn, order);
+	mm_spin_unlock(&z->lock);
+}
+
+/* ---- lookups and figures --------------------------------------------- */
+
+struct page *buddy_virt_to_page(const struct buddy *b, const void *va)
+{
+	uint64_t pfn = mm_virt_to_phys(va) >> MM_PAGE_SHIFT;
+	return buddy_pfn_valid(b, pfn) ? buddy_pfn_to_page(b, pfn) : NULL;
+}
+
+struct page *buddy_compound_head(const struct buddy *b, struct page *p)
+{
+	return (p->flags & PG_TAIL) ? buddy_pfn_to_page(b, p->private) : p;
+}
+
+uint64_t buddy_nr_free_pages(const struct buddy *b)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		n += b->zones[zi].free_pages;
+	return n;
+}
+
+uint64_t buddy_nr_pcp_pages(const struct buddy *b)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		for (int c = 0; c < MM_NR_CPUS; c++)
+			n += b->zones[zi].pcp[c].count;
+	return n;
+}
+
+uint64_t buddy_nr_managed_pages(const struct buddy *b)
+{
+	uint64_t n = 0;
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		n += b->zones[zi].managed_pages;
+	return n;
+}
+
+struct contig_info {
+	uint64_t free_pages, free_blocks_total, free_blocks_suitable;
+};
+
+/* Linux fill_contig_page_info(). */
+static void fill_contig_info(const struct buddy_zone *z, unsigned order, struct contig_info *ci)
+{
+	*ci = (struct contig_info){ 0, 0, 0 };
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++) {
+		uint64_t blocks = z->free_area[o].nr_free;
+		ci->free_blocks_total += blocks;
+		ci->free_pages += blocks << o;
+		if (o >= order)
+			ci->free_blocks_suitable += blocks << (o - order);
+	}
+}
+
+/* Linux unusable_free_index(); 1000 with nothing free. */
+int buddy_unusable_index(const struct buddy_zone *z, unsigned order)
+{
+	struct contig_info ci;
+
+	fill_contig_info(z, order, &ci);
+	if (!ci.free_pages)
+		return 1000;
+	return (int)((ci.free_pages - (ci.free_blocks_suitable << order)) * 1000 / ci.free_pages);
+}
+
+/* Linux __fragmentation_index(); 0 for an order past BUDDY_MAX_ORDER. */
+int buddy_extfrag_index(const struct buddy_zone *z, unsigned order)
+{
+	struct contig_info ci;
+
+	if (order > BUDDY_MAX_ORDER)
+		return 0;
+	fill_contig_info(z, order, &ci);
+	if (!ci.free_blocks_total)
+		return 0;
+	if (ci.free_blocks_suitable)
+		return -1000;
+	return 1000 - (int)((1000 + ci.free_pages * 1000 / (1ull << order)) /
+			    ci.free_blocks_total);
+}

@@ -1,0 +1,123 @@
+/*
+ * buddy_check.c: walks the buddy allocator's lists to verify its
+ * invariants (listed at the top of buddy.c) and to enumerate free blocks.
+ * Takes each zone lock and pcp lock in turn; callers must hold none.
+ */
+#include "buddy.h"
+
+#define CHECK(cond, ...)                                                    \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			mm_log("buddy_check: " __VA_ARGS__);                \
+			return -MM_EFAULT;                                  \
+		}                                                           \
+	} while (0)
+
+static int check_block(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned o)
+{
+	uint64_t pfn = buddy_page_to_pfn(b, p);
+	uint64_t bpfn = pfn ^ (1ull << o);
+
+	CHECK(buddy_pfn_valid(b, pfn), "zone %s order %u: page outside array\n", z->name, o);
+	CHECK(p->flags == PG_BUDDY, "pfn %#llx on %s order %u list has flags %#x\n",
+	      (unsigned long long)pfn, z->name, o, p->flags);
+	CHECK(p->order == o, "pfn %#llx on order %u list says order %u\n",
+	      (unsigned long long)pfn, o, p->order);
+	CHECK(MM_IS_ALIGNED(pfn, 1ull << o), "pfn %#llx misaligned for order %u\n",
+	      (unsigned long long)pfn, o);
+	CHECK(pfn >= z->start_pfn && pfn + (1ull << o) <= z->end_pfn,
+	      "pfn %#llx order %u outside zone %s\n", (unsigned long long)pfn, o, z->name);
+	if (o < BUDDY_MAX_ORDER && buddy_pfn_valid(b, bpfn)) {
+		struct page *bp = buddy_pfn_to_page(b, bpfn);
+		CHECK(!((bp->flags & PG_BUDDY) && bp->order == o),
+		      "free buddies %#llx and %#llx of order %u not merged\n",
+		      (unsigned long long)pfn, (unsigned long long)bpfn, o);
+	}
+	return 0;
+}
+
+static int check_area(struct buddy *b, struct buddy_zone *z, unsigned o, uint64_t *pages)
+{
+	struct list_head *pos;
+	uint64_t n = 0;
+	int err;
+
+	list_for_each(pos, &z->free_area[o].list) {
+		CHECK(n <= z->managed_pages, "zone %s order %u list loops\n", z->name, o);
+		err = check_block(b, z, list_entry(pos, struct page, lru), o);
+		if (err)
+			return err;
+		n++;
+	}
+	CHECK(n == z->free_area[o].nr_free, "zone %s order %u: %llu on list, nr_free %llu\n",
+	      z->name, o, (unsigned long long)n, (unsigned long long)z->free_area[o].nr_free);
+	*pages += n << o;
+	return 0;
+}
+
+static int check_pcp(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp)
+{
+	struct list_head *pos;
+	uint32_t n = 0;
+
+	list_for_each(pos, &pcp->list) {
+		struct page *p = list_entry(pos, struct page, lru);
+		uint64_t pfn = buddy_page_to_pfn(b, p);
+		CHECK(p->flags == PG_PCP, "pcp page %#llx has flags %#x\n",
+		      (unsigned long long)pfn, p->flags);
+		CHECK(pfn >= z->start_pfn && pfn < z->end_pfn, "pcp page %#llx outside zone %s\n",
+		      (unsigned long long)pfn, z->name);
+		CHECK(++n <= pcp->count, "zone %s pcp list longer than its count\n", z->name);
+	}
+	CHECK(n == pcp->count, "zone %s pcp count %u, list %u\n", z->name, pcp->count, n);
+	return 0;
+}
+
+static int check_zone(struct buddy *b, struct buddy_zone *z)
+{
+	uint64_t pages = 0;
+	int err = 0;
+
+	for (int c = 0; c < MM_NR_CPUS && !err; c++) {
+		mm_spin_lock(&z->pcp[c].lock);
+		err = check_pcp(b, z, &z->pcp[c]);
+		mm_spin_unlock(&z->pcp[c].lock);
+	}
+	mm_spin_lock(&z->lock);
+	for (unsigned o = 0; o < BUDDY_NR_ORDERS && !err; o++)
+		err = check_area(b, z, o, &pages);
+	mm_spin_unlock(&z->lock);
+	if (err)
+		return err;
+	CHECK(pages == z->free_pages, "zone %s: %llu pages on lists, free_pages %llu\n",
+	      z->name, (unsigned long long)pages, (unsigned long long)z->free_pages);
+	CHECK(z->free_pages <= z->managed_pages, "zone %s: more free than managed\n", z->name);
+	return 0;
+}
+
+int buddy_check(struct buddy *b)
+{
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++) {
+		int err = check_zone(b, &b->zones[zi]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void buddy_for_each_free(struct buddy *b, buddy_block_fn fn, void *arg)
+{
+	struct list_head *pos;
+
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++) {
+		struct buddy_zone *z = &b->zones[zi];
+		for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
+			list_for_each(pos, &z->free_area[o].list)
+				fn(buddy_page_to_pfn(b, list_entry(pos, struct page, lru)), o,
+				   false, arg);
+		for (int c = 0; c < MM_NR_CPUS; c++)
+			list_for_each(pos, &z->pcp[c].list)
+				fn(buddy_page_to_pfn(b, list_entry(pos, struct page, lru)), 0,
+				   true, arg);
+	}
+}

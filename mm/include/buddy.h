@@ -1,0 +1,228 @@
+/*
+ * buddy.h: the physical page allocator. Zones DMA (< 16 MiB), DMA32
+ * (< 4 GiB) and Normal; per zone a free list and count per order 0..10;
+ * per-CPU lists of order-0 pages; watermarks from min_free_kbytes.
+ *
+ * Boot, in this order:
+ *   buddy_init(b, pages, first_pfn, last_pfn, min_free_kbytes)
+ *       pages: caller memory for descriptors of [first_pfn, last_pfn), size
+ *       buddy_page_array_size(); it need not be initialised. first_pfn must
+ *       be a multiple of 1024. min_free_kbytes 0 picks Linux's default.
+ *   buddy_add_free_range(b, start_pfn, end_pfn)   once per free RAM range
+ *   buddy_set_reclaim_ops(b, &ops)                when reclaim exists
+ * then buddy_alloc_pages / buddy_free_pages.
+ *
+ * Descriptors are initialised lazily: a max-order block that a range covers
+ * whole gets only its head descriptor written; a block covered in part has
+ * its descriptors cleared once. After that, only the head descriptor of a
+ * block is meaningful, unless it was allocated with BUDDY_GFP_COMP (then
+ * every tail says where its head is).
+ *
+ * Locks: each zone's lock protects its free areas and counters; each
+ * per-CPU list has its own lock. Order: pcp lock, then zone lock.
+ * Reclaim hooks are called with no lock held.
+ */
+#ifndef MM_BUDDY_H
+#define MM_BUDDY_H
+
+#include "mm_port.h"
+#include "mm_util.h"
+
+#define BUDDY_MAX_ORDER   10
+#define BUDDY_NR_ORDERS   (BUDDY_MAX_ORDER + 1)
+#define BUDDY_MAX_BLOCKS  65536 /* max-order blocks a buddy can span: 256 GiB */
+#define BUDDY_DMA_END_PFN   (16ull << (20 - MM_PAGE_SHIFT))
+#define BUDDY_DMA32_END_PFN (4ull << (30 - MM_PAGE_SHIFT))
+
+enum buddy_zone_id { BUDDY_ZONE_DMA, BUDDY_ZONE_DMA32, BUDDY_ZONE_NORMAL, BUDDY_NR_ZONES };
+enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_WMARKS };
+
+/* page->flags; bits 16-31 are left to later modules (LRU, swap). */
+#define PG_BUDDY    (1u << 0)  /* head of a free block on a free list */
+#define PG_PCP      (1u << 1)  /* order-0 page on a per-CPU list */
+#define PG_HEAD     (1u << 2)  /* head of a BUDDY_GFP_COMP allocation */
+#define PG_TAIL     (1u << 3)  /* tail of one; private = head pfn */
+#define PG_SLAB     (1u << 4)  /* slab page; owned by slab.c */
+#define PG_LARGE_KMALLOC (1u << 5)
+#define PG_VMALLOC  (1u << 6)
+#define PG_RESERVED (1u << 7)
+
+/*
+ * Page descriptor, 48 bytes. While the page is free, buddy owns every
+ * field; once allocated, the allocator of record (slab, vmalloc, ...) owns
+ * lru, private and mapping.
+ */
+struct page {
+	uint32_t flags;        /* PG_* */
+	uint8_t order;         /* block order (free block head, or allocation) */
+	uint8_t zone;          /* enum buddy_zone_id */
+	uint16_t inuse;        /* slab: objects handed out */
+	int32_t refcount;
+	int32_t mapcount;
+	struct list_head lru;  /* free list, pcp list, or the owner's list */
+	uint64_t private;      /* owner's word; slab: its kmem_cache */
+	union {
+		uint64_t mapping;  /* owner's word */
+		void *freelist;    /* slab: first free object */
+	};
+};
+
+/* Free blocks of one order in one zone; under the zone lock. */
+struct buddy_free_area {
+	struct list_head list;
+	uint64_t nr_free;      /* blocks on list */
+};
+
+/* Order-0 pages cached for one CPU; under lock. */
+struct buddy_pcp {
+	mm_spinlock_t lock;
+	struct list_head list;
+	uint32_t count;        /* pages on list */
+	uint32_t high;         /* drain a batch above this */
+	uint32_t batch;        /* pages moved per refill or drain */
+	uint32_t pad;
+};
+
+struct buddy_zone {
+	mm_spinlock_t lock;
+	struct buddy_free_area free_area[BUDDY_NR_ORDERS]; /* under lock */
+	uint64_t free_pages;   /* pages in free_area; under lock */
+	uint64_t start_pfn;    /* zone span [start_pfn, end_pfn); fixed at init */
+	uint64_t end_pfn;
+	uint64_t present_pages; /* RAM handed over; under lock */
+	uint64_t managed_pages; /* same as present: no reserved ranges here */
+	uint64_t wmark[BUDDY_NR_WMARKS]; /* set by buddy_setup_watermarks */
+	uint64_t alloc_fail;   /* allocations that found this zone too low */
+	char name[8];
+	struct buddy_pcp pcp[MM_NR_CPUS];
+};
+
+struct buddy;
+/*
+ * Reclaim hooks, each optional. wake_kswapd: a zone fell below its low mark
+ * (must not sleep). direct_reclaim: a may-reclaim allocation fell below min;
+ * returns pages freed (0 ends the retries).
+ */
+struct buddy_reclaim_ops {
+	void (*wake_kswapd)(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx);
+	uint64_t (*direct_reclaim)(struct buddy *b, unsigned order, unsigned gfp, void *ctx);
+	void *ctx;
+};
+
+struct buddy {
+	struct buddy_zone zones[BUDDY_NR_ZONES];
+	struct page *pages;      /* descriptor of pfn p is pages[p - first_pfn] */
+	uint64_t first_pfn, last_pfn; /* fixed at init */
+	uint64_t min_free_kbytes;     /* effective value */
+	uint64_t user_min_free_kbytes; /* 0: derived from memory size */
+	uint64_t watermark_scale_factor; /* Linux's, in 1/10000 of managed */
+	struct buddy_reclaim_ops reclaim;
+	uint64_t kswapd_wakeups, direct_reclaims; /* statistics, racy */
+	uint64_t block_init[BUDDY_MAX_BLOCKS / 64]; /* max-order blocks seen */
+};
+
+/* Allocation flags. */
+#define BUDDY_GFP_RECLAIM  (1u << 0) /* may call direct reclaim */
+#define BUDDY_GFP_ATOMIC   (1u << 1) /* cannot reclaim; may dip below min */
+#define BUDDY_GFP_ZERO     (1u << 2) /* zero the pages */
+#define BUDDY_GFP_DMA      (1u << 3) /* zone DMA only */
+#define BUDDY_GFP_DMA32    (1u << 4) /* zone DMA32, falling back to DMA */
+#define BUDDY_GFP_THISZONE (1u << 5) /* no fallback below the first zone */
+#define BUDDY_GFP_COMP     (1u << 6) /* mark tails so any page finds its head */
+#define BUDDY_GFP_KERNEL   BUDDY_GFP_RECLAIM
+
+/* Bytes of descriptor memory buddy_init needs for [first_pfn, last_pfn). */
+static inline size_t buddy_page_array_size(uint64_t first_pfn, uint64_t last_pfn)
+{
+	return (size_t)(last_pfn - first_pfn) * sizeof(struct page);
+}
+
+/* Returns 0, or -MM_EINVAL (unaligned or empty range), -MM_ERANGE (too big). */
+int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
+	       uint64_t last_pfn, uint64_t min_free_kbytes);
+
+/*
+ * Hands free RAM [start_pfn, end_pfn) to the allocator and recomputes the
+ * watermarks. Returns 0 or -MM_EINVAL (outside the array, or a page
+ * already handed over).
+ */
+int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn);
+
+void buddy_set_reclaim_ops(struct buddy *b, const struct buddy_reclaim_ops *ops);
+
+/*
+ * Overrides (mm.min_free_kbytes=, any value including 0);
+ * BUDDY_MIN_FREE_DEFAULT returns to Linux's default.
+ */
+#define BUDDY_MIN_FREE_DEFAULT UINT64_MAX
+void buddy_set_min_free_kbytes(struct buddy *b, uint64_t kbytes);
+void buddy_set_watermark_scale_factor(struct buddy *b, uint64_t factor);
+/* Linux's default: 4 * sqrt(lowmem KiB), clamped to [128, 262144]. */
+uint64_t buddy_default_min_free_kbytes(uint64_t lowmem_kbytes);
+void buddy_setup_watermarks(struct buddy *b);
+
+/* Returns the head page of 2^order pages, or NULL (never panics). */
+struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order);
+/* Frees what buddy_alloc_pages returned, with the same order. */
+void buddy_free_pages(struct buddy *b, struct page *page, unsigned order);
+
+/* Returns all per-CPU pages to the free lists. */
+void buddy_drain_pcp(struct buddy *b);
+
+static inline uint64_t buddy_page_to_pfn(const struct buddy *b, const struct page *p)
+{
+	return (uint64_t)(p - b->pages) + b->first_pfn;
+}
+static inline struct page *buddy_pfn_to_page(const struct buddy *b, uint64_t pfn)
+{
+	return &b->pages[pfn - b->first_pfn];
+}
+static inline bool buddy_pfn_valid(const struct buddy *b, uint64_t pfn)
+{
+	return pfn >= b->first_pfn && pfn < b->last_pfn;
+}
+static inline phys_addr_t buddy_page_to_phys(const struct buddy *b, const struct page *p)
+{
+	return buddy_page_to_pfn(b, p) << MM_PAGE_SHIFT;
+}
+static inline void *buddy_page_address(const struct buddy *b, const struct page *p)
+{
+	return mm_phys_to_virt(buddy_page_to_phys(b, p));
+}
+/* The page holding va; NULL if outside the descriptor array. */
+struct page *buddy_virt_to_page(const struct buddy *b, const void *va);
+/* The head of a BUDDY_GFP_COMP allocation containing p (p itself otherwise). */
+struct page *buddy_compound_head(const struct buddy *b, struct page *p);
+
+enum buddy_zone_id buddy_pfn_zone(uint64_t pfn);
+
+/* Totals over zones: pages in free lists, on per-CPU lists, managed. */
+uint64_t buddy_nr_free_pages(const struct buddy *b);
+uint64_t buddy_nr_pcp_pages(const struct buddy *b);
+uint64_t buddy_nr_managed_pages(const struct buddy *b);
+
+/* True if the zone could serve 2^order pages above mark (Linux's check). */
+bool buddy_zone_watermark_ok(const struct buddy_zone *z, unsigned order,
+			     uint64_t mark, unsigned gfp);
+
+/*
+ * Fragmentation figures in thousandths, Linux's mm/vmstat.c formulas:
+ * unusable free space index (0..1000) and extfrag index (-1000 when a
+ * block of the order is free, else 0..1000; 0 with nothing free).
+ */
+int buddy_unusable_index(const struct buddy_zone *z, unsigned order);
+int buddy_extfrag_index(const struct buddy_zone *z, unsigned order);
+
+/*
+ * Checks every structural invariant (lists, flags, alignment, counts, no
+ * two free buddies). Returns 0, or -MM_EFAULT after logging the first
+ * violation through mm_log. For tests and mm.debug.
+ */
+int buddy_check(struct buddy *b);
+
+/* Calls fn for every free block (free lists and per-CPU lists). */
+typedef void (*buddy_block_fn)(uint64_t pfn, unsigned order, bool pcp, void *arg);
+/* Caller keeps the allocator still meanwhile (tests, a stopped guest). */
+void buddy_for_each_free(struct buddy *b, buddy_block_fn fn, void *arg);
+
+#endif
