@@ -20,8 +20,10 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-I$(GUEST_OUT)/gen
 GUEST_ASFLAGS := -D__ASSEMBLY__ -Iguest/include -Iguest/arch/x86/include
 
+# Override GUEST_MM_SRCS to leave out an mm/ file that is mid-edit.
+GUEST_MM_SRCS ?= $(wildcard mm/*.c)
 GUEST_SRCS := $(wildcard guest/arch/x86/*.S guest/arch/x86/*.c guest/kernel/*.c \
-	guest/drivers/*.c) $(wildcard mm/*.c)
+	guest/drivers/*.c) $(GUEST_MM_SRCS)
 GUEST_OBJS := $(patsubst %,$(GUEST_OUT)/obj/%.o,$(basename $(GUEST_SRCS)))
 GUEST_LDS  := guest/arch/x86/kernel.ld
 GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
@@ -32,10 +34,12 @@ guest: $(KERNEL)
 
 $(GUEST_OUT)/obj/%.o: %.c $(GUEST_OUT)/gen/version.h
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC guest $<"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 $(GUEST_OUT)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
+	@echo "  AS guest $<"
+	$(Q)$(GUEST_CC) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
 
 # version.h changes only when the git description does.
 $(GUEST_OUT)/gen/version.h: FORCE
@@ -49,14 +53,15 @@ guest_text_syms = $(GUEST_NM) -n $(1) | awk '$$2 ~ /^[tTwW]$$/'
 
 $(KERNEL): $(GUEST_OBJS) $(GUEST_LDS) guest/scripts/gen_ksyms.sh
 	@mkdir -p $(GUEST_OUT)/ksyms
-	guest/scripts/gen_ksyms.sh < /dev/null > $(GUEST_OUT)/ksyms/pass1.S
-	$(GUEST_CC) -c $(GUEST_OUT)/ksyms/pass1.S -o $(GUEST_OUT)/ksyms/pass1.o
-	$(GUEST_LD) $(GUEST_LDFLAGS) -o $(GUEST_OUT)/ksyms/pass1.elf $(GUEST_OBJS) $(GUEST_OUT)/ksyms/pass1.o
-	$(GUEST_NM) -n $(GUEST_OUT)/ksyms/pass1.elf | guest/scripts/gen_ksyms.sh > $(GUEST_OUT)/ksyms/pass2.S
-	$(GUEST_CC) -c $(GUEST_OUT)/ksyms/pass2.S -o $(GUEST_OUT)/ksyms/pass2.o
-	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@.tmp $(GUEST_OBJS) $(GUEST_OUT)/ksyms/pass2.o
-	@$(call guest_text_syms,$(GUEST_OUT)/ksyms/pass1.elf) > $(GUEST_OUT)/ksyms/pass1.syms
-	@$(call guest_text_syms,$@.tmp) > $(GUEST_OUT)/ksyms/pass2.syms
-	@cmp -s $(GUEST_OUT)/ksyms/pass1.syms $(GUEST_OUT)/ksyms/pass2.syms || \
+	@echo "  LD guest $@ (2 passes)"
+	$(Q)guest/scripts/gen_ksyms.sh < /dev/null > $(GUEST_OUT)/ksyms/pass1.S
+	$(Q)$(GUEST_CC) -c $(GUEST_OUT)/ksyms/pass1.S -o $(GUEST_OUT)/ksyms/pass1.o
+	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $(GUEST_OUT)/ksyms/pass1.elf $(GUEST_OBJS) $(GUEST_OUT)/ksyms/pass1.o
+	$(Q)$(GUEST_NM) -n $(GUEST_OUT)/ksyms/pass1.elf | guest/scripts/gen_ksyms.sh > $(GUEST_OUT)/ksyms/pass2.S
+	$(Q)$(GUEST_CC) -c $(GUEST_OUT)/ksyms/pass2.S -o $(GUEST_OUT)/ksyms/pass2.o
+	$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $@.tmp $(GUEST_OBJS) $(GUEST_OUT)/ksyms/pass2.o
+	$(Q)$(call guest_text_syms,$(GUEST_OUT)/ksyms/pass1.elf) > $(GUEST_OUT)/ksyms/pass1.syms
+	$(Q)$(call guest_text_syms,$@.tmp) > $(GUEST_OUT)/ksyms/pass2.syms
+	$(Q)cmp -s $(GUEST_OUT)/ksyms/pass1.syms $(GUEST_OUT)/ksyms/pass2.syms || \
 	 { echo "guest: text moved between link passes; ksyms would be wrong" >&2; exit 1; }
-	mv $@.tmp $@
+	$(Q)mv $@.tmp $@

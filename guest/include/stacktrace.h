@@ -13,5 +13,7 @@ void show_trace(unsigned long rbp);
 void dump_stack(void);
 /* True when [addr, addr+len) lies inside a kernel stack. */
 bool stack_contains(unsigned long addr, unsigned long len);
+/* True when addr lies in the guard page below a kernel stack. */
+bool stack_guard_hit(unsigned long addr);
 
 #endif

@@ -1,19 +1,75 @@
 /*
- * main.c: kernel_main, the boot sequence in the order it happens.
+ * main.c: kernel_main, the boot sequence in the order it happens:
+ * console, boot data + command line, CPU tables, e820 + memblock, final page
+ * tables, hand-over to the page allocator, timer, self-tests, then init
+ * (not there yet: the kernel powers off).
  */
 #include <printk.h>
 #include <uart.h>
+#include <cmdline.h>
+#include <memblock.h>
+#include <page_alloc.h>
+#include <selftest.h>
+#include <time.h>
+#include <crash.h>
 #include <exit_status.h>
 #include <version.h>
 #include <asm/traps.h>
+#include <asm/setup.h>
+#include <asm/paging.h>
+#include <asm/cpu.h>
 
 void kernel_main(unsigned long start_info_phys);
 
+static uint64_t boot_tsc;
+
+static void banner(void)
+{
+	pr_notice("memvisor guest kernel version 0.1 (%s) (gcc %s)\n",
+		  GUEST_GIT_VERSION, __VERSION__);
+	pr_notice("Command line: %s\n", boot_command_line);
+}
+
+static void setup_memory(void)
+{
+	e820_setup();
+	setup_reserve();
+	memblock_dump();
+	paging_init();
+	page_alloc_handover();
+}
+
+/* What runs after boot; for now there is no init to start. */
+static void __noreturn rest_init(void)
+{
+	if (kparams.init) {
+		pr_err("init: cannot run %s: user programs are not supported yet\n", kparams.init);
+		machine_exit(EXIT_NO_INIT);
+	}
+	pr_notice("reboot: Power down (no init to run)\n");
+	machine_exit(EXIT_OK);
+}
+
 void kernel_main(unsigned long start_info_phys)
 {
+	boot_tsc = rdtsc();
 	uart_init();
-	pr_notice("memvisor guest version 0.1 (%s) (gcc %s)\n", GUEST_GIT_VERSION, __VERSION__);
+	setup_start_info(start_info_phys);
+	cmdline_parse(boot_info.cmdline);
+	if (kparams.loglevel >= 0)
+		printk_set_console_loglevel((int)kparams.loglevel);
+	if (kparams.mm_debug && kparams.loglevel < 0)
+		printk_set_console_loglevel(8);
+	banner();
 	cpu_init();
-	pr_info("start_info at 0x%lx\n", start_info_phys);
-	machine_exit(EXIT_OK);
+	setup_memory();
+	time_init();
+	irq_enable();
+	pr_info("boot: done in %lu ticks, %llu TSC cycles\n", jiffies,
+		(unsigned long long)(rdtsc() - boot_tsc));
+	if (kparams.selftest && selftest_run())
+		machine_exit(EXIT_TEST_FAILURE);
+	if (kparams.crash)
+		crash_trigger(kparams.crash);
+	rest_init();
 }

@@ -9,6 +9,7 @@
 #include <printk.h>
 #include <string.h>
 #include <ksyms.h>
+#include <mm_port.h>
 
 struct out {
 	char *buf;
@@ -238,3 +239,7 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+/* The mm/ port's formatter is the kernel's. */
+int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((alias("snprintf")));

@@ -8,9 +8,9 @@
 #include <printk.h>
 #include <asm/layout.h>
 
-#define TRACE_MAX_FRAMES 32
+#define TRACE_MAX_FRAMES 4096  /* frames walked; repeats are folded */
 
-extern char boot_stack[], kstacks_end[];
+extern char boot_stack[], kstacks_end[], guard_boot[], guard_df[], guard_nmi[];
 
 bool stack_contains(unsigned long addr, unsigned long len)
 {
@@ -19,21 +19,48 @@ bool stack_contains(unsigned long addr, unsigned long len)
 	       addr + len <= (unsigned long)kstacks_end && addr + len > addr;
 }
 
+/* Prints one frame, or folds it into a run of identical return addresses. */
+static void trace_frame(unsigned long ret, unsigned long *last, unsigned long *repeats)
+{
+	if (ret == *last) {
+		(*repeats)++;
+		return;
+	}
+	if (*repeats)
+		printk(KERN_EMERG " ... %lu more of the frame above\n", *repeats);
+	*repeats = 0;
+	*last = ret;
+	printk(KERN_EMERG " %pS\n", (void *)ret);
+}
+
 void show_trace(unsigned long rbp)
 {
+	unsigned long last = 0, repeats = 0;
+
 	printk(KERN_EMERG "Call Trace:\n");
 	for (int i = 0; i < TRACE_MAX_FRAMES; i++) {
 		if (!rbp || (rbp & 7) || !stack_contains(rbp, 16))
 			break;
 		const unsigned long *frame = (const unsigned long *)rbp;
-		unsigned long ret = frame[1];
-		if (!ret)
+		if (!frame[1])
 			break;
-		printk(KERN_EMERG " %pS\n", (void *)ret);
+		trace_frame(frame[1], &last, &repeats);
 		if (frame[0] <= rbp)
 			break;
 		rbp = frame[0];
 	}
+	if (repeats)
+		printk(KERN_EMERG " ... %lu more of the frame above\n", repeats);
+}
+
+bool stack_guard_hit(unsigned long addr)
+{
+	const char *guards[] = { guard_boot, guard_df, guard_nmi };
+
+	for (unsigned i = 0; i < 3; i++)
+		if (addr >= (unsigned long)guards[i] && addr < (unsigned long)guards[i] + PAGE_SIZE)
+			return true;
+	return false;
 }
 
 void dump_stack(void)

@@ -70,6 +70,23 @@ static void show_regs(const struct pt_regs *r, unsigned long cr2)
 		 read_cr0(), cr2, read_cr3(), read_cr4());
 }
 
+/* Linux's "Code:" line: bytes around RIP, the faulting one in <>. */
+static void show_code(unsigned long rip)
+{
+	char line[16 * 3 * 2 + 16];
+	size_t len = 0;
+
+	for (unsigned long a = rip - 16; a < rip + 16; a++) {
+		uint8_t b;
+		if (probe_read_u8((const volatile uint8_t *)a, &b))
+			len += (size_t)snprintf(line + len, sizeof(line) - len, a == rip ? "<--> " : "-- ");
+		else
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+						a == rip ? "<%02x> " : "%02x ", b);
+	}
+	pr_emerg("Code: %s\n", line);
+}
+
 void oops(struct pt_regs *regs, const char *why)
 {
 	unsigned long cr2 = read_cr2();
@@ -78,13 +95,17 @@ void oops(struct pt_regs *regs, const char *why)
 	irq_disable();
 	if (oops_count++)       /* an oops while reporting one: just stop */
 		machine_exit(EXIT_OOPS);
-	if (v == X86_TRAP_PF)
+	if (v == X86_TRAP_DF && stack_guard_hit(cr2)) {
+		pr_emerg("BUG: stack guard page was hit at %016lx\n", cr2);
+		why = "kernel stack overflow (double fault)";
+	} else if (v == X86_TRAP_PF) {
 		oops_page_fault(regs, cr2);
+	}
 	pr_emerg("Oops: %s: %04lx [#%d]\n", why, regs->error_code, oops_count);
 	pr_emerg("CPU: 0 vector: %lu (%s) error_code: 0x%lx\n", v,
 		 v < 32 ? trap_names[v] : "interrupt", regs->error_code);
 	show_regs(regs, cr2);
-	pr_emerg("Code: RIP %pS\n", (void *)regs->rip);
+	show_code(regs->rip);
 	show_trace(regs->rbp);
 	pr_emerg("---[ end trace ]---\n");
 	pr_emerg("Kernel panic - not syncing: Fatal exception (exit status %d)\n", EXIT_OOPS);

@@ -1,0 +1,41 @@
+/*
+ * cmdline.h: the kernel command line, parsed once at boot into kparams.
+ *
+ * Syntax (Linux's): words separated by spaces; "key=value" or a bare flag;
+ * double quotes group a value with spaces; words after "--" are arguments
+ * for init. Unknown keys are reported once and kept for user space.
+ */
+#ifndef GUEST_CMDLINE_H
+#define GUEST_CMDLINE_H
+
+#include <stdbool.h>
+
+#define CMDLINE_MAX        2048
+#define CMDLINE_MAX_VIRTIO 8
+#define CMDLINE_MAX_WORDS  32
+
+struct kparams {
+	const char *console;         /* console=, "ttyS0" by default */
+	const char *init;            /* init=, NULL when absent */
+	const char *mm_policy;       /* mm.policy=fifo|clock|lru|lfu|random */
+	long mm_swappiness;          /* mm.swappiness=0..200, -1 when absent */
+	long mm_min_free_kbytes;     /* mm.min_free_kbytes=N, -1 when absent */
+	bool mm_debug;               /* mm.debug=1 */
+	bool selftest;               /* selftest=0 skips the boot self-tests */
+	long loglevel;               /* loglevel=0..8, -1 when absent */
+	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */
+	const char *virtio_mmio[CMDLINE_MAX_VIRTIO]; /* virtio_mmio.device= */
+	unsigned nr_virtio_mmio;
+	const char *unknown[CMDLINE_MAX_WORDS];      /* passed to user space */
+	unsigned nr_unknown;
+	const char *init_args[CMDLINE_MAX_WORDS];    /* words after "--" */
+	unsigned nr_init_args;
+};
+
+extern struct kparams kparams;
+extern char boot_command_line[CMDLINE_MAX];
+
+/* Copies and parses the command line; reports bad and unknown keys. */
+void cmdline_parse(const char *cmdline);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * mm_port.c: the guest's implementation of mm/include/mm_port.h.
+ *
+ * Physical memory is reached through the direct map at PAGE_OFFSET (during
+ * boot the boot tables map its first BOOT_MAP_LIMIT bytes; paging_init maps
+ * all RAM). Table pages come from memblock until the page allocator takes
+ * over, then from it. mm_tlb_flush_page/all are THE TLB helpers: every
+ * page-table change in the kernel flushes through them.
+ */
+#include <mm_port.h>
+#include <printk.h>
+#include <memblock.h>
+#include <page_alloc.h>
+#include <string.h>
+#include <asm/cpu.h>
+#include <asm/layout.h>
+
+void *mm_phys_to_virt(phys_addr_t pa)
+{
+	return (void *)(PAGE_OFFSET + pa);
+}
+
+phys_addr_t mm_virt_to_phys(const void *va)
+{
+	unsigned long v = (unsigned long)va;
+
+	if (v >= KERNEL_MAP_BASE)
+		return v - KERNEL_MAP_BASE;
+	if (v >= PAGE_OFFSET && v < VMALLOC_START)
+		return v - PAGE_OFFSET;
+	panic("mm_virt_to_phys: %p is neither direct-mapped nor kernel image", va);
+}
+
+phys_addr_t mm_table_alloc(void)
+{
+	phys_addr_t pa;
+
+	if (page_alloc_ready())
+		return page_alloc(0, PAGE_ALLOC_ZERO);
+	pa = memblock_alloc(MM_PAGE_SIZE, MM_PAGE_SIZE);
+	if (pa)
+		memset(mm_phys_to_virt(pa), 0, MM_PAGE_SIZE);
+	return pa;
+}
+
+void mm_table_free(phys_addr_t pa)
+{
+	if (page_alloc_ready())
+		page_free(pa, 0);
+	else
+		memblock_free(pa, MM_PAGE_SIZE);
+}
+
+void mm_tlb_flush_page(uint64_t va)
+{
+	invlpg(va);
+}
+
+/* Reloading CR3 drops non-global entries; toggling PGE drops global ones. */
+void mm_tlb_flush_all(void)
+{
+	unsigned long cr4 = read_cr4();
+
+	if (cr4 & X86_CR4_PGE) {
+		write_cr4(cr4 & ~X86_CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
+}
+
+void mm_spin_lock(mm_spinlock_t *lock)
+{
+	unsigned long flags = read_flags();
+
+	irq_disable();
+	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
+		__asm__ __volatile__("pause");
+	lock->saved_flags = flags;
+}
+
+void mm_spin_unlock(mm_spinlock_t *lock)
+{
+	unsigned long flags = lock->saved_flags;
+
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	if (flags & X86_EFLAGS_IF)
+		irq_enable();
+}
+
+unsigned mm_cpu_id(void)
+{
+	return 0;   /* single CPU for now */
+}
+
+/* mm_snprintf is an alias of snprintf (vsprintf.c). */
+
+void mm_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}
+
+void mm_panic(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	panic("%s", msg);
+}
