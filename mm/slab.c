@@ -1,0 +1,410 @@
+/*
+ * slab.c: object caches (see slab.h for the model and the lock order).
+ *
+ * Invariants (checked by slab_check_cache):
+ *   - a slab with inuse == objects is on slabs_full, 0 < inuse < objects on
+ *     slabs_partial, inuse == 0 on slabs_free; page->freelist threads exactly
+ *     objects - inuse free objects of that slab;
+ *   - active_objs is the sum of inuse, nr_slabs and nr_free_slabs count the
+ *     lists;
+ *   - objects in a CPU array are counted in inuse and are never also on a
+ *     slab free list.
+ * Debug caches never use the CPU arrays.
+ */
+#include "slab_internal.h"
+
+struct slab_global slab_global;
+
+/* ---- layout -------------------------------------------------------- */
+
+/* Smallest order wasting at most 1/16 of the slab; else the least wasteful. */
+static int choose_order(uint32_t size)
+{
+	int best = -1;
+	uint64_t best_waste = UINT64_MAX;
+
+	for (int order = 0; order <= SLAB_MAX_ORDER; order++) {
+		uint64_t bytes = MM_PAGE_SIZE << order, n = bytes / size;
+		uint64_t waste = bytes - n * size;
+		if (!n || n > UINT16_MAX)
+			continue;
+		if (waste * 16 <= bytes)
+			return order;
+		if (waste * 1000 / bytes < best_waste) {
+			best_waste = waste * 1000 / bytes;
+			best = order;
+		}
+	}
+	return best;
+}
+
+static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
+{
+	uint32_t span;
+
+	if (!size || size > (MM_PAGE_SIZE << SLAB_MAX_ORDER) || (align & (align - 1)) ||
+	    align > MM_PAGE_SIZE)
+		return -MM_EINVAL;
+	c->object_size = (uint32_t)size;
+	c->align = (uint32_t)MM_MAX(align, 8u);
+	c->flags = flags;
+	span = slab_obj_span(c);
+	if (flags & SLAB_F_DEBUG) {
+		c->offset = c->align;
+		c->fp_offset = c->offset + span + SLAB_RED_RIGHT;
+		c->size = c->fp_offset + 2 * sizeof(uint64_t);
+	} else {
+		c->offset = 0;
+		c->fp_offset = c->ctor ? span : 0;
+		c->size = c->ctor ? span + (uint32_t)sizeof(void *) : span;
+	}
+	c->size = MM_ALIGN_UP(c->size, c->align);
+	int order = choose_order(c->size);
+	if (order < 0)
+		return -MM_EINVAL;
+	c->order = (uint32_t)order;
+	c->objects = (uint32_t)((MM_PAGE_SIZE << order) / c->size);
+	return 0;
+}
+
+static void cache_init(struct kmem_cache *c, const char *name, void (*ctor)(void *))
+{
+	unsigned i;
+
+	for (i = 0; name[i] && i < SLAB_NAME_LEN - 1; i++)
+		c->name[i] = name[i];
+	c->name[i] = 0;
+	c->ctor = ctor;
+	c->lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
+	list_init(&c->slabs_full);
+	list_init(&c->slabs_partial);
+	list_init(&c->slabs_free);
+	c->nr_slabs = c->nr_free_slabs = c->active_objs = c->debug_reports = 0;
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
+		c->cpu[cpu].lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
+		c->cpu[cpu].avail = 0;
+	}
+}
+
+static void cache_register(struct kmem_cache *c)
+{
+	mm_spin_lock(&slab_global.lock);
+	list_add_tail(&c->list, &slab_global.caches);
+	slab_global.nr_caches++;
+	mm_spin_unlock(&slab_global.lock);
+}
+
+void slab_init(struct buddy *b)
+{
+	struct kmem_cache *cc = &slab_global.cache_cache;
+
+	slab_global.lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
+	list_init(&slab_global.caches);
+	slab_global.nr_caches = 0;
+	slab_global.buddy = b;
+	slab_global.debug = 0;
+	cache_init(cc, "kmem_cache", NULL);
+	MM_BUG_ON(cache_layout(cc, sizeof(struct kmem_cache), 64, 0));
+	cache_register(cc);
+}
+
+void slab_set_debug(bool on)
+{
+	slab_global.debug = on;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     void (*ctor)(void *obj))
+{
+	struct kmem_cache *c = kmem_cache_alloc(&slab_global.cache_cache, BUDDY_GFP_KERNEL);
+
+	if (!c)
+		return NULL;
+	cache_init(c, name, ctor);
+	if (cache_layout(c, size, align, slab_global.debug ? SLAB_F_DEBUG : 0)) {
+		kmem_cache_free(&slab_global.cache_cache, c);
+		return NULL;
+	}
+	cache_register(c);
+	return c;
+}
+
+/* ---- slabs ---------------------------------------------------------- */
+
+struct page *slab_obj_page(const void *obj)
+{
+	struct buddy *b = slab_global.buddy;
+	struct page *p = buddy_virt_to_page(b, obj);
+
+	if (!p)
+		return NULL;
+	p = buddy_compound_head(b, p);
+	return (p->flags & PG_SLAB) ? p : NULL;
+}
+
+struct kmem_cache *slab_cache_of(const void *obj)
+{
+	struct page *p = slab_obj_page(obj);
+	return p ? (struct kmem_cache *)(uintptr_t)p->private : NULL;
+}
+
+/* Threads every object of a new slab; runs ctor or debug set-up on each. */
+static void slab_build_freelist(struct kmem_cache *c, struct page *p)
+{
+	char *base = buddy_page_address(slab_global.buddy, p);
+	void *next = NULL;
+
+	for (uint32_t i = c->objects; i-- > 0;) {
+		void *obj = base + (size_t)i * c->size + c->offset;
+		if (c->ctor)
+			c->ctor(obj);
+		if (c->flags & SLAB_F_DEBUG)
+			slab_debug_init_object(c, obj);
+		*slab_fp(c, obj) = next;
+		next = obj;
+	}
+	p->freelist = next;
+}
+
+/* Adds one empty slab to c. Returns 0 or -MM_ENOMEM. No lock held. */
+static int cache_grow(struct kmem_cache *c, unsigned gfp)
+{
+	struct buddy *b = slab_global.buddy;
+	struct page *p = buddy_alloc_pages(b, (gfp & ~BUDDY_GFP_ZERO) | BUDDY_GFP_COMP, c->order);
+
+	if (!p)
+		return -MM_ENOMEM;
+	p->flags |= PG_SLAB;
+	p->private = (uint64_t)(uintptr_t)c;
+	p->inuse = 0;
+	slab_build_freelist(c, p);
+	mm_spin_lock(&c->lock);
+	list_add(&p->lru, &c->slabs_free);
+	c->nr_slabs++;
+	c->nr_free_slabs++;
+	mm_spin_unlock(&c->lock);
+	return 0;
+}
+
+static void slab_release(struct kmem_cache *c, struct page *p)
+{
+	list_del(&p->lru);
+	c->nr_slabs--;
+	c->nr_free_slabs--;
+	p->flags &= ~PG_SLAB;
+	buddy_free_pages(slab_global.buddy, p, c->order);
+}
+
+/* One object off the slabs, or NULL if every slab is full. Under c->lock. */
+static void *slab_take(struct kmem_cache *c)
+{
+	struct list_head *from = !list_empty(&c->slabs_partial) ? &c->slabs_partial
+								  : &c->slabs_free;
+	if (list_empty(from))
+		return NULL;
+	struct page *p = list_entry(from->next, struct page, lru);
+	void *obj = p->freelist;
+
+	MM_BUG_ON(!obj);
+	p->freelist = *slab_fp(c, obj);
+	if (p->inuse++ == 0)
+		c->nr_free_slabs--;
+	c->active_objs++;
+	list_del(&p->lru);
+	list_add(&p->lru, p->inuse == c->objects ? &c->slabs_full : &c->slabs_partial);
+	return obj;
+}
+
+/* Puts obj back on its slab's free list (head page p). Under c->lock. */
+static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+{
+	MM_BUG_ON(!p->inuse);
+	*slab_fp(c, obj) = p->freelist;
+	p->freelist = obj;
+	p->inuse--;
+	c->active_objs--;
+	list_del(&p->lru);
+	if (p->inuse) {
+		list_add(&p->lru, &c->slabs_partial);
+		return;
+	}
+	list_add(&p->lru, &c->slabs_free);
+	if (++c->nr_free_slabs > SLAB_FREE_KEEP)
+		slab_release(c, p);
+}
+
+/* ---- per-CPU arrays ------------------------------------------------- */
+
+/* Moves up to n objects from slabs into a; returns how many. Under a->lock. */
+static uint32_t cpu_refill(struct kmem_cache *c, struct slab_cpu_array *a, uint32_t n)
+{
+	uint32_t got = 0;
+
+	mm_spin_lock(&c->lock);
+	while (got < n) {
+		void *obj = slab_take(c);
+		if (!obj)
+			break;
+		a->entry[a->avail++] = obj;
+		got++;
+	}
+	mm_spin_unlock(&c->lock);
+	return got;
+}
+
+/* Returns the n oldest objects of a to their slabs. Under a->lock. */
+static void cpu_flush(struct kmem_cache *c, struct slab_cpu_array *a, uint32_t n)
+{
+	n = MM_MIN(n, a->avail);
+	mm_spin_lock(&c->lock);
+	for (uint32_t i = 0; i < n; i++)
+		slab_put(c, slab_obj_page(a->entry[i]), a->entry[i]);
+	mm_spin_unlock(&c->lock);
+	a->avail -= n;
+	for (uint32_t i = 0; i < a->avail; i++)
+		a->entry[i] = a->entry[i + n];
+}
+
+static void cpu_flush_all(struct kmem_cache *c)
+{
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
+		struct slab_cpu_array *a = &c->cpu[cpu];
+		mm_spin_lock(&a->lock);
+		cpu_flush(c, a, a->avail);
+		mm_spin_unlock(&a->lock);
+	}
+}
+
+/* Fast path: an object from this CPU's array, refilled from the slabs. */
+static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
+{
+	for (;;) {
+		struct slab_cpu_array *a = &c->cpu[mm_cpu_id()];
+		void *obj = NULL;
+
+		mm_spin_lock(&a->lock);
+		if (a->avail || cpu_refill(c, a, SLAB_CPU_BATCH))
+			obj = a->entry[--a->avail];
+		mm_spin_unlock(&a->lock);
+		if (obj)
+			return obj;
+		if (cache_grow(c, gfp))
+			return NULL;
+	}
+}
+
+static void *alloc_debug(struct kmem_cache *c, unsigned gfp)
+{
+	for (;;) {
+		mm_spin_lock(&c->lock);
+		void *obj = slab_take(c);
+		mm_spin_unlock(&c->lock);
+		if (obj) {
+			slab_debug_on_alloc(c, obj);
+			return obj;
+		}
+		if (cache_grow(c, gfp))
+			return NULL;
+	}
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
+{
+	void *obj = (c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp) : alloc_fast(c, gfp);
+
+	if (obj && (gfp & BUDDY_GFP_ZERO))
+		__builtin_memset(obj, 0, c->object_size);
+	return obj;
+}
+
+static void free_debug(struct kmem_cache *c, void *obj)
+{
+	struct page *p = slab_obj_page(obj);
+
+	if (!slab_debug_free_ok(c, p, obj))
+		return;
+	slab_debug_on_free(c, obj);
+	mm_spin_lock(&c->lock);
+	slab_put(c, p, obj);
+	mm_spin_unlock(&c->lock);
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	if (c->flags & SLAB_F_DEBUG) {
+		free_debug(c, obj);
+		return;
+	}
+	struct slab_cpu_array *a = &c->cpu[mm_cpu_id()];
+
+	mm_spin_lock(&a->lock);
+	if (a->avail == SLAB_CPU_LIMIT)
+		cpu_flush(c, a, SLAB_CPU_BATCH);
+	a->entry[a->avail++] = obj;
+	mm_spin_unlock(&a->lock);
+}
+
+/* ---- shrink and destroy --------------------------------------------- */
+
+uint64_t kmem_cache_shrink(struct kmem_cache *c)
+{
+	uint64_t before = c->nr_slabs, after; /* racy read; exact when quiet */
+
+	cpu_flush_all(c);
+	mm_spin_lock(&c->lock);
+	while (!list_empty(&c->slabs_free))
+		slab_release(c, list_entry(c->slabs_free.next, struct page, lru));
+	after = c->nr_slabs;
+	mm_spin_unlock(&c->lock);
+	return before > after ? (before - after) << c->order : 0;
+}
+
+uint64_t slab_shrink_all(void)
+{
+	struct list_head *pos;
+	uint64_t pages = 0;
+
+	mm_spin_lock(&slab_global.lock);
+	list_for_each(pos, &slab_global.caches)
+		pages += kmem_cache_shrink(list_entry(pos, struct kmem_cache, list));
+	mm_spin_unlock(&slab_global.lock);
+	return pages;
+}
+
+int kmem_cache_destroy(struct kmem_cache *c)
+{
+	cpu_flush_all(c);
+	if (c->active_objs) {
+		mm_log("slab: %s: destroy refused, %llu objects live\n", c->name,
+		       (unsigned long long)c->active_objs);
+		return -MM_EBUSY;
+	}
+	kmem_cache_shrink(c);
+	MM_BUG_ON(c->nr_slabs);
+	mm_spin_lock(&slab_global.lock);
+	list_del(&c->list);
+	slab_global.nr_caches--;
+	mm_spin_unlock(&slab_global.lock);
+	kmem_cache_free(&slab_global.cache_cache, c);
+	return 0;
+}
+
+uint64_t slab_cpu_cached(const struct kmem_cache *c)
+{
+	uint64_t n = 0;
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+		n += c->cpu[cpu].avail;
+	return n;
+}
+
+uint64_t slab_total_pages(void)
+{
+	struct list_head *pos;
+	uint64_t pages = 0;
+
+	list_for_each(pos, &slab_global.caches) {
+		struct kmem_cache *c = list_entry(pos, struct kmem_cache, list);
+		pages += c->nr_slabs << c->order;
+	}
+	return pages;
+}

@@ -1,0 +1,352 @@
+/*
+ * test_slab.c: slab caches on the host port: a million random operations
+ * across caches with a checker, every debug report, shrink, destroy, layout.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmalloc.h"
+#include "port_host.h"
+#include "slab_test_util.h"
+
+struct buddy slab_test_buddy;
+static struct page *pages;
+static uint64_t initial_free;
+
+void slab_test_setup(void)
+{
+	host_port_reset();
+	pages = malloc(buddy_page_array_size(0, SLAB_TEST_PAGES));
+	ck_assert_int_eq(buddy_init(&slab_test_buddy, pages, 0, SLAB_TEST_PAGES, 0), 0);
+	ck_assert_int_eq(buddy_add_free_range(&slab_test_buddy, 1, SLAB_TEST_PAGES), 0);
+	buddy_set_min_free_kbytes(&slab_test_buddy, 0);
+	ck_assert_int_eq(kmalloc_init(&slab_test_buddy), 0);
+	initial_free = slab_test_free_pages();
+}
+
+void slab_test_teardown(void)
+{
+	slab_set_debug(false);
+	free(pages);
+}
+
+uint64_t slab_test_free_pages(void)
+{
+	buddy_drain_pcp(&slab_test_buddy);
+	return buddy_nr_free_pages(&slab_test_buddy);
+}
+
+/* ---- random operations ------------------------------------------------ */
+
+#define NCACHES 7
+static const size_t sizes[NCACHES] = { 8, 24, 100, 96, 512, 3000, 8192 };
+static const size_t aligns[NCACHES] = { 0, 8, 0, 32, 0, 0, 0 };
+static int ctor_calls;
+
+static void count_ctor(void *obj)
+{
+	(void)obj;
+	ctor_calls++;
+}
+
+struct obj { struct kmem_cache *c; uint64_t *p; uint64_t tag; };
+
+static void stamp(struct obj *o, size_t size)
+{
+	o->p[size / 8 - 1] = ~o->tag;
+	o->p[0] = o->tag;
+}
+
+static void verify(const struct obj *o, size_t size)
+{
+	ck_assert_uint_eq(o->p[0], o->tag);
+	if (size >= 16)
+		ck_assert_uint_eq(o->p[size / 8 - 1], ~o->tag);
+}
+
+static void check_caches(struct kmem_cache **cs)
+{
+	for (int i = 0; i < NCACHES; i++)
+		ck_assert_int_eq(slab_check_cache(cs[i]), 0);
+}
+
+static void random_ops(struct kmem_cache **cs, int ops)
+{
+	enum { MAXLIVE = 20000 };
+	static struct obj live[MAXLIVE];
+	int n = 0;
+
+	for (int op = 0; op < ops; op++) {
+		int phase = op / 50000 % 2;
+		if (n < MAXLIVE && (n == 0 || rand() % 100 < (phase ? 45 : 55))) {
+			int ci = rand() % NCACHES;
+			struct obj o = { cs[ci], kmem_cache_alloc(cs[ci], 0), (uint64_t)op * 7919 };
+			ck_assert_ptr_nonnull(o.p);
+			ck_assert_ptr_eq(slab_cache_of(o.p), cs[ci]);
+			stamp(&o, sizes[ci] & ~7ul);
+			live[n++] = o;
+		} else {
+			int i = rand() % n;
+			verify(&live[i], live[i].c->object_size & ~7u);
+			kmem_cache_free(live[i].c, live[i].p);
+			live[i] = live[--n];
+		}
+		if (op % 1000 == 0)
+			check_caches(cs);
+		if (op % 100000 == 99999)
+			slab_shrink_all();
+	}
+	while (n--)
+		kmem_cache_free(live[n].c, live[n].p);
+	check_caches(cs);
+}
+
+START_TEST(random_operations_across_caches_keep_every_invariant)
+{
+	struct kmem_cache *cs[NCACHES];
+	char name[32];
+
+	srand(7u + (unsigned)_i);
+	slab_set_debug(_i == 1);
+	for (int i = 0; i < NCACHES; i++) {
+		snprintf(name, sizeof(name), "rand-%zu", sizes[i]);
+		cs[i] = kmem_cache_create(name, sizes[i], aligns[i], i == 2 ? count_ctor : NULL);
+		ck_assert_ptr_nonnull(cs[i]);
+	}
+	random_ops(cs, _i == 1 ? 200000 : 1000000);
+	for (int i = 0; i < NCACHES; i++)
+		ck_assert_int_eq(kmem_cache_destroy(cs[i]), 0);
+	slab_shrink_all();
+	ck_assert_uint_eq(slab_test_free_pages(), initial_free);
+	ck_assert_str_eq(host_log_text(), "");
+}
+END_TEST
+
+/* ---- debug reports ------------------------------------------------------------ */
+
+static struct kmem_cache *debug_cache(const char *name, size_t size)
+{
+	slab_set_debug(true);
+	struct kmem_cache *c = kmem_cache_create(name, size, 0, NULL);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->flags, SLAB_F_DEBUG);
+	host_log_clear();
+	return c;
+}
+
+static void assert_reported(const char *what, const void *obj)
+{
+	char want[160];
+	snprintf(want, sizeof(want), "%s %p\n", what, obj);
+	ck_assert_msg(strstr(host_log_text(), want), "log lacks \"%s\": %s", want, host_log_text());
+}
+
+START_TEST(a_double_free_is_reported_with_cache_and_object)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	void *a = kmem_cache_alloc(c, 0);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, a);
+	assert_reported("slab: dbg: double free of object", a);
+	ck_assert_uint_eq(c->debug_reports, 1);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
+START_TEST(freeing_a_pointer_outside_any_slab_is_reported)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	struct page *pg = buddy_alloc_pages(&slab_test_buddy, 0, 0);
+	void *foreign = buddy_page_address(&slab_test_buddy, pg);
+	kmem_cache_free(c, foreign);
+	assert_reported("slab: dbg: free of foreign pointer (not a slab page)", foreign);
+}
+END_TEST
+
+START_TEST(freeing_another_caches_object_is_reported)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	struct kmem_cache *other = kmem_cache_create("other", 40, 0, NULL);
+	void *o = kmem_cache_alloc(other, 0);
+	kmem_cache_free(c, o);
+	assert_reported("slab: dbg: free of foreign pointer (object of another cache)", o);
+	kmem_cache_free(other, o);
+	ck_assert_int_eq(kmem_cache_destroy(other), 0);
+}
+END_TEST
+
+START_TEST(freeing_a_pointer_inside_an_object_is_reported)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	char *a = kmem_cache_alloc(c, 0);
+	kmem_cache_free(c, a + 4);
+	assert_reported("slab: dbg: free of foreign pointer (not an object start)", a + 4);
+	ck_assert_uint_eq(c->active_objs, 1);
+}
+END_TEST
+
+START_TEST(a_write_after_free_is_reported_when_the_object_is_reused)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	unsigned char *a = kmem_cache_alloc(c, 0);
+	kmem_cache_free(c, a);
+	ck_assert_int_eq(a[0], SLAB_POISON_FREE);
+	ck_assert_int_eq(a[39], SLAB_POISON_END);
+	a[3] = 1;
+	ck_assert_ptr_eq(kmem_cache_alloc(c, 0), a); /* LIFO reuse */
+	assert_reported("slab: dbg: use after free: poison overwritten in object", a);
+	ck_assert_int_eq(a[3], SLAB_POISON_INUSE);
+}
+END_TEST
+
+START_TEST(an_overrun_into_the_red_zone_is_reported_on_free)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	unsigned char *a = kmem_cache_alloc(c, 0);
+	unsigned char *b = kmem_cache_alloc(c, 0);
+	a[40] = 0;   /* one past the end */
+	b[-1] = 0;   /* one before the start */
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, b);
+	assert_reported("slab: dbg: red zone overwritten around object", a);
+	assert_reported("slab: dbg: red zone overwritten around object", b);
+	ck_assert_uint_eq(c->active_objs, 0);
+}
+END_TEST
+
+START_TEST(kfree_of_a_foreign_pointer_is_reported_and_ignored)
+{
+	struct page *pg = buddy_alloc_pages(&slab_test_buddy, 0, 0);
+	void *foreign = buddy_page_address(&slab_test_buddy, pg);
+	kfree(foreign);
+	assert_reported("kmalloc: foreign pointer", foreign);
+	ck_assert_int_eq(buddy_check(&slab_test_buddy), 0);
+}
+END_TEST
+
+/* ---- shrink and destroy ------------------------------------------------------- */
+
+START_TEST(shrink_returns_exactly_the_empty_slabs)
+{
+	struct kmem_cache *c = kmem_cache_create("shrinkme", 256, 0, NULL);
+	enum { SLABS = 10 };
+	uint32_t per = c->objects;
+	static uint64_t *objs[SLABS * 64];
+
+	ck_assert_uint_eq(per, 16);
+	for (uint32_t i = 0; i < SLABS * per; i++) {
+		objs[i] = kmem_cache_alloc(c, 0);
+		objs[i][0] = i;
+	}
+	ck_assert_uint_eq(c->nr_slabs, SLABS);
+	for (uint32_t i = 0; i < SLABS * per; i++) /* slabs 0-4 wholly, 5-9 half */
+		if (i < 5 * per || i % 2)
+			kmem_cache_free(c, objs[i]);
+	uint64_t free_before = slab_test_free_pages();
+	uint64_t slabs_before = c->nr_slabs;
+	uint64_t freed = kmem_cache_shrink(c);
+	ck_assert_uint_eq(c->nr_slabs, 5);
+	ck_assert_uint_eq(freed, slabs_before - 5);
+	ck_assert_uint_eq(slab_test_free_pages(), free_before + freed);
+	ck_assert_uint_eq(c->active_objs, 5 * per / 2);
+	for (uint32_t i = 5 * per; i < SLABS * per; i += 2)
+		ck_assert_uint_eq(objs[i][0], i);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+	ck_assert_uint_eq(kmem_cache_shrink(c), 0);
+}
+END_TEST
+
+START_TEST(destroy_refuses_while_objects_are_live)
+{
+	struct kmem_cache *c = kmem_cache_create("busy", 64, 0, NULL);
+	void *a = kmem_cache_alloc(c, 0);
+	ck_assert_int_eq(kmem_cache_destroy(c), -MM_EBUSY);
+	ck_assert_ptr_nonnull(strstr(host_log_text(), "slab: busy: destroy refused, 1 objects live"));
+	kmem_cache_free(c, a);
+	ck_assert_int_eq(kmem_cache_destroy(c), 0);
+	slab_shrink_all();
+	ck_assert_uint_eq(slab_test_free_pages(), initial_free);
+}
+END_TEST
+
+/* ---- layout ---------------------------------------------------------------------- */
+
+START_TEST(slab_order_keeps_waste_within_a_sixteenth_when_any_order_can)
+{
+	for (size_t size = 8; size <= 32768; size += 8) {
+		struct kmem_cache *c = kmem_cache_create("layout", size, 0, NULL);
+		ck_assert_ptr_nonnull(c);
+		uint64_t first_ok = 99;
+		for (unsigned o = 0; o <= SLAB_MAX_ORDER && first_ok == 99; o++) {
+			uint64_t bytes = MM_PAGE_SIZE << o;
+			if (bytes / size && (bytes % size) * 16 <= bytes)
+				first_ok = o;
+		}
+		if (first_ok != 99)
+			ck_assert_uint_eq(c->order, first_ok);
+		ck_assert_uint_eq(c->objects, (MM_PAGE_SIZE << c->order) / c->size);
+		ck_assert_int_eq(kmem_cache_destroy(c), 0);
+	}
+}
+END_TEST
+
+START_TEST(bad_sizes_and_alignments_are_refused)
+{
+	ck_assert_ptr_null(kmem_cache_create("zero", 0, 0, NULL));
+	ck_assert_ptr_null(kmem_cache_create("huge", 40000, 0, NULL));
+	ck_assert_ptr_null(kmem_cache_create("odd", 64, 3, NULL));
+}
+END_TEST
+
+START_TEST(the_constructor_runs_once_per_object_per_slab)
+{
+	ctor_calls = 0;
+	struct kmem_cache *c = kmem_cache_create("ctor", 100, 0, count_ctor);
+	void *a = kmem_cache_alloc(c, 0);
+	ck_assert_int_eq(ctor_calls, (int)c->objects);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, kmem_cache_alloc(c, 0));
+	ck_assert_int_eq(ctor_calls, (int)c->objects);
+}
+END_TEST
+
+START_TEST(objects_are_aligned_as_asked)
+{
+	struct kmem_cache *c = kmem_cache_create("aligned", 40, 64, NULL);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq((uintptr_t)kmem_cache_alloc(c, 0) % 64, 0);
+}
+END_TEST
+
+Suite *slab_suite(void);
+Suite *slab_suite(void)
+{
+	Suite *s = suite_create("slab");
+	TCase *tc;
+
+	tc = slab_test_case(s, "random");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, random_operations_across_caches_keep_every_invariant, 0, 2);
+
+	tc = slab_test_case(s, "debug");
+	tcase_add_test(tc, a_double_free_is_reported_with_cache_and_object);
+	tcase_add_test(tc, freeing_a_pointer_outside_any_slab_is_reported);
+	tcase_add_test(tc, freeing_another_caches_object_is_reported);
+	tcase_add_test(tc, freeing_a_pointer_inside_an_object_is_reported);
+	tcase_add_test(tc, a_write_after_free_is_reported_when_the_object_is_reused);
+	tcase_add_test(tc, an_overrun_into_the_red_zone_is_reported_on_free);
+	tcase_add_test(tc, kfree_of_a_foreign_pointer_is_reported_and_ignored);
+
+	tc = slab_test_case(s, "shrink");
+	tcase_add_test(tc, shrink_returns_exactly_the_empty_slabs);
+	tcase_add_test(tc, destroy_refuses_while_objects_are_live);
+
+	tc = slab_test_case(s, "layout");
+	tcase_add_test(tc, slab_order_keeps_waste_within_a_sixteenth_when_any_order_can);
+	tcase_add_test(tc, bad_sizes_and_alignments_are_refused);
+	tcase_add_test(tc, the_constructor_runs_once_per_object_per_slab);
+	tcase_add_test(tc, objects_are_aligned_as_asked);
+	return s;
+}
