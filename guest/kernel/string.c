@@ -1,14 +1,22 @@
 /*
  * string.c: memory and string primitives for the freestanding kernel.
- * Plain byte/word loops and `rep` string instructions only.
+ * Plain loops and `rep` string instructions only.
  */
 #include <string.h>
 #include <stdint.h>
 
+/*
+ * memcpy and memset move 8 bytes per step with rep movsq/stosq and finish
+ * with bytes: where ring 0 is emulated, each rep iteration costs about the
+ * same whatever its width, so wide steps are 8 times faster.
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
-	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	size_t q = n >> 3, b = n & 7;
+
+	__asm__ __volatile__("rep movsq\n\tmov %3, %%rcx\n\trep movsb"
+			     : "+D"(d), "+S"(src), "+c"(q) : "r"(b) : "memory");
 	return dst;
 }
 
@@ -27,7 +35,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
-	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	size_t q = n >> 3, b = n & 7;
+	uint64_t v = 0x0101010101010101ull * (uint8_t)c;
+
+	__asm__ __volatile__("rep stosq\n\tmov %3, %%rcx\n\trep stosb"
+			     : "+D"(d), "+c"(q), "+a"(v) : "r"(b) : "memory");
 	return dst;
 }
 

@@ -10,6 +10,7 @@
 #include <asm/traps.h>
 #include <asm/cpu.h>
 #include <memblock.h>
+#include <cmdline.h>
 #include <printk.h>
 
 struct pt_space kernel_pt;
@@ -74,16 +75,19 @@ static int count_mapping(const struct pt_mapping *m, void *arg)
 	return 0;
 }
 
+/* The page-size census walks every leaf (slow where ring 0 is emulated): mm.debug only. */
 static void paging_report(void)
 {
 	struct map_count c = { { 0, 0, 0 } };
 
-	pt_walk(&kernel_pt, PAGE_OFFSET, memblock_end_of_ram(), count_mapping, &c);
-	pr_info("paging: direct map of %llu MiB at 0x%lx: %lu 1G + %lu 2M + %lu 4K pages\n",
+	pr_info("paging: direct map of %llu MiB at 0x%lx, kernel text RX, rodata R%s, data/bss RW%s, stack guard pages, %ld table pages\n",
 		(unsigned long long)(memblock_phys_mem_size() >> 20), PAGE_OFFSET,
-		c.pages[2], c.pages[1], c.pages[0]);
-	pr_info("paging: kernel text RX, rodata R%s, data/bss RW%s; stack guard pages; %ld table pages\n",
 		pte_nx ? "+NX" : "", pte_nx ? "+NX" : "", kernel_pt.table_pages);
+	if (!kparams.mm_debug)
+		return;
+	pt_walk(&kernel_pt, PAGE_OFFSET, memblock_end_of_ram(), count_mapping, &c);
+	pr_info("paging: direct map pages: %lu 1G + %lu 2M + %lu 4K\n",
+		c.pages[2], c.pages[1], c.pages[0]);
 }
 
 void paging_init(void)
