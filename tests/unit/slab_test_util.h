@@ -12,6 +12,7 @@
 #define SLAB_TEST_PAGES 16384 /* 64 MiB, below the host table pool */
 
 extern struct buddy slab_test_buddy;
+extern uint64_t slab_test_initial_free; /* free pages after set-up */
 void slab_test_setup(void);
 void slab_test_teardown(void);
 /* Free pages after draining per-CPU lists. */

@@ -11,32 +11,6 @@
 #include "port_host.h"
 #include "slab_test_util.h"
 
-struct buddy slab_test_buddy;
-static struct page *pages;
-static uint64_t initial_free;
-
-void slab_test_setup(void)
-{
-	host_port_reset();
-	pages = malloc(buddy_page_array_size(0, SLAB_TEST_PAGES));
-	ck_assert_int_eq(buddy_init(&slab_test_buddy, pages, 0, SLAB_TEST_PAGES, 0), 0);
-	ck_assert_int_eq(buddy_add_free_range(&slab_test_buddy, 1, SLAB_TEST_PAGES), 0);
-	buddy_set_min_free_kbytes(&slab_test_buddy, 0);
-	ck_assert_int_eq(kmalloc_init(&slab_test_buddy), 0);
-	initial_free = slab_test_free_pages();
-}
-
-void slab_test_teardown(void)
-{
-	slab_set_debug(false);
-	free(pages);
-}
-
-uint64_t slab_test_free_pages(void)
-{
-	buddy_drain_pcp(&slab_test_buddy);
-	return buddy_nr_free_pages(&slab_test_buddy);
-}
 
 /* ---- random operations ------------------------------------------------ */
 
@@ -119,7 +93,7 @@ START_TEST(random_operations_across_caches_keep_every_invariant)
 	for (int i = 0; i < NCACHES; i++)
 		ck_assert_int_eq(kmem_cache_destroy(cs[i]), 0);
 	slab_shrink_all();
-	ck_assert_uint_eq(slab_test_free_pages(), initial_free);
+	ck_assert_uint_eq(slab_test_free_pages(), slab_test_initial_free);
 	ck_assert_str_eq(host_log_text(), "");
 }
 END_TEST
@@ -267,7 +241,7 @@ START_TEST(destroy_refuses_while_objects_are_live)
 	kmem_cache_free(c, a);
 	ck_assert_int_eq(kmem_cache_destroy(c), 0);
 	slab_shrink_all();
-	ck_assert_uint_eq(slab_test_free_pages(), initial_free);
+	ck_assert_uint_eq(slab_test_free_pages(), slab_test_initial_free);
 }
 END_TEST
 
