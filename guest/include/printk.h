@@ -25,6 +25,10 @@
 #define LOGLEVEL_DEFAULT 6      /* KERN_INFO */
 #define CONSOLE_LOGLEVEL_DEFAULT 7  /* print everything but debug */
 
+/* The log of every message, circular (see printk.c); read by the VMM. */
+extern char printk_log_buf[];
+extern unsigned long printk_log_len;
+
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 void printk_set_console_loglevel(int level);

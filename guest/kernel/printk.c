@@ -5,12 +5,22 @@
  * masked, so lines from interrupt handlers never interleave mid-message.
  * A message without a level gets LOGLEVEL_DEFAULT; KERN_CONT continues the
  * previous line at its level.
+ *
+ * Every message, printed or not, is also appended to printk_log_buf, a
+ * circular buffer the VMM can read through the symbol table (dmesg from a
+ * snapshot or a hung guest): byte i of the log lives at i % PRINTK_LOG_SIZE
+ * and printk_log_len counts every byte ever logged.
  */
 #include <printk.h>
 #include <uart.h>
 #include <asm/cpu.h>
 
 #define PRINTK_LINE_MAX 512
+
+#define PRINTK_LOG_SIZE (16 * 1024)
+
+char printk_log_buf[PRINTK_LOG_SIZE];
+unsigned long printk_log_len;   /* under interrupts masked (single CPU) */
 
 static int console_loglevel = CONSOLE_LOGLEVEL_DEFAULT;
 static int last_level = LOGLEVEL_DEFAULT;  /* level of the current line */
@@ -35,6 +45,13 @@ static int printk_level(const char **fmt)
 	return LOGLEVEL_DEFAULT;
 }
 
+static void log_store(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		printk_log_buf[(printk_log_len + i) % PRINTK_LOG_SIZE] = s[i];
+	printk_log_len += len;
+}
+
 int vprintk(const char *fmt, va_list ap)
 {
 	char line[PRINTK_LINE_MAX];
@@ -43,11 +60,11 @@ int vprintk(const char *fmt, va_list ap)
 	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 
 	last_level = level;
-	if (level >= console_loglevel)
-		return n;
 	unsigned long flags = read_flags();
 	irq_disable();
-	uart_write(line, len);
+	log_store(line, len);
+	if (level < console_loglevel)
+		uart_write(line, len);
 	if (flags & X86_EFLAGS_IF)
 		irq_enable();
 	return n;
