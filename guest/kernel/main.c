@@ -65,7 +65,7 @@ void kernel_main(unsigned long start_info_phys)
 	setup_memory();
 	time_init();
 	irq_enable();
-	pr_info("boot: done in %lu ticks, %llu TSC cycles\n", jiffies,
+	pr_info("boot: kernel_main to here in %llu TSC cycles\n",
 		(unsigned long long)(rdtsc() - boot_tsc));
 	if (kparams.selftest && selftest_run())
 		machine_exit(EXIT_TEST_FAILURE);
