@@ -1,0 +1,26 @@
+/*
+ * mmviews.h: Linux /proc text for the allocators, generated from the live
+ * structures: buddyinfo, zoneinfo (the fields we have), slabinfo 2.1 and
+ * the allocator lines of meminfo.
+ *
+ * Each writes a NUL-terminated text into buf (at most size bytes) and
+ * returns the length of the whole text, as snprintf does: a return value
+ * >= size means the text was cut. Reads are unlocked snapshots of counters.
+ */
+#ifndef MM_MMVIEWS_H
+#define MM_MMVIEWS_H
+
+#include "buddy.h"
+#include "vmalloc.h"
+
+int mmviews_buddyinfo(const struct buddy *b, char *buf, size_t size);
+int mmviews_zoneinfo(const struct buddy *b, char *buf, size_t size);
+int mmviews_slabinfo(char *buf, size_t size);
+/* vs may be NULL (no vmalloc yet). */
+int mmviews_meminfo(const struct buddy *b, const struct vmalloc_space *vs,
+		    char *buf, size_t size);
+
+/* Pages on the free-slab lists of every cache (meminfo's SReclaimable). */
+uint64_t mmviews_slab_reclaimable_pages(void);
+
+#endif
