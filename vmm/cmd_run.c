@@ -7,10 +7,8 @@
  * is touched, so a bad image reports status 2 on any machine.
  */
 #include "commands.h"
-#include "devices/debug_exit.h"
-#include "devices/serial.h"
-#include "kvm.h"
-#include "loader.h"
+#include "control.h"
+#include "machine.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -30,6 +28,8 @@ struct run_opts {
 	char cmdline[LOADER_CMDLINE_MAX];
 	double timeout;
 	enum mem_backing backing;
+	struct control_config control;
+	char stats_path[512];
 };
 
 static void run_usage(FILE *f)
@@ -47,6 +47,14 @@ static void run_usage(FILE *f)
 "      --timeout SECS    stop the guest after SECS seconds, exit status 124\n"
 "      --backing KIND    anon (default, THP advised), memfd or hugetlb\n"
 "      --console FILE    write the guest's serial output to FILE, not stdout\n"
+"      --control PATH    serve the JSON-lines control API on unix socket PATH\n"
+"                        (memvisor balloon|stats|pause|resume|quit PATH ...)\n"
+"      --pressure SCHED  run control commands on a schedule after boot, e.g.\n"
+"                        \"2s:balloon=64M,6s:balloon=0\" (balloon=SIZE is the\n"
+"                        balloon size: memory taken from the guest; also stats,\n"
+"                        pause, resume, quit)\n"
+"      --stats FILE[:SECS]  append one JSON object of guest and host memory\n"
+"                        figures every SECS seconds (default 1)\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -110,6 +118,20 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 			return usage_error("--backing: '%s' is not anon, memfd or hugetlb", arg);
 		return 0;
 	case 'o': o->console = arg; return 0;
+	case 'C': o->control.socket_path = arg; return 0;
+	case 'P': {
+		struct control_event ev[CONTROL_MAX_EVENTS];
+		if (control_parse_schedule(arg, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
+			return usage_error("--pressure: %s", err);
+		o->control.pressure = arg;
+		return 0;
+	}
+	case 'S':
+		if (control_parse_stats_arg(arg, o->stats_path, sizeof(o->stats_path),
+					    &o->control.stats_interval) < 0)
+			return usage_error("--stats: '%s' is not FILE or FILE:SECONDS", arg);
+		o->control.stats_path = o->stats_path;
+		return 0;
 	case 'v': mv_verbose = 1; return 0;
 	default:  return usage_error("%s", "invalid option");
 	}
@@ -123,6 +145,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' }, { "cmdline", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' }, { "backing", required_argument, NULL, 'b' },
 		{ "console", required_argument, NULL, 'o' }, { "verbose", no_argument, NULL, 'v' },
+		{ "control", required_argument, NULL, 'C' }, { "pressure", required_argument, NULL, 'P' },
+		{ "stats", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -177,92 +201,38 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 	return 0;
 }
 
-struct run_devices {
-	struct serial com1;
-	struct debug_exit exit_port;
-	int console_fd;
-};
-
-static void on_guest_exit(void *ctx, uint32_t value)
+static int run_machine(struct machine *m, const struct run_opts *o)
 {
-	vm_request_stop(ctx, (int)(value & 0xff), "guest exit");
-}
-
-static int attach_devices(struct vm *vm, struct run_devices *d, const char *console)
-{
-	d->console_fd = STDOUT_FILENO;
-	if (console) {
-		d->console_fd = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (d->console_fd < 0) {
-			mv_err("--console %s: %m", console);
-			return -1;
-		}
-	}
-	serial_init(&d->com1, d->console_fd,
-		    (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = SERIAL_COM1_IRQ });
-	d->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
-	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &d->com1, "com1");
-	bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &d->exit_port, "exit");
-	return 0;
-}
-
-/* Builds the VM up to the point of starting it. Returns 0 or an exit status. */
-static int build_vm(struct vm *vm, const struct run_opts *o, struct run_inputs *in,
-		    struct run_devices *d)
-{
-	char err[512];
-	uint64_t start_info;
-
-	if (vm_open(vm, err, sizeof(err)) < 0 ||
-	    mem_init(&vm->mem, o->memory, o->backing, err, sizeof(err)) < 0 ||
-	    mem_register(&vm->mem, vm->vm_fd) < 0 ||
-	    vm_create_vcpus(vm, o->cpus, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_HOST_ERROR;
-	}
-	if (attach_devices(vm, d, o->console) < 0)
+	struct control *ctl = control_start(m, &o->control);
+	if (!ctl)
 		return MV_EXIT_USAGE;
-	if (loader_load_kernel(&vm->mem, in->kernel, in->kernel_len, &in->img, err, sizeof(err)) < 0 ||
-	    loader_build_start_info(&vm->mem, &in->img, o->cmdline, in->initrd, in->initrd_len,
-				    &start_info, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_USAGE;
-	}
-	if (vm_setup_pvh_boot(vm, in->img.entry, (uint32_t)start_info, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_HOST_ERROR;
-	}
-	mv_debug("kernel %s: entry %#x, loaded [%#llx, %#llx), cmdline \"%s\"", o->kernel,
-		 in->img.entry, (unsigned long long)in->img.load_start,
-		 (unsigned long long)in->img.load_end, o->cmdline);
-	return 0;
-}
-
-static int run_vm(const struct run_opts *o, struct run_inputs *in)
-{
-	struct vm *vm = calloc(1, sizeof(*vm));
-	struct run_devices d = { .console_fd = -1 };
-	char err[256];
-	int status;
-
-	if (!vm)
-		return MV_EXIT_HOST_ERROR;
-	status = build_vm(vm, o, in, &d);
-	if (!status && vm_start(vm, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		status = MV_EXIT_HOST_ERROR;
-	}
+	int status = machine_start(m);
 	if (!status) {
-		status = vm_wait(vm, o->timeout);
-		serial_flush(&d.com1);
+		status = vm_wait(&m->vm, o->timeout);
 		if (status == MV_EXIT_TIMEOUT)
 			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
-		mv_debug("VM ended: %s, status %d", vm->exit_reason, status);
+		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
 	}
-	if (d.console_fd > STDOUT_FILENO)
-		close(d.console_fd);
-	vm_close(vm);
-	free(vm);
+	control_stop(ctl);
+	return status;
+}
+
+static int run_vm(const struct run_opts *o, const struct run_inputs *in)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	struct machine_config cfg = {
+		.memory = o->memory, .cpus = o->cpus, .backing = o->backing,
+		.kernel_path = o->kernel, .kernel = in->kernel, .kernel_len = in->kernel_len,
+		.initrd = in->initrd, .initrd_len = in->initrd_len, .cmdline = o->cmdline,
+		.console_path = o->console,
+	};
+	if (!m)
+		return MV_EXIT_HOST_ERROR;
+	int status = machine_build(m, &cfg);
+	if (!status)
+		status = run_machine(m, o);
+	machine_destroy(m);
+	free(m);
 	return status;
 }
 

@@ -9,5 +9,7 @@
 #define MEMVISOR_VERSION "0.1.0"
 
 int cmd_run(int argc, char **argv);
+/* balloon, stats, pause, resume, quit: clients of the control socket */
+int cmd_client(int argc, char **argv);
 
 #endif

@@ -104,6 +104,7 @@ int vm_open(struct vm *vm, char *err, size_t errlen)
 	vm->mem.fd = -1;
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->stopped_cond, NULL);
+	pthread_cond_init(&vm->resume_cond, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	if (kvm_open_dev(vm, err, errlen) < 0 || kvm_check_caps(vm, err, errlen) < 0)
@@ -214,6 +215,7 @@ void vm_request_stop(struct vm *vm, int status, const char *reason)
 		vm->exit_status = status;
 		vm->exit_reason = reason;
 		pthread_cond_broadcast(&vm->stopped_cond);
+		pthread_cond_broadcast(&vm->resume_cond);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -224,6 +226,52 @@ static bool vm_is_stopping(struct vm *vm)
 	bool s = vm->stopping;
 	pthread_mutex_unlock(&vm->lock);
 	return s;
+}
+
+static void vm_kick_all(struct vm *vm);
+
+void vm_pause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->paused = true;
+	pthread_mutex_unlock(&vm->lock);
+	vm_kick_all(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->parked < vm->nr_cpus && !vm->stopping)
+		pthread_cond_wait(&vm->stopped_cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->resume_cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+bool vm_is_paused(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	bool p = vm->paused;
+	pthread_mutex_unlock(&vm->lock);
+	return p;
+}
+
+/* Called by a vCPU thread out of KVM_RUN: waits while the VM is paused. */
+static void vcpu_park_if_paused(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	v->run->immediate_exit = 0;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->paused && !vm->stopping) {
+		vm->parked++;
+		pthread_cond_broadcast(&vm->stopped_cond);
+		while (vm->paused && !vm->stopping)
+			pthread_cond_wait(&vm->resume_cond, &vm->lock);
+		vm->parked--;
+	}
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void vm_set_irq(void *ctx, unsigned irq, int level)
@@ -359,8 +407,10 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	while (!vm_is_stopping(v->vm)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu_park_if_paused(v);
 				continue;
+			}
 			char d[64];
 			snprintf(d, sizeof(d), ": %s", strerror(errno));
 			exit_fatal(v, MV_EXIT_KVM_ERROR, "KVM_RUN failed", d);
@@ -396,6 +446,7 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 
 static void vm_kick_all(struct vm *vm)
 {
+	/* vcpus[].started only changes before vm_start returns */
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		if (!vm->vcpus[i].started)
 			continue;
@@ -423,6 +474,7 @@ int vm_wait(struct vm *vm, double timeout_s)
 			vm->stopping = true;
 			vm->exit_status = MV_EXIT_TIMEOUT;
 			vm->exit_reason = "timeout";
+			pthread_cond_broadcast(&vm->resume_cond);
 		}
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -453,4 +505,5 @@ void vm_close(struct vm *vm)
 	bus_destroy(&vm->mmio);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->stopped_cond);
+	pthread_cond_destroy(&vm->resume_cond);
 }

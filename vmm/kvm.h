@@ -42,8 +42,11 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;     /* supported CPUID, patched per vCPU */
 
 	pthread_mutex_t lock;         /* protects the fields below */
-	pthread_cond_t stopped_cond;
+	pthread_cond_t stopped_cond;  /* signalled on stop and on parked changes */
+	pthread_cond_t resume_cond;
 	bool stopping;
+	bool paused;
+	int parked;                   /* vCPU threads waiting in a pause */
 	int exit_status;
 	const char *exit_reason;      /* static text: "guest exit", "timeout", … */
 };
@@ -70,6 +73,15 @@ int vm_wait(struct vm *vm, double timeout_s);
 
 /* Ends the run with status; the first request wins. Thread-safe. */
 void vm_request_stop(struct vm *vm, int status, const char *reason);
+
+/*
+ * Stops every vCPU outside KVM_RUN and returns once all are parked (or the
+ * VM is stopping). vm_resume lets them run on. Thread-safe; nesting is not
+ * counted (a second pause is a no-op).
+ */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+bool vm_is_paused(struct vm *vm);
 
 /* Raises or lowers an ISA/IOAPIC interrupt line (irq_line.set compatible). */
 void vm_set_irq(void *vm, unsigned irq, int level);

@@ -16,6 +16,11 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a PVH kernel in a new VM" },
+	{ "balloon", cmd_client, "set the balloon size of a running VM (SOCK SIZE)" },
+	{ "stats", cmd_client, "print memory figures of a running VM (SOCK [--json])" },
+	{ "pause", cmd_client, "stop a running VM's vCPUs (SOCK)" },
+	{ "resume", cmd_client, "let a paused VM run on (SOCK)" },
+	{ "quit", cmd_client, "end a running VM, exit status 0 (SOCK)" },
 };
 
 static void usage(FILE *f)

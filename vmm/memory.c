@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -203,4 +204,33 @@ int mem_read(const struct guest_memory *m, uint64_t gpa, void *dst, uint64_t len
 		return -1;
 	memcpy(dst, p, len);
 	return 0;
+}
+
+int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_slot *s = mem_slot_of(m, gpa);
+	uint8_t *p = mem_gpa_to_hva(m, gpa, len);
+	if (!p || !s || (gpa | len) & 4095)
+		return -EINVAL;
+	if (m->backing == MEM_BACKING_ANON)
+		return madvise(p, len, MADV_DONTNEED) < 0 ? -errno : 0;
+	off_t off = (off_t)(s->offset + (gpa - s->gpa));
+	if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)len) < 0)
+		return -errno;
+	return 0;
+}
+
+int64_t mem_resident_pages(const struct guest_memory *m)
+{
+	size_t pages = (size_t)(m->ram_size / 4096);
+	unsigned char *vec = malloc(pages);
+	int64_t n = 0;
+	if (!vec || mincore(m->base, m->ram_size, vec) < 0) {
+		free(vec);
+		return -1;
+	}
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
 }

@@ -90,6 +90,17 @@ const struct mem_slot *mem_slot_of(const struct guest_memory *m, uint64_t gpa);
  */
 void *mem_gpa_to_hva(const struct guest_memory *m, uint64_t gpa, uint64_t len);
 
+/*
+ * Gives the host memory behind [gpa, gpa+len) back (page aligned, inside one
+ * slot): MADV_DONTNEED for anonymous backing, a punched hole for memfd and
+ * hugetlb. The guest reads zeros there afterwards. Returns 0 or -errno
+ * (-EINVAL for a range that is not aligned RAM).
+ */
+int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len);
+
+/* Resident host pages of guest RAM (mincore), or -1 on error. */
+int64_t mem_resident_pages(const struct guest_memory *m);
+
 /* Copies to/from guest RAM; returns 0 or -1 when the range is not RAM. */
 int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint64_t len);
 int mem_read(const struct guest_memory *m, uint64_t gpa, void *dst, uint64_t len);

@@ -47,7 +47,7 @@ START_TEST(guest_sees_the_command_line_and_words_after_the_double_dash)
 			       "baz", "exit=0", NULL };
 	struct vm_run r = run_tiny(argv);
 	ck_assert_int_eq(r.status, 0);
-	ck_assert_msg(console_has(&r, "tiny: cmdline: console=ttyS0 foo=bar baz exit=0\n"),
+	ck_assert_msg(console_has(&r, "tiny: cmdline: console=ttyS0 foo=bar baz exit=0 virtio_mmio.device=4K@0xd0000000:5\n"),
 		      "%s", r.console);
 	vm_run_free(&r);
 }

@@ -1,0 +1,427 @@
+/*
+ * test_virtio.c: the virtio-mmio transport, split virtqueues and the
+ * balloon device, driven by a small driver written here against simulated
+ * guest RAM; hostile drivers (bad descriptors, loops, runaway indices,
+ * random rings) must only ever put the device into DEVICE_NEEDS_RESET.
+ */
+#include "devices/balloon.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RAM      (16ull << 20)
+#define BASE     VIRTIO_MMIO_BASE
+#define QSIZE    16
+#define RING_GPA(q) (0x10000ull + (uint64_t)(q) * 0x1000)
+#define DESC_GPA(q)  RING_GPA(q)
+#define AVAIL_GPA(q) (RING_GPA(q) + 0x200)
+#define USED_GPA(q)  (RING_GPA(q) + 0x400)
+#define BUF_GPA  0x100000ull
+
+static struct guest_memory mem;
+static struct balloon *bln;
+static int irq_level;
+static uint16_t avail_idx[4];
+
+static void record_irq(void *ctx, unsigned irq, int level)
+{
+	(void)ctx;
+	(void)irq;
+	irq_level = level;
+}
+
+static uint32_t rd(uint64_t off)
+{
+	uint32_t v;
+	virtio_mmio_ops.read(&bln->transport, off, (uint8_t *)&v, 4);
+	return v;
+}
+
+static void wr(uint64_t off, uint32_t v)
+{
+	virtio_mmio_ops.write(&bln->transport, off, (const uint8_t *)&v, 4);
+}
+
+static void *gpa(uint64_t a)
+{
+	return mem_gpa_to_hva(&mem, a, 1);
+}
+
+static void setup(void)
+{
+	char err[128];
+	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	bln = calloc(1, sizeof(*bln));
+	ck_assert_int_eq(balloon_init(bln, &mem, BASE, (struct irq_line){ .set = record_irq,
+								     .irq = 5 }), 0);
+	irq_level = 0;
+	memset(avail_idx, 0, sizeof(avail_idx));
+}
+
+static FILE *log_file;
+static int saved_stderr = -1;
+
+/* Hostile tests capture stderr to count the device's log lines. */
+static void setup_capture(void)
+{
+	setup();
+	fflush(stderr);
+	saved_stderr = dup(2);
+	log_file = tmpfile();
+	dup2(fileno(log_file), 2);
+}
+
+static int captured_lines(const char *needle)
+{
+	char line[512];
+	int n = 0;
+	fflush(stderr);
+	rewind(log_file);
+	while (fgets(line, sizeof(line), log_file))
+		n += strstr(line, needle) != NULL;
+	return n;
+}
+
+static void teardown_capture(void);
+
+static void teardown(void)
+{
+	balloon_destroy(bln);
+	free(bln);
+	mem_destroy(&mem);
+}
+
+static void setup_queue(unsigned q)
+{
+	wr(0x030, q);
+	ck_assert_uint_eq(rd(0x034), VIRTQ_MAX_SIZE);
+	wr(0x038, QSIZE);
+	wr(0x080, (uint32_t)DESC_GPA(q));
+	wr(0x084, 0);
+	wr(0x090, (uint32_t)AVAIL_GPA(q));
+	wr(0x094, 0);
+	wr(0x0a0, (uint32_t)USED_GPA(q));
+	wr(0x0a4, 0);
+	wr(0x044, 1);
+}
+
+/* The handshake a driver does (virtio 1.x, 3.1.1). */
+static void driver_init(void)
+{
+	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(0x024, 0);
+	wr(0x020, (1u << VIRTIO_BALLOON_F_STATS_VQ) | (1u << VIRTIO_BALLOON_F_REPORTING));
+	wr(0x024, 1);
+	wr(0x020, 1); /* VERSION_1 */
+	wr(0x070, rd(0x070) | VIRTIO_STATUS_FEATURES_OK);
+	ck_assert(rd(0x070) & VIRTIO_STATUS_FEATURES_OK);
+	for (unsigned q = 0; q < 4; q++)
+		setup_queue(q);
+	wr(0x070, rd(0x070) | VIRTIO_STATUS_DRIVER_OK);
+}
+
+/* Publishes a one-descriptor chain on queue q and notifies. */
+static void add_buf(unsigned q, uint16_t d, uint64_t addr, uint32_t len, uint16_t flags)
+{
+	struct virtq_desc *desc = gpa(DESC_GPA(q));
+	uint16_t *avail = gpa(AVAIL_GPA(q));
+	desc[d] = (struct virtq_desc){ .addr = addr, .len = len, .flags = flags };
+	avail[2 + avail_idx[q] % QSIZE] = d;
+	avail[1] = ++avail_idx[q];
+	wr(0x050, q);
+}
+
+static uint16_t used_idx(unsigned q)
+{
+	return ((uint16_t *)gpa(USED_GPA(q)))[1];
+}
+
+static bool needs_reset(void)
+{
+	return rd(0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+}
+
+static void inflate_pfns(uint32_t first, uint32_t n)
+{
+	uint32_t *pfns = gpa(BUF_GPA);
+	for (uint32_t i = 0; i < n; i++)
+		pfns[i] = first + i;
+	add_buf(BALLOON_Q_INFLATE, 0, BUF_GPA, n * 4, 0);
+}
+
+START_TEST(transport_identifies_a_version_2_balloon)
+{
+	ck_assert_uint_eq(rd(0x000), 0x74726976);
+	ck_assert_uint_eq(rd(0x004), 2);
+	ck_assert_uint_eq(rd(0x008), 5);
+	wr(0x014, 1);
+	ck_assert_uint_eq(rd(0x010) & 1, 1); /* VERSION_1 */
+	wr(0x014, 0);
+	ck_assert_uint_eq(rd(0x010), 0x27);  /* MUST_TELL_HOST STATS DEFLATE_ON_OOM REPORTING */
+}
+END_TEST
+
+START_TEST(features_ok_is_refused_without_version_1_or_with_unoffered_bits)
+{
+	wr(0x070, 3);
+	wr(0x024, 0);
+	wr(0x020, 1u << 3); /* FREE_PAGE_HINT: not offered */
+	wr(0x024, 1);
+	wr(0x020, 1);
+	wr(0x070, 3 | VIRTIO_STATUS_FEATURES_OK);
+	ck_assert(!(rd(0x070) & VIRTIO_STATUS_FEATURES_OK));
+	wr(0x070, 0);
+	wr(0x070, 3);
+	wr(0x070, 3 | VIRTIO_STATUS_FEATURES_OK); /* no VERSION_1 */
+	ck_assert(!(rd(0x070) & VIRTIO_STATUS_FEATURES_OK));
+}
+END_TEST
+
+START_TEST(inflating_discards_pages_with_one_call_per_run_of_pfns)
+{
+	driver_init();
+	uint8_t *page = gpa(0x400000);
+	memset(page, 0xab, 8 * 4096);
+	inflate_pfns(0x400, 8);
+	ck_assert_uint_eq(used_idx(BALLOON_Q_INFLATE), 1);
+	ck_assert_int_eq(irq_level, 1);
+	ck_assert_uint_eq(rd(0x060), VIRTIO_INT_USED);
+	wr(0x064, VIRTIO_INT_USED);
+	ck_assert_int_eq(irq_level, 0);
+	ck_assert_uint_eq(bln->held_pages, 8);
+	ck_assert_uint_eq(bln->discard_calls, 1);
+	for (int i = 0; i < 8 * 4096; i++)
+		ck_assert_uint_eq(page[i], 0);
+	ck_assert(!needs_reset());
+}
+END_TEST
+
+START_TEST(a_lying_driver_cannot_discard_outside_ram_or_twice)
+{
+	driver_init();
+	inflate_pfns(0x400, 4);
+	inflate_pfns(0x402, 4);          /* 0x402, 0x403 already held */
+	uint32_t *pfns = gpa(BUF_GPA);
+	pfns[0] = 0xfffff;               /* far outside a 16 MiB guest */
+	pfns[1] = 0xd0000;               /* MMIO hole */
+	add_buf(BALLOON_Q_INFLATE, 1, BUF_GPA, 8, 0);
+	ck_assert_uint_eq(bln->held_pages, 6);
+	ck_assert_uint_eq(bln->bad_pfns, 4);
+	pfns[0] = 0x400;
+	pfns[1] = 0x400;                 /* deflating twice */
+	pfns[2] = 0x999999;
+	add_buf(BALLOON_Q_DEFLATE, 0, BUF_GPA, 12, 0);
+	ck_assert_uint_eq(bln->held_pages, 5);
+	ck_assert_uint_eq(bln->bad_pfns, 6);
+	ck_assert(!needs_reset());
+}
+END_TEST
+
+START_TEST(target_change_bumps_generation_and_raises_a_config_interrupt)
+{
+	driver_init();
+	uint32_t gen = rd(0x0fc);
+	balloon_set_target(bln, 8ull << 20);
+	ck_assert_uint_eq(rd(0x100), 2048);
+	ck_assert_uint_ne(rd(0x0fc), gen);
+	ck_assert_uint_eq(rd(0x060) & VIRTIO_INT_CONFIG, VIRTIO_INT_CONFIG);
+	wr(0x104, 2048); /* driver reports actual */
+	struct balloon_figures f;
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.target_bytes, 8ull << 20);
+	ck_assert_uint_eq(f.actual_bytes, 8ull << 20);
+}
+END_TEST
+
+START_TEST(stats_buffer_is_parsed_and_returned_when_the_host_asks)
+{
+	driver_init();
+	uint8_t *s = gpa(BUF_GPA);
+	uint16_t tag = 4;
+	uint64_t val = 12345678;
+	memcpy(s, &tag, 2);
+	memcpy(s + 2, &val, 8);
+	add_buf(BALLOON_Q_STATS, 0, BUF_GPA, 10, 0);
+	ck_assert_uint_eq(used_idx(BALLOON_Q_STATS), 0); /* held by the device */
+	struct balloon_figures f;
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.stats[4], 12345678);
+	ck_assert_str_eq(balloon_stat_name(4), "free_memory");
+	balloon_request_stats(bln);
+	ck_assert_uint_eq(used_idx(BALLOON_Q_STATS), 1);
+}
+END_TEST
+
+START_TEST(reported_free_pages_are_discarded_but_not_held)
+{
+	driver_init();
+	uint8_t *p = gpa(0x200000);
+	memset(p, 0x5a, 2 << 20);
+	add_buf(BALLOON_Q_REPORTING, 0, 0x200000, 2 << 20, VIRTQ_DESC_F_WRITE);
+	ck_assert_uint_eq(used_idx(BALLOON_Q_REPORTING), 1);
+	ck_assert_uint_eq(bln->reported_pages, 512);
+	ck_assert_uint_eq(bln->held_pages, 0);
+	ck_assert_uint_eq(p[12345], 0);
+}
+END_TEST
+
+static void teardown_capture(void)
+{
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	fclose(log_file);
+	teardown();
+}
+
+/* Hostile single-step violations: each must set DEVICE_NEEDS_RESET. */
+static void bad_addr(void) { add_buf(0, 0, RAM - 2, 8, 0); }
+static void bad_dir(void) { add_buf(0, 0, BUF_GPA, 8, VIRTQ_DESC_F_WRITE); }
+static void bad_indirect(void) { add_buf(0, 0, BUF_GPA, 16, VIRTQ_DESC_F_INDIRECT); }
+static void bad_head(void)
+{
+	uint16_t *avail = gpa(AVAIL_GPA(0));
+	avail[2] = 999;
+	avail[1] = 1;
+	wr(0x050, 0);
+}
+static void bad_loop(void)
+{
+	struct virtq_desc *desc = gpa(DESC_GPA(0));
+	desc[1] = (struct virtq_desc){ BUF_GPA, 4, VIRTQ_DESC_F_NEXT, 2 };
+	desc[2] = (struct virtq_desc){ BUF_GPA, 4, VIRTQ_DESC_F_NEXT, 1 };
+	add_buf(0, 0, BUF_GPA, 4, VIRTQ_DESC_F_NEXT);
+	desc[0].next = 1;
+	uint16_t *avail = gpa(AVAIL_GPA(0));
+	avail[2 + 1] = 0; /* republish the looping head */
+	avail[1] = 2;
+	wr(0x050, 0);
+}
+static void bad_next(void)
+{
+	struct virtq_desc *desc = gpa(DESC_GPA(0));
+	desc[0] = (struct virtq_desc){ BUF_GPA, 4, VIRTQ_DESC_F_NEXT, 4000 };
+	uint16_t *avail = gpa(AVAIL_GPA(0));
+	avail[2] = 0;
+	avail[1] = 1;
+	wr(0x050, 0);
+}
+static void bad_runaway(void)
+{
+	uint16_t *avail = gpa(AVAIL_GPA(0));
+	avail[1] = QSIZE + 5;
+	wr(0x050, 0);
+}
+static void bad_ring(void)
+{
+	wr(0x070, 0);
+	wr(0x070, 3);
+	wr(0x024, 1);
+	wr(0x020, 1);
+	wr(0x070, 3 | VIRTIO_STATUS_FEATURES_OK);
+	wr(0x030, 0);
+	wr(0x038, QSIZE);
+	wr(0x080, 0xd0000000u);  /* descriptor table in the MMIO hole */
+	wr(0x044, 1);
+}
+static void bad_size(void)
+{
+	wr(0x070, 0);
+	wr(0x030, 1);
+	wr(0x038, 12);           /* not a power of 2 */
+	wr(0x044, 1);
+}
+
+static void (*const violations[])(void) = {
+	bad_addr, bad_dir, bad_indirect, bad_head, bad_loop, bad_next, bad_runaway, bad_ring,
+	bad_size,
+};
+
+START_TEST(each_protocol_violation_puts_the_device_into_needs_reset)
+{
+	driver_init();
+	violations[_i]();
+	ck_assert_msg(needs_reset(), "violation %d not detected", _i);
+	ck_assert_uint_ge(bln->transport.violations, 1);
+	wr(0x050, 0);  /* more notifies: ignored, and no more log lines */
+	wr(0x050, 1);
+	ck_assert_int_eq(captured_lines("device needs reset"), 1);
+	ck_assert_uint_eq(bln->held_pages, 0);
+	/* the driver resets and the device works again */
+	wr(0x070, 0);
+	ck_assert(!needs_reset());
+	memset(avail_idx, 0, sizeof(avail_idx));
+	memset(gpa(RING_GPA(0)), 0, 0x4000);
+	driver_init();
+	inflate_pfns(0x500, 2);
+	ck_assert_uint_eq(bln->held_pages, 2);
+}
+END_TEST
+
+/*
+ * Fills queue q's rings with random bytes; when `plausible`, keeps the
+ * avail index, flags and addresses mostly in range so chains get walked.
+ */
+static void randomise_ring(unsigned q, bool plausible)
+{
+	uint32_t *r = gpa(RING_GPA(q));
+	for (int w = 0; w < 0x600 / 4; w++)
+		r[w] = (uint32_t)random() ^ ((uint32_t)random() << 16);
+	struct virtq_desc *d = gpa(DESC_GPA(q));
+	uint16_t *avail = gpa(AVAIL_GPA(q));
+	if (plausible) {
+		for (int i = 0; i < QSIZE; i++) {
+			d[i].addr = (uint64_t)random() % RAM;
+			d[i].len = (uint32_t)random() % 8192;
+			d[i].flags &= VIRTQ_DESC_F_NEXT | (q == 3 ? VIRTQ_DESC_F_WRITE : 0);
+			d[i].next %= QSIZE + 2;
+			avail[2 + i] %= QSIZE + 1;
+		}
+		avail[1] = (uint16_t)(random() % (QSIZE + 1));
+	}
+	d[random() % QSIZE].addr = RAM - (uint64_t)(random() % 64); /* edges of RAM */
+	wr(0x050, q);
+	wr(0x050, q);
+}
+
+START_TEST(random_rings_never_crash_or_touch_memory_outside_ram)
+{
+	srandom(0xba11 + (unsigned)_i);
+	for (int round = 0; round < 200; round++) {
+		wr(0x070, 0);
+		memset(avail_idx, 0, sizeof(avail_idx));
+		driver_init();
+		for (unsigned q = 0; q < 4; q++)
+			randomise_ring(q, round % 4 != 0);
+		balloon_request_stats(bln);
+	}
+	ck_assert_uint_le(bln->held_pages, RAM / 4096);
+}
+END_TEST
+
+Suite *virtio_suite(void);
+Suite *virtio_suite(void)
+{
+	Suite *s = suite_create("virtio");
+	TCase *tc = tcase_create("balloon");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, transport_identifies_a_version_2_balloon);
+	tcase_add_test(tc, features_ok_is_refused_without_version_1_or_with_unoffered_bits);
+	tcase_add_test(tc, inflating_discards_pages_with_one_call_per_run_of_pfns);
+	tcase_add_test(tc, a_lying_driver_cannot_discard_outside_ram_or_twice);
+	tcase_add_test(tc, target_change_bumps_generation_and_raises_a_config_interrupt);
+	tcase_add_test(tc, stats_buffer_is_parsed_and_returned_when_the_host_asks);
+	tcase_add_test(tc, reported_free_pages_are_discarded_but_not_held);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hostile");
+	tcase_add_checked_fixture(tc, setup_capture, teardown_capture);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, each_protocol_violation_puts_the_device_into_needs_reset, 0,
+			    (int)(sizeof(violations) / sizeof(violations[0])));
+	tcase_add_loop_test(tc, random_rings_never_crash_or_touch_memory_outside_ram, 0, 4);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,178 @@
+/*
+ * cmd_client.c: the CLI clients of the control socket: `memvisor balloon
+ * SOCK SIZE`, `stats SOCK [--json]`, `pause|resume|quit SOCK`. Each sends
+ * one request line and prints the response.
+ *
+ * Exit status: 0 when the VMM answered ok, 1 when it answered with an
+ * error, 2 for usage errors or an unreachable socket.
+ */
+#include "commands.h"
+#include "util.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define RESPONSE_MAX (1 << 20)
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		mv_err("%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		mv_err("cannot connect to %s: %m (is memvisor running with --control %s?)", path,
+		       path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads one line; returns a malloc'd string without the newline, or NULL. */
+static char *read_line(int fd)
+{
+	char *buf = malloc(RESPONSE_MAX);
+	size_t len = 0;
+	while (buf && len < RESPONSE_MAX - 1) {
+		ssize_t n = read(fd, buf + len, 1);
+		if (n <= 0)
+			break;
+		if (buf[len] == '\n') {
+			buf[len] = 0;
+			return buf;
+		}
+		len++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Sends req over the socket at path; returns the parsed response or NULL. */
+static json_object *request(const char *path, json_object *req)
+{
+	int fd = connect_socket(path);
+	if (fd < 0)
+		return NULL;
+	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	json_object *resp = NULL;
+	if (write(fd, s, strlen(s)) == (ssize_t)strlen(s) && write(fd, "\n", 1) == 1) {
+		char *line = read_line(fd);
+		resp = line ? json_tokener_parse(line) : NULL;
+		free(line);
+	}
+	close(fd);
+	if (!resp)
+		mv_err("%s: no valid response", path);
+	return resp;
+}
+
+static bool response_ok(json_object *resp)
+{
+	json_object *ok, *err;
+	if (json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok))
+		return true;
+	json_object_object_get_ex(resp, "error", &err);
+	mv_err("%s", err ? json_object_get_string(err) : "request failed");
+	return false;
+}
+
+static int client_usage(const char *cmd)
+{
+	if (!strcmp(cmd, "balloon"))
+		fprintf(stderr, "usage: memvisor balloon SOCK SIZE\n"
+			"Sets the balloon size, i.e. the memory taken from the guest "
+			"(e.g. 64M; 0 gives it all back).\n");
+	else if (!strcmp(cmd, "stats"))
+		fprintf(stderr, "usage: memvisor stats SOCK [--json]\n");
+	else
+		fprintf(stderr, "usage: memvisor %s SOCK\n", cmd);
+	return MV_EXIT_USAGE;
+}
+
+/* o[a][b], or o[b] when a is NULL; 0 when absent. */
+static uint64_t get_u64(json_object *o, const char *a, const char *b)
+{
+	json_object *x = o, *y;
+	if ((a && !json_object_object_get_ex(o, a, &x)) || !json_object_object_get_ex(x, b, &y))
+		return 0;
+	return (uint64_t)json_object_get_int64(y);
+}
+
+static void print_size_pair(const char *label, uint64_t a, const char *la, uint64_t b,
+			    const char *lb)
+{
+	char x[32], y[32];
+	printf("%-10s %s %-10s %s %s\n", label, la, mv_format_size(a, x, sizeof(x)), lb,
+	       mv_format_size(b, y, sizeof(y)));
+}
+
+static void print_stats(json_object *resp)
+{
+	json_object *t, *g;
+	json_object_object_get_ex(resp, "time", &t);
+	printf("uptime     %.1f s\n", t ? json_object_get_double(t) : 0.0);
+	print_size_pair("balloon", get_u64(resp, "balloon", "target"), "target",
+			get_u64(resp, "balloon", "actual"), "actual");
+	print_size_pair("host", get_u64(resp, "host", "ram"), "ram   ",
+			get_u64(resp, "host", "resident"), "resident");
+	if (json_object_object_get_ex(resp, "guest", &g)) {
+		json_object_object_foreach(g, key, val)
+			printf("guest      %-18s %lld\n", key, (long long)json_object_get_int64(val));
+	}
+}
+
+static json_object *build_request(int argc, char **argv)
+{
+	json_object *req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string(argv[0]));
+	if (!strcmp(argv[0], "balloon")) {
+		uint64_t bytes;
+		char err[128];
+		if (argc != 3 || mv_parse_size(argv[2], &bytes, err, sizeof(err)) < 0) {
+			if (argc == 3)
+				mv_err("%s", err);
+			json_object_put(req);
+			return NULL;
+		}
+		json_object_object_add(req, "target", json_object_new_string(argv[2]));
+	}
+	return req;
+}
+
+int cmd_client(int argc, char **argv)
+{
+	bool json = argc == 3 && !strcmp(argv[0], "stats") && !strcmp(argv[2], "--json");
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		client_usage(argv[0]);
+		return 0;
+	}
+	if (argc < 2 || (argc > 2 && strcmp(argv[0], "balloon") && !json))
+		return client_usage(argv[0]);
+	json_object *req = build_request(argc, argv);
+	if (!req)
+		return client_usage(argv[0]);
+	json_object *resp = request(argv[1], req);
+	json_object_put(req);
+	if (!resp)
+		return MV_EXIT_USAGE;
+	int rc = response_ok(resp) ? 0 : 1;
+	if (!rc && json)
+		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY));
+	else if (!rc && !strcmp(argv[0], "stats"))
+		print_stats(resp);
+	else if (!rc && !strcmp(argv[0], "balloon"))
+		print_size_pair("balloon", get_u64(resp, NULL, "target"), "target",
+				get_u64(resp, NULL, "actual"), "actual");
+	json_object_put(resp);
+	return rc;
+}

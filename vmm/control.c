@@ -1,0 +1,599 @@
+/*
+ * control.c: the control loop of a running machine (see control.h).
+ *
+ * One thread polls the listening socket, the clients, a wake pipe and the
+ * clock; it runs scheduled events and writes the stats stream when due.
+ * Requests from every source go through control_execute(), so the socket,
+ * the schedule and the CLI clients can never disagree.
+ */
+#include "control.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct client {
+	int fd;                      /* -1: slot free */
+	char *buf;                   /* CONTROL_MAX_LINE + 1 bytes */
+	size_t len;
+	bool discarding;             /* inside an oversized line */
+};
+
+struct control {
+	struct machine *m;
+	int listen_fd, wake[2];
+	char socket_path[108];
+	FILE *stats;
+	double stats_interval, next_stats;
+	struct control_event events[CONTROL_MAX_EVENTS];
+	int nr_events, next_event;
+	struct client clients[CONTROL_MAX_CLIENTS];
+	pthread_t thread;
+	volatile bool stop;          /* set before a write to wake[1] */
+};
+
+/* ---- requests ------------------------------------------------------------ */
+
+static json_object *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_object *reply_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+static json_object *reply_ok(void)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static json_object *balloon_json(const struct balloon_figures *f)
+{
+	json_object *b = json_object_new_object();
+	add_u64(b, "target", f->target_bytes);
+	add_u64(b, "actual", f->actual_bytes);
+	add_u64(b, "held", f->held_bytes);
+	add_u64(b, "inflated_pages", f->inflated_pages);
+	add_u64(b, "deflated_pages", f->deflated_pages);
+	add_u64(b, "reported_pages", f->reported_pages);
+	add_u64(b, "bad_pfns", f->bad_pfns);
+	json_object_object_add(b, "driver_ok", json_object_new_boolean(f->driver_ok));
+	return b;
+}
+
+static json_object *guest_json(const struct balloon_figures *f)
+{
+	json_object *g = json_object_new_object();
+	for (unsigned t = 0; t < BALLOON_NR_STATS; t++)
+		if (f->stats_seen & (1u << t))
+			add_u64(g, balloon_stat_name(t), f->stats[t]);
+	add_u64(g, "updates", f->stats_updates);
+	return g;
+}
+
+static uint64_t host_rss_bytes(void)
+{
+	unsigned long long size = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static json_object *host_json(struct machine *m)
+{
+	json_object *h = json_object_new_object();
+	int64_t resident = mem_resident_pages(&m->vm.mem);
+	add_u64(h, "ram", m->vm.mem.ram_size);
+	add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
+	add_u64(h, "rss", host_rss_bytes());
+	return h;
+}
+
+json_object *control_stats(struct machine *m)
+{
+	struct balloon_figures f;
+	json_object *o = reply_ok();
+	balloon_figures(&m->balloon, &f);
+	json_object *t = json_object_new_double(machine_uptime(m));
+	json_object_set_serializer(t, json_object_double_to_json_string, (void *)"%.3f", NULL);
+	json_object_object_add(o, "time", t);
+	json_object_object_add(o, "paused", json_object_new_boolean(vm_is_paused(&m->vm)));
+	json_object_object_add(o, "balloon", balloon_json(&f));
+	json_object_object_add(o, "guest", guest_json(&f));
+	json_object_object_add(o, "host", host_json(m));
+	return o;
+}
+
+static int size_arg(json_object *v, uint64_t *out, char *err, size_t errlen)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+		if (i < 0) {
+			snprintf(err, errlen, "negative size");
+			return -1;
+		}
+		*out = (uint64_t)i;
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_string))
+		return mv_parse_size(json_object_get_string(v), out, err, errlen);
+	snprintf(err, errlen, "size must be a number of bytes or a string like \"64M\"");
+	return -1;
+}
+
+static json_object *do_balloon(struct machine *m, json_object *req)
+{
+	json_object *t;
+	uint64_t bytes;
+	char err[160];
+	if (!json_object_object_get_ex(req, "target", &t))
+		return reply_error("balloon needs \"target\" (the balloon size, e.g. \"64M\")");
+	if (size_arg(t, &bytes, err, sizeof(err)) < 0)
+		return reply_error("target: %s", err);
+	if (bytes > m->vm.mem.ram_size)
+		return reply_error("target %llu exceeds guest RAM (%llu bytes)",
+				   (unsigned long long)bytes, (unsigned long long)m->vm.mem.ram_size);
+	balloon_set_target(&m->balloon, bytes);
+	struct balloon_figures f;
+	balloon_figures(&m->balloon, &f);
+	json_object *o = reply_ok();
+	add_u64(o, "target", f.target_bytes);
+	add_u64(o, "actual", f.actual_bytes);
+	return o;
+}
+
+static json_object *do_stats(struct machine *m, json_object *req)
+{
+	(void)req;
+	balloon_request_stats(&m->balloon);
+	return control_stats(m);
+}
+
+static json_object *do_pause(struct machine *m, json_object *req)
+{
+	(void)req;
+	vm_pause(&m->vm);
+	json_object *o = reply_ok();
+	json_object_object_add(o, "paused", json_object_new_boolean(1));
+	return o;
+}
+
+static json_object *do_resume(struct machine *m, json_object *req)
+{
+	(void)req;
+	vm_resume(&m->vm);
+	json_object *o = reply_ok();
+	json_object_object_add(o, "paused", json_object_new_boolean(0));
+	return o;
+}
+
+static json_object *do_quit(struct machine *m, json_object *req)
+{
+	(void)req;
+	vm_request_stop(&m->vm, 0, "quit request");
+	return reply_ok();
+}
+
+static const struct {
+	const char *name;
+	json_object *(*fn)(struct machine *m, json_object *req);
+} requests[] = {
+	{ "balloon", do_balloon }, { "stats", do_stats }, { "pause", do_pause },
+	{ "resume", do_resume }, { "quit", do_quit },
+};
+
+json_object *control_execute(struct machine *m, json_object *req)
+{
+	json_object *cmd;
+	if (!json_object_is_type(req, json_type_object))
+		return reply_error("a request is a JSON object");
+	if (!json_object_object_get_ex(req, "cmd", &cmd) ||
+	    !json_object_is_type(cmd, json_type_string))
+		return reply_error("request lacks a \"cmd\" string");
+	const char *name = json_object_get_string(cmd);
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (!strcmp(name, requests[i].name))
+			return requests[i].fn(m, req);
+	return reply_error("unknown command \"%.40s\" (balloon, stats, pause, resume, quit)",
+			   name);
+}
+
+char *control_handle_line(struct machine *m, const char *line, size_t len)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *req = json_tokener_parse_ex(tok, line, (int)len);
+	json_object *resp;
+	if (!req || tok->char_offset < (int)len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		resp = reply_error("not a JSON object: %s",
+				   req ? "trailing characters" : json_tokener_error_desc(
+					   e == json_tokener_continue ? json_tokener_error_parse_eof : e));
+	} else {
+		resp = control_execute(m, req);
+	}
+	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	json_object_put(resp);
+	json_tokener_free(tok);
+	return out;
+}
+
+/* ---- schedule and stats arguments ----------------------------------------- */
+
+static int parse_time(const char *s, size_t n, double *out)
+{
+	char buf[32];
+	char *end;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	double v = strtod(buf, &end);
+	if (end == buf || v < 0 || v != v)
+		return -1;
+	if (!strcmp(end, "ms"))
+		v /= 1000;
+	else if (*end && strcmp(end, "s"))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_event(const char *s, size_t n, struct control_event *e, char *err, size_t errlen)
+{
+	const char *colon = memchr(s, ':', n);
+	if (!colon || parse_time(s, (size_t)(colon - s), &e->at) < 0) {
+		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND, e.g. 2s:balloon=64M", (int)n, s);
+		return -1;
+	}
+	const char *cmd = colon + 1, *eq = memchr(cmd, '=', n - (size_t)(cmd - s));
+	size_t clen = (size_t)((eq ? eq : s + n) - cmd);
+	size_t alen = eq ? n - (size_t)(eq + 1 - s) : 0;
+	if (clen == 0 || clen >= sizeof(e->cmd) || alen >= sizeof(e->arg)) {
+		snprintf(err, errlen, "'%.*s': bad command", (int)n, s);
+		return -1;
+	}
+	memcpy(e->cmd, cmd, clen);
+	e->cmd[clen] = 0;
+	memcpy(e->arg, eq ? eq + 1 : "", alen);
+	e->arg[alen] = 0;
+	return 0;
+}
+
+static json_object *event_request(const struct control_event *e)
+{
+	json_object *req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string(e->cmd));
+	if (!strcmp(e->cmd, "balloon"))
+		json_object_object_add(req, "target", json_object_new_string(e->arg));
+	return req;
+}
+
+/* Whether the event names a known command with the argument it needs. */
+static int check_event(const struct control_event *e, char *err, size_t errlen)
+{
+	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
+	uint64_t bytes;
+	char why[128];
+	if (!strcmp(e->cmd, "balloon")) {
+		if (mv_parse_size(e->arg, &bytes, why, sizeof(why)) == 0)
+			return 0;
+		snprintf(err, errlen, "balloon=%s: %s", e->arg, why);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])
+			return 0;
+	snprintf(err, errlen, "'%s%s%s': unknown command (balloon=SIZE, stats, pause, resume, quit)",
+		 e->cmd, e->arg[0] ? "=" : "", e->arg);
+	return -1;
+}
+
+int control_parse_schedule(const char *text, struct control_event *ev, int max,
+			   char *err, size_t errlen)
+{
+	int n = 0;
+	const char *p = text;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		if (n == max) {
+			snprintf(err, errlen, "more than %d events", max);
+			return -1;
+		}
+		if (parse_event(p, len, &ev[n], err, errlen) < 0 ||
+		    check_event(&ev[n], err, errlen) < 0)
+			return -1;
+		if (n && ev[n].at < ev[n - 1].at) {
+			snprintf(err, errlen, "events must be in time order");
+			return -1;
+		}
+		n++;
+		p += len + (p[len] == ',');
+	}
+	return n;
+}
+
+int control_parse_stats_arg(const char *arg, char *path, size_t pathlen, double *interval)
+{
+	const char *colon = strrchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	*interval = 1.0;
+	if (colon && (parse_time(colon + 1, strlen(colon + 1), interval) < 0 || *interval < 0.01))
+		return -1;
+	if (n == 0 || n >= pathlen)
+		return -1;
+	memcpy(path, arg, n);
+	path[n] = 0;
+	return 0;
+}
+
+/* ---- the control thread --------------------------------------------------- */
+
+static int open_socket(struct control *c, const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		mv_err("--control %s: path longer than %zu bytes", path, sizeof(a.sun_path) - 1);
+		return -1;
+	}
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		mv_err("--control %s: exists and is not a socket; not replacing it", path);
+		return -1;
+	}
+	unlink(path); /* a stale socket from an earlier run */
+	strcpy(a.sun_path, path);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	mode_t old = umask(077); /* the socket is created 0600 */
+	int rc = c->listen_fd < 0 ? -1 : bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old);
+	if (rc < 0 || listen(c->listen_fd, 8) < 0) {
+		mv_err("--control %s: %m", path);
+		return -1;
+	}
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s", path);
+	return 0;
+}
+
+static void client_close(struct client *cl)
+{
+	close(cl->fd);
+	cl->fd = -1;
+	cl->len = 0;
+	cl->discarding = false;
+}
+
+static void client_send(struct client *cl, const char *line)
+{
+	size_t n = strlen(line);
+	char *msg = malloc(n + 1);
+	memcpy(msg, line, n);
+	msg[n] = '\n';
+	if (send(cl->fd, msg, n + 1, MSG_NOSIGNAL) != (ssize_t)(n + 1))
+		client_close(cl);
+	free(msg);
+}
+
+static void client_accept(struct control *c)
+{
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+		if (cl->fd >= 0)
+			continue;
+		struct timeval tv = { .tv_sec = 2 };
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		cl->fd = fd;
+		return;
+	}
+	const char *full = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+	if (send(fd, full, strlen(full), MSG_NOSIGNAL) < 0)
+		mv_debug("control: refusing a client");
+	close(fd);
+}
+
+/* Answers every complete line in the buffer; keeps the partial rest. */
+static void client_lines(struct control *c, struct client *cl)
+{
+	char *start = cl->buf, *nl;
+	while (cl->fd >= 0 && (nl = memchr(start, '\n', cl->len - (size_t)(start - cl->buf)))) {
+		if (cl->discarding) {
+			cl->discarding = false;
+		} else {
+			char *resp = control_handle_line(c->m, start, (size_t)(nl - start));
+			client_send(cl, resp);
+			free(resp);
+		}
+		start = nl + 1;
+	}
+	if (cl->fd < 0)
+		return;
+	cl->len -= (size_t)(start - cl->buf);
+	memmove(cl->buf, start, cl->len);
+	if (cl->len == CONTROL_MAX_LINE) { /* no newline in a whole buffer */
+		if (!cl->discarding)
+			client_send(cl, "{\"ok\":false,\"error\":\"request line longer than 65536 bytes\"}");
+		cl->discarding = true;
+		cl->len = 0;
+	}
+}
+
+static void client_read(struct control *c, struct client *cl)
+{
+	ssize_t n = read(cl->fd, cl->buf + cl->len, CONTROL_MAX_LINE - cl->len);
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			client_close(cl);
+		return;
+	}
+	cl->len += (size_t)n;
+	client_lines(c, cl);
+}
+
+static void run_due_events(struct control *c, double now)
+{
+	while (c->next_event < c->nr_events && c->events[c->next_event].at <= now) {
+		const struct control_event *e = &c->events[c->next_event++];
+		json_object *req = event_request(e);
+		json_object *resp = control_execute(c->m, req);
+		mv_info("pressure %.3gs: %s%s%s -> %s", e->at, e->cmd, e->arg[0] ? "=" : "", e->arg,
+			json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+		json_object_put(req);
+		json_object_put(resp);
+	}
+}
+
+static void write_stats(struct control *c, double now)
+{
+	if (!c->stats || now < c->next_stats)
+		return;
+	balloon_request_stats(&c->m->balloon); /* fresh guest figures for the next line */
+	json_object *o = control_stats(c->m);
+	json_object_object_del(o, "ok");
+	fprintf(c->stats, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fflush(c->stats);
+	json_object_put(o);
+	c->next_stats = now + c->stats_interval;
+}
+
+/* Milliseconds until the next scheduled thing, or -1 for none. */
+static int next_timeout_ms(const struct control *c, double now)
+{
+	double next = -1;
+	if (c->next_event < c->nr_events)
+		next = c->events[c->next_event].at;
+	if (c->stats && (next < 0 || c->next_stats < next))
+		next = c->next_stats;
+	if (next < 0)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) * 1000) + 1;
+}
+
+static void *control_thread(void *arg)
+{
+	struct control *c = arg;
+	struct pollfd p[2 + CONTROL_MAX_CLIENTS];
+	while (!c->stop) {
+		int n = 0;
+		p[n++] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+		for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			p[n++] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
+		double now = machine_uptime(c->m);
+		if (poll(p, (nfds_t)n, next_timeout_ms(c, now)) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN)
+			client_accept(c);
+		for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			if (p[2 + i].revents && c->clients[i].fd >= 0)
+				client_read(c, &c->clients[i]);
+		now = machine_uptime(c->m);
+		run_due_events(c, now);
+		write_stats(c, now);
+	}
+	return NULL;
+}
+
+static int control_open(struct control *c, const struct control_config *cfg)
+{
+	char err[256];
+	if (pipe2(c->wake, O_CLOEXEC) < 0)
+		return -1;
+	if (cfg->socket_path && open_socket(c, cfg->socket_path) < 0)
+		return -1;
+	if (cfg->pressure) {
+		c->nr_events = control_parse_schedule(cfg->pressure, c->events, CONTROL_MAX_EVENTS,
+						      err, sizeof(err));
+		if (c->nr_events < 0) {
+			mv_err("--pressure: %s", err);
+			return -1;
+		}
+	}
+	if (cfg->stats_path) {
+		c->stats = fopen(cfg->stats_path, "ae");
+		if (!c->stats) {
+			mv_err("--stats %s: %m", cfg->stats_path);
+			return -1;
+		}
+		c->stats_interval = cfg->stats_interval;
+	}
+	return 0;
+}
+
+static void control_free(struct control *c)
+{
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		if (c->clients[i].fd >= 0)
+			close(c->clients[i].fd);
+		free(c->clients[i].buf);
+	}
+	if (c->listen_fd >= 0)
+		close(c->listen_fd);
+	if (c->socket_path[0])
+		unlink(c->socket_path);
+	if (c->stats)
+		fclose(c->stats);
+	if (c->wake[0] >= 0) {
+		close(c->wake[0]);
+		close(c->wake[1]);
+	}
+	free(c);
+}
+
+struct control *control_start(struct machine *m, const struct control_config *cfg)
+{
+	struct control *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->m = m;
+	c->listen_fd = c->wake[0] = c->wake[1] = -1;
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		c->clients[i].fd = -1;
+		c->clients[i].buf = malloc(CONTROL_MAX_LINE + 1);
+	}
+	if (control_open(c, cfg) < 0 || pthread_create(&c->thread, NULL, control_thread, c)) {
+		control_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void control_stop(struct control *c)
+{
+	if (!c)
+		return;
+	c->stop = true;
+	if (write(c->wake[1], "x", 1) < 0)
+		mv_debug("control: wake pipe: %m");
+	pthread_join(c->thread, NULL);
+	control_free(c);
+}

@@ -1,0 +1,67 @@
+/*
+ * control.h: the host side of a running machine: the unix-socket JSON-lines
+ * control API, the --pressure schedule and the --stats stream, all served
+ * by one thread.
+ *
+ * Protocol: one JSON object per line in, one per line out.
+ *   {"cmd":"balloon","target":"64M"}  -> {"ok":true,"target":…,"actual":…}
+ *   {"cmd":"stats"}                   -> {"ok":true,"time":…,"balloon":{…},…}
+ *   {"cmd":"pause"} / "resume" / "quit"
+ * Errors: {"ok":false,"error":"…"}; the VM runs on. Lines longer than
+ * CONTROL_MAX_LINE are refused whole. Several clients may be connected.
+ * The schedule runs the very same requests at times relative to boot.
+ */
+#ifndef VMM_CONTROL_H
+#define VMM_CONTROL_H
+
+#include "machine.h"
+
+#include <json-c/json.h>
+
+#define CONTROL_MAX_LINE    65536
+#define CONTROL_MAX_CLIENTS 16
+#define CONTROL_MAX_EVENTS  64
+
+struct control_config {
+	const char *socket_path;     /* NULL: no socket */
+	const char *pressure;        /* schedule text, NULL: none */
+	const char *stats_path;      /* NULL: no stats stream */
+	double stats_interval;       /* seconds */
+};
+
+struct control_event {
+	double at;                   /* seconds after boot */
+	char cmd[16];
+	char arg[64];
+};
+
+/*
+ * Parses "2s:balloon=64M,6s:balloon=0,500ms:pause". Returns the number of
+ * events, or -1 with the reason in err.
+ */
+int control_parse_schedule(const char *text, struct control_event *ev, int max,
+			   char *err, size_t errlen);
+
+/* Parses "FILE" or "FILE:INTERVAL" (seconds) for --stats. Returns 0 or -1. */
+int control_parse_stats_arg(const char *arg, char *path, size_t pathlen, double *interval);
+
+/* Runs one request; returns a new response object (never NULL). */
+json_object *control_execute(struct machine *m, json_object *req);
+
+/* Parses and runs one request line; returns the response line (malloc'd,
+ * no newline). */
+char *control_handle_line(struct machine *m, const char *line, size_t len);
+
+/* The figures `stats` reports and --stats writes. */
+json_object *control_stats(struct machine *m);
+
+struct control;
+
+/* Opens the socket and starts the thread. Returns NULL with a message
+ * printed when the socket or the stats file cannot be opened. */
+struct control *control_start(struct machine *m, const struct control_config *cfg);
+
+/* Stops the thread, closes clients, removes the socket. */
+void control_stop(struct control *c);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * balloon.c: virtio-balloon device model (see balloon.h).
+ *
+ * Inflate: every PFN in the chain is checked (inside RAM, not held), set in
+ * the held bitmap, and adjacent PFNs are merged into ranges so the host
+ * discards each range with one call. Deflate clears bits; the host needs
+ * to do nothing, the next guest touch faults a zero page in. Reported free
+ * pages are discarded but never counted as held.
+ */
+#include "balloon.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PFN_SHIFT 12
+#define STAT_SIZE 10 /* packed { le16 tag; le64 val; } */
+
+static const char *const stat_names[] = {
+	"swap_in", "swap_out", "major_faults", "minor_faults", "free_memory",
+	"total_memory", "available_memory", "disk_caches", "hugetlb_allocations",
+	"hugetlb_failures", "oom_kills", "alloc_stalls", "async_scans", "direct_scans",
+	"async_reclaims", "direct_reclaims",
+};
+
+const char *balloon_stat_name(unsigned tag)
+{
+	return tag < sizeof(stat_names) / sizeof(stat_names[0]) ? stat_names[tag] : NULL;
+}
+
+static bool pfn_held(const struct balloon *b, uint64_t pfn)
+{
+	return (b->held[pfn / 8] >> (pfn % 8)) & 1;
+}
+
+static void pfn_mark(struct balloon *b, uint64_t pfn, bool held)
+{
+	if (held)
+		b->held[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+	else
+		b->held[pfn / 8] &= (uint8_t)~(1u << (pfn % 8));
+}
+
+/* A run of adjacent PFNs waiting to be discarded. */
+struct pfn_range {
+	uint64_t start, count;
+};
+
+static void discard_range(struct balloon *b, struct pfn_range *r)
+{
+	if (!r->count)
+		return;
+	b->discard_calls++;
+	if (mem_discard(b->transport.mem, r->start << PFN_SHIFT, r->count << PFN_SHIFT) < 0)
+		b->discard_errors++;
+	r->count = 0;
+}
+
+static void range_add(struct balloon *b, struct pfn_range *r, uint64_t pfn)
+{
+	if (r->count && pfn == r->start + r->count) {
+		r->count++;
+		return;
+	}
+	discard_range(b, r);
+	r->start = pfn;
+	r->count = 1;
+}
+
+static bool pfn_is_ram(const struct balloon *b, uint64_t pfn)
+{
+	return pfn < b->nr_pfns && mem_gpa_to_hva(b->transport.mem, pfn << PFN_SHIFT, 4096);
+}
+
+static void inflate_pfn(struct balloon *b, struct pfn_range *r, uint64_t pfn)
+{
+	if (!pfn_is_ram(b, pfn) || pfn_held(b, pfn)) {
+		if (b->bad_pfns++ == 0)
+			mv_err("virtio-balloon: driver gave PFN %#llx, %s; ignored (further ones counted)",
+			       (unsigned long long)pfn, pfn_is_ram(b, pfn) ? "already held" : "not RAM");
+		return;
+	}
+	pfn_mark(b, pfn, true);
+	b->held_pages++;
+	b->inflated_pages++;
+	range_add(b, r, pfn);
+}
+
+static void deflate_pfn(struct balloon *b, uint64_t pfn)
+{
+	if (!pfn_is_ram(b, pfn) || !pfn_held(b, pfn)) {
+		b->bad_pfns++;
+		return;
+	}
+	pfn_mark(b, pfn, false);
+	b->held_pages--;
+	b->deflated_pages++;
+}
+
+static void process_pfns(struct balloon *b, const struct virtq_chain *c, bool inflate)
+{
+	struct pfn_range r = { 0, 0 };
+	for (unsigned i = 0; i < c->nr; i++) {
+		for (uint32_t off = 0; off + 4 <= c->buf[i].len; off += 4) {
+			uint32_t pfn;
+			memcpy(&pfn, c->buf[i].hva + off, 4);
+			if (inflate)
+				inflate_pfn(b, &r, pfn);
+			else
+				deflate_pfn(b, pfn);
+		}
+	}
+	discard_range(b, &r);
+}
+
+static void parse_stats(struct balloon *b, const struct virtq_chain *c)
+{
+	for (unsigned i = 0; i < c->nr; i++) {
+		for (uint32_t off = 0; off + STAT_SIZE <= c->buf[i].len; off += STAT_SIZE) {
+			uint16_t tag;
+			uint64_t val;
+			memcpy(&tag, c->buf[i].hva + off, 2);
+			memcpy(&val, c->buf[i].hva + off + 2, 8);
+			if (tag < BALLOON_NR_STATS) {
+				b->stats[tag] = val;
+				b->stats_seen |= 1u << tag;
+			}
+		}
+	}
+	b->stats_updates++;
+}
+
+static void report_free_pages(struct balloon *b, const struct virtq_chain *c)
+{
+	for (unsigned i = 0; i < c->nr; i++) {
+		if (mem_discard(b->transport.mem, c->buf[i].gpa, c->buf[i].len) == 0)
+			b->reported_pages += c->buf[i].len >> PFN_SHIFT;
+		else
+			b->discard_errors++;
+	}
+}
+
+static void balloon_notify(struct virtio_mmio *t, unsigned q)
+{
+	struct balloon *b = t->dev;
+	struct virtq_chain *c = &b->chain;
+	bool used = false;
+	enum virtq_dir dir = q == BALLOON_Q_REPORTING ? VIRTQ_DEV_WRITES : VIRTQ_DEV_READS;
+
+	while (virtio_mmio_pop(t, q, dir, c) > 0) {
+		if (q == BALLOON_Q_STATS) {
+			parse_stats(b, c);
+			b->stats_head = c->head; /* kept until the host wants more */
+			continue;
+		}
+		if (q == BALLOON_Q_REPORTING)
+			report_free_pages(b, c);
+		else
+			process_pfns(b, c, q == BALLOON_Q_INFLATE);
+		virtq_push(&t->vq[q], c->head, 0);
+		used = true;
+	}
+	if (used && !virtq_interrupt_suppressed(&t->vq[q]))
+		virtio_mmio_interrupt(t, VIRTIO_INT_USED);
+}
+
+/* A reset returns the balloon's pages to the guest: it will reuse them. */
+static void balloon_reset(struct virtio_mmio *t)
+{
+	struct balloon *b = t->dev;
+	memset(b->held, 0, (b->nr_pfns + 7) / 8);
+	b->held_pages = 0;
+	b->config.actual = 0;
+	b->stats_head = -1;
+}
+
+static const struct virtio_device_ops balloon_ops = {
+	.name = "balloon",
+	.device_id = VIRTIO_ID_BALLOON,
+	.features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_BALLOON_F_MUST_TELL_HOST) |
+		    (1ull << VIRTIO_BALLOON_F_STATS_VQ) | (1ull << VIRTIO_BALLOON_F_DEFLATE_ON_OOM) |
+		    (1ull << VIRTIO_BALLOON_F_REPORTING),
+	.nr_queues = 4,
+	.notify = balloon_notify,
+	.reset = balloon_reset,
+};
+
+int balloon_init(struct balloon *b, const struct guest_memory *mem, uint64_t base,
+		 struct irq_line irq)
+{
+	const struct mem_slot *last = &mem->slots[mem->nr_slots - 1];
+	memset(b, 0, sizeof(*b));
+	b->nr_pfns = (last->gpa + last->size) >> PFN_SHIFT;
+	b->held = calloc((b->nr_pfns + 7) / 8, 1);
+	if (!b->held)
+		return -1;
+	b->stats_head = -1;
+	virtio_mmio_init(&b->transport, &balloon_ops, b, mem, base, irq, (uint8_t *)&b->config,
+			 sizeof(b->config));
+	return 0;
+}
+
+void balloon_destroy(struct balloon *b)
+{
+	virtio_mmio_destroy(&b->transport);
+	free(b->held);
+	b->held = NULL;
+}
+
+void balloon_set_target(struct balloon *b, uint64_t bytes)
+{
+	uint64_t pages = bytes >> PFN_SHIFT;
+	pthread_mutex_lock(&b->transport.lock);
+	b->config.num_pages = pages > UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
+	virtio_mmio_config_changed(&b->transport);
+	pthread_mutex_unlock(&b->transport.lock);
+}
+
+void balloon_request_stats(struct balloon *b)
+{
+	struct virtio_mmio *t = &b->transport;
+	pthread_mutex_lock(&t->lock);
+	if (b->stats_head >= 0 && virtio_mmio_driver_ok(t)) {
+		virtq_push(&t->vq[BALLOON_Q_STATS], (uint16_t)b->stats_head, 0);
+		b->stats_head = -1;
+		virtio_mmio_interrupt(t, VIRTIO_INT_USED);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void balloon_figures(struct balloon *b, struct balloon_figures *f)
+{
+	pthread_mutex_lock(&b->transport.lock);
+	*f = (struct balloon_figures){
+		.target_bytes = (uint64_t)b->config.num_pages << PFN_SHIFT,
+		.actual_bytes = (uint64_t)b->config.actual << PFN_SHIFT,
+		.held_bytes = b->held_pages << PFN_SHIFT,
+		.inflated_pages = b->inflated_pages, .deflated_pages = b->deflated_pages,
+		.reported_pages = b->reported_pages, .bad_pfns = b->bad_pfns,
+		.stats_seen = b->stats_seen, .stats_updates = b->stats_updates,
+		.driver_ok = virtio_mmio_driver_ok(&b->transport),
+	};
+	memcpy(f->stats, b->stats, sizeof(f->stats));
+	pthread_mutex_unlock(&b->transport.lock);
+}

@@ -1,0 +1,275 @@
+/*
+ * virtio_mmio.c: register file of the virtio-mmio v2 transport
+ * (see virtio_mmio.h). Registers are 32-bit; other widths are ignored.
+ */
+#include "virtio_mmio.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	REG_MAGIC = 0x000, REG_VERSION = 0x004, REG_DEVICE_ID = 0x008, REG_VENDOR_ID = 0x00c,
+	REG_DEVICE_FEATURES = 0x010, REG_DEVICE_FEATURES_SEL = 0x014,
+	REG_DRIVER_FEATURES = 0x020, REG_DRIVER_FEATURES_SEL = 0x024,
+	REG_QUEUE_SEL = 0x030, REG_QUEUE_NUM_MAX = 0x034, REG_QUEUE_NUM = 0x038,
+	REG_QUEUE_READY = 0x044, REG_QUEUE_NOTIFY = 0x050,
+	REG_INTERRUPT_STATUS = 0x060, REG_INTERRUPT_ACK = 0x064, REG_STATUS = 0x070,
+	REG_QUEUE_DESC_LOW = 0x080, REG_QUEUE_DESC_HIGH = 0x084,
+	REG_QUEUE_AVAIL_LOW = 0x090, REG_QUEUE_AVAIL_HIGH = 0x094,
+	REG_QUEUE_USED_LOW = 0x0a0, REG_QUEUE_USED_HIGH = 0x0a4,
+	REG_SHM_LEN_LOW = 0x0b0, REG_SHM_LEN_HIGH = 0x0b4,
+	REG_CONFIG_GENERATION = 0x0fc, REG_CONFIG = 0x100,
+};
+
+void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
+		      const struct guest_memory *mem, uint64_t base, struct irq_line irq,
+		      uint8_t *config, size_t config_size)
+{
+	memset(t, 0, sizeof(*t));
+	t->ops = ops;
+	t->dev = dev;
+	t->mem = mem;
+	t->base = base;
+	t->irq = irq;
+	t->config = config;
+	t->config_size = config_size;
+	pthread_mutex_init(&t->lock, NULL);
+}
+
+void virtio_mmio_destroy(struct virtio_mmio *t)
+{
+	pthread_mutex_destroy(&t->lock);
+}
+
+int virtio_mmio_cmdline(const struct virtio_mmio *t, char *cmdline, size_t len)
+{
+	size_t used = strlen(cmdline);
+	int n = snprintf(cmdline + used, len - used, "%svirtio_mmio.device=4K@%#llx:%u",
+			 used ? " " : "", (unsigned long long)t->base, t->irq.irq);
+	return n < 0 || (size_t)n >= len - used ? -1 : 0;
+}
+
+bool virtio_mmio_driver_ok(const struct virtio_mmio *t)
+{
+	return (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
+bool virtio_mmio_has_feature(const struct virtio_mmio *t, unsigned bit)
+{
+	return (t->driver_features >> bit) & 1;
+}
+
+static void update_irq(struct virtio_mmio *t)
+{
+	irq_line_set(&t->irq, t->interrupt_status != 0);
+}
+
+void virtio_mmio_interrupt(struct virtio_mmio *t, uint32_t bits)
+{
+	t->interrupt_status |= bits;
+	update_irq(t);
+}
+
+void virtio_mmio_config_changed(struct virtio_mmio *t)
+{
+	t->config_generation++;
+	if (t->status & VIRTIO_STATUS_DRIVER_OK)
+		virtio_mmio_interrupt(t, VIRTIO_INT_CONFIG);
+}
+
+void virtio_mmio_fail(struct virtio_mmio *t, const char *why)
+{
+	t->violations++;
+	if (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+		return;
+	mv_err("virtio-%s at %#llx: %s; device needs reset", t->ops->name,
+	       (unsigned long long)t->base, why);
+	t->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+	virtio_mmio_config_changed(t);
+}
+
+int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, enum virtq_dir dir,
+		    struct virtq_chain *c)
+{
+	char err[160];
+	if (q >= t->ops->nr_queues || !virtio_mmio_driver_ok(t))
+		return 0;
+	int rc = virtq_pop(&t->vq[q], t->mem, dir, c, err, sizeof(err));
+	if (rc < 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "queue %u: %s", q, err);
+		virtio_mmio_fail(t, why);
+	}
+	return rc;
+}
+
+static void virtio_mmio_reset(struct virtio_mmio *t)
+{
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+		virtq_reset(&t->vq[i]);
+	t->status = 0;
+	t->driver_features = 0;
+	t->dev_features_sel = t->drv_features_sel = t->queue_sel = 0;
+	t->interrupt_status = 0;
+	update_irq(t);
+	if (t->ops->reset)
+		t->ops->reset(t);
+}
+
+static struct virtq *selected_queue(struct virtio_mmio *t)
+{
+	return t->queue_sel < t->ops->nr_queues ? &t->vq[t->queue_sel] : NULL;
+}
+
+static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
+{
+	struct virtq *q = selected_queue(t);
+	switch (off) {
+	case REG_MAGIC:            return VIRTIO_MMIO_MAGIC;
+	case REG_VERSION:          return 2;
+	case REG_DEVICE_ID:        return t->ops->device_id;
+	case REG_VENDOR_ID:        return VIRTIO_MMIO_VENDOR;
+	case REG_DEVICE_FEATURES:
+		return t->dev_features_sel < 2 ?
+		       (uint32_t)(t->ops->features >> (32 * t->dev_features_sel)) : 0;
+	case REG_QUEUE_NUM_MAX:    return q ? VIRTQ_MAX_SIZE : 0;
+	case REG_QUEUE_READY:      return q ? q->ready : 0;
+	case REG_INTERRUPT_STATUS: return t->interrupt_status;
+	case REG_STATUS:           return t->status;
+	case REG_SHM_LEN_LOW:
+	case REG_SHM_LEN_HIGH:     return 0xffffffffu; /* no shared memory region */
+	case REG_CONFIG_GENERATION: return t->config_generation;
+	default:                   return 0;
+	}
+}
+
+static void write_features(struct virtio_mmio *t, uint32_t v)
+{
+	if (t->drv_features_sel >= 2 || (t->status & VIRTIO_STATUS_FEATURES_OK))
+		return;
+	unsigned shift = 32 * t->drv_features_sel;
+	t->driver_features &= ~(0xffffffffull << shift);
+	t->driver_features |= (uint64_t)v << shift;
+}
+
+static void write_status(struct virtio_mmio *t, uint32_t v)
+{
+	if (v == 0) {
+		virtio_mmio_reset(t);
+		return;
+	}
+	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK)) {
+		bool subset = (t->driver_features & ~t->ops->features) == 0;
+		if (!subset || !virtio_mmio_has_feature(t, VIRTIO_F_VERSION_1))
+			v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK; /* refused: driver sees it */
+	}
+	t->status = (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (v & 0xff);
+}
+
+static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v)
+{
+	char err[160];
+	if (!v) {
+		q->ready = false;
+		return;
+	}
+	if (!q->ready && virtq_enable(q, t->mem, err, sizeof(err)) < 0) {
+		char why[200];
+		snprintf(why, sizeof(why), "queue %u: %s", t->queue_sel, err);
+		virtio_mmio_fail(t, why);
+	}
+}
+
+static void set_half(uint64_t *field, uint32_t v, bool high)
+{
+	unsigned shift = high ? 32 : 0;
+	*field = (*field & ~(0xffffffffull << shift)) | ((uint64_t)v << shift);
+}
+
+static void write_queue_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	struct virtq *q = selected_queue(t);
+	if (!q || (q->ready && off != REG_QUEUE_READY))
+		return; /* no such queue, or live rings are not moved */
+	switch (off) {
+	case REG_QUEUE_NUM:        q->num = v > 0xffff ? 0 : (uint16_t)v; break;
+	case REG_QUEUE_READY:      write_queue_ready(t, q, v); break;
+	case REG_QUEUE_DESC_LOW:
+	case REG_QUEUE_DESC_HIGH:  set_half(&q->desc_gpa, v, off == REG_QUEUE_DESC_HIGH); break;
+	case REG_QUEUE_AVAIL_LOW:
+	case REG_QUEUE_AVAIL_HIGH: set_half(&q->avail_gpa, v, off == REG_QUEUE_AVAIL_HIGH); break;
+	case REG_QUEUE_USED_LOW:
+	case REG_QUEUE_USED_HIGH:  set_half(&q->used_gpa, v, off == REG_QUEUE_USED_HIGH); break;
+	default: break;
+	}
+}
+
+static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	switch (off) {
+	case REG_DEVICE_FEATURES_SEL: t->dev_features_sel = v; break;
+	case REG_DRIVER_FEATURES:     write_features(t, v); break;
+	case REG_DRIVER_FEATURES_SEL: t->drv_features_sel = v; break;
+	case REG_QUEUE_SEL:           t->queue_sel = v; break;
+	case REG_QUEUE_NOTIFY:
+		if (v < t->ops->nr_queues && t->vq[v].ready && virtio_mmio_driver_ok(t))
+			t->ops->notify(t, v);
+		break;
+	case REG_INTERRUPT_ACK:
+		t->interrupt_status &= ~v;
+		update_irq(t);
+		break;
+	case REG_STATUS:              write_status(t, v); break;
+	default:                      write_queue_reg(t, off, v); break;
+	}
+}
+
+static void config_access(struct virtio_mmio *t, uint64_t off, uint8_t *data, unsigned size,
+			  bool is_write)
+{
+	if (off >= t->config_size || size > t->config_size - off) {
+		if (!is_write)
+			memset(data, 0, size);
+		return;
+	}
+	if (!is_write) {
+		memcpy(data, t->config + off, size);
+		return;
+	}
+	memcpy(t->config + off, data, size);
+	if (t->ops->config_written)
+		t->ops->config_written(t, off, size);
+}
+
+static void virtio_mmio_read(void *dev, uint64_t off, uint8_t *data, unsigned size)
+{
+	struct virtio_mmio *t = dev;
+	pthread_mutex_lock(&t->lock);
+	if (off >= REG_CONFIG) {
+		config_access(t, off - REG_CONFIG, data, size, false);
+	} else if (size == 4) {
+		uint32_t v = read_reg(t, off);
+		memcpy(data, &v, 4);
+	} else {
+		memset(data, 0, size);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void virtio_mmio_write(void *dev, uint64_t off, const uint8_t *data, unsigned size)
+{
+	struct virtio_mmio *t = dev;
+	pthread_mutex_lock(&t->lock);
+	if (off >= REG_CONFIG) {
+		config_access(t, off - REG_CONFIG, (uint8_t *)(uintptr_t)data, size, true);
+	} else if (size == 4) {
+		uint32_t v;
+		memcpy(&v, data, 4);
+		write_reg(t, off, v);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+const struct bus_ops virtio_mmio_ops = { .read = virtio_mmio_read, .write = virtio_mmio_write };

@@ -1,0 +1,140 @@
+/*
+ * virtqueue.c: split-ring access with full validation (see virtqueue.h).
+ *
+ * Ordering: the avail index is read with acquire semantics before the ring
+ * entries it covers; the used element is written before the used index is
+ * released, so the driver never sees an index ahead of its element.
+ */
+#include "virtqueue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define AVAIL_IDX 1        /* in uint16_t units: flags, idx, ring... */
+#define AVAIL_RING 2
+#define USED_IDX_OFF 2     /* in bytes */
+#define USED_RING_OFF 4
+#define USED_ELEM_SIZE 8
+
+void virtq_reset(struct virtq *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+static void *map_ring(const struct guest_memory *m, uint64_t gpa, uint64_t size,
+		      uint64_t align, const char *what, char *err, size_t errlen)
+{
+	void *p = (gpa % align) ? NULL : mem_gpa_to_hva(m, gpa, size);
+	if (!p)
+		snprintf(err, errlen, "%s ring at %#llx (%llu bytes) is not aligned RAM", what,
+			 (unsigned long long)gpa, (unsigned long long)size);
+	return p;
+}
+
+int virtq_enable(struct virtq *q, const struct guest_memory *m, char *err, size_t errlen)
+{
+	uint64_t n = q->num;
+	if (n == 0 || n > VIRTQ_MAX_SIZE || (n & (n - 1))) {
+		snprintf(err, errlen, "queue size %u is not a power of 2 up to %d", q->num,
+			 VIRTQ_MAX_SIZE);
+		return -1;
+	}
+	q->desc = map_ring(m, q->desc_gpa, 16 * n, 16, "descriptor", err, errlen);
+	q->avail = q->desc ? map_ring(m, q->avail_gpa, 6 + 2 * n, 2, "available", err, errlen)
+			   : NULL;
+	q->used = q->avail ? map_ring(m, q->used_gpa, 6 + 8 * n, 4, "used", err, errlen) : NULL;
+	if (!q->used) {
+		q->desc = NULL;
+		q->avail = NULL;
+		return -1;
+	}
+	q->last_avail = 0;
+	q->used_idx = 0;
+	q->ready = true;
+	return 0;
+}
+
+static int take_buffer(const struct virtq_desc *d, const struct guest_memory *m,
+		       enum virtq_dir dir, struct virtq_buf *b, char *err, size_t errlen)
+{
+	bool writable = d->flags & VIRTQ_DESC_F_WRITE;
+	if (d->flags & VIRTQ_DESC_F_INDIRECT) {
+		snprintf(err, errlen, "indirect descriptor, but the feature was not offered");
+		return -1;
+	}
+	if ((dir == VIRTQ_DEV_READS && writable) || (dir == VIRTQ_DEV_WRITES && !writable)) {
+		snprintf(err, errlen, "descriptor is device-%s, the device expects device-%s",
+			 writable ? "writable" : "readable", writable ? "readable" : "writable");
+		return -1;
+	}
+	b->hva = mem_gpa_to_hva(m, d->addr, d->len);
+	if (!b->hva) {
+		snprintf(err, errlen, "buffer [%#llx, +%u) is not inside guest RAM",
+			 (unsigned long long)d->addr, d->len);
+		return -1;
+	}
+	b->gpa = d->addr;
+	b->len = d->len;
+	b->writable = writable;
+	return 0;
+}
+
+static int walk_chain(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
+		      struct virtq_chain *c, char *err, size_t errlen)
+{
+	uint16_t i = c->head;
+	c->nr = 0;
+	for (;;) {
+		struct virtq_desc d;
+		if (i >= q->num) {
+			snprintf(err, errlen, "descriptor index %u out of range (size %u)", i, q->num);
+			return -1;
+		}
+		if (c->nr == q->num) {
+			snprintf(err, errlen, "descriptor chain from %u loops or exceeds %u entries",
+				 c->head, q->num);
+			return -1;
+		}
+		memcpy(&d, &q->desc[i], sizeof(d)); /* one snapshot: the guest may race */
+		if (take_buffer(&d, m, dir, &c->buf[c->nr], err, errlen) < 0)
+			return -1;
+		c->nr++;
+		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+			return 0;
+		i = d.next;
+	}
+}
+
+int virtq_pop(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
+	      struct virtq_chain *c, char *err, size_t errlen)
+{
+	if (!q->ready)
+		return 0;
+	uint16_t avail_idx = __atomic_load_n(&q->avail[AVAIL_IDX], __ATOMIC_ACQUIRE);
+	uint16_t pending = (uint16_t)(avail_idx - q->last_avail);
+	if (pending == 0)
+		return 0;
+	if (pending > q->num) {
+		snprintf(err, errlen, "available index %u runs %u entries ahead of %u (size %u)",
+			 avail_idx, pending, q->last_avail, q->num);
+		return -1;
+	}
+	c->head = q->avail[AVAIL_RING + (q->last_avail & (q->num - 1))];
+	q->last_avail++;
+	return walk_chain(q, m, dir, c, err, errlen) < 0 ? -1 : 1;
+}
+
+void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+{
+	uint32_t elem[2] = { head, written };
+	volatile uint8_t *slot = q->used + USED_RING_OFF +
+				 (size_t)(q->used_idx & (q->num - 1)) * USED_ELEM_SIZE;
+	memcpy((void *)slot, elem, sizeof(elem));
+	q->used_idx++;
+	__atomic_store_n((uint16_t *)(q->used + USED_IDX_OFF), q->used_idx, __ATOMIC_RELEASE);
+}
+
+bool virtq_interrupt_suppressed(const struct virtq *q)
+{
+	return q->avail[0] & VIRTQ_AVAIL_F_NO_INTERRUPT;
+}
