@@ -42,7 +42,8 @@ static void run_usage(FILE *f)
 "  -m, --memory SIZE     guest RAM (default 128M; K, M, G, T suffixes)\n"
 "  -c, --cpus N          vCPUs, each in its own thread (default 1)\n"
 "      --initrd FILE     initial ramdisk, passed as the PVH module\n"
-"      --cmdline STR     guest command line (default \"" DEFAULT_CMDLINE "\");\n"
+"      --cmdline STR     guest command line (default \"" DEFAULT_CMDLINE "\", left\n"
+"                        out when the words after -- name a console=);\n"
 "                        words after -- are appended to it\n"
 "      --timeout SECS    stop the guest after SECS seconds, exit status 124\n"
 "      --backing KIND    anon (default, THP advised), memfd or hugetlb\n"
@@ -137,6 +138,15 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	}
 }
 
+/* Whether the guest words after -- (from index nopts) choose a console. */
+static bool words_set_console(int argc, char **argv, int nopts)
+{
+	for (int i = nopts + 1; i < argc; i++)
+		if (!strncmp(argv[i], "console=", 8))
+			return true;
+	return false;
+}
+
 /* Returns 0 to run, 1 when --help was printed, -1 on a usage error. */
 static int parse_run_args(struct run_opts *o, int argc, char **argv)
 {
@@ -171,7 +181,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		return usage_error("%s", optind >= nopts ? "no KERNEL given"
 			: "one KERNEL expected; put guest arguments after --");
 	o->kernel = argv[optind];
-	if (!cmdline_set && append_cmdline(o, DEFAULT_CMDLINE) < 0)
+	if (!cmdline_set && !words_set_console(argc, argv, nopts) &&
+	    append_cmdline(o, DEFAULT_CMDLINE) < 0)
 		return -1;
 	for (int i = nopts + 1; i < argc; i++)
 		if (append_cmdline(o, argv[i]) < 0)

@@ -25,6 +25,7 @@ unsigned long page_alloc_nr_free(void);
 
 /* The buddy allocator behind it (for statistics and introspection). */
 struct buddy;
+extern struct buddy kernel_buddy;
 struct buddy *page_alloc_buddy(void);
 
 #endif

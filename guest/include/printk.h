@@ -26,7 +26,9 @@
 #define CONSOLE_LOGLEVEL_DEFAULT 7  /* print everything but debug */
 
 /* The log of every message, circular (see printk.c); read by the VMM. */
+#define PRINTK_LOG_SIZE (16 * 1024)
 extern char printk_log_buf[];
+extern unsigned long printk_log_len;
 extern unsigned long printk_log_len;
 
 int printk(const char *fmt, ...) __printf(1, 2);

@@ -12,7 +12,7 @@
 #include <printk.h>
 #include <buddy.h>
 
-static struct buddy kernel_buddy;
+struct buddy kernel_buddy; /* exported to the host through mv_info */
 static bool pa_ready;
 
 bool page_alloc_ready(void)

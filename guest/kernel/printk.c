@@ -17,7 +17,6 @@
 
 #define PRINTK_LINE_MAX 512
 
-#define PRINTK_LOG_SIZE (16 * 1024)
 
 char printk_log_buf[PRINTK_LOG_SIZE];
 unsigned long printk_log_len;   /* under interrupts masked (single CPU) */

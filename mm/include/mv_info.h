@@ -1,0 +1,64 @@
+/*
+ * mv_info.h: the introspection contract between the guest kernel and the
+ * host (DESIGN.md, "Introspection contract").
+ *
+ * The kernel exports one symbol, `mv_info`, of this type. The VMM finds it
+ * in the kernel ELF, translates its guest-virtual address by walking the
+ * guest's page tables, and reads the structures it points to with the same
+ * mm/ headers the kernel was built with. It needs no help from the guest,
+ * so a paused, hung or crashed guest can be inspected.
+ *
+ * Rules: every pointer is a guest-virtual address (0 = not present in this
+ * kernel); every size lets the reader refuse a layout it was not built
+ * for; fields are only ever appended, and MV_INFO_VERSION changes when a
+ * field changes meaning. Structures whose layout changes often (tasks) are
+ * described by field offsets instead of a size.
+ */
+#ifndef MM_MV_INFO_H
+#define MM_MV_INFO_H
+
+#include <stdint.h>
+
+#define MV_INFO_MAGIC   0x4f464e4953564d4dull /* "MMVSINFO" little endian */
+#define MV_INFO_VERSION 1
+
+struct mv_info {
+	uint64_t magic;             /* MV_INFO_MAGIC */
+	uint32_t version;           /* MV_INFO_VERSION */
+	uint32_t size;              /* sizeof(struct mv_info) */
+
+	/* sizes of the shared structures, checked by the reader */
+	uint32_t sizeof_page;       /* struct page (buddy.h) */
+	uint32_t sizeof_buddy;      /* struct buddy */
+	uint32_t sizeof_kmem_cache; /* struct kmem_cache (slab.h) */
+	uint32_t sizeof_slab_global;
+
+	/* where things are */
+	uint64_t page_offset;       /* base of the direct map of all RAM */
+	uint64_t kernel_pt;         /* struct pt_space of the kernel */
+	uint64_t buddy;             /* struct buddy: zones, page array */
+	uint64_t slab_global;       /* struct slab_global: cache list */
+	uint64_t printk_log_buf;    /* char[printk_log_size], circular */
+	uint64_t printk_log_len;    /* unsigned long: bytes ever logged */
+	uint64_t printk_log_size;
+
+	/* vmstat: nr_vmstat counters (uint64_t) named by a NUL-separated blob */
+	uint64_t vmstat;
+	uint64_t vmstat_names;
+	uint32_t nr_vmstat;
+	uint32_t vmstat_names_len;
+
+	/*
+	 * Tasks: a singly linked list from *task_list (a pointer to the first
+	 * task); each task holds a next pointer, its pid (int32), its name
+	 * (char[task_comm_len]) and the physical address of its top-level page
+	 * table (uint64), at these offsets. task_list == 0: no processes.
+	 */
+	uint64_t task_list;
+	uint32_t task_off_next, task_off_pid, task_off_comm, task_off_pt_root;
+	uint32_t task_comm_len, pad0;
+
+	uint64_t swap;              /* swap state, 0 until swap exists */
+};
+
+#endif
