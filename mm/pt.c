@@ -229,6 +229,13 @@ static void free_subtree(struct pt_space *s, pte_t *slot, int level)
 
 /* ---- range checks ------------------------------------------------------- */
 
+static bool is_canonical(uint64_t va)
+{
+	uint64_t half = va >> PT_HALF_SHIFT;
+
+	return half == 0 || half == (1ull << (64 - PT_HALF_SHIFT)) - 1;
+}
+
 /*
  * Checks that [va, va+len) is non-empty, does not wrap, lies in one
  * canonical half and (va, len) are aligned to @align. Returns 0 or
@@ -237,12 +244,10 @@ static void free_subtree(struct pt_space *s, pte_t *slot, int level)
 static int check_range(uint64_t va, uint64_t len, uint64_t align)
 {
 	uint64_t last = va + len - 1;
-	uint64_t half = va >> PT_HALF_SHIFT;
 
 	if (!len || last < va || !MM_IS_ALIGNED(va | len, align))
 		return -MM_EINVAL;
-	if ((half != 0 && half != (1ull << (64 - PT_HALF_SHIFT)) - 1) ||
-	    last >> PT_HALF_SHIFT != half)
+	if (!is_canonical(va) || last >> PT_HALF_SHIFT != va >> PT_HALF_SHIFT)
 		return -MM_EINVAL;
 	return 0;
 }
@@ -256,23 +261,40 @@ static int check_change(const struct pt_space *s, uint64_t va, uint64_t len,
 	return check_range(va, len, align);
 }
 
-static bool is_canonical(uint64_t va)
-{
-	uint64_t half = va >> PT_HALF_SHIFT;
-
-	return half == 0 || half == (1ull << (64 - PT_HALF_SHIFT)) - 1;
-}
-
 /* ---- map ---------------------------------------------------------------- */
 
 static int map_level(struct map_req *r, pte_t *t, pte_t *pe, int level,
 		     uint64_t va, uint64_t last);
 
-/* Whether the map places a leaf for [va, sub] at @level. */
+/* Whether the map places a leaf for [va, sub] at @level above min_level. */
 static bool leaf_fits(const struct map_req *r, int level, uint64_t va, uint64_t sub)
 {
-	return level <= r->max_level &&
-	       (level == r->min_level || covers(va, sub, level));
+	return level <= r->max_level && covers(va, sub, level);
+}
+
+/*
+ * Places leaves for all of [va, last] in the @level table t (counted in
+ * *pe): the tight loop that most pages go through. Returns 0 or
+ * -MM_EEXIST with r->failed_at set; earlier leaves stay for the rollback.
+ */
+static int map_leaves(struct map_req *r, pte_t *t, pte_t *pe, int level,
+		      uint64_t va, uint64_t last)
+{
+	unsigned first = lvl_index(va, level), end = lvl_index(last, level), i;
+	uint64_t step = lvl_size(level);
+	pte_t e = (va + r->off) | leaf_bits(r->flags, level);
+	int err = 0;
+
+	for (i = first; i <= end; i++, e += step) {
+		if (t[i] & PTE_P) {
+			r->failed_at = va + (i - first) * step;
+			err = -MM_EEXIST;
+			break;
+		}
+		t[i] = e;
+	}
+	cnt_add(pe, (int)(i - first));
+	return err;
 }
 
 /*
@@ -314,6 +336,8 @@ static int map_level(struct map_req *r, pte_t *t, pte_t *pe, int level,
 {
 	int delta = 0, err = 0;
 
+	if (level == r->min_level)
+		return map_leaves(r, t, pe, level, va, last);
 	for (;;) {
 		uint64_t sub = span_last(va, last, level);
 		pte_t *slot = &t[lvl_index(va, level)];
@@ -458,24 +482,59 @@ static int split_at(struct pt_space *s, uint64_t addr, struct pt_flush *f)
 	return 0;
 }
 
+/* A 4 KiB-encoded flag mask as it applies to a leaf at @level. */
+static inline pte_t mask_at(uint64_t m, int level)
+{
+	if (level == 1 || !(m & PTE_PAT))
+		return m;
+	return (m & ~PTE_PAT) | PTE_PAT_LARGE;
+}
+
+/* The leaf @old after o at @level. */
+static inline pte_t changed(const struct change_op *o, pte_t old, int level)
+{
+	if (o->unmap)
+		return 0;
+	return (old | mask_at(o->set, level)) & ~mask_at(o->clear, level);
+}
+
 /*
- * Unmaps or reprotects the leaf at *slot, which [va, sub] covers whole.
- * Returns the change in its table's entry count (0 or -1).
+ * Unmaps or reprotects the large leaf at *slot, which [va, sub] covers
+ * whole. Returns the change in its table's entry count (0 or -1).
  */
 static int change_leaf(struct change_op *o, pte_t *slot, int level, uint64_t va,
 		       uint64_t sub)
 {
-	pte_t old = *slot, new = 0;
+	pte_t old = *slot, new = changed(o, old, level);
 
 	MM_BUG_ON(!covers(va, sub, level)); /* the edges were split */
-	if (!o->unmap)
-		new = leaf_pa(old, level) |
-		      leaf_bits((leaf_flags(old, level) | o->set) & ~o->clear, level);
 	if (new == old)
 		return 0;
 	*slot = new;
 	flush_add(&o->flush, va);
 	return o->unmap ? -1 : 0;
+}
+
+/*
+ * Unmaps or reprotects the 4 KiB leaves of [va, last] in the PTE table t:
+ * the tight loop that most pages go through. Returns the change in its
+ * entry count.
+ */
+static int change_ptes(struct change_op *o, pte_t *t, uint64_t va, uint64_t last)
+{
+	unsigned i = lvl_index(va, 1), end = lvl_index(last, 1);
+	int delta = 0;
+
+	for (; i <= end; i++, va += MM_PAGE_SIZE) {
+		pte_t old = t[i], new = changed(o, old, 1);
+
+		if (!(old & PTE_P) || new == old)
+			continue;
+		t[i] = new;
+		flush_add(&o->flush, va);
+		delta -= o->unmap;
+	}
+	return delta;
 }
 
 /*
@@ -506,6 +565,10 @@ static void change_level(struct change_op *o, pte_t *t, pte_t *pe, int level,
 {
 	int delta = 0;
 
+	if (level == 1) {
+		cnt_add(pe, change_ptes(o, t, va, last));
+		return;
+	}
 	for (;;) {
 		uint64_t sub = span_last(va, last, level);
 		pte_t *slot = &t[lvl_index(va, level)];
