@@ -5,6 +5,7 @@
  * sharing; a randomized run against a reference model of 4 KiB pages.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -576,6 +577,52 @@ START_TEST(a_space_sharing_the_kernel_half_sees_it_but_does_not_own_it)
 }
 END_TEST
 
+START_TEST(sharing_again_shows_kernel_slots_filled_since)
+{
+	struct pt_space u;
+	struct pt_mapping m;
+
+	ck_assert_int_eq(pt_init(&u), 0);
+	pt_share_kernel(&u, &S);
+	ck_assert_int_eq(pt_map(&S, KVA, PA, K4, FL, PT_SHIFT_4K), 0);
+	ck_assert_int_eq(pt_lookup(&u, KVA, &m), -MM_ENOENT);
+	pt_share_kernel(&u, &S);
+	ck_assert_int_eq(pt_lookup(&u, KVA, &m), 0);
+	pt_destroy(&u);
+}
+END_TEST
+
+START_TEST(sharing_into_a_space_with_its_own_kernel_mappings_panics)
+{
+	struct pt_space u;
+
+	ck_assert_int_eq(pt_init(&u), 0);
+	ck_assert_int_eq(pt_map(&u, KVA, PA, K4, FL, PT_SHIFT_4K), 0);
+	pt_share_kernel(&u, &S);
+}
+END_TEST
+
+START_TEST(unmapping_a_full_kernel_pte_table_frees_it_but_keeps_the_pdpt)
+{
+	ck_assert_int_eq(pt_map(&S, KVA, PA, M2, FL, PT_SHIFT_4K), 0);
+	ck_assert_int_eq(pt_unmap(&S, KVA, G1), 0);
+	ck_assert_int_eq(S.table_pages, 2);
+	ck_assert_int_eq(host_tlb_full_flushes, 1);
+	ck_assert_int_eq(tally(KVA, G1).bytes, 0);
+}
+END_TEST
+
+START_TEST(prealloc_out_of_tables_keeps_what_it_got_until_destroy)
+{
+	host_table_alloc_limit = 2;
+	ck_assert_int_eq(pt_prealloc_kernel(&S, KVA, 4ull << 39), -MM_ENOMEM);
+	host_table_alloc_limit = -1;
+	ck_assert_int_eq(S.table_pages, 2);
+	ck_assert_int_eq(pt_prealloc_kernel(&S, KVA, 4ull << 39), 0);
+	ck_assert_int_eq(S.table_pages, 5);
+}
+END_TEST
+
 /* ---- randomized, against a model of 4 KiB pages --------------------------------- */
 
 #define WIN      (0x8000000000ull - 2 * G1) /* straddles two PML4 slots */
@@ -856,6 +903,11 @@ Suite *pt_suite(void)
 	tcase_add_test(tc, destroy_frees_every_table_of_a_busy_space);
 	tcase_add_test(tc, kernel_half_pdpts_survive_unmap_so_sharers_stay_valid);
 	tcase_add_test(tc, a_space_sharing_the_kernel_half_sees_it_but_does_not_own_it);
+	tcase_add_test(tc, sharing_again_shows_kernel_slots_filled_since);
+	tcase_add_test_raise_signal(tc, sharing_into_a_space_with_its_own_kernel_mappings_panics,
+				    SIGABRT);
+	tcase_add_test(tc, unmapping_a_full_kernel_pte_table_frees_it_but_keeps_the_pdpt);
+	tcase_add_test(tc, prealloc_out_of_tables_keeps_what_it_got_until_destroy);
 
 	tc = tcase(s, "random");
 	tcase_add_loop_test(tc, random_operations_agree_with_a_model_of_4k_pages, 0, 3);
