@@ -1,7 +1,8 @@
 /*
  * cmd_client.c: the CLI clients of the control socket: `memvisor balloon
  * SOCK SIZE`, `stats SOCK [--json]`, `pause|resume|quit SOCK`. Each sends
- * one request line and prints the response.
+ * one request line and prints the response. `snapshot SOCK FILE
+ * [--memory]` too.
  *
  * Exit status: 0 when the VMM answered ok, 1 when it answered with an
  * error, 2 for usage errors or an unreachable socket.
@@ -10,6 +11,7 @@
 #include "util.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,9 @@ static int client_usage(const char *cmd)
 			"(e.g. 64M; 0 gives it all back).\n");
 	else if (!strcmp(cmd, "stats"))
 		fprintf(stderr, "usage: memvisor stats SOCK [--json]\n");
+	else if (!strcmp(cmd, "snapshot"))
+		fprintf(stderr, "usage: memvisor snapshot SOCK FILE [--memory]\n"
+			"Writes an ELF core snapshot of the running VM (with --memory, all of RAM).\n");
 	else
 		fprintf(stderr, "usage: memvisor %s SOCK\n", cmd);
 	return MV_EXIT_USAGE;
@@ -131,10 +136,30 @@ static void print_stats(json_object *resp)
 	}
 }
 
+/* snapshot SOCK FILE [--memory]: the path is made absolute for the VMM. */
+static json_object *snapshot_request(json_object *req, int argc, char **argv)
+{
+	bool memory = argc == 4 && !strcmp(argv[3], "--memory");
+	char path[PATH_MAX];
+	if ((argc != 3 && !memory) || !argv[2][0]) {
+		json_object_put(req);
+		return NULL;
+	}
+	if (argv[2][0] == '/' || !getcwd(path, sizeof(path)))
+		snprintf(path, sizeof(path), "%s", argv[2]);
+	else if (strlen(path) + strlen(argv[2]) + 2 < sizeof(path))
+		strcat(strcat(path, "/"), argv[2]);
+	json_object_object_add(req, "file", json_object_new_string(path));
+	json_object_object_add(req, "memory", json_object_new_boolean(memory));
+	return req;
+}
+
 static json_object *build_request(int argc, char **argv)
 {
 	json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(argv[0]));
+	if (!strcmp(argv[0], "snapshot"))
+		return snapshot_request(req, argc, argv);
 	if (!strcmp(argv[0], "balloon")) {
 		uint64_t bytes;
 		char err[128];
@@ -156,7 +181,8 @@ int cmd_client(int argc, char **argv)
 		client_usage(argv[0]);
 		return 0;
 	}
-	if (argc < 2 || (argc > 2 && strcmp(argv[0], "balloon") && !json))
+	bool takes_args = !strcmp(argv[0], "balloon") || !strcmp(argv[0], "snapshot");
+	if (argc < 2 || (argc > 2 && !takes_args && !json))
 		return client_usage(argv[0]);
 	json_object *req = build_request(argc, argv);
 	if (!req)
@@ -170,6 +196,9 @@ int cmd_client(int argc, char **argv)
 		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY));
 	else if (!rc && !strcmp(argv[0], "stats"))
 		print_stats(resp);
+	else if (!rc && !strcmp(argv[0], "snapshot"))
+		printf("snapshot written to %s\n", json_object_get_string(
+			json_object_object_get(resp, "file")));
 	else if (!rc && !strcmp(argv[0], "balloon"))
 		print_size_pair("balloon", get_u64(resp, NULL, "target"), "target",
 				get_u64(resp, NULL, "actual"), "actual");

@@ -7,6 +7,7 @@
  * the schedule and the CLI clients can never disagree.
  */
 #include "control.h"
+#include "snapshot.h"
 #include "util.h"
 
 #include <errno.h>
@@ -201,12 +202,33 @@ static json_object *do_quit(struct machine *m, json_object *req)
 	return reply_ok();
 }
 
+static json_object *do_snapshot(struct machine *m, json_object *req)
+{
+	json_object *file, *mem;
+	char err[512];
+	if (!json_object_object_get_ex(req, "file", &file) ||
+	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
+		return reply_error("snapshot needs \"file\" (a path)");
+	struct snap_request r = {
+		.path = json_object_get_string(file),
+		.memory = json_object_object_get_ex(req, "memory", &mem) &&
+			  json_object_get_boolean(mem),
+		.reason = json_object_object_get_ex(req, "reason", &mem) ?
+			  json_object_get_string(mem) : "control",
+	};
+	if (snapshot_take(m, &r, err, sizeof(err)) < 0)
+		return reply_error("snapshot: %s", err);
+	json_object *o = reply_ok();
+	json_object_object_add(o, "file", json_object_new_string(r.path));
+	return o;
+}
+
 static const struct {
 	const char *name;
 	json_object *(*fn)(struct machine *m, json_object *req);
 } requests[] = {
 	{ "balloon", do_balloon }, { "stats", do_stats }, { "pause", do_pause },
-	{ "resume", do_resume }, { "quit", do_quit },
+	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
 };
 
 json_object *control_execute(struct machine *m, json_object *req)
@@ -221,8 +243,8 @@ json_object *control_execute(struct machine *m, json_object *req)
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (!strcmp(name, requests[i].name))
 			return requests[i].fn(m, req);
-	return reply_error("unknown command \"%.40s\" (balloon, stats, pause, resume, quit)",
-			   name);
+	return reply_error("unknown command \"%.40s\" (balloon, stats, pause, resume, quit, "
+			   "snapshot)", name);
 }
 
 char *control_handle_line(struct machine *m, const char *line, size_t len)
@@ -293,6 +315,10 @@ static json_object *event_request(const struct control_event *e)
 	json_object_object_add(req, "cmd", json_object_new_string(e->cmd));
 	if (!strcmp(e->cmd, "balloon"))
 		json_object_object_add(req, "target", json_object_new_string(e->arg));
+	if (!strcmp(e->cmd, "snapshot")) {
+		json_object_object_add(req, "file", json_object_new_string(e->arg));
+		json_object_object_add(req, "reason", json_object_new_string("schedule"));
+	}
 	return req;
 }
 
@@ -311,8 +337,10 @@ static int check_event(const struct control_event *e, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])
 			return 0;
-	snprintf(err, errlen, "'%s%s%s': unknown command (balloon=SIZE, stats, pause, resume, quit)",
-		 e->cmd, e->arg[0] ? "=" : "", e->arg);
+	if (!strcmp(e->cmd, "snapshot") && e->arg[0])
+		return 0;
+	snprintf(err, errlen, "'%s%s%s': unknown command (balloon=SIZE, snapshot=FILE, stats, "
+		 "pause, resume, quit)", e->cmd, e->arg[0] ? "=" : "", e->arg);
 	return -1;
 }
 

@@ -6,6 +6,7 @@
  * Protocol: one JSON object per line in, one per line out.
  *   {"cmd":"balloon","target":"64M"}  -> {"ok":true,"target":…,"actual":…}
  *   {"cmd":"stats"}                   -> {"ok":true,"time":…,"balloon":{…},…}
+ *   {"cmd":"snapshot","file":"PATH","memory":false} -> {"ok":true,"file":…}
  *   {"cmd":"pause"} / "resume" / "quit"
  * Errors: {"ok":false,"error":"…"}; the VM runs on. Lines longer than
  * CONTROL_MAX_LINE are refused whole. Several clients may be connected.
@@ -32,7 +33,7 @@ struct control_config {
 struct control_event {
 	double at;                   /* seconds after boot */
 	char cmd[16];
-	char arg[64];
+	char arg[256];
 };
 
 /*

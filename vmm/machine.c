@@ -80,6 +80,9 @@ int machine_build(struct machine *m, const struct machine_config *cfg)
 	struct vm *vm = &m->vm;
 
 	m->console_fd = -1;
+	m->kernel_path = cfg->kernel_path;
+	m->kernel = cfg->kernel;
+	m->kernel_len = cfg->kernel_len;
 	if (vm_open(vm, err, sizeof(err)) < 0 ||
 	    mem_init(&vm->mem, cfg->memory, cfg->backing, err, sizeof(err)) < 0 ||
 	    vm_create_vcpus(vm, cfg->cpus, err, sizeof(err)) < 0) {

@@ -39,6 +39,9 @@ struct machine {
 	bool balloon_ready;
 	int console_fd;
 	struct timespec started;     /* CLOCK_MONOTONIC at machine_start */
+	const char *kernel_path;     /* the image and its bytes, for introspection; */
+	const void *kernel;          /* owned by the caller, valid while m lives */
+	size_t kernel_len;
 	char cmdline[LOADER_CMDLINE_MAX];
 };
 

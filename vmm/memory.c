@@ -142,12 +142,13 @@ int mem_init(struct guest_memory *m, uint64_t ram_size, enum mem_backing backing
 	return 0;
 }
 
-int mem_register(const struct guest_memory *m, int vm_fd)
+static int register_slots(const struct guest_memory *m, int vm_fd, uint32_t flags)
 {
 	for (int i = 0; i < m->nr_slots; i++) {
 		const struct mem_slot *s = &m->slots[i];
 		struct kvm_userspace_memory_region r = {
 			.slot = s->id,
+			.flags = flags,
 			.guest_phys_addr = s->gpa,
 			.memory_size = s->size,
 			.userspace_addr = (uint64_t)(uintptr_t)s->hva,
@@ -156,6 +157,54 @@ int mem_register(const struct guest_memory *m, int vm_fd)
 			return -errno;
 	}
 	return 0;
+}
+
+int mem_register(const struct guest_memory *m, int vm_fd)
+{
+	return register_slots(m, vm_fd, 0);
+}
+
+size_t mem_dirty_bitmap_bytes(const struct mem_slot *s)
+{
+	return (size_t)(((s->size >> 12) + 63) / 64 * 8);
+}
+
+int mem_dirty_log(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SLOTS],
+		  bool *valid)
+{
+	*valid = m->dirty_logging;
+	if (!m->dirty_logging) {
+		int rc = register_slots(m, vm_fd, KVM_MEM_LOG_DIRTY_PAGES);
+		if (rc == 0)
+			m->dirty_logging = true;
+		return rc;
+	}
+	for (int i = 0; i < m->nr_slots; i++) {
+		struct kvm_dirty_log d = { .slot = m->slots[i].id, .dirty_bitmap = bitmaps[i] };
+		if (ioctl(vm_fd, KVM_GET_DIRTY_LOG, &d) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap)
+{
+	size_t pages = (size_t)(s->size >> 12);
+	unsigned char *vec = malloc(pages ? pages : 1);
+	int64_t n = 0;
+	if (!vec || mincore(s->hva, s->size, vec) < 0) {
+		free(vec);
+		return -1;
+	}
+	memset(bitmap, 0, mem_dirty_bitmap_bytes(s));
+	for (size_t i = 0; i < pages; i++) {
+		if (vec[i] & 1) {
+			bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+			n++;
+		}
+	}
+	free(vec);
+	return n;
 }
 
 void mem_destroy(struct guest_memory *m)
@@ -222,15 +271,14 @@ int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 
 int64_t mem_resident_pages(const struct guest_memory *m)
 {
-	size_t pages = (size_t)(m->ram_size / 4096);
-	unsigned char *vec = malloc(pages);
-	int64_t n = 0;
-	if (!vec || mincore(m->base, m->ram_size, vec) < 0) {
-		free(vec);
-		return -1;
+	int64_t total = 0;
+	for (int i = 0; i < m->nr_slots; i++) {
+		uint8_t *bitmap = malloc(mem_dirty_bitmap_bytes(&m->slots[i]));
+		int64_t n = bitmap ? mem_slot_residency(&m->slots[i], bitmap) : -1;
+		free(bitmap);
+		if (n < 0)
+			return -1;
+		total += n;
 	}
-	for (size_t i = 0; i < pages; i++)
-		n += vec[i] & 1;
-	free(vec);
-	return n;
+	return total;
 }

@@ -43,6 +43,7 @@ struct guest_memory {
 	uint8_t *base;     /* the one host mapping of all RAM */
 	int nr_slots;
 	struct mem_slot slots[MEM_MAX_SLOTS];
+	bool dirty_logging;    /* slots registered with KVM_MEM_LOG_DIRTY_PAGES */
 };
 
 /* e820 entry types, as in the PVH memmap. */
@@ -100,6 +101,20 @@ int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len);
 
 /* Resident host pages of guest RAM (mincore), or -1 on error. */
 int64_t mem_resident_pages(const struct guest_memory *m);
+
+/*
+ * Dirty logging for snapshots: the first call re-registers every slot with
+ * KVM_MEM_LOG_DIRTY_PAGES and returns 0 with *valid = false; later calls
+ * fetch (and clear) each slot's bitmap into bitmaps[slot] (1 bit per page,
+ * mem_dirty_bitmap_bytes() each) with *valid = true. Returns 0 or -errno.
+ */
+int mem_dirty_log(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SLOTS],
+		  bool *valid);
+size_t mem_dirty_bitmap_bytes(const struct mem_slot *s);
+
+/* Residency of a slot's pages on the host: 1 bit per page into bitmap
+ * (mem_dirty_bitmap_bytes() long). Returns the resident count or -1. */
+int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap);
 
 /* Copies to/from guest RAM; returns 0 or -1 when the range is not RAM. */
 int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint64_t len);

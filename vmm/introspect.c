@@ -1,0 +1,320 @@
+/*
+ * introspect.c: guest kernel state through mv_info (see introspect.h).
+ * The mm/ headers give the very layouts the guest was built with; their
+ * sizes are checked against mv_info before any of them is trusted.
+ */
+#include "introspect.h"
+#include "buddy.h"
+#include "ptwalk.h"
+#include "pt.h"
+#include "slab.h"
+
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static Elf *elf_open_image(const void *elf, size_t len)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return NULL;
+	Elf *e = elf_memory((char *)(uintptr_t)elf, len);
+	if (e && elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
+		return NULL;
+	}
+	return e;
+}
+
+static int symtab_lookup(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
+			 uint64_t *value)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = d && sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+		const char *s;
+		if (!gelf_getsym(d, (int)i, &sym))
+			break;
+		s = elf_strptr(e, sh->sh_link, sym.st_name);
+		if (s && !strcmp(s, name)) {
+			*value = sym.st_value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int intro_find_symbol(const void *elf, size_t len, const char *name, uint64_t *value)
+{
+	Elf *e = elf_open_image(elf, len);
+	Elf_Scn *scn = NULL;
+	int rc = -1;
+	while (e && rc && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			rc = symtab_lookup(e, scn, &sh, name, value);
+	}
+	if (e)
+		elf_end(e);
+	return rc;
+}
+
+static size_t note_build_id(Elf_Data *d, uint8_t *id, size_t max)
+{
+	GElf_Nhdr nh;
+	size_t off = 0, next, name_off, desc_off;
+	while ((next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		off = next;
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+		    !memcmp((char *)d->d_buf + name_off, "GNU", 4)) {
+			size_t n = nh.n_descsz < max ? nh.n_descsz : max;
+			memcpy(id, (char *)d->d_buf + desc_off, n);
+			return n;
+		}
+	}
+	return 0;
+}
+
+size_t intro_build_id(const void *elf, size_t len, uint8_t *id, size_t max)
+{
+	Elf *e = elf_open_image(elf, len);
+	Elf_Scn *scn = NULL;
+	size_t n = 0;
+	while (e && !n && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE && (d = elf_getdata(scn, NULL)))
+			n = note_build_id(d, id, max);
+	}
+	if (e)
+		elf_end(e);
+	return n;
+}
+
+int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len)
+{
+	uint8_t *out = dst;
+	while (len) {
+		struct ptw_leaf l;
+		if (ptw_translate(in->m, in->cr3, in->la57, gva, &l) != 0)
+			return -1;
+		uint64_t page_end = l.va + (1ull << l.shift);
+		size_t chunk = (size_t)(page_end - gva) < len ? (size_t)(page_end - gva) : len;
+		if (mem_read(in->m, l.pa + (gva - l.va), out, chunk) < 0)
+			return -1;
+		out += chunk;
+		gva += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int check_layout(const struct mv_info *i, char *err, size_t errlen)
+{
+	static const struct { const char *what; size_t ours; size_t off; } sizes[] = {
+		{ "struct page", sizeof(struct page), offsetof(struct mv_info, sizeof_page) },
+		{ "struct buddy", sizeof(struct buddy), offsetof(struct mv_info, sizeof_buddy) },
+		{ "struct kmem_cache", sizeof(struct kmem_cache),
+		  offsetof(struct mv_info, sizeof_kmem_cache) },
+		{ "struct slab_global", sizeof(struct slab_global),
+		  offsetof(struct mv_info, sizeof_slab_global) },
+	};
+	if (i->magic != MV_INFO_MAGIC) {
+		snprintf(err, errlen, "mv_info has magic %#llx, not %#llx: not a memvisor kernel "
+			 "or its memory is corrupt", (unsigned long long)i->magic, MV_INFO_MAGIC);
+		return -1;
+	}
+	if (i->version != MV_INFO_VERSION || i->size < sizeof(*i)) {
+		snprintf(err, errlen, "mv_info layout version %u size %u; this memvisor reads "
+			 "version %d size %zu: rebuild the kernel and memvisor together",
+			 i->version, i->size, MV_INFO_VERSION, sizeof(*i));
+		return -1;
+	}
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint32_t theirs;
+		memcpy(&theirs, (const char *)i + sizes[k].off, sizeof(theirs));
+		if (theirs != sizes[k].ours) {
+			snprintf(err, errlen, "the guest's %s is %u bytes, memvisor's is %zu: "
+				 "rebuild the kernel and memvisor together", sizes[k].what, theirs,
+				 sizes[k].ours);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int intro_open(struct intro *in, const struct guest_memory *m, uint64_t cr3, bool la57,
+	       uint64_t info_gva, char *err, size_t errlen)
+{
+	*in = (struct intro){ .m = m, .cr3 = cr3 & PTE_ADDR_MASK, .la57 = la57 };
+	if (intro_read(in, info_gva, &in->info, sizeof(in->info)) < 0) {
+		snprintf(err, errlen, "mv_info at %#llx is not mapped by CR3 %#llx",
+			 (unsigned long long)info_gva, (unsigned long long)cr3);
+		return -1;
+	}
+	return check_layout(&in->info, err, errlen);
+}
+
+int intro_kernel_root(const struct intro *in, uint64_t *root_pa)
+{
+	struct pt_space s;
+	if (!in->info.kernel_pt || intro_read(in, in->info.kernel_pt, &s, sizeof(s)) < 0)
+		return -1;
+	*root_pa = s.root;
+	return 0;
+}
+
+static void zone_record(const struct buddy_zone *z, struct snap_zone *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, z->name, sizeof(out->name));
+	out->name[sizeof(out->name) - 1] = 0;
+	out->start_pfn = z->start_pfn;
+	out->end_pfn = z->end_pfn;
+	out->present = z->present_pages;
+	out->managed = z->managed_pages;
+	out->free_pages = z->free_pages;
+	for (int w = 0; w < 3; w++)
+		out->wmark[w] = z->wmark[w];
+	for (int o = 0; o < BUDDY_NR_ORDERS && o < SNAP_MAX_ORDERS; o++)
+		out->nr_free[o] = z->free_area[o].nr_free;
+}
+
+int intro_zones(const struct intro *in, struct snap_zone *out, int max)
+{
+	struct buddy *b = malloc(sizeof(*b));
+	int n = 0;
+	if (!b || !in->info.buddy || intro_read(in, in->info.buddy, b, sizeof(*b)) < 0) {
+		free(b);
+		return -1;
+	}
+	for (int z = 0; z < BUDDY_NR_ZONES && n < max; z++)
+		if (b->zones[z].end_pfn > b->zones[z].start_pfn)
+			zone_record(&b->zones[z], &out[n++]);
+	free(b);
+	return n;
+}
+
+static void slab_record(const struct kmem_cache *c, struct snap_slab *out)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, c->name, sizeof(c->name) < sizeof(out->name) ? sizeof(c->name)
+									 : sizeof(out->name));
+	out->name[sizeof(out->name) - 1] = 0;
+	out->object_size = c->object_size;
+	out->size = c->size;
+	out->objects_per_slab = c->objects;
+	out->order = c->order;
+	out->nr_slabs = c->nr_slabs;
+	out->nr_free_slabs = c->nr_free_slabs;
+	out->active_objs = c->active_objs;
+}
+
+int intro_slabs(const struct intro *in, struct snap_slab **out, size_t *n)
+{
+	uint64_t head = in->info.slab_global + offsetof(struct slab_global, caches);
+	struct list_head h;
+	struct kmem_cache *c = malloc(sizeof(*c));
+	*out = calloc(INTRO_MAX_CACHES, sizeof(**out));
+	*n = 0;
+	if (!c || !*out || !in->info.slab_global || intro_read(in, head, &h, sizeof(h)) < 0)
+		goto fail;
+	for (uint64_t next = (uint64_t)(uintptr_t)h.next; next != head; ) {
+		if (*n == INTRO_MAX_CACHES ||
+		    intro_read(in, next - offsetof(struct kmem_cache, list), c, sizeof(*c)) < 0)
+			goto fail; /* a loop or a broken link */
+		slab_record(c, &(*out)[(*n)++]);
+		next = (uint64_t)(uintptr_t)c->list.next;
+	}
+	free(c);
+	return 0;
+fail:
+	free(c);
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+static int read_task(const struct intro *in, uint64_t t, struct intro_task *out, uint64_t *next)
+{
+	const struct mv_info *i = &in->info;
+	size_t comm = i->task_comm_len < sizeof(out->comm) ? i->task_comm_len : sizeof(out->comm) - 1;
+	memset(out, 0, sizeof(*out));
+	if (intro_read(in, t + i->task_off_pid, &out->pid, sizeof(out->pid)) < 0 ||
+	    intro_read(in, t + i->task_off_comm, out->comm, comm) < 0 ||
+	    intro_read(in, t + i->task_off_pt_root, &out->root_pa, sizeof(out->root_pa)) < 0 ||
+	    intro_read(in, t + i->task_off_next, next, sizeof(*next)) < 0)
+		return -1;
+	out->comm[sizeof(out->comm) - 1] = 0;
+	return 0;
+}
+
+int intro_tasks(const struct intro *in, struct intro_task *out, int max)
+{
+	uint64_t t;
+	int n = 0;
+	if (!in->info.task_list)
+		return 0;
+	if (intro_read(in, in->info.task_list, &t, sizeof(t)) < 0)
+		return -1;
+	while (t && n < max && n < INTRO_MAX_TASKS) {
+		if (read_task(in, t, &out[n], &t) < 0)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+int intro_vmstat(const struct intro *in, struct snap_counter **out, size_t *n)
+{
+	const struct mv_info *i = &in->info;
+	*out = NULL;
+	*n = 0;
+	if (!i->vmstat || !i->nr_vmstat)
+		return 0;
+	if (i->nr_vmstat > 4096 || i->vmstat_names_len > 65536)
+		return -1;
+	uint64_t *vals = calloc(i->nr_vmstat, sizeof(*vals));
+	char *names = calloc(1, (size_t)i->vmstat_names_len + 1);
+	*out = calloc(i->nr_vmstat, sizeof(**out));
+	int rc = -1;
+	if (vals && names && *out &&
+	    !intro_read(in, i->vmstat, vals, i->nr_vmstat * sizeof(*vals)) &&
+	    !intro_read(in, i->vmstat_names, names, i->vmstat_names_len)) {
+		const char *p = names, *end = names + i->vmstat_names_len;
+		for (uint32_t k = 0; k < i->nr_vmstat && p < end; k++, p += strlen(p) + 1) {
+			snprintf((*out)[k].name, sizeof((*out)[k].name), "%s", p);
+			(*out)[k].value = vals[k];
+			*n = k + 1;
+		}
+		rc = 0;
+	}
+	free(vals);
+	free(names);
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+long intro_log_tail(const struct intro *in, char *buf, size_t len)
+{
+	const struct mv_info *i = &in->info;
+	uint64_t total;
+	if (!i->printk_log_buf || !i->printk_log_size || i->printk_log_size > (1u << 24) ||
+	    intro_read(in, i->printk_log_len, &total, sizeof(total)) < 0 || len == 0)
+		return -1;
+	uint64_t size = i->printk_log_size;
+	uint64_t have = total < size ? total : size;
+	uint64_t want = have < len - 1 ? have : len - 1;
+	for (uint64_t k = 0; k < want; k++) {
+		uint64_t pos = (total - want + k) % size;
+		if (intro_read(in, i->printk_log_buf + pos, &buf[k], 1) < 0)
+			return -1;
+	}
+	buf[want] = 0;
+	return (long)want;
+}

@@ -1,0 +1,60 @@
+/*
+ * snapfile.h: reads a snapshot file (snapfmt.h) back, checking every
+ * magic, version, length and offset before use. A malformed file yields
+ * one line in err and nothing else; nothing is trusted from it until it
+ * has been checked, and all records are copied out (never used in place),
+ * so alignment in the file does not matter.
+ */
+#ifndef VMM_SNAPFILE_H
+#define VMM_SNAPFILE_H
+
+#include "snapfmt.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SNAPFILE_MAX_SPACES 4096
+
+struct snap_space_view {
+	struct snap_space hdr;
+	struct snap_range *ranges;     /* hdr.nr_ranges */
+};
+
+struct snap_bitmap_view {
+	uint32_t slot;
+	bool valid;
+	uint64_t pages, count;
+	uint8_t *bits;                 /* (pages + 7) / 8 bytes or more; NULL if none */
+};
+
+struct snap_file {
+	struct snap_meta meta;
+	int nr_cpus;                   /* NT_PRSTATUS notes */
+	struct snap_slot *slots;
+	size_t nr_slots;
+	struct snap_space_view *spaces;
+	size_t nr_spaces;
+	struct snap_zone *zones;
+	size_t nr_zones;
+	struct snap_slab *slabs;
+	size_t nr_slabs;
+	struct snap_counter *vmstat;
+	size_t nr_vmstat;
+	struct snap_bitmap_view *host, *dirty;
+	size_t nr_host, nr_dirty;
+	char *log;                     /* NUL-terminated, or NULL */
+	int nr_loads;                  /* PT_LOAD segments (guest memory) */
+};
+
+/* Returns 0, or -1 with one line in err. *f is empty on failure. */
+int snapfile_read(struct snap_file *f, const char *path, char *err, size_t errlen);
+
+/* The same for a file already in memory (used by tests and fuzzing). */
+int snapfile_parse(struct snap_file *f, const void *buf, size_t len, char *err, size_t errlen);
+
+void snapfile_free(struct snap_file *f);
+
+/* The space with this pid (SNAP_KERNEL_PID for the kernel), or NULL. */
+const struct snap_space_view *snapfile_space(const struct snap_file *f, int32_t pid);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * snapfmt.h: the snapshot file format (DESIGN.md, "Snapshots").
+ *
+ * A snapshot is an ELF64 core file (ET_CORE, EM_X86_64). Its PT_NOTE
+ * segment holds NT_PRSTATUS notes (one per vCPU, name "CORE") and notes
+ * named "MEMVISOR" whose types and payloads are defined here. With
+ * --memory, one PT_LOAD per RAM slot follows (p_paddr = GPA, p_vaddr = the
+ * direct-map address), plus PT_LOADs that alias the kernel image at its
+ * link address so gdb can print kernel globals.
+ *
+ * Payloads are packed little-endian records of fixed size; a note whose
+ * length does not match its record count is rejected by the reader. New
+ * record fields are only appended, with SNAP_FORMAT_VERSION raised.
+ */
+#ifndef VMM_SNAPFMT_H
+#define VMM_SNAPFMT_H
+
+#include <stdint.h>
+
+#define SNAP_NOTE_NAME      "MEMVISOR"
+#define SNAP_FORMAT_VERSION 1
+#define SNAP_MAX_ORDERS     11
+#define SNAP_MAX_LEVELS     5
+
+enum snap_note_type {
+	SNAP_NT_META   = 0x4d560001,  /* struct snap_meta */
+	SNAP_NT_SLOTS  = 0x4d560002,  /* struct snap_slot[] */
+	SNAP_NT_SPACE  = 0x4d560003,  /* struct snap_space + struct snap_range[nr_ranges] */
+	SNAP_NT_ZONES  = 0x4d560004,  /* struct snap_zone[] */
+	SNAP_NT_SLABS  = 0x4d560005,  /* struct snap_slab[] */
+	SNAP_NT_VMSTAT = 0x4d560006,  /* struct snap_counter[] */
+	SNAP_NT_HOST   = 0x4d560007,  /* struct snap_host + residency bitmap */
+	SNAP_NT_DIRTY  = 0x4d560008,  /* struct snap_dirty + dirty bitmap */
+	SNAP_NT_LOG    = 0x4d560009,  /* text: the tail of the kernel log */
+};
+
+#define SNAP_META_INTROSPECTED 1u  /* guest state was read through mv_info */
+#define SNAP_META_MEMORY       2u  /* PT_LOAD segments hold guest RAM */
+
+struct snap_meta {
+	uint32_t format_version;
+	uint32_t flags;                /* SNAP_META_* */
+	uint64_t time_ns;              /* CLOCK_REALTIME when taken */
+	uint64_t uptime_ns;            /* since the VM started */
+	uint64_t ram_size;
+	uint32_t nr_cpus;
+	uint32_t build_id_len;
+	uint8_t build_id[32];          /* the kernel's GNU build-id */
+	char kernel[128];              /* kernel image path */
+	char reason[32];               /* "control", "schedule", "exit", "crash" */
+	char error[128];               /* why introspection failed, if it did */
+};
+
+struct snap_slot {
+	uint32_t id;
+	uint32_t pad;
+	uint64_t gpa, size;
+	uint64_t hva;                  /* host virtual address of gpa */
+};
+
+#define SNAP_KERNEL_PID (-1)
+
+struct snap_space {
+	int32_t pid;                   /* SNAP_KERNEL_PID for the kernel's space */
+	uint32_t nr_ranges;
+	char comm[16];
+	uint64_t root_pa;
+	uint64_t tables[SNAP_MAX_LEVELS]; /* table pages per level, root first */
+	uint64_t bad_tables, revisits;
+};
+
+struct snap_range {
+	uint64_t va, pa, len;
+	uint64_t flags;                /* PTE bits, A and D left out */
+	uint32_t shift;                /* 12, 21 or 30 */
+	uint32_t pad;
+	uint64_t accessed, dirty;      /* pages with A, with D set */
+	uint64_t host_resident;        /* pages resident on the host (mincore) */
+	uint64_t hpa;                  /* host physical address of pa, 0 unknown */
+};
+
+struct snap_zone {
+	char name[8];
+	uint64_t start_pfn, end_pfn;
+	uint64_t present, managed, free_pages;
+	uint64_t wmark[3];             /* min, low, high */
+	uint64_t nr_free[SNAP_MAX_ORDERS];
+};
+
+struct snap_slab {
+	char name[32];
+	uint32_t object_size, size, objects_per_slab, order;
+	uint64_t nr_slabs, nr_free_slabs, active_objs;
+};
+
+struct snap_counter {
+	char name[32];
+	uint64_t value;
+};
+
+/* One per slot: resident bitmap (1 bit per 4 KiB page) follows. */
+struct snap_host {
+	uint32_t slot;
+	uint32_t pad;
+	uint64_t pages;                /* bits in the bitmap */
+	uint64_t resident;             /* bits set */
+};
+
+/* One per slot: dirty bitmap since the previous snapshot follows. */
+struct snap_dirty {
+	uint32_t slot;
+	uint32_t valid;                /* 0: first snapshot, nothing to compare */
+	uint64_t pages;
+	uint64_t dirty;
+};
+
+#endif
