@@ -63,8 +63,8 @@ static void del_from_free_list(struct buddy_zone *z, struct page *p, unsigned or
  * zone boundaries are multiples of 2^BUDDY_MAX_ORDER pages.
  * Caller holds z->lock.
  */
-static void buddy_free_one(struct buddy *b, struct buddy_zone *z, uint64_t pfn,
-			   unsigned order)
+static struct page *buddy_free_one(struct buddy *b, struct buddy_zone *z, uint64_t pfn,
+				   unsigned order)
 {
 	while (order < BUDDY_MAX_ORDER) {
 		uint64_t bpfn = pfn ^ (1ull << order);
@@ -82,17 +82,22 @@ static void buddy_free_one(struct buddy *b, struct buddy_zone *z, uint64_t pfn,
 	struct page *p = buddy_pfn_to_page(b, pfn);
 	p->zone = (uint8_t)(z - b->zones);
 	add_to_free_list(z, p, order);
+	return p;
 }
 
-/* Splits a block of order high down to order low, freeing the upper halves. */
+/*
+ * Splits a block of order high down to order low, freeing the upper halves;
+ * they inherit reported (PG_REPORTED or 0): the host still has them as free.
+ */
 static void expand(struct buddy *b, struct buddy_zone *z, uint64_t pfn,
-		   unsigned low, unsigned high)
+		   unsigned low, unsigned high, uint32_t reported)
 {
 	while (high > low) {
 		high--;
 		struct page *upper = buddy_pfn_to_page(b, pfn + (1ull << high));
 		upper->zone = (uint8_t)(z - b->zones);
 		add_to_free_list(z, upper, high);
+		upper->flags |= reported;
 	}
 }
 
@@ -105,7 +110,7 @@ static struct page *rmqueue_smallest(struct buddy *b, struct buddy_zone *z, unsi
 			continue;
 		struct page *p = list_entry(area->list.next, struct page, lru);
 		del_from_free_list(z, p, o);
-		expand(b, z, buddy_page_to_pfn(b, p), order, o);
+		expand(b, z, buddy_page_to_pfn(b, p), order, o, p->flags & PG_REPORTED);
 		return p;
 	}
 	return NULL;
@@ -317,6 +322,16 @@ void buddy_set_reclaim_ops(struct buddy *b, const struct buddy_reclaim_ops *ops)
 	b->reclaim = *ops;
 }
 
+void buddy_register_oom_notifier(struct buddy *b, struct buddy_oom_notifier *n)
+{
+	struct buddy_oom_notifier **pp = &b->oom_notifiers;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	n->next = NULL;
+	*pp = n;
+}
+
 /*
  * Makes the descriptors of the max-order block holding pfn usable, once per
  * block: a block the range [start, end) covers whole is handed over as one
@@ -488,6 +503,32 @@ static void wake_kswapd(struct buddy *b, unsigned gfp, unsigned order)
 	}
 }
 
+/* Pages the OOM notifiers freed, with the per-CPU lists drained. */
+static uint64_t oom_notify(struct buddy *b, unsigned order)
+{
+	uint64_t freed = 0;
+
+	for (struct buddy_oom_notifier *n = b->oom_notifiers; n; n = n->next)
+		freed += n->fn(b, order, n->ctx);
+	b->oom_notifier_calls++;
+	if (freed)
+		buddy_drain_pcp(b);
+	return freed;
+}
+
+/* Last resort before failing: bounded rounds of OOM notifiers. NULL if none helps. */
+static struct page *oom_notify_retry(struct buddy *b, unsigned gfp, unsigned order)
+{
+	for (int round = 0; round < 8 && b->oom_notifiers; round++) {
+		if (!oom_notify(b, order))
+			break;
+		struct page *p = get_page_from_zones(b, gfp, order, BUDDY_WMARK_MIN, gfp);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 /*
  * Slow path, as Linux's __alloc_pages_slowpath in miniature: wake kswapd,
  * retry at the min mark (atomic callers dip below it), drain the per-CPU
@@ -513,7 +554,7 @@ static struct page *alloc_slowpath(struct buddy *b, unsigned gfp, unsigned order
 		if (p)
 			return p;
 	}
-	return NULL;
+	return oom_notify_retry(b, gfp, order);
 }
 
 struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
@@ -546,6 +587,78 @@ void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
 	}
 	mm_spin_lock(&z->lock);
 	buddy_free_one(b, z, pfn, order);
+	mm_spin_unlock(&z->lock);
+}
+
+struct page *buddy_split_block(struct buddy *b, struct page *p, unsigned order)
+{
+	MM_BUG_ON(order == 0 || order > BUDDY_MAX_ORDER || p->order != order);
+	MM_BUG_ON(p->flags & (PG_BUDDY | PG_PCP | PG_HEAD | PG_TAIL));
+	MM_BUG_ON(!buddy_pfn_valid(b, buddy_page_to_pfn(b, p) + (1ull << order) - 1));
+	struct page *upper = p + (1ull << (order - 1));
+
+	p->order = (uint8_t)(order - 1);
+	upper->flags = 0;
+	upper->order = (uint8_t)(order - 1);
+	upper->zone = p->zone;
+	upper->inuse = 0;
+	upper->refcount = 1;
+	upper->mapcount = 0;
+	upper->private = 0;
+	upper->mapping = 0;
+	list_init(&upper->lru);
+	return upper;
+}
+
+/* ---- free page reporting ---------------------------------------------- */
+
+/* Ages or isolates the blocks of one free list; returns the new count n. Under z->lock. */
+static unsigned report_list(struct buddy_zone *z, unsigned o, struct buddy *b, uint64_t *pfn,
+			    uint8_t *order, unsigned n, unsigned max)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &z->free_area[o].list) {
+		struct page *p = list_entry(pos, struct page, lru);
+		if (p->flags & PG_REPORTED)
+			continue;
+		if (!(p->flags & PG_REPORT_AGED)) {
+			p->flags |= PG_REPORT_AGED;
+			continue;
+		}
+		if (n == max)
+			break;
+		del_from_free_list(z, p, o);
+		pfn[n] = buddy_page_to_pfn(b, p);
+		order[n++] = (uint8_t)o;
+	}
+	return n;
+}
+
+unsigned buddy_report_isolate(struct buddy *b, unsigned min_order, uint64_t *pfn,
+			      uint8_t *order, unsigned max)
+{
+	unsigned n = 0;
+
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++) {
+		struct buddy_zone *z = &b->zones[zi];
+		mm_spin_lock(&z->lock);
+		for (unsigned o = min_order; o < BUDDY_NR_ORDERS; o++)
+			n = report_list(z, o, b, pfn, order, n, max);
+		mm_spin_unlock(&z->lock);
+	}
+	return n;
+}
+
+void buddy_report_putback(struct buddy *b, uint64_t pfn, unsigned order)
+{
+	struct buddy_zone *z = pfn_zone(b, pfn);
+
+	MM_BUG_ON(!buddy_pfn_valid(b, pfn) || order > BUDDY_MAX_ORDER);
+	mm_spin_lock(&z->lock);
+	struct page *p = buddy_free_one(b, z, pfn, order);
+	if (p->order == order)  /* not merged with unreported memory */
+		p->flags |= PG_REPORTED;
 	mm_spin_unlock(&z->lock);
 }
 

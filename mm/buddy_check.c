@@ -19,7 +19,7 @@ static int check_block(struct buddy *b, struct buddy_zone *z, struct page *p, un
 	uint64_t bpfn = pfn ^ (1ull << o);
 
 	CHECK(buddy_pfn_valid(b, pfn), "zone %s order %u: page outside array\n", z->name, o);
-	CHECK(p->flags == PG_BUDDY, "pfn %#llx on %s order %u list has flags %#x\n",
+	CHECK((p->flags & ~(PG_REPORTED | PG_REPORT_AGED)) == PG_BUDDY, "pfn %#llx on %s order %u list has flags %#x\n",
 	      (unsigned long long)pfn, z->name, o, p->flags);
 	CHECK(p->order == o, "pfn %#llx on order %u list says order %u\n",
 	      (unsigned long long)pfn, o, p->order);

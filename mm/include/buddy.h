@@ -46,6 +46,8 @@ enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_
 #define PG_LARGE_KMALLOC (1u << 5)
 #define PG_VMALLOC  (1u << 6)
 #define PG_RESERVED (1u << 7)
+#define PG_REPORTED (1u << 8)  /* free block the host was told is free */
+#define PG_REPORT_AGED (1u << 9) /* free block seen by an earlier report scan */
 
 /*
  * Page descriptor, 48 bytes. While the page is free, buddy owns every
@@ -109,6 +111,17 @@ struct buddy_reclaim_ops {
 	void *ctx;
 };
 
+/*
+ * OOM notifiers (Linux's oom_notify_list): called, in registration order,
+ * when an allocation that may reclaim is about to fail, before an OOM
+ * killer would run. fn returns the pages it freed; 0 ends the retries.
+ */
+struct buddy_oom_notifier {
+	uint64_t (*fn)(struct buddy *b, unsigned order, void *ctx);
+	void *ctx;
+	struct buddy_oom_notifier *next;
+};
+
 struct buddy {
 	struct buddy_zone zones[BUDDY_NR_ZONES];
 	struct page *pages;      /* descriptor of pfn p is pages[p - first_pfn] */
@@ -119,6 +132,8 @@ struct buddy {
 	struct buddy_reclaim_ops reclaim;
 	uint64_t kswapd_wakeups, direct_reclaims; /* statistics, racy */
 	uint64_t block_init[BUDDY_MAX_BLOCKS / 64]; /* max-order blocks seen */
+	struct buddy_oom_notifier *oom_notifiers; /* set at boot */
+	uint64_t oom_notifier_calls;  /* statistics, racy */
 };
 
 /* Allocation flags. */
@@ -149,6 +164,8 @@ int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
 int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn);
 
 void buddy_set_reclaim_ops(struct buddy *b, const struct buddy_reclaim_ops *ops);
+/* Adds n (caller memory, lives forever) to the OOM notifier chain. */
+void buddy_register_oom_notifier(struct buddy *b, struct buddy_oom_notifier *n);
 
 /*
  * Overrides (mm.min_free_kbytes=, any value including 0);
@@ -165,6 +182,12 @@ void buddy_setup_watermarks(struct buddy *b);
 struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order);
 /* Frees what buddy_alloc_pages returned, with the same order. */
 void buddy_free_pages(struct buddy *b, struct page *page, unsigned order);
+/*
+ * Splits an allocated block of 2^order pages (order >= 1, not COMP) into
+ * two allocated blocks of order - 1, each freed on its own later. Returns
+ * the upper half's head. O(1): a balloon hands back part of a block.
+ */
+struct page *buddy_split_block(struct buddy *b, struct page *p, unsigned order);
 
 /* Returns all per-CPU pages to the free lists. */
 void buddy_drain_pcp(struct buddy *b);
@@ -224,5 +247,20 @@ int buddy_check(struct buddy *b);
 typedef void (*buddy_block_fn)(uint64_t pfn, unsigned order, bool pcp, void *arg);
 /* Caller keeps the allocator still meanwhile (tests, a stopped guest). */
 void buddy_for_each_free(struct buddy *b, buddy_block_fn fn, void *arg);
+
+/*
+ * Free page reporting (the balloon driver's REPORTING feature). A free
+ * block carries PG_REPORTED once the host was told; freeing, merging or
+ * allocating rebuilds its flags, so new free memory is never marked, and
+ * the split halves of a reported block stay reported.
+ * buddy_report_isolate marks unreported free blocks of order >= min_order
+ * PG_REPORT_AGED, and takes blocks that were already aged (free since the
+ * previous scan) off the free lists: up to max, into pfn[] and order[].
+ * Returns how many. Each must come back through buddy_report_putback once
+ * the host has processed it, which frees it marked PG_REPORTED.
+ */
+unsigned buddy_report_isolate(struct buddy *b, unsigned min_order, uint64_t *pfn,
+			      uint8_t *order, unsigned max);
+void buddy_report_putback(struct buddy *b, uint64_t pfn, unsigned order);
 
 #endif
