@@ -24,6 +24,10 @@ struct kparams {
 	bool selftest;               /* selftest=0 skips the boot self-tests */
 	long loglevel;               /* loglevel=0..8, -1 when absent */
 	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */
+	long hold;                   /* hold=SECONDS: idle running driver work, then power down */
+	const char *balloon_touch;   /* balloon.touch=SIZE: use SIZE of RAM once at probe */
+	bool balloon_reporting;      /* balloon.reporting=0 turns free page reporting off */
+	bool balloon_verify;         /* balloon.verify=1: write+read deflated pages */
 	const char *virtio_mmio[CMDLINE_MAX_VIRTIO]; /* virtio_mmio.device= */
 	unsigned nr_virtio_mmio;
 	const char *unknown[CMDLINE_MAX_WORDS];      /* passed to user space */

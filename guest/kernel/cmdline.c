@@ -21,7 +21,7 @@ static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "rando
 
 struct kparams kparams = {
 	.console = "ttyS0", .mm_swappiness = -1, .mm_min_free_kbytes = -1,
-	.loglevel = -1, .selftest = true,
+	.loglevel = -1, .selftest = true, .balloon_reporting = true,
 };
 char boot_command_line[CMDLINE_MAX];
 static char cmdline_words[CMDLINE_MAX];
@@ -36,6 +36,10 @@ static const struct param params[] = {
 	{ "selftest", PARAM_BOOL, &kparams.selftest, 0, 0, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
+	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
+	{ "balloon.touch", PARAM_STR, &kparams.balloon_touch, 0, 0, NULL },
+	{ "balloon.reporting", PARAM_BOOL, &kparams.balloon_reporting, 0, 0, NULL },
+	{ "balloon.verify", PARAM_BOOL, &kparams.balloon_verify, 0, 0, NULL },
 	{ "virtio_mmio.device", PARAM_STR_LIST, NULL, 0, 0, NULL },
 };
 

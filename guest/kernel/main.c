@@ -14,6 +14,7 @@
 #include <crash.h>
 #include <exit_status.h>
 #include <version.h>
+#include <virtio.h>
 #include <asm/traps.h>
 #include <asm/setup.h>
 #include <asm/paging.h>
@@ -39,9 +40,27 @@ static void setup_memory(void)
 	page_alloc_handover();
 }
 
+/*
+ * hold=SECONDS keeps the guest up for host-driven tests: it idles, running
+ * deferred driver work (balloon), until the time is up or the host quits.
+ * TODO: a kernel thread runs virtio_run_deferred once the scheduler has them.
+ */
+static void hold(long seconds)
+{
+	unsigned long until = jiffies + (unsigned long)seconds * HZ;
+
+	pr_notice("hold: idling for %ld s (the host may quit earlier)\n", seconds);
+	while ((long)(jiffies - until) < 0) {
+		virtio_run_deferred();
+		safe_halt();
+	}
+}
+
 /* What runs after boot; for now there is no init to start. */
 static void __noreturn rest_init(void)
 {
+	if (kparams.hold)
+		hold(kparams.hold);
 	if (kparams.init) {
 		pr_err("init: cannot run %s: user programs are not supported yet\n", kparams.init);
 		machine_exit(EXIT_NO_INIT);
@@ -65,6 +84,7 @@ void kernel_main(unsigned long start_info_phys)
 	setup_memory();
 	time_init();
 	irq_enable();
+	virtio_probe_all();
 	pr_info("boot: kernel_main to here in %llu TSC cycles\n",
 		(unsigned long long)(rdtsc() - boot_tsc));
 	if (kparams.selftest && selftest_run())
