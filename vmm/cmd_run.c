@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "control.h"
 #include "machine.h"
+#include "snapshot.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -30,6 +31,11 @@ struct run_opts {
 	enum mem_backing backing;
 	struct control_config control;
 	char stats_path[512];
+	char schedule[4096];           /* --pressure plus --snapshot-at events */
+	const char *snapshot_prefix;
+	bool snapshot_at_exit;
+	const char *crash_dump;        /* NULL: none */
+	char crash_default[256];
 };
 
 static void run_usage(FILE *f)
@@ -56,6 +62,11 @@ static void run_usage(FILE *f)
 "                        pause, resume, quit)\n"
 "      --stats FILE[:SECS]  append one JSON object of guest and host memory\n"
 "                        figures every SECS seconds (default 1)\n"
+"      --snapshot-at LIST  take snapshots at these times after boot and/or at\n"
+"                        the end, e.g. \"2s,5s,exit\"; files PREFIX-2s.core, ...\n"
+"      --snapshot-prefix PREFIX  (default \"memvisor-snap\")\n"
+"      --crash-dump PATH|none  where a snapshot goes when the guest triple-faults,\n"
+"                        panics or oopses (default $TMPDIR/memvisor-crash-PID.core)\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -86,6 +97,40 @@ static int append_cmdline(struct run_opts *o, const char *word)
 		o->cmdline[used++] = ' ';
 	strcpy(o->cmdline + used, word);
 	return 0;
+}
+
+static int add_schedule(struct run_opts *o, const char *events)
+{
+	size_t used = strlen(o->schedule);
+	if (used + strlen(events) + 2 > sizeof(o->schedule))
+		return usage_error("%s", "schedule too long");
+	snprintf(o->schedule + used, sizeof(o->schedule) - used, "%s%s", used ? "," : "", events);
+	o->control.pressure = o->schedule;
+	return 0;
+}
+
+/* --snapshot-at "2s,500ms,exit": timed snapshots join the schedule. */
+static int parse_snapshot_at(struct run_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		char ev[512];
+		if (!strcmp(tok, "exit")) {
+			o->snapshot_at_exit = true;
+			continue;
+		}
+		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
+			 o->snapshot_prefix ? o->snapshot_prefix : "memvisor-snap", tok);
+		struct control_event e[1];
+		char err[256];
+		if (control_parse_schedule(ev, e, 1, err, sizeof(err)) < 0)
+			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
+		else
+			rc = add_schedule(o, ev);
+	}
+	free(copy);
+	return rc;
 }
 
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
@@ -124,9 +169,11 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 		struct control_event ev[CONTROL_MAX_EVENTS];
 		if (control_parse_schedule(arg, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
 			return usage_error("--pressure: %s", err);
-		o->control.pressure = arg;
-		return 0;
+		return add_schedule(o, arg);
 	}
+	case 'A': return parse_snapshot_at(o, arg);
+	case 'F': o->snapshot_prefix = arg; return 0;
+	case 'D': o->crash_dump = strcmp(arg, "none") ? arg : NULL; return 0;
 	case 'S':
 		if (control_parse_stats_arg(arg, o->stats_path, sizeof(o->stats_path),
 					    &o->control.stats_interval) < 0)
@@ -157,6 +204,9 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "console", required_argument, NULL, 'o' }, { "verbose", no_argument, NULL, 'v' },
 		{ "control", required_argument, NULL, 'C' }, { "pressure", required_argument, NULL, 'P' },
 		{ "stats", required_argument, NULL, 'S' },
+		{ "snapshot-at", required_argument, NULL, 'A' },
+		{ "snapshot-prefix", required_argument, NULL, 'F' },
+		{ "crash-dump", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -168,6 +218,10 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 			break;
 		}
 	*o = (struct run_opts){ .memory = 128 * MiB, .cpus = 1, .backing = MEM_BACKING_ANON };
+	const char *tmp = getenv("TMPDIR");
+	snprintf(o->crash_default, sizeof(o->crash_default), "%s/memvisor-crash-%d.core",
+		 tmp && *tmp ? tmp : "/tmp", (int)getpid());
+	o->crash_dump = o->crash_default;
 	optind = 1;
 	while ((c = getopt_long(nopts, argv, "m:c:vh", longopts, NULL)) != -1) {
 		if (c == 'h') {
@@ -212,6 +266,33 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 	return 0;
 }
 
+/* The memvisor kernel's exit statuses for a panic and an oops. */
+#define GUEST_STATUS_PANIC 3
+#define GUEST_STATUS_OOPS  4
+
+static void final_snapshots(struct machine *m, const struct run_opts *o, int status)
+{
+	char path[600], err[512];
+	bool crashed = status == MV_EXIT_TRIPLE_FAULT || status == MV_EXIT_KVM_ERROR ||
+		       status == GUEST_STATUS_PANIC || status == GUEST_STATUS_OOPS;
+	struct snap_request r = { .path = path, .reason = "exit" };
+	if (o->snapshot_at_exit) {
+		snprintf(path, sizeof(path), "%s-exit.core",
+			 o->snapshot_prefix ? o->snapshot_prefix : "memvisor-snap");
+		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
+			mv_err("exit snapshot: %s", err);
+	}
+	if (crashed && o->crash_dump) {
+		snprintf(path, sizeof(path), "%s", o->crash_dump);
+		r = (struct snap_request){ .path = path, .memory = true, .reason = "crash" };
+		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
+			mv_err("crash dump: %s", err);
+		else
+			mv_info("crash dump written to %s (memvisor show %s; gdb KERNEL %s)", path,
+				path, path);
+	}
+}
+
 static int run_machine(struct machine *m, const struct run_opts *o)
 {
 	struct control *ctl = control_start(m, &o->control);
@@ -225,6 +306,8 @@ static int run_machine(struct machine *m, const struct run_opts *o)
 		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
 	}
 	control_stop(ctl);
+	if (m->vm.exit_reason) /* it ran */
+		final_snapshots(m, o, status);
 	return status;
 }
 

@@ -358,9 +358,10 @@ int control_parse_schedule(const char *text, struct control_event *ev, int max,
 		if (parse_event(p, len, &ev[n], err, errlen) < 0 ||
 		    check_event(&ev[n], err, errlen) < 0)
 			return -1;
-		if (n && ev[n].at < ev[n - 1].at) {
-			snprintf(err, errlen, "events must be in time order");
-			return -1;
+		for (int k = n; k > 0 && ev[k].at < ev[k - 1].at; k--) { /* keep time order */
+			struct control_event t = ev[k];
+			ev[k] = ev[k - 1];
+			ev[k - 1] = t;
 		}
 		n++;
 		p += len + (p[len] == ',');
