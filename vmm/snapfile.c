@@ -208,6 +208,8 @@ static int parse_elf(struct parse *p, Elf *e, const uint8_t *buf, size_t len)
 			   eh.e_machine);
 	if (elf_getphdrnum(e, &n) < 0 || n == 0 || n > 256)
 		return bad(p, "unreasonable program header count");
+	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff)
+		return bad(p, "section headers lie past the end of the file (truncated?)");
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(e, (int)i, &ph))

@@ -139,3 +139,107 @@ int console_has(const struct vm_run *r, const char *s)
 {
 	return r->console && strstr(r->console, s) != NULL;
 }
+
+/* ---- background runs -------------------------------------------------- */
+
+double test_now(void)
+{
+	return now_seconds();
+}
+
+static int bg_spawn(struct bg_run *bg, const char *path, const char *const argv[], int use_path)
+{
+	memset(bg, 0, sizeof(*bg));
+	snprintf(bg->out_path, sizeof(bg->out_path), "/tmp/memvisor-bg-XXXXXX");
+	int fd = mkstemp(bg->out_path);
+	if (fd < 0)
+		return -1;
+	bg->start = now_seconds();
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fd);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (use_path)
+			execvp(path, (char *const *)argv);
+		else
+			execv(path, (char *const *)argv);
+		fprintf(stderr, "harness: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	bg->pid = pid;
+	return 0;
+}
+
+int vm_start(struct bg_run *bg, const char *const argv[])
+{
+	const char *full[64];
+	size_t n = 0;
+	full[n++] = test_memvisor_path();
+	for (; argv[n - 1] && n < 63; n++)
+		full[n] = argv[n - 1];
+	full[n] = NULL;
+	return bg_spawn(bg, full[0], full, 0);
+}
+
+int prog_start(struct bg_run *bg, const char *const argv[])
+{
+	return bg_spawn(bg, argv[0], argv, 1);
+}
+
+char *bg_output(const struct bg_run *bg)
+{
+	struct vm_run r = { 0 };
+	size_t cap = 0;
+	char buf[65536];
+	ssize_t n;
+	int fd = open(bg->out_path, O_RDONLY | O_CLOEXEC);
+
+	append(&r, &cap, "", 0);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		append(&r, &cap, buf, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+	return r.console;
+}
+
+int bg_wait(struct bg_run *bg, struct vm_run *r, double timeout)
+{
+	int st = 0;
+	pid_t got = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (bg->pid <= 0)
+		return -1;
+	while ((got = waitpid(bg->pid, &st, WNOHANG)) == 0 &&
+	       now_seconds() - bg->start < HARNESS_KILL_SECONDS && timeout > 0) {
+		usleep(20000);
+		timeout -= 0.02;
+	}
+	if (got == 0) {
+		kill(bg->pid, SIGKILL);
+		while ((got = waitpid(bg->pid, &st, 0)) < 0 && errno == EINTR)
+			;
+	}
+	bg->pid = 0;
+	r->status = got < 0 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->seconds = now_seconds() - bg->start;
+	r->console = bg_output(bg);
+	r->len = strlen(r->console);
+	unlink(bg->out_path);
+	return got < 0 ? -1 : 0;
+}
+
+int wait_for_path(const char *path, double timeout)
+{
+	for (double t = 0; t < timeout; t += 0.02) {
+		if (access(path, F_OK) == 0)
+			return 1;
+		usleep(20000);
+	}
+	return access(path, F_OK) == 0;
+}

@@ -37,6 +37,31 @@ const char *test_kernel_path(void);
 /* Path of a file under BUILD, e.g. test_build_path("guests/tiny.elf"). */
 const char *test_build_path(const char *rel);
 
+/*
+ * A program running in the background, its stdout+stderr going to a
+ * temporary file (so it never blocks on a full pipe).
+ */
+struct bg_run {
+	int pid;           /* 0 once reaped */
+	char out_path[64];
+	double start;
+};
+
+/* Starts MEMVISOR with argv (as vm_run) without waiting. 0 or -1. */
+int vm_start(struct bg_run *bg, const char *const argv[]);
+/* Starts an arbitrary program (looked up in PATH) without waiting. 0 or -1. */
+int prog_start(struct bg_run *bg, const char *const argv[]);
+/*
+ * Waits up to timeout seconds for the program to end (then kills it) and
+ * fills r as vm_run does. Removes the output file. Returns 0 or -1.
+ */
+int bg_wait(struct bg_run *bg, struct vm_run *r, double timeout);
+/* The output so far, malloc'd and NUL-terminated (never NULL). */
+char *bg_output(const struct bg_run *bg);
+/* Whether path exists within timeout seconds (polled every 20 ms). */
+int wait_for_path(const char *path, double timeout);
+double test_now(void);
+
 /* Whether the console contains the line fragment s. */
 int console_has(const struct vm_run *r, const char *s);
 

@@ -14,8 +14,8 @@
 
 static struct vm_run boot_memvisor(const char *mem, const char *cmdline_extra)
 {
-	const char *argv[] = { "run", "-m", mem, "--timeout", "120", test_kernel_path(),
-			       "--", "console=ttyS0", cmdline_extra, NULL };
+	const char *argv[] = { "run", "-m", mem, "--timeout", "120", "--crash-dump", "none",
+			       test_kernel_path(), "--", "console=ttyS0", cmdline_extra, NULL };
 	struct vm_run r;
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	return r;

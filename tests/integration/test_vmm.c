@@ -95,7 +95,7 @@ END_TEST
 
 START_TEST(triple_fault_gives_status_121_and_a_register_dump)
 {
-	const char *argv[] = { "run", TINY, "--", "fault=triple", NULL };
+	const char *argv[] = { "run", "--crash-dump", "none", TINY, "--", "fault=triple", NULL };
 	struct vm_run r = run_tiny(argv);
 	ck_assert_msg(r.status == 121, "status %d\n%s", r.status, r.console);
 	ck_assert(console_has(&r, "guest shutdown (triple fault)"));

@@ -1,0 +1,265 @@
+/*
+ * test_snapshot.c: snapshots of real guests: the kernel's layout as
+ * DESIGN.md describes it, diff, crash dumps that gdb can read, snapshots
+ * over the control socket, and corrupt files rejected with status 2.
+ */
+#include "harness.h"
+
+#include <check.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/mv-snaptest-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *path_in(const char *name)
+{
+	static char p[4][160];
+	static int next;
+	char *s = p[next++ % 4];
+	snprintf(s, sizeof(p[0]), "%s/%s", dir, name);
+	return s;
+}
+
+/* Boots the kernel with snapshots at 0.05 s and at exit, prefix dir/snap. */
+static void boot_with_snapshots(const char *extra)
+{
+	struct vm_run r;
+	const char *argv[] = { "run", "-m", "64M", "--timeout", "60", "--crash-dump", "none",
+			       "--snapshot-prefix", path_in("snap"), "--snapshot-at", "0.05s,exit",
+			       test_kernel_path(), "--", "loglevel=1", extra, NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+}
+
+static json_object *show_json(const char *file, const char *view)
+{
+	struct vm_run r;
+	const char *argv[] = { "show", file, "--json", "--view", view, NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0, "show: status %d\n%s", r.status, r.console);
+	json_object *j = json_tokener_parse(r.console);
+	ck_assert_msg(j != NULL, "show --json printed no JSON:\n%s", r.console);
+	vm_run_free(&r);
+	return j;
+}
+
+/* The kernel-space range containing va, or NULL. */
+static json_object *range_at(json_object *maps, uint64_t va)
+{
+	json_object *ranges = json_object_object_get(maps, "kernel");
+	ck_assert_ptr_nonnull(ranges);
+	for (size_t i = 0; i < json_object_array_length(ranges); i++) {
+		json_object *r = json_object_array_get_idx(ranges, i);
+		uint64_t start = (uint64_t)json_object_get_uint64(json_object_object_get(r, "va"));
+		uint64_t len = (uint64_t)json_object_get_uint64(json_object_object_get(r, "len"));
+		if (va >= start && va - start < len)
+			return r;
+	}
+	return NULL;
+}
+
+static const char *flags_at(json_object *maps, uint64_t va)
+{
+	json_object *r = range_at(maps, va);
+	ck_assert_msg(r != NULL, "nothing maps %#llx", (unsigned long long)va);
+	return json_object_get_string(json_object_object_get(r, "flags"));
+}
+
+START_TEST(kernel_snapshot_of_a_fresh_boot_matches_the_documented_layout)
+{
+	boot_with_snapshots(NULL);
+	json_object *maps = show_json(path_in("snap-exit.core"), "maps");
+	/* direct map of all RAM at 0xffff888000000000: kernel-only, writable, NX, global */
+	ck_assert_str_eq(flags_at(maps, 0xffff888000000000ull), "rw-kg----");
+	ck_assert_str_eq(flags_at(maps, 0xffff888000000000ull + (64ull << 20) - 4096), "rw-kg----");
+	ck_assert_ptr_null(range_at(maps, 0xffff888000000000ull + (64ull << 20)));
+	/* the kernel image at 0xffffffff80000000 + its load address: text r-x */
+	ck_assert_str_eq(flags_at(maps, 0xffffffff80100000ull), "r-xkg----");
+	/* somewhere after the text: read-only data (NX) and writable data (NX) */
+	bool ro = false, rw = false;
+	json_object *ranges = json_object_object_get(maps, "kernel");
+	for (size_t i = 0; i < json_object_array_length(ranges); i++) {
+		json_object *r = json_object_array_get_idx(ranges, i);
+		uint64_t va = json_object_get_uint64(json_object_object_get(r, "va"));
+		const char *f = json_object_get_string(json_object_object_get(r, "flags"));
+		if (va < 0xffffffff80000000ull)
+			continue;
+		ro |= !strcmp(f, "r--kg----");
+		rw |= !strcmp(f, "rw-kg----");
+		ck_assert_msg(strcmp(f, "rwxkg----") != 0, "writable and executable at %#llx",
+			      (unsigned long long)va);
+	}
+	ck_assert(ro && rw);
+	json_object_put(maps);
+	json_object *zones = show_json(path_in("snap-exit.core"), "zones");
+	json_object *dma32 = json_object_object_get(zones, "DMA32");
+	ck_assert_ptr_nonnull(dma32);
+	uint64_t free_pages = json_object_get_uint64(json_object_object_get(dma32, "free_pages"));
+	uint64_t low = json_object_get_uint64(json_object_object_get(dma32, "low"));
+	ck_assert_uint_gt(free_pages, low);
+	json_object_put(zones);
+}
+END_TEST
+
+static struct vm_run diff(const char *a, const char *b)
+{
+	struct vm_run r;
+	const char *argv[] = { "diff", a, b, NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	return r;
+}
+
+START_TEST(diff_is_empty_for_one_snapshot_and_shows_what_boot_added_later)
+{
+	boot_with_snapshots(NULL);
+	struct vm_run same = diff(path_in("snap-exit.core"), path_in("snap-exit.core"));
+	ck_assert_msg(same.status == 0, "status %d\n%s", same.status, same.console);
+	ck_assert(!strstr(same.console, "\n+ ") && !strstr(same.console, "\n- "));
+	vm_run_free(&same);
+	struct vm_run d = diff(path_in("snap-0.05s.core"), path_in("snap-exit.core"));
+	ck_assert_msg(d.status == 1, "status %d\n%s", d.status, d.console);
+	ck_assert_msg(strstr(d.console, "pages written between the snapshots") != NULL, "%s",
+		      d.console);
+	vm_run_free(&d);
+}
+END_TEST
+
+START_TEST(an_oops_leaves_a_crash_dump_that_show_and_gdb_can_read)
+{
+	struct vm_run r;
+	const char *dump = path_in("crash.core");
+	const char *argv[] = { "run", "-m", "64M", "--timeout", "60", "--crash-dump", dump,
+			       test_kernel_path(), "--", "loglevel=1", "crash=ud", NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_int_eq(r.status, 4);
+	ck_assert_msg(console_has(&r, "crash dump written to"), "%s", r.console);
+	vm_run_free(&r);
+
+	const char *log[] = { "show", dump, "--view", "log", NULL };
+	ck_assert_int_eq(vm_run(&r, log), 0);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(console_has(&r, "Oops: invalid opcode"), "%s", r.console);
+	vm_run_free(&r);
+
+	const char *gdb[] = { "gdb", "-nx", "-batch", "-ex", "print/x mv_info.magic", "-ex",
+			      "info registers rip", test_kernel_path(), dump, NULL };
+	ck_assert_int_eq(prog_run(&r, gdb), 0);
+	ck_assert_msg(console_has(&r, "= 0x4f464e4953564d4d"), "gdb said:\n%s", r.console);
+	ck_assert_msg(console_has(&r, "<machine_exit"), "gdb said:\n%s", r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Starts memvisor in the background; returns its pid. */
+static pid_t start_memvisor(const char *const argv[])
+{
+	pid_t pid;
+	extern char **environ;
+	ck_assert_int_eq(posix_spawn(&pid, test_memvisor_path(), NULL, NULL,
+				     (char *const *)argv, environ), 0);
+	return pid;
+}
+
+static void wait_for_file(const char *path)
+{
+	struct stat st;
+	for (int i = 0; i < 200 && stat(path, &st) < 0; i++)
+		usleep(20000);
+}
+
+START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
+{
+	const char *sock = path_in("ctl.sock"), *file = path_in("live.core");
+	const char *argv[] = { "memvisor", "run", "--control", sock, "--timeout", "60",
+			       "--crash-dump", "none", test_build_path("guests/tiny.elf"), "--",
+			       "quiet", "loop=4000000000", NULL };
+	pid_t pid = start_memvisor(argv);
+	wait_for_file(sock);
+	struct vm_run r;
+	const char *snap[] = { "snapshot", sock, file, NULL };
+	ck_assert_int_eq(vm_run(&r, snap), 0);
+	ck_assert_msg(r.status == 0, "%s", r.console);
+	vm_run_free(&r);
+	const char *quit[] = { "quit", sock, NULL };
+	ck_assert_int_eq(vm_run(&r, quit), 0);
+	vm_run_free(&r);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	const char *show[] = { "show", file, NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(console_has(&r, "guest state not read: the guest has paging off"), "%s",
+		      r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(corrupt_snapshot_files_are_rejected_with_status_2_and_one_line)
+{
+	boot_with_snapshots(NULL);
+	FILE *f = fopen(path_in("snap-exit.core"), "rb");
+	static char buf[1 << 20];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_uint_gt(len, 4096);
+	const size_t cuts[] = { 0, 3, 63, 100, 200, 500, 1000, 2000, len / 2, len - 1 };
+	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]) + 2; k++) {
+		FILE *o = fopen(path_in("bad.core"), "wb");
+		if (k < sizeof(cuts) / sizeof(cuts[0])) {
+			fwrite(buf, 1, cuts[k], o);
+		} else {
+			char copy[4096];
+			memcpy(copy, buf, sizeof(copy));
+			copy[k == sizeof(cuts) / sizeof(cuts[0]) ? 1 : 16] ^= 0x55; /* magic, type */
+			fwrite(copy, 1, sizeof(copy), o);
+		}
+		fclose(o);
+		struct vm_run r;
+		const char *argv[] = { "show", path_in("bad.core"), NULL };
+		ck_assert_int_eq(vm_run(&r, argv), 0);
+		ck_assert_msg(r.status == 2, "case %zu: status %d\n%s", k, r.status, r.console);
+		ck_assert_msg(strchr(r.console, '\n') == r.console + r.len - 1,
+			      "case %zu: not one line:\n%s", k, r.console);
+		vm_run_free(&r);
+	}
+}
+END_TEST
+
+Suite *snapshot_suite(void);
+Suite *snapshot_suite(void)
+{
+	Suite *s = suite_create("snapshot");
+	TCase *tc = tcase_create("snapshot");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, kernel_snapshot_of_a_fresh_boot_matches_the_documented_layout);
+	tcase_add_test(tc, diff_is_empty_for_one_snapshot_and_shows_what_boot_added_later);
+	tcase_add_test(tc, an_oops_leaves_a_crash_dump_that_show_and_gdb_can_read);
+	tcase_add_test(tc, snapshot_over_the_control_socket_and_cli_while_the_guest_runs);
+	tcase_add_test(tc, corrupt_snapshot_files_are_rejected_with_status_2_and_one_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
