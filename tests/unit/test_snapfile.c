@@ -1,0 +1,224 @@
+/*
+ * test_snapfile.c: the snapshot reader on files built here note by note:
+ * a valid one parses into the right records; hostile ones (wrong lengths,
+ * counts that lie, missing or misplaced metadata, random corruption) are
+ * rejected with a message and never read out of bounds (ASan).
+ */
+#include "snapfile.h"
+
+#include <check.h>
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct img {
+	uint8_t b[1 << 16];
+	size_t len;
+};
+
+static void put(struct img *m, const void *p, size_t n)
+{
+	memcpy(m->b + m->len, p, n);
+	m->len += (n + 3) & ~(size_t)3;
+}
+
+static void note(struct img *m, const char *name, uint32_t type, const void *desc, size_t n)
+{
+	uint32_t h[3] = { (uint32_t)strlen(name) + 1, (uint32_t)n, type };
+	put(m, h, sizeof(h));
+	put(m, name, h[0]);
+	put(m, desc, n);
+}
+
+/* Builds ehdr + one PT_NOTE; notes are added by the caller, then finish(). */
+static void begin(struct img *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->len = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+}
+
+static void finish(struct img *m)
+{
+	Elf64_Ehdr *e = (Elf64_Ehdr *)m->b;
+	Elf64_Phdr *p = (Elf64_Phdr *)(m->b + sizeof(*e));
+	memcpy(e->e_ident, ELFMAG, SELFMAG);
+	e->e_ident[EI_CLASS] = ELFCLASS64;
+	e->e_ident[EI_DATA] = ELFDATA2LSB;
+	e->e_ident[EI_VERSION] = EV_CURRENT;
+	e->e_type = ET_CORE;
+	e->e_machine = EM_X86_64;
+	e->e_version = EV_CURRENT;
+	e->e_phoff = sizeof(*e);
+	e->e_ehsize = sizeof(*e);
+	e->e_phentsize = sizeof(*p);
+	e->e_phnum = 1;
+	p->p_type = PT_NOTE;
+	p->p_offset = sizeof(*e) + sizeof(*p);
+	p->p_filesz = m->len - p->p_offset;
+}
+
+static void meta(struct img *m)
+{
+	struct snap_meta mt = { .format_version = SNAP_FORMAT_VERSION, .ram_size = 64 << 20 };
+	strcpy(mt.kernel, "k.elf");
+	note(m, SNAP_NOTE_NAME, SNAP_NT_META, &mt, sizeof(mt));
+}
+
+static void space(struct img *m, uint32_t claimed, uint32_t real)
+{
+	struct { struct snap_space s; struct snap_range r[4]; } sp = { 0 };
+	sp.s.pid = 7;
+	sp.s.nr_ranges = claimed;
+	strcpy(sp.s.comm, "memhog");
+	for (uint32_t i = 0; i < real; i++)
+		sp.r[i] = (struct snap_range){ .va = 0x400000 + i * 0x10000, .pa = 0x100000,
+					       .len = 0x1000, .shift = 12 };
+	note(m, SNAP_NOTE_NAME, SNAP_NT_SPACE, &sp, sizeof(sp.s) + real * sizeof(sp.r[0]));
+}
+
+static void valid(struct img *m)
+{
+	begin(m);
+	meta(m);
+	struct snap_zone z = { .name = "DMA32", .free_pages = 1000 };
+	note(m, SNAP_NOTE_NAME, SNAP_NT_ZONES, &z, sizeof(z));
+	space(m, 3, 3);
+	struct { struct snap_host h; uint8_t bits[8]; } host = { { .pages = 64, .resident = 3 },
+								 { 7 } };
+	note(m, SNAP_NOTE_NAME, SNAP_NT_HOST, &host, sizeof(host));
+	note(m, SNAP_NOTE_NAME, SNAP_NT_LOG, "hello\n", 7);
+	note(m, SNAP_NOTE_NAME, 0x4d56ffff, "future", 6); /* unknown: skipped */
+	finish(m);
+}
+
+START_TEST(a_valid_snapshot_parses_into_its_records)
+{
+	struct img m;
+	struct snap_file f;
+	char err[256] = "";
+	valid(&m);
+	ck_assert_msg(snapfile_parse(&f, m.b, m.len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(f.meta.kernel, "k.elf");
+	ck_assert_uint_eq(f.nr_zones, 1);
+	ck_assert_uint_eq(f.zones[0].free_pages, 1000);
+	ck_assert_uint_eq(f.nr_spaces, 1);
+	const struct snap_space_view *s = snapfile_space(&f, 7);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->hdr.nr_ranges, 3);
+	ck_assert_uint_eq(s->ranges[2].va, 0x420000);
+	ck_assert_uint_eq(f.nr_host, 1);
+	ck_assert_uint_eq(f.host[0].count, 3);
+	ck_assert_str_eq(f.log, "hello\n");
+	snapfile_free(&f);
+}
+END_TEST
+
+static void lying_count(struct img *m) { begin(m); meta(m); space(m, 4, 3); finish(m); }
+static void no_meta(struct img *m) { begin(m); space(m, 1, 1); finish(m); }
+static void two_meta(struct img *m) { begin(m); meta(m); meta(m); finish(m); }
+static void short_meta(struct img *m)
+{
+	begin(m);
+	note(m, SNAP_NOTE_NAME, SNAP_NT_META, "tiny", 4);
+	finish(m);
+}
+static void future_version(struct img *m)
+{
+	struct snap_meta mt = { .format_version = SNAP_FORMAT_VERSION + 1 };
+	begin(m);
+	note(m, SNAP_NOTE_NAME, SNAP_NT_META, &mt, sizeof(mt));
+	finish(m);
+}
+static void ragged_zones(struct img *m)
+{
+	struct snap_zone z[2] = { 0 };
+	begin(m);
+	meta(m);
+	note(m, SNAP_NOTE_NAME, SNAP_NT_ZONES, z, sizeof(z) - 8);
+	finish(m);
+}
+static void huge_descsz(struct img *m)
+{
+	valid(m);
+	uint32_t big = 0xfffffff0;
+	memcpy(m->b + sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + 4, &big, 4);
+}
+static void huge_namesz(struct img *m)
+{
+	valid(m);
+	uint32_t big = 0x7ffffffd;
+	memcpy(m->b + sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr), &big, 4);
+}
+static void bitmap_too_small(struct img *m)
+{
+	struct { struct snap_host h; uint8_t bits[8]; } host = { { .pages = 1 << 20 }, { 0 } };
+	begin(m);
+	meta(m);
+	note(m, SNAP_NOTE_NAME, SNAP_NT_HOST, &host, sizeof(host));
+	finish(m);
+}
+static void not_core(struct img *m) { valid(m); ((Elf64_Ehdr *)m->b)->e_type = ET_EXEC; }
+static void note_past_end(struct img *m)
+{
+	valid(m);
+	((Elf64_Phdr *)(m->b + sizeof(Elf64_Ehdr)))->p_filesz += 4096;
+}
+
+static const struct { void (*make)(struct img *); const char *msg; } bad[] = {
+	{ lying_count, "claims 4 ranges" },
+	{ no_meta, "metadata note must come first" },
+	{ two_meta, "two metadata notes" },
+	{ short_meta, "metadata note has 4 bytes" },
+	{ future_version, "format version" },
+	{ ragged_zones, "not a whole number" },
+	{ huge_descsz, "runs past the note segment" },
+	{ huge_namesz, "runs past the note segment" },
+	{ bitmap_too_small, "cannot hold" },
+	{ not_core, "not an x86-64 core file" },
+	{ note_past_end, "past the end of the file" },
+};
+
+START_TEST(hostile_snapshots_are_rejected_with_a_reason)
+{
+	struct img m;
+	struct snap_file f;
+	char err[256] = "";
+	bad[_i].make(&m);
+	ck_assert_int_eq(snapfile_parse(&f, m.b, m.len, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, bad[_i].msg) != NULL, "case %d: '%s' lacks '%s'", _i, err,
+		      bad[_i].msg);
+	ck_assert_ptr_null(f.spaces);
+}
+END_TEST
+
+START_TEST(random_corruption_never_reads_out_of_bounds)
+{
+	struct img m, v;
+	struct snap_file f;
+	char err[256];
+	valid(&v);
+	srandom(4242 + (unsigned)_i);
+	for (int round = 0; round < 3000; round++) {
+		m = v;
+		for (int k = random() % 8; k >= 0; k--)
+			m.b[(size_t)random() % m.len] ^= (uint8_t)(1u << (random() % 8));
+		if (random() % 4 == 0)
+			m.len = (size_t)random() % m.len;
+		if (snapfile_parse(&f, m.b, m.len, err, sizeof(err)) == 0)
+			snapfile_free(&f);
+	}
+}
+END_TEST
+
+Suite *snapfile_suite(void);
+Suite *snapfile_suite(void)
+{
+	Suite *s = suite_create("snapfile");
+	TCase *tc = tcase_create("parse");
+	tcase_add_test(tc, a_valid_snapshot_parses_into_its_records);
+	tcase_add_loop_test(tc, hostile_snapshots_are_rejected_with_a_reason, 0,
+			    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_loop_test(tc, random_corruption_never_reads_out_of_bounds, 0, 4);
+	suite_add_tcase(s, tc);
+	return s;
+}
