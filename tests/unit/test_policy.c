@@ -1,0 +1,448 @@
+/*
+ * test_policy.c: the replacement policies (mm/policy.c) through the
+ * simulator (mm/policy_sim.c), against Belady's OPT (mm/opt.c), and the
+ * invariants of their shared interface.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm_port.h"
+#include "opt.h"
+#include "policy.h"
+#include "policy_sim.h"
+
+static const uint32_t classic[] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
+#define CLASSIC_N (sizeof(classic) / sizeof(classic[0]))
+
+/* Faults of policy name on refs with frames; seed for random. */
+static uint64_t sim_seeded(const char *name, const uint32_t *refs, size_t n,
+			   uint32_t pages, uint32_t frames, uint64_t seed)
+{
+	struct policy_sim_params sp = {
+		.ops = policy_by_name(name), .nr_frames = frames, .nr_pages = pages, .seed = seed,
+	};
+	ck_assert_ptr_nonnull(sp.ops);
+	size_t size = policy_sim_work_size(frames, pages);
+	void *work = malloc(size);
+	struct policy_sim_result r;
+	ck_assert_int_eq(policy_sim_run(&sp, refs, n, work, size, &r), 0);
+	free(work);
+	ck_assert_uint_eq(r.refs, n);
+	return r.faults;
+}
+
+static uint64_t sim(const char *name, const uint32_t *refs, size_t n, uint32_t pages,
+		    uint32_t frames)
+{
+	return sim_seeded(name, refs, n, pages, frames, 1);
+}
+
+static uint64_t opt(const uint32_t *refs, size_t n, uint32_t pages, uint32_t frames)
+{
+	size_t size = opt_work_size(n, pages, frames);
+	void *work = malloc(size);
+	uint64_t faults;
+	ck_assert_int_eq(opt_faults(refs, n, pages, frames, work, size, &faults), 0);
+	free(work);
+	return faults;
+}
+
+/* A malloc'd trace; the caller frees it. */
+static uint32_t *trace(enum policy_pattern pat, size_t n, uint32_t pages, uint64_t seed)
+{
+	uint32_t *refs = malloc(n * sizeof(*refs));
+	size_t size = policy_trace_work_size(pat, pages);
+	void *work = size ? malloc(size) : NULL;
+	ck_assert_int_eq(policy_trace_generate(pat, refs, n, pages, seed, work, size), 0);
+	free(work);
+	return refs;
+}
+
+/* ---- the classic string ------------------------------------------------- */
+
+START_TEST(fifo_takes_9_faults_with_3_frames_and_10_with_4)
+{
+	ck_assert_uint_eq(sim("fifo", classic, CLASSIC_N, 6, 3), 9);
+	ck_assert_uint_eq(sim("fifo", classic, CLASSIC_N, 6, 4), 10);
+}
+END_TEST
+
+START_TEST(lru_takes_10_faults_with_3_frames_and_8_with_4)
+{
+	ck_assert_uint_eq(sim("lru-exact", classic, CLASSIC_N, 6, 3), 10);
+	ck_assert_uint_eq(sim("lru-exact", classic, CLASSIC_N, 6, 4), 8);
+}
+END_TEST
+
+START_TEST(opt_takes_7_faults_with_3_frames_and_6_with_4)
+{
+	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 3), 7);
+	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 4), 6);
+}
+END_TEST
+
+START_TEST(every_policy_takes_only_cold_faults_when_everything_fits)
+{
+	for (size_t i = 0; policy_all[i]; i++)
+		ck_assert_uint_eq(sim(policy_all[i]->name, classic, CLASSIC_N, 6, 5), 5);
+	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 5), 5);
+}
+END_TEST
+
+/* ---- OPT is a lower bound ----------------------------------------------- */
+
+/* _i: pattern in the low bits, seed above. */
+START_TEST(opt_never_faults_more_than_any_policy)
+{
+	enum policy_pattern pat = (enum policy_pattern)(_i % POLICY_NR_PATTERNS);
+	uint64_t seed = (uint64_t)_i / POLICY_NR_PATTERNS;
+	const size_t n = 4000;
+	const uint32_t pages = 200;
+	uint32_t *refs = trace(pat, n, pages, seed);
+	for (uint32_t frames = 8; frames <= 128; frames *= 4) {
+		uint64_t best = opt(refs, n, pages, frames);
+		for (size_t i = 0; policy_all[i]; i++) {
+			uint64_t f = sim_seeded(policy_all[i]->name, refs, n, pages, frames, seed);
+			ck_assert_msg(best <= f, "%s/%s seed %llu frames %u: opt %llu > %llu",
+				      policy_pattern_name(pat), policy_all[i]->name,
+				      (unsigned long long)seed, frames,
+				      (unsigned long long)best, (unsigned long long)f);
+		}
+	}
+	free(refs);
+}
+END_TEST
+
+START_TEST(opt_faults_once_per_distinct_page_when_frames_suffice)
+{
+	uint32_t *refs = trace(POLICY_PATTERN_RANDOM, 1000, 50, 3);
+	ck_assert_uint_eq(opt(refs, 1000, 50, 50), 50);
+	free(refs);
+}
+END_TEST
+
+/* ---- policies change outcomes ------------------------------------------- */
+
+START_TEST(a_loop_one_page_too_big_faults_on_every_access_under_fifo_lru_and_clock)
+{
+	const uint32_t frames = 64, pages = frames + 1;
+	const size_t n = 20 * pages;
+	uint32_t *refs = trace(POLICY_PATTERN_LOOP, n, pages, 0);
+	ck_assert_uint_eq(sim("fifo", refs, n, pages, frames), n);
+	ck_assert_uint_eq(sim("lru-exact", refs, n, pages, frames), n);
+	ck_assert_uint_eq(sim("lru", refs, n, pages, frames), n);
+	ck_assert_uint_eq(sim("clock", refs, n, pages, frames), n);
+	free(refs);
+}
+END_TEST
+
+START_TEST(random_keeps_part_of_a_loop_one_page_too_big_resident)
+{
+	const uint32_t frames = 64, pages = frames + 1;
+	const size_t n = 20 * pages;
+	uint32_t *refs = trace(POLICY_PATTERN_LOOP, n, pages, 0);
+	uint64_t faults = sim("random", refs, n, pages, frames);
+	ck_assert_uint_lt(faults, n / 2);
+	ck_assert_uint_ge(faults, opt(refs, n, pages, frames));
+	free(refs);
+}
+END_TEST
+
+/* Asserts that each policy of names (NULL-ended) faults less than fifo. */
+static void assert_fewer_faults_than_fifo(enum policy_pattern pat, uint32_t pages,
+					  uint32_t frames, uint64_t seed,
+					  const char *const *names)
+{
+	const size_t n = 50000;
+	uint32_t *refs = trace(pat, n, pages, seed);
+	uint64_t fifo = sim("fifo", refs, n, pages, frames);
+	for (; *names; names++) {
+		uint64_t f = sim(*names, refs, n, pages, frames);
+		ck_assert_msg(f < fifo, "%s on %s: %llu faults, fifo %llu", *names,
+			      policy_pattern_name(pat), (unsigned long long)f,
+			      (unsigned long long)fifo);
+	}
+	free(refs);
+}
+
+START_TEST(lru_and_clock_fault_less_than_fifo_on_zipf)
+{
+	static const char *const names[] = { "lru", "lru-exact", "clock", NULL };
+	assert_fewer_faults_than_fifo(POLICY_PATTERN_ZIPF, 1000, 100, 7, names);
+}
+END_TEST
+
+START_TEST(lru_and_lfu_keep_a_hot_set_through_a_scan_better_than_fifo)
+{
+	static const char *const names[] = { "lru", "lfu", NULL };
+	assert_fewer_faults_than_fifo(POLICY_PATTERN_SCAN, 2000, 400, 11, names);
+}
+END_TEST
+
+static uint64_t lfu_faults(const uint32_t *refs, size_t n, uint32_t pages, uint32_t frames,
+			   uint32_t decay_ticks)
+{
+	struct policy_sim_params sp = { .ops = policy_by_name("lfu"), .nr_frames = frames,
+					.nr_pages = pages, .lfu_decay_ticks = decay_ticks };
+	uint64_t work[64];
+	struct policy_sim_result r;
+	ck_assert_int_eq(policy_sim_run(&sp, refs, n, work, sizeof(work), &r), 0);
+	return r.faults;
+}
+
+/*
+ * Page 0 is hot (count saturated), then never used again while pages 1..4
+ * cycle through the 4 frames. Page 0 must age out; with aging switched
+ * off it holds its frame and the cycle faults on and on.
+ */
+START_TEST(lfu_evicts_a_formerly_hot_page_once_it_goes_cold)
+{
+	enum { HOT = 2000, COLD = 2000, N = HOT + COLD };
+	static uint32_t refs[N];
+	for (size_t i = 0; i < HOT; i++)
+		refs[i] = i < 3 ? 1 + (uint32_t)i : 0;
+	for (size_t i = HOT; i < N; i++)
+		refs[i] = 1 + (uint32_t)(i % 4);
+	ck_assert_uint_lt(lfu_faults(refs, N, 5, 4, 0), 100);
+	ck_assert_uint_gt(lfu_faults(refs, N, 5, 4, UINT32_MAX), COLD / 4);
+}
+END_TEST
+
+START_TEST(random_is_deterministic_for_a_seed)
+{
+	const size_t n = 5000;
+	uint32_t *refs = trace(POLICY_PATTERN_RANDOM, n, 100, 5);
+	uint64_t a = sim_seeded("random", refs, n, 100, 30, 42);
+	ck_assert_uint_eq(sim_seeded("random", refs, n, 100, 30, 42), a);
+	bool differs = false;
+	for (uint64_t s = 43; s < 53; s++)
+		differs |= sim_seeded("random", refs, n, 100, 30, s) != a;
+	ck_assert(differs);
+	free(refs);
+}
+END_TEST
+
+START_TEST(traces_are_deterministic_for_a_seed)
+{
+	for (int pat = 0; pat < POLICY_NR_PATTERNS; pat++) {
+		uint32_t *a = trace((enum policy_pattern)pat, 1000, 300, 9);
+		uint32_t *b = trace((enum policy_pattern)pat, 1000, 300, 9);
+		ck_assert_mem_eq(a, b, 1000 * sizeof(*a));
+		for (size_t i = 0; i < 1000; i++)
+			ck_assert_uint_lt(a[i], 300);
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
+/* ---- the interface ------------------------------------------------------ */
+
+#define NF 32
+#define NR_POLICIES 6 /* entries of policy_all; checked by name test */
+static struct policy P;
+static struct policy_frame F[NF];
+static bool young_bit[NF];
+static struct policy_frame *slots[NF];
+
+static bool test_young(struct policy_frame *f, void *ctx)
+{
+	(void)ctx;
+	bool y = young_bit[f - F];
+	young_bit[f - F] = false;
+	return y;
+}
+
+static void setup_policy(const struct policy_ops *ops)
+{
+	struct policy_config cfg = { .young = test_young, .seed = 3, .slots = slots,
+				     .nr_slots = NF };
+	memset(F, 0, sizeof(F));
+	memset(young_bit, 0, sizeof(young_bit));
+	ck_assert_int_eq(policy_init(&P, ops, &cfg), 0);
+}
+
+/* _i: policy index; random inserts, accesses, ticks, removes and victims. */
+START_TEST(a_tracked_frame_is_on_exactly_one_list_of_its_policy)
+{
+	setup_policy(policy_all[_i]);
+	uint64_t rng = 99;
+	for (int step = 0; step < 5000; step++) {
+		struct policy_frame *f = &F[policy_prng(&rng) % NF];
+		switch (policy_prng(&rng) % 6) {
+		case 0: case 1: {
+			int want = policy_tracks(&P, f) ? -MM_EEXIST : 0;
+			ck_assert_int_eq(policy_insert(&P, f), want);
+			break;
+		}
+		case 2:
+			policy_access(&P, f);
+			young_bit[f - F] = policy_tracks(&P, f);
+			break;
+		case 3:
+			policy_tick(&P);
+			break;
+		case 4:
+			policy_remove(&P, f);
+			break;
+		default:
+			f = policy_victim(&P);
+			ck_assert(!f || !policy_tracks(&P, f));
+		}
+		ck_assert_int_eq(policy_check(&P), 0);
+	}
+	uint64_t tracked = 0;
+	for (int i = 0; i < NF; i++)
+		tracked += policy_tracks(&P, &F[i]);
+	ck_assert_uint_eq(tracked, P.nr_frames);
+}
+END_TEST
+
+START_TEST(inserting_a_tracked_frame_again_is_refused)
+{
+	setup_policy(policy_by_name("fifo"));
+	ck_assert_int_eq(policy_insert(&P, &F[0]), 0);
+	ck_assert_int_eq(policy_insert(&P, &F[0]), -MM_EEXIST);
+	ck_assert_uint_eq(P.nr_frames, 1);
+}
+END_TEST
+
+START_TEST(removing_or_accessing_an_unknown_frame_is_refused)
+{
+	struct policy other;
+	setup_policy(policy_by_name("lru"));
+	ck_assert_int_eq(policy_init(&other, policy_by_name("lru"), NULL), 0);
+	ck_assert_int_eq(policy_insert(&other, &F[1]), 0);
+	ck_assert_int_eq(policy_remove(&P, &F[0]), -MM_ENOENT);
+	ck_assert_int_eq(policy_remove(&P, &F[1]), -MM_ENOENT);
+	ck_assert_int_eq(policy_access(&P, &F[1]), -MM_ENOENT);
+	ck_assert_int_eq(policy_check(&P), 0);
+	ck_assert_int_eq(policy_check(&other), 0);
+	ck_assert_ptr_eq(F[1].owner, &other);
+}
+END_TEST
+
+START_TEST(an_empty_policy_has_no_victim)
+{
+	setup_policy(policy_all[_i]);
+	ck_assert_ptr_null(policy_victim(&P));
+	policy_tick(&P);
+	ck_assert_ptr_null(policy_victim(&P));
+}
+END_TEST
+
+START_TEST(random_refuses_frames_beyond_its_slot_table)
+{
+	struct policy_config cfg = { .slots = slots, .nr_slots = 2 };
+	memset(F, 0, sizeof(F));
+	ck_assert_int_eq(policy_init(&P, policy_by_name("random"), &cfg), 0);
+	ck_assert_int_eq(policy_insert(&P, &F[0]), 0);
+	ck_assert_int_eq(policy_insert(&P, &F[1]), 0);
+	ck_assert_int_eq(policy_insert(&P, &F[2]), -MM_ENOSPC);
+	ck_assert_ptr_null(F[2].owner);
+	ck_assert_int_eq(policy_check(&P), 0);
+}
+END_TEST
+
+START_TEST(clock_gives_a_referenced_frame_a_second_chance)
+{
+	setup_policy(policy_by_name("clock"));
+	for (int i = 0; i < 3; i++)
+		policy_insert(&P, &F[i]);
+	young_bit[0] = true;
+	ck_assert_ptr_eq(policy_victim(&P), &F[1]);
+	ck_assert_ptr_eq(policy_victim(&P), &F[2]);
+	ck_assert_ptr_eq(policy_victim(&P), &F[0]);
+}
+END_TEST
+
+/* Linux: one accessed bit earns a rotation, a second sighting activation. */
+START_TEST(lru_rotates_a_frame_seen_young_once_and_activates_it_the_second_time)
+{
+	setup_policy(policy_by_name("lru"));
+	for (int i = 0; i < 4; i++)
+		policy_insert(&P, &F[i]);
+	young_bit[0] = true;
+	ck_assert_ptr_eq(policy_victim(&P), &F[1]);
+	ck_assert_uint_eq(P.stats.rotated, 1);
+	ck_assert_int_eq(policy_access(&P, &F[0]), 0);
+	ck_assert_uint_eq(F[0].list, POLICY_LRU_ACTIVE);
+	ck_assert_ptr_eq(policy_victim(&P), &F[2]);
+	ck_assert_ptr_eq(policy_victim(&P), &F[3]);
+	ck_assert_ptr_eq(policy_victim(&P), &F[0]);
+	ck_assert_uint_eq(P.stats.activated, 1);
+	ck_assert_uint_eq(P.stats.deactivated, 1);
+}
+END_TEST
+
+START_TEST(policy_by_name_knows_each_policy_and_nothing_else)
+{
+	static const char *const names[] = { "fifo", "clock", "lru", "lfu", "random", "lru-exact" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ck_assert_ptr_nonnull(policy_by_name(names[i]));
+		ck_assert_str_eq(policy_by_name(names[i])->name, names[i]);
+	}
+	ck_assert_ptr_null(policy_all[NR_POLICIES]);
+	ck_assert_ptr_null(policy_by_name("lr"));
+	ck_assert_ptr_null(policy_by_name("lruu"));
+	ck_assert_ptr_null(policy_by_name(""));
+	ck_assert_ptr_null(policy_by_name(NULL));
+}
+END_TEST
+
+START_TEST(the_simulator_and_opt_refuse_a_page_beyond_nr_pages)
+{
+	uint32_t refs[] = { 0, 1, 7 };
+	struct policy_sim_params sp = { .ops = policy_by_name("fifo"), .nr_frames = 2,
+					.nr_pages = 4 };
+	uint64_t work[64], faults;
+	struct policy_sim_result r;
+	ck_assert_int_eq(policy_sim_run(&sp, refs, 3, work, sizeof(work), &r), -MM_EINVAL);
+	ck_assert_int_eq(opt_faults(refs, 3, 4, 2, work, sizeof(work), &faults), -MM_EINVAL);
+	ck_assert_int_eq(opt_faults(refs, 3, 8, 0, work, sizeof(work), &faults), -MM_EINVAL);
+	ck_assert_int_eq(opt_faults(refs, 3, 8, 2, work, 4, &faults), -MM_EINVAL);
+	ck_assert_int_eq(policy_pattern_by_name("zipfian"), -MM_EINVAL);
+}
+END_TEST
+
+Suite *policy_suite(void);
+Suite *policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("classic string");
+	tcase_add_test(tc, fifo_takes_9_faults_with_3_frames_and_10_with_4);
+	tcase_add_test(tc, lru_takes_10_faults_with_3_frames_and_8_with_4);
+	tcase_add_test(tc, opt_takes_7_faults_with_3_frames_and_6_with_4);
+	tcase_add_test(tc, every_policy_takes_only_cold_faults_when_everything_fits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("opt bound");
+	tcase_add_loop_test(tc, opt_never_faults_more_than_any_policy, 0, 4 * POLICY_NR_PATTERNS);
+	tcase_add_test(tc, opt_faults_once_per_distinct_page_when_frames_suffice);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("outcomes");
+	tcase_add_test(tc, a_loop_one_page_too_big_faults_on_every_access_under_fifo_lru_and_clock);
+	tcase_add_test(tc, random_keeps_part_of_a_loop_one_page_too_big_resident);
+	tcase_add_test(tc, lru_and_clock_fault_less_than_fifo_on_zipf);
+	tcase_add_test(tc, lru_and_lfu_keep_a_hot_set_through_a_scan_better_than_fifo);
+	tcase_add_test(tc, lfu_evicts_a_formerly_hot_page_once_it_goes_cold);
+	tcase_add_test(tc, random_is_deterministic_for_a_seed);
+	tcase_add_test(tc, traces_are_deterministic_for_a_seed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interface");
+	tcase_add_loop_test(tc, a_tracked_frame_is_on_exactly_one_list_of_its_policy, 0, NR_POLICIES);
+	tcase_add_test(tc, inserting_a_tracked_frame_again_is_refused);
+	tcase_add_test(tc, removing_or_accessing_an_unknown_frame_is_refused);
+	tcase_add_loop_test(tc, an_empty_policy_has_no_victim, 0, NR_POLICIES);
+	tcase_add_test(tc, random_refuses_frames_beyond_its_slot_table);
+	tcase_add_test(tc, clock_gives_a_referenced_frame_a_second_chance);
+	tcase_add_test(tc, lru_rotates_a_frame_seen_young_once_and_activates_it_the_second_time);
+	tcase_add_test(tc, policy_by_name_knows_each_policy_and_nothing_else);
+	tcase_add_test(tc, the_simulator_and_opt_refuse_a_page_beyond_nr_pages);
+	suite_add_tcase(s, tc);
+	return s;
+}
