@@ -48,7 +48,6 @@
 #define Q_INFLATE 0
 #define Q_DEFLATE 1
 #define Q_STATS   2
-#define Q_REPORT  3
 #define CFG_NUM_PAGES 0
 #define CFG_ACTUAL    4
 
@@ -80,6 +79,8 @@ struct balloon {
 	uint32_t oom_target;          /* the target when oom_hold was set */
 	uint64_t oom_pages;           /* given back on OOM, total */
 	unsigned long retry_at;       /* jiffies of the next inflate retry */
+	unsigned long report_at;      /* jiffies of the next reporting scan */
+	unsigned q_report;            /* after the queues that exist (Linux, QEMU) */
 	uint64_t reported_pages;
 	uint32_t pfns[PFN_BATCH];
 	struct balloon_stat stats[NR_STATS];
@@ -315,17 +316,18 @@ static void stats_refresh(struct balloon *b)
 
 /* ---- free page reporting ------------------------------------------------- */
 
-static void report_free_pages(struct balloon *b)
+/* Reports one chain of aged free blocks; returns how many it had. */
+static unsigned report_round(struct balloon *b)
 {
 	uint64_t pfn[REPORT_MAX];
 	uint8_t order[REPORT_MAX];
 	struct virtq_buf bufs[REPORT_MAX];
-	struct virtq *vq = &b->vd->vqs[Q_REPORT];
-	unsigned n = buddy_report_isolate(bb(), REPORT_ORDER, pfn, order,
-					  MM_MIN(REPORT_MAX, vq->num_free));
+	struct virtq *vq = &b->vd->vqs[b->q_report];
+	unsigned max = MM_MIN(REPORT_MAX, vq->num_free);
+	unsigned n = buddy_report_isolate(bb(), REPORT_ORDER, pfn, order, max);
 
 	if (!n)
-		return;
+		return 0;
 	for (unsigned i = 0; i < n; i++)
 		bufs[i] = (struct virtq_buf){ pfn[i] << MM_PAGE_SHIFT,
 					      (uint32_t)(MM_PAGE_SIZE << order[i]), true };
@@ -338,6 +340,20 @@ static void report_free_pages(struct balloon *b)
 	}
 	pr_debug("balloon: reported %u free blocks, %llu pages in all\n", n,
 		 (unsigned long long)b->reported_pages);
+	return n == max ? n : 0;
+}
+
+/*
+ * One scan every REPORT_PERIOD: blocks aged by the previous scan (so free
+ * for at least that long) are reported, the others aged.
+ */
+static void report_free_pages(struct balloon *b)
+{
+	if ((long)(jiffies - b->report_at) < 0)
+		return;
+	b->report_at = jiffies + REPORT_PERIOD;
+	while (report_round(b))
+		;
 }
 
 /* ---- the driver ---------------------------------------------------------- */
@@ -366,7 +382,7 @@ static void balloon_work(struct virtio_dev *vd)
 		report_free_pages(b);
 	b->busy = false;
 	if (reporting)
-		virtio_schedule_work_at(vd, jiffies + REPORT_PERIOD);
+		virtio_schedule_work_at(vd, b->report_at);
 	if (b->nr_pages < b->target && !b->oom_hold)
 		virtio_schedule_work_at(vd, b->retry_at);
 }
@@ -445,10 +461,11 @@ static int balloon_probe(struct virtio_dev *vd)
 	vd->priv = b;
 	list_init(&b->pages);
 	b->oom = (struct buddy_oom_notifier){ .fn = balloon_oom_notify, .ctx = b };
+	b->q_report = virtio_has_feature(vd, F_STATS_VQ) ? Q_STATS + 1 : Q_STATS;
 	if (virtio_setup_vq(vd, Q_INFLATE, NULL) || virtio_setup_vq(vd, Q_DEFLATE, NULL) ||
 	    (virtio_has_feature(vd, F_STATS_VQ) &&
 	     virtio_setup_vq(vd, Q_STATS, balloon_stats_done)) ||
-	    (virtio_has_feature(vd, F_REPORTING) && virtio_setup_vq(vd, Q_REPORT, NULL)))
+	    (virtio_has_feature(vd, F_REPORTING) && virtio_setup_vq(vd, b->q_report, NULL)))
 		return -1;
 	if (kparams.balloon_touch)
 		touch_memory(kparams.balloon_touch);

@@ -191,7 +191,8 @@ static void probe_one(const char *arg)
 	vd->base = base;
 	vd->irq = irq;
 	if (!vd->regs || rd(vd, REG_MAGIC) != VIRTIO_MMIO_MAGIC || rd(vd, REG_VERSION) != 2) {
-		pr_warn("virtio-mmio: no version 2 device at 0x%llx\n", (unsigned long long)base);
+		pr_warn("virtio-mmio: no version 2 device at 0x%llx (magic 0x%x version %u)\n",
+			(unsigned long long)base, rd(vd, REG_MAGIC), rd(vd, REG_VERSION));
 		return;
 	}
 	vd->device_id = rd(vd, REG_DEVICE_ID);
