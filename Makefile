@@ -51,7 +51,9 @@ $(BUILD)/san/%.o: %.c
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
-$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o)
+# memvisor opt runs mm/'s replacement policies and OPT natively.
+VMM_MM_SRCS := $(filter mm/policy% mm/opt%,$(MM_SRCS))
+$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/host/%.o)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(VMM_LIBS)
 
@@ -86,6 +88,8 @@ $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
 -include guest/guest.mk
 -include tests/integration/guests/guests.mk
 -include $(wildcard tests/bench/*.mk)
+# Further targets (quality gates, scenarios) live in mk/*.mk.
+-include $(wildcard mk/*.mk)
 
 # mm/ must compile with no libc headers at all.
 mm-freestanding: $(MM_SRCS)
