@@ -11,6 +11,7 @@
 int cmd_run(int argc, char **argv);
 /* balloon, stats, pause, resume, quit: clients of the control socket */
 int cmd_client(int argc, char **argv);
+int cmd_opt(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "pause", cmd_client, "stop a running VM's vCPUs (SOCK)" },
 	{ "resume", cmd_client, "let a paused VM run on (SOCK)" },
 	{ "quit", cmd_client, "end a running VM, exit status 0 (SOCK)" },
+	{ "opt", cmd_opt, "faults of each replacement policy against Belady's OPT" },
 	{ "snapshot", cmd_client, "snapshot a running VM into an ELF core (SOCK FILE [--memory])" },
 	{ "show", cmd_show, "print a view of a snapshot (FILE)" },
 	{ "diff", cmd_diff, "compare two snapshots (A B); exit 1 when they differ" },
