@@ -278,6 +278,33 @@ static uint64_t balloon_oom_notify(struct buddy *bud, unsigned order, void *ctx)
 	return n;
 }
 
+/*
+ * balloon.oomtest=1: once the balloon first reaches a non-zero target,
+ * allocates (with reclaim, 16 pages at a time) until the allocator gives
+ * up, so the OOM notifier must deflate; then frees it all. It must end:
+ * no re-inflation inside, and none after until the host's target changes.
+ */
+static void oom_test(struct balloon *b)
+{
+	struct list_head hog;
+	uint64_t pages = 0, held = b->nr_pages, given = b->oom_pages;
+	struct page *p;
+
+	list_init(&hog);
+	while ((p = buddy_alloc_pages(bb(), BUDDY_GFP_KERNEL, 4)) != NULL) {
+		list_add(&p->lru, &hog);
+		pages += 16;
+	}
+	pr_info("balloon: oom test: hog got %llu pages, balloon gave %llu of %llu back, actual %u\n",
+		(unsigned long long)pages, (unsigned long long)(b->oom_pages - given),
+		(unsigned long long)held, b->nr_pages);
+	while (!list_empty(&hog)) {
+		p = list_entry(hog.next, struct page, lru);
+		list_del(&p->lru);
+		buddy_free_pages(bb(), p, 4);
+	}
+}
+
 /* ---- statistics ---------------------------------------------------------- */
 
 static void stats_fill(struct balloon *b)
@@ -381,6 +408,10 @@ static void balloon_work(struct virtio_dev *vd)
 	if (reporting)
 		report_free_pages(b);
 	b->busy = false;
+	if (kparams.balloon_oomtest && b->target && b->nr_pages == b->target) {
+		kparams.balloon_oomtest = false;
+		oom_test(b);
+	}
 	if (reporting)
 		virtio_schedule_work_at(vd, b->report_at);
 	if (b->nr_pages < b->target && !b->oom_hold)

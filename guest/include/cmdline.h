@@ -28,6 +28,7 @@ struct kparams {
 	const char *balloon_touch;   /* balloon.touch=SIZE: use SIZE of RAM once at probe */
 	bool balloon_reporting;      /* balloon.reporting=0 turns free page reporting off */
 	bool balloon_verify;         /* balloon.verify=1: write+read deflated pages */
+	bool balloon_oomtest;        /* balloon.oomtest=1: exhaust RAM once inflated */
 	const char *virtio_mmio[CMDLINE_MAX_VIRTIO]; /* virtio_mmio.device= */
 	unsigned nr_virtio_mmio;
 	const char *unknown[CMDLINE_MAX_WORDS];      /* passed to user space */

@@ -40,6 +40,7 @@ static const struct param params[] = {
 	{ "balloon.touch", PARAM_STR, &kparams.balloon_touch, 0, 0, NULL },
 	{ "balloon.reporting", PARAM_BOOL, &kparams.balloon_reporting, 0, 0, NULL },
 	{ "balloon.verify", PARAM_BOOL, &kparams.balloon_verify, 0, 0, NULL },
+	{ "balloon.oomtest", PARAM_BOOL, &kparams.balloon_oomtest, 0, 0, NULL },
 	{ "virtio_mmio.device", PARAM_STR_LIST, NULL, 0, 0, NULL },
 };
 

@@ -7,7 +7,9 @@
  * Guests use hold=SECONDS to stay up and balloon.touch=SIZE to make that
  * much RAM resident on the host first (a stand-in for a workload until
  * user programs exist); balloon.reporting=0 where reporting would discard
- * that memory on its own. Swap and OOM tests come with the reclaim issue.
+ * that memory on its own; balloon.oomtest=1 exhausts guest RAM from the
+ * kernel. Tests with swap, memhog and the OOM killer come with the
+ * reclaim issue.
  */
 #include "harness.h"
 
@@ -162,6 +164,37 @@ START_TEST(inflating_64m_of_128m_takes_guest_and_host_memory_and_deflate_returns
 	ck_assert_msg(strstr(out, "balloon: inflated to 16384 pages") &&
 		      strstr(out, "balloon: deflated to 0 pages"), "%s", out);
 	free(out);
+	quit_and_check(&v);
+}
+END_TEST
+
+START_TEST(deflate_on_oom_gives_the_balloon_back_once_and_does_not_live_lock)
+{
+	const char *cmdline[] = { "hold=100", "balloon.oomtest=1", "balloon.reporting=0", NULL };
+	struct vm v;
+	vm_up(&v, cmdline, NULL);
+	free(client(&v, "balloon", "96M"));
+	char *out = NULL;
+	for (int i = 0; i < 200; i++) {
+		free(out);
+		out = bg_output(&v.bg);
+		if (strstr(out, "balloon: oom test:"))
+			break;
+		usleep(100000);
+	}
+	const char *line = strstr(out, "balloon: oom test:");
+	unsigned long long hog = 0, given = 0, held = 0;
+	ck_assert_msg(line && sscanf(line, "balloon: oom test: hog got %llu pages, balloon gave %llu of %llu",
+				     &hog, &given, &held) == 3, "%s", out);
+	ck_assert_msg(held == 24576 && given == held, "%s", out);
+	ck_assert_msg(hog * 4096 > 96 * MIB, "hog got only %llu pages:\n%s", hog, out);
+	free(out);
+	/* The target is unchanged: the driver must not take the memory again. */
+	usleep(1500000);
+	ck_assert_int_eq(stat_of(&v, "balloon", "actual"), 0);
+	free(client(&v, "balloon", "32M"));
+	int64_t actual = wait_stat(&v, "balloon", "actual", 32 * MIB, 32 * MIB, 30);
+	ck_assert_msg(actual == (int64_t)(32 * MIB), "actual %lld", (long long)actual);
 	quit_and_check(&v);
 }
 END_TEST
@@ -416,6 +449,7 @@ Suite *balloon_suite(void)
 	tcase_add_test(dev, control_socket_survives_garbage_huge_lines_unknown_commands_and_disconnects);
 	tcase_add_test(dev, pressure_schedule_inflates_then_deflates_on_time);
 	tcase_add_test(dev, free_page_reporting_returns_freed_memory_to_the_host_within_seconds);
+	tcase_add_test(dev, deflate_on_oom_gives_the_balloon_back_once_and_does_not_live_lock);
 	suite_add_tcase(s, dev);
 	TCase *peer = tcase_create("qemu");
 	tcase_set_timeout(peer, 120);
