@@ -206,7 +206,7 @@ static int parse_args(struct opt_args *a, int argc, char **argv)
 	*a = (struct opt_args){ .length = 10000, .pages = 1000, .seed = 1 };
 	all_policies(a);
 	int c, r;
-	optind = 1;
+	optind = 0; /* glibc: a full reset, so cmd_opt can run again (tests) */
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1)
 		if ((r = parse_option(a, c, optarg)))
 			return r;

@@ -1,11 +1,18 @@
 /*
  * test_policy.c: the replacement policies (mm/policy.c) through the
  * simulator (mm/policy_sim.c), against Belady's OPT (mm/opt.c), and the
- * invariants of their shared interface.
+ * invariants of their shared interface; `memvisor opt` (vmm/cmd_opt.c)
+ * in-process.
  */
 #include <check.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
 
 #include "mm_port.h"
 #include "opt.h"
@@ -406,6 +413,101 @@ START_TEST(the_simulator_and_opt_refuse_a_page_beyond_nr_pages)
 }
 END_TEST
 
+/* ---- memvisor opt ------------------------------------------------------- */
+
+static char cmd_out[1 << 16];
+
+/* Runs `memvisor opt ARGS...` (NULL-ended); stdout lands in cmd_out. */
+static int opt_cmd(const char *arg, ...)
+{
+	char *argv[32] = { (char *)"opt" };
+	int argc = 1;
+	va_list ap;
+	va_start(ap, arg);
+	for (; arg && argc < 31; arg = va_arg(ap, const char *))
+		argv[argc++] = (char *)arg;
+	va_end(ap);
+	FILE *out = tmpfile();
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);
+	dup2(fileno(out), STDOUT_FILENO);
+	int status = cmd_opt(argc, argv);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(out);
+	cmd_out[fread(cmd_out, 1, sizeof(cmd_out) - 1, out)] = 0;
+	fclose(out);
+	return status;
+}
+
+/* A trace file holding text; the caller unlinks it. */
+static char *trace_file(const char *text)
+{
+	static char path[] = "/tmp/policy-trace-XXXXXX";
+	strcpy(path, "/tmp/policy-trace-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int64_t json_at(json_object *results, size_t i, const char *policy)
+{
+	json_object *r = json_object_array_get_idx(results, i), *v;
+	if (policy)
+		json_object_object_get_ex(r, "faults", &r);
+	ck_assert(json_object_object_get_ex(r, policy ? policy : "opt", &v));
+	return json_object_get_int64(v);
+}
+
+START_TEST(memvisor_opt_reports_the_classic_string_in_json)
+{
+	char *path = trace_file("1,2,3,4,1,2,5,1,2,3,4,5\n# Belady\n");
+	ck_assert_int_eq(opt_cmd("--frames", "3,4", "--json", "--policy", "fifo,lru-exact",
+				 path, NULL), 0);
+	unlink(path);
+	json_object *root = json_tokener_parse(cmd_out), *results;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	ck_assert_int_eq(json_at(results, 0, "fifo"), 9);
+	ck_assert_int_eq(json_at(results, 1, "fifo"), 10);
+	ck_assert_int_eq(json_at(results, 0, "lru-exact"), 10);
+	ck_assert_int_eq(json_at(results, 1, "lru-exact"), 8);
+	ck_assert_int_eq(json_at(results, 0, NULL), 7);
+	ck_assert_int_eq(json_at(results, 1, NULL), 6);
+	json_object_put(root);
+}
+END_TEST
+
+START_TEST(memvisor_opt_prints_a_row_per_policy_and_opt)
+{
+	ck_assert_int_eq(opt_cmd("--frames", "8", "--pattern", "zipf,scan", "--pages", "40",
+				 "--length", "500", NULL), 0);
+	for (size_t i = 0; policy_all[i]; i++)
+		ck_assert_ptr_nonnull(strstr(cmd_out, policy_all[i]->name));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "\nOPT "));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "scan/8"));
+}
+END_TEST
+
+START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
+{
+	char *path = trace_file("1 2 three\n");
+	ck_assert_int_eq(opt_cmd("--frames", "3", path, NULL), 2);
+	unlink(path);
+	ck_assert_int_eq(opt_cmd("--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "0", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "sawtooth", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--policy", "mru", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop", "file", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "/nonexistent/trace", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--help", NULL), 0);
+}
+END_TEST
+
 Suite *policy_suite(void);
 Suite *policy_suite(void)
 {
@@ -443,6 +545,12 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, lru_rotates_a_frame_seen_young_once_and_activates_it_the_second_time);
 	tcase_add_test(tc, policy_by_name_knows_each_policy_and_nothing_else);
 	tcase_add_test(tc, the_simulator_and_opt_refuse_a_page_beyond_nr_pages);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("memvisor opt");
+	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
+	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
+	tcase_add_test(tc, memvisor_opt_refuses_bad_input_with_status_2);
 	suite_add_tcase(s, tc);
 	return s;
 }
