@@ -111,7 +111,11 @@ struct policy {
 /* The policies, NULL-terminated, in the order tables print them. */
 extern const struct policy_ops *const policy_all[];
 
-/* The policy called name ("fifo", "clock", ...); NULL if there is none. */
+/*
+ * The policy called name ("fifo", "clock", ...); NULL if there is none.
+ * A kernel should refuse POLICY_OPS_EXACT ones (lru-exact): it cannot
+ * report every access, so they would degrade to fifo.
+ */
 const struct policy_ops *policy_by_name(const char *name);
 
 /*
