@@ -35,6 +35,7 @@ struct run_opts {
 	const char *snapshot_prefix;
 	bool snapshot_at_exit;
 	const char *crash_dump;        /* NULL: none */
+	const char *swap;
 	char crash_default[256];
 };
 
@@ -53,6 +54,8 @@ static void run_usage(FILE *f)
 "                        words after -- are appended to it\n"
 "      --timeout SECS    stop the guest after SECS seconds, exit status 124\n"
 "      --backing KIND    anon (default, THP advised), memfd or hugetlb\n"
+"      --swap FILE[:SIZE]  attach a virtio-blk disk backed by FILE for guest swap\n"
+"                        (created at SIZE, default 256M, when absent)\n"
 "      --console FILE    write the guest's serial output to FILE, not stdout\n"
 "      --control PATH    serve the JSON-lines control API on unix socket PATH\n"
 "                        (memvisor balloon|stats|pause|resume|quit PATH ...)\n"
@@ -165,6 +168,7 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 		return 0;
 	case 'o': o->console = arg; return 0;
 	case 'C': o->control.socket_path = arg; return 0;
+	case 'W': o->swap = arg; return 0;
 	case 'P': {
 		struct control_event ev[CONTROL_MAX_EVENTS];
 		if (control_parse_schedule(arg, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
@@ -207,6 +211,7 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "snapshot-at", required_argument, NULL, 'A' },
 		{ "snapshot-prefix", required_argument, NULL, 'F' },
 		{ "crash-dump", required_argument, NULL, 'D' },
+		{ "swap", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -318,7 +323,7 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 		.memory = o->memory, .cpus = o->cpus, .backing = o->backing,
 		.kernel_path = o->kernel, .kernel = in->kernel, .kernel_len = in->kernel_len,
 		.initrd = in->initrd, .initrd_len = in->initrd_len, .cmdline = o->cmdline,
-		.console_path = o->console,
+		.console_path = o->console, .swap = o->swap,
 	};
 	if (!m)
 		return MV_EXIT_HOST_ERROR;

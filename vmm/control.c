@@ -117,6 +117,20 @@ static json_object *host_json(struct machine *m)
 	return h;
 }
 
+static json_object *swap_json(struct blk *b)
+{
+	json_object *s = json_object_new_object();
+	pthread_mutex_lock(&b->transport.lock);
+	add_u64(s, "size", b->config.capacity * BLK_SECTOR_SIZE);
+	add_u64(s, "reads", b->reads);
+	add_u64(s, "writes", b->writes);
+	add_u64(s, "bytes_read", b->bytes_read);
+	add_u64(s, "bytes_written", b->bytes_written);
+	add_u64(s, "errors", b->errors);
+	pthread_mutex_unlock(&b->transport.lock);
+	return s;
+}
+
 json_object *control_stats(struct machine *m)
 {
 	struct balloon_figures f;
@@ -129,6 +143,8 @@ json_object *control_stats(struct machine *m)
 	json_object_object_add(o, "balloon", balloon_json(&f));
 	json_object_object_add(o, "guest", guest_json(&f));
 	json_object_object_add(o, "host", host_json(m));
+	if (m->swap_ready)
+		json_object_object_add(o, "swap", swap_json(&m->swap));
 	return o;
 }
 

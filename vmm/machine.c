@@ -47,6 +47,23 @@ static int attach_devices(struct machine *m)
 	return 0;
 }
 
+static int attach_swap(struct machine *m, const char *arg)
+{
+	char err[512];
+	struct vm *vm = &m->vm;
+	uint64_t base = VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE;
+	if (blk_open(&m->swap, arg, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return -1;
+	}
+	blk_attach(&m->swap, &vm->mem, base,
+		   (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = VIRTIO_MMIO_FIRST_IRQ + 1 });
+	m->swap_ready = true;
+	bus_register(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, &m->swap.transport,
+		     "virtio-blk");
+	return 0;
+}
+
 static int load_guest(struct machine *m, const struct machine_config *cfg)
 {
 	char err[512];
@@ -54,7 +71,9 @@ static int load_guest(struct machine *m, const struct machine_config *cfg)
 	struct pvh_image img;
 
 	snprintf(m->cmdline, sizeof(m->cmdline), "%s", cfg->cmdline);
-	if (virtio_mmio_cmdline(&m->balloon.transport, m->cmdline, sizeof(m->cmdline)) < 0) {
+	if (virtio_mmio_cmdline(&m->balloon.transport, m->cmdline, sizeof(m->cmdline)) < 0 ||
+	    (m->swap_ready &&
+	     virtio_mmio_cmdline(&m->swap.transport, m->cmdline, sizeof(m->cmdline)) < 0)) {
 		mv_err("guest command line too long for the device announcements");
 		return MV_EXIT_USAGE;
 	}
@@ -98,6 +117,8 @@ int machine_build(struct machine *m, const struct machine_config *cfg)
 		return MV_EXIT_USAGE;
 	if (attach_devices(m) < 0)
 		return MV_EXIT_HOST_ERROR;
+	if (cfg->swap && attach_swap(m, cfg->swap) < 0)
+		return MV_EXIT_USAGE;
 	return load_guest(m, cfg);
 }
 
@@ -128,4 +149,8 @@ void machine_destroy(struct machine *m)
 	vm_close(&m->vm);
 	if (m->balloon_ready)
 		balloon_destroy(&m->balloon);
+	if (m->swap_ready) {
+		virtio_mmio_destroy(&m->swap.transport);
+		blk_close(&m->swap);
+	}
 }

@@ -1,7 +1,7 @@
 /*
  * machine.h: one assembled virtual machine: the KVM VM with its RAM, the
  * loaded kernel, and the devices (COM1, the exit port, the balloon at the
- * first virtio-mmio slot). cmd_run builds it from options; the control
+ * first virtio-mmio slot, the swap disk at the second). cmd_run builds it from options; the control
  * loop (control.c) acts on it while it runs.
  *
  * Order: machine_build (loads everything, starts nothing) -> machine_start
@@ -11,6 +11,7 @@
 #define VMM_MACHINE_H
 
 #include "devices/balloon.h"
+#include "devices/blk.h"
 #include "devices/debug_exit.h"
 #include "devices/serial.h"
 #include "kvm.h"
@@ -29,6 +30,7 @@ struct machine_config {
 	size_t initrd_len;
 	const char *cmdline;         /* device announcements are appended */
 	const char *console_path;    /* NULL: stdout */
+	const char *swap;            /* "FILE[:SIZE]" for a virtio-blk swap disk, or NULL */
 };
 
 struct machine {
@@ -37,6 +39,8 @@ struct machine {
 	struct debug_exit exit_port;
 	struct balloon balloon;
 	bool balloon_ready;
+	struct blk swap;             /* second virtio-mmio slot, with --swap */
+	bool swap_ready;
 	int console_fd;
 	struct timespec started;     /* CLOCK_MONOTONIC at machine_start */
 	const char *kernel_path;     /* the image and its bytes, for introspection; */

@@ -5,6 +5,7 @@
  * random rings) must only ever put the device into DEVICE_NEEDS_RESET.
  */
 #include "devices/balloon.h"
+#include "virtio_driver.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -14,17 +15,15 @@
 
 #define RAM      (16ull << 20)
 #define BASE     VIRTIO_MMIO_BASE
-#define QSIZE    16
-#define RING_GPA(q) (0x10000ull + (uint64_t)(q) * 0x1000)
-#define DESC_GPA(q)  RING_GPA(q)
-#define AVAIL_GPA(q) (RING_GPA(q) + 0x200)
-#define USED_GPA(q)  (RING_GPA(q) + 0x400)
+#define QSIZE    VDRV_QSIZE
+#define RING_GPA(q)  VDRV_RING_GPA(q)
+#define DESC_GPA(q)  VDRV_RING_GPA(q)
+#define AVAIL_GPA(q) VDRV_AVAIL_GPA(q)
 #define BUF_GPA  0x100000ull
 
 static struct guest_memory mem;
 static struct balloon *bln;
 static int irq_level;
-static uint16_t avail_idx[4];
 
 static void record_irq(void *ctx, unsigned irq, int level)
 {
@@ -33,22 +32,13 @@ static void record_irq(void *ctx, unsigned irq, int level)
 	irq_level = level;
 }
 
-static uint32_t rd(uint64_t off)
-{
-	uint32_t v;
-	virtio_mmio_ops.read(&bln->transport, off, (uint8_t *)&v, 4);
-	return v;
-}
+static struct vdrv drv;
 
-static void wr(uint64_t off, uint32_t v)
-{
-	virtio_mmio_ops.write(&bln->transport, off, (const uint8_t *)&v, 4);
-}
-
-static void *gpa(uint64_t a)
-{
-	return mem_gpa_to_hva(&mem, a, 1);
-}
+static uint32_t rd(uint64_t off) { return vdrv_rd(&drv, off); }
+static void wr(uint64_t off, uint32_t v) { vdrv_wr(&drv, off, v); }
+static void *gpa(uint64_t a) { return vdrv_gpa(&drv, a); }
+static uint16_t used_idx(unsigned q) { return vdrv_used_idx(&drv, q); }
+static bool needs_reset(void) { return vdrv_needs_reset(&drv); }
 
 static void setup(void)
 {
@@ -57,8 +47,8 @@ static void setup(void)
 	bln = calloc(1, sizeof(*bln));
 	ck_assert_int_eq(balloon_init(bln, &mem, BASE, (struct irq_line){ .set = record_irq,
 								     .irq = 5 }), 0);
+	drv = (struct vdrv){ .t = &bln->transport, .mem = &mem };
 	irq_level = 0;
-	memset(avail_idx, 0, sizeof(avail_idx));
 }
 
 static FILE *log_file;
@@ -94,33 +84,10 @@ static void teardown(void)
 	mem_destroy(&mem);
 }
 
-static void setup_queue(unsigned q)
-{
-	wr(0x030, q);
-	ck_assert_uint_eq(rd(0x034), VIRTQ_MAX_SIZE);
-	wr(0x038, QSIZE);
-	wr(0x080, (uint32_t)DESC_GPA(q));
-	wr(0x084, 0);
-	wr(0x090, (uint32_t)AVAIL_GPA(q));
-	wr(0x094, 0);
-	wr(0x0a0, (uint32_t)USED_GPA(q));
-	wr(0x0a4, 0);
-	wr(0x044, 1);
-}
-
-/* The handshake a driver does (virtio 1.x, 3.1.1). */
 static void driver_init(void)
 {
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(0x024, 0);
-	wr(0x020, (1u << VIRTIO_BALLOON_F_STATS_VQ) | (1u << VIRTIO_BALLOON_F_REPORTING));
-	wr(0x024, 1);
-	wr(0x020, 1); /* VERSION_1 */
-	wr(0x070, rd(0x070) | VIRTIO_STATUS_FEATURES_OK);
-	ck_assert(rd(0x070) & VIRTIO_STATUS_FEATURES_OK);
-	for (unsigned q = 0; q < 4; q++)
-		setup_queue(q);
-	wr(0x070, rd(0x070) | VIRTIO_STATUS_DRIVER_OK);
+	ck_assert(vdrv_init(&drv, (1u << VIRTIO_BALLOON_F_STATS_VQ) |
+				  (1u << VIRTIO_BALLOON_F_REPORTING), 4));
 }
 
 /* Publishes a one-descriptor chain on queue q and notifies. */
@@ -129,20 +96,11 @@ static void add_buf(unsigned q, uint16_t d, uint64_t addr, uint32_t len, uint16_
 	struct virtq_desc *desc = gpa(DESC_GPA(q));
 	uint16_t *avail = gpa(AVAIL_GPA(q));
 	desc[d] = (struct virtq_desc){ .addr = addr, .len = len, .flags = flags };
-	avail[2 + avail_idx[q] % QSIZE] = d;
-	avail[1] = ++avail_idx[q];
+	avail[2 + drv.avail_idx[q] % QSIZE] = d;
+	avail[1] = ++drv.avail_idx[q];
 	wr(0x050, q);
 }
 
-static uint16_t used_idx(unsigned q)
-{
-	return ((uint16_t *)gpa(USED_GPA(q)))[1];
-}
-
-static bool needs_reset(void)
-{
-	return rd(0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-}
 
 static void inflate_pfns(uint32_t first, uint32_t n)
 {
@@ -353,7 +311,6 @@ START_TEST(each_protocol_violation_puts_the_device_into_needs_reset)
 	/* the driver resets and the device works again */
 	wr(0x070, 0);
 	ck_assert(!needs_reset());
-	memset(avail_idx, 0, sizeof(avail_idx));
 	memset(gpa(RING_GPA(0)), 0, 0x4000);
 	driver_init();
 	inflate_pfns(0x500, 2);
@@ -392,8 +349,7 @@ START_TEST(random_rings_never_crash_or_touch_memory_outside_ram)
 	srandom(0xba11 + (unsigned)_i);
 	for (int round = 0; round < 200; round++) {
 		wr(0x070, 0);
-		memset(avail_idx, 0, sizeof(avail_idx));
-		driver_init();
+			driver_init();
 		for (unsigned q = 0; q < 4; q++)
 			randomise_ring(q, round % 4 != 0);
 		balloon_request_stats(bln);

@@ -140,23 +140,45 @@ static void report_free_pages(struct balloon *b, const struct virtq_chain *c)
 	}
 }
 
+/*
+ * Queues are numbered by position among those that exist (virtio 1.x
+ * 5.5.2, as Linux and QEMU do): without STATS_VQ, reporting is queue 2.
+ */
+static int queue_role(const struct virtio_mmio *t, unsigned q)
+{
+	bool stats = virtio_mmio_has_feature(t, VIRTIO_BALLOON_F_STATS_VQ);
+	bool reporting = virtio_mmio_has_feature(t, VIRTIO_BALLOON_F_REPORTING);
+	if (q < 2)
+		return (int)q;
+	if (stats && q == 2)
+		return BALLOON_Q_STATS;
+	if (reporting && q == (stats ? 3u : 2u))
+		return BALLOON_Q_REPORTING;
+	return -1;
+}
+
 static void balloon_notify(struct virtio_mmio *t, unsigned q)
 {
 	struct balloon *b = t->dev;
 	struct virtq_chain *c = &b->chain;
 	bool used = false;
-	enum virtq_dir dir = q == BALLOON_Q_REPORTING ? VIRTQ_DEV_WRITES : VIRTQ_DEV_READS;
+	int role = queue_role(t, q);
+	enum virtq_dir dir = role == BALLOON_Q_REPORTING ? VIRTQ_DEV_WRITES : VIRTQ_DEV_READS;
 
+	if (role < 0) {
+		virtio_mmio_fail(t, "notify on a queue this feature set does not have");
+		return;
+	}
 	while (virtio_mmio_pop(t, q, dir, c) > 0) {
-		if (q == BALLOON_Q_STATS) {
+		if (role == BALLOON_Q_STATS) {
 			parse_stats(b, c);
 			b->stats_head = c->head; /* kept until the host wants more */
 			continue;
 		}
-		if (q == BALLOON_Q_REPORTING)
+		if (role == BALLOON_Q_REPORTING)
 			report_free_pages(b, c);
 		else
-			process_pfns(b, c, q == BALLOON_Q_INFLATE);
+			process_pfns(b, c, role == BALLOON_Q_INFLATE);
 		virtq_push(&t->vq[q], c->head, 0);
 		used = true;
 	}

@@ -3,8 +3,10 @@
  * 5.5) with MUST_TELL_HOST, STATS_VQ, DEFLATE_ON_OOM and free page
  * REPORTING.
  *
- * Queues: 0 inflate, 1 deflate, 2 stats, 3 reporting (free-page hinting is
- * not offered, so reporting takes index 3, as in Linux and QEMU).
+ * Queues: 0 inflate, 1 deflate, then stats and reporting numbered by
+ * position among the negotiated ones (free-page hinting is not offered):
+ * 2 stats and 3 reporting with STATS_VQ, 2 reporting without it, as Linux
+ * and QEMU number them.
  *
  * The target is the balloon's size: the memory the host wants taken from
  * the guest (config num_pages); the driver reports what it holds in

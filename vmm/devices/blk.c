@@ -1,0 +1,207 @@
+/*
+ * blk.c: virtio-blk device model over a host file (see blk.h).
+ */
+#include "blk.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLK_DEFAULT_SIZE (256ull << 20)
+#define BLK_HDR_SIZE 16
+
+struct blk_req_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+static int open_backing(struct blk *b, const char *path, uint64_t size, bool size_given,
+			char *err, size_t errlen)
+{
+	struct stat st;
+	b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (b->fd < 0 || fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--swap %s: %s", path,
+			 b->fd < 0 ? strerror(errno) : "not a regular file");
+		return -1;
+	}
+	if (st.st_size == 0 && ftruncate(b->fd, (off_t)size) < 0) {
+		snprintf(err, errlen, "--swap %s: cannot size to %llu bytes: %s", path,
+			 (unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	if (st.st_size && size_given && (uint64_t)st.st_size != size) {
+		snprintf(err, errlen, "--swap %s: exists with %lld bytes, not the %llu asked for",
+			 path, (long long)st.st_size, (unsigned long long)size);
+		return -1;
+	}
+	uint64_t bytes = st.st_size ? (uint64_t)st.st_size : size;
+	b->config.capacity = bytes / BLK_SECTOR_SIZE;
+	return 0;
+}
+
+int blk_open(struct blk *b, const char *arg, char *err, size_t errlen)
+{
+	char path[4096];
+	uint64_t size = BLK_DEFAULT_SIZE;
+	const char *colon = strrchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	if (n == 0 || n >= sizeof(path)) {
+		snprintf(err, errlen, "--swap: expected FILE or FILE:SIZE");
+		return -1;
+	}
+	memcpy(path, arg, n);
+	path[n] = 0;
+	if (colon && (mv_parse_size(colon + 1, &size, err, errlen) < 0))
+		return -1;
+	if (size < 64 * 1024 || size % 4096) {
+		snprintf(err, errlen, "--swap size must be a multiple of 4K and at least 64K");
+		return -1;
+	}
+	if (open_backing(b, path, size, colon != NULL, err, errlen) < 0) {
+		blk_close(b);
+		return -1;
+	}
+	b->config.seg_max = VIRTQ_MAX_SIZE - 2;
+	b->config.blk_size = 4096;
+	snprintf(b->id, sizeof(b->id), "memvisor-swap");
+	return 0;
+}
+
+/* Total length of buffers [first, last) of the chain. */
+static uint64_t data_len(const struct virtq_chain *c, unsigned first, unsigned last)
+{
+	uint64_t n = 0;
+	for (unsigned i = first; i < last; i++)
+		n += c->buf[i].len;
+	return n;
+}
+
+/* Checks the chain's shape; returns false (and fails the device) if bad. */
+static bool chain_shape_ok(struct blk *b, const struct virtq_chain *c, struct blk_req_hdr *h)
+{
+	const struct virtq_buf *first = &c->buf[0], *last = &c->buf[c->nr - 1];
+	if (c->nr < 2 || first->writable || first->len < BLK_HDR_SIZE || !last->writable ||
+	    last->len < 1) {
+		virtio_mmio_fail(&b->transport, "request chain is not header + data + status");
+		return false;
+	}
+	memcpy(h, first->hva, sizeof(*h));
+	bool want_writable = h->type == VIRTIO_BLK_T_IN || h->type == VIRTIO_BLK_T_GET_ID;
+	if (!want_writable && h->type != VIRTIO_BLK_T_OUT)
+		return true; /* flush or unknown: data, if any, is not touched */
+	for (unsigned i = 1; i + 1 < c->nr; i++) {
+		if (c->buf[i].writable != want_writable) {
+			virtio_mmio_fail(&b->transport, "data buffer has the wrong direction");
+			return false;
+		}
+	}
+	return true;
+}
+
+static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
+		     uint32_t *written)
+{
+	bool read = h->type == VIRTIO_BLK_T_IN;
+	uint64_t len = data_len(c, 1, c->nr - 1);
+	if (len % BLK_SECTOR_SIZE || h->sector > b->config.capacity ||
+	    len / BLK_SECTOR_SIZE > b->config.capacity - h->sector)
+		return VIRTIO_BLK_S_IOERR;
+	off_t off = (off_t)(h->sector * BLK_SECTOR_SIZE);
+	for (unsigned i = 1; i + 1 < c->nr; i++) {
+		const struct virtq_buf *d = &c->buf[i];
+		ssize_t n = read ? pread(b->fd, d->hva, d->len, off) : pwrite(b->fd, d->hva, d->len, off);
+		if (n != (ssize_t)d->len)
+			return VIRTIO_BLK_S_IOERR;
+		off += d->len;
+		*written += read ? d->len : 0;
+	}
+	if (read) {
+		b->reads++;
+		b->bytes_read += len;
+	} else {
+		b->writes++;
+		b->bytes_written += len;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t do_get_id(struct blk *b, const struct virtq_chain *c, uint32_t *written)
+{
+	const struct virtq_buf *d = &c->buf[1];
+	if (c->nr < 3)
+		return VIRTIO_BLK_S_IOERR;
+	uint32_t n = d->len < BLK_ID_BYTES ? d->len : BLK_ID_BYTES;
+	memset(d->hva, 0, n);
+	memcpy(d->hva, b->id, strlen(b->id) < n ? strlen(b->id) : n);
+	*written += n;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t serve(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
+		     uint32_t *written)
+{
+	switch (h->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		return do_rw(b, c, h, written);
+	case VIRTIO_BLK_T_FLUSH:
+		b->flushes++;
+		return fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	case VIRTIO_BLK_T_GET_ID:
+		return do_get_id(b, c, written);
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+}
+
+static void blk_notify(struct virtio_mmio *t, unsigned q)
+{
+	struct blk *b = t->dev;
+	struct virtq_chain *c = &b->chain;
+	bool used = false;
+	while (virtio_mmio_pop(t, q, VIRTQ_ANY, c) > 0) {
+		struct blk_req_hdr h;
+		uint32_t written = 0;
+		if (!chain_shape_ok(b, c, &h))
+			return;
+		uint8_t status = serve(b, c, &h, &written);
+		b->errors += status != VIRTIO_BLK_S_OK;
+		*c->buf[c->nr - 1].hva = status;
+		virtq_push(&t->vq[q], c->head, written + 1);
+		used = true;
+	}
+	if (used && !virtq_interrupt_suppressed(&t->vq[q]))
+		virtio_mmio_interrupt(t, VIRTIO_INT_USED);
+}
+
+static const struct virtio_device_ops blk_ops = {
+	.name = "blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH),
+	.nr_queues = 1,
+	.notify = blk_notify,
+};
+
+void blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
+		struct irq_line irq)
+{
+	virtio_mmio_init(&b->transport, &blk_ops, b, mem, base, irq, (uint8_t *)&b->config,
+			 sizeof(b->config));
+}
+
+void blk_close(struct blk *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+}

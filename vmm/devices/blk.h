@@ -1,0 +1,66 @@
+/*
+ * blk.h: a virtio block device (device id 2; virtio 1.x section 5.2) over
+ * a host file, used for guest swap (`memvisor run --swap FILE[:SIZE]`).
+ *
+ * One request queue. A request is a chain: a device-readable header
+ * {type, reserved, sector}, data buffers (device-writable for reads,
+ * device-readable for writes) and a final device-writable status byte.
+ * Chains of another shape are protocol violations (DEVICE_NEEDS_RESET);
+ * a request outside the disk gets VIRTIO_BLK_S_IOERR, and an unknown type
+ * VIRTIO_BLK_S_UNSUPP, as the spec says. Requests are served synchronously
+ * when the driver notifies.
+ *
+ * All state is protected by the transport's lock.
+ */
+#ifndef VMM_BLK_H
+#define VMM_BLK_H
+
+#include "virtio_mmio.h"
+
+#define VIRTIO_ID_BLOCK       2
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_T_IN       0
+#define VIRTIO_BLK_T_OUT      1
+#define VIRTIO_BLK_T_FLUSH    4
+#define VIRTIO_BLK_T_GET_ID   8
+#define VIRTIO_BLK_S_OK       0
+#define VIRTIO_BLK_S_IOERR    1
+#define VIRTIO_BLK_S_UNSUPP   2
+#define BLK_SECTOR_SIZE       512
+#define BLK_ID_BYTES          20
+
+struct blk_config {
+	uint64_t capacity;             /* in 512-byte sectors */
+	uint32_t size_max;
+	uint32_t seg_max;
+	uint16_t cylinders;
+	uint8_t heads, sectors;
+	uint32_t blk_size;
+} __attribute__((packed));
+
+struct blk {
+	struct virtio_mmio transport;
+	struct blk_config config;
+	int fd;
+	char id[BLK_ID_BYTES + 1];
+	uint64_t reads, writes, flushes, errors; /* requests served */
+	uint64_t bytes_read, bytes_written;
+	struct virtq_chain chain;      /* scratch */
+};
+
+/*
+ * Parses "FILE" or "FILE:SIZE"; opens FILE read-write, creating it at SIZE
+ * (default 256M) when absent; an existing file keeps its size (SIZE, if
+ * given, must match). Returns 0 or -1 with the reason in err.
+ */
+int blk_open(struct blk *b, const char *arg, char *err, size_t errlen);
+
+/* Attaches the transport; call after blk_open. */
+void blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
+		struct irq_line irq);
+
+void blk_close(struct blk *b);
+
+#endif
