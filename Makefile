@@ -119,9 +119,12 @@ check: deps
 # Each tests/bench/*.mk adds its rows as prerequisites of bench.
 bench: deps
 
+# acpi=off makes QEMU announce virtio-mmio devices on the command line, as
+# memvisor does; force-legacy=false gives them virtio-mmio version 2.
 qemu-run: all
-	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=off -m 128M \
+	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=off,acpi=off -m 128M \
 	  -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
+	  -global virtio-mmio.force-legacy=false -device virtio-balloon-device \
 	  -kernel $(KERNEL) -append "console=ttyS0"; s=$$?; echo "qemu exit $$s (guest status $$(( (s-1)/2 )))"
 
 clean:
