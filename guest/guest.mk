@@ -30,7 +30,9 @@ GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
 	--build-id=sha1 -T $(GUEST_LDS)
 
 .PHONY: guest
-guest: $(KERNEL)
+guest: $(KERNEL) $(BUILD)/guest/initrd.cpio
+
+include guest/user/user.mk
 
 $(GUEST_OUT)/obj/%.o: %.c $(GUEST_OUT)/gen/version.h
 	@mkdir -p $(dir $@)

@@ -2,7 +2,7 @@
 # Installs the Debian packages memvisor needs, when some are missing.
 # Used by `make run`, `make check` and .ci/run; a no-op once everything is there.
 set -euo pipefail
-pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools
+pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools cpio
       qemu-system-x86 binutils libjemalloc2 libmimalloc2.0)
 missing=()
 for p in "${pkgs[@]}"; do

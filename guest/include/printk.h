@@ -34,6 +34,8 @@ extern unsigned long printk_log_len;
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);
 void printk_set_console_loglevel(int level);
+/* Writes bytes as they are (user output): to the console and the log. */
+void printk_raw(const char *s, size_t len);
 
 /* Formatting (vsprintf.c). %pS prints symbol+offset/size of a kernel address. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);

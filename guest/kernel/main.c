@@ -1,8 +1,9 @@
 /*
  * main.c: kernel_main, the boot sequence in the order it happens:
  * console, boot data + command line, CPU tables, e820 + memblock, final page
- * tables, hand-over to the page allocator, timer, self-tests, then init
- * (not there yet: the kernel powers off).
+ * tables, hand-over to the page allocator (and kmalloc), processes
+ * (scheduler, user memory, #PF and syscall entry, initrd), timer,
+ * self-tests, then init.
  */
 #include <printk.h>
 #include <uart.h>
@@ -19,6 +20,11 @@
 #include <asm/setup.h>
 #include <asm/paging.h>
 #include <asm/cpu.h>
+#include <sched.h>
+#include <uvm.h>
+#include <exec.h>
+#include <syscall.h>
+#include <initrd.h>
 
 void kernel_main(unsigned long start_info_phys);
 
@@ -56,17 +62,35 @@ static void hold(long seconds)
 	}
 }
 
-/* What runs after boot; for now there is no init to start. */
+static void setup_processes(void)
+{
+	sched_init();
+	uvm_init();
+	fault_init();
+	syscall_init();
+	initrd_init();
+}
+
+/*
+ * What runs after boot: pid 1 from the initrd when init= names a program
+ * (the VM ends when it does), else a power-down. The boot context becomes
+ * the idle task.
+ */
 static void __noreturn rest_init(void)
 {
 	if (kparams.hold)
 		hold(kparams.hold);
-	if (kparams.init) {
-		pr_err("init: cannot run %s: user programs are not supported yet\n", kparams.init);
+	if (!kparams.init) {
+		pr_notice("reboot: Power down (no init to run)\n");
+		machine_exit(EXIT_OK);
+	}
+	int err = exec_start_init();
+	if (err) {
+		pr_err("Kernel panic - not syncing: Requested init %s failed (error %d).\n",
+		       kparams.init, err);
 		machine_exit(EXIT_NO_INIT);
 	}
-	pr_notice("reboot: Power down (no init to run)\n");
-	machine_exit(EXIT_OK);
+	sched_idle();
 }
 
 void kernel_main(unsigned long start_info_phys)
@@ -82,6 +106,7 @@ void kernel_main(unsigned long start_info_phys)
 	banner();
 	cpu_init();
 	setup_memory();
+	setup_processes();
 	time_init();
 	irq_enable();
 	virtio_probe_all();

@@ -11,6 +11,7 @@
 #include <cmdline.h>
 #include <printk.h>
 #include <buddy.h>
+#include <kmalloc.h>
 
 struct buddy kernel_buddy; /* exported to the host through mv_info */
 static bool pa_ready;
@@ -69,6 +70,8 @@ void page_alloc_handover(void)
 	memblock_for_each_free(hand_range, &handed);
 	memblock_retire();
 	pa_ready = true;
+	if (kmalloc_init(&kernel_buddy))
+		panic("page_alloc_handover: no memory for the kmalloc caches");
 	unsigned long total = memblock_phys_mem_size() >> MM_PAGE_SHIFT;
 	pr_info("Memory: %lu pages (%lu KiB) handed to the page allocator, %lu pages reserved, %lu pages RAM\n",
 		handed, handed << 2, total - handed, total);

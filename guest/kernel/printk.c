@@ -69,6 +69,17 @@ int vprintk(const char *fmt, va_list ap)
 	return n;
 }
 
+void printk_raw(const char *s, size_t len)
+{
+	unsigned long flags = read_flags();
+
+	irq_disable();
+	log_store(s, len);
+	uart_write(s, len);
+	if (flags & X86_EFLAGS_IF)
+		irq_enable();
+}
+
 int printk(const char *fmt, ...)
 {
 	va_list ap;

@@ -3,6 +3,7 @@
  * halting idle loop.
  */
 #include <time.h>
+#include <sched.h>
 #include <printk.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
@@ -16,6 +17,7 @@ static void timer_interrupt(struct pt_regs *regs)
 	(void)regs;
 	jiffies++;
 	apic_eoi();
+	sched_tick();
 }
 
 bool time_init(void)

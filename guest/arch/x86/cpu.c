@@ -11,6 +11,7 @@
 #include <asm/layout.h>
 #include <printk.h>
 #include <string.h>
+#include <sched.h>
 
 struct tss64 {
 	uint32_t reserved0;
@@ -114,14 +115,25 @@ static void cpu_detect(void)
 	}
 }
 
-/* Turns on write protection in ring 0, NX and global pages when present. */
+/* Turns on write protection in ring 0, SSE, NX and global pages when present. */
 static void cpu_enable_features(void)
 {
-	write_cr0(read_cr0() | X86_CR0_WP);
+	/* FPU and SSE for user code (the kernel itself is general-registers only). */
+	write_cr0((read_cr0() | X86_CR0_WP | X86_CR0_MP) & ~X86_CR0_EM);
+	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 	if (cpu_has.nx)
 		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 	if (cpu_has.pge)
 		write_cr4(read_cr4() | X86_CR4_PGE);
+}
+
+/* Where interrupts from ring 3 and native system calls put their frame. */
+void cpu_set_kernel_stack(unsigned long top)
+{
+	extern unsigned long syscall_kstack_top;
+
+	cpu_tss.rsp[0] = top;
+	syscall_kstack_top = top;
 }
 
 void cpu_init(void)

@@ -6,6 +6,11 @@
  * Invariant: every stub leaves the stack as
  *   [pt_regs GPRs][vector][error code][hardware iret frame]
  * pushing a zero error code for vectors where the CPU pushes none.
+ *
+ * Also here: syscall_entry (the native `syscall` path, which builds the
+ * same frame with vector SYSCALL_VECTOR on the task's kernel stack and
+ * leaves through trap_return's iretq), switch_to and the first-run
+ * trampolines of new tasks (sched.h).
  */
 #include <asm/layout.h>
 
@@ -47,6 +52,8 @@ trap_common:
 	cld
 	mov %rsp, %rdi
 	call trap_handle
+	.globl trap_return
+trap_return:
 	popq %r15
 	popq %r14
 	popq %r13
@@ -64,3 +71,60 @@ trap_common:
 	popq %rax
 	add $16, %rsp                   /* vector and error code */
 	iretq
+
+/*
+ * Native system call, at CPL 0 with interrupts masked (SFMASK): RCX = user
+ * RIP, R11 = user RFLAGS, RSP still the user's. One CPU, so two words of
+ * kernel data are enough to switch stacks (no swapgs, no per-CPU area).
+ */
+	.globl syscall_entry
+syscall_entry:
+	mov %rsp, syscall_user_rsp(%rip)
+	mov syscall_kstack_top(%rip), %rsp
+	pushq $GDT_USER_DS
+	pushq syscall_user_rsp(%rip)
+	pushq %r11
+	pushq $GDT_USER_CS
+	pushq %rcx
+	pushq $0                        /* error code */
+	pushq $0x100                    /* SYSCALL_VECTOR */
+	jmp trap_common
+
+/* void switch_to(unsigned long *prev_ksp, unsigned long next_ksp) */
+	.globl switch_to
+switch_to:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+/* First run of a user task: its user frame is at the stack pointer. */
+	.globl ret_to_user
+ret_to_user:
+	jmp trap_return
+
+/* First run of a kernel thread: fn in r12, arg in r13. */
+	.globl kthread_entry
+kthread_entry:
+	mov %r12, %rdi
+	mov %r13, %rsi
+	xor %ebp, %ebp
+	call kthread_main
+	ud2
+
+	.bss
+	.balign 8
+	.globl syscall_user_rsp, syscall_kstack_top
+syscall_user_rsp:	.quad 0
+syscall_kstack_top:	.quad 0

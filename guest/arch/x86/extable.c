@@ -19,6 +19,14 @@ bool extable_fixup(struct pt_regs *regs)
 	return false;
 }
 
+bool extable_has(uint64_t rip)
+{
+	for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++)
+		if (e->insn == rip)
+			return true;
+	return false;
+}
+
 int probe_write_u8(volatile uint8_t *addr, uint8_t v)
 {
 	int err = 0;

@@ -13,6 +13,8 @@
 #include <printk.h>
 #include <stacktrace.h>
 #include <exit_status.h>
+#include <sched.h>
+#include <syscall.h>
 
 static trap_handler_t trap_handlers[256];
 static int oops_count;
@@ -129,6 +131,12 @@ static bool trap_try_fixup(struct pt_regs *regs)
 	return true;
 }
 
+void trap_unhandled(struct pt_regs *regs)
+{
+	if (!trap_try_fixup(regs))
+		oops(regs, trap_names[regs->vector]);
+}
+
 static void trap_exception(struct pt_regs *regs)
 {
 	trap_handler_t fn = trap_handlers[regs->vector];
@@ -137,25 +145,38 @@ static void trap_exception(struct pt_regs *regs)
 		fn(regs);
 		return;
 	}
-	if (trap_try_fixup(regs))
-		return;
-	oops(regs, trap_names[regs->vector]);
+	if ((regs->cs & 3) && regs->vector != X86_TRAP_DF && regs->vector != X86_TRAP_MC &&
+	    regs->vector != X86_TRAP_NMI)
+		fault_user_exception(regs, trap_names[regs->vector]);
+	trap_unhandled(regs);
 }
 
-/* Called from entry.S with the saved frame; returns to the interrupted code. */
-void trap_handle(struct pt_regs *regs)
+static void trap_interrupt(struct pt_regs *regs)
 {
 	static bool reported[256];
-
-	if (regs->vector < 32) {
-		trap_exception(regs);
-		return;
-	}
 	trap_handler_t fn = trap_handlers[regs->vector];
+
 	if (fn) {
 		fn(regs);
 	} else if (!reported[regs->vector]) {
 		reported[regs->vector] = true;
 		pr_warn("traps: unexpected interrupt vector 0x%lx, ignored\n", regs->vector);
 	}
+}
+
+/*
+ * Called from entry.S with the saved frame (an exception, an interrupt or
+ * a native system call); returns to the interrupted code. On the way back
+ * to user mode the scheduler may switch tasks or end this one.
+ */
+void trap_handle(struct pt_regs *regs)
+{
+	if (regs->vector == SYSCALL_VECTOR)
+		syscall_dispatch(regs);
+	else if (regs->vector < 32)
+		trap_exception(regs);
+	else
+		trap_interrupt(regs);
+	if (regs->cs & 3)
+		sched_return_to_user(regs);
 }

@@ -8,7 +8,11 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#define X86_CR0_MP   (1ul << 1)
+#define X86_CR0_EM   (1ul << 2)
 #define X86_CR0_WP   (1ul << 16)
+#define X86_CR4_OSFXSR     (1ul << 9)
+#define X86_CR4_OSXMMEXCPT (1ul << 10)
 #define X86_CR0_PG   (1ul << 31)
 #define X86_CR4_PGE  (1ul << 7)
 #define X86_EFLAGS_IF (1ul << 9)
@@ -80,6 +84,30 @@ static inline void invlpg(unsigned long va)
 {
 	__asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
 }
+/* The x87/SSE state of user code, saved across task switches. */
+struct fpu_state {
+	uint8_t bytes[512];
+} __attribute__((aligned(16)));
+
+static inline void fpu_save(struct fpu_state *f)
+{
+	__asm__ __volatile__("fxsaveq %0" : "=m"(*f));
+}
+static inline void fpu_restore(const struct fpu_state *f)
+{
+	__asm__ __volatile__("fxrstorq %0" : : "m"(*f));
+}
+/* The state after reset: x87 control word 0x37f, MXCSR 0x1f80. */
+static inline void fpu_init_state(struct fpu_state *f)
+{
+	for (unsigned i = 0; i < sizeof(f->bytes); i++)
+		f->bytes[i] = 0;
+	f->bytes[0] = 0x7f;
+	f->bytes[1] = 0x03;
+	f->bytes[24] = 0x80;
+	f->bytes[25] = 0x1f;
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

@@ -24,6 +24,8 @@ struct extable_entry {
 
 /* If regs->rip has a fixup, moves regs->rip there and returns true. */
 bool extable_fixup(struct pt_regs *regs);
+/* Whether the instruction at rip has a fixup (a uaccess or probe). */
+bool extable_has(uint64_t rip);
 
 /*
  * Writes one byte to addr, catching a fault. Returns 0 on success, -1 when

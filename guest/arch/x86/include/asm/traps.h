@@ -42,6 +42,12 @@ void cpu_init(void);
 void trap_set_handler(unsigned vector, trap_handler_t fn);
 void trap_handle(struct pt_regs *regs);
 void oops(struct pt_regs *regs, const char *why) __noreturn;
+/* For an exception handler that could not resolve it: fixup or oops. */
+void trap_unhandled(struct pt_regs *regs);
+
+/* fault.c: the #PF handler and exceptions raised by user code. */
+void fault_init(void);
+void fault_user_exception(struct pt_regs *regs, const char *what) __noreturn;
 
 /* The last exception that an extable fixup absorbed (for self-tests). */
 struct fixup_record {

@@ -1,0 +1,42 @@
+/*
+ * initrd.h: the initial ramdisk (a newc cpio archive, the PVH module) as a
+ * read-only file system, and the page cache of its files.
+ *
+ * initrd_init parses the archive once at boot into inodes; file data stays
+ * where the VMM put it (reserved memory, reached through the direct map).
+ * Mapped file pages come from the page cache: the first fault on page i of
+ * a file copies it into a fresh frame (a "major" fault: the I/O a disk
+ * would do), later faults reuse that frame. Page-cache frames live as long
+ * as the kernel (there is no reclaim yet: issue 7 adds it).
+ */
+#ifndef GUEST_INITRD_H
+#define GUEST_INITRD_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <mm_port.h>
+
+#define INITRD_NAME_MAX 64
+
+struct inode {
+	char name[INITRD_NAME_MAX];  /* path without the leading '/' */
+	uint32_t ino, mode;
+	uint64_t size;
+	const uint8_t *data;         /* file bytes in the archive */
+	phys_addr_t *cache;          /* page cache, one frame per page, 0 = absent */
+};
+
+/* Parses boot module 0; logs what it found. No module: an empty fs. */
+void initrd_init(void);
+/* The inode at path ("/bin/init" or "bin/init"), or NULL. */
+struct inode *initrd_lookup(const char *path);
+/*
+ * The page-cache frame holding page @index of the file (zero past EOF),
+ * filling it on first use (*major = true). Returns 0 when out of memory or
+ * when the page starts past EOF.
+ */
+phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major);
+/* Frames in every file's page cache. */
+uint64_t initrd_cached_pages(void);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * sched.h: tasks (processes and kernel threads), the round-robin
+ * scheduler and wait queues.
+ *
+ * Every task is on task_list (a global plain list, for introspection) from
+ * creation until its parent reaps it. A runnable task other than the idle
+ * task is on the run queue. The kernel is not preemptible: a task in the
+ * kernel runs with interrupts masked until it sleeps (schedule()); a task
+ * in user mode is preempted on the timer tick when its slice is used up.
+ * One CPU: masking interrupts is the lock for everything here.
+ *
+ * Interface:
+ *   sched_init           makes the boot context the idle task (pid 0)
+ *   task_create_user     a new task with a user frame (fork, init)
+ *   kthread_create       a kernel thread running fn(arg)
+ *   schedule             switches to the next runnable task
+ *   sched_tick           timer tick: wakes sleepers, asks for preemption
+ *   wait_event/wake_up   sleeping on a wait_queue
+ *   task_exit            ends current (never returns)
+ */
+#ifndef GUEST_SCHED_H
+#define GUEST_SCHED_H
+
+#include <compiler.h>
+#include <mm_util.h>
+#include <asm/ptrace.h>
+#include <asm/cpu.h>
+
+#define TASK_COMM_LEN 16
+#define TASK_NR_FILES 32
+#define TASK_SLICE_TICKS 2
+
+enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
+
+struct mm;
+struct file;
+
+struct wait_queue {
+	struct list_head head;   /* tasks by wait_node */
+};
+#define WAIT_QUEUE_INIT(wq) { { &(wq).head, &(wq).head } }
+
+struct task {
+	int pid;
+	char comm[TASK_COMM_LEN];
+	enum task_state state;
+	struct list_head tasks;      /* on task_list */
+	struct list_head run;        /* on the run queue while runnable */
+	struct list_head wait_node;  /* on a wait queue while sleeping */
+	struct list_head children;   /* by sibling */
+	struct list_head sibling;
+	struct task *parent;
+	unsigned long ksp;           /* saved kernel rsp while switched out */
+	void *kstack;                /* KSTACK_SIZE bytes; frame at the top */
+	struct pt_regs *uregs;       /* user frame at the top of kstack (user tasks) */
+	struct mm *mm;               /* NULL for kernel threads */
+	struct file *files[TASK_NR_FILES];
+	uint64_t fs_base;
+	struct fpu_state fpu;        /* user x87/SSE registers while switched out */
+	unsigned long slice;         /* ticks left in the time slice */
+	unsigned long sleep_until;   /* jiffies; 0 when not in a timed sleep */
+	int killed;                  /* pending fatal signal, 0 when none */
+	int exit_status;             /* wait4 status once a zombie */
+	struct wait_queue child_exit; /* the task waits here for its children */
+	int oom_score_adj;
+	uint64_t clear_child_tid;
+	/* faults (per process) and the reaped children's sums, for getrusage */
+	uint64_t min_flt, maj_flt, inv_flt;
+	uint64_t c_min_flt, c_maj_flt, c_maxrss_kb;
+	uint64_t maxrss_kb;          /* peak RSS, set at exit */
+	uint64_t start_jiffies;
+};
+
+extern struct task *current;
+extern struct list_head task_list;
+extern unsigned long nr_context_switches;
+
+void sched_init(void);
+/*
+ * A new task (state running, not yet queued) with the user frame @regs,
+ * child of @parent. Returns NULL when memory runs out.
+ */
+struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
+			      const char *comm);
+/* Starts fn(arg) in a kernel thread. Returns the task or NULL. */
+struct task *kthread_create(void (*fn)(void *), void *arg, const char *comm);
+/* Puts a task created above on the run queue. */
+void task_start(struct task *t);
+struct task *task_find(int pid);
+
+void schedule(void);
+void sched_yield_current(void);
+void sched_tick(void);
+/* Called on the way back to user mode: preemption and fatal signals. */
+void sched_return_to_user(struct pt_regs *regs);
+
+void wake_up(struct wait_queue *wq);
+/* Sleeps on wq until woken; returns -EINTR when a fatal signal is pending. */
+int sleep_on(struct wait_queue *wq);
+/* Sleeps until jiffies reach @until (or a fatal signal: -EINTR). */
+int sleep_until(unsigned long until);
+
+/* Ends current with wait4 status @status; never returns. */
+void task_exit(int status) __noreturn;
+/* Sends a fatal signal. Returns 0 or -ESRCH / -EINVAL. */
+int task_kill(int pid, int sig);
+/* Frees a zombie child (called by wait4). */
+void task_reap(struct task *t);
+
+/* The boot idle loop: runs whatever is runnable, halts otherwise. */
+void sched_idle(void) __noreturn;
+
+/* Architecture (switch.S, cpu.c). */
+void switch_to(unsigned long *prev_ksp, unsigned long next_ksp);
+void ret_to_user(void);
+void kthread_entry(void);
+void cpu_set_kernel_stack(unsigned long top);
+
+#endif

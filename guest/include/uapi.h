@@ -1,0 +1,111 @@
+/*
+ * uapi.h: the Linux x86-64 user ABI constants and structures the kernel
+ * speaks (values from Linux's uapi headers), shared by every system call.
+ */
+#ifndef GUEST_UAPI_H
+#define GUEST_UAPI_H
+
+#include <stdint.h>
+
+/* mmap/mprotect */
+#define PROT_NONE     0x0
+#define PROT_READ     0x1
+#define PROT_WRITE    0x2
+#define PROT_EXEC     0x4
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_TYPE      0x0f
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE  0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_DONTNEED 4
+
+/* open */
+#define O_ACCMODE   0003
+#define O_RDONLY    00
+#define O_WRONLY    01
+#define O_RDWR      02
+#define O_CREAT     0100
+#define O_TRUNC     01000
+#define O_DIRECTORY 0200000
+#define AT_FDCWD    (-100)
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+/* wait4 */
+#define WNOHANG 1
+
+/* signals with default actions the kernel implements */
+#define SIGKILL  9
+#define SIGSEGV 11
+#define SIGTERM 15
+
+/* arch_prctl */
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+/* ioctl */
+#define TCGETS     0x5401
+#define TIOCGWINSZ 0x5413
+
+/* auxiliary vector */
+#define AT_NULL   0
+#define AT_PHDR   3
+#define AT_PHENT  4
+#define AT_PHNUM  5
+#define AT_PAGESZ 6
+#define AT_ENTRY  9
+#define AT_UID    11
+#define AT_EUID   12
+#define AT_GID    13
+#define AT_EGID   14
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_EXECFN 31
+
+#define S_IFCHR 0020000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+
+struct linux_timespec {
+	int64_t tv_sec, tv_nsec;
+};
+
+struct linux_timeval {
+	int64_t tv_sec, tv_usec;
+};
+
+struct linux_stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid, pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	struct linux_timespec st_atim, st_mtim, st_ctim;
+	int64_t reserved[3];
+};
+
+struct linux_iovec {
+	uint64_t base, len;
+};
+
+struct linux_rusage {
+	struct linux_timeval ru_utime, ru_stime;
+	int64_t ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ru_majflt,
+		ru_nswap, ru_inblock, ru_oublock, ru_msgsnd, ru_msgrcv, ru_nsignals,
+		ru_nvcsw, ru_nivcsw;
+};
+
+struct linux_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65],
+	     domainname[65];
+};
+
+struct linux_winsize {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+#endif

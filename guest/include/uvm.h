@@ -1,0 +1,96 @@
+/*
+ * uvm.h: user address spaces: a page table whose kernel half is shared with
+ * kernel_pt, the areas (mm/vma.h), the brk heap, the stack, and the page
+ * fault handler that fills them (anonymous zero pages, initrd file pages
+ * through the page cache, copy-on-write after fork).
+ *
+ * Frames mapped into user space are counted on their struct page: mapcount
+ * is the number of user PTEs pointing at the frame (rmap.h). A private
+ * anonymous frame is freed when its last mapping goes; a page-cache frame
+ * stays with its file.
+ *
+ * Every page-table change goes through mm/pt.c, whose TLB flushes
+ * (mm_tlb_flush_page/all) are the one shootdown helper; with one CPU and
+ * the space loaded in CR3 that flush is complete.
+ *
+ * Callers serialise on the owner: only the owning task changes its mm
+ * (fork reads the parent's while the parent is the one running).
+ */
+#ifndef GUEST_UVM_H
+#define GUEST_UVM_H
+
+#include <pt.h>
+#include <vma.h>
+
+#define USER_BASE        0x400000ull
+#define USER_STACK_TOP   0x7ffffffff000ull
+#define USER_TOP         0x800000000000ull   /* first non-user address */
+#define USER_STACK_LIMIT (8ull << 20)        /* RLIMIT_STACK */
+#define USER_STACK_INIT  (128ull << 10)      /* mapped area at exec */
+#define STACK_GUARD_GAP  (256ull << 12)      /* Linux's stack_guard_gap */
+#define USER_MMAP_BASE   (USER_STACK_TOP - USER_STACK_LIMIT - STACK_GUARD_GAP)
+
+enum mm_counter { MM_ANON, MM_FILE, MM_SHMEM, MM_NR_COUNTERS };
+
+struct mm {
+	struct pt_space pt;
+	struct vma_tree vmas;
+	uint64_t brk_start, brk;   /* heap: [brk_start, PAGE_UP(brk)) */
+	uint64_t rss[MM_NR_COUNTERS]; /* mapped pages by kind */
+	uint64_t hiwater_rss;      /* peak of the sum, pages */
+	uint64_t hiwater_vm;       /* peak of mapped area, pages */
+};
+
+/* Global fault and page figures for /proc/vmstat. */
+struct uvm_stats {
+	uint64_t pgfault, pgmajfault, pgfault_invalid;
+	uint64_t cow_copies, cow_reuses, zero_fills, file_maps;
+	uint64_t nr_anon_pages, nr_shmem_pages, nr_page_table_pages;
+};
+extern struct uvm_stats uvm_stats;
+
+/* Boot: pre-allocates the kernel-half tables every space shares. */
+void uvm_init(void);
+
+/* An empty space (kernel half shared). Returns NULL on ENOMEM. */
+struct mm *uvm_create(void);
+/* Unmaps everything, frees every frame it alone held and every table. */
+void uvm_destroy(struct mm *mm);
+/* A copy-on-write copy of @parent (fork). Returns NULL on ENOMEM. */
+struct mm *uvm_fork(struct mm *parent);
+/* Loads mm's page tables (NULL: the kernel's). */
+void uvm_switch(struct mm *mm);
+
+/*
+ * Adds an area. @file is an initrd inode (private mapping) or NULL.
+ * Returns 0 or a negative errno.
+ */
+int uvm_map_area(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
+		 uint32_t flags, const void *file, uint64_t off);
+
+/* The system calls' bodies; each returns a value or a negative errno. */
+long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
+	      unsigned long flags, const void *file, uint64_t off);
+long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+long uvm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot);
+long uvm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+long uvm_brk(struct mm *mm, uint64_t addr);
+
+/* The fault outcome, for the caller's accounting and the segfault line. */
+enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,
+			UVM_FAULT_SEGV_ACCERR, UVM_FAULT_OOM };
+/* Resolves a fault at addr with #PF error code @err in current's mm. */
+enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err);
+
+/* Mapped pages (all kinds). */
+uint64_t uvm_rss(const struct mm *mm);
+/* Sum of area sizes, pages. */
+uint64_t uvm_total_vm(const struct mm *mm);
+
+/* Per-area page census for smaps: pages by sharing and dirtiness. */
+struct uvm_area_census {
+	uint64_t rss, shared_clean, shared_dirty, private_clean, private_dirty, anon;
+};
+void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census *c);
+
+#endif

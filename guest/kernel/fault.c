@@ -1,0 +1,97 @@
+/*
+ * fault.c: the #PF handler and the fate of user exceptions.
+ *
+ * A page fault is, in order: a CPL 3 `syscall` landing on LSTAR
+ * (syscall.h); a user-space fault or a kernel uaccess fault on a user
+ * address, resolved by uvm_fault and counted (minor, major, invalid, per
+ * process and in uvm_stats); otherwise an exception-table fixup or an
+ * oops. A user fault that cannot be resolved kills only its process, with
+ * Linux's "segfault at" line; so do other exceptions raised in ring 3.
+ */
+#include <sched.h>
+#include <uvm.h>
+#include <syscall.h>
+#include <errno.h>
+#include <uapi.h>
+#include <printk.h>
+#include <initrd.h>
+#include <asm/traps.h>
+#include <asm/extable.h>
+#include <asm/cpu.h>
+
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGFPE  8
+
+static void count_fault(struct task *t, enum uvm_fault_result r)
+{
+	uvm_stats.pgfault++;
+	if (r == UVM_FAULT_MAJOR) {
+		t->maj_flt++;
+		uvm_stats.pgmajfault++;
+	} else if (r == UVM_FAULT_MINOR) {
+		t->min_flt++;
+	} else {
+		t->inv_flt++;
+		uvm_stats.pgfault_invalid++;
+	}
+}
+
+/* Linux's show_signal_msg: "comm[pid]: segfault at ADDR ip IP sp SP error E in file[base+len]". */
+static void segfault_line(struct task *t, const struct pt_regs *regs, unsigned long addr)
+{
+	const struct vma *v = t->mm ? vma_lookup(&t->mm->vmas, regs->rip) : NULL;
+
+	if (v && v->file)
+		pr_info("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx in %s[%llx+%llx]\n",
+			t->comm, t->pid, addr, regs->rip, regs->rsp, regs->error_code,
+			((const struct inode *)v->file)->name,
+			(unsigned long long)v->start, (unsigned long long)(v->end - v->start));
+	else
+		pr_info("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx\n", t->comm,
+			t->pid, addr, regs->rip, regs->rsp, regs->error_code);
+}
+
+static void page_fault(struct pt_regs *regs)
+{
+	unsigned long cr2 = read_cr2();
+	bool user = regs->cs & 3;
+
+	if (syscall_trap(regs, cr2))
+		return;
+	if (current->mm && cr2 < USER_TOP && (user || extable_has(regs->rip))) {
+		enum uvm_fault_result r = uvm_fault(current->mm, cr2, regs->error_code);
+		count_fault(current, r);
+		if (r == UVM_FAULT_MINOR || r == UVM_FAULT_MAJOR)
+			return;
+		if (user && r == UVM_FAULT_OOM) {
+			pr_err("Out of memory: Killed process %d (%s)\n", current->pid, current->comm);
+			task_exit(SIGKILL);
+		}
+		if (user) {
+			segfault_line(current, regs, cr2);
+			task_exit(SIGSEGV);
+		}
+	} else if (user) {
+		count_fault(current, UVM_FAULT_SEGV_MAPERR);
+		segfault_line(current, regs, cr2);
+		task_exit(SIGSEGV);
+	}
+	trap_unhandled(regs);
+}
+
+/* Any other exception in ring 3: Linux's "traps:" line, then the signal. */
+void fault_user_exception(struct pt_regs *regs, const char *what)
+{
+	int sig = regs->vector == X86_TRAP_UD ? SIGILL : regs->vector == X86_TRAP_DE ? SIGFPE
+		  : regs->vector == X86_TRAP_BP ? SIGTRAP : SIGSEGV;
+
+	pr_info("traps: %s[%d] %s ip:%lx sp:%lx error:%lx\n", current->comm, current->pid,
+		what, regs->rip, regs->rsp, regs->error_code);
+	task_exit(sig);
+}
+
+void fault_init(void)
+{
+	trap_set_handler(X86_TRAP_PF, page_fault);
+}

@@ -1,0 +1,310 @@
+/*
+ * sched.c: tasks, the round-robin run queue, wait queues and exit (sched.h).
+ *
+ * The run queue holds every runnable task but the idle task, in the order
+ * they will run; schedule() moves the running task to the tail. Sleeping
+ * tasks are on exactly one wait queue (timed sleeps on `sleepers`).
+ * Everything here runs with interrupts masked (one CPU).
+ */
+#include <sched.h>
+#include <uvm.h>
+#include <file.h>
+#include <time.h>
+#include <errno.h>
+#include <uapi.h>
+#include <printk.h>
+#include <string.h>
+#include <kmalloc.h>
+#include <page_alloc.h>
+#include <asm/layout.h>
+#include <asm/cpu.h>
+
+#define MSR_FS_BASE 0xc0000100
+#define KSTACK_ORDER 2              /* KSTACK_SIZE bytes */
+
+static struct task idle_task = { .comm = "swapper", .state = TASK_RUNNING };
+struct task *current = &idle_task;
+struct list_head task_list = { &task_list, &task_list };
+unsigned long nr_context_switches;
+
+static struct list_head runqueue = { &runqueue, &runqueue };
+static struct wait_queue sleepers = WAIT_QUEUE_INIT(sleepers);
+static bool need_resched;
+static int next_pid = 1;
+
+void sched_init(void)
+{
+	list_init(&idle_task.tasks);
+	list_init(&idle_task.run);
+	list_init(&idle_task.wait_node);
+	list_init(&idle_task.children);
+	list_init(&idle_task.sibling);
+	list_init(&idle_task.child_exit.head);
+	list_add_tail(&idle_task.tasks, &task_list);
+}
+
+/* A task with a kernel stack and an empty switch frame returning to @entry. */
+static struct task *task_alloc(const char *comm, void (*entry)(void), unsigned long r12,
+			       unsigned long r13, const struct pt_regs *uregs)
+{
+	struct task *t = kzalloc(sizeof(*t), BUDDY_GFP_KERNEL);
+	phys_addr_t stack = t ? page_alloc(KSTACK_ORDER, 0) : 0;
+
+	if (!stack) {
+		kfree(t);
+		return NULL;
+	}
+	t->kstack = mm_phys_to_virt(stack);
+	unsigned long *sp = (unsigned long *)((char *)t->kstack + KSTACK_SIZE);
+	if (uregs) {
+		t->uregs = (struct pt_regs *)sp - 1;
+		*t->uregs = *uregs;
+		sp = (unsigned long *)t->uregs;
+	}
+	*--sp = (unsigned long)entry;
+	unsigned long frame[6] = { 0, 0, r13, r12, 0, 0 }; /* r15 r14 r13 r12 rbx rbp */
+	for (int i = 5; i >= 0; i--)
+		*--sp = frame[i];
+	t->ksp = (unsigned long)sp;
+	t->pid = next_pid++;
+	t->state = TASK_RUNNING;
+	strlcpy(t->comm, comm, sizeof(t->comm));
+	list_init(&t->run);
+	list_init(&t->wait_node);
+	list_init(&t->children);
+	list_init(&t->sibling);
+	list_init(&t->child_exit.head);
+	list_add_tail(&t->tasks, &task_list);
+	t->start_jiffies = jiffies;
+	return t;
+}
+
+struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
+			      const char *comm)
+{
+	struct task *t = task_alloc(comm, ret_to_user, 0, 0, regs);
+
+	if (t && parent) {
+		t->parent = parent;
+		list_add_tail(&t->sibling, &parent->children);
+	}
+	return t;
+}
+
+struct task *kthread_create(void (*fn)(void *), void *arg, const char *comm)
+{
+	struct task *t = task_alloc(comm, kthread_entry, (unsigned long)fn,
+				    (unsigned long)arg, NULL);
+
+	if (t)
+		task_start(t);
+	return t;
+}
+
+/* Where kthread_entry (entry.S) lands: runs the thread, then exits. */
+void kthread_main(void (*fn)(void *), void *arg);
+void kthread_main(void (*fn)(void *), void *arg)
+{
+	fn(arg);
+	task_exit(0);
+}
+
+void task_start(struct task *t)
+{
+	list_add_tail(&t->run, &runqueue);
+}
+
+struct task *task_find(int pid)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &task_list) {
+		struct task *t = list_entry(pos, struct task, tasks);
+		if (t->pid == pid)
+			return t;
+	}
+	return NULL;
+}
+
+void schedule(void)
+{
+	struct task *prev = current, *next = &idle_task;
+
+	if (prev != &idle_task && prev->state == TASK_RUNNING) {
+		list_del(&prev->run);
+		list_add_tail(&prev->run, &runqueue);
+	}
+	if (!list_empty(&runqueue))
+		next = list_entry(runqueue.next, struct task, run);
+	need_resched = false;
+	next->slice = TASK_SLICE_TICKS;
+	if (next == prev)
+		return;
+	nr_context_switches++;
+	if (next->mm)
+		uvm_switch(next->mm);
+	if (next->kstack)
+		cpu_set_kernel_stack((unsigned long)next->kstack + KSTACK_SIZE);
+	if (prev->mm)
+		fpu_save(&prev->fpu);
+	if (next->mm) {
+		fpu_restore(&next->fpu);
+		if (next->fs_base != prev->fs_base)
+			wrmsr(MSR_FS_BASE, next->fs_base);
+	}
+	current = next;
+	switch_to(&prev->ksp, next->ksp);
+}
+
+void sched_yield_current(void)
+{
+	schedule();
+}
+
+static void make_runnable(struct task *t)
+{
+	list_del(&t->wait_node);
+	t->state = TASK_RUNNING;
+	t->sleep_until = 0;
+	list_add_tail(&t->run, &runqueue);
+	need_resched = true;
+}
+
+void sched_tick(void)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &sleepers.head) {
+		struct task *t = list_entry(pos, struct task, wait_node);
+		if ((long)(jiffies - t->sleep_until) >= 0)
+			make_runnable(t);
+	}
+	if (current != &idle_task && current->slice && --current->slice == 0)
+		need_resched = true;
+}
+
+void sched_return_to_user(struct pt_regs *regs)
+{
+	(void)regs;
+	if (need_resched)
+		schedule();
+	if (current->killed)
+		task_exit(current->killed);
+}
+
+void wake_up(struct wait_queue *wq)
+{
+	while (!list_empty(&wq->head))
+		make_runnable(list_entry(wq->head.next, struct task, wait_node));
+}
+
+int sleep_on(struct wait_queue *wq)
+{
+	if (current->killed)
+		return -EINTR;
+	current->state = TASK_SLEEPING;
+	list_del(&current->run);
+	list_add_tail(&current->wait_node, &wq->head);
+	schedule();
+	return current->killed ? -EINTR : 0;
+}
+
+int sleep_until(unsigned long until)
+{
+	current->sleep_until = until ? until : 1;
+	return sleep_on(&sleepers);
+}
+
+void sched_idle(void)
+{
+	for (;;) {
+		irq_disable();
+		if (!list_empty(&runqueue))
+			schedule();
+		else
+			safe_halt();
+	}
+}
+
+/* Hands the children of t to init (pid 1); wakes init for zombies. */
+static void reparent_children(struct task *t)
+{
+	struct task *init = task_find(1);
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &t->children) {
+		struct task *c = list_entry(pos, struct task, sibling);
+		list_del(&c->sibling);
+		c->parent = init;
+		if (init)
+			list_add_tail(&c->sibling, &init->children);
+		if (init && c->state == TASK_ZOMBIE)
+			wake_up(&init->child_exit);
+	}
+}
+
+/* pid 1 is gone: the VM ends with its status (128 + signal when killed). */
+static void __noreturn init_exit(int status)
+{
+	int code = (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+
+	pr_notice("reboot: Power down (init exited with status %d)\n", code);
+	machine_exit(code);
+}
+
+void task_exit(int status)
+{
+	struct task *t = current;
+
+	if (t->pid == 1)
+		init_exit(status);
+	file_close_all(t);
+	if (t->mm) {
+		t->maxrss_kb = t->mm->hiwater_rss * (MM_PAGE_SIZE >> 10);
+		uvm_switch(NULL);
+		uvm_destroy(t->mm);
+		t->mm = NULL;
+	}
+	reparent_children(t);
+	t->exit_status = status;
+	t->state = TASK_ZOMBIE;
+	list_del(&t->run);
+	if (t->parent)
+		wake_up(&t->parent->child_exit);
+	schedule();
+	panic("task_exit: zombie %d ran again", t->pid);
+}
+
+int task_kill(int pid, int sig)
+{
+	struct task *t = pid > 0 ? task_find(pid) : NULL;
+
+	if (!t || t->state == TASK_ZOMBIE)
+		return -ESRCH;
+	if (sig == 0)
+		return 0;
+	if (sig != SIGKILL && sig != SIGTERM)
+		return -EINVAL;
+	if (!t->mm)
+		return -EPERM;
+	if (!t->killed)
+		t->killed = sig;
+	if (t->state == TASK_SLEEPING)
+		make_runnable(t);
+	return 0;
+}
+
+void task_reap(struct task *t)
+{
+	struct task *p = t->parent;
+
+	if (p) {
+		p->c_min_flt += t->min_flt + t->c_min_flt;
+		p->c_maj_flt += t->maj_flt + t->c_maj_flt;
+		p->c_maxrss_kb = MM_MAX(p->c_maxrss_kb, MM_MAX(t->maxrss_kb, t->c_maxrss_kb));
+	}
+	list_del(&t->sibling);
+	list_del(&t->tasks);
+	page_free(mm_virt_to_phys(t->kstack), KSTACK_ORDER);
+	kfree(t);
+}

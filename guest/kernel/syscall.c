@@ -1,0 +1,220 @@
+/*
+ * syscall.c: the system-call table, the two entries' glue (syscall.h), and
+ * the small calls that need no subsystem of their own (identity, time,
+ * uname, arch_prctl, getrusage).
+ */
+#include <syscall.h>
+#include <sched.h>
+#include <uvm.h>
+#include <uaccess.h>
+#include <time.h>
+#include <errno.h>
+#include <uapi.h>
+#include <printk.h>
+#include <string.h>
+#include <asm/cpu.h>
+#include <asm/layout.h>
+
+#define MSR_STAR   0xc0000081
+#define MSR_LSTAR  0xc0000082
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define EFER_SCE   1ull
+/* Cleared on entry: TF, IF, DF, IOPL, NT, AC (Linux's mask). */
+#define SYSCALL_SFMASK 0x47700ull
+/* User RFLAGS bits a return may carry (no IOPL, NT, VM...). */
+#define USER_RFLAGS_MASK 0xcd5ull
+
+extern char syscall_entry[];
+
+enum entry_path { PATH_UNKNOWN, PATH_NATIVE, PATH_FAULT };
+static enum entry_path entry_path;
+
+void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (0x13ull << 48) | ((uint64_t)GDT_KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_SFMASK, SYSCALL_SFMASK);
+}
+
+/* The boot-time self-test of the entry: the first call tells which path works. */
+static bool entry_path_ok(enum entry_path p)
+{
+	if (entry_path == p)
+		return true;
+	if (entry_path != PATH_UNKNOWN)
+		return false;
+	entry_path = p;
+	pr_info("syscall: %s\n", p == PATH_NATIVE
+		? "native entry at CPL 0"
+		: "`syscall` stays at CPL 3 on this CPU: system calls enter through the #PF at LSTAR");
+	return true;
+}
+
+bool syscall_trap(struct pt_regs *regs, unsigned long cr2)
+{
+	(void)cr2;
+	if (regs->rip != (uint64_t)syscall_entry || !(regs->cs & 3) ||
+	    !entry_path_ok(PATH_FAULT))
+		return false;
+	regs->rip = regs->rcx;
+	regs->rflags = (regs->r11 & USER_RFLAGS_MASK) | X86_EFLAGS_IF | 0x2;
+	regs->cs = GDT_USER_CS;
+	regs->ss = GDT_USER_DS;
+	syscall_dispatch(regs);
+	return true;
+}
+
+static long sys_ni(unsigned long nr)
+{
+	static uint64_t logged[SYSCALL_NR_MAX / 64];
+
+	if (nr < SYSCALL_NR_MAX && !(logged[nr / 64] & (1ull << (nr % 64)))) {
+		logged[nr / 64] |= 1ull << (nr % 64);
+		pr_warn("%s[%d]: system call %s (%lu) not implemented: ENOSYS\n", current->comm,
+			current->pid, syscall_names[nr] ? syscall_names[nr] : "?", nr);
+	}
+	return -ENOSYS;
+}
+
+static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
+	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
+	[5] = sys_fstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
+	[11] = sys_munmap, [12] = sys_brk, [16] = sys_ioctl, [19] = sys_readv,
+	[20] = sys_writev, [24] = sys_sched_yield, [28] = sys_madvise,
+	[35] = sys_nanosleep, [39] = sys_getpid, [56] = sys_clone, [57] = sys_fork,
+	[58] = sys_vfork, [59] = sys_execve, [60] = sys_exit, [61] = sys_wait4,
+	[62] = sys_kill, [63] = sys_uname, [98] = sys_getrusage, [110] = sys_getppid,
+	[158] = sys_arch_prctl, [186] = sys_gettid, [218] = sys_set_tid_address,
+	[228] = sys_clock_gettime, [231] = sys_exit_group, [257] = sys_openat,
+};
+
+void syscall_dispatch(struct pt_regs *r)
+{
+	unsigned long nr = r->rax;
+
+	if (r->vector == SYSCALL_VECTOR && !entry_path_ok(PATH_NATIVE))
+		panic("syscall_dispatch: native entry after the fault path was chosen");
+	if (r != current->uregs)
+		panic("syscall_dispatch: frame %p is not %s[%d]'s user frame", r, current->comm,
+		      current->pid);
+	if (nr < SYSCALL_NR_MAX && syscall_table[nr])
+		r->rax = (uint64_t)syscall_table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
+	else
+		r->rax = (uint64_t)sys_ni(nr);
+}
+
+SYS_DECL(getpid)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return current->pid;
+}
+
+SYS_DECL(gettid)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return current->pid;
+}
+
+SYS_DECL(getppid)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return current->parent ? current->parent->pid : 0;
+}
+
+SYS_DECL(set_tid_address)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	current->clear_child_tid = a0;
+	return current->pid;
+}
+
+SYS_DECL(sched_yield)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	schedule();
+	return 0;
+}
+
+SYS_DECL(arch_prctl)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (a0 == ARCH_SET_FS) {
+		if (a1 >= USER_TOP)
+			return -EPERM;
+		current->fs_base = a1;
+		wrmsr(MSR_FS_BASE, a1);
+		return 0;
+	}
+	if (a0 == ARCH_GET_FS)
+		return copy_to_user(a1, &current->fs_base, sizeof(uint64_t));
+	return -EINVAL;
+}
+
+SYS_DECL(clock_gettime)
+{
+	uint64_t ns = jiffies * (1000000000ull / HZ);
+	struct linux_timespec ts = { (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull) };
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (a0 > 7)
+		return -EINVAL;
+	return copy_to_user(a1, &ts, sizeof(ts));
+}
+
+SYS_DECL(nanosleep)
+{
+	struct linux_timespec ts;
+	uint64_t tick_ns = 1000000000ull / HZ;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	if (copy_from_user(&ts, a0, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	uint64_t ticks = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+			  tick_ns - 1) / tick_ns;
+	if (!ticks) {
+		schedule();
+		return 0;
+	}
+	return sleep_until(jiffies + ticks);
+}
+
+SYS_DECL(uname)
+{
+	struct linux_utsname u;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	memset(&u, 0, sizeof(u));
+	strlcpy(u.sysname, "Linux", sizeof(u.sysname));
+	strlcpy(u.nodename, "memvisor", sizeof(u.nodename));
+	strlcpy(u.release, "6.0.0-memvisor", sizeof(u.release));
+	strlcpy(u.version, "#1 memvisor guest kernel 0.1", sizeof(u.version));
+	strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(a0, &u, sizeof(u));
+}
+
+SYS_DECL(getrusage)
+{
+	struct linux_rusage ru;
+	const struct task *t = current;
+	int who = (int)a0;
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	memset(&ru, 0, sizeof(ru));
+	if (who == 0) {
+		ru.ru_maxrss = t->mm ? (int64_t)(t->mm->hiwater_rss * (MM_PAGE_SIZE >> 10)) : 0;
+		ru.ru_minflt = (int64_t)t->min_flt;
+		ru.ru_majflt = (int64_t)t->maj_flt;
+	} else if (who == -1) {
+		ru.ru_maxrss = (int64_t)t->c_maxrss_kb;
+		ru.ru_minflt = (int64_t)t->c_min_flt;
+		ru.ru_majflt = (int64_t)t->c_maj_flt;
+	} else {
+		return -EINVAL;
+	}
+	return copy_to_user(a1, &ru, sizeof(ru));
+}

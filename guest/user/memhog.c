@@ -1,0 +1,161 @@
+/*
+ * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
+ *             [--release] [--hold]
+ * Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
+ * pages the pattern visits, pass after pass. --verify then reads every
+ * visited page back; --release unmaps the memory; --hold sleeps until
+ * killed (for the host to watch or snapshot the guest in that state).
+ * Exit status: 0, 1 when verification fails, 2 on bad arguments or mmap
+ * failure.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096ul
+
+enum pattern { SEQ, RANDOM, ZIPF, LOOP };
+static const char *const pattern_names[] = { "seq", "random", "zipf", "loop" };
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* The i-th page a pass visits. */
+static size_t page_at(enum pattern p, size_t i, size_t pages)
+{
+	switch (p) {
+	case RANDOM:
+		return next_random() % pages;
+	case ZIPF:              /* skewed to low pages: most touches hit few pages */
+		return next_random() % (next_random() % pages + 1);
+	default:
+		return i;
+	}
+}
+
+static uint64_t stamp(size_t page)
+{
+	return page * 0x9e3779b97f4a7c15ull + 0x6d656d686f67ull;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'G': case 'g': v <<= 30; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'K': case 'k': v <<= 10; end++; break;
+	}
+	if (*end || !v)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
+		"[--verify] [--release] [--hold]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	size_t size = 0;
+	enum pattern pat = SEQ;
+	int passes = 1, verify = 0, release = 0, hold = 0;
+
+	if (argc < 2 || parse_size(argv[1], &size))
+		return usage();
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--verify"))
+			verify = 1;
+		else if (!strcmp(argv[i], "--release"))
+			release = 1;
+		else if (!strcmp(argv[i], "--hold"))
+			hold = 1;
+		else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
+			passes = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--pattern") && i + 1 < argc) {
+			const char *n = argv[++i];
+			for (pat = SEQ; pat <= LOOP && strcmp(n, pattern_names[pat]); pat++)
+				;
+			if (pat > LOOP)
+				return usage();
+		} else
+			return usage();
+	}
+	if (passes < 1)
+		return usage();
+	size_t pages = (size + PAGE - 1) / PAGE;
+	uint8_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *seen = calloc(pages, 1);
+	if (mem == MAP_FAILED || !seen) {
+		perror("memhog: mmap");
+		return 2;
+	}
+	long t0 = now_ms();
+	size_t touched = 0;
+	for (int pass = 0; pass < passes; pass++) {
+		for (size_t i = 0; i < pages; i++) {
+			size_t pg = page_at(pat, i, pages);
+			*(uint64_t *)(mem + pg * PAGE) = stamp(pg);
+			*(uint64_t *)(mem + pg * PAGE + PAGE - 8) = ~stamp(pg);
+			touched += !seen[pg];
+			seen[pg] = 1;
+		}
+	}
+	long t1 = now_ms();
+	printf("memhog: %zu KiB (%zu pages), pattern %s, %d pass%s: %zu pages touched in %ld ms\n",
+	       pages * 4, pages, pattern_names[pat], passes, passes == 1 ? "" : "es", touched,
+	       t1 - t0);
+	if (verify) {
+		size_t bad = 0;
+		for (size_t pg = 0; pg < pages; pg++)
+			if (seen[pg] && (*(uint64_t *)(mem + pg * PAGE) != stamp(pg) ||
+					 *(uint64_t *)(mem + pg * PAGE + PAGE - 8) != ~stamp(pg)))
+				bad++;
+		if (bad) {
+			printf("memhog: verify FAILED: %zu of %zu pages wrong\n", bad, touched);
+			return 1;
+		}
+		printf("memhog: verify ok: %zu pages\n", touched);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("memhog: minflt %ld majflt %ld maxrss %ld kB\n", ru.ru_minflt, ru.ru_majflt,
+	       ru.ru_maxrss);
+	if (release) {
+		munmap(mem, pages * PAGE);
+		printf("memhog: released %zu KiB\n", pages * 4);
+	}
+	if (hold) {
+		printf("memhog: holding (pid %d)\n", (int)getpid());
+		fflush(stdout);
+		for (;;)
+			sleep(1);
+	}
+	return 0;
+}
