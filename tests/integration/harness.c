@@ -5,6 +5,9 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <json-c/json.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -242,4 +245,55 @@ int wait_for_path(const char *path, double timeout)
 		usleep(20000);
 	}
 	return access(path, F_OK) == 0;
+}
+
+long long json_path_i64(const char *json, const char *path)
+{
+	json_object *root = json_tokener_parse(json), *o = root;
+	char key[64];
+	long long v = -1;
+	for (const char *p = path; o && *p; ) {
+		size_t n = strcspn(p, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		if (!json_object_object_get_ex(o, key, &o))
+			o = NULL;
+		p += n + (p[n] == '.');
+	}
+	if (o && (json_object_is_type(o, json_type_int) || json_object_is_type(o, json_type_double)))
+		v = json_object_get_int64(o);
+	json_object_put(root);
+	return v;
+}
+
+int qmp_command(FILE *f, const char *cmd, char *line, size_t size)
+{
+	fprintf(f, "%s\n", cmd);
+	fflush(f);
+	while (fgets(line, (int)size, f))
+		if (strstr(line, "\"return\"") || strstr(line, "\"error\""))
+			return 0;
+	return -1;
+}
+
+FILE *qmp_open(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[4096];
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || strlen(path) >= sizeof(a.sun_path))
+		goto fail;
+	strcpy(a.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		goto fail;
+	FILE *f = fdopen(fd, "r+");
+	if (f && fgets(line, sizeof(line), f) && strstr(line, "QMP") &&
+	    qmp_command(f, "{\"execute\":\"qmp_capabilities\"}", line, sizeof(line)) == 0)
+		return f;
+	if (f)
+		fclose(f);
+	return NULL;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
 }

@@ -11,6 +11,7 @@
 #define HARNESS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define HARNESS_KILL_SECONDS 300
 
@@ -61,6 +62,19 @@ char *bg_output(const struct bg_run *bg);
 /* Whether path exists within timeout seconds (polled every 20 ms). */
 int wait_for_path(const char *path, double timeout);
 double test_now(void);
+
+/*
+ * The integer at a dotted path ("balloon.actual", "return.actual") in a
+ * JSON text, parsed with json-c; -1 when absent or not a number.
+ */
+long long json_path_i64(const char *json, const char *path);
+
+/* QMP (QEMU's monitor): connects to a unix socket and negotiates
+ * capabilities. Returns the stream or NULL. */
+FILE *qmp_open(const char *path);
+/* Sends one command; copies the first "return"/"error" line to line.
+ * Returns 0, or -1 when QEMU answered nothing. */
+int qmp_command(FILE *f, const char *cmd, char *line, size_t size);
 
 /* Whether the console contains the line fragment s. */
 int console_has(const struct vm_run *r, const char *s);

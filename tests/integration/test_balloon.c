@@ -82,21 +82,12 @@ static char *client(struct vm *v, const char *cmd, const char *arg)
 	return r.console;
 }
 
-/* The number after "key": inside the object "section" of json; -1 if absent. */
+/* section.key in a JSON text (key alone when section is NULL); -1 if absent. */
 static int64_t json_u64(const char *json, const char *section, const char *key)
 {
-	char pat[64];
-	const char *p = json;
-
-	if (section) {
-		snprintf(pat, sizeof(pat), "\"%s\":", section);
-		p = strstr(json, pat);
-		if (!p)
-			return -1;
-	}
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(p, pat);
-	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+	char path[96];
+	snprintf(path, sizeof(path), "%s%s%s", section ? section : "", section ? "." : "", key);
+	return json_path_i64(json, path);
 }
 
 static int64_t stat_of(struct vm *v, const char *section, const char *key)
@@ -360,29 +351,9 @@ END_TEST
 
 /* ---- QEMU ---------------------------------------------------------------- */
 
-/* Sends one QMP command and returns the first "return"/"error" line. */
 static void qmp(FILE *f, const char *cmd, char *line, size_t size)
 {
-	fprintf(f, "%s\n", cmd);
-	fflush(f);
-	while (fgets(line, (int)size, f))
-		if (strstr(line, "\"return\"") || strstr(line, "\"error\""))
-			return;
-	ck_abort_msg("QMP: no answer to %s", cmd);
-}
-
-static FILE *qmp_open(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	char line[4096];
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	strcpy(a.sun_path, path);
-	ck_assert_msg(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "QMP connect: %s",
-		      strerror(errno));
-	FILE *f = fdopen(fd, "r+");
-	ck_assert_msg(fgets(line, sizeof(line), f) && strstr(line, "QMP"), "QMP greeting");
-	qmp(f, "{\"execute\":\"qmp_capabilities\"}", line, sizeof(line));
-	return f;
+	ck_assert_msg(qmp_command(f, cmd, line, size) == 0, "QMP: no answer to %s", cmd);
 }
 
 /* Polls query-balloon until "actual" (guest memory size) is want; returns the last. */
@@ -392,7 +363,7 @@ static int64_t qmp_wait_actual(FILE *f, int64_t want, double timeout)
 	int64_t actual = -1;
 	for (double t = 0; t < timeout && actual != want; t += 0.1) {
 		qmp(f, "{\"execute\":\"query-balloon\"}", line, sizeof(line));
-		actual = json_u64(line, NULL, "actual");
+		actual = json_u64(line, "return", "actual");
 		if (actual != want)
 			usleep(100000);
 	}
@@ -418,6 +389,7 @@ START_TEST(the_driver_follows_qemu_virtio_balloon_device_on_microvm)
 	ck_assert_int_eq(prog_start(&bg, argv), 0);
 	ck_assert_msg(wait_for_path(qmp_path, 20), "no QMP socket:\n%s", bg_output(&bg));
 	FILE *f = qmp_open(qmp_path);
+	ck_assert_msg(f != NULL, "QMP connect to %s failed", qmp_path);
 	/* QEMU's value is the guest's memory size, not the balloon's. */
 	qmp(f, "{\"execute\":\"balloon\",\"arguments\":{\"value\":67108864}}", line, sizeof(line));
 	int64_t actual = qmp_wait_actual(f, 64 * MIB, 30);

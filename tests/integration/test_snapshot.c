@@ -7,14 +7,11 @@
 
 #include <check.h>
 #include <json-c/json.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -172,32 +169,16 @@ START_TEST(an_oops_leaves_a_crash_dump_that_show_and_gdb_can_read)
 }
 END_TEST
 
-/* Starts memvisor in the background; returns its pid. */
-static pid_t start_memvisor(const char *const argv[])
-{
-	pid_t pid;
-	extern char **environ;
-	ck_assert_int_eq(posix_spawn(&pid, test_memvisor_path(), NULL, NULL,
-				     (char *const *)argv, environ), 0);
-	return pid;
-}
-
-static void wait_for_file(const char *path)
-{
-	struct stat st;
-	for (int i = 0; i < 200 && stat(path, &st) < 0; i++)
-		usleep(20000);
-}
-
 START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
 {
 	const char *sock = path_in("ctl.sock"), *file = path_in("live.core");
-	const char *argv[] = { "memvisor", "run", "--control", sock, "--timeout", "60",
-			       "--crash-dump", "none", test_build_path("guests/tiny.elf"), "--",
-			       "quiet", "loop=4000000000", NULL };
-	pid_t pid = start_memvisor(argv);
-	wait_for_file(sock);
+	const char *argv[] = { "run", "--control", sock, "--timeout", "60", "--crash-dump", "none",
+			       test_build_path("guests/tiny.elf"), "--", "quiet", "loop=4000000000",
+			       NULL };
+	struct bg_run bg;
 	struct vm_run r;
+	ck_assert_int_eq(vm_start(&bg, argv), 0);
+	ck_assert(wait_for_path(sock, 10));
 	const char *snap[] = { "snapshot", sock, file, NULL };
 	ck_assert_int_eq(vm_run(&r, snap), 0);
 	ck_assert_msg(r.status == 0, "%s", r.console);
@@ -205,9 +186,9 @@ START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
 	const char *quit[] = { "quit", sock, NULL };
 	ck_assert_int_eq(vm_run(&r, quit), 0);
 	vm_run_free(&r);
-	int st;
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_int_eq(bg_wait(&bg, &r, 30), 0);
+	ck_assert_msg(r.status == 0, "memvisor ended with %d:\n%s", r.status, r.console);
+	vm_run_free(&r);
 	const char *show[] = { "show", file, NULL };
 	ck_assert_int_eq(vm_run(&r, show), 0);
 	ck_assert_int_eq(r.status, 0);
