@@ -40,6 +40,7 @@ struct snap_ctx {
 	bool la57, paging;
 	struct intro in;
 	bool introspected;
+	int fd;                          /* the core file being written */
 	uint8_t *resident[MEM_MAX_SLOTS]; /* host residency bitmaps */
 	int pagemap_fd;
 };
@@ -339,6 +340,20 @@ static void set_phdr(Elf *e, int i, uint32_t type, uint64_t off, uint64_t vaddr,
 	gelf_update_phdr(e, i, &ph);
 }
 
+/* Copies one RAM slot into the core file at off. Returns 0 or -1. */
+static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
+{
+	uint64_t done = 0;
+	while (done < s->size) {
+		size_t chunk = s->size - done > (64u << 20) ? (64u << 20) : (size_t)(s->size - done);
+		ssize_t n = pwrite(fd, s->hva + done, chunk, (off_t)(off + done));
+		if (n <= 0)
+			return -1;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
 static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 {
 	struct guest_memory *mem = &c->m->vm.mem;
@@ -365,7 +380,9 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	set_phdr(e, 0, PT_NOTE, L.notes_off, 0, 0, c->notes.len, PF_R);
 	for (int i = 0; i < nslots; i++) {
 		L.slot_off[i] = off;
-		if (!add_section(e, mem->slots[i].hva, mem->slots[i].size, off, SHT_PROGBITS))
+		/* NOBITS: libelf writes the headers only; RAM goes straight from
+		 * guest memory to the file in write_ram() (no copy in between) */
+		if (!add_section(e, NULL, mem->slots[i].size, off, SHT_NOBITS))
 			return -1;
 		set_phdr(e, 1 + i, PT_LOAD, off, page_offset + mem->slots[i].gpa, mem->slots[i].gpa,
 			 mem->slots[i].size, PF_R | PF_W);
@@ -381,7 +398,12 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	if (!gelf_update_ehdr(e, &eh))
 		return -1;
 	elf_flagelf(e, ELF_C_SET, ELF_F_LAYOUT);
-	return elf_update(e, ELF_C_WRITE) < 0 ? -1 : 0;
+	if (elf_update(e, ELF_C_WRITE) < 0)
+		return -1;
+	for (int i = 0; i < nslots; i++)
+		if (write_ram(c->fd, &mem->slots[i], L.slot_off[i]) < 0)
+			return -1;
+	return 0;
 }
 
 static int write_core_file(struct snap_ctx *c, const char *path, bool memory, char *err,
@@ -395,6 +417,7 @@ static int write_core_file(struct snap_ctx *c, const char *path, bool memory, ch
 		return -1;
 	}
 	elf_version(EV_CURRENT);
+	c->fd = fd;
 	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
 	int rc = e ? write_elf(e, c, memory) : -1;
 	if (rc < 0)
