@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "control.h"
 #include "machine.h"
+#include "introspect.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -271,15 +272,19 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 	return 0;
 }
 
-/* The memvisor kernel's exit statuses for a panic and an oops. */
+/* The memvisor kernel's exit statuses for a panic and an oops (other
+ * kernels' statuses mean nothing to us: only a kernel with mv_info counts). */
 #define GUEST_STATUS_PANIC 3
 #define GUEST_STATUS_OOPS  4
 
 static void final_snapshots(struct machine *m, const struct run_opts *o, int status)
 {
 	char path[600], err[512];
+	uint64_t sym;
+	bool memvisor_kernel = intro_find_symbol(m->kernel, m->kernel_len, "mv_info", &sym) == 0;
 	bool crashed = status == MV_EXIT_TRIPLE_FAULT || status == MV_EXIT_KVM_ERROR ||
-		       status == GUEST_STATUS_PANIC || status == GUEST_STATUS_OOPS;
+		       (memvisor_kernel &&
+			(status == GUEST_STATUS_PANIC || status == GUEST_STATUS_OOPS));
 	struct snap_request r = { .path = path, .reason = "exit" };
 	if (o->snapshot_at_exit) {
 		snprintf(path, sizeof(path), "%s-exit.core",
