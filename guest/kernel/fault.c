@@ -15,6 +15,7 @@
 #include <uapi.h>
 #include <printk.h>
 #include <initrd.h>
+#include <string.h>
 #include <asm/traps.h>
 #include <asm/extable.h>
 #include <asm/cpu.h>
@@ -41,11 +42,14 @@ static void count_fault(struct task *t, enum uvm_fault_result r)
 static void segfault_line(struct task *t, const struct pt_regs *regs, unsigned long addr)
 {
 	const struct vma *v = t->mm ? vma_lookup(&t->mm->vmas, regs->rip) : NULL;
+	const char *file = v && v->file ? ((const struct inode *)v->file)->name : NULL;
 
-	if (v && v->file)
+	if (file && strrchr(file, '/'))
+		file = strrchr(file, '/') + 1;
+	if (file)
 		pr_info("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx in %s[%llx+%llx]\n",
 			t->comm, t->pid, addr, regs->rip, regs->rsp, regs->error_code,
-			((const struct inode *)v->file)->name,
+			file,
 			(unsigned long long)v->start, (unsigned long long)(v->end - v->start));
 	else
 		pr_info("%s[%d]: segfault at %lx ip %016lx sp %016lx error %lx\n", t->comm,
