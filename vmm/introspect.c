@@ -237,30 +237,36 @@ fail:
 	return -1;
 }
 
-static int read_task(const struct intro *in, uint64_t t, struct intro_task *out, uint64_t *next)
+static int read_task(const struct intro *in, uint64_t t, struct intro_task *out)
 {
 	const struct mv_info *i = &in->info;
 	size_t comm = i->task_comm_len < sizeof(out->comm) ? i->task_comm_len : sizeof(out->comm) - 1;
+	uint64_t mm = 0;
 	memset(out, 0, sizeof(*out));
 	if (intro_read(in, t + i->task_off_pid, &out->pid, sizeof(out->pid)) < 0 ||
 	    intro_read(in, t + i->task_off_comm, out->comm, comm) < 0 ||
-	    intro_read(in, t + i->task_off_pt_root, &out->root_pa, sizeof(out->root_pa)) < 0 ||
-	    intro_read(in, t + i->task_off_next, next, sizeof(*next)) < 0)
+	    intro_read(in, t + i->task_off_mm, &mm, sizeof(mm)) < 0)
 		return -1;
 	out->comm[sizeof(out->comm) - 1] = 0;
+	if (mm && intro_read(in, mm + i->mm_off_pt_root, &out->root_pa, sizeof(out->root_pa)) < 0)
+		return -1;
 	return 0;
 }
 
 int intro_tasks(const struct intro *in, struct intro_task *out, int max)
 {
-	uint64_t t;
+	const struct mv_info *i = &in->info;
+	uint64_t head = i->task_list, link;
 	int n = 0;
-	if (!in->info.task_list)
+	if (!head)
 		return 0;
-	if (intro_read(in, in->info.task_list, &t, sizeof(t)) < 0)
+	if (intro_read(in, head, &link, sizeof(link)) < 0)
 		return -1;
-	while (t && n < max && n < INTRO_MAX_TASKS) {
-		if (read_task(in, t, &out[n], &t) < 0)
+	while (link != head) {
+		if (n == max || n == INTRO_MAX_TASKS)
+			return -1; /* a loop that never comes back to the head */
+		if (read_task(in, link - i->task_off_link, &out[n]) < 0 ||
+		    intro_read(in, link, &link, sizeof(link)) < 0)
 			return -1;
 		n++;
 	}

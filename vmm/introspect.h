@@ -31,7 +31,7 @@ struct intro {
 struct intro_task {
 	int32_t pid;
 	char comm[16];
-	uint64_t root_pa;
+	uint64_t root_pa;          /* 0 for kernel threads */
 };
 
 /* Looks up a symbol's value in a kernel ELF image. Returns 0 or -1. */

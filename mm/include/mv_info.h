@@ -49,14 +49,17 @@ struct mv_info {
 	uint32_t vmstat_names_len;
 
 	/*
-	 * Tasks: a singly linked list from *task_list (a pointer to the first
-	 * task); each task holds a next pointer, its pid (int32), its name
-	 * (char[task_comm_len]) and the physical address of its top-level page
-	 * table (uint64), at these offsets. task_list == 0: no processes.
+	 * Tasks: a circular list through a list_head in each task, whose head
+	 * is at task_list. In a task: the link (list_head) at task_off_link,
+	 * the pid (int32) at task_off_pid, the name (char[task_comm_len]) at
+	 * task_off_comm, and a pointer to its address space at task_off_mm
+	 * (0 for kernel threads), in which the physical address of the
+	 * top-level page table (uint64) is at mm_off_pt_root.
+	 * task_list == 0: this kernel has no processes.
 	 */
 	uint64_t task_list;
-	uint32_t task_off_next, task_off_pid, task_off_comm, task_off_pt_root;
-	uint32_t task_comm_len, pad0;
+	uint32_t task_off_link, task_off_pid, task_off_comm, task_comm_len;
+	uint32_t task_off_mm, mm_off_pt_root;
 
 	uint64_t swap;              /* swap state, 0 until swap exists */
 };
