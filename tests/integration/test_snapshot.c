@@ -229,6 +229,96 @@ START_TEST(corrupt_snapshot_files_are_rejected_with_status_2_and_one_line)
 }
 END_TEST
 
+/* The console file contains s within timeout seconds. */
+static bool console_file_has(const char *path, const char *s, double timeout)
+{
+	for (double t0 = test_now(); test_now() - t0 < timeout; usleep(50000)) {
+		FILE *f = fopen(path, "r");
+		char line[512];
+		bool found = false;
+		while (f && !found && fgets(line, sizeof(line), f))
+			found = strstr(line, s) != NULL;
+		if (f)
+			fclose(f);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+static json_object *diff_json(const char *a, const char *b)
+{
+	struct vm_run r;
+	const char *argv[] = { "diff", a, b, "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 1, "diff status %d\n%s", r.status, r.console);
+	json_object *j = json_tokener_parse(r.console);
+	ck_assert_msg(j != NULL, "%s", r.console);
+	vm_run_free(&r);
+	return j;
+}
+
+/* The longest added range in the space named "<pid> (comm)". */
+static uint64_t longest_added(json_object *diff, const char *comm, const char **flags)
+{
+	uint64_t best = 0;
+	json_object_object_foreach(json_object_object_get(diff, "spaces"), name, space) {
+		if (!strstr(name, comm))
+			continue;
+		json_object *added = json_object_object_get(space, "added");
+		for (size_t i = 0; i < json_object_array_length(added); i++) {
+			json_object *r = json_object_array_get_idx(added, i);
+			uint64_t len = json_object_get_uint64(json_object_object_get(r, "len"));
+			if (len > best) {
+				best = len;
+				*flags = json_object_get_string(json_object_object_get(r, "flags"));
+			}
+		}
+	}
+	return best;
+}
+
+START_TEST(diff_shows_the_8_mib_a_workload_maps_and_the_frames_it_took)
+{
+	const char *sock = path_in("ctl.sock"), *console = path_in("console.txt");
+	char sched[256];
+	/* hold=1: the kernel idles a second before starting init; "before" is taken then */
+	snprintf(sched, sizeof(sched), "0.6s:snapshot=%s", path_in("before.core"));
+	const char *argv[] = { "run", "-m", "128M", "--control", sock, "--console", console,
+			       "--timeout", "90", "--crash-dump", "none", "--pressure", sched,
+			       "--initrd", test_build_path("guest/initrd.cpio"), test_kernel_path(),
+			       "--", "loglevel=4", "hold=1", "init=/bin/memhog", "8M", "--hold", NULL };
+	struct bg_run bg;
+	struct vm_run r;
+	ck_assert_int_eq(vm_start(&bg, argv), 0);
+	ck_assert_msg(console_file_has(console, "memhog: holding", 60), "memhog never held:\n%s",
+		      bg_output(&bg));
+	const char *snap[] = { "snapshot", sock, path_in("after.core"), NULL };
+	ck_assert_int_eq(vm_run(&r, snap), 0);
+	ck_assert_msg(r.status == 0, "%s", r.console);
+	vm_run_free(&r);
+	const char *quit[] = { "quit", sock, NULL };
+	ck_assert_int_eq(vm_run(&r, quit), 0);
+	vm_run_free(&r);
+	ck_assert_int_eq(bg_wait(&bg, &r, 30), 0);
+	vm_run_free(&r);
+
+	json_object *d = diff_json(path_in("before.core"), path_in("after.core"));
+	const char *flags = "";
+	uint64_t len = longest_added(d, "(memhog)", &flags);
+	ck_assert_msg(len >= (8u << 20) && len < (9u << 20), "longest added range: %llu bytes",
+		      (unsigned long long)len);
+	ck_assert_str_eq(flags, "rw-u-----"); /* user, writable, not executable */
+	long long freed = 0;
+	json_object_object_foreach(json_object_object_get(d, "zones"), zone, z) {
+		(void)zone;
+		freed += json_object_get_int64(json_object_object_get(z, "free_pages"));
+	}
+	ck_assert_msg(freed <= -2048, "zones lost only %lld pages", -freed);
+	json_object_put(d);
+}
+END_TEST
+
 Suite *snapshot_suite(void);
 Suite *snapshot_suite(void)
 {
@@ -241,6 +331,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, an_oops_leaves_a_crash_dump_that_show_and_gdb_can_read);
 	tcase_add_test(tc, snapshot_over_the_control_socket_and_cli_while_the_guest_runs);
 	tcase_add_test(tc, corrupt_snapshot_files_are_rejected_with_status_2_and_one_line);
+	tcase_add_test(tc, diff_shows_the_8_mib_a_workload_maps_and_the_frames_it_took);
 	suite_add_tcase(s, tc);
 	return s;
 }
