@@ -1,0 +1,246 @@
+/*
+ * test_process.c: user processes on the guest kernel: the workloads in the
+ * initrd run under init with their output asserted (memhog, forktest's
+ * exact copy-on-write counts and leak check, mmaptest's mapping checks and
+ * EFAULTs), a segfault kills only its process, /proc files parse in
+ * Linux's formats, unknown system calls are logged once, and the same
+ * programs run on QEMU (where `syscall` enters natively).
+ */
+#include "harness.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The serial console ends lines with CR LF; the /proc texts use LF. */
+static void strip_cr(struct vm_run *r)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < r->len; i++)
+		if (r->console[i] != '\r')
+			r->console[j++] = r->console[i];
+	r->console[j] = 0;
+	r->len = j;
+}
+
+/* Boots a 128 MiB guest with the initrd and "init=PROGRAM ARGS". */
+static struct vm_run boot_init(const char *init_and_args)
+{
+	char cmdline[512];
+	const char *argv[] = { "run", "-m", "128M", "--timeout", "120", "--initrd",
+			       test_build_path("guest/initrd.cpio"), test_kernel_path(), "--",
+			       cmdline, NULL };
+	struct vm_run r;
+
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 init=%s", init_and_args);
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	strip_cr(&r);
+	return r;
+}
+
+/* The end of a console for failure messages (Check caps their length). */
+static const char *tail(const char *console)
+{
+	size_t n = strlen(console);
+
+	return n > 3000 ? console + n - 3000 : console;
+}
+
+static int count_of(const char *text, const char *s)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, s)) != NULL; p += strlen(s))
+		n++;
+	return n;
+}
+
+#define ASSERT_CONSOLE(r, s) ck_assert_msg(console_has(&(r), s), "missing \"%s\":\n%s", s, tail((r).console))
+
+START_TEST(memhog_touches_and_verifies_its_pages_and_init_reports_its_exit)
+{
+	struct vm_run r = boot_init("/bin/memhog 2M --verify --release");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "Run /sbin/init as init process");
+	ASSERT_CONSOLE(r, "memhog: 2048 KiB (512 pages), pattern seq, 1 pass: 512 pages touched");
+	ASSERT_CONSOLE(r, "memhog: verify ok: 512 pages");
+	ASSERT_CONSOLE(r, "memhog: released 2048 KiB");
+	ASSERT_CONSOLE(r, "init: /bin/memhog exited with status 0");
+	ASSERT_CONSOLE(r, "reboot: Power down (init exited with status 0)");
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(memhog_reports_a_fault_per_page_it_touches)
+{
+	struct vm_run r = boot_init("/bin/memhog 1M --pattern random --passes 2");
+	const char *p = strstr(r.console, "memhog: minflt ");
+	long minflt = -1, majflt = -1, maxrss = -1;
+
+	ck_assert_msg(r.status == 0 && p, "status %d:\n%s", r.status, tail(r.console));
+	ck_assert_int_eq(sscanf(p, "memhog: minflt %ld majflt %ld maxrss %ld", &minflt, &majflt,
+				&maxrss), 3);
+	ASSERT_CONSOLE(r, "pattern random, 2 passes");
+	/* at most one minor fault per page of the 256, plus the program's own */
+	ck_assert_msg(minflt > 100 && minflt < 256 + 64, "minflt %ld\n%s", minflt, tail(r.console));
+	ck_assert_msg(majflt > 0, "the binary's pages come in as major faults\n%s", tail(r.console));
+	ck_assert_msg(maxrss >= 4 * (minflt - 64), "maxrss %ld kB\n%s", maxrss, tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing)
+{
+	struct vm_run r = boot_init("/bin/forktest");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "forktest: child sees every page shared (Shared_Dirty kB): 256 (want 256)");
+	ASSERT_CONSOLE(r, "forktest: child writes copy exactly the written pages (pgcow_copy): 16 (want 16)");
+	ASSERT_CONSOLE(r, "forktest: the rest stay shared (Shared_Dirty kB): 192 (want 192)");
+	ASSERT_CONSOLE(r, "forktest: parent data unchanged by the child: 64 (want 64)");
+	ASSERT_CONSOLE(r, "forktest: parent writes reuse every frame (pgcow_reuse): 64 (want 64)");
+	ck_assert_msg(!console_has(&r, "FAILED"), "%s", tail(r.console));
+	ASSERT_CONSOLE(r, "forktest: ok");
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault)
+{
+	struct vm_run r = boot_init("/bin/mmaptest");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "mmaptest: write from an unmapped pointer is EFAULT: ok");
+	ASSERT_CONSOLE(r, "mmaptest: read into read-only memory is EFAULT: ok");
+	ASSERT_CONSOLE(r, "mmaptest: a read of the PROT_NONE page is SIGSEGV: ok");
+	ASSERT_CONSOLE(r, "mmaptest: munmap returns every frame and page table: ok");
+	ck_assert_msg(!console_has(&r, "FAILED"), "%s", tail(r.console));
+	ck_assert_msg(!console_has(&r, "Oops"), "%s", tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(a_segfault_kills_only_its_process_with_a_linux_like_line)
+{
+	struct vm_run r = boot_init("/bin/mmaptest --segv");
+
+	ck_assert_msg(r.status == 128 + 11, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "mmaptest[2]: segfault at 0 ip ");
+	ASSERT_CONSOLE(r, " error 6 in mmaptest[");
+	ASSERT_CONSOLE(r, "init: /bin/mmaptest killed by signal 11 (Segmentation fault)");
+	ck_assert_msg(!console_has(&r, "Oops"), "%s", tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Every line of the section after `marker` up to the next "==" matches fn. */
+static const char *section(const struct vm_run *r, const char *name)
+{
+	char marker[64];
+
+	snprintf(marker, sizeof(marker), "== %s\n", name);
+	const char *p = strstr(r->console, marker);
+	ck_assert_msg(p, "no section %s:\n%s", name, tail(r->console));
+	return p + strlen(marker);
+}
+
+static void assert_kb_lines(const struct vm_run *r, const char *name, int min_lines)
+{
+	const char *p = section(r, name);
+	int lines = 0;
+	char key[64];
+	unsigned long v;
+	char unit[4];
+
+	while (*p && strncmp(p, "==", 2)) {
+		ck_assert_msg(sscanf(p, "%63[^:]: %lu %3s", key, &v, unit) >= 2,
+			      "%s: bad line \"%.60s\"", name, p);
+		lines++;
+		p = strchr(p, '\n') + 1;
+	}
+	ck_assert_msg(lines >= min_lines, "%s: %d lines\n%s", name, lines, tail(r->console));
+}
+
+START_TEST(proc_files_parse_in_the_linux_format)
+{
+	struct vm_run r = boot_init("/bin/procdump /proc/meminfo /proc/self/status "
+				    "/proc/self/maps /proc/vmstat /proc/buddyinfo "
+				    "/proc/zoneinfo /proc/slabinfo /proc/self/oom_score_adj");
+	unsigned long lo, hi, off, ino;
+	char perms[8];
+	unsigned dmaj, dmin;
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	assert_kb_lines(&r, "/proc/meminfo", 8);
+	ASSERT_CONSOLE(r, "MemFree:");
+	const char *st = section(&r, "/proc/self/status");
+	ck_assert_msg(strstr(st, "Name:\tprocdump\n") && strstr(st, "VmRSS:\t") &&
+		      strstr(st, "RssAnon:\t") && strstr(st, "RssFile:\t") &&
+		      strstr(st, "RssShmem:\t") && strstr(st, "VmSwap:\t") && strstr(st, " kB\n"),
+		      "%s", tail(r.console));
+	const char *maps = section(&r, "/proc/self/maps");
+	ck_assert_int_eq(sscanf(maps, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &dmaj,
+				&dmin, &ino), 7);
+	ck_assert_msg(lo == 0x400000 && hi > lo && strlen(perms) == 4, "%s", tail(maps));
+	ck_assert_msg(strstr(maps, " /bin/procdump\n") && strstr(maps, " [stack]\n"), "%s", tail(maps));
+	const char *vm = section(&r, "/proc/vmstat");
+	ck_assert_msg(!strncmp(vm, "nr_free_pages ", 14) && strstr(vm, "\npgfault ") &&
+		      strstr(vm, "\npgmajfault "), "%s", tail(vm));
+	ck_assert_msg(!strncmp(section(&r, "/proc/buddyinfo"), "Node 0, zone", 12), "%s", tail(r.console));
+	ck_assert_msg(!strncmp(section(&r, "/proc/slabinfo"), "slabinfo - version: 2.1", 23),
+		      "%s", tail(r.console));
+	ck_assert_msg(!strncmp(section(&r, "/proc/self/oom_score_adj"), "0\n", 2), "%s", tail(r.console));
+	ASSERT_CONSOLE(r, "procdump: oom_score_adj -500 read back as -500");
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(an_unimplemented_system_call_returns_enosys_and_is_logged_once)
+{
+	struct vm_run r = boot_init("/bin/forktest 8");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	/* musl's fork blocks and restores signals: two calls, one line */
+	ck_assert_int_eq(count_of(r.console, "system call rt_sigprocmask (14) not implemented: ENOSYS"), 1);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(the_same_programs_run_on_qemu_with_the_native_syscall_entry)
+{
+	const char *argv[] = {
+		"qemu-system-x86_64", "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=off",
+		"-accel", "tcg", "-m", "128M", "-nographic", "-no-reboot",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", test_kernel_path(),
+		"-initrd", test_build_path("guest/initrd.cpio"),
+		"-append", "console=ttyS0 init=/bin/forktest", NULL };
+	struct vm_run r;
+
+	ck_assert_int_eq(prog_run(&r, argv), 0);
+	ck_assert_msg(r.status == 1, "status %d (want guest 0):\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "syscall: native entry at CPL 0");
+	ASSERT_CONSOLE(r, "forktest: ok");
+	vm_run_free(&r);
+}
+END_TEST
+
+Suite *process_suite(void);
+Suite *process_suite(void)
+{
+	Suite *s = suite_create("process");
+	TCase *w = tcase_create("workloads");
+	tcase_set_timeout(w, 300);
+	tcase_add_test(w, memhog_touches_and_verifies_its_pages_and_init_reports_its_exit);
+	tcase_add_test(w, memhog_reports_a_fault_per_page_it_touches);
+	tcase_add_test(w, forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing);
+	tcase_add_test(w, mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault);
+	tcase_add_test(w, a_segfault_kills_only_its_process_with_a_linux_like_line);
+	tcase_add_test(w, proc_files_parse_in_the_linux_format);
+	tcase_add_test(w, an_unimplemented_system_call_returns_enosys_and_is_logged_once);
+	tcase_add_test(w, the_same_programs_run_on_qemu_with_the_native_syscall_entry);
+	suite_add_tcase(s, w);
+	return s;
+}
