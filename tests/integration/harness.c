@@ -84,6 +84,30 @@ static void collect(struct vm_run *r, int fd, pid_t pid, double start)
 	}
 }
 
+/* In a forked child: output to out_fd, then exec; never returns. */
+static void __attribute__((noreturn)) exec_child(const char *path, const char *const argv[],
+						 int use_path, int out_fd)
+{
+	dup2(out_fd, 1);
+	dup2(out_fd, 2);
+	if (use_path)
+		execvp(path, (char *const *)argv);
+	else
+		execv(path, (char *const *)argv);
+	fprintf(stderr, "harness: cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+/* full = { MEMVISOR, argv... , NULL } (at most 63 words). */
+static void memvisor_argv(const char *full[64], const char *const argv[])
+{
+	size_t n = 0;
+	full[n++] = test_memvisor_path();
+	for (; argv[n - 1] && n < 63; n++)
+		full[n] = argv[n - 1];
+	full[n] = NULL;
+}
+
 static int spawn(struct vm_run *r, const char *path, const char *const argv[], int use_path)
 {
 	int fds[2];
@@ -96,16 +120,8 @@ static int spawn(struct vm_run *r, const char *path, const char *const argv[], i
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		if (use_path)
-			execvp(path, (char *const *)argv);
-		else
-			execv(path, (char *const *)argv);
-		fprintf(stderr, "harness: cannot run %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_child(path, argv, use_path, fds[1]);
 	close(fds[1]);
 	collect(r, fds[0], pid, start);
 	close(fds[0]);
@@ -119,11 +135,7 @@ static int spawn(struct vm_run *r, const char *path, const char *const argv[], i
 int vm_run(struct vm_run *r, const char *const argv[])
 {
 	const char *full[64];
-	size_t n = 0;
-	full[n++] = test_memvisor_path();
-	for (; argv[n - 1] && n < 63; n++)
-		full[n] = argv[n - 1];
-	full[n] = NULL;
+	memvisor_argv(full, argv);
 	return spawn(r, full[0], full, 0);
 }
 
@@ -163,16 +175,8 @@ static int bg_spawn(struct bg_run *bg, const char *path, const char *const argv[
 		close(fd);
 		return -1;
 	}
-	if (pid == 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (use_path)
-			execvp(path, (char *const *)argv);
-		else
-			execv(path, (char *const *)argv);
-		fprintf(stderr, "harness: cannot run %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_child(path, argv, use_path, fd);
 	close(fd);
 	bg->pid = pid;
 	return 0;
@@ -181,11 +185,7 @@ static int bg_spawn(struct bg_run *bg, const char *path, const char *const argv[
 int vm_start(struct bg_run *bg, const char *const argv[])
 {
 	const char *full[64];
-	size_t n = 0;
-	full[n++] = test_memvisor_path();
-	for (; argv[n - 1] && n < 63; n++)
-		full[n] = argv[n - 1];
-	full[n] = NULL;
+	memvisor_argv(full, argv);
 	return bg_spawn(bg, full[0], full, 0);
 }
 

@@ -169,6 +169,20 @@ START_TEST(an_oops_leaves_a_crash_dump_that_show_and_gdb_can_read)
 }
 END_TEST
 
+/* `memvisor snapshot SOCK FILE`, `quit SOCK`, and the run's end into *r. */
+static void snapshot_then_quit(const char *sock, const char *file, struct bg_run *bg,
+			       struct vm_run *r)
+{
+	const char *snap[] = { "snapshot", sock, file, NULL };
+	const char *quit[] = { "quit", sock, NULL };
+	ck_assert_int_eq(vm_run(r, snap), 0);
+	ck_assert_msg(r->status == 0, "%s", r->console);
+	vm_run_free(r);
+	ck_assert_int_eq(vm_run(r, quit), 0);
+	vm_run_free(r);
+	ck_assert_int_eq(bg_wait(bg, r, 30), 0);
+}
+
 START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
 {
 	const char *sock = path_in("ctl.sock"), *file = path_in("live.core");
@@ -179,14 +193,7 @@ START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
 	struct vm_run r;
 	ck_assert_int_eq(vm_start(&bg, argv), 0);
 	ck_assert(wait_for_path(sock, 10));
-	const char *snap[] = { "snapshot", sock, file, NULL };
-	ck_assert_int_eq(vm_run(&r, snap), 0);
-	ck_assert_msg(r.status == 0, "%s", r.console);
-	vm_run_free(&r);
-	const char *quit[] = { "quit", sock, NULL };
-	ck_assert_int_eq(vm_run(&r, quit), 0);
-	vm_run_free(&r);
-	ck_assert_int_eq(bg_wait(&bg, &r, 30), 0);
+	snapshot_then_quit(sock, file, &bg, &r);
 	ck_assert_msg(r.status == 0, "memvisor ended with %d:\n%s", r.status, r.console);
 	vm_run_free(&r);
 	const char *show[] = { "show", file, NULL };
@@ -293,14 +300,7 @@ START_TEST(diff_shows_the_8_mib_a_workload_maps_and_the_frames_it_took)
 	ck_assert_int_eq(vm_start(&bg, argv), 0);
 	ck_assert_msg(console_file_has(console, "memhog: holding", 60), "memhog never held:\n%s",
 		      bg_output(&bg));
-	const char *snap[] = { "snapshot", sock, path_in("after.core"), NULL };
-	ck_assert_int_eq(vm_run(&r, snap), 0);
-	ck_assert_msg(r.status == 0, "%s", r.console);
-	vm_run_free(&r);
-	const char *quit[] = { "quit", sock, NULL };
-	ck_assert_int_eq(vm_run(&r, quit), 0);
-	vm_run_free(&r);
-	ck_assert_int_eq(bg_wait(&bg, &r, 30), 0);
+	snapshot_then_quit(sock, path_in("after.core"), &bg, &r);
 	vm_run_free(&r);
 
 	json_object *d = diff_json(path_in("before.core"), path_in("after.core"));
