@@ -102,7 +102,8 @@ mm-freestanding: $(MM_SRCS)
 RUN_ARGS ?=
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(MEMVISOR) run -m 128M $(RUN_ARGS) $(KERNEL)
+	$(MEMVISOR) run -m 128M --initrd $(BUILD)/guest/initrd.cpio $(RUN_ARGS) $(KERNEL) \
+	  -- console=ttyS0 init=$(or $(RUN_INIT),/bin/memhog 4M --verify)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
