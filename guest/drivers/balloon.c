@@ -40,7 +40,6 @@
 #include <time.h>
 #include <asm/cpu.h>
 
-#define VIRTIO_ID_BALLOON 5
 #define F_MUST_TELL_HOST 0
 #define F_STATS_VQ       1
 #define F_DEFLATE_ON_OOM 2

@@ -21,25 +21,7 @@
 #include <asm/layout.h>
 #include <asm/paging.h>
 
-enum {
-	REG_MAGIC = 0x000, REG_VERSION = 0x004, REG_DEVICE_ID = 0x008,
-	REG_DEVICE_FEATURES = 0x010, REG_DEVICE_FEATURES_SEL = 0x014,
-	REG_DRIVER_FEATURES = 0x020, REG_DRIVER_FEATURES_SEL = 0x024,
-	REG_QUEUE_SEL = 0x030, REG_QUEUE_NUM_MAX = 0x034, REG_QUEUE_NUM = 0x038,
-	REG_QUEUE_READY = 0x044, REG_QUEUE_NOTIFY = 0x050,
-	REG_INTERRUPT_STATUS = 0x060, REG_INTERRUPT_ACK = 0x064, REG_STATUS = 0x070,
-	REG_QUEUE_DESC_LOW = 0x080, REG_QUEUE_DESC_HIGH = 0x084,
-	REG_QUEUE_AVAIL_LOW = 0x090, REG_QUEUE_AVAIL_HIGH = 0x094,
-	REG_QUEUE_USED_LOW = 0x0a0, REG_QUEUE_USED_HIGH = 0x0a4,
-	REG_CONFIG_GENERATION = 0x0fc, REG_CONFIG = 0x100,
-};
 
-#define VIRTIO_MMIO_MAGIC 0x74726976u
-#define STATUS_ACKNOWLEDGE 1
-#define STATUS_DRIVER      2
-#define STATUS_DRIVER_OK   4
-#define STATUS_FEATURES_OK 8
-#define STATUS_FAILED      128
 #define INT_USED   1
 #define INT_CONFIG 2
 #define MAX_MAPPED_PAGES 16
@@ -112,10 +94,10 @@ static const struct virtio_driver *find_driver(uint32_t id)
 static void virtio_interrupt(unsigned gsi, void *ctx)
 {
 	struct virtio_dev *vd = ctx;
-	uint32_t status = rd(vd, REG_INTERRUPT_STATUS);
+	uint32_t status = rd(vd, VIRTIO_MMIO_INTERRUPT_STATUS);
 
 	(void)gsi;
-	wr(vd, REG_INTERRUPT_ACK, status);
+	wr(vd, VIRTIO_MMIO_INTERRUPT_ACK, status);
 	vd->interrupts++;
 	if (status & INT_USED)
 		for (unsigned i = 0; i < vd->nr_vqs; i++)
@@ -127,10 +109,10 @@ static void virtio_interrupt(unsigned gsi, void *ctx)
 
 static uint64_t read_device_features(struct virtio_dev *vd)
 {
-	wr(vd, REG_DEVICE_FEATURES_SEL, 1);
-	uint64_t f = (uint64_t)rd(vd, REG_DEVICE_FEATURES) << 32;
-	wr(vd, REG_DEVICE_FEATURES_SEL, 0);
-	return f | rd(vd, REG_DEVICE_FEATURES);
+	wr(vd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	uint64_t f = (uint64_t)rd(vd, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+	wr(vd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	return f | rd(vd, VIRTIO_MMIO_DEVICE_FEATURES);
 }
 
 /* Negotiates features; returns 0 or -1 (no VERSION_1, or refused). */
@@ -147,12 +129,12 @@ static int negotiate(struct virtio_dev *vd)
 		       (unsigned long long)vd->base);
 		return -1;
 	}
-	wr(vd, REG_DRIVER_FEATURES_SEL, 1);
-	wr(vd, REG_DRIVER_FEATURES, (uint32_t)(vd->features >> 32));
-	wr(vd, REG_DRIVER_FEATURES_SEL, 0);
-	wr(vd, REG_DRIVER_FEATURES, (uint32_t)vd->features);
-	wr(vd, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
-	if (!(rd(vd, REG_STATUS) & STATUS_FEATURES_OK)) {
+	wr(vd, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(vd, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(vd->features >> 32));
+	wr(vd, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(vd, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)vd->features);
+	wr(vd, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	if (!(rd(vd, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK)) {
 		pr_err("virtio-mmio: device refused features 0x%llx\n",
 		       (unsigned long long)vd->features);
 		return -1;
@@ -163,16 +145,16 @@ static int negotiate(struct virtio_dev *vd)
 /* Handshake up to DRIVER_OK; returns 0 or -1 with the device FAILED. */
 static int virtio_start(struct virtio_dev *vd)
 {
-	wr(vd, REG_STATUS, 0);
-	wr(vd, REG_STATUS, STATUS_ACKNOWLEDGE);
-	wr(vd, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+	wr(vd, VIRTIO_MMIO_STATUS, 0);
+	wr(vd, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(vd, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	if (negotiate(vd) < 0 || vd->drv->probe(vd) < 0 ||
 	    ioapic_request_irq(vd->irq, virtio_interrupt, vd) < 0) {
-		wr(vd, REG_STATUS, STATUS_FAILED);
+		wr(vd, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
 		return -1;
 	}
-	wr(vd, REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK |
-	   STATUS_DRIVER_OK);
+	wr(vd, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+	   VIRTIO_STATUS_DRIVER_OK);
 	return 0;
 }
 
@@ -190,12 +172,12 @@ static void probe_one(const char *arg)
 	vd->regs = map_regs(base);
 	vd->base = base;
 	vd->irq = irq;
-	if (!vd->regs || rd(vd, REG_MAGIC) != VIRTIO_MMIO_MAGIC || rd(vd, REG_VERSION) != 2) {
+	if (!vd->regs || rd(vd, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC || rd(vd, VIRTIO_MMIO_VERSION) != 2) {
 		pr_warn("virtio-mmio: no version 2 device at 0x%llx (magic 0x%x version %u)\n",
-			(unsigned long long)base, rd(vd, REG_MAGIC), rd(vd, REG_VERSION));
+			(unsigned long long)base, rd(vd, VIRTIO_MMIO_MAGIC_VALUE), rd(vd, VIRTIO_MMIO_VERSION));
 		return;
 	}
-	vd->device_id = rd(vd, REG_DEVICE_ID);
+	vd->device_id = rd(vd, VIRTIO_MMIO_DEVICE_ID);
 	vd->drv = find_driver(vd->device_id);
 	if (!vd->drv) {
 		if (vd->device_id)
@@ -262,14 +244,14 @@ static void queue_program(struct virtio_dev *vd, struct virtq *vq, size_t ao, si
 {
 	uint64_t d = vq->ring_pa, a = vq->ring_pa + ao, u = vq->ring_pa + uo;
 
-	wr(vd, REG_QUEUE_NUM, vq->num);
-	wr(vd, REG_QUEUE_DESC_LOW, (uint32_t)d);
-	wr(vd, REG_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
-	wr(vd, REG_QUEUE_AVAIL_LOW, (uint32_t)a);
-	wr(vd, REG_QUEUE_AVAIL_HIGH, (uint32_t)(a >> 32));
-	wr(vd, REG_QUEUE_USED_LOW, (uint32_t)u);
-	wr(vd, REG_QUEUE_USED_HIGH, (uint32_t)(u >> 32));
-	wr(vd, REG_QUEUE_READY, 1);
+	wr(vd, VIRTIO_MMIO_QUEUE_NUM, vq->num);
+	wr(vd, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)d);
+	wr(vd, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
+	wr(vd, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)a);
+	wr(vd, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(a >> 32));
+	wr(vd, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)u);
+	wr(vd, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(u >> 32));
+	wr(vd, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 int virtio_setup_vq(struct virtio_dev *vd, unsigned index, void (*cb)(struct virtq *vq))
@@ -279,9 +261,9 @@ int virtio_setup_vq(struct virtio_dev *vd, unsigned index, void (*cb)(struct vir
 
 	if (index >= VIRTIO_MAX_VQS)
 		return -1;
-	wr(vd, REG_QUEUE_SEL, index);
-	uint32_t max = rd(vd, REG_QUEUE_NUM_MAX);
-	if (max == 0 || rd(vd, REG_QUEUE_READY))
+	wr(vd, VIRTIO_MMIO_QUEUE_SEL, index);
+	uint32_t max = rd(vd, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (max == 0 || rd(vd, VIRTIO_MMIO_QUEUE_READY))
 		return -1;
 	unsigned num = VIRTQ_MAX_NUM;
 	while (num > max)
@@ -335,7 +317,7 @@ int virtq_add_buf(struct virtq *vq, const struct virtq_buf *bufs, unsigned n, vo
 void virtq_kick(struct virtq *vq)
 {
 	__asm__ __volatile__("mfence" ::: "memory");
-	wr(vq->dev, REG_QUEUE_NOTIFY, vq->index);
+	wr(vq->dev, VIRTIO_MMIO_QUEUE_NOTIFY, vq->index);
 }
 
 bool virtq_has_used(const struct virtq *vq)
@@ -402,13 +384,13 @@ uint32_t virtio_cread32(struct virtio_dev *vd, unsigned off)
 	uint32_t gen, v;
 
 	do {
-		gen = rd(vd, REG_CONFIG_GENERATION);
-		v = rd(vd, REG_CONFIG + off);
-	} while (gen != rd(vd, REG_CONFIG_GENERATION));
+		gen = rd(vd, VIRTIO_MMIO_CONFIG_GENERATION);
+		v = rd(vd, VIRTIO_MMIO_CONFIG + off);
+	} while (gen != rd(vd, VIRTIO_MMIO_CONFIG_GENERATION));
 	return v;
 }
 
 void virtio_cwrite32(struct virtio_dev *vd, unsigned off, uint32_t v)
 {
-	wr(vd, REG_CONFIG + off, v);
+	wr(vd, VIRTIO_MMIO_CONFIG + off, v);
 }

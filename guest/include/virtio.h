@@ -25,22 +25,12 @@
 
 #include <compiler.h>
 #include <mm_port.h>
+#include <virtio_spec.h>
 
-#define VIRTIO_F_VERSION_1     32
 #define VIRTIO_MAX_VQS         4
 #define VIRTIO_MAX_DEVICES     8
 #define VIRTQ_MAX_NUM          128
 
-#define VIRTQ_DESC_F_NEXT      1
-#define VIRTQ_DESC_F_WRITE     2
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
 
 struct virtq_avail {
 	uint16_t flags;

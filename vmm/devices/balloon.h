@@ -21,11 +21,6 @@
 
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_BALLOON 5
-#define VIRTIO_BALLOON_F_MUST_TELL_HOST 0
-#define VIRTIO_BALLOON_F_STATS_VQ       1
-#define VIRTIO_BALLOON_F_DEFLATE_ON_OOM 2
-#define VIRTIO_BALLOON_F_REPORTING      5
 #define BALLOON_Q_INFLATE   0
 #define BALLOON_Q_DEFLATE   1
 #define BALLOON_Q_STATS     2

@@ -17,17 +17,6 @@
 
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_BLOCK       2
-#define VIRTIO_BLK_F_SEG_MAX  2
-#define VIRTIO_BLK_F_BLK_SIZE 6
-#define VIRTIO_BLK_F_FLUSH    9
-#define VIRTIO_BLK_T_IN       0
-#define VIRTIO_BLK_T_OUT      1
-#define VIRTIO_BLK_T_FLUSH    4
-#define VIRTIO_BLK_T_GET_ID   8
-#define VIRTIO_BLK_S_OK       0
-#define VIRTIO_BLK_S_IOERR    1
-#define VIRTIO_BLK_S_UNSUPP   2
 #define BLK_SECTOR_SIZE       512
 #define BLK_ID_BYTES          20
 

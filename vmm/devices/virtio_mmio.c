@@ -8,19 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum {
-	REG_MAGIC = 0x000, REG_VERSION = 0x004, REG_DEVICE_ID = 0x008, REG_VENDOR_ID = 0x00c,
-	REG_DEVICE_FEATURES = 0x010, REG_DEVICE_FEATURES_SEL = 0x014,
-	REG_DRIVER_FEATURES = 0x020, REG_DRIVER_FEATURES_SEL = 0x024,
-	REG_QUEUE_SEL = 0x030, REG_QUEUE_NUM_MAX = 0x034, REG_QUEUE_NUM = 0x038,
-	REG_QUEUE_READY = 0x044, REG_QUEUE_NOTIFY = 0x050,
-	REG_INTERRUPT_STATUS = 0x060, REG_INTERRUPT_ACK = 0x064, REG_STATUS = 0x070,
-	REG_QUEUE_DESC_LOW = 0x080, REG_QUEUE_DESC_HIGH = 0x084,
-	REG_QUEUE_AVAIL_LOW = 0x090, REG_QUEUE_AVAIL_HIGH = 0x094,
-	REG_QUEUE_USED_LOW = 0x0a0, REG_QUEUE_USED_HIGH = 0x0a4,
-	REG_SHM_LEN_LOW = 0x0b0, REG_SHM_LEN_HIGH = 0x0b4,
-	REG_CONFIG_GENERATION = 0x0fc, REG_CONFIG = 0x100,
-};
 
 void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
 		      const struct guest_memory *mem, uint64_t base, struct irq_line irq,
@@ -127,20 +114,20 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 {
 	struct virtq *q = selected_queue(t);
 	switch (off) {
-	case REG_MAGIC:            return VIRTIO_MMIO_MAGIC;
-	case REG_VERSION:          return 2;
-	case REG_DEVICE_ID:        return t->ops->device_id;
-	case REG_VENDOR_ID:        return VIRTIO_MMIO_VENDOR;
-	case REG_DEVICE_FEATURES:
+	case VIRTIO_MMIO_MAGIC_VALUE:            return VIRTIO_MMIO_MAGIC;
+	case VIRTIO_MMIO_VERSION:          return 2;
+	case VIRTIO_MMIO_DEVICE_ID:        return t->ops->device_id;
+	case VIRTIO_MMIO_VENDOR_ID:        return VIRTIO_MMIO_VENDOR;
+	case VIRTIO_MMIO_DEVICE_FEATURES:
 		return t->dev_features_sel < 2 ?
 		       (uint32_t)(t->ops->features >> (32 * t->dev_features_sel)) : 0;
-	case REG_QUEUE_NUM_MAX:    return q ? VIRTQ_MAX_SIZE : 0;
-	case REG_QUEUE_READY:      return q ? q->ready : 0;
-	case REG_INTERRUPT_STATUS: return t->interrupt_status;
-	case REG_STATUS:           return t->status;
-	case REG_SHM_LEN_LOW:
-	case REG_SHM_LEN_HIGH:     return 0xffffffffu; /* no shared memory region */
-	case REG_CONFIG_GENERATION: return t->config_generation;
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:    return q ? VIRTQ_MAX_SIZE : 0;
+	case VIRTIO_MMIO_QUEUE_READY:      return q ? q->ready : 0;
+	case VIRTIO_MMIO_INTERRUPT_STATUS: return t->interrupt_status;
+	case VIRTIO_MMIO_STATUS:           return t->status;
+	case VIRTIO_MMIO_SHM_LEN_LOW:
+	case VIRTIO_MMIO_SHM_LEN_HIGH:     return 0xffffffffu; /* no shared memory region */
+	case VIRTIO_MMIO_CONFIG_GENERATION: return t->config_generation;
 	default:                   return 0;
 	}
 }
@@ -191,17 +178,17 @@ static void set_half(uint64_t *field, uint32_t v, bool high)
 static void write_queue_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 {
 	struct virtq *q = selected_queue(t);
-	if (!q || (q->ready && off != REG_QUEUE_READY))
+	if (!q || (q->ready && off != VIRTIO_MMIO_QUEUE_READY))
 		return; /* no such queue, or live rings are not moved */
 	switch (off) {
-	case REG_QUEUE_NUM:        q->num = v > 0xffff ? 0 : (uint16_t)v; break;
-	case REG_QUEUE_READY:      write_queue_ready(t, q, v); break;
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:  set_half(&q->desc_gpa, v, off == REG_QUEUE_DESC_HIGH); break;
-	case REG_QUEUE_AVAIL_LOW:
-	case REG_QUEUE_AVAIL_HIGH: set_half(&q->avail_gpa, v, off == REG_QUEUE_AVAIL_HIGH); break;
-	case REG_QUEUE_USED_LOW:
-	case REG_QUEUE_USED_HIGH:  set_half(&q->used_gpa, v, off == REG_QUEUE_USED_HIGH); break;
+	case VIRTIO_MMIO_QUEUE_NUM:        q->num = v > 0xffff ? 0 : (uint16_t)v; break;
+	case VIRTIO_MMIO_QUEUE_READY:      write_queue_ready(t, q, v); break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:  set_half(&q->desc_gpa, v, off == VIRTIO_MMIO_QUEUE_DESC_HIGH); break;
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH: set_half(&q->avail_gpa, v, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH); break;
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:  set_half(&q->used_gpa, v, off == VIRTIO_MMIO_QUEUE_USED_HIGH); break;
 	default: break;
 	}
 }
@@ -209,19 +196,19 @@ static void write_queue_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 {
 	switch (off) {
-	case REG_DEVICE_FEATURES_SEL: t->dev_features_sel = v; break;
-	case REG_DRIVER_FEATURES:     write_features(t, v); break;
-	case REG_DRIVER_FEATURES_SEL: t->drv_features_sel = v; break;
-	case REG_QUEUE_SEL:           t->queue_sel = v; break;
-	case REG_QUEUE_NOTIFY:
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL: t->dev_features_sel = v; break;
+	case VIRTIO_MMIO_DRIVER_FEATURES:     write_features(t, v); break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL: t->drv_features_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_SEL:           t->queue_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		if (v < t->ops->nr_queues && t->vq[v].ready && virtio_mmio_driver_ok(t))
 			t->ops->notify(t, v);
 		break;
-	case REG_INTERRUPT_ACK:
+	case VIRTIO_MMIO_INTERRUPT_ACK:
 		t->interrupt_status &= ~v;
 		update_irq(t);
 		break;
-	case REG_STATUS:              write_status(t, v); break;
+	case VIRTIO_MMIO_STATUS:              write_status(t, v); break;
 	default:                      write_queue_reg(t, off, v); break;
 	}
 }
@@ -247,8 +234,8 @@ static void virtio_mmio_read(void *dev, uint64_t off, uint8_t *data, unsigned si
 {
 	struct virtio_mmio *t = dev;
 	pthread_mutex_lock(&t->lock);
-	if (off >= REG_CONFIG) {
-		config_access(t, off - REG_CONFIG, data, size, false);
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		config_access(t, off - VIRTIO_MMIO_CONFIG, data, size, false);
 	} else if (size == 4) {
 		uint32_t v = read_reg(t, off);
 		memcpy(data, &v, 4);
@@ -262,8 +249,8 @@ static void virtio_mmio_write(void *dev, uint64_t off, const uint8_t *data, unsi
 {
 	struct virtio_mmio *t = dev;
 	pthread_mutex_lock(&t->lock);
-	if (off >= REG_CONFIG) {
-		config_access(t, off - REG_CONFIG, (uint8_t *)(uintptr_t)data, size, true);
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		config_access(t, off - VIRTIO_MMIO_CONFIG, (uint8_t *)(uintptr_t)data, size, true);
 	} else if (size == 4) {
 		uint32_t v;
 		memcpy(&v, data, 4);

@@ -21,6 +21,7 @@
 
 #include "bus.h"
 #include "virtqueue.h"
+#include "virtio_spec.h"
 
 #include <pthread.h>
 
@@ -28,20 +29,8 @@
 #define VIRTIO_MMIO_SIZE       0x1000
 #define VIRTIO_MMIO_FIRST_IRQ  5
 #define VIRTIO_MMIO_MAX_QUEUES 8
-#define VIRTIO_MMIO_MAGIC      0x74726976u /* "virt" */
 #define VIRTIO_MMIO_VENDOR     0x5653564du /* "MVSV" */
 
-#define VIRTIO_F_VERSION_1 32
-
-#define VIRTIO_STATUS_ACKNOWLEDGE        1
-#define VIRTIO_STATUS_DRIVER             2
-#define VIRTIO_STATUS_DRIVER_OK          4
-#define VIRTIO_STATUS_FEATURES_OK        8
-#define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED             128
-
-#define VIRTIO_INT_USED   1
-#define VIRTIO_INT_CONFIG 2
 
 struct virtio_mmio;
 

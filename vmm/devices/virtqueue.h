@@ -17,23 +17,13 @@
 #define VMM_VIRTQUEUE_H
 
 #include "memory.h"
+#include "virtio_spec.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define VIRTQ_MAX_SIZE  256
-#define VIRTQ_DESC_F_NEXT     1
-#define VIRTQ_DESC_F_WRITE    2
-#define VIRTQ_DESC_F_INDIRECT 4
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
 
 struct virtq {
 	uint16_t num;                /* queue size set by the driver (power of 2) */
