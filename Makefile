@@ -103,7 +103,7 @@ RUN_ARGS ?=
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(MEMVISOR) run -m 128M --initrd $(BUILD)/guest/initrd.cpio $(RUN_ARGS) $(KERNEL) \
-	  -- console=ttyS0 init=$(or $(RUN_INIT),/bin/memhog 4M --verify)
+	  -- console=ttyS0 init=$(or $(RUN_INIT),/bin/memhog 16M --verify)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

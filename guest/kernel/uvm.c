@@ -25,6 +25,7 @@
 #include <asm/paging.h>
 #include <asm/traps.h>
 #include <asm/cpu.h>
+#include <cmdline.h>
 
 #define PAGE_MASK_LOW (MM_PAGE_SIZE - 1)
 #define PAGE_UP(x) (((x) + PAGE_MASK_LOW) & ~PAGE_MASK_LOW)
@@ -41,6 +42,34 @@ static struct page *frame_page(phys_addr_t pa)
 static enum mm_counter frame_kind(const struct page *p)
 {
 	return (p->flags & PG_ANON) ? MM_ANON : (p->flags & PG_SHMEM) ? MM_SHMEM : MM_FILE;
+}
+
+/*
+ * The 4 KiB PTE slot of va when every table above it exists, and the PD
+ * entry that counts the table's present entries (pt.h's documented format:
+ * bits 52-61 of an intermediate entry). NULL when a table is missing or a
+ * large page maps va: callers then take the general pt.c path. Faults use
+ * this to stay a few dozen instructions where ring 0 is emulated.
+ */
+static pte_t *pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)
+{
+	pte_t *t = mm_phys_to_virt(mm->pt.root);
+
+	for (int level = 3; level >= 1; level--) {
+		pte_t *e = &t[(va >> (MM_PAGE_SHIFT + 9 * level)) & 511];
+		if (!(*e & PTE_P) || (level < 3 && (*e & PTE_PS)))
+			return NULL;
+		*pde = e;
+		t = mm_phys_to_virt(*e & PTE_ADDR_MASK);
+	}
+	return &t[(va >> MM_PAGE_SHIFT) & 511];
+}
+
+/* Fills an empty slot found by pte_slot; the PD entry counts it. */
+static void pte_install(pte_t *slot, pte_t *pde, phys_addr_t pa, uint64_t flags)
+{
+	*slot = pa | flags | PTE_P;
+	*pde += 1ull << PT_CNT_SHIFT;
 }
 
 static void *vma_kalloc(size_t n)
@@ -113,10 +142,15 @@ static uint64_t pte_flags(const struct vma *v, bool writable)
 /* Maps one frame and counts it. Returns 0 or -ENOMEM / -EEXIST. */
 static int map_frame(struct mm *mm, uint64_t va, phys_addr_t pa, uint64_t flags)
 {
-	int err = pt_map(&mm->pt, va, pa, MM_PAGE_SIZE, flags, PT_SHIFT_4K);
+	pte_t *pde, *slot = pte_slot(mm, va, &pde);
 
-	if (err)
-		return err;
+	if (slot && !*slot) {
+		pte_install(slot, pde, pa, flags);
+	} else {
+		int err = pt_map(&mm->pt, va, pa, MM_PAGE_SIZE, flags, PT_SHIFT_4K);
+		if (err)
+			return err;
+	}
 	struct page *p = frame_page(pa);
 	rmap_add(p);
 	mm->rss[frame_kind(p)]++;
@@ -297,15 +331,29 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 {
 	struct page *p = frame_page(m->pa);
 
+	pte_t *pde, *slot = pte_slot(mm, va, &pde);
+
 	if ((v->flags & VMA_SHARED) || ((p->flags & PG_ANON) && p->mapcount == 1)) {
-		if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0))
+		if (slot)
+			*slot |= PTE_RW;
+		else if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0))
 			return UVM_FAULT_OOM;
+		mm_tlb_flush_page(va);
 		uvm_stats.cow_reuses++;
 		return UVM_FAULT_MINOR;
 	}
 	phys_addr_t copy = new_frame(PG_ANON, mm_phys_to_virt(m->pa));
 	if (!copy)
 		return UVM_FAULT_OOM;
+	if (slot) {     /* swap the frame in place: the PD's count stays */
+		*slot = copy | pte_flags(v, true) | (m->flags & PTE_D) | PTE_P;
+		mm_tlb_flush_page(va);
+		rmap_add(frame_page(copy));
+		mm->rss[MM_ANON]++;
+		drop_frame(mm, m->pa);
+		uvm_stats.cow_copies++;
+		return UVM_FAULT_MINOR;
+	}
 	if (pt_unmap(&mm->pt, va, MM_PAGE_SIZE))
 		panic("fault_cow: unmapping 0x%llx failed", (unsigned long long)va);
 	drop_frame(mm, m->pa);
@@ -342,8 +390,70 @@ static enum uvm_fault_result fault_file(struct mm *mm, const struct vma *v, uint
 	return major ? UVM_FAULT_MAJOR : UVM_FAULT_MINOR;
 }
 
+/* Splits an allocated 2^order block into order-0 pages, each freed alone. */
+static void split_block(struct page *p, unsigned order)
+{
+	if (!order)
+		return;
+	struct page *upper = buddy_split_block(page_alloc_buddy(), p, order);
+	split_block(p, order - 1);
+	split_block(upper, order - 1);
+}
+
+/*
+ * Anonymous fault-around (Linux's multi-size THP, without the large
+ * mapping): when the aligned window of n pages around va lies in a private
+ * area and none of its PTEs is set, one order-log2(n) block is zeroed and
+ * mapped as n small pages, so one trap and one allocation serve n pages.
+ * Returns false (nothing done) when the window does not qualify.
+ */
+static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsigned order)
+{
+	uint64_t n = 1ull << order, w = va & ~(n * MM_PAGE_SIZE - 1);
+	pte_t *pde, *slot;
+
+	if ((v->flags & VMA_SHARED) || w < v->start || w + n * MM_PAGE_SIZE > v->end)
+		return false;
+	slot = pte_slot(mm, w, &pde);
+	for (uint64_t i = 0; slot && i < n; i++)
+		if (slot[i])
+			return false;
+	phys_addr_t pa = slot ? page_alloc(order, 0) : 0;
+	if (!pa)
+		return false;
+	split_block(frame_page(pa), order);
+	memset(mm_phys_to_virt(pa), 0, n * MM_PAGE_SIZE);
+	uint64_t flags = pte_flags(v, true);
+	for (uint64_t i = 0; i < n; i++) {
+		frame_page(pa + i * MM_PAGE_SIZE)->flags |= PG_ANON;
+		rmap_add(frame_page(pa + i * MM_PAGE_SIZE));
+		slot[i] = (pa + i * MM_PAGE_SIZE) | flags | PTE_P;
+	}
+	*pde += n << PT_CNT_SHIFT;
+	mm->rss[MM_ANON] += n;
+	uvm_stats.nr_anon_pages += n;
+	uvm_stats.zero_fills += n;
+	if (uvm_rss(mm) > mm->hiwater_rss)
+		mm->hiwater_rss = uvm_rss(mm);
+	return true;
+}
+
+static unsigned fault_around_order(void)
+{
+	unsigned order = 0;
+
+	while ((2l << order) <= kparams.mm_fault_around)
+		order++;
+	return order;
+}
+
 static enum uvm_fault_result fault_anon(struct mm *mm, const struct vma *v, uint64_t va)
 {
+	unsigned order = fault_around_order();
+
+	if (order && fault_around(mm, v, va, order))
+		return UVM_FAULT_MINOR;
+
 	phys_addr_t pa = new_frame((v->flags & VMA_SHARED) ? PG_SHMEM : PG_ANON, NULL);
 
 	if (!pa)
@@ -368,7 +478,14 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 		return UVM_FAULT_SEGV_MAPERR;
 	if (!access_permitted(v, err))
 		return UVM_FAULT_SEGV_ACCERR;
-	if (pt_lookup(&mm->pt, va, &m) == 0) {
+	pte_t *pde, *slot = pte_slot(mm, va, &pde);
+	if (slot && (*slot & PTE_P)) {
+		m.va = va;
+		m.pa = *slot & PTE_ADDR_MASK;
+		m.flags = *slot & ~PTE_ADDR_MASK & ~PTE_P;
+		m.shift = PT_SHIFT_4K;
+	}
+	if ((slot && (*slot & PTE_P)) || (!slot && pt_lookup(&mm->pt, va, &m) == 0)) {
 		if ((err & PF_WRITE) && !(m.flags & PTE_RW))
 			return fault_cow(mm, v, va, &m);
 		mm_tlb_flush_page(va);    /* stale TLB entry: retry */

@@ -25,8 +25,8 @@ static void strip_cr(struct vm_run *r)
 	r->len = j;
 }
 
-/* Boots a 128 MiB guest with the initrd and "init=PROGRAM ARGS". */
-static struct vm_run boot_init(const char *init_and_args)
+/* Boots a 128 MiB guest with the initrd, kernel options and "init=PROGRAM ARGS". */
+static struct vm_run boot_with(const char *options, const char *init_and_args)
 {
 	char cmdline[512];
 	const char *argv[] = { "run", "-m", "128M", "--timeout", "120", "--initrd",
@@ -34,10 +34,15 @@ static struct vm_run boot_init(const char *init_and_args)
 			       cmdline, NULL };
 	struct vm_run r;
 
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 init=%s", init_and_args);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 %s init=%s", options, init_and_args);
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	strip_cr(&r);
 	return r;
+}
+
+static struct vm_run boot_init(const char *init_and_args)
+{
+	return boot_with("", init_and_args);
 }
 
 /* The end of a console for failure messages (Check caps their length). */
@@ -74,9 +79,9 @@ START_TEST(memhog_touches_and_verifies_its_pages_and_init_reports_its_exit)
 }
 END_TEST
 
-START_TEST(memhog_reports_a_fault_per_page_it_touches)
+START_TEST(without_fault_around_memhog_takes_a_fault_per_page_it_touches)
 {
-	struct vm_run r = boot_init("/bin/memhog 1M --pattern random --passes 2");
+	struct vm_run r = boot_with("mm.fault_around=1", "/bin/memhog 1M --pattern random --passes 2");
 	const char *p = strstr(r.console, "memhog: minflt ");
 	long minflt = -1, majflt = -1, maxrss = -1;
 
@@ -88,6 +93,23 @@ START_TEST(memhog_reports_a_fault_per_page_it_touches)
 	ck_assert_msg(minflt > 100 && minflt < 256 + 64, "minflt %ld\n%s", minflt, tail(r.console));
 	ck_assert_msg(majflt > 0, "the binary's pages come in as major faults\n%s", tail(r.console));
 	ck_assert_msg(maxrss >= 4 * (minflt - 64), "maxrss %ld kB\n%s", maxrss, tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(fault_around_maps_sixteen_pages_per_anonymous_fault)
+{
+	struct vm_run r = boot_init("/bin/memhog 4M --verify");
+	const char *p = strstr(r.console, "memhog: minflt ");
+	long minflt = -1;
+
+	ck_assert_msg(r.status == 0 && p, "status %d:\n%s", r.status, tail(r.console));
+	ck_assert_int_eq(sscanf(p, "memhog: minflt %ld", &minflt), 1);
+	ASSERT_CONSOLE(r, "memhog: verify ok: 1024 pages");
+	/* 1024 pages: 64 windows of 16, plus the first page of each page table
+	 * (and its window, one page at a time), plus the program's own faults */
+	ck_assert_msg(minflt >= 64 && minflt < 64 + 2 * 16 + 64, "minflt %ld\n%s", minflt,
+		      tail(r.console));
 	vm_run_free(&r);
 }
 END_TEST
@@ -234,7 +256,8 @@ Suite *process_suite(void)
 	TCase *w = tcase_create("workloads");
 	tcase_set_timeout(w, 300);
 	tcase_add_test(w, memhog_touches_and_verifies_its_pages_and_init_reports_its_exit);
-	tcase_add_test(w, memhog_reports_a_fault_per_page_it_touches);
+	tcase_add_test(w, without_fault_around_memhog_takes_a_fault_per_page_it_touches);
+	tcase_add_test(w, fault_around_maps_sixteen_pages_per_anonymous_fault);
 	tcase_add_test(w, forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing);
 	tcase_add_test(w, mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault);
 	tcase_add_test(w, a_segfault_kills_only_its_process_with_a_linux_like_line);
