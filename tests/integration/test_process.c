@@ -220,6 +220,31 @@ START_TEST(proc_files_parse_in_the_linux_format)
 }
 END_TEST
 
+START_TEST(allocfrag_replays_one_trace_under_every_fit_and_worst_fit_fragments_most)
+{
+	struct vm_run r = boot_init("/bin/allocfrag 2000");
+	static const char *const fits[] = { "first", "next", "best", "worst" };
+	double frag[4];
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	for (int i = 0; i < 4; i++) {
+		char want[32];
+		unsigned long heap, free_kb, largest, mmap_kb;
+		snprintf(want, sizeof(want), "allocfrag: %-6s ", fits[i]);
+		const char *p = strstr(r.console, want);
+		ck_assert_msg(p && sscanf(p + strlen(want), "%lu %lu %lu %lf %lu", &heap, &free_kb,
+					  &largest, &frag[i], &mmap_kb) == 5, "%s\n%s", fits[i],
+			      tail(r.console));
+		ck_assert_msg(heap >= free_kb && free_kb >= largest && frag[i] >= 0 && frag[i] < 1,
+			      "%s: heap %lu free %lu largest %lu", fits[i], heap, free_kb, largest);
+	}
+	ck_assert_msg(frag[3] > frag[0] && frag[3] > frag[2], "worst %.3f first %.3f best %.3f",
+		      frag[3], frag[0], frag[2]);
+	ASSERT_CONSOLE(r, "allocfrag: musl   VmRSS grew by ");
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(an_unimplemented_system_call_returns_enosys_and_is_logged_once)
 {
 	struct vm_run r = boot_init("/bin/forktest 8");
@@ -262,6 +287,7 @@ Suite *process_suite(void)
 	tcase_add_test(w, mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault);
 	tcase_add_test(w, a_segfault_kills_only_its_process_with_a_linux_like_line);
 	tcase_add_test(w, proc_files_parse_in_the_linux_format);
+	tcase_add_test(w, allocfrag_replays_one_trace_under_every_fit_and_worst_fit_fragments_most);
 	tcase_add_test(w, an_unimplemented_system_call_returns_enosys_and_is_logged_once);
 	tcase_add_test(w, the_same_programs_run_on_qemu_with_the_native_syscall_entry);
 	suite_add_tcase(s, w);
