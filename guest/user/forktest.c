@@ -8,9 +8,15 @@
  * and MemFree is back where it was before the fork (nothing leaked).
  * Prints "forktest: ok" and exits 0, or names the first failed check and
  * exits 1.
+ *
+ * forktest PAGES --pause SECONDS stops for SECONDS at three points of the
+ * first fork, each announced on the console ("forktest: paused before
+ * fork", "... after fork", "... after the child's writes"), so the host
+ * can snapshot the page tables there.
  */
 #include "libproc.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,17 @@
 #define PAGE 4096
 
 static int failures;
+static unsigned pause_seconds; /* 0: no pauses */
+
+/* Announces a pause point and waits there (only with --pause). */
+static void pause_point(const char *where)
+{
+	if (!pause_seconds)
+		return;
+	printf("forktest: paused %s\n", where);
+	fflush(stdout);
+	sleep(pause_seconds);
+}
 
 static void check(int ok, const char *what, long got, long want)
 {
@@ -52,11 +69,12 @@ static long count_pages_with(uint8_t *mem, long pages, uint8_t v)
 }
 
 /* The child: everything shared, then a quarter copied on write. */
-static int child(uint8_t *mem, long pages)
+static int child(uint8_t *mem, long pages, bool pausing)
 {
 	long kb = pages * 4, copied = pages / 4;
 
-
+	if (pausing)
+		pause_point("after fork");
 	EXPECT_EQ("child sees every page shared (Shared_Dirty kB)", smaps_value(mem, "Shared_Dirty:"), kb);
 	EXPECT_EQ("child owns no private page (Private_Dirty kB)", smaps_value(mem, "Private_Dirty:"), 0);
 	long cow0 = proc_value("/proc/vmstat", "pgcow_copy ");
@@ -66,17 +84,21 @@ static int child(uint8_t *mem, long pages)
 	EXPECT_EQ("copied pages are private (Private_Dirty kB)", smaps_value(mem, "Private_Dirty:"), copied * 4);
 	EXPECT_EQ("the rest stay shared (Shared_Dirty kB)", smaps_value(mem, "Shared_Dirty:"), kb - copied * 4);
 	EXPECT_EQ("child sees its own writes", count_pages_with(mem, copied, 0xc0), copied);
+	if (pausing)
+		pause_point("after the child's writes");
 	return failures ? 1 : 0;
 }
 
 /* Fork, let the child run its checks, reap it; returns its exit status. */
-static int fork_and_check(uint8_t *mem, long pages)
+static int fork_and_check(uint8_t *mem, long pages, bool pausing)
 {
+	if (pausing)
+		pause_point("before fork");
 	pid_t pid = fork();
 	int status;
 
 	if (pid == 0)
-		_exit(child(mem, pages));
+		_exit(child(mem, pages, pausing));
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -85,19 +107,23 @@ static int fork_and_check(uint8_t *mem, long pages)
 int main(int argc, char **argv)
 {
 	long pages = argc > 1 ? atol(argv[1]) : 64;
+	if (argc > 3 && !strcmp(argv[2], "--pause"))
+		pause_seconds = (unsigned)atoi(argv[3]);
 	uint8_t *mem = mmap(NULL, (size_t)pages * PAGE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (pages < 4 || mem == MAP_FAILED) {
-		fprintf(stderr, "usage: forktest [PAGES >= 4]\n");
+		fprintf(stderr, "usage: forktest [PAGES >= 4 [--pause SECONDS]]\n");
 		return 2;
 	}
 	fill(mem, pages, 0x10);
 	EXPECT_EQ("parent owns its pages (Private_Dirty kB)", smaps_value(mem, "Private_Dirty:"), pages * 4);
-	if (fork_and_check(mem, pages) != 0)   /* warms the caches a fork uses */
+	/* the first fork (pausing if asked: the pages are still private and
+	 * writable then) also warms the caches a fork uses */
+	if (fork_and_check(mem, pages, true) != 0)
 		failures++;
 	long free0 = proc_value("/proc/meminfo", "MemFree:");
-	EXPECT_EQ("second child passes its checks", fork_and_check(mem, pages), 0);
+	EXPECT_EQ("second child passes its checks", fork_and_check(mem, pages, false), 0);
 	EXPECT_EQ("parent data unchanged by the child", count_pages_with(mem, pages, 0x10), pages);
 	EXPECT_EQ("MemFree after the child is reaped (kB)", proc_value("/proc/meminfo", "MemFree:"), free0);
 	long cow0 = proc_value("/proc/vmstat", "pgcow_copy ");

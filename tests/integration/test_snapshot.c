@@ -319,6 +319,77 @@ START_TEST(diff_shows_the_8_mib_a_workload_maps_and_the_frames_it_took)
 }
 END_TEST
 
+/* Sums the lengths of entries of kind ("added"/"changed") in the space of
+ * the forktest parent (lowest pid) or child, matching the flags given. */
+static uint64_t forktest_bytes(json_object *diff, bool parent, const char *kind,
+			       const char *old_flags, const char *flags)
+{
+	int pid = parent ? 1 << 30 : -1;
+	json_object *spaces = json_object_object_get(diff, "spaces"), *space = NULL;
+	json_object_object_foreach(spaces, name, sp) {
+		int n = atoi(name);
+		if (strstr(name, "(forktest)") && (parent ? n < pid : n > pid)) {
+			pid = n;
+			space = sp;
+		}
+	}
+	ck_assert_msg(space != NULL, "no forktest space in the diff");
+	uint64_t total = 0;
+	json_object *arr = json_object_object_get(space, kind);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *r = json_object_array_get_idx(arr, i);
+		json_object *of = json_object_object_get(r, "old_flags");
+		if (strcmp(json_object_get_string(json_object_object_get(r, "flags")), flags) ||
+		    (old_flags && (!of || strcmp(json_object_get_string(of), old_flags))))
+			continue;
+		total += json_object_get_uint64(json_object_object_get(r, "len"));
+	}
+	return total;
+}
+
+START_TEST(diff_shows_copy_on_write_after_fork_and_the_copies_after_the_child_writes)
+{
+	char sock[160], console[160];
+	snprintf(sock, sizeof(sock), "%s", path_in("ctl.sock"));
+	snprintf(console, sizeof(console), "%s", path_in("console.txt"));
+	const char *argv[] = { "run", "-m", "64M", "--control", sock, "--console", console,
+			       "--timeout", "90", "--crash-dump", "none",
+			       "--initrd", test_build_path("guest/initrd.cpio"), test_kernel_path(),
+			       "--", "loglevel=4", "init=/bin/forktest", "64", "--pause", "2", NULL };
+	static const char *const points[] = { "paused before fork", "paused after fork",
+					      "paused after the child's writes" };
+	static const char *const files[] = { "s0.core", "s1.core", "s2.core" };
+	struct bg_run bg;
+	struct vm_run r;
+	ck_assert_int_eq(vm_start(&bg, argv), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(console_file_has(console, points[i], 60), "no '%s':\n%s", points[i],
+			      bg_output(&bg));
+		const char *snap[] = { "snapshot", sock, path_in(files[i]), NULL };
+		ck_assert_int_eq(vm_run(&r, snap), 0);
+		ck_assert_msg(r.status == 0, "%s", r.console);
+		vm_run_free(&r);
+	}
+	ck_assert_int_eq(bg_wait(&bg, &r, 60), 0);
+	ck_assert_msg(r.status == 0 && console_file_has(console, "forktest: ok", 1),
+		      "forktest failed (%d):\n%s", r.status, r.console);
+	vm_run_free(&r);
+
+	/* fork: the parent's 64 private pages turn read-only; the child maps them read-only */
+	json_object *d1 = diff_json(path_in("s0.core"), path_in("s1.core"));
+	ck_assert_uint_ge(forktest_bytes(d1, true, "changed", "rw-u-----", "r--u-----"), 64 * 4096);
+	ck_assert_uint_ge(forktest_bytes(d1, false, "added", NULL, "r--u-----"), 64 * 4096);
+	json_object_put(d1);
+	/* the child's writes: 16 of them get new, writable frames */
+	json_object *d2 = diff_json(path_in("s1.core"), path_in("s2.core"));
+	uint64_t copied = forktest_bytes(d2, false, "changed", "r--u-----", "rw-u-----");
+	ck_assert_msg(copied >= 16 * 4096 && copied <= 24 * 4096, "%llu bytes copied",
+		      (unsigned long long)copied);
+	ck_assert_uint_eq(forktest_bytes(d2, true, "changed", "r--u-----", "rw-u-----"), 0);
+	json_object_put(d2);
+}
+END_TEST
+
 Suite *snapshot_suite(void);
 Suite *snapshot_suite(void)
 {
@@ -332,6 +403,7 @@ Suite *snapshot_suite(void)
 	tcase_add_test(tc, snapshot_over_the_control_socket_and_cli_while_the_guest_runs);
 	tcase_add_test(tc, corrupt_snapshot_files_are_rejected_with_status_2_and_one_line);
 	tcase_add_test(tc, diff_shows_the_8_mib_a_workload_maps_and_the_frames_it_took);
+	tcase_add_test(tc, diff_shows_copy_on_write_after_fork_and_the_copies_after_the_child_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }
