@@ -41,13 +41,7 @@ struct mm {
 	uint64_t hiwater_vm;       /* peak of mapped area, pages */
 };
 
-/* Global fault and page figures for /proc/vmstat. */
-struct uvm_stats {
-	uint64_t pgfault, pgmajfault, pgfault_invalid;
-	uint64_t cow_copies, cow_reuses, zero_fills, file_maps;
-	uint64_t nr_anon_pages, nr_shmem_pages, nr_page_table_pages;
-};
-extern struct uvm_stats uvm_stats;
+/* Global fault and page figures are vm_events[] (vmstat.h). */
 
 /* Boot: pre-allocates the kernel-half tables every space shares. */
 void uvm_init(void);

@@ -4,12 +4,13 @@
  * A page fault is, in order: a CPL 3 `syscall` landing on LSTAR
  * (syscall.h); a user-space fault or a kernel uaccess fault on a user
  * address, resolved by uvm_fault and counted (minor, major, invalid, per
- * process and in uvm_stats); otherwise an exception-table fixup or an
+ * process and in vm_events); otherwise an exception-table fixup or an
  * oops. A user fault that cannot be resolved kills only its process, with
  * Linux's "segfault at" line; so do other exceptions raised in ring 3.
  */
 #include <sched.h>
 #include <uvm.h>
+#include <vmstat.h>
 #include <syscall.h>
 #include <errno.h>
 #include <uapi.h>
@@ -26,15 +27,15 @@
 
 static void count_fault(struct task *t, enum uvm_fault_result r)
 {
-	uvm_stats.pgfault++;
+	count_vm_event(VM_PGFAULT);
 	if (r == UVM_FAULT_MAJOR) {
 		t->maj_flt++;
-		uvm_stats.pgmajfault++;
+		count_vm_event(VM_PGMAJFAULT);
 	} else if (r == UVM_FAULT_MINOR) {
 		t->min_flt++;
 	} else {
 		t->inv_flt++;
-		uvm_stats.pgfault_invalid++;
+		count_vm_event(VM_PGFAULT_INVALID);
 	}
 }
 

@@ -13,17 +13,7 @@
 #include <asm/layout.h>
 #include <sched.h>
 #include <uvm.h>
-
-/*
- * vmstat names, in the order of the uint64_t fields of struct uvm_stats
- * (uvm.h): keep the two in step. The size check below catches a field
- * added without a name.
- */
-static const char vmstat_names[] =
-	"pgfault\0pgmajfault\0pgfault_invalid\0cow_copies\0cow_reuses\0zero_fills\0"
-	"file_maps\0nr_anon_pages\0nr_shmem_pages\0nr_page_table_pages";
-#define NR_VMSTAT (sizeof(struct uvm_stats) / sizeof(uint64_t))
-_Static_assert(NR_VMSTAT == 10, "struct uvm_stats changed: update vmstat_names");
+#include <vmstat.h>
 
 __attribute__((used)) const struct mv_info mv_info = {
 	.magic = MV_INFO_MAGIC,
@@ -40,10 +30,10 @@ __attribute__((used)) const struct mv_info mv_info = {
 	.printk_log_buf = (uint64_t)printk_log_buf,
 	.printk_log_len = (uint64_t)&printk_log_len,
 	.printk_log_size = PRINTK_LOG_SIZE,
-	.vmstat = (uint64_t)&uvm_stats,
-	.vmstat_names = (uint64_t)vmstat_names,
-	.nr_vmstat = NR_VMSTAT,
-	.vmstat_names_len = sizeof(vmstat_names),
+	.vmstat = (uint64_t)vm_events,
+	.vmstat_names = (uint64_t)vm_event_names,
+	.nr_vmstat = NR_VM_EVENTS,
+	.vmstat_names_len = VM_EVENT_NAMES_LEN,
 	.task_list = (uint64_t)&task_list,
 	.task_off_link = __builtin_offsetof(struct task, tasks),
 	.task_off_pid = __builtin_offsetof(struct task, pid),

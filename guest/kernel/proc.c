@@ -7,6 +7,7 @@
 #include <file.h>
 #include <sched.h>
 #include <uvm.h>
+#include <vmstat.h>
 #include <initrd.h>
 #include <errno.h>
 #include <uapi.h>
@@ -53,8 +54,8 @@ static void gen_meminfo(struct pbuf *p, struct task *t)
 	p->len += (size_t)mmviews_meminfo(page_alloc_buddy(), vs, room ? p->buf + p->len : NULL,
 					  room);
 	pb_printf(p, "%-16s%8llu kB\n", "Cached:", KB(initrd_cached_pages()));
-	pb_printf(p, "%-16s%8llu kB\n", "AnonPages:", KB(uvm_stats.nr_anon_pages));
-	pb_printf(p, "%-16s%8llu kB\n", "Shmem:", KB(uvm_stats.nr_shmem_pages));
+	pb_printf(p, "%-16s%8llu kB\n", "AnonPages:", KB(vm_events[VM_NR_ANON_PAGES]));
+	pb_printf(p, "%-16s%8llu kB\n", "Shmem:", KB(vm_events[VM_NR_SHMEM_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "SwapTotal:", 0ull);
 	pb_printf(p, "%-16s%8llu kB\n", "SwapFree:", 0ull);
 }
@@ -94,22 +95,23 @@ static void gen_slabinfo(struct pbuf *p, struct task *t)
 	gen_view(p, mmviews_slabinfo);
 }
 
+/*
+ * Linux's order: page counts first, then every event counter by its name
+ * (vmstat.h), then the older /proc-only aliases of the copy-on-write and
+ * fill counters that programs read (forktest).
+ */
 static void gen_vmstat(struct pbuf *p, struct task *t)
 {
-	const struct uvm_stats *s = &uvm_stats;
-
 	(void)t;
 	pb_printf(p, "nr_free_pages %lu\n", page_alloc_nr_free());
-	pb_printf(p, "nr_anon_pages %llu\n", (unsigned long long)s->nr_anon_pages);
 	pb_printf(p, "nr_file_pages %llu\n", (unsigned long long)initrd_cached_pages());
-	pb_printf(p, "nr_shmem %llu\n", (unsigned long long)s->nr_shmem_pages);
-	pb_printf(p, "pgfault %llu\n", (unsigned long long)s->pgfault);
-	pb_printf(p, "pgmajfault %llu\n", (unsigned long long)s->pgmajfault);
-	pb_printf(p, "pgfault_invalid %llu\n", (unsigned long long)s->pgfault_invalid);
-	pb_printf(p, "pgcow_copy %llu\n", (unsigned long long)s->cow_copies);
-	pb_printf(p, "pgcow_reuse %llu\n", (unsigned long long)s->cow_reuses);
-	pb_printf(p, "pgzero_fill %llu\n", (unsigned long long)s->zero_fills);
-	pb_printf(p, "pgfile_map %llu\n", (unsigned long long)s->file_maps);
+	pb_printf(p, "nr_shmem %llu\n", (unsigned long long)vm_event(VM_NR_SHMEM_PAGES));
+	for (int i = 0; i < NR_VM_EVENTS; i++)
+		pb_printf(p, "%s %llu\n", vm_event_name(i), (unsigned long long)vm_events[i]);
+	pb_printf(p, "pgcow_copy %llu\n", (unsigned long long)vm_event(VM_COW_COPIES));
+	pb_printf(p, "pgcow_reuse %llu\n", (unsigned long long)vm_event(VM_COW_REUSES));
+	pb_printf(p, "pgzero_fill %llu\n", (unsigned long long)vm_event(VM_ZERO_FILLS));
+	pb_printf(p, "pgfile_map %llu\n", (unsigned long long)vm_event(VM_FILE_MAPS));
 	pb_printf(p, "nr_context_switches %lu\n", nr_context_switches);
 }
 

@@ -13,6 +13,7 @@
  * their frames writable (there is no shmem object to find them later).
  */
 #include <uvm.h>
+#include <vmstat.h>
 #include <rmap.h>
 #include <initrd.h>
 #include <kmalloc.h>
@@ -31,8 +32,6 @@
 #define PAGE_UP(x) (((x) + PAGE_MASK_LOW) & ~PAGE_MASK_LOW)
 #define MMAP_MIN_ADDR 0x10000ull
 #define ZAP_BATCH 64
-
-struct uvm_stats uvm_stats;
 
 static struct page *frame_page(phys_addr_t pa)
 {
@@ -165,9 +164,9 @@ static void free_frame(phys_addr_t pa)
 	struct page *p = frame_page(pa);
 
 	if (p->flags & PG_ANON)
-		uvm_stats.nr_anon_pages--;
+		vm_events[VM_NR_ANON_PAGES]--;
 	else
-		uvm_stats.nr_shmem_pages--;
+		vm_events[VM_NR_SHMEM_PAGES]--;
 	p->flags &= ~(PG_ANON | PG_SHMEM);
 	page_free(pa, 0);
 }
@@ -193,9 +192,9 @@ static phys_addr_t new_frame(uint32_t kind, const void *src)
 		memcpy(mm_phys_to_virt(pa), src, MM_PAGE_SIZE);
 	frame_page(pa)->flags |= kind;
 	if (kind == PG_ANON)
-		uvm_stats.nr_anon_pages++;
+		vm_events[VM_NR_ANON_PAGES]++;
 	else
-		uvm_stats.nr_shmem_pages++;
+		vm_events[VM_NR_SHMEM_PAGES]++;
 	return pa;
 }
 
@@ -339,7 +338,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 		else if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0))
 			return UVM_FAULT_OOM;
 		mm_tlb_flush_page(va);
-		uvm_stats.cow_reuses++;
+		count_vm_event(VM_COW_REUSES);
 		return UVM_FAULT_MINOR;
 	}
 	phys_addr_t copy = new_frame(PG_ANON, mm_phys_to_virt(m->pa));
@@ -351,7 +350,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 		rmap_add(frame_page(copy));
 		mm->rss[MM_ANON]++;
 		drop_frame(mm, m->pa);
-		uvm_stats.cow_copies++;
+		count_vm_event(VM_COW_COPIES);
 		return UVM_FAULT_MINOR;
 	}
 	if (pt_unmap(&mm->pt, va, MM_PAGE_SIZE))
@@ -359,7 +358,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 	drop_frame(mm, m->pa);
 	if (map_frame(mm, va, copy, pte_flags(v, true) | (m->flags & PTE_D)))
 		panic("fault_cow: remapping 0x%llx failed", (unsigned long long)va);
-	uvm_stats.cow_copies++;
+	count_vm_event(VM_COW_COPIES);
 	return UVM_FAULT_MINOR;
 }
 
@@ -377,12 +376,12 @@ static enum uvm_fault_result fault_file(struct mm *mm, const struct vma *v, uint
 	pa = initrd_cache_page(ino, index, &major);
 	if (!pa)
 		return UVM_FAULT_OOM;
-	uvm_stats.file_maps++;
+	count_vm_event(VM_FILE_MAPS);
 	if (err & PF_WRITE) {
 		phys_addr_t copy = new_frame(PG_ANON, mm_phys_to_virt(pa));
 		if (!copy)
 			return UVM_FAULT_OOM;
-		uvm_stats.cow_copies++;
+		count_vm_event(VM_COW_COPIES);
 		pa = copy;
 	}
 	if (map_frame(mm, va, pa, pte_flags(v, err & PF_WRITE)))
@@ -431,8 +430,8 @@ static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsign
 	}
 	*pde += n << PT_CNT_SHIFT;
 	mm->rss[MM_ANON] += n;
-	uvm_stats.nr_anon_pages += n;
-	uvm_stats.zero_fills += n;
+	vm_events[VM_NR_ANON_PAGES] += n;
+	vm_events[VM_ZERO_FILLS] += n;
 	if (uvm_rss(mm) > mm->hiwater_rss)
 		mm->hiwater_rss = uvm_rss(mm);
 	return true;
@@ -458,7 +457,7 @@ static enum uvm_fault_result fault_anon(struct mm *mm, const struct vma *v, uint
 
 	if (!pa)
 		return UVM_FAULT_OOM;
-	uvm_stats.zero_fills++;
+	count_vm_event(VM_ZERO_FILLS);
 	if (map_frame(mm, va, pa, pte_flags(v, true))) {
 		free_frame(pa);
 		return UVM_FAULT_OOM;
