@@ -26,8 +26,8 @@
 #define INT_CONFIG 2
 #define MAX_MAPPED_PAGES 16
 
-extern const struct virtio_driver balloon_driver;
-static const struct virtio_driver *const drivers[] = { &balloon_driver };
+extern const struct virtio_driver balloon_driver, virtio_blk_driver;
+static const struct virtio_driver *const drivers[] = { &balloon_driver, &virtio_blk_driver };
 
 static struct virtio_dev devices[VIRTIO_MAX_DEVICES];
 static unsigned nr_devices;
