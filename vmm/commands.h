@@ -14,5 +14,7 @@ int cmd_client(int argc, char **argv);
 int cmd_opt(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

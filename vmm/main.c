@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "snapshot", cmd_client, "snapshot a running VM into an ELF core (SOCK FILE [--memory])" },
 	{ "show", cmd_show, "print a view of a snapshot (FILE)" },
 	{ "diff", cmd_diff, "compare two snapshots (A B); exit 1 when they differ" },
+	{ "test", cmd_test, "run scenario files (YAML); JUnit XML, TAP, kept logs" },
+	{ "report", cmd_report, "HTML timeline charts of a --stats stream (STATS.jsonl -o FILE)" },
 };
 
 static void usage(FILE *f)

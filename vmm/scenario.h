@@ -1,0 +1,87 @@
+/*
+ * scenario.h: a scenario file of `memvisor test`, read with libyaml into a
+ * checked description: the guest, its workload, the pressure schedule,
+ * the snapshots, a timeout, and the expectations. Everything is validated
+ * at load time (sizes, schedule, regular expressions, conditions), so a
+ * malformed file is reported with its line before any VM starts.
+ *
+ *   name: balloon-pressure             # default: the file name
+ *   description: one line for people
+ *   guest:
+ *     kernel: path                     # default: guest/kernel.elf beside memvisor
+ *     memory: 128M                     # default 128M
+ *     cpus: 1
+ *     initrd: path                     # default with a workload: guest/initrd.cpio
+ *     swap: 64M                        # a swap disk of this size
+ *     cmdline: "hold=3 mm.debug=1"     # more kernel command-line words
+ *   workload: "/bin/memhog 8M"         # run as init= (needs the initrd)
+ *   pressure: "1s:balloon=64M"         # or a list of "TIME:CMD=ARG" events
+ *   stats_interval: 0.2                # seconds between --stats samples
+ *   snapshots: [1s, exit]              # --snapshot-at times
+ *   timeout: 30                        # seconds
+ *   expect:
+ *     status: 0                        # exit status of memvisor run
+ *     console: ["regex", ...]          # lines that must appear (POSIX ERE)
+ *     no_console: ["regex", ...]       # lines that must not appear
+ *     stats: ["balloon.actual == 64M within 10s", ...]   (expect.h)
+ *     diffs:
+ *       - between: [1s, exit]          # two of the snapshots
+ *         expect: ["largest_added(memhog) >= 8M", ...]
+ *
+ * Relative paths are relative to the scenario file's folder.
+ * Invariant: a loaded scenario owns all its strings, regexes and
+ * conditions; scenario_free releases them all.
+ */
+#ifndef VMM_SCENARIO_H
+#define VMM_SCENARIO_H
+
+#include "expect.h"
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct scenario_regex {
+	char *text;
+	regex_t re;
+	int line;
+};
+
+struct scenario_cond {
+	struct expect_cond *cond;
+	int line;
+};
+
+struct scenario_diff {
+	char *from, *to;               /* snapshot labels as in `snapshots` */
+	struct scenario_cond *conds;
+	size_t nr_conds;
+	int line;
+};
+
+struct scenario {
+	char *file, *name, *description;
+	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
+	int cpus;
+	char **snapshots;
+	size_t nr_snapshots;
+	double stats_interval, timeout;
+	int expect_status;             /* -1: any status */
+	struct scenario_regex *console, *no_console;
+	size_t nr_console, nr_no_console;
+	struct scenario_cond *stats;
+	size_t nr_stats;
+	struct scenario_diff *diffs;
+	size_t nr_diffs;
+};
+
+/*
+ * Loads and checks path. exe_dir is where memvisor lives (for the default
+ * kernel and initrd). Returns 0, or -1 with "FILE:LINE: what is wrong"
+ * in err (sc is then empty).
+ */
+int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, char *err,
+		  size_t errlen);
+void scenario_free(struct scenario *sc);
+
+#endif
