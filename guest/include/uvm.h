@@ -30,7 +30,8 @@
 #define STACK_GUARD_GAP  (256ull << 12)      /* Linux's stack_guard_gap */
 #define USER_MMAP_BASE   (USER_STACK_TOP - USER_STACK_LIMIT - STACK_GUARD_GAP)
 
-enum mm_counter { MM_ANON, MM_FILE, MM_SHMEM, MM_NR_COUNTERS };
+/* Mapped pages by kind, and MM_SWAPENTS: swap entries (swap.h) in the tables. */
+enum mm_counter { MM_ANON, MM_FILE, MM_SHMEM, MM_SWAPENTS, MM_NR_COUNTERS };
 
 struct mm {
 	struct pt_space pt;
@@ -75,6 +76,15 @@ enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,
 			UVM_FAULT_SEGV_ACCERR, UVM_FAULT_OOM };
 /* Resolves a fault at addr with #PF error code @err in current's mm. */
 enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err);
+
+/*
+ * The 4 KiB PTE slot of va when every table above it exists (NULL
+ * otherwise), and in *pde the entry that counts the table's entries
+ * (pt.h's PT_CNT). For reclaim and swap, which rewrite PTEs in place.
+ */
+pte_t *uvm_pte_slot(const struct mm *mm, uint64_t va, pte_t **pde);
+/* PTE bits for a page of area v; writable when the frame may be written. */
+uint64_t uvm_pte_flags(const struct vma *v, bool writable);
 
 /* Mapped pages (all kinds). */
 uint64_t uvm_rss(const struct mm *mm);

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <uvm.h>
 #include <vmstat.h>
+#include <oom.h>
 #include <syscall.h>
 #include <errno.h>
 #include <uapi.h>
@@ -70,8 +71,8 @@ static void page_fault(struct pt_regs *regs)
 		if (r == UVM_FAULT_MINOR || r == UVM_FAULT_MAJOR)
 			return;
 		if (user && r == UVM_FAULT_OOM) {
-			pr_err("Out of memory: Killed process %d (%s)\n", current->pid, current->comm);
-			task_exit(SIGKILL);
+			oom_kill_on_fault();    /* kills someone; the fault is retried */
+			return;
 		}
 		if (user) {
 			segfault_line(current, regs, cr2);

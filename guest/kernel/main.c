@@ -22,6 +22,8 @@
 #include <asm/cpu.h>
 #include <sched.h>
 #include <uvm.h>
+#include <swap.h>
+#include <reclaim.h>
 #include <exec.h>
 #include <syscall.h>
 #include <initrd.h>
@@ -110,6 +112,8 @@ void kernel_main(unsigned long start_info_phys)
 	time_init();
 	irq_enable();
 	virtio_probe_all();
+	swap_init();
+	reclaim_init();
 	pr_info("boot: kernel_main to here in %llu TSC cycles\n",
 		(unsigned long long)(rdtsc() - boot_tsc));
 	if (kparams.selftest && selftest_run())

@@ -14,6 +14,8 @@
  */
 #include <uvm.h>
 #include <vmstat.h>
+#include <reclaim.h>
+#include <swap.h>
 #include <rmap.h>
 #include <initrd.h>
 #include <kmalloc.h>
@@ -62,6 +64,11 @@ static pte_t *pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)
 		t = mm_phys_to_virt(*e & PTE_ADDR_MASK);
 	}
 	return &t[(va >> MM_PAGE_SHIFT) & 511];
+}
+
+pte_t *uvm_pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)
+{
+	return pte_slot(mm, va, pde);
 }
 
 /* Fills an empty slot found by pte_slot; the PD entry counts it. */
@@ -127,7 +134,7 @@ uint64_t uvm_total_vm(const struct mm *mm)
 }
 
 /* PTE bits for a page of @v; @writable when the frame may be written. */
-static uint64_t pte_flags(const struct vma *v, bool writable)
+uint64_t uvm_pte_flags(const struct vma *v, bool writable)
 {
 	uint64_t f = v->prot ? PTE_US : 0;
 
@@ -152,6 +159,7 @@ static int map_frame(struct mm *mm, uint64_t va, phys_addr_t pa, uint64_t flags)
 	}
 	struct page *p = frame_page(pa);
 	rmap_add(p);
+	reclaim_page_mapped(p, va);
 	mm->rss[frame_kind(p)]++;
 	if (uvm_rss(mm) > mm->hiwater_rss)
 		mm->hiwater_rss = uvm_rss(mm);
@@ -163,6 +171,7 @@ static void free_frame(phys_addr_t pa)
 {
 	struct page *p = frame_page(pa);
 
+	reclaim_page_freed(p);
 	if (p->flags & PG_ANON)
 		vm_events[VM_NR_ANON_PAGES]--;
 	else
@@ -219,6 +228,7 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	struct zap_batch b;
 
+	swap_zap_range(mm, start, end);
 	while (start < end) {
 		b.n = 0;
 		pt_walk(&mm->pt, start, end - start, zap_collect, &b);
@@ -272,7 +282,8 @@ struct mm *uvm_fork(struct mm *parent)
 	for (uint32_t i = 0; i < parent->vmas.nr; i++) {
 		const struct vma *v = &parent->vmas.v[i];
 		c.v = v;
-		if (pt_walk(&parent->pt, v->start, v->end - v->start, fork_copy, &c))
+		if (pt_walk(&parent->pt, v->start, v->end - v->start, fork_copy, &c) ||
+		    swap_fork_range(parent, child, v))
 			goto fail;
 		if (!(v->flags & VMA_SHARED) && (v->prot & VMA_WRITE) &&
 		    pt_protect(&parent->pt, v->start, v->end - v->start, 0, PTE_RW))
@@ -332,7 +343,8 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 
 	pte_t *pde, *slot = pte_slot(mm, va, &pde);
 
-	if ((v->flags & VMA_SHARED) || ((p->flags & PG_ANON) && p->mapcount == 1)) {
+	if ((v->flags & VMA_SHARED) ||
+	    ((p->flags & PG_ANON) && p->mapcount == 1 && swap_page_exclusive(p))) {
 		if (slot)
 			*slot |= PTE_RW;
 		else if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0))
@@ -345,9 +357,10 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 	if (!copy)
 		return UVM_FAULT_OOM;
 	if (slot) {     /* swap the frame in place: the PD's count stays */
-		*slot = copy | pte_flags(v, true) | (m->flags & PTE_D) | PTE_P;
+		*slot = copy | uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_P;
 		mm_tlb_flush_page(va);
 		rmap_add(frame_page(copy));
+		reclaim_page_mapped(frame_page(copy), va);
 		mm->rss[MM_ANON]++;
 		drop_frame(mm, m->pa);
 		count_vm_event(VM_COW_COPIES);
@@ -356,7 +369,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 	if (pt_unmap(&mm->pt, va, MM_PAGE_SIZE))
 		panic("fault_cow: unmapping 0x%llx failed", (unsigned long long)va);
 	drop_frame(mm, m->pa);
-	if (map_frame(mm, va, copy, pte_flags(v, true) | (m->flags & PTE_D)))
+	if (map_frame(mm, va, copy, uvm_pte_flags(v, true) | (m->flags & PTE_D)))
 		panic("fault_cow: remapping 0x%llx failed", (unsigned long long)va);
 	count_vm_event(VM_COW_COPIES);
 	return UVM_FAULT_MINOR;
@@ -384,7 +397,7 @@ static enum uvm_fault_result fault_file(struct mm *mm, const struct vma *v, uint
 		count_vm_event(VM_COW_COPIES);
 		pa = copy;
 	}
-	if (map_frame(mm, va, pa, pte_flags(v, err & PF_WRITE)))
+	if (map_frame(mm, va, pa, uvm_pte_flags(v, err & PF_WRITE)))
 		return UVM_FAULT_OOM;
 	return major ? UVM_FAULT_MAJOR : UVM_FAULT_MINOR;
 }
@@ -422,10 +435,11 @@ static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsign
 		return false;
 	split_block(frame_page(pa), order);
 	memset(mm_phys_to_virt(pa), 0, n * MM_PAGE_SIZE);
-	uint64_t flags = pte_flags(v, true);
+	uint64_t flags = uvm_pte_flags(v, true);
 	for (uint64_t i = 0; i < n; i++) {
 		frame_page(pa + i * MM_PAGE_SIZE)->flags |= PG_ANON;
 		rmap_add(frame_page(pa + i * MM_PAGE_SIZE));
+		reclaim_page_mapped(frame_page(pa + i * MM_PAGE_SIZE), w + i * MM_PAGE_SIZE);
 		slot[i] = (pa + i * MM_PAGE_SIZE) | flags | PTE_P;
 	}
 	*pde += n << PT_CNT_SHIFT;
@@ -458,7 +472,7 @@ static enum uvm_fault_result fault_anon(struct mm *mm, const struct vma *v, uint
 	if (!pa)
 		return UVM_FAULT_OOM;
 	count_vm_event(VM_ZERO_FILLS);
-	if (map_frame(mm, va, pa, pte_flags(v, true))) {
+	if (map_frame(mm, va, pa, uvm_pte_flags(v, true))) {
 		free_frame(pa);
 		return UVM_FAULT_OOM;
 	}
@@ -477,7 +491,10 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 		return UVM_FAULT_SEGV_MAPERR;
 	if (!access_permitted(v, err))
 		return UVM_FAULT_SEGV_ACCERR;
+	reclaim_fault_prepare();
 	pte_t *pde, *slot = pte_slot(mm, va, &pde);
+	if (slot && swp_is_entry(*slot))
+		return swap_fault(mm, v, va, slot);
 	if (slot && (*slot & PTE_P)) {
 		m.va = va;
 		m.pa = *slot & PTE_ADDR_MASK;

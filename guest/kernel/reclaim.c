@@ -1,0 +1,339 @@
+/*
+ * reclaim.c: the LRU over mm/policy.h, reverse mapping, eviction of
+ * private anonymous frames to swap, direct reclaim and kswapd (reclaim.h).
+ *
+ * Invariants:
+ *  - a frame is tracked by the policy iff it is PG_ANON and mapped or in
+ *    the swap cache; reclaim_page_freed untracks it before it is freed;
+ *  - frames[pfn - first_pfn].va is the user address of every mapping of a
+ *    tracked frame;
+ *  - kswapd runs only when woken (a zone under its low mark) and sleeps
+ *    once free pages are above the high marks or it cannot make progress.
+ * Order of calls: reclaim -> swap (slots, cache, disk) -> page allocator;
+ * never the reverse except through the buddy's reclaim hooks, which skip
+ * the current process's frames (see reclaim.h).
+ */
+#include <reclaim.h>
+#include <swap.h>
+#include <uvm.h>
+#include <rmap.h>
+#include <sched.h>
+#include <slab.h>
+#include <vmstat.h>
+#include <cmdline.h>
+#include <page_alloc.h>
+#include <printk.h>
+#include <string.h>
+
+#define SWAP_CLUSTER_MAX 32     /* frames per reclaim round (Linux's) */
+#define FAULT_MARGIN     64     /* pages a fault may take: fault-around, tables */
+
+static struct reclaim_frame *frames;   /* one per pfn of the buddy's array */
+static uint64_t first_pfn, nr_frames;
+static struct policy lru;
+static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
+static bool kswapd_wanted;
+static struct task *kswapd_task;
+
+struct reclaim_frame *reclaim_frame(const struct page *p)
+{
+	uint64_t pfn = buddy_page_to_pfn(page_alloc_buddy(), p);
+
+	return frames && pfn - first_pfn < nr_frames ? &frames[pfn - first_pfn] : NULL;
+}
+
+static struct page *frame_page(struct policy_frame *f)
+{
+	struct reclaim_frame *rf = container_of(f, struct reclaim_frame, pf);
+
+	return buddy_pfn_to_page(page_alloc_buddy(), first_pfn + (uint64_t)(rf - frames));
+}
+
+const char *reclaim_policy_name(void)
+{
+	return lru.ops ? lru.ops->name : "none";
+}
+
+/* ---- reverse mapping -------------------------------------------------- */
+
+unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
+	unsigned n = 0;
+	struct list_head *pos;
+
+	list_for_each(pos, &task_list) {
+		struct task *t = list_entry(pos, struct task, tasks);
+		pte_t *pde, *pte;
+
+		if (!t->mm || n >= (unsigned)p->mapcount)
+			continue;
+		pte = uvm_pte_slot(t->mm, rf->va, &pde);
+		if (!pte || !(*pte & PTE_P) || (*pte & PTE_ADDR_MASK) != pa)
+			continue;
+		n++;
+		if (!fn(t->mm, pte, rf->va, arg))
+			break;
+	}
+	return n;
+}
+
+/* Tests and clears one accessed bit (the policy's young callback's step). */
+static bool young_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	if (*pte & PTE_A) {
+		*pte &= ~PTE_A;
+		if (current->mm == mm)
+			mm_tlb_flush_page(va);   /* so the next access sets it again */
+		*(bool *)arg = true;
+	}
+	return true;
+}
+
+static bool frame_young(struct policy_frame *f, void *ctx)
+{
+	bool young = false;
+
+	(void)ctx;
+	reclaim_rmap_walk(frame_page(f), young_one, &young);
+	return young;
+}
+
+/* ---- LRU hooks -------------------------------------------------------- */
+
+void reclaim_page_mapped(struct page *p, uint64_t va)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+
+	if (!rf || !(p->flags & PG_ANON) || policy_tracks(&lru, &rf->pf))
+		return;
+	rf->va = va;
+	policy_insert(&lru, &rf->pf);
+}
+
+void reclaim_page_freed(struct page *p)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+
+	if (!rf)
+		return;
+	if (policy_tracks(&lru, &rf->pf))
+		policy_remove(&lru, &rf->pf);
+	swap_cache_del(p);
+}
+
+/* ---- eviction --------------------------------------------------------- */
+
+struct evict_ctx {
+	struct page *page;
+	struct mm *skip;        /* a space whose PTEs must not change */
+	uint64_t slot;
+	bool busy;              /* skip maps the frame, or an entry could not be made */
+};
+
+static bool maps_skipped(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct evict_ctx *c = arg;
+
+	(void)pte;
+	(void)va;
+	if (mm == c->skip)
+		c->busy = true;
+	return !c->busy;
+}
+
+/* Replaces one PTE of the frame by its swap entry. */
+static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct evict_ctx *c = arg;
+
+	if (swap_entry_dup(c->slot)) {
+		c->busy = true;
+		return false;
+	}
+	*pte = swp_entry(c->slot);
+	if (current->mm == mm)
+		mm_tlb_flush_page(va);
+	mm->rss[MM_ANON]--;
+	mm->rss[MM_SWAPENTS]++;
+	rmap_remove(c->page);
+	return true;
+}
+
+/*
+ * Writes a frame to swap and unmaps it from every page table. Returns true
+ * when it was freed; false leaves it mapped where it still is.
+ */
+static bool evict(struct page *p, struct mm *skip)
+{
+	struct evict_ctx c = { .page = p, .skip = skip };
+
+	if (skip)
+		reclaim_rmap_walk(p, maps_skipped, &c);
+	if (c.busy)
+		return false;
+	c.slot = swap_page_write(p);
+	if (!c.slot)
+		return false;
+	reclaim_rmap_walk(p, unmap_one, &c);
+	return swap_page_evicted(p);
+}
+
+static bool can_swap(void)
+{
+	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
+}
+
+/*
+ * Evicts up to nr frames, looking at no more than 2 * nr + SWAP_CLUSTER_MAX
+ * victims (a scan of the whole list per call would cost seconds where ring
+ * 0 is emulated). Returns frames freed.
+ */
+static unsigned long shrink(unsigned long nr, bool direct, struct mm *skip)
+{
+	unsigned long freed = 0, scanned = 0;
+	unsigned long budget = MM_MIN(lru.nr_frames, 2 * nr + SWAP_CLUSTER_MAX);
+
+	while (freed < nr && scanned < budget && can_swap()) {
+		struct policy_frame *f = policy_victim(&lru);
+		if (!f)
+			break;
+		scanned++;
+		struct page *p = frame_page(f);
+		if (evict(p, skip))
+			freed++;
+		else if (p->flags & PG_ANON)
+			policy_insert(&lru, f);
+	}
+	count_vm_events(direct ? VM_PGSCAN_DIRECT : VM_PGSCAN_KSWAPD, scanned);
+	count_vm_events(direct ? VM_PGSTEAL_DIRECT : VM_PGSTEAL_KSWAPD, freed);
+	if (freed < nr)
+		count_vm_events(VM_SLABS_SCANNED, slab_shrink_all());
+	return freed;
+}
+
+unsigned long reclaim_shrink(unsigned long n, bool direct)
+{
+	return shrink(n, direct, NULL);
+}
+
+/* ---- watermarks, direct reclaim, kswapd ------------------------------- */
+
+static uint64_t wmark_pages(enum buddy_wmark w)
+{
+	const struct buddy *b = page_alloc_buddy();
+	uint64_t sum = 0;
+
+	for (int z = 0; z < BUDDY_NR_ZONES; z++)
+		sum += b->zones[z].managed_pages ? b->zones[z].wmark[w] : 0;
+	return sum;
+}
+
+static void wake_kswapd(void)
+{
+	kswapd_wanted = true;
+	if (kswapd_task)
+		wake_up(&kswapd_wait);
+}
+
+void reclaim_fault_prepare(void)
+{
+	uint64_t min, free;
+
+	if (!frames)
+		return;
+	free = page_alloc_nr_free();
+	if (free < wmark_pages(BUDDY_WMARK_LOW))
+		wake_kswapd();
+	min = wmark_pages(BUDDY_WMARK_MIN) + FAULT_MARGIN;
+	if (free >= min || !can_swap())
+		return;
+	count_vm_event(VM_ALLOCSTALL);
+	shrink(min - free + SWAP_CLUSTER_MAX, true, NULL);
+}
+
+static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx)
+{
+	(void)b;
+	(void)z;
+	(void)order;
+	(void)ctx;
+	wake_kswapd();
+}
+
+static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
+{
+	(void)b;
+	(void)gfp;
+	(void)ctx;
+	/* No compaction here: order-0 evictions rarely make a large block, so
+	 * a large request (fault-around's) gets one small round and falls back. */
+	count_vm_event(VM_ALLOCSTALL);
+	return shrink(order ? SWAP_CLUSTER_MAX / 4 : SWAP_CLUSTER_MAX, true, current->mm);
+}
+
+static void kswapd(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		while (!kswapd_wanted)
+			sleep_on(&kswapd_wait);
+		kswapd_wanted = false;
+		count_vm_event(VM_PAGEOUTRUN);
+		while (page_alloc_nr_free() < wmark_pages(BUDDY_WMARK_HIGH))
+			if (!shrink(SWAP_CLUSTER_MAX, false, NULL))
+				break;
+	}
+}
+
+/* The policy mm.policy names; lru when absent, unknown or exact-only. */
+static const struct policy_ops *pick_policy(void)
+{
+	const char *name = kparams.mm_policy ? kparams.mm_policy : "lru";
+	const struct policy_ops *ops = policy_by_name(name);
+
+	if (ops && !(ops->flags & POLICY_OPS_EXACT))
+		return ops;
+	pr_warn("reclaim: mm.policy=%s %s; using lru\n", name,
+		ops ? "needs every access reported" : "is unknown");
+	return policy_by_name("lru");
+}
+
+/* Zeroed memory for n bytes from the page allocator; NULL when short. */
+static void *boot_zalloc(uint64_t n)
+{
+	unsigned order = 0;
+
+	while ((MM_PAGE_SIZE << order) < n)
+		order++;
+	phys_addr_t pa = order <= BUDDY_MAX_ORDER ? page_alloc(order, PAGE_ALLOC_ZERO) : 0;
+	return pa ? mm_phys_to_virt(pa) : NULL;
+}
+
+void reclaim_init(void)
+{
+	const struct buddy *b = page_alloc_buddy();
+	const struct policy_ops *ops = pick_policy();
+	struct policy_config cfg = { .young = frame_young, .seed = 42 };
+	static const struct buddy_reclaim_ops hooks = {
+		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
+	};
+
+	first_pfn = b->first_pfn;
+	frames = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*frames));
+	if (ops == policy_by_name("random"))
+		cfg.slots = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*cfg.slots));
+	cfg.nr_slots = cfg.slots ? b->last_pfn - first_pfn : 0;
+	if (!frames || policy_init(&lru, ops, &cfg)) {
+		frames = NULL;
+		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
+		return;
+	}
+	nr_frames = b->last_pfn - first_pfn;
+	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
+	kswapd_task = kthread_create(kswapd, NULL, "kswapd0");
+	pr_info("reclaim: policy %s, swappiness %ld, kswapd %s\n", ops->name,
+		kparams.mm_swappiness >= 0 ? kparams.mm_swappiness : 60,
+		kswapd_task ? "started" : "not started");
+}

@@ -1,0 +1,290 @@
+/*
+ * swap.c: swap on the virtio-blk disk (swap.h): slots (mm/swap_slots.c),
+ * the swap cache, swap-in faults, and swap entries through munmap, exit
+ * and fork.
+ *
+ * Invariants:
+ *  - a slot's count is its swap entries in page tables plus one while
+ *    cache[slot] holds a frame (swap.h);
+ *  - cache[slot] == pfn  <=>  reclaim_frame(pfn)->swap_slot == slot;
+ *  - a cached frame's data equals its slot's on disk: it is mapped
+ *    read-only while cached (writes copy it or first leave the cache);
+ *  - mm->rss[MM_SWAPENTS] counts the swap entries in mm's page tables.
+ * Serialised by the callers (one CPU, non-preemptible, no sleeping here).
+ */
+#include <swap.h>
+#include <reclaim.h>
+#include <swap_slots.h>
+#include <virtio_blk.h>
+#include <vmstat.h>
+#include <rmap.h>
+#include <kmalloc.h>
+#include <page_alloc.h>
+#include <printk.h>
+#include <string.h>
+#include <errno.h>
+
+#define SECTORS_PER_PAGE (MM_PAGE_SIZE >> VIRTIO_BLK_SECTOR_SHIFT)
+
+static struct swap_slots slots;
+static uint32_t *cache;        /* slot -> pfn of the cached frame, 0: none */
+static uint64_t nr_cached;
+
+bool swap_active(void)
+{
+	return cache != NULL;
+}
+
+void swap_init(void)
+{
+	uint64_t nr = virtio_blk_present() ? virtio_blk_sectors() / SECTORS_PER_PAGE : 0;
+	uint8_t *map;
+
+	if (nr < 2)
+		return;
+	map = kmalloc(nr, BUDDY_GFP_KERNEL);
+	cache = kzalloc(nr * sizeof(*cache), BUDDY_GFP_KERNEL);
+	if (!map || !cache || swap_slots_init(&slots, map, nr)) {
+		pr_err("swap: no memory for %llu slots; swap stays off\n",
+		       (unsigned long long)nr);
+		kfree(map);
+		kfree(cache);
+		cache = NULL;
+		return;
+	}
+	pr_info("Adding %lluk swap on /dev/vda.  Priority:-2 extents:1 across:%lluk\n",
+		(unsigned long long)(nr - 1) * 4, (unsigned long long)nr * 4);
+}
+
+uint64_t swap_total_pages(void)
+{
+	return swap_active() ? slots.nr_slots - 1 : 0;
+}
+
+uint64_t swap_free_pages(void)
+{
+	return swap_active() ? slots.nr_free : 0;
+}
+
+uint64_t swap_cached_pages(void)
+{
+	return nr_cached;
+}
+
+static struct page *pfn_page(uint64_t pfn)
+{
+	return buddy_pfn_to_page(page_alloc_buddy(), pfn);
+}
+
+uint64_t swap_cache_slot(const struct page *p)
+{
+	const struct reclaim_frame *rf = reclaim_frame(p);
+
+	return rf ? rf->swap_slot : 0;
+}
+
+static void cache_add(struct page *p, uint64_t slot)
+{
+	cache[slot] = (uint32_t)buddy_page_to_pfn(page_alloc_buddy(), p);
+	reclaim_frame(p)->swap_slot = (uint32_t)slot;
+	nr_cached++;
+	vm_events[VM_NR_SWAPCACHED] = nr_cached;
+}
+
+void swap_cache_del(struct page *p)
+{
+	uint64_t slot = swap_cache_slot(p);
+
+	if (!slot)
+		return;
+	MM_BUG_ON(cache[slot] != buddy_page_to_pfn(page_alloc_buddy(), p));
+	cache[slot] = 0;
+	reclaim_frame(p)->swap_slot = 0;
+	nr_cached--;
+	vm_events[VM_NR_SWAPCACHED] = nr_cached;
+	swap_slots_put(&slots, slot);
+}
+
+/* One page between a frame and a slot. Returns 0 or -EIO. */
+static int page_io(bool write, struct page *p, uint64_t slot)
+{
+	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
+
+	if (virtio_blk_rw(write, slot * SECTORS_PER_PAGE, &pa, 1))
+		return -EIO;
+	count_vm_event(write ? VM_PSWPOUT : VM_PSWPIN);
+	return 0;
+}
+
+uint64_t swap_page_write(struct page *p)
+{
+	uint64_t slot = swap_cache_slot(p);
+
+	if (!swap_active() || slot)
+		return slot;
+	slot = swap_slots_alloc(&slots);
+	if (!slot)
+		return 0;
+	if (page_io(true, p, slot)) {
+		swap_slots_put(&slots, slot);
+		return 0;
+	}
+	cache_add(p, slot);     /* the allocation's reference is the cache's */
+	return slot;
+}
+
+int swap_entry_dup(uint64_t slot)
+{
+	return swap_slots_dup(&slots, slot) ? -ERANGE : 0;
+}
+
+/* Frees a private anonymous frame nobody maps (uvm.c's free_frame). */
+static void free_anon_frame(struct page *p)
+{
+	reclaim_page_freed(p);
+	p->flags &= ~PG_ANON;
+	vm_events[VM_NR_ANON_PAGES]--;
+	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+}
+
+bool swap_page_evicted(struct page *p)
+{
+	if (p->mapcount)
+		return false;
+	free_anon_frame(p);       /* leaves the swap cache on the way */
+	return true;
+}
+
+bool swap_page_exclusive(struct page *p)
+{
+	uint64_t slot = swap_cache_slot(p);
+
+	if (!slot)
+		return true;
+	if (swap_slots_count(&slots, slot) > 1)
+		return false;       /* a swap entry elsewhere reads this copy */
+	swap_cache_del(p);
+	return true;
+}
+
+/* The frame with slot's data: cached, or read into a new frame. NULL on failure. */
+static struct page *swap_read(uint64_t slot, bool *major)
+{
+	struct page *p;
+	phys_addr_t pa;
+
+	*major = false;
+	if (cache[slot])
+		return pfn_page(cache[slot]);
+	pa = page_alloc(0, 0);
+	if (!pa)
+		return NULL;
+	p = pfn_page(pa >> MM_PAGE_SHIFT);
+	if (page_io(false, p, slot)) {
+		page_free(pa, 0);
+		return NULL;
+	}
+	p->flags |= PG_ANON;
+	vm_events[VM_NR_ANON_PAGES]++;
+	swap_slots_dup(&slots, slot);
+	cache_add(p, slot);
+	*major = true;
+	return p;
+}
+
+enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va,
+				 pte_t *pte)
+{
+	uint64_t slot = swp_slot(*pte);
+	bool major, writable;
+	struct page *p;
+	pte_t *pde;
+
+	if (!swap_active() || swap_slots_count(&slots, slot) == 0)
+		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
+		      (unsigned long long)*pte, (unsigned long long)va);
+	p = swap_read(slot, &major);
+	if (!p)
+		return UVM_FAULT_OOM;
+	pte = uvm_pte_slot(mm, va, &pde);     /* the read may have reclaimed */
+	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
+	swap_slots_put(&slots, slot);         /* this entry's reference */
+	mm->rss[MM_SWAPENTS]--;
+	writable = p->mapcount == 0 && swap_page_exclusive(p);
+	*pte = buddy_page_to_phys(page_alloc_buddy(), p) | uvm_pte_flags(v, writable) | PTE_P;
+	rmap_add(p);
+	mm->rss[MM_ANON]++;
+	reclaim_page_mapped(p, va);
+	return major ? UVM_FAULT_MAJOR : UVM_FAULT_MINOR;
+}
+
+/* Calls fn on every swap entry of [start, end) in mm, skipping missing tables. */
+static int for_each_swap_entry(struct mm *mm, uint64_t start, uint64_t end,
+			       int (*fn)(struct mm *mm, pte_t *pte, pte_t *pde, uint64_t va,
+					 void *arg), void *arg)
+{
+	for (uint64_t va = start; va < end;) {
+		uint64_t table_end = MM_MIN((va | ((1ull << PT_SHIFT_2M) - 1)) + 1, end);
+		pte_t *pde, *pte = uvm_pte_slot(mm, va, &pde);
+
+		for (; pte && va < table_end; va += MM_PAGE_SIZE, pte++) {
+			if (!swp_is_entry(*pte))
+				continue;
+			int err = fn(mm, pte, pde, va, arg);
+			if (err)
+				return err;
+		}
+		va = table_end;
+	}
+	return 0;
+}
+
+static int zap_one(struct mm *mm, pte_t *pte, pte_t *pde, uint64_t va, void *arg)
+{
+	(void)va;
+	(void)arg;
+	swap_slots_put(&slots, swp_slot(*pte));
+	*pte = 0;
+	*pde -= 1ull << PT_CNT_SHIFT;
+	mm->rss[MM_SWAPENTS]--;
+	return 0;
+}
+
+void swap_zap_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	if (swap_active() && mm->rss[MM_SWAPENTS])
+		for_each_swap_entry(mm, start, end, zap_one, NULL);
+}
+
+/*
+ * Installs a copy of one swap entry in the child. A missing table is made
+ * by pt_map of a placeholder present PTE, then overwritten: the table's
+ * count then counts the swap entry.
+ */
+static int fork_one(struct mm *parent, pte_t *pte, pte_t *pde, uint64_t va, void *arg)
+{
+	struct mm *child = arg;
+	pte_t *cpde, *cpte = uvm_pte_slot(child, va, &cpde);
+
+	(void)parent;
+	(void)pde;
+	if (swap_slots_dup(&slots, swp_slot(*pte)))
+		return -ENOMEM;
+	if (cpte && !*cpte) {
+		*cpde += 1ull << PT_CNT_SHIFT;
+	} else if (pt_map(&child->pt, va, 0, MM_PAGE_SIZE, 0, PT_SHIFT_4K) ||
+		   !(cpte = uvm_pte_slot(child, va, &cpde))) {
+		swap_slots_put(&slots, swp_slot(*pte));
+		return -ENOMEM;
+	}
+	*cpte = *pte;
+	child->rss[MM_SWAPENTS]++;
+	return 0;
+}
+
+int swap_fork_range(struct mm *parent, struct mm *child, const struct vma *v)
+{
+	if (!swap_active() || !parent->rss[MM_SWAPENTS])
+		return 0;
+	return for_each_swap_entry(parent, v->start, v->end, fork_one, child);
+}
