@@ -277,10 +277,10 @@ static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info
 				continue;
 			fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>", a->name, b->name);
 			html_escape(f, name);
-			fprintf(f, "</td><td>+%s</td><td>-%s</td><td>~%s</td></tr>\n",
-				mv_format_size((uint64_t)ad, s1, sizeof(s1)),
-				mv_format_size((uint64_t)rm, s2, sizeof(s2)),
-				mv_format_size((uint64_t)ch, s3, sizeof(s3)));
+			fprintf(f, "</td><td>%s%s</td><td>%s%s</td><td>%s</td></tr>\n", ad ? "+" : "",
+				ad ? mv_format_size((uint64_t)ad, s1, sizeof(s1)) : "",
+				rm ? "-" : "", rm ? mv_format_size((uint64_t)rm, s2, sizeof(s2)) : "",
+				ch ? mv_format_size((uint64_t)ch, s3, sizeof(s3)) : "");
 		}
 	}
 	if (json_object_object_get_ex(diff, "zones", &zones)) {

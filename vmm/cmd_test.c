@@ -222,7 +222,7 @@ static void finish_job(struct job *j, int st, const struct test_opts *o)
 		j->res.failed++;
 	}
 	print_verdict(j, o);
-	if (o->keep)
+	if (o->keep && !j->sc.host)
 		write_report(j, o);
 }
 

@@ -460,7 +460,7 @@ int expect_eval_diff(const struct expect_cond *cond, json_object *diff, char *wh
 	struct val a = eval(cond->l, &c, 0), b = eval(cond->r, &c, 0);
 	char va[64], vb[64];
 	if (!a.ok || !b.ok) {
-		snprintf(why, whylen, "%s is not in the diff",
+		snprintf(why, whylen, "%s is absent",
 			 !a.ok ? (cond->l->op == N_PATH ? cond->l->path : "the left side")
 			       : (cond->r->op == N_PATH ? cond->r->path : "the right side"));
 		return 0;

@@ -206,6 +206,13 @@ static void key_description(struct loader *l, yaml_node_t *v)
 	l->sc->description = dup_scalar(l, v, "description");
 }
 
+static void key_host(struct loader *l, yaml_node_t *v)
+{
+	l->sc->host = dup_scalar(l, v, "host");
+	if (l->sc->host && !l->sc->host[strspn(l->sc->host, " \t")])
+		lfail(l, v, "host: expected a memvisor command, e.g. opt --frames 3 trace.txt");
+}
+
 static void key_workload(struct loader *l, yaml_node_t *v)
 {
 	l->sc->workload = dup_scalar(l, v, "workload");
@@ -349,6 +356,16 @@ static void add_cond(struct loader *l, yaml_node_t *v, enum expect_kind kind,
 	(*arr)[(*n)++].line = line_of(v);
 }
 
+static void add_json(struct loader *l, yaml_node_t *v)
+{
+	add_cond(l, v, EXPECT_DIFF, &l->sc->json, &l->sc->nr_json);
+}
+
+static void key_json(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_json);
+}
+
 static void add_stats(struct loader *l, yaml_node_t *v)
 {
 	add_cond(l, v, EXPECT_STATS, &l->sc->stats, &l->sc->nr_stats);
@@ -427,6 +444,7 @@ static void key_expect(struct loader *l, yaml_node_t *v)
 	static const struct key keys[] = {
 		{ "status", key_status }, { "console", key_console },
 		{ "no_console", key_no_console }, { "stats", key_stats }, { "diffs", key_diffs },
+		{ "json", key_json },
 	};
 	walk_mapping(l, v, "expect", keys, sizeof(keys) / sizeof(keys[0]));
 }
@@ -435,7 +453,7 @@ static void key_expect(struct loader *l, yaml_node_t *v)
 
 static const struct key top_keys[] = {
 	{ "name", key_name }, { "description", key_description }, { "guest", key_guest },
-	{ "workload", key_workload }, { "pressure", key_pressure },
+	{ "workload", key_workload }, { "host", key_host }, { "pressure", key_pressure },
 	{ "stats_interval", key_stats_interval }, { "snapshots", key_snapshots },
 	{ "timeout", key_timeout }, { "expect", key_expect },
 };
@@ -468,6 +486,16 @@ static char *default_path(const char *exe_dir, const char *rel)
 	return p;
 }
 
+/* A host command has no guest: what only a guest run can do is refused. */
+static void finish_host(struct loader *l)
+{
+	struct scenario *sc = l->sc;
+	if (sc->workload || sc->kernel || sc->initrd || sc->swap || sc->cmdline || sc->pressure ||
+	    sc->nr_snapshots || sc->nr_stats || sc->nr_diffs)
+		lfail(l, NULL, "host: a host command runs no guest; leave out guest, workload, "
+			       "pressure, snapshots, expect.stats and expect.diffs");
+}
+
 /* Defaults and checks that need the whole file. */
 static void finish(struct loader *l, const char *exe_dir)
 {
@@ -475,6 +503,13 @@ static void finish(struct loader *l, const char *exe_dir)
 	const char *base = strrchr(l->file, '/') ? strrchr(l->file, '/') + 1 : l->file;
 	if (!sc->name)
 		sc->name = strndup(base, strcspn(base, "."));
+	sc->dir = strdup(l->dir);
+	if (sc->host) {
+		finish_host(l);
+		return;
+	}
+	if (sc->nr_json)
+		lfail(l, NULL, "expect.json: applies to a host command's output (host:)");
 	if (!sc->kernel)
 		sc->kernel = default_path(exe_dir, "guest/kernel.elf");
 	if (!sc->initrd && sc->workload)
@@ -537,7 +572,8 @@ static void free_conds(struct scenario_cond *c, size_t n)
 
 void scenario_free(struct scenario *sc)
 {
-	char **strs[] = { &sc->file, &sc->name, &sc->description, &sc->kernel, &sc->initrd,
+	char **strs[] = { &sc->file, &sc->name, &sc->description, &sc->dir, &sc->host,
+			  &sc->kernel, &sc->initrd,
 			  &sc->memory, &sc->swap, &sc->cmdline, &sc->workload, &sc->pressure };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
@@ -547,6 +583,7 @@ void scenario_free(struct scenario *sc)
 	free_regexes(sc->console, sc->nr_console);
 	free_regexes(sc->no_console, sc->nr_no_console);
 	free_conds(sc->stats, sc->nr_stats);
+	free_conds(sc->json, sc->nr_json);
 	for (size_t i = 0; i < sc->nr_diffs; i++) {
 		free(sc->diffs[i].from);
 		free(sc->diffs[i].to);

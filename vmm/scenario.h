@@ -15,6 +15,9 @@
  *     swap: 64M                        # a swap disk of this size
  *     cmdline: "hold=3 mm.debug=1"     # more kernel command-line words
  *   workload: "/bin/memhog 8M"         # run as init= (needs the initrd)
+ *   host: "opt --frames 3,4 --json t"  # instead of a guest: a memvisor command,
+ *                                      # run in the file's folder; its stdout
+ *                                      # is the "console" (no stats, snapshots)
  *   pressure: "1s:balloon=64M"         # or a list of "TIME:CMD=ARG" events
  *   stats_interval: 0.2                # seconds between --stats samples
  *   snapshots: [1s, exit]              # --snapshot-at times
@@ -24,6 +27,9 @@
  *     console: ["regex", ...]          # lines that must appear (POSIX ERE)
  *     no_console: ["regex", ...]       # lines that must not appear
  *     stats: ["balloon.actual == 64M within 10s", ...]   (expect.h)
+ *     json: ["results.1.faults.fifo > results.0.faults.fifo"]
+ *                                      # conditions on a host command's JSON
+ *                                      # output (paths and numbers, no time)
  *     diffs:
  *       - between: [1s, exit]          # two of the snapshots
  *         expect: ["largest_added(memhog) >= 8M", ...]
@@ -61,6 +67,8 @@ struct scenario_diff {
 
 struct scenario {
 	char *file, *name, *description;
+	char *dir;                     /* the file's folder */
+	char *host;                    /* memvisor command words, or NULL */
 	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
 	int cpus;
 	char **snapshots;
@@ -69,8 +77,8 @@ struct scenario {
 	int expect_status;             /* -1: any status */
 	struct scenario_regex *console, *no_console;
 	size_t nr_console, nr_no_console;
-	struct scenario_cond *stats;
-	size_t nr_stats;
+	struct scenario_cond *stats, *json;
+	size_t nr_stats, nr_json;
 	struct scenario_diff *diffs;
 	size_t nr_diffs;
 };

@@ -120,14 +120,17 @@ static void build_args(struct argv_buf *a, const struct scenario *sc, const char
 	}
 }
 
-/* In the child: stdout/stderr into files, then exec. Never returns. */
+/*
+ * In the child: stdout/stderr into files (opened before the chdir, so
+ * relative paths are the parent's), then exec in cwd. Never returns.
+ */
 static void child_exec(const char *exe, char *const argv[], const char *out_path,
-		       const char *err_path)
+		       const char *err_path, const char *cwd)
 {
 	int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	int err = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : out;
 	int in = open("/dev/null", O_RDONLY);
-	if (out < 0 || err < 0 || in < 0)
+	if (out < 0 || err < 0 || in < 0 || (cwd && chdir(cwd) < 0))
 		_exit(127);
 	dup2(in, 0);
 	dup2(out, 1);
@@ -138,12 +141,12 @@ static void child_exec(const char *exe, char *const argv[], const char *out_path
 }
 
 static pid_t spawn(const char *exe, char *const argv[], const char *out_path,
-		   const char *err_path)
+		   const char *err_path, const char *cwd)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0); /* its own group: a timeout kills the VM's threads too */
-		child_exec(exe, argv, out_path, err_path);
+		child_exec(exe, argv, out_path, err_path, cwd);
 	}
 	return pid;
 }
@@ -152,7 +155,7 @@ int scenario_exec(const char *exe, char *const argv[], const char *out_path,
 		  const char *err_path)
 {
 	int st;
-	pid_t pid = spawn(exe, argv, out_path, err_path);
+	pid_t pid = spawn(exe, argv, out_path, err_path, NULL);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -168,15 +171,24 @@ pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir
 		snprintf(err, errlen, "cannot create %s: %m", path);
 		return -1;
 	}
-	build_args(&a, sc, exe, dir);
+	if (sc->host) {
+		arg(&a, "%s", exe);
+		words(&a, sc->host);
+	} else {
+		build_args(&a, sc, exe, dir);
+	}
 	snprintf(path, sizeof(path), "%s/command", dir);
 	FILE *f = fopen(path, "w");
 	for (int i = 0; f && i < a.n; i++)
 		fprintf(f, "'%s'%s", a.v[i], i + 1 < a.n ? " " : "\n");
 	if (f)
 		fclose(f);
+	char console[4096 + 16];
+	snprintf(console, sizeof(console), "%s/console.log", dir);
 	snprintf(path, sizeof(path), "%s/memvisor.log", dir);
-	pid_t pid = spawn(exe, a.v, path, NULL);
+	/* a host command's stdout is its console; it runs in the file's folder */
+	pid_t pid = sc->host ? spawn(exe, a.v, console, path, sc->dir)
+			     : spawn(exe, a.v, path, NULL, NULL);
 	if (pid < 0)
 		snprintf(err, errlen, "fork: %m");
 	free_args(&a);
@@ -351,12 +363,31 @@ static void check_diffs(const struct scenario *sc, const char *exe, const char *
 	}
 }
 
+/* Conditions on a host command's output, read as one JSON object. */
+static void check_json(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	char path[4096], why[512];
+	if (!sc->nr_json)
+		return;
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	json_object *j = json_object_from_file(path);
+	for (size_t i = 0; i < sc->nr_json; i++, r->checks++)
+		if (!j)
+			reason(r, "%s:%d: the output of '%s' is not JSON", sc->file, sc->json[i].line,
+			       sc->host);
+		else if (!expect_eval_diff(sc->json[i].cond, j, why, sizeof(why)))
+			reason(r, "%s:%d: '%s': %s", sc->file, sc->json[i].line,
+			       expect_text(sc->json[i].cond), why);
+	json_object_put(j);
+}
+
 void scenario_check(const struct scenario *sc, const char *exe, const char *dir,
 		    struct scenario_result *r)
 {
 	char path[4096];
 	check_status(sc, dir, r);
 	check_console(sc, dir, r);
+	check_json(sc, dir, r);
 	check_stats(sc, dir, r);
 	check_diffs(sc, exe, dir, r);
 	snprintf(path, sizeof(path), "%s/swap.img", dir);
