@@ -116,6 +116,7 @@ check: deps
 	@$(MAKE) --no-print-directory mm-freestanding
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory scenarios
 
 # Each tests/bench/*.mk adds its rows as prerequisites of bench.
 bench: deps
