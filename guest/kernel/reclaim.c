@@ -237,12 +237,32 @@ static void wake_kswapd(void)
 		wake_up(&kswapd_wait);
 }
 
+static void kswapd(void *arg);
+
+/*
+ * Started at the first user fault, not at boot: pid 1 is init's (the VM
+ * ends when pid 1 exits), so kernel threads are numbered after it.
+ */
+static void start_kswapd(void)
+{
+	static bool tried;
+
+	if (tried)
+		return;
+	tried = true;
+	kswapd_task = kthread_create(kswapd, NULL, "kswapd0");
+	if (!kswapd_task)
+		pr_err("reclaim: cannot start kswapd; direct reclaim only\n");
+}
+
 void reclaim_fault_prepare(void)
 {
 	uint64_t min, free;
 
 	if (!frames)
 		return;
+	if (!kswapd_task)
+		start_kswapd();
 	free = page_alloc_nr_free();
 	if (free < wmark_pages(BUDDY_WMARK_LOW))
 		wake_kswapd();
@@ -332,8 +352,6 @@ void reclaim_init(void)
 	}
 	nr_frames = b->last_pfn - first_pfn;
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
-	kswapd_task = kthread_create(kswapd, NULL, "kswapd0");
-	pr_info("reclaim: policy %s, swappiness %ld, kswapd %s\n", ops->name,
-		kparams.mm_swappiness >= 0 ? kparams.mm_swappiness : 60,
-		kswapd_task ? "started" : "not started");
+	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name,
+		kparams.mm_swappiness >= 0 ? kparams.mm_swappiness : 60);
 }
