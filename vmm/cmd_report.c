@@ -271,16 +271,17 @@ static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info
 	char s1[32], s2[32], s3[32];
 	if (json_object_object_get_ex(diff, "spaces", &spaces)) {
 		json_object_object_foreach(spaces, name, sp) {
-			double ad = list_bytes(sp, "added"), rm = list_bytes(sp, "removed");
-			double ch = list_bytes(sp, "changed");
-			if (ad == 0 && rm == 0 && ch == 0)
+			uint64_t ad = (uint64_t)list_bytes(sp, "added");
+			uint64_t rm = (uint64_t)list_bytes(sp, "removed");
+			uint64_t ch = (uint64_t)list_bytes(sp, "changed");
+			if (!ad && !rm && !ch)
 				continue;
 			fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>", a->name, b->name);
 			html_escape(f, name);
 			fprintf(f, "</td><td>%s%s</td><td>%s%s</td><td>%s</td></tr>\n", ad ? "+" : "",
-				ad ? mv_format_size((uint64_t)ad, s1, sizeof(s1)) : "",
-				rm ? "-" : "", rm ? mv_format_size((uint64_t)rm, s2, sizeof(s2)) : "",
-				ch ? mv_format_size((uint64_t)ch, s3, sizeof(s3)) : "");
+				ad ? mv_format_size(ad, s1, sizeof(s1)) : "", rm ? "-" : "",
+				rm ? mv_format_size(rm, s2, sizeof(s2)) : "",
+				ch ? mv_format_size(ch, s3, sizeof(s3)) : "");
 		}
 	}
 	if (json_object_object_get_ex(diff, "zones", &zones)) {
