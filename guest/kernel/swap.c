@@ -25,6 +25,7 @@
 #include <errno.h>
 
 #define SECTORS_PER_PAGE (MM_PAGE_SIZE >> VIRTIO_BLK_SECTOR_SHIFT)
+#define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map */
 
 static struct swap_slots slots;
 static uint32_t *cache;        /* slot -> pfn of the cached frame, 0: none */
@@ -105,14 +106,14 @@ void swap_cache_del(struct page *p)
 	swap_slots_put(&slots, slot);
 }
 
-/* One page between a frame and a slot. Returns 0 or -EIO. */
-static int page_io(bool write, struct page *p, uint64_t slot)
+/* Writes one frame to a slot. Returns 0 or -EIO. */
+static int page_io(struct page *p, uint64_t slot)
 {
 	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
 
-	if (virtio_blk_rw(write, slot * SECTORS_PER_PAGE, &pa, 1))
+	if (virtio_blk_rw(true, slot * SECTORS_PER_PAGE, &pa, 1))
 		return -EIO;
-	count_vm_event(write ? VM_PSWPOUT : VM_PSWPIN);
+	count_vm_event(VM_PSWPOUT);
 	return 0;
 }
 
@@ -125,7 +126,7 @@ uint64_t swap_page_write(struct page *p)
 	slot = swap_slots_alloc(&slots);
 	if (!slot)
 		return 0;
-	if (page_io(true, p, slot)) {
+	if (page_io(p, slot)) {
 		swap_slots_put(&slots, slot);
 		return 0;
 	}
@@ -167,47 +168,12 @@ bool swap_page_exclusive(struct page *p)
 	return true;
 }
 
-/* The frame with slot's data: cached, or read into a new frame. NULL on failure. */
-static struct page *swap_read(uint64_t slot, bool *major)
+/* Maps a swapped-in frame at *pte in place of the entry for slot. */
+static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *pte,
+			struct page *p, uint64_t slot)
 {
-	struct page *p;
-	phys_addr_t pa;
+	bool writable;
 
-	*major = false;
-	if (cache[slot])
-		return pfn_page(cache[slot]);
-	pa = page_alloc(0, 0);
-	if (!pa)
-		return NULL;
-	p = pfn_page(pa >> MM_PAGE_SHIFT);
-	if (page_io(false, p, slot)) {
-		page_free(pa, 0);
-		return NULL;
-	}
-	p->flags |= PG_ANON;
-	vm_events[VM_NR_ANON_PAGES]++;
-	swap_slots_dup(&slots, slot);
-	cache_add(p, slot);
-	*major = true;
-	return p;
-}
-
-enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va,
-				 pte_t *pte)
-{
-	uint64_t slot = swp_slot(*pte);
-	bool major, writable;
-	struct page *p;
-	pte_t *pde;
-
-	if (!swap_active() || swap_slots_count(&slots, slot) == 0)
-		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
-		      (unsigned long long)*pte, (unsigned long long)va);
-	p = swap_read(slot, &major);
-	if (!p)
-		return UVM_FAULT_OOM;
-	pte = uvm_pte_slot(mm, va, &pde);     /* the read may have reclaimed */
-	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	swap_slots_put(&slots, slot);         /* this entry's reference */
 	mm->rss[MM_SWAPENTS]--;
 	writable = p->mapcount == 0 && swap_page_exclusive(p);
@@ -215,7 +181,81 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	rmap_add(p);
 	mm->rss[MM_ANON]++;
 	reclaim_page_mapped(p, va);
-	return major ? UVM_FAULT_MAJOR : UVM_FAULT_MINOR;
+}
+
+/*
+ * Swap-in fault-around: the entries after pte (same table, same area)
+ * that hold the next slots, each referenced by that entry alone and not
+ * cached, so one disk request and one trap serve them all (the slots of
+ * pages evicted together are consecutive). Returns how many follow.
+ */
+static unsigned run_after(const struct vma *v, uint64_t va, const pte_t *pte, uint64_t slot)
+{
+	unsigned n = 0;
+
+	while (n + 1 < SWAP_FAULT_AROUND && va + (n + 1) * MM_PAGE_SIZE < v->end &&
+	       ((va >> PT_SHIFT_2M) == ((va + (n + 1) * MM_PAGE_SIZE) >> PT_SHIFT_2M))) {
+		pte_t e = pte[n + 1];
+		uint64_t s2 = slot + n + 1;
+		if (!swp_is_entry(e) || swp_slot(e) != s2 || cache[s2] ||
+		    swap_slots_count(&slots, s2) != 1)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* Reads slots [slot, slot+n) into new frames. Returns frames read (0 on failure). */
+static unsigned read_run(uint64_t slot, unsigned n, struct page **pages)
+{
+	phys_addr_t pa[VIRTIO_BLK_MAX_PAGES];
+	unsigned got;
+
+	for (got = 0; got < n; got++) {
+		pa[got] = page_alloc(0, 0);
+		if (!pa[got])
+			break;
+	}
+	if (got && virtio_blk_rw(false, slot * SECTORS_PER_PAGE, pa, got) == 0) {
+		count_vm_events(VM_PSWPIN, got);
+		for (unsigned i = 0; i < got; i++) {
+			pages[i] = pfn_page(pa[i] >> MM_PAGE_SHIFT);
+			pages[i]->flags |= PG_ANON;
+		}
+		vm_events[VM_NR_ANON_PAGES] += got;
+		return got;
+	}
+	for (unsigned i = 0; i < got; i++)
+		page_free(pa[i], 0);
+	return 0;
+}
+
+enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va,
+				 pte_t *pte)
+{
+	uint64_t slot = swp_slot(*pte);
+	struct page *pages[SWAP_FAULT_AROUND];
+	unsigned n;
+	pte_t *pde;
+
+	if (!swap_active() || swap_slots_count(&slots, slot) == 0)
+		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
+		      (unsigned long long)*pte, (unsigned long long)va);
+	if (cache[slot]) {
+		map_swapped(mm, v, va, pte, pfn_page(cache[slot]), slot);
+		return UVM_FAULT_MINOR;
+	}
+	n = read_run(slot, 1 + run_after(v, va, pte, slot), pages);
+	if (!n)
+		return UVM_FAULT_OOM;
+	pte = uvm_pte_slot(mm, va, &pde);     /* the reads may have reclaimed */
+	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
+	for (unsigned i = 0; i < n; i++) {
+		swap_slots_dup(&slots, slot + i);
+		cache_add(pages[i], slot + i);
+		map_swapped(mm, v, va + i * MM_PAGE_SIZE, pte + i, pages[i], slot + i);
+	}
+	return UVM_FAULT_MAJOR;
 }
 
 /* Calls fn on every swap entry of [start, end) in mm, skipping missing tables. */
