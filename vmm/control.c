@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -165,15 +166,40 @@ static int size_arg(json_object *v, uint64_t *out, char *err, size_t errlen)
 	return -1;
 }
 
-static json_object *do_balloon(struct machine *m, json_object *req)
+/* Checks a balloon request's "target"; *bytes gets its value. 0 or -1. */
+static int check_balloon(json_object *req, uint64_t *bytes, char *err, size_t errlen)
 {
 	json_object *t;
+	char why[160];
+	if (!json_object_object_get_ex(req, "target", &t)) {
+		snprintf(err, errlen, "balloon needs \"target\" (the balloon size, e.g. \"64M\")");
+		return -1;
+	}
+	if (size_arg(t, bytes, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "target: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks a snapshot request's "file": a non-empty string. 0 or -1. */
+static int check_snapshot(json_object *req, char *err, size_t errlen)
+{
+	json_object *file;
+	if (!json_object_object_get_ex(req, "file", &file) ||
+	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file)) {
+		snprintf(err, errlen, "snapshot needs \"file\" (a path)");
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *do_balloon(struct machine *m, json_object *req)
+{
 	uint64_t bytes;
-	char err[160];
-	if (!json_object_object_get_ex(req, "target", &t))
-		return reply_error("balloon needs \"target\" (the balloon size, e.g. \"64M\")");
-	if (size_arg(t, &bytes, err, sizeof(err)) < 0)
-		return reply_error("target: %s", err);
+	char err[256];
+	if (check_balloon(req, &bytes, err, sizeof(err)) < 0)
+		return reply_error("%s", err);
 	if (bytes > m->vm.mem.ram_size)
 		return reply_error("target %llu exceeds guest RAM (%llu bytes)",
 				   (unsigned long long)bytes, (unsigned long long)m->vm.mem.ram_size);
@@ -222,9 +248,9 @@ static json_object *do_snapshot(struct machine *m, json_object *req)
 {
 	json_object *file, *mem;
 	char err[512];
-	if (!json_object_object_get_ex(req, "file", &file) ||
-	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
-		return reply_error("snapshot needs \"file\" (a path)");
+	if (check_snapshot(req, err, sizeof(err)) < 0)
+		return reply_error("%s", err);
+	json_object_object_get_ex(req, "file", &file);
 	struct snap_request r = {
 		.path = json_object_get_string(file),
 		.memory = json_object_object_get_ex(req, "memory", &mem) &&
@@ -247,39 +273,92 @@ static const struct {
 	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
 };
 
-json_object *control_execute(struct machine *m, json_object *req)
+/* Index of the request's command in requests[], or -1 with err. */
+static int request_index(json_object *req, char *err, size_t errlen)
 {
 	json_object *cmd;
-	if (!json_object_is_type(req, json_type_object))
-		return reply_error("a request is a JSON object");
+	if (!json_object_is_type(req, json_type_object)) {
+		snprintf(err, errlen, "a request is a JSON object");
+		return -1;
+	}
 	if (!json_object_object_get_ex(req, "cmd", &cmd) ||
-	    !json_object_is_type(cmd, json_type_string))
-		return reply_error("request lacks a \"cmd\" string");
+	    !json_object_is_type(cmd, json_type_string)) {
+		snprintf(err, errlen, "request lacks a \"cmd\" string");
+		return -1;
+	}
 	const char *name = json_object_get_string(cmd);
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (!strcmp(name, requests[i].name))
-			return requests[i].fn(m, req);
-	return reply_error("unknown command \"%.40s\" (balloon, stats, pause, resume, quit, "
-			   "snapshot)", name);
+			return (int)i;
+	snprintf(err, errlen, "unknown command \"%.40s\" (balloon, stats, pause, resume, quit, "
+		 "snapshot)", name);
+	return -1;
+}
+
+int control_check_request(json_object *req, char *err, size_t errlen)
+{
+	uint64_t bytes;
+	int i = request_index(req, err, errlen);
+	if (i < 0)
+		return -1;
+	if (requests[i].fn == do_balloon)
+		return check_balloon(req, &bytes, err, errlen);
+	if (requests[i].fn == do_snapshot)
+		return check_snapshot(req, err, errlen);
+	return 0;
+}
+
+json_object *control_execute(struct machine *m, json_object *req)
+{
+	char err[256];
+	if (control_check_request(req, err, sizeof(err)) < 0)
+		return reply_error("%s", err);
+	return requests[request_index(req, err, sizeof(err))].fn(m, req);
+}
+
+int control_parse_request(const char *line, size_t len, json_object **req,
+			  char *err, size_t errlen)
+{
+	*req = NULL;
+	if (len > CONTROL_MAX_LINE) {
+		snprintf(err, errlen, "request line longer than %d bytes", CONTROL_MAX_LINE);
+		return -1;
+	}
+	json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_object *o = json_tokener_parse_ex(tok, line, (int)len);
+	if (!o || json_tokener_get_parse_end(tok) < len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		snprintf(err, errlen, "not a JSON object: %s",
+			 o ? "trailing characters" : json_tokener_error_desc(
+				 e == json_tokener_continue ? json_tokener_error_parse_eof : e));
+		json_object_put(o);
+		json_tokener_free(tok);
+		return -1;
+	}
+	json_tokener_free(tok);
+	if (control_check_request(o, err, errlen) < 0) {
+		json_object_put(o);
+		return -1;
+	}
+	*req = o;
+	return 0;
 }
 
 char *control_handle_line(struct machine *m, const char *line, size_t len)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *req = json_tokener_parse_ex(tok, line, (int)len);
-	json_object *resp;
-	if (!req || tok->char_offset < (int)len) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		resp = reply_error("not a JSON object: %s",
-				   req ? "trailing characters" : json_tokener_error_desc(
-					   e == json_tokener_continue ? json_tokener_error_parse_eof : e));
-	} else {
+	json_object *req, *resp;
+	char err[256];
+	if (control_parse_request(line, len, &req, err, sizeof(err)) < 0)
+		resp = reply_error("%s", err);
+	else
 		resp = control_execute(m, req);
-	}
 	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
 	json_object_put(resp);
-	json_tokener_free(tok);
 	return out;
 }
 
@@ -435,15 +514,14 @@ static void client_close(struct client *cl)
 	cl->discarding = false;
 }
 
+/* Sends line and a newline in one message; a client that cannot take it is dropped. */
 static void client_send(struct client *cl, const char *line)
 {
 	size_t n = strlen(line);
-	char *msg = malloc(n + 1);
-	memcpy(msg, line, n);
-	msg[n] = '\n';
-	if (send(cl->fd, msg, n + 1, MSG_NOSIGNAL) != (ssize_t)(n + 1))
+	struct iovec iov[2] = { { (void *)(uintptr_t)line, n }, { (void *)"\n", 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	if (sendmsg(cl->fd, &msg, MSG_NOSIGNAL) != (ssize_t)(n + 1))
 		client_close(cl);
-	free(msg);
 }
 
 static void client_accept(struct control *c)

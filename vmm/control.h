@@ -46,7 +46,20 @@ int control_parse_schedule(const char *text, struct control_event *ev, int max,
 /* Parses "FILE" or "FILE:INTERVAL" (seconds) for --stats. Returns 0 or -1. */
 int control_parse_stats_arg(const char *arg, char *path, size_t pathlen, double *interval);
 
-/* Runs one request; returns a new response object (never NULL). */
+/*
+ * Parses one request line (len bytes, no newline) and checks it: a JSON
+ * object with a known "cmd" and the arguments that command needs, well
+ * formed (sizes parse, paths are non-empty). Touches no machine, so it is
+ * what the fuzzer drives. Returns 0 with a new object in *req (the caller
+ * puts it), or -1 with *req NULL and one line in err.
+ */
+int control_parse_request(const char *line, size_t len, json_object **req,
+			  char *err, size_t errlen);
+
+/* The checks of control_parse_request on an object already built. 0 or -1. */
+int control_check_request(json_object *req, char *err, size_t errlen);
+
+/* Checks and runs one request; returns a new response object (never NULL). */
 json_object *control_execute(struct machine *m, json_object *req);
 
 /* Parses and runs one request line; returns the response line (malloc'd,
