@@ -420,9 +420,9 @@ static void print_table(const struct opt_args *a, const struct opt_trace *traces
 		printf("\n%-10s", p < a->nr_policies ? a->policies[p]->name : "OPT");
 		for (unsigned c = 0; c < cols; c++) {
 			const uint64_t *row = faults + c * w;
-			double best = row[a->nr_policies];
+			double best = (double)row[a->nr_policies];
 			printf(" %10llu (%5.2f)", (unsigned long long)row[p],
-			       best ? row[p] / best : 1.0);
+			       best > 0 ? (double)row[p] / best : 1.0);
 		}
 	}
 	printf("\n");

@@ -178,13 +178,18 @@ static int find_entry_note(struct check_ctx *c, const GElf_Phdr *ph, uint64_t *e
 	return 0;
 }
 
+/*
+ * Whether entry lies in the file bytes of a segment that is loaded: one
+ * with p_memsz 0 is skipped by check_loads and by the load, so its p_filesz
+ * was never checked and nothing of it reaches RAM.
+ */
 static bool entry_in_load(struct check_ctx *c, uint64_t entry)
 {
 	size_t n;
 	GElf_Phdr ph;
 	elf_getphdrnum(c->elf, &n);
 	for (size_t i = 0; i < n; i++)
-		if (gelf_getphdr(c->elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+		if (gelf_getphdr(c->elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_memsz &&
 		    entry >= ph.p_paddr && entry - ph.p_paddr < ph.p_filesz)
 			return true;
 	return false;

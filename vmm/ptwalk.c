@@ -93,7 +93,7 @@ static int walk_table(struct walk *w, uint64_t pa, int level, uint64_t va_base)
 int ptw_walk(const struct guest_memory *m, uint64_t root_pa, bool la57, ptw_fn fn,
 	     void *arg, struct ptw_stats *stats)
 {
-	struct ptw_stats local;
+	struct ptw_stats local = { 0 };
 	const struct mem_slot *last = &m->slots[m->nr_slots - 1];
 	struct walk w = { .m = m, .levels = la57 ? 5 : 4, .fn = fn, .arg = arg,
 			  .st = stats ? stats : &local,
@@ -147,6 +147,20 @@ static bool extends(const struct ptw_range *r, const struct ptw_leaf *l, uint64_
 	       r->shift == l->shift;
 }
 
+/* A new entry at the end of rl, or NULL when out of memory. */
+static struct ptw_range *range_new(struct range_list *rl)
+{
+	if (rl->n == rl->cap) {
+		size_t cap = rl->cap ? rl->cap * 2 : 64;
+		struct ptw_range *r = realloc(rl->r, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		rl->r = r;
+		rl->cap = cap;
+	}
+	return &rl->r[rl->n++];
+}
+
 static int add_leaf(const struct ptw_leaf *l, void *arg)
 {
 	struct range_list *rl = arg;
@@ -154,15 +168,9 @@ static int add_leaf(const struct ptw_leaf *l, void *arg)
 	uint64_t pages = 1ull << (l->shift - 12);
 	struct ptw_range *last = rl->n ? &rl->r[rl->n - 1] : NULL;
 	if (!last || !extends(last, l, flags)) {
-		if (rl->n == rl->cap) {
-			size_t cap = rl->cap ? rl->cap * 2 : 64;
-			struct ptw_range *r = realloc(rl->r, cap * sizeof(*r));
-			if (!r)
-				return -1;
-			rl->r = r;
-			rl->cap = cap;
-		}
-		last = &rl->r[rl->n++];
+		last = range_new(rl);
+		if (!last)
+			return -1;
 		*last = (struct ptw_range){ .va = l->va, .pa = l->pa, .flags = flags,
 					    .shift = l->shift };
 	}

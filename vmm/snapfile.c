@@ -91,6 +91,14 @@ static int parse_space(struct parse *p, const uint8_t *desc, size_t len)
 	if (!s->ranges)
 		return bad(p, "out of memory");
 	memcpy(s->ranges, desc + sizeof(hdr), len - sizeof(hdr));
+	for (uint32_t i = 0; i < hdr.nr_ranges; i++) {
+		uint32_t shift = s->ranges[i].shift;
+		if (shift != 12 && shift != 21 && shift != 30) {
+			free(s->ranges);
+			return bad(p, "address space %d, range %u: page shift %u (need 12, 21 or 30)",
+				   hdr.pid, i, shift);
+		}
+	}
 	f->nr_spaces++;
 	return 0;
 }

@@ -160,9 +160,10 @@ static void collect_dirty(struct snap_ctx *c)
 	int rc = mem_dirty_log(mem, c->m->vm.vm_fd, maps, &valid);
 	for (int i = 0; i < mem->nr_slots; i++) {
 		size_t bytes = mem_dirty_bitmap_bytes(&mem->slots[i]);
-		struct snap_dirty d = { .slot = mem->slots[i].id, .valid = rc == 0 && valid,
+		struct snap_dirty d = { .slot = mem->slots[i].id,
+					.valid = rc == 0 && valid && maps[i],
 					.pages = mem->slots[i].size >> 12 };
-		for (size_t k = 0; d.valid && maps[i] && k < bytes; k++)
+		for (size_t k = 0; d.valid && k < bytes; k++)
 			d.dirty += (uint64_t)__builtin_popcount(maps[i][k]);
 		mv_note(c, SNAP_NT_DIRTY, &d, sizeof(d), d.valid ? maps[i] : NULL,
 			d.valid ? bytes : 0);

@@ -14,6 +14,8 @@
 int mv_verbose;
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[1024];
 	vsnprintf(line, sizeof(line), fmt, ap);
