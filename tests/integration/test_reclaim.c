@@ -1,0 +1,162 @@
+/*
+ * test_reclaim.c: reclaim, swap and the OOM killer in the guest kernel
+ * (issue 7): a memhog larger than the guest's RAM completes with swap and
+ * reads every page back intact, with pages swapped out and in and kswapd
+ * at work; without swap the OOM killer kills the hog with Linux's line,
+ * init survives and the VM ends with the status init reports.
+ *
+ * Counters come from an exit snapshot read with `memvisor show --view
+ * vmstat --json`. Guests are small (32 MiB): ring 0 is emulated here.
+ */
+#include "harness.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GUEST_RAM "32M"
+
+struct reclaim_run {
+	struct vm_run vm;
+	char dir[64];
+	char *vmstat;      /* show --view vmstat --json of the exit snapshot */
+};
+
+static const char *tail(const char *console)
+{
+	size_t n = strlen(console);
+
+	return n > 3000 ? console + n - 3000 : console;
+}
+
+/* Boots a GUEST_RAM guest (with a swap file of swap_size unless NULL) running init ARGS. */
+static void boot(struct reclaim_run *r, const char *swap_size, const char *init_and_args)
+{
+	char cmdline[512], swap[128], prefix[96], core[128];
+	const char *argv[16];
+	int n = 0;
+
+	strcpy(r->dir, "/tmp/mv-reclaim-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(r->dir));
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 init=%s", init_and_args);
+	snprintf(swap, sizeof(swap), "%s/swap.img:%s", r->dir, swap_size ? swap_size : "");
+	snprintf(prefix, sizeof(prefix), "%s/snap", r->dir);
+	argv[n++] = "run";
+	argv[n++] = "-m";
+	argv[n++] = GUEST_RAM;
+	argv[n++] = "--timeout";
+	argv[n++] = "200";
+	argv[n++] = "--snapshot-at";
+	argv[n++] = "exit";
+	argv[n++] = "--snapshot-prefix";
+	argv[n++] = prefix;
+	if (swap_size) {
+		argv[n++] = "--swap";
+		argv[n++] = swap;
+	}
+	argv[n++] = "--initrd";
+	argv[n++] = test_build_path("guest/initrd.cpio");
+	argv[n++] = test_kernel_path();
+	argv[n++] = "--";
+	argv[n++] = cmdline;
+	argv[n] = NULL;
+	ck_assert_int_eq(vm_run(&r->vm, argv), 0);
+
+	struct vm_run show;
+	snprintf(core, sizeof(core), "%s-exit.core", prefix);
+	const char *sargv[] = { "show", core, "--view", "vmstat", "--json", NULL };
+	ck_assert_int_eq(vm_run(&show, sargv), 0);
+	r->vmstat = show.status == 0 ? strdup(show.console) : strdup("{}");
+	vm_run_free(&show);
+}
+
+static void done(struct reclaim_run *r)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", r->dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(r->vmstat);
+	vm_run_free(&r->vm);
+}
+
+static long long counter(const struct reclaim_run *r, const char *name)
+{
+	return json_path_i64(r->vmstat, name);
+}
+
+#define ASSERT_CONSOLE(r, s) \
+	ck_assert_msg(console_has(&(r)->vm, s), "missing \"%s\":\n%s", s, tail((r)->vm.console))
+
+START_TEST(with_swap_a_hog_half_again_larger_than_ram_completes_and_verifies_every_page)
+{
+	struct reclaim_run r;
+
+	boot(&r, "64M", "/bin/memhog 48M --verify");
+	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	ASSERT_CONSOLE(&r, "Adding 65532k swap on /dev/vda.");
+	ASSERT_CONSOLE(&r, "memhog: verify ok: 12288 pages");
+	ASSERT_CONSOLE(&r, "init: /bin/memhog exited with status 0");
+	ck_assert_msg(counter(&r, "pswpout") > 0 && counter(&r, "pswpin") > 0,
+		      "pswpout %lld pswpin %lld\n%s", counter(&r, "pswpout"),
+		      counter(&r, "pswpin"), r.vmstat);
+	ck_assert_msg(counter(&r, "pgmajfault") > 0, "%s", r.vmstat);
+	/* every page written out came from a scan, by kswapd or the faulting task */
+	ck_assert_msg(counter(&r, "pgsteal_kswapd") + counter(&r, "pgsteal_direct") <=
+		      counter(&r, "pgscan_kswapd") + counter(&r, "pgscan_direct"), "%s", r.vmstat);
+	ck_assert_int_eq(counter(&r, "oom_kill"), 0);
+	done(&r);
+}
+END_TEST
+
+START_TEST(kswapd_wakes_below_the_low_watermark_and_scans)
+{
+	struct reclaim_run r;
+
+	boot(&r, "64M", "/bin/memhog 40M");
+	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	ck_assert_msg(counter(&r, "pageoutrun") > 0 && counter(&r, "pgscan_kswapd") > 0,
+		      "pageoutrun %lld pgscan_kswapd %lld\n%s", counter(&r, "pageoutrun"),
+		      counter(&r, "pgscan_kswapd"), r.vmstat);
+	done(&r);
+}
+END_TEST
+
+START_TEST(without_swap_the_oom_killer_kills_the_hog_and_init_survives_to_report_it)
+{
+	struct reclaim_run r;
+
+	boot(&r, NULL, "/bin/memhog 48M");
+	ck_assert_msg(r.vm.status == 128 + 9, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	ck_assert_msg(strstr(r.vm.console, "Out of memory: Killed process ") &&
+		      strstr(r.vm.console, " (memhog) total-vm:") &&
+		      strstr(r.vm.console, "kB, anon-rss:") &&
+		      strstr(r.vm.console, "kB, shmem-rss:0kB, UID:0 pgtables:") &&
+		      strstr(r.vm.console, "kB oom_score_adj:0"),
+		      "no Linux-form OOM line:\n%s", tail(r.vm.console));
+	ASSERT_CONSOLE(&r, "init: /bin/memhog killed by signal 9");
+	ASSERT_CONSOLE(&r, "reboot: Power down (init exited with status 137)");
+	ck_assert_int_eq(counter(&r, "oom_kill"), 1);
+	ck_assert_int_eq(counter(&r, "pswpout"), 0);
+	done(&r);
+}
+END_TEST
+
+Suite *reclaim_suite(void);
+Suite *reclaim_suite(void)
+{
+	Suite *s = suite_create("reclaim");
+	TCase *swap = tcase_create("swap");
+	TCase *oom = tcase_create("oom");
+
+	tcase_set_timeout(swap, 240);
+	tcase_set_timeout(oom, 240);
+	tcase_add_test(swap, with_swap_a_hog_half_again_larger_than_ram_completes_and_verifies_every_page);
+	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_scans);
+	tcase_add_test(oom, without_swap_the_oom_killer_kills_the_hog_and_init_survives_to_report_it);
+	suite_add_tcase(s, swap);
+	suite_add_tcase(s, oom);
+	return s;
+}
