@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <uvm.h>
 #include <vmstat.h>
+#include <swap.h>
 #include <initrd.h>
 #include <errno.h>
 #include <uapi.h>
@@ -56,8 +57,9 @@ static void gen_meminfo(struct pbuf *p, struct task *t)
 	pb_printf(p, "%-16s%8llu kB\n", "Cached:", KB(initrd_cached_pages()));
 	pb_printf(p, "%-16s%8llu kB\n", "AnonPages:", KB(vm_events[VM_NR_ANON_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "Shmem:", KB(vm_events[VM_NR_SHMEM_PAGES]));
-	pb_printf(p, "%-16s%8llu kB\n", "SwapTotal:", 0ull);
-	pb_printf(p, "%-16s%8llu kB\n", "SwapFree:", 0ull);
+	pb_printf(p, "%-16s%8llu kB\n", "SwapCached:", KB(swap_cached_pages()));
+	pb_printf(p, "%-16s%8llu kB\n", "SwapTotal:", KB(swap_total_pages()));
+	pb_printf(p, "%-16s%8llu kB\n", "SwapFree:", KB(swap_free_pages()));
 }
 
 static void gen_view(struct pbuf *p, int (*view)(char *, size_t))
@@ -183,7 +185,7 @@ static void gen_status(struct pbuf *p, struct task *t)
 		STATUS_KB(p, "RssFile:", mm->rss[MM_FILE]);
 		STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM]);
 		STATUS_KB(p, "VmPTE:", (uint64_t)mm->pt.table_pages);
-		STATUS_KB(p, "VmSwap:", 0);
+		STATUS_KB(p, "VmSwap:", mm->rss[MM_SWAPENTS]);
 	}
 	pb_printf(p, "Threads:\t1\n");
 }
