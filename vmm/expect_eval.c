@@ -408,8 +408,12 @@ static int eval_window(const struct expect_cond *cond, struct ctx *c, bool alway
 			return 1;
 		}
 	}
-	double t0 = c->lo < c->s->n ? c->s->times[c->lo] : 0;
-	double t1 = c->hi ? c->s->times[c->hi - 1] : 0;
+	if (c->lo >= c->hi) {
+		snprintf(why, len, "no sample in the window (the stream covers %.2f-%.2f s)",
+			 c->s->times[0], c->s->times[c->s->n - 1]);
+		return 0;
+	}
+	double t0 = c->s->times[c->lo], t1 = c->s->times[c->hi - 1];
 	if (!decided) {
 		snprintf(why, len, "no sample in %.2f-%.2f s has the values", t0, t1);
 		explain_range(cond->l, c, why, len);

@@ -267,8 +267,9 @@ static void check_status(const struct scenario *sc, const char *dir, struct scen
 	if (r->status == sc->expect_status)
 		return;
 	last_log_line(dir, last, sizeof(last));
+	const char *msg = strncmp(last, "memvisor: ", 10) ? last : last + 10;
 	reason(r, "%s: exit status %d%s, expected %d%s%s", sc->file, r->status,
-	       status_meaning(r->status), sc->expect_status, *last ? "; memvisor: " : "", last);
+	       status_meaning(r->status), sc->expect_status, *msg ? "; memvisor: " : "", msg);
 }
 
 /* The line of text around offset off, for a report. */
