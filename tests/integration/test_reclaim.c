@@ -35,7 +35,7 @@ static const char *tail(const char *console)
 static void boot(struct reclaim_run *r, const char *swap_size, const char *init_and_args)
 {
 	char cmdline[512], swap[128], prefix[96], core[128];
-	const char *argv[16];
+	const char *argv[20];
 	int n = 0;
 
 	strcpy(r->dir, "/tmp/mv-reclaim-XXXXXX");
