@@ -16,6 +16,8 @@
 #include <string.h>
 #include <page_alloc.h>
 #include <time.h>
+#include <sched.h>
+#include <errno.h>
 #include <asm/cpu.h>
 #include <asm/ioapic.h>
 #include <asm/layout.h>
@@ -198,12 +200,60 @@ void virtio_probe_all(void)
 		probe_one(kparams.virtio_mmio[i]);
 }
 
+/*
+ * kvirtiod: drivers' deferred work runs in this kernel thread, so it goes
+ * on while processes run. It sleeps until the earliest timed request and is
+ * woken early by new requests (from interrupt handlers or drivers).
+ */
+static struct task *virtio_worker;
+
+void virtio_schedule_work(struct virtio_dev *vd)
+{
+	vd->work_pending = true;
+	wake_up_process(virtio_worker);
+}
+
 void virtio_schedule_work_at(struct virtio_dev *vd, unsigned long at)
 {
 	if (!at)
 		at = 1;
 	if (!vd->work_at || (long)(at - vd->work_at) < 0)
 		vd->work_at = at;
+	wake_up_process(virtio_worker);
+}
+
+/* When the worker must run next: now (jiffies), a time, or far away. */
+static unsigned long next_work(void)
+{
+	unsigned long next = jiffies + 3600 * HZ;
+	for (unsigned i = 0; i < nr_devices; i++) {
+		if (devices[i].work_pending)
+			return jiffies;
+		if (devices[i].work_at && (long)(devices[i].work_at - next) < 0)
+			next = devices[i].work_at;
+	}
+	return next;
+}
+
+static void virtio_worker_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		virtio_run_deferred();
+		irq_disable(); /* a request between the check and the sleep wakes us */
+		unsigned long next = next_work();
+		if ((long)(next - jiffies) > 0)
+			sleep_until(next);
+		irq_enable();
+	}
+}
+
+int virtio_start_worker(void)
+{
+	if (!nr_devices)
+		return 0;
+	virtio_worker = kthread_create(virtio_worker_main, NULL, "kvirtiod");
+	return virtio_worker ? 0 : -ENOMEM;
 }
 
 void virtio_run_deferred(void)

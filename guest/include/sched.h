@@ -95,6 +95,8 @@ void sched_tick(void);
 void sched_return_to_user(struct pt_regs *regs);
 
 void wake_up(struct wait_queue *wq);
+/* Makes t runnable if it sleeps (on any queue, timed or not). */
+void wake_up_process(struct task *t);
 /* Sleeps on wq until woken; returns -EINTR when a fatal signal is pending. */
 int sleep_on(struct wait_queue *wq);
 /* Sleeps until jiffies reach @until (or a fatal signal: -EINTR). */
@@ -109,6 +111,8 @@ void task_reap(struct task *t);
 
 /* The boot idle loop: runs whatever is runnable, halts otherwise. */
 void sched_idle(void) __noreturn;
+/* One turn of it, for loops of the boot context that wait for something. */
+void sched_idle_once(void);
 
 /* Architecture (switch.S, cpu.c). */
 void switch_to(unsigned long *prev_ksp, unsigned long next_ksp);

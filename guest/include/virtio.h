@@ -5,10 +5,9 @@
  * Interface:
  *   virtio_probe_all      probes every virtio_mmio.device= of the command
  *                         line and binds the driver of its device id
- *   virtio_run_deferred   runs drivers' deferred work; called from a
- *                         context that may wait for interrupts (the idle /
- *                         hold loop today; TODO: a kernel thread once the
- *                         scheduler has them)
+ *   virtio_start_worker   starts the kernel thread "kvirtiod" that runs
+ *                         drivers' deferred work (virtio_run_deferred)
+ *                         when an interrupt or a timer asks for it
  *   virtq_add_buf         queues one chain of buffers (physical addresses)
  *   virtq_kick            notifies the device (one MMIO write: a VM exit)
  *   virtq_get_used        takes one completed chain's token
@@ -104,16 +103,16 @@ struct virtio_dev {
 
 void virtio_probe_all(void);
 void virtio_run_deferred(void);
+/* Starts the worker thread; needs the scheduler. Returns 0 or -ENOMEM. */
+int virtio_start_worker(void);
 
 static inline bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit)
 {
 	return (vd->features >> bit) & 1;
 }
 /* Asks for vd->drv->work to run from the deferred context. */
-static inline void virtio_schedule_work(struct virtio_dev *vd)
-{
-	vd->work_pending = true;
-}
+/* Asks the virtio worker thread to run vd's driver work soon. */
+void virtio_schedule_work(struct virtio_dev *vd);
 
 /* Asks for a run once jiffies reaches at (the earliest request wins). */
 void virtio_schedule_work_at(struct virtio_dev *vd, unsigned long at);

@@ -49,19 +49,18 @@ static void setup_memory(void)
 }
 
 /*
- * hold=SECONDS keeps the guest up for host-driven tests: it idles, running
- * deferred driver work (balloon), until the time is up or the host quits.
- * TODO: a kernel thread runs virtio_run_deferred once the scheduler has them.
+ * hold=SECONDS keeps the guest up for host-driven tests: it idles (kernel
+ * threads such as kvirtiod run meanwhile) until the time is up or the host
+ * quits.
  */
 static void hold(long seconds)
 {
 	unsigned long until = jiffies + (unsigned long)seconds * HZ;
 
 	pr_notice("hold: idling for %ld s (the host may quit earlier)\n", seconds);
-	while ((long)(jiffies - until) < 0) {
-		virtio_run_deferred();
-		safe_halt();
-	}
+	while ((long)(jiffies - until) < 0)
+		sched_idle_once();
+	irq_enable();
 }
 
 static void setup_processes(void)
@@ -114,6 +113,8 @@ void kernel_main(unsigned long start_info_phys)
 	virtio_probe_all();
 	swap_init();
 	reclaim_init();
+	if (virtio_start_worker())
+		pr_err("virtio: no memory for the worker thread; devices stay idle\n");
 	pr_info("boot: kernel_main to here in %llu TSC cycles\n",
 		(unsigned long long)(rdtsc() - boot_tsc));
 	if (kparams.selftest && selftest_run())

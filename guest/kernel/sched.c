@@ -215,15 +215,25 @@ int sleep_until(unsigned long until)
 	return sleep_on(&sleepers);
 }
 
+void wake_up_process(struct task *t)
+{
+	if (t && t->state == TASK_SLEEPING)
+		make_runnable(t);
+}
+
+void sched_idle_once(void)
+{
+	irq_disable();
+	if (!list_empty(&runqueue))
+		schedule();
+	else
+		safe_halt();
+}
+
 void sched_idle(void)
 {
-	for (;;) {
-		irq_disable();
-		if (!list_empty(&runqueue))
-			schedule();
-		else
-			safe_halt();
-	}
+	for (;;)
+		sched_idle_once();
 }
 
 /* Hands the children of t to init (pid 1); wakes init for zombies. */
