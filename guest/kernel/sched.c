@@ -30,7 +30,10 @@ unsigned long nr_context_switches;
 static struct list_head runqueue = { &runqueue, &runqueue };
 static struct wait_queue sleepers = WAIT_QUEUE_INIT(sleepers);
 static bool need_resched;
-static int next_pid = 1;
+/* pid 1 is init's whenever it starts (kernel threads may come first, as in
+ * Linux); every other task takes the next number from 2 on. */
+#define INIT_PID 1
+static int next_pid = INIT_PID + 1;
 
 void sched_init(void)
 {
@@ -66,7 +69,7 @@ static struct task *task_alloc(const char *comm, void (*entry)(void), unsigned l
 	for (int i = 5; i >= 0; i--)
 		*--sp = frame[i];
 	t->ksp = (unsigned long)sp;
-	t->pid = next_pid++;
+	t->pid = (uregs && !task_find(INIT_PID)) ? INIT_PID : next_pid++;
 	t->state = TASK_RUNNING;
 	strlcpy(t->comm, comm, sizeof(t->comm));
 	list_init(&t->run);
