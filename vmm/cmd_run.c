@@ -34,6 +34,7 @@ struct run_opts {
 	char stats_path[512];
 	char schedule[4096];           /* --pressure plus --snapshot-at events */
 	const char *snapshot_prefix;
+	const char *snapshot_at;       /* --snapshot-at, expanded once the prefix is known */
 	bool snapshot_at_exit;
 	const char *crash_dump;        /* NULL: none */
 	const char *swap;
@@ -176,7 +177,7 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 			return usage_error("--pressure: %s", err);
 		return add_schedule(o, arg);
 	}
-	case 'A': return parse_snapshot_at(o, arg);
+	case 'A': o->snapshot_at = arg; return 0; /* after all options: see parse_run_args */
 	case 'F': o->snapshot_prefix = arg; return 0;
 	case 'D': o->crash_dump = strcmp(arg, "none") ? arg : NULL; return 0;
 	case 'S':
@@ -237,6 +238,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		if (c == '?' || parse_option(o, c, optarg, &cmdline_set) < 0)
 			return c == '?' ? usage_error("%s", "invalid option") : -1;
 	}
+	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
+		return -1;
 	if (optind != nopts - 1)
 		return usage_error("%s", optind >= nopts ? "no KERNEL given"
 			: "one KERNEL expected; put guest arguments after --");
@@ -305,6 +308,7 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 
 static int run_machine(struct machine *m, const struct run_opts *o)
 {
+	machine_mark_start(m); /* before the control thread reads the clock */
 	struct control *ctl = control_start(m, &o->control);
 	if (!ctl)
 		return MV_EXIT_USAGE;

@@ -132,6 +132,67 @@ static json_object *swap_json(struct blk *b)
 	return s;
 }
 
+/* Zones, slab caches and vmstat read from guest memory (introspection
+ * without stopping the guest); absent until the kernel has booted. */
+static bool guest_state_ready(struct machine *m)
+{
+	char err[256];
+	if (!m->intro_ok && m->kernel)
+		m->intro_ok = intro_open_kernel(&m->intro, &m->vm.mem, m->kernel, m->kernel_len,
+						err, sizeof(err)) == 0;
+	return m->intro_ok;
+}
+
+static json_object *zones_json(struct machine *m)
+{
+	struct snap_zone z[8];
+	int n = intro_zones(&m->intro, z, 8);
+	json_object *o = json_object_new_object();
+	for (int i = 0; i < n; i++) {
+		json_object *e = json_object_new_object(), *orders = json_object_new_array();
+		add_u64(e, "free_pages", z[i].free_pages);
+		add_u64(e, "managed", z[i].managed);
+		add_u64(e, "min", z[i].wmark[0]);
+		add_u64(e, "low", z[i].wmark[1]);
+		add_u64(e, "high", z[i].wmark[2]);
+		for (int k = 0; k < SNAP_MAX_ORDERS; k++)
+			json_object_array_add(orders, json_object_new_uint64(z[i].nr_free[k]));
+		json_object_object_add(e, "nr_free", orders);
+		json_object_object_add(o, z[i].name, e);
+	}
+	return o;
+}
+
+static json_object *slabs_json(struct machine *m)
+{
+	struct snap_slab *s;
+	size_t n;
+	json_object *o = json_object_new_object();
+	if (intro_slabs(&m->intro, &s, &n) < 0)
+		return o;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+		add_u64(e, "bytes", s[i].nr_slabs * (4096ull << s[i].order));
+		add_u64(e, "active_objs", s[i].active_objs);
+		json_object_object_add(o, s[i].name, e);
+	}
+	free(s);
+	return o;
+}
+
+static json_object *vmstat_json(struct machine *m)
+{
+	struct snap_counter *v;
+	size_t n;
+	json_object *o = json_object_new_object();
+	if (intro_vmstat(&m->intro, &v, &n) < 0)
+		return o;
+	for (size_t i = 0; i < n; i++)
+		add_u64(o, v[i].name, v[i].value);
+	free(v);
+	return o;
+}
+
 json_object *control_stats(struct machine *m)
 {
 	struct balloon_figures f;
@@ -146,6 +207,11 @@ json_object *control_stats(struct machine *m)
 	json_object_object_add(o, "host", host_json(m));
 	if (m->swap_ready)
 		json_object_object_add(o, "swap", swap_json(&m->swap));
+	if (guest_state_ready(m)) {
+		json_object_object_add(o, "zones", zones_json(m));
+		json_object_object_add(o, "slabs", slabs_json(m));
+		json_object_object_add(o, "vmstat", vmstat_json(m));
+	}
 	return o;
 }
 

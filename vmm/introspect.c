@@ -157,6 +157,51 @@ int intro_open(struct intro *in, const struct guest_memory *m, uint64_t cr3, boo
 	return check_layout(&in->info, err, errlen);
 }
 
+/* Physical address of a kernel-image virtual address, from the ELF. */
+static int elf_va_to_pa(const void *elf, size_t len, uint64_t va, uint64_t size, uint64_t *pa)
+{
+	Elf *e = elf_open_image(elf, len);
+	size_t n = 0;
+	int rc = -1;
+	if (e && elf_getphdrnum(e, &n) < 0)
+		n = 0;
+	for (size_t i = 0; i < n && rc; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
+		    va - ph.p_vaddr <= ph.p_memsz && size <= ph.p_memsz - (va - ph.p_vaddr)) {
+			*pa = ph.p_paddr + (va - ph.p_vaddr);
+			rc = 0;
+		}
+	}
+	if (e)
+		elf_end(e);
+	return rc;
+}
+
+int intro_open_kernel(struct intro *in, const struct guest_memory *m, const void *elf,
+		      size_t len, char *err, size_t errlen)
+{
+	uint64_t va, pa, pt_pa;
+	struct pt_space pt;
+	*in = (struct intro){ .m = m };
+	if (intro_find_symbol(elf, len, "mv_info", &va) < 0 ||
+	    elf_va_to_pa(elf, len, va, sizeof(in->info), &pa) < 0) {
+		snprintf(err, errlen, "the kernel has no mv_info symbol in a loaded segment");
+		return -1;
+	}
+	if (mem_read(m, pa, &in->info, sizeof(in->info)) < 0 ||
+	    check_layout(&in->info, err, errlen) < 0)
+		return -1;
+	if (elf_va_to_pa(elf, len, in->info.kernel_pt, sizeof(pt), &pt_pa) < 0 ||
+	    mem_read(m, pt_pa, &pt, sizeof(pt)) < 0 || !pt.root ||
+	    !mem_gpa_to_hva(m, pt.root, 4096)) {
+		snprintf(err, errlen, "the kernel's page tables are not set up yet");
+		return -1;
+	}
+	in->cr3 = pt.root;
+	return 0;
+}
+
 int intro_kernel_root(const struct intro *in, uint64_t *root_pa)
 {
 	struct pt_space s;

@@ -47,6 +47,17 @@ size_t intro_build_id(const void *elf, size_t len, uint8_t *id, size_t max);
 int intro_open(struct intro *in, const struct guest_memory *m, uint64_t cr3, bool la57,
 	       uint64_t info_gva, char *err, size_t errlen);
 
+/*
+ * The same without any vCPU: mv_info and the kernel's pt_space are found
+ * by translating their kernel-image addresses through the ELF program
+ * headers (p_vaddr -> p_paddr), and the kernel's own top-level table then
+ * serves as CR3. Works while the guest runs (reads are racy snapshots of
+ * live data: fine for statistics). Returns 0, or -1 with the reason in err
+ * (also while the kernel has not built its page tables yet).
+ */
+int intro_open_kernel(struct intro *in, const struct guest_memory *m, const void *elf,
+		      size_t len, char *err, size_t errlen);
+
 /* Copies len bytes at a guest-virtual address. Returns 0 or -1. */
 int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len);
 

@@ -122,10 +122,14 @@ int machine_build(struct machine *m, const struct machine_config *cfg)
 	return load_guest(m, cfg);
 }
 
+void machine_mark_start(struct machine *m)
+{
+	clock_gettime(CLOCK_MONOTONIC, &m->started);
+}
+
 int machine_start(struct machine *m)
 {
 	char err[256];
-	clock_gettime(CLOCK_MONOTONIC, &m->started);
 	if (vm_start(&m->vm, err, sizeof(err)) < 0) {
 		mv_err("%s", err);
 		return MV_EXIT_HOST_ERROR;

@@ -14,6 +14,7 @@
 #include "devices/blk.h"
 #include "devices/debug_exit.h"
 #include "devices/serial.h"
+#include "introspect.h"
 #include "kvm.h"
 #include "loader.h"
 
@@ -43,6 +44,8 @@ struct machine {
 	bool swap_ready;
 	int console_fd;
 	struct timespec started;     /* CLOCK_MONOTONIC at machine_start */
+	struct intro intro;          /* guest state without a vCPU; control thread only */
+	bool intro_ok;               /* intro is open (the kernel has booted far enough) */
 	const char *kernel_path;     /* the image and its bytes, for introspection; */
 	const void *kernel;          /* owned by the caller, valid while m lives */
 	size_t kernel_len;
@@ -55,6 +58,10 @@ struct machine {
  * for host failures) after printing one line.
  */
 int machine_build(struct machine *m, const struct machine_config *cfg);
+
+/* Marks time zero of the run (machine_uptime counts from here); called
+ * before anything that reports times starts. */
+void machine_mark_start(struct machine *m);
 
 /* Starts the vCPUs. Returns 0 or MV_EXIT_HOST_ERROR. */
 int machine_start(struct machine *m);
