@@ -117,6 +117,7 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory scenarios
+	@$(MAKE) --no-print-directory check-quality
 
 # Each tests/bench/*.mk adds its rows as prerequisites of bench.
 bench: deps

@@ -3,7 +3,8 @@
 # Used by `make run`, `make check` and .ci/run; a no-op once everything is there.
 set -euo pipefail
 pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools cpio
-      qemu-system-x86 binutils libjemalloc2 libmimalloc2.0 libyaml-dev chromium)
+      qemu-system-x86 binutils libjemalloc2 libmimalloc2.0 libyaml-dev chromium
+      clang libclang-rt-14-dev clang-tidy cppcheck gcovr valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

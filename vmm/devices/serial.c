@@ -85,8 +85,8 @@ static uint8_t serial_read_reg(struct serial *s, uint64_t reg)
 	case UART_LCR:     return s->lcr;
 	case UART_MCR:     return s->mcr;
 	case UART_LSR:     return UART_LSR_THRE | UART_LSR_TEMT;
-	case UART_MSR:     return (s->mcr & UART_MCR_LOOP) ? (uint8_t)((s->mcr & 0x0f) << 4)
-							: UART_MSR_IDLE;
+	case UART_MSR:     return (uint8_t)((s->mcr & UART_MCR_LOOP) ? (s->mcr & 0x0f) << 4
+								    : UART_MSR_IDLE);
 	default:           return s->scr;
 	}
 }

@@ -1,0 +1,45 @@
+/*
+ * fuzz_control.c: what the control socket and the command line parse
+ * (vmm/control.c): a request line (control_parse_request, the parse and
+ * check half of control_handle_line, with no machine behind it), a
+ * --pressure schedule and a --stats argument, each from the same bytes.
+ */
+#include "control.h"
+#include "fuzz.h"
+
+static void request(const uint8_t *data, size_t size)
+{
+	json_object *req;
+	char err[256];
+	if (control_parse_request((const char *)data, size, &req, err, sizeof(err)) == 0) {
+		FUZZ_ASSERT(req && json_object_is_type(req, json_type_object));
+		FUZZ_ASSERT(control_check_request(req, err, sizeof(err)) == 0);
+		json_object_put(req);
+	} else {
+		FUZZ_ASSERT(!req && fuzz_err_ok(err, sizeof(err)));
+	}
+}
+
+static void schedule(const char *text)
+{
+	struct control_event ev[CONTROL_MAX_EVENTS];
+	char err[256], path[64];
+	double interval;
+	int n = control_parse_schedule(text, ev, CONTROL_MAX_EVENTS, err, sizeof(err));
+	FUZZ_ASSERT(n >= -1 && n <= CONTROL_MAX_EVENTS);
+	for (int i = 1; i < n; i++)
+		FUZZ_ASSERT(ev[i - 1].at <= ev[i].at);
+	if (n < 0)
+		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+	if (control_parse_stats_arg(text, path, sizeof(path), &interval) == 0)
+		FUZZ_ASSERT(strlen(path) < sizeof(path) && interval >= 0.01);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	request(data, size);
+	char *text = fuzz_string(data, size);
+	schedule(text);
+	free(text);
+	return 0;
+}
