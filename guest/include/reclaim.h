@@ -11,7 +11,8 @@
  * process's page table: Linux's anon_vma walk with every mm in one family.
  *
  * Interface (hooks uvm.c calls):
- *   reclaim_page_mapped  a private anonymous frame got a mapping at va
+ *   reclaim_page_mapped  a private anonymous frame got a mapping at va in mm
+ *                        (after rmap_add)
  *   reclaim_page_freed   a user frame goes back to the allocator
  *   reclaim_fault_prepare  a safe point before a fault: direct reclaim if
  *                        free memory is below the min watermark's margin
@@ -37,6 +38,8 @@ struct mm;
 struct reclaim_frame {
 	struct policy_frame pf;  /* owned by the policy while tracked */
 	uint64_t va;             /* user address of every mapping (anon) */
+	struct mm *mm;           /* the one mapping's space, valid while mapcount
+				  * is 1 and this is not NULL (else walk all) */
 	uint32_t swap_slot;      /* swap cache: the slot holding a copy, 0: none */
 	uint32_t pad;
 };
@@ -45,7 +48,7 @@ struct reclaim_frame {
 struct reclaim_frame *reclaim_frame(const struct page *p);
 
 void reclaim_init(void);
-void reclaim_page_mapped(struct page *p, uint64_t va);
+void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va);
 void reclaim_page_freed(struct page *p);
 void reclaim_fault_prepare(void);
 

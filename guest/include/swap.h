@@ -15,12 +15,16 @@
  * plus one while the swap cache holds the slot's page. The swap cache maps
  * a slot to the frame that holds its data, so a page several processes
  * had swapped out (shared after fork) is read from disk once; such a frame
- * is mapped read-only and copied on write (uvm.c's copy-on-write).
+ * is mapped read-only and copied on write (uvm.c's copy-on-write). A frame
+ * swapped in for one entry alone stays in the cache, mapped writable and
+ * clean (PTE_D clear): evicted again before anyone writes it, it needs no
+ * disk write (Linux keeps such pages in the swap cache the same way). Past
+ * half-full swap, swap-in frees the slot instead (Linux's vm_swap_full).
  *
  * Interface:
  *   swap_init            after virtio_probe_all: swap on if a disk exists
  *   swap_active          whether there is swap
- *   swap_page_write      a frame's data to a slot (reclaim)
+ *   swap_pages_write     frames' data to new slots, in runs (reclaim)
  *   swap_cache_add/del   the swap cache
  *   swap_fault           swap-in of a swap entry (uvm_fault)
  *   swap_zap_range       frees the swap entries in a range (munmap, exit)
@@ -55,12 +59,15 @@ static inline uint64_t swp_slot(pte_t pte)
 void swap_init(void);
 bool swap_active(void);
 
+#define SWAP_WRITE_BATCH 32    /* frames per swap_pages_write call at most */
+
 /*
- * Writes the frame p to a slot and puts it in the swap cache (unless it
- * is there already: its slot then still holds the same data). Returns the
- * slot, or 0 (no swap, swap full, I/O error).
+ * Writes the n (<= SWAP_WRITE_BATCH) frames of pages[], none in the swap
+ * cache, to new slots: consecutive slots go out as one disk request. Each
+ * frame written joins the swap cache; one that could not be (swap full, an
+ * I/O error) has swap_cache_slot() 0 afterwards.
  */
-uint64_t swap_page_write(struct page *p);
+void swap_pages_write(struct page **pages, unsigned n);
 
 /* Takes one more reference to slot for a new swap entry. Returns 0 or -ERANGE. */
 int swap_entry_dup(uint64_t slot);

@@ -6,7 +6,14 @@
  *  - a frame is tracked by the policy iff it is PG_ANON and mapped or in
  *    the swap cache; reclaim_page_freed untracks it before it is freed;
  *  - frames[pfn - first_pfn].va is the user address of every mapping of a
- *    tracked frame;
+ *    tracked frame; .mm, when not NULL and mapcount is 1, is the space of
+ *    that one mapping (set by reclaim_page_mapped, cleared when a second
+ *    mapping comes; mapcount leaves 1 only through 0, i.e. a free or the
+ *    swap cache, or through reclaim_page_mapped);
+ *  - eviction goes in batches: victims are inspected (one rmap walk: dirty
+ *    bits, mappings the caller holds), the dirty or uncached ones written
+ *    in one disk request per run of slots, then all unmapped and freed;
+ *    while batched they are off the policy's lists and nothing allocates.
  *  - kswapd runs only when woken (a zone under its low mark) and sleeps
  *    once free pages are above the high marks or it cannot make progress.
  * Order of calls: reclaim -> swap (slots, cache, disk) -> page allocator;
@@ -56,18 +63,31 @@ const char *reclaim_policy_name(void)
 
 /* ---- reverse mapping -------------------------------------------------- */
 
+/* The PTE mapping pa at va in mm, or NULL. */
+static pte_t *mapping_pte(struct mm *mm, uint64_t va, phys_addr_t pa)
+{
+	pte_t *pde, *pte = uvm_pte_slot(mm, va, &pde);
+
+	return pte && (*pte & PTE_P) && (*pte & PTE_ADDR_MASK) == pa ? pte : NULL;
+}
+
 unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
-	unsigned n = 0;
+	unsigned n = 0, want = (unsigned)p->mapcount;   /* fn may unmap */
 	struct list_head *pos;
+	pte_t *pte;
 
+	if (want == 1 && rf->mm && (pte = mapping_pte(rf->mm, rf->va, pa))) {
+		fn(rf->mm, pte, rf->va, arg);
+		return 1;
+	}
 	list_for_each(pos, &task_list) {
 		struct task *t = list_entry(pos, struct task, tasks);
-		pte_t *pde, *pte;
+		pte_t *pde;
 
-		if (!t->mm || n >= (unsigned)p->mapcount)
+		if (!t->mm || n >= want)
 			continue;
 		pte = uvm_pte_slot(t->mm, rf->va, &pde);
 		if (!pte || !(*pte & PTE_P) || (*pte & PTE_ADDR_MASK) != pa)
@@ -102,11 +122,14 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 
 /* ---- LRU hooks -------------------------------------------------------- */
 
-void reclaim_page_mapped(struct page *p, uint64_t va)
+void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 
-	if (!rf || !(p->flags & PG_ANON) || policy_tracks(&lru, &rf->pf))
+	if (!rf || !(p->flags & PG_ANON))
+		return;
+	rf->mm = p->mapcount == 1 ? mm : NULL;
+	if (policy_tracks(&lru, &rf->pf))
 		return;
 	rf->va = va;
 	policy_insert(&lru, &rf->pf);
@@ -130,16 +153,23 @@ struct evict_ctx {
 	struct mm *skip;        /* a space whose PTEs must not change */
 	uint64_t slot;
 	bool busy;              /* skip maps the frame, or an entry could not be made */
+	bool dirty;             /* a mapping wrote it since its swap-in */
 };
 
-static bool maps_skipped(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+/* Victims on their way out: all of them, and those to write first. */
+struct evict_batch {
+	unsigned n, nr_write;
+	struct page *page[SWAP_WRITE_BATCH];
+	struct page *write[SWAP_WRITE_BATCH];
+};
+
+static bool inspect_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 {
 	struct evict_ctx *c = arg;
 
-	(void)pte;
 	(void)va;
-	if (mm == c->skip)
-		c->busy = true;
+	c->busy |= mm == c->skip;
+	c->dirty |= (*pte & PTE_D) != 0;
 	return !c->busy;
 }
 
@@ -162,22 +192,50 @@ static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 }
 
 /*
- * Writes a frame to swap and unmaps it from every page table. Returns true
- * when it was freed; false leaves it mapped where it still is.
+ * Takes a victim into the batch: to be written unless the swap cache
+ * holds a clean copy. Returns false when skip maps it (it stays).
  */
-static bool evict(struct page *p, struct mm *skip)
+static bool batch_add(struct evict_batch *b, struct page *p, struct mm *skip)
 {
 	struct evict_ctx c = { .page = p, .skip = skip };
 
-	if (skip)
-		reclaim_rmap_walk(p, maps_skipped, &c);
+	reclaim_rmap_walk(p, inspect_one, &c);
 	if (c.busy)
 		return false;
-	c.slot = swap_page_write(p);
+	if (c.dirty)
+		swap_cache_del(p);      /* the copy on disk is stale */
+	if (!swap_cache_slot(p))
+		b->write[b->nr_write++] = p;
+	b->page[b->n++] = p;
+	return true;
+}
+
+/* Replaces every mapping of a cached frame by its entry and frees it. */
+static bool unmap_and_free(struct page *p)
+{
+	struct evict_ctx c = { .page = p, .slot = swap_cache_slot(p) };
+
 	if (!c.slot)
-		return false;
+		return false;           /* its write failed */
 	reclaim_rmap_walk(p, unmap_one, &c);
 	return swap_page_evicted(p);
+}
+
+/* Writes, unmaps and frees the batch; the frames that stay go back on the LRU. */
+static unsigned long evict_batch(struct evict_batch *b)
+{
+	unsigned long freed = 0;
+
+	swap_pages_write(b->write, b->nr_write);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct page *p = b->page[i];
+		if (unmap_and_free(p))
+			freed++;
+		else if (p->flags & PG_ANON)
+			policy_insert(&lru, &reclaim_frame(p)->pf);
+	}
+	b->n = b->nr_write = 0;
+	return freed;
 }
 
 static bool can_swap(void)
@@ -194,17 +252,20 @@ static unsigned long shrink(unsigned long nr, bool direct, struct mm *skip)
 {
 	unsigned long freed = 0, scanned = 0;
 	unsigned long budget = MM_MIN(lru.nr_frames, 2 * nr + SWAP_CLUSTER_MAX);
+	struct evict_batch b = { 0 };
 
 	while (freed < nr && scanned < budget && can_swap()) {
-		struct policy_frame *f = policy_victim(&lru);
-		if (!f)
+		while (b.n < MM_MIN(SWAP_WRITE_BATCH, nr - freed) && scanned < budget) {
+			struct policy_frame *f = policy_victim(&lru);
+			if (!f)
+				break;
+			scanned++;
+			if (!batch_add(&b, frame_page(f), skip))
+				policy_insert(&lru, f);
+		}
+		if (!b.n)
 			break;
-		scanned++;
-		struct page *p = frame_page(f);
-		if (evict(p, skip))
-			freed++;
-		else if (p->flags & PG_ANON)
-			policy_insert(&lru, f);
+		freed += evict_batch(&b);
 	}
 	count_vm_events(direct ? VM_PGSCAN_DIRECT : VM_PGSCAN_KSWAPD, scanned);
 	count_vm_events(direct ? VM_PGSTEAL_DIRECT : VM_PGSTEAL_KSWAPD, freed);

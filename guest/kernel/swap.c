@@ -7,8 +7,11 @@
  *  - a slot's count is its swap entries in page tables plus one while
  *    cache[slot] holds a frame (swap.h);
  *  - cache[slot] == pfn  <=>  reclaim_frame(pfn)->swap_slot == slot;
- *  - a cached frame's data equals its slot's on disk: it is mapped
- *    read-only while cached (writes copy it or first leave the cache);
+ *  - a cached frame's data equals its slot's on disk unless a PTE mapping
+ *    it is dirty: it is mapped writable only when the cache holds the
+ *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
+ *    a write and drops the stale copy; otherwise it is mapped read-only
+ *    (writes copy it or first leave the cache);
  *  - mm->rss[MM_SWAPENTS] counts the swap entries in mm's page tables.
  * Serialised by the callers (one CPU, non-preemptible, no sleeping here).
  */
@@ -106,32 +109,39 @@ void swap_cache_del(struct page *p)
 	swap_slots_put(&slots, slot);
 }
 
-/* Writes one frame to a slot. Returns 0 or -EIO. */
-static int page_io(struct page *p, uint64_t slot)
+/* Writes n frames to the consecutive slots from slot[0], one request. */
+static void write_run(struct page **pages, const uint64_t *slot, unsigned n)
 {
-	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
+	phys_addr_t pa[SWAP_WRITE_BATCH];
 
-	if (virtio_blk_rw(true, slot * SECTORS_PER_PAGE, &pa, 1))
-		return -EIO;
-	count_vm_event(VM_PSWPOUT);
-	return 0;
+	for (unsigned i = 0; i < n; i++)
+		pa[i] = buddy_page_to_phys(page_alloc_buddy(), pages[i]);
+	if (virtio_blk_rw(true, slot[0] * SECTORS_PER_PAGE, pa, n)) {
+		for (unsigned i = 0; i < n; i++)
+			swap_slots_put(&slots, slot[i]);
+		return;
+	}
+	count_vm_events(VM_PSWPOUT, n);
+	for (unsigned i = 0; i < n; i++)
+		cache_add(pages[i], slot[i]);   /* the allocation's reference */
 }
 
-uint64_t swap_page_write(struct page *p)
+void swap_pages_write(struct page **pages, unsigned n)
 {
-	uint64_t slot = swap_cache_slot(p);
+	uint64_t slot[SWAP_WRITE_BATCH];
+	unsigned got, start, end;
 
-	if (!swap_active() || slot)
-		return slot;
-	slot = swap_slots_alloc(&slots);
-	if (!slot)
-		return 0;
-	if (page_io(p, slot)) {
-		swap_slots_put(&slots, slot);
-		return 0;
+	MM_BUG_ON(n > SWAP_WRITE_BATCH || SWAP_WRITE_BATCH > VIRTIO_BLK_MAX_PAGES);
+	for (got = 0; swap_active() && got < n; got++) {
+		slot[got] = swap_slots_alloc(&slots);
+		if (!slot[got])
+			break;
 	}
-	cache_add(p, slot);     /* the allocation's reference is the cache's */
-	return slot;
+	for (start = 0; start < got; start = end) {
+		for (end = start + 1; end < got && slot[end] == slot[end - 1] + 1; end++)
+			;
+		write_run(pages + start, slot + start, end - start);
+	}
 }
 
 int swap_entry_dup(uint64_t slot)
@@ -168,6 +178,26 @@ bool swap_page_exclusive(struct page *p)
 	return true;
 }
 
+/* Linux's vm_swap_full: past half full, swap-in frees slots it can. */
+static bool swap_full(void)
+{
+	return slots.nr_free * 2 < slots.nr_slots;
+}
+
+/*
+ * Whether a swapped-in frame may be mapped writable: nobody else maps it
+ * and no other entry reads its slot. It stays cached (clean, so a second
+ * eviction needs no write) unless swap is getting full.
+ */
+static bool swapin_writable(struct page *p, uint64_t slot)
+{
+	if (p->mapcount || swap_slots_count(&slots, slot) > 1)
+		return false;
+	if (swap_full())
+		swap_cache_del(p);
+	return true;
+}
+
 /* Maps a swapped-in frame at *pte in place of the entry for slot. */
 static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *pte,
 			struct page *p, uint64_t slot)
@@ -176,11 +206,11 @@ static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *
 
 	swap_slots_put(&slots, slot);         /* this entry's reference */
 	mm->rss[MM_SWAPENTS]--;
-	writable = p->mapcount == 0 && swap_page_exclusive(p);
+	writable = swapin_writable(p, slot);
 	*pte = buddy_page_to_phys(page_alloc_buddy(), p) | uvm_pte_flags(v, writable) | PTE_P;
 	rmap_add(p);
 	mm->rss[MM_ANON]++;
-	reclaim_page_mapped(p, va);
+	reclaim_page_mapped(p, mm, va);
 }
 
 /*

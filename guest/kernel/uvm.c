@@ -159,7 +159,7 @@ static int map_frame(struct mm *mm, uint64_t va, phys_addr_t pa, uint64_t flags)
 	}
 	struct page *p = frame_page(pa);
 	rmap_add(p);
-	reclaim_page_mapped(p, va);
+	reclaim_page_mapped(p, mm, va);
 	mm->rss[frame_kind(p)]++;
 	if (uvm_rss(mm) > mm->hiwater_rss)
 		mm->hiwater_rss = uvm_rss(mm);
@@ -360,7 +360,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 		*slot = copy | uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_P;
 		mm_tlb_flush_page(va);
 		rmap_add(frame_page(copy));
-		reclaim_page_mapped(frame_page(copy), va);
+		reclaim_page_mapped(frame_page(copy), mm, va);
 		mm->rss[MM_ANON]++;
 		drop_frame(mm, m->pa);
 		count_vm_event(VM_COW_COPIES);
@@ -439,7 +439,7 @@ static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsign
 	for (uint64_t i = 0; i < n; i++) {
 		frame_page(pa + i * MM_PAGE_SIZE)->flags |= PG_ANON;
 		rmap_add(frame_page(pa + i * MM_PAGE_SIZE));
-		reclaim_page_mapped(frame_page(pa + i * MM_PAGE_SIZE), w + i * MM_PAGE_SIZE);
+		reclaim_page_mapped(frame_page(pa + i * MM_PAGE_SIZE), mm, w + i * MM_PAGE_SIZE);
 		slot[i] = (pa + i * MM_PAGE_SIZE) | flags | PTE_P;
 	}
 	*pde += n << PT_CNT_SHIFT;
