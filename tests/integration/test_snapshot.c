@@ -355,7 +355,7 @@ START_TEST(diff_shows_copy_on_write_after_fork_and_the_copies_after_the_child_wr
 	const char *argv[] = { "run", "-m", "64M", "--control", sock, "--console", console,
 			       "--timeout", "90", "--crash-dump", "none",
 			       "--initrd", test_build_path("guest/initrd.cpio"), test_kernel_path(),
-			       "--", "loglevel=4", "init=/bin/forktest", "64", "--pause", "2", NULL };
+			       "--", "loglevel=4", "init=/bin/forktest", "64", "--pause", "3", NULL };
 	static const char *const points[] = { "paused before fork", "paused after fork",
 					      "paused after the child's writes" };
 	static const char *const files[] = { "s0.core", "s1.core", "s2.core" };
