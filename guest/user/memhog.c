@@ -1,7 +1,7 @@
 /*
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
- *             [--release] [--hold]
- * Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
+ *             [--release] [--hold] [--oom-score-adj N]
+ * --oom-score-adj first writes N to /proc/self/oom_score_adj. Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
  * pages the pattern visits, pass after pass. --verify then reads every
  * visited page back; --release unmaps the memory; --hold sleeps until
  * killed (for the host to watch or snapshot the guest in that state).
@@ -66,6 +66,19 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* Writes adj to /proc/self/oom_score_adj. Returns 0 or -1. */
+static int set_oom_score_adj(const char *adj)
+{
+	FILE *f = fopen("/proc/self/oom_score_adj", "w");
+	int ok = f && fprintf(f, "%s\n", adj) > 0;
+
+	if (f && fclose(f))
+		ok = 0;
+	if (!ok)
+		perror("memhog: /proc/self/oom_score_adj");
+	return ok ? 0 : -1;
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -76,7 +89,7 @@ static long now_ms(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
-		"[--verify] [--release] [--hold]\n");
+		"[--verify] [--release] [--hold] [--oom-score-adj N]\n");
 	return 2;
 }
 
@@ -95,7 +108,10 @@ int main(int argc, char **argv)
 			release = 1;
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
-		else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
+			if (set_oom_score_adj(argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
 			passes = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--pattern") && i + 1 < argc) {
 			const char *n = argv[++i];

@@ -144,6 +144,40 @@ START_TEST(without_swap_the_oom_killer_kills_the_hog_and_init_survives_to_report
 }
 END_TEST
 
+/*
+ * spawn starts a 16M hog that holds its memory, then a 24M one with
+ * oom_score_adj -1000: together they do not fit, and only the smaller one
+ * may be killed.
+ */
+START_TEST(without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies)
+{
+	struct reclaim_run r;
+
+	boot(&r, NULL, "/bin/spawn --delay 2 /bin/memhog 16M --hold "
+		       "--then memhog 24M --oom-score-adj -1000 --verify");
+	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	ASSERT_CONSOLE(&r, "invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), "
+			   "order=0, oom_score_adj=-1000");
+	ASSERT_CONSOLE(&r, "kB oom_score_adj:0");
+	ck_assert_msg(!strstr(r.vm.console, "kB oom_score_adj:-1000"), "%s", tail(r.vm.console));
+	ASSERT_CONSOLE(&r, "memhog: verify ok: 6144 pages");
+
+	const char *held = strstr(r.vm.console, "spawn: /bin/memhog[");
+	char killed[96];
+	ck_assert_msg(held, "%s", tail(r.vm.console));
+	int pid = atoi(held + strlen("spawn: /bin/memhog["));
+	snprintf(killed, sizeof(killed), "spawn: /bin/memhog[%d] killed by signal 9 (Killed)", pid);
+	ASSERT_CONSOLE(&r, killed);
+	snprintf(killed, sizeof(killed), "Out of memory: Killed process %d (memhog)", pid);
+	ASSERT_CONSOLE(&r, killed);
+	ASSERT_CONSOLE(&r, "spawn: memhog[");
+	ASSERT_CONSOLE(&r, "] exited with status 0");
+	ASSERT_CONSOLE(&r, "init: /bin/spawn exited with status 0");
+	ck_assert_int_eq(counter(&r, "oom_kill"), 1);
+	done(&r);
+}
+END_TEST
+
 Suite *reclaim_suite(void);
 Suite *reclaim_suite(void)
 {
@@ -156,6 +190,7 @@ Suite *reclaim_suite(void)
 	tcase_add_test(swap, with_swap_a_hog_half_again_larger_than_ram_completes_and_verifies_every_page);
 	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_scans);
 	tcase_add_test(oom, without_swap_the_oom_killer_kills_the_hog_and_init_survives_to_report_it);
+	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
 	suite_add_tcase(s, swap);
 	suite_add_tcase(s, oom);
 	return s;
