@@ -362,8 +362,10 @@ static void kswapd(void *arg)
 			sleep_on(&kswapd_wait);
 		kswapd_wanted = false;
 		count_vm_event(VM_PAGEOUTRUN);
+		/* rounds of the high marks' worth at least, as Linux's kswapd_shrink_node */
 		while (page_alloc_nr_free() < wmark_pages(BUDDY_WMARK_HIGH))
-			if (!shrink(SWAP_CLUSTER_MAX, false, NULL))
+			if (!shrink(MM_MAX(SWAP_CLUSTER_MAX, wmark_pages(BUDDY_WMARK_HIGH)),
+				    false, NULL))
 				break;
 	}
 }

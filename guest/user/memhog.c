@@ -1,9 +1,12 @@
 /*
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
- *             [--release] [--hold] [--oom-score-adj N]
+ *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
+ *             [--show FILE]
  * --oom-score-adj first writes N to /proc/self/oom_score_adj. Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
  * pages the pattern visits, pass after pass. --verify then reads every
- * visited page back; --release unmaps the memory; --hold sleeps until
+ * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
+ * last faults, can finish and sleep); --show prints FILE (a /proc file as
+ * the hog leaves the system); --release unmaps the memory; --hold sleeps until
  * killed (for the host to watch or snapshot the guest in that state).
  * Exit status: 0, 1 when verification fails, 2 on bad arguments or mmap
  * failure.
@@ -79,6 +82,24 @@ static int set_oom_score_adj(const char *adj)
 	return ok ? 0 : -1;
 }
 
+/* Copies path to stdout between "== path" and "== end" lines. */
+static void show(const char *path)
+{
+	char buf[512];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		perror(path);
+		return;
+	}
+	printf("== %s\n", path);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	printf("== end\n");
+	fclose(f);
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -89,7 +110,8 @@ static long now_ms(void)
 static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
-		"[--verify] [--release] [--hold] [--oom-score-adj N]\n");
+		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
+		"[--show FILE]\n");
 	return 2;
 }
 
@@ -97,7 +119,8 @@ int main(int argc, char **argv)
 {
 	size_t size = 0;
 	enum pattern pat = SEQ;
-	int passes = 1, verify = 0, release = 0, hold = 0;
+	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0;
+	const char *show_path = NULL;
 
 	if (argc < 2 || parse_size(argv[1], &size))
 		return usage();
@@ -111,7 +134,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
 			if (set_oom_score_adj(argv[++i]))
 				return 2;
-		} else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--pause") && i + 1 < argc)
+			pause = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--show") && i + 1 < argc)
+			show_path = argv[++i];
+		else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
 			passes = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--pattern") && i + 1 < argc) {
 			const char *n = argv[++i];
@@ -159,6 +186,10 @@ int main(int argc, char **argv)
 		}
 		printf("memhog: verify ok: %zu pages\n", touched);
 	}
+	if (pause > 0)
+		sleep((unsigned)pause);
+	if (show_path)
+		show(show_path);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("memhog: minflt %ld majflt %ld maxrss %ld kB\n", ru.ru_minflt, ru.ru_majflt,

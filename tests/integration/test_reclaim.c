@@ -111,15 +111,35 @@ START_TEST(with_swap_a_hog_half_again_larger_than_ram_completes_and_verifies_eve
 }
 END_TEST
 
-START_TEST(kswapd_wakes_below_the_low_watermark_and_scans)
+/* Sums the numbers after "key" in every zone of a /proc/zoneinfo text. */
+static long long zoneinfo_sum(const char *zoneinfo, const char *key)
+{
+	long long sum = 0;
+
+	for (const char *s = zoneinfo; (s = strstr(s, key)); s += strlen(key))
+		sum += atoll(s + strlen(key));
+	return sum;
+}
+
+/*
+ * The hog sleeps a second after its last fault, then prints
+ * /proc/zoneinfo: kswapd, woken below the low marks, has reclaimed past
+ * the high marks (summed over the zones, the balance it keeps) and slept.
+ */
+START_TEST(kswapd_wakes_below_the_low_watermark_and_sleeps_with_free_pages_above_high)
 {
 	struct reclaim_run r;
 
-	boot(&r, "64M", "/bin/memhog 40M");
+	boot(&r, "64M", "/bin/memhog 40M --pause 1 --show /proc/zoneinfo");
 	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
 	ck_assert_msg(counter(&r, "pageoutrun") > 0 && counter(&r, "pgscan_kswapd") > 0,
 		      "pageoutrun %lld pgscan_kswapd %lld\n%s", counter(&r, "pageoutrun"),
 		      counter(&r, "pgscan_kswapd"), r.vmstat);
+
+	const char *zi = strstr(r.vm.console, "== /proc/zoneinfo");
+	ck_assert_msg(zi, "no zoneinfo:\n%s", tail(r.vm.console));
+	long long free = zoneinfo_sum(zi, "\n  pages free "), high = zoneinfo_sum(zi, "\n        high ");
+	ck_assert_msg(high > 0 && free > high, "free %lld high %lld\n%s", free, high, zi);
 	done(&r);
 }
 END_TEST
@@ -188,7 +208,7 @@ Suite *reclaim_suite(void)
 	tcase_set_timeout(swap, 240);
 	tcase_set_timeout(oom, 240);
 	tcase_add_test(swap, with_swap_a_hog_half_again_larger_than_ram_completes_and_verifies_every_page);
-	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_scans);
+	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_sleeps_with_free_pages_above_high);
 	tcase_add_test(oom, without_swap_the_oom_killer_kills_the_hog_and_init_survives_to_report_it);
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
 	suite_add_tcase(s, swap);
