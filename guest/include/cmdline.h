@@ -22,6 +22,8 @@ struct kparams {
 	long mm_min_free_kbytes;     /* mm.min_free_kbytes=N, -1 when absent */
 	bool mm_debug;               /* mm.debug=1 */
 	long mm_fault_around;        /* mm.fault_around=1..16: anonymous pages per fault */
+	long mm_page_cluster;        /* mm.page_cluster=0..4: log2 of the pages one swap-in
+				      * reads (Linux's vm.page-cluster; 0: one per fault) */
 	bool selftest;               /* selftest=0 skips the boot self-tests */
 	long loglevel;               /* loglevel=0..8, -1 when absent */
 	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */

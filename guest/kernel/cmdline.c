@@ -22,6 +22,7 @@ static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "rando
 struct kparams kparams = {
 	.console = "ttyS0", .mm_swappiness = -1, .mm_min_free_kbytes = -1,
 	.loglevel = -1, .selftest = true, .balloon_reporting = true, .mm_fault_around = 16,
+	.mm_page_cluster = 4,
 };
 char boot_command_line[CMDLINE_MAX];
 static char cmdline_words[CMDLINE_MAX];
@@ -34,6 +35,7 @@ static const struct param params[] = {
 	{ "mm.min_free_kbytes", PARAM_LONG, &kparams.mm_min_free_kbytes, 0, 1L << 30, NULL },
 	{ "mm.debug", PARAM_BOOL, &kparams.mm_debug, 0, 0, NULL },
 	{ "mm.fault_around", PARAM_LONG, &kparams.mm_fault_around, 1, 16, NULL },
+	{ "mm.page_cluster", PARAM_LONG, &kparams.mm_page_cluster, 0, 4, NULL },
 	{ "selftest", PARAM_BOOL, &kparams.selftest, 0, 0, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },

@@ -25,10 +25,11 @@
 #include <page_alloc.h>
 #include <printk.h>
 #include <string.h>
+#include <cmdline.h>
 #include <errno.h>
 
 #define SECTORS_PER_PAGE (MM_PAGE_SIZE >> VIRTIO_BLK_SECTOR_SHIFT)
-#define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map */
+#define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map, at most */
 
 static struct swap_slots slots;
 static uint32_t *cache;        /* slot -> pfn of the cached frame, 0: none */
@@ -214,16 +215,17 @@ static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *
 }
 
 /*
- * Swap-in fault-around: the entries after pte (same table, same area)
- * that hold the next slots, each referenced by that entry alone and not
- * cached, so one disk request and one trap serve them all (the slots of
- * pages evicted together are consecutive). Returns how many follow.
+ * Swap-in fault-around (2^mm.page_cluster pages at most): the entries
+ * after pte (same table, same area) that hold the next slots, each
+ * referenced by that entry alone and not cached, so one disk request and
+ * one trap serve them all (the slots of pages evicted together are
+ * consecutive). Returns how many follow.
  */
 static unsigned run_after(const struct vma *v, uint64_t va, const pte_t *pte, uint64_t slot)
 {
-	unsigned n = 0;
+	unsigned n = 0, max = MM_MIN(1u << kparams.mm_page_cluster, SWAP_FAULT_AROUND);
 
-	while (n + 1 < SWAP_FAULT_AROUND && va + (n + 1) * MM_PAGE_SIZE < v->end &&
+	while (n + 1 < max && va + (n + 1) * MM_PAGE_SIZE < v->end &&
 	       ((va >> PT_SHIFT_2M) == ((va + (n + 1) * MM_PAGE_SIZE) >> PT_SHIFT_2M))) {
 		pte_t e = pte[n + 1];
 		uint64_t s2 = slot + n + 1;

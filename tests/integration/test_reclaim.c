@@ -31,8 +31,12 @@ static const char *tail(const char *console)
 	return n > 3000 ? console + n - 3000 : console;
 }
 
-/* Boots a GUEST_RAM guest (with a swap file of swap_size unless NULL) running init ARGS. */
-static void boot(struct reclaim_run *r, const char *swap_size, const char *init_and_args)
+/*
+ * Boots a guest of ram bytes (with a swap file of swap_size unless NULL)
+ * with kernel parameters params running init ARGS.
+ */
+static void boot_with(struct reclaim_run *r, const char *ram, const char *swap_size,
+		      const char *params, const char *init_and_args)
 {
 	char cmdline[512], swap[128], prefix[96], core[128];
 	const char *argv[20];
@@ -40,12 +44,12 @@ static void boot(struct reclaim_run *r, const char *swap_size, const char *init_
 
 	strcpy(r->dir, "/tmp/mv-reclaim-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(r->dir));
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 init=%s", init_and_args);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 %s init=%s", params, init_and_args);
 	snprintf(swap, sizeof(swap), "%s/swap.img:%s", r->dir, swap_size ? swap_size : "");
 	snprintf(prefix, sizeof(prefix), "%s/snap", r->dir);
 	argv[n++] = "run";
 	argv[n++] = "-m";
-	argv[n++] = GUEST_RAM;
+	argv[n++] = ram;
 	argv[n++] = "--timeout";
 	argv[n++] = "200";
 	argv[n++] = "--snapshot-at";
@@ -70,6 +74,12 @@ static void boot(struct reclaim_run *r, const char *swap_size, const char *init_
 	ck_assert_int_eq(vm_run(&show, sargv), 0);
 	r->vmstat = show.status == 0 ? strdup(show.console) : strdup("{}");
 	vm_run_free(&show);
+}
+
+/* A GUEST_RAM guest with the default policy. */
+static void boot(struct reclaim_run *r, const char *swap_size, const char *init_and_args)
+{
+	boot_with(r, GUEST_RAM, swap_size, "", init_and_args);
 }
 
 static void done(struct reclaim_run *r)
@@ -198,6 +208,86 @@ START_TEST(without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_sma
 }
 END_TEST
 
+/*
+ * Policy outcomes (issue 7): an 8M guest leaves about 5M to a process;
+ * memhog loops over 6M. mm.page_cluster=0 makes every page brought back
+ * one major fault, so majflt counts the accesses that missed.
+ */
+#define POLICY_RAM   "8M"
+#define LOOP_PAGES   1536          /* 6M */
+#define LOOP_PASSES  2
+
+/* majflt of memhog ARGS under mm.policy=policy (from its rusage line). */
+static long policy_majflt(const char *policy, const char *args)
+{
+	struct reclaim_run r;
+	char params[96];
+	long majflt = -1;
+
+	snprintf(params, sizeof(params), "mm.policy=%s mm.page_cluster=0", policy);
+	boot_with(&r, POLICY_RAM, "16M", params, args);
+	ck_assert_msg(r.vm.status == 0, "%s: status %d:\n%s", policy, r.vm.status,
+		      tail(r.vm.console));
+	const char *line = strstr(r.vm.console, "memhog: minflt ");
+	ck_assert_msg(line && sscanf(line, "memhog: minflt %*d majflt %ld", &majflt) == 1,
+		      "%s: no rusage line:\n%s", policy, tail(r.vm.console));
+	ck_assert_int_eq(counter(&r, "oom_kill"), 0);
+	done(&r);
+	return majflt;
+}
+
+static long loop_majflt(const char *policy)
+{
+	return policy_majflt(policy, "/bin/memhog 6M --pattern loop --passes 2");
+}
+
+/* Every access after the first pass: each page is gone by the time the loop returns. */
+#define NEARLY_EVERY_ACCESS (LOOP_PAGES * (LOOP_PASSES - 1) * 9 / 10)
+
+START_TEST(on_a_loop_slightly_larger_than_memory_fifo_faults_on_nearly_every_access)
+{
+	long majflt = loop_majflt("fifo");
+
+	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "fifo majflt %ld", majflt);
+}
+END_TEST
+
+START_TEST(on_a_loop_slightly_larger_than_memory_lru_faults_on_nearly_every_access)
+{
+	long majflt = loop_majflt("lru");
+
+	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "lru majflt %ld", majflt);
+}
+END_TEST
+
+START_TEST(on_a_loop_slightly_larger_than_memory_clock_faults_on_nearly_every_access)
+{
+	long majflt = loop_majflt("clock");
+
+	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "clock majflt %ld", majflt);
+}
+END_TEST
+
+START_TEST(on_a_loop_slightly_larger_than_memory_random_keeps_part_of_it_resident)
+{
+	long majflt = loop_majflt("random");
+
+	ck_assert_msg(majflt < NEARLY_EVERY_ACCESS * 3 / 4, "random majflt %ld", majflt);
+}
+END_TEST
+
+START_TEST(on_a_zipf_pattern_lru_and_clock_fault_less_than_fifo)
+{
+	const char *args = "/bin/memhog 6M --pattern zipf --passes 3";
+	long fifo = policy_majflt("fifo", args);
+	long lru = policy_majflt("lru", args);
+	long clock = policy_majflt("clock", args);
+
+	ck_assert_msg(lru < fifo && clock < fifo, "majflt fifo %ld lru %ld clock %ld", fifo, lru,
+		      clock);
+}
+END_TEST
+
 Suite *reclaim_suite(void);
 Suite *reclaim_suite(void)
 {
@@ -211,6 +301,14 @@ Suite *reclaim_suite(void)
 	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_sleeps_with_free_pages_above_high);
 	tcase_add_test(oom, without_swap_the_oom_killer_kills_the_hog_and_init_survives_to_report_it);
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
+	TCase *policy = tcase_create("policy");
+	tcase_set_timeout(policy, 120);
+	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_fifo_faults_on_nearly_every_access);
+	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_lru_faults_on_nearly_every_access);
+	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_clock_faults_on_nearly_every_access);
+	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_random_keeps_part_of_it_resident);
+	tcase_add_test(policy, on_a_zipf_pattern_lru_and_clock_fault_less_than_fifo);
+	suite_add_tcase(s, policy);
 	suite_add_tcase(s, swap);
 	suite_add_tcase(s, oom);
 	return s;
