@@ -244,27 +244,28 @@ static long loop_majflt(const char *policy)
 /* Every access after the first pass: each page is gone by the time the loop returns. */
 #define NEARLY_EVERY_ACCESS (LOOP_PAGES * (LOOP_PASSES - 1) * 9 / 10)
 
+static void assert_faults_on_nearly_every_access(const char *policy)
+{
+	long majflt = loop_majflt(policy);
+
+	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "%s majflt %ld", policy, majflt);
+}
+
 START_TEST(on_a_loop_slightly_larger_than_memory_fifo_faults_on_nearly_every_access)
 {
-	long majflt = loop_majflt("fifo");
-
-	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "fifo majflt %ld", majflt);
+	assert_faults_on_nearly_every_access("fifo");
 }
 END_TEST
 
 START_TEST(on_a_loop_slightly_larger_than_memory_lru_faults_on_nearly_every_access)
 {
-	long majflt = loop_majflt("lru");
-
-	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "lru majflt %ld", majflt);
+	assert_faults_on_nearly_every_access("lru");
 }
 END_TEST
 
 START_TEST(on_a_loop_slightly_larger_than_memory_clock_faults_on_nearly_every_access)
 {
-	long majflt = loop_majflt("clock");
-
-	ck_assert_msg(majflt >= NEARLY_EVERY_ACCESS, "clock majflt %ld", majflt);
+	assert_faults_on_nearly_every_access("clock");
 }
 END_TEST
 
