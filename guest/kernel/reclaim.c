@@ -199,7 +199,8 @@ static bool batch_add(struct evict_batch *b, struct page *p, struct mm *skip)
 {
 	struct evict_ctx c = { .page = p, .skip = skip };
 
-	reclaim_rmap_walk(p, inspect_one, &c);
+	if (skip || swap_cache_slot(p))         /* else nothing to learn */
+		reclaim_rmap_walk(p, inspect_one, &c);
 	if (c.busy)
 		return false;
 	if (c.dirty)
