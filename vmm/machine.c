@@ -64,16 +64,45 @@ static int attach_swap(struct machine *m, const char *arg)
 	return 0;
 }
 
+/* Where the kernel's own parameters end: a standalone "--" (what follows
+ * is init's, as in Linux), or the end of the line. */
+static size_t kernel_part_len(const char *cmdline)
+{
+	for (const char *p = cmdline; (p = strstr(p, "--")); p += 2)
+		if ((p == cmdline || p[-1] == ' ') && (p[2] == ' ' || p[2] == 0))
+			return (size_t)(p - cmdline);
+	return strlen(cmdline);
+}
+
+/*
+ * The guest's command line: the user's, with the virtio_mmio.device=
+ * announcements among the kernel's parameters (before any "--").
+ * Returns 0 or -1 when it does not fit.
+ */
+static int build_cmdline(struct machine *m, const char *user)
+{
+	size_t k = kernel_part_len(user);
+	int n = snprintf(m->cmdline, sizeof(m->cmdline), "%.*s", (int)k, user);
+	while (n > 0 && m->cmdline[n - 1] == ' ')
+		m->cmdline[--n] = 0;
+	if (virtio_mmio_cmdline(&m->balloon.transport, m->cmdline, sizeof(m->cmdline)) < 0 ||
+	    (m->swap_ready &&
+	     virtio_mmio_cmdline(&m->swap.transport, m->cmdline, sizeof(m->cmdline)) < 0))
+		return -1;
+	size_t used = strlen(m->cmdline);
+	if (user[k] && (size_t)snprintf(m->cmdline + used, sizeof(m->cmdline) - used, " %s",
+					user + k) >= sizeof(m->cmdline) - used)
+		return -1;
+	return 0;
+}
+
 static int load_guest(struct machine *m, const struct machine_config *cfg)
 {
 	char err[512];
 	uint64_t start_info;
 	struct pvh_image img;
 
-	snprintf(m->cmdline, sizeof(m->cmdline), "%s", cfg->cmdline);
-	if (virtio_mmio_cmdline(&m->balloon.transport, m->cmdline, sizeof(m->cmdline)) < 0 ||
-	    (m->swap_ready &&
-	     virtio_mmio_cmdline(&m->swap.transport, m->cmdline, sizeof(m->cmdline)) < 0)) {
+	if (build_cmdline(m, cfg->cmdline) < 0) {
 		mv_err("guest command line too long for the device announcements");
 		return MV_EXIT_USAGE;
 	}

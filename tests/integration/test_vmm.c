@@ -53,6 +53,17 @@ START_TEST(guest_sees_the_command_line_and_words_after_the_double_dash)
 }
 END_TEST
 
+START_TEST(device_announcements_stay_among_the_kernel_parameters_before_a_double_dash)
+{
+	const char *argv[] = { "run", TINY, "--", "exit=0", "--", "for", "init", NULL };
+	struct vm_run r = run_tiny(argv);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(console_has(&r, "tiny: cmdline: console=ttyS0 exit=0 "
+				  "virtio_mmio.device=4K@0xd0000000:5 -- for init\n"), "%s", r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(guest_sees_the_e820_map_of_a_64_mib_machine)
 {
 	const char *argv[] = { "run", "-m", "64M", TINY, NULL };
@@ -200,6 +211,7 @@ Suite *vmm_suite(void)
 	tcase_add_test(boot, tiny_guest_boots_with_two_vcpus);
 	tcase_add_test(boot, guest_sees_the_command_line_and_words_after_the_double_dash);
 	tcase_add_test(boot, guest_sees_the_e820_map_of_a_64_mib_machine);
+	tcase_add_test(boot, device_announcements_stay_among_the_kernel_parameters_before_a_double_dash);
 	tcase_add_test(boot, guest_with_5_gib_gets_ram_above_4_gib);
 	tcase_add_test(boot, initrd_reaches_the_guest_as_the_pvh_module);
 	tcase_add_test(boot, console_option_writes_guest_output_to_a_file);
