@@ -116,15 +116,21 @@ static const struct param *param_find(const char *key)
 	return NULL;
 }
 
-/* Remembers an unknown word once; returns false if it was seen before. */
-static bool note_unknown(const char *word)
+/* Keeps every unknown word, in order (they go to init as Linux passes
+ * them, repeats included); the report names each only once. */
+static void note_unknown(const char *word)
 {
-	for (unsigned i = 0; i < kparams.nr_unknown; i++)
-		if (!strcmp(kparams.unknown[i], word))
-			return false;
 	if (kparams.nr_unknown < CMDLINE_MAX_WORDS)
 		kparams.unknown[kparams.nr_unknown++] = word;
-	return true;
+}
+
+/* Whether unknown word i already appeared before it. */
+static bool unknown_repeated(unsigned i)
+{
+	for (unsigned j = 0; j < i; j++)
+		if (!strcmp(kparams.unknown[j], kparams.unknown[i]))
+			return true;
+	return false;
 }
 
 static void parse_word(char *word)
@@ -156,8 +162,9 @@ static void report_unknown(void)
 	if (!kparams.nr_unknown)
 		return;
 	for (unsigned i = 0; i < kparams.nr_unknown && len < sizeof(buf); i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
-					i ? " " : "", kparams.unknown[i]);
+		if (!unknown_repeated(i))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						len ? " " : "", kparams.unknown[i]);
 	pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n",
 		  buf);
 }
