@@ -76,6 +76,9 @@ FILE *qmp_open(const char *path);
  * Returns 0, or -1 when QEMU answered nothing. */
 int qmp_command(FILE *f, const char *cmd, char *line, size_t size);
 
+/* A whole text file, NUL-terminated and malloc'd; "" when it is missing. */
+char *read_text_file(const char *path);
+
 /* Whether the console contains the line fragment s. */
 int console_has(const struct vm_run *r, const char *s);
 

@@ -278,27 +278,11 @@ START_TEST(control_socket_survives_garbage_huge_lines_unknown_commands_and_disco
 END_TEST
 
 /* The whole file at path (malloc'd); removes it. */
-/* The whole file, NUL-terminated (malloc'd), or NULL when it is empty. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	ssize_t n = getdelim(&buf, &cap, '\0', f);
-	fclose(f);
-	if (n <= 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 /* The whole file, which is then removed. */
 static char *read_file(const char *path)
 {
-	char *buf = slurp(path);
-	ck_assert_msg(buf != NULL, "%s is empty", path);
+	char *buf = read_text_file(path);
+	ck_assert_msg(*buf, "%s is missing or empty", path);
 	unlink(path);
 	return buf;
 }
@@ -306,9 +290,9 @@ static char *read_file(const char *path)
 /* Peak host residency so far and whether it has since dropped by `drop`. */
 static bool resident_dropped(const char *stats_path, int64_t floor, int64_t drop)
 {
-	char *stats = slurp(stats_path), *save = NULL, *line;
+	char *stats = read_text_file(stats_path), *save = NULL, *line;
 	int64_t peak = 0, last = 0;
-	for (line = stats ? strtok_r(stats, "\n", &save) : NULL; line;
+	for (line = strtok_r(stats, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		last = json_u64(line, "host", "resident");
 		peak = last > peak ? last : peak;

@@ -48,23 +48,6 @@ static const char *in_dir(const char *name)
 	return b;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	if (!f)
-		return strdup("");
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -161,7 +144,7 @@ START_TEST(report_of_a_real_run_draws_every_chart_and_fetches_nothing)
 	vm_run_free(&r);
 
 	/* self-contained: a CSP that forbids fetching, and nothing to fetch */
-	char *html = slurp(page);
+	char *html = read_text_file(page);
 	ck_assert_ptr_nonnull(strstr(html, "Content-Security-Policy"));
 	ck_assert_ptr_null(strstr(html, " src="));
 	ck_assert_ptr_null(strstr(html, "<link"));
@@ -263,7 +246,7 @@ START_TEST(test_runs_scenarios_and_writes_junit_tap_and_kept_files)
 	ck_assert_msg(strstr(r.console, "scenarios: 1 passed, 1 failed"), "%s", r.console);
 	vm_run_free(&r);
 
-	char *xml = slurp(in_dir("junit.xml"));
+	char *xml = read_text_file(in_dir("junit.xml"));
 	ck_assert_msg(strstr(xml, "<testsuite name=\"memvisor scenarios\" tests=\"2\" failures=\"1\""),
 		      "%s", xml);
 	ck_assert_msg(strstr(xml, "<failure type=\"expectation\" message=\""), "%s", xml);
