@@ -10,6 +10,8 @@ for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
+# npm fetches uPlot for `memvisor report`; any npm will do (the machine's own, or Debian's).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "memvisor: installing missing packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
