@@ -104,6 +104,21 @@ START_TEST(requests_past_the_end_fail_with_ioerr_and_unknown_types_are_unsupport
 }
 END_TEST
 
+START_TEST(data_merged_with_the_status_byte_is_refused_without_being_touched)
+{
+	uint32_t hdr[4] = { VIRTIO_BLK_T_IN, 0, 0, 0 };
+	memcpy(vdrv_gpa(&drv, HDR), hdr, sizeof(hdr));
+	memset(vdrv_gpa(&drv, DATA), 0x77, 513);
+	struct vdrv_buf b[2] = { { HDR, 16, false }, { DATA, 513, true } };
+	vdrv_add_chain(&drv, 0, 0, b, 2);
+	uint8_t *d = vdrv_gpa(&drv, DATA);
+	ck_assert_uint_eq(d[512], VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(d[0], 0x77);
+	ck_assert_uint_eq(d[511], 0x77);
+	ck_assert(!vdrv_needs_reset(&drv));
+}
+END_TEST
+
 START_TEST(chains_of_the_wrong_shape_put_the_device_into_needs_reset)
 {
 	/* a read whose data buffer the device may not write */
@@ -134,6 +149,7 @@ Suite *blk_suite(void)
 	tcase_add_test(tc, config_reports_the_capacity_in_sectors);
 	tcase_add_test(tc, a_written_page_reads_back_and_lands_in_the_file);
 	tcase_add_test(tc, requests_past_the_end_fail_with_ioerr_and_unknown_types_are_unsupported);
+	tcase_add_test(tc, data_merged_with_the_status_byte_is_refused_without_being_touched);
 	tcase_add_test(tc, chains_of_the_wrong_shape_put_the_device_into_needs_reset);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("args");

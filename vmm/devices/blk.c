@@ -149,6 +149,9 @@ static uint8_t do_get_id(struct blk *b, const struct virtq_chain *c, uint32_t *w
 static uint8_t serve(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
 		     uint32_t *written)
 {
+	/* status in a descriptor of its own (see blk.h); merged framing is refused */
+	if (c->buf[c->nr - 1].len != 1)
+		return VIRTIO_BLK_S_IOERR;
 	switch (h->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -175,7 +178,8 @@ static void blk_notify(struct virtio_mmio *t, unsigned q)
 			return;
 		uint8_t status = serve(b, c, &h, &written);
 		b->errors += status != VIRTIO_BLK_S_OK;
-		*c->buf[c->nr - 1].hva = status;
+		const struct virtq_buf *st = &c->buf[c->nr - 1];
+		st->hva[st->len - 1] = status; /* the status byte ends the chain */
 		virtq_push(&t->vq[q], c->head, written + 1);
 		used = true;
 	}

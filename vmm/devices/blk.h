@@ -6,6 +6,9 @@
  * {type, reserved, sector}, data buffers (device-writable for reads,
  * device-readable for writes) and a final device-writable status byte.
  * Chains of another shape are protocol violations (DEVICE_NEEDS_RESET);
+ * a status descriptor longer than its one byte (data and status merged,
+ * as VIRTIO_F_ANY_LAYOUT would allow) is answered VIRTIO_BLK_S_IOERR in
+ * the chain's last byte without touching the data;
  * a request outside the disk gets VIRTIO_BLK_S_IOERR, and an unknown type
  * VIRTIO_BLK_S_UNSUPP, as the spec says. Requests are served synchronously
  * when the driver notifies.
