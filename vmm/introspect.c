@@ -361,11 +361,12 @@ long intro_log_tail(const struct intro *in, char *buf, size_t len)
 	uint64_t size = i->printk_log_size;
 	uint64_t have = total < size ? total : size;
 	uint64_t want = have < len - 1 ? have : len - 1;
-	for (uint64_t k = 0; k < want; k++) {
-		uint64_t pos = (total - want + k) % size;
-		if (intro_read(in, i->printk_log_buf + pos, &buf[k], 1) < 0)
-			return -1;
-	}
+	/* the tail is at most two runs of the ring: to its end, then from 0 */
+	uint64_t start = (total - want) % size;
+	uint64_t first = want < size - start ? want : size - start;
+	if (intro_read(in, i->printk_log_buf + start, buf, first) < 0 ||
+	    intro_read(in, i->printk_log_buf, buf + first, want - first) < 0)
+		return -1;
 	buf[want] = 0;
 	return (long)want;
 }

@@ -207,16 +207,22 @@ int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, char *err, si
 	return 0;
 }
 
+/* With vm->lock held: the first stop decides the status; wakes all waiters. */
+static void stop_locked(struct vm *vm, int status, const char *reason)
+{
+	if (vm->stopping)
+		return;
+	vm->stopping = true;
+	vm->exit_status = status;
+	vm->exit_reason = reason;
+	pthread_cond_broadcast(&vm->stopped_cond);
+	pthread_cond_broadcast(&vm->resume_cond);
+}
+
 void vm_request_stop(struct vm *vm, int status, const char *reason)
 {
 	pthread_mutex_lock(&vm->lock);
-	if (!vm->stopping) {
-		vm->stopping = true;
-		vm->exit_status = status;
-		vm->exit_reason = reason;
-		pthread_cond_broadcast(&vm->stopped_cond);
-		pthread_cond_broadcast(&vm->resume_cond);
-	}
+	stop_locked(vm, status, reason);
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -471,10 +477,7 @@ int vm_wait(struct vm *vm, double timeout_s)
 			pthread_cond_wait(&vm->stopped_cond, &vm->lock);
 		} else if (pthread_cond_timedwait(&vm->stopped_cond, &vm->lock, &deadline) ==
 			   ETIMEDOUT) {
-			vm->stopping = true;
-			vm->exit_status = MV_EXIT_TIMEOUT;
-			vm->exit_reason = "timeout";
-			pthread_cond_broadcast(&vm->resume_cond);
+			stop_locked(vm, MV_EXIT_TIMEOUT, "timeout");
 		}
 	}
 	pthread_mutex_unlock(&vm->lock);
