@@ -390,6 +390,15 @@ int policy_insert(struct policy *p, struct policy_frame *f)
 	return err;
 }
 
+int policy_insert_hot(struct policy *p, struct policy_frame *f)
+{
+	int err = policy_insert(p, f);
+
+	for (int i = 0; !err && i < 2; i++)
+		policy_access(p, f);
+	return err;
+}
+
 int policy_access(struct policy *p, struct policy_frame *f)
 {
 	if (!policy_tracks(p, f))

@@ -6,8 +6,11 @@
  * where the VMM put it (reserved memory, reached through the direct map).
  * Mapped file pages come from the page cache: the first fault on page i of
  * a file copies it into a fresh frame (a "major" fault: the I/O a disk
- * would do), later faults reuse that frame. Page-cache frames live as long
- * as the kernel (there is no reclaim yet: issue 7 adds it).
+ * would do), later faults and read() reuse that frame. Page-cache frames
+ * sit on reclaim's file LRU from the fill on; reclaim drops them (they are
+ * never dirty: the files are read-only and private writes copy) through
+ * initrd_cache_evict, which leaves a shadow entry (reclaim.h) in the slot
+ * so the next fill can tell a refault from a first read.
  */
 #ifndef GUEST_INITRD_H
 #define GUEST_INITRD_H
@@ -23,7 +26,8 @@ struct inode {
 	uint32_t ino, mode;
 	uint64_t size;
 	const uint8_t *data;         /* file bytes in the archive */
-	phys_addr_t *cache;          /* page cache, one frame per page, 0 = absent */
+	uint64_t *cache;             /* page cache, one entry per page: a frame's
+				      * address, a shadow entry, or 0 (never read) */
 };
 
 /* Parses boot module 0; logs what it found. No module: an empty fs. */
@@ -36,6 +40,11 @@ struct inode *initrd_lookup(const char *path);
  * when the page starts past EOF.
  */
 phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major);
+/*
+ * Empties the slot of page @index of @ino (which holds a frame reclaim
+ * has unmapped everywhere and frees itself), leaving @shadow in it.
+ */
+void initrd_cache_evict(struct inode *ino, uint64_t index, uint64_t shadow);
 /* Frames in every file's page cache. */
 uint64_t initrd_cached_pages(void);
 

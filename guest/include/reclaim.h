@@ -1,23 +1,31 @@
 /*
- * reclaim.h: page reclaim: the LRU (user anonymous frames tracked by the
- * mm.policy replacement policy, mm/include/policy.h), reverse mapping,
- * eviction to swap, direct reclaim and kswapd.
+ * reclaim.h: page reclaim: two LRUs (private anonymous frames, and
+ * page-cache frames of files) each kept by the mm.policy replacement
+ * policy (mm/include/policy.h), reverse mapping, eviction (anonymous to
+ * swap, clean file pages dropped), mm.swappiness balancing the two,
+ * workingset refault detection, direct reclaim and kswapd.
  *
  * Per frame, a side array (not struct page) holds the policy's
- * struct policy_frame, the frame's user address and its swap-cache slot.
- * Reverse map: a private anonymous frame sits at the same user address in
- * every address space that maps it (fork copies addresses; there is no
- * mremap), so its mappings are found by looking that address up in each
- * process's page table: Linux's anon_vma walk with every mm in one family.
+ * struct policy_frame, where the frame is mapped or cached, and its
+ * swap-cache slot.
+ * Reverse map, anonymous: a private anonymous frame sits at the same user
+ * address in every address space that maps it (fork copies addresses;
+ * there is no mremap), so its mappings are found by looking that address
+ * up in each process's page table: Linux's anon_vma walk with every mm in
+ * one family. File: the areas mapping the frame's file at its offset, in
+ * every process (Linux's i_mmap walk).
  *
- * Interface (hooks uvm.c calls):
+ * Interface (hooks uvm.c, swap.c and the page cache call):
  *   reclaim_page_mapped  a private anonymous frame got a mapping at va in mm
  *                        (after rmap_add)
  *   reclaim_page_freed   a user frame goes back to the allocator
+ *   reclaim_file_added   a page-cache frame was filled; shadow is what
+ *                        reclaim_file_evicted's caller left in its slot
+ *   reclaim_page_accessed  a read() used a page-cache frame
  *   reclaim_fault_prepare  a safe point before a fault: direct reclaim if
  *                        free memory is below the min watermark's margin
  * and for the rest of the kernel:
- *   reclaim_init         after swap_init: side array, policy, kswapd, buddy hooks
+ *   reclaim_init         after swap_init: side array, policies, buddy hooks
  *   reclaim_shrink       evicts up to n frames; returns frames freed
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame
  *
@@ -34,14 +42,29 @@
 #include <pt.h>
 
 struct mm;
+struct inode;
 
 struct reclaim_frame {
-	struct policy_frame pf;  /* owned by the policy while tracked */
-	uint64_t va;             /* user address of every mapping (anon) */
-	struct mm *mm;           /* the one mapping's space, valid while mapcount
-				  * is 1 and this is not NULL (else walk all) */
+	struct policy_frame pf;  /* owned by a policy while tracked */
+	union {
+		struct {                 /* PG_ANON */
+			uint64_t va;     /* user address of every mapping */
+			struct mm *mm;   /* the one mapping's space, valid while
+					  * mapcount is 1 and this is not NULL
+					  * (else walk all) */
+		};
+		struct {                 /* PG_FILE */
+			uint64_t index;  /* page of the file it caches */
+			struct inode *inode;
+		};
+	};
 	uint32_t swap_slot;      /* swap cache: the slot holding a copy, 0: none */
 	uint32_t pad;
+};
+
+/* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
+struct reclaim_lru_sizes {
+	uint64_t active_anon, inactive_anon, active_file, inactive_file;
 };
 
 /* The side data of p; NULL before reclaim_init or for a pfn outside RAM. */
@@ -51,6 +74,24 @@ void reclaim_init(void);
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va);
 void reclaim_page_freed(struct page *p);
 void reclaim_fault_prepare(void);
+void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow);
+void reclaim_page_accessed(struct page *p);
+/* n anonymous pages were read back from swap: refaults of evicted pages. */
+void reclaim_anon_refaults(unsigned n);
+
+/*
+ * Shadow entries (Linux's workingset.c): what the page cache keeps in the
+ * slot of an evicted page, an odd value that no frame address can be.
+ */
+static inline bool reclaim_is_shadow(uint64_t entry)
+{
+	return entry & 1;
+}
+
+/* mm.swappiness now (0-200; /proc/sys/vm/swappiness may change it). */
+long reclaim_swappiness(void);
+int reclaim_set_swappiness(long v);
+void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
 
 /* Evicts up to n frames (direct: counted as direct reclaim). Returns frames freed. */
 unsigned long reclaim_shrink(unsigned long n, bool direct);

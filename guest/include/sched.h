@@ -95,6 +95,12 @@ void sched_tick(void);
 void sched_return_to_user(struct pt_regs *regs);
 
 void wake_up(struct wait_queue *wq);
+/*
+ * Wakes background work (kswapd) without preempting the current task: the
+ * sleepers run when its slice ends or it sleeps, so a task whose
+ * allocation woke them first gets to use what it allocated.
+ */
+void wake_up_background(struct wait_queue *wq);
 /* Makes t runnable if it sleeps (on any queue, timed or not). */
 void wake_up_process(struct task *t);
 /* Sleeps on wq until woken; returns -EINTR when a fatal signal is pending. */

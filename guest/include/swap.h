@@ -27,7 +27,8 @@
  *   swap_pages_write     frames' data to new slots, in runs (reclaim)
  *   swap_cache_add/del   the swap cache
  *   swap_fault           swap-in of a swap entry (uvm_fault)
- *   swap_zap_range       frees the swap entries in a range (munmap, exit)
+ *   swap_zap_range       frees the swap entries in a range (munmap, exit);
+ *                        true when it freed any
  *   swap_fork_range      copies a range's swap entries into a child
  *   swap_total/free/cached_pages   for /proc/meminfo
  * Callers serialise: one CPU, and nothing here sleeps.
@@ -97,7 +98,7 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 				 pte_t *pte);
 
 /* Frees every swap entry in [start, end) of mm (before its present PTEs go). */
-void swap_zap_range(struct mm *mm, uint64_t start, uint64_t end);
+bool swap_zap_range(struct mm *mm, uint64_t start, uint64_t end);
 
 /* Copies the swap entries of [v->start, v->end) from parent into child. Returns 0 or -ENOMEM. */
 int swap_fork_range(struct mm *parent, struct mm *child, const struct vma *v);

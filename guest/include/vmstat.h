@@ -16,7 +16,8 @@
 /*
  * The counters, in order: faults and user pages (uvm.c, fault.c; the
  * names kept from the old struct uvm_stats), then reclaim, swap and OOM
- * (reclaim.c, swap.c, oom_kill.c). Append only.
+ * (reclaim.c, swap.c, oom_kill.c). Append only. workingset_refault is
+ * the sum of its _anon and _file parts (Linux before 5.9 had only it).
  */
 #define VM_EVENT_LIST(X) \
 	X(PGFAULT, "pgfault") \
@@ -45,7 +46,14 @@
 	X(SLABS_SCANNED, "slabs_scanned") \
 	X(KSWAPD_LOW_WMARK_HIT_QUICKLY, "kswapd_low_wmark_hit_quickly") \
 	X(KSWAPD_HIGH_WMARK_HIT_QUICKLY, "kswapd_high_wmark_hit_quickly") \
-	X(NR_SWAPCACHED, "nr_swapcached")
+	X(NR_SWAPCACHED, "nr_swapcached") \
+	X(PGSCAN_ANON, "pgscan_anon") \
+	X(PGSCAN_FILE, "pgscan_file") \
+	X(PGSTEAL_ANON, "pgsteal_anon") \
+	X(PGSTEAL_FILE, "pgsteal_file") \
+	X(WORKINGSET_REFAULT_ANON, "workingset_refault_anon") \
+	X(WORKINGSET_REFAULT_FILE, "workingset_refault_file") \
+	X(WORKINGSET_ACTIVATE_FILE, "workingset_activate_file")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <kmalloc.h>
 #include <page_alloc.h>
+#include <reclaim.h>
 #include <uart.h>
 #include <asm/cpu.h>
 
 #define PATH_MAX_LEN 256
 #define IO_CHUNK 256
+#define READ_CHUNK 512          /* bytes a page-cache read copies per step */
 #define IOV_MAX 1024
 
 void console_write(const char *buf, size_t n)
@@ -94,7 +96,42 @@ struct file *file_get(int fd)
 	return fd >= 0 && fd < TASK_NR_FILES ? current->files[fd] : NULL;
 }
 
-/* Bytes of an in-memory file (initrd or /proc) at f->pos. */
+/*
+ * Bytes of an initrd file at f->pos, through its page cache (as Linux's
+ * read: the pages stay cached, and each read is an access reclaim sees).
+ * Each chunk is copied out of the cache before copy_to_user, whose fault
+ * may reclaim the page it came from.
+ */
+static long read_cached(struct file *f, uint64_t ubuf, uint64_t n)
+{
+	struct inode *ino = f->inode;
+	char buf[READ_CHUNK];
+	uint64_t done = 0;
+
+	if (f->pos >= ino->size)
+		return 0;
+	n = MM_MIN(n, ino->size - f->pos);
+	while (done < n) {
+		uint64_t off = f->pos & (MM_PAGE_SIZE - 1);
+		uint64_t c = MM_MIN(MM_MIN(n - done, (uint64_t)READ_CHUNK), MM_PAGE_SIZE - off);
+		bool major;
+		phys_addr_t pa = initrd_cache_page(ino, f->pos >> MM_PAGE_SHIFT, &major);
+
+		if (!pa)
+			return done ? (long)done : -ENOMEM;
+		if (!done || !off)
+			reclaim_page_accessed(buddy_pfn_to_page(page_alloc_buddy(),
+								pa >> MM_PAGE_SHIFT));
+		memcpy(buf, (const char *)mm_phys_to_virt(pa) + off, c);
+		if (copy_to_user(ubuf + done, buf, c))
+			return done ? (long)done : -EFAULT;
+		done += c;
+		f->pos += c;
+	}
+	return (long)done;
+}
+
+/* Bytes of an in-memory file (/proc) at f->pos. */
 static long read_memory(struct file *f, const void *data, uint64_t size, uint64_t ubuf,
 			uint64_t n)
 {
@@ -116,7 +153,7 @@ static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 		return -EFAULT;
 	switch (f->kind) {
 	case FILE_INITRD:
-		return read_memory(f, f->inode->data, f->inode->size, ubuf, n);
+		return read_cached(f, ubuf, n);
 	case FILE_PROC:
 		return read_memory(f, f->text, f->len, ubuf, n);
 	default:

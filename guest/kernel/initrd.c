@@ -1,7 +1,8 @@
 /*
  * initrd.c: newc cpio parsing and the page cache of initrd files
- * (initrd.h). Inodes are written once by initrd_init; cache slots are
- * filled under the single-CPU kernel's masked interrupts.
+ * (initrd.h). Inodes are written once by initrd_init; cache slots change
+ * in task context of the single-CPU, non-preemptible kernel.
+ * Invariant: cached_pages counts the slots holding a frame address.
  */
 #include <initrd.h>
 #include <page_alloc.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <kmalloc.h>
 #include <rmap.h>
+#include <reclaim.h>
 #include <asm/setup.h>
 
 #define INITRD_MAX_FILES 64
@@ -125,6 +127,8 @@ static phys_addr_t fill_page(const struct inode *ino, uint64_t index)
 phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major)
 {
 	uint64_t pages = (ino->size + MM_PAGE_SIZE - 1) >> MM_PAGE_SHIFT;
+	uint64_t entry;
+	phys_addr_t pa;
 
 	*major = false;
 	if (index >= pages)
@@ -135,14 +139,26 @@ phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major)
 		if (!ino->cache)
 			return 0;
 	}
-	if (!ino->cache[index]) {
-		ino->cache[index] = fill_page(ino, index);
-		if (!ino->cache[index])
-			return 0;
-		cached_pages++;
-		*major = true;
-	}
-	return ino->cache[index];
+	entry = ino->cache[index];
+	if (entry && !reclaim_is_shadow(entry))
+		return entry;
+	pa = fill_page(ino, index);     /* may reclaim other pages of ino */
+	if (!pa)
+		return 0;
+	ino->cache[index] = pa;
+	cached_pages++;
+	*major = true;
+	reclaim_file_added(buddy_pfn_to_page(page_alloc_buddy(), pa >> MM_PAGE_SHIFT), ino,
+			   index, entry);
+	return pa;
+}
+
+void initrd_cache_evict(struct inode *ino, uint64_t index, uint64_t shadow)
+{
+	MM_BUG_ON(!ino->cache[index] || reclaim_is_shadow(ino->cache[index]));
+	MM_BUG_ON(!reclaim_is_shadow(shadow));
+	ino->cache[index] = shadow;
+	cached_pages--;
 }
 
 uint64_t initrd_cached_pages(void)

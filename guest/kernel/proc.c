@@ -9,6 +9,8 @@
 #include <uvm.h>
 #include <vmstat.h>
 #include <swap.h>
+#include <reclaim.h>
+#include <oom.h>
 #include <initrd.h>
 #include <errno.h>
 #include <uapi.h>
@@ -45,6 +47,20 @@ static void pb_printf(struct pbuf *p, const char *fmt, ...)
 
 typedef void (*proc_gen)(struct pbuf *p, struct task *t);
 
+/* Linux's Active/Inactive lines, from reclaim's two LRUs. */
+static void meminfo_lru(struct pbuf *p)
+{
+	struct reclaim_lru_sizes l;
+
+	reclaim_lru_sizes(&l);
+	pb_printf(p, "%-16s%8llu kB\n", "Active:", KB(l.active_anon + l.active_file));
+	pb_printf(p, "%-16s%8llu kB\n", "Inactive:", KB(l.inactive_anon + l.inactive_file));
+	pb_printf(p, "%-16s%8llu kB\n", "Active(anon):", KB(l.active_anon));
+	pb_printf(p, "%-16s%8llu kB\n", "Inactive(anon):", KB(l.inactive_anon));
+	pb_printf(p, "%-16s%8llu kB\n", "Active(file):", KB(l.active_file));
+	pb_printf(p, "%-16s%8llu kB\n", "Inactive(file):", KB(l.inactive_file));
+}
+
 static void gen_meminfo(struct pbuf *p, struct task *t)
 {
 	size_t room = p->len < p->size ? p->size - p->len : 0;
@@ -58,6 +74,7 @@ static void gen_meminfo(struct pbuf *p, struct task *t)
 	pb_printf(p, "%-16s%8llu kB\n", "AnonPages:", KB(vm_events[VM_NR_ANON_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "Shmem:", KB(vm_events[VM_NR_SHMEM_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "SwapCached:", KB(swap_cached_pages()));
+	meminfo_lru(p);
 	pb_printf(p, "%-16s%8llu kB\n", "SwapTotal:", KB(swap_total_pages()));
 	pb_printf(p, "%-16s%8llu kB\n", "SwapFree:", KB(swap_free_pages()));
 }
@@ -195,44 +212,77 @@ static void gen_oom_score_adj(struct pbuf *p, struct task *t)
 	pb_printf(p, "%d\n", t->oom_score_adj);
 }
 
-/* Writes to oom_score_adj: an integer in [-1000, 1000]. */
-static int write_oom_score_adj(struct file *f, const char *buf, size_t n)
+/*
+ * The integer a /proc write holds ("-12\n" or "7"), within [min, max].
+ * Returns 0 or -EINVAL.
+ */
+static int parse_proc_long(const char *buf, long min, long max, long *out)
 {
-	struct task *t = task_find(f->pid);
 	long v = 0, sign = 1;
 	size_t i = 0;
 
-	(void)n;
-	if (!t)
-		return -ESRCH;
 	if (buf[i] == '-') {
 		sign = -1;
 		i++;
 	}
 	if (buf[i] < '0' || buf[i] > '9')
 		return -EINVAL;
-	for (; buf[i] >= '0' && buf[i] <= '9' && v <= 1000; i++)
+	for (; buf[i] >= '0' && buf[i] <= '9' && v <= max - min; i++)
 		v = v * 10 + (buf[i] - '0');
-	if ((buf[i] && buf[i] != '\n') || v > 1000)
+	v *= sign;
+	if ((buf[i] && buf[i] != '\n') || v < min || v > max)
 		return -EINVAL;
-	t->oom_score_adj = (int)(sign * v);
+	*out = v;
 	return 0;
+}
+
+/* Writes to oom_score_adj: an integer in [-1000, 1000]. */
+static int write_oom_score_adj(struct file *f, const char *buf, size_t n)
+{
+	struct task *t = task_find(f->pid);
+	long v;
+
+	(void)n;
+	if (!t)
+		return -ESRCH;
+	if (parse_proc_long(buf, OOM_SCORE_ADJ_MIN, 1000, &v))
+		return -EINVAL;
+	t->oom_score_adj = (int)v;
+	return 0;
+}
+
+static void gen_swappiness(struct pbuf *p, struct task *t)
+{
+	(void)t;
+	pb_printf(p, "%ld\n", reclaim_swappiness());
+}
+
+/* Writes to /proc/sys/vm/swappiness: 0-200, as mm.swappiness=. */
+static int write_swappiness(struct file *f, const char *buf, size_t n)
+{
+	long v;
+
+	(void)f;
+	(void)n;
+	return parse_proc_long(buf, 0, 200, &v) ? -EINVAL : reclaim_set_swappiness(v);
 }
 
 static const struct {
 	const char *name;
 	proc_gen gen;
 	bool per_task;
+	int (*write)(struct file *f, const char *buf, size_t n);  /* NULL: read-only */
 } proc_files[] = {
-	{ "meminfo", gen_meminfo, false },
-	{ "buddyinfo", gen_buddyinfo, false },
-	{ "zoneinfo", gen_zoneinfo, false },
-	{ "slabinfo", gen_slabinfo, false },
-	{ "vmstat", gen_vmstat, false },
-	{ "maps", gen_maps, true },
-	{ "smaps", gen_smaps, true },
-	{ "status", gen_status, true },
-	{ "oom_score_adj", gen_oom_score_adj, true },
+	{ "meminfo", gen_meminfo, false, NULL },
+	{ "buddyinfo", gen_buddyinfo, false, NULL },
+	{ "zoneinfo", gen_zoneinfo, false, NULL },
+	{ "slabinfo", gen_slabinfo, false, NULL },
+	{ "vmstat", gen_vmstat, false, NULL },
+	{ "maps", gen_maps, true, NULL },
+	{ "smaps", gen_smaps, true, NULL },
+	{ "status", gen_status, true, NULL },
+	{ "oom_score_adj", gen_oom_score_adj, true, write_oom_score_adj },
+	{ "sys/vm/swappiness", gen_swappiness, false, write_swappiness },
 };
 
 /* Splits "self/maps" or "12/maps" into the task and the file name. */
@@ -287,12 +337,10 @@ int proc_open(struct file *f, const char *path, int flags)
 	for (unsigned i = 0; i < ARRAY_SIZE(proc_files); i++) {
 		if (strcmp(proc_files[i].name, name) || proc_files[i].per_task != (t != NULL))
 			continue;
-		bool writable = proc_files[i].gen == gen_oom_score_adj;
-		if ((flags & O_ACCMODE) != O_RDONLY && !writable)
+		if ((flags & O_ACCMODE) != O_RDONLY && !proc_files[i].write)
 			return -EACCES;
 		f->pid = t ? t->pid : 0;
-		if (writable)
-			f->write = write_oom_score_adj;
+		f->write = proc_files[i].write;
 		return generate(f, proc_files[i].gen, t);
 	}
 	return -ENOENT;

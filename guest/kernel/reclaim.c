@@ -1,10 +1,14 @@
 /*
- * reclaim.c: the LRU over mm/policy.h, reverse mapping, eviction of
- * private anonymous frames to swap, direct reclaim and kswapd (reclaim.h).
+ * reclaim.c: the anonymous and file LRUs over mm/policy.h, reverse
+ * mapping, eviction (private anonymous frames to swap, clean page-cache
+ * frames dropped), the swappiness balance, workingset refaults, direct
+ * reclaim and kswapd (reclaim.h).
  *
  * Invariants:
- *  - a frame is tracked by the policy iff it is PG_ANON and mapped or in
- *    the swap cache; reclaim_page_freed untracks it before it is freed;
+ *  - a frame is tracked by lru[LRU_ANON] iff it is PG_ANON and mapped or in
+ *    the swap cache (reclaim_page_freed untracks it before it is freed),
+ *    and by lru[LRU_FILE] iff it is PG_FILE and in the page cache, except
+ *    while a shrink holds it as a victim;
  *  - frames[pfn - first_pfn].va is the user address of every mapping of a
  *    tracked frame; .mm, when not NULL and mapcount is 1, is the space of
  *    that one mapping (set by reclaim_page_mapped, cleared when a second
@@ -14,6 +18,9 @@
  *    bits, mappings the caller holds), the dirty or uncached ones written
  *    in one disk request per run of slots, then all unmapped and freed;
  *    while batched they are off the policy's lists and nothing allocates.
+ *  - file frames are never dirty (read-only files, private writes copy):
+ *    dropping one is unmapping it everywhere and freeing it, leaving a
+ *    shadow entry (the nonresident age at eviction) in its cache slot;
  *  - kswapd runs only when woken (a zone under its low mark) and sleeps
  *    once free pages are above the high marks or it cannot make progress.
  * Order of calls: reclaim -> swap (slots, cache, disk) -> page allocator;
@@ -29,15 +36,28 @@
 #include <vmstat.h>
 #include <cmdline.h>
 #include <page_alloc.h>
+#include <initrd.h>
 #include <printk.h>
 #include <string.h>
+#include <errno.h>
 
 #define SWAP_CLUSTER_MAX 32     /* frames per reclaim round (Linux's) */
 #define FAULT_MARGIN     64     /* pages a fault may take: fault-around, tables */
 
+enum { LRU_ANON, LRU_FILE, NR_LRU };
+
 static struct reclaim_frame *frames;   /* one per pfn of the buddy's array */
 static uint64_t first_pfn, nr_frames;
-static struct policy lru;
+static struct policy lru[NR_LRU];
+static uint64_t scanned_since_tick[NR_LRU];
+/*
+ * Linux's lruvec anon_cost/file_cost: what reclaiming each kind recently
+ * cost (a write or a refault counts SWAP_CLUSTER_MAX, a frame kept one),
+ * halved once their sum passes a quarter of the LRUs.
+ */
+static uint64_t cost[NR_LRU];
+/* Evictions so far: the clock that shadow entries record (Linux's nonresident_age). */
+static uint64_t nonresident_age;
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
 static bool kswapd_wanted;
 static struct task *kswapd_task;
@@ -58,7 +78,7 @@ static struct page *frame_page(struct policy_frame *f)
 
 const char *reclaim_policy_name(void)
 {
-	return lru.ops ? lru.ops->name : "none";
+	return lru[LRU_ANON].ops ? lru[LRU_ANON].ops->name : "none";
 }
 
 /* ---- reverse mapping -------------------------------------------------- */
@@ -71,7 +91,7 @@ static pte_t *mapping_pte(struct mm *mm, uint64_t va, phys_addr_t pa)
 	return pte && (*pte & PTE_P) && (*pte & PTE_ADDR_MASK) == pa ? pte : NULL;
 }
 
-unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
+static unsigned anon_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
@@ -97,6 +117,48 @@ unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 			break;
 	}
 	return n;
+}
+
+/* The user address of page @index of v's file in v, or 0 when v does not map it. */
+static uint64_t file_page_va(const struct vma *v, const struct reclaim_frame *rf)
+{
+	uint64_t first = v->pgoff >> MM_PAGE_SHIFT;
+	uint64_t pages = (v->end - v->start) >> MM_PAGE_SHIFT;
+
+	if (v->file != rf->inode || rf->index < first || rf->index - first >= pages)
+		return 0;
+	return v->start + ((rf->index - first) << MM_PAGE_SHIFT);
+}
+
+/* Every area of every process mapping the frame's file at its offset. */
+static unsigned file_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
+	unsigned n = 0, want = (unsigned)p->mapcount;   /* fn may unmap */
+	struct list_head *pos;
+
+	list_for_each(pos, &task_list) {
+		struct mm *mm = list_entry(pos, struct task, tasks)->mm;
+
+		for (uint32_t i = 0; mm && n < want && i < mm->vmas.nr; i++) {
+			uint64_t va = file_page_va(&mm->vmas.v[i], rf);
+			pte_t *pte = va ? mapping_pte(mm, va, pa) : NULL;
+			if (!pte)
+				continue;
+			n++;
+			if (!fn(mm, pte, va, arg))
+				return n;
+		}
+	}
+	return n;
+}
+
+unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
+{
+	if (!p->mapcount)
+		return 0;
+	return (p->flags & PG_FILE) ? file_rmap_walk(p, fn, arg) : anon_rmap_walk(p, fn, arg);
 }
 
 /* Tests and clears one accessed bit (the policy's young callback's step). */
@@ -129,10 +191,10 @@ void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 	if (!rf || !(p->flags & PG_ANON))
 		return;
 	rf->mm = p->mapcount == 1 ? mm : NULL;
-	if (policy_tracks(&lru, &rf->pf))
+	if (policy_tracks(&lru[LRU_ANON], &rf->pf))
 		return;
 	rf->va = va;
-	policy_insert(&lru, &rf->pf);
+	policy_insert(&lru[LRU_ANON], &rf->pf);
 }
 
 void reclaim_page_freed(struct page *p)
@@ -141,9 +203,81 @@ void reclaim_page_freed(struct page *p)
 
 	if (!rf)
 		return;
-	if (policy_tracks(&lru, &rf->pf))
-		policy_remove(&lru, &rf->pf);
+	if (rf->pf.owner)
+		policy_remove(rf->pf.owner, &rf->pf);
 	swap_cache_del(p);
+}
+
+void reclaim_page_accessed(struct page *p)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+
+	if (rf && rf->pf.owner)
+		policy_access(rf->pf.owner, &rf->pf);
+}
+
+/* Charges recent reclaim cost to one LRU; both decay (Linux's lru_note_cost). */
+static void note_cost(int kind, uint64_t n)
+{
+	cost[kind] += n;
+	if (cost[LRU_ANON] + cost[LRU_FILE] > (lru[LRU_ANON].nr_frames + lru[LRU_FILE].nr_frames) / 4) {
+		cost[LRU_ANON] /= 2;
+		cost[LRU_FILE] /= 2;
+	}
+}
+
+/* lru keeps an inactive and an active list; the other policies one kind. */
+static bool has_active_list(const struct policy *l)
+{
+	return l->ops && l->ops->nr_lists == 2;
+}
+
+/*
+ * The frames a refaulting page competes with to stay (Linux's workingset
+ * size): the active lists, anonymous ones only when they can be swapped;
+ * under a policy without an active list, half of what it tracks.
+ */
+static uint64_t workingset_size(void)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < NR_LRU; k++) {
+		const struct policy *l = &lru[k];
+		if (k == LRU_ANON && !swap_active())
+			continue;
+		n += has_active_list(l) ? l->nr[POLICY_LRU_ACTIVE] : l->nr_frames / 2;
+	}
+	return n;
+}
+
+void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+
+	if (!rf)
+		return;
+	rf->inode = ino;
+	rf->index = index;
+	if (!reclaim_is_shadow(shadow)) {
+		policy_insert(&lru[LRU_FILE], &rf->pf);
+		return;
+	}
+	count_vm_event(VM_WORKINGSET_REFAULT);
+	count_vm_event(VM_WORKINGSET_REFAULT_FILE);
+	note_cost(LRU_FILE, SWAP_CLUSTER_MAX);
+	if (nonresident_age - (shadow >> 1) > workingset_size()) {
+		policy_insert(&lru[LRU_FILE], &rf->pf);
+		return;
+	}
+	count_vm_event(VM_WORKINGSET_ACTIVATE_FILE);
+	policy_insert_hot(&lru[LRU_FILE], &rf->pf);
+}
+
+void reclaim_anon_refaults(unsigned n)
+{
+	count_vm_events(VM_WORKINGSET_REFAULT, n);
+	count_vm_events(VM_WORKINGSET_REFAULT_ANON, n);
+	note_cost(LRU_ANON, (uint64_t)n * SWAP_CLUSTER_MAX);
 }
 
 /* ---- eviction --------------------------------------------------------- */
@@ -228,12 +362,15 @@ static unsigned long evict_batch(struct evict_batch *b)
 	unsigned long freed = 0;
 
 	swap_pages_write(b->write, b->nr_write);
+	note_cost(LRU_ANON, (uint64_t)b->nr_write * SWAP_CLUSTER_MAX);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct page *p = b->page[i];
-		if (unmap_and_free(p))
+		if (unmap_and_free(p)) {
 			freed++;
-		else if (p->flags & PG_ANON)
-			policy_insert(&lru, &reclaim_frame(p)->pf);
+			nonresident_age++;
+		} else if (p->flags & PG_ANON) {
+			policy_insert(&lru[LRU_ANON], &reclaim_frame(p)->pf);
+		}
 	}
 	b->n = b->nr_write = 0;
 	return freed;
@@ -244,32 +381,194 @@ static bool can_swap(void)
 	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
 }
 
-/*
- * Evicts up to nr frames, looking at no more than 2 * nr + SWAP_CLUSTER_MAX
- * victims (a scan of the whole list per call would cost seconds where ring
- * 0 is emulated). Returns frames freed.
- */
-static unsigned long shrink(unsigned long nr, bool direct, struct mm *skip)
+/* What one shrink of a list did. */
+struct scan {
+	unsigned long scanned, freed;
+};
+
+/* The most victims a call for nr frames looks at (a scan of the whole list
+ * per call would cost seconds where ring 0 is emulated). */
+static unsigned long scan_budget(int kind, unsigned long nr)
 {
-	unsigned long freed = 0, scanned = 0;
-	unsigned long budget = MM_MIN(lru.nr_frames, 2 * nr + SWAP_CLUSTER_MAX);
+	return MM_MIN(lru[kind].nr_frames, 2 * nr + SWAP_CLUSTER_MAX);
+}
+
+/* Evicts up to nr anonymous frames to swap, in batches. */
+static void shrink_anon(unsigned long nr, struct mm *skip, struct scan *sc)
+{
+	unsigned long budget = scan_budget(LRU_ANON, nr), scanned = 0, freed = 0;
 	struct evict_batch b = { 0 };
 
 	while (freed < nr && scanned < budget && can_swap()) {
 		while (b.n < MM_MIN(SWAP_WRITE_BATCH, nr - freed) && scanned < budget) {
-			struct policy_frame *f = policy_victim(&lru);
+			struct policy_frame *f = policy_victim(&lru[LRU_ANON]);
 			if (!f)
 				break;
 			scanned++;
 			if (!batch_add(&b, frame_page(f), skip))
-				policy_insert(&lru, f);
+				policy_insert(&lru[LRU_ANON], f);
 		}
 		if (!b.n)
 			break;
 		freed += evict_batch(&b);
 	}
+	sc->scanned += scanned;
+	sc->freed += freed;
+}
+
+struct file_evict {
+	struct page *page;
+	struct mm *skip;        /* a space whose PTEs must not change */
+	bool busy;
+};
+
+static bool file_busy_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct file_evict *c = arg;
+
+	(void)pte;
+	(void)va;
+	c->busy |= mm == c->skip;
+	return !c->busy;
+}
+
+/* Unmaps one mapping of a page-cache frame; pt frees a table it empties. */
+static bool file_unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct file_evict *c = arg;
+
+	(void)pte;
+	if (pt_unmap(&mm->pt, va, MM_PAGE_SIZE))
+		return false;
+	mm->rss[MM_FILE]--;
+	rmap_remove(c->page);
+	return true;
+}
+
+/* Drops a clean page-cache frame: unmapped everywhere, shadow left, freed. */
+static bool evict_file(struct page *p, struct mm *skip)
+{
+	struct reclaim_frame *rf = reclaim_frame(p);
+	struct file_evict c = { .page = p, .skip = skip };
+
+	if (skip)
+		reclaim_rmap_walk(p, file_busy_one, &c);
+	if (c.busy)
+		return false;
+	reclaim_rmap_walk(p, file_unmap_one, &c);
+	if (p->mapcount)
+		return false;   /* a mapping outside every task (a fork in progress) */
+	initrd_cache_evict(rf->inode, rf->index, (++nonresident_age << 1) | 1);
+	p->flags &= ~PG_FILE;
+	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+	return true;
+}
+
+/* Drops up to nr clean page-cache frames. */
+static void shrink_file(unsigned long nr, struct mm *skip, struct scan *sc)
+{
+	unsigned long budget = scan_budget(LRU_FILE, nr), scanned = 0, freed = 0;
+
+	while (freed < nr && scanned < budget) {
+		struct policy_frame *f = policy_victim(&lru[LRU_FILE]);
+		if (!f)
+			break;
+		scanned++;
+		if (evict_file(frame_page(f), skip))
+			freed++;
+		else
+			policy_insert(&lru[LRU_FILE], f);
+	}
+	sc->scanned += scanned;
+	sc->freed += freed;
+}
+
+long reclaim_swappiness(void)
+{
+	return kparams.mm_swappiness >= 0 ? kparams.mm_swappiness : 60;
+}
+
+int reclaim_set_swappiness(long v)
+{
+	if (v < 0 || v > 200)
+		return -EINVAL;
+	kparams.mm_swappiness = v;
+	return 0;
+}
+
+/*
+ * How many of nr frames to take from the anonymous list (Linux's
+ * get_scan_count, SCAN_FRACT): swappiness weighs anon against file
+ * (200 - swappiness), each weight divided by the recent cost of
+ * reclaiming that kind; all of it from one list when the other has
+ * nothing to give (no swap, no file pages).
+ */
+static unsigned long anon_share(unsigned long nr)
+{
+	uint64_t s = (uint64_t)reclaim_swappiness(), total = cost[LRU_ANON] + cost[LRU_FILE] + 1;
+	uint64_t ap = s * total / (cost[LRU_ANON] + 1);
+	uint64_t fp = (200 - s) * total / (cost[LRU_FILE] + 1);
+
+	if (!can_swap() || !lru[LRU_ANON].nr_frames)
+		return 0;
+	if (!lru[LRU_FILE].nr_frames)
+		return nr;
+	return (unsigned long)(nr * ap / (ap + fp));
+}
+
+/* One aging period of a list per list-length of victims scanned from it. */
+static void age_lists(const struct scan *sc)
+{
+	for (int k = 0; k < NR_LRU; k++) {
+		scanned_since_tick[k] += sc[k].scanned;
+		if (scanned_since_tick[k] < MM_MAX(lru[k].nr_frames, SWAP_CLUSTER_MAX))
+			continue;
+		scanned_since_tick[k] = 0;
+		policy_tick(&lru[k]);
+	}
+}
+
+/* The policies' list movements, as /proc/vmstat names them. */
+static void sync_lru_events(void)
+{
+	vm_events[VM_PGACTIVATE] = lru[LRU_ANON].stats.activated + lru[LRU_FILE].stats.activated;
+	vm_events[VM_PGDEACTIVATE] = lru[LRU_ANON].stats.deactivated +
+				     lru[LRU_FILE].stats.deactivated;
+	vm_events[VM_PGROTATED] = lru[LRU_ANON].stats.rotated + lru[LRU_FILE].stats.rotated;
+}
+
+static void count_scan(const struct scan *sc, bool direct)
+{
+	unsigned long scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
+	unsigned long freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
+
 	count_vm_events(direct ? VM_PGSCAN_DIRECT : VM_PGSCAN_KSWAPD, scanned);
 	count_vm_events(direct ? VM_PGSTEAL_DIRECT : VM_PGSTEAL_KSWAPD, freed);
+	count_vm_events(VM_PGSCAN_ANON, sc[LRU_ANON].scanned);
+	count_vm_events(VM_PGSCAN_FILE, sc[LRU_FILE].scanned);
+	count_vm_events(VM_PGSTEAL_ANON, sc[LRU_ANON].freed);
+	count_vm_events(VM_PGSTEAL_FILE, sc[LRU_FILE].freed);
+	for (int k = 0; k < NR_LRU; k++)
+		note_cost(k, sc[k].scanned - sc[k].freed);   /* frames kept: rotations */
+	sync_lru_events();
+}
+
+/*
+ * Frees up to nr frames: the anonymous share first by swappiness, what
+ * one list cannot give taken from the other. Returns frames freed.
+ */
+static unsigned long shrink(unsigned long nr, bool direct, struct mm *skip)
+{
+	struct scan sc[NR_LRU] = { { 0, 0 } };
+	unsigned long anon = anon_share(nr);
+
+	shrink_file(nr - anon, skip, &sc[LRU_FILE]);
+	shrink_anon(anon + (nr - anon - sc[LRU_FILE].freed), skip, &sc[LRU_ANON]);
+	if (sc[LRU_ANON].freed + sc[LRU_FILE].freed < nr)
+		shrink_file(nr - sc[LRU_ANON].freed - sc[LRU_FILE].freed, skip, &sc[LRU_FILE]);
+	count_scan(sc, direct);
+	age_lists(sc);
+	unsigned long freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
 	if (freed < nr)
 		count_vm_events(VM_SLABS_SCANNED, slab_shrink_all());
 	return freed;
@@ -292,11 +591,16 @@ static uint64_t wmark_pages(enum buddy_wmark w)
 	return sum;
 }
 
+static bool can_reclaim(void)
+{
+	return can_swap() || lru[LRU_FILE].nr_frames;
+}
+
 static void wake_kswapd(void)
 {
 	kswapd_wanted = true;
 	if (kswapd_task)
-		wake_up(&kswapd_wait);
+		wake_up_background(&kswapd_wait);
 }
 
 static void kswapd(void *arg);
@@ -329,7 +633,7 @@ void reclaim_fault_prepare(void)
 	if (free < wmark_pages(BUDDY_WMARK_LOW))
 		wake_kswapd();
 	min = wmark_pages(BUDDY_WMARK_MIN) + FAULT_MARGIN;
-	if (free >= min || !can_swap())
+	if (free >= min || !can_reclaim())
 		return;
 	count_vm_event(VM_ALLOCSTALL);
 	shrink(min - free + SWAP_CLUSTER_MAX, true, NULL);
@@ -406,16 +710,29 @@ void reclaim_init(void)
 
 	first_pfn = b->first_pfn;
 	frames = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*frames));
-	if (ops == policy_by_name("random"))
-		cfg.slots = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*cfg.slots));
-	cfg.nr_slots = cfg.slots ? b->last_pfn - first_pfn : 0;
-	if (!frames || policy_init(&lru, ops, &cfg)) {
-		frames = NULL;
+	for (int k = 0; frames && k < NR_LRU; k++) {
+		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
+			cfg.slots = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*cfg.slots));
+		cfg.nr_slots = cfg.slots ? b->last_pfn - first_pfn : 0;
+		if (policy_init(&lru[k], ops, &cfg))
+			frames = NULL;
+	}
+	if (!frames) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
 	nr_frames = b->last_pfn - first_pfn;
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
-	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name,
-		kparams.mm_swappiness >= 0 ? kparams.mm_swappiness : 60);
+	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
+}
+
+void reclaim_lru_sizes(struct reclaim_lru_sizes *s)
+{
+	const struct policy *a = &lru[LRU_ANON], *f = &lru[LRU_FILE];
+
+	/* a policy without an active list keeps everything "inactive" */
+	s->active_anon = has_active_list(a) ? a->nr[POLICY_LRU_ACTIVE] : 0;
+	s->inactive_anon = a->nr_frames - s->active_anon;
+	s->active_file = has_active_list(f) ? f->nr[POLICY_LRU_ACTIVE] : 0;
+	s->inactive_file = f->nr_frames - s->active_file;
 }

@@ -164,13 +164,19 @@ void sched_yield_current(void)
 	schedule();
 }
 
-static void make_runnable(struct task *t)
+/* Queues t to run; @preempt: at the current task's next return to user. */
+static void enqueue_woken(struct task *t, bool preempt)
 {
 	list_del(&t->wait_node);
 	t->state = TASK_RUNNING;
 	t->sleep_until = 0;
 	list_add_tail(&t->run, &runqueue);
-	need_resched = true;
+	need_resched |= preempt;
+}
+
+static void make_runnable(struct task *t)
+{
+	enqueue_woken(t, true);
 }
 
 void sched_tick(void)
@@ -199,6 +205,12 @@ void wake_up(struct wait_queue *wq)
 {
 	while (!list_empty(&wq->head))
 		make_runnable(list_entry(wq->head.next, struct task, wait_node));
+}
+
+void wake_up_background(struct wait_queue *wq)
+{
+	while (!list_empty(&wq->head))
+		enqueue_woken(list_entry(wq->head.next, struct task, wait_node), false);
 }
 
 int sleep_on(struct wait_queue *wq)

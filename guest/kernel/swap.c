@@ -199,16 +199,20 @@ static bool swapin_writable(struct page *p, uint64_t slot)
 	return true;
 }
 
-/* Maps a swapped-in frame at *pte in place of the entry for slot. */
+/*
+ * Maps a swapped-in frame at *pte in place of the entry for slot; @young
+ * for the page the fault is for (uvm.c: mapped accessed).
+ */
 static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *pte,
-			struct page *p, uint64_t slot)
+			struct page *p, uint64_t slot, bool young)
 {
 	bool writable;
 
 	swap_slots_put(&slots, slot);         /* this entry's reference */
 	mm->rss[MM_SWAPENTS]--;
 	writable = swapin_writable(p, slot);
-	*pte = buddy_page_to_phys(page_alloc_buddy(), p) | uvm_pte_flags(v, writable) | PTE_P;
+	*pte = buddy_page_to_phys(page_alloc_buddy(), p) | uvm_pte_flags(v, writable) | PTE_P |
+	       (young ? PTE_A : 0);
 	rmap_add(p);
 	mm->rss[MM_ANON]++;
 	reclaim_page_mapped(p, mm, va);
@@ -250,6 +254,7 @@ static unsigned read_run(uint64_t slot, unsigned n, struct page **pages)
 	}
 	if (got && virtio_blk_rw(false, slot * SECTORS_PER_PAGE, pa, got) == 0) {
 		count_vm_events(VM_PSWPIN, got);
+		reclaim_anon_refaults(got);
 		for (unsigned i = 0; i < got; i++) {
 			pages[i] = pfn_page(pa[i] >> MM_PAGE_SHIFT);
 			pages[i]->flags |= PG_ANON;
@@ -274,7 +279,7 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
 		      (unsigned long long)*pte, (unsigned long long)va);
 	if (cache[slot]) {
-		map_swapped(mm, v, va, pte, pfn_page(cache[slot]), slot);
+		map_swapped(mm, v, va, pte, pfn_page(cache[slot]), slot, true);
 		return UVM_FAULT_MINOR;
 	}
 	n = read_run(slot, 1 + run_after(v, va, pte, slot), pages);
@@ -285,7 +290,7 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	for (unsigned i = 0; i < n; i++) {
 		swap_slots_dup(&slots, slot + i);
 		cache_add(pages[i], slot + i);
-		map_swapped(mm, v, va + i * MM_PAGE_SIZE, pte + i, pages[i], slot + i);
+		map_swapped(mm, v, va + i * MM_PAGE_SIZE, pte + i, pages[i], slot + i, i == 0);
 	}
 	return UVM_FAULT_MAJOR;
 }
@@ -322,10 +327,13 @@ static int zap_one(struct mm *mm, pte_t *pte, pte_t *pde, uint64_t va, void *arg
 	return 0;
 }
 
-void swap_zap_range(struct mm *mm, uint64_t start, uint64_t end)
+bool swap_zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
-	if (swap_active() && mm->rss[MM_SWAPENTS])
+	uint64_t before = mm->rss[MM_SWAPENTS];
+
+	if (swap_active() && before)
 		for_each_swap_entry(mm, start, end, zap_one, NULL);
+	return mm->rss[MM_SWAPENTS] != before;
 }
 
 /*

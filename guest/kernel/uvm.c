@@ -8,7 +8,9 @@
  *  - a private frame shared with another mapping (mapcount > 1, or a
  *    page-cache frame) is never mapped writable: the write fault copies it
  *    (or reuses it once its mapcount is 1);
- *  - mm->rss[k] is the number of present PTEs whose frame is of kind k.
+ *  - mm->rss[k] is the number of present PTEs whose frame is of kind k;
+ *  - a fault maps the faulting page accessed (PTE_A), as the access it
+ *    retries would: reclaim running before that retry sees it in use.
  * Shared anonymous areas are populated when created, so fork can share
  * their frames writable (there is no shmem object to find them later).
  */
@@ -223,12 +225,15 @@ static int zap_collect(const struct pt_mapping *m, void *arg)
 	return ++b->n == ZAP_BATCH;
 }
 
-/* Unmaps every page in [start, end) and drops its frame. */
+/*
+ * Unmaps every page in [start, end) and drops its frame. Tables left
+ * holding nothing once the swap entries went are freed by pt_unmap.
+ */
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	struct zap_batch b;
+	bool tables_emptied = swap_zap_range(mm, start, end);
 
-	swap_zap_range(mm, start, end);
 	while (start < end) {
 		b.n = 0;
 		pt_walk(&mm->pt, start, end - start, zap_collect, &b);
@@ -238,6 +243,9 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 			      (unsigned long long)start);
 		for (unsigned i = 0; i < b.n; i++)
 			drop_frame(mm, b.pa[i]);
+		if (!b.n && tables_emptied && pt_unmap(&mm->pt, start, end - start))
+			panic("zap_range: freeing the tables of 0x%llx failed",
+			      (unsigned long long)start);
 		start = stop;
 	}
 }
@@ -357,7 +365,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 	if (!copy)
 		return UVM_FAULT_OOM;
 	if (slot) {     /* swap the frame in place: the PD's count stays */
-		*slot = copy | uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_P;
+		*slot = copy | uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_A | PTE_P;
 		mm_tlb_flush_page(va);
 		rmap_add(frame_page(copy));
 		reclaim_page_mapped(frame_page(copy), mm, va);
@@ -369,7 +377,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 	if (pt_unmap(&mm->pt, va, MM_PAGE_SIZE))
 		panic("fault_cow: unmapping 0x%llx failed", (unsigned long long)va);
 	drop_frame(mm, m->pa);
-	if (map_frame(mm, va, copy, uvm_pte_flags(v, true) | (m->flags & PTE_D)))
+	if (map_frame(mm, va, copy, uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_A))
 		panic("fault_cow: remapping 0x%llx failed", (unsigned long long)va);
 	count_vm_event(VM_COW_COPIES);
 	return UVM_FAULT_MINOR;
@@ -397,7 +405,7 @@ static enum uvm_fault_result fault_file(struct mm *mm, const struct vma *v, uint
 		count_vm_event(VM_COW_COPIES);
 		pa = copy;
 	}
-	if (map_frame(mm, va, pa, uvm_pte_flags(v, err & PF_WRITE)))
+	if (map_frame(mm, va, pa, uvm_pte_flags(v, err & PF_WRITE) | PTE_A))
 		return UVM_FAULT_OOM;
 	return major ? UVM_FAULT_MAJOR : UVM_FAULT_MINOR;
 }
@@ -440,7 +448,8 @@ static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsign
 		frame_page(pa + i * MM_PAGE_SIZE)->flags |= PG_ANON;
 		rmap_add(frame_page(pa + i * MM_PAGE_SIZE));
 		reclaim_page_mapped(frame_page(pa + i * MM_PAGE_SIZE), mm, w + i * MM_PAGE_SIZE);
-		slot[i] = (pa + i * MM_PAGE_SIZE) | flags | PTE_P;
+		slot[i] = (pa + i * MM_PAGE_SIZE) | flags | PTE_P |
+			  (w + i * MM_PAGE_SIZE == va ? PTE_A : 0);
 	}
 	*pde += n << PT_CNT_SHIFT;
 	mm->rss[MM_ANON] += n;
@@ -472,7 +481,7 @@ static enum uvm_fault_result fault_anon(struct mm *mm, const struct vma *v, uint
 	if (!pa)
 		return UVM_FAULT_OOM;
 	count_vm_event(VM_ZERO_FILLS);
-	if (map_frame(mm, va, pa, uvm_pte_flags(v, true))) {
+	if (map_frame(mm, va, pa, uvm_pte_flags(v, true) | PTE_A)) {
 		free_frame(pa);
 		return UVM_FAULT_OOM;
 	}

@@ -1,8 +1,9 @@
 /*
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
- *             [--show FILE]
- * --oom-score-adj first writes N to /proc/self/oom_score_adj. Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
+ *             [--show FILE] [--read FILE]...
+ * --oom-score-adj first writes N to /proc/self/oom_score_adj; --read
+ * first reads FILE through (clean page-cache pages reclaim may drop). Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
  * pages the pattern visits, pass after pass. --verify then reads every
  * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --show prints FILE (a /proc file as
@@ -19,6 +20,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #define PAGE 4096ul
 
@@ -100,6 +102,25 @@ static void show(const char *path)
 	fclose(f);
 }
 
+/* Reads path to its end, leaving its pages in the page cache. Returns 0 or -1. */
+static int read_through(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		perror(path);
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	if (n < 0)
+		perror(path);
+	return n < 0 ? -1 : 0;
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -111,7 +132,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
-		"[--show FILE]\n");
+		"[--show FILE] [--read FILE]...\n");
 	return 2;
 }
 
@@ -138,6 +159,10 @@ int main(int argc, char **argv)
 			pause = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--show") && i + 1 < argc)
 			show_path = argv[++i];
+		else if (!strcmp(argv[i], "--read") && i + 1 < argc) {
+			if (read_through(argv[++i]))
+				return 2;
+		}
 		else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
 			passes = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--pattern") && i + 1 < argc) {

@@ -12,6 +12,7 @@
  *
  * Life of a frame (it starts zeroed: owner NULL):
  *   policy_insert(p, f)      f became resident and evictable
+ *   policy_insert_hot(p, f)  the same, for a frame known to be in use
  *   policy_access(p, f)      an access the caller saw in software (a fault
  *                            path, a harvested PTE accessed bit)
  *   policy_tick(p)           periodic aging (a timer, every N references)
@@ -127,6 +128,14 @@ int policy_init(struct policy *p, const struct policy_ops *ops,
 
 /* Starts tracking f. Returns 0, -MM_EEXIST (f tracked already) or -MM_ENOSPC. */
 int policy_insert(struct policy *p, struct policy_frame *f);
+
+/*
+ * Starts tracking f as a frame just used twice: a page faulted back soon
+ * after its eviction (a workingset refault). lru puts it on the active
+ * list, lfu starts it at a higher count, clock sets its reference bit;
+ * fifo and random track it as a plain insert. Same returns as policy_insert.
+ */
+int policy_insert_hot(struct policy *p, struct policy_frame *f);
 
 /* Reports an access to f. Returns 0 or -MM_ENOENT (f not tracked by p). */
 int policy_access(struct policy *p, struct policy_frame *f);

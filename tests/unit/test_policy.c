@@ -383,6 +383,27 @@ START_TEST(lru_rotates_a_frame_seen_young_once_and_activates_it_the_second_time)
 }
 END_TEST
 
+/* A refaulting page of the working set starts where two accesses put it. */
+START_TEST(a_hot_insert_activates_under_lru_and_outlives_plain_ones_under_lfu_and_clock)
+{
+	static const char *const names[] = { "lru", "lfu", "clock" };
+
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		setup_policy(policy_by_name(names[n]));
+		ck_assert_int_eq(policy_insert_hot(&P, &F[0]), 0);
+		ck_assert_int_eq(policy_insert_hot(&P, &F[0]), -MM_EEXIST);
+		for (int i = 1; i < 4; i++)
+			policy_insert(&P, &F[i]);
+		if (!strcmp(names[n], "lru"))
+			ck_assert_uint_eq(F[0].list, POLICY_LRU_ACTIVE);
+		for (int i = 1; i < 4; i++)
+			ck_assert_ptr_ne(policy_victim(&P), &F[0]);
+		ck_assert_ptr_eq(policy_victim(&P), &F[0]);
+		ck_assert_int_eq(policy_check(&P), 0);
+	}
+}
+END_TEST
+
 START_TEST(policy_by_name_knows_each_policy_and_nothing_else)
 {
 	static const char *const names[] = { "fifo", "clock", "lru", "lfu", "random", "lru-exact" };
@@ -543,6 +564,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, random_refuses_frames_beyond_its_slot_table);
 	tcase_add_test(tc, clock_gives_a_referenced_frame_a_second_chance);
 	tcase_add_test(tc, lru_rotates_a_frame_seen_young_once_and_activates_it_the_second_time);
+	tcase_add_test(tc, a_hot_insert_activates_under_lru_and_outlives_plain_ones_under_lfu_and_clock);
 	tcase_add_test(tc, policy_by_name_knows_each_policy_and_nothing_else);
 	tcase_add_test(tc, the_simulator_and_opt_refuse_a_page_beyond_nr_pages);
 	suite_add_tcase(s, tc);
