@@ -1,10 +1,12 @@
 /*
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
- *             [--show FILE] [--read FILE]...
- * --oom-score-adj first writes N to /proc/self/oom_score_adj; --read
- * first reads FILE through (clean page-cache pages reclaim may drop). Maps SIZE bytes of anonymous memory and writes a per-page stamp into the
- * pages the pattern visits, pass after pass. --verify then reads every
+ *             [--show FILE] [--read FILE]... [--swappiness N]
+ * Options act in order, before the hog: --oom-score-adj writes N to
+ * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
+ * --read reads FILE through (clean page-cache pages reclaim may drop).
+ * Then it maps SIZE bytes of anonymous memory and writes a per-page stamp
+ * into the pages the pattern visits, pass after pass. --verify then reads every
  * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --show prints FILE (a /proc file as
  * the hog leaves the system); --release unmaps the memory; --hold sleeps until
@@ -71,16 +73,16 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* Writes adj to /proc/self/oom_score_adj. Returns 0 or -1. */
-static int set_oom_score_adj(const char *adj)
+/* Writes value and a newline to a /proc file. Returns 0 or -1. */
+static int write_proc(const char *path, const char *value)
 {
-	FILE *f = fopen("/proc/self/oom_score_adj", "w");
-	int ok = f && fprintf(f, "%s\n", adj) > 0;
+	FILE *f = fopen(path, "w");
+	int ok = f && fprintf(f, "%s\n", value) > 0;
 
 	if (f && fclose(f))
 		ok = 0;
 	if (!ok)
-		perror("memhog: /proc/self/oom_score_adj");
+		perror(path);
 	return ok ? 0 : -1;
 }
 
@@ -132,7 +134,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
-		"[--show FILE] [--read FILE]...\n");
+		"[--show FILE] [--read FILE]... [--swappiness N]\n");
 	return 2;
 }
 
@@ -153,7 +155,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
 		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
-			if (set_oom_score_adj(argv[++i]))
+			if (write_proc("/proc/self/oom_score_adj", argv[++i]))
+				return 2;
+		} else if (!strcmp(argv[i], "--swappiness") && i + 1 < argc) {
+			if (write_proc("/proc/sys/vm/swappiness", argv[++i]))
 				return 2;
 		} else if (!strcmp(argv[i], "--pause") && i + 1 < argc)
 			pause = atoi(argv[++i]);

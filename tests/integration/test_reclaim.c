@@ -2,8 +2,10 @@
  * test_reclaim.c: reclaim, swap and the OOM killer in the guest kernel
  * (issue 7): a memhog larger than the guest's RAM completes with swap and
  * reads every page back intact, with pages swapped out and in and kswapd
- * at work; without swap the OOM killer kills the hog with Linux's line,
- * init survives and the VM ends with the status init reports.
+ * at work; swappiness decides between page cache and anonymous pages;
+ * without swap clean file pages go first, then the OOM killer kills the
+ * hog with Linux's line, init survives and the VM ends with the status
+ * init reports; replacement policies change fault counts.
  *
  * Counters come from an exit snapshot read with `memvisor show --view
  * vmstat --json`. Guests are small (8-32 MiB): ring 0 is emulated here.
@@ -242,7 +244,7 @@ static long long meminfo_kb(const char *console, const char *key)
  * A hog that first reads six programs through the page cache (about 130
  * clean, unmapped file pages), then takes 20M of a 16M guest with swap.
  */
-#define CACHE_THEN_HOG "/bin/memhog 20M --read /bin/allocfrag --read /bin/forktest " \
+#define CACHE_THEN_HOG "/bin/memhog 20M %s --read /bin/allocfrag --read /bin/forktest " \
 	"--read /bin/mmaptest --read /bin/procdump --read /bin/spawn --read /bin/cat " \
 	"--show /proc/meminfo"
 
@@ -250,32 +252,36 @@ struct swappiness_outcome {
 	long long steal_anon, steal_file, cached_kb;
 };
 
-static struct swappiness_outcome cache_then_hog(const char *swappiness)
+/* The hog under swappiness set by params (command line) or hog_args (/proc). */
+static struct swappiness_outcome cache_then_hog(const char *params, const char *hog_args)
 {
 	struct reclaim_run r;
 	struct swappiness_outcome o;
+	char init[384];
 
-	boot_with(&r, "16M", "64M", swappiness, CACHE_THEN_HOG);
-	ck_assert_msg(r.vm.status == 0, "%s: status %d:\n%s", swappiness, r.vm.status,
+	snprintf(init, sizeof(init), CACHE_THEN_HOG, hog_args);
+	boot_with(&r, "16M", "64M", params, init);
+	ck_assert_msg(r.vm.status == 0, "%s: status %d:\n%s", init, r.vm.status,
 		      tail(r.vm.console));
 	o.steal_anon = counter(&r, "pgsteal_anon");
 	o.steal_file = counter(&r, "pgsteal_file");
 	o.cached_kb = meminfo_kb(r.vm.console, "\nCached:");
-	ck_assert_msg(o.cached_kb >= 0, "%s: no meminfo:\n%s", swappiness, tail(r.vm.console));
+	ck_assert_msg(o.cached_kb >= 0, "%s: no meminfo:\n%s", init, tail(r.vm.console));
 	ck_assert_msg(counter(&r, "pgsteal_kswapd") + counter(&r, "pgsteal_direct") ==
-		      o.steal_anon + o.steal_file, "%s: %s", swappiness, r.vmstat);
+		      o.steal_anon + o.steal_file, "%s", r.vmstat);
 	done(&r);
 	return o;
 }
 
 /*
  * Linux semantics: swappiness 0 takes clean file pages before it swaps,
- * 200 swaps anonymous memory and leaves the page cache alone.
+ * 200 swaps anonymous memory and leaves the page cache alone. One is set
+ * on the command line, the other through /proc/sys/vm/swappiness.
  */
 START_TEST(swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages_instead)
 {
-	struct swappiness_outcome file_first = cache_then_hog("mm.swappiness=0");
-	struct swappiness_outcome anon_first = cache_then_hog("mm.swappiness=200");
+	struct swappiness_outcome file_first = cache_then_hog("mm.swappiness=0", "");
+	struct swappiness_outcome anon_first = cache_then_hog("", "--swappiness 200");
 
 	ck_assert_msg(file_first.steal_file > 100 && anon_first.steal_file < file_first.steal_file / 4,
 		      "pgsteal_file %lld at swappiness 0, %lld at 200", file_first.steal_file,
@@ -286,6 +292,24 @@ START_TEST(swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages
 	ck_assert_msg(anon_first.cached_kb > file_first.cached_kb + 256,
 		      "Cached %lld kB at swappiness 0, %lld kB at 200", file_first.cached_kb,
 		      anon_first.cached_kb);
+}
+END_TEST
+
+/* /proc/sys/vm/swappiness takes 0-200 and reads back what it took. */
+START_TEST(proc_sys_vm_swappiness_refuses_201_and_reads_back_7)
+{
+	struct reclaim_run r;
+
+	boot_with(&r, "16M", NULL, "", "/bin/spawn memhog 1M --swappiness 201 --then memhog 1M "
+		  "--swappiness 7 --show /proc/sys/vm/swappiness");
+	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	ASSERT_CONSOLE(&r, "/proc/sys/vm/swappiness: Invalid argument");
+	ASSERT_CONSOLE(&r, "] exited with status 2");
+	const char *shown = strstr(r.vm.console, "== /proc/sys/vm/swappiness");
+	ck_assert_msg(shown, "%s", tail(r.vm.console));
+	shown += strcspn(shown, "\n") + 1;
+	ck_assert_msg(atoi(shown) == 7, "read back: %.20s", shown);
+	done(&r);
 }
 END_TEST
 
@@ -384,6 +408,7 @@ Suite *reclaim_suite(void)
 	tcase_add_test(oom, without_swap_file_pages_are_dropped_then_the_oom_killer_kills_the_hog_and_init_survives);
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
 	tcase_add_test(swap, swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages_instead);
+	tcase_add_test(swap, proc_sys_vm_swappiness_refuses_201_and_reads_back_7);
 	TCase *policy = tcase_create("policy");
 	tcase_set_timeout(policy, 120);
 	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_fifo_faults_on_nearly_every_access);
