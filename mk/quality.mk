@@ -17,9 +17,10 @@
 	coverage valgrind memvisor-san check-san
 
 # ---- warnings ------------------------------------------------------------------
-# vmm/ and mm/ are also clean under -Wconversion (implies -Wsign-conversion
-# in C), so keep them so. tests/ are not held to it: test code converts
-# freely between sizes and counts and the casts would only add noise.
+# vmm/ and mm/ (and the guest kernel, guest/guest.mk) are also clean under
+# -Wconversion (implies -Wsign-conversion in C), so keep them so. tests/
+# are not held to it: test code converts freely between sizes and counts
+# and the casts would only add noise.
 CONV_WARN := -Wconversion
 $(BUILD)/host/vmm/%.o $(BUILD)/san/vmm/%.o $(BUILD)/host/mm/%.o $(BUILD)/san/mm/%.o: \
 	HOST_CFLAGS += $(CONV_WARN)

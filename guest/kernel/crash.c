@@ -34,7 +34,7 @@ static unsigned long __attribute__((noinline)) crash_recurse(unsigned long n)
 	pad[0] = (char)n;
 	if (n > (1ul << 40))   /* never: the guard page stops us first */
 		return n;
-	return crash_recurse(n + 1) + pad[0];
+	return crash_recurse(n + 1) + (unsigned char)pad[0];
 }
 
 void crash_trigger(const char *kind)

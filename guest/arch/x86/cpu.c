@@ -82,10 +82,10 @@ static void idt_set_gate(unsigned vec, uint64_t addr, unsigned ist)
 
 	g->off_lo = addr & 0xffff;
 	g->sel = GDT_KERNEL_CS;
-	g->ist = ist;
+	g->ist = (uint8_t)ist;
 	g->type = 0x8e;  /* present, DPL 0, 64-bit interrupt gate */
 	g->off_mid = (addr >> 16) & 0xffff;
-	g->off_hi = addr >> 32;
+	g->off_hi = (uint32_t)(addr >> 32);
 	g->reserved = 0;
 }
 
