@@ -26,13 +26,14 @@
  *                        free memory is below the min watermark's margin
  * and for the rest of the kernel:
  *   reclaim_init         after swap_init: side array, policies, buddy hooks
- *   reclaim_shrink       evicts up to n frames; returns frames freed
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
  * an allocation skips frames the current process maps, whose PTEs the
- * interrupted code may hold.
+ * interrupted code may hold; reclaim before a fault skips the page cache
+ * the faulting process maps (its own text). Program text used since
+ * reclaim last looked is kept and activated, as Linux does for VM_EXEC.
  */
 #ifndef GUEST_RECLAIM_H
 #define GUEST_RECLAIM_H
@@ -59,7 +60,8 @@ struct reclaim_frame {
 		};
 	};
 	uint32_t swap_slot;      /* swap cache: the slot holding a copy, 0: none */
-	uint32_t pad;
+	uint32_t exec_referenced; /* file: seen accessed in an executable mapping
+				   * since reclaim last considered it */
 };
 
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
@@ -92,9 +94,6 @@ static inline bool reclaim_is_shadow(uint64_t entry)
 long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
-
-/* Evicts up to n frames (direct: counted as direct reclaim). Returns frames freed. */
-unsigned long reclaim_shrink(unsigned long n, bool direct);
 
 /* fn(mm, pte, arg) for each PTE mapping p; stops when fn returns false. */
 typedef bool (*reclaim_rmap_fn)(struct mm *mm, pte_t *pte, uint64_t va, void *arg);

@@ -161,25 +161,50 @@ unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 	return (p->flags & PG_FILE) ? file_rmap_walk(p, fn, arg) : anon_rmap_walk(p, fn, arg);
 }
 
+/* What one harvest of a frame's accessed bits found. */
+struct young_ctx {
+	bool want_exec;         /* a file frame: note executable mappings */
+	bool young;
+	bool exec;              /* accessed through an executable mapping */
+};
+
+static bool mapped_exec(struct mm *mm, uint64_t va)
+{
+	const struct vma *v = vma_lookup(&mm->vmas, va);
+
+	return v && (v->prot & VMA_EXEC);
+}
+
 /* Tests and clears one accessed bit (the policy's young callback's step). */
 static bool young_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 {
-	if (*pte & PTE_A) {
-		*pte &= ~PTE_A;
-		if (current->mm == mm)
-			mm_tlb_flush_page(va);   /* so the next access sets it again */
-		*(bool *)arg = true;
-	}
+	struct young_ctx *c = arg;
+
+	if (!(*pte & PTE_A))
+		return true;
+	*pte &= ~PTE_A;
+	if (current->mm == mm)
+		mm_tlb_flush_page(va);   /* so the next access sets it again */
+	c->young = true;
+	c->exec |= c->want_exec && mapped_exec(mm, va);
 	return true;
+}
+
+/* Harvests p's accessed bits; remembers a use of program text for evict_file. */
+static bool harvest_young(struct page *p)
+{
+	struct young_ctx c = { .want_exec = (p->flags & PG_FILE) != 0 };
+
+	reclaim_rmap_walk(p, young_one, &c);
+	if (c.exec)
+		reclaim_frame(p)->exec_referenced = 1;
+	return c.young;
 }
 
 static bool frame_young(struct policy_frame *f, void *ctx)
 {
-	bool young = false;
-
 	(void)ctx;
-	reclaim_rmap_walk(frame_page(f), young_one, &young);
-	return young;
+	return harvest_young(frame_page(f));
 }
 
 /* ---- LRU hooks -------------------------------------------------------- */
@@ -258,6 +283,7 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 		return;
 	rf->inode = ino;
 	rf->index = index;
+	rf->exec_referenced = 0;
 	if (!reclaim_is_shadow(shadow)) {
 		policy_insert(&lru[LRU_FILE], &rf->pf);
 		return;
@@ -445,23 +471,36 @@ static bool file_unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	return true;
 }
 
-/* Drops a clean page-cache frame: unmapped everywhere, shadow left, freed. */
-static bool evict_file(struct page *p, struct mm *skip)
+enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED };
+
+/*
+ * Drops a clean page-cache frame: unmapped everywhere, shadow left, freed.
+ * Program text used since reclaim last looked stays and is activated
+ * (Linux's page_check_references for VM_EXEC file pages): without it a
+ * task short of memory would evict the code it is about to run, and
+ * without swap never get anywhere.
+ */
+static enum file_verdict evict_file(struct page *p, struct mm *skip)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 	struct file_evict c = { .page = p, .skip = skip };
 
+	harvest_young(p);       /* fifo and random never look */
+	if (rf->exec_referenced) {
+		rf->exec_referenced = 0;
+		return FILE_ACTIVATED;
+	}
 	if (skip)
 		reclaim_rmap_walk(p, file_busy_one, &c);
 	if (c.busy)
-		return false;
+		return FILE_KEPT;
 	reclaim_rmap_walk(p, file_unmap_one, &c);
 	if (p->mapcount)
-		return false;   /* a mapping outside every task (a fork in progress) */
+		return FILE_KEPT;       /* a mapping outside every task (a fork in progress) */
 	initrd_cache_evict(rf->inode, rf->index, (++nonresident_age << 1) | 1);
 	p->flags &= ~PG_FILE;
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
-	return true;
+	return FILE_DROPPED;
 }
 
 /* Drops up to nr clean page-cache frames. */
@@ -474,10 +513,17 @@ static void shrink_file(unsigned long nr, struct mm *skip, struct scan *sc)
 		if (!f)
 			break;
 		scanned++;
-		if (evict_file(frame_page(f), skip))
+		switch (evict_file(frame_page(f), skip)) {
+		case FILE_DROPPED:
 			freed++;
-		else
+			break;
+		case FILE_KEPT:
 			policy_insert(&lru[LRU_FILE], f);
+			break;
+		case FILE_ACTIVATED:
+			policy_insert_hot(&lru[LRU_FILE], f);
+			break;
+		}
 	}
 	sc->scanned += scanned;
 	sc->freed += freed;
@@ -554,29 +600,40 @@ static void count_scan(const struct scan *sc, bool direct)
 }
 
 /*
- * Frees up to nr frames: the anonymous share first by swappiness, what
- * one list cannot give taken from the other. Returns frames freed.
+ * Whose mappings a shrink must leave alone: a space whose PTEs the
+ * interrupted code may hold (direct reclaim inside an allocation), and a
+ * space whose page cache a faulting task would otherwise drop itself.
  */
-static unsigned long shrink(unsigned long nr, bool direct, struct mm *skip)
+struct shrink_skip {
+	struct mm *anon, *file;
+};
+
+/*
+ * Frees up to nr frames: the anonymous share first by swappiness, what
+ * one list cannot give taken from the other. Returns frames freed; adds
+ * the frames looked at to *scanned.
+ */
+static unsigned long shrink(unsigned long nr, bool direct, struct shrink_skip skip,
+			    unsigned long *scanned)
 {
 	struct scan sc[NR_LRU] = { { 0, 0 } };
-	unsigned long anon = anon_share(nr);
+	unsigned long anon = anon_share(nr), freed;
 
-	shrink_file(nr - anon, skip, &sc[LRU_FILE]);
-	shrink_anon(anon + (nr - anon - sc[LRU_FILE].freed), skip, &sc[LRU_ANON]);
+	shrink_file(nr - anon, skip.file, &sc[LRU_FILE]);
+	shrink_anon(anon + (nr - anon - sc[LRU_FILE].freed), skip.anon, &sc[LRU_ANON]);
 	if (sc[LRU_ANON].freed + sc[LRU_FILE].freed < nr)
-		shrink_file(nr - sc[LRU_ANON].freed - sc[LRU_FILE].freed, skip, &sc[LRU_FILE]);
+		shrink_file(nr - sc[LRU_ANON].freed - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
 	count_scan(sc, direct);
 	age_lists(sc);
-	unsigned long freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
-	if (freed < nr)
-		count_vm_events(VM_SLABS_SCANNED, slab_shrink_all());
+	freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
+	*scanned += sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
 	return freed;
 }
 
-unsigned long reclaim_shrink(unsigned long n, bool direct)
+/* Empty slabs back to the page allocator: when the LRUs fall short of a real need. */
+static void shrink_slabs(void)
 {
-	return shrink(n, direct, NULL);
+	count_vm_events(VM_SLABS_SCANNED, slab_shrink_all());
 }
 
 /* ---- watermarks, direct reclaim, kswapd ------------------------------- */
@@ -624,6 +681,7 @@ static void start_kswapd(void)
 void reclaim_fault_prepare(void)
 {
 	uint64_t min, free;
+	unsigned long scanned = 0;
 
 	if (!frames)
 		return;
@@ -636,7 +694,14 @@ void reclaim_fault_prepare(void)
 	if (free >= min || !can_reclaim())
 		return;
 	count_vm_event(VM_ALLOCSTALL);
-	shrink(min - free + SWAP_CLUSTER_MAX, true, NULL);
+	/*
+	 * The faulting task's own anonymous pages may go (they are what a
+	 * lone hog can give), its page cache not: its program text is what
+	 * its next instructions run, and without swap each fault would evict
+	 * the code the next one needs, where Linux would reach the OOM killer.
+	 */
+	shrink(min - free + SWAP_CLUSTER_MAX, true,
+	       (struct shrink_skip){ .anon = NULL, .file = current->mm }, &scanned);
 }
 
 static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx)
@@ -650,13 +715,43 @@ static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned or
 
 static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
 {
+	unsigned long scanned = 0;
+
 	(void)b;
 	(void)gfp;
 	(void)ctx;
 	/* No compaction here: order-0 evictions rarely make a large block, so
 	 * a large request (fault-around's) gets one small round and falls back. */
 	count_vm_event(VM_ALLOCSTALL);
-	return shrink(order ? SWAP_CLUSTER_MAX / 4 : SWAP_CLUSTER_MAX, true, current->mm);
+	unsigned long want = order ? SWAP_CLUSTER_MAX / 4 : SWAP_CLUSTER_MAX;
+	unsigned long freed = shrink(want, true,
+				     (struct shrink_skip){ current->mm, current->mm }, &scanned);
+
+	if (freed < want)
+		shrink_slabs();
+	return freed;
+}
+
+/*
+ * One wakeup: rounds of the high marks' worth at least (Linux's
+ * kswapd_shrink_node) until free pages pass the high marks, a round frees
+ * nothing, or the LRUs have been looked at once. Looking again before
+ * user code runs would find every accessed bit just cleared, and evict the
+ * working set the first look spared.
+ */
+static void kswapd_balance(void)
+{
+	uint64_t high = wmark_pages(BUDDY_WMARK_HIGH);
+	uint64_t pass = lru[LRU_ANON].nr_frames + lru[LRU_FILE].nr_frames;
+	unsigned long scanned = 0;
+
+	while (page_alloc_nr_free() < high && scanned < pass) {
+		if (!shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false, (struct shrink_skip){ 0 },
+			    &scanned)) {
+			shrink_slabs();
+			break;
+		}
+	}
 }
 
 static void kswapd(void *arg)
@@ -667,11 +762,7 @@ static void kswapd(void *arg)
 			sleep_on(&kswapd_wait);
 		kswapd_wanted = false;
 		count_vm_event(VM_PAGEOUTRUN);
-		/* rounds of the high marks' worth at least, as Linux's kswapd_shrink_node */
-		while (page_alloc_nr_free() < wmark_pages(BUDDY_WMARK_HIGH))
-			if (!shrink(MM_MAX(SWAP_CLUSTER_MAX, wmark_pages(BUDDY_WMARK_HIGH)),
-				    false, NULL))
-				break;
+		kswapd_balance();
 	}
 }
 
