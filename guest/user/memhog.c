@@ -8,8 +8,8 @@
  * Then it maps SIZE bytes of anonymous memory and writes a per-page stamp
  * into the pages the pattern visits, pass after pass. --verify then reads every
  * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
- * last faults, can finish and sleep); --show prints FILE (a /proc file as
- * the hog leaves the system); --release unmaps the memory; --hold sleeps until
+ * last faults, can finish and sleep); --release unmaps the memory; --show
+ * then prints FILE (a /proc file as the hog leaves the system); --hold sleeps until
  * killed (for the host to watch or snapshot the guest in that state).
  * Exit status: 0, 1 when verification fails, 2 on bad arguments or mmap
  * failure.
@@ -218,16 +218,16 @@ int main(int argc, char **argv)
 	}
 	if (pause > 0)
 		sleep((unsigned)pause);
+	if (release) {
+		munmap(mem, pages * PAGE);
+		printf("memhog: released %zu KiB\n", pages * 4);
+	}
 	if (show_path)
 		show(show_path);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("memhog: minflt %ld majflt %ld maxrss %ld kB\n", ru.ru_minflt, ru.ru_majflt,
 	       ru.ru_maxrss);
-	if (release) {
-		munmap(mem, pages * PAGE);
-		printf("memhog: released %zu KiB\n", pages * 4);
-	}
 	if (hold) {
 		printf("memhog: holding (pid %d)\n", (int)getpid());
 		fflush(stdout);

@@ -295,6 +295,39 @@ START_TEST(swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages
 }
 END_TEST
 
+/* The kB of the n-th (0-based) "VmPTE:" line in the console, or -1. */
+static long long nth_vmpte_kb(const char *console, int n)
+{
+	const char *s = console;
+
+	for (int i = 0; s && i <= n; i++)
+		if ((s = strstr(s, "VmPTE:")))
+			s += strlen("VmPTE:");
+	return s ? atoll(s) : -1;
+}
+
+/*
+ * munmap of memory that is all in swap frees its page tables: a hog whose
+ * 8M a second hog pushed out to swap releases it and has as many table
+ * pages left as a hog that never had more than 4K (before, the tables held
+ * only by swap entries stayed until exit: 16 kB more here).
+ */
+START_TEST(munmap_of_swapped_out_memory_frees_its_page_tables)
+{
+	struct reclaim_run r;
+
+	boot_with(&r, "16M", "64M", "", "/bin/spawn --delay 1 memhog 4K --release --show "
+		  "/proc/self/status --then memhog 8M --pause 4 --release --show /proc/self/status "
+		  "--then memhog 16M");
+	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	ck_assert_msg(counter(&r, "pswpout") >= 2048 * 3 / 4, "%s", r.vmstat);
+	long long baseline = nth_vmpte_kb(r.vm.console, 0), after = nth_vmpte_kb(r.vm.console, 1);
+	ck_assert_msg(baseline > 0 && after == baseline, "VmPTE %lld kB after release, %lld kB "
+		      "for a 4K hog:\n%s", after, baseline, tail(r.vm.console));
+	done(&r);
+}
+END_TEST
+
 /* /proc/sys/vm/swappiness takes 0-200 and reads back what it took. */
 START_TEST(proc_sys_vm_swappiness_refuses_201_and_reads_back_7)
 {
@@ -409,6 +442,7 @@ Suite *reclaim_suite(void)
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
 	tcase_add_test(swap, swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages_instead);
 	tcase_add_test(swap, proc_sys_vm_swappiness_refuses_201_and_reads_back_7);
+	tcase_add_test(swap, munmap_of_swapped_out_memory_frees_its_page_tables);
 	TCase *policy = tcase_create("policy");
 	tcase_set_timeout(policy, 120);
 	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_fifo_faults_on_nearly_every_access);
