@@ -26,7 +26,7 @@
  *                        free memory is below the min watermark's margin
  * and for the rest of the kernel:
  *   reclaim_init         after swap_init: side array, policies, buddy hooks
- *   reclaim_rmap_walk    calls fn on every PTE mapping a frame
+ *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (rmap.c)
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
