@@ -334,11 +334,14 @@ struct scan {
 	unsigned long scanned, freed;
 };
 
-/* The most victims a call for nr frames looks at (a scan of the whole list
- * per call would cost seconds where ring 0 is emulated). */
+/*
+ * The most victims a call for nr frames looks at: three times nr, and no
+ * more than twice nr plus a cluster (a scan of the whole list per call
+ * would cost seconds where ring 0 is emulated).
+ */
 static unsigned long scan_budget(int kind, unsigned long nr)
 {
-	return MM_MIN(lru[kind].nr_frames, 2 * nr + SWAP_CLUSTER_MAX);
+	return MM_MIN(lru[kind].nr_frames, 2 * nr + MM_MIN(nr, SWAP_CLUSTER_MAX));
 }
 
 /* Evicts up to nr anonymous frames to swap, in batches. */
@@ -464,22 +467,43 @@ int reclaim_set_swappiness(long v)
 	return 0;
 }
 
+static uint64_t wmark_pages(enum buddy_wmark w)
+{
+	const struct buddy *b = page_alloc_buddy();
+	uint64_t sum = 0;
+
+	for (int z = 0; z < BUDDY_NR_ZONES; z++)
+		sum += b->zones[z].managed_pages ? b->zones[z].wmark[w] : 0;
+	return sum;
+}
+
+/*
+ * Linux's file_is_tiny: the page cache and free memory together are below
+ * the high marks, so the file list cannot balance the zones, and scanning
+ * it would only rotate the few pages in use (program text).
+ */
+static bool file_is_tiny(void)
+{
+	return lru[LRU_FILE].nr_frames + page_alloc_nr_free() <= wmark_pages(BUDDY_WMARK_HIGH);
+}
+
 /*
  * How many of nr frames to take from the anonymous list (Linux's
- * get_scan_count, SCAN_FRACT): swappiness weighs anon against file
- * (200 - swappiness), each weight divided by the recent cost of
- * reclaiming that kind; all of it from one list when the other has
- * nothing to give (no swap, no file pages).
+ * get_scan_count, SCAN_FRACT): each list's share grows with its size and
+ * with its weight, swappiness for anon against 200 - swappiness for file,
+ * each divided by the recent cost of reclaiming that kind; all of it from
+ * one list when the other has nothing to give (no swap; the page cache
+ * too small to matter).
  */
 static unsigned long anon_share(unsigned long nr)
 {
 	uint64_t s = (uint64_t)reclaim_swappiness(), total = cost[LRU_ANON] + cost[LRU_FILE] + 1;
-	uint64_t ap = s * total / (cost[LRU_ANON] + 1);
-	uint64_t fp = (200 - s) * total / (cost[LRU_FILE] + 1);
+	uint64_t ap = s * total / (cost[LRU_ANON] + 1) * lru[LRU_ANON].nr_frames;
+	uint64_t fp = (200 - s) * total / (cost[LRU_FILE] + 1) * lru[LRU_FILE].nr_frames;
 
 	if (!can_swap() || !lru[LRU_ANON].nr_frames)
 		return 0;
-	if (!lru[LRU_FILE].nr_frames)
+	if (file_is_tiny() || !fp)
 		return nr;
 	return (unsigned long)(nr * ap / (ap + fp));
 }
@@ -516,8 +540,13 @@ static void count_scan(const struct scan *sc, bool direct)
 	count_vm_events(VM_PGSCAN_FILE, sc[LRU_FILE].scanned);
 	count_vm_events(VM_PGSTEAL_ANON, sc[LRU_ANON].freed);
 	count_vm_events(VM_PGSTEAL_FILE, sc[LRU_FILE].freed);
-	for (int k = 0; k < NR_LRU; k++)
-		note_cost(k, sc[k].scanned - sc[k].freed);   /* frames kept: rotations */
+	/*
+	 * Frames kept cost a rotation each (Linux's nr_rotated); a file frame
+	 * kept is program text in use or mapped by the faulting task, whose
+	 * dropping would have been a refault's I/O, so it costs what one does.
+	 */
+	note_cost(LRU_ANON, sc[LRU_ANON].scanned - sc[LRU_ANON].freed);
+	note_cost(LRU_FILE, (sc[LRU_FILE].scanned - sc[LRU_FILE].freed) * SWAP_CLUSTER_MAX);
 	sync_lru_events();
 }
 
@@ -531,9 +560,10 @@ struct shrink_skip {
 };
 
 /*
- * Frees up to nr frames: the anonymous share first by swappiness, what
- * one list cannot give taken from the other. Returns frames freed; adds
- * the frames looked at to *scanned.
+ * Frees up to nr frames: the file share first, by swappiness and sizes,
+ * what it could not give taken from the anonymous list, and the file list
+ * asked again when that gave nothing (no swap, or every anonymous frame in
+ * use). Returns frames freed; adds the frames looked at to *scanned.
  */
 static unsigned long shrink(unsigned long nr, bool direct, struct shrink_skip skip,
 			    unsigned long *scanned)
@@ -543,8 +573,8 @@ static unsigned long shrink(unsigned long nr, bool direct, struct shrink_skip sk
 
 	shrink_file(nr - anon, skip.file, &sc[LRU_FILE]);
 	shrink_anon(anon + (nr - anon - sc[LRU_FILE].freed), skip.anon, &sc[LRU_ANON]);
-	if (sc[LRU_ANON].freed + sc[LRU_FILE].freed < nr)
-		shrink_file(nr - sc[LRU_ANON].freed - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
+	if (!sc[LRU_ANON].freed && sc[LRU_FILE].freed < nr)   /* anon gave nothing */
+		shrink_file(nr - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
 	count_scan(sc, direct);
 	age_lists(sc);
 	freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
@@ -559,16 +589,6 @@ static void shrink_slabs(void)
 }
 
 /* ---- watermarks, direct reclaim, kswapd ------------------------------- */
-
-static uint64_t wmark_pages(enum buddy_wmark w)
-{
-	const struct buddy *b = page_alloc_buddy();
-	uint64_t sum = 0;
-
-	for (int z = 0; z < BUDDY_NR_ZONES; z++)
-		sum += b->zones[z].managed_pages ? b->zones[z].wmark[w] : 0;
-	return sum;
-}
 
 static bool can_reclaim(void)
 {

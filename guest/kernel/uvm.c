@@ -438,7 +438,9 @@ static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsign
 	for (uint64_t i = 0; slot && i < n; i++)
 		if (slot[i])
 			return false;
-	phys_addr_t pa = slot ? page_alloc(order, 0) : 0;
+	/* a large block only if one is free (Linux's GFP_TRANSHUGE_LIGHT):
+	 * reclaiming for it would scan for what one page needs anyway */
+	phys_addr_t pa = slot ? page_alloc(order, PAGE_ALLOC_NORECLAIM) : 0;
 	if (!pa)
 		return false;
 	split_block(frame_page(pa), order);
