@@ -112,21 +112,18 @@ static bool young_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	return true;
 }
 
-/* Harvests p's accessed bits; remembers a use of program text for evict_file. */
-static bool harvest_young(struct page *p)
-{
-	struct young_ctx c = { .want_exec = (p->flags & PG_FILE) != 0 };
-
-	reclaim_rmap_walk(p, young_one, &c);
-	if (c.exec)
-		reclaim_frame(p)->exec_referenced = 1;
-	return c.young;
-}
-
+/* The policies' young hook: harvests the accessed bits of f's mappings and
+ * remembers a use of program text for evict_file. */
 static bool frame_young(struct policy_frame *f, void *ctx)
 {
+	struct page *p = frame_page(f);
+	struct young_ctx c = { .want_exec = (p->flags & PG_FILE) != 0 };
+
 	(void)ctx;
-	return harvest_young(frame_page(f));
+	reclaim_rmap_walk(p, young_one, &c);
+	if (c.exec)
+		container_of(f, struct reclaim_frame, pf)->exec_referenced = 1;
+	return c.young;
 }
 
 /* ---- LRU hooks -------------------------------------------------------- */
@@ -155,12 +152,23 @@ void reclaim_page_freed(struct page *p)
 	swap_cache_del(p);
 }
 
+/* The policies' list movements, as /proc/vmstat names them. */
+static void sync_lru_events(void)
+{
+	vm_events[VM_PGACTIVATE] = lru[LRU_ANON].stats.activated + lru[LRU_FILE].stats.activated;
+	vm_events[VM_PGDEACTIVATE] = lru[LRU_ANON].stats.deactivated +
+				     lru[LRU_FILE].stats.deactivated;
+	vm_events[VM_PGROTATED] = lru[LRU_ANON].stats.rotated + lru[LRU_FILE].stats.rotated;
+}
+
 void reclaim_page_accessed(struct page *p)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 
-	if (rf && rf->pf.owner)
+	if (rf && rf->pf.owner) {
 		policy_access(rf->pf.owner, &rf->pf);
+		sync_lru_events();
+	}
 }
 
 /* Charges recent reclaim cost to one LRU; both decay (Linux's lru_note_cost). */
@@ -219,6 +227,7 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 	}
 	count_vm_event(VM_WORKINGSET_ACTIVATE_FILE);
 	policy_insert_hot(&lru[LRU_FILE], &rf->pf);
+	sync_lru_events();
 }
 
 void reclaim_anon_refaults(unsigned n)
@@ -371,16 +380,17 @@ struct file_evict {
 	struct page *page;
 	struct mm *skip;        /* a space whose PTEs must not change */
 	bool busy;
+	struct young_ctx young;
 };
 
-static bool file_busy_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+/* One mapping looked at: its accessed bit harvested, skip noted. */
+static bool file_inspect_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 {
 	struct file_evict *c = arg;
 
-	(void)pte;
-	(void)va;
+	young_one(mm, pte, va, &c->young);
 	c->busy |= mm == c->skip;
-	return !c->busy;
+	return true;
 }
 
 /* Unmaps one mapping of a page-cache frame; pt frees a table it empties. */
@@ -408,15 +418,13 @@ enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED };
 static enum file_verdict evict_file(struct page *p, struct mm *skip)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
-	struct file_evict c = { .page = p, .skip = skip };
+	struct file_evict c = { .page = p, .skip = skip, .young = { .want_exec = true } };
 
-	harvest_young(p);       /* fifo and random never look */
-	if (rf->exec_referenced) {
+	reclaim_rmap_walk(p, file_inspect_one, &c);     /* fifo and random never look */
+	if (rf->exec_referenced || c.young.exec) {
 		rf->exec_referenced = 0;
 		return FILE_ACTIVATED;
 	}
-	if (skip)
-		reclaim_rmap_walk(p, file_busy_one, &c);
 	if (c.busy)
 		return FILE_KEPT;
 	reclaim_rmap_walk(p, file_unmap_one, &c);
@@ -518,15 +526,6 @@ static void age_lists(const struct scan *sc)
 		scanned_since_tick[k] = 0;
 		policy_tick(&lru[k]);
 	}
-}
-
-/* The policies' list movements, as /proc/vmstat names them. */
-static void sync_lru_events(void)
-{
-	vm_events[VM_PGACTIVATE] = lru[LRU_ANON].stats.activated + lru[LRU_FILE].stats.activated;
-	vm_events[VM_PGDEACTIVATE] = lru[LRU_ANON].stats.deactivated +
-				     lru[LRU_FILE].stats.deactivated;
-	vm_events[VM_PGROTATED] = lru[LRU_ANON].stats.rotated + lru[LRU_FILE].stats.rotated;
 }
 
 static void count_scan(const struct scan *sc, bool direct)

@@ -130,13 +130,27 @@ START_TEST(with_swap_a_hog_twice_the_size_of_ram_completes_and_verifies_every_pa
 }
 END_TEST
 
+/*
+ * The number after the n-th (0-based) "key" in text (NULL: none), or -1
+ * when there are fewer: console and /proc texts read by key.
+ */
+static long long number_after(const char *text, const char *key, int n)
+{
+	const char *s = text;
+
+	for (int i = 0; s && i <= n; i++)
+		if ((s = strstr(s, key)))
+			s += strlen(key);
+	return s ? atoll(s) : -1;
+}
+
 /* Sums the numbers after "key" in every zone of a /proc/zoneinfo text. */
 static long long zoneinfo_sum(const char *zoneinfo, const char *key)
 {
-	long long sum = 0;
+	long long sum = 0, v;
 
-	for (const char *s = zoneinfo; (s = strstr(s, key)); s += strlen(key))
-		sum += atoll(s + strlen(key));
+	for (int zone = 0; (v = number_after(zoneinfo, key, zone)) >= 0; zone++)
+		sum += v;
 	return sum;
 }
 
@@ -231,15 +245,6 @@ START_TEST(without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_sma
 }
 END_TEST
 
-/* The kB value of a /proc/meminfo line ("Cached:") in a --show of it. */
-static long long meminfo_kb(const char *console, const char *key)
-{
-	const char *mi = strstr(console, "== /proc/meminfo");
-	const char *line = mi ? strstr(mi, key) : NULL;
-
-	return line ? atoll(line + strlen(key)) : -1;
-}
-
 /*
  * A hog that first reads six programs through the page cache (about 130
  * clean, unmapped file pages), then takes 20M of a 16M guest with swap.
@@ -265,7 +270,7 @@ static struct swappiness_outcome cache_then_hog(const char *params, const char *
 		      tail(r.vm.console));
 	o.steal_anon = counter(&r, "pgsteal_anon");
 	o.steal_file = counter(&r, "pgsteal_file");
-	o.cached_kb = meminfo_kb(r.vm.console, "\nCached:");
+	o.cached_kb = number_after(strstr(r.vm.console, "== /proc/meminfo"), "\nCached:", 0);
 	ck_assert_msg(o.cached_kb >= 0, "%s: no meminfo:\n%s", init, tail(r.vm.console));
 	ck_assert_msg(counter(&r, "pgsteal_kswapd") + counter(&r, "pgsteal_direct") ==
 		      o.steal_anon + o.steal_file, "%s", r.vmstat);
@@ -295,17 +300,6 @@ START_TEST(swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages
 }
 END_TEST
 
-/* The kB of the n-th (0-based) "VmPTE:" line in the console, or -1. */
-static long long nth_vmpte_kb(const char *console, int n)
-{
-	const char *s = console;
-
-	for (int i = 0; s && i <= n; i++)
-		if ((s = strstr(s, "VmPTE:")))
-			s += strlen("VmPTE:");
-	return s ? atoll(s) : -1;
-}
-
 /*
  * munmap of memory that is all in swap frees its page tables: a hog whose
  * 8M a second hog pushed out to swap releases it and has as many table
@@ -321,7 +315,8 @@ START_TEST(munmap_of_swapped_out_memory_frees_its_page_tables)
 		  "--then memhog 16M");
 	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
 	ck_assert_msg(counter(&r, "pswpout") >= 2048 * 3 / 4, "%s", r.vmstat);
-	long long baseline = nth_vmpte_kb(r.vm.console, 0), after = nth_vmpte_kb(r.vm.console, 1);
+	long long baseline = number_after(r.vm.console, "VmPTE:", 0);
+	long long after = number_after(r.vm.console, "VmPTE:", 1);
 	ck_assert_msg(baseline > 0 && after == baseline, "VmPTE %lld kB after release, %lld kB "
 		      "for a 4K hog:\n%s", after, baseline, tail(r.vm.console));
 	done(&r);
@@ -338,10 +333,8 @@ START_TEST(proc_sys_vm_swappiness_refuses_201_and_reads_back_7)
 	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
 	ASSERT_CONSOLE(&r, "/proc/sys/vm/swappiness: Invalid argument");
 	ASSERT_CONSOLE(&r, "] exited with status 2");
-	const char *shown = strstr(r.vm.console, "== /proc/sys/vm/swappiness");
-	ck_assert_msg(shown, "%s", tail(r.vm.console));
-	shown += strcspn(shown, "\n") + 1;
-	ck_assert_msg(atoi(shown) == 7, "read back: %.20s", shown);
+	long long shown = number_after(r.vm.console, "== /proc/sys/vm/swappiness", 0);
+	ck_assert_msg(shown == 7, "read back %lld:\n%s", shown, tail(r.vm.console));
 	done(&r);
 }
 END_TEST
