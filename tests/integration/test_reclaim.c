@@ -156,12 +156,16 @@ static long long zoneinfo_sum(const char *zoneinfo, const char *key)
 
 /*
  * The hog sleeps a second after its last fault, then prints
- * /proc/zoneinfo: kswapd, woken below the low marks, has reclaimed past
- * the high marks (summed over the zones, the balance it keeps) and slept.
+ * /proc/zoneinfo. kswapd, woken below the low marks, reclaims past the
+ * high marks (summed over the zones, the balance it keeps) and sleeps; the
+ * hog's faults after that take free pages back down without waking it
+ * until they pass under low (Linux's hysteresis), so a quiet guest shows
+ * free pages in [low, high] or above: under low means kswapd did not run
+ * or stopped short. (Asserting above high raced with those last faults.)
  * Swappiness 200 keeps kswapd on anonymous pages: dropped program text
  * would be faulted back by the printing itself, after kswapd slept.
  */
-START_TEST(kswapd_wakes_below_the_low_watermark_and_sleeps_with_free_pages_above_high)
+START_TEST(kswapd_wakes_below_the_low_watermark_and_leaves_free_pages_above_low)
 {
 	struct reclaim_run r;
 
@@ -174,8 +178,10 @@ START_TEST(kswapd_wakes_below_the_low_watermark_and_sleeps_with_free_pages_above
 
 	const char *zi = strstr(r.vm.console, "== /proc/zoneinfo");
 	ck_assert_msg(zi, "no zoneinfo:\n%s", tail(r.vm.console));
-	long long free = zoneinfo_sum(zi, "\n  pages free "), high = zoneinfo_sum(zi, "\n        high ");
-	ck_assert_msg(high > 0 && free > high, "free %lld high %lld\n%s", free, high, zi);
+	long long free = zoneinfo_sum(zi, "\n  pages free "), low = zoneinfo_sum(zi, "\n        low "),
+		  high = zoneinfo_sum(zi, "\n        high ");
+	ck_assert_msg(low > 0 && high > low && free >= low, "free %lld low %lld high %lld\n%s", free,
+		      low, high, zi);
 	done(&r);
 }
 END_TEST
@@ -430,7 +436,7 @@ Suite *reclaim_suite(void)
 	tcase_set_timeout(swap, 240);
 	tcase_set_timeout(oom, 240);
 	tcase_add_test(swap, with_swap_a_hog_twice_the_size_of_ram_completes_and_verifies_every_page);
-	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_sleeps_with_free_pages_above_high);
+	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_leaves_free_pages_above_low);
 	tcase_add_test(oom, without_swap_file_pages_are_dropped_then_the_oom_killer_kills_the_hog_and_init_survives);
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
 	tcase_add_test(swap, swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages_instead);
