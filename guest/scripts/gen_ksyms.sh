@@ -3,6 +3,7 @@
 # kernel symbol table (stdout): text symbols only, ascending addresses.
 # With empty input it emits an empty table (the first link pass).
 awk '
+BEGIN { n = 0 }
 $2 ~ /^[tTwW]$/ && $3 !~ /^(_text|_etext|_kernel_start)$/ {
 	addr[n] = $1; name[n] = $3; n++
 }
