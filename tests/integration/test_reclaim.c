@@ -8,7 +8,9 @@
  * init reports; replacement policies change fault counts.
  *
  * Counters come from an exit snapshot read with `memvisor show --view
- * vmstat --json`. Guests are small (8-32 MiB): ring 0 is emulated here.
+ * vmstat --json`; the kswapd test drives a running guest through its
+ * control socket (stats, balloon, quit) instead. Guests are small (8-32
+ * MiB): ring 0 is emulated here.
  */
 #include "harness.h"
 
@@ -144,6 +146,102 @@ static long long number_after(const char *text, const char *key, int n)
 	return s ? atoll(s) : -1;
 }
 
+/* A guest running in the background, driven through its control socket. */
+struct live_vm {
+	struct bg_run bg;
+	char dir[64], sock[96];
+};
+
+static void live_start(struct live_vm *v, const char *ram, const char *swap_size,
+		       const char *cmdline)
+{
+	char swap[128];
+
+	strcpy(v->dir, "/tmp/mv-reclaim-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(v->dir));
+	snprintf(v->sock, sizeof(v->sock), "%s/ctl.sock", v->dir);
+	snprintf(swap, sizeof(swap), "%s/swap.img:%s", v->dir, swap_size);
+	const char *argv[] = { "run", "-m", ram, "--timeout", "200", "--control", v->sock,
+			       "--swap", swap, "--crash-dump", "none",
+			       "--initrd", test_build_path("guest/initrd.cpio"), test_kernel_path(),
+			       "--", cmdline, NULL };
+	ck_assert_int_eq(vm_start(&v->bg, argv), 0);
+	ck_assert_msg(wait_for_path(v->sock, 20), "no control socket:\n%s", bg_output(&v->bg));
+}
+
+/* The console so far (caller frees) once it holds s, or NULL after timeout seconds. */
+static char *live_console_with(struct live_vm *v, const char *s, double timeout)
+{
+	for (double t0 = test_now(); test_now() - t0 < timeout; usleep(200000)) {
+		char *out = bg_output(&v->bg);
+		if (out && strstr(out, s))
+			return out;
+		free(out);
+	}
+	return NULL;
+}
+
+/* `memvisor CMD SOCK [ARG]`: its output (caller frees); status 0 asserted. */
+static char *live_client(struct live_vm *v, const char *cmd, const char *arg)
+{
+	const char *argv[] = { cmd, v->sock, arg, NULL };
+	struct vm_run r;
+
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0, "memvisor %s: status %d:\n%s", cmd, r.status, r.console);
+	return r.console;
+}
+
+static void live_quit(struct live_vm *v)
+{
+	struct vm_run r;
+	char cmd[128];
+
+	free(live_client(v, "quit", NULL));
+	ck_assert_int_eq(bg_wait(&v->bg, &r, 30), 0);
+	ck_assert_msg(r.status == 0 && !console_has(&r, "Oops"), "status %d:\n%s", r.status,
+		      tail(r.console));
+	vm_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", v->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* What kswapd is judged by, from `memvisor stats --json` (read from guest memory). */
+struct kswapd_view {
+	long long free, low, high;   /* pages, summed over the zones */
+	long long pageoutrun, pgscan_kswapd, balloon_pages;
+};
+
+static long long zones_sum(const char *stats, const char *key)
+{
+	static const char *const zones[] = { "DMA", "DMA32", "Normal" };
+	long long sum = 0;
+	char path[64];
+
+	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		snprintf(path, sizeof(path), "zones.%s.%s", zones[i], key);
+		long long v = json_path_i64(stats, path);
+		sum += v > 0 ? v : 0;
+	}
+	return sum;
+}
+
+static struct kswapd_view kswapd_view(struct live_vm *v)
+{
+	char *stats = live_client(v, "stats", "--json");
+	struct kswapd_view k = {
+		.free = zones_sum(stats, "free_pages"),
+		.low = zones_sum(stats, "low"),
+		.high = zones_sum(stats, "high"),
+		.pageoutrun = json_path_i64(stats, "vmstat.pageoutrun"),
+		.pgscan_kswapd = json_path_i64(stats, "vmstat.pgscan_kswapd"),
+		.balloon_pages = json_path_i64(stats, "balloon.actual") / 4096,
+	};
+
+	free(stats);
+	return k;
+}
+
 /* Sums the numbers after "key" in every zone of a /proc/zoneinfo text. */
 static long long zoneinfo_sum(const char *zoneinfo, const char *key)
 {
@@ -154,35 +252,52 @@ static long long zoneinfo_sum(const char *zoneinfo, const char *key)
 	return sum;
 }
 
+#define UNDER_LOW 16   /* pages the balloon takes free memory below the low marks by */
+
 /*
- * The hog sleeps a second after its last fault, then prints
- * /proc/zoneinfo. kswapd, woken below the low marks, reclaims past the
- * high marks (summed over the zones, the balance it keeps) and sleeps; the
- * hog's faults after that take free pages back down without waking it
- * until they pass under low (Linux's hysteresis), so a quiet guest shows
- * free pages in [low, high] or above: under low means kswapd did not run
- * or stopped short. (Asserting above high raced with those last faults.)
- * Swappiness 200 keeps kswapd on anonymous pages: dropped program text
- * would be faulted back by the printing itself, after kswapd slept.
+ * A hog larger than RAM passes the low marks: kswapd has run (pageoutrun,
+ * pgscan_kswapd), and /proc/zoneinfo's marks are the ones the host reads.
+ * Then, the hog holding still, the balloon takes free memory UNDER_LOW
+ * pages below low: kswapd, and nothing else, gives memory back, and free
+ * pages end above the high marks (summed over the zones, the balance
+ * kswapd keeps). Reading free pages after the hog's own last faults would
+ * race with them: those take free memory back toward low without waking
+ * kswapd (Linux's hysteresis). Swappiness 200 keeps kswapd on anonymous
+ * pages, off the hog's text.
  */
-START_TEST(kswapd_wakes_below_the_low_watermark_and_leaves_free_pages_above_low)
+START_TEST(kswapd_woken_below_the_low_watermark_reclaims_past_high_and_sleeps)
 {
-	struct reclaim_run r;
+	struct live_vm v;
 
-	boot_with(&r, GUEST_RAM, "64M", "mm.swappiness=200",
-		  "/bin/memhog 40M --pause 1 --show /proc/zoneinfo");
-	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
-	ck_assert_msg(counter(&r, "pageoutrun") > 0 && counter(&r, "pgscan_kswapd") > 0,
-		      "pageoutrun %lld pgscan_kswapd %lld\n%s", counter(&r, "pageoutrun"),
-		      counter(&r, "pgscan_kswapd"), r.vmstat);
+	live_start(&v, GUEST_RAM, "64M", "console=ttyS0 mm.swappiness=200 "
+		   "init=/bin/memhog 40M --pause 1 --show /proc/zoneinfo --hold");
+	char *console = live_console_with(&v, "memhog: holding", 150);
+	ck_assert_msg(console, "the hog never held:\n%s", tail(bg_output(&v.bg)));
+	struct kswapd_view k0 = kswapd_view(&v);
+	ck_assert_msg(k0.pageoutrun > 0 && k0.pgscan_kswapd > 0, "pageoutrun %lld pgscan_kswapd %lld",
+		      k0.pageoutrun, k0.pgscan_kswapd);
+	const char *zi = strstr(console, "== /proc/zoneinfo");
+	ck_assert_msg(zi, "no zoneinfo:\n%s", tail(console));
+	ck_assert_msg(k0.low > 0 && k0.high > k0.low && zoneinfo_sum(zi, "\n        low ") == k0.low &&
+		      zoneinfo_sum(zi, "\n        high ") == k0.high,
+		      "host reads low %lld high %lld:\n%s", k0.low, k0.high, zi);
+	free(console);
 
-	const char *zi = strstr(r.vm.console, "== /proc/zoneinfo");
-	ck_assert_msg(zi, "no zoneinfo:\n%s", tail(r.vm.console));
-	long long free = zoneinfo_sum(zi, "\n  pages free "), low = zoneinfo_sum(zi, "\n        low "),
-		  high = zoneinfo_sum(zi, "\n        high ");
-	ck_assert_msg(low > 0 && high > low && free >= low, "free %lld low %lld high %lld\n%s", free,
-		      low, high, zi);
-	done(&r);
+	char size[32];
+	long long take = (k0.free > k0.low ? k0.free - k0.low : 0) + UNDER_LOW;
+	snprintf(size, sizeof(size), "%lldK", take * 4);
+	free(live_client(&v, "balloon", size));
+	struct kswapd_view k = k0;
+	for (double t0 = test_now(); test_now() - t0 < 60; usleep(200000)) {
+		k = kswapd_view(&v);
+		if (k.balloon_pages == take && k.pageoutrun > k0.pageoutrun && k.free >= k.high)
+			break;
+	}
+	ck_assert_msg(k.balloon_pages == take && k.pageoutrun > k0.pageoutrun && k.free >= k.high,
+		      "balloon %lld of %lld pages, pageoutrun %lld -> %lld, free %lld (low %lld "
+		      "high %lld)", k.balloon_pages, take, k0.pageoutrun, k.pageoutrun, k.free, k.low,
+		      k.high);
+	live_quit(&v);
 }
 END_TEST
 
@@ -436,7 +551,7 @@ Suite *reclaim_suite(void)
 	tcase_set_timeout(swap, 240);
 	tcase_set_timeout(oom, 240);
 	tcase_add_test(swap, with_swap_a_hog_twice_the_size_of_ram_completes_and_verifies_every_page);
-	tcase_add_test(swap, kswapd_wakes_below_the_low_watermark_and_leaves_free_pages_above_low);
+	tcase_add_test(swap, kswapd_woken_below_the_low_watermark_reclaims_past_high_and_sleeps);
 	tcase_add_test(oom, without_swap_file_pages_are_dropped_then_the_oom_killer_kills_the_hog_and_init_survives);
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);
 	tcase_add_test(swap, swappiness_0_drops_the_page_cache_first_and_200_swaps_anonymous_pages_instead);
