@@ -491,7 +491,7 @@ static struct page *get_page_from_zones(struct buddy *b, unsigned gfp, unsigned 
 
 static void wake_kswapd(struct buddy *b, unsigned gfp, unsigned order)
 {
-	if (!b->reclaim.wake_kswapd)
+	if (!b->reclaim.wake_kswapd || (gfp & BUDDY_GFP_NOWAKE))
 		return;
 	for (int zi = highest_zone(gfp); zi >= (int)lowest_zone(gfp); zi--) {
 		struct buddy_zone *z = &b->zones[zi];

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 
 #define PAGE_ALLOC_ZERO      1u  /* zero the pages */
-#define PAGE_ALLOC_NORECLAIM 2u  /* only what is free: no direct reclaim, no OOM
-				  * handling (an optional large block) */
+#define PAGE_ALLOC_NORECLAIM 2u  /* only what is free: no direct reclaim, no kswapd
+				  * wakeup, no OOM handling (an optional large block) */
 
 void page_alloc_handover(void);
 bool page_alloc_ready(void);

@@ -79,7 +79,7 @@ void page_alloc_handover(void)
 
 phys_addr_t page_alloc(unsigned order, unsigned flags)
 {
-	unsigned gfp = ((flags & PAGE_ALLOC_NORECLAIM) ? 0 : BUDDY_GFP_KERNEL) |
+	unsigned gfp = ((flags & PAGE_ALLOC_NORECLAIM) ? BUDDY_GFP_NOWAKE : BUDDY_GFP_KERNEL) |
 		       ((flags & PAGE_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0);
 	struct page *p = buddy_alloc_pages(&kernel_buddy, gfp, order);
 

@@ -628,8 +628,16 @@ void reclaim_fault_prepare(void)
 		return;
 	if (!kswapd_task)
 		start_kswapd();
+	/*
+	 * The fault may take FAULT_MARGIN pages without reclaiming, so it is
+	 * judged as the allocation it may become: kswapd is woken when it
+	 * could take free pages under low, direct reclaim runs when it could
+	 * take them under min. (Waking at low itself never happened where
+	 * min + FAULT_MARGIN passes low, in small guests: direct reclaim
+	 * came first, every time.)
+	 */
 	free = page_alloc_nr_free();
-	if (free < wmark_pages(BUDDY_WMARK_LOW))
+	if (free < wmark_pages(BUDDY_WMARK_LOW) + FAULT_MARGIN)
 		wake_kswapd();
 	min = wmark_pages(BUDDY_WMARK_MIN) + FAULT_MARGIN;
 	if (free >= min || !can_reclaim())

@@ -144,6 +144,8 @@ struct buddy {
 #define BUDDY_GFP_DMA32    (1u << 4) /* zone DMA32, falling back to DMA */
 #define BUDDY_GFP_THISZONE (1u << 5) /* no fallback below the first zone */
 #define BUDDY_GFP_COMP     (1u << 6) /* mark tails so any page finds its head */
+#define BUDDY_GFP_NOWAKE   (1u << 7) /* do not wake kswapd: an optional block (Linux's
+				       * GFP_TRANSHUGE_LIGHT, no __GFP_KSWAPD_RECLAIM) */
 #define BUDDY_GFP_KERNEL   BUDDY_GFP_RECLAIM
 
 /* Bytes of descriptor memory buddy_init needs for [first_pfn, last_pfn). */

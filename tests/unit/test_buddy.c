@@ -428,6 +428,11 @@ START_TEST(reclaim_hooks_run_below_low_and_below_min)
 		buddy_alloc_pages(&B, 0, 0);
 	ck_assert_int_eq(kswapd_calls, 0);
 	for (int i = 0; i < 20; i++)
+		stash[nstash++] = buddy_alloc_pages(&B, BUDDY_GFP_NOWAKE, 0);
+	ck_assert_int_eq(kswapd_calls, 0); /* below low, but told not to wake it */
+	while (nstash)
+		buddy_free_pages(&B, stash[--nstash], 0);
+	for (int i = 0; i < 20; i++)
 		stash[nstash++] = buddy_alloc_pages(&B, 0, 0);
 	ck_assert_int_gt(kswapd_calls, 0);
 	while (buddy_alloc_pages(&B, 0, 0))
