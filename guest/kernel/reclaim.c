@@ -21,8 +21,10 @@
  *  - file frames are never dirty (read-only files, private writes copy):
  *    dropping one is unmapping it everywhere and freeing it, leaving a
  *    shadow entry (the nonresident age at eviction) in its cache slot;
- *  - kswapd runs only when woken (a zone under its low mark) and sleeps
- *    once free pages are above the high marks or it cannot make progress.
+ *  - kswapd runs only when woken (an allocation under a zone's low mark,
+ *    or a fault that could take free pages there) and sleeps once free
+ *    pages are above the high marks, it cannot make progress, or it has
+ *    looked at the LRUs once in this wakeup.
  * Order of calls: reclaim -> swap (slots, cache, disk) -> page allocator;
  * never the reverse except through the buddy's reclaim hooks, which skip
  * the current process's frames (see reclaim.h).
