@@ -78,12 +78,16 @@ void reclaim_page_freed(struct page *p);
 void reclaim_fault_prepare(void);
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow);
 void reclaim_page_accessed(struct page *p);
-/* n anonymous pages were read back from swap: refaults of evicted pages. */
-void reclaim_anon_refaults(unsigned n);
+/*
+ * p, read back from swap, is mapped: a refault of an evicted page; shadow
+ * is what its eviction left in the slot (swap.c), 0 if nothing.
+ */
+void reclaim_anon_refault(struct page *p, uint64_t shadow);
 
 /*
  * Shadow entries (Linux's workingset.c): what the page cache keeps in the
- * slot of an evicted page, an odd value that no frame address can be.
+ * slot of an evicted page, an odd value that no frame address can be; swap
+ * keeps the low 32 bits of one per slot (reclaim compares ages modulo that).
  */
 static inline bool reclaim_is_shadow(uint64_t entry)
 {

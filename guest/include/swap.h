@@ -75,9 +75,10 @@ int swap_entry_dup(uint64_t slot);
 
 /*
  * Called when reclaim has unmapped p everywhere it could: a frame nobody
- * maps leaves the swap cache and is freed. Returns true when it was freed.
+ * maps leaves the swap cache, with shadow (reclaim.h) left for its slot,
+ * and is freed. Returns true when it was freed.
  */
-bool swap_page_evicted(struct page *p);
+bool swap_page_evicted(struct page *p, uint64_t shadow);
 
 /* The slot p is cached under, or 0. */
 uint64_t swap_cache_slot(const struct page *p);

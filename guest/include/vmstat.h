@@ -53,7 +53,8 @@
 	X(PGSTEAL_FILE, "pgsteal_file") \
 	X(WORKINGSET_REFAULT_ANON, "workingset_refault_anon") \
 	X(WORKINGSET_REFAULT_FILE, "workingset_refault_file") \
-	X(WORKINGSET_ACTIVATE_FILE, "workingset_activate_file")
+	X(WORKINGSET_ACTIVATE_FILE, "workingset_activate_file") \
+	X(WORKINGSET_ACTIVATE_ANON, "workingset_activate_anon")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };

@@ -21,6 +21,9 @@
  *  - file frames are never dirty (read-only files, private writes copy):
  *    dropping one is unmapping it everywhere and freeing it, leaving a
  *    shadow entry (the nonresident age at eviction) in its cache slot;
+ *    an anonymous eviction leaves one with its swap slot (swap.c), and a
+ *    refault closer than the working set's size is activated, either kind
+ *    (Linux's workingset_refault);
  *  - kswapd runs only when woken (an allocation under a zone's low mark,
  *    or a fault that could take free pages there) and sleeps once free
  *    pages are above the high marks, it cannot make progress, or it has
@@ -45,6 +48,7 @@
 
 #define SWAP_CLUSTER_MAX 32     /* frames per reclaim round (Linux's) */
 #define FAULT_MARGIN     64     /* pages a fault may take: fault-around, tables */
+#define SWAP_SHADOW_AGE_MASK 0x7fffffffu  /* the age bits a swap slot's shadow keeps */
 
 enum { LRU_ANON, LRU_FILE, NR_LRU };
 
@@ -60,6 +64,12 @@ static uint64_t scanned_since_tick[NR_LRU];
 static uint64_t cost[NR_LRU];
 /* Evictions so far: the clock that shadow entries record (Linux's nonresident_age). */
 static uint64_t nonresident_age;
+
+/* The shadow entry of an eviction now: the clock, advanced (odd: not a frame). */
+static uint64_t next_shadow(void)
+{
+	return (++nonresident_age << 1) | 1;
+}
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
 static bool kswapd_wanted;
 static struct task *kswapd_task;
@@ -207,6 +217,17 @@ static uint64_t workingset_size(void)
 	return n;
 }
 
+/*
+ * Whether the page a shadow entry stands for was evicted fewer evictions
+ * ago than the working set's size: it would have stayed had the active
+ * lists given it room (Linux's workingset_test_recent). Ages compare
+ * modulo age_mask + 1, the bits the entry kept.
+ */
+static bool refault_is_recent(uint64_t shadow, uint64_t age_mask)
+{
+	return ((nonresident_age - (shadow >> 1)) & age_mask) <= workingset_size();
+}
+
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
@@ -223,7 +244,7 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 	count_vm_event(VM_WORKINGSET_REFAULT);
 	count_vm_event(VM_WORKINGSET_REFAULT_FILE);
 	note_cost(LRU_FILE, SWAP_CLUSTER_MAX);
-	if (nonresident_age - (shadow >> 1) > workingset_size()) {
+	if (!refault_is_recent(shadow, UINT64_MAX >> 1)) {
 		policy_insert(&lru[LRU_FILE], &rf->pf);
 		return;
 	}
@@ -232,11 +253,20 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 	sync_lru_events();
 }
 
-void reclaim_anon_refaults(unsigned n)
+void reclaim_anon_refault(struct page *p, uint64_t shadow)
 {
-	count_vm_events(VM_WORKINGSET_REFAULT, n);
-	count_vm_events(VM_WORKINGSET_REFAULT_ANON, n);
-	note_cost(LRU_ANON, (uint64_t)n * SWAP_CLUSTER_MAX);
+	struct reclaim_frame *rf = reclaim_frame(p);
+
+	count_vm_event(VM_WORKINGSET_REFAULT);
+	count_vm_event(VM_WORKINGSET_REFAULT_ANON);
+	note_cost(LRU_ANON, SWAP_CLUSTER_MAX);
+	if (!rf || !reclaim_is_shadow(shadow) || !policy_tracks(&lru[LRU_ANON], &rf->pf) ||
+	    !refault_is_recent(shadow, SWAP_SHADOW_AGE_MASK))
+		return;
+	count_vm_event(VM_WORKINGSET_ACTIVATE_ANON);
+	policy_remove(&lru[LRU_ANON], &rf->pf);
+	policy_insert_hot(&lru[LRU_ANON], &rf->pf);
+	sync_lru_events();
 }
 
 /* ---- eviction --------------------------------------------------------- */
@@ -312,7 +342,9 @@ static bool unmap_and_free(struct page *p)
 	if (!c.slot)
 		return false;           /* its write failed */
 	reclaim_rmap_walk(p, unmap_one, &c);
-	return swap_page_evicted(p);
+	if (p->mapcount)
+		return false;
+	return swap_page_evicted(p, next_shadow());
 }
 
 /* Writes, unmaps and frees the batch; the frames that stay go back on the LRU. */
@@ -326,7 +358,6 @@ static unsigned long evict_batch(struct evict_batch *b)
 		struct page *p = b->page[i];
 		if (unmap_and_free(p)) {
 			freed++;
-			nonresident_age++;
 		} else if (p->flags & PG_ANON) {
 			policy_insert(&lru[LRU_ANON], &reclaim_frame(p)->pf);
 		}
@@ -432,7 +463,7 @@ static enum file_verdict evict_file(struct page *p, struct mm *skip)
 	reclaim_rmap_walk(p, file_unmap_one, &c);
 	if (p->mapcount)
 		return FILE_KEPT;       /* a mapping outside every task (a fork in progress) */
-	initrd_cache_evict(rf->inode, rf->index, (++nonresident_age << 1) | 1);
+	initrd_cache_evict(rf->inode, rf->index, next_shadow());
 	p->flags &= ~PG_FILE;
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
 	return FILE_DROPPED;

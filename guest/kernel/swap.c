@@ -12,7 +12,10 @@
  *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
  *    a write and drops the stale copy; otherwise it is mapped read-only
  *    (writes copy it or first leave the cache);
- *  - mm->rss[MM_SWAPENTS] counts the swap entries in mm's page tables.
+ *  - mm->rss[MM_SWAPENTS] counts the swap entries in mm's page tables;
+ *  - shadows[slot] is the shadow entry (reclaim.h, low 32 bits) the last
+ *    eviction through slot left, read by the swap-in that follows; 0 once
+ *    the slot caches a frame again.
  * Serialised by the callers (one CPU, non-preemptible, no sleeping here).
  */
 #include <swap.h>
@@ -33,6 +36,7 @@
 
 static struct swap_slots slots;
 static uint32_t *cache;        /* slot -> pfn of the cached frame, 0: none */
+static uint32_t *shadows;      /* slot -> shadow of its last eviction, 0: none */
 static uint64_t nr_cached;
 
 bool swap_active(void)
@@ -49,11 +53,13 @@ void swap_init(void)
 		return;
 	map = kmalloc(nr, BUDDY_GFP_KERNEL);
 	cache = kzalloc(nr * sizeof(*cache), BUDDY_GFP_KERNEL);
-	if (!map || !cache || swap_slots_init(&slots, map, nr)) {
+	shadows = kzalloc(nr * sizeof(*shadows), BUDDY_GFP_KERNEL);
+	if (!map || !cache || !shadows || swap_slots_init(&slots, map, nr)) {
 		pr_err("swap: no memory for %llu slots; swap stays off\n",
 		       (unsigned long long)nr);
 		kfree(map);
 		kfree(cache);
+		kfree(shadows);
 		cache = NULL;
 		return;
 	}
@@ -91,6 +97,7 @@ uint64_t swap_cache_slot(const struct page *p)
 static void cache_add(struct page *p, uint64_t slot)
 {
 	cache[slot] = (uint32_t)buddy_page_to_pfn(page_alloc_buddy(), p);
+	shadows[slot] = 0;
 	reclaim_frame(p)->swap_slot = (uint32_t)slot;
 	nr_cached++;
 	vm_events[VM_NR_SWAPCACHED] = nr_cached;
@@ -159,11 +166,14 @@ static void free_anon_frame(struct page *p)
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
 }
 
-bool swap_page_evicted(struct page *p)
+bool swap_page_evicted(struct page *p, uint64_t shadow)
 {
+	uint64_t slot = swap_cache_slot(p);
+
 	if (p->mapcount)
 		return false;
 	free_anon_frame(p);       /* leaves the swap cache on the way */
+	shadows[slot] = (uint32_t)shadow;
 	return true;
 }
 
@@ -254,7 +264,6 @@ static unsigned read_run(uint64_t slot, unsigned n, struct page **pages)
 	}
 	if (got && virtio_blk_rw(false, slot * SECTORS_PER_PAGE, pa, got) == 0) {
 		count_vm_events(VM_PSWPIN, got);
-		reclaim_anon_refaults(got);
 		for (unsigned i = 0; i < got; i++) {
 			pages[i] = pfn_page(pa[i] >> MM_PAGE_SHIFT);
 			pages[i]->flags |= PG_ANON;
@@ -288,9 +297,11 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	pte = uvm_pte_slot(mm, va, &pde);     /* the reads may have reclaimed */
 	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	for (unsigned i = 0; i < n; i++) {
+		uint64_t shadow = shadows[slot + i];
 		swap_slots_dup(&slots, slot + i);
 		cache_add(pages[i], slot + i);
 		map_swapped(mm, v, va + i * MM_PAGE_SIZE, pte + i, pages[i], slot + i, i == 0);
+		reclaim_anon_refault(pages[i], shadow);
 	}
 	return UVM_FAULT_MAJOR;
 }

@@ -469,17 +469,24 @@ END_TEST
 #define LOOP_PAGES   1536          /* 6M */
 #define LOOP_PASSES  2
 
+/* memhog ARGS in a POLICY_RAM guest with swap under mm.policy=policy; it must succeed. */
+static void policy_boot(struct reclaim_run *r, const char *policy, const char *args)
+{
+	char params[96];
+
+	snprintf(params, sizeof(params), "mm.policy=%s mm.page_cluster=0", policy);
+	boot_with(r, POLICY_RAM, "16M", params, args);
+	ck_assert_msg(r->vm.status == 0, "%s: status %d:\n%s", policy, r->vm.status,
+		      tail(r->vm.console));
+}
+
 /* majflt of memhog ARGS under mm.policy=policy (from its rusage line). */
 static long policy_majflt(const char *policy, const char *args)
 {
 	struct reclaim_run r;
-	char params[96];
 	long majflt = -1;
 
-	snprintf(params, sizeof(params), "mm.policy=%s mm.page_cluster=0", policy);
-	boot_with(&r, POLICY_RAM, "16M", params, args);
-	ck_assert_msg(r.vm.status == 0, "%s: status %d:\n%s", policy, r.vm.status,
-		      tail(r.vm.console));
+	policy_boot(&r, policy, args);
 	const char *line = strstr(r.vm.console, "memhog: minflt ");
 	ck_assert_msg(line && sscanf(line, "memhog: minflt %*d majflt %ld", &majflt) == 1,
 		      "%s: no rusage line:\n%s", policy, tail(r.vm.console));
@@ -529,6 +536,32 @@ START_TEST(on_a_loop_slightly_larger_than_memory_random_keeps_part_of_it_residen
 }
 END_TEST
 
+/*
+ * Refault distance (Linux's workingset detection), under lru: a page read
+ * back from swap fewer evictions after its own than the active list holds
+ * is activated. A zipf hog's hot pages come back that soon; a loop's page
+ * comes back only after the rest of the loop was evicted, never so soon.
+ */
+START_TEST(under_lru_a_zipf_hogs_hot_refaults_are_activated_and_a_loops_never)
+{
+	struct reclaim_run r;
+
+	policy_boot(&r, "lru", "/bin/memhog 6M --pattern zipf --passes 3");
+	long long zipf_refaults = counter(&r, "workingset_refault_anon");
+	long long zipf_activated = counter(&r, "workingset_activate_anon");
+	done(&r);
+	policy_boot(&r, "lru", "/bin/memhog 6M --pattern loop --passes 2");
+	long long loop_refaults = counter(&r, "workingset_refault_anon");
+	long long loop_activated = counter(&r, "workingset_activate_anon");
+	done(&r);
+
+	ck_assert_msg(zipf_activated > 0 && zipf_activated < zipf_refaults,
+		      "zipf: %lld of %lld refaults activated", zipf_activated, zipf_refaults);
+	ck_assert_msg(loop_refaults >= NEARLY_EVERY_ACCESS && loop_activated == 0,
+		      "loop: %lld of %lld refaults activated", loop_activated, loop_refaults);
+}
+END_TEST
+
 START_TEST(on_a_zipf_pattern_lru_and_clock_fault_less_than_fifo)
 {
 	const char *args = "/bin/memhog 6M --pattern zipf --passes 3";
@@ -563,6 +596,7 @@ Suite *reclaim_suite(void)
 	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_lru_faults_on_nearly_every_access);
 	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_clock_faults_on_nearly_every_access);
 	tcase_add_test(policy, on_a_loop_slightly_larger_than_memory_random_keeps_part_of_it_resident);
+	tcase_add_test(policy, under_lru_a_zipf_hogs_hot_refaults_are_activated_and_a_loops_never);
 	tcase_add_test(policy, on_a_zipf_pattern_lru_and_clock_fault_less_than_fifo);
 	suite_add_tcase(s, policy);
 	suite_add_tcase(s, swap);
