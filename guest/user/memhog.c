@@ -1,12 +1,14 @@
 /*
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
- *             [--show FILE] [--read FILE]... [--swappiness N]
+ *             [--show FILE] [--read FILE]... [--swappiness N] [--populate]
  * Options act in order, before the hog: --oom-score-adj writes N to
  * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
  * --read reads FILE through (clean page-cache pages reclaim may drop).
- * Then it maps SIZE bytes of anonymous memory and writes a per-page stamp
- * into the pages the pattern visits, pass after pass. --verify then reads every
+ * Then it maps SIZE bytes of anonymous memory (--populate: with
+ * MAP_POPULATE, every page allocated inside the one mmap call, a burst
+ * kswapd cannot keep up with) and writes a per-page stamp into the pages
+ * the pattern visits, pass after pass. --verify then reads every
  * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --release unmaps the memory; --show
  * then prints FILE (a /proc file as the hog leaves the system); --hold sleeps until
@@ -134,7 +136,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
-		"[--show FILE] [--read FILE]... [--swappiness N]\n");
+		"[--show FILE] [--read FILE]... [--swappiness N] [--populate]\n");
 	return 2;
 }
 
@@ -142,7 +144,7 @@ int main(int argc, char **argv)
 {
 	size_t size = 0;
 	enum pattern pat = SEQ;
-	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0;
+	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0;
 	const char *show_path = NULL;
 
 	if (argc < 2 || parse_size(argv[1], &size))
@@ -154,6 +156,8 @@ int main(int argc, char **argv)
 			release = 1;
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
+		else if (!strcmp(argv[i], "--populate"))
+			populate = MAP_POPULATE;
 		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
 			if (write_proc("/proc/self/oom_score_adj", argv[++i]))
 				return 2;
@@ -183,7 +187,7 @@ int main(int argc, char **argv)
 		return usage();
 	size_t pages = (size + PAGE - 1) / PAGE;
 	uint8_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			    MAP_PRIVATE | MAP_ANONYMOUS | populate, -1, 0);
 	uint8_t *seen = calloc(pages, 1);
 	if (mem == MAP_FAILED || !seen) {
 		perror("memhog: mmap");
