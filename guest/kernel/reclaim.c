@@ -70,6 +70,7 @@ static uint64_t next_shadow(void)
 {
 	return (++nonresident_age << 1) | 1;
 }
+
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
 static bool kswapd_wanted;
 static struct task *kswapd_task;
