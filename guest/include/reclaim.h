@@ -79,10 +79,11 @@ void reclaim_fault_prepare(void);
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow);
 void reclaim_page_accessed(struct page *p);
 /*
- * p, read back from swap, is mapped: a refault of an evicted page; shadow
- * is what its eviction left in the slot (swap.c), 0 if nothing.
+ * p, read back from swap into the swap cache, is about to be mapped at va
+ * (then reclaim_page_mapped): a refault when shadow is what its eviction
+ * left in the slot (swap.c), 0 if nothing.
  */
-void reclaim_anon_refault(struct page *p, uint64_t shadow);
+void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow);
 
 /*
  * Shadow entries (Linux's workingset.c): what the page cache keeps in the

@@ -74,11 +74,11 @@ void swap_pages_write(struct page **pages, unsigned n);
 int swap_entry_dup(uint64_t slot);
 
 /*
- * Called when reclaim has unmapped p everywhere it could: a frame nobody
- * maps leaves the swap cache, with shadow (reclaim.h) left for its slot,
- * and is freed. Returns true when it was freed.
+ * Called when reclaim has unmapped p, a swap-cached frame, everywhere: it
+ * leaves the swap cache, shadow (reclaim.h) taking its place in the slot,
+ * and is freed.
  */
-bool swap_page_evicted(struct page *p, uint64_t shadow);
+void swap_page_evicted(struct page *p, uint64_t shadow);
 
 /* The slot p is cached under, or 0. */
 uint64_t swap_cache_slot(const struct page *p);

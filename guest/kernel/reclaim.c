@@ -229,6 +229,36 @@ static bool refault_is_recent(uint64_t shadow, uint64_t age_mask)
 	return ((nonresident_age - (shadow >> 1)) & age_mask) <= workingset_size();
 }
 
+/*
+ * Puts a frame filled from a file or from swap on its list. With a shadow
+ * entry it is a refault, charged to that list's cost, and a recent one is
+ * inserted active (Linux's workingset_refault); age_mask: the age bits
+ * the entry kept.
+ */
+static void insert_filled(int kind, struct reclaim_frame *rf, uint64_t shadow,
+			  uint64_t age_mask)
+{
+	static const enum vm_event_item refault[NR_LRU] = {
+		VM_WORKINGSET_REFAULT_ANON, VM_WORKINGSET_REFAULT_FILE };
+	static const enum vm_event_item activate[NR_LRU] = {
+		VM_WORKINGSET_ACTIVATE_ANON, VM_WORKINGSET_ACTIVATE_FILE };
+
+	if (!reclaim_is_shadow(shadow)) {
+		policy_insert(&lru[kind], &rf->pf);
+		return;
+	}
+	count_vm_event(VM_WORKINGSET_REFAULT);
+	count_vm_event(refault[kind]);
+	note_cost(kind, SWAP_CLUSTER_MAX);
+	if (!refault_is_recent(shadow, age_mask)) {
+		policy_insert(&lru[kind], &rf->pf);
+		return;
+	}
+	count_vm_event(activate[kind]);
+	policy_insert_hot(&lru[kind], &rf->pf);
+	sync_lru_events();
+}
+
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
@@ -238,36 +268,18 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 	rf->inode = ino;
 	rf->index = index;
 	rf->exec_referenced = 0;
-	if (!reclaim_is_shadow(shadow)) {
-		policy_insert(&lru[LRU_FILE], &rf->pf);
-		return;
-	}
-	count_vm_event(VM_WORKINGSET_REFAULT);
-	count_vm_event(VM_WORKINGSET_REFAULT_FILE);
-	note_cost(LRU_FILE, SWAP_CLUSTER_MAX);
-	if (!refault_is_recent(shadow, UINT64_MAX >> 1)) {
-		policy_insert(&lru[LRU_FILE], &rf->pf);
-		return;
-	}
-	count_vm_event(VM_WORKINGSET_ACTIVATE_FILE);
-	policy_insert_hot(&lru[LRU_FILE], &rf->pf);
-	sync_lru_events();
+	insert_filled(LRU_FILE, rf, shadow, UINT64_MAX >> 1);
 }
 
-void reclaim_anon_refault(struct page *p, uint64_t shadow)
+void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 
-	count_vm_event(VM_WORKINGSET_REFAULT);
-	count_vm_event(VM_WORKINGSET_REFAULT_ANON);
-	note_cost(LRU_ANON, SWAP_CLUSTER_MAX);
-	if (!rf || !reclaim_is_shadow(shadow) || !policy_tracks(&lru[LRU_ANON], &rf->pf) ||
-	    !refault_is_recent(shadow, SWAP_SHADOW_AGE_MASK))
+	if (!rf)
 		return;
-	count_vm_event(VM_WORKINGSET_ACTIVATE_ANON);
-	policy_remove(&lru[LRU_ANON], &rf->pf);
-	policy_insert_hot(&lru[LRU_ANON], &rf->pf);
-	sync_lru_events();
+	rf->va = va;
+	rf->mm = NULL;
+	insert_filled(LRU_ANON, rf, shadow, SWAP_SHADOW_AGE_MASK);
 }
 
 /* ---- eviction --------------------------------------------------------- */
@@ -344,8 +356,9 @@ static bool unmap_and_free(struct page *p)
 		return false;           /* its write failed */
 	reclaim_rmap_walk(p, unmap_one, &c);
 	if (p->mapcount)
-		return false;
-	return swap_page_evicted(p, next_shadow());
+		return false;           /* a slot count full, or a mapping outside every task */
+	swap_page_evicted(p, next_shadow());
+	return true;
 }
 
 /* Writes, unmaps and frees the batch; the frames that stay go back on the LRU. */
@@ -596,13 +609,12 @@ struct shrink_skip {
  * Frees up to nr frames: the file share first, by swappiness and sizes,
  * what it could not give taken from the anonymous list, and the file list
  * asked again when that gave nothing (no swap, or every anonymous frame in
- * use). Returns frames freed; adds the frames looked at to *scanned.
+ * use). Returns the frames looked at and freed, both lists together.
  */
-static unsigned long shrink(unsigned long nr, bool direct, struct shrink_skip skip,
-			    unsigned long *scanned)
+static struct scan shrink(unsigned long nr, bool direct, struct shrink_skip skip)
 {
 	struct scan sc[NR_LRU] = { { 0, 0 } };
-	unsigned long anon = anon_share(nr), freed;
+	unsigned long anon = anon_share(nr);
 
 	shrink_file(nr - anon, skip.file, &sc[LRU_FILE]);
 	shrink_anon(anon + (nr - anon - sc[LRU_FILE].freed), skip.anon, &sc[LRU_ANON]);
@@ -610,9 +622,8 @@ static unsigned long shrink(unsigned long nr, bool direct, struct shrink_skip sk
 		shrink_file(nr - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
 	count_scan(sc, direct);
 	age_lists(sc);
-	freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
-	*scanned += sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
-	return freed;
+	return (struct scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
+			      .freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed };
 }
 
 /* Empty slabs back to the page allocator: when the LRUs fall short of a real need. */
@@ -656,7 +667,6 @@ static void start_kswapd(void)
 void reclaim_fault_prepare(void)
 {
 	uint64_t min, free;
-	unsigned long scanned = 0;
 
 	if (!frames)
 		return;
@@ -684,7 +694,7 @@ void reclaim_fault_prepare(void)
 	 * the code the next one needs, where Linux would reach the OOM killer.
 	 */
 	shrink(min - free + SWAP_CLUSTER_MAX, true,
-	       (struct shrink_skip){ .anon = NULL, .file = current->mm }, &scanned);
+	       (struct shrink_skip){ .anon = NULL, .file = current->mm });
 }
 
 static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx)
@@ -698,8 +708,6 @@ static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned or
 
 static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
 {
-	unsigned long scanned = 0;
-
 	(void)b;
 	(void)gfp;
 	(void)ctx;
@@ -707,8 +715,7 @@ static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned g
 	 * a large request (fault-around's) gets one small round and falls back. */
 	count_vm_event(VM_ALLOCSTALL);
 	unsigned long want = order ? SWAP_CLUSTER_MAX / 4 : SWAP_CLUSTER_MAX;
-	unsigned long freed = shrink(want, true,
-				     (struct shrink_skip){ current->mm, current->mm }, &scanned);
+	unsigned long freed = shrink(want, true, (struct shrink_skip){ current->mm, current->mm }).freed;
 
 	if (freed < want)
 		shrink_slabs();
@@ -729,11 +736,13 @@ static void kswapd_balance(void)
 	unsigned long scanned = 0;
 
 	while (page_alloc_nr_free() < high && scanned < pass) {
-		if (!shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false, (struct shrink_skip){ 0 },
-			    &scanned)) {
+		struct scan round = shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false,
+					   (struct shrink_skip){ 0 });
+		if (!round.freed) {
 			shrink_slabs();
 			break;
 		}
+		scanned += round.scanned;
 	}
 }
 

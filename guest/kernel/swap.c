@@ -4,18 +4,18 @@
  * and fork.
  *
  * Invariants:
+ *  - cache[slot] is the cached frame (pfn << 1), or the shadow entry
+ *    (reclaim.h, its low 32 bits: odd) the slot's last eviction left for
+ *    the swap-in that follows, or 0; as the page cache's slots are;
  *  - a slot's count is its swap entries in page tables plus one while
  *    cache[slot] holds a frame (swap.h);
- *  - cache[slot] == pfn  <=>  reclaim_frame(pfn)->swap_slot == slot;
+ *  - cached_pfn(slot) == pfn  <=>  reclaim_frame(pfn)->swap_slot == slot;
  *  - a cached frame's data equals its slot's on disk unless a PTE mapping
  *    it is dirty: it is mapped writable only when the cache holds the
  *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
  *    a write and drops the stale copy; otherwise it is mapped read-only
  *    (writes copy it or first leave the cache);
- *  - mm->rss[MM_SWAPENTS] counts the swap entries in mm's page tables;
- *  - shadows[slot] is the shadow entry (reclaim.h, low 32 bits) the last
- *    eviction through slot left, read by the swap-in that follows; 0 once
- *    the slot caches a frame again.
+ *  - mm->rss[MM_SWAPENTS] counts the swap entries in mm's page tables.
  * Serialised by the callers (one CPU, non-preemptible, no sleeping here).
  */
 #include <swap.h>
@@ -35,8 +35,7 @@
 #define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map, at most */
 
 static struct swap_slots slots;
-static uint32_t *cache;        /* slot -> pfn of the cached frame, 0: none */
-static uint32_t *shadows;      /* slot -> shadow of its last eviction, 0: none */
+static uint32_t *cache;        /* slot -> pfn << 1 of the cached frame, a shadow, or 0 */
 static uint64_t nr_cached;
 
 bool swap_active(void)
@@ -53,13 +52,11 @@ void swap_init(void)
 		return;
 	map = kmalloc(nr, BUDDY_GFP_KERNEL);
 	cache = kzalloc(nr * sizeof(*cache), BUDDY_GFP_KERNEL);
-	shadows = kzalloc(nr * sizeof(*shadows), BUDDY_GFP_KERNEL);
-	if (!map || !cache || !shadows || swap_slots_init(&slots, map, nr)) {
+	if (!map || !cache || swap_slots_init(&slots, map, nr)) {
 		pr_err("swap: no memory for %llu slots; swap stays off\n",
 		       (unsigned long long)nr);
 		kfree(map);
 		kfree(cache);
-		kfree(shadows);
 		cache = NULL;
 		return;
 	}
@@ -94,10 +91,15 @@ uint64_t swap_cache_slot(const struct page *p)
 	return rf ? rf->swap_slot : 0;
 }
 
+/* The frame slot caches, or 0 (none, or a shadow entry). */
+static uint64_t cached_pfn(uint64_t slot)
+{
+	return reclaim_is_shadow(cache[slot]) ? 0 : cache[slot] >> 1;
+}
+
 static void cache_add(struct page *p, uint64_t slot)
 {
-	cache[slot] = (uint32_t)buddy_page_to_pfn(page_alloc_buddy(), p);
-	shadows[slot] = 0;
+	cache[slot] = (uint32_t)(buddy_page_to_pfn(page_alloc_buddy(), p) << 1);
 	reclaim_frame(p)->swap_slot = (uint32_t)slot;
 	nr_cached++;
 	vm_events[VM_NR_SWAPCACHED] = nr_cached;
@@ -109,7 +111,7 @@ void swap_cache_del(struct page *p)
 
 	if (!slot)
 		return;
-	MM_BUG_ON(cache[slot] != buddy_page_to_pfn(page_alloc_buddy(), p));
+	MM_BUG_ON(cached_pfn(slot) != buddy_page_to_pfn(page_alloc_buddy(), p));
 	cache[slot] = 0;
 	reclaim_frame(p)->swap_slot = 0;
 	nr_cached--;
@@ -166,15 +168,13 @@ static void free_anon_frame(struct page *p)
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
 }
 
-bool swap_page_evicted(struct page *p, uint64_t shadow)
+void swap_page_evicted(struct page *p, uint64_t shadow)
 {
 	uint64_t slot = swap_cache_slot(p);
 
-	if (p->mapcount)
-		return false;
+	MM_BUG_ON(p->mapcount || !slot || !reclaim_is_shadow(shadow));
 	free_anon_frame(p);       /* leaves the swap cache on the way */
-	shadows[slot] = (uint32_t)shadow;
-	return true;
+	cache[slot] = (uint32_t)shadow;
 }
 
 bool swap_page_exclusive(struct page *p)
@@ -243,7 +243,7 @@ static unsigned run_after(const struct vma *v, uint64_t va, const pte_t *pte, ui
 	       ((va >> PT_SHIFT_2M) == ((va + (n + 1) * MM_PAGE_SIZE) >> PT_SHIFT_2M))) {
 		pte_t e = pte[n + 1];
 		uint64_t s2 = slot + n + 1;
-		if (!swp_is_entry(e) || swp_slot(e) != s2 || cache[s2] ||
+		if (!swp_is_entry(e) || swp_slot(e) != s2 || cached_pfn(s2) ||
 		    swap_slots_count(&slots, s2) != 1)
 			break;
 		n++;
@@ -287,8 +287,8 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	if (!swap_active() || swap_slots_count(&slots, slot) == 0)
 		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
 		      (unsigned long long)*pte, (unsigned long long)va);
-	if (cache[slot]) {
-		map_swapped(mm, v, va, pte, pfn_page(cache[slot]), slot, true);
+	if (cached_pfn(slot)) {
+		map_swapped(mm, v, va, pte, pfn_page(cached_pfn(slot)), slot, true);
 		return UVM_FAULT_MINOR;
 	}
 	n = read_run(slot, 1 + run_after(v, va, pte, slot), pages);
@@ -297,11 +297,11 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	pte = uvm_pte_slot(mm, va, &pde);     /* the reads may have reclaimed */
 	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t shadow = shadows[slot + i];
+		uint64_t shadow = cache[slot + i], at = va + i * MM_PAGE_SIZE;
 		swap_slots_dup(&slots, slot + i);
 		cache_add(pages[i], slot + i);
-		map_swapped(mm, v, va + i * MM_PAGE_SIZE, pte + i, pages[i], slot + i, i == 0);
-		reclaim_anon_refault(pages[i], shadow);
+		reclaim_anon_refault(pages[i], at, shadow);
+		map_swapped(mm, v, at, pte + i, pages[i], slot + i, i == 0);
 	}
 	return UVM_FAULT_MAJOR;
 }
