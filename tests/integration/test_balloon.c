@@ -11,7 +11,7 @@
  * kernel. Tests with swap, memhog and the OOM killer come with the
  * reclaim issue.
  */
-#include "harness.h"
+#include "ctl.h"
 
 #include <check.h>
 #include <errno.h>
@@ -63,8 +63,7 @@ static void vm_up(struct vm *v, const char *const cmdline[], const char *pressur
 	while (*cmdline && n < 31)
 		argv[n++] = *cmdline++;
 	argv[n] = NULL;
-	ck_assert_int_eq(vm_start(&v->bg, argv), 0);
-	ck_assert_msg(wait_for_path(v->sock, 20), "no control socket:\n%s", bg_output(&v->bg));
+	ctl_start(&v->bg, v->sock, argv);
 }
 
 static struct vm_run vm_down(struct vm *v, double timeout)
@@ -77,12 +76,7 @@ static struct vm_run vm_down(struct vm *v, double timeout)
 /* Runs `memvisor CMD SOCK [ARG]`; returns its output, asserts status 0. */
 static char *client(struct vm *v, const char *cmd, const char *arg)
 {
-	const char *argv[] = { cmd, v->sock, arg, NULL };
-	struct vm_run r;
-	ck_assert_int_eq(vm_run(&r, argv), 0);
-	ck_assert_msg(r.status == 0, "memvisor %s %s: status %d:\n%s", cmd, arg ? arg : "",
-		      r.status, r.console);
-	return r.console;
+	return ctl_client(v->sock, cmd, arg);
 }
 
 /* section.key in a JSON text (key alone when section is NULL); -1 if absent. */
@@ -117,8 +111,7 @@ static int64_t wait_stat(struct vm *v, const char *section, const char *key, int
 
 static void quit_and_check(struct vm *v)
 {
-	free(client(v, "quit", NULL));
-	struct vm_run r = vm_down(v, 30);
+	struct vm_run r = ctl_quit(v->sock, &v->bg, 30);
 	unlink(v->stats);
 	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, r.console);
 	ck_assert_msg(!console_has(&r, "Oops") && !console_has(&r, "panic"), "%s", r.console);

@@ -12,7 +12,7 @@
  * control socket (stats, balloon, quit) instead. Guests are small (8-32
  * MiB): ring 0 is emulated here.
  */
-#include "harness.h"
+#include "ctl.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -165,8 +165,7 @@ static void live_start(struct live_vm *v, const char *ram, const char *swap_size
 			       "--swap", swap, "--crash-dump", "none",
 			       "--initrd", test_build_path("guest/initrd.cpio"), test_kernel_path(),
 			       "--", cmdline, NULL };
-	ck_assert_int_eq(vm_start(&v->bg, argv), 0);
-	ck_assert_msg(wait_for_path(v->sock, 20), "no control socket:\n%s", bg_output(&v->bg));
+	ctl_start(&v->bg, v->sock, argv);
 }
 
 /* The console so far (caller frees) once it holds s, or NULL after timeout seconds. */
@@ -181,24 +180,11 @@ static char *live_console_with(struct live_vm *v, const char *s, double timeout)
 	return NULL;
 }
 
-/* `memvisor CMD SOCK [ARG]`: its output (caller frees); status 0 asserted. */
-static char *live_client(struct live_vm *v, const char *cmd, const char *arg)
-{
-	const char *argv[] = { cmd, v->sock, arg, NULL };
-	struct vm_run r;
-
-	ck_assert_int_eq(vm_run(&r, argv), 0);
-	ck_assert_msg(r.status == 0, "memvisor %s: status %d:\n%s", cmd, r.status, r.console);
-	return r.console;
-}
-
 static void live_quit(struct live_vm *v)
 {
-	struct vm_run r;
+	struct vm_run r = ctl_quit(v->sock, &v->bg, 30);
 	char cmd[128];
 
-	free(live_client(v, "quit", NULL));
-	ck_assert_int_eq(bg_wait(&v->bg, &r, 30), 0);
 	ck_assert_msg(r.status == 0 && !console_has(&r, "Oops"), "status %d:\n%s", r.status,
 		      tail(r.console));
 	vm_run_free(&r);
@@ -228,7 +214,7 @@ static long long zones_sum(const char *stats, const char *key)
 
 static struct kswapd_view kswapd_view(struct live_vm *v)
 {
-	char *stats = live_client(v, "stats", "--json");
+	char *stats = ctl_client(v->sock, "stats", "--json");
 	struct kswapd_view k = {
 		.free = zones_sum(stats, "free_pages"),
 		.low = zones_sum(stats, "low"),
@@ -286,7 +272,7 @@ START_TEST(kswapd_woken_below_the_low_watermark_reclaims_past_high_and_sleeps)
 	char size[32];
 	long long take = (k0.free > k0.low ? k0.free - k0.low : 0) + UNDER_LOW;
 	snprintf(size, sizeof(size), "%lldK", take * 4);
-	free(live_client(&v, "balloon", size));
+	free(ctl_client(v.sock, "balloon", size));
 	struct kswapd_view k = k0;
 	for (double t0 = test_now(); test_now() - t0 < 60; usleep(200000)) {
 		k = kswapd_view(&v);

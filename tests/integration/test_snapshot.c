@@ -3,7 +3,7 @@
  * DESIGN.md describes it, diff, crash dumps that gdb can read, snapshots
  * over the control socket, and corrupt files rejected with status 2.
  */
-#include "harness.h"
+#include "ctl.h"
 
 #include <check.h>
 #include <json-c/json.h>
@@ -173,14 +173,8 @@ END_TEST
 static void snapshot_then_quit(const char *sock, const char *file, struct bg_run *bg,
 			       struct vm_run *r)
 {
-	const char *snap[] = { "snapshot", sock, file, NULL };
-	const char *quit[] = { "quit", sock, NULL };
-	ck_assert_int_eq(vm_run(r, snap), 0);
-	ck_assert_msg(r->status == 0, "%s", r->console);
-	vm_run_free(r);
-	ck_assert_int_eq(vm_run(r, quit), 0);
-	vm_run_free(r);
-	ck_assert_int_eq(bg_wait(bg, r, 30), 0);
+	free(ctl_client(sock, "snapshot", file));
+	*r = ctl_quit(sock, bg, 30);
 }
 
 START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
@@ -191,8 +185,7 @@ START_TEST(snapshot_over_the_control_socket_and_cli_while_the_guest_runs)
 			       NULL };
 	struct bg_run bg;
 	struct vm_run r;
-	ck_assert_int_eq(vm_start(&bg, argv), 0);
-	ck_assert(wait_for_path(sock, 10));
+	ctl_start(&bg, sock, argv);
 	snapshot_then_quit(sock, file, &bg, &r);
 	ck_assert_msg(r.status == 0, "memvisor ended with %d:\n%s", r.status, r.console);
 	vm_run_free(&r);
@@ -365,10 +358,7 @@ START_TEST(diff_shows_copy_on_write_after_fork_and_the_copies_after_the_child_wr
 	for (int i = 0; i < 3; i++) {
 		ck_assert_msg(console_file_has(console, points[i], 60), "no '%s':\n%s", points[i],
 			      bg_output(&bg));
-		const char *snap[] = { "snapshot", sock, path_in(files[i]), NULL };
-		ck_assert_int_eq(vm_run(&r, snap), 0);
-		ck_assert_msg(r.status == 0, "%s", r.console);
-		vm_run_free(&r);
+		free(ctl_client(sock, "snapshot", path_in(files[i])));
 	}
 	ck_assert_int_eq(bg_wait(&bg, &r, 60), 0);
 	ck_assert_msg(r.status == 0 && console_file_has(console, "forktest: ok", 1),
