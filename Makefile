@@ -33,9 +33,11 @@ INT_SRCS  := $(wildcard tests/integration/test_*.c)
 INT_AUX   := $(filter-out $(INT_SRCS),$(wildcard tests/integration/*.c))
 
 MEMVISOR  := $(BUILD)/memvisor
+WITH_KVM  := scripts/with-kvm
 KERNEL    := $(BUILD)/guest/kernel.elf
 
-.PHONY: all deps run check unit integration bench qemu-run clean mm-freestanding
+.PHONY: all deps run check check-kvm check-helper-vm unit integration bench qemu-run clean \
+	mm-freestanding
 all: $(MEMVISOR) guest test-guests
 
 deps:
@@ -102,22 +104,48 @@ mm-freestanding: $(MM_SRCS)
 RUN_ARGS ?=
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(MEMVISOR) run -m 128M --initrd $(BUILD)/guest/initrd.cpio $(RUN_ARGS) $(KERNEL) \
+	@$(WITH_KVM) --check >/dev/null || { echo "memvisor: $$($(WITH_KVM) --check); the guest boots" \
+	  "inside a helper VM (scripts/with-kvm), so this is slower than on KVM"; }
+	$(WITH_KVM) $(MEMVISOR) run -m 128M --initrd $(BUILD)/guest/initrd.cpio $(RUN_ARGS) $(KERNEL) \
 	  -- console=ttyS0 init=$(or $(RUN_INIT),/bin/memhog 16M --verify)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 integration: $(BUILD)/integration-tests all
-	MEMVISOR=$(MEMVISOR) KERNEL=$(KERNEL) BUILD=$(BUILD) $(BUILD)/integration-tests
+	MEMVISOR=$(MEMVISOR) KERNEL=$(KERNEL) BUILD=$(BUILD) $(WITH_KVM) $(BUILD)/integration-tests
 
+# Everything that boots guests runs through scripts/with-kvm: directly
+# where /dev/kvm works, else in one helper VM (QEMU/TCG, nested SVM) for
+# the whole group. The first line says which path and why.
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/integration-tests
+	@echo "memvisor: KVM tests on $$($(WITH_KVM) --check)"
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/integration-tests \
+	  $(MEMVISOR_SAN)
 	@$(MAKE) --no-print-directory mm-freestanding
 	@$(MAKE) --no-print-directory unit
+	@$(WITH_KVM) $(MAKE) --no-print-directory check-kvm
+	@$(MAKE) --no-print-directory check-quality-host
+	@$(MAKE) --no-print-directory check-helper-vm
+
+# What needs /dev/kvm, in the order make check runs it.
+check-kvm:
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory scenarios
-	@$(MAKE) --no-print-directory check-quality
+	@$(MAKE) --no-print-directory check-san
+	@$(MAKE) --no-print-directory valgrind
+
+# On a KVM host the helper-VM path is forced once, so it cannot rot: the
+# kernel boots there and its memhog verifies every page. Where the helper
+# already ran everything above, this is not repeated.
+check-helper-vm: all
+	$(Q)if $(WITH_KVM) --check >/dev/null; then \
+	  echo "  HELPER  memvisor run in a forced helper VM (MEMVISOR_HELPER_VM=1)"; \
+	  MEMVISOR_HELPER_VM=1 $(WITH_KVM) $(MEMVISOR) run -m 64M --timeout 300 \
+	    --initrd $(BUILD)/guest/initrd.cpio $(KERNEL) -- init=/bin/memhog 8M --verify \
+	    >$(BUILD)/helper-vm-smoke.log 2>&1 && grep -q 'verify ok' $(BUILD)/helper-vm-smoke.log || \
+	    { tail -30 $(BUILD)/helper-vm-smoke.log; echo "helper VM smoke run failed"; exit 1; }; \
+	else echo "  HELPER  path already taken above"; fi
 
 # Each tests/bench/*.mk adds its rows as prerequisites of bench.
 bench: deps

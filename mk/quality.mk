@@ -13,7 +13,7 @@
 #
 # Every gate fails the build on a new finding; see README "Quality gates".
 
-.PHONY: check-quality lint lint-cppcheck lint-tidy fuzz fuzz-build fuzz-replay \
+.PHONY: check-quality check-quality-host check-san-here valgrind-here lint lint-cppcheck lint-tidy fuzz fuzz-build fuzz-replay \
 	coverage valgrind memvisor-san check-san
 
 # ---- warnings ------------------------------------------------------------------
@@ -38,7 +38,11 @@ $(MEMVISOR_SAN): $(VMM_SRCS:%.c=$(BUILD)/san/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/san
 # The vmm suite (every boot path, exit status and error path of `run`),
 # then the host-side smoke run below: control, pressure, stats, snapshots,
 # show and diff. LeakSanitizer is on: a leak fails the run too.
+# check-san and valgrind boot guests: each runs its -here twin through
+# scripts/with-kvm (directly where /dev/kvm works, else in one helper VM).
 check-san: $(MEMVISOR_SAN) $(BUILD)/integration-tests all
+	$(Q)$(WITH_KVM) $(MAKE) --no-print-directory check-san-here
+check-san-here:
 	$(Q)$(SAN_ENV) MEMVISOR=$(MEMVISOR_SAN) KERNEL=$(KERNEL) BUILD=$(BUILD) CK_RUN_SUITE=vmm \
 	  $(BUILD)/integration-tests
 	@echo "  SAN     kernel: pressure, control, stats, snapshots, show, diff"
@@ -189,6 +193,8 @@ VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-
 	    --show-leak-kinds=definite --suppressions=tests/valgrind.supp
 VG_DIR   := $(BUILD)/valgrind
 valgrind: all
+	$(Q)$(WITH_KVM) $(MAKE) --no-print-directory valgrind-here
+valgrind-here:
 	@rm -rf $(VG_DIR) && mkdir -p $(VG_DIR)
 	@echo "  VALGRIND tiny guest, 2 vCPUs"
 	$(Q)$(call smoke_step,$(VALGRIND) $(MEMVISOR),run -c 2 -m 64M --timeout 120 \
@@ -199,10 +205,13 @@ valgrind: all
 # ---- what make check runs -------------------------------------------------------------
 # The builds first, in parallel (clang-tidy is the slow part), then each gate.
 QUALITY_JOBS ?= $(shell nproc)
-check-quality:
+# check-san and valgrind boot guests: make check runs them with the other
+# KVM tests (check-kvm), the rest here (check-quality-host).
+check-quality: check-quality-host
+	@$(MAKE) --no-print-directory check-san
+	@$(MAKE) --no-print-directory valgrind
+check-quality-host:
 	@$(MAKE) --no-print-directory -j$(QUALITY_JOBS) lint fuzz-build $(MEMVISOR_SAN) \
 	  $(COV_DIR)/unit-tests
 	@$(MAKE) --no-print-directory fuzz-replay
-	@$(MAKE) --no-print-directory check-san
-	@$(MAKE) --no-print-directory valgrind
 	@$(MAKE) --no-print-directory coverage

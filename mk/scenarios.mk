@@ -41,5 +41,5 @@ SCENARIO_KEEP  ?= $(BUILD)/scenarios
 .PHONY: scenarios
 scenarios: all
 	@rm -rf $(SCENARIO_KEEP)
-	$(MEMVISOR) test -j $(SCENARIO_JOBS) --keep $(SCENARIO_KEEP) \
+	$(WITH_KVM) $(MEMVISOR) test -j $(SCENARIO_JOBS) --keep $(SCENARIO_KEEP) \
 	  --junit $(SCENARIO_KEEP)/junit.xml $(SCENARIOS)

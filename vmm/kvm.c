@@ -294,6 +294,12 @@ static void print_segment(const char *name, const struct kvm_segment *s)
 		s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, s->l, s->db);
 }
 
+/* The architectural state after RESET/INIT (Intel SDM 9.1.1, AMD APM 14.1.3). */
+static bool regs_are_reset_state(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && !(s->cr0 & 1);
+}
+
 void vcpu_dump(struct vcpu *v, const char *why)
 {
 	struct kvm_regs r;
@@ -316,6 +322,10 @@ void vcpu_dump(struct vcpu *v, const char *why)
 		(unsigned long long)s.cr4, (unsigned long long)s.efer);
 	print_segment("CS", &s.cs);
 	print_segment("SS", &s.ss);
+	if (regs_are_reset_state(&r, &s))
+		fprintf(stderr, "memvisor: vCPU %d: these are reset values: KVM on AMD SVM "
+			"reinitializes a vCPU at a shutdown, so its state at the fault is lost\n",
+			v->id);
 }
 
 /* ---- exit handlers: return true to keep running ---------------------- */

@@ -111,7 +111,11 @@ START_TEST(triple_fault_gives_status_121_and_a_register_dump)
 	ck_assert_msg(r.status == 121, "status %d\n%s", r.status, r.console);
 	ck_assert(console_has(&r, "guest shutdown (triple fault)"));
 	ck_assert(console_has(&r, "RIP="));
-	ck_assert(console_has(&r, "CR0=0000000000000011"));
+	/* Protected mode at the fault (PE|ET), unless KVM reset the vCPU first
+	 * (AMD SVM does at a shutdown) and memvisor says so. */
+	ck_assert_msg(console_has(&r, "CR0=0000000000000011") ||
+		      (console_has(&r, "CR0=0000000000000010") &&
+		       console_has(&r, "these are reset values")), "%s", r.console);
 	ck_assert(console_has(&r, "EFER="));
 	ck_assert(console_has(&r, "CS=0008"));
 	vm_run_free(&r);
