@@ -336,13 +336,18 @@ END_TEST
 #define FLOOD 4000
 static const char flood_line[] = "{\"cmd\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
 
-static void flood(int fd, int count)
+/* Sends count flood lines; when the server may drop the flooder part way
+ * (dropped), a failed send ends the flood instead of the test. */
+static void flood(int fd, int count, bool dropped)
 {
-	size_t n = sizeof(flood_line) - 1;
-	char *buf = malloc(n * (size_t)count);
+	size_t n = sizeof(flood_line) - 1, len = n * (size_t)count;
+	char *buf = malloc(len), *p = buf;
 	for (int i = 0; i < count; i++)
 		memcpy(buf + n * (size_t)i, flood_line, n);
-	send_all(fd, buf, n * (size_t)count);
+	if (!dropped)
+		send_all(fd, buf, len);
+	for (ssize_t k; dropped && len && (k = send(fd, p, len, MSG_NOSIGNAL)) > 0; len -= (size_t)k)
+		p += k;
 	free(buf);
 }
 
@@ -364,7 +369,7 @@ START_TEST(a_client_that_never_reads_does_not_delay_another)
 	struct server s;
 	server_open(&s, &plain_server);
 	int flooder = client(s.path);
-	flood(flooder, FLOOD);
+	flood(flooder, FLOOD, false);
 	/* Another client is answered while the flooder has read nothing... */
 	int other = client(s.path);
 	ask(other, "{\"cmd\":\"frob\"}\n", "unknown command \\\"frob\\\"");
@@ -385,7 +390,7 @@ START_TEST(a_client_past_the_output_bound_is_dropped)
 	struct server s;
 	server_open(&s, &cfg);
 	int flooder = client(s.path);
-	flood(flooder, FLOOD);
+	flood(flooder, FLOOD, true);
 	int other = client(s.path);
 	ask(other, "{\"cmd\":\"frob\"}\n", "unknown command \\\"frob\\\"");
 	struct reader *r = reader_new(flooder);
@@ -415,11 +420,8 @@ START_TEST(idle_clients_are_closed_and_their_slots_freed)
 	struct server s;
 	int fd[CONTROL_MAX_CLIENTS];
 	server_open(&s, &cfg);
-	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) /* every slot, none sending */
 		fd[i] = client(s.path);
-	int extra = client(s.path);
-	ask(extra, "", "too many clients");
-	close(extra);
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		ck_assert_msg(closed_by_server(fd[i]), "idle client %d still open", i);
 		close(fd[i]);
