@@ -5,6 +5,19 @@
  * clock; it runs scheduled events and writes the stats stream when due.
  * Requests from every source go through control_execute(), so the socket,
  * the schedule and the CLI clients can never disagree.
+ *
+ * The socket server owns the listening socket (its path removed at stop,
+ * and only if this server bound it) and the client slots. Invariants:
+ * - the thread waits only in poll: client sockets are non-blocking, and a
+ *   reply the socket does not take at once waits in the client's output
+ *   buffer, so no client can delay another;
+ * - a client's unread output never passes max_output bytes: the client is
+ *   closed instead; one that neither sends nor takes output for
+ *   idle_timeout seconds is closed, so idle clients cannot hold the slots;
+ * - a client's input buffer holds at most one line of CONTROL_MAX_LINE
+ *   bytes and its newline; a full buffer without a newline is a line too
+ *   long, refused whole;
+ * - a client that hung up is closed once its replies are out (or idle).
  */
 #include "control.h"
 #include "snapshot.h"
@@ -20,23 +33,28 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 struct client {
 	int fd;                      /* -1: slot free */
-	char *buf;                   /* CONTROL_MAX_LINE + 1 bytes */
-	size_t len;
+	char *in;                    /* CONTROL_MAX_LINE + 1 bytes: a line and its newline */
+	size_t in_len;
 	bool discarding;             /* inside an oversized line */
+	bool eof;                    /* hung up; closed once out is drained */
+	char *out;                   /* replies not yet sent: out[out_off, out_len) */
+	size_t out_off, out_len, out_cap;
+	double active;               /* uptime when it last sent or took output */
 };
 
 struct control {
 	struct machine *m;
 	int listen_fd, wake[2];
-	char socket_path[108];
+	char socket_path[108];       /* set once bound: ours to remove */
 	FILE *stats;
 	double stats_interval, next_stats;
+	double idle_timeout;         /* seconds */
+	size_t max_output;           /* bytes of unsent replies per client */
 	struct control_event events[CONTROL_MAX_EVENTS];
 	int nr_events, next_event;
 	struct client clients[CONTROL_MAX_CLIENTS];
@@ -544,109 +562,255 @@ int control_parse_stats_arg(const char *arg, char *path, size_t pathlen, double 
 	return 0;
 }
 
-/* ---- the control thread --------------------------------------------------- */
+/* ---- the socket ------------------------------------------------------------ */
+
+/*
+ * Whether path may be bound: nothing there, or a stale socket (a connect is
+ * refused), which is removed. A live server (the connect is taken, or its
+ * backlog is full), a file that is not a socket, or an answer that cannot
+ * be read either way is refused with one line. 0 or -1.
+ */
+static int claim_socket_path(const char *path, const struct sockaddr_un *a)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		mv_err("--control %s: %m", path);
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		mv_err("--control %s: exists and is not a socket; not replacing it", path);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int rc = fd < 0 ? -1 : connect(fd, (const struct sockaddr *)a, sizeof(*a));
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && (e == ECONNREFUSED || e == ENOENT)) {
+		if (unlink(path) == 0 || errno == ENOENT) /* stale, from an earlier run */
+			return 0;
+		e = errno;
+	}
+	if (rc == 0 || e == EAGAIN)
+		mv_err("--control %s: a server answers there (another memvisor?); not taking it over",
+		       path);
+	else
+		mv_err("--control %s: %s; not replacing it", path, strerror(e));
+	return -1;
+}
 
 static int open_socket(struct control *c, const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
 	if (strlen(path) >= sizeof(a.sun_path)) {
 		mv_err("--control %s: path longer than %zu bytes", path, sizeof(a.sun_path) - 1);
 		return -1;
 	}
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		mv_err("--control %s: exists and is not a socket; not replacing it", path);
-		return -1;
-	}
-	unlink(path); /* a stale socket from an earlier run */
 	strcpy(a.sun_path, path);
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	mode_t old = umask(077); /* the socket is created 0600 */
-	int rc = c->listen_fd < 0 ? -1 : bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a));
-	umask(old);
-	if (rc < 0 || listen(c->listen_fd, 8) < 0) {
+	if (claim_socket_path(path, &a) < 0)
+		return -1;
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/* bind gives the file the socket inode's mode less the umask: 0600 from the start */
+	if (c->listen_fd < 0 || fchmod(c->listen_fd, 0600) < 0 ||
+	    bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		mv_err("--control %s: %m", path);
 		return -1;
 	}
-	snprintf(c->socket_path, sizeof(c->socket_path), "%s", path);
+	snprintf(c->socket_path, sizeof(c->socket_path), "%s", path); /* ours: removed at stop */
+	if (listen(c->listen_fd, 8) < 0) {
+		mv_err("--control %s: %m", path);
+		return -1;
+	}
 	return 0;
 }
+
+/* ---- clients --------------------------------------------------------------- */
 
 static void client_close(struct client *cl)
 {
 	close(cl->fd);
 	cl->fd = -1;
-	cl->len = 0;
-	cl->discarding = false;
+	cl->in_len = 0;
+	cl->discarding = cl->eof = false;
+	free(cl->out); /* a dropped flooder's replies go with it */
+	cl->out = NULL;
+	cl->out_off = cl->out_len = cl->out_cap = 0;
 }
 
-/* Sends line and a newline in one message; a client that cannot take it is dropped. */
-static void client_send(struct client *cl, const char *line)
+static bool client_pending(const struct client *cl)
 {
-	size_t n = strlen(line);
-	struct iovec iov[2] = { { (void *)(uintptr_t)line, n }, { (void *)"\n", 1 } };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
-	if (sendmsg(cl->fd, &msg, MSG_NOSIGNAL) != (ssize_t)(n + 1))
+	return cl->out_off < cl->out_len;
+}
+
+/* Writes what the socket takes of the pending replies, never waiting; a
+ * client that has hung up is closed once they are all out. */
+static void client_flush(struct client *cl, double now)
+{
+	while (client_pending(cl)) {
+		ssize_t n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				client_close(cl);
+			return;
+		}
+		cl->out_off += (size_t)n;
+		cl->active = now;
+	}
+	cl->out_off = cl->out_len = 0;
+	if (cl->eof)
 		client_close(cl);
 }
 
-static void client_accept(struct control *c)
+/* Room for need bytes of output, never more than max. 0 or -1. */
+static int client_reserve(struct client *cl, size_t need, size_t max)
 {
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (need <= cl->out_cap)
+		return 0;
+	size_t cap = cl->out_cap ? cl->out_cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	cap = cap > max ? max : cap;
+	char *p = realloc(cl->out, cap);
+	if (!p)
+		return -1;
+	cl->out = p;
+	cl->out_cap = cap;
+	return 0;
+}
+
+/* Appends a reply line; a client whose unread replies would pass
+ * max_output bytes is dropped instead. */
+static void client_queue(struct control *c, struct client *cl, const char *line)
+{
+	size_t n = strlen(line);
+	if (cl->out_off) { /* what was sent goes: the bound counts what is unsent */
+		cl->out_len -= cl->out_off;
+		memmove(cl->out, cl->out + cl->out_off, cl->out_len);
+		cl->out_off = 0;
+	}
+	if (cl->out_len + n + 1 > c->max_output ||
+	    client_reserve(cl, cl->out_len + n + 1, c->max_output) < 0) {
+		mv_debug("control: dropping a client that left %zu bytes of replies unread",
+			 cl->out_len);
+		client_close(cl);
+		return;
+	}
+	memcpy(cl->out + cl->out_len, line, n);
+	cl->out[cl->out_len + n] = '\n';
+	cl->out_len += n + 1;
+}
+
+static void client_reply(struct control *c, struct client *cl, json_object *resp)
+{
+	client_queue(c, cl, json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	json_object_put(resp);
+}
+
+static void client_accept(struct control *c, double now)
+{
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		struct client *cl = &c->clients[i];
-		if (cl->fd >= 0)
-			continue;
-		struct timeval tv = { .tv_sec = 2 };
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		cl->fd = fd;
-		return;
+		if (cl->fd < 0) {
+			cl->fd = fd;
+			cl->active = now;
+			return;
+		}
 	}
 	const char *full = "{\"ok\":false,\"error\":\"too many clients\"}\n";
-	if (send(fd, full, strlen(full), MSG_NOSIGNAL) < 0)
+	if (send(fd, full, strlen(full), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		mv_debug("control: refusing a client");
 	close(fd);
 }
 
-/* Answers every complete line in the buffer; keeps the partial rest. */
+/* Answers every complete line in the input; keeps the partial rest. A
+ * full buffer without a newline holds more than CONTROL_MAX_LINE bytes of
+ * one line: that line is refused and the rest of it skipped. */
 static void client_lines(struct control *c, struct client *cl)
 {
-	char *start = cl->buf, *nl;
-	while (cl->fd >= 0 && (nl = memchr(start, '\n', cl->len - (size_t)(start - cl->buf)))) {
+	char *start = cl->in, *nl;
+	while (cl->fd >= 0 && (nl = memchr(start, '\n', cl->in_len - (size_t)(start - cl->in)))) {
 		if (cl->discarding) {
 			cl->discarding = false;
 		} else {
 			char *resp = control_handle_line(c->m, start, (size_t)(nl - start));
-			client_send(cl, resp);
+			client_queue(c, cl, resp ? resp : "{\"ok\":false,\"error\":\"out of memory\"}");
 			free(resp);
 		}
 		start = nl + 1;
 	}
 	if (cl->fd < 0)
 		return;
-	cl->len -= (size_t)(start - cl->buf);
-	memmove(cl->buf, start, cl->len);
-	if (cl->len == CONTROL_MAX_LINE) { /* no newline in a whole buffer */
+	cl->in_len -= (size_t)(start - cl->in);
+	memmove(cl->in, start, cl->in_len);
+	if (cl->in_len == CONTROL_MAX_LINE + 1) {
 		if (!cl->discarding)
-			client_send(cl, "{\"ok\":false,\"error\":\"request line longer than 65536 bytes\"}");
+			client_reply(c, cl, reply_error("request line longer than %d bytes",
+							CONTROL_MAX_LINE));
 		cl->discarding = true;
-		cl->len = 0;
+		cl->in_len = 0;
 	}
 }
 
-static void client_read(struct control *c, struct client *cl)
+static void client_read(struct control *c, struct client *cl, double now)
 {
-	ssize_t n = read(cl->fd, cl->buf + cl->len, CONTROL_MAX_LINE - cl->len);
-	if (n <= 0) {
-		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+	ssize_t n = read(cl->fd, cl->in + cl->in_len, CONTROL_MAX_LINE + 1 - cl->in_len);
+	if (n < 0) {
+		if (errno != EINTR && errno != EAGAIN)
 			client_close(cl);
 		return;
 	}
-	cl->len += (size_t)n;
+	if (n == 0) { /* hung up: what it asked for still goes out */
+		cl->eof = true;
+		if (!client_pending(cl))
+			client_close(cl);
+		return;
+	}
+	cl->active = now;
+	cl->in_len += (size_t)n;
 	client_lines(c, cl);
+	if (cl->fd >= 0)
+		client_flush(cl, now);
 }
+
+/* What to poll a slot for: input until it hangs up, room while replies wait. */
+static short client_events(const struct client *cl)
+{
+	if (cl->fd < 0)
+		return 0;
+	if (client_pending(cl))
+		return cl->eof ? POLLOUT : POLLIN | POLLOUT;
+	return cl->eof ? 0 : POLLIN;
+}
+
+static void client_ready(struct control *c, struct client *cl, short revents)
+{
+	if (revents & (POLLOUT | POLLERR | POLLHUP) && client_pending(cl))
+		client_flush(cl, machine_uptime(c->m));
+	if (cl->fd >= 0 && !cl->eof && revents & (POLLIN | POLLERR | POLLHUP))
+		client_read(c, cl, machine_uptime(c->m));
+}
+
+/* Closes clients that have neither sent nor taken output for idle_timeout. */
+static void close_idle_clients(struct control *c, double now)
+{
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+		if (cl->fd >= 0 && now - cl->active >= c->idle_timeout) {
+			mv_debug("control: closing a client idle for %.3g s", now - cl->active);
+			client_close(cl);
+		}
+	}
+}
+
+/* ---- the control thread --------------------------------------------------- */
 
 static void run_due_events(struct control *c, double now)
 {
@@ -674,17 +838,40 @@ static void write_stats(struct control *c, double now)
 	c->next_stats = now + c->stats_interval;
 }
 
-/* Milliseconds until the next scheduled thing, or -1 for none. */
+/* The earlier of two times, where a negative one means none. */
+static double earlier(double a, double b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
+/* Milliseconds until the next scheduled thing or idle deadline, or -1 for none. */
 static int next_timeout_ms(const struct control *c, double now)
 {
 	double next = -1;
 	if (c->next_event < c->nr_events)
 		next = c->events[c->next_event].at;
-	if (c->stats && (next < 0 || c->next_stats < next))
-		next = c->next_stats;
+	if (c->stats)
+		next = earlier(next, c->next_stats);
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0)
+			next = earlier(next, c->clients[i].active + c->idle_timeout);
 	if (next < 0)
 		return -1;
 	return next <= now ? 0 : (int)((next - now) * 1000) + 1;
+}
+
+/* Fills p: the wake pipe, the listening socket, then one entry per client
+ * slot (fd -1 for a free one, which poll skips). Returns the count. */
+static nfds_t poll_set(const struct control *c, struct pollfd *p)
+{
+	nfds_t n = 0;
+	p[n++] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
+	p[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		const struct client *cl = &c->clients[i];
+		p[n++] = (struct pollfd){ .fd = cl->fd, .events = client_events(cl) };
+	}
+	return n;
 }
 
 static void *control_thread(void *arg)
@@ -692,20 +879,16 @@ static void *control_thread(void *arg)
 	struct control *c = arg;
 	struct pollfd p[2 + CONTROL_MAX_CLIENTS];
 	while (!c->stop) {
-		int n = 0;
-		p[n++] = (struct pollfd){ .fd = c->wake[0], .events = POLLIN };
-		p[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
-		for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
-			p[n++] = (struct pollfd){ .fd = c->clients[i].fd, .events = POLLIN };
-		double now = machine_uptime(c->m);
-		if (poll(p, (nfds_t)n, next_timeout_ms(c, now)) < 0 && errno != EINTR)
+		nfds_t n = poll_set(c, p);
+		if (poll(p, n, next_timeout_ms(c, machine_uptime(c->m))) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
-			client_accept(c);
+			client_accept(c, machine_uptime(c->m));
 		for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
-			if (p[2 + i].revents && c->clients[i].fd >= 0)
-				client_read(c, &c->clients[i]);
-		now = machine_uptime(c->m);
+			if (p[2 + i].revents && c->clients[i].fd == p[2 + i].fd)
+				client_ready(c, &c->clients[i], p[2 + i].revents);
+		double now = machine_uptime(c->m);
+		close_idle_clients(c, now);
 		run_due_events(c, now);
 		write_stats(c, now);
 	}
@@ -717,6 +900,8 @@ static int control_open(struct control *c, const struct control_config *cfg)
 	char err[256];
 	if (pipe2(c->wake, O_CLOEXEC) < 0)
 		return -1;
+	c->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : CONTROL_IDLE_TIMEOUT;
+	c->max_output = cfg->max_output ? cfg->max_output : CONTROL_MAX_OUTPUT;
 	if (cfg->socket_path && open_socket(c, cfg->socket_path) < 0)
 		return -1;
 	if (cfg->pressure) {
@@ -742,8 +927,8 @@ static void control_free(struct control *c)
 {
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		if (c->clients[i].fd >= 0)
-			close(c->clients[i].fd);
-		free(c->clients[i].buf);
+			client_close(&c->clients[i]);
+		free(c->clients[i].in);
 	}
 	if (c->listen_fd >= 0)
 		close(c->listen_fd);
@@ -761,15 +946,18 @@ static void control_free(struct control *c)
 struct control *control_start(struct machine *m, const struct control_config *cfg)
 {
 	struct control *c = calloc(1, sizeof(*c));
+	bool buffers = true;
 	if (!c)
 		return NULL;
 	c->m = m;
 	c->listen_fd = c->wake[0] = c->wake[1] = -1;
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c->clients[i].fd = -1;
-		c->clients[i].buf = malloc(CONTROL_MAX_LINE + 1);
+		c->clients[i].in = malloc(CONTROL_MAX_LINE + 1);
+		buffers = buffers && c->clients[i].in;
 	}
-	if (control_open(c, cfg) < 0 || pthread_create(&c->thread, NULL, control_thread, c)) {
+	if (!buffers || control_open(c, cfg) < 0 ||
+	    pthread_create(&c->thread, NULL, control_thread, c)) {
 		control_free(c);
 		return NULL;
 	}

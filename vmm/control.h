@@ -8,8 +8,17 @@
  *   {"cmd":"stats"}                   -> {"ok":true,"time":…,"balloon":{…},…}
  *   {"cmd":"snapshot","file":"PATH","memory":false} -> {"ok":true,"file":…}
  *   {"cmd":"pause"} / "resume" / "quit"
- * Errors: {"ok":false,"error":"…"}; the VM runs on. Lines longer than
- * CONTROL_MAX_LINE are refused whole. Several clients may be connected.
+ * Errors: {"ok":false,"error":"…"}; the VM runs on. A line of up to
+ * CONTROL_MAX_LINE bytes (newline not counted) is parsed; a longer one is
+ * refused whole and the connection goes on after its newline.
+ *
+ * Clients: up to CONTROL_MAX_CLIENTS at once, none able to delay another:
+ * replies go out through non-blocking writes from a per-client buffer; a
+ * client whose unread replies pass max_output bytes is dropped, and so is
+ * one that neither sends nor takes output for idle_timeout seconds.
+ *
+ * The socket is created 0600 and is never taken over from a live server:
+ * a path where a server answers is refused; a stale socket is replaced.
  * The schedule runs the very same requests at times relative to boot.
  */
 #ifndef VMM_CONTROL_H
@@ -22,12 +31,16 @@
 #define CONTROL_MAX_LINE    65536
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_MAX_EVENTS  64
+#define CONTROL_IDLE_TIMEOUT 30.0      /* seconds, when the config gives 0 */
+#define CONTROL_MAX_OUTPUT  (1u << 20) /* bytes of unread replies, when the config gives 0 */
 
 struct control_config {
 	const char *socket_path;     /* NULL: no socket */
 	const char *pressure;        /* schedule text, NULL: none */
 	const char *stats_path;      /* NULL: no stats stream */
 	double stats_interval;       /* seconds */
+	double idle_timeout;         /* seconds; 0: CONTROL_IDLE_TIMEOUT (tests set it short) */
+	size_t max_output;           /* bytes; 0: CONTROL_MAX_OUTPUT */
 };
 
 struct control_event {
@@ -72,7 +85,9 @@ json_object *control_stats(struct machine *m);
 struct control;
 
 /* Opens the socket and starts the thread. Returns NULL with a message
- * printed when the socket or the stats file cannot be opened. */
+ * printed when the socket or the stats file cannot be opened, or when
+ * another server answers on the socket path. Needs of m only its start
+ * time until a well-formed request arrives. */
 struct control *control_start(struct machine *m, const struct control_config *cfg);
 
 /* Stops the thread, closes clients, removes the socket. */

@@ -270,6 +270,23 @@ START_TEST(control_socket_survives_garbage_huge_lines_unknown_commands_and_disco
 }
 END_TEST
 
+START_TEST(a_second_memvisor_on_a_live_control_path_exits_2_and_leaves_it_serving)
+{
+	const char *cmdline[] = { "hold=100", "balloon.reporting=0", NULL };
+	struct vm v;
+	struct vm_run r;
+	vm_up(&v, cmdline, NULL);
+	const char *argv[] = { "run", "-m", "64M", "--timeout", "30", "--control", v.sock,
+			       test_kernel_path(), NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 2 && console_has(&r, "a server answers there"),
+		      "status %d:\n%s", r.status, r.console);
+	vm_run_free(&r);
+	free(client(&v, "stats", NULL)); /* status 0: the first one still answers there */
+	quit_and_check(&v);
+}
+END_TEST
+
 /* The whole file at path (malloc'd); removes it. */
 /* The whole file, which is then removed. */
 static char *read_file(const char *path)
@@ -447,6 +464,7 @@ Suite *balloon_suite(void)
 	tcase_set_timeout(dev, 120);
 	tcase_add_test(dev, inflating_64m_of_128m_takes_guest_and_host_memory_and_deflate_returns_it);
 	tcase_add_test(dev, control_socket_survives_garbage_huge_lines_unknown_commands_and_disconnects);
+	tcase_add_test(dev, a_second_memvisor_on_a_live_control_path_exits_2_and_leaves_it_serving);
 	tcase_add_test(dev, pressure_schedule_inflates_then_deflates_on_time);
 	tcase_add_test(dev, free_page_reporting_returns_freed_memory_to_the_host_within_seconds);
 	tcase_add_test(dev, free_page_reporting_returns_what_a_process_released);
