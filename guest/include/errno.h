@@ -31,5 +31,7 @@
 #define ERANGE  34
 #define ENAMETOOLONG 36
 #define ENOSYS  38
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
 
 #endif

@@ -36,8 +36,8 @@ int file_open_console(struct task *t);
 /* Copies t's table into child (shared files). */
 void file_dup_table(struct task *child, const struct task *t);
 void file_close_all(struct task *t);
-/* The file behind fd of current, or NULL. */
-struct file *file_get(int fd);
+/* The file behind fd of current, or NULL (any fd: bounded here). */
+struct file *file_get(unsigned int fd);
 
 /* /proc (proc.c): fills f->text for path, or returns -ENOENT. */
 int proc_open(struct file *f, const char *path, int flags);

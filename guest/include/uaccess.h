@@ -21,6 +21,9 @@ int clear_user(uint64_t udst, size_t n);
 /* Copies a string with its NUL. Returns its length, -EFAULT, or
  * -ENAMETOOLONG when no NUL comes within max bytes. */
 long strncpy_from_user(char *dst, uint64_t usrc, size_t max);
+/* Linux's access_ok: [addr, addr+n) lies below USER_TOP without wrapping
+ * (no area looked at; n == 0 needs only a user address). */
+bool access_ok(uint64_t addr, uint64_t n);
 /* Whether [addr, addr+n) may be read (or written) by the kernel for current. */
 bool uaccess_ok(uint64_t addr, size_t n, bool write);
 

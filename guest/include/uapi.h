@@ -12,8 +12,12 @@
 #define PROT_READ     0x1
 #define PROT_WRITE    0x2
 #define PROT_EXEC     0x4
+#define PROT_SEM      0x8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP   0x02000000
 #define MAP_SHARED    0x01
 #define MAP_PRIVATE   0x02
+#define MAP_SHARED_VALIDATE 0x03
 #define MAP_TYPE      0x0f
 #define MAP_FIXED     0x10
 #define MAP_ANONYMOUS 0x20
@@ -21,7 +25,24 @@
 #define MAP_NORESERVE 0x4000
 #define MAP_POPULATE  0x8000
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MADV_DONTNEED 4
+#define MAP_DENYWRITE  0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED     0x2000
+#define MAP_NONBLOCK   0x10000
+#define MAP_STACK      0x20000
+#define MAP_HUGETLB    0x40000
+#define MAP_SYNC       0x80000
+/* The flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK). */
+#define MAP_LEGACY_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | \
+			 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED | \
+			 MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | \
+			 MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB)
+#define MAP_UNINITIALIZED 0x4000000
+#define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED   3
+#define MADV_DONTNEED   4
 
 /* open */
 #define O_ACCMODE   0003
@@ -32,17 +53,46 @@
 #define O_TRUNC     01000
 #define O_DIRECTORY 0200000
 #define AT_FDCWD    (-100)
+#define PATH_MAX    4096        /* with the NUL */
+/* Most bytes one read or write moves (Linux's MAX_RW_COUNT). */
+#define MAX_RW_COUNT (0x7fffffffu & ~4095u)
+#define UIO_MAXIOV  1024
 #define SEEK_SET 0
 #define SEEK_CUR 1
 #define SEEK_END 2
 
 /* wait4 */
-#define WNOHANG 1
+#define WNOHANG    0x00000001
+#define WUNTRACED  0x00000002
+#define WCONTINUED 0x00000008
+#define __WNOTHREAD 0x20000000
+#define __WALL     0x40000000
+#define __WCLONE   0x80000000u
+#define WAIT4_VALID_OPTIONS (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)
 
-/* signals with default actions the kernel implements */
+/* getrusage */
+#define RUSAGE_SELF     0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD   1
+
+/* clock_gettime: the clocks it reads (all one jiffies clock) */
+#define CLOCK_BOOTTIME 7
+#define CLOCK_TAI      11
+
+/* clone: the low byte is the exit signal */
+#define CSIGNAL 0xff
+
+/* signals: every one has its default action (no handlers) */
 #define SIGKILL  9
 #define SIGSEGV 11
 #define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTTOU 22
+#define SIGURG  23
+#define SIGWINCH 28
+#define NSIG    64              /* Linux's _NSIG: signals are 1..64 */
 
 /* arch_prctl */
 #define ARCH_SET_FS 0x1002
@@ -67,6 +117,7 @@
 #define AT_RANDOM 25
 #define AT_EXECFN 31
 
+#define S_IFMT  0170000
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
 #define S_IFDIR 0040000

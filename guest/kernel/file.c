@@ -2,6 +2,13 @@
  * file.c: descriptor tables and the file system calls over the console,
  * initrd files and /proc (file.h). A task's table is changed only by the
  * task itself (or by fork before the child runs).
+ *
+ * Arguments follow Linux's prototypes (syscall.c): a descriptor is an
+ * unsigned int (the low 32 bits of the register) and only ever indexes
+ * the table after file_get has bounded it; byte counts are size_t, checked
+ * with access_ok's rule and clamped to MAX_RW_COUNT; an iovec array is
+ * read and checked whole before any byte moves; a path is at most
+ * PATH_MAX bytes with its NUL.
  */
 #include <file.h>
 #include <sched.h>
@@ -18,10 +25,8 @@
 #include <uart.h>
 #include <asm/cpu.h>
 
-#define PATH_MAX_LEN 256
 #define IO_CHUNK 256
 #define READ_CHUNK 512          /* bytes a page-cache read copies per step */
-#define IOV_MAX 1024
 
 void console_write(const char *buf, size_t n)
 {
@@ -91,10 +96,11 @@ void file_close_all(struct task *t)
 	}
 }
 
-struct file *file_get(int fd)
+struct file *file_get(unsigned int fd)
 {
-	return fd >= 0 && fd < TASK_NR_FILES ? current->files[fd] : NULL;
+	return fd < TASK_NR_FILES ? current->files[fd] : NULL;
 }
+
 
 /*
  * Bytes of an initrd file at f->pos, through its page cache (as Linux's
@@ -149,6 +155,9 @@ static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (!access_ok(ubuf, n))
+		return -EFAULT;
+	n = MM_MIN(n, (uint64_t)MAX_RW_COUNT);
 	if (n && !uaccess_ok(ubuf, n, true))
 		return -EFAULT;
 	switch (f->kind) {
@@ -168,6 +177,9 @@ static long file_write(struct file *f, uint64_t ubuf, uint64_t n)
 
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
+	if (!access_ok(ubuf, n))
+		return -EFAULT;
+	n = MM_MIN(n, (uint64_t)MAX_RW_COUNT);
 	if (n && !uaccess_ok(ubuf, n, false))
 		return -EFAULT;
 	if (f->kind == FILE_PROC) {
@@ -191,7 +203,7 @@ static long file_write(struct file *f, uint64_t ubuf, uint64_t n)
 
 SYS_DECL(read)
 {
-	struct file *f = file_get((int)a0);
+	struct file *f = file_get((unsigned int)a0);
 
 	(void)a3, (void)a4, (void)a5;
 	return f ? file_read(f, a1, a2) : -EBADF;
@@ -199,56 +211,119 @@ SYS_DECL(read)
 
 SYS_DECL(write)
 {
-	struct file *f = file_get((int)a0);
+	struct file *f = file_get((unsigned int)a0);
 
 	(void)a3, (void)a4, (void)a5;
 	return f ? file_write(f, a1, a2) : -EBADF;
 }
 
+/*
+ * The iovec array of readv/writev, read and checked whole as Linux's
+ * import_iovec does: a negative length is EINVAL, a base/length outside
+ * user space EFAULT, and the lengths are clamped so they total at most
+ * MAX_RW_COUNT. Returns the kmalloc'd array or NULL with *err set.
+ */
+static struct linux_iovec *import_iovec(uint64_t uiov, unsigned long cnt, long *err)
+{
+	struct linux_iovec *v = kmalloc(cnt * sizeof(*v), BUDDY_GFP_KERNEL);
+	uint64_t total = 0;
+
+	*err = -ENOMEM;
+	if (!v)
+		return NULL;
+	*err = copy_from_user(v, uiov, cnt * sizeof(*v)) ? -EFAULT : 0;
+	for (unsigned long i = 0; !*err && i < cnt; i++)
+		if ((int64_t)v[i].len < 0)
+			*err = -EINVAL;
+	for (unsigned long i = 0; !*err && i < cnt; i++) {
+		if (!access_ok(v[i].base, v[i].len))
+			*err = -EFAULT;
+		v[i].len = MM_MIN(v[i].len, MAX_RW_COUNT - total);
+		total += v[i].len;
+	}
+	if (*err) {
+		kfree(v);
+		return NULL;
+	}
+	return v;
+}
+
 /* readv/writev: one call per vector, stopping at the first short one. */
-static long vector_io(int fd, uint64_t uiov, uint64_t cnt, bool write)
+static long vector_io(unsigned int fd, uint64_t uiov, unsigned long cnt, bool write)
 {
 	struct file *f = file_get(fd);
-	long total = 0;
+	struct linux_iovec *v;
+	long total = 0, err;
 
 	if (!f)
 		return -EBADF;
-	if (cnt > IOV_MAX)
+	if ((f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY))
+		return -EBADF;
+	if (cnt > UIO_MAXIOV)
 		return -EINVAL;
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct linux_iovec v;
-		if (copy_from_user(&v, uiov + i * sizeof(v), sizeof(v)))
-			return -EFAULT;
-		long r = write ? file_write(f, v.base, v.len) : file_read(f, v.base, v.len);
-		if (r < 0)
-			return total ? total : r;
+	if (!cnt)
+		return 0;
+	v = import_iovec(uiov, cnt, &err);
+	if (!v)
+		return err;
+	for (unsigned long i = 0; i < cnt; i++) {
+		long r = write ? file_write(f, v[i].base, v[i].len)
+			       : file_read(f, v[i].base, v[i].len);
+		if (r < 0) {
+			total = total ? total : r;
+			break;
+		}
 		total += r;
-		if ((uint64_t)r < v.len)
+		if ((uint64_t)r < v[i].len)
 			break;
 	}
+	kfree(v);
 	return total;
 }
 
 SYS_DECL(writev)
 {
 	(void)a3, (void)a4, (void)a5;
-	return vector_io((int)a0, a1, a2, true);
+	return vector_io((unsigned int)a0, a1, a2, true);
 }
 
 SYS_DECL(readv)
 {
 	(void)a3, (void)a4, (void)a5;
-	return vector_io((int)a0, a1, a2, false);
+	return vector_io((unsigned int)a0, a1, a2, false);
 }
 
-static long do_open(uint64_t upath, int flags)
+/*
+ * A user path into a kmalloc'd PATH_MAX buffer, as Linux's getname: too
+ * long is ENAMETOOLONG, empty ENOENT. A relative path is taken from the
+ * root (every task's working directory). Returns the buffer or NULL, *err set.
+ */
+static char *getname(uint64_t upath, long *err)
 {
-	char path[PATH_MAX_LEN];
-	long len = strncpy_from_user(path, upath, sizeof(path));
+	char *path = kmalloc(PATH_MAX + 1, BUDDY_GFP_KERNEL);
+
+	*err = -ENOMEM;
+	if (!path)
+		return NULL;
+	path[0] = '/';
+	*err = strncpy_from_user(path + 1, upath, PATH_MAX);
+	if (*err == 0)
+		*err = -ENOENT;
+	if (*err < 0) {
+		kfree(path);
+		return NULL;
+	}
+	*err = 0;
+	while (path[1] == '/')
+		memmove(path, path + 1, PATH_MAX);
+	return path;
+}
+
+/* The file a path names, opened with flags but not installed. */
+static long open_file(const char *path, int flags, struct file **out)
+{
 	struct file *f;
 
-	if (len < 0)
-		return len;
 	if (!strncmp(path, "/proc/", 6)) {
 		f = file_new(FILE_PROC, flags);
 		if (!f)
@@ -264,11 +339,30 @@ static long do_open(uint64_t upath, int flags)
 			return (flags & O_CREAT) ? -EROFS : -ENOENT;
 		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
 			return -EROFS;
+		if ((flags & O_DIRECTORY) && (ino->mode & S_IFMT) != S_IFDIR)
+			return -ENOTDIR;
 		f = file_new(FILE_INITRD, flags);
 		if (!f)
 			return -ENOMEM;
 		f->inode = ino;
 	}
+	*out = f;
+	return 0;
+}
+
+/* open(2) of upath: unknown flag bits are ignored, as Linux's open does. */
+static long do_open(uint64_t upath, int flags)
+{
+	long err;
+	char *path = getname(upath, &err);
+	struct file *f = NULL;
+
+	if (!path)
+		return err;
+	err = open_file(path, flags, &f);
+	kfree(path);
+	if (err)
+		return err;
 	int fd = fd_install(current, f);
 	if (fd < 0)
 		file_put(f);
@@ -281,47 +375,65 @@ SYS_DECL(open)
 	return do_open(a0, (int)a1);
 }
 
+/* openat(int dfd, path, int flags, mode): an absolute path ignores dfd; a
+ * relative one is resolved from AT_FDCWD (the root), and no descriptor
+ * here is a directory. */
 SYS_DECL(openat)
 {
+	int dfd = (int)a0;
+	char first;
+
 	(void)a3, (void)a4, (void)a5;
-	if ((int)a0 != AT_FDCWD)
-		return -EBADF;   /* no directory descriptors: paths are absolute */
+	if (dfd != AT_FDCWD && !copy_from_user(&first, a1, 1) && first && first != '/')
+		return file_get((unsigned int)dfd) ? -ENOTDIR : -EBADF;
 	return do_open(a1, (int)a2);
 }
 
 SYS_DECL(close)
 {
-	struct file *f = file_get((int)a0);
+	unsigned int fd = (unsigned int)a0;
+	struct file *f = file_get(fd);
 
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	if (!f)
 		return -EBADF;
-	current->files[a0] = NULL;
+	current->files[fd] = NULL;
 	file_put(f);
 	return 0;
 }
 
+/* The new position of an lseek, or -EINVAL (negative or wrapped). */
+static long seek_to(int64_t base, int64_t off, uint64_t *pos)
+{
+	int64_t at;
+
+	if (__builtin_add_overflow(base, off, &at) || at < 0)
+		return -EINVAL;
+	*pos = (uint64_t)at;
+	return at;
+}
+
+/* lseek(unsigned int fd, off_t offset, unsigned int whence) */
 SYS_DECL(lseek)
 {
-	struct file *f = file_get((int)a0);
-	int64_t off = (int64_t)a1, base;
+	struct file *f = file_get((unsigned int)a0);
+	unsigned int whence = (unsigned int)a2;
+	int64_t base;
 
 	(void)a3, (void)a4, (void)a5;
 	if (!f)
 		return -EBADF;
+	if (whence > SEEK_END)
+		return -EINVAL;
 	if (f->kind == FILE_CONSOLE)
 		return -ESPIPE;
 	uint64_t size = f->kind == FILE_INITRD ? f->inode->size : f->len;
-	switch (a2) {
+	switch (whence) {
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = (int64_t)f->pos; break;
-	case SEEK_END: base = (int64_t)size; break;
-	default: return -EINVAL;
+	default: base = (int64_t)size; break;
 	}
-	if (base + off < 0)
-		return -EINVAL;
-	f->pos = (uint64_t)(base + off);
-	return (long)f->pos;
+	return seek_to(base, (int64_t)a1, &f->pos);
 }
 
 static void fill_stat(const struct file *f, struct linux_stat *st)
@@ -347,7 +459,7 @@ static void fill_stat(const struct file *f, struct linux_stat *st)
 
 SYS_DECL(fstat)
 {
-	struct file *f = file_get((int)a0);
+	struct file *f = file_get((unsigned int)a0);
 	struct linux_stat st;
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
@@ -357,22 +469,31 @@ SYS_DECL(fstat)
 	return copy_to_user(a1, &st, sizeof(st));
 }
 
+/* stat(path, buf): the file is opened for its attributes, never installed. */
 SYS_DECL(stat)
 {
 	struct linux_stat st;
-	long fd = do_open(a0, O_RDONLY);
+	long err;
+	char *path = getname(a0, &err);
+	struct file *f = NULL;
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (fd < 0)
-		return fd;
-	fill_stat(current->files[fd], &st);
-	sys_close((unsigned long)fd, 0, 0, 0, 0, 0);
+	if (!path)
+		return err;
+	err = open_file(path, O_RDONLY, &f);
+	kfree(path);
+	if (err)
+		return err;
+	fill_stat(f, &st);
+	file_put(f);
 	return copy_to_user(a1, &st, sizeof(st));
 }
 
+/* ioctl(unsigned int fd, unsigned int cmd, unsigned long arg) */
 SYS_DECL(ioctl)
 {
-	struct file *f = file_get((int)a0);
+	struct file *f = file_get((unsigned int)a0);
+	unsigned int cmd = (unsigned int)a1;
 	struct linux_winsize ws = { 24, 80, 0, 0 };
 	char termios[60] = { 0 };
 
@@ -381,9 +502,9 @@ SYS_DECL(ioctl)
 		return -EBADF;
 	if (f->kind != FILE_CONSOLE)
 		return -ENOTTY;
-	if (a1 == TIOCGWINSZ)
+	if (cmd == TIOCGWINSZ)
 		return copy_to_user(a2, &ws, sizeof(ws));
-	if (a1 == TCGETS)
+	if (cmd == TCGETS)
 		return copy_to_user(a2, termios, sizeof(termios));
 	return -ENOTTY;
 }

@@ -1,6 +1,11 @@
 /*
  * process.c: the process system calls: fork (and vfork/clone with fork
  * semantics), execve, exit, wait4, kill.
+ *
+ * Arguments as Linux's prototypes: clone's flags are the low 32 bits (the
+ * low byte the exit signal), wait4's pid and options and kill's pid and
+ * signal are ints; an option or flag bit Linux does not know is EINVAL,
+ * one it knows but this kernel lacks (threads, shared VM) EINVAL too.
  */
 #include <syscall.h>
 #include <sched.h>
@@ -12,13 +17,14 @@
 #include <uapi.h>
 #include <printk.h>
 #include <string.h>
+#include <kmalloc.h>
 
-#define PATH_MAX_LEN 256
-#define CLONE_CHILD_CLEARTID 0x00200000ul
-#define CLONE_CHILD_SETTID   0x01000000ul
-#define CLONE_PARENT_SETTID  0x00100000ul
-#define CLONE_FORK_FLAGS (0xfful | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | \
+#define CLONE_CHILD_CLEARTID 0x00200000u
+#define CLONE_CHILD_SETTID   0x01000000u
+#define CLONE_PARENT_SETTID  0x00100000u
+#define CLONE_FORK_FLAGS (CSIGNAL | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | \
 			  CLONE_PARENT_SETTID)
+#define INT_MIN (-0x7fffffff - 1)
 
 /* A copy-on-write child of current whose user rsp is @sp (0: the same). */
 static long do_fork(uint64_t sp)
@@ -57,13 +63,26 @@ SYS_DECL(vfork)
 	return do_fork(0);
 }
 
-/* clone: only what fork means (no shared VM or threads). */
+/*
+ * clone(unsigned long flags, newsp, int *parent_tid, int *child_tid, tls):
+ * only what fork means (no shared VM or threads). Linux keeps the low 32
+ * bits of flags; an exit signal above 64 is EINVAL. The parent's tid is
+ * stored when asked (a bad pointer is ignored, as in Linux); the child's
+ * CHILD_SETTID/CLEARTID words are not written.
+ */
 SYS_DECL(clone)
 {
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (a0 & ~CLONE_FORK_FLAGS)
+	unsigned int flags = (unsigned int)a0;
+
+	(void)a3, (void)a4, (void)a5;
+	if ((flags & ~CLONE_FORK_FLAGS) || (flags & CSIGNAL) > NSIG)
 		return -EINVAL;
-	return do_fork(a1);
+	long pid = do_fork(a1);
+	if (pid > 0 && (flags & CLONE_PARENT_SETTID)) {
+		int tid = (int)pid;
+		(void)copy_to_user(a2, &tid, sizeof(tid));
+	}
+	return pid;
 }
 
 /* Copies a NULL-terminated user vector of strings into a. */
@@ -85,20 +104,28 @@ static int copy_strings(struct exec_args *a, uint64_t uvec, bool env)
 	return 0;
 }
 
+/* execve(path, argv, envp): the path as Linux's getname (PATH_MAX with
+ * its NUL, empty ENOENT). */
 SYS_DECL(execve)
 {
-	char path[PATH_MAX_LEN];
+	char *path = kmalloc(PATH_MAX, BUDDY_GFP_KERNEL);
 	struct exec_args a;
-	long err = strncpy_from_user(path, a0, sizeof(path));
+	long err;
 
 	(void)a3, (void)a4, (void)a5;
-	if (err < 0)
-		return err;
-	err = exec_args_init(&a);
-	if (!err)
+	if (!path)
+		return -ENOMEM;
+	err = strncpy_from_user(path, a0, PATH_MAX);
+	if (err == 0)
+		err = -ENOENT;
+	if (err > 0)
+		err = exec_args_init(&a);
+	if (!err) {
 		err = copy_strings(&a, a1, false) ?: copy_strings(&a, a2, true) ?:
 		      exec_image(current, path, &a);
-	exec_args_free(&a);
+		exec_args_free(&a);
+	}
+	kfree(path);
 	return err;
 }
 
@@ -131,34 +158,66 @@ static struct task *find_zombie(int pid, bool *any)
 	return NULL;
 }
 
+/* The rusage of a reaped child c (as getrusage of the child itself). */
+static void child_rusage(const struct task *c, struct linux_rusage *ru)
+{
+	memset(ru, 0, sizeof(*ru));
+	ru->ru_maxrss = (int64_t)c->maxrss_kb;
+	ru->ru_minflt = (int64_t)c->min_flt;
+	ru->ru_majflt = (int64_t)c->maj_flt;
+}
+
+/* Reaps zombie c into status and rusage pointers; the child is gone even
+ * when a pointer is bad (then EFAULT, as Linux). */
+static long reap(struct task *c, uint64_t ustatus, uint64_t uru)
+{
+	int status = c->exit_status, cpid = c->pid;
+	struct linux_rusage ru;
+
+	child_rusage(c, &ru);
+	task_reap(c);
+	if (ustatus && copy_to_user(ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	if (uru && copy_to_user(uru, &ru, sizeof(ru)))
+		return -EFAULT;
+	return cpid;
+}
+
+/* wait4(pid_t pid, int *status, int options, struct rusage *ru) */
 SYS_DECL(wait4)
 {
 	int pid = (int)a0;
+	unsigned int options = (unsigned int)a2;
 	bool any;
 
-	(void)a3, (void)a4, (void)a5;
-	if (a1 && !uaccess_ok(a1, sizeof(int), true))
-		return -EFAULT;
+	(void)a4, (void)a5;
+	if (options & ~(unsigned int)WAIT4_VALID_OPTIONS)
+		return -EINVAL;
+	if (pid == INT_MIN)
+		return -ESRCH;
 	for (;;) {
 		struct task *c = find_zombie(pid, &any);
-		if (c) {
-			int status = c->exit_status, cpid = c->pid;
-			if (a1 && copy_to_user(a1, &status, sizeof(status)))
-				return -EFAULT;
-			task_reap(c);
-			return cpid;
-		}
+		if (c)
+			return reap(c, a1, a3);
 		if (!any)
 			return -ECHILD;
-		if (a2 & WNOHANG)
+		if (options & WNOHANG)
 			return 0;
 		if (sleep_on(&current->child_exit))
 			return -EINTR;
 	}
 }
 
+/* kill(pid_t pid, int sig): the signal is checked first (EINVAL), then
+ * the pid; process groups (pid <= 0) are not kept: ESRCH. */
 SYS_DECL(kill)
 {
+	int pid = (int)a0, sig = (int)a1;
+
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	return task_kill((int)a0, (int)a1);
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (pid <= 0)
+		return -ESRCH;
+	return task_kill(pid, sig);
 }

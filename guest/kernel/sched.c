@@ -300,18 +300,25 @@ void task_exit(int status)
 	panic("task_exit: zombie %d ran again", t->pid);
 }
 
+/* Signals whose default action is to ignore them, or to stop (job
+ * control is not kept, so a stop is ignored too). */
+static bool signal_ignored_by_default(int sig)
+{
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
+	       (sig >= SIGCONT && sig <= SIGTTOU);
+}
+
 int task_kill(int pid, int sig)
 {
 	struct task *t = pid > 0 ? task_find(pid) : NULL;
 
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
 	if (!t || t->state == TASK_ZOMBIE)
 		return -ESRCH;
-	if (sig == 0)
+	/* signal 0 probes; init and kernel threads take no default actions */
+	if (sig == 0 || signal_ignored_by_default(sig) || t->pid == 1 || !t->mm)
 		return 0;
-	if (sig != SIGKILL && sig != SIGTERM)
-		return -EINVAL;
-	if (!t->mm)
-		return -EPERM;
 	if (!t->killed)
 		t->killed = sig;
 	if (t->state == TASK_SLEEPING)

@@ -2,6 +2,11 @@
  * sys_mm.c: the memory system calls, argument checks on top of uvm.c:
  * brk, mmap (anonymous, or private initrd files), munmap, mprotect,
  * madvise.
+ *
+ * Each check follows Linux's mm/mmap.c, mm/mprotect.c and mm/madvise.c in
+ * order and errno, so uvm.c only ever sees a page-aligned, non-wrapping
+ * range below USER_TOP, a prot of PROT_READ|WRITE|EXEC bits and a mapping
+ * type of MAP_SHARED or MAP_PRIVATE.
  */
 #include <syscall.h>
 #include <sched.h>
@@ -10,28 +15,82 @@
 #include <errno.h>
 #include <uapi.h>
 
+#define PAGE_LOW (MM_PAGE_SIZE - 1)
+#define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
+/* Linux's MAX_LFS_FILESIZE: a file mapping must end below it. */
+#define FILE_OFFSET_MAX 0x7fffffffffffffffull
+
 SYS_DECL(brk)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	return uvm_brk(current->mm, a0);
 }
 
-/* mmap(addr, len, prot, flags, fd, off) */
+/* The mapping type of flags (MAP_SHARED or MAP_PRIVATE), or an errno, as
+ * do_mmap's switch: MAP_SHARED_VALIDATE refuses unknown flags, and means
+ * nothing without a file. */
+static long mmap_type(unsigned long flags, bool file)
+{
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED_VALIDATE:
+		if (!file)
+			return -EINVAL;
+		if (flags & ~(unsigned long)MAP_LEGACY_MASK)
+			return -EOPNOTSUPP;
+		return MAP_SHARED;
+	case MAP_SHARED:
+		return !file && (flags & MAP_GROWSDOWN) ? -EINVAL : MAP_SHARED;
+	case MAP_PRIVATE:
+		return MAP_PRIVATE;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A file mapping of len at off must end below the largest file offset. */
+static bool file_range_ok(uint64_t off, uint64_t len)
+{
+	return len <= FILE_OFFSET_MAX && off <= FILE_OFFSET_MAX - len;
+}
+
+/* The initrd inode of f for a mapping of len at off, or an errno. */
+static long mmap_file(const struct file *f, uint64_t off, uint64_t len, unsigned long prot,
+		      unsigned long type, const void **inode)
+{
+	if (!file_range_ok(off, (len + PAGE_LOW) & ~PAGE_LOW))
+		return -EOVERFLOW;
+	if (f->kind != FILE_INITRD)
+		return -ENODEV;
+	if (type == MAP_SHARED && (prot & PROT_WRITE))
+		return -EACCES;     /* the initrd is read-only */
+	*inode = f->inode;
+	return 0;
+}
+
+/* mmap(addr, len, prot, flags, fd, off): an fd is an unsigned int, unknown
+ * prot bits are ignored (Linux checks them only in mprotect). */
 SYS_DECL(mmap)
 {
 	const void *inode = NULL;
+	const struct file *f = NULL;
+	unsigned long prot = a2 & PROT_RWX;
 
-	if (!(a3 & MAP_ANONYMOUS)) {
-		struct file *f = file_get((int)a4);
-		if (!f)
-			return -EBADF;
-		if (f->kind != FILE_INITRD)
-			return -ENODEV;
-		if ((a3 & MAP_TYPE) == MAP_SHARED && (a2 & PROT_WRITE))
-			return -EACCES;     /* the initrd is read-only */
-		inode = f->inode;
+	if (a5 & PAGE_LOW)
+		return -EINVAL;
+	if (!(a3 & MAP_ANONYMOUS) && !(f = file_get((unsigned int)a4)))
+		return -EBADF;
+	if (!a1)
+		return -EINVAL;
+	long type = mmap_type(a3, f != NULL);
+	if (type < 0)
+		return type;
+	if (f) {
+		long err = mmap_file(f, a5, a1, prot, (unsigned long)type, &inode);
+		if (err)
+			return err;
 	}
-	return uvm_mmap(current->mm, a0, a1, a2, a3, inode, a5);
+	return uvm_mmap(current->mm, a0, a1, prot, (a3 & ~(unsigned long)MAP_TYPE) |
+			(unsigned long)type, inode, f ? a5 : 0);
 }
 
 SYS_DECL(munmap)
@@ -40,14 +99,63 @@ SYS_DECL(munmap)
 	return uvm_munmap(current->mm, a0, a1);
 }
 
+/*
+ * mprotect(start, len, prot): unaligned start EINVAL, len 0 succeeds, a
+ * wrapping or unmapped range ENOMEM, prot bits beyond RWX|SEM EINVAL;
+ * PROT_GROWSDOWN reaches down to the start of a grows-down area.
+ */
 SYS_DECL(mprotect)
 {
+	struct mm *mm = current->mm;
+	unsigned long grows = a2 & (PROT_GROWSDOWN | PROT_GROWSUP);
+	unsigned long prot = a2 & ~grows;
+	uint64_t start = a0, len = (a1 + PAGE_LOW) & ~PAGE_LOW;
+
 	(void)a3, (void)a4, (void)a5;
-	return uvm_mprotect(current->mm, a0, a1, a2);
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || (start & PAGE_LOW))
+		return -EINVAL;
+	if (!a1)
+		return 0;
+	if (!len || start + len <= start)
+		return -ENOMEM;
+	if (prot & ~(unsigned long)(PROT_RWX | PROT_SEM))
+		return -EINVAL;
+	if (start + len > USER_TOP)
+		return -ENOMEM;
+	if (grows) {
+		const struct vma *v = vma_lookup(&mm->vmas, start);
+		if (!v)
+			return -ENOMEM;
+		if ((grows & PROT_GROWSUP) || !(v->flags & VMA_GROWSDOWN))
+			return -EINVAL;
+		len += start - v->start;
+		start = v->start;
+	}
+	return uvm_mprotect(mm, start, len, prot & PROT_RWX);
 }
 
+/* Advice values with an effect or accepted as hints; the rest are EINVAL. */
+static bool madvise_known(int advice)
+{
+	return advice >= MADV_NORMAL && advice <= MADV_DONTNEED;
+}
+
+/*
+ * madvise(start, len, int advice): unknown advice or unaligned start
+ * EINVAL, a length that rounds to 0 or wraps EINVAL, len 0 succeeds, and
+ * a range with unmapped pages ENOMEM (after the mapped ones are advised).
+ */
 SYS_DECL(madvise)
 {
+	int advice = (int)a2;
+	uint64_t len = (a1 + PAGE_LOW) & ~PAGE_LOW;
+
 	(void)a3, (void)a4, (void)a5;
-	return uvm_madvise(current->mm, a0, a1, (int)a2);
+	if (!madvise_known(advice) || (a0 & PAGE_LOW) || (a1 && !len) || a0 + len < a0)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (a0 + len > USER_TOP)
+		return -ENOMEM;
+	return uvm_madvise(current->mm, a0, len, advice);
 }

@@ -2,6 +2,13 @@
  * syscall.c: the system-call table, the two entries' glue (syscall.h), and
  * the small calls that need no subsystem of their own (identity, time,
  * uname, arch_prctl, getrusage).
+ *
+ * Invariant of every handler (here and in the files it dispatches to): the
+ * six registers arrive as unsigned long and each is first converted to
+ * the type of Linux's prototype (an int fd or option keeps only the low 32
+ * bits, as SYSCALL_DEFINE's casts do), user pointers are only touched
+ * through uaccess.h, lengths are checked before any sum can wrap, and an
+ * error is the errno Linux returns for the same arguments.
  */
 #include <syscall.h>
 #include <sched.h>
@@ -66,13 +73,13 @@ bool syscall_trap(struct pt_regs *regs, unsigned long cr2)
 	return true;
 }
 
-static long sys_ni(unsigned long nr)
+static long sys_ni(unsigned int nr)
 {
 	static uint64_t logged[SYSCALL_NR_MAX / 64];
 
 	if (nr < SYSCALL_NR_MAX && !(logged[nr / 64] & (1ull << (nr % 64)))) {
 		logged[nr / 64] |= 1ull << (nr % 64);
-		pr_warn("%s[%d]: system call %s (%lu) not implemented: ENOSYS\n", current->comm,
+		pr_warn("%s[%d]: system call %s (%u) not implemented: ENOSYS\n", current->comm,
 			current->pid, syscall_names[nr] ? syscall_names[nr] : "?", nr);
 	}
 	return -ENOSYS;
@@ -92,7 +99,7 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 
 void syscall_dispatch(struct pt_regs *r)
 {
-	unsigned long nr = r->rax;
+	unsigned int nr = (unsigned int)r->rax;   /* Linux: the number is an int */
 
 	if (r->vector == SYSCALL_VECTOR && !entry_path_ok(PATH_NATIVE))
 		panic("syscall_dispatch: native entry after the fault path was chosen");
@@ -139,42 +146,68 @@ SYS_DECL(sched_yield)
 
 SYS_DECL(arch_prctl)
 {
+	int option = (int)a0;
+
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (a0 == ARCH_SET_FS) {
+	if (option == ARCH_SET_FS) {
 		if (a1 >= USER_TOP)
 			return -EPERM;
 		current->fs_base = a1;
 		wrmsr(MSR_FS_BASE, a1);
 		return 0;
 	}
-	if (a0 == ARCH_GET_FS)
+	if (option == ARCH_GET_FS)
 		return copy_to_user(a1, &current->fs_base, sizeof(uint64_t));
 	return -EINVAL;
 }
 
+#define NSEC_PER_SEC 1000000000ull
+#define TICK_NSEC (NSEC_PER_SEC / HZ)
+/* The longest sleep in ticks: jiffies + it never passes a signed wrap
+ * (Linux's MAX_JIFFY_OFFSET); a longer request sleeps this long. */
+#define MAX_SLEEP_TICKS ((~0ul >> 1) / 2 - 1)
+
+/* Clocks 0..7 (REALTIME to BOOTTIME) and TAI; CPU-time clocks (negative
+ * ids) and the alarm clocks are not kept. */
+static bool clock_known(int clock)
+{
+	return (clock >= 0 && clock <= CLOCK_BOOTTIME) || clock == CLOCK_TAI;
+}
+
 SYS_DECL(clock_gettime)
 {
-	uint64_t ns = jiffies * (1000000000ull / HZ);
-	struct linux_timespec ts = { (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull) };
+	uint64_t ns = jiffies * TICK_NSEC;
+	struct linux_timespec ts = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (a0 > 7)
+	if (!clock_known((int)a0))
 		return -EINVAL;
 	return copy_to_user(a1, &ts, sizeof(ts));
 }
 
+/* Ticks covering a valid timespec, rounded up and clamped, never wrapped. */
+static unsigned long timespec_ticks(const struct linux_timespec *ts)
+{
+	uint64_t sec = (uint64_t)ts->tv_sec, nsec = (uint64_t)ts->tv_nsec;
+
+	if (sec >= MAX_SLEEP_TICKS / HZ)
+		return MAX_SLEEP_TICKS;
+	return sec * HZ + (nsec + TICK_NSEC - 1) / TICK_NSEC;
+}
+
+/* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
+ * req is EINVAL; rem is written only when interrupted (then the task dies
+ * of the signal, so it never is). */
 SYS_DECL(nanosleep)
 {
 	struct linux_timespec ts;
-	uint64_t tick_ns = 1000000000ull / HZ;
 
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	if (copy_from_user(&ts, a0, sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	uint64_t ticks = ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
-			  tick_ns - 1) / tick_ns;
+	unsigned long ticks = timespec_ticks(&ts);
 	if (!ticks) {
 		schedule();
 		return 0;
@@ -205,11 +238,11 @@ SYS_DECL(getrusage)
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	memset(&ru, 0, sizeof(ru));
-	if (who == 0) {
+	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
 		ru.ru_maxrss = t->mm ? (int64_t)(t->mm->hiwater_rss * (MM_PAGE_SIZE >> 10)) : 0;
 		ru.ru_minflt = (int64_t)t->min_flt;
 		ru.ru_majflt = (int64_t)t->maj_flt;
-	} else if (who == -1) {
+	} else if (who == RUSAGE_CHILDREN) {
 		ru.ru_maxrss = (int64_t)t->c_maxrss_kb;
 		ru.ru_minflt = (int64_t)t->c_min_flt;
 		ru.ru_majflt = (int64_t)t->c_maj_flt;

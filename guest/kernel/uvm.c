@@ -557,7 +557,8 @@ static long place(struct mm *mm, uint64_t addr, uint64_t len, unsigned long flag
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if ((addr & PAGE_MASK_LOW) || addr < MMAP_MIN_ADDR || addr + len > USER_TOP ||
 		    addr + len < addr)
-			return (addr & PAGE_MASK_LOW) ? -EINVAL : -ENOMEM;
+			return (addr & PAGE_MASK_LOW) ? -EINVAL
+			       : addr < MMAP_MIN_ADDR ? -EPERM : -ENOMEM;
 		if (!vma_range_free(&mm->vmas, addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
 				return -EEXIST;
@@ -653,20 +654,22 @@ long uvm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot
 long uvm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 {
 	int err = check_range(addr, &len);
+	uint64_t a = addr, end = addr + len;
 
 	if (err)
 		return err;
-	if (advice != MADV_DONTNEED)
-		return -EINVAL;
-	for (uint64_t a = addr; a < addr + len;) {
+	while (a < end) {
 		struct vma *v = vma_find(&mm->vmas, a);
-		if (!v || v->start >= addr + len)
-			break;
-		uint64_t s = MM_MAX(a, v->start), e = MM_MIN(addr + len, v->end);
-		zap_range(mm, s, e);
+		if (!v || v->start >= end)
+			return -ENOMEM;
+		if (v->start > a)
+			err = -ENOMEM;         /* a hole: Linux advises the rest, then says so */
+		uint64_t s = MM_MAX(a, v->start), e = MM_MIN(end, v->end);
+		if (advice == MADV_DONTNEED)
+			zap_range(mm, s, e);
 		a = e;
 	}
-	return 0;
+	return err;
 }
 
 long uvm_brk(struct mm *mm, uint64_t addr)

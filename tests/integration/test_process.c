@@ -3,8 +3,10 @@
  * initrd run under init with their output asserted (memhog, forktest's
  * exact copy-on-write counts and leak check, mmaptest's mapping checks and
  * EFAULTs), a segfault kills only its process, /proc files parse in
- * Linux's formats, unknown system calls are logged once, and the same
- * programs run on QEMU (where `syscall` enters natively).
+ * Linux's formats, unknown system calls are logged once, every system
+ * call answers edge-case arguments with Linux's errno and random ones
+ * without an oops (badargs), and the same programs run on QEMU (where
+ * `syscall` enters natively).
  */
 #include "harness.h"
 
@@ -274,6 +276,53 @@ START_TEST(the_same_programs_run_on_qemu_with_the_native_syscall_entry)
 }
 END_TEST
 
+static void assert_no_oops(const struct vm_run *r)
+{
+	ck_assert_msg(!console_has(r, "Oops") && !console_has(r, "panic"), "%s", tail(r->console));
+}
+
+START_TEST(every_system_call_answers_edge_case_arguments_with_linux_errno)
+{
+	struct vm_run r = boot_init("/bin/badargs");
+	const char *p = strstr(r.console, " passed, ");
+	int passed = -1, failed = -1;
+
+	ck_assert_msg(r.status == 0 && p, "status %d:\n%s", r.status, tail(r.console));
+	while (p > r.console && p[-1] != '\n')
+		p--;
+	ck_assert_int_eq(sscanf(p, "badargs: %d passed, %d failed", &passed, &failed), 2);
+	ck_assert_msg(failed == 0 && passed >= 190, "passed %d failed %d\n%s", passed, failed,
+		      tail(r.console));
+	ck_assert_msg(!console_has(&r, "FAILED"), "%s", tail(r.console));
+	ASSERT_CONSOLE(r, "badargs: close(0x100000000 | fd) closes fd (unsigned int fd): ok");
+	ASSERT_CONSOLE(r, "badargs: nanosleep {INT64_MAX, 999999999} sleeps: ok");
+	ASSERT_CONSOLE(r, "badargs: nanosleep {18446744073, 709551615} sleeps: ok");
+	ASSERT_CONSOLE(r, "init: /bin/badargs exited with status 0");
+	assert_no_oops(&r);
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Random system calls with random edge arguments: children may die of a
+ * signal, the kernel may not oops; a bounded call count per seed. */
+static const char *const random_seeds[] = { "1", "20240516" };
+
+START_TEST(random_system_calls_with_edge_arguments_never_oops_the_kernel)
+{
+	char init[96], done[96];
+	struct vm_run r;
+
+	snprintf(init, sizeof(init), "/bin/badargs --random %s --calls 2000", random_seeds[_i]);
+	r = boot_init(init);
+	snprintf(done, sizeof(done), "badargs: random seed %s done: ", random_seeds[_i]);
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, done);
+	ASSERT_CONSOLE(r, "init: /bin/badargs exited with status 0");
+	assert_no_oops(&r);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *process_suite(void);
 Suite *process_suite(void)
 {
@@ -290,6 +339,8 @@ Suite *process_suite(void)
 	tcase_add_test(w, allocfrag_replays_one_trace_under_every_fit_and_worst_fit_fragments_most);
 	tcase_add_test(w, an_unimplemented_system_call_returns_enosys_and_is_logged_once);
 	tcase_add_test(w, the_same_programs_run_on_qemu_with_the_native_syscall_entry);
+	tcase_add_test(w, every_system_call_answers_edge_case_arguments_with_linux_errno);
+	tcase_add_loop_test(w, random_system_calls_with_edge_arguments_never_oops_the_kernel, 0, 2);
 	suite_add_tcase(s, w);
 	return s;
 }

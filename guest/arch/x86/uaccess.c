@@ -11,6 +11,11 @@
 #include <errno.h>
 #include <asm/extable.h>
 
+bool access_ok(uint64_t addr, uint64_t n)
+{
+	return addr < USER_TOP && n <= USER_TOP - addr;
+}
+
 bool uaccess_ok(uint64_t addr, size_t n, bool write)
 {
 	struct mm *mm = current->mm;

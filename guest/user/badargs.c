@@ -1,0 +1,596 @@
+/*
+ * badargs [--random SEED --calls N]: every system call the kernel
+ * implements, called raw (no libc checks in between) with edge-case
+ * arguments: descriptors with high bits set (Linux keeps the low 32),
+ * -1 and huge ones; kernel, non-canonical, NULL and unmapped pointers;
+ * huge and wrapping lengths; bad timespecs, flags, options and signals.
+ * Each check compares the result with what Linux returns and prints
+ * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
+ * "badargs: N passed, M failed". Exit status 0 when all pass.
+ *
+ * --random SEED --calls N: N calls of random implemented system calls
+ * with random edge arguments, in forked children of CHILD_CALLS calls
+ * each (closed fds 0-2 so nothing reaches the console; a child may die
+ * of a signal, the kernel must not oops). The seed is printed; the same
+ * seed makes the same calls. A huge valid sleep, populating a huge
+ * mapping and exit itself are left out of random mode (they would only
+ * take time or end a child early); the calls made are counted in a
+ * shared page and printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096ul
+#define KPTR 0xffff800000000000ul      /* kernel half */
+#define NONCANON 0x0000800000000000ul  /* first non-canonical address */
+#define HIGH 0x100000000ul             /* bit 32: dropped by an int argument */
+#define SELF "/bin/badargs"
+#define CHILD_CALLS 64
+
+/* Raw system call: the kernel's return value, -errno included. */
+static long sc(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3, r8 __asm__("r8") = a4, r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ __volatile__("syscall"
+			     : "=a"(ret)
+			     : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			     : "rcx", "r11", "memory");
+	return ret;
+}
+#define SC0(n) sc(n, 0, 0, 0, 0, 0, 0)
+#define SC1(n, a) sc(n, (long)(a), 0, 0, 0, 0, 0)
+#define SC2(n, a, b) sc(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define SC3(n, a, b, c) sc(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define SC4(n, a, b, c, d) sc(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define SC6(n, a, b, c, d, e, f) sc(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+static __attribute__((noreturn)) void raw_exit(int code)
+{
+	for (;;)
+		SC1(SYS_exit, code);
+}
+
+static int passed, failed;
+
+static void check(const char *what, long got, long want)
+{
+	if (got == want)
+		passed++;
+	else
+		failed++;
+	if (got == want)
+		printf("badargs: %s: ok\n", what);
+	else
+		printf("badargs: %s: FAILED: got %ld, want %ld\n", what, got, want);
+}
+
+/* A check of a result that must be at least min (an fd, a pid, a size). */
+static void check_ge(const char *what, long got, long min)
+{
+	check(what, got >= min ? min : got, min);
+}
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+static char *buf;              /* two RW pages */
+static char *unmapped;         /* a page that was mapped and is no more */
+static char *edge;             /* the last bytes of a page followed by a hole */
+static char longpath[5000], midpath[300];
+
+static void fixtures(void)
+{
+	buf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *two = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(two + PAGE, PAGE);
+	edge = two + PAGE - 3;
+	memcpy(edge, "/bi", 3);     /* no NUL before the hole */
+	unmapped = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(unmapped, PAGE);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	memset(midpath, 'b', sizeof(midpath) - 1);
+	midpath[0] = '/';
+}
+
+static long open_self(void)
+{
+	return SC2(SYS_open, SELF, O_RDONLY);
+}
+
+/* ---- descriptors -------------------------------------------------------- */
+
+static void fd_checks(void)
+{
+	long fd = open_self();
+
+	check_ge("open of " SELF, fd, 3);
+	check("close(0x100000000 | fd) closes fd (unsigned int fd)", SC1(SYS_close, HIGH | (unsigned long)fd), 0);
+	check("close of that fd again is EBADF", SC1(SYS_close, fd), -EBADF);
+	check("close(0x100000000 | 99) is EBADF", SC1(SYS_close, HIGH | 99), -EBADF);
+	check("close(-1) is EBADF", SC1(SYS_close, -1), -EBADF);
+	check("close(INT_MAX) is EBADF", SC1(SYS_close, 0x7fffffff), -EBADF);
+	check("close(~0ul) is EBADF", SC1(SYS_close, ~0ul), -EBADF);
+	check("close(32) is EBADF", SC1(SYS_close, 32), -EBADF);
+	fd = open_self();
+	check("read(-1) is EBADF", SC3(SYS_read, -1, buf, 1), -EBADF);
+	check("read(0x100000000 | 99) is EBADF", SC3(SYS_read, HIGH | 99, buf, 1), -EBADF);
+	check("read into a kernel pointer is EFAULT", SC3(SYS_read, fd, KPTR, 16), -EFAULT);
+	check("read into a non-canonical pointer is EFAULT", SC3(SYS_read, fd, NONCANON, 16), -EFAULT);
+	check("read into NULL is EFAULT", SC3(SYS_read, fd, 0, 16), -EFAULT);
+	check("read into an unmapped page is EFAULT", SC3(SYS_read, fd, unmapped, 16), -EFAULT);
+	check("read of SIZE_MAX bytes is EFAULT", SC3(SYS_read, fd, buf, ~0ul), -EFAULT);
+	check("read of 2^63 bytes is EFAULT", SC3(SYS_read, fd, buf, 1ul << 63), -EFAULT);
+	check("read of 0 bytes into a kernel pointer is EFAULT", SC3(SYS_read, fd, KPTR, 0), -EFAULT);
+	check("read of 0 bytes is 0", SC3(SYS_read, fd, buf, 0), 0);
+	check("read through 0x100000000 | fd (unsigned int fd)", SC3(SYS_read, HIGH | (unsigned long)fd, buf, 4), 4);
+	check("write to a read-only fd is EBADF", SC3(SYS_write, fd, buf, 1), -EBADF);
+	check("write(-1) is EBADF", SC3(SYS_write, -1, buf, 1), -EBADF);
+	check("write from a kernel pointer is EFAULT", SC3(SYS_write, 1, KPTR, 8), -EFAULT);
+	check("write from a non-canonical pointer is EFAULT", SC3(SYS_write, 1, NONCANON, 8), -EFAULT);
+	check("write from NULL is EFAULT", SC3(SYS_write, 1, 0, 8), -EFAULT);
+	check("write from an unmapped page is EFAULT", SC3(SYS_write, 1, unmapped, 8), -EFAULT);
+	check("write of SIZE_MAX bytes is EFAULT", SC3(SYS_write, 1, buf, ~0ul), -EFAULT);
+	check("write of 0 bytes is 0", SC3(SYS_write, 1, buf, 0), 0);
+	check("fstat(-1) is EBADF", SC2(SYS_fstat, -1, buf), -EBADF);
+	check("fstat(0x100000000 | 99) is EBADF", SC2(SYS_fstat, HIGH | 99, buf), -EBADF);
+	check("fstat into a kernel pointer is EFAULT", SC2(SYS_fstat, 1, KPTR), -EFAULT);
+	check("fstat into NULL is EFAULT", SC2(SYS_fstat, 1, 0), -EFAULT);
+	check("fstat(0x100000000 | fd) (unsigned int fd)", SC2(SYS_fstat, HIGH | (unsigned long)fd, buf), 0);
+	SC1(SYS_close, fd);
+}
+
+static void seek_checks(void)
+{
+	long fd = open_self();
+	long size = SC3(SYS_lseek, fd, 0, SEEK_END);
+
+	check_ge("lseek to the end gives the size", size, 1);
+	check("lseek whence 0x100000000 | SEEK_END (unsigned int whence)",
+	      SC3(SYS_lseek, fd, 0, HIGH | SEEK_END), size);
+	check("lseek whence 3 is EINVAL", SC3(SYS_lseek, fd, 0, 3), -EINVAL);
+	check("lseek whence 99 on the console is EINVAL (before ESPIPE)", SC3(SYS_lseek, 1, 0, 99), -EINVAL);
+	check("lseek on the console is ESPIPE", SC3(SYS_lseek, 1, 0, SEEK_SET), -ESPIPE);
+	check("lseek(-1) is EBADF", SC3(SYS_lseek, -1, 0, SEEK_SET), -EBADF);
+	check("lseek to -1 is EINVAL", SC3(SYS_lseek, fd, -1, SEEK_SET), -EINVAL);
+	check("lseek to INT64_MAX", SC3(SYS_lseek, fd, INT64_MAX, SEEK_SET), INT64_MAX);
+	check("read at INT64_MAX is 0", SC3(SYS_read, fd, buf, 16), 0);
+	check("lseek INT64_MAX past INT64_MAX is EINVAL", SC3(SYS_lseek, fd, INT64_MAX, SEEK_CUR), -EINVAL);
+	check("lseek INT64_MIN from the end is EINVAL", SC3(SYS_lseek, fd, INT64_MIN, SEEK_END), -EINVAL);
+	check("lseek INT64_MAX from the end is EINVAL", SC3(SYS_lseek, fd, INT64_MAX, SEEK_END), -EINVAL);
+	SC1(SYS_close, fd);
+}
+
+static void vector_checks(void)
+{
+	struct { unsigned long base, len; } iov[2] = { { (unsigned long)buf, 8 }, { KPTR, 8 } };
+	long fd = open_self();
+
+	check("writev(-1) is EBADF", SC3(SYS_writev, -1, iov, 1), -EBADF);
+	check("writev of 1025 vectors is EINVAL", SC3(SYS_writev, 1, iov, 1025), -EINVAL);
+	check("writev of 0x100000001 vectors is EINVAL", SC3(SYS_writev, 1, iov, HIGH | 1), -EINVAL);
+	check("writev of 0 vectors is 0", SC3(SYS_writev, 1, iov, 0), 0);
+	check("writev from a kernel iovec array is EFAULT", SC3(SYS_writev, 1, KPTR, 1), -EFAULT);
+	check("writev from a NULL iovec array is EFAULT", SC3(SYS_writev, 1, 0, 1), -EFAULT);
+	check("writev with a kernel base in vector 2 is EFAULT (nothing written)", SC3(SYS_writev, 1, iov, 2), -EFAULT);
+	iov[1].base = (unsigned long)buf;
+	iov[1].len = 1ul << 63;
+	check("writev with a negative length is EINVAL", SC3(SYS_writev, 1, iov, 2), -EINVAL);
+	iov[1].len = ~0ul >> 2;
+	check("writev with a length past user space is EFAULT", SC3(SYS_writev, 1, iov, 2), -EFAULT);
+	iov[0].len = 4;
+	iov[1] = (typeof(iov[1])){ (unsigned long)buf + 4, 4 };
+	check("readv of two vectors", SC3(SYS_readv, fd, iov, 2), 8);
+	check("readv into a kernel base is EFAULT", SC3(SYS_readv, fd, (iov[1].base = KPTR, iov), 2), -EFAULT);
+	check("readv through 0x100000000 | fd (unsigned int fd)", SC3(SYS_readv, HIGH | (unsigned long)fd, iov, 1), 4);
+	SC1(SYS_close, fd);
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+static void path_checks(void)
+{
+	long fd;
+
+	check("open of a kernel pointer is EFAULT", SC2(SYS_open, KPTR, O_RDONLY), -EFAULT);
+	check("open of a non-canonical pointer is EFAULT", SC2(SYS_open, NONCANON, O_RDONLY), -EFAULT);
+	check("open of NULL is EFAULT", SC2(SYS_open, 0, O_RDONLY), -EFAULT);
+	check("open of an unmapped pointer is EFAULT", SC2(SYS_open, unmapped, O_RDONLY), -EFAULT);
+	check("open of a path running into a hole is EFAULT", SC2(SYS_open, edge, O_RDONLY), -EFAULT);
+	check("open of \"\" is ENOENT", SC2(SYS_open, "", O_RDONLY), -ENOENT);
+	check("open of a 4999-byte path is ENAMETOOLONG", SC2(SYS_open, longpath, O_RDONLY), -ENAMETOOLONG);
+	check("open of a 299-byte path is ENOENT", SC2(SYS_open, midpath, O_RDONLY), -ENOENT);
+	check("open of a missing file is ENOENT", SC2(SYS_open, "/nonexistent", O_RDONLY), -ENOENT);
+	check("open for writing is EROFS", SC2(SYS_open, SELF, O_WRONLY), -EROFS);
+	check("open O_DIRECTORY of a file is ENOTDIR", SC2(SYS_open, SELF, O_RDONLY | O_DIRECTORY), -ENOTDIR);
+	fd = SC2(SYS_open, SELF, O_RDONLY | 0x80000000ul);
+	check_ge("open ignores unknown flag bits", fd, 3);
+	SC1(SYS_close, fd);
+	fd = SC3(SYS_openat, -1, SELF, O_RDONLY);
+	check_ge("openat(-1, absolute path) ignores the dfd", fd, 3);
+	check("openat(fd of a file, relative path) is ENOTDIR", SC3(SYS_openat, fd, "x", O_RDONLY), -ENOTDIR);
+	SC1(SYS_close, fd);
+	check("openat(-1, relative path) is EBADF", SC3(SYS_openat, -1, "bin/badargs", O_RDONLY), -EBADF);
+	fd = SC3(SYS_openat, HIGH | (unsigned)AT_FDCWD, "bin/badargs", O_RDONLY);
+	check_ge("openat(0x100000000 | AT_FDCWD, relative path) (int dfd)", fd, 3);
+	SC1(SYS_close, fd);
+	check("openat of a kernel pointer is EFAULT", SC3(SYS_openat, AT_FDCWD, KPTR, O_RDONLY), -EFAULT);
+	check("stat of a kernel pointer is EFAULT", SC2(SYS_stat, KPTR, buf), -EFAULT);
+	check("stat into a kernel pointer is EFAULT", SC2(SYS_stat, SELF, KPTR), -EFAULT);
+	check("stat into NULL is EFAULT", SC2(SYS_stat, SELF, 0), -EFAULT);
+	check("stat of a 4999-byte path is ENAMETOOLONG", SC2(SYS_stat, longpath, buf), -ENAMETOOLONG);
+	long fds[40], n = 0;
+	while (n < 40 && (fds[n] = open_self()) >= 0)
+		n++;
+	check("opens stop at EMFILE", n < 40 ? fds[n] : 0, -EMFILE);
+	check("stat with a full descriptor table works", SC2(SYS_stat, SELF, buf), 0);
+	while (n > 0)
+		SC1(SYS_close, fds[--n]);
+}
+
+static void exec_checks(void)
+{
+	char *bad_argv[] = { SELF, (char *)KPTR, NULL };
+	char *argv[] = { SELF, NULL };
+
+	check("execve of a kernel pointer is EFAULT", SC3(SYS_execve, KPTR, argv, 0), -EFAULT);
+	check("execve of NULL is EFAULT", SC3(SYS_execve, 0, argv, 0), -EFAULT);
+	check("execve of \"\" is ENOENT", SC3(SYS_execve, "", argv, 0), -ENOENT);
+	check("execve of a missing file is ENOENT", SC3(SYS_execve, "/nonexistent", argv, 0), -ENOENT);
+	check("execve of a 4999-byte path is ENAMETOOLONG", SC3(SYS_execve, longpath, argv, 0), -ENAMETOOLONG);
+	check("execve with a kernel argv is EFAULT", SC3(SYS_execve, SELF, KPTR, 0), -EFAULT);
+	check("execve with a kernel argv[1] is EFAULT", SC3(SYS_execve, SELF, bad_argv, 0), -EFAULT);
+	check("execve with a non-canonical envp is EFAULT", SC3(SYS_execve, SELF, argv, NONCANON), -EFAULT);
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static void mmap_checks(void)
+{
+	long fd = open_self(), p;
+	const long anon = MAP_PRIVATE | MAP_ANONYMOUS, rw = PROT_READ | PROT_WRITE;
+
+	check("mmap of length 0 is EINVAL", SC6(SYS_mmap, 0, 0, rw, anon, -1, 0), -EINVAL);
+	check("mmap of an unaligned offset is EINVAL (before EBADF)", SC6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, -1, 1), -EINVAL);
+	check("mmap of fd -1 is EBADF", SC6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, -1, 0), -EBADF);
+	check("mmap of type 0 is EINVAL", SC6(SYS_mmap, 0, PAGE, rw, MAP_ANONYMOUS, -1, 0), -EINVAL);
+	check("mmap of type 0xf is EINVAL", SC6(SYS_mmap, 0, PAGE, rw, 0xf | MAP_ANONYMOUS, -1, 0), -EINVAL);
+	check("anonymous MAP_SHARED_VALIDATE is EINVAL", SC6(SYS_mmap, 0, PAGE, rw, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0), -EINVAL);
+	check("MAP_SHARED_VALIDATE with an unknown flag is EOPNOTSUPP", SC6(SYS_mmap, 0, PAGE, PROT_READ, MAP_SHARED_VALIDATE | 0x10000000, fd, 0), -EOPNOTSUPP);
+	check("mmap of SIZE_MAX bytes is ENOMEM", SC6(SYS_mmap, 0, ~0ul, rw, anon, -1, 0), -ENOMEM);
+	check("mmap of 2^47 bytes is ENOMEM", SC6(SYS_mmap, 0, 1ul << 47, rw, anon, -1, 0), -ENOMEM);
+	check("MAP_FIXED at a kernel address is ENOMEM", SC6(SYS_mmap, KPTR, PAGE, rw, anon | MAP_FIXED, -1, 0), -ENOMEM);
+	check("MAP_FIXED at a non-canonical address is ENOMEM", SC6(SYS_mmap, NONCANON, PAGE, rw, anon | MAP_FIXED, -1, 0), -ENOMEM);
+	check("MAP_FIXED ending past user space is ENOMEM", SC6(SYS_mmap, NONCANON - PAGE, 2 * PAGE, rw, anon | MAP_FIXED, -1, 0), -ENOMEM);
+	check("MAP_FIXED at an unaligned address is EINVAL", SC6(SYS_mmap, 0x10001001, PAGE, rw, anon | MAP_FIXED, -1, 0), -EINVAL);
+	check("a file mapping past the largest offset is EOVERFLOW", SC6(SYS_mmap, 0, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0x7ffffffffffff000ul), -EOVERFLOW);
+	check("a shared writable mapping of a read-only file is EACCES", SC6(SYS_mmap, 0, PAGE, rw, MAP_SHARED, fd, 0), -EACCES);
+	check("mmap of the console is ENODEV", SC6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, 1, 0), -ENODEV);
+	p = SC6(SYS_mmap, 0, PAGE, rw | 0x10, anon, -1, 0);
+	check_ge("mmap ignores unknown prot bits", p, 0x10000);
+	SC2(SYS_munmap, p, PAGE);
+	p = SC6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, HIGH | (unsigned long)fd, 0);
+	check_ge("mmap of 0x100000000 | fd (unsigned int fd)", p, 0x10000);
+	check("that mapping holds the ELF magic", p > 0 && !memcmp((void *)p, "\177ELF", 4), 1);
+	SC2(SYS_munmap, p, PAGE);
+	p = SC6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, fd, 1ul << 40);
+	check_ge("a file mapping far past the end of the file", p, 0x10000);
+	pid_t c = fork();
+	if (c == 0)
+		raw_exit(*(volatile char *)p);
+	int st = 0;
+	waitpid(c, &st, 0);
+	check("reading it kills with a signal", WIFSIGNALED(st), 1);
+	SC2(SYS_munmap, p, PAGE);
+	SC1(SYS_close, fd);
+}
+
+static void range_checks(void)
+{
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	check("munmap of an unaligned address is EINVAL", SC2(SYS_munmap, p + 1, PAGE), -EINVAL);
+	check("munmap of length 0 is EINVAL", SC2(SYS_munmap, p, 0), -EINVAL);
+	check("munmap of a kernel address is EINVAL", SC2(SYS_munmap, KPTR, PAGE), -EINVAL);
+	check("munmap of SIZE_MAX bytes is EINVAL", SC2(SYS_munmap, p, ~0ul), -EINVAL);
+	check("munmap of an unmapped page is 0", SC2(SYS_munmap, unmapped, PAGE), 0);
+	check("mprotect of length 0 is 0", SC3(SYS_mprotect, p, 0, PROT_READ), 0);
+	check("mprotect of an unaligned address is EINVAL", SC3(SYS_mprotect, p + 1, PAGE, PROT_READ), -EINVAL);
+	check("mprotect of a kernel address is ENOMEM", SC3(SYS_mprotect, KPTR, PAGE, PROT_READ), -ENOMEM);
+	check("mprotect of SIZE_MAX bytes is ENOMEM", SC3(SYS_mprotect, p, ~0ul, PROT_READ), -ENOMEM);
+	check("mprotect of an unmapped page is ENOMEM", SC3(SYS_mprotect, unmapped, PAGE, PROT_READ), -ENOMEM);
+	check("mprotect with an unknown prot bit is EINVAL", SC3(SYS_mprotect, p, PAGE, PROT_READ | 0x10), -EINVAL);
+	check("mprotect with PROT_SEM is 0", SC3(SYS_mprotect, p, PAGE, PROT_READ | PROT_WRITE | 0x8), 0);
+	check("mprotect GROWSDOWN|GROWSUP is EINVAL", SC3(SYS_mprotect, p, PAGE, PROT_READ | 0x03000000), -EINVAL);
+	check("mprotect GROWSDOWN of a plain area is EINVAL", SC3(SYS_mprotect, p, PAGE, PROT_READ | 0x01000000), -EINVAL);
+	check("madvise with advice 999 is EINVAL", SC3(SYS_madvise, p, PAGE, 999), -EINVAL);
+	check("madvise of length 0 is 0", SC3(SYS_madvise, p, 0, MADV_DONTNEED), 0);
+	check("madvise MADV_NORMAL is 0", SC3(SYS_madvise, p, PAGE, MADV_NORMAL), 0);
+	check("madvise MADV_WILLNEED is 0", SC3(SYS_madvise, p, PAGE, MADV_WILLNEED), 0);
+	check("madvise of an unaligned address is EINVAL", SC3(SYS_madvise, p + 1, PAGE, MADV_DONTNEED), -EINVAL);
+	check("madvise of SIZE_MAX bytes is EINVAL", SC3(SYS_madvise, p, ~0ul, MADV_DONTNEED), -EINVAL);
+	check("madvise of an unmapped page is ENOMEM", SC3(SYS_madvise, unmapped, PAGE, MADV_DONTNEED), -ENOMEM);
+	check("madvise of a kernel address is ENOMEM", SC3(SYS_madvise, KPTR, PAGE, MADV_DONTNEED), -ENOMEM);
+	p[0] = 7;
+	check("madvise advice 0x100000004 is MADV_DONTNEED (int advice)", SC3(SYS_madvise, p, PAGE, HIGH | MADV_DONTNEED), 0);
+	check("and the page reads back zero", p[0], 0);
+	long brk = SC1(SYS_brk, 0);
+	check("brk to a kernel address leaves the break", SC1(SYS_brk, KPTR), brk);
+	check("brk to a non-canonical address leaves the break", SC1(SYS_brk, NONCANON), brk);
+	munmap(p, 2 * PAGE);
+}
+
+/* ---- time, identity, misc ----------------------------------------------- */
+
+/* Runs a sleep of {sec, nsec} in a child; true when it was still asleep
+ * after the parent's own 100 ms sleep, then kills it. A kernel that wraps
+ * returns at once and the child exits 0 long before. */
+static int sleeps_on(long sec, long nsec)
+{
+	struct timespec ts = { sec, nsec }, short_ts = { 0, 100000000 };
+	pid_t c = fork();
+	int st = 0;
+
+	if (c == 0)
+		raw_exit(SC2(SYS_nanosleep, &ts, 0) == 0 ? 0 : 2);
+	SC2(SYS_nanosleep, &short_ts, 0);
+	for (int i = 0; i < 10; i++)
+		SC0(SYS_sched_yield);
+	int asleep = SC4(SYS_wait4, c, &st, WNOHANG, 0) == 0;
+	kill(c, SIGKILL);
+	waitpid(c, &st, 0);
+	return asleep && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
+static void time_checks(void)
+{
+	struct timespec ts[] = { { 0, -1 }, { 0, 1000000000 }, { -1, 0 }, { INT64_MIN, 0 },
+				 { 0, INT64_MAX }, { 0, 0 }, { 0, 1000 } };
+
+	check("nanosleep of a kernel pointer is EFAULT", SC2(SYS_nanosleep, KPTR, 0), -EFAULT);
+	check("nanosleep of NULL is EFAULT", SC2(SYS_nanosleep, 0, 0), -EFAULT);
+	check("nanosleep of a non-canonical pointer is EFAULT", SC2(SYS_nanosleep, NONCANON, 0), -EFAULT);
+	check("nanosleep {0, -1} is EINVAL", SC2(SYS_nanosleep, &ts[0], 0), -EINVAL);
+	check("nanosleep {0, 1e9} is EINVAL", SC2(SYS_nanosleep, &ts[1], 0), -EINVAL);
+	check("nanosleep {-1, 0} is EINVAL", SC2(SYS_nanosleep, &ts[2], 0), -EINVAL);
+	check("nanosleep {INT64_MIN, 0} is EINVAL", SC2(SYS_nanosleep, &ts[3], 0), -EINVAL);
+	check("nanosleep {0, INT64_MAX} is EINVAL", SC2(SYS_nanosleep, &ts[4], 0), -EINVAL);
+	check("nanosleep {0, 0} is 0", SC2(SYS_nanosleep, &ts[5], 0), 0);
+	check("nanosleep {0, 1000} with a kernel rem is 0", SC2(SYS_nanosleep, &ts[6], KPTR), 0);
+	check("nanosleep {INT64_MAX, 999999999} sleeps", sleeps_on(INT64_MAX, 999999999), 1);
+	check("nanosleep {18446744073, 709551615} sleeps", sleeps_on(18446744073l, 709551615), 1);
+	check("nanosleep {INT64_MAX, 0} sleeps", sleeps_on(INT64_MAX, 0), 1);
+	check("clock_gettime of clock 0x100000001 (int clock)", SC2(SYS_clock_gettime, HIGH | 1, buf), 0);
+	check("clock_gettime of clock 12 is EINVAL", SC2(SYS_clock_gettime, 12, buf), -EINVAL);
+	check("clock_gettime of clock -1 is EINVAL", SC2(SYS_clock_gettime, -1, buf), -EINVAL);
+	check("clock_gettime into a kernel pointer is EFAULT", SC2(SYS_clock_gettime, 1, KPTR), -EFAULT);
+	check("clock_gettime into NULL is EFAULT", SC2(SYS_clock_gettime, 1, 0), -EFAULT);
+}
+
+static void misc_checks(void)
+{
+	unsigned long fs = 0;
+	unsigned short ws[4] = { 0 };
+	long pid = SC0(SYS_getpid);
+
+	check("getrusage who 2 is EINVAL", SC2(SYS_getrusage, 2, buf), -EINVAL);
+	check("getrusage who 0x100000000 is RUSAGE_SELF (int who)", SC2(SYS_getrusage, HIGH, buf), 0);
+	check("getrusage RUSAGE_THREAD is 0", SC2(SYS_getrusage, 1, buf), 0);
+	check("getrusage into a kernel pointer is EFAULT", SC2(SYS_getrusage, 0, KPTR), -EFAULT);
+	check("uname into a kernel pointer is EFAULT", SC1(SYS_uname, KPTR), -EFAULT);
+	check("uname into NULL is EFAULT", SC1(SYS_uname, 0), -EFAULT);
+	check("arch_prctl 0x100000000 | ARCH_GET_FS (int option)", SC2(SYS_arch_prctl, HIGH | 0x1003, &fs), 0);
+	check("arch_prctl ARCH_SET_FS to a kernel address is EPERM", SC2(SYS_arch_prctl, 0x1002, KPTR), -EPERM);
+	check("arch_prctl ARCH_GET_FS into a kernel pointer is EFAULT", SC2(SYS_arch_prctl, 0x1003, KPTR), -EFAULT);
+	check("arch_prctl of an unknown option is EINVAL", SC2(SYS_arch_prctl, 0x9999, 0), -EINVAL);
+	check("ioctl cmd 0x100000000 | TIOCGWINSZ (unsigned int cmd)", SC3(SYS_ioctl, 1, HIGH | 0x5413, ws), 0);
+	check("ioctl TIOCGWINSZ into a kernel pointer is EFAULT", SC3(SYS_ioctl, 1, 0x5413, KPTR), -EFAULT);
+	check("ioctl(-1) is EBADF", SC3(SYS_ioctl, -1, 0x5413, ws), -EBADF);
+	check("ioctl of an unknown cmd is ENOTTY", SC3(SYS_ioctl, 1, 0xdead, ws), -ENOTTY);
+	check("set_tid_address of a kernel pointer returns the tid", SC1(SYS_set_tid_address, KPTR), pid);
+	check("getpid ignores junk arguments", SC6(SYS_getpid, -1, KPTR, ~0ul, 1, 2, 3), pid);
+	check("syscall number 0x100000000 | SYS_getpid (int nr)", SC0(HIGH | SYS_getpid), pid);
+	check("syscall number 512 is ENOSYS", SC0(512), -ENOSYS);
+	check("syscall number 0xffffffff is ENOSYS", SC0(0xffffffffl), -ENOSYS);
+	check("syscall number -1 is ENOSYS", SC0(-1), -ENOSYS);
+	check("sched_yield ignores junk arguments", SC6(SYS_sched_yield, KPTR, -1, 0, 0, 0, 0), 0);
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static void signal_checks(void)
+{
+	long pid = SC0(SYS_getpid);
+	int st = 0;
+
+	check("kill with signal 65 is EINVAL", SC2(SYS_kill, pid, 65), -EINVAL);
+	check("kill with signal -1 is EINVAL", SC2(SYS_kill, pid, -1), -EINVAL);
+	check("kill of a missing pid with signal 999 is EINVAL (before ESRCH)", SC2(SYS_kill, 99999, 999), -EINVAL);
+	check("kill of a missing pid is ESRCH", SC2(SYS_kill, 99999, 0), -ESRCH);
+	check("kill of INT_MIN is ESRCH", SC2(SYS_kill, INT32_MIN, 0), -ESRCH);
+	check("kill of 0x100000000 | self, signal 0 (int pid)", SC2(SYS_kill, HIGH | (unsigned long)pid, 0), 0);
+	check("kill of self with signal 0x100000000 | 0 (int sig)", SC2(SYS_kill, pid, HIGH), 0);
+	check("SIGCHLD to self is ignored", SC2(SYS_kill, pid, SIGCHLD), 0);
+	check("SIGKILL to init is ignored", SC2(SYS_kill, 1, SIGKILL), 0);
+	check("SIGTERM to init is ignored", SC2(SYS_kill, 1, SIGTERM), 0);
+	pid_t c = fork();
+	if (c == 0)
+		for (;;)
+			SC0(SYS_sched_yield);
+	check("SIGUSR1 to a child", SC2(SYS_kill, c, SIGUSR1), 0);
+	waitpid(c, &st, 0);
+	check("kills it with SIGUSR1", WIFSIGNALED(st) ? WTERMSIG(st) : -1, SIGUSR1);
+}
+
+static void wait_checks(void)
+{
+	int tid = 0;
+	long buf_ru[18];
+
+	check("wait4 with no child is ECHILD", SC4(SYS_wait4, -1, KPTR, 0, 0), -ECHILD);
+	check("wait4 with unknown options is EINVAL", SC4(SYS_wait4, -1, 0, 0x1000, 0), -EINVAL);
+	check("wait4 of INT_MIN is ESRCH", SC4(SYS_wait4, INT32_MIN, 0, 0, 0), -ESRCH);
+	long c = SC2(SYS_clone, HIGH | SIGCHLD, 0);
+	if (c == 0)
+		raw_exit(7);
+	check_ge("clone of 0x100000000 | SIGCHLD forks (low 32 bits)", c, 2);
+	check("wait4 into a kernel status pointer reaps, then EFAULT", SC4(SYS_wait4, c, KPTR, 0, 0), -EFAULT);
+	check("so waiting again is ECHILD", SC4(SYS_wait4, c, 0, 0, 0), -ECHILD);
+	check("clone with exit signal 255 is EINVAL", SC2(SYS_clone, 0xff, 0), -EINVAL);
+	c = SC4(SYS_clone, SIGCHLD | 0x00100000, 0, &tid, 0);
+	if (c == 0)
+		raw_exit(3);
+	check("clone CLONE_PARENT_SETTID stores the child's tid", tid, c);
+	check("wait4 with rusage returns the child", SC4(SYS_wait4, c, 0, 0, buf_ru), c);
+	check("and its rusage has its minor faults", buf_ru[8] > 0, 1);
+	c = SC4(SYS_clone, SIGCHLD | 0x00100000, 0, KPTR, 0);
+	if (c == 0)
+		raw_exit(3);
+	check_ge("clone CLONE_PARENT_SETTID into a kernel pointer still forks", c, 2);
+	check("wait4 into a kernel rusage pointer is EFAULT", SC4(SYS_wait4, c, 0, 0, KPTR), -EFAULT);
+}
+
+/* ---- random mode -------------------------------------------------------- */
+
+static uint64_t rng;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static const long calls[] = {
+	SYS_read, SYS_write, SYS_open, SYS_close, SYS_stat, SYS_fstat, SYS_lseek, SYS_mmap,
+	SYS_mprotect, SYS_munmap, SYS_brk, SYS_ioctl, SYS_readv, SYS_writev, SYS_sched_yield,
+	SYS_madvise, SYS_nanosleep, SYS_getpid, SYS_clone, SYS_fork, SYS_vfork, SYS_execve,
+	SYS_wait4, SYS_kill, SYS_uname, SYS_getrusage, SYS_getppid, SYS_arch_prctl,
+	SYS_gettid, SYS_set_tid_address, SYS_clock_gettime, SYS_openat,
+	512, -1, HIGH | SYS_getpid,
+};
+
+static long pick(const long *v, size_t n)
+{
+	return v[next() % n];
+}
+
+/* An argument: an edge integer, an edge pointer, or a random word. */
+static long rand_arg(void)
+{
+	const long ints[] = { 0, 1, 2, 3, -1, -100, 0x7fffffff, 0x80000000l, 0xffffffffl,
+			      (long)HIGH, (long)HIGH | 1, INT64_MAX, INT64_MIN, 4095, 4096,
+			      1l << 40, 0x8000 | MAP_PRIVATE | MAP_ANONYMOUS };
+	const long ptrs[] = { 0, (long)KPTR, (long)NONCANON, (long)unmapped, (long)buf,
+			      (long)buf + 2 * PAGE - 1, (long)edge, (long)SELF, (long)"",
+			      (long)longpath, 0x7ffffffff000l, 0x400000 };
+
+	switch (next() % 4) {
+	case 0: return pick(ints, sizeof(ints) / sizeof(ints[0]));
+	case 1: return pick(ptrs, sizeof(ptrs) / sizeof(ptrs[0]));
+	case 2: return (long)next();
+	default: return (long)(next() % 64);
+	}
+}
+
+/* Keeps random mode from waiting out time: no long valid sleep, no
+ * populating huge mappings, no signals to the parent (pids < 100 but init). */
+static void tame(long nr, long a[6])
+{
+	static const struct timespec sleeps[] = { { 0, -1 }, { -1, 0 }, { 0, 1000 }, { 0, 1000000000 } };
+
+	if (nr == SYS_nanosleep && (unsigned long)a[0] != KPTR && a[0] != 0)
+		a[0] = (long)&sleeps[next() % 4];
+	if (nr == SYS_mmap && (unsigned long)a[1] > (1ul << 20))
+		a[3] &= ~(long)MAP_POPULATE;
+	if (nr == SYS_kill && a[0] != 1 && (a[0] & 0xffffffff) < 100)
+		a[0] = SC0(SYS_getpid);
+}
+
+static volatile long *made;    /* shared with the children: calls made */
+
+static __attribute__((noreturn)) void random_child(uint64_t seed, int n)
+{
+	rng = seed ? seed : 1;
+	for (int fd = 0; fd < 3; fd++)
+		SC1(SYS_close, fd);
+	for (int i = 0; i < n; i++) {
+		long nr = pick(calls, sizeof(calls) / sizeof(calls[0])), a[6];
+		for (int j = 0; j < 6; j++)
+			a[j] = rand_arg();
+		memset(buf, (int)next(), 2 * PAGE);
+		tame(nr, a);
+		(*made)++;
+		long r = sc(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (r == 0 && (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone))
+			raw_exit(0);      /* a grandchild ends at once */
+	}
+	raw_exit(0);
+}
+
+static int random_mode(uint64_t seed, long calls_n)
+{
+	int children = 0, signaled = 0;
+
+	/* far from every other mapping: a random copy running off buf stops
+	 * at the first hole before it */
+	made = mmap((void *)0x100000000000ul, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (made == MAP_FAILED)
+		return 1;
+
+	printf("badargs: random seed %llu, %ld calls\n", (unsigned long long)seed, calls_n);
+	fflush(stdout);
+	for (long done = 0; done < calls_n; done += CHILD_CALLS, children++) {
+		int n = calls_n - done < CHILD_CALLS ? (int)(calls_n - done) : CHILD_CALLS;
+		uint64_t s = seed * 0x9e3779b97f4a7c15ull + (uint64_t)children + 1;
+		pid_t c = fork();
+		int st = 0;
+		if (c == 0)
+			random_child(s, n);
+		if (c < 0 || waitpid(c, &st, 0) != c) {
+			printf("badargs: random: fork/wait failed\n");
+			return 1;
+		}
+		signaled += WIFSIGNALED(st);
+	}
+	printf("badargs: random seed %llu done: %ld calls made in %d children, %d killed by a signal\n",
+	       (unsigned long long)seed, *made, children, signaled);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fixtures();
+	if (argc == 5 && !strcmp(argv[1], "--random") && !strcmp(argv[3], "--calls"))
+		return random_mode(strtoull(argv[2], NULL, 0), strtol(argv[4], NULL, 0));
+	if (argc != 1) {
+		fprintf(stderr, "usage: badargs [--random SEED --calls N]\n");
+		return 2;
+	}
+	fd_checks();
+	seek_checks();
+	vector_checks();
+	path_checks();
+	exec_checks();
+	mmap_checks();
+	range_checks();
+	time_checks();
+	misc_checks();
+	signal_checks();
+	wait_checks();
+	printf("badargs: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
