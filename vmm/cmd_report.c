@@ -147,8 +147,8 @@ static int schedule_markers(struct report *r)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (!strcmp(ev[i].cmd, "snapshot"))
-			continue; /* snapshots come from the files */
+		if (!strcmp(ev[i].cmd, "snapshot") || ev[i].when[0])
+			continue; /* snapshots come from the files; `when` events have no set time */
 		snprintf(label, sizeof(label), "%s%s%s", ev[i].cmd, *ev[i].arg ? "=" : "", ev[i].arg);
 		add_marker(r, ev[i].at, "pressure", label);
 	}

@@ -20,6 +20,7 @@
  * - a client that hung up is closed once its replies are out (or idle).
  */
 #include "control.h"
+#include "expect.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -55,8 +56,11 @@ struct control {
 	double stats_interval, next_stats;
 	double idle_timeout;         /* seconds */
 	size_t max_output;           /* bytes of unsent replies per client */
-	struct control_event events[CONTROL_MAX_EVENTS];
-	int nr_events, next_event;
+	struct control_event events[CONTROL_MAX_EVENTS]; /* `when` events first, then timed */
+	int nr_events, nr_when;
+	int next_when, next_timed;   /* the next of each kind to fire */
+	struct expect_cond *when[CONTROL_MAX_EVENTS]; /* parsed conditions of the `when` events */
+	struct expect_stats seen;    /* samples taken while a `when` event waits */
 	struct client clients[CONTROL_MAX_CLIENTS];
 	pthread_t thread;
 	volatile bool stop;          /* set before a write to wake[1] */
@@ -467,14 +471,33 @@ static int parse_time(const char *s, size_t n, double *out)
 	return 0;
 }
 
+/* "when COND" before the colon: the condition goes to e->when, at is -1. */
+static int parse_trigger(const char *s, size_t n, struct control_event *e)
+{
+	e->when[0] = 0;
+	if (n > 5 && !strncmp(s, "when ", 5)) {
+		if (n - 5 >= sizeof(e->when))
+			return -1;
+		memcpy(e->when, s + 5, n - 5);
+		e->when[n - 5] = 0;
+		e->at = -1;
+		return 0;
+	}
+	return parse_time(s, n, &e->at);
+}
+
 static int parse_event(const char *s, size_t n, struct control_event *e, char *err, size_t errlen)
 {
 	const char *colon = memchr(s, ':', n);
-	if (!colon || parse_time(s, (size_t)(colon - s), &e->at) < 0) {
-		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND, e.g. 2s:balloon=64M", (int)n, s);
+	if (!colon || parse_trigger(s, (size_t)(colon - s), e) < 0) {
+		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND or when CONDITION:COMMAND, "
+			 "e.g. 2s:balloon=64M", (int)n, s);
 		return -1;
 	}
-	const char *cmd = colon + 1, *eq = memchr(cmd, '=', n - (size_t)(cmd - s));
+	const char *cmd = colon + 1;
+	while (cmd < s + n && *cmd == ' ')
+		cmd++;
+	const char *eq = memchr(cmd, '=', n - (size_t)(cmd - s));
 	size_t clen = (size_t)((eq ? eq : s + n) - cmd);
 	size_t alen = eq ? n - (size_t)(eq + 1 - s) : 0;
 	if (clen == 0 || clen >= sizeof(e->cmd) || alen >= sizeof(e->arg)) {
@@ -507,6 +530,14 @@ static int check_event(const struct control_event *e, char *err, size_t errlen)
 	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
 	uint64_t bytes;
 	char why[128];
+	if (e->when[0]) {
+		struct expect_cond *cond = expect_parse(e->when, EXPECT_STATS, why, sizeof(why));
+		if (!cond) {
+			snprintf(err, errlen, "when %s: %s", e->when, why);
+			return -1;
+		}
+		expect_free(cond);
+	}
 	if (!strcmp(e->cmd, "balloon")) {
 		if (mv_parse_size(e->arg, &bytes, why, sizeof(why)) == 0)
 			return 0;
@@ -812,28 +843,73 @@ static void close_idle_clients(struct control *c, double now)
 
 /* ---- the control thread --------------------------------------------------- */
 
-static void run_due_events(struct control *c, double now)
+static void fire_event(struct control *c, const struct control_event *e, double now)
 {
-	while (c->next_event < c->nr_events && c->events[c->next_event].at <= now) {
-		const struct control_event *e = &c->events[c->next_event++];
-		json_object *req = event_request(e);
-		json_object *resp = control_execute(c->m, req);
-		mv_info("pressure %.3gs: %s%s%s -> %s", e->at, e->cmd, e->arg[0] ? "=" : "", e->arg,
-			json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
-		json_object_put(req);
-		json_object_put(resp);
-	}
+	json_object *req = event_request(e);
+	json_object *resp = control_execute(c->m, req);
+	mv_info("pressure %.3gs%s%s: %s%s%s -> %s", now, e->when[0] ? " when " : "", e->when,
+		e->cmd, e->arg[0] ? "=" : "", e->arg,
+		json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	json_object_put(resp);
 }
 
-static void write_stats(struct control *c, double now)
+static void run_due_events(struct control *c, double now)
 {
-	if (!c->stats || now < c->next_stats)
+	while (c->next_timed < c->nr_events && c->events[c->next_timed].at <= now)
+		fire_event(c, &c->events[c->next_timed++], now);
+}
+
+static bool waiting_on_when(const struct control *c)
+{
+	return c->next_when < c->nr_when;
+}
+
+/* Samples are taken for the stats stream and while a `when` event waits. */
+static bool sampling(const struct control *c)
+{
+	return c->stats || waiting_on_when(c);
+}
+
+/* Keeps sample o (a reference is taken) for the `when` conditions. */
+static void keep_sample(struct control *c, json_object *o, double now)
+{
+	struct expect_stats *s = &c->seen;
+	json_object **samples = realloc(s->samples, (s->n + 1) * sizeof(*samples));
+	double *times = samples ? realloc(s->times, (s->n + 1) * sizeof(*times)) : NULL;
+	if (samples)
+		s->samples = samples;
+	if (!times)
+		return; /* out of memory: the condition is judged on what was kept */
+	s->times = times;
+	s->samples[s->n] = json_object_get(o);
+	s->times[s->n++] = now;
+}
+
+/* The first waiting `when` event fires when its condition holds on the
+ * samples so far (the last one, unless the condition says otherwise). */
+static void check_when(struct control *c, double now)
+{
+	char why[256];
+	if (expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
+		fire_event(c, &c->events[c->next_when++], now);
+}
+
+static void take_sample(struct control *c, double now)
+{
+	if (!sampling(c) || now < c->next_stats)
 		return;
 	balloon_request_stats(&c->m->balloon); /* fresh guest figures for the next line */
 	json_object *o = control_stats(c->m);
 	json_object_object_del(o, "ok");
-	fprintf(c->stats, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	fflush(c->stats);
+	if (c->stats) {
+		fprintf(c->stats, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		fflush(c->stats);
+	}
+	if (waiting_on_when(c)) {
+		keep_sample(c, o, now);
+		check_when(c, now);
+	}
 	json_object_put(o);
 	c->next_stats = now + c->stats_interval;
 }
@@ -848,9 +924,9 @@ static double earlier(double a, double b)
 static int next_timeout_ms(const struct control *c, double now)
 {
 	double next = -1;
-	if (c->next_event < c->nr_events)
-		next = c->events[c->next_event].at;
-	if (c->stats)
+	if (c->next_timed < c->nr_events)
+		next = c->events[c->next_timed].at;
+	if (sampling(c))
 		next = earlier(next, c->next_stats);
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
@@ -890,9 +966,26 @@ static void *control_thread(void *arg)
 		double now = machine_uptime(c->m);
 		close_idle_clients(c, now);
 		run_due_events(c, now);
-		write_stats(c, now);
+		take_sample(c, now);
 	}
 	return NULL;
+}
+
+/* The `when` events lead the schedule; their conditions are parsed once. */
+static int parse_when_conditions(struct control *c)
+{
+	char why[256];
+	for (c->nr_when = 0; c->nr_when < c->nr_events && c->events[c->nr_when].when[0];
+	     c->nr_when++) {
+		c->when[c->nr_when] = expect_parse(c->events[c->nr_when].when, EXPECT_STATS, why,
+						   sizeof(why));
+		if (!c->when[c->nr_when]) {
+			mv_err("--pressure: when %s: %s", c->events[c->nr_when].when, why);
+			return -1;
+		}
+	}
+	c->next_timed = c->nr_when;
+	return 0;
 }
 
 static int control_open(struct control *c, const struct control_config *cfg)
@@ -911,7 +1004,10 @@ static int control_open(struct control *c, const struct control_config *cfg)
 			mv_err("--pressure: %s", err);
 			return -1;
 		}
+		if (parse_when_conditions(c) < 0)
+			return -1;
 	}
+	c->stats_interval = CONTROL_WHEN_INTERVAL;
 	if (cfg->stats_path) {
 		c->stats = fopen(cfg->stats_path, "ae");
 		if (!c->stats) {
@@ -936,6 +1032,9 @@ static void control_free(struct control *c)
 		unlink(c->socket_path);
 	if (c->stats)
 		fclose(c->stats);
+	for (int i = 0; i < c->nr_when; i++)
+		expect_free(c->when[i]);
+	expect_stats_free(&c->seen);
 	if (c->wake[0] >= 0) {
 		close(c->wake[0]);
 		close(c->wake[1]);

@@ -19,7 +19,8 @@
  *
  * The socket is created 0600 and is never taken over from a live server:
  * a path where a server answers is refused; a stale socket is replaced.
- * The schedule runs the very same requests at times relative to boot.
+ * The schedule runs the very same requests at times relative to boot, or
+ * when a condition on the stats holds (see control_parse_schedule).
  */
 #ifndef VMM_CONTROL_H
 #define VMM_CONTROL_H
@@ -33,6 +34,7 @@
 #define CONTROL_MAX_EVENTS  64
 #define CONTROL_IDLE_TIMEOUT 30.0      /* seconds, when the config gives 0 */
 #define CONTROL_MAX_OUTPUT  (1u << 20) /* bytes of unread replies, when the config gives 0 */
+#define CONTROL_WHEN_INTERVAL 0.25     /* seconds between samples for `when` events without --stats */
 
 struct control_config {
 	const char *socket_path;     /* NULL: no socket */
@@ -44,14 +46,21 @@ struct control_config {
 };
 
 struct control_event {
-	double at;                   /* seconds after boot */
+	double at;                   /* seconds after boot; -1 for a `when` event */
+	char when[192];              /* a stats condition (expect.h); "" for a timed event */
 	char cmd[16];
 	char arg[256];
 };
 
 /*
- * Parses "2s:balloon=64M,6s:balloon=0,500ms:pause". Returns the number of
- * events, or -1 with the reason in err.
+ * Parses "2s:balloon=64M,6s:balloon=0,500ms:pause". An event may wait on
+ * the guest instead of the clock: "when vmstat.nr_anon_pages >= 4096:
+ * balloon=16M" fires on the first stats sample where the condition (the
+ * language of scenario stats conditions, expect.h) holds. `when` events
+ * fire in the order written, each at most once and each on a sample taken
+ * after the one before it fired; timed events keep their times. Returns
+ * the number of events (the `when` events first, in order, then the timed
+ * ones by time), or -1 with the reason in err.
  */
 int control_parse_schedule(const char *text, struct control_event *ev, int max,
 			   char *err, size_t errlen);

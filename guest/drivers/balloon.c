@@ -31,6 +31,7 @@
  * >= 9 that were already free at the previous scan (buddy_report_isolate),
  * reports them in one chain and puts them back marked reported.
  */
+#include "vmstat.h"
 #include <virtio.h>
 #include <buddy.h>
 #include <cmdline.h>
@@ -158,6 +159,7 @@ static unsigned inflate_batch(struct balloon *b, unsigned n)
 	}
 	if (got) {
 		tell_host(b, Q_INFLATE, got);
+		count_vm_events(VM_BALLOON_INFLATE, got);
 		b->nr_pages += got;
 		update_actual(b);
 	}
@@ -217,6 +219,7 @@ static unsigned deflate_batch(struct balloon *b, unsigned n)
 		buddy_free_pages(bb(), p, (unsigned)p->private);
 	}
 	b->nr_pages -= got;
+	count_vm_events(VM_BALLOON_DEFLATE, got);
 	update_actual(b);
 	return got;
 }

@@ -2,13 +2,17 @@
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
  *             [--show FILE] [--read FILE]... [--swappiness N] [--populate]
+ *             [--await-vmstat NAME N]
  * Options act in order, before the hog: --oom-score-adj writes N to
  * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
  * --read reads FILE through (clean page-cache pages reclaim may drop).
  * Then it maps SIZE bytes of anonymous memory (--populate: with
  * MAP_POPULATE, every page allocated inside the one mmap call, a burst
  * kswapd cannot keep up with) and writes a per-page stamp into the pages
- * the pattern visits, pass after pass. --verify then reads every
+ * the pattern visits, pass after pass. --await-vmstat then waits until
+ * /proc/vmstat's NAME reaches N (the guest's progress, e.g. balloon_inflate
+ * pages taken by the host's balloon while the hog holds its memory), checking
+ * every 100 ms, with no bound of its own. --verify then reads every
  * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --release unmaps the memory; --show
  * then prints FILE (a /proc file as the hog leaves the system); --hold sleeps until
@@ -132,11 +136,45 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* /proc/vmstat's counter NAME, or -1 when absent or unreadable. */
+static long long vmstat_value(const char *name)
+{
+	char line[128], key[96];
+	long long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%95s %lld", key, &v) == 2 && !strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/* Sleeps until /proc/vmstat's counter name reaches at least want. */
+static int await_vmstat(const char *name, const char *want_text)
+{
+	char *end;
+	long long want = strtoll(want_text, &end, 10);
+	if (*end || end == want_text || vmstat_value(name) < 0) {
+		fprintf(stderr, "memhog: --await-vmstat %s %s: expected a /proc/vmstat name and a "
+			"number\n", name, want_text);
+		return -1;
+	}
+	long long v;
+	while ((v = vmstat_value(name)) < want)
+		usleep(100 * 1000);
+	printf("memhog: vmstat %s reached %lld (awaited %lld)\n", name, v, want);
+	fflush(stdout);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
-		"[--show FILE] [--read FILE]... [--swappiness N] [--populate]\n");
+		"[--show FILE] [--read FILE]... [--swappiness N] [--populate] "
+		"[--await-vmstat NAME N]\n");
 	return 2;
 }
 
@@ -145,7 +183,7 @@ int main(int argc, char **argv)
 	size_t size = 0;
 	enum pattern pat = SEQ;
 	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0;
-	const char *show_path = NULL;
+	const char *show_path = NULL, *await_name = NULL, *await_value = NULL;
 
 	if (argc < 2 || parse_size(argv[1], &size))
 		return usage();
@@ -168,6 +206,10 @@ int main(int argc, char **argv)
 			pause = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--show") && i + 1 < argc)
 			show_path = argv[++i];
+		else if (!strcmp(argv[i], "--await-vmstat") && i + 2 < argc) {
+			await_name = argv[++i];
+			await_value = argv[++i];
+		}
 		else if (!strcmp(argv[i], "--read") && i + 1 < argc) {
 			if (read_through(argv[++i]))
 				return 2;
@@ -208,6 +250,8 @@ int main(int argc, char **argv)
 	printf("memhog: %zu KiB (%zu pages), pattern %s, %d pass%s: %zu pages touched in %ld ms\n",
 	       pages * 4, pages, pattern_names[pat], passes, passes == 1 ? "" : "es", touched,
 	       t1 - t0);
+	if (await_name && await_vmstat(await_name, await_value) < 0)
+		return 2;
 	if (verify) {
 		size_t bad = 0;
 		for (size_t pg = 0; pg < pages; pg++)

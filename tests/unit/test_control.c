@@ -107,6 +107,28 @@ START_TEST(a_line_of_exactly_the_limit_is_parsed)
 }
 END_TEST
 
+START_TEST(when_events_lead_the_schedule_in_written_order)
+{
+	struct control_event ev[8];
+	char err[256];
+	int n = control_parse_schedule("3s:quit,when balloon.actual == 64M:balloon=0,1s:balloon=64M,"
+				       "when max(host.resident) > 1M: stats", ev, 8, err, sizeof(err));
+	ck_assert_msg(n == 4, "%s", err);
+	ck_assert_str_eq(ev[0].when, "balloon.actual == 64M");
+	ck_assert_str_eq(ev[0].cmd, "balloon");
+	ck_assert_str_eq(ev[0].arg, "0");
+	ck_assert_str_eq(ev[1].when, "max(host.resident) > 1M");
+	ck_assert_str_eq(ev[1].cmd, "stats");
+	ck_assert(ev[0].at < 0 && ev[1].at < 0);
+	ck_assert(!ev[2].when[0] && ev[2].at == 1 && ev[3].at == 3);
+	ck_assert_int_eq(control_parse_schedule("when balloon.actual ==:quit", ev, 8, err,
+						sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "when balloon.actual ==:"), "%s", err);
+	ck_assert_int_eq(control_parse_schedule("when :quit", ev, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(control_parse_schedule("whenever:quit", ev, 8, err, sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(a_schedule_runs_in_time_order_and_names_a_bad_event)
 {
 	struct control_event ev[8];
@@ -445,6 +467,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, a_line_longer_than_the_limit_is_refused_unparsed);
 	tcase_add_test(tc, a_line_of_exactly_the_limit_is_parsed);
 	tcase_add_test(tc, a_schedule_runs_in_time_order_and_names_a_bad_event);
+	tcase_add_test(tc, when_events_lead_the_schedule_in_written_order);
 	suite_add_tcase(s, tc);
 
 	TCase *sock = tcase_create("socket");
