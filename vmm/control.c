@@ -895,17 +895,23 @@ static void check_when(struct control *c, double now)
 		fire_event(c, &c->events[c->next_when++], now);
 }
 
-static void take_sample(struct control *c, double now)
+static json_object *stats_sample(struct control *c)
 {
-	if (!sampling(c) || now < c->next_stats)
-		return;
-	balloon_request_stats(&c->m->balloon); /* fresh guest figures for the next line */
 	json_object *o = control_stats(c->m);
 	json_object_object_del(o, "ok");
 	if (c->stats) {
 		fprintf(c->stats, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		fflush(c->stats);
 	}
+	return o;
+}
+
+static void take_sample(struct control *c, double now)
+{
+	if (!sampling(c) || now < c->next_stats)
+		return;
+	balloon_request_stats(&c->m->balloon); /* fresh guest figures for the next line */
+	json_object *o = stats_sample(c);
 	if (waiting_on_when(c)) {
 		keep_sample(c, o, now);
 		check_when(c, now);
@@ -1071,5 +1077,7 @@ void control_stop(struct control *c)
 	if (write(c->wake[1], "x", 1) < 0)
 		mv_debug("control: wake pipe: %m");
 	pthread_join(c->thread, NULL);
+	if (c->stats) /* the stream ends with the guest as it stopped */
+		json_object_put(stats_sample(c));
 	control_free(c);
 }
