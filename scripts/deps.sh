@@ -5,6 +5,14 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools cpio
       qemu-system-x86 binutils libjemalloc2 libmimalloc2.0 libyaml-dev chromium
       clang libclang-rt-14-dev clang-tidy cppcheck gcovr valgrind)
+# The helper VM of scripts/with-kvm (whatever boots a guest, where /dev/kvm
+# does not work; make check also forces it once on a KVM host) needs
+# busybox-static for its initramfs (QEMU and virtiofsd come with
+# qemu-system-x86) and Debian's kernel package: fetched here only where
+# there is no KVM, else by with-kvm when first forced.
+pkgs+=(busybox-static)
+need_helper=
+"$(dirname "$0")/kvm-works" -q || need_helper=1
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -12,7 +20,11 @@ for p in "${pkgs[@]}"; do
 done
 # npm fetches uPlot for `memvisor report`; any npm will do (the machine's own, or Debian's).
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-[ ${#missing[@]} -eq 0 ] && exit 0
+prepare_helper() {
+	[ -n "$need_helper" ] || return 0
+	"$(dirname "$0")/with-kvm" --prepare
+}
+[ ${#missing[@]} -eq 0 ] && { prepare_helper; exit; }
 echo "memvisor: installing missing packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "memvisor: not root; run: sudo apt-get install ${missing[*]}" >&2
@@ -21,3 +33,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}"
+prepare_helper
