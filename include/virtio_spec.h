@@ -65,11 +65,18 @@ struct virtq_desc {
 #define VIRTIO_BALLOON_F_DEFLATE_ON_OOM 2
 #define VIRTIO_BALLOON_F_REPORTING      5
 #define VIRTIO_BALLOON_PFN_SHIFT        12
+/* config fields (5.5.4), byte offsets: num_pages is the device's;
+ * the driver writes actual (poison_val only with PAGE_POISON) */
+#define VIRTIO_BALLOON_CFG_NUM_PAGES     0
+#define VIRTIO_BALLOON_CFG_ACTUAL        4
+#define VIRTIO_BALLOON_CFG_CMD_ID        8
+#define VIRTIO_BALLOON_CFG_POISON_VAL   12
 
 /* block device (section 5.2) */
 #define VIRTIO_BLK_F_SEG_MAX  2
 #define VIRTIO_BLK_F_BLK_SIZE 6
 #define VIRTIO_BLK_F_FLUSH    9
+#define VIRTIO_BLK_F_CONFIG_WCE 11 /* writeback (config offset 32) driver-writable */
 #define VIRTIO_BLK_T_IN       0
 #define VIRTIO_BLK_T_OUT      1
 #define VIRTIO_BLK_T_FLUSH    4

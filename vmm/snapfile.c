@@ -2,6 +2,10 @@
  * snapfile.c: snapshot reader (see snapfile.h). The ELF header and program
  * headers are read with libelf; notes are walked by hand with every size
  * checked against what is left of the note segment.
+ *
+ * Invariant of what it returns: every count matches its array, and every
+ * name (metadata strings, space comm, zone, slab and vmstat names) is a
+ * NUL-terminated string inside its field, whatever the file held.
  */
 #include "snapfile.h"
 
@@ -10,6 +14,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,20 +39,47 @@ static int bad(struct parse *p, const char *fmt, ...)
 	return -1;
 }
 
-/* Copies n records of size rec from desc into a new array at *out. */
-static int copy_records(struct parse *p, const uint8_t *desc, size_t len, size_t rec,
-			void **out, size_t *n, const char *what)
+/*
+ * A note that is an array of fixed-size records; records with a name keep
+ * it in a char array at name_off (name_size bytes, 0: no name), which the
+ * writer NUL-terminates but a file need not: the reader does it.
+ */
+struct record_kind {
+	const char *what;
+	size_t size;
+	size_t name_off, name_size;
+};
+
+#define NAMED_RECORD(what, type) \
+	{ what, sizeof(type), offsetof(type, name), sizeof(((type *)0)->name) }
+
+static const struct record_kind slot_records = { "slot", sizeof(struct snap_slot), 0, 0 };
+static const struct record_kind zone_records = NAMED_RECORD("zone", struct snap_zone);
+static const struct record_kind slab_records = NAMED_RECORD("slab", struct snap_slab);
+static const struct record_kind vmstat_records = NAMED_RECORD("vmstat", struct snap_counter);
+
+/* Ends every record's name within its array, so names are always strings. */
+static void terminate_names(uint8_t *recs, size_t n, const struct record_kind *k)
 {
-	if (len % rec)
+	for (size_t i = 0; k->name_size && i < n; i++)
+		recs[i * k->size + k->name_off + k->name_size - 1] = 0;
+}
+
+/* Copies the records of one note into a new array at *out (n of them). */
+static int copy_records(struct parse *p, const uint8_t *desc, size_t len,
+			const struct record_kind *k, void **out, size_t *n)
+{
+	if (len % k->size)
 		return bad(p, "%s note of %zu bytes is not a whole number of %zu-byte records",
-			   what, len, rec);
+			   k->what, len, k->size);
 	if (*out)
-		return bad(p, "more than one %s note", what);
+		return bad(p, "more than one %s note", k->what);
 	*out = malloc(len ? len : 1);
 	if (!*out)
 		return bad(p, "out of memory");
 	memcpy(*out, desc, len);
-	*n = len / rec;
+	*n = len / k->size;
+	terminate_names(*out, *n, k);
 	return 0;
 }
 
@@ -156,15 +188,15 @@ static int parse_mv_note(struct parse *p, uint32_t type, const uint8_t *desc, si
 		return bad(p, "the metadata note must come first");
 	switch (type) {
 	case SNAP_NT_META:   return p->meta_seen ? bad(p, "two metadata notes") : parse_meta(p, desc, len);
-	case SNAP_NT_SLOTS:  return copy_records(p, desc, len, sizeof(struct snap_slot),
-						 (void **)&f->slots, &f->nr_slots, "slot");
+	case SNAP_NT_SLOTS:  return copy_records(p, desc, len, &slot_records,
+						 (void **)&f->slots, &f->nr_slots);
 	case SNAP_NT_SPACE:  return parse_space(p, desc, len);
-	case SNAP_NT_ZONES:  return copy_records(p, desc, len, sizeof(struct snap_zone),
-						 (void **)&f->zones, &f->nr_zones, "zone");
-	case SNAP_NT_SLABS:  return copy_records(p, desc, len, sizeof(struct snap_slab),
-						 (void **)&f->slabs, &f->nr_slabs, "slab");
-	case SNAP_NT_VMSTAT: return copy_records(p, desc, len, sizeof(struct snap_counter),
-						 (void **)&f->vmstat, &f->nr_vmstat, "vmstat");
+	case SNAP_NT_ZONES:  return copy_records(p, desc, len, &zone_records,
+						 (void **)&f->zones, &f->nr_zones);
+	case SNAP_NT_SLABS:  return copy_records(p, desc, len, &slab_records,
+						 (void **)&f->slabs, &f->nr_slabs);
+	case SNAP_NT_VMSTAT: return copy_records(p, desc, len, &vmstat_records,
+						 (void **)&f->vmstat, &f->nr_vmstat);
 	case SNAP_NT_HOST:   return parse_bitmap(p, desc, len, false);
 	case SNAP_NT_DIRTY:  return parse_bitmap(p, desc, len, true);
 	case SNAP_NT_LOG:    return parse_log(p, desc, len);

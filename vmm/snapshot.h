@@ -6,6 +6,10 @@
  * Writing is atomic: a temporary file beside the target is written,
  * fsync'ed and renamed over it, so a reader never sees half a snapshot and
  * a failed snapshot leaves an earlier file of the same name intact.
+ *
+ * Files are created mode 0600 (SNAPSHOT_FILE_MODE), whatever the umask
+ * allows: a snapshot holds the guest's page tables and kernel log, a crash
+ * dump (memory = true) all of its RAM, and neither is anyone else's to read.
  */
 #ifndef VMM_SNAPSHOT_H
 #define VMM_SNAPSHOT_H
@@ -14,6 +18,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#define SNAPSHOT_FILE_MODE 0600
 
 struct snap_request {
 	const char *path;

@@ -1,11 +1,26 @@
 /*
  * fuzz_snapfile.c: the snapshot reader (vmm/snapfile.c) on arbitrary
- * files. A file it accepts is rendered the way `show` does (every range
- * of every space), so every count it returns must match its arrays.
+ * files, and everything that renders what it accepts. A file it accepts
+ * is walked as `show` does (every range of every space), so every count
+ * it returns must match its arrays; then the input goes through the CLI
+ * itself: `show` with every view, as text and --json, one space, and
+ * `diff` of the file against itself, text and --json. Names the reader
+ * hands out (zones, slabs, vmstat counters) must be strings: ASan sees a
+ * printf or json-c read running off their end.
+ *
+ * The input reaches the commands as a memfd (/proc/self/fd/N), made once
+ * per process; their stdout goes to /dev/null.
  */
 #include "fuzz.h"
+#include "commands.h"
 #include "snapfile.h"
 #include "snapview.h"
+#include "util.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_ARGS 8
 
 /* Reads a bitmap's last byte: ASan catches one shorter than it claims. */
 static void touch_bitmap(const struct snap_bitmap_view *b)
@@ -35,6 +50,58 @@ static void render(const struct snap_file *f)
 		FUZZ_ASSERT(strlen(f->log) < 1u << 30);
 }
 
+/* The input as a file the commands can open: one memfd, rewritten. */
+static const char *input_file(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	static char path[64];
+	if (fd < 0) {
+		fd = memfd_create("fuzz_snapfile", MFD_CLOEXEC);
+		FUZZ_ASSERT(fd >= 0);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		FUZZ_ASSERT(freopen("/dev/null", "w", stdout) != NULL);
+	}
+	FUZZ_ASSERT(ftruncate(fd, 0) == 0);
+	FUZZ_ASSERT(pwrite(fd, data, size, 0) == (ssize_t)size);
+	return path;
+}
+
+/* Runs one command on a writable copy of argv (getopt permutes it). */
+static int run(int (*cmd)(int, char **), const char *const argv[])
+{
+	char *args[MAX_ARGS + 1] = { 0 };
+	int argc = 0;
+	while (argv[argc]) {
+		FUZZ_ASSERT(argc < MAX_ARGS);
+		args[argc] = strdup(argv[argc]);
+		FUZZ_ASSERT(args[argc]);
+		argc++;
+	}
+	int rc = cmd(argc, args);
+	fflush(stdout);
+	for (int i = 0; i < argc; i++)
+		free(args[i]);
+	return rc;
+}
+
+static void render_cli(const char *path)
+{
+	static const char *const views[] = { "maps", "tables", "nested", "zones", "slabs",
+					     "vmstat", "log" };
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		const char *const text[] = { "show", path, "--view", views[i], NULL };
+		const char *const json[] = { "show", path, "--json", "--view", views[i], NULL };
+		FUZZ_ASSERT(run(cmd_show, text) == 0);
+		FUZZ_ASSERT(run(cmd_show, json) == 0);
+	}
+	const char *const kernel[] = { "show", path, "--space", "kernel", "--view", "nested", NULL };
+	run(cmd_show, kernel); /* 2 when the file has no kernel space */
+	const char *const diff[] = { "diff", path, path, NULL };
+	const char *const diff_json[] = { "diff", path, path, "--json", NULL };
+	FUZZ_ASSERT(run(cmd_diff, diff) != MV_EXIT_USAGE);
+	FUZZ_ASSERT(run(cmd_diff, diff_json) != MV_EXIT_USAGE);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snap_file f;
@@ -43,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (snapfile_parse(&f, buf, size, err, sizeof(err)) == 0) {
 		render(&f);
 		snapfile_free(&f);
+		render_cli(input_file(data, size));
 	} else {
 		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
 	}

@@ -1,13 +1,16 @@
 /*
  * test_vmm.c: `memvisor run` end to end with the tiny test guest: PVH boot,
- * start_info contents, exit statuses, console redirection, errors.
+ * start_info contents, exit statuses, console redirection, errors, and the
+ * mode of the crash dumps and snapshots a run leaves.
  */
 #include "harness.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TINY test_build_path("guests/tiny.elf")
@@ -122,6 +125,53 @@ START_TEST(triple_fault_gives_status_121_and_a_register_dump)
 }
 END_TEST
 
+/* The one file in dir whose name starts with prefix, into path. */
+static void find_file(const char *dir, const char *prefix, char *path, size_t len)
+{
+	DIR *d = opendir(dir);
+	const struct dirent *e;
+	int found = 0;
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+			int n = snprintf(path, len, "%s/%s", dir, e->d_name);
+			ck_assert(n > 0 && (size_t)n < len);
+			found++;
+		}
+	closedir(d);
+	ck_assert_msg(found == 1, "%d files %s* in %s", found, prefix, dir);
+}
+
+static unsigned file_mode(const char *path)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+START_TEST(crash_dumps_and_snapshots_are_created_readable_by_their_owner_only)
+{
+	char dir[] = "/tmp/memvisor-dumps-XXXXXX", prefix[64], dump[512], snap[512];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("TMPDIR", dir, 1);        /* the default dump goes to $TMPDIR */
+	umask(022);                      /* what a login shell has: 0644 would stick */
+	snprintf(prefix, sizeof(prefix), "%s/snap", dir);
+	const char *argv[] = { "run", "-m", "16M", "--snapshot-at", "exit", "--snapshot-prefix",
+			       prefix, TINY, "--", "fault=triple", NULL };
+	struct vm_run r = run_tiny(argv);
+	ck_assert_msg(r.status == 121, "status %d\n%s", r.status, r.console);
+	ck_assert_msg(console_has(&r, "crash dump written to"), "%s", r.console);
+	find_file(dir, "memvisor-crash-", dump, sizeof(dump));
+	find_file(dir, "snap-exit", snap, sizeof(snap));
+	ck_assert_uint_eq(file_mode(dump), 0600);
+	ck_assert_uint_eq(file_mode(snap), 0600);
+	unlink(dump);
+	unlink(snap);
+	ck_assert_int_eq(rmdir(dir), 0);
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(timeout_stops_a_running_guest_with_status_124)
 {
 	const char *argv[] = { "run", "--timeout", "0.3", TINY, "--", "quiet", "loop=4000000000",
@@ -224,6 +274,7 @@ Suite *vmm_suite(void)
 	TCase *end = tcase_create("endings");
 	tcase_set_timeout(end, 120);
 	tcase_add_test(end, triple_fault_gives_status_121_and_a_register_dump);
+	tcase_add_test(end, crash_dumps_and_snapshots_are_created_readable_by_their_owner_only);
 	tcase_add_test(end, timeout_stops_a_running_guest_with_status_124);
 	tcase_add_loop_test(end, bad_invocation_is_status_2_with_a_message, 0,
 			    (int)(sizeof(bad_invocations) / sizeof(bad_invocations[0])));

@@ -1,7 +1,9 @@
 /*
  * test_blk.c: the virtio-blk swap disk driven by the test driver: reads and
  * writes reach the file, requests past the end get IOERR, unknown types
- * UNSUPP, and malformed chains put the device into DEVICE_NEEDS_RESET.
+ * UNSUPP, and malformed chains put the device into DEVICE_NEEDS_RESET. The
+ * config is read-only to the driver, and no request reaches the file past
+ * the size it was opened at, so a guest cannot grow it.
  */
 #include "devices/blk.h"
 #include "virtio_driver.h"
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define RAM (16ull << 20)
@@ -47,6 +50,12 @@ static void teardown(void)
 	mem_destroy(&mem);
 	unlink(path);
 	strcpy(path, "/tmp/memvisor-blk-XXXXXX");
+}
+
+static void wr_config_capacity(uint64_t sectors)
+{
+	vdrv_wr(&drv, 0x100, (uint32_t)sectors);
+	vdrv_wr(&drv, 0x104, (uint32_t)(sectors >> 32));
 }
 
 static uint8_t request(uint32_t type, uint64_t sector, uint32_t len, bool data_writable)
@@ -128,6 +137,39 @@ START_TEST(chains_of_the_wrong_shape_put_the_device_into_needs_reset)
 }
 END_TEST
 
+static off_t file_size(void)
+{
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	return st.st_size;
+}
+
+START_TEST(the_driver_cannot_write_the_config)
+{
+	wr_config_capacity(0xffffffffffull);
+	uint32_t lo = vdrv_rd(&drv, 0x100), hi = vdrv_rd(&drv, 0x104);
+	ck_assert_uint_eq(((uint64_t)hi << 32) | lo, (1 << 20) / 512);
+	vdrv_wr(&drv, 0x10c, 1);         /* seg_max */
+	ck_assert_uint_eq(vdrv_rd(&drv, 0x10c), VIRTQ_MAX_SIZE - 2);
+	memset(vdrv_gpa(&drv, DATA), 0xcd, 4096);
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 1ull << 31, 4096, false), VIRTIO_BLK_S_IOERR);
+	ck_assert_int_eq(file_size(), 1 << 20);
+}
+END_TEST
+
+START_TEST(io_past_the_opened_size_fails_whatever_the_config_says)
+{
+	dev->config.capacity = 0xffffffffffull; /* as if the config had been overwritten */
+	memset(vdrv_gpa(&drv, DATA), 0xcd, 4096);
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 2048, 512, false), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 2044, 4096, false), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_IN, 2048, 512, true), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 2040, 4096, false), VIRTIO_BLK_S_OK);
+	ck_assert_int_eq(file_size(), 1 << 20);
+	ck_assert(!vdrv_needs_reset(&drv));
+}
+END_TEST
+
 START_TEST(swap_argument_errors_are_clear)
 {
 	struct blk b;
@@ -151,6 +193,8 @@ Suite *blk_suite(void)
 	tcase_add_test(tc, requests_past_the_end_fail_with_ioerr_and_unknown_types_are_unsupported);
 	tcase_add_test(tc, data_merged_with_the_status_byte_is_refused_without_being_touched);
 	tcase_add_test(tc, chains_of_the_wrong_shape_put_the_device_into_needs_reset);
+	tcase_add_test(tc, the_driver_cannot_write_the_config);
+	tcase_add_test(tc, io_past_the_opened_size_fails_whatever_the_config_says);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("args");
 	tcase_add_test(tc, swap_argument_errors_are_clear);

@@ -2,7 +2,8 @@
  * test_snapfile.c: the snapshot reader on files built here note by note:
  * a valid one parses into the right records; hostile ones (wrong lengths,
  * counts that lie, missing or misplaced metadata, random corruption) are
- * rejected with a message and never read out of bounds (ASan).
+ * rejected with a message and never read out of bounds (ASan); names that
+ * fill their field come back NUL-terminated within it.
  */
 #include "snapfile.h"
 
@@ -113,6 +114,32 @@ START_TEST(a_valid_snapshot_parses_into_its_records)
 }
 END_TEST
 
+START_TEST(names_that_fill_their_field_come_back_as_bounded_strings)
+{
+	struct img m;
+	struct snap_file f;
+	char err[256] = "";
+	struct snap_zone z;
+	struct snap_slab sl;
+	struct snap_counter c;
+	memset(&z, 'Z', sizeof(z));
+	memset(&sl, 'S', sizeof(sl));
+	memset(&c, 'C', sizeof(c));
+	begin(&m);
+	meta(&m);
+	note(&m, SNAP_NOTE_NAME, SNAP_NT_ZONES, &z, sizeof(z));
+	note(&m, SNAP_NOTE_NAME, SNAP_NT_SLABS, &sl, sizeof(sl));
+	note(&m, SNAP_NOTE_NAME, SNAP_NT_VMSTAT, &c, sizeof(c));
+	finish(&m);
+	ck_assert_msg(snapfile_parse(&f, m.b, m.len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(strnlen(f.zones[0].name, sizeof(z.name)), sizeof(z.name) - 1);
+	ck_assert_uint_eq(strnlen(f.slabs[0].name, sizeof(sl.name)), sizeof(sl.name) - 1);
+	ck_assert_uint_eq(strnlen(f.vmstat[0].name, sizeof(c.name)), sizeof(c.name) - 1);
+	ck_assert_uint_eq(f.vmstat[0].value, 0x4343434343434343ull);
+	snapfile_free(&f);
+}
+END_TEST
+
 static void lying_count(struct img *m) { begin(m); meta(m); space(m, 4, 3); finish(m); }
 static void no_meta(struct img *m) { begin(m); space(m, 1, 1); finish(m); }
 static void two_meta(struct img *m) { begin(m); meta(m); meta(m); finish(m); }
@@ -216,6 +243,7 @@ Suite *snapfile_suite(void)
 	Suite *s = suite_create("snapfile");
 	TCase *tc = tcase_create("parse");
 	tcase_add_test(tc, a_valid_snapshot_parses_into_its_records);
+	tcase_add_test(tc, names_that_fill_their_field_come_back_as_bounded_strings);
 	tcase_add_loop_test(tc, hostile_snapshots_are_rejected_with_a_reason, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_loop_test(tc, random_corruption_never_reads_out_of_bounds, 0, 4);

@@ -2,7 +2,9 @@
  * test_virtio.c: the virtio-mmio transport, split virtqueues and the
  * balloon device, driven by a small driver written here against simulated
  * guest RAM; hostile drivers (bad descriptors, loops, runaway indices,
- * random rings) must only ever put the device into DEVICE_NEEDS_RESET.
+ * random rings, DRIVER_OK without FEATURES_OK) must only ever put the
+ * device into DEVICE_NEEDS_RESET, and may write no config field but
+ * `actual`.
  */
 #include "devices/balloon.h"
 #include "virtio_driver.h"
@@ -194,6 +196,37 @@ START_TEST(target_change_bumps_generation_and_raises_a_config_interrupt)
 }
 END_TEST
 
+/* A config write of size bytes at config offset off, as a driver does it. */
+static void config_write(uint64_t off, const void *data, unsigned size)
+{
+	virtio_mmio_ops.write(&bln->transport, 0x100 + off, data, size);
+}
+
+START_TEST(the_driver_writes_actual_and_nothing_else_of_the_config)
+{
+	driver_init();
+	balloon_set_target(bln, 8ull << 20);
+	wr(0x100, 0);                    /* num_pages is the host's */
+	wr(0x108, 77);                   /* free_page_hint_cmd_id: no hinting */
+	wr(0x10c, 0xaa);                 /* poison_val: PAGE_POISON not offered */
+	uint64_t both = 0x0000000500000000ull;
+	config_write(0, &both, 8);       /* straddles num_pages and actual: refused */
+	uint8_t past[4] = { 1, 2, 3, 4 };
+	config_write(14, past, 4);       /* runs off the end */
+	ck_assert_uint_eq(rd(0x100), 2048);
+	ck_assert_uint_eq(rd(0x104), 0);
+	ck_assert_uint_eq(rd(0x108), 0);
+	ck_assert_uint_eq(rd(0x10c), 0);
+	wr(0x104, 0x400);                /* actual is the driver's */
+	uint8_t hi = 0x05;
+	config_write(5, &hi, 1);         /* and so is any part of it: 0x500 */
+	struct balloon_figures f;
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.target_bytes, 8ull << 20);
+	ck_assert_uint_eq(f.actual_bytes, 0x500ull << 12);
+}
+END_TEST
+
 START_TEST(stats_buffer_is_parsed_and_returned_when_the_host_asks)
 {
 	driver_init();
@@ -318,6 +351,37 @@ START_TEST(each_protocol_violation_puts_the_device_into_needs_reset)
 }
 END_TEST
 
+START_TEST(driver_ok_without_features_ok_needs_reset_and_does_not_start_the_device)
+{
+	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(0x024, 1);
+	wr(0x020, 1);                    /* VERSION_1, but FEATURES_OK never set */
+	vdrv_setup_queue(&drv, BALLOON_Q_INFLATE);
+	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+	ck_assert(needs_reset());
+	ck_assert(!(rd(0x070) & VIRTIO_STATUS_DRIVER_OK));
+	ck_assert_int_eq(captured_lines("DRIVER_OK without FEATURES_OK"), 1);
+	inflate_pfns(0x400, 4);          /* the device is not live */
+	ck_assert_uint_eq(used_idx(BALLOON_Q_INFLATE), 0);
+	ck_assert_uint_eq(bln->held_pages, 0);
+	struct balloon_figures f;
+	balloon_figures(bln, &f);
+	ck_assert(!f.driver_ok);
+	/* refused features in the same write as DRIVER_OK: the same */
+	wr(0x070, 0);
+	wr(0x070, 3);
+	wr(0x070, 3 | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK); /* no VERSION_1 */
+	ck_assert(needs_reset());
+	/* after a reset the proper handshake works */
+	wr(0x070, 0);
+	memset(gpa(RING_GPA(0)), 0, 0x1000);
+	driver_init();
+	ck_assert(!needs_reset());
+	inflate_pfns(0x400, 4);
+	ck_assert_uint_eq(bln->held_pages, 4);
+}
+END_TEST
+
 /*
  * Fills queue q's rings with random bytes; when `plausible`, keeps the
  * avail index, flags and addresses mostly in range so chains get walked.
@@ -369,6 +433,7 @@ Suite *virtio_suite(void)
 	tcase_add_test(tc, inflating_discards_pages_with_one_call_per_run_of_pfns);
 	tcase_add_test(tc, a_lying_driver_cannot_discard_outside_ram_or_twice);
 	tcase_add_test(tc, target_change_bumps_generation_and_raises_a_config_interrupt);
+	tcase_add_test(tc, the_driver_writes_actual_and_nothing_else_of_the_config);
 	tcase_add_test(tc, stats_buffer_is_parsed_and_returned_when_the_host_asks);
 	tcase_add_test(tc, reported_free_pages_are_discarded_but_not_held);
 	suite_add_tcase(s, tc);
@@ -377,6 +442,7 @@ Suite *virtio_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, each_protocol_violation_puts_the_device_into_needs_reset, 0,
 			    (int)(sizeof(violations) / sizeof(violations[0])));
+	tcase_add_test(tc, driver_ok_without_features_ok_needs_reset_and_does_not_start_the_device);
 	tcase_add_loop_test(tc, random_rings_never_crash_or_touch_memory_outside_ram, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,6 +10,7 @@
 #include "balloon.h"
 #include "util.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +197,20 @@ static void balloon_reset(struct virtio_mmio *t)
 	b->stats_head = -1;
 }
 
+/* Of the config, the driver writes only `actual` (5.5.4; poison_val needs
+ * PAGE_POISON, not offered); num_pages, the target, is the host's. */
+_Static_assert(offsetof(struct balloon_config, num_pages) == VIRTIO_BALLOON_CFG_NUM_PAGES &&
+	       offsetof(struct balloon_config, actual) == VIRTIO_BALLOON_CFG_ACTUAL &&
+	       offsetof(struct balloon_config, poison_val) == VIRTIO_BALLOON_CFG_POISON_VAL,
+	       "balloon config layout is the spec's");
+
+static bool balloon_config_writable(const struct virtio_mmio *t, uint64_t off, unsigned size)
+{
+	(void)t;
+	return off >= VIRTIO_BALLOON_CFG_ACTUAL &&
+	       off + size <= VIRTIO_BALLOON_CFG_ACTUAL + sizeof(uint32_t);
+}
+
 static const struct virtio_device_ops balloon_ops = {
 	.name = "balloon",
 	.device_id = VIRTIO_ID_BALLOON,
@@ -204,6 +219,7 @@ static const struct virtio_device_ops balloon_ops = {
 		    (1ull << VIRTIO_BALLOON_F_REPORTING),
 	.nr_queues = 4,
 	.notify = balloon_notify,
+	.config_writable = balloon_config_writable,
 	.reset = balloon_reset,
 };
 

@@ -9,8 +9,8 @@
  * and QEMU number them.
  *
  * The target is the balloon's size: the memory the host wants taken from
- * the guest (config num_pages); the driver reports what it holds in
- * `actual`. The device keeps its own bitmap of the pages it holds, so a
+ * the guest (config num_pages, set only by the host); the driver reports
+ * what it holds in `actual`, the one config field it may write. The device keeps its own bitmap of the pages it holds, so a
  * driver that lies can make it discard neither memory outside RAM nor a
  * page twice: such PFNs are ignored and counted in bad_pfns.
  *
@@ -27,6 +27,7 @@
 #define BALLOON_Q_REPORTING 3
 #define BALLOON_NR_STATS    16
 
+/* The layout of virtio 1.x 5.5.4 (offsets VIRTIO_BALLOON_CFG_*). */
 struct balloon_config {
 	uint32_t num_pages;   /* target, in 4 KiB pages */
 	uint32_t actual;      /* written by the driver */

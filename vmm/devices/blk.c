@@ -42,7 +42,8 @@ static int open_backing(struct blk *b, const char *path, uint64_t size, bool siz
 		return -1;
 	}
 	uint64_t bytes = st.st_size ? (uint64_t)st.st_size : size;
-	b->config.capacity = bytes / BLK_SECTOR_SIZE;
+	b->disk_sectors = bytes / BLK_SECTOR_SIZE;
+	b->config.capacity = b->disk_sectors;
 	return 0;
 }
 
@@ -112,8 +113,8 @@ static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct bl
 {
 	bool read = h->type == VIRTIO_BLK_T_IN;
 	uint64_t len = data_len(c, 1, c->nr - 1);
-	if (len % BLK_SECTOR_SIZE || h->sector > b->config.capacity ||
-	    len / BLK_SECTOR_SIZE > b->config.capacity - h->sector)
+	if (len % BLK_SECTOR_SIZE || h->sector > b->disk_sectors ||
+	    len / BLK_SECTOR_SIZE > b->disk_sectors - h->sector)
 		return VIRTIO_BLK_S_IOERR;
 	off_t off = (off_t)(h->sector * BLK_SECTOR_SIZE);
 	for (unsigned i = 1; i + 1 < c->nr; i++) {

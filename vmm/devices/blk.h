@@ -13,6 +13,11 @@
  * VIRTIO_BLK_S_UNSUPP, as the spec says. Requests are served synchronously
  * when the driver notifies.
  *
+ * The config is read-only to the driver: the spec's one driver-writable
+ * field, writeback, exists only with VIRTIO_BLK_F_CONFIG_WCE, which is not
+ * offered. Whatever the config says, I/O is bounded by disk_sectors, the
+ * size the file had when it was opened: a guest cannot grow the file.
+ *
  * All state is protected by the transport's lock.
  */
 #ifndef VMM_BLK_H
@@ -36,6 +41,7 @@ struct blk {
 	struct virtio_mmio transport;
 	struct blk_config config;
 	int fd;
+	uint64_t disk_sectors;         /* the file's size at open; I/O stays below */
 	char id[BLK_ID_BYTES + 1];
 	uint64_t reads, writes, flushes, errors; /* requests served */
 	uint64_t bytes_read, bytes_written;

@@ -1,6 +1,8 @@
 /*
  * virtio_mmio.c: register file of the virtio-mmio v2 transport
  * (see virtio_mmio.h). Registers are 32-bit; other widths are ignored.
+ * Config accesses may be of any width; a write lands only where the device
+ * allows it.
  */
 #include "virtio_mmio.h"
 #include "util.h"
@@ -141,16 +143,27 @@ static void write_features(struct virtio_mmio *t, uint32_t v)
 	t->driver_features |= (uint64_t)v << shift;
 }
 
+/* FEATURES_OK sticks only for a subset of the offered features with VERSION_1. */
+static uint32_t accept_features(const struct virtio_mmio *t, uint32_t v)
+{
+	if (!(v & VIRTIO_STATUS_FEATURES_OK) || (t->status & VIRTIO_STATUS_FEATURES_OK))
+		return v;
+	bool subset = (t->driver_features & ~t->ops->features) == 0;
+	if (!subset || !virtio_mmio_has_feature(t, VIRTIO_F_VERSION_1))
+		v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK; /* refused: driver sees it */
+	return v;
+}
+
 static void write_status(struct virtio_mmio *t, uint32_t v)
 {
 	if (v == 0) {
 		virtio_mmio_reset(t);
 		return;
 	}
-	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK)) {
-		bool subset = (t->driver_features & ~t->ops->features) == 0;
-		if (!subset || !virtio_mmio_has_feature(t, VIRTIO_F_VERSION_1))
-			v &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK; /* refused: driver sees it */
+	v = accept_features(t, v);
+	if ((v & VIRTIO_STATUS_DRIVER_OK) && !(v & VIRTIO_STATUS_FEATURES_OK)) {
+		v &= ~(uint32_t)VIRTIO_STATUS_DRIVER_OK; /* not started */
+		virtio_mmio_fail(t, "DRIVER_OK without FEATURES_OK");
 	}
 	t->status = (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (v & 0xff);
 }
@@ -225,6 +238,8 @@ static void config_access(struct virtio_mmio *t, uint64_t off, uint8_t *data, un
 		memcpy(data, t->config + off, size);
 		return;
 	}
+	if (!t->ops->config_writable || !t->ops->config_writable(t, off, size))
+		return; /* a field the device owns: the write is dropped */
 	memcpy(t->config + off, data, size);
 	if (t->ops->config_written)
 		t->ops->config_written(t, off, size);

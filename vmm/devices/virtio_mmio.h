@@ -12,6 +12,15 @@
  * own state, whether the access comes from a vCPU (via the bus) or from a
  * host thread (control socket). Devices' ops run with it held.
  *
+ * The device config is the device's: a driver write lands only where the
+ * device's config_writable allows (a field the spec makes driver-writable),
+ * and is otherwise dropped, whole.
+ *
+ * The device is live (virtio_mmio_driver_ok) only after the handshake in
+ * order: FEATURES_OK accepted, then DRIVER_OK. DRIVER_OK without an
+ * accepted FEATURES_OK is refused as a violation: the device does not
+ * start and the driver sees DEVICE_NEEDS_RESET (virtio 1.x 2.1.2, 3.1.1).
+ *
  * A driver that breaks the rules (see virtqueue.h) puts the device into
  * DEVICE_NEEDS_RESET with one log line; the device then ignores its queues
  * until the driver resets it. Nothing else in the VMM is affected.
@@ -41,7 +50,10 @@ struct virtio_device_ops {
 	unsigned nr_queues;
 	/* driver notified queue q; pop, process, push, interrupt */
 	void (*notify)(struct virtio_mmio *t, unsigned q);
-	/* driver wrote config bytes [off, off+size) */
+	/* whether the driver may write config bytes [off, off+size): only
+	 * fields the spec makes driver-writable; NULL: the config is read-only */
+	bool (*config_writable)(const struct virtio_mmio *t, uint64_t off, unsigned size);
+	/* driver wrote config bytes [off, off+size) (config_writable said yes) */
 	void (*config_written)(struct virtio_mmio *t, uint64_t off, unsigned size);
 	/* status went to 0: forget everything queued */
 	void (*reset)(struct virtio_mmio *t);
