@@ -135,10 +135,14 @@ check-kvm:
 	@$(MAKE) --no-print-directory check-san
 	@$(MAKE) --no-print-directory valgrind
 
-# On a KVM host the helper-VM path is forced once, so it cannot rot: the
-# kernel boots there and its memhog verifies every page. Where the helper
-# already ran everything above, this is not repeated.
+# scripts/with-kvm's own failures (no QEMU, boot timeout, ...) end with one
+# line and status 125, and a command's status passes through (one forced
+# helper boot). On a KVM host the helper-VM path is also forced for a real
+# guest, so it cannot rot: the kernel boots there and its memhog verifies
+# every page. Where the helper already ran everything above, that is not
+# repeated.
 check-helper-vm: all
+	$(Q)tests/helper-vm/failures.sh
 	$(Q)if $(WITH_KVM) --check >/dev/null; then \
 	  echo "  HELPER  memvisor run in a forced helper VM (MEMVISOR_HELPER_VM=1)"; \
 	  MEMVISOR_HELPER_VM=1 $(WITH_KVM) $(MEMVISOR) run -m 64M --timeout 300 \
