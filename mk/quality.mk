@@ -43,7 +43,7 @@ $(MEMVISOR_SAN): $(VMM_SRCS:%.c=$(BUILD)/san/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/san
 check-san: $(MEMVISOR_SAN) $(BUILD)/integration-tests all
 	$(Q)$(WITH_KVM) $(MAKE) --no-print-directory check-san-here
 check-san-here:
-	$(Q)$(SAN_ENV) MEMVISOR=$(MEMVISOR_SAN) KERNEL=$(KERNEL) BUILD=$(BUILD) CK_RUN_SUITE=vmm \
+	$(Q)$(SAN_ENV) $(CK_SLACK) MEMVISOR=$(MEMVISOR_SAN) KERNEL=$(KERNEL) BUILD=$(BUILD) CK_RUN_SUITE=vmm \
 	  $(BUILD)/integration-tests
 	@echo "  SAN     kernel: pressure, control, stats, snapshots, show, diff"
 	$(Q)$(call smoke,$(SAN_ENV) $(MEMVISOR_SAN),$(BUILD)/san-smoke)
@@ -176,7 +176,7 @@ $(COV_DIR)/unit-tests: $(COV_OBJS) $(COV_DIR)/unit-runner.o
 GCOVR := gcovr -r . --object-directory $(COV_DIR) -e 'tests/' -e 'build/'
 coverage: $(COV_DIR)/unit-tests
 	$(Q)find $(COV_DIR) -name '*.gcda' -delete
-	$(Q)$(COV_DIR)/unit-tests >$(COV_DIR)/unit.log 2>&1 || { tail -20 $(COV_DIR)/unit.log; exit 1; }
+	$(Q)$(CK_SLACK) $(COV_DIR)/unit-tests >$(COV_DIR)/unit.log 2>&1 || { tail -20 $(COV_DIR)/unit.log; exit 1; }
 	$(Q)mkdir -p $(COV_DIR)/html
 	$(Q)$(GCOVR) --json $(COV_DIR)/coverage.json --html-details $(COV_DIR)/html/index.html \
 	  -s | sed -n '/^lines:/p;/^branches:/p' | sed 's/^/  vmm+mm /'
