@@ -167,14 +167,14 @@ static void flush_force_all(struct pt_flush *f)
 	f->n = PT_FLUSH_ALL_PAGES + 1;
 }
 
-static void flush_finish(struct pt_flush *f)
+static void flush_finish(const struct pt_space *s, struct pt_flush *f)
 {
 	if (f->n > PT_FLUSH_ALL_PAGES) {
-		mm_tlb_flush_all();
+		mm_tlb_flush_all(s);
 		return;
 	}
 	for (unsigned i = 0; i < f->n; i++)
-		mm_tlb_flush_page(f->va[i]);
+		mm_tlb_flush_page(s, f->va[i]);
 }
 
 /* A zeroed table page charged to s; returns its address or 0 (no memory). */
@@ -380,7 +380,7 @@ static int map_range(struct pt_space *s, uint64_t va, phys_addr_t pa, uint64_t l
 	if (err && r.failed_at != va) {
 		change_level(&undo, table_at(s->root), NULL, PT_LEVELS, va,
 			     r.failed_at - 1);
-		flush_finish(&undo.flush);
+		flush_finish(s, &undo.flush);
 	}
 	return err;
 }
@@ -600,7 +600,7 @@ static int change_range(struct change_op *o, uint64_t va, uint64_t len)
 		err = split_at(o->s, last + 1, &o->flush);
 	if (!err)
 		change_level(o, table_at(o->s->root), NULL, PT_LEVELS, va, last);
-	flush_finish(&o->flush);
+	flush_finish(o->s, &o->flush);
 	return err;
 }
 

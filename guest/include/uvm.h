@@ -9,9 +9,10 @@
  * anonymous frame is freed when its last mapping goes; a page-cache frame
  * stays with its file.
  *
- * Every page-table change goes through mm/pt.c, whose TLB flushes
- * (mm_tlb_flush_page/all) are the one shootdown helper; with one CPU and
- * the space loaded in CR3 that flush is complete.
+ * Every page-table change goes through mm/pt.c, or is a PTE rewritten in
+ * place (faults, reclaim, swap); either way a present PTE cleared or
+ * downgraded is flushed through tlb.h on its mm, which reaches every CPU
+ * that has the space loaded (its task's, or a kernel thread's lazy CR3).
  *
  * Callers serialise on the owner: only the owning task changes its mm
  * (fork reads the parent's while the parent is the one running).
@@ -40,6 +41,7 @@ struct mm {
 	uint64_t rss[MM_NR_COUNTERS]; /* mapped pages by kind */
 	uint64_t hiwater_rss;      /* peak of the sum, pages */
 	uint64_t hiwater_vm;       /* peak of mapped area, pages */
+	uint64_t cpumask;          /* bit c: CPU c's CR3 holds pt.root (tlb.h) */
 };
 
 /* Global fault and page figures are vm_events[] (vmstat.h). */
@@ -53,7 +55,7 @@ struct mm *uvm_create(void);
 void uvm_destroy(struct mm *mm);
 /* A copy-on-write copy of @parent (fork). Returns NULL on ENOMEM. */
 struct mm *uvm_fork(struct mm *parent);
-/* Loads mm's page tables (NULL: the kernel's). */
+/* Loads mm's page tables (NULL: the kernel's) through switch_mm (tlb.h). */
 void uvm_switch(struct mm *mm);
 
 /*

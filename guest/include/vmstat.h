@@ -17,7 +17,8 @@
  * The counters, in order: faults and user pages (uvm.c, fault.c; the
  * names kept from the old struct uvm_stats), then reclaim, swap and OOM
  * (reclaim.c, swap.c, oom_kill.c), then pages given to and taken back from
- * the virtio balloon (drivers/balloon.c, Linux's names). Append only. workingset_refault is
+ * the virtio balloon (drivers/balloon.c), then TLB flushes of user spaces
+ * (tlb.c); Linux's names. Append only. workingset_refault is
  * the sum of its _anon and _file parts (Linux before 5.9 had only it).
  */
 #define VM_EVENT_LIST(X) \
@@ -57,7 +58,9 @@
 	X(WORKINGSET_ACTIVATE_FILE, "workingset_activate_file") \
 	X(WORKINGSET_ACTIVATE_ANON, "workingset_activate_anon") \
 	X(BALLOON_INFLATE, "balloon_inflate") \
-	X(BALLOON_DEFLATE, "balloon_deflate")
+	X(BALLOON_DEFLATE, "balloon_deflate") \
+	X(NR_TLB_LOCAL_FLUSH_ONE, "nr_tlb_local_flush_one") \
+	X(NR_TLB_LOCAL_FLUSH_ALL, "nr_tlb_local_flush_all")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };

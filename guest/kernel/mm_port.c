@@ -4,8 +4,9 @@
  * Physical memory is reached through the direct map at PAGE_OFFSET (during
  * boot the boot tables map its first BOOT_MAP_LIMIT bytes; paging_init maps
  * all RAM). Table pages come from memblock until the page allocator takes
- * over, then from it. mm_tlb_flush_page/all are THE TLB helpers: every
- * page-table change in the kernel flushes through them.
+ * over, then from it. mm_tlb_flush_page/all hand pt.c's flushes to tlb.c:
+ * kernel_pt's always (its half is in every space), a user space's where
+ * that space is loaded (every user pt_space is the pt of a struct mm).
  */
 #include <mm_port.h>
 #include <printk.h>
@@ -14,6 +15,10 @@
 #include <string.h>
 #include <asm/cpu.h>
 #include <asm/layout.h>
+#include <asm/paging.h>
+#include <tlb.h>
+#include <uvm.h>
+#include <mm_util.h>
 
 void *mm_phys_to_virt(phys_addr_t pa)
 {
@@ -51,22 +56,25 @@ void mm_table_free(phys_addr_t pa)
 		memblock_free(pa, MM_PAGE_SIZE);
 }
 
-void mm_tlb_flush_page(uint64_t va)
+static struct mm *space_mm(const struct pt_space *s)
 {
-	invlpg(va);
+	return container_of(s, struct mm, pt);
 }
 
-/* Reloading CR3 drops non-global entries; toggling PGE drops global ones. */
-void mm_tlb_flush_all(void)
+void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 {
-	unsigned long cr4 = read_cr4();
+	if (s == &kernel_pt)
+		flush_tlb_kernel_page(va);
+	else
+		flush_tlb_page(space_mm(s), va);
+}
 
-	if (cr4 & X86_CR4_PGE) {
-		write_cr4(cr4 & ~X86_CR4_PGE);
-		write_cr4(cr4);
-	} else {
-		write_cr3(read_cr3());
-	}
+void mm_tlb_flush_all(const struct pt_space *s)
+{
+	if (s == &kernel_pt)
+		flush_tlb_kernel_all();
+	else
+		flush_tlb_mm(space_mm(s));
 }
 
 void mm_spin_lock(mm_spinlock_t *lock)

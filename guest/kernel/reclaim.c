@@ -36,6 +36,7 @@
 #include <swap.h>
 #include <uvm.h>
 #include <rmap.h>
+#include <tlb.h>
 #include <sched.h>
 #include <slab.h>
 #include <vmstat.h>
@@ -118,8 +119,7 @@ static bool young_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	if (!(*pte & PTE_A))
 		return true;
 	*pte &= ~PTE_A;
-	if (current->mm == mm)
-		mm_tlb_flush_page(va);   /* so the next access sets it again */
+	flush_tlb_page(mm, va);   /* so the next access sets it again */
 	c->young = true;
 	c->exec |= c->want_exec && mapped_exec(mm, va);
 	return true;
@@ -319,8 +319,7 @@ static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 		return false;
 	}
 	*pte = swp_entry(c->slot);
-	if (current->mm == mm)
-		mm_tlb_flush_page(va);
+	flush_tlb_page(mm, va);   /* wherever mm is loaded, kswapd's lazy CR3 too */
 	mm->rss[MM_ANON]--;
 	mm->rss[MM_SWAPENTS]++;
 	rmap_remove(c->page);

@@ -19,6 +19,7 @@
 #include <reclaim.h>
 #include <swap.h>
 #include <rmap.h>
+#include <tlb.h>
 #include <initrd.h>
 #include <kmalloc.h>
 #include <vmalloc.h>
@@ -115,10 +116,7 @@ struct mm *uvm_create(void)
 
 void uvm_switch(struct mm *mm)
 {
-	phys_addr_t root = mm ? mm->pt.root : kernel_pt.root;
-
-	if (read_cr3() != root)
-		write_cr3(root);
+	switch_mm(mm);
 }
 
 uint64_t uvm_rss(const struct mm *mm)
@@ -252,6 +250,7 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 
 void uvm_destroy(struct mm *mm)
 {
+	MM_BUG_ON(mm->cpumask);   /* in no CR3: switch away first */
 	for (uint32_t i = 0; i < mm->vmas.nr; i++)
 		zap_range(mm, mm->vmas.v[i].start, mm->vmas.v[i].end);
 	MM_BUG_ON(uvm_rss(mm));
@@ -353,11 +352,12 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 
 	if ((v->flags & VMA_SHARED) ||
 	    ((p->flags & PG_ANON) && p->mapcount == 1 && swap_page_exclusive(p))) {
-		if (slot)
+		if (slot) {
 			*slot |= PTE_RW;
-		else if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0))
+			flush_tlb_page(mm, va);   /* pt_protect flushes itself */
+		} else if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0)) {
 			return UVM_FAULT_OOM;
-		mm_tlb_flush_page(va);
+		}
 		count_vm_event(VM_COW_REUSES);
 		return UVM_FAULT_MINOR;
 	}
@@ -366,7 +366,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 		return UVM_FAULT_OOM;
 	if (slot) {     /* swap the frame in place: the PD's count stays */
 		*slot = copy | uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_A | PTE_P;
-		mm_tlb_flush_page(va);
+		flush_tlb_page(mm, va);
 		rmap_add(frame_page(copy));
 		reclaim_page_mapped(frame_page(copy), mm, va);
 		mm->rss[MM_ANON]++;
@@ -515,7 +515,7 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 	if ((slot && (*slot & PTE_P)) || (!slot && pt_lookup(&mm->pt, va, &m) == 0)) {
 		if ((err & PF_WRITE) && !(m.flags & PTE_RW))
 			return fault_cow(mm, v, va, &m);
-		mm_tlb_flush_page(va);    /* stale TLB entry: retry */
+		flush_tlb_page(mm, va);   /* stale TLB entry: retry */
 		return UVM_FAULT_MINOR;
 	}
 	return v->file ? fault_file(mm, v, va, err) : fault_anon(mm, v, va);

@@ -9,11 +9,16 @@
  * Then it maps SIZE bytes of anonymous memory (--populate: with
  * MAP_POPULATE, every page allocated inside the one mmap call, a burst
  * kswapd cannot keep up with) and writes a per-page stamp into the pages
- * the pattern visits, pass after pass. --await-vmstat then waits until
- * /proc/vmstat's NAME reaches N (the guest's progress, e.g. balloon_inflate
- * pages taken by the host's balloon while the hog holds its memory), checking
- * every 100 ms, with no bound of its own. --verify then reads every
- * visited page back; --pause then sleeps SECS seconds (kswapd, woken by the
+ * the pattern visits, pass after pass, noting each visited page in seen[].
+ * --await-vmstat then waits until /proc/vmstat's NAME reaches N (the
+ * guest's progress, e.g. balloon_inflate pages taken by the host's balloon
+ * while the hog holds its memory), checking every 100 ms, with no bound of
+ * its own.
+ * --verify then checks everything memhog wrote: every visited page reads
+ * back its stamp, every other page still reads zero, and the bookkeeping
+ * agrees with itself (seen[] holds only 0 and 1, as many 1s as pages
+ * counted touched, no more than the buffer has, all of them for seq and
+ * loop, which visit every page); --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --release unmaps the memory; --show
  * then prints FILE (a /proc file as the hog leaves the system); --hold sleeps until
  * killed (for the host to watch or snapshot the guest in that state).
@@ -61,6 +66,62 @@ static size_t page_at(enum pattern p, size_t i, size_t pages)
 static uint64_t stamp(size_t page)
 {
 	return page * 0x9e3779b97f4a7c15ull + 0x6d656d686f67ull;
+}
+
+/* Whether page pg holds its stamp (both ends). */
+static int stamped(const uint8_t *mem, size_t pg)
+{
+	return *(const uint64_t *)(mem + pg * PAGE) == stamp(pg) &&
+	       *(const uint64_t *)(mem + pg * PAGE + PAGE - 8) == ~stamp(pg);
+}
+
+/* Whether page pg reads as never written (both stamp words zero). */
+static int untouched(const uint8_t *mem, size_t pg)
+{
+	return *(const uint64_t *)(mem + pg * PAGE) == 0 &&
+	       *(const uint64_t *)(mem + pg * PAGE + PAGE - 8) == 0;
+}
+
+/*
+ * Checks the bookkeeping against itself and the buffer: prints one
+ * "verify FAILED" line per kind of inconsistency found. Returns the
+ * number of kinds found (0: consistent).
+ */
+static int verify_bookkeeping(const uint8_t *mem, const uint8_t *seen, size_t pages,
+			      size_t touched, enum pattern pat)
+{
+	size_t ones = 0, odd = 0, written_unseen = 0, first_unseen = pages;
+	int failed = 0;
+
+	for (size_t pg = 0; pg < pages; pg++) {
+		ones += seen[pg] == 1;
+		odd += seen[pg] > 1;
+		if (!seen[pg] && !untouched(mem, pg) && written_unseen++ == 0)
+			first_unseen = pg;
+	}
+	if (touched > pages && ++failed)
+		printf("memhog: verify FAILED: %zu pages touched in a buffer of %zu pages\n",
+		       touched, pages);
+	if ((ones != touched || odd) && ++failed)
+		printf("memhog: verify FAILED: seen[] marks %zu pages (%zu bytes neither 0 nor 1), "
+		       "%zu counted touched\n", ones, odd, touched);
+	if ((pat == SEQ || pat == LOOP) && ones != pages && ++failed)
+		printf("memhog: verify FAILED: pattern %s visits all %zu pages, seen[] marks %zu\n",
+		       pattern_names[pat], pages, ones);
+	if (written_unseen && ++failed)
+		printf("memhog: verify FAILED: %zu pages written but not in seen[] (first: page %zu)\n",
+		       written_unseen, first_unseen);
+	return failed;
+}
+
+/* Checks every visited page's stamp. Returns the number of wrong pages. */
+static size_t verify_pages(const uint8_t *mem, const uint8_t *seen, size_t pages)
+{
+	size_t bad = 0;
+
+	for (size_t pg = 0; pg < pages; pg++)
+		bad += seen[pg] && !stamped(mem, pg);
+	return bad;
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -253,15 +314,13 @@ int main(int argc, char **argv)
 	if (await_name && await_vmstat(await_name, await_value) < 0)
 		return 2;
 	if (verify) {
-		size_t bad = 0;
-		for (size_t pg = 0; pg < pages; pg++)
-			if (seen[pg] && (*(uint64_t *)(mem + pg * PAGE) != stamp(pg) ||
-					 *(uint64_t *)(mem + pg * PAGE + PAGE - 8) != ~stamp(pg)))
-				bad++;
-		if (bad) {
+		size_t bad = verify_pages(mem, seen, pages);
+		int inconsistent = verify_bookkeeping(mem, seen, pages, touched, pat);
+
+		if (bad)
 			printf("memhog: verify FAILED: %zu of %zu pages wrong\n", bad, touched);
+		if (bad || inconsistent)
 			return 1;
-		}
 		printf("memhog: verify ok: %zu pages\n", touched);
 	}
 	if (pause > 0)

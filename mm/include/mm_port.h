@@ -11,7 +11,7 @@
  *   mm_phys_to_virt / mm_virt_to_phys  translate between physical addresses
  *                                      and pointers mm/ can dereference
  *   mm_table_alloc / mm_table_free     one zeroed 4 KiB page for page tables
- *   mm_tlb_flush_page / mm_tlb_flush_all
+ *   mm_tlb_flush_page / mm_tlb_flush_all  drop translations of one space
  *   mm_spin_lock / mm_spin_unlock      a spinlock that also masks interrupts
  *   mm_cpu_id                          the current CPU, < MM_NR_CPUS
  *   mm_snprintf                        printf-style formatting for views
@@ -38,9 +38,14 @@ phys_addr_t mm_virt_to_phys(const void *va);
 phys_addr_t mm_table_alloc(void);
 void mm_table_free(phys_addr_t pa);
 
-/* TLB maintenance for the address space currently loaded. */
-void mm_tlb_flush_page(uint64_t va);
-void mm_tlb_flush_all(void);
+/*
+ * TLB maintenance after a change to space @s: one page, or all of @s. The
+ * host knows which CPUs may hold @s's translations (loaded in a CR3, by
+ * its task or lazily by a kernel thread) and flushes there, or nowhere.
+ */
+struct pt_space;
+void mm_tlb_flush_page(const struct pt_space *s, uint64_t va);
+void mm_tlb_flush_all(const struct pt_space *s);
 
 /* Spinlock; the holder runs with interrupts masked. */
 typedef struct mm_spinlock {

@@ -9,8 +9,8 @@
  * Page sizes are 4 KiB, 2 MiB and 1 GiB (shift 12, 21, 30). Changing part of
  * a large page splits it into the next smaller size first. unmap and
  * protect flush the TLB once per changed leaf through mm_tlb_flush_page(),
- * or once through mm_tlb_flush_all() past PT_FLUSH_ALL_PAGES leaves; map
- * flushes nothing (x86 caches no not-present entries).
+ * or once through mm_tlb_flush_all() past PT_FLUSH_ALL_PAGES leaves, naming
+ * the space; map flushes nothing (x86 caches no not-present entries).
  *
  * Callers serialise operations on one space (the owner's mm lock).
  * Errors are negative MM_E* codes (mm_port.h); on error a map call leaves
@@ -34,8 +34,8 @@
  *
  * The MMU may set A/D in a leaf between pt's read and write of it
  * (protect); callers that need exact dirty bits stop the CPUs using the
- * space first. TLB flushes go to the space currently loaded: pt does not
- * know which one that is, so it always flushes.
+ * space first. pt does not know which CPUs have a space loaded: it names
+ * the space in every flush and the port flushes wherever it is loaded.
  */
 #ifndef MM_PT_H
 #define MM_PT_H

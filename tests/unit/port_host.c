@@ -100,14 +100,16 @@ void mm_table_free(phys_addr_t pa)
 	host_tables_in_use--;
 }
 
-void mm_tlb_flush_page(uint64_t va)
+void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 {
+	(void)s;
 	(void)va;
 	host_tlb_page_flushes++;
 }
 
-void mm_tlb_flush_all(void)
+void mm_tlb_flush_all(const struct pt_space *s)
 {
+	(void)s;
 	host_tlb_full_flushes++;
 }
 

@@ -12,6 +12,7 @@
 #include <memblock.h>
 #include <cmdline.h>
 #include <printk.h>
+#include <tlb.h>
 
 struct pt_space kernel_pt;
 uint64_t pte_nx, pte_global;
@@ -100,7 +101,7 @@ void paging_init(void)
 	map_direct();
 	map_image();
 	write_cr3(kernel_pt.root);
-	mm_tlb_flush_all();
+	flush_tlb_kernel_all();
 	memblock_set_limit(~0ull);
 	memblock_free((phys_addr_t)(__boot_tables_start - KERNEL_MAP_BASE),
 		      (phys_addr_t)(__boot_tables_end - __boot_tables_start));
