@@ -12,10 +12,10 @@
  *   file   a MAP_PRIVATE mapping of an initrd file (default /bin/integrity),
  *          written on its odd pages: copy-on-write of page-cache pages
  * and runs rounds (default 3). A round: the worker writes a new pattern
- * into every page (the file region's odd pages only) and verifies it; it
- * forks a child, which verifies the inherited data, writes another pattern
- * over a third of the pages of every region (copy-on-write), and verifies
- * all of it again; once the child has exited the worker verifies its own
+ * into every page (the file region's odd pages only) and forks a child,
+ * which verifies the inherited data, writes another pattern over a third
+ * of the pages of every region (copy-on-write), and verifies all of it
+ * again; once the child has exited the worker verifies its own
  * copy, which must be as it left it. With --await-vmstat each worker waits
  * before its last round, holding its data, until /proc/vmstat's NAME
  * reaches N (e.g. balloon_deflate pages, once the host's balloon has come
@@ -343,13 +343,13 @@ static int await_vmstat(void)
 	return verify_all();
 }
 
+/* The child's first pass checks what the parent has just written. */
 static int one_round(void)
 {
-	int bad;
+	int bad = 0;
 	pid_t pid;
 
 	write_parent(2 * (me.round + 1));
-	bad = verify_all();
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
