@@ -41,6 +41,7 @@
  * cleanly, 2 on bad arguments or a failed setup.
  */
 #include "libproc.h"
+#include "size.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -327,16 +328,13 @@ static int reap(pid_t pid, const char *who, unsigned worker)
 static int await_vmstat(void)
 {
 	char key[64];
-	struct timespec tick = { 0, 100 * 1000 * 1000 };
 	long v;
 
 	snprintf(key, sizeof(key), "%s ", cfg.await_name);
-	while ((v = proc_value("/proc/vmstat", key)) < cfg.await_value) {
-		if (v < 0) {
-			printf("integrity: /proc/vmstat has no %s\n", cfg.await_name);
-			return 1;
-		}
-		nanosleep(&tick, NULL);
+	v = proc_await_value("/proc/vmstat", key, cfg.await_value);
+	if (v < 0) {
+		printf("integrity: /proc/vmstat has no %s\n", cfg.await_name);
+		return 1;
 	}
 	printf("integrity: worker %u: vmstat %s reached %ld (awaited %ld)\n", me.worker,
 	       cfg.await_name, v, cfg.await_value);
@@ -489,22 +487,6 @@ static void worker(unsigned w)
 
 /* ---- arguments --------------------------------------------------------- */
 
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'G': case 'g': v <<= 30; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	if (*end)
-		return -1;
-	*out = (size_t)v & ~(PAGE - 1);
-	return 0;
-}
-
 static int parse_number(const char *s, unsigned long long *out)
 {
 	char *end;
@@ -526,8 +508,10 @@ static int parse_args(int argc, char **argv)
 		if (!v)
 			return -1;
 		for (int id = 0; id < R_FILE; id++)
-			if (!strcmp(a, size_opts[id]))
+			if (!strcmp(a, size_opts[id])) {
 				done = !parse_size(v, &cfg.bytes[id]) ? 1 : -1;
+				cfg.bytes[id] &= ~(PAGE - 1); /* whole pages */
+			}
 		if (!done && !strcmp(a, "--workers"))
 			done = !parse_number(v, &n) && n >= 1 && n <= MAX_WORKERS ?
 			       (cfg.workers = (unsigned)n, 1) : -1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char buf[65536];
@@ -44,6 +45,16 @@ long proc_value(const char *path, const char *key)
 	const char *text = proc_read(path);
 
 	return text ? line_value(text, key) : -1;
+}
+
+long proc_await_value(const char *path, const char *key, long want)
+{
+	struct timespec tick = { 0, 100 * 1000 * 1000 };
+	long v;
+
+	while ((v = proc_value(path, key)) >= 0 && v < want)
+		nanosleep(&tick, NULL);
+	return v;
 }
 
 /* The maps/smaps header line covering addr, or NULL. */

@@ -9,6 +9,13 @@
 const char *proc_read(const char *path);
 /* The number after "KEY" on the line starting with it ("MemFree:", "pgfault"). */
 long proc_value(const char *path, const char *key);
+/*
+ * Sleeps in steps of 100 ms until the number after KEY in path reaches
+ * want (the guest's progress, e.g. "balloon_inflate " in /proc/vmstat);
+ * returns the value reached, or -1 at once when the field is missing.
+ * No bound of its own: the caller's run has one.
+ */
+long proc_await_value(const char *path, const char *key, long want);
 /* A field ("Rss:", "Shared_Dirty:"...) of the smaps entry covering addr, in kB. */
 long smaps_value(const void *addr, const char *key);
 /* The permission string ("rw-p") of the maps line covering addr, or NULL. */

@@ -25,6 +25,9 @@
  * Exit status: 0, 1 when verification fails, 2 on bad arguments or mmap
  * failure.
  */
+#include "libproc.h"
+#include "size.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,22 +127,6 @@ static size_t verify_pages(const uint8_t *mem, const uint8_t *seen, size_t pages
 	return bad;
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-
-	switch (*end) {
-	case 'G': case 'g': v <<= 30; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	if (*end || !v)
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
 /* Writes value and a newline to a /proc file. Returns 0 or -1. */
 static int write_proc(const char *path, const char *value)
 {
@@ -197,35 +184,19 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* /proc/vmstat's counter NAME, or -1 when absent or unreadable. */
-static long long vmstat_value(const char *name)
-{
-	char line[128], key[96];
-	long long v, found = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (found < 0 && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%95s %lld", key, &v) == 2 && !strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
-}
-
 /* Sleeps until /proc/vmstat's counter name reaches at least want. */
 static int await_vmstat(const char *name, const char *want_text)
 {
-	char *end;
-	long long want = strtoll(want_text, &end, 10);
-	if (*end || end == want_text || vmstat_value(name) < 0) {
+	char *end, key[96];
+	long want = strtol(want_text, &end, 10), v;
+
+	snprintf(key, sizeof(key), "%s ", name);
+	if (*end || end == want_text || (v = proc_await_value("/proc/vmstat", key, want)) < 0) {
 		fprintf(stderr, "memhog: --await-vmstat %s %s: expected a /proc/vmstat name and a "
 			"number\n", name, want_text);
 		return -1;
 	}
-	long long v;
-	while ((v = vmstat_value(name)) < want)
-		usleep(100 * 1000);
-	printf("memhog: vmstat %s reached %lld (awaited %lld)\n", name, v, want);
+	printf("memhog: vmstat %s reached %ld (awaited %ld)\n", name, v, want);
 	fflush(stdout);
 	return 0;
 }
@@ -246,7 +217,7 @@ int main(int argc, char **argv)
 	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0;
 	const char *show_path = NULL, *await_name = NULL, *await_value = NULL;
 
-	if (argc < 2 || parse_size(argv[1], &size))
+	if (argc < 2 || parse_size(argv[1], &size) || !size)
 		return usage();
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--verify"))

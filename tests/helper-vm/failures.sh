@@ -7,12 +7,13 @@
 set -u
 cd "$(dirname "$0")/../.."
 wk=scripts/with-kvm
-failed=0
+failed=0 total=0
 
 # expect_failure NAME CAUSE-REGEX ENV... : runs `with-kvm true` with ENV.
 expect_failure() {
 	local name=$1 cause=$2 out status
 	shift 2
+	total=$((total + 1))
 	out=$(env MEMVISOR_HELPER_VM=1 "$@" "$wk" true 2>&1)
 	status=$?
 	if [ "$status" -ne 125 ] || ! grep -Eq "^with-kvm: $cause" <<<"$out"; then
@@ -26,6 +27,7 @@ expect_failure() {
 
 # No process of a failed run may survive it.
 expect_nothing_left() {
+	total=$((total + 1))
 	if pgrep -f "$PWD/build/helper-vm/job\." >/dev/null; then
 		echo "FAIL  $1: processes left behind:"
 		pgrep -af "$PWD/build/helper-vm/job\."
@@ -41,6 +43,7 @@ expect_failure "QEMU refuses its arguments" "the helper VM stopped before the jo
 	MEMVISOR_HELPER_MEM=1T
 expect_nothing_left "QEMU refuses its arguments"
 
+total=$((total + 1))
 out=$(MEMVISOR_HELPER_VM=1 "$wk" sh -c 'test -c /dev/kvm && grep -qw svm /proc/cpuinfo && \
 	echo "inside: $PWD"; exit 7' 2>&1)
 status=$?
@@ -53,6 +56,6 @@ else
 fi
 expect_nothing_left "status pass-through"
 
-passed=$((6 - failed))
+passed=$((total - failed))
 echo "helper-vm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

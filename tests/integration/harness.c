@@ -311,3 +311,29 @@ char *read_text_file(const char *path)
 		fclose(f);
 	return buf;
 }
+
+int test_dir_make(char *dir, const char *prefix)
+{
+	snprintf(dir, 64, "/tmp/%s-XXXXXX", prefix);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+const char *test_dir_path(const char *dir, const char *name)
+{
+	static char bufs[8][192];
+	static int next;
+	char *b = bufs[next++ % 8];
+	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
+	return b;
+}
+
+int test_dir_remove(const char *dir)
+{
+	const char *argv[] = { "rm", "-rf", dir, NULL };
+	struct vm_run r;
+	if (prog_run(&r, argv) < 0)
+		return -1;
+	int status = r.status;
+	vm_run_free(&r);
+	return status == 0 ? 0 : -1;
+}

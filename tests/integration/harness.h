@@ -79,6 +79,16 @@ int qmp_command(FILE *f, const char *cmd, char *line, size_t size);
 /* A whole text file, NUL-terminated and malloc'd; "" when it is missing. */
 char *read_text_file(const char *path);
 
+/*
+ * A test's scratch directory: test_dir_make creates /tmp/PREFIX-XXXXXX in
+ * dir (dir must hold 64 bytes; returns 0, or -1 when mkdtemp fails);
+ * test_dir_path gives dir/name in one of 8 rotating buffers;
+ * test_dir_remove deletes the directory and everything in it (0, or -1).
+ */
+int test_dir_make(char *dir, const char *prefix);
+const char *test_dir_path(const char *dir, const char *name);
+int test_dir_remove(const char *dir);
+
 /* Whether the console contains the line fragment s. */
 int console_has(const struct vm_run *r, const char *s);
 

@@ -25,25 +25,17 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/mvreport-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(test_dir_make(dir, "mvreport"), 0);
 }
 
 static void remove_dir(void)
 {
-	const char *argv[] = { "rm", "-rf", dir, NULL };
-	struct vm_run r;
-	if (prog_run(&r, argv) == 0)
-		vm_run_free(&r);
+	test_dir_remove(dir);
 }
 
 static const char *in_dir(const char *name)
 {
-	static char bufs[8][192];
-	static int next;
-	char *b = bufs[next++ % 8];
-	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
-	return b;
+	return test_dir_path(dir, name);
 }
 
 static void write_text(const char *path, const char *text)

@@ -23,25 +23,17 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/mvrender-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(test_dir_make(dir, "mvrender"), 0);
 }
 
 static void remove_dir(void)
 {
-	const char *argv[] = { "rm", "-rf", dir, NULL };
-	struct vm_run r;
-	if (prog_run(&r, argv) == 0)
-		vm_run_free(&r);
+	test_dir_remove(dir);
 }
 
 static const char *in_dir(const char *name)
 {
-	static char bufs[4][192];
-	static int next;
-	char *b = bufs[next++ % 4];
-	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
-	return b;
+	return test_dir_path(dir, name);
 }
 
 /* Runs headless Chromium on the page in one mode (--dump-dom, --screenshot=). */

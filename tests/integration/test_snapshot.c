@@ -18,24 +18,17 @@ static char dir[64];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/mv-snaptest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(test_dir_make(dir, "mv-snaptest"), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(test_dir_remove(dir), 0);
 }
 
 static const char *path_in(const char *name)
 {
-	static char p[4][160];
-	static int next;
-	char *s = p[next++ % 4];
-	snprintf(s, sizeof(p[0]), "%s/%s", dir, name);
-	return s;
+	return test_dir_path(dir, name);
 }
 
 /* Boots the kernel with snapshots at 0.05 s and at exit, prefix dir/snap. */
