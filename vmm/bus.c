@@ -1,6 +1,8 @@
 /*
  * bus.c: range lookup and dispatch for the port-I/O and MMIO buses
- * (see bus.h for the rules).
+ * (see bus.h for the rules). After bus_seal the range table is immutable,
+ * so bus_access reads it without a lock; the only shared write is the
+ * unclaimed counter, which is atomic.
  */
 #include "bus.h"
 #include "util.h"
@@ -11,12 +13,11 @@ void bus_init(struct bus *b, const char *name)
 {
 	memset(b, 0, sizeof(*b));
 	b->name = name;
-	pthread_mutex_init(&b->lock, NULL);
 }
 
 void bus_destroy(struct bus *b)
 {
-	pthread_mutex_destroy(&b->lock);
+	b->nr = 0;
 }
 
 static bool ranges_overlap(const struct bus_range *r, uint64_t base, uint64_t len)
@@ -27,13 +28,18 @@ static bool ranges_overlap(const struct bus_range *r, uint64_t base, uint64_t le
 int bus_register(struct bus *b, uint64_t base, uint64_t len, const struct bus_ops *ops,
 		 void *dev, const char *name)
 {
-	if (b->nr == BUS_MAX_RANGES || len == 0)
+	if (b->sealed || b->nr == BUS_MAX_RANGES || len == 0)
 		return -1;
 	for (int i = 0; i < b->nr; i++)
 		if (ranges_overlap(&b->ranges[i], base, len))
 			return -1;
 	b->ranges[b->nr++] = (struct bus_range){ base, len, ops, dev, name };
 	return 0;
+}
+
+void bus_seal(struct bus *b)
+{
+	b->sealed = true;
 }
 
 static const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsigned size)
@@ -46,9 +52,15 @@ static const struct bus_range *bus_find(const struct bus *b, uint64_t addr, unsi
 	return NULL;
 }
 
+static void bus_count_unclaimed(struct bus *b, uint64_t addr, unsigned size, bool is_write)
+{
+	if (__atomic_fetch_add(&b->unclaimed, 1, __ATOMIC_RELAXED) < 8)
+		mv_debug("%s: unclaimed %s of %u bytes at %#llx", b->name,
+			 is_write ? "write" : "read", size, (unsigned long long)addr);
+}
+
 bool bus_access(struct bus *b, uint64_t addr, uint8_t *data, unsigned size, bool is_write)
 {
-	pthread_mutex_lock(&b->lock);
 	const struct bus_range *r = bus_find(b, addr, size);
 	if (r && is_write && r->ops->write)
 		r->ops->write(r->dev, addr - r->base, data, size);
@@ -56,9 +68,7 @@ bool bus_access(struct bus *b, uint64_t addr, uint8_t *data, unsigned size, bool
 		r->ops->read(r->dev, addr - r->base, data, size);
 	else if (!is_write)
 		memset(data, 0xff, size);
-	if (!r && b->unclaimed++ < 8)
-		mv_debug("%s: unclaimed %s of %u bytes at %#llx", b->name,
-			 is_write ? "write" : "read", size, (unsigned long long)addr);
-	pthread_mutex_unlock(&b->lock);
+	if (!r)
+		bus_count_unclaimed(b, addr, size, is_write);
 	return r != NULL;
 }

@@ -448,6 +448,8 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 	struct sigaction sa = { .sa_handler = kick_handler };
 	sigemptyset(&sa.sa_mask);
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	bus_seal(&vm->pio); /* vCPUs look ranges up without a lock from here on */
+	bus_seal(&vm->mmio);
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		int rc = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 		if (rc) {

@@ -177,6 +177,7 @@ double machine_uptime(const struct machine *m)
 void machine_destroy(struct machine *m)
 {
 	serial_flush(&m->com1);
+	serial_destroy(&m->com1);
 	if (m->console_fd > STDOUT_FILENO)
 		close(m->console_fd);
 	vm_close(&m->vm);

@@ -1,5 +1,5 @@
 /*
- * serial.c: 16550A register model (see serial.h). Called under the bus lock.
+ * serial.c: 16550A register model (see serial.h). Bus callbacks take s->lock.
  */
 #include "serial.h"
 
@@ -29,9 +29,16 @@ void serial_init(struct serial *s, int out_fd, struct irq_line irq)
 	s->out_fd = out_fd;
 	s->irq = irq;
 	s->dll = 12; /* 9600 baud, as firmware leaves it */
+	pthread_mutex_init(&s->lock, NULL);
 }
 
-void serial_flush(struct serial *s)
+void serial_destroy(struct serial *s)
+{
+	pthread_mutex_destroy(&s->lock);
+}
+
+/* With s->lock held: writes out the buffered output. */
+static void flush_locked(struct serial *s)
 {
 	unsigned off = 0;
 	while (off < s->buf_len) {
@@ -43,6 +50,13 @@ void serial_flush(struct serial *s)
 		off += (unsigned)n;
 	}
 	s->buf_len = 0;
+}
+
+void serial_flush(struct serial *s)
+{
+	pthread_mutex_lock(&s->lock);
+	flush_locked(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static bool serial_irq_pending(const struct serial *s)
@@ -62,7 +76,7 @@ static void serial_transmit(struct serial *s, uint8_t c)
 		return; /* loopback: nothing leaves the chip */
 	s->buf[s->buf_len++] = (char)c;
 	if (c == '\n' || s->buf_len == sizeof(s->buf))
-		serial_flush(s);
+		flush_locked(s);
 }
 
 static uint8_t serial_read_iir(struct serial *s)
@@ -127,14 +141,20 @@ static void serial_write_reg(struct serial *s, uint64_t reg, uint8_t v)
 
 static void serial_read(void *dev, uint64_t offset, uint8_t *data, unsigned size)
 {
+	struct serial *s = dev;
+	pthread_mutex_lock(&s->lock);
 	for (unsigned i = 0; i < size; i++)
-		data[i] = serial_read_reg(dev, offset + i);
+		data[i] = serial_read_reg(s, offset + i);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void serial_write(void *dev, uint64_t offset, const uint8_t *data, unsigned size)
 {
+	struct serial *s = dev;
+	pthread_mutex_lock(&s->lock);
 	for (unsigned i = 0; i < size; i++)
-		serial_write_reg(dev, offset + i, data[i]);
+		serial_write_reg(s, offset + i, data[i]);
+	pthread_mutex_unlock(&s->lock);
 }
 
 const struct bus_ops serial_ops = { .read = serial_read, .write = serial_write };

@@ -4,17 +4,24 @@
  * empty; the THR-empty interrupt is raised as a real UART would (on IER
  * enable and after each write) and only reaches the line when MCR.OUT2 is
  * set, as on a PC. There is no input: RBR reads 0 and LSR.DR stays clear.
+ *
+ * Locking: `lock` serialises every register access and the output buffer,
+ * whichever vCPU (the bus takes no lock) or host thread (serial_flush)
+ * comes; the write to out_fd happens under it, so lines stay whole.
  */
 #ifndef VMM_SERIAL_H
 #define VMM_SERIAL_H
 
 #include "bus.h"
 
+#include <pthread.h>
+
 #define SERIAL_COM1_BASE 0x3f8
 #define SERIAL_COM1_IRQ  4
 
 struct serial {
-	/* registers; protected by the bus lock */
+	pthread_mutex_t lock;          /* protects everything below but irq, out_fd */
+	/* registers */
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	bool thri_pending;             /* THR-empty interrupt waiting to be read */
 	struct irq_line irq;
@@ -25,6 +32,7 @@ struct serial {
 };
 
 void serial_init(struct serial *s, int out_fd, struct irq_line irq);
+void serial_destroy(struct serial *s);
 extern const struct bus_ops serial_ops;
 /* Writes out whatever the guest printed that is still buffered. */
 void serial_flush(struct serial *s);
