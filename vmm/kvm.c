@@ -105,6 +105,7 @@ int vm_open(struct vm *vm, char *err, size_t errlen)
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->stopped_cond, NULL);
 	pthread_cond_init(&vm->resume_cond, NULL);
+	pthread_mutex_init(&vm->devices_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	if (kvm_open_dev(vm, err, errlen) < 0 || kvm_check_caps(vm, err, errlen) < 0)
@@ -236,6 +237,36 @@ static bool vm_is_stopping(struct vm *vm)
 
 static void vm_kick_all(struct vm *vm);
 
+int vm_add_device(struct vm *vm, const struct vm_device *d)
+{
+	if (vm->nr_devices == VM_MAX_DEVICES)
+		return -ENOSPC;
+	vm->devices[vm->nr_devices++] = *d;
+	return 0;
+}
+
+static void vm_hold_devices(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->devices_lock);
+	if (!vm->devices_held)
+		for (int i = 0; i < vm->nr_devices; i++)
+			vm->devices[i].hold(vm->devices[i].dev);
+	vm->devices_held = true;
+	pthread_mutex_unlock(&vm->devices_lock);
+}
+
+/* Not once the VM is stopping: the devices stay held until torn down. */
+static void vm_release_devices(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->devices_lock);
+	if (vm->devices_held && !vm_is_stopping(vm)) {
+		for (int i = 0; i < vm->nr_devices; i++)
+			vm->devices[i].release(vm->devices[i].dev);
+		vm->devices_held = false;
+	}
+	pthread_mutex_unlock(&vm->devices_lock);
+}
+
 void vm_pause(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -246,10 +277,12 @@ void vm_pause(struct vm *vm)
 	while (vm->parked < vm->nr_cpus && !vm->stopping)
 		pthread_cond_wait(&vm->stopped_cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
+	vm_hold_devices(vm);
 }
 
 void vm_resume(struct vm *vm)
 {
+	vm_release_devices(vm);
 	pthread_mutex_lock(&vm->lock);
 	vm->paused = false;
 	pthread_cond_broadcast(&vm->resume_cond);
@@ -497,6 +530,7 @@ int vm_wait(struct vm *vm, double timeout_s)
 	for (int i = 0; i < vm->nr_cpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	vm_hold_devices(vm);
 	return vm->exit_status;
 }
 
@@ -521,4 +555,5 @@ void vm_close(struct vm *vm)
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->stopped_cond);
 	pthread_cond_destroy(&vm->resume_cond);
+	pthread_mutex_destroy(&vm->devices_lock);
 }

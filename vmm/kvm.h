@@ -7,6 +7,13 @@
  * CPU, the others wait in the in-kernel LAPIC for INIT/SIPI. The first
  * vm_request_stop() decides the exit status; later ones are ignored. A stop
  * kicks every vCPU out of KVM_RUN with immediate_exit and a signal.
+ *
+ * Devices with a thread of their own (virtio workers) are registered with
+ * vm_add_device and stop with the vCPUs: held by vm_pause after the vCPUs
+ * park, released by vm_resume before they run, and held for good by
+ * vm_wait once the vCPUs are joined, so a paused or ended guest's memory
+ * changes under no one (snapshots, the exit snapshot). Their owner joins
+ * their threads before vm_close.
  */
 #ifndef VMM_KVM_H
 #define VMM_KVM_H
@@ -22,6 +29,14 @@
 #define VM_MAX_CPUS 64
 
 struct vm;
+
+/* A device that works on a thread of its own (see above). */
+struct vm_device {
+	void (*hold)(void *dev);      /* returns once the device touches nothing */
+	void (*release)(void *dev);
+	void *dev;
+};
+#define VM_MAX_DEVICES 8
 
 struct vcpu {
 	struct vm *vm;
@@ -40,6 +55,10 @@ struct vm {
 	struct vcpu vcpus[VM_MAX_CPUS];
 	struct bus pio, mmio;
 	struct kvm_cpuid2 *cpuid;     /* supported CPUID, patched per vCPU */
+	int nr_devices;               /* fixed at vm_start */
+	struct vm_device devices[VM_MAX_DEVICES];
+	pthread_mutex_t devices_lock; /* serialises holds and releases: */
+	bool devices_held;            /* under devices_lock */
 
 	pthread_mutex_t lock;         /* protects the fields below */
 	pthread_cond_t stopped_cond;  /* signalled on stop and on parked changes */
@@ -64,11 +83,15 @@ int vm_create_vcpus(struct vm *vm, int nr, char *err, size_t errlen);
 /* Puts the boot vCPU in 32-bit protected mode at entry with EBX = ebx. */
 int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, char *err, size_t errlen);
 
+/* Registers a device to hold with the vCPUs; before vm_start. Returns 0,
+ * or -ENOSPC when VM_MAX_DEVICES are registered. */
+int vm_add_device(struct vm *vm, const struct vm_device *d);
+
 /* Starts one thread per vCPU. Returns 0 or -1 with err. */
 int vm_start(struct vm *vm, char *err, size_t errlen);
 
 /* Waits until a stop is requested or timeout_s passes (0: no timeout),
- * joins the vCPU threads and returns the exit status. */
+ * joins the vCPU threads, holds the devices and returns the exit status. */
 int vm_wait(struct vm *vm, double timeout_s);
 
 /* Ends the run with status; the first request wins. Thread-safe. */
@@ -76,7 +99,8 @@ void vm_request_stop(struct vm *vm, int status, const char *reason);
 
 /*
  * Stops every vCPU outside KVM_RUN and returns once all are parked (or the
- * VM is stopping). vm_resume lets them run on. Thread-safe; nesting is not
+ * VM is stopping) and the devices are held. vm_resume lets them run on
+ * (devices stay held once the VM is stopping). Thread-safe; nesting is not
  * counted (a second pause is a no-op).
  */
 void vm_pause(struct vm *vm);

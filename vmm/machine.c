@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +28,26 @@ static int open_console(struct machine *m, const char *path)
 	return 0;
 }
 
+static void hold_virtio(void *t)
+{
+	virtio_mmio_hold(t);
+}
+
+static void release_virtio(void *t)
+{
+	virtio_mmio_release(t);
+}
+
+/* The transport's worker stops with the vCPUs (kvm.h). */
+static void add_virtio_device(struct vm *vm, struct virtio_mmio *t)
+{
+	struct vm_device d = { .hold = hold_virtio, .release = release_virtio, .dev = t };
+	if (vm_add_device(vm, &d) < 0) {
+		mv_err("%s: more than %d threaded devices", __func__, VM_MAX_DEVICES);
+		abort();
+	}
+}
+
 static int attach_devices(struct machine *m)
 {
 	struct vm *vm = &m->vm;
@@ -38,10 +59,11 @@ static int attach_devices(struct machine *m)
 	if (balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
 			 (struct irq_line){ .set = vm_set_irq, .ctx = vm,
 					    .irq = VIRTIO_MMIO_FIRST_IRQ }) < 0) {
-		mv_err("out of memory for the balloon bitmap");
+		mv_err("cannot set up the balloon: out of memory or threads");
 		return -1;
 	}
 	m->balloon_ready = true;
+	add_virtio_device(vm, &m->balloon.transport);
 	bus_register(&vm->mmio, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
 		     &m->balloon.transport, "virtio-balloon");
 	return 0;
@@ -56,9 +78,15 @@ static int attach_swap(struct machine *m, const char *arg)
 		mv_err("%s", err);
 		return -1;
 	}
-	blk_attach(&m->swap, &vm->mem, base,
-		   (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = VIRTIO_MMIO_FIRST_IRQ + 1 });
-	m->swap_ready = true;
+	m->swap_ready = true; /* blk_close from here on */
+	int rc = blk_attach(&m->swap, &vm->mem, base,
+			    (struct irq_line){ .set = vm_set_irq, .ctx = vm,
+					       .irq = VIRTIO_MMIO_FIRST_IRQ + 1 });
+	if (rc < 0) {
+		mv_err("--swap: cannot start the disk's worker: %s", strerror(-rc));
+		return -1;
+	}
+	add_virtio_device(vm, &m->swap.transport);
 	bus_register(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, &m->swap.transport,
 		     "virtio-blk");
 	return 0;
@@ -174,17 +202,16 @@ double machine_uptime(const struct machine *m)
 	       (double)(now.tv_nsec - m->started.tv_nsec) / 1e9;
 }
 
+/* Device threads are joined before guest memory and the VM go. */
 void machine_destroy(struct machine *m)
 {
+	if (m->balloon_ready)
+		balloon_destroy(&m->balloon);
+	if (m->swap_ready)
+		blk_close(&m->swap);
 	serial_flush(&m->com1);
 	serial_destroy(&m->com1);
 	if (m->console_fd > STDOUT_FILENO)
 		close(m->console_fd);
 	vm_close(&m->vm);
-	if (m->balloon_ready)
-		balloon_destroy(&m->balloon);
-	if (m->swap_ready) {
-		virtio_mmio_destroy(&m->swap.transport);
-		blk_close(&m->swap);
-	}
 }

@@ -158,33 +158,46 @@ static int queue_role(const struct virtio_mmio *t, unsigned q)
 	return -1;
 }
 
-static void balloon_notify(struct virtio_mmio *t, unsigned q)
+/* With the lock held: takes one chain of queue q in its role; false when
+ * there is none. A stats chain is kept until the host wants more. */
+static bool serve_one(struct balloon *b, unsigned q, int role)
+{
+	struct virtio_mmio *t = &b->transport;
+	struct virtq_chain *c = &b->chain;
+	enum virtq_dir dir = role == BALLOON_Q_REPORTING ? VIRTQ_DEV_WRITES : VIRTQ_DEV_READS;
+	if (virtio_mmio_pop(t, q, dir, c) <= 0)
+		return false;
+	if (role == BALLOON_Q_STATS) {
+		parse_stats(b, c);
+		b->stats_head = c->head; /* kept until the host wants more */
+		return true;
+	}
+	if (role == BALLOON_Q_REPORTING)
+		report_free_pages(b, c);
+	else
+		process_pfns(b, c, role == BALLOON_Q_INFLATE);
+	virtio_mmio_push(t, q, c->head, 0);
+	return true;
+}
+
+/* On the worker: each chain under the lock, dropped between chains so the
+ * control thread and the vCPUs get in. */
+static bool balloon_process(struct virtio_mmio *t, unsigned q, unsigned budget)
 {
 	struct balloon *b = t->dev;
-	struct virtq_chain *c = &b->chain;
-	bool used = false;
+	pthread_mutex_lock(&t->lock);
 	int role = queue_role(t, q);
-	enum virtq_dir dir = role == BALLOON_Q_REPORTING ? VIRTQ_DEV_WRITES : VIRTQ_DEV_READS;
-
-	if (role < 0) {
+	if (role < 0 && virtio_mmio_driver_ok(t))
 		virtio_mmio_fail(t, "notify on a queue this feature set does not have");
-		return;
+	pthread_mutex_unlock(&t->lock);
+	for (unsigned served = 0; role >= 0 && served < budget; served++) {
+		pthread_mutex_lock(&t->lock);
+		bool got = serve_one(b, q, role);
+		pthread_mutex_unlock(&t->lock);
+		if (!got)
+			return false;
 	}
-	while (virtio_mmio_pop(t, q, dir, c) > 0) {
-		if (role == BALLOON_Q_STATS) {
-			parse_stats(b, c);
-			b->stats_head = c->head; /* kept until the host wants more */
-			continue;
-		}
-		if (role == BALLOON_Q_REPORTING)
-			report_free_pages(b, c);
-		else
-			process_pfns(b, c, role == BALLOON_Q_INFLATE);
-		virtq_push(&t->vq[q], c->head, 0);
-		used = true;
-	}
-	if (used && !virtq_interrupt_suppressed(&t->vq[q]))
-		virtio_mmio_interrupt(t, VIRTIO_INT_USED);
+	return role >= 0;
 }
 
 /* A reset returns the balloon's pages to the guest: it will reuse them. */
@@ -218,7 +231,7 @@ static const struct virtio_device_ops balloon_ops = {
 		    (1ull << VIRTIO_BALLOON_F_STATS_VQ) | (1ull << VIRTIO_BALLOON_F_DEFLATE_ON_OOM) |
 		    (1ull << VIRTIO_BALLOON_F_REPORTING),
 	.nr_queues = 4,
-	.notify = balloon_notify,
+	.process = balloon_process,
 	.config_writable = balloon_config_writable,
 	.reset = balloon_reset,
 };
@@ -233,8 +246,12 @@ int balloon_init(struct balloon *b, const struct guest_memory *mem, uint64_t bas
 	if (!b->held)
 		return -1;
 	b->stats_head = -1;
-	virtio_mmio_init(&b->transport, &balloon_ops, b, mem, base, irq, (uint8_t *)&b->config,
-			 sizeof(b->config));
+	if (virtio_mmio_init(&b->transport, &balloon_ops, b, mem, base, irq,
+			     (uint8_t *)&b->config, sizeof(b->config)) < 0) {
+		free(b->held);
+		b->held = NULL;
+		return -1;
+	}
 	return 0;
 }
 

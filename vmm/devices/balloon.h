@@ -14,7 +14,10 @@
  * driver that lies can make it discard neither memory outside RAM nor a
  * page twice: such PFNs are ignored and counted in bad_pfns.
  *
- * All state is protected by the transport's lock.
+ * Locking: all state is protected by the transport's lock. The worker
+ * (virtio_mmio.h) serves each chain under it and drops it between chains,
+ * so a control request waits for one chain at most; `chain` is the
+ * worker's alone.
  */
 #ifndef VMM_BALLOON_H
 #define VMM_BALLOON_H
@@ -48,10 +51,11 @@ struct balloon {
 	uint32_t stats_seen;           /* bitmap of tags ever received */
 	uint64_t stats_updates;
 	int stats_head;                /* held stats buffer, -1 when none */
-	struct virtq_chain chain;      /* scratch for the chain being processed */
+	struct virtq_chain chain;      /* the chain being processed (worker only) */
 };
 
-/* Sets up the device and its transport. Returns 0 or -1 (out of memory). */
+/* Sets up the device and its transport (and starts its worker). Returns 0
+ * or -1 (out of memory, or no thread). */
 int balloon_init(struct balloon *b, const struct guest_memory *mem, uint64_t base,
 		 struct irq_line irq);
 void balloon_destroy(struct balloon *b);

@@ -1,5 +1,9 @@
 /*
  * blk.c: virtio-blk device model over a host file (see blk.h).
+ *
+ * One chain at a time on the worker: pop and check its shape under the
+ * transport lock, serve it without the lock (file I/O into guest buffers
+ * the chain owns), then push it and count it under the lock.
  */
 #include "blk.h"
 #include "util.h"
@@ -19,6 +23,25 @@ struct blk_req_hdr {
 	uint32_t type;
 	uint32_t reserved;
 	uint64_t sector;
+};
+
+static ssize_t file_read(struct blk *b, void *buf, size_t len, uint64_t off)
+{
+	return pread(b->fd, buf, len, (off_t)off);
+}
+
+static ssize_t file_write(struct blk *b, const void *buf, size_t len, uint64_t off)
+{
+	return pwrite(b->fd, buf, len, (off_t)off);
+}
+
+static int file_flush(struct blk *b)
+{
+	return fdatasync(b->fd);
+}
+
+static const struct blk_io_ops file_io = {
+	.read = file_read, .write = file_write, .flush = file_flush,
 };
 
 static int open_backing(struct blk *b, const char *path, uint64_t size, bool size_given,
@@ -55,6 +78,7 @@ int blk_open(struct blk *b, const char *arg, char *err, size_t errlen)
 	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
+	b->io = &file_io;
 	if (n == 0 || n >= sizeof(path)) {
 		snprintf(err, errlen, "--swap: expected FILE or FILE:SIZE");
 		return -1;
@@ -108,6 +132,12 @@ static bool chain_shape_ok(struct blk *b, const struct virtq_chain *c, struct bl
 	return true;
 }
 
+/* What serving one chain produced, counted under the lock afterwards. */
+struct blk_outcome {
+	uint8_t status;
+	uint32_t written;              /* bytes put into device-writable buffers */
+};
+
 static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
 		     uint32_t *written)
 {
@@ -116,21 +146,15 @@ static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct bl
 	if (len % BLK_SECTOR_SIZE || h->sector > b->disk_sectors ||
 	    len / BLK_SECTOR_SIZE > b->disk_sectors - h->sector)
 		return VIRTIO_BLK_S_IOERR;
-	off_t off = (off_t)(h->sector * BLK_SECTOR_SIZE);
+	uint64_t off = h->sector * BLK_SECTOR_SIZE;
 	for (unsigned i = 1; i + 1 < c->nr; i++) {
 		const struct virtq_buf *d = &c->buf[i];
-		ssize_t n = read ? pread(b->fd, d->hva, d->len, off) : pwrite(b->fd, d->hva, d->len, off);
+		ssize_t n = read ? b->io->read(b, d->hva, d->len, off)
+				 : b->io->write(b, d->hva, d->len, off);
 		if (n != (ssize_t)d->len)
 			return VIRTIO_BLK_S_IOERR;
 		off += d->len;
 		*written += read ? d->len : 0;
-	}
-	if (read) {
-		b->reads++;
-		b->bytes_read += len;
-	} else {
-		b->writes++;
-		b->bytes_written += len;
 	}
 	return VIRTIO_BLK_S_OK;
 }
@@ -147,45 +171,77 @@ static uint8_t do_get_id(struct blk *b, const struct virtq_chain *c, uint32_t *w
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t serve(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
-		     uint32_t *written)
+/* Without the lock: does what the request asks. */
+static struct blk_outcome serve(struct blk *b, const struct virtq_chain *c,
+				const struct blk_req_hdr *h)
 {
+	struct blk_outcome o = { VIRTIO_BLK_S_OK, 0 };
 	/* status in a descriptor of its own (see blk.h); merged framing is refused */
 	if (c->buf[c->nr - 1].len != 1)
-		return VIRTIO_BLK_S_IOERR;
-	switch (h->type) {
-	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		return do_rw(b, c, h, written);
-	case VIRTIO_BLK_T_FLUSH:
-		b->flushes++;
-		return fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
-	case VIRTIO_BLK_T_GET_ID:
-		return do_get_id(b, c, written);
-	default:
-		return VIRTIO_BLK_S_UNSUPP;
+		o.status = VIRTIO_BLK_S_IOERR;
+	else if (h->type == VIRTIO_BLK_T_IN || h->type == VIRTIO_BLK_T_OUT)
+		o.status = do_rw(b, c, h, &o.written);
+	else if (h->type == VIRTIO_BLK_T_FLUSH)
+		o.status = b->io->flush(b) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	else if (h->type == VIRTIO_BLK_T_GET_ID)
+		o.status = do_get_id(b, c, &o.written);
+	else
+		o.status = VIRTIO_BLK_S_UNSUPP;
+	return o;
+}
+
+/* With the lock held: the request's counts. */
+static void count(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
+		  const struct blk_outcome *o)
+{
+	bool ok = o->status == VIRTIO_BLK_S_OK, framed = c->buf[c->nr - 1].len == 1;
+	uint64_t len = data_len(c, 1, c->nr - 1);
+	b->errors += !ok;
+	b->flushes += framed && h->type == VIRTIO_BLK_T_FLUSH;
+	if (ok && h->type == VIRTIO_BLK_T_IN) {
+		b->reads++;
+		b->bytes_read += len;
+	} else if (ok && h->type == VIRTIO_BLK_T_OUT) {
+		b->writes++;
+		b->bytes_written += len;
 	}
 }
 
-static void blk_notify(struct virtio_mmio *t, unsigned q)
+/* Under the lock: the next chain of queue q with its header, or false. */
+static bool take_request(struct blk *b, unsigned q, struct blk_req_hdr *h)
+{
+	struct virtio_mmio *t = &b->transport;
+	pthread_mutex_lock(&t->lock);
+	bool got = virtio_mmio_pop(t, q, VIRTQ_ANY, &b->chain) > 0 && chain_shape_ok(b, &b->chain, h);
+	pthread_mutex_unlock(&t->lock);
+	return got;
+}
+
+/* Under the lock: the status byte, the counts, the used ring, the interrupt. */
+static void complete_request(struct blk *b, unsigned q, const struct blk_req_hdr *h,
+			     const struct blk_outcome *o)
+{
+	struct virtio_mmio *t = &b->transport;
+	const struct virtq_chain *c = &b->chain;
+	const struct virtq_buf *st = &c->buf[c->nr - 1];
+	pthread_mutex_lock(&t->lock);
+	st->hva[st->len - 1] = o->status; /* the status byte ends the chain */
+	count(b, c, h, o);
+	virtio_mmio_push(t, q, c->head, o->written + 1);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static bool blk_process(struct virtio_mmio *t, unsigned q, unsigned budget)
 {
 	struct blk *b = t->dev;
-	struct virtq_chain *c = &b->chain;
-	bool used = false;
-	while (virtio_mmio_pop(t, q, VIRTQ_ANY, c) > 0) {
+	for (unsigned served = 0; served < budget; served++) {
 		struct blk_req_hdr h;
-		uint32_t written = 0;
-		if (!chain_shape_ok(b, c, &h))
-			return;
-		uint8_t status = serve(b, c, &h, &written);
-		b->errors += status != VIRTIO_BLK_S_OK;
-		const struct virtq_buf *st = &c->buf[c->nr - 1];
-		st->hva[st->len - 1] = status; /* the status byte ends the chain */
-		virtq_push(&t->vq[q], c->head, written + 1);
-		used = true;
+		if (!take_request(b, q, &h))
+			return false;
+		struct blk_outcome o = serve(b, &b->chain, &h);
+		complete_request(b, q, &h, &o);
 	}
-	if (used && !virtq_interrupt_suppressed(&t->vq[q]))
-		virtio_mmio_interrupt(t, VIRTIO_INT_USED);
+	return true;
 }
 
 static const struct virtio_device_ops blk_ops = {
@@ -194,18 +250,23 @@ static const struct virtio_device_ops blk_ops = {
 	.features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
 		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH),
 	.nr_queues = 1,
-	.notify = blk_notify,
+	.process = blk_process,
 };
 
-void blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
-		struct irq_line irq)
+int blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
+	       struct irq_line irq)
 {
-	virtio_mmio_init(&b->transport, &blk_ops, b, mem, base, irq, (uint8_t *)&b->config,
-			 sizeof(b->config));
+	int rc = virtio_mmio_init(&b->transport, &blk_ops, b, mem, base, irq,
+				  (uint8_t *)&b->config, sizeof(b->config));
+	b->attached = rc == 0;
+	return rc;
 }
 
 void blk_close(struct blk *b)
 {
+	if (b->attached)
+		virtio_mmio_destroy(&b->transport);
+	b->attached = false;
 	if (b->fd >= 0)
 		close(b->fd);
 	b->fd = -1;

@@ -2,18 +2,19 @@
  * virtio_mmio.c: register file of the virtio-mmio v2 transport
  * (see virtio_mmio.h). Registers are 32-bit; other widths are ignored.
  * Config accesses may be of any width; a write lands only where the device
- * allows it.
+ * allows it. A notify is handed to the worker (virtio_worker.c).
  */
 #include "virtio_mmio.h"
+#include "virtio_worker.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <string.h>
 
 
-void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
-		      const struct guest_memory *mem, uint64_t base, struct irq_line irq,
-		      uint8_t *config, size_t config_size)
+int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops, void *dev,
+		     const struct guest_memory *mem, uint64_t base, struct irq_line irq,
+		     uint8_t *config, size_t config_size)
 {
 	memset(t, 0, sizeof(*t));
 	t->ops = ops;
@@ -24,10 +25,15 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct virtio_device_ops *ops
 	t->config = config;
 	t->config_size = config_size;
 	pthread_mutex_init(&t->lock, NULL);
+	int rc = virtio_worker_start(t);
+	if (rc < 0)
+		pthread_mutex_destroy(&t->lock);
+	return rc;
 }
 
 void virtio_mmio_destroy(struct virtio_mmio *t)
 {
+	virtio_worker_stop(t);
 	pthread_mutex_destroy(&t->lock);
 }
 
@@ -57,8 +63,17 @@ static void update_irq(struct virtio_mmio *t)
 
 void virtio_mmio_interrupt(struct virtio_mmio *t, uint32_t bits)
 {
+	if ((t->interrupt_status & bits) == bits)
+		return; /* the line is already up for these */
 	t->interrupt_status |= bits;
 	update_irq(t);
+}
+
+void virtio_mmio_push(struct virtio_mmio *t, unsigned q, uint16_t head, uint32_t written)
+{
+	virtq_push(&t->vq[q], head, written);
+	if (!virtq_interrupt_suppressed(&t->vq[q]))
+		virtio_mmio_interrupt(t, VIRTIO_INT_USED);
 }
 
 void virtio_mmio_config_changed(struct virtio_mmio *t)
@@ -83,7 +98,8 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, enum virtq_dir dir,
 		    struct virtq_chain *c)
 {
 	char err[160];
-	if (q >= t->ops->nr_queues || !virtio_mmio_driver_ok(t))
+	if (q >= t->ops->nr_queues || !virtio_mmio_driver_ok(t) || t->worker.holds ||
+	    t->worker.stop)
 		return 0;
 	int rc = virtq_pop(&t->vq[q], t->mem, dir, c, err, sizeof(err));
 	if (rc < 0) {
@@ -94,8 +110,12 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, enum virtq_dir dir,
 	return rc;
 }
 
+/* The worker is held across the reset: a chain in flight is pushed first,
+ * and no notify of the old rings survives it. */
 static void virtio_mmio_reset(struct virtio_mmio *t)
 {
+	virtio_worker_hold_locked(t);
+	t->worker.pending = 0;
 	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		virtq_reset(&t->vq[i]);
 	t->status = 0;
@@ -105,6 +125,7 @@ static void virtio_mmio_reset(struct virtio_mmio *t)
 	update_irq(t);
 	if (t->ops->reset)
 		t->ops->reset(t);
+	virtio_worker_release_locked(t);
 }
 
 static struct virtq *selected_queue(struct virtio_mmio *t)
@@ -215,7 +236,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_SEL:           t->queue_sel = v; break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		if (v < t->ops->nr_queues && t->vq[v].ready && virtio_mmio_driver_ok(t))
-			t->ops->notify(t, v);
+			virtio_worker_notify(t, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		t->interrupt_status &= ~v;
