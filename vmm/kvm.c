@@ -301,7 +301,7 @@ bool vm_is_paused(struct vm *vm)
 static void vcpu_park_if_paused(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	v->run->immediate_exit = 0;
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED); /* a kicker may set it */
 	pthread_mutex_lock(&vm->lock);
 	if (vm->paused && !vm->stopping) {
 		vm->parked++;
@@ -501,7 +501,7 @@ static void vm_kick_all(struct vm *vm)
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		if (!vm->vcpus[i].started)
 			continue;
-		vm->vcpus[i].run->immediate_exit = 1;
+		__atomic_store_n(&vm->vcpus[i].run->immediate_exit, 1, __ATOMIC_RELAXED);
 		pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
 	}
 }

@@ -14,6 +14,8 @@
  * vm_wait once the vCPUs are joined, so a paused or ended guest's memory
  * changes under no one (snapshots, the exit snapshot). Their owner joins
  * their threads before vm_close.
+ *
+ * Lock order: devices_lock, then vm->lock or a device's own lock.
  */
 #ifndef VMM_KVM_H
 #define VMM_KVM_H
