@@ -77,6 +77,10 @@ int virtio_worker_start(struct virtio_mmio *t)
 	pthread_cond_init(&w->idle, NULL);
 	int rc = pthread_create(&w->thread, NULL, worker_thread, t);
 	w->started = rc == 0;
+	if (rc) {
+		pthread_cond_destroy(&w->wake);
+		pthread_cond_destroy(&w->idle);
+	}
 	return -rc;
 }
 
