@@ -18,7 +18,7 @@ TEST_PKGS := $(VMM_PKGS) check
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wvla -Wformat=2
-HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Imm/include -Ivmm \
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iabi -Imm/include -Ivmm \
                $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 VMM_LIBS    := $(shell pkg-config --libs $(VMM_PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm
@@ -94,12 +94,17 @@ $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
 # Further targets (quality gates, scenarios) live in mk/*.mk.
 -include $(wildcard mk/*.mk)
 
-# mm/ must compile with no libc headers at all.
-mm-freestanding: $(MM_SRCS)
+# mm/ must compile with no libc headers at all; so must the shared ABI
+# headers, 64- and 32-bit (the tiny test guest), asserts included.
+ABI_HDRS := $(wildcard abi/*.h)
+FREESTANDING := -std=gnu11 -ffreestanding -nostdinc -isystem $$($(CC) -print-file-name=include) $(WARN)
+mm-freestanding: $(MM_SRCS) $(ABI_HDRS)
 	@for f in $(MM_SRCS); do \
-	  $(CC) -std=gnu11 -ffreestanding -nostdinc -I mm/include \
-	    -isystem $$($(CC) -print-file-name=include) $(WARN) -fsyntax-only $$f || exit 1; done
+	  $(CC) $(FREESTANDING) -I mm/include -fsyntax-only $$f || exit 1; done
 	@echo "mm/: freestanding build OK"
+	@for h in $(ABI_HDRS); do for m in -m64 -m32; do \
+	  $(CC) $(FREESTANDING) $$m -fsyntax-only -x c $$h || exit 1; done; done
+	@echo "abi/: freestanding build OK (-m64, -m32)"
 
 # ---- user-facing targets ------------------------------------------------------
 RUN_ARGS ?=

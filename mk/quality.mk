@@ -122,7 +122,7 @@ fuzz-replay: fuzz-build
 # ---- static analysis ----------------------------------------------------------------
 LINT_SRCS   := $(VMM_SRCS) $(MM_SRCS)
 LINT_DIR    := $(BUILD)/lint
-LINT_INC    := -D_GNU_SOURCE -Iinclude -Imm/include -Ivmm -Ivmm/devices
+LINT_INC    := -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/devices
 TIDY_STAMPS := $(LINT_SRCS:%.c=$(LINT_DIR)/%.tidy)
 
 lint: lint-cppcheck lint-tidy
