@@ -25,7 +25,10 @@ TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 VMM_SRCS  := $(wildcard vmm/*.c vmm/devices/*.c)
-VMM_LIB   := $(filter-out vmm/main.c,$(VMM_SRCS))
+# What the tests link of vmm/: all but main.c and memvisor's mm port (the
+# unit tests bring their own, tests/unit/port_host.c; fuzzers add this one).
+VMM_MM_PORT := vmm/mm_port.c
+VMM_LIB   := $(filter-out vmm/main.c $(VMM_MM_PORT),$(VMM_SRCS))
 MM_SRCS   := $(wildcard mm/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))

@@ -79,7 +79,7 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := $(filter-out -O2,$(HOST_CFLAGS)) -O1 -Itests/fuzz -Ivmm/devices \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIBOBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(VMM_LIB) $(VMM_MM_SRCS))
+FUZZ_LIBOBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(VMM_LIB) $(VMM_MM_PORT) $(VMM_MM_SRCS))
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
