@@ -57,9 +57,24 @@ $(BUILD)/san/%.o: %.c
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
+# The report page's style sheet and script (vmm/report/), assembled in
+# (.incbin) and rebuilt when one changes. memvisor report inlines them in
+# <style> and <script>: a closing tag in either would end it early.
+REPORT_ASSETS     := $(wildcard vmm/report/*.css vmm/report/*.js)
+REPORT_ASSETS_OBJ := $(BUILD)/host/vmm/report/report_assets.o
+$(REPORT_ASSETS_OBJ): vmm/report/report_assets.S $(REPORT_ASSETS)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)! grep -il '</style' $(filter %.css,$(REPORT_ASSETS)) </dev/null || \
+	  { echo "report assets: a closing style tag in the file above" >&2; exit 1; }
+	$(Q)! grep -il '</script' $(filter %.js,$(REPORT_ASSETS)) </dev/null || \
+	  { echo "report assets: a closing script tag in the file above" >&2; exit 1; }
+	$(Q)$(HOST_CC) -Wa,-I,vmm/report -c $< -o $@
+
 # memvisor opt runs mm/'s replacement policies and OPT natively.
 VMM_MM_SRCS := $(filter mm/policy% mm/opt%,$(MM_SRCS))
-$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/host/%.o)
+$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/host/%.o) \
+	     $(REPORT_ASSETS_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(VMM_LIBS)
 
@@ -79,7 +94,7 @@ FORCE:
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS) $(VMM_LIB))
 $(BUILD)/san/unit-runner.o: tests/runner.c $(BUILD)/gen/unit_suites.h
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o $(REPORT_ASSETS_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(TEST_LIBS)
 

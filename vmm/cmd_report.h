@@ -1,8 +1,8 @@
 /*
- * cmd_report.h: the pieces of `memvisor report` (cmd_report.c) shared with
- * the page template (cmd_report_page.c): the template's parts, written
- * around the data, and uPlot as assembled into memvisor at build time
- * (mk/scenarios.mk; weak, so NULL when the build could not fetch it).
+ * cmd_report.h: what `memvisor report` (cmd_report.c) writes around the
+ * data, assembled into memvisor at build time: the page's own style sheet
+ * and script (vmm/report/, report_assets.S) and uPlot (mk/scenarios.mk;
+ * weak, so NULL when the build could not fetch it).
  */
 #ifndef VMM_CMD_REPORT_H
 #define VMM_CMD_REPORT_H
@@ -10,7 +10,7 @@
 extern const char mv_uplot_js[] __attribute__((weak));
 extern const char mv_uplot_css[] __attribute__((weak));
 
-/* The page's own style sheet and script (the chart definitions). */
+/* The page's own style sheet and script (the chart definitions), NUL-terminated. */
 extern const char report_page_css[];
 extern const char report_page_js[];
 
