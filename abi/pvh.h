@@ -46,8 +46,10 @@ struct hvm_memmap_table_entry {
 
 _Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info is 56 bytes");
 _Static_assert(offsetof(struct hvm_start_info, nr_modules) == 12, "hvm_start_info.nr_modules");
-_Static_assert(offsetof(struct hvm_start_info, modlist_paddr) == 16, "hvm_start_info.modlist_paddr");
-_Static_assert(offsetof(struct hvm_start_info, cmdline_paddr) == 24, "hvm_start_info.cmdline_paddr");
+_Static_assert(offsetof(struct hvm_start_info, modlist_paddr) == 16,
+	       "hvm_start_info.modlist_paddr");
+_Static_assert(offsetof(struct hvm_start_info, cmdline_paddr) == 24,
+	       "hvm_start_info.cmdline_paddr");
 _Static_assert(offsetof(struct hvm_start_info, rsdp_paddr) == 32, "hvm_start_info.rsdp_paddr");
 _Static_assert(offsetof(struct hvm_start_info, memmap_paddr) == 40, "hvm_start_info.memmap_paddr");
 _Static_assert(offsetof(struct hvm_start_info, memmap_entries) == 48,
