@@ -59,7 +59,9 @@ struct control {
 	struct control_event events[CONTROL_MAX_EVENTS]; /* `when` events first, then timed */
 	int nr_events, nr_when;
 	int next_when, next_timed;   /* the next of each kind to fire */
-	struct expect_cond *when[CONTROL_MAX_EVENTS]; /* parsed conditions of the `when` events */
+	struct expect_cond *when[CONTROL_MAX_EVENTS]; /* parsed stats conditions of the `when` events */
+	int console[CONTROL_MAX_EVENTS]; /* console_watch pattern of a `when console` event, or -1 */
+	const char *snapshot_prefix; /* names the files of snapshot=NAME events */
 	struct expect_stats seen;    /* samples taken while a `when` event waits */
 	struct client clients[CONTROL_MAX_CLIENTS];
 	pthread_t thread;
@@ -471,6 +473,46 @@ static int parse_time(const char *s, size_t n, double *out)
 	return 0;
 }
 
+/*
+ * The first c in s[0..n) outside double quotes (a console pattern may hold
+ * ',' and ':'; \" inside quotes is not a closing quote), or NULL.
+ */
+static const char *find_unquoted(const char *s, size_t n, char c)
+{
+	bool quoted = false;
+	for (size_t i = 0; i < n; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < n)
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (s[i] == c && !quoted)
+			return s + i;
+	}
+	return NULL;
+}
+
+/*
+ * The pattern of a `when console "REGEX"` condition, copied to re, or -1
+ * when cond is not one (a stats condition), -2 when it is malformed.
+ */
+static int console_pattern(const char *cond, char *re, size_t relen)
+{
+	static const char kw[] = "console";
+	if (strncmp(cond, kw, sizeof(kw) - 1) || (cond[sizeof(kw) - 1] != ' ' &&
+						   cond[sizeof(kw) - 1] != '"'))
+		return -1;
+	const char *open = strchr(cond, '"'), *close = strrchr(cond, '"');
+	if (!open || close == open || close[1] || strspn(cond + sizeof(kw) - 1, " ") !=
+	    (size_t)(open - cond) - (sizeof(kw) - 1))
+		return -2;
+	size_t len = (size_t)(close - open - 1);
+	if (len == 0 || len >= relen)
+		return -2;
+	memcpy(re, open + 1, len);
+	re[len] = 0;
+	return 0;
+}
+
 /* "when COND" before the colon: the condition goes to e->when, at is -1. */
 static int parse_trigger(const char *s, size_t n, struct control_event *e)
 {
@@ -488,7 +530,7 @@ static int parse_trigger(const char *s, size_t n, struct control_event *e)
 
 static int parse_event(const char *s, size_t n, struct control_event *e, char *err, size_t errlen)
 {
-	const char *colon = memchr(s, ':', n);
+	const char *colon = find_unquoted(s, n, ':');
 	if (!colon || parse_trigger(s, (size_t)(colon - s), e) < 0) {
 		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND or when CONDITION:COMMAND, "
 			 "e.g. 2s:balloon=64M", (int)n, s);
@@ -511,14 +553,23 @@ static int parse_event(const char *s, size_t n, struct control_event *e, char *e
 	return 0;
 }
 
-static json_object *event_request(const struct control_event *e)
+bool control_snapshot_is_name(const char *arg)
+{
+	return arg[0] && arg[strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] == 0;
+}
+
+static json_object *event_request(const struct control_event *e, const char *prefix)
 {
 	json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(e->cmd));
 	if (!strcmp(e->cmd, "balloon"))
 		json_object_object_add(req, "target", json_object_new_string(e->arg));
 	if (!strcmp(e->cmd, "snapshot")) {
-		json_object_object_add(req, "file", json_object_new_string(e->arg));
+		char file[512];
+		snprintf(file, sizeof(file), "%s-%s.core", prefix, e->arg);
+		json_object_object_add(req, "file", json_object_new_string(
+			control_snapshot_is_name(e->arg) ? file : e->arg));
 		json_object_object_add(req, "reason", json_object_new_string("schedule"));
 	}
 	return req;
@@ -530,7 +581,17 @@ static int check_event(const struct control_event *e, char *err, size_t errlen)
 	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
 	uint64_t bytes;
 	char why[128];
-	if (e->when[0]) {
+	char re[sizeof(e->when)];
+	int console = e->when[0] ? console_pattern(e->when, re, sizeof(re)) : -1;
+	if (console == -2) {
+		snprintf(err, errlen, "when %s: expected console \"REGEX\"", e->when);
+		return -1;
+	}
+	if (console == 0 && console_watch_check(re, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "when %s: %s", e->when, why);
+		return -1;
+	}
+	if (e->when[0] && console < 0) {
 		struct expect_cond *cond = expect_parse(e->when, EXPECT_STATS, why, sizeof(why));
 		if (!cond) {
 			snprintf(err, errlen, "when %s: %s", e->when, why);
@@ -560,7 +621,8 @@ int control_parse_schedule(const char *text, struct control_event *ev, int max,
 	int n = 0;
 	const char *p = text;
 	while (*p) {
-		size_t len = strcspn(p, ",");
+		const char *comma = find_unquoted(p, strlen(p), ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		if (n == max) {
 			snprintf(err, errlen, "more than %d events", max);
 			return -1;
@@ -845,7 +907,7 @@ static void close_idle_clients(struct control *c, double now)
 
 static void fire_event(struct control *c, const struct control_event *e, double now)
 {
-	json_object *req = event_request(e);
+	json_object *req = event_request(e, c->snapshot_prefix);
 	json_object *resp = control_execute(c->m, req);
 	mv_info("pressure %.3gs%s%s: %s%s%s -> %s", now, e->when[0] ? " when " : "", e->when,
 		e->cmd, e->arg[0] ? "=" : "", e->arg,
@@ -891,7 +953,9 @@ static void keep_sample(struct control *c, json_object *o, double now)
 static void check_when(struct control *c, double now)
 {
 	char why[256];
-	if (expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
+	int console = c->console[c->next_when];
+	if (console >= 0 ? console_watch_seen(&c->m->console_watch, console)
+			 : expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
 		fire_event(c, &c->events[c->next_when++], now);
 }
 
@@ -977,16 +1041,25 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-/* The `when` events lead the schedule; their conditions are parsed once. */
+/*
+ * The `when` events lead the schedule; their conditions are parsed once:
+ * a stats condition to c->when, a console pattern to the machine's watch
+ * (the guest does not run yet).
+ */
 static int parse_when_conditions(struct control *c)
 {
-	char why[256];
+	char why[256], re[sizeof(c->events[0].when)];
 	for (c->nr_when = 0; c->nr_when < c->nr_events && c->events[c->nr_when].when[0];
 	     c->nr_when++) {
-		c->when[c->nr_when] = expect_parse(c->events[c->nr_when].when, EXPECT_STATS, why,
-						   sizeof(why));
-		if (!c->when[c->nr_when]) {
-			mv_err("--pressure: when %s: %s", c->events[c->nr_when].when, why);
+		const char *cond = c->events[c->nr_when].when;
+		c->console[c->nr_when] = -1;
+		if (console_pattern(cond, re, sizeof(re)) == 0)
+			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, why,
+								   sizeof(why));
+		else
+			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, why, sizeof(why));
+		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0) {
+			mv_err("--pressure: when %s: %s", cond, why);
 			return -1;
 		}
 	}
@@ -1001,6 +1074,7 @@ static int control_open(struct control *c, const struct control_config *cfg)
 		return -1;
 	c->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : CONTROL_IDLE_TIMEOUT;
 	c->max_output = cfg->max_output ? cfg->max_output : CONTROL_MAX_OUTPUT;
+	c->snapshot_prefix = cfg->snapshot_prefix ? cfg->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX;
 	if (cfg->socket_path && open_socket(c, cfg->socket_path) < 0)
 		return -1;
 	if (cfg->pressure) {

@@ -34,6 +34,7 @@
 #define CONTROL_MAX_EVENTS  64
 #define CONTROL_IDLE_TIMEOUT 30.0      /* seconds, when the config gives 0 */
 #define CONTROL_MAX_OUTPUT  (1u << 20) /* bytes of unread replies, when the config gives 0 */
+#define CONTROL_SNAPSHOT_PREFIX "memvisor-snap" /* as --snapshot-at names files */
 #define CONTROL_WHEN_INTERVAL 0.25     /* seconds between samples for `when` events without --stats */
 
 struct control_config {
@@ -43,11 +44,12 @@ struct control_config {
 	double stats_interval;       /* seconds */
 	double idle_timeout;         /* seconds; 0: CONTROL_IDLE_TIMEOUT (tests set it short) */
 	size_t max_output;           /* bytes; 0: CONTROL_MAX_OUTPUT */
+	const char *snapshot_prefix; /* snapshot=NAME writes PREFIX-NAME.core; NULL: the default */
 };
 
 struct control_event {
 	double at;                   /* seconds after boot; -1 for a `when` event */
-	char when[192];              /* a stats condition (expect.h); "" for a timed event */
+	char when[192];              /* a stats condition (expect.h) or console "REGEX"; "" if timed */
 	char cmd[16];
 	char arg[256];
 };
@@ -58,12 +60,21 @@ struct control_event {
  * balloon=16M" fires on the first stats sample where the condition (the
  * language of scenario stats conditions, expect.h) holds. `when` events
  * fire in the order written, each at most once and each on a sample taken
- * after the one before it fired; timed events keep their times. Returns
+ * after the one before it fired; timed events keep their times.
+ * "when console \"memhog: holding\": quit" waits for a line of guest
+ * console output that matches the extended regular expression (printed at
+ * any time since boot); inside the quotes ',' and ':' are the pattern's.
+ * snapshot=NAME, where NAME is letters, digits, '_' and '-' only, writes
+ * PREFIX-NAME.core as --snapshot-at does; any other argument is a path.
+ * Returns
  * the number of events (the `when` events first, in order, then the timed
  * ones by time), or -1 with the reason in err.
  */
 int control_parse_schedule(const char *text, struct control_event *ev, int max,
 			   char *err, size_t errlen);
+
+/* Whether a snapshot=ARG names a snapshot ([A-Za-z0-9_-] only) rather than a path. */
+bool control_snapshot_is_name(const char *arg);
 
 /* Parses "FILE" or "FILE:INTERVAL" (seconds) for --stats. Returns 0 or -1. */
 int control_parse_stats_arg(const char *arg, char *path, size_t pathlen, double *interval);
