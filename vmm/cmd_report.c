@@ -15,7 +15,7 @@
  */
 #include "commands.h"
 #include "cmd_report.h"
-#include "control.h"
+#include "schedule.h"
 #include "expect.h"
 #include "scenario_run.h"
 #include "snapfile.h"
@@ -139,9 +139,9 @@ static void add_marker(struct report *r, double t, const char *kind, const char 
 
 static int schedule_markers(struct report *r)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256], label[300];
-	int n = control_parse_schedule(r->pressure, ev, CONTROL_MAX_EVENTS, err, sizeof(err));
+	int n = schedule_parse(r->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err));
 	if (n < 0) {
 		mv_err("report: --pressure: %s", err);
 		return -1;

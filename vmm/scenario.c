@@ -7,7 +7,7 @@
  * error wins). Line numbers come from libyaml's marks (0-based there).
  */
 #include "scenario.h"
-#include "control.h"
+#include "schedule.h"
 #include "util.h"
 
 #include <libgen.h>
@@ -233,11 +233,11 @@ static void add_pressure(struct loader *l, yaml_node_t *v)
 
 static void key_pressure(struct loader *l, yaml_node_t *v)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256];
 	for_items(l, v, add_pressure);
 	if (!l->failed && l->sc->pressure &&
-	    control_parse_schedule(l->sc->pressure, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
+	    schedule_parse(l->sc->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
 		lfail(l, v, "pressure: %s", err);
 }
 
@@ -257,14 +257,14 @@ static void key_timeout(struct loader *l, yaml_node_t *v)
 
 static void add_snapshot(struct loader *l, yaml_node_t *v)
 {
-	struct control_event ev[1];
+	struct schedule_event ev[1];
 	char probe[128], err[256];
 	const char *s = scalar(l, v, "snapshots");
 	if (!s)
 		return;
 	snprintf(probe, sizeof(probe), "%s:stats", s);
 	if (strcmp(s, "exit") && (strpbrk(s, ",/ ") ||
-				  control_parse_schedule(probe, ev, 1, err, sizeof(err)) != 1)) {
+				  schedule_parse(probe, ev, 1, err, sizeof(err)) != 1)) {
 		lfail(l, v, "snapshots: '%s' is not a time like 2s or 500ms, or exit", s);
 		return;
 	}
