@@ -6,39 +6,11 @@
  */
 #include "livestats.h"
 #include "introspect.h"
+#include "recjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static void add_u64(json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
-}
-
-static json_object *balloon_json(const struct balloon_figures *f)
-{
-	json_object *b = json_object_new_object();
-	add_u64(b, "target", f->target_bytes);
-	add_u64(b, "actual", f->actual_bytes);
-	add_u64(b, "held", f->held_bytes);
-	add_u64(b, "inflated_pages", f->inflated_pages);
-	add_u64(b, "deflated_pages", f->deflated_pages);
-	add_u64(b, "reported_pages", f->reported_pages);
-	add_u64(b, "bad_pfns", f->bad_pfns);
-	json_object_object_add(b, "driver_ok", json_object_new_boolean(f->driver_ok));
-	return b;
-}
-
-static json_object *guest_json(const struct balloon_figures *f)
-{
-	json_object *g = json_object_new_object();
-	for (unsigned t = 0; t < BALLOON_NR_STATS; t++)
-		if (f->stats_seen & (1u << t))
-			add_u64(g, balloon_stat_name(t), f->stats[t]);
-	add_u64(g, "updates", f->stats_updates);
-	return g;
-}
 
 static uint64_t host_rss_bytes(void)
 {
@@ -56,9 +28,9 @@ static json_object *host_json(struct machine *m)
 {
 	json_object *h = json_object_new_object();
 	int64_t resident = mem_resident_pages(&m->vm.mem);
-	add_u64(h, "ram", m->vm.mem.ram_size);
-	add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
-	add_u64(h, "rss", host_rss_bytes());
+	recjson_add_u64(h, "ram", m->vm.mem.ram_size);
+	recjson_add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
+	recjson_add_u64(h, "rss", host_rss_bytes());
 	return h;
 }
 
@@ -66,12 +38,12 @@ static json_object *swap_json(struct blk *b)
 {
 	json_object *s = json_object_new_object();
 	pthread_mutex_lock(&b->transport.lock);
-	add_u64(s, "size", b->config.capacity * BLK_SECTOR_SIZE);
-	add_u64(s, "reads", b->reads);
-	add_u64(s, "writes", b->writes);
-	add_u64(s, "bytes_read", b->bytes_read);
-	add_u64(s, "bytes_written", b->bytes_written);
-	add_u64(s, "errors", b->errors);
+	recjson_add_u64(s, "size", b->config.capacity * BLK_SECTOR_SIZE);
+	recjson_add_u64(s, "reads", b->reads);
+	recjson_add_u64(s, "writes", b->writes);
+	recjson_add_u64(s, "bytes_read", b->bytes_read);
+	recjson_add_u64(s, "bytes_written", b->bytes_written);
+	recjson_add_u64(s, "errors", b->errors);
 	pthread_mutex_unlock(&b->transport.lock);
 	return s;
 }
@@ -91,35 +63,16 @@ static json_object *zones_json(struct machine *m)
 {
 	struct snap_zone z[8];
 	int n = intro_zones(&m->intro, z, 8);
-	json_object *o = json_object_new_object();
-	for (int i = 0; i < n; i++) {
-		json_object *e = json_object_new_object(), *orders = json_object_new_array();
-		add_u64(e, "free_pages", z[i].free_pages);
-		add_u64(e, "managed", z[i].managed);
-		add_u64(e, "min", z[i].wmark[0]);
-		add_u64(e, "low", z[i].wmark[1]);
-		add_u64(e, "high", z[i].wmark[2]);
-		for (int k = 0; k < SNAP_MAX_ORDERS; k++)
-			json_object_array_add(orders, json_object_new_uint64(z[i].nr_free[k]));
-		json_object_object_add(e, "nr_free", orders);
-		json_object_object_add(o, z[i].name, e);
-	}
-	return o;
+	return recjson_zones(z, n < 0 ? 0 : (size_t)n);
 }
 
 static json_object *slabs_json(struct machine *m)
 {
 	struct snap_slab *s;
 	size_t n;
-	json_object *o = json_object_new_object();
 	if (intro_slabs(&m->intro, &s, &n) < 0)
-		return o;
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_new_object();
-		add_u64(e, "bytes", s[i].nr_slabs * (4096ull << s[i].order));
-		add_u64(e, "active_objs", s[i].active_objs);
-		json_object_object_add(o, s[i].name, e);
-	}
+		return json_object_new_object();
+	json_object *o = recjson_slabs(s, n);
 	free(s);
 	return o;
 }
@@ -128,11 +81,9 @@ static json_object *vmstat_json(struct machine *m)
 {
 	struct snap_counter *v;
 	size_t n;
-	json_object *o = json_object_new_object();
 	if (intro_vmstat(&m->intro, &v, &n) < 0)
-		return o;
-	for (size_t i = 0; i < n; i++)
-		add_u64(o, v[i].name, v[i].value);
+		return json_object_new_object();
+	json_object *o = recjson_vmstat(v, n);
 	free(v);
 	return o;
 }
@@ -145,8 +96,8 @@ void livestats_fill(struct machine *m, json_object *o)
 	json_object_set_serializer(t, json_object_double_to_json_string, (void *)"%.3f", NULL);
 	json_object_object_add(o, "time", t);
 	json_object_object_add(o, "paused", json_object_new_boolean(vm_is_paused(&m->vm)));
-	json_object_object_add(o, "balloon", balloon_json(&f));
-	json_object_object_add(o, "guest", guest_json(&f));
+	json_object_object_add(o, "balloon", recjson_balloon(&f));
+	json_object_object_add(o, "guest", recjson_guest(&f));
 	json_object_object_add(o, "host", host_json(m));
 	if (m->swap_ready)
 		json_object_object_add(o, "swap", swap_json(&m->swap));

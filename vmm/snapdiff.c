@@ -1,6 +1,7 @@
 /*
  * snapdiff.c: computes the diff of two snapshots (see snapdiff.h) and
- * renders it as JSON. Nothing here prints; cmd_diff.c does.
+ * renders it as JSON (records in the key names of recjson.h). Nothing
+ * here prints; cmd_diff.c does.
  *
  * The ranges of two address spaces are compared by one sweep over both
  * sorted lists: each step covers the span up to the next edge of either
@@ -9,6 +10,7 @@
  */
 #include "snapdiff.h"
 #include "ptwalk.h"
+#include "recjson.h"
 #include "snapview.h"
 
 #include <errno.h>
@@ -316,18 +318,7 @@ static json_object *space_json(const struct snapdiff_space *sp)
 	return e;
 }
 
-static json_object *zone_json(const struct snapdiff_zone *z)
-{
-	json_object *e = json_object_new_object(), *orders = json_object_new_array();
-	for (int k = 0; k < SNAP_MAX_ORDERS; k++)
-		json_object_array_add(orders, json_object_new_int64(
-			(long long)z->after.nr_free[k] - (long long)z->before.nr_free[k]));
-	json_object_object_add(e, "free_pages", json_object_new_int64(
-		(long long)z->after.free_pages - (long long)z->before.free_pages));
-	json_object_object_add(e, "free_per_order", orders);
-	return e;
-}
-
+/* Slabs and vmstat in a diff: one signed change per name (recjson.h). */
 static json_object *counters_json(const struct snapdiff_counter *c, size_t n)
 {
 	json_object *o = json_object_new_object();
@@ -343,8 +334,12 @@ json_object *snapdiff_json(const struct snap_diff *d)
 	json_object *spaces = json_object_new_object(), *zones = json_object_new_object();
 	for (size_t i = 0; i < d->nr_spaces; i++)
 		json_object_object_add(spaces, d->spaces[i].name, space_json(&d->spaces[i]));
-	for (size_t i = 0; i < d->nr_zones; i++)
-		json_object_object_add(zones, d->zones[i].after.name, zone_json(&d->zones[i]));
+	char name[sizeof(d->zones->after.name) + 1];
+	for (size_t i = 0; i < d->nr_zones; i++) {
+		recjson_zone_name(&d->zones[i].after, name, sizeof(name));
+		json_object_object_add(zones, name, recjson_zone_change(&d->zones[i].before,
+									 &d->zones[i].after));
+	}
 	json_object_object_add(o, "spaces", spaces);
 	json_object_object_add(o, "zones", zones);
 	json_object_object_add(o, "slabs", counters_json(d->slabs, d->nr_slabs));
