@@ -78,15 +78,21 @@ static const struct snapdiff_space *process(const struct pair *p)
 	return &p->d.spaces[1];
 }
 
+/* Diffs the pair with na and nb process ranges; returns the process's diff. */
+static const struct snapdiff_space *diff_process(struct pair *p, uint32_t na, uint32_t nb)
+{
+	with_process(p, na, nb);
+	compute(p);
+	return process(p);
+}
+
 START_TEST(identical_snapshots_have_no_differences)
 {
 	struct pair p;
 	pair_init(&p);
 	p.ra[0] = p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
-	with_process(&p, 1, 1);
-	compute(&p);
+	ck_assert_uint_eq(diff_process(&p, 1, 1)->nr_ranges, 0);
 	ck_assert_uint_eq(p.d.differences, 0);
-	ck_assert_uint_eq(process(&p)->nr_ranges, 0);
 	ck_assert_uint_eq(p.d.nr_zones + p.d.nr_slabs + p.d.nr_vmstat, 0);
 	snapdiff_free(&p.d);
 }
@@ -99,9 +105,7 @@ START_TEST(adjacent_new_pages_with_the_same_flags_are_one_added_run)
 	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
 	p.rb[1] = range(0x401000, 0x1000, 0x30000, RW_USER);
 	p.rb[2] = range(0x402000, 0x1000, 0x50000, RO_USER);
-	with_process(&p, 0, 3);
-	compute(&p);
-	const struct snapdiff_space *s = process(&p);
+	const struct snapdiff_space *s = diff_process(&p, 0, 3);
 	ck_assert_uint_eq(s->nr_ranges, 2);
 	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_ADDED);
 	ck_assert_uint_eq(s->ranges[0].range.va, 0x400000);
@@ -118,9 +122,7 @@ START_TEST(a_range_gone_from_b_is_removed_with_a_s_frames)
 	pair_init(&p);
 	p.ra[0] = range(0x400000, 0x3000, 0x10000, RW_USER);
 	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
-	with_process(&p, 1, 1);
-	compute(&p);
-	const struct snapdiff_space *s = process(&p);
+	const struct snapdiff_space *s = diff_process(&p, 1, 1);
 	ck_assert_uint_eq(s->nr_ranges, 1);
 	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_REMOVED);
 	ck_assert_uint_eq(s->ranges[0].range.va, 0x401000);
@@ -136,9 +138,7 @@ START_TEST(changed_flags_and_frames_keep_the_old_values)
 	pair_init(&p);
 	p.ra[0] = range(0x400000, 0x1000, 0x10000, RO_USER);
 	p.rb[0] = range(0x400000, 0x1000, 0x20000, RW_USER);
-	with_process(&p, 1, 1);
-	compute(&p);
-	const struct snapdiff_range *r = &process(&p)->ranges[0];
+	const struct snapdiff_range *r = &diff_process(&p, 1, 1)->ranges[0];
 	ck_assert_int_eq(r->kind, SNAPDIFF_CHANGED);
 	ck_assert_uint_eq(r->what, SNAPDIFF_FLAGS | SNAPDIFF_FRAMES);
 	ck_assert_uint_eq(r->old.flags, RO_USER);
