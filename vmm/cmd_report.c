@@ -21,6 +21,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -418,7 +419,7 @@ static int write_html(const struct report *r)
 
 /* ---- the command -------------------------------------------------------------------- */
 
-static int parse_opts(struct report *r, int argc, char **argv)
+static int parse_opts(struct report_opts *r, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -445,8 +446,6 @@ static int parse_opts(struct report *r, int argc, char **argv)
 		return -1;
 	}
 	r->stats_path = argv[optind];
-	if (!r->title)
-		r->title = r->stats_path;
 	return 0;
 }
 
@@ -460,31 +459,52 @@ static void free_report(struct report *r)
 	expect_stats_free(&r->s);
 }
 
-int cmd_report(int argc, char **argv)
+/* Everything after the options: read, mark, write. 0 or a negative errno. */
+static int report_build(struct report *r)
 {
-	static struct report r; /* large; one report per process */
 	char err[512];
-	int rc = MV_EXIT_USAGE;
-	memset(&r, 0, sizeof(r));
-	if (parse_opts(&r, argc, argv) < 0)
-		return MV_EXIT_USAGE;
+	if (expect_stats_load(&r->s, r->stats_path, err, sizeof(err)) < 0) {
+		mv_err("report: %s", err);
+		return -EINVAL;
+	}
+	r->markers = json_object_new_array();
+	build_columns(r);
+	if ((r->pressure && *r->pressure && schedule_markers(r) < 0) ||
+	    (r->snap_dir && load_snapshots(r) < 0))
+		return -EINVAL;
+	stream_markers(r);
+	json_object_array_sort(r->markers, marker_cmp);
+	return write_html(r) == 0 ? 0 : -EIO;
+}
+
+int report_write(const struct report_opts *o)
+{
 	if (!&mv_uplot_js || !&mv_uplot_css) {
 		mv_err("report: this memvisor was built without uPlot (npm install failed at build "
 		       "time; see build/npm/install.log and rebuild)");
-		return MV_EXIT_HOST_ERROR;
+		return -ENOTSUP;
 	}
-	if (expect_stats_load(&r.s, r.stats_path, err, sizeof(err)) < 0) {
-		mv_err("report: %s", err);
-		return MV_EXIT_USAGE;
-	}
-	r.markers = json_object_new_array();
-	build_columns(&r);
-	if ((!r.pressure || !*r.pressure || schedule_markers(&r) == 0) &&
-	    (!r.snap_dir || load_snapshots(&r) == 0)) {
-		stream_markers(&r);
-		json_object_array_sort(r.markers, marker_cmp);
-		rc = write_html(&r) == 0 ? 0 : MV_EXIT_USAGE;
-	}
-	free_report(&r);
+	struct report *r = calloc(1, sizeof(*r)); /* large: not on the stack */
+	if (!r)
+		return -ENOMEM;
+	r->stats_path = o->stats_path;
+	r->snap_dir = o->snap_dir;
+	r->pressure = o->pressure;
+	r->title = o->title ? o->title : o->stats_path;
+	r->out_path = o->out_path;
+	int rc = report_build(r);
+	free_report(r);
+	free(r);
 	return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_opts o = { .stats_path = NULL };
+	if (parse_opts(&o, argc, argv) < 0)
+		return MV_EXIT_USAGE;
+	int rc = report_write(&o);
+	if (rc == -ENOTSUP || rc == -ENOMEM)
+		return MV_EXIT_HOST_ERROR;
+	return rc < 0 ? MV_EXIT_USAGE : 0;
 }

@@ -7,12 +7,13 @@
  *
  * Each scenario runs in DIR/NAME (a temporary folder, removed at the end
  * without --keep, by a walk of the tree: no shell, no rm); with --keep the
- * folder stays, with report.html.
+ * folder stays, with report.html (written in-process, cmd_report.h).
  * Exit status: 0 all passed, 1 some failed, 2 usage or scenario errors.
  * Invariant: a job is started once and reaped once; jobs[] stays in the
  * order of the command line, whatever order they finish in.
  */
 #include "commands.h"
+#include "cmd_report.h"
 #include "scenario_run.h"
 #include "util.h"
 
@@ -193,18 +194,15 @@ static void print_verdict(const struct job *j, const struct test_opts *o)
 
 static void write_report(const struct job *j, const struct test_opts *o)
 {
-	char stats[4096 + 16], snaps[4096 + 16], out[4096 + 16], log[4096 + 16];
+	char stats[4096 + 16], snaps[4096 + 16], out[4096 + 16];
 	snprintf(stats, sizeof(stats), "%s/stats.jsonl", j->dir);
 	snprintf(snaps, sizeof(snaps), "%s/snapshots", j->dir);
 	snprintf(out, sizeof(out), "%s/report.html", j->dir);
-	snprintf(log, sizeof(log), "%s/report.log", j->dir);
-	char *argv[] = { (char *)o->exe, (char *)"report", stats, (char *)"--snapshots", snaps,
-			 (char *)"--title", j->sc.name, (char *)"--pressure",
-			 j->sc.pressure ? j->sc.pressure : (char *)"", (char *)"-o", out, NULL };
-	if (scenario_exec(o->exe, argv, log, NULL) != 0)
-		fprintf(o->out, "      (no report.html for %s: see %s)\n", j->sc.name, log);
-	else
-		unlink(log);
+	const struct report_opts ro = { .stats_path = stats, .snap_dir = snaps,
+					.pressure = j->sc.pressure, .title = j->sc.name,
+					.out_path = out };
+	if (report_write(&ro) < 0)
+		fprintf(o->out, "      (no report.html for %s)\n", j->sc.name);
 }
 
 static void finish_job(struct job *j, int st, const struct test_opts *o)

@@ -152,16 +152,6 @@ static pid_t spawn(const char *exe, char *const argv[], const char *out_path,
 	return pid;
 }
 
-int scenario_exec(const char *exe, char *const argv[], const char *out_path,
-		  const char *err_path)
-{
-	int st;
-	pid_t pid = spawn(exe, argv, out_path, err_path, NULL);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir, char *err,
 		     size_t errlen)
 {

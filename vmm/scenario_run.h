@@ -36,14 +36,6 @@ pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir
 /* Checks every expectation of sc against what the run left in dir. */
 void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);
 
-/*
- * Runs exe with argv (argv[0] is exe), stdout into out_path (NULL: the
- * null device) and stderr into err_path (NULL: the same as stdout).
- * Returns the exit status, 128+signal, or -1 when it cannot start.
- */
-int scenario_exec(const char *exe, char *const argv[], const char *out_path,
-		  const char *err_path);
-
 void scenario_result_free(struct scenario_result *r);
 
 #endif
