@@ -38,11 +38,17 @@ KERNEL    := $(BUILD)/guest/kernel.elf
 
 .PHONY: all deps run check check-kvm check-helper-vm unit integration integration-kvm \
 	integration-host bench qemu-run clean \
-	mm-freestanding
+	mm-freestanding check-where
 all: $(MEMVISOR) guest test-guests
 
 deps:
 	@./scripts/deps.sh
+
+# README's "Where things are" table names every source folder and only
+# folders that exist; a quality gate of make check (check-quality-host).
+check-where:
+	@scripts/check-where-things-are.sh
+check-quality-host: check-where
 
 # ---- host VMM ---------------------------------------------------------------
 $(BUILD)/host/%.o: %.c

@@ -128,7 +128,7 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 			continue;
 		}
 		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
-			 o->snapshot_prefix ? o->snapshot_prefix : "memvisor-snap", tok);
+			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX, tok);
 		struct schedule_event e[1];
 		char err[256];
 		if (schedule_parse(ev, e, 1, err, sizeof(err)) < 0)
@@ -180,7 +180,7 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 		return add_schedule(o, arg);
 	}
 	case 'A': o->snapshot_at = arg; return 0; /* after all options: see parse_run_args */
-	case 'F': o->snapshot_prefix = arg; return 0;
+	case 'F': o->snapshot_prefix = o->control.snapshot_prefix = arg; return 0;
 	case 'D': o->crash_dump = strcmp(arg, "none") ? arg : NULL; return 0;
 	case 'S':
 		if (schedule_parse_stats_arg(arg, o->stats_path, sizeof(o->stats_path),
@@ -293,7 +293,7 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 	struct snap_request r = { .path = path, .reason = "exit" };
 	if (o->snapshot_at_exit) {
 		snprintf(path, sizeof(path), "%s-exit.core",
-			 o->snapshot_prefix ? o->snapshot_prefix : "memvisor-snap");
+			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX);
 		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
 			mv_err("exit snapshot: %s", err);
 	}

@@ -60,7 +60,9 @@ struct control {
 	struct schedule_event events[SCHEDULE_MAX_EVENTS]; /* `when` events first, then timed */
 	int nr_events, nr_when;
 	int next_when, next_timed;   /* the next of each kind to fire */
-	struct expect_cond *when[SCHEDULE_MAX_EVENTS]; /* parsed conditions of the `when` events */
+	struct expect_cond *when[SCHEDULE_MAX_EVENTS]; /* parsed stats conditions of the `when` events */
+	int console[SCHEDULE_MAX_EVENTS]; /* console_watch pattern of a `when console` event, or -1 */
+	const char *snapshot_prefix; /* names the files of snapshot=NAME events */
 	struct expect_stats seen;    /* samples taken while a `when` event waits */
 	struct client clients[CONTROL_MAX_CLIENTS];
 	pthread_t thread;
@@ -319,7 +321,7 @@ static void close_idle_clients(struct control *c, double now)
 
 static void fire_event(struct control *c, const struct schedule_event *e, double now)
 {
-	json_object *req = schedule_event_request(e);
+	json_object *req = schedule_event_request(e, c->snapshot_prefix);
 	json_object *resp = control_execute(c->m, req);
 	mv_info("pressure %.3gs%s%s: %s%s%s -> %s", now, e->when[0] ? " when " : "", e->when,
 		e->cmd, e->arg[0] ? "=" : "", e->arg,
@@ -365,7 +367,9 @@ static void keep_sample(struct control *c, json_object *o, double now)
 static void check_when(struct control *c, double now)
 {
 	char why[256];
-	if (expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
+	int console = c->console[c->next_when];
+	if (console >= 0 ? console_watch_seen(&c->m->console_watch, console)
+			 : expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
 		fire_event(c, &c->events[c->next_when++], now);
 }
 
@@ -451,16 +455,25 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-/* The `when` events lead the schedule; their conditions are parsed once. */
+/*
+ * The `when` events lead the schedule; their conditions are parsed once:
+ * a stats condition to c->when, a console pattern to the machine's watch
+ * (the guest does not run yet).
+ */
 static int parse_when_conditions(struct control *c)
 {
-	char why[256];
+	char why[256], re[sizeof(c->events[0].when)];
 	for (c->nr_when = 0; c->nr_when < c->nr_events && c->events[c->nr_when].when[0];
 	     c->nr_when++) {
-		c->when[c->nr_when] = expect_parse(c->events[c->nr_when].when, EXPECT_STATS, why,
-						   sizeof(why));
-		if (!c->when[c->nr_when]) {
-			mv_err("--pressure: when %s: %s", c->events[c->nr_when].when, why);
+		const char *cond = c->events[c->nr_when].when;
+		c->console[c->nr_when] = -1;
+		if (schedule_console_pattern(cond, re, sizeof(re)) == 0)
+			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, why,
+								   sizeof(why));
+		else
+			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, why, sizeof(why));
+		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0) {
+			mv_err("--pressure: when %s: %s", cond, why);
 			return -1;
 		}
 	}
@@ -475,6 +488,7 @@ static int control_open(struct control *c, const struct control_config *cfg)
 		return -1;
 	c->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : CONTROL_IDLE_TIMEOUT;
 	c->max_output = cfg->max_output ? cfg->max_output : CONTROL_MAX_OUTPUT;
+	c->snapshot_prefix = cfg->snapshot_prefix ? cfg->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX;
 	if (cfg->socket_path && open_socket(c, cfg->socket_path) < 0)
 		return -1;
 	if (cfg->pressure) {

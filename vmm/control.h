@@ -27,6 +27,7 @@
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_IDLE_TIMEOUT 30.0      /* seconds, when the config gives 0 */
 #define CONTROL_MAX_OUTPUT  (1u << 20) /* bytes of unread replies, when the config gives 0 */
+#define CONTROL_SNAPSHOT_PREFIX "memvisor-snap" /* as --snapshot-at names files */
 #define CONTROL_WHEN_INTERVAL 0.25     /* seconds between samples for `when` events without --stats */
 
 struct control_config {
@@ -36,6 +37,7 @@ struct control_config {
 	double stats_interval;       /* seconds */
 	double idle_timeout;         /* seconds; 0: CONTROL_IDLE_TIMEOUT (tests set it short) */
 	size_t max_output;           /* bytes; 0: CONTROL_MAX_OUTPUT */
+	const char *snapshot_prefix; /* snapshot=NAME writes PREFIX-NAME.core; NULL: the default */
 };
 
 struct control;

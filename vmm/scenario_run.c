@@ -65,13 +65,16 @@ static void snapshot_args(struct argv_buf *a, const struct scenario *sc, const c
 	if (!sc->nr_snapshots)
 		return;
 	for (size_t i = 0; i < sc->nr_snapshots; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
-			 sc->snapshots[i]);
-	/* the prefix first: --snapshot-at names its files when it is parsed */
+		if (scenario_snapshot_timed(sc->snapshots[i]))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? "," : "", sc->snapshots[i]);
+	/* also names the files of snapshot=NAME pressure steps */
 	arg(a, "--snapshot-prefix");
 	arg(a, "%s/snapshots/snap", dir);
-	arg(a, "--snapshot-at");
-	arg(a, "%s", list);
+	if (list[0]) {
+		arg(a, "--snapshot-at");
+		arg(a, "%s", list);
+	}
 }
 
 static void build_args(struct argv_buf *a, const struct scenario *sc, const char *exe,

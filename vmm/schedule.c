@@ -3,9 +3,11 @@
  * (see schedule.h). Pure text to structures: no machine, no I/O.
  */
 #include "schedule.h"
+#include "console_watch.h"
 #include "expect.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +31,42 @@ static int parse_time(const char *s, size_t n, double *out)
 	return 0;
 }
 
+/*
+ * The first c in s[0..n) outside double quotes (a console pattern may hold
+ * ',' and ':'; \" inside quotes is not a closing quote), or NULL.
+ */
+static const char *find_unquoted(const char *s, size_t n, char c)
+{
+	bool quoted = false;
+	for (size_t i = 0; i < n; i++) {
+		if (quoted && s[i] == '\\' && i + 1 < n)
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (s[i] == c && !quoted)
+			return s + i;
+	}
+	return NULL;
+}
+
+int schedule_console_pattern(const char *cond, char *re, size_t relen)
+{
+	static const char kw[] = "console";
+	if (strncmp(cond, kw, sizeof(kw) - 1) || (cond[sizeof(kw) - 1] != ' ' &&
+						   cond[sizeof(kw) - 1] != '"'))
+		return -1;
+	const char *open = strchr(cond, '"'), *close = strrchr(cond, '"');
+	if (!open || close == open || close[1] || strspn(cond + sizeof(kw) - 1, " ") !=
+	    (size_t)(open - cond) - (sizeof(kw) - 1))
+		return -2;
+	size_t len = (size_t)(close - open - 1);
+	if (len == 0 || len >= relen)
+		return -2;
+	memcpy(re, open + 1, len);
+	re[len] = 0;
+	return 0;
+}
+
 /* "when COND" before the colon: the condition goes to e->when, at is -1. */
 static int parse_trigger(const char *s, size_t n, struct schedule_event *e)
 {
@@ -46,7 +84,7 @@ static int parse_trigger(const char *s, size_t n, struct schedule_event *e)
 
 static int parse_event(const char *s, size_t n, struct schedule_event *e, char *err, size_t errlen)
 {
-	const char *colon = memchr(s, ':', n);
+	const char *colon = find_unquoted(s, n, ':');
 	if (!colon || parse_trigger(s, (size_t)(colon - s), e) < 0) {
 		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND or when CONDITION:COMMAND, "
 			 "e.g. 2s:balloon=64M", (int)n, s);
@@ -69,14 +107,23 @@ static int parse_event(const char *s, size_t n, struct schedule_event *e, char *
 	return 0;
 }
 
-json_object *schedule_event_request(const struct schedule_event *e)
+bool schedule_snapshot_is_name(const char *arg)
+{
+	return arg[0] && arg[strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+				     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")] == 0;
+}
+
+json_object *schedule_event_request(const struct schedule_event *e, const char *prefix)
 {
 	json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(e->cmd));
 	if (!strcmp(e->cmd, "balloon"))
 		json_object_object_add(req, "target", json_object_new_string(e->arg));
 	if (!strcmp(e->cmd, "snapshot")) {
-		json_object_object_add(req, "file", json_object_new_string(e->arg));
+		char file[512];
+		snprintf(file, sizeof(file), "%s-%s.core", prefix, e->arg);
+		json_object_object_add(req, "file", json_object_new_string(
+			schedule_snapshot_is_name(e->arg) ? file : e->arg));
 		json_object_object_add(req, "reason", json_object_new_string("schedule"));
 	}
 	return req;
@@ -88,7 +135,17 @@ static int check_event(const struct schedule_event *e, char *err, size_t errlen)
 	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
 	uint64_t bytes;
 	char why[128];
-	if (e->when[0]) {
+	char re[sizeof(e->when)];
+	int console = e->when[0] ? schedule_console_pattern(e->when, re, sizeof(re)) : -1;
+	if (console == -2) {
+		snprintf(err, errlen, "when %s: expected console \"REGEX\"", e->when);
+		return -1;
+	}
+	if (console == 0 && console_watch_check(re, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "when %s: %s", e->when, why);
+		return -1;
+	}
+	if (e->when[0] && console < 0) {
 		struct expect_cond *cond = expect_parse(e->when, EXPECT_STATS, why, sizeof(why));
 		if (!cond) {
 			snprintf(err, errlen, "when %s: %s", e->when, why);
@@ -118,7 +175,8 @@ int schedule_parse(const char *text, struct schedule_event *ev, int max, char *e
 	int n = 0;
 	const char *p = text;
 	while (*p) {
-		size_t len = strcspn(p, ",");
+		const char *comma = find_unquoted(p, strlen(p), ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		if (n == max) {
 			snprintf(err, errlen, "more than %d events", max);
 			return -1;

@@ -129,6 +129,27 @@ START_TEST(when_events_lead_the_schedule_in_written_order)
 }
 END_TEST
 
+START_TEST(a_console_event_keeps_the_colons_and_commas_of_its_pattern)
+{
+	struct schedule_event ev[8];
+	char err[256];
+	int n = schedule_parse("when console \"memhog: holding, (pid [0-9]+)\": snapshot=held,"
+			       "when console \"a\\\"b:c\":quit", ev, 8, err, sizeof(err));
+	ck_assert_msg(n == 2, "%s", err);
+	ck_assert_str_eq(ev[0].when, "console \"memhog: holding, (pid [0-9]+)\"");
+	ck_assert_str_eq(ev[0].cmd, "snapshot");
+	ck_assert_str_eq(ev[0].arg, "held");
+	ck_assert_str_eq(ev[1].when, "console \"a\\\"b:c\"");
+	ck_assert_str_eq(ev[1].cmd, "quit");
+	ck_assert_int_eq(schedule_parse("when console \"(unclosed\": quit", ev, 8, err, sizeof(err)),
+			 -1);
+	ck_assert_msg(strstr(err, "(unclosed"), "%s", err);
+	ck_assert_int_eq(schedule_parse("when console holding: quit", ev, 8, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "expected console \"REGEX\""), "%s", err);
+	ck_assert_int_eq(schedule_parse("when console \"\": quit", ev, 8, err, sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(a_schedule_runs_in_time_order_and_names_a_bad_event)
 {
 	struct schedule_event ev[8];
@@ -467,6 +488,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, a_line_of_exactly_the_limit_is_parsed);
 	tcase_add_test(tc, a_schedule_runs_in_time_order_and_names_a_bad_event);
 	tcase_add_test(tc, when_events_lead_the_schedule_in_written_order);
+	tcase_add_test(tc, a_console_event_keeps_the_colons_and_commas_of_its_pattern);
 	suite_add_tcase(s, tc);
 
 	TCase *sock = tcase_create("socket");
