@@ -3,8 +3,9 @@
  * `memvisor run` (files in the scenario's folder, layout in
  * scenario_run.h), starts it, and afterwards checks the expectations in
  * the order of the file: exit status, console lines, stats conditions,
- * snapshot diffs (computed in-process, snapdiff.h). Each failed expectation adds one line to the result's
- * reasons; nothing here stops at the first failure.
+ * snapshot diffs (computed in-process, snapdiff.h). Each failed
+ * expectation adds one line to the result's reasons; nothing here stops
+ * at the first failure.
  */
 #include "scenario_run.h"
 #include "snapdiff.h"

@@ -27,15 +27,20 @@ struct seg {
 	const struct snap_range *a, *b;
 };
 
-/* Room for one more element at the end of *arr (n elements of size
- * bytes); returns it zeroed, or NULL when out of memory. */
-static void *append(void *arr, size_t *n, size_t size)
+/*
+ * Room for one more element at the end of the array whose pointer is at
+ * arrp (n elements of size bytes); returns it zeroed, or NULL when out of
+ * memory. The pointer is read and written as bytes, so one function
+ * serves arrays of every type without breaking the aliasing rules.
+ */
+static void *append(void *arrp, size_t *n, size_t size)
 {
-	void **p = arr;
-	char *grown = realloc(*p, (*n + 1) * size);
+	void *arr;
+	memcpy(&arr, arrp, sizeof(arr));
+	char *grown = realloc(arr, (*n + 1) * size);
 	if (!grown)
 		return NULL;
-	*p = grown;
+	memcpy(arrp, &grown, sizeof(grown));
 	memset(grown + *n * size, 0, size);
 	return grown + (*n)++ * size;
 }
