@@ -63,13 +63,20 @@ json_object *recjson_zone_change(const struct snap_zone *before, const struct sn
 	return o;
 }
 
+/* Bytes of a cache's slabs; 0 for an order no slab can have (the order
+ * comes from guest memory or a file: either may hold anything). */
+static uint64_t slab_bytes(const struct snap_slab *s)
+{
+	return s->order < 64 - 12 ? s->nr_slabs * (4096ull << s->order) : 0;
+}
+
 json_object *recjson_slab(const struct snap_slab *s)
 {
 	const struct field f[] = {
 		{ "active_objs", s->active_objs }, { "object_size", s->object_size },
 		{ "objects_per_slab", s->objects_per_slab }, { "order", s->order },
 		{ "slabs", s->nr_slabs }, { "free_slabs", s->nr_free_slabs },
-		{ "bytes", s->nr_slabs * (4096ull << s->order) },
+		{ "bytes", slab_bytes(s) },
 	};
 	return fields_json(f, NR_FIELDS(f));
 }

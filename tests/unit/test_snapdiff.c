@@ -3,7 +3,7 @@
  * snapshots built here record by record: which ranges it calls added,
  * removed and changed, how it merges runs, which zones and counters it
  * lists, and what counts as a difference; then its JSON, in the key names
- * of recjson.h.
+ * of recjson.h, and recjson's records on what a file or guest may claim.
  */
 #include "recjson.h"
 #include "snapdiff.h"
@@ -251,6 +251,18 @@ START_TEST(a_zone_record_has_the_documented_keys)
 }
 END_TEST
 
+START_TEST(a_slab_record_of_an_impossible_order_has_no_bytes)
+{
+	struct snap_slab ok = { .name = "kmalloc-64", .order = 1, .nr_slabs = 3 };
+	struct snap_slab bad = { .name = "hostile", .order = 0x41414141, .nr_slabs = 3 };
+	json_object *j = recjson_slab(&ok), *k = recjson_slab(&bad);
+	ck_assert_int_eq(at(j, "bytes"), 3 * 8192);
+	ck_assert_int_eq(at(k, "bytes"), 0);
+	json_object_put(j);
+	json_object_put(k);
+}
+END_TEST
+
 Suite *snapdiff_suite(void);
 Suite *snapdiff_suite(void)
 {
@@ -269,6 +281,7 @@ Suite *snapdiff_suite(void)
 	TCase *json = tcase_create("json");
 	tcase_add_test(json, diff_json_names_zone_changes_as_the_stats_stream_does);
 	tcase_add_test(json, a_zone_record_has_the_documented_keys);
+	tcase_add_test(json, a_slab_record_of_an_impossible_order_has_no_bytes);
 	suite_add_tcase(s, json);
 	return s;
 }
