@@ -56,7 +56,7 @@ static int attach_devices(struct machine *m)
 		    &m->console_watch);
 	m->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
 	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &m->com1, "com1");
-	bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
+	bus_register(&vm->pio, EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
 	if (balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
 			 (struct irq_line){ .set = vm_set_irq, .ctx = vm,
 					    .irq = VIRTIO_MMIO_FIRST_IRQ }) < 0) {

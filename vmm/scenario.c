@@ -7,7 +7,7 @@
  * error wins). Line numbers come from libyaml's marks (0-based there).
  */
 #include "scenario.h"
-#include "control.h"
+#include "schedule.h"
 #include "util.h"
 
 #include <libgen.h>
@@ -233,11 +233,11 @@ static void add_pressure(struct loader *l, yaml_node_t *v)
 
 static void key_pressure(struct loader *l, yaml_node_t *v)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256];
 	for_items(l, v, add_pressure);
 	if (!l->failed && l->sc->pressure &&
-	    control_parse_schedule(l->sc->pressure, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
+	    schedule_parse(l->sc->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
 		lfail(l, v, "pressure: %s", err);
 }
 
@@ -257,11 +257,11 @@ static void key_timeout(struct loader *l, yaml_node_t *v)
 
 bool scenario_snapshot_timed(const char *label)
 {
-	struct control_event ev[1];
+	struct schedule_event ev[1];
 	char probe[128], err[256];
 	snprintf(probe, sizeof(probe), "%s:stats", label);
 	return !strcmp(label, "exit") ||
-	       (!strpbrk(label, ",/ ") && control_parse_schedule(probe, ev, 1, err, sizeof(err)) == 1);
+	       (!strpbrk(label, ",/ ") && schedule_parse(probe, ev, 1, err, sizeof(err)) == 1);
 }
 
 static void add_snapshot(struct loader *l, yaml_node_t *v)
@@ -269,7 +269,7 @@ static void add_snapshot(struct loader *l, yaml_node_t *v)
 	const char *s = scalar(l, v, "snapshots");
 	if (!s)
 		return;
-	if (!scenario_snapshot_timed(s) && !control_snapshot_is_name(s)) {
+	if (!scenario_snapshot_timed(s) && !schedule_snapshot_is_name(s)) {
 		lfail(l, v, "snapshots: '%s' is not a time like 2s or 500ms, exit, or a name "
 			    "a pressure step takes (snapshot=NAME)", s);
 		return;
@@ -505,10 +505,10 @@ static void finish_host(struct loader *l)
 /* Whether a pressure step of sc takes snapshot=name. */
 static bool pressure_takes(const struct scenario *sc, const char *name)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256];
-	int n = sc->pressure ? control_parse_schedule(sc->pressure, ev, CONTROL_MAX_EVENTS, err,
-						      sizeof(err)) : 0;
+	int n = sc->pressure ? schedule_parse(sc->pressure, ev, SCHEDULE_MAX_EVENTS, err,
+					      sizeof(err)) : 0;
 	for (int i = 0; i < n; i++)
 		if (!strcmp(ev[i].cmd, "snapshot") && !strcmp(ev[i].arg, name))
 			return true;

@@ -259,11 +259,11 @@ START_TEST(exit_port_reports_the_written_value)
 	struct debug_exit d = { .on_exit = record_exit };
 	uint32_t v = 0x12345678;
 	bus_init(&b, "pio");
-	bus_register(&b, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
-	bus_access(&b, DEBUG_EXIT_PORT, (uint8_t *)&v, 4, true);
+	bus_register(&b, EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
+	bus_access(&b, EXIT_PORT, (uint8_t *)&v, 4, true);
 	ck_assert_uint_eq(exit_value, 0x12345678);
 	uint8_t one = 9;
-	bus_access(&b, DEBUG_EXIT_PORT, &one, 1, true);
+	bus_access(&b, EXIT_PORT, &one, 1, true);
 	ck_assert_uint_eq(exit_value, 9);
 	bus_destroy(&b);
 }
