@@ -66,7 +66,7 @@ struct control {
 	struct expect_stats seen;    /* samples taken while a `when` event waits */
 	struct client clients[CONTROL_MAX_CLIENTS];
 	pthread_t thread;
-	volatile bool stop;          /* set before a write to wake[1] */
+	bool stop;                   /* atomic; set before a write to wake[1] */
 };
 
 /* ---- the socket ------------------------------------------------------------ */
@@ -438,7 +438,7 @@ static void *control_thread(void *arg)
 {
 	struct control *c = arg;
 	struct pollfd p[2 + CONTROL_MAX_CLIENTS];
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		nfds_t n = poll_set(c, p);
 		if (poll(p, n, next_timeout_ms(c, machine_uptime(c->m))) < 0 && errno != EINTR)
 			break;
@@ -561,7 +561,7 @@ void control_stop(struct control *c)
 {
 	if (!c)
 		return;
-	c->stop = true;
+	__atomic_store_n(&c->stop, true, __ATOMIC_RELEASE);
 	if (write(c->wake[1], "x", 1) < 0)
 		mv_debug("control: wake pipe: %m");
 	pthread_join(c->thread, NULL);

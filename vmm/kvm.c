@@ -106,6 +106,7 @@ int vm_open(struct vm *vm, char *err, size_t errlen)
 	pthread_cond_init(&vm->stopped_cond, NULL);
 	pthread_cond_init(&vm->resume_cond, NULL);
 	pthread_mutex_init(&vm->devices_lock, NULL);
+	pthread_mutex_init(&vm->kick_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
 	if (kvm_open_dev(vm, err, errlen) < 0 || kvm_check_caps(vm, err, errlen) < 0)
@@ -490,20 +491,24 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 			vm_request_stop(vm, MV_EXIT_HOST_ERROR, "thread creation failed");
 			return -1;
 		}
+		pthread_mutex_lock(&vm->kick_lock);
 		vm->vcpus[i].started = true;
+		pthread_mutex_unlock(&vm->kick_lock);
 	}
 	return 0;
 }
 
 static void vm_kick_all(struct vm *vm)
 {
-	/* vcpus[].started only changes before vm_start returns */
+	/* a thread is signalled only while not yet joined (vm_wait) */
+	pthread_mutex_lock(&vm->kick_lock);
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		if (!vm->vcpus[i].started)
 			continue;
 		__atomic_store_n(&vm->vcpus[i].run->immediate_exit, 1, __ATOMIC_RELAXED);
 		pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
 	}
+	pthread_mutex_unlock(&vm->kick_lock);
 }
 
 int vm_wait(struct vm *vm, double timeout_s)
@@ -527,9 +532,14 @@ int vm_wait(struct vm *vm, double timeout_s)
 	}
 	pthread_mutex_unlock(&vm->lock);
 	vm_kick_all(vm);
-	for (int i = 0; i < vm->nr_cpus; i++)
-		if (vm->vcpus[i].started)
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		pthread_mutex_lock(&vm->kick_lock);
+		bool started = vm->vcpus[i].started;
+		vm->vcpus[i].started = false; /* no kick from now on: it is being joined */
+		pthread_mutex_unlock(&vm->kick_lock);
+		if (started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	}
 	vm_hold_devices(vm);
 	return vm->exit_status;
 }
@@ -556,4 +566,5 @@ void vm_close(struct vm *vm)
 	pthread_cond_destroy(&vm->stopped_cond);
 	pthread_cond_destroy(&vm->resume_cond);
 	pthread_mutex_destroy(&vm->devices_lock);
+	pthread_mutex_destroy(&vm->kick_lock);
 }

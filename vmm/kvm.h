@@ -46,7 +46,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;          /* shared with KVM, run_size bytes */
 	pthread_t thread;
-	bool started;
+	bool started;                 /* a thread to kick; vm->kick_lock (cleared before the join) */
 };
 
 struct vm {
@@ -59,6 +59,7 @@ struct vm {
 	struct kvm_cpuid2 *cpuid;     /* supported CPUID, patched per vCPU */
 	int nr_devices;               /* fixed at vm_start */
 	struct vm_device devices[VM_MAX_DEVICES];
+	pthread_mutex_t kick_lock;    /* vcpus[].started once running: no signal to a joined thread */
 	pthread_mutex_t devices_lock; /* serialises holds and releases: */
 	bool devices_held;            /* under devices_lock */
 
