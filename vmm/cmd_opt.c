@@ -79,8 +79,10 @@ static void opt_usage(FILE *f)
 		"  --pages P       distinct pages to generate over (default 1000)\n"
 		"  --seed S        seed of the generator and of the random policy (default 1)\n"
 		"  --tick N        references per aging tick (default: the frame count)\n"
-		"  --policy        fifo, clock, lru, lru-exact, lfu, random, or all (default)\n"
-		"  --json          one JSON object instead of the table\n");
+		"  --json          one JSON object instead of the table\n"
+		"  --policy        all (default), or some of:\n");
+	for (size_t i = 0; policy_all[i]; i++)
+		fprintf(f, "                    %-10s %s\n", policy_all[i]->name, policy_all[i]->summary);
 }
 
 /* Parses a decimal number in [min, max]; returns -1 (with a message) otherwise. */

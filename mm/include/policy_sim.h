@@ -10,6 +10,9 @@
  * every tick_every references, like a timer. Only POLICY_OPS_EXACT
  * policies are also told of every hit with policy_access.
  *
+ * A page's key (policy.h's History) is its number + 1; the policies with
+ * history remember POLICY_SIM_GHOSTS_PER_FRAME evicted pages per frame.
+ *
  * Page numbers are dense: every reference is < nr_pages. Nothing here
  * allocates; callers pass work memory of the *_work_size() they ask for,
  * 8-byte aligned. Reentrant: all state lives in that memory.
@@ -22,6 +25,9 @@
 #include <stdbool.h>
 
 #include "policy.h"
+
+/* History the policies that keep one get: evicted pages per frame. */
+#define POLICY_SIM_GHOSTS_PER_FRAME 2
 
 struct policy_sim_params {
 	const struct policy_ops *ops;
