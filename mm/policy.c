@@ -226,7 +226,7 @@ void policy_lfu_tick(struct policy *p)
 
 static const struct policy_ops lfu_ops = {
 	.name = "lfu", .summary = "lowest access count; counts halve periodically",
-	.nr_lists = POLICY_MAX_LISTS,
+	.nr_lists = POLICY_MAX_LISTS, .decay_ticks = POLICY_LFU_DECAY_DEFAULT,
 	.insert = lfu_insert, .access = policy_lfu_bump, .remove = remove_plain,
 	.victim = policy_lfu_victim, .tick = policy_lfu_tick,
 };
@@ -321,7 +321,7 @@ int policy_init(struct policy *p, const struct policy_ops *ops,
 	if (policy_ghost_init(&p->ghosts, p->cfg.ghost_mem, p->cfg.nr_ghosts))
 		return -MM_EINVAL;
 	if (!p->cfg.lfu_decay_ticks)
-		p->cfg.lfu_decay_ticks = POLICY_LFU_DECAY_DEFAULT;
+		p->cfg.lfu_decay_ticks = ops->decay_ticks ? ops->decay_ticks : 1;
 	p->rng = p->cfg.seed;
 	for (unsigned i = 0; i < POLICY_MAX_LISTS; i++)
 		list_init(&p->lists[i]);

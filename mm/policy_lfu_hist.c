@@ -5,7 +5,10 @@
  * Transactions on Storage 2017) in the form a pager can apply: a faulting
  * page must come in, so "not admitted" means it is the next victim.
  *
- * An evicted page's count and the number of halvings done so far stay in
+ * Counts halve every POLICY_LFU_HIST_DECAY_DEFAULT ticks (lfu: 8): with a
+ * history the counts can afford to span longer. A fault is a reference
+ * too: a page the history remembers comes back one count higher. An
+ * evicted page's count and the number of halvings done so far stay in
  * the ghost table (ghost list 0, oldest forgotten first). A faulting page
  * starts at its remembered count, halved once for every halving it missed,
  * and at the oldest end of that count's list: unless it is referenced
@@ -21,7 +24,11 @@
  */
 #include "policy_internal.h"
 
-/* The remembered count of key, aged to now; 0 when it is forgotten. */
+/*
+ * The count a faulting page starts at: its remembered count aged to now,
+ * plus one for this fault (a reference too, as TinyLFU counts misses);
+ * 0 for a page the history does not know.
+ */
 static unsigned lh_recall(struct policy *p, uint64_t key)
 {
 	uint32_t i = policy_ghost_find(&p->ghosts, key);
@@ -32,7 +39,7 @@ static unsigned lh_recall(struct policy *p, uint64_t key)
 	unsigned count = missed >= 16 ? 0 : (unsigned)(e->value >> missed);
 	policy_ghost_del(&p->ghosts, i);
 	p->stats.ghost_hits++;
-	return count;
+	return MM_MIN(count + 1, (unsigned)POLICY_LFU_MAX);
 }
 
 static int lh_insert(struct policy *p, struct policy_frame *f)
@@ -76,7 +83,7 @@ static int lh_check(const struct policy *p)
 
 const struct policy_ops policy_lfu_hist_ops = {
 	.name = "lfu-hist", .summary = "lfu remembering evicted pages' counts; cold newcomers go first",
-	.nr_lists = POLICY_MAX_LISTS,
+	.nr_lists = POLICY_MAX_LISTS, .decay_ticks = POLICY_LFU_HIST_DECAY_DEFAULT,
 	.insert = lh_insert, .access = policy_lfu_bump, .remove = policy_untrack,
 	.victim = lh_victim, .tick = policy_lfu_tick, .check = lh_check,
 };

@@ -58,7 +58,8 @@
 
 #define POLICY_MAX_LISTS 16      /* lfu: one list per count 0..15 */
 #define POLICY_LFU_MAX   (POLICY_MAX_LISTS - 1)
-#define POLICY_LFU_DECAY_DEFAULT 8  /* ticks between halvings */
+#define POLICY_LFU_DECAY_DEFAULT 8  /* ticks between halvings: lfu */
+#define POLICY_LFU_HIST_DECAY_DEFAULT 32 /* lfu-hist: its history spans longer */
 #define POLICY_LRU_INACTIVE 0
 #define POLICY_LRU_ACTIVE   1
 #define POLICY_KEY_NONE     0   /* f->key of a frame without history */
@@ -108,7 +109,7 @@ struct policy_config {
 	policy_young_fn young;        /* NULL: no hardware accessed bits */
 	void *ctx;                    /* passed to young */
 	uint64_t seed;                /* random: PRNG seed */
-	uint32_t lfu_decay_ticks;     /* lfu: halve every N ticks; 0: default */
+	uint32_t lfu_decay_ticks;     /* lfu, lfu-hist: halve every N ticks; 0: default */
 	struct policy_frame **slots;  /* random: optional table, nr_slots long */
 	size_t nr_slots;
 	void *ghost_mem;              /* history: policy_ghost_bytes(nr_ghosts) */
@@ -123,6 +124,7 @@ struct policy_ops {
 	const char *summary;
 	unsigned flags;               /* POLICY_OPS_* */
 	unsigned nr_lists;            /* lists it uses, <= POLICY_MAX_LISTS */
+	uint32_t decay_ticks;         /* lfu, lfu-hist: default ticks between halvings */
 	/* Returns 0, or -MM_ENOSPC when the policy cannot track another frame. */
 	int (*insert)(struct policy *p, struct policy_frame *f);
 	void (*access)(struct policy *p, struct policy_frame *f);

@@ -60,12 +60,16 @@ int policy_sim_run(const struct policy_sim_params *sp, const uint32_t *refs, siz
  *   random  uniform
  *   scan    a hot set (the first nr_pages/8, at least 1) half of the time,
  *           otherwise the next page of an endless sequential scan of the rest
+ *   seq     0, 1, 2, ...: loop's string, named for its use as a one-time
+ *           scan over fresh pages (policy_trace.h's repeated phases)
+ * policy_trace.h builds mixtures and phases of these, with parameters.
  */
 enum policy_pattern {
 	POLICY_PATTERN_LOOP,
 	POLICY_PATTERN_ZIPF,
 	POLICY_PATTERN_RANDOM,
 	POLICY_PATTERN_SCAN,
+	POLICY_PATTERN_SEQ,
 	POLICY_NR_PATTERNS,
 };
 

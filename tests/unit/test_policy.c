@@ -554,6 +554,27 @@ START_TEST(memvisor_opt_prints_a_row_per_policy_and_opt)
 }
 END_TEST
 
+/* 2 phases of 300 (random over 20 pages, then a 50/50 mix), 3 times. */
+START_TEST(memvisor_opt_generates_phases_and_mixtures_from_a_spec)
+{
+	ck_assert_int_eq(opt_cmd("--frames", "10", "--json", "--pattern",
+				 "random:pages=20/zipf:s=0.8:pages=30:at=20+seq:at=50:pages=900*3",
+				 "--length", "300", NULL), 0);
+	json_object *root = json_tokener_parse(cmd_out), *results, *r, *v;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	r = json_object_array_get_idx(results, 0);
+	ck_assert(json_object_object_get_ex(r, "references", &v));
+	ck_assert_int_eq(json_object_get_int64(v), 1800);
+	ck_assert(json_object_object_get_ex(r, "pages", &v));
+	ck_assert_int_eq(json_object_get_int64(v), 950);
+	ck_assert(json_object_object_get_ex(r, "once", &v));
+	ck_assert_int_gt(json_object_get_int64(v), 300);   /* the seq part: ~450 */
+	ck_assert_int_lt(json_object_get_int64(v), 600);
+	json_object_put(root);
+}
+END_TEST
+
 START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
 {
 	char *path = trace_file("1 2 three\n");
@@ -566,6 +587,12 @@ START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop", "file", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "/nonexistent/trace", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=0", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=9", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:q=1", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop/", NULL), 0);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop*0", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop:pages", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--help", NULL), 0);
 }
 END_TEST
@@ -616,6 +643,7 @@ Suite *policy_suite(void)
 	tc = tcase_create("memvisor opt");
 	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
 	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
+	tcase_add_test(tc, memvisor_opt_generates_phases_and_mixtures_from_a_spec);
 	tcase_add_test(tc, memvisor_opt_refuses_bad_input_with_status_2);
 	suite_add_tcase(s, tc);
 	return s;
