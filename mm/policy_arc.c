@@ -137,7 +137,7 @@ static void arc_tick(struct policy *p)
 
 const struct policy_ops policy_arc_ops = {
 	.name = "arc", .summary = "adaptive replacement (ARC in its clock form, CAR)",
-	.nr_lists = 2,
+	.flags = POLICY_OPS_HISTORY, .nr_lists = 2,
 	.insert = arc_insert, .access = arc_access, .remove = policy_untrack,
 	.victim = arc_victim, .tick = arc_tick, .check = arc_check,
 };

@@ -163,7 +163,7 @@ static void cp_tick(struct policy *p)
 
 const struct policy_ops policy_clockpro_ops = {
 	.name = "clockpro", .summary = "hot and cold clocks on reuse distance (CLOCK-Pro)",
-	.nr_lists = 2,
+	.flags = POLICY_OPS_HISTORY, .nr_lists = 2,
 	.insert = cp_insert, .access = cp_access, .remove = policy_untrack,
 	.victim = cp_victim, .tick = cp_tick, .check = cp_check,
 };

@@ -102,7 +102,7 @@ static void list_unlink(struct policy_ghosts *g, uint32_t i)
 uint32_t policy_ghost_add(struct policy_ghosts *g, unsigned list, uint64_t key)
 {
 	MM_BUG_ON(list >= POLICY_GHOST_LISTS);
-	MM_BUG_ON(policy_ghost_find(g, key) != GHOST_NONE);
+	policy_ghost_forget(g, key);   /* a key evicted twice: the newer wins */
 	uint32_t i = g->free;
 	if (i == GHOST_NONE)
 		return GHOST_NONE;

@@ -108,8 +108,9 @@ int policy_ghost_init(struct policy_ghosts *g, void *mem, uint32_t nr_ghosts);
 /* The entry remembering key, or POLICY_GHOST_NONE. */
 uint32_t policy_ghost_find(const struct policy_ghosts *g, uint64_t key);
 /*
- * Remembers key as the newest of list. Returns the entry, or
- * POLICY_GHOST_NONE when the table is full or has no room at all.
+ * Remembers key as the newest of list, forgetting an older entry of the
+ * same key (two frames with one key: a caller's hash collided). Returns the
+ * entry, or POLICY_GHOST_NONE when the table is full or has no room at all.
  */
 uint32_t policy_ghost_add(struct policy_ghosts *g, unsigned list, uint64_t key);
 /* Forgets entry i. */

@@ -83,7 +83,8 @@ static int lh_check(const struct policy *p)
 
 const struct policy_ops policy_lfu_hist_ops = {
 	.name = "lfu-hist", .summary = "lfu remembering evicted pages' counts; cold newcomers go first",
-	.nr_lists = POLICY_MAX_LISTS, .decay_ticks = POLICY_LFU_HIST_DECAY_DEFAULT,
+	.flags = POLICY_OPS_HISTORY, .nr_lists = POLICY_MAX_LISTS,
+	.decay_ticks = POLICY_LFU_HIST_DECAY_DEFAULT,
 	.insert = lh_insert, .access = policy_lfu_bump, .remove = policy_untrack,
 	.victim = lh_victim, .tick = policy_lfu_tick, .check = lh_check,
 };

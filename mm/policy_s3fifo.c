@@ -131,7 +131,7 @@ static int s3_check(const struct policy *p)
 
 const struct policy_ops policy_s3fifo_ops = {
 	.name = "s3fifo", .summary = "small, main and ghost FIFO queues (S3-FIFO)",
-	.nr_lists = 2,
+	.flags = POLICY_OPS_HISTORY, .nr_lists = 2,
 	.insert = s3_insert, .access = s3_access, .remove = policy_untrack,
 	.victim = s3_victim, .tick = s3_tick, .check = s3_check,
 };

@@ -16,11 +16,16 @@
  * History (ghosts): arc, s3fifo, clockpro and lfu-hist remember pages they
  * evicted, so they need the identity of a page that is no longer resident.
  * The caller sets f->key before policy_insert to a 64-bit name of the page
- * that survives eviction (the simulator: page + 1; a kernel: the swap slot
- * of an anonymous page, (file, index) of a cached one), or POLICY_KEY_NONE
- * when it has none: such frames get no history. The evicted keys live in a
- * caller-provided table (cfg.ghost_mem, policy_ghost_bytes(cfg.nr_ghosts)
- * bytes); without it these policies run without history.
+ * that survives eviction (the simulator: page + 1; the guest: a hash of
+ * (address space, address) of an anonymous page, of (inode, index) of a
+ * cached one), or POLICY_KEY_NONE when it has none: such frames get no
+ * history. Keys should be unique among tracked frames and ghosts
+ * (policy_check says so); a collision costs history, never a crash. The
+ * evicted keys live in a caller-provided table (cfg.ghost_mem,
+ * policy_ghost_bytes(cfg.nr_ghosts) bytes); without it these policies run
+ * without history. They count re-references: insert clears the accessed
+ * bit the fault set, through cfg.young (a page inserted before it is
+ * mapped has its first access counted as a reference).
  *
  * Life of a frame (it starts zeroed: owner NULL):
  *   policy_insert(p, f)      f became resident and evictable
@@ -117,6 +122,7 @@ struct policy_config {
 };
 
 #define POLICY_OPS_EXACT (1u << 0) /* needs policy_access on every access */
+#define POLICY_OPS_HISTORY (1u << 1) /* uses f->key and ghost memory */
 
 /* One policy. Each hook gets a valid, correctly-tracked frame. */
 struct policy_ops {
