@@ -30,6 +30,12 @@
 enum { CP_COLD, CP_HOT };
 #define CP_TEST POLICY_CLOCKPRO_TEST
 
+/* Starts or ends f's test period (other flag bits stay). */
+static void cp_set_test(struct policy_frame *f, bool test)
+{
+	f->flags = (uint8_t)(test ? f->flags | CP_TEST : f->flags & ~CP_TEST);
+}
+
 static uint64_t cp_cache_size(const struct policy *p)
 {
 	return MM_MAX(p->peak, 1);
@@ -55,7 +61,7 @@ static void cp_hot_hand(struct policy *p)
 		p->stats.rotated++;
 		return;
 	}
-	f->flags = 0;
+	cp_set_test(f, false);
 	policy_move(p, f, CP_COLD);
 	p->stats.deactivated++;
 }
@@ -78,11 +84,11 @@ static int cp_insert(struct policy *p, struct policy_frame *f)
 	if (ghost) {
 		p->stats.ghost_hits++;
 		cp_cold_target_up(p);
-		f->flags = 0;
+		cp_set_test(f, false);
 		policy_track(p, f, CP_HOT);
 		cp_balance(p);
 	} else {
-		f->flags = CP_TEST;
+		cp_set_test(f, true);
 		policy_track(p, f, CP_COLD);
 	}
 	return 0;
@@ -117,13 +123,13 @@ static struct policy_frame *cp_cold_hand(struct policy *p)
 		return f;
 	}
 	if (f->flags & CP_TEST) {
-		f->flags = 0;
+		cp_set_test(f, false);
 		policy_move(p, f, CP_HOT);
 		p->stats.activated++;
 		cp_cold_target_up(p);
 		cp_balance(p);
 	} else {
-		f->flags = CP_TEST;
+		cp_set_test(f, true);
 		policy_move(p, f, CP_COLD);
 		p->stats.rotated++;
 	}

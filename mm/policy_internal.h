@@ -60,12 +60,20 @@ static inline struct policy_frame *policy_tail(struct policy *p, unsigned list)
 
 /* ---- accessed bits --------------------------------------------------------- */
 
-/* Tests and clears f's hardware accessed bit; false without a young hook. */
+/*
+ * Tests and clears f's hardware accessed bit; false without a young hook,
+ * and for the first bit after a fault the caller reports late (see
+ * cfg.fault_access_after_insert).
+ */
 static inline bool policy_hw_young(struct policy *p, struct policy_frame *f)
 {
 	p->stats.scanned++;
 	if (!p->cfg.young || !p->cfg.young(f, p->cfg.ctx))
 		return false;
+	if (f->flags & POLICY_FRAME_FAULT_PENDING) {
+		f->flags &= (uint8_t)~POLICY_FRAME_FAULT_PENDING;
+		return false;
+	}
 	p->stats.young++;
 	return true;
 }
@@ -80,14 +88,17 @@ static inline bool policy_test_clear_referenced(struct policy *p, struct policy_
 }
 
 /*
- * Clears the accessed bit the fault that brought f in has set (or will
- * set): the policies with history count re-references, not the first one.
+ * Clears the accessed bit the fault that brought f in has set, and with
+ * cfg.fault_access_after_insert marks the next one as that fault's too:
+ * the policies with history count re-references, not the first access.
+ * Resets f->flags.
  */
 static inline void policy_forget_fault_access(struct policy *p, struct policy_frame *f)
 {
 	if (p->cfg.young)
 		p->cfg.young(f, p->cfg.ctx);
 	f->referenced = 0;
+	f->flags = p->cfg.fault_access_after_insert ? POLICY_FRAME_FAULT_PENDING : 0;
 }
 
 /* ---- lfu's count lists (policy.c), shared with lfu-hist ------------------ */

@@ -801,7 +801,8 @@ void reclaim_init(void)
 {
 	const struct buddy *b = page_alloc_buddy();
 	const struct policy_ops *ops = pick_policy();
-	struct policy_config cfg = { .young = frame_young, .seed = 42 };
+	struct policy_config cfg = { .young = frame_young, .seed = 42,
+				     .fault_access_after_insert = true };
 	static const struct buddy_reclaim_ops hooks = {
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
 	};

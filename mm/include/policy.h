@@ -24,8 +24,8 @@
  * evicted keys live in a caller-provided table (cfg.ghost_mem,
  * policy_ghost_bytes(cfg.nr_ghosts) bytes); without it these policies run
  * without history. They count re-references: insert clears the accessed
- * bit the fault set, through cfg.young (a page inserted before it is
- * mapped has its first access counted as a reference).
+ * bit the fault set, through cfg.young, and with
+ * cfg.fault_access_after_insert the first accessed bit seen later too.
  *
  * Life of a frame (it starts zeroed: owner NULL):
  *   policy_insert(p, f)      f became resident and evictable
@@ -71,6 +71,7 @@
 #define POLICY_GHOST_LISTS  2   /* ghost lists per policy (arc: B1, B2) */
 #define POLICY_GHOST_NONE   UINT32_MAX
 #define POLICY_CLOCKPRO_TEST 1u /* f->flags: a cold page in its test period */
+#define POLICY_FRAME_FAULT_PENDING 0x80u /* f->flags: the fault's access not seen yet */
 
 struct policy;
 
@@ -83,7 +84,7 @@ struct policy_frame {
 	uint8_t list;           /* index in owner->lists; lfu: the count */
 	uint8_t referenced;     /* software reference bit (clock, lru) */
 	uint8_t freq;           /* s3fifo: 0..3 */
-	uint8_t flags;          /* clockpro: POLICY_CLOCKPRO_TEST */
+	uint8_t flags;          /* POLICY_FRAME_FAULT_PENDING, POLICY_CLOCKPRO_TEST */
 };
 
 /*
@@ -119,6 +120,13 @@ struct policy_config {
 	size_t nr_slots;
 	void *ghost_mem;              /* history: policy_ghost_bytes(nr_ghosts) */
 	uint32_t nr_ghosts;           /* evicted pages remembered at most */
+	/*
+	 * History: the access that faulted a page in completes after
+	 * policy_insert (a kernel: the instruction is retried once the fault
+	 * returns), so the first accessed bit seen after insert is that
+	 * access, not a re-reference. The simulator sets the bit first.
+	 */
+	bool fault_access_after_insert;
 };
 
 #define POLICY_OPS_EXACT (1u << 0) /* needs policy_access on every access */

@@ -70,6 +70,29 @@ START_TEST(s3fifo_gives_a_main_page_one_more_round_per_counted_reference)
 }
 END_TEST
 
+/*
+ * A kernel reports the page before the faulting access completes: with
+ * fault_access_after_insert the first accessed bit is that access, and
+ * only a second one moves the page to main.
+ */
+START_TEST(s3fifo_does_not_count_an_access_that_completes_the_fault)
+{
+	for (int late = 0; late <= 1; late++) {
+		rig_init(&rig, "s3fifo", 2, 0);
+		rig.p.cfg.fault_access_after_insert = late;
+		rig_fault(&rig, 0);
+		rig_fault(&rig, 1);
+		rig_touch(&rig, 0);     /* late: the fault's access; else a reuse */
+		ck_assert_int_eq(rig_fault(&rig, 2), late ? 0 : 1);
+	}
+	rig_touch(&rig, 1);
+	policy_tick(&rig.p);           /* the fault's access of 1, seen */
+	rig_touch(&rig, 1);            /* a reuse */
+	ck_assert_int_eq(rig_fault(&rig, 3), 2);
+	ck_assert_uint_eq(rig_list(&rig, 1), MAIN);
+}
+END_TEST
+
 Suite *policy_s3fifo_suite(void);
 Suite *policy_s3fifo_suite(void)
 {
@@ -79,6 +102,7 @@ Suite *policy_s3fifo_suite(void)
 	tcase_add_test(tc, s3fifo_remembers_as_many_evicted_pages_as_main_holds);
 	tcase_add_test(tc, s3fifo_brings_a_page_its_ghost_remembers_into_the_main_queue);
 	tcase_add_test(tc, s3fifo_gives_a_main_page_one_more_round_per_counted_reference);
+	tcase_add_test(tc, s3fifo_does_not_count_an_access_that_completes_the_fault);
 	suite_add_tcase(s, tc);
 	return s;
 }
