@@ -1,7 +1,8 @@
 /*
  * test_policy_clockpro.c: CLOCK-Pro (mm/policy_clockpro.c): cold pages
  * re-referenced in their test period turn hot, resident or not; the hot
- * hand demotes when hot pages exceed c - m_c; m_c follows test outcomes.
+ * hand demotes when hot pages exceed c - m_c; m_c follows test outcomes,
+ * up to a tenth of memory.
  */
 #include <check.h>
 
@@ -11,14 +12,14 @@ enum { COLD, HOT };
 
 static struct policy_rig rig;
 
-/* 0..3 fill the 4 frames; 0 is used again; 4 faults (evicting 1). */
+/* 0..39 fill the 40 frames; 0 is used again; 40 faults (evicting 1). */
 static void first_promotion(void)
 {
-	rig_init(&rig, "clockpro", 4, 0);
-	for (int i = 0; i < 4; i++)
+	rig_init(&rig, "clockpro", 40, 0);
+	for (int i = 0; i < 40; i++)
 		rig_fault(&rig, i);
 	rig_touch(&rig, 0);
-	ck_assert_int_eq(rig_fault(&rig, 4), 1);
+	ck_assert_int_eq(rig_fault(&rig, 40), 1);
 }
 
 START_TEST(clockpro_turns_a_cold_page_re_referenced_in_its_test_period_hot)
@@ -27,8 +28,8 @@ START_TEST(clockpro_turns_a_cold_page_re_referenced_in_its_test_period_hot)
 	ck_assert_uint_eq(rig_list(&rig, 0), HOT);
 	ck_assert_uint_eq(rig.f[0].flags, 0);
 	ck_assert_uint_eq(rig.p.target, 2);
-	ck_assert_uint_eq(rig_list(&rig, 4), COLD);
-	ck_assert_uint_eq(rig.f[4].flags, POLICY_CLOCKPRO_TEST);
+	ck_assert_uint_eq(rig_list(&rig, 40), COLD);
+	ck_assert_uint_eq(rig.f[40].flags, POLICY_CLOCKPRO_TEST);
 }
 END_TEST
 
@@ -38,11 +39,10 @@ START_TEST(clockpro_keeps_an_evicted_test_page_as_a_ghost_and_brings_it_back_hot
 	ck_assert(rig_remembers(&rig, 1));
 	ck_assert_int_eq(rig_fault(&rig, 1), 2);
 	ck_assert_uint_eq(rig_list(&rig, 1), HOT);
+	ck_assert_uint_eq(rig.f[1].flags, 0);
 	ck_assert_uint_eq(rig.p.target, 3);
-	/* hot pages now exceed c - m_c = 1: the hot hand demoted 0, out of test */
-	ck_assert_uint_eq(rig_list(&rig, 0), COLD);
-	ck_assert_uint_eq(rig.f[0].flags, 0);
-	ck_assert_uint_eq(rig.p.nr[HOT], 1);
+	ck_assert_uint_eq(rig.p.nr[HOT], 2);
+	ck_assert(!rig_remembers(&rig, 1));
 }
 END_TEST
 
@@ -65,16 +65,33 @@ START_TEST(clockpro_shrinks_the_cold_target_when_a_test_period_ends_unused)
 }
 END_TEST
 
-START_TEST(clockpro_gives_a_referenced_cold_page_out_of_test_a_new_test_period)
+/*
+ * All 40 pages used again: each turns hot, m_c stops at 4 (10% of 40), and
+ * once hot pages pass c - m_c = 36 the hot hand demotes the oldest
+ * unreferenced ones (0..3), out of test: the cold hand evicts 0 with no
+ * ghost. A demoted page used again gets a new test period.
+ */
+START_TEST(clockpro_demotes_hot_pages_beyond_c_minus_a_capped_cold_target)
 {
-	first_promotion();
-	ck_assert_int_eq(rig_fault(&rig, 1), 2);  /* demotes 0, out of test */
-	rig_touch(&rig, 0);
+	rig_init(&rig, "clockpro", 40, 0);
+	for (int i = 0; i < 40; i++) {
+		rig_fault(&rig, i);
+		rig_touch(&rig, i);
+	}
+	ck_assert_int_eq(rig_fault(&rig, 40), 0);
+	ck_assert(!rig_remembers(&rig, 0));
+	ck_assert_uint_eq(rig.p.target, 4);
+	ck_assert_uint_eq(rig.p.nr[HOT], 36);
+	for (int i = 1; i < 4; i++)
+		ck_assert_uint_eq(rig_list(&rig, i), COLD);
+	rig_touch(&rig, 1);
+	ck_assert_int_eq(rig_victim(&rig), 2);     /* 1 goes round, in test */
+	ck_assert(!rig_remembers(&rig, 2));
 	ck_assert_int_eq(rig_victim(&rig), 3);
-	ck_assert_int_eq(rig_victim(&rig), 4);
-	/* 0 goes round with a test period, so its eviction leaves a ghost */
-	ck_assert_int_eq(rig_victim(&rig), 0);
-	ck_assert(rig_remembers(&rig, 0));
+	ck_assert_int_eq(rig_victim(&rig), 40);
+	ck_assert(rig_remembers(&rig, 40));
+	ck_assert_int_eq(rig_victim(&rig), 1);
+	ck_assert(rig_remembers(&rig, 1));
 }
 END_TEST
 
@@ -86,7 +103,7 @@ Suite *policy_clockpro_suite(void)
 	tcase_add_test(tc, clockpro_turns_a_cold_page_re_referenced_in_its_test_period_hot);
 	tcase_add_test(tc, clockpro_keeps_an_evicted_test_page_as_a_ghost_and_brings_it_back_hot);
 	tcase_add_test(tc, clockpro_shrinks_the_cold_target_when_a_test_period_ends_unused);
-	tcase_add_test(tc, clockpro_gives_a_referenced_cold_page_out_of_test_a_new_test_period);
+	tcase_add_test(tc, clockpro_demotes_hot_pages_beyond_c_minus_a_capped_cold_target);
 	suite_add_tcase(s, tc);
 	return s;
 }
