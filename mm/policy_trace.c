@@ -166,8 +166,8 @@ static unsigned pick_part(const struct policy_trace_phase *ph, uint64_t *rng)
 {
 	if (ph->nr_parts == 1)
 		return 0;
-	uint64_t total = 0;
-	for (unsigned i = 0; i < ph->nr_parts; i++)
+	uint64_t total = part_weight(&ph->part[0]);   /* >= 1 */
+	for (unsigned i = 1; i < ph->nr_parts; i++)
 		total += part_weight(&ph->part[i]);
 	uint64_t r = policy_prng(rng) % total;
 	unsigned i = 0;
