@@ -141,6 +141,19 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 
 /* ---- LRU hooks -------------------------------------------------------- */
 
+/*
+ * The name a page keeps through eviction, for the policies with history
+ * (policy.h): a hash of the space it belongs to and its page there
+ * (anonymous: mm and address; file: inode and index). Never
+ * POLICY_KEY_NONE.
+ */
+static uint64_t page_key(const void *space, uint64_t page)
+{
+	uint64_t k = ((uint64_t)(uintptr_t)space * 0x9e3779b97f4a7c15ull) ^ page;
+
+	return k == POLICY_KEY_NONE ? 1 : k;
+}
+
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
@@ -151,6 +164,7 @@ void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 	if (policy_tracks(&lru[LRU_ANON], &rf->pf))
 		return;
 	rf->va = va;
+	rf->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);
 	policy_insert(&lru[LRU_ANON], &rf->pf);
 }
 
@@ -267,6 +281,7 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 		return;
 	rf->inode = ino;
 	rf->index = index;
+	rf->pf.key = page_key(ino, index);
 	rf->exec_referenced = 0;
 	insert_filled(LRU_FILE, rf, shadow, UINT64_MAX >> 1);
 }
@@ -279,6 +294,7 @@ void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow)
 		return;
 	rf->va = va;
 	rf->mm = NULL;
+	rf->pf.key = page_key(current ? current->mm : NULL, va >> MM_PAGE_SHIFT);
 	insert_filled(LRU_ANON, rf, shadow, SWAP_SHADOW_AGE_MASK);
 }
 
@@ -785,7 +801,8 @@ void reclaim_init(void)
 {
 	const struct buddy *b = page_alloc_buddy();
 	const struct policy_ops *ops = pick_policy();
-	struct policy_config cfg = { .young = frame_young, .seed = 42 };
+	struct policy_config cfg = { .young = frame_young, .seed = 42,
+				     .fault_access_after_insert = true };
 	static const struct buddy_reclaim_ops hooks = {
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
 	};
@@ -796,6 +813,9 @@ void reclaim_init(void)
 		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
 			cfg.slots = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*cfg.slots));
 		cfg.nr_slots = cfg.slots ? b->last_pfn - first_pfn : 0;
+		if (ops->flags & POLICY_OPS_HISTORY)   /* one evicted page per frame */
+			cfg.ghost_mem = boot_zalloc(policy_ghost_bytes((uint32_t)(b->last_pfn - first_pfn)));
+		cfg.nr_ghosts = cfg.ghost_mem ? (uint32_t)(b->last_pfn - first_pfn) : 0;
 		if (policy_init(&lru[k], ops, &cfg))
 			frames = NULL;
 	}
