@@ -18,17 +18,17 @@ TEST_PKGS := $(VMM_PKGS) check
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wvla -Wformat=2
-HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iabi -Imm/include -Ivmm \
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd \
                $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 VMM_LIBS    := $(shell pkg-config --libs $(VMM_PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-VMM_SRCS  := $(wildcard vmm/*.c vmm/devices/*.c)
+VMM_SRCS  := $(wildcard vmm/*.c vmm/*/*.c vmm/runtime/devices/*.c)
 # What the tests link of vmm/: all but main.c and memvisor's mm port (the
 # unit tests bring their own, tests/unit/port_host.c; fuzzers add this one).
 VMM_MM_PORT := vmm/mm_port.c
-VMM_LIB   := $(filter-out vmm/main.c $(VMM_MM_PORT),$(VMM_SRCS))
+VMM_LIB   := $(filter-out vmm/cmd/main.c $(VMM_MM_PORT),$(VMM_SRCS))
 MM_SRCS   := $(wildcard mm/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
@@ -63,19 +63,19 @@ $(BUILD)/san/%.o: %.c
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
-# The report page's style sheet and script (vmm/report/), assembled in
+# The report page's style sheet and script (vmm/lab/report/), assembled in
 # (.incbin) and rebuilt when one changes. memvisor report inlines them in
 # <style> and <script>: a closing tag in either would end it early.
-REPORT_ASSETS     := $(wildcard vmm/report/*.css vmm/report/*.js)
-REPORT_ASSETS_OBJ := $(BUILD)/host/vmm/report/report_assets.o
-$(REPORT_ASSETS_OBJ): vmm/report/report_assets.S $(REPORT_ASSETS)
+REPORT_ASSETS     := $(wildcard vmm/lab/report/*.css vmm/lab/report/*.js)
+REPORT_ASSETS_OBJ := $(BUILD)/host/vmm/lab/report/report_assets.o
+$(REPORT_ASSETS_OBJ): vmm/lab/report/report_assets.S $(REPORT_ASSETS)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)! grep -il '</style' $(filter %.css,$(REPORT_ASSETS)) </dev/null || \
 	  { echo "report assets: a closing style tag in the file above" >&2; exit 1; }
 	$(Q)! grep -il '</script' $(filter %.js,$(REPORT_ASSETS)) </dev/null || \
 	  { echo "report assets: a closing script tag in the file above" >&2; exit 1; }
-	$(Q)$(HOST_CC) -Wa,-I,vmm/report -c $< -o $@
+	$(Q)$(HOST_CC) -Wa,-I,vmm/lab/report -c $< -o $@
 
 # memvisor opt runs mm/'s replacement policies and OPT natively.
 VMM_MM_SRCS := $(filter mm/policy% mm/opt%,$(MM_SRCS))

@@ -1,7 +1,7 @@
 /*
  * exit_status.h: the exit port and the values the guest writes to it.
  *
- * A write of any size to EXIT_PORT ends the VM (vmm/devices/debug_exit.c)
+ * A write of any size to EXIT_PORT ends the VM (vmm/runtime/devices/debug_exit.c)
  * and memvisor exits with the written value; QEMU's isa-debug-exit at the
  * same port turns v into (v << 1) | 1. The guest kernel writes these
  * statuses; host tests include this header to name them. Constants only,

@@ -4,7 +4,7 @@
  * the direct map of all RAM and the vmalloc range begin. The guest maps
  * itself this way (guest/arch/x86/include/asm/layout.h includes this
  * header); the VMM's snapshot tools use it for a kernel whose mv_info
- * cannot be read (vmm/snapshot.c). Included from C and from assembly.
+ * cannot be read (vmm/snap/snapshot.c). Included from C and from assembly.
  *
  * Invariant: USER_TOP <= PAGE_OFFSET < VMALLOC_START, and the vmalloc
  * range ends below the kernel image map (asm/layout.h KERNEL_MAP_BASE).

@@ -1,6 +1,6 @@
 /*
  * pvh.h: the PVH boot ABI (Xen's hvm_start_info, version 1), as QEMU and
- * Linux implement it. The VMM writes these structures (vmm/loader.c); the
+ * Linux implement it. The VMM writes these structures (vmm/runtime/loader.c); the
  * guest kernel (guest/arch/x86/setup.c) and the tiny test guest read them.
  *
  * Layout is fixed by the ABI, all fields little endian; the asserts below

@@ -1,6 +1,6 @@
 /*
  * virtio_spec.h: facts of the virtio 1.x specification that both sides of
- * memvisor use, the host's devices (vmm/devices) and the guest's drivers
+ * memvisor use, the host's devices (vmm/runtime/devices) and the guest's drivers
  * (guest/drivers): virtio-mmio version 2 registers, device status and
  * feature bits, the split-ring layout, and the balloon and block device
  * numbers. Only <stdint.h> types; no code. The asserts pin the layout of

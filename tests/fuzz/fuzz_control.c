@@ -1,6 +1,6 @@
 /*
  * fuzz_control.c: what the control socket and the command line parse
- * (vmm/control_request.c, vmm/schedule.c): a request line
+ * (vmm/live/control_request.c, vmm/lab/schedule.c): a request line
  * (control_parse_request, the parse and check half of control_handle_line,
  * with no machine behind it), a --pressure schedule and a --stats
  * argument, each from the same bytes.

@@ -1,7 +1,7 @@
 /*
  * test_policy.c: the replacement policies (mm/policy.c) through the
  * simulator (mm/policy_sim.c), against Belady's OPT (mm/opt.c), and the
- * invariants of their shared interface; `memvisor opt` (vmm/cmd_opt.c)
+ * invariants of their shared interface; `memvisor opt` (vmm/cmd/cmd_opt.c)
  * in-process.
  */
 #include <check.h>

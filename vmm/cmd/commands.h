@@ -1,7 +1,10 @@
 /*
- * commands.h: the subcommands vmm/main.c dispatches to, one file each.
+ * commands.h: the subcommands vmm/cmd/main.c dispatches to, one file each.
  * Each takes the arguments after its own name (argv[0] is the subcommand)
  * and returns the process exit status.
+ *
+ * Layer: the command line (vmm/cmd/, last): options, output and the
+ * process exit status; every command calls the layers in-process.
  */
 #ifndef VMM_COMMANDS_H
 #define VMM_COMMANDS_H

@@ -6,6 +6,10 @@
  *
  * Order: machine_build (loads everything, starts nothing) -> machine_start
  * -> machine_wait -> machine_destroy. Nothing here parses options.
+ *
+ * Layer: the VM runtime (vmm/runtime/, first of vmm's layers): KVM, guest
+ * RAM, the loader, the buses and the devices; it knows nothing of
+ * snapshots, schedules or the command line.
  */
 #ifndef VMM_MACHINE_H
 #define VMM_MACHINE_H

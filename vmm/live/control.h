@@ -16,6 +16,9 @@
  * a path where a server answers is refused; a stale socket is replaced.
  * The schedule runs the very same requests at times relative to boot, or
  * when a condition on the stats holds (see schedule_parse).
+ *
+ * Layer: the live side (vmm/live/, after the lab): the control socket, the
+ * schedule running against a live machine and the stats stream.
  */
 #ifndef VMM_CONTROL_H
 #define VMM_CONTROL_H

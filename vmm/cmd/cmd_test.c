@@ -58,7 +58,7 @@ static const char test_usage[] =
 "\n"
 "Runs scenario files: each boots a guest with `memvisor run` and checks its\n"
 "exit status, console lines, stats stream and snapshot diffs against the\n"
-"file's expectations (format: vmm/scenario.h, conditions: vmm/expect.h).\n"
+"file's expectations (format: vmm/lab/scenario.h, conditions: vmm/lab/expect.h).\n"
 "\n"
 "  -j, --jobs N      run N scenarios at a time (default 1)\n"
 "      --junit FILE  write a JUnit XML report\n"

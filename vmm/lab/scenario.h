@@ -39,6 +39,11 @@
  * Relative paths are relative to the scenario file's folder.
  * Invariant: a loaded scenario owns all its strings, regexes and
  * conditions; scenario_free releases them all.
+ *
+ * Layer: the lab (vmm/lab/, after snapshots): the schedule and condition
+ * languages, scenario files and the runner that judges one run; it starts
+ * `memvisor run` as a child and reads what it left (console, stats,
+ * snapshots) in-process.
  */
 #ifndef VMM_SCENARIO_H
 #define VMM_SCENARIO_H

@@ -2,7 +2,7 @@
  * report_assets.S: the report page's own style sheet and script
  * (report.css, report.js in this folder), assembled into memvisor as
  * NUL-terminated strings: report_page_css and report_page_js
- * (vmm/cmd_report.h). `memvisor report` writes them into the page's
+ * (vmm/cmd/cmd_report.h). `memvisor report` writes them into the page's
  * <style> and <script>; the Makefile refuses a file that would close
  * that element early, and rebuilds this object when either file changes.
  */

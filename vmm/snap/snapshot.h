@@ -10,6 +10,10 @@
  * Files are created mode 0600 (SNAPSHOT_FILE_MODE), whatever the umask
  * allows: a snapshot holds the guest's page tables and kernel log, a crash
  * dump (memory = true) all of its RAM, and neither is anyone else's to read.
+ *
+ * Layer: snapshots (vmm/snap/, after the runtime): the core-file format,
+ * writer and reader, guest introspection through mv_info, the page-table
+ * walker, the diff as a library and the JSON records every output shares.
  */
 #ifndef VMM_SNAPSHOT_H
 #define VMM_SNAPSHOT_H

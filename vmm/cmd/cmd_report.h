@@ -1,7 +1,7 @@
 /*
  * cmd_report.h: `memvisor report` (cmd_report.c) as a call, for `test`,
  * and what it writes around the data, assembled into memvisor at build
- * time: the page's own style sheet and script (vmm/report/,
+ * time: the page's own style sheet and script (vmm/lab/report/,
  * report_assets.S) and uPlot (mk/scenarios.mk; weak, so NULL when the
  * build could not fetch it).
  */
