@@ -19,8 +19,8 @@
  *   reclaim_page_mapped  a private anonymous frame got a mapping at va in mm
  *                        (after rmap_add)
  *   reclaim_page_freed   a user frame goes back to the allocator
- *   reclaim_file_added   a page-cache frame was filled; shadow is what
- *                        reclaim_file_evicted's caller left in its slot
+ *   reclaim_file_added   a page-cache frame was filled; shadow is what its
+ *                        slot held (mm/pagecache.h: the last eviction's)
  *   reclaim_page_accessed  a read() used a page-cache frame
  *   reclaim_fault_prepare  a safe point before a fault: direct reclaim if
  *                        free memory is below the min watermark's margin
@@ -76,24 +76,14 @@ void reclaim_init(void);
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va);
 void reclaim_page_freed(struct page *p);
 void reclaim_fault_prepare(void);
-void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow);
+void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow);
 void reclaim_page_accessed(struct page *p);
 /*
  * p, read back from swap into the swap cache, is about to be mapped at va
  * (then reclaim_page_mapped): a refault when shadow is what its eviction
  * left in the slot (swap.c), 0 if nothing.
  */
-void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow);
-
-/*
- * Shadow entries (Linux's workingset.c): what the page cache keeps in the
- * slot of an evicted page, an odd value that no frame address can be; swap
- * keeps the low 32 bits of one per slot (reclaim compares ages modulo that).
- */
-static inline bool reclaim_is_shadow(uint64_t entry)
-{
-	return entry & 1;
-}
+void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow);
 
 /* mm.swappiness now (0-200; /proc/sys/vm/swappiness may change it). */
 long reclaim_swappiness(void);

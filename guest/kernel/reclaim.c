@@ -43,13 +43,13 @@
 #include <cmdline.h>
 #include <page_alloc.h>
 #include <initrd.h>
+#include <pagecache.h>
 #include <printk.h>
 #include <string.h>
 #include <errno.h>
 
 #define SWAP_CLUSTER_MAX 32     /* frames per reclaim round (Linux's) */
 #define FAULT_MARGIN     64     /* pages a fault may take: fault-around, tables */
-#define SWAP_SHADOW_AGE_MASK 0x7fffffffu  /* the age bits a swap slot's shadow keeps */
 
 enum { LRU_ANON, LRU_FILE, NR_LRU };
 
@@ -66,10 +66,10 @@ static uint64_t cost[NR_LRU];
 /* Evictions so far: the clock that shadow entries record (Linux's nonresident_age). */
 static uint64_t nonresident_age;
 
-/* The shadow entry of an eviction now: the clock, advanced (odd: not a frame). */
-static uint64_t next_shadow(void)
+/* The shadow entry of an eviction now: the clock, advanced (pagecache.h). */
+static uint32_t next_shadow(void)
 {
-	return (++nonresident_age << 1) | 1;
+	return pagecache_shadow_make(++nonresident_age);
 }
 
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
@@ -222,35 +222,33 @@ static uint64_t workingset_size(void)
  * Whether the page a shadow entry stands for was evicted fewer evictions
  * ago than the working set's size: it would have stayed had the active
  * lists given it room (Linux's workingset_test_recent). Ages compare
- * modulo age_mask + 1, the bits the entry kept.
+ * modulo the bits the entry kept (pagecache.h).
  */
-static bool refault_is_recent(uint64_t shadow, uint64_t age_mask)
+static bool refault_is_recent(uint32_t shadow)
 {
-	return ((nonresident_age - (shadow >> 1)) & age_mask) <= workingset_size();
+	return pagecache_refault_distance(shadow, nonresident_age) <= workingset_size();
 }
 
 /*
  * Puts a frame filled from a file or from swap on its list. With a shadow
  * entry it is a refault, charged to that list's cost, and a recent one is
- * inserted active (Linux's workingset_refault); age_mask: the age bits
- * the entry kept.
+ * inserted active (Linux's workingset_refault).
  */
-static void insert_filled(int kind, struct reclaim_frame *rf, uint64_t shadow,
-			  uint64_t age_mask)
+static void insert_filled(int kind, struct reclaim_frame *rf, uint32_t shadow)
 {
 	static const enum vm_event_item refault[NR_LRU] = {
 		VM_WORKINGSET_REFAULT_ANON, VM_WORKINGSET_REFAULT_FILE };
 	static const enum vm_event_item activate[NR_LRU] = {
 		VM_WORKINGSET_ACTIVATE_ANON, VM_WORKINGSET_ACTIVATE_FILE };
 
-	if (!reclaim_is_shadow(shadow)) {
+	if (!pagecache_is_shadow(shadow)) {
 		policy_insert(&lru[kind], &rf->pf);
 		return;
 	}
 	count_vm_event(VM_WORKINGSET_REFAULT);
 	count_vm_event(refault[kind]);
 	note_cost(kind, SWAP_CLUSTER_MAX);
-	if (!refault_is_recent(shadow, age_mask)) {
+	if (!refault_is_recent(shadow)) {
 		policy_insert(&lru[kind], &rf->pf);
 		return;
 	}
@@ -259,7 +257,7 @@ static void insert_filled(int kind, struct reclaim_frame *rf, uint64_t shadow,
 	sync_lru_events();
 }
 
-void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow)
+void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 
@@ -268,10 +266,10 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint6
 	rf->inode = ino;
 	rf->index = index;
 	rf->exec_referenced = 0;
-	insert_filled(LRU_FILE, rf, shadow, UINT64_MAX >> 1);
+	insert_filled(LRU_FILE, rf, shadow);
 }
 
-void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow)
+void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow)
 {
 	struct reclaim_frame *rf = reclaim_frame(p);
 
@@ -279,7 +277,7 @@ void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow)
 		return;
 	rf->va = va;
 	rf->mm = NULL;
-	insert_filled(LRU_ANON, rf, shadow, SWAP_SHADOW_AGE_MASK);
+	insert_filled(LRU_ANON, rf, shadow);
 }
 
 /* ---- eviction --------------------------------------------------------- */

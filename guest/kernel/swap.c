@@ -4,12 +4,13 @@
  * and fork.
  *
  * Invariants:
- *  - cache[slot] is the cached frame (pfn << 1), or the shadow entry
- *    (reclaim.h, its low 32 bits: odd) the slot's last eviction left for
- *    the swap-in that follows, or 0; as the page cache's slots are;
+ *  - cache (mm/pagecache.h, indexed by slot) holds the slot's cached
+ *    frame, or the shadow entry the slot's last eviction left for the
+ *    swap-in that follows, or nothing; the same type as a file's cache;
  *  - a slot's count is its swap entries in page tables plus one while
- *    cache[slot] holds a frame (swap.h);
- *  - cached_pfn(slot) == pfn  <=>  reclaim_frame(pfn)->swap_slot == slot;
+ *    the cache holds a frame for it (swap.h);
+ *  - pagecache_lookup(&cache, slot) == pfn  <=>
+ *    reclaim_frame(pfn)->swap_slot == slot;
  *  - a cached frame's data equals its slot's on disk unless a PTE mapping
  *    it is dirty: it is mapped writable only when the cache holds the
  *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
@@ -21,6 +22,7 @@
 #include <swap.h>
 #include <reclaim.h>
 #include <swap_slots.h>
+#include <pagecache.h>
 #include <virtio_blk.h>
 #include <vmstat.h>
 #include <rmap.h>
@@ -35,29 +37,30 @@
 #define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map, at most */
 
 static struct swap_slots slots;
-static uint32_t *cache;        /* slot -> pfn << 1 of the cached frame, a shadow, or 0 */
-static uint64_t nr_cached;
+static struct pagecache cache;  /* slot -> its cached frame, a shadow, or nothing */
 
 bool swap_active(void)
 {
-	return cache != NULL;
+	return cache.slots != NULL;
 }
 
 void swap_init(void)
 {
 	uint64_t nr = virtio_blk_present() ? virtio_blk_sectors() / SECTORS_PER_PAGE : 0;
 	uint8_t *map;
+	uint32_t *entries;
 
 	if (nr < 2)
 		return;
 	map = kmalloc(nr, BUDDY_GFP_KERNEL);
-	cache = kzalloc(nr * sizeof(*cache), BUDDY_GFP_KERNEL);
-	if (!map || !cache || swap_slots_init(&slots, map, nr)) {
+	entries = kmalloc(nr * sizeof(*entries), BUDDY_GFP_KERNEL);
+	if (!map || !entries || swap_slots_init(&slots, map, nr) ||
+	    pagecache_init(&cache, entries, nr)) {
 		pr_err("swap: no memory for %llu slots; swap stays off\n",
 		       (unsigned long long)nr);
 		kfree(map);
-		kfree(cache);
-		cache = NULL;
+		kfree(entries);
+		cache.slots = NULL;
 		return;
 	}
 	pr_info("Adding %lluk swap on /dev/vda.  Priority:-2 extents:1 across:%lluk\n",
@@ -76,7 +79,7 @@ uint64_t swap_free_pages(void)
 
 uint64_t swap_cached_pages(void)
 {
-	return nr_cached;
+	return cache.nr_pages;
 }
 
 static struct page *pfn_page(uint64_t pfn)
@@ -94,29 +97,39 @@ uint64_t swap_cache_slot(const struct page *p)
 /* The frame slot caches, or 0 (none, or a shadow entry). */
 static uint64_t cached_pfn(uint64_t slot)
 {
-	return reclaim_is_shadow(cache[slot]) ? 0 : cache[slot] >> 1;
+	return pagecache_lookup(&cache, slot);
 }
 
-static void cache_add(struct page *p, uint64_t slot)
+/* Caches p under slot. Returns the shadow entry it replaced, or 0. */
+static uint32_t cache_add(struct page *p, uint64_t slot)
 {
-	cache[slot] = (uint32_t)(buddy_page_to_pfn(page_alloc_buddy(), p) << 1);
+	uint32_t shadow = pagecache_insert(&cache, slot, buddy_page_to_pfn(page_alloc_buddy(), p));
+
 	reclaim_frame(p)->swap_slot = (uint32_t)slot;
-	nr_cached++;
-	vm_events[VM_NR_SWAPCACHED] = nr_cached;
+	vm_events[VM_NR_SWAPCACHED] = cache.nr_pages;
+	return shadow;
+}
+
+/* Takes p out of the cache, leaving shadow (or 0) in its slot, and drops the slot reference. */
+static void cache_remove(struct page *p, uint64_t slot, uint32_t shadow)
+{
+	uint64_t pfn = buddy_page_to_pfn(page_alloc_buddy(), p);
+
+	if (shadow)
+		pagecache_evict(&cache, slot, pfn, shadow);
+	else
+		pagecache_delete(&cache, slot, pfn);
+	reclaim_frame(p)->swap_slot = 0;
+	vm_events[VM_NR_SWAPCACHED] = cache.nr_pages;
+	swap_slots_put(&slots, slot);
 }
 
 void swap_cache_del(struct page *p)
 {
 	uint64_t slot = swap_cache_slot(p);
 
-	if (!slot)
-		return;
-	MM_BUG_ON(cached_pfn(slot) != buddy_page_to_pfn(page_alloc_buddy(), p));
-	cache[slot] = 0;
-	reclaim_frame(p)->swap_slot = 0;
-	nr_cached--;
-	vm_events[VM_NR_SWAPCACHED] = nr_cached;
-	swap_slots_put(&slots, slot);
+	if (slot)
+		cache_remove(p, slot, 0);
 }
 
 /* Writes n frames to the consecutive slots from slot[0], one request. */
@@ -168,13 +181,13 @@ static void free_anon_frame(struct page *p)
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
 }
 
-void swap_page_evicted(struct page *p, uint64_t shadow)
+void swap_page_evicted(struct page *p, uint32_t shadow)
 {
 	uint64_t slot = swap_cache_slot(p);
 
-	MM_BUG_ON(p->mapcount || !slot || !reclaim_is_shadow(shadow));
-	free_anon_frame(p);       /* leaves the swap cache on the way */
-	cache[slot] = (uint32_t)shadow;
+	MM_BUG_ON(p->mapcount || !slot || !pagecache_is_shadow(shadow));
+	cache_remove(p, slot, shadow);
+	free_anon_frame(p);
 }
 
 bool swap_page_exclusive(struct page *p)
@@ -297,10 +310,9 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	pte = uvm_pte_slot(mm, va, &pde);     /* the reads may have reclaimed */
 	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t shadow = cache[slot + i], at = va + i * MM_PAGE_SIZE;
+		uint64_t at = va + i * MM_PAGE_SIZE;
 		swap_slots_dup(&slots, slot + i);
-		cache_add(pages[i], slot + i);
-		reclaim_anon_refault(pages[i], at, shadow);
+		reclaim_anon_refault(pages[i], at, cache_add(pages[i], slot + i));
 		map_swapped(mm, v, at, pte + i, pages[i], slot + i, i == 0);
 	}
 	return UVM_FAULT_MAJOR;
