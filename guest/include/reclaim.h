@@ -5,9 +5,9 @@
  * swap, clean file pages dropped), mm.swappiness balancing the two,
  * workingset refault detection, direct reclaim and kswapd.
  *
- * Per frame, a side array (not struct page) holds the policy's
- * struct policy_frame, where the frame is mapped or cached, and its
- * swap-cache slot.
+ * Per frame, struct page's user words (buddy.h's struct page_user) hold
+ * the policy's struct policy_frame, where the frame is mapped or cached,
+ * and its swap-cache slot.
  * Reverse map, anonymous: a private anonymous frame sits at the same user
  * address in every address space that maps it (fork copies addresses;
  * there is no mremap), so its mappings are found by looking that address
@@ -25,7 +25,7 @@
  *   reclaim_fault_prepare  a safe point before a fault: direct reclaim if
  *                        free memory is below the min watermark's margin
  * and for the rest of the kernel:
- *   reclaim_init         after swap_init: side array, policies, buddy hooks
+ *   reclaim_init         after swap_init: policies, buddy hooks
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (rmap.c)
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
@@ -45,32 +45,10 @@
 struct mm;
 struct inode;
 
-struct reclaim_frame {
-	struct policy_frame pf;  /* owned by a policy while tracked */
-	union {
-		struct {                 /* PG_ANON */
-			uint64_t va;     /* user address of every mapping */
-			struct mm *mm;   /* the one mapping's space, valid while
-					  * mapcount is 1 and this is not NULL
-					  * (else walk all) */
-		};
-		struct {                 /* PG_FILE */
-			uint64_t index;  /* page of the file it caches */
-			struct inode *inode;
-		};
-	};
-	uint32_t swap_slot;      /* swap cache: the slot holding a copy, 0: none */
-	uint32_t exec_referenced; /* file: seen accessed in an executable mapping
-				   * since reclaim last considered it */
-};
-
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
 struct reclaim_lru_sizes {
 	uint64_t active_anon, inactive_anon, active_file, inactive_file;
 };
-
-/* The side data of p; NULL before reclaim_init or for a pfn outside RAM. */
-struct reclaim_frame *reclaim_frame(const struct page *p);
 
 void reclaim_init(void);
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va);

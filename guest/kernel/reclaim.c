@@ -9,8 +9,8 @@
  *    the swap cache (reclaim_page_freed untracks it before it is freed),
  *    and by lru[LRU_FILE] iff it is PG_FILE and in the page cache, except
  *    while a shrink holds it as a victim;
- *  - frames[pfn - first_pfn].va is the user address of every mapping of a
- *    tracked frame; .mm, when not NULL and mapcount is 1, is the space of
+ *  - page->user.va is the user address of every mapping of a tracked
+ *    anonymous frame; .mm, when not NULL and mapcount is 1, is the space of
  *    that one mapping (set by reclaim_page_mapped, cleared when a second
  *    mapping comes; mapcount leaves 1 only through 0, i.e. a free or the
  *    swap cache, or through reclaim_page_mapped);
@@ -53,8 +53,7 @@
 
 enum { LRU_ANON, LRU_FILE, NR_LRU };
 
-static struct reclaim_frame *frames;   /* one per pfn of the buddy's array */
-static uint64_t first_pfn, nr_frames;
+static bool reclaim_on;                /* reclaim_init succeeded */
 static struct policy lru[NR_LRU];
 static uint64_t scanned_since_tick[NR_LRU];
 /*
@@ -76,18 +75,9 @@ static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
 static bool kswapd_wanted;
 static struct task *kswapd_task;
 
-struct reclaim_frame *reclaim_frame(const struct page *p)
-{
-	uint64_t pfn = buddy_page_to_pfn(page_alloc_buddy(), p);
-
-	return frames && pfn - first_pfn < nr_frames ? &frames[pfn - first_pfn] : NULL;
-}
-
 static struct page *frame_page(struct policy_frame *f)
 {
-	struct reclaim_frame *rf = container_of(f, struct reclaim_frame, pf);
-
-	return buddy_pfn_to_page(page_alloc_buddy(), first_pfn + (uint64_t)(rf - frames));
+	return container_of(f, struct page, user.pf);
 }
 
 const char *reclaim_policy_name(void)
@@ -135,7 +125,7 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 	(void)ctx;
 	reclaim_rmap_walk(p, young_one, &c);
 	if (c.exec)
-		container_of(f, struct reclaim_frame, pf)->exec_referenced = 1;
+		p->user.exec_referenced = 1;
 	return c.young;
 }
 
@@ -143,9 +133,9 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf || !(p->flags & PG_ANON))
+	if (!reclaim_on || !(p->flags & PG_ANON))
 		return;
 	rf->mm = p->mapcount == 1 ? mm : NULL;
 	if (policy_tracks(&lru[LRU_ANON], &rf->pf))
@@ -156,10 +146,8 @@ void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 
 void reclaim_page_freed(struct page *p)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf)
-		return;
 	if (rf->pf.owner)
 		policy_remove(rf->pf.owner, &rf->pf);
 	swap_cache_del(p);
@@ -176,9 +164,9 @@ static void sync_lru_events(void)
 
 void reclaim_page_accessed(struct page *p)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (rf && rf->pf.owner) {
+	if (rf->pf.owner) {
 		policy_access(rf->pf.owner, &rf->pf);
 		sync_lru_events();
 	}
@@ -234,7 +222,7 @@ static bool refault_is_recent(uint32_t shadow)
  * entry it is a refault, charged to that list's cost, and a recent one is
  * inserted active (Linux's workingset_refault).
  */
-static void insert_filled(int kind, struct reclaim_frame *rf, uint32_t shadow)
+static void insert_filled(int kind, struct page_user *rf, uint32_t shadow)
 {
 	static const enum vm_event_item refault[NR_LRU] = {
 		VM_WORKINGSET_REFAULT_ANON, VM_WORKINGSET_REFAULT_FILE };
@@ -259,9 +247,9 @@ static void insert_filled(int kind, struct reclaim_frame *rf, uint32_t shadow)
 
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf)
+	if (!reclaim_on)
 		return;
 	rf->inode = ino;
 	rf->index = index;
@@ -271,9 +259,9 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint3
 
 void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf)
+	if (!reclaim_on)
 		return;
 	rf->va = va;
 	rf->mm = NULL;
@@ -370,7 +358,7 @@ static unsigned long evict_batch(struct evict_batch *b)
 		if (unmap_and_free(p)) {
 			freed++;
 		} else if (p->flags & PG_ANON) {
-			policy_insert(&lru[LRU_ANON], &reclaim_frame(p)->pf);
+			policy_insert(&lru[LRU_ANON], &p->user.pf);
 		}
 	}
 	b->n = b->nr_write = 0;
@@ -461,7 +449,7 @@ enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED };
  */
 static enum file_verdict evict_file(struct page *p, struct mm *skip)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 	struct file_evict c = { .page = p, .skip = skip, .young = { .want_exec = true } };
 
 	reclaim_rmap_walk(p, file_inspect_one, &c);     /* fifo and random never look */
@@ -665,7 +653,7 @@ void reclaim_fault_prepare(void)
 {
 	uint64_t min, free;
 
-	if (!frames)
+	if (!reclaim_on)
 		return;
 	if (!kswapd_task)
 		start_kswapd();
@@ -788,20 +776,19 @@ void reclaim_init(void)
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
 	};
 
-	first_pfn = b->first_pfn;
-	frames = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*frames));
-	for (int k = 0; frames && k < NR_LRU; k++) {
+	uint64_t nr_pages = b->last_pfn - b->first_pfn;
+
+	reclaim_on = true;
+	for (int k = 0; reclaim_on && k < NR_LRU; k++) {
 		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
-			cfg.slots = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*cfg.slots));
-		cfg.nr_slots = cfg.slots ? b->last_pfn - first_pfn : 0;
-		if (policy_init(&lru[k], ops, &cfg))
-			frames = NULL;
+			cfg.slots = boot_zalloc(nr_pages * sizeof(*cfg.slots));
+		cfg.nr_slots = cfg.slots ? nr_pages : 0;
+		reclaim_on = policy_init(&lru[k], ops, &cfg) == 0;
 	}
-	if (!frames) {
+	if (!reclaim_on) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
-	nr_frames = b->last_pfn - first_pfn;
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
 }

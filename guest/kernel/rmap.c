@@ -4,7 +4,7 @@
  *  - a private anonymous frame sits at one user address in every space
  *    that maps it (fork copies addresses, there is no mremap): that address
  *    is looked up in each process's page table, or in the one space
- *    reclaim_frame() remembers while the frame has a single mapping;
+ *    page->user.mm remembers while the frame has a single mapping;
  *  - a page-cache frame is wherever an area maps its file at its offset:
  *    every area of every process is asked (Linux's i_mmap walk).
  * Walks stop after page->mapcount mappings (read before the first call:
@@ -27,7 +27,7 @@ static pte_t *mapping_pte(struct mm *mm, uint64_t va, phys_addr_t pa)
 
 static unsigned anon_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	const struct page_user *rf = &p->user;
 	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
 	unsigned n = 0, want = (unsigned)p->mapcount;   /* fn may unmap */
 	struct list_head *pos;
@@ -50,7 +50,7 @@ static unsigned anon_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 }
 
 /* The user address of page @index of v's file in v, or 0 when v does not map it. */
-static uint64_t file_page_va(const struct vma *v, const struct reclaim_frame *rf)
+static uint64_t file_page_va(const struct vma *v, const struct page_user *rf)
 {
 	uint64_t first = v->pgoff >> MM_PAGE_SHIFT;
 	uint64_t pages = (v->end - v->start) >> MM_PAGE_SHIFT;
@@ -63,7 +63,7 @@ static uint64_t file_page_va(const struct vma *v, const struct reclaim_frame *rf
 /* Every area of every process mapping the frame's file at its offset. */
 static unsigned file_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	const struct page_user *rf = &p->user;
 	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
 	unsigned n = 0, want = (unsigned)p->mapcount;   /* fn may unmap */
 	struct list_head *pos;

@@ -10,7 +10,7 @@
  *  - a slot's count is its swap entries in page tables plus one while
  *    the cache holds a frame for it (swap.h);
  *  - pagecache_lookup(&cache, slot) == pfn  <=>
- *    reclaim_frame(pfn)->swap_slot == slot;
+ *    page(pfn)->user.swap_slot == slot;
  *  - a cached frame's data equals its slot's on disk unless a PTE mapping
  *    it is dirty: it is mapped writable only when the cache holds the
  *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
@@ -89,9 +89,7 @@ static struct page *pfn_page(uint64_t pfn)
 
 uint64_t swap_cache_slot(const struct page *p)
 {
-	const struct reclaim_frame *rf = reclaim_frame(p);
-
-	return rf ? rf->swap_slot : 0;
+	return p->user.swap_slot;
 }
 
 /* The frame slot caches, or 0 (none, or a shadow entry). */
@@ -105,7 +103,7 @@ static uint32_t cache_add(struct page *p, uint64_t slot)
 {
 	uint32_t shadow = pagecache_insert(&cache, slot, buddy_page_to_pfn(page_alloc_buddy(), p));
 
-	reclaim_frame(p)->swap_slot = (uint32_t)slot;
+	p->user.swap_slot = (uint32_t)slot;
 	vm_events[VM_NR_SWAPCACHED] = cache.nr_pages;
 	return shadow;
 }
@@ -119,7 +117,7 @@ static void cache_remove(struct page *p, uint64_t slot, uint32_t shadow)
 		pagecache_evict(&cache, slot, pfn, shadow);
 	else
 		pagecache_delete(&cache, slot, pfn);
-	reclaim_frame(p)->swap_slot = 0;
+	p->user.swap_slot = 0;
 	vm_events[VM_NR_SWAPCACHED] = cache.nr_pages;
 	swap_slots_put(&slots, slot);
 }
