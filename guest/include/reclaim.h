@@ -8,12 +8,9 @@
  * Per frame, struct page's user words (buddy.h's struct page_user) hold
  * the policy's struct policy_frame, where the frame is mapped or cached,
  * and its swap-cache slot.
- * Reverse map, anonymous: a private anonymous frame sits at the same user
- * address in every address space that maps it (fork copies addresses;
- * there is no mremap), so its mappings are found by looking that address
- * up in each process's page table: Linux's anon_vma walk with every mm in
- * one family. File: the areas mapping the frame's file at its offset, in
- * every process (Linux's i_mmap walk).
+ * Reverse map: mm/rmap.h's walk over every task's address space (a
+ * private anonymous frame at its one address in each; a file frame
+ * through every area mapping its file at its offset).
  *
  * Interface (hooks uvm.c, swap.c and the page cache call):
  *   reclaim_page_mapped  a private anonymous frame got a mapping at va in mm
@@ -26,7 +23,7 @@
  *                        free memory is below the min watermark's margin
  * and for the rest of the kernel:
  *   reclaim_init         after swap_init: policies, buddy hooks
- *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (rmap.c)
+ *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
@@ -41,6 +38,7 @@
 #include <policy.h>
 #include <buddy.h>
 #include <pt.h>
+#include <rmap.h>
 
 struct mm;
 struct inode;
@@ -68,9 +66,12 @@ long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
 
-/* fn(mm, pte, arg) for each PTE mapping p; stops when fn returns false. */
-typedef bool (*reclaim_rmap_fn)(struct mm *mm, pte_t *pte, uint64_t va, void *arg);
-/* Returns the mappings visited. */
+/*
+ * mm/rmap.c's walk over every task's address space: fn(mm, pte, va, arg)
+ * for each PTE mapping p, until fn returns false. Returns the mappings
+ * visited.
+ */
+typedef rmap_fn reclaim_rmap_fn;
 unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg);
 
 /* The policy in use ("fifo", ...), for the log and /proc. */
