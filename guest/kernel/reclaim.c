@@ -44,31 +44,23 @@
 #include <page_alloc.h>
 #include <initrd.h>
 #include <pagecache.h>
+#include <lruvec.h>
 #include <printk.h>
 #include <string.h>
 #include <errno.h>
 
-#define SWAP_CLUSTER_MAX 32     /* frames per reclaim round (Linux's) */
+#define SWAP_CLUSTER_MAX LRUVEC_CLUSTER  /* frames per reclaim round (Linux's) */
 #define FAULT_MARGIN     64     /* pages a fault may take: fault-around, tables */
 
-enum { LRU_ANON, LRU_FILE, NR_LRU };
-
 static bool reclaim_on;                /* reclaim_init succeeded */
-static struct policy lru[NR_LRU];
-static uint64_t scanned_since_tick[NR_LRU];
-/*
- * Linux's lruvec anon_cost/file_cost: what reclaiming each kind recently
- * cost (a write or a refault counts SWAP_CLUSTER_MAX, a frame kept one),
- * halved once their sum passes a quarter of the LRUs.
- */
-static uint64_t cost[NR_LRU];
-/* Evictions so far: the clock that shadow entries record (Linux's nonresident_age). */
-static uint64_t nonresident_age;
+/* The LRUs, their costs, the shadow clock (mm/lruvec.h): the one node's. */
+static struct lruvec node;
+static struct policy *const lru = node.lru;
 
 /* The shadow entry of an eviction now: the clock, advanced (pagecache.h). */
 static uint32_t next_shadow(void)
 {
-	return pagecache_shadow_make(++nonresident_age);
+	return lruvec_shadow(&node);
 }
 
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
@@ -172,76 +164,25 @@ void reclaim_page_accessed(struct page *p)
 	}
 }
 
-/* Charges recent reclaim cost to one LRU; both decay (Linux's lru_note_cost). */
-static void note_cost(int kind, uint64_t n)
-{
-	cost[kind] += n;
-	if (cost[LRU_ANON] + cost[LRU_FILE] > (lru[LRU_ANON].nr_frames + lru[LRU_FILE].nr_frames) / 4) {
-		cost[LRU_ANON] /= 2;
-		cost[LRU_FILE] /= 2;
-	}
-}
-
-/* lru keeps an inactive and an active list; the other policies one kind. */
-static bool has_active_list(const struct policy *l)
-{
-	return l->ops && l->ops->nr_lists == 2;
-}
-
 /*
- * The frames a refaulting page competes with to stay (Linux's workingset
- * size): the active lists, anonymous ones only when they can be swapped;
- * under a policy without an active list, half of what it tracks.
+ * Puts a frame filled from a file or from swap on its list (a refault, a
+ * recent one activated: lruvec_insert_filled) and counts what it was.
  */
-static uint64_t workingset_size(void)
-{
-	uint64_t n = 0;
-
-	for (int k = 0; k < NR_LRU; k++) {
-		const struct policy *l = &lru[k];
-		if (k == LRU_ANON && !swap_active())
-			continue;
-		n += has_active_list(l) ? l->nr[POLICY_LRU_ACTIVE] : l->nr_frames / 2;
-	}
-	return n;
-}
-
-/*
- * Whether the page a shadow entry stands for was evicted fewer evictions
- * ago than the working set's size: it would have stayed had the active
- * lists given it room (Linux's workingset_test_recent). Ages compare
- * modulo the bits the entry kept (pagecache.h).
- */
-static bool refault_is_recent(uint32_t shadow)
-{
-	return pagecache_refault_distance(shadow, nonresident_age) <= workingset_size();
-}
-
-/*
- * Puts a frame filled from a file or from swap on its list. With a shadow
- * entry it is a refault, charged to that list's cost, and a recent one is
- * inserted active (Linux's workingset_refault).
- */
-static void insert_filled(int kind, struct page_user *rf, uint32_t shadow)
+static void insert_filled(enum lru_kind kind, struct page_user *rf, uint32_t shadow)
 {
 	static const enum vm_event_item refault[NR_LRU] = {
 		VM_WORKINGSET_REFAULT_ANON, VM_WORKINGSET_REFAULT_FILE };
 	static const enum vm_event_item activate[NR_LRU] = {
 		VM_WORKINGSET_ACTIVATE_ANON, VM_WORKINGSET_ACTIVATE_FILE };
+	enum lruvec_fill fill = lruvec_insert_filled(&node, kind, &rf->pf, shadow, swap_active());
 
-	if (!pagecache_is_shadow(shadow)) {
-		policy_insert(&lru[kind], &rf->pf);
+	if (fill == LRUVEC_FILL_NEW)
 		return;
-	}
 	count_vm_event(VM_WORKINGSET_REFAULT);
 	count_vm_event(refault[kind]);
-	note_cost(kind, SWAP_CLUSTER_MAX);
-	if (!refault_is_recent(shadow)) {
-		policy_insert(&lru[kind], &rf->pf);
+	if (fill != LRUVEC_FILL_ACTIVATED)
 		return;
-	}
 	count_vm_event(activate[kind]);
-	policy_insert_hot(&lru[kind], &rf->pf);
 	sync_lru_events();
 }
 
@@ -352,7 +293,7 @@ static unsigned long evict_batch(struct evict_batch *b)
 	unsigned long freed = 0;
 
 	swap_pages_write(b->write, b->nr_write);
-	note_cost(LRU_ANON, (uint64_t)b->nr_write * SWAP_CLUSTER_MAX);
+	lruvec_note_cost(&node, LRU_ANON, (uint64_t)b->nr_write * SWAP_CLUSTER_MAX);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct page *p = b->page[i];
 		if (unmap_and_free(p)) {
@@ -370,23 +311,18 @@ static bool can_swap(void)
 	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
 }
 
-/* What one shrink of a list did. */
-struct scan {
-	unsigned long scanned, freed;
-};
-
 /*
- * The most victims a call for nr frames looks at: three times nr, and no
- * more than twice nr plus a cluster (a scan of the whole list per call
- * would cost seconds where ring 0 is emulated).
+ * The most victims a call for nr frames looks at (lruvec_scan_budget):
+ * a scan of the whole list per call would cost seconds where ring 0 is
+ * emulated.
  */
-static unsigned long scan_budget(int kind, unsigned long nr)
+static unsigned long scan_budget(enum lru_kind kind, unsigned long nr)
 {
-	return MM_MIN(lru[kind].nr_frames, 2 * nr + MM_MIN(nr, SWAP_CLUSTER_MAX));
+	return lruvec_scan_budget(&node, kind, nr);
 }
 
 /* Evicts up to nr anonymous frames to swap, in batches. */
-static void shrink_anon(unsigned long nr, struct mm *skip, struct scan *sc)
+static void shrink_anon(unsigned long nr, struct mm *skip, struct lruvec_scan *sc)
 {
 	unsigned long budget = scan_budget(LRU_ANON, nr), scanned = 0, freed = 0;
 	struct evict_batch b = { 0 };
@@ -469,7 +405,7 @@ static enum file_verdict evict_file(struct page *p, struct mm *skip)
 }
 
 /* Drops up to nr clean page-cache frames. */
-static void shrink_file(unsigned long nr, struct mm *skip, struct scan *sc)
+static void shrink_file(unsigned long nr, struct mm *skip, struct lruvec_scan *sc)
 {
 	unsigned long budget = scan_budget(LRU_FILE, nr), scanned = 0, freed = 0;
 
@@ -528,39 +464,19 @@ static bool file_is_tiny(void)
 }
 
 /*
- * How many of nr frames to take from the anonymous list (Linux's
- * get_scan_count, SCAN_FRACT): each list's share grows with its size and
- * with its weight, swappiness for anon against 200 - swappiness for file,
- * each divided by the recent cost of reclaiming that kind; all of it from
- * one list when the other has nothing to give (no swap; the page cache
- * too small to matter).
+ * How many of nr frames to take from the anonymous list (lruvec_anon_share:
+ * none without swap, all when the page cache is too small to matter).
  */
 static unsigned long anon_share(unsigned long nr)
 {
-	uint64_t s = (uint64_t)reclaim_swappiness(), total = cost[LRU_ANON] + cost[LRU_FILE] + 1;
-	uint64_t ap = s * total / (cost[LRU_ANON] + 1) * lru[LRU_ANON].nr_frames;
-	uint64_t fp = (200 - s) * total / (cost[LRU_FILE] + 1) * lru[LRU_FILE].nr_frames;
+	struct lruvec_balance b = { .swappiness = (uint64_t)reclaim_swappiness(),
+				    .can_swap = can_swap() };
 
-	if (!can_swap() || !lru[LRU_ANON].nr_frames)
-		return 0;
-	if (file_is_tiny() || !fp)
-		return nr;
-	return (unsigned long)(nr * ap / (ap + fp));
+	b.file_is_tiny = b.can_swap && lru[LRU_ANON].nr_frames && file_is_tiny();
+	return lruvec_anon_share(&node, nr, &b);
 }
 
-/* One aging period of a list per list-length of victims scanned from it. */
-static void age_lists(const struct scan *sc)
-{
-	for (int k = 0; k < NR_LRU; k++) {
-		scanned_since_tick[k] += sc[k].scanned;
-		if (scanned_since_tick[k] < MM_MAX(lru[k].nr_frames, SWAP_CLUSTER_MAX))
-			continue;
-		scanned_since_tick[k] = 0;
-		policy_tick(&lru[k]);
-	}
-}
-
-static void count_scan(const struct scan *sc, bool direct)
+static void count_scan(const struct lruvec_scan *sc, bool direct)
 {
 	unsigned long scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
 	unsigned long freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
@@ -576,8 +492,7 @@ static void count_scan(const struct scan *sc, bool direct)
 	 * kept is program text in use or mapped by the faulting task, whose
 	 * dropping would have been a refault's I/O, so it costs what one does.
 	 */
-	note_cost(LRU_ANON, sc[LRU_ANON].scanned - sc[LRU_ANON].freed);
-	note_cost(LRU_FILE, (sc[LRU_FILE].scanned - sc[LRU_FILE].freed) * SWAP_CLUSTER_MAX);
+	lruvec_note_scan(&node, sc);
 	sync_lru_events();
 }
 
@@ -596,9 +511,9 @@ struct shrink_skip {
  * asked again when that gave nothing (no swap, or every anonymous frame in
  * use). Returns the frames looked at and freed, both lists together.
  */
-static struct scan shrink(unsigned long nr, bool direct, struct shrink_skip skip)
+static struct lruvec_scan shrink(unsigned long nr, bool direct, struct shrink_skip skip)
 {
-	struct scan sc[NR_LRU] = { { 0, 0 } };
+	struct lruvec_scan sc[NR_LRU] = { { 0, 0 } };
 	unsigned long anon = anon_share(nr);
 
 	shrink_file(nr - anon, skip.file, &sc[LRU_FILE]);
@@ -606,8 +521,8 @@ static struct scan shrink(unsigned long nr, bool direct, struct shrink_skip skip
 	if (!sc[LRU_ANON].freed && sc[LRU_FILE].freed < nr)   /* anon gave nothing */
 		shrink_file(nr - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
 	count_scan(sc, direct);
-	age_lists(sc);
-	return (struct scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
+	lruvec_age(&node, sc);
+	return (struct lruvec_scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
 			      .freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed };
 }
 
@@ -721,7 +636,7 @@ static void kswapd_balance(void)
 	unsigned long scanned = 0;
 
 	while (page_alloc_nr_free() < high && scanned < pass) {
-		struct scan round = shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false,
+		struct lruvec_scan round = shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false,
 					   (struct shrink_skip){ 0 });
 		if (!round.freed) {
 			shrink_slabs();
@@ -771,20 +686,20 @@ void reclaim_init(void)
 {
 	const struct buddy *b = page_alloc_buddy();
 	const struct policy_ops *ops = pick_policy();
-	struct policy_config cfg = { .young = frame_young, .seed = 42 };
+	struct policy_config cfg[NR_LRU] = { { .young = frame_young, .seed = 42 },
+					     { .young = frame_young, .seed = 42 } };
 	static const struct buddy_reclaim_ops hooks = {
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
 	};
 
 	uint64_t nr_pages = b->last_pfn - b->first_pfn;
 
-	reclaim_on = true;
-	for (int k = 0; reclaim_on && k < NR_LRU; k++) {
+	for (int k = 0; k < NR_LRU; k++) {
 		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
-			cfg.slots = boot_zalloc(nr_pages * sizeof(*cfg.slots));
-		cfg.nr_slots = cfg.slots ? nr_pages : 0;
-		reclaim_on = policy_init(&lru[k], ops, &cfg) == 0;
+			cfg[k].slots = boot_zalloc(nr_pages * sizeof(*cfg[k].slots));
+		cfg[k].nr_slots = cfg[k].slots ? nr_pages : 0;
 	}
+	reclaim_on = lruvec_init(&node, ops, cfg) == 0;
 	if (!reclaim_on) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
@@ -795,11 +710,6 @@ void reclaim_init(void)
 
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)
 {
-	const struct policy *a = &lru[LRU_ANON], *f = &lru[LRU_FILE];
-
-	/* a policy without an active list keeps everything "inactive" */
-	s->active_anon = has_active_list(a) ? a->nr[POLICY_LRU_ACTIVE] : 0;
-	s->inactive_anon = a->nr_frames - s->active_anon;
-	s->active_file = has_active_list(f) ? f->nr[POLICY_LRU_ACTIVE] : 0;
-	s->inactive_file = f->nr_frames - s->active_file;
+	lruvec_sizes(&node, LRU_ANON, &s->active_anon, &s->inactive_anon);
+	lruvec_sizes(&node, LRU_FILE, &s->active_file, &s->inactive_file);
 }
