@@ -1,16 +1,12 @@
 /*
- * swap.c: swap on the virtio-blk disk (swap.h): slots (mm/swap_slots.c),
- * the swap cache, swap-in faults, and swap entries through munmap, exit
- * and fork.
+ * swap.c: swap on the virtio-blk disk (swap.h): the device (mm/swapdev.c:
+ * slots, swap cache, page I/O through virtio-blk), swap-in faults, and
+ * swap entries through munmap, exit and fork.
  *
  * Invariants:
- *  - cache (mm/pagecache.h, indexed by slot) holds the slot's cached
- *    frame, or the shadow entry the slot's last eviction left for the
- *    swap-in that follows, or nothing; the same type as a file's cache;
- *  - a slot's count is its swap entries in page tables plus one while
- *    the cache holds a frame for it (swap.h);
- *  - pagecache_lookup(&cache, slot) == pfn  <=>
- *    page(pfn)->user.swap_slot == slot;
+ *  - the device's invariants (mm/include/swapdev.h): its cache holds a
+ *    slot's frame, the shadow its last eviction left, or nothing; a
+ *    slot's count is its swap entries plus one while cached;
  *  - a cached frame's data equals its slot's on disk unless a PTE mapping
  *    it is dirty: it is mapped writable only when the cache holds the
  *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
@@ -23,6 +19,7 @@
 #include <reclaim.h>
 #include <swap_slots.h>
 #include <pagecache.h>
+#include <swapdev.h>
 #include <virtio_blk.h>
 #include <vmstat.h>
 #include <rmap.h>
@@ -36,16 +33,24 @@
 #define SECTORS_PER_PAGE (MM_PAGE_SIZE >> VIRTIO_BLK_SECTOR_SHIFT)
 #define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map, at most */
 
-static struct swap_slots slots;
-static struct pagecache cache;  /* slot -> its cached frame, a shadow, or nothing */
+/* The one device, on /dev/vda (mm/swapdev.h); inactive without a disk. */
+static struct swapdev dev;
 
 bool swap_active(void)
 {
-	return cache.slots != NULL;
+	return swapdev_active(&dev);
+}
+
+/* The swap device's page I/O: virtio-blk requests at the slots' sectors. */
+static int blk_rw(void *ctx, bool write, uint64_t slot, const phys_addr_t *pa, unsigned n)
+{
+	(void)ctx;
+	return virtio_blk_rw(write, slot * SECTORS_PER_PAGE, pa, n);
 }
 
 void swap_init(void)
 {
+	static const struct swapdev_io io = { .rw = blk_rw };
 	uint64_t nr = virtio_blk_present() ? virtio_blk_sectors() / SECTORS_PER_PAGE : 0;
 	uint8_t *map;
 	uint32_t *entries;
@@ -54,13 +59,11 @@ void swap_init(void)
 		return;
 	map = kmalloc(nr, BUDDY_GFP_KERNEL);
 	entries = kmalloc(nr * sizeof(*entries), BUDDY_GFP_KERNEL);
-	if (!map || !entries || swap_slots_init(&slots, map, nr) ||
-	    pagecache_init(&cache, entries, nr)) {
+	if (!map || !entries || swapdev_init(&dev, page_alloc_buddy(), &io, map, entries, nr)) {
 		pr_err("swap: no memory for %llu slots; swap stays off\n",
 		       (unsigned long long)nr);
 		kfree(map);
 		kfree(entries);
-		cache.slots = NULL;
 		return;
 	}
 	pr_info("Adding %lluk swap on /dev/vda.  Priority:-2 extents:1 across:%lluk\n",
@@ -69,17 +72,17 @@ void swap_init(void)
 
 uint64_t swap_total_pages(void)
 {
-	return swap_active() ? slots.nr_slots - 1 : 0;
+	return swap_active() ? dev.slots.nr_slots - 1 : 0;
 }
 
 uint64_t swap_free_pages(void)
 {
-	return swap_active() ? slots.nr_free : 0;
+	return swap_active() ? dev.slots.nr_free : 0;
 }
 
 uint64_t swap_cached_pages(void)
 {
-	return cache.nr_pages;
+	return dev.cache.nr_pages;
 }
 
 static struct page *pfn_page(uint64_t pfn)
@@ -89,85 +92,37 @@ static struct page *pfn_page(uint64_t pfn)
 
 uint64_t swap_cache_slot(const struct page *p)
 {
-	return p->user.swap_slot;
+	return swapdev_cache_slot(p);
+}
+
+/* /proc/vmstat's nr_swapcached, after anything that may change the cache. */
+static void sync_swapcached(void)
+{
+	vm_events[VM_NR_SWAPCACHED] = dev.cache.nr_pages;
 }
 
 /* The frame slot caches, or 0 (none, or a shadow entry). */
 static uint64_t cached_pfn(uint64_t slot)
 {
-	return pagecache_lookup(&cache, slot);
-}
-
-/* Caches p under slot. Returns the shadow entry it replaced, or 0. */
-static uint32_t cache_add(struct page *p, uint64_t slot)
-{
-	uint32_t shadow = pagecache_insert(&cache, slot, buddy_page_to_pfn(page_alloc_buddy(), p));
-
-	p->user.swap_slot = (uint32_t)slot;
-	vm_events[VM_NR_SWAPCACHED] = cache.nr_pages;
-	return shadow;
-}
-
-/* Takes p out of the cache, leaving shadow (or 0) in its slot, and drops the slot reference. */
-static void cache_remove(struct page *p, uint64_t slot, uint32_t shadow)
-{
-	uint64_t pfn = buddy_page_to_pfn(page_alloc_buddy(), p);
-
-	if (shadow)
-		pagecache_evict(&cache, slot, pfn, shadow);
-	else
-		pagecache_delete(&cache, slot, pfn);
-	p->user.swap_slot = 0;
-	vm_events[VM_NR_SWAPCACHED] = cache.nr_pages;
-	swap_slots_put(&slots, slot);
+	return pagecache_lookup(&dev.cache, slot);
 }
 
 void swap_cache_del(struct page *p)
 {
-	uint64_t slot = swap_cache_slot(p);
-
-	if (slot)
-		cache_remove(p, slot, 0);
-}
-
-/* Writes n frames to the consecutive slots from slot[0], one request. */
-static void write_run(struct page **pages, const uint64_t *slot, unsigned n)
-{
-	phys_addr_t pa[SWAP_WRITE_BATCH];
-
-	for (unsigned i = 0; i < n; i++)
-		pa[i] = buddy_page_to_phys(page_alloc_buddy(), pages[i]);
-	if (virtio_blk_rw(true, slot[0] * SECTORS_PER_PAGE, pa, n)) {
-		for (unsigned i = 0; i < n; i++)
-			swap_slots_put(&slots, slot[i]);
-		return;
-	}
-	count_vm_events(VM_PSWPOUT, n);
-	for (unsigned i = 0; i < n; i++)
-		cache_add(pages[i], slot[i]);   /* the allocation's reference */
+	swapdev_cache_del(&dev, p);
+	sync_swapcached();
 }
 
 void swap_pages_write(struct page **pages, unsigned n)
 {
-	uint64_t slot[SWAP_WRITE_BATCH];
-	unsigned got, start, end;
-
-	MM_BUG_ON(n > SWAP_WRITE_BATCH || SWAP_WRITE_BATCH > VIRTIO_BLK_MAX_PAGES);
-	for (got = 0; swap_active() && got < n; got++) {
-		slot[got] = swap_slots_alloc(&slots);
-		if (!slot[got])
-			break;
-	}
-	for (start = 0; start < got; start = end) {
-		for (end = start + 1; end < got && slot[end] == slot[end - 1] + 1; end++)
-			;
-		write_run(pages + start, slot + start, end - start);
-	}
+	MM_BUG_ON(SWAP_WRITE_BATCH > SWAPDEV_WRITE_BATCH || SWAP_WRITE_BATCH > VIRTIO_BLK_MAX_PAGES);
+	count_vm_events(VM_PSWPOUT, swapdev_write(&dev, pages, n));
+	sync_swapcached();
 }
 
 int swap_entry_dup(uint64_t slot)
 {
-	return swap_slots_dup(&slots, slot) ? -ERANGE : 0;
+	return swap_slots_dup(&dev.slots, slot) ? -ERANGE : 0;
 }
 
 /* Frees a private anonymous frame nobody maps (uvm.c's free_frame). */
@@ -181,43 +136,17 @@ static void free_anon_frame(struct page *p)
 
 void swap_page_evicted(struct page *p, uint32_t shadow)
 {
-	uint64_t slot = swap_cache_slot(p);
-
-	MM_BUG_ON(p->mapcount || !slot || !pagecache_is_shadow(shadow));
-	cache_remove(p, slot, shadow);
+	swapdev_evicted(&dev, p, shadow);
+	sync_swapcached();
 	free_anon_frame(p);
 }
 
 bool swap_page_exclusive(struct page *p)
 {
-	uint64_t slot = swap_cache_slot(p);
+	bool exclusive = swapdev_exclusive(&dev, p);
 
-	if (!slot)
-		return true;
-	if (swap_slots_count(&slots, slot) > 1)
-		return false;       /* a swap entry elsewhere reads this copy */
-	swap_cache_del(p);
-	return true;
-}
-
-/* Linux's vm_swap_full: past half full, swap-in frees slots it can. */
-static bool swap_full(void)
-{
-	return slots.nr_free * 2 < slots.nr_slots;
-}
-
-/*
- * Whether a swapped-in frame may be mapped writable: nobody else maps it
- * and no other entry reads its slot. It stays cached (clean, so a second
- * eviction needs no write) unless swap is getting full.
- */
-static bool swapin_writable(struct page *p, uint64_t slot)
-{
-	if (p->mapcount || swap_slots_count(&slots, slot) > 1)
-		return false;
-	if (swap_full())
-		swap_cache_del(p);
-	return true;
+	sync_swapcached();
+	return exclusive;
 }
 
 /*
@@ -229,9 +158,10 @@ static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *
 {
 	bool writable;
 
-	swap_slots_put(&slots, slot);         /* this entry's reference */
+	swap_slots_put(&dev.slots, slot);     /* this entry's reference */
 	mm->rss[MM_SWAPENTS]--;
-	writable = swapin_writable(p, slot);
+	writable = swapdev_swapin_writable(&dev, p, slot);
+	sync_swapcached();
 	*pte = buddy_page_to_phys(page_alloc_buddy(), p) | uvm_pte_flags(v, writable) | PTE_P |
 	       (young ? PTE_A : 0);
 	rmap_add(p);
@@ -255,7 +185,7 @@ static unsigned run_after(const struct vma *v, uint64_t va, const pte_t *pte, ui
 		pte_t e = pte[n + 1];
 		uint64_t s2 = slot + n + 1;
 		if (!swp_is_entry(e) || swp_slot(e) != s2 || cached_pfn(s2) ||
-		    swap_slots_count(&slots, s2) != 1)
+		    swap_slots_count(&dev.slots, s2) != 1)
 			break;
 		n++;
 	}
@@ -273,7 +203,7 @@ static unsigned read_run(uint64_t slot, unsigned n, struct page **pages)
 		if (!pa[got])
 			break;
 	}
-	if (got && virtio_blk_rw(false, slot * SECTORS_PER_PAGE, pa, got) == 0) {
+	if (got && swapdev_read(&dev, slot, pa, got) == 0) {
 		count_vm_events(VM_PSWPIN, got);
 		for (unsigned i = 0; i < got; i++) {
 			pages[i] = pfn_page(pa[i] >> MM_PAGE_SHIFT);
@@ -295,7 +225,7 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	unsigned n;
 	pte_t *pde;
 
-	if (!swap_active() || swap_slots_count(&slots, slot) == 0)
+	if (!swap_active() || swap_slots_count(&dev.slots, slot) == 0)
 		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
 		      (unsigned long long)*pte, (unsigned long long)va);
 	if (cached_pfn(slot)) {
@@ -309,8 +239,8 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t at = va + i * MM_PAGE_SIZE;
-		swap_slots_dup(&slots, slot + i);
-		reclaim_anon_refault(pages[i], at, cache_add(pages[i], slot + i));
+		reclaim_anon_refault(pages[i], at, swapdev_cache_add(&dev, pages[i], slot + i));
+		sync_swapcached();
 		map_swapped(mm, v, at, pte + i, pages[i], slot + i, i == 0);
 	}
 	return UVM_FAULT_MAJOR;
@@ -341,7 +271,7 @@ static int zap_one(struct mm *mm, pte_t *pte, pte_t *pde, uint64_t va, void *arg
 {
 	(void)va;
 	(void)arg;
-	swap_slots_put(&slots, swp_slot(*pte));
+	swap_slots_put(&dev.slots, swp_slot(*pte));
 	*pte = 0;
 	*pde -= 1ull << PT_CNT_SHIFT;
 	mm->rss[MM_SWAPENTS]--;
@@ -369,13 +299,13 @@ static int fork_one(struct mm *parent, pte_t *pte, pte_t *pde, uint64_t va, void
 
 	(void)parent;
 	(void)pde;
-	if (swap_slots_dup(&slots, swp_slot(*pte)))
+	if (swap_slots_dup(&dev.slots, swp_slot(*pte)))
 		return -ENOMEM;
 	if (cpte && !*cpte) {
 		*cpde += 1ull << PT_CNT_SHIFT;
 	} else if (pt_map(&child->pt, va, 0, MM_PAGE_SIZE, 0, PT_SHIFT_4K) ||
 		   !(cpte = uvm_pte_slot(child, va, &cpde))) {
-		swap_slots_put(&slots, swp_slot(*pte));
+		swap_slots_put(&dev.slots, swp_slot(*pte));
 		return -ENOMEM;
 	}
 	*cpte = *pte;
