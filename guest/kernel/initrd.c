@@ -170,6 +170,25 @@ void initrd_cache_evict(struct inode *ino, uint64_t index, uint32_t shadow)
 	pagecache_evict(&ino->cache, index, pagecache_lookup(&ino->cache, index), shadow);
 }
 
+/* Drops an evicted page-cache frame: its slot keeps shadow, the frame is freed. */
+static void file_page_evicted(struct page *p, uint32_t shadow)
+{
+	initrd_cache_evict(p->user.inode, p->user.index, shadow);
+	p->flags &= ~PG_FILE;
+	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+}
+
+/* The files are always there to read a dropped page back from. */
+static bool file_store_present(void)
+{
+	return true;
+}
+
+const struct reclaim_store_ops file_store_ops = {
+	.present = file_store_present, .has_room = file_store_present,
+	.evicted = file_page_evicted,
+};
+
 uint64_t initrd_cached_pages(void)
 {
 	uint64_t n = 0;

@@ -28,7 +28,8 @@
  *    or a fault that could take free pages there) and sleeps once free
  *    pages are above the high marks, it cannot make progress, or it has
  *    looked at the LRUs once in this wakeup.
- * Order of calls: reclaim -> swap (slots, cache, disk) -> page allocator;
+ * Order of calls: reclaim -> a kind's store (reclaim_store_ops: swap's
+ * slots, cache and disk; the file cache) -> page allocator;
  * never the reverse except through the buddy's reclaim hooks, which skip
  * the current process's frames (see reclaim.h).
  */
@@ -42,7 +43,6 @@
 #include <vmstat.h>
 #include <cmdline.h>
 #include <page_alloc.h>
-#include <initrd.h>
 #include <pagecache.h>
 #include <lruvec.h>
 #include <printk.h>
@@ -56,6 +56,10 @@ static bool reclaim_on;                /* reclaim_init succeeded */
 /* The LRUs, their costs, the shadow clock (mm/lruvec.h): the one node's. */
 static struct lruvec node;
 static struct policy *const lru = node.lru;
+/* Where each kind of page goes when evicted (reclaim.h). */
+static const struct reclaim_store_ops *const store[NR_LRU] = {
+	[LRU_ANON] = &swap_store_ops, [LRU_FILE] = &file_store_ops,
+};
 
 /* The shadow entry of an eviction now: the clock, advanced (pagecache.h). */
 static uint32_t next_shadow(void)
@@ -142,7 +146,7 @@ void reclaim_page_freed(struct page *p)
 
 	if (rf->pf.owner)
 		policy_remove(rf->pf.owner, &rf->pf);
-	swap_cache_del(p);
+	store[LRU_ANON]->drop_copy(p);
 }
 
 /* The policies' list movements, as /proc/vmstat names them. */
@@ -174,7 +178,8 @@ static void insert_filled(enum lru_kind kind, struct page_user *rf, uint32_t sha
 		VM_WORKINGSET_REFAULT_ANON, VM_WORKINGSET_REFAULT_FILE };
 	static const enum vm_event_item activate[NR_LRU] = {
 		VM_WORKINGSET_ACTIVATE_ANON, VM_WORKINGSET_ACTIVATE_FILE };
-	enum lruvec_fill fill = lruvec_insert_filled(&node, kind, &rf->pf, shadow, swap_active());
+	enum lruvec_fill fill = lruvec_insert_filled(&node, kind, &rf->pf, shadow,
+						     store[LRU_ANON]->present());
 
 	if (fill == LRUVEC_FILL_NEW)
 		return;
@@ -241,7 +246,7 @@ static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 {
 	struct evict_ctx *c = arg;
 
-	if (swap_entry_dup(c->slot)) {
+	if (store[LRU_ANON]->entry_dup(c->slot)) {
 		c->busy = true;
 		return false;
 	}
@@ -261,13 +266,15 @@ static bool batch_add(struct evict_batch *b, struct page *p, struct mm *skip)
 {
 	struct evict_ctx c = { .page = p, .skip = skip };
 
-	if (skip || swap_cache_slot(p))         /* else nothing to learn */
+	const struct reclaim_store_ops *to = store[LRU_ANON];
+
+	if (skip || to->copy_slot(p))           /* else nothing to learn */
 		reclaim_rmap_walk(p, inspect_one, &c);
 	if (c.busy)
 		return false;
 	if (c.dirty)
-		swap_cache_del(p);      /* the copy on disk is stale */
-	if (!swap_cache_slot(p))
+		to->drop_copy(p);       /* the copy on disk is stale */
+	if (!to->copy_slot(p))
 		b->write[b->nr_write++] = p;
 	b->page[b->n++] = p;
 	return true;
@@ -276,14 +283,14 @@ static bool batch_add(struct evict_batch *b, struct page *p, struct mm *skip)
 /* Replaces every mapping of a cached frame by its entry and frees it. */
 static bool unmap_and_free(struct page *p)
 {
-	struct evict_ctx c = { .page = p, .slot = swap_cache_slot(p) };
+	struct evict_ctx c = { .page = p, .slot = store[LRU_ANON]->copy_slot(p) };
 
 	if (!c.slot)
 		return false;           /* its write failed */
 	reclaim_rmap_walk(p, unmap_one, &c);
 	if (p->mapcount)
 		return false;           /* a slot count full, or a mapping outside every task */
-	swap_page_evicted(p, next_shadow());
+	store[LRU_ANON]->evicted(p, next_shadow());
 	return true;
 }
 
@@ -292,7 +299,7 @@ static unsigned long evict_batch(struct evict_batch *b)
 {
 	unsigned long freed = 0;
 
-	swap_pages_write(b->write, b->nr_write);
+	store[LRU_ANON]->write(b->write, b->nr_write);
 	lruvec_note_cost(&node, LRU_ANON, (uint64_t)b->nr_write * SWAP_CLUSTER_MAX);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct page *p = b->page[i];
@@ -308,7 +315,7 @@ static unsigned long evict_batch(struct evict_batch *b)
 
 static bool can_swap(void)
 {
-	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
+	return store[LRU_ANON]->has_room();
 }
 
 /*
@@ -398,9 +405,7 @@ static enum file_verdict evict_file(struct page *p, struct mm *skip)
 	reclaim_rmap_walk(p, file_unmap_one, &c);
 	if (p->mapcount)
 		return FILE_KEPT;       /* a mapping outside every task (a fork in progress) */
-	initrd_cache_evict(rf->inode, rf->index, next_shadow());
-	p->flags &= ~PG_FILE;
-	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+	store[LRU_FILE]->evicted(p, next_shadow());
 	return FILE_DROPPED;
 }
 
