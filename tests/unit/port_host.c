@@ -28,6 +28,7 @@ struct tlb_entry {
 static struct host_tlb {
 	struct tlb_entry e[MM_NR_CPUS][HOST_TLB_ENTRIES];
 	unsigned next[MM_NR_CPUS];      /* entry replaced next */
+	bool used;                      /* a read cached something since the reset */
 } tlb;
 
 static phys_addr_t table_free_list; /* free pool pages, linked through word 0 */
@@ -138,6 +139,7 @@ uint64_t host_tlb_read(unsigned cpu, const struct pt_space *s, uint64_t va)
 		return 0;
 	t = &tlb.e[cpu][tlb.next[cpu]];
 	tlb.next[cpu] = (tlb.next[cpu] + 1) % HOST_TLB_ENTRIES;
+	tlb.used = true;
 	*t = (struct tlb_entry){ .root = s->root, .va = m.va, .shift = m.shift,
 				 .leaf = m.pa | m.flags | PTE_P };
 	return t->leaf + (va & ((1ull << m.shift) - 1) & ~(MM_PAGE_SIZE - 1));
@@ -146,7 +148,7 @@ uint64_t host_tlb_read(unsigned cpu, const struct pt_space *s, uint64_t va)
 /* Drops, on every CPU, s's entries that cover va (all of s's when all). */
 static void tlb_drop(const struct pt_space *s, uint64_t va, bool all)
 {
-	for (unsigned c = 0; c < MM_NR_CPUS; c++)
+	for (unsigned c = 0; tlb.used && c < MM_NR_CPUS; c++)
 		for (unsigned i = 0; i < HOST_TLB_ENTRIES; i++) {
 			struct tlb_entry *t = &tlb.e[c][i];
 			if (t->root == s->root && (all || entry_covers(t, s->root, va)))
