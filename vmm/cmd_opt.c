@@ -14,7 +14,6 @@
 #include "commands.h"
 #include "util.h"
 
-#include "mm_port.h"
 #include "opt.h"
 #include "policy.h"
 #include "policy_sim.h"
@@ -22,7 +21,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,22 +46,6 @@ struct opt_args {
 	const char *file;
 	bool json;
 };
-
-/*
- * memvisor links mm/ without the guest's or the tests' port: an invariant
- * of mm/ that breaks here ends the program. Weak, so the unit tests' port
- * (tests/unit/port_host.c) wins where both are linked.
- */
-__attribute__((weak)) void mm_panic(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("memvisor: mm panic: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	abort();
-}
 
 static void opt_usage(FILE *f)
 {

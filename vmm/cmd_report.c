@@ -10,18 +10,18 @@
  * lacks it. Markers: the --pressure schedule's events (or, without one,
  * changes of balloon.target seen in the stream), increases of any
  * *oom_kill* counter, and the snapshots in DIR (their recorded uptime).
- * With --snapshots, a table of `memvisor diff --json` between consecutive
+ * With --snapshots, a table of the diffs (snapdiff.h) between consecutive
  * snapshots. Exit status: 0, or 2 for bad arguments or unreadable input.
  */
 #include "commands.h"
 #include "cmd_report.h"
-#include "control.h"
+#include "schedule.h"
 #include "expect.h"
-#include "scenario_run.h"
-#include "snapfile.h"
+#include "snapdiff.h"
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -139,9 +139,9 @@ static void add_marker(struct report *r, double t, const char *kind, const char 
 
 static int schedule_markers(struct report *r)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256], label[300];
-	int n = control_parse_schedule(r->pressure, ev, CONTROL_MAX_EVENTS, err, sizeof(err));
+	int n = schedule_parse(r->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err));
 	if (n < 0) {
 		mv_err("report: --pressure: %s", err);
 		return -1;
@@ -251,72 +251,49 @@ static void html_escape(FILE *f, const char *s)
 	}
 }
 
-/* Sums "len" of one list of a space's diff. */
-static double list_bytes(json_object *space, const char *list)
+/* Bytes of a space's ranges of one kind of change. */
+static uint64_t change_bytes(const struct snapdiff_space *sp, enum snapdiff_change kind)
 {
-	json_object *arr, *len;
-	double sum = 0;
-	if (!json_object_object_get_ex(space, list, &arr))
-		return 0;
-	for (size_t k = 0; k < json_object_array_length(arr); k++)
-		if (json_object_object_get_ex(json_object_array_get_idx(arr, k), "len", &len))
-			sum += json_object_get_double(len);
+	uint64_t sum = 0;
+	for (size_t k = 0; k < sp->nr_ranges; k++)
+		if (sp->ranges[k].kind == kind)
+			sum += sp->ranges[k].range.len;
 	return sum;
 }
 
-static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info *b,
-		      json_object *diff)
+static void diff_space_row(FILE *f, const struct snap_info *a, const struct snap_info *b,
+			   const struct snapdiff_space *sp)
 {
-	json_object *spaces, *zones, *dirty;
 	char s1[32], s2[32], s3[32];
-	if (json_object_object_get_ex(diff, "spaces", &spaces)) {
-		json_object_object_foreach(spaces, name, sp) {
-			uint64_t ad = (uint64_t)list_bytes(sp, "added");
-			uint64_t rm = (uint64_t)list_bytes(sp, "removed");
-			uint64_t ch = (uint64_t)list_bytes(sp, "changed");
-			if (!ad && !rm && !ch)
-				continue;
-			fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>", a->name, b->name);
-			html_escape(f, name);
-			fprintf(f, "</td><td>%s%s</td><td>%s%s</td><td>%s</td></tr>\n", ad ? "+" : "",
-				ad ? mv_format_size(ad, s1, sizeof(s1)) : "", rm ? "-" : "",
-				rm ? mv_format_size(rm, s2, sizeof(s2)) : "",
-				ch ? mv_format_size(ch, s3, sizeof(s3)) : "");
-		}
-	}
-	if (json_object_object_get_ex(diff, "zones", &zones)) {
-		json_object_object_foreach(zones, zname, z) {
-			double d = 0;
-			expect_json_number(z, "free_pages", &d);
-			fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>zone ", a->name, b->name);
-			html_escape(f, zname);
-			fprintf(f, " free pages</td><td colspan=3>%+.0f</td></tr>\n", d);
-		}
-	}
-	if (json_object_object_get_ex(diff, "dirty_pages", &dirty) && dirty)
-		fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>pages dirtied</td>"
-			   "<td colspan=3>%lld</td></tr>\n", a->name, b->name,
-			(long long)json_object_get_int64(dirty));
+	uint64_t ad = change_bytes(sp, SNAPDIFF_ADDED);
+	uint64_t rm = change_bytes(sp, SNAPDIFF_REMOVED);
+	uint64_t ch = change_bytes(sp, SNAPDIFF_CHANGED);
+	if (!ad && !rm && !ch)
+		return;
+	fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>", a->name, b->name);
+	html_escape(f, sp->name);
+	fprintf(f, "</td><td>%s%s</td><td>%s%s</td><td>%s</td></tr>\n", ad ? "+" : "",
+		ad ? mv_format_size(ad, s1, sizeof(s1)) : "", rm ? "-" : "",
+		rm ? mv_format_size(rm, s2, sizeof(s2)) : "",
+		ch ? mv_format_size(ch, s3, sizeof(s3)) : "");
 }
 
-/* Runs `memvisor diff --json` on a pair; NULL when it could not. */
-static json_object *diff_pair(const struct snap_info *a, const struct snap_info *b)
+static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info *b,
+		      const struct snap_diff *d)
 {
-	char exe[4096], tmp[] = "/tmp/memvisor-report-XXXXXX";
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	int fd = mkstemp(tmp);
-	json_object *j = NULL;
-	if (n < 0 || fd < 0)
-		return NULL;
-	close(fd);
-	exe[n] = '\0';
-	char *argv[] = { exe, (char *)"diff", (char *)a->path, (char *)b->path,
-			 (char *)"--json", NULL };
-	int st = scenario_exec(exe, argv, tmp, "/dev/null");
-	if (st == 0 || st == 1)
-		j = json_object_from_file(tmp);
-	unlink(tmp);
-	return j;
+	for (size_t i = 0; i < d->nr_spaces; i++)
+		diff_space_row(f, a, b, &d->spaces[i]);
+	for (size_t i = 0; i < d->nr_zones; i++) {
+		const struct snapdiff_zone *z = &d->zones[i];
+		fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>zone ", a->name, b->name);
+		html_escape(f, z->after.name);
+		fprintf(f, " free pages</td><td colspan=3>%+lld</td></tr>\n",
+			(long long)z->after.free_pages - (long long)z->before.free_pages);
+	}
+	if (d->dirty_known)
+		fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>pages dirtied</td>"
+			   "<td colspan=3>%lld</td></tr>\n", a->name, b->name,
+			(long long)d->dirty_pages);
 }
 
 static void write_snapshot_tables(FILE *f, const struct report *r)
@@ -338,10 +315,12 @@ static void write_snapshot_tables(FILE *f, const struct report *r)
 	fprintf(f, "</table>\n<h2>Snapshot diffs</h2>\n<table id=diffs><tr><th class=l>between</th>"
 		   "<th class=l>what</th><th>added</th><th>removed</th><th>changed</th></tr>\n");
 	for (size_t i = 1; i < r->nr_snaps; i++) {
-		json_object *d = diff_pair(&r->snaps[i - 1], &r->snaps[i]);
-		if (d)
-			diff_rows(f, &r->snaps[i - 1], &r->snaps[i], d);
-		json_object_put(d);
+		struct snap_diff d;
+		char err[512];
+		if (snapdiff_files(r->snaps[i - 1].path, r->snaps[i].path, &d, err, sizeof(err)) < 0)
+			continue; /* a pair that cannot be read gets no rows */
+		diff_rows(f, &r->snaps[i - 1], &r->snaps[i], &d);
+		snapdiff_free(&d);
 	}
 	fprintf(f, "</table>\n");
 }
@@ -440,7 +419,7 @@ static int write_html(const struct report *r)
 
 /* ---- the command -------------------------------------------------------------------- */
 
-static int parse_opts(struct report *r, int argc, char **argv)
+static int parse_opts(struct report_opts *r, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -467,8 +446,6 @@ static int parse_opts(struct report *r, int argc, char **argv)
 		return -1;
 	}
 	r->stats_path = argv[optind];
-	if (!r->title)
-		r->title = r->stats_path;
 	return 0;
 }
 
@@ -482,31 +459,52 @@ static void free_report(struct report *r)
 	expect_stats_free(&r->s);
 }
 
-int cmd_report(int argc, char **argv)
+/* Everything after the options: read, mark, write. 0 or a negative errno. */
+static int report_build(struct report *r)
 {
-	static struct report r; /* large; one report per process */
 	char err[512];
-	int rc = MV_EXIT_USAGE;
-	memset(&r, 0, sizeof(r));
-	if (parse_opts(&r, argc, argv) < 0)
-		return MV_EXIT_USAGE;
+	if (expect_stats_load(&r->s, r->stats_path, err, sizeof(err)) < 0) {
+		mv_err("report: %s", err);
+		return -EINVAL;
+	}
+	r->markers = json_object_new_array();
+	build_columns(r);
+	if ((r->pressure && *r->pressure && schedule_markers(r) < 0) ||
+	    (r->snap_dir && load_snapshots(r) < 0))
+		return -EINVAL;
+	stream_markers(r);
+	json_object_array_sort(r->markers, marker_cmp);
+	return write_html(r) == 0 ? 0 : -EIO;
+}
+
+int report_write(const struct report_opts *o)
+{
 	if (!&mv_uplot_js || !&mv_uplot_css) {
 		mv_err("report: this memvisor was built without uPlot (npm install failed at build "
 		       "time; see build/npm/install.log and rebuild)");
-		return MV_EXIT_HOST_ERROR;
+		return -ENOTSUP;
 	}
-	if (expect_stats_load(&r.s, r.stats_path, err, sizeof(err)) < 0) {
-		mv_err("report: %s", err);
-		return MV_EXIT_USAGE;
-	}
-	r.markers = json_object_new_array();
-	build_columns(&r);
-	if ((!r.pressure || !*r.pressure || schedule_markers(&r) == 0) &&
-	    (!r.snap_dir || load_snapshots(&r) == 0)) {
-		stream_markers(&r);
-		json_object_array_sort(r.markers, marker_cmp);
-		rc = write_html(&r) == 0 ? 0 : MV_EXIT_USAGE;
-	}
-	free_report(&r);
+	struct report *r = calloc(1, sizeof(*r)); /* large: not on the stack */
+	if (!r)
+		return -ENOMEM;
+	r->stats_path = o->stats_path;
+	r->snap_dir = o->snap_dir;
+	r->pressure = o->pressure;
+	r->title = o->title ? o->title : o->stats_path;
+	r->out_path = o->out_path;
+	int rc = report_build(r);
+	free_report(r);
+	free(r);
 	return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_opts o = { .stats_path = NULL };
+	if (parse_opts(&o, argc, argv) < 0)
+		return MV_EXIT_USAGE;
+	int rc = report_write(&o);
+	if (rc == -ENOTSUP || rc == -ENOMEM)
+		return MV_EXIT_HOST_ERROR;
+	return rc < 0 ? MV_EXIT_USAGE : 0;
 }

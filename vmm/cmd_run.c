@@ -128,10 +128,10 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 			continue;
 		}
 		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
-			 o->snapshot_prefix ? o->snapshot_prefix : "memvisor-snap", tok);
-		struct control_event e[1];
+			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX, tok);
+		struct schedule_event e[1];
 		char err[256];
-		if (control_parse_schedule(ev, e, 1, err, sizeof(err)) < 0)
+		if (schedule_parse(ev, e, 1, err, sizeof(err)) < 0)
 			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
 		else
 			rc = add_schedule(o, ev);
@@ -174,17 +174,17 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	case 'C': o->control.socket_path = arg; return 0;
 	case 'W': o->swap = arg; return 0;
 	case 'P': {
-		struct control_event ev[CONTROL_MAX_EVENTS];
-		if (control_parse_schedule(arg, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
+		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
+		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
 			return usage_error("--pressure: %s", err);
 		return add_schedule(o, arg);
 	}
 	case 'A': o->snapshot_at = arg; return 0; /* after all options: see parse_run_args */
-	case 'F': o->snapshot_prefix = arg; return 0;
+	case 'F': o->snapshot_prefix = o->control.snapshot_prefix = arg; return 0;
 	case 'D': o->crash_dump = strcmp(arg, "none") ? arg : NULL; return 0;
 	case 'S':
-		if (control_parse_stats_arg(arg, o->stats_path, sizeof(o->stats_path),
-					    &o->control.stats_interval) < 0)
+		if (schedule_parse_stats_arg(arg, o->stats_path, sizeof(o->stats_path),
+					     &o->control.stats_interval) < 0)
 			return usage_error("--stats: '%s' is not FILE or FILE:SECONDS", arg);
 		o->control.stats_path = o->stats_path;
 		return 0;
@@ -293,7 +293,7 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 	struct snap_request r = { .path = path, .reason = "exit" };
 	if (o->snapshot_at_exit) {
 		snprintf(path, sizeof(path), "%s-exit.core",
-			 o->snapshot_prefix ? o->snapshot_prefix : "memvisor-snap");
+			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX);
 		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
 			mv_err("exit snapshot: %s", err);
 	}

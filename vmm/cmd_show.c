@@ -1,9 +1,11 @@
 /*
  * cmd_show.c: `memvisor show FILE [--json] [--space kernel|PID]
  * [--view maps|tables|nested|zones|slabs|vmstat|log]`: one view of a
- * snapshot, for people (aligned text) or scripts (--json).
+ * snapshot, for people (aligned text) or scripts (--json; zones, slabs
+ * and vmstat in the key names of recjson.h).
  */
 #include "commands.h"
+#include "recjson.h"
 #include "snapfile.h"
 #include "snapview.h"
 #include "ptwalk.h"
@@ -132,23 +134,10 @@ static void show_nested(const struct snap_file *f, const struct show_opts *o, js
 	}
 }
 
-static void show_zones(const struct snap_file *f, json_object *j)
+static void show_zones(const struct snap_file *f)
 {
 	for (size_t i = 0; i < f->nr_zones; i++) {
 		const struct snap_zone *z = &f->zones[i];
-		if (j) {
-			json_object *o = json_object_new_object(), *a = json_object_new_array();
-			for (int k = 0; k < SNAP_MAX_ORDERS; k++)
-				json_object_array_add(a, json_object_new_uint64(z->nr_free[k]));
-			json_object_object_add(o, "free_pages", json_object_new_uint64(z->free_pages));
-			json_object_object_add(o, "managed", json_object_new_uint64(z->managed));
-			json_object_object_add(o, "min", json_object_new_uint64(z->wmark[0]));
-			json_object_object_add(o, "low", json_object_new_uint64(z->wmark[1]));
-			json_object_object_add(o, "high", json_object_new_uint64(z->wmark[2]));
-			json_object_object_add(o, "free_per_order", a);
-			json_object_object_add(j, z->name, o);
-			continue;
-		}
 		printf("Node 0, zone %8s free %8llu min %6llu low %6llu high %6llu managed %8llu\n"
 		       "                     per order:", z->name, (unsigned long long)z->free_pages,
 		       (unsigned long long)z->wmark[0], (unsigned long long)z->wmark[1],
@@ -159,37 +148,34 @@ static void show_zones(const struct snap_file *f, json_object *j)
 	}
 }
 
-static void show_slabs(const struct snap_file *f, json_object *j)
+static void show_slabs(const struct snap_file *f)
 {
-	if (!j)
-		printf("%-24s %10s %8s %8s %8s %6s %8s\n", "# name", "active_objs", "objsize",
-		       "objperslab", "order", "slabs", "free_slabs");
+	printf("%-24s %10s %8s %8s %8s %6s %8s\n", "# name", "active_objs", "objsize",
+	       "objperslab", "order", "slabs", "free_slabs");
 	for (size_t i = 0; i < f->nr_slabs; i++) {
 		const struct snap_slab *s = &f->slabs[i];
-		if (j) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "active_objs", json_object_new_uint64(s->active_objs));
-			json_object_object_add(o, "object_size", json_object_new_uint64(s->object_size));
-			json_object_object_add(o, "slabs", json_object_new_uint64(s->nr_slabs));
-			json_object_object_add(o, "free_slabs", json_object_new_uint64(s->nr_free_slabs));
-			json_object_object_add(j, s->name, o);
-			continue;
-		}
 		printf("%-24s %10llu %8u %8u %8u %6llu %8llu\n", s->name,
 		       (unsigned long long)s->active_objs, s->object_size, s->objects_per_slab,
 		       s->order, (unsigned long long)s->nr_slabs, (unsigned long long)s->nr_free_slabs);
 	}
 }
 
-static void show_vmstat(const struct snap_file *f, json_object *j)
+static void show_vmstat(const struct snap_file *f)
 {
-	for (size_t i = 0; i < f->nr_vmstat; i++) {
-		if (j)
-			json_object_object_add(j, f->vmstat[i].name,
-					       json_object_new_uint64(f->vmstat[i].value));
-		else
-			printf("%s %llu\n", f->vmstat[i].name, (unsigned long long)f->vmstat[i].value);
-	}
+	for (size_t i = 0; i < f->nr_vmstat; i++)
+		printf("%s %llu\n", f->vmstat[i].name, (unsigned long long)f->vmstat[i].value);
+}
+
+/* The JSON of a record view (zones, slabs, vmstat: recjson.h), else NULL. */
+static json_object *record_view_json(const struct snap_file *f, const char *view)
+{
+	if (!strcmp(view, "zones"))
+		return recjson_zones(f->zones, f->nr_zones);
+	if (!strcmp(view, "slabs"))
+		return recjson_slabs(f->slabs, f->nr_slabs);
+	if (!strcmp(view, "vmstat"))
+		return recjson_vmstat(f->vmstat, f->nr_vmstat);
+	return NULL;
 }
 
 static void show_header(const struct snap_file *f)
@@ -205,7 +191,9 @@ static void show_header(const struct snap_file *f)
 
 static int show_view(const struct snap_file *f, const struct show_opts *o)
 {
-	json_object *j = o->json ? json_object_new_object() : NULL;
+	json_object *j = NULL;
+	if (o->json && !(j = record_view_json(f, o->view)))
+		j = json_object_new_object();
 	if (!j)
 		show_header(f);
 	if (!strcmp(o->view, "maps"))
@@ -214,12 +202,12 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 		show_tables(f, o, j);
 	else if (!strcmp(o->view, "nested"))
 		show_nested(f, o, j);
-	else if (!strcmp(o->view, "zones"))
-		show_zones(f, j);
-	else if (!strcmp(o->view, "slabs"))
-		show_slabs(f, j);
-	else if (!strcmp(o->view, "vmstat"))
-		show_vmstat(f, j);
+	else if (!j && !strcmp(o->view, "zones"))
+		show_zones(f);
+	else if (!j && !strcmp(o->view, "slabs"))
+		show_slabs(f);
+	else if (!j && !strcmp(o->view, "vmstat"))
+		show_vmstat(f);
 	else if (!strcmp(o->view, "log"))
 		printf("%s", j ? "" : (f->log ? f->log : "(no kernel log in this snapshot)\n"));
 	if (j) {

@@ -5,17 +5,20 @@
  * `memvisor run` processes, up to N at a time, prints one line per
  * scenario as it finishes, and writes JUnit XML and TAP in file order.
  *
- * Each scenario runs in DIR/NAME (a temporary folder, removed at the end,
- * without --keep); with --keep the folder stays, with report.html.
+ * Each scenario runs in DIR/NAME (a temporary folder, removed at the end
+ * without --keep, by a walk of the tree: no shell, no rm); with --keep the
+ * folder stays, with report.html (written in-process, cmd_report.h).
  * Exit status: 0 all passed, 1 some failed, 2 usage or scenario errors.
  * Invariant: a job is started once and reaped once; jobs[] stays in the
  * order of the command line, whatever order they finish in.
  */
 #include "commands.h"
+#include "cmd_report.h"
 #include "scenario_run.h"
 #include "util.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -191,18 +194,15 @@ static void print_verdict(const struct job *j, const struct test_opts *o)
 
 static void write_report(const struct job *j, const struct test_opts *o)
 {
-	char stats[4096 + 16], snaps[4096 + 16], out[4096 + 16], log[4096 + 16];
+	char stats[4096 + 16], snaps[4096 + 16], out[4096 + 16];
 	snprintf(stats, sizeof(stats), "%s/stats.jsonl", j->dir);
 	snprintf(snaps, sizeof(snaps), "%s/snapshots", j->dir);
 	snprintf(out, sizeof(out), "%s/report.html", j->dir);
-	snprintf(log, sizeof(log), "%s/report.log", j->dir);
-	char *argv[] = { (char *)o->exe, (char *)"report", stats, (char *)"--snapshots", snaps,
-			 (char *)"--title", j->sc.name, (char *)"--pressure",
-			 j->sc.pressure ? j->sc.pressure : (char *)"", (char *)"-o", out, NULL };
-	if (scenario_exec(o->exe, argv, log, NULL) != 0)
-		fprintf(o->out, "      (no report.html for %s: see %s)\n", j->sc.name, log);
-	else
-		unlink(log);
+	const struct report_opts ro = { .stats_path = stats, .snap_dir = snaps,
+					.pressure = j->sc.pressure, .title = j->sc.name,
+					.out_path = out };
+	if (report_write(&ro) < 0)
+		fprintf(o->out, "      (no report.html for %s)\n", j->sc.name);
 }
 
 static void finish_job(struct job *j, int st, const struct test_opts *o)
@@ -210,7 +210,7 @@ static void finish_job(struct job *j, int st, const struct test_opts *o)
 	j->state = JOB_DONE;
 	j->res.seconds = now() - j->start;
 	j->res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	scenario_check(&j->sc, o->exe, j->dir, &j->res);
+	scenario_check(&j->sc, j->dir, &j->res);
 	if (j->killed) {
 		char *all;
 		if (asprintf(&all, "%s: killed after %.0f s (timeout %g s + %d s grace)\n%s",
@@ -358,6 +358,32 @@ static void write_tap(const struct job *jobs, int n)
 
 /* ---- the command ------------------------------------------------------------------ */
 
+/* nftw callback: removes one entry, children before their folder; the
+ * first that cannot be removed stops the walk with one line. */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	if (remove(path) == 0)
+		return 0;
+	int e = errno;
+	mv_err("test: cannot remove %s: %s", path, strerror(e));
+	return e;
+}
+
+/* Removes the folder dir and all below it, not following symbolic links.
+ * Returns 0, or a negative errno with one line printed. */
+static int remove_tree(const char *dir)
+{
+	int rc = nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (rc < 0) {
+		rc = -errno;
+		mv_err("test: cannot remove %s: %s", dir, strerror(-rc));
+	}
+	return rc > 0 ? -rc : rc;
+}
+
 static int prepare_base(struct test_opts *o)
 {
 	if (o->keep) {
@@ -409,10 +435,8 @@ int cmd_test(int argc, char **argv)
 		assign_dirs(jobs, n, o.base);
 		run_all(jobs, n, &o);
 		rc = summarize(jobs, n, &o);
-		if (!o.keep) {
-			char *rm[] = { (char *)"rm", (char *)"-rf", o.base, NULL };
-			scenario_exec("/bin/rm", rm, NULL, NULL);
-		}
+		if (!o.keep)
+			remove_tree(o.base);
 	}
 	for (int i = 0; i < n; i++) {
 		scenario_free(&jobs[i].sc);

@@ -1,10 +1,11 @@
 /*
- * control.c: the control loop of a running machine (see control.h).
+ * control.c: the control server of a running machine (see control.h).
  *
  * One thread polls the listening socket, the clients, a wake pipe and the
- * clock; it runs scheduled events and writes the stats stream when due.
- * Requests from every source go through control_execute(), so the socket,
- * the schedule and the CLI clients can never disagree.
+ * clock; it runs scheduled events (schedule.h) and writes the stats
+ * stream (livestats.h) when due. Requests from every source go through
+ * control_execute() (control_request.h), so the socket, the schedule and
+ * the CLI clients can never disagree.
  *
  * The socket server owns the listening socket (its path removed at stop,
  * and only if this server bound it) and the client slots. Invariants:
@@ -20,14 +21,14 @@
  * - a client that hung up is closed once its replies are out (or idle).
  */
 #include "control.h"
+#include "control_request.h"
 #include "expect.h"
-#include "snapshot.h"
+#include "livestats.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,542 +57,17 @@ struct control {
 	double stats_interval, next_stats;
 	double idle_timeout;         /* seconds */
 	size_t max_output;           /* bytes of unsent replies per client */
-	struct control_event events[CONTROL_MAX_EVENTS]; /* `when` events first, then timed */
+	struct schedule_event events[SCHEDULE_MAX_EVENTS]; /* `when` events first, then timed */
 	int nr_events, nr_when;
 	int next_when, next_timed;   /* the next of each kind to fire */
-	struct expect_cond *when[CONTROL_MAX_EVENTS]; /* parsed conditions of the `when` events */
+	struct expect_cond *when[SCHEDULE_MAX_EVENTS]; /* parsed stats conditions of the `when` events */
+	int console[SCHEDULE_MAX_EVENTS]; /* console_watch pattern of a `when console` event, or -1 */
+	const char *snapshot_prefix; /* names the files of snapshot=NAME events */
 	struct expect_stats seen;    /* samples taken while a `when` event waits */
 	struct client clients[CONTROL_MAX_CLIENTS];
 	pthread_t thread;
 	volatile bool stop;          /* set before a write to wake[1] */
 };
-
-/* ---- requests ------------------------------------------------------------ */
-
-static json_object *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static json_object *reply_error(const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	return o;
-}
-
-static json_object *reply_ok(void)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	return o;
-}
-
-static void add_u64(json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
-}
-
-static json_object *balloon_json(const struct balloon_figures *f)
-{
-	json_object *b = json_object_new_object();
-	add_u64(b, "target", f->target_bytes);
-	add_u64(b, "actual", f->actual_bytes);
-	add_u64(b, "held", f->held_bytes);
-	add_u64(b, "inflated_pages", f->inflated_pages);
-	add_u64(b, "deflated_pages", f->deflated_pages);
-	add_u64(b, "reported_pages", f->reported_pages);
-	add_u64(b, "bad_pfns", f->bad_pfns);
-	json_object_object_add(b, "driver_ok", json_object_new_boolean(f->driver_ok));
-	return b;
-}
-
-static json_object *guest_json(const struct balloon_figures *f)
-{
-	json_object *g = json_object_new_object();
-	for (unsigned t = 0; t < BALLOON_NR_STATS; t++)
-		if (f->stats_seen & (1u << t))
-			add_u64(g, balloon_stat_name(t), f->stats[t]);
-	add_u64(g, "updates", f->stats_updates);
-	return g;
-}
-
-static uint64_t host_rss_bytes(void)
-{
-	unsigned long long size = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fscanf(f, "%llu %llu", &size, &rss) != 2)
-			rss = 0;
-		fclose(f);
-	}
-	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static json_object *host_json(struct machine *m)
-{
-	json_object *h = json_object_new_object();
-	int64_t resident = mem_resident_pages(&m->vm.mem);
-	add_u64(h, "ram", m->vm.mem.ram_size);
-	add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
-	add_u64(h, "rss", host_rss_bytes());
-	return h;
-}
-
-static json_object *swap_json(struct blk *b)
-{
-	json_object *s = json_object_new_object();
-	pthread_mutex_lock(&b->transport.lock);
-	add_u64(s, "size", b->config.capacity * BLK_SECTOR_SIZE);
-	add_u64(s, "reads", b->reads);
-	add_u64(s, "writes", b->writes);
-	add_u64(s, "bytes_read", b->bytes_read);
-	add_u64(s, "bytes_written", b->bytes_written);
-	add_u64(s, "errors", b->errors);
-	pthread_mutex_unlock(&b->transport.lock);
-	return s;
-}
-
-/* Zones, slab caches and vmstat read from guest memory (introspection
- * without stopping the guest); absent until the kernel has booted. */
-static bool guest_state_ready(struct machine *m)
-{
-	char err[256];
-	if (!m->intro_ok && m->kernel)
-		m->intro_ok = intro_open_kernel(&m->intro, &m->vm.mem, m->kernel, m->kernel_len,
-						err, sizeof(err)) == 0;
-	return m->intro_ok;
-}
-
-static json_object *zones_json(struct machine *m)
-{
-	struct snap_zone z[8];
-	int n = intro_zones(&m->intro, z, 8);
-	json_object *o = json_object_new_object();
-	for (int i = 0; i < n; i++) {
-		json_object *e = json_object_new_object(), *orders = json_object_new_array();
-		add_u64(e, "free_pages", z[i].free_pages);
-		add_u64(e, "managed", z[i].managed);
-		add_u64(e, "min", z[i].wmark[0]);
-		add_u64(e, "low", z[i].wmark[1]);
-		add_u64(e, "high", z[i].wmark[2]);
-		for (int k = 0; k < SNAP_MAX_ORDERS; k++)
-			json_object_array_add(orders, json_object_new_uint64(z[i].nr_free[k]));
-		json_object_object_add(e, "nr_free", orders);
-		json_object_object_add(o, z[i].name, e);
-	}
-	return o;
-}
-
-static json_object *slabs_json(struct machine *m)
-{
-	struct snap_slab *s;
-	size_t n;
-	json_object *o = json_object_new_object();
-	if (intro_slabs(&m->intro, &s, &n) < 0)
-		return o;
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_new_object();
-		add_u64(e, "bytes", s[i].nr_slabs * (4096ull << s[i].order));
-		add_u64(e, "active_objs", s[i].active_objs);
-		json_object_object_add(o, s[i].name, e);
-	}
-	free(s);
-	return o;
-}
-
-static json_object *vmstat_json(struct machine *m)
-{
-	struct snap_counter *v;
-	size_t n;
-	json_object *o = json_object_new_object();
-	if (intro_vmstat(&m->intro, &v, &n) < 0)
-		return o;
-	for (size_t i = 0; i < n; i++)
-		add_u64(o, v[i].name, v[i].value);
-	free(v);
-	return o;
-}
-
-json_object *control_stats(struct machine *m)
-{
-	struct balloon_figures f;
-	json_object *o = reply_ok();
-	balloon_figures(&m->balloon, &f);
-	json_object *t = json_object_new_double(machine_uptime(m));
-	json_object_set_serializer(t, json_object_double_to_json_string, (void *)"%.3f", NULL);
-	json_object_object_add(o, "time", t);
-	json_object_object_add(o, "paused", json_object_new_boolean(vm_is_paused(&m->vm)));
-	json_object_object_add(o, "balloon", balloon_json(&f));
-	json_object_object_add(o, "guest", guest_json(&f));
-	json_object_object_add(o, "host", host_json(m));
-	if (m->swap_ready)
-		json_object_object_add(o, "swap", swap_json(&m->swap));
-	if (guest_state_ready(m)) {
-		json_object_object_add(o, "zones", zones_json(m));
-		json_object_object_add(o, "slabs", slabs_json(m));
-		json_object_object_add(o, "vmstat", vmstat_json(m));
-	}
-	return o;
-}
-
-static int size_arg(json_object *v, uint64_t *out, char *err, size_t errlen)
-{
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t i = json_object_get_int64(v);
-		if (i < 0) {
-			snprintf(err, errlen, "negative size");
-			return -1;
-		}
-		*out = (uint64_t)i;
-		return 0;
-	}
-	if (json_object_is_type(v, json_type_string))
-		return mv_parse_size(json_object_get_string(v), out, err, errlen);
-	snprintf(err, errlen, "size must be a number of bytes or a string like \"64M\"");
-	return -1;
-}
-
-/* Checks a balloon request's "target"; *bytes gets its value. 0 or -1. */
-static int check_balloon(json_object *req, uint64_t *bytes, char *err, size_t errlen)
-{
-	json_object *t;
-	char why[160];
-	if (!json_object_object_get_ex(req, "target", &t)) {
-		snprintf(err, errlen, "balloon needs \"target\" (the balloon size, e.g. \"64M\")");
-		return -1;
-	}
-	if (size_arg(t, bytes, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "target: %s", why);
-		return -1;
-	}
-	return 0;
-}
-
-/* Checks a snapshot request's "file": a non-empty string. 0 or -1. */
-static int check_snapshot(json_object *req, char *err, size_t errlen)
-{
-	json_object *file;
-	if (!json_object_object_get_ex(req, "file", &file) ||
-	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file)) {
-		snprintf(err, errlen, "snapshot needs \"file\" (a path)");
-		return -1;
-	}
-	return 0;
-}
-
-static json_object *do_balloon(struct machine *m, json_object *req)
-{
-	uint64_t bytes;
-	char err[256];
-	if (check_balloon(req, &bytes, err, sizeof(err)) < 0)
-		return reply_error("%s", err);
-	if (bytes > m->vm.mem.ram_size)
-		return reply_error("target %llu exceeds guest RAM (%llu bytes)",
-				   (unsigned long long)bytes, (unsigned long long)m->vm.mem.ram_size);
-	balloon_set_target(&m->balloon, bytes);
-	struct balloon_figures f;
-	balloon_figures(&m->balloon, &f);
-	json_object *o = reply_ok();
-	add_u64(o, "target", f.target_bytes);
-	add_u64(o, "actual", f.actual_bytes);
-	return o;
-}
-
-static json_object *do_stats(struct machine *m, json_object *req)
-{
-	(void)req;
-	balloon_request_stats(&m->balloon);
-	return control_stats(m);
-}
-
-static json_object *do_pause(struct machine *m, json_object *req)
-{
-	(void)req;
-	vm_pause(&m->vm);
-	json_object *o = reply_ok();
-	json_object_object_add(o, "paused", json_object_new_boolean(1));
-	return o;
-}
-
-static json_object *do_resume(struct machine *m, json_object *req)
-{
-	(void)req;
-	vm_resume(&m->vm);
-	json_object *o = reply_ok();
-	json_object_object_add(o, "paused", json_object_new_boolean(0));
-	return o;
-}
-
-static json_object *do_quit(struct machine *m, json_object *req)
-{
-	(void)req;
-	vm_request_stop(&m->vm, 0, "quit request");
-	return reply_ok();
-}
-
-static json_object *do_snapshot(struct machine *m, json_object *req)
-{
-	json_object *file, *mem;
-	char err[512];
-	if (check_snapshot(req, err, sizeof(err)) < 0)
-		return reply_error("%s", err);
-	json_object_object_get_ex(req, "file", &file);
-	struct snap_request r = {
-		.path = json_object_get_string(file),
-		.memory = json_object_object_get_ex(req, "memory", &mem) &&
-			  json_object_get_boolean(mem),
-		.reason = json_object_object_get_ex(req, "reason", &mem) ?
-			  json_object_get_string(mem) : "control",
-	};
-	if (snapshot_take(m, &r, err, sizeof(err)) < 0)
-		return reply_error("snapshot: %s", err);
-	json_object *o = reply_ok();
-	json_object_object_add(o, "file", json_object_new_string(r.path));
-	return o;
-}
-
-static const struct {
-	const char *name;
-	json_object *(*fn)(struct machine *m, json_object *req);
-} requests[] = {
-	{ "balloon", do_balloon }, { "stats", do_stats }, { "pause", do_pause },
-	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
-};
-
-/* Index of the request's command in requests[], or -1 with err. */
-static int request_index(json_object *req, char *err, size_t errlen)
-{
-	json_object *cmd;
-	if (!json_object_is_type(req, json_type_object)) {
-		snprintf(err, errlen, "a request is a JSON object");
-		return -1;
-	}
-	if (!json_object_object_get_ex(req, "cmd", &cmd) ||
-	    !json_object_is_type(cmd, json_type_string)) {
-		snprintf(err, errlen, "request lacks a \"cmd\" string");
-		return -1;
-	}
-	const char *name = json_object_get_string(cmd);
-	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
-		if (!strcmp(name, requests[i].name))
-			return (int)i;
-	snprintf(err, errlen, "unknown command \"%.40s\" (balloon, stats, pause, resume, quit, "
-		 "snapshot)", name);
-	return -1;
-}
-
-int control_check_request(json_object *req, char *err, size_t errlen)
-{
-	uint64_t bytes;
-	int i = request_index(req, err, errlen);
-	if (i < 0)
-		return -1;
-	if (requests[i].fn == do_balloon)
-		return check_balloon(req, &bytes, err, errlen);
-	if (requests[i].fn == do_snapshot)
-		return check_snapshot(req, err, errlen);
-	return 0;
-}
-
-json_object *control_execute(struct machine *m, json_object *req)
-{
-	char err[256];
-	if (control_check_request(req, err, sizeof(err)) < 0)
-		return reply_error("%s", err);
-	return requests[request_index(req, err, sizeof(err))].fn(m, req);
-}
-
-int control_parse_request(const char *line, size_t len, json_object **req,
-			  char *err, size_t errlen)
-{
-	*req = NULL;
-	if (len > CONTROL_MAX_LINE) {
-		snprintf(err, errlen, "request line longer than %d bytes", CONTROL_MAX_LINE);
-		return -1;
-	}
-	json_tokener *tok = json_tokener_new();
-	if (!tok) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-	if (!o || json_tokener_get_parse_end(tok) < len) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-		snprintf(err, errlen, "not a JSON object: %s",
-			 o ? "trailing characters" : json_tokener_error_desc(
-				 e == json_tokener_continue ? json_tokener_error_parse_eof : e));
-		json_object_put(o);
-		json_tokener_free(tok);
-		return -1;
-	}
-	json_tokener_free(tok);
-	if (control_check_request(o, err, errlen) < 0) {
-		json_object_put(o);
-		return -1;
-	}
-	*req = o;
-	return 0;
-}
-
-char *control_handle_line(struct machine *m, const char *line, size_t len)
-{
-	json_object *req, *resp;
-	char err[256];
-	if (control_parse_request(line, len, &req, err, sizeof(err)) < 0)
-		resp = reply_error("%s", err);
-	else
-		resp = control_execute(m, req);
-	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
-	json_object_put(req);
-	json_object_put(resp);
-	return out;
-}
-
-/* ---- schedule and stats arguments ----------------------------------------- */
-
-static int parse_time(const char *s, size_t n, double *out)
-{
-	char buf[32];
-	char *end;
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	double v = strtod(buf, &end);
-	if (end == buf || v < 0 || v != v)
-		return -1;
-	if (!strcmp(end, "ms"))
-		v /= 1000;
-	else if (*end && strcmp(end, "s"))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* "when COND" before the colon: the condition goes to e->when, at is -1. */
-static int parse_trigger(const char *s, size_t n, struct control_event *e)
-{
-	e->when[0] = 0;
-	if (n > 5 && !strncmp(s, "when ", 5)) {
-		if (n - 5 >= sizeof(e->when))
-			return -1;
-		memcpy(e->when, s + 5, n - 5);
-		e->when[n - 5] = 0;
-		e->at = -1;
-		return 0;
-	}
-	return parse_time(s, n, &e->at);
-}
-
-static int parse_event(const char *s, size_t n, struct control_event *e, char *err, size_t errlen)
-{
-	const char *colon = memchr(s, ':', n);
-	if (!colon || parse_trigger(s, (size_t)(colon - s), e) < 0) {
-		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND or when CONDITION:COMMAND, "
-			 "e.g. 2s:balloon=64M", (int)n, s);
-		return -1;
-	}
-	const char *cmd = colon + 1;
-	while (cmd < s + n && *cmd == ' ')
-		cmd++;
-	const char *eq = memchr(cmd, '=', n - (size_t)(cmd - s));
-	size_t clen = (size_t)((eq ? eq : s + n) - cmd);
-	size_t alen = eq ? n - (size_t)(eq + 1 - s) : 0;
-	if (clen == 0 || clen >= sizeof(e->cmd) || alen >= sizeof(e->arg)) {
-		snprintf(err, errlen, "'%.*s': bad command", (int)n, s);
-		return -1;
-	}
-	memcpy(e->cmd, cmd, clen);
-	e->cmd[clen] = 0;
-	memcpy(e->arg, eq ? eq + 1 : "", alen);
-	e->arg[alen] = 0;
-	return 0;
-}
-
-static json_object *event_request(const struct control_event *e)
-{
-	json_object *req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string(e->cmd));
-	if (!strcmp(e->cmd, "balloon"))
-		json_object_object_add(req, "target", json_object_new_string(e->arg));
-	if (!strcmp(e->cmd, "snapshot")) {
-		json_object_object_add(req, "file", json_object_new_string(e->arg));
-		json_object_object_add(req, "reason", json_object_new_string("schedule"));
-	}
-	return req;
-}
-
-/* Whether the event names a known command with the argument it needs. */
-static int check_event(const struct control_event *e, char *err, size_t errlen)
-{
-	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
-	uint64_t bytes;
-	char why[128];
-	if (e->when[0]) {
-		struct expect_cond *cond = expect_parse(e->when, EXPECT_STATS, why, sizeof(why));
-		if (!cond) {
-			snprintf(err, errlen, "when %s: %s", e->when, why);
-			return -1;
-		}
-		expect_free(cond);
-	}
-	if (!strcmp(e->cmd, "balloon")) {
-		if (mv_parse_size(e->arg, &bytes, why, sizeof(why)) == 0)
-			return 0;
-		snprintf(err, errlen, "balloon=%s: %s", e->arg, why);
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])
-			return 0;
-	if (!strcmp(e->cmd, "snapshot") && e->arg[0])
-		return 0;
-	snprintf(err, errlen, "'%s%s%s': unknown command (balloon=SIZE, snapshot=FILE, stats, "
-		 "pause, resume, quit)", e->cmd, e->arg[0] ? "=" : "", e->arg);
-	return -1;
-}
-
-int control_parse_schedule(const char *text, struct control_event *ev, int max,
-			   char *err, size_t errlen)
-{
-	int n = 0;
-	const char *p = text;
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		if (n == max) {
-			snprintf(err, errlen, "more than %d events", max);
-			return -1;
-		}
-		if (parse_event(p, len, &ev[n], err, errlen) < 0 ||
-		    check_event(&ev[n], err, errlen) < 0)
-			return -1;
-		for (int k = n; k > 0 && ev[k].at < ev[k - 1].at; k--) { /* keep time order */
-			struct control_event t = ev[k];
-			ev[k] = ev[k - 1];
-			ev[k - 1] = t;
-		}
-		n++;
-		p += len + (p[len] == ',');
-	}
-	return n;
-}
-
-int control_parse_stats_arg(const char *arg, char *path, size_t pathlen, double *interval)
-{
-	const char *colon = strrchr(arg, ':');
-	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-	*interval = 1.0;
-	if (colon && (parse_time(colon + 1, strlen(colon + 1), interval) < 0 || *interval < 0.01))
-		return -1;
-	if (n == 0 || n >= pathlen)
-		return -1;
-	memcpy(path, arg, n);
-	path[n] = 0;
-	return 0;
-}
 
 /* ---- the socket ------------------------------------------------------------ */
 
@@ -783,7 +259,7 @@ static void client_lines(struct control *c, struct client *cl)
 	memmove(cl->in, start, cl->in_len);
 	if (cl->in_len == CONTROL_MAX_LINE + 1) {
 		if (!cl->discarding)
-			client_reply(c, cl, reply_error("request line longer than %d bytes",
+			client_reply(c, cl, control_reply_error("request line longer than %d bytes",
 							CONTROL_MAX_LINE));
 		cl->discarding = true;
 		cl->in_len = 0;
@@ -843,9 +319,9 @@ static void close_idle_clients(struct control *c, double now)
 
 /* ---- the control thread --------------------------------------------------- */
 
-static void fire_event(struct control *c, const struct control_event *e, double now)
+static void fire_event(struct control *c, const struct schedule_event *e, double now)
 {
-	json_object *req = event_request(e);
+	json_object *req = schedule_event_request(e, c->snapshot_prefix);
 	json_object *resp = control_execute(c->m, req);
 	mv_info("pressure %.3gs%s%s: %s%s%s -> %s", now, e->when[0] ? " when " : "", e->when,
 		e->cmd, e->arg[0] ? "=" : "", e->arg,
@@ -891,14 +367,16 @@ static void keep_sample(struct control *c, json_object *o, double now)
 static void check_when(struct control *c, double now)
 {
 	char why[256];
-	if (expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
+	int console = c->console[c->next_when];
+	if (console >= 0 ? console_watch_seen(&c->m->console_watch, console)
+			 : expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
 		fire_event(c, &c->events[c->next_when++], now);
 }
 
 static json_object *stats_sample(struct control *c)
 {
-	json_object *o = control_stats(c->m);
-	json_object_object_del(o, "ok");
+	json_object *o = json_object_new_object();
+	livestats_fill(c->m, o);
 	if (c->stats) {
 		fprintf(c->stats, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		fflush(c->stats);
@@ -977,16 +455,25 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-/* The `when` events lead the schedule; their conditions are parsed once. */
+/*
+ * The `when` events lead the schedule; their conditions are parsed once:
+ * a stats condition to c->when, a console pattern to the machine's watch
+ * (the guest does not run yet).
+ */
 static int parse_when_conditions(struct control *c)
 {
-	char why[256];
+	char why[256], re[sizeof(c->events[0].when)];
 	for (c->nr_when = 0; c->nr_when < c->nr_events && c->events[c->nr_when].when[0];
 	     c->nr_when++) {
-		c->when[c->nr_when] = expect_parse(c->events[c->nr_when].when, EXPECT_STATS, why,
-						   sizeof(why));
-		if (!c->when[c->nr_when]) {
-			mv_err("--pressure: when %s: %s", c->events[c->nr_when].when, why);
+		const char *cond = c->events[c->nr_when].when;
+		c->console[c->nr_when] = -1;
+		if (schedule_console_pattern(cond, re, sizeof(re)) == 0)
+			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, why,
+								   sizeof(why));
+		else
+			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, why, sizeof(why));
+		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0) {
+			mv_err("--pressure: when %s: %s", cond, why);
 			return -1;
 		}
 	}
@@ -1001,11 +488,12 @@ static int control_open(struct control *c, const struct control_config *cfg)
 		return -1;
 	c->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : CONTROL_IDLE_TIMEOUT;
 	c->max_output = cfg->max_output ? cfg->max_output : CONTROL_MAX_OUTPUT;
+	c->snapshot_prefix = cfg->snapshot_prefix ? cfg->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX;
 	if (cfg->socket_path && open_socket(c, cfg->socket_path) < 0)
 		return -1;
 	if (cfg->pressure) {
-		c->nr_events = control_parse_schedule(cfg->pressure, c->events, CONTROL_MAX_EVENTS,
-						      err, sizeof(err));
+		c->nr_events = schedule_parse(cfg->pressure, c->events, SCHEDULE_MAX_EVENTS, err,
+					      sizeof(err));
 		if (c->nr_events < 0) {
 			mv_err("--pressure: %s", err);
 			return -1;

@@ -1,6 +1,6 @@
 /*
  * introspect.h: reads the guest kernel's memory-management state from
- * outside, through the mv_info contract (mm/include/mv_info.h).
+ * outside, through the mv_info contract (abi/mv_info.h).
  *
  * Guest-virtual addresses are translated by walking the guest's own page
  * tables (ptwalk.c) from a CR3 the caller supplies (a vCPU's, read while

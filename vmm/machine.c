@@ -31,10 +31,11 @@ static int attach_devices(struct machine *m)
 {
 	struct vm *vm = &m->vm;
 	serial_init(&m->com1, m->console_fd,
-		    (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = SERIAL_COM1_IRQ });
+		    (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = SERIAL_COM1_IRQ },
+		    &m->console_watch);
 	m->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
 	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &m->com1, "com1");
-	bus_register(&vm->pio, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
+	bus_register(&vm->pio, EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
 	if (balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
 			 (struct irq_line){ .set = vm_set_irq, .ctx = vm,
 					    .irq = VIRTIO_MMIO_FIRST_IRQ }) < 0) {
@@ -128,6 +129,7 @@ int machine_build(struct machine *m, const struct machine_config *cfg)
 	struct vm *vm = &m->vm;
 
 	m->console_fd = -1;
+	console_watch_init(&m->console_watch);
 	m->kernel_path = cfg->kernel_path;
 	m->kernel = cfg->kernel;
 	m->kernel_len = cfg->kernel_len;
@@ -180,6 +182,7 @@ void machine_destroy(struct machine *m)
 	if (m->console_fd > STDOUT_FILENO)
 		close(m->console_fd);
 	vm_close(&m->vm);
+	console_watch_destroy(&m->console_watch);
 	if (m->balloon_ready)
 		balloon_destroy(&m->balloon);
 	if (m->swap_ready) {

@@ -14,6 +14,7 @@
 #include "devices/blk.h"
 #include "devices/debug_exit.h"
 #include "devices/serial.h"
+#include "console_watch.h"
 #include "introspect.h"
 #include "kvm.h"
 #include "loader.h"
@@ -43,6 +44,7 @@ struct machine {
 	struct blk swap;             /* second virtio-mmio slot, with --swap */
 	bool swap_ready;
 	int console_fd;
+	struct console_watch console_watch; /* lines a schedule waits for */
 	struct timespec started;     /* CLOCK_MONOTONIC at machine_start */
 	struct intro intro;          /* guest state without a vCPU; control thread only */
 	bool intro_ok;               /* intro is open (the kernel has booted far enough) */

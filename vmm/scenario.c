@@ -7,7 +7,7 @@
  * error wins). Line numbers come from libyaml's marks (0-based there).
  */
 #include "scenario.h"
-#include "control.h"
+#include "schedule.h"
 #include "util.h"
 
 #include <libgen.h>
@@ -233,11 +233,11 @@ static void add_pressure(struct loader *l, yaml_node_t *v)
 
 static void key_pressure(struct loader *l, yaml_node_t *v)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256];
 	for_items(l, v, add_pressure);
 	if (!l->failed && l->sc->pressure &&
-	    control_parse_schedule(l->sc->pressure, ev, CONTROL_MAX_EVENTS, err, sizeof(err)) < 0)
+	    schedule_parse(l->sc->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
 		lfail(l, v, "pressure: %s", err);
 }
 
@@ -255,17 +255,23 @@ static void key_timeout(struct loader *l, yaml_node_t *v)
 		lfail(l, v, "timeout: '%s' is not a number of seconds", s);
 }
 
+bool scenario_snapshot_timed(const char *label)
+{
+	struct schedule_event ev[1];
+	char probe[128], err[256];
+	snprintf(probe, sizeof(probe), "%s:stats", label);
+	return !strcmp(label, "exit") ||
+	       (!strpbrk(label, ",/ ") && schedule_parse(probe, ev, 1, err, sizeof(err)) == 1);
+}
+
 static void add_snapshot(struct loader *l, yaml_node_t *v)
 {
-	struct control_event ev[1];
-	char probe[128], err[256];
 	const char *s = scalar(l, v, "snapshots");
 	if (!s)
 		return;
-	snprintf(probe, sizeof(probe), "%s:stats", s);
-	if (strcmp(s, "exit") && (strpbrk(s, ",/ ") ||
-				  control_parse_schedule(probe, ev, 1, err, sizeof(err)) != 1)) {
-		lfail(l, v, "snapshots: '%s' is not a time like 2s or 500ms, or exit", s);
+	if (!scenario_snapshot_timed(s) && !schedule_snapshot_is_name(s)) {
+		lfail(l, v, "snapshots: '%s' is not a time like 2s or 500ms, exit, or a name "
+			    "a pressure step takes (snapshot=NAME)", s);
 		return;
 	}
 	l->sc->snapshots = realloc(l->sc->snapshots, (l->sc->nr_snapshots + 1) * sizeof(char *));
@@ -496,6 +502,30 @@ static void finish_host(struct loader *l)
 			       "pressure, snapshots, expect.stats and expect.diffs");
 }
 
+/* Whether a pressure step of sc takes snapshot=name. */
+static bool pressure_takes(const struct scenario *sc, const char *name)
+{
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
+	char err[256];
+	int n = sc->pressure ? schedule_parse(sc->pressure, ev, SCHEDULE_MAX_EVENTS, err,
+					      sizeof(err)) : 0;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(ev[i].cmd, "snapshot") && !strcmp(ev[i].arg, name))
+			return true;
+	return false;
+}
+
+/* A named snapshot is one a pressure step takes (when the guest is ready). */
+static void check_named_snapshots(struct loader *l)
+{
+	for (size_t i = 0; i < l->sc->nr_snapshots; i++) {
+		const char *label = l->sc->snapshots[i];
+		if (!scenario_snapshot_timed(label) && !pressure_takes(l->sc, label))
+			lfail(l, NULL, "snapshots: no pressure step takes '%s' (add e.g. "
+				       "\"when console \\\"REGEX\\\": snapshot=%s\")", label, label);
+	}
+}
+
 /* Defaults and checks that need the whole file. */
 static void finish(struct loader *l, const char *exe_dir)
 {
@@ -510,6 +540,7 @@ static void finish(struct loader *l, const char *exe_dir)
 	}
 	if (sc->nr_json)
 		lfail(l, NULL, "expect.json: applies to a host command's output (host:)");
+	check_named_snapshots(l);
 	if (!sc->kernel)
 		sc->kernel = default_path(exe_dir, "guest/kernel.elf");
 	if (!sc->initrd && sc->workload)

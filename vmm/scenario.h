@@ -20,7 +20,9 @@
  *                                      # is the "console" (no stats, snapshots)
  *   pressure: "1s:balloon=64M"         # or a list of "TIME:CMD=ARG" events
  *   stats_interval: 0.2                # seconds between --stats samples
- *   snapshots: [1s, exit]              # --snapshot-at times
+ *   snapshots: [1s, exit, held]        # --snapshot-at times, and names that
+ *                                      # pressure steps take: "when console
+ *                                      # \"memhog: holding\": snapshot=held"
  *   timeout: 30                        # seconds
  *   expect:
  *     status: 0                        # exit status of memvisor run
@@ -91,5 +93,7 @@ struct scenario {
 int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, char *err,
 		  size_t errlen);
 void scenario_free(struct scenario *sc);
+/* Whether a snapshot label is a time or exit (--snapshot-at) rather than a name. */
+bool scenario_snapshot_timed(const char *label);
 
 #endif

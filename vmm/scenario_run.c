@@ -3,10 +3,12 @@
  * `memvisor run` (files in the scenario's folder, layout in
  * scenario_run.h), starts it, and afterwards checks the expectations in
  * the order of the file: exit status, console lines, stats conditions,
- * snapshot diffs. Each failed expectation adds one line to the result's
- * reasons; nothing here stops at the first failure.
+ * snapshot diffs (computed in-process, snapdiff.h). Each failed
+ * expectation adds one line to the result's reasons; nothing here stops
+ * at the first failure.
  */
 #include "scenario_run.h"
+#include "snapdiff.h"
 #include "util.h"
 
 #include <errno.h>
@@ -64,13 +66,16 @@ static void snapshot_args(struct argv_buf *a, const struct scenario *sc, const c
 	if (!sc->nr_snapshots)
 		return;
 	for (size_t i = 0; i < sc->nr_snapshots; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? "," : "",
-			 sc->snapshots[i]);
-	/* the prefix first: --snapshot-at names its files when it is parsed */
+		if (scenario_snapshot_timed(sc->snapshots[i]))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? "," : "", sc->snapshots[i]);
+	/* also names the files of snapshot=NAME pressure steps */
 	arg(a, "--snapshot-prefix");
 	arg(a, "%s/snapshots/snap", dir);
-	arg(a, "--snapshot-at");
-	arg(a, "%s", list);
+	if (list[0]) {
+		arg(a, "--snapshot-at");
+		arg(a, "%s", list);
+	}
 }
 
 static void build_args(struct argv_buf *a, const struct scenario *sc, const char *exe,
@@ -149,16 +154,6 @@ static pid_t spawn(const char *exe, char *const argv[], const char *out_path,
 		child_exec(exe, argv, out_path, err_path, cwd);
 	}
 	return pid;
-}
-
-int scenario_exec(const char *exe, char *const argv[], const char *out_path,
-		  const char *err_path)
-{
-	int st;
-	pid_t pid = spawn(exe, argv, out_path, err_path, NULL);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir, char *err,
@@ -319,39 +314,35 @@ static void check_stats(const struct scenario *sc, const char *dir, struct scena
 	expect_stats_free(&s);
 }
 
-/* Runs memvisor diff --json on the two snapshots; NULL with a reason. */
-static json_object *run_diff(const struct scenario_diff *d, const struct scenario *sc,
-			     const char *exe, const char *dir, struct scenario_result *r)
+/*
+ * The diff of the two snapshots as `diff --json` renders it, also kept as
+ * DIR/diff-A-B.json; NULL with a reason when a snapshot cannot be read.
+ */
+static json_object *diff_json(const struct scenario_diff *d, const struct scenario *sc,
+			      const char *dir, struct scenario_result *r)
 {
-	char a[4096], b[4096], out[4096], errp[4096];
+	char a[4096], b[4096], out[4096], err[512];
+	struct snap_diff diff;
 	snprintf(a, sizeof(a), "%s/snapshots/snap-%s.core", dir, d->from);
 	snprintf(b, sizeof(b), "%s/snapshots/snap-%s.core", dir, d->to);
 	snprintf(out, sizeof(out), "%s/diff-%s-%s.json", dir, d->from, d->to);
-	snprintf(errp, sizeof(errp), "%s/diff-%s-%s.err", dir, d->from, d->to);
-	char *argv[] = { (char *)exe, (char *)"diff", a, b, (char *)"--json", NULL };
-	int st = scenario_exec(exe, argv, out, errp);
-	if (st != 0 && st != 1) {
-		char *msg = read_file(errp);
-		msg[strcspn(msg, "\n")] = '\0';
-		reason(r, "%s:%d: diff %s %s: %s", sc->file, d->line, d->from, d->to,
-		       *msg ? msg : "memvisor diff failed");
-		free(msg);
+	if (snapdiff_files(a, b, &diff, err, sizeof(err)) < 0) {
+		reason(r, "%s:%d: diff %s %s: %s", sc->file, d->line, d->from, d->to, err);
 		return NULL;
 	}
-	unlink(errp);
-	json_object *j = json_object_from_file(out);
-	if (!j)
-		reason(r, "%s:%d: diff %s %s: unreadable output", sc->file, d->line, d->from, d->to);
+	json_object *j = snapdiff_json(&diff);
+	snapdiff_free(&diff);
+	if (json_object_to_file_ext(out, j, JSON_C_TO_STRING_PRETTY) < 0)
+		mv_debug("test: cannot keep %s: %s", out, json_util_get_last_err());
 	return j;
 }
 
-static void check_diffs(const struct scenario *sc, const char *exe, const char *dir,
-			struct scenario_result *r)
+static void check_diffs(const struct scenario *sc, const char *dir, struct scenario_result *r)
 {
 	char why[512];
 	for (size_t i = 0; i < sc->nr_diffs; i++) {
 		const struct scenario_diff *d = &sc->diffs[i];
-		json_object *j = run_diff(d, sc, exe, dir, r);
+		json_object *j = diff_json(d, sc, dir, r);
 		if (!j) {
 			r->checks += (unsigned)d->nr_conds;
 			continue;
@@ -382,15 +373,14 @@ static void check_json(const struct scenario *sc, const char *dir, struct scenar
 	json_object_put(j);
 }
 
-void scenario_check(const struct scenario *sc, const char *exe, const char *dir,
-		    struct scenario_result *r)
+void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r)
 {
 	char path[4096];
 	check_status(sc, dir, r);
 	check_console(sc, dir, r);
 	check_json(sc, dir, r);
 	check_stats(sc, dir, r);
-	check_diffs(sc, exe, dir, r);
+	check_diffs(sc, dir, r);
 	snprintf(path, sizeof(path), "%s/swap.img", dir);
 	unlink(path); /* a swap disk is scratch space, not a result */
 }

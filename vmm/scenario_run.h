@@ -7,7 +7,7 @@
  *   memvisor.log       memvisor run's own stdout and stderr
  *   stats.jsonl        the --stats stream
  *   snapshots/snap-LABEL.core  the snapshots (LABEL as in the scenario)
- *   diff-A-B.json      `memvisor diff --json` of each diff expectation
+ *   diff-A-B.json      each diff expectation's diff, as `memvisor diff --json`
  *   crash.core         a crash dump, when the guest crashed
  *   control.sock       the control socket while the VM runs
  */
@@ -34,16 +34,7 @@ pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir
 		     size_t errlen);
 
 /* Checks every expectation of sc against what the run left in dir. */
-void scenario_check(const struct scenario *sc, const char *exe, const char *dir,
-		    struct scenario_result *r);
-
-/*
- * Runs exe with argv (argv[0] is exe), stdout into out_path (NULL: the
- * null device) and stderr into err_path (NULL: the same as stdout).
- * Returns the exit status, 128+signal, or -1 when it cannot start.
- */
-int scenario_exec(const char *exe, char *const argv[], const char *out_path,
-		  const char *err_path);
+void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);
 
 void scenario_result_free(struct scenario_result *r);
 

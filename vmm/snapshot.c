@@ -4,6 +4,7 @@
  * libelf as an ELF64 core (see snapshot.h and snapfmt.h).
  */
 #include "snapshot.h"
+#include "guest_layout.h"
 #include "introspect.h"
 #include "ptwalk.h"
 #include "snapfmt.h"
@@ -20,8 +21,6 @@
 #include <sys/procfs.h>
 #include <unistd.h>
 
-#define USER_TOP 0x0000800000000000ull
-#define DEFAULT_PAGE_OFFSET 0xffff888000000000ull
 #define MAX_SPACES 256
 #define LOG_TAIL 8192
 
@@ -362,7 +361,7 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	int nk = memory ? kernel_loads(c->m, kl, 16) : 0;
 	int nslots = memory ? mem->nr_slots : 0;
 	struct core_layout L = { .nr_phdr = 1 + nslots + nk };
-	uint64_t page_offset = c->introspected ? c->in.info.page_offset : DEFAULT_PAGE_OFFSET;
+	uint64_t page_offset = c->introspected ? c->in.info.page_offset : PAGE_OFFSET;
 	GElf_Ehdr eh;
 
 	/* ehdr, then phdrs (which change the ehdr), then our copy of the ehdr */

@@ -2,10 +2,13 @@
  * memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] [--verify]
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
  *             [--show FILE] [--read FILE]... [--swappiness N] [--populate]
- *             [--await-vmstat NAME N]
+ *             [--await-vmstat NAME N] [--start-on-vmstat NAME N]
  * Options act in order, before the hog: --oom-score-adj writes N to
  * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
- * --read reads FILE through (clean page-cache pages reclaim may drop).
+ * --read reads FILE through (clean page-cache pages reclaim may drop),
+ * --start-on-vmstat says "memhog: waiting for vmstat NAME N" and waits
+ * until /proc/vmstat's NAME reaches N (a host that snapshots the guest
+ * before the hog, then lets it start, e.g. with a balloon_inflate page).
  * Then it maps SIZE bytes of anonymous memory (--populate: with
  * MAP_POPULATE, every page allocated inside the one mmap call, a burst
  * kswapd cannot keep up with) and writes a per-page stamp into the pages
@@ -184,16 +187,16 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sleeps until /proc/vmstat's counter name reaches at least want. */
-static int await_vmstat(const char *name, const char *want_text)
+/* Sleeps until /proc/vmstat's counter name reaches at least want; option names the flag. */
+static int await_vmstat(const char *option, const char *name, const char *want_text)
 {
 	char *end, key[96];
 	long want = strtol(want_text, &end, 10), v;
 
 	snprintf(key, sizeof(key), "%s ", name);
 	if (*end || end == want_text || (v = proc_await_value("/proc/vmstat", key, want)) < 0) {
-		fprintf(stderr, "memhog: --await-vmstat %s %s: expected a /proc/vmstat name and a "
-			"number\n", name, want_text);
+		fprintf(stderr, "memhog: %s %s %s: expected a /proc/vmstat name and a "
+			"number\n", option, name, want_text);
 		return -1;
 	}
 	printf("memhog: vmstat %s reached %ld (awaited %ld)\n", name, v, want);
@@ -206,7 +209,7 @@ static int usage(void)
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
 		"[--show FILE] [--read FILE]... [--swappiness N] [--populate] "
-		"[--await-vmstat NAME N]\n");
+		"[--await-vmstat NAME N] [--start-on-vmstat NAME N]\n");
 	return 2;
 }
 
@@ -241,6 +244,13 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--await-vmstat") && i + 2 < argc) {
 			await_name = argv[++i];
 			await_value = argv[++i];
+		}
+		else if (!strcmp(argv[i], "--start-on-vmstat") && i + 2 < argc) {
+			printf("memhog: waiting for vmstat %s %s\n", argv[i + 1], argv[i + 2]);
+			fflush(stdout);
+			if (await_vmstat(argv[i], argv[i + 1], argv[i + 2]) < 0)
+				return 2;
+			i += 2;
 		}
 		else if (!strcmp(argv[i], "--read") && i + 1 < argc) {
 			if (read_through(argv[++i]))
@@ -282,7 +292,7 @@ int main(int argc, char **argv)
 	printf("memhog: %zu KiB (%zu pages), pattern %s, %d pass%s: %zu pages touched in %ld ms\n",
 	       pages * 4, pages, pattern_names[pat], passes, passes == 1 ? "" : "es", touched,
 	       t1 - t0);
-	if (await_name && await_vmstat(await_name, await_value) < 0)
+	if (await_name && await_vmstat("--await-vmstat", await_name, await_value) < 0)
 		return 2;
 	if (verify) {
 		size_t bad = verify_pages(mem, seen, pages);

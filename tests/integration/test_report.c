@@ -133,6 +133,12 @@ static const char malformed[] =
 	"  stats:\n"
 	"    - host.resident <> 3\n";
 
+static const char untaken_snapshot[] =
+	"guest:\n"
+	"  memory: 64M\n"
+	"snapshots: [1s, held]\n"
+	"pressure: 'when console \"held\": snapshot=other'\n";
+
 START_TEST(test_runs_scenarios_and_writes_junit_tap_and_kept_files)
 {
 	write_text(in_dir("boot.yaml"), boot_ok);
@@ -181,6 +187,19 @@ START_TEST(test_reports_a_malformed_scenario_with_its_line_and_status_2)
 }
 END_TEST
 
+START_TEST(test_refuses_a_named_snapshot_that_no_pressure_step_takes)
+{
+	write_text(in_dir("untaken.yaml"), untaken_snapshot);
+	const char *argv[] = { "test", in_dir("untaken.yaml"), NULL };
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 2, "status %d:\n%s", r.status, r.console);
+	ck_assert_msg(strstr(r.console, "snapshots: no pressure step takes 'held'"), "%s",
+		      r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *report_suite(void);
 Suite *report_suite(void)
 {
@@ -192,6 +211,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, report_refuses_bad_input_with_status_2);
 	tcase_add_test(tc, test_runs_scenarios_and_writes_junit_tap_and_kept_files);
 	tcase_add_test(tc, test_reports_a_malformed_scenario_with_its_line_and_status_2);
+	tcase_add_test(tc, test_refuses_a_named_snapshot_that_no_pressure_step_takes);
 	suite_add_tcase(s, tc);
 	return s;
 }

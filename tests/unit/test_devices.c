@@ -25,6 +25,7 @@ static void record_irq(void *ctx, unsigned irq, int level)
 struct uart_fixture {
 	struct bus bus;
 	struct serial s;
+	struct console_watch watch;
 	int pipe[2];
 };
 
@@ -33,8 +34,9 @@ static struct uart_fixture *uart_new(void)
 	struct uart_fixture *f = calloc(1, sizeof(*f));
 	ck_assert_int_eq(pipe(f->pipe), 0);
 	bus_init(&f->bus, "pio");
+	console_watch_init(&f->watch);
 	serial_init(&f->s, f->pipe[1],
-		    (struct irq_line){ .set = record_irq, .irq = SERIAL_COM1_IRQ });
+		    (struct irq_line){ .set = record_irq, .irq = SERIAL_COM1_IRQ }, &f->watch);
 	ck_assert_int_eq(bus_register(&f->bus, SERIAL_COM1_BASE, 8, &serial_ops, &f->s, "com1"), 0);
 	irq_level = -1;
 	irq_changes = 0;
@@ -46,6 +48,7 @@ static void uart_free(struct uart_fixture *f)
 	close(f->pipe[0]);
 	close(f->pipe[1]);
 	bus_destroy(&f->bus);
+	console_watch_destroy(&f->watch);
 	free(f);
 }
 
@@ -73,6 +76,45 @@ START_TEST(polling_driver_sees_an_empty_transmitter_and_output_arrives)
 	ck_assert_str_eq(buf, "hi\n");
 	ck_assert_uint_eq(f->s.bytes_out, 3);
 	uart_free(f);
+}
+END_TEST
+
+static void print(struct uart_fixture *f, const char *text)
+{
+	for (; *text; text++)
+		wr(f, 0, (uint8_t)*text);
+}
+
+START_TEST(a_console_pattern_is_seen_once_a_whole_line_matches_and_stays_seen)
+{
+	struct uart_fixture *f = uart_new();
+	char err[128];
+	int holding = console_watch_add(&f->watch, "^memhog: holding", err, sizeof(err));
+	int other = console_watch_add(&f->watch, "never printed", err, sizeof(err));
+	ck_assert_int_eq(holding, 0);
+	ck_assert_int_eq(other, 1);
+	print(f, "memhog: hold");
+	ck_assert(!console_watch_seen(&f->watch, holding)); /* no newline yet */
+	print(f, "ing (pid 4)\n");
+	ck_assert(console_watch_seen(&f->watch, holding));
+	print(f, "x memhog: holding\nmore output\n");
+	ck_assert(console_watch_seen(&f->watch, holding));
+	ck_assert(!console_watch_seen(&f->watch, other));
+	ck_assert(!console_watch_seen(&f->watch, 7)); /* no such pattern */
+	uart_free(f);
+}
+END_TEST
+
+START_TEST(a_console_pattern_that_does_not_compile_is_refused_with_its_reason)
+{
+	struct console_watch w;
+	char err[128] = "";
+	console_watch_init(&w);
+	ck_assert_int_eq(console_watch_add(&w, "memhog: (holding", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "memhog: (holding"));
+	ck_assert_int_eq(console_watch_check("a[", err, sizeof(err)), -1);
+	ck_assert_int_eq(console_watch_check("a|b", err, sizeof(err)), 0);
+	console_watch_destroy(&w);
 }
 END_TEST
 
@@ -130,7 +172,7 @@ START_TEST(bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones)
 	uint8_t v[4] = { 0 };
 	struct serial s;
 	bus_init(&b, "pio");
-	serial_init(&s, -1, (struct irq_line){ 0 });
+	serial_init(&s, -1, (struct irq_line){ 0 }, NULL);
 	ck_assert_int_eq(bus_register(&b, 0x3f8, 8, &serial_ops, &s, "com1"), 0);
 	ck_assert_int_eq(bus_register(&b, 0x3ff, 1, &serial_ops, &s, "dup"), -1);
 	ck_assert_int_eq(bus_register(&b, 0x3f0, 0, &serial_ops, &s, "empty"), -1);
@@ -155,11 +197,11 @@ START_TEST(exit_port_reports_the_written_value)
 	struct debug_exit d = { .on_exit = record_exit };
 	uint32_t v = 0x12345678;
 	bus_init(&b, "pio");
-	bus_register(&b, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
-	bus_access(&b, DEBUG_EXIT_PORT, (uint8_t *)&v, 4, true);
+	bus_register(&b, EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
+	bus_access(&b, EXIT_PORT, (uint8_t *)&v, 4, true);
 	ck_assert_uint_eq(exit_value, 0x12345678);
 	uint8_t one = 9;
-	bus_access(&b, DEBUG_EXIT_PORT, &one, 1, true);
+	bus_access(&b, EXIT_PORT, &one, 1, true);
 	ck_assert_uint_eq(exit_value, 9);
 	bus_destroy(&b);
 }
@@ -172,6 +214,8 @@ Suite *devices_suite(void)
 	TCase *tc = tcase_create("serial");
 	tcase_add_test(tc, polling_driver_sees_an_empty_transmitter_and_output_arrives);
 	tcase_add_test(tc, divisor_latch_and_scratch_registers_hold_their_values);
+	tcase_add_test(tc, a_console_pattern_is_seen_once_a_whole_line_matches_and_stays_seen);
+	tcase_add_test(tc, a_console_pattern_that_does_not_compile_is_refused_with_its_reason);
 	tcase_add_test(tc, thr_empty_interrupt_needs_out2_and_is_acknowledged_by_reading_iir);
 	tcase_add_test(tc, fifo_enable_shows_in_iir_and_loopback_reflects_modem_lines);
 	suite_add_tcase(s, tc);

@@ -1,14 +1,14 @@
 /*
- * debug_exit.h: the exit port (0xf4). A write of any size ends the VM and
- * memvisor exits with the written value (low 8 bits, as exit(3) keeps).
+ * debug_exit.h: the exit port (EXIT_PORT, abi/exit_status.h). A write of
+ * any size ends the VM and memvisor exits with the written value (low 8
+ * bits, as exit(3) keeps).
  * QEMU's isa-debug-exit at the same port exits with (value << 1) | 1.
  */
 #ifndef VMM_DEBUG_EXIT_H
 #define VMM_DEBUG_EXIT_H
 
 #include "bus.h"
-
-#define DEBUG_EXIT_PORT 0xf4
+#include "exit_status.h" /* EXIT_PORT */
 
 struct debug_exit {
 	void (*on_exit)(void *ctx, uint32_t value);

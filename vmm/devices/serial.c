@@ -23,11 +23,13 @@ enum {
 #define UART_LSR_TEMT  0x40
 #define UART_MSR_IDLE  0xb0 /* DCD, DSR, CTS */
 
-void serial_init(struct serial *s, int out_fd, struct irq_line irq)
+void serial_init(struct serial *s, int out_fd, struct irq_line irq,
+		 struct console_watch *watch)
 {
 	memset(s, 0, sizeof(*s));
 	s->out_fd = out_fd;
 	s->irq = irq;
+	s->watch = watch;
 	s->dll = 12; /* 9600 baud, as firmware leaves it */
 }
 
@@ -61,6 +63,8 @@ static void serial_transmit(struct serial *s, uint8_t c)
 	if (s->mcr & UART_MCR_LOOP)
 		return; /* loopback: nothing leaves the chip */
 	s->buf[s->buf_len++] = (char)c;
+	if (c == '\n' && s->watch)
+		console_watch_feed(s->watch, s->buf, s->buf_len - 1);
 	if (c == '\n' || s->buf_len == sizeof(s->buf))
 		serial_flush(s);
 }

@@ -4,11 +4,14 @@
  * empty; the THR-empty interrupt is raised as a real UART would (on IER
  * enable and after each write) and only reaches the line when MCR.OUT2 is
  * set, as on a PC. There is no input: RBR reads 0 and LSR.DR stays clear.
+ * Each complete output line also goes to the console watch, when there is
+ * one (a line longer than the buffer reaches it in pieces).
  */
 #ifndef VMM_SERIAL_H
 #define VMM_SERIAL_H
 
 #include "bus.h"
+#include "console_watch.h"
 
 #define SERIAL_COM1_BASE 0x3f8
 #define SERIAL_COM1_IRQ  4
@@ -22,9 +25,11 @@ struct serial {
 	char buf[256];                 /* output not yet written to out_fd */
 	unsigned buf_len;
 	uint64_t bytes_out;
+	struct console_watch *watch;   /* NULL: none; fed each output line */
 };
 
-void serial_init(struct serial *s, int out_fd, struct irq_line irq);
+void serial_init(struct serial *s, int out_fd, struct irq_line irq,
+		 struct console_watch *watch);
 extern const struct bus_ops serial_ops;
 /* Writes out whatever the guest printed that is still buffered. */
 void serial_flush(struct serial *s);

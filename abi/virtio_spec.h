@@ -2,12 +2,14 @@
  * virtio_spec.h: facts of the virtio 1.x specification that both sides of
  * memvisor use, the host's devices (vmm/devices) and the guest's drivers
  * (guest/drivers): virtio-mmio version 2 registers, device status and
- * feature bits, split-ring descriptors, and the balloon and block device
- * numbers. Only <stdint.h> types; no code.
+ * feature bits, the split-ring layout, and the balloon and block device
+ * numbers. Only <stdint.h> types; no code. The asserts pin the layout of
+ * what crosses guest memory in both builds.
  */
-#ifndef VIRTIO_SPEC_H
-#define VIRTIO_SPEC_H
+#ifndef ABI_VIRTIO_SPEC_H
+#define ABI_VIRTIO_SPEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* virtio-mmio registers (section 4.2.2), byte offsets; all 32 bits wide */
@@ -54,6 +56,31 @@ struct virtq_desc {
 	uint16_t flags;
 	uint16_t next;
 };
+_Static_assert(sizeof(struct virtq_desc) == 16, "virtq_desc is 16 bytes (2.7.5)");
+_Static_assert(offsetof(struct virtq_desc, len) == 8, "virtq_desc.len");
+_Static_assert(offsetof(struct virtq_desc, flags) == 12, "virtq_desc.flags");
+_Static_assert(offsetof(struct virtq_desc, next) == 14, "virtq_desc.next");
+
+struct virtq_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[];         /* num entries, then used_event */
+};
+_Static_assert(sizeof(struct virtq_avail) == 4, "virtq_avail header is 4 bytes (2.7.6)");
+_Static_assert(offsetof(struct virtq_avail, ring) == 4, "virtq_avail.ring");
+
+struct virtq_used_elem {
+	uint32_t id;             /* head of the chain */
+	uint32_t len;            /* bytes written into it */
+};
+_Static_assert(sizeof(struct virtq_used_elem) == 8, "virtq_used_elem is 8 bytes (2.7.8)");
+
+struct virtq_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct virtq_used_elem ring[]; /* num entries, then avail_event */
+};
+_Static_assert(offsetof(struct virtq_used, ring) == 4, "virtq_used.ring");
 
 /* device ids (section 5) */
 #define VIRTIO_ID_BLOCK   2

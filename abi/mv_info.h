@@ -12,11 +12,13 @@
  * kernel); every size lets the reader refuse a layout it was not built
  * for; fields are only ever appended, and MV_INFO_VERSION changes when a
  * field changes meaning. Structures whose layout changes often (tasks) are
- * described by field offsets instead of a size.
+ * described by field offsets instead of a size. The asserts after the
+ * struct pin every offset in both builds: moving a field fails to compile.
  */
-#ifndef MM_MV_INFO_H
-#define MM_MV_INFO_H
+#ifndef ABI_MV_INFO_H
+#define ABI_MV_INFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MV_INFO_MAGIC   0x4f464e4953564d4dull /* "MMVSINFO" little endian */
@@ -63,5 +65,36 @@ struct mv_info {
 
 	uint64_t swap;              /* swap state, 0 until swap exists */
 };
+
+#define MV_INFO_ASSERT_AT(field, off) \
+	_Static_assert(offsetof(struct mv_info, field) == (off), "mv_info." #field " at " #off)
+MV_INFO_ASSERT_AT(magic, 0);
+MV_INFO_ASSERT_AT(version, 8);
+MV_INFO_ASSERT_AT(size, 12);
+MV_INFO_ASSERT_AT(sizeof_page, 16);
+MV_INFO_ASSERT_AT(sizeof_buddy, 20);
+MV_INFO_ASSERT_AT(sizeof_kmem_cache, 24);
+MV_INFO_ASSERT_AT(sizeof_slab_global, 28);
+MV_INFO_ASSERT_AT(page_offset, 32);
+MV_INFO_ASSERT_AT(kernel_pt, 40);
+MV_INFO_ASSERT_AT(buddy, 48);
+MV_INFO_ASSERT_AT(slab_global, 56);
+MV_INFO_ASSERT_AT(printk_log_buf, 64);
+MV_INFO_ASSERT_AT(printk_log_len, 72);
+MV_INFO_ASSERT_AT(printk_log_size, 80);
+MV_INFO_ASSERT_AT(vmstat, 88);
+MV_INFO_ASSERT_AT(vmstat_names, 96);
+MV_INFO_ASSERT_AT(nr_vmstat, 104);
+MV_INFO_ASSERT_AT(vmstat_names_len, 108);
+MV_INFO_ASSERT_AT(task_list, 112);
+MV_INFO_ASSERT_AT(task_off_link, 120);
+MV_INFO_ASSERT_AT(task_off_pid, 124);
+MV_INFO_ASSERT_AT(task_off_comm, 128);
+MV_INFO_ASSERT_AT(task_comm_len, 132);
+MV_INFO_ASSERT_AT(task_off_mm, 136);
+MV_INFO_ASSERT_AT(mm_off_pt_root, 140);
+MV_INFO_ASSERT_AT(swap, 144);
+_Static_assert(sizeof(struct mv_info) == 152, "mv_info is 152 bytes");
+#undef MV_INFO_ASSERT_AT
 
 #endif

@@ -1,0 +1,77 @@
+/*
+ * console_watch.c: matching guest console lines against the patterns a
+ * schedule waits on (see console_watch.h).
+ */
+#include "console_watch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void console_watch_init(struct console_watch *w)
+{
+	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->lock, NULL);
+}
+
+void console_watch_destroy(struct console_watch *w)
+{
+	for (int i = 0; i < w->n; i++)
+		regfree(&w->re[i]);
+	w->n = 0;
+	pthread_mutex_destroy(&w->lock);
+}
+
+static int compile(regex_t *re, const char *regex, char *err, size_t errlen)
+{
+	int rc = regcomp(re, regex, REG_EXTENDED | REG_NOSUB);
+	if (rc == 0)
+		return 0;
+	char why[128];
+	regerror(rc, re, why, sizeof(why));
+	snprintf(err, errlen, "'%s': %s", regex, why);
+	return -1;
+}
+
+int console_watch_check(const char *regex, char *err, size_t errlen)
+{
+	regex_t re;
+	if (compile(&re, regex, err, errlen) < 0)
+		return -1;
+	regfree(&re);
+	return 0;
+}
+
+int console_watch_add(struct console_watch *w, const char *regex, char *err, size_t errlen)
+{
+	if (w->n == CONSOLE_WATCH_MAX) {
+		snprintf(err, errlen, "more than %d console patterns", CONSOLE_WATCH_MAX);
+		return -1;
+	}
+	if (compile(&w->re[w->n], regex, err, errlen) < 0)
+		return -1;
+	return w->n++;
+}
+
+void console_watch_feed(struct console_watch *w, const char *line, size_t len)
+{
+	char text[512];
+	if (!w->n)
+		return;
+	if (len >= sizeof(text))
+		len = sizeof(text) - 1;
+	memcpy(text, line, len);
+	text[len] = 0;
+	pthread_mutex_lock(&w->lock);
+	for (int i = 0; i < w->n; i++)
+		if (!w->seen[i] && regexec(&w->re[i], text, 0, NULL, 0) == 0)
+			w->seen[i] = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
+bool console_watch_seen(struct console_watch *w, int i)
+{
+	pthread_mutex_lock(&w->lock);
+	bool seen = i >= 0 && i < w->n && w->seen[i];
+	pthread_mutex_unlock(&w->lock);
+	return seen;
+}
