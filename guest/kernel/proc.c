@@ -10,7 +10,7 @@
 #include <vmstat.h>
 #include <swap.h>
 #include <reclaim.h>
-#include <oom.h>
+#include <oom_kill.h>
 #include <initrd.h>
 #include <errno.h>
 #include <uapi.h>
