@@ -391,7 +391,8 @@ static int check_list(const struct policy *p, unsigned l, uint64_t *seen)
 		const struct policy_frame *f = list_entry(pos, struct policy_frame, link);
 		if (f->owner != p || f->list != l || n++ > p->nr_frames)
 			return -MM_EINVAL;
-		if (f->key != POLICY_KEY_NONE && policy_remembers(p, f->key))
+		if ((p->ops->flags & POLICY_OPS_HISTORY) && f->key != POLICY_KEY_NONE &&
+		    policy_remembers(p, f->key))
 			return -MM_EINVAL;
 		if (p->ops == &random_ops && p->cfg.slots &&
 		    (f->slot >= p->nr_frames || p->cfg.slots[f->slot] != f))

@@ -88,7 +88,7 @@ static void sim_reference(struct sim *s, const struct policy_sim_params *sp, uin
 	s->out->faults++;
 	struct sim_frame *fr = sim_take_frame(s, sp->nr_frames);
 	fr->page = pg;
-	fr->pf.key = (uint64_t)pg + 1; /* never POLICY_KEY_NONE */
+	fr->pf.key = (uint32_t)pg + 1; /* never POLICY_KEY_NONE */
 	fr->accessed = 1;
 	s->where[pg] = (uint32_t)(fr - s->frames);
 	MM_BUG_ON(policy_insert(&s->policy, &fr->pf));

@@ -133,9 +133,10 @@ static bool frame_young(struct policy_frame *f, void *ctx)
  * (anonymous: mm and address; file: inode and index). Never
  * POLICY_KEY_NONE.
  */
-static uint64_t page_key(const void *space, uint64_t page)
+static uint32_t page_key(const void *space, uint64_t page)
 {
-	uint64_t k = ((uint64_t)(uintptr_t)space * 0x9e3779b97f4a7c15ull) ^ page;
+	uint64_t h = ((uint64_t)(uintptr_t)space * 0x9e3779b97f4a7c15ull) ^ page;
+	uint32_t k = (uint32_t)(h >> 32) ^ (uint32_t)h;
 
 	return k == POLICY_KEY_NONE ? 1 : k;
 }

@@ -103,6 +103,7 @@ struct page {
 		struct page_user user;
 	};
 };
+_Static_assert(sizeof(struct page) == 72, "struct page grew: every page of RAM pays for it");
 
 /* Free blocks of one order in one zone; under the zone lock. */
 struct buddy_free_area {

@@ -15,11 +15,12 @@
  *
  * History (ghosts): arc, s3fifo, clockpro and lfu-hist remember pages they
  * evicted, so they need the identity of a page that is no longer resident.
- * The caller sets f->key before policy_insert to a 64-bit name of the page
+ * The caller sets f->key before policy_insert to a 32-bit name of the page
  * that survives eviction (the simulator: page + 1; the guest: a hash of
  * (address space, address) of an anonymous page, of (inode, index) of a
  * cached one), or POLICY_KEY_NONE when it has none: such frames get no
- * history. Keys should be unique among tracked frames and ghosts
+ * history (the key shares its word with random's slot, so struct page
+ * stays 72 bytes). Keys should be unique among tracked frames and ghosts
  * (policy_check says so); a collision costs history, never a crash. The
  * evicted keys live in a caller-provided table (cfg.ghost_mem,
  * policy_ghost_bytes(cfg.nr_ghosts) bytes); without it these policies run
@@ -79,8 +80,10 @@ struct policy;
 struct policy_frame {
 	struct list_head link;  /* on one list of owner */
 	struct policy *owner;   /* NULL while untracked */
-	uint64_t key;           /* set by the caller before insert; see History */
-	uint32_t slot;          /* random: index in cfg.slots */
+	union {                 /* one or the other: no policy uses both */
+		uint32_t key;   /* history: set by the caller before insert; see History */
+		uint32_t slot;  /* random: index in cfg.slots */
+	};
 	uint8_t list;           /* index in owner->lists; lfu: the count */
 	uint8_t referenced;     /* software reference bit (clock, lru) */
 	uint8_t freq;           /* s3fifo: 0..3 */
