@@ -109,6 +109,11 @@ struct inode *initrd_lookup(const char *path)
 	return NULL;
 }
 
+struct inode *initrd_inode(unsigned i)
+{
+	return i < nr_inodes ? &inodes[i] : NULL;
+}
+
 /* Copies page @index of the file into a new frame. Returns it or 0. */
 static phys_addr_t fill_page(const struct inode *ino, uint64_t index)
 {

@@ -1,7 +1,7 @@
 /*
  * syscall.c: the system-call table, the two entries' glue (syscall.h), and
  * the small calls that need no subsystem of their own (identity, time,
- * uname, arch_prctl, getrusage).
+ * uname, sysinfo, arch_prctl, getrusage).
  *
  * Invariant of every handler (here and in the files it dispatches to): the
  * six registers arrive as unsigned long and each is first converted to
@@ -19,6 +19,10 @@
 #include <uapi.h>
 #include <printk.h>
 #include <string.h>
+#include <schedstat.h>
+#include <swap.h>
+#include <vmstat.h>
+#include <page_alloc.h>
 #include <asm/cpu.h>
 #include <asm/layout.h>
 
@@ -87,14 +91,18 @@ static long sys_ni(unsigned int nr)
 
 static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
-	[5] = sys_fstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
+	[5] = sys_fstat, [6] = sys_lstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
 	[11] = sys_munmap, [12] = sys_brk, [16] = sys_ioctl, [19] = sys_readv,
-	[20] = sys_writev, [24] = sys_sched_yield, [28] = sys_madvise,
-	[35] = sys_nanosleep, [39] = sys_getpid, [56] = sys_clone, [57] = sys_fork,
-	[58] = sys_vfork, [59] = sys_execve, [60] = sys_exit, [61] = sys_wait4,
-	[62] = sys_kill, [63] = sys_uname, [98] = sys_getrusage, [110] = sys_getppid,
-	[158] = sys_arch_prctl, [186] = sys_gettid, [218] = sys_set_tid_address,
-	[228] = sys_clock_gettime, [231] = sys_exit_group, [257] = sys_openat,
+	[20] = sys_writev, [22] = sys_pipe, [24] = sys_sched_yield, [28] = sys_madvise,
+	[32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep, [39] = sys_getpid,
+	[56] = sys_clone, [57] = sys_fork, [58] = sys_vfork, [59] = sys_execve, [60] = sys_exit,
+	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
+	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [98] = sys_getrusage,
+	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
+	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid,
+	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime,
+	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [292] = sys_dup3,
+	[293] = sys_pipe2,
 };
 
 void syscall_dispatch(struct pt_regs *r)
@@ -122,6 +130,13 @@ SYS_DECL(gettid)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	return current->pid;
+}
+
+/* getuid, geteuid, getgid and getegid: every task runs as root. */
+SYS_DECL(root_id)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return 0;
 }
 
 SYS_DECL(getppid)
@@ -250,4 +265,30 @@ SYS_DECL(getrusage)
 		return -EINVAL;
 	}
 	return copy_to_user(a1, &ru, sizeof(ru));
+}
+
+/*
+ * sysinfo(struct sysinfo *info): the figures /proc/meminfo shows (RAM the
+ * buddy allocator manages and has free, shmem, swap), in pages
+ * (mem_unit = page size); uptime in seconds rounded up, as Linux's.
+ */
+SYS_DECL(sysinfo)
+{
+	struct linux_sysinfo si;
+	struct buddy *b = page_alloc_buddy();
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	memset(&si, 0, sizeof(si));
+	buddy_drain_pcp(b);         /* freeram exact, as MemFree */
+	si.uptime = (int64_t)((jiffies + HZ - 1) / HZ);
+	for (int i = 0; i < 3; i++)
+		si.loads[i] = sched_stat.avenrun[i] << (SI_LOAD_SHIFT - FSHIFT);
+	si.totalram = buddy_nr_managed_pages(b);
+	si.freeram = buddy_nr_free_pages(b);
+	si.sharedram = vm_events[VM_NR_SHMEM_PAGES];
+	si.totalswap = swap_total_pages();
+	si.freeswap = swap_free_pages();
+	si.procs = (uint16_t)schedstat_nr_tasks();
+	si.mem_unit = MM_PAGE_SIZE;
+	return copy_to_user(a0, &si, sizeof(si));
 }

@@ -4,6 +4,7 @@
  */
 #include <time.h>
 #include <sched.h>
+#include <schedstat.h>
 #include <printk.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
@@ -14,9 +15,9 @@ volatile unsigned long jiffies;
 
 static void timer_interrupt(struct pt_regs *regs)
 {
-	(void)regs;
 	jiffies++;
 	apic_eoi();
+	schedstat_tick(&sched_stat, jiffies, regs->cs & 3);
 	sched_tick();
 }
 
