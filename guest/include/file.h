@@ -1,8 +1,8 @@
 /*
  * file.h: open files and per-task descriptor tables.
  *
- * Five kinds of file: the console (fds 0-2 of init; a tty for musl's
- * line buffering), initrd files (read-only, mappable), /proc files
+ * Six kinds of file: the console (fds 0-2 of init; a tty for musl's
+ * line buffering), /dev/null, initrd files (read-only, mappable), /proc files
  * (their text generated when opened, so a reader sees one snapshot),
  * directories (of the initrd or of /proc; listed by getdents64) and the
  * two ends of a pipe (pipe.c).
@@ -20,7 +20,7 @@
 struct task;
 struct inode;
 
-enum file_kind { FILE_CONSOLE, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE };
+enum file_kind { FILE_CONSOLE, FILE_NULL, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE };
 
 struct pipe;
 
@@ -64,6 +64,10 @@ int dir_open(const char *path, int flags, struct file **out);
 /* Pipes (pipe.c). */
 long pipe_read(struct file *f, uint64_t ubuf, uint64_t n);
 long pipe_write(struct file *f, uint64_t ubuf, uint64_t n);
+/* poll's readiness of a pipe end: POLLIN (bytes) or POLLHUP (no writer)
+ * for the read end, POLLOUT (PIPE_BUF bytes of room) or POLLERR (no
+ * reader) for the write end. */
+int pipe_poll(struct file *f);
 /* The end f is closed for good: wakes the other end. */
 void pipe_release(struct file *f);
 

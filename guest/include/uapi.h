@@ -71,6 +71,19 @@
 /* The status flags F_SETFL may change (Linux's SETFL_MASK, those kept here). */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK)
 
+/* poll */
+#define POLLIN     0x001
+#define POLLOUT    0x004
+#define POLLERR    0x008
+#define POLLHUP    0x010
+#define POLLNVAL   0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+struct linux_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
 /* pipes: a write of at most PIPE_BUF bytes is atomic */
 #define PIPE_BUF 4096
 #define PATH_MAX    4096        /* with the NUL */

@@ -2,8 +2,9 @@
  * dir.c: directories of the file tree and the calls on them: getdents64,
  * chdir, fchdir, getcwd (file.h). The tree has no directory inodes: the
  * initrd's directories are the prefixes of its file names ("bin" of
- * "bin/init"), the root holds them and "proc", and /proc's come from
- * proc.c (proc_tree_name). A directory file's position is the index of
+ * "bin/init") and of the kernel's own names after them ("proc/", and
+ * "dev/null", file.c's null device), and /proc's come from proc.c
+ * (proc_tree_name). A directory file's position is the index of
  * the next name to look at: 0 and 1 are "." and "..", then name i of the
  * source is position i + 2, so a listing resumes where it stopped.
  * A task's working directory is changed only by the task itself.
@@ -33,6 +34,9 @@ struct dir_ent {
 	uint64_t ino;
 };
 
+/* Names the kernel adds to the initrd's (a trailing '/': a directory). */
+static const char *const kernel_names[] = { "proc/", "dev/null" };
+
 static bool is_proc(const char *path)
 {
 	return !strcmp(path, "/proc") || !strncmp(path, "/proc/", 6);
@@ -46,6 +50,9 @@ static const char *source_rel(const char *path)
 	return path + 1;
 }
 
+static const char *source_name(const char *dir, unsigned i, char *buf, size_t n,
+			       uint64_t *ino);
+
 bool dir_exists(const char *path)
 {
 	if (!strcmp(path, "/") || !strcmp(path, "/proc"))
@@ -53,11 +60,12 @@ bool dir_exists(const char *path)
 	if (is_proc(path))
 		return proc_dir_exists(path + 6);
 	size_t n = strlen(path + 1);
-	for (unsigned i = 0; initrd_inode(i); i++) {
-		const char *name = initrd_inode(i)->name;
+	char buf[INITRD_NAME_MAX];
+	const char *name;
+	uint64_t ino;
+	for (unsigned i = 0; (name = source_name(path, i, buf, sizeof(buf), &ino)); i++)
 		if (!strncmp(name, path + 1, n) && name[n] == '/')
 			return true;
-	}
 	return false;
 }
 
@@ -87,11 +95,14 @@ static const char *source_name(const char *dir, unsigned i, char *buf, size_t n,
 	if (is_proc(dir))
 		return proc_tree_name(source_rel(dir), i, buf, n);
 	const struct inode *node = initrd_inode(i);
+	unsigned files = i;
 	if (node) {
 		*ino = node->ino;
 		return node->name;
 	}
-	return (i == 0 || initrd_inode(i - 1)) && !strcmp(dir, "/") ? "proc/" : NULL;
+	while (files && !initrd_inode(files - 1))
+		files--;
+	return i - files < ARRAY_SIZE(kernel_names) ? kernel_names[i - files] : NULL;
 }
 
 /* The child of rel that name i names, if any (rel "" is the source's root). */

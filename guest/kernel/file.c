@@ -195,7 +195,7 @@ static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 	case FILE_PIPE:
 		return pipe_read(f, ubuf, n);
 	default:
-		return 0;               /* no console input: end of file */
+		return 0;               /* no console input, /dev/null: end of file */
 	}
 }
 
@@ -222,6 +222,8 @@ static long file_write(struct file *f, uint64_t ubuf, uint64_t n)
 	}
 	if (f->kind == FILE_PIPE)
 		return pipe_write(f, ubuf, n);
+	if (f->kind == FILE_NULL)
+		return (long)n;
 	while (done < n) {
 		uint64_t c = n - done < IO_CHUNK ? n - done : IO_CHUNK;
 		if (copy_from_user(buf, ubuf + done, c))
@@ -397,6 +399,10 @@ static long open_path(const char *path, int flags, struct file **out)
 	}
 	if (flags & O_DIRECTORY)
 		return (initrd_lookup(path) || !strncmp(path, "/proc/", 6)) ? -ENOTDIR : -ENOENT;
+	if (!strcmp(path, "/dev/null")) {
+		*out = file_new(FILE_NULL, flags);
+		return *out ? 0 : -ENOMEM;
+	}
 	if (!strncmp(path, "/proc/", 6)) {
 		f = file_new(FILE_PROC, flags);
 		if (!f)
@@ -500,6 +506,8 @@ SYS_DECL(lseek)
 		return -EINVAL;
 	if (f->kind == FILE_CONSOLE || f->kind == FILE_PIPE)
 		return -ESPIPE;
+	if (f->kind == FILE_NULL)
+		return 0;
 	if (f->kind == FILE_DIR)     /* rewinddir: a listing restarts at 0 */
 		return (whence == SEEK_SET && a1 == 0) ? (long)(f->pos = 0) : -EINVAL;
 	uint64_t size = f->kind == FILE_INITRD ? f->inode->size : f->len;
@@ -519,6 +527,10 @@ static void fill_stat(const struct file *f, struct linux_stat *st)
 	if (f->kind == FILE_CONSOLE) {
 		st->st_mode = S_IFCHR | 0620;
 		st->st_rdev = (4 << 8) | 64;    /* ttyS0 */
+		st->st_dev = 5;
+	} else if (f->kind == FILE_NULL) {
+		st->st_mode = S_IFCHR | 0666;
+		st->st_rdev = (1 << 8) | 3;     /* mem 1:3 */
 		st->st_dev = 5;
 	} else if (f->kind == FILE_DIR) {
 		st->st_mode = S_IFDIR | 0555;

@@ -1,6 +1,7 @@
 /*
  * pipe.c: pipes (pipe, pipe2) with Linux's blocking semantics. A pipe is
- * one page of ring buffer and two files, its read end and its write end
+ * a two-page ring buffer (so, as in Linux, a pipe holding a few bytes
+ * still has PIPE_BUF bytes of room: poll says POLLOUT) and two files, its read end and its write end
  * (file.h); each end may be shared by many descriptors, and the pipe is
  * freed when both ends are closed for good (pipe_release).
  *
@@ -23,7 +24,8 @@
 #include <kmalloc.h>
 #include <page_alloc.h>
 
-#define PIPE_SIZE MM_PAGE_SIZE
+#define PIPE_ORDER 1
+#define PIPE_SIZE (MM_PAGE_SIZE << PIPE_ORDER)
 #define PIPE_CHUNK 512              /* bytes one bounce copies */
 
 struct pipe {
@@ -37,7 +39,7 @@ struct pipe {
 static struct pipe *pipe_alloc(void)
 {
 	struct pipe *p = kzalloc(sizeof(*p), BUDDY_GFP_KERNEL);
-	phys_addr_t ring = p ? page_alloc(0, 0) : 0;
+	phys_addr_t ring = p ? page_alloc(PIPE_ORDER, 0) : 0;
 
 	if (!ring) {
 		kfree(p);
@@ -62,7 +64,7 @@ void pipe_release(struct file *f)
 	wake_up(&p->writable);
 	if (p->readers || p->writers)
 		return;
-	page_free(mm_virt_to_phys(p->ring), 0);
+	page_free(mm_virt_to_phys(p->ring), PIPE_ORDER);
 	kfree(p);
 }
 
@@ -161,6 +163,17 @@ long pipe_write(struct file *f, uint64_t ubuf, uint64_t n)
 	return (long)done;
 }
 
+int pipe_poll(struct file *f)
+{
+	struct pipe *p = f->pipe;
+
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return (p->len ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP);
+	if (!p->readers)
+		return POLLERR;
+	return PIPE_SIZE - p->len >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+}
+
 /* The two ends of a new pipe, installed in current; flags: O_CLOEXEC, O_NONBLOCK. */
 static long pipe_open(int fds[2], int flags)
 {
@@ -172,7 +185,7 @@ static long pipe_open(int fds[2], int flags)
 		if (r)
 			kfree(r);
 		if (p) {
-			page_free(mm_virt_to_phys(p->ring), 0);
+			page_free(mm_virt_to_phys(p->ring), PIPE_ORDER);
 			kfree(p);
 		}
 		return -ENOMEM;

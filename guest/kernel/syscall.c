@@ -91,7 +91,7 @@ static long sys_ni(unsigned int nr)
 
 static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
-	[5] = sys_fstat, [6] = sys_lstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
+	[5] = sys_fstat, [6] = sys_lstat, [7] = sys_poll, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
 	[11] = sys_munmap, [12] = sys_brk, [16] = sys_ioctl, [19] = sys_readv,
 	[20] = sys_writev, [22] = sys_pipe, [24] = sys_sched_yield, [28] = sys_madvise,
 	[32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep, [39] = sys_getpid,
@@ -101,7 +101,7 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
 	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime,
-	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [292] = sys_dup3,
+	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [271] = sys_ppoll, [292] = sys_dup3,
 	[293] = sys_pipe2,
 };
 

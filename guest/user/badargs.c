@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <limits.h>
 #include <sys/mman.h>
@@ -502,6 +503,32 @@ static int pipe_drain(int r, long n)
 	return ok && k == 0 && got == n;
 }
 
+static void poll_checks(int r, int w)
+{
+	struct pollfd p[2] = { { r, POLLIN, 0 }, { w, POLLOUT, 0 } };
+	struct timespec bad = { 0, -1 }, zero = { 0, 0 };
+
+	check("poll of 1025 fds is EINVAL", SC3(SYS_poll, p, 1025, 0), -EINVAL);
+	check("poll of a kernel array is EFAULT", SC3(SYS_poll, KPTR, 1, 0), -EFAULT);
+	check("poll of a NULL array is EFAULT", SC3(SYS_poll, 0, 1, 0), -EFAULT);
+	check("poll of 0 fds is 0", SC3(SYS_poll, 0, 0, 0), 0);
+	check("poll of an empty pipe for 20 ms times out", SC3(SYS_poll, p, 1, 20), 0);
+	check("poll of its write end is POLLOUT", SC3(SYS_poll, &p[1], 1, -1) == 1 && p[1].revents == POLLOUT, 1);
+	SC3(SYS_write, w, "z", 1);
+	check("poll after a write is POLLIN", SC3(SYS_poll, p, 2, 0) == 2 && p[0].revents == POLLIN, 1);
+	SC3(SYS_read, r, buf, 1);
+	p[0].fd = -1;
+	p[1].fd = 99;
+	check("poll of fd -1 is nothing, of a closed fd POLLNVAL",
+	      SC3(SYS_poll, p, 2, 0) == 1 && p[0].revents == 0 && p[1].revents == POLLNVAL, 1);
+	p[0].fd = r;
+	check("poll nfds 0x100000001 is 1 (unsigned int nfds)", SC3(SYS_poll, p, HIGH | 1, 0), 0);
+	check("ppoll with {0, -1} is EINVAL", SC4(SYS_ppoll, p, 1, &bad, 0), -EINVAL);
+	check("ppoll of a kernel timespec is EFAULT", SC4(SYS_ppoll, p, 1, KPTR, 0), -EFAULT);
+	check("ppoll with a mask of size 7 is EINVAL", sc(SYS_ppoll, (long)p, 1, (long)&zero, (long)buf, 7, 0), -EINVAL);
+	check("ppoll {0, 0} of an empty pipe is 0", SC4(SYS_ppoll, p, 1, &zero, 0), 0);
+}
+
 static void pipe_checks(void)
 {
 	int fds[2] = { -1, -1 }, st = 0;
@@ -533,9 +560,10 @@ static void pipe_checks(void)
 	SC1(SYS_close, fds[1]);
 
 	check("pipe", SC1(SYS_pipe, fds), 0);
+	poll_checks(fds[0], fds[1]);
 	c = pipe_writer(fds[0], fds[1], 3 * PIPE_BUF + 100, 1000);
 	SC1(SYS_close, fds[1]);
-	check("12388 bytes through a 4096-byte pipe from a child arrive whole, then EOF",
+	check("12388 bytes through an 8192-byte pipe from a child arrive whole, then EOF",
 	      pipe_drain(fds[0], 3 * PIPE_BUF + 100), 1);
 	waitpid(c, &st, 0);
 	check("and the writer's blocking writes all succeeded", WIFEXITED(st) && !WEXITSTATUS(st), 1);
@@ -704,7 +732,7 @@ static const long calls[] = {
 	SYS_gettid, SYS_set_tid_address, SYS_clock_gettime, SYS_openat,
 	SYS_lstat, SYS_newfstatat, SYS_getdents64, SYS_chdir, SYS_fchdir, SYS_getcwd,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl, SYS_pipe, SYS_pipe2, SYS_sysinfo,
-	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid,
+	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -737,6 +765,8 @@ static long rand_arg(void)
  * stays so). Returns the call to make (pipe becomes pipe2). */
 static long tame(long nr, long a[6])
 {
+	static const struct timespec sleeps[] = { { 0, -1 }, { -1, 0 }, { 0, 1000 }, { 0, 1000000000 } };
+
 	if (nr == SYS_pipe) {
 		nr = SYS_pipe2;
 		a[1] = 0;
@@ -745,7 +775,10 @@ static long tame(long nr, long a[6])
 		a[1] |= O_NONBLOCK;
 	if (nr == SYS_fcntl && (a[1] & 0xffffffff) == F_SETFL)
 		a[2] |= O_NONBLOCK;
-	static const struct timespec sleeps[] = { { 0, -1 }, { -1, 0 }, { 0, 1000 }, { 0, 1000000000 } };
+	if (nr == SYS_poll)
+		a[2] = 0;
+	if (nr == SYS_ppoll && (unsigned long)a[2] != KPTR)
+		a[2] = (long)&sleeps[2];
 
 	if (nr == SYS_nanosleep && (unsigned long)a[0] != KPTR && a[0] != 0)
 		a[0] = (long)&sleeps[next() % 4];
