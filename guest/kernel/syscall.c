@@ -99,8 +99,8 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
 	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [98] = sys_getrusage,
 	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
-	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid,
-	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime,
+	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid, [201] = sys_time,
+	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
 	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [271] = sys_ppoll, [292] = sys_dup3,
 	[293] = sys_pipe2,
 };
@@ -176,8 +176,6 @@ SYS_DECL(arch_prctl)
 	return -EINVAL;
 }
 
-#define NSEC_PER_SEC 1000000000ull
-#define TICK_NSEC (NSEC_PER_SEC / HZ)
 /* The longest sleep in ticks: jiffies + it never passes a signed wrap
  * (Linux's MAX_JIFFY_OFFSET); a longer request sleeps this long. */
 #define MAX_SLEEP_TICKS ((~0ul >> 1) / 2 - 1)
@@ -191,13 +189,37 @@ static bool clock_known(int clock)
 
 SYS_DECL(clock_gettime)
 {
-	uint64_t ns = jiffies * TICK_NSEC;
+	uint64_t ns = time_now_ns();
 	struct linux_timespec ts = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (!clock_known((int)a0))
 		return -EINVAL;
 	return copy_to_user(a1, &ts, sizeof(ts));
+}
+
+/* clock_getres(clockid, struct timespec *res): 1 ns once the TSC refines
+ * the clock, a tick before; res NULL asks only whether the clock exists. */
+SYS_DECL(clock_getres)
+{
+	struct linux_timespec ts = { 0, (int64_t)time_resolution_ns() };
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (!clock_known((int)a0))
+		return -EINVAL;
+	return a1 ? copy_to_user(a1, &ts, sizeof(ts)) : 0;
+}
+
+/* time(time_t *tloc): the seconds of CLOCK_REALTIME, stored at tloc too
+ * when it is not NULL. */
+SYS_DECL(time)
+{
+	int64_t sec = (int64_t)(time_now_ns() / NSEC_PER_SEC);
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	if (a0 && copy_to_user(a0, &sec, sizeof(sec)))
+		return -EFAULT;
+	return sec;
 }
 
 /* Ticks covering a valid timespec, rounded up and clamped, never wrapped. */

@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096ul
@@ -592,6 +593,41 @@ static int sleeps_on(long sec, long nsec)
 	return asleep && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 }
 
+static long mono_ns(void)
+{
+	struct timespec t;
+
+	SC2(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000l + t.tv_nsec;
+}
+
+/* Once the kernel's clock has passed 1.2 s (it measures the TSC over its
+ * first second), readings have nanosecond resolution and never go back. */
+static void clock_checks(void)
+{
+	struct timespec res = { -1, -1 }, nap = { 0, 100000000 };
+	long prev, fine = 0, back = 0, t = 0;
+
+	check("clock_getres of clock 12 is EINVAL", SC2(SYS_clock_getres, 12, &res), -EINVAL);
+	check("clock_getres into a kernel pointer is EFAULT", SC2(SYS_clock_getres, 1, KPTR), -EFAULT);
+	check("clock_getres with NULL is 0", SC2(SYS_clock_getres, 1, 0), 0);
+	check("time into a kernel pointer is EFAULT", SC1(SYS_time, KPTR), -EFAULT);
+	long before = mono_ns() / 1000000000l, now = SC1(SYS_time, 0), after = mono_ns() / 1000000000l;
+	check("time(NULL) is the clock's seconds", before <= now && now <= after, 1);
+	while (mono_ns() < 1200000000l)
+		SC2(SYS_nanosleep, &nap, 0);
+	check("clock_getres is then 1 ns", SC2(SYS_clock_getres, CLOCK_MONOTONIC, &res) == 0 &&
+	      res.tv_sec == 0 && res.tv_nsec == 1, 1);
+	prev = mono_ns();
+	for (int i = 0; i < 1000; i++, prev = t) {
+		t = mono_ns();
+		back += t < prev;
+		fine += t % 10000000l != 0;
+	}
+	check("1000 CLOCK_MONOTONIC readings never go back", back, 0);
+	check("and show time between ticks", fine > 0, 1);
+}
+
 static void time_checks(void)
 {
 	struct timespec ts[] = { { 0, -1 }, { 0, 1000000000 }, { -1, 0 }, { INT64_MIN, 0 },
@@ -615,6 +651,7 @@ static void time_checks(void)
 	check("clock_gettime of clock -1 is EINVAL", SC2(SYS_clock_gettime, -1, buf), -EINVAL);
 	check("clock_gettime into a kernel pointer is EFAULT", SC2(SYS_clock_gettime, 1, KPTR), -EFAULT);
 	check("clock_gettime into NULL is EFAULT", SC2(SYS_clock_gettime, 1, 0), -EFAULT);
+	clock_checks();
 }
 
 static void misc_checks(void)
@@ -733,6 +770,7 @@ static const long calls[] = {
 	SYS_lstat, SYS_newfstatat, SYS_getdents64, SYS_chdir, SYS_fchdir, SYS_getcwd,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl, SYS_pipe, SYS_pipe2, SYS_sysinfo,
 	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
+	SYS_time, SYS_clock_getres,
 	512, -1, HIGH | SYS_getpid,
 };
 
