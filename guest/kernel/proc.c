@@ -297,7 +297,7 @@ static void gen_stat(struct pbuf *p, struct task *t)
 
 	vm_classify(mm, &c);
 	stat_head(p, t);
-	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 ",
+	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 ",
 		  (unsigned long long)vsize, (unsigned long long)(mm ? uvm_rss(mm) : 0),
 		  RLIM_INFINITY, (unsigned long long)c.start_code,
 		  (unsigned long long)c.end_code, (unsigned long long)c.start_stack);

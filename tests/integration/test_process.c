@@ -11,6 +11,7 @@
 #include "harness.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,54 @@ START_TEST(proc_files_parse_in_the_linux_format)
 }
 END_TEST
 
+/* The space-separated fields of the line at p (up to its newline). */
+static int fields_of_line(const char *p)
+{
+	int n = 0;
+
+	for (bool in = false; *p && *p != '\n'; p++) {
+		n += *p != ' ' && !in;
+		in = *p != ' ';
+	}
+	return n;
+}
+
+START_TEST(proc_stat_statm_cmdline_uptime_and_loadavg_have_linux_fields)
+{
+	struct vm_run r = boot_init("/bin/procdump /proc/self/stat /proc/self/statm "
+				    "/proc/self/cmdline /proc/stat /proc/uptime /proc/loadavg");
+	unsigned long v[7];
+	double up, idle, l1, l5, l15;
+	int pid = -1, ppid = -1, running, tasks, last;
+	char state = 0;
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	const char *st = section(&r, "/proc/self/stat");
+	ck_assert_msg(sscanf(st, "%d (procdump) %c %d", &pid, &state, &ppid) == 3 && pid > 1 &&
+		      state == 'R' && ppid == 1, "%s", tail(r.console));
+	/* fs/proc/array.c's do_task_stat: 52 fields, the name one of them */
+	ck_assert_int_eq(fields_of_line(st), 52);
+	const char *sm = section(&r, "/proc/self/statm");
+	ck_assert_int_eq(fields_of_line(sm), 7);
+	ck_assert_int_eq(sscanf(sm, "%lu %lu %lu %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3], &v[4],
+				&v[5], &v[6]), 7);
+	ck_assert_msg(v[1] > 0 && v[1] <= v[0] && v[2] <= v[1] && v[3] > 0 && v[4] == 0 && v[6] == 0,
+		      "%s", sm);
+	ck_assert_msg(!strncmp(section(&r, "/proc/self/cmdline"), "/bin/procdump", 13), "%s",
+		      tail(r.console));
+	const char *ps = section(&r, "/proc/stat");
+	ck_assert_msg(!strncmp(ps, "cpu  ", 5) && fields_of_line(ps) == 11, "%s", ps);
+	ck_assert_msg(strstr(ps, "\ncpu0 ") && strstr(ps, "\nctxt ") && strstr(ps, "\nprocesses ") &&
+		      strstr(ps, "\nprocs_running "), "%s", ps);
+	ck_assert_int_eq(sscanf(section(&r, "/proc/uptime"), "%lf %lf", &up, &idle), 2);
+	ck_assert_msg(up > 0 && idle <= up, "uptime %f idle %f", up, idle);
+	ck_assert_int_eq(sscanf(section(&r, "/proc/loadavg"), "%lf %lf %lf %d/%d %d", &l1, &l5, &l15,
+				&running, &tasks, &last), 6);
+	ck_assert_msg(running >= 1 && tasks >= 2 && last >= pid, "%d/%d %d", running, tasks, last);
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(allocfrag_replays_one_trace_under_every_fit_and_worst_fit_fragments_most)
 {
 	struct vm_run r = boot_init("/bin/allocfrag 2000");
@@ -324,6 +373,7 @@ Suite *process_suite(void)
 	tcase_add_test(w, mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault);
 	tcase_add_test(w, a_segfault_kills_only_its_process_with_a_linux_like_line);
 	tcase_add_test(w, proc_files_parse_in_the_linux_format);
+	tcase_add_test(w, proc_stat_statm_cmdline_uptime_and_loadavg_have_linux_fields);
 	tcase_add_test(w, allocfrag_replays_one_trace_under_every_fit_and_worst_fit_fragments_most);
 	tcase_add_test(w, an_unimplemented_system_call_returns_enosys_and_is_logged_once);
 	tcase_add_test(w, the_same_programs_run_on_qemu_with_the_native_syscall_entry);
