@@ -2,7 +2,7 @@
  * proc.c: /proc files in Linux's formats, generated when opened (file.h):
  * meminfo, buddyinfo, zoneinfo, slabinfo (the mm/ views), vmstat, stat,
  * uptime, loadavg, and per process (self or a pid) stat, statm, status,
- * cmdline, maps, smaps and oom_score_adj (writable, as is
+ * cmdline, maps, smaps, smaps_rollup and oom_score_adj (writable, as is
  * sys/vm/swappiness). A file's text is a snapshot; later reads do not
  * change. The directories (/proc, /proc/PID, /proc/sys...) are what
  * proc_tree_name lists for dir.c.
@@ -146,6 +146,15 @@ static void gen_vmstat(struct pbuf *p, struct task *t)
 	pb_printf(p, "nr_context_switches %lu\n", nr_context_switches);
 }
 
+#define MAPS_NAME_COLUMN 73         /* where show_map_vma starts a name */
+
+/* Spaces up to the name column of a maps line that began at start. */
+static void pad_to_name(struct pbuf *p, size_t start)
+{
+	while (p->len - start < MAPS_NAME_COLUMN)
+		pb_printf(p, " ");
+}
+
 /* One maps line, Linux's show_map_vma layout (name from column 73). */
 static void map_line(struct pbuf *p, const struct vma *v)
 {
@@ -163,8 +172,7 @@ static void map_line(struct pbuf *p, const struct vma *v)
 		pb_printf(p, "\n");
 		return;
 	}
-	while (p->len - start < 73)
-		pb_printf(p, " ");
+	pad_to_name(p, start);
 	pb_printf(p, "%s%s\n", ino ? "/" : "", name);
 }
 
@@ -176,6 +184,18 @@ static void gen_maps(struct pbuf *p, struct task *t)
 
 #define SMAPS_LINE(p, name, pages) pb_printf(p, "%-16s%8llu kB\n", name, KB(pages))
 
+/* The counters of one smaps block (an area, or the rollup of all). */
+static void smaps_counters(struct pbuf *p, const struct uvm_area_census *c, uint64_t swap)
+{
+	SMAPS_LINE(p, "Rss:", c->rss);
+	SMAPS_LINE(p, "Shared_Clean:", c->shared_clean);
+	SMAPS_LINE(p, "Shared_Dirty:", c->shared_dirty);
+	SMAPS_LINE(p, "Private_Clean:", c->private_clean);
+	SMAPS_LINE(p, "Private_Dirty:", c->private_dirty);
+	SMAPS_LINE(p, "Anonymous:", c->anon);
+	SMAPS_LINE(p, "Swap:", swap);
+}
+
 static void gen_smaps(struct pbuf *p, struct task *t)
 {
 	for (uint32_t i = 0; t->mm && i < t->mm->vmas.nr; i++) {
@@ -185,14 +205,38 @@ static void gen_smaps(struct pbuf *p, struct task *t)
 		map_line(p, v);
 		SMAPS_LINE(p, "Size:", (v->end - v->start) >> MM_PAGE_SHIFT);
 		pb_printf(p, "%-16s%8u kB\n%-16s%8u kB\n", "KernelPageSize:", 4, "MMUPageSize:", 4);
-		SMAPS_LINE(p, "Rss:", c.rss);
-		SMAPS_LINE(p, "Shared_Clean:", c.shared_clean);
-		SMAPS_LINE(p, "Shared_Dirty:", c.shared_dirty);
-		SMAPS_LINE(p, "Private_Clean:", c.private_clean);
-		SMAPS_LINE(p, "Private_Dirty:", c.private_dirty);
-		SMAPS_LINE(p, "Anonymous:", c.anon);
-		SMAPS_LINE(p, "Swap:", 0);
+		smaps_counters(p, &c, 0);
 	}
+}
+
+/*
+ * smaps_rollup: smaps' counters summed over every area, under Linux's
+ * header line (the first area's start to the last one's end, named
+ * [rollup]); Swap is the process's swap entries. Empty without an mm.
+ */
+static void gen_smaps_rollup(struct pbuf *p, struct task *t)
+{
+	struct mm *mm = t->mm;
+	struct uvm_area_census sum = { 0 }, c;
+
+	if (!mm || !mm->vmas.nr)
+		return;
+	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
+		uvm_area_census(mm, &mm->vmas.v[i], &c);
+		sum.rss += c.rss;
+		sum.shared_clean += c.shared_clean;
+		sum.shared_dirty += c.shared_dirty;
+		sum.private_clean += c.private_clean;
+		sum.private_dirty += c.private_dirty;
+		sum.anon += c.anon;
+	}
+	size_t start = p->len;
+	pb_printf(p, "%08llx-%08llx ---p 00000000 00:00 0 ",
+		  (unsigned long long)mm->vmas.v[0].start,
+		  (unsigned long long)mm->vmas.v[mm->vmas.nr - 1].end);
+	pad_to_name(p, start);
+	pb_printf(p, "[rollup]\n");
+	smaps_counters(p, &sum, mm->rss[MM_SWAPENTS]);
 }
 
 #define STATUS_KB(p, name, pages) pb_printf(p, "%s\t%8llu kB\n", name, KB(pages))
@@ -445,6 +489,7 @@ static const struct {
 	{ "cmdline", gen_cmdline, true, NULL },
 	{ "maps", gen_maps, true, NULL },
 	{ "smaps", gen_smaps, true, NULL },
+	{ "smaps_rollup", gen_smaps_rollup, true, NULL },
 	{ "status", gen_status, true, NULL },
 	{ "oom_score_adj", gen_oom_score_adj, true, write_oom_score_adj },
 	{ "sys/vm/swappiness", gen_swappiness, false, write_swappiness },

@@ -226,7 +226,8 @@ static int fields_of_line(const char *p)
 START_TEST(proc_stat_statm_cmdline_uptime_and_loadavg_have_linux_fields)
 {
 	struct vm_run r = boot_init("/bin/procdump /proc/self/stat /proc/self/statm "
-				    "/proc/self/cmdline /proc/stat /proc/uptime /proc/loadavg");
+				    "/proc/self/cmdline /proc/stat /proc/uptime /proc/loadavg "
+				    "/proc/self/smaps_rollup");
 	unsigned long v[7];
 	double up, idle, l1, l5, l15;
 	int pid = -1, ppid = -1, running, tasks, last;
@@ -255,6 +256,16 @@ START_TEST(proc_stat_statm_cmdline_uptime_and_loadavg_have_linux_fields)
 	ck_assert_int_eq(sscanf(section(&r, "/proc/loadavg"), "%lf %lf %lf %d/%d %d", &l1, &l5, &l15,
 				&running, &tasks, &last), 6);
 	ck_assert_msg(running >= 1 && tasks >= 2 && last >= pid, "%d/%d %d", running, tasks, last);
+	const char *roll = section(&r, "/proc/self/smaps_rollup");
+	unsigned long lo, hi, rss = 0;
+	ck_assert_msg(sscanf(roll, "%lx-%lx ---p 00000000 00:00 0", &lo, &hi) == 2 && lo == 0x400000 &&
+		      hi > lo, "%s", roll);
+	unsigned long sc = 0, sd = 0, pc = 0, pd = 0;
+	const char *rl = strstr(roll, "[rollup]\nRss:");
+	ck_assert_msg(rl && sscanf(rl, "[rollup]\nRss: %lu kB\nShared_Clean: %lu kB\nShared_Dirty: %lu kB\n"
+				   "Private_Clean: %lu kB\nPrivate_Dirty: %lu kB", &rss, &sc, &sd, &pc,
+				   &pd) == 5, "%s", roll);
+	ck_assert_msg(rss > 0 && rss == sc + sd + pc + pd, "%s", roll);
 	vm_run_free(&r);
 }
 END_TEST
