@@ -50,6 +50,9 @@ int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloex
  * installed). Returns 0 or a negative errno (getname's, EBADF/ENOTDIR for
  * dfd, ENOENT...). */
 long file_open_at(int dfd, uint64_t upath, int flags, struct file **out);
+/* Resolves path (a PATH_MAX buffer) in place against the directory base.
+ * Returns 0, -ENAMETOOLONG or -ENOMEM. */
+long file_resolve(const char *base, char *path);
 /* Closes every close-on-exec descriptor of t (execve). */
 void file_close_on_exec(struct task *t);
 /* t's working directory ("/" when never changed). */
@@ -81,6 +84,9 @@ struct file *file_get(unsigned int fd);
 
 /* /proc (proc.c): fills f->text for path, or returns -ENOENT. */
 int proc_open(struct file *f, const char *path, int flags);
+/* The target of the /proc symbolic link at path (below /proc/: "self",
+ * "12/exe"), written to buf (n bytes); NULL when path is no link. */
+const char *proc_link(const char *path, char *buf, size_t n);
 /* Whether path (below /proc/, e.g. "12" or "sys/vm") is a /proc directory. */
 bool proc_dir_exists(const char *path);
 /*

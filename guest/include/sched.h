@@ -30,6 +30,7 @@
 #define TASK_NR_FILES 32
 #define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
 #define TASK_CMDLINE_MAX 256         /* argv bytes kept for /proc/PID/cmdline */
+#define TASK_EXE_MAX 80              /* the executable's path (initrd names are shorter) */
 #define TASK_SLICE_TICKS 2
 
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
@@ -61,6 +62,7 @@ struct task {
 	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
 	char cmdline[TASK_CMDLINE_MAX]; /* argv, NUL-separated, as exec received it */
 	uint32_t cmdline_len;
+	char exe[TASK_EXE_MAX];      /* absolute path of the program (/proc/PID/exe) */
 	uint64_t fs_base;
 	struct fpu_state fpu;        /* user x87/SSE registers while switched out */
 	unsigned long slice;         /* ticks left in the time slice */

@@ -282,6 +282,7 @@ int exec_image(struct task *t, const char *path, const struct exec_args *a)
 		base--;
 	strlcpy(t->comm, base, sizeof(t->comm));
 	keep_cmdline(t, a);
+	strlcpy(t->exe, path, sizeof(t->exe));
 	file_close_on_exec(t);
 	start_frame(t->uregs, li.entry, sp);
 	t->fs_base = 0;

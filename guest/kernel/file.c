@@ -362,6 +362,17 @@ static const char *start_dir(int dfd, long *err)
 	return *err ? NULL : f->path;
 }
 
+long file_resolve(const char *base, char *path)
+{
+	char *out = kmalloc(PATH_MAX, BUDDY_GFP_KERNEL);
+	long n = out ? path_resolve(base, path, out, PATH_MAX) : -ENOMEM;
+
+	if (n >= 0)
+		memcpy(path, out, (size_t)n + 1);
+	kfree(out);
+	return n < 0 ? n : 0;
+}
+
 /*
  * The user path upath, relative to dfd (an absolute path ignores it),
  * resolved into an absolute normalised kmalloc'd path. Returns it or
@@ -369,21 +380,15 @@ static const char *start_dir(int dfd, long *err)
  */
 static char *getname_at(int dfd, uint64_t upath, long *err)
 {
-	char *name = getname(upath, err), *path;
-	const char *base = name && name[0] != '/' ? start_dir(dfd, err) : "/";
+	char *path = getname(upath, err);
+	const char *base = path && path[0] != '/' ? start_dir(dfd, err) : "/";
 
-	if (!name || !base) {
-		kfree(name);
-		return NULL;
-	}
-	path = kmalloc(PATH_MAX, BUDDY_GFP_KERNEL);
-	*err = !path ? -ENOMEM : path_resolve(base, name, path, PATH_MAX);
-	kfree(name);
-	if (*err < 0) {
+	if (path && base)
+		*err = file_resolve(base, path);
+	if (!path || !base || *err) {
 		kfree(path);
 		return NULL;
 	}
-	*err = 0;
 	return path;
 }
 
@@ -591,6 +596,46 @@ static long stat_cwd(uint64_t ubuf)
 	long err = dir_open(file_cwd(current), O_RDONLY, &f);
 
 	return err ? err : stat_put(f, ubuf);
+}
+
+/*
+ * readlinkat(dfd, path, buf, int bufsiz): the target of a /proc link
+ * (proc_link), truncated to bufsiz and not NUL-terminated; a path that is
+ * no link is EINVAL, a missing one ENOENT.
+ */
+static long do_readlink(int dfd, uint64_t upath, uint64_t ubuf, int bufsiz)
+{
+	char target[TASK_EXE_MAX];
+	struct file *f = NULL;
+	long err;
+
+	if (bufsiz <= 0)
+		return -EINVAL;
+	char *path = getname_at(dfd, upath, &err);
+	if (!path)
+		return err;
+	const char *to = strncmp(path, "/proc/", 6) ? NULL : proc_link(path + 6, target, sizeof(target));
+	err = to ? 0 : open_path(path, O_RDONLY, &f);
+	kfree(path);
+	if (!to) {
+		if (!err)
+			file_put(f);
+		return err ? err : -EINVAL;
+	}
+	size_t n = MM_MIN(strlen(to), (size_t)bufsiz);
+	return copy_to_user(ubuf, to, n) ?: (long)n;
+}
+
+SYS_DECL(readlink)
+{
+	(void)a3, (void)a4, (void)a5;
+	return do_readlink(AT_FDCWD, a0, a1, (int)a2);
+}
+
+SYS_DECL(readlinkat)
+{
+	(void)a4, (void)a5;
+	return do_readlink((int)a0, a1, a2, (int)a3);
 }
 
 /* stat(path, buf) and lstat (no symbolic links here: the same). */

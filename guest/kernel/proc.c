@@ -529,6 +529,23 @@ static struct task *proc_task(const char **path)
 	return t;
 }
 
+const char *proc_link(const char *path, char *buf, size_t n)
+{
+	const char *end;
+	struct task *t = task_component(path, &end);
+
+	if (!t)
+		return NULL;
+	if (!*end && !strncmp(path, "self", 4)) {
+		snprintf(buf, n, "%d", t->pid);
+		return buf;
+	}
+	if (strcmp(end, "/exe") || !t->mm)
+		return NULL;
+	strlcpy(buf, t->exe, n);
+	return buf;
+}
+
 bool proc_dir_exists(const char *path)
 {
 	const char *end;

@@ -97,11 +97,11 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep, [39] = sys_getpid,
 	[56] = sys_clone, [57] = sys_fork, [58] = sys_vfork, [59] = sys_execve, [60] = sys_exit,
 	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
-	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [98] = sys_getrusage,
+	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [89] = sys_readlink, [98] = sys_getrusage,
 	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
 	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid, [201] = sys_time,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
-	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [271] = sys_ppoll, [292] = sys_dup3,
+	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [267] = sys_readlinkat, [271] = sys_ppoll, [292] = sys_dup3,
 	[293] = sys_pipe2,
 };
 

@@ -408,6 +408,19 @@ static void dir_checks(void)
 	check("newfstatat(fd, \"\") without AT_EMPTY_PATH is ENOENT", SC4(SYS_newfstatat, fd, "", buf, 0), -ENOENT);
 	check("newfstatat of /proc is a directory", SC4(SYS_newfstatat, AT_FDCWD, "/proc", buf, 0) == 0 &&
 	      S_ISDIR(((struct stat *)buf)->st_mode), 1);
+	check("readlink of /proc/self/exe is " SELF, SC3(SYS_readlink, "/proc/self/exe", buf, 64) == 12 &&
+	      !memcmp(buf, SELF, 12), 1);
+	check("readlink truncates to bufsiz", SC3(SYS_readlink, "/proc/self/exe", buf, 4), 4);
+	check("readlink with bufsiz 0 is EINVAL", SC3(SYS_readlink, "/proc/self/exe", buf, 0), -EINVAL);
+	check("readlink with bufsiz -1 is EINVAL (int bufsiz)", SC3(SYS_readlink, "/proc/self/exe", buf, ~0ul), -EINVAL);
+	check("readlink of a kernel path is EFAULT", SC3(SYS_readlink, KPTR, buf, 64), -EFAULT);
+	check("readlink into a kernel pointer is EFAULT", SC3(SYS_readlink, "/proc/self/exe", KPTR, 64), -EFAULT);
+	check("readlink of a file is EINVAL", SC3(SYS_readlink, SELF, buf, 64), -EINVAL);
+	check("readlink of a missing path is ENOENT", SC3(SYS_readlink, "/nonexistent", buf, 64), -ENOENT);
+	check("readlinkat(-1, relative path) is EBADF", SC4(SYS_readlinkat, -1, "proc/self", buf, 64), -EBADF);
+	snprintf(buf + PAGE, 32, "%ld", SC0(SYS_getpid));
+	check("readlinkat(AT_FDCWD, /proc/self) is the pid", SC4(SYS_readlinkat, AT_FDCWD, "/proc/self", buf, 64),
+	      (long)strlen(buf + PAGE));
 	check("lstat of a kernel path is EFAULT", SC2(SYS_lstat, KPTR, buf), -EFAULT);
 	check("lstat into NULL is EFAULT", SC2(SYS_lstat, SELF, 0), -EFAULT);
 	check("lstat of /bin is a directory", SC2(SYS_lstat, "/bin", buf) == 0 &&
@@ -770,7 +783,7 @@ static const long calls[] = {
 	SYS_lstat, SYS_newfstatat, SYS_getdents64, SYS_chdir, SYS_fchdir, SYS_getcwd,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl, SYS_pipe, SYS_pipe2, SYS_sysinfo,
 	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
-	SYS_time, SYS_clock_getres,
+	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat,
 	512, -1, HIGH | SYS_getpid,
 };
 
