@@ -123,14 +123,19 @@ static bool child_of(const char *rel, const char *name, struct dir_ent *e)
 	return e->len > 0;
 }
 
-/* Whether a name before i already gave the directory entry e. */
+/*
+ * Whether a name before i already gave the directory entry e. Only a
+ * directory implied by a deeper name ("bin" of "bin/init") can repeat; one
+ * named on its own ("proc/", "12/") is listed once by its source.
+ */
 static bool listed_before(const char *dir, unsigned i, const struct dir_ent *e)
 {
 	char buf[INITRD_NAME_MAX];
 	struct dir_ent prev;
 	uint64_t ino;
+	bool implied = e->is_dir && e->name[e->len + 1];
 
-	for (unsigned j = 0; e->is_dir && j < i; j++) {
+	for (unsigned j = 0; implied && j < i; j++) {
 		const char *name = source_name(dir, j, buf, sizeof(buf), &ino);
 		if (name && child_of(source_rel(dir), name, &prev) && prev.len == e->len &&
 		    !memcmp(prev.name, e->name, e->len))

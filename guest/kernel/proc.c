@@ -560,21 +560,34 @@ bool proc_dir_exists(const char *path)
 	return false;
 }
 
-/* Name i of the process directories ("self/", then "PID/" of each task). */
-static const char *task_dir_name(unsigned i, char *buf, size_t n)
+/* The smallest pid above @above among the tasks (idle's 0 never), or 0. */
+static int next_pid_above(int above)
 {
 	struct list_head *pos;
+	int best = 0;
+
+	list_for_each(pos, &task_list) {
+		int pid = list_entry(pos, struct task, tasks)->pid;
+		if (pid > above && (!best || pid < best))
+			best = pid;
+	}
+	return best;
+}
+
+/* Name i of the process directories: "self/", then "PID/" of each task in
+ * pid order, as Linux lists them. */
+static const char *task_dir_name(unsigned i, char *buf, size_t n)
+{
+	int pid = 0;
 
 	if (i == 0)
 		return "self/";
-	list_for_each(pos, &task_list) {
-		const struct task *t = list_entry(pos, struct task, tasks);
-		if (t->pid && --i == 0) {
-			snprintf(buf, n, "%d/", t->pid);
-			return buf;
-		}
-	}
-	return NULL;
+	while (i-- && (pid = next_pid_above(pid)))
+		;
+	if (!pid)
+		return NULL;
+	snprintf(buf, n, "%d/", pid);
+	return buf;
 }
 
 const char *proc_tree_name(const char *dir, unsigned i, char *buf, size_t n)
