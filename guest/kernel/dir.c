@@ -148,8 +148,8 @@ static bool listed_before(const char *dir, unsigned i, const struct dir_ent *e)
 static bool dir_next(const char *dir, uint64_t *pos, char *buf, size_t n, struct dir_ent *e)
 {
 	for (;; (*pos)++) {
-		if (*pos < 2) {
-			*e = (struct dir_ent){ "..", *pos + 1, true, SYNTH_INO_BASE - 1 - *pos };
+		if (*pos < 2) {         /* "." then "..": the first one or two bytes of ".." */
+			*e = (struct dir_ent){ "..", (size_t)*pos + 1, true, SYNTH_INO_BASE - 1 - *pos };
 			(*pos)++;
 			return true;
 		}

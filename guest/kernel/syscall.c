@@ -189,7 +189,7 @@ static bool clock_known(int clock)
 
 SYS_DECL(clock_gettime)
 {
-	uint64_t ns = time_now_ns();
+	uint64_t ns = time_now_ns(&boot_clock);
 	struct linux_timespec ts = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
@@ -202,7 +202,7 @@ SYS_DECL(clock_gettime)
  * the clock, a tick before; res NULL asks only whether the clock exists. */
 SYS_DECL(clock_getres)
 {
-	struct linux_timespec ts = { 0, (int64_t)time_resolution_ns() };
+	struct linux_timespec ts = { 0, (int64_t)time_resolution_ns(&boot_clock) };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (!clock_known((int)a0))
@@ -214,7 +214,7 @@ SYS_DECL(clock_getres)
  * when it is not NULL. */
 SYS_DECL(time)
 {
-	int64_t sec = (int64_t)(time_now_ns() / NSEC_PER_SEC);
+	int64_t sec = (int64_t)(time_now_ns(&boot_clock) / NSEC_PER_SEC);
 
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	if (a0 && copy_to_user(a0, &sec, sizeof(sec)))

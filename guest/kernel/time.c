@@ -24,14 +24,7 @@
 
 volatile unsigned long jiffies;
 
-/* The TSC against the tick. */
-struct tsc_clock {
-	uint64_t tsc_at_tick;       /* TSC when jiffies last changed */
-	uint64_t cal_start;         /* TSC at tick 1, when the measurement starts */
-	uint64_t cycles_per_tick;   /* 0 until measured */
-};
-
-static struct tsc_clock tsc_clock;
+struct tsc_clock boot_clock;
 
 static void tsc_clock_tick(struct tsc_clock *c, unsigned long now)
 {
@@ -42,9 +35,8 @@ static void tsc_clock_tick(struct tsc_clock *c, unsigned long now)
 		c->cycles_per_tick = (c->tsc_at_tick - c->cal_start) / TSC_CAL_TICKS;
 }
 
-uint64_t time_now_ns(void)
+uint64_t time_now_ns(const struct tsc_clock *c)
 {
-	const struct tsc_clock *c = &tsc_clock;
 	uint64_t ns = (uint64_t)jiffies * TICK_NSEC, cycles = rdtsc() - c->tsc_at_tick;
 
 	if (!c->cycles_per_tick)
@@ -55,15 +47,15 @@ uint64_t time_now_ns(void)
 	return ns + cycles * TICK_NSEC / c->cycles_per_tick;
 }
 
-uint64_t time_resolution_ns(void)
+uint64_t time_resolution_ns(const struct tsc_clock *c)
 {
-	return tsc_clock.cycles_per_tick ? 1 : TICK_NSEC;
+	return c->cycles_per_tick ? 1 : TICK_NSEC;
 }
 
 static void timer_interrupt(struct pt_regs *regs)
 {
 	jiffies++;
-	tsc_clock_tick(&tsc_clock, jiffies);
+	tsc_clock_tick(&boot_clock, jiffies);
 	apic_eoi();
 	schedstat_tick(&sched_stat, jiffies, regs->cs & 3);
 	sched_tick();
