@@ -50,6 +50,6 @@ SYS_DECL(lstat); SYS_DECL(newfstatat); SYS_DECL(getdents64); SYS_DECL(chdir); SY
 SYS_DECL(getcwd); SYS_DECL(dup); SYS_DECL(dup2); SYS_DECL(dup3); SYS_DECL(fcntl);
 SYS_DECL(pipe); SYS_DECL(pipe2); SYS_DECL(sysinfo); SYS_DECL(root_id);
 SYS_DECL(poll); SYS_DECL(ppoll); SYS_DECL(time); SYS_DECL(clock_getres);
-SYS_DECL(readlink); SYS_DECL(readlinkat);
+SYS_DECL(readlink); SYS_DECL(readlinkat); SYS_DECL(clock_nanosleep);
 
 #endif

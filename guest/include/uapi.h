@@ -109,7 +109,10 @@ struct linux_pollfd {
 #define RUSAGE_THREAD   1
 
 /* clock_gettime: the clocks it reads (all one jiffies clock) */
+#define CLOCK_REALTIME  0
+#define CLOCK_MONOTONIC 1
 #define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME  1
 #define CLOCK_TAI      11
 
 /* clone: the low byte is the exit signal */

@@ -101,6 +101,7 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
 	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid, [201] = sys_time,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
+	[230] = sys_clock_nanosleep,
 	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [267] = sys_readlinkat, [271] = sys_ppoll, [292] = sys_dup3,
 	[293] = sys_pipe2,
 };
@@ -222,34 +223,82 @@ SYS_DECL(time)
 	return sec;
 }
 
-/* Ticks covering a valid timespec, rounded up and clamped, never wrapped. */
-static unsigned long timespec_ticks(const struct linux_timespec *ts)
+/* Requests this long or longer sleep MAX_SLEEP_TICKS (no nanosecond sum can wrap). */
+#define LONG_SLEEP_SEC 1000000000ull
+
+/*
+ * Ticks to sleep for a valid timespec, relative or absolute on the clock:
+ * until the first tick at which the clock reads at least the target (so
+ * never less than asked, at most a tick more); 0 when it is past, clamped.
+ */
+static unsigned long timespec_ticks(const struct linux_timespec *ts, bool absolute)
 {
 	uint64_t sec = (uint64_t)ts->tv_sec, nsec = (uint64_t)ts->tv_nsec;
+	unsigned long now = jiffies;
 
-	if (sec >= MAX_SLEEP_TICKS / HZ)
+	if (sec >= LONG_SLEEP_SEC)
 		return MAX_SLEEP_TICKS;
-	return sec * HZ + (nsec + TICK_NSEC - 1) / TICK_NSEC;
+	if (!absolute && !sec && !nsec)
+		return 0;               /* a zero sleep only yields */
+	uint64_t at = sec * NSEC_PER_SEC + nsec + (absolute ? 0 : time_now_ns(&boot_clock));
+	uint64_t tick = (at + TICK_NSEC - 1) / TICK_NSEC;
+	return tick > now ? MM_MIN(tick - now, (uint64_t)MAX_SLEEP_TICKS) : 0;
 }
 
 /* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
  * req is EINVAL; rem is written only when interrupted (then the task dies
  * of the signal, so it never is). */
-SYS_DECL(nanosleep)
+/* Reads and checks a sleep's timespec: EFAULT, or EINVAL out of range. */
+static long get_sleep_timespec(uint64_t uts, struct linux_timespec *ts)
 {
-	struct linux_timespec ts;
-
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	if (copy_from_user(&ts, a0, sizeof(ts)))
+	if (copy_from_user(ts, uts, sizeof(*ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	unsigned long ticks = timespec_ticks(&ts);
+	return 0;
+}
+
+/* Sleeps @ticks (0: yields). 0, or -EINTR for a fatal signal. */
+static long sleep_ticks(unsigned long ticks)
+{
 	if (!ticks) {
 		schedule();
 		return 0;
 	}
 	return sleep_until(jiffies + ticks);
+}
+
+SYS_DECL(nanosleep)
+{
+	struct linux_timespec ts;
+	long err = get_sleep_timespec(a0, &ts);
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return err ? err : sleep_ticks(timespec_ticks(&ts, false));
+}
+
+/*
+ * clock_nanosleep(clockid, int flags, req, rem): on the clocks that can
+ * sleep (REALTIME, MONOTONIC, BOOTTIME, TAI: all one clock here), req
+ * relative or, with TIMER_ABSTIME, absolute; other known clocks are
+ * EOPNOTSUPP, unknown ones EINVAL. rem is written only when interrupted
+ * (never: the task dies of the signal).
+ */
+SYS_DECL(clock_nanosleep)
+{
+	int clock = (int)a0, flags = (int)a1;
+	struct linux_timespec ts;
+
+	(void)a3, (void)a4, (void)a5;
+	if (!clock_known(clock))
+		return -EINVAL;
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
+	    clock != CLOCK_TAI)
+		return -EOPNOTSUPP;
+	long err = get_sleep_timespec(a2, &ts);
+	if (err)
+		return err;
+	return sleep_ticks(timespec_ticks(&ts, flags & TIMER_ABSTIME));
 }
 
 SYS_DECL(uname)

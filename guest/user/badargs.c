@@ -618,7 +618,14 @@ static long mono_ns(void)
  * first second), readings have nanosecond resolution and never go back. */
 static void clock_checks(void)
 {
-	struct timespec res = { -1, -1 }, nap = { 0, 100000000 };
+	struct timespec res = { -1, -1 }, nap = { 0, 100000000 }, zero_ts = { 0, 0 }, bad = { 0, -1 };
+
+	check("clock_nanosleep of clock 12 is EINVAL", SC4(SYS_clock_nanosleep, 12, 0, &nap, 0), -EINVAL);
+	check("clock_nanosleep of CLOCK_THREAD_CPUTIME_ID is EOPNOTSUPP", SC4(SYS_clock_nanosleep, 3, 0, &nap, 0), -EOPNOTSUPP);
+	check("clock_nanosleep of a kernel pointer is EFAULT", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, KPTR, 0), -EFAULT);
+	check("clock_nanosleep of NULL is EFAULT", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, 0, 0), -EFAULT);
+	check("clock_nanosleep {0, -1} is EINVAL", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &bad, 0), -EINVAL);
+	check("clock_nanosleep {0, 0} with a kernel rem is 0", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &zero_ts, KPTR), 0);
 	long prev, fine = 0, back = 0, t = 0;
 
 	check("clock_getres of clock 12 is EINVAL", SC2(SYS_clock_getres, 12, &res), -EINVAL);
@@ -629,6 +636,18 @@ static void clock_checks(void)
 	check("time(NULL) is the clock's seconds", before <= now && now <= after, 1);
 	while (mono_ns() < 1200000000l)
 		SC2(SYS_nanosleep, &nap, 0);
+	struct timespec at, rel = { 0, 30000000 };
+	SC2(SYS_clock_gettime, CLOCK_MONOTONIC, &at);
+	at.tv_nsec += 50000000;
+	at.tv_sec += at.tv_nsec / 1000000000;
+	at.tv_nsec %= 1000000000;
+	check("clock_nanosleep TIMER_ABSTIME 50 ms ahead", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0), 0);
+	check("wakes at or after that time", mono_ns() >= at.tv_sec * 1000000000l + at.tv_nsec, 1);
+	long t0 = mono_ns();
+	check("clock_nanosleep of 30 ms", SC4(SYS_clock_nanosleep, CLOCK_REALTIME, 0, &rel, 0), 0);
+	check("sleeps at least 30 ms", mono_ns() - t0 >= 30000000l, 1);
+	check("clock_nanosleep TIMER_ABSTIME in the past returns at once",
+	      SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &zero_ts, 0), 0);
 	check("clock_getres is then 1 ns", SC2(SYS_clock_getres, CLOCK_MONOTONIC, &res) == 0 &&
 	      res.tv_sec == 0 && res.tv_nsec == 1, 1);
 	prev = mono_ns();
@@ -783,7 +802,7 @@ static const long calls[] = {
 	SYS_lstat, SYS_newfstatat, SYS_getdents64, SYS_chdir, SYS_fchdir, SYS_getcwd,
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl, SYS_pipe, SYS_pipe2, SYS_sysinfo,
 	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
-	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat,
+	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat, SYS_clock_nanosleep,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -833,6 +852,8 @@ static long tame(long nr, long a[6])
 
 	if (nr == SYS_nanosleep && (unsigned long)a[0] != KPTR && a[0] != 0)
 		a[0] = (long)&sleeps[next() % 4];
+	if (nr == SYS_clock_nanosleep && (unsigned long)a[2] != KPTR && a[2] != 0)
+		a[2] = (long)&sleeps[next() % 4];
 	if (nr == SYS_mmap && (unsigned long)a[1] > (1ul << 20))
 		a[3] &= ~(long)MAP_POPULATE;
 	if (nr == SYS_kill && a[0] != 1 && (a[0] & 0xffffffff) < 100)
