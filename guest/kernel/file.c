@@ -392,44 +392,59 @@ static char *getname_at(int dfd, uint64_t upath, long *err)
 	return path;
 }
 
+/* An initrd file, read-only: EROFS for writing or creating, ENOTDIR with
+ * O_DIRECTORY (checked first, as Linux's lookup does). */
+static long open_initrd(const char *path, int flags, struct file **out)
+{
+	struct inode *ino = initrd_lookup(path);
+
+	if (!ino)
+		return (flags & O_CREAT) ? -EROFS : -ENOENT;
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return -EROFS;
+	*out = file_new(FILE_INITRD, flags);
+	if (!*out)
+		return -ENOMEM;
+	(*out)->inode = ino;
+	return 0;
+}
+
+/* A /proc file (text generated now); ENOTDIR with O_DIRECTORY. */
+static long open_proc(const char *path, int flags, struct file **out)
+{
+	struct file *f = file_new(FILE_PROC, flags);
+	int err = f ? proc_open(f, path + 6, flags) : -ENOMEM;
+
+	if (!err && (flags & O_DIRECTORY))
+		err = -ENOTDIR;
+	if (err) {
+		if (f)
+			file_put(f);
+		return err;
+	}
+	*out = f;
+	return 0;
+}
+
 /* The file an absolute normalised path names, opened with flags but not installed. */
 static long open_path(const char *path, int flags, struct file **out)
 {
-	struct file *f;
-
 	if (dir_exists(path)) {
 		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
 			return -EISDIR;
 		return dir_open(path, flags, out);
 	}
-	if (flags & O_DIRECTORY)
-		return (initrd_lookup(path) || !strncmp(path, "/proc/", 6)) ? -ENOTDIR : -ENOENT;
 	if (!strcmp(path, "/dev/null")) {
+		if (flags & O_DIRECTORY)
+			return -ENOTDIR;
 		*out = file_new(FILE_NULL, flags);
 		return *out ? 0 : -ENOMEM;
 	}
-	if (!strncmp(path, "/proc/", 6)) {
-		f = file_new(FILE_PROC, flags);
-		if (!f)
-			return -ENOMEM;
-		int err = proc_open(f, path + 6, flags);
-		if (err) {
-			file_put(f);
-			return err;
-		}
-	} else {
-		struct inode *ino = initrd_lookup(path);
-		if (!ino)
-			return (flags & O_CREAT) ? -EROFS : -ENOENT;
-		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
-			return -EROFS;
-		f = file_new(FILE_INITRD, flags);
-		if (!f)
-			return -ENOMEM;
-		f->inode = ino;
-	}
-	*out = f;
-	return 0;
+	if (!strncmp(path, "/proc/", 6))
+		return open_proc(path, flags, out);
+	return open_initrd(path, flags, out);
 }
 
 long file_open_at(int dfd, uint64_t upath, int flags, struct file **out)

@@ -370,6 +370,9 @@ static void dir_checks(void)
 	check("and then reaches the end", SC3(SYS_getdents64, dfd, buf, 2 * PAGE), 0);
 	check("read of a directory is EISDIR", SC3(SYS_read, dfd, buf, 8), -EISDIR);
 	check("open of a directory for writing is EISDIR", SC2(SYS_open, "/bin", O_WRONLY), -EISDIR);
+	check("open O_DIRECTORY of a /proc file is ENOTDIR", SC2(SYS_open, "/proc/meminfo", O_DIRECTORY), -ENOTDIR);
+	check("open O_DIRECTORY of a missing /proc file is ENOENT", SC2(SYS_open, "/proc/nonexistent", O_DIRECTORY), -ENOENT);
+	check("open O_DIRECTORY|O_WRONLY of a file is ENOTDIR", SC2(SYS_open, SELF, O_DIRECTORY | O_WRONLY), -ENOTDIR);
 	SC1(SYS_close, dfd);
 	dfd = SC2(SYS_open, "/proc", O_RDONLY | O_DIRECTORY);
 	n = SC3(SYS_getdents64, dfd, buf, 2 * PAGE);
