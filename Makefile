@@ -18,14 +18,17 @@ TEST_PKGS := $(VMM_PKGS) check
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wvla -Wformat=2
-HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -Imm/include -Ivmm \
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd \
                $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 VMM_LIBS    := $(shell pkg-config --libs $(VMM_PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm
 SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-VMM_SRCS  := $(wildcard vmm/*.c vmm/devices/*.c)
-VMM_LIB   := $(filter-out vmm/main.c,$(VMM_SRCS))
+VMM_SRCS  := $(wildcard vmm/*.c vmm/*/*.c vmm/runtime/devices/*.c)
+# What the tests link of vmm/: all but main.c and memvisor's mm port (the
+# unit tests bring their own, tests/unit/port_host.c; fuzzers add this one).
+VMM_MM_PORT := vmm/mm_port.c
+VMM_LIB   := $(filter-out vmm/cmd/main.c $(VMM_MM_PORT),$(VMM_SRCS))
 MM_SRCS   := $(wildcard mm/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 # Guest modules with no kernel state (only the guest's string.h and
@@ -64,9 +67,24 @@ $(BUILD)/san/%.o: %.c
 	@echo "  CC san  $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
+# The report page's style sheet and script (vmm/lab/report/), assembled in
+# (.incbin) and rebuilt when one changes. memvisor report inlines them in
+# <style> and <script>: a closing tag in either would end it early.
+REPORT_ASSETS     := $(wildcard vmm/lab/report/*.css vmm/lab/report/*.js)
+REPORT_ASSETS_OBJ := $(BUILD)/host/vmm/lab/report/report_assets.o
+$(REPORT_ASSETS_OBJ): vmm/lab/report/report_assets.S $(REPORT_ASSETS)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)! grep -il '</style' $(filter %.css,$(REPORT_ASSETS)) </dev/null || \
+	  { echo "report assets: a closing style tag in the file above" >&2; exit 1; }
+	$(Q)! grep -il '</script' $(filter %.js,$(REPORT_ASSETS)) </dev/null || \
+	  { echo "report assets: a closing script tag in the file above" >&2; exit 1; }
+	$(Q)$(HOST_CC) -Wa,-I,vmm/lab/report -c $< -o $@
+
 # memvisor opt runs mm/'s replacement policies and OPT natively.
 VMM_MM_SRCS := $(filter mm/policy% mm/opt%,$(MM_SRCS))
-$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/host/%.o)
+$(MEMVISOR): $(VMM_SRCS:%.c=$(BUILD)/host/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/host/%.o) \
+	     $(REPORT_ASSETS_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(VMM_LIBS)
 
@@ -86,7 +104,7 @@ FORCE:
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS) $(VMM_LIB))
 $(BUILD)/san/unit-runner.o: tests/runner.c $(BUILD)/gen/unit_suites.h
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o $(REPORT_ASSETS_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(TEST_LIBS)
 
@@ -104,12 +122,17 @@ $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
 # Further targets (quality gates, scenarios) live in mk/*.mk.
 -include $(wildcard mk/*.mk)
 
-# mm/ must compile with no libc headers at all.
-mm-freestanding: $(MM_SRCS)
+# mm/ must compile with no libc headers at all; so must the shared ABI
+# headers, 64- and 32-bit (the tiny test guest), asserts included.
+ABI_HDRS := $(wildcard abi/*.h)
+FREESTANDING := -std=gnu11 -ffreestanding -nostdinc -isystem $$($(CC) -print-file-name=include) $(WARN)
+mm-freestanding: $(MM_SRCS) $(ABI_HDRS)
 	@for f in $(MM_SRCS); do \
-	  $(CC) -std=gnu11 -ffreestanding -nostdinc -I mm/include \
-	    -isystem $$($(CC) -print-file-name=include) $(WARN) -fsyntax-only $$f || exit 1; done
+	  $(CC) $(FREESTANDING) -I mm/include -fsyntax-only $$f || exit 1; done
 	@echo "mm/: freestanding build OK"
+	@for h in $(ABI_HDRS); do for m in -m64 -m32; do \
+	  $(CC) $(FREESTANDING) $$m -fsyntax-only -x c $$h || exit 1; done; done
+	@echo "abi/: freestanding build OK (-m64, -m32)"
 
 # ---- user-facing targets ------------------------------------------------------
 RUN_ARGS ?=

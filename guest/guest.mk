@@ -16,9 +16,9 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-tree-loop-distribute-patterns -fno-common -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) \
-	-O2 -g $(WARN) -Wconversion -Iinclude -Imm/include -Iguest/include -Iguest/arch/x86/include \
+	-O2 -g $(WARN) -Wconversion -Iabi -Imm/include -Iguest/include -Iguest/arch/x86/include \
 	-I$(GUEST_OUT)/gen
-GUEST_ASFLAGS := -D__ASSEMBLY__ -Iguest/include -Iguest/arch/x86/include
+GUEST_ASFLAGS := -D__ASSEMBLY__ -Iabi -Iguest/include -Iguest/arch/x86/include
 
 # Override GUEST_MM_SRCS to leave out an mm/ file that is mid-edit.
 GUEST_MM_SRCS ?= $(wildcard mm/*.c)

@@ -31,7 +31,8 @@ MEMVISOR_SAN := $(BUILD)/memvisor-san
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 memvisor-san: $(MEMVISOR_SAN)
-$(MEMVISOR_SAN): $(VMM_SRCS:%.c=$(BUILD)/san/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/san/%.o)
+$(MEMVISOR_SAN): $(VMM_SRCS:%.c=$(BUILD)/san/%.o) $(VMM_MM_SRCS:%.c=$(BUILD)/san/%.o) \
+		 $(REPORT_ASSETS_OBJ)
 	@echo "  LD san  $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(VMM_LIBS)
 
@@ -79,14 +80,14 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := $(filter-out -O2,$(HOST_CFLAGS)) -O1 -Itests/fuzz -Ivmm/devices \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIBOBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(VMM_LIB) $(VMM_MM_SRCS))
+FUZZ_LIBOBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(VMM_LIB) $(VMM_MM_PORT) $(VMM_MM_SRCS))
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 # An archive, so each harness links only the objects it reaches.
-$(FUZZ_DIR)/libvmm.a: $(FUZZ_LIBOBJS)
+$(FUZZ_DIR)/libvmm.a: $(FUZZ_LIBOBJS) $(REPORT_ASSETS_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/libvmm.a
 	@echo "  LD fuzz $@"
@@ -122,7 +123,7 @@ fuzz-replay: fuzz-build
 # ---- static analysis ----------------------------------------------------------------
 LINT_SRCS   := $(VMM_SRCS) $(MM_SRCS)
 LINT_DIR    := $(BUILD)/lint
-LINT_INC    := -D_GNU_SOURCE -Iinclude -Imm/include -Ivmm -Ivmm/devices
+LINT_INC    := -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd -Ivmm/devices
 TIDY_STAMPS := $(LINT_SRCS:%.c=$(LINT_DIR)/%.tidy)
 
 lint: lint-cppcheck lint-tidy
@@ -142,7 +143,7 @@ lint-tidy: $(TIDY_STAMPS)
 # expect_eval_diff() dereferences ctx.s when diff is NULL; no caller passes
 # NULL (scenario_run.c checks), so a guard or __attribute__((nonnull)) in
 # expect.h would let this go.
-$(LINT_DIR)/vmm/expect_eval.tidy: TIDY_FLAGS += --checks=-clang-analyzer-core.NullDereference
+$(LINT_DIR)/vmm/lab/expect_eval.tidy: TIDY_FLAGS += --checks=-clang-analyzer-core.NullDereference
 
 # One stamp per file, so `make -j lint` runs them in parallel and reruns
 # only what changed.
@@ -170,7 +171,7 @@ $(COV_DIR)/%.o: %.c
 	$(Q)$(HOST_CC) $(COV_CFLAGS) -MMD -MP -c $< -o $@
 $(COV_DIR)/unit-runner.o: tests/runner.c $(BUILD)/gen/unit_suites.h
 	$(Q)$(HOST_CC) $(COV_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"unit_suites.h"' -c $< -o $@
-$(COV_DIR)/unit-tests: $(COV_OBJS) $(COV_DIR)/unit-runner.o
+$(COV_DIR)/unit-tests: $(COV_OBJS) $(COV_DIR)/unit-runner.o $(REPORT_ASSETS_OBJ)
 	@echo "  LD cov  $@"
 	$(Q)$(HOST_CC) $(COV_CFLAGS) -o $@ $^ $(TEST_LIBS)
 

@@ -426,6 +426,13 @@ static enum buddy_zone_id lowest_zone(unsigned gfp)
 	return (gfp & BUDDY_GFP_THISZONE) ? highest_zone(gfp) : BUDDY_ZONE_DMA;
 }
 
+/* Hands an allocated page's owner words over: zero, lru an empty list. */
+static void clear_owner_words(struct page *p)
+{
+	__builtin_memset(&p->user, 0, sizeof(p->user));
+	list_init(&p->lru);
+}
+
 static void prep_new_page(struct buddy *b, struct page *p, unsigned order, unsigned gfp)
 {
 	uint64_t pfn = buddy_page_to_pfn(b, p);
@@ -434,10 +441,8 @@ static void prep_new_page(struct buddy *b, struct page *p, unsigned order, unsig
 	p->order = (uint8_t)order;
 	p->refcount = 1;
 	p->mapcount = 0;
-	p->private = 0;
-	p->mapping = 0;
 	p->inuse = 0;
-	list_init(&p->lru);
+	clear_owner_words(p);
 	if (p->flags & PG_HEAD) {
 		for (uint64_t i = 1; i < (1ull << order); i++) {
 			struct page *t = p + i;
@@ -604,9 +609,7 @@ struct page *buddy_split_block(struct buddy *b, struct page *p, unsigned order)
 	upper->inuse = 0;
 	upper->refcount = 1;
 	upper->mapcount = 0;
-	upper->private = 0;
-	upper->mapping = 0;
-	list_init(&upper->lru);
+	clear_owner_words(upper);
 	return upper;
 }
 

@@ -5,74 +5,19 @@
  * The entry points catch caller mistakes (a frame tracked twice, an
  * unknown frame) with error codes; the policies below them see only valid
  * frames and keep the invariant of policy.h: a tracked frame is on exactly
- * one list of its owner, and f->list says which. Only the helpers track,
- * untrack and move_frame touch the lists and their counts.
+ * one list of its owner, and f->list says which. Only the helpers of
+ * policy_internal.h touch the lists and their counts.
  *
  * List conventions: the head of a list is the newest end, the tail the
  * oldest; victims come from tails.
  *
  * Callers serialise all calls on one policy (see policy.h).
  */
-#include "policy.h"
-#include "mm_port.h"
-
-/* ---- list helpers: the only code that changes membership ---------------- */
-
-static void track(struct policy *p, struct policy_frame *f, unsigned list)
-{
-	MM_BUG_ON(list >= p->ops->nr_lists);
-	f->owner = p;
-	f->list = (uint8_t)list;
-	list_add(&f->link, &p->lists[list]);
-	p->nr[list]++;
-	p->nr_frames++;
-}
-
-static void untrack(struct policy *p, struct policy_frame *f)
-{
-	MM_BUG_ON(p->nr[f->list] == 0);
-	list_del(&f->link);
-	p->nr[f->list]--;
-	p->nr_frames--;
-	f->owner = NULL;
-}
-
-/* Moves f to the head (newest end) of list. */
-static void move_frame(struct policy *p, struct policy_frame *f, unsigned list)
-{
-	untrack(p, f);
-	track(p, f, list);
-}
-
-static struct policy_frame *tail_of(struct policy *p, unsigned list)
-{
-	if (list_empty(&p->lists[list]))
-		return NULL;
-	return list_entry(p->lists[list].prev, struct policy_frame, link);
-}
-
-/* Tests and clears f's hardware accessed bit; false without a young hook. */
-static bool hw_young(struct policy *p, struct policy_frame *f)
-{
-	p->stats.scanned++;
-	if (!p->cfg.young || !p->cfg.young(f, p->cfg.ctx))
-		return false;
-	p->stats.young++;
-	return true;
-}
-
-/* Software bit or hardware bit, both cleared: "used since last look". */
-static bool test_clear_referenced(struct policy *p, struct policy_frame *f)
-{
-	bool hw = hw_young(p, f);
-	bool sw = f->referenced;
-	f->referenced = 0;
-	return hw || sw;
-}
+#include "policy_internal.h"
 
 static int insert_head(struct policy *p, struct policy_frame *f)
 {
-	track(p, f, 0);
+	policy_track(p, f, 0);
 	return 0;
 }
 
@@ -84,7 +29,7 @@ static void access_none(struct policy *p, struct policy_frame *f)
 
 static void remove_plain(struct policy *p, struct policy_frame *f)
 {
-	untrack(p, f);
+	policy_untrack(p, f);
 }
 
 static void tick_none(struct policy *p)
@@ -94,7 +39,7 @@ static void tick_none(struct policy *p)
 
 static struct policy_frame *victim_tail(struct policy *p)
 {
-	return tail_of(p, 0);
+	return policy_tail(p, 0);
 }
 
 /* ---- fifo: evict in arrival order, whatever was used -------------------- */
@@ -121,13 +66,13 @@ static void clock_access(struct policy *p, struct policy_frame *f)
 static struct policy_frame *clock_victim(struct policy *p)
 {
 	for (uint64_t n = 2 * p->nr_frames + 1; n; n--) {
-		struct policy_frame *f = tail_of(p, 0);
-		if (!f || !test_clear_referenced(p, f))
+		struct policy_frame *f = policy_tail(p, 0);
+		if (!f || !policy_test_clear_referenced(p, f))
 			return f;
-		move_frame(p, f, 0);
+		policy_move(p, f, 0);
 		p->stats.rotated++;
 	}
-	return tail_of(p, 0); /* bits set again behind the hand: take the oldest */
+	return policy_tail(p, 0); /* bits set again behind the hand: take the oldest */
 }
 
 static const struct policy_ops clock_ops = {
@@ -140,7 +85,7 @@ static const struct policy_ops clock_ops = {
 
 static void lru_exact_access(struct policy *p, struct policy_frame *f)
 {
-	move_frame(p, f, 0);
+	policy_move(p, f, 0);
 }
 
 static const struct policy_ops lru_exact_ops = {
@@ -162,7 +107,7 @@ static const struct policy_ops lru_exact_ops = {
 static void lru_activate(struct policy *p, struct policy_frame *f)
 {
 	f->referenced = 0;
-	move_frame(p, f, POLICY_LRU_ACTIVE);
+	policy_move(p, f, POLICY_LRU_ACTIVE);
 	p->stats.activated++;
 }
 
@@ -177,10 +122,10 @@ static void lru_access(struct policy *p, struct policy_frame *f)
 static void lru_balance(struct policy *p)
 {
 	while (p->nr[POLICY_LRU_INACTIVE] < p->nr[POLICY_LRU_ACTIVE]) {
-		struct policy_frame *f = tail_of(p, POLICY_LRU_ACTIVE);
-		hw_young(p, f); /* the reference that activated it is spent */
+		struct policy_frame *f = policy_tail(p, POLICY_LRU_ACTIVE);
+		policy_hw_young(p, f); /* the reference that activated it is spent */
 		f->referenced = 0;
-		move_frame(p, f, POLICY_LRU_INACTIVE);
+		policy_move(p, f, POLICY_LRU_INACTIVE);
 		p->stats.deactivated++;
 	}
 }
@@ -189,18 +134,18 @@ static struct policy_frame *lru_victim(struct policy *p)
 {
 	for (uint64_t n = 2 * p->nr_frames + 1; n; n--) {
 		lru_balance(p);
-		struct policy_frame *f = tail_of(p, POLICY_LRU_INACTIVE);
-		if (!f || !hw_young(p, f))
+		struct policy_frame *f = policy_tail(p, POLICY_LRU_INACTIVE);
+		if (!f || !policy_hw_young(p, f))
 			return f;
 		if (f->referenced) {
 			lru_activate(p, f);
 		} else {
 			f->referenced = 1;
-			move_frame(p, f, POLICY_LRU_INACTIVE);
+			policy_move(p, f, POLICY_LRU_INACTIVE);
 			p->stats.rotated++;
 		}
 	}
-	return tail_of(p, POLICY_LRU_INACTIVE);
+	return policy_tail(p, POLICY_LRU_INACTIVE);
 }
 
 static const struct policy_ops lru_ops = {
@@ -220,32 +165,32 @@ static const struct policy_ops lru_ops = {
  */
 static int lfu_insert(struct policy *p, struct policy_frame *f)
 {
-	track(p, f, 1);
+	policy_track(p, f, 1);
 	return 0;
 }
 
-static void lfu_bump(struct policy *p, struct policy_frame *f)
+void policy_lfu_bump(struct policy *p, struct policy_frame *f)
 {
-	move_frame(p, f, MM_MIN(f->list + 1u, (unsigned)POLICY_LFU_MAX));
+	policy_move(p, f, MM_MIN(f->list + 1u, (unsigned)POLICY_LFU_MAX));
 }
 
-static struct policy_frame *lfu_lowest(struct policy *p)
+struct policy_frame *policy_lfu_lowest(struct policy *p)
 {
 	for (unsigned c = 0; c < POLICY_MAX_LISTS; c++)
 		if (p->nr[c])
-			return tail_of(p, c);
+			return policy_tail(p, c);
 	return NULL;
 }
 
-static struct policy_frame *lfu_victim(struct policy *p)
+struct policy_frame *policy_lfu_victim(struct policy *p)
 {
 	for (uint64_t n = p->nr_frames + 1; n; n--) {
-		struct policy_frame *f = lfu_lowest(p);
-		if (!f || !hw_young(p, f))
+		struct policy_frame *f = policy_lfu_lowest(p);
+		if (!f || !policy_hw_young(p, f))
 			return f;
-		lfu_bump(p, f);
+		policy_lfu_bump(p, f);
 	}
-	return lfu_lowest(p);
+	return policy_lfu_lowest(p);
 }
 
 /* Harvest: high counts first, so a frame moved up is not seen twice. */
@@ -255,8 +200,8 @@ static void lfu_harvest(struct policy *p)
 		struct list_head *pos, *tmp;
 		list_for_each_safe(pos, tmp, &p->lists[c]) {
 			struct policy_frame *f = list_entry(pos, struct policy_frame, link);
-			if (hw_young(p, f) && c < POLICY_LFU_MAX)
-				lfu_bump(p, f);
+			if (policy_hw_young(p, f) && c < POLICY_LFU_MAX)
+				policy_lfu_bump(p, f);
 		}
 	}
 }
@@ -264,14 +209,15 @@ static void lfu_harvest(struct policy *p)
 /* Halve: low counts first, so a frame moved down is not halved twice. */
 static void lfu_halve(struct policy *p)
 {
+	p->halvings++;
 	for (unsigned c = 1; c <= POLICY_LFU_MAX; c++) {
 		struct list_head *pos, *tmp;
 		list_for_each_safe(pos, tmp, &p->lists[c])
-			move_frame(p, list_entry(pos, struct policy_frame, link), c / 2);
+			policy_move(p, list_entry(pos, struct policy_frame, link), c / 2);
 	}
 }
 
-static void lfu_tick(struct policy *p)
+void policy_lfu_tick(struct policy *p)
 {
 	lfu_harvest(p);
 	if (p->stats.ticks % p->cfg.lfu_decay_ticks == 0)
@@ -280,9 +226,9 @@ static void lfu_tick(struct policy *p)
 
 static const struct policy_ops lfu_ops = {
 	.name = "lfu", .summary = "lowest access count; counts halve periodically",
-	.nr_lists = POLICY_MAX_LISTS,
-	.insert = lfu_insert, .access = lfu_bump, .remove = remove_plain,
-	.victim = lfu_victim, .tick = lfu_tick,
+	.nr_lists = POLICY_MAX_LISTS, .decay_ticks = POLICY_LFU_DECAY_DEFAULT,
+	.insert = lfu_insert, .access = policy_lfu_bump, .remove = remove_plain,
+	.victim = policy_lfu_victim, .tick = policy_lfu_tick,
 };
 
 /*
@@ -299,7 +245,7 @@ static int random_insert(struct policy *p, struct policy_frame *f)
 		f->slot = (uint32_t)p->nr_frames;
 		p->cfg.slots[f->slot] = f;
 	}
-	track(p, f, 0);
+	policy_track(p, f, 0);
 	return 0;
 }
 
@@ -311,7 +257,7 @@ static void random_remove(struct policy *p, struct policy_frame *f)
 		last->slot = f->slot;
 		p->cfg.slots[f->slot] = last;
 	}
-	untrack(p, f);
+	policy_untrack(p, f);
 }
 
 static struct policy_frame *random_victim(struct policy *p)
@@ -336,7 +282,8 @@ static const struct policy_ops random_ops = {
 /* ---- table and checked entry points ------------------------------------ */
 
 const struct policy_ops *const policy_all[] = {
-	&fifo_ops, &clock_ops, &lru_ops, &lru_exact_ops, &lfu_ops, &random_ops, NULL,
+	&fifo_ops, &clock_ops, &lru_ops, &lru_exact_ops, &lfu_ops, &random_ops,
+	&policy_arc_ops, &policy_s3fifo_ops, &policy_clockpro_ops, &policy_lfu_hist_ops, NULL,
 };
 
 static bool str_eq(const char *a, const char *b)
@@ -371,8 +318,10 @@ int policy_init(struct policy *p, const struct policy_ops *ops,
 	if (cfg && cfg->slots && cfg->nr_slots == 0)
 		return -MM_EINVAL;
 	*p = (struct policy){ .ops = ops, .cfg = cfg ? *cfg : defaults };
+	if (policy_ghost_init(&p->ghosts, p->cfg.ghost_mem, p->cfg.nr_ghosts))
+		return -MM_EINVAL;
 	if (!p->cfg.lfu_decay_ticks)
-		p->cfg.lfu_decay_ticks = POLICY_LFU_DECAY_DEFAULT;
+		p->cfg.lfu_decay_ticks = ops->decay_ticks ? ops->decay_ticks : 1;
 	p->rng = p->cfg.seed;
 	for (unsigned i = 0; i < POLICY_MAX_LISTS; i++)
 		list_init(&p->lists[i]);
@@ -442,6 +391,8 @@ static int check_list(const struct policy *p, unsigned l, uint64_t *seen)
 		const struct policy_frame *f = list_entry(pos, struct policy_frame, link);
 		if (f->owner != p || f->list != l || n++ > p->nr_frames)
 			return -MM_EINVAL;
+		if (f->key != POLICY_KEY_NONE && policy_remembers(p, f->key))
+			return -MM_EINVAL;
 		if (p->ops == &random_ops && p->cfg.slots &&
 		    (f->slot >= p->nr_frames || p->cfg.slots[f->slot] != f))
 			return -MM_EINVAL;
@@ -459,5 +410,7 @@ int policy_check(const struct policy *p)
 		if (check_list(p, l, &seen))
 			return -MM_EINVAL;
 	}
-	return seen == p->nr_frames ? 0 : -MM_EINVAL;
+	if (seen != p->nr_frames || policy_ghost_check(&p->ghosts))
+		return -MM_EINVAL;
+	return p->ops->check ? p->ops->check(p) : 0;
 }

@@ -36,10 +36,21 @@ static size_t slots_bytes(uint32_t nr_frames)
 	return (size_t)nr_frames * sizeof(struct policy_frame *);
 }
 
+static size_t where_bytes(uint32_t nr_pages)
+{
+	return MM_ALIGN_UP((size_t)nr_pages * sizeof(uint32_t), 8);
+}
+
+/* Evicted pages the policies with history may remember. */
+static uint32_t sim_ghosts(uint32_t nr_frames)
+{
+	return nr_frames * POLICY_SIM_GHOSTS_PER_FRAME;
+}
+
 size_t policy_sim_work_size(uint32_t nr_frames, uint32_t nr_pages)
 {
-	return frames_bytes(nr_frames) + slots_bytes(nr_frames) +
-	       (size_t)nr_pages * sizeof(uint32_t);
+	return frames_bytes(nr_frames) + slots_bytes(nr_frames) + where_bytes(nr_pages) +
+	       policy_ghost_bytes(sim_ghosts(nr_frames));
 }
 
 /* The young hook: test and clear the simulated accessed bit. */
@@ -77,6 +88,7 @@ static void sim_reference(struct sim *s, const struct policy_sim_params *sp, uin
 	s->out->faults++;
 	struct sim_frame *fr = sim_take_frame(s, sp->nr_frames);
 	fr->page = pg;
+	fr->pf.key = (uint64_t)pg + 1; /* never POLICY_KEY_NONE */
 	fr->accessed = 1;
 	s->where[pg] = (uint32_t)(fr - s->frames);
 	MM_BUG_ON(policy_insert(&s->policy, &fr->pf));
@@ -91,7 +103,9 @@ static int sim_setup(struct sim *s, const struct policy_sim_params *sp, void *wo
 	char *w = work;
 	s->frames = (struct sim_frame *)(void *)w;
 	struct policy_frame **slots = (struct policy_frame **)(void *)(w + frames_bytes(sp->nr_frames));
-	s->where = (uint32_t *)(void *)(w + frames_bytes(sp->nr_frames) + slots_bytes(sp->nr_frames));
+	w += frames_bytes(sp->nr_frames) + slots_bytes(sp->nr_frames);
+	s->where = (uint32_t *)(void *)w;
+	void *ghosts = w + where_bytes(sp->nr_pages);
 	for (uint32_t i = 0; i < sp->nr_frames; i++)
 		s->frames[i] = (struct sim_frame){ .page = SIM_NONE };
 	for (uint32_t i = 0; i < sp->nr_pages; i++)
@@ -100,6 +114,7 @@ static int sim_setup(struct sim *s, const struct policy_sim_params *sp, void *wo
 	struct policy_config cfg = {
 		.young = sim_young, .seed = sp->seed, .lfu_decay_ticks = sp->lfu_decay_ticks,
 		.slots = slots, .nr_slots = sp->nr_frames,
+		.ghost_mem = ghosts, .nr_ghosts = sim_ghosts(sp->nr_frames),
 	};
 	return policy_init(&s->policy, sp->ops, &cfg);
 }

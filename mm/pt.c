@@ -26,6 +26,20 @@
 #define PT_KERNEL_SLOT 256
 #define PT_HALF_SHIFT  47
 
+pte_t *pt_pte_slot(const struct pt_space *s, uint64_t va, pte_t **pde)
+{
+	pte_t *t = mm_phys_to_virt(s->root);
+
+	for (int level = PT_LEVELS - 1; level >= 1; level--) {
+		pte_t *e = &t[(va >> (MM_PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1)];
+		if (!(*e & PTE_P) || (level < PT_LEVELS - 1 && (*e & PTE_PS)))
+			return NULL;
+		*pde = e;
+		t = mm_phys_to_virt(*e & PTE_ADDR_MASK);
+	}
+	return &t[(va >> MM_PAGE_SHIFT) & (PT_ENTRIES - 1)];
+}
+
 /* TLB flushes of one operation, done at its end. */
 struct pt_flush {
 	unsigned n;                      /* pages to flush; past the max: all */

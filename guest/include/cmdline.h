@@ -17,7 +17,7 @@
 struct kparams {
 	const char *console;         /* console=, "ttyS0" by default */
 	const char *init;            /* init=, NULL when absent */
-	const char *mm_policy;       /* mm.policy=fifo|clock|lru|lfu|random */
+	const char *mm_policy;       /* mm.policy=fifo|clock|lru|lfu|random|arc|s3fifo|clockpro|lfu-hist */
 	long mm_swappiness;          /* mm.swappiness=0..200, -1 when absent */
 	long mm_min_free_kbytes;     /* mm.min_free_kbytes=N, -1 when absent */
 	bool mm_debug;               /* mm.debug=1 */

@@ -9,7 +9,7 @@
  * would do), later faults and read() reuse that frame. Page-cache frames
  * sit on reclaim's file LRU from the fill on; reclaim drops them (they are
  * never dirty: the files are read-only and private writes copy) through
- * initrd_cache_evict, which leaves a shadow entry (reclaim.h) in the slot
+ * initrd_cache_evict, which leaves a shadow entry (pagecache.h) in the slot
  * so the next fill can tell a refault from a first read.
  */
 #ifndef GUEST_INITRD_H
@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <mm_port.h>
+#include <pagecache.h>
 
 #define INITRD_NAME_MAX 64
 
@@ -26,8 +27,8 @@ struct inode {
 	uint32_t ino, mode;
 	uint64_t size;
 	const uint8_t *data;         /* file bytes in the archive */
-	uint64_t *cache;             /* page cache, one entry per page: a frame's
-				      * address, a shadow entry, or 0 (never read) */
+	struct pagecache cache;      /* one slot per page: its frame, a shadow
+				      * entry, or nothing; set up at first read */
 };
 
 /* Parses boot module 0; logs what it found. No module: an empty fs. */
@@ -46,7 +47,7 @@ phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major);
  * Empties the slot of page @index of @ino (which holds a frame reclaim
  * has unmapped everywhere and frees itself), leaving @shadow in it.
  */
-void initrd_cache_evict(struct inode *ino, uint64_t index, uint64_t shadow);
+void initrd_cache_evict(struct inode *ino, uint64_t index, uint32_t shadow);
 /* Frames in every file's page cache. */
 uint64_t initrd_cached_pages(void);
 

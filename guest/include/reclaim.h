@@ -5,28 +5,25 @@
  * swap, clean file pages dropped), mm.swappiness balancing the two,
  * workingset refault detection, direct reclaim and kswapd.
  *
- * Per frame, a side array (not struct page) holds the policy's
- * struct policy_frame, where the frame is mapped or cached, and its
- * swap-cache slot.
- * Reverse map, anonymous: a private anonymous frame sits at the same user
- * address in every address space that maps it (fork copies addresses;
- * there is no mremap), so its mappings are found by looking that address
- * up in each process's page table: Linux's anon_vma walk with every mm in
- * one family. File: the areas mapping the frame's file at its offset, in
- * every process (Linux's i_mmap walk).
+ * Per frame, struct page's user words (buddy.h's struct page_user) hold
+ * the policy's struct policy_frame, where the frame is mapped or cached,
+ * and its swap-cache slot.
+ * Reverse map: mm/rmap.h's walk over every task's address space (a
+ * private anonymous frame at its one address in each; a file frame
+ * through every area mapping its file at its offset).
  *
  * Interface (hooks uvm.c, swap.c and the page cache call):
  *   reclaim_page_mapped  a private anonymous frame got a mapping at va in mm
  *                        (after rmap_add)
  *   reclaim_page_freed   a user frame goes back to the allocator
- *   reclaim_file_added   a page-cache frame was filled; shadow is what
- *                        reclaim_file_evicted's caller left in its slot
+ *   reclaim_file_added   a page-cache frame was filled; shadow is what its
+ *                        slot held (mm/pagecache.h: the last eviction's)
  *   reclaim_page_accessed  a read() used a page-cache frame
  *   reclaim_fault_prepare  a safe point before a fault: direct reclaim if
  *                        free memory is below the min watermark's margin
  * and for the rest of the kernel:
- *   reclaim_init         after swap_init: side array, policies, buddy hooks
- *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (rmap.c)
+ *   reclaim_init         after swap_init: policies, buddy hooks
+ *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
@@ -41,68 +38,68 @@
 #include <policy.h>
 #include <buddy.h>
 #include <pt.h>
+#include <rmap.h>
 
 struct mm;
 struct inode;
 
-struct reclaim_frame {
-	struct policy_frame pf;  /* owned by a policy while tracked */
-	union {
-		struct {                 /* PG_ANON */
-			uint64_t va;     /* user address of every mapping */
-			struct mm *mm;   /* the one mapping's space, valid while
-					  * mapcount is 1 and this is not NULL
-					  * (else walk all) */
-		};
-		struct {                 /* PG_FILE */
-			uint64_t index;  /* page of the file it caches */
-			struct inode *inode;
-		};
-	};
-	uint32_t swap_slot;      /* swap cache: the slot holding a copy, 0: none */
-	uint32_t exec_referenced; /* file: seen accessed in an executable mapping
-				   * since reclaim last considered it */
+/*
+ * Where reclaim evicts one kind of page to (Linux's address_space
+ * operations of the swap cache and of a file): anonymous pages to swap
+ * (swap.c's swap_store_ops), page-cache pages dropped, their file keeping
+ * the data (initrd.c's file_store_ops). Reclaim names no swap_* or
+ * initrd_* function; hooks a kind never needs are NULL.
+ *   present     there is a store (anonymous pages then count in the working set)
+ *   has_room    an eviction can make progress now
+ *   copy_slot   the slot of p's clean copy in the store, 0: none
+ *   drop_copy   p's copy is stale (a mapping wrote p), or p goes away
+ *   write       gives up to SWAP_WRITE_BATCH pages a copy (copy_slot after;
+ *               0 where it failed)
+ *   entry_dup   a PTE now holds an entry for slot: 0, or -ERANGE when full
+ *   evicted     p is unmapped everywhere: it leaves its cache, shadow taking
+ *               its place, and is freed
+ */
+struct reclaim_store_ops {
+	bool (*present)(void);
+	bool (*has_room)(void);
+	uint64_t (*copy_slot)(const struct page *p);
+	void (*drop_copy)(struct page *p);
+	void (*write)(struct page **pages, unsigned n);
+	int (*entry_dup)(uint64_t slot);
+	void (*evicted)(struct page *p, uint32_t shadow);
 };
+extern const struct reclaim_store_ops swap_store_ops;
+extern const struct reclaim_store_ops file_store_ops;
 
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
 struct reclaim_lru_sizes {
 	uint64_t active_anon, inactive_anon, active_file, inactive_file;
 };
 
-/* The side data of p; NULL before reclaim_init or for a pfn outside RAM. */
-struct reclaim_frame *reclaim_frame(const struct page *p);
-
 void reclaim_init(void);
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va);
 void reclaim_page_freed(struct page *p);
 void reclaim_fault_prepare(void);
-void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow);
+void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow);
 void reclaim_page_accessed(struct page *p);
 /*
  * p, read back from swap into the swap cache, is about to be mapped at va
  * (then reclaim_page_mapped): a refault when shadow is what its eviction
  * left in the slot (swap.c), 0 if nothing.
  */
-void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow);
-
-/*
- * Shadow entries (Linux's workingset.c): what the page cache keeps in the
- * slot of an evicted page, an odd value that no frame address can be; swap
- * keeps the low 32 bits of one per slot (reclaim compares ages modulo that).
- */
-static inline bool reclaim_is_shadow(uint64_t entry)
-{
-	return entry & 1;
-}
+void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow);
 
 /* mm.swappiness now (0-200; /proc/sys/vm/swappiness may change it). */
 long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
 
-/* fn(mm, pte, arg) for each PTE mapping p; stops when fn returns false. */
-typedef bool (*reclaim_rmap_fn)(struct mm *mm, pte_t *pte, uint64_t va, void *arg);
-/* Returns the mappings visited. */
+/*
+ * mm/rmap.c's walk over every task's address space: fn(mm, pte, va, arg)
+ * for each PTE mapping p, until fn returns false. Returns the mappings
+ * visited.
+ */
+typedef rmap_fn reclaim_rmap_fn;
 unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg);
 
 /* The policy in use ("fifo", ...), for the log and /proc. */

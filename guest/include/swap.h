@@ -75,10 +75,10 @@ int swap_entry_dup(uint64_t slot);
 
 /*
  * Called when reclaim has unmapped p, a swap-cached frame, everywhere: it
- * leaves the swap cache, shadow (reclaim.h) taking its place in the slot,
+ * leaves the swap cache, shadow (pagecache.h) taking its place in the slot,
  * and is freed.
  */
-void swap_page_evicted(struct page *p, uint64_t shadow);
+void swap_page_evicted(struct page *p, uint32_t shadow);
 
 /* The slot p is cached under, or 0. */
 uint64_t swap_cache_slot(const struct page *p);

@@ -20,12 +20,12 @@
 #ifndef GUEST_UVM_H
 #define GUEST_UVM_H
 
+#include <guest_layout.h>
 #include <pt.h>
 #include <vma.h>
 
 #define USER_BASE        0x400000ull
 #define USER_STACK_TOP   0x7ffffffff000ull
-#define USER_TOP         0x800000000000ull   /* first non-user address */
 #define USER_STACK_LIMIT (8ull << 20)        /* RLIMIT_STACK */
 #define USER_STACK_INIT  (128ull << 10)      /* mapped area at exec */
 #define STACK_GUARD_GAP  (256ull << 12)      /* Linux's stack_guard_gap */

@@ -30,24 +30,6 @@
 #define VIRTIO_MAX_DEVICES     8
 #define VIRTQ_MAX_NUM          128
 
-
-struct virtq_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[];
-};
-
-struct virtq_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
-
-struct virtq_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct virtq_used_elem ring[];
-};
-
 /* One buffer of a chain: device-readable unless writable. */
 struct virtq_buf {
 	phys_addr_t addr;

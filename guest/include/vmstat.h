@@ -2,7 +2,7 @@
  * vmstat.h: the kernel's event and page counters, one array indexed by
  * enum vm_event_item (Linux's vm_event_item), named by one NUL-separated
  * blob in the same order. /proc/vmstat prints them; the host reads the
- * array and the names through mv_info (mm/include/mv_info.h).
+ * array and the names through mv_info (abi/mv_info.h).
  *
  * Enum and names come from one list (VM_EVENT_LIST), so they cannot drift
  * apart; the host finds counters by name, never by position.

@@ -17,7 +17,8 @@ struct param {
 	const char *const *choices; /* PARAM_STR: allowed values, NULL-ended */
 };
 
-static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "random", NULL };
+static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "random", "arc",
+					   "s3fifo", "clockpro", "lfu-hist", NULL };
 
 struct kparams kparams = {
 	.console = "ttyS0", .mm_swappiness = -1, .mm_min_free_kbytes = -1,

@@ -11,7 +11,7 @@
 #include <sched.h>
 #include <uvm.h>
 #include <vmstat.h>
-#include <oom.h>
+#include <oom_kill.h>
 #include <syscall.h>
 #include <errno.h>
 #include <uapi.h>

@@ -2,15 +2,19 @@
  * initrd.c: newc cpio parsing and the page cache of initrd files
  * (initrd.h). Inodes are written once by initrd_init; cache slots change
  * in task context of the single-CPU, non-preemptible kernel.
- * Invariant: cached_pages counts the slots holding a frame address.
+ * Invariant: an inode's cache (mm/pagecache.h) has one slot per page of
+ * the file once set up, and each page it holds is PG_FILE and on
+ * reclaim's file LRU.
  */
 #include <initrd.h>
 #include <page_alloc.h>
 #include <printk.h>
 #include <string.h>
 #include <kmalloc.h>
+#include <errno.h>
 #include <rmap.h>
 #include <reclaim.h>
+#include <pagecache.h>
 #include <asm/setup.h>
 
 #define INITRD_MAX_FILES 64
@@ -18,7 +22,6 @@
 
 static struct inode inodes[INITRD_MAX_FILES];
 static unsigned nr_inodes;
-static uint64_t cached_pages;
 
 /* Parses n hex digits; returns the value, or -1 on junk. */
 static long hex_field(const char *p, int n)
@@ -114,6 +117,21 @@ struct inode *initrd_inode(unsigned i)
 	return i < nr_inodes ? &inodes[i] : NULL;
 }
 
+/* Gives ino's page cache its slots, one per page, on first use. Returns 0 or -ENOMEM. */
+static int cache_setup(struct inode *ino, uint64_t pages)
+{
+	uint32_t *slots;
+
+	if (ino->cache.slots)
+		return 0;
+	slots = kmalloc(pages * sizeof(*slots), BUDDY_GFP_KERNEL);
+	if (!slots || pagecache_init(&ino->cache, slots, pages)) {
+		kfree(slots);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Copies page @index of the file into a new frame. Returns it or 0. */
 static phys_addr_t fill_page(const struct inode *ino, uint64_t index)
 {
@@ -132,41 +150,55 @@ static phys_addr_t fill_page(const struct inode *ino, uint64_t index)
 phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major)
 {
 	uint64_t pages = (ino->size + MM_PAGE_SIZE - 1) >> MM_PAGE_SHIFT;
-	uint64_t entry;
+	uint64_t pfn;
+	uint32_t shadow;
 	phys_addr_t pa;
 
 	*major = false;
-	if (index >= pages)
+	if (index >= pages || cache_setup(ino, pages))
 		return 0;
-
-	if (!ino->cache) {
-		ino->cache = kzalloc(pages * sizeof(*ino->cache), BUDDY_GFP_KERNEL);
-		if (!ino->cache)
-			return 0;
-	}
-	entry = ino->cache[index];
-	if (entry && !reclaim_is_shadow(entry))
-		return entry;
+	pfn = pagecache_lookup(&ino->cache, index);
+	if (pfn)
+		return pfn << MM_PAGE_SHIFT;
 	pa = fill_page(ino, index);     /* may reclaim other pages of ino */
 	if (!pa)
 		return 0;
-	ino->cache[index] = pa;
-	cached_pages++;
+	shadow = pagecache_insert(&ino->cache, index, pa >> MM_PAGE_SHIFT);
 	*major = true;
 	reclaim_file_added(buddy_pfn_to_page(page_alloc_buddy(), pa >> MM_PAGE_SHIFT), ino,
-			   index, entry);
+			   index, shadow);
 	return pa;
 }
 
-void initrd_cache_evict(struct inode *ino, uint64_t index, uint64_t shadow)
+void initrd_cache_evict(struct inode *ino, uint64_t index, uint32_t shadow)
 {
-	MM_BUG_ON(!ino->cache[index] || reclaim_is_shadow(ino->cache[index]));
-	MM_BUG_ON(!reclaim_is_shadow(shadow));
-	ino->cache[index] = shadow;
-	cached_pages--;
+	pagecache_evict(&ino->cache, index, pagecache_lookup(&ino->cache, index), shadow);
 }
+
+/* Drops an evicted page-cache frame: its slot keeps shadow, the frame is freed. */
+static void file_page_evicted(struct page *p, uint32_t shadow)
+{
+	initrd_cache_evict(p->user.inode, p->user.index, shadow);
+	p->flags &= ~PG_FILE;
+	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+}
+
+/* The files are always there to read a dropped page back from. */
+static bool file_store_present(void)
+{
+	return true;
+}
+
+const struct reclaim_store_ops file_store_ops = {
+	.present = file_store_present, .has_room = file_store_present,
+	.evicted = file_page_evicted,
+};
 
 uint64_t initrd_cached_pages(void)
 {
-	return cached_pages;
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < nr_inodes; i++)
+		n += inodes[i].cache.nr_pages;
+	return n;
 }

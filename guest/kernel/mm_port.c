@@ -101,7 +101,15 @@ unsigned mm_cpu_id(void)
 	return 0;   /* single CPU for now */
 }
 
-/* mm_snprintf is an alias of snprintf (vsprintf.c). */
+/* The kernel's formatter (vsprintf.c). */
+int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
 
 void mm_log(const char *fmt, ...)
 {

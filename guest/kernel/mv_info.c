@@ -1,6 +1,6 @@
 /*
  * mv_info.c: the one symbol the host reads to find the kernel's memory
- * state (mm/include/mv_info.h). Only addresses and sizes: nothing here
+ * state (abi/mv_info.h). Only addresses and sizes: nothing here
  * runs, and the host can read it from a stopped or crashed guest.
  */
 #include <mv_info.h>

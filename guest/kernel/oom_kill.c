@@ -7,7 +7,7 @@
  * of killing again, as Linux's oom_reaper wait does.
  * Serialised: one CPU, non-preemptible kernel.
  */
-#include <oom.h>
+#include <oom_kill.h>
 #include <uvm.h>
 #include <swap.h>
 #include <vmstat.h>
@@ -19,36 +19,31 @@
 
 static int victim_pid;
 
-long oom_badness(const struct task *t, uint64_t totalpages)
+/* What mm/oom.c's selection needs to know of t. */
+static struct oom_candidate task_candidate(const struct task *t)
 {
 	const struct mm *mm = t->mm;
-	long points;
 
-	if (!mm || t->pid == 1 || t->state == TASK_ZOMBIE ||
-	    t->oom_score_adj <= OOM_SCORE_ADJ_MIN)
-		return OOM_UNKILLABLE;
-	points = (long)(uvm_rss(mm) + mm->rss[MM_SWAPENTS]) + mm->pt.table_pages;
-	points += (long)t->oom_score_adj * (long)(totalpages / 1000);
-	return points > 0 ? points : 1;
+	if (!mm || t->pid == 1 || t->state == TASK_ZOMBIE)
+		return (struct oom_candidate){ .exempt = true };
+	return (struct oom_candidate){ .rss = uvm_rss(mm), .swapents = mm->rss[MM_SWAPENTS],
+				       .pgtables = (uint64_t)mm->pt.table_pages,
+				       .oom_score_adj = t->oom_score_adj };
 }
 
 /* The task with the highest badness; NULL when none may be killed. */
 static struct task *select_victim(void)
 {
-	uint64_t total = buddy_nr_managed_pages(page_alloc_buddy()) + swap_total_pages();
-	struct task *best = NULL;
-	long best_points = OOM_UNKILLABLE;
+	struct oom_choice choice;
 	struct list_head *pos;
 
+	oom_choice_init(&choice, buddy_nr_managed_pages(page_alloc_buddy()) + swap_total_pages());
 	list_for_each(pos, &task_list) {
 		struct task *t = list_entry(pos, struct task, tasks);
-		long points = oom_badness(t, total);
-		if (points > best_points) {
-			best = t;
-			best_points = points;
-		}
+		struct oom_candidate c = task_candidate(t);
+		oom_consider(&choice, &c, t);
 	}
-	return best;
+	return choice.victim;
 }
 
 /* Whether the last victim is still on its way out. */

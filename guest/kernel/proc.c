@@ -13,7 +13,7 @@
 #include <vmstat.h>
 #include <swap.h>
 #include <reclaim.h>
-#include <oom.h>
+#include <oom_kill.h>
 #include <initrd.h>
 #include <errno.h>
 #include <uapi.h>

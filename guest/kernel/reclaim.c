@@ -9,8 +9,8 @@
  *    the swap cache (reclaim_page_freed untracks it before it is freed),
  *    and by lru[LRU_FILE] iff it is PG_FILE and in the page cache, except
  *    while a shrink holds it as a victim;
- *  - frames[pfn - first_pfn].va is the user address of every mapping of a
- *    tracked frame; .mm, when not NULL and mapcount is 1, is the space of
+ *  - page->user.va is the user address of every mapping of a tracked
+ *    anonymous frame; .mm, when not NULL and mapcount is 1, is the space of
  *    that one mapping (set by reclaim_page_mapped, cleared when a second
  *    mapping comes; mapcount leaves 1 only through 0, i.e. a free or the
  *    swap cache, or through reclaim_page_mapped);
@@ -28,7 +28,8 @@
  *    or a fault that could take free pages there) and sleeps once free
  *    pages are above the high marks, it cannot make progress, or it has
  *    looked at the LRUs once in this wakeup.
- * Order of calls: reclaim -> swap (slots, cache, disk) -> page allocator;
+ * Order of calls: reclaim -> a kind's store (reclaim_store_ops: swap's
+ * slots, cache and disk; the file cache) -> page allocator;
  * never the reverse except through the buddy's reclaim hooks, which skip
  * the current process's frames (see reclaim.h).
  */
@@ -42,52 +43,37 @@
 #include <vmstat.h>
 #include <cmdline.h>
 #include <page_alloc.h>
-#include <initrd.h>
+#include <pagecache.h>
+#include <lruvec.h>
 #include <printk.h>
 #include <string.h>
 #include <errno.h>
 
-#define SWAP_CLUSTER_MAX 32     /* frames per reclaim round (Linux's) */
+#define SWAP_CLUSTER_MAX LRUVEC_CLUSTER  /* frames per reclaim round (Linux's) */
 #define FAULT_MARGIN     64     /* pages a fault may take: fault-around, tables */
-#define SWAP_SHADOW_AGE_MASK 0x7fffffffu  /* the age bits a swap slot's shadow keeps */
 
-enum { LRU_ANON, LRU_FILE, NR_LRU };
+static bool reclaim_on;                /* reclaim_init succeeded */
+/* The LRUs, their costs, the shadow clock (mm/lruvec.h): the one node's. */
+static struct lruvec node;
+static struct policy *const lru = node.lru;
+/* Where each kind of page goes when evicted (reclaim.h). */
+static const struct reclaim_store_ops *const store[NR_LRU] = {
+	[LRU_ANON] = &swap_store_ops, [LRU_FILE] = &file_store_ops,
+};
 
-static struct reclaim_frame *frames;   /* one per pfn of the buddy's array */
-static uint64_t first_pfn, nr_frames;
-static struct policy lru[NR_LRU];
-static uint64_t scanned_since_tick[NR_LRU];
-/*
- * Linux's lruvec anon_cost/file_cost: what reclaiming each kind recently
- * cost (a write or a refault counts SWAP_CLUSTER_MAX, a frame kept one),
- * halved once their sum passes a quarter of the LRUs.
- */
-static uint64_t cost[NR_LRU];
-/* Evictions so far: the clock that shadow entries record (Linux's nonresident_age). */
-static uint64_t nonresident_age;
-
-/* The shadow entry of an eviction now: the clock, advanced (odd: not a frame). */
-static uint64_t next_shadow(void)
+/* The shadow entry of an eviction now: the clock, advanced (pagecache.h). */
+static uint32_t next_shadow(void)
 {
-	return (++nonresident_age << 1) | 1;
+	return lruvec_shadow(&node);
 }
 
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
 static bool kswapd_wanted;
 static struct task *kswapd_task;
 
-struct reclaim_frame *reclaim_frame(const struct page *p)
-{
-	uint64_t pfn = buddy_page_to_pfn(page_alloc_buddy(), p);
-
-	return frames && pfn - first_pfn < nr_frames ? &frames[pfn - first_pfn] : NULL;
-}
-
 static struct page *frame_page(struct policy_frame *f)
 {
-	struct reclaim_frame *rf = container_of(f, struct reclaim_frame, pf);
-
-	return buddy_pfn_to_page(page_alloc_buddy(), first_pfn + (uint64_t)(rf - frames));
+	return container_of(f, struct page, user.pf);
 }
 
 const char *reclaim_policy_name(void)
@@ -135,34 +121,46 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 	(void)ctx;
 	reclaim_rmap_walk(p, young_one, &c);
 	if (c.exec)
-		container_of(f, struct reclaim_frame, pf)->exec_referenced = 1;
+		p->user.exec_referenced = 1;
 	return c.young;
 }
 
 /* ---- LRU hooks -------------------------------------------------------- */
 
+/*
+ * The name a page keeps through eviction, for the policies with history
+ * (policy.h): a hash of the space it belongs to and its page there
+ * (anonymous: mm and address; file: inode and index). Never
+ * POLICY_KEY_NONE.
+ */
+static uint64_t page_key(const void *space, uint64_t page)
+{
+	uint64_t k = ((uint64_t)(uintptr_t)space * 0x9e3779b97f4a7c15ull) ^ page;
+
+	return k == POLICY_KEY_NONE ? 1 : k;
+}
+
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf || !(p->flags & PG_ANON))
+	if (!reclaim_on || !(p->flags & PG_ANON))
 		return;
 	rf->mm = p->mapcount == 1 ? mm : NULL;
 	if (policy_tracks(&lru[LRU_ANON], &rf->pf))
 		return;
 	rf->va = va;
+	rf->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);
 	policy_insert(&lru[LRU_ANON], &rf->pf);
 }
 
 void reclaim_page_freed(struct page *p)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf)
-		return;
 	if (rf->pf.owner)
 		policy_remove(rf->pf.owner, &rf->pf);
-	swap_cache_del(p);
+	store[LRU_ANON]->drop_copy(p);
 }
 
 /* The policies' list movements, as /proc/vmstat names them. */
@@ -176,110 +174,60 @@ static void sync_lru_events(void)
 
 void reclaim_page_accessed(struct page *p)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (rf && rf->pf.owner) {
+	if (rf->pf.owner) {
 		policy_access(rf->pf.owner, &rf->pf);
 		sync_lru_events();
 	}
 }
 
-/* Charges recent reclaim cost to one LRU; both decay (Linux's lru_note_cost). */
-static void note_cost(int kind, uint64_t n)
-{
-	cost[kind] += n;
-	if (cost[LRU_ANON] + cost[LRU_FILE] > (lru[LRU_ANON].nr_frames + lru[LRU_FILE].nr_frames) / 4) {
-		cost[LRU_ANON] /= 2;
-		cost[LRU_FILE] /= 2;
-	}
-}
-
-/* lru keeps an inactive and an active list; the other policies one kind. */
-static bool has_active_list(const struct policy *l)
-{
-	return l->ops && l->ops->nr_lists == 2;
-}
-
 /*
- * The frames a refaulting page competes with to stay (Linux's workingset
- * size): the active lists, anonymous ones only when they can be swapped;
- * under a policy without an active list, half of what it tracks.
+ * Puts a frame filled from a file or from swap on its list (a refault, a
+ * recent one activated: lruvec_insert_filled) and counts what it was.
  */
-static uint64_t workingset_size(void)
-{
-	uint64_t n = 0;
-
-	for (int k = 0; k < NR_LRU; k++) {
-		const struct policy *l = &lru[k];
-		if (k == LRU_ANON && !swap_active())
-			continue;
-		n += has_active_list(l) ? l->nr[POLICY_LRU_ACTIVE] : l->nr_frames / 2;
-	}
-	return n;
-}
-
-/*
- * Whether the page a shadow entry stands for was evicted fewer evictions
- * ago than the working set's size: it would have stayed had the active
- * lists given it room (Linux's workingset_test_recent). Ages compare
- * modulo age_mask + 1, the bits the entry kept.
- */
-static bool refault_is_recent(uint64_t shadow, uint64_t age_mask)
-{
-	return ((nonresident_age - (shadow >> 1)) & age_mask) <= workingset_size();
-}
-
-/*
- * Puts a frame filled from a file or from swap on its list. With a shadow
- * entry it is a refault, charged to that list's cost, and a recent one is
- * inserted active (Linux's workingset_refault); age_mask: the age bits
- * the entry kept.
- */
-static void insert_filled(int kind, struct reclaim_frame *rf, uint64_t shadow,
-			  uint64_t age_mask)
+static void insert_filled(enum lru_kind kind, struct page_user *rf, uint32_t shadow)
 {
 	static const enum vm_event_item refault[NR_LRU] = {
 		VM_WORKINGSET_REFAULT_ANON, VM_WORKINGSET_REFAULT_FILE };
 	static const enum vm_event_item activate[NR_LRU] = {
 		VM_WORKINGSET_ACTIVATE_ANON, VM_WORKINGSET_ACTIVATE_FILE };
+	enum lruvec_fill fill = lruvec_insert_filled(&node, kind, &rf->pf, shadow,
+						     store[LRU_ANON]->present());
 
-	if (!reclaim_is_shadow(shadow)) {
-		policy_insert(&lru[kind], &rf->pf);
+	if (fill == LRUVEC_FILL_NEW)
 		return;
-	}
 	count_vm_event(VM_WORKINGSET_REFAULT);
 	count_vm_event(refault[kind]);
-	note_cost(kind, SWAP_CLUSTER_MAX);
-	if (!refault_is_recent(shadow, age_mask)) {
-		policy_insert(&lru[kind], &rf->pf);
+	if (fill != LRUVEC_FILL_ACTIVATED)
 		return;
-	}
 	count_vm_event(activate[kind]);
-	policy_insert_hot(&lru[kind], &rf->pf);
 	sync_lru_events();
 }
 
-void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint64_t shadow)
+void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf)
+	if (!reclaim_on)
 		return;
 	rf->inode = ino;
 	rf->index = index;
+	rf->pf.key = page_key(ino, index);
 	rf->exec_referenced = 0;
-	insert_filled(LRU_FILE, rf, shadow, UINT64_MAX >> 1);
+	insert_filled(LRU_FILE, rf, shadow);
 }
 
-void reclaim_anon_refault(struct page *p, uint64_t va, uint64_t shadow)
+void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 
-	if (!rf)
+	if (!reclaim_on)
 		return;
 	rf->va = va;
 	rf->mm = NULL;
-	insert_filled(LRU_ANON, rf, shadow, SWAP_SHADOW_AGE_MASK);
+	rf->pf.key = page_key(current ? current->mm : NULL, va >> MM_PAGE_SHIFT);
+	insert_filled(LRU_ANON, rf, shadow);
 }
 
 /* ---- eviction --------------------------------------------------------- */
@@ -314,7 +262,7 @@ static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 {
 	struct evict_ctx *c = arg;
 
-	if (swap_entry_dup(c->slot)) {
+	if (store[LRU_ANON]->entry_dup(c->slot)) {
 		c->busy = true;
 		return false;
 	}
@@ -334,13 +282,15 @@ static bool batch_add(struct evict_batch *b, struct page *p, struct mm *skip)
 {
 	struct evict_ctx c = { .page = p, .skip = skip };
 
-	if (skip || swap_cache_slot(p))         /* else nothing to learn */
+	const struct reclaim_store_ops *to = store[LRU_ANON];
+
+	if (skip || to->copy_slot(p))           /* else nothing to learn */
 		reclaim_rmap_walk(p, inspect_one, &c);
 	if (c.busy)
 		return false;
 	if (c.dirty)
-		swap_cache_del(p);      /* the copy on disk is stale */
-	if (!swap_cache_slot(p))
+		to->drop_copy(p);       /* the copy on disk is stale */
+	if (!to->copy_slot(p))
 		b->write[b->nr_write++] = p;
 	b->page[b->n++] = p;
 	return true;
@@ -349,14 +299,14 @@ static bool batch_add(struct evict_batch *b, struct page *p, struct mm *skip)
 /* Replaces every mapping of a cached frame by its entry and frees it. */
 static bool unmap_and_free(struct page *p)
 {
-	struct evict_ctx c = { .page = p, .slot = swap_cache_slot(p) };
+	struct evict_ctx c = { .page = p, .slot = store[LRU_ANON]->copy_slot(p) };
 
 	if (!c.slot)
 		return false;           /* its write failed */
 	reclaim_rmap_walk(p, unmap_one, &c);
 	if (p->mapcount)
 		return false;           /* a slot count full, or a mapping outside every task */
-	swap_page_evicted(p, next_shadow());
+	store[LRU_ANON]->evicted(p, next_shadow());
 	return true;
 }
 
@@ -365,14 +315,14 @@ static unsigned long evict_batch(struct evict_batch *b)
 {
 	unsigned long freed = 0;
 
-	swap_pages_write(b->write, b->nr_write);
-	note_cost(LRU_ANON, (uint64_t)b->nr_write * SWAP_CLUSTER_MAX);
+	store[LRU_ANON]->write(b->write, b->nr_write);
+	lruvec_note_cost(&node, LRU_ANON, (uint64_t)b->nr_write * SWAP_CLUSTER_MAX);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct page *p = b->page[i];
 		if (unmap_and_free(p)) {
 			freed++;
 		} else if (p->flags & PG_ANON) {
-			policy_insert(&lru[LRU_ANON], &reclaim_frame(p)->pf);
+			policy_insert(&lru[LRU_ANON], &p->user.pf);
 		}
 	}
 	b->n = b->nr_write = 0;
@@ -381,26 +331,21 @@ static unsigned long evict_batch(struct evict_batch *b)
 
 static bool can_swap(void)
 {
-	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
+	return store[LRU_ANON]->has_room();
 }
 
-/* What one shrink of a list did. */
-struct scan {
-	unsigned long scanned, freed;
-};
-
 /*
- * The most victims a call for nr frames looks at: three times nr, and no
- * more than twice nr plus a cluster (a scan of the whole list per call
- * would cost seconds where ring 0 is emulated).
+ * The most victims a call for nr frames looks at (lruvec_scan_budget):
+ * a scan of the whole list per call would cost seconds where ring 0 is
+ * emulated.
  */
-static unsigned long scan_budget(int kind, unsigned long nr)
+static unsigned long scan_budget(enum lru_kind kind, unsigned long nr)
 {
-	return MM_MIN(lru[kind].nr_frames, 2 * nr + MM_MIN(nr, SWAP_CLUSTER_MAX));
+	return lruvec_scan_budget(&node, kind, nr);
 }
 
 /* Evicts up to nr anonymous frames to swap, in batches. */
-static void shrink_anon(unsigned long nr, struct mm *skip, struct scan *sc)
+static void shrink_anon(unsigned long nr, struct mm *skip, struct lruvec_scan *sc)
 {
 	unsigned long budget = scan_budget(LRU_ANON, nr), scanned = 0, freed = 0;
 	struct evict_batch b = { 0 };
@@ -463,7 +408,7 @@ enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED };
  */
 static enum file_verdict evict_file(struct page *p, struct mm *skip)
 {
-	struct reclaim_frame *rf = reclaim_frame(p);
+	struct page_user *rf = &p->user;
 	struct file_evict c = { .page = p, .skip = skip, .young = { .want_exec = true } };
 
 	reclaim_rmap_walk(p, file_inspect_one, &c);     /* fifo and random never look */
@@ -476,14 +421,12 @@ static enum file_verdict evict_file(struct page *p, struct mm *skip)
 	reclaim_rmap_walk(p, file_unmap_one, &c);
 	if (p->mapcount)
 		return FILE_KEPT;       /* a mapping outside every task (a fork in progress) */
-	initrd_cache_evict(rf->inode, rf->index, next_shadow());
-	p->flags &= ~PG_FILE;
-	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+	store[LRU_FILE]->evicted(p, next_shadow());
 	return FILE_DROPPED;
 }
 
 /* Drops up to nr clean page-cache frames. */
-static void shrink_file(unsigned long nr, struct mm *skip, struct scan *sc)
+static void shrink_file(unsigned long nr, struct mm *skip, struct lruvec_scan *sc)
 {
 	unsigned long budget = scan_budget(LRU_FILE, nr), scanned = 0, freed = 0;
 
@@ -542,39 +485,19 @@ static bool file_is_tiny(void)
 }
 
 /*
- * How many of nr frames to take from the anonymous list (Linux's
- * get_scan_count, SCAN_FRACT): each list's share grows with its size and
- * with its weight, swappiness for anon against 200 - swappiness for file,
- * each divided by the recent cost of reclaiming that kind; all of it from
- * one list when the other has nothing to give (no swap; the page cache
- * too small to matter).
+ * How many of nr frames to take from the anonymous list (lruvec_anon_share:
+ * none without swap, all when the page cache is too small to matter).
  */
 static unsigned long anon_share(unsigned long nr)
 {
-	uint64_t s = (uint64_t)reclaim_swappiness(), total = cost[LRU_ANON] + cost[LRU_FILE] + 1;
-	uint64_t ap = s * total / (cost[LRU_ANON] + 1) * lru[LRU_ANON].nr_frames;
-	uint64_t fp = (200 - s) * total / (cost[LRU_FILE] + 1) * lru[LRU_FILE].nr_frames;
+	struct lruvec_balance b = { .swappiness = (uint64_t)reclaim_swappiness(),
+				    .can_swap = can_swap() };
 
-	if (!can_swap() || !lru[LRU_ANON].nr_frames)
-		return 0;
-	if (file_is_tiny() || !fp)
-		return nr;
-	return (unsigned long)(nr * ap / (ap + fp));
+	b.file_is_tiny = b.can_swap && lru[LRU_ANON].nr_frames && file_is_tiny();
+	return lruvec_anon_share(&node, nr, &b);
 }
 
-/* One aging period of a list per list-length of victims scanned from it. */
-static void age_lists(const struct scan *sc)
-{
-	for (int k = 0; k < NR_LRU; k++) {
-		scanned_since_tick[k] += sc[k].scanned;
-		if (scanned_since_tick[k] < MM_MAX(lru[k].nr_frames, SWAP_CLUSTER_MAX))
-			continue;
-		scanned_since_tick[k] = 0;
-		policy_tick(&lru[k]);
-	}
-}
-
-static void count_scan(const struct scan *sc, bool direct)
+static void count_scan(const struct lruvec_scan *sc, bool direct)
 {
 	unsigned long scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
 	unsigned long freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed;
@@ -590,8 +513,7 @@ static void count_scan(const struct scan *sc, bool direct)
 	 * kept is program text in use or mapped by the faulting task, whose
 	 * dropping would have been a refault's I/O, so it costs what one does.
 	 */
-	note_cost(LRU_ANON, sc[LRU_ANON].scanned - sc[LRU_ANON].freed);
-	note_cost(LRU_FILE, (sc[LRU_FILE].scanned - sc[LRU_FILE].freed) * SWAP_CLUSTER_MAX);
+	lruvec_note_scan(&node, sc);
 	sync_lru_events();
 }
 
@@ -610,9 +532,9 @@ struct shrink_skip {
  * asked again when that gave nothing (no swap, or every anonymous frame in
  * use). Returns the frames looked at and freed, both lists together.
  */
-static struct scan shrink(unsigned long nr, bool direct, struct shrink_skip skip)
+static struct lruvec_scan shrink(unsigned long nr, bool direct, struct shrink_skip skip)
 {
-	struct scan sc[NR_LRU] = { { 0, 0 } };
+	struct lruvec_scan sc[NR_LRU] = { { 0, 0 } };
 	unsigned long anon = anon_share(nr);
 
 	shrink_file(nr - anon, skip.file, &sc[LRU_FILE]);
@@ -620,8 +542,8 @@ static struct scan shrink(unsigned long nr, bool direct, struct shrink_skip skip
 	if (!sc[LRU_ANON].freed && sc[LRU_FILE].freed < nr)   /* anon gave nothing */
 		shrink_file(nr - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
 	count_scan(sc, direct);
-	age_lists(sc);
-	return (struct scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
+	lruvec_age(&node, sc);
+	return (struct lruvec_scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
 			      .freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed };
 }
 
@@ -667,7 +589,7 @@ void reclaim_fault_prepare(void)
 {
 	uint64_t min, free;
 
-	if (!frames)
+	if (!reclaim_on)
 		return;
 	if (!kswapd_task)
 		start_kswapd();
@@ -735,7 +657,7 @@ static void kswapd_balance(void)
 	unsigned long scanned = 0;
 
 	while (page_alloc_nr_free() < high && scanned < pass) {
-		struct scan round = shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false,
+		struct lruvec_scan round = shrink(MM_MAX(SWAP_CLUSTER_MAX, high), false,
 					   (struct shrink_skip){ 0 });
 		if (!round.freed) {
 			shrink_slabs();
@@ -785,36 +707,34 @@ void reclaim_init(void)
 {
 	const struct buddy *b = page_alloc_buddy();
 	const struct policy_ops *ops = pick_policy();
-	struct policy_config cfg = { .young = frame_young, .seed = 42 };
+	struct policy_config cfg[NR_LRU] = {
+		{ .young = frame_young, .seed = 42, .fault_access_after_insert = true },
+		{ .young = frame_young, .seed = 42, .fault_access_after_insert = true } };
 	static const struct buddy_reclaim_ops hooks = {
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
 	};
 
-	first_pfn = b->first_pfn;
-	frames = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*frames));
-	for (int k = 0; frames && k < NR_LRU; k++) {
+	uint64_t nr_pages = b->last_pfn - b->first_pfn;
+
+	for (int k = 0; k < NR_LRU; k++) {
 		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
-			cfg.slots = boot_zalloc((b->last_pfn - first_pfn) * sizeof(*cfg.slots));
-		cfg.nr_slots = cfg.slots ? b->last_pfn - first_pfn : 0;
-		if (policy_init(&lru[k], ops, &cfg))
-			frames = NULL;
+			cfg[k].slots = boot_zalloc(nr_pages * sizeof(*cfg[k].slots));
+		cfg[k].nr_slots = cfg[k].slots ? nr_pages : 0;
+		if (ops->flags & POLICY_OPS_HISTORY)   /* one evicted page per frame */
+			cfg[k].ghost_mem = boot_zalloc(policy_ghost_bytes((uint32_t)nr_pages));
+		cfg[k].nr_ghosts = cfg[k].ghost_mem ? (uint32_t)nr_pages : 0;
 	}
-	if (!frames) {
+	reclaim_on = lruvec_init(&node, ops, cfg) == 0;
+	if (!reclaim_on) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
-	nr_frames = b->last_pfn - first_pfn;
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
 }
 
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)
 {
-	const struct policy *a = &lru[LRU_ANON], *f = &lru[LRU_FILE];
-
-	/* a policy without an active list keeps everything "inactive" */
-	s->active_anon = has_active_list(a) ? a->nr[POLICY_LRU_ACTIVE] : 0;
-	s->inactive_anon = a->nr_frames - s->active_anon;
-	s->active_file = has_active_list(f) ? f->nr[POLICY_LRU_ACTIVE] : 0;
-	s->inactive_file = f->nr_frames - s->active_file;
+	lruvec_sizes(&node, LRU_ANON, &s->active_anon, &s->inactive_anon);
+	lruvec_sizes(&node, LRU_FILE, &s->active_file, &s->inactive_file);
 }

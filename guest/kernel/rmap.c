@@ -1,15 +1,8 @@
 /*
- * rmap.c: reverse mapping for reclaim (reclaim.h): every PTE that maps a
- * user frame, found without a per-mapping list.
- *  - a private anonymous frame sits at one user address in every space
- *    that maps it (fork copies addresses, there is no mremap): that address
- *    is looked up in each process's page table, or in the one space
- *    reclaim_frame() remembers while the frame has a single mapping;
- *  - a page-cache frame is wherever an area maps its file at its offset:
- *    every area of every process is asked (Linux's i_mmap walk).
- * Walks stop after page->mapcount mappings (read before the first call:
- * fn may unmap) or when fn returns false. Serialised like reclaim: one
- * CPU, non-preemptible kernel; fn must not sleep.
+ * rmap.c: the guest's address spaces for mm/rmap.c's walk (rmap.h): every
+ * task's mm, in task-list order, and reclaim_rmap_walk over them.
+ * Serialised like reclaim: one CPU, non-preemptible kernel; fn must not
+ * sleep.
  */
 #include <reclaim.h>
 #include <rmap.h>
@@ -17,76 +10,35 @@
 #include <uvm.h>
 #include <page_alloc.h>
 
-/* The PTE mapping pa at va in mm, or NULL. */
-static pte_t *mapping_pte(struct mm *mm, uint64_t va, phys_addr_t pa)
+static void for_each_task_mm(void *ctx, rmap_space_fn fn, void *arg)
 {
-	pte_t *pde, *pte = uvm_pte_slot(mm, va, &pde);
-
-	return pte && (*pte & PTE_P) && (*pte & PTE_ADDR_MASK) == pa ? pte : NULL;
-}
-
-static unsigned anon_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
-{
-	struct reclaim_frame *rf = reclaim_frame(p);
-	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
-	unsigned n = 0, want = (unsigned)p->mapcount;   /* fn may unmap */
-	struct list_head *pos;
-	pte_t *pte;
-
-	if (want == 1 && rf->mm && (pte = mapping_pte(rf->mm, rf->va, pa))) {
-		fn(rf->mm, pte, rf->va, arg);
-		return 1;
-	}
-	list_for_each(pos, &task_list) {
-		struct task *t = list_entry(pos, struct task, tasks);
-
-		if (!t->mm || n >= want || !(pte = mapping_pte(t->mm, rf->va, pa)))
-			continue;
-		n++;
-		if (!fn(t->mm, pte, rf->va, arg))
-			break;
-	}
-	return n;
-}
-
-/* The user address of page @index of v's file in v, or 0 when v does not map it. */
-static uint64_t file_page_va(const struct vma *v, const struct reclaim_frame *rf)
-{
-	uint64_t first = v->pgoff >> MM_PAGE_SHIFT;
-	uint64_t pages = (v->end - v->start) >> MM_PAGE_SHIFT;
-
-	if (v->file != rf->inode || rf->index < first || rf->index - first >= pages)
-		return 0;
-	return v->start + ((rf->index - first) << MM_PAGE_SHIFT);
-}
-
-/* Every area of every process mapping the frame's file at its offset. */
-static unsigned file_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
-{
-	struct reclaim_frame *rf = reclaim_frame(p);
-	phys_addr_t pa = buddy_page_to_phys(page_alloc_buddy(), p);
-	unsigned n = 0, want = (unsigned)p->mapcount;   /* fn may unmap */
 	struct list_head *pos;
 
+	(void)ctx;
 	list_for_each(pos, &task_list) {
 		struct mm *mm = list_entry(pos, struct task, tasks)->mm;
-
-		for (uint32_t i = 0; mm && n < want && i < mm->vmas.nr; i++) {
-			uint64_t va = file_page_va(&mm->vmas.v[i], rf);
-			pte_t *pte = va ? mapping_pte(mm, va, pa) : NULL;
-			if (!pte)
-				continue;
-			n++;
-			if (!fn(mm, pte, va, arg))
-				return n;
-		}
+		if (mm && !fn(mm, arg))
+			return;
 	}
-	return n;
 }
+
+static struct pt_space *mm_pt(struct mm *mm)
+{
+	return &mm->pt;
+}
+
+static const struct vma_tree *mm_vmas(struct mm *mm)
+{
+	return &mm->vmas;
+}
+
+static const struct rmap_spaces task_spaces = {
+	.for_each = for_each_task_mm, .pt = mm_pt, .vmas = mm_vmas,
+};
 
 unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)
 {
-	if (!p->mapcount)
-		return 0;
-	return (p->flags & PG_FILE) ? file_rmap_walk(p, fn, arg) : anon_rmap_walk(p, fn, arg);
+	const struct rmap r = { .buddy = page_alloc_buddy(), .spaces = &task_spaces };
+
+	return rmap_walk(&r, p, fn, arg);
 }

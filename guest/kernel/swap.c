@@ -1,15 +1,12 @@
 /*
- * swap.c: swap on the virtio-blk disk (swap.h): slots (mm/swap_slots.c),
- * the swap cache, swap-in faults, and swap entries through munmap, exit
- * and fork.
+ * swap.c: swap on the virtio-blk disk (swap.h): the device (mm/swapdev.c:
+ * slots, swap cache, page I/O through virtio-blk), swap-in faults, and
+ * swap entries through munmap, exit and fork.
  *
  * Invariants:
- *  - cache[slot] is the cached frame (pfn << 1), or the shadow entry
- *    (reclaim.h, its low 32 bits: odd) the slot's last eviction left for
- *    the swap-in that follows, or 0; as the page cache's slots are;
- *  - a slot's count is its swap entries in page tables plus one while
- *    cache[slot] holds a frame (swap.h);
- *  - cached_pfn(slot) == pfn  <=>  reclaim_frame(pfn)->swap_slot == slot;
+ *  - the device's invariants (mm/include/swapdev.h): its cache holds a
+ *    slot's frame, the shadow its last eviction left, or nothing; a
+ *    slot's count is its swap entries plus one while cached;
  *  - a cached frame's data equals its slot's on disk unless a PTE mapping
  *    it is dirty: it is mapped writable only when the cache holds the
  *    slot's one reference, and then clean (PTE_D clear), so reclaim sees
@@ -21,6 +18,8 @@
 #include <swap.h>
 #include <reclaim.h>
 #include <swap_slots.h>
+#include <pagecache.h>
+#include <swapdev.h>
 #include <virtio_blk.h>
 #include <vmstat.h>
 #include <rmap.h>
@@ -34,30 +33,37 @@
 #define SECTORS_PER_PAGE (MM_PAGE_SIZE >> VIRTIO_BLK_SECTOR_SHIFT)
 #define SWAP_FAULT_AROUND 16   /* pages one swap-in fault may read and map, at most */
 
-static struct swap_slots slots;
-static uint32_t *cache;        /* slot -> pfn << 1 of the cached frame, a shadow, or 0 */
-static uint64_t nr_cached;
+/* The one device, on /dev/vda (mm/swapdev.h); inactive without a disk. */
+static struct swapdev dev;
 
 bool swap_active(void)
 {
-	return cache != NULL;
+	return swapdev_active(&dev);
+}
+
+/* The swap device's page I/O: virtio-blk requests at the slots' sectors. */
+static int blk_rw(void *ctx, bool write, uint64_t slot, const phys_addr_t *pa, unsigned n)
+{
+	(void)ctx;
+	return virtio_blk_rw(write, slot * SECTORS_PER_PAGE, pa, n);
 }
 
 void swap_init(void)
 {
+	static const struct swapdev_io io = { .rw = blk_rw };
 	uint64_t nr = virtio_blk_present() ? virtio_blk_sectors() / SECTORS_PER_PAGE : 0;
 	uint8_t *map;
+	uint32_t *entries;
 
 	if (nr < 2)
 		return;
 	map = kmalloc(nr, BUDDY_GFP_KERNEL);
-	cache = kzalloc(nr * sizeof(*cache), BUDDY_GFP_KERNEL);
-	if (!map || !cache || swap_slots_init(&slots, map, nr)) {
+	entries = kmalloc(nr * sizeof(*entries), BUDDY_GFP_KERNEL);
+	if (!map || !entries || swapdev_init(&dev, page_alloc_buddy(), &io, map, entries, nr)) {
 		pr_err("swap: no memory for %llu slots; swap stays off\n",
 		       (unsigned long long)nr);
 		kfree(map);
-		kfree(cache);
-		cache = NULL;
+		kfree(entries);
 		return;
 	}
 	pr_info("Adding %lluk swap on /dev/vda.  Priority:-2 extents:1 across:%lluk\n",
@@ -66,17 +72,17 @@ void swap_init(void)
 
 uint64_t swap_total_pages(void)
 {
-	return swap_active() ? slots.nr_slots - 1 : 0;
+	return swap_active() ? dev.slots.nr_slots - 1 : 0;
 }
 
 uint64_t swap_free_pages(void)
 {
-	return swap_active() ? slots.nr_free : 0;
+	return swap_active() ? dev.slots.nr_free : 0;
 }
 
 uint64_t swap_cached_pages(void)
 {
-	return nr_cached;
+	return dev.cache.nr_pages;
 }
 
 static struct page *pfn_page(uint64_t pfn)
@@ -86,77 +92,37 @@ static struct page *pfn_page(uint64_t pfn)
 
 uint64_t swap_cache_slot(const struct page *p)
 {
-	const struct reclaim_frame *rf = reclaim_frame(p);
+	return swapdev_cache_slot(p);
+}
 
-	return rf ? rf->swap_slot : 0;
+/* /proc/vmstat's nr_swapcached, after anything that may change the cache. */
+static void sync_swapcached(void)
+{
+	vm_events[VM_NR_SWAPCACHED] = dev.cache.nr_pages;
 }
 
 /* The frame slot caches, or 0 (none, or a shadow entry). */
 static uint64_t cached_pfn(uint64_t slot)
 {
-	return reclaim_is_shadow(cache[slot]) ? 0 : cache[slot] >> 1;
-}
-
-static void cache_add(struct page *p, uint64_t slot)
-{
-	cache[slot] = (uint32_t)(buddy_page_to_pfn(page_alloc_buddy(), p) << 1);
-	reclaim_frame(p)->swap_slot = (uint32_t)slot;
-	nr_cached++;
-	vm_events[VM_NR_SWAPCACHED] = nr_cached;
+	return pagecache_lookup(&dev.cache, slot);
 }
 
 void swap_cache_del(struct page *p)
 {
-	uint64_t slot = swap_cache_slot(p);
-
-	if (!slot)
-		return;
-	MM_BUG_ON(cached_pfn(slot) != buddy_page_to_pfn(page_alloc_buddy(), p));
-	cache[slot] = 0;
-	reclaim_frame(p)->swap_slot = 0;
-	nr_cached--;
-	vm_events[VM_NR_SWAPCACHED] = nr_cached;
-	swap_slots_put(&slots, slot);
-}
-
-/* Writes n frames to the consecutive slots from slot[0], one request. */
-static void write_run(struct page **pages, const uint64_t *slot, unsigned n)
-{
-	phys_addr_t pa[SWAP_WRITE_BATCH];
-
-	for (unsigned i = 0; i < n; i++)
-		pa[i] = buddy_page_to_phys(page_alloc_buddy(), pages[i]);
-	if (virtio_blk_rw(true, slot[0] * SECTORS_PER_PAGE, pa, n)) {
-		for (unsigned i = 0; i < n; i++)
-			swap_slots_put(&slots, slot[i]);
-		return;
-	}
-	count_vm_events(VM_PSWPOUT, n);
-	for (unsigned i = 0; i < n; i++)
-		cache_add(pages[i], slot[i]);   /* the allocation's reference */
+	swapdev_cache_del(&dev, p);
+	sync_swapcached();
 }
 
 void swap_pages_write(struct page **pages, unsigned n)
 {
-	uint64_t slot[SWAP_WRITE_BATCH];
-	unsigned got, start, end;
-
-	MM_BUG_ON(n > SWAP_WRITE_BATCH || SWAP_WRITE_BATCH > VIRTIO_BLK_MAX_PAGES);
-	for (got = 0; swap_active() && got < n; got++) {
-		slot[got] = swap_slots_alloc(&slots);
-		if (!slot[got])
-			break;
-	}
-	for (start = 0; start < got; start = end) {
-		for (end = start + 1; end < got && slot[end] == slot[end - 1] + 1; end++)
-			;
-		write_run(pages + start, slot + start, end - start);
-	}
+	MM_BUG_ON(SWAP_WRITE_BATCH > SWAPDEV_WRITE_BATCH || SWAP_WRITE_BATCH > VIRTIO_BLK_MAX_PAGES);
+	count_vm_events(VM_PSWPOUT, swapdev_write(&dev, pages, n));
+	sync_swapcached();
 }
 
 int swap_entry_dup(uint64_t slot)
 {
-	return swap_slots_dup(&slots, slot) ? -ERANGE : 0;
+	return swap_slots_dup(&dev.slots, slot) ? -ERANGE : 0;
 }
 
 /* Frees a private anonymous frame nobody maps (uvm.c's free_frame). */
@@ -168,45 +134,31 @@ static void free_anon_frame(struct page *p)
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
 }
 
-void swap_page_evicted(struct page *p, uint64_t shadow)
+void swap_page_evicted(struct page *p, uint32_t shadow)
 {
-	uint64_t slot = swap_cache_slot(p);
-
-	MM_BUG_ON(p->mapcount || !slot || !reclaim_is_shadow(shadow));
-	free_anon_frame(p);       /* leaves the swap cache on the way */
-	cache[slot] = (uint32_t)shadow;
+	swapdev_evicted(&dev, p, shadow);
+	sync_swapcached();
+	free_anon_frame(p);
 }
+
+/* Swap can take an eviction: a free slot, or a cached page's clean copy to reuse. */
+static bool swap_has_room(void)
+{
+	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
+}
+
+const struct reclaim_store_ops swap_store_ops = {
+	.present = swap_active, .has_room = swap_has_room, .copy_slot = swap_cache_slot,
+	.drop_copy = swap_cache_del, .write = swap_pages_write, .entry_dup = swap_entry_dup,
+	.evicted = swap_page_evicted,
+};
 
 bool swap_page_exclusive(struct page *p)
 {
-	uint64_t slot = swap_cache_slot(p);
+	bool exclusive = swapdev_exclusive(&dev, p);
 
-	if (!slot)
-		return true;
-	if (swap_slots_count(&slots, slot) > 1)
-		return false;       /* a swap entry elsewhere reads this copy */
-	swap_cache_del(p);
-	return true;
-}
-
-/* Linux's vm_swap_full: past half full, swap-in frees slots it can. */
-static bool swap_full(void)
-{
-	return slots.nr_free * 2 < slots.nr_slots;
-}
-
-/*
- * Whether a swapped-in frame may be mapped writable: nobody else maps it
- * and no other entry reads its slot. It stays cached (clean, so a second
- * eviction needs no write) unless swap is getting full.
- */
-static bool swapin_writable(struct page *p, uint64_t slot)
-{
-	if (p->mapcount || swap_slots_count(&slots, slot) > 1)
-		return false;
-	if (swap_full())
-		swap_cache_del(p);
-	return true;
+	sync_swapcached();
+	return exclusive;
 }
 
 /*
@@ -218,9 +170,10 @@ static void map_swapped(struct mm *mm, const struct vma *v, uint64_t va, pte_t *
 {
 	bool writable;
 
-	swap_slots_put(&slots, slot);         /* this entry's reference */
+	swap_slots_put(&dev.slots, slot);     /* this entry's reference */
 	mm->rss[MM_SWAPENTS]--;
-	writable = swapin_writable(p, slot);
+	writable = swapdev_swapin_writable(&dev, p, slot);
+	sync_swapcached();
 	*pte = buddy_page_to_phys(page_alloc_buddy(), p) | uvm_pte_flags(v, writable) | PTE_P |
 	       (young ? PTE_A : 0);
 	rmap_add(p);
@@ -244,7 +197,7 @@ static unsigned run_after(const struct vma *v, uint64_t va, const pte_t *pte, ui
 		pte_t e = pte[n + 1];
 		uint64_t s2 = slot + n + 1;
 		if (!swp_is_entry(e) || swp_slot(e) != s2 || cached_pfn(s2) ||
-		    swap_slots_count(&slots, s2) != 1)
+		    swap_slots_count(&dev.slots, s2) != 1)
 			break;
 		n++;
 	}
@@ -262,7 +215,7 @@ static unsigned read_run(uint64_t slot, unsigned n, struct page **pages)
 		if (!pa[got])
 			break;
 	}
-	if (got && virtio_blk_rw(false, slot * SECTORS_PER_PAGE, pa, got) == 0) {
+	if (got && swapdev_read(&dev, slot, pa, got) == 0) {
 		count_vm_events(VM_PSWPIN, got);
 		for (unsigned i = 0; i < got; i++) {
 			pages[i] = pfn_page(pa[i] >> MM_PAGE_SHIFT);
@@ -284,7 +237,7 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	unsigned n;
 	pte_t *pde;
 
-	if (!swap_active() || swap_slots_count(&slots, slot) == 0)
+	if (!swap_active() || swap_slots_count(&dev.slots, slot) == 0)
 		panic("swap_fault: bad swap entry 0x%llx at 0x%llx",
 		      (unsigned long long)*pte, (unsigned long long)va);
 	if (cached_pfn(slot)) {
@@ -297,10 +250,9 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	pte = uvm_pte_slot(mm, va, &pde);     /* the reads may have reclaimed */
 	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t shadow = cache[slot + i], at = va + i * MM_PAGE_SIZE;
-		swap_slots_dup(&slots, slot + i);
-		cache_add(pages[i], slot + i);
-		reclaim_anon_refault(pages[i], at, shadow);
+		uint64_t at = va + i * MM_PAGE_SIZE;
+		reclaim_anon_refault(pages[i], at, swapdev_cache_add(&dev, pages[i], slot + i));
+		sync_swapcached();
 		map_swapped(mm, v, at, pte + i, pages[i], slot + i, i == 0);
 	}
 	return UVM_FAULT_MAJOR;
@@ -331,7 +283,7 @@ static int zap_one(struct mm *mm, pte_t *pte, pte_t *pde, uint64_t va, void *arg
 {
 	(void)va;
 	(void)arg;
-	swap_slots_put(&slots, swp_slot(*pte));
+	swap_slots_put(&dev.slots, swp_slot(*pte));
 	*pte = 0;
 	*pde -= 1ull << PT_CNT_SHIFT;
 	mm->rss[MM_SWAPENTS]--;
@@ -359,13 +311,13 @@ static int fork_one(struct mm *parent, pte_t *pte, pte_t *pde, uint64_t va, void
 
 	(void)parent;
 	(void)pde;
-	if (swap_slots_dup(&slots, swp_slot(*pte)))
+	if (swap_slots_dup(&dev.slots, swp_slot(*pte)))
 		return -ENOMEM;
 	if (cpte && !*cpte) {
 		*cpde += 1ull << PT_CNT_SHIFT;
 	} else if (pt_map(&child->pt, va, 0, MM_PAGE_SIZE, 0, PT_SHIFT_4K) ||
 		   !(cpte = uvm_pte_slot(child, va, &cpde))) {
-		swap_slots_put(&slots, swp_slot(*pte));
+		swap_slots_put(&dev.slots, swp_slot(*pte));
 		return -ENOMEM;
 	}
 	*cpte = *pte;

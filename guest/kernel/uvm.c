@@ -49,24 +49,13 @@ static enum mm_counter frame_kind(const struct page *p)
 }
 
 /*
- * The 4 KiB PTE slot of va when every table above it exists, and the PD
- * entry that counts the table's present entries (pt.h's documented format:
- * bits 52-61 of an intermediate entry). NULL when a table is missing or a
- * large page maps va: callers then take the general pt.c path. Faults use
- * this to stay a few dozen instructions where ring 0 is emulated.
+ * The 4 KiB PTE slot of va and its counting PD entry (pt_pte_slot); NULL
+ * when a table is missing or a large page maps va: callers then take the
+ * general pt.c path.
  */
 static pte_t *pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)
 {
-	pte_t *t = mm_phys_to_virt(mm->pt.root);
-
-	for (int level = 3; level >= 1; level--) {
-		pte_t *e = &t[(va >> (MM_PAGE_SHIFT + 9 * level)) & 511];
-		if (!(*e & PTE_P) || (level < 3 && (*e & PTE_PS)))
-			return NULL;
-		*pde = e;
-		t = mm_phys_to_virt(*e & PTE_ADDR_MASK);
-	}
-	return &t[(va >> MM_PAGE_SHIFT) & 511];
+	return pt_pte_slot(&mm->pt, va, pde);
 }
 
 pte_t *uvm_pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)

@@ -9,7 +9,6 @@
 #include <printk.h>
 #include <string.h>
 #include <ksyms.h>
-#include <mm_port.h>
 
 struct out {
 	char *buf;
@@ -239,7 +238,3 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
-
-/* The mm/ port's formatter is the kernel's. */
-int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((alias("snprintf")));

@@ -27,6 +27,7 @@
 
 #include "mm_port.h"
 #include "mm_util.h"
+#include "policy.h"
 
 #define BUDDY_MAX_ORDER   10
 #define BUDDY_NR_ORDERS   (BUDDY_MAX_ORDER + 1)
@@ -49,10 +50,39 @@ enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_
 #define PG_REPORTED (1u << 8)  /* free block the host was told is free */
 #define PG_REPORT_AGED (1u << 9) /* free block seen by an earlier report scan */
 
+struct mm;
+struct inode;
+
 /*
- * Page descriptor, 48 bytes. While the page is free, buddy owns every
- * field; once allocated, the allocator of record (slab, vmalloc, ...) owns
- * lru, private and mapping.
+ * What a user page (PG_ANON, PG_SHMEM, PG_FILE: rmap.h) carries for
+ * reclaim, the reverse map and the page caches, in place of the kernel
+ * owners' words.
+ */
+struct page_user {
+	struct policy_frame pf;  /* reclaim's LRU; owned by a policy while tracked */
+	union {
+		struct {                 /* PG_ANON */
+			uint64_t va;     /* user address of every mapping */
+			struct mm *mm;   /* the one mapping's space, valid while
+					  * mapcount is 1 and this is not NULL
+					  * (else walk all) */
+		};
+		struct {                 /* PG_FILE */
+			uint64_t index;  /* page of the file it caches */
+			struct inode *inode;
+		};
+	};
+	uint32_t swap_slot;      /* swap cache: the slot holding a copy, 0: none */
+	uint32_t exec_referenced; /* file: seen accessed in an executable mapping
+				   * since reclaim last considered it */
+};
+
+/*
+ * Page descriptor, 72 bytes, one for every kind of owner. While the page
+ * is free, buddy owns every field; an allocation hands the owner's words
+ * (the union) over zeroed, with lru an empty list. A kernel owner (slab,
+ * vmalloc, balloon, ...) uses lru, private and mapping; a user page uses
+ * user (reclaim.h, swap.h and initrd.h in the guest).
  */
 struct page {
 	uint32_t flags;        /* PG_* */
@@ -61,11 +91,16 @@ struct page {
 	uint16_t inuse;        /* slab: objects handed out */
 	int32_t refcount;
 	int32_t mapcount;
-	struct list_head lru;  /* free list, pcp list, or the owner's list */
-	uint64_t private;      /* owner's word; slab: its kmem_cache */
 	union {
-		uint64_t mapping;  /* owner's word */
-		void *freelist;    /* slab: first free object */
+		struct {
+			struct list_head lru;  /* free list, pcp list, or the owner's list */
+			uint64_t private;      /* owner's word; slab: its kmem_cache */
+			union {
+				uint64_t mapping;  /* owner's word */
+				void *freelist;    /* slab: first free object */
+			};
+		};
+		struct page_user user;
 	};
 };
 

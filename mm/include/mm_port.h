@@ -2,10 +2,12 @@
  * mm_port.h: everything mm/ needs from the system it runs in.
  *
  * mm/ is freestanding: it includes only <stddef.h>, <stdint.h>, <stdbool.h>
- * and its own headers. The guest kernel implements this port for real
- * (guest/kernel/mm_port.c); the host unit tests implement it over a
- * simulated physical memory (tests/unit/port_host.c). Nothing else of the
- * host leaks into mm/.
+ * and its own headers. One implementation per host, each in one file: the
+ * guest kernel implements this port for real (guest/kernel/mm_port.c);
+ * the host unit tests and benches over a simulated physical memory
+ * (tests/unit/port_host.c); memvisor, which links only the replacement
+ * policies and OPT, the part those need (vmm/mm_port.c). No weak symbols:
+ * a build links exactly one port. Nothing else of the host leaks into mm/.
  *
  * Interface:
  *   mm_phys_to_virt / mm_virt_to_phys  translate between physical addresses

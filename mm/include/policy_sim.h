@@ -10,6 +10,9 @@
  * every tick_every references, like a timer. Only POLICY_OPS_EXACT
  * policies are also told of every hit with policy_access.
  *
+ * A page's key (policy.h's History) is its number + 1; the policies with
+ * history remember POLICY_SIM_GHOSTS_PER_FRAME evicted pages per frame.
+ *
  * Page numbers are dense: every reference is < nr_pages. Nothing here
  * allocates; callers pass work memory of the *_work_size() they ask for,
  * 8-byte aligned. Reentrant: all state lives in that memory.
@@ -22,6 +25,9 @@
 #include <stdbool.h>
 
 #include "policy.h"
+
+/* History the policies that keep one get: evicted pages per frame. */
+#define POLICY_SIM_GHOSTS_PER_FRAME 2
 
 struct policy_sim_params {
 	const struct policy_ops *ops;
@@ -54,12 +60,16 @@ int policy_sim_run(const struct policy_sim_params *sp, const uint32_t *refs, siz
  *   random  uniform
  *   scan    a hot set (the first nr_pages/8, at least 1) half of the time,
  *           otherwise the next page of an endless sequential scan of the rest
+ *   seq     0, 1, 2, ...: loop's string, named for its use as a one-time
+ *           scan over fresh pages (policy_trace.h's repeated phases)
+ * policy_trace.h builds mixtures and phases of these, with parameters.
  */
 enum policy_pattern {
 	POLICY_PATTERN_LOOP,
 	POLICY_PATTERN_ZIPF,
 	POLICY_PATTERN_RANDOM,
 	POLICY_PATTERN_SCAN,
+	POLICY_PATTERN_SEQ,
 	POLICY_NR_PATTERNS,
 };
 

@@ -95,6 +95,14 @@ struct pt_mapping {
 int pt_init(struct pt_space *s);
 
 /*
+ * The 4 KiB PTE slot of va when every table above it exists, and in *pde
+ * the PD entry that counts the table's present entries. Returns NULL when
+ * a table is missing or a large page maps va (then use the range calls).
+ * A few dozen instructions: faults and the reverse map use it.
+ */
+pte_t *pt_pte_slot(const struct pt_space *s, uint64_t va, pte_t **pde);
+
+/*
  * Shares the kernel half (PML4 slots 256-511) of @from into @s, so all
  * spaces see one kernel mapping. Tables behind shared slots belong to @from.
  * The copy is of PML4 slots: a slot @from fills later is not seen by @s, so

@@ -1,7 +1,7 @@
 /*
  * vmalloc.h: virtually contiguous, physically scattered kernel memory in a
- * fixed virtual range (the guest's is VMALLOC_START, 1 TiB). Each area is
- * followed by one unmapped guard page. Pages are order-0 buddy pages marked
+ * fixed virtual range (the guest's is VMALLOC_START in abi/guest_layout.h).
+ * Each area is followed by one unmapped guard page. Pages are order-0 buddy pages marked
  * PG_VMALLOC (page->private = the area's start); mappings go through pt.h.
  *
  * Boot: vmalloc_init(&vmalloc_global, &kernel_pt, buddy, VMALLOC_START,
@@ -16,8 +16,6 @@
 #include "buddy.h"
 #include "pt.h"
 
-#define VMALLOC_START 0xffffc90000000000ull
-#define VMALLOC_SIZE  (1ull << 40)
 #define VMALLOC_PTE_FLAGS (PTE_RW | PTE_NX | PTE_G)
 
 struct vmalloc_area {

@@ -1,8 +1,9 @@
 /*
  * fuzz_control.c: what the control socket and the command line parse
- * (vmm/control.c): a request line (control_parse_request, the parse and
- * check half of control_handle_line, with no machine behind it), a
- * --pressure schedule and a --stats argument, each from the same bytes.
+ * (vmm/live/control_request.c, vmm/lab/schedule.c): a request line
+ * (control_parse_request, the parse and check half of control_handle_line,
+ * with no machine behind it), a --pressure schedule and a --stats
+ * argument, each from the same bytes.
  */
 #include "control.h"
 #include "fuzz.h"
@@ -22,16 +23,16 @@ static void request(const uint8_t *data, size_t size)
 
 static void schedule(const char *text)
 {
-	struct control_event ev[CONTROL_MAX_EVENTS];
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 	char err[256], path[64];
 	double interval;
-	int n = control_parse_schedule(text, ev, CONTROL_MAX_EVENTS, err, sizeof(err));
-	FUZZ_ASSERT(n >= -1 && n <= CONTROL_MAX_EVENTS);
+	int n = schedule_parse(text, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err));
+	FUZZ_ASSERT(n >= -1 && n <= SCHEDULE_MAX_EVENTS);
 	for (int i = 1; i < n; i++)
 		FUZZ_ASSERT(ev[i - 1].at <= ev[i].at);
 	if (n < 0)
 		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
-	if (control_parse_stats_arg(text, path, sizeof(path), &interval) == 0)
+	if (schedule_parse_stats_arg(text, path, sizeof(path), &interval) == 0)
 		FUZZ_ASSERT(strlen(path) < sizeof(path) && interval >= 0.01);
 }
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_loader.c: the PVH/ELF kernel loader (vmm/loader.c) on arbitrary
+ * fuzz_loader.c: the PVH/ELF kernel loader (vmm/runtime/loader.c) on arbitrary
  * files. A file loader_check accepts must load into a 4 MiB guest (or be
  * refused with a reason) and get a start_info; whatever it accepts, the
  * image it describes must lie where loader.h promises.

@@ -1,5 +1,5 @@
 /*
- * fuzz_ptwalk.c: the guest page-table walker (vmm/ptwalk.c) over guest RAM
+ * fuzz_ptwalk.c: the guest page-table walker (vmm/snap/ptwalk.c) over guest RAM
  * the fuzzer writes.
  *
  * Input: the root table's address (8 bytes), a flags byte (bit 0: LA57),

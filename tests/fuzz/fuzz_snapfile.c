@@ -1,5 +1,5 @@
 /*
- * fuzz_snapfile.c: the snapshot reader (vmm/snapfile.c) on arbitrary
+ * fuzz_snapfile.c: the snapshot reader (vmm/snap/snapfile.c) on arbitrary
  * files, and everything that renders what it accepts. A file it accepts
  * is walked as `show` does (every range of every space), so every count
  * it returns must match its arrays; then the input goes through the CLI

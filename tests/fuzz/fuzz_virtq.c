@@ -1,5 +1,5 @@
 /*
- * fuzz_virtq.c: the split-virtqueue walker (vmm/devices/virtqueue.c) over
+ * fuzz_virtq.c: the split-virtqueue walker (vmm/runtime/devices/virtqueue.c) over
  * guest RAM the fuzzer writes.
  *
  * Input: num (2 bytes), the descriptor, available and used ring addresses

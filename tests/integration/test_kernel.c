@@ -2,10 +2,10 @@
  * test_kernel.c: the guest kernel boots on memvisor (64 MiB and 1 GiB) and,
  * unchanged, on QEMU's microvm machine; its console shows the banner, the
  * e820 map, the page-allocator hand-over and passing self-tests; crashes
- * end the VM with the documented statuses (guest/include/exit_status.h).
+ * end the VM with the documented statuses (abi/exit_status.h).
  */
 #include "harness.h"
-#include "../../guest/include/exit_status.h"
+#include "exit_status.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -4,6 +4,7 @@
  */
 #include "port_host.h"
 #include "mm_port.h"
+#include "pt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +15,21 @@
 unsigned char *host_phys_base;
 long host_tables_in_use;
 long host_table_alloc_limit = -1;
-long host_tlb_page_flushes, host_tlb_full_flushes;
+long host_tlb_page_flushes, host_tlb_full_flushes, host_tlb_hits;
+
+/* One cached translation: the page of size 1 << shift at va in the space rooted at root. */
+struct tlb_entry {
+	phys_addr_t root;       /* 0: empty */
+	uint64_t va;            /* page-aligned */
+	unsigned shift;
+	uint64_t leaf;          /* frame | flags | PTE_P */
+};
+
+static struct host_tlb {
+	struct tlb_entry e[MM_NR_CPUS][HOST_TLB_ENTRIES];
+	unsigned next[MM_NR_CPUS];      /* entry replaced next */
+	bool used;                      /* a read cached something since the reset */
+} tlb;
 
 static phys_addr_t table_free_list; /* free pool pages, linked through word 0 */
 static phys_addr_t table_next;      /* first never-used pool page */
@@ -42,7 +57,8 @@ void host_port_reset(void)
 	table_next = HOST_TABLE_POOL_BASE;
 	host_tables_in_use = 0;
 	host_table_alloc_limit = -1;
-	host_tlb_page_flushes = host_tlb_full_flushes = 0;
+	host_tlb_page_flushes = host_tlb_full_flushes = host_tlb_hits = 0;
+	memset(&tlb, 0, sizeof(tlb));
 	host_log_clear();
 }
 
@@ -100,17 +116,56 @@ void mm_table_free(phys_addr_t pa)
 	host_tables_in_use--;
 }
 
+static bool entry_covers(const struct tlb_entry *t, phys_addr_t root, uint64_t va)
+{
+	return t->root == root && (va >> t->shift) == (t->va >> t->shift);
+}
+
+uint64_t host_tlb_read(unsigned cpu, const struct pt_space *s, uint64_t va)
+{
+	struct pt_mapping m;
+	struct tlb_entry *t;
+
+	if (cpu >= MM_NR_CPUS)
+		mm_panic("host_tlb_read: no CPU %u", cpu);
+	for (unsigned i = 0; i < HOST_TLB_ENTRIES; i++) {
+		t = &tlb.e[cpu][i];
+		if (entry_covers(t, s->root, va)) {
+			host_tlb_hits++;
+			return t->leaf + (va & ((1ull << t->shift) - 1) & ~(MM_PAGE_SIZE - 1));
+		}
+	}
+	if (pt_lookup(s, va, &m))
+		return 0;
+	t = &tlb.e[cpu][tlb.next[cpu]];
+	tlb.next[cpu] = (tlb.next[cpu] + 1) % HOST_TLB_ENTRIES;
+	tlb.used = true;
+	*t = (struct tlb_entry){ .root = s->root, .va = m.va, .shift = m.shift,
+				 .leaf = m.pa | m.flags | PTE_P };
+	return t->leaf + (va & ((1ull << m.shift) - 1) & ~(MM_PAGE_SIZE - 1));
+}
+
+/* Drops, on every CPU, s's entries that cover va (all of s's when all). */
+static void tlb_drop(const struct pt_space *s, uint64_t va, bool all)
+{
+	for (unsigned c = 0; tlb.used && c < MM_NR_CPUS; c++)
+		for (unsigned i = 0; i < HOST_TLB_ENTRIES; i++) {
+			struct tlb_entry *t = &tlb.e[c][i];
+			if (t->root == s->root && (all || entry_covers(t, s->root, va)))
+				t->root = 0;
+		}
+}
+
 void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 {
-	(void)s;
-	(void)va;
 	host_tlb_page_flushes++;
+	tlb_drop(s, va, false);
 }
 
 void mm_tlb_flush_all(const struct pt_space *s)
 {
-	(void)s;
 	host_tlb_full_flushes++;
+	tlb_drop(s, 0, true);
 }
 
 void mm_spin_lock(mm_spinlock_t *lock)

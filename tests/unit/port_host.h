@@ -23,8 +23,22 @@ extern long host_tables_in_use;      /* table pages allocated, not freed */
 extern long host_table_alloc_limit;  /* -1: no limit; else fail past it */
 extern long host_tlb_page_flushes, host_tlb_full_flushes;
 
-/* Resets the table pool and counters; sets up physical memory on first use. */
+/* Resets the table pool, counters and TLBs; sets up physical memory on first use. */
 void host_port_reset(void);
+
+/*
+ * The TLB model: each simulated CPU caches the leaf translations it has
+ * read (space, page, frame, flags; HOST_TLB_ENTRIES per CPU, replaced in
+ * turn) until mm/ flushes them through mm_tlb_flush_page/_all, which drop
+ * them on every CPU. A flush mm/ forgets shows up as a stale read.
+ * host_tlb_read translates va in s as CPU cpu would: from its TLB, else by
+ * walking s (then cached). Returns the frame address of va's page with
+ * its PTE flags and PTE_P, or 0 when va is not mapped (not cached).
+ */
+#define HOST_TLB_ENTRIES 16
+struct pt_space;
+uint64_t host_tlb_read(unsigned cpu, const struct pt_space *s, uint64_t va);
+extern long host_tlb_hits;           /* reads served from a TLB */
 
 /* The last lines mm_log printed (newest last), for tests of reports. */
 const char *host_log_text(void);

@@ -5,10 +5,13 @@
  * config is read-only to the driver, and no request reaches the file past
  * the size it was opened at, so a guest cannot grow it.
  */
+#include "devices/balloon.h"
 #include "devices/blk.h"
 #include "virtio_driver.h"
 
 #include <check.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +40,13 @@ static void setup(void)
 	char arg[64];
 	snprintf(arg, sizeof(arg), "%s:1M", path);
 	ck_assert_msg(blk_open(dev, arg, err, sizeof(err)) == 0, "%s", err);
-	blk_attach(dev, &mem, VIRTIO_MMIO_BASE, (struct irq_line){ 0 });
+	ck_assert_int_eq(blk_attach(dev, &mem, VIRTIO_MMIO_BASE, (struct irq_line){ 0 }), 0);
 	drv = (struct vdrv){ .t = &dev->transport, .mem = &mem };
 	ck_assert(vdrv_init(&drv, 1u << VIRTIO_BLK_F_FLUSH, 1));
 }
 
 static void teardown(void)
 {
-	virtio_mmio_destroy(&dev->transport);
 	blk_close(dev);
 	free(dev);
 	mem_destroy(&mem);
@@ -170,6 +172,230 @@ START_TEST(io_past_the_opened_size_fails_whatever_the_config_says)
 }
 END_TEST
 
+/* ---- a backend that blocks until the test opens its gate ------------- */
+
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned calls;                /* requests that reached the backend */
+	bool open;
+};
+
+static struct gate gate;
+
+/* Counts the call, tells the test, waits for the gate. */
+static void gate_pass(void)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.calls++;
+	pthread_cond_broadcast(&gate.cond);
+	while (!gate.open)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+static ssize_t gated_read(struct blk *b, void *buf, size_t len, uint64_t off)
+{
+	gate_pass();
+	return pread(b->fd, buf, len, (off_t)off);
+}
+
+static ssize_t gated_write(struct blk *b, const void *buf, size_t len, uint64_t off)
+{
+	gate_pass();
+	return pwrite(b->fd, buf, len, (off_t)off);
+}
+
+static int gated_flush(struct blk *b)
+{
+	gate_pass();
+	return fdatasync(b->fd);
+}
+
+static const struct blk_io_ops gated_io = {
+	.read = gated_read, .write = gated_write, .flush = gated_flush,
+};
+
+static void setup_gated(void)
+{
+	setup();
+	gate = (struct gate){ .calls = 0, .open = false };
+	pthread_mutex_init(&gate.lock, NULL);
+	pthread_cond_init(&gate.cond, NULL);
+	dev->io = &gated_io; /* the worker has served nothing yet */
+}
+
+static void teardown_gated(void)
+{
+	teardown();
+	pthread_cond_destroy(&gate.cond);
+	pthread_mutex_destroy(&gate.lock);
+}
+
+static void gate_wait_calls(unsigned n)
+{
+	pthread_mutex_lock(&gate.lock);
+	while (gate.calls < n)
+		pthread_cond_wait(&gate.cond, &gate.lock);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+static void gate_open(void)
+{
+	pthread_mutex_lock(&gate.lock);
+	gate.open = true;
+	pthread_cond_broadcast(&gate.cond);
+	pthread_mutex_unlock(&gate.lock);
+}
+
+/* Publishes write request i (its own header, page and status byte). */
+#define SLOT_DATA(i) (0x110000ull + 0x1000ull * (i))
+static void publish_write(unsigned i)
+{
+	uint32_t hdr[4] = { VIRTIO_BLK_T_OUT, 0, 8 * i, 0 };
+	memcpy(vdrv_gpa(&drv, HDR + 16 * i), hdr, sizeof(hdr));
+	memset(vdrv_gpa(&drv, SLOT_DATA(i)), 0x40 + (int)i, 4096);
+	*(uint8_t *)vdrv_gpa(&drv, STATUS + i) = 0xff;
+	struct vdrv_buf b[3] = { { HDR + 16 * i, 16, false }, { SLOT_DATA(i), 4096, false },
+				 { STATUS + i, 1, true } };
+	vdrv_publish_chain(&drv, 0, (uint16_t)(3 * i), b, 3);
+}
+
+static uint8_t slot_status(unsigned i)
+{
+	return *(volatile uint8_t *)vdrv_gpa(&drv, STATUS + i);
+}
+
+/* What control.c's swap_json reads, the way it reads it. */
+static uint64_t writes_counted(void)
+{
+	pthread_mutex_lock(&dev->transport.lock);
+	uint64_t n = dev->writes;
+	pthread_mutex_unlock(&dev->transport.lock);
+	return n;
+}
+
+START_TEST(a_notify_returns_while_the_disk_is_busy_and_the_request_completes_later)
+{
+	publish_write(0);
+	vdrv_notify_nowait(&drv, 0);    /* returns: the worker does the I/O */
+	gate_wait_calls(1);
+	ck_assert_uint_eq(vdrv_used_idx(&drv, 0), 0);
+	ck_assert_uint_eq(vdrv_rd(&drv, 0x070) & VIRTIO_STATUS_DRIVER_OK, VIRTIO_STATUS_DRIVER_OK);
+	ck_assert_uint_eq(writes_counted(), 0);
+	gate_open();
+	virtio_mmio_drain(&dev->transport);
+	ck_assert_uint_eq(vdrv_used_idx(&drv, 0), 1);
+	ck_assert_uint_eq(slot_status(0), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(writes_counted(), 1);
+}
+END_TEST
+
+START_TEST(stats_and_the_balloon_answer_while_a_request_is_in_flight)
+{
+	struct bus mmio;
+	struct balloon *bln = calloc(1, sizeof(*bln));
+	ck_assert_int_eq(balloon_init(bln, &mem, VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE,
+				      (struct irq_line){ 0 }), 0);
+	bus_init(&mmio, "mmio");
+	bus_register(&mmio, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, &dev->transport,
+		     "virtio-blk");
+	bus_register(&mmio, VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE,
+		     &virtio_mmio_ops, &bln->transport, "virtio-balloon");
+	bus_seal(&mmio);
+	publish_write(0);
+	uint32_t q = 0;
+	bus_access(&mmio, VIRTIO_MMIO_BASE + VIRTIO_MMIO_QUEUE_NOTIFY, (uint8_t *)&q, 4, true);
+	gate_wait_calls(1);
+	/* the disk is mid-request: the control thread and a vCPU get through */
+	ck_assert_uint_eq(writes_counted(), 0);
+	balloon_set_target(bln, 8ull << 20);
+	struct balloon_figures f;
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.target_bytes, 8ull << 20);
+	uint32_t num_pages = 0;
+	bus_access(&mmio, VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE + VIRTIO_MMIO_CONFIG,
+		   (uint8_t *)&num_pages, 4, false);
+	ck_assert_uint_eq(num_pages, (8u << 20) / 4096);
+	gate_open();
+	virtio_mmio_drain(&dev->transport);
+	ck_assert_uint_eq(writes_counted(), 1);
+	balloon_destroy(bln);
+	free(bln);
+	bus_destroy(&mmio);
+}
+END_TEST
+
+/* Spins until the worker is held or told to stop (a counter, no clock). */
+static void wait_for_worker_flag(bool stop)
+{
+	for (;;) {
+		pthread_mutex_lock(&dev->transport.lock);
+		bool set = stop ? dev->transport.worker.stop : dev->transport.worker.holds > 0;
+		pthread_mutex_unlock(&dev->transport.lock);
+		if (set)
+			return;
+		sched_yield();
+	}
+}
+
+static void *reset_device(void *arg)
+{
+	(void)arg;
+	vdrv_wr(&drv, 0x070, 0);
+	return NULL;
+}
+
+START_TEST(a_reset_waits_for_the_request_in_flight_and_serves_no_other)
+{
+	pthread_t vcpu;
+	publish_write(0);
+	publish_write(1);
+	publish_write(2);
+	vdrv_notify_nowait(&drv, 0);
+	gate_wait_calls(1);
+	pthread_create(&vcpu, NULL, reset_device, NULL);
+	wait_for_worker_flag(false);    /* the reset holds the worker */
+	gate_open();
+	pthread_join(vcpu, NULL);
+	ck_assert_uint_eq(vdrv_rd(&drv, 0x070), 0);
+	ck_assert_uint_eq(vdrv_used_idx(&drv, 0), 1); /* the one in flight, pushed */
+	ck_assert_uint_eq(slot_status(0), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(slot_status(1), 0xff);
+	ck_assert_uint_eq(slot_status(2), 0xff);
+	virtio_mmio_drain(&dev->transport);
+	ck_assert_uint_eq(gate.calls, 1);
+	ck_assert_uint_eq(writes_counted(), 1);
+}
+END_TEST
+
+static void *close_disk(void *arg)
+{
+	(void)arg;
+	blk_close(dev);
+	return NULL;
+}
+
+START_TEST(a_teardown_completes_the_request_in_flight_and_joins_the_worker)
+{
+	pthread_t main_thread;
+	publish_write(0);
+	publish_write(1);
+	vdrv_notify_nowait(&drv, 0);
+	gate_wait_calls(1);
+	pthread_create(&main_thread, NULL, close_disk, NULL);
+	wait_for_worker_flag(true);
+	gate_open();
+	pthread_join(main_thread, NULL); /* the worker is gone */
+	ck_assert(!dev->attached);
+	ck_assert_uint_eq(vdrv_used_idx(&drv, 0), 1);
+	ck_assert_uint_eq(slot_status(0), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(slot_status(1), 0xff);
+	ck_assert_uint_eq(gate.calls, 1);
+	ck_assert_uint_eq(dev->writes, 1);
+}
+END_TEST
+
 START_TEST(swap_argument_errors_are_clear)
 {
 	struct blk b;
@@ -195,6 +421,13 @@ Suite *blk_suite(void)
 	tcase_add_test(tc, chains_of_the_wrong_shape_put_the_device_into_needs_reset);
 	tcase_add_test(tc, the_driver_cannot_write_the_config);
 	tcase_add_test(tc, io_past_the_opened_size_fails_whatever_the_config_says);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("worker");
+	tcase_add_checked_fixture(tc, setup_gated, teardown_gated);
+	tcase_add_test(tc, a_notify_returns_while_the_disk_is_busy_and_the_request_completes_later);
+	tcase_add_test(tc, stats_and_the_balloon_answer_while_a_request_is_in_flight);
+	tcase_add_test(tc, a_reset_waits_for_the_request_in_flight_and_serves_no_other);
+	tcase_add_test(tc, a_teardown_completes_the_request_in_flight_and_joins_the_worker);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("args");
 	tcase_add_test(tc, swap_argument_errors_are_clear);

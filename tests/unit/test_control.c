@@ -109,10 +109,10 @@ END_TEST
 
 START_TEST(when_events_lead_the_schedule_in_written_order)
 {
-	struct control_event ev[8];
+	struct schedule_event ev[8];
 	char err[256];
-	int n = control_parse_schedule("3s:quit,when balloon.actual == 64M:balloon=0,1s:balloon=64M,"
-				       "when max(host.resident) > 1M: stats", ev, 8, err, sizeof(err));
+	int n = schedule_parse("3s:quit,when balloon.actual == 64M:balloon=0,1s:balloon=64M,"
+			       "when max(host.resident) > 1M: stats", ev, 8, err, sizeof(err));
 	ck_assert_msg(n == 4, "%s", err);
 	ck_assert_str_eq(ev[0].when, "balloon.actual == 64M");
 	ck_assert_str_eq(ev[0].cmd, "balloon");
@@ -121,50 +121,47 @@ START_TEST(when_events_lead_the_schedule_in_written_order)
 	ck_assert_str_eq(ev[1].cmd, "stats");
 	ck_assert(ev[0].at < 0 && ev[1].at < 0);
 	ck_assert(!ev[2].when[0] && ev[2].at == 1 && ev[3].at == 3);
-	ck_assert_int_eq(control_parse_schedule("when balloon.actual ==:quit", ev, 8, err,
-						sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when balloon.actual ==:quit", ev, 8, err, sizeof(err)),
+			 -1);
 	ck_assert_msg(strstr(err, "when balloon.actual ==:"), "%s", err);
-	ck_assert_int_eq(control_parse_schedule("when :quit", ev, 8, err, sizeof(err)), -1);
-	ck_assert_int_eq(control_parse_schedule("whenever:quit", ev, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when :quit", ev, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("whenever:quit", ev, 8, err, sizeof(err)), -1);
 }
 END_TEST
 
 START_TEST(a_console_event_keeps_the_colons_and_commas_of_its_pattern)
 {
-	struct control_event ev[8];
+	struct schedule_event ev[8];
 	char err[256];
-	int n = control_parse_schedule("when console \"memhog: holding, (pid [0-9]+)\": snapshot=held,"
-				       "when console \"a\\\"b:c\":quit", ev, 8, err, sizeof(err));
+	int n = schedule_parse("when console \"memhog: holding, (pid [0-9]+)\": snapshot=held,"
+			       "when console \"a\\\"b:c\":quit", ev, 8, err, sizeof(err));
 	ck_assert_msg(n == 2, "%s", err);
 	ck_assert_str_eq(ev[0].when, "console \"memhog: holding, (pid [0-9]+)\"");
 	ck_assert_str_eq(ev[0].cmd, "snapshot");
 	ck_assert_str_eq(ev[0].arg, "held");
 	ck_assert_str_eq(ev[1].when, "console \"a\\\"b:c\"");
 	ck_assert_str_eq(ev[1].cmd, "quit");
-	ck_assert_int_eq(control_parse_schedule("when console \"(unclosed\": quit", ev, 8, err,
-						sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when console \"(unclosed\": quit", ev, 8, err, sizeof(err)),
+			 -1);
 	ck_assert_msg(strstr(err, "(unclosed"), "%s", err);
-	ck_assert_int_eq(control_parse_schedule("when console holding: quit", ev, 8, err,
-						sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when console holding: quit", ev, 8, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "expected console \"REGEX\""), "%s", err);
-	ck_assert_int_eq(control_parse_schedule("when console \"\": quit", ev, 8, err,
-						sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when console \"\": quit", ev, 8, err, sizeof(err)), -1);
 }
 END_TEST
 
 START_TEST(a_schedule_runs_in_time_order_and_names_a_bad_event)
 {
-	struct control_event ev[8];
+	struct schedule_event ev[8];
 	char err[256];
-	int n = control_parse_schedule("6s:balloon=0,2s:balloon=64M,500ms:pause", ev, 8, err,
-				       sizeof(err));
+	int n = schedule_parse("6s:balloon=0,2s:balloon=64M,500ms:pause", ev, 8, err, sizeof(err));
 	ck_assert_int_eq(n, 3);
 	ck_assert_str_eq(ev[0].cmd, "pause");
 	ck_assert(ev[0].at == 0.5 && ev[1].at == 2 && ev[2].at == 6);
 	ck_assert_str_eq(ev[1].arg, "64M");
-	ck_assert_int_eq(control_parse_schedule("2s:frob", ev, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("2s:frob", ev, 8, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "unknown command"));
-	ck_assert_int_eq(control_parse_schedule("1s:stats,2s:stats", ev, 1, err, sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("1s:stats,2s:stats", ev, 1, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "more than 1 events"));
 }
 END_TEST

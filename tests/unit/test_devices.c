@@ -1,12 +1,14 @@
 /*
  * test_devices.c: the port-I/O bus and the 16550 register model: what a
- * polling driver and an interrupt-driven driver see.
+ * polling driver and an interrupt-driven driver see; the bus dispatches
+ * without a lock of its own, so one busy device delays no other.
  */
 #include "bus.h"
 #include "devices/debug_exit.h"
 #include "devices/serial.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +49,7 @@ static void uart_free(struct uart_fixture *f)
 {
 	close(f->pipe[0]);
 	close(f->pipe[1]);
+	serial_destroy(&f->s);
 	bus_destroy(&f->bus);
 	console_watch_destroy(&f->watch);
 	free(f);
@@ -180,7 +183,66 @@ START_TEST(bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones)
 	ck_assert_uint_eq(v[0] & v[1] & v[2] & v[3], 0xff);
 	ck_assert(!bus_access(&b, 0x3fe, v, 4, false)); /* straddles the end */
 	ck_assert_uint_eq(b.unclaimed, 2);
+	bus_seal(&b);
+	ck_assert_int_eq(bus_register(&b, 0x80, 1, &serial_ops, &s, "late"), -1);
 	bus_destroy(&b);
+	serial_destroy(&s);
+}
+END_TEST
+
+/* A device whose write blocks until the test opens its gate. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool entered, open;
+};
+
+static void gate_write(void *dev, uint64_t offset, const uint8_t *data, unsigned size)
+{
+	struct gate *g = dev;
+	(void)offset, (void)data, (void)size;
+	pthread_mutex_lock(&g->lock);
+	g->entered = true;
+	pthread_cond_broadcast(&g->cond);
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static const struct bus_ops gate_ops = { .write = gate_write };
+
+static void *write_gate_port(void *arg)
+{
+	uint8_t v = 1;
+	bus_access(arg, 0x80, &v, 1, true);
+	return NULL;
+}
+
+START_TEST(a_vcpu_reaches_one_device_while_another_device_is_busy)
+{
+	struct uart_fixture *f = uart_new();
+	struct gate g = { .entered = false, .open = false };
+	pthread_t busy_vcpu;
+	pthread_mutex_init(&g.lock, NULL);
+	pthread_cond_init(&g.cond, NULL);
+	ck_assert_int_eq(bus_register(&f->bus, 0x80, 1, &gate_ops, &g, "gate"), 0);
+	bus_seal(&f->bus);
+	pthread_create(&busy_vcpu, NULL, write_gate_port, &f->bus);
+	pthread_mutex_lock(&g.lock);
+	while (!g.entered)
+		pthread_cond_wait(&g.cond, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+	/* the gate's callback is still running: the UART must answer anyway */
+	wr(f, 7, 0x5a);
+	ck_assert_uint_eq(rd(f, 7), 0x5a);
+	pthread_mutex_lock(&g.lock);
+	g.open = true;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+	pthread_join(busy_vcpu, NULL);
+	pthread_cond_destroy(&g.cond);
+	pthread_mutex_destroy(&g.lock);
+	uart_free(f);
 }
 END_TEST
 
@@ -197,11 +259,11 @@ START_TEST(exit_port_reports_the_written_value)
 	struct debug_exit d = { .on_exit = record_exit };
 	uint32_t v = 0x12345678;
 	bus_init(&b, "pio");
-	bus_register(&b, DEBUG_EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
-	bus_access(&b, DEBUG_EXIT_PORT, (uint8_t *)&v, 4, true);
+	bus_register(&b, EXIT_PORT, 4, &debug_exit_ops, &d, "exit");
+	bus_access(&b, EXIT_PORT, (uint8_t *)&v, 4, true);
 	ck_assert_uint_eq(exit_value, 0x12345678);
 	uint8_t one = 9;
-	bus_access(&b, DEBUG_EXIT_PORT, &one, 1, true);
+	bus_access(&b, EXIT_PORT, &one, 1, true);
 	ck_assert_uint_eq(exit_value, 9);
 	bus_destroy(&b);
 }
@@ -221,6 +283,7 @@ Suite *devices_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bus");
 	tcase_add_test(tc, bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones);
+	tcase_add_test(tc, a_vcpu_reaches_one_device_while_another_device_is_busy);
 	tcase_add_test(tc, exit_port_reports_the_written_value);
 	suite_add_tcase(s, tc);
 	return s;

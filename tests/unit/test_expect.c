@@ -1,5 +1,5 @@
 /*
- * test_expect.c: the condition language of scenario files (vmm/expect.h):
+ * test_expect.c: the condition language of scenario files (vmm/lab/expect.h):
  * parse errors name what is wrong and the column, and conditions mean
  * what the header says over a small synthetic stats stream and diff.
  */

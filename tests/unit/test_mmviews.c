@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guest_layout.h"
 #include "kmalloc.h"
 #include "mmviews.h"
 #include "port_host.h"

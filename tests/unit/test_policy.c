@@ -1,7 +1,7 @@
 /*
  * test_policy.c: the replacement policies (mm/policy.c) through the
  * simulator (mm/policy_sim.c), against Belady's OPT (mm/opt.c), and the
- * invariants of their shared interface; `memvisor opt` (vmm/cmd_opt.c)
+ * invariants of their shared interface; `memvisor opt` (vmm/cmd/cmd_opt.c)
  * in-process.
  */
 #include <check.h>
@@ -144,15 +144,24 @@ START_TEST(a_loop_one_page_too_big_faults_on_every_access_under_fifo_lru_and_clo
 }
 END_TEST
 
-START_TEST(random_keeps_part_of_a_loop_one_page_too_big_resident)
+/*
+ * Asserts that policy name takes fewer than n / divisor faults (and no
+ * fewer than OPT) on rounds passes of a loop over pages with frames.
+ */
+static void assert_loop_faults_below(const char *name, uint32_t frames, uint32_t pages,
+				     size_t rounds, size_t divisor)
 {
-	const uint32_t frames = 64, pages = frames + 1;
-	const size_t n = 20 * pages;
+	const size_t n = rounds * pages;
 	uint32_t *refs = trace(POLICY_PATTERN_LOOP, n, pages, 0);
-	uint64_t faults = sim("random", refs, n, pages, frames);
-	ck_assert_uint_lt(faults, n / 2);
+	uint64_t faults = sim(name, refs, n, pages, frames);
+	ck_assert_uint_lt(faults, n / divisor);
 	ck_assert_uint_ge(faults, opt(refs, n, pages, frames));
 	free(refs);
+}
+
+START_TEST(random_keeps_part_of_a_loop_one_page_too_big_resident)
+{
+	assert_loop_faults_below("random", 64, 65, 20, 2);
 }
 END_TEST
 
@@ -184,6 +193,21 @@ START_TEST(lru_and_lfu_keep_a_hot_set_through_a_scan_better_than_fifo)
 {
 	static const char *const names[] = { "lru", "lfu", NULL };
 	assert_fewer_faults_than_fifo(POLICY_PATTERN_SCAN, 2000, 400, 11, names);
+}
+END_TEST
+
+START_TEST(the_policies_with_history_fault_less_than_fifo_on_zipf_and_on_a_scan)
+{
+	static const char *const names[] = { "arc", "s3fifo", "clockpro", "lfu-hist", NULL };
+	assert_fewer_faults_than_fifo(POLICY_PATTERN_ZIPF, 1000, 100, 7, names);
+	assert_fewer_faults_than_fifo(POLICY_PATTERN_SCAN, 2000, 400, 11, names);
+}
+END_TEST
+
+/* lfu-hist: the newcomer of each fault is the next victim, the rest stay. */
+START_TEST(lfu_hist_keeps_most_of_a_loop_larger_than_memory_resident)
+{
+	assert_loop_faults_below("lfu-hist", 100, 110, 50, 5);
 }
 END_TEST
 
@@ -247,11 +271,12 @@ END_TEST
 /* ---- the interface ------------------------------------------------------ */
 
 #define NF 32
-#define NR_POLICIES 6 /* entries of policy_all; checked by name test */
+#define NR_POLICIES 10 /* entries of policy_all; checked by name test */
 static struct policy P;
 static struct policy_frame F[NF];
 static bool young_bit[NF];
 static struct policy_frame *slots[NF];
+static uint64_t ghost_mem[NF * 4];
 
 static bool test_young(struct policy_frame *f, void *ctx)
 {
@@ -264,8 +289,11 @@ static bool test_young(struct policy_frame *f, void *ctx)
 static void setup_policy(const struct policy_ops *ops)
 {
 	struct policy_config cfg = { .young = test_young, .seed = 3, .slots = slots,
-				     .nr_slots = NF };
+				     .nr_slots = NF, .ghost_mem = ghost_mem, .nr_ghosts = NF / 2 };
+	ck_assert_uint_le(policy_ghost_bytes(NF / 2), sizeof(ghost_mem));
 	memset(F, 0, sizeof(F));
+	for (int i = 0; i < NF; i++)
+		F[i].key = (uint64_t)i + 1;
 	memset(young_bit, 0, sizeof(young_bit));
 	ck_assert_int_eq(policy_init(&P, ops, &cfg), 0);
 }
@@ -404,9 +432,22 @@ START_TEST(a_hot_insert_activates_under_lru_and_outlives_plain_ones_under_lfu_an
 }
 END_TEST
 
+START_TEST(policy_init_refuses_missing_or_unaligned_ghost_memory)
+{
+	struct policy_config cfg = { .nr_ghosts = 4 };
+	ck_assert_int_eq(policy_init(&P, policy_by_name("arc"), &cfg), -MM_EINVAL);
+	cfg.ghost_mem = (char *)ghost_mem + 4;
+	ck_assert_int_eq(policy_init(&P, policy_by_name("arc"), &cfg), -MM_EINVAL);
+	cfg.ghost_mem = ghost_mem;
+	ck_assert_int_eq(policy_init(&P, policy_by_name("arc"), &cfg), 0);
+	ck_assert_uint_eq(P.ghosts.cap, 4);
+}
+END_TEST
+
 START_TEST(policy_by_name_knows_each_policy_and_nothing_else)
 {
-	static const char *const names[] = { "fifo", "clock", "lru", "lfu", "random", "lru-exact" };
+	static const char *const names[] = { "fifo", "clock", "lru", "lfu", "random", "lru-exact",
+					     "arc", "s3fifo", "clockpro", "lfu-hist" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		ck_assert_ptr_nonnull(policy_by_name(names[i]));
 		ck_assert_str_eq(policy_by_name(names[i])->name, names[i]);
@@ -513,6 +554,27 @@ START_TEST(memvisor_opt_prints_a_row_per_policy_and_opt)
 }
 END_TEST
 
+/* 2 phases of 300 (random over 20 pages, then a 50/50 mix), 3 times. */
+START_TEST(memvisor_opt_generates_phases_and_mixtures_from_a_spec)
+{
+	ck_assert_int_eq(opt_cmd("--frames", "10", "--json", "--pattern",
+				 "random:pages=20/zipf:s=0.8:pages=30:at=20+seq:at=50:pages=900*3",
+				 "--length", "300", NULL), 0);
+	json_object *root = json_tokener_parse(cmd_out), *results, *r, *v;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	r = json_object_array_get_idx(results, 0);
+	ck_assert(json_object_object_get_ex(r, "references", &v));
+	ck_assert_int_eq(json_object_get_int64(v), 1800);
+	ck_assert(json_object_object_get_ex(r, "pages", &v));
+	ck_assert_int_eq(json_object_get_int64(v), 950);
+	ck_assert(json_object_object_get_ex(r, "once", &v));
+	ck_assert_int_gt(json_object_get_int64(v), 300);   /* the seq part: ~450 */
+	ck_assert_int_lt(json_object_get_int64(v), 600);
+	json_object_put(root);
+}
+END_TEST
+
 START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
 {
 	char *path = trace_file("1 2 three\n");
@@ -525,6 +587,12 @@ START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop", "file", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "/nonexistent/trace", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=0", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=9", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:q=1", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop/", NULL), 0);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop*0", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop:pages", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--help", NULL), 0);
 }
 END_TEST
@@ -552,6 +620,8 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, lru_and_clock_fault_less_than_fifo_on_zipf);
 	tcase_add_test(tc, lru_and_lfu_keep_a_hot_set_through_a_scan_better_than_fifo);
 	tcase_add_test(tc, lfu_evicts_a_formerly_hot_page_once_it_goes_cold);
+	tcase_add_test(tc, the_policies_with_history_fault_less_than_fifo_on_zipf_and_on_a_scan);
+	tcase_add_test(tc, lfu_hist_keeps_most_of_a_loop_larger_than_memory_resident);
 	tcase_add_test(tc, random_is_deterministic_for_a_seed);
 	tcase_add_test(tc, traces_are_deterministic_for_a_seed);
 	suite_add_tcase(s, tc);
@@ -565,6 +635,7 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, clock_gives_a_referenced_frame_a_second_chance);
 	tcase_add_test(tc, lru_rotates_a_frame_seen_young_once_and_activates_it_the_second_time);
 	tcase_add_test(tc, a_hot_insert_activates_under_lru_and_outlives_plain_ones_under_lfu_and_clock);
+	tcase_add_test(tc, policy_init_refuses_missing_or_unaligned_ghost_memory);
 	tcase_add_test(tc, policy_by_name_knows_each_policy_and_nothing_else);
 	tcase_add_test(tc, the_simulator_and_opt_refuse_a_page_beyond_nr_pages);
 	suite_add_tcase(s, tc);
@@ -572,6 +643,7 @@ Suite *policy_suite(void)
 	tc = tcase_create("memvisor opt");
 	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
 	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
+	tcase_add_test(tc, memvisor_opt_generates_phases_and_mixtures_from_a_spec);
 	tcase_add_test(tc, memvisor_opt_refuses_bad_input_with_status_2);
 	suite_add_tcase(s, tc);
 	return s;

@@ -2,7 +2,8 @@
  * test_pt.c: x86-64 page tables on the host port: map, map_best, unmap,
  * protect and lookup over 4 KiB, 2 MiB and 1 GiB pages; splitting large
  * pages; freeing emptied tables; errors and rollback; walk; kernel-half
- * sharing; a randomized run against a reference model of 4 KiB pages.
+ * sharing; a randomized run against a reference model of 4 KiB pages;
+ * through the port's TLB model, no CPU keeps a stale translation.
  */
 #include <check.h>
 #include <signal.h>
@@ -840,6 +841,77 @@ START_TEST(random_operations_agree_with_a_model_of_4k_pages)
 }
 END_TEST
 
+/* ---- through the host port's TLB model: every change is flushed -------- */
+
+START_TEST(the_tlb_model_serves_a_stale_translation_until_a_flush)
+{
+	pte_t *pde, *pte;
+
+	ck_assert_int_eq(pt_map(&S, UVA, PA, K4, FL, PT_SHIFT_4K), 0);
+	ck_assert_uint_eq(host_tlb_read(0, &S, UVA + 8), PA | FL | PTE_P);
+	pte = pt_pte_slot(&S, UVA, &pde);
+	*pte = 0;                                   /* changed without a flush */
+	ck_assert_uint_eq(host_tlb_read(0, &S, UVA), PA | FL | PTE_P);
+	ck_assert_uint_eq(host_tlb_read(1, &S, UVA), 0);    /* never cached there */
+	mm_tlb_flush_page(&S, UVA);
+	ck_assert_uint_eq(host_tlb_read(0, &S, UVA), 0);
+	*pde -= 1ull << PT_CNT_SHIFT;               /* the entry this test removed */
+}
+END_TEST
+
+START_TEST(unmap_leaves_no_cpu_a_stale_translation)
+{
+	ck_assert_int_eq(pt_map(&S, UVA, PA, 4 * K4, FL, PT_SHIFT_4K), 0);
+	for (unsigned cpu = 0; cpu < 3; cpu++)
+		ck_assert_uint_eq(host_tlb_read(cpu, &S, UVA + K4), (PA + K4) | FL | PTE_P);
+	ck_assert_int_eq(pt_unmap(&S, UVA + K4, K4), 0);
+	for (unsigned cpu = 0; cpu < 3; cpu++) {
+		ck_assert_uint_eq(host_tlb_read(cpu, &S, UVA + K4), 0);
+		ck_assert_uint_eq(host_tlb_read(cpu, &S, UVA), PA | FL | PTE_P);
+	}
+}
+END_TEST
+
+START_TEST(write_protection_reaches_every_cpu)
+{
+	ck_assert_int_eq(pt_map(&S, UVA, PA, M2, FL, PT_SHIFT_4K), 0);
+	ck_assert(host_tlb_read(0, &S, UVA + 5 * K4) & PTE_RW);
+	ck_assert(host_tlb_read(1, &S, UVA + 5 * K4) & PTE_RW);
+	ck_assert_int_eq(pt_protect(&S, UVA, M2, 0, PTE_RW), 0);
+	ck_assert(!(host_tlb_read(0, &S, UVA + 5 * K4) & PTE_RW));
+	ck_assert(!(host_tlb_read(1, &S, UVA + 5 * K4) & PTE_RW));
+}
+END_TEST
+
+START_TEST(splitting_a_large_page_drops_its_cached_translation)
+{
+	ck_assert_int_eq(pt_map(&S, UVA, PA, M2, FL, PT_SHIFT_2M), 0);
+	ck_assert_uint_eq(host_tlb_read(2, &S, UVA + 7 * K4), (PA + 7 * K4) | FL | PTE_P);
+	ck_assert_int_eq(pt_unmap(&S, UVA + 7 * K4, K4), 0);
+	ck_assert_uint_eq(host_tlb_read(2, &S, UVA + 7 * K4), 0);
+	ck_assert_uint_eq(host_tlb_read(2, &S, UVA + 8 * K4), (PA + 8 * K4) | FL | PTE_P);
+}
+END_TEST
+
+START_TEST(a_large_unmap_flushes_everything_of_that_space_only)
+{
+	struct pt_space other;
+
+	ck_assert_int_eq(pt_init(&other), 0);
+	ck_assert_int_eq(pt_map(&other, UVA, PA, K4, FL, PT_SHIFT_4K), 0);
+	ck_assert_int_eq(pt_map(&S, UVA, PA, M2, FL, PT_SHIFT_4K), 0);
+	ck_assert_uint_ne(host_tlb_read(0, &other, UVA), 0);
+	ck_assert_uint_ne(host_tlb_read(0, &S, UVA + M2 - K4), 0);
+	ck_assert_int_eq(pt_unmap(&S, UVA, M2), 0);
+	ck_assert_int_eq(host_tlb_full_flushes, 1);
+	ck_assert_uint_eq(host_tlb_read(0, &S, UVA + M2 - K4), 0);
+	host_tlb_hits = 0;
+	ck_assert_uint_eq(host_tlb_read(0, &other, UVA), PA | FL | PTE_P);
+	ck_assert_int_eq(host_tlb_hits, 1);
+	pt_destroy(&other);
+}
+END_TEST
+
 static TCase *tcase(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -854,6 +926,13 @@ Suite *pt_suite(void)
 {
 	Suite *s = suite_create("pt");
 	TCase *tc;
+
+	tc = tcase(s, "tlb model");
+	tcase_add_test(tc, the_tlb_model_serves_a_stale_translation_until_a_flush);
+	tcase_add_test(tc, unmap_leaves_no_cpu_a_stale_translation);
+	tcase_add_test(tc, write_protection_reaches_every_cpu);
+	tcase_add_test(tc, splitting_a_large_page_drops_its_cached_translation);
+	tcase_add_test(tc, a_large_unmap_flushes_everything_of_that_space_only);
 
 	tc = tcase(s, "map");
 	tcase_add_test(tc, map_4k_page_is_found_by_lookup_at_every_offset);

@@ -159,6 +159,23 @@ START_TEST(inflating_discards_pages_with_one_call_per_run_of_pfns)
 }
 END_TEST
 
+START_TEST(a_held_worker_serves_nothing_until_released)
+{
+	struct balloon_figures f;
+	driver_init();
+	virtio_mmio_hold(&bln->transport); /* as a pause of the VM does */
+	inflate_pfns(0x400, 8);            /* notified: the drain returns while held */
+	ck_assert_uint_eq(used_idx(BALLOON_Q_INFLATE), 0);
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.held_bytes, 0);
+	virtio_mmio_release(&bln->transport);
+	virtio_mmio_drain(&bln->transport);
+	ck_assert_uint_eq(used_idx(BALLOON_Q_INFLATE), 1);
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.held_bytes, 8 * 4096);
+}
+END_TEST
+
 START_TEST(a_lying_driver_cannot_discard_outside_ram_or_twice)
 {
 	driver_init();
@@ -431,6 +448,7 @@ Suite *virtio_suite(void)
 	tcase_add_test(tc, transport_identifies_a_version_2_balloon);
 	tcase_add_test(tc, features_ok_is_refused_without_version_1_or_with_unoffered_bits);
 	tcase_add_test(tc, inflating_discards_pages_with_one_call_per_run_of_pfns);
+	tcase_add_test(tc, a_held_worker_serves_nothing_until_released);
 	tcase_add_test(tc, a_lying_driver_cannot_discard_outside_ram_or_twice);
 	tcase_add_test(tc, target_change_bumps_generation_and_raises_a_config_interrupt);
 	tcase_add_test(tc, the_driver_writes_actual_and_nothing_else_of_the_config);

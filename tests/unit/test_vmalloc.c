@@ -5,6 +5,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "guest_layout.h"
 #include "kmalloc.h"
 #include "port_host.h"
 #include "slab_test_util.h"

@@ -16,6 +16,14 @@ uint32_t vdrv_rd(struct vdrv *d, uint64_t off)
 void vdrv_wr(struct vdrv *d, uint64_t off, uint32_t v)
 {
 	virtio_mmio_ops.write(d->t, off, (const uint8_t *)&v, 4);
+	if (off == VIRTIO_MMIO_QUEUE_NOTIFY)
+		virtio_mmio_drain(d->t);
+}
+
+void vdrv_notify_nowait(struct vdrv *d, unsigned q)
+{
+	uint32_t v = q;
+	virtio_mmio_ops.write(d->t, VIRTIO_MMIO_QUEUE_NOTIFY, (const uint8_t *)&v, 4);
 }
 
 void *vdrv_gpa(struct vdrv *d, uint64_t gpa)
@@ -54,8 +62,8 @@ bool vdrv_init(struct vdrv *d, uint32_t features_lo, unsigned nr_queues)
 	return true;
 }
 
-void vdrv_add_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdrv_buf *b,
-		    unsigned n)
+void vdrv_publish_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdrv_buf *b,
+			unsigned n)
 {
 	struct virtq_desc *desc = vdrv_gpa(d, VDRV_RING_GPA(q));
 	uint16_t *avail = vdrv_gpa(d, VDRV_AVAIL_GPA(q));
@@ -68,13 +76,19 @@ void vdrv_add_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdr
 			.next = (uint16_t)((k + 1) % VDRV_QSIZE) };
 	}
 	avail[2 + d->avail_idx[q] % VDRV_QSIZE] = first;
-	avail[1] = ++d->avail_idx[q];
-	vdrv_wr(d, 0x050, q);
+	__atomic_store_n(&avail[1], ++d->avail_idx[q], __ATOMIC_RELEASE);
+}
+
+void vdrv_add_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdrv_buf *b,
+		    unsigned n)
+{
+	vdrv_publish_chain(d, q, first, b, n);
+	vdrv_wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
 uint16_t vdrv_used_idx(struct vdrv *d, unsigned q)
 {
-	return ((uint16_t *)vdrv_gpa(d, VDRV_USED_GPA(q)))[1];
+	return __atomic_load_n(&((uint16_t *)vdrv_gpa(d, VDRV_USED_GPA(q)))[1], __ATOMIC_ACQUIRE);
 }
 
 uint32_t vdrv_used_len(struct vdrv *d, unsigned q, uint16_t i)

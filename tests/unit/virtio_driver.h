@@ -5,6 +5,11 @@
  *
  * Queue q's rings live at VDRV_RING_GPA(q): descriptors, then the available
  * ring at +0x200, the used ring at +0x400; size VDRV_QSIZE.
+ *
+ * Devices serve their queues on a worker thread. A notify written with
+ * vdrv_wr (or vdrv_add_chain) returns once the worker has served what was
+ * notified (virtio_mmio_drain), so a test reads the results right after;
+ * vdrv_notify_nowait returns at once, as a vCPU's write does.
  */
 #ifndef VIRTIO_DRIVER_H
 #define VIRTIO_DRIVER_H
@@ -35,9 +40,13 @@ void vdrv_setup_queue(struct vdrv *d, unsigned q);
 /* Handshake with these feature words; sets up nr_queues queues; returns
  * whether FEATURES_OK stuck. */
 bool vdrv_init(struct vdrv *d, uint32_t features_lo, unsigned nr_queues);
-/* Publishes a chain of n buffers using descriptors from `first` on, notifies. */
+/* Publishes a chain of n buffers using descriptors from `first` on. */
+void vdrv_publish_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdrv_buf *b,
+			unsigned n);
+/* Publishes, then notifies and waits until the device has served it. */
 void vdrv_add_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdrv_buf *b,
 		    unsigned n);
+void vdrv_notify_nowait(struct vdrv *d, unsigned q);
 uint16_t vdrv_used_idx(struct vdrv *d, unsigned q);
 /* The `written` length of used element i of queue q. */
 uint32_t vdrv_used_len(struct vdrv *d, unsigned q, uint16_t i);

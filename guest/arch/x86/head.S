@@ -14,6 +14,7 @@
  *   PML4[511] kernel image      KERNEL_MAP_BASE .. +1 GiB
  */
 #include <asm/layout.h>
+#include <pvh.h>
 
 #define PA(x) ((x) - KERNEL_MAP_BASE)
 #define PTE_TABLE 0x3    /* present | writable */
@@ -23,7 +24,7 @@
 	.balign 4
 	.long 4                 /* namesz: "Xen\0" */
 	.long 8                 /* descsz */
-	.long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+	.long XEN_ELFNOTE_PHYS32_ENTRY
 	.asciz "Xen"
 	.balign 4
 	.quad PA(pvh_start)

@@ -81,7 +81,7 @@ static void paging_report(void)
 {
 	struct map_count c = { { 0, 0, 0 } };
 
-	pr_info("paging: direct map of %llu MiB at 0x%lx, kernel text RX, rodata R%s, data/bss RW%s, stack guard pages, %ld table pages\n",
+	pr_info("paging: direct map of %llu MiB at 0x%llx, kernel text RX, rodata R%s, data/bss RW%s, stack guard pages, %ld table pages\n",
 		(unsigned long long)(memblock_phys_mem_size() >> 20), PAGE_OFFSET,
 		pte_nx ? "+NX" : "", pte_nx ? "+NX" : "", kernel_pt.table_pages);
 	if (!kparams.mm_debug)

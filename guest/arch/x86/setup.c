@@ -4,7 +4,7 @@
  * memblock, and reserves everything that must survive the hand-over.
  */
 #include <asm/setup.h>
-#include <asm/pvh.h>
+#include <pvh.h>
 #include <asm/layout.h>
 #include <memblock.h>
 #include <printk.h>
@@ -14,7 +14,7 @@
 #define LOW_RESERVE (1ull << 20)
 
 struct boot_info boot_info;
-static const struct pvh_start_info *pvh;
+static const struct hvm_start_info *pvh;
 
 /* A pointer to boot data at pa; panics when the boot map cannot reach it. */
 static const void *boot_ptr(phys_addr_t pa, phys_addr_t len)
@@ -28,14 +28,14 @@ static const void *boot_ptr(phys_addr_t pa, phys_addr_t len)
 void setup_start_info(phys_addr_t start_info)
 {
 	pvh = boot_ptr(start_info, sizeof(*pvh));
-	if (pvh->magic != PVH_MAGIC)
+	if (pvh->magic != PVH_START_MAGIC)
 		panic("setup: bad hvm_start_info magic 0x%x at 0x%llx", pvh->magic,
 		      (unsigned long long)start_info);
 	if (pvh->version < 1 || !pvh->memmap_entries)
 		panic("setup: hvm_start_info version %u has no memory map", pvh->version);
 	boot_info.start_info = start_info;
 	boot_info.cmdline = pvh->cmdline_paddr ? boot_ptr(pvh->cmdline_paddr, 1) : "";
-	const struct pvh_module *mods = pvh->nr_modules
+	const struct hvm_modlist_entry *mods = pvh->nr_modules
 		? boot_ptr(pvh->modlist_paddr, pvh->nr_modules * sizeof(*mods)) : NULL;
 	for (unsigned i = 0; i < pvh->nr_modules && i < 4; i++) {
 		boot_info.modules[i].base = mods[i].paddr;
@@ -59,7 +59,7 @@ static const char *e820_type_name(uint32_t type)
 
 void e820_setup(void)
 {
-	const struct pvh_memmap_entry *e =
+	const struct hvm_memmap_table_entry *e =
 		boot_ptr(pvh->memmap_paddr, pvh->memmap_entries * sizeof(*e));
 
 	pr_info("BIOS-provided physical RAM map:\n");
@@ -86,7 +86,7 @@ static void reserve(phys_addr_t base, phys_addr_t size, const char *what)
 void setup_reserve(void)
 {
 	extern char _kernel_start[], _end[];
-	const struct pvh_memmap_entry *e = NULL;
+	const struct hvm_memmap_table_entry *e = NULL;
 
 	reserve(0, LOW_RESERVE, "low memory");
 	reserve((phys_addr_t)_kernel_start - KERNEL_MAP_BASE,
@@ -96,7 +96,7 @@ void setup_reserve(void)
 	if (pvh->cmdline_paddr)
 		reserve(pvh->cmdline_paddr, strlen(boot_info.cmdline) + 1, "command line");
 	if (pvh->nr_modules)
-		reserve(pvh->modlist_paddr, pvh->nr_modules * sizeof(struct pvh_module),
+		reserve(pvh->modlist_paddr, pvh->nr_modules * sizeof(struct hvm_modlist_entry),
 			"module list");
 	for (unsigned i = 0; i < boot_info.nr_modules; i++) {
 		reserve(boot_info.modules[i].base, boot_info.modules[i].size, "module");

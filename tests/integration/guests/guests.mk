@@ -4,7 +4,7 @@
 TINY_DIR   := tests/integration/guests
 TINY_OUT   := $(BUILD)/guests
 TINY_CFLAGS := -m32 -std=gnu11 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
-               -fno-asynchronous-unwind-tables -nostdlib $(WARN) -Ivmm
+               -fno-asynchronous-unwind-tables -nostdlib $(WARN) -Iabi
 
 .PHONY: test-guests
 test-guests: $(TINY_OUT)/tiny.elf

@@ -2,11 +2,13 @@
  * tiny.S: PVH entry of the tiny test guest. The VMM enters in 32-bit flat
  * protected mode with EBX = hvm_start_info; set a stack and call C.
  */
+#include "pvh.h"
+
 	.section .note.Xen, "a", @note
 	.balign 4
 	.long 4                 /* name size: "Xen\0" */
 	.long 4                 /* descriptor size */
-	.long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+	.long XEN_ELFNOTE_PHYS32_ENTRY
 	.asciz "Xen"
 	.long pvh_start
 

@@ -8,12 +8,12 @@
  *   loop=N        N writes to port 0x510 first (VM exit round trips)
  *   quiet         print nothing
  */
+#include "exit_status.h"
 #include "pvh.h"
 
 #include <stdint.h>
 
 #define COM1 0x3f8
-#define EXIT_PORT 0xf4
 #define LOOP_PORT 0x510
 
 static int quiet;

@@ -1,14 +1,15 @@
 /*
  * layout.h: the guest kernel's virtual layout (DESIGN.md) and selectors.
- * Included from C and from assembly.
+ * What the host relies on (user top, direct map, vmalloc range) is in the
+ * shared abi/guest_layout.h. Included from C and from assembly.
  */
 #ifndef ASM_LAYOUT_H
 #define ASM_LAYOUT_H
 
+#include <guest_layout.h>
+
 #define KERNEL_MAP_BASE  0xffffffff80000000 /* virt = phys + this for the image */
 #define KERNEL_LOAD_PHYS 0x100000           /* image loads at 1 MiB */
-#define PAGE_OFFSET      0xffff888000000000 /* direct map of all RAM */
-#define VMALLOC_START    0xffffc90000000000
 #define BOOT_MAP_LIMIT   0x40000000         /* boot tables map the first 1 GiB */
 
 #define PAGE_SIZE        4096

@@ -1,0 +1,93 @@
+/*
+ * pagecache.h: one page cache: slots, indexed by a file's page index or a
+ * swap slot, each holding a cached page, the shadow entry its last
+ * eviction left, or nothing. The swap cache and the page cache of every
+ * initrd file are each one of these (Linux's address_space i_pages, with
+ * workingset shadow entries).
+ *
+ * Slot encoding, 32 bits of caller memory per slot:
+ *   0      empty: never filled, or the page left without a shadow
+ *   even   pfn << 1 of the cached page (pfn 0 is never cached)
+ *   odd    a shadow: (eviction age << 1) | 1, the age's low 31 bits kept;
+ *          refault distances compare ages modulo 2^31
+ *
+ * Interface:
+ *   pagecache_init       caller memory for nr_slots slots, all made empty
+ *   pagecache_lookup     the pfn a slot caches, or 0
+ *   pagecache_shadow     the shadow entry a slot holds, or 0
+ *   pagecache_insert     a page into a slot without one; returns the shadow
+ *                        it replaced (the refault's), or 0
+ *   pagecache_delete     the page leaves its slot, empty afterwards
+ *   pagecache_evict      the page leaves its slot, a shadow takes its place
+ *   pagecache_check      nr_pages matches the slots
+ * and, for the shadow clock's owner (reclaim):
+ *   pagecache_shadow_make / pagecache_is_shadow / pagecache_refault_distance
+ *
+ * Invariant: nr_pages counts the slots holding a page.
+ * Locking: none inside; the owner (swap.c, initrd.c) serialises calls.
+ */
+#ifndef MM_PAGECACHE_H
+#define MM_PAGECACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define PAGECACHE_AGE_MASK 0x7fffffffu   /* the age bits a shadow keeps */
+
+struct pagecache {
+	uint32_t *slots;     /* caller memory, nr_slots long; NULL: not set up */
+	uint64_t nr_slots;
+	uint64_t nr_pages;   /* slots holding a page */
+};
+
+/* Whether a slot's entry is a shadow (odd), not a page or nothing. */
+static inline bool pagecache_is_shadow(uint64_t entry)
+{
+	return entry & 1;
+}
+
+/* The shadow entry for an eviction at age (the evictions counted so far). */
+static inline uint32_t pagecache_shadow_make(uint64_t age)
+{
+	return (uint32_t)(((age & PAGECACHE_AGE_MASK) << 1) | 1);
+}
+
+/* Evictions between the one that left shadow and age now, modulo 2^31. */
+static inline uint64_t pagecache_refault_distance(uint32_t shadow, uint64_t age)
+{
+	return (age - (shadow >> 1)) & PAGECACHE_AGE_MASK;
+}
+
+/*
+ * Sets c up over slots (nr_slots entries, cleared here). Returns 0, or
+ * -MM_EINVAL for no memory or no slot.
+ */
+int pagecache_init(struct pagecache *c, uint32_t *slots, uint64_t nr_slots);
+
+/* The pfn cached at index; 0 for none (empty, a shadow, out of range). */
+uint64_t pagecache_lookup(const struct pagecache *c, uint64_t index);
+
+/* The shadow entry at index; 0 for none. */
+uint32_t pagecache_shadow(const struct pagecache *c, uint64_t index);
+
+/*
+ * Caches pfn (not 0) at index, which holds no page. Returns the shadow
+ * entry the slot held (a refault), or 0. A slot holding a page, or an
+ * index out of range, is a caller bug: panics.
+ */
+uint32_t pagecache_insert(struct pagecache *c, uint64_t index, uint64_t pfn);
+
+/* Removes the page pfn from index, leaving it empty. Panics if it is not there. */
+void pagecache_delete(struct pagecache *c, uint64_t index, uint64_t pfn);
+
+/*
+ * Removes the page pfn from index, leaving shadow (odd) in its place.
+ * Panics if pfn is not there or shadow is not a shadow.
+ */
+void pagecache_evict(struct pagecache *c, uint64_t index, uint64_t pfn, uint32_t shadow);
+
+/* Recounts the pages. Returns 0, or -MM_EINVAL when nr_pages is off. */
+int pagecache_check(const struct pagecache *c);
+
+#endif

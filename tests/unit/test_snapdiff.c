@@ -1,0 +1,287 @@
+/*
+ * test_snapdiff.c: the snapshot diff library (snapdiff_compute) on
+ * snapshots built here record by record: which ranges it calls added,
+ * removed and changed, how it merges runs, which zones and counters it
+ * lists, and what counts as a difference; then its JSON, in the key names
+ * of recjson.h, and recjson's records on what a file or guest may claim.
+ */
+#include "recjson.h"
+#include "snapdiff.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RW_USER 0x7ull             /* present, writable, user */
+#define RO_USER 0x5ull             /* present, user */
+
+/* Two snapshots of one process (pid 7) and the kernel, edited per test. */
+struct pair {
+	struct snap_file a, b;
+	struct snap_space_view sa[2], sb[2];
+	struct snap_range ra[8], rb[8];
+	struct snap_zone za[1], zb[1];
+	struct snap_counter va[2], vb[2];
+	struct snap_bitmap_view dirty[1];
+	struct snap_diff d;
+};
+
+static struct snap_range range(uint64_t va, uint64_t len, uint64_t pa, uint64_t flags)
+{
+	return (struct snap_range){ .va = va, .pa = pa, .len = len, .flags = flags, .shift = 12 };
+}
+
+static void space(struct snap_space_view *s, int32_t pid, struct snap_range *r, uint32_t n)
+{
+	*s = (struct snap_space_view){ .hdr = { .pid = pid, .nr_ranges = n }, .ranges = r };
+	snprintf(s->hdr.comm, sizeof(s->hdr.comm), "%s", pid < 0 ? "" : "hog");
+}
+
+static void pair_init(struct pair *p)
+{
+	memset(p, 0, sizeof(*p));
+	space(&p->sa[0], SNAP_KERNEL_PID, NULL, 0);
+	space(&p->sb[0], SNAP_KERNEL_PID, NULL, 0);
+	p->a.spaces = p->sa;
+	p->b.spaces = p->sb;
+	p->a.nr_spaces = p->b.nr_spaces = 1;
+	snprintf(p->za[0].name, sizeof(p->za[0].name), "DMA32");
+	p->zb[0] = p->za[0];
+	p->a.zones = p->za;
+	p->b.zones = p->zb;
+	p->a.nr_zones = p->b.nr_zones = 1;
+	snprintf(p->va[0].name, sizeof(p->va[0].name), "pgfault");
+	snprintf(p->va[1].name, sizeof(p->va[1].name), "pswpin");
+	memcpy(p->vb, p->va, sizeof(p->va));
+	p->a.vmstat = p->va;
+	p->b.vmstat = p->vb;
+	p->a.nr_vmstat = p->b.nr_vmstat = 2;
+}
+
+/* Gives both snapshots the process space, with na and nb ranges. */
+static void with_process(struct pair *p, uint32_t na, uint32_t nb)
+{
+	space(&p->sa[1], 7, p->ra, na);
+	space(&p->sb[1], 7, p->rb, nb);
+	p->a.nr_spaces = p->b.nr_spaces = 2;
+}
+
+static void compute(struct pair *p)
+{
+	ck_assert_int_eq(snapdiff_compute(&p->a, &p->b, &p->d), 0);
+}
+
+static const struct snapdiff_space *process(const struct pair *p)
+{
+	ck_assert_uint_eq(p->d.nr_spaces, 2);
+	return &p->d.spaces[1];
+}
+
+/* Diffs the pair with na and nb process ranges; returns the process's diff. */
+static const struct snapdiff_space *diff_process(struct pair *p, uint32_t na, uint32_t nb)
+{
+	with_process(p, na, nb);
+	compute(p);
+	return process(p);
+}
+
+START_TEST(identical_snapshots_have_no_differences)
+{
+	struct pair p;
+	pair_init(&p);
+	p.ra[0] = p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
+	ck_assert_uint_eq(diff_process(&p, 1, 1)->nr_ranges, 0);
+	ck_assert_uint_eq(p.d.differences, 0);
+	ck_assert_uint_eq(p.d.nr_zones + p.d.nr_slabs + p.d.nr_vmstat, 0);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(adjacent_new_pages_with_the_same_flags_are_one_added_run)
+{
+	struct pair p;
+	pair_init(&p);
+	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
+	p.rb[1] = range(0x401000, 0x1000, 0x30000, RW_USER);
+	p.rb[2] = range(0x402000, 0x1000, 0x50000, RO_USER);
+	const struct snapdiff_space *s = diff_process(&p, 0, 3);
+	ck_assert_uint_eq(s->nr_ranges, 2);
+	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_ADDED);
+	ck_assert_uint_eq(s->ranges[0].range.va, 0x400000);
+	ck_assert_uint_eq(s->ranges[0].range.len, 0x2000);
+	ck_assert_uint_eq(s->ranges[1].range.flags, RO_USER);
+	ck_assert_uint_eq(p.d.differences, 2);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(a_range_gone_from_b_is_removed_with_a_s_frames)
+{
+	struct pair p;
+	pair_init(&p);
+	p.ra[0] = range(0x400000, 0x3000, 0x10000, RW_USER);
+	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
+	const struct snapdiff_space *s = diff_process(&p, 1, 1);
+	ck_assert_uint_eq(s->nr_ranges, 1);
+	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_REMOVED);
+	ck_assert_uint_eq(s->ranges[0].range.va, 0x401000);
+	ck_assert_uint_eq(s->ranges[0].range.pa, 0x11000);
+	ck_assert_uint_eq(s->ranges[0].range.len, 0x2000);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(changed_flags_and_frames_keep_the_old_values)
+{
+	struct pair p;
+	pair_init(&p);
+	p.ra[0] = range(0x400000, 0x1000, 0x10000, RO_USER);
+	p.rb[0] = range(0x400000, 0x1000, 0x20000, RW_USER);
+	const struct snapdiff_range *r = &diff_process(&p, 1, 1)->ranges[0];
+	ck_assert_int_eq(r->kind, SNAPDIFF_CHANGED);
+	ck_assert_uint_eq(r->what, SNAPDIFF_FLAGS | SNAPDIFF_FRAMES);
+	ck_assert_uint_eq(r->old.flags, RO_USER);
+	ck_assert_uint_eq(r->old.pa, 0x10000);
+	ck_assert_uint_eq(r->range.pa, 0x20000);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(a_space_only_in_b_is_new_and_all_added)
+{
+	struct pair p;
+	pair_init(&p);
+	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
+	with_process(&p, 0, 1);
+	p.a.nr_spaces = 1;
+	compute(&p);
+	const struct snapdiff_space *s = process(&p);
+	ck_assert_int_eq(p.d.spaces[0].presence, SNAPDIFF_IN_BOTH);
+	ck_assert_int_eq(s->presence, SNAPDIFF_NEW);
+	ck_assert_str_eq(s->name, "7 (hog)");
+	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_ADDED);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(only_zones_and_counters_that_changed_are_listed)
+{
+	struct pair p;
+	pair_init(&p);
+	p.zb[0].free_pages = 5;
+	p.zb[0].nr_free[0] = 1;
+	p.zb[0].nr_free[2] = 1;
+	p.vb[1].value = 3;
+	compute(&p);
+	ck_assert_uint_eq(p.d.nr_zones, 1);
+	ck_assert_uint_eq(p.d.zones[0].after.free_pages, 5);
+	ck_assert_uint_eq(p.d.nr_vmstat, 1);
+	ck_assert_str_eq(p.d.vmstat[0].name, "pswpin");
+	ck_assert_uint_eq(p.d.vmstat[0].after, 3);
+	ck_assert_uint_eq(p.d.differences, 2);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(dirty_pages_are_known_only_when_every_slot_logged_them)
+{
+	struct pair p;
+	pair_init(&p);
+	p.dirty[0] = (struct snap_bitmap_view){ .valid = true, .count = 42 };
+	p.b.dirty = p.dirty;
+	p.b.nr_dirty = 1;
+	compute(&p);
+	ck_assert(p.d.dirty_known);
+	ck_assert_uint_eq(p.d.dirty_pages, 42);
+	ck_assert_uint_eq(p.d.differences, 0);
+	snapdiff_free(&p.d);
+	p.dirty[0].valid = false;
+	compute(&p);
+	ck_assert(!p.d.dirty_known);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+/* The number at a dotted path of o, which must be there. */
+static int64_t at(json_object *o, const char *path)
+{
+	char copy[128], *save = NULL;
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (char *seg = strtok_r(copy, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(o, json_type_array))
+			o = json_object_array_get_idx(o, (size_t)atoi(seg));
+		else
+			ck_assert_msg(json_object_object_get_ex(o, seg, &o), "%s: no %s", path, seg);
+		ck_assert_msg(o != NULL, "%s: no %s", path, seg);
+	}
+	return json_object_get_int64(o);
+}
+
+START_TEST(diff_json_names_zone_changes_as_the_stats_stream_does)
+{
+	struct pair p;
+	pair_init(&p);
+	p.za[0].free_pages = 10;
+	p.za[0].nr_free[3] = 2;
+	p.zb[0].nr_free[3] = 1;
+	p.vb[0].value = 9;
+	compute(&p);
+	json_object *j = snapdiff_json(&p.d);
+	ck_assert_int_eq(at(j, "zones.DMA32.free_pages"), -10);
+	ck_assert_int_eq(at(j, "zones.DMA32.nr_free.3"), -1);
+	ck_assert_int_eq(at(j, "vmstat.pgfault"), 9);
+	ck_assert_int_eq(at(j, "equal"), 0);
+	json_object_put(j);
+	snapdiff_free(&p.d);
+}
+END_TEST
+
+START_TEST(a_zone_record_has_the_documented_keys)
+{
+	struct snap_zone z = { .name = "Normal", .free_pages = 7, .managed = 9,
+			       .wmark = { 1, 2, 3 }, .nr_free = { [10] = 4 } };
+	json_object *j = recjson_zone(&z);
+	ck_assert_int_eq(at(j, "free_pages"), 7);
+	ck_assert_int_eq(at(j, "managed"), 9);
+	ck_assert_int_eq(at(j, "min") + at(j, "low") + at(j, "high"), 6);
+	ck_assert_int_eq(at(j, "nr_free.10"), 4);
+	ck_assert_uint_eq(json_object_object_length(j), 6);
+	json_object_put(j);
+}
+END_TEST
+
+START_TEST(a_slab_record_of_an_impossible_order_has_no_bytes)
+{
+	struct snap_slab ok = { .name = "kmalloc-64", .order = 1, .nr_slabs = 3 };
+	struct snap_slab bad = { .name = "hostile", .order = 0x41414141, .nr_slabs = 3 };
+	json_object *j = recjson_slab(&ok), *k = recjson_slab(&bad);
+	ck_assert_int_eq(at(j, "bytes"), 3 * 8192);
+	ck_assert_int_eq(at(k, "bytes"), 0);
+	json_object_put(j);
+	json_object_put(k);
+}
+END_TEST
+
+Suite *snapdiff_suite(void);
+Suite *snapdiff_suite(void)
+{
+	Suite *s = suite_create("snapdiff");
+	TCase *ranges = tcase_create("ranges");
+	tcase_add_test(ranges, identical_snapshots_have_no_differences);
+	tcase_add_test(ranges, adjacent_new_pages_with_the_same_flags_are_one_added_run);
+	tcase_add_test(ranges, a_range_gone_from_b_is_removed_with_a_s_frames);
+	tcase_add_test(ranges, changed_flags_and_frames_keep_the_old_values);
+	tcase_add_test(ranges, a_space_only_in_b_is_new_and_all_added);
+	suite_add_tcase(s, ranges);
+	TCase *state = tcase_create("allocator state");
+	tcase_add_test(state, only_zones_and_counters_that_changed_are_listed);
+	tcase_add_test(state, dirty_pages_are_known_only_when_every_slot_logged_them);
+	suite_add_tcase(s, state);
+	TCase *json = tcase_create("json");
+	tcase_add_test(json, diff_json_names_zone_changes_as_the_stats_stream_does);
+	tcase_add_test(json, a_zone_record_has_the_documented_keys);
+	tcase_add_test(json, a_slab_record_of_an_impossible_order_has_no_bytes);
+	suite_add_tcase(s, json);
+	return s;
+}

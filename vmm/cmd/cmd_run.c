@@ -1,0 +1,361 @@
+/*
+ * cmd_run.c: `memvisor run`: parses options, loads the kernel and initrd,
+ * builds the VM with its devices and runs it to the end.
+ *
+ * Exit status: the guest's value written to port 0xf4, or one of the
+ * MV_EXIT_* statuses in util.h. Input problems are found before /dev/kvm
+ * is touched, so a bad image reports status 2 on any machine.
+ */
+#include "commands.h"
+#include "control.h"
+#include "machine.h"
+#include "introspect.h"
+#include "snapshot.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_CMDLINE "console=ttyS0"
+
+struct run_opts {
+	uint64_t memory;
+	int cpus;
+	const char *kernel, *initrd, *console;
+	char cmdline[LOADER_CMDLINE_MAX];
+	double timeout;
+	enum mem_backing backing;
+	struct control_config control;
+	char stats_path[512];
+	char schedule[4096];           /* --pressure plus --snapshot-at events */
+	const char *snapshot_prefix;
+	const char *snapshot_at;       /* --snapshot-at, expanded once the prefix is known */
+	bool snapshot_at_exit;
+	const char *crash_dump;        /* NULL: none */
+	const char *swap;
+	char crash_default[256];
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+"usage: memvisor run [options] KERNEL.elf [-- guest command line...]\n"
+"\n"
+"Boots a PVH ELF64 kernel in a new KVM virtual machine.\n"
+"\n"
+"  -m, --memory SIZE     guest RAM (default 128M; K, M, G, T suffixes)\n"
+"  -c, --cpus N          vCPUs, each in its own thread (default 1)\n"
+"      --initrd FILE     initial ramdisk, passed as the PVH module\n"
+"      --cmdline STR     guest command line (default \"" DEFAULT_CMDLINE "\", left\n"
+"                        out when the words after -- name a console=);\n"
+"                        words after -- are appended to it\n"
+"      --timeout SECS    stop the guest after SECS seconds, exit status 124\n"
+"      --backing KIND    anon (default, THP advised), memfd or hugetlb\n"
+"      --swap FILE[:SIZE]  attach a virtio-blk disk backed by FILE for guest swap\n"
+"                        (created at SIZE, default 256M, when absent)\n"
+"      --console FILE    write the guest's serial output to FILE, not stdout\n"
+"      --control PATH    serve the JSON-lines control API on unix socket PATH\n"
+"                        (memvisor balloon|stats|pause|resume|quit PATH ...)\n"
+"      --pressure SCHED  run control commands on a schedule after boot, e.g.\n"
+"                        \"2s:balloon=64M,6s:balloon=0\" (balloon=SIZE is the\n"
+"                        balloon size: memory taken from the guest; also stats,\n"
+"                        pause, resume, quit); \"when COND:CMD\" waits for a\n"
+"                        stats condition instead, e.g. \"when balloon.actual ==\n"
+"                        64M:balloon=0\" (in order written, each once)\n"
+"      --stats FILE[:SECS]  append one JSON object of guest and host memory\n"
+"                        figures every SECS seconds (default 1)\n"
+"      --snapshot-at LIST  take snapshots at these times after boot and/or at\n"
+"                        the end, e.g. \"2s,5s,exit\"; files PREFIX-2s.core, ...\n"
+"      --snapshot-prefix PREFIX  (default \"memvisor-snap\")\n"
+"      --crash-dump PATH|none  where a snapshot goes when the guest triple-faults,\n"
+"                        panics or oopses (default $TMPDIR/memvisor-crash-PID.core)\n"
+"  -v, --verbose         say what the VMM does\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: the value the guest writes to port 0xf4 (low 8 bits);\n"
+"  2 usage or input error, 121 guest triple fault or reset,\n"
+"  122 KVM internal error or failed VM entry, 123 host failure, 124 timeout.\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("memvisor run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(try 'memvisor run --help')\n", stderr);
+	return -1;
+}
+
+static int append_cmdline(struct run_opts *o, const char *word)
+{
+	size_t used = strlen(o->cmdline);
+	size_t need = strlen(word) + (used ? 1 : 0);
+	if (used + need >= sizeof(o->cmdline))
+		return usage_error("guest command line longer than %d bytes", LOADER_CMDLINE_MAX - 1);
+	if (used)
+		o->cmdline[used++] = ' ';
+	strcpy(o->cmdline + used, word);
+	return 0;
+}
+
+static int add_schedule(struct run_opts *o, const char *events)
+{
+	size_t used = strlen(o->schedule);
+	if (used + strlen(events) + 2 > sizeof(o->schedule))
+		return usage_error("%s", "schedule too long");
+	snprintf(o->schedule + used, sizeof(o->schedule) - used, "%s%s", used ? "," : "", events);
+	o->control.pressure = o->schedule;
+	return 0;
+}
+
+/* --snapshot-at "2s,500ms,exit": timed snapshots join the schedule. */
+static int parse_snapshot_at(struct run_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		char ev[512];
+		if (!strcmp(tok, "exit")) {
+			o->snapshot_at_exit = true;
+			continue;
+		}
+		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
+			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX, tok);
+		struct schedule_event e[1];
+		char err[256];
+		if (schedule_parse(ev, e, 1, err, sizeof(err)) < 0)
+			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
+		else
+			rc = add_schedule(o, ev);
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
+{
+	char err[160];
+	switch (c) {
+	case 'm':
+		if (mv_parse_size(arg, &o->memory, err, sizeof(err)) < 0 ||
+		    mem_check_size(o->memory, err, sizeof(err)) < 0)
+			return usage_error("--memory: %s", err);
+		return 0;
+	case 'c': {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		if (*end || n < 1 || n > VM_MAX_CPUS)
+			return usage_error("--cpus: '%s' is not a number from 1 to 64", arg);
+		o->cpus = (int)n;
+		return 0;
+	}
+	case 'i': o->initrd = arg; return 0;
+	case 'l':
+		*cmdline_set = true;
+		o->cmdline[0] = 0;
+		return append_cmdline(o, arg);
+	case 't':
+		if (mv_parse_seconds(arg, &o->timeout) < 0)
+			return usage_error("--timeout: '%s' is not a number of seconds", arg);
+		return 0;
+	case 'b':
+		if (mem_parse_backing(arg, &o->backing) < 0)
+			return usage_error("--backing: '%s' is not anon, memfd or hugetlb", arg);
+		return 0;
+	case 'o': o->console = arg; return 0;
+	case 'C': o->control.socket_path = arg; return 0;
+	case 'W': o->swap = arg; return 0;
+	case 'P': {
+		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
+		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
+			return usage_error("--pressure: %s", err);
+		return add_schedule(o, arg);
+	}
+	case 'A': o->snapshot_at = arg; return 0; /* after all options: see parse_run_args */
+	case 'F': o->snapshot_prefix = o->control.snapshot_prefix = arg; return 0;
+	case 'D': o->crash_dump = strcmp(arg, "none") ? arg : NULL; return 0;
+	case 'S':
+		if (schedule_parse_stats_arg(arg, o->stats_path, sizeof(o->stats_path),
+					     &o->control.stats_interval) < 0)
+			return usage_error("--stats: '%s' is not FILE or FILE:SECONDS", arg);
+		o->control.stats_path = o->stats_path;
+		return 0;
+	case 'v': mv_verbose = 1; return 0;
+	default:  return usage_error("%s", "invalid option");
+	}
+}
+
+/* Whether the guest words after -- (from index nopts) choose a console. */
+static bool words_set_console(int argc, char **argv, int nopts)
+{
+	for (int i = nopts + 1; i < argc; i++)
+		if (!strncmp(argv[i], "console=", 8))
+			return true;
+	return false;
+}
+
+/* Returns 0 to run, 1 when --help was printed, -1 on a usage error. */
+static int parse_run_args(struct run_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "memory", required_argument, NULL, 'm' }, { "cpus", required_argument, NULL, 'c' },
+		{ "initrd", required_argument, NULL, 'i' }, { "cmdline", required_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' }, { "backing", required_argument, NULL, 'b' },
+		{ "console", required_argument, NULL, 'o' }, { "verbose", no_argument, NULL, 'v' },
+		{ "control", required_argument, NULL, 'C' }, { "pressure", required_argument, NULL, 'P' },
+		{ "stats", required_argument, NULL, 'S' },
+		{ "snapshot-at", required_argument, NULL, 'A' },
+		{ "snapshot-prefix", required_argument, NULL, 'F' },
+		{ "crash-dump", required_argument, NULL, 'D' },
+		{ "swap", required_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int nopts = argc, c;
+	bool cmdline_set = false;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			nopts = i;
+			break;
+		}
+	*o = (struct run_opts){ .memory = 128 * MiB, .cpus = 1, .backing = MEM_BACKING_ANON };
+	const char *tmp = getenv("TMPDIR");
+	snprintf(o->crash_default, sizeof(o->crash_default), "%s/memvisor-crash-%d.core",
+		 tmp && *tmp ? tmp : "/tmp", (int)getpid());
+	o->crash_dump = o->crash_default;
+	optind = 1;
+	while ((c = getopt_long(nopts, argv, "m:c:vh", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			run_usage(stdout);
+			return 1;
+		}
+		if (c == '?' || parse_option(o, c, optarg, &cmdline_set) < 0)
+			return c == '?' ? usage_error("%s", "invalid option") : -1;
+	}
+	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
+		return -1;
+	if (optind != nopts - 1)
+		return usage_error("%s", optind >= nopts ? "no KERNEL given"
+			: "one KERNEL expected; put guest arguments after --");
+	o->kernel = argv[optind];
+	if (!cmdline_set && !words_set_console(argc, argv, nopts) &&
+	    append_cmdline(o, DEFAULT_CMDLINE) < 0)
+		return -1;
+	for (int i = nopts + 1; i < argc; i++)
+		if (append_cmdline(o, argv[i]) < 0)
+			return -1;
+	return 0;
+}
+
+struct run_inputs {
+	void *kernel, *initrd;
+	size_t kernel_len, initrd_len;
+	struct pvh_image img;
+};
+
+static int read_inputs(const struct run_opts *o, struct run_inputs *in)
+{
+	char err[512];
+	if (loader_read_file(o->kernel, &in->kernel, &in->kernel_len, err, sizeof(err)) < 0 ||
+	    (o->initrd && loader_read_file(o->initrd, &in->initrd, &in->initrd_len, err,
+					   sizeof(err)) < 0)) {
+		mv_err("%s", err);
+		return -1;
+	}
+	if (loader_check(in->kernel, in->kernel_len, o->memory, &in->img, err, sizeof(err)) < 0) {
+		mv_err("%s: %s", o->kernel, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The memvisor kernel's exit statuses for a panic and an oops (other
+ * kernels' statuses mean nothing to us: only a kernel with mv_info counts). */
+#define GUEST_STATUS_PANIC 3
+#define GUEST_STATUS_OOPS  4
+
+static void final_snapshots(struct machine *m, const struct run_opts *o, int status)
+{
+	char path[600], err[512];
+	uint64_t sym;
+	bool memvisor_kernel = intro_find_symbol(m->kernel, m->kernel_len, "mv_info", &sym) == 0;
+	bool crashed = status == MV_EXIT_TRIPLE_FAULT || status == MV_EXIT_KVM_ERROR ||
+		       (memvisor_kernel &&
+			(status == GUEST_STATUS_PANIC || status == GUEST_STATUS_OOPS));
+	struct snap_request r = { .path = path, .reason = "exit" };
+	if (o->snapshot_at_exit) {
+		snprintf(path, sizeof(path), "%s-exit.core",
+			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX);
+		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
+			mv_err("exit snapshot: %s", err);
+	}
+	if (crashed && o->crash_dump) {
+		snprintf(path, sizeof(path), "%s", o->crash_dump);
+		r = (struct snap_request){ .path = path, .memory = true, .reason = "crash" };
+		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
+			mv_err("crash dump: %s", err);
+		else
+			mv_info("crash dump written to %s (memvisor show %s; gdb KERNEL %s)", path,
+				path, path);
+	}
+}
+
+static int run_machine(struct machine *m, const struct run_opts *o)
+{
+	machine_mark_start(m); /* before the control thread reads the clock */
+	struct control *ctl = control_start(m, &o->control);
+	if (!ctl)
+		return MV_EXIT_USAGE;
+	int status = machine_start(m);
+	if (!status) {
+		status = vm_wait(&m->vm, o->timeout);
+		if (status == MV_EXIT_TIMEOUT)
+			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
+		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
+	}
+	control_stop(ctl);
+	if (m->vm.exit_reason) /* it ran */
+		final_snapshots(m, o, status);
+	return status;
+}
+
+static int run_vm(const struct run_opts *o, const struct run_inputs *in)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	struct machine_config cfg = {
+		.memory = o->memory, .cpus = o->cpus, .backing = o->backing,
+		.kernel_path = o->kernel, .kernel = in->kernel, .kernel_len = in->kernel_len,
+		.initrd = in->initrd, .initrd_len = in->initrd_len, .cmdline = o->cmdline,
+		.console_path = o->console, .swap = o->swap,
+	};
+	if (!m)
+		return MV_EXIT_HOST_ERROR;
+	int status = machine_build(m, &cfg);
+	if (!status)
+		status = run_machine(m, o);
+	machine_destroy(m);
+	free(m);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct run_inputs in = { 0 };
+	int rc = parse_run_args(&o, argc, argv);
+
+	if (rc)
+		return rc > 0 ? 0 : MV_EXIT_USAGE;
+	rc = read_inputs(&o, &in) < 0 ? MV_EXIT_USAGE : run_vm(&o, &in);
+	free(in.kernel);
+	free(in.initrd);
+	return rc;
+}

@@ -1,0 +1,285 @@
+/*
+ * cmd_show.c: `memvisor show FILE [--json] [--space kernel|PID]
+ * [--view maps|tables|nested|zones|slabs|vmstat|log]`: one view of a
+ * snapshot, for people (aligned text) or scripts (--json; zones, slabs
+ * and vmstat in the key names of recjson.h).
+ */
+#include "commands.h"
+#include "recjson.h"
+#include "snapfile.h"
+#include "snapview.h"
+#include "ptwalk.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct show_opts {
+	const char *file;
+	const char *view;
+	bool json, one_space;
+	int32_t pid;
+};
+
+static bool space_selected(const struct show_opts *o, const struct snap_space *s)
+{
+	return !o->one_space || s->pid == o->pid;
+}
+
+static uint64_t table_pages(const struct snap_space *s)
+{
+	uint64_t n = 0;
+	for (int l = 0; l < SNAP_MAX_LEVELS; l++)
+		n += s->tables[l];
+	return n;
+}
+
+static void show_maps(const struct snap_file *f, const struct show_opts *o, json_object *j)
+{
+	for (size_t i = 0; i < f->nr_spaces; i++) {
+		const struct snap_space_view *s = &f->spaces[i];
+		char name[48], line[200];
+		if (!space_selected(o, &s->hdr))
+			continue;
+		if (j) {
+			json_object *a = json_object_new_array();
+			for (uint32_t k = 0; k < s->hdr.nr_ranges; k++)
+				json_object_array_add(a, snapview_range_json(&s->ranges[k]));
+			json_object_object_add(j, snapview_space_name(&s->hdr, name, sizeof(name)), a);
+			continue;
+		}
+		printf("# %s: %u ranges, root %#llx\n", snapview_space_name(&s->hdr, name, sizeof(name)),
+		       s->hdr.nr_ranges, (unsigned long long)s->hdr.root_pa);
+		for (uint32_t k = 0; k < s->hdr.nr_ranges; k++) {
+			snapview_range_line(&s->ranges[k], line, sizeof(line));
+			printf("%s\n", line);
+		}
+	}
+}
+
+static void show_tables(const struct snap_file *f, const struct show_opts *o, json_object *j)
+{
+	static const char *const level[] = { "PML4", "PDPT", "PD", "PT", "-" };
+	if (!j)
+		printf("%-20s %6s %6s %6s %6s %8s %8s\n", "space", level[0], level[1], level[2],
+		       level[3], "pages", "memory");
+	for (size_t i = 0; i < f->nr_spaces; i++) {
+		const struct snap_space *s = &f->spaces[i].hdr;
+		char name[48], mem[16];
+		if (!space_selected(o, s))
+			continue;
+		snapview_space_name(s, name, sizeof(name));
+		if (j) {
+			json_object *t = json_object_new_object();
+			for (int l = 0; l < 4; l++)
+				json_object_object_add(t, level[l], json_object_new_uint64(s->tables[l]));
+			json_object_object_add(t, "bytes", json_object_new_uint64(table_pages(s) * 4096));
+			json_object_object_add(t, "bad_tables", json_object_new_uint64(s->bad_tables));
+			json_object_object_add(j, name, t);
+			continue;
+		}
+		printf("%-20s %6llu %6llu %6llu %6llu %8llu %8s\n", name,
+		       (unsigned long long)s->tables[0], (unsigned long long)s->tables[1],
+		       (unsigned long long)s->tables[2], (unsigned long long)s->tables[3],
+		       (unsigned long long)table_pages(s),
+		       mv_format_size(table_pages(s) * 4096, mem, sizeof(mem)));
+	}
+}
+
+/* GVA -> GPA -> HVA -> resident -> HPA for each range. */
+static uint64_t slot_hva(const struct snap_file *f, uint64_t gpa)
+{
+	for (size_t i = 0; i < f->nr_slots; i++)
+		if (gpa >= f->slots[i].gpa && gpa - f->slots[i].gpa < f->slots[i].size)
+			return f->slots[i].hva + (gpa - f->slots[i].gpa);
+	return 0;
+}
+
+static void show_nested(const struct snap_file *f, const struct show_opts *o, json_object *j)
+{
+	for (size_t i = 0; i < f->nr_spaces; i++) {
+		const struct snap_space_view *s = &f->spaces[i];
+		char name[48];
+		if (!space_selected(o, &s->hdr))
+			continue;
+		json_object *a = j ? json_object_new_array() : NULL;
+		if (!j)
+			printf("# %s\n%-35s    %-31s    %-14s    %-15s    %s\n",
+			       snapview_space_name(&s->hdr, name, sizeof(name)), "GVA", "GPA",
+			       "HVA", "host resident", "HPA");
+		for (uint32_t k = 0; k < s->hdr.nr_ranges; k++) {
+			const struct snap_range *r = &s->ranges[k];
+			uint64_t hva = slot_hva(f, r->pa), pages = r->len >> 12;
+			if (a) {
+				json_object *e = snapview_range_json(r);
+				json_object_object_add(e, "hva", json_object_new_uint64(hva));
+				json_object_array_add(a, e);
+				continue;
+			}
+			char res[32], hpa[24] = "?", hv[24] = "not RAM";
+			snprintf(res, sizeof(res), "%llu/%llu pages", (unsigned long long)r->host_resident,
+				 (unsigned long long)pages);
+			if (r->hpa)
+				snprintf(hpa, sizeof(hpa), "%#llx", (unsigned long long)r->hpa);
+			if (hva)
+				snprintf(hv, sizeof(hv), "%#llx", (unsigned long long)hva);
+			printf("%016llx-%016llx -> 0x%012llx-0x%012llx -> %-14s -> %-15s -> %s\n",
+			       (unsigned long long)r->va, (unsigned long long)(r->va + r->len),
+			       (unsigned long long)r->pa, (unsigned long long)(r->pa + r->len), hv,
+			       hva ? res : "-", hva ? hpa : "-");
+		}
+		if (a)
+			json_object_object_add(j, snapview_space_name(&s->hdr, name, sizeof(name)), a);
+	}
+}
+
+static void show_zones(const struct snap_file *f)
+{
+	for (size_t i = 0; i < f->nr_zones; i++) {
+		const struct snap_zone *z = &f->zones[i];
+		printf("Node 0, zone %8s free %8llu min %6llu low %6llu high %6llu managed %8llu\n"
+		       "                     per order:", z->name, (unsigned long long)z->free_pages,
+		       (unsigned long long)z->wmark[0], (unsigned long long)z->wmark[1],
+		       (unsigned long long)z->wmark[2], (unsigned long long)z->managed);
+		for (int k = 0; k < SNAP_MAX_ORDERS; k++)
+			printf(" %6llu", (unsigned long long)z->nr_free[k]);
+		printf("\n");
+	}
+}
+
+static void show_slabs(const struct snap_file *f)
+{
+	printf("%-24s %10s %8s %8s %8s %6s %8s\n", "# name", "active_objs", "objsize",
+	       "objperslab", "order", "slabs", "free_slabs");
+	for (size_t i = 0; i < f->nr_slabs; i++) {
+		const struct snap_slab *s = &f->slabs[i];
+		printf("%-24s %10llu %8u %8u %8u %6llu %8llu\n", s->name,
+		       (unsigned long long)s->active_objs, s->object_size, s->objects_per_slab,
+		       s->order, (unsigned long long)s->nr_slabs, (unsigned long long)s->nr_free_slabs);
+	}
+}
+
+static void show_vmstat(const struct snap_file *f)
+{
+	for (size_t i = 0; i < f->nr_vmstat; i++)
+		printf("%s %llu\n", f->vmstat[i].name, (unsigned long long)f->vmstat[i].value);
+}
+
+/* The JSON of a record view (zones, slabs, vmstat: recjson.h), else NULL. */
+static json_object *record_view_json(const struct snap_file *f, const char *view)
+{
+	if (!strcmp(view, "zones"))
+		return recjson_zones(f->zones, f->nr_zones);
+	if (!strcmp(view, "slabs"))
+		return recjson_slabs(f->slabs, f->nr_slabs);
+	if (!strcmp(view, "vmstat"))
+		return recjson_vmstat(f->vmstat, f->nr_vmstat);
+	return NULL;
+}
+
+static void show_header(const struct snap_file *f)
+{
+	char ram[16];
+	printf("# snapshot: %s, taken at uptime %.3f s (%s), %d vCPU%s, RAM %s%s\n",
+	       f->meta.kernel, (double)f->meta.uptime_ns / 1e9, f->meta.reason, f->nr_cpus,
+	       f->nr_cpus == 1 ? "" : "s", mv_format_size(f->meta.ram_size, ram, sizeof(ram)),
+	       f->nr_loads ? ", with memory" : "");
+	if (!(f->meta.flags & SNAP_META_INTROSPECTED))
+		printf("# guest state not read: %s\n", f->meta.error);
+}
+
+static int show_view(const struct snap_file *f, const struct show_opts *o)
+{
+	json_object *j = NULL;
+	if (o->json && !(j = record_view_json(f, o->view)))
+		j = json_object_new_object();
+	if (!j)
+		show_header(f);
+	if (!strcmp(o->view, "maps"))
+		show_maps(f, o, j);
+	else if (!strcmp(o->view, "tables"))
+		show_tables(f, o, j);
+	else if (!strcmp(o->view, "nested"))
+		show_nested(f, o, j);
+	else if (!j && !strcmp(o->view, "zones"))
+		show_zones(f);
+	else if (!j && !strcmp(o->view, "slabs"))
+		show_slabs(f);
+	else if (!j && !strcmp(o->view, "vmstat"))
+		show_vmstat(f);
+	else if (!strcmp(o->view, "log"))
+		printf("%s", j ? "" : (f->log ? f->log : "(no kernel log in this snapshot)\n"));
+	if (j) {
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));
+		json_object_put(j);
+	}
+	return 0;
+}
+
+static void show_usage(FILE *out)
+{
+	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|PID]\n"
+		     "                     [--view maps|tables|nested|zones|slabs|vmstat|log]\n"
+		     "Prints one view of a snapshot (default: maps).\n");
+}
+
+static int parse_show(struct show_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "space", required_argument, NULL, 's' },
+		{ "view", required_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const views[] = { "maps", "tables", "nested", "zones", "slabs",
+					     "vmstat", "log" };
+	int c;
+	*o = (struct show_opts){ .view = "maps" };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			show_usage(stdout);
+			return 1;
+		}
+		if (c == 'j')
+			o->json = true;
+		else if (c == 's' && snapview_parse_space(optarg, &o->pid) == 0)
+			o->one_space = true;
+		else if (c == 'V')
+			o->view = optarg;
+		else
+			return -1;
+	}
+	bool known = false;
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		known |= !strcmp(o->view, views[i]);
+	if (!known || optind != argc - 1)
+		return -1;
+	o->file = argv[optind];
+	return 0;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	struct show_opts o;
+	struct snap_file f;
+	char err[512];
+	int rc = parse_show(&o, argc, argv);
+	if (rc) {
+		if (rc < 0)
+			show_usage(stderr);
+		return rc > 0 ? 0 : MV_EXIT_USAGE;
+	}
+	if (snapfile_read(&f, o.file, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_USAGE;
+	}
+	if (o.one_space && !snapfile_space(&f, o.pid)) {
+		mv_err("%s: no address space %d in this snapshot", o.file, o.pid);
+		snapfile_free(&f);
+		return MV_EXIT_USAGE;
+	}
+	rc = show_view(&f, &o);
+	snapfile_free(&f);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * commands.h: the subcommands vmm/cmd/main.c dispatches to, one file each.
+ * Each takes the arguments after its own name (argv[0] is the subcommand)
+ * and returns the process exit status.
+ *
+ * Layer: the command line (vmm/cmd/, last): options, output and the
+ * process exit status; every command calls the layers in-process.
+ */
+#ifndef VMM_COMMANDS_H
+#define VMM_COMMANDS_H
+
+#define MEMVISOR_VERSION "0.1.0"
+
+int cmd_run(int argc, char **argv);
+/* balloon, stats, pause, resume, quit: clients of the control socket */
+int cmd_client(int argc, char **argv);
+int cmd_opt(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * report_assets.S: the report page's own style sheet and script
+ * (report.css, report.js in this folder), assembled into memvisor as
+ * NUL-terminated strings: report_page_css and report_page_js
+ * (vmm/cmd/cmd_report.h). `memvisor report` writes them into the page's
+ * <style> and <script>; the Makefile refuses a file that would close
+ * that element early, and rebuilds this object when either file changes.
+ */
+	.section .rodata
+
+	.global report_page_css
+	.type report_page_css, @object
+report_page_css:
+	.incbin "report.css"
+	.byte 0
+	.size report_page_css, . - report_page_css
+
+	.global report_page_js
+	.type report_page_js, @object
+report_page_js:
+	.incbin "report.js"
+	.byte 0
+	.size report_page_js, . - report_page_js
+
+	.section .note.GNU-stack, "", @progbits

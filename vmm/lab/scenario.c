@@ -1,0 +1,625 @@
+/*
+ * scenario.c: loads a scenario file (format in scenario.h) with libyaml's
+ * document API and checks every value as it goes. Each key of a mapping
+ * is handled by one small function found in a table; an unknown key, a
+ * value of the wrong shape or a bad size, time, schedule, regex or
+ * condition stops the load with "FILE:LINE: what is wrong" (the first
+ * error wins). Line numbers come from libyaml's marks (0-based there).
+ */
+#include "scenario.h"
+#include "schedule.h"
+#include "util.h"
+
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+struct loader {
+	yaml_document_t doc;
+	const char *file;
+	char dir[4096];                /* the file's folder */
+	struct scenario *sc;
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+typedef void (*key_fn)(struct loader *l, yaml_node_t *v);
+struct key {
+	const char *name;
+	key_fn fn;
+};
+
+static int line_of(const yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static void lfail(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void lfail(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	if (l->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(l->err, l->errlen, "%s:%d: %s", l->file, n ? line_of(n) : 1, msg);
+	l->failed = true;
+}
+
+static yaml_node_t *node(struct loader *l, int id)
+{
+	return yaml_document_get_node(&l->doc, id);
+}
+
+/* The text of a scalar node, or NULL with an error naming what. */
+static const char *scalar(struct loader *l, yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		lfail(l, n, "%s: expected a single value, not a %s", what,
+		      n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static char *dup_scalar(struct loader *l, yaml_node_t *n, const char *what)
+{
+	const char *s = scalar(l, n, what);
+	return s ? strdup(s) : NULL;
+}
+
+/* A path relative to the scenario's folder (absolute ones stay). */
+static char *resolve(struct loader *l, const char *p)
+{
+	char *out;
+	if (p[0] == '/' || asprintf(&out, "%s/%s", l->dir, p) < 0)
+		out = strdup(p);
+	return out;
+}
+
+static void walk_mapping(struct loader *l, yaml_node_t *map, const char *what,
+			 const struct key *keys, size_t nkeys)
+{
+	if (map->type != YAML_MAPPING_NODE) {
+		lfail(l, map, "%s: expected a mapping of keys to values", what);
+		return;
+	}
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top && !l->failed; p++) {
+		yaml_node_t *k = node(l, p->key), *v = node(l, p->value);
+		const char *name = scalar(l, k, "key");
+		size_t i;
+		if (!name)
+			return;
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *prev = node(l, q->key);
+			if (prev->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)prev->data.scalar.value, name))
+				lfail(l, k, "'%s' given twice in %s", name, what);
+		}
+		for (i = 0; i < nkeys && strcmp(keys[i].name, name); i++)
+			;
+		if (i == nkeys) {
+			char known[256] = "";
+			for (size_t j = 0; j < nkeys; j++)
+				snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+					 j ? ", " : "", keys[j].name);
+			lfail(l, k, "unknown key '%s' in %s (known: %s)", name, what, known);
+			return;
+		}
+		keys[i].fn(l, v);
+	}
+}
+
+/* Calls fn for each item of a list; a single value counts as a list of one. */
+static void for_items(struct loader *l, yaml_node_t *v, void (*fn)(struct loader *, yaml_node_t *))
+{
+	if (v->type != YAML_SEQUENCE_NODE) {
+		fn(l, v);
+		return;
+	}
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top && !l->failed; it++)
+		fn(l, node(l, *it));
+}
+
+/* ---- guest ------------------------------------------------------------------ */
+
+static void check_size(struct loader *l, yaml_node_t *v, const char *what, char **dst)
+{
+	char err[200];
+	uint64_t bytes;
+	*dst = dup_scalar(l, v, what);
+	if (*dst && mv_parse_size(*dst, &bytes, err, sizeof(err)) < 0)
+		lfail(l, v, "%s: %s", what, err);
+}
+
+static void key_kernel(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "guest.kernel");
+	if (s)
+		l->sc->kernel = resolve(l, s);
+}
+
+static void key_initrd(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "guest.initrd");
+	if (s)
+		l->sc->initrd = resolve(l, s);
+}
+
+static void key_memory(struct loader *l, yaml_node_t *v)
+{
+	check_size(l, v, "guest.memory", &l->sc->memory);
+}
+
+static void key_swap(struct loader *l, yaml_node_t *v)
+{
+	check_size(l, v, "guest.swap", &l->sc->swap);
+}
+
+static void key_cpus(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "guest.cpus");
+	char *end;
+	long n = s ? strtol(s, &end, 10) : 0;
+	if (s && (*end || n < 1 || n > 64))
+		lfail(l, v, "guest.cpus: '%s' is not a count of 1 to 64", s);
+	l->sc->cpus = (int)n;
+}
+
+static void key_cmdline(struct loader *l, yaml_node_t *v)
+{
+	l->sc->cmdline = dup_scalar(l, v, "guest.cmdline");
+}
+
+static void key_guest(struct loader *l, yaml_node_t *v)
+{
+	static const struct key keys[] = {
+		{ "kernel", key_kernel }, { "memory", key_memory }, { "cpus", key_cpus },
+		{ "initrd", key_initrd }, { "swap", key_swap }, { "cmdline", key_cmdline },
+	};
+	walk_mapping(l, v, "guest", keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+/* ---- run --------------------------------------------------------------------- */
+
+static void key_name(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "name");
+	if (s && (!*s || strpbrk(s, "/ \t")))
+		lfail(l, v, "name: '%s' must be one word without '/' (it names a folder)", s);
+	if (s)
+		l->sc->name = strdup(s);
+}
+
+static void key_description(struct loader *l, yaml_node_t *v)
+{
+	l->sc->description = dup_scalar(l, v, "description");
+}
+
+static void key_host(struct loader *l, yaml_node_t *v)
+{
+	l->sc->host = dup_scalar(l, v, "host");
+	if (l->sc->host && !l->sc->host[strspn(l->sc->host, " \t")])
+		lfail(l, v, "host: expected a memvisor command, e.g. opt --frames 3 trace.txt");
+}
+
+static void key_workload(struct loader *l, yaml_node_t *v)
+{
+	l->sc->workload = dup_scalar(l, v, "workload");
+}
+
+static void add_pressure(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "pressure");
+	char *joined;
+	if (!s)
+		return;
+	if (asprintf(&joined, "%s%s%s", l->sc->pressure ? l->sc->pressure : "",
+		     l->sc->pressure ? "," : "", s) < 0)
+		abort();
+	free(l->sc->pressure);
+	l->sc->pressure = joined;
+}
+
+static void key_pressure(struct loader *l, yaml_node_t *v)
+{
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
+	char err[256];
+	for_items(l, v, add_pressure);
+	if (!l->failed && l->sc->pressure &&
+	    schedule_parse(l->sc->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
+		lfail(l, v, "pressure: %s", err);
+}
+
+static void key_stats_interval(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "stats_interval");
+	if (s && (mv_parse_seconds(s, &l->sc->stats_interval) < 0 || l->sc->stats_interval < 0.01))
+		lfail(l, v, "stats_interval: '%s' is not a number of seconds (0.01 or more)", s);
+}
+
+static void key_timeout(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "timeout");
+	if (s && (mv_parse_seconds(s, &l->sc->timeout) < 0 || l->sc->timeout <= 0))
+		lfail(l, v, "timeout: '%s' is not a number of seconds", s);
+}
+
+bool scenario_snapshot_timed(const char *label)
+{
+	struct schedule_event ev[1];
+	char probe[128], err[256];
+	snprintf(probe, sizeof(probe), "%s:stats", label);
+	return !strcmp(label, "exit") ||
+	       (!strpbrk(label, ",/ ") && schedule_parse(probe, ev, 1, err, sizeof(err)) == 1);
+}
+
+static void add_snapshot(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "snapshots");
+	if (!s)
+		return;
+	if (!scenario_snapshot_timed(s) && !schedule_snapshot_is_name(s)) {
+		lfail(l, v, "snapshots: '%s' is not a time like 2s or 500ms, exit, or a name "
+			    "a pressure step takes (snapshot=NAME)", s);
+		return;
+	}
+	l->sc->snapshots = realloc(l->sc->snapshots, (l->sc->nr_snapshots + 1) * sizeof(char *));
+	if (!l->sc->snapshots)
+		abort();
+	l->sc->snapshots[l->sc->nr_snapshots++] = strdup(s);
+}
+
+static void key_snapshots(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_snapshot);
+}
+
+/* ---- expectations -------------------------------------------------------------- */
+
+static void key_status(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "expect.status");
+	char *end;
+	long n = s ? strtol(s, &end, 10) : 0;
+	if (s && !strcmp(s, "any"))
+		l->sc->expect_status = -1;
+	else if (s && (*end || !*s || n < 0 || n > 255))
+		lfail(l, v, "expect.status: '%s' is not an exit status (0-255) or any", s);
+	else
+		l->sc->expect_status = (int)n;
+}
+
+static void add_regex(struct loader *l, yaml_node_t *v, struct scenario_regex **arr, size_t *n,
+		      const char *what)
+{
+	const char *s = scalar(l, v, what);
+	if (!s)
+		return;
+	*arr = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!*arr)
+		abort();
+	struct scenario_regex *r = &(*arr)[*n];
+	int rc = regcomp(&r->re, s, REG_EXTENDED | REG_NEWLINE);
+	if (rc) {
+		char msg[200];
+		regerror(rc, &r->re, msg, sizeof(msg));
+		lfail(l, v, "%s: bad regular expression '%s': %s", what, s, msg);
+		return;
+	}
+	r->text = strdup(s);
+	r->line = line_of(v);
+	(*n)++;
+}
+
+static void add_console(struct loader *l, yaml_node_t *v)
+{
+	add_regex(l, v, &l->sc->console, &l->sc->nr_console, "expect.console");
+}
+
+static void add_no_console(struct loader *l, yaml_node_t *v)
+{
+	add_regex(l, v, &l->sc->no_console, &l->sc->nr_no_console, "expect.no_console");
+}
+
+static void key_console(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_console);
+}
+
+static void key_no_console(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_no_console);
+}
+
+static void add_cond(struct loader *l, yaml_node_t *v, enum expect_kind kind,
+		     struct scenario_cond **arr, size_t *n)
+{
+	const char *what = kind == EXPECT_STATS ? "expect.stats" : "expect.diffs.expect";
+	const char *s = scalar(l, v, what);
+	char err[256];
+	if (!s)
+		return;
+	struct expect_cond *c = expect_parse(s, kind, err, sizeof(err));
+	if (!c) {
+		lfail(l, v, "%s: '%s': %s", what, s, err);
+		return;
+	}
+	*arr = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!*arr)
+		abort();
+	(*arr)[*n].cond = c;
+	(*arr)[(*n)++].line = line_of(v);
+}
+
+static void add_json(struct loader *l, yaml_node_t *v)
+{
+	add_cond(l, v, EXPECT_DIFF, &l->sc->json, &l->sc->nr_json);
+}
+
+static void key_json(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_json);
+}
+
+static void add_stats(struct loader *l, yaml_node_t *v)
+{
+	add_cond(l, v, EXPECT_STATS, &l->sc->stats, &l->sc->nr_stats);
+}
+
+static void key_stats(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_stats);
+}
+
+/* The diff being loaded: the last one of the array. */
+static struct scenario_diff *cur_diff(struct loader *l)
+{
+	return &l->sc->diffs[l->sc->nr_diffs - 1];
+}
+
+static void check_label(struct loader *l, yaml_node_t *v, const char *label)
+{
+	for (size_t i = 0; i < l->sc->nr_snapshots; i++)
+		if (!strcmp(l->sc->snapshots[i], label))
+			return;
+	lfail(l, v, "expect.diffs: '%s' is not one of the snapshots (list it under "
+		    "snapshots: first)", label);
+}
+
+static void key_between(struct loader *l, yaml_node_t *v)
+{
+	struct scenario_diff *d = cur_diff(l);
+	if (v->type != YAML_SEQUENCE_NODE ||
+	    v->data.sequence.items.top - v->data.sequence.items.start != 2) {
+		lfail(l, v, "expect.diffs.between: expected two snapshot times, e.g. [1s, exit]");
+		return;
+	}
+	d->from = dup_scalar(l, node(l, v->data.sequence.items.start[0]), "between");
+	d->to = dup_scalar(l, node(l, v->data.sequence.items.start[1]), "between");
+	if (d->from)
+		check_label(l, v, d->from);
+	if (d->to)
+		check_label(l, v, d->to);
+}
+
+static void add_diff_cond(struct loader *l, yaml_node_t *v)
+{
+	struct scenario_diff *d = cur_diff(l);
+	add_cond(l, v, EXPECT_DIFF, &d->conds, &d->nr_conds);
+}
+
+static void key_diff_expect(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_diff_cond);
+}
+
+static void add_diff(struct loader *l, yaml_node_t *v)
+{
+	static const struct key keys[] = {
+		{ "between", key_between }, { "expect", key_diff_expect },
+	};
+	struct scenario *sc = l->sc;
+	sc->diffs = realloc(sc->diffs, (sc->nr_diffs + 1) * sizeof(*sc->diffs));
+	if (!sc->diffs)
+		abort();
+	memset(&sc->diffs[sc->nr_diffs], 0, sizeof(sc->diffs[0]));
+	sc->diffs[sc->nr_diffs++].line = line_of(v);
+	walk_mapping(l, v, "expect.diffs", keys, sizeof(keys) / sizeof(keys[0]));
+	if (!l->failed && !cur_diff(l)->from)
+		lfail(l, v, "expect.diffs: every diff needs between: [A, B]");
+}
+
+static void key_diffs(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_diff);
+}
+
+static void key_expect(struct loader *l, yaml_node_t *v)
+{
+	static const struct key keys[] = {
+		{ "status", key_status }, { "console", key_console },
+		{ "no_console", key_no_console }, { "stats", key_stats }, { "diffs", key_diffs },
+		{ "json", key_json },
+	};
+	walk_mapping(l, v, "expect", keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+/* ---- the file -------------------------------------------------------------------- */
+
+static const struct key top_keys[] = {
+	{ "name", key_name }, { "description", key_description }, { "guest", key_guest },
+	{ "workload", key_workload }, { "host", key_host }, { "pressure", key_pressure },
+	{ "stats_interval", key_stats_interval }, { "snapshots", key_snapshots },
+	{ "timeout", key_timeout }, { "expect", key_expect },
+};
+
+static int load_document(struct loader *l)
+{
+	yaml_parser_t parser;
+	FILE *f = fopen(l->file, "r");
+	if (!f) {
+		snprintf(l->err, l->errlen, "%s: %m", l->file);
+		return -1;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	int ok = yaml_parser_load(&parser, &l->doc);
+	if (!ok)
+		snprintf(l->err, l->errlen, "%s:%d: YAML: %s%s%s", l->file,
+			 (int)parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static char *default_path(const char *exe_dir, const char *rel)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s", exe_dir, rel) < 0)
+		abort();
+	return p;
+}
+
+/* A host command has no guest: what only a guest run can do is refused. */
+static void finish_host(struct loader *l)
+{
+	struct scenario *sc = l->sc;
+	if (sc->workload || sc->kernel || sc->initrd || sc->swap || sc->cmdline || sc->pressure ||
+	    sc->nr_snapshots || sc->nr_stats || sc->nr_diffs)
+		lfail(l, NULL, "host: a host command runs no guest; leave out guest, workload, "
+			       "pressure, snapshots, expect.stats and expect.diffs");
+}
+
+/* Whether a pressure step of sc takes snapshot=name. */
+static bool pressure_takes(const struct scenario *sc, const char *name)
+{
+	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
+	char err[256];
+	int n = sc->pressure ? schedule_parse(sc->pressure, ev, SCHEDULE_MAX_EVENTS, err,
+					      sizeof(err)) : 0;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(ev[i].cmd, "snapshot") && !strcmp(ev[i].arg, name))
+			return true;
+	return false;
+}
+
+/* A named snapshot is one a pressure step takes (when the guest is ready). */
+static void check_named_snapshots(struct loader *l)
+{
+	for (size_t i = 0; i < l->sc->nr_snapshots; i++) {
+		const char *label = l->sc->snapshots[i];
+		if (!scenario_snapshot_timed(label) && !pressure_takes(l->sc, label))
+			lfail(l, NULL, "snapshots: no pressure step takes '%s' (add e.g. "
+				       "\"when console \\\"REGEX\\\": snapshot=%s\")", label, label);
+	}
+}
+
+/* Defaults and checks that need the whole file. */
+static void finish(struct loader *l, const char *exe_dir)
+{
+	struct scenario *sc = l->sc;
+	const char *base = strrchr(l->file, '/') ? strrchr(l->file, '/') + 1 : l->file;
+	if (!sc->name)
+		sc->name = strndup(base, strcspn(base, "."));
+	sc->dir = strdup(l->dir);
+	if (sc->host) {
+		finish_host(l);
+		return;
+	}
+	if (sc->nr_json)
+		lfail(l, NULL, "expect.json: applies to a host command's output (host:)");
+	check_named_snapshots(l);
+	if (!sc->kernel)
+		sc->kernel = default_path(exe_dir, "guest/kernel.elf");
+	if (!sc->initrd && sc->workload)
+		sc->initrd = default_path(exe_dir, "guest/initrd.cpio");
+	if (!sc->memory)
+		sc->memory = strdup("128M");
+	if (access(sc->kernel, R_OK) < 0)
+		lfail(l, NULL, "guest.kernel: cannot read %s: %m", sc->kernel);
+	else if (sc->initrd && access(sc->initrd, R_OK) < 0)
+		lfail(l, NULL, "guest.initrd: cannot read %s: %m", sc->initrd);
+}
+
+int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, char *err,
+		  size_t errlen)
+{
+	struct loader l = { .file = path, .sc = sc, .err = err, .errlen = errlen };
+	char tmp[4096];
+	memset(sc, 0, sizeof(*sc));
+	sc->file = strdup(path);
+	sc->cpus = 1;
+	sc->timeout = 60;
+	sc->stats_interval = 0.25;
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(l.dir, sizeof(l.dir), "%s", dirname(tmp));
+	if (load_document(&l) < 0) {
+		scenario_free(sc);
+		return -1;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&l.doc);
+	if (!root)
+		lfail(&l, NULL, "the file is empty");
+	else
+		walk_mapping(&l, root, "the scenario", top_keys,
+			     sizeof(top_keys) / sizeof(top_keys[0]));
+	if (!l.failed)
+		finish(&l, exe_dir);
+	yaml_document_delete(&l.doc);
+	if (l.failed) {
+		scenario_free(sc);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_regexes(struct scenario_regex *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		regfree(&r[i].re);
+		free(r[i].text);
+	}
+	free(r);
+}
+
+static void free_conds(struct scenario_cond *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_free(c[i].cond);
+	free(c);
+}
+
+void scenario_free(struct scenario *sc)
+{
+	char **strs[] = { &sc->file, &sc->name, &sc->description, &sc->dir, &sc->host,
+			  &sc->kernel, &sc->initrd,
+			  &sc->memory, &sc->swap, &sc->cmdline, &sc->workload, &sc->pressure };
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < sc->nr_snapshots; i++)
+		free(sc->snapshots[i]);
+	free(sc->snapshots);
+	free_regexes(sc->console, sc->nr_console);
+	free_regexes(sc->no_console, sc->nr_no_console);
+	free_conds(sc->stats, sc->nr_stats);
+	free_conds(sc->json, sc->nr_json);
+	for (size_t i = 0; i < sc->nr_diffs; i++) {
+		free(sc->diffs[i].from);
+		free(sc->diffs[i].to);
+		free_conds(sc->diffs[i].conds, sc->diffs[i].nr_conds);
+	}
+	free(sc->diffs);
+	memset(sc, 0, sizeof(*sc));
+}

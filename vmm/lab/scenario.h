@@ -1,0 +1,104 @@
+/*
+ * scenario.h: a scenario file of `memvisor test`, read with libyaml into a
+ * checked description: the guest, its workload, the pressure schedule,
+ * the snapshots, a timeout, and the expectations. Everything is validated
+ * at load time (sizes, schedule, regular expressions, conditions), so a
+ * malformed file is reported with its line before any VM starts.
+ *
+ *   name: balloon-pressure             # default: the file name
+ *   description: one line for people
+ *   guest:
+ *     kernel: path                     # default: guest/kernel.elf beside memvisor
+ *     memory: 128M                     # default 128M
+ *     cpus: 1
+ *     initrd: path                     # default with a workload: guest/initrd.cpio
+ *     swap: 64M                        # a swap disk of this size
+ *     cmdline: "hold=3 mm.debug=1"     # more kernel command-line words
+ *   workload: "/bin/memhog 8M"         # run as init= (needs the initrd)
+ *   host: "opt --frames 3,4 --json t"  # instead of a guest: a memvisor command,
+ *                                      # run in the file's folder; its stdout
+ *                                      # is the "console" (no stats, snapshots)
+ *   pressure: "1s:balloon=64M"         # or a list of "TIME:CMD=ARG" events
+ *   stats_interval: 0.2                # seconds between --stats samples
+ *   snapshots: [1s, exit, held]        # --snapshot-at times, and names that
+ *                                      # pressure steps take: "when console
+ *                                      # \"memhog: holding\": snapshot=held"
+ *   timeout: 30                        # seconds
+ *   expect:
+ *     status: 0                        # exit status of memvisor run
+ *     console: ["regex", ...]          # lines that must appear (POSIX ERE)
+ *     no_console: ["regex", ...]       # lines that must not appear
+ *     stats: ["balloon.actual == 64M within 10s", ...]   (expect.h)
+ *     json: ["results.1.faults.fifo > results.0.faults.fifo"]
+ *                                      # conditions on a host command's JSON
+ *                                      # output (paths and numbers, no time)
+ *     diffs:
+ *       - between: [1s, exit]          # two of the snapshots
+ *         expect: ["largest_added(memhog) >= 8M", ...]
+ *
+ * Relative paths are relative to the scenario file's folder.
+ * Invariant: a loaded scenario owns all its strings, regexes and
+ * conditions; scenario_free releases them all.
+ *
+ * Layer: the lab (vmm/lab/, after snapshots): the schedule and condition
+ * languages, scenario files and the runner that judges one run; it starts
+ * `memvisor run` as a child and reads what it left (console, stats,
+ * snapshots) in-process.
+ */
+#ifndef VMM_SCENARIO_H
+#define VMM_SCENARIO_H
+
+#include "expect.h"
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct scenario_regex {
+	char *text;
+	regex_t re;
+	int line;
+};
+
+struct scenario_cond {
+	struct expect_cond *cond;
+	int line;
+};
+
+struct scenario_diff {
+	char *from, *to;               /* snapshot labels as in `snapshots` */
+	struct scenario_cond *conds;
+	size_t nr_conds;
+	int line;
+};
+
+struct scenario {
+	char *file, *name, *description;
+	char *dir;                     /* the file's folder */
+	char *host;                    /* memvisor command words, or NULL */
+	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
+	int cpus;
+	char **snapshots;
+	size_t nr_snapshots;
+	double stats_interval, timeout;
+	int expect_status;             /* -1: any status */
+	struct scenario_regex *console, *no_console;
+	size_t nr_console, nr_no_console;
+	struct scenario_cond *stats, *json;
+	size_t nr_stats, nr_json;
+	struct scenario_diff *diffs;
+	size_t nr_diffs;
+};
+
+/*
+ * Loads and checks path. exe_dir is where memvisor lives (for the default
+ * kernel and initrd). Returns 0, or -1 with "FILE:LINE: what is wrong"
+ * in err (sc is then empty).
+ */
+int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, char *err,
+		  size_t errlen);
+void scenario_free(struct scenario *sc);
+/* Whether a snapshot label is a time or exit (--snapshot-at) rather than a name. */
+bool scenario_snapshot_timed(const char *label);
+
+#endif

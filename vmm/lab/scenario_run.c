@@ -1,0 +1,392 @@
+/*
+ * scenario_run.c: turns a scenario into the argument vector of a child
+ * `memvisor run` (files in the scenario's folder, layout in
+ * scenario_run.h), starts it, and afterwards checks the expectations in
+ * the order of the file: exit status, console lines, stats conditions,
+ * snapshot diffs (computed in-process, snapdiff.h). Each failed
+ * expectation adds one line to the result's reasons; nothing here stops
+ * at the first failure.
+ */
+#include "scenario_run.h"
+#include "snapdiff.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_ARGS 160
+
+struct argv_buf {
+	char *v[MAX_ARGS];
+	int n;
+};
+
+static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	if (a->n >= MAX_ARGS - 1)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&a->v[a->n], fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	a->v[++a->n] = NULL;
+}
+
+/* Appends the whitespace-separated words of s. */
+static void words(struct argv_buf *a, const char *s)
+{
+	while (s && *s) {
+		size_t skip = strspn(s, " \t\n"), len = strcspn(s + skip, " \t\n");
+		if (len)
+			arg(a, "%.*s", (int)len, s + skip);
+		s += skip + len;
+	}
+}
+
+static void free_args(struct argv_buf *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+}
+
+static void snapshot_args(struct argv_buf *a, const struct scenario *sc, const char *dir)
+{
+	char list[1024] = "";
+	if (!sc->nr_snapshots)
+		return;
+	for (size_t i = 0; i < sc->nr_snapshots; i++)
+		if (scenario_snapshot_timed(sc->snapshots[i]))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? "," : "", sc->snapshots[i]);
+	/* also names the files of snapshot=NAME pressure steps */
+	arg(a, "--snapshot-prefix");
+	arg(a, "%s/snapshots/snap", dir);
+	if (list[0]) {
+		arg(a, "--snapshot-at");
+		arg(a, "%s", list);
+	}
+}
+
+static void build_args(struct argv_buf *a, const struct scenario *sc, const char *exe,
+		       const char *dir)
+{
+	struct sockaddr_un sun;
+	arg(a, "%s", exe);
+	arg(a, "run");
+	arg(a, "-m");
+	arg(a, "%s", sc->memory);
+	arg(a, "-c");
+	arg(a, "%d", sc->cpus);
+	arg(a, "--timeout");
+	arg(a, "%g", sc->timeout);
+	arg(a, "--console");
+	arg(a, "%s/console.log", dir);
+	arg(a, "--stats");
+	arg(a, "%s/stats.jsonl:%g", dir, sc->stats_interval);
+	arg(a, "--crash-dump");
+	arg(a, "%s/crash.core", dir);
+	if (strlen(dir) + sizeof("/control.sock") <= sizeof(sun.sun_path)) {
+		arg(a, "--control");
+		arg(a, "%s/control.sock", dir);
+	}
+	if (sc->initrd) {
+		arg(a, "--initrd");
+		arg(a, "%s", sc->initrd);
+	}
+	if (sc->swap) {
+		arg(a, "--swap");
+		arg(a, "%s/swap.img:%s", dir, sc->swap);
+	}
+	if (sc->pressure) {
+		arg(a, "--pressure");
+		arg(a, "%s", sc->pressure);
+	}
+	snapshot_args(a, sc, dir);
+	arg(a, "%s", sc->kernel);
+	arg(a, "--");
+	words(a, sc->cmdline);
+	if (sc->workload) {
+		/* init= and the program's arguments come last */
+		size_t skip = strspn(sc->workload, " \t");
+		size_t len = strcspn(sc->workload + skip, " \t");
+		arg(a, "init=%.*s", (int)len, sc->workload + skip);
+		words(a, sc->workload + skip + len);
+	}
+}
+
+/*
+ * In the child: stdout/stderr into files (opened before the chdir, so
+ * relative paths are the parent's), then exec in cwd. Never returns.
+ */
+static void child_exec(const char *exe, char *const argv[], const char *out_path,
+		       const char *err_path, const char *cwd)
+{
+	int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int err = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : out;
+	int in = open("/dev/null", O_RDONLY);
+	if (out < 0 || err < 0 || in < 0 || (cwd && chdir(cwd) < 0))
+		_exit(127);
+	dup2(in, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	execv(exe, argv);
+	dprintf(2, "memvisor test: cannot run %s: %s\n", exe, strerror(errno));
+	_exit(127);
+}
+
+static pid_t spawn(const char *exe, char *const argv[], const char *out_path,
+		   const char *err_path, const char *cwd)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0); /* its own group: a timeout kills the VM's threads too */
+		child_exec(exe, argv, out_path, err_path, cwd);
+	}
+	return pid;
+}
+
+pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir, char *err,
+		     size_t errlen)
+{
+	struct argv_buf a = { .n = 0 };
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/snapshots", dir);
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0755) < 0 && errno != EEXIST)) {
+		snprintf(err, errlen, "cannot create %s: %m", path);
+		return -1;
+	}
+	if (sc->host) {
+		arg(&a, "%s", exe);
+		words(&a, sc->host);
+	} else {
+		build_args(&a, sc, exe, dir);
+	}
+	snprintf(path, sizeof(path), "%s/command", dir);
+	FILE *f = fopen(path, "w");
+	for (int i = 0; f && i < a.n; i++)
+		fprintf(f, "'%s'%s", a.v[i], i + 1 < a.n ? " " : "\n");
+	if (f)
+		fclose(f);
+	char console[4096 + 16];
+	snprintf(console, sizeof(console), "%s/console.log", dir);
+	snprintf(path, sizeof(path), "%s/memvisor.log", dir);
+	/* a host command's stdout is its console; it runs in the file's folder */
+	pid_t pid = sc->host ? spawn(exe, a.v, console, path, sc->dir)
+			     : spawn(exe, a.v, path, NULL, NULL);
+	if (pid < 0)
+		snprintf(err, errlen, "fork: %m");
+	free_args(&a);
+	return pid;
+}
+
+/* ---- checking ------------------------------------------------------------------ */
+
+static void reason(struct scenario_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void reason(struct scenario_result *r, const char *fmt, ...)
+{
+	char *line, *all;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	if (asprintf(&all, "%s%s\n", r->reasons ? r->reasons : "", line) < 0)
+		abort();
+	free(r->reasons);
+	free(line);
+	r->reasons = all;
+	r->failed++;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	if (!f)
+		return strdup("");
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(m);
+	fclose(f);
+	return buf;
+}
+
+static const char *status_meaning(int status)
+{
+	switch (status) {
+	case MV_EXIT_USAGE: return " (usage or input error)";
+	case MV_EXIT_TRIPLE_FAULT: return " (guest triple fault)";
+	case MV_EXIT_KVM_ERROR: return " (KVM error)";
+	case MV_EXIT_HOST_ERROR: return " (host failure)";
+	case MV_EXIT_TIMEOUT: return " (timeout)";
+	default: return status > 128 ? " (killed by a signal)" : "";
+	}
+}
+
+/* The last line of memvisor's own log, for context when the run failed. */
+static void last_log_line(const char *dir, char *buf, size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/memvisor.log", dir);
+	char *log = read_file(path);
+	size_t n = strlen(log);
+	while (n && log[n - 1] == '\n')
+		log[--n] = '\0';
+	char *nl = strrchr(log, '\n');
+	snprintf(buf, len, "%s", nl ? nl + 1 : log);
+	free(log);
+}
+
+static void check_status(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	char last[300];
+	if (sc->expect_status < 0)
+		return;
+	r->checks++;
+	if (r->status == sc->expect_status)
+		return;
+	last_log_line(dir, last, sizeof(last));
+	const char *msg = strncmp(last, "memvisor: ", 10) ? last : last + 10;
+	reason(r, "%s: exit status %d%s, expected %d%s%s", sc->file, r->status,
+	       status_meaning(r->status), sc->expect_status, *msg ? "; memvisor: " : "", msg);
+}
+
+/* The line of text around offset off, for a report. */
+static void line_at(const char *text, size_t off, char *buf, size_t len)
+{
+	size_t start = off, end = off;
+	while (start && text[start - 1] != '\n')
+		start--;
+	end += strcspn(text + end, "\n");
+	snprintf(buf, len, "%.*s", (int)(end - start), text + start);
+}
+
+static void check_console(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	char path[4096], line[300];
+	regmatch_t m[1];
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	char *text = read_file(path);
+	for (size_t i = 0; i < sc->nr_console; i++, r->checks++)
+		if (regexec(&sc->console[i].re, text, 0, NULL, 0))
+			reason(r, "%s:%d: no console line matches '%s'", sc->file,
+			       sc->console[i].line, sc->console[i].text);
+	for (size_t i = 0; i < sc->nr_no_console; i++, r->checks++)
+		if (!regexec(&sc->no_console[i].re, text, 1, m, 0)) {
+			line_at(text, (size_t)m[0].rm_so, line, sizeof(line));
+			reason(r, "%s:%d: console line '%s' matches '%s', which must not appear",
+			       sc->file, sc->no_console[i].line, line, sc->no_console[i].text);
+		}
+	free(text);
+}
+
+static void check_stats(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	struct expect_stats s;
+	char path[4096], err[512], why[512];
+	if (!sc->nr_stats)
+		return;
+	snprintf(path, sizeof(path), "%s/stats.jsonl", dir);
+	if (expect_stats_load(&s, path, err, sizeof(err)) < 0) {
+		reason(r, "%s: stats stream: %s", sc->file, err);
+		return;
+	}
+	for (size_t i = 0; i < sc->nr_stats; i++, r->checks++)
+		if (!expect_eval_stats(sc->stats[i].cond, &s, why, sizeof(why)))
+			reason(r, "%s:%d: '%s': %s", sc->file, sc->stats[i].line,
+			       expect_text(sc->stats[i].cond), why);
+	expect_stats_free(&s);
+}
+
+/*
+ * The diff of the two snapshots as `diff --json` renders it, also kept as
+ * DIR/diff-A-B.json; NULL with a reason when a snapshot cannot be read.
+ */
+static json_object *diff_json(const struct scenario_diff *d, const struct scenario *sc,
+			      const char *dir, struct scenario_result *r)
+{
+	char a[4096], b[4096], out[4096], err[512];
+	struct snap_diff diff;
+	snprintf(a, sizeof(a), "%s/snapshots/snap-%s.core", dir, d->from);
+	snprintf(b, sizeof(b), "%s/snapshots/snap-%s.core", dir, d->to);
+	snprintf(out, sizeof(out), "%s/diff-%s-%s.json", dir, d->from, d->to);
+	if (snapdiff_files(a, b, &diff, err, sizeof(err)) < 0) {
+		reason(r, "%s:%d: diff %s %s: %s", sc->file, d->line, d->from, d->to, err);
+		return NULL;
+	}
+	json_object *j = snapdiff_json(&diff);
+	snapdiff_free(&diff);
+	if (json_object_to_file_ext(out, j, JSON_C_TO_STRING_PRETTY) < 0)
+		mv_debug("test: cannot keep %s: %s", out, json_util_get_last_err());
+	return j;
+}
+
+static void check_diffs(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	char why[512];
+	for (size_t i = 0; i < sc->nr_diffs; i++) {
+		const struct scenario_diff *d = &sc->diffs[i];
+		json_object *j = diff_json(d, sc, dir, r);
+		if (!j) {
+			r->checks += (unsigned)d->nr_conds;
+			continue;
+		}
+		for (size_t k = 0; k < d->nr_conds; k++, r->checks++)
+			if (!expect_eval_diff(d->conds[k].cond, j, why, sizeof(why)))
+				reason(r, "%s:%d: diff %s..%s '%s': %s", sc->file, d->conds[k].line,
+				       d->from, d->to, expect_text(d->conds[k].cond), why);
+		json_object_put(j);
+	}
+}
+
+/* Conditions on a host command's output, read as one JSON object. */
+static void check_json(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	char path[4096], why[512];
+	if (!sc->nr_json)
+		return;
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	json_object *j = json_object_from_file(path);
+	for (size_t i = 0; i < sc->nr_json; i++, r->checks++)
+		if (!j)
+			reason(r, "%s:%d: the output of '%s' is not JSON", sc->file, sc->json[i].line,
+			       sc->host);
+		else if (!expect_eval_diff(sc->json[i].cond, j, why, sizeof(why)))
+			reason(r, "%s:%d: '%s': %s", sc->file, sc->json[i].line,
+			       expect_text(sc->json[i].cond), why);
+	json_object_put(j);
+}
+
+void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	char path[4096];
+	check_status(sc, dir, r);
+	check_console(sc, dir, r);
+	check_json(sc, dir, r);
+	check_stats(sc, dir, r);
+	check_diffs(sc, dir, r);
+	snprintf(path, sizeof(path), "%s/swap.img", dir);
+	unlink(path); /* a swap disk is scratch space, not a result */
+}
+
+void scenario_result_free(struct scenario_result *r)
+{
+	free(r->reasons);
+	r->reasons = NULL;
+}

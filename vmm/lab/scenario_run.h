@@ -1,0 +1,41 @@
+/*
+ * scenario_run.h: runs one loaded scenario as a child `memvisor run` in
+ * its own folder and judges the outcome against its expectations.
+ *
+ * The folder DIR holds afterwards:
+ *   console.log        the guest's serial output (--console)
+ *   memvisor.log       memvisor run's own stdout and stderr
+ *   stats.jsonl        the --stats stream
+ *   snapshots/snap-LABEL.core  the snapshots (LABEL as in the scenario)
+ *   diff-A-B.json      each diff expectation's diff, as `memvisor diff --json`
+ *   crash.core         a crash dump, when the guest crashed
+ *   control.sock       the control socket while the VM runs
+ */
+#ifndef VMM_SCENARIO_RUN_H
+#define VMM_SCENARIO_RUN_H
+
+#include "scenario.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct scenario_result {
+	int status;                    /* memvisor run's exit status, 128+sig if killed */
+	double seconds;                /* wall time of the run */
+	unsigned checks, failed;       /* expectations checked / failed */
+	char *reasons;                 /* malloc'd lines "FILE:LINE: what", or NULL */
+};
+
+/*
+ * Creates dir and starts `exe run ...` for sc in it. Returns the child's
+ * pid, or -1 with the reason in err.
+ */
+pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir, char *err,
+		     size_t errlen);
+
+/* Checks every expectation of sc against what the run left in dir. */
+void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);
+
+void scenario_result_free(struct scenario_result *r);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * control_request.c: checks and runs control requests (see
+ * control_request.h): a table of one small handler per command; the
+ * checks of each command's arguments are shared by the parser (no
+ * machine) and the handlers, so a request that parses can fail only on
+ * the machine's side.
+ */
+#include "control_request.h"
+#include "livestats.h"
+#include "snapshot.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_object *control_reply_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+static json_object *reply_ok(void)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+static int size_arg(json_object *v, uint64_t *out, char *err, size_t errlen)
+{
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+		if (i < 0) {
+			snprintf(err, errlen, "negative size");
+			return -1;
+		}
+		*out = (uint64_t)i;
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_string))
+		return mv_parse_size(json_object_get_string(v), out, err, errlen);
+	snprintf(err, errlen, "size must be a number of bytes or a string like \"64M\"");
+	return -1;
+}
+
+/* Checks a balloon request's "target"; *bytes gets its value. 0 or -1. */
+static int check_balloon(json_object *req, uint64_t *bytes, char *err, size_t errlen)
+{
+	json_object *t;
+	char why[160];
+	if (!json_object_object_get_ex(req, "target", &t)) {
+		snprintf(err, errlen, "balloon needs \"target\" (the balloon size, e.g. \"64M\")");
+		return -1;
+	}
+	if (size_arg(t, bytes, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "target: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks a snapshot request's "file": a non-empty string. 0 or -1. */
+static int check_snapshot(json_object *req, char *err, size_t errlen)
+{
+	json_object *file;
+	if (!json_object_object_get_ex(req, "file", &file) ||
+	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file)) {
+		snprintf(err, errlen, "snapshot needs \"file\" (a path)");
+		return -1;
+	}
+	return 0;
+}
+
+static json_object *do_balloon(struct machine *m, json_object *req)
+{
+	uint64_t bytes;
+	char err[256];
+	if (check_balloon(req, &bytes, err, sizeof(err)) < 0)
+		return control_reply_error("%s", err);
+	if (bytes > m->vm.mem.ram_size)
+		return control_reply_error("target %llu exceeds guest RAM (%llu bytes)",
+				   (unsigned long long)bytes, (unsigned long long)m->vm.mem.ram_size);
+	balloon_set_target(&m->balloon, bytes);
+	struct balloon_figures f;
+	balloon_figures(&m->balloon, &f);
+	json_object *o = reply_ok();
+	json_object_object_add(o, "target", json_object_new_uint64(f.target_bytes));
+	json_object_object_add(o, "actual", json_object_new_uint64(f.actual_bytes));
+	return o;
+}
+
+static json_object *do_stats(struct machine *m, json_object *req)
+{
+	(void)req;
+	balloon_request_stats(&m->balloon);
+	json_object *o = reply_ok();
+	livestats_fill(m, o);
+	return o;
+}
+
+static json_object *reply_paused(bool paused)
+{
+	json_object *o = reply_ok();
+	json_object_object_add(o, "paused", json_object_new_boolean(paused));
+	return o;
+}
+
+static json_object *do_pause(struct machine *m, json_object *req)
+{
+	(void)req;
+	vm_pause(&m->vm);
+	return reply_paused(true);
+}
+
+static json_object *do_resume(struct machine *m, json_object *req)
+{
+	(void)req;
+	vm_resume(&m->vm);
+	return reply_paused(false);
+}
+
+static json_object *do_quit(struct machine *m, json_object *req)
+{
+	(void)req;
+	vm_request_stop(&m->vm, 0, "quit request");
+	return reply_ok();
+}
+
+static json_object *do_snapshot(struct machine *m, json_object *req)
+{
+	json_object *file, *mem;
+	char err[512];
+	if (check_snapshot(req, err, sizeof(err)) < 0)
+		return control_reply_error("%s", err);
+	json_object_object_get_ex(req, "file", &file);
+	struct snap_request r = {
+		.path = json_object_get_string(file),
+		.memory = json_object_object_get_ex(req, "memory", &mem) &&
+			  json_object_get_boolean(mem),
+		.reason = json_object_object_get_ex(req, "reason", &mem) ?
+			  json_object_get_string(mem) : "control",
+	};
+	if (snapshot_take(m, &r, err, sizeof(err)) < 0)
+		return control_reply_error("snapshot: %s", err);
+	json_object *o = reply_ok();
+	json_object_object_add(o, "file", json_object_new_string(r.path));
+	return o;
+}
+
+static const struct {
+	const char *name;
+	json_object *(*fn)(struct machine *m, json_object *req);
+} requests[] = {
+	{ "balloon", do_balloon }, { "stats", do_stats }, { "pause", do_pause },
+	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
+};
+
+/* Index of the request's command in requests[], or -1 with err. */
+static int request_index(json_object *req, char *err, size_t errlen)
+{
+	json_object *cmd;
+	if (!json_object_is_type(req, json_type_object)) {
+		snprintf(err, errlen, "a request is a JSON object");
+		return -1;
+	}
+	if (!json_object_object_get_ex(req, "cmd", &cmd) ||
+	    !json_object_is_type(cmd, json_type_string)) {
+		snprintf(err, errlen, "request lacks a \"cmd\" string");
+		return -1;
+	}
+	const char *name = json_object_get_string(cmd);
+	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (!strcmp(name, requests[i].name))
+			return (int)i;
+	snprintf(err, errlen, "unknown command \"%.40s\" (balloon, stats, pause, resume, quit, "
+		 "snapshot)", name);
+	return -1;
+}
+
+int control_check_request(json_object *req, char *err, size_t errlen)
+{
+	uint64_t bytes;
+	int i = request_index(req, err, errlen);
+	if (i < 0)
+		return -1;
+	if (requests[i].fn == do_balloon)
+		return check_balloon(req, &bytes, err, errlen);
+	if (requests[i].fn == do_snapshot)
+		return check_snapshot(req, err, errlen);
+	return 0;
+}
+
+json_object *control_execute(struct machine *m, json_object *req)
+{
+	char err[256];
+	if (control_check_request(req, err, sizeof(err)) < 0)
+		return control_reply_error("%s", err);
+	return requests[request_index(req, err, sizeof(err))].fn(m, req);
+}
+
+int control_parse_request(const char *line, size_t len, json_object **req,
+			  char *err, size_t errlen)
+{
+	*req = NULL;
+	if (len > CONTROL_MAX_LINE) {
+		snprintf(err, errlen, "request line longer than %d bytes", CONTROL_MAX_LINE);
+		return -1;
+	}
+	json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_object *o = json_tokener_parse_ex(tok, line, (int)len);
+	if (!o || json_tokener_get_parse_end(tok) < len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		snprintf(err, errlen, "not a JSON object: %s",
+			 o ? "trailing characters" : json_tokener_error_desc(
+				 e == json_tokener_continue ? json_tokener_error_parse_eof : e));
+		json_object_put(o);
+		json_tokener_free(tok);
+		return -1;
+	}
+	json_tokener_free(tok);
+	if (control_check_request(o, err, errlen) < 0) {
+		json_object_put(o);
+		return -1;
+	}
+	*req = o;
+	return 0;
+}
+
+char *control_handle_line(struct machine *m, const char *line, size_t len)
+{
+	json_object *req, *resp;
+	char err[256];
+	if (control_parse_request(line, len, &req, err, sizeof(err)) < 0)
+		resp = control_reply_error("%s", err);
+	else
+		resp = control_execute(m, req);
+	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	json_object_put(resp);
+	return out;
+}

@@ -1,0 +1,47 @@
+/*
+ * control_request.h: the requests of the control API and their dispatch,
+ * one handler per command. The socket server (control.h), the schedule
+ * (schedule.h) and the CLI clients all go through control_execute, so
+ * they can never disagree.
+ *
+ * Protocol: one JSON object per line in, one per line out.
+ *   {"cmd":"balloon","target":"64M"}  -> {"ok":true,"target":…,"actual":…}
+ *   {"cmd":"stats"}                   -> {"ok":true,"time":…,"balloon":{…},…}
+ *   {"cmd":"snapshot","file":"PATH","memory":false} -> {"ok":true,"file":…}
+ *   {"cmd":"pause"} / "resume" / "quit"
+ * Errors: {"ok":false,"error":"…"}; the VM runs on. A line of up to
+ * CONTROL_MAX_LINE bytes (newline not counted) is parsed.
+ */
+#ifndef VMM_CONTROL_REQUEST_H
+#define VMM_CONTROL_REQUEST_H
+
+#include "machine.h"
+
+#include <json-c/json.h>
+
+#define CONTROL_MAX_LINE    65536
+
+/*
+ * Parses one request line (len bytes, no newline) and checks it: a JSON
+ * object with a known "cmd" and the arguments that command needs, well
+ * formed (sizes parse, paths are non-empty). Touches no machine, so it is
+ * what the fuzzer drives. Returns 0 with a new object in *req (the caller
+ * puts it), or -1 with *req NULL and one line in err.
+ */
+int control_parse_request(const char *line, size_t len, json_object **req,
+			  char *err, size_t errlen);
+
+/* The checks of control_parse_request on an object already built. 0 or -1. */
+int control_check_request(json_object *req, char *err, size_t errlen);
+
+/* Checks and runs one request; returns a new response object (never NULL). */
+json_object *control_execute(struct machine *m, json_object *req);
+
+/* Parses and runs one request line; returns the response line (malloc'd,
+ * no newline), NULL when out of memory. */
+char *control_handle_line(struct machine *m, const char *line, size_t len);
+
+/* A new {"ok":false,"error":MESSAGE} response. */
+json_object *control_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

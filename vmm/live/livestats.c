@@ -1,0 +1,109 @@
+/*
+ * livestats.c: one sample of a running machine's figures (see
+ * livestats.h). Reads the devices under their own locks and guest memory
+ * through introspection; changes nothing but the machine's introspection
+ * handle, opened on first use once the kernel is there.
+ */
+#include "livestats.h"
+#include "introspect.h"
+#include "recjson.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static uint64_t host_rss_bytes(void)
+{
+	unsigned long long size = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static json_object *host_json(struct machine *m)
+{
+	json_object *h = json_object_new_object();
+	int64_t resident = mem_resident_pages(&m->vm.mem);
+	recjson_add_u64(h, "ram", m->vm.mem.ram_size);
+	recjson_add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
+	recjson_add_u64(h, "rss", host_rss_bytes());
+	return h;
+}
+
+static json_object *swap_json(struct blk *b)
+{
+	json_object *s = json_object_new_object();
+	pthread_mutex_lock(&b->transport.lock);
+	recjson_add_u64(s, "size", b->config.capacity * BLK_SECTOR_SIZE);
+	recjson_add_u64(s, "reads", b->reads);
+	recjson_add_u64(s, "writes", b->writes);
+	recjson_add_u64(s, "bytes_read", b->bytes_read);
+	recjson_add_u64(s, "bytes_written", b->bytes_written);
+	recjson_add_u64(s, "errors", b->errors);
+	pthread_mutex_unlock(&b->transport.lock);
+	return s;
+}
+
+/* Zones, slab caches and vmstat read from guest memory (introspection
+ * without stopping the guest); absent until the kernel has booted. */
+static bool guest_state_ready(struct machine *m)
+{
+	char err[256];
+	if (!m->intro_ok && m->kernel)
+		m->intro_ok = intro_open_kernel(&m->intro, &m->vm.mem, m->kernel, m->kernel_len,
+						err, sizeof(err)) == 0;
+	return m->intro_ok;
+}
+
+static json_object *zones_json(struct machine *m)
+{
+	struct snap_zone z[8];
+	int n = intro_zones(&m->intro, z, 8);
+	return recjson_zones(z, n < 0 ? 0 : (size_t)n);
+}
+
+static json_object *slabs_json(struct machine *m)
+{
+	struct snap_slab *s;
+	size_t n;
+	if (intro_slabs(&m->intro, &s, &n) < 0)
+		return json_object_new_object();
+	json_object *o = recjson_slabs(s, n);
+	free(s);
+	return o;
+}
+
+static json_object *vmstat_json(struct machine *m)
+{
+	struct snap_counter *v;
+	size_t n;
+	if (intro_vmstat(&m->intro, &v, &n) < 0)
+		return json_object_new_object();
+	json_object *o = recjson_vmstat(v, n);
+	free(v);
+	return o;
+}
+
+void livestats_fill(struct machine *m, json_object *o)
+{
+	struct balloon_figures f;
+	balloon_figures(&m->balloon, &f);
+	json_object *t = json_object_new_double(machine_uptime(m));
+	json_object_set_serializer(t, json_object_double_to_json_string, (void *)"%.3f", NULL);
+	json_object_object_add(o, "time", t);
+	json_object_object_add(o, "paused", json_object_new_boolean(vm_is_paused(&m->vm)));
+	json_object_object_add(o, "balloon", recjson_balloon(&f));
+	json_object_object_add(o, "guest", recjson_guest(&f));
+	json_object_object_add(o, "host", host_json(m));
+	if (m->swap_ready)
+		json_object_object_add(o, "swap", swap_json(&m->swap));
+	if (guest_state_ready(m)) {
+		json_object_object_add(o, "zones", zones_json(m));
+		json_object_object_add(o, "slabs", slabs_json(m));
+		json_object_object_add(o, "vmstat", vmstat_json(m));
+	}
+}

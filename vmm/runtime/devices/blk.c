@@ -1,0 +1,273 @@
+/*
+ * blk.c: virtio-blk device model over a host file (see blk.h).
+ *
+ * One chain at a time on the worker: pop and check its shape under the
+ * transport lock, serve it without the lock (file I/O into guest buffers
+ * the chain owns), then push it and count it under the lock.
+ */
+#include "blk.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLK_DEFAULT_SIZE (256ull << 20)
+#define BLK_HDR_SIZE 16
+
+struct blk_req_hdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+
+static ssize_t file_read(struct blk *b, void *buf, size_t len, uint64_t off)
+{
+	return pread(b->fd, buf, len, (off_t)off);
+}
+
+static ssize_t file_write(struct blk *b, const void *buf, size_t len, uint64_t off)
+{
+	return pwrite(b->fd, buf, len, (off_t)off);
+}
+
+static int file_flush(struct blk *b)
+{
+	return fdatasync(b->fd);
+}
+
+static const struct blk_io_ops file_io = {
+	.read = file_read, .write = file_write, .flush = file_flush,
+};
+
+static int open_backing(struct blk *b, const char *path, uint64_t size, bool size_given,
+			char *err, size_t errlen)
+{
+	struct stat st;
+	b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (b->fd < 0 || fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "--swap %s: %s", path,
+			 b->fd < 0 ? strerror(errno) : "not a regular file");
+		return -1;
+	}
+	if (st.st_size == 0 && ftruncate(b->fd, (off_t)size) < 0) {
+		snprintf(err, errlen, "--swap %s: cannot size to %llu bytes: %s", path,
+			 (unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	if (st.st_size && size_given && (uint64_t)st.st_size != size) {
+		snprintf(err, errlen, "--swap %s: exists with %lld bytes, not the %llu asked for",
+			 path, (long long)st.st_size, (unsigned long long)size);
+		return -1;
+	}
+	uint64_t bytes = st.st_size ? (uint64_t)st.st_size : size;
+	b->disk_sectors = bytes / BLK_SECTOR_SIZE;
+	b->config.capacity = b->disk_sectors;
+	return 0;
+}
+
+int blk_open(struct blk *b, const char *arg, char *err, size_t errlen)
+{
+	char path[4096];
+	uint64_t size = BLK_DEFAULT_SIZE;
+	const char *colon = strrchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	b->io = &file_io;
+	if (n == 0 || n >= sizeof(path)) {
+		snprintf(err, errlen, "--swap: expected FILE or FILE:SIZE");
+		return -1;
+	}
+	memcpy(path, arg, n);
+	path[n] = 0;
+	if (colon && (mv_parse_size(colon + 1, &size, err, errlen) < 0))
+		return -1;
+	if (size < 64 * 1024 || size % 4096) {
+		snprintf(err, errlen, "--swap size must be a multiple of 4K and at least 64K");
+		return -1;
+	}
+	if (open_backing(b, path, size, colon != NULL, err, errlen) < 0) {
+		blk_close(b);
+		return -1;
+	}
+	b->config.seg_max = VIRTQ_MAX_SIZE - 2;
+	b->config.blk_size = 4096;
+	snprintf(b->id, sizeof(b->id), "memvisor-swap");
+	return 0;
+}
+
+/* Total length of buffers [first, last) of the chain. */
+static uint64_t data_len(const struct virtq_chain *c, unsigned first, unsigned last)
+{
+	uint64_t n = 0;
+	for (unsigned i = first; i < last; i++)
+		n += c->buf[i].len;
+	return n;
+}
+
+/* Checks the chain's shape; returns false (and fails the device) if bad. */
+static bool chain_shape_ok(struct blk *b, const struct virtq_chain *c, struct blk_req_hdr *h)
+{
+	const struct virtq_buf *first = &c->buf[0], *last = &c->buf[c->nr - 1];
+	if (c->nr < 2 || first->writable || first->len < BLK_HDR_SIZE || !last->writable ||
+	    last->len < 1) {
+		virtio_mmio_fail(&b->transport, "request chain is not header + data + status");
+		return false;
+	}
+	memcpy(h, first->hva, sizeof(*h));
+	bool want_writable = h->type == VIRTIO_BLK_T_IN || h->type == VIRTIO_BLK_T_GET_ID;
+	if (!want_writable && h->type != VIRTIO_BLK_T_OUT)
+		return true; /* flush or unknown: data, if any, is not touched */
+	for (unsigned i = 1; i + 1 < c->nr; i++) {
+		if (c->buf[i].writable != want_writable) {
+			virtio_mmio_fail(&b->transport, "data buffer has the wrong direction");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What serving one chain produced, counted under the lock afterwards. */
+struct blk_outcome {
+	uint8_t status;
+	uint32_t written;              /* bytes put into device-writable buffers */
+};
+
+static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
+		     uint32_t *written)
+{
+	bool read = h->type == VIRTIO_BLK_T_IN;
+	uint64_t len = data_len(c, 1, c->nr - 1);
+	if (len % BLK_SECTOR_SIZE || h->sector > b->disk_sectors ||
+	    len / BLK_SECTOR_SIZE > b->disk_sectors - h->sector)
+		return VIRTIO_BLK_S_IOERR;
+	uint64_t off = h->sector * BLK_SECTOR_SIZE;
+	for (unsigned i = 1; i + 1 < c->nr; i++) {
+		const struct virtq_buf *d = &c->buf[i];
+		ssize_t n = read ? b->io->read(b, d->hva, d->len, off)
+				 : b->io->write(b, d->hva, d->len, off);
+		if (n != (ssize_t)d->len)
+			return VIRTIO_BLK_S_IOERR;
+		off += d->len;
+		*written += read ? d->len : 0;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t do_get_id(struct blk *b, const struct virtq_chain *c, uint32_t *written)
+{
+	const struct virtq_buf *d = &c->buf[1];
+	if (c->nr < 3)
+		return VIRTIO_BLK_S_IOERR;
+	uint32_t n = d->len < BLK_ID_BYTES ? d->len : BLK_ID_BYTES;
+	memset(d->hva, 0, n);
+	memcpy(d->hva, b->id, strlen(b->id) < n ? strlen(b->id) : n);
+	*written += n;
+	return VIRTIO_BLK_S_OK;
+}
+
+/* Without the lock: does what the request asks. */
+static struct blk_outcome serve(struct blk *b, const struct virtq_chain *c,
+				const struct blk_req_hdr *h)
+{
+	struct blk_outcome o = { VIRTIO_BLK_S_OK, 0 };
+	/* status in a descriptor of its own (see blk.h); merged framing is refused */
+	if (c->buf[c->nr - 1].len != 1)
+		o.status = VIRTIO_BLK_S_IOERR;
+	else if (h->type == VIRTIO_BLK_T_IN || h->type == VIRTIO_BLK_T_OUT)
+		o.status = do_rw(b, c, h, &o.written);
+	else if (h->type == VIRTIO_BLK_T_FLUSH)
+		o.status = b->io->flush(b) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	else if (h->type == VIRTIO_BLK_T_GET_ID)
+		o.status = do_get_id(b, c, &o.written);
+	else
+		o.status = VIRTIO_BLK_S_UNSUPP;
+	return o;
+}
+
+/* With the lock held: the request's counts. */
+static void count(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
+		  const struct blk_outcome *o)
+{
+	bool ok = o->status == VIRTIO_BLK_S_OK, framed = c->buf[c->nr - 1].len == 1;
+	uint64_t len = data_len(c, 1, c->nr - 1);
+	b->errors += !ok;
+	b->flushes += framed && h->type == VIRTIO_BLK_T_FLUSH;
+	if (ok && h->type == VIRTIO_BLK_T_IN) {
+		b->reads++;
+		b->bytes_read += len;
+	} else if (ok && h->type == VIRTIO_BLK_T_OUT) {
+		b->writes++;
+		b->bytes_written += len;
+	}
+}
+
+/* Under the lock: the next chain of queue q with its header, or false. */
+static bool take_request(struct blk *b, unsigned q, struct blk_req_hdr *h)
+{
+	struct virtio_mmio *t = &b->transport;
+	pthread_mutex_lock(&t->lock);
+	bool got = virtio_mmio_pop(t, q, VIRTQ_ANY, &b->chain) > 0 && chain_shape_ok(b, &b->chain, h);
+	pthread_mutex_unlock(&t->lock);
+	return got;
+}
+
+/* Under the lock: the status byte, the counts, the used ring, the interrupt. */
+static void complete_request(struct blk *b, unsigned q, const struct blk_req_hdr *h,
+			     const struct blk_outcome *o)
+{
+	struct virtio_mmio *t = &b->transport;
+	const struct virtq_chain *c = &b->chain;
+	const struct virtq_buf *st = &c->buf[c->nr - 1];
+	pthread_mutex_lock(&t->lock);
+	st->hva[st->len - 1] = o->status; /* the status byte ends the chain */
+	count(b, c, h, o);
+	virtio_mmio_push(t, q, c->head, o->written + 1);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static bool blk_process(struct virtio_mmio *t, unsigned q, unsigned budget)
+{
+	struct blk *b = t->dev;
+	for (unsigned served = 0; served < budget; served++) {
+		struct blk_req_hdr h;
+		if (!take_request(b, q, &h))
+			return false;
+		struct blk_outcome o = serve(b, &b->chain, &h);
+		complete_request(b, q, &h, &o);
+	}
+	return true;
+}
+
+static const struct virtio_device_ops blk_ops = {
+	.name = "blk",
+	.device_id = VIRTIO_ID_BLOCK,
+	.features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH),
+	.nr_queues = 1,
+	.process = blk_process,
+};
+
+int blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
+	       struct irq_line irq)
+{
+	int rc = virtio_mmio_init(&b->transport, &blk_ops, b, mem, base, irq,
+				  (uint8_t *)&b->config, sizeof(b->config));
+	b->attached = rc == 0;
+	return rc;
+}
+
+void blk_close(struct blk *b)
+{
+	if (b->attached)
+		virtio_mmio_destroy(&b->transport);
+	b->attached = false;
+	if (b->fd >= 0)
+		close(b->fd);
+	b->fd = -1;
+}

@@ -1,0 +1,570 @@
+/*
+ * kvm.c: VM and vCPU lifecycle on /dev/kvm and the exit loop (see kvm.h).
+ *
+ * The exit loop calls one small handler per exit reason through a table;
+ * I/O exits go to the buses, the rest end the run with a documented status
+ * and a register dump.
+ */
+#include "kvm.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KVM_API_EXPECTED 12
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static int kvm_open_dev(struct vm *vm, char *err, size_t errlen)
+{
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd >= 0)
+		return 0;
+	if (errno == ENOENT)
+		snprintf(err, errlen, "/dev/kvm does not exist: load the kvm module "
+			 "(modprobe kvm_intel or kvm_amd) or enable virtualisation in firmware");
+	else if (errno == EACCES || errno == EPERM)
+		snprintf(err, errlen, "no permission to open /dev/kvm: add yourself to the "
+			 "'kvm' group (usermod -aG kvm $USER, then log in again) or run as root");
+	else
+		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+	return -1;
+}
+
+static int kvm_check_caps(struct vm *vm, char *err, size_t errlen)
+{
+	static const struct { int cap; const char *name; } caps[] = {
+		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+		{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	};
+	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_EXPECTED) {
+		snprintf(err, errlen, "KVM API version %d, need %d", api, KVM_API_EXPECTED);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
+			snprintf(err, errlen, "this KVM lacks %s", caps[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int kvm_get_cpuid(struct vm *vm, char *err, size_t errlen)
+{
+	for (int nent = 128; nent <= 4096; nent *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)nent * sizeof(c->entries[0]));
+		if (!c)
+			break;
+		c->nent = (uint32_t)nent;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			vm->cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG)
+			break;
+	}
+	snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	return -1;
+}
+
+static int vm_create_chips(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	/* Needed on Intel for real mode; harmless elsewhere. */
+	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_open(struct vm *vm, char *err, size_t errlen)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->mem.fd = -1;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->stopped_cond, NULL);
+	pthread_cond_init(&vm->resume_cond, NULL);
+	pthread_mutex_init(&vm->devices_lock, NULL);
+	pthread_mutex_init(&vm->kick_lock, NULL);
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	if (kvm_open_dev(vm, err, errlen) < 0 || kvm_check_caps(vm, err, errlen) < 0)
+		return -1;
+	int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz <= 0) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -1;
+	}
+	vm->run_size = (size_t)sz;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (kvm_get_cpuid(vm, err, errlen) < 0)
+		return -1;
+	return vm_create_chips(vm, err, errlen);
+}
+
+/* Gives each vCPU its own APIC ID in the CPUID leaves that report it. */
+static void cpuid_set_apic_id(struct kvm_cpuid2 *c, uint32_t id)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 1)
+			e->ebx = (e->ebx & 0x00ffffffu) | (id << 24);
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = id;
+	}
+}
+
+static int vcpu_create(struct vm *vm, int id, char *err, size_t errlen)
+{
+	struct vcpu *v = &vm->vcpus[id];
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
+		return -1;
+	}
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(err, errlen, "mmap of vCPU %d run area: %s", id, strerror(errno));
+		return -1;
+	}
+	cpuid_set_apic_id(vm->cpuid, (uint32_t)id);
+	if (ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid) < 0) {
+		snprintf(err, errlen, "KVM_SET_CPUID2 on vCPU %d: %s", id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_create_vcpus(struct vm *vm, int nr, char *err, size_t errlen)
+{
+	if (nr < 1 || nr > VM_MAX_CPUS) {
+		snprintf(err, errlen, "%d vCPUs: need 1 to %d", nr, VM_MAX_CPUS);
+		return -1;
+	}
+	for (int i = 0; i < nr; i++) {
+		if (vcpu_create(vm, i, err, errlen) < 0)
+			return -1;
+		vm->nr_cpus = i + 1;
+	}
+	return 0;
+}
+
+/* A flat 4 GiB 32-bit segment of the given type (0xb code, 0x3 data). */
+static struct kvm_segment flat_segment(uint16_t sel, uint8_t type)
+{
+	return (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+}
+
+int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, char *err, size_t errlen)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	struct kvm_sregs sr;
+	struct kvm_regs r = { .rip = entry, .rbx = ebx, .rflags = 0x2 };
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0) {
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	sr.cs = flat_segment(0x8, 0xb);
+	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = flat_segment(0x10, 0x3);
+	sr.tr = (struct kvm_segment){ .selector = 0x18, .limit = 0x67, .type = 0xb, .present = 1 };
+	sr.cr0 = 0x11; /* PE | ET, paging off: the PVH entry state */
+	sr.cr4 = 0;
+	sr.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0) {
+		snprintf(err, errlen, "setting boot registers: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* With vm->lock held: the first stop decides the status; wakes all waiters. */
+static void stop_locked(struct vm *vm, int status, const char *reason)
+{
+	if (vm->stopping)
+		return;
+	vm->stopping = true;
+	vm->exit_status = status;
+	vm->exit_reason = reason;
+	pthread_cond_broadcast(&vm->stopped_cond);
+	pthread_cond_broadcast(&vm->resume_cond);
+}
+
+void vm_request_stop(struct vm *vm, int status, const char *reason)
+{
+	pthread_mutex_lock(&vm->lock);
+	stop_locked(vm, status, reason);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool vm_is_stopping(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	bool s = vm->stopping;
+	pthread_mutex_unlock(&vm->lock);
+	return s;
+}
+
+static void vm_kick_all(struct vm *vm);
+
+int vm_add_device(struct vm *vm, const struct vm_device *d)
+{
+	if (vm->nr_devices == VM_MAX_DEVICES)
+		return -ENOSPC;
+	vm->devices[vm->nr_devices++] = *d;
+	return 0;
+}
+
+static void vm_hold_devices(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->devices_lock);
+	if (!vm->devices_held)
+		for (int i = 0; i < vm->nr_devices; i++)
+			vm->devices[i].hold(vm->devices[i].dev);
+	vm->devices_held = true;
+	pthread_mutex_unlock(&vm->devices_lock);
+}
+
+/* Not once the VM is stopping: the devices stay held until torn down. */
+static void vm_release_devices(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->devices_lock);
+	if (vm->devices_held && !vm_is_stopping(vm)) {
+		for (int i = 0; i < vm->nr_devices; i++)
+			vm->devices[i].release(vm->devices[i].dev);
+		vm->devices_held = false;
+	}
+	pthread_mutex_unlock(&vm->devices_lock);
+}
+
+void vm_pause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->paused = true;
+	pthread_mutex_unlock(&vm->lock);
+	vm_kick_all(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->parked < vm->nr_cpus && !vm->stopping)
+		pthread_cond_wait(&vm->stopped_cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	vm_hold_devices(vm);
+}
+
+void vm_resume(struct vm *vm)
+{
+	vm_release_devices(vm);
+	pthread_mutex_lock(&vm->lock);
+	vm->paused = false;
+	pthread_cond_broadcast(&vm->resume_cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+bool vm_is_paused(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	bool p = vm->paused;
+	pthread_mutex_unlock(&vm->lock);
+	return p;
+}
+
+/* Called by a vCPU thread out of KVM_RUN: waits while the VM is paused. */
+static void vcpu_park_if_paused(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED); /* a kicker may set it */
+	pthread_mutex_lock(&vm->lock);
+	if (vm->paused && !vm->stopping) {
+		vm->parked++;
+		pthread_cond_broadcast(&vm->stopped_cond);
+		while (vm->paused && !vm->stopping)
+			pthread_cond_wait(&vm->resume_cond, &vm->lock);
+		vm->parked--;
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_set_irq(void *ctx, unsigned irq, int level)
+{
+	struct vm *vm = ctx;
+	struct kvm_irq_level l = { .irq = irq, .level = (uint32_t)level };
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		mv_debug("KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+}
+
+static void print_segment(const char *name, const struct kvm_segment *s)
+{
+	fprintf(stderr, "%s=%04x base=%016llx limit=%08x type=%x dpl=%u l=%u db=%u\n", name,
+		s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, s->l, s->db);
+}
+
+/* The architectural state after RESET/INIT (Intel SDM 9.1.1, AMD APM 14.1.3). */
+static bool regs_are_reset_state(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && !(s->cr0 & 1);
+}
+
+void vcpu_dump(struct vcpu *v, const char *why)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "memvisor: vCPU %d: %s (registers unreadable: %s)\n", v->id, why,
+			strerror(errno));
+		return;
+	}
+	fprintf(stderr, "memvisor: vCPU %d: %s\n", v->id, why);
+	fprintf(stderr, "RIP=%016llx RSP=%016llx RFLAGS=%016llx\n", (unsigned long long)r.rip,
+		(unsigned long long)r.rsp, (unsigned long long)r.rflags);
+	fprintf(stderr, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
+		(unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
+		(unsigned long long)r.rdx);
+	fprintf(stderr, "RSI=%016llx RDI=%016llx RBP=%016llx\n", (unsigned long long)r.rsi,
+		(unsigned long long)r.rdi, (unsigned long long)r.rbp);
+	fprintf(stderr, "CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx EFER=%016llx\n",
+		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
+		(unsigned long long)s.cr4, (unsigned long long)s.efer);
+	print_segment("CS", &s.cs);
+	print_segment("SS", &s.ss);
+	if (regs_are_reset_state(&r, &s))
+		fprintf(stderr, "memvisor: vCPU %d: these are reset values: KVM on AMD SVM "
+			"reinitializes a vCPU at a shutdown, so its state at the fault is lost\n",
+			v->id);
+}
+
+/* ---- exit handlers: return true to keep running ---------------------- */
+
+static bool exit_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+		bus_access(&v->vm->pio, run->io.port, data, run->io.size,
+			   run->io.direction == KVM_EXIT_IO_OUT);
+	return true;
+}
+
+static bool exit_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	unsigned len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
+	return true;
+}
+
+static bool exit_fatal(struct vcpu *v, int status, const char *reason, const char *detail)
+{
+	char why[160];
+	snprintf(why, sizeof(why), "%s%s", reason, detail);
+	vcpu_dump(v, why);
+	vm_request_stop(v->vm, status, reason);
+	return false;
+}
+
+static bool exit_shutdown(struct vcpu *v)
+{
+	return exit_fatal(v, MV_EXIT_TRIPLE_FAULT, "guest shutdown (triple fault)", "");
+}
+
+static bool exit_internal_error(struct vcpu *v)
+{
+	char d[64];
+	snprintf(d, sizeof(d), ", suberror %u%s", v->run->internal.suberror,
+		 v->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
+		 " (instruction emulation failed)" : "");
+	return exit_fatal(v, MV_EXIT_KVM_ERROR, "KVM internal error", d);
+}
+
+static bool exit_fail_entry(struct vcpu *v)
+{
+	char d[64];
+	snprintf(d, sizeof(d), ", hardware reason %#llx",
+		 (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
+	return exit_fatal(v, MV_EXIT_KVM_ERROR, "VM entry failed", d);
+}
+
+static bool exit_system_event(struct vcpu *v)
+{
+	if (v->run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN) {
+		vm_request_stop(v->vm, 0, "guest powered off");
+		return false;
+	}
+	return exit_fatal(v, MV_EXIT_TRIPLE_FAULT, "guest reset", "");
+}
+
+static bool exit_hlt(struct vcpu *v)
+{
+	/* Only reached without an in-kernel LAPIC, which we always create. */
+	return exit_fatal(v, MV_EXIT_KVM_ERROR, "HLT exit with in-kernel irqchip", "");
+}
+
+typedef bool (*exit_handler)(struct vcpu *v);
+static const exit_handler exit_handlers[] = {
+	[KVM_EXIT_IO] = exit_io,
+	[KVM_EXIT_MMIO] = exit_mmio,
+	[KVM_EXIT_HLT] = exit_hlt,
+	[KVM_EXIT_SHUTDOWN] = exit_shutdown,
+	[KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
+	[KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
+	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
+};
+
+static bool vcpu_handle_exit(struct vcpu *v)
+{
+	uint32_t reason = v->run->exit_reason;
+	if (reason < sizeof(exit_handlers) / sizeof(exit_handlers[0]) && exit_handlers[reason])
+		return exit_handlers[reason](v);
+	char d[48];
+	snprintf(d, sizeof(d), " %u", reason);
+	return exit_fatal(v, MV_EXIT_KVM_ERROR, "unhandled KVM exit reason", d);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	char name[16];
+	snprintf(name, sizeof(name), "vcpu%d", v->id);
+	pthread_setname_np(pthread_self(), name);
+	while (!vm_is_stopping(v->vm)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu_park_if_paused(v);
+				continue;
+			}
+			char d[64];
+			snprintf(d, sizeof(d), ": %s", strerror(errno));
+			exit_fatal(v, MV_EXIT_KVM_ERROR, "KVM_RUN failed", d);
+			break;
+		}
+		if (!vcpu_handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+int vm_start(struct vm *vm, char *err, size_t errlen)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	bus_seal(&vm->pio); /* vCPUs look ranges up without a lock from here on */
+	bus_seal(&vm->mmio);
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		int rc = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		if (rc) {
+			snprintf(err, errlen, "starting vCPU %d thread: %s", i, strerror(rc));
+			vm_request_stop(vm, MV_EXIT_HOST_ERROR, "thread creation failed");
+			return -1;
+		}
+		pthread_mutex_lock(&vm->kick_lock);
+		vm->vcpus[i].started = true;
+		pthread_mutex_unlock(&vm->kick_lock);
+	}
+	return 0;
+}
+
+static void vm_kick_all(struct vm *vm)
+{
+	/* a thread is signalled only while not yet joined (vm_wait) */
+	pthread_mutex_lock(&vm->kick_lock);
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		if (!vm->vcpus[i].started)
+			continue;
+		__atomic_store_n(&vm->vcpus[i].run->immediate_exit, 1, __ATOMIC_RELAXED);
+		pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
+	}
+	pthread_mutex_unlock(&vm->kick_lock);
+}
+
+int vm_wait(struct vm *vm, double timeout_s)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)timeout_s;
+	deadline.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stopping) {
+		if (timeout_s <= 0) {
+			pthread_cond_wait(&vm->stopped_cond, &vm->lock);
+		} else if (pthread_cond_timedwait(&vm->stopped_cond, &vm->lock, &deadline) ==
+			   ETIMEDOUT) {
+			stop_locked(vm, MV_EXIT_TIMEOUT, "timeout");
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	vm_kick_all(vm);
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		pthread_mutex_lock(&vm->kick_lock);
+		bool started = vm->vcpus[i].started;
+		vm->vcpus[i].started = false; /* no kick from now on: it is being joined */
+		pthread_mutex_unlock(&vm->kick_lock);
+		if (started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	}
+	vm_hold_devices(vm);
+	return vm->exit_status;
+}
+
+void vm_close(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->run_size);
+		if (vm->vcpus[i].fd >= 0)
+			close(vm->vcpus[i].fd);
+	}
+	vm->nr_cpus = 0;
+	mem_destroy(&vm->mem);
+	free(vm->cpuid);
+	vm->cpuid = NULL;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	bus_destroy(&vm->pio);
+	bus_destroy(&vm->mmio);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->stopped_cond);
+	pthread_cond_destroy(&vm->resume_cond);
+	pthread_mutex_destroy(&vm->devices_lock);
+	pthread_mutex_destroy(&vm->kick_lock);
+}

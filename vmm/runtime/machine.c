@@ -1,0 +1,220 @@
+/*
+ * machine.c: assembles a VM from a machine_config (see machine.h).
+ */
+#include "machine.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void on_guest_exit(void *ctx, uint32_t value)
+{
+	vm_request_stop(ctx, (int)(value & 0xff), "guest exit");
+}
+
+static int open_console(struct machine *m, const char *path)
+{
+	m->console_fd = STDOUT_FILENO;
+	if (!path)
+		return 0;
+	m->console_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (m->console_fd < 0) {
+		mv_err("--console %s: %m", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void hold_virtio(void *t)
+{
+	virtio_mmio_hold(t);
+}
+
+static void release_virtio(void *t)
+{
+	virtio_mmio_release(t);
+}
+
+/* The transport's worker stops with the vCPUs (kvm.h). */
+static void add_virtio_device(struct vm *vm, struct virtio_mmio *t)
+{
+	struct vm_device d = { .hold = hold_virtio, .release = release_virtio, .dev = t };
+	if (vm_add_device(vm, &d) < 0) {
+		mv_err("%s: more than %d threaded devices", __func__, VM_MAX_DEVICES);
+		abort();
+	}
+}
+
+static int attach_devices(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+	serial_init(&m->com1, m->console_fd,
+		    (struct irq_line){ .set = vm_set_irq, .ctx = vm, .irq = SERIAL_COM1_IRQ },
+		    &m->console_watch);
+	m->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
+	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &m->com1, "com1");
+	bus_register(&vm->pio, EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
+	if (balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
+			 (struct irq_line){ .set = vm_set_irq, .ctx = vm,
+					    .irq = VIRTIO_MMIO_FIRST_IRQ }) < 0) {
+		mv_err("cannot set up the balloon: out of memory or threads");
+		return -1;
+	}
+	m->balloon_ready = true;
+	add_virtio_device(vm, &m->balloon.transport);
+	bus_register(&vm->mmio, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
+		     &m->balloon.transport, "virtio-balloon");
+	return 0;
+}
+
+static int attach_swap(struct machine *m, const char *arg)
+{
+	char err[512];
+	struct vm *vm = &m->vm;
+	uint64_t base = VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE;
+	if (blk_open(&m->swap, arg, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return -1;
+	}
+	m->swap_ready = true; /* blk_close from here on */
+	int rc = blk_attach(&m->swap, &vm->mem, base,
+			    (struct irq_line){ .set = vm_set_irq, .ctx = vm,
+					       .irq = VIRTIO_MMIO_FIRST_IRQ + 1 });
+	if (rc < 0) {
+		mv_err("--swap: cannot start the disk's worker: %s", strerror(-rc));
+		return -1;
+	}
+	add_virtio_device(vm, &m->swap.transport);
+	bus_register(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, &m->swap.transport,
+		     "virtio-blk");
+	return 0;
+}
+
+/* Where the kernel's own parameters end: a standalone "--" (what follows
+ * is init's, as in Linux), or the end of the line. */
+static size_t kernel_part_len(const char *cmdline)
+{
+	for (const char *p = cmdline; (p = strstr(p, "--")); p += 2)
+		if ((p == cmdline || p[-1] == ' ') && (p[2] == ' ' || p[2] == 0))
+			return (size_t)(p - cmdline);
+	return strlen(cmdline);
+}
+
+/*
+ * The guest's command line: the user's, with the virtio_mmio.device=
+ * announcements among the kernel's parameters (before any "--").
+ * Returns 0 or -1 when it does not fit.
+ */
+static int build_cmdline(struct machine *m, const char *user)
+{
+	size_t k = kernel_part_len(user);
+	int n = snprintf(m->cmdline, sizeof(m->cmdline), "%.*s", (int)k, user);
+	while (n > 0 && m->cmdline[n - 1] == ' ')
+		m->cmdline[--n] = 0;
+	if (virtio_mmio_cmdline(&m->balloon.transport, m->cmdline, sizeof(m->cmdline)) < 0 ||
+	    (m->swap_ready &&
+	     virtio_mmio_cmdline(&m->swap.transport, m->cmdline, sizeof(m->cmdline)) < 0))
+		return -1;
+	size_t used = strlen(m->cmdline);
+	if (user[k] && (size_t)snprintf(m->cmdline + used, sizeof(m->cmdline) - used, " %s",
+					user + k) >= sizeof(m->cmdline) - used)
+		return -1;
+	return 0;
+}
+
+static int load_guest(struct machine *m, const struct machine_config *cfg)
+{
+	char err[512];
+	uint64_t start_info;
+	struct pvh_image img;
+
+	if (build_cmdline(m, cfg->cmdline) < 0) {
+		mv_err("guest command line too long for the device announcements");
+		return MV_EXIT_USAGE;
+	}
+	if (loader_load_kernel(&m->vm.mem, cfg->kernel, cfg->kernel_len, &img, err, sizeof(err)) < 0 ||
+	    loader_build_start_info(&m->vm.mem, &img, m->cmdline, cfg->initrd, cfg->initrd_len,
+				    &start_info, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_USAGE;
+	}
+	if (vm_setup_pvh_boot(&m->vm, img.entry, (uint32_t)start_info, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_HOST_ERROR;
+	}
+	mv_debug("kernel %s: entry %#x, loaded [%#llx, %#llx), cmdline \"%s\"", cfg->kernel_path,
+		 img.entry, (unsigned long long)img.load_start, (unsigned long long)img.load_end,
+		 m->cmdline);
+	return 0;
+}
+
+int machine_build(struct machine *m, const struct machine_config *cfg)
+{
+	char err[512];
+	struct vm *vm = &m->vm;
+
+	m->console_fd = -1;
+	console_watch_init(&m->console_watch);
+	m->kernel_path = cfg->kernel_path;
+	m->kernel = cfg->kernel;
+	m->kernel_len = cfg->kernel_len;
+	if (vm_open(vm, err, sizeof(err)) < 0 ||
+	    mem_init(&vm->mem, cfg->memory, cfg->backing, err, sizeof(err)) < 0 ||
+	    vm_create_vcpus(vm, cfg->cpus, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_HOST_ERROR;
+	}
+	int rc = mem_register(&vm->mem, vm->vm_fd);
+	if (rc < 0) {
+		mv_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(-rc));
+		return MV_EXIT_HOST_ERROR;
+	}
+	if (open_console(m, cfg->console_path) < 0)
+		return MV_EXIT_USAGE;
+	if (attach_devices(m) < 0)
+		return MV_EXIT_HOST_ERROR;
+	if (cfg->swap && attach_swap(m, cfg->swap) < 0)
+		return MV_EXIT_USAGE;
+	return load_guest(m, cfg);
+}
+
+void machine_mark_start(struct machine *m)
+{
+	clock_gettime(CLOCK_MONOTONIC, &m->started);
+}
+
+int machine_start(struct machine *m)
+{
+	char err[256];
+	if (vm_start(&m->vm, err, sizeof(err)) < 0) {
+		mv_err("%s", err);
+		return MV_EXIT_HOST_ERROR;
+	}
+	return 0;
+}
+
+double machine_uptime(const struct machine *m)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - m->started.tv_sec) +
+	       (double)(now.tv_nsec - m->started.tv_nsec) / 1e9;
+}
+
+/* Device threads are joined before guest memory and the VM go. */
+void machine_destroy(struct machine *m)
+{
+	if (m->balloon_ready)
+		balloon_destroy(&m->balloon);
+	if (m->swap_ready)
+		blk_close(&m->swap);
+	serial_flush(&m->com1);
+	serial_destroy(&m->com1);
+	if (m->console_fd > STDOUT_FILENO)
+		close(m->console_fd);
+	vm_close(&m->vm);
+	console_watch_destroy(&m->console_watch);
+}

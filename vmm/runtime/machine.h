@@ -1,0 +1,80 @@
+/*
+ * machine.h: one assembled virtual machine: the KVM VM with its RAM, the
+ * loaded kernel, and the devices (COM1, the exit port, the balloon at the
+ * first virtio-mmio slot, the swap disk at the second). cmd_run builds it from options; the control
+ * loop (control.c) acts on it while it runs.
+ *
+ * Order: machine_build (loads everything, starts nothing) -> machine_start
+ * -> machine_wait -> machine_destroy. Nothing here parses options.
+ *
+ * Layer: the VM runtime (vmm/runtime/, first of vmm's layers): KVM, guest
+ * RAM, the loader, the buses and the devices; it knows nothing of
+ * snapshots, schedules or the command line.
+ */
+#ifndef VMM_MACHINE_H
+#define VMM_MACHINE_H
+
+#include "devices/balloon.h"
+#include "devices/blk.h"
+#include "devices/debug_exit.h"
+#include "devices/serial.h"
+#include "console_watch.h"
+#include "introspect.h"
+#include "kvm.h"
+#include "loader.h"
+
+#include <time.h>
+
+struct machine_config {
+	uint64_t memory;
+	int cpus;
+	enum mem_backing backing;
+	const char *kernel_path;
+	const void *kernel;          /* file contents, already loader_check()ed */
+	size_t kernel_len;
+	const void *initrd;
+	size_t initrd_len;
+	const char *cmdline;         /* device announcements are appended */
+	const char *console_path;    /* NULL: stdout */
+	const char *swap;            /* "FILE[:SIZE]" for a virtio-blk swap disk, or NULL */
+};
+
+struct machine {
+	struct vm vm;
+	struct serial com1;
+	struct debug_exit exit_port;
+	struct balloon balloon;
+	bool balloon_ready;
+	struct blk swap;             /* second virtio-mmio slot, with --swap */
+	bool swap_ready;
+	int console_fd;
+	struct console_watch console_watch; /* lines a schedule waits for */
+	struct timespec started;     /* CLOCK_MONOTONIC at machine_start */
+	struct intro intro;          /* guest state without a vCPU; control thread only */
+	bool intro_ok;               /* intro is open (the kernel has booted far enough) */
+	const char *kernel_path;     /* the image and its bytes, for introspection; */
+	const void *kernel;          /* owned by the caller, valid while m lives */
+	size_t kernel_len;
+	char cmdline[LOADER_CMDLINE_MAX];
+};
+
+/*
+ * Builds the VM up to the point of starting it. Returns 0, or the exit
+ * status to end with (MV_EXIT_USAGE for input problems, MV_EXIT_HOST_ERROR
+ * for host failures) after printing one line.
+ */
+int machine_build(struct machine *m, const struct machine_config *cfg);
+
+/* Marks time zero of the run (machine_uptime counts from here); called
+ * before anything that reports times starts. */
+void machine_mark_start(struct machine *m);
+
+/* Starts the vCPUs. Returns 0 or MV_EXIT_HOST_ERROR. */
+int machine_start(struct machine *m);
+
+/* Seconds since machine_start. */
+double machine_uptime(const struct machine *m);
+
+void machine_destroy(struct machine *m);
+
+#endif

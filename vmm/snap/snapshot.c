@@ -1,0 +1,519 @@
+/*
+ * snapshot.c: gathers vCPU registers, guest page tables and allocator
+ * state (introspect.c) and host residency into notes, and writes them with
+ * libelf as an ELF64 core (see snapshot.h and snapfmt.h).
+ */
+#include "snapshot.h"
+#include "guest_layout.h"
+#include "introspect.h"
+#include "ptwalk.h"
+#include "snapfmt.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/procfs.h>
+#include <unistd.h>
+
+#define MAX_SPACES 256
+#define LOG_TAIL 8192
+
+struct nbuf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+};
+
+/* Everything gathered for one snapshot. */
+struct snap_ctx {
+	struct machine *m;
+	struct nbuf notes;
+	struct snap_meta meta;
+	uint64_t cr3;
+	bool la57, paging;
+	struct intro in;
+	bool introspected;
+	int fd;                          /* the core file being written */
+	uint8_t *resident[MEM_MAX_SLOTS]; /* host residency bitmaps */
+	int pagemap_fd;
+};
+
+static void nb_put(struct nbuf *b, const void *data, size_t len)
+{
+	if (b->oom)
+		return;
+	size_t padded = (len + 3) & ~(size_t)3;
+	if (b->len + padded > b->cap) {
+		size_t cap = (b->len + padded) * 2;
+		uint8_t *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	memset(b->p + b->len + len, 0, padded - len);
+	b->len += padded;
+}
+
+/* Appends one note whose descriptor is head followed by body. */
+static void note_add(struct nbuf *b, const char *name, uint32_t type, const void *head,
+		     size_t head_len, const void *body, size_t body_len)
+{
+	uint32_t hdr[3] = { (uint32_t)strlen(name) + 1, (uint32_t)(head_len + body_len), type };
+	nb_put(b, hdr, sizeof(hdr));
+	nb_put(b, name, hdr[0]);
+	if (body_len == 0) {
+		nb_put(b, head, head_len);
+		return;
+	}
+	uint8_t *joined = malloc(head_len + body_len);
+	if (!joined) {
+		b->oom = true;
+		return;
+	}
+	memcpy(joined, head, head_len);
+	memcpy(joined + head_len, body, body_len);
+	nb_put(b, joined, head_len + body_len);
+	free(joined);
+}
+
+static void mv_note(struct snap_ctx *c, uint32_t type, const void *head, size_t head_len,
+		    const void *body, size_t body_len)
+{
+	note_add(&c->notes, SNAP_NOTE_NAME, type, head, head_len, body, body_len);
+}
+
+/* ---- vCPUs ----------------------------------------------------------------- */
+
+static void fill_prstatus(struct elf_prstatus *ps, int id, const struct kvm_regs *r,
+			  const struct kvm_sregs *s)
+{
+	const uint64_t regs[] = {
+		r->r15, r->r14, r->r13, r->r12, r->rbp, r->rbx, r->r11, r->r10, r->r9, r->r8,
+		r->rax, r->rcx, r->rdx, r->rsi, r->rdi, r->rax /* orig_rax */, r->rip,
+		s->cs.selector, r->rflags, r->rsp, s->ss.selector, s->fs.base, s->gs.base,
+		s->ds.selector, s->es.selector, s->fs.selector, s->gs.selector,
+	};
+	memset(ps, 0, sizeof(*ps));
+	ps->pr_pid = id + 1;
+	memcpy(&ps->pr_reg, regs, sizeof(regs) < sizeof(ps->pr_reg) ? sizeof(regs)
+								    : sizeof(ps->pr_reg));
+}
+
+static int collect_cpus(struct snap_ctx *c, char *err, size_t errlen)
+{
+	struct vm *vm = &c->m->vm;
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		struct kvm_regs r;
+		struct kvm_sregs s;
+		struct elf_prstatus ps;
+		if (ioctl(vm->vcpus[i].fd, KVM_GET_REGS, &r) < 0 ||
+		    ioctl(vm->vcpus[i].fd, KVM_GET_SREGS, &s) < 0) {
+			snprintf(err, errlen, "reading vCPU %d registers: %s", i, strerror(errno));
+			return -1;
+		}
+		fill_prstatus(&ps, i, &r, &s);
+		note_add(&c->notes, "CORE", NT_PRSTATUS, &ps, sizeof(ps), NULL, 0);
+		if (i == 0) {
+			c->cr3 = s.cr3;
+			c->la57 = s.cr4 & (1u << 12);
+			c->paging = s.cr0 & (1u << 31);
+		}
+	}
+	c->meta.nr_cpus = (uint32_t)vm->nr_cpus;
+	return 0;
+}
+
+/* ---- host residency ------------------------------------------------------- */
+
+static void collect_host(struct snap_ctx *c)
+{
+	struct guest_memory *mem = &c->m->vm.mem;
+	for (int i = 0; i < mem->nr_slots; i++) {
+		size_t bytes = mem_dirty_bitmap_bytes(&mem->slots[i]);
+		c->resident[i] = calloc(1, bytes);
+		int64_t n = c->resident[i] ? mem_slot_residency(&mem->slots[i], c->resident[i]) : -1;
+		struct snap_host h = { .slot = mem->slots[i].id, .pages = mem->slots[i].size >> 12,
+				       .resident = n < 0 ? 0 : (uint64_t)n };
+		mv_note(c, SNAP_NT_HOST, &h, sizeof(h), c->resident[i], n < 0 ? 0 : bytes);
+	}
+	c->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+static void collect_dirty(struct snap_ctx *c)
+{
+	struct guest_memory *mem = &c->m->vm.mem;
+	uint8_t *maps[MEM_MAX_SLOTS] = { 0 };
+	bool valid = false;
+	for (int i = 0; i < mem->nr_slots; i++)
+		maps[i] = calloc(1, mem_dirty_bitmap_bytes(&mem->slots[i]));
+	int rc = mem_dirty_log(mem, c->m->vm.vm_fd, maps, &valid);
+	for (int i = 0; i < mem->nr_slots; i++) {
+		size_t bytes = mem_dirty_bitmap_bytes(&mem->slots[i]);
+		struct snap_dirty d = { .slot = mem->slots[i].id,
+					.valid = rc == 0 && valid && maps[i],
+					.pages = mem->slots[i].size >> 12 };
+		for (size_t k = 0; d.valid && k < bytes; k++)
+			d.dirty += (uint64_t)__builtin_popcount(maps[i][k]);
+		mv_note(c, SNAP_NT_DIRTY, &d, sizeof(d), d.valid ? maps[i] : NULL,
+			d.valid ? bytes : 0);
+		free(maps[i]);
+	}
+}
+
+static uint64_t range_resident(const struct snap_ctx *c, uint64_t pa, uint64_t len)
+{
+	const struct guest_memory *mem = &c->m->vm.mem;
+	const struct mem_slot *s = mem_slot_of(mem, pa);
+	if (!s || !mem_gpa_to_hva(mem, pa, len))
+		return 0;
+	int idx = (int)(s - mem->slots);
+	uint64_t first = (pa - s->gpa) >> 12, n = 0;
+	for (uint64_t p = first; p < first + (len >> 12) && c->resident[idx]; p++)
+		n += (c->resident[idx][p / 8] >> (p % 8)) & 1;
+	return n;
+}
+
+static uint64_t host_physical(const struct snap_ctx *c, uint64_t pa)
+{
+	const uint8_t *hva = mem_gpa_to_hva(&c->m->vm.mem, pa, 1);
+	uint64_t e;
+	if (!hva || c->pagemap_fd < 0 ||
+	    pread(c->pagemap_fd, &e, 8, (off_t)((uintptr_t)hva / 4096 * 8)) != 8)
+		return 0;
+	uint64_t pfn = e & ((1ull << 55) - 1);
+	return (e >> 63) && pfn ? pfn << 12 : 0; /* present, and PFNs are readable */
+}
+
+/* ---- address spaces ------------------------------------------------------- */
+
+static void add_space(struct snap_ctx *c, int32_t pid, const char *comm, uint64_t root,
+		      bool user_only)
+{
+	struct ptw_range *r = NULL;
+	struct ptw_stats st;
+	size_t n = 0, kept = 0;
+	if (ptw_ranges(&c->m->vm.mem, root, c->la57, &r, &n, &st) < 0)
+		return;
+	struct snap_range *out = calloc(n ? n : 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++) {
+		if (user_only && r[i].va >= USER_TOP)
+			continue;
+		out[kept++] = (struct snap_range){ .va = r[i].va, .pa = r[i].pa, .len = r[i].len,
+			.flags = r[i].flags, .shift = r[i].shift, .accessed = r[i].accessed,
+			.dirty = r[i].dirty, .host_resident = range_resident(c, r[i].pa, r[i].len),
+			.hpa = host_physical(c, r[i].pa) };
+	}
+	struct snap_space sp = { .pid = pid, .nr_ranges = (uint32_t)kept, .root_pa = root,
+				 .bad_tables = st.bad_tables, .revisits = st.revisits };
+	snprintf(sp.comm, sizeof(sp.comm), "%s", comm);
+	memcpy(sp.tables, st.tables, sizeof(sp.tables));
+	mv_note(c, SNAP_NT_SPACE, &sp, sizeof(sp), out, kept * sizeof(*out));
+	free(out);
+	free(r);
+}
+
+static void collect_spaces(struct snap_ctx *c)
+{
+	uint64_t root = c->cr3 & PTE_ADDR_MASK;
+	if (!c->paging)
+		return;
+	if (c->introspected)
+		intro_kernel_root(&c->in, &root);
+	add_space(c, SNAP_KERNEL_PID, "kernel", root, false);
+	if (!c->introspected)
+		return;
+	struct intro_task *t = calloc(MAX_SPACES, sizeof(*t));
+	int n = t ? intro_tasks(&c->in, t, MAX_SPACES) : -1;
+	for (int i = 0; i < n; i++)
+		if (t[i].root_pa)
+			add_space(c, t[i].pid, t[i].comm, t[i].root_pa, true);
+	free(t);
+}
+
+/* ---- allocator state ------------------------------------------------------ */
+
+static void collect_allocators(struct snap_ctx *c)
+{
+	struct snap_zone z[8];
+	int nz = intro_zones(&c->in, z, 8);
+	if (nz > 0)
+		mv_note(c, SNAP_NT_ZONES, z, (size_t)nz * sizeof(z[0]), NULL, 0);
+	struct snap_slab *s;
+	size_t ns;
+	if (intro_slabs(&c->in, &s, &ns) == 0) {
+		mv_note(c, SNAP_NT_SLABS, s, ns * sizeof(*s), NULL, 0);
+		free(s);
+	}
+	struct snap_counter *v;
+	size_t nv;
+	if (intro_vmstat(&c->in, &v, &nv) == 0 && nv) {
+		mv_note(c, SNAP_NT_VMSTAT, v, nv * sizeof(*v), NULL, 0);
+		free(v);
+	}
+	char *log = malloc(LOG_TAIL);
+	long len = log ? intro_log_tail(&c->in, log, LOG_TAIL) : -1;
+	if (len > 0)
+		mv_note(c, SNAP_NT_LOG, log, (size_t)len + 1, NULL, 0);
+	free(log);
+}
+
+static void open_introspection(struct snap_ctx *c)
+{
+	uint64_t gva;
+	struct machine *m = c->m;
+	if (!c->paging) {
+		snprintf(c->meta.error, sizeof(c->meta.error), "the guest has paging off");
+		return;
+	}
+	if (intro_find_symbol(m->kernel, m->kernel_len, "mv_info", &gva) < 0) {
+		snprintf(c->meta.error, sizeof(c->meta.error), "kernel has no mv_info symbol");
+		return;
+	}
+	if (intro_open(&c->in, &m->vm.mem, c->cr3, c->la57, gva, c->meta.error,
+		       sizeof(c->meta.error)) == 0) {
+		c->introspected = true;
+		c->meta.flags |= SNAP_META_INTROSPECTED;
+	}
+}
+
+/* ---- the core file ---------------------------------------------------------- */
+
+struct core_layout {
+	int nr_phdr;
+	uint64_t notes_off, shoff;
+	uint64_t slot_off[MEM_MAX_SLOTS];
+};
+
+/* PT_LOADs of the kernel image, to alias at their link addresses. */
+static int kernel_loads(const struct machine *m, GElf_Phdr *out, int max)
+{
+	Elf *e = elf_memory((char *)(uintptr_t)m->kernel, m->kernel_len);
+	size_t n = 0;
+	int k = 0;
+	if (!e || elf_getphdrnum(e, &n) < 0)
+		n = 0;
+	for (size_t i = 0; i < n && k < max; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_memsz &&
+		    mem_gpa_to_hva(&m->vm.mem, ph.p_paddr, ph.p_memsz))
+			out[k++] = ph;
+	}
+	if (e)
+		elf_end(e);
+	return k;
+}
+
+static Elf_Scn *add_section(Elf *e, void *buf, uint64_t size, uint64_t off, uint32_t type)
+{
+	Elf_Scn *scn = elf_newscn(e);
+	Elf_Data *d = scn ? elf_newdata(scn) : NULL;
+	GElf_Shdr sh;
+	if (!d || !gelf_getshdr(scn, &sh))
+		return NULL;
+	d->d_buf = buf;
+	d->d_size = size;
+	d->d_type = ELF_T_BYTE;
+	d->d_align = 1;
+	sh.sh_type = type;
+	sh.sh_offset = off;
+	sh.sh_size = size;
+	sh.sh_addralign = 1;
+	return gelf_update_shdr(scn, &sh) ? scn : NULL;
+}
+
+static void set_phdr(Elf *e, int i, uint32_t type, uint64_t off, uint64_t vaddr,
+		     uint64_t paddr, uint64_t size, uint32_t flags)
+{
+	GElf_Phdr ph = { .p_type = type, .p_flags = flags, .p_offset = off, .p_vaddr = vaddr,
+			 .p_paddr = paddr, .p_filesz = size, .p_memsz = size,
+			 .p_align = type == PT_LOAD ? 4096 : 4 };
+	gelf_update_phdr(e, i, &ph);
+}
+
+/* Copies one RAM slot into the core file at off. Returns 0 or -1. */
+static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
+{
+	uint64_t done = 0;
+	while (done < s->size) {
+		size_t chunk = s->size - done > (64u << 20) ? (64u << 20) : (size_t)(s->size - done);
+		ssize_t n = pwrite(fd, s->hva + done, chunk, (off_t)(off + done));
+		if (n <= 0)
+			return -1;
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
+{
+	struct guest_memory *mem = &c->m->vm.mem;
+	GElf_Phdr kl[16];
+	int nk = memory ? kernel_loads(c->m, kl, 16) : 0;
+	int nslots = memory ? mem->nr_slots : 0;
+	struct core_layout L = { .nr_phdr = 1 + nslots + nk };
+	uint64_t page_offset = c->introspected ? c->in.info.page_offset : PAGE_OFFSET;
+	GElf_Ehdr eh;
+
+	/* ehdr, then phdrs (which change the ehdr), then our copy of the ehdr */
+	if (!gelf_newehdr(e, ELFCLASS64) || !gelf_newphdr(e, (size_t)L.nr_phdr) ||
+	    !gelf_getehdr(e, &eh))
+		return -1;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_phoff = sizeof(Elf64_Ehdr);
+	eh.e_type = ET_CORE;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	L.notes_off = (sizeof(Elf64_Ehdr) + (uint64_t)L.nr_phdr * sizeof(Elf64_Phdr) + 3) & ~3ull;
+	uint64_t off = (L.notes_off + c->notes.len + 4095) & ~4095ull;
+	if (!add_section(e, c->notes.p, c->notes.len, L.notes_off, SHT_NOTE))
+		return -1;
+	set_phdr(e, 0, PT_NOTE, L.notes_off, 0, 0, c->notes.len, PF_R);
+	for (int i = 0; i < nslots; i++) {
+		L.slot_off[i] = off;
+		/* NOBITS: libelf writes the headers only; RAM goes straight from
+		 * guest memory to the file in write_ram() (no copy in between) */
+		if (!add_section(e, NULL, mem->slots[i].size, off, SHT_NOBITS))
+			return -1;
+		set_phdr(e, 1 + i, PT_LOAD, off, page_offset + mem->slots[i].gpa, mem->slots[i].gpa,
+			 mem->slots[i].size, PF_R | PF_W);
+		off += mem->slots[i].size;
+	}
+	for (int k = 0; k < nk; k++) {
+		const struct mem_slot *s = mem_slot_of(mem, kl[k].p_paddr);
+		set_phdr(e, 1 + nslots + k, PT_LOAD,
+			 L.slot_off[s - mem->slots] + (kl[k].p_paddr - s->gpa), kl[k].p_vaddr,
+			 kl[k].p_paddr, kl[k].p_memsz, kl[k].p_flags);
+	}
+	eh.e_shoff = (off + 7) & ~7ull;
+	if (!gelf_update_ehdr(e, &eh))
+		return -1;
+	elf_flagelf(e, ELF_C_SET, ELF_F_LAYOUT);
+	if (elf_update(e, ELF_C_WRITE) < 0)
+		return -1;
+	for (int i = 0; i < nslots; i++)
+		if (write_ram(c->fd, &mem->slots[i], L.slot_off[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int write_core_file(struct snap_ctx *c, const char *path, bool memory, char *err,
+			   size_t errlen)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SNAPSHOT_FILE_MODE);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	elf_version(EV_CURRENT);
+	c->fd = fd;
+	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
+	int rc = e ? write_elf(e, c, memory) : -1;
+	if (rc < 0)
+		snprintf(err, errlen, "writing %s: %s", tmp, elf_errmsg(-1));
+	if (e)
+		elf_end(e);
+	if (!rc && fsync(fd) < 0) {
+		snprintf(err, errlen, "fsync %s: %s", tmp, strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	if (!rc && rename(tmp, path) < 0) {
+		snprintf(err, errlen, "rename to %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* ---- putting it together --------------------------------------------------- */
+
+static void fill_meta(struct snap_ctx *c, const struct snap_request *r)
+{
+	struct timespec now;
+	struct machine *m = c->m;
+	clock_gettime(CLOCK_REALTIME, &now);
+	c->meta.format_version = SNAP_FORMAT_VERSION;
+	c->meta.flags |= r->memory ? SNAP_META_MEMORY : 0;
+	c->meta.time_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	c->meta.uptime_ns = (uint64_t)(machine_uptime(m) * 1e9);
+	c->meta.ram_size = m->vm.mem.ram_size;
+	c->meta.build_id_len = (uint32_t)intro_build_id(m->kernel, m->kernel_len,
+							 c->meta.build_id, sizeof(c->meta.build_id));
+	snprintf(c->meta.kernel, sizeof(c->meta.kernel), "%s", m->kernel_path ? m->kernel_path : "");
+	snprintf(c->meta.reason, sizeof(c->meta.reason), "%s", r->reason ? r->reason : "");
+}
+
+static void collect_slots(struct snap_ctx *c)
+{
+	struct guest_memory *mem = &c->m->vm.mem;
+	struct snap_slot s[MEM_MAX_SLOTS];
+	for (int i = 0; i < mem->nr_slots; i++)
+		s[i] = (struct snap_slot){ .id = mem->slots[i].id, .gpa = mem->slots[i].gpa,
+					   .size = mem->slots[i].size,
+					   .hva = (uint64_t)(uintptr_t)mem->slots[i].hva };
+	mv_note(c, SNAP_NT_SLOTS, s, (size_t)mem->nr_slots * sizeof(s[0]), NULL, 0);
+}
+
+static int gather(struct snap_ctx *c, const struct snap_request *r, char *err, size_t errlen)
+{
+	struct nbuf meta_first = { 0 };
+	if (collect_cpus(c, err, errlen) < 0)
+		return -1;
+	open_introspection(c);
+	fill_meta(c, r);
+	collect_slots(c);
+	collect_host(c);
+	collect_spaces(c);
+	if (c->introspected)
+		collect_allocators(c);
+	collect_dirty(c);
+	/* the metadata note goes first, so readers meet it before anything else */
+	note_add(&meta_first, SNAP_NOTE_NAME, SNAP_NT_META, &c->meta, sizeof(c->meta), NULL, 0);
+	nb_put(&meta_first, c->notes.p, c->notes.len);
+	free(c->notes.p);
+	c->notes = meta_first;
+	if (c->notes.oom) {
+		snprintf(err, errlen, "out of memory building the snapshot");
+		return -1;
+	}
+	return 0;
+}
+
+int snapshot_take(struct machine *m, const struct snap_request *r, char *err, size_t errlen)
+{
+	struct snap_ctx *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->m = m;
+	c->pagemap_fd = -1;
+	bool was_paused = vm_is_paused(&m->vm);
+	if (!was_paused)
+		vm_pause(&m->vm);
+	int rc = gather(c, r, err, errlen);
+	if (!rc)
+		rc = write_core_file(c, r->path, r->memory, err, errlen);
+	if (!was_paused)
+		vm_resume(&m->vm);
+	for (int i = 0; i < MEM_MAX_SLOTS; i++)
+		free(c->resident[i]);
+	if (c->pagemap_fd >= 0)
+		close(c->pagemap_fd);
+	free(c->notes.p);
+	free(c);
+	return rc;
+}

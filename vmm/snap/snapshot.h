@@ -1,0 +1,37 @@
+/*
+ * snapshot.h: takes a snapshot of a machine into an ELF64 core file
+ * (format: snapfmt.h). The VM is paused while its state is read and
+ * resumed afterwards (unless it was paused or has ended already).
+ *
+ * Writing is atomic: a temporary file beside the target is written,
+ * fsync'ed and renamed over it, so a reader never sees half a snapshot and
+ * a failed snapshot leaves an earlier file of the same name intact.
+ *
+ * Files are created mode 0600 (SNAPSHOT_FILE_MODE), whatever the umask
+ * allows: a snapshot holds the guest's page tables and kernel log, a crash
+ * dump (memory = true) all of its RAM, and neither is anyone else's to read.
+ *
+ * Layer: snapshots (vmm/snap/, after the runtime): the core-file format,
+ * writer and reader, guest introspection through mv_info, the page-table
+ * walker, the diff as a library and the JSON records every output shares.
+ */
+#ifndef VMM_SNAPSHOT_H
+#define VMM_SNAPSHOT_H
+
+#include "machine.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SNAPSHOT_FILE_MODE 0600
+
+struct snap_request {
+	const char *path;
+	bool memory;         /* add PT_LOAD segments with all guest RAM */
+	const char *reason;  /* recorded in the metadata */
+};
+
+/* Returns 0, or -1 with the reason in err (nothing written then). */
+int snapshot_take(struct machine *m, const struct snap_request *r, char *err, size_t errlen);
+
+#endif
