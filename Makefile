@@ -31,7 +31,10 @@ VMM_MM_PORT := vmm/mm_port.c
 VMM_LIB   := $(filter-out vmm/cmd/main.c $(VMM_MM_PORT),$(VMM_SRCS))
 MM_SRCS   := $(wildcard mm/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+# Guest modules with no kernel state (only the guest's string.h and
+# errno.h), unit-tested on the host too.
+GUEST_PURE := guest/kernel/path.c
+UNIT_AUX  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)) $(GUEST_PURE)
 INT_SRCS  := $(wildcard tests/integration/test_*.c)
 INT_AUX   := $(filter-out $(INT_SRCS),$(wildcard tests/integration/*.c))
 
@@ -58,6 +61,7 @@ $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+$(GUEST_PURE:%.c=$(BUILD)/san/%.o): HOST_CFLAGS += -Iguest/include
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"

@@ -164,6 +164,7 @@ COV_MM_MIN ?= 80
 COV_CFLAGS := $(filter-out -O2,$(HOST_CFLAGS)) -O0 --coverage -w  # warnings: the -O2 build's job
 COV_OBJS   := $(patsubst %.c,$(COV_DIR)/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS) $(VMM_LIB))
 
+$(GUEST_PURE:%.c=$(COV_DIR)/%.o): COV_CFLAGS += -Iguest/include
 $(COV_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC cov  $<"

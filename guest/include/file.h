@@ -1,22 +1,28 @@
 /*
  * file.h: open files and per-task descriptor tables.
  *
- * Three kinds of file: the console (fds 0-2 of init; a tty for musl's
- * line buffering), initrd files (read-only, mappable), and /proc files
- * (their text generated when opened, so a reader sees one snapshot).
- * A struct file is shared by every descriptor that refers to it (fork);
- * refs counts them and the last close frees it.
+ * Six kinds of file: the console (fds 0-2 of init; a tty for musl's
+ * line buffering), /dev/null, initrd files (read-only, mappable), /proc files
+ * (their text generated when opened, so a reader sees one snapshot),
+ * directories (of the initrd or of /proc; listed by getdents64) and the
+ * two ends of a pipe (pipe.c).
+ * A struct file is shared by every descriptor that refers to it (fork,
+ * dup); refs counts them and the last close frees it. Close-on-exec is a
+ * property of the descriptor (task.cloexec), not of the file.
  */
 #ifndef GUEST_FILE_H
 #define GUEST_FILE_H
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 struct task;
 struct inode;
 
-enum file_kind { FILE_CONSOLE, FILE_INITRD, FILE_PROC };
+enum file_kind { FILE_CONSOLE, FILE_NULL, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE };
+
+struct pipe;
 
 struct file {
 	enum file_kind kind;
@@ -29,7 +35,44 @@ struct file {
 	size_t cap;             /* its buffer size */
 	int (*write)(struct file *f, const char *buf, size_t n); /* writable proc files */
 	int pid;                /* FILE_PROC: the process it describes */
+	char *path;             /* FILE_DIR: its absolute normalised path */
+	struct pipe *pipe;      /* FILE_PIPE: the pipe this end belongs to */
 };
+
+/* A new file of kind with open flags (refs 1), or NULL. */
+struct file *file_new(enum file_kind kind, int flags);
+/* Drops one reference; the last frees the file (and releases its pipe end). */
+void file_put(struct file *f);
+/* Installs f at the lowest free descriptor >= min of t (close-on-exec when
+ * @cloexec). Returns the descriptor or -EMFILE. */
+int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloexec);
+/* Opens the file at user path upath relative to dfd (file_new'd, not
+ * installed). Returns 0 or a negative errno (getname's, EBADF/ENOTDIR for
+ * dfd, ENOENT...). */
+long file_open_at(int dfd, uint64_t upath, int flags, struct file **out);
+/* Resolves path (a PATH_MAX buffer) in place against the directory base.
+ * Returns 0, -ENAMETOOLONG or -ENOMEM. */
+long file_resolve(const char *base, char *path);
+/* Closes every close-on-exec descriptor of t (execve). */
+void file_close_on_exec(struct task *t);
+/* t's working directory ("/" when never changed). */
+const char *file_cwd(const struct task *t);
+
+/* Directories (dir.c). */
+/* Whether the absolute normalised path names a directory. */
+bool dir_exists(const char *path);
+/* A FILE_DIR file for the directory at path (which exists). Returns 0 or -ENOMEM. */
+int dir_open(const char *path, int flags, struct file **out);
+
+/* Pipes (pipe.c). */
+long pipe_read(struct file *f, uint64_t ubuf, uint64_t n);
+long pipe_write(struct file *f, uint64_t ubuf, uint64_t n);
+/* poll's readiness of a pipe end: POLLIN (bytes) or POLLHUP (no writer)
+ * for the read end, POLLOUT (PIPE_BUF bytes of room) or POLLERR (no
+ * reader) for the write end. */
+int pipe_poll(struct file *f);
+/* The end f is closed for good: wakes the other end. */
+void pipe_release(struct file *f);
 
 /* Opens the console as fds 0, 1 and 2 of t. Returns 0 or -ENOMEM. */
 int file_open_console(struct task *t);
@@ -41,6 +84,18 @@ struct file *file_get(unsigned int fd);
 
 /* /proc (proc.c): fills f->text for path, or returns -ENOENT. */
 int proc_open(struct file *f, const char *path, int flags);
+/* The target of the /proc symbolic link at path (below /proc/: "self",
+ * "12/exe"), written to buf (n bytes); NULL when path is no link. */
+const char *proc_link(const char *path, char *buf, size_t n);
+/* Whether path (below /proc/, e.g. "12" or "sys/vm") is a /proc directory. */
+bool proc_dir_exists(const char *path);
+/*
+ * Name i of /proc's tree relevant to listing the directory @dir (below
+ * /proc/, "" for /proc itself): a path below /proc/ whose components
+ * after @dir name the entry; a name ending in '/' is a directory. Written
+ * to buf (n bytes) when generated. NULL past the last.
+ */
+const char *proc_tree_name(const char *dir, unsigned i, char *buf, size_t n);
 /* Writes console bytes (user output) to the serial port and the log. */
 void console_write(const char *buf, size_t n);
 

@@ -35,6 +35,8 @@ struct inode {
 void initrd_init(void);
 /* The inode at path ("/bin/init" or "bin/init"), or NULL. */
 struct inode *initrd_lookup(const char *path);
+/* The i-th file in archive order (directory listings), or NULL past the last. */
+struct inode *initrd_inode(unsigned i);
 /*
  * The page-cache frame holding page @index of the file (zero past EOF),
  * filling it on first use (*major = true). Returns 0 when out of memory or

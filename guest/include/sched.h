@@ -28,6 +28,9 @@
 
 #define TASK_COMM_LEN 16
 #define TASK_NR_FILES 32
+#define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
+#define TASK_CMDLINE_MAX 256         /* argv bytes kept for /proc/PID/cmdline */
+#define TASK_EXE_MAX 80              /* the executable's path (initrd names are shorter) */
 #define TASK_SLICE_TICKS 2
 
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
@@ -55,6 +58,11 @@ struct task {
 	struct pt_regs *uregs;       /* user frame at the top of kstack (user tasks) */
 	struct mm *mm;               /* NULL for kernel threads */
 	struct file *files[TASK_NR_FILES];
+	uint32_t cloexec;            /* bit fd: files[fd] closes on execve (FD_CLOEXEC) */
+	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
+	char cmdline[TASK_CMDLINE_MAX]; /* argv, NUL-separated, as exec received it */
+	uint32_t cmdline_len;
+	char exe[TASK_EXE_MAX];      /* absolute path of the program (/proc/PID/exe) */
 	uint64_t fs_base;
 	struct fpu_state fpu;        /* user x87/SSE registers while switched out */
 	unsigned long slice;         /* ticks left in the time slice */
@@ -68,6 +76,8 @@ struct task {
 	uint64_t min_flt, maj_flt, inv_flt;
 	uint64_t c_min_flt, c_maj_flt, c_maxrss_kb;
 	uint64_t maxrss_kb;          /* peak RSS, set at exit */
+	uint64_t utime, stime;       /* ticks charged in user and kernel mode (timer) */
+	uint64_t c_utime, c_stime;   /* the reaped children's sums */
 	uint64_t start_jiffies;
 };
 
@@ -87,6 +97,8 @@ struct task *kthread_create(void (*fn)(void *), void *arg, const char *comm);
 /* Puts a task created above on the run queue. */
 void task_start(struct task *t);
 struct task *task_find(int pid);
+/* The pid most recently given out (every pid so far is at most this). */
+int sched_last_pid(void);
 
 void schedule(void);
 void sched_yield_current(void);

@@ -51,8 +51,41 @@
 #define O_RDWR      02
 #define O_CREAT     0100
 #define O_TRUNC     01000
+#define O_APPEND    02000
+#define O_NONBLOCK  04000
 #define O_DIRECTORY 0200000
+#define O_CLOEXEC   02000000
 #define AT_FDCWD    (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_NO_AUTOMOUNT     0x800
+#define AT_EMPTY_PATH       0x1000
+
+/* fcntl */
+#define F_DUPFD  0
+#define F_GETFD  1
+#define F_SETFD  2
+#define F_GETFL  3
+#define F_SETFL  4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+/* The status flags F_SETFL may change (Linux's SETFL_MASK, those kept here). */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK)
+
+/* poll */
+#define POLLIN     0x001
+#define POLLOUT    0x004
+#define POLLERR    0x008
+#define POLLHUP    0x010
+#define POLLNVAL   0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+struct linux_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+/* pipes: a write of at most PIPE_BUF bytes is atomic */
+#define PIPE_BUF 4096
 #define PATH_MAX    4096        /* with the NUL */
 /* Most bytes one read or write moves (Linux's MAX_RW_COUNT). */
 #define MAX_RW_COUNT (0x7fffffffu & ~4095u)
@@ -76,7 +109,10 @@
 #define RUSAGE_THREAD   1
 
 /* clock_gettime: the clocks it reads (all one jiffies clock) */
+#define CLOCK_REALTIME  0
+#define CLOCK_MONOTONIC 1
 #define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME  1
 #define CLOCK_TAI      11
 
 /* clone: the low byte is the exit signal */
@@ -84,6 +120,7 @@
 
 /* signals: every one has its default action (no handlers) */
 #define SIGKILL  9
+#define SIGPIPE 13
 #define SIGSEGV 11
 #define SIGTERM 15
 #define SIGCHLD 17
@@ -101,6 +138,9 @@
 /* ioctl */
 #define TCGETS     0x5401
 #define TIOCGWINSZ 0x5413
+/* The kernel's struct termios (4 flag words, c_line, 19 c_cc): what
+ * TCGETS writes; libcs keep a larger struct of their own around it. */
+#define LINUX_TERMIOS_SIZE 36
 
 /* auxiliary vector */
 #define AT_NULL   0
@@ -118,6 +158,7 @@
 #define AT_EXECFN 31
 
 #define S_IFMT  0170000
+#define S_IFIFO 0010000
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
 #define S_IFDIR 0040000
@@ -154,6 +195,19 @@ struct linux_utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65],
 	     domainname[65];
 };
+
+/* sysinfo: sizes in units of mem_unit bytes, loads scaled by 1 << SI_LOAD_SHIFT */
+#define SI_LOAD_SHIFT 16
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+_Static_assert(sizeof(struct linux_sysinfo) == 112, "struct sysinfo is 112 bytes on x86-64");
 
 struct linux_winsize {
 	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;

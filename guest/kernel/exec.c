@@ -240,6 +240,18 @@ static void start_frame(struct pt_regs *r, uint64_t entry, uint64_t sp)
 	r->rflags = X86_EFLAGS_IF | 0x2;
 }
 
+/* Keeps the start of argv (NUL-separated, as Linux's /proc/PID/cmdline). */
+static void keep_cmdline(struct task *t, const struct exec_args *a)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < a->argc; i++)
+		len += strlen(a->buf + len) + 1;
+	len = MM_MIN(len, sizeof(t->cmdline));
+	memcpy(t->cmdline, a->buf, len);
+	t->cmdline_len = (uint32_t)len;
+}
+
 int exec_image(struct task *t, const char *path, const struct exec_args *a)
 {
 	struct inode *ino = initrd_lookup(path);
@@ -269,6 +281,9 @@ int exec_image(struct task *t, const char *path, const struct exec_args *a)
 	while (base > path && base[-1] != '/')
 		base--;
 	strlcpy(t->comm, base, sizeof(t->comm));
+	keep_cmdline(t, a);
+	strlcpy(t->exe, path, sizeof(t->exe));
+	file_close_on_exec(t);
 	start_frame(t->uregs, li.entry, sp);
 	t->fs_base = 0;
 	wrmsr(0xc0000100, 0);

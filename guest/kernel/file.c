@@ -1,7 +1,8 @@
 /*
  * file.c: descriptor tables and the file system calls over the console,
- * initrd files and /proc (file.h). A task's table is changed only by the
- * task itself (or by fork before the child runs).
+ * initrd files, /proc, directories and pipes (file.h). A task's table and
+ * working directory are changed only by the task itself (or by fork
+ * before the child runs).
  *
  * Arguments follow Linux's prototypes (syscall.c): a descriptor is an
  * unsigned int (the low 32 bits of the register) and only ever indexes
@@ -13,6 +14,7 @@
 #include <file.h>
 #include <sched.h>
 #include <initrd.h>
+#include <path.h>
 #include <uaccess.h>
 #include <syscall.h>
 #include <errno.h>
@@ -33,7 +35,7 @@ void console_write(const char *buf, size_t n)
 	printk_raw(buf, n);
 }
 
-static struct file *file_new(enum file_kind kind, int flags)
+struct file *file_new(enum file_kind kind, int flags)
 {
 	struct file *f = kzalloc(sizeof(*f), BUDDY_GFP_KERNEL);
 
@@ -45,25 +47,45 @@ static struct file *file_new(enum file_kind kind, int flags)
 	return f;
 }
 
-static void file_put(struct file *f)
+void file_put(struct file *f)
 {
 	if (--f->refs)
 		return;
+	if (f->kind == FILE_PIPE)
+		pipe_release(f);
 	if (f->text)
 		kfree(f->text);
+	if (f->path)
+		kfree(f->path);
 	kfree(f);
 }
 
-/* The lowest free descriptor of current pointing at f, or -EMFILE. */
-static int fd_install(struct task *t, struct file *f)
+int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloexec)
 {
-	for (int fd = 0; fd < TASK_NR_FILES; fd++) {
+	for (unsigned int fd = min; fd < TASK_NR_FILES; fd++) {
 		if (!t->files[fd]) {
 			t->files[fd] = f;
-			return fd;
+			t->cloexec = cloexec ? t->cloexec | (1u << fd) : t->cloexec & ~(1u << fd);
+			return (int)fd;
 		}
 	}
 	return -EMFILE;
+}
+
+void file_close_on_exec(struct task *t)
+{
+	for (unsigned int fd = 0; fd < TASK_NR_FILES; fd++) {
+		if (t->files[fd] && (t->cloexec & (1u << fd))) {
+			file_put(t->files[fd]);
+			t->files[fd] = NULL;
+		}
+	}
+	t->cloexec = 0;
+}
+
+const char *file_cwd(const struct task *t)
+{
+	return t->cwd[0] ? t->cwd : "/";
 }
 
 int file_open_console(struct task *t)
@@ -80,6 +102,8 @@ int file_open_console(struct task *t)
 
 void file_dup_table(struct task *child, const struct task *t)
 {
+	child->cloexec = t->cloexec;
+	memcpy(child->cwd, t->cwd, sizeof(child->cwd));
 	for (int fd = 0; fd < TASK_NR_FILES; fd++) {
 		child->files[fd] = t->files[fd];
 		if (child->files[fd])
@@ -94,6 +118,7 @@ void file_close_all(struct task *t)
 			file_put(t->files[fd]);
 		t->files[fd] = NULL;
 	}
+	t->cloexec = 0;
 }
 
 struct file *file_get(unsigned int fd)
@@ -155,6 +180,8 @@ static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (f->kind == FILE_DIR)
+		return -EISDIR;
 	if (!access_ok(ubuf, n))
 		return -EFAULT;
 	n = MM_MIN(n, (uint64_t)MAX_RW_COUNT);
@@ -165,8 +192,10 @@ static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 		return read_cached(f, ubuf, n);
 	case FILE_PROC:
 		return read_memory(f, f->text, f->len, ubuf, n);
+	case FILE_PIPE:
+		return pipe_read(f, ubuf, n);
 	default:
-		return 0;               /* no console input: end of file */
+		return 0;               /* no console input, /dev/null: end of file */
 	}
 }
 
@@ -191,6 +220,10 @@ static long file_write(struct file *f, uint64_t ubuf, uint64_t n)
 		int err = f->write(f, buf, n);
 		return err ? err : (long)n;
 	}
+	if (f->kind == FILE_PIPE)
+		return pipe_write(f, ubuf, n);
+	if (f->kind == FILE_NULL)
+		return (long)n;
 	while (done < n) {
 		uint64_t c = n - done < IO_CHUNK ? n - done : IO_CHUNK;
 		if (copy_from_user(buf, ubuf + done, c))
@@ -295,18 +328,16 @@ SYS_DECL(readv)
 
 /*
  * A user path into a kmalloc'd PATH_MAX buffer, as Linux's getname: too
- * long is ENAMETOOLONG, empty ENOENT. A relative path is taken from the
- * root (every task's working directory). Returns the buffer or NULL, *err set.
+ * long is ENAMETOOLONG, empty ENOENT. Returns the buffer or NULL, *err set.
  */
 static char *getname(uint64_t upath, long *err)
 {
-	char *path = kmalloc(PATH_MAX + 1, BUDDY_GFP_KERNEL);
+	char *path = kmalloc(PATH_MAX, BUDDY_GFP_KERNEL);
 
 	*err = -ENOMEM;
 	if (!path)
 		return NULL;
-	path[0] = '/';
-	*err = strncpy_from_user(path + 1, upath, PATH_MAX);
+	*err = strncpy_from_user(path, upath, PATH_MAX);
 	if (*err == 0)
 		*err = -ENOENT;
 	if (*err < 0) {
@@ -314,56 +345,129 @@ static char *getname(uint64_t upath, long *err)
 		return NULL;
 	}
 	*err = 0;
-	while (path[1] == '/')
-		memmove(path, path + 1, PATH_MAX);
 	return path;
 }
 
-/* The file a path names, opened with flags but not installed. */
-static long open_file(const char *path, int flags, struct file **out)
+/* The directory a relative path starts from: the working directory for
+ * AT_FDCWD, else dfd's (EBADF when closed, ENOTDIR when not a directory). */
+static const char *start_dir(int dfd, long *err)
 {
 	struct file *f;
 
-	if (!strncmp(path, "/proc/", 6)) {
-		f = file_new(FILE_PROC, flags);
-		if (!f)
-			return -ENOMEM;
-		int err = proc_open(f, path + 6, flags);
-		if (err) {
+	*err = 0;
+	if (dfd == AT_FDCWD)
+		return file_cwd(current);
+	f = file_get((unsigned int)dfd);
+	*err = !f ? -EBADF : f->kind != FILE_DIR ? -ENOTDIR : 0;
+	return *err ? NULL : f->path;
+}
+
+long file_resolve(const char *base, char *path)
+{
+	char *out = kmalloc(PATH_MAX, BUDDY_GFP_KERNEL);
+	long n = out ? path_resolve(base, path, out, PATH_MAX) : -ENOMEM;
+
+	if (n >= 0)
+		memcpy(path, out, (size_t)n + 1);
+	kfree(out);
+	return n < 0 ? n : 0;
+}
+
+/*
+ * The user path upath, relative to dfd (an absolute path ignores it),
+ * resolved into an absolute normalised kmalloc'd path. Returns it or
+ * NULL with *err set.
+ */
+static char *getname_at(int dfd, uint64_t upath, long *err)
+{
+	char *path = getname(upath, err);
+	const char *base = path && path[0] != '/' ? start_dir(dfd, err) : "/";
+
+	if (path && base)
+		*err = file_resolve(base, path);
+	if (!path || !base || *err) {
+		kfree(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* An initrd file, read-only: EROFS for writing or creating, ENOTDIR with
+ * O_DIRECTORY (checked first, as Linux's lookup does). */
+static long open_initrd(const char *path, int flags, struct file **out)
+{
+	struct inode *ino = initrd_lookup(path);
+
+	if (!ino)
+		return (flags & O_CREAT) ? -EROFS : -ENOENT;
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return -EROFS;
+	*out = file_new(FILE_INITRD, flags);
+	if (!*out)
+		return -ENOMEM;
+	(*out)->inode = ino;
+	return 0;
+}
+
+/* A /proc file (text generated now); ENOTDIR with O_DIRECTORY. */
+static long open_proc(const char *path, int flags, struct file **out)
+{
+	struct file *f = file_new(FILE_PROC, flags);
+	int err = f ? proc_open(f, path + 6, flags) : -ENOMEM;
+
+	if (!err && (flags & O_DIRECTORY))
+		err = -ENOTDIR;
+	if (err) {
+		if (f)
 			file_put(f);
-			return err;
-		}
-	} else {
-		struct inode *ino = initrd_lookup(path);
-		if (!ino)
-			return (flags & O_CREAT) ? -EROFS : -ENOENT;
-		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
-			return -EROFS;
-		if ((flags & O_DIRECTORY) && (ino->mode & S_IFMT) != S_IFDIR)
-			return -ENOTDIR;
-		f = file_new(FILE_INITRD, flags);
-		if (!f)
-			return -ENOMEM;
-		f->inode = ino;
+		return err;
 	}
 	*out = f;
 	return 0;
 }
 
-/* open(2) of upath: unknown flag bits are ignored, as Linux's open does. */
-static long do_open(uint64_t upath, int flags)
+/* The file an absolute normalised path names, opened with flags but not installed. */
+static long open_path(const char *path, int flags, struct file **out)
+{
+	if (dir_exists(path)) {
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
+			return -EISDIR;
+		return dir_open(path, flags, out);
+	}
+	if (!strcmp(path, "/dev/null")) {
+		if (flags & O_DIRECTORY)
+			return -ENOTDIR;
+		*out = file_new(FILE_NULL, flags);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (!strncmp(path, "/proc/", 6))
+		return open_proc(path, flags, out);
+	return open_initrd(path, flags, out);
+}
+
+long file_open_at(int dfd, uint64_t upath, int flags, struct file **out)
 {
 	long err;
-	char *path = getname(upath, &err);
-	struct file *f = NULL;
+	char *path = getname_at(dfd, upath, &err);
 
 	if (!path)
 		return err;
-	err = open_file(path, flags, &f);
+	err = open_path(path, flags, out);
 	kfree(path);
+	return err;
+}
+
+/* openat(2) of upath: unknown flag bits are ignored, as Linux's open does. */
+static long do_open(int dfd, uint64_t upath, int flags)
+{
+	struct file *f = NULL;
+	long err = file_open_at(dfd, upath, flags, &f);
+
 	if (err)
 		return err;
-	int fd = fd_install(current, f);
+	int fd = file_fd_install(current, f, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		file_put(f);
 	return fd;
@@ -372,21 +476,15 @@ static long do_open(uint64_t upath, int flags)
 SYS_DECL(open)
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	return do_open(a0, (int)a1);
+	return do_open(AT_FDCWD, a0, (int)a1);
 }
 
 /* openat(int dfd, path, int flags, mode): an absolute path ignores dfd; a
- * relative one is resolved from AT_FDCWD (the root), and no descriptor
- * here is a directory. */
+ * relative one starts at dfd's directory (AT_FDCWD: the working one). */
 SYS_DECL(openat)
 {
-	int dfd = (int)a0;
-	char first;
-
 	(void)a3, (void)a4, (void)a5;
-	if (dfd != AT_FDCWD && !copy_from_user(&first, a1, 1) && first && first != '/')
-		return file_get((unsigned int)dfd) ? -ENOTDIR : -EBADF;
-	return do_open(a1, (int)a2);
+	return do_open((int)a0, a1, (int)a2);
 }
 
 SYS_DECL(close)
@@ -398,6 +496,7 @@ SYS_DECL(close)
 	if (!f)
 		return -EBADF;
 	current->files[fd] = NULL;
+	current->cloexec &= ~(1u << fd);
 	file_put(f);
 	return 0;
 }
@@ -425,8 +524,12 @@ SYS_DECL(lseek)
 		return -EBADF;
 	if (whence > SEEK_END)
 		return -EINVAL;
-	if (f->kind == FILE_CONSOLE)
+	if (f->kind == FILE_CONSOLE || f->kind == FILE_PIPE)
 		return -ESPIPE;
+	if (f->kind == FILE_NULL)
+		return 0;
+	if (f->kind == FILE_DIR)     /* rewinddir: a listing restarts at 0 */
+		return (whence == SEEK_SET && a1 == 0) ? (long)(f->pos = 0) : -EINVAL;
 	uint64_t size = f->kind == FILE_INITRD ? f->inode->size : f->len;
 	switch (whence) {
 	case SEEK_SET: base = 0; break;
@@ -445,6 +548,18 @@ static void fill_stat(const struct file *f, struct linux_stat *st)
 		st->st_mode = S_IFCHR | 0620;
 		st->st_rdev = (4 << 8) | 64;    /* ttyS0 */
 		st->st_dev = 5;
+	} else if (f->kind == FILE_NULL) {
+		st->st_mode = S_IFCHR | 0666;
+		st->st_rdev = (1 << 8) | 3;     /* mem 1:3 */
+		st->st_dev = 5;
+	} else if (f->kind == FILE_DIR) {
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		st->st_dev = strncmp(f->path, "/proc", 5) ? 1 : 3;
+	} else if (f->kind == FILE_PIPE) {
+		st->st_mode = S_IFIFO | 0600;
+		st->st_dev = 4;
+		st->st_blksize = MM_PAGE_SIZE;
 	} else if (f->kind == FILE_INITRD) {
 		st->st_mode = f->inode->mode;
 		st->st_ino = f->inode->ino;
@@ -469,24 +584,101 @@ SYS_DECL(fstat)
 	return copy_to_user(a1, &st, sizeof(st));
 }
 
-/* stat(path, buf): the file is opened for its attributes, never installed. */
-SYS_DECL(stat)
+/* Copies f's attributes to ubuf and drops f. Returns 0 or -EFAULT. */
+static long stat_put(struct file *f, uint64_t ubuf)
 {
 	struct linux_stat st;
-	long err;
-	char *path = getname(a0, &err);
-	struct file *f = NULL;
 
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (!path)
-		return err;
-	err = open_file(path, O_RDONLY, &f);
-	kfree(path);
-	if (err)
-		return err;
 	fill_stat(f, &st);
 	file_put(f);
-	return copy_to_user(a1, &st, sizeof(st));
+	return copy_to_user(ubuf, &st, sizeof(st));
+}
+
+/* The attributes of the file at dfd/upath into ubuf: the file is opened
+ * for them, never installed. */
+static long stat_at(int dfd, uint64_t upath, uint64_t ubuf)
+{
+	struct file *f = NULL;
+	long err = file_open_at(dfd, upath, O_RDONLY, &f);
+
+	return err ? err : stat_put(f, ubuf);
+}
+
+/* The attributes of the working directory (newfstatat of AT_FDCWD, ""). */
+static long stat_cwd(uint64_t ubuf)
+{
+	struct file *f = NULL;
+	long err = dir_open(file_cwd(current), O_RDONLY, &f);
+
+	return err ? err : stat_put(f, ubuf);
+}
+
+/*
+ * readlinkat(dfd, path, buf, int bufsiz): the target of a /proc link
+ * (proc_link), truncated to bufsiz and not NUL-terminated; a path that is
+ * no link is EINVAL, a missing one ENOENT.
+ */
+static long do_readlink(int dfd, uint64_t upath, uint64_t ubuf, int bufsiz)
+{
+	char target[TASK_EXE_MAX];
+	struct file *f = NULL;
+	long err;
+
+	if (bufsiz <= 0)
+		return -EINVAL;
+	char *path = getname_at(dfd, upath, &err);
+	if (!path)
+		return err;
+	const char *to = strncmp(path, "/proc/", 6) ? NULL : proc_link(path + 6, target, sizeof(target));
+	err = to ? 0 : open_path(path, O_RDONLY, &f);
+	kfree(path);
+	if (!to) {
+		if (!err)
+			file_put(f);
+		return err ? err : -EINVAL;
+	}
+	size_t n = MM_MIN(strlen(to), (size_t)bufsiz);
+	return copy_to_user(ubuf, to, n) ?: (long)n;
+}
+
+SYS_DECL(readlink)
+{
+	(void)a3, (void)a4, (void)a5;
+	return do_readlink(AT_FDCWD, a0, a1, (int)a2);
+}
+
+SYS_DECL(readlinkat)
+{
+	(void)a4, (void)a5;
+	return do_readlink((int)a0, a1, a2, (int)a3);
+}
+
+/* stat(path, buf) and lstat (no symbolic links here: the same). */
+SYS_DECL(stat)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return stat_at(AT_FDCWD, a0, a1);
+}
+
+SYS_DECL(lstat)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return stat_at(AT_FDCWD, a0, a1);
+}
+
+/* newfstatat(int dfd, path, buf, int flags): unknown flags are EINVAL;
+ * AT_EMPTY_PATH with "" is fstat of dfd. */
+SYS_DECL(newfstatat)
+{
+	int dfd = (int)a0, flags = (int)a3;
+	char first;
+
+	(void)a4, (void)a5;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
+		return -EINVAL;
+	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, a1, 1) && !first)
+		return dfd == AT_FDCWD ? stat_cwd(a2) : sys_fstat((unsigned int)dfd, a2, 0, 0, 0, 0);
+	return stat_at(dfd, a1, a2);
 }
 
 /* ioctl(unsigned int fd, unsigned int cmd, unsigned long arg) */
@@ -495,7 +687,7 @@ SYS_DECL(ioctl)
 	struct file *f = file_get((unsigned int)a0);
 	unsigned int cmd = (unsigned int)a1;
 	struct linux_winsize ws = { 24, 80, 0, 0 };
-	char termios[60] = { 0 };
+	char termios[LINUX_TERMIOS_SIZE] = { 0 };   /* raw, every flag clear */
 
 	(void)a3, (void)a4, (void)a5;
 	if (!f)

@@ -112,6 +112,11 @@ struct inode *initrd_lookup(const char *path)
 	return NULL;
 }
 
+struct inode *initrd_inode(unsigned i)
+{
+	return i < nr_inodes ? &inodes[i] : NULL;
+}
+
 /* Gives ino's page cache its slots, one per page, on first use. Returns 0 or -ENOMEM. */
 static int cache_setup(struct inode *ino, uint64_t pages)
 {

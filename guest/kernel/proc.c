@@ -1,8 +1,11 @@
 /*
  * proc.c: /proc files in Linux's formats, generated when opened (file.h):
- * meminfo, buddyinfo, zoneinfo, slabinfo (the mm/ views), vmstat, and per
- * process (self or a pid) maps, smaps, status and oom_score_adj (the one
- * writable file). A file's text is a snapshot; later reads do not change.
+ * meminfo, buddyinfo, zoneinfo, slabinfo (the mm/ views), vmstat, stat,
+ * uptime, loadavg, and per process (self or a pid) stat, statm, status,
+ * cmdline, maps, smaps, smaps_rollup and oom_score_adj (writable, as is
+ * sys/vm/swappiness). A file's text is a snapshot; later reads do not
+ * change. The directories (/proc, /proc/PID, /proc/sys...) are what
+ * proc_tree_name lists for dir.c.
  */
 #include <file.h>
 #include <sched.h>
@@ -20,6 +23,7 @@
 #include <mmviews.h>
 #include <page_alloc.h>
 #include <time.h>
+#include <schedstat.h>
 
 #define PROC_BUF_START 8192
 #define PROC_BUF_MAX (256u << 10)
@@ -43,6 +47,14 @@ static void pb_printf(struct pbuf *p, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		p->len += (size_t)n;
+}
+
+/* Appends n raw bytes (NULs included). */
+static void pb_write(struct pbuf *p, const char *data, size_t n)
+{
+	if (p->len < p->size)
+		memcpy(p->buf + p->len, data, MM_MIN(n, p->size - p->len));
+	p->len += n;
 }
 
 typedef void (*proc_gen)(struct pbuf *p, struct task *t);
@@ -134,6 +146,15 @@ static void gen_vmstat(struct pbuf *p, struct task *t)
 	pb_printf(p, "nr_context_switches %lu\n", nr_context_switches);
 }
 
+#define MAPS_NAME_COLUMN 73         /* where show_map_vma starts a name */
+
+/* Spaces up to the name column of a maps line that began at start. */
+static void pad_to_name(struct pbuf *p, size_t start)
+{
+	while (p->len - start < MAPS_NAME_COLUMN)
+		pb_printf(p, " ");
+}
+
 /* One maps line, Linux's show_map_vma layout (name from column 73). */
 static void map_line(struct pbuf *p, const struct vma *v)
 {
@@ -151,8 +172,7 @@ static void map_line(struct pbuf *p, const struct vma *v)
 		pb_printf(p, "\n");
 		return;
 	}
-	while (p->len - start < 73)
-		pb_printf(p, " ");
+	pad_to_name(p, start);
 	pb_printf(p, "%s%s\n", ino ? "/" : "", name);
 }
 
@@ -164,6 +184,18 @@ static void gen_maps(struct pbuf *p, struct task *t)
 
 #define SMAPS_LINE(p, name, pages) pb_printf(p, "%-16s%8llu kB\n", name, KB(pages))
 
+/* The counters of one smaps block (an area, or the rollup of all). */
+static void smaps_counters(struct pbuf *p, const struct uvm_area_census *c, uint64_t swap)
+{
+	SMAPS_LINE(p, "Rss:", c->rss);
+	SMAPS_LINE(p, "Shared_Clean:", c->shared_clean);
+	SMAPS_LINE(p, "Shared_Dirty:", c->shared_dirty);
+	SMAPS_LINE(p, "Private_Clean:", c->private_clean);
+	SMAPS_LINE(p, "Private_Dirty:", c->private_dirty);
+	SMAPS_LINE(p, "Anonymous:", c->anon);
+	SMAPS_LINE(p, "Swap:", swap);
+}
+
 static void gen_smaps(struct pbuf *p, struct task *t)
 {
 	for (uint32_t i = 0; t->mm && i < t->mm->vmas.nr; i++) {
@@ -173,38 +205,209 @@ static void gen_smaps(struct pbuf *p, struct task *t)
 		map_line(p, v);
 		SMAPS_LINE(p, "Size:", (v->end - v->start) >> MM_PAGE_SHIFT);
 		pb_printf(p, "%-16s%8u kB\n%-16s%8u kB\n", "KernelPageSize:", 4, "MMUPageSize:", 4);
-		SMAPS_LINE(p, "Rss:", c.rss);
-		SMAPS_LINE(p, "Shared_Clean:", c.shared_clean);
-		SMAPS_LINE(p, "Shared_Dirty:", c.shared_dirty);
-		SMAPS_LINE(p, "Private_Clean:", c.private_clean);
-		SMAPS_LINE(p, "Private_Dirty:", c.private_dirty);
-		SMAPS_LINE(p, "Anonymous:", c.anon);
-		SMAPS_LINE(p, "Swap:", 0);
+		smaps_counters(p, &c, 0);
 	}
+}
+
+/*
+ * smaps_rollup: smaps' counters summed over every area, under Linux's
+ * header line (the first area's start to the last one's end, named
+ * [rollup]); Swap is the process's swap entries. Empty without an mm.
+ */
+static void gen_smaps_rollup(struct pbuf *p, struct task *t)
+{
+	struct mm *mm = t->mm;
+	struct uvm_area_census sum = { 0 }, c;
+
+	if (!mm || !mm->vmas.nr)
+		return;
+	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
+		uvm_area_census(mm, &mm->vmas.v[i], &c);
+		sum.rss += c.rss;
+		sum.shared_clean += c.shared_clean;
+		sum.shared_dirty += c.shared_dirty;
+		sum.private_clean += c.private_clean;
+		sum.private_dirty += c.private_dirty;
+		sum.anon += c.anon;
+	}
+	size_t start = p->len;
+	pb_printf(p, "%08llx-%08llx ---p 00000000 00:00 0 ",
+		  (unsigned long long)mm->vmas.v[0].start,
+		  (unsigned long long)mm->vmas.v[mm->vmas.nr - 1].end);
+	pad_to_name(p, start);
+	pb_printf(p, "[rollup]\n");
+	smaps_counters(p, &sum, mm->rss[MM_SWAPENTS]);
 }
 
 #define STATUS_KB(p, name, pages) pb_printf(p, "%s\t%8llu kB\n", name, KB(pages))
 
+/*
+ * Pages of an address space by Linux's classes (mm->exec_vm, data_vm,
+ * stack_vm and the executable's text): text is file-backed executable
+ * areas, stack the growing-down area, data every other private writable one.
+ */
+struct vm_classes {
+	uint64_t text, data, stack;
+	uint64_t start_code, end_code, start_stack;
+};
+
+static void vm_classify(const struct mm *mm, struct vm_classes *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (uint32_t i = 0; mm && i < mm->vmas.nr; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		uint64_t pages = (v->end - v->start) >> MM_PAGE_SHIFT;
+		if (v->flags & VMA_GROWSDOWN) {
+			c->stack += pages;
+			c->start_stack = v->end;
+		} else if (v->file && (v->prot & VMA_EXEC)) {
+			c->text += pages;
+			c->start_code = c->start_code ? c->start_code : v->start;
+			c->end_code = v->end;
+		} else if ((v->prot & VMA_WRITE) && !(v->flags & VMA_SHARED)) {
+			c->data += pages;
+		}
+	}
+}
+
+/* Linux's one-letter state and its status-file name. */
+static char task_state_char(const struct task *t)
+{
+	return t->state == TASK_RUNNING ? 'R' : t->state == TASK_SLEEPING ? 'S' : 'Z';
+}
+
+static void status_memory(struct pbuf *p, struct mm *mm)
+{
+	struct vm_classes c;
+
+	vm_classify(mm, &c);
+	STATUS_KB(p, "VmPeak:", mm->hiwater_vm);
+	STATUS_KB(p, "VmSize:", uvm_total_vm(mm));
+	STATUS_KB(p, "VmLck:", 0);
+	STATUS_KB(p, "VmPin:", 0);
+	STATUS_KB(p, "VmHWM:", mm->hiwater_rss);
+	STATUS_KB(p, "VmRSS:", uvm_rss(mm));
+	STATUS_KB(p, "RssAnon:", mm->rss[MM_ANON]);
+	STATUS_KB(p, "RssFile:", mm->rss[MM_FILE]);
+	STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM]);
+	STATUS_KB(p, "VmData:", c.data);
+	STATUS_KB(p, "VmStk:", c.stack);
+	STATUS_KB(p, "VmExe:", c.text);
+	STATUS_KB(p, "VmLib:", 0);
+	STATUS_KB(p, "VmPTE:", (uint64_t)mm->pt.table_pages);
+	STATUS_KB(p, "VmSwap:", mm->rss[MM_SWAPENTS]);
+}
+
 static void gen_status(struct pbuf *p, struct task *t)
 {
 	static const char *const states[] = { "R (running)", "S (sleeping)", "Z (zombie)" };
-	struct mm *mm = t->mm;
 
-	pb_printf(p, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n",
-		  t->comm, states[t->state], t->pid, t->pid, t->parent ? t->parent->pid : 0);
-	pb_printf(p, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-	if (mm) {
-		STATUS_KB(p, "VmPeak:", mm->hiwater_vm);
-		STATUS_KB(p, "VmSize:", uvm_total_vm(mm));
-		STATUS_KB(p, "VmHWM:", mm->hiwater_rss);
-		STATUS_KB(p, "VmRSS:", uvm_rss(mm));
-		STATUS_KB(p, "RssAnon:", mm->rss[MM_ANON]);
-		STATUS_KB(p, "RssFile:", mm->rss[MM_FILE]);
-		STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM]);
-		STATUS_KB(p, "VmPTE:", (uint64_t)mm->pt.table_pages);
-		STATUS_KB(p, "VmSwap:", mm->rss[MM_SWAPENTS]);
-	}
+	pb_printf(p, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+		  "PPid:\t%d\nTracerPid:\t0\n", t->comm, states[t->state], t->pid, t->pid,
+		  t->parent ? t->parent->pid : 0);
+	pb_printf(p, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n",
+		  TASK_NR_FILES);
+	if (t->mm)
+		status_memory(p, t->mm);
 	pb_printf(p, "Threads:\t1\n");
+}
+
+#define PF_KTHREAD 0x00200000u
+#define RLIM_INFINITY (~0ull)
+
+/* Fields 1-22 of /proc/PID/stat: identity, faults, times, start. */
+static void stat_head(struct pbuf *p, const struct task *t)
+{
+	pb_printf(p, "%d (%s) %c %d %d %d 0 -1 %u ", t->pid, t->comm, task_state_char(t),
+		  t->parent ? t->parent->pid : 0, t->pid, t->pid, t->mm ? 0 : PF_KTHREAD);
+	pb_printf(p, "%llu %llu %llu %llu %llu %llu %llu %llu 20 0 1 0 %llu ",
+		  (unsigned long long)t->min_flt, (unsigned long long)t->c_min_flt,
+		  (unsigned long long)t->maj_flt, (unsigned long long)t->c_maj_flt,
+		  (unsigned long long)t->utime, (unsigned long long)t->stime,
+		  (unsigned long long)t->c_utime, (unsigned long long)t->c_stime,
+		  (unsigned long long)t->start_jiffies);
+}
+
+/*
+ * /proc/PID/stat: Linux's do_task_stat, 52 fields. No signals, priorities
+ * or process groups are kept (each process leads its own group and
+ * session); the exit code is the wait status of a zombie.
+ */
+static void gen_stat(struct pbuf *p, struct task *t)
+{
+	struct vm_classes c;
+	struct mm *mm = t->mm;
+	uint64_t vsize = mm ? uvm_total_vm(mm) << MM_PAGE_SHIFT : 0;
+
+	vm_classify(mm, &c);
+	stat_head(p, t);
+	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 ",
+		  (unsigned long long)vsize, (unsigned long long)(mm ? uvm_rss(mm) : 0),
+		  RLIM_INFINITY, (unsigned long long)c.start_code,
+		  (unsigned long long)c.end_code, (unsigned long long)c.start_stack);
+	pb_printf(p, "0 0 %llu 0 0 0 0 %d\n", (unsigned long long)(mm ? mm->brk_start : 0),
+		  t->state == TASK_ZOMBIE ? t->exit_status : 0);
+}
+
+/* /proc/PID/statm: size resident shared text lib(0) data dt(0), in pages. */
+static void gen_statm(struct pbuf *p, struct task *t)
+{
+	struct mm *mm = t->mm;
+	struct vm_classes c;
+
+	vm_classify(mm, &c);
+	pb_printf(p, "%llu %llu %llu %llu 0 %llu 0\n",
+		  (unsigned long long)(mm ? uvm_total_vm(mm) : 0),
+		  (unsigned long long)(mm ? uvm_rss(mm) : 0),
+		  (unsigned long long)(mm ? mm->rss[MM_FILE] + mm->rss[MM_SHMEM] : 0),
+		  (unsigned long long)c.text, (unsigned long long)(c.data + c.stack));
+}
+
+/* /proc/PID/cmdline: argv NUL-separated; empty for kernel threads and zombies. */
+static void gen_cmdline(struct pbuf *p, struct task *t)
+{
+	if (t->mm)
+		pb_write(p, t->cmdline, t->cmdline_len);
+}
+
+/* /proc/stat: the one CPU's times (user, nice, system, idle, iowait, irq,
+ * softirq, steal, guest, guest_nice) in ticks; btime 0: the real-time
+ * clock starts at boot. */
+static void gen_proc_stat(struct pbuf *p, struct task *t)
+{
+	const struct schedstat *ss = &sched_stat;
+
+	(void)t;
+	for (int cpu = -1; cpu < 1; cpu++) {
+		pb_printf(p, cpu < 0 ? "cpu " : "cpu%d", cpu);
+		pb_printf(p, " %llu 0 %llu %llu 0 0 0 0 0 0\n", (unsigned long long)ss->user,
+			  (unsigned long long)ss->system, (unsigned long long)ss->idle);
+	}
+	pb_printf(p, "ctxt %lu\nbtime 0\nprocesses %d\nprocs_running %u\nprocs_blocked 0\n",
+		  nr_context_switches, sched_last_pid(), schedstat_nr_running());
+}
+
+/* /proc/uptime: seconds since boot and seconds idle, to the hundredth. */
+static void gen_uptime(struct pbuf *p, struct task *t)
+{
+	unsigned long up = jiffies, idle = (unsigned long)sched_stat.idle;
+
+	(void)t;
+	pb_printf(p, "%lu.%02lu %lu.%02lu\n", up / HZ, (up % HZ) * 100 / HZ, idle / HZ,
+		  (idle % HZ) * 100 / HZ);
+}
+
+/* /proc/loadavg: the three averages, runnable/all tasks, the last pid. */
+static void gen_loadavg(struct pbuf *p, struct task *t)
+{
+	unsigned long a[3];
+
+	(void)t;
+	for (int i = 0; i < 3; i++)
+		a[i] = sched_stat.avenrun[i] + FIXED_1 / 200;
+	pb_printf(p, "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n", LOAD_INT(a[0]), LOAD_FRAC(a[0]),
+		  LOAD_INT(a[1]), LOAD_FRAC(a[1]), LOAD_INT(a[2]), LOAD_FRAC(a[2]),
+		  schedstat_nr_running(), schedstat_nr_tasks(), sched_last_pid());
 }
 
 static void gen_oom_score_adj(struct pbuf *p, struct task *t)
@@ -278,31 +481,129 @@ static const struct {
 	{ "zoneinfo", gen_zoneinfo, false, NULL },
 	{ "slabinfo", gen_slabinfo, false, NULL },
 	{ "vmstat", gen_vmstat, false, NULL },
+	{ "stat", gen_proc_stat, false, NULL },
+	{ "uptime", gen_uptime, false, NULL },
+	{ "loadavg", gen_loadavg, false, NULL },
+	{ "stat", gen_stat, true, NULL },
+	{ "statm", gen_statm, true, NULL },
+	{ "cmdline", gen_cmdline, true, NULL },
 	{ "maps", gen_maps, true, NULL },
 	{ "smaps", gen_smaps, true, NULL },
+	{ "smaps_rollup", gen_smaps_rollup, true, NULL },
 	{ "status", gen_status, true, NULL },
 	{ "oom_score_adj", gen_oom_score_adj, true, write_oom_score_adj },
 	{ "sys/vm/swappiness", gen_swappiness, false, write_swappiness },
 };
 
+/*
+ * The task a leading "self" or "12" component of path names (zombies
+ * too, as Linux lists them until reaped); *end is set past the
+ * component. NULL when it names none.
+ */
+static struct task *task_component(const char *path, const char **end)
+{
+	const char *p = path;
+	long pid = 0;
+
+	if (!strncmp(p, "self", 4) && (p[4] == '/' || !p[4])) {
+		*end = p + 4;
+		return current;
+	}
+	for (; *p >= '0' && *p <= '9' && pid <= 0x7fffffff; p++)
+		pid = pid * 10 + (*p - '0');
+	if (p == path || (*p && *p != '/') || pid == 0 || pid > 0x7fffffff)
+		return NULL;
+	*end = p;
+	return task_find((int)pid);
+}
+
 /* Splits "self/maps" or "12/maps" into the task and the file name. */
 static struct task *proc_task(const char **path)
 {
-	const char *p = *path;
-	struct task *t = current;
+	const char *end;
+	struct task *t = task_component(*path, &end);
 
-	if (!strncmp(p, "self/", 5)) {
-		*path = p + 5;
-		return t;
-	}
-	int pid = 0;
-	for (; *p >= '0' && *p <= '9'; p++)
-		pid = pid * 10 + (*p - '0');
-	if (p == *path || *p != '/')
+	if (!t || *end != '/')
 		return NULL;
-	*path = p + 1;
-	t = task_find(pid);
-	return t && t->state != TASK_ZOMBIE ? t : NULL;
+	*path = end + 1;
+	return t;
+}
+
+const char *proc_link(const char *path, char *buf, size_t n)
+{
+	const char *end;
+	struct task *t = task_component(path, &end);
+
+	if (!t)
+		return NULL;
+	if (!*end && !strncmp(path, "self", 4)) {
+		snprintf(buf, n, "%d", t->pid);
+		return buf;
+	}
+	if (strcmp(end, "/exe") || !t->mm)
+		return NULL;
+	strlcpy(buf, t->exe, n);
+	return buf;
+}
+
+bool proc_dir_exists(const char *path)
+{
+	const char *end;
+	size_t n = strlen(path);
+
+	if (task_component(path, &end))
+		return !*end;
+	for (unsigned i = 0; i < ARRAY_SIZE(proc_files); i++)
+		if (!proc_files[i].per_task && !strncmp(proc_files[i].name, path, n) &&
+		    proc_files[i].name[n] == '/')
+			return true;
+	return false;
+}
+
+/* The smallest pid above @above among the tasks (idle's 0 never), or 0. */
+static int next_pid_above(int above)
+{
+	struct list_head *pos;
+	int best = 0;
+
+	list_for_each(pos, &task_list) {
+		int pid = list_entry(pos, struct task, tasks)->pid;
+		if (pid > above && (!best || pid < best))
+			best = pid;
+	}
+	return best;
+}
+
+/* Name i of the process directories: "self/", then "PID/" of each task in
+ * pid order, as Linux lists them. */
+static const char *task_dir_name(unsigned i, char *buf, size_t n)
+{
+	int pid = 0;
+
+	if (i == 0)
+		return "self/";
+	while (i-- && (pid = next_pid_above(pid)))
+		;
+	if (!pid)
+		return NULL;
+	snprintf(buf, n, "%d/", pid);
+	return buf;
+}
+
+const char *proc_tree_name(const char *dir, unsigned i, char *buf, size_t n)
+{
+	const char *end;
+	bool task_dir = task_component(dir, &end) && !*end;
+
+	for (unsigned k = 0; k < ARRAY_SIZE(proc_files); k++) {
+		if (proc_files[k].per_task != task_dir || i-- != 0)
+			continue;
+		if (!task_dir)
+			return proc_files[k].name;
+		snprintf(buf, n, "%s/%s", dir, proc_files[k].name);
+		return buf;
+	}
+	return task_dir ? NULL : task_dir_name(i, buf, n);
 }
 
 /* Runs gen into a buffer large enough for all of its text. */

@@ -46,6 +46,9 @@ static long do_fork(uint64_t sp)
 	t->fs_base = current->fs_base;
 	fpu_save(&t->fpu);          /* the parent's live registers */
 	t->oom_score_adj = current->oom_score_adj;
+	memcpy(t->cmdline, current->cmdline, sizeof(t->cmdline));
+	t->cmdline_len = current->cmdline_len;
+	memcpy(t->exe, current->exe, sizeof(t->exe));
 	file_dup_table(t, current);
 	task_start(t);
 	return t->pid;
@@ -105,7 +108,7 @@ static int copy_strings(struct exec_args *a, uint64_t uvec, bool env)
 }
 
 /* execve(path, argv, envp): the path as Linux's getname (PATH_MAX with
- * its NUL, empty ENOENT). */
+ * its NUL, empty ENOENT), relative to the working directory. */
 SYS_DECL(execve)
 {
 	char *path = kmalloc(PATH_MAX, BUDDY_GFP_KERNEL);
@@ -119,6 +122,8 @@ SYS_DECL(execve)
 	if (err == 0)
 		err = -ENOENT;
 	if (err > 0)
+		err = file_resolve(file_cwd(current), path);
+	if (!err)
 		err = exec_args_init(&a);
 	if (!err) {
 		err = copy_strings(&a, a1, false) ?: copy_strings(&a, a2, true) ?:

@@ -112,6 +112,11 @@ void kthread_main(void (*fn)(void *), void *arg)
 	task_exit(0);
 }
 
+int sched_last_pid(void)
+{
+	return next_pid - 1;
+}
+
 void task_start(struct task *t)
 {
 	list_add_tail(&t->run, &runqueue);
@@ -333,6 +338,8 @@ void task_reap(struct task *t)
 	if (p) {
 		p->c_min_flt += t->min_flt + t->c_min_flt;
 		p->c_maj_flt += t->maj_flt + t->c_maj_flt;
+		p->c_utime += t->utime + t->c_utime;
+		p->c_stime += t->stime + t->c_stime;
 		p->c_maxrss_kb = MM_MAX(p->c_maxrss_kb, MM_MAX(t->maxrss_kb, t->c_maxrss_kb));
 	}
 	list_del(&t->sibling);

@@ -1,7 +1,7 @@
 /*
  * syscall.c: the system-call table, the two entries' glue (syscall.h), and
  * the small calls that need no subsystem of their own (identity, time,
- * uname, arch_prctl, getrusage).
+ * uname, sysinfo, arch_prctl, getrusage).
  *
  * Invariant of every handler (here and in the files it dispatches to): the
  * six registers arrive as unsigned long and each is first converted to
@@ -19,6 +19,10 @@
 #include <uapi.h>
 #include <printk.h>
 #include <string.h>
+#include <schedstat.h>
+#include <swap.h>
+#include <vmstat.h>
+#include <page_alloc.h>
 #include <asm/cpu.h>
 #include <asm/layout.h>
 
@@ -87,14 +91,19 @@ static long sys_ni(unsigned int nr)
 
 static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
-	[5] = sys_fstat, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
+	[5] = sys_fstat, [6] = sys_lstat, [7] = sys_poll, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
 	[11] = sys_munmap, [12] = sys_brk, [16] = sys_ioctl, [19] = sys_readv,
-	[20] = sys_writev, [24] = sys_sched_yield, [28] = sys_madvise,
-	[35] = sys_nanosleep, [39] = sys_getpid, [56] = sys_clone, [57] = sys_fork,
-	[58] = sys_vfork, [59] = sys_execve, [60] = sys_exit, [61] = sys_wait4,
-	[62] = sys_kill, [63] = sys_uname, [98] = sys_getrusage, [110] = sys_getppid,
-	[158] = sys_arch_prctl, [186] = sys_gettid, [218] = sys_set_tid_address,
-	[228] = sys_clock_gettime, [231] = sys_exit_group, [257] = sys_openat,
+	[20] = sys_writev, [22] = sys_pipe, [24] = sys_sched_yield, [28] = sys_madvise,
+	[32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep, [39] = sys_getpid,
+	[56] = sys_clone, [57] = sys_fork, [58] = sys_vfork, [59] = sys_execve, [60] = sys_exit,
+	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
+	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [89] = sys_readlink, [98] = sys_getrusage,
+	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
+	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid, [201] = sys_time,
+	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
+	[230] = sys_clock_nanosleep,
+	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [267] = sys_readlinkat, [271] = sys_ppoll, [292] = sys_dup3,
+	[293] = sys_pipe2,
 };
 
 void syscall_dispatch(struct pt_regs *r)
@@ -122,6 +131,13 @@ SYS_DECL(gettid)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	return current->pid;
+}
+
+/* getuid, geteuid, getgid and getegid: every task runs as root. */
+SYS_DECL(root_id)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return 0;
 }
 
 SYS_DECL(getppid)
@@ -161,8 +177,6 @@ SYS_DECL(arch_prctl)
 	return -EINVAL;
 }
 
-#define NSEC_PER_SEC 1000000000ull
-#define TICK_NSEC (NSEC_PER_SEC / HZ)
 /* The longest sleep in ticks: jiffies + it never passes a signed wrap
  * (Linux's MAX_JIFFY_OFFSET); a longer request sleeps this long. */
 #define MAX_SLEEP_TICKS ((~0ul >> 1) / 2 - 1)
@@ -176,7 +190,7 @@ static bool clock_known(int clock)
 
 SYS_DECL(clock_gettime)
 {
-	uint64_t ns = jiffies * TICK_NSEC;
+	uint64_t ns = time_now_ns(&boot_clock);
 	struct linux_timespec ts = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
@@ -185,34 +199,106 @@ SYS_DECL(clock_gettime)
 	return copy_to_user(a1, &ts, sizeof(ts));
 }
 
-/* Ticks covering a valid timespec, rounded up and clamped, never wrapped. */
-static unsigned long timespec_ticks(const struct linux_timespec *ts)
+/* clock_getres(clockid, struct timespec *res): 1 ns once the TSC refines
+ * the clock, a tick before; res NULL asks only whether the clock exists. */
+SYS_DECL(clock_getres)
+{
+	struct linux_timespec ts = { 0, (int64_t)time_resolution_ns(&boot_clock) };
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (!clock_known((int)a0))
+		return -EINVAL;
+	return a1 ? copy_to_user(a1, &ts, sizeof(ts)) : 0;
+}
+
+/* time(time_t *tloc): the seconds of CLOCK_REALTIME, stored at tloc too
+ * when it is not NULL. */
+SYS_DECL(time)
+{
+	int64_t sec = (int64_t)(time_now_ns(&boot_clock) / NSEC_PER_SEC);
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	if (a0 && copy_to_user(a0, &sec, sizeof(sec)))
+		return -EFAULT;
+	return sec;
+}
+
+/* Requests this long or longer sleep MAX_SLEEP_TICKS (no nanosecond sum can wrap). */
+#define LONG_SLEEP_SEC 1000000000ull
+
+/*
+ * Ticks to sleep for a valid timespec, relative or absolute on the clock:
+ * until the first tick at which the clock reads at least the target (so
+ * never less than asked, at most a tick more); 0 when it is past, clamped.
+ */
+static unsigned long timespec_ticks(const struct linux_timespec *ts, bool absolute)
 {
 	uint64_t sec = (uint64_t)ts->tv_sec, nsec = (uint64_t)ts->tv_nsec;
+	unsigned long now = jiffies;
 
-	if (sec >= MAX_SLEEP_TICKS / HZ)
+	if (sec >= LONG_SLEEP_SEC)
 		return MAX_SLEEP_TICKS;
-	return sec * HZ + (nsec + TICK_NSEC - 1) / TICK_NSEC;
+	if (!absolute && !sec && !nsec)
+		return 0;               /* a zero sleep only yields */
+	uint64_t at = sec * NSEC_PER_SEC + nsec + (absolute ? 0 : time_now_ns(&boot_clock));
+	uint64_t tick = (at + TICK_NSEC - 1) / TICK_NSEC;
+	return tick > now ? MM_MIN(tick - now, (uint64_t)MAX_SLEEP_TICKS) : 0;
 }
 
 /* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
  * req is EINVAL; rem is written only when interrupted (then the task dies
  * of the signal, so it never is). */
-SYS_DECL(nanosleep)
+/* Reads and checks a sleep's timespec: EFAULT, or EINVAL out of range. */
+static long get_sleep_timespec(uint64_t uts, struct linux_timespec *ts)
 {
-	struct linux_timespec ts;
-
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	if (copy_from_user(&ts, a0, sizeof(ts)))
+	if (copy_from_user(ts, uts, sizeof(*ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (int64_t)NSEC_PER_SEC)
 		return -EINVAL;
-	unsigned long ticks = timespec_ticks(&ts);
+	return 0;
+}
+
+/* Sleeps @ticks (0: yields). 0, or -EINTR for a fatal signal. */
+static long sleep_ticks(unsigned long ticks)
+{
 	if (!ticks) {
 		schedule();
 		return 0;
 	}
 	return sleep_until(jiffies + ticks);
+}
+
+SYS_DECL(nanosleep)
+{
+	struct linux_timespec ts;
+	long err = get_sleep_timespec(a0, &ts);
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return err ? err : sleep_ticks(timespec_ticks(&ts, false));
+}
+
+/*
+ * clock_nanosleep(clockid, int flags, req, rem): on the clocks that can
+ * sleep (REALTIME, MONOTONIC, BOOTTIME, TAI: all one clock here), req
+ * relative or, with TIMER_ABSTIME, absolute; other known clocks are
+ * EOPNOTSUPP, unknown ones EINVAL. rem is written only when interrupted
+ * (never: the task dies of the signal).
+ */
+SYS_DECL(clock_nanosleep)
+{
+	int clock = (int)a0, flags = (int)a1;
+	struct linux_timespec ts;
+
+	(void)a3, (void)a4, (void)a5;
+	if (!clock_known(clock))
+		return -EINVAL;
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
+	    clock != CLOCK_TAI)
+		return -EOPNOTSUPP;
+	long err = get_sleep_timespec(a2, &ts);
+	if (err)
+		return err;
+	return sleep_ticks(timespec_ticks(&ts, flags & TIMER_ABSTIME));
 }
 
 SYS_DECL(uname)
@@ -250,4 +336,30 @@ SYS_DECL(getrusage)
 		return -EINVAL;
 	}
 	return copy_to_user(a1, &ru, sizeof(ru));
+}
+
+/*
+ * sysinfo(struct sysinfo *info): the figures /proc/meminfo shows (RAM the
+ * buddy allocator manages and has free, shmem, swap), in pages
+ * (mem_unit = page size); uptime in seconds rounded up, as Linux's.
+ */
+SYS_DECL(sysinfo)
+{
+	struct linux_sysinfo si;
+	struct buddy *b = page_alloc_buddy();
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	memset(&si, 0, sizeof(si));
+	buddy_drain_pcp(b);         /* freeram exact, as MemFree */
+	si.uptime = (int64_t)((jiffies + HZ - 1) / HZ);
+	for (int i = 0; i < 3; i++)
+		si.loads[i] = sched_stat.avenrun[i] << (SI_LOAD_SHIFT - FSHIFT);
+	si.totalram = buddy_nr_managed_pages(b);
+	si.freeram = buddy_nr_free_pages(b);
+	si.sharedram = vm_events[VM_NR_SHMEM_PAGES];
+	si.totalswap = swap_total_pages();
+	si.freeswap = swap_free_pages();
+	si.procs = (uint16_t)schedstat_nr_tasks();
+	si.mem_unit = MM_PAGE_SIZE;
+	return copy_to_user(a0, &si, sizeof(si));
 }

@@ -23,10 +23,15 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096ul
@@ -330,6 +335,258 @@ static void range_checks(void)
 	munmap(p, 2 * PAGE);
 }
 
+/* ---- directories ------------------------------------------------------- */
+
+/* Whether the getdents64 records in b (n bytes) hold an entry named name. */
+static int dents_have(const char *b, long n, const char *name)
+{
+	for (long off = 0; off < n;) {
+		unsigned short reclen;
+		memcpy(&reclen, b + off + 16, 2);
+		if (!strcmp(b + off + 19, name))
+			return 1;
+		if (!reclen)
+			return 0;
+		off += reclen;
+	}
+	return 0;
+}
+
+static void dir_checks(void)
+{
+	long dfd = SC2(SYS_open, "/bin", O_RDONLY | O_DIRECTORY), fd = open_self(), n;
+
+	check_ge("open of /bin with O_DIRECTORY", dfd, 3);
+	check("getdents64(-1) is EBADF", SC3(SYS_getdents64, -1, buf, PAGE), -EBADF);
+	check("getdents64 of a file is ENOTDIR", SC3(SYS_getdents64, fd, buf, PAGE), -ENOTDIR);
+	check("getdents64 into a kernel pointer is EFAULT", SC3(SYS_getdents64, dfd, KPTR, PAGE), -EFAULT);
+	check("getdents64 into NULL is EFAULT", SC3(SYS_getdents64, dfd, 0, PAGE), -EFAULT);
+	check("getdents64 of a 4-byte buffer is EINVAL", SC3(SYS_getdents64, dfd, buf, 4), -EINVAL);
+	check("getdents64 of a length past user space is EFAULT", SC3(SYS_getdents64, dfd, buf, ~0ul), -EFAULT);
+	n = SC3(SYS_getdents64, HIGH | (unsigned long)dfd, buf, 2 * PAGE);
+	check_ge("getdents64 through 0x100000000 | fd (unsigned int fd)", n, 24);
+	check("lists badargs in /bin", dents_have(buf, n, "badargs"), 1);
+	check("lists . in /bin", dents_have(buf, n, "."), 1);
+	check("and then reaches the end", SC3(SYS_getdents64, dfd, buf, 2 * PAGE), 0);
+	check("read of a directory is EISDIR", SC3(SYS_read, dfd, buf, 8), -EISDIR);
+	check("open of a directory for writing is EISDIR", SC2(SYS_open, "/bin", O_WRONLY), -EISDIR);
+	check("open O_DIRECTORY of a /proc file is ENOTDIR", SC2(SYS_open, "/proc/meminfo", O_DIRECTORY), -ENOTDIR);
+	check("open O_DIRECTORY of a missing /proc file is ENOENT", SC2(SYS_open, "/proc/nonexistent", O_DIRECTORY), -ENOENT);
+	check("open O_DIRECTORY|O_WRONLY of a file is ENOTDIR", SC2(SYS_open, SELF, O_DIRECTORY | O_WRONLY), -ENOTDIR);
+	SC1(SYS_close, dfd);
+	dfd = SC2(SYS_open, "/proc", O_RDONLY | O_DIRECTORY);
+	n = SC3(SYS_getdents64, dfd, buf, 2 * PAGE);
+	snprintf(buf + 2 * PAGE - 32, 32, "%ld", SC0(SYS_getpid));
+	check("/proc lists this process", dents_have(buf, n, buf + 2 * PAGE - 32), 1);
+	check("/proc lists meminfo", dents_have(buf, n, "meminfo"), 1);
+	SC1(SYS_close, dfd);
+	check("getcwd into a kernel pointer is EFAULT", SC2(SYS_getcwd, KPTR, 64), -EFAULT);
+	check("getcwd into NULL is EFAULT", SC2(SYS_getcwd, 0, 64), -EFAULT);
+	check("getcwd of a 1-byte buffer is ERANGE", SC2(SYS_getcwd, buf, 1), -ERANGE);
+	check("getcwd of \"/\" is 2 bytes", SC2(SYS_getcwd, buf, 64), 2);
+	check("chdir of a kernel pointer is EFAULT", SC1(SYS_chdir, KPTR), -EFAULT);
+	check("chdir of NULL is EFAULT", SC1(SYS_chdir, 0), -EFAULT);
+	check("chdir of a 4999-byte path is ENAMETOOLONG", SC1(SYS_chdir, longpath), -ENAMETOOLONG);
+	check("chdir of \"\" is ENOENT", SC1(SYS_chdir, ""), -ENOENT);
+	check("chdir of a missing directory is ENOENT", SC1(SYS_chdir, "/nonexistent"), -ENOENT);
+	check("chdir of a file is ENOTDIR", SC1(SYS_chdir, SELF), -ENOTDIR);
+	check("chdir to /proc/self/../sys", SC1(SYS_chdir, "/proc/self/../sys"), 0);
+	check("getcwd is then /proc/sys (10 bytes)", SC2(SYS_getcwd, buf, 64), 10);
+	check("and a relative open starts there", (n = SC2(SYS_open, "vm/swappiness", O_RDONLY)) >= 3, 1);
+	SC1(SYS_close, n);
+	check("fchdir(-1) is EBADF", SC1(SYS_fchdir, -1), -EBADF);
+	check("fchdir of a file is ENOTDIR", SC1(SYS_fchdir, fd), -ENOTDIR);
+	dfd = SC2(SYS_open, "/", O_RDONLY | O_DIRECTORY);
+	check("fchdir(0x100000000 | fd of /) (unsigned int fd)", SC1(SYS_fchdir, HIGH | (unsigned long)dfd), 0);
+	check("getcwd is then /", SC2(SYS_getcwd, buf, 64), 2);
+	check("openat(fd of /, relative path)", (n = SC3(SYS_openat, dfd, "bin/badargs", O_RDONLY)) >= 3, 1);
+	SC1(SYS_close, n);
+	SC1(SYS_close, dfd);
+	check("newfstatat with an unknown flag is EINVAL", SC4(SYS_newfstatat, AT_FDCWD, SELF, buf, 0x1), -EINVAL);
+	check("newfstatat of a kernel path is EFAULT", SC4(SYS_newfstatat, AT_FDCWD, KPTR, buf, 0), -EFAULT);
+	check("newfstatat into a kernel pointer is EFAULT", SC4(SYS_newfstatat, AT_FDCWD, SELF, KPTR, 0), -EFAULT);
+	check("newfstatat(-1, relative path) is EBADF", SC4(SYS_newfstatat, -1, "bin", buf, 0), -EBADF);
+	check("newfstatat(fd of a file, relative path) is ENOTDIR", SC4(SYS_newfstatat, fd, "x", buf, 0), -ENOTDIR);
+	check("newfstatat(fd, \"\", AT_EMPTY_PATH) is fstat", SC4(SYS_newfstatat, fd, "", buf, AT_EMPTY_PATH), 0);
+	check("newfstatat(fd, \"\") without AT_EMPTY_PATH is ENOENT", SC4(SYS_newfstatat, fd, "", buf, 0), -ENOENT);
+	check("newfstatat of /proc is a directory", SC4(SYS_newfstatat, AT_FDCWD, "/proc", buf, 0) == 0 &&
+	      S_ISDIR(((struct stat *)buf)->st_mode), 1);
+	check("readlink of /proc/self/exe is " SELF, SC3(SYS_readlink, "/proc/self/exe", buf, 64) == 12 &&
+	      !memcmp(buf, SELF, 12), 1);
+	check("readlink truncates to bufsiz", SC3(SYS_readlink, "/proc/self/exe", buf, 4), 4);
+	check("readlink with bufsiz 0 is EINVAL", SC3(SYS_readlink, "/proc/self/exe", buf, 0), -EINVAL);
+	check("readlink with bufsiz -1 is EINVAL (int bufsiz)", SC3(SYS_readlink, "/proc/self/exe", buf, ~0ul), -EINVAL);
+	check("readlink of a kernel path is EFAULT", SC3(SYS_readlink, KPTR, buf, 64), -EFAULT);
+	check("readlink into a kernel pointer is EFAULT", SC3(SYS_readlink, "/proc/self/exe", KPTR, 64), -EFAULT);
+	check("readlink of a file is EINVAL", SC3(SYS_readlink, SELF, buf, 64), -EINVAL);
+	check("readlink of a missing path is ENOENT", SC3(SYS_readlink, "/nonexistent", buf, 64), -ENOENT);
+	check("readlinkat(-1, relative path) is EBADF", SC4(SYS_readlinkat, -1, "proc/self", buf, 64), -EBADF);
+	snprintf(buf + PAGE, 32, "%ld", SC0(SYS_getpid));
+	check("readlinkat(AT_FDCWD, /proc/self) is the pid", SC4(SYS_readlinkat, AT_FDCWD, "/proc/self", buf, 64),
+	      (long)strlen(buf + PAGE));
+	check("lstat of a kernel path is EFAULT", SC2(SYS_lstat, KPTR, buf), -EFAULT);
+	check("lstat into NULL is EFAULT", SC2(SYS_lstat, SELF, 0), -EFAULT);
+	check("lstat of /bin is a directory", SC2(SYS_lstat, "/bin", buf) == 0 &&
+	      S_ISDIR(((struct stat *)buf)->st_mode), 1);
+	SC1(SYS_close, fd);
+}
+
+/* ---- descriptor table: dup, fcntl --------------------------------------- */
+
+static void dup_checks(void)
+{
+	long fd = open_self(), d;
+
+	check("dup(-1) is EBADF", SC1(SYS_dup, -1), -EBADF);
+	check("dup(0x100000000 | 99) is EBADF", SC1(SYS_dup, HIGH | 99), -EBADF);
+	d = SC1(SYS_dup, HIGH | (unsigned long)fd);
+	check_ge("dup(0x100000000 | fd) (unsigned int fd)", d, 3);
+	check("a dup shares the position", SC3(SYS_lseek, fd, 5, SEEK_SET) == 5 &&
+	      SC3(SYS_lseek, d, 0, SEEK_CUR) == 5, 1);
+	SC1(SYS_close, d);
+	check("dup2(-1, 20) is EBADF", SC2(SYS_dup2, -1, 20), -EBADF);
+	check("dup2(fd, 32) is EBADF", SC2(SYS_dup2, fd, 32), -EBADF);
+	check("dup2(fd, -1) is EBADF", SC2(SYS_dup2, fd, -1), -EBADF);
+	check("dup2(fd, fd) is fd", SC2(SYS_dup2, fd, fd), fd);
+	check("dup2(99, 99) is EBADF", SC2(SYS_dup2, 99, 99), -EBADF);
+	check("dup2(fd, 0x100000000 | 20) is 20 (unsigned int newfd)", SC2(SYS_dup2, fd, HIGH | 20), 20);
+	check("dup2 onto an open fd replaces it", SC2(SYS_dup2, fd, 20), 20);
+	check("dup3(fd, fd, 0) is EINVAL", SC3(SYS_dup3, fd, fd, 0), -EINVAL);
+	check("dup3 with flag 1 is EINVAL", SC3(SYS_dup3, fd, 21, 1), -EINVAL);
+	check("dup3(fd, 21, O_CLOEXEC) is 21", SC3(SYS_dup3, fd, 21, O_CLOEXEC), 21);
+	check("and 21 is close-on-exec", SC3(SYS_fcntl, 21, F_GETFD, 0), FD_CLOEXEC);
+	check("but 20 is not", SC3(SYS_fcntl, 20, F_GETFD, 0), 0);
+	check("dup3(-1, 21, 0) is EBADF", SC3(SYS_dup3, -1, 21, 0), -EBADF);
+	SC1(SYS_close, 20);
+	SC1(SYS_close, 21);
+	check("fcntl(-1) is EBADF", SC3(SYS_fcntl, -1, F_GETFD, 0), -EBADF);
+	check("fcntl of an unknown command is EINVAL", SC3(SYS_fcntl, fd, 0x7777, 0), -EINVAL);
+	check("fcntl F_DUPFD from 32 is EINVAL", SC3(SYS_fcntl, fd, F_DUPFD, 32), -EINVAL);
+	check("fcntl F_DUPFD from ~0ul is EINVAL", SC3(SYS_fcntl, fd, F_DUPFD, ~0ul), -EINVAL);
+	check("fcntl F_DUPFD from 10 is 10", SC3(SYS_fcntl, fd, F_DUPFD, 10), 10);
+	check("fcntl F_DUPFD_CLOEXEC from 10 is 11", SC3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 10), 11);
+	check("and 11 is close-on-exec", SC3(SYS_fcntl, 11, F_GETFD, 0), FD_CLOEXEC);
+	check("fcntl cmd 0x100000000 | F_SETFD (unsigned int cmd)", SC3(SYS_fcntl, 11, HIGH | F_SETFD, 0), 0);
+	check("clears it", SC3(SYS_fcntl, 11, F_GETFD, 0), 0);
+	check("fcntl F_GETFL is O_RDONLY", SC3(SYS_fcntl, fd, F_GETFL, 0), O_RDONLY);
+	check("fcntl F_SETFL O_NONBLOCK|O_WRONLY keeps the access mode",
+	      SC3(SYS_fcntl, fd, F_SETFL, O_NONBLOCK | O_WRONLY) == 0 &&
+	      SC3(SYS_fcntl, fd, F_GETFL, 0) == (O_RDONLY | O_NONBLOCK), 1);
+	SC1(SYS_close, 10);
+	SC1(SYS_close, 11);
+	SC1(SYS_close, fd);
+	long fds[40], k = 0;
+	while (k < 40 && (fds[k] = open_self()) >= 0)
+		k++;
+	check("dup with a full table is EMFILE", SC1(SYS_dup, 0), -EMFILE);
+	while (k > 0)
+		SC1(SYS_close, fds[--k]);
+}
+
+/* ---- pipes -------------------------------------------------------------- */
+
+/* A child that writes n bytes (pattern i & 0xff) into w in chunks of c, then exits. */
+static pid_t pipe_writer(int r, int w, long n, long c)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	SC1(SYS_close, r);
+	for (long i = 0; i < n; i++)
+		buf[i % (2 * PAGE)] = (char)i;
+	for (long done = 0; done < n;) {
+		long at = done % (long)(2 * PAGE), len = n - done < c ? n - done : c;
+		long k = SC3(SYS_write, w, buf + at, len < (long)(2 * PAGE) - at ? len : (long)(2 * PAGE) - at);
+		if (k <= 0)
+			raw_exit(1);
+		done += k;
+	}
+	raw_exit(0);
+}
+
+/* Reads everything until end of file; 1 when it is n bytes of the pattern. */
+static int pipe_drain(int r, long n)
+{
+	static char in[3000];
+	long got = 0, k;
+	int ok = 1;
+
+	while ((k = SC3(SYS_read, r, in, sizeof(in))) > 0) {
+		for (long i = 0; i < k; i++)
+			ok &= in[i] == (char)(got + i);
+		got += k;
+	}
+	return ok && k == 0 && got == n;
+}
+
+static void poll_checks(int r, int w)
+{
+	struct pollfd p[2] = { { r, POLLIN, 0 }, { w, POLLOUT, 0 } };
+	struct timespec bad = { 0, -1 }, zero = { 0, 0 };
+
+	check("poll of 1025 fds is EINVAL", SC3(SYS_poll, p, 1025, 0), -EINVAL);
+	check("poll of a kernel array is EFAULT", SC3(SYS_poll, KPTR, 1, 0), -EFAULT);
+	check("poll of a NULL array is EFAULT", SC3(SYS_poll, 0, 1, 0), -EFAULT);
+	check("poll of 0 fds is 0", SC3(SYS_poll, 0, 0, 0), 0);
+	check("poll of an empty pipe for 20 ms times out", SC3(SYS_poll, p, 1, 20), 0);
+	check("poll of its write end is POLLOUT", SC3(SYS_poll, &p[1], 1, -1) == 1 && p[1].revents == POLLOUT, 1);
+	SC3(SYS_write, w, "z", 1);
+	check("poll after a write is POLLIN", SC3(SYS_poll, p, 2, 0) == 2 && p[0].revents == POLLIN, 1);
+	SC3(SYS_read, r, buf, 1);
+	p[0].fd = -1;
+	p[1].fd = 99;
+	check("poll of fd -1 is nothing, of a closed fd POLLNVAL",
+	      SC3(SYS_poll, p, 2, 0) == 1 && p[0].revents == 0 && p[1].revents == POLLNVAL, 1);
+	p[0].fd = r;
+	check("poll nfds 0x100000001 is 1 (unsigned int nfds)", SC3(SYS_poll, p, HIGH | 1, 0), 0);
+	check("ppoll with {0, -1} is EINVAL", SC4(SYS_ppoll, p, 1, &bad, 0), -EINVAL);
+	check("ppoll of a kernel timespec is EFAULT", SC4(SYS_ppoll, p, 1, KPTR, 0), -EFAULT);
+	check("ppoll with a mask of size 7 is EINVAL", sc(SYS_ppoll, (long)p, 1, (long)&zero, (long)buf, 7, 0), -EINVAL);
+	check("ppoll {0, 0} of an empty pipe is 0", SC4(SYS_ppoll, p, 1, &zero, 0), 0);
+}
+
+static void pipe_checks(void)
+{
+	int fds[2] = { -1, -1 }, st = 0;
+
+	check("pipe into a kernel pointer is EFAULT", SC1(SYS_pipe, KPTR), -EFAULT);
+	check("pipe into NULL is EFAULT", SC1(SYS_pipe, 0), -EFAULT);
+	check("pipe into an unmapped page is EFAULT", SC1(SYS_pipe, unmapped), -EFAULT);
+	check("pipe2 with flag 1 is EINVAL", SC2(SYS_pipe2, fds, 1), -EINVAL);
+	check("pipe2 into a kernel pointer is EFAULT", SC2(SYS_pipe2, KPTR, 0), -EFAULT);
+	check("pipe2 flags 0x100000000 | O_CLOEXEC (int flags)", SC2(SYS_pipe2, fds, HIGH | O_CLOEXEC), 0);
+	check("makes close-on-exec ends", SC3(SYS_fcntl, fds[0], F_GETFD, 0) == FD_CLOEXEC &&
+	      SC3(SYS_fcntl, fds[1], F_GETFD, 0) == FD_CLOEXEC, 1);
+	check("the read end is O_RDONLY", SC3(SYS_fcntl, fds[0], F_GETFL, 0), O_RDONLY);
+	check("writing the read end is EBADF", SC3(SYS_write, fds[0], buf, 1), -EBADF);
+	check("reading the write end is EBADF", SC3(SYS_read, fds[1], buf, 1), -EBADF);
+	check("lseek of a pipe is ESPIPE", SC3(SYS_lseek, fds[0], 0, SEEK_SET), -ESPIPE);
+	check("write of 3 bytes", SC3(SYS_write, fds[1], "abc", 3), 3);
+	check("read into a kernel pointer is EFAULT", SC3(SYS_read, fds[0], KPTR, 3), -EFAULT);
+	check("read of them", SC3(SYS_read, fds[0], buf, 16), 3);
+	SC3(SYS_fcntl, fds[0], F_SETFL, O_NONBLOCK);
+	check("an empty O_NONBLOCK pipe is EAGAIN", SC3(SYS_read, fds[0], buf, 16), -EAGAIN);
+	SC1(SYS_close, fds[0]);
+	signal(SIGPIPE, SIG_DFL);
+	pid_t c = fork();
+	if (c == 0)
+		raw_exit(SC3(SYS_write, fds[1], "x", 1) == -EPIPE ? 0 : 1);
+	waitpid(c, &st, 0);
+	check("writing a pipe without readers kills with SIGPIPE", WIFSIGNALED(st) ? WTERMSIG(st) : -1, SIGPIPE);
+	SC1(SYS_close, fds[1]);
+
+	check("pipe", SC1(SYS_pipe, fds), 0);
+	poll_checks(fds[0], fds[1]);
+	c = pipe_writer(fds[0], fds[1], 3 * PIPE_BUF + 100, 1000);
+	SC1(SYS_close, fds[1]);
+	check("12388 bytes through an 8192-byte pipe from a child arrive whole, then EOF",
+	      pipe_drain(fds[0], 3 * PIPE_BUF + 100), 1);
+	waitpid(c, &st, 0);
+	check("and the writer's blocking writes all succeeded", WIFEXITED(st) && !WEXITSTATUS(st), 1);
+	SC1(SYS_close, fds[0]);
+}
+
 /* ---- time, identity, misc ----------------------------------------------- */
 
 /* Runs a sleep of {sec, nsec} in a child; true when it was still asleep
@@ -350,6 +607,60 @@ static int sleeps_on(long sec, long nsec)
 	kill(c, SIGKILL);
 	waitpid(c, &st, 0);
 	return asleep && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
+static long mono_ns(void)
+{
+	struct timespec t;
+
+	SC2(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000l + t.tv_nsec;
+}
+
+/* Once the kernel's clock has passed 1.2 s (it measures the TSC over its
+ * first second), readings have nanosecond resolution and never go back. */
+static void clock_checks(void)
+{
+	struct timespec res = { -1, -1 }, nap = { 0, 100000000 }, zero_ts = { 0, 0 }, bad = { 0, -1 };
+
+	check("clock_nanosleep of clock 12 is EINVAL", SC4(SYS_clock_nanosleep, 12, 0, &nap, 0), -EINVAL);
+	check("clock_nanosleep of CLOCK_THREAD_CPUTIME_ID is EOPNOTSUPP", SC4(SYS_clock_nanosleep, 3, 0, &nap, 0), -EOPNOTSUPP);
+	check("clock_nanosleep of a kernel pointer is EFAULT", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, KPTR, 0), -EFAULT);
+	check("clock_nanosleep of NULL is EFAULT", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, 0, 0), -EFAULT);
+	check("clock_nanosleep {0, -1} is EINVAL", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &bad, 0), -EINVAL);
+	check("clock_nanosleep {0, 0} with a kernel rem is 0", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &zero_ts, KPTR), 0);
+	long prev, fine = 0, back = 0, t = 0;
+
+	check("clock_getres of clock 12 is EINVAL", SC2(SYS_clock_getres, 12, &res), -EINVAL);
+	check("clock_getres into a kernel pointer is EFAULT", SC2(SYS_clock_getres, 1, KPTR), -EFAULT);
+	check("clock_getres with NULL is 0", SC2(SYS_clock_getres, 1, 0), 0);
+	check("time into a kernel pointer is EFAULT", SC1(SYS_time, KPTR), -EFAULT);
+	long before = mono_ns() / 1000000000l, now = SC1(SYS_time, 0), after = mono_ns() / 1000000000l;
+	check("time(NULL) is the clock's seconds", before <= now && now <= after, 1);
+	while (mono_ns() < 1200000000l)
+		SC2(SYS_nanosleep, &nap, 0);
+	struct timespec at, rel = { 0, 30000000 };
+	SC2(SYS_clock_gettime, CLOCK_MONOTONIC, &at);
+	at.tv_nsec += 50000000;
+	at.tv_sec += at.tv_nsec / 1000000000;
+	at.tv_nsec %= 1000000000;
+	check("clock_nanosleep TIMER_ABSTIME 50 ms ahead", SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0), 0);
+	check("wakes at or after that time", mono_ns() >= at.tv_sec * 1000000000l + at.tv_nsec, 1);
+	long t0 = mono_ns();
+	check("clock_nanosleep of 30 ms", SC4(SYS_clock_nanosleep, CLOCK_REALTIME, 0, &rel, 0), 0);
+	check("sleeps at least 30 ms", mono_ns() - t0 >= 30000000l, 1);
+	check("clock_nanosleep TIMER_ABSTIME in the past returns at once",
+	      SC4(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &zero_ts, 0), 0);
+	check("clock_getres is then 1 ns", SC2(SYS_clock_getres, CLOCK_MONOTONIC, &res) == 0 &&
+	      res.tv_sec == 0 && res.tv_nsec == 1, 1);
+	prev = mono_ns();
+	for (int i = 0; i < 1000; i++, prev = t) {
+		t = mono_ns();
+		back += t < prev;
+		fine += t % 10000000l != 0;
+	}
+	check("1000 CLOCK_MONOTONIC readings never go back", back, 0);
+	check("and show time between ticks", fine > 0, 1);
 }
 
 static void time_checks(void)
@@ -375,6 +686,7 @@ static void time_checks(void)
 	check("clock_gettime of clock -1 is EINVAL", SC2(SYS_clock_gettime, -1, buf), -EINVAL);
 	check("clock_gettime into a kernel pointer is EFAULT", SC2(SYS_clock_gettime, 1, KPTR), -EFAULT);
 	check("clock_gettime into NULL is EFAULT", SC2(SYS_clock_gettime, 1, 0), -EFAULT);
+	clock_checks();
 }
 
 static void misc_checks(void)
@@ -404,6 +716,18 @@ static void misc_checks(void)
 	check("syscall number 0xffffffff is ENOSYS", SC0(0xffffffffl), -ENOSYS);
 	check("syscall number -1 is ENOSYS", SC0(-1), -ENOSYS);
 	check("sched_yield ignores junk arguments", SC6(SYS_sched_yield, KPTR, -1, 0, 0, 0, 0), 0);
+	check("sysinfo into a kernel pointer is EFAULT", SC1(SYS_sysinfo, KPTR), -EFAULT);
+	check("sysinfo into NULL is EFAULT", SC1(SYS_sysinfo, 0), -EFAULT);
+	check("sysinfo into the last bytes before a hole is EFAULT", SC1(SYS_sysinfo, edge), -EFAULT);
+	struct sysinfo si;
+	check("sysinfo", SC1(SYS_sysinfo, &si), 0);
+	check("sysinfo: free RAM below total, in pages", si.freeram > 0 && si.freeram < si.totalram &&
+	      si.mem_unit == PAGE, 1);
+	check("sysinfo: processes counted", si.procs >= 2, 1);
+	check("getuid ignores junk arguments", SC6(SYS_getuid, KPTR, -1, 0, 0, 0, 0), 0);
+	check("geteuid is root", SC0(SYS_geteuid), 0);
+	check("getgid is root", SC0(SYS_getgid), 0);
+	check("getegid is root", SC0(SYS_getegid), 0);
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -478,6 +802,10 @@ static const long calls[] = {
 	SYS_madvise, SYS_nanosleep, SYS_getpid, SYS_clone, SYS_fork, SYS_vfork, SYS_execve,
 	SYS_wait4, SYS_kill, SYS_uname, SYS_getrusage, SYS_getppid, SYS_arch_prctl,
 	SYS_gettid, SYS_set_tid_address, SYS_clock_gettime, SYS_openat,
+	SYS_lstat, SYS_newfstatat, SYS_getdents64, SYS_chdir, SYS_fchdir, SYS_getcwd,
+	SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl, SYS_pipe, SYS_pipe2, SYS_sysinfo,
+	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
+	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat, SYS_clock_nanosleep,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -505,17 +833,35 @@ static long rand_arg(void)
 }
 
 /* Keeps random mode from waiting out time: no long valid sleep, no
- * populating huge mappings, no signals to the parent (pids < 100 but init). */
-static void tame(long nr, long a[6])
+ * populating huge mappings, no signals to the parent (pids < 100 but init),
+ * no pipe a read could wait on forever (every pipe is O_NONBLOCK, and
+ * stays so). Returns the call to make (pipe becomes pipe2). */
+static long tame(long nr, long a[6])
 {
 	static const struct timespec sleeps[] = { { 0, -1 }, { -1, 0 }, { 0, 1000 }, { 0, 1000000000 } };
 
+	if (nr == SYS_pipe) {
+		nr = SYS_pipe2;
+		a[1] = 0;
+	}
+	if (nr == SYS_pipe2)
+		a[1] |= O_NONBLOCK;
+	if (nr == SYS_fcntl && (a[1] & 0xffffffff) == F_SETFL)
+		a[2] |= O_NONBLOCK;
+	if (nr == SYS_poll)
+		a[2] = 0;
+	if (nr == SYS_ppoll && (unsigned long)a[2] != KPTR)
+		a[2] = (long)&sleeps[2];
+
 	if (nr == SYS_nanosleep && (unsigned long)a[0] != KPTR && a[0] != 0)
 		a[0] = (long)&sleeps[next() % 4];
+	if (nr == SYS_clock_nanosleep && (unsigned long)a[2] != KPTR && a[2] != 0)
+		a[2] = (long)&sleeps[next() % 4];
 	if (nr == SYS_mmap && (unsigned long)a[1] > (1ul << 20))
 		a[3] &= ~(long)MAP_POPULATE;
 	if (nr == SYS_kill && a[0] != 1 && (a[0] & 0xffffffff) < 100)
 		a[0] = SC0(SYS_getpid);
+	return nr;
 }
 
 static volatile long *made;    /* shared with the children: calls made */
@@ -530,7 +876,7 @@ static __attribute__((noreturn)) void random_child(uint64_t seed, int n)
 		for (int j = 0; j < 6; j++)
 			a[j] = rand_arg();
 		memset(buf, (int)next(), 2 * PAGE);
-		tame(nr, a);
+		nr = tame(nr, a);
 		(*made)++;
 		long r = sc(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (r == 0 && (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone))
@@ -588,6 +934,9 @@ int main(int argc, char **argv)
 	mmap_checks();
 	range_checks();
 	time_checks();
+	dir_checks();
+	dup_checks();
+	pipe_checks();
 	misc_checks();
 	signal_checks();
 	wait_checks();

@@ -4,6 +4,9 @@
 #   guest/user/NAME.c     -> $(BUILD)/guest/user/NAME       (one program each)
 #   guest/user/lib*.c     -> linked into every program that includes its header
 #   $(BUILD)/guest/initrd.cpio (newc): /sbin/init and /bin/<every other program>
+#   $(BUILD)/guest/initrd-busybox.cpio: the same plus Debian's busybox-static
+#     ($(BUSYBOX), from scripts/deps.sh) as /bin/busybox and bbmem.sh as
+#     /etc/bbmem.sh, for the busybox integration suite
 
 USER_CC     ?= musl-gcc
 USER_OUT    := $(BUILD)/guest/user
@@ -12,10 +15,17 @@ USER_LIBS   := $(wildcard guest/user/lib*.c)
 USER_PROGS  := $(filter-out $(USER_LIBS),$(wildcard guest/user/*.c))
 USER_BINS   := $(patsubst guest/user/%.c,$(USER_OUT)/%,$(USER_PROGS))
 INITRD      := $(BUILD)/guest/initrd.cpio
+BUSYBOX     ?= /bin/busybox
+BB_INITRD   := $(BUILD)/guest/initrd-busybox.cpio
 
 .PHONY: user initrd
 user: $(USER_BINS)
-initrd: $(INITRD)
+initrd: $(INITRD) $(BB_INITRD)
+
+# $(call pack_initrd,DIR,ARCHIVE): DIR's tree as a newc archive, ARCHIVE.tmp
+# first, then renamed (a failed build leaves no half archive).
+pack_initrd = cd $(1) && find . -mindepth 1 | LC_ALL=C sort | \
+	cpio --quiet -o -H newc --owner=0:0 > $(abspath $(2)).tmp && mv $(abspath $(2)).tmp $(abspath $(2))
 
 $(USER_OUT)/%: guest/user/%.c $(USER_LIBS) $(wildcard guest/user/*.h)
 	@mkdir -p $(dir $@)
@@ -28,6 +38,12 @@ $(INITRD): $(USER_BINS) guest/user/user.mk
 	$(Q)for b in $(USER_BINS); do n=$$(basename $$b); \
 	  if [ $$n = init ]; then cp $$b $(USER_OUT)/root/sbin/init; \
 	  else cp $$b $(USER_OUT)/root/bin/$$n; fi; done
-	$(Q)cd $(USER_OUT)/root && find . -mindepth 1 | LC_ALL=C sort | \
-	  cpio --quiet -o -H newc --owner=0:0 > $(abspath $@).tmp
-	$(Q)mv $@.tmp $@
+	$(Q)$(call pack_initrd,$(USER_OUT)/root,$@)
+
+$(BB_INITRD): $(INITRD) $(BUSYBOX) guest/user/bbmem.sh
+	@echo "  CPIO     $@"
+	$(Q)rm -rf $(USER_OUT)/root-busybox && cp -r $(USER_OUT)/root $(USER_OUT)/root-busybox
+	$(Q)mkdir -p $(USER_OUT)/root-busybox/etc
+	$(Q)cp $(BUSYBOX) $(USER_OUT)/root-busybox/bin/busybox
+	$(Q)cp guest/user/bbmem.sh $(USER_OUT)/root-busybox/etc/bbmem.sh
+	$(Q)$(call pack_initrd,$(USER_OUT)/root-busybox,$@)

@@ -144,6 +144,17 @@ int prog_run(struct vm_run *r, const char *const argv[])
 	return spawn(r, argv[0], argv, 1);
 }
 
+void vm_run_strip_cr(struct vm_run *r)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < r->len; i++)
+		if (r->console[i] != '\r')
+			r->console[j++] = r->console[i];
+	r->console[j] = 0;
+	r->len = j;
+}
+
 void vm_run_free(struct vm_run *r)
 {
 	free(r->console);

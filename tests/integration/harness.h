@@ -32,6 +32,9 @@ int vm_run(struct vm_run *r, const char *const argv[]);
 int prog_run(struct vm_run *r, const char *const argv[]);
 
 void vm_run_free(struct vm_run *r);
+/* Drops the CRs of the serial console's CR LF line ends (the /proc texts
+ * a guest prints use LF). */
+void vm_run_strip_cr(struct vm_run *r);
 
 const char *test_memvisor_path(void);
 const char *test_kernel_path(void);
