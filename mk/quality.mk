@@ -78,7 +78,7 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := $(filter-out -O2,$(HOST_CFLAGS)) -O1 -Itests/fuzz -Ivmm/devices \
+FUZZ_CFLAGS  := $(filter-out -O2,$(HOST_CFLAGS)) -O1 -Itests/fuzz -Ivmm/runtime/devices \
 		$(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_LIBOBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(VMM_LIB) $(VMM_MM_PORT) $(VMM_MM_SRCS))
 
@@ -123,7 +123,7 @@ fuzz-replay: fuzz-build
 # ---- static analysis ----------------------------------------------------------------
 LINT_SRCS   := $(VMM_SRCS) $(MM_SRCS)
 LINT_DIR    := $(BUILD)/lint
-LINT_INC    := -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd -Ivmm/devices
+LINT_INC    := -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd -Ivmm/runtime/devices
 TIDY_STAMPS := $(LINT_SRCS:%.c=$(LINT_DIR)/%.tidy)
 
 lint: lint-cppcheck lint-tidy
