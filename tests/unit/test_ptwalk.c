@@ -17,8 +17,8 @@ static uint64_t next_table;
 
 static void setup(void)
 {
-	char err[128];
-	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	struct mv_error err;
+	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, &err), 0);
 	next_table = ROOT + 0x1000;
 }
 

@@ -162,10 +162,11 @@ static json_object *build_request(int argc, char **argv)
 		return snapshot_request(req, argc, argv);
 	if (!strcmp(argv[0], "balloon")) {
 		uint64_t bytes;
-		char err[128];
-		if (argc != 3 || mv_parse_size(argv[2], &bytes, err, sizeof(err)) < 0) {
+		struct mv_error err;
+		if (argc != 3 || mv_parse_size(argv[2], &bytes, &err) < 0) {
 			if (argc == 3)
-				mv_err("%s", err);
+				mv_err("%s", err.msg);
+
 			json_object_put(req);
 			return NULL;
 		}

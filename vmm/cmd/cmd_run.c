@@ -142,12 +142,12 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
 {
-	char err[160];
+	struct mv_error err;
 	switch (c) {
 	case 'm':
-		if (mv_parse_size(arg, &o->memory, err, sizeof(err)) < 0 ||
-		    mem_check_size(o->memory, err, sizeof(err)) < 0)
-			return usage_error("--memory: %s", err);
+		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
+			return usage_error("--memory: %s", err.msg);
+
 		return 0;
 	case 'c': {
 		char *end;
@@ -175,8 +175,8 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	case 'W': o->swap = arg; return 0;
 	case 'P': {
 		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
-			return usage_error("--pressure: %s", err);
+		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, err.msg, sizeof(err.msg)) < 0)
+			return usage_error("--pressure: %s", err.msg);
 		return add_schedule(o, arg);
 	}
 	case 'A': o->snapshot_at = arg; return 0; /* after all options: see parse_run_args */
@@ -263,18 +263,17 @@ struct run_inputs {
 
 static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 {
-	char err[512];
-	if (loader_read_file(o->kernel, &in->kernel, &in->kernel_len, err, sizeof(err)) < 0 ||
-	    (o->initrd && loader_read_file(o->initrd, &in->initrd, &in->initrd_len, err,
-					   sizeof(err)) < 0)) {
-		mv_err("%s", err);
-		return -1;
+	struct mv_error err;
+	int rc = loader_read_file(o->kernel, &in->kernel, &in->kernel_len, &err);
+	if (rc < 0 || (o->initrd &&
+		       (rc = loader_read_file(o->initrd, &in->initrd, &in->initrd_len, &err)) < 0)) {
+		mv_err("%s", err.msg);
+		return rc;
 	}
-	if (loader_check(in->kernel, in->kernel_len, o->memory, &in->img, err, sizeof(err)) < 0) {
-		mv_err("%s: %s", o->kernel, err);
-		return -1;
-	}
-	return 0;
+	rc = loader_check(in->kernel, in->kernel_len, o->memory, &in->img, &err);
+	if (rc < 0)
+		mv_err("%s: %s", o->kernel, err.msg);
+	return rc;
 }
 
 /* The memvisor kernel's exit statuses for a panic and an oops (other
@@ -314,9 +313,13 @@ static int run_machine(struct machine *m, const struct run_opts *o)
 	struct control *ctl = control_start(m, &o->control);
 	if (!ctl)
 		return MV_EXIT_USAGE;
-	int status = machine_start(m);
-	if (!status) {
+	struct mv_error err;
+	int status = MV_EXIT_HOST_ERROR;
+	if (machine_start(m, &err) < 0) {
+		mv_err("%s", err.msg);
+	} else {
 		status = vm_wait(&m->vm, o->timeout);
+
 		if (status == MV_EXIT_TIMEOUT)
 			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
 		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
@@ -338,9 +341,14 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 	};
 	if (!m)
 		return MV_EXIT_HOST_ERROR;
-	int status = machine_build(m, &cfg);
-	if (!status)
+	struct mv_error err;
+	int status = 0;
+	if (machine_build(m, &cfg, &err) < 0) {
+		mv_err("%s", err.msg);
+		status = m->fault == MACHINE_FAULT_INPUT ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
+	} else {
 		status = run_machine(m, o);
+	}
 	machine_destroy(m);
 	free(m);
 	return status;

@@ -135,11 +135,12 @@ static void for_items(struct loader *l, yaml_node_t *v, void (*fn)(struct loader
 
 static void check_size(struct loader *l, yaml_node_t *v, const char *what, char **dst)
 {
-	char err[200];
+	struct mv_error err;
 	uint64_t bytes;
 	*dst = dup_scalar(l, v, what);
-	if (*dst && mv_parse_size(*dst, &bytes, err, sizeof(err)) < 0)
-		lfail(l, v, "%s: %s", what, err);
+	if (*dst && mv_parse_size(*dst, &bytes, &err) < 0)
+		lfail(l, v, "%s: %s", what, err.msg);
+
 }
 
 static void key_kernel(struct loader *l, yaml_node_t *v)

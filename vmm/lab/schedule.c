@@ -135,14 +135,15 @@ static int check_event(const struct schedule_event *e, char *err, size_t errlen)
 	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
 	uint64_t bytes;
 	char why[128];
+	struct mv_error e_err;
 	char re[sizeof(e->when)];
 	int console = e->when[0] ? schedule_console_pattern(e->when, re, sizeof(re)) : -1;
 	if (console == -2) {
 		snprintf(err, errlen, "when %s: expected console \"REGEX\"", e->when);
 		return -1;
 	}
-	if (console == 0 && console_watch_check(re, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "when %s: %s", e->when, why);
+	if (console == 0 && console_watch_check(re, &e_err) < 0) {
+		snprintf(err, errlen, "when %s: %s", e->when, e_err.msg);
 		return -1;
 	}
 	if (e->when[0] && console < 0) {
@@ -154,10 +155,11 @@ static int check_event(const struct schedule_event *e, char *err, size_t errlen)
 		expect_free(cond);
 	}
 	if (!strcmp(e->cmd, "balloon")) {
-		if (mv_parse_size(e->arg, &bytes, why, sizeof(why)) == 0)
+		if (mv_parse_size(e->arg, &bytes, &e_err) == 0)
 			return 0;
-		snprintf(err, errlen, "balloon=%s: %s", e->arg, why);
+		snprintf(err, errlen, "balloon=%s: %s", e->arg, e_err.msg);
 		return -1;
+
 	}
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])

@@ -462,18 +462,20 @@ static void *control_thread(void *arg)
  */
 static int parse_when_conditions(struct control *c)
 {
-	char why[256], re[sizeof(c->events[0].when)];
+	struct mv_error why;
+	char re[sizeof(c->events[0].when)];
 	for (c->nr_when = 0; c->nr_when < c->nr_events && c->events[c->nr_when].when[0];
 	     c->nr_when++) {
 		const char *cond = c->events[c->nr_when].when;
 		c->console[c->nr_when] = -1;
 		if (schedule_console_pattern(cond, re, sizeof(re)) == 0)
-			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, why,
-								   sizeof(why));
+			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, &why);
 		else
-			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, why, sizeof(why));
+			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, why.msg,
+							   sizeof(why.msg));
 		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0) {
-			mv_err("--pressure: when %s: %s", cond, why);
+			mv_err("--pressure: when %s: %s", cond, why.msg);
+
 			return -1;
 		}
 	}

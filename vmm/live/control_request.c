@@ -10,6 +10,7 @@
 #include "snapshot.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,34 +36,32 @@ static json_object *reply_ok(void)
 	return o;
 }
 
-static int size_arg(json_object *v, uint64_t *out, char *err, size_t errlen)
+static int size_arg(json_object *v, uint64_t *out, struct mv_error *err)
 {
 	if (json_object_is_type(v, json_type_int)) {
 		int64_t i = json_object_get_int64(v);
-		if (i < 0) {
-			snprintf(err, errlen, "negative size");
-			return -1;
-		}
+		if (i < 0)
+			return mv_fail(err, -EINVAL, "negative size");
 		*out = (uint64_t)i;
 		return 0;
 	}
 	if (json_object_is_type(v, json_type_string))
-		return mv_parse_size(json_object_get_string(v), out, err, errlen);
-	snprintf(err, errlen, "size must be a number of bytes or a string like \"64M\"");
-	return -1;
+		return mv_parse_size(json_object_get_string(v), out, err);
+	return mv_fail(err, -EINVAL, "size must be a number of bytes or a string like \"64M\"");
 }
 
 /* Checks a balloon request's "target"; *bytes gets its value. 0 or -1. */
 static int check_balloon(json_object *req, uint64_t *bytes, char *err, size_t errlen)
 {
 	json_object *t;
-	char why[160];
+	struct mv_error why;
 	if (!json_object_object_get_ex(req, "target", &t)) {
 		snprintf(err, errlen, "balloon needs \"target\" (the balloon size, e.g. \"64M\")");
 		return -1;
 	}
-	if (size_arg(t, bytes, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "target: %s", why);
+	if (size_arg(t, bytes, &why) < 0) {
+		snprintf(err, errlen, "target: %s", why.msg);
+
 		return -1;
 	}
 	return 0;
