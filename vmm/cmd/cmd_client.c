@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "util.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,21 +22,23 @@
 
 #define RESPONSE_MAX (1 << 20)
 
+/* A connected socket's fd, or a negative errno after printing why. */
 static int connect_socket(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(a.sun_path)) {
 		mv_err("%s: socket path too long", path);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	strcpy(a.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int code = -errno;
 		mv_err("cannot connect to %s: %m (is memvisor running with --control %s?)", path,
 		       path);
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return code;
 	}
 	return fd;
 }

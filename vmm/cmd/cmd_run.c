@@ -13,6 +13,7 @@
 #include "snapshot.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -91,7 +92,7 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n(try 'memvisor run --help')\n", stderr);
-	return -1;
+	return -EINVAL;
 }
 
 static int append_cmdline(struct run_opts *o, const char *word)
@@ -130,8 +131,7 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
 			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX, tok);
 		struct schedule_event e[1];
-		char err[256];
-		if (schedule_parse(ev, e, 1, err, sizeof(err)) < 0)
+		if (schedule_parse(ev, e, 1, NULL) < 0)
 			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
 		else
 			rc = add_schedule(o, ev);
@@ -175,7 +175,8 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	case 'W': o->swap = arg; return 0;
 	case 'P': {
 		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, err.msg, sizeof(err.msg)) < 0)
+		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, &err) < 0)
+
 			return usage_error("--pressure: %s", err.msg);
 		return add_schedule(o, arg);
 	}
@@ -238,20 +239,20 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 			return 1;
 		}
 		if (c == '?' || parse_option(o, c, optarg, &cmdline_set) < 0)
-			return c == '?' ? usage_error("%s", "invalid option") : -1;
+			return c == '?' ? usage_error("%s", "invalid option") : -EINVAL;
 	}
 	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
-		return -1;
+		return -EINVAL;
 	if (optind != nopts - 1)
 		return usage_error("%s", optind >= nopts ? "no KERNEL given"
 			: "one KERNEL expected; put guest arguments after --");
 	o->kernel = argv[optind];
 	if (!cmdline_set && !words_set_console(argc, argv, nopts) &&
 	    append_cmdline(o, DEFAULT_CMDLINE) < 0)
-		return -1;
+		return -EINVAL;
 	for (int i = nopts + 1; i < argc; i++)
 		if (append_cmdline(o, argv[i]) < 0)
-			return -1;
+			return -EINVAL;
 	return 0;
 }
 
@@ -283,7 +284,8 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 
 static void final_snapshots(struct machine *m, const struct run_opts *o, int status)
 {
-	char path[600], err[512];
+	char path[600];
+	struct mv_error err;
 	uint64_t sym;
 	bool memvisor_kernel = intro_find_symbol(m->kernel, m->kernel_len, "mv_info", &sym) == 0;
 	bool crashed = status == MV_EXIT_TRIPLE_FAULT || status == MV_EXIT_KVM_ERROR ||
@@ -293,14 +295,15 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 	if (o->snapshot_at_exit) {
 		snprintf(path, sizeof(path), "%s-exit.core",
 			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX);
-		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
-			mv_err("exit snapshot: %s", err);
+		if (snapshot_take(m, &r, &err) < 0)
+			mv_err("exit snapshot: %s", err.msg);
 	}
 	if (crashed && o->crash_dump) {
 		snprintf(path, sizeof(path), "%s", o->crash_dump);
 		r = (struct snap_request){ .path = path, .memory = true, .reason = "crash" };
-		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
-			mv_err("crash dump: %s", err);
+		if (snapshot_take(m, &r, &err) < 0)
+			mv_err("crash dump: %s", err.msg);
+
 		else
 			mv_info("crash dump written to %s (memvisor show %s; gdb KERNEL %s)", path,
 				path, path);
@@ -310,10 +313,13 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 static int run_machine(struct machine *m, const struct run_opts *o)
 {
 	machine_mark_start(m); /* before the control thread reads the clock */
-	struct control *ctl = control_start(m, &o->control);
-	if (!ctl)
-		return MV_EXIT_USAGE;
 	struct mv_error err;
+	struct control *ctl = control_start(m, &o->control, &err);
+	if (!ctl) {
+		mv_err("%s", err.msg);
+		return MV_EXIT_USAGE;
+	}
+
 	int status = MV_EXIT_HOST_ERROR;
 	if (machine_start(m, &err) < 0) {
 		mv_err("%s", err.msg);
