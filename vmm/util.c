@@ -58,15 +58,6 @@ int mv_vfail(struct mv_error *e, int code, const char *fmt, va_list ap)
 	return code;
 }
 
-int mv_fail(struct mv_error *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	mv_vfail(e, code, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 
 static int suffix_shift(char c)
 {
@@ -90,9 +81,8 @@ int mv_parse_size(const char *s, uint64_t *out, struct mv_error *err)
 	}
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno == ERANGE) {
+	if (errno == ERANGE)
 		return mv_fail(err, -ERANGE, "'%s' is too large", s);
-	}
 	if (*end) {
 		shift = suffix_shift(*end);
 		bool tail_ok = end[1] == 0 || ((end[1] == 'i' || end[1] == 'B') &&
@@ -102,9 +92,8 @@ int mv_parse_size(const char *s, uint64_t *out, struct mv_error *err)
 				 s, end);
 		}
 	}
-	if (shift && v > (UINT64_MAX >> shift)) {
+	if (shift && v > (UINT64_MAX >> shift))
 		return mv_fail(err, -ERANGE, "'%s' is too large", s);
-	}
 	*out = (uint64_t)v << shift;
 	return 0;
 }
@@ -113,11 +102,11 @@ int mv_parse_seconds(const char *s, double *out)
 {
 	char *end;
 	if (!s || !*s)
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || *end || v < 0 || v != v)
-		return -1;
+		return -EINVAL;
 	*out = v;
 	return 0;
 }

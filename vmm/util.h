@@ -6,6 +6,7 @@
 #ifndef VMM_UTIL_H
 #define VMM_UTIL_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -36,11 +37,28 @@ struct mv_error {
 	char msg[512]; /* one line naming what went wrong, no trailing newline */
 };
 
+/* errno as a failure's code: -errno, or -EIO when errno says nothing. */
+static inline int mv_errno(void)
+{
+	int e = errno;
+	return e > 0 ? -e : -EIO;
+}
+
 /* Records code and the formatted message in e (if non-NULL); returns code. */
-int mv_fail(struct mv_error *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 int mv_vfail(struct mv_error *e, int code, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/* The same with printf arguments. In the header so that the compiler sees
+ * that it returns code (clang's analyser does not follow variadic calls). */
+static inline __attribute__((format(printf, 3, 4)))
+int mv_fail(struct mv_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mv_vfail(e, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
 
 void mv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void mv_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,7 +71,8 @@ void mv_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int mv_parse_size(const char *s, uint64_t *out, struct mv_error *err);
 
-/* Parses a non-negative decimal number of seconds, fractions allowed. */
+/* Parses a non-negative decimal number of seconds, fractions allowed.
+ * Returns 0 or -EINVAL. */
 int mv_parse_seconds(const char *s, double *out);
 
 /* Formats bytes as "128M", "5G", "4K" or "123" when exact; else "1.5M". */

@@ -33,7 +33,7 @@ static int connect_socket(const char *path)
 	strcpy(a.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("cannot connect to %s: %m (is memvisor running with --control %s?)", path,
 		       path);
 		if (fd >= 0)

@@ -302,7 +302,8 @@ static int reader_line(struct reader *r, char *line)
 	return 0;
 }
 
-/* Reads a trace file ('-': stdin) into t; returns 0 or a negative errno (message printed). */
+/* Reads a trace file ('-': stdin) into t; returns 0, or -EIO, -EINVAL or -ENOMEM
+ * (message printed). */
 static int read_trace(struct opt_trace *t, const char *path)
 {
 	struct reader r = { .name = strcmp(path, "-") ? path : "<stdin>" };
@@ -310,17 +311,16 @@ static int read_trace(struct opt_trace *t, const char *path)
 	char *line = NULL;
 	size_t len = 0;
 	int err = 0;
-	if (!f) {
-		int code = -errno;
+	if (!f) { /* the message says why; the code only that it failed */
 		mv_err("opt: cannot open %s: %m", path);
-		return code;
+		return -EIO;
 	}
 	while (!err && getline(&line, &len, f) >= 0) {
 		r.line++;
 		err = reader_line(&r, line);
 	}
 	if (!err && ferror(f))
-		err = -errno, mv_err("opt: reading %s: %m", r.name);
+		mv_err("opt: reading %s: %m", r.name), err = -EIO;
 	if (!err && !r.n)
 		mv_err("opt: %s: no page numbers", r.name), err = -EINVAL;
 	if (!err && densify(t, r.v, r.n))

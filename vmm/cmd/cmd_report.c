@@ -201,7 +201,7 @@ static int load_snapshots(struct report *r)
 	struct dirent *e;
 	struct mv_error err;
 	if (!d) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("report: --snapshots %s: %m", r->snap_dir);
 		return code;
 	}
@@ -399,7 +399,7 @@ static int write_html(const struct report *r)
 {
 	FILE *f = fopen(r->out_path, "w");
 	if (!f) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("report: cannot write %s: %m", r->out_path);
 		return code;
 	}
@@ -414,7 +414,7 @@ static int write_html(const struct report *r)
 	fprintf(f, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", mv_uplot_js,
 		report_page_js);
 	if (fclose(f) != 0) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("report: writing %s: %m", r->out_path);
 		return code;
 	}

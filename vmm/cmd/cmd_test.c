@@ -114,7 +114,7 @@ static int find_exe(struct test_opts *o)
 {
 	ssize_t n = readlink("/proc/self/exe", o->exe, sizeof(o->exe) - 1);
 	if (n < 0) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("test: cannot find memvisor itself: %m");
 		return code;
 	}
@@ -318,7 +318,7 @@ static int write_junit(const struct job *jobs, int n, const char *path)
 	int failures = 0;
 	FILE *f = fopen(path, "w");
 	if (!f) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("test: cannot write %s: %m", path);
 		return code;
 	}
@@ -402,7 +402,7 @@ static int prepare_base(struct test_opts *o)
 	snprintf(o->base, sizeof(o->base), "%s/memvisor-test-XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(o->base)) {
-		int code = -errno;
+		int code = mv_errno();
 		mv_err("test: cannot create a temporary folder: %m");
 		return code;
 	}

@@ -75,7 +75,7 @@ static int check_snapshot(json_object *req, struct mv_error *err)
 
 static json_object *do_balloon(struct machine *m, json_object *req)
 {
-	uint64_t bytes;
+	uint64_t bytes = 0; /* the analyser cannot follow mv_fail's return */
 	struct mv_error err;
 	if (check_balloon(req, &bytes, &err) < 0)
 		return control_reply_error("%s", err.msg);

@@ -27,7 +27,7 @@ static int kvm_open_dev(struct vm *vm, struct mv_error *err)
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd >= 0)
 		return 0;
-	int code = -errno;
+	int code = mv_errno();
 	if (code == -ENOENT)
 		return mv_fail(err, code, "/dev/kvm does not exist: load the kvm module "
 			       "(modprobe kvm_intel or kvm_amd) or enable virtualisation in firmware");
