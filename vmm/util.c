@@ -1,6 +1,7 @@
 /*
  * util.c: logging to stderr prefixed with "memvisor: ", and the number
- * parsers the CLI shares. No state but the verbosity flag.
+ * parsers the CLI shares, and mv_fail, which fills a struct mv_error. No
+ * state but the verbosity flag.
  */
 #include "util.h"
 
@@ -48,6 +49,16 @@ void mv_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+int mv_vfail(struct mv_error *e, int code, const char *fmt, va_list ap)
+{
+	if (e) {
+		e->code = code;
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	}
+	return code;
+}
+
+
 static int suffix_shift(char c)
 {
 	switch (toupper((unsigned char)c)) {
@@ -59,36 +70,30 @@ static int suffix_shift(char c)
 	}
 }
 
-int mv_parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
+int mv_parse_size(const char *s, uint64_t *out, struct mv_error *err)
 {
 	char *end;
 	int shift = 0;
 
 	if (!s || !*s || !isdigit((unsigned char)*s)) {
-		snprintf(err, errlen, "'%s' is not a size (expected e.g. 128M, 2G, 65536)",
+		return mv_fail(err, -EINVAL, "'%s' is not a size (expected e.g. 128M, 2G, 65536)",
 			 s ? s : "");
-		return -1;
 	}
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno == ERANGE) {
-		snprintf(err, errlen, "'%s' is too large", s);
-		return -1;
-	}
+	if (errno == ERANGE)
+		return mv_fail(err, -ERANGE, "'%s' is too large", s);
 	if (*end) {
 		shift = suffix_shift(*end);
 		bool tail_ok = end[1] == 0 || ((end[1] == 'i' || end[1] == 'B') &&
 				(end[2] == 0 || (end[1] == 'i' && end[2] == 'B' && end[3] == 0)));
 		if (shift < 0 || !tail_ok) {
-			snprintf(err, errlen, "'%s': unknown size suffix '%s' (use K, M, G or T)",
+			return mv_fail(err, -EINVAL, "'%s': unknown size suffix '%s' (use K, M, G or T)",
 				 s, end);
-			return -1;
 		}
 	}
-	if (shift && v > (UINT64_MAX >> shift)) {
-		snprintf(err, errlen, "'%s' is too large", s);
-		return -1;
-	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return mv_fail(err, -ERANGE, "'%s' is too large", s);
 	*out = (uint64_t)v << shift;
 	return 0;
 }
@@ -97,11 +102,11 @@ int mv_parse_seconds(const char *s, double *out)
 {
 	char *end;
 	if (!s || !*s)
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || *end || v < 0 || v != v)
-		return -1;
+		return -EINVAL;
 	*out = v;
 	return 0;
 }

@@ -51,10 +51,10 @@ static inline struct guest_memory *fuzz_guest_memory(void)
 {
 	static struct guest_memory m;
 	static int ready;
-	char err[256];
+	struct mv_error err;
 	if (!ready) {
-		if (mem_init(&m, FUZZ_RAM_SIZE, MEM_BACKING_ANON, err, sizeof(err)) < 0) {
-			fprintf(stderr, "fuzz: guest memory: %s\n", err);
+		if (mem_init(&m, FUZZ_RAM_SIZE, MEM_BACKING_ANON, &err) < 0) {
+			fprintf(stderr, "fuzz: guest memory: %s\n", err.msg);
 			abort();
 		}
 		ready = 1;
@@ -96,6 +96,13 @@ static inline int fuzz_err_ok(const char *err, size_t errlen)
 	return n > 0 && n < errlen;
 }
 
+/* Whether a failure rc came with err filled: the same code, a reason. */
+static inline int fuzz_error_ok(const struct mv_error *err, int rc)
+{
+	return rc < 0 && err->code == rc && fuzz_err_ok(err->msg, sizeof(err->msg));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 
 #endif

@@ -8,30 +8,34 @@
 #include "control.h"
 #include "fuzz.h"
 
+#include <errno.h>
+
 static void request(const uint8_t *data, size_t size)
 {
 	json_object *req;
-	char err[256];
-	if (control_parse_request((const char *)data, size, &req, err, sizeof(err)) == 0) {
+	struct mv_error err;
+	int rc = control_parse_request((const char *)data, size, &req, &err);
+	if (rc == 0) {
 		FUZZ_ASSERT(req && json_object_is_type(req, json_type_object));
-		FUZZ_ASSERT(control_check_request(req, err, sizeof(err)) == 0);
+		FUZZ_ASSERT(control_check_request(req, &err) == 0);
 		json_object_put(req);
 	} else {
-		FUZZ_ASSERT(!req && fuzz_err_ok(err, sizeof(err)));
+		FUZZ_ASSERT(!req && fuzz_error_ok(&err, rc));
 	}
 }
 
 static void schedule(const char *text)
 {
 	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-	char err[256], path[64];
+	struct mv_error err;
+	char path[64];
 	double interval;
-	int n = schedule_parse(text, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err));
-	FUZZ_ASSERT(n >= -1 && n <= SCHEDULE_MAX_EVENTS);
+	int n = schedule_parse(text, ev, SCHEDULE_MAX_EVENTS, &err);
+	FUZZ_ASSERT(n == -EINVAL || (n >= 0 && n <= SCHEDULE_MAX_EVENTS));
 	for (int i = 1; i < n; i++)
 		FUZZ_ASSERT(ev[i - 1].at <= ev[i].at);
 	if (n < 0)
-		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+		FUZZ_ASSERT(fuzz_error_ok(&err, n));
 	if (schedule_parse_stats_arg(text, path, sizeof(path), &interval) == 0)
 		FUZZ_ASSERT(strlen(path) < sizeof(path) && interval >= 0.01);
 }

@@ -20,15 +20,17 @@ static void load(const uint8_t *buf, size_t len)
 	struct guest_memory *m = fuzz_guest_memory();
 	struct pvh_image img;
 	uint64_t start_info;
-	char err[256];
-	if (loader_load_kernel(m, buf, len, &img, err, sizeof(err)) < 0) {
-		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+	struct mv_error err;
+	int rc = loader_load_kernel(m, buf, len, &img, &err);
+	if (rc < 0) {
+		FUZZ_ASSERT(fuzz_error_ok(&err, rc));
 		return;
 	}
 	check_image(&img, m->ram_size);
-	if (loader_build_start_info(m, &img, "console=ttyS0", buf, len > 4096 ? 4096 : len,
-				    &start_info, err, sizeof(err)) < 0)
-		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+	rc = loader_build_start_info(m, &img, "console=ttyS0", buf, len > 4096 ? 4096 : len,
+				     &start_info, &err);
+	if (rc < 0)
+		FUZZ_ASSERT(fuzz_error_ok(&err, rc));
 	else
 		FUZZ_ASSERT(start_info == LOADER_START_INFO_GPA);
 }
@@ -36,13 +38,14 @@ static void load(const uint8_t *buf, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pvh_image img;
-	char err[256];
+	struct mv_error err;
 	uint8_t *buf = fuzz_copy(data, size);
-	if (loader_check(buf, size, 1ull << 30, &img, err, sizeof(err)) == 0) {
+	int rc = loader_check(buf, size, 1ull << 30, &img, &err);
+	if (rc == 0) {
 		check_image(&img, 1ull << 30);
 		load(buf, size);
 	} else {
-		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+		FUZZ_ASSERT(fuzz_error_ok(&err, rc));
 	}
 	free(buf);
 	return 0;

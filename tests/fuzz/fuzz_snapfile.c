@@ -105,14 +105,15 @@ static void render_cli(const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct snap_file f;
-	char err[256];
+	struct mv_error err;
 	uint8_t *buf = fuzz_copy(data, size);
-	if (snapfile_parse(&f, buf, size, err, sizeof(err)) == 0) {
+	int rc = snapfile_parse(&f, buf, size, &err);
+	if (rc == 0) {
 		render(&f);
 		snapfile_free(&f);
 		render_cli(input_file(data, size));
 	} else {
-		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+		FUZZ_ASSERT(fuzz_error_ok(&err, rc));
 	}
 	free(buf);
 	return 0;

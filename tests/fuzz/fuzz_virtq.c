@@ -35,13 +35,13 @@ static uint32_t check_chain(const struct guest_memory *m, const struct virtq *q,
 static void drain(const struct guest_memory *m, struct virtq *q, enum virtq_dir dir)
 {
 	static struct virtq_chain c;
-	char err[256];
+	struct mv_error err;
 	for (unsigned n = 0; n < 2u * q->num + 1; n++) {
-		int rc = virtq_pop(q, m, dir, &c, err, sizeof(err));
+		int rc = virtq_pop(q, m, dir, &c, &err);
 		if (rc == 0)
 			return;
 		if (rc < 0) {
-			FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)));
+			FUZZ_ASSERT(fuzz_error_ok(&err, rc));
 			return;
 		}
 		virtq_push(q, c.head, check_chain(m, q, &c, dir));
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct guest_memory *m = fuzz_guest_memory();
 	struct fuzz_in in = { data, size };
 	struct virtq q;
-	char err[256];
+	struct mv_error err;
 	virtq_reset(&q);
 	q.num = (uint16_t)fuzz_take(&in, 2);
 	q.desc_gpa = fuzz_take(&in, 4);
@@ -64,8 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = in.left < FUZZ_WINDOW ? in.left : FUZZ_WINDOW;
 	memset(m->base, 0, FUZZ_WINDOW);
 	memcpy(m->base, in.p, n);
-	if (virtq_enable(&q, m, err, sizeof(err)) < 0) {
-		FUZZ_ASSERT(fuzz_err_ok(err, sizeof(err)) && !q.ready);
+	int rc = virtq_enable(&q, m, &err);
+	if (rc < 0) {
+		FUZZ_ASSERT(fuzz_error_ok(&err, rc) && !q.ready);
 		return 0;
 	}
 	drain(m, &q, dir);

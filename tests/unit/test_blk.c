@@ -10,6 +10,7 @@
 #include "virtio_driver.h"
 
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -30,16 +31,16 @@ static char path[] = "/tmp/memvisor-blk-XXXXXX";
 
 static void setup(void)
 {
-	char err[256];
+	struct mv_error err;
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	unlink(path); /* blk_open creates it at the size asked */
-	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, &err), 0);
 	dev = calloc(1, sizeof(*dev));
 	char arg[64];
 	snprintf(arg, sizeof(arg), "%s:1M", path);
-	ck_assert_msg(blk_open(dev, arg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(blk_open(dev, arg, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(blk_attach(dev, &mem, VIRTIO_MMIO_BASE, (struct irq_line){ 0 }), 0);
 	drv = (struct vdrv){ .t = &dev->transport, .mem = &mem };
 	ck_assert(vdrv_init(&drv, 1u << VIRTIO_BLK_F_FLUSH, 1));
@@ -399,12 +400,14 @@ END_TEST
 START_TEST(swap_argument_errors_are_clear)
 {
 	struct blk b;
-	char err[256];
-	ck_assert_int_eq(blk_open(&b, ":1M", err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_open(&b, "/tmp/x:12Q", err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_open(&b, "/tmp/x:1000", err, sizeof(err)), -1);
-	ck_assert_int_eq(blk_open(&b, "/nonexistent/dir/file", err, sizeof(err)), -1);
-	ck_assert(strstr(err, "No such file") != NULL);
+	struct mv_error err;
+	ck_assert_int_eq(blk_open(&b, ":1M", &err), -EINVAL);
+	ck_assert_int_eq(blk_open(&b, "/tmp/x:12Q", &err), -EINVAL);
+	ck_assert_int_eq(blk_open(&b, "/tmp/x:1000", &err), -EINVAL);
+	ck_assert_int_eq(blk_open(&b, "/nonexistent/dir/file", &err), -ENOENT);
+	ck_assert_int_eq(err.code, -ENOENT);
+
+	ck_assert(strstr(err.msg, "No such file") != NULL);
 }
 END_TEST
 

@@ -25,10 +25,10 @@
 
 #define HANG_GUARD_MS 20000
 
-static int parse(const char *line, char *err, size_t errlen)
+static int parse(const char *line, struct mv_error *err)
 {
 	json_object *req = NULL;
-	int rc = control_parse_request(line, strlen(line), &req, err, errlen);
+	int rc = control_parse_request(line, strlen(line), &req, err);
 	ck_assert_msg(rc == 0 ? req != NULL : req == NULL, "%s: rc %d, req %p", line, rc,
 		      (void *)req);
 	json_object_put(req);
@@ -46,8 +46,8 @@ static const char *const good[] = {
 
 START_TEST(each_request_of_the_protocol_parses)
 {
-	char err[256] = "";
-	ck_assert_msg(parse(good[_i], err, sizeof(err)) == 0, "%s: %s", good[_i], err);
+	struct mv_error err = { 0 };
+	ck_assert_msg(parse(good[_i], &err) == 0, "%s: %s", good[_i], err.msg);
 }
 END_TEST
 
@@ -72,9 +72,10 @@ static const struct {
 
 START_TEST(a_malformed_request_is_refused_with_its_reason)
 {
-	char err[256] = "";
-	ck_assert_int_eq(parse(bad[_i].line, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, bad[_i].why), "'%s': '%s' lacks '%s'", bad[_i].line, err,
+	struct mv_error err = { 0 };
+	ck_assert_int_eq(parse(bad[_i].line, &err), -EINVAL);
+	ck_assert_int_eq(err.code, -EINVAL);
+	ck_assert_msg(strstr(err.msg, bad[_i].why), "'%s': '%s' lacks '%s'", bad[_i].line, err.msg,
 		      bad[_i].why);
 }
 END_TEST
@@ -84,11 +85,11 @@ START_TEST(a_line_longer_than_the_limit_is_refused_unparsed)
 	size_t n = CONTROL_MAX_LINE + 1;
 	char *line = malloc(n);
 	json_object *req;
-	char err[256];
+	struct mv_error err;
 	memset(line, ' ', n);
-	ck_assert_int_eq(control_parse_request(line, n, &req, err, sizeof(err)), -1);
+	ck_assert_int_eq(control_parse_request(line, n, &req, &err), -E2BIG);
 	ck_assert_ptr_null(req);
-	ck_assert_ptr_nonnull(strstr(err, "longer than"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "longer than"));
 	free(line);
 }
 END_TEST
@@ -98,10 +99,10 @@ START_TEST(a_line_of_exactly_the_limit_is_parsed)
 	size_t n = CONTROL_MAX_LINE;
 	char *line = malloc(n);
 	json_object *req;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	memset(line, ' ', n);
 	memcpy(line, "{\"cmd\":\"stats\"}", 15);
-	ck_assert_msg(control_parse_request(line, n, &req, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(control_parse_request(line, n, &req, &err) == 0, "%s", err.msg);
 	json_object_put(req);
 	free(line);
 }
@@ -110,10 +111,10 @@ END_TEST
 START_TEST(when_events_lead_the_schedule_in_written_order)
 {
 	struct schedule_event ev[8];
-	char err[256];
+	struct mv_error err;
 	int n = schedule_parse("3s:quit,when balloon.actual == 64M:balloon=0,1s:balloon=64M,"
-			       "when max(host.resident) > 1M: stats", ev, 8, err, sizeof(err));
-	ck_assert_msg(n == 4, "%s", err);
+			       "when max(host.resident) > 1M: stats", ev, 8, &err);
+	ck_assert_msg(n == 4, "%s", err.msg);
 	ck_assert_str_eq(ev[0].when, "balloon.actual == 64M");
 	ck_assert_str_eq(ev[0].cmd, "balloon");
 	ck_assert_str_eq(ev[0].arg, "0");
@@ -121,48 +122,48 @@ START_TEST(when_events_lead_the_schedule_in_written_order)
 	ck_assert_str_eq(ev[1].cmd, "stats");
 	ck_assert(ev[0].at < 0 && ev[1].at < 0);
 	ck_assert(!ev[2].when[0] && ev[2].at == 1 && ev[3].at == 3);
-	ck_assert_int_eq(schedule_parse("when balloon.actual ==:quit", ev, 8, err, sizeof(err)),
-			 -1);
-	ck_assert_msg(strstr(err, "when balloon.actual ==:"), "%s", err);
-	ck_assert_int_eq(schedule_parse("when :quit", ev, 8, err, sizeof(err)), -1);
-	ck_assert_int_eq(schedule_parse("whenever:quit", ev, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when balloon.actual ==:quit", ev, 8, &err),
+			 -EINVAL);
+	ck_assert_msg(strstr(err.msg, "when balloon.actual ==:"), "%s", err.msg);
+	ck_assert_int_eq(schedule_parse("when :quit", ev, 8, &err), -EINVAL);
+	ck_assert_int_eq(schedule_parse("whenever:quit", ev, 8, &err), -EINVAL);
 }
 END_TEST
 
 START_TEST(a_console_event_keeps_the_colons_and_commas_of_its_pattern)
 {
 	struct schedule_event ev[8];
-	char err[256];
+	struct mv_error err;
 	int n = schedule_parse("when console \"memhog: holding, (pid [0-9]+)\": snapshot=held,"
-			       "when console \"a\\\"b:c\":quit", ev, 8, err, sizeof(err));
-	ck_assert_msg(n == 2, "%s", err);
+			       "when console \"a\\\"b:c\":quit", ev, 8, &err);
+	ck_assert_msg(n == 2, "%s", err.msg);
 	ck_assert_str_eq(ev[0].when, "console \"memhog: holding, (pid [0-9]+)\"");
 	ck_assert_str_eq(ev[0].cmd, "snapshot");
 	ck_assert_str_eq(ev[0].arg, "held");
 	ck_assert_str_eq(ev[1].when, "console \"a\\\"b:c\"");
 	ck_assert_str_eq(ev[1].cmd, "quit");
-	ck_assert_int_eq(schedule_parse("when console \"(unclosed\": quit", ev, 8, err, sizeof(err)),
-			 -1);
-	ck_assert_msg(strstr(err, "(unclosed"), "%s", err);
-	ck_assert_int_eq(schedule_parse("when console holding: quit", ev, 8, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, "expected console \"REGEX\""), "%s", err);
-	ck_assert_int_eq(schedule_parse("when console \"\": quit", ev, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(schedule_parse("when console \"(unclosed\": quit", ev, 8, &err),
+			 -EINVAL);
+	ck_assert_msg(strstr(err.msg, "(unclosed"), "%s", err.msg);
+	ck_assert_int_eq(schedule_parse("when console holding: quit", ev, 8, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "expected console \"REGEX\""), "%s", err.msg);
+	ck_assert_int_eq(schedule_parse("when console \"\": quit", ev, 8, &err), -EINVAL);
 }
 END_TEST
 
 START_TEST(a_schedule_runs_in_time_order_and_names_a_bad_event)
 {
 	struct schedule_event ev[8];
-	char err[256];
-	int n = schedule_parse("6s:balloon=0,2s:balloon=64M,500ms:pause", ev, 8, err, sizeof(err));
+	struct mv_error err;
+	int n = schedule_parse("6s:balloon=0,2s:balloon=64M,500ms:pause", ev, 8, &err);
 	ck_assert_int_eq(n, 3);
 	ck_assert_str_eq(ev[0].cmd, "pause");
 	ck_assert(ev[0].at == 0.5 && ev[1].at == 2 && ev[2].at == 6);
 	ck_assert_str_eq(ev[1].arg, "64M");
-	ck_assert_int_eq(schedule_parse("2s:frob", ev, 8, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown command"));
-	ck_assert_int_eq(schedule_parse("1s:stats,2s:stats", ev, 1, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "more than 1 events"));
+	ck_assert_int_eq(schedule_parse("2s:frob", ev, 8, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown command"));
+	ck_assert_int_eq(schedule_parse("1s:stats,2s:stats", ev, 1, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than 1 events"));
 }
 END_TEST
 
@@ -172,13 +173,14 @@ struct server {
 	char dir[64], path[96];
 	struct machine *m;
 	struct control *c;
+	struct mv_error err;           /* why the last server_start failed */
 };
 
 static struct control *server_start(struct server *s, const struct control_config *cfg)
 {
 	struct control_config c = *cfg;
 	c.socket_path = s->path;
-	return control_start(s->m, &c);
+	return control_start(s->m, &c, &s->err);
 }
 
 static void server_open(struct server *s, const struct control_config *cfg)
@@ -299,6 +301,8 @@ START_TEST(a_second_server_on_a_live_path_is_refused)
 	struct server s;
 	server_open(&s, &plain_server);
 	ck_assert_ptr_null(server_start(&s, &plain_server));
+	ck_assert_int_eq(s.err.code, -EADDRINUSE);
+	ck_assert_ptr_nonnull(strstr(s.err.msg, "a server answers there"));
 	int fd = client(s.path); /* the first server still answers there */
 	ask(fd, "{\"cmd\":\"frob\"}\n", "unknown command \\\"frob\\\"");
 	close(fd);
@@ -333,6 +337,7 @@ START_TEST(a_path_that_is_not_a_socket_is_left_alone)
 	ck_assert_ptr_nonnull(f);
 	fclose(f);
 	ck_assert_ptr_null(server_start(&s, &plain_server));
+	ck_assert_ptr_nonnull(strstr(s.err.msg, "exists and is not a socket"));
 	ck_assert_int_eq(lstat(s.path, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
 	server_close(&s);

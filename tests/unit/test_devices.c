@@ -8,6 +8,7 @@
 #include "devices/serial.h"
 
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,9 +92,9 @@ static void print(struct uart_fixture *f, const char *text)
 START_TEST(a_console_pattern_is_seen_once_a_whole_line_matches_and_stays_seen)
 {
 	struct uart_fixture *f = uart_new();
-	char err[128];
-	int holding = console_watch_add(&f->watch, "^memhog: holding", err, sizeof(err));
-	int other = console_watch_add(&f->watch, "never printed", err, sizeof(err));
+	struct mv_error err;
+	int holding = console_watch_add(&f->watch, "^memhog: holding", &err);
+	int other = console_watch_add(&f->watch, "never printed", &err);
 	ck_assert_int_eq(holding, 0);
 	ck_assert_int_eq(other, 1);
 	print(f, "memhog: hold");
@@ -111,12 +112,12 @@ END_TEST
 START_TEST(a_console_pattern_that_does_not_compile_is_refused_with_its_reason)
 {
 	struct console_watch w;
-	char err[128] = "";
+	struct mv_error err = { 0 };
 	console_watch_init(&w);
-	ck_assert_int_eq(console_watch_add(&w, "memhog: (holding", err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "memhog: (holding"));
-	ck_assert_int_eq(console_watch_check("a[", err, sizeof(err)), -1);
-	ck_assert_int_eq(console_watch_check("a|b", err, sizeof(err)), 0);
+	ck_assert_int_eq(console_watch_add(&w, "memhog: (holding", &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "memhog: (holding"));
+	ck_assert_int_eq(console_watch_check("a[", &err), -EINVAL);
+	ck_assert_int_eq(console_watch_check("a|b", &err), 0);
 	console_watch_destroy(&w);
 }
 END_TEST
@@ -177,14 +178,15 @@ START_TEST(bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones)
 	bus_init(&b, "pio");
 	serial_init(&s, -1, (struct irq_line){ 0 }, NULL);
 	ck_assert_int_eq(bus_register(&b, 0x3f8, 8, &serial_ops, &s, "com1"), 0);
-	ck_assert_int_eq(bus_register(&b, 0x3ff, 1, &serial_ops, &s, "dup"), -1);
-	ck_assert_int_eq(bus_register(&b, 0x3f0, 0, &serial_ops, &s, "empty"), -1);
+	ck_assert_int_eq(bus_register(&b, 0x3ff, 1, &serial_ops, &s, "dup"), -EEXIST);
+	ck_assert_int_eq(bus_register(&b, 0x3f0, 0, &serial_ops, &s, "empty"), -EINVAL);
 	ck_assert(!bus_access(&b, 0x80, v, 4, false));
 	ck_assert_uint_eq(v[0] & v[1] & v[2] & v[3], 0xff);
 	ck_assert(!bus_access(&b, 0x3fe, v, 4, false)); /* straddles the end */
 	ck_assert_uint_eq(b.unclaimed, 2);
 	bus_seal(&b);
-	ck_assert_int_eq(bus_register(&b, 0x80, 1, &serial_ops, &s, "late"), -1);
+	ck_assert_int_eq(bus_register(&b, 0x80, 1, &serial_ops, &s, "late"), -EINVAL);
+
 	bus_destroy(&b);
 	serial_destroy(&s);
 }

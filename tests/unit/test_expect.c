@@ -6,6 +6,7 @@
 #include "expect.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ static struct expect_stats stats;
  * guest.free_memory appears from 1 s on; a counter grows 10 per sample. */
 static void make_stream(void)
 {
-	char path[] = "/tmp/test-expect-XXXXXX", err[256];
+	char path[] = "/tmp/test-expect-XXXXXX";
+	struct mv_error err;
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	FILE *f = fdopen(fd, "w");
@@ -33,7 +35,7 @@ static void make_stream(void)
 			10 * i, i);
 	}
 	fclose(f);
-	ck_assert_msg(expect_stats_load(&stats, path, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(expect_stats_load(&stats, path, &err) == 0, "%s", err.msg);
 	unlink(path);
 }
 
@@ -45,9 +47,10 @@ static void free_stream(void)
 /* 1 when text holds over the stream, 0 when not; fails the test on a parse error. */
 static int holds(const char *text)
 {
-	char err[256], why[512];
-	struct expect_cond *c = expect_parse(text, EXPECT_STATS, err, sizeof(err));
-	ck_assert_msg(c != NULL, "'%s': %s", text, err);
+	char why[512];
+	struct mv_error err;
+	struct expect_cond *c = expect_parse(text, EXPECT_STATS, &err);
+	ck_assert_msg(c != NULL, "'%s': %s", text, err.msg);
 	int r = expect_eval_stats(c, &stats, why, sizeof(why));
 	expect_free(c);
 	return r;
@@ -89,18 +92,18 @@ END_TEST
 
 START_TEST(absent_values_fail_with_a_reason)
 {
-	char err[256], why[512];
-	struct expect_cond *c = expect_parse("guest.free_memory > 0 at 0s", EXPECT_STATS, err,
-					     sizeof(err));
+	char why[512];
+	struct mv_error err;
+	struct expect_cond *c = expect_parse("guest.free_memory > 0 at 0s", EXPECT_STATS, &err);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(expect_eval_stats(c, &stats, why, sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "guest.free_memory = absent"), "%s", why);
 	expect_free(c);
-	c = expect_parse("ever no.such.path > 0", EXPECT_STATS, err, sizeof(err));
+	c = expect_parse("ever no.such.path > 0", EXPECT_STATS, &err);
 	ck_assert_int_eq(expect_eval_stats(c, &stats, why, sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "absent in every sample"), "%s", why);
 	expect_free(c);
-	c = expect_parse("balloon.actual == 1G within 2s", EXPECT_STATS, err, sizeof(err));
+	c = expect_parse("balloon.actual == 1G within 2s", EXPECT_STATS, &err);
 	ck_assert_int_eq(expect_eval_stats(c, &stats, why, sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "never true") && strstr(why, "ranged 0 .. 67108864 (64M)"), "%s",
 		      why);
@@ -131,17 +134,19 @@ static const struct {
 
 START_TEST(malformed_conditions_name_what_is_wrong_and_where)
 {
-	char err[256];
-	struct expect_cond *c = expect_parse(bad[_i].text, bad[_i].kind, err, sizeof(err));
+	struct mv_error err;
+	struct expect_cond *c = expect_parse(bad[_i].text, bad[_i].kind, &err);
 	ck_assert_msg(c == NULL, "'%s' parsed", bad[_i].text);
-	ck_assert_msg(strstr(err, bad[_i].error), "'%s': got '%s', want '%s'", bad[_i].text, err,
-		      bad[_i].error);
+	ck_assert_int_eq(err.code, -EINVAL);
+	ck_assert_msg(strstr(err.msg, bad[_i].error), "'%s': got '%s', want '%s'", bad[_i].text,
+		      err.msg, bad[_i].error);
 }
 END_TEST
 
 START_TEST(diff_functions_sum_and_join_ranges_of_matching_spaces)
 {
-	char err[256], why[512];
+	char why[512];
+	struct mv_error err;
 	json_object *d = json_tokener_parse(
 		"{\"spaces\":{\"2 (memhog)\":{\"added\":["
 		"{\"va\":4096,\"len\":4096},{\"va\":8192,\"len\":8388608},"
@@ -154,12 +159,12 @@ START_TEST(diff_functions_sum_and_join_ranges_of_matching_spaces)
 		"zones.Normal.free_pages == 0", "vmstat.pgfault == 0", "dirty_pages >= 2048",
 	};
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		struct expect_cond *c = expect_parse(yes[i], EXPECT_DIFF, err, sizeof(err));
-		ck_assert_msg(c != NULL, "'%s': %s", yes[i], err);
+		struct expect_cond *c = expect_parse(yes[i], EXPECT_DIFF, &err);
+		ck_assert_msg(c != NULL, "'%s': %s", yes[i], err.msg);
 		ck_assert_msg(expect_eval_diff(c, d, why, sizeof(why)), "'%s': %s", yes[i], why);
 		expect_free(c);
 	}
-	struct expect_cond *c = expect_parse("nothing.here > 0", EXPECT_DIFF, err, sizeof(err));
+	struct expect_cond *c = expect_parse("nothing.here > 0", EXPECT_DIFF, &err);
 	ck_assert_int_eq(expect_eval_diff(c, d, why, sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "nothing.here is absent"), "%s", why);
 	expect_free(c);

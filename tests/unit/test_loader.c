@@ -6,6 +6,7 @@
 #include "pvh.h"
 
 #include <check.h>
+#include <errno.h>
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,19 +57,19 @@ static void make_image(struct image *im)
 	memset(im->b + CODE_OFF, 0xf4, 0x100); /* hlt */
 }
 
-static int check_image(struct image *im, uint64_t ram, char *err)
+static int check_image(struct image *im, uint64_t ram, struct mv_error *err)
 {
 	struct pvh_image img;
-	return loader_check(im->b, im->len, ram, &img, err, 256);
+	return loader_check(im->b, im->len, ram, &img, err);
 }
 
 START_TEST(valid_image_passes_and_reports_entry_and_extent)
 {
 	struct image im;
 	struct pvh_image img;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	make_image(&im);
-	ck_assert_msg(loader_check(im.b, im.len, RAM, &img, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(loader_check(im.b, im.len, RAM, &img, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(img.entry, LOAD_PADDR);
 	ck_assert_uint_eq(img.load_start, LOAD_PADDR);
 	ck_assert_uint_eq(img.load_end, LOAD_PADDR + 0x2000);
@@ -149,25 +150,27 @@ START_TEST(malformed_image_is_rejected_with_a_clear_message)
 {
 	const struct bad_case *c = &bad_cases[_i];
 	struct image im;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	make_image(&im);
 	c->mutate(&im);
-	ck_assert_msg(check_image(&im, c->ram, err) == -1, "%s: accepted", c->name);
-	ck_assert_msg(strstr(err, c->message) != NULL, "%s: message '%s' lacks '%s'", c->name,
-		      err, c->message);
-	ck_assert_msg(strchr(err, '\n') == NULL, "%s: message is more than one line", c->name);
+	ck_assert_msg(check_image(&im, c->ram, &err) == -ENOEXEC, "%s: accepted", c->name);
+	ck_assert_int_eq(err.code, -ENOEXEC);
+	ck_assert_msg(strstr(err.msg, c->message) != NULL, "%s: message '%s' lacks '%s'", c->name,
+		      err.msg, c->message);
+	ck_assert_msg(strchr(err.msg, '\n') == NULL, "%s: message is more than one line", c->name);
 }
 END_TEST
 
 START_TEST(every_truncation_of_a_valid_image_is_rejected)
 {
 	struct image im;
-	char err[256];
+	struct mv_error err;
 	make_image(&im);
 	size_t full = im.len;
 	for (size_t len = 0; len < CODE_OFF + 0x100 && len < full; len++) {
 		im.len = len;
-		ck_assert_msg(check_image(&im, RAM, err) == -1, "truncated to %zu accepted", len);
+		ck_assert_msg(check_image(&im, RAM, &err) == -ENOEXEC, "truncated to %zu accepted",
+			      len);
 	}
 }
 END_TEST
@@ -177,12 +180,12 @@ START_TEST(load_copies_segments_and_zeroes_bss)
 	struct guest_memory m;
 	struct image im;
 	struct pvh_image img;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	make_image(&im);
-	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, &err), 0);
 	unsigned char *p = mem_gpa_to_hva(&m, LOAD_PADDR, 0x2000);
 	memset(p, 0x55, 0x2000);
-	ck_assert_msg(loader_load_kernel(&m, im.b, im.len, &img, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(loader_load_kernel(&m, im.b, im.len, &img, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(p[0], 0xf4);
 	ck_assert_uint_eq(p[0xff], 0xf4);
 	for (int i = 0x100; i < 0x2000; i++)
@@ -196,17 +199,17 @@ START_TEST(start_info_describes_cmdline_e820_and_initrd)
 	struct guest_memory m;
 	struct image im;
 	struct pvh_image img;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	uint64_t si_gpa;
 	struct hvm_start_info si;
 	struct hvm_modlist_entry mod;
 	struct hvm_memmap_table_entry e;
 
 	make_image(&im);
-	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
-	ck_assert_int_eq(loader_load_kernel(&m, im.b, im.len, &img, err, sizeof(err)), 0);
+	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, &err), 0);
+	ck_assert_int_eq(loader_load_kernel(&m, im.b, im.len, &img, &err), 0);
 	ck_assert_int_eq(loader_build_start_info(&m, &img, "console=ttyS0 x=1", "RD", 2,
-						 &si_gpa, err, sizeof(err)), 0);
+						 &si_gpa, &err), 0);
 	ck_assert_int_eq(mem_read(&m, si_gpa, &si, sizeof(si)), 0);
 	ck_assert_uint_eq(si.magic, PVH_START_MAGIC);
 	ck_assert_uint_eq(si.version, 1);
@@ -230,20 +233,19 @@ START_TEST(too_long_cmdline_and_too_large_initrd_are_refused)
 	struct guest_memory m;
 	struct image im;
 	struct pvh_image img;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	uint64_t si;
 	char *longline = malloc(LOADER_CMDLINE_MAX + 1);
 	memset(longline, 'a', LOADER_CMDLINE_MAX);
 	longline[LOADER_CMDLINE_MAX] = 0;
 	make_image(&im);
-	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
-	ck_assert_int_eq(loader_load_kernel(&m, im.b, im.len, &img, err, sizeof(err)), 0);
-	ck_assert_int_eq(loader_build_start_info(&m, &img, longline, NULL, 0, &si, err,
-						 sizeof(err)), -1);
-	ck_assert(strstr(err, "command line") != NULL);
-	ck_assert_int_eq(loader_build_start_info(&m, &img, "", longline, RAM, &si, err,
-						 sizeof(err)), -1);
-	ck_assert(strstr(err, "initrd") != NULL);
+	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, &err), 0);
+	ck_assert_int_eq(loader_load_kernel(&m, im.b, im.len, &img, &err), 0);
+	ck_assert_int_eq(loader_build_start_info(&m, &img, longline, NULL, 0, &si, &err), -EINVAL);
+	ck_assert(strstr(err.msg, "command line") != NULL);
+	ck_assert_int_eq(loader_build_start_info(&m, &img, "", longline, RAM, &si, &err), -ENOSPC);
+
+	ck_assert(strstr(err.msg, "initrd") != NULL);
 	free(longline);
 	mem_destroy(&m);
 }

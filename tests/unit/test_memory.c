@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <check.h>
+#include <errno.h>
 
 struct e820_case {
 	uint64_t ram;
@@ -54,8 +55,8 @@ END_TEST
 START_TEST(gpa_translation_refuses_ranges_outside_one_slot)
 {
 	struct guest_memory m;
-	char err[128];
-	ck_assert_int_eq(mem_init(&m, 5 * GiB, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	struct mv_error err;
+	ck_assert_int_eq(mem_init(&m, 5 * GiB, MEM_BACKING_ANON, &err), 0);
 	ck_assert_ptr_nonnull(mem_gpa_to_hva(&m, 0, 4096));
 	ck_assert_ptr_nonnull(mem_gpa_to_hva(&m, 3 * GiB - 4096, 4096));
 	ck_assert_ptr_null(mem_gpa_to_hva(&m, 3 * GiB - 4096, 4097));  /* into the hole */
@@ -72,17 +73,18 @@ END_TEST
 START_TEST(memfd_backing_works_and_bad_sizes_are_refused)
 {
 	struct guest_memory m;
-	char err[128];
+	struct mv_error err;
 	enum mem_backing b;
-	ck_assert_int_eq(mem_init(&m, 16 * MiB, MEM_BACKING_MEMFD, err, sizeof(err)), 0);
+	ck_assert_int_eq(mem_init(&m, 16 * MiB, MEM_BACKING_MEMFD, &err), 0);
 	ck_assert_int_ge(m.fd, 0);
 	*(volatile char *)mem_gpa_to_hva(&m, 0x1000, 1) = 1;
 	mem_destroy(&m);
-	ck_assert_int_eq(mem_init(&m, 1 * MiB, MEM_BACKING_ANON, err, sizeof(err)), -1);
-	ck_assert_int_eq(mem_init(&m, 16 * MiB + 1, MEM_BACKING_ANON, err, sizeof(err)), -1);
+	ck_assert_int_eq(mem_init(&m, 1 * MiB, MEM_BACKING_ANON, &err), -EINVAL);
+	ck_assert_int_eq(mem_init(&m, 16 * MiB + 1, MEM_BACKING_ANON, &err), -EINVAL);
 	ck_assert_int_eq(mem_parse_backing("hugetlb", &b), 0);
 	ck_assert_int_eq(b, MEM_BACKING_HUGETLB);
-	ck_assert_int_eq(mem_parse_backing("huge", &b), -1);
+	ck_assert_int_eq(mem_parse_backing("huge", &b), -EINVAL);
+
 }
 END_TEST
 
@@ -99,8 +101,8 @@ static const char *const bad_sizes[] = {
 START_TEST(sizes_parse_with_binary_suffixes)
 {
 	uint64_t v;
-	char err[128];
-	ck_assert_int_eq(mv_parse_size(good_sizes[_i].s, &v, err, sizeof(err)), 0);
+	struct mv_error err;
+	ck_assert_int_eq(mv_parse_size(good_sizes[_i].s, &v, &err), 0);
 	ck_assert_uint_eq(v, good_sizes[_i].v);
 }
 END_TEST
@@ -108,9 +110,12 @@ END_TEST
 START_TEST(nonsense_sizes_are_rejected_with_a_reason)
 {
 	uint64_t v;
-	char err[128] = "";
-	ck_assert_int_eq(mv_parse_size(bad_sizes[_i], &v, err, sizeof(err)), -1);
-	ck_assert_msg(err[0] != 0, "no reason for '%s'", bad_sizes[_i]);
+	struct mv_error err = { 0 };
+	int rc = mv_parse_size(bad_sizes[_i], &v, &err);
+	ck_assert_msg(rc == -EINVAL || rc == -ERANGE, "'%s' gave %d", bad_sizes[_i], rc);
+	ck_assert_int_eq(err.code, rc);
+	ck_assert_msg(err.msg[0] != 0, "no reason for '%s'", bad_sizes[_i]);
+
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 #include "ptwalk.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +18,8 @@ static uint64_t next_table;
 
 static void setup(void)
 {
-	char err[128];
-	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	struct mv_error err;
+	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, &err), 0);
 	next_table = ROOT + 0x1000;
 }
 
@@ -104,7 +105,7 @@ START_TEST(translate_follows_large_pages_and_reports_holes)
 	ck_assert_uint_eq(l.pa, 0x600000);
 	ck_assert_uint_eq(l.va, 0x40000000);
 	ck_assert_int_eq(ptw_translate(&mem, ROOT, false, 0x80000000, &l), 1);
-	ck_assert_int_eq(ptw_translate(&mem, RAM + 4096, false, 0, &l), -1);
+	ck_assert_int_eq(ptw_translate(&mem, RAM + 4096, false, 0, &l), -EFAULT);
 }
 END_TEST
 
@@ -177,7 +178,7 @@ START_TEST(large_page_bit_in_the_top_level_is_reported)
 	ck_assert_int_eq(ptw_walk(&mem, ROOT, false, NULL, NULL, &st), 0);
 	ck_assert_uint_eq(st.bad_large, 1);
 	struct ptw_leaf l;
-	ck_assert_int_eq(ptw_translate(&mem, ROOT, false, 3ull << 39, &l), -1);
+	ck_assert_int_eq(ptw_translate(&mem, ROOT, false, 3ull << 39, &l), -EFAULT);
 }
 END_TEST
 

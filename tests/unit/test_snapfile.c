@@ -8,6 +8,7 @@
 #include "snapfile.h"
 
 #include <check.h>
+#include <errno.h>
 #include <elf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,9 @@ START_TEST(a_valid_snapshot_parses_into_its_records)
 {
 	struct img m;
 	struct snap_file f;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	valid(&m);
-	ck_assert_msg(snapfile_parse(&f, m.b, m.len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(snapfile_parse(&f, m.b, m.len, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(f.meta.kernel, "k.elf");
 	ck_assert_uint_eq(f.nr_zones, 1);
 	ck_assert_uint_eq(f.zones[0].free_pages, 1000);
@@ -118,7 +119,7 @@ START_TEST(names_that_fill_their_field_come_back_as_bounded_strings)
 {
 	struct img m;
 	struct snap_file f;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	struct snap_zone z;
 	struct snap_slab sl;
 	struct snap_counter c;
@@ -131,7 +132,7 @@ START_TEST(names_that_fill_their_field_come_back_as_bounded_strings)
 	note(&m, SNAP_NOTE_NAME, SNAP_NT_SLABS, &sl, sizeof(sl));
 	note(&m, SNAP_NOTE_NAME, SNAP_NT_VMSTAT, &c, sizeof(c));
 	finish(&m);
-	ck_assert_msg(snapfile_parse(&f, m.b, m.len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(snapfile_parse(&f, m.b, m.len, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(strnlen(f.zones[0].name, sizeof(z.name)), sizeof(z.name) - 1);
 	ck_assert_uint_eq(strnlen(f.slabs[0].name, sizeof(sl.name)), sizeof(sl.name) - 1);
 	ck_assert_uint_eq(strnlen(f.vmstat[0].name, sizeof(c.name)), sizeof(c.name) - 1);
@@ -209,10 +210,10 @@ START_TEST(hostile_snapshots_are_rejected_with_a_reason)
 {
 	struct img m;
 	struct snap_file f;
-	char err[256] = "";
+	struct mv_error err = { 0 };
 	bad[_i].make(&m);
-	ck_assert_int_eq(snapfile_parse(&f, m.b, m.len, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, bad[_i].msg) != NULL, "case %d: '%s' lacks '%s'", _i, err,
+	ck_assert_int_eq(snapfile_parse(&f, m.b, m.len, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, bad[_i].msg) != NULL, "case %d: '%s' lacks '%s'", _i, err.msg,
 		      bad[_i].msg);
 	ck_assert_ptr_null(f.spaces);
 }
@@ -222,7 +223,7 @@ START_TEST(random_corruption_never_reads_out_of_bounds)
 {
 	struct img m, v;
 	struct snap_file f;
-	char err[256];
+	struct mv_error err;
 	valid(&v);
 	srandom(4242 + (unsigned)_i);
 	for (int round = 0; round < 3000; round++) {
@@ -231,7 +232,7 @@ START_TEST(random_corruption_never_reads_out_of_bounds)
 			m.b[(size_t)random() % m.len] ^= (uint8_t)(1u << (random() % 8));
 		if (random() % 4 == 0)
 			m.len = (size_t)random() % m.len;
-		if (snapfile_parse(&f, m.b, m.len, err, sizeof(err)) == 0)
+		if (snapfile_parse(&f, m.b, m.len, &err) == 0)
 			snapfile_free(&f);
 	}
 }

@@ -44,8 +44,8 @@ static bool needs_reset(void) { return vdrv_needs_reset(&drv); }
 
 static void setup(void)
 {
-	char err[128];
-	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, err, sizeof(err)), 0);
+	struct mv_error err;
+	ck_assert_int_eq(mem_init(&mem, RAM, MEM_BACKING_ANON, &err), 0);
 	bln = calloc(1, sizeof(*bln));
 	ck_assert_int_eq(balloon_init(bln, &mem, BASE, (struct irq_line){ .set = record_irq,
 								     .irq = 5 }), 0);

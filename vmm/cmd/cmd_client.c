@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "util.h"
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,21 +22,23 @@
 
 #define RESPONSE_MAX (1 << 20)
 
+/* A connected socket's fd, or a negative errno after printing why. */
 static int connect_socket(const char *path)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(a.sun_path)) {
 		mv_err("%s: socket path too long", path);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	strcpy(a.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int code = mv_errno();
 		mv_err("cannot connect to %s: %m (is memvisor running with --control %s?)", path,
 		       path);
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return code;
 	}
 	return fd;
 }
@@ -162,10 +165,11 @@ static json_object *build_request(int argc, char **argv)
 		return snapshot_request(req, argc, argv);
 	if (!strcmp(argv[0], "balloon")) {
 		uint64_t bytes;
-		char err[128];
-		if (argc != 3 || mv_parse_size(argv[2], &bytes, err, sizeof(err)) < 0) {
+		struct mv_error err;
+		if (argc != 3 || mv_parse_size(argv[2], &bytes, &err) < 0) {
 			if (argc == 3)
-				mv_err("%s", err);
+				mv_err("%s", err.msg);
+
 			json_object_put(req);
 			return NULL;
 		}

@@ -91,7 +91,7 @@ int cmd_diff(int argc, char **argv)
 {
 	bool json = argc == 4 && !strcmp(argv[3], "--json");
 	struct snap_diff d;
-	char err[512];
+	struct mv_error err;
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: memvisor diff A B [--json]\nExit status: 0 equal, 1 different, 2 error.\n");
 		return 0;
@@ -100,11 +100,12 @@ int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "usage: memvisor diff A B [--json]\n");
 		return MV_EXIT_USAGE;
 	}
-	int rc = snapdiff_files(argv[1], argv[2], &d, err, sizeof(err));
+	int rc = snapdiff_files(argv[1], argv[2], &d, &err);
 	if (rc < 0) {
-		mv_err("%s", err);
-		return rc == -EINVAL ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
+		mv_err("%s", err.msg);
+		return rc == -ENOMEM ? MV_EXIT_HOST_ERROR : MV_EXIT_USAGE;
 	}
+
 	if (json) {
 		json_object *j = snapdiff_json(&d);
 		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY));

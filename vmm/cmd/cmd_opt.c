@@ -83,7 +83,7 @@ static void opt_usage(FILE *f)
 		fprintf(f, "                    %-10s %s\n", policy_all[i]->name, policy_all[i]->summary);
 }
 
-/* Parses a decimal number in [min, max]; returns -1 (with a message) otherwise. */
+/* Parses a decimal number in [min, max]; returns -EINVAL (with a message) otherwise. */
 static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -92,7 +92,7 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
 		mv_err("opt: %s: '%s' is not a number in [%llu, %llu]", opt, s,
 		       (unsigned long long)min, (unsigned long long)max);
-		return -1;
+		return -EINVAL;
 	}
 	*out = v;
 	return 0;
@@ -100,7 +100,7 @@ static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 
 /*
  * Splits a comma-separated list and calls one(item, ctx, index) for each;
- * returns the number of items, or -1 when one fails or there are too many.
+ * returns the number of items, or -EINVAL when one fails or there are too many.
  */
 static int parse_list(const char *opt, const char *s,
 		      int (*one)(const char *item, void *ctx, unsigned i), void *ctx)
@@ -109,27 +109,27 @@ static int parse_list(const char *opt, const char *s,
 	unsigned n = 0;
 	if (strlen(s) >= sizeof(buf)) {
 		mv_err("opt: %s: list too long", opt);
-		return -1;
+		return -EINVAL;
 	}
 	strcpy(buf, s);
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (n == OPT_MAX_LIST) {
 			mv_err("opt: %s: more than %d items", opt, OPT_MAX_LIST);
-			return -1;
+			return -EINVAL;
 		}
 		if (one(tok, ctx, n++))
-			return -1;
+			return -EINVAL;
 	}
 	if (!n)
 		mv_err("opt: %s: empty list", opt);
-	return n ? (int)n : -1;
+	return n ? (int)n : -EINVAL;
 }
 
 static int one_frames(const char *item, void *ctx, unsigned i)
 {
 	uint64_t v;
 	if (parse_u64("--frames", item, 1, OPT_MAX_LENGTH, &v))
-		return -1;
+		return -EINVAL;
 	((struct opt_args *)ctx)->frames[i] = (uint32_t)v;
 	return 0;
 }
@@ -140,7 +140,7 @@ static int one_policy(const char *item, void *ctx, unsigned i)
 	a->policies[i] = policy_by_name(item);
 	if (!a->policies[i])
 		mv_err("opt: --policy: unknown policy '%s' (try --help)", item);
-	return a->policies[i] ? 0 : -1;
+	return a->policies[i] ? 0 : -EINVAL;
 }
 
 static int one_pattern(const char *item, void *ctx, unsigned i)
@@ -149,7 +149,7 @@ static int one_pattern(const char *item, void *ctx, unsigned i)
 	if (strlen(item) >= OPT_MAX_SPEC) {
 		mv_err("opt: --pattern: '%.20s...' is longer than %d characters", item,
 		       OPT_MAX_SPEC - 1);
-		return -1;
+		return -EINVAL;
 	}
 	strcpy(a->patterns[i], item);
 	return 0;
@@ -161,7 +161,7 @@ static void all_policies(struct opt_args *a)
 		a->policies[a->nr_policies] = policy_all[a->nr_policies];
 }
 
-/* Returns 0, 1 after --help, or -1 for a usage error (message printed). */
+/* Returns 0, 1 after --help, or -EINVAL for a usage error (message printed). */
 static int parse_option(struct opt_args *a, int c, const char *arg)
 {
 	int n = 0;
@@ -186,12 +186,12 @@ static int parse_option(struct opt_args *a, int c, const char *arg)
 	case 't': return parse_u64("--tick", arg, 1, UINT32_MAX, &a->tick);
 	case 'j': a->json = true; break;
 	case 'h': opt_usage(stdout); return 1;
-	default: return -1;
+	default: return -EINVAL;
 	}
-	return n < 0 ? -1 : 0;
+	return n < 0 ? n : 0;
 }
 
-/* Returns 0, 1 after --help, or -1 for a usage error (message printed). */
+/* Returns 0, 1 after --help, or -EINVAL for a usage error (message printed). */
 static int parse_args(struct opt_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -220,7 +220,7 @@ static int parse_args(struct opt_args *a, int argc, char **argv)
 				  !a->nr_frames ? "--frames is required" :
 				  a->file ? "a trace file and --pattern exclude each other" :
 					    "give a trace file, '-' or --pattern");
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -233,14 +233,14 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Renumbers raw[0..n) densely into t->refs; returns 0 or -1 (no memory). */
+/* Renumbers raw[0..n) densely into t->refs; returns 0 or -ENOMEM. */
 static int densify(struct opt_trace *t, const uint64_t *raw, size_t n)
 {
 	uint64_t *sorted = malloc(n * sizeof(*sorted));
 	t->refs = malloc(n * sizeof(*t->refs));
 	if (!sorted || !t->refs) {
 		free(sorted);
-		return -1;
+		return -ENOMEM;
 	}
 	memcpy(sorted, raw, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), cmp_u64);
@@ -264,7 +264,7 @@ struct reader {
 	size_t n, cap;
 };
 
-/* Adds one token; returns 0, or -1 (bad token, too long, no memory). */
+/* Adds one token; returns 0, or -EINVAL (bad token) or -ENOMEM (too long, no memory). */
 static int reader_token(struct reader *r, const char *tok)
 {
 	char *end;
@@ -272,7 +272,7 @@ static int reader_token(struct reader *r, const char *tok)
 	unsigned long long v = strtoull(tok, &end, 0);
 	if (errno || *end || tok[0] == '-' || tok[0] == '+') {
 		mv_err("opt: %s:%u: '%s' is not a page number", r->name, r->line, tok);
-		return -1;
+		return -EINVAL;
 	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 4096;
@@ -280,7 +280,7 @@ static int reader_token(struct reader *r, const char *tok)
 		if (!v2) {
 			mv_err("opt: %s: more than %u references or out of memory", r->name,
 			       OPT_MAX_LENGTH);
-			return -1;
+			return -ENOMEM;
 		}
 		r->v = v2;
 		r->cap = cap;
@@ -289,7 +289,7 @@ static int reader_token(struct reader *r, const char *tok)
 	return 0;
 }
 
-/* Reads tokens of one line; returns 0 or -1. */
+/* Reads tokens of one line; returns 0 or a negative errno. */
 static int reader_line(struct reader *r, char *line)
 {
 	char *hash = strchr(line, '#');
@@ -298,11 +298,12 @@ static int reader_line(struct reader *r, char *line)
 	for (char *save, *tok = strtok_r(line, " \t\r\n,", &save); tok;
 	     tok = strtok_r(NULL, " \t\r\n,", &save))
 		if (reader_token(r, tok))
-			return -1;
+			return -EINVAL;
 	return 0;
 }
 
-/* Reads a trace file ('-': stdin) into t; returns 0 or -1 (message printed). */
+/* Reads a trace file ('-': stdin) into t; returns 0, or -EIO, -EINVAL or -ENOMEM
+ * (message printed). */
 static int read_trace(struct opt_trace *t, const char *path)
 {
 	struct reader r = { .name = strcmp(path, "-") ? path : "<stdin>" };
@@ -310,20 +311,20 @@ static int read_trace(struct opt_trace *t, const char *path)
 	char *line = NULL;
 	size_t len = 0;
 	int err = 0;
-	if (!f) {
+	if (!f) { /* the message says why; the code only that it failed */
 		mv_err("opt: cannot open %s: %m", path);
-		return -1;
+		return -EIO;
 	}
 	while (!err && getline(&line, &len, f) >= 0) {
 		r.line++;
 		err = reader_line(&r, line);
 	}
 	if (!err && ferror(f))
-		mv_err("opt: reading %s: %m", r.name), err = -1;
+		mv_err("opt: reading %s: %m", r.name), err = -EIO;
 	if (!err && !r.n)
-		mv_err("opt: %s: no page numbers", r.name), err = -1;
+		mv_err("opt: %s: no page numbers", r.name), err = -EINVAL;
 	if (!err && densify(t, r.v, r.n))
-		mv_err("opt: out of memory"), err = -1;
+		mv_err("opt: out of memory"), err = -ENOMEM;
 	snprintf(t->name, sizeof(t->name), "%s", r.name);
 	free(line);
 	free(r.v);
@@ -334,7 +335,7 @@ static int read_trace(struct opt_trace *t, const char *path)
 
 /* ---- trace specs: PHASE[/PHASE...][*N], PHASE = PART[+PART...] ---------- */
 
-/* Parses an exponent like 0.9 or 1.25 into thousandths; -1 if it is not one. */
+/* Parses an exponent like 0.9 or 1.25 into thousandths; -EINVAL if it is not one. */
 static int parse_milli(const char *v, uint32_t *milli)
 {
 	char *end;
@@ -342,12 +343,12 @@ static int parse_milli(const char *v, uint32_t *milli)
 	unsigned long ip = strtoul(v, &end, 10);
 	uint64_t m = (uint64_t)ip * 1000, scale = 100;
 	if (errno || end == v || v[0] == '-' || ip > POLICY_ZIPF_MILLI_MAX / 1000)
-		return -1;
+		return -EINVAL;
 	if (*end == '.')
 		for (end++; *end >= '0' && *end <= '9' && scale; end++, scale /= 10)
 			m += (uint64_t)(*end - '0') * scale;
 	if (*end || m == 0 || m > POLICY_ZIPF_MILLI_MAX)
-		return -1;
+		return -EINVAL;
 	*milli = (uint32_t)m;
 	return 0;
 }
@@ -358,7 +359,7 @@ static bool key_is(const char *kv, size_t klen, const char *key)
 	return strlen(key) == klen && !strncmp(kv, key, klen);
 }
 
-/* One KEY=VALUE of a part; returns 0 or -1 (message printed). */
+/* One KEY=VALUE of a part; returns 0 or -EINVAL (message printed). */
 static int part_key(struct policy_trace_part *t, struct policy_trace_phase *ph,
 		    const char *kv)
 {
@@ -366,14 +367,14 @@ static int part_key(struct policy_trace_part *t, struct policy_trace_phase *ph,
 	uint64_t n;
 	if (!v) {
 		mv_err("opt: --pattern: '%s' is not KEY=VALUE", kv);
-		return -1;
+		return -EINVAL;
 	}
 	size_t klen = (size_t)(v++ - kv);
 	if (key_is(kv, klen, "s")) {
 		if (parse_milli(v, &t->zipf_milli))
 			mv_err("opt: --pattern: s=%s is not an exponent in (0, %d]", v,
 			       POLICY_ZIPF_MILLI_MAX / 1000);
-		return t->zipf_milli ? 0 : -1;
+		return t->zipf_milli ? 0 : -EINVAL;
 	}
 	if (key_is(kv, klen, "pages") && !parse_u64("pages", v, 1, UINT32_MAX, &n))
 		t->nr_pages = (uint32_t)n;
@@ -384,11 +385,11 @@ static int part_key(struct policy_trace_part *t, struct policy_trace_phase *ph,
 	else if (key_is(kv, klen, "len") && !parse_u64("len", v, 1, OPT_MAX_LENGTH, &n))
 		ph->length = n;
 	else
-		return mv_err("opt: --pattern: bad '%s' (keys: s, pages, at, w, len)", kv), -1;
+		return mv_err("opt: --pattern: bad '%s' (keys: s, pages, at, w, len)", kv), -EINVAL;
 	return 0;
 }
 
-/* NAME[:KEY=VALUE...]; returns 0 or -1 (message printed). */
+/* NAME[:KEY=VALUE...]; returns 0 or -EINVAL (message printed). */
 static int parse_part(char *text, struct policy_trace_phase *ph, const struct opt_args *a)
 {
 	struct policy_trace_part *t = &ph->part[ph->nr_parts++];
@@ -397,16 +398,16 @@ static int parse_part(char *text, struct policy_trace_phase *ph, const struct op
 	if (pat < 0) {
 		mv_err("opt: --pattern: unknown pattern '%s' (loop, zipf, random, scan, seq)",
 		       name ? name : "");
-		return -1;
+		return -EINVAL;
 	}
 	*t = (struct policy_trace_part){ .pattern = pat, .nr_pages = (uint32_t)a->pages };
 	for (char *kv = strtok_r(NULL, ":", &save); kv; kv = strtok_r(NULL, ":", &save))
 		if (part_key(t, ph, kv))
-			return -1;
+			return -EINVAL;
 	return 0;
 }
 
-/* PART[+PART...]; returns 0 or -1 (message printed). */
+/* PART[+PART...]; returns 0 or -EINVAL (message printed). */
 static int parse_phase(char *text, struct policy_trace_phase *ph, const struct opt_args *a)
 {
 	char *save;
@@ -414,15 +415,15 @@ static int parse_phase(char *text, struct policy_trace_phase *ph, const struct o
 	for (char *part = strtok_r(text, "+", &save); part; part = strtok_r(NULL, "+", &save)) {
 		if (ph->nr_parts == POLICY_TRACE_MAX_PARTS) {
 			mv_err("opt: --pattern: more than %d parts in a phase", POLICY_TRACE_MAX_PARTS);
-			return -1;
+			return -EINVAL;
 		}
 		if (parse_part(part, ph, a))
-			return -1;
+			return -EINVAL;
 	}
-	return ph->nr_parts ? 0 : -1;
+	return ph->nr_parts ? 0 : -EINVAL;
 }
 
-/* PHASE[/PHASE...][*N] into spec; returns 0 or -1 (message printed). */
+/* PHASE[/PHASE...][*N] into spec; returns 0 or -EINVAL (message printed). */
 static int parse_spec(const char *text, struct policy_trace_spec *spec, const struct opt_args *a)
 {
 	char buf[OPT_MAX_SPEC], *save, *star;
@@ -432,21 +433,21 @@ static int parse_spec(const char *text, struct policy_trace_spec *spec, const st
 	if ((star = strrchr(buf, '*'))) {
 		*star = 0;
 		if (parse_u64("--pattern *N", star + 1, 1, OPT_MAX_LENGTH, &repeat))
-			return -1;
+			return -EINVAL;
 	}
 	spec->repeat = (uint32_t)repeat;
 	for (char *ph = strtok_r(buf, "/", &save); ph; ph = strtok_r(NULL, "/", &save)) {
 		if (spec->nr_phases == POLICY_TRACE_MAX_PHASES) {
 			mv_err("opt: --pattern: more than %d phases", POLICY_TRACE_MAX_PHASES);
-			return -1;
+			return -EINVAL;
 		}
 		if (parse_phase(ph, &spec->phase[spec->nr_phases++], a))
-			return -1;
+			return -EINVAL;
 	}
 	if (!spec->nr_phases || policy_trace_spec_length(spec) > OPT_MAX_LENGTH) {
 		mv_err("opt: --pattern: '%s' is empty or longer than %u references", text,
 		       OPT_MAX_LENGTH);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -505,7 +506,7 @@ static uint64_t run_policy(const struct opt_trace *t, const struct opt_args *a,
 
 /*
  * faults[(trace * nr_frames + frame) * (nr_policies + 1) + policy], OPT
- * last in each row. Returns 0 or -1 (out of memory).
+ * last in each row. Returns 0 or -ENOMEM.
  */
 static int run_all(const struct opt_args *a, const struct opt_trace *traces,
 		   unsigned nr_traces, uint64_t *faults)
@@ -519,7 +520,7 @@ static int run_all(const struct opt_args *a, const struct opt_trace *traces,
 			row[a->nr_policies] = run_opt(&traces[t], a->frames[f]);
 			for (unsigned p = 0; p < w; p++)
 				if (row[p] == UINT64_MAX)
-					return -1;
+					return -ENOMEM;
 		}
 	}
 	return 0;
@@ -637,12 +638,12 @@ static void print_json(const struct opt_args *a, const struct opt_trace *traces,
 
 /* ---- the command ---------------------------------------------------------- */
 
-/* Counts t's references to pages it references only once; -1: no memory. */
+/* Counts t's references to pages it references only once; -ENOMEM: no memory. */
 static int count_once(struct opt_trace *t)
 {
 	uint8_t *seen = calloc(t->nr_pages, 1);   /* 0, 1, 2 = twice or more */
 	if (!seen)
-		return -1;
+		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++)
 		if (seen[t->refs[i]] < 2)
 			seen[t->refs[i]]++;

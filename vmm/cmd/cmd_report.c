@@ -140,11 +140,12 @@ static void add_marker(struct report *r, double t, const char *kind, const char 
 static int schedule_markers(struct report *r)
 {
 	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-	char err[256], label[300];
-	int n = schedule_parse(r->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err));
+	char label[300];
+	struct mv_error err;
+	int n = schedule_parse(r->pressure, ev, SCHEDULE_MAX_EVENTS, &err);
 	if (n < 0) {
-		mv_err("report: --pressure: %s", err);
-		return -1;
+		mv_err("report: --pressure: %s", err.msg);
+		return n;
 	}
 	for (int i = 0; i < n; i++) {
 		if (!strcmp(ev[i].cmd, "snapshot") || ev[i].when[0])
@@ -198,10 +199,11 @@ static int load_snapshots(struct report *r)
 {
 	DIR *d = opendir(r->snap_dir);
 	struct dirent *e;
-	char err[512];
+	struct mv_error err;
 	if (!d) {
+		int code = mv_errno();
 		mv_err("report: --snapshots %s: %m", r->snap_dir);
-		return -1;
+		return code;
 	}
 	while ((e = readdir(d)) && r->nr_snaps < MAX_SNAPS) {
 		size_t len = strlen(e->d_name);
@@ -210,8 +212,8 @@ static int load_snapshots(struct report *r)
 		if (len < 6 || strcmp(e->d_name + len - 5, ".core"))
 			continue;
 		snprintf(si->path, sizeof(si->path), "%s/%s", r->snap_dir, e->d_name);
-		if (snapfile_read(&f, si->path, err, sizeof(err)) < 0) {
-			mv_err("report: skipping %s", err);
+		if (snapfile_read(&f, si->path, &err) < 0) {
+			mv_err("report: skipping %s", err.msg);
 			continue;
 		}
 		snprintf(si->name, sizeof(si->name), "%.*s", (int)(len - 5), e->d_name);
@@ -316,8 +318,8 @@ static void write_snapshot_tables(FILE *f, const struct report *r)
 		   "<th class=l>what</th><th>added</th><th>removed</th><th>changed</th></tr>\n");
 	for (size_t i = 1; i < r->nr_snaps; i++) {
 		struct snap_diff d;
-		char err[512];
-		if (snapdiff_files(r->snaps[i - 1].path, r->snaps[i].path, &d, err, sizeof(err)) < 0)
+		if (snapdiff_files(r->snaps[i - 1].path, r->snaps[i].path, &d, NULL) < 0)
+
 			continue; /* a pair that cannot be read gets no rows */
 		diff_rows(f, &r->snaps[i - 1], &r->snaps[i], &d);
 		snapdiff_free(&d);
@@ -397,8 +399,9 @@ static int write_html(const struct report *r)
 {
 	FILE *f = fopen(r->out_path, "w");
 	if (!f) {
+		int code = mv_errno();
 		mv_err("report: cannot write %s: %m", r->out_path);
-		return -1;
+		return code;
 	}
 	write_head(f, r);
 	fprintf(f, "<body>\n");
@@ -411,8 +414,9 @@ static int write_html(const struct report *r)
 	fprintf(f, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", mv_uplot_js,
 		report_page_js);
 	if (fclose(f) != 0) {
+		int code = mv_errno();
 		mv_err("report: writing %s: %m", r->out_path);
-		return -1;
+		return code;
 	}
 	return 0;
 }
@@ -437,13 +441,13 @@ static int parse_opts(struct report_opts *r, int argc, char **argv)
 		case 'P': r->pressure = optarg; break;
 		case 'T': r->title = optarg; break;
 		case 'h': fputs(report_usage, stdout); exit(0);
-		default: fputs(report_usage, stderr); return -1;
+		default: fputs(report_usage, stderr); return -EINVAL;
 		}
 	}
 	if (optind + 1 != argc || !r->out_path) {
 		mv_err("report: %s", optind + 1 != argc ? "one stats file, please" : "no -o FILE");
 		fputs(report_usage, stderr);
-		return -1;
+		return -EINVAL;
 	}
 	r->stats_path = argv[optind];
 	return 0;
@@ -462,10 +466,11 @@ static void free_report(struct report *r)
 /* Everything after the options: read, mark, write. 0 or a negative errno. */
 static int report_build(struct report *r)
 {
-	char err[512];
-	if (expect_stats_load(&r->s, r->stats_path, err, sizeof(err)) < 0) {
-		mv_err("report: %s", err);
-		return -EINVAL;
+	struct mv_error err;
+	int rc = expect_stats_load(&r->s, r->stats_path, &err);
+	if (rc < 0) {
+		mv_err("report: %s", err.msg);
+		return rc;
 	}
 	r->markers = json_object_new_array();
 	build_columns(r);

@@ -13,6 +13,7 @@
 #include "snapshot.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -91,7 +92,7 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n(try 'memvisor run --help')\n", stderr);
-	return -1;
+	return -EINVAL;
 }
 
 static int append_cmdline(struct run_opts *o, const char *word)
@@ -130,8 +131,7 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
 			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX, tok);
 		struct schedule_event e[1];
-		char err[256];
-		if (schedule_parse(ev, e, 1, err, sizeof(err)) < 0)
+		if (schedule_parse(ev, e, 1, NULL) < 0)
 			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
 		else
 			rc = add_schedule(o, ev);
@@ -142,12 +142,12 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
 {
-	char err[160];
+	struct mv_error err;
 	switch (c) {
 	case 'm':
-		if (mv_parse_size(arg, &o->memory, err, sizeof(err)) < 0 ||
-		    mem_check_size(o->memory, err, sizeof(err)) < 0)
-			return usage_error("--memory: %s", err);
+		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
+			return usage_error("--memory: %s", err.msg);
+
 		return 0;
 	case 'c': {
 		char *end;
@@ -175,8 +175,9 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	case 'W': o->swap = arg; return 0;
 	case 'P': {
 		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
-			return usage_error("--pressure: %s", err);
+		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, &err) < 0)
+
+			return usage_error("--pressure: %s", err.msg);
 		return add_schedule(o, arg);
 	}
 	case 'A': o->snapshot_at = arg; return 0; /* after all options: see parse_run_args */
@@ -238,20 +239,20 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 			return 1;
 		}
 		if (c == '?' || parse_option(o, c, optarg, &cmdline_set) < 0)
-			return c == '?' ? usage_error("%s", "invalid option") : -1;
+			return c == '?' ? usage_error("%s", "invalid option") : -EINVAL;
 	}
 	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
-		return -1;
+		return -EINVAL;
 	if (optind != nopts - 1)
 		return usage_error("%s", optind >= nopts ? "no KERNEL given"
 			: "one KERNEL expected; put guest arguments after --");
 	o->kernel = argv[optind];
 	if (!cmdline_set && !words_set_console(argc, argv, nopts) &&
 	    append_cmdline(o, DEFAULT_CMDLINE) < 0)
-		return -1;
+		return -EINVAL;
 	for (int i = nopts + 1; i < argc; i++)
 		if (append_cmdline(o, argv[i]) < 0)
-			return -1;
+			return -EINVAL;
 	return 0;
 }
 
@@ -263,18 +264,17 @@ struct run_inputs {
 
 static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 {
-	char err[512];
-	if (loader_read_file(o->kernel, &in->kernel, &in->kernel_len, err, sizeof(err)) < 0 ||
-	    (o->initrd && loader_read_file(o->initrd, &in->initrd, &in->initrd_len, err,
-					   sizeof(err)) < 0)) {
-		mv_err("%s", err);
-		return -1;
+	struct mv_error err;
+	int rc = loader_read_file(o->kernel, &in->kernel, &in->kernel_len, &err);
+	if (rc < 0 || (o->initrd &&
+		       (rc = loader_read_file(o->initrd, &in->initrd, &in->initrd_len, &err)) < 0)) {
+		mv_err("%s", err.msg);
+		return rc;
 	}
-	if (loader_check(in->kernel, in->kernel_len, o->memory, &in->img, err, sizeof(err)) < 0) {
-		mv_err("%s: %s", o->kernel, err);
-		return -1;
-	}
-	return 0;
+	rc = loader_check(in->kernel, in->kernel_len, o->memory, &in->img, &err);
+	if (rc < 0)
+		mv_err("%s: %s", o->kernel, err.msg);
+	return rc;
 }
 
 /* The memvisor kernel's exit statuses for a panic and an oops (other
@@ -284,7 +284,8 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 
 static void final_snapshots(struct machine *m, const struct run_opts *o, int status)
 {
-	char path[600], err[512];
+	char path[600];
+	struct mv_error err;
 	uint64_t sym;
 	bool memvisor_kernel = intro_find_symbol(m->kernel, m->kernel_len, "mv_info", &sym) == 0;
 	bool crashed = status == MV_EXIT_TRIPLE_FAULT || status == MV_EXIT_KVM_ERROR ||
@@ -294,14 +295,15 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 	if (o->snapshot_at_exit) {
 		snprintf(path, sizeof(path), "%s-exit.core",
 			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX);
-		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
-			mv_err("exit snapshot: %s", err);
+		if (snapshot_take(m, &r, &err) < 0)
+			mv_err("exit snapshot: %s", err.msg);
 	}
 	if (crashed && o->crash_dump) {
 		snprintf(path, sizeof(path), "%s", o->crash_dump);
 		r = (struct snap_request){ .path = path, .memory = true, .reason = "crash" };
-		if (snapshot_take(m, &r, err, sizeof(err)) < 0)
-			mv_err("crash dump: %s", err);
+		if (snapshot_take(m, &r, &err) < 0)
+			mv_err("crash dump: %s", err.msg);
+
 		else
 			mv_info("crash dump written to %s (memvisor show %s; gdb KERNEL %s)", path,
 				path, path);
@@ -311,12 +313,19 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 static int run_machine(struct machine *m, const struct run_opts *o)
 {
 	machine_mark_start(m); /* before the control thread reads the clock */
-	struct control *ctl = control_start(m, &o->control);
-	if (!ctl)
+	struct mv_error err;
+	struct control *ctl = control_start(m, &o->control, &err);
+	if (!ctl) {
+		mv_err("%s", err.msg);
 		return MV_EXIT_USAGE;
-	int status = machine_start(m);
-	if (!status) {
+	}
+
+	int status = MV_EXIT_HOST_ERROR;
+	if (machine_start(m, &err) < 0) {
+		mv_err("%s", err.msg);
+	} else {
 		status = vm_wait(&m->vm, o->timeout);
+
 		if (status == MV_EXIT_TIMEOUT)
 			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
 		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
@@ -338,9 +347,14 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 	};
 	if (!m)
 		return MV_EXIT_HOST_ERROR;
-	int status = machine_build(m, &cfg);
-	if (!status)
+	struct mv_error err;
+	int status = 0;
+	if (machine_build(m, &cfg, &err) < 0) {
+		mv_err("%s", err.msg);
+		status = m->fault == MACHINE_FAULT_INPUT ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
+	} else {
 		status = run_machine(m, o);
+	}
 	machine_destroy(m);
 	free(m);
 	return status;

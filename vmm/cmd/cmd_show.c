@@ -11,6 +11,7 @@
 #include "ptwalk.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,13 +249,13 @@ static int parse_show(struct show_opts *o, int argc, char **argv)
 		else if (c == 'V')
 			o->view = optarg;
 		else
-			return -1;
+			return -EINVAL;
 	}
 	bool known = false;
 	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
 		known |= !strcmp(o->view, views[i]);
 	if (!known || optind != argc - 1)
-		return -1;
+		return -EINVAL;
 	o->file = argv[optind];
 	return 0;
 }
@@ -263,15 +264,16 @@ int cmd_show(int argc, char **argv)
 {
 	struct show_opts o;
 	struct snap_file f;
-	char err[512];
+	struct mv_error err;
 	int rc = parse_show(&o, argc, argv);
 	if (rc) {
 		if (rc < 0)
 			show_usage(stderr);
 		return rc > 0 ? 0 : MV_EXIT_USAGE;
 	}
-	if (snapfile_read(&f, o.file, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
+	if (snapfile_read(&f, o.file, &err) < 0) {
+		mv_err("%s", err.msg);
+
 		return MV_EXIT_USAGE;
 	}
 	if (o.one_space && !snapfile_space(&f, o.pid)) {

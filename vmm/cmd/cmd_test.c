@@ -92,20 +92,20 @@ static int parse_opts(struct test_opts *o, int argc, char **argv)
 			o->jobs = (int)strtol(optarg, &end, 10);
 			if (*end || o->jobs < 1 || o->jobs > 64) {
 				mv_err("test: -j '%s' is not a count of 1 to 64", optarg);
-				return -1;
+				return -EINVAL;
 			}
 			break;
 		case 'J': o->junit = optarg; break;
 		case 'T': o->tap = true; break;
 		case 'k': o->keep = optarg; break;
 		case 'h': fputs(test_usage, stdout); exit(0);
-		default: fputs(test_usage, stderr); return -1;
+		default: fputs(test_usage, stderr); return -EINVAL;
 		}
 	}
 	if (optind >= argc) {
 		mv_err("test: no scenario files given");
 		fputs(test_usage, stderr);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -114,8 +114,9 @@ static int find_exe(struct test_opts *o)
 {
 	ssize_t n = readlink("/proc/self/exe", o->exe, sizeof(o->exe) - 1);
 	if (n < 0) {
+		int code = mv_errno();
 		mv_err("test: cannot find memvisor itself: %m");
-		return -1;
+		return code;
 	}
 	o->exe[n] = '\0';
 	snprintf(o->exe_dir, sizeof(o->exe_dir), "%s", o->exe);
@@ -127,15 +128,16 @@ static int find_exe(struct test_opts *o)
 static int load_all(struct job *jobs, int n, char **files, const struct test_opts *o)
 {
 	int bad = 0;
-	char err[1024];
+	struct mv_error err;
 	for (int i = 0; i < n; i++)
-		if (scenario_load(&jobs[i].sc, files[i], o->exe_dir, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s\n", err);
+		if (scenario_load(&jobs[i].sc, files[i], o->exe_dir, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
 			bad++;
 		}
 	return bad;
 }
 
+/* mkdir -p. Returns 0 or a negative errno. */
 static int mkdir_p(const char *path)
 {
 	char tmp[4096];
@@ -144,10 +146,10 @@ static int mkdir_p(const char *path)
 		if (*p == '/') {
 			*p = '\0';
 			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-				return -1;
+				return -errno;
 			*p = '/';
 		}
-	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 /* base/NAME, or base/NAME-2... when two scenarios share a name. */
@@ -167,14 +169,15 @@ static void assign_dirs(struct job *jobs, int n, const char *base)
 
 static void start_job(struct job *j, const struct test_opts *o)
 {
-	char err[512];
+	struct mv_error err;
 	j->start = now();
 	j->state = JOB_RUNNING;
-	j->pid = scenario_start(&j->sc, o->exe, j->dir, err, sizeof(err));
+	j->pid = scenario_start(&j->sc, o->exe, j->dir, &err);
 	if (j->pid < 0) {
 		j->res.status = -1;
 		j->state = JOB_DONE;
-		j->res.reasons = strdup(err);
+		j->res.reasons = strdup(err.msg);
+
 		j->res.failed = 1;
 	}
 }
@@ -315,8 +318,9 @@ static int write_junit(const struct job *jobs, int n, const char *path)
 	int failures = 0;
 	FILE *f = fopen(path, "w");
 	if (!f) {
+		int code = mv_errno();
 		mv_err("test: cannot write %s: %m", path);
-		return -1;
+		return code;
 	}
 	for (int i = 0; i < n; i++) {
 		total += jobs[i].res.seconds;
@@ -387,9 +391,10 @@ static int remove_tree(const char *dir)
 static int prepare_base(struct test_opts *o)
 {
 	if (o->keep) {
-		if (mkdir_p(o->keep) < 0) {
-			mv_err("test: cannot create %s: %m", o->keep);
-			return -1;
+		int rc = mkdir_p(o->keep);
+		if (rc < 0) {
+			mv_err("test: cannot create %s: %s", o->keep, strerror(-rc));
+			return rc;
 		}
 		snprintf(o->base, sizeof(o->base), "%s", o->keep);
 		return 0;
@@ -397,8 +402,9 @@ static int prepare_base(struct test_opts *o)
 	snprintf(o->base, sizeof(o->base), "%s/memvisor-test-XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(o->base)) {
+		int code = mv_errno();
 		mv_err("test: cannot create a temporary folder: %m");
-		return -1;
+		return code;
 	}
 	return 0;
 }

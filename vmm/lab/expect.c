@@ -23,8 +23,7 @@ const char *const expect_cmp_names[] = { "==", "!=", "<", "<=", ">", ">=" };
 struct parser {
 	const char *text, *p;
 	enum expect_kind kind;
-	char *err;
-	size_t errlen;
+	struct mv_error *err;
 	bool failed;
 };
 
@@ -38,7 +37,8 @@ static void fail(struct parser *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(ps->err, ps->errlen, "%s at column %d", msg, (int)(ps->p - ps->text) + 1);
+	mv_fail(ps->err, -EINVAL, "%s at column %d", msg, (int)(ps->p - ps->text) + 1);
+
 	ps->failed = true;
 }
 
@@ -387,10 +387,9 @@ static void parse_condition(struct parser *ps, struct expect_cond *c)
 		fail(ps, "unexpected '%s' after the condition", ps->p);
 }
 
-struct expect_cond *expect_parse(const char *text, enum expect_kind kind, char *err,
-				 size_t errlen)
+struct expect_cond *expect_parse(const char *text, enum expect_kind kind, struct mv_error *err)
 {
-	struct parser ps = { .text = text, .p = text, .kind = kind, .err = err, .errlen = errlen };
+	struct parser ps = { .text = text, .p = text, .kind = kind, .err = err };
 	struct expect_cond *c = calloc(1, sizeof(*c));
 	if (!c)
 		abort();

@@ -33,6 +33,8 @@
 #ifndef VMM_EXPECT_H
 #define VMM_EXPECT_H
 
+#include "util.h"
+
 #include <json-c/json.h>
 #include <stddef.h>
 
@@ -44,8 +46,7 @@ struct expect_cond;
  * Parses text as a condition of the given kind. Returns the condition, or
  * NULL with "what is wrong at column N" in err.
  */
-struct expect_cond *expect_parse(const char *text, enum expect_kind kind, char *err,
-				 size_t errlen);
+struct expect_cond *expect_parse(const char *text, enum expect_kind kind, struct mv_error *err);
 void expect_free(struct expect_cond *c);
 const char *expect_text(const struct expect_cond *c);
 
@@ -56,8 +57,8 @@ struct expect_stats {
 	size_t n;
 };
 
-/* Reads FILE. Returns 0, or -1 with the reason (file:line) in err. */
-int expect_stats_load(struct expect_stats *s, const char *path, char *err, size_t errlen);
+/* Reads FILE. Returns 0, or a negative errno with the reason (file:line) in err. */
+int expect_stats_load(struct expect_stats *s, const char *path, struct mv_error *err);
 void expect_stats_free(struct expect_stats *s);
 
 /*
@@ -70,7 +71,8 @@ int expect_eval_diff(const struct expect_cond *c, json_object *diff, char *why, 
 
 /*
  * The value at a dotted path of o ("a.b.3.c"; a quoted segment may hold
- * dots). Returns 0 with *v set for a number or boolean, -1 when absent.
+ * dots). Returns 0 with *v set for a number or boolean, -ENOENT when absent,
+ * -EINVAL when not a number.
  */
 int expect_json_number(json_object *o, const char *path, double *v);
 

@@ -10,6 +10,7 @@
 #include "expect_internal.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ int expect_json_number(json_object *o, const char *path, double *v)
 		}
 	}
 	if (!o)
-		return -1;
+		return -ENOENT;
 	switch (json_object_get_type(o)) {
 	case json_type_int:
 	case json_type_double:
@@ -76,7 +77,7 @@ int expect_json_number(json_object *o, const char *path, double *v)
 		*v = json_object_get_double(o);
 		return 0;
 	default:
-		return -1;
+		return -EINVAL;
 	}
 }
 
@@ -94,17 +95,15 @@ static void stats_push(struct expect_stats *s, json_object *o, double t)
 	s->times[s->n++] = t;
 }
 
-int expect_stats_load(struct expect_stats *s, const char *path, char *err, size_t errlen)
+int expect_stats_load(struct expect_stats *s, const char *path, struct mv_error *err)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, rc = 0;
 	memset(s, 0, sizeof(*s));
 	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %m", path);
-		return -1;
-	}
+	if (!f)
+		return mv_fail(err, -errno, "%s: %m", path);
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		if (line[strspn(line, " \t\r\n")] == '\0')
@@ -113,9 +112,9 @@ int expect_stats_load(struct expect_stats *s, const char *path, char *err, size_
 		double t;
 		if (!o || !json_object_is_type(o, json_type_object)) {
 			json_object_put(o);
-			snprintf(err, errlen, "%s:%d: not a JSON object", path, lineno);
-			rc = -1;
+			rc = mv_fail(err, -EINVAL, "%s:%d: not a JSON object", path, lineno);
 			break;
+
 		}
 		if (expect_json_number(o, "time", &t) < 0)
 			t = s->n ? s->times[s->n - 1] : 0;

@@ -10,6 +10,7 @@
 #include "schedule.h"
 #include "util.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,8 +24,7 @@ struct loader {
 	const char *file;
 	char dir[4096];                /* the file's folder */
 	struct scenario *sc;
-	char *err;
-	size_t errlen;
+	struct mv_error *err;
 	bool failed;
 };
 
@@ -50,7 +50,7 @@ static void lfail(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(l->err, l->errlen, "%s:%d: %s", l->file, n ? line_of(n) : 1, msg);
+	mv_fail(l->err, -EINVAL, "%s:%d: %s", l->file, n ? line_of(n) : 1, msg);
 	l->failed = true;
 }
 
@@ -135,11 +135,12 @@ static void for_items(struct loader *l, yaml_node_t *v, void (*fn)(struct loader
 
 static void check_size(struct loader *l, yaml_node_t *v, const char *what, char **dst)
 {
-	char err[200];
+	struct mv_error err;
 	uint64_t bytes;
 	*dst = dup_scalar(l, v, what);
-	if (*dst && mv_parse_size(*dst, &bytes, err, sizeof(err)) < 0)
-		lfail(l, v, "%s: %s", what, err);
+	if (*dst && mv_parse_size(*dst, &bytes, &err) < 0)
+		lfail(l, v, "%s: %s", what, err.msg);
+
 }
 
 static void key_kernel(struct loader *l, yaml_node_t *v)
@@ -234,11 +235,11 @@ static void add_pressure(struct loader *l, yaml_node_t *v)
 static void key_pressure(struct loader *l, yaml_node_t *v)
 {
 	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-	char err[256];
+	struct mv_error err;
 	for_items(l, v, add_pressure);
 	if (!l->failed && l->sc->pressure &&
-	    schedule_parse(l->sc->pressure, ev, SCHEDULE_MAX_EVENTS, err, sizeof(err)) < 0)
-		lfail(l, v, "pressure: %s", err);
+	    schedule_parse(l->sc->pressure, ev, SCHEDULE_MAX_EVENTS, &err) < 0)
+		lfail(l, v, "pressure: %s", err.msg);
 }
 
 static void key_stats_interval(struct loader *l, yaml_node_t *v)
@@ -258,10 +259,10 @@ static void key_timeout(struct loader *l, yaml_node_t *v)
 bool scenario_snapshot_timed(const char *label)
 {
 	struct schedule_event ev[1];
-	char probe[128], err[256];
+	char probe[128];
 	snprintf(probe, sizeof(probe), "%s:stats", label);
 	return !strcmp(label, "exit") ||
-	       (!strpbrk(label, ",/ ") && schedule_parse(probe, ev, 1, err, sizeof(err)) == 1);
+	       (!strpbrk(label, ",/ ") && schedule_parse(probe, ev, 1, NULL) == 1);
 }
 
 static void add_snapshot(struct loader *l, yaml_node_t *v)
@@ -347,12 +348,12 @@ static void add_cond(struct loader *l, yaml_node_t *v, enum expect_kind kind,
 {
 	const char *what = kind == EXPECT_STATS ? "expect.stats" : "expect.diffs.expect";
 	const char *s = scalar(l, v, what);
-	char err[256];
+	struct mv_error err;
 	if (!s)
 		return;
-	struct expect_cond *c = expect_parse(s, kind, err, sizeof(err));
+	struct expect_cond *c = expect_parse(s, kind, &err);
 	if (!c) {
-		lfail(l, v, "%s: '%s': %s", what, s, err);
+		lfail(l, v, "%s: '%s': %s", what, s, err.msg);
 		return;
 	}
 	*arr = realloc(*arr, (*n + 1) * sizeof(**arr));
@@ -468,20 +469,18 @@ static int load_document(struct loader *l)
 {
 	yaml_parser_t parser;
 	FILE *f = fopen(l->file, "r");
-	if (!f) {
-		snprintf(l->err, l->errlen, "%s: %m", l->file);
-		return -1;
-	}
+	if (!f)
+		return mv_fail(l->err, -errno, "%s: %m", l->file);
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
 	int ok = yaml_parser_load(&parser, &l->doc);
 	if (!ok)
-		snprintf(l->err, l->errlen, "%s:%d: YAML: %s%s%s", l->file,
-			 (int)parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		mv_fail(l->err, -EINVAL, "%s:%d: YAML: %s%s%s", l->file,
+			(int)parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
+			parser.context ? " " : "", parser.context ? parser.context : "");
 	yaml_parser_delete(&parser);
 	fclose(f);
-	return ok ? 0 : -1;
+	return ok ? 0 : -EINVAL;
 }
 
 static char *default_path(const char *exe_dir, const char *rel)
@@ -506,9 +505,8 @@ static void finish_host(struct loader *l)
 static bool pressure_takes(const struct scenario *sc, const char *name)
 {
 	struct schedule_event ev[SCHEDULE_MAX_EVENTS];
-	char err[256];
-	int n = sc->pressure ? schedule_parse(sc->pressure, ev, SCHEDULE_MAX_EVENTS, err,
-					      sizeof(err)) : 0;
+	int n = sc->pressure ? schedule_parse(sc->pressure, ev, SCHEDULE_MAX_EVENTS, NULL) : 0;
+
 	for (int i = 0; i < n; i++)
 		if (!strcmp(ev[i].cmd, "snapshot") && !strcmp(ev[i].arg, name))
 			return true;
@@ -553,10 +551,9 @@ static void finish(struct loader *l, const char *exe_dir)
 		lfail(l, NULL, "guest.initrd: cannot read %s: %m", sc->initrd);
 }
 
-int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, char *err,
-		  size_t errlen)
+int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, struct mv_error *err)
 {
-	struct loader l = { .file = path, .sc = sc, .err = err, .errlen = errlen };
+	struct loader l = { .file = path, .sc = sc, .err = err };
 	char tmp[4096];
 	memset(sc, 0, sizeof(*sc));
 	sc->file = strdup(path);
@@ -565,9 +562,10 @@ int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, ch
 	sc->stats_interval = 0.25;
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	snprintf(l.dir, sizeof(l.dir), "%s", dirname(tmp));
-	if (load_document(&l) < 0) {
+	int rc = load_document(&l);
+	if (rc < 0) {
 		scenario_free(sc);
-		return -1;
+		return rc;
 	}
 	yaml_node_t *root = yaml_document_get_root_node(&l.doc);
 	if (!root)
@@ -580,9 +578,10 @@ int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, ch
 	yaml_document_delete(&l.doc);
 	if (l.failed) {
 		scenario_free(sc);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
+
 }
 
 static void free_regexes(struct scenario_regex *r, size_t n)

@@ -92,11 +92,11 @@ struct scenario {
 
 /*
  * Loads and checks path. exe_dir is where memvisor lives (for the default
- * kernel and initrd). Returns 0, or -1 with "FILE:LINE: what is wrong"
- * in err (sc is then empty).
+ * kernel and initrd). Returns 0, or a negative errno with "FILE:LINE: what
+ * is wrong" in err (sc is then empty).
  */
-int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, char *err,
-		  size_t errlen);
+int scenario_load(struct scenario *sc, const char *path, const char *exe_dir,
+		  struct mv_error *err);
 void scenario_free(struct scenario *sc);
 /* Whether a snapshot label is a time or exit (--snapshot-at) rather than a name. */
 bool scenario_snapshot_timed(const char *label);

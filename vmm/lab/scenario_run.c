@@ -156,16 +156,14 @@ static pid_t spawn(const char *exe, char *const argv[], const char *out_path,
 	return pid;
 }
 
-pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir, char *err,
-		     size_t errlen)
+pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir,
+		     struct mv_error *err)
 {
 	struct argv_buf a = { .n = 0 };
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/snapshots", dir);
-	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0755) < 0 && errno != EEXIST)) {
-		snprintf(err, errlen, "cannot create %s: %m", path);
-		return -1;
-	}
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(path, 0755) < 0 && errno != EEXIST))
+		return mv_fail(err, -errno, "cannot create %s: %m", path);
 	if (sc->host) {
 		arg(&a, "%s", exe);
 		words(&a, sc->host);
@@ -185,7 +183,7 @@ pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir
 	pid_t pid = sc->host ? spawn(exe, a.v, console, path, sc->dir)
 			     : spawn(exe, a.v, path, NULL, NULL);
 	if (pid < 0)
-		snprintf(err, errlen, "fork: %m");
+		pid = mv_fail(err, -errno, "fork: %m");
 	free_args(&a);
 	return pid;
 }
@@ -299,12 +297,14 @@ static void check_console(const struct scenario *sc, const char *dir, struct sce
 static void check_stats(const struct scenario *sc, const char *dir, struct scenario_result *r)
 {
 	struct expect_stats s;
-	char path[4096], err[512], why[512];
+	char path[4096], why[512];
+	struct mv_error err;
 	if (!sc->nr_stats)
 		return;
 	snprintf(path, sizeof(path), "%s/stats.jsonl", dir);
-	if (expect_stats_load(&s, path, err, sizeof(err)) < 0) {
-		reason(r, "%s: stats stream: %s", sc->file, err);
+	if (expect_stats_load(&s, path, &err) < 0) {
+		reason(r, "%s: stats stream: %s", sc->file, err.msg);
+
 		return;
 	}
 	for (size_t i = 0; i < sc->nr_stats; i++, r->checks++)
@@ -321,13 +321,15 @@ static void check_stats(const struct scenario *sc, const char *dir, struct scena
 static json_object *diff_json(const struct scenario_diff *d, const struct scenario *sc,
 			      const char *dir, struct scenario_result *r)
 {
-	char a[4096], b[4096], out[4096], err[512];
+	char a[4096], b[4096], out[4096];
+	struct mv_error err;
 	struct snap_diff diff;
 	snprintf(a, sizeof(a), "%s/snapshots/snap-%s.core", dir, d->from);
 	snprintf(b, sizeof(b), "%s/snapshots/snap-%s.core", dir, d->to);
 	snprintf(out, sizeof(out), "%s/diff-%s-%s.json", dir, d->from, d->to);
-	if (snapdiff_files(a, b, &diff, err, sizeof(err)) < 0) {
-		reason(r, "%s:%d: diff %s %s: %s", sc->file, d->line, d->from, d->to, err);
+	if (snapdiff_files(a, b, &diff, &err) < 0) {
+		reason(r, "%s:%d: diff %s %s: %s", sc->file, d->line, d->from, d->to, err.msg);
+
 		return NULL;
 	}
 	json_object *j = snapdiff_json(&diff);

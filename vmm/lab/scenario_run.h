@@ -28,10 +28,10 @@ struct scenario_result {
 
 /*
  * Creates dir and starts `exe run ...` for sc in it. Returns the child's
- * pid, or -1 with the reason in err.
+ * pid, or a negative errno with the reason in err.
  */
-pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir, char *err,
-		     size_t errlen);
+pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir,
+		     struct mv_error *err);
 
 /* Checks every expectation of sc against what the run left in dir. */
 void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);

@@ -7,6 +7,7 @@
 #include "expect.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,16 +18,16 @@ static int parse_time(const char *s, size_t n, double *out)
 	char buf[32];
 	char *end;
 	if (n == 0 || n >= sizeof(buf))
-		return -1;
+		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = 0;
 	double v = strtod(buf, &end);
 	if (end == buf || v < 0 || v != v)
-		return -1;
+		return -EINVAL;
 	if (!strcmp(end, "ms"))
 		v /= 1000;
 	else if (*end && strcmp(end, "s"))
-		return -1;
+		return -EINVAL;
 	*out = v;
 	return 0;
 }
@@ -73,7 +74,7 @@ static int parse_trigger(const char *s, size_t n, struct schedule_event *e)
 	e->when[0] = 0;
 	if (n > 5 && !strncmp(s, "when ", 5)) {
 		if (n - 5 >= sizeof(e->when))
-			return -1;
+			return -EINVAL;
 		memcpy(e->when, s + 5, n - 5);
 		e->when[n - 5] = 0;
 		e->at = -1;
@@ -82,13 +83,12 @@ static int parse_trigger(const char *s, size_t n, struct schedule_event *e)
 	return parse_time(s, n, &e->at);
 }
 
-static int parse_event(const char *s, size_t n, struct schedule_event *e, char *err, size_t errlen)
+static int parse_event(const char *s, size_t n, struct schedule_event *e, struct mv_error *err)
 {
 	const char *colon = find_unquoted(s, n, ':');
 	if (!colon || parse_trigger(s, (size_t)(colon - s), e) < 0) {
-		snprintf(err, errlen, "'%.*s': expected TIME:COMMAND or when CONDITION:COMMAND, "
+		return mv_fail(err, -EINVAL, "'%.*s': expected TIME:COMMAND or when CONDITION:COMMAND, "
 			 "e.g. 2s:balloon=64M", (int)n, s);
-		return -1;
 	}
 	const char *cmd = colon + 1;
 	while (cmd < s + n && *cmd == ' ')
@@ -96,10 +96,8 @@ static int parse_event(const char *s, size_t n, struct schedule_event *e, char *
 	const char *eq = memchr(cmd, '=', n - (size_t)(cmd - s));
 	size_t clen = (size_t)((eq ? eq : s + n) - cmd);
 	size_t alen = eq ? n - (size_t)(eq + 1 - s) : 0;
-	if (clen == 0 || clen >= sizeof(e->cmd) || alen >= sizeof(e->arg)) {
-		snprintf(err, errlen, "'%.*s': bad command", (int)n, s);
-		return -1;
-	}
+	if (clen == 0 || clen >= sizeof(e->cmd) || alen >= sizeof(e->arg))
+		return mv_fail(err, -EINVAL, "'%.*s': bad command", (int)n, s);
 	memcpy(e->cmd, cmd, clen);
 	e->cmd[clen] = 0;
 	memcpy(e->arg, eq ? eq + 1 : "", alen);
@@ -130,60 +128,50 @@ json_object *schedule_event_request(const struct schedule_event *e, const char *
 }
 
 /* Whether the event names a known command with the argument it needs. */
-static int check_event(const struct schedule_event *e, char *err, size_t errlen)
+static int check_event(const struct schedule_event *e, struct mv_error *err)
 {
 	static const char *const plain[] = { "stats", "pause", "resume", "quit" };
 	uint64_t bytes;
-	char why[128];
+	struct mv_error why;
 	char re[sizeof(e->when)];
 	int console = e->when[0] ? schedule_console_pattern(e->when, re, sizeof(re)) : -1;
-	if (console == -2) {
-		snprintf(err, errlen, "when %s: expected console \"REGEX\"", e->when);
-		return -1;
-	}
-	if (console == 0 && console_watch_check(re, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "when %s: %s", e->when, why);
-		return -1;
-	}
+	if (console == -2)
+		return mv_fail(err, -EINVAL, "when %s: expected console \"REGEX\"", e->when);
+	if (console == 0 && console_watch_check(re, &why) < 0)
+		return mv_fail(err, -EINVAL, "when %s: %s", e->when, why.msg);
 	if (e->when[0] && console < 0) {
-		struct expect_cond *cond = expect_parse(e->when, EXPECT_STATS, why, sizeof(why));
-		if (!cond) {
-			snprintf(err, errlen, "when %s: %s", e->when, why);
-			return -1;
-		}
+		struct expect_cond *cond = expect_parse(e->when, EXPECT_STATS, &why);
+		if (!cond)
+			return mv_fail(err, -EINVAL, "when %s: %s", e->when, why.msg);
 		expect_free(cond);
 	}
 	if (!strcmp(e->cmd, "balloon")) {
-		if (mv_parse_size(e->arg, &bytes, why, sizeof(why)) == 0)
+		if (mv_parse_size(e->arg, &bytes, &why) == 0)
 			return 0;
-		snprintf(err, errlen, "balloon=%s: %s", e->arg, why);
-		return -1;
+		return mv_fail(err, -EINVAL, "balloon=%s: %s", e->arg, why.msg);
+
 	}
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])
 			return 0;
 	if (!strcmp(e->cmd, "snapshot") && e->arg[0])
 		return 0;
-	snprintf(err, errlen, "'%s%s%s': unknown command (balloon=SIZE, snapshot=FILE, stats, "
+	return mv_fail(err, -EINVAL, "'%s%s%s': unknown command (balloon=SIZE, snapshot=FILE, stats, "
 		 "pause, resume, quit)", e->cmd, e->arg[0] ? "=" : "", e->arg);
-	return -1;
 }
 
-int schedule_parse(const char *text, struct schedule_event *ev, int max, char *err,
-		   size_t errlen)
+int schedule_parse(const char *text, struct schedule_event *ev, int max, struct mv_error *err)
 {
 	int n = 0;
 	const char *p = text;
 	while (*p) {
 		const char *comma = find_unquoted(p, strlen(p), ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		if (n == max) {
-			snprintf(err, errlen, "more than %d events", max);
-			return -1;
-		}
-		if (parse_event(p, len, &ev[n], err, errlen) < 0 ||
-		    check_event(&ev[n], err, errlen) < 0)
-			return -1;
+		if (n == max)
+			return mv_fail(err, -EINVAL, "more than %d events", max);
+		int rc = parse_event(p, len, &ev[n], err);
+		if (rc < 0 || (rc = check_event(&ev[n], err)) < 0)
+			return rc;
 		for (int k = n; k > 0 && ev[k].at < ev[k - 1].at; k--) { /* keep time order */
 			struct schedule_event t = ev[k];
 			ev[k] = ev[k - 1];
@@ -201,9 +189,9 @@ int schedule_parse_stats_arg(const char *arg, char *path, size_t pathlen, double
 	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
 	*interval = 1.0;
 	if (colon && (parse_time(colon + 1, strlen(colon + 1), interval) < 0 || *interval < 0.01))
-		return -1;
+		return -EINVAL;
 	if (n == 0 || n >= pathlen)
-		return -1;
+		return -EINVAL;
 	memcpy(path, arg, n);
 	path[n] = 0;
 	return 0;

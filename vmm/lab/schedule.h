@@ -17,6 +17,8 @@
 #ifndef VMM_SCHEDULE_H
 #define VMM_SCHEDULE_H
 
+#include "util.h"
+
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,10 +45,9 @@ struct schedule_event {
  * snapshot=NAME, where NAME is letters, digits, '_' and '-' only, writes
  * PREFIX-NAME.core as --snapshot-at does; any other argument is a path.
  * Returns the number of events (the `when` events first, in order, then
- * the timed ones by time), or -1 with the reason in err.
+ * the timed ones by time), or -EINVAL with the reason in err (may be NULL).
  */
-int schedule_parse(const char *text, struct schedule_event *ev, int max, char *err,
-		   size_t errlen);
+int schedule_parse(const char *text, struct schedule_event *ev, int max, struct mv_error *err);
 
 /*
  * The pattern of a `when console "REGEX"` condition, copied to re: 0, or
@@ -61,7 +62,7 @@ bool schedule_snapshot_is_name(const char *arg);
  * A named snapshot's file is PREFIX-NAME.core. */
 json_object *schedule_event_request(const struct schedule_event *e, const char *prefix);
 
-/* Parses "FILE" or "FILE:INTERVAL" (seconds) for --stats. Returns 0 or -1. */
+/* Parses "FILE" or "FILE:INTERVAL" (seconds) for --stats. Returns 0 or -EINVAL. */
 int schedule_parse_stats_arg(const char *arg, char *path, size_t pathlen, double *interval);
 
 #endif

@@ -77,19 +77,18 @@ struct control {
  * backlog is full), a file that is not a socket, or an answer that cannot
  * be read either way is refused with one line. 0 or -1.
  */
-static int claim_socket_path(const char *path, const struct sockaddr_un *a)
+static int claim_socket_path(const char *path, const struct sockaddr_un *a,
+			     struct mv_error *err)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		mv_err("--control %s: %m", path);
-		return -1;
+		return mv_fail(err, -errno, "--control %s: %m", path);
 	}
-	if (!S_ISSOCK(st.st_mode)) {
-		mv_err("--control %s: exists and is not a socket; not replacing it", path);
-		return -1;
-	}
+	if (!S_ISSOCK(st.st_mode))
+		return mv_fail(err, -EEXIST, "--control %s: exists and is not a socket; "
+			       "not replacing it", path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int rc = fd < 0 ? -1 : connect(fd, (const struct sockaddr *)a, sizeof(*a));
 	int e = errno;
@@ -101,35 +100,29 @@ static int claim_socket_path(const char *path, const struct sockaddr_un *a)
 		e = errno;
 	}
 	if (rc == 0 || e == EAGAIN)
-		mv_err("--control %s: a server answers there (another memvisor?); not taking it over",
-		       path);
-	else
-		mv_err("--control %s: %s; not replacing it", path, strerror(e));
-	return -1;
+		return mv_fail(err, -EADDRINUSE, "--control %s: a server answers there "
+			       "(another memvisor?); not taking it over", path);
+	return mv_fail(err, -e, "--control %s: %s; not replacing it", path, strerror(e));
 }
 
-static int open_socket(struct control *c, const char *path)
+static int open_socket(struct control *c, const char *path, struct mv_error *err)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		mv_err("--control %s: path longer than %zu bytes", path, sizeof(a.sun_path) - 1);
-		return -1;
-	}
+	if (strlen(path) >= sizeof(a.sun_path))
+		return mv_fail(err, -ENAMETOOLONG, "--control %s: path longer than %zu bytes", path,
+			       sizeof(a.sun_path) - 1);
 	strcpy(a.sun_path, path);
-	if (claim_socket_path(path, &a) < 0)
-		return -1;
+	int rc = claim_socket_path(path, &a, err);
+	if (rc < 0)
+		return rc;
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	/* bind gives the file the socket inode's mode less the umask: 0600 from the start */
 	if (c->listen_fd < 0 || fchmod(c->listen_fd, 0600) < 0 ||
-	    bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		mv_err("--control %s: %m", path);
-		return -1;
-	}
+	    bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return mv_fail(err, -errno, "--control %s: %m", path);
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", path); /* ours: removed at stop */
-	if (listen(c->listen_fd, 8) < 0) {
-		mv_err("--control %s: %m", path);
-		return -1;
-	}
+	if (listen(c->listen_fd, 8) < 0)
+		return mv_fail(err, -errno, "--control %s: %m", path);
 	return 0;
 }
 
@@ -173,7 +166,7 @@ static void client_flush(struct client *cl, double now)
 		client_close(cl);
 }
 
-/* Room for need bytes of output, never more than max. 0 or -1. */
+/* Room for need bytes of output, never more than max. 0 or -ENOMEM. */
 static int client_reserve(struct client *cl, size_t need, size_t max)
 {
 	if (need <= cl->out_cap)
@@ -184,7 +177,7 @@ static int client_reserve(struct client *cl, size_t need, size_t max)
 	cap = cap > max ? max : cap;
 	char *p = realloc(cl->out, cap);
 	if (!p)
-		return -1;
+		return -ENOMEM;
 	cl->out = p;
 	cl->out_cap = cap;
 	return 0;
@@ -460,54 +453,50 @@ static void *control_thread(void *arg)
  * a stats condition to c->when, a console pattern to the machine's watch
  * (the guest does not run yet).
  */
-static int parse_when_conditions(struct control *c)
+static int parse_when_conditions(struct control *c, struct mv_error *err)
 {
-	char why[256], re[sizeof(c->events[0].when)];
+	struct mv_error why;
+	char re[sizeof(c->events[0].when)];
 	for (c->nr_when = 0; c->nr_when < c->nr_events && c->events[c->nr_when].when[0];
 	     c->nr_when++) {
 		const char *cond = c->events[c->nr_when].when;
 		c->console[c->nr_when] = -1;
 		if (schedule_console_pattern(cond, re, sizeof(re)) == 0)
-			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, why,
-								   sizeof(why));
+			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, &why);
 		else
-			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, why, sizeof(why));
-		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0) {
-			mv_err("--pressure: when %s: %s", cond, why);
-			return -1;
-		}
+			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, &why);
+		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0)
+			return mv_fail(err, -EINVAL, "--pressure: when %s: %s", cond, why.msg);
 	}
 	c->next_timed = c->nr_when;
 	return 0;
 }
 
-static int control_open(struct control *c, const struct control_config *cfg)
+static int control_open(struct control *c, const struct control_config *cfg,
+			struct mv_error *err)
 {
-	char err[256];
+	struct mv_error why;
 	if (pipe2(c->wake, O_CLOEXEC) < 0)
-		return -1;
+		return mv_fail(err, -errno, "control: wake pipe: %m");
 	c->idle_timeout = cfg->idle_timeout > 0 ? cfg->idle_timeout : CONTROL_IDLE_TIMEOUT;
 	c->max_output = cfg->max_output ? cfg->max_output : CONTROL_MAX_OUTPUT;
 	c->snapshot_prefix = cfg->snapshot_prefix ? cfg->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX;
-	if (cfg->socket_path && open_socket(c, cfg->socket_path) < 0)
-		return -1;
+	int rc = cfg->socket_path ? open_socket(c, cfg->socket_path, err) : 0;
+	if (rc < 0)
+		return rc;
 	if (cfg->pressure) {
-		c->nr_events = schedule_parse(cfg->pressure, c->events, SCHEDULE_MAX_EVENTS, err,
-					      sizeof(err));
-		if (c->nr_events < 0) {
-			mv_err("--pressure: %s", err);
-			return -1;
-		}
-		if (parse_when_conditions(c) < 0)
-			return -1;
+		c->nr_events = schedule_parse(cfg->pressure, c->events, SCHEDULE_MAX_EVENTS, &why);
+		if (c->nr_events < 0)
+			return mv_fail(err, c->nr_events, "--pressure: %s", why.msg);
+		rc = parse_when_conditions(c, err);
+		if (rc < 0)
+			return rc;
 	}
 	c->stats_interval = CONTROL_WHEN_INTERVAL;
 	if (cfg->stats_path) {
 		c->stats = fopen(cfg->stats_path, "ae");
-		if (!c->stats) {
-			mv_err("--stats %s: %m", cfg->stats_path);
-			return -1;
-		}
+		if (!c->stats)
+			return mv_fail(err, -errno, "--stats %s: %m", cfg->stats_path);
 		c->stats_interval = cfg->stats_interval;
 	}
 	return 0;
@@ -536,12 +525,15 @@ static void control_free(struct control *c)
 	free(c);
 }
 
-struct control *control_start(struct machine *m, const struct control_config *cfg)
+struct control *control_start(struct machine *m, const struct control_config *cfg,
+			      struct mv_error *err)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	bool buffers = true;
-	if (!c)
+	if (!c) {
+		mv_fail(err, -ENOMEM, "control: out of memory");
 		return NULL;
+	}
 	c->m = m;
 	c->listen_fd = c->wake[0] = c->wake[1] = -1;
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
@@ -549,12 +541,16 @@ struct control *control_start(struct machine *m, const struct control_config *cf
 		c->clients[i].in = malloc(CONTROL_MAX_LINE + 1);
 		buffers = buffers && c->clients[i].in;
 	}
-	if (!buffers || control_open(c, cfg) < 0 ||
-	    pthread_create(&c->thread, NULL, control_thread, c)) {
+	int rc = buffers ? control_open(c, cfg, err)
+			 : mv_fail(err, -ENOMEM, "control: out of memory");
+	if (!rc && (rc = pthread_create(&c->thread, NULL, control_thread, c)))
+		mv_fail(err, -rc, "control: cannot start its thread: %s", strerror(rc));
+	if (rc) {
 		control_free(c);
 		return NULL;
 	}
 	return c;
+
 }
 
 void control_stop(struct control *c)

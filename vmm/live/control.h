@@ -45,11 +45,13 @@ struct control_config {
 
 struct control;
 
-/* Opens the socket and starts the thread. Returns NULL with a message
- * printed when the socket or the stats file cannot be opened, or when
- * another server answers on the socket path. Needs of m only its start
- * time until a well-formed request arrives. */
-struct control *control_start(struct machine *m, const struct control_config *cfg);
+/* Opens the socket and starts the thread. Returns NULL with the reason in
+ * err when the socket or the stats file cannot be opened, the schedule is
+ * malformed, or another server answers on the socket path. Needs of m only
+ * its start time until a well-formed request arrives. */
+struct control *control_start(struct machine *m, const struct control_config *cfg,
+			      struct mv_error *err);
+
 
 /* Stops the thread, closes clients, removes the socket. */
 void control_stop(struct control *c);

@@ -10,6 +10,7 @@
 #include "snapshot.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,57 +36,49 @@ static json_object *reply_ok(void)
 	return o;
 }
 
-static int size_arg(json_object *v, uint64_t *out, char *err, size_t errlen)
+static int size_arg(json_object *v, uint64_t *out, struct mv_error *err)
 {
 	if (json_object_is_type(v, json_type_int)) {
 		int64_t i = json_object_get_int64(v);
-		if (i < 0) {
-			snprintf(err, errlen, "negative size");
-			return -1;
-		}
+		if (i < 0)
+			return mv_fail(err, -EINVAL, "negative size");
 		*out = (uint64_t)i;
 		return 0;
 	}
 	if (json_object_is_type(v, json_type_string))
-		return mv_parse_size(json_object_get_string(v), out, err, errlen);
-	snprintf(err, errlen, "size must be a number of bytes or a string like \"64M\"");
-	return -1;
+		return mv_parse_size(json_object_get_string(v), out, err);
+	return mv_fail(err, -EINVAL, "size must be a number of bytes or a string like \"64M\"");
 }
 
-/* Checks a balloon request's "target"; *bytes gets its value. 0 or -1. */
-static int check_balloon(json_object *req, uint64_t *bytes, char *err, size_t errlen)
+/* Checks a balloon request's "target"; *bytes gets its value. 0 or -EINVAL. */
+static int check_balloon(json_object *req, uint64_t *bytes, struct mv_error *err)
 {
 	json_object *t;
-	char why[160];
-	if (!json_object_object_get_ex(req, "target", &t)) {
-		snprintf(err, errlen, "balloon needs \"target\" (the balloon size, e.g. \"64M\")");
-		return -1;
-	}
-	if (size_arg(t, bytes, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "target: %s", why);
-		return -1;
-	}
+	struct mv_error why;
+	if (!json_object_object_get_ex(req, "target", &t))
+		return mv_fail(err, -EINVAL,
+			       "balloon needs \"target\" (the balloon size, e.g. \"64M\")");
+	if (size_arg(t, bytes, &why) < 0)
+		return mv_fail(err, -EINVAL, "target: %s", why.msg);
 	return 0;
 }
 
-/* Checks a snapshot request's "file": a non-empty string. 0 or -1. */
-static int check_snapshot(json_object *req, char *err, size_t errlen)
+/* Checks a snapshot request's "file": a non-empty string. 0 or -EINVAL. */
+static int check_snapshot(json_object *req, struct mv_error *err)
 {
 	json_object *file;
 	if (!json_object_object_get_ex(req, "file", &file) ||
-	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file)) {
-		snprintf(err, errlen, "snapshot needs \"file\" (a path)");
-		return -1;
-	}
+	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
+		return mv_fail(err, -EINVAL, "snapshot needs \"file\" (a path)");
 	return 0;
 }
 
 static json_object *do_balloon(struct machine *m, json_object *req)
 {
-	uint64_t bytes;
-	char err[256];
-	if (check_balloon(req, &bytes, err, sizeof(err)) < 0)
-		return control_reply_error("%s", err);
+	uint64_t bytes = 0; /* the analyser cannot follow mv_fail's return */
+	struct mv_error err;
+	if (check_balloon(req, &bytes, &err) < 0)
+		return control_reply_error("%s", err.msg);
 	if (bytes > m->vm.mem.ram_size)
 		return control_reply_error("target %llu exceeds guest RAM (%llu bytes)",
 				   (unsigned long long)bytes, (unsigned long long)m->vm.mem.ram_size);
@@ -138,9 +131,9 @@ static json_object *do_quit(struct machine *m, json_object *req)
 static json_object *do_snapshot(struct machine *m, json_object *req)
 {
 	json_object *file, *mem;
-	char err[512];
-	if (check_snapshot(req, err, sizeof(err)) < 0)
-		return control_reply_error("%s", err);
+	struct mv_error err;
+	if (check_snapshot(req, &err) < 0)
+		return control_reply_error("%s", err.msg);
 	json_object_object_get_ex(req, "file", &file);
 	struct snap_request r = {
 		.path = json_object_get_string(file),
@@ -149,8 +142,8 @@ static json_object *do_snapshot(struct machine *m, json_object *req)
 		.reason = json_object_object_get_ex(req, "reason", &mem) ?
 			  json_object_get_string(mem) : "control",
 	};
-	if (snapshot_take(m, &r, err, sizeof(err)) < 0)
-		return control_reply_error("snapshot: %s", err);
+	if (snapshot_take(m, &r, &err) < 0)
+		return control_reply_error("snapshot: %s", err.msg);
 	json_object *o = reply_ok();
 	json_object_object_add(o, "file", json_object_new_string(r.path));
 	return o;
@@ -164,76 +157,68 @@ static const struct {
 	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
 };
 
-/* Index of the request's command in requests[], or -1 with err. */
-static int request_index(json_object *req, char *err, size_t errlen)
+/* Index of the request's command in requests[], or -EINVAL with err. */
+static int request_index(json_object *req, struct mv_error *err)
 {
 	json_object *cmd;
-	if (!json_object_is_type(req, json_type_object)) {
-		snprintf(err, errlen, "a request is a JSON object");
-		return -1;
-	}
+	if (!json_object_is_type(req, json_type_object))
+		return mv_fail(err, -EINVAL, "a request is a JSON object");
 	if (!json_object_object_get_ex(req, "cmd", &cmd) ||
-	    !json_object_is_type(cmd, json_type_string)) {
-		snprintf(err, errlen, "request lacks a \"cmd\" string");
-		return -1;
-	}
+	    !json_object_is_type(cmd, json_type_string))
+		return mv_fail(err, -EINVAL, "request lacks a \"cmd\" string");
 	const char *name = json_object_get_string(cmd);
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (!strcmp(name, requests[i].name))
 			return (int)i;
-	snprintf(err, errlen, "unknown command \"%.40s\" (balloon, stats, pause, resume, quit, "
-		 "snapshot)", name);
-	return -1;
+	return mv_fail(err, -EINVAL, "unknown command \"%.40s\" (balloon, stats, pause, resume, "
+		       "quit, snapshot)", name);
 }
 
-int control_check_request(json_object *req, char *err, size_t errlen)
+int control_check_request(json_object *req, struct mv_error *err)
 {
 	uint64_t bytes;
-	int i = request_index(req, err, errlen);
+	int i = request_index(req, err);
 	if (i < 0)
-		return -1;
+		return i;
 	if (requests[i].fn == do_balloon)
-		return check_balloon(req, &bytes, err, errlen);
+		return check_balloon(req, &bytes, err);
 	if (requests[i].fn == do_snapshot)
-		return check_snapshot(req, err, errlen);
+		return check_snapshot(req, err);
 	return 0;
 }
 
 json_object *control_execute(struct machine *m, json_object *req)
 {
-	char err[256];
-	if (control_check_request(req, err, sizeof(err)) < 0)
-		return control_reply_error("%s", err);
-	return requests[request_index(req, err, sizeof(err))].fn(m, req);
+	struct mv_error err;
+	if (control_check_request(req, &err) < 0)
+		return control_reply_error("%s", err.msg);
+	return requests[request_index(req, &err)].fn(m, req);
 }
 
 int control_parse_request(const char *line, size_t len, json_object **req,
-			  char *err, size_t errlen)
+			  struct mv_error *err)
 {
 	*req = NULL;
-	if (len > CONTROL_MAX_LINE) {
-		snprintf(err, errlen, "request line longer than %d bytes", CONTROL_MAX_LINE);
-		return -1;
-	}
+	if (len > CONTROL_MAX_LINE)
+		return mv_fail(err, -E2BIG, "request line longer than %d bytes", CONTROL_MAX_LINE);
 	json_tokener *tok = json_tokener_new();
-	if (!tok) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!tok)
+		return mv_fail(err, -ENOMEM, "out of memory");
 	json_object *o = json_tokener_parse_ex(tok, line, (int)len);
 	if (!o || json_tokener_get_parse_end(tok) < len) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
-		snprintf(err, errlen, "not a JSON object: %s",
-			 o ? "trailing characters" : json_tokener_error_desc(
-				 e == json_tokener_continue ? json_tokener_error_parse_eof : e));
+		mv_fail(err, -EINVAL, "not a JSON object: %s",
+			o ? "trailing characters" : json_tokener_error_desc(
+				e == json_tokener_continue ? json_tokener_error_parse_eof : e));
 		json_object_put(o);
 		json_tokener_free(tok);
-		return -1;
+		return -EINVAL;
 	}
 	json_tokener_free(tok);
-	if (control_check_request(o, err, errlen) < 0) {
+	int rc = control_check_request(o, err);
+	if (rc < 0) {
 		json_object_put(o);
-		return -1;
+		return rc;
 	}
 	*req = o;
 	return 0;
@@ -242,9 +227,10 @@ int control_parse_request(const char *line, size_t len, json_object **req,
 char *control_handle_line(struct machine *m, const char *line, size_t len)
 {
 	json_object *req, *resp;
-	char err[256];
-	if (control_parse_request(line, len, &req, err, sizeof(err)) < 0)
-		resp = control_reply_error("%s", err);
+	struct mv_error err;
+	if (control_parse_request(line, len, &req, &err) < 0)
+		resp = control_reply_error("%s", err.msg);
+
 	else
 		resp = control_execute(m, req);
 	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));

@@ -26,13 +26,15 @@
  * object with a known "cmd" and the arguments that command needs, well
  * formed (sizes parse, paths are non-empty). Touches no machine, so it is
  * what the fuzzer drives. Returns 0 with a new object in *req (the caller
- * puts it), or -1 with *req NULL and one line in err.
+ * puts it), or a negative errno (-E2BIG for a line past CONTROL_MAX_LINE,
+ * else mostly -EINVAL) with *req NULL and one line in err.
  */
 int control_parse_request(const char *line, size_t len, json_object **req,
-			  char *err, size_t errlen);
+			  struct mv_error *err);
 
-/* The checks of control_parse_request on an object already built. 0 or -1. */
-int control_check_request(json_object *req, char *err, size_t errlen);
+/* The checks of control_parse_request on an object already built. 0 or
+ * -EINVAL with the reason in err. */
+int control_check_request(json_object *req, struct mv_error *err);
 
 /* Checks and runs one request; returns a new response object (never NULL). */
 json_object *control_execute(struct machine *m, json_object *req);

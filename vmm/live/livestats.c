@@ -52,10 +52,10 @@ static json_object *swap_json(struct blk *b)
  * without stopping the guest); absent until the kernel has booted. */
 static bool guest_state_ready(struct machine *m)
 {
-	char err[256];
 	if (!m->intro_ok && m->kernel)
 		m->intro_ok = intro_open_kernel(&m->intro, &m->vm.mem, m->kernel, m->kernel_len,
-						err, sizeof(err)) == 0;
+						NULL) == 0;
+
 	return m->intro_ok;
 }
 

@@ -7,6 +7,7 @@
 #include "bus.h"
 #include "util.h"
 
+#include <errno.h>
 #include <string.h>
 
 void bus_init(struct bus *b, const char *name)
@@ -28,11 +29,14 @@ static bool ranges_overlap(const struct bus_range *r, uint64_t base, uint64_t le
 int bus_register(struct bus *b, uint64_t base, uint64_t len, const struct bus_ops *ops,
 		 void *dev, const char *name)
 {
-	if (b->sealed || b->nr == BUS_MAX_RANGES || len == 0)
-		return -1;
+	if (b->sealed || len == 0)
+		return -EINVAL;
+	if (b->nr == BUS_MAX_RANGES)
+		return -ENOSPC;
 	for (int i = 0; i < b->nr; i++)
 		if (ranges_overlap(&b->ranges[i], base, len))
-			return -1;
+			return -EEXIST;
+
 	b->ranges[b->nr++] = (struct bus_range){ base, len, ops, dev, name };
 	return 0;
 }

@@ -4,6 +4,7 @@
  */
 #include "console_watch.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,34 +22,34 @@ void console_watch_destroy(struct console_watch *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
-static int compile(regex_t *re, const char *regex, char *err, size_t errlen)
+static int compile(regex_t *re, const char *regex, struct mv_error *err)
 {
 	int rc = regcomp(re, regex, REG_EXTENDED | REG_NOSUB);
 	if (rc == 0)
 		return 0;
 	char why[128];
 	regerror(rc, re, why, sizeof(why));
-	snprintf(err, errlen, "'%s': %s", regex, why);
-	return -1;
+	return mv_fail(err, -EINVAL, "'%s': %s", regex, why);
 }
 
-int console_watch_check(const char *regex, char *err, size_t errlen)
+int console_watch_check(const char *regex, struct mv_error *err)
 {
 	regex_t re;
-	if (compile(&re, regex, err, errlen) < 0)
-		return -1;
+	int rc = compile(&re, regex, err);
+	if (rc < 0)
+		return rc;
 	regfree(&re);
 	return 0;
 }
 
-int console_watch_add(struct console_watch *w, const char *regex, char *err, size_t errlen)
+int console_watch_add(struct console_watch *w, const char *regex, struct mv_error *err)
 {
-	if (w->n == CONSOLE_WATCH_MAX) {
-		snprintf(err, errlen, "more than %d console patterns", CONSOLE_WATCH_MAX);
-		return -1;
-	}
-	if (compile(&w->re[w->n], regex, err, errlen) < 0)
-		return -1;
+	if (w->n == CONSOLE_WATCH_MAX)
+		return mv_fail(err, -ENOSPC, "more than %d console patterns", CONSOLE_WATCH_MAX);
+	int rc = compile(&w->re[w->n], regex, err);
+	if (rc < 0)
+		return rc;
+
 	return w->n++;
 }
 

@@ -13,6 +13,8 @@
 #ifndef VMM_CONSOLE_WATCH_H
 #define VMM_CONSOLE_WATCH_H
 
+#include "util.h"
+
 #include <pthread.h>
 #include <regex.h>
 #include <stdbool.h>
@@ -29,13 +31,13 @@ struct console_watch {
 
 void console_watch_init(struct console_watch *w);
 void console_watch_destroy(struct console_watch *w);
-/* Adds an extended regular expression; its index, or -1 with the reason in err. */
-int console_watch_add(struct console_watch *w, const char *regex, char *err, size_t errlen);
+/* Adds an extended regular expression; its index, or a negative errno with the reason in err. */
+int console_watch_add(struct console_watch *w, const char *regex, struct mv_error *err);
 /* One line of guest output (len bytes, without its newline). */
 void console_watch_feed(struct console_watch *w, const char *line, size_t len);
 /* Whether pattern i has matched a line since boot. */
 bool console_watch_seen(struct console_watch *w, int i);
-/* Checks that regex compiles; 0, or -1 with the reason in err. */
-int console_watch_check(const char *regex, char *err, size_t errlen);
+/* Checks that regex compiles; 0, or a negative errno with the reason in err. */
+int console_watch_check(const char *regex, struct mv_error *err);
 
 #endif

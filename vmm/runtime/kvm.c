@@ -22,23 +22,22 @@
 #define KVM_API_EXPECTED 12
 #define VCPU_KICK_SIGNAL SIGUSR1
 
-static int kvm_open_dev(struct vm *vm, char *err, size_t errlen)
+static int kvm_open_dev(struct vm *vm, struct mv_error *err)
 {
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd >= 0)
 		return 0;
-	if (errno == ENOENT)
-		snprintf(err, errlen, "/dev/kvm does not exist: load the kvm module "
-			 "(modprobe kvm_intel or kvm_amd) or enable virtualisation in firmware");
-	else if (errno == EACCES || errno == EPERM)
-		snprintf(err, errlen, "no permission to open /dev/kvm: add yourself to the "
-			 "'kvm' group (usermod -aG kvm $USER, then log in again) or run as root");
-	else
-		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
-	return -1;
+	int code = mv_errno();
+	if (code == -ENOENT)
+		return mv_fail(err, code, "/dev/kvm does not exist: load the kvm module "
+			       "(modprobe kvm_intel or kvm_amd) or enable virtualisation in firmware");
+	if (code == -EACCES || code == -EPERM)
+		return mv_fail(err, code, "no permission to open /dev/kvm: add yourself to the "
+			       "'kvm' group (usermod -aG kvm $USER, then log in again) or run as root");
+	return mv_fail(err, code, "cannot open /dev/kvm: %s", strerror(-code));
 }
 
-static int kvm_check_caps(struct vm *vm, char *err, size_t errlen)
+static int kvm_check_caps(struct vm *vm, struct mv_error *err)
 {
 	static const struct { int cap; const char *name; } caps[] = {
 		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
@@ -48,20 +47,16 @@ static int kvm_check_caps(struct vm *vm, char *err, size_t errlen)
 		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
 	};
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-	if (api != KVM_API_EXPECTED) {
-		snprintf(err, errlen, "KVM API version %d, need %d", api, KVM_API_EXPECTED);
-		return -1;
-	}
+	if (api != KVM_API_EXPECTED)
+		return mv_fail(err, -ENOTSUP, "KVM API version %d, need %d", api, KVM_API_EXPECTED);
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			snprintf(err, errlen, "this KVM lacks %s", caps[i].name);
-			return -1;
-		}
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0)
+			return mv_fail(err, -ENOTSUP, "this KVM lacks %s", caps[i].name);
 	}
 	return 0;
 }
 
-static int kvm_get_cpuid(struct vm *vm, char *err, size_t errlen)
+static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 {
 	for (int nent = 128; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)nent * sizeof(c->entries[0]));
@@ -76,28 +71,23 @@ static int kvm_get_cpuid(struct vm *vm, char *err, size_t errlen)
 		if (errno != E2BIG)
 			break;
 	}
-	snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	return -1;
+	return mv_fail(err, -errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 }
 
-static int vm_create_chips(struct vm *vm, char *err, size_t errlen)
+static int vm_create_chips(struct vm *vm, struct mv_error *err)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
 
 	/* Needed on Intel for real mode; harmless elsewhere. */
 	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
-		return -1;
-	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return mv_fail(err, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return mv_fail(err, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
 	return 0;
 }
 
-int vm_open(struct vm *vm, char *err, size_t errlen)
+int vm_open(struct vm *vm, struct mv_error *err)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = -1;
@@ -109,22 +99,20 @@ int vm_open(struct vm *vm, char *err, size_t errlen)
 	pthread_mutex_init(&vm->kick_lock, NULL);
 	bus_init(&vm->pio, "pio");
 	bus_init(&vm->mmio, "mmio");
-	if (kvm_open_dev(vm, err, errlen) < 0 || kvm_check_caps(vm, err, errlen) < 0)
-		return -1;
+	int rc = kvm_open_dev(vm, err);
+	if (rc < 0 || (rc = kvm_check_caps(vm, err)) < 0)
+		return rc;
 	int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz <= 0) {
-		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-		return -1;
-	}
+	if (sz <= 0)
+		return mv_fail(err, -errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	vm->run_size = (size_t)sz;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0) {
-		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
-		return -1;
-	}
-	if (kvm_get_cpuid(vm, err, errlen) < 0)
-		return -1;
-	return vm_create_chips(vm, err, errlen);
+	if (vm->vm_fd < 0)
+		return mv_fail(err, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+	rc = kvm_get_cpuid(vm, err);
+	if (rc < 0)
+		return rc;
+	return vm_create_chips(vm, err);
 }
 
 /* Gives each vCPU its own APIC ID in the CPUID leaves that report it. */
@@ -139,39 +127,33 @@ static void cpuid_set_apic_id(struct kvm_cpuid2 *c, uint32_t id)
 	}
 }
 
-static int vcpu_create(struct vm *vm, int id, char *err, size_t errlen)
+static int vcpu_create(struct vm *vm, int id, struct mv_error *err)
 {
 	struct vcpu *v = &vm->vcpus[id];
 	v->vm = vm;
 	v->id = id;
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
-	if (v->fd < 0) {
-		snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
-		return -1;
-	}
+	if (v->fd < 0)
+		return mv_fail(err, -errno, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
 	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
-		snprintf(err, errlen, "mmap of vCPU %d run area: %s", id, strerror(errno));
-		return -1;
+		return mv_fail(err, -errno, "mmap of vCPU %d run area: %s", id, strerror(errno));
 	}
 	cpuid_set_apic_id(vm->cpuid, (uint32_t)id);
-	if (ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid) < 0) {
-		snprintf(err, errlen, "KVM_SET_CPUID2 on vCPU %d: %s", id, strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid) < 0)
+		return mv_fail(err, -errno, "KVM_SET_CPUID2 on vCPU %d: %s", id, strerror(errno));
 	return 0;
 }
 
-int vm_create_vcpus(struct vm *vm, int nr, char *err, size_t errlen)
+int vm_create_vcpus(struct vm *vm, int nr, struct mv_error *err)
 {
-	if (nr < 1 || nr > VM_MAX_CPUS) {
-		snprintf(err, errlen, "%d vCPUs: need 1 to %d", nr, VM_MAX_CPUS);
-		return -1;
-	}
+	if (nr < 1 || nr > VM_MAX_CPUS)
+		return mv_fail(err, -EINVAL, "%d vCPUs: need 1 to %d", nr, VM_MAX_CPUS);
 	for (int i = 0; i < nr; i++) {
-		if (vcpu_create(vm, i, err, errlen) < 0)
-			return -1;
+		int rc = vcpu_create(vm, i, err);
+		if (rc < 0)
+			return rc;
 		vm->nr_cpus = i + 1;
 	}
 	return 0;
@@ -186,26 +168,22 @@ static struct kvm_segment flat_segment(uint16_t sel, uint8_t type)
 	};
 }
 
-int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, char *err, size_t errlen)
+int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, struct mv_error *err)
 {
 	struct vcpu *v = &vm->vcpus[0];
 	struct kvm_sregs sr;
 	struct kvm_regs r = { .rip = entry, .rbx = ebx, .rflags = 0x2 };
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0) {
-		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+		return mv_fail(err, -errno, "KVM_GET_SREGS: %s", strerror(errno));
 	sr.cs = flat_segment(0x8, 0xb);
 	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = flat_segment(0x10, 0x3);
 	sr.tr = (struct kvm_segment){ .selector = 0x18, .limit = 0x67, .type = 0xb, .present = 1 };
 	sr.cr0 = 0x11; /* PE | ET, paging off: the PVH entry state */
 	sr.cr4 = 0;
 	sr.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0) {
-		snprintf(err, errlen, "setting boot registers: %s", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return mv_fail(err, -errno, "setting boot registers: %s", strerror(errno));
 	return 0;
 }
 
@@ -477,7 +455,7 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
-int vm_start(struct vm *vm, char *err, size_t errlen)
+int vm_start(struct vm *vm, struct mv_error *err)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
 	sigemptyset(&sa.sa_mask);
@@ -487,9 +465,10 @@ int vm_start(struct vm *vm, char *err, size_t errlen)
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		int rc = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
 		if (rc) {
-			snprintf(err, errlen, "starting vCPU %d thread: %s", i, strerror(rc));
+			mv_fail(err, -rc, "starting vCPU %d thread: %s", i, strerror(rc));
 			vm_request_stop(vm, MV_EXIT_HOST_ERROR, "thread creation failed");
-			return -1;
+			return -rc;
+
 		}
 		pthread_mutex_lock(&vm->kick_lock);
 		vm->vcpus[i].started = true;

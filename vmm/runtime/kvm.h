@@ -78,20 +78,20 @@ struct vm {
  * in-kernel irqchip and PIT. Returns 0, or -1 with the reason (and how to
  * fix it) in err.
  */
-int vm_open(struct vm *vm, char *err, size_t errlen);
+int vm_open(struct vm *vm, struct mv_error *err);
 
-/* Creates nr vCPUs with CPUID set. Returns 0 or -1 with err. */
-int vm_create_vcpus(struct vm *vm, int nr, char *err, size_t errlen);
+/* Creates nr vCPUs with CPUID set. Returns 0 or a negative errno with err. */
+int vm_create_vcpus(struct vm *vm, int nr, struct mv_error *err);
 
 /* Puts the boot vCPU in 32-bit protected mode at entry with EBX = ebx. */
-int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, char *err, size_t errlen);
+int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, struct mv_error *err);
 
 /* Registers a device to hold with the vCPUs; before vm_start. Returns 0,
  * or -ENOSPC when VM_MAX_DEVICES are registered. */
 int vm_add_device(struct vm *vm, const struct vm_device *d);
 
-/* Starts one thread per vCPU. Returns 0 or -1 with err. */
-int vm_start(struct vm *vm, char *err, size_t errlen);
+/* Starts one thread per vCPU. Returns 0 or a negative errno with err. */
+int vm_start(struct vm *vm, struct mv_error *err);
 
 /* Waits until a stop is requested or timeout_s passes (0: no timeout),
  * joins the vCPU threads, holds the devices and returns the exit status. */

@@ -26,8 +26,7 @@ struct check_ctx {
 	Elf *elf;
 	size_t len;
 	uint64_t ram_size;
-	char *err;
-	size_t errlen;
+	struct mv_error *err;
 };
 
 static int fail(struct check_ctx *c, const char *fmt, ...)
@@ -36,9 +35,9 @@ static int fail(struct check_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	mv_vfail(c->err, -ENOEXEC, fmt, ap);
 	va_end(ap);
-	return -1;
+	return -ENOEXEC;
 }
 
 static bool range_in_file(uint64_t off, uint64_t size, size_t len)
@@ -134,8 +133,9 @@ static int check_loads(struct check_ctx *c, struct pvh_image *img)
 			return fail(c, "program header %zu unreadable: %s", i, elf_errmsg(-1));
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
-		if (check_load(c, i, &ph[i]) < 0)
-			return -1;
+		int rc = check_load(c, i, &ph[i]);
+		if (rc < 0)
+			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (ph[j].p_type == PT_LOAD && ph[j].p_memsz && overlaps(&ph[i], &ph[j]))
 				return fail(c, "segments %zu and %zu overlap in physical memory", j, i);
@@ -210,7 +210,7 @@ static int check_entry(struct check_ctx *c, struct pvh_image *img)
 			return fail(c, "note segment %zu lies past the end of the file", i);
 		found = find_entry_note(c, &ph, &entry);
 		if (found < 0)
-			return -1;
+			return found;
 	}
 	if (!found)
 		return fail(c, "no PVH entry note (Xen ELF note type %d): not a PVH kernel",
@@ -223,16 +223,17 @@ static int check_entry(struct check_ctx *c, struct pvh_image *img)
 }
 
 int loader_check(const void *buf, size_t len, uint64_t ram_size,
-		 struct pvh_image *img, char *err, size_t errlen)
+		 struct pvh_image *img, struct mv_error *err)
 {
-	struct check_ctx c = { .len = len, .ram_size = ram_size, .err = err, .errlen = errlen };
+	struct check_ctx c = { .len = len, .ram_size = ram_size, .err = err };
 	int rc;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(&c, "libelf: %s", elf_errmsg(-1));
 	memset(img, 0, sizeof(*img));
-	if (check_ident(&c, buf) < 0)
-		return -1;
+	rc = check_ident(&c, buf);
+	if (rc < 0)
+		return rc;
 	c.elf = elf_memory((char *)(uintptr_t)buf, len);
 	if (!c.elf)
 		return fail(&c, "libelf cannot open the image: %s", elf_errmsg(-1));
@@ -246,20 +247,19 @@ int loader_check(const void *buf, size_t len, uint64_t ram_size,
 }
 
 int loader_load_kernel(const struct guest_memory *m, const void *buf, size_t len,
-		       struct pvh_image *img, char *err, size_t errlen)
+		       struct pvh_image *img, struct mv_error *err)
 {
-	if (loader_check(buf, len, m->ram_size, img, err, errlen) < 0)
-		return -1;
+	int rc = loader_check(buf, len, m->ram_size, img, err);
+	if (rc < 0)
+		return rc;
 	const Elf64_Ehdr *eh = buf;
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const char *)buf + eh->e_phoff);
 	for (int i = 0; i < eh->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
 		uint8_t *dst = mem_gpa_to_hva(m, ph[i].p_paddr, ph[i].p_memsz);
-		if (!dst) { /* loader_check proved this cannot happen */
-			snprintf(err, errlen, "segment %d does not fit guest RAM", i);
-			return -1;
-		}
+		if (!dst) /* loader_check proved this cannot happen */
+			return mv_fail(err, -EFAULT, "segment %d does not fit guest RAM", i);
 		memcpy(dst, (const char *)buf + ph[i].p_offset, ph[i].p_filesz);
 		memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
 	}
@@ -268,16 +268,15 @@ int loader_load_kernel(const struct guest_memory *m, const void *buf, size_t len
 
 static int place_initrd(const struct guest_memory *m, const struct pvh_image *img,
 			const void *initrd, size_t len, uint64_t *gpa,
-			char *err, size_t errlen)
+			struct mv_error *err)
 {
 	uint64_t top = m->slots[0].size;
 	uint64_t start = (top - len) & ~0xfffull;
 
 	if (len > top || start < img->load_end) {
-		snprintf(err, errlen, "initrd of %zu bytes does not fit in guest RAM below %#llx "
+		return mv_fail(err, -ENOSPC, "initrd of %zu bytes does not fit in guest RAM below %#llx "
 			 "above the kernel (ends %#llx); give the guest more memory", len,
 			 (unsigned long long)top, (unsigned long long)img->load_end);
-		return -1;
 	}
 	mem_write(m, start, initrd, len);
 	*gpa = start;
@@ -291,8 +290,9 @@ static int write_memmap(const struct guest_memory *m, uint32_t *count)
 	for (int i = 0; i < n; i++) {
 		struct hvm_memmap_table_entry t = { .addr = e[i].addr, .size = e[i].size,
 						    .type = e[i].type };
-		if (mem_write(m, LOADER_MEMMAP_GPA + (uint64_t)i * sizeof(t), &t, sizeof(t)) < 0)
-			return -1;
+		int rc = mem_write(m, LOADER_MEMMAP_GPA + (uint64_t)i * sizeof(t), &t, sizeof(t));
+		if (rc < 0)
+			return rc;
 	}
 	*count = (uint32_t)n;
 	return 0;
@@ -300,7 +300,7 @@ static int write_memmap(const struct guest_memory *m, uint32_t *count)
 
 int loader_build_start_info(const struct guest_memory *m, const struct pvh_image *img,
 			    const char *cmdline, const void *initrd, size_t initrd_len,
-			    uint64_t *start_info, char *err, size_t errlen)
+			    uint64_t *start_info, struct mv_error *err)
 {
 	struct hvm_start_info si = { .magic = PVH_START_MAGIC, .version = 1,
 				     .cmdline_paddr = LOADER_CMDLINE_GPA,
@@ -308,40 +308,35 @@ int loader_build_start_info(const struct guest_memory *m, const struct pvh_image
 	size_t clen = strlen(cmdline ? cmdline : "") + 1;
 
 	if (clen > LOADER_CMDLINE_MAX) {
-		snprintf(err, errlen, "guest command line is %zu bytes; the limit is %d",
+		return mv_fail(err, -EINVAL, "guest command line is %zu bytes; the limit is %d",
 			 clen - 1, LOADER_CMDLINE_MAX - 1);
-		return -1;
 	}
 	mem_write(m, LOADER_CMDLINE_GPA, cmdline ? cmdline : "", clen);
 	if (initrd_len) {
 		struct hvm_modlist_entry mod = { .size = initrd_len };
-		if (place_initrd(m, img, initrd, initrd_len, &mod.paddr, err, errlen) < 0)
-			return -1;
+		int rc = place_initrd(m, img, initrd, initrd_len, &mod.paddr, err);
+		if (rc < 0)
+			return rc;
 		mem_write(m, LOADER_MODLIST_GPA, &mod, sizeof(mod));
 		si.nr_modules = 1;
 		si.modlist_paddr = LOADER_MODLIST_GPA;
 	}
-	if (write_memmap(m, &si.memmap_entries) < 0) {
-		snprintf(err, errlen, "guest RAM too small for the boot data");
-		return -1;
-	}
+	if (write_memmap(m, &si.memmap_entries) < 0)
+		return mv_fail(err, -ENOSPC, "guest RAM too small for the boot data");
 	mem_write(m, LOADER_START_INFO_GPA, &si, sizeof(si));
 	*start_info = LOADER_START_INFO_GPA;
 	return 0;
 }
 
-int loader_read_file(const char *path, void **buf, size_t *len, char *err, size_t errlen)
+int loader_read_file(const char *path, void **buf, size_t *len, struct mv_error *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return mv_fail(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > LOADER_MAX_FILE) {
-		snprintf(err, errlen, "%s: not a regular file of at most 1 GiB", path);
 		close(fd);
-		return -1;
+		return mv_fail(err, -EINVAL, "%s: not a regular file of at most 1 GiB", path);
 	}
 	*len = (size_t)st.st_size;
 	*buf = malloc(*len ? *len : 1);
@@ -354,10 +349,11 @@ int loader_read_file(const char *path, void **buf, size_t *len, char *err, size_
 	}
 	close(fd);
 	if (!*buf || got != *len) {
-		snprintf(err, errlen, "%s: read failed", path);
+		int code = *buf ? -EIO : -ENOMEM;
 		free(*buf);
 		*buf = NULL;
-		return -1;
+		return mv_fail(err, code, "%s: read failed", path);
 	}
+
 	return 0;
 }

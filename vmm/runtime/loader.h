@@ -35,25 +35,27 @@ struct pvh_image {
 
 /*
  * Validates the image in buf[0..len) for a guest of ram_size bytes and fills
- * img; loads nothing. Returns 0 or -1 with the reason in err.
+ * img; loads nothing. Returns 0 or a negative errno with the reason in err.
  */
 int loader_check(const void *buf, size_t len, uint64_t ram_size,
-		 struct pvh_image *img, char *err, size_t errlen);
+		 struct pvh_image *img, struct mv_error *err);
 
-/* Validates, then copies the segments into guest RAM. Returns 0 or -1. */
+/* Validates, then copies the segments into guest RAM. Returns 0 or a
+ * negative errno with the reason in err. */
+
 int loader_load_kernel(const struct guest_memory *m, const void *buf, size_t len,
-		       struct pvh_image *img, char *err, size_t errlen);
+		       struct pvh_image *img, struct mv_error *err);
 
 /*
  * Places the initrd (may be NULL/0) at the top of low RAM, writes the
  * command line, e820 map, module list and hvm_start_info. Returns the
- * start_info GPA in *start_info, 0 or -1 with the reason in err.
+ * start_info GPA in *start_info, 0 or a negative errno with the reason in err.
  */
 int loader_build_start_info(const struct guest_memory *m, const struct pvh_image *img,
 			    const char *cmdline, const void *initrd, size_t initrd_len,
-			    uint64_t *start_info, char *err, size_t errlen);
+			    uint64_t *start_info, struct mv_error *err);
 
-/* Reads a whole file into a malloc'd buffer. Returns 0 or -1 with err. */
-int loader_read_file(const char *path, void **buf, size_t *len, char *err, size_t errlen);
+/* Reads a whole file into a malloc'd buffer. Returns 0 or a negative errno with err. */
+int loader_read_file(const char *path, void **buf, size_t *len, struct mv_error *err);
 
 #endif

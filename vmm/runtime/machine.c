@@ -4,6 +4,7 @@
 #include "machine.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +16,14 @@ static void on_guest_exit(void *ctx, uint32_t value)
 	vm_request_stop(ctx, (int)(value & 0xff), "guest exit");
 }
 
-static int open_console(struct machine *m, const char *path)
+static int open_console(struct machine *m, const char *path, struct mv_error *err)
 {
 	m->console_fd = STDOUT_FILENO;
 	if (!path)
 		return 0;
 	m->console_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (m->console_fd < 0) {
-		mv_err("--console %s: %m", path);
-		return -1;
-	}
+	if (m->console_fd < 0)
+		return mv_fail(err, -errno, "--console %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -48,7 +47,7 @@ static void add_virtio_device(struct vm *vm, struct virtio_mmio *t)
 	}
 }
 
-static int attach_devices(struct machine *m)
+static int attach_devices(struct machine *m, struct mv_error *err)
 {
 	struct vm *vm = &m->vm;
 	serial_init(&m->com1, m->console_fd,
@@ -57,12 +56,11 @@ static int attach_devices(struct machine *m)
 	m->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
 	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &m->com1, "com1");
 	bus_register(&vm->pio, EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
-	if (balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
-			 (struct irq_line){ .set = vm_set_irq, .ctx = vm,
-					    .irq = VIRTIO_MMIO_FIRST_IRQ }) < 0) {
-		mv_err("cannot set up the balloon: out of memory or threads");
-		return -1;
-	}
+	int rc = balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
+			      (struct irq_line){ .set = vm_set_irq, .ctx = vm,
+						 .irq = VIRTIO_MMIO_FIRST_IRQ });
+	if (rc < 0)
+		return mv_fail(err, rc, "cannot set up the balloon: out of memory or threads");
 	m->balloon_ready = true;
 	add_virtio_device(vm, &m->balloon.transport);
 	bus_register(&vm->mmio, VIRTIO_MMIO_BASE, VIRTIO_MMIO_SIZE, &virtio_mmio_ops,
@@ -70,23 +68,19 @@ static int attach_devices(struct machine *m)
 	return 0;
 }
 
-static int attach_swap(struct machine *m, const char *arg)
+static int attach_swap(struct machine *m, const char *arg, struct mv_error *err)
 {
-	char err[512];
 	struct vm *vm = &m->vm;
 	uint64_t base = VIRTIO_MMIO_BASE + VIRTIO_MMIO_SIZE;
-	if (blk_open(&m->swap, arg, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return -1;
-	}
+	int rc = blk_open(&m->swap, arg, err);
+	if (rc < 0)
+		return rc;
 	m->swap_ready = true; /* blk_close from here on */
-	int rc = blk_attach(&m->swap, &vm->mem, base,
-			    (struct irq_line){ .set = vm_set_irq, .ctx = vm,
-					       .irq = VIRTIO_MMIO_FIRST_IRQ + 1 });
-	if (rc < 0) {
-		mv_err("--swap: cannot start the disk's worker: %s", strerror(-rc));
-		return -1;
-	}
+	rc = blk_attach(&m->swap, &vm->mem, base,
+			(struct irq_line){ .set = vm_set_irq, .ctx = vm,
+					   .irq = VIRTIO_MMIO_FIRST_IRQ + 1 });
+	if (rc < 0)
+		return mv_fail(err, rc, "--swap: cannot start the disk's worker: %s", strerror(-rc));
 	add_virtio_device(vm, &m->swap.transport);
 	bus_register(&vm->mmio, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, &m->swap.transport,
 		     "virtio-blk");
@@ -106,7 +100,7 @@ static size_t kernel_part_len(const char *cmdline)
 /*
  * The guest's command line: the user's, with the virtio_mmio.device=
  * announcements among the kernel's parameters (before any "--").
- * Returns 0 or -1 when it does not fit.
+ * Returns 0 or -ENOSPC when it does not fit.
  */
 static int build_cmdline(struct machine *m, const char *user)
 {
@@ -117,68 +111,76 @@ static int build_cmdline(struct machine *m, const char *user)
 	if (virtio_mmio_cmdline(&m->balloon.transport, m->cmdline, sizeof(m->cmdline)) < 0 ||
 	    (m->swap_ready &&
 	     virtio_mmio_cmdline(&m->swap.transport, m->cmdline, sizeof(m->cmdline)) < 0))
-		return -1;
+		return -ENOSPC;
 	size_t used = strlen(m->cmdline);
 	if (user[k] && (size_t)snprintf(m->cmdline + used, sizeof(m->cmdline) - used, " %s",
 					user + k) >= sizeof(m->cmdline) - used)
-		return -1;
+		return -ENOSPC;
 	return 0;
 }
 
-static int load_guest(struct machine *m, const struct machine_config *cfg)
+static int load_guest(struct machine *m, const struct machine_config *cfg,
+		      struct mv_error *err)
 {
-	char err[512];
 	uint64_t start_info;
 	struct pvh_image img;
 
-	if (build_cmdline(m, cfg->cmdline) < 0) {
-		mv_err("guest command line too long for the device announcements");
-		return MV_EXIT_USAGE;
-	}
-	if (loader_load_kernel(&m->vm.mem, cfg->kernel, cfg->kernel_len, &img, err, sizeof(err)) < 0 ||
-	    loader_build_start_info(&m->vm.mem, &img, m->cmdline, cfg->initrd, cfg->initrd_len,
-				    &start_info, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_USAGE;
-	}
-	if (vm_setup_pvh_boot(&m->vm, img.entry, (uint32_t)start_info, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_HOST_ERROR;
-	}
+	m->fault = MACHINE_FAULT_INPUT;
+	int rc = build_cmdline(m, cfg->cmdline);
+	if (rc < 0)
+		return mv_fail(err, rc, "guest command line too long for the device announcements");
+	rc = loader_load_kernel(&m->vm.mem, cfg->kernel, cfg->kernel_len, &img, err);
+	if (rc < 0 ||
+	    (rc = loader_build_start_info(&m->vm.mem, &img, m->cmdline, cfg->initrd,
+					  cfg->initrd_len, &start_info, err)) < 0)
+		return rc;
+	m->fault = MACHINE_FAULT_HOST;
+	rc = vm_setup_pvh_boot(&m->vm, img.entry, (uint32_t)start_info, err);
+	if (rc < 0)
+		return rc;
 	mv_debug("kernel %s: entry %#x, loaded [%#llx, %#llx), cmdline \"%s\"", cfg->kernel_path,
 		 img.entry, (unsigned long long)img.load_start, (unsigned long long)img.load_end,
 		 m->cmdline);
 	return 0;
 }
 
-int machine_build(struct machine *m, const struct machine_config *cfg)
+/* The host side: KVM, guest RAM registered with it, and the vCPUs. */
+static int open_host(struct machine *m, const struct machine_config *cfg, struct mv_error *err)
 {
-	char err[512];
 	struct vm *vm = &m->vm;
+	int rc = vm_open(vm, err);
+	if (rc < 0 || (rc = mem_init(&vm->mem, cfg->memory, cfg->backing, err)) < 0 ||
+	    (rc = vm_create_vcpus(vm, cfg->cpus, err)) < 0)
+		return rc;
+	rc = mem_register(&vm->mem, vm->vm_fd);
+	if (rc < 0)
+		return mv_fail(err, rc, "KVM_SET_USER_MEMORY_REGION: %s", strerror(-rc));
+	return 0;
+}
 
+int machine_build(struct machine *m, const struct machine_config *cfg, struct mv_error *err)
+{
 	m->console_fd = -1;
 	console_watch_init(&m->console_watch);
 	m->kernel_path = cfg->kernel_path;
 	m->kernel = cfg->kernel;
 	m->kernel_len = cfg->kernel_len;
-	if (vm_open(vm, err, sizeof(err)) < 0 ||
-	    mem_init(&vm->mem, cfg->memory, cfg->backing, err, sizeof(err)) < 0 ||
-	    vm_create_vcpus(vm, cfg->cpus, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_HOST_ERROR;
-	}
-	int rc = mem_register(&vm->mem, vm->vm_fd);
-	if (rc < 0) {
-		mv_err("KVM_SET_USER_MEMORY_REGION: %s", strerror(-rc));
-		return MV_EXIT_HOST_ERROR;
-	}
-	if (open_console(m, cfg->console_path) < 0)
-		return MV_EXIT_USAGE;
-	if (attach_devices(m) < 0)
-		return MV_EXIT_HOST_ERROR;
-	if (cfg->swap && attach_swap(m, cfg->swap) < 0)
-		return MV_EXIT_USAGE;
-	return load_guest(m, cfg);
+	m->fault = MACHINE_FAULT_HOST;
+	int rc = open_host(m, cfg, err);
+	if (rc < 0)
+		return rc;
+	m->fault = MACHINE_FAULT_INPUT;
+	rc = open_console(m, cfg->console_path, err);
+	if (rc < 0)
+		return rc;
+	m->fault = MACHINE_FAULT_HOST;
+	rc = attach_devices(m, err);
+	if (rc < 0)
+		return rc;
+	m->fault = MACHINE_FAULT_INPUT;
+	if (cfg->swap && (rc = attach_swap(m, cfg->swap, err)) < 0)
+		return rc;
+	return load_guest(m, cfg, err);
 }
 
 void machine_mark_start(struct machine *m)
@@ -186,15 +188,11 @@ void machine_mark_start(struct machine *m)
 	clock_gettime(CLOCK_MONOTONIC, &m->started);
 }
 
-int machine_start(struct machine *m)
+int machine_start(struct machine *m, struct mv_error *err)
 {
-	char err[256];
-	if (vm_start(&m->vm, err, sizeof(err)) < 0) {
-		mv_err("%s", err);
-		return MV_EXIT_HOST_ERROR;
-	}
-	return 0;
+	return vm_start(&m->vm, err);
 }
+
 
 double machine_uptime(const struct machine *m)
 {

@@ -39,8 +39,15 @@ struct machine_config {
 	const char *swap;            /* "FILE[:SIZE]" for a virtio-blk swap disk, or NULL */
 };
 
+/* Which side a failed machine_build blames: the caller picks its exit status. */
+enum machine_fault {
+	MACHINE_FAULT_HOST,  /* KVM, host memory, threads */
+	MACHINE_FAULT_INPUT, /* the user's kernel, initrd, command line, console or swap */
+};
+
 struct machine {
 	struct vm vm;
+	enum machine_fault fault;    /* set by a failing machine_build */
 	struct serial com1;
 	struct debug_exit exit_port;
 	struct balloon balloon;
@@ -59,18 +66,19 @@ struct machine {
 };
 
 /*
- * Builds the VM up to the point of starting it. Returns 0, or the exit
- * status to end with (MV_EXIT_USAGE for input problems, MV_EXIT_HOST_ERROR
- * for host failures) after printing one line.
+ * Builds the VM up to the point of starting it. Returns 0, or a negative
+ * errno with one line in err and m->fault saying whether the host or the
+ * user's input failed.
  */
-int machine_build(struct machine *m, const struct machine_config *cfg);
+int machine_build(struct machine *m, const struct machine_config *cfg, struct mv_error *err);
 
 /* Marks time zero of the run (machine_uptime counts from here); called
  * before anything that reports times starts. */
 void machine_mark_start(struct machine *m);
 
-/* Starts the vCPUs. Returns 0 or MV_EXIT_HOST_ERROR. */
-int machine_start(struct machine *m);
+/* Starts the vCPUs. Returns 0 or a negative errno with the reason in err. */
+int machine_start(struct machine *m, struct mv_error *err);
+
 
 /* Seconds since machine_start. */
 double machine_uptime(const struct machine *m);

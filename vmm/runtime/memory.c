@@ -19,19 +19,17 @@
 #define MFD_HUGETLB 0x0004U
 #endif
 
-int mem_check_size(uint64_t ram_size, char *err, size_t errlen)
+int mem_check_size(uint64_t ram_size, struct mv_error *err)
 {
 	char a[32], b[32];
 	if (ram_size < MEM_MIN_SIZE || ram_size > MEM_MAX_SIZE) {
-		snprintf(err, errlen, "memory size %s is out of range (%s to %s)",
+		return mv_fail(err, -EINVAL, "memory size %s is out of range (%s to %s)",
 			 mv_format_size(ram_size, a, sizeof(a)),
 			 mv_format_size(MEM_MIN_SIZE, b, sizeof(b)), "1T");
-		return -1;
 	}
 	if (ram_size % 4096) {
-		snprintf(err, errlen, "memory size %llu is not a whole number of 4 KiB pages",
+		return mv_fail(err, -EINVAL, "memory size %llu is not a whole number of 4 KiB pages",
 			 (unsigned long long)ram_size);
-		return -1;
 	}
 	return 0;
 }
@@ -79,62 +77,57 @@ int mem_parse_backing(const char *s, enum mem_backing *out)
 			return 0;
 		}
 	}
-	return -1;
+	return -EINVAL;
 }
 
-static int mem_map_anon(struct guest_memory *m, char *err, size_t errlen)
+static int mem_map_anon(struct guest_memory *m, struct mv_error *err)
 {
 	void *p = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
-		snprintf(err, errlen, "cannot reserve guest RAM: %s", strerror(errno));
-		return -1;
-	}
+	if (p == MAP_FAILED)
+		return mv_fail(err, -errno, "cannot reserve guest RAM: %s", strerror(errno));
 	madvise(p, m->ram_size, MADV_HUGEPAGE); /* THP where the host allows it */
 	m->base = p;
 	return 0;
 }
 
-static int mem_map_fd(struct guest_memory *m, char *err, size_t errlen)
+static int mem_map_fd(struct guest_memory *m, struct mv_error *err)
 {
 	bool huge = m->backing == MEM_BACKING_HUGETLB;
 	m->fd = memfd_create("memvisor-ram", MFD_CLOEXEC | (huge ? MFD_HUGETLB : 0));
 	if (m->fd < 0) {
-		snprintf(err, errlen, "memfd_create%s: %s", huge ? " (hugetlb)" : "",
+		return mv_fail(err, -errno, "memfd_create%s: %s", huge ? " (hugetlb)" : "",
 			 strerror(errno));
-		return -1;
 	}
 	if (ftruncate(m->fd, (off_t)m->ram_size) < 0) {
-		snprintf(err, errlen, "cannot size %s backing to %llu bytes: %s%s",
+		return mv_fail(err, -errno, "cannot size %s backing to %llu bytes: %s%s",
 			 huge ? "hugetlb" : "memfd", (unsigned long long)m->ram_size,
 			 strerror(errno), huge ? " (size must be a multiple of the huge page size)" : "");
-		return -1;
 	}
 	void *p = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
 	if (p == MAP_FAILED) {
-		snprintf(err, errlen, "cannot map %s backing: %s%s", huge ? "hugetlb" : "memfd",
+		return mv_fail(err, -errno, "cannot map %s backing: %s%s", huge ? "hugetlb" : "memfd",
 			 strerror(errno),
 			 huge ? " (are huge pages reserved? see /proc/sys/vm/nr_hugepages)" : "");
-		return -1;
 	}
 	m->base = p;
 	return 0;
 }
 
 int mem_init(struct guest_memory *m, uint64_t ram_size, enum mem_backing backing,
-	     char *err, size_t errlen)
+	     struct mv_error *err)
 {
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
 	m->ram_size = ram_size;
 	m->backing = backing;
-	if (mem_check_size(ram_size, err, errlen) < 0)
-		return -1;
-	int rc = backing == MEM_BACKING_ANON ? mem_map_anon(m, err, errlen)
-					     : mem_map_fd(m, err, errlen);
+	int rc = mem_check_size(ram_size, err);
+	if (rc < 0)
+		return rc;
+	rc = backing == MEM_BACKING_ANON ? mem_map_anon(m, err) : mem_map_fd(m, err);
 	if (rc < 0) {
 		mem_destroy(m);
-		return -1;
+		return rc;
 	}
 	m->nr_slots = mem_layout(ram_size, m->slots);
 	for (int i = 0; i < m->nr_slots; i++)
@@ -193,8 +186,9 @@ int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap)
 	unsigned char *vec = malloc(pages ? pages : 1);
 	int64_t n = 0;
 	if (!vec || mincore(s->hva, s->size, vec) < 0) {
+		int code = vec ? -errno : -ENOMEM;
 		free(vec);
-		return -1;
+		return code;
 	}
 	memset(bitmap, 0, mem_dirty_bitmap_bytes(s));
 	for (size_t i = 0; i < pages; i++) {
@@ -241,7 +235,7 @@ int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint6
 {
 	void *p = mem_gpa_to_hva(m, gpa, len);
 	if (!p)
-		return -1;
+		return -EFAULT;
 	memcpy(p, src, len);
 	return 0;
 }
@@ -250,7 +244,7 @@ int mem_read(const struct guest_memory *m, uint64_t gpa, void *dst, uint64_t len
 {
 	const void *p = mem_gpa_to_hva(m, gpa, len);
 	if (!p)
-		return -1;
+		return -EFAULT;
 	memcpy(dst, p, len);
 	return 0;
 }
@@ -274,10 +268,11 @@ int64_t mem_resident_pages(const struct guest_memory *m)
 	int64_t total = 0;
 	for (int i = 0; i < m->nr_slots; i++) {
 		uint8_t *bitmap = malloc(mem_dirty_bitmap_bytes(&m->slots[i]));
-		int64_t n = bitmap ? mem_slot_residency(&m->slots[i], bitmap) : -1;
+		int64_t n = bitmap ? mem_slot_residency(&m->slots[i], bitmap) : -ENOMEM;
 		free(bitmap);
 		if (n < 0)
-			return -1;
+			return n;
+
 		total += n;
 	}
 	return total;

@@ -14,6 +14,8 @@
 #ifndef VMM_MEMORY_H
 #define VMM_MEMORY_H
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,9 +59,9 @@ struct e820_entry {
 
 /*
  * Checks that ram_size is usable: a whole number of pages between
- * MEM_MIN_SIZE and MEM_MAX_SIZE. Returns 0 or -1 with a reason in err.
+ * MEM_MIN_SIZE and MEM_MAX_SIZE. Returns 0 or a negative errno with a reason in err.
  */
-int mem_check_size(uint64_t ram_size, char *err, size_t errlen);
+int mem_check_size(uint64_t ram_size, struct mv_error *err);
 
 /* Fills slots[] (gpa, size, offset only) for ram_size; returns how many. */
 int mem_layout(uint64_t ram_size, struct mem_slot slots[MEM_MAX_SLOTS]);
@@ -67,15 +69,15 @@ int mem_layout(uint64_t ram_size, struct mem_slot slots[MEM_MAX_SLOTS]);
 /* Writes the guest's e820 map for ram_size; returns the entry count. */
 int mem_build_e820(uint64_t ram_size, struct e820_entry *out, int max);
 
-/* Parses "anon", "memfd" or "hugetlb". Returns 0 or -1. */
+/* Parses "anon", "memfd" or "hugetlb". Returns 0 or -EINVAL. */
 int mem_parse_backing(const char *s, enum mem_backing *out);
 
 /*
- * Reserves and backs guest RAM on the host. Returns 0, or -1 with a reason
+ * Reserves and backs guest RAM on the host. Returns 0, or a negative errno with a reason
  * in err (nothing is left allocated then).
  */
 int mem_init(struct guest_memory *m, uint64_t ram_size, enum mem_backing backing,
-	     char *err, size_t errlen);
+	     struct mv_error *err);
 
 /* Registers every slot with KVM. Returns 0 or -errno. */
 int mem_register(const struct guest_memory *m, int vm_fd);
@@ -99,7 +101,7 @@ void *mem_gpa_to_hva(const struct guest_memory *m, uint64_t gpa, uint64_t len);
  */
 int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len);
 
-/* Resident host pages of guest RAM (mincore), or -1 on error. */
+/* Resident host pages of guest RAM (mincore), or a negative errno. */
 int64_t mem_resident_pages(const struct guest_memory *m);
 
 /*
@@ -113,10 +115,10 @@ int mem_dirty_log(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SL
 size_t mem_dirty_bitmap_bytes(const struct mem_slot *s);
 
 /* Residency of a slot's pages on the host: 1 bit per page into bitmap
- * (mem_dirty_bitmap_bytes() long). Returns the resident count or -1. */
+ * (mem_dirty_bitmap_bytes() long). Returns the resident count or a negative errno. */
 int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap);
 
-/* Copies to/from guest RAM; returns 0 or -1 when the range is not RAM. */
+/* Copies to/from guest RAM; returns 0 or -EFAULT when the range is not RAM. */
 int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint64_t len);
 int mem_read(const struct guest_memory *m, uint64_t gpa, void *dst, uint64_t len);
 

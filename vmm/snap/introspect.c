@@ -9,6 +9,7 @@
 #include "pt.h"
 #include "slab.h"
 
+#include <errno.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
@@ -43,14 +44,14 @@ static int symtab_lookup(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, const char *
 			return 0;
 		}
 	}
-	return -1;
+	return -ENOENT;
 }
 
 int intro_find_symbol(const void *elf, size_t len, const char *name, uint64_t *value)
 {
 	Elf *e = elf_open_image(elf, len);
 	Elf_Scn *scn = NULL;
-	int rc = -1;
+	int rc = -ENOENT;
 	while (e && rc && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
@@ -99,11 +100,11 @@ int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len)
 	while (len) {
 		struct ptw_leaf l;
 		if (ptw_translate(in->m, in->cr3, in->la57, gva, &l) != 0)
-			return -1;
+			return -EFAULT;
 		uint64_t page_end = l.va + (1ull << l.shift);
 		size_t chunk = (size_t)(page_end - gva) < len ? (size_t)(page_end - gva) : len;
 		if (mem_read(in->m, l.pa + (gva - l.va), out, chunk) < 0)
-			return -1;
+			return -EFAULT;
 		out += chunk;
 		gva += chunk;
 		len -= chunk;
@@ -111,7 +112,7 @@ int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len)
 	return 0;
 }
 
-static int check_layout(const struct mv_info *i, char *err, size_t errlen)
+static int check_layout(const struct mv_info *i, struct mv_error *err)
 {
 	static const struct { const char *what; size_t ours; size_t off; } sizes[] = {
 		{ "struct page", sizeof(struct page), offsetof(struct mv_info, sizeof_page) },
@@ -122,39 +123,35 @@ static int check_layout(const struct mv_info *i, char *err, size_t errlen)
 		  offsetof(struct mv_info, sizeof_slab_global) },
 	};
 	if (i->magic != MV_INFO_MAGIC) {
-		snprintf(err, errlen, "mv_info has magic %#llx, not %#llx: not a memvisor kernel "
+		return mv_fail(err, -EINVAL, "mv_info has magic %#llx, not %#llx: not a memvisor kernel "
 			 "or its memory is corrupt", (unsigned long long)i->magic, MV_INFO_MAGIC);
-		return -1;
 	}
 	if (i->version != MV_INFO_VERSION || i->size < sizeof(*i)) {
-		snprintf(err, errlen, "mv_info layout version %u size %u; this memvisor reads "
+		return mv_fail(err, -EINVAL, "mv_info layout version %u size %u; this memvisor reads "
 			 "version %d size %zu: rebuild the kernel and memvisor together",
 			 i->version, i->size, MV_INFO_VERSION, sizeof(*i));
-		return -1;
 	}
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		uint32_t theirs;
 		memcpy(&theirs, (const char *)i + sizes[k].off, sizeof(theirs));
 		if (theirs != sizes[k].ours) {
-			snprintf(err, errlen, "the guest's %s is %u bytes, memvisor's is %zu: "
+			return mv_fail(err, -EINVAL, "the guest's %s is %u bytes, memvisor's is %zu: "
 				 "rebuild the kernel and memvisor together", sizes[k].what, theirs,
 				 sizes[k].ours);
-			return -1;
 		}
 	}
 	return 0;
 }
 
 int intro_open(struct intro *in, const struct guest_memory *m, uint64_t cr3, bool la57,
-	       uint64_t info_gva, char *err, size_t errlen)
+	       uint64_t info_gva, struct mv_error *err)
 {
 	*in = (struct intro){ .m = m, .cr3 = cr3 & PTE_ADDR_MASK, .la57 = la57 };
-	if (intro_read(in, info_gva, &in->info, sizeof(in->info)) < 0) {
-		snprintf(err, errlen, "mv_info at %#llx is not mapped by CR3 %#llx",
-			 (unsigned long long)info_gva, (unsigned long long)cr3);
-		return -1;
-	}
-	return check_layout(&in->info, err, errlen);
+	if (intro_read(in, info_gva, &in->info, sizeof(in->info)) < 0)
+		return mv_fail(err, -EFAULT, "mv_info at %#llx is not mapped by CR3 %#llx",
+			       (unsigned long long)info_gva, (unsigned long long)cr3);
+
+	return check_layout(&in->info, err);
 }
 
 /* Physical address of a kernel-image virtual address, from the ELF. */
@@ -179,25 +176,24 @@ static int elf_va_to_pa(const void *elf, size_t len, uint64_t va, uint64_t size,
 }
 
 int intro_open_kernel(struct intro *in, const struct guest_memory *m, const void *elf,
-		      size_t len, char *err, size_t errlen)
+		      size_t len, struct mv_error *err)
 {
 	uint64_t va, pa, pt_pa;
 	struct pt_space pt;
 	*in = (struct intro){ .m = m };
 	if (intro_find_symbol(elf, len, "mv_info", &va) < 0 ||
-	    elf_va_to_pa(elf, len, va, sizeof(in->info), &pa) < 0) {
-		snprintf(err, errlen, "the kernel has no mv_info symbol in a loaded segment");
-		return -1;
-	}
-	if (mem_read(m, pa, &in->info, sizeof(in->info)) < 0 ||
-	    check_layout(&in->info, err, errlen) < 0)
-		return -1;
+	    elf_va_to_pa(elf, len, va, sizeof(in->info), &pa) < 0)
+		return mv_fail(err, -ENOENT, "the kernel has no mv_info symbol in a loaded segment");
+	if (mem_read(m, pa, &in->info, sizeof(in->info)) < 0)
+		return mv_fail(err, -EFAULT, "mv_info at %#llx is not in guest RAM",
+			       (unsigned long long)pa);
+	int rc = check_layout(&in->info, err);
+	if (rc < 0)
+		return rc;
 	if (elf_va_to_pa(elf, len, in->info.kernel_pt, sizeof(pt), &pt_pa) < 0 ||
 	    mem_read(m, pt_pa, &pt, sizeof(pt)) < 0 || !pt.root ||
-	    !mem_gpa_to_hva(m, pt.root, 4096)) {
-		snprintf(err, errlen, "the kernel's page tables are not set up yet");
-		return -1;
-	}
+	    !mem_gpa_to_hva(m, pt.root, 4096))
+		return mv_fail(err, -EAGAIN, "the kernel's page tables are not set up yet");
 	in->cr3 = pt.root;
 	return 0;
 }
@@ -206,7 +202,7 @@ int intro_kernel_root(const struct intro *in, uint64_t *root_pa)
 {
 	struct pt_space s;
 	if (!in->info.kernel_pt || intro_read(in, in->info.kernel_pt, &s, sizeof(s)) < 0)
-		return -1;
+		return -EFAULT;
 	*root_pa = s.root;
 	return 0;
 }
@@ -233,7 +229,7 @@ int intro_zones(const struct intro *in, struct snap_zone *out, int max)
 	int n = 0;
 	if (!b || !in->info.buddy || intro_read(in, in->info.buddy, b, sizeof(*b)) < 0) {
 		free(b);
-		return -1;
+		return -EFAULT;
 	}
 	for (int z = 0; z < BUDDY_NR_ZONES && n < max; z++)
 		if (b->zones[z].end_pfn > b->zones[z].start_pfn)
@@ -279,7 +275,7 @@ fail:
 	free(c);
 	free(*out);
 	*out = NULL;
-	return -1;
+	return -EFAULT;
 }
 
 static int read_task(const struct intro *in, uint64_t t, struct intro_task *out)
@@ -291,10 +287,10 @@ static int read_task(const struct intro *in, uint64_t t, struct intro_task *out)
 	if (intro_read(in, t + i->task_off_pid, &out->pid, sizeof(out->pid)) < 0 ||
 	    intro_read(in, t + i->task_off_comm, out->comm, comm) < 0 ||
 	    intro_read(in, t + i->task_off_mm, &mm, sizeof(mm)) < 0)
-		return -1;
+		return -EFAULT;
 	out->comm[sizeof(out->comm) - 1] = 0;
 	if (mm && intro_read(in, mm + i->mm_off_pt_root, &out->root_pa, sizeof(out->root_pa)) < 0)
-		return -1;
+		return -EFAULT;
 	return 0;
 }
 
@@ -306,13 +302,13 @@ int intro_tasks(const struct intro *in, struct intro_task *out, int max)
 	if (!head)
 		return 0;
 	if (intro_read(in, head, &link, sizeof(link)) < 0)
-		return -1;
+		return -EFAULT;
 	while (link != head) {
 		if (n == max || n == INTRO_MAX_TASKS)
-			return -1; /* a loop that never comes back to the head */
+			return -EFAULT; /* a loop that never comes back to the head */
 		if (read_task(in, link - i->task_off_link, &out[n]) < 0 ||
 		    intro_read(in, link, &link, sizeof(link)) < 0)
-			return -1;
+			return -EFAULT;
 		n++;
 	}
 	return n;
@@ -326,11 +322,11 @@ int intro_vmstat(const struct intro *in, struct snap_counter **out, size_t *n)
 	if (!i->vmstat || !i->nr_vmstat)
 		return 0;
 	if (i->nr_vmstat > 4096 || i->vmstat_names_len > 65536)
-		return -1;
+		return -EINVAL;
 	uint64_t *vals = calloc(i->nr_vmstat, sizeof(*vals));
 	char *names = calloc(1, (size_t)i->vmstat_names_len + 1);
 	*out = calloc(i->nr_vmstat, sizeof(**out));
-	int rc = -1;
+	int rc = -EFAULT;
 	if (vals && names && *out &&
 	    !intro_read(in, i->vmstat, vals, i->nr_vmstat * sizeof(*vals)) &&
 	    !intro_read(in, i->vmstat_names, names, i->vmstat_names_len)) {
@@ -357,7 +353,7 @@ long intro_log_tail(const struct intro *in, char *buf, size_t len)
 	uint64_t total;
 	if (!i->printk_log_buf || !i->printk_log_size || i->printk_log_size > (1u << 24) ||
 	    intro_read(in, i->printk_log_len, &total, sizeof(total)) < 0 || len == 0)
-		return -1;
+		return -EFAULT;
 	uint64_t size = i->printk_log_size;
 	uint64_t have = total < size ? total : size;
 	uint64_t want = have < len - 1 ? have : len - 1;
@@ -366,7 +362,7 @@ long intro_log_tail(const struct intro *in, char *buf, size_t len)
 	uint64_t first = want < size - start ? want : size - start;
 	if (intro_read(in, i->printk_log_buf + start, buf, first) < 0 ||
 	    intro_read(in, i->printk_log_buf, buf + first, want - first) < 0)
-		return -1;
+		return -EFAULT;
 	buf[want] = 0;
 	return (long)want;
 }

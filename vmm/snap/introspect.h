@@ -34,50 +34,50 @@ struct intro_task {
 	uint64_t root_pa;          /* 0 for kernel threads */
 };
 
-/* Looks up a symbol's value in a kernel ELF image. Returns 0 or -1. */
+/* Looks up a symbol's value in a kernel ELF image. Returns 0 or -ENOENT. */
 int intro_find_symbol(const void *elf, size_t len, const char *name, uint64_t *value);
 
 /* Copies the kernel's GNU build-id (up to max bytes). Returns its length or 0. */
 size_t intro_build_id(const void *elf, size_t len, uint8_t *id, size_t max);
 
 /*
- * Reads and checks mv_info at info_gva. Returns 0, or -1 with the reason
+ * Reads and checks mv_info at info_gva. Returns 0, or a negative errno with the reason
  * in err (not mapped, bad magic, version or size mismatch).
  */
 int intro_open(struct intro *in, const struct guest_memory *m, uint64_t cr3, bool la57,
-	       uint64_t info_gva, char *err, size_t errlen);
+	       uint64_t info_gva, struct mv_error *err);
 
 /*
  * The same without any vCPU: mv_info and the kernel's pt_space are found
  * by translating their kernel-image addresses through the ELF program
  * headers (p_vaddr -> p_paddr), and the kernel's own top-level table then
  * serves as CR3. Works while the guest runs (reads are racy snapshots of
- * live data: fine for statistics). Returns 0, or -1 with the reason in err
+ * live data: fine for statistics). Returns 0, or a negative errno with the reason in err
  * (also while the kernel has not built its page tables yet).
  */
 int intro_open_kernel(struct intro *in, const struct guest_memory *m, const void *elf,
-		      size_t len, char *err, size_t errlen);
+		      size_t len, struct mv_error *err);
 
-/* Copies len bytes at a guest-virtual address. Returns 0 or -1. */
+/* Copies len bytes at a guest-virtual address. Returns 0 or a negative errno. */
 int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len);
 
-/* The kernel's top-level page table (physical). Returns 0 or -1. */
+/* The kernel's top-level page table (physical). Returns 0 or a negative errno. */
 int intro_kernel_root(const struct intro *in, uint64_t *root_pa);
 
-/* Zone state; returns the number of zones written (<= max) or -1. */
+/* Zone state; returns the number of zones written (<= max) or a negative errno. */
 int intro_zones(const struct intro *in, struct snap_zone *out, int max);
 
-/* Slab caches into a malloc'd array. Returns 0 or -1. */
+/* Slab caches into a malloc'd array. Returns 0 or a negative errno. */
 int intro_slabs(const struct intro *in, struct snap_slab **out, size_t *n);
 
-/* Tasks (pid, name, page-table root); returns how many (<= max), or -1. */
+/* Tasks (pid, name, page-table root); returns how many (<= max), or a negative errno. */
 int intro_tasks(const struct intro *in, struct intro_task *out, int max);
 
 /* vmstat counters into a malloc'd array. Returns 0 (n = 0 when the kernel
- * has none) or -1. */
+ * has none) or a negative errno. */
 int intro_vmstat(const struct intro *in, struct snap_counter **out, size_t *n);
 
-/* The last bytes of the kernel log, NUL-terminated. Returns the length or -1. */
+/* The last bytes of the kernel log, NUL-terminated. Returns the length or a negative errno. */
 long intro_log_tail(const struct intro *in, char *buf, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "ptwalk.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,10 +101,10 @@ int ptw_walk(const struct guest_memory *m, uint64_t root_pa, bool la57, ptw_fn f
 			  .nr_pfns = (last->gpa + last->size) >> 12 };
 	memset(w.st, 0, sizeof(*w.st));
 	if (!table_at(m, root_pa))
-		return -1;
+		return -EFAULT;
 	w.visited = calloc((w.nr_pfns + 7) / 8, 1);
 	if (!w.visited)
-		return -1;
+		return -ENOMEM;
 	int rc = walk_table(&w, root_pa, 0, 0);
 	free(w.visited);
 	return rc;
@@ -118,13 +119,13 @@ int ptw_translate(const struct guest_memory *m, uint64_t root_pa, bool la57, uin
 		const uint64_t *t = table_at(m, pa);
 		unsigned shift = level_shift(level, levels);
 		if (!t)
-			return -1;
+			return -EFAULT;
 		uint64_t e = t[(va >> shift) & 511];
 		if (!(e & PTE_P))
 			return 1;
 		if (level == levels - 1 || (e & PTE_PS)) {
 			if (shift > 30)
-				return -1;
+				return -EFAULT;
 			uint64_t mask = (1ull << shift) - 1;
 			*leaf = (struct ptw_leaf){ .va = va & ~mask,
 				.pa = e & PTE_ADDR_MASK & ~mask, .flags = e & PTW_FLAG_BITS,
@@ -170,7 +171,7 @@ static int add_leaf(const struct ptw_leaf *l, void *arg)
 	if (!last || !extends(last, l, flags)) {
 		last = range_new(rl);
 		if (!last)
-			return -1;
+			return -ENOMEM;
 		*last = (struct ptw_range){ .va = l->va, .pa = l->pa, .flags = flags,
 					    .shift = l->shift };
 	}
@@ -187,7 +188,7 @@ int ptw_ranges(const struct guest_memory *m, uint64_t root_pa, bool la57,
 	int rc = ptw_walk(m, root_pa, la57, add_leaf, &rl, stats);
 	if (rc) {
 		free(rl.r);
-		return -1;
+		return rc < 0 ? rc : -EINVAL;
 	}
 	*out = rl.r;
 	*n = rl.n;

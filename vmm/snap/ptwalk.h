@@ -43,15 +43,15 @@ typedef int (*ptw_fn)(const struct ptw_leaf *leaf, void *arg);
 
 /*
  * Walks every present leaf of the tables at root_pa. Returns 0, fn's
- * non-zero value, -1 if the root is not RAM or memory for the visit map
- * could not be had. stats may be NULL.
+ * non-zero value, -EFAULT if the root is not RAM or -ENOMEM if memory for
+ * the visit map could not be had. stats may be NULL.
  */
 int ptw_walk(const struct guest_memory *m, uint64_t root_pa, bool la57, ptw_fn fn,
 	     void *arg, struct ptw_stats *stats);
 
 /*
  * Translates one virtual address. Returns 0 with *leaf filled, 1 when
- * nothing maps va, -1 when a table on the way is not in RAM.
+ * nothing maps va, -EFAULT when a table on the way is not in RAM.
  */
 int ptw_translate(const struct guest_memory *m, uint64_t root_pa, bool la57, uint64_t va,
 		  struct ptw_leaf *leaf);
@@ -67,7 +67,7 @@ struct ptw_range {
 
 /*
  * Collects the coalesced ranges of a whole space into a malloc'd array
- * (*out, *n). Returns 0 or -1 (as ptw_walk, or out of memory).
+ * (*out, *n). Returns 0 or a negative errno (as ptw_walk, or -ENOMEM).
  */
 int ptw_ranges(const struct guest_memory *m, uint64_t root_pa, bool la57,
 	       struct ptw_range **out, size_t *n, struct ptw_stats *stats);

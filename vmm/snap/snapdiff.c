@@ -266,19 +266,21 @@ int snapdiff_compute(const struct snap_file *a, const struct snap_file *b, struc
 	return 0;
 }
 
-int snapdiff_files(const char *a, const char *b, struct snap_diff *d, char *err, size_t errlen)
+int snapdiff_files(const char *a, const char *b, struct snap_diff *d, struct mv_error *err)
 {
 	struct snap_file fa, fb;
 	*d = (struct snap_diff){ .differences = 0 };
-	if (snapfile_read(&fa, a, err, errlen) < 0)
-		return -EINVAL;
-	if (snapfile_read(&fb, b, err, errlen) < 0) {
-		snapfile_free(&fa);
-		return -EINVAL;
-	}
-	int rc = snapdiff_compute(&fa, &fb, d);
+	int rc = snapfile_read(&fa, a, err);
 	if (rc < 0)
-		snprintf(err, errlen, "diff %s %s: %s", a, b, strerror(-rc));
+		return rc;
+	rc = snapfile_read(&fb, b, err);
+	if (rc < 0) {
+		snapfile_free(&fa);
+		return rc;
+	}
+	rc = snapdiff_compute(&fa, &fb, d);
+	if (rc < 0)
+		mv_fail(err, rc, "diff %s %s: %s", a, b, strerror(-rc));
 	snapfile_free(&fa);
 	snapfile_free(&fb);
 	return rc;

@@ -81,8 +81,8 @@ struct snap_diff {
 int snapdiff_compute(const struct snap_file *a, const struct snap_file *b, struct snap_diff *d);
 
 /* Reads both files and computes their diff. Returns 0, or a negative
- * errno with one line in err (a file that cannot be read: -EINVAL). */
-int snapdiff_files(const char *a, const char *b, struct snap_diff *d, char *err, size_t errlen);
+ * errno with one line in err (a file that cannot be read: snapfile_read's code). */
+int snapdiff_files(const char *a, const char *b, struct snap_diff *d, struct mv_error *err);
 
 /* The diff as `memvisor diff --json` prints it: a new object. */
 json_object *snapdiff_json(const struct snap_diff *d);

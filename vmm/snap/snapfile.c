@@ -24,8 +24,7 @@
 
 struct parse {
 	struct snap_file *f;
-	char *err;
-	size_t errlen;
+	struct mv_error *err;
 	bool meta_seen;
 };
 
@@ -34,9 +33,9 @@ static int bad(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
+	mv_vfail(p->err, -EINVAL, fmt, ap);
 	va_end(ap);
-	return -1;
+	return -EINVAL;
 }
 
 /*
@@ -229,7 +228,7 @@ static int parse_notes(struct parse *p, const uint8_t *b, size_t len)
 			p->f->nr_cpus++;
 		else if (hdr[0] == sizeof(SNAP_NOTE_NAME) && !memcmp(name, SNAP_NOTE_NAME, hdr[0]) &&
 			 parse_mv_note(p, hdr[2], desc, hdr[1]) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	if (!p->meta_seen)
 		return bad(p, "no memvisor metadata note: not a memvisor snapshot");
@@ -260,14 +259,14 @@ static int parse_elf(struct parse *p, Elf *e, const uint8_t *buf, size_t len)
 			p->f->nr_loads++;
 		if (ph.p_type == PT_NOTE && notes++ == 0 &&
 		    parse_notes(p, buf + ph.p_offset, ph.p_filesz) < 0)
-			return -1;
+			return -EINVAL;
 	}
 	return notes ? 0 : bad(p, "no note segment: not a memvisor snapshot");
 }
 
-int snapfile_parse(struct snap_file *f, const void *buf, size_t len, char *err, size_t errlen)
+int snapfile_parse(struct snap_file *f, const void *buf, size_t len, struct mv_error *err)
 {
-	struct parse p = { .f = f, .err = err, .errlen = errlen };
+	struct parse p = { .f = f, .err = err };
 	memset(f, 0, sizeof(*f));
 	if (len < sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG))
 		return bad(&p, "not an ELF file");
@@ -281,29 +280,28 @@ int snapfile_parse(struct snap_file *f, const void *buf, size_t len, char *err, 
 	return rc;
 }
 
-int snapfile_read(struct snap_file *f, const char *path, char *err, size_t errlen)
+int snapfile_read(struct snap_file *f, const char *path, struct mv_error *err)
 {
 	struct stat st;
 	memset(f, 0, sizeof(*f));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		snprintf(err, errlen, "%s: %s", path, fd < 0 ? strerror(errno) : "not a snapshot file");
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	if (fd < 0)
+		return mv_fail(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		return mv_fail(err, -EINVAL, "%s: not a snapshot file", path);
 	}
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	if (map == MAP_FAILED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char why[256];
-	int rc = snapfile_parse(f, map, (size_t)st.st_size, why, sizeof(why));
+	if (map == MAP_FAILED)
+		return mv_fail(err, -errno, "%s: %s", path, strerror(errno));
+	struct mv_error why;
+	int rc = snapfile_parse(f, map, (size_t)st.st_size, &why);
 	munmap(map, (size_t)st.st_size);
 	if (rc)
-		snprintf(err, errlen, "%s: %s", path, why);
+		mv_fail(err, rc, "%s: %s", path, why.msg);
 	return rc;
+
 }
 
 void snapfile_free(struct snap_file *f)

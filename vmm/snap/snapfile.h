@@ -9,6 +9,7 @@
 #define VMM_SNAPFILE_H
 
 #include "snapfmt.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,11 +47,11 @@ struct snap_file {
 	int nr_loads;                  /* PT_LOAD segments (guest memory) */
 };
 
-/* Returns 0, or -1 with one line in err. *f is empty on failure. */
-int snapfile_read(struct snap_file *f, const char *path, char *err, size_t errlen);
+/* Returns 0, or a negative errno with one line in err. *f is empty on failure. */
+int snapfile_read(struct snap_file *f, const char *path, struct mv_error *err);
 
 /* The same for a file already in memory (used by tests and fuzzing). */
-int snapfile_parse(struct snap_file *f, const void *buf, size_t len, char *err, size_t errlen);
+int snapfile_parse(struct snap_file *f, const void *buf, size_t len, struct mv_error *err);
 
 void snapfile_free(struct snap_file *f);
 

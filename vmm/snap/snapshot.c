@@ -109,7 +109,7 @@ static void fill_prstatus(struct elf_prstatus *ps, int id, const struct kvm_regs
 								    : sizeof(ps->pr_reg));
 }
 
-static int collect_cpus(struct snap_ctx *c, char *err, size_t errlen)
+static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 {
 	struct vm *vm = &c->m->vm;
 	for (int i = 0; i < vm->nr_cpus; i++) {
@@ -118,8 +118,7 @@ static int collect_cpus(struct snap_ctx *c, char *err, size_t errlen)
 		struct elf_prstatus ps;
 		if (ioctl(vm->vcpus[i].fd, KVM_GET_REGS, &r) < 0 ||
 		    ioctl(vm->vcpus[i].fd, KVM_GET_SREGS, &s) < 0) {
-			snprintf(err, errlen, "reading vCPU %d registers: %s", i, strerror(errno));
-			return -1;
+			return mv_fail(err, -errno, "reading vCPU %d registers: %s", i, strerror(errno));
 		}
 		fill_prstatus(&ps, i, &r, &s);
 		note_add(&c->notes, "CORE", NT_PRSTATUS, &ps, sizeof(ps), NULL, 0);
@@ -141,7 +140,7 @@ static void collect_host(struct snap_ctx *c)
 	for (int i = 0; i < mem->nr_slots; i++) {
 		size_t bytes = mem_dirty_bitmap_bytes(&mem->slots[i]);
 		c->resident[i] = calloc(1, bytes);
-		int64_t n = c->resident[i] ? mem_slot_residency(&mem->slots[i], c->resident[i]) : -1;
+		int64_t n = c->resident[i] ? mem_slot_residency(&mem->slots[i], c->resident[i]) : -ENOMEM;
 		struct snap_host h = { .slot = mem->slots[i].id, .pages = mem->slots[i].size >> 12,
 				       .resident = n < 0 ? 0 : (uint64_t)n };
 		mv_note(c, SNAP_NT_HOST, &h, sizeof(h), c->resident[i], n < 0 ? 0 : bytes);
@@ -279,11 +278,15 @@ static void open_introspection(struct snap_ctx *c)
 		snprintf(c->meta.error, sizeof(c->meta.error), "kernel has no mv_info symbol");
 		return;
 	}
-	if (intro_open(&c->in, &m->vm.mem, c->cr3, c->la57, gva, c->meta.error,
-		       sizeof(c->meta.error)) == 0) {
-		c->introspected = true;
-		c->meta.flags |= SNAP_META_INTROSPECTED;
+	struct mv_error err;
+	if (intro_open(&c->in, &m->vm.mem, c->cr3, c->la57, gva, &err) < 0) {
+		snprintf(c->meta.error, sizeof(c->meta.error), "%.*s", (int)sizeof(c->meta.error) - 1,
+			 err.msg);
+		return;
 	}
+	c->introspected = true;
+	c->meta.flags |= SNAP_META_INTROSPECTED;
+
 }
 
 /* ---- the core file ---------------------------------------------------------- */
@@ -340,7 +343,7 @@ static void set_phdr(Elf *e, int i, uint32_t type, uint64_t off, uint64_t vaddr,
 	gelf_update_phdr(e, i, &ph);
 }
 
-/* Copies one RAM slot into the core file at off. Returns 0 or -1. */
+/* Copies one RAM slot into the core file at off. Returns 0 or a negative errno. */
 static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
 {
 	uint64_t done = 0;
@@ -348,7 +351,7 @@ static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
 		size_t chunk = s->size - done > (64u << 20) ? (64u << 20) : (size_t)(s->size - done);
 		ssize_t n = pwrite(fd, s->hva + done, chunk, (off_t)(off + done));
 		if (n <= 0)
-			return -1;
+			return n < 0 ? -errno : -EIO;
 		done += (uint64_t)n;
 	}
 	return 0;
@@ -367,7 +370,7 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	/* ehdr, then phdrs (which change the ehdr), then our copy of the ehdr */
 	if (!gelf_newehdr(e, ELFCLASS64) || !gelf_newphdr(e, (size_t)L.nr_phdr) ||
 	    !gelf_getehdr(e, &eh))
-		return -1;
+		return -EIO;
 	eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	eh.e_phoff = sizeof(Elf64_Ehdr);
 	eh.e_type = ET_CORE;
@@ -376,14 +379,14 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	L.notes_off = (sizeof(Elf64_Ehdr) + (uint64_t)L.nr_phdr * sizeof(Elf64_Phdr) + 3) & ~3ull;
 	uint64_t off = (L.notes_off + c->notes.len + 4095) & ~4095ull;
 	if (!add_section(e, c->notes.p, c->notes.len, L.notes_off, SHT_NOTE))
-		return -1;
+		return -EIO;
 	set_phdr(e, 0, PT_NOTE, L.notes_off, 0, 0, c->notes.len, PF_R);
 	for (int i = 0; i < nslots; i++) {
 		L.slot_off[i] = off;
 		/* NOBITS: libelf writes the headers only; RAM goes straight from
 		 * guest memory to the file in write_ram() (no copy in between) */
 		if (!add_section(e, NULL, mem->slots[i].size, off, SHT_NOBITS))
-			return -1;
+			return -EIO;
 		set_phdr(e, 1 + i, PT_LOAD, off, page_offset + mem->slots[i].gpa, mem->slots[i].gpa,
 			 mem->slots[i].size, PF_R | PF_W);
 		off += mem->slots[i].size;
@@ -396,43 +399,40 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	}
 	eh.e_shoff = (off + 7) & ~7ull;
 	if (!gelf_update_ehdr(e, &eh))
-		return -1;
+		return -EIO;
 	elf_flagelf(e, ELF_C_SET, ELF_F_LAYOUT);
 	if (elf_update(e, ELF_C_WRITE) < 0)
-		return -1;
-	for (int i = 0; i < nslots; i++)
-		if (write_ram(c->fd, &mem->slots[i], L.slot_off[i]) < 0)
-			return -1;
+		return -EIO;
+	for (int i = 0; i < nslots; i++) {
+		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i]);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
+
 }
 
-static int write_core_file(struct snap_ctx *c, const char *path, bool memory, char *err,
-			   size_t errlen)
+static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
+			   struct mv_error *err)
 {
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SNAPSHOT_FILE_MODE);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return mv_fail(err, -errno, "%s: %s", tmp, strerror(errno));
 	elf_version(EV_CURRENT);
 	c->fd = fd;
 	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
-	int rc = e ? write_elf(e, c, memory) : -1;
+	int rc = e ? write_elf(e, c, memory) : -EIO;
 	if (rc < 0)
-		snprintf(err, errlen, "writing %s: %s", tmp, elf_errmsg(-1));
+		rc = mv_fail(err, -EIO, "writing %s: %s", tmp, elf_errmsg(-1));
 	if (e)
 		elf_end(e);
-	if (!rc && fsync(fd) < 0) {
-		snprintf(err, errlen, "fsync %s: %s", tmp, strerror(errno));
-		rc = -1;
-	}
+	if (!rc && fsync(fd) < 0)
+		rc = mv_fail(err, -errno, "fsync %s: %s", tmp, strerror(errno));
 	close(fd);
-	if (!rc && rename(tmp, path) < 0) {
-		snprintf(err, errlen, "rename to %s: %s", path, strerror(errno));
-		rc = -1;
-	}
+	if (!rc && rename(tmp, path) < 0)
+		rc = mv_fail(err, -errno, "rename to %s: %s", path, strerror(errno));
 	if (rc)
 		unlink(tmp);
 	return rc;
@@ -467,11 +467,12 @@ static void collect_slots(struct snap_ctx *c)
 	mv_note(c, SNAP_NT_SLOTS, s, (size_t)mem->nr_slots * sizeof(s[0]), NULL, 0);
 }
 
-static int gather(struct snap_ctx *c, const struct snap_request *r, char *err, size_t errlen)
+static int gather(struct snap_ctx *c, const struct snap_request *r, struct mv_error *err)
 {
 	struct nbuf meta_first = { 0 };
-	if (collect_cpus(c, err, errlen) < 0)
-		return -1;
+	int rc = collect_cpus(c, err);
+	if (rc < 0)
+		return rc;
 	open_introspection(c);
 	fill_meta(c, r);
 	collect_slots(c);
@@ -485,28 +486,25 @@ static int gather(struct snap_ctx *c, const struct snap_request *r, char *err, s
 	nb_put(&meta_first, c->notes.p, c->notes.len);
 	free(c->notes.p);
 	c->notes = meta_first;
-	if (c->notes.oom) {
-		snprintf(err, errlen, "out of memory building the snapshot");
-		return -1;
-	}
+	if (c->notes.oom)
+		return mv_fail(err, -ENOMEM, "out of memory building the snapshot");
 	return 0;
 }
 
-int snapshot_take(struct machine *m, const struct snap_request *r, char *err, size_t errlen)
+int snapshot_take(struct machine *m, const struct snap_request *r, struct mv_error *err)
 {
 	struct snap_ctx *c = calloc(1, sizeof(*c));
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!c)
+		return mv_fail(err, -ENOMEM, "out of memory");
+
 	c->m = m;
 	c->pagemap_fd = -1;
 	bool was_paused = vm_is_paused(&m->vm);
 	if (!was_paused)
 		vm_pause(&m->vm);
-	int rc = gather(c, r, err, errlen);
+	int rc = gather(c, r, err);
 	if (!rc)
-		rc = write_core_file(c, r->path, r->memory, err, errlen);
+		rc = write_core_file(c, r->path, r->memory, err);
 	if (!was_paused)
 		vm_resume(&m->vm);
 	for (int i = 0; i < MEM_MAX_SLOTS; i++)

@@ -31,7 +31,7 @@ struct snap_request {
 	const char *reason;  /* recorded in the metadata */
 };
 
-/* Returns 0, or -1 with the reason in err (nothing written then). */
-int snapshot_take(struct machine *m, const struct snap_request *r, char *err, size_t errlen);
+/* Returns 0, or a negative errno with the reason in err (nothing written then). */
+int snapshot_take(struct machine *m, const struct snap_request *r, struct mv_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include "ptwalk.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ int snapview_parse_space(const char *arg, int32_t *pid)
 	}
 	long v = strtol(arg, &end, 10);
 	if (*end || v < 0 || v > INT32_MAX)
-		return -1;
+		return -EINVAL;
 	*pid = (int32_t)v;
 	return 0;
 }

@@ -13,7 +13,7 @@
 /* "kernel" or the pid as text. */
 const char *snapview_space_name(const struct snap_space *s, char *buf, size_t len);
 
-/* Parses --space: "kernel" or a pid. Returns 0 or -1. */
+/* Parses --space: "kernel" or a pid. Returns 0 or -EINVAL. */
 int snapview_parse_space(const char *arg, int32_t *pid);
 
 /* One range as a maps line (no newline). */

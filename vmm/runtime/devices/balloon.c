@@ -10,6 +10,7 @@
 #include "balloon.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,14 +245,16 @@ int balloon_init(struct balloon *b, const struct guest_memory *mem, uint64_t bas
 	b->nr_pfns = (last->gpa + last->size) >> PFN_SHIFT;
 	b->held = calloc((b->nr_pfns + 7) / 8, 1);
 	if (!b->held)
-		return -1;
+		return -ENOMEM;
 	b->stats_head = -1;
-	if (virtio_mmio_init(&b->transport, &balloon_ops, b, mem, base, irq,
-			     (uint8_t *)&b->config, sizeof(b->config)) < 0) {
+	int rc = virtio_mmio_init(&b->transport, &balloon_ops, b, mem, base, irq,
+				  (uint8_t *)&b->config, sizeof(b->config));
+	if (rc < 0) {
 		free(b->held);
 		b->held = NULL;
-		return -1;
+		return rc;
 	}
+
 	return 0;
 }
 

@@ -45,24 +45,22 @@ static const struct blk_io_ops file_io = {
 };
 
 static int open_backing(struct blk *b, const char *path, uint64_t size, bool size_given,
-			char *err, size_t errlen)
+			struct mv_error *err)
 {
 	struct stat st;
 	b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (b->fd < 0 || fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "--swap %s: %s", path,
+		return mv_fail(err, b->fd < 0 ? -errno : -EINVAL, "--swap %s: %s", path,
 			 b->fd < 0 ? strerror(errno) : "not a regular file");
-		return -1;
+
 	}
 	if (st.st_size == 0 && ftruncate(b->fd, (off_t)size) < 0) {
-		snprintf(err, errlen, "--swap %s: cannot size to %llu bytes: %s", path,
+		return mv_fail(err, -errno, "--swap %s: cannot size to %llu bytes: %s", path,
 			 (unsigned long long)size, strerror(errno));
-		return -1;
 	}
 	if (st.st_size && size_given && (uint64_t)st.st_size != size) {
-		snprintf(err, errlen, "--swap %s: exists with %lld bytes, not the %llu asked for",
+		return mv_fail(err, -EINVAL, "--swap %s: exists with %lld bytes, not the %llu asked for",
 			 path, (long long)st.st_size, (unsigned long long)size);
-		return -1;
 	}
 	uint64_t bytes = st.st_size ? (uint64_t)st.st_size : size;
 	b->disk_sectors = bytes / BLK_SECTOR_SIZE;
@@ -70,7 +68,7 @@ static int open_backing(struct blk *b, const char *path, uint64_t size, bool siz
 	return 0;
 }
 
-int blk_open(struct blk *b, const char *arg, char *err, size_t errlen)
+int blk_open(struct blk *b, const char *arg, struct mv_error *err)
 {
 	char path[4096];
 	uint64_t size = BLK_DEFAULT_SIZE;
@@ -79,21 +77,20 @@ int blk_open(struct blk *b, const char *arg, char *err, size_t errlen)
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
 	b->io = &file_io;
-	if (n == 0 || n >= sizeof(path)) {
-		snprintf(err, errlen, "--swap: expected FILE or FILE:SIZE");
-		return -1;
-	}
+	if (n == 0 || n >= sizeof(path))
+		return mv_fail(err, -EINVAL, "--swap: expected FILE or FILE:SIZE");
 	memcpy(path, arg, n);
 	path[n] = 0;
-	if (colon && (mv_parse_size(colon + 1, &size, err, errlen) < 0))
-		return -1;
-	if (size < 64 * 1024 || size % 4096) {
-		snprintf(err, errlen, "--swap size must be a multiple of 4K and at least 64K");
-		return -1;
-	}
-	if (open_backing(b, path, size, colon != NULL, err, errlen) < 0) {
+		int rc = colon ? mv_parse_size(colon + 1, &size, err) : 0;
+	if (rc < 0)
+		return rc;
+	if (size < 64 * 1024 || size % 4096)
+		return mv_fail(err, -EINVAL, "--swap size must be a multiple of 4K and at least 64K");
+	rc = open_backing(
+b, path, size, colon != NULL, err);
+	if (rc < 0) {
 		blk_close(b);
-		return -1;
+		return rc;
 	}
 	b->config.seg_max = VIRTQ_MAX_SIZE - 2;
 	b->config.blk_size = 4096;

@@ -72,9 +72,9 @@ struct blk {
 /*
  * Parses "FILE" or "FILE:SIZE"; opens FILE read-write, creating it at SIZE
  * (default 256M) when absent; an existing file keeps its size (SIZE, if
- * given, must match). Returns 0 or -1 with the reason in err.
+ * given, must match). Returns 0 or a negative errno with the reason in err.
  */
-int blk_open(struct blk *b, const char *arg, char *err, size_t errlen);
+int blk_open(struct blk *b, const char *arg, struct mv_error *err);
 
 /* Attaches the transport and starts its worker; call after blk_open.
  * Returns 0 or a negative errno. */

@@ -97,14 +97,14 @@ void virtio_mmio_fail(struct virtio_mmio *t, const char *why)
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, enum virtq_dir dir,
 		    struct virtq_chain *c)
 {
-	char err[160];
+	struct mv_error err;
 	if (q >= t->ops->nr_queues || !virtio_mmio_driver_ok(t) || t->worker.holds ||
 	    t->worker.stop)
 		return 0;
-	int rc = virtq_pop(&t->vq[q], t->mem, dir, c, err, sizeof(err));
+	int rc = virtq_pop(&t->vq[q], t->mem, dir, c, &err);
 	if (rc < 0) {
-		char why[200];
-		snprintf(why, sizeof(why), "queue %u: %s", q, err);
+		char why[sizeof(err.msg) + 32];
+		snprintf(why, sizeof(why), "queue %u: %s", q, err.msg);
 		virtio_mmio_fail(t, why);
 	}
 	return rc;
@@ -191,14 +191,15 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
 
 static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v)
 {
-	char err[160];
+	struct mv_error err;
 	if (!v) {
 		q->ready = false;
 		return;
 	}
-	if (!q->ready && virtq_enable(q, t->mem, err, sizeof(err)) < 0) {
-		char why[200];
-		snprintf(why, sizeof(why), "queue %u: %s", t->queue_sel, err);
+	if (!q->ready && virtq_enable(q, t->mem, &err) < 0) {
+		char why[sizeof(err.msg) + 32];
+		snprintf(why, sizeof(why), "queue %u: %s", t->queue_sel, err.msg);
+
 		virtio_mmio_fail(t, why);
 	}
 }

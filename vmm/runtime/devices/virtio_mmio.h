@@ -149,7 +149,7 @@ void virtio_mmio_push(struct virtio_mmio *t, unsigned q, uint16_t head, uint32_t
 void virtio_mmio_fail(struct virtio_mmio *t, const char *why);
 
 /* Pops from queue q with the rules above; on a violation fails the device
- * and returns -1. Returns 1 with a chain, 0 when empty, the device is not
+ * and returns -EINVAL. Returns 1 with a chain, 0 when empty, the device is not
  * live or the worker is held or stopping. */
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned q, enum virtq_dir dir,
 		    struct virtq_chain *c);

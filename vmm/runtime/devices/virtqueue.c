@@ -7,6 +7,7 @@
  */
 #include "virtqueue.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,31 +23,30 @@ void virtq_reset(struct virtq *q)
 }
 
 static void *map_ring(const struct guest_memory *m, uint64_t gpa, uint64_t size,
-		      uint64_t align, const char *what, char *err, size_t errlen)
+		      uint64_t align, const char *what, struct mv_error *err)
 {
 	void *p = (gpa % align) ? NULL : mem_gpa_to_hva(m, gpa, size);
 	if (!p)
-		snprintf(err, errlen, "%s ring at %#llx (%llu bytes) is not aligned RAM", what,
+		mv_fail(err, -EINVAL, "%s ring at %#llx (%llu bytes) is not aligned RAM", what,
 			 (unsigned long long)gpa, (unsigned long long)size);
 	return p;
 }
 
-int virtq_enable(struct virtq *q, const struct guest_memory *m, char *err, size_t errlen)
+int virtq_enable(struct virtq *q, const struct guest_memory *m, struct mv_error *err)
 {
 	uint64_t n = q->num;
 	if (n == 0 || n > VIRTQ_MAX_SIZE || (n & (n - 1))) {
-		snprintf(err, errlen, "queue size %u is not a power of 2 up to %d", q->num,
+		return mv_fail(err, -EINVAL, "queue size %u is not a power of 2 up to %d", q->num,
 			 VIRTQ_MAX_SIZE);
-		return -1;
 	}
-	q->desc = map_ring(m, q->desc_gpa, 16 * n, 16, "descriptor", err, errlen);
-	q->avail = q->desc ? map_ring(m, q->avail_gpa, 6 + 2 * n, 2, "available", err, errlen)
+	q->desc = map_ring(m, q->desc_gpa, 16 * n, 16, "descriptor", err);
+	q->avail = q->desc ? map_ring(m, q->avail_gpa, 6 + 2 * n, 2, "available", err)
 			   : NULL;
-	q->used = q->avail ? map_ring(m, q->used_gpa, 6 + 8 * n, 4, "used", err, errlen) : NULL;
+	q->used = q->avail ? map_ring(m, q->used_gpa, 6 + 8 * n, 4, "used", err) : NULL;
 	if (!q->used) {
 		q->desc = NULL;
 		q->avail = NULL;
-		return -1;
+		return -EINVAL;
 	}
 	q->last_avail = 0;
 	q->used_idx = 0;
@@ -55,23 +55,19 @@ int virtq_enable(struct virtq *q, const struct guest_memory *m, char *err, size_
 }
 
 static int take_buffer(const struct virtq_desc *d, const struct guest_memory *m,
-		       enum virtq_dir dir, struct virtq_buf *b, char *err, size_t errlen)
+		       enum virtq_dir dir, struct virtq_buf *b, struct mv_error *err)
 {
 	bool writable = d->flags & VIRTQ_DESC_F_WRITE;
-	if (d->flags & VIRTQ_DESC_F_INDIRECT) {
-		snprintf(err, errlen, "indirect descriptor, but the feature was not offered");
-		return -1;
-	}
+	if (d->flags & VIRTQ_DESC_F_INDIRECT)
+		return mv_fail(err, -EINVAL, "indirect descriptor, but the feature was not offered");
 	if ((dir == VIRTQ_DEV_READS && writable) || (dir == VIRTQ_DEV_WRITES && !writable)) {
-		snprintf(err, errlen, "descriptor is device-%s, the device expects device-%s",
+		return mv_fail(err, -EINVAL, "descriptor is device-%s, the device expects device-%s",
 			 writable ? "writable" : "readable", writable ? "readable" : "writable");
-		return -1;
 	}
 	b->hva = mem_gpa_to_hva(m, d->addr, d->len);
 	if (!b->hva) {
-		snprintf(err, errlen, "buffer [%#llx, +%u) is not inside guest RAM",
+		return mv_fail(err, -EINVAL, "buffer [%#llx, +%u) is not inside guest RAM",
 			 (unsigned long long)d->addr, d->len);
-		return -1;
 	}
 	b->gpa = d->addr;
 	b->len = d->len;
@@ -80,24 +76,22 @@ static int take_buffer(const struct virtq_desc *d, const struct guest_memory *m,
 }
 
 static int walk_chain(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
-		      struct virtq_chain *c, char *err, size_t errlen)
+		      struct virtq_chain *c, struct mv_error *err)
 {
 	uint16_t i = c->head;
 	c->nr = 0;
 	for (;;) {
 		struct virtq_desc d;
-		if (i >= q->num) {
-			snprintf(err, errlen, "descriptor index %u out of range (size %u)", i, q->num);
-			return -1;
-		}
+		if (i >= q->num)
+			return mv_fail(err, -EINVAL, "descriptor index %u out of range (size %u)", i, q->num);
 		if (c->nr == q->num) {
-			snprintf(err, errlen, "descriptor chain from %u loops or exceeds %u entries",
+			return mv_fail(err, -EINVAL, "descriptor chain from %u loops or exceeds %u entries",
 				 c->head, q->num);
-			return -1;
 		}
 		memcpy(&d, &q->desc[i], sizeof(d)); /* one snapshot: the guest may race */
-		if (take_buffer(&d, m, dir, &c->buf[c->nr], err, errlen) < 0)
-			return -1;
+		int rc = take_buffer(&d, m, dir, &c->buf[c->nr], err);
+		if (rc < 0)
+			return rc;
 		c->nr++;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
 			return 0;
@@ -106,7 +100,7 @@ static int walk_chain(struct virtq *q, const struct guest_memory *m, enum virtq_
 }
 
 int virtq_pop(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
-	      struct virtq_chain *c, char *err, size_t errlen)
+	      struct virtq_chain *c, struct mv_error *err)
 {
 	if (!q->ready)
 		return 0;
@@ -115,13 +109,14 @@ int virtq_pop(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
 	if (pending == 0)
 		return 0;
 	if (pending > q->num) {
-		snprintf(err, errlen, "available index %u runs %u entries ahead of %u (size %u)",
+		return mv_fail(err, -EINVAL, "available index %u runs %u entries ahead of %u (size %u)",
 			 avail_idx, pending, q->last_avail, q->num);
-		return -1;
 	}
 	c->head = q->avail[AVAIL_RING + (q->last_avail & (q->num - 1))];
 	q->last_avail++;
-	return walk_chain(q, m, dir, c, err, errlen) < 0 ? -1 : 1;
+	int rc = walk_chain(q, m, dir, c, err);
+	return rc < 0 ? rc : 1;
+
 }
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)

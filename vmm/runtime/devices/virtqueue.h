@@ -59,16 +59,16 @@ void virtq_reset(struct virtq *q);
 
 /*
  * Validates num and the three ring addresses against RAM and maps them.
- * Returns 0, or -1 with the reason in err.
+ * Returns 0, or a negative errno with the reason in err.
  */
-int virtq_enable(struct virtq *q, const struct guest_memory *m, char *err, size_t errlen);
+int virtq_enable(struct virtq *q, const struct guest_memory *m, struct mv_error *err);
 
 /*
  * Takes the next available chain. Returns 1 with *c filled, 0 when the
- * driver has published nothing new, or -1 on a violation (reason in err).
+ * driver has published nothing new, or -EINVAL on a violation (reason in err).
  */
 int virtq_pop(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
-	      struct virtq_chain *c, char *err, size_t errlen);
+	      struct virtq_chain *c, struct mv_error *err);
 
 /* Returns a chain to the driver with `written` bytes produced. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
