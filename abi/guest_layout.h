@@ -1,6 +1,6 @@
 /*
  * guest_layout.h: the guest kernel's virtual address space as the host
- * relies on it (DESIGN.md, "Guest virtual layout"): where user space ends, where
+ * relies on it (docs/contracts.md, "Guest virtual layout"): where user space ends, where
  * the direct map of all RAM and the vmalloc range begin. The guest maps
  * itself this way (guest/arch/x86/include/asm/layout.h includes this
  * header); the VMM's snapshot tools use it for a kernel whose mv_info

@@ -1,6 +1,6 @@
 /*
  * mv_info.h: the introspection contract between the guest kernel and the
- * host (DESIGN.md, "Introspection contract").
+ * host (docs/contracts.md, "mv_info").
  *
  * The kernel exports one symbol, `mv_info`, of this type. The VMM finds it
  * in the kernel ELF, translates its guest-virtual address by walking the

@@ -7,7 +7,7 @@
  *  - native: `syscall` enters syscall_entry (entry.S) at CPL 0, which
  *    builds the frame on the kernel stack and returns with iretq;
  *  - fault: on a CPU whose `syscall` jumps to LSTAR but stays at CPL 3
- *    (the PVM host of DESIGN.md), fetching syscall_entry from user mode
+ *    (the PVM flavour of KVM), fetching syscall_entry from user mode
  *    raises #PF at LSTAR (kernel text is supervisor-only); syscall_trap
  *    recognises that fault and runs the call with RCX/R11 as the return
  *    RIP/RFLAGS. Nothing user-executable is mapped at LSTAR.

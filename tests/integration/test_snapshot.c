@@ -1,6 +1,6 @@
 /*
  * test_snapshot.c: snapshots of real guests: the kernel's layout as
- * DESIGN.md describes it, diff, crash dumps that gdb can read, snapshots
+ * docs/snapshot-format.md describes it, diff, crash dumps that gdb can read, snapshots
  * over the control socket, and corrupt files rejected with status 2.
  */
 #include "ctl.h"

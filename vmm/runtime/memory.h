@@ -2,7 +2,7 @@
  * memory.h: guest RAM: its layout in guest-physical space, its host backing,
  * GPA <-> HVA translation and the e820 map the guest is told.
  *
- * Layout (DESIGN.md): RAM fills [0, min(size, 3 GiB)); whatever is left
+ * Layout (docs/contracts.md, "Guest-physical memory"): RAM fills [0, min(size, 3 GiB)); whatever is left
  * goes at [4 GiB, 4 GiB + rest). Each RAM range is one KVM memory slot.
  * The legacy hole [0xa0000, 0x100000) stays backed but is reported reserved.
  * All RAM is one host mapping, so slots are contiguous in host memory.

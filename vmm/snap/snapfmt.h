@@ -1,5 +1,5 @@
 /*
- * snapfmt.h: the snapshot file format (DESIGN.md, "Snapshots").
+ * snapfmt.h: the snapshot file format (docs/snapshot-format.md).
  *
  * A snapshot is an ELF64 core file (ET_CORE, EM_X86_64). Its PT_NOTE
  * segment holds NT_PRSTATUS notes (one per vCPU, name "CORE") and notes

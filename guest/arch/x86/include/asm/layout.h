@@ -1,5 +1,5 @@
 /*
- * layout.h: the guest kernel's virtual layout (DESIGN.md) and selectors.
+ * layout.h: the guest kernel's virtual layout (docs/contracts.md) and selectors.
  * What the host relies on (user top, direct map, vmalloc range) is in the
  * shared abi/guest_layout.h. Included from C and from assembly.
  */
