@@ -122,6 +122,21 @@ START_TEST(a_console_pattern_that_does_not_compile_is_refused_with_its_reason)
 }
 END_TEST
 
+/* glibc's regcomp copies a repeated subtree per level: "2+++..." took GBs (found by fuzz_control) */
+START_TEST(a_console_pattern_that_repeats_a_group_or_a_repetition_is_refused)
+{
+	struct mv_error err = { 0 };
+	ck_assert_int_eq(console_watch_check("2+++++++++++++++++++++++++++++++++2", &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "repeated"));
+	ck_assert_int_eq(console_watch_check("((a+)+)+", &err), -EINVAL);
+	ck_assert_int_eq(console_watch_check("(ab){2}", &err), -EINVAL);
+	ck_assert_int_eq(console_watch_check("a*?", &err), -EINVAL);
+	ck_assert_int_eq(console_watch_check("^memhog: holding \\(pid [0-9]+\\)", &err), 0);
+	ck_assert_int_eq(console_watch_check("[+*?]+x{2}y?\\++", &err), 0);
+	ck_assert_int_eq(console_watch_check("[]+]*(a|b)c+", &err), 0);
+}
+END_TEST
+
 START_TEST(divisor_latch_and_scratch_registers_hold_their_values)
 {
 	struct uart_fixture *f = uart_new();
@@ -280,6 +295,7 @@ Suite *devices_suite(void)
 	tcase_add_test(tc, divisor_latch_and_scratch_registers_hold_their_values);
 	tcase_add_test(tc, a_console_pattern_is_seen_once_a_whole_line_matches_and_stays_seen);
 	tcase_add_test(tc, a_console_pattern_that_does_not_compile_is_refused_with_its_reason);
+	tcase_add_test(tc, a_console_pattern_that_repeats_a_group_or_a_repetition_is_refused);
 	tcase_add_test(tc, thr_empty_interrupt_needs_out2_and_is_acknowledged_by_reading_iir);
 	tcase_add_test(tc, fifo_enable_shows_in_iir_and_loopback_reflects_modem_lines);
 	suite_add_tcase(s, tc);

@@ -22,8 +22,48 @@ void console_watch_destroy(struct console_watch *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
+/*
+ * Whether a repetition (* + ? {m,n}) applies to a group or to another
+ * repetition: glibc's regcomp copies the repeated subtree for each level,
+ * so "((a+)+)+..." or "a++++..." takes memory exponential in the pattern's
+ * length (POSIX leaves stacked repetition undefined anyway). Bracket
+ * expressions and escaped characters are atoms.
+ */
+static bool repeats_a_group_or_repetition(const char *re)
+{
+	char prev = 0; /* 'a' atom, 'r' repetition, ')' end of a group */
+	for (size_t i = 0; re[i]; i++) {
+		char c = re[i];
+		if (c == '\\' && re[i + 1]) {
+			i++;
+			prev = 'a';
+		} else if (c == '[') {
+			size_t j = i + 1 + (re[i + 1] == '^');
+			j += re[j] == ']';          /* a leading ] is literal */
+			while (re[j] && re[j] != ']')
+				j++;
+			i = re[j] ? j : i;
+			prev = 'a';
+		} else if (c == '*' || c == '+' || c == '?' || c == '{') {
+			if (prev == 'r' || prev == ')')
+				return true;
+			while (c == '{' && re[i] && re[i] != '}')
+				i++;
+			if (!re[i])
+				return false;       /* regcomp reports the open brace */
+			prev = 'r';
+		} else {
+			prev = c == ')' ? ')' : 'a';
+		}
+	}
+	return false;
+}
+
 static int compile(regex_t *re, const char *regex, struct mv_error *err)
 {
+	if (repeats_a_group_or_repetition(regex))
+		return mv_fail(err, -EINVAL, "'%s': a repeated group or a repeated repetition "
+			       "(e.g. (ab)+ or a+*) is not supported in console patterns", regex);
 	int rc = regcomp(re, regex, REG_EXTENDED | REG_NOSUB);
 	if (rc == 0)
 		return 0;
