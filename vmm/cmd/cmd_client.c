@@ -169,7 +169,6 @@ static json_object *build_request(int argc, char **argv)
 		if (argc != 3 || mv_parse_size(argv[2], &bytes, &err) < 0) {
 			if (argc == 3)
 				mv_err("%s", err.msg);
-
 			json_object_put(req);
 			return NULL;
 		}

@@ -319,7 +319,6 @@ static void write_snapshot_tables(FILE *f, const struct report *r)
 	for (size_t i = 1; i < r->nr_snaps; i++) {
 		struct snap_diff d;
 		if (snapdiff_files(r->snaps[i - 1].path, r->snaps[i].path, &d, NULL) < 0)
-
 			continue; /* a pair that cannot be read gets no rows */
 		diff_rows(f, &r->snaps[i - 1], &r->snaps[i], &d);
 		snapdiff_free(&d);

@@ -147,7 +147,6 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	case 'm':
 		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
 			return usage_error("--memory: %s", err.msg);
-
 		return 0;
 	case 'c': {
 		char *end;
@@ -176,7 +175,6 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 	case 'P': {
 		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, &err) < 0)
-
 			return usage_error("--pressure: %s", err.msg);
 		return add_schedule(o, arg);
 	}
@@ -303,7 +301,6 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 		r = (struct snap_request){ .path = path, .memory = true, .reason = "crash" };
 		if (snapshot_take(m, &r, &err) < 0)
 			mv_err("crash dump: %s", err.msg);
-
 		else
 			mv_info("crash dump written to %s (memvisor show %s; gdb KERNEL %s)", path,
 				path, path);
@@ -325,7 +322,6 @@ static int run_machine(struct machine *m, const struct run_opts *o)
 		mv_err("%s", err.msg);
 	} else {
 		status = vm_wait(&m->vm, o->timeout);
-
 		if (status == MV_EXIT_TIMEOUT)
 			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
 		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);

@@ -273,7 +273,6 @@ int cmd_show(int argc, char **argv)
 	}
 	if (snapfile_read(&f, o.file, &err) < 0) {
 		mv_err("%s", err.msg);
-
 		return MV_EXIT_USAGE;
 	}
 	if (o.one_space && !snapfile_space(&f, o.pid)) {

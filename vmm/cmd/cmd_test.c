@@ -177,7 +177,6 @@ static void start_job(struct job *j, const struct test_opts *o)
 		j->res.status = -1;
 		j->state = JOB_DONE;
 		j->res.reasons = strdup(err.msg);
-
 		j->res.failed = 1;
 	}
 }

@@ -114,7 +114,6 @@ int expect_stats_load(struct expect_stats *s, const char *path, struct mv_error 
 			json_object_put(o);
 			rc = mv_fail(err, -EINVAL, "%s:%d: not a JSON object", path, lineno);
 			break;
-
 		}
 		if (expect_json_number(o, "time", &t) < 0)
 			t = s->n ? s->times[s->n - 1] : 0;

@@ -140,7 +140,6 @@ static void check_size(struct loader *l, yaml_node_t *v, const char *what, char 
 	*dst = dup_scalar(l, v, what);
 	if (*dst && mv_parse_size(*dst, &bytes, &err) < 0)
 		lfail(l, v, "%s: %s", what, err.msg);
-
 }
 
 static void key_kernel(struct loader *l, yaml_node_t *v)

@@ -304,7 +304,6 @@ static void check_stats(const struct scenario *sc, const char *dir, struct scena
 	snprintf(path, sizeof(path), "%s/stats.jsonl", dir);
 	if (expect_stats_load(&s, path, &err) < 0) {
 		reason(r, "%s: stats stream: %s", sc->file, err.msg);
-
 		return;
 	}
 	for (size_t i = 0; i < sc->nr_stats; i++, r->checks++)
@@ -329,7 +328,6 @@ static json_object *diff_json(const struct scenario_diff *d, const struct scenar
 	snprintf(out, sizeof(out), "%s/diff-%s-%s.json", dir, d->from, d->to);
 	if (snapdiff_files(a, b, &diff, &err) < 0) {
 		reason(r, "%s:%d: diff %s %s: %s", sc->file, d->line, d->from, d->to, err.msg);
-
 		return NULL;
 	}
 	json_object *j = snapdiff_json(&diff);

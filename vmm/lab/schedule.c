@@ -149,7 +149,6 @@ static int check_event(const struct schedule_event *e, struct mv_error *err)
 		if (mv_parse_size(e->arg, &bytes, &why) == 0)
 			return 0;
 		return mv_fail(err, -EINVAL, "balloon=%s: %s", e->arg, why.msg);
-
 	}
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])

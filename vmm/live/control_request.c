@@ -230,7 +230,6 @@ char *control_handle_line(struct machine *m, const char *line, size_t len)
 	struct mv_error err;
 	if (control_parse_request(line, len, &req, &err) < 0)
 		resp = control_reply_error("%s", err.msg);
-
 	else
 		resp = control_execute(m, req);
 	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
