@@ -86,6 +86,8 @@ START_TEST(report_of_a_real_run_is_self_contained_and_marks_pressure_and_snapsho
 	ck_assert_ptr_nonnull(strstr(html, "balloon=32M"));   /* a pressure marker */
 	ck_assert_ptr_nonnull(strstr(html, "snap-500ms"));    /* a snapshot marker */
 	ck_assert_ptr_nonnull(strstr(html, "id=diffs"));
+	/* the table has a row for the pair: its diff was computed in-process */
+	ck_assert_ptr_nonnull(strstr(strstr(html, "id=diffs"), "<td class=l>snap-500ms &rarr; "));
 	free(html);
 }
 END_TEST

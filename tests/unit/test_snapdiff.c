@@ -59,147 +59,143 @@ static void pair_init(struct pair *p)
 	p->a.nr_vmstat = p->b.nr_vmstat = 2;
 }
 
+/* The pair every test edits: fresh per test (checked fixture), its diff
+ * freed after it. */
+static struct pair p;
+
+static void setup(void)
+{
+	pair_init(&p);
+}
+
+static void teardown(void)
+{
+	snapdiff_free(&p.d);
+}
+
 /* Gives both snapshots the process space, with na and nb ranges. */
-static void with_process(struct pair *p, uint32_t na, uint32_t nb)
+static void with_process(uint32_t na, uint32_t nb)
 {
-	space(&p->sa[1], 7, p->ra, na);
-	space(&p->sb[1], 7, p->rb, nb);
-	p->a.nr_spaces = p->b.nr_spaces = 2;
+	space(&p.sa[1], 7, p.ra, na);
+	space(&p.sb[1], 7, p.rb, nb);
+	p.a.nr_spaces = p.b.nr_spaces = 2;
 }
 
-static void compute(struct pair *p)
+static void compute(void)
 {
-	ck_assert_int_eq(snapdiff_compute(&p->a, &p->b, &p->d), 0);
+	ck_assert_int_eq(snapdiff_compute(&p.a, &p.b, &p.d), 0);
 }
 
-static const struct snapdiff_space *process(const struct pair *p)
+static const struct snapdiff_space *process(void)
 {
-	ck_assert_uint_eq(p->d.nr_spaces, 2);
-	return &p->d.spaces[1];
+	ck_assert_uint_eq(p.d.nr_spaces, 2);
+	return &p.d.spaces[1];
 }
 
 /* Diffs the pair with na and nb process ranges; returns the process's diff. */
-static const struct snapdiff_space *diff_process(struct pair *p, uint32_t na, uint32_t nb)
+static const struct snapdiff_space *diff_process(uint32_t na, uint32_t nb)
 {
-	with_process(p, na, nb);
-	compute(p);
-	return process(p);
+	with_process(na, nb);
+	compute();
+	return process();
 }
 
 START_TEST(identical_snapshots_have_no_differences)
 {
-	struct pair p;
-	pair_init(&p);
 	p.ra[0] = p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
-	ck_assert_uint_eq(diff_process(&p, 1, 1)->nr_ranges, 0);
+	ck_assert_uint_eq(diff_process(1, 1)->nr_ranges, 0);
 	ck_assert_uint_eq(p.d.differences, 0);
 	ck_assert_uint_eq(p.d.nr_zones + p.d.nr_slabs + p.d.nr_vmstat, 0);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
 START_TEST(adjacent_new_pages_with_the_same_flags_are_one_added_run)
 {
-	struct pair p;
-	pair_init(&p);
 	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
 	p.rb[1] = range(0x401000, 0x1000, 0x30000, RW_USER);
 	p.rb[2] = range(0x402000, 0x1000, 0x50000, RO_USER);
-	const struct snapdiff_space *s = diff_process(&p, 0, 3);
+	const struct snapdiff_space *s = diff_process(0, 3);
 	ck_assert_uint_eq(s->nr_ranges, 2);
 	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_ADDED);
 	ck_assert_uint_eq(s->ranges[0].range.va, 0x400000);
 	ck_assert_uint_eq(s->ranges[0].range.len, 0x2000);
 	ck_assert_uint_eq(s->ranges[1].range.flags, RO_USER);
 	ck_assert_uint_eq(p.d.differences, 2);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
 START_TEST(a_range_gone_from_b_is_removed_with_a_s_frames)
 {
-	struct pair p;
-	pair_init(&p);
 	p.ra[0] = range(0x400000, 0x3000, 0x10000, RW_USER);
 	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
-	const struct snapdiff_space *s = diff_process(&p, 1, 1);
+	const struct snapdiff_space *s = diff_process(1, 1);
 	ck_assert_uint_eq(s->nr_ranges, 1);
 	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_REMOVED);
 	ck_assert_uint_eq(s->ranges[0].range.va, 0x401000);
 	ck_assert_uint_eq(s->ranges[0].range.pa, 0x11000);
 	ck_assert_uint_eq(s->ranges[0].range.len, 0x2000);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
 START_TEST(changed_flags_and_frames_keep_the_old_values)
 {
-	struct pair p;
-	pair_init(&p);
 	p.ra[0] = range(0x400000, 0x1000, 0x10000, RO_USER);
 	p.rb[0] = range(0x400000, 0x1000, 0x20000, RW_USER);
-	const struct snapdiff_range *r = &diff_process(&p, 1, 1)->ranges[0];
+	const struct snapdiff_space *s = diff_process(1, 1);
+	ck_assert_uint_eq(s->nr_ranges, 1);
+	ck_assert_uint_eq(p.d.differences, 1);
+	const struct snapdiff_range *r = &s->ranges[0];
 	ck_assert_int_eq(r->kind, SNAPDIFF_CHANGED);
 	ck_assert_uint_eq(r->what, SNAPDIFF_FLAGS | SNAPDIFF_FRAMES);
 	ck_assert_uint_eq(r->old.flags, RO_USER);
 	ck_assert_uint_eq(r->old.pa, 0x10000);
 	ck_assert_uint_eq(r->range.pa, 0x20000);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
 START_TEST(a_space_only_in_b_is_new_and_all_added)
 {
-	struct pair p;
-	pair_init(&p);
 	p.rb[0] = range(0x400000, 0x1000, 0x10000, RW_USER);
-	with_process(&p, 0, 1);
+	with_process(0, 1);
 	p.a.nr_spaces = 1;
-	compute(&p);
-	const struct snapdiff_space *s = process(&p);
+	compute();
+	const struct snapdiff_space *s = process();
 	ck_assert_int_eq(p.d.spaces[0].presence, SNAPDIFF_IN_BOTH);
 	ck_assert_int_eq(s->presence, SNAPDIFF_NEW);
 	ck_assert_str_eq(s->name, "7 (hog)");
 	ck_assert_int_eq(s->ranges[0].kind, SNAPDIFF_ADDED);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
 START_TEST(only_zones_and_counters_that_changed_are_listed)
 {
-	struct pair p;
-	pair_init(&p);
 	p.zb[0].free_pages = 5;
 	p.zb[0].nr_free[0] = 1;
 	p.zb[0].nr_free[2] = 1;
 	p.vb[1].value = 3;
-	compute(&p);
+	compute();
 	ck_assert_uint_eq(p.d.nr_zones, 1);
 	ck_assert_uint_eq(p.d.zones[0].after.free_pages, 5);
 	ck_assert_uint_eq(p.d.nr_vmstat, 1);
 	ck_assert_str_eq(p.d.vmstat[0].name, "pswpin");
 	ck_assert_uint_eq(p.d.vmstat[0].after, 3);
 	ck_assert_uint_eq(p.d.differences, 2);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
 START_TEST(dirty_pages_are_known_only_when_every_slot_logged_them)
 {
-	struct pair p;
-	pair_init(&p);
 	p.dirty[0] = (struct snap_bitmap_view){ .valid = true, .count = 42 };
 	p.b.dirty = p.dirty;
 	p.b.nr_dirty = 1;
-	compute(&p);
+	compute();
 	ck_assert(p.d.dirty_known);
 	ck_assert_uint_eq(p.d.dirty_pages, 42);
 	ck_assert_uint_eq(p.d.differences, 0);
 	snapdiff_free(&p.d);
 	p.dirty[0].valid = false;
-	compute(&p);
+	compute();
 	ck_assert(!p.d.dirty_known);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
@@ -220,20 +216,17 @@ static int64_t at(json_object *o, const char *path)
 
 START_TEST(diff_json_names_zone_changes_as_the_stats_stream_does)
 {
-	struct pair p;
-	pair_init(&p);
 	p.za[0].free_pages = 10;
 	p.za[0].nr_free[3] = 2;
 	p.zb[0].nr_free[3] = 1;
 	p.vb[0].value = 9;
-	compute(&p);
+	compute();
 	json_object *j = snapdiff_json(&p.d);
 	ck_assert_int_eq(at(j, "zones.DMA32.free_pages"), -10);
 	ck_assert_int_eq(at(j, "zones.DMA32.nr_free.3"), -1);
 	ck_assert_int_eq(at(j, "vmstat.pgfault"), 9);
 	ck_assert_int_eq(at(j, "equal"), 0);
 	json_object_put(j);
-	snapdiff_free(&p.d);
 }
 END_TEST
 
@@ -268,6 +261,7 @@ Suite *snapdiff_suite(void)
 {
 	Suite *s = suite_create("snapdiff");
 	TCase *ranges = tcase_create("ranges");
+	tcase_add_checked_fixture(ranges, setup, teardown);
 	tcase_add_test(ranges, identical_snapshots_have_no_differences);
 	tcase_add_test(ranges, adjacent_new_pages_with_the_same_flags_are_one_added_run);
 	tcase_add_test(ranges, a_range_gone_from_b_is_removed_with_a_s_frames);
@@ -275,10 +269,12 @@ Suite *snapdiff_suite(void)
 	tcase_add_test(ranges, a_space_only_in_b_is_new_and_all_added);
 	suite_add_tcase(s, ranges);
 	TCase *state = tcase_create("allocator state");
+	tcase_add_checked_fixture(state, setup, teardown);
 	tcase_add_test(state, only_zones_and_counters_that_changed_are_listed);
 	tcase_add_test(state, dirty_pages_are_known_only_when_every_slot_logged_them);
 	suite_add_tcase(s, state);
 	TCase *json = tcase_create("json");
+	tcase_add_checked_fixture(json, setup, teardown);
 	tcase_add_test(json, diff_json_names_zone_changes_as_the_stats_stream_does);
 	tcase_add_test(json, a_zone_record_has_the_documented_keys);
 	tcase_add_test(json, a_slab_record_of_an_impossible_order_has_no_bytes);
