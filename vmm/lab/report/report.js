@@ -6,7 +6,7 @@
  * stream (zones, buddy orders, slab, vmstat) get charts without C changes.
  *
  * `memvisor report` inlines this file in a <script> after uPlot's
- * (vmm/report/report_assets.S), so it must not contain a closing script
+ * (vmm/lab/report/report_assets.S), so it must not contain a closing script
  * tag. It records what it drew in the DOM for tests: per chart
  * data-points (non-null values), data-series and data-ink (plot pixels in
  * the series' colours); on <body> data-charts, data-ready, data-resources
