@@ -58,7 +58,6 @@ int mv_vfail(struct mv_error *e, int code, const char *fmt, va_list ap)
 	return code;
 }
 
-
 static int suffix_shift(char c)
 {
 	switch (toupper((unsigned char)c)) {

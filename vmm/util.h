@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
-
 #include <stddef.h>
 #include <stdint.h>
 

@@ -87,22 +87,16 @@ static inline void fuzz_touch(const volatile uint8_t *p)
 }
 
 /*
- * Whether err holds a non-empty NUL-terminated reason. (It may quote the
- * input, newlines and all: callers print or JSON-escape it.)
+ * Whether a failure rc came with err filled: the same code and a non-empty
+ * NUL-terminated reason. (It may quote the input, newlines and all:
+ * callers print or JSON-escape it.)
  */
-static inline int fuzz_err_ok(const char *err, size_t errlen)
-{
-	size_t n = strnlen(err, errlen);
-	return n > 0 && n < errlen;
-}
-
-/* Whether a failure rc came with err filled: the same code, a reason. */
 static inline int fuzz_error_ok(const struct mv_error *err, int rc)
 {
-	return rc < 0 && err->code == rc && fuzz_err_ok(err->msg, sizeof(err->msg));
+	size_t n = strnlen(err->msg, sizeof(err->msg));
+	return rc < 0 && err->code == rc && n > 0 && n < sizeof(err->msg);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 
 #endif

@@ -109,6 +109,25 @@ START_TEST(a_console_pattern_is_seen_once_a_whole_line_matches_and_stays_seen)
 }
 END_TEST
 
+/* serial.h: a line longer than the output buffer reaches the watch in pieces */
+START_TEST(a_console_pattern_at_the_start_of_a_line_longer_than_the_buffer_is_seen)
+{
+	struct uart_fixture *f = uart_new();
+	struct mv_error err;
+	int start = console_watch_add(&f->watch, "^long line start", &err);
+	int end = console_watch_add(&f->watch, "y end$", &err);
+	char line[sizeof(f->s.buf) + 64];
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = 0;
+	memcpy(line, "long line start", 15);
+	memcpy(line + sizeof(line) - 7, "y end\n", 6);
+	print(f, line);
+	ck_assert(console_watch_seen(&f->watch, start));
+	ck_assert(console_watch_seen(&f->watch, end));
+	uart_free(f);
+}
+END_TEST
+
 START_TEST(a_console_pattern_that_does_not_compile_is_refused_with_its_reason)
 {
 	struct console_watch w;
@@ -294,6 +313,7 @@ Suite *devices_suite(void)
 	tcase_add_test(tc, polling_driver_sees_an_empty_transmitter_and_output_arrives);
 	tcase_add_test(tc, divisor_latch_and_scratch_registers_hold_their_values);
 	tcase_add_test(tc, a_console_pattern_is_seen_once_a_whole_line_matches_and_stays_seen);
+	tcase_add_test(tc, a_console_pattern_at_the_start_of_a_line_longer_than_the_buffer_is_seen);
 	tcase_add_test(tc, a_console_pattern_that_does_not_compile_is_refused_with_its_reason);
 	tcase_add_test(tc, a_console_pattern_that_repeats_a_group_or_a_repetition_is_refused);
 	tcase_add_test(tc, thr_empty_interrupt_needs_out2_and_is_acknowledged_by_reading_iir);

@@ -36,7 +36,6 @@ int bus_register(struct bus *b, uint64_t base, uint64_t len, const struct bus_op
 	for (int i = 0; i < b->nr; i++)
 		if (ranges_overlap(&b->ranges[i], base, len))
 			return -EEXIST;
-
 	b->ranges[b->nr++] = (struct bus_range){ base, len, ops, dev, name };
 	return 0;
 }

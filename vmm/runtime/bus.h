@@ -48,7 +48,6 @@ void bus_destroy(struct bus *b);
 
 /* Before bus_seal only. Returns 0, -EEXIST if the range overlaps another,
  * -ENOSPC if the bus is full, -EINVAL if it is sealed or len is 0. */
-
 int bus_register(struct bus *b, uint64_t base, uint64_t len, const struct bus_ops *ops,
 		 void *dev, const char *name);
 

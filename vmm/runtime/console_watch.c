@@ -89,7 +89,6 @@ int console_watch_add(struct console_watch *w, const char *regex, struct mv_erro
 	int rc = compile(&w->re[w->n], regex, err);
 	if (rc < 0)
 		return rc;
-
 	return w->n++;
 }
 

@@ -468,7 +468,6 @@ int vm_start(struct vm *vm, struct mv_error *err)
 			mv_fail(err, -rc, "starting vCPU %d thread: %s", i, strerror(rc));
 			vm_request_stop(vm, MV_EXIT_HOST_ERROR, "thread creation failed");
 			return -rc;
-
 		}
 		pthread_mutex_lock(&vm->kick_lock);
 		vm->vcpus[i].started = true;

@@ -75,8 +75,8 @@ struct vm {
 
 /*
  * Opens /dev/kvm, checks the API and capabilities, creates the VM with an
- * in-kernel irqchip and PIT. Returns 0, or -1 with the reason (and how to
- * fix it) in err.
+ * in-kernel irqchip and PIT. Returns 0, or a negative errno with the reason
+ * (and how to fix it) in err.
  */
 int vm_open(struct vm *vm, struct mv_error *err);
 

@@ -354,6 +354,5 @@ int loader_read_file(const char *path, void **buf, size_t *len, struct mv_error 
 		*buf = NULL;
 		return mv_fail(err, code, "%s: read failed", path);
 	}
-
 	return 0;
 }

@@ -42,7 +42,6 @@ int loader_check(const void *buf, size_t len, uint64_t ram_size,
 
 /* Validates, then copies the segments into guest RAM. Returns 0 or a
  * negative errno with the reason in err. */
-
 int loader_load_kernel(const struct guest_memory *m, const void *buf, size_t len,
 		       struct pvh_image *img, struct mv_error *err);
 

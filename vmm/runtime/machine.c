@@ -193,7 +193,6 @@ int machine_start(struct machine *m, struct mv_error *err)
 	return vm_start(&m->vm, err);
 }
 
-
 double machine_uptime(const struct machine *m)
 {
 	struct timespec now;

@@ -79,7 +79,6 @@ void machine_mark_start(struct machine *m);
 /* Starts the vCPUs. Returns 0 or a negative errno with the reason in err. */
 int machine_start(struct machine *m, struct mv_error *err);
 
-
 /* Seconds since machine_start. */
 double machine_uptime(const struct machine *m);
 

@@ -272,7 +272,6 @@ int64_t mem_resident_pages(const struct guest_memory *m)
 		free(bitmap);
 		if (n < 0)
 			return n;
-
 		total += n;
 	}
 	return total;

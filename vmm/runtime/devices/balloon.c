@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PFN_SHIFT 12
+#define PFN_SHIFT VIRTIO_BALLOON_PFN_SHIFT /* balloon PFNs count 4 KiB pages */
 #define STAT_SIZE 10 /* packed { le16 tag; le64 val; } */
 
 static const char *const stat_names[] = {
@@ -254,7 +254,6 @@ int balloon_init(struct balloon *b, const struct guest_memory *mem, uint64_t bas
 		b->held = NULL;
 		return rc;
 	}
-
 	return 0;
 }
 

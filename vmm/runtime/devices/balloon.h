@@ -56,7 +56,6 @@ struct balloon {
 
 /* Sets up the device and its transport (and starts its worker). Returns 0
  * or a negative errno (-ENOMEM, or the worker thread's failure). */
-
 int balloon_init(struct balloon *b, const struct guest_memory *mem, uint64_t base,
 		 struct irq_line irq);
 void balloon_destroy(struct balloon *b);

@@ -49,19 +49,15 @@ static int open_backing(struct blk *b, const char *path, uint64_t size, bool siz
 {
 	struct stat st;
 	b->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (b->fd < 0 || fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (b->fd < 0 || fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return mv_fail(err, b->fd < 0 ? -errno : -EINVAL, "--swap %s: %s", path,
-			 b->fd < 0 ? strerror(errno) : "not a regular file");
-
-	}
-	if (st.st_size == 0 && ftruncate(b->fd, (off_t)size) < 0) {
+			       b->fd < 0 ? strerror(errno) : "not a regular file");
+	if (st.st_size == 0 && ftruncate(b->fd, (off_t)size) < 0)
 		return mv_fail(err, -errno, "--swap %s: cannot size to %llu bytes: %s", path,
-			 (unsigned long long)size, strerror(errno));
-	}
-	if (st.st_size && size_given && (uint64_t)st.st_size != size) {
+			       (unsigned long long)size, strerror(errno));
+	if (st.st_size && size_given && (uint64_t)st.st_size != size)
 		return mv_fail(err, -EINVAL, "--swap %s: exists with %lld bytes, not the %llu asked for",
-			 path, (long long)st.st_size, (unsigned long long)size);
-	}
+			       path, (long long)st.st_size, (unsigned long long)size);
 	uint64_t bytes = st.st_size ? (uint64_t)st.st_size : size;
 	b->disk_sectors = bytes / BLK_SECTOR_SIZE;
 	b->config.capacity = b->disk_sectors;
@@ -81,13 +77,12 @@ int blk_open(struct blk *b, const char *arg, struct mv_error *err)
 		return mv_fail(err, -EINVAL, "--swap: expected FILE or FILE:SIZE");
 	memcpy(path, arg, n);
 	path[n] = 0;
-		int rc = colon ? mv_parse_size(colon + 1, &size, err) : 0;
+	int rc = colon ? mv_parse_size(colon + 1, &size, err) : 0;
 	if (rc < 0)
 		return rc;
 	if (size < 64 * 1024 || size % 4096)
 		return mv_fail(err, -EINVAL, "--swap size must be a multiple of 4K and at least 64K");
-	rc = open_backing(
-b, path, size, colon != NULL, err);
+	rc = open_backing(b, path, size, colon != NULL, err);
 	if (rc < 0) {
 		blk_close(b);
 		return rc;

@@ -58,7 +58,6 @@ struct blk_io_ops {
 struct blk {
 	struct virtio_mmio transport;
 	const struct blk_io_ops *io;
-	void *io_ctx;                  /* the backend's own, for a test's */
 	struct blk_config config;
 	int fd;
 	uint64_t disk_sectors;         /* the file's size at open; I/O stays below */

@@ -77,10 +77,11 @@ static void serial_transmit(struct serial *s, uint8_t c)
 	if (s->mcr & UART_MCR_LOOP)
 		return; /* loopback: nothing leaves the chip */
 	s->buf[s->buf_len++] = (char)c;
-	if (c == '\n' && s->watch)
-		console_watch_feed(s->watch, s->buf, s->buf_len - 1);
-	if (c == '\n' || s->buf_len == sizeof(s->buf))
-		flush_locked(s);
+	if (c != '\n' && s->buf_len < sizeof(s->buf))
+		return;
+	if (s->watch) /* a line, or a full buffer's piece of a longer one */
+		console_watch_feed(s->watch, s->buf, s->buf_len - (c == '\n'));
+	flush_locked(s);
 }
 
 static uint8_t serial_read_iir(struct serial *s)

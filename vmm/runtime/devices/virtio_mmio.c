@@ -199,7 +199,6 @@ static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v
 	if (!q->ready && virtq_enable(q, t->mem, &err) < 0) {
 		char why[sizeof(err.msg) + 32];
 		snprintf(why, sizeof(why), "queue %u: %s", t->queue_sel, err.msg);
-
 		virtio_mmio_fail(t, why);
 	}
 }

@@ -109,7 +109,6 @@ struct virtio_mmio {
 		bool busy;                 /* a process call is running */
 		unsigned holds;            /* virtio_mmio_hold calls not yet released */
 		bool stop;
-		uint64_t batches;          /* process calls made */
 	} worker;
 };
 

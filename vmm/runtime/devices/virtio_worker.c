@@ -41,7 +41,6 @@ static void serve_batch(struct virtio_mmio *t)
 	w->pending &= ~(1u << q);
 	w->next_q = (q + 1) % VIRTIO_MMIO_MAX_QUEUES;
 	w->busy = true;
-	w->batches++;
 	pthread_mutex_unlock(&t->lock);
 	bool more = t->ops->process(t, q, VIRTIO_MMIO_BATCH);
 	pthread_mutex_lock(&t->lock);

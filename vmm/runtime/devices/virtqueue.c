@@ -11,11 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define AVAIL_IDX 1        /* in uint16_t units: flags, idx, ring... */
-#define AVAIL_RING 2
-#define USED_IDX_OFF 2     /* in bytes */
-#define USED_RING_OFF 4
-#define USED_ELEM_SIZE 8
+/* Ring layout from virtio_spec.h: the avail ring in uint16_t units, the used ring in bytes. */
+#define AVAIL_IDX      (offsetof(struct virtq_avail, idx) / sizeof(uint16_t))
+#define AVAIL_RING     (offsetof(struct virtq_avail, ring) / sizeof(uint16_t))
+#define USED_IDX_OFF   offsetof(struct virtq_used, idx)
+#define USED_RING_OFF  offsetof(struct virtq_used, ring)
+#define USED_ELEM_SIZE sizeof(struct virtq_used_elem)
 
 void virtq_reset(struct virtq *q)
 {
@@ -116,7 +117,6 @@ int virtq_pop(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
 	q->last_avail++;
 	int rc = walk_chain(q, m, dir, c, err);
 	return rc < 0 ? rc : 1;
-
 }
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)

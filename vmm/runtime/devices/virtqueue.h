@@ -8,10 +8,10 @@
  * loop survives), every buffer must lie wholly inside one RAM slot, and the
  * direction (device-readable or device-writable) must be what the device
  * asks for. Indirect descriptors are not offered, so one is a violation.
- * A violation is reported as -1 with a reason; the device then marks itself
- * DEVICE_NEEDS_RESET (virtio_mmio.c) and touches the queue no more.
+ * A violation is reported as -EINVAL with a reason; the device then marks
+ * itself DEVICE_NEEDS_RESET (virtio_mmio.c) and touches the queue no more.
  *
- * Callers serialise all operations on one queue (the bus lock).
+ * Callers serialise all operations on one queue (the transport's lock).
  */
 #ifndef VMM_VIRTQUEUE_H
 #define VMM_VIRTQUEUE_H
