@@ -50,7 +50,7 @@ struct client {
 };
 
 struct control {
-	struct machine *m;
+	struct livestats live;         /* the machine and its introspection handle */
 	int listen_fd, wake[2];
 	char socket_path[108];       /* set once bound: ours to remove */
 	FILE *stats;
@@ -240,7 +240,7 @@ static void client_lines(struct control *c, struct client *cl)
 		if (cl->discarding) {
 			cl->discarding = false;
 		} else {
-			char *resp = control_handle_line(c->m, start, (size_t)(nl - start));
+			char *resp = control_handle_line(&c->live, start, (size_t)(nl - start));
 			client_queue(c, cl, resp ? resp : "{\"ok\":false,\"error\":\"out of memory\"}");
 			free(resp);
 		}
@@ -293,9 +293,9 @@ static short client_events(const struct client *cl)
 static void client_ready(struct control *c, struct client *cl, short revents)
 {
 	if (revents & (POLLOUT | POLLERR | POLLHUP) && client_pending(cl))
-		client_flush(cl, machine_uptime(c->m));
+		client_flush(cl, machine_uptime(c->live.m));
 	if (cl->fd >= 0 && !cl->eof && revents & (POLLIN | POLLERR | POLLHUP))
-		client_read(c, cl, machine_uptime(c->m));
+		client_read(c, cl, machine_uptime(c->live.m));
 }
 
 /* Closes clients that have neither sent nor taken output for idle_timeout. */
@@ -315,7 +315,7 @@ static void close_idle_clients(struct control *c, double now)
 static void fire_event(struct control *c, const struct schedule_event *e, double now)
 {
 	json_object *req = schedule_event_request(e, c->snapshot_prefix);
-	json_object *resp = control_execute(c->m, req);
+	json_object *resp = control_execute(&c->live, req);
 	mv_info("pressure %.3gs%s%s: %s%s%s -> %s", now, e->when[0] ? " when " : "", e->when,
 		e->cmd, e->arg[0] ? "=" : "", e->arg,
 		json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
@@ -361,7 +361,7 @@ static void check_when(struct control *c, double now)
 {
 	char why[256];
 	int console = c->console[c->next_when];
-	if (console >= 0 ? console_watch_seen(&c->m->console_watch, console)
+	if (console >= 0 ? console_watch_seen(&c->live.m->console_watch, console)
 			 : expect_eval_stats(c->when[c->next_when], &c->seen, why, sizeof(why)) == 1)
 		fire_event(c, &c->events[c->next_when++], now);
 }
@@ -369,7 +369,7 @@ static void check_when(struct control *c, double now)
 static json_object *stats_sample(struct control *c)
 {
 	json_object *o = json_object_new_object();
-	livestats_fill(c->m, o);
+	livestats_fill(&c->live, o);
 	if (c->stats) {
 		fprintf(c->stats, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		fflush(c->stats);
@@ -381,7 +381,7 @@ static void take_sample(struct control *c, double now)
 {
 	if (!sampling(c) || now < c->next_stats)
 		return;
-	balloon_request_stats(&c->m->balloon); /* fresh guest figures for the next line */
+	balloon_request_stats(&c->live.m->balloon); /* fresh guest figures for the next line */
 	json_object *o = stats_sample(c);
 	if (waiting_on_when(c)) {
 		keep_sample(c, o, now);
@@ -433,14 +433,14 @@ static void *control_thread(void *arg)
 	struct pollfd p[2 + CONTROL_MAX_CLIENTS];
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		nfds_t n = poll_set(c, p);
-		if (poll(p, n, next_timeout_ms(c, machine_uptime(c->m))) < 0 && errno != EINTR)
+		if (poll(p, n, next_timeout_ms(c, machine_uptime(c->live.m))) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
-			client_accept(c, machine_uptime(c->m));
+			client_accept(c, machine_uptime(c->live.m));
 		for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
 			if (p[2 + i].revents && c->clients[i].fd == p[2 + i].fd)
 				client_ready(c, &c->clients[i], p[2 + i].revents);
-		double now = machine_uptime(c->m);
+		double now = machine_uptime(c->live.m);
 		close_idle_clients(c, now);
 		run_due_events(c, now);
 		take_sample(c, now);
@@ -462,7 +462,7 @@ static int parse_when_conditions(struct control *c, struct mv_error *err)
 		const char *cond = c->events[c->nr_when].when;
 		c->console[c->nr_when] = -1;
 		if (schedule_console_pattern(cond, re, sizeof(re)) == 0)
-			c->console[c->nr_when] = console_watch_add(&c->m->console_watch, re, &why);
+			c->console[c->nr_when] = console_watch_add(&c->live.m->console_watch, re, &why);
 		else
 			c->when[c->nr_when] = expect_parse(cond, EXPECT_STATS, &why);
 		if (!c->when[c->nr_when] && c->console[c->nr_when] < 0)
@@ -534,7 +534,7 @@ struct control *control_start(struct machine *m, const struct control_config *cf
 		mv_fail(err, -ENOMEM, "control: out of memory");
 		return NULL;
 	}
-	c->m = m;
+	c->live.m = m;
 	c->listen_fd = c->wake[0] = c->wake[1] = -1;
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c->clients[i].fd = -1;

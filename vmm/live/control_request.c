@@ -73,8 +73,9 @@ static int check_snapshot(json_object *req, struct mv_error *err)
 	return 0;
 }
 
-static json_object *do_balloon(struct machine *m, json_object *req)
+static json_object *do_balloon(struct livestats *ls, json_object *req)
 {
+	struct machine *m = ls->m;
 	uint64_t bytes = 0; /* the analyser cannot follow mv_fail's return */
 	struct mv_error err;
 	if (check_balloon(req, &bytes, &err) < 0)
@@ -91,12 +92,12 @@ static json_object *do_balloon(struct machine *m, json_object *req)
 	return o;
 }
 
-static json_object *do_stats(struct machine *m, json_object *req)
+static json_object *do_stats(struct livestats *ls, json_object *req)
 {
 	(void)req;
-	balloon_request_stats(&m->balloon);
+	balloon_request_stats(&ls->m->balloon);
 	json_object *o = reply_ok();
-	livestats_fill(m, o);
+	livestats_fill(ls, o);
 	return o;
 }
 
@@ -107,29 +108,30 @@ static json_object *reply_paused(bool paused)
 	return o;
 }
 
-static json_object *do_pause(struct machine *m, json_object *req)
+static json_object *do_pause(struct livestats *ls, json_object *req)
 {
 	(void)req;
-	vm_pause(&m->vm);
+	vm_pause(&ls->m->vm);
 	return reply_paused(true);
 }
 
-static json_object *do_resume(struct machine *m, json_object *req)
+static json_object *do_resume(struct livestats *ls, json_object *req)
 {
 	(void)req;
-	vm_resume(&m->vm);
+	vm_resume(&ls->m->vm);
 	return reply_paused(false);
 }
 
-static json_object *do_quit(struct machine *m, json_object *req)
+static json_object *do_quit(struct livestats *ls, json_object *req)
 {
 	(void)req;
-	vm_request_stop(&m->vm, 0, "quit request");
+	vm_request_stop(&ls->m->vm, 0, "quit request");
 	return reply_ok();
 }
 
-static json_object *do_snapshot(struct machine *m, json_object *req)
+static json_object *do_snapshot(struct livestats *ls, json_object *req)
 {
+	struct machine *m = ls->m;
 	json_object *file, *mem;
 	struct mv_error err;
 	if (check_snapshot(req, &err) < 0)
@@ -151,7 +153,7 @@ static json_object *do_snapshot(struct machine *m, json_object *req)
 
 static const struct {
 	const char *name;
-	json_object *(*fn)(struct machine *m, json_object *req);
+	json_object *(*fn)(struct livestats *ls, json_object *req);
 } requests[] = {
 	{ "balloon", do_balloon }, { "stats", do_stats }, { "pause", do_pause },
 	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
@@ -187,12 +189,12 @@ int control_check_request(json_object *req, struct mv_error *err)
 	return 0;
 }
 
-json_object *control_execute(struct machine *m, json_object *req)
+json_object *control_execute(struct livestats *ls, json_object *req)
 {
 	struct mv_error err;
 	if (control_check_request(req, &err) < 0)
 		return control_reply_error("%s", err.msg);
-	return requests[request_index(req, &err)].fn(m, req);
+	return requests[request_index(req, &err)].fn(ls, req);
 }
 
 int control_parse_request(const char *line, size_t len, json_object **req,
@@ -224,14 +226,14 @@ int control_parse_request(const char *line, size_t len, json_object **req,
 	return 0;
 }
 
-char *control_handle_line(struct machine *m, const char *line, size_t len)
+char *control_handle_line(struct livestats *ls, const char *line, size_t len)
 {
 	json_object *req, *resp;
 	struct mv_error err;
 	if (control_parse_request(line, len, &req, &err) < 0)
 		resp = control_reply_error("%s", err.msg);
 	else
-		resp = control_execute(m, req);
+		resp = control_execute(ls, req);
 	char *out = strdup(json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
 	json_object_put(resp);

@@ -15,7 +15,7 @@
 #ifndef VMM_CONTROL_REQUEST_H
 #define VMM_CONTROL_REQUEST_H
 
-#include "machine.h"
+#include "livestats.h"
 
 #include <json-c/json.h>
 
@@ -36,12 +36,12 @@ int control_parse_request(const char *line, size_t len, json_object **req,
  * -EINVAL with the reason in err. */
 int control_check_request(json_object *req, struct mv_error *err);
 
-/* Checks and runs one request; returns a new response object (never NULL). */
-json_object *control_execute(struct machine *m, json_object *req);
+/* Checks and runs one request on ls->m; returns a new response object (never NULL). */
+json_object *control_execute(struct livestats *ls, json_object *req);
 
 /* Parses and runs one request line; returns the response line (malloc'd,
  * no newline), NULL when out of memory. */
-char *control_handle_line(struct machine *m, const char *line, size_t len);
+char *control_handle_line(struct livestats *ls, const char *line, size_t len);
 
 /* A new {"ok":false,"error":MESSAGE} response. */
 json_object *control_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,7 +1,7 @@
 /*
  * livestats.c: one sample of a running machine's figures (see
  * livestats.h). Reads the devices under their own locks and guest memory
- * through introspection; changes nothing but the machine's introspection
+ * through introspection; changes nothing but its own introspection
  * handle, opened on first use once the kernel is there.
  */
 #include "livestats.h"
@@ -50,46 +50,47 @@ static json_object *swap_json(struct blk *b)
 
 /* Zones, slab caches and vmstat read from guest memory (introspection
  * without stopping the guest); absent until the kernel has booted. */
-static bool guest_state_ready(struct machine *m)
+static bool guest_state_ready(struct livestats *ls)
 {
-	if (!m->intro_ok && m->kernel)
-		m->intro_ok = intro_open_kernel(&m->intro, &m->vm.mem, m->kernel, m->kernel_len,
-						NULL) == 0;
-
-	return m->intro_ok;
+	struct machine *m = ls->m;
+	if (!ls->intro_ok && m->kernel)
+		ls->intro_ok = intro_open_kernel(&ls->intro, &m->vm.mem, m->kernel, m->kernel_len,
+						 NULL) == 0;
+	return ls->intro_ok;
 }
 
-static json_object *zones_json(struct machine *m)
+static json_object *zones_json(const struct intro *in)
 {
 	struct snap_zone z[8];
-	int n = intro_zones(&m->intro, z, 8);
+	int n = intro_zones(in, z, 8);
 	return recjson_zones(z, n < 0 ? 0 : (size_t)n);
 }
 
-static json_object *slabs_json(struct machine *m)
+static json_object *slabs_json(const struct intro *in)
 {
 	struct snap_slab *s;
 	size_t n;
-	if (intro_slabs(&m->intro, &s, &n) < 0)
+	if (intro_slabs(in, &s, &n) < 0)
 		return json_object_new_object();
 	json_object *o = recjson_slabs(s, n);
 	free(s);
 	return o;
 }
 
-static json_object *vmstat_json(struct machine *m)
+static json_object *vmstat_json(const struct intro *in)
 {
 	struct snap_counter *v;
 	size_t n;
-	if (intro_vmstat(&m->intro, &v, &n) < 0)
+	if (intro_vmstat(in, &v, &n) < 0)
 		return json_object_new_object();
 	json_object *o = recjson_vmstat(v, n);
 	free(v);
 	return o;
 }
 
-void livestats_fill(struct machine *m, json_object *o)
+void livestats_fill(struct livestats *ls, json_object *o)
 {
+	struct machine *m = ls->m;
 	struct balloon_figures f;
 	balloon_figures(&m->balloon, &f);
 	json_object *t = json_object_new_double(machine_uptime(m));
@@ -101,9 +102,9 @@ void livestats_fill(struct machine *m, json_object *o)
 	json_object_object_add(o, "host", host_json(m));
 	if (m->swap_ready)
 		json_object_object_add(o, "swap", swap_json(&m->swap));
-	if (guest_state_ready(m)) {
-		json_object_object_add(o, "zones", zones_json(m));
-		json_object_object_add(o, "slabs", slabs_json(m));
-		json_object_object_add(o, "vmstat", vmstat_json(m));
+	if (guest_state_ready(ls)) {
+		json_object_object_add(o, "zones", zones_json(&ls->intro));
+		json_object_object_add(o, "slabs", slabs_json(&ls->intro));
+		json_object_object_add(o, "vmstat", vmstat_json(&ls->intro));
 	}
 }

@@ -8,11 +8,23 @@
 #ifndef VMM_LIVESTATS_H
 #define VMM_LIVESTATS_H
 
+#include "introspect.h"
 #include "machine.h"
 
 #include <json-c/json.h>
 
-/* Adds the figures of m, as they are now, to the object o. */
-void livestats_fill(struct machine *m, json_object *o);
+/*
+ * The live view of one machine: the machine and the introspection handle
+ * into its guest memory, opened on the first sample after the kernel has
+ * booted. Owned by the control thread, which alone uses it.
+ */
+struct livestats {
+	struct machine *m;
+	struct intro intro;          /* valid once intro_ok */
+	bool intro_ok;
+};
+
+/* Adds the figures of ls->m, as they are now, to the object o. */
+void livestats_fill(struct livestats *ls, json_object *o);
 
 #endif

@@ -19,7 +19,6 @@
 #include "devices/debug_exit.h"
 #include "devices/serial.h"
 #include "console_watch.h"
-#include "introspect.h"
 #include "kvm.h"
 #include "loader.h"
 
@@ -57,8 +56,6 @@ struct machine {
 	int console_fd;
 	struct console_watch console_watch; /* lines a schedule waits for */
 	struct timespec started;     /* CLOCK_MONOTONIC at machine_start */
-	struct intro intro;          /* guest state without a vCPU; control thread only */
-	bool intro_ok;               /* intro is open (the kernel has booted far enough) */
 	const char *kernel_path;     /* the image and its bytes, for introspection; */
 	const void *kernel;          /* owned by the caller, valid while m lives */
 	size_t kernel_len;
