@@ -26,20 +26,6 @@
 #define PT_KERNEL_SLOT 256
 #define PT_HALF_SHIFT  47
 
-pte_t *pt_pte_slot(const struct pt_space *s, uint64_t va, pte_t **pde)
-{
-	pte_t *t = mm_phys_to_virt(s->root);
-
-	for (int level = PT_LEVELS - 1; level >= 1; level--) {
-		pte_t *e = &t[(va >> (MM_PAGE_SHIFT + 9 * level)) & (PT_ENTRIES - 1)];
-		if (!(*e & PTE_P) || (level < PT_LEVELS - 1 && (*e & PTE_PS)))
-			return NULL;
-		*pde = e;
-		t = mm_phys_to_virt(*e & PTE_ADDR_MASK);
-	}
-	return &t[(va >> MM_PAGE_SHIFT) & (PT_ENTRIES - 1)];
-}
-
 /* TLB flushes of one operation, done at its end. */
 struct pt_flush {
 	unsigned n;                      /* pages to flush; past the max: all */
@@ -658,6 +644,21 @@ int pt_lookup(const struct pt_space *s, uint64_t va, struct pt_mapping *out)
 	}
 	MM_BUG_ON(true); /* level 1 entries are always leaves */
 	return -MM_ENOENT;
+}
+
+/* The fast path of faults and the reverse map: no canonical check, no leaf copy. */
+pte_t *pt_pte_slot(const struct pt_space *s, uint64_t va, pte_t **pde)
+{
+	pte_t *t = table_at(s->root);
+
+	for (int level = PT_LEVELS; level > 1; level--) {
+		pte_t *e = &t[lvl_index(va, level)];
+		if (!(*e & PTE_P) || is_leaf(*e, level))
+			return NULL;
+		*pde = e;
+		t = child_of(*e);
+	}
+	return &t[lvl_index(va, 1)];
 }
 
 /* Walks [va, last] within the @level table t. Returns 0 or fn's value. */

@@ -9,8 +9,8 @@
  * would do), later faults and read() reuse that frame. Page-cache frames
  * sit on reclaim's file LRU from the fill on; reclaim drops them (they are
  * never dirty: the files are read-only and private writes copy) through
- * initrd_cache_evict, which leaves a shadow entry (pagecache.h) in the slot
- * so the next fill can tell a refault from a first read.
+ * file_store_ops (reclaim.h), which leaves a shadow entry (pagecache.h) in
+ * the slot so the next fill can tell a refault from a first read.
  */
 #ifndef GUEST_INITRD_H
 #define GUEST_INITRD_H
@@ -43,11 +43,6 @@ struct inode *initrd_inode(unsigned i);
  * when the page starts past EOF.
  */
 phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major);
-/*
- * Empties the slot of page @index of @ino (which holds a frame reclaim
- * has unmapped everywhere and frees itself), leaving @shadow in it.
- */
-void initrd_cache_evict(struct inode *ino, uint64_t index, uint32_t shadow);
 /* Frames in every file's page cache. */
 uint64_t initrd_cached_pages(void);
 

@@ -84,10 +84,10 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint3
 void reclaim_page_accessed(struct page *p);
 /*
  * p, read back from swap into the swap cache, is about to be mapped at va
- * (then reclaim_page_mapped): a refault when shadow is what its eviction
- * left in the slot (swap.c), 0 if nothing.
+ * in mm (then reclaim_page_mapped): a refault when shadow is what its
+ * eviction left in the slot (swap.c), 0 if nothing.
  */
-void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow);
+void reclaim_anon_refault(struct page *p, struct mm *mm, uint64_t va, uint32_t shadow);
 
 /* mm.swappiness now (0-200; /proc/sys/vm/swappiness may change it). */
 long reclaim_swappiness(void);

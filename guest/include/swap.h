@@ -23,9 +23,9 @@
  *
  * Interface:
  *   swap_init            after virtio_probe_all: swap on if a disk exists
- *   swap_active          whether there is swap
- *   swap_pages_write     frames' data to new slots, in runs (reclaim)
- *   swap_cache_add/del   the swap cache
+ *   swap_store_ops       reclaim's way in (reclaim.h): writes in runs, new
+ *                        entries, the swap cache, evictions
+ *   swap_page_exclusive  whether a frame may be written in place (copy-on-write)
  *   swap_fault           swap-in of a swap entry (uvm_fault)
  *   swap_zap_range       frees the swap entries in a range (munmap, exit);
  *                        true when it freed any
@@ -58,32 +58,9 @@ static inline uint64_t swp_slot(pte_t pte)
 }
 
 void swap_init(void);
-bool swap_active(void);
 
-#define SWAP_WRITE_BATCH 32    /* frames per swap_pages_write call at most */
+#define SWAP_WRITE_BATCH 32    /* frames per swap_store_ops.write call at most */
 
-/*
- * Writes the n (<= SWAP_WRITE_BATCH) frames of pages[], none in the swap
- * cache, to new slots: consecutive slots go out as one disk request. Each
- * frame written joins the swap cache; one that could not be (swap full, an
- * I/O error) has swap_cache_slot() 0 afterwards.
- */
-void swap_pages_write(struct page **pages, unsigned n);
-
-/* Takes one more reference to slot for a new swap entry. Returns 0 or -ERANGE. */
-int swap_entry_dup(uint64_t slot);
-
-/*
- * Called when reclaim has unmapped p, a swap-cached frame, everywhere: it
- * leaves the swap cache, shadow (pagecache.h) taking its place in the slot,
- * and is freed.
- */
-void swap_page_evicted(struct page *p, uint32_t shadow);
-
-/* The slot p is cached under, or 0. */
-uint64_t swap_cache_slot(const struct page *p);
-/* Takes p out of the swap cache (dropping the cache's slot reference). */
-void swap_cache_del(struct page *p);
 /*
  * Whether p may be written in place: not in the swap cache, or cached with
  * no swap entry left that would read it back (then it leaves the cache).

@@ -79,12 +79,6 @@ enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,
 /* Resolves a fault at addr with #PF error code @err in current's mm. */
 enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err);
 
-/*
- * The 4 KiB PTE slot of va when every table above it exists (NULL
- * otherwise), and in *pde the entry that counts the table's entries
- * (pt.h's PT_CNT). For reclaim and swap, which rewrite PTEs in place.
- */
-pte_t *uvm_pte_slot(const struct mm *mm, uint64_t va, pte_t **pde);
 /* PTE bits for a page of area v; writable when the frame may be written. */
 uint64_t uvm_pte_flags(const struct vma *v, bool writable);
 

@@ -170,27 +170,22 @@ phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major)
 	return pa;
 }
 
-void initrd_cache_evict(struct inode *ino, uint64_t index, uint32_t shadow)
-{
-	pagecache_evict(&ino->cache, index, pagecache_lookup(&ino->cache, index), shadow);
-}
-
-/* Drops an evicted page-cache frame: its slot keeps shadow, the frame is freed. */
+/*
+ * Drops p, a page-cache frame reclaim has unmapped everywhere: its slot
+ * keeps shadow (pagecache_evict panics if p is not the page there), and
+ * the frame is freed.
+ */
 static void file_page_evicted(struct page *p, uint32_t shadow)
 {
-	initrd_cache_evict(p->user.inode, p->user.index, shadow);
+	const struct buddy *b = page_alloc_buddy();
+
+	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(b, p), shadow);
 	p->flags &= ~PG_FILE;
-	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
+	page_free(buddy_page_to_phys(b, p), 0);
 }
 
-/* The files are always there to read a dropped page back from. */
-static bool file_store_present(void)
-{
-	return true;
-}
-
+/* Reclaim only evicts file pages: the files always hold their data. */
 const struct reclaim_store_ops file_store_ops = {
-	.present = file_store_present, .has_room = file_store_present,
 	.evicted = file_page_evicted,
 };
 

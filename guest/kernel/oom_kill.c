@@ -1,6 +1,6 @@
 /*
  * oom_kill.c: choosing and killing a process when memory is exhausted
- * (oom.h).
+ * (oom_kill.h; the choice itself is mm/oom.c's).
  *
  * Invariant: at most one victim is dying at a time (victim_pid); while it
  * has not exited, further OOM faults wait for it (yield and retry) instead

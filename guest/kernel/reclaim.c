@@ -219,7 +219,7 @@ void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint3
 	insert_filled(LRU_FILE, rf, shadow);
 }
 
-void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow)
+void reclaim_anon_refault(struct page *p, struct mm *mm, uint64_t va, uint32_t shadow)
 {
 	struct page_user *rf = &p->user;
 
@@ -227,7 +227,7 @@ void reclaim_anon_refault(struct page *p, uint64_t va, uint32_t shadow)
 		return;
 	rf->va = va;
 	rf->mm = NULL;
-	rf->pf.key = page_key(current ? current->mm : NULL, va >> MM_PAGE_SHIFT);
+	rf->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);     /* as reclaim_page_mapped names it */
 	insert_filled(LRU_ANON, rf, shadow);
 }
 

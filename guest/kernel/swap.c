@@ -36,7 +36,8 @@
 /* The one device, on /dev/vda (mm/swapdev.h); inactive without a disk. */
 static struct swapdev dev;
 
-bool swap_active(void)
+/* Whether there is swap. */
+static bool swap_active(void)
 {
 	return swapdev_active(&dev);
 }
@@ -90,7 +91,8 @@ static struct page *pfn_page(uint64_t pfn)
 	return buddy_pfn_to_page(page_alloc_buddy(), pfn);
 }
 
-uint64_t swap_cache_slot(const struct page *p)
+/* The slot p is cached under, or 0. */
+static uint64_t swap_cache_slot(const struct page *p)
 {
 	return swapdev_cache_slot(p);
 }
@@ -107,20 +109,25 @@ static uint64_t cached_pfn(uint64_t slot)
 	return pagecache_lookup(&dev.cache, slot);
 }
 
-void swap_cache_del(struct page *p)
+/* Takes p out of the swap cache (dropping the cache's slot reference). */
+static void swap_cache_del(struct page *p)
 {
 	swapdev_cache_del(&dev, p);
 	sync_swapcached();
 }
 
-void swap_pages_write(struct page **pages, unsigned n)
+_Static_assert(SWAP_WRITE_BATCH <= SWAPDEV_WRITE_BATCH && SWAP_WRITE_BATCH <= VIRTIO_BLK_MAX_PAGES,
+	       "a reclaim batch must fit one swapdev_write and one virtio-blk request");
+
+/* Writes n (<= SWAP_WRITE_BATCH) uncached frames to new slots (swapdev_write). */
+static void swap_pages_write(struct page **pages, unsigned n)
 {
-	MM_BUG_ON(SWAP_WRITE_BATCH > SWAPDEV_WRITE_BATCH || SWAP_WRITE_BATCH > VIRTIO_BLK_MAX_PAGES);
 	count_vm_events(VM_PSWPOUT, swapdev_write(&dev, pages, n));
 	sync_swapcached();
 }
 
-int swap_entry_dup(uint64_t slot)
+/* Takes one more reference to slot for a new swap entry. Returns 0 or -ERANGE. */
+static int swap_entry_dup(uint64_t slot)
 {
 	return swap_slots_dup(&dev.slots, slot) ? -ERANGE : 0;
 }
@@ -134,7 +141,8 @@ static void free_anon_frame(struct page *p)
 	page_free(buddy_page_to_phys(page_alloc_buddy(), p), 0);
 }
 
-void swap_page_evicted(struct page *p, uint32_t shadow)
+/* p, unmapped everywhere, leaves the cache (shadow in its slot) and is freed. */
+static void swap_page_evicted(struct page *p, uint32_t shadow)
 {
 	swapdev_evicted(&dev, p, shadow);
 	sync_swapcached();
@@ -247,11 +255,11 @@ enum uvm_fault_result swap_fault(struct mm *mm, const struct vma *v, uint64_t va
 	n = read_run(slot, 1 + run_after(v, va, pte, slot), pages);
 	if (!n)
 		return UVM_FAULT_OOM;
-	pte = uvm_pte_slot(mm, va, &pde);     /* the reads may have reclaimed */
+	pte = pt_pte_slot(&mm->pt, va, &pde);     /* the reads may have reclaimed */
 	MM_BUG_ON(!pte || swp_slot(*pte) != slot);
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t at = va + i * MM_PAGE_SIZE;
-		reclaim_anon_refault(pages[i], at, swapdev_cache_add(&dev, pages[i], slot + i));
+		reclaim_anon_refault(pages[i], mm, at, swapdev_cache_add(&dev, pages[i], slot + i));
 		sync_swapcached();
 		map_swapped(mm, v, at, pte + i, pages[i], slot + i, i == 0);
 	}
@@ -265,7 +273,7 @@ static int for_each_swap_entry(struct mm *mm, uint64_t start, uint64_t end,
 {
 	for (uint64_t va = start; va < end;) {
 		uint64_t table_end = MM_MIN((va | ((1ull << PT_SHIFT_2M) - 1)) + 1, end);
-		pte_t *pde, *pte = uvm_pte_slot(mm, va, &pde);
+		pte_t *pde, *pte = pt_pte_slot(&mm->pt, va, &pde);
 
 		for (; pte && va < table_end; va += MM_PAGE_SIZE, pte++) {
 			if (!swp_is_entry(*pte))
@@ -307,7 +315,7 @@ bool swap_zap_range(struct mm *mm, uint64_t start, uint64_t end)
 static int fork_one(struct mm *parent, pte_t *pte, pte_t *pde, uint64_t va, void *arg)
 {
 	struct mm *child = arg;
-	pte_t *cpde, *cpte = uvm_pte_slot(child, va, &cpde);
+	pte_t *cpde, *cpte = pt_pte_slot(&child->pt, va, &cpde);
 
 	(void)parent;
 	(void)pde;
@@ -316,7 +324,7 @@ static int fork_one(struct mm *parent, pte_t *pte, pte_t *pde, uint64_t va, void
 	if (cpte && !*cpte) {
 		*cpde += 1ull << PT_CNT_SHIFT;
 	} else if (pt_map(&child->pt, va, 0, MM_PAGE_SIZE, 0, PT_SHIFT_4K) ||
-		   !(cpte = uvm_pte_slot(child, va, &cpde))) {
+		   !(cpte = pt_pte_slot(&child->pt, va, &cpde))) {
 		swap_slots_put(&dev.slots, swp_slot(*pte));
 		return -ENOMEM;
 	}

@@ -48,22 +48,7 @@ static enum mm_counter frame_kind(const struct page *p)
 	return (p->flags & PG_ANON) ? MM_ANON : (p->flags & PG_SHMEM) ? MM_SHMEM : MM_FILE;
 }
 
-/*
- * The 4 KiB PTE slot of va and its counting PD entry (pt_pte_slot); NULL
- * when a table is missing or a large page maps va: callers then take the
- * general pt.c path.
- */
-static pte_t *pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)
-{
-	return pt_pte_slot(&mm->pt, va, pde);
-}
-
-pte_t *uvm_pte_slot(const struct mm *mm, uint64_t va, pte_t **pde)
-{
-	return pte_slot(mm, va, pde);
-}
-
-/* Fills an empty slot found by pte_slot; the PD entry counts it. */
+/* Fills an empty slot found by pt_pte_slot; the PD entry counts it. */
 static void pte_install(pte_t *slot, pte_t *pde, phys_addr_t pa, uint64_t flags)
 {
 	*slot = pa | flags | PTE_P;
@@ -137,7 +122,7 @@ uint64_t uvm_pte_flags(const struct vma *v, bool writable)
 /* Maps one frame and counts it. Returns 0 or -ENOMEM / -EEXIST. */
 static int map_frame(struct mm *mm, uint64_t va, phys_addr_t pa, uint64_t flags)
 {
-	pte_t *pde, *slot = pte_slot(mm, va, &pde);
+	pte_t *pde, *slot = pt_pte_slot(&mm->pt, va, &pde);
 
 	if (slot && !*slot) {
 		pte_install(slot, pde, pa, flags);
@@ -337,7 +322,7 @@ static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint6
 {
 	struct page *p = frame_page(m->pa);
 
-	pte_t *pde, *slot = pte_slot(mm, va, &pde);
+	pte_t *pde, *slot = pt_pte_slot(&mm->pt, va, &pde);
 
 	if ((v->flags & VMA_SHARED) ||
 	    ((p->flags & PG_ANON) && p->mapcount == 1 && swap_page_exclusive(p))) {
@@ -423,7 +408,7 @@ static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsign
 
 	if ((v->flags & VMA_SHARED) || w < v->start || w + n * MM_PAGE_SIZE > v->end)
 		return false;
-	slot = pte_slot(mm, w, &pde);
+	slot = pt_pte_slot(&mm->pt, w, &pde);
 	for (uint64_t i = 0; slot && i < n; i++)
 		if (slot[i])
 			return false;
@@ -492,7 +477,7 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 	if (!access_permitted(v, err))
 		return UVM_FAULT_SEGV_ACCERR;
 	reclaim_fault_prepare();
-	pte_t *pde, *slot = pte_slot(mm, va, &pde);
+	pte_t *pde, *slot = pt_pte_slot(&mm->pt, va, &pde);
 	if (slot && swp_is_entry(*slot))
 		return swap_fault(mm, v, va, slot);
 	if (slot && (*slot & PTE_P)) {

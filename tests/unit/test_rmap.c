@@ -258,6 +258,9 @@ START_TEST(pte_slot_needs_every_table_and_a_4k_leaf)
 	ck_assert_ptr_nonnull(pte);
 	ck_assert_uint_eq(*pte, 0);                          /* same table, empty slot */
 	ck_assert_uint_eq((*pde & PT_CNT_MASK) >> PT_CNT_SHIFT, 1);
+	ck_assert_ptr_eq(pt_pte_slot(&spaces[0].pt, 0x400000, &pde), pte - 1);
+	ck_assert_uint_eq(pte[-1] & PTE_ADDR_MASK, 0x200000);   /* the slot the mapping filled */
+	ck_assert_ptr_null(pt_pte_slot(&spaces[0].pt, 0x400000 + (1ull << 39), &pde));
 	ck_assert_int_eq(pt_map(&spaces[0].pt, 0x40000000, 0x40000000, 1ull << PT_SHIFT_2M,
 				PTE_RW, PT_SHIFT_2M), 0);
 	ck_assert_ptr_null(pt_pte_slot(&spaces[0].pt, 0x40001000, &pde));
