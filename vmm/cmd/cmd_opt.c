@@ -371,10 +371,11 @@ static int part_key(struct policy_trace_part *t, struct policy_trace_phase *ph,
 	}
 	size_t klen = (size_t)(v++ - kv);
 	if (key_is(kv, klen, "s")) {
-		if (parse_milli(v, &t->zipf_milli))
-			mv_err("opt: --pattern: s=%s is not an exponent in (0, %d]", v,
-			       POLICY_ZIPF_MILLI_MAX / 1000);
-		return t->zipf_milli ? 0 : -EINVAL;
+		if (!parse_milli(v, &t->zipf_milli))
+			return 0;
+		mv_err("opt: --pattern: s=%s is not an exponent in (0, %d]", v,
+		       POLICY_ZIPF_MILLI_MAX / 1000);
+		return -EINVAL;
 	}
 	if (key_is(kv, klen, "pages") && !parse_u64("pages", v, 1, UINT32_MAX, &n))
 		t->nr_pages = (uint32_t)n;
