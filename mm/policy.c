@@ -27,16 +27,6 @@ static void access_none(struct policy *p, struct policy_frame *f)
 	(void)f;
 }
 
-static void remove_plain(struct policy *p, struct policy_frame *f)
-{
-	policy_untrack(p, f);
-}
-
-static void tick_none(struct policy *p)
-{
-	(void)p;
-}
-
 static struct policy_frame *victim_tail(struct policy *p)
 {
 	return policy_tail(p, 0);
@@ -46,8 +36,8 @@ static struct policy_frame *victim_tail(struct policy *p)
 
 static const struct policy_ops fifo_ops = {
 	.name = "fifo", .summary = "first in, first out", .nr_lists = 1,
-	.insert = insert_head, .access = access_none, .remove = remove_plain,
-	.victim = victim_tail, .tick = tick_none,
+	.insert = insert_head, .access = access_none, .remove = policy_untrack,
+	.victim = victim_tail, .tick = policy_tick_none,
 };
 
 /*
@@ -56,12 +46,6 @@ static const struct policy_ops fifo_ops = {
  * tail: a referenced frame has its bits cleared and goes round again (to
  * the head), the first unreferenced one is the victim.
  */
-static void clock_access(struct policy *p, struct policy_frame *f)
-{
-	(void)p;
-	f->referenced = 1;
-}
-
 /* One turn clears every bit, so 2 * nr + 1 looks always find a victim. */
 static struct policy_frame *clock_victim(struct policy *p)
 {
@@ -77,8 +61,8 @@ static struct policy_frame *clock_victim(struct policy *p)
 
 static const struct policy_ops clock_ops = {
 	.name = "clock", .summary = "second chance on accessed bits", .nr_lists = 1,
-	.insert = insert_head, .access = clock_access, .remove = remove_plain,
-	.victim = clock_victim, .tick = tick_none,
+	.insert = insert_head, .access = policy_access_referenced, .remove = policy_untrack,
+	.victim = clock_victim, .tick = policy_tick_none,
 };
 
 /* ---- lru-exact: move to the head on every access ------------------------ */
@@ -91,8 +75,8 @@ static void lru_exact_access(struct policy *p, struct policy_frame *f)
 static const struct policy_ops lru_exact_ops = {
 	.name = "lru-exact", .summary = "textbook LRU (simulator only: sees every access)",
 	.flags = POLICY_OPS_EXACT, .nr_lists = 1,
-	.insert = insert_head, .access = lru_exact_access, .remove = remove_plain,
-	.victim = victim_tail, .tick = tick_none,
+	.insert = insert_head, .access = lru_exact_access, .remove = policy_untrack,
+	.victim = victim_tail, .tick = policy_tick_none,
 };
 
 /*
@@ -151,7 +135,7 @@ static struct policy_frame *lru_victim(struct policy *p)
 static const struct policy_ops lru_ops = {
 	.name = "lru", .summary = "active/inactive lists on accessed bits (Linux)",
 	.nr_lists = 2,
-	.insert = insert_head, .access = lru_access, .remove = remove_plain,
+	.insert = insert_head, .access = lru_access, .remove = policy_untrack,
 	.victim = lru_victim, .tick = lru_balance,
 };
 
@@ -227,7 +211,7 @@ void policy_lfu_tick(struct policy *p)
 static const struct policy_ops lfu_ops = {
 	.name = "lfu", .summary = "lowest access count; counts halve periodically",
 	.nr_lists = POLICY_MAX_LISTS, .decay_ticks = POLICY_LFU_DECAY_DEFAULT,
-	.insert = lfu_insert, .access = policy_lfu_bump, .remove = remove_plain,
+	.insert = lfu_insert, .access = policy_lfu_bump, .remove = policy_untrack,
 	.victim = policy_lfu_victim, .tick = policy_lfu_tick,
 };
 
@@ -276,7 +260,7 @@ static struct policy_frame *random_victim(struct policy *p)
 static const struct policy_ops random_ops = {
 	.name = "random", .summary = "uniformly random frame (seeded)", .nr_lists = 1,
 	.insert = random_insert, .access = access_none, .remove = random_remove,
-	.victim = random_victim, .tick = tick_none,
+	.victim = random_victim, .tick = policy_tick_none,
 };
 
 /* ---- table and checked entry points ------------------------------------ */

@@ -76,12 +76,6 @@ static int arc_insert(struct policy *p, struct policy_frame *f)
 	return 0;
 }
 
-static void arc_access(struct policy *p, struct policy_frame *f)
-{
-	(void)p;
-	f->referenced = 1;
-}
-
 /* Records f, about to be evicted from list, in the matching ghost list. */
 static void arc_remember(struct policy *p, struct policy_frame *f)
 {
@@ -130,14 +124,9 @@ static int arc_check(const struct policy *p)
 	return ok ? 0 : -MM_EINVAL;
 }
 
-static void arc_tick(struct policy *p)
-{
-	(void)p;
-}
-
 const struct policy_ops policy_arc_ops = {
 	.name = "arc", .summary = "adaptive replacement (ARC in its clock form, CAR)",
 	.flags = POLICY_OPS_HISTORY, .nr_lists = 2,
-	.insert = arc_insert, .access = arc_access, .remove = policy_untrack,
-	.victim = arc_victim, .tick = arc_tick, .check = arc_check,
+	.insert = arc_insert, .access = policy_access_referenced, .remove = policy_untrack,
+	.victim = arc_victim, .tick = policy_tick_none, .check = arc_check,
 };

@@ -58,6 +58,21 @@ static inline struct policy_frame *policy_tail(struct policy *p, unsigned list)
 	return list_entry(p->lists[list].prev, struct policy_frame, link);
 }
 
+/* ---- shared hooks ---------------------------------------------------------- */
+
+/* access: sets the software reference bit (clock, arc, clockpro). */
+static inline void policy_access_referenced(struct policy *p, struct policy_frame *f)
+{
+	(void)p;
+	f->referenced = 1;
+}
+
+/* tick: none (the policies that age only when picking a victim). */
+static inline void policy_tick_none(struct policy *p)
+{
+	(void)p;
+}
+
 /* ---- accessed bits --------------------------------------------------------- */
 
 /*

@@ -53,6 +53,8 @@ long file_open_at(int dfd, uint64_t upath, int flags, struct file **out);
 /* Resolves path (a PATH_MAX buffer) in place against the directory base.
  * Returns 0, -ENAMETOOLONG or -ENOMEM. */
 long file_resolve(const char *base, char *path);
+/* Sets or clears close-on-exec of t's descriptor fd (< TASK_NR_FILES). */
+void file_set_cloexec(struct task *t, unsigned int fd, bool on);
 /* Closes every close-on-exec descriptor of t (execve). */
 void file_close_on_exec(struct task *t);
 /* t's working directory ("/" when never changed). */

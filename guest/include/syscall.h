@@ -46,7 +46,7 @@ SYS_DECL(fork); SYS_DECL(vfork); SYS_DECL(clone); SYS_DECL(execve); SYS_DECL(wai
 SYS_DECL(kill); SYS_DECL(sched_yield); SYS_DECL(nanosleep); SYS_DECL(clock_gettime);
 SYS_DECL(arch_prctl); SYS_DECL(set_tid_address); SYS_DECL(uname); SYS_DECL(getrusage);
 SYS_DECL(brk); SYS_DECL(mmap); SYS_DECL(munmap); SYS_DECL(mprotect); SYS_DECL(madvise);
-SYS_DECL(lstat); SYS_DECL(newfstatat); SYS_DECL(getdents64); SYS_DECL(chdir); SYS_DECL(fchdir);
+SYS_DECL(newfstatat); SYS_DECL(getdents64); SYS_DECL(chdir); SYS_DECL(fchdir);
 SYS_DECL(getcwd); SYS_DECL(dup); SYS_DECL(dup2); SYS_DECL(dup3); SYS_DECL(fcntl);
 SYS_DECL(pipe); SYS_DECL(pipe2); SYS_DECL(sysinfo); SYS_DECL(root_id);
 SYS_DECL(poll); SYS_DECL(ppoll); SYS_DECL(time); SYS_DECL(clock_getres);

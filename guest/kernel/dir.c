@@ -210,6 +210,18 @@ SYS_DECL(getdents64)
 	return (long)done;
 }
 
+/* Makes the directory f current's working directory: 0, ENOTDIR when f
+ * is no directory, ENAMETOOLONG when its path does not fit task.cwd. */
+static long set_cwd(const struct file *f)
+{
+	if (f->kind != FILE_DIR)
+		return -ENOTDIR;
+	if (strlen(f->path) >= TASK_CWD_MAX)
+		return -ENAMETOOLONG;
+	strlcpy(current->cwd, f->path, sizeof(current->cwd));
+	return 0;
+}
+
 /* chdir(const char *path): the path must name a directory. */
 SYS_DECL(chdir)
 {
@@ -219,12 +231,7 @@ SYS_DECL(chdir)
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	if (err)
 		return err;
-	if (f->kind != FILE_DIR)
-		err = -ENOTDIR;
-	else if (strlen(f->path) >= TASK_CWD_MAX)
-		err = -ENAMETOOLONG;
-	else
-		strlcpy(current->cwd, f->path, sizeof(current->cwd));
+	err = set_cwd(f);
 	file_put(f);
 	return err;
 }
@@ -235,14 +242,7 @@ SYS_DECL(fchdir)
 	struct file *f = file_get((unsigned int)a0);
 
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	if (!f)
-		return -EBADF;
-	if (f->kind != FILE_DIR)
-		return -ENOTDIR;
-	if (strlen(f->path) >= TASK_CWD_MAX)
-		return -ENAMETOOLONG;
-	strlcpy(current->cwd, f->path, sizeof(current->cwd));
-	return 0;
+	return f ? set_cwd(f) : -EBADF;
 }
 
 /* getcwd(char *buf, unsigned long size): the length with its NUL, or

@@ -24,7 +24,7 @@ static long dup_onto(unsigned int oldfd, unsigned int newfd, bool cloexec)
 	if (t->files[newfd])
 		file_put(t->files[newfd]);
 	t->files[newfd] = f;
-	t->cloexec = cloexec ? t->cloexec | (1u << newfd) : t->cloexec & ~(1u << newfd);
+	file_set_cloexec(t, newfd, cloexec);
 	return newfd;
 }
 
@@ -99,7 +99,7 @@ SYS_DECL(fcntl)
 	case F_GETFD:
 		return (t->cloexec >> fd) & 1 ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		t->cloexec = (a2 & FD_CLOEXEC) ? t->cloexec | (1u << fd) : t->cloexec & ~(1u << fd);
+		file_set_cloexec(t, fd, a2 & FD_CLOEXEC);
 		return 0;
 	case F_GETFL:
 		return status_flags(f);

@@ -60,12 +60,17 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+void file_set_cloexec(struct task *t, unsigned int fd, bool on)
+{
+	t->cloexec = on ? t->cloexec | (1u << fd) : t->cloexec & ~(1u << fd);
+}
+
 int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloexec)
 {
 	for (unsigned int fd = min; fd < TASK_NR_FILES; fd++) {
 		if (!t->files[fd]) {
 			t->files[fd] = f;
-			t->cloexec = cloexec ? t->cloexec | (1u << fd) : t->cloexec & ~(1u << fd);
+			file_set_cloexec(t, fd, cloexec);
 			return (int)fd;
 		}
 	}
@@ -496,7 +501,7 @@ SYS_DECL(close)
 	if (!f)
 		return -EBADF;
 	current->files[fd] = NULL;
-	current->cloexec &= ~(1u << fd);
+	file_set_cloexec(current, fd, false);
 	file_put(f);
 	return 0;
 }
@@ -559,7 +564,6 @@ static void fill_stat(const struct file *f, struct linux_stat *st)
 	} else if (f->kind == FILE_PIPE) {
 		st->st_mode = S_IFIFO | 0600;
 		st->st_dev = 4;
-		st->st_blksize = MM_PAGE_SIZE;
 	} else if (f->kind == FILE_INITRD) {
 		st->st_mode = f->inode->mode;
 		st->st_ino = f->inode->ino;
@@ -653,14 +657,9 @@ SYS_DECL(readlinkat)
 	return do_readlink((int)a0, a1, a2, (int)a3);
 }
 
-/* stat(path, buf) and lstat (no symbolic links here: the same). */
+/* stat(path, buf), and lstat: no symbolic links here, so the table
+ * (syscall.c) sends lstat here too. */
 SYS_DECL(stat)
-{
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	return stat_at(AT_FDCWD, a0, a1);
-}
-
-SYS_DECL(lstat)
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	return stat_at(AT_FDCWD, a0, a1);

@@ -98,7 +98,6 @@ SYS_DECL(ppoll)
 {
 	struct linux_timespec ts;
 	unsigned long ticks = POLL_FOREVER;
-	const uint64_t NSEC_PER_TICK = 1000000000ull / HZ;
 
 	(void)a5;
 	if (a3 && a4 != 8)
@@ -106,11 +105,11 @@ SYS_DECL(ppoll)
 	if (a2) {
 		if (copy_from_user(&ts, a2, sizeof(ts)))
 			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
 			return -EINVAL;
 		if ((uint64_t)ts.tv_sec < POLL_FOREVER / HZ / 2)
-			ticks = (uint64_t)ts.tv_sec * HZ + ((uint64_t)ts.tv_nsec + NSEC_PER_TICK - 1) /
-				NSEC_PER_TICK;
+			ticks = (uint64_t)ts.tv_sec * HZ + ((uint64_t)ts.tv_nsec + TICK_NSEC - 1) /
+				TICK_NSEC;
 	}
 	return do_poll(a0, (unsigned int)a1, ticks);
 }

@@ -36,11 +36,17 @@ struct pbuf {
 	size_t size, len;
 };
 
+/* Bytes left in p's buffer (0 once the text has outgrown it). */
+static size_t pb_room(const struct pbuf *p)
+{
+	return p->len < p->size ? p->size - p->len : 0;
+}
+
 static void pb_printf(struct pbuf *p, const char *fmt, ...) __printf(2, 3);
 static void pb_printf(struct pbuf *p, const char *fmt, ...)
 {
 	va_list ap;
-	size_t room = p->len < p->size ? p->size - p->len : 0;
+	size_t room = pb_room(p);
 
 	va_start(ap, fmt);
 	int n = vsnprintf(room ? p->buf + p->len : NULL, room, fmt, ap);
@@ -52,8 +58,8 @@ static void pb_printf(struct pbuf *p, const char *fmt, ...)
 /* Appends n raw bytes (NULs included). */
 static void pb_write(struct pbuf *p, const char *data, size_t n)
 {
-	if (p->len < p->size)
-		memcpy(p->buf + p->len, data, MM_MIN(n, p->size - p->len));
+	if (pb_room(p))
+		memcpy(p->buf + p->len, data, MM_MIN(n, pb_room(p)));
 	p->len += n;
 }
 
@@ -75,7 +81,7 @@ static void meminfo_lru(struct pbuf *p)
 
 static void gen_meminfo(struct pbuf *p, struct task *t)
 {
-	size_t room = p->len < p->size ? p->size - p->len : 0;
+	size_t room = pb_room(p);
 	const struct vmalloc_space *vs = vmalloc_global.pt ? &vmalloc_global : NULL;
 
 	(void)t;
@@ -93,7 +99,7 @@ static void gen_meminfo(struct pbuf *p, struct task *t)
 
 static void gen_view(struct pbuf *p, int (*view)(char *, size_t))
 {
-	size_t room = p->len < p->size ? p->size - p->len : 0;
+	size_t room = pb_room(p);
 
 	p->len += (size_t)view(room ? p->buf + p->len : NULL, room);
 }
@@ -270,10 +276,15 @@ static void vm_classify(const struct mm *mm, struct vm_classes *c)
 	}
 }
 
-/* Linux's one-letter state and its status-file name. */
+/* Linux's state names for the status file, by enum task_state; the
+ * first letter is the state stat shows. */
+static const char *const task_states[] = {
+	[TASK_RUNNING] = "R (running)", [TASK_SLEEPING] = "S (sleeping)", [TASK_ZOMBIE] = "Z (zombie)",
+};
+
 static char task_state_char(const struct task *t)
 {
-	return t->state == TASK_RUNNING ? 'R' : t->state == TASK_SLEEPING ? 'S' : 'Z';
+	return task_states[t->state][0];
 }
 
 static void status_memory(struct pbuf *p, struct mm *mm)
@@ -300,10 +311,8 @@ static void status_memory(struct pbuf *p, struct mm *mm)
 
 static void gen_status(struct pbuf *p, struct task *t)
 {
-	static const char *const states[] = { "R (running)", "S (sleeping)", "Z (zombie)" };
-
 	pb_printf(p, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-		  "PPid:\t%d\nTracerPid:\t0\n", t->comm, states[t->state], t->pid, t->pid,
+		  "PPid:\t%d\nTracerPid:\t0\n", t->comm, task_states[t->state], t->pid, t->pid,
 		  t->parent ? t->parent->pid : 0);
 	pb_printf(p, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n",
 		  TASK_NR_FILES);

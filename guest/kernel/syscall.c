@@ -91,7 +91,7 @@ static long sys_ni(unsigned int nr)
 
 static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
-	[5] = sys_fstat, [6] = sys_lstat, [7] = sys_poll, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
+	[5] = sys_fstat, [6] = sys_stat /* lstat */, [7] = sys_poll, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
 	[11] = sys_munmap, [12] = sys_brk, [16] = sys_ioctl, [19] = sys_readv,
 	[20] = sys_writev, [22] = sys_pipe, [24] = sys_sched_yield, [28] = sys_madvise,
 	[32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep, [39] = sys_getpid,
@@ -245,9 +245,6 @@ static unsigned long timespec_ticks(const struct linux_timespec *ts, bool absolu
 	return tick > now ? MM_MIN(tick - now, (uint64_t)MAX_SLEEP_TICKS) : 0;
 }
 
-/* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
- * req is EINVAL; rem is written only when interrupted (then the task dies
- * of the signal, so it never is). */
 /* Reads and checks a sleep's timespec: EFAULT, or EINVAL out of range. */
 static long get_sleep_timespec(uint64_t uts, struct linux_timespec *ts)
 {
@@ -268,6 +265,9 @@ static long sleep_ticks(unsigned long ticks)
 	return sleep_until(jiffies + ticks);
 }
 
+/* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
+ * req is EINVAL; rem is written only when interrupted (then the task dies
+ * of the signal, so it never is). */
 SYS_DECL(nanosleep)
 {
 	struct linux_timespec ts;

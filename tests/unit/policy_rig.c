@@ -59,6 +59,16 @@ void rig_touch(struct policy_rig *r, int i)
 	r->young[i] = true;
 }
 
+void rig_fill(struct policy_rig *r, int n, bool used)
+{
+	ck_assert_uint_eq(r->p.nr_frames, 0);
+	ck_assert_int_le(n, (int)r->limit);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(rig_fault(r, i), RIG_NONE);
+	for (int i = 0; used && i < n; i++)
+		rig_touch(r, i);
+}
+
 unsigned rig_list(struct policy_rig *r, int i)
 {
 	ck_assert(policy_tracks(&r->p, &r->f[i]));

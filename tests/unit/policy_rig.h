@@ -35,6 +35,11 @@ void rig_insert(struct policy_rig *r, int i);
 int rig_victim(struct policy_rig *r);
 /* A fault on frame i: evicts first when memory is full; returns the victim. */
 int rig_fault(struct policy_rig *r, int i);
+/*
+ * Faults frames 0..n-1 into the empty rig (n <= its limit: nothing is
+ * evicted); with used, then sets each one's accessed bit (used again).
+ */
+void rig_fill(struct policy_rig *r, int n, bool used);
 /* Sets frame i's accessed bit, as a reference by the program would. */
 void rig_touch(struct policy_rig *r, int i);
 /* Frame i's list in its policy (asserts it is tracked). */

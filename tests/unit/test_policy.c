@@ -589,6 +589,8 @@ START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
 	ck_assert_int_eq(opt_cmd("--frames", "3", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=0", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=9", NULL), 2);
+	/* a bad exponent after a good one: refused, not the earlier value kept */
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:s=0.9:s=0", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "zipf:q=1", NULL), 2);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop/", NULL), 0);
 	ck_assert_int_eq(opt_cmd("--frames", "3", "--pattern", "loop*0", NULL), 2);

@@ -13,8 +13,7 @@ static struct policy_rig rig;
 START_TEST(arc_moves_a_page_referenced_in_t1_to_t2_and_evicts_an_unreferenced_one_to_b1)
 {
 	rig_init(&rig, "arc", 4, 0);
-	for (int i = 0; i < 4; i++)
-		rig_fault(&rig, i);
+	rig_fill(&rig, 4, false);
 	rig_touch(&rig, 0);
 	ck_assert_int_eq(rig_fault(&rig, 4), 1);
 	ck_assert_uint_eq(rig_list(&rig, 0), T2);
@@ -27,8 +26,7 @@ END_TEST
 START_TEST(arc_adapts_p_toward_recency_on_a_b1_hit)
 {
 	rig_init(&rig, "arc", 4, 0);
-	for (int i = 0; i < 4; i++)
-		rig_fault(&rig, i);
+	rig_fill(&rig, 4, false);
 	rig_touch(&rig, 0);
 	rig_touch(&rig, 1);
 	ck_assert_int_eq(rig_fault(&rig, 4), 2);   /* 0, 1 to T2; 2 to B1 */
@@ -45,10 +43,7 @@ END_TEST
 START_TEST(arc_adapts_p_toward_frequency_on_a_b2_hit)
 {
 	rig_init(&rig, "arc", 4, 0);
-	for (int i = 0; i < 4; i++) {
-		rig_fault(&rig, i);
-		rig_touch(&rig, i);
-	}
+	rig_fill(&rig, 4, true);
 	rig.p.target = 2;
 	ck_assert_int_eq(rig_victim(&rig), 0);     /* all to T2, then T2's oldest */
 	ck_assert_uint_eq(rig.p.ghosts.nr[1], 1);  /* B2 */
@@ -65,6 +60,8 @@ START_TEST(arc_forgets_b1_when_t1_fills_the_cache)
 		rig_fault(&rig, i);
 	/* T1 held every frame: ARC keeps no B1 history beyond c - |T1| */
 	ck_assert_uint_le(rig.p.nr[T1] + rig.p.ghosts.nr[0], 4);
+	ck_assert_uint_eq(rig.p.nr[T1], 4);
+	ck_assert_uint_eq(rig.p.ghosts.nr[0], 0);
 	ck_assert_int_eq(policy_check(&rig.p), 0);
 }
 END_TEST

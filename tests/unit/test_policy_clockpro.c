@@ -16,8 +16,7 @@ static struct policy_rig rig;
 static void first_promotion(void)
 {
 	rig_init(&rig, "clockpro", 40, 0);
-	for (int i = 0; i < 40; i++)
-		rig_fault(&rig, i);
+	rig_fill(&rig, 40, false);
 	rig_touch(&rig, 0);
 	ck_assert_int_eq(rig_fault(&rig, 40), 1);
 }
@@ -49,8 +48,7 @@ END_TEST
 START_TEST(clockpro_shrinks_the_cold_target_when_a_test_period_ends_unused)
 {
 	rig_init(&rig, "clockpro", 4, 0);
-	for (int i = 0; i < 4; i++)
-		rig_fault(&rig, i);
+	rig_fill(&rig, 4, false);
 	rig.p.target = 3;
 	for (int i = 4; i < 8; i++)
 		rig_fault(&rig, i);
@@ -74,10 +72,7 @@ END_TEST
 START_TEST(clockpro_demotes_hot_pages_beyond_c_minus_a_capped_cold_target)
 {
 	rig_init(&rig, "clockpro", 40, 0);
-	for (int i = 0; i < 40; i++) {
-		rig_fault(&rig, i);
-		rig_touch(&rig, i);
-	}
+	rig_fill(&rig, 40, true);
 	ck_assert_int_eq(rig_fault(&rig, 40), 0);
 	ck_assert(!rig_remembers(&rig, 0));
 	ck_assert_uint_eq(rig.p.target, 4);

@@ -12,8 +12,7 @@ static struct policy_rig rig;
 START_TEST(lfu_hist_makes_a_cold_newcomer_the_next_victim)
 {
 	rig_init(&rig, "lfu-hist", 4, 0);
-	for (int i = 0; i < 4; i++)
-		rig_fault(&rig, i);
+	rig_fill(&rig, 4, false);
 	ck_assert_int_eq(rig_fault(&rig, 4), 3);
 	ck_assert_int_eq(rig_fault(&rig, 5), 4);
 	ck_assert_int_eq(rig_fault(&rig, 6), 5);

@@ -16,8 +16,7 @@ static struct policy_rig rig;
 static void one_hit_wonders(void)
 {
 	rig_init(&rig, "s3fifo", 10, 0);
-	for (int i = 0; i < 10; i++)
-		rig_fault(&rig, i);
+	rig_fill(&rig, 10, false);
 	for (int i = 0; i < 5; i++)
 		rig_touch(&rig, i);
 	for (int i = 10; i < 20; i++)
