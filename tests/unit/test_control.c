@@ -11,6 +11,7 @@
  * order.
  */
 #include "control.h"
+#include "scenario.h"
 
 #include <check.h>
 #include <errno.h>
@@ -164,6 +165,25 @@ START_TEST(a_schedule_runs_in_time_order_and_names_a_bad_event)
 	ck_assert_ptr_nonnull(strstr(err.msg, "unknown command"));
 	ck_assert_int_eq(schedule_parse("1s:stats,2s:stats", ev, 1, &err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "more than 1 events"));
+}
+END_TEST
+
+START_TEST(a_time_is_seconds_or_milliseconds_and_nothing_else)
+{
+	double t = -1;
+	ck_assert_int_eq(schedule_parse_time("500ms", &t), 0);
+	ck_assert(t == 0.5);
+	ck_assert_int_eq(schedule_parse_time("2s", &t), 0);
+	ck_assert(t == 2);
+	ck_assert_int_eq(schedule_parse_time("1.5", &t), 0);
+	ck_assert(t == 1.5);
+	const char *not_times[] = { "", "s", "-1s", "2m", "2s ", "1,2", "nan", "inf", "1e999", "exit", "snap-a" };
+	for (size_t i = 0; i < sizeof(not_times) / sizeof(*not_times); i++)
+		ck_assert_msg(schedule_parse_time(not_times[i], &t) == -EINVAL, "'%s' parsed", not_times[i]);
+	ck_assert_int_eq(schedule_parse_time_n("250ms:stats", 5, &t), 0);
+	ck_assert(t == 0.25);
+	ck_assert(scenario_snapshot_timed("exit") && scenario_snapshot_timed("2s"));
+	ck_assert(!scenario_snapshot_timed("holding") && !scenario_snapshot_timed("2s,3s"));
 }
 END_TEST
 
@@ -494,6 +514,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, a_schedule_runs_in_time_order_and_names_a_bad_event);
 	tcase_add_test(tc, when_events_lead_the_schedule_in_written_order);
 	tcase_add_test(tc, a_console_event_keeps_the_colons_and_commas_of_its_pattern);
+	tcase_add_test(tc, a_time_is_seconds_or_milliseconds_and_nothing_else);
 	suite_add_tcase(s, tc);
 
 	TCase *sock = tcase_create("socket");

@@ -124,17 +124,18 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 	int rc = 0;
 	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
 		char ev[512];
+		double at;
 		if (!strcmp(tok, "exit")) {
 			o->snapshot_at_exit = true;
 			continue;
 		}
+		if (schedule_parse_time(tok, &at) < 0) {
+			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
+			continue;
+		}
 		snprintf(ev, sizeof(ev), "%s:snapshot=%s-%s.core", tok,
 			 o->snapshot_prefix ? o->snapshot_prefix : CONTROL_SNAPSHOT_PREFIX, tok);
-		struct schedule_event e[1];
-		if (schedule_parse(ev, e, 1, NULL) < 0)
-			rc = usage_error("--snapshot-at: '%s' is not a time like 2s or exit", tok);
-		else
-			rc = add_schedule(o, ev);
+		rc = add_schedule(o, ev);
 	}
 	free(copy);
 	return rc;

@@ -257,11 +257,8 @@ static void key_timeout(struct loader *l, yaml_node_t *v)
 
 bool scenario_snapshot_timed(const char *label)
 {
-	struct schedule_event ev[1];
-	char probe[128];
-	snprintf(probe, sizeof(probe), "%s:stats", label);
-	return !strcmp(label, "exit") ||
-	       (!strpbrk(label, ",/ ") && schedule_parse(probe, ev, 1, NULL) == 1);
+	double at;
+	return !strcmp(label, "exit") || schedule_parse_time(label, &at) == 0;
 }
 
 static void add_snapshot(struct loader *l, yaml_node_t *v)

@@ -8,12 +8,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-static int parse_time(const char *s, size_t n, double *out)
+int schedule_parse_time_n(const char *s, size_t n, double *out)
 {
 	char buf[32];
 	char *end;
@@ -22,7 +23,7 @@ static int parse_time(const char *s, size_t n, double *out)
 	memcpy(buf, s, n);
 	buf[n] = 0;
 	double v = strtod(buf, &end);
-	if (end == buf || v < 0 || v != v)
+	if (end == buf || !isfinite(v) || v < 0)
 		return -EINVAL;
 	if (!strcmp(end, "ms"))
 		v /= 1000;
@@ -30,6 +31,11 @@ static int parse_time(const char *s, size_t n, double *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int schedule_parse_time(const char *s, double *seconds)
+{
+	return schedule_parse_time_n(s, strlen(s), seconds);
 }
 
 /*
@@ -80,7 +86,7 @@ static int parse_trigger(const char *s, size_t n, struct schedule_event *e)
 		e->at = -1;
 		return 0;
 	}
-	return parse_time(s, n, &e->at);
+	return schedule_parse_time_n(s, n, &e->at);
 }
 
 static int parse_event(const char *s, size_t n, struct schedule_event *e, struct mv_error *err)
@@ -187,7 +193,7 @@ int schedule_parse_stats_arg(const char *arg, char *path, size_t pathlen, double
 	const char *colon = strrchr(arg, ':');
 	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
 	*interval = 1.0;
-	if (colon && (parse_time(colon + 1, strlen(colon + 1), interval) < 0 || *interval < 0.01))
+	if (colon && (schedule_parse_time(colon + 1, interval) < 0 || *interval < 0.01))
 		return -EINVAL;
 	if (n == 0 || n >= pathlen)
 		return -EINVAL;

@@ -5,6 +5,7 @@
  *
  * Interface:
  *   schedule_parse            text -> events, `when` events first
+ *   schedule_parse_time       "2s", "500ms" or "1.5" (seconds)
  *   schedule_console_pattern  the REGEX of a `when console "REGEX"` event
  *   schedule_snapshot_is_name snapshot=NAME (a file name made for it) or a path
  *   schedule_event_request    an event as the control request it runs
@@ -48,6 +49,14 @@ struct schedule_event {
  * the timed ones by time), or -EINVAL with the reason in err (may be NULL).
  */
 int schedule_parse(const char *text, struct schedule_event *ev, int max, struct mv_error *err);
+
+/*
+ * Parses a time after boot: a non-negative number of seconds, with "s",
+ * "ms" or no unit (seconds). The _n form reads s[0..n). Returns 0 with
+ * the seconds in *seconds, or -EINVAL.
+ */
+int schedule_parse_time(const char *s, double *seconds);
+int schedule_parse_time_n(const char *s, size_t n, double *seconds);
 
 /*
  * The pattern of a `when console "REGEX"` condition, copied to re: 0, or
