@@ -109,6 +109,7 @@ START_TEST(the_report_of_a_real_run_draws_every_chart_and_fetches_nothing)
 	ck_assert_int_eq(dom_attr(dom, NULL, "data-resources"), 0);
 	ck_assert_int_eq(dom_attr(dom, NULL, "data-csp-violations"), -1);
 	static const char *const charts[] = { "chart-host", "chart-balloon", "chart-guest",
+					      "chart-zones", "chart-orders", "chart-slab",
 					      "chart-rates", "chart-pages" };
 	for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]); i++) {
 		long long points = dom_attr(dom, charts[i], "data-points");
