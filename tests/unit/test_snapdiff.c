@@ -23,6 +23,7 @@ struct pair {
 	struct snap_range ra[8], rb[8];
 	struct snap_zone za[1], zb[1];
 	struct snap_counter va[2], vb[2];
+	struct snap_slab sla[2], slb[3];
 	struct snap_bitmap_view dirty[1];
 	struct snap_diff d;
 };
@@ -57,6 +58,12 @@ static void pair_init(struct pair *p)
 	p->a.vmstat = p->va;
 	p->b.vmstat = p->vb;
 	p->a.nr_vmstat = p->b.nr_vmstat = 2;
+	snprintf(p->sla[0].name, sizeof(p->sla[0].name), "kmalloc-64");
+	snprintf(p->sla[1].name, sizeof(p->sla[1].name), "vma");
+	memcpy(p->slb, p->sla, sizeof(p->sla));
+	p->a.slabs = p->sla;
+	p->b.slabs = p->slb;
+	p->a.nr_slabs = p->b.nr_slabs = 2;
 }
 
 /* The pair every test edits: fresh per test (checked fixture), its diff
@@ -183,6 +190,26 @@ START_TEST(only_zones_and_counters_that_changed_are_listed)
 }
 END_TEST
 
+START_TEST(slab_caches_are_listed_by_name_when_their_objects_changed)
+{
+	p.sla[1].active_objs = 10;
+	p.slb[0].active_objs = 0;               /* unchanged, first in both */
+	p.slb[0].nr_slabs = 4;                  /* not an object count: not listed */
+	p.slb[1] = p.slb[0];                    /* b lists the caches the other way round */
+	p.slb[0] = p.sla[1];
+	p.slb[0].active_objs = 25;
+	p.slb[2] = p.slb[0];                    /* a cache only in b has nothing to compare */
+	snprintf(p.slb[2].name, sizeof(p.slb[2].name), "task");
+	p.b.nr_slabs = 3;
+	compute();
+	ck_assert_uint_eq(p.d.nr_slabs, 1);
+	ck_assert_str_eq(p.d.slabs[0].name, "vma");
+	ck_assert_uint_eq(p.d.slabs[0].before, 10);
+	ck_assert_uint_eq(p.d.slabs[0].after, 25);
+	ck_assert_uint_eq(p.d.differences, 1);
+}
+END_TEST
+
 START_TEST(dirty_pages_are_known_only_when_every_slot_logged_them)
 {
 	p.dirty[0] = (struct snap_bitmap_view){ .valid = true, .count = 42 };
@@ -271,6 +298,7 @@ Suite *snapdiff_suite(void)
 	TCase *state = tcase_create("allocator state");
 	tcase_add_checked_fixture(state, setup, teardown);
 	tcase_add_test(state, only_zones_and_counters_that_changed_are_listed);
+	tcase_add_test(state, slab_caches_are_listed_by_name_when_their_objects_changed);
 	tcase_add_test(state, dirty_pages_are_known_only_when_every_slot_logged_them);
 	suite_add_tcase(s, state);
 	TCase *json = tcase_create("json");
