@@ -119,25 +119,31 @@ static int build_cmdline(struct machine *m, const char *user)
 	return 0;
 }
 
+/* rc, after noting that a failure (rc < 0) is to be blamed on kind. */
+static int blame(struct machine *m, enum machine_fault kind, int rc)
+{
+	if (rc < 0)
+		m->fault = kind;
+	return rc;
+}
+
 static int load_guest(struct machine *m, const struct machine_config *cfg,
 		      struct mv_error *err)
 {
 	uint64_t start_info;
 	struct pvh_image img;
 
-	m->fault = MACHINE_FAULT_INPUT;
-	int rc = build_cmdline(m, cfg->cmdline);
+	int rc = blame(m, MACHINE_FAULT_INPUT, build_cmdline(m, cfg->cmdline));
 	if (rc < 0)
 		return mv_fail(err, rc, "guest command line too long for the device announcements");
 	rc = loader_load_kernel(&m->vm.mem, cfg->kernel, cfg->kernel_len, &img, err);
 	if (rc < 0 ||
 	    (rc = loader_build_start_info(&m->vm.mem, &img, m->cmdline, cfg->initrd,
 					  cfg->initrd_len, &start_info, err)) < 0)
-		return rc;
-	m->fault = MACHINE_FAULT_HOST;
+		return blame(m, MACHINE_FAULT_INPUT, rc);
 	rc = vm_setup_pvh_boot(&m->vm, img.entry, (uint32_t)start_info, err);
 	if (rc < 0)
-		return rc;
+		return blame(m, MACHINE_FAULT_HOST, rc);
 	mv_debug("kernel %s: entry %#x, loaded [%#llx, %#llx), cmdline \"%s\"", cfg->kernel_path,
 		 img.entry, (unsigned long long)img.load_start, (unsigned long long)img.load_end,
 		 m->cmdline);
@@ -165,20 +171,11 @@ int machine_build(struct machine *m, const struct machine_config *cfg, struct mv
 	m->kernel_path = cfg->kernel_path;
 	m->kernel = cfg->kernel;
 	m->kernel_len = cfg->kernel_len;
-	m->fault = MACHINE_FAULT_HOST;
-	int rc = open_host(m, cfg, err);
-	if (rc < 0)
-		return rc;
-	m->fault = MACHINE_FAULT_INPUT;
-	rc = open_console(m, cfg->console_path, err);
-	if (rc < 0)
-		return rc;
-	m->fault = MACHINE_FAULT_HOST;
-	rc = attach_devices(m, err);
-	if (rc < 0)
-		return rc;
-	m->fault = MACHINE_FAULT_INPUT;
-	if (cfg->swap && (rc = attach_swap(m, cfg->swap, err)) < 0)
+	int rc;
+	if ((rc = blame(m, MACHINE_FAULT_HOST, open_host(m, cfg, err))) < 0 ||
+	    (rc = blame(m, MACHINE_FAULT_INPUT, open_console(m, cfg->console_path, err))) < 0 ||
+	    (rc = blame(m, MACHINE_FAULT_HOST, attach_devices(m, err))) < 0 ||
+	    (cfg->swap && (rc = blame(m, MACHINE_FAULT_INPUT, attach_swap(m, cfg->swap, err))) < 0))
 		return rc;
 	return load_guest(m, cfg, err);
 }
