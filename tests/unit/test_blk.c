@@ -103,6 +103,10 @@ START_TEST(a_written_page_reads_back_and_lands_in_the_file)
 	ck_assert_uint_eq(request(VIRTIO_BLK_T_FLUSH, 0, 0, false), VIRTIO_BLK_S_OK);
 	ck_assert_uint_eq(dev->writes, 1);
 	ck_assert_uint_eq(dev->reads, 1);
+	ck_assert_uint_eq(dev->bytes_written, 4096);
+	ck_assert_uint_eq(dev->bytes_read, 4096);
+	ck_assert_uint_eq(dev->flushes, 1);
+	ck_assert_uint_eq(dev->errors, 0);
 }
 END_TEST
 
@@ -113,6 +117,8 @@ START_TEST(requests_past_the_end_fail_with_ioerr_and_unknown_types_are_unsupport
 	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 0, 100, false), VIRTIO_BLK_S_IOERR);
 	ck_assert_uint_eq(request(77, 0, 512, true), VIRTIO_BLK_S_UNSUPP);
 	ck_assert(!vdrv_needs_reset(&drv));
+	ck_assert_uint_eq(dev->errors, 4);
+	ck_assert_uint_eq(dev->reads + dev->writes + dev->bytes_read + dev->bytes_written, 0);
 }
 END_TEST
 

@@ -128,10 +128,11 @@ static bool chain_shape_ok(struct blk *b, const struct virtq_chain *c, struct bl
 struct blk_outcome {
 	uint8_t status;
 	uint32_t written;              /* bytes put into device-writable buffers */
+	uint64_t moved;                /* data bytes a read or write moved */
 };
 
 static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct blk_req_hdr *h,
-		     uint32_t *written)
+		     struct blk_outcome *o)
 {
 	bool read = h->type == VIRTIO_BLK_T_IN;
 	uint64_t len = data_len(c, 1, c->nr - 1);
@@ -146,8 +147,9 @@ static uint8_t do_rw(struct blk *b, const struct virtq_chain *c, const struct bl
 		if (n != (ssize_t)d->len)
 			return VIRTIO_BLK_S_IOERR;
 		off += d->len;
-		*written += read ? d->len : 0;
+		o->written += read ? d->len : 0;
 	}
+	o->moved = len;
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -167,12 +169,12 @@ static uint8_t do_get_id(struct blk *b, const struct virtq_chain *c, uint32_t *w
 static struct blk_outcome serve(struct blk *b, const struct virtq_chain *c,
 				const struct blk_req_hdr *h)
 {
-	struct blk_outcome o = { VIRTIO_BLK_S_OK, 0 };
+	struct blk_outcome o = { .status = VIRTIO_BLK_S_OK };
 	/* status in a descriptor of its own (see blk.h); merged framing is refused */
 	if (c->buf[c->nr - 1].len != 1)
 		o.status = VIRTIO_BLK_S_IOERR;
 	else if (h->type == VIRTIO_BLK_T_IN || h->type == VIRTIO_BLK_T_OUT)
-		o.status = do_rw(b, c, h, &o.written);
+		o.status = do_rw(b, c, h, &o);
 	else if (h->type == VIRTIO_BLK_T_FLUSH)
 		o.status = b->io->flush(b) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 	else if (h->type == VIRTIO_BLK_T_GET_ID)
@@ -187,15 +189,14 @@ static void count(struct blk *b, const struct virtq_chain *c, const struct blk_r
 		  const struct blk_outcome *o)
 {
 	bool ok = o->status == VIRTIO_BLK_S_OK, framed = c->buf[c->nr - 1].len == 1;
-	uint64_t len = data_len(c, 1, c->nr - 1);
 	b->errors += !ok;
 	b->flushes += framed && h->type == VIRTIO_BLK_T_FLUSH;
 	if (ok && h->type == VIRTIO_BLK_T_IN) {
 		b->reads++;
-		b->bytes_read += len;
+		b->bytes_read += o->moved;
 	} else if (ok && h->type == VIRTIO_BLK_T_OUT) {
 		b->writes++;
-		b->bytes_written += len;
+		b->bytes_written += o->moved;
 	}
 }
 
