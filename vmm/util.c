@@ -58,6 +58,16 @@ int mv_vfail(struct mv_error *e, int code, const char *fmt, va_list ap)
 	return code;
 }
 
+int mv_vfail_errno(struct mv_error *e, int code, const char *fmt, va_list ap)
+{
+	if (e) {
+		mv_vfail(e, code, fmt, ap);
+		size_t used = strlen(e->msg);
+		snprintf(e->msg + used, sizeof(e->msg) - used, ": %s", strerror(-code));
+	}
+	return code;
+}
+
 static int suffix_shift(char c)
 {
 	switch (toupper((unsigned char)c)) {

@@ -44,6 +44,9 @@ static inline int mv_errno(void)
 }
 
 /* Records code and the formatted message in e (if non-NULL); returns code. */
+int mv_vfail_errno(struct mv_error *e, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
 int mv_vfail(struct mv_error *e, int code, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
@@ -55,6 +58,19 @@ int mv_fail(struct mv_error *e, int code, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	mv_vfail(e, code, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* A failed system call: records mv_errno() and the message followed by
+ * ": " and errno's text; returns the code. */
+static inline __attribute__((format(printf, 2, 3)))
+int mv_fail_errno(struct mv_error *e, const char *fmt, ...)
+{
+	int code = mv_errno();
+	va_list ap;
+	va_start(ap, fmt);
+	mv_vfail_errno(e, code, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -219,6 +219,18 @@ START_TEST(hostile_snapshots_are_rejected_with_a_reason)
 }
 END_TEST
 
+START_TEST(a_file_that_cannot_be_opened_is_named_with_the_system_reason)
+{
+	struct snap_file f;
+	struct mv_error err;
+	ck_assert_int_eq(snapfile_read(&f, "/nonexistent/s.core", &err), -ENOENT);
+	ck_assert_int_eq(err.code, -ENOENT);
+	ck_assert_str_eq(err.msg, "/nonexistent/s.core: No such file or directory");
+	ck_assert_int_eq(snapfile_read(&f, "/", &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "/: not a snapshot file");
+}
+END_TEST
+
 START_TEST(random_corruption_never_reads_out_of_bounds)
 {
 	struct img m, v;
@@ -248,6 +260,7 @@ Suite *snapfile_suite(void)
 	tcase_add_loop_test(tc, hostile_snapshots_are_rejected_with_a_reason, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_loop_test(tc, random_corruption_never_reads_out_of_bounds, 0, 4);
+	tcase_add_test(tc, a_file_that_cannot_be_opened_is_named_with_the_system_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }

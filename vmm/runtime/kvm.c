@@ -71,7 +71,7 @@ static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 		if (errno != E2BIG)
 			break;
 	}
-	return mv_fail(err, -errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	return mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
 }
 
 static int vm_create_chips(struct vm *vm, struct mv_error *err)
@@ -81,9 +81,9 @@ static int vm_create_chips(struct vm *vm, struct mv_error *err)
 	/* Needed on Intel for real mode; harmless elsewhere. */
 	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return mv_fail(err, -errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return mv_fail_errno(err, "KVM_CREATE_IRQCHIP");
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return mv_fail(err, -errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+		return mv_fail_errno(err, "KVM_CREATE_PIT2");
 	return 0;
 }
 
@@ -104,11 +104,11 @@ int vm_open(struct vm *vm, struct mv_error *err)
 		return rc;
 	int sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz <= 0)
-		return mv_fail(err, -errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return mv_fail_errno(err, "KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = (size_t)sz;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		return mv_fail(err, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+		return mv_fail_errno(err, "KVM_CREATE_VM");
 	rc = kvm_get_cpuid(vm, err);
 	if (rc < 0)
 		return rc;
@@ -134,15 +134,15 @@ static int vcpu_create(struct vm *vm, int id, struct mv_error *err)
 	v->id = id;
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (v->fd < 0)
-		return mv_fail(err, -errno, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
+		return mv_fail_errno(err, "KVM_CREATE_VCPU %d", id);
 	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
-		return mv_fail(err, -errno, "mmap of vCPU %d run area: %s", id, strerror(errno));
+		return mv_fail_errno(err, "mmap of vCPU %d run area", id);
 	}
 	cpuid_set_apic_id(vm->cpuid, (uint32_t)id);
 	if (ioctl(v->fd, KVM_SET_CPUID2, vm->cpuid) < 0)
-		return mv_fail(err, -errno, "KVM_SET_CPUID2 on vCPU %d: %s", id, strerror(errno));
+		return mv_fail_errno(err, "KVM_SET_CPUID2 on vCPU %d", id);
 	return 0;
 }
 
@@ -175,7 +175,7 @@ int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, struct mv_err
 	struct kvm_regs r = { .rip = entry, .rbx = ebx, .rflags = 0x2 };
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
-		return mv_fail(err, -errno, "KVM_GET_SREGS: %s", strerror(errno));
+		return mv_fail_errno(err, "KVM_GET_SREGS");
 	sr.cs = flat_segment(0x8, 0xb);
 	sr.ds = sr.es = sr.fs = sr.gs = sr.ss = flat_segment(0x10, 0x3);
 	sr.tr = (struct kvm_segment){ .selector = 0x18, .limit = 0x67, .type = 0xb, .present = 1 };
@@ -183,7 +183,7 @@ int vm_setup_pvh_boot(struct vm *vm, uint32_t entry, uint32_t ebx, struct mv_err
 	sr.cr4 = 0;
 	sr.efer = 0;
 	if (ioctl(v->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0)
-		return mv_fail(err, -errno, "setting boot registers: %s", strerror(errno));
+		return mv_fail_errno(err, "setting boot registers");
 	return 0;
 }
 

@@ -333,7 +333,7 @@ int loader_read_file(const char *path, void **buf, size_t *len, struct mv_error 
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return mv_fail(err, -errno, "%s: %s", path, strerror(errno));
+		return mv_fail_errno(err, "%s", path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > LOADER_MAX_FILE) {
 		close(fd);
 		return mv_fail(err, -EINVAL, "%s: not a regular file of at most 1 GiB", path);

@@ -23,7 +23,7 @@ static int open_console(struct machine *m, const char *path, struct mv_error *er
 		return 0;
 	m->console_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (m->console_fd < 0)
-		return mv_fail(err, -errno, "--console %s: %s", path, strerror(errno));
+		return mv_fail_errno(err, "--console %s", path);
 	return 0;
 }
 

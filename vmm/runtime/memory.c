@@ -85,7 +85,7 @@ static int mem_map_anon(struct guest_memory *m, struct mv_error *err)
 	void *p = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
-		return mv_fail(err, -errno, "cannot reserve guest RAM: %s", strerror(errno));
+		return mv_fail_errno(err, "cannot reserve guest RAM");
 	madvise(p, m->ram_size, MADV_HUGEPAGE); /* THP where the host allows it */
 	m->base = p;
 	return 0;

@@ -286,7 +286,7 @@ int snapfile_read(struct snap_file *f, const char *path, struct mv_error *err)
 	memset(f, 0, sizeof(*f));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return mv_fail(err, -errno, "%s: %s", path, strerror(errno));
+		return mv_fail_errno(err, "%s", path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
 		close(fd);
 		return mv_fail(err, -EINVAL, "%s: not a snapshot file", path);
@@ -294,7 +294,7 @@ int snapfile_read(struct snap_file *f, const char *path, struct mv_error *err)
 	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
-		return mv_fail(err, -errno, "%s: %s", path, strerror(errno));
+		return mv_fail_errno(err, "%s", path);
 	struct mv_error why;
 	int rc = snapfile_parse(f, map, (size_t)st.st_size, &why);
 	munmap(map, (size_t)st.st_size);

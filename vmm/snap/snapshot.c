@@ -118,7 +118,7 @@ static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 		struct elf_prstatus ps;
 		if (ioctl(vm->vcpus[i].fd, KVM_GET_REGS, &r) < 0 ||
 		    ioctl(vm->vcpus[i].fd, KVM_GET_SREGS, &s) < 0) {
-			return mv_fail(err, -errno, "reading vCPU %d registers: %s", i, strerror(errno));
+			return mv_fail_errno(err, "reading vCPU %d registers", i);
 		}
 		fill_prstatus(&ps, i, &r, &s);
 		note_add(&c->notes, "CORE", NT_PRSTATUS, &ps, sizeof(ps), NULL, 0);
@@ -419,7 +419,7 @@ static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SNAPSHOT_FILE_MODE);
 	if (fd < 0)
-		return mv_fail(err, -errno, "%s: %s", tmp, strerror(errno));
+		return mv_fail_errno(err, "%s", tmp);
 	elf_version(EV_CURRENT);
 	c->fd = fd;
 	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
@@ -429,10 +429,10 @@ static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
 	if (e)
 		elf_end(e);
 	if (!rc && fsync(fd) < 0)
-		rc = mv_fail(err, -errno, "fsync %s: %s", tmp, strerror(errno));
+		rc = mv_fail_errno(err, "fsync %s", tmp);
 	close(fd);
 	if (!rc && rename(tmp, path) < 0)
-		rc = mv_fail(err, -errno, "rename to %s: %s", path, strerror(errno));
+		rc = mv_fail_errno(err, "rename to %s", path);
 	if (rc)
 		unlink(tmp);
 	return rc;

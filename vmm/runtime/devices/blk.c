@@ -53,8 +53,8 @@ static int open_backing(struct blk *b, const char *path, uint64_t size, bool siz
 		return mv_fail(err, b->fd < 0 ? -errno : -EINVAL, "--swap %s: %s", path,
 			       b->fd < 0 ? strerror(errno) : "not a regular file");
 	if (st.st_size == 0 && ftruncate(b->fd, (off_t)size) < 0)
-		return mv_fail(err, -errno, "--swap %s: cannot size to %llu bytes: %s", path,
-			       (unsigned long long)size, strerror(errno));
+		return mv_fail_errno(err, "--swap %s: cannot size to %llu bytes", path,
+				     (unsigned long long)size);
 	if (st.st_size && size_given && (uint64_t)st.st_size != size)
 		return mv_fail(err, -EINVAL, "--swap %s: exists with %lld bytes, not the %llu asked for",
 			       path, (long long)st.st_size, (unsigned long long)size);
