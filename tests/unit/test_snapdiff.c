@@ -39,6 +39,16 @@ static void space(struct snap_space_view *s, int32_t pid, struct snap_range *r, 
 	snprintf(s->hdr.comm, sizeof(s->hdr.comm), "%s", pid < 0 ? "" : "hog");
 }
 
+#define NAME(rec, s) snprintf((rec).name, sizeof((rec).name), "%s", s)
+/* Both snapshots list the n records of p->in_a (b a copy of them, in in_b). */
+#define SAME_IN_BOTH(list, in_a, in_b, n)                               \
+	do {                                                            \
+		memcpy(p->in_b, p->in_a, (n) * sizeof(p->in_a[0]));     \
+		p->a.list = p->in_a;                                    \
+		p->b.list = p->in_b;                                    \
+		p->a.nr_##list = p->b.nr_##list = (n);                  \
+	} while (0)
+
 static void pair_init(struct pair *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -47,23 +57,14 @@ static void pair_init(struct pair *p)
 	p->a.spaces = p->sa;
 	p->b.spaces = p->sb;
 	p->a.nr_spaces = p->b.nr_spaces = 1;
-	snprintf(p->za[0].name, sizeof(p->za[0].name), "DMA32");
-	p->zb[0] = p->za[0];
-	p->a.zones = p->za;
-	p->b.zones = p->zb;
-	p->a.nr_zones = p->b.nr_zones = 1;
-	snprintf(p->va[0].name, sizeof(p->va[0].name), "pgfault");
-	snprintf(p->va[1].name, sizeof(p->va[1].name), "pswpin");
-	memcpy(p->vb, p->va, sizeof(p->va));
-	p->a.vmstat = p->va;
-	p->b.vmstat = p->vb;
-	p->a.nr_vmstat = p->b.nr_vmstat = 2;
-	snprintf(p->sla[0].name, sizeof(p->sla[0].name), "kmalloc-64");
-	snprintf(p->sla[1].name, sizeof(p->sla[1].name), "vma");
-	memcpy(p->slb, p->sla, sizeof(p->sla));
-	p->a.slabs = p->sla;
-	p->b.slabs = p->slb;
-	p->a.nr_slabs = p->b.nr_slabs = 2;
+	NAME(p->za[0], "DMA32");
+	SAME_IN_BOTH(zones, za, zb, 1);
+	NAME(p->va[0], "pgfault");
+	NAME(p->va[1], "pswpin");
+	SAME_IN_BOTH(vmstat, va, vb, 2);
+	NAME(p->sla[0], "kmalloc-64");
+	NAME(p->sla[1], "vma");
+	SAME_IN_BOTH(slabs, sla, slb, 2);
 }
 
 /* The pair every test edits: fresh per test (checked fixture), its diff
@@ -199,7 +200,7 @@ START_TEST(slab_caches_are_listed_by_name_when_their_objects_changed)
 	p.slb[0] = p.sla[1];
 	p.slb[0].active_objs = 25;
 	p.slb[2] = p.slb[0];                    /* a cache only in b has nothing to compare */
-	snprintf(p.slb[2].name, sizeof(p.slb[2].name), "task");
+	NAME(p.slb[2], "task");
 	p.b.nr_slabs = 3;
 	compute();
 	ck_assert_uint_eq(p.d.nr_slabs, 1);
