@@ -1,8 +1,8 @@
 /*
  * cmd_test.c: `memvisor test FILE... [-j N] [--junit OUT.xml] [--tap]
  * [--keep DIR]`: loads every scenario first (a malformed one stops
- * everything with exit 2 before any VM starts), runs them as child
- * `memvisor run` processes, up to N at a time, prints one line per
+ * everything with exit 2 before any VM starts), runs each as `memvisor
+ * run` in a forked child (memvisor_main, not the binary again), up to N at a time, prints one line per
  * scenario as it finishes, and writes JUnit XML and TAP in file order.
  *
  * Each scenario runs in DIR/NAME (a temporary folder, removed at the end
@@ -172,7 +172,7 @@ static void start_job(struct job *j, const struct test_opts *o)
 	struct mv_error err;
 	j->start = now();
 	j->state = JOB_RUNNING;
-	j->pid = scenario_start(&j->sc, o->exe, j->dir, &err);
+	j->pid = scenario_start(&j->sc, o->exe, memvisor_main, j->dir, &err);
 	if (j->pid < 0) {
 		j->res.status = -1;
 		j->state = JOB_DONE;

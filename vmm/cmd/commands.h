@@ -11,6 +11,9 @@
 
 #define MEMVISOR_VERSION "0.1.0"
 
+/* The whole command line, argv[0] the program: what main() runs. */
+int memvisor_main(int argc, char **argv);
+
 int cmd_run(int argc, char **argv);
 /* balloon, stats, pause, resume, quit: clients of the control socket */
 int cmd_client(int argc, char **argv);

@@ -1,10 +1,12 @@
 /*
  * main.c: memvisor's command line: parses the subcommand name and
- * dispatches; every subcommand lives in its own file (commands.h).
+ * dispatches (memvisor_main, which `test` also calls in the child it forks
+ * for each scenario); every subcommand lives in its own file (commands.h).
  */
 #include "commands.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +40,7 @@ static void usage(FILE *f)
 	fprintf(f, "\n'memvisor COMMAND --help' describes one command.\n");
 }
 
-int main(int argc, char **argv)
+int memvisor_main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -52,10 +54,16 @@ int main(int argc, char **argv)
 		printf("memvisor %s\n", MEMVISOR_VERSION);
 		return 0;
 	}
+	optind = 0; /* glibc: a full reset, for a command run again in a forked child */
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "memvisor: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return MV_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return memvisor_main(argc, argv);
 }

@@ -1,7 +1,7 @@
 /*
- * scenario_run.c: turns a scenario into the argument vector of a child
+ * scenario_run.c: turns a scenario into the argument vector of
  * `memvisor run` (files in the scenario's folder, layout in
- * scenario_run.h), starts it, and afterwards checks the expectations in
+ * scenario_run.h), runs it in a forked child, and afterwards checks the expectations in
  * the order of the file: exit status, console lines, stats conditions,
  * snapshot diffs (computed in-process, snapdiff.h). Each failed
  * expectation adds one line to the result's reasons; nothing here stops
@@ -127,10 +127,10 @@ static void build_args(struct argv_buf *a, const struct scenario *sc, const char
 
 /*
  * In the child: stdout/stderr into files (opened before the chdir, so
- * relative paths are the parent's), then exec in cwd. Never returns.
+ * relative paths are the parent's), then the command in cwd. Never returns.
  */
-static void child_exec(const char *exe, char *const argv[], const char *out_path,
-		       const char *err_path, const char *cwd)
+static void child_run(scenario_main_fn *main_fn, int argc, char *argv[], const char *out_path,
+		      const char *err_path, const char *cwd)
 {
 	int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	int err = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : out;
@@ -140,24 +140,25 @@ static void child_exec(const char *exe, char *const argv[], const char *out_path
 	dup2(in, 0);
 	dup2(out, 1);
 	dup2(err, 2);
-	execv(exe, argv);
-	dprintf(2, "memvisor test: cannot run %s: %s\n", exe, strerror(errno));
-	_exit(127);
+	int status = main_fn(argc, argv);
+	fflush(NULL);
+	_exit(status);
 }
 
-static pid_t spawn(const char *exe, char *const argv[], const char *out_path,
+static pid_t spawn(scenario_main_fn *main_fn, struct argv_buf *a, const char *out_path,
 		   const char *err_path, const char *cwd)
 {
+	fflush(NULL); /* the child must not write the parent's buffered output again */
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0); /* its own group: a timeout kills the VM's threads too */
-		child_exec(exe, argv, out_path, err_path, cwd);
+		child_run(main_fn, a->n, a->v, out_path, err_path, cwd);
 	}
 	return pid;
 }
 
-pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir,
-		     struct mv_error *err)
+pid_t scenario_start(const struct scenario *sc, const char *exe, scenario_main_fn *main_fn,
+		     const char *dir, struct mv_error *err)
 {
 	struct argv_buf a = { .n = 0 };
 	char path[4096];
@@ -180,8 +181,8 @@ pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir
 	snprintf(console, sizeof(console), "%s/console.log", dir);
 	snprintf(path, sizeof(path), "%s/memvisor.log", dir);
 	/* a host command's stdout is its console; it runs in the file's folder */
-	pid_t pid = sc->host ? spawn(exe, a.v, console, path, sc->dir)
-			     : spawn(exe, a.v, path, NULL, NULL);
+	pid_t pid = sc->host ? spawn(main_fn, &a, console, path, sc->dir)
+			     : spawn(main_fn, &a, path, NULL, NULL);
 	if (pid < 0)
 		pid = mv_fail(err, -errno, "fork: %m");
 	free_args(&a);

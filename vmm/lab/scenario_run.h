@@ -1,5 +1,6 @@
 /*
- * scenario_run.h: runs one loaded scenario as a child `memvisor run` in
+ * scenario_run.h: runs one loaded scenario as `memvisor run` in a forked
+ * child (the caller's command-line entry point, not the binary again) in
  * its own folder and judges the outcome against its expectations.
  *
  * The folder DIR holds afterwards:
@@ -26,12 +27,18 @@ struct scenario_result {
 	char *reasons;                 /* malloc'd lines "FILE:LINE: what", or NULL */
 };
 
+/* A command-line entry point: argv as main() gets it; returns the exit status. */
+typedef int scenario_main_fn(int argc, char **argv);
+
 /*
- * Creates dir and starts `exe run ...` for sc in it. Returns the child's
- * pid, or a negative errno with the reason in err.
+ * Creates dir and forks a child that runs `exe run ...` for sc in it by
+ * calling main_fn (exe only names the program, in argv[0] and in
+ * dir/command, the line that repeats the run by hand). The caller must
+ * have no other threads. Returns the child's pid, or a negative errno
+ * with the reason in err.
  */
-pid_t scenario_start(const struct scenario *sc, const char *exe, const char *dir,
-		     struct mv_error *err);
+pid_t scenario_start(const struct scenario *sc, const char *exe, scenario_main_fn *main_fn,
+		     const char *dir, struct mv_error *err);
 
 /* Checks every expectation of sc against what the run left in dir. */
 void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);
