@@ -199,13 +199,11 @@ check-helper-vm: all
 # Each tests/bench/*.mk adds its rows as prerequisites of bench.
 bench: deps
 
-# acpi=off makes QEMU announce virtio-mmio devices on the command line, as
-# memvisor does; force-legacy=false gives them virtio-mmio version 2.
+# The kernel on QEMU's microvm (TCG), with the initrd and the workload of
+# `make run`; scripts/qemu-run decodes the exit status.
 qemu-run: all
-	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=off,acpi=off -m 128M \
-	  -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
-	  -global virtio-mmio.force-legacy=false -device virtio-balloon-device \
-	  -kernel $(KERNEL) -append "console=ttyS0"; s=$$?; echo "qemu exit $$s (guest status $$(( (s-1)/2 )))"
+	scripts/qemu-run $(KERNEL) $(BUILD)/guest/initrd.cpio \
+	  console=ttyS0 init=$(or $(RUN_INIT),/bin/memhog 16M --verify)
 
 clean:
 	rm -rf $(BUILD)

@@ -70,6 +70,66 @@ START_TEST(memhog_touches_and_verifies_its_pages_and_init_reports_its_exit)
 }
 END_TEST
 
+START_TEST(without_initrd_memvisors_kernel_gets_the_initrd_built_beside_it)
+{
+	const char *argv[] = { "run", "-v", "-m", "64M", "--timeout", "120", test_kernel_path(),
+			       "--", "init=/bin/memhog", "1M", "--verify", NULL };
+	struct vm_run r;
+
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "no --initrd: using ");
+	ASSERT_CONSOLE(r, "initrd.cpio, the initrd built beside memvisor's kernel");
+	ASSERT_CONSOLE(r, "memhog: verify ok: 256 pages");
+	ASSERT_CONSOLE(r, "reboot: Power down (init exited with status 0)");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Free huge pages on the host, in KiB (/proc/meminfo), 0 when unknown. */
+static long long host_free_hugetlb_kib(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	long long free_pages = 0, page_kib = 0;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lld", &free_pages);
+		sscanf(line, "Hugepagesize: %lld kB", &page_kib);
+	}
+	if (f)
+		fclose(f);
+	return free_pages * page_kib;
+}
+
+/*
+ * --backing hugetlb: where the host has 32 MiB of huge pages free, a guest
+ * on them verifies every byte memhog wrote; elsewhere the run is refused
+ * with status 123 and the hint about reserving huge pages. Either way the
+ * option is exercised, never skipped.
+ */
+START_TEST(hugetlb_backing_runs_a_verified_guest_or_says_why_it_cannot)
+{
+	bool reserved = host_free_hugetlb_kib() >= 32 * 1024;
+	const char *argv[] = { "run", "--backing", "hugetlb", "-m", "32M", "--timeout", "120",
+			       test_kernel_path(), "--", "init=/bin/memhog", "8M", "--verify", NULL };
+	struct vm_run r;
+
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	if (reserved) {
+		ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+		ASSERT_CONSOLE(r, "memhog: verify ok: 2048 pages");
+	} else {
+		ck_assert_msg(r.status == 123, "status %d:\n%s", r.status, tail(r.console));
+		ASSERT_CONSOLE(r, "cannot map hugetlb backing");
+		ASSERT_CONSOLE(r, "/proc/sys/vm/nr_hugepages");
+	}
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(without_fault_around_memhog_takes_a_fault_per_page_it_touches)
 {
 	struct vm_run r = boot_with("mm.fault_around=1", "/bin/memhog 1M --pattern random --passes 2");
@@ -378,6 +438,8 @@ Suite *process_suite(void)
 	TCase *w = tcase_create("workloads");
 	tcase_set_timeout(w, 300);
 	tcase_add_test(w, memhog_touches_and_verifies_its_pages_and_init_reports_its_exit);
+	tcase_add_test(w, without_initrd_memvisors_kernel_gets_the_initrd_built_beside_it);
+	tcase_add_test(w, hugetlb_backing_runs_a_verified_guest_or_says_why_it_cannot);
 	tcase_add_test(w, without_fault_around_memhog_takes_a_fault_per_page_it_touches);
 	tcase_add_test(w, fault_around_maps_sixteen_pages_per_anonymous_fault);
 	tcase_add_test(w, forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing);

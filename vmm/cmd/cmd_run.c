@@ -50,8 +50,11 @@ static void run_usage(FILE *f)
 "Boots a PVH ELF64 kernel in a new KVM virtual machine.\n"
 "\n"
 "  -m, --memory SIZE     guest RAM (default 128M; K, M, G, T suffixes)\n"
-"  -c, --cpus N          vCPUs, each in its own thread (default 1)\n"
-"      --initrd FILE     initial ramdisk, passed as the PVH module\n"
+"  -c, --cpus N          vCPUs, each in its own thread (default 1; memvisor's\n"
+"                        kernel runs on the first and leaves the others parked)\n"
+"      --initrd FILE     initial ramdisk, passed as the PVH module (default with\n"
+"                        memvisor's kernel and an init= word: the initrd.cpio\n"
+"                        built beside the kernel, when there is one)\n"
 "      --cmdline STR     guest command line (default \"" DEFAULT_CMDLINE "\", left\n"
 "                        out when the words after -- name a console=);\n"
 "                        words after -- are appended to it\n"
@@ -65,9 +68,11 @@ static void run_usage(FILE *f)
 "      --pressure SCHED  run control commands on a schedule after boot, e.g.\n"
 "                        \"2s:balloon=64M,6s:balloon=0\" (balloon=SIZE is the\n"
 "                        balloon size: memory taken from the guest; also stats,\n"
-"                        pause, resume, quit); \"when COND:CMD\" waits for a\n"
+"                        pause, resume, quit, snapshot=FILE, or snapshot=NAME\n"
+"                        for PREFIX-NAME.core); \"when COND:CMD\" waits for a\n"
 "                        stats condition instead, e.g. \"when balloon.actual ==\n"
-"                        64M:balloon=0\" (in order written, each once)\n"
+"                        64M:balloon=0\" (in order written, each once), and\n"
+"                        'when console \"REGEX\":CMD' for a console line\n"
 "      --stats FILE[:SECS]  append one JSON object of guest and host memory\n"
 "                        figures every SECS seconds (default 1)\n"
 "      --snapshot-at LIST  take snapshots at these times after boot and/or at\n"
@@ -78,7 +83,9 @@ static void run_usage(FILE *f)
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
-"Exit status: the value the guest writes to port 0xf4 (low 8 bits);\n"
+"Exit status: the value the guest writes to port 0xf4 (low 8 bits); with\n"
+"  memvisor's kernel and init=, init's status (128+N when a signal N killed\n"
+"  it: 137 after an OOM kill);\n"
 "  2 usage or input error, 121 guest triple fault or reset,\n"
 "  122 KVM internal error or failed VM entry, 123 host failure, 124 timeout.\n");
 }
@@ -261,12 +268,44 @@ struct run_inputs {
 	struct pvh_image img;
 };
 
+/* Whether the guest command line has an init= word (a program to run). */
+static bool cmdline_names_init(const char *cmdline)
+{
+	for (const char *w = strstr(cmdline, "init="); w; w = strstr(w + 1, "init="))
+		if (w == cmdline || w[-1] == ' ')
+			return true;
+	return false;
+}
+
+/*
+ * The initrd to load: --initrd's, or, when there is none and memvisor's
+ * own kernel is told to run an init= program, the initrd built beside it
+ * (KERNEL's folder/initrd.cpio, as `make` lays them out), if it is there.
+ * NULL for none; the chosen path is written to buf when it is the default.
+ */
+static const char *initrd_path(const struct run_opts *o, const struct run_inputs *in,
+			       char *buf, size_t len)
+{
+	uint64_t sym;
+	const char *slash = strrchr(o->kernel, '/');
+	if (o->initrd || !cmdline_names_init(o->cmdline) ||
+	    intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) < 0)
+		return o->initrd;
+	snprintf(buf, len, "%.*sinitrd.cpio", slash ? (int)(slash - o->kernel + 1) : 0, o->kernel);
+	if (access(buf, R_OK) < 0)
+		return NULL;
+	mv_debug("no --initrd: using %s, the initrd built beside memvisor's kernel", buf);
+	return buf;
+}
+
 static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 {
 	struct mv_error err;
+	char beside[4200];
 	int rc = loader_read_file(o->kernel, &in->kernel, &in->kernel_len, &err);
-	if (rc < 0 || (o->initrd &&
-		       (rc = loader_read_file(o->initrd, &in->initrd, &in->initrd_len, &err)) < 0)) {
+	const char *initrd = rc < 0 ? NULL : initrd_path(o, in, beside, sizeof(beside));
+	if (rc < 0 || (initrd &&
+		       (rc = loader_read_file(initrd, &in->initrd, &in->initrd_len, &err)) < 0)) {
 		mv_err("%s", err.msg);
 		return rc;
 	}
