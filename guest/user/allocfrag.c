@@ -5,6 +5,11 @@
  * strategy the heap size, free bytes, largest free block and the external
  * fragmentation 1 - largest/free. musl's heap is not visible from outside,
  * so its row shows the growth of VmRSS instead.
+ *
+ * Then the brk/mmap threshold at work: one request just under
+ * MV_MMAP_THRESHOLD and one at it, each showing where its bytes came from
+ * (the brk heap grew, or a mapping of its own: /proc/self/maps names the
+ * area each lies in) and, for the mapping, that free unmaps it at once.
  */
 #include "libproc.h"
 #include "mvalloc.h"
@@ -66,6 +71,47 @@ static void replay(int ops, void *(*alloc)(size_t), void (*release)(void *))
 	}
 }
 
+/* Where addr lies, as /proc/self/maps names it. */
+static const char *area_of(const void *addr)
+{
+	const char *name = maps_name(addr);
+
+	return !name ? "unmapped" : *name ? name : "an anonymous area";
+}
+
+/* Allocates n bytes with mvalloc and says which way they came, then frees them. */
+static void show_one_request(size_t n)
+{
+	struct mv_stats before, held, after;
+
+	mv_get_stats(&before);
+	char *p = mv_malloc(n);
+	if (!p) {
+		printf("allocfrag: threshold: %zu B: out of memory\n", n);
+		return;
+	}
+	memset(p, 0x5a, n);
+	mv_get_stats(&held);
+	printf("allocfrag: threshold: %zu B from %s: heap %+ld KiB, mmap %+ld KiB, address in %s\n", n,
+	       held.mmap_bytes > before.mmap_bytes ? "mmap" : "brk",
+	       (long)(held.heap_bytes - before.heap_bytes) / 1024,
+	       (long)(held.mmap_bytes - before.mmap_bytes) / 1024, area_of(p));
+	mv_free(p);
+	mv_get_stats(&after);
+	printf("allocfrag: threshold: freed: mmap %+ld KiB, address now %s\n",
+	       (long)(after.mmap_bytes - before.mmap_bytes) / 1024, area_of(p));
+}
+
+/* One request under the threshold, one at it, on a fresh first-fit heap. */
+static void show_threshold(void)
+{
+	mv_init(MV_FIRST_FIT);
+	printf("allocfrag: threshold: requests of %d B or more get a mapping of their own\n",
+	       MV_MMAP_THRESHOLD);
+	show_one_request(MV_MMAP_THRESHOLD - 64);
+	show_one_request(MV_MMAP_THRESHOLD);
+}
+
 int main(int argc, char **argv)
 {
 	int ops = argc > 1 ? atoi(argv[1]) : 4000;
@@ -89,5 +135,6 @@ int main(int argc, char **argv)
 	long rss1 = proc_value("/proc/self/status", "VmRSS:");
 	printf("allocfrag: %-6s VmRSS grew by %ld KiB (heap internals not visible)\n", "musl",
 	       rss1 - rss0);
+	show_threshold();
 	return 0;
 }

@@ -89,3 +89,21 @@ const char *maps_perms(const void *addr)
 		return NULL;
 	return perms;
 }
+
+const char *maps_name(const void *addr)
+{
+	static char name[256];
+	const char *text = proc_read("/proc/self/maps");
+	const char *area = text ? find_area(text, addr) : NULL;
+	int len = 0;
+
+	if (!area)
+		return NULL;
+	/* start-end perms offset dev inode [name] */
+	if (sscanf(area, "%*s %*s %*s %*s %*s%n", &len) < 0 || !len)
+		return NULL;
+	const char *n = area + len;
+	n += strspn(n, " ");
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(n, "\n"), n);
+	return name;
+}

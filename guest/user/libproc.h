@@ -20,5 +20,8 @@ long proc_await_value(const char *path, const char *key, long want);
 long smaps_value(const void *addr, const char *key);
 /* The permission string ("rw-p") of the maps line covering addr, or NULL. */
 const char *maps_perms(const void *addr);
+/* What the maps line covering addr names ("[heap]", a file, "" when
+ * anonymous), or NULL when addr is not mapped. */
+const char *maps_name(const void *addr);
 
 #endif
