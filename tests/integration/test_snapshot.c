@@ -113,6 +113,48 @@ START_TEST(kernel_snapshot_of_a_fresh_boot_matches_the_documented_layout)
 }
 END_TEST
 
+/* The kind of the GDT entry with this selector in a segments view's vCPU c. */
+static const char *gdt_kind(json_object *c, int selector, int *dpl)
+{
+	json_object *gdt = json_object_object_get(c, "gdt");
+	for (size_t i = 0; i < json_object_array_length(gdt); i++) {
+		json_object *d = json_object_array_get_idx(gdt, i);
+		if (json_object_get_int(json_object_object_get(d, "selector")) == selector) {
+			*dpl = json_object_get_int(json_object_object_get(d, "dpl"));
+			return json_object_get_string(json_object_object_get(d, "kind"));
+		}
+	}
+	return NULL;
+}
+
+/* Segmentation as the boot GDT sets it up: flat 64-bit code for the kernel
+ * (DPL 0) and user (DPL 3), a busy TSS in TR, long mode on. */
+START_TEST(segments_view_shows_the_flat_long_mode_gdt_and_the_tss)
+{
+	boot_with_snapshots(NULL);
+	json_object *seg = show_json(path_in("snap-exit.core"), "segments");
+	json_object *c = json_object_array_get_idx(json_object_object_get(seg, "cpus"), 0);
+	ck_assert_ptr_nonnull(c);
+	ck_assert(json_object_get_boolean(json_object_object_get(c, "long_mode")));
+	json_object *regs = json_object_object_get(c, "registers");
+	json_object *cs = json_object_object_get(regs, "cs"), *tr = json_object_object_get(regs, "tr");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(cs, "kind")), "code r-x 64-bit");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(tr, "kind")), "tss busy");
+	int dpl = -1, user_code = 0, kernel_code = 0;
+	for (int sel = 8; sel < 0x30; sel += 8) {
+		const char *k = gdt_kind(c, sel, &dpl);
+		ck_assert_msg(k != NULL, "no GDT entry %#x", sel);
+		user_code += !strcmp(k, "code r-x 64-bit") && dpl == 3;
+		kernel_code += !strcmp(k, "code r-x 64-bit") && dpl == 0;
+	}
+	ck_assert_int_eq(user_code, 1);
+	ck_assert_int_eq(kernel_code, 1);
+	ck_assert_str_eq(gdt_kind(c, json_object_get_int(json_object_object_get(tr, "selector")),
+				  &dpl), "tss busy");
+	json_object_put(seg);
+}
+END_TEST
+
 static struct vm_run diff(const char *a, const char *b)
 {
 	struct vm_run r;
@@ -381,6 +423,7 @@ Suite *snapshot_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, kernel_snapshot_of_a_fresh_boot_matches_the_documented_layout);
+	tcase_add_test(tc, segments_view_shows_the_flat_long_mode_gdt_and_the_tss);
 	tcase_add_test(tc, diff_is_empty_for_one_snapshot_and_shows_what_boot_added_later);
 	tcase_add_test(tc, an_oops_leaves_a_crash_dump_that_show_and_gdb_can_read);
 	tcase_add_test(tc, snapshot_over_the_control_socket_and_cli_while_the_guest_runs);

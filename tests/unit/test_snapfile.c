@@ -6,6 +6,7 @@
  * fill their field come back NUL-terminated within it.
  */
 #include "snapfile.h"
+#include "snapview.h"
 
 #include <check.h>
 #include <errno.h>
@@ -78,6 +79,23 @@ static void space(struct img *m, uint32_t claimed, uint32_t real)
 	note(m, SNAP_NOTE_NAME, SNAP_NT_SPACE, &sp, sizeof(sp.s) + real * sizeof(sp.r[0]));
 }
 
+/* A long-mode GDT as memvisor's kernel has it: null, kernel code, kernel
+ * data, user data, user code, a 16-byte TSS descriptor. */
+static const uint64_t long_mode_gdt[7] = {
+	0, 0x00af9b000000ffffull, 0x00cf93000000ffffull, 0x00cff3000000ffffull,
+	0x00affb000000ffffull, 0x80008b1300300067ull, 0xffffffffull,
+};
+
+static void cpu_note(struct img *m, uint32_t announced, size_t there)
+{
+	struct { struct snap_cpu c; uint64_t gdt[7]; } n = { .c = { .cpu = 0, .efer = 0xd01,
+		.gdt_limit = sizeof(long_mode_gdt) - 1, .gdt_bytes = announced } };
+	n.c.seg[SNAP_CS] = (struct snap_segment){ .selector = 8, .type = 0xb, .s = 1, .l = 1,
+						  .present = 1, .limit = 0xffffffff };
+	memcpy(n.gdt, long_mode_gdt, sizeof(long_mode_gdt));
+	note(m, SNAP_NOTE_NAME, SNAP_NT_CPU, &n, sizeof(n.c) + there);
+}
+
 static void valid(struct img *m)
 {
 	begin(m);
@@ -89,6 +107,7 @@ static void valid(struct img *m)
 								 { 7 } };
 	note(m, SNAP_NOTE_NAME, SNAP_NT_HOST, &host, sizeof(host));
 	note(m, SNAP_NOTE_NAME, SNAP_NT_LOG, "hello\n", 7);
+	cpu_note(m, sizeof(long_mode_gdt), sizeof(long_mode_gdt));
 	note(m, SNAP_NOTE_NAME, 0x4d56ffff, "future", 6); /* unknown: skipped */
 	finish(m);
 }
@@ -111,7 +130,39 @@ START_TEST(a_valid_snapshot_parses_into_its_records)
 	ck_assert_uint_eq(f.nr_host, 1);
 	ck_assert_uint_eq(f.host[0].count, 3);
 	ck_assert_str_eq(f.log, "hello\n");
+	ck_assert_uint_eq(f.nr_cpu_notes, 1);
+	ck_assert_uint_eq(f.cpus[0].hdr.gdt_bytes, sizeof(long_mode_gdt));
+	ck_assert_uint_eq(f.cpus[0].hdr.seg[SNAP_CS].selector, 8);
+	ck_assert_mem_eq(f.cpus[0].gdt, long_mode_gdt, sizeof(long_mode_gdt));
 	snapfile_free(&f);
+}
+END_TEST
+
+START_TEST(gdt_descriptors_decode_as_the_cpu_reads_them)
+{
+	const uint8_t *g = (const uint8_t *)long_mode_gdt;
+	size_t len = sizeof(long_mode_gdt);
+	static const char *const kinds[] = { "null", "code r-x 64-bit", "data rw-", "data rw-",
+					     "code r-x 64-bit", "tss busy" };
+	static const unsigned dpl[] = { 0, 0, 0, 3, 3, 0 };
+	struct snap_segment d;
+	char kind[48];
+	size_t off = 0, n, i = 0;
+	for (; (n = snapview_descriptor(g, len, off, true, &d)) != 0; off += n, i++) {
+		ck_assert_uint_lt(i, 6);
+		ck_assert_uint_eq(d.selector, off);
+		ck_assert_str_eq(snapview_segment_kind(&d, kind, sizeof(kind)), kinds[i]);
+		ck_assert_uint_eq(d.dpl, dpl[i]);
+		ck_assert_uint_eq(d.limit, i == 0 ? 0 : i == 5 ? 0x67 : 0xffffffff);
+	}
+	ck_assert_uint_eq(i, 6);
+	ck_assert_uint_eq(n = snapview_descriptor(g, len, 40, true, &d), 16);
+	ck_assert_uint_eq(d.base, 0xffffffff80130030ull);   /* 64-bit base of a long-mode TSS */
+	ck_assert_uint_eq(snapview_descriptor(g, len, 40, false, &d), 8);
+	ck_assert_uint_eq(d.base, 0x80130030ull);           /* outside long mode: 8 bytes */
+	ck_assert_uint_eq(snapview_descriptor(g, 44, 40, true, &d), 0);   /* cut short */
+	ck_assert_uint_eq(snapview_descriptor(g, len, len, true, &d), 0);
+	ck_assert_uint_eq(snapview_descriptor(NULL, 0, 0, true, &d), 0);
 }
 END_TEST
 
@@ -185,6 +236,20 @@ static void bitmap_too_small(struct img *m)
 	note(m, SNAP_NOTE_NAME, SNAP_NT_HOST, &host, sizeof(host));
 	finish(m);
 }
+static void gdt_bytes_lie(struct img *m)
+{
+	begin(m);
+	meta(m);
+	cpu_note(m, sizeof(long_mode_gdt), 16);
+	finish(m);
+}
+static void gdt_beyond_any_limit(struct img *m)
+{
+	begin(m);
+	meta(m);
+	cpu_note(m, SNAP_GDT_MAX + 8, 0);
+	finish(m);
+}
 static void not_core(struct img *m) { valid(m); ((Elf64_Ehdr *)m->b)->e_type = ET_EXEC; }
 static void note_past_end(struct img *m)
 {
@@ -202,6 +267,8 @@ static const struct { void (*make)(struct img *); const char *msg; } bad[] = {
 	{ huge_descsz, "runs past the note segment" },
 	{ huge_namesz, "runs past the note segment" },
 	{ bitmap_too_small, "cannot hold" },
+	{ gdt_bytes_lie, "56 GDT bytes announced, 16 there" },
+	{ gdt_beyond_any_limit, "65544 GDT bytes announced" },
 	{ not_core, "not an x86-64 core file" },
 	{ note_past_end, "past the end of the file" },
 };
@@ -261,6 +328,7 @@ Suite *snapfile_suite(void)
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_loop_test(tc, random_corruption_never_reads_out_of_bounds, 0, 4);
 	tcase_add_test(tc, a_file_that_cannot_be_opened_is_named_with_the_system_reason);
+	tcase_add_test(tc, gdt_descriptors_decode_as_the_cpu_reads_them);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,6 @@
 /*
  * cmd_show.c: `memvisor show FILE [--json] [--space kernel|PID]
- * [--view maps|tables|nested|zones|slabs|vmstat|log]`: one view of a
+ * [--view maps|tables|nested|zones|slabs|vmstat|segments|log]`: one view of a
  * snapshot, for people (aligned text) or scripts (--json; zones, slabs
  * and vmstat in the key names of recjson.h).
  */
@@ -167,6 +167,71 @@ static void show_vmstat(const struct snap_file *f)
 		printf("%s %llu\n", f->vmstat[i].name, (unsigned long long)f->vmstat[i].value);
 }
 
+static const char *const seg_names[SNAP_NR_SEGS] = { "cs", "ds", "es", "fs", "gs", "ss",
+							"tr", "ldtr" };
+
+static bool long_mode(const struct snap_cpu *c)
+{
+	return c->efer & (1u << 10);   /* EFER.LMA */
+}
+
+/* Each vCPU's segment registers, then the GDT entries as the CPU reads them. */
+static void show_segments(const struct snap_file *f, json_object *j)
+{
+	json_object *cpus = j ? json_object_new_array() : NULL;
+	for (size_t i = 0; i < f->nr_cpu_notes; i++) {
+		const struct snap_cpu_view *v = &f->cpus[i];
+		const struct snap_cpu *c = &v->hdr;
+		json_object *jc = j ? json_object_new_object() : NULL, *regs = NULL, *gdt = NULL;
+		char line[160];
+		if (jc) {
+			json_object_object_add(jc, "cpu", json_object_new_int((int)c->cpu));
+			json_object_object_add(jc, "long_mode", json_object_new_boolean(long_mode(c)));
+			json_object_object_add(jc, "gdt_base", json_object_new_uint64(c->gdt_base));
+			json_object_object_add(jc, "gdt_limit", json_object_new_uint64(c->gdt_limit));
+			json_object_object_add(jc, "registers", regs = json_object_new_object());
+			json_object_object_add(jc, "gdt", gdt = json_object_new_array());
+			json_object_array_add(cpus, jc);
+		} else {
+			printf("# vCPU %u: CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx%s\n", c->cpu,
+			       (unsigned long long)c->cr0, (unsigned long long)c->cr3,
+			       (unsigned long long)c->cr4, (unsigned long long)c->efer,
+			       long_mode(c) ? " (long mode)" : "");
+			printf("# GDTR base %#llx limit %#x, IDTR base %#llx limit %#x\n",
+			       (unsigned long long)c->gdt_base, c->gdt_limit,
+			       (unsigned long long)c->idt_base, c->idt_limit);
+			if (long_mode(c))
+				printf("# long mode: CS, DS, ES, SS are flat (base and limit not used);"
+				       " FS and GS keep only their bases (TLS, per-CPU data)\n");
+		}
+		for (int r = 0; r < SNAP_NR_SEGS; r++) {
+			if (regs) {
+				json_object_object_add(regs, seg_names[r], snapview_segment_json(&c->seg[r]));
+				continue;
+			}
+			snapview_segment_line(&c->seg[r], line, sizeof(line));
+			printf("%-4s  %s\n", seg_names[r], line);
+		}
+		if (!gdt)
+			printf("# GDT: %u bytes%s\n", c->gdt_bytes,
+			       c->gdt_bytes ? "" : " (not readable through the vCPU's page tables)");
+		struct snap_segment d;
+		for (size_t off = 0, n; (n = snapview_descriptor(v->gdt, c->gdt_bytes, off,
+								 long_mode(c), &d)) != 0; off += n) {
+			if (gdt) {
+				json_object_array_add(gdt, snapview_segment_json(&d));
+				continue;
+			}
+			snapview_segment_line(&d, line, sizeof(line));
+			printf("gdt   %s\n", line);
+		}
+	}
+	if (j)
+		json_object_object_add(j, "cpus", cpus);
+	else if (!f->nr_cpu_notes)
+		printf("(no vCPU system registers in this snapshot)\n");
+}
+
 /* The JSON of a record view (zones, slabs, vmstat: recjson.h), else NULL. */
 static json_object *record_view_json(const struct snap_file *f, const char *view)
 {
@@ -209,6 +274,8 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 		show_slabs(f);
 	else if (!j && !strcmp(o->view, "vmstat"))
 		show_vmstat(f);
+	else if (!strcmp(o->view, "segments"))
+		show_segments(f, j);
 	else if (!strcmp(o->view, "log"))
 		printf("%s", j ? "" : (f->log ? f->log : "(no kernel log in this snapshot)\n"));
 	if (j) {
@@ -221,7 +288,7 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 static void show_usage(FILE *out)
 {
 	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|PID]\n"
-		     "                     [--view maps|tables|nested|zones|slabs|vmstat|log]\n"
+		     "                     [--view maps|tables|nested|zones|slabs|vmstat|segments|log]\n"
 		     "Prints one view of a snapshot (default: maps).\n");
 }
 
@@ -233,7 +300,7 @@ static int parse_show(struct show_opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const views[] = { "maps", "tables", "nested", "zones", "slabs",
-					     "vmstat", "log" };
+					     "vmstat", "segments", "log" };
 	int c;
 	*o = (struct show_opts){ .view = "maps" };
 	optind = 1;

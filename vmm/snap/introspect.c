@@ -96,20 +96,7 @@ size_t intro_build_id(const void *elf, size_t len, uint8_t *id, size_t max)
 
 int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len)
 {
-	uint8_t *out = dst;
-	while (len) {
-		struct ptw_leaf l;
-		if (ptw_translate(in->m, in->cr3, in->la57, gva, &l) != 0)
-			return -EFAULT;
-		uint64_t page_end = l.va + (1ull << l.shift);
-		size_t chunk = (size_t)(page_end - gva) < len ? (size_t)(page_end - gva) : len;
-		if (mem_read(in->m, l.pa + (gva - l.va), out, chunk) < 0)
-			return -EFAULT;
-		out += chunk;
-		gva += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return ptw_read(in->m, in->cr3, in->la57, gva, dst, len);
 }
 
 static int check_layout(const struct mv_info *i, struct mv_error *err)

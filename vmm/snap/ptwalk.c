@@ -207,3 +207,22 @@ const char *ptw_flag_string(uint64_t f, char *buf, size_t len)
 	}
 	return buf;
 }
+
+int ptw_read(const struct guest_memory *m, uint64_t root_pa, bool la57, uint64_t va, void *dst,
+	     size_t len)
+{
+	uint8_t *out = dst;
+	while (len) {
+		struct ptw_leaf l;
+		if (ptw_translate(m, root_pa, la57, va, &l) != 0)
+			return -EFAULT;
+		uint64_t page_end = l.va + (1ull << l.shift);
+		size_t chunk = (size_t)(page_end - va) < len ? (size_t)(page_end - va) : len;
+		if (mem_read(m, l.pa + (va - l.va), out, chunk) < 0)
+			return -EFAULT;
+		out += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}

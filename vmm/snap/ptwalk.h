@@ -56,6 +56,13 @@ int ptw_walk(const struct guest_memory *m, uint64_t root_pa, bool la57, ptw_fn f
 int ptw_translate(const struct guest_memory *m, uint64_t root_pa, bool la57, uint64_t va,
 		  struct ptw_leaf *leaf);
 
+/*
+ * Copies len bytes at virtual address va, as the tables at root_pa map it.
+ * Returns 0, or -EFAULT when a page on the way is unmapped or not RAM.
+ */
+int ptw_read(const struct guest_memory *m, uint64_t root_pa, bool la57, uint64_t va, void *dst,
+	     size_t len);
+
 /* A run of leaves: contiguous in va and pa, same flags (A/D aside) and size. */
 struct ptw_range {
 	uint64_t va, pa, len;

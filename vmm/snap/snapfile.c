@@ -180,6 +180,32 @@ static int parse_log(struct parse *p, const uint8_t *desc, size_t len)
 	return 0;
 }
 
+static int parse_cpu(struct parse *p, const uint8_t *desc, size_t len)
+{
+	struct snap_cpu_view v = { .gdt = NULL };
+	struct snap_file *f = p->f;
+	if (len < sizeof(v.hdr))
+		return bad(p, "vCPU note of %zu bytes, shorter than its header", len);
+	memcpy(&v.hdr, desc, sizeof(v.hdr));
+	if (v.hdr.gdt_bytes > SNAP_GDT_MAX || v.hdr.gdt_bytes != len - sizeof(v.hdr))
+		return bad(p, "vCPU %u note: %u GDT bytes announced, %zu there", v.hdr.cpu,
+			   v.hdr.gdt_bytes, len - sizeof(v.hdr));
+	if (f->nr_cpu_notes >= 256)
+		return bad(p, "too many vCPU notes");
+	if (v.hdr.gdt_bytes && (v.gdt = malloc(v.hdr.gdt_bytes)) == NULL)
+		return bad(p, "out of memory");
+	if (v.gdt)
+		memcpy(v.gdt, desc + sizeof(v.hdr), v.hdr.gdt_bytes);
+	struct snap_cpu_view *a = realloc(f->cpus, (f->nr_cpu_notes + 1) * sizeof(*a));
+	if (!a) {
+		free(v.gdt);
+		return bad(p, "out of memory");
+	}
+	f->cpus = a;
+	a[f->nr_cpu_notes++] = v;
+	return 0;
+}
+
 static int parse_mv_note(struct parse *p, uint32_t type, const uint8_t *desc, size_t len)
 {
 	struct snap_file *f = p->f;
@@ -199,6 +225,7 @@ static int parse_mv_note(struct parse *p, uint32_t type, const uint8_t *desc, si
 	case SNAP_NT_HOST:   return parse_bitmap(p, desc, len, false);
 	case SNAP_NT_DIRTY:  return parse_bitmap(p, desc, len, true);
 	case SNAP_NT_LOG:    return parse_log(p, desc, len);
+	case SNAP_NT_CPU:    return parse_cpu(p, desc, len);
 	default:             return 0; /* a newer writer's note: skip it */
 	}
 }
@@ -312,6 +339,9 @@ void snapfile_free(struct snap_file *f)
 		free(f->host[i].bits);
 	for (size_t i = 0; i < f->nr_dirty; i++)
 		free(f->dirty[i].bits);
+	for (size_t i = 0; i < f->nr_cpu_notes; i++)
+		free(f->cpus[i].gdt);
+	free(f->cpus);
 	free(f->spaces);
 	free(f->host);
 	free(f->dirty);

@@ -28,6 +28,12 @@ struct snap_bitmap_view {
 	uint8_t *bits;                 /* (pages + 7) / 8 bytes or more; NULL if none */
 };
 
+/* A vCPU's system registers and its GDT (gdt_bytes bytes, NULL if none). */
+struct snap_cpu_view {
+	struct snap_cpu hdr;
+	uint8_t *gdt;
+};
+
 struct snap_file {
 	struct snap_meta meta;
 	int nr_cpus;                   /* NT_PRSTATUS notes */
@@ -44,6 +50,8 @@ struct snap_file {
 	struct snap_bitmap_view *host, *dirty;
 	size_t nr_host, nr_dirty;
 	char *log;                     /* NUL-terminated, or NULL */
+	struct snap_cpu_view *cpus;    /* SNAP_NT_CPU notes, in file order */
+	size_t nr_cpu_notes;
 	int nr_loads;                  /* PT_LOAD segments (guest memory) */
 };
 

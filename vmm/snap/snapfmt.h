@@ -32,6 +32,7 @@ enum snap_note_type {
 	SNAP_NT_HOST   = 0x4d560007,  /* struct snap_host + residency bitmap */
 	SNAP_NT_DIRTY  = 0x4d560008,  /* struct snap_dirty + dirty bitmap */
 	SNAP_NT_LOG    = 0x4d560009,  /* text: the tail of the kernel log */
+	SNAP_NT_CPU    = 0x4d56000a,  /* struct snap_cpu + the GDT's first gdt_bytes bytes */
 };
 
 #define SNAP_META_INTROSPECTED 1u  /* guest state was read through mv_info */
@@ -96,6 +97,31 @@ struct snap_slab {
 struct snap_counter {
 	char name[32];
 	uint64_t value;
+};
+
+/* A segment register as the vCPU holds it (its hidden part included). */
+struct snap_segment {
+	uint64_t base;
+	uint32_t limit;                /* in bytes, granularity applied */
+	uint16_t selector;
+	uint8_t type, present, dpl, db, s, l, g, avl, unusable;
+	uint8_t pad;
+};
+
+enum snap_seg_reg { SNAP_CS, SNAP_DS, SNAP_ES, SNAP_FS, SNAP_GS, SNAP_SS, SNAP_TR, SNAP_LDTR,
+		    SNAP_NR_SEGS };
+
+#define SNAP_GDT_MAX 65536u            /* the most a 16-bit GDTR limit covers */
+
+/* One per vCPU: its system registers; the GDT's bytes follow (0 when the
+ * table could not be read through the vCPU's page tables). */
+struct snap_cpu {
+	uint32_t cpu;
+	uint32_t gdt_bytes;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t gdt_base, idt_base;
+	uint32_t gdt_limit, idt_limit;
+	struct snap_segment seg[SNAP_NR_SEGS];
 };
 
 /* One per slot: resident bitmap (1 bit per 4 KiB page) follows. */

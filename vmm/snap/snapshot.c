@@ -109,6 +109,36 @@ static void fill_prstatus(struct elf_prstatus *ps, int id, const struct kvm_regs
 								    : sizeof(ps->pr_reg));
 }
 
+static struct snap_segment segment_of(const struct kvm_segment *k)
+{
+	return (struct snap_segment){ .base = k->base, .limit = k->limit, .selector = k->selector,
+				      .type = k->type, .present = k->present, .dpl = k->dpl,
+				      .db = k->db, .s = k->s, .l = k->l, .g = k->g, .avl = k->avl,
+				      .unusable = k->unusable };
+}
+
+/* The system registers of vCPU id and its GDT's bytes, read through its
+ * own page tables (none when paging is off or the table is unmapped). */
+static void add_cpu_note(struct snap_ctx *c, int id, const struct kvm_sregs *s)
+{
+	const struct kvm_segment *k[SNAP_NR_SEGS] = { &s->cs, &s->ds, &s->es, &s->fs,
+						       &s->gs, &s->ss, &s->tr, &s->ldt };
+	struct snap_cpu cpu = { .cpu = (uint32_t)id, .cr0 = s->cr0, .cr2 = s->cr2, .cr3 = s->cr3,
+				.cr4 = s->cr4, .efer = s->efer, .gdt_base = s->gdt.base,
+				.idt_base = s->idt.base, .gdt_limit = s->gdt.limit,
+				.idt_limit = s->idt.limit };
+	for (int i = 0; i < SNAP_NR_SEGS; i++)
+		cpu.seg[i] = segment_of(k[i]);
+	uint32_t want = (uint32_t)s->gdt.limit + 1; /* a 16-bit limit: at most SNAP_GDT_MAX */
+	uint8_t *gdt = malloc(want);
+	bool paging = s->cr0 & (1u << 31), la57 = s->cr4 & (1u << 12);
+	if (gdt && paging &&
+	    ptw_read(&c->m->vm.mem, s->cr3 & PTE_ADDR_MASK, la57, s->gdt.base, gdt, want) == 0)
+		cpu.gdt_bytes = want;
+	mv_note(c, SNAP_NT_CPU, &cpu, sizeof(cpu), gdt, cpu.gdt_bytes);
+	free(gdt);
+}
+
 static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 {
 	struct vm *vm = &c->m->vm;
@@ -122,6 +152,7 @@ static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 		}
 		fill_prstatus(&ps, i, &r, &s);
 		note_add(&c->notes, "CORE", NT_PRSTATUS, &ps, sizeof(ps), NULL, 0);
+		add_cpu_note(c, i, &s);
 		if (i == 0) {
 			c->cr3 = s.cr3;
 			c->la57 = s.cr4 & (1u << 12);
