@@ -18,41 +18,15 @@
 #include "opt.h"
 #include "policy.h"
 #include "policy_sim.h"
+#include "policy_rig.h"
 
 static const uint32_t classic[] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
 #define CLASSIC_N (sizeof(classic) / sizeof(classic[0]))
 
-/* Faults of policy name on refs with frames; seed for random. */
-static uint64_t sim_seeded(const char *name, const uint32_t *refs, size_t n,
-			   uint32_t pages, uint32_t frames, uint64_t seed)
-{
-	struct policy_sim_params sp = {
-		.ops = policy_by_name(name), .nr_frames = frames, .nr_pages = pages, .seed = seed,
-	};
-	ck_assert_ptr_nonnull(sp.ops);
-	size_t size = policy_sim_work_size(frames, pages);
-	void *work = malloc(size);
-	struct policy_sim_result r;
-	ck_assert_int_eq(policy_sim_run(&sp, refs, n, work, size, &r), 0);
-	free(work);
-	ck_assert_uint_eq(r.refs, n);
-	return r.faults;
-}
-
 static uint64_t sim(const char *name, const uint32_t *refs, size_t n, uint32_t pages,
 		    uint32_t frames)
 {
-	return sim_seeded(name, refs, n, pages, frames, 1);
-}
-
-static uint64_t opt(const uint32_t *refs, size_t n, uint32_t pages, uint32_t frames)
-{
-	size_t size = opt_work_size(n, pages, frames);
-	void *work = malloc(size);
-	uint64_t faults;
-	ck_assert_int_eq(opt_faults(refs, n, pages, frames, work, size, &faults), 0);
-	free(work);
-	return faults;
+	return rig_sim_faults(name, refs, n, pages, frames, 1);
 }
 
 /* A malloc'd trace; the caller frees it. */
@@ -84,8 +58,8 @@ END_TEST
 
 START_TEST(opt_takes_7_faults_with_3_frames_and_6_with_4)
 {
-	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 3), 7);
-	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 4), 6);
+	ck_assert_uint_eq(rig_opt_faults(classic, CLASSIC_N, 6, 3), 7);
+	ck_assert_uint_eq(rig_opt_faults(classic, CLASSIC_N, 6, 4), 6);
 }
 END_TEST
 
@@ -93,7 +67,7 @@ START_TEST(every_policy_takes_only_cold_faults_when_everything_fits)
 {
 	for (size_t i = 0; policy_all[i]; i++)
 		ck_assert_uint_eq(sim(policy_all[i]->name, classic, CLASSIC_N, 6, 5), 5);
-	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 5), 5);
+	ck_assert_uint_eq(rig_opt_faults(classic, CLASSIC_N, 6, 5), 5);
 }
 END_TEST
 
@@ -108,9 +82,9 @@ START_TEST(opt_never_faults_more_than_any_policy)
 	const uint32_t pages = 200;
 	uint32_t *refs = trace(pat, n, pages, seed);
 	for (uint32_t frames = 8; frames <= 128; frames *= 4) {
-		uint64_t best = opt(refs, n, pages, frames);
+		uint64_t best = rig_opt_faults(refs, n, pages, frames);
 		for (size_t i = 0; policy_all[i]; i++) {
-			uint64_t f = sim_seeded(policy_all[i]->name, refs, n, pages, frames, seed);
+			uint64_t f = rig_sim_faults(policy_all[i]->name, refs, n, pages, frames, seed);
 			ck_assert_msg(best <= f, "%s/%s seed %llu frames %u: opt %llu > %llu",
 				      policy_pattern_name(pat), policy_all[i]->name,
 				      (unsigned long long)seed, frames,
@@ -124,7 +98,7 @@ END_TEST
 START_TEST(opt_faults_once_per_distinct_page_when_frames_suffice)
 {
 	uint32_t *refs = trace(POLICY_PATTERN_RANDOM, 1000, 50, 3);
-	ck_assert_uint_eq(opt(refs, 1000, 50, 50), 50);
+	ck_assert_uint_eq(rig_opt_faults(refs, 1000, 50, 50), 50);
 	free(refs);
 }
 END_TEST
@@ -155,7 +129,7 @@ static void assert_loop_faults_below(const char *name, uint32_t frames, uint32_t
 	uint32_t *refs = trace(POLICY_PATTERN_LOOP, n, pages, 0);
 	uint64_t faults = sim(name, refs, n, pages, frames);
 	ck_assert_uint_lt(faults, n / divisor);
-	ck_assert_uint_ge(faults, opt(refs, n, pages, frames));
+	ck_assert_uint_ge(faults, rig_opt_faults(refs, n, pages, frames));
 	free(refs);
 }
 
@@ -244,11 +218,11 @@ START_TEST(random_is_deterministic_for_a_seed)
 {
 	const size_t n = 5000;
 	uint32_t *refs = trace(POLICY_PATTERN_RANDOM, n, 100, 5);
-	uint64_t a = sim_seeded("random", refs, n, 100, 30, 42);
-	ck_assert_uint_eq(sim_seeded("random", refs, n, 100, 30, 42), a);
+	uint64_t a = rig_sim_faults("random", refs, n, 100, 30, 42);
+	ck_assert_uint_eq(rig_sim_faults("random", refs, n, 100, 30, 42), a);
 	bool differs = false;
 	for (uint64_t s = 43; s < 53; s++)
-		differs |= sim_seeded("random", refs, n, 100, 30, s) != a;
+		differs |= rig_sim_faults("random", refs, n, 100, 30, s) != a;
 	ck_assert(differs);
 	free(refs);
 }
