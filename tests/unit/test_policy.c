@@ -477,16 +477,35 @@ static int opt_cmd(const char *arg, ...)
 	return status;
 }
 
-/* A trace file holding text; the caller unlinks it. */
-static char *trace_file(const char *text)
+/* A trace file holding len bytes of buf; the caller unlinks it. */
+static char *trace_bytes(const void *buf, size_t len)
 {
 	static char path[] = "/tmp/policy-trace-XXXXXX";
 	strcpy(path, "/tmp/policy-trace-XXXXXX");
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
 	close(fd);
 	return path;
+}
+
+/* A trace file holding text; the caller unlinks it. */
+static char *trace_file(const char *text)
+{
+	return trace_bytes(text, strlen(text));
+}
+
+/* The classic string as oracleGeneral records (size 4096, no next access). */
+static size_t classic_records(unsigned char *out)
+{
+	for (size_t i = 0; i < CLASSIC_N; i++) {
+		uint64_t fields[4] = { i, classic[i], 4096, UINT64_MAX };
+		const unsigned widths[4] = { 4, 8, 4, 8 };
+		for (unsigned f = 0; f < 4; f++)
+			for (unsigned b = 0; b < widths[f]; b++)
+				*out++ = (unsigned char)(fields[f] >> (8 * b));
+	}
+	return CLASSIC_N * 24;
 }
 
 static int64_t json_at(json_object *results, size_t i, const char *policy)
@@ -514,6 +533,29 @@ START_TEST(memvisor_opt_reports_the_classic_string_in_json)
 	ck_assert_int_eq(json_at(results, 0, NULL), 7);
 	ck_assert_int_eq(json_at(results, 1, NULL), 6);
 	json_object_put(root);
+}
+END_TEST
+
+START_TEST(memvisor_opt_reads_an_oracle_general_trace_as_the_same_string)
+{
+	unsigned char buf[CLASSIC_N * 24];
+	char *path = trace_bytes(buf, classic_records(buf));
+	ck_assert_int_eq(opt_cmd("--frames", "3,4", "--json", "--policy", "fifo", path, NULL), 0);
+	json_object *root = json_tokener_parse(cmd_out), *results, *v;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	ck_assert_int_eq(json_at(results, 0, "fifo"), 9);
+	ck_assert_int_eq(json_at(results, 1, "fifo"), 10);
+	ck_assert_int_eq(json_at(results, 1, NULL), 6);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(results, 0), "format", &v));
+	ck_assert_str_eq(json_object_get_string(v), "oracle-general");
+	json_object_put(root);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--format", "plain", path, NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--format", "oracle", path, NULL), 2);
+	unlink(path);
+	path = trace_bytes(buf, sizeof(buf) - 1);
+	ck_assert_int_eq(opt_cmd("--frames", "3", path, NULL), 2);
+	unlink(path);
 }
 END_TEST
 
@@ -618,6 +660,7 @@ Suite *policy_suite(void)
 
 	tc = tcase_create("memvisor opt");
 	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
+	tcase_add_test(tc, memvisor_opt_reads_an_oracle_general_trace_as_the_same_string);
 	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
 	tcase_add_test(tc, memvisor_opt_generates_phases_and_mixtures_from_a_spec);
 	tcase_add_test(tc, memvisor_opt_refuses_bad_input_with_status_2);
