@@ -13,26 +13,7 @@
 #include "tracefile.h"
 #include "util.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #define FUZZ_MAX_REFS (1u << 20)
-
-/* The input as a file `memvisor opt` can open: one memfd, rewritten. */
-static const char *input_file(const uint8_t *data, size_t size)
-{
-	static int fd = -1;
-	static char path[64];
-	if (fd < 0) {
-		fd = memfd_create("fuzz_tracefile", MFD_CLOEXEC);
-		FUZZ_ASSERT(fd >= 0);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		FUZZ_ASSERT(freopen("/dev/null", "w", stdout) != NULL);
-	}
-	FUZZ_ASSERT(ftruncate(fd, 0) == 0);
-	FUZZ_ASSERT(pwrite(fd, data, size, 0) == (ssize_t)size);
-	return path;
-}
 
 static void check_accepted(const struct tracefile *t, size_t size)
 {
@@ -62,7 +43,7 @@ static void check_stream(const struct tracefile *whole, int rc, uint8_t *buf, si
 static void run_opt(const uint8_t *data, size_t size)
 {
 	char *argv[] = { strdup("opt"), strdup("--frames"), strdup("1,3"), strdup("--policy"),
-			 strdup("fifo,lru-exact"), strdup(input_file(data, size)), NULL };
+			 strdup("fifo,lru-exact"), strdup(fuzz_input_file(data, size)), NULL };
 	FUZZ_ASSERT(cmd_opt(6, argv) == 0);
 	fflush(stdout);
 	for (int i = 0; argv[i]; i++)
