@@ -591,6 +591,80 @@ START_TEST(memvisor_opt_generates_phases_and_mixtures_from_a_spec)
 }
 END_TEST
 
+/* Lines of cmd_out that start with prefix. */
+static unsigned lines_starting(const char *prefix)
+{
+	unsigned n = 0;
+	for (const char *l = cmd_out; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		n += !strncmp(l, prefix, strlen(prefix));
+	return n;
+}
+
+/*
+ * out[i][p]: the faults of policies[p] (NULL: OPT) in result row i of
+ * `opt ARGS[0] ARGS[1] --json` on a zipf trace; asserts there are rows rows.
+ */
+static void json_faults(const char *const args[], unsigned rows, const char *const policies[],
+			int64_t out[][3])
+{
+	ck_assert_int_eq(opt_cmd(args[0], args[1], "--json", "--policy", "fifo,lru-exact",
+				 "--pattern", "zipf", "--pages", "60", "--length", "3000", NULL), 0);
+	json_object *root = json_tokener_parse(cmd_out), *results;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	ck_assert_uint_eq(json_object_array_length(results), rows);
+	for (unsigned i = 0; i < rows; i++)
+		for (unsigned p = 0; p < 3; p++)
+			out[i][p] = json_at(results, i, policies[p]);
+	json_object_put(root);
+}
+
+START_TEST(memvisor_opt_hrc_gives_the_same_faults_as_the_same_frame_list)
+{
+	const char *const policies[3] = { "fifo", "lru-exact", NULL };
+	const char *const hrc[] = { "--hrc", "2:70:17" }, *const list[] = { "--frames",
+									  "2,19,36,53,70" };
+	int64_t curve[5][3], each[5][3];
+	json_faults(hrc, 5, policies, curve);
+	json_faults(list, 5, policies, each);
+	for (unsigned i = 0; i < 5; i++)
+		for (unsigned p = 0; p < 3; p++)
+			ck_assert_int_eq(curve[i][p], each[i][p]);
+	ck_assert_int_lt(curve[3][1], curve[0][1]); /* the curve rises */
+}
+END_TEST
+
+START_TEST(memvisor_opt_hrc_prints_a_row_per_frame_count_as_a_table_and_csv)
+{
+	ck_assert_int_eq(opt_cmd("--hrc", "3:10:3", "--policy", "fifo,clock", "--pattern",
+				 "loop,zipf", "--pages", "12", "--length", "400", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(cmd_out, "simulated at each frame count"));
+	ck_assert_uint_eq(lines_starting("  frames       fifo      clock        OPT"), 2);
+	ck_assert_uint_eq(lines_starting("       3 "), 2);   /* 3, 6, 9 and TO: 10 */
+	ck_assert_uint_eq(lines_starting("       9 "), 2);
+	ck_assert_uint_eq(lines_starting("      10 "), 2);
+	ck_assert_uint_eq(lines_starting("      12 "), 0);
+	ck_assert_int_eq(opt_cmd("--hrc", "3:10:3", "--csv", "--policy", "fifo,clock", "--pattern",
+				 "loop,zipf", "--pages", "12", "--length", "400", NULL), 0);
+	ck_assert_uint_eq(lines_starting("trace,references,frames,policy,faults,hits_percent"), 1);
+	ck_assert_uint_eq(lines_starting("\"loop\",400,"), 4 * 3);
+	ck_assert_uint_eq(lines_starting("\"zipf\",400,10,OPT,"), 1);
+}
+END_TEST
+
+START_TEST(memvisor_opt_refuses_a_bad_hrc_range_with_status_2)
+{
+	const char *const bad[] = { "0:5", "5:3", "1:5:0", "1", "1:2:3:4", "a:9", "1:9:x", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(opt_cmd("--hrc", bad[i], "--pattern", "loop", NULL) == 2, "%s", bad[i]);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:3", "--frames", "2", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:3", "--json", "--csv", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:2000000000", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:200000", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:3", "--pattern", "loop", NULL), 0);
+}
+END_TEST
+
 START_TEST(memvisor_opt_refuses_bad_input_with_status_2)
 {
 	char *path = trace_file("1 2 three\n");
@@ -662,6 +736,9 @@ Suite *policy_suite(void)
 	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
 	tcase_add_test(tc, memvisor_opt_reads_an_oracle_general_trace_as_the_same_string);
 	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
+	tcase_add_test(tc, memvisor_opt_hrc_gives_the_same_faults_as_the_same_frame_list);
+	tcase_add_test(tc, memvisor_opt_hrc_prints_a_row_per_frame_count_as_a_table_and_csv);
+	tcase_add_test(tc, memvisor_opt_refuses_a_bad_hrc_range_with_status_2);
 	tcase_add_test(tc, memvisor_opt_generates_phases_and_mixtures_from_a_spec);
 	tcase_add_test(tc, memvisor_opt_refuses_bad_input_with_status_2);
 	suite_add_tcase(s, tc);

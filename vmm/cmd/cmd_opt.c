@@ -18,6 +18,7 @@
 
 #include "opt.h"
 #include "policy.h"
+#include "policy_hrc.h"
 #include "policy_sim.h"
 #include "policy_trace.h"
 #include "tracefile.h"
@@ -32,6 +33,7 @@
 #define OPT_MAX_LIST   16          /* frame counts, policies, patterns */
 #define OPT_MAX_LENGTH (1u << 30)  /* references in one trace */
 #define OPT_MAX_SPEC   192         /* characters of one --pattern spec */
+#define OPT_MAX_POINTS 100000      /* frame counts of one --hrc range */
 
 struct opt_trace {
 	char name[64];         /* pattern name or file name */
@@ -44,8 +46,10 @@ struct opt_trace {
 };
 
 struct opt_args {
-	uint32_t frames[OPT_MAX_LIST];
+	uint32_t frame_list[OPT_MAX_LIST]; /* --frames */
+	uint32_t *frames;      /* frame_list, or the --hrc range (malloc'd) */
 	unsigned nr_frames;
+	uint32_t hrc[3];       /* --hrc FROM:TO:STEP; FROM = 0: none */
 	const struct policy_ops *policies[OPT_MAX_LIST];
 	unsigned nr_policies;
 	char patterns[OPT_MAX_LIST][OPT_MAX_SPEC];  /* trace specs, parsed last */
@@ -53,13 +57,14 @@ struct opt_args {
 	uint64_t length, pages, seed, tick;
 	const char *file;
 	enum tracefile_format format;
-	bool json;
+	bool json, csv;
 };
 
 static void opt_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: memvisor opt --frames N[,N...] [--policy all|NAME[,NAME...]] [--json]\n"
+		"usage: memvisor opt (--frames N[,N...] | --hrc FROM:TO[:STEP])\n"
+		"                    [--policy all|NAME[,NAME...]] [--json | --csv]\n"
 		"                    [--tick N] ([--format F] TRACE | - | --pattern SPEC[,SPEC...]\n"
 		"                    [--length L] [--pages P] [--seed S])\n\n"
 		"Faults of each page-replacement policy and of Belady's OPT (the fewest\n"
@@ -89,7 +94,14 @@ static void opt_usage(FILE *f)
 		"  --pages P       distinct pages to generate over (default 1000)\n"
 		"  --seed S        seed of the generator and of the random policy (default 1)\n"
 		"  --tick N        references per aging tick (default: the frame count)\n"
+		"  --hrc FROM:TO[:STEP]  a hit ratio curve: frame counts FROM, FROM+STEP, ...\n"
+		"                  and TO (STEP default 1), a row each; lru-exact and OPT come\n"
+		"                  from one pass over the trace (Mattson's stack distances in\n"
+		"                  O(n log n); the OPT stack, up to TO steps a reference), the\n"
+		"                  other policies from one simulation per frame count\n"
 		"  --json          one JSON object instead of the table\n"
+		"  --csv           one line per trace, frame count and policy (OPT too):\n"
+		"                  trace,references,frames,policy,faults,hits_percent\n"
 		"  --policy        all (default), or some of:\n");
 	for (size_t i = 0; policy_all[i]; i++)
 		fprintf(f, "                    %-10s %s\n", policy_all[i]->name, policy_all[i]->summary);
@@ -142,7 +154,7 @@ static int one_frames(const char *item, void *ctx, unsigned i)
 	uint64_t v;
 	if (parse_u64("--frames", item, 1, OPT_MAX_LENGTH, &v))
 		return -EINVAL;
-	((struct opt_args *)ctx)->frames[i] = (uint32_t)v;
+	((struct opt_args *)ctx)->frame_list[i] = (uint32_t)v;
 	return 0;
 }
 
@@ -164,6 +176,46 @@ static int one_pattern(const char *item, void *ctx, unsigned i)
 		return -EINVAL;
 	}
 	strcpy(a->patterns[i], item);
+	return 0;
+}
+
+/* FROM:TO[:STEP] into a->hrc; returns 0 or -EINVAL (message printed). */
+static int parse_hrc(struct opt_args *a, const char *arg)
+{
+	char buf[64], *save, *tok;
+	const char *names[3] = { "--hrc FROM", "--hrc TO", "--hrc STEP" };
+	unsigned i = 0;
+	uint64_t v;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	a->hrc[2] = 1;
+	for (tok = strtok_r(buf, ":", &save); tok && i < 3; tok = strtok_r(NULL, ":", &save)) {
+		if (parse_u64(names[i], tok, i == 1 ? a->hrc[0] : 1, OPT_MAX_LENGTH, &v))
+			return -EINVAL;
+		a->hrc[i++] = (uint32_t)v;
+	}
+	if (i < 2 || tok || strlen(arg) >= sizeof(buf)) {
+		mv_err("opt: --hrc: '%s' is not FROM:TO[:STEP]", arg);
+		return -EINVAL;
+	}
+	if ((a->hrc[1] - a->hrc[0]) / a->hrc[2] >= OPT_MAX_POINTS) {
+		mv_err("opt: --hrc: more than %d frame counts", OPT_MAX_POINTS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The --hrc range into a->frames: FROM, FROM+STEP, ..., and TO; 0 or -ENOMEM. */
+static int hrc_frames(struct opt_args *a)
+{
+	uint32_t from = a->hrc[0], to = a->hrc[1], step = a->hrc[2];
+	a->frames = malloc(((to - from) / step + 2) * sizeof(*a->frames));
+	if (!a->frames)
+		return -ENOMEM;
+	a->nr_frames = 0;
+	for (uint64_t f = from; f <= to; f += step)
+		a->frames[a->nr_frames++] = (uint32_t)f;
+	if (a->frames[a->nr_frames - 1] != to)
+		a->frames[a->nr_frames++] = to;
 	return 0;
 }
 
@@ -197,6 +249,8 @@ static int parse_option(struct opt_args *a, int c, const char *arg)
 	case 's': return parse_u64("--seed", arg, 0, UINT64_MAX, &a->seed);
 	case 't': return parse_u64("--tick", arg, 1, UINT32_MAX, &a->tick);
 	case 'j': a->json = true; break;
+	case 'c': a->csv = true; break;
+	case 'r': return parse_hrc(a, arg);
 	case 'F':
 		n = tracefile_format_by_name(arg);
 		if (n < 0)
@@ -221,11 +275,14 @@ static int parse_args(struct opt_args *a, int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "tick", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "hrc", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	*a = (struct opt_args){ .length = 10000, .pages = 1000, .seed = 1 };
+	a->frames = a->frame_list;
 	all_policies(a);
 	int c, r;
 	optind = 0; /* glibc: a full reset, so cmd_opt can run again (tests) */
@@ -234,12 +291,18 @@ static int parse_args(struct opt_args *a, int argc, char **argv)
 			return r;
 	if (optind < argc)
 		a->file = argv[optind++];
-	if (optind < argc || !a->nr_frames || !a->file == !a->nr_patterns) {
+	if (optind < argc || !a->nr_frames == !a->hrc[0] || !a->file == !a->nr_patterns ||
+	    (a->json && a->csv)) {
 		mv_err("opt: %s", optind < argc ? "one trace at most" :
-				  !a->nr_frames ? "--frames is required" :
+				  !a->nr_frames == !a->hrc[0] ? "give --frames or --hrc (one)" :
+				  a->json && a->csv ? "--json and --csv exclude each other" :
 				  a->file ? "a trace file and --pattern exclude each other" :
 					    "give a trace file, '-' or --pattern");
 		return -EINVAL;
+	}
+	if (a->hrc[0] && hrc_frames(a)) {
+		mv_err("opt: out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -475,6 +538,64 @@ static uint64_t run_policy(const struct opt_trace *t, const struct opt_args *a,
 	return faults;
 }
 
+static uint32_t opt_min(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* hits[0..max] of one pass over t: exact LRU's (lru) or OPT's; NULL: no memory. */
+static uint64_t *one_pass(const struct opt_trace *t, uint32_t max, bool lru)
+{
+	size_t size = lru ? policy_hrc_lru_work_size(t->n, t->nr_pages) :
+			    policy_hrc_opt_work_size(t->n, t->nr_pages, max);
+	void *work = malloc(size);
+	uint64_t *hits = malloc(((size_t)max + 1) * sizeof(*hits));
+	int rc = !work || !hits ? -ENOMEM :
+		 lru ? policy_hrc_lru(t->refs, t->n, t->nr_pages, max, work, size, hits) :
+		       policy_hrc_opt(t->refs, t->n, t->nr_pages, max, work, size, hits);
+	free(work);
+	if (rc) {
+		free(hits);
+		return NULL;
+	}
+	return hits;
+}
+
+/* Does an --hrc run take this policy's curve from one pass (exact LRU)? */
+static bool one_pass_policy(const struct opt_args *a, const struct policy_ops *ops)
+{
+	return a->hrc[0] && !strcmp(ops->name, "lru-exact");
+}
+
+/*
+ * One trace's rows: rows[frame * (nr_policies + 1) + policy], OPT last.
+ * Under --hrc, exact LRU and OPT come from one pass each (policy_hrc.h),
+ * the rest from a simulation per frame count. Returns 0 or -ENOMEM.
+ */
+static int run_trace(const struct opt_args *a, const struct opt_trace *t, uint64_t *rows)
+{
+	unsigned w = a->nr_policies + 1;
+	/* --hrc: frames beyond the trace's pages hit as often as all of them */
+	uint32_t max = opt_min(a->frames[a->nr_frames - 1], t->nr_pages);
+	uint64_t *lru = a->hrc[0] ? one_pass(t, max, true) : NULL;
+	uint64_t *best = a->hrc[0] ? one_pass(t, max, false) : NULL;
+	int rc = a->hrc[0] && (!lru || !best) ? -ENOMEM : 0;
+	for (unsigned f = 0; !rc && f < a->nr_frames; f++) {
+		uint64_t *row = rows + f * w;
+		uint32_t at = opt_min(a->frames[f], max);
+		for (unsigned p = 0; p < a->nr_policies; p++)
+			row[p] = one_pass_policy(a, a->policies[p]) ? t->n - lru[at] :
+				 run_policy(t, a, a->policies[p], a->frames[f]);
+		row[w - 1] = best ? t->n - best[at] : run_opt(t, a->frames[f]);
+		for (unsigned p = 0; p < w; p++)
+			if (row[p] == UINT64_MAX)
+				rc = -ENOMEM;
+	}
+	free(lru);
+	free(best);
+	return rc;
+}
+
 /*
  * faults[(trace * nr_frames + frame) * (nr_policies + 1) + policy], OPT
  * last in each row. Returns 0 or -ENOMEM.
@@ -482,18 +603,10 @@ static uint64_t run_policy(const struct opt_trace *t, const struct opt_args *a,
 static int run_all(const struct opt_args *a, const struct opt_trace *traces,
 		   unsigned nr_traces, uint64_t *faults)
 {
-	unsigned w = a->nr_policies + 1;
-	for (unsigned t = 0; t < nr_traces; t++) {
-		for (unsigned f = 0; f < a->nr_frames; f++) {
-			uint64_t *row = faults + (t * a->nr_frames + f) * w;
-			for (unsigned p = 0; p < a->nr_policies; p++)
-				row[p] = run_policy(&traces[t], a, a->policies[p], a->frames[f]);
-			row[a->nr_policies] = run_opt(&traces[t], a->frames[f]);
-			for (unsigned p = 0; p < w; p++)
-				if (row[p] == UINT64_MAX)
-					return -ENOMEM;
-		}
-	}
+	size_t per_trace = (size_t)a->nr_frames * (a->nr_policies + 1);
+	for (unsigned t = 0; t < nr_traces; t++)
+		if (run_trace(a, &traces[t], faults + t * per_trace))
+			return -ENOMEM;
 	return 0;
 }
 
@@ -586,9 +699,77 @@ static void print_table(const struct opt_args *a, const struct opt_trace *traces
 	print_best(a, traces, nr_traces, faults);
 }
 
+/* --hrc: one table per trace, a row per frame count, a column per policy. */
+static void print_curves(const struct opt_args *a, const struct opt_trace *traces,
+			 unsigned nr_traces, const uint64_t *faults)
+{
+	unsigned w = a->nr_policies + 1;
+	printf("hit ratio curves: hits in %% of the references to pages used more than once;\n"
+	       "lru-exact and OPT in one pass over the trace (Mattson stack distances, the\n"
+	       "OPT stack), every other policy simulated at each frame count\n");
+	for (unsigned t = 0; t < nr_traces; t++) {
+		printf("\n");
+		print_trace_line(&traces[t]);
+		printf("%8s", "frames");
+		for (unsigned p = 0; p < w; p++)
+			printf(" %10s", p < a->nr_policies ? a->policies[p]->name : "OPT");
+		for (unsigned f = 0; f < a->nr_frames; f++) {
+			const uint64_t *row = faults + ((size_t)t * a->nr_frames + f) * w;
+			printf("\n%8u", a->frames[f]);
+			for (unsigned p = 0; p < w; p++)
+				printf(" %9.2f%%", hit_percent(&traces[t], row[p]));
+		}
+		printf("\n");
+	}
+}
+
+/* s as a CSV field: quoted, quotes doubled. */
+static void print_csv_field(const char *s)
+{
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"')
+			fputs("\"\"", stdout);
+		else
+			putchar(*s);
+	putchar('"');
+}
+
+/* --csv: one line per trace, frame count and policy (OPT too). */
+static void print_csv(const struct opt_args *a, const struct opt_trace *traces,
+		      unsigned nr_traces, const uint64_t *faults)
+{
+	unsigned w = a->nr_policies + 1;
+	printf("trace,references,frames,policy,faults,hits_percent\n");
+	for (unsigned t = 0; t < nr_traces; t++)
+		for (unsigned f = 0; f < a->nr_frames; f++)
+			for (unsigned p = 0; p < w; p++) {
+				uint64_t v = faults[((size_t)t * a->nr_frames + f) * w + p];
+				print_csv_field(traces[t].name);
+				printf(",%zu,%u,%s,%llu,%.4f\n", traces[t].n,
+				       a->frames[f], p < a->nr_policies ? a->policies[p]->name : "OPT",
+				       (unsigned long long)v, hit_percent(&traces[t], v));
+			}
+}
+
 static json_object *json_u64(uint64_t v)
 {
 	return json_object_new_int64((int64_t)v);
+}
+
+/* What --hrc asked for and which curves came from one pass. */
+static json_object *json_hrc(const struct opt_args *a)
+{
+	json_object *h = json_object_new_object(), *one = json_object_new_array();
+	json_object_object_add(h, "from", json_u64(a->hrc[0]));
+	json_object_object_add(h, "to", json_u64(a->hrc[1]));
+	json_object_object_add(h, "step", json_u64(a->hrc[2]));
+	for (unsigned p = 0; p < a->nr_policies; p++)
+		if (one_pass_policy(a, a->policies[p]))
+			json_object_array_add(one, json_object_new_string(a->policies[p]->name));
+	json_object_array_add(one, json_object_new_string("opt"));
+	json_object_object_add(h, "one_pass", one);
+	return h;
 }
 
 static void print_json(const struct opt_args *a, const struct opt_trace *traces,
@@ -616,6 +797,8 @@ static void print_json(const struct opt_args *a, const struct opt_trace *traces,
 		}
 	}
 	json_object_object_add(root, "seed", json_u64(a->seed));
+	if (a->hrc[0])
+		json_object_object_add(root, "hrc", json_hrc(a));
 	json_object_object_add(root, "results", results);
 	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
 	json_object_put(root);
@@ -672,12 +855,13 @@ int cmd_opt(int argc, char **argv)
 		mv_err("opt: out of memory");
 		status = MV_EXIT_HOST_ERROR;
 	}
-	if (!status && a.json)
-		print_json(&a, traces, nr, faults);
-	else if (!status)
-		print_table(&a, traces, nr, faults);
+	if (!status)
+		(a.json ? print_json : a.csv ? print_csv : a.hrc[0] ? print_curves :
+			  print_table)(&a, traces, nr, faults);
 	for (unsigned t = 0; t < OPT_MAX_LIST; t++)
 		free(traces[t].refs);
 	free(faults);
+	if (a.frames != a.frame_list)
+		free(a.frames);
 	return status;
 }
