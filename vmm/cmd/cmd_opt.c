@@ -39,10 +39,10 @@ struct opt_trace {
 	char name[64];         /* pattern name or file name */
 	uint32_t *refs;        /* dense page numbers */
 	size_t n;
-	uint32_t nr_pages;     /* pages numbered (file: distinct pages) */
 	size_t once;           /* references to pages referenced only once */
-	enum tracefile_format format;  /* a file's; AUTO for a --pattern */
 	uint64_t skipped;      /* oracle-general records of size 0 */
+	uint32_t nr_pages;     /* pages numbered (file: distinct pages) */
+	enum tracefile_format format;  /* a file's; AUTO for a --pattern */
 };
 
 struct opt_args {
@@ -208,13 +208,13 @@ static int parse_hrc(struct opt_args *a, const char *arg)
 static int hrc_frames(struct opt_args *a)
 {
 	uint32_t from = a->hrc[0], to = a->hrc[1], step = a->hrc[2];
-	a->frames = malloc(((to - from) / step + 2) * sizeof(*a->frames));
+	uint32_t steps = (to - from) / step, last = from + steps * step;  /* to >= from */
+	a->frames = malloc(((size_t)steps + 2) * sizeof(*a->frames));
 	if (!a->frames)
 		return -ENOMEM;
-	a->nr_frames = 0;
-	for (uint64_t f = from; f <= to; f += step)
-		a->frames[a->nr_frames++] = (uint32_t)f;
-	if (a->frames[a->nr_frames - 1] != to)
+	for (a->nr_frames = 0; a->nr_frames <= steps; a->nr_frames++)
+		a->frames[a->nr_frames] = from + a->nr_frames * step;
+	if (last != to)
 		a->frames[a->nr_frames++] = to;
 	return 0;
 }

@@ -54,11 +54,13 @@ static int add_id(struct tracefile *t, uint64_t id, struct mv_error *err)
 /* Appends len bytes to the unfinished line or record; 0 or -ENOMEM. */
 static int part_append(struct tracefile *t, const char *p, size_t len, struct mv_error *err)
 {
-	if (t->part_len + len + 1 > t->part_cap) {
+	if (!t->part || t->part_len + len + 1 > t->part_cap) {
 		size_t cap = 2 * (t->part_len + len + 1);
 		char *part = realloc(t->part, cap);
-		if (!part)
-			return mv_fail(err, -ENOMEM, "%s: out of memory", t->name);
+		if (!part) {
+			mv_fail(err, -ENOMEM, "%s: out of memory", t->name);
+			return -ENOMEM;
+		}
 		t->part = part;
 		t->part_cap = cap;
 	}
