@@ -11,6 +11,8 @@
 #   5000-page scan (goal: the best loses < 2 points to the scans; hits count
 #   references to pages used more than once, so the scans' own misses,
 #   which no policy avoids, are left out).
+# Then the zipf(0.9) trace's hit ratio curve from 100 to 1000 frames:
+# exact LRU and OPT in one pass each, the history policies per count.
 BENCH_POLICY_ARGS ?= --pattern loop,zipf,scan --pages 1000 --length 200000 \
                      --frames 250,900 --seed 1
 BENCH_POLICY_ZIPF ?= --pattern zipf:s=0.9 --pages 10000 --length 1000000 \
@@ -19,6 +21,8 @@ BENCH_POLICY_LOOP ?= --pattern loop:pages=1100 --length 1100000 --frames 1000 --
 BENCH_POLICY_SCANS ?= --pattern zipf:s=0.9:pages=10000:len=95000*10,$\
 zipf:s=0.9:pages=10000:len=95000/seq:at=10000:pages=50000:len=5000*10 \
                      --frames 1000 --seed 1
+BENCH_POLICY_HRC ?= --hrc 100:1000:100 --policy lru-exact,arc,s3fifo,lfu-hist \
+                     --pattern zipf:s=0.9 --pages 10000 --length 1000000 --seed 1
 
 .PHONY: bench-policy
 bench-policy: $(MEMVISOR)
@@ -29,4 +33,6 @@ bench-policy: $(MEMVISOR)
 	$(MEMVISOR) opt $(BENCH_POLICY_LOOP)
 	@echo; echo "goal: zipf(0.9) alone and with one-time scans: the best loses < 2 points"
 	$(MEMVISOR) opt $(BENCH_POLICY_SCANS)
+	@echo
+	$(MEMVISOR) opt $(BENCH_POLICY_HRC)
 bench: bench-policy

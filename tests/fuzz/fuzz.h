@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define FUZZ_RAM_SIZE MEM_MIN_SIZE    /* 4 MiB: cheap, still several page tables */
 
@@ -95,6 +97,26 @@ static inline int fuzz_error_ok(const struct mv_error *err, int rc)
 {
 	size_t n = strnlen(err->msg, sizeof(err->msg));
 	return rc < 0 && err->code == rc && n > 0 && n < sizeof(err->msg);
+}
+
+/*
+ * The input as a file a command can open (/proc/self/fd/N): one memfd per
+ * process, rewritten each time. The first call sends stdout to /dev/null,
+ * where the commands' output goes.
+ */
+static inline const char *fuzz_input_file(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	static char path[64];
+	if (fd < 0) {
+		fd = memfd_create("fuzz_input", MFD_CLOEXEC);
+		FUZZ_ASSERT(fd >= 0);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		FUZZ_ASSERT(freopen("/dev/null", "w", stdout) != NULL);
+	}
+	FUZZ_ASSERT(ftruncate(fd, 0) == 0);
+	FUZZ_ASSERT(pwrite(fd, data, size, 0) == (ssize_t)size);
+	return path;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,16 +9,13 @@
  * printf or json-c read running off their end.
  *
  * The input reaches the commands as a memfd (/proc/self/fd/N), made once
- * per process; their stdout goes to /dev/null.
+ * per process (fuzz.h); their stdout goes to /dev/null.
  */
 #include "fuzz.h"
 #include "commands.h"
 #include "snapfile.h"
 #include "snapview.h"
 #include "util.h"
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #define MAX_ARGS 8
 
@@ -48,22 +45,6 @@ static void render(const struct snap_file *f)
 		touch_bitmap(&f->dirty[i]);
 	if (f->log)
 		FUZZ_ASSERT(strlen(f->log) < 1u << 30);
-}
-
-/* The input as a file the commands can open: one memfd, rewritten. */
-static const char *input_file(const uint8_t *data, size_t size)
-{
-	static int fd = -1;
-	static char path[64];
-	if (fd < 0) {
-		fd = memfd_create("fuzz_snapfile", MFD_CLOEXEC);
-		FUZZ_ASSERT(fd >= 0);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		FUZZ_ASSERT(freopen("/dev/null", "w", stdout) != NULL);
-	}
-	FUZZ_ASSERT(ftruncate(fd, 0) == 0);
-	FUZZ_ASSERT(pwrite(fd, data, size, 0) == (ssize_t)size);
-	return path;
 }
 
 /* Runs one command on a writable copy of argv (getopt permutes it). */
@@ -111,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		render(&f);
 		snapfile_free(&f);
-		render_cli(input_file(data, size));
+		render_cli(fuzz_input_file(data, size));
 	} else {
 		FUZZ_ASSERT(fuzz_error_ok(&err, rc));
 	}

@@ -3,10 +3,13 @@
  * tests own their rig (a local or a static of the test file).
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mm_port.h"
+#include "opt.h"
 #include "policy_rig.h"
+#include "policy_sim.h"
 
 static bool rig_young(struct policy_frame *f, void *ctx)
 {
@@ -78,4 +81,30 @@ unsigned rig_list(struct policy_rig *r, int i)
 bool rig_remembers(struct policy_rig *r, int i)
 {
 	return policy_remembers(&r->p, r->f[i].key);
+}
+
+uint64_t rig_sim_faults(const char *name, const uint32_t *refs, size_t n, uint32_t pages,
+			uint32_t frames, uint64_t seed)
+{
+	struct policy_sim_params sp = {
+		.ops = policy_by_name(name), .nr_frames = frames, .nr_pages = pages, .seed = seed,
+	};
+	ck_assert_ptr_nonnull(sp.ops);
+	size_t size = policy_sim_work_size(frames, pages);
+	void *work = malloc(size);
+	struct policy_sim_result r;
+	ck_assert_int_eq(policy_sim_run(&sp, refs, n, work, size, &r), 0);
+	free(work);
+	ck_assert_uint_eq(r.refs, n);
+	return r.faults;
+}
+
+uint64_t rig_opt_faults(const uint32_t *refs, size_t n, uint32_t pages, uint32_t frames)
+{
+	size_t size = opt_work_size(n, pages, frames);
+	void *work = malloc(size);
+	uint64_t faults;
+	ck_assert_int_eq(opt_faults(refs, n, pages, frames, work, size, &faults), 0);
+	free(work);
+	return faults;
 }

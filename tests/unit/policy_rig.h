@@ -9,6 +9,7 @@
 #define POLICY_RIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "policy.h"
@@ -46,5 +47,13 @@ void rig_touch(struct policy_rig *r, int i);
 unsigned rig_list(struct policy_rig *r, int i);
 /* True if the policy's history remembers frame i's page. */
 bool rig_remembers(struct policy_rig *r, int i);
+
+/*
+ * Whole reference strings, for the suites that compare policies: the
+ * faults of policy name (seed: random's) through the simulator, and OPT's.
+ */
+uint64_t rig_sim_faults(const char *name, const uint32_t *refs, size_t n, uint32_t pages,
+			uint32_t frames, uint64_t seed);
+uint64_t rig_opt_faults(const uint32_t *refs, size_t n, uint32_t pages, uint32_t frames);
 
 #endif

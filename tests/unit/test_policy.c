@@ -18,41 +18,15 @@
 #include "opt.h"
 #include "policy.h"
 #include "policy_sim.h"
+#include "policy_rig.h"
 
 static const uint32_t classic[] = { 1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5 };
 #define CLASSIC_N (sizeof(classic) / sizeof(classic[0]))
 
-/* Faults of policy name on refs with frames; seed for random. */
-static uint64_t sim_seeded(const char *name, const uint32_t *refs, size_t n,
-			   uint32_t pages, uint32_t frames, uint64_t seed)
-{
-	struct policy_sim_params sp = {
-		.ops = policy_by_name(name), .nr_frames = frames, .nr_pages = pages, .seed = seed,
-	};
-	ck_assert_ptr_nonnull(sp.ops);
-	size_t size = policy_sim_work_size(frames, pages);
-	void *work = malloc(size);
-	struct policy_sim_result r;
-	ck_assert_int_eq(policy_sim_run(&sp, refs, n, work, size, &r), 0);
-	free(work);
-	ck_assert_uint_eq(r.refs, n);
-	return r.faults;
-}
-
 static uint64_t sim(const char *name, const uint32_t *refs, size_t n, uint32_t pages,
 		    uint32_t frames)
 {
-	return sim_seeded(name, refs, n, pages, frames, 1);
-}
-
-static uint64_t opt(const uint32_t *refs, size_t n, uint32_t pages, uint32_t frames)
-{
-	size_t size = opt_work_size(n, pages, frames);
-	void *work = malloc(size);
-	uint64_t faults;
-	ck_assert_int_eq(opt_faults(refs, n, pages, frames, work, size, &faults), 0);
-	free(work);
-	return faults;
+	return rig_sim_faults(name, refs, n, pages, frames, 1);
 }
 
 /* A malloc'd trace; the caller frees it. */
@@ -84,8 +58,8 @@ END_TEST
 
 START_TEST(opt_takes_7_faults_with_3_frames_and_6_with_4)
 {
-	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 3), 7);
-	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 4), 6);
+	ck_assert_uint_eq(rig_opt_faults(classic, CLASSIC_N, 6, 3), 7);
+	ck_assert_uint_eq(rig_opt_faults(classic, CLASSIC_N, 6, 4), 6);
 }
 END_TEST
 
@@ -93,7 +67,7 @@ START_TEST(every_policy_takes_only_cold_faults_when_everything_fits)
 {
 	for (size_t i = 0; policy_all[i]; i++)
 		ck_assert_uint_eq(sim(policy_all[i]->name, classic, CLASSIC_N, 6, 5), 5);
-	ck_assert_uint_eq(opt(classic, CLASSIC_N, 6, 5), 5);
+	ck_assert_uint_eq(rig_opt_faults(classic, CLASSIC_N, 6, 5), 5);
 }
 END_TEST
 
@@ -108,9 +82,9 @@ START_TEST(opt_never_faults_more_than_any_policy)
 	const uint32_t pages = 200;
 	uint32_t *refs = trace(pat, n, pages, seed);
 	for (uint32_t frames = 8; frames <= 128; frames *= 4) {
-		uint64_t best = opt(refs, n, pages, frames);
+		uint64_t best = rig_opt_faults(refs, n, pages, frames);
 		for (size_t i = 0; policy_all[i]; i++) {
-			uint64_t f = sim_seeded(policy_all[i]->name, refs, n, pages, frames, seed);
+			uint64_t f = rig_sim_faults(policy_all[i]->name, refs, n, pages, frames, seed);
 			ck_assert_msg(best <= f, "%s/%s seed %llu frames %u: opt %llu > %llu",
 				      policy_pattern_name(pat), policy_all[i]->name,
 				      (unsigned long long)seed, frames,
@@ -124,7 +98,7 @@ END_TEST
 START_TEST(opt_faults_once_per_distinct_page_when_frames_suffice)
 {
 	uint32_t *refs = trace(POLICY_PATTERN_RANDOM, 1000, 50, 3);
-	ck_assert_uint_eq(opt(refs, 1000, 50, 50), 50);
+	ck_assert_uint_eq(rig_opt_faults(refs, 1000, 50, 50), 50);
 	free(refs);
 }
 END_TEST
@@ -155,7 +129,7 @@ static void assert_loop_faults_below(const char *name, uint32_t frames, uint32_t
 	uint32_t *refs = trace(POLICY_PATTERN_LOOP, n, pages, 0);
 	uint64_t faults = sim(name, refs, n, pages, frames);
 	ck_assert_uint_lt(faults, n / divisor);
-	ck_assert_uint_ge(faults, opt(refs, n, pages, frames));
+	ck_assert_uint_ge(faults, rig_opt_faults(refs, n, pages, frames));
 	free(refs);
 }
 
@@ -244,11 +218,11 @@ START_TEST(random_is_deterministic_for_a_seed)
 {
 	const size_t n = 5000;
 	uint32_t *refs = trace(POLICY_PATTERN_RANDOM, n, 100, 5);
-	uint64_t a = sim_seeded("random", refs, n, 100, 30, 42);
-	ck_assert_uint_eq(sim_seeded("random", refs, n, 100, 30, 42), a);
+	uint64_t a = rig_sim_faults("random", refs, n, 100, 30, 42);
+	ck_assert_uint_eq(rig_sim_faults("random", refs, n, 100, 30, 42), a);
 	bool differs = false;
 	for (uint64_t s = 43; s < 53; s++)
-		differs |= sim_seeded("random", refs, n, 100, 30, s) != a;
+		differs |= rig_sim_faults("random", refs, n, 100, 30, s) != a;
 	ck_assert(differs);
 	free(refs);
 }
@@ -503,16 +477,35 @@ static int opt_cmd(const char *arg, ...)
 	return status;
 }
 
-/* A trace file holding text; the caller unlinks it. */
-static char *trace_file(const char *text)
+/* A trace file holding len bytes of buf; the caller unlinks it. */
+static char *trace_bytes(const void *buf, size_t len)
 {
 	static char path[] = "/tmp/policy-trace-XXXXXX";
 	strcpy(path, "/tmp/policy-trace-XXXXXX");
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
 	close(fd);
 	return path;
+}
+
+/* A trace file holding text; the caller unlinks it. */
+static char *trace_file(const char *text)
+{
+	return trace_bytes(text, strlen(text));
+}
+
+/* The classic string as oracleGeneral records (size 4096, no next access). */
+static size_t classic_records(unsigned char *out)
+{
+	for (size_t i = 0; i < CLASSIC_N; i++) {
+		uint64_t fields[4] = { i, classic[i], 4096, UINT64_MAX };
+		const unsigned widths[4] = { 4, 8, 4, 8 };
+		for (unsigned f = 0; f < 4; f++)
+			for (unsigned b = 0; b < widths[f]; b++)
+				*out++ = (unsigned char)(fields[f] >> (8 * b));
+	}
+	return CLASSIC_N * 24;
 }
 
 static int64_t json_at(json_object *results, size_t i, const char *policy)
@@ -540,6 +533,29 @@ START_TEST(memvisor_opt_reports_the_classic_string_in_json)
 	ck_assert_int_eq(json_at(results, 0, NULL), 7);
 	ck_assert_int_eq(json_at(results, 1, NULL), 6);
 	json_object_put(root);
+}
+END_TEST
+
+START_TEST(memvisor_opt_reads_an_oracle_general_trace_as_the_same_string)
+{
+	unsigned char buf[CLASSIC_N * 24];
+	char *path = trace_bytes(buf, classic_records(buf));
+	ck_assert_int_eq(opt_cmd("--frames", "3,4", "--json", "--policy", "fifo", path, NULL), 0);
+	json_object *root = json_tokener_parse(cmd_out), *results, *v;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	ck_assert_int_eq(json_at(results, 0, "fifo"), 9);
+	ck_assert_int_eq(json_at(results, 1, "fifo"), 10);
+	ck_assert_int_eq(json_at(results, 1, NULL), 6);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(results, 0), "format", &v));
+	ck_assert_str_eq(json_object_get_string(v), "oracle-general");
+	json_object_put(root);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--format", "plain", path, NULL), 2);
+	ck_assert_int_eq(opt_cmd("--frames", "3", "--format", "oracle", path, NULL), 2);
+	unlink(path);
+	path = trace_bytes(buf, sizeof(buf) - 1);
+	ck_assert_int_eq(opt_cmd("--frames", "3", path, NULL), 2);
+	unlink(path);
 }
 END_TEST
 
@@ -572,6 +588,80 @@ START_TEST(memvisor_opt_generates_phases_and_mixtures_from_a_spec)
 	ck_assert_int_gt(json_object_get_int64(v), 300);   /* the seq part: ~450 */
 	ck_assert_int_lt(json_object_get_int64(v), 600);
 	json_object_put(root);
+}
+END_TEST
+
+/* Lines of cmd_out that start with prefix. */
+static unsigned lines_starting(const char *prefix)
+{
+	unsigned n = 0;
+	for (const char *l = cmd_out; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		n += !strncmp(l, prefix, strlen(prefix));
+	return n;
+}
+
+/*
+ * out[i][p]: the faults of policies[p] (NULL: OPT) in result row i of
+ * `opt ARGS[0] ARGS[1] --json` on a zipf trace; asserts there are rows rows.
+ */
+static void json_faults(const char *const args[], unsigned rows, const char *const policies[],
+			int64_t out[][3])
+{
+	ck_assert_int_eq(opt_cmd(args[0], args[1], "--json", "--policy", "fifo,lru-exact",
+				 "--pattern", "zipf", "--pages", "60", "--length", "3000", NULL), 0);
+	json_object *root = json_tokener_parse(cmd_out), *results;
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_object_object_get_ex(root, "results", &results));
+	ck_assert_uint_eq(json_object_array_length(results), rows);
+	for (unsigned i = 0; i < rows; i++)
+		for (unsigned p = 0; p < 3; p++)
+			out[i][p] = json_at(results, i, policies[p]);
+	json_object_put(root);
+}
+
+START_TEST(memvisor_opt_hrc_gives_the_same_faults_as_the_same_frame_list)
+{
+	const char *const policies[3] = { "fifo", "lru-exact", NULL };
+	const char *const hrc[] = { "--hrc", "2:70:17" }, *const list[] = { "--frames",
+									  "2,19,36,53,70" };
+	int64_t curve[5][3], each[5][3];
+	json_faults(hrc, 5, policies, curve);
+	json_faults(list, 5, policies, each);
+	for (unsigned i = 0; i < 5; i++)
+		for (unsigned p = 0; p < 3; p++)
+			ck_assert_int_eq(curve[i][p], each[i][p]);
+	ck_assert_int_lt(curve[3][1], curve[0][1]); /* the curve rises */
+}
+END_TEST
+
+START_TEST(memvisor_opt_hrc_prints_a_row_per_frame_count_as_a_table_and_csv)
+{
+	ck_assert_int_eq(opt_cmd("--hrc", "3:10:3", "--policy", "fifo,clock", "--pattern",
+				 "loop,zipf", "--pages", "12", "--length", "400", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(cmd_out, "simulated at each frame count"));
+	ck_assert_uint_eq(lines_starting("  frames       fifo      clock        OPT"), 2);
+	ck_assert_uint_eq(lines_starting("       3 "), 2);   /* 3, 6, 9 and TO: 10 */
+	ck_assert_uint_eq(lines_starting("       9 "), 2);
+	ck_assert_uint_eq(lines_starting("      10 "), 2);
+	ck_assert_uint_eq(lines_starting("      12 "), 0);
+	ck_assert_int_eq(opt_cmd("--hrc", "3:10:3", "--csv", "--policy", "fifo,clock", "--pattern",
+				 "loop,zipf", "--pages", "12", "--length", "400", NULL), 0);
+	ck_assert_uint_eq(lines_starting("trace,references,frames,policy,faults,hits_percent"), 1);
+	ck_assert_uint_eq(lines_starting("\"loop\",400,"), 4 * 3);
+	ck_assert_uint_eq(lines_starting("\"zipf\",400,10,OPT,"), 1);
+}
+END_TEST
+
+START_TEST(memvisor_opt_refuses_a_bad_hrc_range_with_status_2)
+{
+	const char *const bad[] = { "0:5", "5:3", "1:5:0", "1", "1:2:3:4", "a:9", "1:9:x", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(opt_cmd("--hrc", bad[i], "--pattern", "loop", NULL) == 2, "%s", bad[i]);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:3", "--frames", "2", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:3", "--json", "--csv", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:2000000000", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:200000", "--pattern", "loop", NULL), 2);
+	ck_assert_int_eq(opt_cmd("--hrc", "1:3", "--pattern", "loop", NULL), 0);
 }
 END_TEST
 
@@ -644,7 +734,11 @@ Suite *policy_suite(void)
 
 	tc = tcase_create("memvisor opt");
 	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
+	tcase_add_test(tc, memvisor_opt_reads_an_oracle_general_trace_as_the_same_string);
 	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
+	tcase_add_test(tc, memvisor_opt_hrc_gives_the_same_faults_as_the_same_frame_list);
+	tcase_add_test(tc, memvisor_opt_hrc_prints_a_row_per_frame_count_as_a_table_and_csv);
+	tcase_add_test(tc, memvisor_opt_refuses_a_bad_hrc_range_with_status_2);
 	tcase_add_test(tc, memvisor_opt_generates_phases_and_mixtures_from_a_spec);
 	tcase_add_test(tc, memvisor_opt_refuses_bad_input_with_status_2);
 	suite_add_tcase(s, tc);
