@@ -1,13 +1,21 @@
 /*
- * test_top.c: the per-process figures of a running guest read from
- * outside. One guest runs memhog as its workload: it maps and touches
- * 4 MiB, prints its own /proc/self/statm and its fault counts
- * (getrusage), then sleeps. With the guest paused, the `processes` of
- * `memvisor stats --json` must give the very same figures for its pid.
+ * test_top.c: a running guest's memory read from outside: the stats
+ * record's processes and `memvisor top`. Each test's guest runs memhog as
+ * its workload: it maps and touches 4 MiB, prints its own
+ * /proc/self/statm and its fault counts (getrusage), then sleeps.
+ * - With the guest paused, the `processes` of `memvisor stats --json`
+ *   give the very same figures for its pid, and `top --once` the same
+ *   figures as `stats --json`.
+ * - The live view runs in a detached tmux session of 80x24 (its server
+ *   started with -D, in the foreground, as a child of the test): the test
+ *   waits for frames by reading the screen (capture-pane), types s, p and
+ *   q, and reads what changed.
  */
 #include "ctl.h"
 
 #include <check.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,13 +120,201 @@ START_TEST(stats_processes_agree_with_the_guests_own_statm_and_fault_counts)
 }
 END_TEST
 
+/* The process row of pid in a top frame: VIRT RES SHR SWAP (KiB) MINFLT MAJFLT. */
+static int top_row(const char *frame, int pid, long long f[6])
+{
+	char start[16];
+	snprintf(start, sizeof(start), "\n%5d ", pid);
+	const char *row = strstr(frame, start);
+	return row && sscanf(row + strlen(start), "%*s %*s %lld %lld %lld %lld %lld %lld", &f[0],
+			     &f[1], &f[2], &f[3], &f[4], &f[5]) == 6;
+}
+
+/* The figures of stats' process p as top shows them (KiB, counts). */
+static void top_figures(json_object *p, long long f[6])
+{
+	static const char *const keys[] = { "vsz", "rss", "shared", "swap", "min_flt", "maj_flt" };
+	for (int k = 0; k < 6; k++)
+		f[k] = field(p, keys[k]) / (k < 4 ? 1024 : 1);
+}
+
+/* Every process of stats has its row in the frame, with the same figures. */
+static void rows_match(const char *frame, json_object *stats)
+{
+	json_object *procs = json_object_object_get(stats, "processes");
+	ck_assert_msg(procs && json_object_array_length(procs) >= 2, "%s", frame);
+	for (size_t k = 0; k < json_object_array_length(procs); k++) {
+		json_object *p = json_object_array_get_idx(procs, k);
+		long long want[6], got[6];
+		top_figures(p, want);
+		ck_assert_msg(top_row(frame, (int)field(p, "pid"), got), "no row for %s:\n%s",
+			      json_object_to_json_string(p), frame);
+		for (int c = 0; c < 6; c++)
+			ck_assert_msg(got[c] == want[c], "pid %lld column %d: %lld, stats %lld\n%s",
+				      field(p, "pid"), c, got[c], want[c], frame);
+	}
+}
+
+/* Each zone's line: free pages, then free blocks per order, as stats has them. */
+static void zones_match(const char *frame, json_object *stats)
+{
+	json_object *zones = json_object_object_get(stats, "zones");
+	ck_assert_msg(zones && json_object_object_length(zones) > 0, "%s", frame);
+	json_object_object_foreach(zones, name, z) {
+		char want[160] = "";
+		json_object *nr = json_object_object_get(z, "nr_free");
+		size_t len = (size_t)snprintf(want, sizeof(want), "\n%-8.8s %8lld |", name,
+					      field(z, "free_pages"));
+		for (size_t o = 0; o < json_object_array_length(nr); o++)
+			len += (size_t)snprintf(want + len, sizeof(want) - len, "%5lld",
+						(long long)json_object_get_int64(
+							json_object_array_get_idx(nr, o)));
+		ck_assert_msg(strstr(frame, strcat(want, "\n")), "zone line %s\nnot in:\n%s", want,
+			      frame);
+	}
+}
+
+/* A plain frame of at most 80x24: no escape codes, no long lines. */
+static void fits_80x24(const char *frame)
+{
+	int lines = 0, col = 0;
+	for (const char *c = frame; *c; c++) {
+		ck_assert_msg(*c == '\n' || (*c >= ' ' && *c < 127), "byte %#x in:\n%s", *c, frame);
+		col = *c == '\n' ? 0 : col + 1;
+		lines += *c == '\n';
+		ck_assert_msg(col <= 80, "a line over 80 columns:\n%s", frame);
+	}
+	ck_assert_msg(lines <= 24, "%d lines:\n%s", lines, frame);
+}
+
+START_TEST(top_once_shows_what_stats_json_shows_for_the_same_paused_moment)
+{
+	struct hog_vm v;
+	hog_up(&v);
+	free(ctl_client(v.sock, "pause", NULL));
+	const char *argv[] = { "top", v.sock, "--once", "--interval", "0.2", NULL };
+	struct vm_run top;
+	ck_assert_int_eq(vm_run(&top, argv), 0);
+	ck_assert_msg(top.status == 0, "status %d:\n%s", top.status, top.console);
+	char *text = ctl_client(v.sock, "stats", "--json");
+	json_object *stats = json_tokener_parse(text);
+	fits_80x24(top.console);
+	ck_assert_msg(strstr(top.console, "sort rss  [guest paused]\n"), "%s", top.console);
+	rows_match(top.console, stats);
+	zones_match(top.console, stats);
+	char lru[96];
+	snprintf(lru, sizeof(lru), "\nLRU pages: anon %lld ",
+		 (long long)json_path_i64(text, "vmstat.nr_anon_pages"));
+	ck_assert_msg(strstr(top.console, lru), "no \"%s\" in:\n%s", lru + 1, top.console);
+	ck_assert_msg(strstr(top.console, "Reclaim/s: scan 0  steal 0  refault 0\n"), "%s",
+		      top.console);
+	json_object_put(stats);
+	free(text);
+	vm_run_free(&top);
+	free(ctl_client(v.sock, "resume", NULL));
+	hog_down(&v);
+}
+END_TEST
+
+/* A tmux server of its own (foreground, -D) on a socket in dir. */
+struct tmux {
+	struct bg_run server;
+	char dir[64];
+	const char *sock;
+};
+
+/* `tmux -S SOCK ARGS...`: its output (caller frees); asserts status 0. */
+static char *tmux_run(struct tmux *t, const char *const args[])
+{
+	const char *argv[16] = { "tmux", "-S", t->sock };
+	int n = 3;
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	struct vm_run r;
+	ck_assert_int_eq(prog_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0, "tmux %s: status %d:\n%s", argv[3], r.status, r.console);
+	return r.console;
+}
+
+static void tmux_up(struct tmux *t)
+{
+	ck_assert_int_eq(test_dir_make(t->dir, "mv-toptmux"), 0);
+	t->sock = strdup(test_dir_path(t->dir, "tmux.sock"));
+	const char *argv[] = { "tmux", "-D", "-f", "/dev/null", "-S", t->sock, NULL };
+	ck_assert_int_eq(prog_start(&t->server, argv), 0);
+	ck_assert_msg(wait_for_path(t->sock, 20), "no tmux server:\n%s", bg_output(&t->server));
+}
+
+static void tmux_down(struct tmux *t)
+{
+	struct vm_run r;
+	free(tmux_run(t, (const char *const[]){ "kill-server", NULL }));
+	ck_assert_int_eq(bg_wait(&t->server, &r, 20), 0);
+	vm_run_free(&r);
+	free((void *)t->sock);
+	ck_assert_int_eq(test_dir_remove(t->dir), 0);
+}
+
+/* Polls the pane's screen until it shows every string in want; returns it. */
+static char *screen_with(struct tmux *t, const char *const want[])
+{
+	const char *const capture[] = { "capture-pane", "-p", "-t", "top", NULL };
+	char *screen = NULL;
+	bool all = false;
+	for (double t0 = test_now(); !all && test_now() - t0 < 30; usleep(all ? 0 : 50000)) {
+		free(screen);
+		screen = tmux_run(t, capture);
+		all = true;
+		for (int k = 0; want[k]; k++)
+			all = all && strstr(screen, want[k]);
+	}
+	ck_assert_msg(all, "the screen never showed \"%s\"...:\n%s", want[0], screen);
+	return screen;
+}
+
+static void press(struct tmux *t, const char *key)
+{
+	free(tmux_run(t, (const char *const[]){ "send-keys", "-t", "top", key, NULL }));
+}
+
+START_TEST(the_live_view_in_an_80x24_tmux_answers_sort_pause_and_quit_keys)
+{
+	struct hog_vm v;
+	struct tmux t;
+	char exe[PATH_MAX], command[PATH_MAX + 256], hog_row[32];
+	hog_up(&v);
+	tmux_up(&t);
+	ck_assert_ptr_nonnull(realpath(test_memvisor_path(), exe));
+	snprintf(command, sizeof(command), "'%s' top '%s' --interval 0.5; echo top-exit=$?; "
+		 "sleep 600", exe, v.sock);
+	snprintf(hog_row, sizeof(hog_row), "%5d memhog ", v.pid);
+	free(tmux_run(&t, (const char *const[]){ "new-session", "-d", "-s", "top", "-x", "80",
+						  "-y", "24", command, NULL }));
+	free(screen_with(&t, (const char *const[]){ "sort rss", " >RES ", hog_row, NULL }));
+	press(&t, "s");
+	char *screen = screen_with(&t, (const char *const[]){ "sort vsz", " >VIRT ", hog_row,
+							      NULL });
+	ck_assert_msg(!strstr(screen, ">RES"), "two sort columns:\n%s", screen);
+	free(screen);
+	press(&t, "p");
+	free(screen_with(&t, (const char *const[]){ "[view paused]", NULL }));
+	press(&t, "q");
+	free(screen_with(&t, (const char *const[]){ "top-exit=0", NULL }));
+	tmux_down(&t);
+	hog_down(&v);
+}
+END_TEST
+
 Suite *top_suite(void);
 Suite *top_suite(void)
 {
 	Suite *s = suite_create("top");
-	TCase *tc = tcase_create("processes");
+	TCase *tc = tcase_create("top");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stats_processes_agree_with_the_guests_own_statm_and_fault_counts);
+	tcase_add_test(tc, top_once_shows_what_stats_json_shows_for_the_same_paused_moment);
+	tcase_add_test(tc, the_live_view_in_an_80x24_tmux_answers_sort_pause_and_quit_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
