@@ -309,8 +309,7 @@ static int read_task_mm(const struct intro *in, uint64_t mm, struct intro_task *
 
 static int read_task(const struct intro *in, uint64_t t, struct intro_task *out)
 {
-	static const char state_letters[] = { [MV_TASK_RUNNING] = 'R', [MV_TASK_SLEEPING] = 'S',
-					      [MV_TASK_ZOMBIE] = 'Z' };
+	static const char state_letters[] = "RSZ"; /* by enum mv_task_state */
 	const struct mv_info *i = &in->info;
 	size_t comm = i->task_comm_len < sizeof(out->comm) ? i->task_comm_len : sizeof(out->comm) - 1;
 	uint64_t mm = 0;
@@ -324,7 +323,9 @@ static int read_task(const struct intro *in, uint64_t t, struct intro_task *out)
 	    intro_read(in, t + i->task_off_mm, &mm, sizeof(mm)) < 0)
 		return -EFAULT;
 	out->comm[sizeof(out->comm) - 1] = 0;
-	out->state = state < sizeof(state_letters) ? state_letters[state] : '?';
+	out->state = '?';
+	if (state < sizeof(state_letters) - 1)
+		out->state = state_letters[state];
 	return mm ? read_task_mm(in, mm, out) : 0;
 }
 
