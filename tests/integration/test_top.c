@@ -306,6 +306,38 @@ START_TEST(the_live_view_in_an_80x24_tmux_answers_sort_pause_and_quit_keys)
 }
 END_TEST
 
+/* `memvisor ARGS...` (no guest needed): its exit status; the output in out. */
+static int memvisor_status(const char *const argv[], char **out)
+{
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	*out = r.console;
+	return r.status;
+}
+
+START_TEST(top_refuses_bad_arguments_and_a_socket_nobody_answers_with_status_2)
+{
+	static const char *const bad[][6] = {
+		{ "top", NULL },
+		{ "top", "/tmp/a.sock", "/tmp/b.sock", NULL },
+		{ "top", "/tmp/a.sock", "--interval", "fast", NULL },
+		{ "top", "/tmp/a.sock", "--interval", "61", NULL },
+		{ "top", "/nonexistent/mv-top.sock", "--once", NULL },
+	};
+	char *out;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		ck_assert_msg(memvisor_status(bad[k], &out) == 2, "%s %s: %s", bad[k][1], bad[k][2],
+			      out);
+		ck_assert_msg(strstr(out, "usage: memvisor top") || strstr(out, "cannot connect"),
+			      "%s", out);
+		free(out);
+	}
+	ck_assert_int_eq(memvisor_status((const char *const[]){ "top", "--help", NULL }, &out), 0);
+	ck_assert_msg(strstr(out, "s next sort"), "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *top_suite(void);
 Suite *top_suite(void)
 {
@@ -315,6 +347,7 @@ Suite *top_suite(void)
 	tcase_add_test(tc, stats_processes_agree_with_the_guests_own_statm_and_fault_counts);
 	tcase_add_test(tc, top_once_shows_what_stats_json_shows_for_the_same_paused_moment);
 	tcase_add_test(tc, the_live_view_in_an_80x24_tmux_answers_sort_pause_and_quit_keys);
+	tcase_add_test(tc, top_refuses_bad_arguments_and_a_socket_nobody_answers_with_status_2);
 	suite_add_tcase(s, tc);
 	return s;
 }

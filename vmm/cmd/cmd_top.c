@@ -10,8 +10,9 @@
  * 80x24 to stdout (two samples an interval apart, for the rates; one with
  * --interval 0) and exits.
  *
- * Exit status: 0 after q or --once, 1 when the VMM stops answering or
- * answers with an error, 2 for usage errors or an unreachable socket.
+ * Exit status: 0 after q or --once, 1 when the VMM answers with an error
+ * or stops answering after the first sample, 2 for usage errors or a
+ * socket nobody answers on at the start.
  */
 #include "commands.h"
 #include "ctlsock.h"
@@ -83,14 +84,16 @@ static int parse_args(struct top_session *s, int argc, char **argv, int *status)
 	return 0;
 }
 
-/* Takes a new sample; the last one becomes prev. 0, or -1 (printed why). */
+/* Takes a new sample; the last one becomes prev. Returns 0, or (after
+ * printing why) 1 for an error reply, MV_EXIT_USAGE for no reply at all. */
 static int take_sample(struct top_session *s)
 {
 	json_object *resp = ctlsock_stats(s->sock);
 	if (!resp || !ctlsock_ok(resp)) {
+		int status = resp ? 1 : MV_EXIT_USAGE;
 		json_object_put(resp);
 		s->sample_failed = true;
-		return -1;
+		return status;
 	}
 	json_object_put(s->prev);
 	s->prev = s->now;
@@ -130,7 +133,7 @@ static int run_once(struct top_session *s)
 			printf("%s\n", f->line[k]);
 	}
 	free(f);
-	return rc || !f ? 1 : 0;
+	return rc ? rc : !f;
 }
 
 /* Redraws the screen from the samples held (nothing is requested). */
@@ -185,9 +188,10 @@ static int key_until(double next)
 static int run_live(struct top_session *s)
 {
 	struct top_frame *f = malloc(sizeof(*f));
-	if (!f || take_sample(s) < 0) {
+	int first = f ? take_sample(s) : 1;
+	if (first) {
 		free(f);
-		return 1;
+		return first;
 	}
 	initscr();
 	cbreak();
@@ -203,7 +207,7 @@ static int run_live(struct top_session *s)
 			running = on_key(s, key, &next);
 			continue;
 		}
-		if (!s->view.paused && take_sample(s) < 0)
+		if (!s->view.paused && take_sample(s) != 0)
 			break;
 		next = monotonic_seconds() + s->view.interval;
 	}

@@ -108,11 +108,17 @@ static json_object *process_json(const struct intro_task *t)
 	return p;
 }
 
+/* A walk of the running guest's task list can meet a task or an area array
+ * being freed under it; it is tried again this many times. */
+#define PROCESS_READ_TRIES 3
+
 /* Every task in list order; NULL when the list could not be read whole. */
 static json_object *processes_json(const struct intro *in)
 {
 	struct intro_task *t = calloc(INTRO_MAX_TASKS, sizeof(*t));
-	int n = t ? intro_tasks(in, t, INTRO_MAX_TASKS) : -ENOMEM;
+	int n = -ENOMEM;
+	for (int k = 0; t && n < 0 && k < PROCESS_READ_TRIES; k++)
+		n = intro_tasks(in, t, INTRO_MAX_TASKS);
 	json_object *a = n < 0 ? NULL : json_object_new_array();
 	for (int k = 0; k < n; k++)
 		json_object_array_add(a, process_json(&t[k]));
