@@ -7,7 +7,8 @@
  *   give the very same figures for its pid, and `top --once` the same
  *   figures as `stats --json`.
  * - The live view runs in a detached tmux session of 80x24 (its server
- *   started with -D, in the foreground, as a child of the test): the test
+ *   started with -D, in the foreground, as a child of the test, with an
+ *   empty configuration file of its own): the test
  *   waits for frames by reading the screen (capture-pane), types s, p and
  *   q, and reads what changed.
  */
@@ -241,7 +242,11 @@ static void tmux_up(struct tmux *t)
 {
 	ck_assert_int_eq(test_dir_make(t->dir, "mv-toptmux"), 0);
 	t->sock = strdup(test_dir_path(t->dir, "tmux.sock"));
-	const char *argv[] = { "tmux", "-D", "-f", "/dev/null", "-S", t->sock, NULL };
+	const char *conf = test_dir_path(t->dir, "tmux.conf"); /* empty: tmux's defaults */
+	FILE *f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	const char *argv[] = { "tmux", "-D", "-f", conf, "-S", t->sock, NULL };
 	ck_assert_int_eq(prog_start(&t->server, argv), 0);
 	ck_assert_msg(wait_for_path(t->sock, 20), "no tmux server:\n%s", bg_output(&t->server));
 }
