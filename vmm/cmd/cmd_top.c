@@ -193,7 +193,14 @@ static int run_live(struct top_session *s)
 		free(f);
 		return first;
 	}
-	initscr();
+	SCREEN *screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		const char *term = getenv("TERM");
+		mv_err("top: cannot drive the terminal (TERM=%s); --once prints a plain frame",
+		       term ? term : "unset");
+		free(f);
+		return MV_EXIT_USAGE;
+	}
 	cbreak();
 	noecho();
 	keypad(stdscr, TRUE);
@@ -212,6 +219,7 @@ static int run_live(struct top_session *s)
 		next = monotonic_seconds() + s->view.interval;
 	}
 	endwin();
+	delscreen(screen);
 	free(f);
 	if (s->sample_failed)
 		mv_err("top: %s stopped answering", s->sock);
