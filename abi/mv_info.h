@@ -64,7 +64,25 @@ struct mv_info {
 	uint32_t task_off_mm, mm_off_pt_root;
 
 	uint64_t swap;              /* swap state, 0 until swap exists */
+
+	/*
+	 * A process's figures, as /proc/PID/statm, status and stat give them.
+	 * In a task: its state (int32: 0 running, 1 sleeping, 2 zombie) at
+	 * task_off_state, its minor and major fault counts (uint64) at
+	 * task_off_min_flt and task_off_maj_flt. In its address space: four
+	 * uint64 page counts at mm_off_rss, in the order anonymous, file,
+	 * shmem, swap entries (resident = the first three; shared = file +
+	 * shmem), and at mm_off_vmas the area tree (struct vma_tree,
+	 * mm/include/vma.h) whose areas' sizes sum to VIRT; a struct vma is
+	 * sizeof_vma bytes.
+	 */
+	uint32_t task_off_state, task_off_min_flt, task_off_maj_flt;
+	uint32_t mm_off_rss, mm_off_vmas, sizeof_vma;
 };
+
+/* The task states and counter order mv_info's process figures use. */
+enum mv_task_state { MV_TASK_RUNNING, MV_TASK_SLEEPING, MV_TASK_ZOMBIE };
+enum mv_mm_counter { MV_MM_ANON, MV_MM_FILE, MV_MM_SHMEM, MV_MM_SWAPENTS, MV_MM_NR };
 
 #define MV_INFO_ASSERT_AT(field, off) \
 	_Static_assert(offsetof(struct mv_info, field) == (off), "mv_info." #field " at " #off)
@@ -94,7 +112,13 @@ MV_INFO_ASSERT_AT(task_comm_len, 132);
 MV_INFO_ASSERT_AT(task_off_mm, 136);
 MV_INFO_ASSERT_AT(mm_off_pt_root, 140);
 MV_INFO_ASSERT_AT(swap, 144);
-_Static_assert(sizeof(struct mv_info) == 152, "mv_info is 152 bytes");
+MV_INFO_ASSERT_AT(task_off_state, 152);
+MV_INFO_ASSERT_AT(task_off_min_flt, 156);
+MV_INFO_ASSERT_AT(task_off_maj_flt, 160);
+MV_INFO_ASSERT_AT(mm_off_rss, 164);
+MV_INFO_ASSERT_AT(mm_off_vmas, 168);
+MV_INFO_ASSERT_AT(sizeof_vma, 172);
+_Static_assert(sizeof(struct mv_info) == 176, "mv_info is 176 bytes");
 #undef MV_INFO_ASSERT_AT
 
 #endif

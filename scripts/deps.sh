@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools cpio
       qemu-system-x86 binutils libjemalloc2 libmimalloc2.0 libyaml-dev chromium
-      clang libclang-rt-14-dev clang-tidy cppcheck gcovr valgrind)
+      clang libclang-rt-14-dev clang-tidy cppcheck gcovr valgrind libncurses-dev tmux)
 # The helper VM of scripts/with-kvm (whatever boots a guest, where /dev/kvm
 # does not work; make check also forces it once on a KVM host) needs
 # busybox-static for its initramfs (QEMU and virtiofsd come with

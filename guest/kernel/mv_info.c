@@ -41,4 +41,21 @@ __attribute__((used)) const struct mv_info mv_info = {
 	.task_comm_len = TASK_COMM_LEN,
 	.task_off_mm = __builtin_offsetof(struct task, mm),
 	.mm_off_pt_root = __builtin_offsetof(struct mm, pt) + __builtin_offsetof(struct pt_space, root),
+	.task_off_state = __builtin_offsetof(struct task, state),
+	.task_off_min_flt = __builtin_offsetof(struct task, min_flt),
+	.task_off_maj_flt = __builtin_offsetof(struct task, maj_flt),
+	.mm_off_rss = __builtin_offsetof(struct mm, rss),
+	.mm_off_vmas = __builtin_offsetof(struct mm, vmas),
+	.sizeof_vma = sizeof(struct vma),
 };
+
+/* The process figures' shared meanings (abi/mv_info.h) are the kernel's own. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(MV_TASK_RUNNING, TASK_RUNNING) && SAME(MV_TASK_SLEEPING, TASK_SLEEPING) &&
+	       SAME(MV_TASK_ZOMBIE, TASK_ZOMBIE) && sizeof(enum task_state) == 4,
+	       "mv_info task states");
+_Static_assert(SAME(MV_MM_ANON, MM_ANON) && SAME(MV_MM_FILE, MM_FILE) &&
+	       SAME(MV_MM_SHMEM, MM_SHMEM) && SAME(MV_MM_SWAPENTS, MM_SWAPENTS) &&
+	       SAME(MV_MM_NR, MM_NR_COUNTERS), "mv_info mm counters");
+_Static_assert(sizeof(((struct task *)0)->min_flt) == 8 && sizeof(((struct mm *)0)->rss[0]) == 8,
+	       "mv_info process counters are uint64");

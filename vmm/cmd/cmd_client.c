@@ -8,88 +8,15 @@
  * error, 2 for usage errors or an unreachable socket.
  */
 #include "commands.h"
+#include "ctlsock.h"
 #include "util.h"
 
-#include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#define RESPONSE_MAX (1 << 20)
-
-/* A connected socket's fd, or a negative errno after printing why. */
-static int connect_socket(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path)) {
-		mv_err("%s: socket path too long", path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(a.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		int code = mv_errno();
-		mv_err("cannot connect to %s: %m (is memvisor running with --control %s?)", path,
-		       path);
-		if (fd >= 0)
-			close(fd);
-		return code;
-	}
-	return fd;
-}
-
-/* Reads one line; returns a malloc'd string without the newline, or NULL. */
-static char *read_line(int fd)
-{
-	char *buf = malloc(RESPONSE_MAX);
-	size_t len = 0;
-	while (buf && len < RESPONSE_MAX - 1) {
-		ssize_t n = read(fd, buf + len, 1);
-		if (n <= 0)
-			break;
-		if (buf[len] == '\n') {
-			buf[len] = 0;
-			return buf;
-		}
-		len++;
-	}
-	free(buf);
-	return NULL;
-}
-
-/* Sends req over the socket at path; returns the parsed response or NULL. */
-static json_object *request(const char *path, json_object *req)
-{
-	int fd = connect_socket(path);
-	if (fd < 0)
-		return NULL;
-	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	json_object *resp = NULL;
-	if (write(fd, s, strlen(s)) == (ssize_t)strlen(s) && write(fd, "\n", 1) == 1) {
-		char *line = read_line(fd);
-		resp = line ? json_tokener_parse(line) : NULL;
-		free(line);
-	}
-	close(fd);
-	if (!resp)
-		mv_err("%s: no valid response", path);
-	return resp;
-}
-
-static bool response_ok(json_object *resp)
-{
-	json_object *ok, *err;
-	if (json_object_object_get_ex(resp, "ok", &ok) && json_object_get_boolean(ok))
-		return true;
-	json_object_object_get_ex(resp, "error", &err);
-	mv_err("%s", err ? json_object_get_string(err) : "request failed");
-	return false;
-}
 
 static int client_usage(const char *cmd)
 {
@@ -107,15 +34,6 @@ static int client_usage(const char *cmd)
 	return MV_EXIT_USAGE;
 }
 
-/* o[a][b], or o[b] when a is NULL; 0 when absent. */
-static uint64_t get_u64(json_object *o, const char *a, const char *b)
-{
-	json_object *x = o, *y;
-	if ((a && !json_object_object_get_ex(o, a, &x)) || !json_object_object_get_ex(x, b, &y))
-		return 0;
-	return (uint64_t)json_object_get_int64(y);
-}
-
 static void print_size_pair(const char *label, uint64_t a, const char *la, uint64_t b,
 			    const char *lb)
 {
@@ -129,10 +47,10 @@ static void print_stats(json_object *resp)
 	json_object *t, *g;
 	json_object_object_get_ex(resp, "time", &t);
 	printf("uptime     %.1f s\n", t ? json_object_get_double(t) : 0.0);
-	print_size_pair("balloon", get_u64(resp, "balloon", "target"), "target",
-			get_u64(resp, "balloon", "actual"), "actual");
-	print_size_pair("host", get_u64(resp, "host", "ram"), "ram   ",
-			get_u64(resp, "host", "resident"), "resident");
+	print_size_pair("balloon", ctlsock_u64(resp, "balloon", "target"), "target",
+			ctlsock_u64(resp, "balloon", "actual"), "actual");
+	print_size_pair("host", ctlsock_u64(resp, "host", "ram"), "ram   ",
+			ctlsock_u64(resp, "host", "resident"), "resident");
 	if (json_object_object_get_ex(resp, "guest", &g)) {
 		json_object_object_foreach(g, key, val)
 			printf("guest      %-18s %lld\n", key, (long long)json_object_get_int64(val));
@@ -190,11 +108,11 @@ int cmd_client(int argc, char **argv)
 	json_object *req = build_request(argc, argv);
 	if (!req)
 		return client_usage(argv[0]);
-	json_object *resp = request(argv[1], req);
+	json_object *resp = ctlsock_request(argv[1], req);
 	json_object_put(req);
 	if (!resp)
 		return MV_EXIT_USAGE;
-	int rc = response_ok(resp) ? 0 : 1;
+	int rc = ctlsock_ok(resp) ? 0 : 1;
 	if (!rc && json)
 		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY));
 	else if (!rc && !strcmp(argv[0], "stats"))
@@ -203,8 +121,8 @@ int cmd_client(int argc, char **argv)
 		printf("snapshot written to %s\n", json_object_get_string(
 			json_object_object_get(resp, "file")));
 	else if (!rc && !strcmp(argv[0], "balloon"))
-		print_size_pair("balloon", get_u64(resp, NULL, "target"), "target",
-				get_u64(resp, NULL, "actual"), "actual");
+		print_size_pair("balloon", ctlsock_u64(resp, NULL, "target"), "target",
+				ctlsock_u64(resp, NULL, "actual"), "actual");
 	json_object_put(resp);
 	return rc;
 }

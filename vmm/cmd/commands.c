@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_client, "print memory figures of a running VM (SOCK [--json])" },
 	{ "pause", cmd_client, "stop a running VM's vCPUs (SOCK)" },
 	{ "resume", cmd_client, "let a paused VM run on (SOCK)" },
+	{ "top", cmd_top, "live full-screen view of a running VM's memory (SOCK [--once])" },
 	{ "quit", cmd_client, "end a running VM, exit status 0 (SOCK)" },
 	{ "opt", cmd_opt, "faults of each replacement policy against Belady's OPT" },
 	{ "snapshot", cmd_client, "snapshot a running VM into an ELF core (SOCK FILE [--memory])" },

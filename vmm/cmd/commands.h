@@ -22,5 +22,7 @@ int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* top SOCK: the live view of a running VM (ncurses), or --once one frame */
+int cmd_top(int argc, char **argv);
 
 #endif

@@ -6,8 +6,10 @@
  */
 #include "livestats.h"
 #include "introspect.h"
+#include "mm_port.h"
 #include "recjson.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -88,6 +90,42 @@ static json_object *vmstat_json(const struct intro *in)
 	return o;
 }
 
+/* One process as statm and status give it: bytes, and fault counts. */
+static json_object *process_json(const struct intro_task *t)
+{
+	json_object *p = json_object_new_object();
+	char state[2] = { t->state, 0 };
+	json_object_object_add(p, "pid", json_object_new_int(t->pid));
+	json_object_object_add(p, "comm", json_object_new_string(t->comm));
+	json_object_object_add(p, "state", json_object_new_string(state));
+	recjson_add_u64(p, "vsz", t->vm_pages << MM_PAGE_SHIFT);
+	recjson_add_u64(p, "rss", (t->rss[MV_MM_ANON] + t->rss[MV_MM_FILE] + t->rss[MV_MM_SHMEM])
+					  << MM_PAGE_SHIFT);
+	recjson_add_u64(p, "shared", (t->rss[MV_MM_FILE] + t->rss[MV_MM_SHMEM]) << MM_PAGE_SHIFT);
+	recjson_add_u64(p, "swap", t->rss[MV_MM_SWAPENTS] << MM_PAGE_SHIFT);
+	recjson_add_u64(p, "min_flt", t->min_flt);
+	recjson_add_u64(p, "maj_flt", t->maj_flt);
+	return p;
+}
+
+/* A walk of the running guest's task list can meet a task or an area array
+ * being freed under it; it is tried again this many times. */
+#define PROCESS_READ_TRIES 3
+
+/* Every task in list order; NULL when the list could not be read whole. */
+static json_object *processes_json(const struct intro *in)
+{
+	struct intro_task *t = calloc(INTRO_MAX_TASKS, sizeof(*t));
+	int n = -ENOMEM;
+	for (int k = 0; t && n < 0 && k < PROCESS_READ_TRIES; k++)
+		n = intro_tasks(in, t, INTRO_MAX_TASKS);
+	json_object *a = n < 0 ? NULL : json_object_new_array();
+	for (int k = 0; k < n; k++)
+		json_object_array_add(a, process_json(&t[k]));
+	free(t);
+	return a;
+}
+
 void livestats_fill(struct livestats *ls, json_object *o)
 {
 	struct machine *m = ls->m;
@@ -106,5 +144,8 @@ void livestats_fill(struct livestats *ls, json_object *o)
 		json_object_object_add(o, "zones", zones_json(&ls->intro));
 		json_object_object_add(o, "slabs", slabs_json(&ls->intro));
 		json_object_object_add(o, "vmstat", vmstat_json(&ls->intro));
+		json_object *procs = processes_json(&ls->intro);
+		if (procs)
+			json_object_object_add(o, "processes", procs);
 	}
 }

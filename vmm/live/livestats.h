@@ -2,8 +2,8 @@
  * livestats.h: the figures of a running machine that the `stats` request
  * answers and the --stats stream writes, one line per sample: time,
  * paused, balloon, guest (the balloon's guest statistics), host, swap
- * (with a swap disk) and, once the kernel has booted, zones, slabs and
- * vmstat read from guest memory without stopping it.
+ * (with a swap disk) and, once the kernel has booted, zones, slabs,
+ * vmstat and processes read from guest memory without stopping it.
  */
 #ifndef VMM_LIVESTATS_H
 #define VMM_LIVESTATS_H

@@ -8,6 +8,7 @@
 #include "ptwalk.h"
 #include "pt.h"
 #include "slab.h"
+#include "vma.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -108,6 +109,7 @@ static int check_layout(const struct mv_info *i, struct mv_error *err)
 		  offsetof(struct mv_info, sizeof_kmem_cache) },
 		{ "struct slab_global", sizeof(struct slab_global),
 		  offsetof(struct mv_info, sizeof_slab_global) },
+		{ "struct vma", sizeof(struct vma), offsetof(struct mv_info, sizeof_vma) },
 	};
 	if (i->magic != MV_INFO_MAGIC) {
 		return mv_fail(err, -EINVAL, "mv_info has magic %#llx, not %#llx: not a memvisor kernel "
@@ -265,20 +267,53 @@ fail:
 	return -EFAULT;
 }
 
+/* VIRT of the space at mm: its areas' sizes summed, in pages. 0 or -EFAULT. */
+static int read_vm_pages(const struct intro *in, uint64_t mm, uint64_t *pages)
+{
+	struct vma_tree t;
+	struct vma v;
+	*pages = 0;
+	if (intro_read(in, mm + in->info.mm_off_vmas, &t, sizeof(t)) < 0 || t.nr > INTRO_MAX_VMAS)
+		return -EFAULT;
+	for (uint32_t k = 0; k < t.nr; k++) {
+		if (intro_read(in, (uint64_t)(uintptr_t)t.v + k * sizeof(v), &v, sizeof(v)) < 0 ||
+		    v.end < v.start)
+			return -EFAULT;
+		*pages += (v.end - v.start) >> MM_PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/* The address space's figures (page-table root, counters, VIRT). 0 or -EFAULT. */
+static int read_task_mm(const struct intro *in, uint64_t mm, struct intro_task *out)
+{
+	const struct mv_info *i = &in->info;
+	if (intro_read(in, mm + i->mm_off_pt_root, &out->root_pa, sizeof(out->root_pa)) < 0 ||
+	    intro_read(in, mm + i->mm_off_rss, out->rss, sizeof(out->rss)) < 0)
+		return -EFAULT;
+	return read_vm_pages(in, mm, &out->vm_pages);
+}
+
 static int read_task(const struct intro *in, uint64_t t, struct intro_task *out)
 {
+	static const char state_letters[] = "RSZ"; /* by enum mv_task_state */
 	const struct mv_info *i = &in->info;
 	size_t comm = i->task_comm_len < sizeof(out->comm) ? i->task_comm_len : sizeof(out->comm) - 1;
 	uint64_t mm = 0;
+	uint32_t state = 0;
 	memset(out, 0, sizeof(*out));
 	if (intro_read(in, t + i->task_off_pid, &out->pid, sizeof(out->pid)) < 0 ||
 	    intro_read(in, t + i->task_off_comm, out->comm, comm) < 0 ||
+	    intro_read(in, t + i->task_off_state, &state, sizeof(state)) < 0 ||
+	    intro_read(in, t + i->task_off_min_flt, &out->min_flt, sizeof(out->min_flt)) < 0 ||
+	    intro_read(in, t + i->task_off_maj_flt, &out->maj_flt, sizeof(out->maj_flt)) < 0 ||
 	    intro_read(in, t + i->task_off_mm, &mm, sizeof(mm)) < 0)
 		return -EFAULT;
 	out->comm[sizeof(out->comm) - 1] = 0;
-	if (mm && intro_read(in, mm + i->mm_off_pt_root, &out->root_pa, sizeof(out->root_pa)) < 0)
-		return -EFAULT;
-	return 0;
+	out->state = '?';
+	if (state < sizeof(state_letters) - 1)
+		out->state = state_letters[state];
+	return mm ? read_task_mm(in, mm, out) : 0;
 }
 
 int intro_tasks(const struct intro *in, struct intro_task *out, int max)

@@ -20,6 +20,7 @@
 
 #define INTRO_MAX_TASKS  4096
 #define INTRO_MAX_CACHES 1024
+#define INTRO_MAX_VMAS   65536
 
 struct intro {
 	const struct guest_memory *m;
@@ -28,10 +29,15 @@ struct intro {
 	struct mv_info info;
 };
 
+/* A task as /proc/PID/statm and stat show it; pages and counts. */
 struct intro_task {
 	int32_t pid;
 	char comm[16];
+	char state;                /* 'R', 'S' or 'Z' (Linux's letters) */
 	uint64_t root_pa;          /* 0 for kernel threads */
+	uint64_t vm_pages;         /* VIRT: the areas' sizes summed; 0 for kernel threads */
+	uint64_t rss[MV_MM_NR];    /* by enum mv_mm_counter; RES is the first three */
+	uint64_t min_flt, maj_flt;
 };
 
 /* Looks up a symbol's value in a kernel ELF image. Returns 0 or -ENOENT. */
@@ -70,7 +76,8 @@ int intro_zones(const struct intro *in, struct snap_zone *out, int max);
 /* Slab caches into a malloc'd array. Returns 0 or a negative errno. */
 int intro_slabs(const struct intro *in, struct snap_slab **out, size_t *n);
 
-/* Tasks (pid, name, page-table root); returns how many (<= max), or a negative errno. */
+/* Tasks (pid, name, state, page-table root, memory and fault figures); returns how many
+ * (<= max), or a negative errno. */
 int intro_tasks(const struct intro *in, struct intro_task *out, int max);
 
 /* vmstat counters into a malloc'd array. Returns 0 (n = 0 when the kernel
