@@ -1,9 +1,11 @@
 /*
- * reclaim.h: page reclaim: two LRUs (private anonymous frames, and
- * page-cache frames of files) each kept by the mm.policy replacement
- * policy (mm/include/policy.h), reverse mapping, eviction (anonymous to
- * swap, clean file pages dropped), mm.swappiness balancing the two,
- * workingset refault detection, direct reclaim and kswapd.
+ * reclaim.h: page reclaim in the guest: the hooks the rest of the kernel
+ * calls, kswapd, mm.policy and mm.swappiness, around reclaim's engine in
+ * mm/ (mm/include/vmscan.h: two LRUs, private anonymous frames and
+ * page-cache frames of files, each kept by the mm.policy replacement
+ * policy; eviction, anonymous to swap and clean file pages dropped;
+ * mm.swappiness balancing the two; workingset refault detection; direct
+ * reclaim's and kswapd's decisions).
  *
  * Per frame, struct page's user words (buddy.h's struct page_user) hold
  * the policy's struct policy_frame, where the frame is mapped or cached,

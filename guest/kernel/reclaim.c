@@ -30,8 +30,8 @@
 
 _Static_assert(VMSCAN_BATCH <= SWAP_WRITE_BATCH, "a reclaim batch must fit one swap_store_ops.write");
 
-static bool reclaim_on;                /* reclaim_init succeeded */
-/* The one node's LRUs, costs, shadow clock and counters (mm/vmscan.h). */
+/* The one node's LRUs, costs, shadow clock and counters (mm/vmscan.h);
+ * node.on once reclaim_init succeeded. */
 static struct vmscan node;
 
 static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
@@ -176,7 +176,7 @@ void reclaim_fault_prepare(void)
 {
 	struct vmscan_fault_plan plan;
 
-	if (!reclaim_on)
+	if (!node.on)
 		return;
 	if (!kswapd_task)
 		start_kswapd();
@@ -293,8 +293,7 @@ void reclaim_init(void)
 			cfg[k].ghost_mem = boot_zalloc(policy_ghost_bytes((uint32_t)nr_pages));
 		cfg[k].nr_ghosts = cfg[k].ghost_mem ? (uint32_t)nr_pages : 0;
 	}
-	reclaim_on = vmscan_init(&node, ops, cfg, store, &tasks, b) == 0;
-	if (!reclaim_on) {
+	if (vmscan_init(&node, ops, cfg, store, &tasks, b)) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
