@@ -459,6 +459,42 @@ START_TEST(without_swap_room_no_anonymous_page_goes)
 }
 END_TEST
 
+START_TEST(a_page_whose_write_fails_stays_mapped_and_listed)
+{
+	struct mm *mm = &w.spaces[0];
+
+	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
+	map_anon_run(mm, 0, 1, true);
+	w.disk.fail = -5;
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 0);
+	ck_assert(*pte_at(mm, ANON_VA) & PTE_P);
+	ck_assert_int_eq(mm->rss_anon, 1);
+	ck_assert_uint_eq(nr_tracked(LRU_ANON), 1);
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 1);   /* the next try */
+	ck_assert(is_swap_entry(mm, ANON_VA));
+}
+END_TEST
+
+START_TEST(an_engine_whose_policy_refuses_stays_off)
+{
+	static const struct vmscan_store_ops *const store[NR_LRU] = {
+		[LRU_ANON] = &swap_store, [LRU_FILE] = &file_store };
+	struct policy_frame *slot_table[1];
+	const struct policy_config cfg[NR_LRU] = { { .slots = slot_table, .nr_slots = 0 }, { 0 } };
+	struct page *p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
+	struct vmscan off;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(vmscan_init(&off, policy_by_name("random"), cfg, store, &engine_spaces,
+				     &w.b), -MM_EINVAL);
+	ck_assert(!off.on);
+	squeeze_to(0);
+	set_marks(10, 20, 30);
+	ck_assert(!vmscan_fault_plan(&off).wake_kswapd);
+	ck_assert_int_eq(vmscan_file_added(&off, p, &w.file, 0, 0), LRUVEC_FILL_NEW);
+}
+END_TEST
+
 /* ---- file pages and the working set ------------------------------------ */
 
 START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
@@ -812,6 +848,8 @@ Suite *vmscan_suite(void)
 	tcase_add_test(tc, a_swapped_out_page_refaulting_at_once_is_activated);
 	tcase_add_test(tc, a_freed_page_leaves_its_list_and_the_swap_cache);
 	tcase_add_test(tc, a_second_mapping_forgets_the_one_space);
+	tcase_add_test(tc, a_page_whose_write_fails_stays_mapped_and_listed);
+	tcase_add_test(tc, an_engine_whose_policy_refuses_stays_off);
 	suite_add_tcase(suite, tc);
 
 	tc = tcase_create("file");
