@@ -1,9 +1,11 @@
 /*
- * reclaim.h: page reclaim: two LRUs (private anonymous frames, and
- * page-cache frames of files) each kept by the mm.policy replacement
- * policy (mm/include/policy.h), reverse mapping, eviction (anonymous to
- * swap, clean file pages dropped), mm.swappiness balancing the two,
- * workingset refault detection, direct reclaim and kswapd.
+ * reclaim.h: page reclaim in the guest: the hooks the rest of the kernel
+ * calls, kswapd, mm.policy and mm.swappiness, around reclaim's engine in
+ * mm/ (mm/include/vmscan.h: two LRUs, private anonymous frames and
+ * page-cache frames of files, each kept by the mm.policy replacement
+ * policy; eviction, anonymous to swap and clean file pages dropped;
+ * mm.swappiness balancing the two; workingset refault detection; direct
+ * reclaim's and kswapd's decisions).
  *
  * Per frame, struct page's user words (buddy.h's struct page_user) hold
  * the policy's struct policy_frame, where the frame is mapped or cached,
@@ -39,35 +41,17 @@
 #include <buddy.h>
 #include <pt.h>
 #include <rmap.h>
+#include <vmscan.h>
 
 struct mm;
 struct inode;
 
 /*
- * Where reclaim evicts one kind of page to (Linux's address_space
- * operations of the swap cache and of a file): anonymous pages to swap
- * (swap.c's swap_store_ops), page-cache pages dropped, their file keeping
- * the data (initrd.c's file_store_ops). Reclaim names no swap_* or
- * initrd_* function; hooks a kind never needs are NULL.
- *   present     there is a store (anonymous pages then count in the working set)
- *   has_room    an eviction can make progress now
- *   copy_slot   the slot of p's clean copy in the store, 0: none
- *   drop_copy   p's copy is stale (a mapping wrote p), or p goes away
- *   write       gives up to SWAP_WRITE_BATCH pages a copy (copy_slot after;
- *               0 where it failed)
- *   entry_dup   a PTE now holds an entry for slot: 0, or -ERANGE when full
- *   evicted     p is unmapped everywhere: it leaves its cache, shadow taking
- *               its place, and is freed
+ * Where reclaim evicts one kind of page to: mm/vmscan.h's store ops,
+ * under the name swap.c (swap_store_ops: anonymous pages to swap) and
+ * initrd.c (file_store_ops: page-cache pages dropped) define them by.
  */
-struct reclaim_store_ops {
-	bool (*present)(void);
-	bool (*has_room)(void);
-	uint64_t (*copy_slot)(const struct page *p);
-	void (*drop_copy)(struct page *p);
-	void (*write)(struct page **pages, unsigned n);
-	int (*entry_dup)(uint64_t slot);
-	void (*evicted)(struct page *p, uint32_t shadow);
-};
+#define reclaim_store_ops vmscan_store_ops
 extern const struct reclaim_store_ops swap_store_ops;
 extern const struct reclaim_store_ops file_store_ops;
 

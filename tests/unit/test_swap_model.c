@@ -21,6 +21,7 @@
 
 #include "swapdev.h"
 #include "port_host.h"
+#include "ramdisk.h"
 
 #define NR_SLOTS   64
 #define NR_MAPS    48
@@ -56,7 +57,8 @@ struct world {
 	struct swapdev d;
 	uint8_t map[NR_SLOTS];
 	uint32_t entries[NR_SLOTS];
-	uint8_t disk[NR_SLOTS][MM_PAGE_SIZE];
+	uint8_t disk_pages[NR_SLOTS][MM_PAGE_SIZE];
+	struct ramdisk disk;
 	struct mapping m[NR_MAPS];
 	uint32_t shadow[NR_SLOTS];      /* what each slot's entry should be when no page */
 	uint64_t age;
@@ -68,27 +70,14 @@ struct world {
 
 static struct world w;
 
-static int ram_rw(void *ctx, bool write, uint64_t slot, const phys_addr_t *pa, unsigned n)
-{
-	struct world *x = ctx;
-
-	for (unsigned i = 0; i < n; i++) {
-		void *frame = mm_phys_to_virt(pa[i]);
-		if (write)
-			memcpy(x->disk[slot + i], frame, MM_PAGE_SIZE);
-		else
-			memcpy(frame, x->disk[slot + i], MM_PAGE_SIZE);
-	}
-	return 0;
-}
-
 static void world_reset(struct world *x)
 {
-	static struct swapdev_io io = { .rw = ram_rw };
+	static struct swapdev_io io = { .rw = ramdisk_rw };
 
 	host_port_reset();
 	memset(x, 0, sizeof(*x));
-	io.ctx = x;
+	x->disk = (struct ramdisk){ .data = x->disk_pages, .nr_slots = NR_SLOTS };
+	io.ctx = &x->disk;
 	ck_assert_int_eq(buddy_init(&x->b, x->descs, 0, RAM_PAGES, 0), 0);
 	buddy_set_min_free_kbytes(&x->b, 0);
 	ck_assert_int_eq(buddy_add_free_range(&x->b, 1, RAM_PAGES), 0);

@@ -13,54 +13,29 @@
 
 #include "swapdev.h"
 #include "port_host.h"
+#include "ramdisk.h"
 
 #define NR_SLOTS 16
 #define RAM_PAGES 1024
 
-/* The RAM-backed disk: one page per slot, and a way to fail requests. */
-struct ramdisk {
-	uint8_t data[NR_SLOTS][MM_PAGE_SIZE];
-	unsigned requests;      /* rw calls */
-	int fail;               /* nonzero: the next request returns it */
-};
-
 static struct buddy B;
 static struct page *descs;
+static uint8_t disk_pages[NR_SLOTS][MM_PAGE_SIZE];
 static struct ramdisk disk;
 static struct swapdev d;
 static uint8_t map[NR_SLOTS];
 static uint32_t entries[NR_SLOTS];
 
-static int ram_rw(void *ctx, bool write, uint64_t slot, const phys_addr_t *pa, unsigned n)
-{
-	struct ramdisk *r = ctx;
-	int err = r->fail;
-
-	r->requests++;
-	r->fail = 0;
-	if (err)
-		return err;
-	ck_assert_uint_le(slot + n, NR_SLOTS);
-	for (unsigned i = 0; i < n; i++) {
-		void *frame = mm_phys_to_virt(pa[i]);
-		if (write)
-			memcpy(r->data[slot + i], frame, MM_PAGE_SIZE);
-		else
-			memcpy(frame, r->data[slot + i], MM_PAGE_SIZE);
-	}
-	return 0;
-}
-
 static void setup(void)
 {
-	static const struct swapdev_io io = { .rw = ram_rw, .ctx = &disk };
+	static const struct swapdev_io io = { .rw = ramdisk_rw, .ctx = &disk };
 
 	host_port_reset();
 	descs = calloc(RAM_PAGES, sizeof(*descs));
 	ck_assert_int_eq(buddy_init(&B, descs, 0, RAM_PAGES, 0), 0);
 	buddy_set_min_free_kbytes(&B, 0);
 	ck_assert_int_eq(buddy_add_free_range(&B, 1, RAM_PAGES), 0);
-	memset(&disk, 0, sizeof(disk));
+	disk = (struct ramdisk){ .data = disk_pages, .nr_slots = NR_SLOTS };
 	ck_assert_int_eq(swapdev_init(&d, &B, &io, map, entries, NR_SLOTS), 0);
 }
 
@@ -92,7 +67,7 @@ static unsigned write_pages(struct page **p, unsigned n)
 START_TEST(init_refuses_a_device_with_no_usable_slot)
 {
 	struct swapdev other;
-	static const struct swapdev_io io = { .rw = ram_rw };
+	static const struct swapdev_io io = { .rw = ramdisk_rw };
 
 	ck_assert_int_eq(swapdev_init(&other, &B, &io, map, entries, 1), -MM_EINVAL);
 	ck_assert(!swapdev_active(&other));

@@ -1,0 +1,193 @@
+/*
+ * vmscan.h: reclaim's engine (Linux's mm/vmscan.c with the parts of
+ * workingset.c that act): the two LRUs of one node (lruvec.h) and what
+ * acts on them: putting pages on the lists and taking them off, eviction
+ * in batches (an rmap walk to inspect, the dirty or uncached pages
+ * written through a store, then unmapped and freed), shrinking each list
+ * by the swappiness balance, workingset refault activation, and the
+ * decisions of direct reclaim and kswapd. The host keeps the threads, the
+ * wait queue, the sysctls and /proc/vmstat; it reads the counters here.
+ *
+ * Interface:
+ *   vmscan_init            lists under one policy, the stores, the host hooks
+ *   vmscan_page_mapped     a private anonymous page got a mapping (after rmap_add)
+ *   vmscan_page_freed      a user page goes back to the allocator
+ *   vmscan_page_accessed   a read() used a page-cache page
+ *   vmscan_file_added      a page-cache page was filled (its slot's shadow)
+ *   vmscan_anon_refault    a page read back from swap is about to be mapped
+ *   vmscan_shrink          frees up to nr pages from both lists
+ *   vmscan_anon_share      of nr pages, how many the anonymous list gives
+ *   vmscan_fault_plan      before a fault: wake kswapd? reclaim how much?
+ *   vmscan_direct_target   what an allocation's direct reclaim asks for
+ *   vmscan_kswapd_balance  one kswapd wakeup; says why it stopped
+ *   vmscan_free_pages / vmscan_wmark_pages  the buddy's free pages and marks
+ *
+ * Invariants:
+ *  - a page is tracked by lv.lru[LRU_ANON] iff it is PG_ANON and mapped or
+ *    in the swap cache (vmscan_page_freed untracks it before it is freed),
+ *    and by lv.lru[LRU_FILE] iff it is PG_FILE and in the page cache,
+ *    except while a shrink holds it as a victim;
+ *  - page->user.va is the user address of every mapping of a tracked
+ *    anonymous page; .mm, when not NULL and mapcount is 1, is the space of
+ *    that one mapping (set by vmscan_page_mapped, cleared when a second
+ *    mapping comes);
+ *  - while victims are batched they are off the policy's lists and
+ *    nothing here allocates; every PTE changed in place (accessed bit
+ *    cleared, page replaced by a swap entry) is flushed from the TLBs
+ *    (mm_tlb_flush_page) before the page can be freed;
+ *  - file pages are never dirty: dropping one is unmapping it everywhere
+ *    and freeing it, a shadow entry left in its cache slot;
+ *  - kswapd_balance returns once free pages reach the high marks, a round
+ *    frees nothing, or the LRUs have been looked at once.
+ * Order of calls: vmscan -> a kind's store (vmscan_store_ops) -> buddy;
+ * never the reverse except through the buddy's reclaim hooks, whose host
+ * glue names the space to skip (struct vmscan_skip).
+ * Locking: none inside; the caller serialises (the guest: one CPU,
+ * reclaim in task context); hooks must not sleep.
+ */
+#ifndef MM_VMSCAN_H
+#define MM_VMSCAN_H
+
+#include "lruvec.h"
+#include "rmap.h"
+
+#define VMSCAN_BATCH 32           /* victims per store write at most */
+#define VMSCAN_FAULT_MARGIN 64    /* pages a fault may take: fault-around, tables */
+
+/*
+ * Where one kind of page goes when evicted (Linux's address_space
+ * operations of the swap cache and of a file): anonymous pages to swap,
+ * page-cache pages dropped, their file keeping the data. Hooks a kind
+ * never needs are NULL (a file store needs only evicted).
+ *   present     there is a store (anonymous pages then count in the working set)
+ *   has_room    an eviction can make progress now
+ *   copy_slot   the slot of p's clean copy in the store, 0: none
+ *   drop_copy   p's copy is stale (a mapping wrote p), or p goes away
+ *   write       gives up to VMSCAN_BATCH pages a copy (copy_slot after;
+ *               0 where it failed)
+ *   entry_dup   a PTE now holds an entry for slot: 0, or -ERANGE when full
+ *   evicted     p is unmapped everywhere: it leaves its cache, shadow taking
+ *               its place, and is freed
+ */
+struct vmscan_store_ops {
+	bool (*present)(void);
+	bool (*has_room)(void);
+	uint64_t (*copy_slot)(const struct page *p);
+	void (*drop_copy)(struct page *p);
+	void (*write)(struct page **pages, unsigned n);
+	int (*entry_dup)(uint64_t slot);
+	void (*evicted)(struct page *p, uint32_t shadow);
+};
+
+/* What eviction needs of the host's address spaces (rmap.h's, as the host walks them). */
+struct vmscan_spaces {
+	/* rmap_walk over every space: fn on each PTE mapping p. Returns the visits. */
+	unsigned (*walk)(struct page *p, rmap_fn fn, void *arg);
+	struct pt_space *(*pt)(struct mm *mm);
+	const struct vma_tree *(*vmas)(struct mm *mm);
+	pte_t (*swap_pte)(uint64_t slot);       /* the PTE of a swap entry for slot */
+	/* One mapping in mm went: an anonymous one became a swap entry
+	 * (LRU_ANON), a file one was unmapped (LRU_FILE): its counters. */
+	void (*unmapped)(struct mm *mm, enum lru_kind k);
+};
+
+/* Counters of what reclaim did, for /proc/vmstat (monotonic). */
+enum vmscan_event {
+	VMSCAN_PGSCAN_KSWAPD, VMSCAN_PGSCAN_DIRECT, VMSCAN_PGSTEAL_KSWAPD, VMSCAN_PGSTEAL_DIRECT,
+	VMSCAN_PGSCAN_ANON, VMSCAN_PGSCAN_FILE, VMSCAN_PGSTEAL_ANON, VMSCAN_PGSTEAL_FILE,
+	VMSCAN_REFAULT_ANON, VMSCAN_REFAULT_FILE, VMSCAN_ACTIVATE_ANON, VMSCAN_ACTIVATE_FILE,
+	NR_VMSCAN_EVENTS
+};
+
+/* One node's reclaim state. */
+struct vmscan {
+	struct lruvec lv;               /* the lists, costs, shadow clock */
+	const struct vmscan_store_ops *store[NR_LRU];
+	const struct vmscan_spaces *spaces;
+	const struct buddy *buddy;      /* free pages and watermarks */
+	uint64_t swappiness;            /* 0..200 */
+	bool on;                        /* the lists exist */
+	uint64_t events[NR_VMSCAN_EVENTS];
+};
+
+/* Whose mappings a shrink leaves alone (NULL: nobody's). */
+struct vmscan_skip {
+	struct mm *anon;        /* a space whose PTEs the interrupted code may hold */
+	struct mm *file;        /* a faulting task's own page cache (its text) */
+};
+
+/* What a fault should do first (vmscan_fault_plan). */
+struct vmscan_fault_plan {
+	bool wake_kswapd;       /* free pages could fall under the low marks */
+	unsigned long reclaim;  /* pages to reclaim directly first, 0: none */
+};
+
+/* Why one kswapd wakeup ended. */
+enum vmscan_kswapd_stop {
+	VMSCAN_KSWAPD_BALANCED,     /* free pages at the high marks */
+	VMSCAN_KSWAPD_NO_PROGRESS,  /* a round freed nothing (the host may shrink slabs) */
+	VMSCAN_KSWAPD_ONE_PASS,     /* the LRUs were looked at once */
+};
+
+/*
+ * Sets vs up: both lists under ops with cfg[k] for list k (its young hook
+ * and ctx are vmscan's), stores, spaces and buddy kept by reference.
+ * Returns 0 or what policy_init returned; vs->on stays false then, and
+ * only vmscan_page_freed may be called.
+ */
+int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
+		const struct policy_config cfg[NR_LRU],
+		const struct vmscan_store_ops *const store[NR_LRU],
+		const struct vmscan_spaces *spaces, const struct buddy *buddy);
+
+/* Sets the swappiness. Returns 0, or -MM_EINVAL past 0..200. */
+int vmscan_set_swappiness(struct vmscan *vs, uint64_t swappiness);
+
+void vmscan_page_mapped(struct vmscan *vs, struct page *p, struct mm *mm, uint64_t va);
+void vmscan_page_freed(struct vmscan *vs, struct page *p);
+void vmscan_page_accessed(struct vmscan *vs, struct page *p);
+
+/* p was filled for file ino at index; its slot held shadow (0: none). Returns where it went. */
+enum lruvec_fill vmscan_file_added(struct vmscan *vs, struct page *p, struct inode *ino,
+				   uint64_t index, uint32_t shadow);
+
+/* p, read back from swap, goes to va in mm; its slot held shadow. Returns where it went. */
+enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct mm *mm,
+				     uint64_t va, uint32_t shadow);
+
+/*
+ * Frees up to nr pages: the file share first (vmscan_anon_share), what it
+ * could not give taken from the anonymous list, the file list asked again
+ * when that gave nothing. Counted as direct reclaim or kswapd's. Returns
+ * the pages looked at and freed, both lists together.
+ */
+struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,
+				 struct vmscan_skip skip);
+
+/* Of nr pages, how many to take from the anonymous list now (lruvec_anon_share). */
+unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned long nr);
+
+/*
+ * Before a fault, which may take VMSCAN_FAULT_MARGIN pages without
+ * reclaiming: wake kswapd if it could take free pages under the low
+ * marks, reclaim directly if under the min marks (and anything can go).
+ */
+struct vmscan_fault_plan vmscan_fault_plan(const struct vmscan *vs);
+
+/* Pages an allocation of 2^order asks direct reclaim for (a quarter round for order > 0). */
+unsigned long vmscan_direct_target(unsigned order);
+
+/*
+ * One kswapd wakeup: rounds of the high marks' worth at least until free
+ * pages reach the high marks, a round frees nothing, or as many pages as
+ * the lists held at the start were scanned. Returns why it stopped.
+ */
+enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs);
+
+/* Free pages of the buddy (free lists and per-CPU lists). */
+uint64_t vmscan_free_pages(const struct vmscan *vs);
+
+/* The sum of watermark w over the zones with memory. */
+uint64_t vmscan_wmark_pages(const struct vmscan *vs, enum buddy_wmark w);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * vmscan.c: reclaim's engine (vmscan.h): the LRU hooks, eviction batches
+ * through the rmap walk and the stores, the shrink of each list by the
+ * swappiness balance, and direct reclaim's and kswapd's decisions.
+ *
+ * Invariants: see vmscan.h. The TLB rule is kept here: young_one and
+ * unmap_one change a PTE in place and flush it on the spot; file pages
+ * are unmapped through pt_unmap, which flushes. Callers serialise.
+ */
+#include "vmscan.h"
+#include "mm_port.h"
+
+static struct page *frame_page(struct policy_frame *f)
+{
+	return container_of(f, struct page, user.pf);
+}
+
+static struct policy *list_of(struct vmscan *vs, enum lru_kind k)
+{
+	return &vs->lv.lru[k];
+}
+
+static const struct vmscan_store_ops *anon_store(const struct vmscan *vs)
+{
+	return vs->store[LRU_ANON];
+}
+
+static struct pt_space *space_pt(const struct vmscan *vs, struct mm *mm)
+{
+	return vs->spaces->pt(mm);
+}
+
+static unsigned walk(const struct vmscan *vs, struct page *p, rmap_fn fn, void *arg)
+{
+	return vs->spaces->walk(p, fn, arg);
+}
+
+/* ---- accessed bits ----------------------------------------------------- */
+
+/* What one harvest of a page's accessed bits found. */
+struct young_ctx {
+	const struct vmscan *vs;
+	bool want_exec;         /* a file page: note executable mappings */
+	bool young;
+	bool exec;              /* accessed through an executable mapping */
+};
+
+static bool mapped_exec(const struct vmscan *vs, struct mm *mm, uint64_t va)
+{
+	const struct vma *v = vma_lookup(vs->spaces->vmas(mm), va);
+
+	return v && (v->prot & VMA_EXEC);
+}
+
+/* Tests and clears one accessed bit (the policy's young callback's step). */
+static bool young_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct young_ctx *c = arg;
+
+	if (!(*pte & PTE_A))
+		return true;
+	*pte &= ~PTE_A;
+	mm_tlb_flush_page(space_pt(c->vs, mm), va);     /* so the next access sets it again */
+	c->young = true;
+	c->exec |= c->want_exec && mapped_exec(c->vs, mm, va);
+	return true;
+}
+
+/* The policies' young hook: harvests the accessed bits of f's mappings and
+ * remembers a use of program text for evict_file. */
+static bool frame_young(struct policy_frame *f, void *ctx)
+{
+	struct vmscan *vs = ctx;
+	struct page *p = frame_page(f);
+	struct young_ctx c = { .vs = vs, .want_exec = (p->flags & PG_FILE) != 0 };
+
+	walk(vs, p, young_one, &c);
+	if (c.exec)
+		p->user.exec_referenced = 1;
+	return c.young;
+}
+
+/* ---- LRU hooks --------------------------------------------------------- */
+
+int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
+		const struct policy_config cfg[NR_LRU],
+		const struct vmscan_store_ops *const store[NR_LRU],
+		const struct vmscan_spaces *spaces, const struct buddy *buddy)
+{
+	struct policy_config mine[NR_LRU];
+	int err;
+
+	for (int k = 0; k < NR_LRU; k++) {
+		vs->store[k] = store[k];
+		mine[k] = cfg[k];
+		mine[k].young = frame_young;
+		mine[k].ctx = vs;
+	}
+	for (int e = 0; e < NR_VMSCAN_EVENTS; e++)
+		vs->events[e] = 0;
+	vs->spaces = spaces;
+	vs->buddy = buddy;
+	vs->swappiness = 60;
+	err = lruvec_init(&vs->lv, ops, mine);
+	vs->on = err == 0;
+	return err;
+}
+
+int vmscan_set_swappiness(struct vmscan *vs, uint64_t swappiness)
+{
+	if (swappiness > 200)
+		return -MM_EINVAL;
+	vs->swappiness = swappiness;
+	return 0;
+}
+
+/*
+ * The name a page keeps through eviction, for the policies with history
+ * (policy.h): a hash of the space it belongs to and its page there
+ * (anonymous: mm and address; file: inode and index). Never
+ * POLICY_KEY_NONE.
+ */
+static uint32_t page_key(const void *space, uint64_t page)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)space * 0x9e3779b97f4a7c15ull) ^ page;
+	uint32_t k = (uint32_t)(h >> 32) ^ (uint32_t)h;
+
+	return k == POLICY_KEY_NONE ? 1 : k;
+}
+
+void vmscan_page_mapped(struct vmscan *vs, struct page *p, struct mm *mm, uint64_t va)
+{
+	struct page_user *u = &p->user;
+
+	if (!vs->on || !(p->flags & PG_ANON))
+		return;
+	u->mm = p->mapcount == 1 ? mm : NULL;
+	if (policy_tracks(list_of(vs, LRU_ANON), &u->pf))
+		return;
+	u->va = va;
+	u->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);
+	policy_insert(list_of(vs, LRU_ANON), &u->pf);
+}
+
+void vmscan_page_freed(struct vmscan *vs, struct page *p)
+{
+	struct page_user *u = &p->user;
+
+	if (u->pf.owner)
+		policy_remove(u->pf.owner, &u->pf);
+	anon_store(vs)->drop_copy(p);
+}
+
+void vmscan_page_accessed(struct vmscan *vs, struct page *p)
+{
+	struct page_user *u = &p->user;
+
+	(void)vs;
+	if (u->pf.owner)
+		policy_access(u->pf.owner, &u->pf);
+}
+
+/*
+ * Puts a page filled from a file or from swap on its list and counts a
+ * refault (nothing while the lists do not exist).
+ */
+static enum lruvec_fill insert_filled(struct vmscan *vs, enum lru_kind k, struct page_user *u,
+				      uint32_t shadow)
+{
+	enum lruvec_fill fill;
+
+	if (!vs->on)
+		return LRUVEC_FILL_NEW;
+	fill = lruvec_insert_filled(&vs->lv, k, &u->pf, shadow, anon_store(vs)->present());
+	if (fill != LRUVEC_FILL_NEW)
+		vs->events[k == LRU_ANON ? VMSCAN_REFAULT_ANON : VMSCAN_REFAULT_FILE]++;
+	if (fill == LRUVEC_FILL_ACTIVATED)
+		vs->events[k == LRU_ANON ? VMSCAN_ACTIVATE_ANON : VMSCAN_ACTIVATE_FILE]++;
+	return fill;
+}
+
+enum lruvec_fill vmscan_file_added(struct vmscan *vs, struct page *p, struct inode *ino,
+				   uint64_t index, uint32_t shadow)
+{
+	struct page_user *u = &p->user;
+
+	u->inode = ino;
+	u->index = index;
+	u->pf.key = page_key(ino, index);
+	u->exec_referenced = 0;
+	return insert_filled(vs, LRU_FILE, u, shadow);
+}
+
+enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct mm *mm,
+				     uint64_t va, uint32_t shadow)
+{
+	struct page_user *u = &p->user;
+
+	u->va = va;
+	u->mm = NULL;
+	u->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);  /* as vmscan_page_mapped names it */
+	return insert_filled(vs, LRU_ANON, u, shadow);
+}
+
+/* ---- anonymous eviction ----------------------------------------------- */
+
+struct evict_ctx {
+	struct vmscan *vs;
+	struct page *page;
+	struct mm *skip;        /* a space whose PTEs must not change */
+	uint64_t slot;
+	bool busy;              /* skip maps the page, or an entry could not be made */
+	bool dirty;             /* a mapping wrote it since its swap-in */
+};
+
+/* Victims on their way out: all of them, and those to write first. */
+struct evict_batch {
+	unsigned n, nr_write;
+	struct page *page[VMSCAN_BATCH];
+	struct page *write[VMSCAN_BATCH];
+};
+
+static bool inspect_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct evict_ctx *c = arg;
+
+	(void)va;
+	c->busy |= mm == c->skip;
+	c->dirty |= (*pte & PTE_D) != 0;
+	return !c->busy;
+}
+
+/* Replaces one PTE of the page by its swap entry, flushed before the page can go. */
+static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct evict_ctx *c = arg;
+	const struct vmscan_spaces *s = c->vs->spaces;
+
+	if (anon_store(c->vs)->entry_dup(c->slot)) {
+		c->busy = true;
+		return false;
+	}
+	*pte = s->swap_pte(c->slot);
+	mm_tlb_flush_page(space_pt(c->vs, mm), va);
+	s->unmapped(mm, LRU_ANON);
+	rmap_remove(c->page);
+	return true;
+}
+
+/*
+ * Takes a victim into the batch: to be written unless the store holds a
+ * clean copy. Returns false when skip maps it (it stays).
+ */
+static bool batch_add(struct vmscan *vs, struct evict_batch *b, struct page *p, struct mm *skip)
+{
+	struct evict_ctx c = { .vs = vs, .page = p, .skip = skip };
+	const struct vmscan_store_ops *to = anon_store(vs);
+
+	if (skip || to->copy_slot(p))           /* else nothing to learn */
+		walk(vs, p, inspect_one, &c);
+	if (c.busy)
+		return false;
+	if (c.dirty)
+		to->drop_copy(p);       /* the copy in the store is stale */
+	if (!to->copy_slot(p))
+		b->write[b->nr_write++] = p;
+	b->page[b->n++] = p;
+	return true;
+}
+
+/* Replaces every mapping of a stored page by its entry and frees it. */
+static bool unmap_and_free(struct vmscan *vs, struct page *p)
+{
+	struct evict_ctx c = { .vs = vs, .page = p, .slot = anon_store(vs)->copy_slot(p) };
+
+	if (!c.slot)
+		return false;           /* its write failed */
+	walk(vs, p, unmap_one, &c);
+	if (p->mapcount)
+		return false;           /* a slot count full, or a mapping outside every space */
+	anon_store(vs)->evicted(p, lruvec_shadow(&vs->lv));
+	return true;
+}
+
+/* Writes, unmaps and frees the batch; the pages that stay go back on the list. */
+static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
+{
+	unsigned long freed = 0;
+
+	anon_store(vs)->write(b->write, b->nr_write);
+	lruvec_note_cost(&vs->lv, LRU_ANON, (uint64_t)b->nr_write * LRUVEC_CLUSTER);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct page *p = b->page[i];
+		if (unmap_and_free(vs, p))
+			freed++;
+		else if (p->flags & PG_ANON)
+			policy_insert(list_of(vs, LRU_ANON), &p->user.pf);
+	}
+	b->n = b->nr_write = 0;
+	return freed;
+}
+
+static bool can_swap(const struct vmscan *vs)
+{
+	return anon_store(vs)->has_room();
+}
+
+/* Fills a batch of up to want victims within the budget; returns the victims scanned. */
+static unsigned long fill_batch(struct vmscan *vs, struct evict_batch *b, unsigned long want,
+				unsigned long budget, struct mm *skip)
+{
+	unsigned long scanned = 0;
+
+	while (b->n < MM_MIN(VMSCAN_BATCH, want) && scanned < budget) {
+		struct policy_frame *f = policy_victim(list_of(vs, LRU_ANON));
+		if (!f)
+			break;
+		scanned++;
+		if (!batch_add(vs, b, frame_page(f), skip))
+			policy_insert(list_of(vs, LRU_ANON), f);
+	}
+	return scanned;
+}
+
+/* Evicts up to nr anonymous pages to the store, in batches. */
+static void shrink_anon(struct vmscan *vs, unsigned long nr, struct mm *skip,
+			struct lruvec_scan *sc)
+{
+	unsigned long budget = lruvec_scan_budget(&vs->lv, LRU_ANON, nr), scanned = 0, freed = 0;
+	struct evict_batch b = { 0 };
+
+	while (freed < nr && scanned < budget && can_swap(vs)) {
+		scanned += fill_batch(vs, &b, nr - freed, budget - scanned, skip);
+		if (!b.n)
+			break;
+		freed += evict_batch(vs, &b);
+	}
+	sc->scanned += scanned;
+	sc->freed += freed;
+}
+
+/* ---- file eviction ----------------------------------------------------- */
+
+struct file_evict {
+	struct vmscan *vs;
+	struct page *page;
+	struct mm *skip;        /* a space whose PTEs must not change */
+	bool busy;
+	struct young_ctx young;
+};
+
+/* One mapping looked at: its accessed bit harvested, skip noted. */
+static bool file_inspect_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct file_evict *c = arg;
+
+	young_one(mm, pte, va, &c->young);
+	c->busy |= mm == c->skip;
+	return true;
+}
+
+/* Unmaps one mapping of a page-cache page; pt_unmap flushes and frees a table it empties. */
+static bool file_unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct file_evict *c = arg;
+
+	(void)pte;
+	if (pt_unmap(space_pt(c->vs, mm), va, MM_PAGE_SIZE))
+		return false;
+	c->vs->spaces->unmapped(mm, LRU_FILE);
+	rmap_remove(c->page);
+	return true;
+}
+
+enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED };
+
+/*
+ * Drops a clean page-cache page: unmapped everywhere, shadow left, freed.
+ * Program text used since reclaim last looked stays and is activated
+ * (Linux's page_check_references for VM_EXEC file pages): without it a
+ * task short of memory would evict the code it is about to run, and
+ * without swap never get anywhere.
+ */
+static enum file_verdict evict_file(struct vmscan *vs, struct page *p, struct mm *skip)
+{
+	struct page_user *u = &p->user;
+	struct file_evict c = { .vs = vs, .page = p, .skip = skip,
+				.young = { .vs = vs, .want_exec = true } };
+
+	walk(vs, p, file_inspect_one, &c);      /* fifo and random never look */
+	if (u->exec_referenced || c.young.exec) {
+		u->exec_referenced = 0;
+		return FILE_ACTIVATED;
+	}
+	if (c.busy)
+		return FILE_KEPT;
+	walk(vs, p, file_unmap_one, &c);
+	if (p->mapcount)
+		return FILE_KEPT;       /* a mapping outside every space (a fork in progress) */
+	vs->store[LRU_FILE]->evicted(p, lruvec_shadow(&vs->lv));
+	return FILE_DROPPED;
+}
+
+/* Drops up to nr clean page-cache pages. */
+static void shrink_file(struct vmscan *vs, unsigned long nr, struct mm *skip,
+			struct lruvec_scan *sc)
+{
+	struct policy *l = list_of(vs, LRU_FILE);
+	unsigned long budget = lruvec_scan_budget(&vs->lv, LRU_FILE, nr), scanned = 0, freed = 0;
+
+	while (freed < nr && scanned < budget) {
+		struct policy_frame *f = policy_victim(l);
+		if (!f)
+			break;
+		scanned++;
+		switch (evict_file(vs, frame_page(f), skip)) {
+		case FILE_DROPPED:
+			freed++;
+			break;
+		case FILE_KEPT:
+			policy_insert(l, f);
+			break;
+		case FILE_ACTIVATED:
+			policy_insert_hot(l, f);
+			break;
+		}
+	}
+	sc->scanned += scanned;
+	sc->freed += freed;
+}
+
+/* ---- balance and shrink ------------------------------------------------ */
+
+uint64_t vmscan_free_pages(const struct vmscan *vs)
+{
+	return buddy_nr_free_pages(vs->buddy) + buddy_nr_pcp_pages(vs->buddy);
+}
+
+uint64_t vmscan_wmark_pages(const struct vmscan *vs, enum buddy_wmark w)
+{
+	uint64_t sum = 0;
+
+	for (int z = 0; z < BUDDY_NR_ZONES; z++)
+		sum += vs->buddy->zones[z].managed_pages ? vs->buddy->zones[z].wmark[w] : 0;
+	return sum;
+}
+
+/*
+ * Linux's file_is_tiny: the page cache and free memory together are below
+ * the high marks, so the file list cannot balance the zones, and scanning
+ * it would only rotate the few pages in use (program text).
+ */
+static bool file_is_tiny(const struct vmscan *vs)
+{
+	return vs->lv.lru[LRU_FILE].nr_frames + vmscan_free_pages(vs) <=
+	       vmscan_wmark_pages(vs, BUDDY_WMARK_HIGH);
+}
+
+unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned long nr)
+{
+	struct lruvec_balance b = { .swappiness = vs->swappiness, .can_swap = can_swap(vs) };
+
+	b.file_is_tiny = b.can_swap && vs->lv.lru[LRU_ANON].nr_frames && file_is_tiny(vs);
+	return lruvec_anon_share(&vs->lv, nr, &b);
+}
+
+/* Counts one shrink: scans and steals by list and by who asked. */
+static void count_scan(struct vmscan *vs, const struct lruvec_scan sc[NR_LRU], bool direct)
+{
+	uint64_t *e = vs->events;
+
+	e[direct ? VMSCAN_PGSCAN_DIRECT : VMSCAN_PGSCAN_KSWAPD] +=
+		sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
+	e[direct ? VMSCAN_PGSTEAL_DIRECT : VMSCAN_PGSTEAL_KSWAPD] +=
+		sc[LRU_ANON].freed + sc[LRU_FILE].freed;
+	e[VMSCAN_PGSCAN_ANON] += sc[LRU_ANON].scanned;
+	e[VMSCAN_PGSCAN_FILE] += sc[LRU_FILE].scanned;
+	e[VMSCAN_PGSTEAL_ANON] += sc[LRU_ANON].freed;
+	e[VMSCAN_PGSTEAL_FILE] += sc[LRU_FILE].freed;
+}
+
+struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,
+				 struct vmscan_skip skip)
+{
+	struct lruvec_scan sc[NR_LRU] = { { 0, 0 } };
+	unsigned long anon = vmscan_anon_share(vs, nr);
+
+	shrink_file(vs, nr - anon, skip.file, &sc[LRU_FILE]);
+	shrink_anon(vs, anon + (nr - anon - sc[LRU_FILE].freed), skip.anon, &sc[LRU_ANON]);
+	if (!sc[LRU_ANON].freed && sc[LRU_FILE].freed < nr)     /* anon gave nothing */
+		shrink_file(vs, nr - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
+	count_scan(vs, sc, direct);
+	/*
+	 * Pages kept cost a rotation each (Linux's nr_rotated); a file page
+	 * kept is program text in use or mapped by the faulting task, whose
+	 * dropping would have been a refault's I/O, so it costs what one does.
+	 */
+	lruvec_note_scan(&vs->lv, sc);
+	lruvec_age(&vs->lv, sc);
+	return (struct lruvec_scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
+				     .freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed };
+}
+
+/* ---- direct reclaim and kswapd ----------------------------------------- */
+
+static bool can_reclaim(const struct vmscan *vs)
+{
+	return can_swap(vs) || vs->lv.lru[LRU_FILE].nr_frames;
+}
+
+/*
+ * The fault is judged as the allocation it may become. (Waking at low
+ * itself never happened where min + the margin passes low, in small
+ * guests: direct reclaim came first, every time.)
+ */
+struct vmscan_fault_plan vmscan_fault_plan(const struct vmscan *vs)
+{
+	struct vmscan_fault_plan plan = { false, 0 };
+	uint64_t free = vmscan_free_pages(vs);
+	uint64_t min = vmscan_wmark_pages(vs, BUDDY_WMARK_MIN) + VMSCAN_FAULT_MARGIN;
+
+	if (!vs->on)
+		return plan;
+	plan.wake_kswapd = free < vmscan_wmark_pages(vs, BUDDY_WMARK_LOW) + VMSCAN_FAULT_MARGIN;
+	if (free < min && can_reclaim(vs))
+		plan.reclaim = min - free + LRUVEC_CLUSTER;
+	return plan;
+}
+
+/* No compaction here: order-0 evictions rarely make a large block, so a
+ * large request (fault-around's) gets one small round and falls back. */
+unsigned long vmscan_direct_target(unsigned order)
+{
+	return order ? LRUVEC_CLUSTER / 4 : LRUVEC_CLUSTER;
+}
+
+/*
+ * Looking again before user code runs would find every accessed bit just
+ * cleared, and evict the working set the first look spared: one pass.
+ */
+enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs)
+{
+	uint64_t high = vmscan_wmark_pages(vs, BUDDY_WMARK_HIGH);
+	uint64_t pass = vs->lv.lru[LRU_ANON].nr_frames + vs->lv.lru[LRU_FILE].nr_frames;
+	unsigned long scanned = 0;
+
+	while (vmscan_free_pages(vs) < high) {
+		if (scanned >= pass)
+			return VMSCAN_KSWAPD_ONE_PASS;
+		struct lruvec_scan round = vmscan_shrink(vs, MM_MAX(LRUVEC_CLUSTER, high), false,
+							 (struct vmscan_skip){ NULL, NULL });
+		if (!round.freed)
+			return VMSCAN_KSWAPD_NO_PROGRESS;
+		scanned += round.scanned;
+	}
+	return VMSCAN_KSWAPD_BALANCED;
+}
