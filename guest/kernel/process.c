@@ -1,6 +1,6 @@
 /*
  * process.c: the process system calls: fork (and vfork/clone with fork
- * semantics), execve, exit, wait4, kill.
+ * semantics), execve, exit, wait4 (kill is signal.c's).
  *
  * Arguments as Linux's prototypes: clone's flags are the low 32 bits (the
  * low byte the exit signal), wait4's pid and options and kill's pid and
@@ -81,6 +81,8 @@ SYS_DECL(clone)
 	if ((flags & ~CLONE_FORK_FLAGS) || (flags & CSIGNAL) > NSIG)
 		return -EINVAL;
 	long pid = do_fork(a1);
+	if (pid > 0)
+		task_find((int)pid)->exit_signal = (int)(flags & CSIGNAL);
 	if (pid > 0 && (flags & CLONE_PARENT_SETTID)) {
 		int tid = (int)pid;
 		(void)copy_to_user(a2, &tid, sizeof(tid));
@@ -208,21 +210,8 @@ SYS_DECL(wait4)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		if (sleep_on(&current->child_exit))
-			return -EINTR;
+		if (signal_pending(current))
+			return -ERESTARTSYS;    /* a zombie found first wins, as Linux's do_wait */
+		sleep_on(&current->child_exit);
 	}
-}
-
-/* kill(pid_t pid, int sig): the signal is checked first (EINVAL), then
- * the pid; process groups (pid <= 0) are not kept: ESRCH. */
-SYS_DECL(kill)
-{
-	int pid = (int)a0, sig = (int)a1;
-
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (pid <= 0)
-		return -ESRCH;
-	return task_kill(pid, sig);
 }
