@@ -257,34 +257,57 @@ static long get_sleep_timespec(uint64_t uts, struct linux_timespec *ts)
 	return 0;
 }
 
-/* Sleeps @ticks (0: yields). 0, or -EINTR for a fatal signal. */
-static long sleep_ticks(unsigned long ticks)
+/* The time left of a relative sleep of @req ending at tick @until: at most req. */
+static struct linux_timespec time_left(unsigned long until, const struct linux_timespec *req)
 {
+	uint64_t left = (long)(until - jiffies) > 0 ? (until - jiffies) * TICK_NSEC : 0;
+	struct linux_timespec rem = { (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
+
+	if (rem.tv_sec > req->tv_sec || (rem.tv_sec == req->tv_sec && rem.tv_nsec > req->tv_nsec))
+		return *req;
+	return rem;
+}
+
+/*
+ * Sleeps @ticks (0: yields). 0, or -EINTR when a signal comes first; then
+ * the time left of the relative request @req is stored at urem unless
+ * urem is 0 (-EFAULT if it cannot be), as Linux's nanosleep.
+ */
+static long sleep_ticks(unsigned long ticks, uint64_t urem, const struct linux_timespec *req)
+{
+	unsigned long until = jiffies + ticks;
+
 	if (!ticks) {
 		schedule();
 		return 0;
 	}
-	return sleep_until(jiffies + ticks);
+	if (!sleep_until(until))
+		return 0;
+	if (urem) {
+		struct linux_timespec rem = time_left(until, req);
+		if (copy_to_user(urem, &rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return -EINTR;
 }
 
 /* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
- * req is EINVAL; rem is written only when interrupted (then the task dies
- * of the signal, so it never is). */
+ * req is EINVAL; rem is written only when a signal's handler interrupts. */
 SYS_DECL(nanosleep)
 {
 	struct linux_timespec ts;
 	long err = get_sleep_timespec(a0, &ts);
 
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return err ? err : sleep_ticks(timespec_ticks(&ts, false));
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return err ? err : sleep_ticks(timespec_ticks(&ts, false), a1, &ts);
 }
 
 /*
  * clock_nanosleep(clockid, int flags, req, rem): on the clocks that can
  * sleep (REALTIME, MONOTONIC, BOOTTIME, TAI: all one clock here), req
  * relative or, with TIMER_ABSTIME, absolute; other known clocks are
- * EOPNOTSUPP, unknown ones EINVAL. rem is written only when interrupted
- * (never: the task dies of the signal).
+ * EOPNOTSUPP, unknown ones EINVAL. rem is written only when a relative
+ * sleep is interrupted by a signal.
  */
 SYS_DECL(clock_nanosleep)
 {
@@ -300,7 +323,8 @@ SYS_DECL(clock_nanosleep)
 	long err = get_sleep_timespec(a2, &ts);
 	if (err)
 		return err;
-	return sleep_ticks(timespec_ticks(&ts, flags & TIMER_ABSTIME));
+	return sleep_ticks(timespec_ticks(&ts, flags & TIMER_ABSTIME),
+			   (flags & TIMER_ABSTIME) ? 0 : a3, &ts);
 }
 
 SYS_DECL(uname)

@@ -11,7 +11,9 @@
  * SA_NODEFER, SA_ONSTACK; tgkill; SIGTERM and SIGKILL of a child with
  * wait4's status; a child that blocks and ignores SIGTERM survives it but
  * not SIGKILL; SIGCHLD with CLD_EXITED and rt_sigsuspend; wait4
- * interrupted by a handler (EINTR) or restarted (SA_RESTART); a hostile
+ * interrupted by a handler (EINTR) or restarted (SA_RESTART); nanosleep
+ * interrupted with the time left; the interrupted code's SSE registers
+ * survive a handler that changes them; a hostile
  * rt_sigreturn frame gets SIGSEGV or user selectors and flags, never a
  * kernel crash.
  *
@@ -31,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sched.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -320,6 +323,50 @@ static void wait4_is_interrupted_or_restarted(void)
 	check("and the status is the child's", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 5);
 }
 
+static void nanosleep_is_interrupted_with_the_time_left(void)
+{
+	struct timespec req = { 10, 0 }, rem = { -1, -1 };
+	int st;
+
+	forget();
+	handle(SIGUSR1, on_signal, SA_RESTART);   /* nanosleep is never restarted */
+	pid_t pid = spawn(interrupt_parent, 0);
+	errno = 0;
+	check("nanosleep interrupted by a handler fails with EINTR",
+	      nanosleep(&req, &rem) == -1 ? errno : 0, EINTR);
+	printf("sigtest: nanosleep of 10 s interrupted with %lld.%09ld s left\n", (long long)rem.tv_sec,
+	       rem.tv_nsec);
+	check("and stores the time left, at most the 10 s asked",
+	      rem.tv_sec >= 0 && rem.tv_nsec >= 0 && rem.tv_nsec < 1000000000 &&
+	      (rem.tv_sec < 10 || (rem.tv_sec == 10 && rem.tv_nsec == 0)) && (rem.tv_sec || rem.tv_nsec), 1);
+	wait4(pid, &st, 0, NULL);
+}
+
+static void clobber_xmm0(int sig, siginfo_t *si, void *uc)
+{
+	(void)si, (void)uc, (void)sig;
+	__asm__ __volatile__("pxor %%xmm0, %%xmm0" : : : "xmm0");
+	seen.count++;
+}
+
+static void handler_does_not_change_the_interrupted_fpu_state(void)
+{
+	uint64_t in = 0x4093480000000000ull, out = 0;   /* 1234.0 */
+
+	forget();
+	handle(SIGUSR1, clobber_xmm0, 0);
+	__asm__ __volatile__("movq %[in], %%xmm0\n\t"
+			     "mov $62, %%eax\n\t"            /* kill(getpid(), SIGUSR1) */
+			     "syscall\n\t"
+			     "movq %%xmm0, %[out]"
+			     : [out] "=r"(out)
+			     : [in] "r"(in), "D"((long)getpid()), "S"((long)SIGUSR1)
+			     : "rax", "rcx", "r11", "xmm0", "memory");
+	check("a handler that zeroes xmm0 ran", seen.count, 1);
+	check("xmm0 of the interrupted code is restored by rt_sigreturn", out == in, 1);
+	handle(SIGUSR1, on_signal, 0);
+}
+
 /* Where a forged frame's rip lands: exit 42 when user mode has IOPL 0 and no TF. */
 static void landing(void)
 {
@@ -385,6 +432,8 @@ int main(void)
 	kill_children_and_wait_status();
 	sigchld_reaches_the_parent();
 	wait4_is_interrupted_or_restarted();
+	nanosleep_is_interrupted_with_the_time_left();
+	handler_does_not_change_the_interrupted_fpu_state();
 	hostile_sigreturn_frames();
 	return claims_report(&claims);
 }
