@@ -72,6 +72,7 @@ struct task {
 	bool in_syscall;             /* returning from system call syscall_nr */
 	unsigned int syscall_nr;
 	int exit_signal;             /* sent to the parent at exit (SIGCHLD), 0: none */
+	bool unwaited;               /* a zombie its parent will not wait for (autoreap) */
 	int exit_status;             /* wait4 status once a zombie */
 	struct wait_queue child_exit; /* the task waits here for its children */
 	int oom_score_adj;

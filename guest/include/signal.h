@@ -122,7 +122,9 @@ bool signal_pending(const struct task *t);
 /* True when sig would not reach a handler of t (Linux's "unhandled", for the
  * segfault and traps lines). */
 bool signal_unhandled(const struct task *t, int sig);
-/* SIGCHLD (or nothing, as the parent's action says) for child's exit. */
+/* SIGCHLD (or nothing, as the parent's action says) for child's exit; marks
+ * the child unwaited when the parent ignores SIGCHLD or set SA_NOCLDWAIT
+ * (its zombie is freed without a wait4, as Linux's autoreap). */
 void signal_child_exited(struct task *child);
 /*
  * On the way back to ring 3 with the user frame regs: restarts or ends an

@@ -26,12 +26,31 @@
 			  CLONE_PARENT_SETTID)
 #define INT_MIN (-0x7fffffff - 1)
 
+/*
+ * Frees t's zombie children whose exit nobody waits for (the parent
+ * ignored SIGCHLD or set SA_NOCLDWAIT when they exited, as Linux's
+ * autoreap). They cannot free themselves (task_exit runs on their own
+ * kernel stack), so the parent does at its next fork or wait4.
+ */
+static void reap_unwaited(struct task *t)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &t->children) {
+		struct task *c = list_entry(pos, struct task, sibling);
+		if (c->state == TASK_ZOMBIE && c->unwaited)
+			task_reap(c);
+	}
+}
+
 /* A copy-on-write child of current whose user rsp is @sp (0: the same). */
 static long do_fork(uint64_t sp)
 {
-	struct mm *mm = uvm_fork(current->mm);
+	struct mm *mm;
 	struct task *t;
 
+	reap_unwaited(current);
+	mm = uvm_fork(current->mm);
 	if (!mm)
 		return -ENOMEM;
 	t = task_create_user(current, current->uregs, current->comm);
@@ -154,6 +173,7 @@ static struct task *find_zombie(int pid, bool *any)
 	struct list_head *pos;
 
 	*any = false;
+	reap_unwaited(current);
 	list_for_each(pos, &current->children) {
 		struct task *c = list_entry(pos, struct task, sibling);
 		if (pid > 0 && c->pid != pid)

@@ -117,7 +117,11 @@ void signal_child_exited(struct task *child)
 	int status = child->exit_status;
 	struct sig_info info = { .pid = child->pid };
 
-	if (!p || !child->exit_signal)
+	if (!p)
+		return;
+	const struct k_sigaction *chld = &p->signal.action[SIGCHLD - 1];
+	child->unwaited = chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT);
+	if (!child->exit_signal)
 		return;
 	info.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
 	info.status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;

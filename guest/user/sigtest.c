@@ -10,7 +10,8 @@
  * signal stays pending and arrives on unblock; SIG_IGN; SA_RESETHAND,
  * SA_NODEFER, SA_ONSTACK; tgkill; SIGTERM and SIGKILL of a child with
  * wait4's status; a child that blocks and ignores SIGTERM survives it but
- * not SIGKILL; SIGCHLD with CLD_EXITED and rt_sigsuspend; wait4
+ * not SIGKILL; SIGCHLD with CLD_EXITED and rt_sigsuspend; children of a
+ * parent ignoring SIGCHLD leave no status (wait4: ECHILD); wait4
  * interrupted by a handler (EINTR) or restarted (SA_RESTART); nanosleep
  * interrupted with the time left; the interrupted code's SSE registers
  * survive a handler that changes them; a hostile
@@ -271,6 +272,19 @@ static void sigchld_reaches_the_parent(void)
 	signal(SIGCHLD, SIG_DFL);
 }
 
+static void ignored_sigchld_reaps_children(void)
+{
+	pid_t pid;
+
+	signal(SIGCHLD, SIG_IGN);
+	pid = spawn(exit_seven, 0);
+	errno = 0;
+	check("with SIGCHLD ignored wait4 waits for the child, then fails",
+	      wait4(pid, NULL, 0, NULL), -1);
+	check("with ECHILD: the child was reaped without a status", errno, ECHILD);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 /* The state letter of /proc/PID/stat, or 0. */
 static char task_state(pid_t pid)
 {
@@ -431,6 +445,7 @@ int main(void)
 	altstack_runs_the_handler_there();
 	kill_children_and_wait_status();
 	sigchld_reaches_the_parent();
+	ignored_sigchld_reaps_children();
 	wait4_is_interrupted_or_restarted();
 	nanosleep_is_interrupted_with_the_time_left();
 	handler_does_not_change_the_interrupted_fpu_state();
