@@ -8,7 +8,7 @@
  * read-only page reaches an SA_SIGINFO handler with si_code/si_addr, the
  * handler mprotects the page and the store, retried, lands; a blocked
  * signal stays pending and arrives on unblock; SIG_IGN; SA_RESETHAND,
- * SA_NODEFER, SA_ONSTACK; tgkill; SIGTERM and SIGKILL of a child with
+ * SA_NODEFER, SA_ONSTACK (and SS_AUTODISARM); tgkill; SIGTERM and SIGKILL of a child with
  * wait4's status; a child that blocks and ignores SIGTERM survives it but
  * not SIGKILL; SIGCHLD with CLD_EXITED and rt_sigsuspend; children of a
  * parent ignoring SIGCHLD leave no status (wait4: ECHILD); wait4
@@ -168,6 +168,16 @@ static void ignored_and_flagged_actions(void)
 	check("tgkill's si_code is SI_TKILL", seen.code, SI_TKILL);
 }
 
+/* Records the alternate stack's flags as the handler sees them (in seen.status). */
+static void report_altstack(int sig, siginfo_t *si, void *uc)
+{
+	stack_t now;
+
+	(void)sig, (void)si, (void)uc;
+	sigaltstack(NULL, &now);
+	seen.status = now.ss_flags;
+}
+
 static void altstack_runs_the_handler_there(void)
 {
 	static char alt[4 * 8192] __attribute__((aligned(16)));
@@ -182,6 +192,16 @@ static void altstack_runs_the_handler_there(void)
 	ss.ss_flags = SS_DISABLE;
 	sigaltstack(&ss, &old);
 	check("sigaltstack reports the old stack, not in use", old.ss_sp == alt && old.ss_flags == 0, 1);
+	forget();
+	ss.ss_flags = SS_AUTODISARM;
+	sigaltstack(&ss, NULL);
+	handle(SIGUSR1, report_altstack, SA_ONSTACK);
+	kill(getpid(), SIGUSR1);
+	check("SS_AUTODISARM: the stack is disarmed inside the handler", seen.status, SS_DISABLE);
+	sigaltstack(NULL, &old);
+	check("and armed again after rt_sigreturn", (unsigned)old.ss_flags == SS_AUTODISARM, 1);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
 	handle(SIGUSR1, on_signal, 0);
 }
 

@@ -325,7 +325,7 @@ static void assert_sigtest_passed(const struct vm_run *r)
 	while (p > r->console && p[-1] != '\n')
 		p--;
 	ck_assert_int_eq(sscanf(p, "sigtest: %d passed, %d failed", &passed, &failed), 2);
-	ck_assert_msg(failed == 0 && passed >= 52, "passed %d failed %d\n%s", passed, failed,
+	ck_assert_msg(failed == 0 && passed >= 54, "passed %d failed %d\n%s", passed, failed,
 		      tail(r->console));
 	ck_assert_msg(!console_has(r, "FAILED"), "%s", tail(r->console));
 	ASSERT_CONSOLE(*r, "sigtest: si_code is SEGV_ACCERR: ok");

@@ -126,8 +126,9 @@ static void fill_ucontext(struct ucontext64 *uc, const struct task *t, const str
 	uc->uc_flags = UC_SIGCONTEXT_SS;
 	uc->uc_stack.sp = a->sp;
 	uc->uc_stack.size = a->size;
-	uc->uc_stack.flags = !sig_altstack_enabled(a) ? SS_DISABLE
-			     : sig_altstack_on(a, regs->rsp) ? SS_ONSTACK : 0;
+	uc->uc_stack.flags = (!sig_altstack_enabled(a) ? SS_DISABLE
+			      : sig_altstack_on(a, regs->rsp) ? SS_ONSTACK : 0) |
+			     (a->flags & (int32_t)SS_AUTODISARM);
 	save_regs(&uc->uc_mcontext, regs);
 	uc->uc_mcontext.fpstate = fpstate;
 	uc->uc_mcontext.oldmask = old_mask;
@@ -151,6 +152,8 @@ int sigframe_setup(struct task *t, struct pt_regs *regs, int sig, const struct k
 	fill_siginfo(&f.info, sig, &t->signal.info[sig - 1]);
 	if (copy_to_user(fpstate, &fx, sizeof(fx)) || copy_to_user(frame, &f, sizeof(f)))
 		return -EFAULT;
+	if (t->signal.altstack.flags & (int32_t)SS_AUTODISARM)   /* until rt_sigreturn */
+		t->signal.altstack = (struct sig_altstack){ .flags = SS_DISABLE };
 	fpu_init_state(&fx);             /* the handler starts with a clean FPU, as on Linux */
 	fpu_restore(&fx);
 	regs->rdi = (uint64_t)sig;
