@@ -239,27 +239,27 @@ void signal_return_to_user(struct pt_regs *regs)
 	}
 }
 
-/* rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize) */
+/* rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact,
+ * size_t sigsetsize): as Linux, the new action is in place even when oact
+ * then cannot be written (EFAULT). */
 SYS_DECL(rt_sigaction)
 {
 	int sig = (int)a0;
-	struct k_sigaction ka, *cur;
+	struct k_sigaction ka, old;
 
 	(void)a4, (void)a5;
 	if (a3 != SIGSET_SIZE || !sig_valid(sig) || (a1 && (sig_bit(sig) & UNBLOCKABLE)))
 		return -EINVAL;
-	cur = &current->signal.action[sig - 1];
 	if (a1 && copy_from_user(&ka, a1, sizeof(ka)))
 		return -EFAULT;
-	if (a2 && copy_to_user(a2, cur, sizeof(*cur)))
-		return -EFAULT;
-	if (!a1)
-		return 0;
-	ka.mask &= ~UNBLOCKABLE;
-	*cur = ka;
-	if (sig_ignored(current, sig))   /* POSIX: pending instances are discarded */
-		current->signal.pending &= ~sig_bit(sig);
-	return 0;
+	old = current->signal.action[sig - 1];
+	if (a1) {
+		ka.mask &= ~UNBLOCKABLE;
+		current->signal.action[sig - 1] = ka;
+		if (sig_ignored(current, sig))   /* POSIX: pending instances are discarded */
+			current->signal.pending &= ~sig_bit(sig);
+	}
+	return a2 ? copy_to_user(a2, &old, sizeof(old)) : 0;
 }
 
 /* The blocked mask after rt_sigprocmask's how with set; -EINVAL for a bad how. */
@@ -277,7 +277,9 @@ static long apply_how(int how, uint64_t blocked, uint64_t set, uint64_t *out)
 	return 0;
 }
 
-/* rt_sigprocmask(int how, const sigset_t *set, sigset_t *oset, size_t sigsetsize) */
+/* rt_sigprocmask(int how, const sigset_t *set, sigset_t *oset, size_t
+ * sigsetsize): as Linux, the new mask is in place even when oset then
+ * cannot be written (EFAULT). */
 SYS_DECL(rt_sigprocmask)
 {
 	uint64_t set, old = current->signal.blocked, next = old;
@@ -292,10 +294,8 @@ SYS_DECL(rt_sigprocmask)
 		if (err)
 			return err;
 	}
-	if (a2 && copy_to_user(a2, &old, sizeof(old)))
-		return -EFAULT;
 	current->signal.blocked = next;
-	return 0;
+	return a2 ? copy_to_user(a2, &old, sizeof(old)) : 0;
 }
 
 /* rt_sigpending(sigset_t *set, size_t sigsetsize): the pending blocked signals. */

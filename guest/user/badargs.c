@@ -764,7 +764,9 @@ static void sigaction_checks(void)
 	check("reads back SIG_IGN", SC4(SYS_rt_sigaction, SIGUSR2, 0, old, 8) == 0 && old[0] == (uint64_t)SIG_IGN, 1);
 	check("an ignored SIGUSR2 to self is harmless", SC2(SYS_kill, SC0(SYS_getpid), SIGUSR2), 0);
 	act[0] = (uint64_t)SIG_DFL;
-	check("SIG_DFL again", SC4(SYS_rt_sigaction, SIGUSR2, act, 0, 8), 0);
+	check("rt_sigaction with a kernel oact is EFAULT", SC4(SYS_rt_sigaction, SIGUSR2, act, KPTR, 8), -EFAULT);
+	check("but the new action is in place (as Linux)",
+	      SC4(SYS_rt_sigaction, SIGUSR2, 0, old, 8) == 0 && old[0] == (uint64_t)SIG_DFL, 1);
 }
 
 static void sigmask_checks(void)
@@ -782,6 +784,11 @@ static void sigmask_checks(void)
 	SC4(SYS_rt_sigprocmask, SIG_SETMASK, &old, &got, 8);
 	check("blocking every signal leaves SIGKILL and SIGSTOP unblocked",
 	      got == ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1))), 1);
+	uint64_t usr2 = 1ull << (SIGUSR2 - 1);
+	check("rt_sigprocmask with a kernel oset is EFAULT",
+	      SC4(SYS_rt_sigprocmask, SIG_SETMASK, &usr2, KPTR, 8), -EFAULT);
+	check("but the new mask is in place (as Linux)",
+	      SC4(SYS_rt_sigprocmask, SIG_SETMASK, &old, &got, 8) == 0 && got == usr2, 1);
 	check("rt_sigpending with sigsetsize 9 is EINVAL", SC2(SYS_rt_sigpending, &got, 9), -EINVAL);
 	check("rt_sigpending into a kernel pointer is EFAULT", SC2(SYS_rt_sigpending, KPTR, 8), -EFAULT);
 	check("rt_sigpending into the last bytes before a hole is EFAULT", SC2(SYS_rt_sigpending, edge, 8), -EFAULT);
