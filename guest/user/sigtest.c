@@ -6,7 +6,9 @@
  * Claims: a handler runs and returns to the interrupted code with the
  * ABI's stack alignment below the red zone; a SIGSEGV from a store to a
  * read-only page reaches an SA_SIGINFO handler with si_code/si_addr, the
- * handler mprotects the page and the store, retried, lands; a blocked
+ * handler mprotects the page and the store, retried, lands; SIGSEGV
+ * (SEGV_MAPERR), SIGILL and SIGFPE carry Linux's codes to a handler that
+ * siglongjmps out; a blocked
  * signal stays pending and arrives on unblock; SIG_IGN; SA_RESETHAND,
  * SA_NODEFER, SA_ONSTACK (and SS_AUTODISARM); tgkill; SIGTERM and SIGKILL of a child with
  * wait4's status; a child that blocks and ignores SIGTERM survives it but
@@ -34,6 +36,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <stdbool.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -124,6 +128,61 @@ static void segv_handler_fixes_the_page_and_the_store_retries(void)
 	check("the retried store landed (byte 0x5a)", p[100], 0x5a);
 	munmap((void *)p, PAGE);
 	signal(SIGSEGV, SIG_DFL);
+}
+
+static sigjmp_buf escape;
+
+/* Records the fault, then leaves the faulting code for good (siglongjmp). */
+static void record_and_escape(int sig, siginfo_t *si, void *uc)
+{
+	on_signal(sig, si, uc);
+	siglongjmp(escape, 1);
+}
+
+/* Runs fn with sig caught by record_and_escape; true when the handler ran. */
+static bool faults(void (*fn)(void), int sig)
+{
+	forget();
+	handle(sig, record_and_escape, 0);
+	if (!sigsetjmp(escape, 1))
+		fn();
+	signal(sig, SIG_DFL);
+	return seen.count == 1 && seen.signo == sig;
+}
+
+static volatile uintptr_t low_address = 16;   /* volatile: no compile-time bounds */
+
+static void read_unmapped(void)
+{
+	(void)*(volatile char *)low_address;
+}
+
+static void invalid_opcode(void)
+{
+	__asm__ __volatile__("ud2");
+}
+
+static void divide_by_zero(void)
+{
+	__asm__ __volatile__("xor %%ecx, %%ecx\n\tmov $1, %%eax\n\tcltd\n\tidivl %%ecx"
+			     : : : "eax", "ecx", "edx");
+}
+
+static void faults_reach_handlers_with_linux_codes(void)
+{
+	sigset_t now;
+
+	check("a read of address 16 raises SIGSEGV", faults(read_unmapped, SIGSEGV), 1);
+	check("with si_code SEGV_MAPERR", seen.code, SEGV_MAPERR);
+	check("and si_addr 16", seen.addr, 16);
+	sigprocmask(SIG_BLOCK, NULL, &now);
+	check("siglongjmp out of the handler unblocks SIGSEGV again", sigismember(&now, SIGSEGV), 0);
+	check("ud2 raises SIGILL", faults(invalid_opcode, SIGILL), 1);
+	check("with si_code ILL_ILLOPN", seen.code, ILL_ILLOPN);
+	check("and si_addr the instruction", seen.addr == (uintptr_t)invalid_opcode ||
+	      (seen.addr > (uintptr_t)invalid_opcode && seen.addr < (uintptr_t)invalid_opcode + 16), 1);
+	check("an integer division by zero raises SIGFPE", faults(divide_by_zero, SIGFPE), 1);
+	check("with si_code FPE_INTDIV", seen.code, FPE_INTDIV);
 }
 
 static void blocked_signal_waits_for_unblock(void)
@@ -460,6 +519,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	handler_runs_and_returns();
 	segv_handler_fixes_the_page_and_the_store_retries();
+	faults_reach_handlers_with_linux_codes();
 	blocked_signal_waits_for_unblock();
 	ignored_and_flagged_actions();
 	altstack_runs_the_handler_there();
