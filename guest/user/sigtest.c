@@ -13,12 +13,11 @@
  * SA_NODEFER, SA_ONSTACK (and SS_AUTODISARM); tgkill; SIGTERM and SIGKILL of a child with
  * wait4's status; a child that blocks and ignores SIGTERM survives it but
  * not SIGKILL; SIGCHLD with CLD_EXITED and rt_sigsuspend; children of a
- * parent ignoring SIGCHLD leave no status (wait4: ECHILD); wait4
- * interrupted by a handler (EINTR) or restarted (SA_RESTART); nanosleep
- * interrupted with the time left; the interrupted code's SSE registers
- * survive a handler that changes them; a hostile
- * rt_sigreturn frame gets SIGSEGV or user selectors and flags, never a
- * kernel crash.
+ * parent ignoring SIGCHLD leave no status (wait4: ECHILD); wait4 and a
+ * pipe read interrupted by a handler (EINTR) or restarted (SA_RESTART);
+ * nanosleep interrupted with the time left; the interrupted code's SSE
+ * registers survive a handler that changes them; a hostile rt_sigreturn
+ * frame gets SIGSEGV or user selectors and flags, never a kernel crash.
  *
  * Handlers record what they saw in `seen` (the only state they may touch;
  * a handler cannot be passed state, so it is a file static).
@@ -416,6 +415,43 @@ static void wait4_is_interrupted_or_restarted(void)
 	check("and the status is the child's", WIFEXITED(st) ? WEXITSTATUS(st) : -1, 5);
 }
 
+/* interrupt_parent, then a byte into the pipe fd for the parent's read. */
+static void interrupt_parent_then_write(int fd)
+{
+	pid_t parent = getppid();
+
+	while (task_state(parent) != 'S')
+		sched_yield();
+	kill(parent, SIGUSR1);
+	write(fd, "x", 1);
+	_exit(0);
+}
+
+static void pipe_read_is_interrupted_or_restarted(void)
+{
+	int fds[2], st;
+	char c = 0;
+	pid_t pid;
+
+	pipe(fds);
+	forget();
+	handle(SIGUSR1, on_signal, 0);
+	pid = spawn(interrupt_parent, 0);
+	errno = 0;
+	check("a read of an empty pipe interrupted by a handler fails with EINTR",
+	      read(fds[0], &c, 1) == -1 ? errno : 0, EINTR);
+	wait4(pid, &st, 0, NULL);
+	forget();
+	handle(SIGUSR1, on_signal, SA_RESTART);
+	pid = spawn(interrupt_parent_then_write, fds[1]);
+	check("under SA_RESTART the read is restarted and gets the byte", read(fds[0], &c, 1) == 1 && c == 'x', 1);
+	check("after the handler ran", seen.count, 1);
+	wait4(pid, &st, 0, NULL);
+	close(fds[0]);
+	close(fds[1]);
+	handle(SIGUSR1, on_signal, 0);
+}
+
 static void nanosleep_is_interrupted_with_the_time_left(void)
 {
 	struct timespec req = { 10, 0 }, rem = { -1, -1 };
@@ -527,6 +563,7 @@ int main(void)
 	sigchld_reaches_the_parent();
 	ignored_sigchld_reaps_children();
 	wait4_is_interrupted_or_restarted();
+	pipe_read_is_interrupted_or_restarted();
 	nanosleep_is_interrupted_with_the_time_left();
 	handler_does_not_change_the_interrupted_fpu_state();
 	hostile_sigreturn_frames();
