@@ -35,4 +35,11 @@
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
 
+/* Kernel-internal (never seen by user space, as Linux's): a system call
+ * interrupted by a signal is restarted or fails with EINTR on the way out
+ * (signal.h). RESTARTSYS restarts unless a handler without SA_RESTART
+ * ran; RESTARTNOHAND restarts only when no handler ran. */
+#define ERESTARTSYS    512
+#define ERESTARTNOHAND 514
+
 #endif

@@ -25,6 +25,7 @@
 #include <mm_util.h>
 #include <asm/ptrace.h>
 #include <asm/cpu.h>
+#include <signal.h>
 
 #define TASK_COMM_LEN 16
 #define TASK_NR_FILES 32
@@ -67,7 +68,11 @@ struct task {
 	struct fpu_state fpu;        /* user x87/SSE registers while switched out */
 	unsigned long slice;         /* ticks left in the time slice */
 	unsigned long sleep_until;   /* jiffies; 0 when not in a timed sleep */
-	int killed;                  /* pending fatal signal, 0 when none */
+	struct signal_state signal;  /* actions, mask, pending (signal.h) */
+	bool in_syscall;             /* returning from system call syscall_nr */
+	unsigned int syscall_nr;
+	int exit_signal;             /* sent to the parent at exit (SIGCHLD), 0: none */
+	bool unwaited;               /* a zombie its parent will not wait for (autoreap) */
 	int exit_status;             /* wait4 status once a zombie */
 	struct wait_queue child_exit; /* the task waits here for its children */
 	int oom_score_adj;
@@ -103,7 +108,7 @@ int sched_last_pid(void);
 void schedule(void);
 void sched_yield_current(void);
 void sched_tick(void);
-/* Called on the way back to user mode: preemption and fatal signals. */
+/* Called on the way back to user mode: preemption and signals. */
 void sched_return_to_user(struct pt_regs *regs);
 
 void wake_up(struct wait_queue *wq);
@@ -115,14 +120,14 @@ void wake_up(struct wait_queue *wq);
 void wake_up_background(struct wait_queue *wq);
 /* Makes t runnable if it sleeps (on any queue, timed or not). */
 void wake_up_process(struct task *t);
-/* Sleeps on wq until woken; returns -EINTR when a fatal signal is pending. */
+/* Sleeps on wq until woken; returns -EINTR when a signal is pending (signal_pending). */
 int sleep_on(struct wait_queue *wq);
-/* Sleeps until jiffies reach @until (or a fatal signal: -EINTR). */
+/* Sleeps until jiffies reach @until (or a signal: -EINTR). */
 int sleep_until(unsigned long until);
 
 /* Ends current with wait4 status @status; never returns. */
 void task_exit(int status) __noreturn;
-/* Sends a fatal signal. Returns 0 or -ESRCH / -EINVAL. */
+/* Sends sig from the kernel to pid (signal.c). Returns 0 or -ESRCH / -EINVAL. */
 int task_kill(int pid, int sig);
 /* Frees a zombie child (called by wait4). */
 void task_reap(struct task *t);

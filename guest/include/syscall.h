@@ -51,5 +51,7 @@ SYS_DECL(getcwd); SYS_DECL(dup); SYS_DECL(dup2); SYS_DECL(dup3); SYS_DECL(fcntl)
 SYS_DECL(pipe); SYS_DECL(pipe2); SYS_DECL(sysinfo); SYS_DECL(root_id);
 SYS_DECL(poll); SYS_DECL(ppoll); SYS_DECL(time); SYS_DECL(clock_getres);
 SYS_DECL(readlink); SYS_DECL(readlinkat); SYS_DECL(clock_nanosleep);
+SYS_DECL(rt_sigaction); SYS_DECL(rt_sigprocmask); SYS_DECL(rt_sigreturn); SYS_DECL(rt_sigpending);
+SYS_DECL(rt_sigsuspend); SYS_DECL(pause); SYS_DECL(sigaltstack); SYS_DECL(tkill); SYS_DECL(tgkill);
 
 #endif

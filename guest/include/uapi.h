@@ -118,15 +118,29 @@ struct linux_pollfd {
 /* clone: the low byte is the exit signal */
 #define CSIGNAL 0xff
 
-/* signals: every one has its default action (no handlers) */
+/* signals (signal.h has actions and delivery) */
+#define SIGHUP   1
+#define SIGINT   2
+#define SIGQUIT  3
+#define SIGILL   4
+#define SIGTRAP  5
+#define SIGABRT  6
+#define SIGBUS   7
+#define SIGFPE   8
 #define SIGKILL  9
-#define SIGPIPE 13
+#define SIGUSR1 10
 #define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
 #define SIGTERM 15
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
 #define SIGTTOU 22
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGSYS  31
 #define SIGURG  23
 #define SIGWINCH 28
 #define NSIG    64              /* Linux's _NSIG: signals are 1..64 */

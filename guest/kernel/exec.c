@@ -284,6 +284,7 @@ int exec_image(struct task *t, const char *path, const struct exec_args *a)
 	keep_cmdline(t, a);
 	strlcpy(t->exe, path, sizeof(t->exe));
 	file_close_on_exec(t);
+	signal_exec(t);
 	start_frame(t->uregs, li.entry, sp);
 	t->fs_base = 0;
 	wrmsr(0xc0000100, 0);

@@ -5,8 +5,11 @@
  * (syscall.h); a user-space fault or a kernel uaccess fault on a user
  * address, resolved by uvm_fault and counted (minor, major, invalid, per
  * process and in vm_events); otherwise an exception-table fixup or an
- * oops. A user fault that cannot be resolved kills only its process, with
- * Linux's "segfault at" line; so do other exceptions raised in ring 3.
+ * oops. A user fault that cannot be resolved raises SIGSEGV (si_code
+ * SEGV_MAPERR or SEGV_ACCERR, si_addr the address) in its process, as do
+ * other exceptions raised in ring 3 (SIGILL, SIGFPE, SIGTRAP, SIGSEGV);
+ * Linux's "segfault at" / "traps:" line is logged when no handler will
+ * catch it.
  */
 #include <sched.h>
 #include <uvm.h>
@@ -22,9 +25,8 @@
 #include <asm/extable.h>
 #include <asm/cpu.h>
 
-#define SIGILL  4
-#define SIGTRAP 5
-#define SIGFPE  8
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
 
 static void count_fault(struct task *t, enum uvm_fault_result r)
 {
@@ -58,6 +60,14 @@ static void segfault_line(struct task *t, const struct pt_regs *regs, unsigned l
 			t->pid, addr, regs->rip, regs->rsp, regs->error_code);
 }
 
+/* SIGSEGV for a user access to addr; the line when it will kill. */
+static void user_segv(struct pt_regs *regs, unsigned long addr, int code)
+{
+	if (signal_unhandled(current, SIGSEGV))
+		segfault_line(current, regs, addr);
+	signal_force(current, SIGSEGV, code, addr);
+}
+
 static void page_fault(struct pt_regs *regs)
 {
 	unsigned long cr2 = read_cr2();
@@ -75,26 +85,31 @@ static void page_fault(struct pt_regs *regs)
 			return;
 		}
 		if (user) {
-			segfault_line(current, regs, cr2);
-			task_exit(SIGSEGV);
+			user_segv(regs, cr2, r == UVM_FAULT_SEGV_ACCERR ? SEGV_ACCERR : SEGV_MAPERR);
+			return;
 		}
 	} else if (user) {
 		count_fault(current, UVM_FAULT_SEGV_MAPERR);
-		segfault_line(current, regs, cr2);
-		task_exit(SIGSEGV);
+		user_segv(regs, cr2, SEGV_MAPERR);
+		return;
 	}
 	trap_unhandled(regs);
 }
 
-/* Any other exception in ring 3: Linux's "traps:" line, then the signal. */
+/* Any other exception in ring 3: the signal (Linux's codes), with Linux's
+ * "traps:" line when it will kill. */
 void fault_user_exception(struct pt_regs *regs, const char *what)
 {
-	int sig = regs->vector == X86_TRAP_UD ? SIGILL : regs->vector == X86_TRAP_DE ? SIGFPE
-		  : regs->vector == X86_TRAP_BP ? SIGTRAP : SIGSEGV;
+	unsigned long v = regs->vector;
+	int sig = v == X86_TRAP_UD ? SIGILL : v == X86_TRAP_DE ? SIGFPE
+		  : v == X86_TRAP_BP ? SIGTRAP : SIGSEGV;
+	int code = v == X86_TRAP_UD ? ILL_ILLOPN : v == X86_TRAP_DE ? FPE_INTDIV : SI_KERNEL;
+	uint64_t addr = (v == X86_TRAP_UD || v == X86_TRAP_DE) ? regs->rip : 0;
 
-	pr_info("traps: %s[%d] %s ip:%lx sp:%lx error:%lx\n", current->comm, current->pid,
-		what, regs->rip, regs->rsp, regs->error_code);
-	task_exit(sig);
+	if (signal_unhandled(current, sig))
+		pr_info("traps: %s[%d] %s ip:%lx sp:%lx error:%lx\n", current->comm, current->pid,
+			what, regs->rip, regs->rsp, regs->error_code);
+	signal_force(current, sig, code, addr);
 }
 
 void fault_init(void)

@@ -72,8 +72,8 @@ void oom_kill_on_fault(void)
 {
 	struct task *victim;
 
-	if (current->killed)
-		task_exit(current->killed);
+	if (current->signal.pending & sig_bit(SIGKILL))
+		task_exit(SIGKILL);
 	if (!victim_dying()) {
 		victim = select_victim();
 		if (!victim)

@@ -87,7 +87,7 @@ static void ring_put(struct pipe *p, const char *buf, uint32_t n)
 	p->len += n;
 }
 
-/* Waits until the pipe holds a byte or has no writer. 0, -EAGAIN or -EINTR. */
+/* Waits until the pipe holds a byte or has no writer. 0, -EAGAIN or -ERESTARTSYS (a signal). */
 static long wait_readable(struct file *f)
 {
 	struct pipe *p = f->pipe;
@@ -96,7 +96,7 @@ static long wait_readable(struct file *f)
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (sleep_on(&p->readable))
-			return -EINTR;
+			return -ERESTARTSYS;
 	}
 	return 0;
 }
@@ -137,7 +137,7 @@ static long wait_room(struct file *f, uint64_t n, uint64_t done)
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (sleep_on(&p->writable))
-			return -EINTR;
+			return -ERESTARTSYS;
 	}
 }
 

@@ -1,6 +1,6 @@
 /*
  * process.c: the process system calls: fork (and vfork/clone with fork
- * semantics), execve, exit, wait4, kill.
+ * semantics), execve, exit, wait4 (kill is signal.c's).
  *
  * Arguments as Linux's prototypes: clone's flags are the low 32 bits (the
  * low byte the exit signal), wait4's pid and options and kill's pid and
@@ -26,12 +26,31 @@
 			  CLONE_PARENT_SETTID)
 #define INT_MIN (-0x7fffffff - 1)
 
+/*
+ * Frees t's zombie children whose exit nobody waits for (the parent
+ * ignored SIGCHLD or set SA_NOCLDWAIT when they exited, as Linux's
+ * autoreap). They cannot free themselves (task_exit runs on their own
+ * kernel stack), so the parent does at its next fork or wait4.
+ */
+static void reap_unwaited(struct task *t)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &t->children) {
+		struct task *c = list_entry(pos, struct task, sibling);
+		if (c->state == TASK_ZOMBIE && c->unwaited)
+			task_reap(c);
+	}
+}
+
 /* A copy-on-write child of current whose user rsp is @sp (0: the same). */
 static long do_fork(uint64_t sp)
 {
-	struct mm *mm = uvm_fork(current->mm);
+	struct mm *mm;
 	struct task *t;
 
+	reap_unwaited(current);
+	mm = uvm_fork(current->mm);
 	if (!mm)
 		return -ENOMEM;
 	t = task_create_user(current, current->uregs, current->comm);
@@ -81,6 +100,8 @@ SYS_DECL(clone)
 	if ((flags & ~CLONE_FORK_FLAGS) || (flags & CSIGNAL) > NSIG)
 		return -EINVAL;
 	long pid = do_fork(a1);
+	if (pid > 0)
+		task_find((int)pid)->exit_signal = (int)(flags & CSIGNAL);
 	if (pid > 0 && (flags & CLONE_PARENT_SETTID)) {
 		int tid = (int)pid;
 		(void)copy_to_user(a2, &tid, sizeof(tid));
@@ -152,6 +173,7 @@ static struct task *find_zombie(int pid, bool *any)
 	struct list_head *pos;
 
 	*any = false;
+	reap_unwaited(current);
 	list_for_each(pos, &current->children) {
 		struct task *c = list_entry(pos, struct task, sibling);
 		if (pid > 0 && c->pid != pid)
@@ -208,21 +230,8 @@ SYS_DECL(wait4)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		if (sleep_on(&current->child_exit))
-			return -EINTR;
+		if (signal_pending(current))
+			return -ERESTARTSYS;    /* a zombie found first wins, as Linux's do_wait */
+		sleep_on(&current->child_exit);
 	}
-}
-
-/* kill(pid_t pid, int sig): the signal is checked first (EINVAL), then
- * the pid; process groups (pid <= 0) are not kept: ESRCH. */
-SYS_DECL(kill)
-{
-	int pid = (int)a0, sig = (int)a1;
-
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (pid <= 0)
-		return -ESRCH;
-	return task_kill(pid, sig);
 }

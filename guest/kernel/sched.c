@@ -88,6 +88,8 @@ struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
 	struct task *t = task_alloc(comm, ret_to_user, 0, 0, regs);
 
 	if (t && parent) {
+		signal_fork(t, parent);
+		t->exit_signal = SIGCHLD;
 		t->parent = parent;
 		list_add_tail(&t->sibling, &parent->children);
 	}
@@ -199,11 +201,9 @@ void sched_tick(void)
 
 void sched_return_to_user(struct pt_regs *regs)
 {
-	(void)regs;
 	if (need_resched)
 		schedule();
-	if (current->killed)
-		task_exit(current->killed);
+	signal_return_to_user(regs);
 }
 
 void wake_up(struct wait_queue *wq)
@@ -220,13 +220,13 @@ void wake_up_background(struct wait_queue *wq)
 
 int sleep_on(struct wait_queue *wq)
 {
-	if (current->killed)
+	if (signal_pending(current))
 		return -EINTR;
 	current->state = TASK_SLEEPING;
 	list_del(&current->run);
 	list_add_tail(&current->wait_node, &wq->head);
 	schedule();
-	return current->killed ? -EINTR : 0;
+	return signal_pending(current) ? -EINTR : 0;
 }
 
 int sleep_until(unsigned long until)
@@ -299,36 +299,11 @@ void task_exit(int status)
 	t->exit_status = status;
 	t->state = TASK_ZOMBIE;
 	list_del(&t->run);
+	signal_child_exited(t);
 	if (t->parent)
 		wake_up(&t->parent->child_exit);
 	schedule();
 	panic("task_exit: zombie %d ran again", t->pid);
-}
-
-/* Signals whose default action is to ignore them, or to stop (job
- * control is not kept, so a stop is ignored too). */
-static bool signal_ignored_by_default(int sig)
-{
-	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-	       (sig >= SIGCONT && sig <= SIGTTOU);
-}
-
-int task_kill(int pid, int sig)
-{
-	struct task *t = pid > 0 ? task_find(pid) : NULL;
-
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (!t || t->state == TASK_ZOMBIE)
-		return -ESRCH;
-	/* signal 0 probes; init and kernel threads take no default actions */
-	if (sig == 0 || signal_ignored_by_default(sig) || t->pid == 1 || !t->mm)
-		return 0;
-	if (!t->killed)
-		t->killed = sig;
-	if (t->state == TASK_SLEEPING)
-		make_runnable(t);
-	return 0;
 }
 
 void task_reap(struct task *t)

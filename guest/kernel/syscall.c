@@ -33,8 +33,6 @@
 #define EFER_SCE   1ull
 /* Cleared on entry: TF, IF, DF, IOPL, NT, AC (Linux's mask). */
 #define SYSCALL_SFMASK 0x47700ull
-/* User RFLAGS bits a return may carry (no IOPL, NT, VM...). */
-#define USER_RFLAGS_MASK 0xcd5ull
 
 extern char syscall_entry[];
 
@@ -70,7 +68,7 @@ bool syscall_trap(struct pt_regs *regs, unsigned long cr2)
 	    !entry_path_ok(PATH_FAULT))
 		return false;
 	regs->rip = regs->rcx;
-	regs->rflags = (regs->r11 & USER_RFLAGS_MASK) | X86_EFLAGS_IF | 0x2;
+	regs->rflags = user_rflags(regs->r11);
 	regs->cs = GDT_USER_CS;
 	regs->ss = GDT_USER_DS;
 	syscall_dispatch(regs);
@@ -92,16 +90,18 @@ static long sys_ni(unsigned int nr)
 static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [4] = sys_stat,
 	[5] = sys_fstat, [6] = sys_stat /* lstat */, [7] = sys_poll, [8] = sys_lseek, [9] = sys_mmap, [10] = sys_mprotect,
-	[11] = sys_munmap, [12] = sys_brk, [16] = sys_ioctl, [19] = sys_readv,
+	[11] = sys_munmap, [12] = sys_brk, [13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask,
+	[15] = sys_rt_sigreturn, [16] = sys_ioctl, [19] = sys_readv,
 	[20] = sys_writev, [22] = sys_pipe, [24] = sys_sched_yield, [28] = sys_madvise,
-	[32] = sys_dup, [33] = sys_dup2, [35] = sys_nanosleep, [39] = sys_getpid,
+	[32] = sys_dup, [33] = sys_dup2, [34] = sys_pause, [35] = sys_nanosleep, [39] = sys_getpid,
 	[56] = sys_clone, [57] = sys_fork, [58] = sys_vfork, [59] = sys_execve, [60] = sys_exit,
 	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
 	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [89] = sys_readlink, [98] = sys_getrusage,
 	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
-	[108] = sys_root_id, [110] = sys_getppid, [158] = sys_arch_prctl, [186] = sys_gettid, [201] = sys_time,
+	[108] = sys_root_id, [110] = sys_getppid, [127] = sys_rt_sigpending,
+	[130] = sys_rt_sigsuspend, [131] = sys_sigaltstack, [158] = sys_arch_prctl, [186] = sys_gettid, [200] = sys_tkill, [201] = sys_time,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
-	[230] = sys_clock_nanosleep,
+	[230] = sys_clock_nanosleep, [234] = sys_tgkill,
 	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [267] = sys_readlinkat, [271] = sys_ppoll, [292] = sys_dup3,
 	[293] = sys_pipe2,
 };
@@ -115,6 +115,8 @@ void syscall_dispatch(struct pt_regs *r)
 	if (r != current->uregs)
 		panic("syscall_dispatch: frame %p is not %s[%d]'s user frame", r, current->comm,
 		      current->pid);
+	current->in_syscall = true;        /* signal.h: restart or EINTR on the way out */
+	current->syscall_nr = nr;
 	if (nr < SYSCALL_NR_MAX && syscall_table[nr])
 		r->rax = (uint64_t)syscall_table[nr](r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9);
 	else
@@ -255,34 +257,57 @@ static long get_sleep_timespec(uint64_t uts, struct linux_timespec *ts)
 	return 0;
 }
 
-/* Sleeps @ticks (0: yields). 0, or -EINTR for a fatal signal. */
-static long sleep_ticks(unsigned long ticks)
+/* The time left of a relative sleep of @req ending at tick @until: at most req. */
+static struct linux_timespec time_left(unsigned long until, const struct linux_timespec *req)
 {
+	uint64_t left = (long)(until - jiffies) > 0 ? (until - jiffies) * TICK_NSEC : 0;
+	struct linux_timespec rem = { (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
+
+	if (rem.tv_sec > req->tv_sec || (rem.tv_sec == req->tv_sec && rem.tv_nsec > req->tv_nsec))
+		return *req;
+	return rem;
+}
+
+/*
+ * Sleeps @ticks (0: yields). 0, or -EINTR when a signal comes first; then
+ * the time left of the relative request @req is stored at urem unless
+ * urem is 0 (-EFAULT if it cannot be), as Linux's nanosleep.
+ */
+static long sleep_ticks(unsigned long ticks, uint64_t urem, const struct linux_timespec *req)
+{
+	unsigned long until = jiffies + ticks;
+
 	if (!ticks) {
 		schedule();
 		return 0;
 	}
-	return sleep_until(jiffies + ticks);
+	if (!sleep_until(until))
+		return 0;
+	if (urem) {
+		struct linux_timespec rem = time_left(until, req);
+		if (copy_to_user(urem, &rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return -EINTR;
 }
 
 /* nanosleep(const struct timespec *req, struct timespec *rem): an invalid
- * req is EINVAL; rem is written only when interrupted (then the task dies
- * of the signal, so it never is). */
+ * req is EINVAL; rem is written only when a signal's handler interrupts. */
 SYS_DECL(nanosleep)
 {
 	struct linux_timespec ts;
 	long err = get_sleep_timespec(a0, &ts);
 
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return err ? err : sleep_ticks(timespec_ticks(&ts, false));
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return err ? err : sleep_ticks(timespec_ticks(&ts, false), a1, &ts);
 }
 
 /*
  * clock_nanosleep(clockid, int flags, req, rem): on the clocks that can
  * sleep (REALTIME, MONOTONIC, BOOTTIME, TAI: all one clock here), req
  * relative or, with TIMER_ABSTIME, absolute; other known clocks are
- * EOPNOTSUPP, unknown ones EINVAL. rem is written only when interrupted
- * (never: the task dies of the signal).
+ * EOPNOTSUPP, unknown ones EINVAL. rem is written only when a relative
+ * sleep is interrupted by a signal.
  */
 SYS_DECL(clock_nanosleep)
 {
@@ -298,7 +323,8 @@ SYS_DECL(clock_nanosleep)
 	long err = get_sleep_timespec(a2, &ts);
 	if (err)
 		return err;
-	return sleep_ticks(timespec_ticks(&ts, flags & TIMER_ABSTIME));
+	return sleep_ticks(timespec_ticks(&ts, flags & TIMER_ABSTIME),
+			   (flags & TIMER_ABSTIME) ? 0 : a3, &ts);
 }
 
 SYS_DECL(uname)

@@ -17,6 +17,8 @@
  * take time or end a child early); the calls made are counted in a
  * shared page and printed.
  */
+#include "claims.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -66,19 +68,8 @@ static __attribute__((noreturn)) void raw_exit(int code)
 		SC1(SYS_exit, code);
 }
 
-static int passed, failed;
-
-static void check(const char *what, long got, long want)
-{
-	if (got == want)
-		passed++;
-	else
-		failed++;
-	if (got == want)
-		printf("badargs: %s: ok\n", what);
-	else
-		printf("badargs: %s: FAILED: got %ld, want %ld\n", what, got, want);
-}
+static struct claims claims = { .prog = "badargs" };
+#define check(what, got, want) claims_check(&claims, what, got, want)
 
 /* A check of a result that must be at least min (an fd, a pid, a size). */
 static void check_ge(const char *what, long got, long min)
@@ -756,6 +747,109 @@ static void signal_checks(void)
 	check("kills it with SIGUSR1", WIFSIGNALED(st) ? WTERMSIG(st) : -1, SIGUSR1);
 }
 
+static void sigaction_checks(void)
+{
+	uint64_t act[4] = { (uint64_t)SIG_IGN, 0, 0, 0 }, old[4];
+
+	check("rt_sigaction of signal 0 is EINVAL", SC4(SYS_rt_sigaction, 0, 0, old, 8), -EINVAL);
+	check("rt_sigaction of signal 65 is EINVAL", SC4(SYS_rt_sigaction, 65, 0, old, 8), -EINVAL);
+	check("rt_sigaction with sigsetsize 4 is EINVAL", SC4(SYS_rt_sigaction, SIGUSR2, 0, old, 4), -EINVAL);
+	check("rt_sigaction setting SIGKILL is EINVAL", SC4(SYS_rt_sigaction, SIGKILL, act, 0, 8), -EINVAL);
+	check("rt_sigaction setting SIGSTOP is EINVAL", SC4(SYS_rt_sigaction, SIGSTOP, act, 0, 8), -EINVAL);
+	check("rt_sigaction reading SIGKILL is 0", SC4(SYS_rt_sigaction, SIGKILL, 0, old, 8), 0);
+	check("rt_sigaction from a kernel pointer is EFAULT", SC4(SYS_rt_sigaction, SIGUSR2, KPTR, 0, 8), -EFAULT);
+	check("rt_sigaction from an unmapped page is EFAULT", SC4(SYS_rt_sigaction, SIGUSR2, unmapped, 0, 8), -EFAULT);
+	check("rt_sigaction into a kernel pointer is EFAULT", SC4(SYS_rt_sigaction, SIGUSR2, 0, KPTR, 8), -EFAULT);
+	check("rt_sigaction of 0x100000000 | SIGUSR2 (int sig)", SC4(SYS_rt_sigaction, HIGH | SIGUSR2, act, 0, 8), 0);
+	check("reads back SIG_IGN", SC4(SYS_rt_sigaction, SIGUSR2, 0, old, 8) == 0 && old[0] == (uint64_t)SIG_IGN, 1);
+	check("an ignored SIGUSR2 to self is harmless", SC2(SYS_kill, SC0(SYS_getpid), SIGUSR2), 0);
+	act[0] = (uint64_t)SIG_DFL;
+	check("rt_sigaction with a kernel oact is EFAULT", SC4(SYS_rt_sigaction, SIGUSR2, act, KPTR, 8), -EFAULT);
+	check("but the new action is in place (as Linux)",
+	      SC4(SYS_rt_sigaction, SIGUSR2, 0, old, 8) == 0 && old[0] == (uint64_t)SIG_DFL, 1);
+}
+
+static void sigmask_checks(void)
+{
+	uint64_t all = ~0ull, old = 0, got = 0;
+
+	check("rt_sigprocmask with how 3 is EINVAL", SC4(SYS_rt_sigprocmask, 3, &all, &old, 8), -EINVAL);
+	check("rt_sigprocmask with how 3 and no set is 0 (how unused)", SC4(SYS_rt_sigprocmask, 3, 0, &old, 8), 0);
+	check("rt_sigprocmask with sigsetsize 16 is EINVAL", SC4(SYS_rt_sigprocmask, 0, &all, 0, 16), -EINVAL);
+	check("rt_sigprocmask from a kernel pointer is EFAULT", SC4(SYS_rt_sigprocmask, 0, KPTR, 0, 8), -EFAULT);
+	check("rt_sigprocmask into a kernel pointer is EFAULT", SC4(SYS_rt_sigprocmask, 0, 0, KPTR, 8), -EFAULT);
+	check("rt_sigprocmask from the last bytes before a hole is EFAULT",
+	      SC4(SYS_rt_sigprocmask, 0, edge, 0, 8), -EFAULT);
+	SC4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	SC4(SYS_rt_sigprocmask, SIG_SETMASK, &old, &got, 8);
+	check("blocking every signal leaves SIGKILL and SIGSTOP unblocked",
+	      got == ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1))), 1);
+	uint64_t usr2 = 1ull << (SIGUSR2 - 1);
+	check("rt_sigprocmask with a kernel oset is EFAULT",
+	      SC4(SYS_rt_sigprocmask, SIG_SETMASK, &usr2, KPTR, 8), -EFAULT);
+	check("but the new mask is in place (as Linux)",
+	      SC4(SYS_rt_sigprocmask, SIG_SETMASK, &old, &got, 8) == 0 && got == usr2, 1);
+	check("rt_sigpending with sigsetsize 9 is EINVAL", SC2(SYS_rt_sigpending, &got, 9), -EINVAL);
+	check("rt_sigpending into a kernel pointer is EFAULT", SC2(SYS_rt_sigpending, KPTR, 8), -EFAULT);
+	check("rt_sigpending into the last bytes before a hole is EFAULT", SC2(SYS_rt_sigpending, edge, 8), -EFAULT);
+	check("rt_sigsuspend with sigsetsize 0 is EINVAL", SC2(SYS_rt_sigsuspend, &all, 0), -EINVAL);
+	check("rt_sigsuspend from a kernel pointer is EFAULT", SC2(SYS_rt_sigsuspend, KPTR, 8), -EFAULT);
+}
+
+static void altstack_checks(void)
+{
+	struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss = { (uint64_t)buf, 7, 0, 2 * PAGE };
+
+	check("sigaltstack with flags 7 is EINVAL", SC2(SYS_sigaltstack, &ss, 0), -EINVAL);
+	ss.flags = 0;
+	ss.size = 100;
+	check("sigaltstack smaller than MINSIGSTKSZ is ENOMEM", SC2(SYS_sigaltstack, &ss, 0), -ENOMEM);
+	check("sigaltstack from a kernel pointer is EFAULT", SC2(SYS_sigaltstack, KPTR, 0), -EFAULT);
+	check("sigaltstack into a kernel pointer is EFAULT", SC2(SYS_sigaltstack, 0, KPTR), -EFAULT);
+	check("sigaltstack with neither pointer is 0", SC2(SYS_sigaltstack, 0, 0), 0);
+	check("sigaltstack reports none at first", SC2(SYS_sigaltstack, 0, &ss) == 0 && ss.flags == SS_DISABLE, 1);
+}
+
+static void tkill_checks(void)
+{
+	long pid = SC0(SYS_getpid);
+
+	check("tkill of tid 0 is EINVAL", SC2(SYS_tkill, 0, 0), -EINVAL);
+	check("tkill of tid -1 is EINVAL", SC2(SYS_tkill, -1, 0), -EINVAL);
+	check("tkill with signal 65 is EINVAL", SC2(SYS_tkill, pid, 65), -EINVAL);
+	check("tkill of a missing tid is ESRCH", SC2(SYS_tkill, 99999, 0), -ESRCH);
+	check("tkill of self with signal 0 is 0", SC2(SYS_tkill, pid, 0), 0);
+	check("tgkill of tgid 0 is EINVAL", SC3(SYS_tgkill, 0, pid, 0), -EINVAL);
+	check("tgkill with signal -1 is EINVAL", SC3(SYS_tgkill, pid, pid, -1), -EINVAL);
+	check("tgkill of a tid outside the group is ESRCH", SC3(SYS_tgkill, pid, 1, 0), -ESRCH);
+	check("tgkill of self with signal 0 is 0", SC3(SYS_tgkill, pid, pid, 0), 0);
+}
+
+/* A child that calls rt_sigreturn with its stack pointer at sp; how it ended. */
+static int sigreturn_child(unsigned long sp)
+{
+	int st = 0;
+	pid_t c = fork();
+
+	if (c == 0)
+		__asm__ __volatile__("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall\n\tud2"
+				     : : "r"(sp) : "memory");
+	waitpid(c, &st, 0);
+	return WIFSIGNALED(st) ? WTERMSIG(st) : -1;
+}
+
+static void sigreturn_checks(void)
+{
+	check("rt_sigreturn with the frame in the kernel half kills with SIGSEGV",
+	      sigreturn_child(KPTR), SIGSEGV);
+	check("rt_sigreturn with a non-canonical frame kills with SIGSEGV",
+	      sigreturn_child(NONCANON + 64), SIGSEGV);
+	check("rt_sigreturn with the frame on an unmapped page kills with SIGSEGV",
+	      sigreturn_child((unsigned long)unmapped + 64), SIGSEGV);
+	check("an unimplemented call (acct) is ENOSYS", SC1(SYS_acct, 0), -ENOSYS);
+	check("and again (logged once)", SC1(SYS_acct, 0), -ENOSYS);
+}
+
 static void wait_checks(void)
 {
 	int tid = 0;
@@ -806,6 +900,8 @@ static const long calls[] = {
 	SYS_dup, SYS_dup2, SYS_dup3, SYS_fcntl, SYS_pipe, SYS_pipe2, SYS_sysinfo,
 	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
 	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat, SYS_clock_nanosleep,
+	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigpending, SYS_sigaltstack, SYS_tkill,
+	SYS_tgkill,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -833,7 +929,9 @@ static long rand_arg(void)
 }
 
 /* Keeps random mode from waiting out time: no long valid sleep, no
- * populating huge mappings, no signals to the parent (pids < 100 but init),
+ * populating huge mappings, no signals to the parent (pids < 100 but init;
+ * rt_sigsuspend, pause and rt_sigreturn are not drawn: nothing would wake
+ * the first two, and a random frame may loop; sigtest forges frames),
  * no pipe a read could wait on forever (every pipe is O_NONBLOCK, and
  * stays so). Returns the call to make (pipe becomes pipe2). */
 static long tame(long nr, long a[6])
@@ -859,8 +957,11 @@ static long tame(long nr, long a[6])
 		a[2] = (long)&sleeps[next() % 4];
 	if (nr == SYS_mmap && (unsigned long)a[1] > (1ul << 20))
 		a[3] &= ~(long)MAP_POPULATE;
-	if (nr == SYS_kill && a[0] != 1 && (a[0] & 0xffffffff) < 100)
+	if ((nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill) && a[0] != 1 &&
+	    (a[0] & 0xffffffff) < 100)
 		a[0] = SC0(SYS_getpid);
+	if (nr == SYS_tgkill && a[1] != 1 && (a[1] & 0xffffffff) < 100)
+		a[1] = SC0(SYS_getpid);
 	return nr;
 }
 
@@ -939,7 +1040,11 @@ int main(int argc, char **argv)
 	pipe_checks();
 	misc_checks();
 	signal_checks();
+	sigaction_checks();
+	sigmask_checks();
+	altstack_checks();
+	tkill_checks();
+	sigreturn_checks();
 	wait_checks();
-	printf("badargs: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return claims_report(&claims);
 }

@@ -3,7 +3,8 @@
 # in the background, waits until both hold their memory (their statm
 # resident counts, no fixed sleep), then prints what busybox's memory tools
 # say next to the /proc files they read, each after a "== NAME" line, and
-# ends them.
+# ends them. The "signals" section kills a background sleep (status 143,
+# 128 + SIGTERM) and runs a trap handler.
 held() { read size res rest < /proc/$1/statm && [ "$res" -ge "$2" ]; }
 /bin/memhog 2M --hold &
 a=$!
@@ -28,6 +29,9 @@ echo "== ls /proc"
 busybox ls /proc
 echo "== pipe"
 echo "through a pipe" | busybox cat
+echo "== signals"
+busybox sh -c 'busybox sleep 100 & kill $!; wait $!; echo "status=$?"'
+busybox sh -c 'trap "echo caught USR1" USR1; kill -USR1 $$; echo "after the trap"'
 kill $a $b
 wait
 echo "== done"

@@ -3,8 +3,8 @@
  * nobody here wrote) on the guest kernel. One boot of
  * build/guest/initrd-busybox.cpio runs /etc/bbmem.sh (guest/user/bbmem.sh)
  * under busybox sh: two memhogs in the background, then ps, ps -o, top,
- * each hog's statm, free, /proc/meminfo, uname -a, ls /proc and a pipe,
- * each after a "== NAME" line. The tests read that console: what the
+ * each hog's statm, free, /proc/meminfo, uname -a, ls /proc, a pipe and
+ * signals (a killed background job, a trap), each after a "== NAME" line. The tests read that console: what the
  * tools print must agree with the /proc files read in the same guest, and
  * the system calls busybox makes that the kernel lacks must answer ENOSYS
  * with one log line each, never an oops.
@@ -224,9 +224,19 @@ START_TEST(a_pipe_carries_echo_into_cat)
 }
 END_TEST
 
+START_TEST(sh_kill_of_a_background_job_gives_status_143_and_a_trap_handler_runs)
+{
+	const char *s = section("signals");
+
+	ck_assert_msg(line_with(s, "status=143"), "want 128 + SIGTERM:\n%s", tail());
+	ck_assert_msg(line_with(s, "caught USR1") && line_with(s, "after the trap") &&
+		      strstr(s, "caught USR1") < strstr(s, "after the trap"), "%s", tail());
+}
+END_TEST
+
 START_TEST(calls_busybox_needs_that_are_missing_answer_enosys_with_one_line_each)
 {
-	const char *line = "busybox[4]: system call rt_sigaction (13) not implemented: ENOSYS\n";
+	const char *line = "busybox[4]: system call rseq (334) not implemented: ENOSYS\n";
 	const char *first = strstr(bb.console, line);
 
 	ck_assert_msg(first && !strstr(first + 1, line), "want exactly one \"%s\":\n%s", line, tail());
@@ -251,6 +261,7 @@ Suite *busybox_suite(void)
 	tcase_add_test(t, uname_a_says_linux_on_x86_64);
 	tcase_add_test(t, ls_proc_lists_the_workloads_directories_and_the_global_files);
 	tcase_add_test(t, a_pipe_carries_echo_into_cat);
+	tcase_add_test(t, sh_kill_of_a_background_job_gives_status_143_and_a_trap_handler_runs);
 	tcase_add_test(t, calls_busybox_needs_that_are_missing_answer_enosys_with_one_line_each);
 	suite_add_tcase(s, t);
 	return s;

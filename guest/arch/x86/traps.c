@@ -146,8 +146,10 @@ static void trap_exception(struct pt_regs *regs)
 		return;
 	}
 	if ((regs->cs & 3) && regs->vector != X86_TRAP_DF && regs->vector != X86_TRAP_MC &&
-	    regs->vector != X86_TRAP_NMI)
+	    regs->vector != X86_TRAP_NMI) {
 		fault_user_exception(regs, trap_names[regs->vector]);
+		return;
+	}
 	trap_unhandled(regs);
 }
 

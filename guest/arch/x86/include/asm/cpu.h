@@ -16,6 +16,14 @@
 #define X86_CR0_PG   (1ul << 31)
 #define X86_CR4_PGE  (1ul << 7)
 #define X86_EFLAGS_IF (1ul << 9)
+/* User RFLAGS bits a return to ring 3 may carry from user-chosen values
+ * (CF PF AF ZF SF DF OF: no TF, IOPL, NT, VM...). */
+#define USER_RFLAGS_MASK 0xcd5ull
+/* The RFLAGS a return to ring 3 gets from user-chosen @flags. */
+static inline unsigned long user_rflags(unsigned long flags)
+{
+	return (flags & USER_RFLAGS_MASK) | X86_EFLAGS_IF | 0x2;
+}
 #define MSR_EFER     0xc0000080
 #define EFER_NXE     (1ull << 11)
 #define MSR_APIC_BASE 0x1b

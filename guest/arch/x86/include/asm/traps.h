@@ -45,9 +45,9 @@ void oops(struct pt_regs *regs, const char *why) __noreturn;
 /* For an exception handler that could not resolve it: fixup or oops. */
 void trap_unhandled(struct pt_regs *regs);
 
-/* fault.c: the #PF handler and exceptions raised by user code. */
+/* fault.c: the #PF handler and exceptions raised by user code (they raise a signal). */
 void fault_init(void);
-void fault_user_exception(struct pt_regs *regs, const char *what) __noreturn;
+void fault_user_exception(struct pt_regs *regs, const char *what);
 
 /* The last exception that an extable fixup absorbed (for self-tests). */
 struct fixup_record {
