@@ -1,6 +1,7 @@
 /*
  * port_host.c: host implementation of mm/include/mm_port.h for the unit
- * tests (see port_host.h). Single-threaded: locks only check pairing.
+ * tests and the mm bench (see port_host.h). Single-threaded; locks are the
+ * guest's primitives minus cli/sti and panic on recursion.
  */
 #include "port_host.h"
 #include "mm_port.h"
@@ -168,18 +169,34 @@ void mm_tlb_flush_all(const struct pt_space *s)
 	tlb_drop(s, 0, true);
 }
 
+/*
+ * The guest's spinlock (guest/kernel/mm_port.c) without what a user process
+ * cannot do: the flags are saved with pushf and the lock taken with an
+ * atomic exchange, released with a release store; only cli/sti are left
+ * out. The host runs mm/ on one thread, so a taken lock found held is a
+ * recursive lock: panic instead of spinning forever.
+ */
+static unsigned long host_read_flags(void)
+{
+	unsigned long f;
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(f) : : "memory");
+	return f;
+}
+
 void mm_spin_lock(mm_spinlock_t *lock)
 {
-	if (lock->locked)
+	unsigned long flags = host_read_flags();
+
+	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		mm_panic("mm_spin_lock: recursive lock %p", (void *)lock);
-	lock->locked = 1;
+	lock->saved_flags = flags;
 }
 
 void mm_spin_unlock(mm_spinlock_t *lock)
 {
 	if (!lock->locked)
 		mm_panic("mm_spin_unlock: lock %p not held", (void *)lock);
-	lock->locked = 0;
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
 unsigned mm_cpu_id(void)
