@@ -17,6 +17,7 @@ unsigned char *host_phys_base;
 long host_tables_in_use;
 long host_table_alloc_limit = -1;
 long host_tlb_page_flushes, host_tlb_full_flushes, host_tlb_hits;
+unsigned host_cpu;
 
 /* One cached translation: the page of size 1 << shift at va in the space rooted at root. */
 struct tlb_entry {
@@ -59,6 +60,7 @@ void host_port_reset(void)
 	host_tables_in_use = 0;
 	host_table_alloc_limit = -1;
 	host_tlb_page_flushes = host_tlb_full_flushes = host_tlb_hits = 0;
+	host_cpu = 0;
 	memset(&tlb, 0, sizeof(tlb));
 	host_log_clear();
 }
@@ -201,7 +203,7 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 
 unsigned mm_cpu_id(void)
 {
-	return 0;
+	return host_cpu;
 }
 
 int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
