@@ -146,9 +146,9 @@ static uint64_t watermark_room(const struct buddy_zone *z, unsigned order, uint6
 /* ---- per-CPU lists --------------------------------------------------- */
 
 /*
- * Moves blocks from the lists' tails (coldest) back to the free lists, the
- * orders taking turns, until n pages went or the lists are empty.
- * Under pcp->lock.
+ * Moves blocks from the lists' tails (coldest) back to the free lists until
+ * n pages went or the lists are empty: one list at a time, the orders
+ * taking turns, as Linux's free_pcppages_bulk. Under pcp->lock.
  */
 static void pcp_drain_locked(struct buddy *b, struct buddy_zone *z,
 			     struct buddy_pcp *pcp, uint32_t n)
@@ -158,14 +158,16 @@ static void pcp_drain_locked(struct buddy *b, struct buddy_zone *z,
 	mm_spin_lock(&z->lock);
 	while (freed < n && pcp->count) {
 		unsigned o = pcp->drain_order;
+		struct list_head *list = &pcp->lists[o];
+
 		pcp->drain_order = (o + 1) % BUDDY_PCP_ORDERS;
-		if (list_empty(&pcp->lists[o]))
-			continue;
-		struct page *p = list_entry(pcp->lists[o].prev, struct page, lru);
-		list_del(&p->lru);
-		pcp->count -= 1u << o;
-		freed += 1u << o;
-		buddy_free_one(b, z, buddy_page_to_pfn(b, p), o);
+		while (freed < n && !list_empty(list)) {
+			struct page *p = list_entry(list->prev, struct page, lru);
+			list_del(&p->lru);
+			pcp->count -= 1u << o;
+			freed += 1u << o;
+			buddy_free_one(b, z, buddy_page_to_pfn(b, p), o);
+		}
 	}
 	mm_spin_unlock(&z->lock);
 }
