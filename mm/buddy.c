@@ -2,13 +2,20 @@
  * buddy.c: the binary buddy page allocator (see buddy.h for the boot
  * sequence and the lazy descriptor rule).
  *
- * Owns: zones, their free areas, the per-CPU order-0 lists, watermarks.
+ * Owns: zones, their free areas, the per-CPU lists (orders 0..3),
+ * watermarks, the list of populated zones.
  * Invariants (checked by buddy_check):
  *   - PG_BUDDY is set exactly on the head of a block on a free list, and
  *     page->order is that list's order; the pfn is aligned to the order.
  *   - free_area[o].nr_free counts list o; zone->free_pages sums 2^o of it.
  *   - no free block has a free buddy of the same order (see buddy_free_one).
- *   - PG_PCP is set exactly on pages of a per-CPU list.
+ *   - PG_PCP is set exactly on the heads of blocks on a per-CPU list, whose
+ *     order is that list's; pcp->count sums their pages. Their pages are in
+ *     neither free_pages nor a free list; a per-CPU block may sit beside its
+ *     free buddy unmerged until it is drained (as in Linux).
+ *   - watermarks are checked when pages leave the zone (a refill or a
+ *     higher-order allocation), never on a per-CPU hit: its pages left the
+ *     zone's count when the list was refilled.
  * Serialisation: zone->lock for free areas, pcp->lock for a per-CPU list,
  * taken pcp first. Reclaim hooks run with no lock held.
  */
@@ -116,64 +123,124 @@ static struct page *rmqueue_smallest(struct buddy *b, struct buddy_zone *z, unsi
 	return NULL;
 }
 
+/* ---- watermarks ---------------------------------------------------- */
+
+/* The mark an allocation with gfp must stay at or above. */
+static uint64_t effective_mark(uint64_t mark, unsigned gfp)
+{
+	if (gfp & BUDDY_GFP_ATOMIC) {
+		mark -= mark / 2; /* ALLOC_MIN_RESERVE */
+		mark -= mark / 4; /* ALLOC_NON_BLOCK */
+	}
+	return mark;
+}
+
+/* Blocks of order the zone can give while keeping free_pages at or above the mark. */
+static uint64_t watermark_room(const struct buddy_zone *z, unsigned order, uint64_t mark,
+			       unsigned gfp)
+{
+	uint64_t min = effective_mark(mark, gfp);
+	return z->free_pages > min ? (z->free_pages - min) >> order : 0;
+}
+
 /* ---- per-CPU lists --------------------------------------------------- */
 
-/* Moves up to n pages from the pcp list's tail to the free lists. Under pcp->lock. */
+/*
+ * Moves blocks from the lists' tails (coldest) back to the free lists until
+ * n pages went or the lists are empty: one list at a time, the orders
+ * taking turns, as Linux's free_pcppages_bulk. Under pcp->lock.
+ */
 static void pcp_drain_locked(struct buddy *b, struct buddy_zone *z,
 			     struct buddy_pcp *pcp, uint32_t n)
 {
+	uint32_t freed = 0;
+
 	mm_spin_lock(&z->lock);
-	while (n-- && pcp->count) {
-		struct page *p = list_entry(pcp->list.prev, struct page, lru);
-		list_del(&p->lru);
-		pcp->count--;
-		buddy_free_one(b, z, buddy_page_to_pfn(b, p), 0);
+	while (freed < n && pcp->count) {
+		unsigned o = pcp->drain_order;
+		struct list_head *list = &pcp->lists[o];
+
+		pcp->drain_order = (o + 1) % BUDDY_PCP_ORDERS;
+		while (freed < n && !list_empty(list)) {
+			struct page *p = list_entry(list->prev, struct page, lru);
+			list_del(&p->lru);
+			pcp->count -= 1u << o;
+			freed += 1u << o;
+			buddy_free_one(b, z, buddy_page_to_pfn(b, p), o);
+		}
 	}
 	mm_spin_unlock(&z->lock);
 }
 
-/* Refills an empty pcp list with up to a batch. Under pcp->lock. */
-static void pcp_refill_locked(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp)
+/* Blocks of order a refill asks for: Linux's nr_pcp_alloc, batch >> order, at least 2. */
+static uint32_t pcp_refill_blocks(const struct buddy_pcp *pcp, unsigned order)
 {
+	return MM_MAX(pcp->batch >> order, 2u);
+}
+
+/*
+ * Fills the empty list of order with blocks the zone can spare while staying
+ * above mark (each block taken must pass the check, so the zone never dips
+ * below it). Returns the blocks added; 0 counts a watermark failure.
+ * Under pcp->lock.
+ */
+static uint32_t pcp_refill_locked(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp,
+				  unsigned order, uint64_t mark, unsigned gfp)
+{
+	uint32_t n = 0, want = pcp_refill_blocks(pcp, order);
+
 	mm_spin_lock(&z->lock);
-	for (uint32_t i = 0; i < pcp->batch; i++) {
-		struct page *p = rmqueue_smallest(b, z, 0);
+	if (buddy_zone_watermark_ok(z, order, mark, gfp))
+		want = (uint32_t)MM_MIN(want, watermark_room(z, order, mark, gfp));
+	else
+		want = 0;
+	for (; n < want; n++) {
+		struct page *p = rmqueue_smallest(b, z, order);
 		if (!p)
 			break;
 		p->flags = PG_PCP;
-		list_add_tail(&p->lru, &pcp->list);
-		pcp->count++;
+		p->order = (uint8_t)order;
+		list_add_tail(&p->lru, &pcp->lists[order]);
 	}
+	pcp->count += n << order;
+	if (!n)
+		z->alloc_fail++;
 	mm_spin_unlock(&z->lock);
+	return n;
 }
 
-/* One order-0 page through this CPU's list; NULL if the zone is empty. */
-static struct page *rmqueue_pcp(struct buddy *b, struct buddy_zone *z)
+/*
+ * One block of order (< BUDDY_PCP_ORDERS) through this CPU's list: a hit
+ * takes no zone lock and checks no watermark; a miss refills against mark.
+ * NULL if the zone cannot spare a block.
+ */
+static struct page *rmqueue_pcp(struct buddy *b, struct buddy_zone *z, unsigned order,
+				uint64_t mark, unsigned gfp)
 {
 	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
+	struct list_head *list = &pcp->lists[order];
 	struct page *p = NULL;
 
 	mm_spin_lock(&pcp->lock);
-	if (!pcp->count)
-		pcp_refill_locked(b, z, pcp);
-	if (pcp->count) {
-		p = list_entry(pcp->list.next, struct page, lru);
+	if (!list_empty(list) || pcp_refill_locked(b, z, pcp, order, mark, gfp)) {
+		p = list_entry(list->next, struct page, lru);
 		list_del(&p->lru);
-		p->flags &= ~PG_PCP;
-		pcp->count--;
+		pcp->count -= 1u << order;
 	}
 	mm_spin_unlock(&pcp->lock);
 	return p;
 }
 
-static void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *p)
+/* Puts a freed block of order (< BUDDY_PCP_ORDERS) on this CPU's list; drains a batch above high. */
+static void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned order)
 {
 	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
 
 	mm_spin_lock(&pcp->lock);
 	p->flags = PG_PCP;
-	list_add(&p->lru, &pcp->list);
-	if (++pcp->count > pcp->high)
+	list_add(&p->lru, &pcp->lists[order]);
+	pcp->count += 1u << order;
+	if (pcp->count > pcp->high)
 		pcp_drain_locked(b, z, pcp, pcp->batch);
 	mm_spin_unlock(&pcp->lock);
 }
@@ -210,7 +277,9 @@ static void zone_init(struct buddy *b, enum buddy_zone_id id)
 		z->name[i] = names[id][i];
 	for (int c = 0; c < MM_NR_CPUS; c++) {
 		z->pcp[c].lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
-		list_init(&z->pcp[c].list);
+		for (unsigned o = 0; o < BUDDY_PCP_ORDERS; o++)
+			list_init(&z->pcp[c].lists[o]);
+		z->pcp[c].drain_order = 0;
 		z->pcp[c].batch = 1;
 		z->pcp[c].high = 6;
 	}
@@ -366,6 +435,15 @@ static unsigned block_order(uint64_t pfn, uint64_t end)
 	return o;
 }
 
+/* Lists the zones holding managed pages, highest first, for the allocation walk. */
+static void build_zonelist(struct buddy *b)
+{
+	b->nr_zonelist = 0;
+	for (int zi = BUDDY_NR_ZONES - 1; zi >= 0; zi--)
+		if (b->zones[zi].managed_pages)
+			b->zonelist[b->nr_zonelist++] = (uint8_t)zi;
+}
+
 int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn)
 {
 	if (start_pfn >= end_pfn || start_pfn < b->first_pfn || end_pfn > b->last_pfn)
@@ -385,24 +463,21 @@ int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn)
 		mm_spin_unlock(&z->lock);
 		pfn += 1ull << order;
 	}
+	build_zonelist(b);
 	buddy_setup_watermarks(b);
 	return 0;
 }
 
 /* ---- allocation ------------------------------------------------------ */
 
-/* Linux __zone_watermark_ok(), without lowmem_reserve. */
+/*
+ * Linux __zone_watermark_ok(), without lowmem_reserve: free_pages minus the
+ * block stays at or above the mark, and a block of order or above is free.
+ */
 bool buddy_zone_watermark_ok(const struct buddy_zone *z, unsigned order,
 			     uint64_t mark, unsigned gfp)
 {
-	int64_t free_pages = (int64_t)z->free_pages - ((1ll << order) - 1);
-	int64_t min = (int64_t)mark;
-
-	if (gfp & BUDDY_GFP_ATOMIC) {
-		min -= min / 2; /* ALLOC_MIN_RESERVE */
-		min -= min / 4; /* ALLOC_NON_BLOCK */
-	}
-	if (free_pages <= min)
+	if (!watermark_room(z, order, mark, gfp))
 		return false;
 	if (!order)
 		return true;
@@ -459,33 +534,39 @@ static void prep_new_page(struct buddy *b, struct page *p, unsigned order, unsig
 		__builtin_memset(buddy_page_address(b, p), 0, MM_PAGE_SIZE << order);
 }
 
-static struct page *rmqueue(struct buddy *b, struct buddy_zone *z, unsigned order)
+/* A block of order from z if it stays above mark (per-CPU orders: see rmqueue_pcp). */
+static struct page *rmqueue(struct buddy *b, struct buddy_zone *z, unsigned order,
+			    uint64_t mark, unsigned gfp)
 {
-	struct page *p;
+	struct page *p = NULL;
 
-	if (!order)
-		return rmqueue_pcp(b, z);
+	if (order < BUDDY_PCP_ORDERS)
+		return rmqueue_pcp(b, z, order, mark, gfp);
 	mm_spin_lock(&z->lock);
-	p = rmqueue_smallest(b, z, order);
+	if (buddy_zone_watermark_ok(z, order, mark, gfp))
+		p = rmqueue_smallest(b, z, order);
+	else
+		z->alloc_fail++;
 	mm_spin_unlock(&z->lock);
 	return p;
 }
 
-/* Tries each allowed zone, highest first, against wmark; NULL if none. */
+/* Tries each allowed populated zone, highest first, against wmark; NULL if none. */
 static struct page *get_page_from_zones(struct buddy *b, unsigned gfp, unsigned order,
 					enum buddy_wmark wm, unsigned reserve_gfp)
 {
-	for (int zi = highest_zone(gfp); zi >= (int)lowest_zone(gfp); zi--) {
+	enum buddy_zone_id hi = highest_zone(gfp), lo = lowest_zone(gfp);
+
+	for (unsigned i = 0; i < b->nr_zonelist; i++) {
+		enum buddy_zone_id zi = (enum buddy_zone_id)b->zonelist[i];
 		struct buddy_zone *z = &b->zones[zi];
 		struct page *p;
 
-		if (!z->managed_pages)
+		if (zi > hi)
 			continue;
-		if (!buddy_zone_watermark_ok(z, order, z->wmark[wm], reserve_gfp)) {
-			z->alloc_fail++;
-			continue;
-		}
-		p = rmqueue(b, z, order);
+		if (zi < lo)
+			break;
+		p = rmqueue(b, z, order, z->wmark[wm], reserve_gfp);
 		if (p) {
 			prep_new_page(b, p, order, gfp);
 			return p;
@@ -586,8 +667,8 @@ void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
 		for (uint64_t i = 1; i < (1ull << order); i++)
 			p[i].flags = 0;
 	p->zone = (uint8_t)(z - b->zones);
-	if (!order) {
-		free_pcp(b, z, p);
+	if (order < BUDDY_PCP_ORDERS) {
+		free_pcp(b, z, p, order);
 		return;
 	}
 	mm_spin_lock(&z->lock);

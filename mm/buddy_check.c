@@ -13,20 +13,33 @@
 		}                                                           \
 	} while (0)
 
+/* Where a listed block of order o sits: in the array, aligned, inside its zone. */
+static int check_placed(struct buddy *b, struct buddy_zone *z, const char *what,
+			struct page *p, unsigned o)
+{
+	uint64_t pfn = buddy_page_to_pfn(b, p);
+
+	CHECK(buddy_pfn_valid(b, pfn), "zone %s %s order %u: page outside array\n", z->name,
+	      what, o);
+	CHECK(p->order == o, "%s %#llx on the order %u list says order %u\n", what,
+	      (unsigned long long)pfn, o, p->order);
+	CHECK(MM_IS_ALIGNED(pfn, 1ull << o), "%s %#llx misaligned for order %u\n", what,
+	      (unsigned long long)pfn, o);
+	CHECK(pfn >= z->start_pfn && pfn + (1ull << o) <= z->end_pfn,
+	      "%s %#llx order %u outside zone %s\n", what, (unsigned long long)pfn, o, z->name);
+	return 0;
+}
+
 static int check_block(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned o)
 {
 	uint64_t pfn = buddy_page_to_pfn(b, p);
 	uint64_t bpfn = pfn ^ (1ull << o);
 
-	CHECK(buddy_pfn_valid(b, pfn), "zone %s order %u: page outside array\n", z->name, o);
-	CHECK((p->flags & ~(PG_REPORTED | PG_REPORT_AGED)) == PG_BUDDY, "pfn %#llx on %s order %u list has flags %#x\n",
-	      (unsigned long long)pfn, z->name, o, p->flags);
-	CHECK(p->order == o, "pfn %#llx on order %u list says order %u\n",
-	      (unsigned long long)pfn, o, p->order);
-	CHECK(MM_IS_ALIGNED(pfn, 1ull << o), "pfn %#llx misaligned for order %u\n",
-	      (unsigned long long)pfn, o);
-	CHECK(pfn >= z->start_pfn && pfn + (1ull << o) <= z->end_pfn,
-	      "pfn %#llx order %u outside zone %s\n", (unsigned long long)pfn, o, z->name);
+	CHECK((p->flags & ~(PG_REPORTED | PG_REPORT_AGED)) == PG_BUDDY,
+	      "pfn %#llx on %s order %u list has flags %#x\n", (unsigned long long)pfn, z->name,
+	      o, p->flags);
+	if (check_placed(b, z, "free block", p, o))
+		return -MM_EFAULT;
 	if (o < BUDDY_MAX_ORDER && buddy_pfn_valid(b, bpfn)) {
 		struct page *bp = buddy_pfn_to_page(b, bpfn);
 		CHECK(!((bp->flags & PG_BUDDY) && bp->order == o),
@@ -55,32 +68,44 @@ static int check_area(struct buddy *b, struct buddy_zone *z, unsigned o, uint64_
 	return 0;
 }
 
-static int check_pcp(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp)
+static int check_pcp_block(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned o)
+{
+	CHECK(p->flags == PG_PCP, "pcp block %#llx has flags %#x\n",
+	      (unsigned long long)buddy_page_to_pfn(b, p), p->flags);
+	return check_placed(b, z, "pcp block", p, o);
+}
+
+/* Every list of one CPU; adds the pages found to *pages. */
+static int check_pcp(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp,
+		     uint64_t *pages)
 {
 	struct list_head *pos;
-	uint32_t n = 0;
+	uint64_t n = 0;
+	int err;
 
-	list_for_each(pos, &pcp->list) {
-		struct page *p = list_entry(pos, struct page, lru);
-		uint64_t pfn = buddy_page_to_pfn(b, p);
-		CHECK(p->flags == PG_PCP, "pcp page %#llx has flags %#x\n",
-		      (unsigned long long)pfn, p->flags);
-		CHECK(pfn >= z->start_pfn && pfn < z->end_pfn, "pcp page %#llx outside zone %s\n",
-		      (unsigned long long)pfn, z->name);
-		CHECK(++n <= pcp->count, "zone %s pcp list longer than its count\n", z->name);
-	}
-	CHECK(n == pcp->count, "zone %s pcp count %u, list %u\n", z->name, pcp->count, n);
+	for (unsigned o = 0; o < BUDDY_PCP_ORDERS; o++)
+		list_for_each(pos, &pcp->lists[o]) {
+			err = check_pcp_block(b, z, list_entry(pos, struct page, lru), o);
+			if (err)
+				return err;
+			n += 1ull << o;
+			CHECK(n <= pcp->count, "zone %s pcp lists hold more than their count\n",
+			      z->name);
+		}
+	CHECK(n == pcp->count, "zone %s pcp count %u, lists %llu\n", z->name, pcp->count,
+	      (unsigned long long)n);
+	*pages += n;
 	return 0;
 }
 
 static int check_zone(struct buddy *b, struct buddy_zone *z)
 {
-	uint64_t pages = 0;
+	uint64_t pages = 0, pcp_pages = 0;
 	int err = 0;
 
 	for (int c = 0; c < MM_NR_CPUS && !err; c++) {
 		mm_spin_lock(&z->pcp[c].lock);
-		err = check_pcp(b, z, &z->pcp[c]);
+		err = check_pcp(b, z, &z->pcp[c], &pcp_pages);
 		mm_spin_unlock(&z->pcp[c].lock);
 	}
 	mm_spin_lock(&z->lock);
@@ -91,7 +116,10 @@ static int check_zone(struct buddy *b, struct buddy_zone *z)
 		return err;
 	CHECK(pages == z->free_pages, "zone %s: %llu pages on lists, free_pages %llu\n",
 	      z->name, (unsigned long long)pages, (unsigned long long)z->free_pages);
-	CHECK(z->free_pages <= z->managed_pages, "zone %s: more free than managed\n", z->name);
+	CHECK(z->free_pages + pcp_pages <= z->managed_pages,
+	      "zone %s: %llu free and %llu per-CPU pages, more than the %llu managed\n", z->name,
+	      (unsigned long long)z->free_pages, (unsigned long long)pcp_pages,
+	      (unsigned long long)z->managed_pages);
 	return 0;
 }
 
@@ -116,8 +144,9 @@ void buddy_for_each_free(struct buddy *b, buddy_block_fn fn, void *arg)
 				fn(buddy_page_to_pfn(b, list_entry(pos, struct page, lru)), o,
 				   false, arg);
 		for (int c = 0; c < MM_NR_CPUS; c++)
-			list_for_each(pos, &z->pcp[c].list)
-				fn(buddy_page_to_pfn(b, list_entry(pos, struct page, lru)), 0,
-				   true, arg);
+			for (unsigned o = 0; o < BUDDY_PCP_ORDERS; o++)
+				list_for_each(pos, &z->pcp[c].lists[o])
+					fn(buddy_page_to_pfn(b, list_entry(pos, struct page, lru)),
+					   o, true, arg);
 	}
 }

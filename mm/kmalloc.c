@@ -107,7 +107,7 @@ void kfree(const void *p)
 	if (!page)
 		return;
 	if (page->flags & PG_SLAB) {
-		kmem_cache_free((struct kmem_cache *)(uintptr_t)page->private, (void *)(uintptr_t)p);
+		slab_free((struct kmem_cache *)(uintptr_t)page->private, page, (void *)(uintptr_t)p);
 		return;
 	}
 	page->flags &= ~PG_LARGE_KMALLOC;

@@ -195,34 +195,53 @@ static void slab_release(struct kmem_cache *c, struct page *p)
 	buddy_free_pages(slab_global.buddy, p, c->order);
 }
 
-/* One object off the slabs, or NULL if every slab is full. Under c->lock. */
-static void *slab_take(struct kmem_cache *c)
+/*
+ * Takes up to n objects off one slab (a partial one first, else a free one)
+ * into out, with one count update and one list move. Returns how many; 0
+ * if every slab is full. Under c->lock.
+ */
+static uint32_t slab_take_run(struct kmem_cache *c, void **out, uint32_t n)
 {
 	struct list_head *from = !list_empty(&c->slabs_partial) ? &c->slabs_partial
 								  : &c->slabs_free;
 	if (list_empty(from))
-		return NULL;
+		return 0;
 	struct page *p = list_entry(from->next, struct page, lru);
 	void *obj = p->freelist;
+	uint32_t k = 0;
 
 	MM_BUG_ON(!obj);
-	p->freelist = *slab_fp(c, obj);
-	if (p->inuse++ == 0)
+	for (; k < n && obj; k++) {
+		out[k] = obj;
+		obj = *slab_fp(c, obj);
+	}
+	p->freelist = obj;
+	if (p->inuse == 0)
 		c->nr_free_slabs--;
-	c->active_objs++;
+	p->inuse = (uint16_t)(p->inuse + k);
+	c->active_objs += k;
 	list_del(&p->lru);
 	list_add(&p->lru, p->inuse == c->objects ? &c->slabs_full : &c->slabs_partial);
-	return obj;
+	return k;
 }
 
-/* Puts obj back on its slab's free list (head page p). Under c->lock. */
-static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+/* One object off the slabs, or NULL if every slab is full. Under c->lock. */
+static void *slab_take(struct kmem_cache *c)
 {
-	MM_BUG_ON(!p->inuse);
-	*slab_fp(c, obj) = p->freelist;
-	p->freelist = obj;
-	p->inuse--;
-	c->active_objs--;
+	void *obj;
+	return slab_take_run(c, &obj, 1) ? obj : NULL;
+}
+
+/*
+ * Accounts n objects just put back on slab p's free list: one count update
+ * and one list move; an emptied slab beyond SLAB_FREE_KEEP goes back to
+ * buddy. Under c->lock.
+ */
+static void slab_put_done(struct kmem_cache *c, struct page *p, uint32_t n)
+{
+	MM_BUG_ON(p->inuse < n);
+	p->inuse = (uint16_t)(p->inuse - n);
+	c->active_objs -= n;
 	list_del(&p->lru);
 	if (p->inuse) {
 		list_add(&p->lru, &c->slabs_partial);
@@ -233,20 +252,49 @@ static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
 		slab_release(c, p);
 }
 
+/* Puts obj back on its slab's free list (head page p). Under c->lock. */
+static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+{
+	*slab_fp(c, obj) = p->freelist;
+	p->freelist = obj;
+	slab_put_done(c, p, 1);
+}
+
+/*
+ * Puts objs[0..n) back, a run of consecutive objects of one slab at a time
+ * (SLUB's detached free lists): one slab lookup and one slab_put_done per
+ * run, an address compare per object. Under c->lock.
+ */
+static void slab_put_bulk(struct kmem_cache *c, void **objs, uint32_t n)
+{
+	uint64_t bytes = MM_PAGE_SIZE << c->order;
+
+	for (uint32_t i = 0; i < n;) {
+		struct page *p = slab_obj_page(objs[i]);
+		uint32_t j = i;
+
+		MM_BUG_ON(!p);
+		uintptr_t base = (uintptr_t)buddy_page_address(slab_global.buddy, p);
+		for (; j < n && (uintptr_t)objs[j] - base < bytes; j++) {
+			*slab_fp(c, objs[j]) = p->freelist;
+			p->freelist = objs[j];
+		}
+		slab_put_done(c, p, j - i);
+		i = j;
+	}
+}
+
 /* ---- per-CPU arrays ------------------------------------------------- */
 
-/* Moves up to n objects from slabs into a; returns how many. Under a->lock. */
+/* Moves up to n objects from slabs into a, a slab at a time; returns how many. Under a->lock. */
 static uint32_t cpu_refill(struct kmem_cache *c, struct slab_cpu_array *a, uint32_t n)
 {
-	uint32_t got = 0;
+	uint32_t got = 0, k;
 
 	mm_spin_lock(&c->lock);
-	while (got < n) {
-		void *obj = slab_take(c);
-		if (!obj)
-			break;
-		a->entry[a->avail++] = obj;
-		got++;
+	while (got < n && (k = slab_take_run(c, &a->entry[a->avail], n - got))) {
+		a->avail += k;
+		got += k;
 	}
 	mm_spin_unlock(&c->lock);
 	return got;
@@ -257,8 +305,7 @@ static void cpu_flush(struct kmem_cache *c, struct slab_cpu_array *a, uint32_t n
 {
 	n = MM_MIN(n, a->avail);
 	mm_spin_lock(&c->lock);
-	for (uint32_t i = 0; i < n; i++)
-		slab_put(c, slab_obj_page(a->entry[i]), a->entry[i]);
+	slab_put_bulk(c, a->entry, n);
 	mm_spin_unlock(&c->lock);
 	a->avail -= n;
 	for (uint32_t i = 0; i < a->avail; i++)
@@ -317,10 +364,8 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
 	return obj;
 }
 
-static void free_debug(struct kmem_cache *c, void *obj)
+static void free_debug(struct kmem_cache *c, struct page *p, void *obj)
 {
-	struct page *p = slab_obj_page(obj);
-
 	if (!slab_debug_free_ok(c, p, obj))
 		return;
 	slab_debug_on_free(c, obj);
@@ -329,10 +374,10 @@ static void free_debug(struct kmem_cache *c, void *obj)
 	mm_spin_unlock(&c->lock);
 }
 
-void kmem_cache_free(struct kmem_cache *c, void *obj)
+void slab_free(struct kmem_cache *c, struct page *slab, void *obj)
 {
 	if (c->flags & SLAB_F_DEBUG) {
-		free_debug(c, obj);
+		free_debug(c, slab, obj);
 		return;
 	}
 	struct slab_cpu_array *a = &c->cpu[mm_cpu_id()];
@@ -342,6 +387,11 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 		cpu_flush(c, a, SLAB_CPU_BATCH);
 	a->entry[a->avail++] = obj;
 	mm_spin_unlock(&a->lock);
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	slab_free(c, (c->flags & SLAB_F_DEBUG) ? slab_obj_page(obj) : NULL, obj);
 }
 
 /* ---- shrink and destroy --------------------------------------------- */

@@ -1,7 +1,7 @@
 /*
  * buddy.h: the physical page allocator. Zones DMA (< 16 MiB), DMA32
  * (< 4 GiB) and Normal; per zone a free list and count per order 0..10;
- * per-CPU lists of order-0 pages; watermarks from min_free_kbytes.
+ * per-CPU lists of blocks of orders 0..3; watermarks from min_free_kbytes.
  *
  * Boot, in this order:
  *   buddy_init(b, pages, first_pfn, last_pfn, min_free_kbytes)
@@ -40,7 +40,7 @@ enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_
 
 /* page->flags; bits 16-31 are left to later modules (LRU, swap). */
 #define PG_BUDDY    (1u << 0)  /* head of a free block on a free list */
-#define PG_PCP      (1u << 1)  /* order-0 page on a per-CPU list */
+#define PG_PCP      (1u << 1)  /* head of a block on a per-CPU list */
 #define PG_HEAD     (1u << 2)  /* head of a BUDDY_GFP_COMP allocation */
 #define PG_TAIL     (1u << 3)  /* tail of one; private = head pfn */
 #define PG_SLAB     (1u << 4)  /* slab page; owned by slab.c */
@@ -111,14 +111,20 @@ struct buddy_free_area {
 	uint64_t nr_free;      /* blocks on list */
 };
 
-/* Order-0 pages cached for one CPU; under lock. */
+/* Orders with per-CPU lists: 0..3, Linux's orders up to PAGE_ALLOC_COSTLY_ORDER. */
+#define BUDDY_PCP_ORDERS  4
+
+/*
+ * Blocks of orders below BUDDY_PCP_ORDERS cached for one CPU (Linux's
+ * per_cpu_pages); under lock. Their pages are out of the zone's free_pages.
+ */
 struct buddy_pcp {
 	mm_spinlock_t lock;
-	struct list_head list;
-	uint32_t count;        /* pages on list */
-	uint32_t high;         /* drain a batch above this */
-	uint32_t batch;        /* pages moved per refill or drain */
-	uint32_t pad;
+	struct list_head lists[BUDDY_PCP_ORDERS]; /* per order, hottest first */
+	uint32_t count;        /* pages (not blocks) on the lists */
+	uint32_t high;         /* above this, a free drains a batch */
+	uint32_t batch;        /* pages moved per drain; refills take batch >> order blocks */
+	uint32_t drain_order;  /* the list a drain takes from next, round robin */
 };
 
 struct buddy_zone {
@@ -169,6 +175,9 @@ struct buddy {
 	uint64_t kswapd_wakeups, direct_reclaims; /* statistics, racy */
 	uint64_t block_init[BUDDY_MAX_BLOCKS / 64]; /* max-order blocks seen */
 	struct buddy_oom_notifier *oom_notifiers; /* set at boot */
+	uint8_t zonelist[BUDDY_NR_ZONES]; /* zones with managed pages, highest first;
+					   * set by buddy_add_free_range */
+	uint8_t nr_zonelist;
 	uint64_t oom_notifier_calls;  /* statistics, racy */
 };
 
@@ -227,7 +236,7 @@ void buddy_free_pages(struct buddy *b, struct page *page, unsigned order);
  */
 struct page *buddy_split_block(struct buddy *b, struct page *p, unsigned order);
 
-/* Returns all per-CPU pages to the free lists. */
+/* Returns all per-CPU blocks to the free lists. */
 void buddy_drain_pcp(struct buddy *b);
 
 static inline uint64_t buddy_page_to_pfn(const struct buddy *b, const struct page *p)

@@ -98,6 +98,12 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 /* Returns an object or NULL. gfp: buddy flags (BUDDY_GFP_ZERO zeroes it). */
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
+/*
+ * kmem_cache_free for a caller that already looked up obj's slab (its head
+ * page, PG_SLAB, private == c), as kfree has: the lookup is not repeated.
+ * slab may be NULL only for a non-debug cache, whose free does not use it.
+ */
+void slab_free(struct kmem_cache *c, struct page *slab, void *obj);
 /* Returns 0, or -MM_EBUSY (objects live; logged) leaving the cache usable. */
 int kmem_cache_destroy(struct kmem_cache *c);
 /* Flushes CPU arrays and returns empty slabs to buddy; returns pages freed. */

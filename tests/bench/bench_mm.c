@@ -1,39 +1,93 @@
 /*
- * bench_mm.c: mm/ allocators against glibc, jemalloc and mimalloc on the
- * same patterns, host-native (-O2, no sanitizers), one side-by-side table.
+ * bench_mm.c: mm/ allocators (buddy, kmalloc) against glibc, jemalloc and
+ * mimalloc on the same patterns, host-native (-O2, no sanitizers).
  *
- * Patterns (ns per allocate+free pair, median of REPEATS runs):
- *   steady  allocate one, free it, repeat
- *   batch   allocate 4096, free all 4096 in the same order, repeat
- * Buddy rows compare an order-n page allocation with malloc of 2^n pages.
+ * Fairness: in every round each peer runs the pattern once, peers taking
+ * turns (the first peer rotates each round), so drift of the machine hits
+ * all of them alike; a row shows the minimum and median of ROUNDS rounds.
+ * glibc appears twice in the same process: as configured by default, and
+ * with trimming off (mallopt M_TRIM_THRESHOLD and M_MMAP_THRESHOLD at their
+ * maximum, set before each of its runs), because by default glibc hands the
+ * top of its heap back to the kernel after every batch and the row would
+ * time page faults. mm/ runs over the host port (tests/unit/port_host.c),
+ * whose locks are the guest's primitives (pushf, atomic exchange) minus
+ * cli/sti, called out of line as in the guest.
+ *
+ * Modes:
+ *   bench_mm [INSTR.tsv]       times; instructions per operation taken from
+ *                              INSTR.tsv when given
+ *   bench_mm --instr CGBASE    run under callgrind with
+ *                              --callgrind-out-file=CGBASE: each pattern and
+ *                              peer once, fewer operations, counted between
+ *                              client requests (zero, dump); prints
+ *                              "pattern<TAB>peer<TAB>instructions per op"
+ * Operations: a pair is one allocation and its free; a mixed-size step
+ * frees one random live object and allocates one of a random size.
  * jemalloc and mimalloc are dlopen()ed when installed (scripts/deps.sh).
  */
 #include <dlfcn.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <valgrind/callgrind.h>
 
 #include "kmalloc.h"
 #include "port_host.h"
 
-#define REPEATS 9
-#define STEADY_PAIRS 1000000
-#define BATCH 4096
-#define BATCH_ROUNDS 200
-#define BENCH_PAGES 65536 /* 256 MiB of the host port's memory */
+#define ROUNDS 7
+#define LIVE 4096              /* objects live in the batch and mixed patterns */
+#define BENCH_PAGES 65536      /* 256 MiB of the host port's memory */
+#define MIX_SIZES 65536        /* pre-drawn sizes and victims of the mixed pattern */
+#define MAX_PEERS 5
 
 typedef void *(*alloc_fn)(size_t);
 typedef void (*free_fn)(void *);
 
-struct allocator {
+struct peer {
 	const char *name;
 	alloc_fn alloc;
 	free_fn free;
+	void (*configure)(void);   /* before each run; may be NULL */
 };
 
-static struct buddy B;
-static void *batch_ptrs[BATCH];
+enum pattern_kind { ONE_AT_A_TIME, BATCH, MIXED };
+
+struct pattern {
+	const char *label;
+	enum pattern_kind kind;
+	size_t size;               /* bytes per allocation; 0 for MIXED */
+	bool pages;                /* memvisor side is buddy, not kmalloc */
+	const char *note;          /* what differs between the peers */
+};
+
+/* How many operations one run does: timed runs, and runs under callgrind. */
+struct workload {
+	long one_pairs;
+	int batch_rounds;
+	long mixed_steps;
+};
+static const struct workload timed = { 1000000, 200, 1000000 };
+static const struct workload counted = { 20000, 6, 30000 };
+
+/* Where a run reports its measured section. */
+struct meter {
+	bool instr;                /* under callgrind: zero and dump, no clock */
+	double t0;
+	double per_op;             /* ns per operation (timed runs) */
+};
+
+struct bench {
+	struct buddy buddy;
+	struct peer peers[MAX_PEERS];
+	int npeers;
+	void *live[LIVE];
+	uint16_t mix_size[MIX_SIZES];
+	uint16_t mix_victim[MIX_SIZES];
+};
+
+static struct bench *the_bench; /* for the buddy wrappers' fixed signature */
 
 static void *mv_kmalloc(size_t size) { return kmalloc(size, 0); }
 static void mv_kfree(void *p) { kfree(p); }
@@ -44,13 +98,27 @@ static void *mv_pages(size_t size)
 	unsigned order = 0;
 	while ((MM_PAGE_SIZE << order) < size)
 		order++;
-	struct page *p = buddy_alloc_pages(&B, 0, order);
-	return p ? buddy_page_address(&B, p) : NULL;
+	struct page *p = buddy_alloc_pages(&the_bench->buddy, 0, order);
+	return p ? buddy_page_address(&the_bench->buddy, p) : NULL;
 }
 static void mv_free_pages(void *addr)
 {
-	struct page *p = buddy_virt_to_page(&B, addr);
-	buddy_free_pages(&B, p, p->order);
+	struct page *p = buddy_virt_to_page(&the_bench->buddy, addr);
+	buddy_free_pages(&the_bench->buddy, p, p->order);
+}
+
+/* glibc's defaults for the sizes here (at most 64 KiB: never mmap()ed). */
+static void glibc_default(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	malloc_trim(0); /* what the default would have trimmed after a notrim run */
+}
+
+static void glibc_notrim(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's maximum on 64-bit */
 }
 
 static double now_ns(void)
@@ -60,57 +128,107 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static double run_steady(const struct allocator *a, size_t size)
+static void meter_start(struct meter *m)
 {
-	double t0 = now_ns();
-	for (int i = 0; i < STEADY_PAIRS; i++) {
-		void *p = a->alloc(size);
-		if (!p)
-			abort();
-		*(volatile char *)p = 1;
-		a->free(p);
+	if (m->instr)
+		CALLGRIND_ZERO_STATS;
+	else
+		m->t0 = now_ns();
+}
+
+static void meter_stop(struct meter *m, double ops)
+{
+	if (m->instr)
+		CALLGRIND_DUMP_STATS;
+	else
+		m->per_op = (now_ns() - m->t0) / ops;
+}
+
+static void *must_alloc(const struct peer *p, size_t size)
+{
+	void *x = p->alloc(size);
+	if (!x) {
+		fprintf(stderr, "bench_mm: %s failed to allocate %zu bytes\n", p->name, size);
+		exit(1);
 	}
-	return (now_ns() - t0) / STEADY_PAIRS;
+	*(volatile char *)x = 1;
+	return x;
 }
 
-static double run_batch(const struct allocator *a, size_t size)
+static void run_one_at_a_time(struct bench *bn, const struct peer *p, size_t size,
+			      const struct workload *w, struct meter *m)
 {
-	double t0 = now_ns();
-	for (int r = 0; r < BATCH_ROUNDS; r++) {
-		for (int i = 0; i < BATCH; i++) {
-			batch_ptrs[i] = a->alloc(size);
-			if (!batch_ptrs[i])
-				abort();
-			*(volatile char *)batch_ptrs[i] = 1;
-		}
-		for (int i = 0; i < BATCH; i++)
-			a->free(batch_ptrs[i]);
+	(void)bn;
+	meter_start(m);
+	for (long i = 0; i < w->one_pairs; i++)
+		p->free(must_alloc(p, size));
+	meter_stop(m, (double)w->one_pairs);
+}
+
+static void run_batch(struct bench *bn, const struct peer *p, size_t size,
+		      const struct workload *w, struct meter *m)
+{
+	meter_start(m);
+	for (int r = 0; r < w->batch_rounds; r++) {
+		for (int i = 0; i < LIVE; i++)
+			bn->live[i] = must_alloc(p, size);
+		for (int i = 0; i < LIVE; i++)
+			p->free(bn->live[i]);
 	}
-	return (now_ns() - t0) / ((double)BATCH_ROUNDS * BATCH);
+	meter_stop(m, (double)w->batch_rounds * LIVE);
 }
 
-static int cmp_double(const void *x, const void *y)
+static void run_mixed(struct bench *bn, const struct peer *p, size_t size,
+		      const struct workload *w, struct meter *m)
 {
-	double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
+	(void)size;
+	for (int i = 0; i < LIVE; i++)
+		bn->live[i] = must_alloc(p, bn->mix_size[i]);
+	meter_start(m);
+	for (long s = 0; s < w->mixed_steps; s++) {
+		unsigned k = (unsigned)(s % MIX_SIZES), v = bn->mix_victim[k];
+		p->free(bn->live[v]);
+		bn->live[v] = must_alloc(p, bn->mix_size[k]);
+	}
+	meter_stop(m, (double)w->mixed_steps);
+	for (int i = 0; i < LIVE; i++)
+		p->free(bn->live[i]);
 }
 
-static double median(double (*run)(const struct allocator *, size_t),
-		     const struct allocator *a, size_t size)
+/* One run of pattern pt by peer p; returns ns per operation (timed runs). */
+static double run(struct bench *bn, const struct pattern *pt, const struct peer *p,
+		  const struct workload *w, bool instr)
 {
-	double v[REPEATS];
-	run(a, size); /* warm up */
-	for (int i = 0; i < REPEATS; i++)
-		v[i] = run(a, size);
-	qsort(v, REPEATS, sizeof(v[0]), cmp_double);
-	return v[REPEATS / 2];
+	static void (*const runners[])(struct bench *, const struct peer *, size_t,
+				       const struct workload *, struct meter *) = {
+		[ONE_AT_A_TIME] = run_one_at_a_time, [BATCH] = run_batch, [MIXED] = run_mixed,
+	};
+	struct meter m = { .instr = instr };
+
+	if (p->configure)
+		p->configure();
+	runners[pt->kind](bn, p, pt->size, w, &m);
+	return m.per_op;
 }
 
-static bool load(struct allocator *a, const char *name, const char *lib,
-		 const char *malloc_sym, const char *free_sym)
+/* Peer i of this pattern: the memvisor allocator the pattern names, or a libc. */
+static struct peer pattern_peer(const struct bench *bn, const struct pattern *pt, int i)
+{
+	static const struct peer kmalloc_peer = { "memvisor", mv_kmalloc, mv_kfree, NULL };
+	static const struct peer buddy_peer = { "memvisor", mv_pages, mv_free_pages, NULL };
+
+	if (i == 0)
+		return pt->pages ? buddy_peer : kmalloc_peer;
+	return bn->peers[i];
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static bool load(struct peer *a, const char *name, const char *lib, const char *malloc_sym,
+		 const char *free_sym)
 {
 	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-	a->name = name;
+	*a = (struct peer){ name, NULL, NULL, NULL };
 	if (!h) {
 		fprintf(stderr, "bench_mm: %s left out: %s\n", name, dlerror());
 		return false;
@@ -120,68 +238,196 @@ static bool load(struct allocator *a, const char *name, const char *lib,
 	return a->alloc && a->free;
 }
 
-struct row {
-	const char *label;
-	struct allocator *mv;
-	size_t size;
-	double (*run)(const struct allocator *, size_t);
-};
-
-static void print_row(const struct row *r, struct allocator *others, int nothers)
+static void setup_peers(struct bench *bn)
 {
-	double mv = median(r->run, r->mv, r->size), t[4];
-
-	printf("%-26s %9.1f", r->label, mv);
-	for (int i = 0; i < nothers; i++) {
-		t[i] = median(r->run, &others[i], r->size);
-		printf(" %9.1f", t[i]);
-	}
-	for (int i = 0; i < nothers; i++)
-		printf(" %8.2fx", t[i] / mv);
-	printf("\n");
+	bn->peers[0] = (struct peer){ "memvisor", NULL, NULL, NULL }; /* per pattern */
+	bn->peers[1] = (struct peer){ "glibc", malloc, free, glibc_default };
+	bn->peers[2] = (struct peer){ "glibc-notrim", malloc, free, glibc_notrim };
+	bn->npeers = 3;
+	bn->npeers += load(&bn->peers[bn->npeers], "jemalloc", "libjemalloc.so.2", "malloc",
+			   "free");
+	bn->npeers += load(&bn->peers[bn->npeers], "mimalloc", "libmimalloc.so.2", "mi_malloc",
+			   "mi_free");
 }
 
-static void setup_mm(void)
+/* Sizes 8..2047, as many in each power-of-two band, and random victims. */
+static void setup_mix(struct bench *bn)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < MIX_SIZES; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned band = 8u << (x % 8);
+		bn->mix_size[i] = (uint16_t)(band + (x >> 8) % band);
+		bn->mix_victim[i] = (uint16_t)((x >> 32) % LIVE);
+	}
+}
+
+static void setup_mm(struct bench *bn)
 {
 	struct page *pages = malloc(buddy_page_array_size(0, BENCH_PAGES));
+
 	host_port_reset();
-	if (!pages || buddy_init(&B, pages, 0, BENCH_PAGES, 0) ||
-	    buddy_add_free_range(&B, 1, BENCH_PAGES) || kmalloc_init(&B)) {
+	if (!pages || buddy_init(&bn->buddy, pages, 0, BENCH_PAGES, 0) ||
+	    buddy_add_free_range(&bn->buddy, 1, BENCH_PAGES) || kmalloc_init(&bn->buddy)) {
 		fprintf(stderr, "bench_mm: mm set-up failed\n");
 		exit(1);
 	}
 }
 
-int main(void)
+static const char BUDDY_NOTE[] =
+	"memvisor: page-aligned pages from buddy_alloc_pages(order), freed by address "
+	"as free_pages() does; peers: malloc of the same bytes, any alignment";
+static const char SLAB_NOTE[] = "same calls on every peer: malloc(size)/free(p), "
+				"kmalloc(size, 0)/kfree(p)";
+
+static const struct pattern patterns[] = {
+	{ "kmalloc 64 one at a time", ONE_AT_A_TIME, 64, false, SLAB_NOTE },
+	{ "kmalloc 256 one at a time", ONE_AT_A_TIME, 256, false, SLAB_NOTE },
+	{ "kmalloc 64, 4096 live", BATCH, 64, false, SLAB_NOTE },
+	{ "kmalloc 256, 4096 live", BATCH, 256, false, SLAB_NOTE },
+	{ "kmalloc 8-2047 mixed, 4096 live", MIXED, 0, false,
+	  "memvisor rounds to 13 size classes (8..2048), jemalloc/mimalloc to finer ones, "
+	  "glibc keeps exact sizes" },
+	{ "buddy order 0 one at a time", ONE_AT_A_TIME, 4096, true, BUDDY_NOTE },
+	{ "buddy order 1 one at a time", ONE_AT_A_TIME, 8192, true, BUDDY_NOTE },
+	{ "buddy order 2 one at a time", ONE_AT_A_TIME, 16384, true, BUDDY_NOTE },
+	{ "buddy order 3 one at a time", ONE_AT_A_TIME, 32768, true, BUDDY_NOTE },
+	{ "buddy order 4 one at a time", ONE_AT_A_TIME, 65536, true, BUDDY_NOTE },
+	{ "buddy order 0, 4096 live", BATCH, 4096, true, BUDDY_NOTE },
+};
+#define NR_PATTERNS (int)(sizeof(patterns) / sizeof(patterns[0]))
+
+/* ---- instructions (under callgrind) ------------------------------------ */
+
+/* The "summary:" figure of callgrind dump number n of base; -1 if unreadable. */
+static double dump_instructions(const char *base, int n)
 {
-	struct allocator mv_k = { "kmalloc", mv_kmalloc, mv_kfree };
-	struct allocator mv_p = { "buddy", mv_pages, mv_free_pages };
-	struct allocator others[3] = { { "glibc", malloc, free } };
-	int n = 1;
+	char path[4096], line[256];
+	double v = -1;
 
-	setup_mm();
-	n += load(&others[n], "jemalloc", "libjemalloc.so.2", "malloc", "free");
-	n += load(&others[n], "mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free");
+	snprintf(path, sizeof(path), "%s.%d", base, n);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "summary:", 8))
+			v = strtod(line + 8, NULL);
+	fclose(f);
+	return v;
+}
 
-	const struct row rows[] = {
-		{ "buddy order-0 steady", &mv_p, 4096, run_steady },
-		{ "buddy order-3 steady", &mv_p, 32768, run_steady },
-		{ "buddy order-0 batch 4096", &mv_p, 4096, run_batch },
-		{ "kmalloc 64 steady", &mv_k, 64, run_steady },
-		{ "kmalloc 256 steady", &mv_k, 256, run_steady },
-		{ "kmalloc 64 batch 4096", &mv_k, 64, run_batch },
-		{ "kmalloc 256 batch 4096", &mv_k, 256, run_batch },
-	};
-	printf("mm allocators: ns per allocate+free pair, median of %d runs "
-	       "(buddy rows: malloc of the same bytes;\n"
-	       "X/mv > 1: memvisor faster)\n", REPEATS);
-	printf("%-26s %9s", "pattern", "memvisor");
-	for (int i = 0; i < n; i++)
-		printf(" %9s", others[i].name);
-	for (int i = 0; i < n; i++)
-		printf(" %8.8s/mv", others[i].name);
-	printf("\n");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		print_row(&rows[i], others, n);
+static double pattern_ops(const struct pattern *pt, const struct workload *w)
+{
+	if (pt->kind == BATCH)
+		return (double)w->batch_rounds * LIVE;
+	return (double)(pt->kind == MIXED ? w->mixed_steps : w->one_pairs);
+}
+
+static int count_instructions(struct bench *bn, const char *base)
+{
+	int dumps = 0;
+
+	if (!RUNNING_ON_VALGRIND) {
+		fprintf(stderr, "bench_mm: --instr runs under valgrind --tool=callgrind\n");
+		return 1;
+	}
+	for (int i = 0; i < NR_PATTERNS; i++)
+		for (int j = 0; j < bn->npeers; j++) {
+			struct peer p = pattern_peer(bn, &patterns[i], j);
+			run(bn, &patterns[i], &p, &counted, true); /* warm up, dumped too */
+			run(bn, &patterns[i], &p, &counted, true);
+			dumps += 2;
+			double ir = dump_instructions(base, dumps);
+			if (ir < 0) {
+				fprintf(stderr, "bench_mm: no callgrind dump %s.%d\n", base, dumps);
+				return 1;
+			}
+			printf("%s\t%s\t%.1f\n", patterns[i].label, p.name,
+			       ir / pattern_ops(&patterns[i], &counted));
+		}
+	return 0;
+}
+
+/* Instructions per op of pattern/peer from a --instr table; -1 if absent. */
+static double lookup_instructions(const char *tsv, const char *label, const char *peer)
+{
+	char line[256], want[160];
+	double v = -1;
+	FILE *f = tsv ? fopen(tsv, "r") : NULL;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%s\t%s\t", label, peer);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			v = strtod(line + strlen(want), NULL);
+	fclose(f);
+	return v;
+}
+
+/* ---- times -------------------------------------------------------------- */
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+/* ns[j][r]: peer j's time in round r; peers take turns, the first rotating. */
+static void time_pattern(struct bench *bn, const struct pattern *pt,
+			 double ns[MAX_PEERS][ROUNDS])
+{
+	for (int j = 0; j < bn->npeers; j++) { /* warm up: caches, heaps, page tables */
+		struct peer p = pattern_peer(bn, pt, j);
+		run(bn, pt, &p, &counted, false);
+	}
+	for (int r = 0; r < ROUNDS; r++)
+		for (int k = 0; k < bn->npeers; k++) {
+			int j = (r + k) % bn->npeers;
+			struct peer p = pattern_peer(bn, pt, j);
+			ns[j][r] = run(bn, pt, &p, &timed, false);
+		}
+	for (int j = 0; j < bn->npeers; j++)
+		qsort(ns[j], ROUNDS, sizeof(double), cmp_double);
+}
+
+static void print_pattern(struct bench *bn, const struct pattern *pt, const char *tsv)
+{
+	double ns[MAX_PEERS][ROUNDS];
+
+	time_pattern(bn, pt, ns);
+	printf("%s\n", pt->label);
+	for (int j = 0; j < bn->npeers; j++) {
+		struct peer p = pattern_peer(bn, pt, j);
+		double ir = lookup_instructions(tsv, pt->label, p.name);
+		char irs[32] = "-";
+		if (ir >= 0)
+			snprintf(irs, sizeof(irs), "%.0f", ir);
+		printf("  %-14s %8.1f %8.1f %9s %9.2fx\n", p.name, ns[j][0], ns[j][ROUNDS / 2], irs,
+		       ns[j][ROUNDS / 2] / ns[0][ROUNDS / 2]);
+	}
+	printf("  note: %s\n", pt->note);
+}
+
+int main(int argc, char **argv)
+{
+	struct bench *bn = calloc(1, sizeof(*bn));
+
+	if (!bn)
+		return 1;
+	the_bench = bn;
+	setup_mm(bn);
+	setup_peers(bn);
+	setup_mix(bn);
+	if (argc == 3 && !strcmp(argv[1], "--instr"))
+		return count_instructions(bn, argv[2]);
+	printf("mm allocators: per allocate+free pair (mixed: per free+allocate step);\n"
+	       "%d rounds, peers interleaved in each; min and median ns; instructions per op "
+	       "from callgrind%s;\nlast column: median against memvisor's (< 1: peer faster)\n",
+	       ROUNDS, argc > 1 ? "" : " (not given: run `make bench-mm`)");
+	printf("  %-14s %8s %8s %9s %10s\n", "peer", "min ns", "med ns", "instr/op", "med/mv");
+	for (int i = 0; i < NR_PATTERNS; i++)
+		print_pattern(bn, &patterns[i], argc > 1 ? argv[1] : NULL);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * port_host.c: host implementation of mm/include/mm_port.h for the unit
- * tests (see port_host.h). Single-threaded: locks only check pairing.
+ * tests and the mm bench (see port_host.h). Single-threaded; locks are the
+ * guest's primitives minus cli/sti and panic on recursion.
  */
 #include "port_host.h"
 #include "mm_port.h"
@@ -16,6 +17,7 @@ unsigned char *host_phys_base;
 long host_tables_in_use;
 long host_table_alloc_limit = -1;
 long host_tlb_page_flushes, host_tlb_full_flushes, host_tlb_hits;
+unsigned host_cpu;
 
 /* One cached translation: the page of size 1 << shift at va in the space rooted at root. */
 struct tlb_entry {
@@ -58,6 +60,7 @@ void host_port_reset(void)
 	host_tables_in_use = 0;
 	host_table_alloc_limit = -1;
 	host_tlb_page_flushes = host_tlb_full_flushes = host_tlb_hits = 0;
+	host_cpu = 0;
 	memset(&tlb, 0, sizeof(tlb));
 	host_log_clear();
 }
@@ -168,23 +171,39 @@ void mm_tlb_flush_all(const struct pt_space *s)
 	tlb_drop(s, 0, true);
 }
 
+/*
+ * The guest's spinlock (guest/kernel/mm_port.c) without what a user process
+ * cannot do: the flags are saved with pushf and the lock taken with an
+ * atomic exchange, released with a release store; only cli/sti are left
+ * out. The host runs mm/ on one thread, so a taken lock found held is a
+ * recursive lock: panic instead of spinning forever.
+ */
+static unsigned long host_read_flags(void)
+{
+	unsigned long f;
+	__asm__ __volatile__("pushfq; popq %0" : "=r"(f) : : "memory");
+	return f;
+}
+
 void mm_spin_lock(mm_spinlock_t *lock)
 {
-	if (lock->locked)
+	unsigned long flags = host_read_flags();
+
+	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		mm_panic("mm_spin_lock: recursive lock %p", (void *)lock);
-	lock->locked = 1;
+	lock->saved_flags = flags;
 }
 
 void mm_spin_unlock(mm_spinlock_t *lock)
 {
 	if (!lock->locked)
 		mm_panic("mm_spin_unlock: lock %p not held", (void *)lock);
-	lock->locked = 0;
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 }
 
 unsigned mm_cpu_id(void)
 {
-	return 0;
+	return host_cpu;
 }
 
 int mm_snprintf(char *buf, size_t size, const char *fmt, ...)

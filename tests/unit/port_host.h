@@ -22,6 +22,7 @@ extern unsigned char *host_phys_base;
 extern long host_tables_in_use;      /* table pages allocated, not freed */
 extern long host_table_alloc_limit;  /* -1: no limit; else fail past it */
 extern long host_tlb_page_flushes, host_tlb_full_flushes;
+extern unsigned host_cpu;            /* what mm_cpu_id() returns; 0 after a reset */
 
 /* Resets the table pool, counters and TLBs; sets up physical memory on first use. */
 void host_port_reset(void);

@@ -505,6 +505,139 @@ START_TEST(freeing_a_free_block_panics)
 }
 END_TEST
 
+/* ---- per-CPU lists ------------------------------------------------------ */
+
+/* 1024 pages in zone DMA, no watermarks, every CPU's lists at batch and high. */
+static struct buddy_zone *make_pcp_buddy(uint32_t batch, uint32_t high)
+{
+	struct buddy_zone *z = &B.zones[BUDDY_ZONE_DMA];
+
+	make_buddy(ARENA_PAGES, 0);
+	ck_assert_int_eq(buddy_add_free_range(&B, 0, 1024), 0);
+	no_watermarks();
+	for (int c = 0; c < MM_NR_CPUS; c++) {
+		z->pcp[c].batch = batch;
+		z->pcp[c].high = high;
+	}
+	return z;
+}
+
+static unsigned list_length(const struct list_head *h)
+{
+	unsigned n = 0;
+	for (const struct list_head *pos = h->next; pos != h; pos = pos->next)
+		n++;
+	return n;
+}
+
+START_TEST(a_miss_refills_batch_over_order_blocks_and_a_hit_takes_nothing_from_the_zone)
+{
+	struct buddy_zone *z = make_pcp_buddy(8, 32);
+	struct buddy_pcp *pcp = &z->pcp[0];
+
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, 0, 0)); /* 8 blocks of order 0 */
+	ck_assert_uint_eq(pcp->count, 7);
+	ck_assert_uint_eq(z->free_pages, 1024 - 8);
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, 0, 0)); /* a hit */
+	ck_assert_uint_eq(pcp->count, 6);
+	ck_assert_uint_eq(z->free_pages, 1024 - 8);
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, 0, 1)); /* 8 >> 1 = 4 blocks */
+	ck_assert_uint_eq(z->free_pages, 1024 - 16);
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, 0, 3)); /* 8 >> 3 = 1, at least 2 */
+	ck_assert_uint_eq(z->free_pages, 1024 - 32);
+	ck_assert_uint_eq(list_length(&pcp->lists[0]), 6);
+	ck_assert_uint_eq(list_length(&pcp->lists[1]), 3);
+	ck_assert_uint_eq(list_length(&pcp->lists[2]), 0);
+	ck_assert_uint_eq(list_length(&pcp->lists[3]), 1);
+	ck_assert_uint_eq(pcp->count, 6 + 3 * 2 + 8);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
+START_TEST(a_free_above_high_drains_a_batch_back_to_the_zone)
+{
+	struct buddy_zone *z = make_pcp_buddy(8, 32);
+	struct buddy_pcp *pcp = &z->pcp[0];
+	struct page *p[40];
+
+	for (int i = 0; i < 40; i++)
+		ck_assert_ptr_nonnull(p[i] = buddy_alloc_pages(&B, 0, 0));
+	buddy_drain_pcp(&B);
+	ck_assert_uint_eq(pcp->count, 0);
+	for (uint32_t i = 0; i < 32; i++) {
+		buddy_free_pages(&B, p[i], 0);
+		ck_assert_uint_eq(pcp->count, i + 1);
+	}
+	uint64_t free_before = z->free_pages;
+	buddy_free_pages(&B, p[32], 0); /* 33 > high */
+	ck_assert_uint_eq(pcp->count, 33 - 8);
+	ck_assert_uint_eq(z->free_pages, free_before + 8);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
+START_TEST(a_higher_order_allocation_that_fails_drains_the_per_cpu_lists)
+{
+	static struct page *all[1024 + 1];
+	struct buddy_zone *z = make_pcp_buddy(8, 32);
+	int n = 0;
+
+	while ((all[n] = buddy_alloc_pages(&B, 0, 0)))
+		n++;
+	ck_assert_int_eq(n, 1024);
+	while (n--)
+		buddy_free_pages(&B, all[n], 0);
+	ck_assert_uint_gt(z->pcp[0].count, 0);
+	ck_assert_uint_eq(z->free_area[BUDDY_MAX_ORDER].nr_free, 0); /* kept split */
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, 0, BUDDY_MAX_ORDER));
+	ck_assert_uint_eq(buddy_nr_pcp_pages(&B), 0);
+	ck_assert_uint_eq(z->free_pages, 0);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
+START_TEST(each_cpu_allocates_from_and_frees_to_its_own_lists)
+{
+	struct buddy_zone *z = make_pcp_buddy(8, 32);
+
+	host_cpu = 1;
+	struct page *p = buddy_alloc_pages(&B, 0, 0);
+	buddy_free_pages(&B, p, 0);
+	ck_assert_uint_eq(z->pcp[1].count, 8);
+	ck_assert_uint_eq(z->pcp[0].count, 0);
+	host_cpu = 0;
+	struct page *q = buddy_alloc_pages(&B, 0, 0);
+	ck_assert_ptr_ne(q, p);
+	ck_assert_uint_eq(z->pcp[0].count, 7);
+	ck_assert_uint_eq(z->pcp[1].count, 8);
+	host_cpu = 1;
+	ck_assert_ptr_eq(buddy_alloc_pages(&B, 0, 0), p); /* hottest first */
+	host_cpu = 0;
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
+START_TEST(the_checker_catches_a_per_cpu_block_on_the_wrong_list_or_miscounted)
+{
+	struct buddy_zone *z = make_pcp_buddy(8, 32);
+	struct buddy_pcp *pcp = &z->pcp[0];
+
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, 0, 1));
+	struct page *p = list_entry(pcp->lists[1].next, struct page, lru);
+	p->order = 2;
+	host_log_clear();
+	ck_assert_int_eq(buddy_check(&B), -MM_EFAULT);
+	ck_assert_ptr_nonnull(strstr(host_log_text(), "on the order 1 list says order 2"));
+	p->order = 1;
+	ck_assert_int_eq(buddy_check(&B), 0);
+	pcp->count++;
+	ck_assert_int_eq(buddy_check(&B), -MM_EFAULT);
+	ck_assert_ptr_nonnull(strstr(host_log_text(), "pcp count"));
+	pcp->count--;
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
 static TCase *new_case(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -548,5 +681,12 @@ Suite *buddy_suite(void)
 	tcase_add_test(tc, fragmentation_indices_follow_linux_formulas);
 	tcase_add_test(tc, zeroed_and_compound_allocations_are_prepared);
 	tcase_add_test_raise_signal(tc, freeing_a_free_block_panics, SIGABRT);
+
+	tc = new_case(s, "pcp");
+	tcase_add_test(tc, a_miss_refills_batch_over_order_blocks_and_a_hit_takes_nothing_from_the_zone);
+	tcase_add_test(tc, a_free_above_high_drains_a_batch_back_to_the_zone);
+	tcase_add_test(tc, a_higher_order_allocation_that_fails_drains_the_per_cpu_lists);
+	tcase_add_test(tc, each_cpu_allocates_from_and_frees_to_its_own_lists);
+	tcase_add_test(tc, the_checker_catches_a_per_cpu_block_on_the_wrong_list_or_miscounted);
 	return s;
 }

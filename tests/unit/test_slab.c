@@ -200,6 +200,70 @@ START_TEST(kfree_of_a_foreign_pointer_is_reported_and_ignored)
 }
 END_TEST
 
+/* ---- bulk moves between a CPU array and the slabs ------------------------------ */
+
+static struct page *slab_of(const void *obj)
+{
+	return buddy_compound_head(&slab_test_buddy, buddy_virt_to_page(&slab_test_buddy, obj));
+}
+
+START_TEST(a_refill_takes_a_run_of_objects_from_one_slab)
+{
+	struct kmem_cache *c = kmem_cache_create("refill", 256, 0, NULL);
+
+	ck_assert_uint_eq(c->objects, SLAB_CPU_BATCH); /* one slab fills one batch */
+	void *a = kmem_cache_alloc(c, 0);
+	struct page *p = slab_of(a);
+	ck_assert_uint_eq(c->nr_slabs, 1);
+	ck_assert_uint_eq(p->inuse, c->objects);
+	ck_assert_ptr_null(p->freelist);
+	ck_assert_uint_eq(slab_cpu_cached(c), SLAB_CPU_BATCH - 1);
+	ck_assert_uint_eq(c->active_objs, SLAB_CPU_BATCH);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
+START_TEST(a_flush_returns_interleaved_objects_each_to_its_own_slab)
+{
+	struct kmem_cache *c = kmem_cache_create("flush", 256, 0, NULL);
+	enum { SLABS = 3, PER = 16, N = SLABS * PER };
+	static void *objs[N];
+	struct page *slab[N];
+	uint32_t freed_from[N] = { 0 };
+
+	for (int i = 0; i < N; i++) {
+		objs[i] = kmem_cache_alloc(c, 0);
+		slab[i] = slab_of(objs[i]);
+	}
+	ck_assert_uint_eq(slab_cpu_cached(c), 0);
+	ck_assert_uint_eq(c->nr_slabs, SLABS); /* all full */
+	for (int k = 0; k < SLAB_CPU_LIMIT + 1; k++) { /* objects of 3 slabs taking turns */
+		int i = (k % SLABS) * PER + k / SLABS;
+		if (k < SLAB_CPU_BATCH)
+			for (int j = 0; j < N; j++) /* the oldest batch goes back */
+				freed_from[j] += slab[j] == slab[i];
+		kmem_cache_free(c, objs[i]);
+	}
+	ck_assert_uint_eq(slab_cpu_cached(c), SLAB_CPU_LIMIT + 1 - SLAB_CPU_BATCH);
+	for (int j = 0; j < N; j++)
+		ck_assert_uint_eq(slab[j]->inuse, PER - freed_from[j]);
+	ck_assert_uint_eq(c->active_objs, N - SLAB_CPU_BATCH);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
+START_TEST(kfree_hands_its_slab_lookup_to_the_debug_checks)
+{
+	struct kmem_cache *c = debug_cache("dbgk", 40);
+	void *a = kmem_cache_alloc(c, 0);
+	kfree(a);
+	ck_assert_uint_eq(c->active_objs, 0);
+	kfree(a);
+	assert_reported("slab: dbgk: double free of object", a);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
 /* ---- shrink and destroy ------------------------------------------------------- */
 
 START_TEST(shrink_returns_exactly_the_empty_slabs)
@@ -312,6 +376,11 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, a_write_after_free_is_reported_when_the_object_is_reused);
 	tcase_add_test(tc, an_overrun_into_the_red_zone_is_reported_on_free);
 	tcase_add_test(tc, kfree_of_a_foreign_pointer_is_reported_and_ignored);
+
+	tc = slab_test_case(s, "bulk");
+	tcase_add_test(tc, a_refill_takes_a_run_of_objects_from_one_slab);
+	tcase_add_test(tc, a_flush_returns_interleaved_objects_each_to_its_own_slab);
+	tcase_add_test(tc, kfree_hands_its_slab_lookup_to_the_debug_checks);
 
 	tc = slab_test_case(s, "shrink");
 	tcase_add_test(tc, shrink_returns_exactly_the_empty_slabs);
