@@ -88,6 +88,10 @@ START_TEST(report_of_a_real_run_is_self_contained_and_marks_pressure_and_snapsho
 	ck_assert_ptr_nonnull(strstr(html, "id=diffs"));
 	/* the table has a row for the pair: its diff was computed in-process */
 	ck_assert_ptr_nonnull(strstr(strstr(html, "id=diffs"), "<td class=l>snap-500ms &rarr; "));
+	/* series of the stats record's numbers, none for its list of processes */
+	ck_assert_ptr_nonnull(strstr(html, "\"vmstat.pgfault\""));
+	ck_assert_ptr_nonnull(strstr(html, "\"zones.DMA32.nr_free.0\""));
+	ck_assert_ptr_null(strstr(html, "\"processes."));
 	free(html);
 }
 END_TEST

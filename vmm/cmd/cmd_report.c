@@ -99,13 +99,13 @@ static void flatten(struct report *r, json_object *o, const char *prefix, size_t
 				char sub[600];
 				json_object *e = json_object_array_get_idx(v, k);
 				snprintf(sub, sizeof(sub), "%s.%zu", path, k);
+				/* numbers only: a list of records (processes) is no time
+				 * series, a record's position changes as others come and go */
 				if (json_object_is_type(e, json_type_int) ||
 				    json_object_is_type(e, json_type_double)) {
 					struct column *c = column(r, sub, r->s.n);
 					if (c)
 						json_object_array_put_idx(c->values, i, json_object_get(e));
-				} else if (json_object_is_type(e, json_type_object)) {
-					flatten(r, e, sub, i);
 				}
 			}
 		} else if ((t == json_type_int || t == json_type_double) && strcmp(path, "time")) {
