@@ -30,6 +30,10 @@
 	X(ZERO_FILLS, "zero_fills") \
 	X(FILE_MAPS, "file_maps") \
 	X(NR_ANON_PAGES, "nr_anon_pages") \
+	X(NR_INACTIVE_ANON, "nr_inactive_anon") \
+	X(NR_ACTIVE_ANON, "nr_active_anon") \
+	X(NR_INACTIVE_FILE, "nr_inactive_file") \
+	X(NR_ACTIVE_FILE, "nr_active_file") \
 	X(NR_SHMEM_PAGES, "nr_shmem_pages") \
 	X(NR_PAGE_TABLE_PAGES, "nr_page_table_pages") \
 	X(PSWPIN, "pswpin") \

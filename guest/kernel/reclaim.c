@@ -63,6 +63,16 @@ static pte_t swap_pte(uint64_t slot)
 
 /* ---- /proc/vmstat ------------------------------------------------------ */
 
+/* The LRU lists' sizes as /proc/vmstat names them, current after every
+ * change, so that the host reading guest memory sees them too. */
+static void sync_lru_sizes(void)
+{
+	lruvec_sizes(&node.lv, LRU_ANON, &vm_events[VM_NR_ACTIVE_ANON],
+		     &vm_events[VM_NR_INACTIVE_ANON]);
+	lruvec_sizes(&node.lv, LRU_FILE, &vm_events[VM_NR_ACTIVE_FILE],
+		     &vm_events[VM_NR_INACTIVE_FILE]);
+}
+
 /* The engine's counters and the policies' list movements, as /proc/vmstat names them. */
 static void sync_vmstat(void)
 {
@@ -86,6 +96,7 @@ static void sync_vmstat(void)
 	vm_events[VM_PGDEACTIVATE] = lru[LRU_ANON].stats.deactivated +
 				     lru[LRU_FILE].stats.deactivated;
 	vm_events[VM_PGROTATED] = lru[LRU_ANON].stats.rotated + lru[LRU_FILE].stats.rotated;
+	sync_lru_sizes();
 }
 
 /* ---- LRU hooks --------------------------------------------------------- */
@@ -93,11 +104,13 @@ static void sync_vmstat(void)
 void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
 {
 	vmscan_page_mapped(&node, p, mm, va);
+	sync_lru_sizes();
 }
 
 void reclaim_page_freed(struct page *p)
 {
 	vmscan_page_freed(&node, p);
+	sync_lru_sizes();
 }
 
 void reclaim_page_accessed(struct page *p)

@@ -36,7 +36,9 @@ static const char later[] =
 	"\"nr_free\":[1,0,0,1,1,1,0,1,0,1,3]},"
 	"\"DMA32\":{\"free_pages\":27000,\"managed\":28281,\"nr_free\":[2,0,1,0,1,0,1,0,0,0,26]}},"
 	"\"vmstat\":{\"pgscan_kswapd\":1300,\"pgscan_direct\":0,\"pgsteal_kswapd\":1000,"
-	"\"pgsteal_direct\":0,\"workingset_refault\":5,\"nr_anon_pages\":1150},"
+	"\"pgsteal_direct\":0,\"workingset_refault\":5,\"nr_anon_pages\":1150,"
+	"\"nr_active_anon\":700,\"nr_inactive_anon\":450,\"nr_active_file\":30,"
+	"\"nr_inactive_file\":120},"
 	"\"processes\":[{\"pid\":1,\"comm\":\"init\",\"state\":\"S\",\"vsz\":266240,\"rss\":45056,"
 	"\"shared\":28672,\"swap\":0,\"min_flt\":4,\"maj_flt\":8},"
 	"{\"pid\":4,\"comm\":\"memhog\",\"state\":\"R\",\"vsz\":4476928,\"rss\":4276224,"
@@ -154,6 +156,8 @@ END_TEST
 START_TEST(without_an_earlier_record_rates_show_a_dash)
 {
 	render(TOP_SORT_RSS, later, NULL, 80, 24);
+	ck_assert_msg(line_starting("LRU: anon active 700 inactive 450  file active 30 inactive 120"),
+		      "%s", dump());
 	ck_assert_msg(line_starting("Reclaim/s: scan -  steal -  refault -"), "%s", dump());
 	ck_assert_msg(strstr(frame.line[0], "[guest paused]"), "%s", frame.line[0]);
 }

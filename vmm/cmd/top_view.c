@@ -131,6 +131,11 @@ static void lru_lines(const struct top_view *v, json_object *now, json_object *p
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_shmem_pages"),
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_swapcached"),
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_page_table_pages"));
+	add_line(f, v, "LRU: anon active %llu inactive %llu  file active %llu inactive %llu",
+		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_active_anon"),
+		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_inactive_anon"),
+		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_active_file"),
+		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_inactive_file"));
 	add_line(f, v, "Reclaim/s: scan %s  steal %s  refault %s",
 		 vmstat_rate(now, prev, scan, a, sizeof(a)), vmstat_rate(now, prev, steal, b, sizeof(b)),
 		 vmstat_rate(now, prev, refault, c, sizeof(c)));
