@@ -98,6 +98,12 @@ static void unreserve(struct vmalloc_space *vs, struct vmalloc_area *a)
 
 void *vmalloc_alloc(struct vmalloc_space *vs, size_t size, unsigned gfp)
 {
+	return vmalloc_alloc_from(vs, size, gfp, __builtin_return_address(0));
+}
+
+void *vmalloc_alloc_from(struct vmalloc_space *vs, size_t size, unsigned gfp,
+			 const void *caller)
+{
 	struct vmalloc_area *a;
 	bool ok;
 
@@ -107,6 +113,7 @@ void *vmalloc_alloc(struct vmalloc_space *vs, size_t size, unsigned gfp)
 	if (!a)
 		return NULL;
 	a->nr_pages = MM_ALIGN_UP((uint64_t)size, MM_PAGE_SIZE) / MM_PAGE_SIZE;
+	a->caller = caller;
 	mm_spin_lock(&vs->lock);
 	ok = reserve_range(vs, a);
 	mm_spin_unlock(&vs->lock);
@@ -153,9 +160,21 @@ int vmalloc_free(struct vmalloc_space *vs, const void *addr)
 	return 0;
 }
 
+void vmalloc_for_each(struct vmalloc_space *vs,
+		      void (*fn)(const struct vmalloc_area *a, void *arg), void *arg)
+{
+	struct list_head *pos;
+
+	mm_spin_lock(&vs->lock);
+	list_for_each(pos, &vs->areas)
+		fn(list_entry(pos, struct vmalloc_area, list), arg);
+	mm_spin_unlock(&vs->lock);
+}
+
 void *vmalloc(size_t size)
 {
-	return vmalloc_alloc(&vmalloc_global, size, BUDDY_GFP_KERNEL);
+	return vmalloc_alloc_from(&vmalloc_global, size, BUDDY_GFP_KERNEL,
+				  __builtin_return_address(0));
 }
 
 void vfree(const void *addr)

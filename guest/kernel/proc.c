@@ -21,6 +21,8 @@
 #include <string.h>
 #include <kmalloc.h>
 #include <mmviews.h>
+#include <ksyms.h>
+#include <vmalloc.h>
 #include <page_alloc.h>
 #include <time.h>
 #include <schedstat.h>
@@ -137,6 +139,27 @@ static void gen_slabinfo(struct pbuf *p, struct task *t)
  * (vmstat.h), then the older /proc-only aliases of the copy-on-write and
  * fill counters that programs read (forktest).
  */
+/* One /proc/vmallocinfo line, Linux's format: the range with its guard
+ * page, its size, the caller, the pages mapped. */
+static void vmallocinfo_line(const struct vmalloc_area *a, void *arg)
+{
+	struct pbuf *p = arg;
+	uint64_t size = (a->nr_pages + 1) * MM_PAGE_SIZE;
+	char caller[96];
+
+	ksyms_format((unsigned long)a->caller, caller, sizeof(caller));
+	pb_printf(p, "0x%016llx-0x%016llx %8llu %s pages=%llu vmalloc\n",
+		  (unsigned long long)a->va, (unsigned long long)(a->va + size),
+		  (unsigned long long)size, caller, (unsigned long long)a->nr_pages);
+}
+
+static void gen_vmallocinfo(struct pbuf *p, struct task *t)
+{
+	(void)t;
+	if (vmalloc_global.pt)
+		vmalloc_for_each(&vmalloc_global, vmallocinfo_line, p);
+}
+
 static void gen_vmstat(struct pbuf *p, struct task *t)
 {
 	(void)t;
@@ -490,6 +513,7 @@ static const struct {
 	{ "zoneinfo", gen_zoneinfo, false, NULL },
 	{ "slabinfo", gen_slabinfo, false, NULL },
 	{ "vmstat", gen_vmstat, false, NULL },
+	{ "vmallocinfo", gen_vmallocinfo, false, NULL },
 	{ "stat", gen_proc_stat, false, NULL },
 	{ "uptime", gen_uptime, false, NULL },
 	{ "loadavg", gen_loadavg, false, NULL },

@@ -16,6 +16,7 @@
  * Serialised by the callers (one CPU, non-preemptible, no sleeping here).
  */
 #include <swap.h>
+#include <vmalloc.h>
 #include <reclaim.h>
 #include <swap_slots.h>
 #include <pagecache.h>
@@ -58,13 +59,14 @@ void swap_init(void)
 
 	if (nr < 2)
 		return;
-	map = kmalloc(nr, BUDDY_GFP_KERNEL);
-	entries = kmalloc(nr * sizeof(*entries), BUDDY_GFP_KERNEL);
+	/* tables as large as the disk: virtually contiguous is enough (Linux's kvmalloc) */
+	map = vmalloc(nr);
+	entries = vmalloc(nr * sizeof(*entries));
 	if (!map || !entries || swapdev_init(&dev, page_alloc_buddy(), &io, map, entries, nr)) {
 		pr_err("swap: no memory for %llu slots; swap stays off\n",
 		       (unsigned long long)nr);
-		kfree(map);
-		kfree(entries);
+		vfree(map);
+		vfree(entries);
 		return;
 	}
 	pr_info("Adding %lluk swap on /dev/vda.  Priority:-2 extents:1 across:%lluk\n",

@@ -71,6 +71,10 @@ void uvm_init(void)
 
 	if (err)
 		panic("uvm_init: cannot pre-allocate the vmalloc tables (%d)", err);
+	err = vmalloc_init(&vmalloc_global, &kernel_pt, page_alloc_buddy(), VMALLOC_START,
+			   VMALLOC_SIZE);
+	if (err)
+		panic("uvm_init: cannot set up vmalloc (%d)", err);
 }
 
 struct mm *uvm_create(void)

@@ -22,6 +22,7 @@ struct vmalloc_area {
 	struct list_head list; /* in vmalloc_space.areas, by address */
 	uint64_t va;           /* first mapped byte */
 	uint64_t nr_pages;     /* mapped pages; the guard page follows */
+	const void *caller;    /* who asked for it (/proc/vmallocinfo) */
 };
 
 struct vmalloc_space {
@@ -42,6 +43,13 @@ int vmalloc_init(struct vmalloc_space *vs, struct pt_space *pt, struct buddy *b,
 		 uint64_t start, uint64_t size);
 /* Maps size bytes (rounded up to pages). Returns the address or NULL. */
 void *vmalloc_alloc(struct vmalloc_space *vs, size_t size, unsigned gfp);
+/* The same, naming the caller the area is charged to. */
+void *vmalloc_alloc_from(struct vmalloc_space *vs, size_t size, unsigned gfp,
+			 const void *caller);
+/* Calls fn for every area, in address order, under the space's lock
+ * (fn must not allocate or free vmalloc memory). */
+void vmalloc_for_each(struct vmalloc_space *vs,
+		      void (*fn)(const struct vmalloc_area *a, void *arg), void *arg);
 /* Unmaps and frees an area. Returns 0 or -MM_EINVAL (not an area start). */
 int vmalloc_free(struct vmalloc_space *vs, const void *addr);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Boots a 128 MiB guest with the initrd, kernel options and "init=PROGRAM ARGS". */
 static struct vm_run boot_with(const char *options, const char *init_and_args)
@@ -132,6 +133,38 @@ START_TEST(hugetlb_backing_runs_a_verified_guest_or_says_why_it_cannot)
 		ASSERT_CONSOLE(r, "cannot map hugetlb backing");
 		ASSERT_CONSOLE(r, "/proc/sys/vm/nr_hugepages");
 	}
+	vm_run_free(&r);
+}
+END_TEST
+
+/*
+ * vmalloc in the guest: the swap tables (a byte and a 32-bit entry per
+ * slot) are vmalloc'd, as Linux's swap_map is; /proc/vmallocinfo lists
+ * them in Linux's format and meminfo's VmallocUsed counts their pages.
+ */
+START_TEST(swap_tables_are_vmalloc_areas_in_proc_vmallocinfo_and_meminfo)
+{
+	char swap[] = "/tmp/memvisor-vmalloc-XXXXXX", arg[64];
+	int fd = mkstemp(swap);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	unlink(swap);
+	snprintf(arg, sizeof(arg), "%s:64M", swap);
+	const char *argv[] = { "run", "-m", "64M", "--timeout", "120", "--swap", arg,
+			       test_kernel_path(), "--", "init=/bin/cat", "/proc/vmallocinfo",
+			       "/proc/meminfo", NULL };
+	struct vm_run r;
+
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	unlink(swap);
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	/* 16384 slots: a 16 KiB map and 64 KiB of entries, each with its guard page */
+	ASSERT_CONSOLE(r, "0xffffc90000000000-0xffffc90000005000    20480 swap_init+");
+	ASSERT_CONSOLE(r, " pages=4 vmalloc\n");
+	ASSERT_CONSOLE(r, "0xffffc90000005000-0xffffc90000016000    69632 swap_init+");
+	ASSERT_CONSOLE(r, " pages=16 vmalloc\n");
+	ASSERT_CONSOLE(r, "VmallocUsed:          80 kB");
 	vm_run_free(&r);
 }
 END_TEST
@@ -511,6 +544,7 @@ Suite *process_suite(void)
 	tcase_add_test(w, memhog_touches_and_verifies_its_pages_and_init_reports_its_exit);
 	tcase_add_test(w, without_initrd_memvisors_kernel_gets_the_initrd_built_beside_it);
 	tcase_add_test(w, hugetlb_backing_runs_a_verified_guest_or_says_why_it_cannot);
+	tcase_add_test(w, swap_tables_are_vmalloc_areas_in_proc_vmallocinfo_and_meminfo);
 	tcase_add_test(w, without_fault_around_memhog_takes_a_fault_per_page_it_touches);
 	tcase_add_test(w, fault_around_maps_sixteen_pages_per_anonymous_fault);
 	tcase_add_test(w, forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing);

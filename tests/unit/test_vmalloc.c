@@ -31,6 +31,45 @@ static uint64_t va_of(const void *p, uint64_t page)
 	return (uint64_t)(uintptr_t)p + page * MM_PAGE_SIZE;
 }
 
+struct seen_areas {
+	uint64_t va[4], pages[4];
+	const void *caller[4];
+	int n;
+};
+
+static void note_area(const struct vmalloc_area *a, void *arg)
+{
+	struct seen_areas *s = arg;
+	ck_assert_int_lt(s->n, 4);
+	s->va[s->n] = a->va;
+	s->pages[s->n] = a->nr_pages;
+	s->caller[s->n++] = a->caller;
+}
+
+/* /proc/vmallocinfo's source: every area in address order with its caller. */
+START_TEST(areas_are_listed_in_address_order_with_their_callers)
+{
+	static const int tag;
+	void *a = vmalloc(2 * MM_PAGE_SIZE), *b = vmalloc_alloc_from(&vmalloc_global, 5, 0, &tag);
+	struct seen_areas s = { .n = 0 };
+
+	vmalloc_for_each(&vmalloc_global, note_area, &s);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_uint_eq(s.va[0], va_of(a, 0));
+	ck_assert_uint_eq(s.pages[0], 2);
+	ck_assert_uint_eq(s.va[1], va_of(b, 0));
+	ck_assert_uint_eq(s.pages[1], 1);
+	ck_assert_ptr_eq(s.caller[1], &tag);
+	ck_assert_ptr_nonnull(s.caller[0]);        /* this test's code, the return address */
+	vfree(a);
+	s.n = 0;
+	vmalloc_for_each(&vmalloc_global, note_area, &s);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert_uint_eq(s.va[0], va_of(b, 0));
+	vfree(b);
+}
+END_TEST
+
 START_TEST(every_page_of_an_area_is_mapped_writable_to_its_own_frame)
 {
 	void *p = vmalloc(3 * MM_PAGE_SIZE + 1);
@@ -133,6 +172,7 @@ Suite *vmalloc_suite(void)
 	tcase_add_test(tc, a_freed_range_is_reused_first_fit);
 	tcase_add_test(tc, a_failed_allocation_leaves_nothing_mapped);
 	tcase_add_test(tc, vfree_of_an_address_inside_an_area_is_refused);
+	tcase_add_test(tc, areas_are_listed_in_address_order_with_their_callers);
 	suite_add_tcase(s, tc);
 	return s;
 }
