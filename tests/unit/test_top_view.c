@@ -23,6 +23,7 @@ static const char earlier[] =
 	"\"dentry\":{\"bytes\":65536}},"
 	"\"vmstat\":{\"pgscan_kswapd\":1000,\"pgscan_direct\":0,\"pgsteal_kswapd\":800,"
 	"\"pgsteal_direct\":0,\"workingset_refault\":5,\"nr_anon_pages\":1100,\"pswpin\":7,"
+	"\"nr_tlb_local_flush_one\":40,\"nr_tlb_local_flush_all\":3,"
 	"\"pswpout\":9},"
 	"\"processes\":[{\"pid\":1,\"comm\":\"init\",\"state\":\"S\",\"vsz\":266240,\"rss\":45056,"
 	"\"shared\":28672,\"swap\":0,\"min_flt\":4,\"maj_flt\":8},"
@@ -37,6 +38,7 @@ static const char later[] =
 	"\"DMA32\":{\"free_pages\":27000,\"managed\":28281,\"nr_free\":[2,0,1,0,1,0,1,0,0,0,26]}},"
 	"\"vmstat\":{\"pgscan_kswapd\":1300,\"pgscan_direct\":0,\"pgsteal_kswapd\":1000,"
 	"\"pgsteal_direct\":0,\"workingset_refault\":5,\"nr_anon_pages\":1150,"
+	"\"nr_tlb_local_flush_one\":160,\"nr_tlb_local_flush_all\":5,"
 	"\"nr_active_anon\":700,\"nr_inactive_anon\":450,\"nr_active_file\":30,"
 	"\"nr_inactive_file\":120},"
 	"\"processes\":[{\"pid\":1,\"comm\":\"init\",\"state\":\"S\",\"vsz\":266240,\"rss\":45056,"
@@ -146,7 +148,8 @@ START_TEST(rates_are_the_difference_of_two_records_per_second)
 	render(TOP_SORT_RSS, later, earlier, 80, 24);
 	const char *reclaim = line_starting("Reclaim/s:");
 	ck_assert_msg(reclaim && strstr(reclaim, "scan 300 ") && strstr(reclaim, "steal 200 ") &&
-		      strstr(reclaim, "refault 0"), "%s", dump());
+		      strstr(reclaim, "refault 0 ") &&
+		      strstr(reclaim, "TLB flush/s: page 120 all 2"), "%s", dump());
 	const char *memhog = line_starting("4 memhog"), *fresh = line_starting("7 forktest");
 	ck_assert_msg(memhog && !strcmp(memhog + strlen(memhog) - 3, " 50"), "%s", dump());
 	ck_assert_msg(fresh && !strcmp(fresh + strlen(fresh) - 2, " -"), "new pid: %s", dump());
@@ -158,7 +161,8 @@ START_TEST(without_an_earlier_record_rates_show_a_dash)
 	render(TOP_SORT_RSS, later, NULL, 80, 24);
 	ck_assert_msg(line_starting("LRU: anon active 700 inactive 450  file active 30 inactive 120"),
 		      "%s", dump());
-	ck_assert_msg(line_starting("Reclaim/s: scan -  steal -  refault -"), "%s", dump());
+	ck_assert_msg(line_starting("Reclaim/s: scan -  steal -  refault -  TLB flush/s: page - all -"),
+		      "%s", dump());
 	ck_assert_msg(strstr(frame.line[0], "[guest paused]"), "%s", frame.line[0]);
 }
 END_TEST

@@ -125,7 +125,9 @@ static void lru_lines(const struct top_view *v, json_object *now, json_object *p
 	static const char *const scan[] = { "pgscan_kswapd", "pgscan_direct", NULL };
 	static const char *const steal[] = { "pgsteal_kswapd", "pgsteal_direct", NULL };
 	static const char *const refault[] = { "workingset_refault", NULL };
-	char a[24], b[24], c[24];
+	static const char *const tlb_one[] = { "nr_tlb_local_flush_one", NULL };
+	static const char *const tlb_all[] = { "nr_tlb_local_flush_all", NULL };
+	char a[24], b[24], c[24], d[24], e[24];
 	add_line(f, v, "LRU pages: anon %llu  shmem %llu  swapcached %llu  page tables %llu",
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_anon_pages"),
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_shmem_pages"),
@@ -136,9 +138,11 @@ static void lru_lines(const struct top_view *v, json_object *now, json_object *p
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_inactive_anon"),
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_active_file"),
 		 (unsigned long long)ctlsock_u64(now, "vmstat", "nr_inactive_file"));
-	add_line(f, v, "Reclaim/s: scan %s  steal %s  refault %s",
+	add_line(f, v, "Reclaim/s: scan %s  steal %s  refault %s  TLB flush/s: page %s all %s",
 		 vmstat_rate(now, prev, scan, a, sizeof(a)), vmstat_rate(now, prev, steal, b, sizeof(b)),
-		 vmstat_rate(now, prev, refault, c, sizeof(c)));
+		 vmstat_rate(now, prev, refault, c, sizeof(c)),
+		 vmstat_rate(now, prev, tlb_one, d, sizeof(d)),
+		 vmstat_rate(now, prev, tlb_all, e, sizeof(e)));
 }
 
 /* One zone: name, free pages, then free blocks of each order. */
