@@ -175,57 +175,77 @@ static bool long_mode(const struct snap_cpu *c)
 	return c->efer & (1u << 10);   /* EFER.LMA */
 }
 
-/* Each vCPU's segment registers, then the GDT entries as the CPU reads them. */
+/* The GDT descriptors of vCPU v, decoded as the CPU reads them, into d
+ * (at most max); returns how many. */
+static size_t cpu_gdt(const struct snap_cpu_view *v, struct snap_segment *d, size_t max)
+{
+	size_t n = 0;
+	for (size_t off = 0, len; n < max && (len = snapview_descriptor(v->gdt, v->hdr.gdt_bytes,
+									off, long_mode(&v->hdr),
+									&d[n])) != 0; off += len)
+		n++;
+	return n;
+}
+
+#define GDT_MAX_ENTRIES (SNAP_GDT_MAX / 8)
+
+static void segments_text(const struct snap_cpu_view *v, struct snap_segment *gdt, size_t n)
+{
+	const struct snap_cpu *c = &v->hdr;
+	char line[160];
+	printf("# vCPU %u: CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx%s\n", c->cpu,
+	       (unsigned long long)c->cr0, (unsigned long long)c->cr3, (unsigned long long)c->cr4,
+	       (unsigned long long)c->efer, long_mode(c) ? " (long mode)" : "");
+	printf("# GDTR base %#llx limit %#x, IDTR base %#llx limit %#x\n",
+	       (unsigned long long)c->gdt_base, c->gdt_limit, (unsigned long long)c->idt_base,
+	       c->idt_limit);
+	if (long_mode(c))
+		printf("# long mode: CS, DS, ES, SS are flat (base and limit not used);"
+		       " FS and GS keep only their bases (TLS, per-CPU data)\n");
+	for (int r = 0; r < SNAP_NR_SEGS; r++) {
+		snapview_segment_line(&c->seg[r], line, sizeof(line));
+		printf("%-4s  %s\n", seg_names[r], line);
+	}
+	printf("# GDT: %u bytes%s\n", c->gdt_bytes,
+	       c->gdt_bytes ? "" : " (not readable through the vCPU's page tables)");
+	for (size_t k = 0; k < n; k++) {
+		snapview_segment_line(&gdt[k], line, sizeof(line));
+		printf("gdt   %s\n", line);
+	}
+}
+
+static json_object *segments_json(const struct snap_cpu_view *v, struct snap_segment *gdt,
+				  size_t n)
+{
+	const struct snap_cpu *c = &v->hdr;
+	json_object *o = json_object_new_object(), *regs = json_object_new_object();
+	json_object *entries = json_object_new_array();
+	json_object_object_add(o, "cpu", json_object_new_int((int)c->cpu));
+	json_object_object_add(o, "long_mode", json_object_new_boolean(long_mode(c)));
+	json_object_object_add(o, "gdt_base", json_object_new_uint64(c->gdt_base));
+	json_object_object_add(o, "gdt_limit", json_object_new_uint64(c->gdt_limit));
+	for (int r = 0; r < SNAP_NR_SEGS; r++)
+		json_object_object_add(regs, seg_names[r], snapview_segment_json(&c->seg[r]));
+	for (size_t k = 0; k < n; k++)
+		json_object_array_add(entries, snapview_segment_json(&gdt[k]));
+	json_object_object_add(o, "registers", regs);
+	json_object_object_add(o, "gdt", entries);
+	return o;
+}
+
+/* Each vCPU's segment registers, then its GDT entries (text, or JSON into j). */
 static void show_segments(const struct snap_file *f, json_object *j)
 {
 	json_object *cpus = j ? json_object_new_array() : NULL;
-	for (size_t i = 0; i < f->nr_cpu_notes; i++) {
-		const struct snap_cpu_view *v = &f->cpus[i];
-		const struct snap_cpu *c = &v->hdr;
-		json_object *jc = j ? json_object_new_object() : NULL, *regs = NULL, *gdt = NULL;
-		char line[160];
-		if (jc) {
-			json_object_object_add(jc, "cpu", json_object_new_int((int)c->cpu));
-			json_object_object_add(jc, "long_mode", json_object_new_boolean(long_mode(c)));
-			json_object_object_add(jc, "gdt_base", json_object_new_uint64(c->gdt_base));
-			json_object_object_add(jc, "gdt_limit", json_object_new_uint64(c->gdt_limit));
-			json_object_object_add(jc, "registers", regs = json_object_new_object());
-			json_object_object_add(jc, "gdt", gdt = json_object_new_array());
-			json_object_array_add(cpus, jc);
-		} else {
-			printf("# vCPU %u: CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx%s\n", c->cpu,
-			       (unsigned long long)c->cr0, (unsigned long long)c->cr3,
-			       (unsigned long long)c->cr4, (unsigned long long)c->efer,
-			       long_mode(c) ? " (long mode)" : "");
-			printf("# GDTR base %#llx limit %#x, IDTR base %#llx limit %#x\n",
-			       (unsigned long long)c->gdt_base, c->gdt_limit,
-			       (unsigned long long)c->idt_base, c->idt_limit);
-			if (long_mode(c))
-				printf("# long mode: CS, DS, ES, SS are flat (base and limit not used);"
-				       " FS and GS keep only their bases (TLS, per-CPU data)\n");
-		}
-		for (int r = 0; r < SNAP_NR_SEGS; r++) {
-			if (regs) {
-				json_object_object_add(regs, seg_names[r], snapview_segment_json(&c->seg[r]));
-				continue;
-			}
-			snapview_segment_line(&c->seg[r], line, sizeof(line));
-			printf("%-4s  %s\n", seg_names[r], line);
-		}
-		if (!gdt)
-			printf("# GDT: %u bytes%s\n", c->gdt_bytes,
-			       c->gdt_bytes ? "" : " (not readable through the vCPU's page tables)");
-		struct snap_segment d;
-		for (size_t off = 0, n; (n = snapview_descriptor(v->gdt, c->gdt_bytes, off,
-								 long_mode(c), &d)) != 0; off += n) {
-			if (gdt) {
-				json_object_array_add(gdt, snapview_segment_json(&d));
-				continue;
-			}
-			snapview_segment_line(&d, line, sizeof(line));
-			printf("gdt   %s\n", line);
-		}
+	struct snap_segment *gdt = malloc(GDT_MAX_ENTRIES * sizeof(*gdt));
+	for (size_t i = 0; gdt && i < f->nr_cpu_notes; i++) {
+		size_t n = cpu_gdt(&f->cpus[i], gdt, GDT_MAX_ENTRIES);
+		if (cpus)
+			json_object_array_add(cpus, segments_json(&f->cpus[i], gdt, n));
+		else
+			segments_text(&f->cpus[i], gdt, n);
 	}
+	free(gdt);
 	if (j)
 		json_object_object_add(j, "cpus", cpus);
 	else if (!f->nr_cpu_notes)
