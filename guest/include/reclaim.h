@@ -47,13 +47,12 @@ struct mm;
 struct inode;
 
 /*
- * Where reclaim evicts one kind of page to: mm/vmscan.h's store ops,
- * under the name swap.c (swap_store_ops: anonymous pages to swap) and
- * initrd.c (file_store_ops: page-cache pages dropped) define them by.
+ * Where reclaim evicts one kind of page to (mm/vmscan.h's store ops):
+ * swap.c's swap_store_ops (anonymous pages to swap) and initrd.c's
+ * file_store_ops (page-cache pages dropped).
  */
-#define reclaim_store_ops vmscan_store_ops
-extern const struct reclaim_store_ops swap_store_ops;
-extern const struct reclaim_store_ops file_store_ops;
+extern const struct vmscan_store_ops swap_store_ops;
+extern const struct vmscan_store_ops file_store_ops;
 
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
 struct reclaim_lru_sizes {

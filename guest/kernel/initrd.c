@@ -185,7 +185,7 @@ static void file_page_evicted(struct page *p, uint32_t shadow)
 }
 
 /* Reclaim only evicts file pages: the files always hold their data. */
-const struct reclaim_store_ops file_store_ops = {
+const struct vmscan_store_ops file_store_ops = {
 	.evicted = file_page_evicted,
 };
 

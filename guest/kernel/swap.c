@@ -157,7 +157,7 @@ static bool swap_has_room(void)
 	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
 }
 
-const struct reclaim_store_ops swap_store_ops = {
+const struct vmscan_store_ops swap_store_ops = {
 	.present = swap_active, .has_room = swap_has_room, .copy_slot = swap_cache_slot,
 	.drop_copy = swap_cache_del, .write = swap_pages_write, .entry_dup = swap_entry_dup,
 	.evicted = swap_page_evicted,
