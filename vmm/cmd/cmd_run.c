@@ -266,6 +266,7 @@ struct run_inputs {
 	void *kernel, *initrd;
 	size_t kernel_len, initrd_len;
 	struct pvh_image img;
+	bool memvisor_kernel;          /* it has the mv_info symbol: memvisor's own */
 };
 
 /* Whether the guest command line has an init= word (a program to run). */
@@ -286,10 +287,8 @@ static bool cmdline_names_init(const char *cmdline)
 static const char *initrd_path(const struct run_opts *o, const struct run_inputs *in,
 			       char *buf, size_t len)
 {
-	uint64_t sym;
 	const char *slash = strrchr(o->kernel, '/');
-	if (o->initrd || !cmdline_names_init(o->cmdline) ||
-	    intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) < 0)
+	if (o->initrd || !cmdline_names_init(o->cmdline) || !in->memvisor_kernel)
 		return o->initrd;
 	snprintf(buf, len, "%.*sinitrd.cpio", slash ? (int)(slash - o->kernel + 1) : 0, o->kernel);
 	if (access(buf, R_OK) < 0)
@@ -302,7 +301,11 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 {
 	struct mv_error err;
 	char beside[4200];
+	uint64_t sym;
 	int rc = loader_read_file(o->kernel, &in->kernel, &in->kernel_len, &err);
+	if (rc == 0)
+		in->memvisor_kernel = intro_find_symbol(in->kernel, in->kernel_len, "mv_info",
+							&sym) == 0;
 	const char *initrd = rc < 0 ? NULL : initrd_path(o, in, beside, sizeof(beside));
 	if (rc < 0 || (initrd &&
 		       (rc = loader_read_file(initrd, &in->initrd, &in->initrd_len, &err)) < 0)) {
@@ -320,12 +323,11 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 #define GUEST_STATUS_PANIC 3
 #define GUEST_STATUS_OOPS  4
 
-static void final_snapshots(struct machine *m, const struct run_opts *o, int status)
+static void final_snapshots(struct machine *m, const struct run_opts *o, bool memvisor_kernel,
+			    int status)
 {
 	char path[600];
 	struct mv_error err;
-	uint64_t sym;
-	bool memvisor_kernel = intro_find_symbol(m->kernel, m->kernel_len, "mv_info", &sym) == 0;
 	bool crashed = status == MV_EXIT_TRIPLE_FAULT || status == MV_EXIT_KVM_ERROR ||
 		       (memvisor_kernel &&
 			(status == GUEST_STATUS_PANIC || status == GUEST_STATUS_OOPS));
@@ -347,7 +349,7 @@ static void final_snapshots(struct machine *m, const struct run_opts *o, int sta
 	}
 }
 
-static int run_machine(struct machine *m, const struct run_opts *o)
+static int run_machine(struct machine *m, const struct run_opts *o, const struct run_inputs *in)
 {
 	machine_mark_start(m); /* before the control thread reads the clock */
 	struct mv_error err;
@@ -368,7 +370,7 @@ static int run_machine(struct machine *m, const struct run_opts *o)
 	}
 	control_stop(ctl);
 	if (m->vm.exit_reason) /* it ran */
-		final_snapshots(m, o, status);
+		final_snapshots(m, o, in->memvisor_kernel, status);
 	return status;
 }
 
@@ -389,7 +391,7 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 		mv_err("%s", err.msg);
 		status = m->fault == MACHINE_FAULT_INPUT ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
 	} else {
-		status = run_machine(m, o);
+		status = run_machine(m, o, in);
 	}
 	machine_destroy(m);
 	free(m);
