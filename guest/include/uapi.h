@@ -59,6 +59,15 @@
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_NO_AUTOMOUNT     0x800
 #define AT_EMPTY_PATH       0x1000
+#define AT_EACCESS          0x200
+/* access modes */
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
+/* getrandom flags */
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM   2
+#define GRND_INSECURE 4
 
 /* fcntl */
 #define F_DUPFD  0

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <kmalloc.h>
 #include <time.h>
+#include <random.h>
 #include <asm/cpu.h>
 #include <asm/layout.h>
 
@@ -325,20 +326,6 @@ static int load_elf(struct mm *mm, struct inode *ino, struct load_info *li)
 	return err ? err : map_image(mm, li->interp_ino, bias, &li->interp);
 }
 
-/* 16 bytes for AT_RANDOM: not cryptographic, only different per exec. */
-static void random_bytes(uint64_t out[2])
-{
-	static uint64_t state = 0x9e3779b97f4a7c15ull;
-
-	for (int i = 0; i < 2; i++) {
-		state ^= rdtsc();
-		state ^= state << 13;
-		state ^= state >> 7;
-		state ^= state << 17;
-		out[i] = state;
-	}
-}
-
 /* AT_HWCAP: CPUID.1:EDX, as Linux's ELF_HWCAP on x86. */
 static uint64_t elf_hwcap(void)
 {
@@ -391,7 +378,7 @@ static int put_stack_top(const struct exec_args *a, const char *path, const stru
 {
 	uint64_t rnd[2];
 
-	random_bytes(rnd);
+	rng_fill(&kernel_rng, rnd, sizeof(rnd));
 	return copy_to_user(s->strings, a->buf, a->len) ?:
 	       copy_to_user(s->execfn, path, strlen(path) + 1) ?:
 	       copy_to_user(s->platform, PLATFORM, sizeof(PLATFORM)) ?:
