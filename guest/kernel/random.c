@@ -57,7 +57,7 @@ SYS_DECL(getrandom)
 		return -EINVAL;
 	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
 		return -EINVAL;
-	if (n && !access_ok(a0, n))
+	if (!access_ok(a0, n))      /* import_ubuf's check: even for 0 bytes */
 		return -EFAULT;
 	while (done < n) {
 		uint64_t c = MM_MIN(n - done, (uint64_t)sizeof(chunk));
