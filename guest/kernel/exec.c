@@ -60,7 +60,7 @@
 #define INTERP_MAX 256          /* Linux allows PATH_MAX; initrd names are shorter */
 /* Linux's x86-64 ELF_ET_DYN_BASE: where a PIE with an interpreter goes. */
 #define ELF_ET_DYN_BASE 0x555555554000ull
-/* Below the AT_RANDOM bytes: the AT_PLATFORM string, in one 16-byte slot. */
+/* AT_PLATFORM's string, in one 16-byte slot above the AT_RANDOM bytes. */
 #define PLATFORM "x86_64"
 
 struct elf64_ehdr {

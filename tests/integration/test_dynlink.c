@@ -6,7 +6,8 @@
  * (twice: the second run finds ld.so's and libc's pages in the page
  * cache the first filled), and bad interpreters fail execve with Linux's
  * errors. Another runs Debian's memtester (glibc, dynamically linked):
- * `memtester 16M 1` in a 64M guest passes.
+ * `memtester 16M 1` in a 64M guest passes. On the host, `memvisor
+ * initrd`'s failures are one line and exit status 2, leaving no archive.
  */
 #include "harness.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The execbad boot every "execbad" test reads (an unchecked fixture runs it once). */
 static struct vm_run eb;
@@ -113,6 +115,34 @@ START_TEST(debian_memtester_16m_passes_in_a_64m_guest)
 }
 END_TEST
 
+/* Runs `memvisor initrd -o OUT what` expecting status 2, one line naming why, no OUT. */
+static void initrd_fails(const char *what, const char *why)
+{
+	char out[256];
+	struct vm_run r;
+
+	snprintf(out, sizeof(out), "%s", test_build_path("initrd-fail-test.cpio"));
+	const char *argv[] = { "initrd", "-o", out, what, NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 2, "status %d: %s", r.status, r.console);
+	ck_assert_msg(strstr(r.console, why) && strchr(r.console, '\n') == r.console + r.len - 1,
+		      "want one line with \"%s\": %s", why, r.console);
+	ck_assert_int_ne(access(out, F_OK), 0);
+	vm_run_free(&r);
+}
+
+START_TEST(initrd_of_a_missing_program_is_status_2_and_one_line)
+{
+	initrd_fails("/nonexistent/prog", "/nonexistent/prog: no such program");
+}
+END_TEST
+
+START_TEST(initrd_of_a_file_that_is_not_elf_is_status_2_and_one_line)
+{
+	initrd_fails("guest/user/bbmem.sh", "guest/user/bbmem.sh: not an x86-64 ELF file");
+}
+END_TEST
+
 Suite *dynlink_suite(void);
 Suite *dynlink_suite(void)
 {
@@ -127,7 +157,11 @@ Suite *dynlink_suite(void)
 	tcase_add_test(t, statm_counts_the_mapped_library_pages_as_shared);
 	tcase_set_timeout(m, 1000);
 	tcase_add_test(m, debian_memtester_16m_passes_in_a_64m_guest);
+	TCase *c = tcase_create("initrd_cli");
+	tcase_add_test(c, initrd_of_a_missing_program_is_status_2_and_one_line);
+	tcase_add_test(c, initrd_of_a_file_that_is_not_elf_is_status_2_and_one_line);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, m);
+	suite_add_tcase(s, c);
 	return s;
 }
