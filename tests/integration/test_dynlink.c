@@ -6,12 +6,13 @@
  * (twice: the second run finds ld.so's and libc's pages in the page
  * cache the first filled), and bad interpreters fail execve with Linux's
  * errors. Another runs Debian's memtester (glibc, dynamically linked):
- * `memtester 16M 1` in a 64M guest passes. On the host, `memvisor
+ * `memtester 16M 1` passes in a 64M guest, and in a 32M one with swap. On the host, `memvisor
  * initrd`'s failures are one line and exit status 2, leaving no archive.
  */
 #include "harness.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,13 @@
 /* The execbad boot every "execbad" test reads (an unchecked fixture runs it once). */
 static struct vm_run eb;
 
-static void boot(struct vm_run *r, const char *mem, const char *timeout, const char *cmdline)
+/* Boots the dynlink initrd; swap: a swap file (created at 64M), or NULL. */
+static void boot_swap(struct vm_run *r, const char *mem, const char *swap, const char *cmdline)
 {
-	const char *argv[] = { "run", "-m", mem, "--timeout", timeout, "--initrd",
-			       test_build_path("guest/initrd-dynlink.cpio"), test_kernel_path(), "--",
-			       cmdline, NULL };
+	const char *argv[] = { "run", "-m", mem, "--timeout", "900", "--initrd",
+			       test_build_path("guest/initrd-dynlink.cpio"), test_kernel_path(),
+			       swap ? "--swap" : "--", swap ? swap : cmdline,
+			       swap ? "--" : NULL, cmdline, NULL };
 
 	if (vm_run(r, argv)) {
 		r->status = -1;
@@ -36,7 +39,7 @@ static void boot(struct vm_run *r, const char *mem, const char *timeout, const c
 
 static void boot_execbad(void)
 {
-	boot(&eb, "64M", "240", "console=ttyS0 init=/bin/execbad");
+	boot_swap(&eb, "64M", NULL, "console=ttyS0 init=/bin/execbad");
 }
 
 static void free_execbad(void)
@@ -99,11 +102,16 @@ START_TEST(statm_counts_the_mapped_library_pages_as_shared)
 }
 END_TEST
 
-START_TEST(debian_memtester_16m_passes_in_a_64m_guest)
+/* memtester 16M 1 in a guest of mem (with a swap file when swap): it passes. */
+static void memtester_passes(const char *mem, bool swap)
 {
+	char dir[64];
 	struct vm_run r;
 
-	boot(&r, "64M", "900", "console=ttyS0 init=/bin/memtester 16M 1");
+	ck_assert_int_eq(test_dir_make(dir, "mv-dynlink"), 0);
+	boot_swap(&r, mem, swap ? test_dir_path(dir, "swap.img") : NULL,
+		  "console=ttyS0 init=/bin/memtester 16M 1");
+	test_dir_remove(dir);
 	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail_of(&r));
 	ck_assert_msg(console_has(&r, "memtester version 4."), "%s", tail_of(&r));
 	ck_assert_msg(console_has(&r, "Compare XOR         : ok"), "%s", tail_of(&r));
@@ -112,6 +120,17 @@ START_TEST(debian_memtester_16m_passes_in_a_64m_guest)
 		      tail_of(&r));
 	ck_assert_msg(!console_has(&r, "FAILURE"), "%s", tail_of(&r));
 	vm_run_free(&r);
+}
+
+START_TEST(debian_memtester_16m_passes_in_a_64m_guest)
+{
+	memtester_passes("64M", false);
+}
+END_TEST
+
+START_TEST(debian_memtester_16m_passes_in_a_32m_guest_with_swap)
+{
+	memtester_passes("32M", true);
 }
 END_TEST
 
@@ -157,6 +176,7 @@ Suite *dynlink_suite(void)
 	tcase_add_test(t, statm_counts_the_mapped_library_pages_as_shared);
 	tcase_set_timeout(m, 1000);
 	tcase_add_test(m, debian_memtester_16m_passes_in_a_64m_guest);
+	tcase_add_test(m, debian_memtester_16m_passes_in_a_32m_guest_with_swap);
 	TCase *c = tcase_create("initrd_cli");
 	tcase_add_test(c, initrd_of_a_missing_program_is_status_2_and_one_line);
 	tcase_add_test(c, initrd_of_a_file_that_is_not_elf_is_status_2_and_one_line);
