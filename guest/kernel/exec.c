@@ -162,8 +162,9 @@ static const struct elf64_phdr *elf_interp_phdr(const struct inode *ino)
 
 /*
  * The interpreter path of a checked program into name (size bytes): ""
- * for none. Returns 0, or -ENOEXEC when PT_INTERP is outside the file,
- * shorter than 2 bytes, too long or not NUL-terminated (Linux's checks).
+ * for none. Returns 0, -ENOEXEC when PT_INTERP is outside the file,
+ * shorter than 2 bytes, longer than PATH_MAX or not NUL-terminated
+ * (Linux's checks), or -ENOENT when it is longer than name can hold.
  */
 static int elf_interp_name(const struct inode *ino, char *name, size_t size)
 {
@@ -172,9 +173,11 @@ static int elf_interp_name(const struct inode *ino, char *name, size_t size)
 	name[0] = 0;
 	if (!ph)
 		return 0;
-	if (ph->p_filesz < 2 || ph->p_filesz > size || ph->p_offset > ino->size ||
+	if (ph->p_filesz < 2 || ph->p_filesz > PATH_MAX || ph->p_offset > ino->size ||
 	    ph->p_filesz > ino->size - ph->p_offset)
 		return -ENOEXEC;
+	if (ph->p_filesz > size)
+		return -ENOENT;         /* longer than any initrd name */
 	memcpy(name, ino->data + ph->p_offset, ph->p_filesz);
 	return name[ph->p_filesz - 1] ? -ENOEXEC : 0;
 }
