@@ -217,6 +217,7 @@ static const char ram_sweep[] =
 	"matrix:\n"
 	"  mem: [32M, 64M]\n"
 	"results: [host.ram, 'max(host.resident)']\n"
+	"notice: 'RAM {host.ram} bytes, resident at most {max(host.resident)}'\n"
 	"expect:\n"
 	"  console: ['selftest: all [0-9]+ passed']\n"
 	"  stats: ['host.ram == ${mem}']\n";
@@ -244,8 +245,16 @@ START_TEST(a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table)
 				"--junit", in_dir("m.xml"), NULL };
 	ck_assert_int_eq(run_status(shard1, &out), 0);
 	ck_assert_msg(strstr(out, "shard 1/2: "), "%s", out);
+	char *all = strdup(out);
 	free(out);
-	ck_assert_int_eq(run_status(shard2, NULL), 0);
+	ck_assert_int_eq(run_status(shard2, &out), 0);
+	all = realloc(all, strlen(all) + strlen(out) + 1);
+	strcat(all, out);
+	free(out);
+	/* each cell's notice, with its own run's value */
+	ck_assert_msg(strstr(all, "      > RAM 33554432 bytes, resident at most "), "%s", all);
+	ck_assert_msg(strstr(all, "      > RAM 67108864 bytes, resident at most "), "%s", all);
+	free(all);
 	ck_assert_int_eq(run_status(merge, &out), 0);
 	ck_assert_msg(strstr(out, "PASS  ramsweep[mem=32M]"), "%s", out);
 	ck_assert_msg(strstr(out, "PASS  ramsweep[mem=64M]"), "%s", out);
@@ -283,6 +292,11 @@ START_TEST(a_matrix_with_an_unknown_or_unused_parameter_is_refused_before_any_ru
 	ck_assert_int_eq(run_status(unused, &out), 2);
 	ck_assert_msg(strstr(out, "matrix: parameter 'mem' is used nowhere"), "%s", out);
 	ck_assert_msg(!strstr(out, "PASS"), "%s", out);
+	free(out);
+	write_text(in_dir("notice.yaml"), "guest:\n  memory: 32M\nnotice: 'x {max(host.ram} y'\n");
+	const char *notice[] = { "test", in_dir("notice.yaml"), NULL };
+	ck_assert_int_eq(run_status(notice, &out), 2);
+	ck_assert_msg(strstr(out, "notice.yaml:3: notice: '{max(host.ram}': "), "%s", out);
 	free(out);
 }
 END_TEST

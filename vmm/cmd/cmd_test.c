@@ -265,10 +265,17 @@ static struct test_row job_row(const struct job *j)
 	return r;
 }
 
+/* The verdict, then the scenario's notice lines with the run's values. */
 static void print_verdict(const struct job *j, const struct test_opts *o)
 {
 	struct test_row r = job_row(j);
 	test_row_print_verdict(&r, o->out);
+	for (const char *p = j->res.notices; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		fprintf(o->out, "      > %.*s\n", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	fflush(o->out);
 }
 
 static void write_report(const struct job *j, const struct test_opts *o)

@@ -405,6 +405,64 @@ static void key_results(struct loader *l, yaml_node_t *v)
 	for_items(l, v, add_result);
 }
 
+/* One literal piece of a notice (the text up to a '{' or the end). */
+static void notice_piece(struct scenario_notice *n, const char *text, size_t len)
+{
+	n->pieces = realloc(n->pieces, (n->nr_measures + 1) * sizeof(*n->pieces));
+	if (!n->pieces || !(n->pieces[n->nr_measures] = strndup(text, len)))
+		abort();
+}
+
+/* Splits a notice at its {MEASURE}s; false (with an error) for a bad one. */
+static bool parse_notice(struct loader *l, yaml_node_t *v, const char *s,
+			 struct scenario_notice *n)
+{
+	struct mv_error err;
+	for (;;) {
+		size_t lit = strcspn(s, "{");
+		notice_piece(n, s, lit);
+		if (!s[lit])
+			return true;
+		const char *end = strchr(s + lit, '}');
+		if (!end) {
+			lfail(l, v, "notice: '{' without its '}'");
+			return false;
+		}
+		char *expr = strndup(s + lit + 1, (size_t)(end - (s + lit)) - 1);
+		struct expect_cond *m = expr ? expect_parse_measure(expr, &err) : NULL;
+		if (!m)
+			lfail(l, v, "notice: '{%s}': %s", expr ? expr : "", err.msg);
+		free(expr);
+		if (!m)
+			return false;
+		n->measures = realloc(n->measures, (n->nr_measures + 1) * sizeof(*n->measures));
+		if (!n->measures)
+			abort();
+		n->measures[n->nr_measures++] = m;
+		s = end + 1;
+	}
+}
+
+static void add_notice(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "notice");
+	struct scenario *sc = l->sc;
+	if (!s)
+		return;
+	sc->notices = realloc(sc->notices, (sc->nr_notices + 1) * sizeof(*sc->notices));
+	if (!sc->notices)
+		abort();
+	struct scenario_notice *n = &sc->notices[sc->nr_notices++];
+	memset(n, 0, sizeof(*n));
+	n->line = line_of(v);
+	parse_notice(l, v, s, n);
+}
+
+static void key_notice(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_notice);
+}
+
 /* matrix: read and checked before the text was expanded (matrix.c). */
 static void key_matrix(struct loader *l, yaml_node_t *v)
 {
@@ -492,7 +550,7 @@ static const struct key top_keys[] = {
 	{ "workload", key_workload }, { "host", key_host }, { "pressure", key_pressure },
 	{ "stats_interval", key_stats_interval }, { "snapshots", key_snapshots },
 	{ "timeout", key_timeout }, { "expect", key_expect }, { "results", key_results },
-	{ "matrix", key_matrix },
+	{ "matrix", key_matrix }, { "notice", key_notice },
 };
 
 static int load_document(struct loader *l, const char *text)
@@ -716,6 +774,16 @@ void scenario_free(struct scenario *sc)
 	free_conds(sc->stats, sc->nr_stats);
 	free_conds(sc->json, sc->nr_json);
 	free_conds(sc->results, sc->nr_results);
+	for (size_t i = 0; i < sc->nr_notices; i++) {
+		struct scenario_notice *n = &sc->notices[i];
+		for (size_t k = 0; k < n->nr_measures; k++)
+			expect_free(n->measures[k]);
+		for (size_t k = 0; n->pieces && k <= n->nr_measures; k++)
+			free(n->pieces[k]);
+		free(n->pieces);
+		free(n->measures);
+	}
+	free(sc->notices);
 	for (size_t i = 0; i < sc->nr_diffs; i++) {
 		free(sc->diffs[i].from);
 		free(sc->diffs[i].to);

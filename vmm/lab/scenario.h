@@ -39,6 +39,9 @@
  *                                      # measures recorded per run (the last
  *                                      # sample; a host command's JSON output)
  *                                      # for `memvisor test`'s results table
+ *   notice: "order 10: {min(zones.DMA32.nr_free.10)} at the low point"
+ *                                      # lines printed under the verdict, each
+ *                                      # {MEASURE} replaced by its value
  *   matrix:                            # a sweep (matrix.h): one run per
  *     policy: [lru, fifo]              # combination, ${policy} in the text
  *
@@ -71,6 +74,14 @@ struct scenario_cond {
 	int line;
 };
 
+/* A notice line: text with {MEASURE} placeholders, split at them. */
+struct scenario_notice {
+	char **pieces;                 /* nr_measures + 1 literal pieces */
+	struct expect_cond **measures; /* between the pieces */
+	size_t nr_measures;
+	int line;
+};
+
 struct scenario_diff {
 	char *from, *to;               /* snapshot labels as in `snapshots` */
 	struct scenario_cond *conds;
@@ -97,6 +108,8 @@ struct scenario {
 	size_t nr_diffs;
 	struct scenario_cond *results;  /* measures (expect_parse_measure) */
 	size_t nr_results;
+	struct scenario_notice *notices;
+	size_t nr_notices;
 };
 
 /*

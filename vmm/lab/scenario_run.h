@@ -25,6 +25,7 @@ struct scenario_result {
 	double seconds;                /* wall time of the run */
 	unsigned checks, failed;       /* expectations checked / failed */
 	char *reasons;                 /* malloc'd lines "FILE:LINE: what", or NULL */
+	char *notices;                 /* sc's notice lines with values, or NULL */
 	double *values;                /* sc->nr_results measures (malloc'd), */
 	bool *measured;                /* each false when it could not be read */
 };
