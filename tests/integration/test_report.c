@@ -269,6 +269,12 @@ START_TEST(a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table)
 	char *xml = read_text_file(in_dir("m.xml"));
 	ck_assert_msg(strstr(xml, "tests=\"2\" failures=\"0\""), "%s", xml);
 	free(xml);
+	/* the merged sweep's page, kept for the report_render suite to draw */
+	char *page = read_text_file(in_dir("m/sweep.html"));
+	ck_assert_msg(strstr(page, "const SW = {\"params\":[\"mem\"],\"measures\":[\"host.ram\","),
+		      "%.400s", page);
+	write_text(test_build_path("sweep-test.html"), page);
+	free(page);
 	/* merging a table twice would count its scenarios twice: refused */
 	const char *twice[] = { "test", "--merge", in_dir("m"), in_dir("m"), NULL };
 	ck_assert_int_eq(run_status(twice, &out), 2);

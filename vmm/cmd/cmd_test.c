@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "cmd_report.h"
 #include "scenario_run.h"
+#include "sweep_page.h"
 #include "test_results.h"
 #include "util.h"
 
@@ -442,10 +443,14 @@ static int summarize(const struct test_table *t, const struct test_opts *o)
 			mv_err("test: %s", err.msg);
 			return MV_EXIT_HOST_ERROR;
 		}
+		snprintf(path, sizeof(path), "%s/sweep.html", o->keep);
+		if (sweep_page_wanted(t) && sweep_page_write(t, path, &err) < 0)
+			fprintf(o->out, "      (no sweep.html: %s)\n", err.msg);
 	}
 	fprintf(o->out, "scenarios: %zu passed, %zu failed\n", t->n - failed, failed);
 	if (o->keep)
-		fprintf(o->out, "kept in %s/ (results.json, results.csv%s)\n", o->keep,
+		fprintf(o->out, "kept in %s/ (results.json, results.csv%s%s)\n", o->keep,
+			sweep_page_wanted(t) ? ", sweep.html" : "",
 			o->merge ? "" : "; per scenario console.log, stats.jsonl, snapshots/, "
 					"report.html");
 	return failed ? 1 : 0;
