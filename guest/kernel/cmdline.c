@@ -24,7 +24,7 @@ static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "rando
 struct kparams kparams = {
 	.console = "ttyS0", .mm_swappiness = -1, .mm_min_free_kbytes = -1,
 	.loglevel = -1, .selftest = true, .balloon_reporting = true, .mm_fault_around = 16,
-	.mm_page_cluster = 4,
+	.mm_page_cluster = 4, .mm_selfbench_ops = 4096,
 };
 char boot_command_line[CMDLINE_MAX];
 static char cmdline_words[CMDLINE_MAX];
@@ -42,6 +42,8 @@ static const struct param params[] = {
 	{ "slub_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
 	{ "slab_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
 	{ "slab_selftest", PARAM_BOOL, &kparams.slab_selftest, 0, 0, NULL },
+	{ "mm.selfbench", PARAM_BOOL, &kparams.mm_selfbench, 0, 0, NULL },
+	{ "mm.selfbench_ops", PARAM_LONG, &kparams.mm_selfbench_ops, 1, 1L << 20, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
 	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
