@@ -196,7 +196,7 @@ static long pipe_open(int fds[2], int flags)
 	if (fds[1] >= 0)
 		return 0;
 	if (fds[0] >= 0)
-		current->files[fds[0]] = NULL;
+		current->fdt->files[fds[0]] = NULL;
 	file_put(r);
 	file_put(w);
 	return -EMFILE;
