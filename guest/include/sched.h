@@ -148,6 +148,8 @@ int sleep_until(unsigned long until);
 void task_exit(int status) __noreturn;
 /* Sends sig from the kernel to pid (signal.c). Returns 0 or -ESRCH / -EINVAL. */
 int task_kill(int pid, int sig);
+/* Sends sig from the kernel to the thread t itself (SIGPIPE). Returns 0. */
+int task_kill_thread(struct task *t, int sig);
 /* Wakes the parent waiting in clone(CLONE_VFORK) for t's execve or exit. */
 void task_vfork_release(struct task *t);
 /* Makes t a child of parent (NULL: of nobody) instead of its own parent's. */
@@ -156,7 +158,8 @@ void task_adopt(struct task *parent, struct task *t);
 void task_discard(struct task *t);
 /* Frees a zombie child (called by wait4). */
 void task_reap(struct task *t);
-/* Frees the exited task t (a thread nobody waits for) once it is not current. */
+/* Frees the exited task t (a thread nobody waits for) once it is not
+ * current; it leaves the task list at once. */
 void task_autoreap(struct task *t);
 
 /* The boot idle loop: runs whatever is runnable, halts otherwise. */

@@ -129,7 +129,7 @@ static long wait_room(struct file *f, uint64_t n, uint64_t done)
 	for (;;) {
 		uint32_t room = PIPE_SIZE - p->len;
 		if (!p->readers) {
-			task_kill(current->pid, SIGPIPE);
+			task_kill_thread(current, SIGPIPE);
 			return -EPIPE;
 		}
 		if (room && (n > PIPE_BUF || room >= n - done))

@@ -194,6 +194,8 @@ void task_discard(struct task *t)
 
 void task_autoreap(struct task *t)
 {
+	list_del(&t->tasks);            /* gone from task_find and /proc at once */
+	list_init(&t->tasks);
 	list_add_tail(&t->run, &dead_tasks);
 }
 

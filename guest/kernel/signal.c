@@ -508,6 +508,13 @@ int task_kill(int pid, int sig)
 	return (int)send_to_pid(pid, sig, SI_KERNEL, true);
 }
 
+int task_kill_thread(struct task *t, int sig)
+{
+	const struct sig_info info = { .code = SI_KERNEL, .pid = task_tgid(current) };
+
+	return signal_send(t, sig, &info);
+}
+
 /* kill(pid_t pid, int sig): the signal is checked first (EINVAL), then
  * the pid; process groups (pid <= 0) are not kept: ESRCH. */
 SYS_DECL(kill)

@@ -13,11 +13,13 @@
  * others run and /proc shows the count drop; tgkill reaches the named
  * thread, kill a thread that does not block the signal; FUTEX_WAIT says
  * EAGAIN for a changed word and ETIMEDOUT after its timeout, WAKE
- * counts the woken, WAKE_BITSET wakes only matching waiters; the kernel
+ * counts the woken, WAKE_BITSET wakes only matching waiters, a shared
+ * futex in a MAP_SHARED page wakes another process's waiter; the kernel
  * zeroes and wakes the CLONE_CHILD_CLEARTID word and marks a dead
  * owner's robust futex; exit_group from a thread and a fault in a thread
  * end the whole process, and its parent sees it only once every thread
- * has ended.
+ * has ended; execve from a thread leaves the new program alone under the
+ * process's pid; posix_spawn (CLONE_VM|CLONE_VFORK) runs a program.
  *
  * Shared state lives in `struct shared`, passed to every thread; only
  * the signal handler records into a file static (it cannot be passed
@@ -32,6 +34,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -596,14 +599,91 @@ static void exit_group_and_faults_end_every_thread(void)
 	the_parent_waits_for_the_whole_group();
 }
 
-int main(void)
+/* A shared futex: a forked child sleeps on a MAP_SHARED word, the parent wakes it. */
+static void shared_futex_wakes_another_process(void)
 {
+	volatile uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status = -1;
+	pid_t pid;
+
+	*word = 0;
+	pid = fork();
+	if (pid == 0) {
+		while (*word == 0)
+			futex(word, FUTEX_WAIT, 0, NULL, NULL, 0);
+		_exit(*word == 1 ? 0 : 1);
+	}
+	while (proc_state(pid) != 'S')
+		sched_yield();                  /* asleep in FUTEX_WAIT */
+	*word = 1;
+	check("FUTEX_WAKE on a MAP_SHARED word wakes the other process's waiter",
+	      futex(word, FUTEX_WAKE, 1, NULL, NULL, 0), 1);
+	waitpid(pid, &status, 0);
+	check("which saw the new value", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	munmap((void *)word, 4096);
+}
+
+/* A thread of a 3-thread child calls execve: the new image must run
+ * alone under the child's pid. */
+static void *exec_probe(void *arg)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", *(pid_t *)arg);
+	execl("/bin/threads", "threads", "--exec-probe", pid, (char *)NULL);
+	return NULL;
+}
+
+static void execve_and_posix_spawn_from_threads(void)
+{
+	static pid_t child_pid;
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pthread_t th;
+		child_pid = getpid();
+		for (int i = 0; i < 2; i++)
+			pthread_create(&th, NULL, wait_forever, NULL);
+		pthread_create(&th, NULL, exec_probe, &child_pid);
+		wait_forever(NULL);
+	}
+	waitpid(pid, &status, 0);
+	check("execve from a thread runs the program alone under the process's pid",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	char *argv[] = { "threads", "--exit", "5", NULL };
+	status = -1;
+	pid = -1;
+	check("posix_spawn (clone CLONE_VM|CLONE_VFORK) starts the program",
+	      posix_spawn(&pid, "/bin/threads", NULL, NULL, argv, NULL), 0);
+	waitpid(pid, &status, 0);
+	check("and its exit status comes back", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 5);
+}
+
+/* The programs execve_and_posix_spawn_from_threads starts. */
+static int helper_mode(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--exit"))
+		return atoi(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--exec-probe"))
+		return getpid() == atoi(argv[2]) && status_threads() == 1 &&
+		       task_dir_entries() == 1 ? 0 : 1;
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return helper_mode(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	eight_threads_share_one_address_space();
 	futex_answers_as_linux();
 	futex_wakes_count_and_match_bitsets();
+	shared_futex_wakes_another_process();
 	signals_reach_the_right_thread();
 	exit_clears_tid_and_robust_futexes();
 	exit_group_and_faults_end_every_thread();
+	execve_and_posix_spawn_from_threads();
 	return claims_report(&claims);
 }
