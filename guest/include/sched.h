@@ -33,7 +33,6 @@
 #include <signal.h>
 
 #define TASK_COMM_LEN 16
-#define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
 #define TASK_CMDLINE_MAX 256         /* argv bytes kept for /proc/PID/cmdline */
 #define TASK_EXE_MAX 80              /* the executable's path (initrd names are shorter) */
 #define TASK_SLICE_TICKS 2
@@ -42,6 +41,7 @@ enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
 
 struct mm;
 struct fd_table;
+struct fs_info;
 struct thread_group;
 
 struct wait_queue {
@@ -72,7 +72,7 @@ struct task {
 	struct pt_regs *uregs;       /* user frame at the top of kstack (user tasks) */
 	struct mm *mm;               /* NULL for kernel threads */
 	struct fd_table *fdt;        /* descriptors; shared under CLONE_FILES (file.h) */
-	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
+	struct fs_info *fs;          /* working directory; shared under CLONE_FS (file.h) */
 	char cmdline[TASK_CMDLINE_MAX]; /* argv, NUL-separated, as exec received it */
 	uint32_t cmdline_len;
 	char exe[TASK_EXE_MAX];      /* absolute path of the program (/proc/PID/exe) */

@@ -94,14 +94,14 @@ void file_close_on_exec(struct task *t)
 
 const char *file_cwd(const struct task *t)
 {
-	return t->cwd[0] ? t->cwd : "/";
+	return t->fs && t->fs->cwd[0] ? t->fs->cwd : "/";
 }
 
 int file_open_console(struct task *t)
 {
 	struct file *f;
 
-	if (!t->fdt && file_table_clone(t, NULL, false))
+	if (!t->fdt && file_table_clone(t, NULL, false, false))
 		return -ENOMEM;
 	f = file_new(FILE_CONSOLE, O_RDWR);
 	if (!f)
@@ -131,11 +131,28 @@ static struct fd_table *table_copy(const struct fd_table *from)
 	return fdt;
 }
 
-int file_table_clone(struct task *child, const struct task *t, bool share)
+/* child's working directory: t's shared (@share) or a copy ("/" without t). */
+static int fs_clone(struct task *child, const struct task *t, bool share)
 {
-	if (t)
-		memcpy(child->cwd, t->cwd, sizeof(child->cwd));
 	if (t && share) {
+		child->fs = t->fs;
+		child->fs->refs++;
+		return 0;
+	}
+	child->fs = kzalloc(sizeof(*child->fs), BUDDY_GFP_KERNEL);
+	if (!child->fs)
+		return -ENOMEM;
+	child->fs->refs = 1;
+	if (t)
+		memcpy(child->fs->cwd, t->fs->cwd, sizeof(child->fs->cwd));
+	return 0;
+}
+
+int file_table_clone(struct task *child, const struct task *t, bool share_files, bool share_fs)
+{
+	if (fs_clone(child, t, share_fs))
+		return -ENOMEM;
+	if (t && share_files) {
 		child->fdt = t->fdt;
 		child->fdt->refs++;
 		return 0;
@@ -162,6 +179,9 @@ void file_close_all(struct task *t)
 {
 	struct fd_table *fdt = t->fdt;
 
+	if (t->fs && --t->fs->refs == 0)
+		kfree(t->fs);
+	t->fs = NULL;
 	t->fdt = NULL;
 	if (!fdt || --fdt->refs > 0)
 		return;

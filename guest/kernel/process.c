@@ -9,8 +9,8 @@
  * needs CLONE_SIGHAND, which needs CLONE_VM, ...); a flag this kernel
  * lacks (namespaces, pidfds, cgroups, clone3's set_tid) is EINVAL.
  * CLONE_PTRACE, CLONE_UNTRACED, CLONE_SYSVSEM and CLONE_IO change nothing
- * here (no tracer, no SysV semaphores, one I/O context). CLONE_FS copies
- * the working directory instead of sharing it.
+ * here (no tracer, no SysV semaphores, one I/O context). CLONE_FS shares
+ * the working directory (there is no umask or root to share).
  */
 #include <syscall.h>
 #include <sched.h>
@@ -150,7 +150,8 @@ static long clone_mm(struct task *t, const struct clone_req *r)
 /* The child's descriptors, handlers and registers as r asks. 0 or -ENOMEM. */
 static long clone_state(struct task *t, const struct clone_req *r)
 {
-	long err = clone_mm(t, r) ?: file_table_clone(t, current, r->flags & CLONE_FILES);
+	long err = clone_mm(t, r) ?: file_table_clone(t, current, r->flags & CLONE_FILES,
+						      r->flags & CLONE_FS);
 
 	if (err)
 		return err;

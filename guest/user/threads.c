@@ -14,7 +14,8 @@
  * thread, kill a thread that does not block the signal; FUTEX_WAIT says
  * EAGAIN for a changed word and ETIMEDOUT after its timeout, WAKE
  * counts the woken, WAKE_BITSET wakes only matching waiters, a shared
- * futex in a MAP_SHARED page wakes another process's waiter; the kernel
+ * futex in a MAP_SHARED page wakes another process's waiter; a thread's
+ * chdir and open are the whole process's (CLONE_FS, CLONE_FILES); the kernel
  * zeroes and wakes the CLONE_CHILD_CLEARTID word and marks a dead
  * owner's robust futex; exit_group from a thread and a fault in a thread
  * end the whole process, and its parent sees it only once every thread
@@ -30,6 +31,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -599,6 +601,32 @@ static void exit_group_and_faults_end_every_thread(void)
 	the_parent_waits_for_the_whole_group();
 }
 
+/* chdir and open in a thread: CLONE_FS and CLONE_FILES share them. */
+static void *chdir_and_open(void *arg)
+{
+	int *fd = arg;
+
+	chdir("/proc");
+	*fd = open("/proc/self/status", O_RDONLY);
+	return NULL;
+}
+
+static void threads_share_cwd_and_descriptors(void)
+{
+	char cwd[64] = "";
+	pthread_t th;
+	int fd = -1;
+
+	pthread_create(&th, NULL, chdir_and_open, &fd);
+	pthread_join(th, NULL);
+	check("a thread's chdir moves the process (CLONE_FS)", getcwd(cwd, sizeof(cwd)) &&
+	      !strcmp(cwd, "/proc"), 1);
+	check("a descriptor a thread opened is the process's (CLONE_FILES)",
+	      fd >= 0 && read(fd, cwd, 5) == 5 && !memcmp(cwd, "Name:", 5), 1);
+	close(fd);
+	chdir("/");
+}
+
 /* A shared futex: a forked child sleeps on a MAP_SHARED word, the parent wakes it. */
 static void shared_futex_wakes_another_process(void)
 {
@@ -681,6 +709,7 @@ int main(int argc, char **argv)
 	futex_answers_as_linux();
 	futex_wakes_count_and_match_bitsets();
 	shared_futex_wakes_another_process();
+	threads_share_cwd_and_descriptors();
 	signals_reach_the_right_thread();
 	exit_clears_tid_and_robust_futexes();
 	exit_group_and_faults_end_every_thread();
