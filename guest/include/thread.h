@@ -25,6 +25,11 @@
 
 #include <sched.h>
 
+/* What a task or a process used: faults and ticks (getrusage, wait4, /proc). */
+struct task_usage {
+	uint64_t min_flt, maj_flt, utime, stime;
+};
+
 struct thread_group {
 	int refs;                    /* member tasks not yet freed */
 	int live;                    /* members that have not exited */
@@ -33,6 +38,7 @@ struct thread_group {
 	struct task *leader;         /* the process; its pid is the tgid */
 	struct list_head members;    /* tasks by group_node, creation order */
 	struct wait_queue member_exit; /* de_thread waits here for the others */
+	struct task_usage exited;    /* what exited members other than the leader used */
 };
 
 /* t leads a new group (a new process). Returns 0 or -ENOMEM. */
@@ -48,6 +54,10 @@ struct task *thread_leader(const struct task *t);
 int task_tgid(const struct task *t);
 /* Members of t's group that have not exited (1 for a kernel thread). */
 int thread_group_live(const struct task *t);
+
+/* What t's whole process used: its threads' and its exited threads'
+ * (Linux's RUSAGE_SELF, a process's /proc/PID/stat). */
+void thread_group_usage(const struct task *t, struct task_usage *u);
 
 /* exit_group(status) from current: every other member is killed, then current ends. */
 void thread_group_exit(int status) __noreturn;

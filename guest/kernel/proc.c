@@ -358,15 +358,21 @@ static void gen_status(struct pbuf *p, struct task *t)
 #define PF_KTHREAD 0x00200000u
 #define RLIM_INFINITY (~0ull)
 
-/* Fields 1-22 of /proc/PID/stat: identity, faults, times, start. */
+/* Fields 1-22 of /proc/PID/stat: identity, faults, times, start; a
+ * process leader's faults and times are its whole process's, a thread's
+ * (/proc/PID/task/TID/stat) its own. */
 static void stat_head(struct pbuf *p, const struct task *t)
 {
+	struct task_usage u = { t->min_flt, t->maj_flt, t->utime, t->stime };
+
+	if (thread_leader(t) == t)
+		thread_group_usage(t, &u);
 	pb_printf(p, "%d (%s) %c %d %d %d 0 -1 %u ", t->pid, t->comm, task_state_char(t),
 		  parent_tgid(t), task_tgid(t), task_tgid(t), t->mm ? 0 : PF_KTHREAD);
 	pb_printf(p, "%llu %llu %llu %llu %llu %llu %llu %llu 20 0 %d 0 %llu ",
-		  (unsigned long long)t->min_flt, (unsigned long long)t->c_min_flt,
-		  (unsigned long long)t->maj_flt, (unsigned long long)t->c_maj_flt,
-		  (unsigned long long)t->utime, (unsigned long long)t->stime,
+		  (unsigned long long)u.min_flt, (unsigned long long)t->c_min_flt,
+		  (unsigned long long)u.maj_flt, (unsigned long long)t->c_maj_flt,
+		  (unsigned long long)u.utime, (unsigned long long)u.stime,
 		  (unsigned long long)t->c_utime, (unsigned long long)t->c_stime,
 		  thread_group_live(t), (unsigned long long)t->start_jiffies);
 }

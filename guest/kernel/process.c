@@ -446,10 +446,13 @@ static struct task *find_zombie(struct task *p, int pid, bool *any)
 /* The rusage of a reaped child c (as getrusage of the child itself). */
 static void child_rusage(const struct task *c, struct linux_rusage *ru)
 {
+	struct task_usage u;
+
+	thread_group_usage(c, &u);
 	memset(ru, 0, sizeof(*ru));
 	ru->ru_maxrss = (int64_t)c->maxrss_kb;
-	ru->ru_minflt = (int64_t)c->min_flt;
-	ru->ru_majflt = (int64_t)c->maj_flt;
+	ru->ru_minflt = (int64_t)u.min_flt;
+	ru->ru_majflt = (int64_t)u.maj_flt;
 }
 
 /* Reaps zombie c into status and rusage pointers; the child is gone even

@@ -372,20 +372,6 @@ static void process_ended(struct task *p)
 		wake_up(&p->parent->child_exit);
 }
 
-/* A thread's faults and times go to its process when it ends (getrusage, wait4). */
-static void fold_into_process(struct task *t)
-{
-	struct task *p = thread_leader(t);
-
-	if (p == t)
-		return;
-	p->min_flt += t->min_flt;
-	p->maj_flt += t->maj_flt;
-	p->utime += t->utime;
-	p->stime += t->stime;
-	p->maxrss_kb = MM_MAX(p->maxrss_kb, t->maxrss_kb);
-}
-
 /* Wakes a CLONE_VFORK parent: the child no longer uses its memory. */
 void task_vfork_release(struct task *t)
 {
@@ -413,7 +399,6 @@ void task_exit(int status)
 	}
 	t->state = TASK_ZOMBIE;
 	list_del(&t->run);
-	fold_into_process(t);
 	struct task *ended = thread_exit_leave(t, status);
 	if (thread_leader(t) != t)
 		task_autoreap(t);
@@ -426,12 +411,14 @@ void task_exit(int status)
 void task_reap(struct task *t)
 {
 	struct task *p = t->parent;
+	struct task_usage u;
 
+	thread_group_usage(t, &u);
 	if (p) {
-		p->c_min_flt += t->min_flt + t->c_min_flt;
-		p->c_maj_flt += t->maj_flt + t->c_maj_flt;
-		p->c_utime += t->utime + t->c_utime;
-		p->c_stime += t->stime + t->c_stime;
+		p->c_min_flt += u.min_flt + t->c_min_flt;
+		p->c_maj_flt += u.maj_flt + t->c_maj_flt;
+		p->c_utime += u.utime + t->c_utime;
+		p->c_stime += u.stime + t->c_stime;
 		p->c_maxrss_kb = MM_MAX(p->c_maxrss_kb, MM_MAX(t->maxrss_kb, t->c_maxrss_kb));
 	}
 	list_del(&t->sibling);

@@ -347,19 +347,26 @@ SYS_DECL(uname)
 	return copy_to_user(a0, &u, sizeof(u));
 }
 
+/* getrusage(int who, struct rusage *ru): RUSAGE_SELF is the whole
+ * process (every thread), RUSAGE_THREAD the caller, RUSAGE_CHILDREN the
+ * process's reaped children. */
 SYS_DECL(getrusage)
 {
 	struct linux_rusage ru;
 	const struct task *t = current;
 	int who = (int)a0;
+	struct task_usage u = { t->min_flt, t->maj_flt, t->utime, t->stime };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	memset(&ru, 0, sizeof(ru));
+	if (who == RUSAGE_SELF)
+		thread_group_usage(t, &u);
 	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
 		ru.ru_maxrss = t->mm ? (int64_t)(t->mm->hiwater_rss * (MM_PAGE_SIZE >> 10)) : 0;
-		ru.ru_minflt = (int64_t)t->min_flt;
-		ru.ru_majflt = (int64_t)t->maj_flt;
+		ru.ru_minflt = (int64_t)u.min_flt;
+		ru.ru_majflt = (int64_t)u.maj_flt;
 	} else if (who == RUSAGE_CHILDREN) {
+		t = thread_leader(t);       /* wait4 counts reaped children there */
 		ru.ru_maxrss = (int64_t)t->c_maxrss_kb;
 		ru.ru_minflt = (int64_t)t->c_min_flt;
 		ru.ru_majflt = (int64_t)t->c_maj_flt;

@@ -63,6 +63,32 @@ int thread_group_live(const struct task *t)
 	return t->group ? t->group->live : 1;
 }
 
+/* Adds what task m used to u. */
+static void add_usage(struct task_usage *u, const struct task *m)
+{
+	u->min_flt += m->min_flt;
+	u->maj_flt += m->maj_flt;
+	u->utime += m->utime;
+	u->stime += m->stime;
+}
+
+void thread_group_usage(const struct task *t, struct task_usage *u)
+{
+	struct list_head *pos;
+
+	*u = (struct task_usage){ 0 };
+	if (!t->group) {
+		add_usage(u, t);
+		return;
+	}
+	*u = t->group->exited;
+	list_for_each(pos, &t->group->members) {
+		const struct task *m = list_entry(pos, struct task, group_node);
+		if (m->state != TASK_ZOMBIE || m == t->group->leader)
+			add_usage(u, m);    /* exited others are in group->exited */
+	}
+}
+
 /* Sends SIGKILL to every live member of g but @except. */
 static void kill_others(struct thread_group *g, struct task *except)
 {
@@ -96,6 +122,10 @@ struct task *thread_exit_leave(struct task *t, int status)
 		return t;
 	MM_BUG_ON(g->live <= 0);
 	g->live--;
+	if (t != g->leader) {
+		add_usage(&g->exited, t);
+		g->leader->maxrss_kb = MM_MAX(g->leader->maxrss_kb, t->maxrss_kb);
+	}
 	wake_up(&g->member_exit);
 	if (g->live)
 		return NULL;

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -310,6 +311,11 @@ static void eight_threads_share_one_address_space(void)
 	      (NR_WORKERS - 1) * ROUNDS + ROUNDS / 2 + 1);
 	check("every byte written by every thread was read back intact", bad, 0);
 	check("after the joins /proc/self/status counts 1 thread", status_threads(), 1);
+	struct rusage self, thread;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_THREAD, &thread);
+	check("getrusage(RUSAGE_SELF) counts the exited threads' faults too",
+	      self.ru_minflt >= thread.ru_minflt + (NR_WORKERS - 1) * ROUNDS, 1);
 }
 
 /* The futex calls' answers to a word that changed, a timeout, a wake. */
