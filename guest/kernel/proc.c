@@ -655,14 +655,19 @@ bool proc_dir_exists(const char *path)
 	return false;
 }
 
-/* The smallest pid above @above among the tasks (idle's 0 never), or 0. */
+/* The smallest pid above @above among the processes (idle's 0 never;
+ * threads other than a leader are in their process's task/ directory,
+ * as Linux hides them from the listing), or 0. */
 static int next_pid_above(int above)
 {
 	struct list_head *pos;
 	int best = 0;
 
 	list_for_each(pos, &task_list) {
-		int pid = list_entry(pos, struct task, tasks)->pid;
+		const struct task *t = list_entry(pos, struct task, tasks);
+		int pid = t->pid;
+		if (thread_leader(t) != t)
+			continue;
 		if (pid > above && (!best || pid < best))
 			best = pid;
 	}

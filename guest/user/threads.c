@@ -271,6 +271,21 @@ static long task_dir_entries(void)
 	return n;
 }
 
+/* How many of the n tids are listed in /proc itself. */
+static long tids_listed_in_proc(const pid_t *tids, int n)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long listed = 0;
+
+	while (d && (e = readdir(d)) != NULL)
+		for (int i = 0; i < n; i++)
+			listed += atoi(e->d_name) == tids[i];
+	if (d)
+		closedir(d);
+	return listed;
+}
+
 static void eight_threads_share_one_address_space(void)
 {
 	static struct shared s;
@@ -293,6 +308,8 @@ static void eight_threads_share_one_address_space(void)
 	check("a futex barrier of 9 released every thread", s.start.count, 0);
 	check("/proc/self/status counts 9 threads", status_threads(), NR_WORKERS + 1);
 	check("/proc/self/task lists 9 tasks", task_dir_entries(), NR_WORKERS + 1);
+	check("/proc lists the process, not its threads", tids_listed_in_proc(s.tids, NR_WORKERS),
+	      0);
 	barrier_wait(&s.checked);
 	pthread_join(th[NR_WORKERS - 1], NULL);
 	check("one thread exited while the others ran", s.exited_early, 1);
