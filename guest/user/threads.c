@@ -12,7 +12,8 @@
  * process's and gettid each thread's own; one thread exits while the
  * others run and /proc shows the count drop; tgkill reaches the named
  * thread, kill a thread that does not block the signal; FUTEX_WAIT says
- * EAGAIN for a changed word and ETIMEDOUT after its timeout, WAKE
+ * EAGAIN for a changed word, ETIMEDOUT after its timeout and EINTR for a
+ * handler without SA_RESTART, WAKE
  * counts the woken, WAKE_BITSET wakes only matching waiters, a shared
  * futex in a MAP_SHARED page wakes another process's waiter; a thread's
  * chdir and open are the whole process's (CLONE_FS, CLONE_FILES); the kernel
@@ -480,6 +481,33 @@ static void signals_reach_the_right_thread(void)
 	pthread_join(th, NULL);
 }
 
+static void *eintr_waiter(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->tid = gettid_raw();
+	w->result = futex(&w->word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0) == -1 ? errno : 0;
+	return NULL;
+}
+
+/* A handler without SA_RESTART interrupts a thread's FUTEX_WAIT: EINTR. */
+static void futex_wait_is_interrupted_by_a_handler(void)
+{
+	static struct waiter w;
+	struct sigaction sa = { .sa_handler = record_tid };
+	pthread_t th;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_create(&th, NULL, eintr_waiter, &w);
+	while (!w.tid || proc_state(w.tid) != 'S')
+		sched_yield();
+	syscall(SYS_tgkill, getpid(), w.tid, SIGUSR1);
+	pthread_join(th, NULL);
+	check("a handler without SA_RESTART ends a thread's FUTEX_WAIT with EINTR", w.result,
+	      EINTR);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 /* A raw clone thread: sets its robust list, takes the lock word, exits. */
 struct robust_entry {
 	struct robust_entry *next;
@@ -734,6 +762,7 @@ int main(int argc, char **argv)
 	shared_futex_wakes_another_process();
 	threads_share_cwd_and_descriptors();
 	signals_reach_the_right_thread();
+	futex_wait_is_interrupted_by_a_handler();
 	exit_clears_tid_and_robust_futexes();
 	exit_group_and_faults_end_every_thread();
 	execve_and_posix_spawn_from_threads();

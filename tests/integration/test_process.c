@@ -451,7 +451,7 @@ START_TEST(eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work
 	};
 	char line[160];
 
-	assert_claims_passed(&r, "threads", 38);
+	assert_claims_passed(&r, "threads", 39);
 	for (size_t i = 0; i < sizeof(key_claims) / sizeof(key_claims[0]); i++) {
 		snprintf(line, sizeof(line), "threads: %s: ok", key_claims[i]);
 		ck_assert_msg(console_has(&r, line), "no \"%s\":\n%s", line, tail(r.console));
