@@ -257,6 +257,24 @@ static long status_threads(void)
 	return n;
 }
 
+/* Field 20 (num_threads) of /proc/self/stat, or -1. */
+static long stat_num_threads(void)
+{
+	char buf[512];
+	long n = -1;
+	FILE *f = fopen("/proc/self/stat", "r");
+	char *p = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+
+	/* after ") ": state (3) ... num_threads (20): skip fields 3-19 */
+	for (int field = 3; p && field <= 20; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		n = strtol(p + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /* Entries of /proc/self/task (without . and ..). */
 static long task_dir_entries(void)
 {
@@ -309,6 +327,7 @@ static void eight_threads_share_one_address_space(void)
 	check("a futex barrier of 9 released every thread", s.start.count, 0);
 	check("/proc/self/status counts 9 threads", status_threads(), NR_WORKERS + 1);
 	check("/proc/self/task lists 9 tasks", task_dir_entries(), NR_WORKERS + 1);
+	check("/proc/self/stat num_threads is 9", stat_num_threads(), NR_WORKERS + 1);
 	check("/proc lists the process, not its threads", tids_listed_in_proc(s.tids, NR_WORKERS),
 	      0);
 	barrier_wait(&s.checked);

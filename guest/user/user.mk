@@ -4,7 +4,9 @@
 #   guest/user/NAME.c     -> $(BUILD)/guest/user/NAME       (one program each)
 #   guest/user/lib*.c     -> linked into every program that includes its header
 #   guest/user/glibc/NAME.c -> $(BUILD)/guest/user/NAME: built with the host's
-#     glibc instead (gcc -static -pthread), to run glibc's own threads code
+#     glibc instead (gcc -static -pthread), to run glibc's own threads code;
+#     only in the busybox initrd (a static glibc program is ~900 KiB, which
+#     the small-RAM guests of the main initrd cannot spare)
 #   $(BUILD)/guest/initrd.cpio (newc): /sbin/init and /bin/<every other program>
 #   $(BUILD)/guest/initrd-busybox.cpio: the same plus Debian's busybox-static
 #     ($(BUSYBOX), from scripts/deps.sh) as /bin/busybox and bbmem.sh as
@@ -43,18 +45,19 @@ $(USER_OUT)/%: guest/user/glibc/%.c guest/user/libclaims.c guest/user/claims.h
 	$(Q)$(GLIBC_CC) -static -pthread -O2 -g -std=gnu11 $(WARN) -Wno-missing-prototypes \
 	  -Iguest/user -o $@ $< guest/user/libclaims.c
 
-$(INITRD): $(USER_BINS) $(GLIBC_BINS) guest/user/user.mk
+$(INITRD): $(USER_BINS) guest/user/user.mk
 	@echo "  CPIO     $@"
 	$(Q)rm -rf $(USER_OUT)/root && mkdir -p $(USER_OUT)/root/bin $(USER_OUT)/root/sbin
-	$(Q)for b in $(USER_BINS) $(GLIBC_BINS); do n=$$(basename $$b); \
+	$(Q)for b in $(USER_BINS); do n=$$(basename $$b); \
 	  if [ $$n = init ]; then cp $$b $(USER_OUT)/root/sbin/init; \
 	  else cp $$b $(USER_OUT)/root/bin/$$n; fi; done
 	$(Q)$(call pack_initrd,$(USER_OUT)/root,$@)
 
-$(BB_INITRD): $(INITRD) $(BUSYBOX) guest/user/bbmem.sh
+$(BB_INITRD): $(INITRD) $(GLIBC_BINS) $(BUSYBOX) guest/user/bbmem.sh
 	@echo "  CPIO     $@"
 	$(Q)rm -rf $(USER_OUT)/root-busybox && cp -r $(USER_OUT)/root $(USER_OUT)/root-busybox
 	$(Q)mkdir -p $(USER_OUT)/root-busybox/etc
 	$(Q)cp $(BUSYBOX) $(USER_OUT)/root-busybox/bin/busybox
+	$(Q)cp $(GLIBC_BINS) $(USER_OUT)/root-busybox/bin/
 	$(Q)cp guest/user/bbmem.sh $(USER_OUT)/root-busybox/etc/bbmem.sh
 	$(Q)$(call pack_initrd,$(USER_OUT)/root-busybox,$@)
