@@ -23,6 +23,10 @@
  * has ended; execve from a thread leaves the new program alone under the
  * process's pid; posix_spawn (CLONE_VM|CLONE_VFORK) runs a program.
  *
+ * threads --hog MB: 4 threads fill and verify slices of one MB-sized
+ * mapping twice (for a guest smaller than MB, with swap: the reclaim
+ * suite's shared-mm test).
+ *
  * Shared state lives in `struct shared`, passed to every thread; only
  * the signal handler records into a file static (it cannot be passed
  * state).
@@ -759,9 +763,78 @@ static void execve_and_posix_spawn_from_threads(void)
 	check("and its exit status comes back", WIFEXITED(status) ? WEXITSTATUS(status) : -1, 5);
 }
 
-/* The programs execve_and_posix_spawn_from_threads starts. */
+/* --hog MB: HOG_THREADS threads fill disjoint slices of one MB-sized
+ * mapping, meet at a barrier, then each verifies its slice, twice over:
+ * in a guest smaller than MB, reclaim evicts pages of the one shared mm
+ * and several threads fault them back. */
+#define HOG_THREADS 4
+
+struct hog {
+	uint64_t *base;
+	size_t words_per_thread;
+	struct barrier filled;
+	long bad[HOG_THREADS];
+};
+
+struct hog_arg {
+	struct hog *h;
+	int id;
+};
+
+static uint64_t hog_word(int id, size_t i, int pass)
+{
+	return ((uint64_t)id << 56) ^ (i * 0x9e3779b97f4a7c15ull) ^ (uint64_t)pass;
+}
+
+static void *hog_main(void *p)
+{
+	struct hog_arg *a = p;
+	struct hog *h = a->h;
+	uint64_t *slice = h->base + (size_t)a->id * h->words_per_thread;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < h->words_per_thread; i += 512)   /* one word per 4 KiB page */
+			slice[i] = hog_word(a->id, i, pass);
+		barrier_wait(&h->filled);
+		for (size_t i = 0; i < h->words_per_thread; i += 512)
+			h->bad[a->id] += slice[i] != hog_word(a->id, i, pass);
+		barrier_wait(&h->filled);
+	}
+	return NULL;
+}
+
+static int hog_mode(long mb)
+{
+	static struct hog h;
+	struct hog_arg args[HOG_THREADS];
+	pthread_t th[HOG_THREADS];
+	long bad = 0;
+	char what[96];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	h.base = mmap(NULL, (size_t)mb << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	h.words_per_thread = ((size_t)mb << 20) / 8 / HOG_THREADS;
+	h.filled.n = HOG_THREADS;
+	for (int i = 0; i < HOG_THREADS; i++) {
+		args[i] = (struct hog_arg){ &h, i };
+		pthread_create(&th[i], NULL, hog_main, &args[i]);
+	}
+	for (int i = 0; i < HOG_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		bad += h.bad[i];
+	}
+	snprintf(what, sizeof(what), "every page of %ld MiB written by %d threads read back intact",
+		 mb, HOG_THREADS);
+	check(what, bad, 0);
+	return claims_report(&claims);
+}
+
+/* The programs execve_and_posix_spawn_from_threads starts, and --hog. */
 static int helper_mode(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--hog"))
+		return hog_mode(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "--exit"))
 		return atoi(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--exec-probe"))
