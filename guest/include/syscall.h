@@ -55,5 +55,6 @@ SYS_DECL(rt_sigaction); SYS_DECL(rt_sigprocmask); SYS_DECL(rt_sigreturn); SYS_DE
 SYS_DECL(rt_sigsuspend); SYS_DECL(pause); SYS_DECL(sigaltstack); SYS_DECL(tkill); SYS_DECL(tgkill);
 SYS_DECL(pread64); SYS_DECL(access); SYS_DECL(faccessat); SYS_DECL(faccessat2);
 SYS_DECL(getrandom);
+SYS_DECL(clone3); SYS_DECL(futex); SYS_DECL(set_robust_list); SYS_DECL(get_robust_list);
 
 #endif

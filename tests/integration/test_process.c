@@ -4,7 +4,9 @@
  * exact copy-on-write counts and leak check, mmaptest's mapping checks and
  * EFAULTs), a segfault kills only its process, signals reach handlers
  * and default actions as on Linux (sigtest), /proc files parse in
- * Linux's formats, unknown system calls are logged once, every system
+ * Linux's formats, threads share an mm and wake each other through
+ * futexes (threads, and glibc's own pthreads in gthreads), unknown
+ * system calls are logged once, every system
  * call answers edge-case arguments with Linux's errno and random ones
  * without an oops (badargs), and the same programs run on QEMU (where
  * `syscall` enters natively).
@@ -18,12 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Boots a 128 MiB guest with the initrd, kernel options and "init=PROGRAM ARGS". */
-static struct vm_run boot_with(const char *options, const char *init_and_args)
+/* Boots a 128 MiB guest with the initrd (under the build directory),
+ * kernel options and "init=PROGRAM ARGS". */
+static struct vm_run boot_initrd(const char *initrd, const char *options,
+				 const char *init_and_args)
 {
 	char cmdline[512];
 	const char *argv[] = { "run", "-m", "128M", "--timeout", "120", "--initrd",
-			       test_build_path("guest/initrd.cpio"), test_kernel_path(), "--",
+			       test_build_path(initrd), test_kernel_path(), "--",
 			       cmdline, NULL };
 	struct vm_run r;
 
@@ -31,6 +35,11 @@ static struct vm_run boot_with(const char *options, const char *init_and_args)
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	vm_run_strip_cr(&r);
 	return r;
+}
+
+static struct vm_run boot_with(const char *options, const char *init_and_args)
+{
+	return boot_initrd("guest/initrd.cpio", options, init_and_args);
 }
 
 static struct vm_run boot_init(const char *init_and_args)
@@ -477,6 +486,71 @@ START_TEST(an_unimplemented_system_call_returns_enosys_and_is_logged_once)
 }
 END_TEST
 
+/* The claims program PROG's console: "PROG: N passed, 0 failed" with N >=
+ * min, no FAILED line, no oops. */
+static void assert_claims_passed(const struct vm_run *r, const char *prog, int min)
+{
+	const char *p = strstr(r->console, " passed, ");
+	size_t n = strlen(prog);
+	int passed = -1, failed = -1;
+
+	ck_assert_msg(p, "no summary:\n%s", tail(r->console));
+	while (p > r->console && p[-1] != '\n')
+		p--;
+	ck_assert_msg(!strncmp(p, prog, n) && p[n] == ':', "%s", tail(r->console));
+	ck_assert_int_eq(sscanf(p + n, ": %d passed, %d failed", &passed, &failed), 2);
+	ck_assert_msg(failed == 0 && passed >= min, "passed %d failed %d\n%s", passed, failed,
+		      tail(r->console));
+	ck_assert_msg(!console_has(r, "FAILED"), "%s", tail(r->console));
+	assert_no_oops(r);
+}
+
+START_TEST(eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work)
+{
+	struct vm_run r = boot_init("/bin/threads");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	static const char *const key_claims[] = {
+		"every byte written by every thread was read back intact",
+		"/proc/self/status counts 9 threads",
+		"/proc/self/task lists 9 tasks",
+		"one thread exited while the others ran",
+		"FUTEX_WAKE_BITSET with a matching bitset wakes the waiter",
+		"kill goes to the thread that does not block the signal",
+		"its held robust futex is marked FUTEX_OWNER_DIED, waiters kept",
+		"exit_group(42) from one thread ends the process of 5 threads",
+		"a SIGSEGV in one thread kills every thread",
+		"the last thread's exit_group(7) is the process's status",
+		"execve from a thread runs the program alone under the process's pid",
+		"posix_spawn (clone CLONE_VM|CLONE_VFORK) starts the program",
+		"FUTEX_WAKE on a MAP_SHARED word wakes the other process's waiter",
+		"a thread's chdir moves the process (CLONE_FS)",
+	};
+	char line[160];
+
+	assert_claims_passed(&r, "threads", 40);
+	for (size_t i = 0; i < sizeof(key_claims) / sizeof(key_claims[0]); i++) {
+		snprintf(line, sizeof(line), "threads: %s: ok", key_claims[i]);
+		ck_assert_msg(console_has(&r, line), "no \"%s\":\n%s", line, tail(r.console));
+	}
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(a_static_glibc_program_runs_its_own_pthreads_on_clone3)
+{
+	struct vm_run r = boot_initrd("guest/initrd-busybox.cpio", "", "/bin/gthreads");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	assert_claims_passed(&r, "gthreads", 6);
+	ASSERT_CONSOLE(r, "gthreads: 4 threads x 2000 increments under a mutex: ok");
+	ASSERT_CONSOLE(r, "gthreads: a condition variable passed the turn 100 times: ok");
+	ck_assert_msg(!console_has(&r, "system call clone3 (435) not implemented"), "%s",
+		      tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
 /* sigtest's console: every claim passed, the key ones named, no oops, and
  * the SIGSEGV its handler caught logged no "segfault at" line. */
 static void assert_sigtest_passed(const struct vm_run *r)
@@ -631,6 +705,8 @@ Suite *process_suite(void)
 	tcase_add_test(w, signals_reach_handlers_and_default_actions_match_linux);
 	tcase_add_test(w, signals_work_the_same_through_the_native_syscall_entry_on_qemu);
 	tcase_add_test(w, every_system_call_answers_edge_case_arguments_with_linux_errno);
+	tcase_add_test(w, eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work);
+	tcase_add_test(w, a_static_glibc_program_runs_its_own_pthreads_on_clone3);
 	tcase_add_loop_test(w, random_system_calls_with_edge_arguments_never_oops_the_kernel, 0, 2);
 	suite_add_tcase(s, w);
 	return s;
