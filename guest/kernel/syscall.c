@@ -107,6 +107,10 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[293] = sys_pipe2, [273] = sys_set_robust_list, [274] = sys_get_robust_list,
 	[17] = sys_pread64, [21] = sys_access, [269] = sys_faccessat, [318] = sys_getrandom,
 	[435] = sys_clone3, [439] = sys_faccessat2,
+	[157] = sys_prctl, [188] = sys_setxattr, [189] = sys_lsetxattr, [190] = sys_fsetxattr,
+	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,
+	[195] = sys_llistxattr, [196] = sys_flistxattr, [197] = sys_removexattr,
+	[198] = sys_lremovexattr, [199] = sys_fremovexattr,
 };
 
 void syscall_dispatch(struct pt_regs *r)

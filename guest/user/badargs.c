@@ -314,6 +314,50 @@ static void getrandom_checks(void)
 	check("getrandom into an unmapped page is EFAULT", SC3(SYS_getrandom, unmapped, 16, 0), -EFAULT);
 }
 
+/* ---- what ls and procps call: extended attributes, prctl ---------------- */
+
+static void xattr_checks(void)
+{
+	long fd = open_self();
+	char name300[300];
+
+	memset(name300, 'a', sizeof(name300) - 1);
+	name300[sizeof(name300) - 1] = '\0';
+	check("lgetxattr on the initrd is EOPNOTSUPP", SC4(SYS_lgetxattr, SELF, "security.selinux", buf, 255), -EOPNOTSUPP);
+	check("getxattr of a missing file is ENOENT (before the name)", SC4(SYS_getxattr, "/nonexistent", "", buf, 0), -ENOENT);
+	check("getxattr with an empty name is ERANGE", SC4(SYS_getxattr, SELF, "", buf, 0), -ERANGE);
+	check("getxattr with a 299-byte name is ERANGE", SC4(SYS_getxattr, SELF, name300, buf, 0), -ERANGE);
+	check("getxattr with a kernel pointer as name is EFAULT", SC4(SYS_getxattr, SELF, KPTR, buf, 0), -EFAULT);
+	check("getxattr with a kernel pointer as path is EFAULT", SC4(SYS_getxattr, KPTR, "user.x", buf, 0), -EFAULT);
+	check("fgetxattr of fd -1 is EBADF", SC4(SYS_fgetxattr, -1, "user.x", buf, 0), -EBADF);
+	check("fgetxattr of an open file is EOPNOTSUPP", SC4(SYS_fgetxattr, fd, "user.x", buf, 16), -EOPNOTSUPP);
+	check("listxattr of a file is an empty list", SC3(SYS_listxattr, SELF, buf, 64), 0);
+	check("flistxattr of fd 9999 is EBADF", SC3(SYS_flistxattr, 9999, buf, 64), -EBADF);
+	check("setxattr with unknown flags is EINVAL", sc(SYS_setxattr, (long)SELF, (long)"user.x", (long)buf, 1, 4, 0), -EINVAL);
+	check("setxattr of a value over 64 KiB is E2BIG", sc(SYS_setxattr, (long)SELF, (long)"user.x", (long)buf, 65537, 0, 0), -E2BIG);
+	check("setxattr is EOPNOTSUPP", sc(SYS_setxattr, (long)SELF, (long)"user.x", (long)buf, 1, 0, 0), -EOPNOTSUPP);
+	check("removexattr is EOPNOTSUPP", SC2(SYS_removexattr, SELF, "user.x"), -EOPNOTSUPP);
+	SC1(SYS_close, fd);
+}
+
+static void prctl_checks(void)
+{
+	char name[16] = { 0 };
+
+	check("prctl PR_SET_NAME", SC2(SYS_prctl, 15, "badargs-prctl"), 0);
+	check("prctl PR_GET_NAME", SC2(SYS_prctl, 16, name), 0);
+	check("PR_GET_NAME reads back the name", strcmp(name, "badargs-prctl"), 0);
+	check("PR_SET_NAME cuts a long name to 15 bytes", SC2(SYS_prctl, 15, "badargs-a-very-long-name"), 0);
+	check("PR_GET_NAME of the cut name", SC2(SYS_prctl, 16, name), 0);
+	check("the cut name is 15 bytes", (long)strlen(name), 15);
+	check("PR_SET_NAME from a kernel pointer is EFAULT", SC2(SYS_prctl, 15, KPTR), -EFAULT);
+	check("PR_GET_NAME into a kernel pointer is EFAULT", SC2(SYS_prctl, 16, KPTR), -EFAULT);
+	check("PR_CAPBSET_READ of CAP_CHECKPOINT_RESTORE (40) is 1", SC2(SYS_prctl, 23, 40), 1);
+	check("PR_CAPBSET_READ of 41 is EINVAL", SC2(SYS_prctl, 23, 41), -EINVAL);
+	check("an unknown prctl option is EINVAL", SC2(SYS_prctl, 0x7fff, 0), -EINVAL);
+	SC2(SYS_prctl, 15, "badargs");
+}
+
 /* ---- memory ------------------------------------------------------------- */
 
 static void mmap_checks(void)
@@ -1127,6 +1171,8 @@ static const long calls[] = {
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigpending, SYS_sigaltstack, SYS_tkill,
 	SYS_tgkill, SYS_clone3, SYS_futex, SYS_set_robust_list, SYS_get_robust_list,
 	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
+	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
+	SYS_setxattr, SYS_removexattr, SYS_prctl,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1268,6 +1314,8 @@ int main(int argc, char **argv)
 	pread_checks();
 	access_checks();
 	getrandom_checks();
+	xattr_checks();
+	prctl_checks();
 	mmap_checks();
 	range_checks();
 	time_checks();

@@ -13,8 +13,9 @@
 #     /etc/bbmem.sh, for the busybox integration suite
 #   guest/user/glibc/NAME.c -> $(BUILD)/guest/user/glibc/NAME (the host's gcc:
 #     glibc, dynamically linked, PIE)
-#   $(BUILD)/guest/initrd-dynlink.cpio: initrd.cpio plus those programs and
-#     Debian's memtester ($(MEMTESTER), from scripts/deps.sh) with their
+#   $(BUILD)/guest/initrd-dynlink.cpio: initrd.cpio plus those programs,
+#     Debian's memtester ($(MEMTESTER), from scripts/deps.sh) and coreutils'
+#     ls ($(DEBIAN_LS), on every Debian) with their
 #     interpreter and libraries (`memvisor initrd --base`), and for execbad:
 #     dynhello linked against bad interpreters (/bin/interp-*), a text file
 #     and a 4-byte "ELF" file as interpreters, for the dynlink suite
@@ -35,6 +36,7 @@ BB_INITRD   := $(BUILD)/guest/initrd-busybox.cpio
 GLIBC_OUT   := $(USER_OUT)/glibc
 GLIBC_BINS  := $(patsubst guest/user/glibc/%.c,$(GLIBC_OUT)/%,$(wildcard guest/user/glibc/*.c))
 MEMTESTER   ?= /usr/sbin/memtester
+DEBIAN_LS   ?= /bin/ls
 DL_INITRD   := $(BUILD)/guest/initrd-dynlink.cpio
 # execbad's programs: dynhello with PT_INTERP naming each bad interpreter
 DL_BAD_INTERPS := missing:/lib/ld-missing.so.2 notelf:/etc/notelf short:/etc/short-elf \
@@ -95,4 +97,4 @@ $(DL_INITRD): $(INITRD) $(GLIBC_BINS) $(MEMTESTER) $(MEMVISOR) guest/user/user.m
 	  $(GLIBC_CC) -O2 -Wl,--dynamic-linker=$${b#*:} -o $(USER_OUT)/root-dynlink/bin/interp-$${b%%:*} \
 	    guest/user/glibc/dynhello.c || exit 1; done
 	$(Q)$(call pack_initrd,$(USER_OUT)/root-dynlink,$@.base)
-	$(Q)$(MEMVISOR) initrd -o $@ --base $@.base $(GLIBC_BINS) $(MEMTESTER)
+	$(Q)$(MEMVISOR) initrd -o $@ --base $@.base $(GLIBC_BINS) $(MEMTESTER) $(DEBIAN_LS)

@@ -135,6 +135,25 @@ START_TEST(debian_memtester_16m_passes_in_a_32m_guest_with_swap)
 }
 END_TEST
 
+/*
+ * Debian's own ls (coreutils, dynamically linked): ls -l asks each file's
+ * extended attributes (lgetxattr, getxattr: EOPNOTSUPP here, as on a file
+ * system without them) and lists the initrd with Linux's modes.
+ */
+START_TEST(debian_ls_lists_the_initrd_in_long_format)
+{
+	struct vm_run r;
+	boot_swap(&r, "128M", NULL, "console=ttyS0 init=/bin/ls -l /bin");
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail_of(&r));
+	ck_assert_msg(console_has(&r, "-rwxr-xr-x 1 0 0 "), "%s", tail_of(&r));
+	ck_assert_msg(console_has(&r, " memtester\n") && console_has(&r, " ls\n"), "%s",
+		      tail_of(&r));
+	ck_assert_msg(!console_has(&r, "xattr") && !console_has(&r, "prctl"), "%s", tail_of(&r));
+	ck_assert_msg(!console_has(&r, "/bin/ls: "), "ls complained:\n%s", tail_of(&r));
+	vm_run_free(&r);
+}
+END_TEST
+
 /* Runs `memvisor initrd -o OUT what` expecting status 2, one line naming why, no OUT. */
 static void initrd_fails(const char *what, const char *why)
 {
@@ -178,6 +197,7 @@ Suite *dynlink_suite(void)
 	tcase_set_timeout(m, 1000);
 	tcase_add_test(m, debian_memtester_16m_passes_in_a_64m_guest);
 	tcase_add_test(m, debian_memtester_16m_passes_in_a_32m_guest_with_swap);
+	tcase_add_test(m, debian_ls_lists_the_initrd_in_long_format);
 	TCase *c = tcase_create("initrd_cli");
 	tcase_add_test(c, initrd_of_a_missing_program_is_status_2_and_one_line);
 	tcase_add_test(c, initrd_of_a_file_that_is_not_elf_is_status_2_and_one_line);
