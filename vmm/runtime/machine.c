@@ -2,6 +2,7 @@
  * machine.c: assembles a VM from a machine_config (see machine.h).
  */
 #include "machine.h"
+#include "acpi.h"
 #include "util.h"
 
 #include <errno.h>
@@ -127,6 +128,20 @@ static int blame(struct machine *m, enum machine_fault kind, int rc)
 	return rc;
 }
 
+/* ACPI tables for every vCPU; the virtio-mmio lines are level-triggered. */
+static int install_acpi(struct machine *m, uint64_t start_info, struct mv_error *err)
+{
+	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus,
+				    .level_irqs = 1u << VIRTIO_MMIO_FIRST_IRQ };
+	uint64_t rsdp;
+	if (m->swap_ready)
+		acpi.level_irqs |= 1u << (VIRTIO_MMIO_FIRST_IRQ + 1);
+	int rc = acpi_install(&m->vm.mem, &acpi, &rsdp);
+	if (rc < 0 || (rc = loader_set_rsdp(&m->vm.mem, start_info, rsdp)) < 0)
+		return mv_fail(err, rc, "cannot write the ACPI tables: %s", strerror(-rc));
+	return 0;
+}
+
 static int load_guest(struct machine *m, const struct machine_config *cfg,
 		      struct mv_error *err)
 {
@@ -141,6 +156,9 @@ static int load_guest(struct machine *m, const struct machine_config *cfg,
 	    (rc = loader_build_start_info(&m->vm.mem, &img, m->cmdline, cfg->initrd,
 					  cfg->initrd_len, &start_info, err)) < 0)
 		return blame(m, MACHINE_FAULT_INPUT, rc);
+	rc = install_acpi(m, start_info, err);
+	if (rc < 0)
+		return blame(m, MACHINE_FAULT_HOST, rc);
 	rc = vm_setup_pvh_boot(&m->vm, img.entry, (uint32_t)start_info, err);
 	if (rc < 0)
 		return blame(m, MACHINE_FAULT_HOST, rc);

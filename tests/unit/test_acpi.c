@@ -1,0 +1,256 @@
+/*
+ * test_acpi.c: the ACPI tables read back as a kernel reads them: from the
+ * RSDP through the XSDT to each table, by the spec's byte offsets (not
+ * acpi.c's own definitions), checking signatures, lengths, checksums, the
+ * FADT's power-off and reset registers, \_S5 in the DSDT and the MADT's
+ * entries for 1, 2 and 4 vCPUs.
+ */
+#include "acpi.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BASE 0xe0000ull
+#define BUF  0x4000
+
+struct tables {
+	uint8_t buf[BUF];
+	int len;
+};
+
+static uint64_t le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+	uint8_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s = (uint8_t)(s + p[i]);
+	return s;
+}
+
+/* The table at guest address gpa, checked to lie inside what was built. */
+static const uint8_t *at(const struct tables *t, uint64_t gpa)
+{
+	ck_assert_uint_ge(gpa, BASE);
+	ck_assert_uint_lt(gpa - BASE + 36, (uint64_t)t->len + 1);
+	return t->buf + (gpa - BASE);
+}
+
+/* A table with a whole, checksummed header of its own signature. */
+static const uint8_t *table(const struct tables *t, uint64_t gpa, const char *sig)
+{
+	const uint8_t *p = at(t, gpa);
+	uint32_t len = (uint32_t)le(p + 4, 4);
+	ck_assert_msg(!memcmp(p, sig, 4), "%.4s where %s was expected", (const char *)p, sig);
+	ck_assert_uint_ge(len, 36);
+	ck_assert_uint_le(gpa - BASE + len, (uint64_t)t->len);
+	ck_assert_msg(sum(p, len) == 0, "%s checksum", sig);
+	return p;
+}
+
+static void build(struct tables *t, int cpus, uint16_t level_irqs)
+{
+	struct acpi_config cfg = { .nr_cpus = cpus, .level_irqs = level_irqs };
+	memset(t->buf, 0xaa, sizeof(t->buf));
+	t->len = acpi_build(&cfg, BASE, t->buf, sizeof(t->buf));
+	ck_assert_int_gt(t->len, 0);
+}
+
+/* The XSDT's entry whose table has signature sig (exactly one). */
+static const uint8_t *find(const struct tables *t, const char *sig)
+{
+	const uint8_t *rsdp = t->buf;
+	const uint8_t *xsdt = table(t, le(rsdp + 24, 8), "XSDT");
+	uint32_t n = ((uint32_t)le(xsdt + 4, 4) - 36) / 8;
+	const uint8_t *found = NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *p = at(t, le(xsdt + 36 + 8 * i, 8));
+		if (!memcmp(p, sig, 4)) {
+			ck_assert_msg(!found, "two %s tables", sig);
+			found = table(t, le(xsdt + 36 + 8 * i, 8), sig);
+		}
+	}
+	ck_assert_msg(found, "no %s in the XSDT", sig);
+	return found;
+}
+
+START_TEST(the_rsdp_is_revision_2_with_both_checksums_right)
+{
+	struct tables t;
+	build(&t, 1, 0);
+	ck_assert(!memcmp(t.buf, "RSD PTR ", 8));
+	ck_assert_uint_eq(t.buf[15], 2);
+	ck_assert_uint_eq(le(t.buf + 20, 4), 36);
+	ck_assert_uint_eq(sum(t.buf, 20), 0);
+	ck_assert_uint_eq(sum(t.buf, 36), 0);
+	ck_assert_uint_eq(le(t.buf + 16, 4), 0); /* no RSDT */
+	const uint8_t *xsdt = table(&t, le(t.buf + 24, 8), "XSDT");
+	ck_assert_uint_eq(le(xsdt + 4, 4), 36 + 2 * 8);
+}
+END_TEST
+
+START_TEST(every_table_starts_on_a_16_byte_boundary_and_fits_the_reserved_area)
+{
+	struct tables t;
+	build(&t, 4, 0);
+	ck_assert_uint_le((unsigned)t.len, ACPI_TABLES_MAX);
+	ck_assert_uint_eq(le(t.buf + 24, 8) % 16, 0);
+	ck_assert_uint_eq((uint64_t)(find(&t, "FACP") - t.buf) % 16, 0);
+	ck_assert_uint_eq((uint64_t)(find(&t, "APIC") - t.buf) % 16, 0);
+}
+END_TEST
+
+/* A Generic Address Structure naming one byte at an I/O port. */
+static void assert_io_byte(const uint8_t *gas, uint16_t port)
+{
+	ck_assert_uint_eq(gas[0], 1);   /* system I/O */
+	ck_assert_uint_eq(gas[1], 8);   /* bit width */
+	ck_assert_uint_eq(gas[2], 0);   /* bit offset */
+	ck_assert_uint_eq(gas[3], 1);   /* byte access */
+	ck_assert_uint_eq(le(gas + 4, 8), port);
+}
+
+START_TEST(the_fadt_is_hardware_reduced_with_sleep_and_reset_registers)
+{
+	struct tables t;
+	build(&t, 2, 0);
+	const uint8_t *fadt = find(&t, "FACP");
+	ck_assert_uint_eq(le(fadt + 4, 4), 276);
+	ck_assert_uint_eq(fadt[8], 6);
+	uint32_t flags = (uint32_t)le(fadt + 112, 4);
+	ck_assert_uint_ne(flags & (1u << 20), 0); /* HW_REDUCED_ACPI */
+	ck_assert_uint_ne(flags & (1u << 10), 0); /* RESET_REG_SUP */
+	assert_io_byte(fadt + 116, ACPI_RESET_PORT);
+	ck_assert_uint_eq(fadt[128], ACPI_RESET_VALUE);
+	assert_io_byte(fadt + 244, ACPI_SLEEP_CTL_PORT);
+	assert_io_byte(fadt + 256, ACPI_SLEEP_STS_PORT);
+	ck_assert_uint_eq(le(fadt + 40, 4), le(fadt + 140, 8)); /* DSDT == X_DSDT */
+}
+END_TEST
+
+START_TEST(the_dsdt_names_s5_with_the_sleep_type_the_pm_device_expects)
+{
+	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 8, 4, 0x0a,
+				      ACPI_S5_SLP_TYP };
+	struct tables t;
+	build(&t, 1, 0);
+	const uint8_t *fadt = find(&t, "FACP");
+	const uint8_t *dsdt = table(&t, le(fadt + 140, 8), "DSDT");
+	uint32_t len = (uint32_t)le(dsdt + 4, 4);
+	ck_assert_ptr_nonnull(memmem(dsdt + 36, len - 36, s5, sizeof(s5)));
+}
+END_TEST
+
+struct madt_count {
+	int lapics, ioapics, overrides, nmis, other;
+	uint32_t apic_ids;       /* bit per APIC ID seen enabled */
+	uint16_t level_irqs;     /* ISA IRQs overridden as level, active high */
+};
+
+static void count_entry(struct madt_count *n, const uint8_t *e)
+{
+	switch (e[0]) {
+	case 0:
+		ck_assert_uint_eq(e[1], 8);
+		ck_assert_uint_eq(le(e + 4, 4) & 1, 1);
+		n->apic_ids |= 1u << e[3];
+		n->lapics++;
+		break;
+	case 1:
+		ck_assert_uint_eq(e[1], 12);
+		ck_assert_uint_eq(le(e + 4, 4), 0xfec00000u);
+		ck_assert_uint_eq(le(e + 8, 4), 0);
+		n->ioapics++;
+		break;
+	case 2:
+		ck_assert_uint_eq(e[1], 10);
+		ck_assert_uint_eq(le(e + 4, 4), e[3]); /* same GSI as the IRQ */
+		ck_assert_uint_eq(le(e + 8, 2), 0xd);  /* level, active high */
+		n->level_irqs |= (uint16_t)(1u << e[3]);
+		n->overrides++;
+		break;
+	case 4:
+		ck_assert_uint_eq(e[1], 6);
+		n->nmis++;
+		break;
+	default:
+		n->other++;
+	}
+}
+
+static struct madt_count count_madt(const struct tables *t)
+{
+	const uint8_t *madt = find(t, "APIC");
+	uint32_t len = (uint32_t)le(madt + 4, 4);
+	struct madt_count n = { 0 };
+	ck_assert_uint_eq(le(madt + 36, 4), 0xfee00000u);
+	for (uint32_t off = 44; off < len; off += madt[off + 1]) {
+		ck_assert_uint_ge(madt[off + 1], 2);
+		ck_assert_uint_le(off + madt[off + 1], len);
+		count_entry(&n, madt + off);
+	}
+	return n;
+}
+
+static const int cpu_counts[] = { 1, 2, 4 };
+
+START_TEST(the_madt_has_one_enabled_local_apic_per_vcpu_and_one_ioapic)
+{
+	int cpus = cpu_counts[_i];
+	struct tables t;
+	build(&t, cpus, 0);
+	struct madt_count n = count_madt(&t);
+	ck_assert_int_eq(n.lapics, cpus);
+	ck_assert_uint_eq(n.apic_ids, (1u << cpus) - 1);
+	ck_assert_int_eq(n.ioapics, 1);
+	ck_assert_int_eq(n.overrides, 0);
+	ck_assert_int_eq(n.nmis, 1);
+	ck_assert_int_eq(n.other, 0);
+}
+END_TEST
+
+START_TEST(level_irqs_get_an_interrupt_source_override_each)
+{
+	struct tables t;
+	build(&t, 2, (1u << 5) | (1u << 6));
+	struct madt_count n = count_madt(&t);
+	ck_assert_int_eq(n.overrides, 2);
+	ck_assert_uint_eq(n.level_irqs, (1u << 5) | (1u << 6));
+}
+END_TEST
+
+START_TEST(a_buffer_too_small_or_a_bad_cpu_count_is_refused)
+{
+	uint8_t small[100];
+	struct acpi_config one = { .nr_cpus = 1 }, none = { .nr_cpus = 0 },
+			   many = { .nr_cpus = 256 };
+	ck_assert_int_eq(acpi_build(&one, BASE, small, sizeof(small)), -ENOSPC);
+	ck_assert_int_eq(acpi_build(&none, BASE, small, sizeof(small)), -EINVAL);
+	ck_assert_int_eq(acpi_build(&many, BASE, small, sizeof(small)), -EINVAL);
+}
+END_TEST
+
+Suite *acpi_suite(void);
+Suite *acpi_suite(void)
+{
+	Suite *s = suite_create("acpi");
+	TCase *tc = tcase_create("tables");
+	tcase_add_test(tc, the_rsdp_is_revision_2_with_both_checksums_right);
+	tcase_add_test(tc, every_table_starts_on_a_16_byte_boundary_and_fits_the_reserved_area);
+	tcase_add_test(tc, the_fadt_is_hardware_reduced_with_sleep_and_reset_registers);
+	tcase_add_test(tc, the_dsdt_names_s5_with_the_sleep_type_the_pm_device_expects);
+	tcase_add_loop_test(tc, the_madt_has_one_enabled_local_apic_per_vcpu_and_one_ioapic, 0,
+			    (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
+	tcase_add_test(tc, level_irqs_get_an_interrupt_source_override_each);
+	tcase_add_test(tc, a_buffer_too_small_or_a_bad_cpu_count_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
