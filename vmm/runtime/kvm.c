@@ -312,6 +312,25 @@ static bool regs_are_reset_state(const struct kvm_regs *r, const struct kvm_sreg
 	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && !(s->cr0 & 1);
 }
 
+static void print_regs(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	fprintf(stderr, "RIP=%016llx RSP=%016llx RFLAGS=%016llx\n", (unsigned long long)r->rip,
+		(unsigned long long)r->rsp, (unsigned long long)r->rflags);
+	fprintf(stderr, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
+		(unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		(unsigned long long)r->rdx);
+	fprintf(stderr, "RSI=%016llx RDI=%016llx RBP=%016llx\n", (unsigned long long)r->rsi,
+		(unsigned long long)r->rdi, (unsigned long long)r->rbp);
+	fprintf(stderr, "CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx EFER=%016llx\n",
+		(unsigned long long)s->cr0, (unsigned long long)s->cr2, (unsigned long long)s->cr3,
+		(unsigned long long)s->cr4, (unsigned long long)s->efer);
+	print_segment("CS", &s->cs);
+	print_segment("SS", &s->ss);
+}
+
+/* Prints the registers only when they are the guest's: KVM on AMD SVM
+ * reinitialises a vCPU at a shutdown, leaving reset values that would
+ * read as the faulting state. */
 void vcpu_dump(struct vcpu *v, const char *why)
 {
 	struct kvm_regs r;
@@ -322,22 +341,12 @@ void vcpu_dump(struct vcpu *v, const char *why)
 		return;
 	}
 	fprintf(stderr, "memvisor: vCPU %d: %s\n", v->id, why);
-	fprintf(stderr, "RIP=%016llx RSP=%016llx RFLAGS=%016llx\n", (unsigned long long)r.rip,
-		(unsigned long long)r.rsp, (unsigned long long)r.rflags);
-	fprintf(stderr, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
-		(unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
-		(unsigned long long)r.rdx);
-	fprintf(stderr, "RSI=%016llx RDI=%016llx RBP=%016llx\n", (unsigned long long)r.rsi,
-		(unsigned long long)r.rdi, (unsigned long long)r.rbp);
-	fprintf(stderr, "CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx EFER=%016llx\n",
-		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
-		(unsigned long long)s.cr4, (unsigned long long)s.efer);
-	print_segment("CS", &s.cs);
-	print_segment("SS", &s.ss);
 	if (regs_are_reset_state(&r, &s))
-		fprintf(stderr, "memvisor: vCPU %d: these are reset values: KVM on AMD SVM "
-			"reinitializes a vCPU at a shutdown, so its state at the fault is lost\n",
-			v->id);
+		fprintf(stderr, "memvisor: vCPU %d: no register dump: KVM reset the vCPU "
+			"(RIP=fff0, CS=f000, as KVM on AMD SVM does at a shutdown), so its "
+			"state at the fault is lost\n", v->id);
+	else
+		print_regs(&r, &s);
 }
 
 /* ---- exit handlers: return true to keep running ---------------------- */

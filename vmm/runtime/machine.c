@@ -17,6 +17,28 @@ static void on_guest_exit(void *ctx, uint32_t value)
 	vm_request_stop(ctx, (int)(value & 0xff), "guest exit");
 }
 
+static void on_power_off(void *ctx)
+{
+	vm_request_stop(ctx, 0, "guest powered off");
+}
+
+/* As QEMU's -no-reboot: a reset ends the VM, with the triple fault's status
+ * (on a PC a triple fault is a reset), and no register dump. */
+static void on_reset(void *ctx, const char *how)
+{
+	mv_info("guest reset through %s: the VM ends (memvisor does not reboot)", how);
+	vm_request_stop(ctx, MV_EXIT_TRIPLE_FAULT, "guest reset");
+}
+
+static void attach_pm(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+	m->pm = (struct pm){ .on_power_off = on_power_off, .on_reset = on_reset, .ctx = vm };
+	bus_register(&vm->pio, ACPI_SLEEP_CTL_PORT, 2, &pm_sleep_ops, &m->pm, "acpi-sleep");
+	bus_register(&vm->pio, PM_RESET_PORT, 1, &pm_reset_ops, &m->pm, "reset-cf9");
+	bus_register(&vm->pio, PM_I8042_PORT, 1, &pm_i8042_ops, &m->pm, "i8042-reset");
+}
+
 static int open_console(struct machine *m, const char *path, struct mv_error *err)
 {
 	m->console_fd = STDOUT_FILENO;
@@ -57,6 +79,7 @@ static int attach_devices(struct machine *m, struct mv_error *err)
 	m->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
 	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &m->com1, "com1");
 	bus_register(&vm->pio, EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
+	attach_pm(m);
 	int rc = balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
 			      (struct irq_line){ .set = vm_set_irq, .ctx = vm,
 						 .irq = VIRTIO_MMIO_FIRST_IRQ });
