@@ -56,6 +56,21 @@ static int kvm_check_caps(struct vm *vm, struct mv_error *err)
 	return 0;
 }
 
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+
+/*
+ * Sets CPUID.1:ECX.HYPERVISOR, which KVM leaves to the VMM: a guest looks
+ * for the KVM leaves (0x40000000) only then, and Linux finds its TSC
+ * frequency in the KVM clock (kvmclock) instead of calibrating against the
+ * PIT, which fails where exits are slow (nested KVM under TCG).
+ */
+static void cpuid_mark_hypervisor(struct kvm_cpuid2 *c)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR;
+}
+
 static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 {
 	for (int nent = 128; nent <= 4096; nent *= 2) {
@@ -64,6 +79,7 @@ static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 			break;
 		c->nent = (uint32_t)nent;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			cpuid_mark_hypervisor(c);
 			vm->cpuid = c;
 			return 0;
 		}
