@@ -2,13 +2,14 @@
  * test_acpi.c: the ACPI tables read back as a kernel reads them: from the
  * RSDP through the XSDT to each table, by the spec's byte offsets (not
  * acpi.c's own definitions), checking signatures, lengths, checksums, the
- * FADT's power-off and reset registers, \_S5 in the DSDT and the MADT's
- * entries for 1, 2 and 4 vCPUs.
+ * FADT's power-off and reset registers, \_S5 and the virtio-mmio devices
+ * in the DSDT, and the MADT's entries for 1, 2 and 4 vCPUs.
  */
 #include "acpi.h"
 
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,9 +57,14 @@ static const uint8_t *table(const struct tables *t, uint64_t gpa, const char *si
 	return p;
 }
 
-static void build(struct tables *t, int cpus, uint16_t level_irqs)
+/* The tables for cpus vCPUs and nr_virtio transports, 4 KiB apart from
+ * 0xd0000000 on lines 5, 6, … */
+static void build(struct tables *t, int cpus, int nr_virtio)
 {
-	struct acpi_config cfg = { .nr_cpus = cpus, .level_irqs = level_irqs };
+	struct acpi_config cfg = { .nr_cpus = cpus, .nr_virtio = nr_virtio };
+	for (int i = 0; i < nr_virtio; i++)
+		cfg.virtio[i] = (struct acpi_virtio_mmio){ .base = 0xd0000000u + 0x1000u * (uint32_t)i,
+							   .size = 0x1000, .irq = (uint8_t)(5 + i) };
 	memset(t->buf, 0xaa, sizeof(t->buf));
 	t->len = acpi_build(&cfg, BASE, t->buf, sizeof(t->buf));
 	ck_assert_int_gt(t->len, 0);
@@ -217,24 +223,89 @@ START_TEST(the_madt_has_one_enabled_local_apic_per_vcpu_and_one_ioapic)
 }
 END_TEST
 
-START_TEST(level_irqs_get_an_interrupt_source_override_each)
+START_TEST(each_virtio_line_gets_a_level_interrupt_source_override)
 {
 	struct tables t;
-	build(&t, 2, (1u << 5) | (1u << 6));
+	build(&t, 2, 2);
 	struct madt_count n = count_madt(&t);
 	ck_assert_int_eq(n.overrides, 2);
 	ck_assert_uint_eq(n.level_irqs, (1u << 5) | (1u << 6));
 }
 END_TEST
 
-START_TEST(a_buffer_too_small_or_a_bad_cpu_count_is_refused)
+/* The DSDT of build(t, 1, 2), and where its \_SB scope's body starts. */
+static const uint8_t *dsdt_sb(const struct tables *t, uint32_t *len, const uint8_t **sb)
 {
-	uint8_t small[100];
+	static const uint8_t scope[] = { '\\', '_', 'S', 'B', '_' };
+	const uint8_t *fadt = find(t, "FACP");
+	const uint8_t *dsdt = table(t, le(fadt + 140, 8), "DSDT");
+	*len = (uint32_t)le(dsdt + 4, 4);
+	*sb = memmem(dsdt + 36, *len - 36, scope, sizeof(scope));
+	ck_assert_ptr_nonnull(*sb);
+	return dsdt;
+}
+
+/* A device's _CRS bytes: Memory32Fixed(ReadWrite, base, 4K), then
+ * Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive) { irq }, End. */
+static void assert_crs(const uint8_t *crs, uint32_t base, uint8_t irq)
+{
+	ck_assert_uint_eq(crs[0], 0x86);
+	ck_assert_uint_eq(le(crs + 1, 2), 9);
+	ck_assert_uint_eq(crs[3], 1);
+	ck_assert_uint_eq(le(crs + 4, 4), base);
+	ck_assert_uint_eq(le(crs + 8, 4), 0x1000);
+	ck_assert_uint_eq(crs[12], 0x89);
+	ck_assert_uint_eq(le(crs + 13, 2), 6);
+	ck_assert_uint_eq(crs[15], 0x01);
+	ck_assert_uint_eq(crs[16], 1);
+	ck_assert_uint_eq(le(crs + 17, 4), irq);
+	ck_assert_uint_eq(crs[21], 0x79);
+	ck_assert_uint_eq(crs[22], 0);
+}
+
+START_TEST(the_dsdt_describes_each_virtio_device_as_lnro0005_with_its_window_and_line)
+{
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O',
+				       '0', '0', '0', '5', 0 };
+	static const uint8_t crs[] = { 0x08, '_', 'C', 'R', 'S', 0x11 };
+	struct tables t;
+	uint32_t len;
+	const uint8_t *sb;
+	build(&t, 1, 2);
+	const uint8_t *dsdt = dsdt_sb(&t, &len, &sb);
+	const uint8_t *end = dsdt + len, *p = sb;
+	for (int i = 0; i < 2; i++) {
+		char name[5];
+		snprintf(name, sizeof(name), "VR%02d", i);
+		const uint8_t *dev = memmem(p, (size_t)(end - p), name, 4);
+		ck_assert_msg(dev && dev[-3] == 0x5b && dev[-2] == 0x82, "Device (%s)", name);
+		ck_assert_ptr_eq(memmem(dev, (size_t)(end - dev), hid, sizeof(hid)), dev + 4);
+		const uint8_t *uid = dev + 4 + sizeof(hid);
+		ck_assert(!memcmp(uid, "\x08_UID\x0a", 6) && uid[6] == i);
+		const uint8_t *c = memmem(dev, (size_t)(end - dev), crs, sizeof(crs));
+		ck_assert_ptr_eq(c, uid + 7);
+		/* Buffer: PkgLength, BytePrefix, size 23, then the descriptors */
+		ck_assert_uint_eq(c[7], 0x0a);
+		ck_assert_uint_eq(c[8], 23);
+		assert_crs(c + 9, 0xd0000000u + 0x1000u * (uint32_t)i, (uint8_t)(5 + i));
+		p = c + 9 + 23;
+	}
+	ck_assert_ptr_eq(p, end);           /* the second device ends the table */
+}
+END_TEST
+
+START_TEST(a_buffer_too_small_or_a_bad_cpu_or_device_count_or_line_is_refused)
+{
+	uint8_t small[100], big[BUF];
 	struct acpi_config one = { .nr_cpus = 1 }, none = { .nr_cpus = 0 },
-			   many = { .nr_cpus = 256 };
+			   many = { .nr_cpus = 256 },
+			   devs = { .nr_cpus = 1, .nr_virtio = ACPI_MAX_VIRTIO + 1 },
+			   line = { .nr_cpus = 1, .nr_virtio = 1, .virtio = { { .irq = 16 } } };
 	ck_assert_int_eq(acpi_build(&one, BASE, small, sizeof(small)), -ENOSPC);
 	ck_assert_int_eq(acpi_build(&none, BASE, small, sizeof(small)), -EINVAL);
 	ck_assert_int_eq(acpi_build(&many, BASE, small, sizeof(small)), -EINVAL);
+	ck_assert_int_eq(acpi_build(&devs, BASE, big, sizeof(big)), -EINVAL);
+	ck_assert_int_eq(acpi_build(&line, BASE, big, sizeof(big)), -EINVAL);
 }
 END_TEST
 
@@ -249,8 +320,9 @@ Suite *acpi_suite(void)
 	tcase_add_test(tc, the_dsdt_names_s5_with_the_sleep_type_the_pm_device_expects);
 	tcase_add_loop_test(tc, the_madt_has_one_enabled_local_apic_per_vcpu_and_one_ioapic, 0,
 			    (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
-	tcase_add_test(tc, level_irqs_get_an_interrupt_source_override_each);
-	tcase_add_test(tc, a_buffer_too_small_or_a_bad_cpu_count_is_refused);
+	tcase_add_test(tc, each_virtio_line_gets_a_level_interrupt_source_override);
+	tcase_add_test(tc, the_dsdt_describes_each_virtio_device_as_lnro0005_with_its_window_and_line);
+	tcase_add_test(tc, a_buffer_too_small_or_a_bad_cpu_or_device_count_or_line_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

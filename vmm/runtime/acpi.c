@@ -53,11 +53,25 @@
 #define MPS_LEVEL           0xc
 #define MADT_REVISION       5
 
-/* AML opcodes (ACPI 6.5, 20.2) for the DSDT's one named object. */
+/* AML (ACPI 6.5, 20.2) for the DSDT's names and devices. */
 #define AML_NAME_OP    0x08
 #define AML_PACKAGE_OP 0x12
+#define AML_BUFFER_OP  0x11
+#define AML_SCOPE_OP   0x10
+#define AML_EXT_PFX    0x5b
+#define AML_DEVICE_OP  0x82            /* after AML_EXT_PFX */
 #define AML_BYTE_PFX   0x0a
+#define AML_STRING_PFX 0x0d
 #define AML_ZERO_OP    0x00
+#define AML_ROOT_CHAR  '\\'
+
+/* Resource descriptors (ACPI 6.5, 6.4.3) of a virtio-mmio device's _CRS. */
+#define RES_MEMORY32_FIXED 0x86
+#define RES_EXT_IRQ        0x89
+#define RES_END_TAG        0x79
+#define RES_READ_WRITE     0x01
+#define RES_IRQ_CONSUMER   0x01        /* level (bit 1 clear), active high (bit 2 clear) */
+#define AML_MAX_OBJECT     1024        /* bytes of one scope's body */
 
 struct cursor {
 	uint8_t *buf;
@@ -157,7 +171,89 @@ static void patch_gas_port(struct cursor *c, size_t off, uint16_t port)
 	patch_le(c, off + 4, port, 8);
 }
 
-static size_t build_dsdt(struct cursor *c)
+/*
+ * Appends op, the PkgLength of what follows (its own bytes included: one
+ * for up to 63, two for up to 4095) and body[0..len).
+ */
+static void put_package(struct cursor *c, const uint8_t *op, size_t op_len,
+			const uint8_t *body, size_t len)
+{
+	put(c, op, op_len);
+	if (len + 1 <= 63) {
+		put_le(c, len + 1, 1);
+	} else if (len + 2 <= 0xfff) {
+		put_le(c, 0x40 | ((len + 2) & 0xf), 1);
+		put_le(c, (len + 2) >> 4, 1);
+	} else {
+		c->overflow = true;
+	}
+	put(c, body, len);
+}
+
+/* Name(_CRS, ResourceTemplate () { Memory32Fixed; Interrupt }) */
+static void put_virtio_crs(struct cursor *c, const struct acpi_virtio_mmio *d)
+{
+	uint8_t res[32];
+	struct cursor r = { .buf = res, .cap = sizeof(res) };
+	put_le(&r, RES_MEMORY32_FIXED, 1);
+	put_le(&r, 9, 2);
+	put_le(&r, RES_READ_WRITE, 1);
+	put_le(&r, d->base, 4);
+	put_le(&r, d->size, 4);
+	put_le(&r, RES_EXT_IRQ, 1);
+	put_le(&r, 6, 2);
+	put_le(&r, RES_IRQ_CONSUMER, 1);
+	put_le(&r, 1, 1);                /* one interrupt */
+	put_le(&r, d->irq, 4);
+	put_le(&r, RES_END_TAG, 1);
+	put_le(&r, 0, 1);                /* checksum 0: not checked */
+
+	uint8_t buf[40];
+	struct cursor b = { .buf = buf, .cap = sizeof(buf) };
+	put_le(&b, AML_BYTE_PFX, 1);
+	put_le(&b, r.len, 1);            /* buffer size */
+	put(&b, res, r.len);
+	static const uint8_t name[] = { AML_NAME_OP, '_', 'C', 'R', 'S' };
+	put(c, name, sizeof(name));
+	static const uint8_t buffer_op = AML_BUFFER_OP;
+	put_package(c, &buffer_op, 1, buf, b.len);
+}
+
+/* Device (VRnn) { Name (_HID, "LNRO0005"); Name (_UID, n); Name (_CRS, …) } */
+static void put_virtio_device(struct cursor *c, int n, const struct acpi_virtio_mmio *d)
+{
+	static const uint8_t hid[] = { AML_NAME_OP, '_', 'H', 'I', 'D', AML_STRING_PFX,
+				       'L', 'N', 'R', 'O', '0', '0', '0', '5', 0 };
+	const uint8_t uid[] = { AML_NAME_OP, '_', 'U', 'I', 'D', AML_BYTE_PFX, (uint8_t)n };
+	uint8_t body[128];
+	struct cursor b = { .buf = body, .cap = sizeof(body) };
+	const uint8_t dev_name[] = { 'V', 'R', (uint8_t)('0' + n / 10), (uint8_t)('0' + n % 10) };
+	put(&b, dev_name, sizeof(dev_name));
+	put(&b, hid, sizeof(hid));
+	put(&b, uid, sizeof(uid));
+	put_virtio_crs(&b, d);
+	if (b.overflow)
+		c->overflow = true;
+	static const uint8_t device_op[] = { AML_EXT_PFX, AML_DEVICE_OP };
+	put_package(c, device_op, sizeof(device_op), body, b.len);
+}
+
+/* Scope (\_SB) { the virtio-mmio devices } */
+static void put_sb_scope(struct cursor *c, const struct acpi_config *cfg)
+{
+	uint8_t body[AML_MAX_OBJECT];
+	struct cursor b = { .buf = body, .cap = sizeof(body) };
+	static const uint8_t sb[] = { AML_ROOT_CHAR, '_', 'S', 'B', '_' };
+	put(&b, sb, sizeof(sb));
+	for (int i = 0; i < cfg->nr_virtio; i++)
+		put_virtio_device(&b, i, &cfg->virtio[i]);
+	if (b.overflow)
+		c->overflow = true;
+	static const uint8_t scope_op = AML_SCOPE_OP;
+	put_package(c, &scope_op, 1, body, b.len);
+}
+
+static size_t build_dsdt(struct cursor *c, const struct acpi_config *cfg)
 {
 	static const uint8_t s5[] = {
 		AML_NAME_OP, '_', 'S', '5', '_',
@@ -167,6 +263,8 @@ static size_t build_dsdt(struct cursor *c)
 	};
 	size_t start = table_begin(c, "DSDT", 2);
 	put(c, s5, sizeof(s5));
+	if (cfg->nr_virtio)
+		put_sb_scope(c, cfg);
 	table_end(c, start);
 	return start;
 }
@@ -223,9 +321,8 @@ static size_t build_madt(struct cursor *c, const struct acpi_config *cfg)
 	for (int i = 0; i < cfg->nr_cpus; i++)
 		put_madt_lapic(c, (uint8_t)i);
 	put_madt_ioapic(c);
-	for (uint8_t irq = 1; irq < 16; irq++)
-		if (cfg->level_irqs & (1u << irq))
-			put_madt_level_override(c, irq);
+	for (int i = 0; i < cfg->nr_virtio; i++)
+		put_madt_level_override(c, cfg->virtio[i].irq);
 	put(c, lint1_nmi, sizeof(lint1_nmi));
 	table_end(c, start);
 	return start;
@@ -266,10 +363,14 @@ static void finish_rsdp(struct cursor *c, size_t xsdt)
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf, size_t len)
 {
 	struct cursor c = { .buf = buf, .cap = len, .base = base };
-	if (cfg->nr_cpus < 1 || cfg->nr_cpus > 255)
+	if (cfg->nr_cpus < 1 || cfg->nr_cpus > 255 || cfg->nr_virtio < 0 ||
+	    cfg->nr_virtio > ACPI_MAX_VIRTIO)
 		return -EINVAL;
+	for (int i = 0; i < cfg->nr_virtio; i++)
+		if (cfg->virtio[i].irq < 1 || cfg->virtio[i].irq > 15)
+			return -EINVAL;
 	build_rsdp(&c);
-	size_t dsdt = build_dsdt(&c);
+	size_t dsdt = build_dsdt(&c, cfg);
 	size_t tables[2];
 	tables[0] = build_fadt(&c, dsdt);
 	tables[1] = build_madt(&c, cfg);

@@ -9,11 +9,17 @@
  *   FADT (revision 6, 276 bytes): hardware-reduced ACPI, as QEMU's microvm:
  *        no PM1 blocks, timer or SCI; S5 through the sleep control register
  *        (ACPI_SLEEP_CTL_PORT), the reset register at port 0xcf9
- *   DSDT: \_S5 = Package { ACPI_S5_SLP_TYP, ... }
+ *   DSDT: \_S5 = Package { ACPI_S5_SLP_TYP, ... }, and under \_SB one
+ *        device per virtio-mmio transport, VR00, VR01, …: _HID "LNRO0005"
+ *        (what Linux's virtio_mmio driver matches), _UID, _CRS with its
+ *        registers (Memory32Fixed) and its line (level, active high)
  *   MADT: one Local APIC per vCPU (APIC ID = vCPU index, as kvm.c sets
  *        CPUID), the IOAPIC at GSI 0, a level/active-high interrupt source
- *        override for each ISA IRQ in level_irqs, LINT1 as NMI
- * No RSDT: revision 2 readers take the XSDT.
+ *        override for each virtio-mmio line, LINT1 as NMI
+ * No RSDT: revision 2 readers take the XSDT. A kernel that also takes the
+ * virtio_mmio.device= words of the command line (memvisor's; Linux built
+ * with VIRTIO_MMIO_CMDLINE_DEVICES, which Debian's is not) sees each
+ * device twice; the second probe fails on the claimed registers.
  *
  * IRQ 0 has no override: memvisor keeps KVM's default routing, where the
  * in-kernel PIT's GSI 0 reaches IOAPIC pin 0 (QEMU reroutes it to pin 2
@@ -43,15 +49,24 @@
 #define ACPI_LAPIC_BASE      0xfee00000u
 #define ACPI_IOAPIC_BASE     0xfec00000u
 
+#define ACPI_MAX_VIRTIO 8
+
+/* One virtio-mmio transport: its register window and its interrupt line. */
+struct acpi_virtio_mmio {
+	uint32_t base, size;
+	uint8_t irq;          /* an ISA IRQ (1 .. 15), on the GSI of that number */
+};
+
 struct acpi_config {
 	int nr_cpus;          /* 1 .. 255 Local APIC entries, IDs 0 .. nr_cpus-1 */
-	uint16_t level_irqs;  /* bit n: ISA IRQ n is level-triggered, active high */
+	int nr_virtio;        /* 0 .. ACPI_MAX_VIRTIO */
+	struct acpi_virtio_mmio virtio[ACPI_MAX_VIRTIO];
 };
 
 /*
  * Writes the tables into buf[0..len) as they will sit at GPA base (the
- * RSDP at offset 0). Returns the bytes used, -EINVAL for a bad cpu count,
- * -ENOSPC when len is too small.
+ * RSDP at offset 0). Returns the bytes used, -EINVAL for a bad cpu or
+ * device count or a device IRQ outside 1 .. 15, -ENOSPC when len is too small.
  */
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf, size_t len);
 

@@ -151,14 +151,16 @@ static int blame(struct machine *m, enum machine_fault kind, int rc)
 	return rc;
 }
 
-/* ACPI tables for every vCPU; the virtio-mmio lines are level-triggered. */
+/* ACPI tables for every vCPU and each virtio-mmio transport (the balloon
+ * in the first slot, the swap disk in the second). */
 static int install_acpi(struct machine *m, uint64_t start_info, struct mv_error *err)
 {
-	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus,
-				    .level_irqs = 1u << VIRTIO_MMIO_FIRST_IRQ };
+	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus, .nr_virtio = m->swap_ready ? 2 : 1 };
 	uint64_t rsdp;
-	if (m->swap_ready)
-		acpi.level_irqs |= 1u << (VIRTIO_MMIO_FIRST_IRQ + 1);
+	for (int i = 0; i < acpi.nr_virtio; i++)
+		acpi.virtio[i] = (struct acpi_virtio_mmio){
+			.base = (uint32_t)(VIRTIO_MMIO_BASE + (uint64_t)i * VIRTIO_MMIO_SIZE),
+			.size = VIRTIO_MMIO_SIZE, .irq = (uint8_t)(VIRTIO_MMIO_FIRST_IRQ + i) };
 	int rc = acpi_install(&m->vm.mem, &acpi, &rsdp);
 	if (rc < 0 || (rc = loader_set_rsdp(&m->vm.mem, start_info, rsdp)) < 0)
 		return mv_fail(err, rc, "cannot write the ACPI tables: %s", strerror(-rc));
