@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/kvm_para.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -57,18 +58,32 @@ static int kvm_check_caps(struct vm *vm, struct mv_error *err)
 }
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define KVM_CPUID_FEATURES_LEAF 0x40000001u
+/* The KVM leaf's features a guest gets: the KVM clock (both MSR sets), no
+ * port 0x80 delays, the stable bit. Not the paravirtual extras (PV
+ * spinlocks, async page faults, PV EOI, PV TLB flush and IPIs, …): with
+ * PV spinlocks Linux's boot CPU halted with interrupts off for a kick that
+ * never came when bringing up its second vCPU (in the helper VM). */
+#define KVM_FEATURES_GIVEN ((1u << KVM_FEATURE_CLOCKSOURCE) | \
+			    (1u << KVM_FEATURE_NOP_IO_DELAY) | \
+			    (1u << KVM_FEATURE_CLOCKSOURCE2) | \
+			    (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
 
 /*
  * Sets CPUID.1:ECX.HYPERVISOR, which KVM leaves to the VMM: a guest looks
  * for the KVM leaves (0x40000000) only then, and Linux finds its TSC
  * frequency in the KVM clock (kvmclock) instead of calibrating against the
- * PIT, which fails where exits are slow (nested KVM under TCG).
+ * PIT, which fails where exits are slow (nested KVM under TCG). Keeps only
+ * KVM_FEATURES_GIVEN of the KVM leaf.
  */
 static void cpuid_mark_hypervisor(struct kvm_cpuid2 *c)
 {
-	for (uint32_t i = 0; i < c->nent; i++)
+	for (uint32_t i = 0; i < c->nent; i++) {
 		if (c->entries[i].function == 1)
 			c->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR;
+		else if (c->entries[i].function == KVM_CPUID_FEATURES_LEAF)
+			c->entries[i].eax &= KVM_FEATURES_GIVEN;
+	}
 }
 
 static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
