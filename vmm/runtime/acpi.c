@@ -193,7 +193,7 @@ static void put_package(struct cursor *c, const uint8_t *op, size_t op_len,
 /* Name(_CRS, ResourceTemplate () { Memory32Fixed; Interrupt }) */
 static void put_virtio_crs(struct cursor *c, const struct acpi_virtio_mmio *d)
 {
-	uint8_t res[32];
+	uint8_t res[32] = { 0 };
 	struct cursor r = { .buf = res, .cap = sizeof(res) };
 	put_le(&r, RES_MEMORY32_FIXED, 1);
 	put_le(&r, 9, 2);
@@ -208,7 +208,7 @@ static void put_virtio_crs(struct cursor *c, const struct acpi_virtio_mmio *d)
 	put_le(&r, RES_END_TAG, 1);
 	put_le(&r, 0, 1);                /* checksum 0: not checked */
 
-	uint8_t buf[40];
+	uint8_t buf[40] = { 0 };
 	struct cursor b = { .buf = buf, .cap = sizeof(buf) };
 	put_le(&b, AML_BYTE_PFX, 1);
 	put_le(&b, r.len, 1);            /* buffer size */
@@ -225,7 +225,7 @@ static void put_virtio_device(struct cursor *c, int n, const struct acpi_virtio_
 	static const uint8_t hid[] = { AML_NAME_OP, '_', 'H', 'I', 'D', AML_STRING_PFX,
 				       'L', 'N', 'R', 'O', '0', '0', '0', '5', 0 };
 	const uint8_t uid[] = { AML_NAME_OP, '_', 'U', 'I', 'D', AML_BYTE_PFX, (uint8_t)n };
-	uint8_t body[128];
+	uint8_t body[128] = { 0 };
 	struct cursor b = { .buf = body, .cap = sizeof(body) };
 	const uint8_t dev_name[] = { 'V', 'R', (uint8_t)('0' + n / 10), (uint8_t)('0' + n % 10) };
 	put(&b, dev_name, sizeof(dev_name));
@@ -241,7 +241,7 @@ static void put_virtio_device(struct cursor *c, int n, const struct acpi_virtio_
 /* Scope (\_SB) { the virtio-mmio devices } */
 static void put_sb_scope(struct cursor *c, const struct acpi_config *cfg)
 {
-	uint8_t body[AML_MAX_OBJECT];
+	uint8_t body[AML_MAX_OBJECT] = { 0 };
 	struct cursor b = { .buf = body, .cap = sizeof(body) };
 	static const uint8_t sb[] = { AML_ROOT_CHAR, '_', 'S', 'B', '_' };
 	put(&b, sb, sizeof(sb));
