@@ -19,6 +19,7 @@
 
 struct task;
 struct inode;
+struct linux_stat;
 
 enum file_kind { FILE_CONSOLE, FILE_NULL, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE };
 
@@ -59,6 +60,8 @@ void file_set_cloexec(struct task *t, unsigned int fd, bool on);
 void file_close_on_exec(struct task *t);
 /* t's working directory ("/" when never changed). */
 const char *file_cwd(const struct task *t);
+/* The attributes stat reports for f. */
+void file_fill_stat(const struct file *f, struct linux_stat *st);
 
 /* Directories (dir.c). */
 /* Whether the absolute normalised path names a directory. */

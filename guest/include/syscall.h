@@ -53,5 +53,7 @@ SYS_DECL(poll); SYS_DECL(ppoll); SYS_DECL(time); SYS_DECL(clock_getres);
 SYS_DECL(readlink); SYS_DECL(readlinkat); SYS_DECL(clock_nanosleep);
 SYS_DECL(rt_sigaction); SYS_DECL(rt_sigprocmask); SYS_DECL(rt_sigreturn); SYS_DECL(rt_sigpending);
 SYS_DECL(rt_sigsuspend); SYS_DECL(pause); SYS_DECL(sigaltstack); SYS_DECL(tkill); SYS_DECL(tgkill);
+SYS_DECL(pread64); SYS_DECL(access); SYS_DECL(faccessat); SYS_DECL(faccessat2);
+SYS_DECL(getrandom);
 
 #endif

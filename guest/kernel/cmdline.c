@@ -7,7 +7,8 @@
 #include <printk.h>
 #include <string.h>
 
-enum param_kind { PARAM_STR, PARAM_LONG, PARAM_BOOL, PARAM_STR_LIST };
+/* PARAM_STR_OR_BARE: a bare key stores "" (slub_debug alone means "all"). */
+enum param_kind { PARAM_STR, PARAM_STR_OR_BARE, PARAM_LONG, PARAM_BOOL, PARAM_STR_LIST };
 
 struct param {
 	const char *name;
@@ -38,6 +39,9 @@ static const struct param params[] = {
 	{ "mm.fault_around", PARAM_LONG, &kparams.mm_fault_around, 1, 16, NULL },
 	{ "mm.page_cluster", PARAM_LONG, &kparams.mm_page_cluster, 0, 4, NULL },
 	{ "selftest", PARAM_BOOL, &kparams.selftest, 0, 0, NULL },
+	{ "slub_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
+	{ "slab_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
+	{ "slab_selftest", PARAM_BOOL, &kparams.slab_selftest, 0, 0, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
 	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
@@ -88,6 +92,9 @@ static bool param_set(const struct param *p, const char *value)
 		if (!value || (p->choices && !in_choices(value, p->choices)))
 			return false;
 		*(const char **)p->dst = value;
+		return true;
+	case PARAM_STR_OR_BARE:
+		*(const char **)p->dst = value ? value : "";
 		return true;
 	case PARAM_LONG:
 		if (!value || str_to_u64(value, &n) || (long long)n < p->min ||

@@ -331,6 +331,37 @@ SYS_DECL(readv)
 	return vector_io((unsigned int)a0, a1, a2, false);
 }
 
+/* Kinds of file with a position pread can set (Linux's FMODE_PREAD). */
+static bool file_preadable(const struct file *f)
+{
+	return f->kind == FILE_INITRD || f->kind == FILE_PROC || f->kind == FILE_NULL ||
+	       f->kind == FILE_DIR;
+}
+
+/*
+ * pread64(unsigned int fd, buf, size_t count, loff_t pos): a read at pos
+ * that leaves the file position alone. A negative pos is EINVAL (checked
+ * first, as ksys_pread64), a pipe or the console ESPIPE.
+ */
+SYS_DECL(pread64)
+{
+	struct file *f = file_get((unsigned int)a0);
+	int64_t pos = (int64_t)a3;
+
+	(void)a4, (void)a5;
+	if (pos < 0)
+		return -EINVAL;
+	if (!f)
+		return -EBADF;
+	if (!file_preadable(f))
+		return -ESPIPE;
+	uint64_t saved = f->pos;
+	f->pos = (uint64_t)pos;
+	long n = file_read(f, a1, a2);
+	f->pos = saved;
+	return n;
+}
+
 /*
  * A user path into a kmalloc'd PATH_MAX buffer, as Linux's getname: too
  * long is ENAMETOOLONG, empty ENOENT. Returns the buffer or NULL, *err set.
@@ -544,7 +575,7 @@ SYS_DECL(lseek)
 	return seek_to(base, (int64_t)a1, &f->pos);
 }
 
-static void fill_stat(const struct file *f, struct linux_stat *st)
+void file_fill_stat(const struct file *f, struct linux_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_nlink = 1;
@@ -584,7 +615,7 @@ SYS_DECL(fstat)
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (!f)
 		return -EBADF;
-	fill_stat(f, &st);
+	file_fill_stat(f, &st);
 	return copy_to_user(a1, &st, sizeof(st));
 }
 
@@ -593,7 +624,7 @@ static long stat_put(struct file *f, uint64_t ubuf)
 {
 	struct linux_stat st;
 
-	fill_stat(f, &st);
+	file_fill_stat(f, &st);
 	file_put(f);
 	return copy_to_user(ubuf, &st, sizeof(st));
 }

@@ -11,6 +11,7 @@
 #include <memblock.h>
 #include <page_alloc.h>
 #include <selftest.h>
+#include <slab_selftest.h>
 #include <time.h>
 #include <crash.h>
 #include <exit_status.h>
@@ -118,6 +119,8 @@ void kernel_main(unsigned long start_info_phys)
 	pr_info("boot: kernel_main to here in %llu TSC cycles\n",
 		(unsigned long long)(rdtsc() - boot_tsc));
 	if (kparams.selftest && selftest_run())
+		machine_exit(EXIT_TEST_FAILURE);
+	if (kparams.slab_selftest && slab_selftest_run())
 		machine_exit(EXIT_TEST_FAILURE);
 	if (kparams.crash)
 		crash_trigger(kparams.crash);

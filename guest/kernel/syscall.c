@@ -104,6 +104,8 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[230] = sys_clock_nanosleep, [234] = sys_tgkill,
 	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [267] = sys_readlinkat, [271] = sys_ppoll, [292] = sys_dup3,
 	[293] = sys_pipe2,
+	[17] = sys_pread64, [21] = sys_access, [269] = sys_faccessat, [318] = sys_getrandom,
+	[439] = sys_faccessat2,
 };
 
 void syscall_dispatch(struct pt_regs *r)

@@ -249,6 +249,69 @@ static void exec_checks(void)
 	check("execve with a non-canonical envp is EFAULT", SC3(SYS_execve, SELF, argv, NONCANON), -EFAULT);
 }
 
+/* ---- what ld.so and libc start-up call: pread64, access, getrandom ------ */
+
+static void pread_checks(void)
+{
+	long fd = open_self(), p[2];
+
+	check("pread64 at -1 is EINVAL", SC4(SYS_pread64, fd, buf, 4, -1), -EINVAL);
+	check("pread64(-1) at -1 is EINVAL (the position first)", SC4(SYS_pread64, -1, buf, 4, -1), -EINVAL);
+	check("pread64(-1) is EBADF", SC4(SYS_pread64, -1, buf, 4, 0), -EBADF);
+	check("pread64 of the console is ESPIPE", SC4(SYS_pread64, 1, buf, 1, 0), -ESPIPE);
+	check("pread64 into a kernel pointer is EFAULT", SC4(SYS_pread64, fd, KPTR, 4, 0), -EFAULT);
+	SC3(SYS_lseek, fd, 8, SEEK_SET);
+	check("pread64 of 4 bytes at 0 through 0x100000000 | fd", SC4(SYS_pread64, HIGH | (unsigned long)fd, buf, 4, 0), 4);
+	check("pread64 reads the ELF magic", memcmp(buf, "\177ELF", 4), 0);
+	check("pread64 leaves the file position alone", SC3(SYS_lseek, fd, 0, SEEK_CUR), 8);
+	check("pread64 at INT64_MAX is 0", SC4(SYS_pread64, fd, buf, 4, INT64_MAX), 0);
+	SC1(SYS_close, fd);
+	if (SC1(SYS_pipe, p) == 0) {
+		check("pread64 of a pipe is ESPIPE", SC4(SYS_pread64, p[0], buf, 1, 0), -ESPIPE);
+		SC1(SYS_close, p[0]);
+		SC1(SYS_close, p[1]);
+	}
+}
+
+static void access_checks(void)
+{
+	long fd = open_self();
+
+	check("access F_OK of a program", SC2(SYS_access, SELF, F_OK), 0);
+	check("access X_OK of a program", SC2(SYS_access, SELF, X_OK), 0);
+	check("access W_OK of an initrd file is EROFS", SC2(SYS_access, SELF, W_OK), -EROFS);
+	check("access W_OK of an initrd directory is EROFS", SC2(SYS_access, "/bin", W_OK), -EROFS);
+	check("access X_OK of a directory", SC2(SYS_access, "/bin", X_OK), 0);
+	check("access X_OK of /proc/meminfo (0444) is EACCES", SC2(SYS_access, "/proc/meminfo", X_OK), -EACCES);
+	check("access W_OK of /proc/meminfo is root's 0", SC2(SYS_access, "/proc/meminfo", W_OK), 0);
+	check("access of a missing file is ENOENT", SC2(SYS_access, "/nonexistent", F_OK), -ENOENT);
+	check("access with mode 8 is EINVAL", SC2(SYS_access, SELF, 8), -EINVAL);
+	check("access of a kernel pointer is EFAULT", SC2(SYS_access, KPTR, F_OK), -EFAULT);
+	check("access of a 4999-byte path is ENAMETOOLONG", SC2(SYS_access, longpath, F_OK), -ENAMETOOLONG);
+	check("faccessat(AT_FDCWD, relative path)", SC3(SYS_faccessat, AT_FDCWD, "bin/badargs", R_OK), 0);
+	check("faccessat(-1, relative path) is EBADF", SC3(SYS_faccessat, -1, "bin/badargs", R_OK), -EBADF);
+	check("faccessat2 with an unknown flag is EINVAL", SC4(SYS_faccessat2, AT_FDCWD, SELF, R_OK, 0x8000), -EINVAL);
+	check("faccessat2 of fd with AT_EMPTY_PATH", SC4(SYS_faccessat2, fd, "", R_OK, AT_EMPTY_PATH), 0);
+	check("faccessat2 W_OK of fd with AT_EMPTY_PATH is EROFS", SC4(SYS_faccessat2, fd, "", W_OK, AT_EMPTY_PATH), -EROFS);
+	check("faccessat2 of \"\" without AT_EMPTY_PATH is ENOENT", SC4(SYS_faccessat2, fd, "", R_OK, 0), -ENOENT);
+	SC1(SYS_close, fd);
+}
+
+static void getrandom_checks(void)
+{
+	uint64_t a[2] = { 0 }, b[2] = { 0 };
+
+	check("getrandom of 16 bytes", SC3(SYS_getrandom, a, 16, 0), 16);
+	check("getrandom with GRND_NONBLOCK", SC3(SYS_getrandom, b, 16, 1), 16);
+	check("two draws differ", memcmp(a, b, sizeof(a)) != 0, 1);
+	check("getrandom of 0 bytes is 0", SC3(SYS_getrandom, buf, 0, 0), 0);
+	check("getrandom with unknown flag 8 is EINVAL", SC3(SYS_getrandom, buf, 16, 8), -EINVAL);
+	check("getrandom with GRND_INSECURE | GRND_RANDOM is EINVAL", SC3(SYS_getrandom, buf, 16, 6), -EINVAL);
+	check("getrandom into a kernel pointer is EFAULT", SC3(SYS_getrandom, KPTR, 16, 0), -EFAULT);
+	check("getrandom of 0 bytes into a kernel pointer is EFAULT", SC3(SYS_getrandom, KPTR, 0, 0), -EFAULT);
+	check("getrandom into an unmapped page is EFAULT", SC3(SYS_getrandom, unmapped, 16, 0), -EFAULT);
+}
+
 /* ---- memory ------------------------------------------------------------- */
 
 static void mmap_checks(void)
@@ -902,6 +965,7 @@ static const long calls[] = {
 	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat, SYS_clock_nanosleep,
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigpending, SYS_sigaltstack, SYS_tkill,
 	SYS_tgkill,
+	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1032,6 +1096,9 @@ int main(int argc, char **argv)
 	vector_checks();
 	path_checks();
 	exec_checks();
+	pread_checks();
+	access_checks();
+	getrandom_checks();
 	mmap_checks();
 	range_checks();
 	time_checks();

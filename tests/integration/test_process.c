@@ -204,6 +204,76 @@ START_TEST(fault_around_maps_sixteen_pages_per_anonymous_fault)
 }
 END_TEST
 
+/*
+ * slub_debug in the guest: slab_selftest=1 plants one bug per case in a
+ * cache of its own and the kernel reports each in Linux's words, with the
+ * allocating and freeing functions (U) resolved through the kernel's symbols.
+ */
+START_TEST(slab_selftest_reports_each_planted_bug_in_linux_words)
+{
+	struct vm_run r = boot_with("slab_selftest=1", "/bin/cat /proc/meminfo");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "slab_selftest: all 5 passed");
+	ck_assert_int_eq(count_of(r.console, "BUG slab_selftest (Not tainted): "), 5);
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Right Redzone overwritten\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Left Redzone overwritten\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Poison overwritten\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Object already free\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Invalid object pointer 0x");
+	ASSERT_CONSOLE(r, ". First byte 0x0 instead of 0xbb\n");
+	ASSERT_CONSOLE(r, ". First byte 0x1 instead of 0x6b\n");
+	ASSERT_CONSOLE(r, "INFO: Allocated in overrun_past_the_end+0x");
+	ASSERT_CONSOLE(r, "INFO: Freed in double_free+0x");
+	ASSERT_CONSOLE(r, "FIX slab_selftest: Restoring Right Redzone ");
+	ASSERT_CONSOLE(r, "FIX slab_selftest: Free ignored\n");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* One /proc/slabinfo row: object size (the stride, as Linux's) and the CPU array limit. */
+static void slabinfo_row(const struct vm_run *r, const char *cache, unsigned *objsize,
+			 unsigned *limit)
+{
+	char key[40];
+	snprintf(key, sizeof(key), "\n%s ", cache);
+	const char *row = strstr(r->console, key);
+	ck_assert_msg(row, "no slabinfo row for %s:\n%s", cache, tail(r->console));
+	ck_assert_int_eq(sscanf(row + strlen(key), "%*u %*u %u %*u %*u : tunables %u", objsize, limit),
+			 2);
+}
+
+/* slub_debug=ZP,kmalloc-64: that cache alone gets red zones and poison, and no CPU array. */
+START_TEST(slub_debug_with_a_cache_list_debugs_only_those_caches)
+{
+	struct vm_run r = boot_with("slub_debug=ZP,kmalloc-64", "/bin/cat /proc/slabinfo");
+	unsigned size, limit;
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "slab: debugging as slub_debug=ZP,kmalloc-64 asks");
+	slabinfo_row(&r, "kmalloc-64", &size, &limit);
+	ck_assert_uint_gt(size, 64);
+	ck_assert_uint_eq(limit, 0);
+	slabinfo_row(&r, "kmalloc-32", &size, &limit);
+	ck_assert_uint_eq(size, 32);
+	ck_assert_uint_gt(limit, 0);
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Bare slub_debug: every check on every cache, and a fork/COW workload runs clean. */
+START_TEST(full_slub_debug_runs_forktest_without_a_single_report)
+{
+	struct vm_run r = boot_with("slub_debug", "/bin/forktest");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "slab: debugging as slub_debug asks: every check (FZPU) on every cache");
+	ASSERT_CONSOLE(r, "forktest: ok");
+	ck_assert_msg(!console_has(&r, "BUG "), "%s", tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing)
 {
 	struct vm_run r = boot_init("/bin/forktest");
@@ -548,6 +618,9 @@ Suite *process_suite(void)
 	tcase_add_test(w, without_fault_around_memhog_takes_a_fault_per_page_it_touches);
 	tcase_add_test(w, fault_around_maps_sixteen_pages_per_anonymous_fault);
 	tcase_add_test(w, forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing);
+	tcase_add_test(w, slab_selftest_reports_each_planted_bug_in_linux_words);
+	tcase_add_test(w, slub_debug_with_a_cache_list_debugs_only_those_caches);
+	tcase_add_test(w, full_slub_debug_runs_forktest_without_a_single_report);
 	tcase_add_test(w, mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault);
 	tcase_add_test(w, a_segfault_kills_only_its_process_with_a_linux_like_line);
 	tcase_add_test(w, proc_files_parse_in_the_linux_format);

@@ -374,6 +374,47 @@ static void check_json(const struct scenario *sc, const char *dir, struct scenar
 	json_object_put(j);
 }
 
+/*
+ * The run's stream for results: stats.jsonl, or a host command's JSON
+ * output as a stream of one sample. Returns 0 or a negative errno.
+ */
+static int results_stream(const struct scenario *sc, const char *dir, struct expect_stats *s)
+{
+	char path[4096];
+	struct mv_error err;
+	if (!sc->host) {
+		snprintf(path, sizeof(path), "%s/stats.jsonl", dir);
+		return expect_stats_load(s, path, &err);
+	}
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	json_object *j = json_object_from_file(path);
+	if (!j)
+		return -EINVAL;
+	s->samples = malloc(sizeof(*s->samples));
+	s->times = calloc(1, sizeof(*s->times));
+	if (!s->samples || !s->times)
+		abort();
+	s->samples[0] = j;
+	s->n = 1;
+	return 0;
+}
+
+static void measure_results(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	struct expect_stats s = { 0 };
+	if (!sc->nr_results)
+		return;
+	r->values = calloc(sc->nr_results, sizeof(*r->values));
+	r->measured = calloc(sc->nr_results, sizeof(*r->measured));
+	if (!r->values || !r->measured)
+		abort();
+	if (results_stream(sc, dir, &s) < 0)
+		return;
+	for (size_t i = 0; i < sc->nr_results; i++)
+		r->measured[i] = expect_measure_stats(sc->results[i].cond, &s, &r->values[i]) == 0;
+	expect_stats_free(&s);
+}
+
 void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r)
 {
 	char path[4096];
@@ -382,6 +423,7 @@ void scenario_check(const struct scenario *sc, const char *dir, struct scenario_
 	check_json(sc, dir, r);
 	check_stats(sc, dir, r);
 	check_diffs(sc, dir, r);
+	measure_results(sc, dir, r);
 	snprintf(path, sizeof(path), "%s/swap.img", dir);
 	unlink(path); /* a swap disk is scratch space, not a result */
 }
@@ -389,5 +431,9 @@ void scenario_check(const struct scenario *sc, const char *dir, struct scenario_
 void scenario_result_free(struct scenario_result *r)
 {
 	free(r->reasons);
+	free(r->values);
+	free(r->measured);
 	r->reasons = NULL;
+	r->values = NULL;
+	r->measured = NULL;
 }
