@@ -3,7 +3,8 @@
  * made into a guest by scripts/linux-guest) boots on memvisor with 1 and 2
  * vCPUs: it finds the ACPI tables (every vCPU in the MADT), takes its TSC
  * frequency from the KVM clock, runs the initrd's init, which prints one
- * line and runs `poweroff -f`, and memvisor ends by itself with status 0
+ * line through the serial port (COM1, found in the DSDT) and runs
+ * `poweroff -f`, and memvisor ends by itself with status 0
  * (the init never exits: without the power-off the run would end at
  * --timeout with 124).
  *

@@ -233,7 +233,7 @@ START_TEST(each_virtio_line_gets_a_level_interrupt_source_override)
 }
 END_TEST
 
-/* The DSDT of build(t, 1, 2), and where its \_SB scope's body starts. */
+/* The DSDT, and where its \_SB scope's NameString starts (its body 5 bytes on). */
 static const uint8_t *dsdt_sb(const struct tables *t, uint32_t *len, const uint8_t **sb)
 {
 	static const uint8_t scope[] = { '\\', '_', 'S', 'B', '_' };
@@ -294,6 +294,31 @@ START_TEST(the_dsdt_describes_each_virtio_device_as_lnro0005_with_its_window_and
 }
 END_TEST
 
+START_TEST(the_dsdt_describes_com1_as_pnp0501_with_its_ports_and_irq)
+{
+	static const uint8_t com1[] = {
+		0x5b, 0x82, 0x2c /* PkgLength 44 */, 'C', 'O', 'M', '1',
+		0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* EisaId PNP0501 */
+		0x08, '_', 'U', 'I', 'D', 0x0a, 0,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 13,
+		0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08, /* IO (Decode16, 0x3f8, 0x3f8, 1, 8) */
+		0x22, 0x10, 0x00,                               /* IRQNoFlags () { 4 } */
+		0x79, 0x00,
+	};
+	struct acpi_config cfg = { .nr_cpus = 1, .com1_port = 0x3f8, .com1_irq = 4 };
+	struct tables t;
+	uint32_t len;
+	const uint8_t *sb;
+	t.len = acpi_build(&cfg, BASE, t.buf, sizeof(t.buf));
+	ck_assert_int_gt(t.len, 0);
+	const uint8_t *dsdt = dsdt_sb(&t, &len, &sb);
+	ck_assert_ptr_eq(memmem(sb, len - (uint32_t)(sb - dsdt), com1, sizeof(com1)), sb + 5);
+	ck_assert_ptr_eq(sb + 5 + sizeof(com1), dsdt + len); /* nothing else under \_SB */
+	cfg.com1_irq = 0;
+	ck_assert_int_eq(acpi_build(&cfg, BASE, t.buf, sizeof(t.buf)), -EINVAL);
+}
+END_TEST
+
 START_TEST(a_buffer_too_small_or_a_bad_cpu_or_device_count_or_line_is_refused)
 {
 	uint8_t small[100], big[BUF];
@@ -322,6 +347,7 @@ Suite *acpi_suite(void)
 			    (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
 	tcase_add_test(tc, each_virtio_line_gets_a_level_interrupt_source_override);
 	tcase_add_test(tc, the_dsdt_describes_each_virtio_device_as_lnro0005_with_its_window_and_line);
+	tcase_add_test(tc, the_dsdt_describes_com1_as_pnp0501_with_its_ports_and_irq);
 	tcase_add_test(tc, a_buffer_too_small_or_a_bad_cpu_or_device_count_or_line_is_refused);
 	suite_add_tcase(s, tc);
 	return s;

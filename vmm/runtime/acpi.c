@@ -62,6 +62,8 @@
 #define AML_DEVICE_OP  0x82            /* after AML_EXT_PFX */
 #define AML_BYTE_PFX   0x0a
 #define AML_STRING_PFX 0x0d
+#define AML_DWORD_PFX  0x0c
+#define EISA_PNP0501   0x0105d041u     /* EisaId ("PNP0501"), a 16550 */
 #define AML_ZERO_OP    0x00
 #define AML_ROOT_CHAR  '\\'
 
@@ -69,6 +71,9 @@
 #define RES_MEMORY32_FIXED 0x86
 #define RES_EXT_IRQ        0x89
 #define RES_END_TAG        0x79
+#define RES_IO             0x47        /* small: I/O ports, 7 bytes */
+#define RES_IO_DECODE16    0x01
+#define RES_IRQ_NO_FLAGS   0x22        /* small: IRQ mask, edge, active high */
 #define RES_READ_WRITE     0x01
 #define RES_IRQ_CONSUMER   0x01        /* level (bit 1 clear), active high (bit 2 clear) */
 #define AML_MAX_OBJECT     1024        /* bytes of one scope's body */
@@ -190,6 +195,53 @@ static void put_package(struct cursor *c, const uint8_t *op, size_t op_len,
 	put(c, body, len);
 }
 
+/* Name (_CRS, Buffer () { res[0..len) }) */
+static void put_crs(struct cursor *c, const uint8_t *res, size_t len)
+{
+	uint8_t buf[40] = { 0 };
+	struct cursor b = { .buf = buf, .cap = sizeof(buf) };
+	put_le(&b, AML_BYTE_PFX, 1);
+	put_le(&b, len, 1);              /* buffer size */
+	put(&b, res, len);
+	if (b.overflow)
+		c->overflow = true;
+	static const uint8_t name[] = { AML_NAME_OP, '_', 'C', 'R', 'S' };
+	put(c, name, sizeof(name));
+	static const uint8_t buffer_op = AML_BUFFER_OP;
+	put_package(c, &buffer_op, 1, buf, b.len);
+}
+
+/* Device (COM1) { Name (_HID, EisaId ("PNP0501")); Name (_UID, 0);
+ *   Name (_CRS, ResourceTemplate () { IO (Decode16, port, port, 1, 8);
+ *                                     IRQNoFlags () { irq } }) } */
+static void put_com1_device(struct cursor *c, uint16_t port, uint8_t irq)
+{
+	static const uint8_t hid[] = { 'C', 'O', 'M', '1', AML_NAME_OP, '_', 'H', 'I', 'D',
+				       AML_DWORD_PFX };
+	static const uint8_t uid[] = { AML_NAME_OP, '_', 'U', 'I', 'D', AML_BYTE_PFX, 0 };
+	uint8_t res[16] = { 0 }, body[64] = { 0 };
+	struct cursor r = { .buf = res, .cap = sizeof(res) };
+	struct cursor b = { .buf = body, .cap = sizeof(body) };
+	put_le(&r, RES_IO, 1);
+	put_le(&r, RES_IO_DECODE16, 1);
+	put_le(&r, port, 2);             /* minimum base */
+	put_le(&r, port, 2);             /* maximum base */
+	put_le(&r, 1, 1);                /* alignment */
+	put_le(&r, 8, 1);                /* ports */
+	put_le(&r, RES_IRQ_NO_FLAGS, 1);
+	put_le(&r, 1u << irq, 2);
+	put_le(&r, RES_END_TAG, 1);
+	put_le(&r, 0, 1);
+	put(&b, hid, sizeof(hid));
+	put_le(&b, EISA_PNP0501, 4);
+	put(&b, uid, sizeof(uid));
+	put_crs(&b, res, r.len);
+	if (b.overflow)
+		c->overflow = true;
+	static const uint8_t device_op[] = { AML_EXT_PFX, AML_DEVICE_OP };
+	put_package(c, device_op, sizeof(device_op), body, b.len);
+}
+
 /* Name(_CRS, ResourceTemplate () { Memory32Fixed; Interrupt }) */
 static void put_virtio_crs(struct cursor *c, const struct acpi_virtio_mmio *d)
 {
@@ -207,16 +259,7 @@ static void put_virtio_crs(struct cursor *c, const struct acpi_virtio_mmio *d)
 	put_le(&r, d->irq, 4);
 	put_le(&r, RES_END_TAG, 1);
 	put_le(&r, 0, 1);                /* checksum 0: not checked */
-
-	uint8_t buf[40] = { 0 };
-	struct cursor b = { .buf = buf, .cap = sizeof(buf) };
-	put_le(&b, AML_BYTE_PFX, 1);
-	put_le(&b, r.len, 1);            /* buffer size */
-	put(&b, res, r.len);
-	static const uint8_t name[] = { AML_NAME_OP, '_', 'C', 'R', 'S' };
-	put(c, name, sizeof(name));
-	static const uint8_t buffer_op = AML_BUFFER_OP;
-	put_package(c, &buffer_op, 1, buf, b.len);
+	put_crs(c, res, r.len);
 }
 
 /* Device (VRnn) { Name (_HID, "LNRO0005"); Name (_UID, n); Name (_CRS, …) } */
@@ -245,6 +288,8 @@ static void put_sb_scope(struct cursor *c, const struct acpi_config *cfg)
 	struct cursor b = { .buf = body, .cap = sizeof(body) };
 	static const uint8_t sb[] = { AML_ROOT_CHAR, '_', 'S', 'B', '_' };
 	put(&b, sb, sizeof(sb));
+	if (cfg->com1_port)
+		put_com1_device(&b, cfg->com1_port, cfg->com1_irq);
 	for (int i = 0; i < cfg->nr_virtio; i++)
 		put_virtio_device(&b, i, &cfg->virtio[i]);
 	if (b.overflow)
@@ -263,7 +308,7 @@ static size_t build_dsdt(struct cursor *c, const struct acpi_config *cfg)
 	};
 	size_t start = table_begin(c, "DSDT", 2);
 	put(c, s5, sizeof(s5));
-	if (cfg->nr_virtio)
+	if (cfg->nr_virtio || cfg->com1_port)
 		put_sb_scope(c, cfg);
 	table_end(c, start);
 	return start;
@@ -369,6 +414,8 @@ int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf, size_
 	for (int i = 0; i < cfg->nr_virtio; i++)
 		if (cfg->virtio[i].irq < 1 || cfg->virtio[i].irq > 15)
 			return -EINVAL;
+	if (cfg->com1_port && (cfg->com1_irq < 1 || cfg->com1_irq > 15))
+		return -EINVAL;
 	build_rsdp(&c);
 	size_t dsdt = build_dsdt(&c, cfg);
 	size_t tables[2];

@@ -9,8 +9,11 @@
  *   FADT (revision 6, 276 bytes): hardware-reduced ACPI, as QEMU's microvm:
  *        no PM1 blocks, timer or SCI; S5 through the sleep control register
  *        (ACPI_SLEEP_CTL_PORT), the reset register at port 0xcf9
- *   DSDT: \_S5 = Package { ACPI_S5_SLP_TYP, ... }, and under \_SB one
- *        device per virtio-mmio transport, VR00, VR01, …: _HID "LNRO0005"
+ *   DSDT: \_S5 = Package { ACPI_S5_SLP_TYP, ... }, and under \_SB the
+ *        serial port, COM1: _HID PNP0501, _CRS its 8 ports and IRQ (on a
+ *        hardware-reduced machine Linux has no legacy PIC and maps no ISA
+ *        IRQ it is not told of: without this, opening ttyS0 fails with EIO),
+ *        and one device per virtio-mmio transport, VR00, VR01, …: _HID "LNRO0005"
  *        (what Linux's virtio_mmio driver matches), _UID, _CRS with its
  *        registers (Memory32Fixed) and its line (level, active high)
  *   MADT: one Local APIC per vCPU (APIC ID = vCPU index, as kvm.c sets
@@ -59,6 +62,8 @@ struct acpi_virtio_mmio {
 
 struct acpi_config {
 	int nr_cpus;          /* 1 .. 255 Local APIC entries, IDs 0 .. nr_cpus-1 */
+	uint16_t com1_port;   /* the 16550's first port (0: none) */
+	uint8_t com1_irq;     /* its ISA IRQ, edge-triggered, active high */
 	int nr_virtio;        /* 0 .. ACPI_MAX_VIRTIO */
 	struct acpi_virtio_mmio virtio[ACPI_MAX_VIRTIO];
 };

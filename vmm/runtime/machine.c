@@ -151,11 +151,13 @@ static int blame(struct machine *m, enum machine_fault kind, int rc)
 	return rc;
 }
 
-/* ACPI tables for every vCPU and each virtio-mmio transport (the balloon
+/* ACPI tables for every vCPU, COM1 and each virtio-mmio transport (the balloon
  * in the first slot, the swap disk in the second). */
 static int install_acpi(struct machine *m, uint64_t start_info, struct mv_error *err)
 {
-	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus, .nr_virtio = m->swap_ready ? 2 : 1 };
+	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus, .com1_port = SERIAL_COM1_BASE,
+				    .com1_irq = SERIAL_COM1_IRQ,
+				    .nr_virtio = m->swap_ready ? 2 : 1 };
 	uint64_t rsdp;
 	for (int i = 0; i < acpi.nr_virtio; i++)
 		acpi.virtio[i] = (struct acpi_virtio_mmio){
