@@ -14,6 +14,8 @@ pkgs+=(memtester)
 # qemu-system-x86) and Debian's kernel package: fetched here only where
 # there is no KVM, else by with-kvm when first forced.
 pkgs+=(busybox-static)
+# xz-utils: scripts/linux-guest unpacks Debian's vmlinuz (the linux suite).
+pkgs+=(xz-utils)
 need_helper=
 "$(dirname "$0")/kvm-works" -q || need_helper=1
 missing=()
