@@ -47,12 +47,12 @@ struct mm;
 struct inode;
 
 /*
- * Where reclaim evicts one kind of page to (mm/vmscan.h's store ops):
- * swap.c's swap_store_ops (anonymous pages to swap) and initrd.c's
- * file_store_ops (page-cache pages dropped).
+ * Where reclaim evicts one kind of page to (mm/vmscan.h's stores):
+ * swap.c's swap_store (anonymous pages to swap, ctx its device) and
+ * initrd.c's file_store (page-cache pages dropped).
  */
-extern const struct vmscan_store_ops swap_store_ops;
-extern const struct vmscan_store_ops file_store_ops;
+extern const struct vmscan_store swap_store;
+extern const struct vmscan_store file_store;
 
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
 struct reclaim_lru_sizes {

@@ -23,7 +23,7 @@
  *
  * Interface:
  *   swap_init            after virtio_probe_all: swap on if a disk exists
- *   swap_store_ops       reclaim's way in (reclaim.h): writes in runs, new
+ *   swap_store           reclaim's way in (reclaim.h): writes in runs, new
  *                        entries, the swap cache, evictions
  *   swap_page_exclusive  whether a frame may be written in place (copy-on-write)
  *   swap_fault           swap-in of a swap entry (uvm_fault)
@@ -59,7 +59,7 @@ static inline uint64_t swp_slot(pte_t pte)
 
 void swap_init(void);
 
-#define SWAP_WRITE_BATCH 32    /* frames per swap_store_ops.write call at most */
+#define SWAP_WRITE_BATCH 32    /* frames per swap_store write call at most */
 
 /*
  * Whether p may be written in place: not in the swap cache, or cached with

@@ -43,6 +43,12 @@ static bool swap_active(void)
 	return swapdev_active(&dev);
 }
 
+/* The store's view of the same (ctx: the device). */
+static bool store_present(void *ctx)
+{
+	return swapdev_active(ctx);
+}
+
 /* The swap device's page I/O: virtio-blk requests at the slots' sectors. */
 static int blk_rw(void *ctx, bool write, uint64_t slot, const phys_addr_t *pa, unsigned n)
 {
@@ -94,8 +100,9 @@ static struct page *pfn_page(uint64_t pfn)
 }
 
 /* The slot p is cached under, or 0. */
-static uint64_t swap_cache_slot(const struct page *p)
+static uint64_t swap_cache_slot(void *ctx, const struct page *p)
 {
+	(void)ctx;
 	return swapdev_cache_slot(p);
 }
 
@@ -112,9 +119,9 @@ static uint64_t cached_pfn(uint64_t slot)
 }
 
 /* Takes p out of the swap cache (dropping the cache's slot reference). */
-static void swap_cache_del(struct page *p)
+static void swap_cache_del(void *ctx, struct page *p)
 {
-	swapdev_cache_del(&dev, p);
+	swapdev_cache_del(ctx, p);
 	sync_swapcached();
 }
 
@@ -122,16 +129,18 @@ _Static_assert(SWAP_WRITE_BATCH <= SWAPDEV_WRITE_BATCH && SWAP_WRITE_BATCH <= VI
 	       "a reclaim batch must fit one swapdev_write and one virtio-blk request");
 
 /* Writes n (<= SWAP_WRITE_BATCH) uncached frames to new slots (swapdev_write). */
-static void swap_pages_write(struct page **pages, unsigned n)
+static void swap_pages_write(void *ctx, struct page **pages, unsigned n)
 {
-	count_vm_events(VM_PSWPOUT, swapdev_write(&dev, pages, n));
+	count_vm_events(VM_PSWPOUT, swapdev_write(ctx, pages, n));
 	sync_swapcached();
 }
 
 /* Takes one more reference to slot for a new swap entry. Returns 0 or -ERANGE. */
-static int swap_entry_dup(uint64_t slot)
+static int swap_entry_dup(void *ctx, uint64_t slot)
 {
-	return swap_slots_dup(&dev.slots, slot) ? -ERANGE : 0;
+	struct swapdev *d = ctx;
+
+	return swap_slots_dup(&d->slots, slot) ? -ERANGE : 0;
 }
 
 /* Frees a private anonymous frame nobody maps (uvm.c's free_frame). */
@@ -144,24 +153,28 @@ static void free_anon_frame(struct page *p)
 }
 
 /* p, unmapped everywhere, leaves the cache (shadow in its slot) and is freed. */
-static void swap_page_evicted(struct page *p, uint32_t shadow)
+static void swap_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
-	swapdev_evicted(&dev, p, shadow);
+	swapdev_evicted(ctx, p, shadow);
 	sync_swapcached();
 	free_anon_frame(p);
 }
 
 /* Swap can take an eviction: a free slot, or a cached page's clean copy to reuse. */
-static bool swap_has_room(void)
+static bool swap_has_room(void *ctx)
 {
-	return swap_active() && swap_free_pages() + swap_cached_pages() > 0;
+	const struct swapdev *d = ctx;
+
+	return swapdev_active(d) && d->slots.nr_free + d->cache.nr_pages > 0;
 }
 
-const struct vmscan_store_ops swap_store_ops = {
-	.present = swap_active, .has_room = swap_has_room, .copy_slot = swap_cache_slot,
+static const struct vmscan_store_ops swap_store_ops = {
+	.present = store_present, .has_room = swap_has_room, .copy_slot = swap_cache_slot,
 	.drop_copy = swap_cache_del, .write = swap_pages_write, .entry_dup = swap_entry_dup,
 	.evicted = swap_page_evicted,
 };
+
+const struct vmscan_store swap_store = { .ops = &swap_store_ops, .ctx = &dev };
 
 bool swap_page_exclusive(struct page *p)
 {

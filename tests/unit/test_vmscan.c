@@ -9,8 +9,8 @@
  * kswapd stops at the high marks, on no progress and after one pass;
  * direct reclaim leaves the pages of the spaces it is told to skip.
  *
- * The store ops take no context (the guest's are swap.c's and initrd.c's
- * functions), so the world under test is one static, reset per test.
+ * The world under test is one static, reset per test; the stores reach
+ * it through their ctx, as the guest's reach its swap device.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -61,43 +61,56 @@ static struct world w;
 
 /* ---- the swap store over swapdev (what the guest's swap.c does) -------- */
 
-static bool swap_present(void)
+static bool swap_present(void *ctx)
 {
-	return w.swap_on;
+	const struct world *ww = ctx;
+
+	return ww->swap_on;
 }
 
-static bool swap_has_room(void)
+static bool swap_has_room(void *ctx)
 {
-	return w.swap_on && w.d.slots.nr_free + w.d.cache.nr_pages > 0;
+	const struct world *ww = ctx;
+
+	return ww->swap_on && ww->d.slots.nr_free + ww->d.cache.nr_pages > 0;
 }
 
-static uint64_t swap_copy_slot(const struct page *p)
+static uint64_t swap_copy_slot(void *ctx, const struct page *p)
 {
+	(void)ctx;
 	return swapdev_cache_slot(p);
 }
 
-static void swap_drop_copy(struct page *p)
+static void swap_drop_copy(void *ctx, struct page *p)
 {
-	if (w.swap_on)
-		swapdev_cache_del(&w.d, p);
+	struct world *ww = ctx;
+
+	if (ww->swap_on)
+		swapdev_cache_del(&ww->d, p);
 }
 
-static void swap_write(struct page **pages, unsigned n)
+static void swap_write(void *ctx, struct page **pages, unsigned n)
 {
-	swapdev_write(&w.d, pages, n);
+	struct world *ww = ctx;
+
+	swapdev_write(&ww->d, pages, n);
 }
 
-static int swap_entry_dup(uint64_t slot)
+static int swap_entry_dup(void *ctx, uint64_t slot)
 {
-	return swap_slots_dup(&w.d.slots, slot) ? -MM_ERANGE : 0;
+	struct world *ww = ctx;
+
+	return swap_slots_dup(&ww->d.slots, slot) ? -MM_ERANGE : 0;
 }
 
-static void swap_evicted(struct page *p, uint32_t shadow)
+static void swap_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
-	swapdev_evicted(&w.d, p, shadow);
-	vmscan_page_freed(&w.vs, p);
+	struct world *ww = ctx;
+
+	swapdev_evicted(&ww->d, p, shadow);
+	vmscan_page_freed(&ww->vs, p);
 	p->flags &= ~PG_ANON;
-	buddy_free_pages(&w.b, p, 0);
+	buddy_free_pages(&ww->b, p, 0);
 }
 
 static const struct vmscan_store_ops swap_store = {
@@ -108,11 +121,14 @@ static const struct vmscan_store_ops swap_store = {
 
 /* ---- the file store: drops, the file keeps the data ------------------- */
 
-static void file_evicted(struct page *p, uint32_t shadow)
+static void file_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
-	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(&w.b, p), shadow);
+	struct world *ww = ctx;
+
+	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(&ww->b, p),
+			shadow);
 	p->flags &= ~PG_FILE;
-	buddy_free_pages(&w.b, p, 0);
+	buddy_free_pages(&ww->b, p, 0);
 }
 
 static const struct vmscan_store_ops file_store = { .evicted = file_evicted };
@@ -141,9 +157,11 @@ static const struct rmap_spaces host_spaces = {
 	.for_each = for_each_space, .pt = space_pt, .vmas = space_vmas,
 };
 
-static unsigned walk_spaces(struct page *p, rmap_fn fn, void *arg)
+static unsigned walk_spaces(void *ctx, struct page *p, rmap_fn fn, void *arg)
 {
-	return rmap_walk(&w.rmap, p, fn, arg);
+	struct world *ww = ctx;
+
+	return rmap_walk(&ww->rmap, p, fn, arg);
 }
 
 static pte_t swap_pte(uint64_t slot)
@@ -163,7 +181,7 @@ static void unmapped(struct mm *mm, enum lru_kind k)
 
 static const struct vmscan_spaces engine_spaces = {
 	.walk = walk_spaces, .pt = space_pt, .vmas = space_vmas,
-	.swap_pte = swap_pte, .unmapped = unmapped,
+	.swap_pte = swap_pte, .unmapped = unmapped, .ctx = &w,
 };
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -171,8 +189,8 @@ static const struct vmscan_spaces engine_spaces = {
 static void setup_with(const char *policy, bool swap_on)
 {
 	static struct swapdev_io io = { .rw = ramdisk_rw };
-	static const struct vmscan_store_ops *const store[NR_LRU] = {
-		[LRU_ANON] = &swap_store, [LRU_FILE] = &file_store };
+	const struct vmscan_store store[NR_LRU] = {
+		[LRU_ANON] = { &swap_store, &w }, [LRU_FILE] = { &file_store, &w } };
 	const struct policy_config cfg[NR_LRU] = { { .seed = 42 }, { .seed = 42 } };
 
 	host_port_reset();
@@ -477,8 +495,8 @@ END_TEST
 
 START_TEST(an_engine_whose_policy_refuses_stays_off)
 {
-	static const struct vmscan_store_ops *const store[NR_LRU] = {
-		[LRU_ANON] = &swap_store, [LRU_FILE] = &file_store };
+	const struct vmscan_store store[NR_LRU] = {
+		[LRU_ANON] = { &swap_store, &w }, [LRU_FILE] = { &file_store, &w } };
 	struct policy_frame *slot_table[1];
 	const struct policy_config cfg[NR_LRU] = { { .slots = slot_table, .nr_slots = 0 }, { 0 } };
 	struct page *p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
