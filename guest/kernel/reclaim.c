@@ -25,6 +25,7 @@
 #include <cmdline.h>
 #include <page_alloc.h>
 #include <vmscan.h>
+#include <fault.h>
 #include <printk.h>
 #include <errno.h>
 
@@ -61,11 +62,6 @@ static unsigned tasks_walk(void *ctx, struct page *p, rmap_fn fn, void *arg)
 {
 	(void)ctx;
 	return reclaim_rmap_walk(p, fn, arg);
-}
-
-static pte_t swap_pte(uint64_t slot)
-{
-	return swp_entry(slot);
 }
 
 /* ---- /proc/vmstat ------------------------------------------------------ */
@@ -301,7 +297,7 @@ void reclaim_init(void)
 	};
 	static const struct vmscan_spaces tasks = {
 		.walk = tasks_walk, .pt = mm_pt, .vmas = mm_vmas,
-		.swap_pte = swap_pte, .unmapped = mapping_unmapped,
+		.swap_pte = fault_swap_pte, .unmapped = mapping_unmapped,
 	};
 	uint64_t nr_pages = b->last_pfn - b->first_pfn;
 
@@ -320,6 +316,16 @@ void reclaim_init(void)
 	vmscan_set_swappiness(&node, (uint64_t)reclaim_swappiness());
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
+}
+
+struct vmscan *reclaim_vmscan(void)
+{
+	return &node;
+}
+
+void reclaim_sync_vmstat(void)
+{
+	sync_vmstat();
 }
 
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)

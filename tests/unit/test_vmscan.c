@@ -21,6 +21,7 @@
 #include "mm_port.h"
 #include "port_host.h"
 #include "ramdisk.h"
+#include "stores.h"
 
 #define RAM_PAGES  1024
 #define NR_SLOTS   256
@@ -45,12 +46,10 @@ struct inode {
 struct world {
 	struct buddy b;
 	struct page descs[RAM_PAGES];
-	struct swapdev d;
-	bool swap_on;                   /* the swap store is present */
+	struct host_stores st;          /* the swap device, its store and the file store */
 	uint8_t map[NR_SLOTS];
 	uint32_t entries[NR_SLOTS];
 	uint8_t disk_pages[NR_SLOTS][MM_PAGE_SIZE];
-	struct ramdisk disk;
 	struct mm spaces[NR_SPACES];
 	struct inode file;
 	struct rmap rmap;
@@ -59,79 +58,11 @@ struct world {
 
 static struct world w;
 
-/* ---- the swap store over swapdev (what the guest's swap.c does) -------- */
-
-static bool swap_present(void *ctx)
+/* The test's one file's page cache, for the file store. */
+static struct pagecache *file_cache(struct inode *ino)
 {
-	const struct world *ww = ctx;
-
-	return ww->swap_on;
+	return &ino->cache;
 }
-
-static bool swap_has_room(void *ctx)
-{
-	const struct world *ww = ctx;
-
-	return ww->swap_on && ww->d.slots.nr_free + ww->d.cache.nr_pages > 0;
-}
-
-static uint64_t swap_copy_slot(void *ctx, const struct page *p)
-{
-	(void)ctx;
-	return swapdev_cache_slot(p);
-}
-
-static void swap_drop_copy(void *ctx, struct page *p)
-{
-	struct world *ww = ctx;
-
-	if (ww->swap_on)
-		swapdev_cache_del(&ww->d, p);
-}
-
-static void swap_write(void *ctx, struct page **pages, unsigned n)
-{
-	struct world *ww = ctx;
-
-	swapdev_write(&ww->d, pages, n);
-}
-
-static int swap_entry_dup(void *ctx, uint64_t slot)
-{
-	struct world *ww = ctx;
-
-	return swap_slots_dup(&ww->d.slots, slot) ? -MM_ERANGE : 0;
-}
-
-static void swap_evicted(void *ctx, struct page *p, uint32_t shadow)
-{
-	struct world *ww = ctx;
-
-	swapdev_evicted(&ww->d, p, shadow);
-	vmscan_page_freed(&ww->vs, p);
-	p->flags &= ~PG_ANON;
-	buddy_free_pages(&ww->b, p, 0);
-}
-
-static const struct vmscan_store_ops swap_store = {
-	.present = swap_present, .has_room = swap_has_room, .copy_slot = swap_copy_slot,
-	.drop_copy = swap_drop_copy, .write = swap_write, .entry_dup = swap_entry_dup,
-	.evicted = swap_evicted,
-};
-
-/* ---- the file store: drops, the file keeps the data ------------------- */
-
-static void file_evicted(void *ctx, struct page *p, uint32_t shadow)
-{
-	struct world *ww = ctx;
-
-	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(&ww->b, p),
-			shadow);
-	p->flags &= ~PG_FILE;
-	buddy_free_pages(&ww->b, p, 0);
-}
-
-static const struct vmscan_store_ops file_store = { .evicted = file_evicted };
 
 /* ---- the address spaces ------------------------------------------------ */
 
@@ -188,21 +119,15 @@ static const struct vmscan_spaces engine_spaces = {
 
 static void setup_with(const char *policy, bool swap_on)
 {
-	static struct swapdev_io io = { .rw = ramdisk_rw };
-	const struct vmscan_store store[NR_LRU] = {
-		[LRU_ANON] = { &swap_store, &w }, [LRU_FILE] = { &file_store, &w } };
+	const struct host_swap_mem mem = { w.disk_pages, w.map, w.entries, NR_SLOTS };
+	struct vmscan_store store[NR_LRU];
 	const struct policy_config cfg[NR_LRU] = { { .seed = 42 }, { .seed = 42 } };
 
 	host_port_reset();
 	memset(&w, 0, sizeof(w));
-	w.disk = (struct ramdisk){ .data = w.disk_pages, .nr_slots = NR_SLOTS };
-	io.ctx = &w.disk;
-	ck_assert_int_eq(buddy_init(&w.b, w.descs, 0, RAM_PAGES, 0), 0);
-	buddy_set_min_free_kbytes(&w.b, 0);
-	ck_assert_int_eq(buddy_add_free_range(&w.b, 1, RAM_PAGES), 0);
-	w.swap_on = swap_on;
-	if (swap_on)
-		ck_assert_int_eq(swapdev_init(&w.d, &w.b, &io, w.map, w.entries, NR_SLOTS), 0);
+	ck_assert_int_eq(host_stores_init(&w.st, &w.b, w.descs, RAM_PAGES, &w.vs, swap_on, &mem,
+					  file_cache), 0);
+	host_stores_table(&w.st, store);
 	for (int i = 0; i < NR_SPACES; i++) {
 		ck_assert_int_eq(pt_init(&w.spaces[i].pt), 0);
 		vma_tree_init(&w.spaces[i].vmas, malloc, free);
@@ -277,7 +202,7 @@ static void map_anon_run(struct mm *mm, unsigned first, unsigned count, bool dir
 }
 
 /*
- * Faults va in mm back from its swap entry (what the guest's swap_fault
+ * Faults va in mm back from its swap entry (what mm/fault.c's swap-in
  * does for one page): from the swap cache or the disk, mapped clean.
  * Returns the page.
  */
@@ -291,7 +216,7 @@ static struct page *swap_in(struct mm *mm, uint64_t va)
 	ck_assert_ptr_nonnull(pte);
 	ck_assert(!(*pte & PTE_P) && (*pte & SWP_MARK));
 	slot = (*pte & PTE_ADDR_MASK) >> MM_PAGE_SHIFT;
-	pfn = pagecache_lookup(&w.d.cache, slot);
+	pfn = pagecache_lookup(&w.st.d.cache, slot);
 	if (pfn) {
 		p = buddy_pfn_to_page(&w.b, pfn);
 	} else {
@@ -299,14 +224,14 @@ static struct page *swap_in(struct mm *mm, uint64_t va)
 		p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
 		ck_assert_ptr_nonnull(p);
 		pa = buddy_page_to_phys(&w.b, p);
-		ck_assert_int_eq(swapdev_read(&w.d, slot, &pa, 1), 0);
+		ck_assert_int_eq(swapdev_read(&w.st.d, slot, &pa, 1), 0);
 		p->flags |= PG_ANON;
-		shadow = swapdev_cache_add(&w.d, p, slot);
+		shadow = swapdev_cache_add(&w.st.d, p, slot);
 		vmscan_anon_refault(&w.vs, p, mm, va, shadow);
 	}
-	ck_assert_int_ge(swap_slots_put(&w.d.slots, slot), 0);   /* the entry's reference */
+	ck_assert_int_ge(swap_slots_put(&w.st.d.slots, slot), 0);   /* the entry's reference */
 	*pte = buddy_page_to_phys(&w.b, p) | PTE_P | PTE_US |
-	       (swapdev_swapin_writable(&w.d, p, slot) ? PTE_RW : 0);
+	       (swapdev_swapin_writable(&w.st.d, p, slot) ? PTE_RW : 0);
 	rmap_add(p);
 	mm->rss_swapents--;
 	mm->rss_anon++;
@@ -397,9 +322,9 @@ START_TEST(dirty_anonymous_pages_are_written_and_read_back_byte_for_byte)
 	map_anon_run(mm, 0, n, true);
 	free_before = vmscan_free_pages(&w.vs);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, n, false, nobody).freed, n);
-	ck_assert_uint_eq(w.disk.pages_written, n);
+	ck_assert_uint_eq(w.st.disk.pages_written, n);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + n);
-	ck_assert_uint_eq(w.d.cache.nr_pages, 0);       /* all left the cache: reads hit the disk */
+	ck_assert_uint_eq(w.st.d.cache.nr_pages, 0);       /* all left the cache: reads hit the disk */
 	ck_assert_int_eq(mm->rss_anon, 0);
 	ck_assert_int_eq(mm->rss_swapents, n);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], n);
@@ -424,13 +349,13 @@ START_TEST(a_clean_stored_copy_is_not_written_again_a_dirty_one_is)
 	map_anon_run(mm, 0, 2, true);
 	map_anon_run(&w.spaces[1], 0, 2, true);         /* the other space at the same addresses */
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
-	ck_assert_uint_eq(w.disk.pages_written, 4);
+	ck_assert_uint_eq(w.st.disk.pages_written, 4);
 	/* Both of mm's pages back; a shared slot keeps each cached, clean. */
 	swap_in(mm, ANON_VA);
 	swap_in(mm, ANON_VA + MM_PAGE_SIZE);
 	*pte_at(mm, ANON_VA + MM_PAGE_SIZE) |= PTE_D;   /* the second one written since */
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 2, false, nobody).freed, 2);
-	ck_assert_uint_eq(w.disk.pages_written, 5);            /* only the dirty one */
+	ck_assert_uint_eq(w.st.disk.pages_written, 5);            /* only the dirty one */
 	ck_assert(is_swap_entry(mm, ANON_VA + MM_PAGE_SIZE));
 }
 END_TEST
@@ -470,9 +395,9 @@ END_TEST
 START_TEST(without_swap_room_no_anonymous_page_goes)
 {
 	map_anon_run(&w.spaces[0], 0, 8, true);
-	w.swap_on = false;
+	w.st.swap_on = false;
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 8, false, nobody).freed, 0);
-	ck_assert_uint_eq(w.disk.pages_written, 0);
+	ck_assert_uint_eq(w.st.disk.pages_written, 0);
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), 8);
 }
 END_TEST
@@ -483,7 +408,7 @@ START_TEST(a_page_whose_write_fails_stays_mapped_and_listed)
 
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mm, 0, 1, true);
-	w.disk.fail = -5;
+	w.st.disk.fail = -5;
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 0);
 	ck_assert(*pte_at(mm, ANON_VA) & PTE_P);
 	ck_assert_int_eq(mm->rss_anon, 1);
@@ -495,14 +420,14 @@ END_TEST
 
 START_TEST(an_engine_whose_policy_refuses_stays_off)
 {
-	const struct vmscan_store store[NR_LRU] = {
-		[LRU_ANON] = { &swap_store, &w }, [LRU_FILE] = { &file_store, &w } };
+	struct vmscan_store store[NR_LRU];
 	struct policy_frame *slot_table[1];
 	const struct policy_config cfg[NR_LRU] = { { .slots = slot_table, .nr_slots = 0 }, { 0 } };
 	struct page *p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
 	struct vmscan off;
 
 	ck_assert_ptr_nonnull(p);
+	host_stores_table(&w.st, store);
 	ck_assert_int_eq(vmscan_init(&off, policy_by_name("random"), cfg, store, &engine_spaces,
 				     &w.b), -MM_EINVAL);
 	ck_assert(!off.on);
@@ -535,7 +460,7 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 	}
 	ck_assert_int_eq(w.spaces[0].rss_file, 0);
 	ck_assert_int_eq(w.spaces[1].rss_file, 0);
-	ck_assert_uint_eq(w.disk.pages_written, 0);
+	ck_assert_uint_eq(w.st.disk.pages_written, 0);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 4);
 }
 END_TEST
@@ -666,7 +591,7 @@ START_TEST(swappiness_0_100_200_split_equal_lists_none_half_all_anonymous)
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, false, nobody).freed, 32);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], split[_i].anon);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 32 - split[_i].anon);
-	ck_assert_uint_eq(w.disk.pages_written, split[_i].anon);
+	ck_assert_uint_eq(w.st.disk.pages_written, split[_i].anon);
 	ck_assert_uint_eq(w.file.cache.nr_pages, 64 - (32 - split[_i].anon));
 }
 END_TEST
