@@ -40,7 +40,6 @@
 #define PAGE_MASK_LOW (MM_PAGE_SIZE - 1)
 #define PAGE_UP(x) (((x) + PAGE_MASK_LOW) & ~PAGE_MASK_LOW)
 #define MMAP_MIN_ADDR 0x10000ull
-#define ZAP_BATCH 64
 
 static struct page *frame_page(phys_addr_t pa)
 {

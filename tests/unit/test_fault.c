@@ -18,6 +18,7 @@
 #include "port_host.h"
 #include "ramdisk.h"
 #include "stores.h"
+#include "spaces.h"
 
 #define RAM_PAGES   160
 #define NR_SLOTS    1024
@@ -27,12 +28,6 @@
 #define AREA_PAGES  48
 #define ANON_VA     0x400000ull
 #define FILE_VA     0x10000000ull
-
-struct mm {
-	struct pt_space pt;
-	struct vma_tree vmas;
-	uint64_t rss[NR_FAULT_RSS];
-};
 
 struct inode {
 	struct pagecache cache;
@@ -48,9 +43,8 @@ struct world {
 	uint8_t map[NR_SLOTS];
 	uint32_t entries[NR_SLOTS];
 	uint8_t disk_pages[NR_SLOTS][MM_PAGE_SIZE];
-	struct mm spaces[NR_SPACES];
+	struct host_spaces sp;          /* NR_SPACES of them */
 	struct inode file;
-	struct rmap rmap;
 	struct vmscan vs;
 	struct fault_engine fe;
 	int64_t events[NR_FAULT_EVENTS];
@@ -64,51 +58,6 @@ static struct pagecache *file_cache(struct inode *ino)
 {
 	return &ino->cache;
 }
-
-/* ---- the address spaces ------------------------------------------------ */
-
-static void for_each_space(void *ctx, rmap_space_fn fn, void *arg)
-{
-	struct world *ww = ctx;
-
-	for (int i = 0; i < NR_SPACES; i++)
-		if (!fn(&ww->spaces[i], arg))
-			return;
-}
-
-static struct pt_space *space_pt(struct mm *mm)
-{
-	return &mm->pt;
-}
-
-static const struct vma_tree *space_vmas(struct mm *mm)
-{
-	return &mm->vmas;
-}
-
-static const struct rmap_spaces host_spaces = {
-	.for_each = for_each_space, .pt = space_pt, .vmas = space_vmas, .ctx = &w,
-};
-
-static unsigned walk_spaces(void *ctx, struct page *p, rmap_fn fn, void *arg)
-{
-	return rmap_walk(&((struct world *)ctx)->rmap, p, fn, arg);
-}
-
-static void unmapped(struct mm *mm, enum lru_kind k)
-{
-	if (k == LRU_FILE) {
-		mm->rss[FAULT_RSS_FILE]--;
-		return;
-	}
-	mm->rss[FAULT_RSS_ANON]--;
-	mm->rss[FAULT_RSS_SWAPENTS]++;
-}
-
-static const struct vmscan_spaces engine_spaces = {
-	.walk = walk_spaces, .pt = space_pt, .vmas = space_vmas,
-	.swap_pte = fault_swap_pte, .unmapped = unmapped, .ctx = &w,
-};
 
 /* ---- the fault engine's host ------------------------------------------- */
 
@@ -189,15 +138,11 @@ static void setup_with(const char *policy)
 	ck_assert_int_eq(host_stores_init(&w.st, &w.b, w.descs, RAM_PAGES, &w.vs, true, &mem,
 					  file_cache), 0);
 	host_stores_table(&w.st, store);
-	for (int i = 0; i < NR_SPACES; i++) {
-		ck_assert_int_eq(pt_init(&w.spaces[i].pt), 0);
-		vma_tree_init(&w.spaces[i].vmas, malloc, free);
-	}
+	ck_assert_int_eq(host_spaces_init(&w.sp, NR_SPACES, &w.b), 0);
 	for (unsigned i = 0; i < FILE_BYTES; i++)
 		w.file.data[i] = (uint8_t)(i * 13 + (i >> 12) * 7 + 1);
 	ck_assert_int_eq(pagecache_init(&w.file.cache, w.file.slots, FILE_PAGES), 0);
-	w.rmap = (struct rmap){ .buddy = &w.b, .spaces = &host_spaces };
-	ck_assert_int_eq(vmscan_init(&w.vs, policy_by_name(policy), cfg, store, &engine_spaces,
+	ck_assert_int_eq(vmscan_init(&w.vs, policy_by_name(policy), cfg, store, &w.sp.engine,
 				     &w.b), 0);
 	w.fe = (struct fault_engine){ .buddy = &w.b, .vs = &w.vs, .swap = &w.st.d, .host = &host,
 				      .nx = PTE_NX, .around_order = 0, .page_cluster = 0 };
@@ -218,7 +163,7 @@ static void setup_fifo(void)
 static void teardown(void)
 {
 	for (int i = 0; i < NR_SPACES; i++) {
-		struct mm *mm = &w.spaces[i];
+		struct mm *mm = &w.sp.mm[i];
 		while (mm->vmas.nr) {
 			struct vma v = mm->vmas.v[0];
 			fault_zap_range(&w.fe, mm, v.start, v.end);
@@ -226,9 +171,8 @@ static void teardown(void)
 		}
 		for (int k = 0; k < NR_FAULT_RSS; k++)
 			ck_assert_uint_eq(mm->rss[k], 0);
-		pt_destroy(&mm->pt);
-		vma_tree_destroy(&mm->vmas);
 	}
+	host_spaces_destroy(&w.sp);
 	ck_assert_uint_eq(swap_slots_used(&w.st.d.slots), 0);
 	ck_assert_uint_eq(w.st.d.cache.nr_pages, 0);
 	ck_assert_int_eq(w.events[FAULT_EV_NR_ANON_PAGES], w.st.anon_freed);
@@ -241,7 +185,7 @@ static void teardown(void)
 
 static struct mm *space(int i)
 {
-	return &w.spaces[i];
+	return &w.sp.mm[i];
 }
 
 static void map_area(struct mm *mm, uint64_t start, uint64_t pages, uint32_t prot,
@@ -300,7 +244,7 @@ static void hardware_bits(struct mm *mm, uint64_t va, bool filled, bool dirtied)
  */
 static enum fault_result access_at(struct mm *mm, uint64_t va, bool write, phys_addr_t *pa)
 {
-	unsigned cpu = (unsigned)(mm - w.spaces);
+	unsigned cpu = (unsigned)(mm - w.sp.mm);
 	enum fault_result r = FAULT_MINOR;
 
 	for (int tries = 0; tries < 4; tries++) {
