@@ -28,6 +28,8 @@
 #define AREA_PAGES  48
 #define ANON_VA     0x400000ull
 #define FILE_VA     0x10000000ull
+#define THREADS     2          /* CPUs each space runs on */
+_Static_assert(NR_SPACES * THREADS <= MM_NR_CPUS, "a CPU per thread");
 
 struct inode {
 	struct pagecache cache;
@@ -236,15 +238,16 @@ static void hardware_bits(struct mm *mm, uint64_t va, bool filled, bool dirtied)
 }
 
 /*
- * The access the CPU of space mm makes at va: translated through the TLB
+ * The access thread (< THREADS) of space mm makes at va, on its own CPU: translated through the TLB
  * model, faulting until the translation allows it (the hardware setting
  * PTE_A, and PTE_D for a write, in the PTE it used). Returns the last
  * fault's result (FAULT_MINOR when none was needed) and the frame address
  * of va's page in *pa.
  */
-static enum fault_result access_at(struct mm *mm, uint64_t va, bool write, phys_addr_t *pa)
+static enum fault_result access_at(struct mm *mm, unsigned thread, uint64_t va, bool write,
+				   phys_addr_t *pa)
 {
-	unsigned cpu = (unsigned)(mm - w.sp.mm);
+	unsigned cpu = (unsigned)(mm - w.sp.mm) * THREADS + thread;
 	enum fault_result r = FAULT_MINOR;
 
 	for (int tries = 0; tries < 4; tries++) {
@@ -272,7 +275,7 @@ static uint8_t *byte_at(phys_addr_t pa, uint64_t va)
 static uint8_t read_byte(struct mm *mm, uint64_t va)
 {
 	phys_addr_t pa;
-	enum fault_result r = access_at(mm, va, false, &pa);
+	enum fault_result r = access_at(mm, 0, va, false, &pa);
 
 	ck_assert(r == FAULT_MINOR || r == FAULT_MAJOR);
 	return *byte_at(pa, va);
@@ -281,7 +284,7 @@ static uint8_t read_byte(struct mm *mm, uint64_t va)
 static void write_byte(struct mm *mm, uint64_t va, uint8_t val)
 {
 	phys_addr_t pa;
-	enum fault_result r = access_at(mm, va, true, &pa);
+	enum fault_result r = access_at(mm, 0, va, true, &pa);
 
 	ck_assert(r == FAULT_MINOR || r == FAULT_MAJOR);
 	*byte_at(pa, va) = val;
@@ -652,6 +655,7 @@ static uint64_t next_random(uint64_t *s)
 
 static const uint64_t area_va[NR_AREAS] = { ANON_VA, FILE_VA };
 static const uint64_t area_pages[NR_AREAS] = { AREA_PAGES, FILE_PAGES };
+#define HOT_PAGES 6
 
 static void model_map(struct model *m, int s, enum area a)
 {
@@ -681,12 +685,13 @@ static void model_unmap(struct model *m, int s, enum area a)
 }
 
 /* The access at va, retried after reclaim when memory is short. */
-static phys_addr_t model_access(struct model *m, struct mm *mm, uint64_t va, bool write)
+static phys_addr_t model_access(struct model *m, struct mm *mm, unsigned thread, uint64_t va,
+				bool write)
 {
 	phys_addr_t pa;
 
 	for (int tries = 0; tries < 8; tries++) {
-		enum fault_result r = access_at(mm, va, write, &pa);
+		enum fault_result r = access_at(mm, thread, va, write, &pa);
 		if (r == FAULT_MINOR || r == FAULT_MAJOR)
 			return pa;
 		ck_assert_msg(r == FAULT_OOM, "seed %llu step %u: fault %d at 0x%llx",
@@ -698,14 +703,24 @@ static phys_addr_t model_access(struct model *m, struct mm *mm, uint64_t va, boo
 	return 0;
 }
 
+/*
+ * The page of area a an access goes to: three in four to the first
+ * HOT_PAGES, so that the threads' TLB entries, copies and reuses of one
+ * page meet often; the rest anywhere (the pressure that swaps).
+ */
+static uint64_t model_page(enum area a, uint64_t r)
+{
+	return (r >> 50) % 4 ? r % HOT_PAGES : r % area_pages[a];
+}
+
 /* Writes a random run of one byte value into one page; the shadow follows. */
 static void model_write(struct model *m, int s, enum area a, uint64_t r)
 {
-	uint64_t page = r % area_pages[a], off = (r >> 8) % MM_PAGE_SIZE;
+	uint64_t page = model_page(a, r), off = (r >> 8) % MM_PAGE_SIZE;
 	uint64_t len = MM_MIN((r >> 20) % 512 + 1, MM_PAGE_SIZE - off);
 	uint8_t val = (uint8_t)(r >> 40);
 	uint64_t va = area_va[a] + page * MM_PAGE_SIZE;
-	phys_addr_t pa = model_access(m, space(s), va, true);
+	phys_addr_t pa = model_access(m, space(s), (unsigned)(r >> 60) % THREADS, va, true);
 
 	memset(byte_at(pa, va + off), val, len);
 	memset(m->shadow[s][a] + page * MM_PAGE_SIZE + off, val, len);
@@ -714,8 +729,8 @@ static void model_write(struct model *m, int s, enum area a, uint64_t r)
 /* Reads one whole page and compares every byte with the shadow. */
 static void model_read(struct model *m, int s, enum area a, uint64_t r)
 {
-	uint64_t page = r % area_pages[a], va = area_va[a] + page * MM_PAGE_SIZE;
-	phys_addr_t pa = model_access(m, space(s), va, false);
+	uint64_t page = model_page(a, r), va = area_va[a] + page * MM_PAGE_SIZE;
+	phys_addr_t pa = model_access(m, space(s), (unsigned)(r >> 60) % THREADS, va, false);
 	const uint8_t *want = m->shadow[s][a] + page * MM_PAGE_SIZE;
 	const uint8_t *got = byte_at(pa, va);
 
