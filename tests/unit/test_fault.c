@@ -820,7 +820,7 @@ static const uint64_t model_seeds[] = { 0x9e3779b97f4a7c15ull, 1, 0xdeadbeefull,
 
 START_TEST(random_maps_writes_forks_and_reclaim_read_back_what_the_shadow_says)
 {
-	model_run(model_seeds[_i], 3000);
+	model_run(model_seeds[_i], 10000);
 	ck_assert_uint_gt(w.events[FAULT_EV_PSWPIN], 0);
 	ck_assert_uint_gt(w.events[FAULT_EV_COW_COPIES], 0);
 	ck_assert_uint_gt(w.events[FAULT_EV_COW_REUSES], 0);
@@ -830,7 +830,7 @@ END_TEST
 START_TEST(the_model_with_fault_around_reads_back_what_the_shadow_says)
 {
 	w.fe.around_order = 2;
-	model_run(model_seeds[_i] * 3 + 1, 2000);
+	model_run(model_seeds[_i] * 3 + 1, 5000);
 	ck_assert_uint_gt(w.events[FAULT_EV_PSWPIN], 0);
 }
 END_TEST
