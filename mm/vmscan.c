@@ -22,7 +22,12 @@ static struct policy *list_of(struct vmscan *vs, enum lru_kind k)
 
 static const struct vmscan_store_ops *anon_store(const struct vmscan *vs)
 {
-	return vs->store[LRU_ANON];
+	return vs->store[LRU_ANON].ops;
+}
+
+static void *anon_ctx(const struct vmscan *vs)
+{
+	return vs->store[LRU_ANON].ctx;
 }
 
 static struct pt_space *space_pt(const struct vmscan *vs, struct mm *mm)
@@ -32,7 +37,7 @@ static struct pt_space *space_pt(const struct vmscan *vs, struct mm *mm)
 
 static unsigned walk(const struct vmscan *vs, struct page *p, rmap_fn fn, void *arg)
 {
-	return vs->spaces->walk(p, fn, arg);
+	return vs->spaces->walk(vs->spaces->ctx, p, fn, arg);
 }
 
 /* ---- accessed bits ----------------------------------------------------- */
@@ -84,7 +89,7 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 
 int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 		const struct policy_config cfg[NR_LRU],
-		const struct vmscan_store_ops *const store[NR_LRU],
+		const struct vmscan_store store[NR_LRU],
 		const struct vmscan_spaces *spaces, const struct buddy *buddy)
 {
 	struct policy_config mine[NR_LRU];
@@ -148,7 +153,7 @@ void vmscan_page_freed(struct vmscan *vs, struct page *p)
 
 	if (u->pf.owner)
 		policy_remove(u->pf.owner, &u->pf);
-	anon_store(vs)->drop_copy(p);
+	anon_store(vs)->drop_copy(anon_ctx(vs), p);
 }
 
 void vmscan_page_accessed(struct vmscan *vs, struct page *p)
@@ -171,7 +176,8 @@ static enum lruvec_fill insert_filled(struct vmscan *vs, enum lru_kind k, struct
 
 	if (!vs->on)
 		return LRUVEC_FILL_NEW;
-	fill = lruvec_insert_filled(&vs->lv, k, &u->pf, shadow, anon_store(vs)->present());
+	fill = lruvec_insert_filled(&vs->lv, k, &u->pf, shadow,
+				    anon_store(vs)->present(anon_ctx(vs)));
 	if (fill != LRUVEC_FILL_NEW)
 		vs->events[k == LRU_ANON ? VMSCAN_REFAULT_ANON : VMSCAN_REFAULT_FILE]++;
 	if (fill == LRUVEC_FILL_ACTIVATED)
@@ -236,7 +242,7 @@ static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	struct evict_ctx *c = arg;
 	const struct vmscan_spaces *s = c->vs->spaces;
 
-	if (anon_store(c->vs)->entry_dup(c->slot)) {
+	if (anon_store(c->vs)->entry_dup(anon_ctx(c->vs), c->slot)) {
 		c->busy = true;
 		return false;
 	}
@@ -255,14 +261,15 @@ static bool batch_add(struct vmscan *vs, struct evict_batch *b, struct page *p, 
 {
 	struct evict_ctx c = { .vs = vs, .page = p, .skip = skip };
 	const struct vmscan_store_ops *to = anon_store(vs);
+	void *ctx = anon_ctx(vs);
 
-	if (skip || to->copy_slot(p))           /* else nothing to learn */
+	if (skip || to->copy_slot(ctx, p))           /* else nothing to learn */
 		walk(vs, p, inspect_one, &c);
 	if (c.busy)
 		return false;
 	if (c.dirty)
-		to->drop_copy(p);       /* the copy in the store is stale */
-	if (!to->copy_slot(p))
+		to->drop_copy(ctx, p);  /* the copy in the store is stale */
+	if (!to->copy_slot(ctx, p))
 		b->write[b->nr_write++] = p;
 	b->page[b->n++] = p;
 	return true;
@@ -271,14 +278,15 @@ static bool batch_add(struct vmscan *vs, struct evict_batch *b, struct page *p, 
 /* Replaces every mapping of a stored page by its entry and frees it. */
 static bool unmap_and_free(struct vmscan *vs, struct page *p)
 {
-	struct evict_ctx c = { .vs = vs, .page = p, .slot = anon_store(vs)->copy_slot(p) };
+	struct evict_ctx c = { .vs = vs, .page = p,
+			       .slot = anon_store(vs)->copy_slot(anon_ctx(vs), p) };
 
 	if (!c.slot)
 		return false;           /* its write failed */
 	walk(vs, p, unmap_one, &c);
 	if (p->mapcount)
 		return false;           /* a slot count full, or a mapping outside every space */
-	anon_store(vs)->evicted(p, lruvec_shadow(&vs->lv));
+	anon_store(vs)->evicted(anon_ctx(vs), p, lruvec_shadow(&vs->lv));
 	return true;
 }
 
@@ -287,7 +295,7 @@ static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
 {
 	unsigned long freed = 0;
 
-	anon_store(vs)->write(b->write, b->nr_write);
+	anon_store(vs)->write(anon_ctx(vs), b->write, b->nr_write);
 	lruvec_note_cost(&vs->lv, LRU_ANON, (uint64_t)b->nr_write * LRUVEC_CLUSTER);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct page *p = b->page[i];
@@ -302,7 +310,7 @@ static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
 
 static bool can_swap(const struct vmscan *vs)
 {
-	return anon_store(vs)->has_room();
+	return anon_store(vs)->has_room(anon_ctx(vs));
 }
 
 /* Fills a batch of up to want victims within the budget; returns the victims scanned. */
@@ -397,7 +405,7 @@ static enum file_verdict evict_file(struct vmscan *vs, struct page *p, struct mm
 	walk(vs, p, file_unmap_one, &c);
 	if (p->mapcount)
 		return FILE_KEPT;       /* a mapping outside every space (a fork in progress) */
-	vs->store[LRU_FILE]->evicted(p, lruvec_shadow(&vs->lv));
+	vs->store[LRU_FILE].ops->evicted(vs->store[LRU_FILE].ctx, p, lruvec_shadow(&vs->lv));
 	return FILE_DROPPED;
 }
 

@@ -9,7 +9,7 @@
  * would do), later faults and read() reuse that frame. Page-cache frames
  * sit on reclaim's file LRU from the fill on; reclaim drops them (they are
  * never dirty: the files are read-only and private writes copy) through
- * file_store_ops (reclaim.h), which leaves a shadow entry (pagecache.h) in
+ * file_store (reclaim.h), which leaves a shadow entry (pagecache.h) in
  * the slot so the next fill can tell a refault from a first read.
  */
 #ifndef GUEST_INITRD_H

@@ -26,6 +26,8 @@
  * and for the rest of the kernel:
  *   reclaim_init         after swap_init: policies, buddy hooks
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
+ *   reclaim_vmscan       the node's engine, for the fault engine (uvm.c)
+ *   reclaim_sync_vmstat  vm_events' copies after the fault engine used it
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
@@ -47,12 +49,12 @@ struct mm;
 struct inode;
 
 /*
- * Where reclaim evicts one kind of page to (mm/vmscan.h's store ops):
- * swap.c's swap_store_ops (anonymous pages to swap) and initrd.c's
- * file_store_ops (page-cache pages dropped).
+ * Where reclaim evicts one kind of page to (mm/vmscan.h's stores):
+ * swap.c's swap_store (anonymous pages to swap, ctx its device) and
+ * initrd.c's file_store (page-cache pages dropped).
  */
-extern const struct vmscan_store_ops swap_store_ops;
-extern const struct vmscan_store_ops file_store_ops;
+extern const struct vmscan_store swap_store;
+extern const struct vmscan_store file_store;
 
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
 struct reclaim_lru_sizes {
@@ -76,6 +78,8 @@ void reclaim_anon_refault(struct page *p, struct mm *mm, uint64_t va, uint32_t s
 long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
+struct vmscan *reclaim_vmscan(void);
+void reclaim_sync_vmstat(void);
 
 /*
  * mm/rmap.c's walk over every task's address space: fn(mm, pte, va, arg)

@@ -84,9 +84,6 @@ enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,
 /* Resolves a fault at addr with #PF error code @err in current's mm. */
 enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err);
 
-/* PTE bits for a page of area v; writable when the frame may be written. */
-uint64_t uvm_pte_flags(const struct vma *v, bool writable);
-
 /* Mapped pages (all kinds). */
 uint64_t uvm_rss(const struct mm *mm);
 /* Sum of area sizes, pages. */

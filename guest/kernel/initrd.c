@@ -175,19 +175,22 @@ phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major)
  * keeps shadow (pagecache_evict panics if p is not the page there), and
  * the frame is freed.
  */
-static void file_page_evicted(struct page *p, uint32_t shadow)
+static void file_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	const struct buddy *b = page_alloc_buddy();
 
+	(void)ctx;
 	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(b, p), shadow);
 	p->flags &= ~PG_FILE;
 	page_free(buddy_page_to_phys(b, p), 0);
 }
 
 /* Reclaim only evicts file pages: the files always hold their data. */
-const struct vmscan_store_ops file_store_ops = {
+static const struct vmscan_store_ops file_store_ops = {
 	.evicted = file_page_evicted,
 };
+
+const struct vmscan_store file_store = { .ops = &file_store_ops };
 
 uint64_t initrd_cached_pages(void)
 {

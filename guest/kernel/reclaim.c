@@ -25,10 +25,11 @@
 #include <cmdline.h>
 #include <page_alloc.h>
 #include <vmscan.h>
+#include <fault.h>
 #include <printk.h>
 #include <errno.h>
 
-_Static_assert(VMSCAN_BATCH <= SWAP_WRITE_BATCH, "a reclaim batch must fit one swap_store_ops.write");
+_Static_assert(VMSCAN_BATCH <= SWAP_WRITE_BATCH, "a reclaim batch must fit one swap_store write");
 
 /* The one node's LRUs, costs, shadow clock and counters (mm/vmscan.h);
  * node.on once reclaim_init succeeded. */
@@ -56,9 +57,11 @@ static void mapping_unmapped(struct mm *mm, enum lru_kind k)
 	mm->rss[MM_SWAPENTS]++;
 }
 
-static pte_t swap_pte(uint64_t slot)
+/* rmap.c's walk over every task's space, as the engine calls it. */
+static unsigned tasks_walk(void *ctx, struct page *p, rmap_fn fn, void *arg)
 {
-	return swp_entry(slot);
+	(void)ctx;
+	return reclaim_rmap_walk(p, fn, arg);
 }
 
 /* ---- /proc/vmstat ------------------------------------------------------ */
@@ -289,12 +292,12 @@ void reclaim_init(void)
 	static const struct buddy_reclaim_ops hooks = {
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
 	};
-	static const struct vmscan_store_ops *const store[NR_LRU] = {
-		[LRU_ANON] = &swap_store_ops, [LRU_FILE] = &file_store_ops,
+	const struct vmscan_store store[NR_LRU] = {
+		[LRU_ANON] = swap_store, [LRU_FILE] = file_store,
 	};
 	static const struct vmscan_spaces tasks = {
-		.walk = reclaim_rmap_walk, .pt = mm_pt, .vmas = mm_vmas,
-		.swap_pte = swap_pte, .unmapped = mapping_unmapped,
+		.walk = tasks_walk, .pt = mm_pt, .vmas = mm_vmas,
+		.swap_pte = fault_swap_pte, .unmapped = mapping_unmapped,
 	};
 	uint64_t nr_pages = b->last_pfn - b->first_pfn;
 
@@ -313,6 +316,16 @@ void reclaim_init(void)
 	vmscan_set_swappiness(&node, (uint64_t)reclaim_swappiness());
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
+}
+
+struct vmscan *reclaim_vmscan(void)
+{
+	return &node;
+}
+
+void reclaim_sync_vmstat(void)
+{
+	sync_vmstat();
 }
 
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)

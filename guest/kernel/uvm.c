@@ -1,6 +1,9 @@
 /*
- * uvm.c: user address spaces (uvm.h): areas, demand paging, copy-on-write
- * fork, mmap/munmap/mprotect/madvise/brk.
+ * uvm.c: user address spaces (uvm.h): areas, copy-on-write fork,
+ * mmap/munmap/mprotect/madvise/brk, and the glue of demand paging: the
+ * one fault engine (mm/fault.h) with the kernel's page allocator, page
+ * cache, reclaim and swap device behind its hooks, its counters in
+ * vm_events, the stack's growth.
  *
  * Invariants:
  *  - every present user PTE lies inside an area of its space and maps a
@@ -15,6 +18,7 @@
  * their frames writable (there is no shmem object to find them later).
  */
 #include <uvm.h>
+#include <fault.h>
 #include <vmstat.h>
 #include <reclaim.h>
 #include <swap.h>
@@ -36,23 +40,110 @@
 #define PAGE_MASK_LOW (MM_PAGE_SIZE - 1)
 #define PAGE_UP(x) (((x) + PAGE_MASK_LOW) & ~PAGE_MASK_LOW)
 #define MMAP_MIN_ADDR 0x10000ull
-#define ZAP_BATCH 64
 
 static struct page *frame_page(phys_addr_t pa)
 {
 	return buddy_pfn_to_page(page_alloc_buddy(), pa >> MM_PAGE_SHIFT);
 }
 
-static enum mm_counter frame_kind(const struct page *p)
+_Static_assert((int)UVM_FAULT_MINOR == FAULT_MINOR && (int)UVM_FAULT_MAJOR == FAULT_MAJOR &&
+	       (int)UVM_FAULT_SEGV_MAPERR == FAULT_SEGV_MAPERR &&
+	       (int)UVM_FAULT_SEGV_ACCERR == FAULT_SEGV_ACCERR && (int)UVM_FAULT_OOM == FAULT_OOM,
+	       "uvm's fault results are the engine's");
+_Static_assert(PF_WRITE == FAULT_WRITE && PF_INSTR == FAULT_INSTR, "#PF error bits");
+_Static_assert((int)MM_ANON == FAULT_RSS_ANON && (int)MM_FILE == FAULT_RSS_FILE &&
+	       (int)MM_SHMEM == FAULT_RSS_SHMEM && (int)MM_SWAPENTS == FAULT_RSS_SWAPENTS,
+	       "mm->rss is the engine's counters");
+_Static_assert(PAGE_ALLOC_ZERO == FAULT_ALLOC_ZERO &&
+	       PAGE_ALLOC_NORECLAIM == FAULT_ALLOC_NORECLAIM, "allocation flags");
+
+/* ---- the fault engine's host ---------------------------------------------- */
+
+static uint64_t *mm_rss(struct mm *mm)
 {
-	return (p->flags & PG_ANON) ? MM_ANON : (p->flags & PG_SHMEM) ? MM_SHMEM : MM_FILE;
+	return mm->rss;
 }
 
-/* Fills an empty slot found by pt_pte_slot; the PD entry counts it. */
-static void pte_install(pte_t *slot, pte_t *pde, phys_addr_t pa, uint64_t flags)
+static phys_addr_t frames_alloc(void *ctx, unsigned order, unsigned flags)
 {
-	*slot = pa | flags | PTE_P;
-	*pde += 1ull << PT_CNT_SHIFT;
+	(void)ctx;
+	return page_alloc(order, flags);
+}
+
+static void frame_free(void *ctx, phys_addr_t pa)
+{
+	(void)ctx;
+	page_free(pa, 0);
+}
+
+static phys_addr_t file_page(void *ctx, const void *file, uint64_t index, bool *major)
+{
+	(void)ctx;
+	return initrd_cache_page((struct inode *)file, index, major);
+}
+
+static uint64_t file_size(const void *file)
+{
+	return ((const struct inode *)file)->size;
+}
+
+static void fault_prepare(void *ctx)
+{
+	(void)ctx;
+	reclaim_fault_prepare();
+}
+
+static void count_event(void *ctx, enum fault_event e, int64_t n)
+{
+	static const enum vm_event_item item[NR_FAULT_EVENTS] = {
+		[FAULT_EV_ZERO_FILLS] = VM_ZERO_FILLS, [FAULT_EV_FILE_MAPS] = VM_FILE_MAPS,
+		[FAULT_EV_COW_COPIES] = VM_COW_COPIES, [FAULT_EV_COW_REUSES] = VM_COW_REUSES,
+		[FAULT_EV_PSWPIN] = VM_PSWPIN, [FAULT_EV_NR_ANON_PAGES] = VM_NR_ANON_PAGES,
+		[FAULT_EV_NR_SHMEM_PAGES] = VM_NR_SHMEM_PAGES,
+	};
+
+	(void)ctx;
+	vm_events[item[e]] += (uint64_t)n;
+}
+
+static const struct fault_host kernel_host = {
+	.rss = mm_rss, .alloc = frames_alloc, .free = frame_free, .file_page = file_page,
+	.file_size = file_size, .prepare = fault_prepare, .count = count_event,
+};
+
+/* The one engine, over the kernel's allocator, reclaim node and swap device. */
+static struct fault_engine engine;
+
+/* log2 of mm.fault_around (anonymous pages per fault). */
+static unsigned fault_around_order(void)
+{
+	unsigned order = 0;
+
+	while ((2l << order) <= kparams.mm_fault_around)
+		order++;
+	return order;
+}
+
+/* The engine's settings as the command line and the CPU say them now. */
+static struct fault_engine *engine_now(void)
+{
+	engine.nx = pte_nx;
+	engine.around_order = fault_around_order();
+	engine.page_cluster = (unsigned)kparams.mm_page_cluster;
+	return &engine;
+}
+
+/* vm_events' copies of what the engine changed in reclaim and the swap cache. */
+static void engine_synced(void)
+{
+	reclaim_sync_vmstat();
+	vm_events[VM_NR_SWAPCACHED] = swap_cached_pages();
+}
+
+static void hiwater_update(struct mm *mm)
+{
+	if (uvm_rss(mm) > mm->hiwater_rss)
+		mm->hiwater_rss = uvm_rss(mm);
 }
 
 static void *vma_kalloc(size_t n)
@@ -75,6 +166,8 @@ void uvm_init(void)
 			   VMALLOC_SIZE);
 	if (err)
 		panic("uvm_init: cannot set up vmalloc (%d)", err);
+	engine = (struct fault_engine){ .buddy = page_alloc_buddy(), .vs = reclaim_vmscan(),
+					.swap = swap_device(), .host = &kernel_host };
 }
 
 struct mm *uvm_create(void)
@@ -112,119 +205,11 @@ uint64_t uvm_total_vm(const struct mm *mm)
 	return pages;
 }
 
-/* PTE bits for a page of @v; @writable when the frame may be written. */
-uint64_t uvm_pte_flags(const struct vma *v, bool writable)
-{
-	uint64_t f = v->prot ? PTE_US : 0;
-
-	if (writable && (v->prot & VMA_WRITE))
-		f |= PTE_RW;
-	if (!(v->prot & VMA_EXEC))
-		f |= pte_nx;
-	return f;
-}
-
-/* Maps one frame and counts it. Returns 0 or -ENOMEM / -EEXIST. */
-static int map_frame(struct mm *mm, uint64_t va, phys_addr_t pa, uint64_t flags)
-{
-	pte_t *pde, *slot = pt_pte_slot(&mm->pt, va, &pde);
-
-	if (slot && !*slot) {
-		pte_install(slot, pde, pa, flags);
-	} else {
-		int err = pt_map(&mm->pt, va, pa, MM_PAGE_SIZE, flags, PT_SHIFT_4K);
-		if (err)
-			return err;
-	}
-	struct page *p = frame_page(pa);
-	rmap_add(p);
-	reclaim_page_mapped(p, mm, va);
-	mm->rss[frame_kind(p)]++;
-	if (uvm_rss(mm) > mm->hiwater_rss)
-		mm->hiwater_rss = uvm_rss(mm);
-	return 0;
-}
-
-/* Frees an anonymous or shmem frame nobody maps any more. */
-static void free_frame(phys_addr_t pa)
-{
-	struct page *p = frame_page(pa);
-
-	reclaim_page_freed(p);
-	if (p->flags & PG_ANON)
-		vm_events[VM_NR_ANON_PAGES]--;
-	else
-		vm_events[VM_NR_SHMEM_PAGES]--;
-	p->flags &= ~(PG_ANON | PG_SHMEM);
-	page_free(pa, 0);
-}
-
-/* Forgets one mapping of pa (already unmapped); frees the frame if last. */
-static void drop_frame(struct mm *mm, phys_addr_t pa)
-{
-	struct page *p = frame_page(pa);
-
-	mm->rss[frame_kind(p)]--;
-	if (rmap_remove(p) && rmap_frees_on_unmap(p))
-		free_frame(pa);
-}
-
-/* A new frame of kind flag (PG_ANON or PG_SHMEM), zeroed or copied from src. */
-static phys_addr_t new_frame(uint32_t kind, const void *src)
-{
-	phys_addr_t pa = page_alloc(0, src ? 0 : PAGE_ALLOC_ZERO);
-
-	if (!pa)
-		return 0;
-	if (src)
-		memcpy(mm_phys_to_virt(pa), src, MM_PAGE_SIZE);
-	frame_page(pa)->flags |= kind;
-	if (kind == PG_ANON)
-		vm_events[VM_NR_ANON_PAGES]++;
-	else
-		vm_events[VM_NR_SHMEM_PAGES]++;
-	return pa;
-}
-
-struct zap_batch {
-	uint64_t va[ZAP_BATCH];
-	phys_addr_t pa[ZAP_BATCH];
-	unsigned n;
-};
-
-static int zap_collect(const struct pt_mapping *m, void *arg)
-{
-	struct zap_batch *b = arg;
-
-	MM_BUG_ON(m->shift != PT_SHIFT_4K);
-	b->va[b->n] = m->va;
-	b->pa[b->n] = m->pa;
-	return ++b->n == ZAP_BATCH;
-}
-
-/*
- * Unmaps every page in [start, end) and drops its frame. Tables left
- * holding nothing once the swap entries went are freed by pt_unmap.
- */
+/* Unmaps every page in [start, end): frames dropped, swap entries freed. */
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
-	struct zap_batch b;
-	bool tables_emptied = swap_zap_range(mm, start, end);
-
-	while (start < end) {
-		b.n = 0;
-		pt_walk(&mm->pt, start, end - start, zap_collect, &b);
-		uint64_t stop = b.n == ZAP_BATCH ? b.va[ZAP_BATCH - 1] + MM_PAGE_SIZE : end;
-		if (b.n && pt_unmap(&mm->pt, start, stop - start))
-			panic("zap_range: unmapping 4 KiB pages at 0x%llx failed",
-			      (unsigned long long)start);
-		for (unsigned i = 0; i < b.n; i++)
-			drop_frame(mm, b.pa[i]);
-		if (!b.n && tables_emptied && pt_unmap(&mm->pt, start, end - start))
-			panic("zap_range: freeing the tables of 0x%llx failed",
-			      (unsigned long long)start);
-		start = stop;
-	}
+	fault_zap_range(engine_now(), mm, start, end);
+	engine_synced();
 }
 
 void uvm_destroy(struct mm *mm)
@@ -252,26 +237,9 @@ void uvm_put(struct mm *mm)
 		uvm_destroy(mm);
 }
 
-struct fork_ctx {
-	struct mm *child;
-	const struct vma *v;
-};
-
-/* Maps one parent frame into the child; private ones lose write access. */
-static int fork_copy(const struct pt_mapping *m, void *arg)
-{
-	struct fork_ctx *c = arg;
-	uint64_t flags = m->flags & ~PTE_A;
-
-	if (!(c->v->flags & VMA_SHARED))
-		flags &= ~PTE_RW;
-	return map_frame(c->child, m->va, m->pa, flags);
-}
-
 struct mm *uvm_fork(struct mm *parent)
 {
 	struct mm *child = uvm_create();
-	struct fork_ctx c = { child, NULL };
 
 	if (!child)
 		return NULL;
@@ -279,19 +247,14 @@ struct mm *uvm_fork(struct mm *parent)
 		goto fail;
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
-	for (uint32_t i = 0; i < parent->vmas.nr; i++) {
-		const struct vma *v = &parent->vmas.v[i];
-		c.v = v;
-		if (pt_walk(&parent->pt, v->start, v->end - v->start, fork_copy, &c) ||
-		    swap_fork_range(parent, child, v))
+	for (uint32_t i = 0; i < parent->vmas.nr; i++)
+		if (fault_fork_range(engine_now(), parent, child, &parent->vmas.v[i]))
 			goto fail;
-		if (!(v->flags & VMA_SHARED) && (v->prot & VMA_WRITE) &&
-		    pt_protect(&parent->pt, v->start, v->end - v->start, 0, PTE_RW))
-			goto fail;
-	}
+	engine_synced();
 	child->hiwater_rss = uvm_rss(child);
 	return child;
 fail:
+	engine_synced();
 	uvm_destroy(child);
 	return NULL;
 }
@@ -326,192 +289,18 @@ static struct vma *grow_stack(struct mm *mm, uint64_t addr)
 	return vma_lookup(&mm->vmas, addr);
 }
 
-static bool access_permitted(const struct vma *v, unsigned long err)
-{
-	if (err & PF_WRITE)
-		return v->prot & VMA_WRITE;
-	if (err & PF_INSTR)
-		return v->prot & VMA_EXEC;
-	return v->prot != 0;
-}
-
-/* Write to a present read-only page of a writable area: reuse or copy. */
-static enum uvm_fault_result fault_cow(struct mm *mm, const struct vma *v, uint64_t va,
-				       const struct pt_mapping *m)
-{
-	struct page *p = frame_page(m->pa);
-
-	pte_t *pde, *slot = pt_pte_slot(&mm->pt, va, &pde);
-
-	if ((v->flags & VMA_SHARED) ||
-	    ((p->flags & PG_ANON) && p->mapcount == 1 && swap_page_exclusive(p))) {
-		if (slot) {
-			*slot |= PTE_RW;
-			flush_tlb_page(mm, va);   /* pt_protect flushes itself */
-		} else if (pt_protect(&mm->pt, va, MM_PAGE_SIZE, PTE_RW, 0)) {
-			return UVM_FAULT_OOM;
-		}
-		count_vm_event(VM_COW_REUSES);
-		return UVM_FAULT_MINOR;
-	}
-	phys_addr_t copy = new_frame(PG_ANON, mm_phys_to_virt(m->pa));
-	if (!copy)
-		return UVM_FAULT_OOM;
-	if (slot) {     /* swap the frame in place: the PD's count stays */
-		*slot = copy | uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_A | PTE_P;
-		flush_tlb_page(mm, va);
-		rmap_add(frame_page(copy));
-		reclaim_page_mapped(frame_page(copy), mm, va);
-		mm->rss[MM_ANON]++;
-		drop_frame(mm, m->pa);
-		count_vm_event(VM_COW_COPIES);
-		return UVM_FAULT_MINOR;
-	}
-	if (pt_unmap(&mm->pt, va, MM_PAGE_SIZE))
-		panic("fault_cow: unmapping 0x%llx failed", (unsigned long long)va);
-	drop_frame(mm, m->pa);
-	if (map_frame(mm, va, copy, uvm_pte_flags(v, true) | (m->flags & PTE_D) | PTE_A))
-		panic("fault_cow: remapping 0x%llx failed", (unsigned long long)va);
-	count_vm_event(VM_COW_COPIES);
-	return UVM_FAULT_MINOR;
-}
-
-/* A file page: the page-cache frame for reads, a private copy for writes. */
-static enum uvm_fault_result fault_file(struct mm *mm, const struct vma *v, uint64_t va,
-					unsigned long err)
-{
-	struct inode *ino = (struct inode *)v->file;
-	uint64_t index = (v->pgoff + (va - v->start)) >> MM_PAGE_SHIFT;
-	bool major;
-	phys_addr_t pa;
-
-	if (index >= PAGE_UP(ino->size) >> MM_PAGE_SHIFT)
-		return UVM_FAULT_SEGV_ACCERR;     /* Linux: SIGBUS */
-	pa = initrd_cache_page(ino, index, &major);
-	if (!pa)
-		return UVM_FAULT_OOM;
-	count_vm_event(VM_FILE_MAPS);
-	if (err & PF_WRITE) {
-		phys_addr_t copy = new_frame(PG_ANON, mm_phys_to_virt(pa));
-		if (!copy)
-			return UVM_FAULT_OOM;
-		count_vm_event(VM_COW_COPIES);
-		pa = copy;
-	}
-	if (map_frame(mm, va, pa, uvm_pte_flags(v, err & PF_WRITE) | PTE_A))
-		return UVM_FAULT_OOM;
-	return major ? UVM_FAULT_MAJOR : UVM_FAULT_MINOR;
-}
-
-/* Splits an allocated 2^order block into order-0 pages, each freed alone. */
-static void split_block(struct page *p, unsigned order)
-{
-	if (!order)
-		return;
-	struct page *upper = buddy_split_block(page_alloc_buddy(), p, order);
-	split_block(p, order - 1);
-	split_block(upper, order - 1);
-}
-
-/*
- * Anonymous fault-around (Linux's multi-size THP, without the large
- * mapping): when the aligned window of n pages around va lies in a private
- * area and none of its PTEs is set, one order-log2(n) block is zeroed and
- * mapped as n small pages, so one trap and one allocation serve n pages.
- * Returns false (nothing done) when the window does not qualify.
- */
-static bool fault_around(struct mm *mm, const struct vma *v, uint64_t va, unsigned order)
-{
-	uint64_t n = 1ull << order, w = va & ~(n * MM_PAGE_SIZE - 1);
-	pte_t *pde, *slot;
-
-	if ((v->flags & VMA_SHARED) || w < v->start || w + n * MM_PAGE_SIZE > v->end)
-		return false;
-	slot = pt_pte_slot(&mm->pt, w, &pde);
-	for (uint64_t i = 0; slot && i < n; i++)
-		if (slot[i])
-			return false;
-	/* a large block only if one is free (Linux's GFP_TRANSHUGE_LIGHT):
-	 * reclaiming for it would scan for what one page needs anyway */
-	phys_addr_t pa = slot ? page_alloc(order, PAGE_ALLOC_NORECLAIM) : 0;
-	if (!pa)
-		return false;
-	split_block(frame_page(pa), order);
-	memset(mm_phys_to_virt(pa), 0, n * MM_PAGE_SIZE);
-	uint64_t flags = uvm_pte_flags(v, true);
-	for (uint64_t i = 0; i < n; i++) {
-		frame_page(pa + i * MM_PAGE_SIZE)->flags |= PG_ANON;
-		rmap_add(frame_page(pa + i * MM_PAGE_SIZE));
-		reclaim_page_mapped(frame_page(pa + i * MM_PAGE_SIZE), mm, w + i * MM_PAGE_SIZE);
-		slot[i] = (pa + i * MM_PAGE_SIZE) | flags | PTE_P |
-			  (w + i * MM_PAGE_SIZE == va ? PTE_A : 0);
-	}
-	*pde += n << PT_CNT_SHIFT;
-	mm->rss[MM_ANON] += n;
-	vm_events[VM_NR_ANON_PAGES] += n;
-	vm_events[VM_ZERO_FILLS] += n;
-	if (uvm_rss(mm) > mm->hiwater_rss)
-		mm->hiwater_rss = uvm_rss(mm);
-	return true;
-}
-
-static unsigned fault_around_order(void)
-{
-	unsigned order = 0;
-
-	while ((2l << order) <= kparams.mm_fault_around)
-		order++;
-	return order;
-}
-
-static enum uvm_fault_result fault_anon(struct mm *mm, const struct vma *v, uint64_t va)
-{
-	unsigned order = fault_around_order();
-
-	if (order && fault_around(mm, v, va, order))
-		return UVM_FAULT_MINOR;
-
-	phys_addr_t pa = new_frame((v->flags & VMA_SHARED) ? PG_SHMEM : PG_ANON, NULL);
-
-	if (!pa)
-		return UVM_FAULT_OOM;
-	count_vm_event(VM_ZERO_FILLS);
-	if (map_frame(mm, va, pa, uvm_pte_flags(v, true) | PTE_A)) {
-		free_frame(pa);
-		return UVM_FAULT_OOM;
-	}
-	return UVM_FAULT_MINOR;
-}
-
 enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 {
-	uint64_t va = addr & ~PAGE_MASK_LOW;
-	struct vma *v = addr < USER_TOP ? vma_lookup(&mm->vmas, addr) : NULL;
-	struct pt_mapping m;
+	enum fault_result r;
 
-	if (!v && addr < USER_TOP)
-		v = grow_stack(mm, addr);
-	if (!v)
+	if (addr >= USER_TOP)
 		return UVM_FAULT_SEGV_MAPERR;
-	if (!access_permitted(v, err))
-		return UVM_FAULT_SEGV_ACCERR;
-	reclaim_fault_prepare();
-	pte_t *pde, *slot = pt_pte_slot(&mm->pt, va, &pde);
-	if (slot && swp_is_entry(*slot))
-		return swap_fault(mm, v, va, slot);
-	if (slot && (*slot & PTE_P)) {
-		m.va = va;
-		m.pa = *slot & PTE_ADDR_MASK;
-		m.flags = *slot & ~PTE_ADDR_MASK & ~PTE_P;
-		m.shift = PT_SHIFT_4K;
-	}
-	if ((slot && (*slot & PTE_P)) || (!slot && pt_lookup(&mm->pt, va, &m) == 0)) {
-		if ((err & PF_WRITE) && !(m.flags & PTE_RW))
-			return fault_cow(mm, v, va, &m);
-		flush_tlb_page(mm, va);   /* stale TLB entry: retry */
-		return UVM_FAULT_MINOR;
-	}
-	return v->file ? fault_file(mm, v, va, err) : fault_anon(mm, v, va);
+	if (!vma_lookup(&mm->vmas, addr))
+		grow_stack(mm, addr);
+	r = fault_handle(engine_now(), mm, addr, (unsigned)err);
+	engine_synced();
+	hiwater_update(mm);
+	return (enum uvm_fault_result)r;
 }
 
 /* ---- system calls -------------------------------------------------------- */

@@ -58,7 +58,9 @@
  * Where one kind of page goes when evicted (Linux's address_space
  * operations of the swap cache and of a file): anonymous pages to swap,
  * page-cache pages dropped, their file keeping the data. Hooks a kind
- * never needs are NULL (a file store needs only evicted).
+ * never needs are NULL (a file store needs only evicted). Every hook takes
+ * its store's ctx (struct vmscan_store) first, so one host can run several
+ * independent stores.
  *   present     there is a store (anonymous pages then count in the working set)
  *   has_room    an eviction can make progress now
  *   copy_slot   the slot of p's clean copy in the store, 0: none
@@ -70,25 +72,32 @@
  *               its place, and is freed
  */
 struct vmscan_store_ops {
-	bool (*present)(void);
-	bool (*has_room)(void);
-	uint64_t (*copy_slot)(const struct page *p);
-	void (*drop_copy)(struct page *p);
-	void (*write)(struct page **pages, unsigned n);
-	int (*entry_dup)(uint64_t slot);
-	void (*evicted)(struct page *p, uint32_t shadow);
+	bool (*present)(void *ctx);
+	bool (*has_room)(void *ctx);
+	uint64_t (*copy_slot)(void *ctx, const struct page *p);
+	void (*drop_copy)(void *ctx, struct page *p);
+	void (*write)(void *ctx, struct page **pages, unsigned n);
+	int (*entry_dup)(void *ctx, uint64_t slot);
+	void (*evicted)(void *ctx, struct page *p, uint32_t shadow);
+};
+
+/* One store: its ops and the state they work on (passed to each as ctx). */
+struct vmscan_store {
+	const struct vmscan_store_ops *ops;
+	void *ctx;
 };
 
 /* What eviction needs of the host's address spaces (rmap.h's, as the host walks them). */
 struct vmscan_spaces {
 	/* rmap_walk over every space: fn on each PTE mapping p. Returns the visits. */
-	unsigned (*walk)(struct page *p, rmap_fn fn, void *arg);
+	unsigned (*walk)(void *ctx, struct page *p, rmap_fn fn, void *arg);
 	struct pt_space *(*pt)(struct mm *mm);
 	const struct vma_tree *(*vmas)(struct mm *mm);
 	pte_t (*swap_pte)(uint64_t slot);       /* the PTE of a swap entry for slot */
 	/* One mapping in mm went: an anonymous one became a swap entry
 	 * (LRU_ANON), a file one was unmapped (LRU_FILE): its counters. */
 	void (*unmapped)(struct mm *mm, enum lru_kind k);
+	void *ctx;                              /* walk's */
 };
 
 /* Counters of what reclaim did, for /proc/vmstat (monotonic). */
@@ -102,7 +111,7 @@ enum vmscan_event {
 /* One node's reclaim state. */
 struct vmscan {
 	struct lruvec lv;               /* the lists, costs, shadow clock */
-	const struct vmscan_store_ops *store[NR_LRU];
+	struct vmscan_store store[NR_LRU];
 	const struct vmscan_spaces *spaces;
 	const struct buddy *buddy;      /* free pages and watermarks */
 	uint64_t swappiness;            /* 0..200 */
@@ -137,7 +146,7 @@ enum vmscan_kswapd_stop {
  */
 int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 		const struct policy_config cfg[NR_LRU],
-		const struct vmscan_store_ops *const store[NR_LRU],
+		const struct vmscan_store store[NR_LRU],
 		const struct vmscan_spaces *spaces, const struct buddy *buddy);
 
 /* Sets the swappiness. Returns 0, or -MM_EINVAL past 0..200. */

@@ -9,8 +9,8 @@
  * kswapd stops at the high marks, on no progress and after one pass;
  * direct reclaim leaves the pages of the spaces it is told to skip.
  *
- * The store ops take no context (the guest's are swap.c's and initrd.c's
- * functions), so the world under test is one static, reset per test.
+ * The world under test is one static, reset per test; the stores reach
+ * it through their ctx, as the guest's reach its swap device.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -21,6 +21,8 @@
 #include "mm_port.h"
 #include "port_host.h"
 #include "ramdisk.h"
+#include "stores.h"
+#include "spaces.h"
 
 #define RAM_PAGES  1024
 #define NR_SLOTS   256
@@ -28,13 +30,6 @@
 #define FILE_PAGES 128
 #define ANON_VA    0x400000ull
 #define FILE_VA    0x10000000ull
-#define SWP_MARK   (1ull << 9)      /* a swap entry's PTE: slot << 12 | this, not present */
-
-struct mm {
-	struct pt_space pt;
-	struct vma_tree vmas;
-	long rss_anon, rss_file, rss_swapents;
-};
 
 struct inode {
 	struct pagecache cache;
@@ -45,153 +40,39 @@ struct inode {
 struct world {
 	struct buddy b;
 	struct page descs[RAM_PAGES];
-	struct swapdev d;
-	bool swap_on;                   /* the swap store is present */
+	struct host_stores st;          /* the swap device, its store and the file store */
 	uint8_t map[NR_SLOTS];
 	uint32_t entries[NR_SLOTS];
 	uint8_t disk_pages[NR_SLOTS][MM_PAGE_SIZE];
-	struct ramdisk disk;
-	struct mm spaces[NR_SPACES];
+	struct host_spaces sp;          /* NR_SPACES of them */
 	struct inode file;
-	struct rmap rmap;
 	struct vmscan vs;
 };
 
 static struct world w;
 
-/* ---- the swap store over swapdev (what the guest's swap.c does) -------- */
-
-static bool swap_present(void)
+/* The test's one file's page cache, for the file store. */
+static struct pagecache *file_cache(struct inode *ino)
 {
-	return w.swap_on;
+	return &ino->cache;
 }
-
-static bool swap_has_room(void)
-{
-	return w.swap_on && w.d.slots.nr_free + w.d.cache.nr_pages > 0;
-}
-
-static uint64_t swap_copy_slot(const struct page *p)
-{
-	return swapdev_cache_slot(p);
-}
-
-static void swap_drop_copy(struct page *p)
-{
-	if (w.swap_on)
-		swapdev_cache_del(&w.d, p);
-}
-
-static void swap_write(struct page **pages, unsigned n)
-{
-	swapdev_write(&w.d, pages, n);
-}
-
-static int swap_entry_dup(uint64_t slot)
-{
-	return swap_slots_dup(&w.d.slots, slot) ? -MM_ERANGE : 0;
-}
-
-static void swap_evicted(struct page *p, uint32_t shadow)
-{
-	swapdev_evicted(&w.d, p, shadow);
-	vmscan_page_freed(&w.vs, p);
-	p->flags &= ~PG_ANON;
-	buddy_free_pages(&w.b, p, 0);
-}
-
-static const struct vmscan_store_ops swap_store = {
-	.present = swap_present, .has_room = swap_has_room, .copy_slot = swap_copy_slot,
-	.drop_copy = swap_drop_copy, .write = swap_write, .entry_dup = swap_entry_dup,
-	.evicted = swap_evicted,
-};
-
-/* ---- the file store: drops, the file keeps the data ------------------- */
-
-static void file_evicted(struct page *p, uint32_t shadow)
-{
-	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(&w.b, p), shadow);
-	p->flags &= ~PG_FILE;
-	buddy_free_pages(&w.b, p, 0);
-}
-
-static const struct vmscan_store_ops file_store = { .evicted = file_evicted };
-
-/* ---- the address spaces ------------------------------------------------ */
-
-static void for_each_space(void *ctx, rmap_space_fn fn, void *arg)
-{
-	(void)ctx;
-	for (int i = 0; i < NR_SPACES; i++)
-		if (!fn(&w.spaces[i], arg))
-			return;
-}
-
-static struct pt_space *space_pt(struct mm *mm)
-{
-	return &mm->pt;
-}
-
-static const struct vma_tree *space_vmas(struct mm *mm)
-{
-	return &mm->vmas;
-}
-
-static const struct rmap_spaces host_spaces = {
-	.for_each = for_each_space, .pt = space_pt, .vmas = space_vmas,
-};
-
-static unsigned walk_spaces(struct page *p, rmap_fn fn, void *arg)
-{
-	return rmap_walk(&w.rmap, p, fn, arg);
-}
-
-static pte_t swap_pte(uint64_t slot)
-{
-	return (slot << MM_PAGE_SHIFT) | SWP_MARK;
-}
-
-static void unmapped(struct mm *mm, enum lru_kind k)
-{
-	if (k == LRU_FILE) {
-		mm->rss_file--;
-		return;
-	}
-	mm->rss_anon--;
-	mm->rss_swapents++;
-}
-
-static const struct vmscan_spaces engine_spaces = {
-	.walk = walk_spaces, .pt = space_pt, .vmas = space_vmas,
-	.swap_pte = swap_pte, .unmapped = unmapped,
-};
 
 /* ---- fixture ------------------------------------------------------------ */
 
 static void setup_with(const char *policy, bool swap_on)
 {
-	static struct swapdev_io io = { .rw = ramdisk_rw };
-	static const struct vmscan_store_ops *const store[NR_LRU] = {
-		[LRU_ANON] = &swap_store, [LRU_FILE] = &file_store };
+	const struct host_swap_mem mem = { w.disk_pages, w.map, w.entries, NR_SLOTS };
+	struct vmscan_store store[NR_LRU];
 	const struct policy_config cfg[NR_LRU] = { { .seed = 42 }, { .seed = 42 } };
 
 	host_port_reset();
 	memset(&w, 0, sizeof(w));
-	w.disk = (struct ramdisk){ .data = w.disk_pages, .nr_slots = NR_SLOTS };
-	io.ctx = &w.disk;
-	ck_assert_int_eq(buddy_init(&w.b, w.descs, 0, RAM_PAGES, 0), 0);
-	buddy_set_min_free_kbytes(&w.b, 0);
-	ck_assert_int_eq(buddy_add_free_range(&w.b, 1, RAM_PAGES), 0);
-	w.swap_on = swap_on;
-	if (swap_on)
-		ck_assert_int_eq(swapdev_init(&w.d, &w.b, &io, w.map, w.entries, NR_SLOTS), 0);
-	for (int i = 0; i < NR_SPACES; i++) {
-		ck_assert_int_eq(pt_init(&w.spaces[i].pt), 0);
-		vma_tree_init(&w.spaces[i].vmas, malloc, free);
-	}
+	ck_assert_int_eq(host_stores_init(&w.st, &w.b, w.descs, RAM_PAGES, &w.vs, swap_on, &mem,
+					  file_cache), 0);
+	host_stores_table(&w.st, store);
+	ck_assert_int_eq(host_spaces_init(&w.sp, NR_SPACES, &w.b), 0);
 	ck_assert_int_eq(pagecache_init(&w.file.cache, w.file.slots, FILE_PAGES), 0);
-	w.rmap = (struct rmap){ .buddy = &w.b, .spaces = &host_spaces };
-	ck_assert_int_eq(vmscan_init(&w.vs, policy_by_name(policy), cfg, store, &engine_spaces,
+	ck_assert_int_eq(vmscan_init(&w.vs, policy_by_name(policy), cfg, store, &w.sp.engine,
 				     &w.b), 0);
 }
 
@@ -207,10 +88,7 @@ static void setup_no_swap(void)
 
 static void teardown(void)
 {
-	for (int i = 0; i < NR_SPACES; i++) {
-		pt_destroy(&w.spaces[i].pt);
-		vma_tree_destroy(&w.spaces[i].vmas);
-	}
+	host_spaces_destroy(&w.sp);
 	ck_assert_int_eq(host_tables_in_use, 0);
 }
 
@@ -227,13 +105,6 @@ static uint8_t pattern(unsigned n, unsigned i)
 	return (uint8_t)(n * 131 + i * 7 + (i >> 8));
 }
 
-static pte_t *pte_at(struct mm *mm, uint64_t va)
-{
-	pte_t *pde;
-
-	return pt_pte_slot(&mm->pt, va, &pde);
-}
-
 /* Maps a new anonymous page filled with pattern(n) at va in mm; dirty: PTE_D set. */
 static struct page *map_anon(struct mm *mm, uint64_t va, unsigned n, bool dirty)
 {
@@ -246,7 +117,7 @@ static struct page *map_anon(struct mm *mm, uint64_t va, unsigned n, bool dirty)
 	ck_assert_int_eq(pt_map(&mm->pt, va, buddy_page_to_phys(&w.b, p), MM_PAGE_SIZE,
 				PTE_RW | PTE_US | (dirty ? PTE_D : 0), PT_SHIFT_4K), 0);
 	rmap_add(p);
-	mm->rss_anon++;
+	mm->rss[FAULT_RSS_ANON]++;
 	vmscan_page_mapped(&w.vs, p, mm, va);
 	return p;
 }
@@ -259,21 +130,21 @@ static void map_anon_run(struct mm *mm, unsigned first, unsigned count, bool dir
 }
 
 /*
- * Faults va in mm back from its swap entry (what the guest's swap_fault
+ * Faults va in mm back from its swap entry (what mm/fault.c's swap-in
  * does for one page): from the swap cache or the disk, mapped clean.
  * Returns the page.
  */
 static struct page *swap_in(struct mm *mm, uint64_t va)
 {
-	pte_t *pte = pte_at(mm, va);
+	pte_t *pte = host_pte_at(mm, va);
 	uint64_t slot, pfn;
 	struct page *p;
 	uint32_t shadow = 0;
 
 	ck_assert_ptr_nonnull(pte);
-	ck_assert(!(*pte & PTE_P) && (*pte & SWP_MARK));
+	ck_assert(!(*pte & PTE_P) && (*pte & FAULT_SWP_MARK));
 	slot = (*pte & PTE_ADDR_MASK) >> MM_PAGE_SHIFT;
-	pfn = pagecache_lookup(&w.d.cache, slot);
+	pfn = pagecache_lookup(&w.st.d.cache, slot);
 	if (pfn) {
 		p = buddy_pfn_to_page(&w.b, pfn);
 	} else {
@@ -281,26 +152,26 @@ static struct page *swap_in(struct mm *mm, uint64_t va)
 		p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
 		ck_assert_ptr_nonnull(p);
 		pa = buddy_page_to_phys(&w.b, p);
-		ck_assert_int_eq(swapdev_read(&w.d, slot, &pa, 1), 0);
+		ck_assert_int_eq(swapdev_read(&w.st.d, slot, &pa, 1), 0);
 		p->flags |= PG_ANON;
-		shadow = swapdev_cache_add(&w.d, p, slot);
+		shadow = swapdev_cache_add(&w.st.d, p, slot);
 		vmscan_anon_refault(&w.vs, p, mm, va, shadow);
 	}
-	ck_assert_int_ge(swap_slots_put(&w.d.slots, slot), 0);   /* the entry's reference */
+	ck_assert_int_ge(swap_slots_put(&w.st.d.slots, slot), 0);   /* the entry's reference */
 	*pte = buddy_page_to_phys(&w.b, p) | PTE_P | PTE_US |
-	       (swapdev_swapin_writable(&w.d, p, slot) ? PTE_RW : 0);
+	       (swapdev_swapin_writable(&w.st.d, p, slot) ? PTE_RW : 0);
 	rmap_add(p);
-	mm->rss_swapents--;
-	mm->rss_anon++;
+	mm->rss[FAULT_RSS_SWAPENTS]--;
+	mm->rss[FAULT_RSS_ANON]++;
 	vmscan_page_mapped(&w.vs, p, mm, va);
 	return p;
 }
 
 static bool is_swap_entry(struct mm *mm, uint64_t va)
 {
-	pte_t *pte = pte_at(mm, va);
+	pte_t *pte = host_pte_at(mm, va);
 
-	return pte && !(*pte & PTE_P) && (*pte & SWP_MARK);
+	return pte && !(*pte & PTE_P) && (*pte & FAULT_SWP_MARK);
 }
 
 /* Fills page index of the file (a read), with whatever its slot held. */
@@ -338,7 +209,7 @@ static void map_file(struct mm *mm, uint64_t count, uint32_t prot)
 		ck_assert_int_eq(pt_map(&mm->pt, FILE_VA + i * MM_PAGE_SIZE, pfn << MM_PAGE_SHIFT,
 					MM_PAGE_SIZE, PTE_US, PT_SHIFT_4K), 0);
 		rmap_add(buddy_pfn_to_page(&w.b, pfn));
-		mm->rss_file++;
+		mm->rss[FAULT_RSS_FILE]++;
 	}
 }
 
@@ -371,7 +242,7 @@ static const struct vmscan_skip nobody = { NULL, NULL };
 
 START_TEST(dirty_anonymous_pages_are_written_and_read_back_byte_for_byte)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 	const unsigned n = 40;          /* more than one batch */
 	uint64_t free_before;
 
@@ -379,11 +250,11 @@ START_TEST(dirty_anonymous_pages_are_written_and_read_back_byte_for_byte)
 	map_anon_run(mm, 0, n, true);
 	free_before = vmscan_free_pages(&w.vs);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, n, false, nobody).freed, n);
-	ck_assert_uint_eq(w.disk.pages_written, n);
+	ck_assert_uint_eq(w.st.disk.pages_written, n);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + n);
-	ck_assert_uint_eq(w.d.cache.nr_pages, 0);       /* all left the cache: reads hit the disk */
-	ck_assert_int_eq(mm->rss_anon, 0);
-	ck_assert_int_eq(mm->rss_swapents, n);
+	ck_assert_uint_eq(w.st.d.cache.nr_pages, 0);       /* all left the cache: reads hit the disk */
+	ck_assert_int_eq(mm->rss[FAULT_RSS_ANON], 0);
+	ck_assert_int_eq(mm->rss[FAULT_RSS_SWAPENTS], n);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], n);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_KSWAPD], n);
 	for (unsigned k = 0; k < n; k++) {
@@ -393,33 +264,33 @@ START_TEST(dirty_anonymous_pages_are_written_and_read_back_byte_for_byte)
 		for (unsigned i = 0; i < MM_PAGE_SIZE; i++)
 			ck_assert_uint_eq(data(p)[i], pattern(k, i));
 	}
-	ck_assert_int_eq(mm->rss_swapents, 0);
+	ck_assert_int_eq(mm->rss[FAULT_RSS_SWAPENTS], 0);
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), n);
 }
 END_TEST
 
 START_TEST(a_clean_stored_copy_is_not_written_again_a_dirty_one_is)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mm, 0, 2, true);
-	map_anon_run(&w.spaces[1], 0, 2, true);         /* the other space at the same addresses */
+	map_anon_run(&w.sp.mm[1], 0, 2, true);         /* the other space at the same addresses */
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
-	ck_assert_uint_eq(w.disk.pages_written, 4);
+	ck_assert_uint_eq(w.st.disk.pages_written, 4);
 	/* Both of mm's pages back; a shared slot keeps each cached, clean. */
 	swap_in(mm, ANON_VA);
 	swap_in(mm, ANON_VA + MM_PAGE_SIZE);
-	*pte_at(mm, ANON_VA + MM_PAGE_SIZE) |= PTE_D;   /* the second one written since */
+	*host_pte_at(mm, ANON_VA + MM_PAGE_SIZE) |= PTE_D;   /* the second one written since */
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 2, false, nobody).freed, 2);
-	ck_assert_uint_eq(w.disk.pages_written, 5);            /* only the dirty one */
+	ck_assert_uint_eq(w.st.disk.pages_written, 5);            /* only the dirty one */
 	ck_assert(is_swap_entry(mm, ANON_VA + MM_PAGE_SIZE));
 }
 END_TEST
 
 START_TEST(an_evicted_mapping_is_flushed_from_every_tlb)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 	struct page *p = map_anon(mm, ANON_VA, 0, true);
 	uint64_t pa = buddy_page_to_phys(&w.b, p);
 
@@ -434,16 +305,16 @@ END_TEST
 
 START_TEST(a_harvested_accessed_bit_is_flushed_so_the_next_access_sets_it)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 
 	file_fill_run(4);
 	map_file(mm, 4, VMA_READ);
-	*pte_at(mm, FILE_VA) |= PTE_A;
+	*host_pte_at(mm, FILE_VA) |= PTE_A;
 	ck_assert(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_A);
 	/* mm faults: its own page cache stays mapped, its bits harvested */
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, true, (struct vmscan_skip){ NULL, mm }).freed,
 			  0);
-	ck_assert(!(*pte_at(mm, FILE_VA) & PTE_A));
+	ck_assert(!(*host_pte_at(mm, FILE_VA) & PTE_A));
 	ck_assert(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_P);
 	ck_assert(!(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_A));      /* a stale read: A */
 }
@@ -451,24 +322,24 @@ END_TEST
 
 START_TEST(without_swap_room_no_anonymous_page_goes)
 {
-	map_anon_run(&w.spaces[0], 0, 8, true);
-	w.swap_on = false;
+	map_anon_run(&w.sp.mm[0], 0, 8, true);
+	w.st.swap_on = false;
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 8, false, nobody).freed, 0);
-	ck_assert_uint_eq(w.disk.pages_written, 0);
+	ck_assert_uint_eq(w.st.disk.pages_written, 0);
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), 8);
 }
 END_TEST
 
 START_TEST(a_page_whose_write_fails_stays_mapped_and_listed)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mm, 0, 1, true);
-	w.disk.fail = -5;
+	w.st.disk.fail = -5;
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 0);
-	ck_assert(*pte_at(mm, ANON_VA) & PTE_P);
-	ck_assert_int_eq(mm->rss_anon, 1);
+	ck_assert(*host_pte_at(mm, ANON_VA) & PTE_P);
+	ck_assert_int_eq(mm->rss[FAULT_RSS_ANON], 1);
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), 1);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 1);   /* the next try */
 	ck_assert(is_swap_entry(mm, ANON_VA));
@@ -477,15 +348,15 @@ END_TEST
 
 START_TEST(an_engine_whose_policy_refuses_stays_off)
 {
-	static const struct vmscan_store_ops *const store[NR_LRU] = {
-		[LRU_ANON] = &swap_store, [LRU_FILE] = &file_store };
+	struct vmscan_store store[NR_LRU];
 	struct policy_frame *slot_table[1];
 	const struct policy_config cfg[NR_LRU] = { { .slots = slot_table, .nr_slots = 0 }, { 0 } };
 	struct page *p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
 	struct vmscan off;
 
 	ck_assert_ptr_nonnull(p);
-	ck_assert_int_eq(vmscan_init(&off, policy_by_name("random"), cfg, store, &engine_spaces,
+	host_stores_table(&w.st, store);
+	ck_assert_int_eq(vmscan_init(&off, policy_by_name("random"), cfg, store, &w.sp.engine,
 				     &w.b), -MM_EINVAL);
 	ck_assert(!off.on);
 	squeeze_to(0);
@@ -502,8 +373,8 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 	uint64_t free_before;
 
 	file_fill_run(4);
-	map_file(&w.spaces[0], 4, VMA_READ);
-	map_file(&w.spaces[1], 4, VMA_READ);
+	map_file(&w.sp.mm[0], 4, VMA_READ);
+	map_file(&w.sp.mm[1], 4, VMA_READ);
 	free_before = vmscan_free_pages(&w.vs);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + 4);
@@ -511,13 +382,13 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 	for (uint64_t i = 0; i < 4; i++) {
 		ck_assert(pagecache_is_shadow(pagecache_shadow(&w.file.cache, i)));
 		for (int s = 0; s < NR_SPACES; s++) {
-			pte_t *pte = pte_at(&w.spaces[s], FILE_VA + i * MM_PAGE_SIZE);
+			pte_t *pte = host_pte_at(&w.sp.mm[s], FILE_VA + i * MM_PAGE_SIZE);
 			ck_assert(!pte || !*pte);
 		}
 	}
-	ck_assert_int_eq(w.spaces[0].rss_file, 0);
-	ck_assert_int_eq(w.spaces[1].rss_file, 0);
-	ck_assert_uint_eq(w.disk.pages_written, 0);
+	ck_assert_int_eq(w.sp.mm[0].rss[FAULT_RSS_FILE], 0);
+	ck_assert_int_eq(w.sp.mm[1].rss[FAULT_RSS_FILE], 0);
+	ck_assert_uint_eq(w.st.disk.pages_written, 0);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 4);
 }
 END_TEST
@@ -580,7 +451,7 @@ END_TEST
 
 START_TEST(a_swapped_out_page_refaulting_at_once_is_activated)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mm, 0, 8, true);
@@ -599,24 +470,24 @@ static void text_and_data(struct mm *mm)
 	file_fill_run(8);
 	map_file(mm, 4, VMA_READ | VMA_EXEC);
 	for (uint64_t i = 0; i < 4; i++)
-		*pte_at(mm, FILE_VA + i * MM_PAGE_SIZE) |= PTE_A;
+		*host_pte_at(mm, FILE_VA + i * MM_PAGE_SIZE) |= PTE_A;
 }
 
 START_TEST(program_text_in_use_is_kept_by_the_accessed_bits)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 
 	text_and_data(mm);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
 	for (uint64_t i = 0; i < 8; i++)
 		ck_assert_uint_eq(pagecache_lookup(&w.file.cache, i) != 0, i < 4);
-	ck_assert_int_eq(mm->rss_file, 4);
+	ck_assert_int_eq(mm->rss[FAULT_RSS_FILE], 4);
 }
 END_TEST
 
 START_TEST(program_text_in_use_is_kept_where_the_policy_never_looks)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 
 	teardown();
 	setup_with("fifo", false);      /* victims in order: the text first */
@@ -624,7 +495,7 @@ START_TEST(program_text_in_use_is_kept_where_the_policy_never_looks)
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
 	for (uint64_t i = 0; i < 8; i++)
 		ck_assert_uint_eq(pagecache_lookup(&w.file.cache, i) != 0, i < 4);
-	ck_assert_int_eq(mm->rss_file, 4);
+	ck_assert_int_eq(mm->rss[FAULT_RSS_FILE], 4);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSCAN_FILE], 8);
 }
 END_TEST
@@ -641,14 +512,14 @@ static const struct { uint64_t swappiness, anon; } split[] = {
 
 START_TEST(swappiness_0_100_200_split_equal_lists_none_half_all_anonymous)
 {
-	map_anon_run(&w.spaces[0], 0, 64, true);
+	map_anon_run(&w.sp.mm[0], 0, 64, true);
 	file_fill_run(64);
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, split[_i].swappiness), 0);
 	ck_assert_uint_eq(vmscan_anon_share(&w.vs, 32), split[_i].anon);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, false, nobody).freed, 32);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], split[_i].anon);
 	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 32 - split[_i].anon);
-	ck_assert_uint_eq(w.disk.pages_written, split[_i].anon);
+	ck_assert_uint_eq(w.st.disk.pages_written, split[_i].anon);
 	ck_assert_uint_eq(w.file.cache.nr_pages, 64 - (32 - split[_i].anon));
 }
 END_TEST
@@ -662,7 +533,7 @@ END_TEST
 
 START_TEST(what_the_page_cache_cannot_give_comes_from_anonymous_pages)
 {
-	map_anon_run(&w.spaces[0], 0, 64, true);
+	map_anon_run(&w.sp.mm[0], 0, 64, true);
 	file_fill_run(8);
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 0), 0);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, true, nobody).freed, 32);
@@ -674,7 +545,7 @@ END_TEST
 
 START_TEST(a_tiny_page_cache_leaves_the_shrink_to_anonymous_pages)
 {
-	map_anon_run(&w.spaces[0], 0, 64, true);
+	map_anon_run(&w.sp.mm[0], 0, 64, true);
 	file_fill_run(8);
 	squeeze_to(8);
 	set_marks(4, 8, 32);            /* 8 cached + 8 free <= high */
@@ -686,31 +557,31 @@ END_TEST
 
 START_TEST(direct_reclaim_leaves_the_skipped_spaces_pages)
 {
-	struct mm *mine = &w.spaces[0], *other = &w.spaces[1];
+	struct mm *mine = &w.sp.mm[0], *other = &w.sp.mm[1];
 
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mine, 0, 16, true);
 	map_anon_run(other, 16, 16, true);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, true, (struct vmscan_skip){ mine, mine }).freed,
 			  16);
-	ck_assert_int_eq(mine->rss_anon, 16);
-	ck_assert_int_eq(other->rss_swapents, 16);
+	ck_assert_int_eq(mine->rss[FAULT_RSS_ANON], 16);
+	ck_assert_int_eq(other->rss[FAULT_RSS_SWAPENTS], 16);
 	for (unsigned k = 0; k < 16; k++)
-		ck_assert(pte_at(mine, ANON_VA + k * MM_PAGE_SIZE) &&
-			  (*pte_at(mine, ANON_VA + k * MM_PAGE_SIZE) & PTE_P));
+		ck_assert(host_pte_at(mine, ANON_VA + k * MM_PAGE_SIZE) &&
+			  (*host_pte_at(mine, ANON_VA + k * MM_PAGE_SIZE) & PTE_P));
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), 16);
 }
 END_TEST
 
 START_TEST(a_faulting_tasks_own_page_cache_stays)
 {
-	struct mm *mine = &w.spaces[0];
+	struct mm *mine = &w.sp.mm[0];
 
 	file_fill_run(8);
 	map_file(mine, 4, VMA_READ);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 8, true, (struct vmscan_skip){ NULL, mine }).freed,
 			  4);
-	ck_assert_int_eq(mine->rss_file, 4);
+	ck_assert_int_eq(mine->rss[FAULT_RSS_FILE], 4);
 	for (uint64_t i = 0; i < 4; i++)
 		ck_assert_uint_ne(pagecache_lookup(&w.file.cache, i), 0);
 }
@@ -739,7 +610,7 @@ END_TEST
 
 START_TEST(with_nothing_to_reclaim_a_fault_only_wakes_kswapd)
 {
-	map_anon_run(&w.spaces[0], 0, 8, true);
+	map_anon_run(&w.sp.mm[0], 0, 8, true);
 	squeeze_to(10);
 	set_marks(40, 50, 80);
 	struct vmscan_fault_plan plan = vmscan_fault_plan(&w.vs);
@@ -780,7 +651,7 @@ END_TEST
 
 START_TEST(kswapd_stops_when_a_round_frees_nothing)
 {
-	map_anon_run(&w.spaces[0], 0, 16, true);       /* no swap: nothing can go */
+	map_anon_run(&w.sp.mm[0], 0, 16, true);       /* no swap: nothing can go */
 	squeeze_to(10);
 	set_marks(20, 40, 80);
 	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_NO_PROGRESS);
@@ -803,12 +674,12 @@ END_TEST
 
 START_TEST(a_freed_page_leaves_its_list_and_the_swap_cache)
 {
-	struct mm *mm = &w.spaces[0];
+	struct mm *mm = &w.sp.mm[0];
 	struct page *p;
 
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mm, 0, 1, true);
-	map_anon_run(&w.spaces[1], 0, 1, true);
+	map_anon_run(&w.sp.mm[1], 0, 1, true);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 2, false, nobody).freed, 2);
 	p = swap_in(mm, ANON_VA);
 	ck_assert_uint_ne(swapdev_cache_slot(p), 0);
@@ -820,7 +691,7 @@ END_TEST
 
 START_TEST(a_second_mapping_forgets_the_one_space)
 {
-	struct mm *a = &w.spaces[0], *b = &w.spaces[1];
+	struct mm *a = &w.sp.mm[0], *b = &w.sp.mm[1];
 	struct page *p = map_anon(a, ANON_VA, 0, false);
 
 	ck_assert_ptr_eq(p->user.mm, a);
