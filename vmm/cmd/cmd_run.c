@@ -10,6 +10,7 @@
 #include "control.h"
 #include "machine.h"
 #include "introspect.h"
+#include "restore.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -40,12 +41,15 @@ struct run_opts {
 	const char *crash_dump;        /* NULL: none */
 	const char *swap;
 	char crash_default[256];
+	const char *restore;           /* --restore FILE: resume a saved VM */
+	const char *shape_option;      /* an option --restore takes from the file instead */
 };
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 "usage: memvisor run [options] KERNEL.elf [-- guest command line...]\n"
+"       memvisor run [options] --restore FILE\n"
 "\n"
 "Boots a PVH ELF64 kernel in a new KVM virtual machine.\n"
 "\n"
@@ -80,6 +84,8 @@ static void run_usage(FILE *f)
 "      --snapshot-prefix PREFIX  (default \"memvisor-snap\")\n"
 "      --crash-dump PATH|none  where a snapshot goes when the guest triple-faults,\n"
 "                        panics or oopses (default $TMPDIR/memvisor-crash-PID.core)\n"
+"      --restore FILE    resume a VM saved by 'memvisor save' (no KERNEL: the\n"
+"                        file gives RAM, vCPUs, devices and the swap disk)\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -151,7 +157,11 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
 {
 	struct mv_error err;
+	if (strchr("mcilW", c))
+		o->shape_option = c == 'm' ? "--memory" : c == 'c' ? "--cpus" : c == 'i' ? "--initrd"
+				  : c == 'l' ? "--cmdline" : "--swap";
 	switch (c) {
+	case 'R': o->restore = arg; return 0;
 	case 'm':
 		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
 			return usage_error("--memory: %s", err.msg);
@@ -209,6 +219,17 @@ static bool words_set_console(int argc, char **argv, int nopts)
 	return false;
 }
 
+/* With --restore, the saved VM's shape and guest come from the file. */
+static int restore_args(const struct run_opts *o, int optind_, int nopts, int argc)
+{
+	if (o->shape_option)
+		return usage_error("--restore takes the VM's shape from the file; %s is not "
+				   "allowed with it", o->shape_option);
+	if (optind_ != nopts || nopts != argc)
+		return usage_error("%s", "--restore takes no KERNEL and no guest command line");
+	return 0;
+}
+
 /* Returns 0 to run, 1 when --help was printed, -1 on a usage error. */
 static int parse_run_args(struct run_opts *o, int argc, char **argv)
 {
@@ -223,6 +244,7 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "snapshot-prefix", required_argument, NULL, 'F' },
 		{ "crash-dump", required_argument, NULL, 'D' },
 		{ "swap", required_argument, NULL, 'W' },
+		{ "restore", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -249,6 +271,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
 		return -EINVAL;
+	if (o->restore)
+		return restore_args(o, optind, nopts, argc);
 	if (optind != nopts - 1)
 		return usage_error("%s", optind >= nopts ? "no KERNEL given"
 			: "one KERNEL expected; put guest arguments after --");
@@ -398,6 +422,85 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 	return status;
 }
 
+/*
+ * The kernel the saved VM runs, for introspection (stats, snapshots,
+ * crash dumps): the file named in the save, if it is still there with the
+ * same build-id; otherwise none (the guest runs all the same).
+ */
+static void restore_kernel(const struct save_image *img, struct run_inputs *in)
+{
+	struct mv_error err;
+	uint8_t id[32];
+	uint64_t sym;
+	const struct snap_meta *meta = &img->file.meta;
+	if (!meta->kernel[0] || loader_read_file(meta->kernel, &in->kernel, &in->kernel_len, &err) < 0)
+		return;
+	size_t n = intro_build_id(in->kernel, in->kernel_len, id, sizeof(id));
+	if (n != meta->build_id_len || memcmp(id, meta->build_id, n)) {
+		mv_info("%s is not the kernel that was saved (build-id differs): no guest "
+			"introspection", meta->kernel);
+		free(in->kernel);
+		in->kernel = NULL;
+		in->kernel_len = 0;
+		return;
+	}
+	in->memvisor_kernel = intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) == 0;
+}
+
+/* Builds the saved machine, loads its state and runs it. */
+static int restore_vm(const struct run_opts *o, const struct save_image *img,
+		      struct run_inputs *in)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	struct mv_error err;
+	if (!m)
+		return MV_EXIT_HOST_ERROR;
+	restore_kernel(img, in);
+	struct machine_config cfg = {
+		.memory = img->hdr.ram_size, .cpus = (int)img->hdr.nr_cpus, .backing = o->backing,
+		.kernel_path = in->kernel ? img->file.meta.kernel : NULL, .kernel = in->kernel,
+		.kernel_len = in->kernel_len, .console_path = o->console,
+		.swap = (img->hdr.devices & SNAP_SAVE_DEV_BLK) ? img->blk.path : NULL,
+	};
+	int status;
+	if (machine_assemble(m, &cfg, &err) < 0) {
+		mv_err("%s", err.msg);
+		status = m->fault == MACHINE_FAULT_INPUT ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
+	} else if (restore_machine(m, img, o->restore, &err) < 0) {
+		mv_err("restore: %s", err.msg);
+		status = MV_EXIT_HOST_ERROR;
+	} else {
+		mv_debug("restored %s: %llu pages of RAM", o->restore,
+			 (unsigned long long)img->hdr.pages_saved);
+		status = run_machine(m, o, in);
+	}
+	machine_destroy(m);
+	free(m);
+	return status;
+}
+
+/* `run --restore FILE`: everything in the file is checked before a VM exists. */
+static int run_restore(const struct run_opts *o)
+{
+	struct save_image img;
+	struct run_inputs in = { 0 };
+	struct mv_error err;
+	if (savefile_read(&img, o->restore, &err) < 0) {
+		mv_err("%s", err.msg);
+		return MV_EXIT_USAGE;
+	}
+	int status;
+	if (savefile_check_host(&img, &err) < 0) {
+		mv_err("%s: %s", o->restore, err.msg);
+		status = MV_EXIT_USAGE;
+	} else {
+		status = restore_vm(o, &img, &in);
+	}
+	free(in.kernel);
+	savefile_free(&img);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -406,6 +509,8 @@ int cmd_run(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? 0 : MV_EXIT_USAGE;
+	if (o.restore)
+		return run_restore(&o);
 	rc = read_inputs(&o, &in) < 0 ? MV_EXIT_USAGE : run_vm(&o, &in);
 	free(in.kernel);
 	free(in.initrd);

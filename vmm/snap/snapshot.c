@@ -374,12 +374,14 @@ static void set_phdr(Elf *e, int i, uint32_t type, uint64_t off, uint64_t vaddr,
 	gelf_update_phdr(e, i, &ph);
 }
 
-/* Copies one RAM slot into the core file at off. Returns 0 or a negative errno. */
-static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
+/* Copies [from, to) of one RAM slot into the core file at off + from.
+ * Returns 0 or a negative errno. */
+static int write_span(int fd, const struct mem_slot *s, uint64_t off, uint64_t from,
+		      uint64_t to)
 {
-	uint64_t done = 0;
-	while (done < s->size) {
-		size_t chunk = s->size - done > (64u << 20) ? (64u << 20) : (size_t)(s->size - done);
+	uint64_t done = from;
+	while (done < to) {
+		size_t chunk = to - done > (64u << 20) ? (64u << 20) : (size_t)(to - done);
 		ssize_t n = pwrite(fd, s->hva + done, chunk, (off_t)(off + done));
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
@@ -388,7 +390,38 @@ static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
 	return 0;
 }
 
-static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
+static bool page_chosen(const uint8_t *pages, uint64_t p)
+{
+	return (pages[p / 8] >> (p % 8)) & 1;
+}
+
+/*
+ * Copies one RAM slot into the core file at off: all of it, or the runs
+ * of pages set in pages, the others punched out as holes (libelf wrote
+ * zeros over the whole segment; a hole reads zero and takes no disk).
+ * 0 or a negative errno.
+ */
+static int write_ram(int fd, const struct mem_slot *s, uint64_t off, const uint8_t *pages)
+{
+	uint64_t n = s->size >> 12;
+	if (!pages)
+		return write_span(fd, s, off, 0, s->size);
+	for (uint64_t p = 0; p < n;) {
+		bool chosen = page_chosen(pages, p);
+		uint64_t end = p;
+		while (end < n && page_chosen(pages, end) == chosen)
+			end++;
+		int rc = chosen ? write_span(fd, s, off, p << 12, end << 12) :
+			 fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				   (off_t)(off + (p << 12)), (off_t)((end - p) << 12));
+		if (rc < 0)
+			return chosen ? rc : 0; /* no holes here: the zeros stay */
+		p = end;
+	}
+	return 0;
+}
+
+static int write_elf(Elf *e, struct snap_ctx *c, bool memory, const uint8_t *const *pages)
 {
 	struct guest_memory *mem = &c->m->vm.mem;
 	GElf_Phdr kl[16];
@@ -435,7 +468,7 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	if (elf_update(e, ELF_C_WRITE) < 0)
 		return -EIO;
 	for (int i = 0; i < nslots; i++) {
-		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i]);
+		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i], pages ? pages[i] : NULL);
 		if (rc < 0)
 			return rc;
 	}
@@ -443,9 +476,10 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 
 }
 
-static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
+static int write_core_file(struct snap_ctx *c, const struct snap_request *r,
 			   struct mv_error *err)
 {
+	const char *path = r->path;
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SNAPSHOT_FILE_MODE);
@@ -454,7 +488,7 @@ static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
 	elf_version(EV_CURRENT);
 	c->fd = fd;
 	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
-	int rc = e ? write_elf(e, c, memory) : -EIO;
+	int rc = e ? write_elf(e, c, r->memory, r->pages) : -EIO;
 	if (rc < 0)
 		rc = mv_fail(err, -EIO, "writing %s: %s", tmp, elf_errmsg(-1));
 	if (e)
@@ -512,6 +546,9 @@ static int gather(struct snap_ctx *c, const struct snap_request *r, struct mv_er
 	if (c->introspected)
 		collect_allocators(c);
 	collect_dirty(c);
+	for (size_t i = 0; i < r->nr_extra; i++)
+		mv_note(c, r->extra[i].type, r->extra[i].head, r->extra[i].head_len,
+			r->extra[i].body, r->extra[i].body_len);
 	/* the metadata note goes first, so readers meet it before anything else */
 	note_add(&meta_first, SNAP_NOTE_NAME, SNAP_NT_META, &c->meta, sizeof(c->meta), NULL, 0);
 	nb_put(&meta_first, c->notes.p, c->notes.len);
@@ -535,7 +572,7 @@ int snapshot_take(struct machine *m, const struct snap_request *r, struct mv_err
 		vm_pause(&m->vm);
 	int rc = gather(c, r, err);
 	if (!rc)
-		rc = write_core_file(c, r->path, r->memory, err);
+		rc = write_core_file(c, r, err);
 	if (!was_paused)
 		vm_resume(&m->vm);
 	for (int i = 0; i < MEM_MAX_SLOTS; i++)

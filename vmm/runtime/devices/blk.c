@@ -264,3 +264,40 @@ void blk_close(struct blk *b)
 		close(b->fd);
 	b->fd = -1;
 }
+
+/* ---- save and restore --------------------------------------------------- */
+
+int blk_get_state(struct blk *b, struct blk_state *st)
+{
+	char link[64];
+	memset(st, 0, sizeof(*st));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", b->fd);
+	ssize_t n = readlink(link, st->path, sizeof(st->path) - 1);
+	if (n < 0 || (size_t)n >= sizeof(st->path) - 1)
+		return n < 0 ? -errno : -ENAMETOOLONG;
+	pthread_mutex_lock(&b->transport.lock);
+	st->disk_sectors = b->disk_sectors;
+	st->reads = b->reads;
+	st->writes = b->writes;
+	st->flushes = b->flushes;
+	st->errors = b->errors;
+	st->bytes_read = b->bytes_read;
+	st->bytes_written = b->bytes_written;
+	pthread_mutex_unlock(&b->transport.lock);
+	return 0;
+}
+
+int blk_set_state(struct blk *b, const struct blk_state *st)
+{
+	if (st->disk_sectors != b->disk_sectors)
+		return -EINVAL;
+	pthread_mutex_lock(&b->transport.lock);
+	b->reads = st->reads;
+	b->writes = st->writes;
+	b->flushes = st->flushes;
+	b->errors = st->errors;
+	b->bytes_read = st->bytes_read;
+	b->bytes_written = st->bytes_written;
+	pthread_mutex_unlock(&b->transport.lock);
+	return 0;
+}

@@ -80,6 +80,21 @@ int blk_open(struct blk *b, const char *arg, struct mv_error *err);
 int blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
 	       struct irq_line irq);
 
+/* The device's own state for save and restore (a fixed record,
+ * snapfmt.h): the backing file (its absolute path and size) and the
+ * counters. The data is the file's: a restore opens the same file. */
+#define BLK_STATE_PATH 1024
+struct blk_state {
+	char path[BLK_STATE_PATH];
+	uint64_t disk_sectors;
+	uint64_t reads, writes, flushes, errors;
+	uint64_t bytes_read, bytes_written;
+};
+/* Returns 0, or -ENAMETOOLONG when the file's path does not fit. */
+int blk_get_state(struct blk *b, struct blk_state *st);
+/* Loads the counters; -EINVAL when the disk's size is not the saved one. */
+int blk_set_state(struct blk *b, const struct blk_state *st);
+
 /* Stops the worker (if attached) and closes the file. */
 void blk_close(struct blk *b);
 
