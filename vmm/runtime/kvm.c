@@ -613,6 +613,10 @@ static int get_msrs(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
 	return rc < 0 ? rc : 0;
 }
 
+/* KVM_GET_XSAVE copies the 4 KiB region; its flexible tail is for XSAVE2. */
+_Static_assert(sizeof(struct kvm_xsave) == sizeof(((struct vcpu_state *)0)->xsave),
+	       "vcpu_state.xsave holds a struct kvm_xsave");
+
 struct state_ioctl {
 	unsigned long get, set;
 	size_t off;

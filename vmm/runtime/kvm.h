@@ -133,7 +133,7 @@ struct vcpu_state {
 	uint32_t nr_msrs;                 /* entries of msrs[] in use */
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct kvm_xsave xsave;
+	uint32_t xsave[1024];             /* struct kvm_xsave's region (KVM_GET_XSAVE) */
 	struct kvm_xcrs xcrs;
 	struct kvm_lapic_state lapic;
 	struct kvm_vcpu_events events;
