@@ -3,7 +3,8 @@
  * with swap in use and the balloon inflated is saved mid-run, the VM is
  * killed, and the restored guest finishes with every page verified, once
  * and after a second save and restore; broken save files are refused
- * with status 2 before any VM exists.
+ * with status 2 before any VM exists; a lazy restore (userfaultfd) gets
+ * every saved page by a fault or by the prefetcher and verifies too.
  *
  * The workload waits for the host: memhog writes its pages (more than
  * the guest's RAM, so swap is in use), then awaits balloon_deflate pages
@@ -59,19 +60,30 @@ static long long stat_of(const char *sock, const char *path)
 	return v;
 }
 
-/* Whether `stats SOCK --json` says "paused": true. */
-static bool stats_say_paused(const char *sock)
+/* The boolean at a dotted path of `stats SOCK --json` (false when absent). */
+static bool stat_bool(const char *sock, const char *path)
 {
 	const char *argv[] = { "stats", sock, "--json", NULL };
 	struct vm_run r;
-	json_object *j, *p;
+	json_object *j, *o;
+	char key[64];
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	ck_assert_msg(r.status == 0 && (j = json_tokener_parse(r.console)), "%s", r.console);
-	ck_assert(json_object_object_get_ex(j, "paused", &p));
-	bool paused = json_object_get_boolean(p);
+	o = j;
+	snprintf(key, sizeof(key), "%s", path);
+	for (char *save = NULL, *k = strtok_r(key, ".", &save); k && o;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	bool v = o && json_object_get_boolean(o);
 	json_object_put(j);
 	vm_run_free(&r);
-	return paused;
+	return v;
+}
+
+static bool stats_say_paused(const char *sock)
+{
+	return stat_bool(sock, "paused");
 }
 
 /* Polls stats until the figure at path is at least lo; asserts it gets there. */
@@ -116,11 +128,33 @@ static void save_to(const char *sock, const char *file, bool stop)
 	vm_run_free(&r);
 }
 
-static void restore_from(struct bg_run *bg, const char *file, const char *sock)
+/* save --stop: the run then ends with status 0. */
+static void save_and_end(const char *sock, const char *file, struct bg_run *bg)
+{
+	struct vm_run r;
+	save_to(sock, file, true);
+	ck_assert_int_eq(bg_wait(bg, &r, 60), 0);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+}
+
+/* The hog started and brought to mid-run (start_hog, reach_mid_run). */
+static void hog_mid_run(struct bg_run *bg, const char *sock)
+{
+	start_hog(bg, sock);
+	reach_mid_run(sock);
+}
+
+static void restore_with(struct bg_run *bg, const char *file, const char *sock, bool lazy)
 {
 	const char *argv[] = { "run", "--restore", file, "--timeout", "400", "--crash-dump",
-			       "none", "--control", sock, NULL };
+			       "none", "--control", sock, lazy ? "--lazy" : NULL, NULL };
 	ctl_start(bg, sock, argv);
+}
+
+static void restore_from(struct bg_run *bg, const char *file, const char *sock)
+{
+	restore_with(bg, file, sock, false);
 }
 
 /* The restored guest still holds its balloon; let it go, and memhog
@@ -151,8 +185,7 @@ START_TEST(a_guest_saved_mid_run_then_killed_resumes_from_the_file_and_verifies_
 {
 	struct bg_run bg, back;
 	const char *sock = path_in("sock"), *sock2 = path_in("sock2"), *file = path_in("a.mvs");
-	start_hog(&bg, sock);
-	reach_mid_run(sock);
+	hog_mid_run(&bg, sock);
 	save_to(sock, file, false);
 	ck_assert_msg(!stats_say_paused(sock), "the VM stayed paused after a save without --stop");
 	kill_run(&bg);
@@ -172,23 +205,40 @@ START_TEST(a_guest_saved_and_restored_twice_still_verifies_every_page)
 {
 	struct bg_run bg, once, twice;
 	const char *sock = path_in("s0"), *sock1 = path_in("s1"), *sock2 = path_in("s2");
-	start_hog(&bg, sock);
-	reach_mid_run(sock);
-	save_to(sock, path_in("1.mvs"), true);
-	struct vm_run r;
-	ck_assert_int_eq(bg_wait(&bg, &r, 60), 0); /* --stop ends the run, status 0 */
-	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
-	vm_run_free(&r);
+	hog_mid_run(&bg, sock);
+	save_and_end(sock, path_in("1.mvs"), &bg);
 
 	restore_from(&once, path_in("1.mvs"), sock1);
 	ck_assert_int_eq(stat_of(sock1, "balloon.actual"), BALLOON_B);
-	save_to(sock1, path_in("2.mvs"), true);
-	ck_assert_int_eq(bg_wait(&once, &r, 60), 0);
-	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
-	vm_run_free(&r);
+	save_and_end(sock1, path_in("2.mvs"), &once);
 
 	restore_from(&twice, path_in("2.mvs"), sock2);
 	finish_and_check(&twice, sock2);
+}
+END_TEST
+
+/*
+ * --lazy: the restored guest starts with no RAM filled; its pages come on
+ * first access or from the prefetcher, and once the prefetcher is done
+ * every saved page came one way or the other, none twice.
+ */
+START_TEST(a_guest_restored_lazily_gets_every_saved_page_by_fault_or_prefetch_and_verifies)
+{
+	struct bg_run bg, back;
+	const char *sock = path_in("sock"), *sock2 = path_in("sock2"), *file = path_in("l.mvs");
+	hog_mid_run(&bg, sock);
+	save_and_end(sock, file, &bg);
+
+	restore_with(&back, file, sock2, true);
+	long long to_fetch = stat_of(sock2, "restore.to_fetch");
+	ck_assert_int_gt(to_fetch, 0);
+	for (double start = test_now(); test_now() - start < WAIT_LIMIT; usleep(100000))
+		if (stat_bool(sock2, "restore.prefetch_done"))
+			break;
+	ck_assert(stat_bool(sock2, "restore.prefetch_done"));
+	ck_assert_int_eq(stat_of(sock2, "restore.faulted") + stat_of(sock2, "restore.prefetched"),
+			 to_fetch);
+	finish_and_check(&back, sock2);
 }
 END_TEST
 
@@ -211,10 +261,7 @@ static void make_small_save(const char *file)
 	}
 	ck_assert_msg(strstr(out, "memhog: holding"), "%s", out);
 	free(out);
-	save_to(sock, file, true);
-	struct vm_run r;
-	ck_assert_int_eq(bg_wait(&bg, &r, 60), 0);
-	vm_run_free(&r);
+	save_and_end(sock, file, &bg);
 }
 
 static void copy_file(const char *from, const char *to, long long len)
@@ -313,6 +360,7 @@ Suite *save_suite(void)
 	tcase_add_test(t, truncated_corrupted_or_mis_sized_save_files_are_refused_with_status_2);
 	tcase_add_test(t, a_guest_saved_mid_run_then_killed_resumes_from_the_file_and_verifies_every_page);
 	tcase_add_test(t, a_guest_saved_and_restored_twice_still_verifies_every_page);
+	tcase_add_test(t, a_guest_restored_lazily_gets_every_saved_page_by_fault_or_prefetch_and_verifies);
 	suite_add_tcase(s, t);
 	return s;
 }

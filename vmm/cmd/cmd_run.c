@@ -10,6 +10,7 @@
 #include "control.h"
 #include "machine.h"
 #include "introspect.h"
+#include "lazy.h"
 #include "restore.h"
 #include "snapshot.h"
 #include "util.h"
@@ -42,6 +43,8 @@ struct run_opts {
 	const char *swap;
 	char crash_default[256];
 	const char *restore;           /* --restore FILE: resume a saved VM */
+	bool lazy;                     /* --lazy: its RAM on demand (userfaultfd) */
+	char swap_file[4096];          /* --swap's FILE without :SIZE, for --restore */
 	const char *shape_option;      /* an option --restore takes from the file instead */
 };
 
@@ -85,7 +88,11 @@ static void run_usage(FILE *f)
 "      --crash-dump PATH|none  where a snapshot goes when the guest triple-faults,\n"
 "                        panics or oopses (default $TMPDIR/memvisor-crash-PID.core)\n"
 "      --restore FILE    resume a VM saved by 'memvisor save' (no KERNEL: the\n"
-"                        file gives RAM, vCPUs, devices and the swap disk)\n"
+"                        file gives RAM, vCPUs, devices and the swap disk, whose\n"
+"                        saved bytes are written to the disk's saved path, or\n"
+"                        to --swap FILE's)\n"
+"      --lazy            with --restore: start at once and fill each page of RAM\n"
+"                        on first access (userfaultfd), prefetching the rest\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -157,11 +164,12 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
 {
 	struct mv_error err;
-	if (strchr("mcilW", c))
+	if (strchr("mcil", c))
 		o->shape_option = c == 'm' ? "--memory" : c == 'c' ? "--cpus" : c == 'i' ? "--initrd"
-				  : c == 'l' ? "--cmdline" : "--swap";
+				  : "--cmdline";
 	switch (c) {
 	case 'R': o->restore = arg; return 0;
+	case 'Z': o->lazy = true; return 0;
 	case 'm':
 		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
 			return usage_error("--memory: %s", err.msg);
@@ -189,7 +197,11 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 		return 0;
 	case 'o': o->console = arg; return 0;
 	case 'C': o->control.socket_path = arg; return 0;
-	case 'W': o->swap = arg; return 0;
+	case 'W':
+		o->swap = arg;
+		snprintf(o->swap_file, sizeof(o->swap_file), "%.*s",
+			 (int)(strrchr(arg, ':') ? strrchr(arg, ':') - arg : (long)strlen(arg)), arg);
+		return 0;
 	case 'P': {
 		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, &err) < 0)
@@ -245,6 +257,7 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "crash-dump", required_argument, NULL, 'D' },
 		{ "swap", required_argument, NULL, 'W' },
 		{ "restore", required_argument, NULL, 'R' },
+		{ "lazy", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -271,6 +284,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
 		return -EINVAL;
+	if (o->lazy && !o->restore)
+		return usage_error("%s", "--lazy goes with --restore");
 	if (o->restore)
 		return restore_args(o, optind, nopts, argc);
 	if (optind != nopts - 1)
@@ -447,10 +462,44 @@ static void restore_kernel(const struct save_image *img, struct run_inputs *in)
 	in->memvisor_kernel = intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) == 0;
 }
 
+/* Where the restored swap disk goes: --swap's FILE (any :SIZE dropped: the
+ * size is the saved one), else the path it was saved from. */
+static const char *restore_swap_path(const struct run_opts *o, const struct save_image *img)
+{
+	return o->swap ? o->swap_file : img->blk.path;
+}
+
+/* Guest RAM now, or on demand with --lazy (l then runs until lazy_stop). */
+static int restore_ram(struct machine *m, const struct run_opts *o, const struct save_image *img,
+		       struct lazy_restore *l, struct mv_error *err)
+{
+	if (!o->lazy)
+		return restore_load_ram(m, img, o->restore, err);
+	return lazy_start(l, &m->vm.mem, img, o->restore, err);
+}
+
+/* RAM (now or on demand: *lazy_on then), chips, vCPUs and devices. 0 or a
+ * negative errno with err. */
+static int restore_state(struct machine *m, const struct run_opts *o,
+			 const struct save_image *img, struct lazy_restore *l, bool *lazy_on,
+			 struct mv_error *err)
+{
+	if (o->lazy && !l)
+		return mv_fail(err, -ENOMEM, "out of memory");
+	int rc = restore_ram(m, o, img, l, err);
+	if (rc < 0)
+		return rc;
+	*lazy_on = o->lazy;
+	return restore_machine(m, img, err);
+}
+
 /* Builds the saved machine, loads its state and runs it. */
 static int restore_vm(const struct run_opts *o, const struct save_image *img,
 		      struct run_inputs *in)
 {
+	struct lazy_restore *lazy = o->lazy ? calloc(1, sizeof(*lazy)) : NULL;
+	struct run_opts with_lazy = *o;
+	with_lazy.control.lazy = lazy;
 	struct machine *m = calloc(1, sizeof(*m));
 	struct mv_error err;
 	if (!m)
@@ -460,22 +509,26 @@ static int restore_vm(const struct run_opts *o, const struct save_image *img,
 		.memory = img->hdr.ram_size, .cpus = (int)img->hdr.nr_cpus, .backing = o->backing,
 		.kernel_path = in->kernel ? img->file.meta.kernel : NULL, .kernel = in->kernel,
 		.kernel_len = in->kernel_len, .console_path = o->console,
-		.swap = (img->hdr.devices & SNAP_SAVE_DEV_BLK) ? img->blk.path : NULL,
+		.swap = (img->hdr.devices & SNAP_SAVE_DEV_BLK) ? restore_swap_path(o, img) : NULL,
 	};
 	int status;
+	bool lazy_on = false;
 	if (machine_assemble(m, &cfg, &err) < 0) {
 		mv_err("%s", err.msg);
 		status = m->fault == MACHINE_FAULT_INPUT ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
-	} else if (restore_machine(m, img, o->restore, &err) < 0) {
+	} else if (restore_state(m, o, img, lazy, &lazy_on, &err) < 0) {
 		mv_err("restore: %s", err.msg);
 		status = MV_EXIT_HOST_ERROR;
 	} else {
-		mv_debug("restored %s: %llu pages of RAM", o->restore,
-			 (unsigned long long)img->hdr.pages_saved);
-		status = run_machine(m, o, in);
+		mv_debug("restored %s: %llu pages of RAM%s", o->restore,
+			 (unsigned long long)img->hdr.pages_saved, o->lazy ? ", lazily" : "");
+		status = run_machine(m, &with_lazy, in);
 	}
+	if (lazy_on)
+		lazy_stop(lazy); /* every thread that may touch RAM is done */
 	machine_destroy(m);
 	free(m);
+	free(lazy);
 	return status;
 }
 
@@ -492,6 +545,10 @@ static int run_restore(const struct run_opts *o)
 	int status;
 	if (savefile_check_host(&img, &err) < 0) {
 		mv_err("%s: %s", o->restore, err.msg);
+		status = MV_EXIT_USAGE;
+	} else if ((img.hdr.devices & SNAP_SAVE_DEV_BLK) &&
+		   restore_disk(&img, o->restore, restore_swap_path(o, &img), &err) < 0) {
+		mv_err("%s", err.msg);
 		status = MV_EXIT_USAGE;
 	} else {
 		status = restore_vm(o, &img, &in);

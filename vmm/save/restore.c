@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,8 +53,8 @@ static int load_slot(int fd, const struct guest_memory *mem, const struct save_r
 	return 0;
 }
 
-static int load_ram(struct machine *m, const struct save_image *img, const char *path,
-		    struct mv_error *err)
+int restore_load_ram(struct machine *m, const struct save_image *img, const char *path,
+		     struct mv_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -64,6 +65,38 @@ static int load_ram(struct machine *m, const struct save_image *img, const char 
 	close(fd);
 	if (rc < 0)
 		return mv_fail(err, rc, "%s: reading guest RAM: %s", path, strerror(-rc));
+	return 0;
+}
+
+static int copy_disk(const struct save_image *img, int from, int to)
+{
+	uint64_t size = img->blk.disk_sectors * BLK_SECTOR_SIZE;
+	if (ftruncate(to, (off_t)size) < 0)
+		return -errno;
+	int rc = blk_copy_sparse(from, img->file.disk.offset, to, 0, size);
+	return rc == 0 && fsync(to) < 0 ? -errno : rc;
+}
+
+int restore_disk(const struct save_image *img, const char *path, const char *target,
+		 struct mv_error *err)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", target, (int)getpid());
+	int from = open(path, O_RDONLY | O_CLOEXEC);
+	if (from < 0)
+		return mv_fail_errno(err, "%s", path);
+	int to = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = to < 0 ? -errno : copy_disk(img, from, to);
+	close(from);
+	if (to >= 0)
+		close(to);
+	if (rc == 0 && rename(tmp, target) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		if (to >= 0)
+			unlink(tmp);
+		return mv_fail(err, rc, "swap disk %s from %s: %s", target, path, strerror(-rc));
+	}
 	return 0;
 }
 
@@ -89,15 +122,12 @@ static int restore_devices(struct machine *m, const struct save_image *img, stru
 	return virtio_mmio_set_state(&m->swap.transport, &img->virtio[1], err);
 }
 
-int restore_machine(struct machine *m, const struct save_image *img, const char *path,
-		    struct mv_error *err)
+int restore_machine(struct machine *m, const struct save_image *img, struct mv_error *err)
 {
 	if (m->vm.nr_cpus != (int)img->hdr.nr_cpus || m->vm.mem.ram_size != img->hdr.ram_size)
 		return mv_fail(err, -EINVAL, "%s: the machine was not built in the saved shape",
 			       __func__);
-	int rc = load_ram(m, img, path, err);
-	if (rc == 0)
-		rc = restore_cpus(m, img, err);
+	int rc = restore_cpus(m, img, err);
 	if (rc == 0)
 		rc = restore_devices(m, img, err);
 	return rc;

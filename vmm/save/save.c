@@ -165,6 +165,10 @@ static int save_paused(struct save_ctx *c, const char *path, struct mv_error *er
 	const uint8_t *pages[MEM_MAX_SLOTS] = { c->bits[0], c->bits[1] };
 	struct snap_request r = { .path = path, .memory = true, .reason = "save",
 				  .pages = pages, .extra = c->notes, .nr_extra = c->nr_notes };
+	if (c->m->swap_ready) { /* the disk as the guest left it: its swapped-out pages */
+		r.disk_fd = c->m->swap.fd;
+		r.disk_size = c->m->swap.disk_sectors * BLK_SECTOR_SIZE;
+	}
 	return snapshot_take(c->m, &r, err);
 }
 

@@ -3,7 +3,9 @@
  * (`memvisor save SOCK FILE`, restore.h). The file is a snapshot with
  * memory (snapshot.h, so `show`, `diff` and gdb read it) plus the save
  * notes of snapfmt.h: every vCPU's full state, the in-kernel chips, each
- * device's registers and queues, and only the RAM pages the guest touched.
+ * device's registers and queues, only the RAM pages the guest touched,
+ * and the swap disk's bytes (its data extents; SNAP_PT_DISK), since the
+ * guest's swapped-out pages live there and the disk runs on after a save.
  *
  * Consistency: the VM is paused first (vm_pause): every vCPU is parked
  * outside KVM_RUN with its last exit's I/O completed, and every virtio

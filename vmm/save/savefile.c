@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 struct decode {
 	struct save_image *img;
@@ -242,8 +241,15 @@ static int check_complete(struct decode *d)
 		return bad(d, "%d vCPU states for %u vCPUs", d->nr_vcpus, img->hdr.nr_cpus);
 	if (!d->seen_chips || !d->seen_serial || !d->seen_balloon || !d->seen_virtio[0])
 		return bad(d, "interrupt chips, serial port or balloon state missing");
-	if (blk != d->seen_blk || blk != d->seen_virtio[1])
-		return bad(d, "swap disk state %s the device set", blk ? "missing from" : "not in");
+	if (blk != d->seen_blk || blk != d->seen_virtio[1] || blk != img->file.has_disk)
+		return bad(d, "swap disk state or bytes %s the device set",
+			   blk ? "missing from" : "not in");
+	if (blk && (img->file.disk.filesz != img->blk.disk_sectors * BLK_SECTOR_SIZE ||
+		    img->file.disk.offset % 4096 || img->blk.disk_sectors == 0))
+		return bad(d, "swap disk segment of %llu bytes at %llu for a %llu-sector disk",
+			   (unsigned long long)img->file.disk.filesz,
+			   (unsigned long long)img->file.disk.offset,
+			   (unsigned long long)img->blk.disk_sectors);
 	uint64_t saved = 0;
 	for (int i = 0; i < img->nr_slots; i++) {
 		if (!d->seen_pages[i])
@@ -290,27 +296,11 @@ int savefile_read(struct save_image *img, const char *path, struct mv_error *err
 	return rc;
 }
 
-/* The swap disk's file must still be there, at its saved size: the
- * guest's swapped-out pages are in it. */
-static int check_swap_file(const struct save_image *img, struct mv_error *err)
-{
-	struct stat st;
-	if (!(img->hdr.devices & SNAP_SAVE_DEV_BLK))
-		return 0;
-	if (stat(img->blk.path, &st) < 0)
-		return mv_fail_errno(err, "swap disk %s", img->blk.path);
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != img->blk.disk_sectors * BLK_SECTOR_SIZE)
-		return mv_fail(err, -EINVAL, "swap disk %s is not the %llu-byte file it was saved with",
-			       img->blk.path,
-			       (unsigned long long)(img->blk.disk_sectors * BLK_SECTOR_SIZE));
-	return 0;
-}
-
 int savefile_check_host(const struct save_image *img, struct mv_error *err)
 {
 	uint64_t here;
-	int rc = check_swap_file(img, err);
-	if (rc < 0 || (rc = kvm_cpuid_fingerprint(&here, err)) < 0)
+	int rc = kvm_cpuid_fingerprint(&here, err);
+	if (rc < 0)
 		return rc;
 	if (rc < 0)
 		return rc;

@@ -47,9 +47,8 @@ struct save_image {
 int savefile_parse(struct save_image *img, const void *buf, size_t len, struct mv_error *err);
 int savefile_read(struct save_image *img, const char *path, struct mv_error *err);
 
-/* Whether this host can take the image: its CPU (as KVM offers it) is the
- * one the file was saved on, and the swap disk's file is still there at
- * its saved size. Returns 0, or a negative errno with one line in err. */
+/* Whether this host's CPU (as KVM offers it) is the one the file was saved
+ * on. Returns 0, or a negative errno with one line in err. */
 int savefile_check_host(const struct save_image *img, struct mv_error *err);
 
 void savefile_free(struct save_image *img);

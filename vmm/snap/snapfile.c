@@ -317,6 +317,12 @@ static int parse_elf(struct parse *p, Elf *e, const uint8_t *buf, size_t len)
 			return bad(p, "segment %zu lies past the end of the file", i);
 		if (ph.p_type == PT_LOAD && add_load(p, &ph) < 0)
 			return -EINVAL;
+		if (ph.p_type == SNAP_PT_DISK) {
+			if (p->f->has_disk)
+				return bad(p, "two disk segments");
+			p->f->has_disk = true;
+			p->f->disk = (struct snap_load){ .offset = ph.p_offset, .filesz = ph.p_filesz };
+		}
 		if (ph.p_type == PT_NOTE && notes++ == 0 &&
 		    parse_notes(p, buf + ph.p_offset, ph.p_filesz) < 0)
 			return -EINVAL;

@@ -68,6 +68,8 @@ struct snap_file {
 	size_t nr_cpu_notes;
 	int nr_loads;                  /* PT_LOAD segments (guest memory) */
 	struct snap_load *loads;       /* nr_loads, in file order */
+	struct snap_load disk;         /* the SNAP_PT_DISK segment, if has_disk */
+	bool has_disk;
 	struct snap_note_view *save_notes; /* in file order */
 	size_t nr_save_notes;
 };

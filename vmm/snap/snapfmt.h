@@ -163,6 +163,10 @@ struct snap_dirty {
  */
 #define SNAP_SAVE_VERSION 1
 
+/* A save of a VM with a swap disk also holds the disk's bytes as they were
+ * (the guest's swapped-out pages), in a segment of this type, holes kept. */
+#define SNAP_PT_DISK (0x60000000u + 0x4d5644u) /* PT_LOOS + "MVD" */
+
 #define SNAP_SAVE_DEV_BALLOON 1u
 #define SNAP_SAVE_DEV_BLK     2u
 

@@ -421,13 +421,14 @@ static int write_ram(int fd, const struct mem_slot *s, uint64_t off, const uint8
 	return 0;
 }
 
-static int write_elf(Elf *e, struct snap_ctx *c, bool memory, const uint8_t *const *pages)
+static int write_elf(Elf *e, struct snap_ctx *c, const struct snap_request *r)
 {
 	struct guest_memory *mem = &c->m->vm.mem;
 	GElf_Phdr kl[16];
+	bool memory = r->memory, disk = r->memory && r->disk_size > 0;
 	int nk = memory ? kernel_loads(c->m, kl, 16) : 0;
 	int nslots = memory ? mem->nr_slots : 0;
-	struct core_layout L = { .nr_phdr = 1 + nslots + nk };
+	struct core_layout L = { .nr_phdr = 1 + nslots + nk + disk };
 	uint64_t page_offset = c->introspected ? c->in.info.page_offset : PAGE_OFFSET;
 	GElf_Ehdr eh;
 
@@ -461,6 +462,13 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory, const uint8_t *con
 			 L.slot_off[s - mem->slots] + (kl[k].p_paddr - s->gpa), kl[k].p_vaddr,
 			 kl[k].p_paddr, kl[k].p_memsz, kl[k].p_flags);
 	}
+	uint64_t disk_off = off;
+	if (disk) {
+		if (!add_section(e, NULL, r->disk_size, off, SHT_NOBITS))
+			return -EIO;
+		set_phdr(e, 1 + nslots + nk, SNAP_PT_DISK, off, 0, 0, r->disk_size, PF_R);
+		off += (r->disk_size + 4095) & ~4095ull;
+	}
 	eh.e_shoff = (off + 7) & ~7ull;
 	if (!gelf_update_ehdr(e, &eh))
 		return -EIO;
@@ -468,12 +476,11 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory, const uint8_t *con
 	if (elf_update(e, ELF_C_WRITE) < 0)
 		return -EIO;
 	for (int i = 0; i < nslots; i++) {
-		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i], pages ? pages[i] : NULL);
+		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i], r->pages ? r->pages[i] : NULL);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
-
+	return disk ? blk_copy_sparse(r->disk_fd, 0, c->fd, disk_off, r->disk_size) : 0;
 }
 
 static int write_core_file(struct snap_ctx *c, const struct snap_request *r,
@@ -488,7 +495,7 @@ static int write_core_file(struct snap_ctx *c, const struct snap_request *r,
 	elf_version(EV_CURRENT);
 	c->fd = fd;
 	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
-	int rc = e ? write_elf(e, c, r->memory, r->pages) : -EIO;
+	int rc = e ? write_elf(e, c, r) : -EIO;
 	if (rc < 0)
 		rc = mv_fail(err, -EIO, "writing %s: %s", tmp, elf_errmsg(-1));
 	if (e)

@@ -43,6 +43,11 @@ struct snap_request {
 	const uint8_t *const *pages;
 	const struct snap_extra_note *extra; /* appended after the others */
 	size_t nr_extra;
+	/* with memory and disk_size > 0: disk_size bytes of the file disk_fd
+	 * copied, holes kept, into a SNAP_PT_DISK segment after RAM (a save's
+	 * swap disk) */
+	int disk_fd;
+	uint64_t disk_size;
 };
 
 /* Returns 0, or a negative errno with the reason in err (nothing written then). */

@@ -95,6 +95,14 @@ int blk_get_state(struct blk *b, struct blk_state *st);
 /* Loads the counters; -EINVAL when the disk's size is not the saved one. */
 int blk_set_state(struct blk *b, const struct blk_state *st);
 
+/*
+ * Copies len bytes of in (from in_off) to out (at out_off), data extents
+ * only (SEEK_DATA/SEEK_HOLE); the other ranges of out are punched into
+ * holes (they read zero either way). For a disk's bytes into a save file
+ * and back. Returns 0 or a negative errno.
+ */
+int blk_copy_sparse(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len);
+
 /* Stops the worker (if attached) and closes the file. */
 void blk_close(struct blk *b);
 
