@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CMDLINE "console=ttyS0"
@@ -493,9 +494,17 @@ static int restore_state(struct machine *m, const struct run_opts *o,
 	return restore_machine(m, img, err);
 }
 
-/* Builds the saved machine, loads its state and runs it. */
+static double monotonic_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Builds the saved machine, loads its state and runs it; t0 is when the
+ * restore began (monotonic_ms), for the verbose timing line. */
 static int restore_vm(const struct run_opts *o, const struct save_image *img,
-		      struct run_inputs *in)
+		      struct run_inputs *in, double t0)
 {
 	struct lazy_restore *lazy = o->lazy ? calloc(1, sizeof(*lazy)) : NULL;
 	struct run_opts with_lazy = *o;
@@ -520,8 +529,9 @@ static int restore_vm(const struct run_opts *o, const struct save_image *img,
 		mv_err("restore: %s", err.msg);
 		status = MV_EXIT_HOST_ERROR;
 	} else {
-		mv_debug("restored %s: %llu pages of RAM%s", o->restore,
-			 (unsigned long long)img->hdr.pages_saved, o->lazy ? ", lazily" : "");
+		mv_debug("restored %s: %llu pages of RAM%s, vCPUs start %.1f ms after the restore "
+			 "began", o->restore, (unsigned long long)img->hdr.pages_saved,
+			 o->lazy ? " to come lazily" : " read", monotonic_ms() - t0);
 		status = run_machine(m, &with_lazy, in);
 	}
 	if (lazy_on)
@@ -538,6 +548,7 @@ static int run_restore(const struct run_opts *o)
 	struct save_image img;
 	struct run_inputs in = { 0 };
 	struct mv_error err;
+	double t0 = monotonic_ms();
 	if (savefile_read(&img, o->restore, &err) < 0) {
 		mv_err("%s", err.msg);
 		return MV_EXIT_USAGE;
@@ -551,7 +562,7 @@ static int run_restore(const struct run_opts *o)
 		mv_err("%s", err.msg);
 		status = MV_EXIT_USAGE;
 	} else {
-		status = restore_vm(o, &img, &in);
+		status = restore_vm(o, &img, &in, t0);
 	}
 	free(in.kernel);
 	savefile_free(&img);
