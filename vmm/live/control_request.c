@@ -173,6 +173,15 @@ static json_object *do_save(struct livestats *ls, json_object *req)
 	struct save_result res;
 	if (check_save(req, &err) < 0)
 		return control_reply_error("%s", err.msg);
+	if (ls->lazy) { /* pages not filled yet are not resident: a save would lose them */
+		struct lazy_counters c;
+		lazy_counters(ls->lazy, &c);
+		if (!c.prefetch_done)
+			return control_reply_error("save: the lazy restore is still filling guest RAM "
+						   "(%llu of %llu pages); save once restore.prefetch_done",
+						   (unsigned long long)(c.faulted + c.prefetched),
+						   (unsigned long long)c.to_fetch);
+	}
 	json_object_object_get_ex(req, "file", &file);
 	bool stopping = json_object_object_get_ex(req, "stop", &stop) &&
 			json_object_get_boolean(stop);
