@@ -397,9 +397,8 @@ static bool page_chosen(const uint8_t *pages, uint64_t p)
 
 /*
  * Copies one RAM slot into the core file at off: all of it, or the runs
- * of pages set in pages, the others punched out as holes (libelf wrote
- * zeros over the whole segment; a hole reads zero and takes no disk).
- * 0 or a negative errno.
+ * of pages set in pages; the others are never written, so they stay
+ * holes (read as zero, take no disk). 0 or a negative errno.
  */
 static int write_ram(int fd, const struct mem_slot *s, uint64_t off, const uint8_t *pages)
 {
@@ -411,11 +410,9 @@ static int write_ram(int fd, const struct mem_slot *s, uint64_t off, const uint8
 		uint64_t end = p;
 		while (end < n && page_chosen(pages, end) == chosen)
 			end++;
-		int rc = chosen ? write_span(fd, s, off, p << 12, end << 12) :
-			 fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				   (off_t)(off + (p << 12)), (off_t)((end - p) << 12));
+		int rc = chosen ? write_span(fd, s, off, p << 12, end << 12) : 0;
 		if (rc < 0)
-			return chosen ? rc : 0; /* no holes here: the zeros stay */
+			return rc;
 		p = end;
 	}
 	return 0;
@@ -442,7 +439,12 @@ static int write_elf(Elf *e, struct snap_ctx *c, const struct snap_request *r)
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	L.notes_off = (sizeof(Elf64_Ehdr) + (uint64_t)L.nr_phdr * sizeof(Elf64_Phdr) + 3) & ~3ull;
-	uint64_t off = (L.notes_off + c->notes.len + 4095) & ~4095ull;
+	/* the section headers right after the notes, before RAM: libelf
+	 * writes everything up to their end (filling gaps with zeros) and
+	 * nothing after, so RAM pages not written stay holes */
+	L.shoff = (L.notes_off + c->notes.len + 7) & ~7ull;
+	uint64_t nr_shdr = 2 + (uint64_t)nslots + disk; /* the null section, the notes, … */
+	uint64_t off = (L.shoff + nr_shdr * sizeof(Elf64_Shdr) + 4095) & ~4095ull;
 	if (!add_section(e, c->notes.p, c->notes.len, L.notes_off, SHT_NOTE))
 		return -EIO;
 	set_phdr(e, 0, PT_NOTE, L.notes_off, 0, 0, c->notes.len, PF_R);
@@ -469,7 +471,7 @@ static int write_elf(Elf *e, struct snap_ctx *c, const struct snap_request *r)
 		set_phdr(e, 1 + nslots + nk, SNAP_PT_DISK, off, 0, 0, r->disk_size, PF_R);
 		off += (r->disk_size + 4095) & ~4095ull;
 	}
-	eh.e_shoff = (off + 7) & ~7ull;
+	eh.e_shoff = L.shoff;
 	if (!gelf_update_ehdr(e, &eh))
 		return -EIO;
 	elf_flagelf(e, ELF_C_SET, ELF_F_LAYOUT);
@@ -480,7 +482,10 @@ static int write_elf(Elf *e, struct snap_ctx *c, const struct snap_request *r)
 		if (rc < 0)
 			return rc;
 	}
-	return disk ? blk_copy_sparse(r->disk_fd, 0, c->fd, disk_off, r->disk_size) : 0;
+	int rc = disk ? blk_copy_sparse(r->disk_fd, 0, c->fd, disk_off, r->disk_size) : 0;
+	if (rc == 0 && nslots && ftruncate(c->fd, (off_t)off) < 0) /* holes up to the end */
+		rc = -errno;
+	return rc;
 }
 
 static int write_core_file(struct snap_ctx *c, const struct snap_request *r,
