@@ -511,8 +511,10 @@ static int restore_vm(const struct run_opts *o, const struct save_image *img,
 	with_lazy.control.lazy = lazy;
 	struct machine *m = calloc(1, sizeof(*m));
 	struct mv_error err;
-	if (!m)
+	if (!m) {
+		free(lazy);
 		return MV_EXIT_HOST_ERROR;
+	}
 	restore_kernel(img, in);
 	struct machine_config cfg = {
 		.memory = img->hdr.ram_size, .cpus = (int)img->hdr.nr_cpus, .backing = o->backing,

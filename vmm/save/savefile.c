@@ -302,8 +302,6 @@ int savefile_check_host(const struct save_image *img, struct mv_error *err)
 	int rc = kvm_cpuid_fingerprint(&here, err);
 	if (rc < 0)
 		return rc;
-	if (rc < 0)
-		return rc;
 	if (here != img->hdr.cpuid)
 		return mv_fail(err, -EINVAL, "saved on a CPU that differs from this one (CPUID "
 			       "fingerprint %016llx, here %016llx)",
