@@ -30,7 +30,8 @@ GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
 	--build-id=sha1 -T $(GUEST_LDS)
 
 .PHONY: guest
-guest: $(KERNEL) $(BUILD)/guest/initrd.cpio $(BUILD)/guest/initrd-busybox.cpio
+guest: $(KERNEL) $(BUILD)/guest/initrd.cpio $(BUILD)/guest/initrd-busybox.cpio \
+	$(BUILD)/guest/initrd-dynlink.cpio
 
 include guest/user/user.mk
 

@@ -78,7 +78,7 @@ void *kmalloc(size_t size, unsigned gfp)
 	struct kmem_cache *c = kmalloc_cache_for(size);
 
 	if (c)
-		return kmem_cache_alloc(c, gfp);
+		return slab_alloc(c, gfp, SLAB_RET_IP);
 	return size ? kmalloc_large(size, gfp) : NULL;
 }
 
@@ -107,7 +107,8 @@ void kfree(const void *p)
 	if (!page)
 		return;
 	if (page->flags & PG_SLAB) {
-		slab_free((struct kmem_cache *)(uintptr_t)page->private, page, (void *)(uintptr_t)p);
+		slab_free((struct kmem_cache *)(uintptr_t)page->private, page, (void *)(uintptr_t)p,
+			  SLAB_RET_IP);
 		return;
 	}
 	page->flags &= ~PG_LARGE_KMALLOC;

@@ -52,7 +52,8 @@ static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigne
 	if (flags & SLAB_F_DEBUG) {
 		c->offset = c->align;
 		c->fp_offset = c->offset + span + SLAB_RED_RIGHT;
-		c->size = c->fp_offset + 2 * sizeof(uint64_t);
+		c->size = c->fp_offset + 2 * (uint32_t)sizeof(uint64_t) +
+			  ((flags & SLAB_F_STORE_USER) ? SLAB_TRACKS_SIZE : 0);
 	} else {
 		c->offset = 0;
 		c->fp_offset = c->ctor ? span : 0;
@@ -102,7 +103,6 @@ void slab_init(struct buddy *b)
 	list_init(&slab_global.caches);
 	slab_global.nr_caches = 0;
 	slab_global.buddy = b;
-	slab_global.debug = 0;
 	cache_init(cc, "kmem_cache", NULL);
 	MM_BUG_ON(cache_layout(cc, sizeof(struct kmem_cache), 64, 0));
 	cache_register(cc);
@@ -110,23 +110,37 @@ void slab_init(struct buddy *b)
 
 void slab_set_debug(bool on)
 {
-	slab_global.debug = on;
+	slab_debug_parse(&slab_global.debug, on ? "" : "-");
 }
 
-struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
-				     void (*ctor)(void *obj))
+int slab_set_debug_spec(const char *value)
+{
+	return slab_debug_parse(&slab_global.debug, value);
+}
+
+struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
+					   void (*ctor)(void *obj), uint32_t debug_flags)
 {
 	struct kmem_cache *c = kmem_cache_alloc(&slab_global.cache_cache, BUDDY_GFP_KERNEL);
 
 	if (!c)
 		return NULL;
 	cache_init(c, name, ctor);
-	if (cache_layout(c, size, align, slab_global.debug ? SLAB_F_DEBUG : 0)) {
+	debug_flags |= slab_debug_flags_for(&slab_global.debug, c->name);
+	if (debug_flags)
+		debug_flags |= SLAB_F_DEBUG;
+	if (cache_layout(c, size, align, debug_flags)) {
 		kmem_cache_free(&slab_global.cache_cache, c);
 		return NULL;
 	}
 	cache_register(c);
 	return c;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     void (*ctor)(void *obj))
+{
+	return kmem_cache_create_flags(name, size, align, ctor, 0);
 }
 
 /* ---- slabs ---------------------------------------------------------- */
@@ -340,14 +354,14 @@ static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
 	}
 }
 
-static void *alloc_debug(struct kmem_cache *c, unsigned gfp)
+static void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
 	for (;;) {
 		mm_spin_lock(&c->lock);
 		void *obj = slab_take(c);
 		mm_spin_unlock(&c->lock);
 		if (obj) {
-			slab_debug_on_alloc(c, obj);
+			slab_debug_on_alloc(c, obj, caller);
 			return obj;
 		}
 		if (cache_grow(c, gfp))
@@ -355,29 +369,34 @@ static void *alloc_debug(struct kmem_cache *c, unsigned gfp)
 	}
 }
 
-void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
+void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
-	void *obj = (c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp) : alloc_fast(c, gfp);
+	void *obj = (c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller) : alloc_fast(c, gfp);
 
 	if (obj && (gfp & BUDDY_GFP_ZERO))
 		__builtin_memset(obj, 0, c->object_size);
 	return obj;
 }
 
-static void free_debug(struct kmem_cache *c, struct page *p, void *obj)
+void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
+{
+	return slab_alloc(c, gfp, SLAB_RET_IP);
+}
+
+static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_t caller)
 {
 	if (!slab_debug_free_ok(c, p, obj))
 		return;
-	slab_debug_on_free(c, obj);
+	slab_debug_on_free(c, obj, caller);
 	mm_spin_lock(&c->lock);
 	slab_put(c, p, obj);
 	mm_spin_unlock(&c->lock);
 }
 
-void slab_free(struct kmem_cache *c, struct page *slab, void *obj)
+void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
 	if (c->flags & SLAB_F_DEBUG) {
-		free_debug(c, slab, obj);
+		free_debug(c, slab, obj, caller);
 		return;
 	}
 	struct slab_cpu_array *a = &c->cpu[mm_cpu_id()];
@@ -391,7 +410,7 @@ void slab_free(struct kmem_cache *c, struct page *slab, void *obj)
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
-	slab_free(c, (c->flags & SLAB_F_DEBUG) ? slab_obj_page(obj) : NULL, obj);
+	slab_free(c, (c->flags & SLAB_F_DEBUG) ? slab_obj_page(obj) : NULL, obj, SLAB_RET_IP);
 }
 
 /* ---- shrink and destroy --------------------------------------------- */

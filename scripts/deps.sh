@@ -5,12 +5,17 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools cpio
       qemu-system-x86 binutils libjemalloc2 libmimalloc2.0 libyaml-dev chromium
       clang libclang-rt-14-dev clang-tidy cppcheck gcovr valgrind libncurses-dev tmux)
+# memtester: Debian's dynamically linked memory tester, run in the guest by the
+# dynlink integration suite (build/guest/initrd-dynlink.cpio).
+pkgs+=(memtester)
 # The helper VM of scripts/with-kvm (whatever boots a guest, where /dev/kvm
 # does not work; make check also forces it once on a KVM host) needs
 # busybox-static for its initramfs (QEMU and virtiofsd come with
 # qemu-system-x86) and Debian's kernel package: fetched here only where
 # there is no KVM, else by with-kvm when first forced.
 pkgs+=(busybox-static)
+# xz-utils: scripts/linux-guest unpacks Debian's vmlinuz (the linux suite).
+pkgs+=(xz-utils)
 need_helper=
 "$(dirname "$0")/kvm-works" -q || need_helper=1
 missing=()

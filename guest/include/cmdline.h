@@ -25,6 +25,11 @@ struct kparams {
 	long mm_page_cluster;        /* mm.page_cluster=0..4: log2 of the pages one swap-in
 				      * reads (Linux's vm.page-cluster; 0: one per fault) */
 	bool selftest;               /* selftest=0 skips the boot self-tests */
+	const char *slub_debug;      /* slub_debug[=SPEC] (or slab_debug): NULL when absent,
+				      * "" when bare (every check on every cache) */
+	bool slab_selftest;          /* slab_selftest=1: check slub_debug's reports at boot */
+	bool mm_selfbench;           /* mm.selfbench=1: time the allocators at boot */
+	long mm_selfbench_ops;       /* mm.selfbench_ops=N: operations per row (4096) */
 	long loglevel;               /* loglevel=0..8, -1 when absent */
 	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */
 	long hold;                   /* hold=SECONDS: idle running driver work, then power down */

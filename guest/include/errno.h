@@ -32,7 +32,9 @@
 #define ERANGE  34
 #define ENAMETOOLONG 36
 #define ENOSYS  38
+#define ETIMEDOUT 110
 #define EOVERFLOW 75
+#define ELIBBAD 80
 #define EOPNOTSUPP 95
 
 /* Kernel-internal (never seen by user space, as Linux's): a system call

@@ -1,6 +1,7 @@
 /*
- * exec.h: loading a static ELF64 executable from the initrd into a fresh
- * address space, with argv, envp and the auxiliary vector on its stack.
+ * exec.h: loading an ELF64 executable from the initrd into a fresh
+ * address space (with its interpreter, ld.so, when it names one), with
+ * argv, envp and the auxiliary vector on its stack.
  */
 #ifndef GUEST_EXEC_H
 #define GUEST_EXEC_H
@@ -28,7 +29,8 @@ int exec_args_add(struct exec_args *a, const char *s, size_t len, bool env);
 /*
  * Replaces t's address space with the program at path (t must be current).
  * On success t's user frame starts the program; on failure t keeps its
- * old space. Returns 0, -ENOENT, -ENOEXEC, -ENOMEM or -EFAULT.
+ * old space. Returns 0, -ENOENT, -ENOEXEC, -ENOMEM or -EFAULT; a bad
+ * interpreter also -EIO, -ELIBBAD or -EINVAL (exec.c).
  */
 int exec_image(struct task *t, const char *path, const struct exec_args *a);
 

@@ -19,10 +19,32 @@
 
 struct task;
 struct inode;
+struct linux_stat;
 
 enum file_kind { FILE_CONSOLE, FILE_NULL, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE };
 
 struct pipe;
+
+#define TASK_NR_FILES 32
+#define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
+
+/* A working directory, shared by the tasks cloned with CLONE_FS
+ * (threads); refs counts them, the last put frees it. */
+struct fs_info {
+	int refs;
+	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
+};
+
+/*
+ * A descriptor table: one per process, shared by the tasks cloned with
+ * CLONE_FILES (threads). refs counts those tasks; the last put closes
+ * every descriptor.
+ */
+struct fd_table {
+	int refs;
+	struct file *files[TASK_NR_FILES];
+	uint32_t cloexec;            /* bit fd: files[fd] closes on execve (FD_CLOEXEC) */
+};
 
 struct file {
 	enum file_kind kind;
@@ -59,6 +81,8 @@ void file_set_cloexec(struct task *t, unsigned int fd, bool on);
 void file_close_on_exec(struct task *t);
 /* t's working directory ("/" when never changed). */
 const char *file_cwd(const struct task *t);
+/* The attributes stat reports for f. */
+void file_fill_stat(const struct file *f, struct linux_stat *st);
 
 /* Directories (dir.c). */
 /* Whether the absolute normalised path names a directory. */
@@ -79,7 +103,14 @@ void pipe_release(struct file *f);
 /* Opens the console as fds 0, 1 and 2 of t. Returns 0 or -ENOMEM. */
 int file_open_console(struct task *t);
 /* Copies t's table into child (shared files). */
-void file_dup_table(struct task *child, const struct task *t);
+/* child's descriptor table and working directory: t's shared (@share_files,
+ * CLONE_FILES; @share_fs, CLONE_FS) or copies (t NULL: an empty table and
+ * "/"). Returns 0 or -ENOMEM. */
+int file_table_clone(struct task *child, const struct task *t, bool share_files, bool share_fs);
+/* Gives t a private copy of a shared table (execve). Returns 0 or -ENOMEM. */
+int file_table_unshare(struct task *t);
+/* t stops using its table and working directory; the last user of the
+ * table closes every descriptor. */
 void file_close_all(struct task *t);
 /* The file behind fd of current, or NULL (any fd: bounded here). */
 struct file *file_get(unsigned int fd);

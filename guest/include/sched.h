@@ -11,12 +11,17 @@
  *
  * Interface:
  *   sched_init           makes the boot context the idle task (pid 0)
- *   task_create_user     a new task with a user frame (fork, init)
+ *   task_create_user     a new process with a user frame (fork, init)
+ *   task_create_thread   a new thread of an existing process (CLONE_THREAD)
  *   kthread_create       a kernel thread running fn(arg)
  *   schedule             switches to the next runnable task
  *   sched_tick           timer tick: wakes sleepers, asks for preemption
  *   wait_event/wake_up   sleeping on a wait_queue
  *   task_exit            ends current (never returns)
+ *   task_autoreap        frees an exited thread once it is not running
+ *
+ * A thread (thread.h) is a task like any other, with its own pid (the
+ * tid); its group leader is the process.
  */
 #ifndef GUEST_SCHED_H
 #define GUEST_SCHED_H
@@ -28,8 +33,6 @@
 #include <signal.h>
 
 #define TASK_COMM_LEN 16
-#define TASK_NR_FILES 32
-#define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
 #define TASK_CMDLINE_MAX 256         /* argv bytes kept for /proc/PID/cmdline */
 #define TASK_EXE_MAX 80              /* the executable's path (initrd names are shorter) */
 #define TASK_SLICE_TICKS 2
@@ -37,12 +40,20 @@
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
 
 struct mm;
-struct file;
+struct fd_table;
+struct fs_info;
+struct thread_group;
 
 struct wait_queue {
 	struct list_head head;   /* tasks by wait_node */
 };
 #define WAIT_QUEUE_INIT(wq) { { &(wq).head, &(wq).head } }
+
+/* A clone(CLONE_VFORK) parent waits on wq until done (its child's execve or exit). */
+struct vfork_done {
+	struct wait_queue wq;
+	bool done;
+};
 
 struct task {
 	int pid;
@@ -53,14 +64,15 @@ struct task {
 	struct list_head wait_node;  /* on a wait queue while sleeping */
 	struct list_head children;   /* by sibling */
 	struct list_head sibling;
-	struct task *parent;
+	struct task *parent;         /* a process's parent; NULL for a thread (its leader's) */
+	struct thread_group *group;  /* thread.h; NULL for kernel threads */
+	struct list_head group_node; /* on group->members */
 	unsigned long ksp;           /* saved kernel rsp while switched out */
 	void *kstack;                /* KSTACK_SIZE bytes; frame at the top */
 	struct pt_regs *uregs;       /* user frame at the top of kstack (user tasks) */
 	struct mm *mm;               /* NULL for kernel threads */
-	struct file *files[TASK_NR_FILES];
-	uint32_t cloexec;            /* bit fd: files[fd] closes on execve (FD_CLOEXEC) */
-	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
+	struct fd_table *fdt;        /* descriptors; shared under CLONE_FILES (file.h) */
+	struct fs_info *fs;          /* working directory; shared under CLONE_FS (file.h) */
 	char cmdline[TASK_CMDLINE_MAX]; /* argv, NUL-separated, as exec received it */
 	uint32_t cmdline_len;
 	char exe[TASK_EXE_MAX];      /* absolute path of the program (/proc/PID/exe) */
@@ -76,7 +88,10 @@ struct task {
 	int exit_status;             /* wait4 status once a zombie */
 	struct wait_queue child_exit; /* the task waits here for its children */
 	int oom_score_adj;
-	uint64_t clear_child_tid;
+	uint64_t clear_child_tid;    /* set_tid_address: zeroed and futex-woken at exit */
+	uint64_t robust_list;        /* set_robust_list head (user address), 0: none */
+	uint64_t robust_len;
+	struct vfork_done *vfork_done; /* CLONE_VFORK: the parent's, told at execve or exit */
 	/* faults (per process) and the reaped children's sums, for getrusage */
 	uint64_t min_flt, maj_flt, inv_flt;
 	uint64_t c_min_flt, c_maj_flt, c_maxrss_kb;
@@ -92,11 +107,15 @@ extern unsigned long nr_context_switches;
 
 void sched_init(void);
 /*
- * A new task (state running, not yet queued) with the user frame @regs,
- * child of @parent. Returns NULL when memory runs out.
+ * A new process (state running, not yet queued) with the user frame
+ * @regs, child of @parent's process (NULL: none, pid 1), its signal state
+ * a copy of @parent's. Returns NULL when memory runs out.
  */
 struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
 			      const char *comm);
+/* A new thread of @creator's process with the user frame @regs, sharing
+ * its signal handlers. Returns NULL when memory runs out. */
+struct task *task_create_thread(struct task *creator, const struct pt_regs *regs);
 /* Starts fn(arg) in a kernel thread. Returns the task or NULL. */
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *comm);
 /* Puts a task created above on the run queue. */
@@ -129,8 +148,19 @@ int sleep_until(unsigned long until);
 void task_exit(int status) __noreturn;
 /* Sends sig from the kernel to pid (signal.c). Returns 0 or -ESRCH / -EINVAL. */
 int task_kill(int pid, int sig);
+/* Sends sig from the kernel to the thread t itself (SIGPIPE). Returns 0. */
+int task_kill_thread(struct task *t, int sig);
+/* Wakes the parent waiting in clone(CLONE_VFORK) for t's execve or exit. */
+void task_vfork_release(struct task *t);
+/* Makes t a child of parent (NULL: of nobody) instead of its own parent's. */
+void task_adopt(struct task *parent, struct task *t);
+/* Undoes the creation of t, never started: its mm, files, group, memory. */
+void task_discard(struct task *t);
 /* Frees a zombie child (called by wait4). */
 void task_reap(struct task *t);
+/* Frees the exited task t (a thread nobody waits for) once it is not
+ * current; it leaves the task list at once. */
+void task_autoreap(struct task *t);
 
 /* The boot idle loop: runs whatever is runnable, halts otherwise. */
 void sched_idle(void) __noreturn;

@@ -89,9 +89,19 @@ static inline bool sig_altstack_on(const struct sig_altstack *a, uint64_t sp)
 	return sig_altstack_enabled(a) && sp - a->sp < a->size;
 }
 
-/* A task's signal state (in struct task; owned by the task, sent to by others). */
-struct signal_state {
+/* The actions, shared by the tasks cloned with CLONE_SIGHAND (threads);
+ * refs counts them, the last release frees it. */
+struct sighand {
+	int refs;
 	struct k_sigaction action[NSIG];
+};
+
+/* A task's signal state (in struct task; owned by the task, sent to by
+ * others). The mask, pending set and altstack are per thread, as Linux's;
+ * a process-directed signal is made pending on one thread that does not
+ * block it (thread_signal_target), there is no shared pending set. */
+struct signal_state {
+	struct sighand *hand;       /* NULL for kernel threads */
 	struct sig_info info[NSIG];
 	uint64_t blocked;
 	uint64_t pending;
@@ -108,12 +118,28 @@ static inline uint64_t sig_bit(int sig)
 	return 1ull << (sig - 1);
 }
 
-/* The child's state on fork: actions, mask and altstack copied, nothing pending. */
-void signal_fork(struct task *child, const struct task *parent);
+/* The child's state on fork: actions (defaults when parent is NULL),
+ * mask and altstack copied, nothing pending. Returns 0 or -ENOMEM. */
+int signal_fork(struct task *child, const struct task *parent);
+/* A new thread's: creator's actions shared, its mask copied, no altstack. */
+void signal_thread(struct task *child, struct task *creator);
+/* child shares from's actions instead of its own (CLONE_SIGHAND). */
+void signal_share_handlers(struct task *child, struct task *from);
+/* Every handled signal of t back to SIG_DFL (clone3's CLONE_CLEAR_SIGHAND). */
+void signal_clear_handlers(struct task *t);
+/* Gives t private actions before execve. Returns 0 or -ENOMEM. */
+int signal_unshare_handlers(struct task *t);
+/* t is freed: drops its reference to the actions. */
+void signal_release(struct task *t);
+/* SIGKILL to the thread t now, even for init's (exit_group, de_thread). */
+void signal_kill_now(struct task *t);
 /* execve: handled signals go back to SIG_DFL (ignored ones stay), altstack off. */
 void signal_exec(struct task *t);
-/* Sends sig (1..64) with info to t; init only takes signals it handles. Returns 0. */
+/* Sends sig (1..64) with info to the thread t; init only takes signals it
+ * handles. Returns 0. */
 int signal_send(struct task *t, int sig, const struct sig_info *info);
+/* Sends sig to t's process: to one of its threads (thread_signal_target). Returns 0. */
+int signal_send_process(struct task *t, int sig, const struct sig_info *info);
 /* A fault in t's user code: sig is delivered even if blocked or ignored (then
  * as SIG_DFL), as Linux's force_sig_fault. */
 void signal_force(struct task *t, int sig, int code, uint64_t addr);

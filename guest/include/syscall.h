@@ -53,5 +53,12 @@ SYS_DECL(poll); SYS_DECL(ppoll); SYS_DECL(time); SYS_DECL(clock_getres);
 SYS_DECL(readlink); SYS_DECL(readlinkat); SYS_DECL(clock_nanosleep);
 SYS_DECL(rt_sigaction); SYS_DECL(rt_sigprocmask); SYS_DECL(rt_sigreturn); SYS_DECL(rt_sigpending);
 SYS_DECL(rt_sigsuspend); SYS_DECL(pause); SYS_DECL(sigaltstack); SYS_DECL(tkill); SYS_DECL(tgkill);
+SYS_DECL(pread64); SYS_DECL(access); SYS_DECL(faccessat); SYS_DECL(faccessat2);
+SYS_DECL(getrandom);
+SYS_DECL(getxattr); SYS_DECL(lgetxattr); SYS_DECL(fgetxattr); SYS_DECL(setxattr);
+SYS_DECL(lsetxattr); SYS_DECL(fsetxattr); SYS_DECL(listxattr); SYS_DECL(llistxattr);
+SYS_DECL(flistxattr); SYS_DECL(removexattr); SYS_DECL(lremovexattr); SYS_DECL(fremovexattr);
+SYS_DECL(prctl);
+SYS_DECL(clone3); SYS_DECL(futex); SYS_DECL(set_robust_list); SYS_DECL(get_robust_list);
 
 #endif

@@ -59,6 +59,15 @@
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_NO_AUTOMOUNT     0x800
 #define AT_EMPTY_PATH       0x1000
+#define AT_EACCESS          0x200
+/* access modes */
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
+/* getrandom flags */
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM   2
+#define GRND_INSECURE 4
 
 /* fcntl */
 #define F_DUPFD  0
@@ -162,13 +171,19 @@ struct linux_pollfd {
 #define AT_PHENT  4
 #define AT_PHNUM  5
 #define AT_PAGESZ 6
+#define AT_BASE   7
+#define AT_FLAGS  8
 #define AT_ENTRY  9
 #define AT_UID    11
 #define AT_EUID   12
 #define AT_GID    13
 #define AT_EGID   14
+#define AT_PLATFORM 15
+#define AT_HWCAP  16
+#define AT_CLKTCK 17
 #define AT_SECURE 23
 #define AT_RANDOM 25
+#define AT_HWCAP2 26
 #define AT_EXECFN 31
 
 #define S_IFMT  0170000

@@ -42,6 +42,7 @@ struct mm {
 	uint64_t hiwater_rss;      /* peak of the sum, pages */
 	uint64_t hiwater_vm;       /* peak of mapped area, pages */
 	uint64_t cpumask;          /* bit c: CPU c's CR3 holds pt.root (tlb.h) */
+	int users;                 /* tasks using the space (threads, CLONE_VM); uvm_put frees at 0 */
 };
 
 /* Global fault and page figures are vm_events[] (vmstat.h). */
@@ -53,6 +54,10 @@ void uvm_init(void);
 struct mm *uvm_create(void);
 /* Unmaps everything, frees every frame it alone held and every table. */
 void uvm_destroy(struct mm *mm);
+/* One more task uses mm (CLONE_VM); returns mm. */
+struct mm *uvm_get(struct mm *mm);
+/* A task stops using mm; the last user destroys it (uvm_destroy). */
+void uvm_put(struct mm *mm);
 /* A copy-on-write copy of @parent (fork). Returns NULL on ENOMEM. */
 struct mm *uvm_fork(struct mm *parent);
 /* Loads mm's page tables (NULL: the kernel's) through switch_mm (tlb.h). */

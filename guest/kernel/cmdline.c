@@ -7,7 +7,8 @@
 #include <printk.h>
 #include <string.h>
 
-enum param_kind { PARAM_STR, PARAM_LONG, PARAM_BOOL, PARAM_STR_LIST };
+/* PARAM_STR_OR_BARE: a bare key stores "" (slub_debug alone means "all"). */
+enum param_kind { PARAM_STR, PARAM_STR_OR_BARE, PARAM_LONG, PARAM_BOOL, PARAM_STR_LIST };
 
 struct param {
 	const char *name;
@@ -23,7 +24,7 @@ static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "rando
 struct kparams kparams = {
 	.console = "ttyS0", .mm_swappiness = -1, .mm_min_free_kbytes = -1,
 	.loglevel = -1, .selftest = true, .balloon_reporting = true, .mm_fault_around = 16,
-	.mm_page_cluster = 4,
+	.mm_page_cluster = 4, .mm_selfbench_ops = 4096,
 };
 char boot_command_line[CMDLINE_MAX];
 static char cmdline_words[CMDLINE_MAX];
@@ -38,6 +39,11 @@ static const struct param params[] = {
 	{ "mm.fault_around", PARAM_LONG, &kparams.mm_fault_around, 1, 16, NULL },
 	{ "mm.page_cluster", PARAM_LONG, &kparams.mm_page_cluster, 0, 4, NULL },
 	{ "selftest", PARAM_BOOL, &kparams.selftest, 0, 0, NULL },
+	{ "slub_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
+	{ "slab_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
+	{ "slab_selftest", PARAM_BOOL, &kparams.slab_selftest, 0, 0, NULL },
+	{ "mm.selfbench", PARAM_BOOL, &kparams.mm_selfbench, 0, 0, NULL },
+	{ "mm.selfbench_ops", PARAM_LONG, &kparams.mm_selfbench_ops, 1, 1L << 20, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
 	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
@@ -88,6 +94,9 @@ static bool param_set(const struct param *p, const char *value)
 		if (!value || (p->choices && !in_choices(value, p->choices)))
 			return false;
 		*(const char **)p->dst = value;
+		return true;
+	case PARAM_STR_OR_BARE:
+		*(const char **)p->dst = value ? value : "";
 		return true;
 	case PARAM_LONG:
 		if (!value || str_to_u64(value, &n) || (long long)n < p->min ||

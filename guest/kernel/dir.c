@@ -211,14 +211,14 @@ SYS_DECL(getdents64)
 }
 
 /* Makes the directory f current's working directory: 0, ENOTDIR when f
- * is no directory, ENAMETOOLONG when its path does not fit task.cwd. */
+ * is no directory, ENAMETOOLONG when its path does not fit fs_info.cwd. */
 static long set_cwd(const struct file *f)
 {
 	if (f->kind != FILE_DIR)
 		return -ENOTDIR;
 	if (strlen(f->path) >= TASK_CWD_MAX)
 		return -ENAMETOOLONG;
-	strlcpy(current->cwd, f->path, sizeof(current->cwd));
+	strlcpy(current->fs->cwd, f->path, sizeof(current->fs->cwd));
 	return 0;
 }
 

@@ -4,11 +4,28 @@
  *
  * Each PT_LOAD becomes a private file-backed area over the initrd file
  * (pages come in on demand through the page cache), plus an anonymous
- * area for the bss beyond the file's last page; the bss part of that last
- * page is cleared through the user mapping (a copy-on-write fault), as
- * Linux's padzero does. The stack (SysV x86-64 ABI), from the top:
- * strings, 16 AT_RANDOM bytes, then 16-byte aligned argc, argv[], NULL,
- * envp[], NULL, auxv pairs, AT_NULL.
+ * area for the bss beyond the file's last page; the rest of that last
+ * page after the file bytes is cleared through the user mapping (a
+ * copy-on-write fault), as Linux's padzero does: ld.so's first allocations
+ * come from there, past _end, and must read zero.
+ *
+ * A program with PT_INTERP (dynamically linked) gets its interpreter
+ * (ld.so, an initrd file) mapped too, as Linux's binfmt_elf: the program
+ * at its own addresses (ET_EXEC) or at ELF_ET_DYN_BASE (a PIE), the
+ * interpreter top-down in the mmap area like any mmap, and the user entry
+ * is the interpreter's; AT_BASE tells it where it is, AT_PHDR/AT_ENTRY
+ * where the program is. The interpreter is looked up and checked before
+ * the old address space goes, so a bad one fails execve with Linux's
+ * errors: ENOENT missing, EIO shorter than an ELF header, ELIBBAD not an
+ * x86-64 ELF or bad program headers, EINVAL neither EXEC nor DYN, ENOEXEC
+ * a bad PT_INTERP or a segment outside the file. An interpreter that asks
+ * for an interpreter itself is ELIBBAD (Linux ignores its PT_INTERP and
+ * lets it crash in user space).
+ *
+ * The stack (SysV x86-64 ABI), from the top: argv and envp strings, the
+ * execve path (AT_EXECFN), "x86_64" (AT_PLATFORM), 16 AT_RANDOM bytes,
+ * then 16-byte aligned argc, argv[], NULL, envp[], NULL, auxv pairs,
+ * AT_NULL.
  */
 #include <exec.h>
 #include <sched.h>
@@ -22,6 +39,8 @@
 #include <printk.h>
 #include <string.h>
 #include <kmalloc.h>
+#include <time.h>
+#include <random.h>
 #include <asm/cpu.h>
 #include <asm/layout.h>
 
@@ -33,10 +52,16 @@
 #define ET_DYN 3
 #define EM_X86_64 62
 #define PT_LOAD 1
+#define PT_INTERP 3
 #define PF_X 1
 #define PF_W 2
 #define PF_R 4
-#define AUXV_MAX 14
+#define AUXV_MAX 20
+#define INTERP_MAX 256          /* Linux allows PATH_MAX; initrd names are shorter */
+/* Linux's x86-64 ELF_ET_DYN_BASE: where a PIE with an interpreter goes. */
+#define ELF_ET_DYN_BASE 0x555555554000ull
+/* AT_PLATFORM's string, in one 16-byte slot above the AT_RANDOM bytes. */
+#define PLATFORM "x86_64"
 
 struct elf64_ehdr {
 	uint8_t e_ident[16];
@@ -52,10 +77,17 @@ struct elf64_phdr {
 	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 };
 
+/* One mapped ELF file: where it went and what the stack tells about it. */
+struct elf_image {
+	uint64_t bias, entry, phdr, end;   /* end: page after the highest segment */
+	uint16_t phnum;
+};
+
 /* What the loader learns for the stack and registers. */
 struct load_info {
-	uint64_t entry, phdr, brk;
-	uint16_t phnum;
+	struct elf_image prog, interp;
+	struct inode *interp_ino;          /* NULL: a static program */
+	const char *path;                  /* the execve path, for AT_EXECFN */
 };
 
 int exec_args_init(struct exec_args *a)
@@ -84,17 +116,98 @@ int exec_args_add(struct exec_args *a, const char *s, size_t len, bool env)
 	return 0;
 }
 
+/* The ELF identity and machine of an x86-64 file: class 64, little endian. */
+static bool elf_ident_ok(const struct elf64_ehdr *e)
+{
+	return !memcmp(e->e_ident, "\177ELF", 4) && e->e_ident[4] == 2 && e->e_ident[5] == 1 &&
+	       e->e_machine == EM_X86_64;
+}
+
+/* Program headers of the expected size, all inside the file. */
+static bool elf_phdrs_ok(const struct inode *ino, const struct elf64_ehdr *e)
+{
+	return e->e_phentsize == sizeof(struct elf64_phdr) && e->e_phnum &&
+	       e->e_phoff <= ino->size &&
+	       e->e_phnum * sizeof(struct elf64_phdr) <= ino->size - e->e_phoff;
+}
+
 static const struct elf64_ehdr *check_elf(const struct inode *ino)
 {
 	const struct elf64_ehdr *e = (const void *)ino->data;
 
-	if (ino->size < sizeof(*e) || memcmp(e->e_ident, "\177ELF", 4) || e->e_ident[4] != 2 ||
-	    e->e_ident[5] != 1 || e->e_machine != EM_X86_64 ||
-	    (e->e_type != ET_EXEC && e->e_type != ET_DYN) ||
-	    e->e_phentsize != sizeof(struct elf64_phdr) || !e->e_phnum ||
-	    e->e_phoff > ino->size || e->e_phnum * sizeof(struct elf64_phdr) > ino->size - e->e_phoff)
+	if (ino->size < sizeof(*e) || !elf_ident_ok(e) ||
+	    (e->e_type != ET_EXEC && e->e_type != ET_DYN) || !elf_phdrs_ok(ino, e))
 		return NULL;
 	return e;
+}
+
+static const struct elf64_phdr *elf_phdrs(const struct inode *ino)
+{
+	const struct elf64_ehdr *e = (const void *)ino->data;
+
+	return (const void *)(ino->data + e->e_phoff);
+}
+
+/* The first PT_INTERP of a checked file, or NULL. */
+static const struct elf64_phdr *elf_interp_phdr(const struct inode *ino)
+{
+	const struct elf64_ehdr *e = (const void *)ino->data;
+	const struct elf64_phdr *ph = elf_phdrs(ino);
+
+	for (unsigned i = 0; i < e->e_phnum; i++)
+		if (ph[i].p_type == PT_INTERP)
+			return &ph[i];
+	return NULL;
+}
+
+/*
+ * The interpreter path of a checked program into name (size bytes): ""
+ * for none. Returns 0, -ENOEXEC when PT_INTERP is outside the file,
+ * shorter than 2 bytes, longer than PATH_MAX or not NUL-terminated
+ * (Linux's checks), or -ENOENT when it is longer than name can hold.
+ */
+static int elf_interp_name(const struct inode *ino, char *name, size_t size)
+{
+	const struct elf64_phdr *ph = elf_interp_phdr(ino);
+
+	name[0] = 0;
+	if (!ph)
+		return 0;
+	if (ph->p_filesz < 2 || ph->p_filesz > PATH_MAX || ph->p_offset > ino->size ||
+	    ph->p_filesz > ino->size - ph->p_offset)
+		return -ENOEXEC;
+	if (ph->p_filesz > size)
+		return -ENOENT;         /* longer than any initrd name */
+	memcpy(name, ino->data + ph->p_offset, ph->p_filesz);
+	return name[ph->p_filesz - 1] ? -ENOEXEC : 0;
+}
+
+/* Linux's checks of an interpreter, in its order and with its errors. */
+static int check_interp(const struct inode *ino)
+{
+	const struct elf64_ehdr *e = (const void *)ino->data;
+
+	if (ino->size < sizeof(*e))
+		return -EIO;
+	if (!elf_ident_ok(e) || !elf_phdrs_ok(ino, e))
+		return -ELIBBAD;
+	if (e->e_type != ET_EXEC && e->e_type != ET_DYN)
+		return -EINVAL;
+	return elf_interp_phdr(ino) ? -ELIBBAD : 0;
+}
+
+/* The interpreter a program names, checked; NULL with *err 0 for none. */
+static struct inode *find_interp(const struct inode *prog, int *err)
+{
+	char name[INTERP_MAX];
+	struct inode *ino;
+
+	*err = elf_interp_name(prog, name, sizeof(name));
+	if (*err || !name[0])
+		return NULL;
+	ino = initrd_lookup(name);
+	*err = !ino ? -ENOENT : check_interp(ino);
+	return *err ? NULL : ino;
 }
 
 static uint32_t elf_prot(uint32_t flags)
@@ -125,26 +238,65 @@ static int load_segment(struct mm *mm, struct inode *ino, const struct elf64_phd
 	if (err)
 		return err == -EEXIST ? -ENOEXEC : err;
 	if (ph->p_memsz > ph->p_filesz && (file_end & PAGE_LOW) && (prot & VMA_WRITE))
-		err = clear_user(file_end, MM_MIN(PAGE_UP(file_end), mem_end) - file_end);
+		err = clear_user(file_end, PAGE_UP(file_end) - file_end);
 	return err;
 }
 
-static int load_elf(struct mm *mm, struct inode *ino, struct load_info *li)
+/* The page-aligned span [*lo, *hi) of a checked file's PT_LOADs; false if none. */
+static bool elf_span(const struct inode *ino, uint64_t *lo, uint64_t *hi)
 {
-	const struct elf64_ehdr *e = check_elf(ino);
-	const struct elf64_phdr *ph;
-	uint64_t bias = 0, lowest = UINT64_MAX;
+	const struct elf64_ehdr *e = (const void *)ino->data;
+	const struct elf64_phdr *ph = elf_phdrs(ino);
 
-	if (!e)
-		return -ENOEXEC;
-	ph = (const void *)(ino->data + e->e_phoff);
-	for (unsigned i = 0; i < e->e_phnum; i++)
-		if (ph[i].p_type == PT_LOAD)
-			lowest = MM_MIN(lowest, ph[i].p_vaddr);
-	if (e->e_type == ET_DYN && lowest < USER_BASE)
-		bias = USER_BASE;
-	li->brk = 0;
-	li->phdr = 0;
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (unsigned i = 0; i < e->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_vaddr + ph[i].p_memsz < ph[i].p_vaddr)
+			return false;
+		*lo = MM_MIN(*lo, PAGE_DOWN(ph[i].p_vaddr));
+		*hi = MM_MAX(*hi, PAGE_UP(ph[i].p_vaddr + ph[i].p_memsz));
+	}
+	return *hi > *lo;
+}
+
+/*
+ * The load bias of the program: none for ET_EXEC; a PIE goes to
+ * ELF_ET_DYN_BASE when it has an interpreter, else (a static PIE) to
+ * USER_BASE if it was linked below it.
+ */
+static uint64_t program_bias(const struct elf64_ehdr *e, uint64_t lo, bool interp)
+{
+	if (e->e_type != ET_DYN)
+		return 0;
+	if (interp)
+		return ELF_ET_DYN_BASE - lo;
+	return lo < USER_BASE ? USER_BASE : 0;
+}
+
+/* The bias of an interpreter spanning [lo, hi): the highest gap below the
+ * mmap base, as mmap(NULL) would choose. Returns 0 or -ENOMEM. */
+static int interp_bias(struct mm *mm, uint64_t lo, uint64_t hi, uint64_t *bias)
+{
+	uint64_t at;
+
+	if (vma_find_gap_topdown(&mm->vmas, hi - lo, USER_BASE, USER_MMAP_BASE,
+				 STACK_GUARD_GAP, &at))
+		return -ENOMEM;
+	*bias = at - lo;
+	return 0;
+}
+
+/* Maps every PT_LOAD of a checked file at bias into img. Returns 0 or a negative errno. */
+static int map_image(struct mm *mm, struct inode *ino, uint64_t bias, struct elf_image *img)
+{
+	const struct elf64_ehdr *e = (const void *)ino->data;
+	const struct elf64_phdr *ph = elf_phdrs(ino);
+
+	img->bias = bias;
+	img->phdr = 0;
+	img->end = 0;
 	for (unsigned i = 0; i < e->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
@@ -152,63 +304,113 @@ static int load_elf(struct mm *mm, struct inode *ino, struct load_info *li)
 		if (err)
 			return err;
 		if (e->e_phoff >= ph[i].p_offset && e->e_phoff < ph[i].p_offset + ph[i].p_filesz)
-			li->phdr = ph[i].p_vaddr + bias + (e->e_phoff - ph[i].p_offset);
-		li->brk = MM_MAX(li->brk, PAGE_UP(ph[i].p_vaddr + bias + ph[i].p_memsz));
+			img->phdr = ph[i].p_vaddr + bias + (e->e_phoff - ph[i].p_offset);
+		img->end = MM_MAX(img->end, PAGE_UP(ph[i].p_vaddr + bias + ph[i].p_memsz));
 	}
-	li->entry = e->e_entry + bias;
-	li->phnum = e->e_phnum;
-	return li->brk ? 0 : -ENOEXEC;
+	img->entry = e->e_entry + bias;
+	img->phnum = e->e_phnum;
+	return img->end ? 0 : -ENOEXEC;
 }
 
-/* 16 bytes for AT_RANDOM: not cryptographic, only different per exec. */
-static void random_bytes(uint64_t out[2])
+/* Maps the program, then its interpreter if it has one. Returns 0 or a negative errno. */
+static int load_elf(struct mm *mm, struct inode *ino, struct load_info *li)
 {
-	static uint64_t state = 0x9e3779b97f4a7c15ull;
+	const struct elf64_ehdr *e = check_elf(ino);
+	uint64_t lo, hi, bias;
 
-	for (int i = 0; i < 2; i++) {
-		state ^= rdtsc();
-		state ^= state << 13;
-		state ^= state >> 7;
-		state ^= state << 17;
-		out[i] = state;
+	if (!e || !elf_span(ino, &lo, &hi))
+		return -ENOEXEC;
+	int err = map_image(mm, ino, program_bias(e, lo, li->interp_ino), &li->prog);
+	if (err || !li->interp_ino)
+		return err;
+	if (!elf_span(li->interp_ino, &lo, &hi))
+		return -ENOEXEC;
+	err = interp_bias(mm, lo, hi, &bias);
+	return err ? err : map_image(mm, li->interp_ino, bias, &li->interp);
+}
+
+/* AT_HWCAP: CPUID.1:EDX, as Linux's ELF_HWCAP on x86. */
+static uint64_t elf_hwcap(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	return r[3];
+}
+
+/* Addresses of the strings and bytes above the vectors (see the top). */
+struct stack_top {
+	uint64_t strings, execfn, platform, random;
+};
+
+static struct stack_top stack_layout(const struct exec_args *a, const char *path)
+{
+	size_t plen = strlen(path) + 1;
+	struct stack_top s;
+
+	s.strings = USER_STACK_TOP - PAGE_UP(a->len + plen + 1);
+	s.execfn = s.strings + a->len;
+	s.platform = (s.strings - 16) & ~15ull;
+	s.random = s.platform - 16;
+	return s;
+}
+
+/* The auxiliary vector into w (AUXV_MAX pairs at most). Returns the word after AT_NULL. */
+static uint64_t *put_auxv(uint64_t *w, const struct load_info *li, const struct stack_top *s)
+{
+	uint64_t aux[][2] = {
+		{ AT_PHDR, li->prog.phdr }, { AT_PHENT, sizeof(struct elf64_phdr) },
+		{ AT_PHNUM, li->prog.phnum }, { AT_PAGESZ, MM_PAGE_SIZE },
+		{ AT_BASE, li->interp_ino ? li->interp.bias : 0 }, { AT_FLAGS, 0 },
+		{ AT_ENTRY, li->prog.entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, s->random },
+		{ AT_HWCAP, elf_hwcap() }, { AT_HWCAP2, 0 }, { AT_CLKTCK, HZ },
+		{ AT_PLATFORM, s->platform }, { AT_EXECFN, s->execfn }, { AT_NULL, 0 },
+	};
+	_Static_assert(ARRAY_SIZE(aux) <= AUXV_MAX, "AUXV_MAX too small");
+
+	for (unsigned i = 0; i < ARRAY_SIZE(aux); i++) {
+		*w++ = aux[i][0];
+		*w++ = aux[i][1];
 	}
+	return w;
+}
+
+/* Copies the strings and random bytes above the vectors. Returns 0 or -EFAULT. */
+static int put_stack_top(const struct exec_args *a, const char *path, const struct stack_top *s)
+{
+	uint64_t rnd[2];
+
+	rng_fill(&kernel_rng, rnd, sizeof(rnd));
+	return copy_to_user(s->strings, a->buf, a->len) ?:
+	       copy_to_user(s->execfn, path, strlen(path) + 1) ?:
+	       copy_to_user(s->platform, PLATFORM, sizeof(PLATFORM)) ?:
+	       copy_to_user(s->random, rnd, sizeof(rnd));
 }
 
 /* Writes strings, random bytes and vectors; returns the initial rsp or 0. */
 static uint64_t build_stack(const struct exec_args *a, const struct load_info *li)
 {
-	uint64_t strings = USER_STACK_TOP - PAGE_UP(a->len + 1) , rnd[2];
+	struct stack_top s = stack_layout(a, li->path);
 	int nstr = a->argc + a->envc, nwords = 1 + nstr + 2 + 2 * AUXV_MAX;
 	uint64_t *vec = kmalloc((size_t)nwords * 8, BUDDY_GFP_KERNEL);
-	uint64_t ustr = strings, *w = vec;
+	uint64_t ustr = s.strings, *w = vec;
 
 	if (!vec)
 		return 0;
-	random_bytes(rnd);
-	uint64_t urnd = strings - 16;
-	uint64_t sp = (urnd - (uint64_t)nwords * 8) & ~15ull;
+	uint64_t sp = (s.random - (uint64_t)nwords * 8) & ~15ull;
 	*w++ = (uint64_t)a->argc;
 	for (int i = 0; i < nstr; i++) {
 		if (i == a->argc)
 			*w++ = 0;
 		*w++ = ustr;
-		ustr += strlen(a->buf + (ustr - strings)) + 1;
+		ustr += strlen(a->buf + (ustr - s.strings)) + 1;
 	}
 	if (nstr == a->argc)
 		*w++ = 0;
 	*w++ = 0;
-	uint64_t aux[][2] = {
-		{ AT_PHDR, li->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) },
-		{ AT_PHNUM, li->phnum }, { AT_PAGESZ, MM_PAGE_SIZE }, { AT_ENTRY, li->entry },
-		{ AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
-		{ AT_RANDOM, urnd }, { AT_EXECFN, strings }, { AT_NULL, 0 },
-	};
-	for (unsigned i = 0; i < ARRAY_SIZE(aux); i++) {
-		*w++ = aux[i][0];
-		*w++ = aux[i][1];
-	}
-	int err = copy_to_user(strings, a->buf, a->len) ?:
-		  copy_to_user(urnd, rnd, sizeof(rnd)) ?:
+	w = put_auxv(w, li, &s);
+	int err = put_stack_top(a, li->path, &s) ?:
 		  copy_to_user(sp, vec, (size_t)(w - vec) * 8);
 	kfree(vec);
 	return err ? 0 : sp;
@@ -221,7 +423,7 @@ static int setup_space(struct mm *mm, struct inode *ino, const struct exec_args 
 
 	if (err)
 		return err;
-	mm->brk_start = mm->brk = li->brk;
+	mm->brk_start = mm->brk = li->prog.end;
 	err = uvm_map_area(mm, USER_STACK_TOP - USER_STACK_INIT, USER_STACK_INIT,
 			   VMA_READ | VMA_WRITE, VMA_GROWSDOWN, NULL, 0);
 	if (err)
@@ -256,19 +458,23 @@ int exec_image(struct task *t, const char *path, const struct exec_args *a)
 {
 	struct inode *ino = initrd_lookup(path);
 	struct mm *old = t->mm, *mm;
-	struct load_info li;
+	struct load_info li = { .path = path };
 	uint64_t sp = 0;
+	int err;
 
 	if (!ino)
 		return -ENOENT;
 	if (!check_elf(ino))
 		return -ENOEXEC;
+	li.interp_ino = find_interp(ino, &err);
+	if (err)
+		return err;
 	mm = uvm_create();
 	if (!mm)
 		return -ENOMEM;
 	t->mm = mm;
 	uvm_switch(mm);
-	int err = setup_space(mm, ino, a, &li, &sp);
+	err = setup_space(mm, ino, a, &li, &sp);
 	if (err) {
 		t->mm = old;
 		uvm_switch(old);
@@ -285,7 +491,7 @@ int exec_image(struct task *t, const char *path, const struct exec_args *a)
 	strlcpy(t->exe, path, sizeof(t->exe));
 	file_close_on_exec(t);
 	signal_exec(t);
-	start_frame(t->uregs, li.entry, sp);
+	start_frame(t->uregs, li.interp_ino ? li.interp.entry : li.prog.entry, sp);
 	t->fs_base = 0;
 	wrmsr(0xc0000100, 0);
 	fpu_init_state(&t->fpu);

@@ -21,9 +21,9 @@ static long dup_onto(unsigned int oldfd, unsigned int newfd, bool cloexec)
 	if (!f || newfd >= TASK_NR_FILES)
 		return -EBADF;
 	f->refs++;
-	if (t->files[newfd])
-		file_put(t->files[newfd]);
-	t->files[newfd] = f;
+	if (t->fdt->files[newfd])
+		file_put(t->fdt->files[newfd]);
+	t->fdt->files[newfd] = f;
 	file_set_cloexec(t, newfd, cloexec);
 	return newfd;
 }
@@ -97,7 +97,7 @@ SYS_DECL(fcntl)
 	case F_DUPFD_CLOEXEC:
 		return dup_from(fd, a2, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
-		return (t->cloexec >> fd) & 1 ? FD_CLOEXEC : 0;
+		return (t->fdt->cloexec >> fd) & 1 ? FD_CLOEXEC : 0;
 	case F_SETFD:
 		file_set_cloexec(t, fd, a2 & FD_CLOEXEC);
 		return 0;

@@ -62,14 +62,16 @@ void file_put(struct file *f)
 
 void file_set_cloexec(struct task *t, unsigned int fd, bool on)
 {
-	t->cloexec = on ? t->cloexec | (1u << fd) : t->cloexec & ~(1u << fd);
+	struct fd_table *fdt = t->fdt;
+
+	fdt->cloexec = on ? fdt->cloexec | (1u << fd) : fdt->cloexec & ~(1u << fd);
 }
 
 int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloexec)
 {
 	for (unsigned int fd = min; fd < TASK_NR_FILES; fd++) {
-		if (!t->files[fd]) {
-			t->files[fd] = f;
+		if (!t->fdt->files[fd]) {
+			t->fdt->files[fd] = f;
 			file_set_cloexec(t, fd, cloexec);
 			return (int)fd;
 		}
@@ -79,56 +81,119 @@ int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloex
 
 void file_close_on_exec(struct task *t)
 {
+	struct fd_table *fdt = t->fdt;
+
 	for (unsigned int fd = 0; fd < TASK_NR_FILES; fd++) {
-		if (t->files[fd] && (t->cloexec & (1u << fd))) {
-			file_put(t->files[fd]);
-			t->files[fd] = NULL;
+		if (fdt->files[fd] && (fdt->cloexec & (1u << fd))) {
+			file_put(fdt->files[fd]);
+			fdt->files[fd] = NULL;
 		}
 	}
-	t->cloexec = 0;
+	fdt->cloexec = 0;
 }
 
 const char *file_cwd(const struct task *t)
 {
-	return t->cwd[0] ? t->cwd : "/";
+	return t->fs && t->fs->cwd[0] ? t->fs->cwd : "/";
 }
 
 int file_open_console(struct task *t)
 {
-	struct file *f = file_new(FILE_CONSOLE, O_RDWR);
+	struct file *f;
 
+	if (!t->fdt && file_table_clone(t, NULL, false, false))
+		return -ENOMEM;
+	f = file_new(FILE_CONSOLE, O_RDWR);
 	if (!f)
 		return -ENOMEM;
 	for (int fd = 0; fd < 3; fd++)
-		t->files[fd] = f;
+		t->fdt->files[fd] = f;
 	f->refs = 3;
 	return 0;
 }
 
-void file_dup_table(struct task *child, const struct task *t)
+/* A new table holding every file of @from (NULL: empty), or NULL. */
+static struct fd_table *table_copy(const struct fd_table *from)
 {
-	child->cloexec = t->cloexec;
-	memcpy(child->cwd, t->cwd, sizeof(child->cwd));
+	struct fd_table *fdt = kzalloc(sizeof(*fdt), BUDDY_GFP_KERNEL);
+
+	if (!fdt)
+		return NULL;
+	fdt->refs = 1;
+	if (!from)
+		return fdt;
+	fdt->cloexec = from->cloexec;
 	for (int fd = 0; fd < TASK_NR_FILES; fd++) {
-		child->files[fd] = t->files[fd];
-		if (child->files[fd])
-			child->files[fd]->refs++;
+		fdt->files[fd] = from->files[fd];
+		if (fdt->files[fd])
+			fdt->files[fd]->refs++;
 	}
+	return fdt;
+}
+
+/* child's working directory: t's shared (@share) or a copy ("/" without t). */
+static int fs_clone(struct task *child, const struct task *t, bool share)
+{
+	if (t && share) {
+		child->fs = t->fs;
+		child->fs->refs++;
+		return 0;
+	}
+	child->fs = kzalloc(sizeof(*child->fs), BUDDY_GFP_KERNEL);
+	if (!child->fs)
+		return -ENOMEM;
+	child->fs->refs = 1;
+	if (t)
+		memcpy(child->fs->cwd, t->fs->cwd, sizeof(child->fs->cwd));
+	return 0;
+}
+
+int file_table_clone(struct task *child, const struct task *t, bool share_files, bool share_fs)
+{
+	if (fs_clone(child, t, share_fs))
+		return -ENOMEM;
+	if (t && share_files) {
+		child->fdt = t->fdt;
+		child->fdt->refs++;
+		return 0;
+	}
+	child->fdt = table_copy(t ? t->fdt : NULL);
+	return child->fdt ? 0 : -ENOMEM;
+}
+
+int file_table_unshare(struct task *t)
+{
+	struct fd_table *copy;
+
+	if (t->fdt->refs == 1)
+		return 0;
+	copy = table_copy(t->fdt);
+	if (!copy)
+		return -ENOMEM;
+	t->fdt->refs--;
+	t->fdt = copy;
+	return 0;
 }
 
 void file_close_all(struct task *t)
 {
-	for (int fd = 0; fd < TASK_NR_FILES; fd++) {
-		if (t->files[fd])
-			file_put(t->files[fd]);
-		t->files[fd] = NULL;
-	}
-	t->cloexec = 0;
+	struct fd_table *fdt = t->fdt;
+
+	if (t->fs && --t->fs->refs == 0)
+		kfree(t->fs);
+	t->fs = NULL;
+	t->fdt = NULL;
+	if (!fdt || --fdt->refs > 0)
+		return;
+	for (int fd = 0; fd < TASK_NR_FILES; fd++)
+		if (fdt->files[fd])
+			file_put(fdt->files[fd]);
+	kfree(fdt);
 }
 
 struct file *file_get(unsigned int fd)
 {
-	return fd < TASK_NR_FILES ? current->files[fd] : NULL;
+	return fd < TASK_NR_FILES && current->fdt ? current->fdt->files[fd] : NULL;
 }
 
 
@@ -331,6 +396,37 @@ SYS_DECL(readv)
 	return vector_io((unsigned int)a0, a1, a2, false);
 }
 
+/* Kinds of file with a position pread can set (Linux's FMODE_PREAD). */
+static bool file_preadable(const struct file *f)
+{
+	return f->kind == FILE_INITRD || f->kind == FILE_PROC || f->kind == FILE_NULL ||
+	       f->kind == FILE_DIR;
+}
+
+/*
+ * pread64(unsigned int fd, buf, size_t count, loff_t pos): a read at pos
+ * that leaves the file position alone. A negative pos is EINVAL (checked
+ * first, as ksys_pread64), a pipe or the console ESPIPE.
+ */
+SYS_DECL(pread64)
+{
+	struct file *f = file_get((unsigned int)a0);
+	int64_t pos = (int64_t)a3;
+
+	(void)a4, (void)a5;
+	if (pos < 0)
+		return -EINVAL;
+	if (!f)
+		return -EBADF;
+	if (!file_preadable(f))
+		return -ESPIPE;
+	uint64_t saved = f->pos;
+	f->pos = (uint64_t)pos;
+	long n = file_read(f, a1, a2);
+	f->pos = saved;
+	return n;
+}
+
 /*
  * A user path into a kmalloc'd PATH_MAX buffer, as Linux's getname: too
  * long is ENAMETOOLONG, empty ENOENT. Returns the buffer or NULL, *err set.
@@ -500,7 +596,7 @@ SYS_DECL(close)
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	if (!f)
 		return -EBADF;
-	current->files[fd] = NULL;
+	current->fdt->files[fd] = NULL;
 	file_set_cloexec(current, fd, false);
 	file_put(f);
 	return 0;
@@ -544,7 +640,7 @@ SYS_DECL(lseek)
 	return seek_to(base, (int64_t)a1, &f->pos);
 }
 
-static void fill_stat(const struct file *f, struct linux_stat *st)
+void file_fill_stat(const struct file *f, struct linux_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_nlink = 1;
@@ -584,7 +680,7 @@ SYS_DECL(fstat)
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (!f)
 		return -EBADF;
-	fill_stat(f, &st);
+	file_fill_stat(f, &st);
 	return copy_to_user(a1, &st, sizeof(st));
 }
 
@@ -593,7 +689,7 @@ static long stat_put(struct file *f, uint64_t ubuf)
 {
 	struct linux_stat st;
 
-	fill_stat(f, &st);
+	file_fill_stat(f, &st);
 	file_put(f);
 	return copy_to_user(ubuf, &st, sizeof(st));
 }

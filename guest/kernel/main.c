@@ -11,6 +11,8 @@
 #include <memblock.h>
 #include <page_alloc.h>
 #include <selftest.h>
+#include <slab_selftest.h>
+#include <selfbench.h>
 #include <time.h>
 #include <crash.h>
 #include <exit_status.h>
@@ -119,6 +121,10 @@ void kernel_main(unsigned long start_info_phys)
 		(unsigned long long)(rdtsc() - boot_tsc));
 	if (kparams.selftest && selftest_run())
 		machine_exit(EXIT_TEST_FAILURE);
+	if (kparams.slab_selftest && slab_selftest_run())
+		machine_exit(EXIT_TEST_FAILURE);
+	if (kparams.mm_selfbench)
+		selfbench_run((unsigned long)kparams.mm_selfbench_ops);
 	if (kparams.crash)
 		crash_trigger(kparams.crash);
 	rest_init();

@@ -8,6 +8,7 @@
  * Serialised: one CPU, non-preemptible kernel.
  */
 #include <oom_kill.h>
+#include <thread.h>
 #include <uvm.h>
 #include <swap.h>
 #include <vmstat.h>
@@ -73,7 +74,7 @@ void oom_kill_on_fault(void)
 	struct task *victim;
 
 	if (current->signal.pending & sig_bit(SIGKILL))
-		task_exit(SIGKILL);
+		thread_group_exit(SIGKILL);
 	if (!victim_dying()) {
 		victim = select_victim();
 		if (!victim)
@@ -81,7 +82,7 @@ void oom_kill_on_fault(void)
 		count_vm_event(VM_OOM_KILL);
 		log_kill(victim);
 		if (victim == current)
-			task_exit(SIGKILL);
+			thread_group_exit(SIGKILL);
 		victim_pid = victim->pid;
 		task_kill(victim->pid, SIGKILL);
 	}

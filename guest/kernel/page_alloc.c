@@ -62,6 +62,19 @@ static void hand_range(phys_addr_t start, phys_addr_t end, void *arg)
 	*handed += (end - start) >> MM_PAGE_SHIFT;
 }
 
+/* slub_debug= decides the debug flags of every cache made from here on. */
+static void slab_debug_setup(void)
+{
+	if (!kparams.slub_debug)
+		return;
+	if (slab_set_debug_spec(kparams.slub_debug))
+		pr_warn("slub_debug=%s does not fit; slab debugging stays off\n", kparams.slub_debug);
+	else if (!*kparams.slub_debug)
+		pr_info("slab: debugging as slub_debug asks: every check (FZPU) on every cache\n");
+	else
+		pr_info("slab: debugging as slub_debug=%s asks\n", kparams.slub_debug);
+}
+
 void page_alloc_handover(void)
 {
 	unsigned long handed = 0;
@@ -70,6 +83,7 @@ void page_alloc_handover(void)
 	memblock_for_each_free(hand_range, &handed);
 	memblock_retire();
 	pa_ready = true;
+	slab_debug_setup();
 	if (kmalloc_init(&kernel_buddy))
 		panic("page_alloc_handover: no memory for the kmalloc caches");
 	unsigned long total = memblock_phys_mem_size() >> MM_PAGE_SHIFT;

@@ -129,7 +129,7 @@ static long wait_room(struct file *f, uint64_t n, uint64_t done)
 	for (;;) {
 		uint32_t room = PIPE_SIZE - p->len;
 		if (!p->readers) {
-			task_kill(current->pid, SIGPIPE);
+			task_kill_thread(current, SIGPIPE);
 			return -EPIPE;
 		}
 		if (room && (n > PIPE_BUF || room >= n - done))
@@ -196,7 +196,7 @@ static long pipe_open(int fds[2], int flags)
 	if (fds[1] >= 0)
 		return 0;
 	if (fds[0] >= 0)
-		current->files[fds[0]] = NULL;
+		current->fdt->files[fds[0]] = NULL;
 	file_put(r);
 	file_put(w);
 	return -EMFILE;

@@ -5,10 +5,13 @@
  * cmdline, maps, smaps, smaps_rollup and oom_score_adj (writable, as is
  * sys/vm/swappiness). A file's text is a snapshot; later reads do not
  * change. The directories (/proc, /proc/PID, /proc/sys...) are what
- * proc_tree_name lists for dir.c.
+ * proc_tree_name lists for dir.c. /proc/PID/task lists the threads of
+ * process PID, each a directory of the same per-task files
+ * (/proc/PID/task/TID/stat); "self" is the caller's process, as Linux's.
  */
 #include <file.h>
 #include <sched.h>
+#include <thread.h>
 #include <uvm.h>
 #include <vmstat.h>
 #include <swap.h>
@@ -332,32 +335,46 @@ static void status_memory(struct pbuf *p, struct mm *mm)
 	STATUS_KB(p, "VmSwap:", mm->rss[MM_SWAPENTS]);
 }
 
+/* The process id of t's parent (its process's parent), 0 for none. */
+static int parent_tgid(const struct task *t)
+{
+	const struct task *parent = thread_leader(t)->parent;
+
+	return parent ? task_tgid(parent) : 0;
+}
+
 static void gen_status(struct pbuf *p, struct task *t)
 {
 	pb_printf(p, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-		  "PPid:\t%d\nTracerPid:\t0\n", t->comm, task_states[t->state], t->pid, t->pid,
-		  t->parent ? t->parent->pid : 0);
+		  "PPid:\t%d\nTracerPid:\t0\n", t->comm, task_states[t->state], task_tgid(t), t->pid,
+		  parent_tgid(t));
 	pb_printf(p, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n",
 		  TASK_NR_FILES);
 	if (t->mm)
 		status_memory(p, t->mm);
-	pb_printf(p, "Threads:\t1\n");
+	pb_printf(p, "Threads:\t%d\n", thread_group_live(t));
 }
 
 #define PF_KTHREAD 0x00200000u
 #define RLIM_INFINITY (~0ull)
 
-/* Fields 1-22 of /proc/PID/stat: identity, faults, times, start. */
+/* Fields 1-22 of /proc/PID/stat: identity, faults, times, start; a
+ * process leader's faults and times are its whole process's, a thread's
+ * (/proc/PID/task/TID/stat) its own. */
 static void stat_head(struct pbuf *p, const struct task *t)
 {
+	struct task_usage u = { t->min_flt, t->maj_flt, t->utime, t->stime };
+
+	if (thread_leader(t) == t)
+		thread_group_usage(t, &u);
 	pb_printf(p, "%d (%s) %c %d %d %d 0 -1 %u ", t->pid, t->comm, task_state_char(t),
-		  t->parent ? t->parent->pid : 0, t->pid, t->pid, t->mm ? 0 : PF_KTHREAD);
-	pb_printf(p, "%llu %llu %llu %llu %llu %llu %llu %llu 20 0 1 0 %llu ",
-		  (unsigned long long)t->min_flt, (unsigned long long)t->c_min_flt,
-		  (unsigned long long)t->maj_flt, (unsigned long long)t->c_maj_flt,
-		  (unsigned long long)t->utime, (unsigned long long)t->stime,
+		  parent_tgid(t), task_tgid(t), task_tgid(t), t->mm ? 0 : PF_KTHREAD);
+	pb_printf(p, "%llu %llu %llu %llu %llu %llu %llu %llu 20 0 %d 0 %llu ",
+		  (unsigned long long)u.min_flt, (unsigned long long)t->c_min_flt,
+		  (unsigned long long)u.maj_flt, (unsigned long long)t->c_maj_flt,
+		  (unsigned long long)u.utime, (unsigned long long)u.stime,
 		  (unsigned long long)t->c_utime, (unsigned long long)t->c_stime,
-		  (unsigned long long)t->start_jiffies);
+		  thread_group_live(t), (unsigned long long)t->start_jiffies);
 }
 
 /*
@@ -528,26 +545,71 @@ static const struct {
 	{ "sys/vm/swappiness", gen_swappiness, false, write_swappiness },
 };
 
-/*
- * The task a leading "self" or "12" component of path names (zombies
- * too, as Linux lists them until reaped); *end is set past the
- * component. NULL when it names none.
- */
-static struct task *task_component(const char *path, const char **end)
+/* The task of a leading "12" component of path; *end past it. NULL: none. */
+static struct task *pid_component(const char *path, const char **end)
 {
 	const char *p = path;
 	long pid = 0;
 
-	if (!strncmp(p, "self", 4) && (p[4] == '/' || !p[4])) {
-		*end = p + 4;
-		return current;
-	}
 	for (; *p >= '0' && *p <= '9' && pid <= 0x7fffffff; p++)
 		pid = pid * 10 + (*p - '0');
 	if (p == path || (*p && *p != '/') || pid == 0 || pid > 0x7fffffff)
 		return NULL;
 	*end = p;
 	return task_find((int)pid);
+}
+
+/*
+ * The task a leading "self" (the process), "12" or "12/task/13" (a
+ * thread of process 12) of path names (zombies too, as Linux lists them
+ * until reaped); *end is set past it. NULL when it names none.
+ */
+static struct task *task_component(const char *path, const char **end)
+{
+	struct task *t, *thread;
+	const char *rest;
+
+	if (!strncmp(path, "self", 4) && (path[4] == '/' || !path[4])) {
+		*end = path + 4;
+		t = thread_leader(current);
+	} else if (!(t = pid_component(path, end))) {
+		return NULL;
+	}
+	if (strncmp(*end, "/task/", 6))
+		return t;
+	thread = pid_component(*end + 6, &rest);
+	if (!thread || task_tgid(thread) != task_tgid(t))
+		return NULL;
+	*end = rest;
+	return thread;
+}
+
+/* The process whose task directory path ("12/task", "self/task") is, or NULL. */
+static struct task *task_list_dir(const char *path)
+{
+	const char *end;
+	struct task *t = task_component(path, &end);
+
+	return t && !strcmp(end, "/task") && t->group ? t : NULL;
+}
+
+/* Name i of a task directory: "DIR/TID/" of each thread of t's process
+ * that has not exited (the leader even then), or NULL past the last. */
+static const char *thread_dir_name(const char *dir, struct task *t, unsigned i, char *buf,
+				   size_t n)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &t->group->members) {
+		struct task *m = list_entry(pos, struct task, group_node);
+		if (m->state == TASK_ZOMBIE && m != t->group->leader)
+			continue;
+		if (i-- == 0) {
+			snprintf(buf, n, "%s/%d/", dir, m->pid);
+			return buf;
+		}
+	}
+	return NULL;
 }
 
 /* Splits "self/maps" or "12/maps" into the task and the file name. */
@@ -570,7 +632,7 @@ const char *proc_link(const char *path, char *buf, size_t n)
 	if (!t)
 		return NULL;
 	if (!*end && !strncmp(path, "self", 4)) {
-		snprintf(buf, n, "%d", t->pid);
+		snprintf(buf, n, "%d", task_tgid(t));
 		return buf;
 	}
 	if (strcmp(end, "/exe") || !t->mm)
@@ -585,7 +647,7 @@ bool proc_dir_exists(const char *path)
 	size_t n = strlen(path);
 
 	if (task_component(path, &end))
-		return !*end;
+		return !*end || task_list_dir(path);
 	for (unsigned i = 0; i < ARRAY_SIZE(proc_files); i++)
 		if (!proc_files[i].per_task && !strncmp(proc_files[i].name, path, n) &&
 		    proc_files[i].name[n] == '/')
@@ -593,14 +655,19 @@ bool proc_dir_exists(const char *path)
 	return false;
 }
 
-/* The smallest pid above @above among the tasks (idle's 0 never), or 0. */
+/* The smallest pid above @above among the processes (idle's 0 never;
+ * threads other than a leader are in their process's task/ directory,
+ * as Linux hides them from the listing), or 0. */
 static int next_pid_above(int above)
 {
 	struct list_head *pos;
 	int best = 0;
 
 	list_for_each(pos, &task_list) {
-		int pid = list_entry(pos, struct task, tasks)->pid;
+		const struct task *t = list_entry(pos, struct task, tasks);
+		int pid = t->pid;
+		if (thread_leader(t) != t)
+			continue;
 		if (pid > above && (!best || pid < best))
 			best = pid;
 	}
@@ -626,14 +693,21 @@ static const char *task_dir_name(unsigned i, char *buf, size_t n)
 const char *proc_tree_name(const char *dir, unsigned i, char *buf, size_t n)
 {
 	const char *end;
-	bool task_dir = task_component(dir, &end) && !*end;
+	struct task *t = task_component(dir, &end), *process = task_list_dir(dir);
+	bool task_dir = t && !*end;
 
+	if (process)
+		return thread_dir_name(dir, process, i, buf, n);
 	for (unsigned k = 0; k < ARRAY_SIZE(proc_files); k++) {
 		if (proc_files[k].per_task != task_dir || i-- != 0)
 			continue;
 		if (!task_dir)
 			return proc_files[k].name;
 		snprintf(buf, n, "%s/%s", dir, proc_files[k].name);
+		return buf;
+	}
+	if (task_dir && i == 0 && t->group) {
+		snprintf(buf, n, "%s/task/", dir);
 		return buf;
 	}
 	return task_dir ? NULL : task_dir_name(i, buf, n);

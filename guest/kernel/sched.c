@@ -3,10 +3,14 @@
  *
  * The run queue holds every runnable task but the idle task, in the order
  * they will run; schedule() moves the running task to the tail. Sleeping
- * tasks are on exactly one wait queue (timed sleeps on `sleepers`).
+ * tasks are on exactly one wait queue (timed sleeps on `sleepers`). An
+ * exited thread waits on `dead_tasks` (by its run node) until a schedule()
+ * that runs on another stack frees it.
  * Everything here runs with interrupts masked (one CPU).
  */
 #include <sched.h>
+#include <thread.h>
+#include <futex.h>
 #include <uvm.h>
 #include <file.h>
 #include <time.h>
@@ -29,6 +33,7 @@ unsigned long nr_context_switches;
 
 static struct list_head runqueue = { &runqueue, &runqueue };
 static struct wait_queue sleepers = WAIT_QUEUE_INIT(sleepers);
+static struct list_head dead_tasks = { &dead_tasks, &dead_tasks };
 static bool need_resched;
 /* pid 1 is init's whenever it starts (kernel threads may come first, as in
  * Linux); every other task takes the next number from 2 on. */
@@ -37,6 +42,7 @@ static int next_pid = INIT_PID + 1;
 
 void sched_init(void)
 {
+	futex_table_init(&kernel_futexes);
 	list_init(&idle_task.tasks);
 	list_init(&idle_task.run);
 	list_init(&idle_task.wait_node);
@@ -77,9 +83,31 @@ static struct task *task_alloc(const char *comm, void (*entry)(void), unsigned l
 	list_init(&t->children);
 	list_init(&t->sibling);
 	list_init(&t->child_exit.head);
+	list_init(&t->group_node);
 	list_add_tail(&t->tasks, &task_list);
 	t->start_jiffies = jiffies;
 	return t;
+}
+
+void task_adopt(struct task *parent, struct task *t)
+{
+	if (t->parent)
+		list_del(&t->sibling);
+	t->parent = parent;
+	if (parent)
+		list_add_tail(&t->sibling, &parent->children);
+	else
+		list_init(&t->sibling);
+}
+
+/* Frees a task that is not running and that nobody links to any more. */
+static void task_free(struct task *t)
+{
+	list_del(&t->tasks);
+	thread_group_put(t);
+	signal_release(t);
+	page_free(mm_virt_to_phys(t->kstack), KSTACK_ORDER);
+	kfree(t);
 }
 
 struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
@@ -87,12 +115,29 @@ struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
 {
 	struct task *t = task_alloc(comm, ret_to_user, 0, 0, regs);
 
-	if (t && parent) {
-		signal_fork(t, parent);
-		t->exit_signal = SIGCHLD;
-		t->parent = parent;
-		list_add_tail(&t->sibling, &parent->children);
+	if (!t)
+		return NULL;
+	if (thread_group_new(t) || signal_fork(t, parent)) {
+		task_free(t);
+		return NULL;
 	}
+	if (parent) {
+		struct task *p = thread_leader(parent);
+		t->exit_signal = SIGCHLD;
+		t->parent = p;
+		list_add_tail(&t->sibling, &p->children);
+	}
+	return t;
+}
+
+struct task *task_create_thread(struct task *creator, const struct pt_regs *regs)
+{
+	struct task *t = task_alloc(creator->comm, ret_to_user, 0, 0, regs);
+
+	if (!t)
+		return NULL;
+	thread_group_join(t, creator);
+	signal_thread(t, creator);
 	return t;
 }
 
@@ -136,9 +181,43 @@ struct task *task_find(int pid)
 	return NULL;
 }
 
+void task_discard(struct task *t)
+{
+	file_close_all(t);
+	if (t->mm)
+		uvm_put(t->mm);
+	t->mm = NULL;
+	task_adopt(NULL, t);
+	thread_exit_leave(t, 0);
+	task_free(t);
+}
+
+void task_autoreap(struct task *t)
+{
+	list_del(&t->tasks);            /* gone from task_find and /proc at once */
+	list_init(&t->tasks);
+	list_add_tail(&t->run, &dead_tasks);
+}
+
+/* Frees the exited threads, but the one still running on its stack. */
+static void free_dead_tasks(void)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &dead_tasks) {
+		struct task *t = list_entry(pos, struct task, run);
+		if (t != current) {
+			list_del(&t->run);
+			task_free(t);
+		}
+	}
+}
+
 void schedule(void)
 {
 	struct task *prev = current, *next = &idle_task;
+
+	free_dead_tasks();
 
 	if (prev != &idle_task && prev->state == TASK_RUNNING) {
 		list_del(&prev->run);
@@ -282,26 +361,49 @@ static void __noreturn init_exit(int status)
 	machine_exit(code);
 }
 
+/* The process p (a group leader) ended as a whole: its parent is told. */
+static void process_ended(struct task *p)
+{
+	if (p->pid == 1)
+		init_exit(p->exit_status);
+	reparent_children(p);
+	signal_child_exited(p);
+	if (p->parent)
+		wake_up(&p->parent->child_exit);
+}
+
+/* Wakes a CLONE_VFORK parent: the child no longer uses its memory. */
+void task_vfork_release(struct task *t)
+{
+	if (t->vfork_done) {
+		t->vfork_done->done = true;
+		wake_up(&t->vfork_done->wq);
+		t->vfork_done = NULL;
+	}
+}
+
 void task_exit(int status)
 {
 	struct task *t = current;
 
-	if (t->pid == 1)
+	if (t->pid == 1 && thread_group_live(t) == 1)
 		init_exit(status);
+	futex_exit_release(t);          /* robust futexes, clear_child_tid: needs the mm */
+	task_vfork_release(t);
 	file_close_all(t);
 	if (t->mm) {
 		t->maxrss_kb = t->mm->hiwater_rss * (MM_PAGE_SIZE >> 10);
 		uvm_switch(NULL);
-		uvm_destroy(t->mm);
+		uvm_put(t->mm);
 		t->mm = NULL;
 	}
-	reparent_children(t);
-	t->exit_status = status;
 	t->state = TASK_ZOMBIE;
 	list_del(&t->run);
-	signal_child_exited(t);
-	if (t->parent)
-		wake_up(&t->parent->child_exit);
+	struct task *ended = thread_exit_leave(t, status);
+	if (thread_leader(t) != t)
+		task_autoreap(t);
+	if (ended)
+		process_ended(ended);
 	schedule();
 	panic("task_exit: zombie %d ran again", t->pid);
 }
@@ -309,16 +411,16 @@ void task_exit(int status)
 void task_reap(struct task *t)
 {
 	struct task *p = t->parent;
+	struct task_usage u;
 
+	thread_group_usage(t, &u);
 	if (p) {
-		p->c_min_flt += t->min_flt + t->c_min_flt;
-		p->c_maj_flt += t->maj_flt + t->c_maj_flt;
-		p->c_utime += t->utime + t->c_utime;
-		p->c_stime += t->stime + t->c_stime;
+		p->c_min_flt += u.min_flt + t->c_min_flt;
+		p->c_maj_flt += u.maj_flt + t->c_maj_flt;
+		p->c_utime += u.utime + t->c_utime;
+		p->c_stime += u.stime + t->c_stime;
 		p->c_maxrss_kb = MM_MAX(p->c_maxrss_kb, MM_MAX(t->maxrss_kb, t->c_maxrss_kb));
 	}
 	list_del(&t->sibling);
-	list_del(&t->tasks);
-	page_free(mm_virt_to_phys(t->kstack), KSTACK_ORDER);
-	kfree(t);
+	task_free(t);
 }

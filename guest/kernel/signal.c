@@ -6,12 +6,16 @@
  *
  * Default actions as Linux's: SIGCHLD, SIGURG, SIGWINCH and (job control
  * is not kept) the stop and continue signals are ignored; every other
- * signal ends the task with wait status = the signal (no core is
- * written, so WCOREDUMP stays clear). init (pid 1) takes only the
- * signals it has a handler for, and faults.
+ * signal ends the process (every thread: thread_group_exit) with wait
+ * status = the signal (no core is written, so WCOREDUMP stays clear).
+ * init (pid 1) takes only the signals it has a handler for, and faults.
+ * kill is process-directed (one thread that does not block the signal
+ * takes it), tkill and tgkill thread-directed.
  */
 #include <signal.h>
 #include <sched.h>
+#include <thread.h>
+#include <kmalloc.h>
 #include <syscall.h>
 #include <uaccess.h>
 #include <errno.h>
@@ -38,29 +42,89 @@ static bool default_ignored(int sig)
 /* Linux's sig_ignored for a signal that is not forced. */
 static bool sig_ignored(const struct task *t, int sig)
 {
-	uint64_t handler = t->signal.action[sig - 1].handler;
+	uint64_t handler = t->signal.hand->action[sig - 1].handler;
 
 	if (handler == SIG_IGN)
 		return true;
 	return handler == SIG_DFL && (default_ignored(sig) || t->pid == 1);
 }
 
-void signal_fork(struct task *child, const struct task *parent)
+/* A new action table: a copy of @from's, or all SIG_DFL. NULL on ENOMEM. */
+static struct sighand *sighand_copy(const struct sighand *from)
 {
-	memcpy(child->signal.action, parent->signal.action, sizeof(child->signal.action));
-	child->signal.blocked = parent->signal.blocked;
-	child->signal.altstack = parent->signal.altstack;
+	struct sighand *h = kzalloc(sizeof(*h), BUDDY_GFP_KERNEL);
+
+	if (!h)
+		return NULL;
+	h->refs = 1;
+	if (from)
+		memcpy(h->action, from->action, sizeof(h->action));
+	return h;
+}
+
+int signal_fork(struct task *child, const struct task *parent)
+{
+	child->signal.hand = sighand_copy(parent ? parent->signal.hand : NULL);
+	if (!child->signal.hand)
+		return -ENOMEM;
+	if (parent) {
+		child->signal.blocked = parent->signal.blocked;
+		child->signal.altstack = parent->signal.altstack;
+	}
 	child->signal.pending = 0;
 	child->signal.forced = 0;
+	return 0;
+}
+
+void signal_release(struct task *t)
+{
+	struct sighand *h = t->signal.hand;
+
+	t->signal.hand = NULL;
+	if (h && --h->refs == 0)
+		kfree(h);
+}
+
+void signal_share_handlers(struct task *child, struct task *from)
+{
+	signal_release(child);
+	child->signal.hand = from->signal.hand;
+	child->signal.hand->refs++;
+}
+
+void signal_thread(struct task *child, struct task *creator)
+{
+	signal_share_handlers(child, creator);
+	child->signal.blocked = creator->signal.blocked;
+	child->signal.altstack = (struct sig_altstack){ .flags = SS_DISABLE };
+}
+
+int signal_unshare_handlers(struct task *t)
+{
+	struct sighand *h;
+
+	if (t->signal.hand->refs == 1)
+		return 0;
+	h = sighand_copy(t->signal.hand);
+	if (!h)
+		return -ENOMEM;
+	signal_release(t);
+	t->signal.hand = h;
+	return 0;
+}
+
+void signal_clear_handlers(struct task *t)
+{
+	for (int i = 0; i < NSIG; i++) {
+		struct k_sigaction *ka = &t->signal.hand->action[i];
+		if (ka->handler != SIG_IGN)
+			memset(ka, 0, sizeof(*ka));
+	}
 }
 
 void signal_exec(struct task *t)
 {
-	for (int i = 0; i < NSIG; i++) {
-		struct k_sigaction *ka = &t->signal.action[i];
-		if (ka->handler != SIG_IGN)
-			memset(ka, 0, sizeof(*ka));
-	}
+	signal_clear_handlers(t);
 	t->signal.altstack = (struct sig_altstack){ .flags = SS_DISABLE };
 }
 
@@ -85,9 +149,23 @@ int signal_send(struct task *t, int sig, const struct sig_info *info)
 	return 0;
 }
 
+int signal_send_process(struct task *t, int sig, const struct sig_info *info)
+{
+	struct task *target = thread_signal_target(t, sig);
+
+	return target ? signal_send(target, sig, info) : 0;
+}
+
+void signal_kill_now(struct task *t)
+{
+	t->signal.pending |= sig_bit(SIGKILL);
+	t->signal.forced |= sig_bit(SIGKILL);
+	wake_up_process(t);
+}
+
 void signal_force(struct task *t, int sig, int code, uint64_t addr)
 {
-	struct k_sigaction *ka = &t->signal.action[sig - 1];
+	struct k_sigaction *ka = &t->signal.hand->action[sig - 1];
 	struct sig_info info = { .code = code, .addr = addr };
 
 	if (ka->handler == SIG_IGN || (t->signal.blocked & sig_bit(sig))) {
@@ -106,7 +184,7 @@ bool signal_pending(const struct task *t)
 
 bool signal_unhandled(const struct task *t, int sig)
 {
-	uint64_t handler = t->signal.action[sig - 1].handler;
+	uint64_t handler = t->signal.hand->action[sig - 1].handler;
 
 	return handler == SIG_DFL || handler == SIG_IGN || (t->signal.blocked & sig_bit(sig));
 }
@@ -119,13 +197,13 @@ void signal_child_exited(struct task *child)
 
 	if (!p)
 		return;
-	const struct k_sigaction *chld = &p->signal.action[SIGCHLD - 1];
+	const struct k_sigaction *chld = &p->signal.hand->action[SIGCHLD - 1];
 	child->unwaited = chld->handler == SIG_IGN || (chld->flags & SA_NOCLDWAIT);
 	if (!child->exit_signal)
 		return;
 	info.code = (status & 0x7f) ? CLD_KILLED : CLD_EXITED;
 	info.status = (status & 0x7f) ? (status & 0x7f) : (status >> 8) & 0xff;
-	signal_send(p, child->exit_signal, &info);
+	signal_send_process(p, child->exit_signal, &info);
 }
 
 /* The next signal to deliver (faults first, then the lowest number) or 0;
@@ -180,14 +258,14 @@ static uint64_t take_old_mask(struct task *t)
 static void frame_failed(struct task *t, int sig)
 {
 	if (sig == SIGSEGV)
-		t->signal.action[SIGSEGV - 1].handler = SIG_DFL;
+		t->signal.hand->action[SIGSEGV - 1].handler = SIG_DFL;
 	signal_force(t, SIGSEGV, SI_KERNEL, 0);
 }
 
 /* Runs handler ka for sig: frame, mask, SA_RESETHAND. False when the frame failed. */
 static bool handle_signal(struct task *t, struct pt_regs *regs, int sig, bool in_syscall)
 {
-	struct k_sigaction ka = t->signal.action[sig - 1];
+	struct k_sigaction ka = t->signal.hand->action[sig - 1];
 
 	if (in_syscall)
 		interrupt_syscall(t, regs, &ka);
@@ -199,16 +277,16 @@ static bool handle_signal(struct task *t, struct pt_regs *regs, int sig, bool in
 	t->signal.blocked |= ka.mask | ((ka.flags & SA_NODEFER) ? 0 : sig_bit(sig));
 	t->signal.blocked &= ~UNBLOCKABLE;
 	if (ka.flags & SA_RESETHAND)
-		t->signal.action[sig - 1].handler = SIG_DFL;
+		t->signal.hand->action[sig - 1].handler = SIG_DFL;
 	return true;
 }
 
-/* SIG_DFL: ignore (returns), or end the task with the signal. */
+/* SIG_DFL: ignore (returns), or end the process with the signal. */
 static void default_action(struct task *t, int sig, bool forced)
 {
 	if (default_ignored(sig) || (t->pid == 1 && !forced))
 		return;
-	task_exit(sig);
+	thread_group_exit(sig);
 }
 
 void signal_return_to_user(struct pt_regs *regs)
@@ -220,7 +298,7 @@ void signal_return_to_user(struct pt_regs *regs)
 
 	t->in_syscall = false;
 	while ((sig = dequeue_signal(t, &forced)) != 0) {
-		uint64_t handler = t->signal.action[sig - 1].handler;
+		uint64_t handler = t->signal.hand->action[sig - 1].handler;
 		if (handler == SIG_IGN)
 			continue;
 		if (handler == SIG_DFL) {
@@ -252,10 +330,10 @@ SYS_DECL(rt_sigaction)
 		return -EINVAL;
 	if (a1 && copy_from_user(&ka, a1, sizeof(ka)))
 		return -EFAULT;
-	old = current->signal.action[sig - 1];
+	old = current->signal.hand->action[sig - 1];
 	if (a1) {
 		ka.mask &= ~UNBLOCKABLE;
-		current->signal.action[sig - 1] = ka;
+		current->signal.hand->action[sig - 1] = ka;
 		if (sig_ignored(current, sig))   /* POSIX: pending instances are discarded */
 			current->signal.pending &= ~sig_bit(sig);
 	}
@@ -409,14 +487,17 @@ SYS_DECL(sigaltstack)
 	return a1 ? copy_to_user(a1, &old, sizeof(old)) : 0;
 }
 
-/* Sends sig (0 probes) to the live task pid with code; -EINVAL / -ESRCH. */
-static long send_to_pid(int pid, int sig, int code)
+/* Sends sig (0 probes) with code to the process of pid (@process) or to
+ * the thread pid, when alive; -EINVAL / -ESRCH. */
+static long send_to_pid(int pid, int sig, int code, bool process)
 {
 	struct task *t = pid > 0 ? task_find(pid) : NULL;
-	struct sig_info info = { .code = code, .pid = current->pid };
+	struct sig_info info = { .code = code, .pid = task_tgid(current) };
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
+	if (t && process && t->group && thread_group_live(t) > 0)
+		return sig ? signal_send_process(t, sig, &info) : 0;
 	if (!t || t->state == TASK_ZOMBIE)
 		return -ESRCH;
 	return sig ? signal_send(t, sig, &info) : 0;
@@ -424,7 +505,14 @@ static long send_to_pid(int pid, int sig, int code)
 
 int task_kill(int pid, int sig)
 {
-	return (int)send_to_pid(pid, sig, SI_KERNEL);
+	return (int)send_to_pid(pid, sig, SI_KERNEL, true);
+}
+
+int task_kill_thread(struct task *t, int sig)
+{
+	const struct sig_info info = { .code = SI_KERNEL, .pid = task_tgid(current) };
+
+	return signal_send(t, sig, &info);
 }
 
 /* kill(pid_t pid, int sig): the signal is checked first (EINVAL), then
@@ -434,10 +522,10 @@ SYS_DECL(kill)
 	int pid = (int)a0, sig = (int)a1;
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	return send_to_pid(pid, sig, SI_USER);
+	return send_to_pid(pid, sig, SI_USER, true);
 }
 
-/* tkill(pid_t tid, int sig): one thread per process, so the process. */
+/* tkill(pid_t tid, int sig): to the thread tid. */
 SYS_DECL(tkill)
 {
 	int tid = (int)a0, sig = (int)a1;
@@ -445,10 +533,11 @@ SYS_DECL(tkill)
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (tid <= 0)
 		return -EINVAL;
-	return send_to_pid(tid, sig, SI_TKILL);
+	return send_to_pid(tid, sig, SI_TKILL, false);
 }
 
-/* tgkill(pid_t tgid, pid_t tid, int sig): the thread group is the process. */
+/* tgkill(pid_t tgid, pid_t tid, int sig): to the thread tid when it is in
+ * the process tgid (ESRCH otherwise). */
 SYS_DECL(tgkill)
 {
 	int tgid = (int)a0, tid = (int)a1, sig = (int)a2;
@@ -456,7 +545,8 @@ SYS_DECL(tgkill)
 	(void)a3, (void)a4, (void)a5;
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if (tgid != tid)
+	struct task *t = task_find(tid);
+	if (!t || task_tgid(t) != tgid)
 		return sig < 0 || sig > NSIG ? -EINVAL : -ESRCH;
-	return send_to_pid(tid, sig, SI_TKILL);
+	return send_to_pid(tid, sig, SI_TKILL, false);
 }

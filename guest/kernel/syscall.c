@@ -12,6 +12,7 @@
  */
 #include <syscall.h>
 #include <sched.h>
+#include <thread.h>
 #include <uvm.h>
 #include <uaccess.h>
 #include <time.h>
@@ -99,11 +100,17 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [89] = sys_readlink, [98] = sys_getrusage,
 	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
 	[108] = sys_root_id, [110] = sys_getppid, [127] = sys_rt_sigpending,
-	[130] = sys_rt_sigsuspend, [131] = sys_sigaltstack, [158] = sys_arch_prctl, [186] = sys_gettid, [200] = sys_tkill, [201] = sys_time,
+	[130] = sys_rt_sigsuspend, [131] = sys_sigaltstack, [158] = sys_arch_prctl, [186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
 	[230] = sys_clock_nanosleep, [234] = sys_tgkill,
 	[231] = sys_exit_group, [257] = sys_openat, [262] = sys_newfstatat, [267] = sys_readlinkat, [271] = sys_ppoll, [292] = sys_dup3,
-	[293] = sys_pipe2,
+	[293] = sys_pipe2, [273] = sys_set_robust_list, [274] = sys_get_robust_list,
+	[17] = sys_pread64, [21] = sys_access, [269] = sys_faccessat, [318] = sys_getrandom,
+	[435] = sys_clone3, [439] = sys_faccessat2,
+	[157] = sys_prctl, [188] = sys_setxattr, [189] = sys_lsetxattr, [190] = sys_fsetxattr,
+	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,
+	[195] = sys_llistxattr, [196] = sys_flistxattr, [197] = sys_removexattr,
+	[198] = sys_lremovexattr, [199] = sys_fremovexattr,
 };
 
 void syscall_dispatch(struct pt_regs *r)
@@ -123,10 +130,11 @@ void syscall_dispatch(struct pt_regs *r)
 		r->rax = (uint64_t)sys_ni(nr);
 }
 
+/* getpid: the process (thread group) id; gettid: the thread's own. */
 SYS_DECL(getpid)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return current->pid;
+	return task_tgid(current);
 }
 
 SYS_DECL(gettid)
@@ -145,7 +153,9 @@ SYS_DECL(root_id)
 SYS_DECL(getppid)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return current->parent ? current->parent->pid : 0;
+	struct task *parent = thread_leader(current)->parent;
+
+	return parent ? task_tgid(parent) : 0;
 }
 
 SYS_DECL(set_tid_address)
@@ -342,19 +352,26 @@ SYS_DECL(uname)
 	return copy_to_user(a0, &u, sizeof(u));
 }
 
+/* getrusage(int who, struct rusage *ru): RUSAGE_SELF is the whole
+ * process (every thread), RUSAGE_THREAD the caller, RUSAGE_CHILDREN the
+ * process's reaped children. */
 SYS_DECL(getrusage)
 {
 	struct linux_rusage ru;
 	const struct task *t = current;
 	int who = (int)a0;
+	struct task_usage u = { t->min_flt, t->maj_flt, t->utime, t->stime };
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	memset(&ru, 0, sizeof(ru));
+	if (who == RUSAGE_SELF)
+		thread_group_usage(t, &u);
 	if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
 		ru.ru_maxrss = t->mm ? (int64_t)(t->mm->hiwater_rss * (MM_PAGE_SIZE >> 10)) : 0;
-		ru.ru_minflt = (int64_t)t->min_flt;
-		ru.ru_majflt = (int64_t)t->maj_flt;
+		ru.ru_minflt = (int64_t)u.min_flt;
+		ru.ru_majflt = (int64_t)u.maj_flt;
 	} else if (who == RUSAGE_CHILDREN) {
+		t = thread_leader(t);       /* wait4 counts reaped children there */
 		ru.ru_maxrss = (int64_t)t->c_maxrss_kb;
 		ru.ru_minflt = (int64_t)t->c_min_flt;
 		ru.ru_majflt = (int64_t)t->c_maj_flt;

@@ -89,6 +89,7 @@ struct mm *uvm_create(void)
 	}
 	pt_share_kernel(&mm->pt, &kernel_pt);
 	vma_tree_init(&mm->vmas, vma_kalloc, vma_kfree);
+	mm->users = 1;
 	return mm;
 }
 
@@ -235,6 +236,20 @@ void uvm_destroy(struct mm *mm)
 	pt_destroy(&mm->pt);
 	vma_tree_destroy(&mm->vmas);
 	kfree(mm);
+}
+
+struct mm *uvm_get(struct mm *mm)
+{
+	MM_BUG_ON(mm->users <= 0);
+	mm->users++;
+	return mm;
+}
+
+void uvm_put(struct mm *mm)
+{
+	MM_BUG_ON(mm->users <= 0);
+	if (--mm->users == 0)
+		uvm_destroy(mm);
 }
 
 struct fork_ctx {

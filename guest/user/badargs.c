@@ -3,7 +3,9 @@
  * implements, called raw (no libc checks in between) with edge-case
  * arguments: descriptors with high bits set (Linux keeps the low 32),
  * -1 and huge ones; kernel, non-canonical, NULL and unmapped pointers;
- * huge and wrapping lengths; bad timespecs, flags, options and signals.
+ * huge and wrapping lengths; bad timespecs, flags, options and signals;
+ * clone's and clone3's flag rules and struct sizes, futex operations,
+ * hostile robust lists walked at exit.
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -247,6 +249,113 @@ static void exec_checks(void)
 	check("execve with a kernel argv is EFAULT", SC3(SYS_execve, SELF, KPTR, 0), -EFAULT);
 	check("execve with a kernel argv[1] is EFAULT", SC3(SYS_execve, SELF, bad_argv, 0), -EFAULT);
 	check("execve with a non-canonical envp is EFAULT", SC3(SYS_execve, SELF, argv, NONCANON), -EFAULT);
+}
+
+/* ---- what ld.so and libc start-up call: pread64, access, getrandom ------ */
+
+static void pread_checks(void)
+{
+	long fd = open_self(), p[2];
+
+	check("pread64 at -1 is EINVAL", SC4(SYS_pread64, fd, buf, 4, -1), -EINVAL);
+	check("pread64(-1) at -1 is EINVAL (the position first)", SC4(SYS_pread64, -1, buf, 4, -1), -EINVAL);
+	check("pread64(-1) is EBADF", SC4(SYS_pread64, -1, buf, 4, 0), -EBADF);
+	check("pread64 of the console is ESPIPE", SC4(SYS_pread64, 1, buf, 1, 0), -ESPIPE);
+	check("pread64 into a kernel pointer is EFAULT", SC4(SYS_pread64, fd, KPTR, 4, 0), -EFAULT);
+	SC3(SYS_lseek, fd, 8, SEEK_SET);
+	check("pread64 of 4 bytes at 0 through 0x100000000 | fd", SC4(SYS_pread64, HIGH | (unsigned long)fd, buf, 4, 0), 4);
+	check("pread64 reads the ELF magic", memcmp(buf, "\177ELF", 4), 0);
+	check("pread64 leaves the file position alone", SC3(SYS_lseek, fd, 0, SEEK_CUR), 8);
+	check("pread64 at INT64_MAX is 0", SC4(SYS_pread64, fd, buf, 4, INT64_MAX), 0);
+	SC1(SYS_close, fd);
+	if (SC1(SYS_pipe, p) == 0) {
+		check("pread64 of a pipe is ESPIPE", SC4(SYS_pread64, p[0], buf, 1, 0), -ESPIPE);
+		SC1(SYS_close, p[0]);
+		SC1(SYS_close, p[1]);
+	}
+}
+
+static void access_checks(void)
+{
+	long fd = open_self();
+
+	check("access F_OK of a program", SC2(SYS_access, SELF, F_OK), 0);
+	check("access X_OK of a program", SC2(SYS_access, SELF, X_OK), 0);
+	check("access W_OK of an initrd file is EROFS", SC2(SYS_access, SELF, W_OK), -EROFS);
+	check("access W_OK of an initrd directory is EROFS", SC2(SYS_access, "/bin", W_OK), -EROFS);
+	check("access X_OK of a directory", SC2(SYS_access, "/bin", X_OK), 0);
+	check("access X_OK of /proc/meminfo (0444) is EACCES", SC2(SYS_access, "/proc/meminfo", X_OK), -EACCES);
+	check("access W_OK of /proc/meminfo is root's 0", SC2(SYS_access, "/proc/meminfo", W_OK), 0);
+	check("access of a missing file is ENOENT", SC2(SYS_access, "/nonexistent", F_OK), -ENOENT);
+	check("access with mode 8 is EINVAL", SC2(SYS_access, SELF, 8), -EINVAL);
+	check("access of a kernel pointer is EFAULT", SC2(SYS_access, KPTR, F_OK), -EFAULT);
+	check("access of a 4999-byte path is ENAMETOOLONG", SC2(SYS_access, longpath, F_OK), -ENAMETOOLONG);
+	check("faccessat(AT_FDCWD, relative path)", SC3(SYS_faccessat, AT_FDCWD, "bin/badargs", R_OK), 0);
+	check("faccessat(-1, relative path) is EBADF", SC3(SYS_faccessat, -1, "bin/badargs", R_OK), -EBADF);
+	check("faccessat2 with an unknown flag is EINVAL", SC4(SYS_faccessat2, AT_FDCWD, SELF, R_OK, 0x8000), -EINVAL);
+	check("faccessat2 of fd with AT_EMPTY_PATH", SC4(SYS_faccessat2, fd, "", R_OK, AT_EMPTY_PATH), 0);
+	check("faccessat2 W_OK of fd with AT_EMPTY_PATH is EROFS", SC4(SYS_faccessat2, fd, "", W_OK, AT_EMPTY_PATH), -EROFS);
+	check("faccessat2 of \"\" without AT_EMPTY_PATH is ENOENT", SC4(SYS_faccessat2, fd, "", R_OK, 0), -ENOENT);
+	SC1(SYS_close, fd);
+}
+
+static void getrandom_checks(void)
+{
+	uint64_t a[2] = { 0 }, b[2] = { 0 };
+
+	check("getrandom of 16 bytes", SC3(SYS_getrandom, a, 16, 0), 16);
+	check("getrandom with GRND_NONBLOCK", SC3(SYS_getrandom, b, 16, 1), 16);
+	check("two draws differ", memcmp(a, b, sizeof(a)) != 0, 1);
+	check("getrandom of 0 bytes is 0", SC3(SYS_getrandom, buf, 0, 0), 0);
+	check("getrandom with unknown flag 8 is EINVAL", SC3(SYS_getrandom, buf, 16, 8), -EINVAL);
+	check("getrandom with GRND_INSECURE | GRND_RANDOM is EINVAL", SC3(SYS_getrandom, buf, 16, 6), -EINVAL);
+	check("getrandom into a kernel pointer is EFAULT", SC3(SYS_getrandom, KPTR, 16, 0), -EFAULT);
+	check("getrandom of 0 bytes into a kernel pointer is EFAULT", SC3(SYS_getrandom, KPTR, 0, 0), -EFAULT);
+	check("getrandom into an unmapped page is EFAULT", SC3(SYS_getrandom, unmapped, 16, 0), -EFAULT);
+}
+
+/* ---- what ls and procps call: extended attributes, prctl ---------------- */
+
+static void xattr_checks(void)
+{
+	long fd = open_self();
+	char name300[300];
+
+	memset(name300, 'a', sizeof(name300) - 1);
+	name300[sizeof(name300) - 1] = '\0';
+	check("lgetxattr on the initrd is EOPNOTSUPP", SC4(SYS_lgetxattr, SELF, "security.selinux", buf, 255), -EOPNOTSUPP);
+	check("getxattr of a missing file is ENOENT (before the name)", SC4(SYS_getxattr, "/nonexistent", "", buf, 0), -ENOENT);
+	check("getxattr with an empty name is ERANGE", SC4(SYS_getxattr, SELF, "", buf, 0), -ERANGE);
+	check("getxattr with a 299-byte name is ERANGE", SC4(SYS_getxattr, SELF, name300, buf, 0), -ERANGE);
+	check("getxattr with a kernel pointer as name is EFAULT", SC4(SYS_getxattr, SELF, KPTR, buf, 0), -EFAULT);
+	check("getxattr with a kernel pointer as path is EFAULT", SC4(SYS_getxattr, KPTR, "user.x", buf, 0), -EFAULT);
+	check("fgetxattr of fd -1 is EBADF", SC4(SYS_fgetxattr, -1, "user.x", buf, 0), -EBADF);
+	check("fgetxattr of an open file is EOPNOTSUPP", SC4(SYS_fgetxattr, fd, "user.x", buf, 16), -EOPNOTSUPP);
+	check("listxattr of a file is an empty list", SC3(SYS_listxattr, SELF, buf, 64), 0);
+	check("flistxattr of fd 9999 is EBADF", SC3(SYS_flistxattr, 9999, buf, 64), -EBADF);
+	check("setxattr with unknown flags is EINVAL", sc(SYS_setxattr, (long)SELF, (long)"user.x", (long)buf, 1, 4, 0), -EINVAL);
+	check("setxattr of a value over 64 KiB is E2BIG", sc(SYS_setxattr, (long)SELF, (long)"user.x", (long)buf, 65537, 0, 0), -E2BIG);
+	check("setxattr is EOPNOTSUPP", sc(SYS_setxattr, (long)SELF, (long)"user.x", (long)buf, 1, 0, 0), -EOPNOTSUPP);
+	check("removexattr is EOPNOTSUPP", SC2(SYS_removexattr, SELF, "user.x"), -EOPNOTSUPP);
+	SC1(SYS_close, fd);
+}
+
+static void prctl_checks(void)
+{
+	char name[16] = { 0 };
+
+	check("prctl PR_SET_NAME", SC2(SYS_prctl, 15, "badargs-prctl"), 0);
+	check("prctl PR_GET_NAME", SC2(SYS_prctl, 16, name), 0);
+	check("PR_GET_NAME reads back the name", strcmp(name, "badargs-prctl"), 0);
+	check("PR_SET_NAME cuts a long name to 15 bytes", SC2(SYS_prctl, 15, "badargs-a-very-long-name"), 0);
+	check("PR_GET_NAME of the cut name", SC2(SYS_prctl, 16, name), 0);
+	check("the cut name is 15 bytes", (long)strlen(name), 15);
+	check("PR_SET_NAME from a kernel pointer is EFAULT", SC2(SYS_prctl, 15, KPTR), -EFAULT);
+	check("PR_GET_NAME into a kernel pointer is EFAULT", SC2(SYS_prctl, 16, KPTR), -EFAULT);
+	check("PR_CAPBSET_READ of CAP_CHECKPOINT_RESTORE (40) is 1", SC2(SYS_prctl, 23, 40), 1);
+	check("PR_CAPBSET_READ of 41 is EINVAL", SC2(SYS_prctl, 23, 41), -EINVAL);
+	check("an unknown prctl option is EINVAL", SC2(SYS_prctl, 0x7fff, 0), -EINVAL);
+	SC2(SYS_prctl, 15, "badargs");
 }
 
 /* ---- memory ------------------------------------------------------------- */
@@ -878,6 +987,165 @@ static void wait_checks(void)
 	check("wait4 into a kernel rusage pointer is EFAULT", SC4(SYS_wait4, c, 0, 0, KPTR), -EFAULT);
 }
 
+/* ---- threads: clone, clone3, futex, robust lists ------------------------ */
+
+#define CLONE_VM_ 0x100l
+#define CLONE_SIGHAND_ 0x800l
+#define CLONE_THREAD_ 0x10000l
+#define CLONE_SETTLS_ 0x80000l
+#define FUTEX_WAIT_ 0
+#define FUTEX_WAKE_ 1
+#define FUTEX_REQUEUE_ 3
+#define FUTEX_CMP_REQUEUE_ 4
+#define FUTEX_WAIT_BITSET_ 9
+#define FUTEX_WAKE_BITSET_ 10
+#define FUTEX_PRIVATE_ 128
+#define FUTEX_CLOCK_REALTIME_ 256
+
+/* struct clone_args (clone3), version 2. */
+struct clone_args_ {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+/* clone3 with args a of size n. */
+static long clone3_with(const struct clone_args_ *a, size_t n)
+{
+	return SC2(SYS_clone3, a, n);
+}
+
+static void clone_checks(void)
+{
+	struct clone_args_ *a = (struct clone_args_ *)buf;
+	int st = -1;
+
+	check("clone CLONE_THREAD without CLONE_SIGHAND is EINVAL",
+	      SC2(SYS_clone, CLONE_THREAD_ | CLONE_VM_, 0), -EINVAL);
+	check("clone CLONE_SIGHAND without CLONE_VM is EINVAL", SC2(SYS_clone, CLONE_SIGHAND_, 0),
+	      -EINVAL);
+	check("clone CLONE_SETTLS with a kernel tls is EPERM",
+	      SC6(SYS_clone, SIGCHLD | CLONE_SETTLS_, 0, 0, 0, KPTR, 0), -EPERM);
+	memset(buf, 0, 2 * PAGE);
+	check("clone3 of size 0 is EINVAL", clone3_with(a, 0), -EINVAL);
+	check("clone3 of size 63 is EINVAL", clone3_with(a, 63), -EINVAL);
+	check("clone3 of size PAGE + 1 is E2BIG", clone3_with(a, PAGE + 1), -E2BIG);
+	check("clone3 of NULL is EFAULT", clone3_with(NULL, 64), -EFAULT);
+	check("clone3 of a kernel pointer is EFAULT", clone3_with((void *)KPTR, 88), -EFAULT);
+	check("clone3 of an unmapped pointer is EFAULT", clone3_with((void *)unmapped, 88), -EFAULT);
+	a->exit_signal = 65;
+	check("clone3 with exit signal 65 is EINVAL", clone3_with(a, 88), -EINVAL);
+	*a = (struct clone_args_){ .flags = SIGCHLD };
+	check("clone3 with CSIGNAL bits in flags is EINVAL", clone3_with(a, 88), -EINVAL);
+	*a = (struct clone_args_){ .flags = CLONE_THREAD_ | CLONE_SIGHAND_ | CLONE_VM_,
+				   .exit_signal = SIGCHLD };
+	check("clone3 CLONE_THREAD with an exit signal is EINVAL", clone3_with(a, 88), -EINVAL);
+	*a = (struct clone_args_){ .stack = (uint64_t)buf, .exit_signal = SIGCHLD };
+	check("clone3 with a stack but no size is EINVAL", clone3_with(a, 88), -EINVAL);
+	*a = (struct clone_args_){ .set_tid_size = 33, .set_tid = (uint64_t)buf };
+	check("clone3 with set_tid_size 33 is EINVAL", clone3_with(a, 88), -EINVAL);
+	*a = (struct clone_args_){ .flags = 1ull << 40 };
+	check("clone3 with an unknown flag is EINVAL", clone3_with(a, 88), -EINVAL);
+	*a = (struct clone_args_){ .exit_signal = SIGCHLD };
+	buf[100] = 1;
+	check("clone3 with non-zero bytes past its struct is E2BIG", clone3_with(a, 128), -E2BIG);
+	buf[100] = 0;
+	long c = clone3_with(a, 128);
+	if (c == 0)
+		raw_exit(9);
+	check_ge("clone3 with zeros past its struct forks", c, 2);
+	check("and the child's exit status comes back", SC4(SYS_wait4, c, &st, 0, 0) == c &&
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1, 9);
+}
+
+static void futex_checks(void)
+{
+	uint32_t *word = (uint32_t *)buf;
+	struct timespec *bad_ts = (struct timespec *)(buf + 64);
+
+	*word = 0;
+	*bad_ts = (struct timespec){ 0, -1 };
+	check("futex on a misaligned word is EINVAL",
+	      SC6(SYS_futex, buf + 1, FUTEX_WAKE_, 1, 0, 0, 0), -EINVAL);
+	check("FUTEX_WAIT on NULL is EFAULT", SC6(SYS_futex, 0, FUTEX_WAIT_, 0, 0, 0, 0), -EFAULT);
+	check("FUTEX_WAIT on a kernel address is EFAULT",
+	      SC6(SYS_futex, KPTR, FUTEX_WAIT_, 0, 0, 0, 0), -EFAULT);
+	check("FUTEX_WAIT on an unmapped word is EFAULT",
+	      SC6(SYS_futex, unmapped, FUTEX_WAIT_ | FUTEX_PRIVATE_, 0, 0, 0, 0), -EFAULT);
+	check("FUTEX_WAKE (shared) of an unmapped word is EFAULT",
+	      SC6(SYS_futex, unmapped, FUTEX_WAKE_, 1, 0, 0, 0), -EFAULT);
+	check("FUTEX_WAKE_PRIVATE of an unmapped word wakes 0",
+	      SC6(SYS_futex, unmapped, FUTEX_WAKE_ | FUTEX_PRIVATE_, 1, 0, 0, 0), 0);
+	check("FUTEX_WAIT with a kernel timeout pointer is EFAULT",
+	      SC6(SYS_futex, word, FUTEX_WAIT_, 0, KPTR, 0, 0), -EFAULT);
+	check("FUTEX_WAIT with tv_nsec -1 is EINVAL",
+	      SC6(SYS_futex, word, FUTEX_WAIT_, 0, bad_ts, 0, 0), -EINVAL);
+	check("FUTEX_WAIT of a word that differs is EAGAIN",
+	      SC6(SYS_futex, word, FUTEX_WAIT_, 1, 0, 0, 0), -EAGAIN);
+	check("FUTEX_WAIT_BITSET with bitset 0 is EINVAL",
+	      SC6(SYS_futex, word, FUTEX_WAIT_BITSET_, 0, 0, 0, 0), -EINVAL);
+	check("FUTEX_WAKE_BITSET with bitset 0 is EINVAL",
+	      SC6(SYS_futex, word, FUTEX_WAKE_BITSET_, 1, 0, 0, 0), -EINVAL);
+	check("FUTEX_CLOCK_REALTIME with FUTEX_WAKE is ENOSYS",
+	      SC6(SYS_futex, word, FUTEX_WAKE_ | FUTEX_CLOCK_REALTIME_, 1, 0, 0, 0), -ENOSYS);
+	check("futex op 99 is ENOSYS", SC6(SYS_futex, word, 99, 0, 0, 0, 0), -ENOSYS);
+	check("FUTEX_REQUEUE with a negative count is EINVAL",
+	      SC6(SYS_futex, word, FUTEX_REQUEUE_, 1, -1, word + 1, 0), -EINVAL);
+	check("FUTEX_CMP_REQUEUE of a word that differs is EAGAIN",
+	      SC6(SYS_futex, word, FUTEX_CMP_REQUEUE_, 1, 1, word + 1, 5), -EAGAIN);
+	check("FUTEX_WAKE with INT_MAX and no waiter wakes 0",
+	      SC6(SYS_futex, word, FUTEX_WAKE_, INT_MAX, 0, 0, 0), 0);
+}
+
+/* A child that sets robust list head (len) and its clear_child_tid, then
+ * exits: the kernel walks whatever it was given. Its wait status. */
+static int robust_exit_child(long head, long len, long ctid)
+{
+	int st = -1;
+	pid_t c = fork();
+
+	if (c == 0) {
+		SC2(SYS_set_robust_list, head, len);
+		SC1(SYS_set_tid_address, ctid);
+		raw_exit(0);
+	}
+	waitpid(c, &st, 0);
+	return st;
+}
+
+static void robust_checks(void)
+{
+	long *loop = (long *)(buf + 256);   /* head whose first entry points to itself */
+	long *wild = (long *)(buf + 512);   /* head with a huge futex_offset */
+	uint64_t head = 0, len = 0;
+
+	check("set_robust_list with len 0 is EINVAL", SC2(SYS_set_robust_list, buf, 0), -EINVAL);
+	check("set_robust_list with len 25 is EINVAL", SC2(SYS_set_robust_list, buf, 25), -EINVAL);
+	check("get_robust_list of pid -1 is ESRCH",
+	      SC3(SYS_get_robust_list, -1, &head, &len), -ESRCH);
+	check("get_robust_list of a missing pid is ESRCH",
+	      SC3(SYS_get_robust_list, 99999, &head, &len), -ESRCH);
+	check("get_robust_list into a kernel pointer is EFAULT",
+	      SC3(SYS_get_robust_list, 0, KPTR, &len), -EFAULT);
+	check("get_robust_list of self gives len 24",
+	      SC3(SYS_get_robust_list, 0, &head, &len) == 0 ? (long)len : -1, 24);
+	loop[0] = (long)(loop + 3);
+	loop[1] = 0;
+	loop[2] = 0;
+	loop[3] = (long)(loop + 3);
+	wild[0] = (long)(wild + 3);
+	wild[1] = INT64_MAX;
+	wild[2] = (long)KPTR;
+	wild[3] = (long)wild;
+	check("an exit with a robust list in the kernel half ends cleanly",
+	      robust_exit_child((long)KPTR, 24, 0), 0);
+	check("an exit with a robust list looping on itself ends cleanly",
+	      robust_exit_child((long)loop, 24, 0), 0);
+	check("an exit with a huge futex_offset and a kernel pending entry ends cleanly",
+	      robust_exit_child((long)wild, 24, (long)KPTR), 0);
+	check("an exit with a robust list in an unmapped page ends cleanly",
+	      robust_exit_child((long)unmapped, 24, (long)unmapped), 0);
+}
+
 /* ---- random mode -------------------------------------------------------- */
 
 static uint64_t rng;
@@ -901,7 +1169,10 @@ static const long calls[] = {
 	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_poll, SYS_ppoll,
 	SYS_time, SYS_clock_getres, SYS_readlink, SYS_readlinkat, SYS_clock_nanosleep,
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigpending, SYS_sigaltstack, SYS_tkill,
-	SYS_tgkill,
+	SYS_tgkill, SYS_clone3, SYS_futex, SYS_set_robust_list, SYS_get_robust_list,
+	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
+	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
+	SYS_setxattr, SYS_removexattr, SYS_prctl,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -933,7 +1204,9 @@ static long rand_arg(void)
  * rt_sigsuspend, pause and rt_sigreturn are not drawn: nothing would wake
  * the first two, and a random frame may loop; sigtest forges frames),
  * no pipe a read could wait on forever (every pipe is O_NONBLOCK, and
- * stays so). Returns the call to make (pipe becomes pipe2). */
+ * stays so), no futex wait without a timeout, no CLONE_PARENT child (its
+ * random exit signal would go to this parent). Returns the call to make
+ * (pipe becomes pipe2). */
 static long tame(long nr, long a[6])
 {
 	static const struct timespec sleeps[] = { { 0, -1 }, { -1, 0 }, { 0, 1000 }, { 0, 1000000000 } };
@@ -962,6 +1235,11 @@ static long tame(long nr, long a[6])
 		a[0] = SC0(SYS_getpid);
 	if (nr == SYS_tgkill && a[1] != 1 && (a[1] & 0xffffffff) < 100)
 		a[1] = SC0(SYS_getpid);
+	if (nr == SYS_futex && ((a[1] & 0x7f) == FUTEX_WAIT_ || (a[1] & 0x7f) == FUTEX_WAIT_BITSET_) &&
+	    (unsigned long)a[3] != KPTR)
+		a[3] = (long)&sleeps[2];    /* a matching word would sleep for good */
+	if (nr == SYS_clone)
+		a[0] &= ~0x8000l;           /* CLONE_PARENT: its exit signal would reach us */
 	return nr;
 }
 
@@ -980,7 +1258,8 @@ static __attribute__((noreturn)) void random_child(uint64_t seed, int n)
 		nr = tame(nr, a);
 		(*made)++;
 		long r = sc(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-		if (r == 0 && (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone))
+		if (r == 0 && (nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone ||
+			       nr == SYS_clone3))
 			raw_exit(0);      /* a grandchild ends at once */
 	}
 	raw_exit(0);
@@ -1032,6 +1311,11 @@ int main(int argc, char **argv)
 	vector_checks();
 	path_checks();
 	exec_checks();
+	pread_checks();
+	access_checks();
+	getrandom_checks();
+	xattr_checks();
+	prctl_checks();
 	mmap_checks();
 	range_checks();
 	time_checks();
@@ -1046,5 +1330,8 @@ int main(int argc, char **argv)
 	tkill_checks();
 	sigreturn_checks();
 	wait_checks();
+	clone_checks();
+	futex_checks();
+	robust_checks();
 	return claims_report(&claims);
 }

@@ -9,13 +9,18 @@
  * inuse in the head descriptor; objects are reached through
  * mm_phys_to_virt().
  *
- * Boot: slab_init(buddy) (kmalloc_init does it), slab_set_debug(true) before
- * creating caches for mm.debug=1. Debug caches skip the per-CPU arrays and
- * add red zones, poison free objects (unless there is a ctor) and keep a
- * state word per object; double free, foreign pointers, use after free and
- * red-zone overwrites are reported through mm_log as
- *   "slab: <cache>: <what> <object address>"
- * and the bad free is ignored.
+ * Debugging, as Linux's SLUB does it (Documentation/mm/slub.rst): before
+ * caches are made (before kmalloc_init), slab_set_debug_spec() takes the
+ * slub_debug= syntax ("FZPU", "P,kmalloc-64,dentry", "FZ;-,kmalloc-*") and
+ * slab_set_debug(true) turns every check on for every cache. A cache with
+ * any debug flag skips the per-CPU arrays and has the debug layout (see
+ * slab_internal.h): F checks frees (foreign pointer, not an object start,
+ * double free, state word), Z checks red zones on both sides, P poisons
+ * free objects (not with a ctor, as Linux), U records who allocated and
+ * freed each object. Problems are reported through mm_log in Linux's words
+ * ("BUG <cache> (Not tainted): Object already free", then INFO and FIX
+ * lines), counted in debug_reports, and repaired (red zone restored, bad
+ * free ignored).
  *
  * Locks, in order: slab_global.lock (the cache list), a CPU array's lock,
  * the cache lock, buddy's locks. No slab lock is held across a buddy
@@ -32,7 +37,12 @@
 #define SLAB_MAX_ORDER  3
 #define SLAB_FREE_KEEP  1    /* empty slabs kept before giving them back at once */
 
-#define SLAB_F_DEBUG    (1u << 0)
+#define SLAB_F_DEBUG       (1u << 0)  /* debug layout: set with any flag below */
+#define SLAB_F_CONSISTENCY (1u << 1)  /* slub_debug F */
+#define SLAB_F_RED_ZONE    (1u << 2)  /* Z */
+#define SLAB_F_POISON      (1u << 3)  /* P */
+#define SLAB_F_STORE_USER  (1u << 4)  /* U */
+#define SLAB_F_DEBUG_ALL   (SLAB_F_CONSISTENCY | SLAB_F_RED_ZONE | SLAB_F_POISON | SLAB_F_STORE_USER)
 
 #define SLAB_RED_BYTE     0xbb
 #define SLAB_POISON_FREE  0x6b
@@ -73,20 +83,53 @@ struct kmem_cache {
 	struct slab_cpu_array cpu[MM_NR_CPUS];
 };
 
+/*
+ * A parsed slub_debug= value: flags for every cache, then blocks naming
+ * caches (a trailing '*' matches a prefix); the first block naming a cache
+ * decides its flags.
+ */
+#define SLAB_DEBUG_BLOCKS 8
+#define SLAB_DEBUG_NAMES  8
+struct slab_debug_block {
+	uint32_t flags;
+	uint32_t nr_names;
+	char names[SLAB_DEBUG_NAMES][SLAB_NAME_LEN];
+};
+struct slab_debug_spec {
+	uint32_t global_flags;
+	uint32_t nr_blocks;
+	struct slab_debug_block block[SLAB_DEBUG_BLOCKS];
+};
+
+/*
+ * Parses a slub_debug= value into spec (NULL or "": every flag for every
+ * cache, as Linux). Unknown option letters are logged and skipped, as
+ * Linux does; returns -MM_EINVAL (logged, spec left empty) only when the
+ * value does not fit: too many blocks or names, or a name too long.
+ */
+int slab_debug_parse(struct slab_debug_spec *spec, const char *value);
+/* The debug flags spec gives the cache called name (0: none). */
+uint32_t slab_debug_flags_for(const struct slab_debug_spec *spec, const char *name);
+
 struct slab_global {
 	mm_spinlock_t lock;
 	struct list_head caches;        /* under lock */
 	uint64_t nr_caches;             /* under lock */
 	struct buddy *buddy;            /* set once by slab_init */
-	uint32_t debug;                 /* default for caches created from now */
-	uint32_t pad;
+	struct slab_debug_spec debug;   /* for caches created from now */
 	struct kmem_cache cache_cache;  /* holds every other struct kmem_cache */
 };
 extern struct slab_global slab_global;
 
-/* Sets up the layer over b (again: forgets every cache, for tests). */
+/*
+ * Sets up the layer over b (again: forgets every cache, for tests). The
+ * debug settings are kept: they are set before, for the caches to come.
+ */
 void slab_init(struct buddy *b);
+/* Every debug flag for every cache from now (on), or none (off). */
 void slab_set_debug(bool on);
+/* slub_debug= for the caches from now; 0 or -MM_EINVAL (see slab_debug_parse). */
+int slab_set_debug_spec(const char *value);
 
 /*
  * Creates a cache of objects of size bytes aligned to align (0: 8, else a
@@ -95,15 +138,22 @@ void slab_set_debug(bool on);
  */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
 				     void (*ctor)(void *obj));
+/* The same with debug flags of its own (SLAB_F_*), added to slub_debug's. */
+struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
+					   void (*ctor)(void *obj), uint32_t debug_flags);
 /* Returns an object or NULL. gfp: buddy flags (BUDDY_GFP_ZERO zeroes it). */
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
+/* The caller's return address: who is recorded as allocating or freeing. */
+#define SLAB_RET_IP ((uintptr_t)__builtin_return_address(0))
+/* kmem_cache_alloc on behalf of caller (kmalloc passes its own caller). */
+void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller);
 /*
  * kmem_cache_free for a caller that already looked up obj's slab (its head
  * page, PG_SLAB, private == c), as kfree has: the lookup is not repeated.
  * slab may be NULL only for a non-debug cache, whose free does not use it.
  */
-void slab_free(struct kmem_cache *c, struct page *slab, void *obj);
+void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller);
 /* Returns 0, or -MM_EBUSY (objects live; logged) leaving the cache usable. */
 int kmem_cache_destroy(struct kmem_cache *c);
 /* Flushes CPU arrays and returns empty slabs to buddy; returns pages freed. */

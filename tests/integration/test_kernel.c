@@ -103,6 +103,37 @@ START_TEST(unknown_parameters_are_reported_once_and_bad_values_rejected)
 }
 END_TEST
 
+/*
+ * mm.selfbench=1: every row of bench-mm's loops runs in the kernel and
+ * prints its operations and a cost per operation (cycles, and
+ * instructions where the vCPU has a PMU); no figure is judged.
+ */
+START_TEST(selfbench_times_every_allocator_row_in_the_kernel)
+{
+	static const char *const rows[] = {
+		"kmalloc 64 one at a time", "kmalloc 256 one at a time", "kmalloc 64, 64 live",
+		"kmalloc 256, 64 live", "kmalloc 8-2047 mixed, 64 live",
+		"buddy order 0 one at a time", "buddy order 1 one at a time",
+		"buddy order 2 one at a time", "buddy order 3 one at a time",
+		"buddy order 0, 64 live",
+	};
+	struct vm_run r = boot_memvisor("64M", "mm.selfbench=1 mm.selfbench_ops=64");
+	ck_assert_msg(r.status == EXIT_OK, "status %d:\n%s", r.status, r.console);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char key[80];
+		unsigned long ops = 0, cycles = 0;
+		snprintf(key, sizeof(key), "selfbench: %s: ", rows[i]);
+		const char *line = strstr(r.console, key);
+		ck_assert_msg(line, "no line for %s:\n%s", rows[i], r.console);
+		ck_assert_int_eq(sscanf(line + strlen(key), "%lu ops, %lu cycles/op", &ops, &cycles), 2);
+		ck_assert_uint_eq(ops, 64);
+		ck_assert_uint_gt(cycles, 0);
+	}
+	ck_assert_msg(console_has(&r, "selfbench: done"), "%s", r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
 /* Each crash kind: exit status, the first oops line, and a symbolic RIP. */
 static const struct {
 	const char *arg;
@@ -141,6 +172,7 @@ Suite *kernel_suite(void)
 	tcase_add_test(boot, kernel_boots_in_1_gib_and_passes_its_self_tests);
 	tcase_add_test(boot, same_image_boots_on_qemu_microvm_and_exits_the_same_way);
 	tcase_add_test(boot, unknown_parameters_are_reported_once_and_bad_values_rejected);
+	tcase_add_test(boot, selfbench_times_every_allocator_row_in_the_kernel);
 	suite_add_tcase(s, boot);
 	TCase *crash = tcase_create("crash");
 	tcase_set_timeout(crash, 300);

@@ -4,7 +4,9 @@
  * exact copy-on-write counts and leak check, mmaptest's mapping checks and
  * EFAULTs), a segfault kills only its process, signals reach handlers
  * and default actions as on Linux (sigtest), /proc files parse in
- * Linux's formats, unknown system calls are logged once, every system
+ * Linux's formats, threads share an mm and wake each other through
+ * futexes (threads, and glibc's own pthreads in gthreads), unknown
+ * system calls are logged once, every system
  * call answers edge-case arguments with Linux's errno and random ones
  * without an oops (badargs), and the same programs run on QEMU (where
  * `syscall` enters natively).
@@ -18,12 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Boots a 128 MiB guest with the initrd, kernel options and "init=PROGRAM ARGS". */
-static struct vm_run boot_with(const char *options, const char *init_and_args)
+/* Boots a 128 MiB guest with the initrd (under the build directory),
+ * kernel options and "init=PROGRAM ARGS". */
+static struct vm_run boot_initrd(const char *initrd, const char *options,
+				 const char *init_and_args)
 {
 	char cmdline[512];
 	const char *argv[] = { "run", "-m", "128M", "--timeout", "120", "--initrd",
-			       test_build_path("guest/initrd.cpio"), test_kernel_path(), "--",
+			       test_build_path(initrd), test_kernel_path(), "--",
 			       cmdline, NULL };
 	struct vm_run r;
 
@@ -31,6 +35,11 @@ static struct vm_run boot_with(const char *options, const char *init_and_args)
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	vm_run_strip_cr(&r);
 	return r;
+}
+
+static struct vm_run boot_with(const char *options, const char *init_and_args)
+{
+	return boot_initrd("guest/initrd.cpio", options, init_and_args);
 }
 
 static struct vm_run boot_init(const char *init_and_args)
@@ -200,6 +209,76 @@ START_TEST(fault_around_maps_sixteen_pages_per_anonymous_fault)
 	 * (and its window, one page at a time), plus the program's own faults */
 	ck_assert_msg(minflt >= 64 && minflt < 64 + 2 * 16 + 64, "minflt %ld\n%s", minflt,
 		      tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
+/*
+ * slub_debug in the guest: slab_selftest=1 plants one bug per case in a
+ * cache of its own and the kernel reports each in Linux's words, with the
+ * allocating and freeing functions (U) resolved through the kernel's symbols.
+ */
+START_TEST(slab_selftest_reports_each_planted_bug_in_linux_words)
+{
+	struct vm_run r = boot_with("slab_selftest=1", "/bin/cat /proc/meminfo");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "slab_selftest: all 5 passed");
+	ck_assert_int_eq(count_of(r.console, "BUG slab_selftest (Not tainted): "), 5);
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Right Redzone overwritten\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Left Redzone overwritten\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Poison overwritten\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Object already free\n");
+	ASSERT_CONSOLE(r, "BUG slab_selftest (Not tainted): Invalid object pointer 0x");
+	ASSERT_CONSOLE(r, ". First byte 0x0 instead of 0xbb\n");
+	ASSERT_CONSOLE(r, ". First byte 0x1 instead of 0x6b\n");
+	ASSERT_CONSOLE(r, "INFO: Allocated in overrun_past_the_end+0x");
+	ASSERT_CONSOLE(r, "INFO: Freed in double_free+0x");
+	ASSERT_CONSOLE(r, "FIX slab_selftest: Restoring Right Redzone ");
+	ASSERT_CONSOLE(r, "FIX slab_selftest: Free ignored\n");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* One /proc/slabinfo row: object size (the stride, as Linux's) and the CPU array limit. */
+static void slabinfo_row(const struct vm_run *r, const char *cache, unsigned *objsize,
+			 unsigned *limit)
+{
+	char key[40];
+	snprintf(key, sizeof(key), "\n%s ", cache);
+	const char *row = strstr(r->console, key);
+	ck_assert_msg(row, "no slabinfo row for %s:\n%s", cache, tail(r->console));
+	ck_assert_int_eq(sscanf(row + strlen(key), "%*u %*u %u %*u %*u : tunables %u", objsize, limit),
+			 2);
+}
+
+/* slub_debug=ZP,kmalloc-64: that cache alone gets red zones and poison, and no CPU array. */
+START_TEST(slub_debug_with_a_cache_list_debugs_only_those_caches)
+{
+	struct vm_run r = boot_with("slub_debug=ZP,kmalloc-64", "/bin/cat /proc/slabinfo");
+	unsigned size, limit;
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "slab: debugging as slub_debug=ZP,kmalloc-64 asks");
+	slabinfo_row(&r, "kmalloc-64", &size, &limit);
+	ck_assert_uint_gt(size, 64);
+	ck_assert_uint_eq(limit, 0);
+	slabinfo_row(&r, "kmalloc-32", &size, &limit);
+	ck_assert_uint_eq(size, 32);
+	ck_assert_uint_gt(limit, 0);
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Bare slub_debug: every check on every cache, and a fork/COW workload runs clean. */
+START_TEST(full_slub_debug_runs_forktest_without_a_single_report)
+{
+	struct vm_run r = boot_with("slub_debug", "/bin/forktest");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	ASSERT_CONSOLE(r, "slab: debugging as slub_debug asks: every check (FZPU) on every cache");
+	ASSERT_CONSOLE(r, "forktest: ok");
+	ck_assert_msg(!console_has(&r, "BUG "), "%s", tail(r.console));
 	vm_run_free(&r);
 }
 END_TEST
@@ -407,6 +486,71 @@ START_TEST(an_unimplemented_system_call_returns_enosys_and_is_logged_once)
 }
 END_TEST
 
+/* The claims program PROG's console: "PROG: N passed, 0 failed" with N >=
+ * min, no FAILED line, no oops. */
+static void assert_claims_passed(const struct vm_run *r, const char *prog, int min)
+{
+	const char *p = strstr(r->console, " passed, ");
+	size_t n = strlen(prog);
+	int passed = -1, failed = -1;
+
+	ck_assert_msg(p, "no summary:\n%s", tail(r->console));
+	while (p > r->console && p[-1] != '\n')
+		p--;
+	ck_assert_msg(!strncmp(p, prog, n) && p[n] == ':', "%s", tail(r->console));
+	ck_assert_int_eq(sscanf(p + n, ": %d passed, %d failed", &passed, &failed), 2);
+	ck_assert_msg(failed == 0 && passed >= min, "passed %d failed %d\n%s", passed, failed,
+		      tail(r->console));
+	ck_assert_msg(!console_has(r, "FAILED"), "%s", tail(r->console));
+	assert_no_oops(r);
+}
+
+START_TEST(eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work)
+{
+	struct vm_run r = boot_init("/bin/threads");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	static const char *const key_claims[] = {
+		"every byte written by every thread was read back intact",
+		"/proc/self/status counts 9 threads",
+		"/proc/self/task lists 9 tasks",
+		"one thread exited while the others ran",
+		"FUTEX_WAKE_BITSET with a matching bitset wakes the waiter",
+		"kill goes to the thread that does not block the signal",
+		"its held robust futex is marked FUTEX_OWNER_DIED, waiters kept",
+		"exit_group(42) from one thread ends the process of 5 threads",
+		"a SIGSEGV in one thread kills every thread",
+		"the last thread's exit_group(7) is the process's status",
+		"execve from a thread runs the program alone under the process's pid",
+		"posix_spawn (clone CLONE_VM|CLONE_VFORK) starts the program",
+		"FUTEX_WAKE on a MAP_SHARED word wakes the other process's waiter",
+		"a thread's chdir moves the process (CLONE_FS)",
+	};
+	char line[160];
+
+	assert_claims_passed(&r, "threads", 40);
+	for (size_t i = 0; i < sizeof(key_claims) / sizeof(key_claims[0]); i++) {
+		snprintf(line, sizeof(line), "threads: %s: ok", key_claims[i]);
+		ck_assert_msg(console_has(&r, line), "no \"%s\":\n%s", line, tail(r.console));
+	}
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(a_static_glibc_program_runs_its_own_pthreads_on_clone3)
+{
+	struct vm_run r = boot_initrd("guest/initrd-busybox.cpio", "", "/bin/gthreads");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	assert_claims_passed(&r, "gthreads", 6);
+	ASSERT_CONSOLE(r, "gthreads: 4 threads x 2000 increments under a mutex: ok");
+	ASSERT_CONSOLE(r, "gthreads: a condition variable passed the turn 100 times: ok");
+	ck_assert_msg(!console_has(&r, "system call clone3 (435) not implemented"), "%s",
+		      tail(r.console));
+	vm_run_free(&r);
+}
+END_TEST
+
 /* sigtest's console: every claim passed, the key ones named, no oops, and
  * the SIGSEGV its handler caught logged no "segfault at" line. */
 static void assert_sigtest_passed(const struct vm_run *r)
@@ -548,6 +692,9 @@ Suite *process_suite(void)
 	tcase_add_test(w, without_fault_around_memhog_takes_a_fault_per_page_it_touches);
 	tcase_add_test(w, fault_around_maps_sixteen_pages_per_anonymous_fault);
 	tcase_add_test(w, forktest_shows_copy_on_write_with_exact_counts_and_leaks_nothing);
+	tcase_add_test(w, slab_selftest_reports_each_planted_bug_in_linux_words);
+	tcase_add_test(w, slub_debug_with_a_cache_list_debugs_only_those_caches);
+	tcase_add_test(w, full_slub_debug_runs_forktest_without_a_single_report);
 	tcase_add_test(w, mmaptest_passes_every_mapping_check_and_bad_pointers_get_efault);
 	tcase_add_test(w, a_segfault_kills_only_its_process_with_a_linux_like_line);
 	tcase_add_test(w, proc_files_parse_in_the_linux_format);
@@ -558,6 +705,8 @@ Suite *process_suite(void)
 	tcase_add_test(w, signals_reach_handlers_and_default_actions_match_linux);
 	tcase_add_test(w, signals_work_the_same_through_the_native_syscall_entry_on_qemu);
 	tcase_add_test(w, every_system_call_answers_edge_case_arguments_with_linux_errno);
+	tcase_add_test(w, eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work);
+	tcase_add_test(w, a_static_glibc_program_runs_its_own_pthreads_on_clone3);
 	tcase_add_loop_test(w, random_system_calls_with_edge_arguments_never_oops_the_kernel, 0, 2);
 	suite_add_tcase(s, w);
 	return s;

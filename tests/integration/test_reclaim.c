@@ -104,6 +104,43 @@ static long long counter(const struct reclaim_run *r, const char *name)
 #define ASSERT_CONSOLE(r, s) \
 	ck_assert_msg(console_has(&(r)->vm, s), "missing \"%s\":\n%s", s, tail((r)->vm.console))
 
+/* boot_with, and the guest's init exited with status 0. */
+static void boot_ok(struct reclaim_run *r, const char *ram, const char *swap_size,
+		    const char *init_and_args)
+{
+	boot_with(r, ram, swap_size, "", init_and_args);
+	ck_assert_msg(r->vm.status == 0, "status %d:\n%s", r->vm.status, tail(r->vm.console));
+}
+
+/* Pages went out to swap and came back in. */
+static void assert_swapped_out_and_in(const struct reclaim_run *r)
+{
+	ck_assert_msg(counter(r, "pswpout") > 0 && counter(r, "pswpin") > 0,
+		      "pswpout %lld pswpin %lld\n%s", counter(r, "pswpout"),
+		      counter(r, "pswpin"), r->vmstat);
+}
+
+/*
+ * Four threads of one process fill and verify slices of 8 MiB in an 8M
+ * guest: pages of the one address space they share are swapped out (the
+ * rmap walks it once, not once per thread) and faulted back by whichever
+ * thread touches them; every page comes back intact.
+ */
+START_TEST(with_swap_threads_sharing_one_mm_get_every_swapped_page_back)
+{
+	struct reclaim_run r;
+
+	boot_ok(&r, "8M", "32M", "/bin/threads --hog 8");
+	ASSERT_CONSOLE(&r, "threads: every page of 8 MiB written by 4 threads read back intact: ok");
+	ASSERT_CONSOLE(&r, "threads: 1 passed, 0 failed");
+	assert_swapped_out_and_in(&r);
+	ck_assert_int_eq(counter(&r, "oom_kill"), 0);
+	ck_assert_msg(!strstr(r.vm.console, "Oops") && !strstr(r.vm.console, "panic"), "%s",
+		      tail(r.vm.console));
+	done(&r);
+}
+END_TEST
+
 /*
  * Twice the RAM of a 16M guest. Every hog page goes to disk once: one
  * read back by --verify and not written stays in the swap cache, and its
@@ -113,16 +150,13 @@ START_TEST(with_swap_a_hog_twice_the_size_of_ram_completes_and_verifies_every_pa
 {
 	struct reclaim_run r;
 
-	boot_with(&r, "16M", "64M", "", "/bin/memhog 32M --verify");
-	ck_assert_msg(r.vm.status == 0, "status %d:\n%s", r.vm.status, tail(r.vm.console));
+	boot_ok(&r, "16M", "64M", "/bin/memhog 32M --verify");
 	ASSERT_CONSOLE(&r, "Adding 65532k swap on /dev/vda.");
 	ASSERT_CONSOLE(&r, "memhog: verify ok: 8192 pages");
 	ck_assert_msg(counter(&r, "pswpout") <= 8192 + 8192 / 8, "pswpout %lld for 8192 pages",
 		      counter(&r, "pswpout"));
 	ASSERT_CONSOLE(&r, "init: /bin/memhog exited with status 0");
-	ck_assert_msg(counter(&r, "pswpout") > 0 && counter(&r, "pswpin") > 0,
-		      "pswpout %lld pswpin %lld\n%s", counter(&r, "pswpout"),
-		      counter(&r, "pswpin"), r.vmstat);
+	assert_swapped_out_and_in(&r);
 	ck_assert_msg(counter(&r, "pgmajfault") > 0, "%s", r.vmstat);
 	/* every page written out came from a scan, by kswapd or the faulting task */
 	ck_assert_msg(counter(&r, "pgsteal_kswapd") + counter(&r, "pgsteal_direct") <=
@@ -634,6 +668,7 @@ Suite *reclaim_suite(void)
 	tcase_set_timeout(swap, 240);
 	tcase_set_timeout(oom, 240);
 	tcase_add_test(swap, with_swap_a_hog_twice_the_size_of_ram_completes_and_verifies_every_page);
+	tcase_add_test(swap, with_swap_threads_sharing_one_mm_get_every_swapped_page_back);
 	tcase_add_test(swap, kswapd_woken_below_the_low_watermark_reclaims_past_high_and_sleeps);
 	tcase_add_test(oom, without_swap_file_pages_are_dropped_then_the_oom_killer_kills_the_hog_and_init_survives);
 	tcase_add_test(oom, without_swap_a_hog_with_oom_score_adj_minus_1000_survives_and_the_smaller_one_dies);

@@ -206,6 +206,107 @@ START_TEST(test_refuses_a_named_snapshot_that_no_pressure_step_takes)
 }
 END_TEST
 
+/*
+ * A sweep: one scenario file, one run per memory size; two shards run a
+ * stable share each, and --merge joins their tables into one.
+ */
+static const char ram_sweep[] =
+	"name: ramsweep\n"
+	"guest:\n"
+	"  memory: ${mem}\n"
+	"matrix:\n"
+	"  mem: [32M, 64M]\n"
+	"results: [host.ram, 'max(host.resident)']\n"
+	"notice: 'RAM {host.ram} bytes, resident at most {max(host.resident)}'\n"
+	"expect:\n"
+	"  console: ['selftest: all [0-9]+ passed']\n"
+	"  stats: ['host.ram == ${mem}']\n";
+
+static int run_status(const char *const *argv, char **console)
+{
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	int status = r.status;
+	if (console)
+		*console = strdup(r.console);
+	vm_run_free(&r);
+	return status;
+}
+
+START_TEST(a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table)
+{
+	char *out;
+	write_text(in_dir("sweep.yaml"), ram_sweep);
+	const char *shard1[] = { "test", "--shard", "1/2", "--keep", in_dir("s1"), in_dir("sweep.yaml"),
+				 NULL };
+	const char *shard2[] = { "test", "--shard", "2/2", "--keep", in_dir("s2"), in_dir("sweep.yaml"),
+				 NULL };
+	const char *merge[] = { "test", "--merge", in_dir("s1"), in_dir("s2"), "--keep", in_dir("m"),
+				"--junit", in_dir("m.xml"), NULL };
+	ck_assert_int_eq(run_status(shard1, &out), 0);
+	ck_assert_msg(strstr(out, "shard 1/2: "), "%s", out);
+	char *all = strdup(out);
+	free(out);
+	ck_assert_int_eq(run_status(shard2, &out), 0);
+	all = realloc(all, strlen(all) + strlen(out) + 1);
+	strcat(all, out);
+	free(out);
+	/* each cell's notice, with its own run's value */
+	ck_assert_msg(strstr(all, "      > RAM 33554432 bytes, resident at most "), "%s", all);
+	ck_assert_msg(strstr(all, "      > RAM 67108864 bytes, resident at most "), "%s", all);
+	free(all);
+	ck_assert_int_eq(run_status(merge, &out), 0);
+	ck_assert_msg(strstr(out, "PASS  ramsweep[mem=32M]"), "%s", out);
+	ck_assert_msg(strstr(out, "PASS  ramsweep[mem=64M]"), "%s", out);
+	ck_assert_msg(strstr(out, "scenarios: 2 passed, 0 failed"), "%s", out);
+	free(out);
+	char *csv = read_text_file(in_dir("m/results.csv"));
+	ck_assert_msg(strstr(csv, "name,file,verdict,status,seconds,checks,failed,mem,host.ram,"
+				  "max(host.resident)\n"), "%s", csv);
+	ck_assert_msg(strstr(csv, "ramsweep[mem=32M],") && strstr(csv, ",32M,33554432,"), "%s", csv);
+	ck_assert_msg(strstr(csv, "ramsweep[mem=64M],") && strstr(csv, ",64M,67108864,"), "%s", csv);
+	free(csv);
+	char *xml = read_text_file(in_dir("m.xml"));
+	ck_assert_msg(strstr(xml, "tests=\"2\" failures=\"0\""), "%s", xml);
+	free(xml);
+	/* the merged sweep's page, kept for the report_render suite to draw */
+	char *page = read_text_file(in_dir("m/sweep.html"));
+	ck_assert_msg(strstr(page, "const SW = {\"params\":[\"mem\"],\"measures\":[\"host.ram\","),
+		      "%.400s", page);
+	write_text(test_build_path("sweep-test.html"), page);
+	free(page);
+	/* merging a table twice would count its scenarios twice: refused */
+	const char *twice[] = { "test", "--merge", in_dir("m"), in_dir("m"), NULL };
+	ck_assert_int_eq(run_status(twice, &out), 2);
+	ck_assert_msg(strstr(out, "two results for this name"), "%s", out);
+	free(out);
+}
+END_TEST
+
+/* ${NAME} must name a parameter, and each parameter must be used. */
+START_TEST(a_matrix_with_an_unknown_or_unused_parameter_is_refused_before_any_run)
+{
+	char *out;
+	write_text(in_dir("unknown.yaml"), "guest:\n  memory: ${size}\nmatrix:\n  mem: [32M]\n");
+	const char *unknown[] = { "test", in_dir("unknown.yaml"), NULL };
+	ck_assert_int_eq(run_status(unknown, &out), 2);
+	ck_assert_msg(strstr(out, "unknown.yaml:2: '${size}' names no parameter of the matrix"), "%s",
+		      out);
+	free(out);
+	write_text(in_dir("unused.yaml"), "guest:\n  memory: 32M\nmatrix:\n  mem: [32M, 64M]\n");
+	const char *unused[] = { "test", in_dir("unused.yaml"), NULL };
+	ck_assert_int_eq(run_status(unused, &out), 2);
+	ck_assert_msg(strstr(out, "matrix: parameter 'mem' is used nowhere"), "%s", out);
+	ck_assert_msg(!strstr(out, "PASS"), "%s", out);
+	free(out);
+	write_text(in_dir("notice.yaml"), "guest:\n  memory: 32M\nnotice: 'x {max(host.ram} y'\n");
+	const char *notice[] = { "test", in_dir("notice.yaml"), NULL };
+	ck_assert_int_eq(run_status(notice, &out), 2);
+	ck_assert_msg(strstr(out, "notice.yaml:3: notice: '{max(host.ram}': "), "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *report_suite(void);
 Suite *report_suite(void)
 {
@@ -218,6 +319,8 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_runs_scenarios_and_writes_junit_tap_and_kept_files);
 	tcase_add_test(tc, test_reports_a_malformed_scenario_with_its_line_and_status_2);
 	tcase_add_test(tc, test_refuses_a_named_snapshot_that_no_pressure_step_takes);
+	tcase_add_test(tc, a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table);
+	tcase_add_test(tc, a_matrix_with_an_unknown_or_unused_parameter_is_refused_before_any_run);
 	suite_add_tcase(s, tc);
 	return s;
 }

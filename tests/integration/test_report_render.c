@@ -92,20 +92,32 @@ static int page_requests(const char *netlog_path, char *first, size_t len)
 	return n;
 }
 
-START_TEST(the_report_of_a_real_run_draws_every_chart_and_fetches_nothing)
+/* The absolute path of a page the report suite kept in BUILD (malloc'd). */
+static char *kept_page(const char *name)
 {
 	char page[192];
 	struct stat st;
-	snprintf(page, sizeof(page), "%s", test_build_path("report-test.html"));
+	snprintf(page, sizeof(page), "%s", test_build_path(name));
 	ck_assert_msg(stat(page, &st) == 0, "%s is missing: the report suite writes it "
 		      "(CK_RUN_SUITE=report, on KVM)", page);
 	char *abs = realpath(page, NULL);
 	ck_assert_ptr_nonnull(abs);
+	return abs;
+}
 
-	struct vm_run r = chromium(abs, "--dump-dom");
-	char *dom = r.console;
+static void assert_script_finished(const char *dom)
+{
 	ck_assert_msg(dom_attr(dom, NULL, "data-ready") == 1, "the script did not finish:\n%.2000s",
 		      dom);
+}
+
+START_TEST(the_report_of_a_real_run_draws_every_chart_and_fetches_nothing)
+{
+	struct stat st;
+	char *abs = kept_page("report-test.html");
+	struct vm_run r = chromium(abs, "--dump-dom");
+	char *dom = r.console;
+	assert_script_finished(dom);
 	ck_assert_int_eq(dom_attr(dom, NULL, "data-resources"), 0);
 	ck_assert_int_eq(dom_attr(dom, NULL, "data-csp-violations"), -1);
 	static const char *const charts[] = { "chart-host", "chart-balloon", "chart-guest",
@@ -132,6 +144,29 @@ START_TEST(the_report_of_a_real_run_draws_every_chart_and_fetches_nothing)
 }
 END_TEST
 
+/* The sweep page the report suite kept: a chart per measure, a point per cell. */
+START_TEST(the_sweep_page_of_a_merged_sweep_draws_a_chart_per_measure)
+{
+	char *abs = kept_page("sweep-test.html");
+	struct vm_run r = chromium(abs, "--dump-dom");
+	char *dom = r.console;
+	assert_script_finished(dom);
+	ck_assert_int_eq(dom_attr(dom, NULL, "data-charts"), 2);
+	static const char *const charts[] = { "chart-0", "chart-1" };
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(dom_attr(dom, charts[i], "data-points"), 2);
+		ck_assert_int_eq(dom_attr(dom, charts[i], "data-series"), 1);
+		long long ink = dom_attr(dom, charts[i], "data-ink");
+		ck_assert_msg(ink > 50, "%s: %lld pixels of series colour", charts[i], ink);
+	}
+	vm_run_free(&r);
+	free(abs);
+	char first[256] = "";
+	int n = page_requests(in_dir("net.json"), first, sizeof(first));
+	ck_assert_msg(n == 0, "the page made %d requests, first %s", n, first);
+}
+END_TEST
+
 Suite *report_render_suite(void);
 Suite *report_render_suite(void)
 {
@@ -140,6 +175,7 @@ Suite *report_render_suite(void)
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, the_report_of_a_real_run_draws_every_chart_and_fetches_nothing);
+	tcase_add_test(tc, the_sweep_page_of_a_merged_sweep_draws_a_chart_per_measure);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -107,23 +107,24 @@ START_TEST(initrd_reaches_the_guest_as_the_pvh_module)
 }
 END_TEST
 
-START_TEST(triple_fault_gives_status_121_and_a_register_dump)
+START_TEST(triple_fault_gives_status_121_and_a_register_dump_only_of_real_registers)
 {
 	const char *argv[] = { "run", "--crash-dump", "none", TINY, "--", "fault=triple", NULL };
 	struct vm_run r = run_tiny(argv);
 	ck_assert_msg(r.status == 121, "status %d\n%s", r.status, r.console);
 	ck_assert(console_has(&r, "guest shutdown (triple fault)"));
-	ck_assert(console_has(&r, "RIP="));
-	ck_assert(console_has(&r, "EFER="));
 	/* Protected mode at the fault (PE|ET, the tiny guest's code segment),
-	 * unless KVM reset the vCPU first (AMD SVM does at a shutdown) and
-	 * memvisor says so. */
-	if (console_has(&r, "these are reset values"))
-		ck_assert_msg(console_has(&r, "CR0=0000000000000010") &&
-			      console_has(&r, "CS=f000"), "%s", r.console);
-	else
+	 * unless KVM reset the vCPU first (AMD SVM does at a shutdown): then
+	 * memvisor says so and prints no registers that would read as the
+	 * state at the fault. */
+	if (console_has(&r, "no register dump: KVM reset the vCPU")) {
+		ck_assert_msg(!console_has(&r, "RIP=0") && !console_has(&r, "CR0=0"), "%s",
+			      r.console);
+	} else {
+		ck_assert_msg(console_has(&r, "RIP=") && console_has(&r, "EFER="), "%s", r.console);
 		ck_assert_msg(console_has(&r, "CR0=0000000000000011") &&
 			      console_has(&r, "CS=0008"), "%s", r.console);
+	}
 	vm_run_free(&r);
 }
 END_TEST
@@ -276,7 +277,7 @@ Suite *vmm_suite(void)
 
 	TCase *end = tcase_create("endings");
 	tcase_set_timeout(end, 120);
-	tcase_add_test(end, triple_fault_gives_status_121_and_a_register_dump);
+	tcase_add_test(end, triple_fault_gives_status_121_and_a_register_dump_only_of_real_registers);
 	tcase_add_test(end, crash_dumps_and_snapshots_are_created_readable_by_their_owner_only);
 	tcase_add_test(end, timeout_stops_a_running_guest_with_status_124);
 	tcase_add_loop_test(end, bad_invocation_is_status_2_with_a_message, 0,

@@ -1,10 +1,13 @@
 /*
  * test_devices.c: the port-I/O bus and the 16550 register model: what a
  * polling driver and an interrupt-driven driver see; the bus dispatches
- * without a lock of its own, so one busy device delays no other.
+ * without a lock of its own, so one busy device delays no other; the PM
+ * device's power-off and reset requests.
  */
 #include "bus.h"
+#include "acpi.h"
 #include "devices/debug_exit.h"
+#include "devices/pm.h"
 #include "devices/serial.h"
 
 #include <check.h>
@@ -305,6 +308,95 @@ START_TEST(exit_port_reports_the_written_value)
 }
 END_TEST
 
+struct pm_record {
+	int power_offs, resets;
+	const char *how;
+};
+
+static void record_power_off(void *ctx)
+{
+	((struct pm_record *)ctx)->power_offs++;
+}
+
+static void record_reset(void *ctx, const char *how)
+{
+	struct pm_record *r = ctx;
+	r->resets++;
+	r->how = how;
+}
+
+struct pm_fixture {
+	struct bus bus;
+	struct pm pm;
+	struct pm_record rec;
+};
+
+/* The PM device on a bus, at the ports machine.c gives it. */
+static struct pm_fixture *pm_new(void)
+{
+	struct pm_fixture *f = calloc(1, sizeof(*f));
+	f->pm = (struct pm){ .on_power_off = record_power_off, .on_reset = record_reset,
+			     .ctx = &f->rec };
+	bus_init(&f->bus, "pio");
+	ck_assert_int_eq(bus_register(&f->bus, ACPI_SLEEP_CTL_PORT, 2, &pm_sleep_ops, &f->pm,
+				      "sleep"), 0);
+	ck_assert_int_eq(bus_register(&f->bus, PM_RESET_PORT, 1, &pm_reset_ops, &f->pm, "cf9"), 0);
+	ck_assert_int_eq(bus_register(&f->bus, PM_I8042_PORT, 1, &pm_i8042_ops, &f->pm, "8042"),
+			 0);
+	return f;
+}
+
+static void pm_free(struct pm_fixture *f)
+{
+	bus_destroy(&f->bus);
+	free(f);
+}
+
+static void outb_to(struct pm_fixture *f, uint16_t port, uint8_t v)
+{
+	ck_assert(bus_access(&f->bus, port, &v, 1, true));
+}
+
+static uint8_t inb_from(struct pm_fixture *f, uint16_t port)
+{
+	uint8_t v = 0x5a;
+	ck_assert(bus_access(&f->bus, port, &v, 1, false));
+	return v;
+}
+
+START_TEST(only_slp_en_with_the_s5_sleep_type_powers_off)
+{
+	struct pm_fixture *f = pm_new();
+	outb_to(f, ACPI_SLEEP_CTL_PORT, ACPI_S5_SLP_TYP << ACPI_SLEEP_TYP_SHIFT); /* no SLP_EN */
+	outb_to(f, ACPI_SLEEP_CTL_PORT, (3 << ACPI_SLEEP_TYP_SHIFT) | ACPI_SLEEP_EN); /* S3 */
+	outb_to(f, ACPI_SLEEP_STS_PORT, (ACPI_S5_SLP_TYP << ACPI_SLEEP_TYP_SHIFT) | ACPI_SLEEP_EN);
+	ck_assert_int_eq(f->rec.power_offs, 0);
+	ck_assert_uint_eq(inb_from(f, ACPI_SLEEP_STS_PORT), 0);
+	outb_to(f, ACPI_SLEEP_CTL_PORT, (ACPI_S5_SLP_TYP << ACPI_SLEEP_TYP_SHIFT) | ACPI_SLEEP_EN);
+	ck_assert_int_eq(f->rec.power_offs, 1);
+	ck_assert_int_eq(f->rec.resets, 0);
+	pm_free(f);
+}
+END_TEST
+
+START_TEST(the_acpi_reset_value_on_0xcf9_and_0xfe_on_port_0x64_reset)
+{
+	struct pm_fixture *f = pm_new();
+	outb_to(f, PM_RESET_PORT, 0x02);      /* hard reset selected, not started */
+	outb_to(f, PM_I8042_PORT, 0xaa);      /* controller self-test: not a reset */
+	ck_assert_int_eq(f->rec.resets, 0);
+	ck_assert_uint_eq(inb_from(f, PM_I8042_PORT), 0); /* ready, nothing to read */
+	outb_to(f, PM_RESET_PORT, ACPI_RESET_VALUE);
+	ck_assert_int_eq(f->rec.resets, 1);
+	ck_assert_str_eq(f->rec.how, "port 0xcf9");
+	outb_to(f, PM_I8042_PORT, PM_I8042_RESET);
+	ck_assert_int_eq(f->rec.resets, 2);
+	ck_assert_ptr_nonnull(strstr(f->rec.how, "0x64"));
+	ck_assert_int_eq(f->rec.power_offs, 0);
+	pm_free(f);
+}
+END_TEST
+
 Suite *devices_suite(void);
 Suite *devices_suite(void)
 {
@@ -323,6 +415,10 @@ Suite *devices_suite(void)
 	tcase_add_test(tc, bus_refuses_overlaps_and_reads_unclaimed_ports_as_ones);
 	tcase_add_test(tc, a_vcpu_reaches_one_device_while_another_device_is_busy);
 	tcase_add_test(tc, exit_port_reports_the_written_value);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("pm");
+	tcase_add_test(tc, only_slp_en_with_the_s5_sleep_type_powers_off);
+	tcase_add_test(tc, the_acpi_reset_value_on_0xcf9_and_0xfe_on_port_0x64_reset);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -194,22 +194,32 @@ START_TEST(load_copies_segments_and_zeroes_bss)
 }
 END_TEST
 
+/* Guest RAM with the test image loaded and its start_info built; the
+ * start_info's GPA. */
+static uint64_t boot_data(struct guest_memory *m, struct pvh_image *img, const char *cmdline,
+			  const void *initrd, size_t initrd_len)
+{
+	struct image im;
+	struct mv_error err = { 0 };
+	uint64_t si_gpa;
+
+	make_image(&im);
+	ck_assert_int_eq(mem_init(m, RAM, MEM_BACKING_ANON, &err), 0);
+	ck_assert_int_eq(loader_load_kernel(m, im.b, im.len, img, &err), 0);
+	ck_assert_int_eq(loader_build_start_info(m, img, cmdline, initrd, initrd_len, &si_gpa,
+						 &err), 0);
+	return si_gpa;
+}
+
 START_TEST(start_info_describes_cmdline_e820_and_initrd)
 {
 	struct guest_memory m;
-	struct image im;
 	struct pvh_image img;
-	struct mv_error err = { 0 };
-	uint64_t si_gpa;
 	struct hvm_start_info si;
 	struct hvm_modlist_entry mod;
 	struct hvm_memmap_table_entry e;
 
-	make_image(&im);
-	ck_assert_int_eq(mem_init(&m, RAM, MEM_BACKING_ANON, &err), 0);
-	ck_assert_int_eq(loader_load_kernel(&m, im.b, im.len, &img, &err), 0);
-	ck_assert_int_eq(loader_build_start_info(&m, &img, "console=ttyS0 x=1", "RD", 2,
-						 &si_gpa, &err), 0);
+	uint64_t si_gpa = boot_data(&m, &img, "console=ttyS0 x=1", "RD", 2);
 	ck_assert_int_eq(mem_read(&m, si_gpa, &si, sizeof(si)), 0);
 	ck_assert_uint_eq(si.magic, PVH_START_MAGIC);
 	ck_assert_uint_eq(si.version, 1);
@@ -224,6 +234,24 @@ START_TEST(start_info_describes_cmdline_e820_and_initrd)
 	ck_assert_int_eq(mem_read(&m, si.memmap_paddr + 2 * sizeof(e), &e, sizeof(e)), 0);
 	ck_assert_uint_eq(e.addr, 0x100000);
 	ck_assert_uint_eq(e.addr + e.size, RAM);
+	mem_destroy(&m);
+}
+END_TEST
+
+START_TEST(start_info_points_to_the_rsdp_once_set_and_nowhere_before)
+{
+	struct guest_memory m;
+	struct pvh_image img;
+	struct hvm_start_info si;
+
+	uint64_t si_gpa = boot_data(&m, &img, "", NULL, 0);
+	ck_assert_int_eq(mem_read(&m, si_gpa, &si, sizeof(si)), 0);
+	ck_assert_uint_eq(si.rsdp_paddr, 0);
+	ck_assert_int_eq(loader_set_rsdp(&m, si_gpa, 0xe0000), 0);
+	ck_assert_int_eq(mem_read(&m, si_gpa, &si, sizeof(si)), 0);
+	ck_assert_uint_eq(si.rsdp_paddr, 0xe0000);
+	ck_assert_uint_eq(si.magic, PVH_START_MAGIC);
+	ck_assert_int_eq(loader_set_rsdp(&m, RAM, 0xe0000), -EFAULT);
 	mem_destroy(&m);
 }
 END_TEST
@@ -264,6 +292,7 @@ Suite *loader_suite(void)
 	tc = tcase_create("load");
 	tcase_add_test(tc, load_copies_segments_and_zeroes_bss);
 	tcase_add_test(tc, start_info_describes_cmdline_e820_and_initrd);
+	tcase_add_test(tc, start_info_points_to_the_rsdp_once_set_and_nowhere_before);
 	tcase_add_test(tc, too_long_cmdline_and_too_large_initrd_are_refused);
 	suite_add_tcase(s, tc);
 	return s;

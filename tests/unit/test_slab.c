@@ -105,16 +105,31 @@ static struct kmem_cache *debug_cache(const char *name, size_t size)
 	slab_set_debug(true);
 	struct kmem_cache *c = kmem_cache_create(name, size, 0, NULL);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->flags, SLAB_F_DEBUG);
+	ck_assert_uint_eq(c->flags, SLAB_F_DEBUG | SLAB_F_DEBUG_ALL);
 	host_log_clear();
 	return c;
+}
+
+static void assert_logged(const char *want)
+{
+	ck_assert_msg(strstr(host_log_text(), want), "log lacks \"%s\": %s", want, host_log_text());
+}
+
+/* Linux's report: the BUG line naming cache and problem, then obj named in an INFO line. */
+static void assert_bug(const char *cache, const char *problem, const void *obj)
+{
+	char want[160];
+	snprintf(want, sizeof(want), "BUG %s (Not tainted): %s\n", cache, problem);
+	assert_logged(want);
+	snprintf(want, sizeof(want), "%p", obj);
+	assert_logged(want);
 }
 
 static void assert_reported(const char *what, const void *obj)
 {
 	char want[160];
 	snprintf(want, sizeof(want), "%s %p\n", what, obj);
-	ck_assert_msg(strstr(host_log_text(), want), "log lacks \"%s\": %s", want, host_log_text());
+	assert_logged(want);
 }
 
 START_TEST(a_double_free_is_reported_with_cache_and_object)
@@ -123,7 +138,8 @@ START_TEST(a_double_free_is_reported_with_cache_and_object)
 	void *a = kmem_cache_alloc(c, 0);
 	kmem_cache_free(c, a);
 	kmem_cache_free(c, a);
-	assert_reported("slab: dbg: double free of object", a);
+	assert_bug("dbg", "Object already free", a);
+	assert_logged("FIX dbg: Free ignored\n");
 	ck_assert_uint_eq(c->debug_reports, 1);
 	ck_assert_int_eq(slab_check_cache(c), 0);
 }
@@ -135,7 +151,7 @@ START_TEST(freeing_a_pointer_outside_any_slab_is_reported)
 	struct page *pg = buddy_alloc_pages(&slab_test_buddy, 0, 0);
 	void *foreign = buddy_page_address(&slab_test_buddy, pg);
 	kmem_cache_free(c, foreign);
-	assert_reported("slab: dbg: free of foreign pointer (not a slab page)", foreign);
+	assert_bug("dbg", "Object is not a Slab page", foreign);
 }
 END_TEST
 
@@ -145,7 +161,7 @@ START_TEST(freeing_another_caches_object_is_reported)
 	struct kmem_cache *other = kmem_cache_create("other", 40, 0, NULL);
 	void *o = kmem_cache_alloc(other, 0);
 	kmem_cache_free(c, o);
-	assert_reported("slab: dbg: free of foreign pointer (object of another cache)", o);
+	assert_bug("dbg", "Wrong slab cache. dbg but object is from other", o);
 	kmem_cache_free(other, o);
 	ck_assert_int_eq(kmem_cache_destroy(other), 0);
 }
@@ -156,7 +172,9 @@ START_TEST(freeing_a_pointer_inside_an_object_is_reported)
 	struct kmem_cache *c = debug_cache("dbg", 40);
 	char *a = kmem_cache_alloc(c, 0);
 	kmem_cache_free(c, a + 4);
-	assert_reported("slab: dbg: free of foreign pointer (not an object start)", a + 4);
+	char want[80];
+	snprintf(want, sizeof(want), "Invalid object pointer %p", (void *)(a + 4));
+	assert_bug("dbg", want, a + 4);
 	ck_assert_uint_eq(c->active_objs, 1);
 }
 END_TEST
@@ -170,8 +188,10 @@ START_TEST(a_write_after_free_is_reported_when_the_object_is_reused)
 	ck_assert_int_eq(a[39], SLAB_POISON_END);
 	a[3] = 1;
 	ck_assert_ptr_eq(kmem_cache_alloc(c, 0), a); /* LIFO reuse */
-	assert_reported("slab: dbg: use after free: poison overwritten in object", a);
+	assert_bug("dbg", "Poison overwritten", a);
+	assert_logged("@offset=11. First byte 0x1 instead of 0x6b\n");
 	ck_assert_int_eq(a[3], SLAB_POISON_INUSE);
+	ck_assert_uint_eq(c->debug_reports, 1);
 }
 END_TEST
 
@@ -184,9 +204,45 @@ START_TEST(an_overrun_into_the_red_zone_is_reported_on_free)
 	b[-1] = 0;   /* one before the start */
 	kmem_cache_free(c, a);
 	kmem_cache_free(c, b);
-	assert_reported("slab: dbg: red zone overwritten around object", a);
-	assert_reported("slab: dbg: red zone overwritten around object", b);
+	assert_bug("dbg", "Right Redzone overwritten", a);
+	assert_bug("dbg", "Left Redzone overwritten", b);
+	assert_logged("First byte 0x0 instead of 0xbb\n");
+	assert_logged("FIX dbg: Restoring Right Redzone ");
+	ck_assert_int_eq(a[40], SLAB_RED_BYTE);
+	ck_assert_int_eq(b[-1], SLAB_RED_BYTE);
+	ck_assert_uint_eq(c->debug_reports, 2);
 	ck_assert_uint_eq(c->active_objs, 0);
+}
+END_TEST
+
+START_TEST(store_user_reports_who_allocated_and_freed_the_object)
+{
+	struct kmem_cache *c = debug_cache("dbg", 40);
+	void *a = kmem_cache_alloc(c, 0);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, a);
+	assert_logged("INFO: Allocated in 0x");
+	assert_logged("INFO: Freed in 0x");
+}
+END_TEST
+
+/* Only the letters asked for act: P without F or Z checks poison only. */
+START_TEST(each_letter_turns_on_only_its_own_check)
+{
+	ck_assert_int_eq(slab_set_debug_spec("P"), 0);
+	struct kmem_cache *c = kmem_cache_create("ponly", 40, 0, NULL);
+	ck_assert_uint_eq(c->flags, SLAB_F_DEBUG | SLAB_F_POISON);
+	host_log_clear();
+	unsigned char *a = kmem_cache_alloc(c, 0);
+	a[40] = 0; /* red zone: unchecked without Z */
+	kmem_cache_free(c, a);
+	ck_assert_uint_eq(c->debug_reports, 0);
+	a[0] = 7;  /* use after free: P sees it at the next allocation */
+	ck_assert_ptr_eq(kmem_cache_alloc(c, 0), a);
+	assert_bug("ponly", "Poison overwritten", a);
+	ck_assert_uint_eq(c->debug_reports, 1);
+	kmem_cache_free(c, a);
+	ck_assert_int_eq(kmem_cache_destroy(c), 0);
 }
 END_TEST
 
@@ -259,7 +315,7 @@ START_TEST(kfree_hands_its_slab_lookup_to_the_debug_checks)
 	kfree(a);
 	ck_assert_uint_eq(c->active_objs, 0);
 	kfree(a);
-	assert_reported("slab: dbgk: double free of object", a);
+	assert_bug("dbgk", "Object already free", a);
 	ck_assert_int_eq(slab_check_cache(c), 0);
 }
 END_TEST
@@ -358,6 +414,91 @@ START_TEST(objects_are_aligned_as_asked)
 }
 END_TEST
 
+/* ---- slub_debug= ------------------------------------------------------------------ */
+
+struct spec_case {
+	const char *value;
+	const char *cache;
+	uint32_t flags;
+};
+
+#define ALL SLAB_F_DEBUG_ALL
+#define F SLAB_F_CONSISTENCY
+#define Z SLAB_F_RED_ZONE
+#define P SLAB_F_POISON
+#define U SLAB_F_STORE_USER
+static const struct spec_case spec_cases[] = {
+	{ "", "kmalloc-64", ALL },
+	{ "FZ", "kmalloc-64", F | Z },
+	{ "fzpu", "anything", ALL },
+	{ "-", "kmalloc-64", 0 },
+	{ "FZ-P", "kmalloc-64", P },          /* '-' clears what came before it */
+	{ "P,kmalloc-64,dent*", "kmalloc-64", P },
+	{ "P,kmalloc-64,dent*", "dentry", P },
+	{ "P,kmalloc-64,dent*", "kmalloc-32", 0 },
+	{ "P,kmalloc-64,dent*", "kmalloc-640", 0 },
+	{ ",kmalloc-64", "kmalloc-64", ALL },  /* no letters: every check */
+	{ "FZ;-,kmalloc-*", "kmalloc-8", 0 },
+	{ "FZ;-,kmalloc-*", "vma", F | Z },
+	{ "Z,a;P,a", "a", Z },                 /* the first block naming it decides */
+	{ ";;U;;", "x", U },
+	{ "ZX", "x", Z },                      /* unknown letter skipped */
+	{ "T", "x", 0 },                       /* Linux's, not memvisor's: skipped */
+};
+#undef ALL
+#undef F
+#undef Z
+#undef P
+#undef U
+
+START_TEST(slub_debug_values_give_each_cache_the_flags_linux_would)
+{
+	const struct spec_case *sc = &spec_cases[_i];
+	struct slab_debug_spec spec;
+
+	ck_assert_int_eq(slab_debug_parse(&spec, sc->value), 0);
+	ck_assert_msg(slab_debug_flags_for(&spec, sc->cache) == sc->flags,
+		      "slub_debug=%s, cache %s: flags %#x, want %#x", sc->value, sc->cache,
+		      slab_debug_flags_for(&spec, sc->cache), sc->flags);
+}
+END_TEST
+
+START_TEST(unknown_and_unsupported_letters_are_logged_and_skipped)
+{
+	struct slab_debug_spec spec;
+	host_log_clear();
+	ck_assert_int_eq(slab_debug_parse(&spec, "ZXT"), 0);
+	assert_logged("slub_debug option 'X' unknown. skipped\n");
+	assert_logged("slub_debug option 'T' not supported by memvisor. skipped\n");
+}
+END_TEST
+
+START_TEST(a_value_that_does_not_fit_is_refused_and_leaves_no_debugging)
+{
+	struct slab_debug_spec spec;
+	ck_assert_int_eq(slab_debug_parse(&spec, "P,a,b,c,d,e,f,g,h,i"), -MM_EINVAL);
+	ck_assert_uint_eq(slab_debug_flags_for(&spec, "a"), 0);
+	ck_assert_int_eq(slab_debug_parse(&spec, "P,a-name-longer-than-the-cache-name-limit"), -MM_EINVAL);
+	ck_assert_int_eq(slab_debug_parse(&spec, "P,a;P,b;P,c;P,d;P,e;P,f;P,g;P,h;P,i"), -MM_EINVAL);
+	ck_assert_uint_eq(slab_debug_flags_for(&spec, "a"), 0);
+	ck_assert_uint_eq(spec.global_flags, 0);
+}
+END_TEST
+
+/* The spec decides at creation: only the named cache gets the debug layout. */
+START_TEST(a_named_cache_alone_gets_the_debug_layout)
+{
+	ck_assert_int_eq(slab_set_debug_spec("Z,named"), 0);
+	struct kmem_cache *named = kmem_cache_create("named", 40, 0, NULL);
+	struct kmem_cache *plain = kmem_cache_create("plain", 40, 0, NULL);
+	ck_assert_uint_eq(named->flags, SLAB_F_DEBUG | SLAB_F_RED_ZONE);
+	ck_assert_uint_eq(plain->flags, 0);
+	ck_assert_uint_gt(named->size, plain->size);
+	struct kmem_cache *own = kmem_cache_create_flags("own", 40, 0, NULL, SLAB_F_POISON);
+	ck_assert_uint_eq(own->flags, SLAB_F_DEBUG | SLAB_F_POISON);
+}
+END_TEST
+
 Suite *slab_suite(void);
 Suite *slab_suite(void)
 {
@@ -368,6 +509,13 @@ Suite *slab_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, random_operations_across_caches_keep_every_invariant, 0, 2);
 
+	tc = slab_test_case(s, "slub_debug");
+	tcase_add_loop_test(tc, slub_debug_values_give_each_cache_the_flags_linux_would, 0,
+			    (int)(sizeof(spec_cases) / sizeof(spec_cases[0])));
+	tcase_add_test(tc, unknown_and_unsupported_letters_are_logged_and_skipped);
+	tcase_add_test(tc, a_value_that_does_not_fit_is_refused_and_leaves_no_debugging);
+	tcase_add_test(tc, a_named_cache_alone_gets_the_debug_layout);
+
 	tc = slab_test_case(s, "debug");
 	tcase_add_test(tc, a_double_free_is_reported_with_cache_and_object);
 	tcase_add_test(tc, freeing_a_pointer_outside_any_slab_is_reported);
@@ -375,6 +523,8 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, freeing_a_pointer_inside_an_object_is_reported);
 	tcase_add_test(tc, a_write_after_free_is_reported_when_the_object_is_reused);
 	tcase_add_test(tc, an_overrun_into_the_red_zone_is_reported_on_free);
+	tcase_add_test(tc, store_user_reports_who_allocated_and_freed_the_object);
+	tcase_add_test(tc, each_letter_turns_on_only_its_own_check);
 	tcase_add_test(tc, kfree_of_a_foreign_pointer_is_reported_and_ignored);
 
 	tc = slab_test_case(s, "bulk");

@@ -240,7 +240,7 @@ static int marker_cmp(const void *a, const void *b)
 
 /* ---- HTML ----------------------------------------------------------------------- */
 
-static void html_escape(FILE *f, const char *s)
+void report_html_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -273,7 +273,7 @@ static void diff_space_row(FILE *f, const struct snap_info *a, const struct snap
 	if (!ad && !rm && !ch)
 		return;
 	fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>", a->name, b->name);
-	html_escape(f, sp->name);
+	report_html_escape(f, sp->name);
 	fprintf(f, "</td><td>%s%s</td><td>%s%s</td><td>%s</td></tr>\n", ad ? "+" : "",
 		ad ? mv_format_size(ad, s1, sizeof(s1)) : "", rm ? "-" : "",
 		rm ? mv_format_size(rm, s2, sizeof(s2)) : "",
@@ -288,7 +288,7 @@ static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info
 	for (size_t i = 0; i < d->nr_zones; i++) {
 		const struct snapdiff_zone *z = &d->zones[i];
 		fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>zone ", a->name, b->name);
-		html_escape(f, z->after.name);
+		report_html_escape(f, z->after.name);
 		fprintf(f, " free pages</td><td colspan=3>%+lld</td></tr>\n",
 			(long long)z->after.free_pages - (long long)z->before.free_pages);
 	}
@@ -331,9 +331,9 @@ static void write_snapshot_tables(FILE *f, const struct report *r)
 		   "<th class=l>reason</th></tr>\n");
 	for (size_t i = 0; i < r->nr_snaps; i++) {
 		fprintf(f, "<tr><td class=l>");
-		html_escape(f, r->snaps[i].name);
+		report_html_escape(f, r->snaps[i].name);
 		fprintf(f, "</td><td>%.3f s</td><td class=l>", r->snaps[i].t);
-		html_escape(f, r->snaps[i].reason);
+		report_html_escape(f, r->snaps[i].reason);
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</table>\n<h2>Snapshot diffs</h2>\n<table id=diffs><tr><th class=l>between</th>"
@@ -360,7 +360,7 @@ static void write_events(FILE *f, const struct report *r)
 		fprintf(f, "<tr><td>%.2f s</td><td class=\"l k-%s\">%s</td><td class=l>",
 			json_object_get_double(t), json_object_get_string(k),
 			json_object_get_string(k));
-		html_escape(f, json_object_get_string(l));
+		report_html_escape(f, json_object_get_string(l));
 		fprintf(f, "</td></tr>\n");
 	}
 	fprintf(f, "</table>\n");
@@ -388,7 +388,7 @@ static void write_head(FILE *f, const struct report *r)
 {
 	fprintf(f, "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
 		   "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n<title>", REPORT_CSP);
-	html_escape(f, r->title);
+	report_html_escape(f, r->title);
 	fprintf(f, " - memvisor report</title>\n<style>%s</style>\n<style>%s</style>\n</head>\n",
 		mv_uplot_css, report_page_css);
 }
@@ -400,13 +400,13 @@ static void write_summary(FILE *f, const struct report *r)
 	if (r->s.n)
 		expect_json_number(r->s.samples[0], "host.ram", &ram);
 	fprintf(f, "<h1>");
-	html_escape(f, r->title);
+	report_html_escape(f, r->title);
 	fprintf(f, "</h1>\n<div class=meta>%zu samples over %.1f s", r->s.n,
 		r->s.n ? r->s.times[r->s.n - 1] : 0.0);
 	if (ram > 0)
 		fprintf(f, ", guest RAM %s", mv_format_size((uint64_t)ram, sz, sizeof(sz)));
 	fprintf(f, "; from ");
-	html_escape(f, r->stats_path);
+	report_html_escape(f, r->stats_path);
 	fprintf(f, "</div>\n");
 }
 
@@ -426,8 +426,8 @@ static int write_html(const struct report *r)
 	if (r->snap_dir)
 		write_snapshot_tables(f, r);
 	write_data(f, r);
-	fprintf(f, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", mv_uplot_js,
-		report_page_js);
+	fprintf(f, "<script>%s</script>\n<script>%s</script>\n<script>%s</script>\n</body>\n"
+		   "</html>\n", mv_uplot_js, report_common_js, report_page_js);
 	if (fclose(f) != 0) {
 		int code = mv_errno();
 		mv_err("report: writing %s: %m", r->out_path);

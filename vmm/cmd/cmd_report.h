@@ -29,6 +29,14 @@ extern const char mv_uplot_css[] __attribute__((weak));
 /* The page's own style sheet and script (the chart definitions), NUL-terminated. */
 extern const char report_page_css[];
 extern const char report_page_js[];
+/* The sweep page's script (sweep.js): charts of a results table (test_results.h). */
+extern const char report_sweep_js[];
+/* What both scripts use (chart_common.js: PALETTE, countInk), inlined before either. */
+extern const char report_common_js[];
+
+#include <stdio.h>
+/* Writes s with &, <, > and " escaped, for HTML text and attribute values. */
+void report_html_escape(FILE *f, const char *s);
 
 /* The Content-Security-Policy the page declares: nothing from outside. */
 #define REPORT_CSP "default-src 'none'; script-src 'unsafe-inline'; " \

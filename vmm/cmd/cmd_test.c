@@ -1,9 +1,14 @@
 /*
  * cmd_test.c: `memvisor test FILE... [-j N] [--junit OUT.xml] [--tap]
- * [--keep DIR]`: loads every scenario first (a malformed one stops
- * everything with exit 2 before any VM starts), runs each as `memvisor
- * run` in a forked child (memvisor_main, not the binary again), up to N at a time, prints one line per
- * scenario as it finishes, and writes JUnit XML and TAP in file order.
+ * [--keep DIR] [--shard K/N]` and `memvisor test --merge DIR...`: loads
+ * every scenario first, a sweep's matrix expanded into one scenario per
+ * cell (a malformed file stops everything with exit 2 before any VM
+ * starts), keeps the cells of shard K of N, runs each as `memvisor run`
+ * in a forked child (memvisor_main, not the binary again), up to N at a
+ * time, prints one line per scenario as it finishes, and writes the
+ * outcome table (test_results.h: results.json and results.csv in DIR,
+ * JUnit XML, TAP) in file order. --merge joins the results.json of
+ * several runs (shards) into one table instead of running anything.
  *
  * Each scenario runs in DIR/NAME (a temporary folder, removed at the end
  * without --keep, by a walk of the tree: no shell, no rm); with --keep the
@@ -15,6 +20,8 @@
 #include "commands.h"
 #include "cmd_report.h"
 #include "scenario_run.h"
+#include "sweep_page.h"
+#include "test_results.h"
 #include "util.h"
 
 #include <errno.h>
@@ -48,23 +55,33 @@ struct job {
 struct test_opts {
 	int jobs;
 	const char *junit, *keep;
-	bool tap;
+	bool tap, merge;
+	unsigned shard, shards;        /* run shard K of N (0 of 0: all) */
 	FILE *out;                     /* verdict lines: stdout, stderr with --tap */
 	char exe[4096], exe_dir[4096], base[4096];
 };
 
 static const char test_usage[] =
 "usage: memvisor test FILE.yaml... [-j N] [--junit OUT.xml] [--tap] [--keep DIR]\n"
+"                     [--shard K/N]\n"
+"       memvisor test --merge DIR... [--junit OUT.xml] [--tap] [--keep OUT]\n"
 "\n"
 "Runs scenario files: each boots a guest with `memvisor run` and checks its\n"
 "exit status, console lines, stats stream and snapshot diffs against the\n"
 "file's expectations (format: vmm/lab/scenario.h, conditions: vmm/lab/expect.h).\n"
+"A file with a matrix: is a sweep, one run per combination of its values.\n"
 "\n"
 "  -j, --jobs N      run N scenarios at a time (default 1)\n"
 "      --junit FILE  write a JUnit XML report\n"
 "      --tap         print TAP on stdout (verdict lines go to stderr)\n"
 "      --keep DIR    keep each scenario's console log, stats stream, snapshots\n"
-"                    and report.html in DIR/NAME/\n"
+"                    and report.html in DIR/NAME/, and the outcome table in\n"
+"                    DIR/results.json and DIR/results.csv\n"
+"      --shard K/N   run only shard K of N (1 <= K <= N): a stable share of the\n"
+"                    scenarios by name, so N machines together run each once\n"
+"      --merge       the arguments are --keep folders of earlier runs: join\n"
+"                    their results.json into one table (verdicts, --junit,\n"
+"                    --tap, --keep OUT) and run nothing\n"
 "  -h, --help        this text\n"
 "\n"
 "Exit status: 0 all passed, 1 some failed, 2 usage error or malformed scenario.\n";
@@ -76,11 +93,26 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* "K/N" with 1 <= K <= N <= 1024. */
+static int parse_shard(struct test_opts *o, const char *arg)
+{
+	unsigned k, n;
+	int used = 0;
+	if (sscanf(arg, "%u/%u%n", &k, &n, &used) != 2 || arg[used] || !k || k > n || n > 1024) {
+		mv_err("test: --shard '%s' is not K/N with 1 <= K <= N <= 1024", arg);
+		return -EINVAL;
+	}
+	o->shard = k;
+	o->shards = n;
+	return 0;
+}
+
 static int parse_opts(struct test_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "jobs", required_argument, NULL, 'j' }, { "junit", required_argument, NULL, 'J' },
 		{ "tap", no_argument, NULL, 'T' }, { "keep", required_argument, NULL, 'k' },
+		{ "shard", required_argument, NULL, 'S' }, { "merge", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -98,12 +130,21 @@ static int parse_opts(struct test_opts *o, int argc, char **argv)
 		case 'J': o->junit = optarg; break;
 		case 'T': o->tap = true; break;
 		case 'k': o->keep = optarg; break;
+		case 'S':
+			if (parse_shard(o, optarg) < 0)
+				return -EINVAL;
+			break;
+		case 'M': o->merge = true; break;
 		case 'h': fputs(test_usage, stdout); exit(0);
 		default: fputs(test_usage, stderr); return -EINVAL;
 		}
 	}
+	if (o->merge && o->shards) {
+		mv_err("test: --merge joins finished runs; --shard applies to a run");
+		return -EINVAL;
+	}
 	if (optind >= argc) {
-		mv_err("test: no scenario files given");
+		mv_err(o->merge ? "test: no folders to merge given" : "test: no scenario files given");
 		fputs(test_usage, stderr);
 		return -EINVAL;
 	}
@@ -124,16 +165,46 @@ static int find_exe(struct test_opts *o)
 	return 0;
 }
 
-/* Loads every file; prints every error. Returns the number that failed. */
-static int load_all(struct job *jobs, int n, char **files, const struct test_opts *o)
+/* Appends the cells of shard o->shard to *jobs; all of them without --shard. */
+static void add_cells(struct job **jobs, int *n, struct scenario *cells, size_t nr,
+		      const struct test_opts *o)
+{
+	for (size_t i = 0; i < nr; i++) {
+		if (o->shards && !test_in_shard(cells[i].name, o->shard, o->shards)) {
+			scenario_free(&cells[i]);
+			continue;
+		}
+		*jobs = realloc(*jobs, (size_t)(*n + 1) * sizeof(**jobs));
+		if (!*jobs)
+			abort();
+		memset(&(*jobs)[*n], 0, sizeof(**jobs));
+		(*jobs)[(*n)++].sc = cells[i];
+	}
+	free(cells);
+}
+
+/*
+ * Loads every file into *jobs (a sweep: a job per cell of the shard);
+ * prints every error. Returns the number of files that failed.
+ */
+static int load_all(struct job **jobs, int *n, char **files, int nr_files,
+		    const struct test_opts *o)
 {
 	int bad = 0;
 	struct mv_error err;
-	for (int i = 0; i < n; i++)
-		if (scenario_load(&jobs[i].sc, files[i], o->exe_dir, &err) < 0) {
+	for (int i = 0; i < nr_files; i++) {
+		struct scenario *cells;
+		size_t nr;
+		if (scenario_load_cells(files[i], o->exe_dir, &cells, &nr, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			bad++;
+			continue;
 		}
+		add_cells(jobs, n, cells, nr, o);
+	}
+	if (!bad && o->shards)
+		fprintf(o->out, "shard %u/%u: %d scenario%s\n", o->shard, o->shards, *n,
+			*n == 1 ? "" : "s");
 	return bad;
 }
 
@@ -181,14 +252,28 @@ static void start_job(struct job *j, const struct test_opts *o)
 	}
 }
 
+/* The job's outcome as a table row; it borrows the job's strings and arrays. */
+static struct test_row job_row(const struct job *j)
+{
+	static char *const none[1];
+	struct test_row r = {
+		.name = j->sc.name, .file = j->sc.file, .label = j->sc.label,
+		.dir = (char *)j->dir, .reasons = j->res.reasons, .status = j->res.status,
+		.seconds = j->res.seconds, .checks = j->res.checks, .failed = j->res.failed,
+		.nr_results = j->res.values ? j->sc.nr_results : 0, .result_names = (char **)none,
+		.values = j->res.values, .measured = j->res.measured,
+	};
+	return r;
+}
+
+/* The verdict, then the scenario's notice lines with the run's values. */
 static void print_verdict(const struct job *j, const struct test_opts *o)
 {
-	bool ok = !j->res.failed;
-	fprintf(o->out, "%s  %-28s %6.1f s  (%u check%s)\n", ok ? "PASS" : "FAIL", j->sc.name,
-		j->res.seconds, j->res.checks, j->res.checks == 1 ? "" : "s");
-	for (const char *p = j->res.reasons; p && *p;) {
+	struct test_row r = job_row(j);
+	test_row_print_verdict(&r, o->out);
+	for (const char *p = j->res.notices; p && *p;) {
 		size_t len = strcspn(p, "\n");
-		fprintf(o->out, "      %.*s\n", (int)len, p);
+		fprintf(o->out, "      > %.*s\n", (int)len, p);
 		p += len + (p[len] == '\n');
 	}
 	fflush(o->out);
@@ -270,95 +355,6 @@ static void run_all(struct job *jobs, int n, const struct test_opts *o)
 	}
 }
 
-/* ---- JUnit XML and TAP ---------------------------------------------------------- */
-
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
-
-static void junit_case(FILE *f, const struct job *j)
-{
-	fprintf(f, "    <testcase classname=\"memvisor.scenarios\" name=\"");
-	xml_escape(f, j->sc.name);
-	fprintf(f, "\" file=\"");
-	xml_escape(f, j->sc.file);
-	fprintf(f, "\" time=\"%.3f\"", j->res.seconds);
-	if (!j->res.failed) {
-		fprintf(f, "/>\n");
-		return;
-	}
-	fprintf(f, ">\n      <failure type=\"expectation\" message=\"");
-	const char *r = j->res.reasons ? j->res.reasons : "failed";
-	char first[512];
-	snprintf(first, sizeof(first), "%.*s", (int)strcspn(r, "\n"), r);
-	xml_escape(f, first);
-	fprintf(f, "\">");
-	xml_escape(f, r);
-	fprintf(f, "</failure>\n      <system-out>");
-	xml_escape(f, j->dir);
-	fprintf(f, "</system-out>\n    </testcase>\n");
-}
-
-static int write_junit(const struct job *jobs, int n, const char *path)
-{
-	double total = 0;
-	int failures = 0;
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		int code = mv_errno();
-		mv_err("test: cannot write %s: %m", path);
-		return code;
-	}
-	for (int i = 0; i < n; i++) {
-		total += jobs[i].res.seconds;
-		failures += jobs[i].res.failed > 0;
-	}
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		   "<testsuites name=\"memvisor test\" tests=\"%d\" failures=\"%d\" errors=\"0\""
-		   " time=\"%.3f\">\n  <testsuite name=\"memvisor scenarios\" tests=\"%d\""
-		   " failures=\"%d\" errors=\"0\" skipped=\"0\" time=\"%.3f\">\n",
-		n, failures, total, n, failures, total);
-	for (int i = 0; i < n; i++)
-		junit_case(f, &jobs[i]);
-	fprintf(f, "  </testsuite>\n</testsuites>\n");
-	return fclose(f);
-}
-
-static void write_tap(const struct job *jobs, int n)
-{
-	printf("TAP version 13\n1..%d\n", n);
-	for (int i = 0; i < n; i++) {
-		const struct job *j = &jobs[i];
-		printf("%sok %d - %s # %.1f s\n", j->res.failed ? "not " : "", i + 1, j->sc.name,
-		       j->res.seconds);
-		if (!j->res.failed)
-			continue;
-		printf("  ---\n  file: '%s'\n  status: %d\n  reasons:\n", j->sc.file, j->res.status);
-		for (const char *p = j->res.reasons; p && *p;) {
-			size_t len = strcspn(p, "\n");
-			printf("    - \"");
-			for (size_t k = 0; k < len; k++)
-				printf(p[k] == '"' || p[k] == '\\' ? "\\%c" : "%c", p[k]);
-			printf("\"\n");
-			p += len + (p[len] == '\n');
-		}
-		printf("  ...\n");
-	}
-	fflush(stdout);
-}
-
 /* ---- the command ------------------------------------------------------------------ */
 
 /* nftw callback: removes one entry, children before their folder; the
@@ -408,20 +404,83 @@ static int prepare_base(struct test_opts *o)
 	return 0;
 }
 
-static int summarize(const struct job *jobs, int n, const struct test_opts *o)
+/* The jobs' outcomes as a table, in file order. */
+static void jobs_table(const struct job *jobs, int n, struct test_table *t)
 {
-	int failed = 0;
-	for (int i = 0; i < n; i++)
-		failed += jobs[i].res.failed > 0;
+	struct mv_error err;
+	for (int i = 0; i < n; i++) {
+		struct test_row r = job_row(&jobs[i]);
+		char **names = calloc(jobs[i].sc.nr_results + 1, sizeof(*names));
+		if (!names)
+			abort();
+		for (size_t k = 0; k < jobs[i].sc.nr_results; k++)
+			names[k] = (char *)expect_text(jobs[i].sc.results[k].cond);
+		r.result_names = names;
+		r.name = strrchr(jobs[i].dir, '/') + 1; /* NAME, or NAME-2 for a repeat */
+		if (test_table_add(t, &r, &err) < 0)
+			mv_err("test: %s", err.msg);
+		free(names);
+	}
+}
+
+/* Writes what the options ask for; prints the summary. Returns the exit status. */
+static int summarize(const struct test_table *t, const struct test_opts *o)
+{
+	struct mv_error err;
+	size_t failed = test_table_failed(t);
+	char path[4096 + 16];
 	if (o->tap)
-		write_tap(jobs, n);
-	if (o->junit && write_junit(jobs, n, o->junit) < 0)
+		test_table_write_tap(t, stdout);
+	if (o->junit && test_table_write_junit(t, o->junit, &err) < 0) {
+		mv_err("test: %s", err.msg);
 		return MV_EXIT_USAGE;
-	fprintf(o->out, "scenarios: %d passed, %d failed\n", n - failed, failed);
+	}
+	if (o->keep) {
+		snprintf(path, sizeof(path), "%s/results.json", o->keep);
+		int rc = test_table_write_json(t, path, &err);
+		snprintf(path, sizeof(path), "%s/results.csv", o->keep);
+		if (rc < 0 || test_table_write_csv(t, path, &err) < 0) {
+			mv_err("test: %s", err.msg);
+			return MV_EXIT_HOST_ERROR;
+		}
+		snprintf(path, sizeof(path), "%s/sweep.html", o->keep);
+		if (sweep_page_wanted(t) && sweep_page_write(t, path, &err) < 0)
+			fprintf(o->out, "      (no sweep.html: %s)\n", err.msg);
+	}
+	fprintf(o->out, "scenarios: %zu passed, %zu failed\n", t->n - failed, failed);
 	if (o->keep)
-		fprintf(o->out, "kept in %s/ (console.log, stats.jsonl, snapshots/, report.html)\n",
-			o->keep);
+		fprintf(o->out, "kept in %s/ (results.json, results.csv%s%s)\n", o->keep,
+			sweep_page_wanted(t) ? ", sweep.html" : "",
+			o->merge ? "" : "; per scenario console.log, stats.jsonl, snapshots/, "
+					"report.html");
 	return failed ? 1 : 0;
+}
+
+/* --merge: joins the results.json of each folder; runs nothing. */
+static int merge(char **dirs, int n, struct test_opts *o)
+{
+	struct test_table t = { 0 };
+	struct mv_error err;
+	char path[4096 + 16];
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		snprintf(path, sizeof(path), "%s/results.json", dirs[i]);
+		rc = access(path, R_OK) < 0 ? mv_fail_errno(&err, "%s", path)
+					    : test_table_read_json(&t, path, &err);
+		if (rc < 0)
+			mv_err("test: --merge: %s", err.msg);
+	}
+	if (rc == 0 && o->keep && (rc = mkdir_p(o->keep)) < 0)
+		mv_err("test: cannot create %s: %s", o->keep, strerror(-rc));
+	if (rc == 0) {
+		for (size_t i = 0; i < t.n; i++)
+			test_row_print_verdict(&t.rows[i], o->out);
+		rc = summarize(&t, o);
+	} else {
+		rc = MV_EXIT_USAGE;
+	}
+	test_table_free(&t);
+	return rc;
 }
 
 int cmd_test(int argc, char **argv)
@@ -431,18 +490,20 @@ int cmd_test(int argc, char **argv)
 		return MV_EXIT_USAGE;
 	if (o.tap)
 		o.out = stderr;
-	int n = argc - optind;
-	struct job *jobs = calloc((size_t)n, sizeof(*jobs));
-	if (!jobs)
-		return MV_EXIT_HOST_ERROR;
-	int rc = MV_EXIT_USAGE;
-	if (load_all(jobs, n, argv + optind, &o) == 0 && prepare_base(&o) == 0) {
+	if (o.merge)
+		return merge(argv + optind, argc - optind, &o);
+	struct job *jobs = NULL;
+	struct test_table t = { 0 };
+	int n = 0, rc = MV_EXIT_USAGE;
+	if (load_all(&jobs, &n, argv + optind, argc - optind, &o) == 0 && prepare_base(&o) == 0) {
 		assign_dirs(jobs, n, o.base);
 		run_all(jobs, n, &o);
-		rc = summarize(jobs, n, &o);
+		jobs_table(jobs, n, &t);
+		rc = summarize(&t, &o);
 		if (!o.keep)
 			remove_tree(o.base);
 	}
+	test_table_free(&t);
 	for (int i = 0; i < n; i++) {
 		scenario_free(&jobs[i].sc);
 		scenario_result_free(&jobs[i].res);

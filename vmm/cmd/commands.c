@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "diff", cmd_diff, "compare two snapshots (A B); exit 1 when they differ" },
 	{ "test", cmd_test, "run scenario files (YAML); JUnit XML, TAP, kept logs" },
 	{ "report", cmd_report, "HTML timeline charts of a --stats stream (STATS.jsonl -o FILE)" },
+	{ "initrd", cmd_initrd, "an initrd of programs with their shared libraries (-o FILE PROGRAM...)" },
 };
 
 static void usage(FILE *f)

@@ -22,6 +22,8 @@ int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* initrd -o FILE [--base INITRD] PROGRAM...: programs with their libraries */
+int cmd_initrd(int argc, char **argv);
 /* top SOCK: the live view of a running VM (ncurses), or --once one frame */
 int cmd_top(int argc, char **argv);
 

@@ -387,7 +387,18 @@ static void parse_condition(struct parser *ps, struct expect_cond *c)
 		fail(ps, "unexpected '%s' after the condition", ps->p);
 }
 
-struct expect_cond *expect_parse(const char *text, enum expect_kind kind, struct mv_error *err)
+/* A measure: one value, no comparison. */
+static void parse_measure(struct parser *ps, struct expect_cond *c)
+{
+	c->l = parse_sum(ps);
+	skip_space(ps);
+	if (!ps->failed && *ps->p)
+		fail(ps, "unexpected '%s' after the value", ps->p);
+}
+
+static struct expect_cond *parse_with(const char *text, enum expect_kind kind,
+				      void (*parse)(struct parser *, struct expect_cond *),
+				      struct mv_error *err)
 {
 	struct parser ps = { .text = text, .p = text, .kind = kind, .err = err };
 	struct expect_cond *c = calloc(1, sizeof(*c));
@@ -395,12 +406,22 @@ struct expect_cond *expect_parse(const char *text, enum expect_kind kind, struct
 		abort();
 	c->kind = kind;
 	c->text = strdup(text);
-	parse_condition(&ps, c);
+	parse(&ps, c);
 	if (ps.failed) {
 		expect_free(c);
 		return NULL;
 	}
 	return c;
+}
+
+struct expect_cond *expect_parse(const char *text, enum expect_kind kind, struct mv_error *err)
+{
+	return parse_with(text, kind, parse_condition, err);
+}
+
+struct expect_cond *expect_parse_measure(const char *text, struct mv_error *err)
+{
+	return parse_with(text, EXPECT_STATS, parse_measure, err);
 }
 
 void expect_free(struct expect_cond *c)

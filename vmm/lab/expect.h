@@ -50,6 +50,13 @@ struct expect_cond *expect_parse(const char *text, enum expect_kind kind, struct
 void expect_free(struct expect_cond *c);
 const char *expect_text(const struct expect_cond *c);
 
+/*
+ * Parses text as a measure: one value of the stats language alone, no
+ * comparison ("vmstat.pgmajfault", "max(host.resident)"), for the results
+ * table of a sweep. Returns it, or NULL with the reason in err.
+ */
+struct expect_cond *expect_parse_measure(const char *text, struct mv_error *err);
+
 /* A --stats stream: one JSON object per line, in time order. */
 struct expect_stats {
 	json_object **samples;
@@ -60,6 +67,12 @@ struct expect_stats {
 /* Reads FILE. Returns 0, or a negative errno with the reason (file:line) in err. */
 int expect_stats_load(struct expect_stats *s, const char *path, struct mv_error *err);
 void expect_stats_free(struct expect_stats *s);
+
+/*
+ * A measure's value: paths at the last sample, functions over the whole
+ * run. Returns 0, or -ENOENT when the stream is empty or a path is absent.
+ */
+int expect_measure_stats(const struct expect_cond *m, const struct expect_stats *s, double *v);
 
 /*
  * Evaluate c. Return 1 when it holds, 0 when it does not, with a reason

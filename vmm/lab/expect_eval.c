@@ -456,6 +456,18 @@ int expect_eval_stats(const struct expect_cond *cond, const struct expect_stats 
 	}
 }
 
+int expect_measure_stats(const struct expect_cond *m, const struct expect_stats *s, double *v)
+{
+	struct ctx c = { .s = s, .lo = 0, .hi = s->n };
+	if (!s->n)
+		return -ENOENT;
+	struct val r = eval(m->l, &c, s->n - 1);
+	if (!r.ok)
+		return -ENOENT;
+	*v = r.v;
+	return 0;
+}
+
 int expect_eval_diff(const struct expect_cond *cond, json_object *diff, char *why, size_t whylen)
 {
 	struct ctx c = { .diff = diff };

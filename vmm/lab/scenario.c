@@ -7,6 +7,7 @@
  * error wins). Line numbers come from libyaml's marks (0-based there).
  */
 #include "scenario.h"
+#include "matrix.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -379,6 +380,96 @@ static void key_stats(struct loader *l, yaml_node_t *v)
 	for_items(l, v, add_stats);
 }
 
+/* results: measures recorded per run for a sweep's table (expect.h). */
+static void add_result(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "results");
+	struct mv_error err;
+	if (!s)
+		return;
+	struct expect_cond *m = expect_parse_measure(s, &err);
+	if (!m) {
+		lfail(l, v, "results: '%s': %s", s, err.msg);
+		return;
+	}
+	struct scenario *sc = l->sc;
+	sc->results = realloc(sc->results, (sc->nr_results + 1) * sizeof(*sc->results));
+	if (!sc->results)
+		abort();
+	sc->results[sc->nr_results].cond = m;
+	sc->results[sc->nr_results++].line = line_of(v);
+}
+
+static void key_results(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_result);
+}
+
+/* One literal piece of a notice (the text up to a '{' or the end). */
+static void notice_piece(struct scenario_notice *n, const char *text, size_t len)
+{
+	n->pieces = realloc(n->pieces, (n->nr_measures + 1) * sizeof(*n->pieces));
+	if (!n->pieces || !(n->pieces[n->nr_measures] = strndup(text, len)))
+		abort();
+}
+
+/* Splits a notice at its {MEASURE}s; false (with an error) for a bad one. */
+static bool parse_notice(struct loader *l, yaml_node_t *v, const char *s,
+			 struct scenario_notice *n)
+{
+	struct mv_error err;
+	for (;;) {
+		size_t lit = strcspn(s, "{");
+		notice_piece(n, s, lit);
+		if (!s[lit])
+			return true;
+		const char *end = strchr(s + lit, '}');
+		if (!end) {
+			lfail(l, v, "notice: '{' without its '}'");
+			return false;
+		}
+		char *expr = strndup(s + lit + 1, (size_t)(end - (s + lit)) - 1);
+		struct expect_cond *m = expr ? expect_parse_measure(expr, &err) : NULL;
+		if (!m)
+			lfail(l, v, "notice: '{%s}': %s", expr ? expr : "", err.msg);
+		free(expr);
+		if (!m)
+			return false;
+		n->measures = realloc(n->measures, (n->nr_measures + 1) * sizeof(*n->measures));
+		if (!n->measures)
+			abort();
+		n->measures[n->nr_measures++] = m;
+		s = end + 1;
+	}
+}
+
+static void add_notice(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "notice");
+	struct scenario *sc = l->sc;
+	if (!s)
+		return;
+	sc->notices = realloc(sc->notices, (sc->nr_notices + 1) * sizeof(*sc->notices));
+	if (!sc->notices)
+		abort();
+	struct scenario_notice *n = &sc->notices[sc->nr_notices++];
+	memset(n, 0, sizeof(*n));
+	n->line = line_of(v);
+	parse_notice(l, v, s, n);
+}
+
+static void key_notice(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_notice);
+}
+
+/* matrix: read and checked before the text was expanded (matrix.c). */
+static void key_matrix(struct loader *l, yaml_node_t *v)
+{
+	(void)l;
+	(void)v;
+}
+
 /* The diff being loaded: the last one of the array. */
 static struct scenario_diff *cur_diff(struct loader *l)
 {
@@ -458,24 +549,21 @@ static const struct key top_keys[] = {
 	{ "name", key_name }, { "description", key_description }, { "guest", key_guest },
 	{ "workload", key_workload }, { "host", key_host }, { "pressure", key_pressure },
 	{ "stats_interval", key_stats_interval }, { "snapshots", key_snapshots },
-	{ "timeout", key_timeout }, { "expect", key_expect },
+	{ "timeout", key_timeout }, { "expect", key_expect }, { "results", key_results },
+	{ "matrix", key_matrix }, { "notice", key_notice },
 };
 
-static int load_document(struct loader *l)
+static int load_document(struct loader *l, const char *text)
 {
 	yaml_parser_t parser;
-	FILE *f = fopen(l->file, "r");
-	if (!f)
-		return mv_fail(l->err, -errno, "%s: %m", l->file);
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
 	int ok = yaml_parser_load(&parser, &l->doc);
 	if (!ok)
 		mv_fail(l->err, -EINVAL, "%s:%d: YAML: %s%s%s", l->file,
 			(int)parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
 			parser.context ? " " : "", parser.context ? parser.context : "");
 	yaml_parser_delete(&parser);
-	fclose(f);
 	return ok ? 0 : -EINVAL;
 }
 
@@ -547,7 +635,9 @@ static void finish(struct loader *l, const char *exe_dir)
 		lfail(l, NULL, "guest.initrd: cannot read %s: %m", sc->initrd);
 }
 
-int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, struct mv_error *err)
+/* Loads one cell: text is the file's, with the cell's values in place. */
+static int load_text(struct scenario *sc, const char *path, const char *text, const char *exe_dir,
+		     struct mv_error *err)
 {
 	struct loader l = { .file = path, .sc = sc, .err = err };
 	char tmp[4096];
@@ -558,7 +648,7 @@ int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, st
 	sc->stats_interval = 0.25;
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	snprintf(l.dir, sizeof(l.dir), "%s", dirname(tmp));
-	int rc = load_document(&l);
+	int rc = load_document(&l, text);
 	if (rc < 0) {
 		scenario_free(sc);
 		return rc;
@@ -577,7 +667,80 @@ int scenario_load(struct scenario *sc, const char *path, const char *exe_dir, st
 		return -EINVAL;
 	}
 	return 0;
+}
 
+static char *read_text(const char *path, struct mv_error *err)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0;
+	if (!f) {
+		mv_fail(err, -errno, "%s: %m", path);
+		return NULL;
+	}
+	ssize_t n = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(text);
+		text = strdup("");
+	}
+	return text;
+}
+
+/* Loads cell of m from text; a sweep's cell is named "NAME[k=v,...]". */
+static int load_cell(struct scenario *sc, const struct matrix *m, size_t cell, const char *path,
+		     const char *text, const char *exe_dir, struct mv_error *err)
+{
+	char *cell_text = matrix_substitute(m, cell, text, path, err);
+	if (!cell_text)
+		return -EINVAL;
+	int rc = load_text(sc, path, cell_text, exe_dir, err);
+	free(cell_text);
+	if (rc < 0)
+		return rc;
+	sc->label = matrix_cell_label(m, cell);
+	if (m->nr_params) {
+		char *name;
+		if (asprintf(&name, "%s[%s]", sc->name, sc->label) < 0)
+			abort();
+		free(sc->name);
+		sc->name = name;
+	}
+	return 0;
+}
+
+int scenario_load_cells(const char *path, const char *exe_dir, struct scenario **cells, size_t *n,
+			struct mv_error *err)
+{
+	struct matrix m;
+	char *text = read_text(path, err);
+	int rc = text ? matrix_read(&m, text, path, err) : -ENOENT;
+
+	*cells = NULL;
+	*n = 0;
+	if (rc < 0) {
+		free(text);
+		return rc;
+	}
+	*cells = calloc(m.nr_cells, sizeof(**cells));
+	if (!*cells)
+		abort();
+	for (size_t i = 0; i < m.nr_cells && rc == 0; i++) {
+		rc = load_cell(&(*cells)[i], &m, i, path, text, exe_dir, err);
+		*n += rc == 0;
+	}
+	matrix_free(&m);
+	free(text);
+	if (rc < 0)
+		scenario_free_cells(*cells, *n);
+	return rc;
+}
+
+void scenario_free_cells(struct scenario *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		scenario_free(&cells[i]);
+	free(cells);
 }
 
 static void free_regexes(struct scenario_regex *r, size_t n)
@@ -598,7 +761,7 @@ static void free_conds(struct scenario_cond *c, size_t n)
 
 void scenario_free(struct scenario *sc)
 {
-	char **strs[] = { &sc->file, &sc->name, &sc->description, &sc->dir, &sc->host,
+	char **strs[] = { &sc->file, &sc->name, &sc->label, &sc->description, &sc->dir, &sc->host,
 			  &sc->kernel, &sc->initrd,
 			  &sc->memory, &sc->swap, &sc->cmdline, &sc->workload, &sc->pressure };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -610,6 +773,17 @@ void scenario_free(struct scenario *sc)
 	free_regexes(sc->no_console, sc->nr_no_console);
 	free_conds(sc->stats, sc->nr_stats);
 	free_conds(sc->json, sc->nr_json);
+	free_conds(sc->results, sc->nr_results);
+	for (size_t i = 0; i < sc->nr_notices; i++) {
+		struct scenario_notice *n = &sc->notices[i];
+		for (size_t k = 0; k < n->nr_measures; k++)
+			expect_free(n->measures[k]);
+		for (size_t k = 0; n->pieces && k <= n->nr_measures; k++)
+			free(n->pieces[k]);
+		free(n->pieces);
+		free(n->measures);
+	}
+	free(sc->notices);
 	for (size_t i = 0; i < sc->nr_diffs; i++) {
 		free(sc->diffs[i].from);
 		free(sc->diffs[i].to);

@@ -35,6 +35,15 @@
  *     diffs:
  *       - between: [1s, exit]          # two of the snapshots
  *         expect: ["largest_added(memhog) >= 8M", ...]
+ *   results: [vmstat.pgmajfault, "max(host.resident)"]
+ *                                      # measures recorded per run (the last
+ *                                      # sample; a host command's JSON output)
+ *                                      # for `memvisor test`'s results table
+ *   notice: "order 10: {min(zones.DMA32.nr_free.10)} at the low point"
+ *                                      # lines printed under the verdict, each
+ *                                      # {MEASURE} replaced by its value
+ *   matrix:                            # a sweep (matrix.h): one run per
+ *     policy: [lru, fifo]              # combination, ${policy} in the text
  *
  * Relative paths are relative to the scenario file's folder.
  * Invariant: a loaded scenario owns all its strings, regexes and
@@ -65,6 +74,14 @@ struct scenario_cond {
 	int line;
 };
 
+/* A notice line: text with {MEASURE} placeholders, split at them. */
+struct scenario_notice {
+	char **pieces;                 /* nr_measures + 1 literal pieces */
+	struct expect_cond **measures; /* between the pieces */
+	size_t nr_measures;
+	int line;
+};
+
 struct scenario_diff {
 	char *from, *to;               /* snapshot labels as in `snapshots` */
 	struct scenario_cond *conds;
@@ -74,6 +91,7 @@ struct scenario_diff {
 
 struct scenario {
 	char *file, *name, *description;
+	char *label;                   /* a sweep cell's "k=v,k=v" ("" when no matrix) */
 	char *dir;                     /* the file's folder */
 	char *host;                    /* memvisor command words, or NULL */
 	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
@@ -88,15 +106,21 @@ struct scenario {
 	size_t nr_stats, nr_json;
 	struct scenario_diff *diffs;
 	size_t nr_diffs;
+	struct scenario_cond *results;  /* measures (expect_parse_measure) */
+	size_t nr_results;
+	struct scenario_notice *notices;
+	size_t nr_notices;
 };
 
 /*
- * Loads and checks path. exe_dir is where memvisor lives (for the default
- * kernel and initrd). Returns 0, or a negative errno with "FILE:LINE: what
- * is wrong" in err (sc is then empty).
+ * Loads and checks path: one scenario per cell of its matrix (one without
+ * a matrix), in *cells (*n of them, malloc'd). exe_dir is where memvisor
+ * lives (for the default kernel and initrd). Returns 0, or a negative
+ * errno with "FILE:LINE: what is wrong" in err (nothing is then kept).
  */
-int scenario_load(struct scenario *sc, const char *path, const char *exe_dir,
-		  struct mv_error *err);
+int scenario_load_cells(const char *path, const char *exe_dir, struct scenario **cells, size_t *n,
+			struct mv_error *err);
+void scenario_free_cells(struct scenario *cells, size_t n);
 void scenario_free(struct scenario *sc);
 /* Whether a snapshot label is a time or exit (--snapshot-at) rather than a name. */
 bool scenario_snapshot_timed(const char *label);

@@ -374,6 +374,81 @@ static void check_json(const struct scenario *sc, const char *dir, struct scenar
 	json_object_put(j);
 }
 
+/*
+ * The run's stream for results: stats.jsonl, or a host command's JSON
+ * output as a stream of one sample. Returns 0 or a negative errno.
+ */
+static int results_stream(const struct scenario *sc, const char *dir, struct expect_stats *s)
+{
+	char path[4096];
+	struct mv_error err;
+	if (!sc->host) {
+		snprintf(path, sizeof(path), "%s/stats.jsonl", dir);
+		return expect_stats_load(s, path, &err);
+	}
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	json_object *j = json_object_from_file(path);
+	if (!j)
+		return -EINVAL;
+	s->samples = malloc(sizeof(*s->samples));
+	s->times = calloc(1, sizeof(*s->times));
+	if (!s->samples || !s->times)
+		abort();
+	s->samples[0] = j;
+	s->n = 1;
+	return 0;
+}
+
+static void fmt_measure(FILE *f, const struct expect_cond *m, const struct expect_stats *s)
+{
+	double v;
+	if (expect_measure_stats(m, s, &v) < 0)
+		fputs("(none)", f);
+	else if (v == (double)(long long)v && v < 1e15 && v > -1e15)
+		fprintf(f, "%lld", (long long)v);
+	else
+		fprintf(f, "%.3g", v);
+}
+
+/* The notice lines with their measures' values, one per line (malloc'd). */
+static char *notice_lines(const struct scenario *sc, const struct expect_stats *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < sc->nr_notices; i++) {
+		const struct scenario_notice *n = &sc->notices[i];
+		for (size_t k = 0; k < n->nr_measures; k++) {
+			fputs(n->pieces[k], f);
+			fmt_measure(f, n->measures[k], s);
+		}
+		fprintf(f, "%s\n", n->pieces[n->nr_measures]);
+	}
+	fclose(f);
+	return out;
+}
+
+/* results: measures and notice lines, from the run's stream. */
+static void measure_results(const struct scenario *sc, const char *dir, struct scenario_result *r)
+{
+	struct expect_stats s = { 0 };
+	if (!sc->nr_results && !sc->nr_notices)
+		return;
+	r->values = calloc(sc->nr_results + 1, sizeof(*r->values));
+	r->measured = calloc(sc->nr_results + 1, sizeof(*r->measured));
+	if (!r->values || !r->measured)
+		abort();
+	if (results_stream(sc, dir, &s) < 0)
+		memset(&s, 0, sizeof(s));
+	for (size_t i = 0; i < sc->nr_results; i++)
+		r->measured[i] = expect_measure_stats(sc->results[i].cond, &s, &r->values[i]) == 0;
+	if (sc->nr_notices)
+		r->notices = notice_lines(sc, &s);
+	expect_stats_free(&s);
+}
+
 void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r)
 {
 	char path[4096];
@@ -382,6 +457,7 @@ void scenario_check(const struct scenario *sc, const char *dir, struct scenario_
 	check_json(sc, dir, r);
 	check_stats(sc, dir, r);
 	check_diffs(sc, dir, r);
+	measure_results(sc, dir, r);
 	snprintf(path, sizeof(path), "%s/swap.img", dir);
 	unlink(path); /* a swap disk is scratch space, not a result */
 }
@@ -389,5 +465,11 @@ void scenario_check(const struct scenario *sc, const char *dir, struct scenario_
 void scenario_result_free(struct scenario_result *r)
 {
 	free(r->reasons);
+	free(r->notices);
+	r->notices = NULL;
+	free(r->values);
+	free(r->measured);
 	r->reasons = NULL;
+	r->values = NULL;
+	r->measured = NULL;
 }

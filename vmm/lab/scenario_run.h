@@ -25,6 +25,9 @@ struct scenario_result {
 	double seconds;                /* wall time of the run */
 	unsigned checks, failed;       /* expectations checked / failed */
 	char *reasons;                 /* malloc'd lines "FILE:LINE: what", or NULL */
+	char *notices;                 /* sc's notice lines with values, or NULL */
+	double *values;                /* sc->nr_results measures (malloc'd), */
+	bool *measured;                /* each false when it could not be read */
 };
 
 /* A command-line entry point: argv as main() gets it; returns the exit status. */
@@ -40,7 +43,8 @@ typedef int scenario_main_fn(int argc, char **argv);
 pid_t scenario_start(const struct scenario *sc, const char *exe, scenario_main_fn *main_fn,
 		     const char *dir, struct mv_error *err);
 
-/* Checks every expectation of sc against what the run left in dir. */
+/* Checks every expectation of sc against what the run left in dir, and
+ * reads its results: measures. */
 void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);
 
 void scenario_result_free(struct scenario_result *r);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/kvm_para.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -57,6 +58,35 @@ static int kvm_check_caps(struct vm *vm, struct mv_error *err)
 	return 0;
 }
 
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define KVM_CPUID_FEATURES_LEAF 0x40000001u
+/* The KVM leaf's features a guest gets: the KVM clock (both MSR sets), no
+ * port 0x80 delays, the stable bit. Not the paravirtual extras (PV
+ * spinlocks, async page faults, PV EOI, PV TLB flush and IPIs, …): with
+ * PV spinlocks Linux's boot CPU halted with interrupts off for a kick that
+ * never came when bringing up its second vCPU (in the helper VM). */
+#define KVM_FEATURES_GIVEN ((1u << KVM_FEATURE_CLOCKSOURCE) | \
+			    (1u << KVM_FEATURE_NOP_IO_DELAY) | \
+			    (1u << KVM_FEATURE_CLOCKSOURCE2) | \
+			    (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+
+/*
+ * Sets CPUID.1:ECX.HYPERVISOR, which KVM leaves to the VMM: a guest looks
+ * for the KVM leaves (0x40000000) only then, and Linux finds its TSC
+ * frequency in the KVM clock (kvmclock) instead of calibrating against the
+ * PIT, which fails where exits are slow (nested KVM under TCG). Keeps only
+ * KVM_FEATURES_GIVEN of the KVM leaf.
+ */
+static void cpuid_mark_hypervisor(struct kvm_cpuid2 *c)
+{
+	for (uint32_t i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= CPUID_1_ECX_HYPERVISOR;
+		else if (c->entries[i].function == KVM_CPUID_FEATURES_LEAF)
+			c->entries[i].eax &= KVM_FEATURES_GIVEN;
+	}
+}
+
 /* KVM's supported CPUID (malloc'd), or NULL with errno set. */
 static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 {
@@ -79,7 +109,10 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 {
 	vm->cpuid = supported_cpuid(vm->kvm_fd);
-	return vm->cpuid ? 0 : mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	if (!vm->cpuid)
+		return mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	cpuid_mark_hypervisor(vm->cpuid);
+	return 0;
 }
 
 static int vm_create_chips(struct vm *vm, struct mv_error *err)
@@ -320,6 +353,25 @@ static bool regs_are_reset_state(const struct kvm_regs *r, const struct kvm_sreg
 	return r->rip == 0xfff0 && s->cs.selector == 0xf000 && !(s->cr0 & 1);
 }
 
+static void print_regs(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	fprintf(stderr, "RIP=%016llx RSP=%016llx RFLAGS=%016llx\n", (unsigned long long)r->rip,
+		(unsigned long long)r->rsp, (unsigned long long)r->rflags);
+	fprintf(stderr, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
+		(unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		(unsigned long long)r->rdx);
+	fprintf(stderr, "RSI=%016llx RDI=%016llx RBP=%016llx\n", (unsigned long long)r->rsi,
+		(unsigned long long)r->rdi, (unsigned long long)r->rbp);
+	fprintf(stderr, "CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx EFER=%016llx\n",
+		(unsigned long long)s->cr0, (unsigned long long)s->cr2, (unsigned long long)s->cr3,
+		(unsigned long long)s->cr4, (unsigned long long)s->efer);
+	print_segment("CS", &s->cs);
+	print_segment("SS", &s->ss);
+}
+
+/* Prints the registers only when they are the guest's: KVM on AMD SVM
+ * reinitialises a vCPU at a shutdown, leaving reset values that would
+ * read as the faulting state. */
 void vcpu_dump(struct vcpu *v, const char *why)
 {
 	struct kvm_regs r;
@@ -330,22 +382,12 @@ void vcpu_dump(struct vcpu *v, const char *why)
 		return;
 	}
 	fprintf(stderr, "memvisor: vCPU %d: %s\n", v->id, why);
-	fprintf(stderr, "RIP=%016llx RSP=%016llx RFLAGS=%016llx\n", (unsigned long long)r.rip,
-		(unsigned long long)r.rsp, (unsigned long long)r.rflags);
-	fprintf(stderr, "RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n",
-		(unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
-		(unsigned long long)r.rdx);
-	fprintf(stderr, "RSI=%016llx RDI=%016llx RBP=%016llx\n", (unsigned long long)r.rsi,
-		(unsigned long long)r.rdi, (unsigned long long)r.rbp);
-	fprintf(stderr, "CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx EFER=%016llx\n",
-		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
-		(unsigned long long)s.cr4, (unsigned long long)s.efer);
-	print_segment("CS", &s.cs);
-	print_segment("SS", &s.ss);
 	if (regs_are_reset_state(&r, &s))
-		fprintf(stderr, "memvisor: vCPU %d: these are reset values: KVM on AMD SVM "
-			"reinitializes a vCPU at a shutdown, so its state at the fault is lost\n",
-			v->id);
+		fprintf(stderr, "memvisor: vCPU %d: no register dump: KVM reset the vCPU "
+			"(RIP=fff0, CS=f000, as KVM on AMD SVM does at a shutdown), so its "
+			"state at the fault is lost\n", v->id);
+	else
+		print_regs(&r, &s);
 }
 
 /* ---- exit handlers: return true to keep running ---------------------- */

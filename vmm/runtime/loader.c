@@ -328,6 +328,12 @@ int loader_build_start_info(const struct guest_memory *m, const struct pvh_image
 	return 0;
 }
 
+int loader_set_rsdp(const struct guest_memory *m, uint64_t start_info, uint64_t rsdp)
+{
+	return mem_write(m, start_info + offsetof(struct hvm_start_info, rsdp_paddr), &rsdp,
+			 sizeof(rsdp));
+}
+
 int loader_read_file(const char *path, void **buf, size_t *len, struct mv_error *err)
 {
 	struct stat st;

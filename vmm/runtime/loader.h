@@ -54,6 +54,10 @@ int loader_build_start_info(const struct guest_memory *m, const struct pvh_image
 			    const char *cmdline, const void *initrd, size_t initrd_len,
 			    uint64_t *start_info, struct mv_error *err);
 
+/* Points the hvm_start_info at GPA start_info to the ACPI RSDP at GPA
+ * rsdp (its rsdp_paddr). Returns 0 or -EFAULT when start_info is not in RAM. */
+int loader_set_rsdp(const struct guest_memory *m, uint64_t start_info, uint64_t rsdp);
+
 /* Reads a whole file into a malloc'd buffer. Returns 0 or a negative errno with err. */
 int loader_read_file(const char *path, void **buf, size_t *len, struct mv_error *err);
 

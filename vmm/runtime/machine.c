@@ -2,6 +2,7 @@
  * machine.c: assembles a VM from a machine_config (see machine.h).
  */
 #include "machine.h"
+#include "acpi.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,6 +15,28 @@
 static void on_guest_exit(void *ctx, uint32_t value)
 {
 	vm_request_stop(ctx, (int)(value & 0xff), "guest exit");
+}
+
+static void on_power_off(void *ctx)
+{
+	vm_request_stop(ctx, 0, "guest powered off");
+}
+
+/* As QEMU's -no-reboot: a reset ends the VM, with the triple fault's status
+ * (on a PC a triple fault is a reset), and no register dump. */
+static void on_reset(void *ctx, const char *how)
+{
+	mv_info("guest reset through %s: the VM ends (memvisor does not reboot)", how);
+	vm_request_stop(ctx, MV_EXIT_TRIPLE_FAULT, "guest reset");
+}
+
+static void attach_pm(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+	m->pm = (struct pm){ .on_power_off = on_power_off, .on_reset = on_reset, .ctx = vm };
+	bus_register(&vm->pio, ACPI_SLEEP_CTL_PORT, 2, &pm_sleep_ops, &m->pm, "acpi-sleep");
+	bus_register(&vm->pio, PM_RESET_PORT, 1, &pm_reset_ops, &m->pm, "reset-cf9");
+	bus_register(&vm->pio, PM_I8042_PORT, 1, &pm_i8042_ops, &m->pm, "i8042-reset");
 }
 
 static int open_console(struct machine *m, const char *path, struct mv_error *err)
@@ -56,6 +79,7 @@ static int attach_devices(struct machine *m, struct mv_error *err)
 	m->exit_port = (struct debug_exit){ .on_exit = on_guest_exit, .ctx = vm };
 	bus_register(&vm->pio, SERIAL_COM1_BASE, 8, &serial_ops, &m->com1, "com1");
 	bus_register(&vm->pio, EXIT_PORT, 4, &debug_exit_ops, &m->exit_port, "exit");
+	attach_pm(m);
 	int rc = balloon_init(&m->balloon, &vm->mem, VIRTIO_MMIO_BASE,
 			      (struct irq_line){ .set = vm_set_irq, .ctx = vm,
 						 .irq = VIRTIO_MMIO_FIRST_IRQ });
@@ -127,6 +151,24 @@ static int blame(struct machine *m, enum machine_fault kind, int rc)
 	return rc;
 }
 
+/* ACPI tables for every vCPU, COM1 and each virtio-mmio transport (the balloon
+ * in the first slot, the swap disk in the second). */
+static int install_acpi(struct machine *m, uint64_t start_info, struct mv_error *err)
+{
+	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus, .com1_port = SERIAL_COM1_BASE,
+				    .com1_irq = SERIAL_COM1_IRQ,
+				    .nr_virtio = m->swap_ready ? 2 : 1 };
+	uint64_t rsdp;
+	for (int i = 0; i < acpi.nr_virtio; i++)
+		acpi.virtio[i] = (struct acpi_virtio_mmio){
+			.base = (uint32_t)(VIRTIO_MMIO_BASE + (uint64_t)i * VIRTIO_MMIO_SIZE),
+			.size = VIRTIO_MMIO_SIZE, .irq = (uint8_t)(VIRTIO_MMIO_FIRST_IRQ + i) };
+	int rc = acpi_install(&m->vm.mem, &acpi, &rsdp);
+	if (rc < 0 || (rc = loader_set_rsdp(&m->vm.mem, start_info, rsdp)) < 0)
+		return mv_fail(err, rc, "cannot write the ACPI tables: %s", strerror(-rc));
+	return 0;
+}
+
 static int load_guest(struct machine *m, const struct machine_config *cfg,
 		      struct mv_error *err)
 {
@@ -141,6 +183,9 @@ static int load_guest(struct machine *m, const struct machine_config *cfg,
 	    (rc = loader_build_start_info(&m->vm.mem, &img, m->cmdline, cfg->initrd,
 					  cfg->initrd_len, &start_info, err)) < 0)
 		return blame(m, MACHINE_FAULT_INPUT, rc);
+	rc = install_acpi(m, start_info, err);
+	if (rc < 0)
+		return blame(m, MACHINE_FAULT_HOST, rc);
 	rc = vm_setup_pvh_boot(&m->vm, img.entry, (uint32_t)start_info, err);
 	if (rc < 0)
 		return blame(m, MACHINE_FAULT_HOST, rc);

@@ -1,6 +1,6 @@
 /*
  * machine.h: one assembled virtual machine: the KVM VM with its RAM, the
- * loaded kernel, and the devices (COM1, the exit port, the balloon at the
+ * loaded kernel, and the devices (COM1, the exit port, ACPI power-off and reset, the balloon at the
  * first virtio-mmio slot, the swap disk at the second). cmd_run builds it from options; the control
  * loop (control.c) acts on it while it runs.
  *
@@ -17,6 +17,7 @@
 #include "devices/balloon.h"
 #include "devices/blk.h"
 #include "devices/debug_exit.h"
+#include "devices/pm.h"
 #include "devices/serial.h"
 #include "console_watch.h"
 #include "kvm.h"
@@ -49,6 +50,7 @@ struct machine {
 	enum machine_fault fault;    /* set by a failing machine_build */
 	struct serial com1;
 	struct debug_exit exit_port;
+	struct pm pm;                /* ACPI power-off, resets */
 	struct balloon balloon;
 	bool balloon_ready;
 	struct blk swap;             /* second virtio-mmio slot, with --swap */

@@ -5,15 +5,13 @@
  * picks series by path pattern, so figures that later appear in the stats
  * stream (zones, buddy orders, slab, vmstat) get charts without C changes.
  *
- * `memvisor report` inlines this file in a <script> after uPlot's
- * (vmm/lab/report/report_assets.S), so it must not contain a closing script
+ * `memvisor report` inlines this file in a <script> after uPlot's and
+ * chart_common.js (PALETTE, countInk; vmm/lab/report/report_assets.S), so it must not contain a closing script
  * tag. It records what it drew in the DOM for tests: per chart
  * data-points (non-null values), data-series and data-ink (plot pixels in
  * the series' colours); on <body> data-charts, data-ready, data-resources
  * (fetched resources) and data-csp-violations.
  */
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf',
-		 '#8c564b', '#e377c2', '#bcbd22', '#393b79'];
 const MARK = { pressure: '#b35900', oom: '#cc0000', snapshot: '#2b6e2b', event: '#666666' };
 const CHARTS = [
 	{ id: 'host', title: 'Host: resident guest RAM and memvisor RSS', unit: 'bytes', need: true,
@@ -81,27 +79,6 @@ function markersPlugin() {
 		});
 		c.restore();
 	}] } };
-}
-
-/* Counts plot-area pixels drawn in the series' colours: proof of ink. */
-function countInk(u, sec, n) {
-	const b = u.bbox;
-	let img;
-	try {
-		img = u.ctx.getImageData(b.left, b.top, Math.max(1, b.width), Math.max(1, b.height)).data;
-	} catch (e) {
-		return;
-	}
-	const cols = PALETTE.slice(0, Math.min(n, PALETTE.length)).map(h =>
-		[1, 3, 5].map(k => parseInt(h.slice(k, k + 2), 16)));
-	let ink = 0;
-	for (let i = 0; i < img.length; i += 4) {
-		if (img[i + 3] < 200) continue;
-		for (const q of cols)
-			if (Math.abs(img[i] - q[0]) < 24 && Math.abs(img[i + 1] - q[1]) < 24 &&
-			    Math.abs(img[i + 2] - q[2]) < 24) { ink++; break; }
-	}
-	sec.dataset.ink = ink;
 }
 
 function section(spec, root) {
