@@ -18,7 +18,7 @@ TEST_PKGS := $(VMM_PKGS) check
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wvla -Wformat=2
-HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd \
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/save -Ivmm/lab -Ivmm/cmd \
                $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 VMM_LIBS    := $(shell pkg-config --libs $(VMM_PKGS) 2>/dev/null) -lpthread -lm
 TEST_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null) -lpthread -lm

@@ -123,7 +123,7 @@ fuzz-replay: fuzz-build
 # ---- static analysis ----------------------------------------------------------------
 LINT_SRCS   := $(VMM_SRCS) $(MM_SRCS)
 LINT_DIR    := $(BUILD)/lint
-LINT_INC    := -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/lab -Ivmm/cmd -Ivmm/runtime/devices
+LINT_INC    := -D_GNU_SOURCE -Iabi -Imm/include -Ivmm -Ivmm/runtime -Ivmm/live -Ivmm/snap -Ivmm/save -Ivmm/lab -Ivmm/cmd -Ivmm/runtime/devices
 TIDY_STAMPS := $(LINT_SRCS:%.c=$(LINT_DIR)/%.tidy)
 
 lint: lint-cppcheck lint-tidy

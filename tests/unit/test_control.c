@@ -41,6 +41,8 @@ static const char *const good[] = {
 	"{\"cmd\":\"balloon\",\"target\":1048576}",
 	"{\"cmd\":\"stats\"}",
 	"{\"cmd\":\"snapshot\",\"file\":\"a.core\",\"memory\":true}",
+	"{\"cmd\":\"save\",\"file\":\"a.mvs\"}",
+	"{\"cmd\":\"save\",\"file\":\"a.mvs\",\"stop\":true}",
 	"{\"cmd\":\"pause\"}", "{\"cmd\":\"resume\"}", "{\"cmd\":\"quit\"}",
 	" {\"cmd\":\"stats\"} ",
 };
@@ -68,6 +70,9 @@ static const struct {
 	{ "{\"cmd\":\"balloon\",\"target\":[1]}", "size must be" },
 	{ "{\"cmd\":\"snapshot\"}", "snapshot needs \"file\"" },
 	{ "{\"cmd\":\"snapshot\",\"file\":\"\"}", "snapshot needs \"file\"" },
+	{ "{\"cmd\":\"save\"}", "save needs \"file\"" },
+	{ "{\"cmd\":\"save\",\"file\":7}", "save needs \"file\"" },
+	{ "{\"cmd\":\"save\",\"file\":\"a.mvs\",\"stop\":\"yes\"}", "\"stop\" is true or false" },
 	{ "", "not a JSON object" },
 };
 

@@ -10,6 +10,7 @@
 #include "virtio_driver.h"
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -156,6 +157,65 @@ START_TEST(inflating_discards_pages_with_one_call_per_run_of_pfns)
 	for (int i = 0; i < 8 * 4096; i++)
 		ck_assert_uint_eq(page[i], 0);
 	ck_assert(!needs_reset());
+}
+END_TEST
+
+/* The state `memvisor save` takes, loaded into a fresh balloon as a
+ * restore does (vmm/save/restore.c). */
+static struct balloon *restored_copy(void)
+{
+	struct virtio_mmio_state vs;
+	struct balloon_state bs;
+	const uint8_t *held;
+	struct mv_error err;
+	struct balloon *b = calloc(1, sizeof(*b));
+	virtio_mmio_get_state(&bln->transport, &vs);
+	balloon_get_state(bln, &bs, &held);
+	ck_assert_int_eq(balloon_init(b, &mem, BASE, (struct irq_line){ .set = record_irq,
+								   .irq = 5 }), 0);
+	ck_assert_int_eq(balloon_set_state(b, &bs, held), 0);
+	ck_assert_int_eq(virtio_mmio_set_state(&b->transport, &vs, &err), 0);
+	return b;
+}
+
+START_TEST(a_restored_balloon_holds_its_pages_and_serves_the_next_chain_from_the_saved_index)
+{
+	driver_init();
+	inflate_pfns(0x400, 8);
+	balloon_set_target(bln, 1 << 20);
+	struct balloon *b = restored_copy();
+	struct vdrv d2 = drv;
+	d2.t = &b->transport;
+	ck_assert_uint_eq(b->held_pages, 8);
+	ck_assert_uint_eq(vdrv_rd(&d2, VIRTIO_MMIO_STATUS), rd(VIRTIO_MMIO_STATUS));
+	ck_assert_uint_eq(vdrv_rd(&d2, VIRTIO_MMIO_CONFIG_GENERATION),
+			  rd(VIRTIO_MMIO_CONFIG_GENERATION));
+	ck_assert_uint_eq(b->config.num_pages, 256);
+	uint32_t *pfns = gpa(BUF_GPA);
+	for (uint32_t i = 0; i < 8; i++)
+		pfns[i] = 0x500 + i;
+	struct vdrv_buf buf = { .gpa = BUF_GPA, .len = 8 * 4 };
+	vdrv_add_chain(&d2, BALLOON_Q_INFLATE, 1, &buf, 1);
+	ck_assert_uint_eq(vdrv_used_idx(&d2, BALLOON_Q_INFLATE), 2); /* after the saved 1 */
+	ck_assert_uint_eq(b->held_pages, 16);
+	ck_assert(!vdrv_needs_reset(&d2));
+	balloon_destroy(b);
+	free(b);
+}
+END_TEST
+
+START_TEST(a_balloon_state_whose_count_disagrees_with_its_bitmap_is_refused)
+{
+	struct balloon_state bs;
+	const uint8_t *held;
+	driver_init();
+	inflate_pfns(0x400, 8);
+	balloon_get_state(bln, &bs, &held);
+	bs.held_pages = 9;
+	ck_assert_int_eq(balloon_set_state(bln, &bs, held), -EINVAL);
+	bs.held_pages = 8;
+	bs.nr_pfns++;
+	ck_assert_int_eq(balloon_set_state(bln, &bs, held), -EINVAL);
 }
 END_TEST
 
@@ -454,6 +514,8 @@ Suite *virtio_suite(void)
 	tcase_add_test(tc, the_driver_writes_actual_and_nothing_else_of_the_config);
 	tcase_add_test(tc, stats_buffer_is_parsed_and_returned_when_the_host_asks);
 	tcase_add_test(tc, reported_free_pages_are_discarded_but_not_held);
+	tcase_add_test(tc, a_restored_balloon_holds_its_pages_and_serves_the_next_chain_from_the_saved_index);
+	tcase_add_test(tc, a_balloon_state_whose_count_disagrees_with_its_bitmap_is_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup_capture, teardown_capture);

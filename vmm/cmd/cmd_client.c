@@ -2,7 +2,7 @@
  * cmd_client.c: the CLI clients of the control socket: `memvisor balloon
  * SOCK SIZE`, `stats SOCK [--json]`, `pause|resume|quit SOCK`. Each sends
  * one request line and prints the response. `snapshot SOCK FILE
- * [--memory]` too.
+ * [--memory]` and `save SOCK FILE [--stop]` too.
  *
  * Exit status: 0 when the VMM answered ok, 1 when it answered with an
  * error, 2 for usage errors or an unreachable socket.
@@ -29,6 +29,10 @@ static int client_usage(const char *cmd)
 	else if (!strcmp(cmd, "snapshot"))
 		fprintf(stderr, "usage: memvisor snapshot SOCK FILE [--memory]\n"
 			"Writes an ELF core snapshot of the running VM (with --memory, all of RAM).\n");
+	else if (!strcmp(cmd, "save"))
+		fprintf(stderr, "usage: memvisor save SOCK FILE [--stop]\n"
+			"Saves the running VM to FILE (memvisor run --restore FILE resumes it);\n"
+			"it runs on unless --stop is given.\n");
 	else
 		fprintf(stderr, "usage: memvisor %s SOCK\n", cmd);
 	return MV_EXIT_USAGE;
@@ -57,12 +61,14 @@ static void print_stats(json_object *resp)
 	}
 }
 
-/* snapshot SOCK FILE [--memory]: the path is made absolute for the VMM. */
-static json_object *snapshot_request(json_object *req, int argc, char **argv)
+/* snapshot SOCK FILE [--memory], save SOCK FILE [--stop]: the path is
+ * made absolute for the VMM; the flag becomes the boolean key. */
+static json_object *file_request(json_object *req, int argc, char **argv, const char *flag,
+				 const char *key)
 {
-	bool memory = argc == 4 && !strcmp(argv[3], "--memory");
+	bool set = argc == 4 && !strcmp(argv[3], flag);
 	char path[PATH_MAX];
-	if ((argc != 3 && !memory) || !argv[2][0]) {
+	if ((argc != 3 && !set) || !argv[2][0]) {
 		json_object_put(req);
 		return NULL;
 	}
@@ -71,7 +77,7 @@ static json_object *snapshot_request(json_object *req, int argc, char **argv)
 	else if (strlen(path) + strlen(argv[2]) + 2 < sizeof(path))
 		strcat(strcat(path, "/"), argv[2]);
 	json_object_object_add(req, "file", json_object_new_string(path));
-	json_object_object_add(req, "memory", json_object_new_boolean(memory));
+	json_object_object_add(req, key, json_object_new_boolean(set));
 	return req;
 }
 
@@ -80,7 +86,9 @@ static json_object *build_request(int argc, char **argv)
 	json_object *req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(argv[0]));
 	if (!strcmp(argv[0], "snapshot"))
-		return snapshot_request(req, argc, argv);
+		return file_request(req, argc, argv, "--memory", "memory");
+	if (!strcmp(argv[0], "save"))
+		return file_request(req, argc, argv, "--stop", "stop");
 	if (!strcmp(argv[0], "balloon")) {
 		uint64_t bytes;
 		struct mv_error err;
@@ -102,7 +110,8 @@ int cmd_client(int argc, char **argv)
 		client_usage(argv[0]);
 		return 0;
 	}
-	bool takes_args = !strcmp(argv[0], "balloon") || !strcmp(argv[0], "snapshot");
+	bool takes_args = !strcmp(argv[0], "balloon") || !strcmp(argv[0], "snapshot") ||
+			  !strcmp(argv[0], "save");
 	if (argc < 2 || (argc > 2 && !takes_args && !json))
 		return client_usage(argv[0]);
 	json_object *req = build_request(argc, argv);
@@ -120,6 +129,12 @@ int cmd_client(int argc, char **argv)
 	else if (!rc && !strcmp(argv[0], "snapshot"))
 		printf("snapshot written to %s\n", json_object_get_string(
 			json_object_object_get(resp, "file")));
+	else if (!rc && !strcmp(argv[0], "save"))
+		printf("saved to %s: %llu of %llu pages%s\n", json_object_get_string(
+			json_object_object_get(resp, "file")),
+		       (unsigned long long)ctlsock_u64(resp, NULL, "pages_saved"),
+		       (unsigned long long)ctlsock_u64(resp, NULL, "pages_total"),
+		       ctlsock_u64(resp, NULL, "stopped") ? "; the VM stopped" : "");
 	else if (!rc && !strcmp(argv[0], "balloon"))
 		print_size_pair("balloon", ctlsock_u64(resp, NULL, "target"), "target",
 				ctlsock_u64(resp, NULL, "actual"), "actual");

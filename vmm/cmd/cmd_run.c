@@ -10,6 +10,8 @@
 #include "control.h"
 #include "machine.h"
 #include "introspect.h"
+#include "lazy.h"
+#include "restore.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_CMDLINE "console=ttyS0"
@@ -40,12 +43,17 @@ struct run_opts {
 	const char *crash_dump;        /* NULL: none */
 	const char *swap;
 	char crash_default[256];
+	const char *restore;           /* --restore FILE: resume a saved VM */
+	bool lazy;                     /* --lazy: its RAM on demand (userfaultfd) */
+	char swap_file[4096];          /* --swap's FILE without :SIZE, for --restore */
+	const char *shape_option;      /* an option --restore takes from the file instead */
 };
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
 "usage: memvisor run [options] KERNEL.elf [-- guest command line...]\n"
+"       memvisor run [options] --restore FILE\n"
 "\n"
 "Boots a PVH ELF64 kernel in a new KVM virtual machine.\n"
 "\n"
@@ -80,6 +88,12 @@ static void run_usage(FILE *f)
 "      --snapshot-prefix PREFIX  (default \"memvisor-snap\")\n"
 "      --crash-dump PATH|none  where a snapshot goes when the guest triple-faults,\n"
 "                        panics or oopses (default $TMPDIR/memvisor-crash-PID.core)\n"
+"      --restore FILE    resume a VM saved by 'memvisor save' (no KERNEL: the\n"
+"                        file gives RAM, vCPUs, devices and the swap disk, whose\n"
+"                        saved bytes are written to the disk's saved path, or\n"
+"                        to --swap FILE's)\n"
+"      --lazy            with --restore: start at once and fill each page of RAM\n"
+"                        on first access (userfaultfd), prefetching the rest\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -151,7 +165,12 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
 {
 	struct mv_error err;
+	if (strchr("mcil", c))
+		o->shape_option = c == 'm' ? "--memory" : c == 'c' ? "--cpus" : c == 'i' ? "--initrd"
+				  : "--cmdline";
 	switch (c) {
+	case 'R': o->restore = arg; return 0;
+	case 'Z': o->lazy = true; return 0;
 	case 'm':
 		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
 			return usage_error("--memory: %s", err.msg);
@@ -179,7 +198,11 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 		return 0;
 	case 'o': o->console = arg; return 0;
 	case 'C': o->control.socket_path = arg; return 0;
-	case 'W': o->swap = arg; return 0;
+	case 'W':
+		o->swap = arg;
+		snprintf(o->swap_file, sizeof(o->swap_file), "%.*s",
+			 (int)(strrchr(arg, ':') ? strrchr(arg, ':') - arg : (long)strlen(arg)), arg);
+		return 0;
 	case 'P': {
 		struct schedule_event ev[SCHEDULE_MAX_EVENTS];
 		if (schedule_parse(arg, ev, SCHEDULE_MAX_EVENTS, &err) < 0)
@@ -209,6 +232,17 @@ static bool words_set_console(int argc, char **argv, int nopts)
 	return false;
 }
 
+/* With --restore, the saved VM's shape and guest come from the file. */
+static int restore_args(const struct run_opts *o, int optind_, int nopts, int argc)
+{
+	if (o->shape_option)
+		return usage_error("--restore takes the VM's shape from the file; %s is not "
+				   "allowed with it", o->shape_option);
+	if (optind_ != nopts || nopts != argc)
+		return usage_error("%s", "--restore takes no KERNEL and no guest command line");
+	return 0;
+}
+
 /* Returns 0 to run, 1 when --help was printed, -1 on a usage error. */
 static int parse_run_args(struct run_opts *o, int argc, char **argv)
 {
@@ -223,6 +257,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "snapshot-prefix", required_argument, NULL, 'F' },
 		{ "crash-dump", required_argument, NULL, 'D' },
 		{ "swap", required_argument, NULL, 'W' },
+		{ "restore", required_argument, NULL, 'R' },
+		{ "lazy", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -249,6 +285,10 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
 		return -EINVAL;
+	if (o->lazy && !o->restore)
+		return usage_error("%s", "--lazy goes with --restore");
+	if (o->restore)
+		return restore_args(o, optind, nopts, argc);
 	if (optind != nopts - 1)
 		return usage_error("%s", optind >= nopts ? "no KERNEL given"
 			: "one KERNEL expected; put guest arguments after --");
@@ -398,6 +438,139 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 	return status;
 }
 
+/*
+ * The kernel the saved VM runs, for introspection (stats, snapshots,
+ * crash dumps): the file named in the save, if it is still there with the
+ * same build-id; otherwise none (the guest runs all the same).
+ */
+static void restore_kernel(const struct save_image *img, struct run_inputs *in)
+{
+	struct mv_error err;
+	uint8_t id[32];
+	uint64_t sym;
+	const struct snap_meta *meta = &img->file.meta;
+	if (!meta->kernel[0] || loader_read_file(meta->kernel, &in->kernel, &in->kernel_len, &err) < 0)
+		return;
+	size_t n = intro_build_id(in->kernel, in->kernel_len, id, sizeof(id));
+	if (n != meta->build_id_len || memcmp(id, meta->build_id, n)) {
+		mv_info("%s is not the kernel that was saved (build-id differs): no guest "
+			"introspection", meta->kernel);
+		free(in->kernel);
+		in->kernel = NULL;
+		in->kernel_len = 0;
+		return;
+	}
+	in->memvisor_kernel = intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) == 0;
+}
+
+/* Where the restored swap disk goes: --swap's FILE (any :SIZE dropped: the
+ * size is the saved one), else the path it was saved from. */
+static const char *restore_swap_path(const struct run_opts *o, const struct save_image *img)
+{
+	return o->swap ? o->swap_file : img->blk.path;
+}
+
+/* Guest RAM now, or on demand with --lazy (l then runs until lazy_stop). */
+static int restore_ram(struct machine *m, const struct run_opts *o, const struct save_image *img,
+		       struct lazy_restore *l, struct mv_error *err)
+{
+	if (!o->lazy)
+		return restore_load_ram(m, img, o->restore, err);
+	return lazy_start(l, &m->vm.mem, img, o->restore, err);
+}
+
+/* RAM (now or on demand: *lazy_on then), chips, vCPUs and devices. 0 or a
+ * negative errno with err. */
+static int restore_state(struct machine *m, const struct run_opts *o,
+			 const struct save_image *img, struct lazy_restore *l, bool *lazy_on,
+			 struct mv_error *err)
+{
+	if (o->lazy && !l)
+		return mv_fail(err, -ENOMEM, "out of memory");
+	int rc = restore_ram(m, o, img, l, err);
+	if (rc < 0)
+		return rc;
+	*lazy_on = o->lazy;
+	return restore_machine(m, img, err);
+}
+
+static double monotonic_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Builds the saved machine, loads its state and runs it; t0 is when the
+ * restore began (monotonic_ms), for the verbose timing line. */
+static int restore_vm(const struct run_opts *o, const struct save_image *img,
+		      struct run_inputs *in, double t0)
+{
+	struct lazy_restore *lazy = o->lazy ? calloc(1, sizeof(*lazy)) : NULL;
+	struct run_opts with_lazy = *o;
+	with_lazy.control.lazy = lazy;
+	struct machine *m = calloc(1, sizeof(*m));
+	struct mv_error err;
+	if (!m) {
+		free(lazy);
+		return MV_EXIT_HOST_ERROR;
+	}
+	restore_kernel(img, in);
+	struct machine_config cfg = {
+		.memory = img->hdr.ram_size, .cpus = (int)img->hdr.nr_cpus, .backing = o->backing,
+		.kernel_path = in->kernel ? img->file.meta.kernel : NULL, .kernel = in->kernel,
+		.kernel_len = in->kernel_len, .console_path = o->console,
+		.swap = (img->hdr.devices & SNAP_SAVE_DEV_BLK) ? restore_swap_path(o, img) : NULL,
+	};
+	int status;
+	bool lazy_on = false;
+	if (machine_assemble(m, &cfg, &err) < 0) {
+		mv_err("%s", err.msg);
+		status = m->fault == MACHINE_FAULT_INPUT ? MV_EXIT_USAGE : MV_EXIT_HOST_ERROR;
+	} else if (restore_state(m, o, img, lazy, &lazy_on, &err) < 0) {
+		mv_err("restore: %s", err.msg);
+		status = MV_EXIT_HOST_ERROR;
+	} else {
+		mv_debug("restored %s: %llu pages of RAM%s, vCPUs start %.1f ms after the restore "
+			 "began", o->restore, (unsigned long long)img->hdr.pages_saved,
+			 o->lazy ? " to come lazily" : " read", monotonic_ms() - t0);
+		status = run_machine(m, &with_lazy, in);
+	}
+	if (lazy_on)
+		lazy_stop(lazy); /* every thread that may touch RAM is done */
+	machine_destroy(m);
+	free(m);
+	free(lazy);
+	return status;
+}
+
+/* `run --restore FILE`: everything in the file is checked before a VM exists. */
+static int run_restore(const struct run_opts *o)
+{
+	struct save_image img;
+	struct run_inputs in = { 0 };
+	struct mv_error err;
+	double t0 = monotonic_ms();
+	if (savefile_read(&img, o->restore, &err) < 0) {
+		mv_err("%s", err.msg);
+		return MV_EXIT_USAGE;
+	}
+	int status;
+	if (savefile_check_host(&img, &err) < 0) {
+		mv_err("%s: %s", o->restore, err.msg);
+		status = MV_EXIT_USAGE;
+	} else if ((img.hdr.devices & SNAP_SAVE_DEV_BLK) &&
+		   restore_disk(&img, o->restore, restore_swap_path(o, &img), &err) < 0) {
+		mv_err("%s", err.msg);
+		status = MV_EXIT_USAGE;
+	} else {
+		status = restore_vm(o, &img, &in, t0);
+	}
+	free(in.kernel);
+	savefile_free(&img);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -406,6 +579,8 @@ int cmd_run(int argc, char **argv)
 
 	if (rc)
 		return rc > 0 ? 0 : MV_EXIT_USAGE;
+	if (o.restore)
+		return run_restore(&o);
 	rc = read_inputs(&o, &in) < 0 ? MV_EXIT_USAGE : run_vm(&o, &in);
 	free(in.kernel);
 	free(in.initrd);

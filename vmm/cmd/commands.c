@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "quit", cmd_client, "end a running VM, exit status 0 (SOCK)" },
 	{ "opt", cmd_opt, "faults of each replacement policy against Belady's OPT" },
 	{ "snapshot", cmd_client, "snapshot a running VM into an ELF core (SOCK FILE [--memory])" },
+	{ "save", cmd_client, "save a running VM to a file to restore (SOCK FILE [--stop])" },
 	{ "show", cmd_show, "print a view of a snapshot (FILE)" },
 	{ "diff", cmd_diff, "compare two snapshots (A B); exit 1 when they differ" },
 	{ "test", cmd_test, "run scenario files (YAML); JUnit XML, TAP, kept logs" },

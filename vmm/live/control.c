@@ -535,6 +535,7 @@ struct control *control_start(struct machine *m, const struct control_config *cf
 		return NULL;
 	}
 	c->live.m = m;
+	c->live.lazy = cfg->lazy;
 	c->listen_fd = c->wake[0] = c->wake[1] = -1;
 	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c->clients[i].fd = -1;

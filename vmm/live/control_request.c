@@ -7,6 +7,7 @@
  */
 #include "control_request.h"
 #include "livestats.h"
+#include "save.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -70,6 +71,20 @@ static int check_snapshot(json_object *req, struct mv_error *err)
 	if (!json_object_object_get_ex(req, "file", &file) ||
 	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
 		return mv_fail(err, -EINVAL, "snapshot needs \"file\" (a path)");
+	return 0;
+}
+
+/* Checks a save request: "file" a non-empty string, "stop" a boolean if
+ * given. 0 or -EINVAL. */
+static int check_save(json_object *req, struct mv_error *err)
+{
+	json_object *file, *stop;
+	if (!json_object_object_get_ex(req, "file", &file) ||
+	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
+		return mv_fail(err, -EINVAL, "save needs \"file\" (a path)");
+	if (json_object_object_get_ex(req, "stop", &stop) &&
+	    !json_object_is_type(stop, json_type_boolean))
+		return mv_fail(err, -EINVAL, "save: \"stop\" is true or false");
 	return 0;
 }
 
@@ -151,12 +166,42 @@ static json_object *do_snapshot(struct livestats *ls, json_object *req)
 	return o;
 }
 
+static json_object *do_save(struct livestats *ls, json_object *req)
+{
+	json_object *file, *stop;
+	struct mv_error err;
+	struct save_result res;
+	if (check_save(req, &err) < 0)
+		return control_reply_error("%s", err.msg);
+	if (ls->lazy) { /* pages not filled yet are not resident: a save would lose them */
+		struct lazy_counters c;
+		lazy_counters(ls->lazy, &c);
+		if (!c.prefetch_done)
+			return control_reply_error("save: the lazy restore is still filling guest RAM "
+						   "(%llu of %llu pages); save once restore.prefetch_done",
+						   (unsigned long long)(c.faulted + c.prefetched),
+						   (unsigned long long)c.to_fetch);
+	}
+	json_object_object_get_ex(req, "file", &file);
+	bool stopping = json_object_object_get_ex(req, "stop", &stop) &&
+			json_object_get_boolean(stop);
+	if (save_take(ls->m, json_object_get_string(file), stopping, &res, &err) < 0)
+		return control_reply_error("save: %s", err.msg);
+	json_object *o = reply_ok();
+	json_object_object_add(o, "file", json_object_new_string(json_object_get_string(file)));
+	json_object_object_add(o, "pages_saved", json_object_new_uint64(res.pages_saved));
+	json_object_object_add(o, "pages_total", json_object_new_uint64(res.pages_total));
+	json_object_object_add(o, "stopped", json_object_new_boolean(stopping));
+	return o;
+}
+
 static const struct {
 	const char *name;
 	json_object *(*fn)(struct livestats *ls, json_object *req);
 } requests[] = {
 	{ "balloon", do_balloon }, { "stats", do_stats }, { "pause", do_pause },
 	{ "resume", do_resume }, { "quit", do_quit }, { "snapshot", do_snapshot },
+	{ "save", do_save },
 };
 
 /* Index of the request's command in requests[], or -EINVAL with err. */
@@ -173,7 +218,7 @@ static int request_index(json_object *req, struct mv_error *err)
 		if (!strcmp(name, requests[i].name))
 			return (int)i;
 	return mv_fail(err, -EINVAL, "unknown command \"%.40s\" (balloon, stats, pause, resume, "
-		       "quit, snapshot)", name);
+		       "quit, snapshot, save)", name);
 }
 
 int control_check_request(json_object *req, struct mv_error *err)
@@ -186,6 +231,8 @@ int control_check_request(json_object *req, struct mv_error *err)
 		return check_balloon(req, &bytes, err);
 	if (requests[i].fn == do_snapshot)
 		return check_snapshot(req, err);
+	if (requests[i].fn == do_save)
+		return check_save(req, err);
 	return 0;
 }
 

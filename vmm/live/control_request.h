@@ -8,6 +8,7 @@
  *   {"cmd":"balloon","target":"64M"}  -> {"ok":true,"target":…,"actual":…}
  *   {"cmd":"stats"}                   -> {"ok":true,"time":…,"balloon":{…},…}
  *   {"cmd":"snapshot","file":"PATH","memory":false} -> {"ok":true,"file":…}
+ *   {"cmd":"save","file":"PATH","stop":false} -> {"ok":true,"file":…,"pages_saved":…}
  *   {"cmd":"pause"} / "resume" / "quit"
  * Errors: {"ok":false,"error":"…"}; the VM runs on. A line of up to
  * CONTROL_MAX_LINE bytes (newline not counted) is parsed.

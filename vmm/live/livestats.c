@@ -126,6 +126,19 @@ static json_object *processes_json(const struct intro *in)
 	return a;
 }
 
+static json_object *restore_json(const struct lazy_restore *l)
+{
+	struct lazy_counters c;
+	lazy_counters(l, &c);
+	json_object *r = json_object_new_object();
+	recjson_add_u64(r, "faulted", c.faulted);
+	recjson_add_u64(r, "zero_faults", c.zero_faults);
+	recjson_add_u64(r, "prefetched", c.prefetched);
+	recjson_add_u64(r, "to_fetch", c.to_fetch);
+	json_object_object_add(r, "prefetch_done", json_object_new_boolean(c.prefetch_done));
+	return r;
+}
+
 void livestats_fill(struct livestats *ls, json_object *o)
 {
 	struct machine *m = ls->m;
@@ -140,6 +153,8 @@ void livestats_fill(struct livestats *ls, json_object *o)
 	json_object_object_add(o, "host", host_json(m));
 	if (m->swap_ready)
 		json_object_object_add(o, "swap", swap_json(&m->swap));
+	if (ls->lazy)
+		json_object_object_add(o, "restore", restore_json(ls->lazy));
 	if (guest_state_ready(ls)) {
 		json_object_object_add(o, "zones", zones_json(&ls->intro));
 		json_object_object_add(o, "slabs", slabs_json(&ls->intro));

@@ -2,13 +2,15 @@
  * livestats.h: the figures of a running machine that the `stats` request
  * answers and the --stats stream writes, one line per sample: time,
  * paused, balloon, guest (the balloon's guest statistics), host, swap
- * (with a swap disk) and, once the kernel has booted, zones, slabs,
+ * (with a swap disk), restore (after a lazy restore: pages faulted in,
+ * zero-filled and prefetched) and, once the kernel has booted, zones, slabs,
  * vmstat and processes read from guest memory without stopping it.
  */
 #ifndef VMM_LIVESTATS_H
 #define VMM_LIVESTATS_H
 
 #include "introspect.h"
+#include "lazy.h"
 #include "machine.h"
 
 #include <json-c/json.h>
@@ -22,6 +24,7 @@ struct livestats {
 	struct machine *m;
 	struct intro intro;          /* valid once intro_ok */
 	bool intro_ok;
+	const struct lazy_restore *lazy; /* with run --restore --lazy, else NULL */
 };
 
 /* Adds the figures of ls->m, as they are now, to the object o. */

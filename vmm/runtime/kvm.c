@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,23 +87,32 @@ static void cpuid_mark_hypervisor(struct kvm_cpuid2 *c)
 	}
 }
 
-static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
+/* KVM's supported CPUID (malloc'd), or NULL with errno set. */
+static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 {
 	for (int nent = 128; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)nent * sizeof(c->entries[0]));
 		if (!c)
-			break;
+			return NULL;
 		c->nent = (uint32_t)nent;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-			cpuid_mark_hypervisor(c);
-			vm->cpuid = c;
-			return 0;
-		}
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		int e = errno;
 		free(c);
+		errno = e;
 		if (errno != E2BIG)
 			break;
 	}
-	return mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	return NULL;
+}
+
+static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
+{
+	vm->cpuid = supported_cpuid(vm->kvm_fd);
+	if (!vm->cpuid)
+		return mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	cpuid_mark_hypervisor(vm->cpuid);
+	return 0;
 }
 
 static int vm_create_chips(struct vm *vm, struct mv_error *err)
@@ -585,4 +595,192 @@ void vm_close(struct vm *vm)
 	pthread_cond_destroy(&vm->resume_cond);
 	pthread_mutex_destroy(&vm->devices_lock);
 	pthread_mutex_destroy(&vm->kick_lock);
+}
+
+/* ---- state for save and restore ------------------------------------------ */
+
+/* The MSRs KVM says to save (KVM_GET_MSR_INDEX_LIST) into s->msrs[].index. */
+static int msr_index_list(struct vm *vm, struct vcpu_state *s, struct mv_error *err)
+{
+	struct kvm_msr_list *l = calloc(1, sizeof(*l) + VCPU_MAX_MSRS * sizeof(uint32_t));
+	if (!l)
+		return mv_fail(err, -ENOMEM, "out of memory");
+	l->nmsrs = VCPU_MAX_MSRS;
+	int rc = ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, l);
+	if (rc < 0) {
+		rc = mv_fail_errno(err, "KVM_GET_MSR_INDEX_LIST");
+	} else {
+		s->nr_msrs = l->nmsrs;
+		for (uint32_t i = 0; i < l->nmsrs; i++)
+			s->msrs[i] = (struct kvm_msr_entry){ .index = l->indices[i] };
+	}
+	free(l);
+	return rc;
+}
+
+/*
+ * Reads s->msrs[first..] with one KVM_GET_MSRS; returns how many were read
+ * (KVM stops at the first it cannot read), or -errno.
+ */
+static int msrs_ioctl(int fd, unsigned long req, struct kvm_msr_entry *e, uint32_t n)
+{
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*e));
+	if (!m)
+		return -ENOMEM;
+	m->nmsrs = n;
+	memcpy(m->entries, e, n * sizeof(*e));
+	int rc = ioctl(fd, req, m);
+	if (rc > 0)
+		memcpy(e, m->entries, (size_t)rc * sizeof(*e));
+	free(m);
+	return rc < 0 ? -errno : rc;
+}
+
+/* Every listed MSR the vCPU reads back; the ones it refuses are left out. */
+static int get_msrs(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
+{
+	int rc = msr_index_list(v->vm, s, err);
+	uint32_t done = 0;
+	while (rc >= 0 && done < s->nr_msrs) {
+		rc = msrs_ioctl(v->fd, KVM_GET_MSRS, s->msrs + done, s->nr_msrs - done);
+		if (rc < 0)
+			return mv_fail(err, rc, "KVM_GET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
+		done += (uint32_t)rc;
+		if (done < s->nr_msrs) { /* unreadable: drop it */
+			memmove(s->msrs + done, s->msrs + done + 1,
+				(s->nr_msrs - done - 1) * sizeof(s->msrs[0]));
+			s->nr_msrs--;
+		}
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* KVM_GET_XSAVE copies the 4 KiB region; its flexible tail is for XSAVE2. */
+_Static_assert(sizeof(struct kvm_xsave) == sizeof(((struct vcpu_state *)0)->xsave),
+	       "vcpu_state.xsave holds a struct kvm_xsave");
+
+struct state_ioctl {
+	unsigned long get, set;
+	size_t off;
+	const char *name;
+};
+
+/* Restore order: registers, XSAVE, XCRs, sregs, (MSRs), MP state, LAPIC,
+ * debug registers, events (vcpu_set_state puts the MSRs after sregs). */
+static const struct state_ioctl vcpu_ioctls[] = {
+	{ KVM_GET_REGS, KVM_SET_REGS, offsetof(struct vcpu_state, regs), "REGS" },
+	{ KVM_GET_XSAVE, KVM_SET_XSAVE, offsetof(struct vcpu_state, xsave), "XSAVE" },
+	{ KVM_GET_XCRS, KVM_SET_XCRS, offsetof(struct vcpu_state, xcrs), "XCRS" },
+	{ KVM_GET_SREGS, KVM_SET_SREGS, offsetof(struct vcpu_state, sregs), "SREGS" },
+	{ KVM_GET_MP_STATE, KVM_SET_MP_STATE, offsetof(struct vcpu_state, mp_state), "MP_STATE" },
+	{ KVM_GET_LAPIC, KVM_SET_LAPIC, offsetof(struct vcpu_state, lapic), "LAPIC" },
+	{ KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS, offsetof(struct vcpu_state, debugregs), "DEBUGREGS" },
+	{ KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS, offsetof(struct vcpu_state, events), "VCPU_EVENTS" },
+};
+#define VCPU_IOCTL_MSRS_AFTER 3 /* index of SREGS */
+
+int vcpu_get_state(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->cpu = (uint32_t)v->id;
+	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++)
+		if (ioctl(v->fd, vcpu_ioctls[i].get, (uint8_t *)s + vcpu_ioctls[i].off) < 0)
+			return mv_fail_errno(err, "KVM_GET_%s on vCPU %d", vcpu_ioctls[i].name, v->id);
+	return get_msrs(v, s, err);
+}
+
+static int set_msrs(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err)
+{
+	struct kvm_msr_entry *e = malloc(s->nr_msrs * sizeof(*e) + 1);
+	if (!e)
+		return mv_fail(err, -ENOMEM, "out of memory");
+	memcpy(e, s->msrs, s->nr_msrs * sizeof(*e));
+	int rc = msrs_ioctl(v->fd, KVM_SET_MSRS, e, s->nr_msrs);
+	if (rc >= 0 && (uint32_t)rc < s->nr_msrs)
+		rc = mv_fail(err, -EINVAL, "KVM_SET_MSRS on vCPU %d: MSR %#x refused", v->id,
+			     s->msrs[rc].index);
+	else if (rc < 0)
+		mv_fail(err, rc, "KVM_SET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
+	free(e);
+	return rc < 0 ? rc : 0;
+}
+
+int vcpu_set_state(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err)
+{
+	for (size_t i = 0; i < sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]); i++) {
+		if (ioctl(v->fd, vcpu_ioctls[i].set, (const uint8_t *)s + vcpu_ioctls[i].off) < 0)
+			return mv_fail_errno(err, "KVM_SET_%s on vCPU %d", vcpu_ioctls[i].name, v->id);
+		if (i == VCPU_IOCTL_MSRS_AFTER) {
+			int rc = set_msrs(v, s, err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int chip_ioctl(struct vm *vm, unsigned long req, void *arg, const char *what,
+		      struct mv_error *err)
+{
+	return ioctl(vm->vm_fd, req, arg) < 0 ? mv_fail_errno(err, "%s", what) : 0;
+}
+
+int vm_get_chips(struct vm *vm, struct vm_chip_state *c, struct mv_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->pic_master.chip_id = KVM_IRQCHIP_PIC_MASTER;
+	c->pic_slave.chip_id = KVM_IRQCHIP_PIC_SLAVE;
+	c->ioapic.chip_id = KVM_IRQCHIP_IOAPIC;
+	int rc;
+	if ((rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->pic_master, "KVM_GET_IRQCHIP (PIC master)", err)) < 0 ||
+	    (rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->pic_slave, "KVM_GET_IRQCHIP (PIC slave)", err)) < 0 ||
+	    (rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->ioapic, "KVM_GET_IRQCHIP (IOAPIC)", err)) < 0 ||
+	    (rc = chip_ioctl(vm, KVM_GET_PIT2, &c->pit, "KVM_GET_PIT2", err)) < 0)
+		return rc;
+	return chip_ioctl(vm, KVM_GET_CLOCK, &c->clock, "KVM_GET_CLOCK", err);
+}
+
+int vm_set_chips(struct vm *vm, const struct vm_chip_state *c, struct mv_error *err)
+{
+	struct vm_chip_state w = *c; /* the ioctls take non-const pointers */
+	struct kvm_clock_data clock = { .clock = c->clock.clock };
+	int rc;
+	if ((rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.pic_master, "KVM_SET_IRQCHIP (PIC master)", err)) < 0 ||
+	    (rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.pic_slave, "KVM_SET_IRQCHIP (PIC slave)", err)) < 0 ||
+	    (rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.ioapic, "KVM_SET_IRQCHIP (IOAPIC)", err)) < 0 ||
+	    (rc = chip_ioctl(vm, KVM_SET_PIT2, &w.pit, "KVM_SET_PIT2", err)) < 0)
+		return rc;
+	return chip_ioctl(vm, KVM_SET_CLOCK, &clock, "KVM_SET_CLOCK", err);
+}
+
+/* FNV-1a over the CPUID entries, with the per-vCPU APIC IDs masked. */
+static uint64_t cpuid_hash(const struct kvm_cpuid2 *c)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (uint32_t i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 e = c->entries[i];
+		if (e.function == 1)
+			e.ebx &= 0x00ffffffu;
+		else if (e.function == 0xb || e.function == 0x1f)
+			e.edx = 0;
+		memset(e.padding, 0, sizeof(e.padding));
+		const uint8_t *p = (const uint8_t *)&e;
+		for (size_t k = 0; k < sizeof(e); k++)
+			h = (h ^ p[k]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+int kvm_cpuid_fingerprint(uint64_t *out, struct mv_error *err)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return mv_fail_errno(err, "/dev/kvm");
+	struct kvm_cpuid2 *c = supported_cpuid(fd);
+	int rc = c ? 0 : mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	if (c)
+		*out = cpuid_hash(c);
+	free(c);
+	close(fd);
+	return rc;
 }

@@ -118,4 +118,57 @@ void vcpu_dump(struct vcpu *v, const char *why);
 
 void vm_close(struct vm *vm);
 
+/* ---- state for save and restore (vmm/save/) ------------------------------
+ * The whole architectural state of a vCPU and of the in-kernel chips, as
+ * KVM's own structures; these fixed-size records are also what the save
+ * file's notes hold (snapfmt.h), little-endian as on x86-64. Read them
+ * only while the vCPUs are parked (vm_pause) or not yet started: a vCPU
+ * parked after an exit has completed its I/O (KVM_RUN with immediate_exit
+ * finishes a pending PIO/MMIO first), so nothing is half done.
+ */
+#define VCPU_MAX_MSRS 512
+
+struct vcpu_state {
+	uint32_t cpu;
+	uint32_t nr_msrs;                 /* entries of msrs[] in use */
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	uint32_t xsave[1024];             /* struct kvm_xsave's region (KVM_GET_XSAVE) */
+	struct kvm_xcrs xcrs;
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+	struct kvm_mp_state mp_state;
+	struct kvm_debugregs debugregs;
+	struct kvm_msr_entry msrs[VCPU_MAX_MSRS];
+};
+
+struct vm_chip_state {
+	struct kvm_irqchip pic_master, pic_slave, ioapic;
+	struct kvm_pit_state2 pit;
+	struct kvm_clock_data clock;
+};
+
+/* Reads vCPU v's state: every MSR KVM lists (KVM_GET_MSR_INDEX_LIST) that
+ * it will read back. Returns 0 or a negative errno with err. */
+int vcpu_get_state(struct vcpu *v, struct vcpu_state *s, struct mv_error *err);
+
+/*
+ * Loads s into vCPU v in the order KVM needs: registers, XSAVE, XCRs,
+ * sregs (APIC base), MSRs, MP state, LAPIC, debug registers, then pending
+ * events last. The chips (vm_set_chips) must be set first. Returns 0 or a
+ * negative errno with err naming the step (and the MSR) that failed.
+ */
+int vcpu_set_state(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err);
+
+/* The PICs, IOAPIC, PIT and KVM clock. 0 or a negative errno with err. */
+int vm_get_chips(struct vm *vm, struct vm_chip_state *c, struct mv_error *err);
+int vm_set_chips(struct vm *vm, const struct vm_chip_state *c, struct mv_error *err);
+
+/*
+ * A fingerprint of the CPUID KVM offers on this host (per-vCPU APIC IDs
+ * left out), to refuse restoring a guest on a CPU that differs. Opens
+ * /dev/kvm on its own: no VM is created. 0 or a negative errno with err.
+ */
+int kvm_cpuid_fingerprint(uint64_t *out, struct mv_error *err);
+
 #endif

@@ -209,7 +209,7 @@ static int open_host(struct machine *m, const struct machine_config *cfg, struct
 	return 0;
 }
 
-int machine_build(struct machine *m, const struct machine_config *cfg, struct mv_error *err)
+int machine_assemble(struct machine *m, const struct machine_config *cfg, struct mv_error *err)
 {
 	m->console_fd = -1;
 	console_watch_init(&m->console_watch);
@@ -222,7 +222,13 @@ int machine_build(struct machine *m, const struct machine_config *cfg, struct mv
 	    (rc = blame(m, MACHINE_FAULT_HOST, attach_devices(m, err))) < 0 ||
 	    (cfg->swap && (rc = blame(m, MACHINE_FAULT_INPUT, attach_swap(m, cfg->swap, err))) < 0))
 		return rc;
-	return load_guest(m, cfg, err);
+	return 0;
+}
+
+int machine_build(struct machine *m, const struct machine_config *cfg, struct mv_error *err)
+{
+	int rc = machine_assemble(m, cfg, err);
+	return rc < 0 ? rc : load_guest(m, cfg, err);
 }
 
 void machine_mark_start(struct machine *m)

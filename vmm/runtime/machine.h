@@ -71,6 +71,13 @@ struct machine {
  */
 int machine_build(struct machine *m, const struct machine_config *cfg, struct mv_error *err);
 
+/* machine_build without the guest: RAM, vCPUs and devices in their reset
+ * state, no image loaded (a restore fills them, vmm/save/restore.h); the
+ * kernel fields are only kept for introspection, the initrd and command
+ * line are not used. Same returns. */
+int machine_assemble(struct machine *m, const struct machine_config *cfg,
+		     struct mv_error *err);
+
 /* Marks time zero of the run (machine_uptime counts from here); called
  * before anything that reports times starts. */
 void machine_mark_start(struct machine *m);

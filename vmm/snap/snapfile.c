@@ -206,11 +206,32 @@ static int parse_cpu(struct parse *p, const uint8_t *desc, size_t len)
 	return 0;
 }
 
+static int keep_save_note(struct parse *p, uint32_t type, const uint8_t *desc, size_t len)
+{
+	struct snap_file *f = p->f;
+	if (f->nr_save_notes == SNAPFILE_MAX_SAVE_NOTES)
+		return bad(p, "more than %d save notes", SNAPFILE_MAX_SAVE_NOTES);
+	struct snap_note_view v = { .type = type, .len = len, .desc = malloc(len ? len : 1) };
+	struct snap_note_view *a = realloc(f->save_notes, (f->nr_save_notes + 1) * sizeof(*a));
+	if (!v.desc || !a) {
+		free(v.desc);
+		if (a)
+			f->save_notes = a;
+		return bad(p, "out of memory");
+	}
+	memcpy(v.desc, desc, len);
+	f->save_notes = a;
+	a[f->nr_save_notes++] = v;
+	return 0;
+}
+
 static int parse_mv_note(struct parse *p, uint32_t type, const uint8_t *desc, size_t len)
 {
 	struct snap_file *f = p->f;
 	if (!p->meta_seen && type != SNAP_NT_META)
 		return bad(p, "the metadata note must come first");
+	if (type >= SNAP_SAVE_FIRST && type <= SNAP_SAVE_LAST)
+		return keep_save_note(p, type, desc, len);
 	switch (type) {
 	case SNAP_NT_META:   return p->meta_seen ? bad(p, "two metadata notes") : parse_meta(p, desc, len);
 	case SNAP_NT_SLOTS:  return copy_records(p, desc, len, &slot_records,
@@ -262,6 +283,18 @@ static int parse_notes(struct parse *p, const uint8_t *b, size_t len)
 	return 0;
 }
 
+static int add_load(struct parse *p, const GElf_Phdr *ph)
+{
+	struct snap_file *f = p->f;
+	struct snap_load *a = realloc(f->loads, ((size_t)f->nr_loads + 1) * sizeof(*a));
+	if (!a)
+		return bad(p, "out of memory");
+	f->loads = a;
+	a[f->nr_loads++] = (struct snap_load){ .paddr = ph->p_paddr, .vaddr = ph->p_vaddr,
+					       .offset = ph->p_offset, .filesz = ph->p_filesz };
+	return 0;
+}
+
 static int parse_elf(struct parse *p, Elf *e, const uint8_t *buf, size_t len)
 {
 	GElf_Ehdr eh;
@@ -282,8 +315,14 @@ static int parse_elf(struct parse *p, Elf *e, const uint8_t *buf, size_t len)
 			return bad(p, "program header %zu unreadable", i);
 		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			return bad(p, "segment %zu lies past the end of the file", i);
-		if (ph.p_type == PT_LOAD)
-			p->f->nr_loads++;
+		if (ph.p_type == PT_LOAD && add_load(p, &ph) < 0)
+			return -EINVAL;
+		if (ph.p_type == SNAP_PT_DISK) {
+			if (p->f->has_disk)
+				return bad(p, "two disk segments");
+			p->f->has_disk = true;
+			p->f->disk = (struct snap_load){ .offset = ph.p_offset, .filesz = ph.p_filesz };
+		}
 		if (ph.p_type == PT_NOTE && notes++ == 0 &&
 		    parse_notes(p, buf + ph.p_offset, ph.p_filesz) < 0)
 			return -EINVAL;
@@ -341,6 +380,10 @@ void snapfile_free(struct snap_file *f)
 		free(f->dirty[i].bits);
 	for (size_t i = 0; i < f->nr_cpu_notes; i++)
 		free(f->cpus[i].gdt);
+	for (size_t i = 0; i < f->nr_save_notes; i++)
+		free(f->save_notes[i].desc);
+	free(f->save_notes);
+	free(f->loads);
 	free(f->cpus);
 	free(f->spaces);
 	free(f->host);

@@ -34,6 +34,20 @@ struct snap_cpu_view {
 	uint8_t *gdt;
 };
 
+/* A save note (SNAP_SAVE_FIRST..LAST), copied out unread: vmm/save/
+ * decodes and checks it. */
+#define SNAPFILE_MAX_SAVE_NOTES 1024
+struct snap_note_view {
+	uint32_t type;
+	size_t len;
+	uint8_t *desc;
+};
+
+/* A PT_LOAD segment: where its bytes are in the file. */
+struct snap_load {
+	uint64_t paddr, vaddr, offset, filesz;
+};
+
 struct snap_file {
 	struct snap_meta meta;
 	int nr_cpus;                   /* NT_PRSTATUS notes */
@@ -53,6 +67,11 @@ struct snap_file {
 	struct snap_cpu_view *cpus;    /* SNAP_NT_CPU notes, in file order */
 	size_t nr_cpu_notes;
 	int nr_loads;                  /* PT_LOAD segments (guest memory) */
+	struct snap_load *loads;       /* nr_loads, in file order */
+	struct snap_load disk;         /* the SNAP_PT_DISK segment, if has_disk */
+	bool has_disk;
+	struct snap_note_view *save_notes; /* in file order */
+	size_t nr_save_notes;
 };
 
 /* Returns 0, or a negative errno with one line in err. *f is empty on failure. */

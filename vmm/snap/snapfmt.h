@@ -33,7 +33,22 @@ enum snap_note_type {
 	SNAP_NT_DIRTY  = 0x4d560008,  /* struct snap_dirty + dirty bitmap */
 	SNAP_NT_LOG    = 0x4d560009,  /* text: the tail of the kernel log */
 	SNAP_NT_CPU    = 0x4d56000a,  /* struct snap_cpu + the GDT's first gdt_bytes bytes */
+
+	/* A save file (`memvisor save`, restored by `run --restore`) is a
+	 * snapshot with memory plus these notes; SAVE comes before the rest
+	 * of them. Their payloads are the runtime's own state records. */
+	SNAP_NT_SAVE    = 0x4d560020, /* struct snap_save: save format version, VM shape */
+	SNAP_NT_VCPU    = 0x4d560021, /* struct vcpu_state (kvm.h), one per vCPU */
+	SNAP_NT_CHIPS   = 0x4d560022, /* struct vm_chip_state (kvm.h) */
+	SNAP_NT_SERIAL  = 0x4d560023, /* struct serial_state (serial.h) */
+	SNAP_NT_VIRTIO  = 0x4d560024, /* struct snap_virtio + struct virtio_mmio_state */
+	SNAP_NT_BALLOON = 0x4d560025, /* struct balloon_state (balloon.h) + held bitmap */
+	SNAP_NT_BLK     = 0x4d560026, /* struct blk_state (blk.h) */
+	SNAP_NT_PAGES   = 0x4d560027, /* struct snap_pages + bitmap of the pages in the file */
 };
+
+#define SNAP_SAVE_FIRST SNAP_NT_SAVE
+#define SNAP_SAVE_LAST  SNAP_NT_PAGES
 
 #define SNAP_META_INTROSPECTED 1u  /* guest state was read through mv_info */
 #define SNAP_META_MEMORY       2u  /* PT_LOAD segments hold guest RAM */
@@ -138,6 +153,50 @@ struct snap_dirty {
 	uint32_t valid;                /* 0: first snapshot, nothing to compare */
 	uint64_t pages;
 	uint64_t dirty;
+};
+
+/*
+ * Save files. The RAM PT_LOADs are all there, but only pages the guest
+ * touched (host-resident, not all zero) are written; the rest of the
+ * segment is a hole in the file and reads as zero. SNAP_NT_PAGES says,
+ * per slot, which pages were written, so a restore reads only those.
+ */
+#define SNAP_SAVE_VERSION 1
+
+/* A save of a VM with a swap disk also holds the disk's bytes as they were
+ * (the guest's swapped-out pages), in a segment of this type, holes kept. */
+#define SNAP_PT_DISK (0x60000000u + 0x4d5644u) /* PT_LOOS + "MVD" */
+
+#define SNAP_SAVE_DEV_BALLOON 1u
+#define SNAP_SAVE_DEV_BLK     2u
+
+struct snap_save {
+	uint32_t save_version;         /* SNAP_SAVE_VERSION */
+	uint32_t nr_cpus;
+	uint64_t ram_size;
+	uint32_t nr_slots;
+	uint32_t devices;              /* SNAP_SAVE_DEV_* */
+	uint64_t cpuid;                /* kvm_cpuid_fingerprint() of the saving host */
+	uint64_t pages_saved;          /* set bits in all SNAP_NT_PAGES bitmaps */
+	uint32_t vcpu_state_size;      /* sizeof the runtime records, as a check */
+	uint32_t chip_state_size;
+	uint32_t virtio_state_size;
+	uint32_t balloon_state_size;
+	uint32_t blk_state_size;
+	uint32_t serial_state_size;
+};
+
+/* Which virtio-mmio slot a SNAP_NT_VIRTIO note is for. */
+struct snap_virtio {
+	uint32_t slot;                 /* 0 balloon, 1 swap disk */
+	uint32_t pad;
+};
+
+struct snap_pages {
+	uint32_t slot;                 /* index in the SNAP_NT_SLOTS order */
+	uint32_t pad;
+	uint64_t pages;                /* bits in the bitmap: the slot's size / 4 KiB */
+	uint64_t saved;                /* bits set */
 };
 
 #endif

@@ -374,12 +374,14 @@ static void set_phdr(Elf *e, int i, uint32_t type, uint64_t off, uint64_t vaddr,
 	gelf_update_phdr(e, i, &ph);
 }
 
-/* Copies one RAM slot into the core file at off. Returns 0 or a negative errno. */
-static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
+/* Copies [from, to) of one RAM slot into the core file at off + from.
+ * Returns 0 or a negative errno. */
+static int write_span(int fd, const struct mem_slot *s, uint64_t off, uint64_t from,
+		      uint64_t to)
 {
-	uint64_t done = 0;
-	while (done < s->size) {
-		size_t chunk = s->size - done > (64u << 20) ? (64u << 20) : (size_t)(s->size - done);
+	uint64_t done = from;
+	while (done < to) {
+		size_t chunk = to - done > (64u << 20) ? (64u << 20) : (size_t)(to - done);
 		ssize_t n = pwrite(fd, s->hva + done, chunk, (off_t)(off + done));
 		if (n <= 0)
 			return n < 0 ? -errno : -EIO;
@@ -388,13 +390,42 @@ static int write_ram(int fd, const struct mem_slot *s, uint64_t off)
 	return 0;
 }
 
-static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
+static bool page_chosen(const uint8_t *pages, uint64_t p)
+{
+	return (pages[p / 8] >> (p % 8)) & 1;
+}
+
+/*
+ * Copies one RAM slot into the core file at off: all of it, or the runs
+ * of pages set in pages; the others are never written, so they stay
+ * holes (read as zero, take no disk). 0 or a negative errno.
+ */
+static int write_ram(int fd, const struct mem_slot *s, uint64_t off, const uint8_t *pages)
+{
+	uint64_t n = s->size >> 12;
+	if (!pages)
+		return write_span(fd, s, off, 0, s->size);
+	for (uint64_t p = 0; p < n;) {
+		bool chosen = page_chosen(pages, p);
+		uint64_t end = p;
+		while (end < n && page_chosen(pages, end) == chosen)
+			end++;
+		int rc = chosen ? write_span(fd, s, off, p << 12, end << 12) : 0;
+		if (rc < 0)
+			return rc;
+		p = end;
+	}
+	return 0;
+}
+
+static int write_elf(Elf *e, struct snap_ctx *c, const struct snap_request *r)
 {
 	struct guest_memory *mem = &c->m->vm.mem;
 	GElf_Phdr kl[16];
+	bool memory = r->memory, disk = r->memory && r->disk_size > 0;
 	int nk = memory ? kernel_loads(c->m, kl, 16) : 0;
 	int nslots = memory ? mem->nr_slots : 0;
-	struct core_layout L = { .nr_phdr = 1 + nslots + nk };
+	struct core_layout L = { .nr_phdr = 1 + nslots + nk + disk };
 	uint64_t page_offset = c->introspected ? c->in.info.page_offset : PAGE_OFFSET;
 	GElf_Ehdr eh;
 
@@ -408,7 +439,12 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 	eh.e_machine = EM_X86_64;
 	eh.e_version = EV_CURRENT;
 	L.notes_off = (sizeof(Elf64_Ehdr) + (uint64_t)L.nr_phdr * sizeof(Elf64_Phdr) + 3) & ~3ull;
-	uint64_t off = (L.notes_off + c->notes.len + 4095) & ~4095ull;
+	/* the section headers right after the notes, before RAM: libelf
+	 * writes everything up to their end (filling gaps with zeros) and
+	 * nothing after, so RAM pages not written stay holes */
+	L.shoff = (L.notes_off + c->notes.len + 7) & ~7ull;
+	uint64_t nr_shdr = 2 + (uint64_t)nslots + disk; /* the null section, the notes, … */
+	uint64_t off = (L.shoff + nr_shdr * sizeof(Elf64_Shdr) + 4095) & ~4095ull;
 	if (!add_section(e, c->notes.p, c->notes.len, L.notes_off, SHT_NOTE))
 		return -EIO;
 	set_phdr(e, 0, PT_NOTE, L.notes_off, 0, 0, c->notes.len, PF_R);
@@ -428,24 +464,34 @@ static int write_elf(Elf *e, struct snap_ctx *c, bool memory)
 			 L.slot_off[s - mem->slots] + (kl[k].p_paddr - s->gpa), kl[k].p_vaddr,
 			 kl[k].p_paddr, kl[k].p_memsz, kl[k].p_flags);
 	}
-	eh.e_shoff = (off + 7) & ~7ull;
+	uint64_t disk_off = off;
+	if (disk) {
+		if (!add_section(e, NULL, r->disk_size, off, SHT_NOBITS))
+			return -EIO;
+		set_phdr(e, 1 + nslots + nk, SNAP_PT_DISK, off, 0, 0, r->disk_size, PF_R);
+		off += (r->disk_size + 4095) & ~4095ull;
+	}
+	eh.e_shoff = L.shoff;
 	if (!gelf_update_ehdr(e, &eh))
 		return -EIO;
 	elf_flagelf(e, ELF_C_SET, ELF_F_LAYOUT);
 	if (elf_update(e, ELF_C_WRITE) < 0)
 		return -EIO;
 	for (int i = 0; i < nslots; i++) {
-		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i]);
+		int rc = write_ram(c->fd, &mem->slots[i], L.slot_off[i], r->pages ? r->pages[i] : NULL);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
-
+	int rc = disk ? blk_copy_sparse(r->disk_fd, 0, c->fd, disk_off, r->disk_size) : 0;
+	if (rc == 0 && nslots && ftruncate(c->fd, (off_t)off) < 0) /* holes up to the end */
+		rc = -errno;
+	return rc;
 }
 
-static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
+static int write_core_file(struct snap_ctx *c, const struct snap_request *r,
 			   struct mv_error *err)
 {
+	const char *path = r->path;
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SNAPSHOT_FILE_MODE);
@@ -454,7 +500,7 @@ static int write_core_file(struct snap_ctx *c, const char *path, bool memory,
 	elf_version(EV_CURRENT);
 	c->fd = fd;
 	Elf *e = elf_begin(fd, ELF_C_WRITE, NULL);
-	int rc = e ? write_elf(e, c, memory) : -EIO;
+	int rc = e ? write_elf(e, c, r) : -EIO;
 	if (rc < 0)
 		rc = mv_fail(err, -EIO, "writing %s: %s", tmp, elf_errmsg(-1));
 	if (e)
@@ -512,6 +558,9 @@ static int gather(struct snap_ctx *c, const struct snap_request *r, struct mv_er
 	if (c->introspected)
 		collect_allocators(c);
 	collect_dirty(c);
+	for (size_t i = 0; i < r->nr_extra; i++)
+		mv_note(c, r->extra[i].type, r->extra[i].head, r->extra[i].head_len,
+			r->extra[i].body, r->extra[i].body_len);
 	/* the metadata note goes first, so readers meet it before anything else */
 	note_add(&meta_first, SNAP_NOTE_NAME, SNAP_NT_META, &c->meta, sizeof(c->meta), NULL, 0);
 	nb_put(&meta_first, c->notes.p, c->notes.len);
@@ -535,7 +584,7 @@ int snapshot_take(struct machine *m, const struct snap_request *r, struct mv_err
 		vm_pause(&m->vm);
 	int rc = gather(c, r, err);
 	if (!rc)
-		rc = write_core_file(c, r->path, r->memory, err);
+		rc = write_core_file(c, r, err);
 	if (!was_paused)
 		vm_resume(&m->vm);
 	for (int i = 0; i < MEM_MAX_SLOTS; i++)

@@ -25,10 +25,29 @@
 
 #define SNAPSHOT_FILE_MODE 0600
 
+/* A note a caller adds (a save's state): head then body, as one descriptor. */
+struct snap_extra_note {
+	uint32_t type;
+	const void *head;
+	size_t head_len;
+	const void *body;
+	size_t body_len;
+};
+
 struct snap_request {
 	const char *path;
 	bool memory;         /* add PT_LOAD segments with all guest RAM */
 	const char *reason;  /* recorded in the metadata */
+	/* with memory: per slot, a bitmap of the pages to write (1 bit per
+	 * 4 KiB page); the others stay holes that read zero. NULL: all. */
+	const uint8_t *const *pages;
+	const struct snap_extra_note *extra; /* appended after the others */
+	size_t nr_extra;
+	/* with memory and disk_size > 0: disk_size bytes of the file disk_fd
+	 * copied, holes kept, into a SNAP_PT_DISK segment after RAM (a save's
+	 * swap disk) */
+	int disk_fd;
+	uint64_t disk_size;
 };
 
 /* Returns 0, or a negative errno with the reason in err (nothing written then). */

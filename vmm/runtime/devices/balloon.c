@@ -300,3 +300,57 @@ void balloon_figures(struct balloon *b, struct balloon_figures *f)
 	memcpy(f->stats, b->stats, sizeof(f->stats));
 	pthread_mutex_unlock(&b->transport.lock);
 }
+
+/* ---- save and restore --------------------------------------------------- */
+
+size_t balloon_held_bytes(const struct balloon *b)
+{
+	return (size_t)((b->nr_pfns + 7) / 8);
+}
+
+void balloon_get_state(struct balloon *b, struct balloon_state *st, const uint8_t **held)
+{
+	pthread_mutex_lock(&b->transport.lock);
+	*st = (struct balloon_state){
+		.config = b->config, .nr_pfns = b->nr_pfns, .held_pages = b->held_pages,
+		.inflated_pages = b->inflated_pages, .deflated_pages = b->deflated_pages,
+		.reported_pages = b->reported_pages, .discard_calls = b->discard_calls,
+		.discard_errors = b->discard_errors, .bad_pfns = b->bad_pfns,
+		.stats_updates = b->stats_updates, .stats_seen = b->stats_seen,
+		.stats_head = b->stats_head,
+	};
+	memcpy(st->stats, b->stats, sizeof(st->stats));
+	*held = b->held;
+	pthread_mutex_unlock(&b->transport.lock);
+}
+
+static uint64_t bits_set(const uint8_t *map, uint64_t nbits)
+{
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < nbits; i++)
+		n += (map[i / 8] >> (i % 8)) & 1;
+	return n;
+}
+
+int balloon_set_state(struct balloon *b, const struct balloon_state *st, const uint8_t *held)
+{
+	if (st->nr_pfns != b->nr_pfns || bits_set(held, b->nr_pfns) != st->held_pages ||
+	    st->stats_head < -1 || st->stats_head >= VIRTQ_MAX_SIZE)
+		return -EINVAL;
+	pthread_mutex_lock(&b->transport.lock);
+	memcpy(b->held, held, balloon_held_bytes(b));
+	b->config = st->config;
+	b->held_pages = st->held_pages;
+	b->inflated_pages = st->inflated_pages;
+	b->deflated_pages = st->deflated_pages;
+	b->reported_pages = st->reported_pages;
+	b->discard_calls = st->discard_calls;
+	b->discard_errors = st->discard_errors;
+	b->bad_pfns = st->bad_pfns;
+	memcpy(b->stats, st->stats, sizeof(b->stats));
+	b->stats_updates = st->stats_updates;
+	b->stats_seen = st->stats_seen;
+	b->stats_head = st->stats_head;
+	pthread_mutex_unlock(&b->transport.lock);
+	return 0;
+}

@@ -77,6 +77,31 @@ struct balloon_figures {
 };
 void balloon_figures(struct balloon *b, struct balloon_figures *f);
 
+/*
+ * The device's own state for save and restore (a fixed record, snapfmt.h);
+ * the held bitmap, (nr_pfns + 7) / 8 bytes, goes beside it. The transport
+ * has its own (virtio_mmio_state).
+ */
+struct balloon_state {
+	struct balloon_config config;
+	uint64_t nr_pfns, held_pages;
+	uint64_t inflated_pages, deflated_pages, reported_pages;
+	uint64_t discard_calls, discard_errors, bad_pfns;
+	uint64_t stats[BALLOON_NR_STATS];
+	uint64_t stats_updates;
+	uint32_t stats_seen;
+	int32_t stats_head;
+};
+/* Copies the state out; *held points at the live bitmap (read it while
+ * the VM is paused). */
+void balloon_get_state(struct balloon *b, struct balloon_state *st, const uint8_t **held);
+/* Loads a saved state and its bitmap (of balloon_held_bytes()). The held
+ * pages are not touched: a restored guest's RAM has them zero already.
+ * Returns 0, or -EINVAL when the bitmap is for another RAM size or the
+ * counts disagree with it. */
+int balloon_set_state(struct balloon *b, const struct balloon_state *st, const uint8_t *held);
+size_t balloon_held_bytes(const struct balloon *b);
+
 /* Linux's name of stats tag i ("swap_in", "free_memory", ...), or NULL. */
 const char *balloon_stat_name(unsigned tag);
 

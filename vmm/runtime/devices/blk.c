@@ -264,3 +264,84 @@ void blk_close(struct blk *b)
 		close(b->fd);
 	b->fd = -1;
 }
+
+/* ---- save and restore --------------------------------------------------- */
+
+int blk_get_state(struct blk *b, struct blk_state *st)
+{
+	char link[64];
+	memset(st, 0, sizeof(*st));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", b->fd);
+	ssize_t n = readlink(link, st->path, sizeof(st->path) - 1);
+	if (n < 0 || (size_t)n >= sizeof(st->path) - 1)
+		return n < 0 ? -errno : -ENAMETOOLONG;
+	pthread_mutex_lock(&b->transport.lock);
+	st->disk_sectors = b->disk_sectors;
+	st->reads = b->reads;
+	st->writes = b->writes;
+	st->flushes = b->flushes;
+	st->errors = b->errors;
+	st->bytes_read = b->bytes_read;
+	st->bytes_written = b->bytes_written;
+	pthread_mutex_unlock(&b->transport.lock);
+	return 0;
+}
+
+int blk_set_state(struct blk *b, const struct blk_state *st)
+{
+	if (st->disk_sectors != b->disk_sectors)
+		return -EINVAL;
+	pthread_mutex_lock(&b->transport.lock);
+	b->reads = st->reads;
+	b->writes = st->writes;
+	b->flushes = st->flushes;
+	b->errors = st->errors;
+	b->bytes_read = st->bytes_read;
+	b->bytes_written = st->bytes_written;
+	pthread_mutex_unlock(&b->transport.lock);
+	return 0;
+}
+
+/* [from, to) of in to out, shifted by out_off - in_off. 0 or -errno. */
+static int copy_range(int in, int out, uint64_t from, uint64_t to, int64_t shift)
+{
+	uint8_t buf[1 << 16];
+	while (from < to) {
+		size_t want = to - from < sizeof(buf) ? (size_t)(to - from) : sizeof(buf);
+		ssize_t n = pread(in, buf, want, (off_t)from);
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		if (pwrite(out, buf, (size_t)n, (off_t)((int64_t)from + shift)) != n)
+			return -EIO;
+		from += (uint64_t)n;
+	}
+	return 0;
+}
+
+static void punch(int fd, uint64_t off, uint64_t len)
+{
+	if (len)
+		fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+}
+
+int blk_copy_sparse(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len)
+{
+	int64_t shift = (int64_t)out_off - (int64_t)in_off;
+	uint64_t pos = in_off, end = in_off + len;
+	while (pos < end) {
+		off_t data = lseek(in, (off_t)pos, SEEK_DATA);
+		if (data < 0 && errno != ENXIO)
+			return -errno;
+		uint64_t d = data < 0 || (uint64_t)data > end ? end : (uint64_t)data;
+		punch(out, pos + (uint64_t)shift, d - pos);
+		if (d == end)
+			break;
+		off_t hole = lseek(in, (off_t)d, SEEK_HOLE);
+		uint64_t h = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
+		int rc = copy_range(in, out, d, h, shift);
+		if (rc < 0)
+			return rc;
+		pos = h;
+	}
+	return 0;
+}

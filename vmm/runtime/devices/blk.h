@@ -80,6 +80,29 @@ int blk_open(struct blk *b, const char *arg, struct mv_error *err);
 int blk_attach(struct blk *b, const struct guest_memory *mem, uint64_t base,
 	       struct irq_line irq);
 
+/* The device's own state for save and restore (a fixed record,
+ * snapfmt.h): the backing file (its absolute path and size) and the
+ * counters. The data is the file's: a restore opens the same file. */
+#define BLK_STATE_PATH 1024
+struct blk_state {
+	char path[BLK_STATE_PATH];
+	uint64_t disk_sectors;
+	uint64_t reads, writes, flushes, errors;
+	uint64_t bytes_read, bytes_written;
+};
+/* Returns 0, or -ENAMETOOLONG when the file's path does not fit. */
+int blk_get_state(struct blk *b, struct blk_state *st);
+/* Loads the counters; -EINVAL when the disk's size is not the saved one. */
+int blk_set_state(struct blk *b, const struct blk_state *st);
+
+/*
+ * Copies len bytes of in (from in_off) to out (at out_off), data extents
+ * only (SEEK_DATA/SEEK_HOLE); the other ranges of out are punched into
+ * holes (they read zero either way). For a disk's bytes into a save file
+ * and back. Returns 0 or a negative errno.
+ */
+int blk_copy_sparse(int in, uint64_t in_off, int out, uint64_t out_off, uint64_t len);
+
 /* Stops the worker (if attached) and closes the file. */
 void blk_close(struct blk *b);
 

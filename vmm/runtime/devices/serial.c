@@ -163,3 +163,28 @@ static void serial_write(void *dev, uint64_t offset, const uint8_t *data, unsign
 }
 
 const struct bus_ops serial_ops = { .read = serial_read, .write = serial_write };
+
+void serial_get_state(struct serial *s, struct serial_state *st)
+{
+	pthread_mutex_lock(&s->lock);
+	flush_locked(s);
+	*st = (struct serial_state){ .ier = s->ier, .lcr = s->lcr, .mcr = s->mcr, .scr = s->scr,
+				     .fcr = s->fcr, .dll = s->dll, .dlm = s->dlm,
+				     .thri_pending = s->thri_pending };
+	pthread_mutex_unlock(&s->lock);
+}
+
+void serial_set_state(struct serial *s, const struct serial_state *st)
+{
+	pthread_mutex_lock(&s->lock);
+	s->ier = st->ier & 0x0f;
+	s->lcr = st->lcr;
+	s->mcr = st->mcr & 0x1f;
+	s->scr = st->scr;
+	s->fcr = st->fcr & 0xc9;
+	s->dll = st->dll;
+	s->dlm = st->dlm;
+	s->thri_pending = st->thri_pending != 0;
+	serial_update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+}

@@ -43,4 +43,14 @@ extern const struct bus_ops serial_ops;
 /* Writes out whatever the guest printed that is still buffered. */
 void serial_flush(struct serial *s);
 
+/* The registers, for save and restore (a fixed record: snapfmt.h). */
+struct serial_state {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	uint8_t thri_pending;
+};
+/* Flushes the output, then copies the registers out. */
+void serial_get_state(struct serial *s, struct serial_state *st);
+/* Loads the registers and drives the interrupt line to match. */
+void serial_set_state(struct serial *s, const struct serial_state *st);
+
 #endif

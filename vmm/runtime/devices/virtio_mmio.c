@@ -8,6 +8,7 @@
 #include "virtio_worker.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -296,3 +297,87 @@ static void virtio_mmio_write(void *dev, uint64_t off, const uint8_t *data, unsi
 }
 
 const struct bus_ops virtio_mmio_ops = { .read = virtio_mmio_read, .write = virtio_mmio_write };
+
+/* ---- save and restore --------------------------------------------------- */
+
+void virtio_mmio_get_state(struct virtio_mmio *t, struct virtio_mmio_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&t->lock);
+	*st = (struct virtio_mmio_state){
+		.device_id = t->ops->device_id, .status = t->status,
+		.dev_features_sel = t->dev_features_sel, .drv_features_sel = t->drv_features_sel,
+		.queue_sel = t->queue_sel, .interrupt_status = t->interrupt_status,
+		.config_generation = t->config_generation, .pending = t->worker.pending,
+		.driver_features = t->driver_features, .violations = t->violations,
+		.config_size = (uint32_t)t->config_size,
+	};
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
+		const struct virtq *q = &t->vq[i];
+		st->vq[i] = (struct virtio_queue_state){
+			.desc_gpa = q->desc_gpa, .avail_gpa = q->avail_gpa, .used_gpa = q->used_gpa,
+			.num = q->num, .last_avail = q->last_avail, .used_idx = q->used_idx,
+			.ready = q->ready };
+	}
+	memcpy(st->config, t->config, t->config_size);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* With t->lock held: queue i as saved, its rings mapped when it was ready. */
+static int restore_queue(struct virtio_mmio *t, unsigned i, const struct virtio_queue_state *s,
+			 struct mv_error *err)
+{
+	struct virtq *q = &t->vq[i];
+	virtq_reset(q);
+	q->num = s->num;
+	q->desc_gpa = s->desc_gpa;
+	q->avail_gpa = s->avail_gpa;
+	q->used_gpa = s->used_gpa;
+	if (!s->ready)
+		return 0;
+	struct mv_error why;
+	if (virtq_enable(q, t->mem, &why) < 0)
+		return mv_fail(err, -EINVAL, "virtio-%s queue %u: %s", t->ops->name, i, why.msg);
+	q->last_avail = s->last_avail;
+	q->used_idx = s->used_idx;
+	return 0;
+}
+
+static int restore_transport(struct virtio_mmio *t, const struct virtio_mmio_state *st,
+			     struct mv_error *err)
+{
+	if (st->device_id != t->ops->device_id || st->config_size != t->config_size ||
+	    t->config_size > VIRTIO_MMIO_STATE_CONFIG)
+		return mv_fail(err, -EINVAL, "virtio-%s: saved state is of device %u with %u config "
+			       "bytes", t->ops->name, st->device_id, st->config_size);
+	for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
+		int rc = restore_queue(t, i, &st->vq[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	t->status = st->status;
+	t->dev_features_sel = st->dev_features_sel;
+	t->drv_features_sel = st->drv_features_sel;
+	t->queue_sel = st->queue_sel;
+	t->interrupt_status = st->interrupt_status;
+	t->config_generation = st->config_generation;
+	t->driver_features = st->driver_features;
+	t->violations = st->violations;
+	memcpy(t->config, st->config, t->config_size);
+	return 0;
+}
+
+int virtio_mmio_set_state(struct virtio_mmio *t, const struct virtio_mmio_state *st,
+			  struct mv_error *err)
+{
+	pthread_mutex_lock(&t->lock);
+	int rc = restore_transport(t, st, err);
+	if (rc == 0) {
+		update_irq(t);
+		for (unsigned q = 0; q < t->ops->nr_queues; q++)
+			if (t->vq[q].ready && virtio_mmio_driver_ok(t))
+				virtio_worker_notify(t, q); /* a look costs nothing if empty */
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}

@@ -135,6 +135,38 @@ void virtio_mmio_release(struct virtio_mmio *t);
  * held). Thread-safe; not with t->lock. */
 void virtio_mmio_drain(struct virtio_mmio *t);
 
+/* A transport's registers and queues for save and restore (a fixed
+ * record: snapfmt.h). The chain in flight is not part of it: the worker
+ * is held (vm_pause) before a save, and a hold returns only once that
+ * chain is pushed; notifies not yet served are kept in `pending`. */
+#define VIRTIO_MMIO_STATE_CONFIG 64
+struct virtio_queue_state {
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t num, last_avail, used_idx;
+	uint8_t ready, pad;
+};
+struct virtio_mmio_state {
+	uint32_t device_id, status;
+	uint32_t dev_features_sel, drv_features_sel, queue_sel;
+	uint32_t interrupt_status, config_generation, pending;
+	uint64_t driver_features, violations;
+	struct virtio_queue_state vq[VIRTIO_MMIO_MAX_QUEUES];
+	uint32_t config_size, pad;
+	uint8_t config[VIRTIO_MMIO_STATE_CONFIG];
+};
+
+/* Copies the transport's state out (takes t->lock; the worker held). */
+void virtio_mmio_get_state(struct virtio_mmio *t, struct virtio_mmio_state *st);
+/*
+ * Loads st into a transport of the same device: maps every ready queue's
+ * rings again (guest RAM must be loaded first), restores the indices,
+ * drives the interrupt line and hands the worker every ready queue to look
+ * at. Returns 0, or a negative errno with err (another device, a config of
+ * another size, rings outside RAM).
+ */
+int virtio_mmio_set_state(struct virtio_mmio *t, const struct virtio_mmio_state *st,
+			  struct mv_error *err);
+
 /* With t->lock held: */
 bool virtio_mmio_driver_ok(const struct virtio_mmio *t);
 bool virtio_mmio_has_feature(const struct virtio_mmio *t, unsigned bit);

@@ -1,0 +1,366 @@
+/*
+ * test_save.c: save a running guest and restore it (issue 26): memhog
+ * with swap in use and the balloon inflated is saved mid-run, the VM is
+ * killed, and the restored guest finishes with every page verified, once
+ * and after a second save and restore; broken save files are refused
+ * with status 2 before any VM exists; a lazy restore (userfaultfd) gets
+ * every saved page by a fault or by the prefetcher and verifies too.
+ *
+ * The workload waits for the host: memhog writes its pages (more than
+ * the guest's RAM, so swap is in use), then awaits balloon_deflate pages
+ * before it verifies, so every save below happens mid-run, and the run
+ * goes on only when the restored VM's balloon is let go. Every wait is on
+ * a counter (stats) or a console line, never a time window.
+ */
+#include "ctl.h"
+#include "snapfmt.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HOG_PAGES   "6144"               /* 24M */
+#define BALLOON     "2M"
+#define BALLOON_B   (2ll << 20)
+#define WAIT_LIMIT  240.0                /* seconds; a bound on a hung guest only */
+
+static char dir[64];
+
+static void setup(void)
+{
+	ck_assert_int_eq(test_dir_make(dir, "mv-savetest"), 0);
+}
+
+static void teardown(void)
+{
+	ck_assert_int_eq(test_dir_remove(dir), 0);
+}
+
+static const char *path_in(const char *name)
+{
+	return test_dir_path(dir, name);
+}
+
+/* The integer at a dotted path of `stats SOCK --json`, -1 when absent. */
+static long long stat_of(const char *sock, const char *path)
+{
+	const char *argv[] = { "stats", sock, "--json", NULL };
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	long long v = r.status == 0 ? json_path_i64(r.console, path) : -1;
+	vm_run_free(&r);
+	return v;
+}
+
+/* The boolean at a dotted path of `stats SOCK --json` (false when absent). */
+static bool stat_bool(const char *sock, const char *path)
+{
+	const char *argv[] = { "stats", sock, "--json", NULL };
+	struct vm_run r;
+	json_object *j, *o;
+	char key[64];
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0 && (j = json_tokener_parse(r.console)), "%s", r.console);
+	o = j;
+	snprintf(key, sizeof(key), "%s", path);
+	for (char *save = NULL, *k = strtok_r(key, ".", &save); k && o;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	bool v = o && json_object_get_boolean(o);
+	json_object_put(j);
+	vm_run_free(&r);
+	return v;
+}
+
+static bool stats_say_paused(const char *sock)
+{
+	return stat_bool(sock, "paused");
+}
+
+/* Polls stats until the figure at path is at least lo; asserts it gets there. */
+static void wait_stat_at_least(const char *sock, const char *path, long long lo)
+{
+	long long v = -1;
+	for (double start = test_now(); test_now() - start < WAIT_LIMIT; usleep(100000))
+		if ((v = stat_of(sock, path)) >= lo)
+			return;
+	ck_abort_msg("%s stayed at %lld, below %lld", path, v, lo);
+}
+
+/* Boots a 16M guest with a 64M swap disk running memhog 24M, which writes,
+ * awaits 512 deflated balloon pages, then verifies. */
+static void start_hog(struct bg_run *bg, const char *sock)
+{
+	char swap[128];
+	snprintf(swap, sizeof(swap), "%s:64M", path_in("swap.img"));
+	const char *argv[] = { "run", "-m", "16M", "--timeout", "400", "--crash-dump", "none",
+			       "--swap", swap, "--control", sock, "--initrd",
+			       test_build_path("guest/initrd.cpio"), test_kernel_path(), "--",
+			       "console=ttyS0 init=/bin/memhog 24M --await-vmstat balloon_deflate 512 "
+			       "--verify", NULL };
+	ctl_start(bg, sock, argv);
+}
+
+/* Swap in use, then the balloon inflated to BALLOON. */
+static void reach_mid_run(const char *sock)
+{
+	wait_stat_at_least(sock, "swap.writes", 1);
+	free(ctl_client(sock, "balloon", BALLOON));
+	wait_stat_at_least(sock, "balloon.actual", BALLOON_B);
+}
+
+static void save_to(const char *sock, const char *file, bool stop)
+{
+	const char *argv[] = { "save", sock, file, stop ? "--stop" : NULL, NULL };
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0 && strstr(r.console, "saved to "), "save: status %d\n%s",
+		      r.status, r.console);
+	vm_run_free(&r);
+}
+
+/* save --stop: the run then ends with status 0. */
+static void save_and_end(const char *sock, const char *file, struct bg_run *bg)
+{
+	struct vm_run r;
+	save_to(sock, file, true);
+	ck_assert_int_eq(bg_wait(bg, &r, 60), 0);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+}
+
+/* The hog started and brought to mid-run (start_hog, reach_mid_run). */
+static void hog_mid_run(struct bg_run *bg, const char *sock)
+{
+	start_hog(bg, sock);
+	reach_mid_run(sock);
+}
+
+static void restore_with(struct bg_run *bg, const char *file, const char *sock, bool lazy)
+{
+	const char *argv[] = { "run", "--restore", file, "--timeout", "400", "--crash-dump",
+			       "none", "--control", sock, lazy ? "--lazy" : NULL, NULL };
+	ctl_start(bg, sock, argv);
+}
+
+static void restore_from(struct bg_run *bg, const char *file, const char *sock)
+{
+	restore_with(bg, file, sock, false);
+}
+
+/* The restored guest still holds its balloon; let it go, and memhog
+ * verifies and init ends the run with memhog's status 0. */
+static void finish_and_check(struct bg_run *bg, const char *sock)
+{
+	struct vm_run r;
+	ck_assert_int_eq(stat_of(sock, "balloon.actual"), BALLOON_B);
+	ck_assert_int_eq(stat_of(sock, "balloon.held"), BALLOON_B);
+	free(ctl_client(sock, "balloon", "0"));
+	ck_assert_int_eq(bg_wait(bg, &r, 400), 0);
+	ck_assert_msg(console_has(&r, "memhog: verify ok: " HOG_PAGES " pages"), "%s", r.console);
+	ck_assert_msg(console_has(&r, "init: /bin/memhog exited with status 0"), "%s", r.console);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+}
+
+static void kill_run(struct bg_run *bg)
+{
+	struct vm_run r;
+	ck_assert_int_eq(kill(bg->pid, SIGKILL), 0);
+	ck_assert_int_eq(bg_wait(bg, &r, 60), 0);
+	ck_assert_int_eq(r.status, 128 + SIGKILL);
+	vm_run_free(&r);
+}
+
+START_TEST(a_guest_saved_mid_run_then_killed_resumes_from_the_file_and_verifies_every_page)
+{
+	struct bg_run bg, back;
+	const char *sock = path_in("sock"), *sock2 = path_in("sock2"), *file = path_in("a.mvs");
+	hog_mid_run(&bg, sock);
+	save_to(sock, file, false);
+	ck_assert_msg(!stats_say_paused(sock), "the VM stayed paused after a save without --stop");
+	kill_run(&bg);
+
+	const char *show[] = { "show", file, NULL }; /* still a snapshot `show` reads */
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	ck_assert_msg(r.status == 0 && strstr(r.console, "(save)"), "%s", r.console);
+	vm_run_free(&r);
+
+	restore_from(&back, file, sock2);
+	finish_and_check(&back, sock2);
+}
+END_TEST
+
+START_TEST(a_guest_saved_and_restored_twice_still_verifies_every_page)
+{
+	struct bg_run bg, once, twice;
+	const char *sock = path_in("s0"), *sock1 = path_in("s1"), *sock2 = path_in("s2");
+	hog_mid_run(&bg, sock);
+	save_and_end(sock, path_in("1.mvs"), &bg);
+
+	restore_from(&once, path_in("1.mvs"), sock1);
+	ck_assert_int_eq(stat_of(sock1, "balloon.actual"), BALLOON_B);
+	save_and_end(sock1, path_in("2.mvs"), &once);
+
+	restore_from(&twice, path_in("2.mvs"), sock2);
+	finish_and_check(&twice, sock2);
+}
+END_TEST
+
+/*
+ * --lazy: the restored guest starts with no RAM filled; its pages come on
+ * first access or from the prefetcher, and once the prefetcher is done
+ * every saved page came one way or the other, none twice.
+ */
+START_TEST(a_guest_restored_lazily_gets_every_saved_page_by_fault_or_prefetch_and_verifies)
+{
+	struct bg_run bg, back;
+	const char *sock = path_in("sock"), *sock2 = path_in("sock2"), *file = path_in("l.mvs");
+	hog_mid_run(&bg, sock);
+	save_and_end(sock, file, &bg);
+
+	restore_with(&back, file, sock2, true);
+	long long to_fetch = stat_of(sock2, "restore.to_fetch");
+	ck_assert_int_gt(to_fetch, 0);
+	for (double start = test_now(); test_now() - start < WAIT_LIMIT; usleep(100000))
+		if (stat_bool(sock2, "restore.prefetch_done"))
+			break;
+	ck_assert(stat_bool(sock2, "restore.prefetch_done"));
+	ck_assert_int_eq(stat_of(sock2, "restore.faulted") + stat_of(sock2, "restore.prefetched"),
+			 to_fetch);
+	finish_and_check(&back, sock2);
+}
+END_TEST
+
+/* A save file of a small guest that holds still (memhog --hold), stopped. */
+static void make_small_save(const char *file)
+{
+	struct bg_run bg;
+	const char *sock = path_in("small.sock");
+	const char *argv[] = { "run", "-m", "16M", "--timeout", "200", "--crash-dump", "none",
+			       "--control", sock, "--initrd", test_build_path("guest/initrd.cpio"),
+			       test_kernel_path(), "--", "console=ttyS0 init=/bin/memhog 1M --hold",
+			       NULL };
+	ctl_start(&bg, sock, argv);
+	char *out = NULL;
+	for (double start = test_now(); test_now() - start < WAIT_LIMIT; usleep(100000)) {
+		free(out);
+		out = bg_output(&bg);
+		if (strstr(out, "memhog: holding"))
+			break;
+	}
+	ck_assert_msg(strstr(out, "memhog: holding"), "%s", out);
+	free(out);
+	save_and_end(sock, file, &bg);
+}
+
+static void copy_file(const char *from, const char *to, long long len)
+{
+	const char *argv[] = { "cp", "--sparse=always", from, to, NULL };
+	struct vm_run r;
+	ck_assert_int_eq(prog_run(&r, argv), 0);
+	ck_assert_int_eq(r.status, 0);
+	vm_run_free(&r);
+	if (len >= 0)
+		ck_assert_int_eq(truncate(to, len), 0);
+}
+
+/* XORs byte at off of file with x. */
+static void flip(const char *file, long long off, unsigned char x)
+{
+	int fd = open(file, O_RDWR);
+	unsigned char b;
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, off), 1);
+	b ^= x;
+	ck_assert_int_eq(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+/* Offset of the SNAP_NT_SAVE record in file (after its note header and name). */
+static long long save_record_offset(const char *file)
+{
+	char *buf = malloc(1 << 16);
+	int fd = open(file, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ssize_t n = pread(fd, buf, 1 << 16, 0);
+	close(fd);
+	const uint32_t hdr[3] = { sizeof(SNAP_NOTE_NAME), sizeof(struct snap_save), SNAP_NT_SAVE };
+	char *at = memmem(buf, (size_t)n, hdr, sizeof(hdr));
+	ck_assert_msg(at != NULL, "no save note in the first 64K of %s", file);
+	long long off = (at - buf) + 12 + ((sizeof(SNAP_NOTE_NAME) + 3) & ~3ul);
+	free(buf);
+	return off;
+}
+
+/* run --restore on file: status 2, one line naming the file, no guest output. */
+static void assert_refused(const char *file, const char *why)
+{
+	const char *argv[] = { "run", "--restore", file, "--timeout", "30", NULL };
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 2, "%s: status %d\n%s", file, r.status, r.console);
+	ck_assert_msg(strstr(r.console, why) != NULL, "expected '%s':\n%s", why, r.console);
+	ck_assert_msg(strchr(r.console, '\n') == r.console + r.len - 1,
+		      "more than one line:\n%s", r.console);
+	vm_run_free(&r);
+}
+
+START_TEST(truncated_corrupted_or_mis_sized_save_files_are_refused_with_status_2)
+{
+	const char *good = path_in("good.mvs"), *bad = path_in("bad.mvs");
+	struct stat st;
+	make_small_save(good);
+	ck_assert_int_eq(stat(good, &st), 0);
+
+	copy_file(good, bad, st.st_size / 2);
+	assert_refused(bad, "past the end of the file");
+
+	copy_file(good, bad, -1);
+	flip(bad, 0x39, 0x01); /* e_phnum of the ELF header, plus 256 */
+	assert_refused(bad, "program header");
+
+	copy_file(good, bad, -1);
+	flip(bad, save_record_offset(bad), 0x40); /* save_version */
+	assert_refused(bad, "save format version");
+
+	copy_file(good, bad, -1);
+	flip(bad, save_record_offset(bad) + 8 + 3, 0x02); /* ram_size 16M -> 48M */
+	assert_refused(bad, "RAM size");
+
+	/* the file itself restores */
+	struct bg_run bg;
+	const char *sock = path_in("ok.sock");
+	const char *argv[] = { "run", "--restore", good, "--timeout", "100", "--control", sock,
+			       NULL };
+	ctl_start(&bg, sock, argv);
+	struct vm_run r = ctl_quit(sock, &bg, 60);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
+Suite *save_suite(void);
+Suite *save_suite(void)
+{
+	Suite *s = suite_create("save");
+	TCase *t = tcase_create("save");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 900);
+	tcase_add_test(t, truncated_corrupted_or_mis_sized_save_files_are_refused_with_status_2);
+	tcase_add_test(t, a_guest_saved_mid_run_then_killed_resumes_from_the_file_and_verifies_every_page);
+	tcase_add_test(t, a_guest_saved_and_restored_twice_still_verifies_every_page);
+	tcase_add_test(t, a_guest_restored_lazily_gets_every_saved_page_by_fault_or_prefetch_and_verifies);
+	suite_add_tcase(s, t);
+	return s;
+}

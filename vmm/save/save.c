@@ -1,0 +1,198 @@
+/*
+ * save.c: gathers a paused machine's state into save notes and writes them
+ * with the snapshot writer (see save.h for what is saved and why it is
+ * consistent).
+ */
+#include "save.h"
+#include "snapfmt.h"
+#include "snapshot.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SAVE_MAX_NOTES (VM_MAX_CPUS + 16)
+
+/* Everything one save writes besides what a snapshot holds anyway. */
+struct save_ctx {
+	struct machine *m;
+	struct snap_save hdr;
+	struct vcpu_state *vcpus;                 /* hdr.nr_cpus */
+	struct vm_chip_state chips;
+	struct serial_state serial;
+	struct snap_virtio slot[2];
+	struct virtio_mmio_state virtio[2];
+	struct balloon_state balloon;
+	const uint8_t *held;                      /* the balloon's live bitmap */
+	struct blk_state blk;
+	struct snap_pages pages[MEM_MAX_SLOTS];
+	uint8_t *bits[MEM_MAX_SLOTS];             /* pages written, per slot */
+	struct snap_extra_note notes[SAVE_MAX_NOTES];
+	size_t nr_notes;
+};
+
+static void add_note(struct save_ctx *c, uint32_t type, const void *head, size_t head_len,
+		     const void *body, size_t body_len)
+{
+	if (c->nr_notes == SAVE_MAX_NOTES) {
+		mv_err("%s: more than %d save notes", __func__, SAVE_MAX_NOTES);
+		abort();
+	}
+	c->notes[c->nr_notes++] = (struct snap_extra_note){ .type = type, .head = head,
+		.head_len = head_len, .body = body, .body_len = body_len };
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)p;
+	for (size_t i = 0; i < 4096 / sizeof(*w); i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+/* The pages of slot i worth saving: resident on the host and not all zero
+ * (a page never touched, or given back through the balloon, reads zero). */
+static int choose_pages(struct save_ctx *c, int i)
+{
+	const struct mem_slot *s = &c->m->vm.mem.slots[i];
+	uint64_t n = s->size >> 12;
+	c->bits[i] = calloc(1, mem_dirty_bitmap_bytes(s));
+	if (!c->bits[i])
+		return -ENOMEM;
+	int64_t resident = mem_slot_residency(s, c->bits[i]);
+	if (resident < 0)
+		return (int)resident;
+	c->pages[i] = (struct snap_pages){ .slot = (uint32_t)i, .pages = n };
+	for (uint64_t p = 0; p < n; p++) {
+		if (!((c->bits[i][p / 8] >> (p % 8)) & 1))
+			continue;
+		if (page_is_zero(s->hva + (p << 12)))
+			c->bits[i][p / 8] &= (uint8_t)~(1u << (p % 8));
+		else
+			c->pages[i].saved++;
+	}
+	c->hdr.pages_saved += c->pages[i].saved;
+	return 0;
+}
+
+static int gather_cpus(struct save_ctx *c, struct mv_error *err)
+{
+	struct vm *vm = &c->m->vm;
+	c->vcpus = calloc((size_t)vm->nr_cpus, sizeof(*c->vcpus));
+	if (!c->vcpus)
+		return mv_fail(err, -ENOMEM, "out of memory");
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		int rc = vcpu_get_state(&vm->vcpus[i], &c->vcpus[i], err);
+		if (rc < 0)
+			return rc;
+		add_note(c, SNAP_NT_VCPU, &c->vcpus[i], sizeof(c->vcpus[i]), NULL, 0);
+	}
+	int rc = vm_get_chips(vm, &c->chips, err);
+	if (rc == 0)
+		add_note(c, SNAP_NT_CHIPS, &c->chips, sizeof(c->chips), NULL, 0);
+	return rc;
+}
+
+static void add_virtio(struct save_ctx *c, int slot, struct virtio_mmio *t)
+{
+	c->slot[slot] = (struct snap_virtio){ .slot = (uint32_t)slot };
+	virtio_mmio_get_state(t, &c->virtio[slot]);
+	add_note(c, SNAP_NT_VIRTIO, &c->slot[slot], sizeof(c->slot[slot]), &c->virtio[slot],
+		 sizeof(c->virtio[slot]));
+}
+
+static int gather_devices(struct save_ctx *c, struct mv_error *err)
+{
+	struct machine *m = c->m;
+	serial_get_state(&m->com1, &c->serial);
+	add_note(c, SNAP_NT_SERIAL, &c->serial, sizeof(c->serial), NULL, 0);
+	add_virtio(c, 0, &m->balloon.transport);
+	balloon_get_state(&m->balloon, &c->balloon, &c->held);
+	add_note(c, SNAP_NT_BALLOON, &c->balloon, sizeof(c->balloon), c->held,
+		 balloon_held_bytes(&m->balloon));
+	c->hdr.devices = SNAP_SAVE_DEV_BALLOON;
+	if (!m->swap_ready)
+		return 0;
+	int rc = blk_get_state(&m->swap, &c->blk);
+	if (rc < 0)
+		return mv_fail(err, rc, "swap disk: cannot name its file: %s", strerror(-rc));
+	add_virtio(c, 1, &m->swap.transport);
+	add_note(c, SNAP_NT_BLK, &c->blk, sizeof(c->blk), NULL, 0);
+	c->hdr.devices |= SNAP_SAVE_DEV_BLK;
+	return 0;
+}
+
+static int gather_pages(struct save_ctx *c, struct mv_error *err)
+{
+	struct guest_memory *mem = &c->m->vm.mem;
+	for (int i = 0; i < mem->nr_slots; i++) {
+		int rc = choose_pages(c, i);
+		if (rc < 0)
+			return mv_fail(err, rc, "reading which guest pages are in use: %s",
+				       strerror(-rc));
+		add_note(c, SNAP_NT_PAGES, &c->pages[i], sizeof(c->pages[i]), c->bits[i],
+			 mem_dirty_bitmap_bytes(&mem->slots[i]));
+	}
+	return 0;
+}
+
+static void fill_header(struct save_ctx *c)
+{
+	struct vm *vm = &c->m->vm;
+	c->hdr.save_version = SNAP_SAVE_VERSION;
+	c->hdr.nr_cpus = (uint32_t)vm->nr_cpus;
+	c->hdr.ram_size = vm->mem.ram_size;
+	c->hdr.nr_slots = (uint32_t)vm->mem.nr_slots;
+	c->hdr.vcpu_state_size = sizeof(struct vcpu_state);
+	c->hdr.chip_state_size = sizeof(struct vm_chip_state);
+	c->hdr.virtio_state_size = sizeof(struct virtio_mmio_state);
+	c->hdr.balloon_state_size = sizeof(struct balloon_state);
+	c->hdr.blk_state_size = sizeof(struct blk_state);
+	c->hdr.serial_state_size = sizeof(struct serial_state);
+}
+
+/* With the VM paused: the notes, then the file. */
+static int save_paused(struct save_ctx *c, const char *path, struct mv_error *err)
+{
+	add_note(c, SNAP_NT_SAVE, &c->hdr, sizeof(c->hdr), NULL, 0); /* filled in below */
+	int rc = kvm_cpuid_fingerprint(&c->hdr.cpuid, err);
+	if (rc < 0 || (rc = gather_cpus(c, err)) < 0 || (rc = gather_devices(c, err)) < 0 ||
+	    (rc = gather_pages(c, err)) < 0)
+		return rc;
+	fill_header(c);
+	const uint8_t *pages[MEM_MAX_SLOTS] = { c->bits[0], c->bits[1] };
+	struct snap_request r = { .path = path, .memory = true, .reason = "save",
+				  .pages = pages, .extra = c->notes, .nr_extra = c->nr_notes };
+	if (c->m->swap_ready) { /* the disk as the guest left it: its swapped-out pages */
+		r.disk_fd = c->m->swap.fd;
+		r.disk_size = c->m->swap.disk_sectors * BLK_SECTOR_SIZE;
+	}
+	return snapshot_take(c->m, &r, err);
+}
+
+int save_take(struct machine *m, const char *path, bool stop, struct save_result *res,
+	      struct mv_error *err)
+{
+	struct save_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return mv_fail(err, -ENOMEM, "out of memory");
+	c->m = m;
+	bool was_paused = vm_is_paused(&m->vm);
+	if (!was_paused)
+		vm_pause(&m->vm);
+	int rc = save_paused(c, path, err);
+	if (rc == 0 && res)
+		*res = (struct save_result){ .pages_saved = c->hdr.pages_saved,
+					     .pages_total = m->vm.mem.ram_size >> 12 };
+	if (rc == 0 && stop)
+		vm_request_stop(&m->vm, 0, "saved (--stop)");
+	else if (!was_paused)
+		vm_resume(&m->vm);
+	for (int i = 0; i < MEM_MAX_SLOTS; i++)
+		free(c->bits[i]);
+	free(c->vcpus);
+	free(c);
+	return rc;
+}
