@@ -319,6 +319,8 @@ static unsigned run_after(const struct fault_engine *fe, const struct vma *v, ui
 {
 	unsigned n = 0, max = MM_MIN(1u << fe->page_cluster, FAULT_SWAPIN_MAX);
 
+	/* page_cluster comes from the host (0..4): cppcheck follows one caller's 0 */
+	// cppcheck-suppress knownConditionTrueFalse
 	while (n + 1 < max && va + (n + 1) * MM_PAGE_SIZE < v->end &&
 	       (va >> PT_SHIFT_2M) == ((va + (n + 1) * MM_PAGE_SIZE) >> PT_SHIFT_2M)) {
 		pte_t e = pte[n + 1];
