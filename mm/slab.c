@@ -385,7 +385,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
 
 static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_t caller)
 {
-	if (!slab_debug_free_ok(c, p, obj))
+	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
 		return;
 	slab_debug_on_free(c, obj, caller);
 	mm_spin_lock(&c->lock);

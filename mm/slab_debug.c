@@ -197,15 +197,17 @@ static bool foreign_problem(struct kmem_cache *c, struct page *head, void *obj, 
 }
 
 /*
- * Validates a free of obj (head: its slab page or NULL) when the cache has
- * F. Returns false, after a report, when the free must be ignored: a
- * pointer outside any slab, into another cache, not at an object start,
- * already free or with a corrupted state word. Red zones (Z) are checked
+ * Validates a free of obj (head: its slab page or NULL). With F, returns
+ * false, after a report, when the free must be ignored: a pointer outside
+ * any slab, into another cache, not at an object start, already free or
+ * with a corrupted state word; without F, only a pointer outside any slab
+ * (there is no slab to put it in). Red zones (Z) are checked
  * and restored; that free goes ahead.
  */
 bool slab_debug_free_ok(struct kmem_cache *c, struct page *head, void *obj)
 {
-	if (!(c->flags & SLAB_F_CONSISTENCY))
+	/* without F only what cannot be freed at all (no slab page) is refused */
+	if (!(c->flags & SLAB_F_CONSISTENCY) && head)
 		return true;
 	char foreign[SLAB_NAME_LEN * 2 + 48];
 	if (foreign_problem(c, head, obj, foreign, sizeof(foreign))) {

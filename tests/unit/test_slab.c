@@ -242,6 +242,12 @@ START_TEST(each_letter_turns_on_only_its_own_check)
 	assert_bug("ponly", "Poison overwritten", a);
 	ck_assert_uint_eq(c->debug_reports, 1);
 	kmem_cache_free(c, a);
+	/* a pointer outside any slab is refused even without F: nowhere to put it */
+	struct page *pg = buddy_alloc_pages(&slab_test_buddy, 0, 0);
+	void *foreign = buddy_page_address(&slab_test_buddy, pg);
+	kmem_cache_free(c, foreign);
+	assert_bug("ponly", "Object is not a Slab page", foreign);
+	buddy_free_pages(&slab_test_buddy, pg, 0);
 	ck_assert_int_eq(kmem_cache_destroy(c), 0);
 }
 END_TEST
