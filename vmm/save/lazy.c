@@ -53,10 +53,12 @@ static void wake(const struct lazy_restore *l, uint64_t start, uint64_t len)
 
 /*
  * Fills pages [p, p+n) of slot i from the file with one UFFDIO_COPY
- * (buf holds n pages). Returns 0, -EEXIST when a page there was filled
- * already (nothing copied past it), or another negative errno.
+ * (buf holds n pages). Returns the pages filled and marked: n, or fewer
+ * when the copy stopped at a page filled already (the kernel reports how
+ * far it got), or -EEXIST when the first page was, or another negative
+ * errno.
  */
-static int copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n, uint8_t *buf)
+static long copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n, uint8_t *buf)
 {
 	const struct save_ram *r = &l->img->ram[i];
 	size_t len = (size_t)(n << 12);
@@ -65,10 +67,16 @@ static int copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n,
 		return got < 0 ? -errno : -EIO;
 	struct uffdio_copy c = { .dst = (uintptr_t)l->mem->slots[i].hva + (p << 12),
 				 .src = (uintptr_t)buf, .len = len };
-	if (ioctl(l->uffd, UFFDIO_COPY, &c) < 0)
-		return -errno;
+	if (ioctl(l->uffd, UFFDIO_COPY, &c) < 0) {
+		int err = errno;
+		long done = c.copy > 0 ? (long)(c.copy >> 12) : 0;
+		if (!done)
+			return -err;
+		mark_filled(l, i, p, (uint64_t)done);
+		return done;
+	}
 	mark_filled(l, i, p, n);
-	return 0;
+	return (long)n;
 }
 
 /* The fault at hva: its page from the file the first time, else zero. */
@@ -80,14 +88,14 @@ static void resolve_fault(struct lazy_restore *l, uint64_t hva, uint8_t *buf)
 		return;
 	uint64_t p = (hva - (uintptr_t)s->hva) >> 12, page = (uintptr_t)s->hva + (p << 12);
 	if (bit(l->img->ram[i].bits, p) && !bit(l->filled[i], p)) {
-		int rc = copy_from_file(l, i, p, 1, buf);
-		if (rc == 0)
+		long rc = copy_from_file(l, i, p, 1, buf);
+		if (rc == 1)
 			count(&l->c.faulted, 1);
 		else if (rc == -EEXIST)
 			wake(l, page, 4096); /* the prefetcher got there first */
 		else
 			mv_err("lazy restore: filling guest page %#llx: %s",
-			       (unsigned long long)(s->gpa + (p << 12)), strerror(-rc));
+			       (unsigned long long)(s->gpa + (p << 12)), strerror((int)-rc));
 		return;
 	}
 	struct uffdio_zeropage z = { .range = { .start = page, .len = 4096 } };
@@ -143,13 +151,14 @@ static void prefetch_slot(struct lazy_restore *l, int i, uint8_t *buf)
 		uint64_t end = p;
 		while (end < n && end - p < PREFETCH_RUN && bit(r->bits, end) && !bit(l->filled[i], end))
 			end++;
-		if (copy_from_file(l, i, p, end - p, buf) == 0) {
-			count(&l->c.prefetched, end - p);
-			p = end;
+		long done = copy_from_file(l, i, p, end - p, buf);
+		if (done > 0) { /* a run that met a page filled meanwhile stops there */
+			count(&l->c.prefetched, (uint64_t)done);
+			p += (uint64_t)done;
 			continue;
 		}
 		for (; p < end; p++) /* one page at a time: EEXIST is someone else's fill */
-			if (!bit(l->filled[i], p) && copy_from_file(l, i, p, 1, buf) == 0)
+			if (!bit(l->filled[i], p) && copy_from_file(l, i, p, 1, buf) == 1)
 				count(&l->c.prefetched, 1);
 	}
 }
