@@ -271,7 +271,9 @@ START_TEST(a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table)
 	free(xml);
 	/* the merged sweep's page, kept for the report_render suite to draw */
 	char *page = read_text_file(in_dir("m/sweep.html"));
-	ck_assert_msg(strstr(page, "const SW = {\"params\":[\"mem\"],\"measures\":[\"host.ram\","),
+	/* the page's data is results.json's table: each cell's parameter and measures */
+	ck_assert_msg(strstr(page, "const SW = {\"version\":1,\"rows\":[{"), "%.400s", page);
+	ck_assert_msg(strstr(page, "\"params\":{\"mem\":\"32M\"},\"results\":{\"host.ram\":33554432"),
 		      "%.400s", page);
 	write_text(test_build_path("sweep-test.html"), page);
 	free(page);

@@ -1,7 +1,8 @@
 /*
  * sweep_page.c: DIR/sweep.html of `memvisor test` (see sweep_page.h): the
- * table's data as the SW object the page's script charts (json-c writes
- * it, escaping '/', so no closing script tag can occur in it), the rows
+ * table as results.json holds it, as the SW object the page's script
+ * charts (json-c writes it, escaping '/', so no closing script tag can
+ * occur in it), the rows
  * as an HTML table, the style sheet and scripts assembled into memvisor.
  */
 #include "sweep_page.h"
@@ -19,53 +20,10 @@ bool sweep_page_wanted(const struct test_table *t)
 	return false;
 }
 
-static void add_unique(json_object *arr, const char *s, size_t len)
-{
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		const char *have = json_object_get_string(json_object_array_get_idx(arr, i));
-		if (strlen(have) == len && !strncmp(have, s, len))
-			return;
-	}
-	json_object_array_add(arr, json_object_new_string_len(s, (int)len));
-}
-
-/* One row: name, verdict, its parameters from the label, its measured values. */
-static json_object *row_data(const struct test_row *r, json_object *params, json_object *measures)
-{
-	json_object *o = json_object_new_object(), *p = json_object_new_object(),
-		    *v = json_object_new_object();
-	for (const char *s = r->label; *s;) {
-		size_t len = strcspn(s, ","), klen = strcspn(s, "=");
-		if (klen < len) {
-			char key[128];
-			snprintf(key, sizeof(key), "%.*s", (int)klen, s);
-			json_object_object_add(p, key, json_object_new_string_len(s + klen + 1,
-										   (int)(len - klen - 1)));
-			add_unique(params, s, klen);
-		}
-		s += len + (s[len] == ',');
-	}
-	for (size_t k = 0; k < r->nr_results; k++) {
-		add_unique(measures, r->result_names[k], strlen(r->result_names[k]));
-		json_object_object_add(v, r->result_names[k],
-				       r->measured[k] ? json_object_new_double(r->values[k]) : NULL);
-	}
-	json_object_object_add(o, "name", json_object_new_string(r->name));
-	json_object_object_add(o, "verdict", json_object_new_string(r->failed ? "fail" : "pass"));
-	json_object_object_add(o, "params", p);
-	json_object_object_add(o, "values", v);
-	return o;
-}
-
+/* The data is the table exactly as results.json holds it (one source for both). */
 static void write_data(FILE *f, const struct test_table *t)
 {
-	json_object *sw = json_object_new_object(), *params = json_object_new_array(),
-		    *measures = json_object_new_array(), *rows = json_object_new_array();
-	for (size_t i = 0; i < t->n; i++)
-		json_object_array_add(rows, row_data(&t->rows[i], params, measures));
-	json_object_object_add(sw, "params", params);
-	json_object_object_add(sw, "measures", measures);
-	json_object_object_add(sw, "rows", rows);
+	json_object *sw = test_table_json(t);
 	fprintf(f, "<script>const SW = %s;</script>\n",
 		json_object_to_json_string_ext(sw, JSON_C_TO_STRING_PLAIN));
 	json_object_put(sw);

@@ -146,13 +146,19 @@ static json_object *row_json(const struct test_row *r)
 	return o;
 }
 
-int test_table_write_json(const struct test_table *t, const char *path, struct mv_error *err)
+json_object *test_table_json(const struct test_table *t)
 {
 	json_object *root = json_object_new_object(), *rows = json_object_new_array();
 	json_object_object_add(root, "version", json_object_new_int(1));
 	for (size_t i = 0; i < t->n; i++)
 		json_object_array_add(rows, row_json(&t->rows[i]));
 	json_object_object_add(root, "rows", rows);
+	return root;
+}
+
+int test_table_write_json(const struct test_table *t, const char *path, struct mv_error *err)
+{
+	json_object *root = test_table_json(t);
 	int rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY);
 	json_object_put(root);
 	return rc < 0 ? mv_fail(err, -EIO, "%s: %s", path, json_util_get_last_err()) : 0;

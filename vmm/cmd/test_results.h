@@ -46,6 +46,8 @@ int test_table_add(struct test_table *t, const struct test_row *row, struct mv_e
 void test_table_free(struct test_table *t);
 size_t test_table_failed(const struct test_table *t);
 
+/* The table as results.json holds it (a new reference). */
+struct json_object *test_table_json(const struct test_table *t);
 int test_table_write_json(const struct test_table *t, const char *path, struct mv_error *err);
 int test_table_write_csv(const struct test_table *t, const char *path, struct mv_error *err);
 int test_table_write_junit(const struct test_table *t, const char *path, struct mv_error *err);

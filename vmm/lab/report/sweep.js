@@ -1,8 +1,9 @@
 'use strict';
 /*
  * memvisor test's sweep page: one chart per measure of SW (the results
- * table of a sweep: SW.params, SW.measures, SW.rows with params, values
- * and verdict). The x axis is the first parameter whose values are all
+ * table of a sweep as results.json holds it: SW.rows, each with params,
+ * results and verdict; the parameters and measures are the union of the
+ * rows' keys, in order of first appearance). The x axis is the first parameter whose values are all
  * numbers (sizes such as 16M count: 16 MiB); without one, the first
  * parameter's values in order, as categories. Each combination of the
  * other parameters is one series (faults against memory, one line per
@@ -16,6 +17,16 @@
  */
 const SW_UNITS = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
+/* The keys of every row's field (params or results), each once, in order. */
+function swKeys(field) {
+	const keys = [];
+	SW.rows.forEach(r => Object.keys(r[field] || {}).forEach(k => {
+		if (!keys.includes(k)) keys.push(k);
+	}));
+	return keys;
+}
+const SW_PARAMS = swKeys('params'), SW_MEASURES = swKeys('results');
+
 /* A parameter value as a number ("16M" is 16 MiB), or null. */
 function swNumber(v) {
 	const m = /^(-?[0-9]+(?:\.[0-9]+)?)([KMGT]?)(?:i?B)?$/i.exec(String(v));
@@ -23,10 +34,10 @@ function swNumber(v) {
 }
 
 function swXParam() {
-	for (const p of SW.params)
+	for (const p of SW_PARAMS)
 		if (SW.rows.every(r => r.params[p] !== undefined && swNumber(r.params[p]) !== null))
 			return { name: p, numeric: true };
-	return { name: SW.params[0], numeric: false };
+	return { name: SW_PARAMS[0], numeric: false };
 }
 
 /* The x value of a row: its number, or the index of its category. */
@@ -39,7 +50,7 @@ function swX(row, x, categories) {
 
 /* The series a row belongs to: its other parameters, "k=v, k=v". */
 function swSeriesKey(row, x) {
-	const rest = SW.params.filter(p => p !== x.name).map(p => p + '=' + row.params[p]);
+	const rest = SW_PARAMS.filter(p => p !== x.name).map(p => p + '=' + row.params[p]);
 	return rest.length ? rest.join(', ') : 'all';
 }
 
@@ -49,7 +60,7 @@ function swChart(measure, index, root) {
 		const xv = swX(row, x, categories), key = swSeriesKey(row, x);
 		if (!xs.includes(xv)) xs.push(xv);
 		if (!keys.includes(key)) keys.push(key);
-		cells[key + '\u0000' + xv] = row.values[measure];
+		cells[key + '\u0000' + xv] = row.results[measure];
 	});
 	xs.sort((a, b) => a - b);
 	const sec = document.createElement('section');
@@ -86,8 +97,8 @@ function swChart(measure, index, root) {
 
 function swMain() {
 	const root = document.getElementById('charts');
-	SW.measures.forEach((m, i) => swChart(m, i, root));
-	document.body.dataset.charts = SW.measures.length;
+	SW_MEASURES.forEach((m, i) => swChart(m, i, root));
+	document.body.dataset.charts = SW_MEASURES.length;
 	document.body.dataset.ready = '1';
 }
 
