@@ -137,14 +137,24 @@ static void table_of_two(struct test_table *t)
 	ck_assert_int_eq(test_table_add(t, &b, &err), -EEXIST);
 }
 
+#define TEMP_PATTERN "/tmp/memvisor-results-XXXXXX"
+
+/* A new temporary file at path (TEMP_PATTERN's size) holding body. */
+static void temp_file(char *path, const char *body)
+{
+	strcpy(path, TEMP_PATTERN);
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+}
+
 START_TEST(results_json_reads_back_what_was_written)
 {
 	struct test_table t = { 0 }, back = { 0 };
 	struct mv_error err;
-	char path[] = "/tmp/memvisor-results-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	char path[] = TEMP_PATTERN;
+	temp_file(path, "");
 	table_of_two(&t);
 	ck_assert_int_eq(test_table_write_json(&t, path, &err), 0);
 	ck_assert_int_eq(test_table_read_json(&back, path, &err), 0);
@@ -168,10 +178,8 @@ START_TEST(results_csv_has_a_column_per_parameter_and_measure_and_quotes_commas)
 {
 	struct test_table t = { 0 };
 	struct mv_error err;
-	char path[] = "/tmp/memvisor-results-XXXXXX", text[1024] = "";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	char path[] = TEMP_PATTERN, text[1024] = "";
+	temp_file(path, "");
 	table_of_two(&t);
 	ck_assert_int_eq(test_table_write_csv(&t, path, &err), 0);
 	FILE *f = fopen(path, "r");
@@ -190,19 +198,15 @@ START_TEST(a_file_that_is_not_a_results_table_is_refused)
 {
 	struct test_table t = { 0 };
 	struct mv_error err;
-	char path[] = "/tmp/memvisor-results-XXXXXX";
+	char path[] = TEMP_PATTERN;
 	static const char *const bodies[] = { "not json", "{\"version\":2,\"rows\":[]}",
 					      "{\"version\":1,\"rows\":[{\"name\":\"x\"}]}",
 					      "{\"version\":1,\"rows\":[7]}" };
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		int fd = mkstemp(path);
-		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(write(fd, bodies[i], strlen(bodies[i])), (ssize_t)strlen(bodies[i]));
-		close(fd);
+		temp_file(path, bodies[i]);
 		ck_assert_int_eq(test_table_read_json(&t, path, &err), -EINVAL);
 		ck_assert_ptr_nonnull(strstr(err.msg, path));
 		unlink(path);
-		strcpy(path, "/tmp/memvisor-results-XXXXXX");
 	}
 	ck_assert_uint_eq(t.n, 0);
 	test_table_free(&t);
