@@ -252,15 +252,20 @@ static void start_job(struct job *j, const struct test_opts *o)
 	}
 }
 
-/* The job's outcome as a table row; it borrows the job's strings and arrays. */
-static struct test_row job_row(const struct job *j)
+/*
+ * The job's outcome as a table row, borrowing the job's strings; names
+ * (sc.nr_results slots) receives its measures' texts. The row's name is
+ * its folder's: NAME, or NAME-2 for a scenario given twice.
+ */
+static struct test_row job_row(const struct job *j, char **names)
 {
-	static char *const none[1];
+	for (size_t k = 0; k < j->sc.nr_results; k++)
+		names[k] = (char *)expect_text(j->sc.results[k].cond);
 	struct test_row r = {
-		.name = j->sc.name, .file = j->sc.file, .label = j->sc.label,
+		.name = strrchr(j->dir, '/') + 1, .file = j->sc.file, .label = j->sc.label,
 		.dir = (char *)j->dir, .reasons = j->res.reasons, .status = j->res.status,
 		.seconds = j->res.seconds, .checks = j->res.checks, .failed = j->res.failed,
-		.nr_results = j->res.values ? j->sc.nr_results : 0, .result_names = (char **)none,
+		.nr_results = j->res.values ? j->sc.nr_results : 0, .result_names = names,
 		.values = j->res.values, .measured = j->res.measured,
 	};
 	return r;
@@ -269,7 +274,9 @@ static struct test_row job_row(const struct job *j)
 /* The verdict, then the scenario's notice lines with the run's values. */
 static void print_verdict(const struct job *j, const struct test_opts *o)
 {
-	struct test_row r = job_row(j);
+	const struct test_row r = { .name = j->sc.name, .reasons = j->res.reasons,
+				    .seconds = j->res.seconds, .checks = j->res.checks,
+				    .failed = j->res.failed };
 	test_row_print_verdict(&r, o->out);
 	for (const char *p = j->res.notices; p && *p;) {
 		size_t len = strcspn(p, "\n");
@@ -409,14 +416,10 @@ static void jobs_table(const struct job *jobs, int n, struct test_table *t)
 {
 	struct mv_error err;
 	for (int i = 0; i < n; i++) {
-		struct test_row r = job_row(&jobs[i]);
 		char **names = calloc(jobs[i].sc.nr_results + 1, sizeof(*names));
 		if (!names)
 			abort();
-		for (size_t k = 0; k < jobs[i].sc.nr_results; k++)
-			names[k] = (char *)expect_text(jobs[i].sc.results[k].cond);
-		r.result_names = names;
-		r.name = strrchr(jobs[i].dir, '/') + 1; /* NAME, or NAME-2 for a repeat */
+		struct test_row r = job_row(&jobs[i], names);
 		if (test_table_add(t, &r, &err) < 0)
 			mv_err("test: %s", err.msg);
 		free(names);
