@@ -252,8 +252,8 @@ START_TEST(a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table)
 	strcat(all, out);
 	free(out);
 	/* each cell's notice, with its own run's value */
-	ck_assert_msg(strstr(all, "      > RAM 33554432 bytes, resident at most "), "%s", all);
-	ck_assert_msg(strstr(all, "      > RAM 67108864 bytes, resident at most "), "%s", all);
+	ck_assert_msg(strstr(all, "      > RAM 33554432 (32M) bytes, resident at most "), "%s", all);
+	ck_assert_msg(strstr(all, "      > RAM 67108864 (64M) bytes, resident at most "), "%s", all);
 	free(all);
 	ck_assert_int_eq(run_status(merge, &out), 0);
 	ck_assert_msg(strstr(out, "PASS  ramsweep[mem=32M]"), "%s", out);

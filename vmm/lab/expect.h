@@ -74,6 +74,9 @@ void expect_stats_free(struct expect_stats *s);
  */
 int expect_measure_stats(const struct expect_cond *m, const struct expect_stats *s, double *v);
 
+/* A value as reasons and notices print it: "%g", sizes of 1M and more also as "67108864 (64M)". */
+void expect_format_value(double v, char *buf, size_t len);
+
 /*
  * Evaluate c. Return 1 when it holds, 0 when it does not, with a reason
  * naming the values seen in why (either way).

@@ -306,7 +306,7 @@ static int test_at(const struct expect_cond *cond, const struct ctx *c, size_t i
 
 /* ---- explanations ---------------------------------------------------------- */
 
-static void fmt_value(double v, char *buf, size_t len)
+void expect_format_value(double v, char *buf, size_t len)
 {
 	char sz[32];
 	if (v == floor(v) && fabs(v) >= 1048576.0 && fabs(v) < 1e18)
@@ -326,7 +326,7 @@ static void explain_side(const struct node *n, const char *side, const struct ct
 		return;
 	struct val x = eval(n, c, i);
 	if (x.ok)
-		fmt_value(x.v, v, sizeof(v));
+		expect_format_value(x.v, v, sizeof(v));
 	else
 		snprintf(v, sizeof(v), "absent");
 	snprintf(why + used, len - used, "%s%s = %s", used ? ", " : "",
@@ -350,8 +350,8 @@ static void explain_range(const struct node *n, const struct ctx *c, char *why, 
 			 n->op == N_PATH ? n->path : "the left side");
 		return;
 	}
-	fmt_value(a.v, lo, sizeof(lo));
-	fmt_value(b.v, hi, sizeof(hi));
+	expect_format_value(a.v, lo, sizeof(lo));
+	expect_format_value(b.v, hi, sizeof(hi));
 	snprintf(why + used, len - used, "; %s ranged %s .. %s",
 		 n->op == N_PATH ? n->path : "it", lo, hi);
 }
@@ -479,8 +479,8 @@ int expect_eval_diff(const struct expect_cond *cond, json_object *diff, char *wh
 			       : (cond->r->op == N_PATH ? cond->r->path : "the right side"));
 		return 0;
 	}
-	fmt_value(a.v, va, sizeof(va));
-	fmt_value(b.v, vb, sizeof(vb));
+	expect_format_value(a.v, va, sizeof(va));
+	expect_format_value(b.v, vb, sizeof(vb));
 	bool ok = compare(cond->cmp, a.v, b.v);
 	snprintf(why, whylen, "%s: %s %s %s", ok ? "true" : "false", va,
 		 expect_cmp_names[cond->cmp], vb);

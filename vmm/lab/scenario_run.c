@@ -402,12 +402,13 @@ static int results_stream(const struct scenario *sc, const char *dir, struct exp
 static void fmt_measure(FILE *f, const struct expect_cond *m, const struct expect_stats *s)
 {
 	double v;
-	if (expect_measure_stats(m, s, &v) < 0)
+	char text[64];
+	if (expect_measure_stats(m, s, &v) < 0) {
 		fputs("(none)", f);
-	else if (v == (double)(long long)v && v < 1e15 && v > -1e15)
-		fprintf(f, "%lld", (long long)v);
-	else
-		fprintf(f, "%.3g", v);
+		return;
+	}
+	expect_format_value(v, text, sizeof(text));
+	fputs(text, f);
 }
 
 /* The notice lines with their measures' values, one per line (malloc'd). */
