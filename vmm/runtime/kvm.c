@@ -719,11 +719,16 @@ int vcpu_set_state(struct vcpu *v, const struct vcpu_state *s, struct mv_error *
 	return 0;
 }
 
-static int chip_ioctl(struct vm *vm, unsigned long req, void *arg, const char *what,
-		      struct mv_error *err)
-{
-	return ioctl(vm->vm_fd, req, arg) < 0 ? mv_fail_errno(err, "%s", what) : 0;
-}
+/* The in-kernel chips, saved and restored in this order; then the clock. */
+static const struct state_ioctl chip_ioctls[] = {
+	{ KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, offsetof(struct vm_chip_state, pic_master),
+	  "IRQCHIP (PIC master)" },
+	{ KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, offsetof(struct vm_chip_state, pic_slave),
+	  "IRQCHIP (PIC slave)" },
+	{ KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, offsetof(struct vm_chip_state, ioapic),
+	  "IRQCHIP (IOAPIC)" },
+	{ KVM_GET_PIT2, KVM_SET_PIT2, offsetof(struct vm_chip_state, pit), "PIT2" },
+};
 
 int vm_get_chips(struct vm *vm, struct vm_chip_state *c, struct mv_error *err)
 {
@@ -731,26 +736,23 @@ int vm_get_chips(struct vm *vm, struct vm_chip_state *c, struct mv_error *err)
 	c->pic_master.chip_id = KVM_IRQCHIP_PIC_MASTER;
 	c->pic_slave.chip_id = KVM_IRQCHIP_PIC_SLAVE;
 	c->ioapic.chip_id = KVM_IRQCHIP_IOAPIC;
-	int rc;
-	if ((rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->pic_master, "KVM_GET_IRQCHIP (PIC master)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->pic_slave, "KVM_GET_IRQCHIP (PIC slave)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->ioapic, "KVM_GET_IRQCHIP (IOAPIC)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_GET_PIT2, &c->pit, "KVM_GET_PIT2", err)) < 0)
-		return rc;
-	return chip_ioctl(vm, KVM_GET_CLOCK, &c->clock, "KVM_GET_CLOCK", err);
+	for (size_t i = 0; i < sizeof(chip_ioctls) / sizeof(chip_ioctls[0]); i++)
+		if (ioctl(vm->vm_fd, chip_ioctls[i].get, (uint8_t *)c + chip_ioctls[i].off) < 0)
+			return mv_fail_errno(err, "KVM_GET_%s", chip_ioctls[i].name);
+	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &c->clock) < 0)
+		return mv_fail_errno(err, "KVM_GET_CLOCK");
+	return 0;
 }
 
 int vm_set_chips(struct vm *vm, const struct vm_chip_state *c, struct mv_error *err)
 {
-	struct vm_chip_state w = *c; /* the ioctls take non-const pointers */
 	struct kvm_clock_data clock = { .clock = c->clock.clock };
-	int rc;
-	if ((rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.pic_master, "KVM_SET_IRQCHIP (PIC master)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.pic_slave, "KVM_SET_IRQCHIP (PIC slave)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.ioapic, "KVM_SET_IRQCHIP (IOAPIC)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_SET_PIT2, &w.pit, "KVM_SET_PIT2", err)) < 0)
-		return rc;
-	return chip_ioctl(vm, KVM_SET_CLOCK, &clock, "KVM_SET_CLOCK", err);
+	for (size_t i = 0; i < sizeof(chip_ioctls) / sizeof(chip_ioctls[0]); i++)
+		if (ioctl(vm->vm_fd, chip_ioctls[i].set, (const uint8_t *)c + chip_ioctls[i].off) < 0)
+			return mv_fail_errno(err, "KVM_SET_%s", chip_ioctls[i].name);
+	if (ioctl(vm->vm_fd, KVM_SET_CLOCK, &clock) < 0)
+		return mv_fail_errno(err, "KVM_SET_CLOCK");
+	return 0;
 }
 
 /* FNV-1a over the CPUID entries, with the per-vCPU APIC IDs masked. */
