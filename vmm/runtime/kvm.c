@@ -619,19 +619,21 @@ static int msr_index_list(struct vm *vm, struct vcpu_state *s, struct mv_error *
 }
 
 /*
- * Reads s->msrs[first..] with one KVM_GET_MSRS; returns how many were read
- * (KVM stops at the first it cannot read), or -errno.
+ * One KVM_GET_MSRS or KVM_SET_MSRS over the n entries at in; with out, the
+ * entries it processed are copied back there. Returns how many it
+ * processed (KVM stops at the first MSR it cannot read or set), or -errno.
  */
-static int msrs_ioctl(int fd, unsigned long req, struct kvm_msr_entry *e, uint32_t n)
+static int msrs_ioctl(int fd, unsigned long req, const struct kvm_msr_entry *in,
+		      struct kvm_msr_entry *out, uint32_t n)
 {
-	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*e));
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*in));
 	if (!m)
 		return -ENOMEM;
 	m->nmsrs = n;
-	memcpy(m->entries, e, n * sizeof(*e));
+	memcpy(m->entries, in, n * sizeof(*in));
 	int rc = ioctl(fd, req, m);
-	if (rc > 0)
-		memcpy(e, m->entries, (size_t)rc * sizeof(*e));
+	if (rc > 0 && out)
+		memcpy(out, m->entries, (size_t)rc * sizeof(*out));
 	free(m);
 	return rc < 0 ? -errno : rc;
 }
@@ -642,7 +644,8 @@ static int get_msrs(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
 	int rc = msr_index_list(v->vm, s, err);
 	uint32_t done = 0;
 	while (rc >= 0 && done < s->nr_msrs) {
-		rc = msrs_ioctl(v->fd, KVM_GET_MSRS, s->msrs + done, s->nr_msrs - done);
+		rc = msrs_ioctl(v->fd, KVM_GET_MSRS, s->msrs + done, s->msrs + done,
+				s->nr_msrs - done);
 		if (rc < 0)
 			return mv_fail(err, rc, "KVM_GET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
 		done += (uint32_t)rc;
@@ -691,18 +694,13 @@ int vcpu_get_state(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
 
 static int set_msrs(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err)
 {
-	struct kvm_msr_entry *e = malloc(s->nr_msrs * sizeof(*e) + 1);
-	if (!e)
-		return mv_fail(err, -ENOMEM, "out of memory");
-	memcpy(e, s->msrs, s->nr_msrs * sizeof(*e));
-	int rc = msrs_ioctl(v->fd, KVM_SET_MSRS, e, s->nr_msrs);
+	int rc = msrs_ioctl(v->fd, KVM_SET_MSRS, s->msrs, NULL, s->nr_msrs);
 	if (rc >= 0 && (uint32_t)rc < s->nr_msrs)
-		rc = mv_fail(err, -EINVAL, "KVM_SET_MSRS on vCPU %d: MSR %#x refused", v->id,
-			     s->msrs[rc].index);
-	else if (rc < 0)
-		mv_fail(err, rc, "KVM_SET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
-	free(e);
-	return rc < 0 ? rc : 0;
+		return mv_fail(err, -EINVAL, "KVM_SET_MSRS on vCPU %d: MSR %#x refused", v->id,
+			       s->msrs[rc].index);
+	if (rc < 0)
+		return mv_fail(err, rc, "KVM_SET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
+	return 0;
 }
 
 int vcpu_set_state(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err)
