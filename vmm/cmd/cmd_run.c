@@ -309,6 +309,13 @@ struct run_inputs {
 	bool memvisor_kernel;          /* it has the mv_info symbol: memvisor's own */
 };
 
+/* Whether in->kernel is memvisor's own: it has the mv_info symbol. */
+static bool is_memvisor_kernel(const struct run_inputs *in)
+{
+	uint64_t sym;
+	return intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) == 0;
+}
+
 /* Whether the guest command line has an init= word (a program to run). */
 static bool cmdline_names_init(const char *cmdline)
 {
@@ -341,11 +348,9 @@ static int read_inputs(const struct run_opts *o, struct run_inputs *in)
 {
 	struct mv_error err;
 	char beside[4200];
-	uint64_t sym;
 	int rc = loader_read_file(o->kernel, &in->kernel, &in->kernel_len, &err);
 	if (rc == 0)
-		in->memvisor_kernel = intro_find_symbol(in->kernel, in->kernel_len, "mv_info",
-							&sym) == 0;
+		in->memvisor_kernel = is_memvisor_kernel(in);
 	const char *initrd = rc < 0 ? NULL : initrd_path(o, in, beside, sizeof(beside));
 	if (rc < 0 || (initrd &&
 		       (rc = loader_read_file(initrd, &in->initrd, &in->initrd_len, &err)) < 0)) {
@@ -447,7 +452,6 @@ static void restore_kernel(const struct save_image *img, struct run_inputs *in)
 {
 	struct mv_error err;
 	uint8_t id[32];
-	uint64_t sym;
 	const struct snap_meta *meta = &img->file.meta;
 	if (!meta->kernel[0] || loader_read_file(meta->kernel, &in->kernel, &in->kernel_len, &err) < 0)
 		return;
@@ -460,7 +464,7 @@ static void restore_kernel(const struct save_image *img, struct run_inputs *in)
 		in->kernel_len = 0;
 		return;
 	}
-	in->memvisor_kernel = intro_find_symbol(in->kernel, in->kernel_len, "mv_info", &sym) == 0;
+	in->memvisor_kernel = is_memvisor_kernel(in);
 }
 
 /* Where the restored swap disk goes: --swap's FILE (any :SIZE dropped: the

@@ -64,24 +64,28 @@ static int check_balloon(json_object *req, uint64_t *bytes, struct mv_error *err
 	return 0;
 }
 
-/* Checks a snapshot request's "file": a non-empty string. 0 or -EINVAL. */
-static int check_snapshot(json_object *req, struct mv_error *err)
+/* Checks a cmd request's "file": a non-empty string. 0 or -EINVAL. */
+static int check_file(json_object *req, const char *cmd, struct mv_error *err)
 {
 	json_object *file;
 	if (!json_object_object_get_ex(req, "file", &file) ||
 	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
-		return mv_fail(err, -EINVAL, "snapshot needs \"file\" (a path)");
+		return mv_fail(err, -EINVAL, "%s needs \"file\" (a path)", cmd);
 	return 0;
+}
+
+static int check_snapshot(json_object *req, struct mv_error *err)
+{
+	return check_file(req, "snapshot", err);
 }
 
 /* Checks a save request: "file" a non-empty string, "stop" a boolean if
  * given. 0 or -EINVAL. */
 static int check_save(json_object *req, struct mv_error *err)
 {
-	json_object *file, *stop;
-	if (!json_object_object_get_ex(req, "file", &file) ||
-	    !json_object_is_type(file, json_type_string) || !*json_object_get_string(file))
-		return mv_fail(err, -EINVAL, "save needs \"file\" (a path)");
+	json_object *stop;
+	if (check_file(req, "save", err) < 0)
+		return -EINVAL;
 	if (json_object_object_get_ex(req, "stop", &stop) &&
 	    !json_object_is_type(stop, json_type_boolean))
 		return mv_fail(err, -EINVAL, "save: \"stop\" is true or false");

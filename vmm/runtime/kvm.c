@@ -619,19 +619,21 @@ static int msr_index_list(struct vm *vm, struct vcpu_state *s, struct mv_error *
 }
 
 /*
- * Reads s->msrs[first..] with one KVM_GET_MSRS; returns how many were read
- * (KVM stops at the first it cannot read), or -errno.
+ * One KVM_GET_MSRS or KVM_SET_MSRS over the n entries at in; with out, the
+ * entries it processed are copied back there. Returns how many it
+ * processed (KVM stops at the first MSR it cannot read or set), or -errno.
  */
-static int msrs_ioctl(int fd, unsigned long req, struct kvm_msr_entry *e, uint32_t n)
+static int msrs_ioctl(int fd, unsigned long req, const struct kvm_msr_entry *in,
+		      struct kvm_msr_entry *out, uint32_t n)
 {
-	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*e));
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + n * sizeof(*in));
 	if (!m)
 		return -ENOMEM;
 	m->nmsrs = n;
-	memcpy(m->entries, e, n * sizeof(*e));
+	memcpy(m->entries, in, n * sizeof(*in));
 	int rc = ioctl(fd, req, m);
-	if (rc > 0)
-		memcpy(e, m->entries, (size_t)rc * sizeof(*e));
+	if (rc > 0 && out)
+		memcpy(out, m->entries, (size_t)rc * sizeof(*out));
 	free(m);
 	return rc < 0 ? -errno : rc;
 }
@@ -642,7 +644,8 @@ static int get_msrs(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
 	int rc = msr_index_list(v->vm, s, err);
 	uint32_t done = 0;
 	while (rc >= 0 && done < s->nr_msrs) {
-		rc = msrs_ioctl(v->fd, KVM_GET_MSRS, s->msrs + done, s->nr_msrs - done);
+		rc = msrs_ioctl(v->fd, KVM_GET_MSRS, s->msrs + done, s->msrs + done,
+				s->nr_msrs - done);
 		if (rc < 0)
 			return mv_fail(err, rc, "KVM_GET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
 		done += (uint32_t)rc;
@@ -691,18 +694,13 @@ int vcpu_get_state(struct vcpu *v, struct vcpu_state *s, struct mv_error *err)
 
 static int set_msrs(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err)
 {
-	struct kvm_msr_entry *e = malloc(s->nr_msrs * sizeof(*e) + 1);
-	if (!e)
-		return mv_fail(err, -ENOMEM, "out of memory");
-	memcpy(e, s->msrs, s->nr_msrs * sizeof(*e));
-	int rc = msrs_ioctl(v->fd, KVM_SET_MSRS, e, s->nr_msrs);
+	int rc = msrs_ioctl(v->fd, KVM_SET_MSRS, s->msrs, NULL, s->nr_msrs);
 	if (rc >= 0 && (uint32_t)rc < s->nr_msrs)
-		rc = mv_fail(err, -EINVAL, "KVM_SET_MSRS on vCPU %d: MSR %#x refused", v->id,
-			     s->msrs[rc].index);
-	else if (rc < 0)
-		mv_fail(err, rc, "KVM_SET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
-	free(e);
-	return rc < 0 ? rc : 0;
+		return mv_fail(err, -EINVAL, "KVM_SET_MSRS on vCPU %d: MSR %#x refused", v->id,
+			       s->msrs[rc].index);
+	if (rc < 0)
+		return mv_fail(err, rc, "KVM_SET_MSRS on vCPU %d: %s", v->id, strerror(-rc));
+	return 0;
 }
 
 int vcpu_set_state(struct vcpu *v, const struct vcpu_state *s, struct mv_error *err)
@@ -719,11 +717,16 @@ int vcpu_set_state(struct vcpu *v, const struct vcpu_state *s, struct mv_error *
 	return 0;
 }
 
-static int chip_ioctl(struct vm *vm, unsigned long req, void *arg, const char *what,
-		      struct mv_error *err)
-{
-	return ioctl(vm->vm_fd, req, arg) < 0 ? mv_fail_errno(err, "%s", what) : 0;
-}
+/* The in-kernel chips, saved and restored in this order; then the clock. */
+static const struct state_ioctl chip_ioctls[] = {
+	{ KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, offsetof(struct vm_chip_state, pic_master),
+	  "IRQCHIP (PIC master)" },
+	{ KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, offsetof(struct vm_chip_state, pic_slave),
+	  "IRQCHIP (PIC slave)" },
+	{ KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, offsetof(struct vm_chip_state, ioapic),
+	  "IRQCHIP (IOAPIC)" },
+	{ KVM_GET_PIT2, KVM_SET_PIT2, offsetof(struct vm_chip_state, pit), "PIT2" },
+};
 
 int vm_get_chips(struct vm *vm, struct vm_chip_state *c, struct mv_error *err)
 {
@@ -731,26 +734,23 @@ int vm_get_chips(struct vm *vm, struct vm_chip_state *c, struct mv_error *err)
 	c->pic_master.chip_id = KVM_IRQCHIP_PIC_MASTER;
 	c->pic_slave.chip_id = KVM_IRQCHIP_PIC_SLAVE;
 	c->ioapic.chip_id = KVM_IRQCHIP_IOAPIC;
-	int rc;
-	if ((rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->pic_master, "KVM_GET_IRQCHIP (PIC master)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->pic_slave, "KVM_GET_IRQCHIP (PIC slave)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_GET_IRQCHIP, &c->ioapic, "KVM_GET_IRQCHIP (IOAPIC)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_GET_PIT2, &c->pit, "KVM_GET_PIT2", err)) < 0)
-		return rc;
-	return chip_ioctl(vm, KVM_GET_CLOCK, &c->clock, "KVM_GET_CLOCK", err);
+	for (size_t i = 0; i < sizeof(chip_ioctls) / sizeof(chip_ioctls[0]); i++)
+		if (ioctl(vm->vm_fd, chip_ioctls[i].get, (uint8_t *)c + chip_ioctls[i].off) < 0)
+			return mv_fail_errno(err, "KVM_GET_%s", chip_ioctls[i].name);
+	if (ioctl(vm->vm_fd, KVM_GET_CLOCK, &c->clock) < 0)
+		return mv_fail_errno(err, "KVM_GET_CLOCK");
+	return 0;
 }
 
 int vm_set_chips(struct vm *vm, const struct vm_chip_state *c, struct mv_error *err)
 {
-	struct vm_chip_state w = *c; /* the ioctls take non-const pointers */
 	struct kvm_clock_data clock = { .clock = c->clock.clock };
-	int rc;
-	if ((rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.pic_master, "KVM_SET_IRQCHIP (PIC master)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.pic_slave, "KVM_SET_IRQCHIP (PIC slave)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_SET_IRQCHIP, &w.ioapic, "KVM_SET_IRQCHIP (IOAPIC)", err)) < 0 ||
-	    (rc = chip_ioctl(vm, KVM_SET_PIT2, &w.pit, "KVM_SET_PIT2", err)) < 0)
-		return rc;
-	return chip_ioctl(vm, KVM_SET_CLOCK, &clock, "KVM_SET_CLOCK", err);
+	for (size_t i = 0; i < sizeof(chip_ioctls) / sizeof(chip_ioctls[0]); i++)
+		if (ioctl(vm->vm_fd, chip_ioctls[i].set, (const uint8_t *)c + chip_ioctls[i].off) < 0)
+			return mv_fail_errno(err, "KVM_SET_%s", chip_ioctls[i].name);
+	if (ioctl(vm->vm_fd, KVM_SET_CLOCK, &clock) < 0)
+		return mv_fail_errno(err, "KVM_SET_CLOCK");
+	return 0;
 }
 
 /* FNV-1a over the CPUID entries, with the per-vCPU APIC IDs masked. */
