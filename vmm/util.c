@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int mv_verbose;
 
@@ -135,4 +136,11 @@ const char *mv_format_size(uint64_t bytes, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)bytes);
 	return buf;
+}
+
+double mv_monotonic_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -89,6 +89,8 @@ int mv_parse_size(const char *s, uint64_t *out, struct mv_error *err);
 /* Parses a non-negative decimal number of seconds, fractions allowed.
  * Returns 0 or -EINVAL. */
 int mv_parse_seconds(const char *s, double *out);
+/* Seconds on CLOCK_MONOTONIC, for durations and deadlines. */
+double mv_monotonic_seconds(void);
 
 /* Formats bytes as "128M", "5G", "4K" or "123" when exact; else "1.5M". */
 const char *mv_format_size(uint64_t bytes, char *buf, size_t len);

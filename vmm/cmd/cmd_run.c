@@ -498,15 +498,8 @@ static int restore_state(struct machine *m, const struct run_opts *o,
 	return restore_machine(m, img, err);
 }
 
-static double monotonic_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Builds the saved machine, loads its state and runs it; t0 is when the
- * restore began (monotonic_ms), for the verbose timing line. */
+ * restore began (mv_monotonic_seconds), for the verbose timing line. */
 static int restore_vm(const struct run_opts *o, const struct save_image *img,
 		      struct run_inputs *in, double t0)
 {
@@ -537,7 +530,7 @@ static int restore_vm(const struct run_opts *o, const struct save_image *img,
 	} else {
 		mv_debug("restored %s: %llu pages of RAM%s, vCPUs start %.1f ms after the restore "
 			 "began", o->restore, (unsigned long long)img->hdr.pages_saved,
-			 o->lazy ? " to come lazily" : " read", monotonic_ms() - t0);
+			 o->lazy ? " to come lazily" : " read", (mv_monotonic_seconds() - t0) * 1e3);
 		status = run_machine(m, &with_lazy, in);
 	}
 	if (lazy_on)
@@ -554,7 +547,7 @@ static int run_restore(const struct run_opts *o)
 	struct save_image img;
 	struct run_inputs in = { 0 };
 	struct mv_error err;
-	double t0 = monotonic_ms();
+	double t0 = mv_monotonic_seconds();
 	if (savefile_read(&img, o->restore, &err) < 0) {
 		mv_err("%s", err.msg);
 		return MV_EXIT_USAGE;

@@ -86,13 +86,6 @@ static const char test_usage[] =
 "\n"
 "Exit status: 0 all passed, 1 some failed, 2 usage error or malformed scenario.\n";
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* "K/N" with 1 <= K <= N <= 1024. */
 static int parse_shard(struct test_opts *o, const char *arg)
 {
@@ -241,7 +234,7 @@ static void assign_dirs(struct job *jobs, int n, const char *base)
 static void start_job(struct job *j, const struct test_opts *o)
 {
 	struct mv_error err;
-	j->start = now();
+	j->start = mv_monotonic_seconds();
 	j->state = JOB_RUNNING;
 	j->pid = scenario_start(&j->sc, o->exe, memvisor_main, j->dir, &err);
 	if (j->pid < 0) {
@@ -302,7 +295,7 @@ static void write_report(const struct job *j, const struct test_opts *o)
 static void finish_job(struct job *j, int st, const struct test_opts *o)
 {
 	j->state = JOB_DONE;
-	j->res.seconds = now() - j->start;
+	j->res.seconds = mv_monotonic_seconds() - j->start;
 	j->res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	scenario_check(&j->sc, j->dir, &j->res);
 	if (j->killed) {
@@ -332,7 +325,8 @@ static int reap(struct job *jobs, int n, const struct test_opts *o)
 		if (r == j->pid) {
 			finish_job(j, st, o);
 			done++;
-		} else if (!j->killed && now() - j->start > j->sc.timeout + KILL_GRACE_SECONDS) {
+		} else if (!j->killed &&
+			   mv_monotonic_seconds() - j->start > j->sc.timeout + KILL_GRACE_SECONDS) {
 			kill(-j->pid, SIGKILL);
 			j->killed = true;
 		}

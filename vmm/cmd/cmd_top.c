@@ -101,13 +101,6 @@ static int take_sample(struct top_session *s)
 	return 0;
 }
 
-static double monotonic_seconds(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void sleep_seconds(double secs)
 {
 	struct timespec t = { .tv_sec = (time_t)secs,
@@ -179,7 +172,7 @@ static bool on_key(struct top_session *s, int key, double *next)
 /* Waits for a key until the time `next`; ERR when it came first. */
 static int key_until(double next)
 {
-	double left = next - monotonic_seconds();
+	double left = next - mv_monotonic_seconds();
 	timeout(left > 0 ? (int)(left * 1000) + 1 : 0);
 	return getch();
 }
@@ -205,7 +198,7 @@ static int run_live(struct top_session *s)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	double next = monotonic_seconds() + s->view.interval;
+	double next = mv_monotonic_seconds() + s->view.interval;
 	bool running = true;
 	while (running) {
 		draw(s, f);
@@ -216,7 +209,7 @@ static int run_live(struct top_session *s)
 		}
 		if (!s->view.paused && take_sample(s) != 0)
 			break;
-		next = monotonic_seconds() + s->view.interval;
+		next = mv_monotonic_seconds() + s->view.interval;
 	}
 	endwin();
 	delscreen(screen);
