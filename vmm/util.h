@@ -89,6 +89,12 @@ int mv_parse_size(const char *s, uint64_t *out, struct mv_error *err);
 /* Parses a non-negative decimal number of seconds, fractions allowed.
  * Returns 0 or -EINVAL. */
 int mv_parse_seconds(const char *s, double *out);
+/* Bit i of a byte-array bitmap (bit 0 is byte 0's lowest): page maps of RAM. */
+static inline bool mv_bit(const uint8_t *map, uint64_t i)
+{
+	return (map[i / 8] >> (i % 8)) & 1;
+}
+
 /* Seconds on CLOCK_MONOTONIC, for durations and deadlines. */
 double mv_monotonic_seconds(void);
 

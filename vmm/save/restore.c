@@ -13,7 +13,7 @@
 
 static bool page_saved(const struct save_ram *r, uint64_t p)
 {
-	return (r->bits[p / 8] >> (p % 8)) & 1;
+	return mv_bit(r->bits, p);
 }
 
 /* Reads [first, end) pages of slot r from the file into guest RAM. */

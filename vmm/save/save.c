@@ -66,7 +66,7 @@ static int choose_pages(struct save_ctx *c, int i)
 		return (int)resident;
 	c->pages[i] = (struct snap_pages){ .slot = (uint32_t)i, .pages = n };
 	for (uint64_t p = 0; p < n; p++) {
-		if (!((c->bits[i][p / 8] >> (p % 8)) & 1))
+		if (!mv_bit(c->bits[i], p))
 			continue;
 		if (page_is_zero(s->hva + (p << 12)))
 			c->bits[i][p / 8] &= (uint8_t)~(1u << (p % 8));

@@ -209,7 +209,7 @@ static uint64_t range_resident(const struct snap_ctx *c, uint64_t pa, uint64_t l
 	int idx = (int)(s - mem->slots);
 	uint64_t first = (pa - s->gpa) >> 12, n = 0;
 	for (uint64_t p = first; p < first + (len >> 12) && c->resident[idx]; p++)
-		n += (c->resident[idx][p / 8] >> (p % 8)) & 1;
+		n += mv_bit(c->resident[idx], p);
 	return n;
 }
 
@@ -392,7 +392,7 @@ static int write_span(int fd, const struct mem_slot *s, uint64_t off, uint64_t f
 
 static bool page_chosen(const uint8_t *pages, uint64_t p)
 {
-	return (pages[p / 8] >> (p % 8)) & 1;
+	return mv_bit(pages, p);
 }
 
 /*

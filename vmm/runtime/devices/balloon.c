@@ -32,7 +32,7 @@ const char *balloon_stat_name(unsigned tag)
 
 static bool pfn_held(const struct balloon *b, uint64_t pfn)
 {
-	return (b->held[pfn / 8] >> (pfn % 8)) & 1;
+	return mv_bit(b->held, pfn);
 }
 
 static void pfn_mark(struct balloon *b, uint64_t pfn, bool held)
