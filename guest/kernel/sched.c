@@ -343,10 +343,7 @@ static void reparent_children(struct task *t)
 
 	list_for_each_safe(pos, tmp, &t->children) {
 		struct task *c = list_entry(pos, struct task, sibling);
-		list_del(&c->sibling);
-		c->parent = init;
-		if (init)
-			list_add_tail(&c->sibling, &init->children);
+		task_adopt(init, c);
 		if (init && c->state == TASK_ZOMBIE)
 			wake_up(&init->child_exit);
 	}

@@ -173,12 +173,8 @@ static void take_leadership(struct task *t, struct task *old)
 	list_add_tail(&t->sibling, &old->sibling);   /* t takes old's place */
 	list_del(&old->sibling);
 	list_init(&old->sibling);
-	while (!list_empty(&old->children)) {
-		struct task *c = list_entry(old->children.next, struct task, sibling);
-		list_del(&c->sibling);
-		list_add_tail(&c->sibling, &t->children);
-		c->parent = t;
-	}
+	while (!list_empty(&old->children))
+		task_adopt(t, list_entry(old->children.next, struct task, sibling));
 	t->group->leader = t;
 	t->start_jiffies = old->start_jiffies;
 	task_autoreap(old);
