@@ -308,6 +308,15 @@ int sleep_on(struct wait_queue *wq)
 	return signal_pending(current) ? -EINTR : 0;
 }
 
+int sleep_on_killable(struct wait_queue *wq)
+{
+	if (current->signal.pending & sig_bit(SIGKILL))
+		return -EINTR;
+	if (sleep_on(wq))
+		sched_yield_current();
+	return 0;
+}
+
 int sleep_until(unsigned long until)
 {
 	current->sleep_until = until ? until : 1;

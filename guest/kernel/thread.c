@@ -192,12 +192,9 @@ int thread_group_exec(void)
 	g->exiting = true;              /* no new members; others die */
 	g->exit_status = SIGKILL;
 	kill_others(g, t);
-	while (g->live > 1) {
-		if (t->signal.pending & sig_bit(SIGKILL))
+	while (g->live > 1)
+		if (sleep_on_killable(&g->member_exit))
 			return -EINTR;          /* killed too: the group's exit goes on */
-		if (sleep_on(&g->member_exit))
-			sched_yield_current();  /* another signal is pending: let the others run */
-	}
 	g->exiting = false;
 alone:
 	if (g && g->leader != t)
