@@ -141,6 +141,10 @@ void wake_up_background(struct wait_queue *wq);
 void wake_up_process(struct task *t);
 /* Sleeps on wq until woken; returns -EINTR when a signal is pending (signal_pending). */
 int sleep_on(struct wait_queue *wq);
+/* One sleep on wq that only SIGKILL cuts short (Linux's killable wait):
+ * -EINTR when SIGKILL is pending, else 0 after a wakeup; another pending
+ * signal makes it yield the CPU instead, as sleep_on would not sleep. */
+int sleep_on_killable(struct wait_queue *wq);
 /* Sleeps until jiffies reach @until (or a signal: -EINTR). */
 int sleep_until(unsigned long until);
 

@@ -137,11 +137,6 @@ static void gen_slabinfo(struct pbuf *p, struct task *t)
 	gen_view(p, mmviews_slabinfo);
 }
 
-/*
- * Linux's order: page counts first, then every event counter by its name
- * (vmstat.h), then the older /proc-only aliases of the copy-on-write and
- * fill counters that programs read (forktest).
- */
 /* One /proc/vmallocinfo line, Linux's format: the range with its guard
  * page, its size, the caller, the pages mapped. */
 static void vmallocinfo_line(const struct vmalloc_area *a, void *arg)
@@ -163,6 +158,11 @@ static void gen_vmallocinfo(struct pbuf *p, struct task *t)
 		vmalloc_for_each(&vmalloc_global, vmallocinfo_line, p);
 }
 
+/*
+ * Linux's order: page counts first, then every event counter by its name
+ * (vmstat.h), then the older /proc-only aliases of the copy-on-write and
+ * fill counters that programs read (forktest).
+ */
 static void gen_vmstat(struct pbuf *p, struct task *t)
 {
 	(void)t;

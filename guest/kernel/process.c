@@ -180,12 +180,10 @@ static long clone_state(struct task *t, const struct clone_req *r)
 static void wait_vfork_done(struct task *t, struct vfork_done *vd)
 {
 	while (!vd->done) {
-		if (current->signal.pending & sig_bit(SIGKILL)) {
+		if (sleep_on_killable(&vd->wq)) {
 			t->vfork_done = NULL;
 			return;
 		}
-		if (sleep_on(&vd->wq))
-			sched_yield_current();  /* another signal waits for the return to user */
 	}
 }
 

@@ -308,6 +308,15 @@ int sleep_on(struct wait_queue *wq)
 	return signal_pending(current) ? -EINTR : 0;
 }
 
+int sleep_on_killable(struct wait_queue *wq)
+{
+	if (current->signal.pending & sig_bit(SIGKILL))
+		return -EINTR;
+	if (sleep_on(wq))
+		sched_yield_current();
+	return 0;
+}
+
 int sleep_until(unsigned long until)
 {
 	current->sleep_until = until ? until : 1;
@@ -343,10 +352,7 @@ static void reparent_children(struct task *t)
 
 	list_for_each_safe(pos, tmp, &t->children) {
 		struct task *c = list_entry(pos, struct task, sibling);
-		list_del(&c->sibling);
-		c->parent = init;
-		if (init)
-			list_add_tail(&c->sibling, &init->children);
+		task_adopt(init, c);
 		if (init && c->state == TASK_ZOMBIE)
 			wake_up(&init->child_exit);
 	}

@@ -173,12 +173,8 @@ static void take_leadership(struct task *t, struct task *old)
 	list_add_tail(&t->sibling, &old->sibling);   /* t takes old's place */
 	list_del(&old->sibling);
 	list_init(&old->sibling);
-	while (!list_empty(&old->children)) {
-		struct task *c = list_entry(old->children.next, struct task, sibling);
-		list_del(&c->sibling);
-		list_add_tail(&c->sibling, &t->children);
-		c->parent = t;
-	}
+	while (!list_empty(&old->children))
+		task_adopt(t, list_entry(old->children.next, struct task, sibling));
 	t->group->leader = t;
 	t->start_jiffies = old->start_jiffies;
 	task_autoreap(old);
@@ -196,12 +192,9 @@ int thread_group_exec(void)
 	g->exiting = true;              /* no new members; others die */
 	g->exit_status = SIGKILL;
 	kill_others(g, t);
-	while (g->live > 1) {
-		if (t->signal.pending & sig_bit(SIGKILL))
+	while (g->live > 1)
+		if (sleep_on_killable(&g->member_exit))
 			return -EINTR;          /* killed too: the group's exit goes on */
-		if (sleep_on(&g->member_exit))
-			sched_yield_current();  /* another signal is pending: let the others run */
-	}
 	g->exiting = false;
 alone:
 	if (g && g->leader != t)

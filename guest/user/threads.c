@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include "claims.h"
+#include "libproc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -246,37 +247,22 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* The Threads: line of /proc/self/status. */
+/* The Threads: line of /proc/self/status, or -1. */
 static long status_threads(void)
 {
-	char line[128];
-	long n = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %ld", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
+	return proc_value("/proc/self/status", "Threads:");
 }
 
 /* Field 20 (num_threads) of /proc/self/stat, or -1. */
 static long stat_num_threads(void)
 {
-	char buf[512];
-	long n = -1;
-	FILE *f = fopen("/proc/self/stat", "r");
-	char *p = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	const char *buf = proc_read("/proc/self/stat");
+	const char *p = buf ? strrchr(buf, ')') : NULL;
 
 	/* after ") ": state (3) ... num_threads (20): skip fields 3-19 */
 	for (int field = 3; p && field <= 20; field++)
 		p = strchr(p + 1, ' ');
-	if (p)
-		n = strtol(p + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return n;
+	return p ? strtol(p + 1, NULL, 10) : -1;
 }
 
 /* Entries of /proc/self/task (without . and ..). */
@@ -390,18 +376,12 @@ static void futex_answers_as_linux(void)
 /* The state letter of /proc/PID/stat ('?' when unreadable). */
 static char proc_state(pid_t pid)
 {
-	char path[64], buf[256], state = '?';
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	FILE *f = fopen(path, "r");
+	const char *buf = proc_read(path);
+	const char *p = buf ? strrchr(buf, ')') : NULL;
 
-	if (f && fgets(buf, sizeof(buf), f)) {
-		char *p = strrchr(buf, ')');
-		if (p && p[1])
-			state = p[2];
-	}
-	if (f)
-		fclose(f);
-	return state;
+	return p && p[1] ? p[2] : '?';
 }
 
 /* A waiter thread for the wake tests: waits on its word with its bitset. */
