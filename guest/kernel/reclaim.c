@@ -49,12 +49,7 @@ const char *reclaim_policy_name(void)
 /* One mapping of mm went: an anonymous one to a swap entry, or a file one. */
 static void mapping_unmapped(struct mm *mm, enum lru_kind k)
 {
-	if (k == LRU_FILE) {
-		mm->rss[MM_FILE]--;
-		return;
-	}
-	mm->rss[MM_ANON]--;
-	mm->rss[MM_SWAPENTS]++;
+	fault_rss_unmapped(mm->rss, k);     /* mm->rss is the engine's counters (uvm.c) */
 }
 
 /* rmap.c's walk over every task's space, as the engine calls it. */
