@@ -88,13 +88,19 @@ int fault_map_frame(struct fault_engine *fe, struct mm *mm, uint64_t va, phys_ad
 	return 0;
 }
 
+/* The gauge that counts frames of kind (PG_ANON or PG_SHMEM). */
+static enum fault_event nr_pages_event(uint32_t kind)
+{
+	return (kind & PG_ANON) ? FAULT_EV_NR_ANON_PAGES : FAULT_EV_NR_SHMEM_PAGES;
+}
+
 /* Frees an anonymous or shmem frame nobody maps any more. */
 static void free_frame(struct fault_engine *fe, phys_addr_t pa)
 {
 	struct page *p = frame_page(fe, pa);
 
 	vmscan_page_freed(fe->vs, p);
-	count(fe, (p->flags & PG_ANON) ? FAULT_EV_NR_ANON_PAGES : FAULT_EV_NR_SHMEM_PAGES, -1);
+	count(fe, nr_pages_event(p->flags), -1);
 	p->flags &= ~(PG_ANON | PG_SHMEM);
 	fe->host->free(fe->host->ctx, pa);
 }
@@ -113,8 +119,7 @@ static void own_frames(struct fault_engine *fe, phys_addr_t pa, uint64_t n, uint
 {
 	for (uint64_t i = 0; i < n; i++)
 		frame_page(fe, pa + i * MM_PAGE_SIZE)->flags |= kind;
-	count(fe, kind == PG_ANON ? FAULT_EV_NR_ANON_PAGES : FAULT_EV_NR_SHMEM_PAGES,
-	      (int64_t)n);
+	count(fe, nr_pages_event(kind), (int64_t)n);
 }
 
 /* A new frame of kind, zeroed or copied from src. Returns it, or 0. */

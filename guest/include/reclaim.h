@@ -14,9 +14,8 @@
  * private anonymous frame at its one address in each; a file frame
  * through every area mapping its file at its offset).
  *
- * Interface (hooks uvm.c, swap.c and the page cache call):
- *   reclaim_page_mapped  a private anonymous frame got a mapping at va in mm
- *                        (after rmap_add)
+ * Interface (hooks swap.c and the page cache call; the fault engine
+ * reaches the node directly, through reclaim_vmscan):
  *   reclaim_page_freed   a user frame goes back to the allocator
  *   reclaim_file_added   a page-cache frame was filled; shadow is what its
  *                        slot held (mm/pagecache.h: the last eviction's)
@@ -62,17 +61,10 @@ struct reclaim_lru_sizes {
 };
 
 void reclaim_init(void);
-void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va);
 void reclaim_page_freed(struct page *p);
 void reclaim_fault_prepare(void);
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow);
 void reclaim_page_accessed(struct page *p);
-/*
- * p, read back from swap into the swap cache, is about to be mapped at va
- * in mm (then reclaim_page_mapped): a refault when shadow is what its
- * eviction left in the slot (swap.c), 0 if nothing.
- */
-void reclaim_anon_refault(struct page *p, struct mm *mm, uint64_t va, uint32_t shadow);
 
 /* mm.swappiness now (0-200; /proc/sys/vm/swappiness may change it). */
 long reclaim_swappiness(void);
@@ -88,8 +80,5 @@ void reclaim_sync_vmstat(void);
  */
 typedef rmap_fn reclaim_rmap_fn;
 unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg);
-
-/* The policy in use ("fifo", ...), for the log and /proc. */
-const char *reclaim_policy_name(void);
 
 #endif

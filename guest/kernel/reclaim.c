@@ -39,22 +39,12 @@ static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
 static bool kswapd_wanted;
 static struct task *kswapd_task;
 
-const char *reclaim_policy_name(void)
-{
-	return node.lv.lru[LRU_ANON].ops ? node.lv.lru[LRU_ANON].ops->name : "none";
-}
-
 /* ---- the engine's view of tasks' address spaces ------------------------ */
 
 /* One mapping of mm went: an anonymous one to a swap entry, or a file one. */
 static void mapping_unmapped(struct mm *mm, enum lru_kind k)
 {
-	if (k == LRU_FILE) {
-		mm->rss[MM_FILE]--;
-		return;
-	}
-	mm->rss[MM_ANON]--;
-	mm->rss[MM_SWAPENTS]++;
+	fault_rss_unmapped(mm->rss, k);     /* mm->rss is the engine's counters (uvm.c) */
 }
 
 /* rmap.c's walk over every task's space, as the engine calls it. */
@@ -104,12 +94,6 @@ static void sync_vmstat(void)
 
 /* ---- LRU hooks --------------------------------------------------------- */
 
-void reclaim_page_mapped(struct page *p, struct mm *mm, uint64_t va)
-{
-	vmscan_page_mapped(&node, p, mm, va);
-	sync_lru_sizes();
-}
-
 void reclaim_page_freed(struct page *p)
 {
 	vmscan_page_freed(&node, p);
@@ -125,12 +109,6 @@ void reclaim_page_accessed(struct page *p)
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow)
 {
 	vmscan_file_added(&node, p, ino, index, shadow);
-	sync_vmstat();
-}
-
-void reclaim_anon_refault(struct page *p, struct mm *mm, uint64_t va, uint32_t shadow)
-{
-	vmscan_anon_refault(&node, p, mm, va, shadow);
 	sync_vmstat();
 }
 

@@ -56,6 +56,21 @@ enum fault_result { FAULT_MINOR, FAULT_MAJOR, FAULT_SEGV_MAPERR, FAULT_SEGV_ACCE
 enum fault_rss { FAULT_RSS_ANON, FAULT_RSS_FILE, FAULT_RSS_SHMEM, FAULT_RSS_SWAPENTS,
 		 NR_FAULT_RSS };
 
+/*
+ * The rss side of vmscan's unmapped hook (vmscan_spaces.unmapped), the
+ * same for every host: an evicted anonymous mapping became a swap entry,
+ * a file one went.
+ */
+static inline void fault_rss_unmapped(uint64_t rss[NR_FAULT_RSS], enum lru_kind k)
+{
+	if (k == LRU_FILE) {
+		rss[FAULT_RSS_FILE]--;
+		return;
+	}
+	rss[FAULT_RSS_ANON]--;
+	rss[FAULT_RSS_SWAPENTS]++;
+}
+
 /* What the engine counts through the host's count hook (deltas; NR_* are gauges). */
 enum fault_event {
 	FAULT_EV_ZERO_FILLS, FAULT_EV_FILE_MAPS, FAULT_EV_COW_COPIES, FAULT_EV_COW_REUSES,

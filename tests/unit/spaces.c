@@ -34,12 +34,7 @@ static unsigned walk_spaces(void *ctx, struct page *p, rmap_fn fn, void *arg)
 
 static void unmapped(struct mm *mm, enum lru_kind k)
 {
-	if (k == LRU_FILE) {
-		mm->rss[FAULT_RSS_FILE]--;
-		return;
-	}
-	mm->rss[FAULT_RSS_ANON]--;
-	mm->rss[FAULT_RSS_SWAPENTS]++;
+	fault_rss_unmapped(mm->rss, k);
 }
 
 int host_spaces_init(struct host_spaces *h, unsigned nr, const struct buddy *b)
