@@ -124,15 +124,6 @@ static unsigned fault_around_order(void)
 	return order;
 }
 
-/* The engine's settings as the command line and the CPU say them now. */
-static struct fault_engine *engine_now(void)
-{
-	engine.nx = pte_nx;
-	engine.around_order = fault_around_order();
-	engine.page_cluster = (unsigned)kparams.mm_page_cluster;
-	return &engine;
-}
-
 /* vm_events' copies of what the engine changed in reclaim and the swap cache. */
 static void engine_synced(void)
 {
@@ -166,8 +157,11 @@ void uvm_init(void)
 			   VMALLOC_SIZE);
 	if (err)
 		panic("uvm_init: cannot set up vmalloc (%d)", err);
+	/* after the command line and paging_init (pte_nx): the settings are set once */
 	engine = (struct fault_engine){ .buddy = page_alloc_buddy(), .vs = reclaim_vmscan(),
-					.swap = swap_device(), .host = &kernel_host };
+					.swap = swap_device(), .host = &kernel_host, .nx = pte_nx,
+					.around_order = fault_around_order(),
+					.page_cluster = (unsigned)kparams.mm_page_cluster };
 }
 
 struct mm *uvm_create(void)
@@ -208,7 +202,7 @@ uint64_t uvm_total_vm(const struct mm *mm)
 /* Unmaps every page in [start, end): frames dropped, swap entries freed. */
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
-	fault_zap_range(engine_now(), mm, start, end);
+	fault_zap_range(&engine, mm, start, end);
 	engine_synced();
 }
 
@@ -248,7 +242,7 @@ struct mm *uvm_fork(struct mm *parent)
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
 	for (uint32_t i = 0; i < parent->vmas.nr; i++)
-		if (fault_fork_range(engine_now(), parent, child, &parent->vmas.v[i]))
+		if (fault_fork_range(&engine, parent, child, &parent->vmas.v[i]))
 			goto fail;
 	engine_synced();
 	child->hiwater_rss = uvm_rss(child);
@@ -297,7 +291,7 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 		return UVM_FAULT_SEGV_MAPERR;
 	if (!vma_lookup(&mm->vmas, addr))
 		grow_stack(mm, addr);
-	r = fault_handle(engine_now(), mm, addr, (unsigned)err);
+	r = fault_handle(&engine, mm, addr, (unsigned)err);
 	engine_synced();
 	hiwater_update(mm);
 	return (enum uvm_fault_result)r;
