@@ -153,7 +153,7 @@ static bool swap_has_room(void *ctx)
 {
 	const struct swapdev *d = ctx;
 
-	return swapdev_active(d) && d->slots.nr_free + d->cache.nr_pages > 0;
+	return swapdev_active(d) && swapdev_has_room(d);
 }
 
 static const struct vmscan_store_ops swap_store_ops = {

@@ -65,6 +65,12 @@ static inline bool swapdev_active(const struct swapdev *d)
 	return d->cache.slots != NULL;
 }
 
+/* Whether a page could be swapped out now: a free slot, or a cached copy to drop. */
+static inline bool swapdev_has_room(const struct swapdev *d)
+{
+	return d->slots.nr_free + d->cache.nr_pages > 0;
+}
+
 /* The slot p is cached under, or 0. */
 static inline uint64_t swapdev_cache_slot(const struct page *p)
 {

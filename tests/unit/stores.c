@@ -15,7 +15,7 @@ static bool swap_has_room(void *ctx)
 {
 	const struct host_stores *s = ctx;
 
-	return s->swap_on && s->d.slots.nr_free + s->d.cache.nr_pages > 0;
+	return s->swap_on && swapdev_has_room(&s->d);
 }
 
 static uint64_t swap_copy_slot(void *ctx, const struct page *p)
