@@ -12,6 +12,7 @@
  * Interface:
  *   swapdev_init          caller memory for counts and cache slots; I/O hook
  *   swapdev_active        whether the device was set up
+ *   swapdev_has_room      a free slot, or a cached copy to drop
  *   swapdev_write         pages to new slots, consecutive ones in one request;
  *                         each written page joins the cache
  *   swapdev_read          slots' data into pages (the caller's frames)
