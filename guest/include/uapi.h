@@ -147,11 +147,11 @@ struct linux_pollfd {
 #define SIGCONT 18
 #define SIGSTOP 19
 #define SIGTTOU 22
+#define SIGURG  23
 #define SIGXCPU 24
 #define SIGXFSZ 25
-#define SIGSYS  31
-#define SIGURG  23
 #define SIGWINCH 28
+#define SIGSYS  31
 #define NSIG    64              /* Linux's _NSIG: signals are 1..64 */
 
 /* arch_prctl */

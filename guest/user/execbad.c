@@ -22,22 +22,19 @@
 
 static struct claims claims = { .prog = "execbad" };
 
-/* execve's errno for path (0 never: a successful exec does not return). */
-static long exec_errno(const char *path)
-{
-	char *const argv[] = { (char *)path, NULL }, *const envp[] = { NULL };
-
-	execve(path, argv, envp);
-	return errno;
-}
-
-/* execve's errno for path with one argument (NULL: none). */
+/* execve's errno for path with one argument (NULL: none); a successful
+ * exec does not return. */
 static long exec_arg_errno(const char *path, const char *arg)
 {
 	char *const argv[] = { (char *)path, (char *)arg, NULL }, *const envp[] = { NULL };
 
 	execve(path, argv, envp);
 	return errno;
+}
+
+static long exec_errno(const char *path)
+{
+	return exec_arg_errno(path, NULL);
 }
 
 /* Runs path [arg] in a child; returns its exit status, or -1. */

@@ -140,42 +140,62 @@ static int read_needs(Elf *e, struct elf_needs *n)
 }
 
 /*
+ * Opens the file at host path as an x86-64 ELF file into *fd and *e.
+ * Returns 0, -ENOENT (no such file, or not a regular one) or -ENOEXEC
+ * (not an x86-64 ELF file); on failure nothing stays open.
+ */
+static int elf_open(const char *path, int *fd, Elf **e)
+{
+	struct stat st;
+
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -ENOENT;
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		return -ENOENT;
+	}
+	*e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (*e && elf_is_x86_64(*e))
+		return 0;
+	if (*e)
+		elf_end(*e);
+	close(*fd);
+	return -ENOEXEC;
+}
+
+/*
  * Reads the needs of the file at host path. Returns 0, -ENOENT (no such
  * file, or not a regular one), -ENOEXEC (not an x86-64 ELF file) or -ENOMEM.
  */
 static int elf_read_needs(const char *path, struct elf_needs *n)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	Elf *e;
+	int fd, err;
 
 	memset(n, 0, sizeof(*n));
-	if (fd < 0)
-		return -ENOENT;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -ENOENT;
-	}
-	Elf *e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || !elf_is_x86_64(e))
-		err = -ENOEXEC;
-	else
-		err = read_needs(e, n);
-	if (e)
-		elf_end(e);
+	err = elf_open(path, &fd, &e);
+	if (err)
+		return err;
+	err = read_needs(e, n);
+	elf_end(e);
 	close(fd);
 	if (err)
 		needs_free(n);
 	return err;
 }
 
-/* Whether the host file at path is an x86-64 ELF file (ld.so's check of a candidate). */
+/* Whether the host file at path is an x86-64 ELF file (ld.so's check of a
+ * candidate: its header only, the needs are read once it is chosen). */
 static bool candidate_ok(const char *path)
 {
-	struct elf_needs n;
+	Elf *e;
+	int fd;
 
-	if (elf_read_needs(path, &n))
+	if (elf_open(path, &fd, &e))
 		return false;
-	needs_free(&n);
+	elf_end(e);
+	close(fd);
 	return true;
 }
 

@@ -1,11 +1,10 @@
 /*
  * dynhello: a dynamically linked glibc program (built with the host's
  * gcc, a PIE with /lib64/ld-linux-x86-64.so.2 as its interpreter) for the
- * dynlink integration suite. Prints "dynhello: hello from glibc", where
- * ld.so put libc (dladdr of printf), its fault counts and its
- * /proc/self/statm (size resident shared ...): a second run in the same
- * guest finds ld.so's and libc's pages in the page cache the first one
- * filled, so it takes fewer major faults.
+ * dynlink integration suite. Prints "dynhello: hello from glibc", its
+ * /proc/self/statm (size resident shared ...) and its fault counts: a
+ * second run in the same guest finds ld.so's and libc's pages in the page
+ * cache the first one filled, so it takes fewer major faults.
  *
  * --hold: says "dynhello: holding" and waits for a signal, keeping its
  * mappings (execbad's other process). --libc-shared: prints the Rss and
