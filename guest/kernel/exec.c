@@ -42,6 +42,7 @@
 #include <time.h>
 #include <random.h>
 #include <asm/cpu.h>
+#include <asm/traps.h>
 #include <asm/layout.h>
 
 #define PAGE_LOW (MM_PAGE_SIZE - 1)
@@ -329,15 +330,6 @@ static int load_elf(struct mm *mm, struct inode *ino, struct load_info *li)
 	return err ? err : map_image(mm, li->interp_ino, bias, &li->interp);
 }
 
-/* AT_HWCAP: CPUID.1:EDX, as Linux's ELF_HWCAP on x86. */
-static uint64_t elf_hwcap(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	return r[3];
-}
-
 /* Addresses of the strings and bytes above the vectors (see the top). */
 struct stack_top {
 	uint64_t strings, execfn, platform, random;
@@ -364,7 +356,7 @@ static uint64_t *put_auxv(uint64_t *w, const struct load_info *li, const struct 
 		{ AT_BASE, li->interp_ino ? li->interp.bias : 0 }, { AT_FLAGS, 0 },
 		{ AT_ENTRY, li->prog.entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
 		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, s->random },
-		{ AT_HWCAP, elf_hwcap() }, { AT_HWCAP2, 0 }, { AT_CLKTCK, HZ },
+		{ AT_HWCAP, cpu_has.leaf1_edx /* Linux's ELF_HWCAP */ }, { AT_HWCAP2, 0 }, { AT_CLKTCK, HZ },
 		{ AT_PLATFORM, s->platform }, { AT_EXECFN, s->execfn }, { AT_NULL, 0 },
 	};
 	_Static_assert(ARRAY_SIZE(aux) <= AUXV_MAX, "AUXV_MAX too small");

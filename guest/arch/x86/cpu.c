@@ -104,6 +104,7 @@ static void cpu_detect(void)
 	uint32_t r[4];
 
 	cpuid(1, 0, r);
+	cpu_has.leaf1_edx = r[3];
 	cpu_has.pge = r[3] & (1u << 13);
 	cpu_has.apic = r[3] & (1u << 9);
 	cpu_has.x2apic = r[2] & (1u << 21);

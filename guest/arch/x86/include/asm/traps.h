@@ -33,6 +33,7 @@
 
 struct cpu_features {
 	bool nx, pge, gbpages, apic, x2apic;
+	uint32_t leaf1_edx;         /* CPUID.1:EDX, what exec gives programs as AT_HWCAP */
 };
 extern struct cpu_features cpu_has;
 
