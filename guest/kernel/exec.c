@@ -356,7 +356,8 @@ static uint64_t *put_auxv(uint64_t *w, const struct load_info *li, const struct 
 		{ AT_BASE, li->interp_ino ? li->interp.bias : 0 }, { AT_FLAGS, 0 },
 		{ AT_ENTRY, li->prog.entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
 		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, s->random },
-		{ AT_HWCAP, cpu_has.leaf1_edx /* Linux's ELF_HWCAP */ }, { AT_HWCAP2, 0 }, { AT_CLKTCK, HZ },
+		{ AT_HWCAP, cpu_has.leaf1_edx /* Linux's ELF_HWCAP */ }, { AT_HWCAP2, 0 },
+		{ AT_CLKTCK, HZ },
 		{ AT_PLATFORM, s->platform }, { AT_EXECFN, s->execfn }, { AT_NULL, 0 },
 	};
 	_Static_assert(ARRAY_SIZE(aux) <= AUXV_MAX, "AUXV_MAX too small");
