@@ -46,9 +46,9 @@ static void opt_usage(FILE *f)
 		"references to pages used more than once (one-time pages miss under any policy).\n\n"
 		"  --frames, --hrc one of them; with neither, a trace recorded by `memvisor run\n"
 		"                  --trace-refs TRACE` runs with the frames its guest's processes\n"
-		"                  had resident at most (TRACE.json), and the table ends with\n"
-		"                  each policy's faults after a page's first use beside the\n"
-		"                  guest's own major faults in that run\n"
+		"                  had resident on average and at most (TRACE.json), and the\n"
+		"                  table ends with each policy's faults after a page's first\n"
+		"                  use beside the guest's own major faults in that run\n"
 		"  TRACE, -        a trace file, '-' for stdin, in one of two formats:\n"
 		"  --format F      auto (default: plain if the first 512 bytes are text), or\n"
 		"                    plain           page numbers (decimal or 0x-hex) separated\n"
@@ -350,6 +350,7 @@ static int read_run(struct opt_run *run, const char *path)
 		.seconds_sampling = json_number(o, "seconds_sampling"),
 		.samples = (uint64_t)json_number(o, "samples"),
 		.resident_max = (uint64_t)json_number(o, "resident_max"),
+		.resident_steady = (uint64_t)json_number(o, "resident_steady"),
 		.pgmajfault = (uint64_t)json_number(o, "pgmajfault"),
 	};
 	if (json_object_object_get_ex(o, "resync", &v))
@@ -358,8 +359,9 @@ static int read_run(struct opt_run *run, const char *path)
 	return 0;
 }
 
-/* With no --frames or --hrc: the recorded run's frames (its user pages
- * resident at most). Returns 0, or -EINVAL (message printed) without a run. */
+/* With no --frames or --hrc: the recorded run's frames, its user pages
+ * resident on average in the steady state and at most (refsample.c).
+ * Returns 0, or -EINVAL (message printed) without a run. */
 static int run_frames(struct opt_args *a, const struct opt_trace *t)
 {
 	if (a->nr_frames || a->hrc[0])
@@ -369,8 +371,10 @@ static int run_frames(struct opt_args *a, const struct opt_trace *t)
 		       a->file, a->file);
 		return -EINVAL;
 	}
-	a->frame_list[0] = (uint32_t)t->run.resident_max;
-	a->nr_frames = 1;
+	a->nr_frames = 0;
+	if (t->run.resident_steady && t->run.resident_steady < t->run.resident_max)
+		a->frame_list[a->nr_frames++] = (uint32_t)t->run.resident_steady;
+	a->frame_list[a->nr_frames++] = (uint32_t)t->run.resident_max;
 	return 0;
 }
 

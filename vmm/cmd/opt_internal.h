@@ -26,7 +26,7 @@
 struct opt_run {
 	bool present;
 	double interval, seconds, seconds_sampling;
-	uint64_t samples, resident_max, pgmajfault;
+	uint64_t samples, resident_max, resident_steady, pgmajfault;
 	char resync[16];
 };
 

@@ -193,6 +193,7 @@ static json_object *json_run(const struct opt_run *r)
 	json_object_object_add(o, "interval", json_object_new_double(r->interval));
 	json_object_object_add(o, "samples", json_u64(r->samples));
 	json_object_object_add(o, "resident_max", json_u64(r->resident_max));
+	json_object_object_add(o, "resident_steady", json_u64(r->resident_steady));
 	json_object_object_add(o, "pgmajfault", json_u64(r->pgmajfault));
 	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
 	json_object_object_add(o, "seconds_sampling", json_object_new_double(r->seconds_sampling));

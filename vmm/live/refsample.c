@@ -11,6 +11,7 @@
 #include "tracefile.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,8 @@ struct refsample {
 	uint64_t samples, references, unreadable;
 	uint64_t remaps;            /* protection changes made by resync_kvm */
 	uint64_t resident_max;      /* user pages resident (rss) at a sample, at most */
+	uint32_t *resident;         /* user pages resident at each sample, grown as needed */
+	size_t nr_resident, cap_resident;
 	uint64_t majflt_first;      /* the guest's pgmajfault at the first sample */
 	bool majflt_first_set;
 	double seconds_sampling, started;
@@ -65,21 +68,30 @@ struct walk_ctx {
 	uint64_t references;
 };
 
+/* Makes room for one more element in *arr (nr used of *cap); false when memory ran out. */
+static bool room_for_one(void **arr, size_t nr, size_t *cap, size_t size)
+{
+	if (nr < *cap)
+		return true;
+	size_t n = *cap ? 2 * *cap : 1024;
+	void *bigger = realloc(*arr, n * size);
+	if (!bigger)
+		return false;
+	*arr = bigger;
+	*cap = n;
+	return true;
+}
+
 /* Remembers a cleared page for resync_kvm (nothing when it is not wanted or
  * memory runs out: that page may then go unseen for a while). */
 static void note_cleared(struct refsample *s, uint64_t gpa, uint64_t len)
 {
 	if (s->cfg.resync != REFSAMPLE_RESYNC_REMAP)
 		return;
-	if (s->nr_cleared == s->cap_cleared) {
-		size_t cap = s->cap_cleared ? 2 * s->cap_cleared : 1024;
-		struct cleared *c = realloc(s->cleared, cap * sizeof(*c));
-		if (!c) {
-			s->resync_errno = ENOMEM;
-			return;
-		}
-		s->cleared = c;
-		s->cap_cleared = cap;
+	if (!room_for_one((void **)&s->cleared, s->nr_cleared, &s->cap_cleared,
+			  sizeof(*s->cleared))) {
+		s->resync_errno = ENOMEM;
+		return;
 	}
 	s->cleared[s->nr_cleared++] = (struct cleared){ .gpa = gpa, .len = len };
 }
@@ -213,6 +225,9 @@ static void sample_tasks(struct refsample *s)
 	}
 	if (resident > s->resident_max)
 		s->resident_max = resident;
+	if (room_for_one((void **)&s->resident, s->nr_resident, &s->cap_resident,
+			 sizeof(*s->resident)))
+		s->resident[s->nr_resident++] = resident > UINT32_MAX ? UINT32_MAX : (uint32_t)resident;
 }
 
 static void sample_once(struct refsample *s)
@@ -289,6 +304,21 @@ static json_object *processes_json(const struct refsample *s)
 	return a;
 }
 
+/*
+ * User pages resident on average in the steady state: over the samples
+ * with at least half the peak (not while the processes fill memory).
+ */
+static uint64_t resident_steady(const struct refsample *s)
+{
+	uint64_t sum = 0, n = 0;
+	for (size_t i = 0; i < s->nr_resident; i++)
+		if (2 * (uint64_t)s->resident[i] >= s->resident_max) {
+			sum += s->resident[i];
+			n++;
+		}
+	return n ? (sum + n / 2) / n : 0;
+}
+
 /* The run's figures: what `memvisor opt` shows beside the simulation. */
 static json_object *figures_json(const struct refsample *s, double seconds)
 {
@@ -301,6 +331,7 @@ static json_object *figures_json(const struct refsample *s, double seconds)
 	recjson_add_u64(o, "unreadable", s->unreadable);
 	recjson_add_u64(o, "remaps", s->remaps);
 	recjson_add_u64(o, "resident_max", s->resident_max);
+	recjson_add_u64(o, "resident_steady", resident_steady(s));
 	recjson_add_u64(o, "pgmajfault", s->live.intro_ok ?
 			guest_pgmajfault(&s->live.intro) - s->majflt_first : 0);
 	json_object_object_add(o, "seconds", json_object_new_double(seconds));
@@ -339,6 +370,7 @@ int refsample_stop(struct refsample *s)
 		(unsigned long long)s->references, s->cfg.path, s->seconds_sampling, seconds,
 		seconds > 0 ? 100 * s->seconds_sampling / seconds : 0.0);
 	free(s->cleared);
+	free(s->resident);
 	free(s->tasks);
 	free(s);
 	return rc;
