@@ -96,6 +96,22 @@ static void note_cleared(struct refsample *s, uint64_t gpa, uint64_t len)
 	s->cleared[s->nr_cleared++] = (struct cleared){ .gpa = gpa, .len = len };
 }
 
+/*
+ * Clears the A bit of a live entry while it is still a present, accessed
+ * one: a compare-and-swap, so an entry the guest turned into something
+ * else meanwhile (a swap entry, whose bit 5 is not A) is left alone, and a
+ * bit set concurrently by the CPU is never lost. Returns whether it cleared.
+ */
+static bool clear_accessed(uint64_t *entry)
+{
+	uint64_t e = __atomic_load_n(entry, __ATOMIC_RELAXED);
+	while ((e & (PTE_P | PTE_A)) == (PTE_P | PTE_A))
+		if (__atomic_compare_exchange_n(entry, &e, e & ~PTE_A, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 /* A user page used since the last sample: one record, and its A bit cleared. */
 static int record_leaf(const struct ptw_leaf *l, void *arg)
 {
@@ -104,9 +120,8 @@ static int record_leaf(const struct ptw_leaf *l, void *arg)
 	if (!(l->flags & PTE_US) || !(l->flags & PTE_A) || l->va >= USER_TOP)
 		return 0;
 	uint64_t *entry = mem_gpa_to_hva(&s->m->vm.mem, l->entry_pa, sizeof(*entry));
-	if (!entry)
+	if (!entry || !clear_accessed(entry))
 		return 0;
-	__atomic_fetch_and(entry, ~PTE_A, __ATOMIC_SEQ_CST);
 	note_cleared(s, l->pa, 1ull << l->shift);
 	unsigned char rec[TRACEFILE_RECORD];
 	tracefile_encode(rec, (uint32_t)s->samples, (uint64_t)c->pid << PID_SHIFT | l->va >> 12,

@@ -42,8 +42,9 @@
  *
  * Invariant: only the sampler thread touches struct refsample between
  * start and stop; it reads guest memory and writes only A bits of user
- * leaf entries (atomically, so a concurrent set by the CPU or the guest
- * is never lost to a torn write).
+ * leaf entries that are still present and accessed (a compare-and-swap:
+ * an entry the guest rewrote meanwhile, e.g. into a swap entry, is left
+ * alone, and a concurrent set by the CPU is never lost).
  */
 #ifndef VMM_REFSAMPLE_H
 #define VMM_REFSAMPLE_H
