@@ -35,6 +35,8 @@
  *    entries for them and flush the TLBs, so the guest's next use of such
  *    a page goes through KVM's walker, which sets the guest's A bit. This
  *    costs a KVM page fault per page used in two intervals in a row.
+ *    (Pausing the vCPUs and writing back their unchanged special registers,
+ *    KVM_SET_SREGS with the same CR3, does not resync: measured, the same.)
  *  - The guest's own reclaim reads the same bits: a page the sampler saw
  *    and cleared looks unreferenced to the guest's next scan. The recorded
  *    run is perturbed by being recorded (TRACE.json states the sampling
