@@ -23,6 +23,11 @@
 #define PID_SHIFT       40
 #define MAX_PROCESSES   64   /* processes whose figures TRACE.json lists */
 
+/* Guest-physical pages whose A bit a sample cleared, for the resync. */
+struct cleared {
+	uint64_t gpa, len;
+};
+
 /* A process as last seen by a sample, for TRACE.json. */
 struct refsample_process {
 	int32_t pid;
@@ -54,11 +59,6 @@ struct refsample {
 	int resync_errno;
 	int nr_processes;
 	struct refsample_process processes[MAX_PROCESSES];
-};
-
-/* Guest-physical pages whose A bit a sample cleared, for the resync. */
-struct cleared {
-	uint64_t gpa, len;
 };
 
 /* What one process's walk needs in its leaf callback. */
