@@ -33,6 +33,7 @@ struct traced_run {
 	char dir[64];
 	struct ref *refs;
 	size_t n;
+	char figures[8192];   /* TRACE.json */
 };
 
 static uint64_t le(const unsigned char *p, unsigned bytes)
@@ -72,6 +73,11 @@ static void traced_loop(struct traced_run *r)
 	ck_assert_int_eq(vm_run(&r->vm, argv), 0);
 	ck_assert_msg(r->vm.status == 0, "status %d:\n%s", r->vm.status, r->vm.console);
 	read_trace(r, trace);
+	snprintf(arg, sizeof(arg), "%s.json", trace);
+	FILE *f = fopen(arg, "r");
+	ck_assert_msg(f != NULL, "no %s", arg);
+	r->figures[fread(r->figures, 1, sizeof(r->figures) - 1, f)] = 0;
+	fclose(f);
 }
 
 static void done(struct traced_run *r)
@@ -139,6 +145,10 @@ START_TEST(a_guest_looping_over_512_pages_yields_a_trace_with_those_pages_in_sev
 	ck_assert_msg(run >= LOOP_PAGES && run < LOOP_PAGES + 16,
 		      "pid %llu: %zu consecutive pages seen in 3 samples or more, of %zu records",
 		      (unsigned long long)pid, run, r.n);
+	/* TRACE.json: the loop was resident, every record counted */
+	ck_assert_int_ge(json_path_i64(r.figures, "resident_max"), LOOP_PAGES);
+	ck_assert_int_eq(json_path_i64(r.figures, "references"), (long long)r.n);
+	ck_assert_int_ge(json_path_i64(r.figures, "samples"), 3);
 	done(&r);
 }
 END_TEST
