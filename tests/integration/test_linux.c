@@ -8,6 +8,9 @@
  * (the init never exits: without the power-off the run would end at
  * --timeout with 124).
  *
+ * Linux's own virtio drivers bind memvisor's devices: the disk becomes
+ * swap, and the balloon inflates and deflates as the host sets its size.
+ *
  * On a PVM host Debian's kernel cannot boot (PVM's emulator stops on its
  * cmpxchg16b and xrstor64), so there memvisor runs in a helper VM
  * (MEMVISOR_HELPER_VM=1 scripts/with-kvm); elsewhere, inside the helper
@@ -16,6 +19,7 @@
 #include "harness.h"
 
 #include <check.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +79,80 @@ START_TEST(debian_linux_boots_on_every_vcpu_and_poweroff_ends_memvisor_with_stat
 }
 END_TEST
 
+/* The last sample of a --stats stream: the balloon's counters. */
+struct balloon_counts {
+	long long actual, inflated, deflated, held;
+};
+
+static long long json_ll(json_object *o, const char *a, const char *b)
+{
+	json_object *x, *y;
+	if (!json_object_object_get_ex(o, a, &x) || !json_object_object_get_ex(x, b, &y))
+		return -1;
+	return json_object_get_int64(y);
+}
+
+static struct balloon_counts last_balloon(const char *path)
+{
+	struct balloon_counts c = { -1, -1, -1, -1 };
+	char line[8192];
+	FILE *f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "no stats stream %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		json_object *o = json_tokener_parse(line);
+		if (!o)
+			continue;
+		c = (struct balloon_counts){ json_ll(o, "balloon", "actual"),
+					     json_ll(o, "balloon", "inflated_pages"),
+					     json_ll(o, "balloon", "deflated_pages"),
+					     json_ll(o, "balloon", "held") };
+		json_object_put(o);
+	}
+	fclose(f);
+	return c;
+}
+
+/*
+ * Linux's own virtio drivers (Debian's modules, loaded by the initrd's
+ * init; virtio_mmio finds the devices in the DSDT) bind memvisor's balloon
+ * and blk devices: the disk becomes swap, and the balloon driver inflates
+ * to a target the host sets (--pressure, waiting on the guest's line and
+ * the device's count, never on time) and deflates again when it is
+ * lowered.
+ */
+START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host)
+{
+	char stats[512], swap[512], stats_arg[600], swap_arg[600];
+	/* copies: test_build_path's buffers are reused by the calls below */
+	snprintf(stats, sizeof(stats), "%s", test_build_path("linux/balloon-stats.jsonl"));
+	snprintf(swap, sizeof(swap), "%s", test_build_path("linux/swap.img"));
+	make_linux_guest();
+	unlink(stats);
+	unlink(swap); /* a disk of another size left by an earlier run is refused */
+	snprintf(stats_arg, sizeof(stats_arg), "%s:0.5", stats);
+	snprintf(swap_arg, sizeof(swap_arg), "%s:64M", swap);
+	const char *argv[] = { "run", "-m", "512M", "--timeout", "600", "--crash-dump", "none",
+			       "--stats", stats_arg, "--swap", swap_arg, "--pressure",
+			       "when console \"^linux-init: holding\":balloon=128M,"
+			       "when balloon.actual >= 128M:balloon=0,"
+			       "when balloon.actual == 0:quit",
+			       "--initrd", LINUX_INITRD, LINUX_VMLINUX, "--", "linux-init.hold=1", NULL };
+	struct vm_run r = run_linux(argv);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	ck_assert_msg(console_has(&r, "linux-init: virtio: balloon yes, blk /dev/vda 65536 kB"),
+		      "Linux's drivers did not bind both devices:\n%s", r.console);
+	ck_assert_msg(console_has(&r, "linux-init: swap on /dev/vda: "), "%s", r.console);
+	ck_assert_msg(console_has(&r, "linux-init: holding"), "%s", r.console);
+	struct balloon_counts c = last_balloon(stats);
+	/* 128M is 32768 pages, taken and given back */
+	ck_assert_msg(c.actual == 0 && c.held == 0, "actual %lld held %lld", c.actual, c.held);
+	ck_assert_msg(c.inflated >= 32768 && c.deflated >= 32768, "inflated %lld deflated %lld",
+		      c.inflated, c.deflated);
+	vm_run_free(&r);
+	unlink(swap);
+}
+END_TEST
+
 Suite *linux_suite(void);
 Suite *linux_suite(void)
 {
@@ -83,6 +161,10 @@ Suite *linux_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_loop_test(tc, debian_linux_boots_on_every_vcpu_and_poweroff_ends_memvisor_with_status_0,
 			    0, (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
+	TCase *dev = tcase_create("devices");
+	tcase_set_timeout(dev, 900);
+	tcase_add_test(dev, linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, dev);
 	return s;
 }

@@ -129,7 +129,18 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 	__atomic_store_n((uint16_t *)(q->used + USED_IDX_OFF), q->used_idx, __ATOMIC_RELEASE);
 }
 
+/*
+ * The used index stored by virtq_push must be visible before the avail
+ * flags are read (virtio 1.1, 2.6.7.2: the device's full barrier): a
+ * driver clears NO_INTERRUPT, then (after its own barrier) rereads the used
+ * index to catch what came in meanwhile. x86 may let a load pass an
+ * earlier store, so without the fence both sides can read the other's old
+ * value (flags still set, index not yet moved), and the interrupt is lost:
+ * Linux's virtio_blk then waits forever for a completion already in the
+ * used ring.
+ */
 bool virtq_interrupt_suppressed(const struct virtq *q)
 {
-	return q->avail[0] & VIRTQ_AVAIL_F_NO_INTERRUPT;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&q->avail[0], __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT;
 }
