@@ -82,6 +82,13 @@ static phys_addr_t file_page(void *ctx, const void *file, uint64_t index, bool *
 	return initrd_cache_page((struct inode *)file, index, major);
 }
 
+/* The page-cache frame of the file's page index if cached, without I/O. */
+static phys_addr_t file_cached(void *ctx, const void *file, uint64_t index)
+{
+	(void)ctx;
+	return pagecache_lookup(&((const struct inode *)file)->cache, index) << MM_PAGE_SHIFT;
+}
+
 static uint64_t file_size(const void *file)
 {
 	return ((const struct inode *)file)->size;
@@ -100,6 +107,7 @@ static void count_event(void *ctx, enum fault_event e, int64_t n)
 		[FAULT_EV_COW_COPIES] = VM_COW_COPIES, [FAULT_EV_COW_REUSES] = VM_COW_REUSES,
 		[FAULT_EV_PSWPIN] = VM_PSWPIN, [FAULT_EV_NR_ANON_PAGES] = VM_NR_ANON_PAGES,
 		[FAULT_EV_NR_SHMEM_PAGES] = VM_NR_SHMEM_PAGES,
+		[FAULT_EV_FILE_AROUND] = VM_FILE_FAULT_AROUND,
 	};
 
 	(void)ctx;
@@ -108,8 +116,12 @@ static void count_event(void *ctx, enum fault_event e, int64_t n)
 
 static const struct fault_host kernel_host = {
 	.rss = mm_rss, .alloc = frames_alloc, .free = frame_free, .file_page = file_page,
-	.file_size = file_size, .prepare = fault_prepare, .count = count_event,
+	.file_cached = file_cached, .file_size = file_size, .prepare = fault_prepare,
+	.count = count_event,
 };
+
+/* File fault-around's window: Linux's default fault_around_bytes, 64 KiB. */
+#define FILE_FAULT_AROUND_ORDER 4
 
 /* The one engine, over the kernel's allocator, reclaim node and swap device. */
 static struct fault_engine engine;
@@ -161,6 +173,7 @@ void uvm_init(void)
 	engine = (struct fault_engine){ .buddy = page_alloc_buddy(), .vs = reclaim_vmscan(),
 					.swap = swap_device(), .host = &kernel_host, .nx = pte_nx,
 					.around_order = fault_around_order(),
+					.file_around_order = FILE_FAULT_AROUND_ORDER,
 					.page_cluster = (unsigned)kparams.mm_page_cluster };
 }
 

@@ -57,6 +57,12 @@ static phys_addr_t file_page(void *ctx, const void *file, uint64_t index, bool *
 	return buddy_page_to_phys(&r->b, p);
 }
 
+static phys_addr_t file_cached(void *ctx, const void *file, uint64_t index)
+{
+	(void)ctx;
+	return pagecache_lookup(&((const struct inode *)file)->cache, index) << MM_PAGE_SHIFT;
+}
+
 static uint64_t file_size(const void *file)
 {
 	(void)file;
@@ -99,7 +105,8 @@ void fault_rig_setup(struct fault_rig *r, const char *policy)
 	ck_assert_int_eq(vmscan_init(&r->vs, policy_by_name(policy), cfg, store, &r->sp.engine,
 				     &r->b), 0);
 	r->host = (struct fault_host){ .rss = space_rss, .alloc = frames_alloc, .free = frame_free,
-				       .file_page = file_page, .file_size = file_size,
+				       .file_page = file_page, .file_cached = file_cached,
+				       .file_size = file_size,
 				       .prepare = prepare, .count = count, .ctx = r };
 	r->fe = (struct fault_engine){ .buddy = &r->b, .vs = &r->vs, .swap = &r->st.d,
 				       .host = &r->host, .nx = PTE_NX };

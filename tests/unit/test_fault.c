@@ -298,6 +298,81 @@ START_TEST(a_write_after_a_file_read_copies_the_cache_frame_and_flushes_it)
 }
 END_TEST
 
+/* Reads page index of the file in mm through a fault of its own (the cache fills). */
+static void fault_file_page(struct mm *mm, uint64_t index)
+{
+	enum fault_result r = fault_handle(&w.fe, mm, FILE_VA + index * MM_PAGE_SIZE, 0);
+
+	ck_assert(r == FAULT_MINOR || r == FAULT_MAJOR);
+}
+
+START_TEST(file_fault_around_maps_the_cached_neighbours_read_only_and_not_accessed)
+{
+	struct mm *a = space(0), *b = space(1);
+	unsigned disk_reads;
+
+	w.fe.file_around_order = 2;
+	map_file(a);
+	map_file(b);
+	fault_file_page(b, 4);          /* the cache holds pages 4, 6 and 9 */
+	fault_file_page(b, 6);
+	fault_file_page(b, 9);
+	ck_assert_int_eq(w.events[FAULT_EV_FILE_AROUND], 0);   /* b's windows held nothing more */
+	disk_reads = w.file.cache.nr_pages;
+	ck_assert_int_eq(fault_handle(&w.fe, a, FILE_VA + 5 * MM_PAGE_SIZE, 0), FAULT_MAJOR);
+	/* window 4..7: 5 faulted (read in), 4 and 6 cached, 7 not: no I/O for it */
+	ck_assert_uint_eq(w.file.cache.nr_pages, disk_reads + 1);
+	ck_assert_int_eq(w.events[FAULT_EV_FILE_AROUND], 2);
+	ck_assert_int_eq(w.events[FAULT_EV_FILE_MAPS], 4);
+	for (unsigned i = 4; i <= 6; i += 2) {
+		pte_t pte = pte_at(a, FILE_VA + i * MM_PAGE_SIZE);
+		ck_assert_uint_eq(pte & (PTE_P | PTE_RW | PTE_A), PTE_P);
+		ck_assert_ptr_eq(page_at(a, FILE_VA + i * MM_PAGE_SIZE),
+				 page_at(b, FILE_VA + i * MM_PAGE_SIZE));
+		ck_assert_int_eq(page_at(a, FILE_VA + i * MM_PAGE_SIZE)->mapcount, 2);
+	}
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 5 * MM_PAGE_SIZE) & PTE_A, PTE_A);
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 7 * MM_PAGE_SIZE), 0);
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 9 * MM_PAGE_SIZE), 0);   /* another window */
+	ck_assert_uint_eq(a->rss[FAULT_RSS_FILE], 3);
+	/* a read of a neighbour takes no fault; a write still copies */
+	long faults = w.prepares;
+	ck_assert_uint_eq(read_byte(a, FILE_VA + 4 * MM_PAGE_SIZE + 1),
+			  w.file.data[4 * MM_PAGE_SIZE + 1]);
+	ck_assert_uint_eq(w.prepares, faults);
+	write_byte(a, FILE_VA + 6 * MM_PAGE_SIZE, 0x66);
+	ck_assert_uint_eq(read_byte(b, FILE_VA + 6 * MM_PAGE_SIZE), w.file.data[6 * MM_PAGE_SIZE]);
+}
+END_TEST
+
+START_TEST(file_fault_around_stays_inside_the_area_and_the_file_and_skips_writes)
+{
+	struct mm *a = space(0), *b = space(1);
+	struct vma v = { .start = FILE_VA + 6 * MM_PAGE_SIZE, .end = FILE_VA + 10 * MM_PAGE_SIZE,
+			 .prot = VMA_READ | VMA_WRITE, .pgoff = 13 * MM_PAGE_SIZE, .file = &w.file };
+
+	w.fe.file_around_order = 4;     /* the window: FILE_VA's first 16 pages */
+	map_file(b);
+	for (unsigned i = 8; i < FILE_PAGES; i++)
+		fault_file_page(b, i);
+	/* a maps file pages 13..16 (16 wholly past the end) at pages 6..9 */
+	ck_assert_int_eq(vma_insert(&a->vmas, &v), 0);
+	ck_assert_int_eq(fault_handle(&w.fe, a, FILE_VA + 6 * MM_PAGE_SIZE, FAULT_WRITE),
+			 FAULT_MINOR);
+	ck_assert_int_eq(w.events[FAULT_EV_FILE_AROUND], 0);     /* a write maps one page */
+	ck_assert_int_eq(fault_handle(&w.fe, a, FILE_VA + 7 * MM_PAGE_SIZE, 0), FAULT_MINOR);
+	ck_assert_int_eq(w.events[FAULT_EV_FILE_AROUND], 1);     /* page 8 (index 15) alone */
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 8 * MM_PAGE_SIZE) & (PTE_P | PTE_RW), PTE_P);
+	ck_assert_ptr_eq(page_at(a, FILE_VA + 8 * MM_PAGE_SIZE),
+			 page_at(b, FILE_VA + 15 * MM_PAGE_SIZE));
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 9 * MM_PAGE_SIZE), 0);    /* past the end */
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 5 * MM_PAGE_SIZE), 0);    /* outside the area */
+	ck_assert_uint_eq(pte_at(a, FILE_VA + 10 * MM_PAGE_SIZE), 0);
+	ck_assert_uint_eq(a->rss[FAULT_RSS_FILE], 2);
+	ck_assert_uint_eq(a->rss[FAULT_RSS_ANON], 1);
+}
+END_TEST
+
 /* ---- copy-on-write after fork ------------------------------------------------ */
 
 START_TEST(after_fork_a_write_copies_then_the_last_mapping_reuses_its_frame)
@@ -463,6 +538,8 @@ Suite *fault_suite(void)
 	tcase_add_test(file, a_file_read_maps_the_page_cache_frame_read_only_major_then_minor);
 	tcase_add_test(file, a_file_write_maps_a_private_copy_and_leaves_the_cache_alone);
 	tcase_add_test(file, a_write_after_a_file_read_copies_the_cache_frame_and_flushes_it);
+	tcase_add_test(file, file_fault_around_maps_the_cached_neighbours_read_only_and_not_accessed);
+	tcase_add_test(file, file_fault_around_stays_inside_the_area_and_the_file_and_skips_writes);
 	tcase_add_test(cow, after_fork_a_write_copies_then_the_last_mapping_reuses_its_frame);
 	tcase_add_test(cow, a_read_of_a_present_page_is_a_stale_tlb_entry_flushed);
 	tcase_add_test(swap, a_swapped_out_page_comes_back_from_the_device_as_a_major_refault);

@@ -17,7 +17,8 @@
  *     anonymous refaults (at most one per page read back) and the buddy's
  *     free pages.
  * One million operations per run of the suite (8 sequences of 125,000,
- * under three policies, with and without fault-around and swap-in runs).
+ * under three policies, with and without anonymous and file fault-around
+ * and swap-in runs).
  * Each sequence runs in a child process, so an engine panic or an ASan
  * report is a failure like any other; a failing sequence is shrunk (delta
  * debugging: chunks dropped while it still fails) and printed with its
@@ -80,13 +81,15 @@ struct verdict {
 	long at;                       /* the op running, or that failed; -1: passed */
 	char msg[256];
 	unsigned long did[NR_OPS];     /* operations that did something */
-	unsigned long segv, pswpin, refaults, cow_copies, cow_reuses, zero_fills, file_maps;
+	unsigned long segv, pswpin, refaults, cow_copies, cow_reuses, zero_fills, file_maps,
+		file_around;
 };
 
 /* The engine's configuration for one sequence. */
 struct config {
 	const char *policy;
-	unsigned around_order, page_cluster;
+	unsigned around_order, page_cluster;   /* anonymous fault-around, swap-in runs */
+	unsigned file_around_order;            /* file fault-around */
 };
 
 /* The expected state: what every page of every space should hold. */
@@ -574,6 +577,7 @@ static void model_reset(struct model *x, const struct config *cfg, struct verdic
 	fault_rig_setup(&x->r, cfg->policy);
 	x->r.fe.around_order = cfg->around_order;
 	x->r.fe.page_cluster = cfg->page_cluster;
+	x->r.fe.file_around_order = cfg->file_around_order;
 	memset(x->prot, UNMAPPED, sizeof(x->prot));
 	memset(x->touched, 0, sizeof(x->touched));
 	x->cfg = *cfg;
@@ -616,6 +620,7 @@ static void run_here(const struct op *ops, long n, const struct config *cfg, str
 	v->cow_reuses = (unsigned long)x->r.events[FAULT_EV_COW_REUSES];
 	v->zero_fills = (unsigned long)x->r.events[FAULT_EV_ZERO_FILLS];
 	v->file_maps = (unsigned long)x->r.events[FAULT_EV_FILE_MAPS];
+	v->file_around = (unsigned long)x->r.events[FAULT_EV_FILE_AROUND];
 	v->at = -1;
 }
 
@@ -686,9 +691,10 @@ static long shrink(struct op *ops, long n, const struct config *cfg, struct verd
 static void report(uint64_t seed, const struct config *cfg, long failed_at,
 		   const struct op *ops, long n, const struct verdict *v)
 {
-	fprintf(stderr, "fault_model: seed %llu (%s, around %u, cluster %u) failed at op %ld; "
-		"shrunk to %ld ops, failing with: %s\n", (unsigned long long)seed, cfg->policy,
-		cfg->around_order, cfg->page_cluster, failed_at, n, v->msg);
+	fprintf(stderr, "fault_model: seed %llu (%s, around %u, cluster %u, file around %u) "
+		"failed at op %ld; shrunk to %ld ops, failing with: %s\n",
+		(unsigned long long)seed, cfg->policy, cfg->around_order, cfg->page_cluster,
+		cfg->file_around_order, failed_at, n, v->msg);
 	for (long i = 0; i < n; i++)
 		fprintf(stderr, "  %3ld %-12s space %u other %u %s page %u len %u prot %u "
 			"thread %u val %u off %u wlen %u\n", i, op_names[ops[i].kind],
@@ -743,8 +749,8 @@ static void generate(uint64_t seed, struct op *ops, long n)
 }
 
 static const struct config configs[NR_SEQS] = {
-	{ "lru", 0, 0 }, { "lru", 0, 2 }, { "lru", 2, 0 }, { "lru", 2, 2 },
-	{ "fifo", 0, 0 }, { "fifo", 0, 2 }, { "fifo", 2, 0 }, { "clock", 2, 2 },
+	{ "lru", 0, 0, 0 }, { "lru", 0, 2, 3 }, { "lru", 2, 0, 0 }, { "lru", 2, 2, 4 },
+	{ "fifo", 0, 0, 0 }, { "fifo", 0, 2, 3 }, { "fifo", 2, 0, 0 }, { "clock", 2, 2, 2 },
 };
 
 static uint64_t base_seed(void)
@@ -779,6 +785,7 @@ START_TEST(random_faults_forks_unmaps_reclaim_and_balloon_agree_with_the_model)
 	ck_assert_uint_gt(v->cow_copies, 0);
 	ck_assert_uint_gt(v->cow_reuses, 0);
 	ck_assert_uint_gt(v->file_maps, 0);
+	ck_assert(cfg->file_around_order ? v->file_around > 0 : v->file_around == 0);
 	munmap(v, sizeof(*v));
 }
 END_TEST
