@@ -136,10 +136,12 @@ static unsigned fault_around_order(void)
 	return order;
 }
 
-/* vm_events' copies of what the engine changed in reclaim and the swap cache. */
+/*
+ * vm_events' one copied gauge: the swap cache's size, which the swap
+ * device keeps (reclaim's counters live in vm_events themselves).
+ */
 static void engine_synced(void)
 {
-	reclaim_sync_vmstat();
 	vm_events[VM_NR_SWAPCACHED] = swap_cached_pages();
 }
 

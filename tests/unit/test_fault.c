@@ -428,7 +428,7 @@ START_TEST(a_swapped_out_page_comes_back_from_the_device_as_a_major_refault)
 	ck_assert_int_eq(fault_handle(&w.fe, mm, ANON_VA, 0), FAULT_MAJOR);
 	ck_assert_uint_eq(w.st.disk.requests, reads + 1);
 	ck_assert_int_eq(w.events[FAULT_EV_PSWPIN], 1);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_REFAULT_ANON], 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_ANON), 1);
 	ck_assert_uint_eq(mm->rss[FAULT_RSS_SWAPENTS], 0);
 	ck_assert_uint_eq(mm->rss[FAULT_RSS_ANON], 1);
 	/* one entry, one mapping: writable, clean, still cached */

@@ -523,9 +523,9 @@ static bool census_frames(struct model *x)
 						 r->st.anon_freed));
 	/* not equal: a swap-cache page is freed with its last mapping, other entries
 	 * of its slot then read it again, with no shadow left (see the suite's note) */
-	if (r->vs.events[VMSCAN_REFAULT_ANON] > (uint64_t)r->events[FAULT_EV_PSWPIN])
+	if (vmscan_count(&r->vs, VMSCAN_REFAULT_ANON) > (uint64_t)r->events[FAULT_EV_PSWPIN])
 		return model_fail(x, 0, AREA_ANON, 0, "%llu anonymous refaults, %lld pages read back",
-				  (unsigned long long)r->vs.events[VMSCAN_REFAULT_ANON],
+				  (unsigned long long)vmscan_count(&r->vs, VMSCAN_REFAULT_ANON),
 				  (long long)r->events[FAULT_EV_PSWPIN]);
 	if (r->vs.lv.lru[LRU_ANON].nr_frames != anon || r->vs.lv.lru[LRU_FILE].nr_frames != file)
 		return model_fail(x, 0, AREA_ANON, 0, "the LRUs hold %llu and %llu",
@@ -615,7 +615,7 @@ static void run_here(const struct op *ops, long n, const struct config *cfg, str
 	if (!census(x) || !model_end(x))
 		return;
 	v->pswpin = (unsigned long)x->r.events[FAULT_EV_PSWPIN];
-	v->refaults = (unsigned long)x->r.vs.events[VMSCAN_REFAULT_ANON];
+	v->refaults = (unsigned long)vmscan_count(&x->r.vs, VMSCAN_REFAULT_ANON);
 	v->cow_copies = (unsigned long)x->r.events[FAULT_EV_COW_COPIES];
 	v->cow_reuses = (unsigned long)x->r.events[FAULT_EV_COW_REUSES];
 	v->zero_fills = (unsigned long)x->r.events[FAULT_EV_ZERO_FILLS];
