@@ -162,6 +162,26 @@ START_TEST(fault_around_maps_the_whole_empty_window_with_only_the_faulting_page_
 }
 END_TEST
 
+START_TEST(fault_around_of_sixteen_pages_maps_them_with_one_fault)
+{
+	struct mm *mm = space(0);
+
+	w.fe.around_order = 4;          /* the guest's default mm.fault_around=16 */
+	map_anon(mm);
+	ck_assert_int_eq(fault_handle(&w.fe, mm, ANON_VA + 40 * MM_PAGE_SIZE, 0), FAULT_MINOR);
+	unsigned faults = w.prepares;
+	ck_assert_int_eq(fault_handle(&w.fe, mm, ANON_VA + 5 * MM_PAGE_SIZE, FAULT_WRITE),
+			 FAULT_MINOR);
+	ck_assert_uint_eq(w.prepares, faults + 1);
+	ck_assert_uint_eq(mm->rss[FAULT_RSS_ANON], 1 + 16);
+	ck_assert_int_eq(w.events[FAULT_EV_ZERO_FILLS], 1 + 16);
+	for (unsigned i = 0; i < 16; i++)
+		write_byte(mm, ANON_VA + i * MM_PAGE_SIZE, (uint8_t)i);    /* no more faults */
+	ck_assert_uint_eq(w.prepares, faults + 1);
+	ck_assert_uint_eq(pte_at(mm, ANON_VA + 16 * MM_PAGE_SIZE), 0);
+}
+END_TEST
+
 START_TEST(fault_around_falls_back_to_one_page_at_the_edge_of_an_area)
 {
 	struct mm *mm = space(0);
@@ -515,6 +535,25 @@ START_TEST(unmapping_frees_swap_entries_and_their_slots)
 }
 END_TEST
 
+START_TEST(unmapping_swapped_out_memory_frees_its_page_tables)
+{
+	struct mm *mm = space(0);
+	long tables = host_tables_in_use;
+
+	map_anon(mm);
+	for (unsigned i = 0; i < AREA_PAGES; i++)
+		write_byte(mm, ANON_VA + i * MM_PAGE_SIZE, 1);
+	ck_assert_int_gt(host_tables_in_use, tables);
+	swap_out_all();
+	ck_assert_uint_eq(mm->rss[FAULT_RSS_ANON], 0);
+	ck_assert_uint_eq(mm->rss[FAULT_RSS_SWAPENTS], AREA_PAGES);
+	fault_zap_range(&w.fe, mm, ANON_VA, ANON_VA + AREA_PAGES * MM_PAGE_SIZE);
+	ck_assert_uint_eq(mm->rss[FAULT_RSS_SWAPENTS], 0);
+	ck_assert_int_eq(host_tables_in_use, tables);
+	ck_assert_uint_eq(swap_slots_used(&w.st.d.slots), 0);
+}
+END_TEST
+
 Suite *fault_suite(void);
 Suite *fault_suite(void)
 {
@@ -530,6 +569,7 @@ Suite *fault_suite(void)
 	}
 	tcase_add_test(anon, a_read_of_an_anonymous_page_maps_a_zeroed_frame_accessed_and_writable);
 	tcase_add_test(anon, fault_around_maps_the_whole_empty_window_with_only_the_faulting_page_accessed);
+	tcase_add_test(anon, fault_around_of_sixteen_pages_maps_them_with_one_fault);
 	tcase_add_test(anon, fault_around_falls_back_to_one_page_at_the_edge_of_an_area);
 	tcase_add_test(anon, a_shared_anonymous_area_gets_shmem_frames);
 	tcase_add_test(anon, an_anonymous_fault_with_no_frame_left_is_oom);
@@ -547,5 +587,6 @@ Suite *fault_suite(void)
 	tcase_add_test(swap, a_page_swapped_out_of_two_spaces_is_read_once_and_shared_read_only);
 	tcase_add_test(swap, a_failed_swap_read_is_oom_and_leaves_the_entry);
 	tcase_add_test(swap, unmapping_frees_swap_entries_and_their_slots);
+	tcase_add_test(swap, unmapping_swapped_out_memory_frees_its_page_tables);
 	return s;
 }
