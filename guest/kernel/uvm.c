@@ -136,15 +136,6 @@ static unsigned fault_around_order(void)
 	return order;
 }
 
-/*
- * vm_events' one copied gauge: the swap cache's size, which the swap
- * device keeps (reclaim's counters live in vm_events themselves).
- */
-static void engine_synced(void)
-{
-	vm_events[VM_NR_SWAPCACHED] = swap_cached_pages();
-}
-
 static void hiwater_update(struct mm *mm)
 {
 	if (uvm_rss(mm) > mm->hiwater_rss)
@@ -214,18 +205,11 @@ uint64_t uvm_total_vm(const struct mm *mm)
 	return pages;
 }
 
-/* Unmaps every page in [start, end): frames dropped, swap entries freed. */
-static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
-{
-	fault_zap_range(&engine, mm, start, end);
-	engine_synced();
-}
-
 void uvm_destroy(struct mm *mm)
 {
 	MM_BUG_ON(mm->cpumask);   /* in no CR3: switch away first */
 	for (uint32_t i = 0; i < mm->vmas.nr; i++)
-		zap_range(mm, mm->vmas.v[i].start, mm->vmas.v[i].end);
+		fault_zap_range(&engine, mm, mm->vmas.v[i].start, mm->vmas.v[i].end);
 	MM_BUG_ON(uvm_rss(mm));
 	pt_destroy(&mm->pt);
 	vma_tree_destroy(&mm->vmas);
@@ -259,11 +243,9 @@ struct mm *uvm_fork(struct mm *parent)
 	for (uint32_t i = 0; i < parent->vmas.nr; i++)
 		if (fault_fork_range(&engine, parent, child, &parent->vmas.v[i]))
 			goto fail;
-	engine_synced();
 	child->hiwater_rss = uvm_rss(child);
 	return child;
 fail:
-	engine_synced();
 	uvm_destroy(child);
 	return NULL;
 }
@@ -307,7 +289,6 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 	if (!vma_lookup(&mm->vmas, addr))
 		grow_stack(mm, addr);
 	r = fault_handle(&engine, mm, addr, (unsigned)err);
-	engine_synced();
 	hiwater_update(mm);
 	return (enum uvm_fault_result)r;
 }
@@ -413,7 +394,7 @@ long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	err = vma_remove(&mm->vmas, addr, addr + len);
 	if (err)
 		return err;
-	zap_range(mm, addr, addr + len);
+	fault_zap_range(&engine, mm, addr, addr + len);
 	return 0;
 }
 
@@ -457,7 +438,7 @@ long uvm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 			err = -ENOMEM;         /* a hole: Linux advises the rest, then says so */
 		uint64_t s = MM_MAX(a, v->start), e = MM_MIN(end, v->end);
 		if (advice == MADV_DONTNEED)
-			zap_range(mm, s, e);
+			fault_zap_range(&engine, mm, s, e);
 		a = e;
 	}
 	return err;
@@ -481,7 +462,7 @@ long uvm_brk(struct mm *mm, uint64_t addr)
 	} else if (new_end < old_end) {
 		if (vma_remove(&mm->vmas, new_end, old_end))
 			return (long)mm->brk;
-		zap_range(mm, new_end, old_end);
+		fault_zap_range(&engine, mm, new_end, old_end);
 	}
 	mm->brk = addr;
 	return (long)addr;

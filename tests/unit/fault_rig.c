@@ -133,10 +133,10 @@ void fault_rig_teardown(struct fault_rig *r)
 		buddy_free_pages(&r->b, r->balloon[--r->balloon_pages], 0);
 	host_spaces_destroy(&r->sp);
 	ck_assert_uint_eq(swap_slots_used(&r->st.d.slots), 0);
-	ck_assert_uint_eq(r->st.d.cache.nr_pages, 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&r->st.d.cache), 0);
 	ck_assert_int_eq(r->events[FAULT_EV_NR_ANON_PAGES], r->st.anon_freed);
 	ck_assert_uint_eq(buddy_nr_free_pages(&r->b) + buddy_nr_pcp_pages(&r->b) +
-			  r->file.cache.nr_pages, FAULT_RIG_RAM_PAGES - 1);
+			  pagecache_nr_pages(&r->file.cache), FAULT_RIG_RAM_PAGES - 1);
 	ck_assert_int_eq(host_tables_in_use, 0);
 }
 

@@ -338,10 +338,10 @@ START_TEST(file_fault_around_maps_the_cached_neighbours_read_only_and_not_access
 	fault_file_page(b, 6);
 	fault_file_page(b, 9);
 	ck_assert_int_eq(w.events[FAULT_EV_FILE_AROUND], 0);   /* b's windows held nothing more */
-	disk_reads = w.file.cache.nr_pages;
+	disk_reads = pagecache_nr_pages(&w.file.cache);
 	ck_assert_int_eq(fault_handle(&w.fe, a, FILE_VA + 5 * MM_PAGE_SIZE, 0), FAULT_MAJOR);
 	/* window 4..7: 5 faulted (read in), 4 and 6 cached, 7 not: no I/O for it */
-	ck_assert_uint_eq(w.file.cache.nr_pages, disk_reads + 1);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), disk_reads + 1);
 	ck_assert_int_eq(w.events[FAULT_EV_FILE_AROUND], 2);
 	ck_assert_int_eq(w.events[FAULT_EV_FILE_MAPS], 4);
 	for (unsigned i = 4; i <= 6; i += 2) {
@@ -453,7 +453,7 @@ START_TEST(a_swapped_out_page_comes_back_from_the_device_as_a_major_refault)
 	ck_assert_uint_eq(mm->rss[FAULT_RSS_ANON], 1);
 	/* one entry, one mapping: writable, clean, still cached */
 	ck_assert_uint_eq(pte_at(mm, ANON_VA) & (PTE_RW | PTE_D), PTE_RW);
-	ck_assert_uint_eq(w.st.d.cache.nr_pages, 1);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.st.d.cache), 1);
 	ck_assert_uint_eq(read_byte(mm, ANON_VA + 100), 0x42);
 }
 END_TEST

@@ -512,11 +512,11 @@ static bool census_frames(struct model *x)
 			return model_fail(x, 0, AREA_ANON, 0, "frame %llu: anonymous, unmapped, uncached",
 				    (unsigned long long)pfn);
 	}
-	if (cached != r->st.d.cache.nr_pages || file != r->file.cache.nr_pages)
+	if (cached != pagecache_nr_pages(&r->st.d.cache) || file != pagecache_nr_pages(&r->file.cache))
 		return model_fail(x, 0, AREA_ANON, 0, "cached frames %llu/%llu, the caches say %llu/%llu",
 			    (unsigned long long)cached, (unsigned long long)file,
-			    (unsigned long long)r->st.d.cache.nr_pages,
-			    (unsigned long long)r->file.cache.nr_pages);
+			    (unsigned long long)pagecache_nr_pages(&r->st.d.cache),
+			    (unsigned long long)pagecache_nr_pages(&r->file.cache));
 	if ((int64_t)anon != r->events[FAULT_EV_NR_ANON_PAGES] - r->st.anon_freed)
 		return model_fail(x, 0, AREA_ANON, 0, "anonymous frames %llu, gauge %llu",
 			    (unsigned long long)anon, (unsigned long long)(r->events[FAULT_EV_NR_ANON_PAGES] -
@@ -596,10 +596,10 @@ static bool model_end(struct model *x)
 		buddy_free_pages(&r->b, r->balloon[--r->balloon_pages], 0);
 	if (!census(x))
 		return false;
-	if (swap_slots_used(&r->st.d.slots) || r->st.d.cache.nr_pages)
+	if (swap_slots_used(&r->st.d.slots) || pagecache_nr_pages(&r->st.d.cache))
 		return model_fail(x, 0, AREA_ANON, 0, "at the end %llu slots used, %llu cached",
 			    (unsigned long long)swap_slots_used(&r->st.d.slots),
-			    (unsigned long long)r->st.d.cache.nr_pages);
+			    (unsigned long long)pagecache_nr_pages(&r->st.d.cache));
 	return true;
 }
 

@@ -252,7 +252,7 @@ START_TEST(dirty_anonymous_pages_are_written_and_read_back_byte_for_byte)
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, n, false, nobody).freed, n);
 	ck_assert_uint_eq(w.st.disk.pages_written, n);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + n);
-	ck_assert_uint_eq(w.st.d.cache.nr_pages, 0);       /* all left the cache: reads hit the disk */
+	ck_assert_uint_eq(pagecache_nr_pages(&w.st.d.cache), 0);       /* all left the cache: reads hit the disk */
 	ck_assert_int_eq(mm->rss[FAULT_RSS_ANON], 0);
 	ck_assert_int_eq(mm->rss[FAULT_RSS_SWAPENTS], n);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_ANON), n);
@@ -378,7 +378,7 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 	free_before = vmscan_free_pages(&w.vs);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + 4);
-	ck_assert_uint_eq(w.file.cache.nr_pages, 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), 0);
 	for (uint64_t i = 0; i < 4; i++) {
 		ck_assert(pagecache_is_shadow(pagecache_shadow(&w.file.cache, i)));
 		for (int s = 0; s < NR_SPACES; s++) {
@@ -396,10 +396,10 @@ END_TEST
 /* Evicts the file list's next victim (no swap: all from the file list); returns its index. */
 static uint64_t evict_one_file_page(void)
 {
-	uint64_t before = w.file.cache.nr_pages;
+	uint64_t before = pagecache_nr_pages(&w.file.cache);
 
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 1);
-	ck_assert_uint_eq(w.file.cache.nr_pages, before - 1);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), before - 1);
 	for (uint64_t i = 0; i < FILE_PAGES; i++)
 		if (pagecache_shadow(&w.file.cache, i) &&
 		    (pagecache_shadow(&w.file.cache, i) >> 1) == w.vs.lv.nonresident_age)
@@ -545,7 +545,7 @@ START_TEST(swappiness_0_100_200_split_equal_lists_none_half_all_anonymous)
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_ANON), split[_i].anon);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), 32 - split[_i].anon);
 	ck_assert_uint_eq(w.st.disk.pages_written, split[_i].anon);
-	ck_assert_uint_eq(w.file.cache.nr_pages, 64 - (32 - split[_i].anon));
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), 64 - (32 - split[_i].anon));
 }
 END_TEST
 
@@ -661,7 +661,7 @@ START_TEST(kswapd_stops_at_the_high_marks)
 	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_BALANCED);
 	ck_assert_uint_ge(vmscan_free_pages(&w.vs), 40);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_KSWAPD), 40);    /* one round: the high marks' worth */
-	ck_assert_uint_eq(w.file.cache.nr_pages, FILE_PAGES - 40);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), FILE_PAGES - 40);
 }
 END_TEST
 
