@@ -85,5 +85,5 @@ int pagecache_check(const struct pagecache *c)
 
 	for (uint64_t i = 0; c->slots && i < c->nr_slots; i++)
 		pages += c->slots[i] && !pagecache_is_shadow(c->slots[i]);
-	return pages == *c->nr_pages ? 0 : -MM_EINVAL;
+	return pages == pagecache_nr_pages(c) ? 0 : -MM_EINVAL;
 }

@@ -40,14 +40,15 @@
 struct pagecache {
 	uint32_t *slots;     /* caller memory, nr_slots long; NULL: not set up */
 	uint64_t nr_slots;
-	uint64_t *nr_pages;  /* slots holding a page: &own, or the host's counter */
+	uint64_t *nr_pages;  /* slots holding a page: &own (so a set-up cache is never
+			      * copied), or the host's counter; NULL until set up */
 	uint64_t own;
 };
 
-/* The pages cached. */
+/* The pages cached; 0 for a cache never set up (all zero: no counter yet). */
 static inline uint64_t pagecache_nr_pages(const struct pagecache *c)
 {
-	return *c->nr_pages;
+	return c->nr_pages ? *c->nr_pages : 0;
 }
 
 /*

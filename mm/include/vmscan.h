@@ -129,7 +129,8 @@ struct vmscan {
 	const struct buddy *buddy;      /* free pages and watermarks */
 	uint64_t swappiness;            /* 0..200 */
 	bool on;                        /* the lists exist */
-	uint64_t *counter[NR_VMSCAN_EVENTS];   /* where each counter lives */
+	uint64_t *counter[NR_VMSCAN_EVENTS];   /* where each counter lives (&own[e]: never
+					 * copy a struct vmscan) */
 	uint64_t own[NR_VMSCAN_EVENTS];        /* the counters no host table holds */
 };
 

@@ -39,6 +39,18 @@ START_TEST(a_fresh_cache_is_empty_everywhere)
 }
 END_TEST
 
+/* An inode's cache before its first read (initrd.c sets caches up lazily). */
+START_TEST(a_cache_never_set_up_holds_nothing_and_counts_no_page)
+{
+	const struct pagecache unset = { 0 };
+
+	ck_assert_uint_eq(pagecache_lookup(&unset, 0), 0);
+	ck_assert_uint_eq(pagecache_shadow(&unset, 3), 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&unset), 0);
+	ck_assert_int_eq(pagecache_check(&unset), 0);
+}
+END_TEST
+
 START_TEST(init_refuses_no_memory_or_no_slots)
 {
 	struct pagecache other;
@@ -221,6 +233,7 @@ Suite *pagecache_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_fresh_cache_is_empty_everywhere);
 	tcase_add_test(tc, init_refuses_no_memory_or_no_slots);
+	tcase_add_test(tc, a_cache_never_set_up_holds_nothing_and_counts_no_page);
 	tcase_add_test(tc, an_inserted_page_is_found_at_its_index_only);
 	tcase_add_test(tc, the_page_count_lives_in_the_hosts_counter_once_moved_there);
 	tcase_add_test(tc, an_index_out_of_range_caches_nothing);
