@@ -1,7 +1,8 @@
 /*
  * fault.c: the page-fault engine (fault.h): anonymous zero-fill and
  * fault-around, file pages through the host's page cache, swap-in
- * through the swap cache, copy-on-write with reuse, and the frame
+ * through the swap cache, file fault-around over the cached neighbours,
+ * copy-on-write with reuse, and the frame
  * bookkeeping of map, unmap and fork that the faults rely on.
  *
  * Invariants: see fault.h. The TLB rule is kept here: a present PTE
@@ -192,7 +193,39 @@ static enum fault_result fault_cow(struct fault_engine *fe, struct mm *mm, const
 
 /* ---- file pages ------------------------------------------------------------ */
 
-/* A file page: the page-cache frame for reads, a private copy for writes. */
+/*
+ * File fault-around (Linux's do_fault_around): after a read fault on a
+ * file page, the other pages of the aligned window of 2^file_around_order
+ * around va (inside the area; one page table, as the window is aligned)
+ * that the page cache holds already and no PTE maps are mapped too,
+ * read-only and not accessed: no I/O, no allocation, so later reads of
+ * them take no trap. Counted in FAULT_EV_FILE_AROUND.
+ */
+static void file_fault_around(struct fault_engine *fe, struct mm *mm, const struct vma *v,
+				  uint64_t va, uint64_t file_pages)
+{
+	uint64_t n = 1ull << fe->file_around_order, w = va & ~(n * MM_PAGE_SIZE - 1);
+	uint64_t start = MM_MAX(w, v->start), end = MM_MIN(w + n * MM_PAGE_SIZE, v->end);
+	pte_t *pde, *slot = pt_pte_slot(space_pt(fe, mm), start, &pde);
+	unsigned mapped = 0;
+
+	for (uint64_t at = start; slot && at < end; at += MM_PAGE_SIZE, slot++) {
+		uint64_t index = (v->pgoff + (at - v->start)) >> MM_PAGE_SHIFT;
+		phys_addr_t pa;
+		if (at == va || *slot || index >= file_pages)
+			continue;
+		pa = fe->host->file_cached(fe->host->ctx, v->file, index);
+		if (!pa)
+			continue;
+		*slot = pa | fault_pte_flags(fe, v, false) | PTE_P;
+		*pde += 1ull << PT_CNT_SHIFT;
+		count_mapped(fe, mm, at, frame_page(fe, pa));
+		mapped++;
+	}
+	count(fe, FAULT_EV_FILE_AROUND, mapped);
+}
+
+/* A file page: the page-cache frame for reads (and its cached neighbours), a private copy for writes. */
 static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, const struct vma *v,
 				    uint64_t va, unsigned err)
 {
@@ -216,6 +249,8 @@ static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, cons
 	}
 	if (fault_map_frame(fe, mm, va, pa, fault_pte_flags(fe, v, err & FAULT_WRITE) | PTE_A))
 		return FAULT_OOM;
+	if (!(err & FAULT_WRITE) && fe->file_around_order && fe->host->file_cached)
+		file_fault_around(fe, mm, v, va, pages);
 	return major ? FAULT_MAJOR : FAULT_MINOR;
 }
 

@@ -18,7 +18,8 @@ int pagecache_init(struct pagecache *c, uint32_t *slots, uint64_t nr_slots)
 		slots[i] = 0;
 	c->slots = slots;
 	c->nr_slots = nr_slots;
-	c->nr_pages = 0;
+	c->own = 0;
+	c->nr_pages = &c->own;
 	return 0;
 }
 
@@ -53,7 +54,7 @@ uint32_t pagecache_insert(struct pagecache *c, uint64_t index, uint64_t pfn)
 			 (unsigned long long)pfn);
 	shadow = c->slots[index];
 	c->slots[index] = (uint32_t)(pfn << 1);
-	c->nr_pages++;
+	(*c->nr_pages)++;
 	return shadow;
 }
 
@@ -64,7 +65,7 @@ static void remove_page(struct pagecache *c, uint64_t index, uint64_t pfn, uint3
 		mm_panic("pagecache: pfn %llu is not at index %llu",
 			 (unsigned long long)pfn, (unsigned long long)index);
 	c->slots[index] = entry;
-	c->nr_pages--;
+	(*c->nr_pages)--;
 }
 
 void pagecache_delete(struct pagecache *c, uint64_t index, uint64_t pfn)
@@ -84,5 +85,5 @@ int pagecache_check(const struct pagecache *c)
 
 	for (uint64_t i = 0; c->slots && i < c->nr_slots; i++)
 		pages += c->slots[i] && !pagecache_is_shadow(c->slots[i]);
-	return pages == c->nr_pages ? 0 : -MM_EINVAL;
+	return pages == pagecache_nr_pages(c) ? 0 : -MM_EINVAL;
 }

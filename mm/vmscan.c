@@ -101,14 +101,42 @@ int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 		mine[k].young = frame_young;
 		mine[k].ctx = vs;
 	}
-	for (int e = 0; e < NR_VMSCAN_EVENTS; e++)
-		vs->events[e] = 0;
+	for (int e = 0; e < NR_VMSCAN_EVENTS; e++) {
+		vs->own[e] = 0;
+		vs->counter[e] = &vs->own[e];
+	}
 	vs->spaces = spaces;
 	vs->buddy = buddy;
 	vs->swappiness = 60;
 	err = lruvec_init(&vs->lv, ops, mine);
 	vs->on = err == 0;
 	return err;
+}
+
+void vmscan_count_into(struct vmscan *vs, enum vmscan_event e, uint64_t *at)
+{
+	*at = *vs->counter[e];
+	vs->counter[e] = at;
+}
+
+static void count(struct vmscan *vs, enum vmscan_event e, uint64_t n)
+{
+	*vs->counter[e] += n;
+}
+
+/* The gauges after a change of the lists: their sizes, the policies' list moves. */
+static void publish(struct vmscan *vs)
+{
+	const struct policy *l = vs->lv.lru;
+	uint64_t **c = vs->counter;
+
+	if (!vs->on)
+		return;
+	lruvec_sizes(&vs->lv, LRU_ANON, c[VMSCAN_NR_ACTIVE_ANON], c[VMSCAN_NR_INACTIVE_ANON]);
+	lruvec_sizes(&vs->lv, LRU_FILE, c[VMSCAN_NR_ACTIVE_FILE], c[VMSCAN_NR_INACTIVE_FILE]);
+	*c[VMSCAN_PGACTIVATE] = l[LRU_ANON].stats.activated + l[LRU_FILE].stats.activated;
+	*c[VMSCAN_PGDEACTIVATE] = l[LRU_ANON].stats.deactivated + l[LRU_FILE].stats.deactivated;
+	*c[VMSCAN_PGROTATED] = l[LRU_ANON].stats.rotated + l[LRU_FILE].stats.rotated;
 }
 
 int vmscan_set_swappiness(struct vmscan *vs, uint64_t swappiness)
@@ -145,6 +173,7 @@ void vmscan_page_mapped(struct vmscan *vs, struct page *p, struct mm *mm, uint64
 	u->va = va;
 	u->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);
 	policy_insert(list_of(vs, LRU_ANON), &u->pf);
+	publish(vs);
 }
 
 void vmscan_page_freed(struct vmscan *vs, struct page *p)
@@ -154,15 +183,16 @@ void vmscan_page_freed(struct vmscan *vs, struct page *p)
 	if (u->pf.owner)
 		policy_remove(u->pf.owner, &u->pf);
 	anon_store(vs)->drop_copy(anon_ctx(vs), p);
+	publish(vs);
 }
 
 void vmscan_page_accessed(struct vmscan *vs, struct page *p)
 {
 	struct page_user *u = &p->user;
 
-	(void)vs;
 	if (u->pf.owner)
 		policy_access(u->pf.owner, &u->pf);
+	publish(vs);
 }
 
 /*
@@ -178,10 +208,13 @@ static enum lruvec_fill insert_filled(struct vmscan *vs, enum lru_kind k, struct
 		return LRUVEC_FILL_NEW;
 	fill = lruvec_insert_filled(&vs->lv, k, &u->pf, shadow,
 				    anon_store(vs)->present(anon_ctx(vs)));
-	if (fill != LRUVEC_FILL_NEW)
-		vs->events[k == LRU_ANON ? VMSCAN_REFAULT_ANON : VMSCAN_REFAULT_FILE]++;
+	if (fill != LRUVEC_FILL_NEW) {
+		count(vs, k == LRU_ANON ? VMSCAN_REFAULT_ANON : VMSCAN_REFAULT_FILE, 1);
+		count(vs, VMSCAN_REFAULT, 1);
+	}
 	if (fill == LRUVEC_FILL_ACTIVATED)
-		vs->events[k == LRU_ANON ? VMSCAN_ACTIVATE_ANON : VMSCAN_ACTIVATE_FILE]++;
+		count(vs, k == LRU_ANON ? VMSCAN_ACTIVATE_ANON : VMSCAN_ACTIVATE_FILE, 1);
+	publish(vs);
 	return fill;
 }
 
@@ -475,16 +508,15 @@ unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned long nr)
 /* Counts one shrink: scans and steals by list and by who asked. */
 static void count_scan(struct vmscan *vs, const struct lruvec_scan sc[NR_LRU], bool direct)
 {
-	uint64_t *e = vs->events;
-
-	e[direct ? VMSCAN_PGSCAN_DIRECT : VMSCAN_PGSCAN_KSWAPD] +=
-		sc[LRU_ANON].scanned + sc[LRU_FILE].scanned;
-	e[direct ? VMSCAN_PGSTEAL_DIRECT : VMSCAN_PGSTEAL_KSWAPD] +=
-		sc[LRU_ANON].freed + sc[LRU_FILE].freed;
-	e[VMSCAN_PGSCAN_ANON] += sc[LRU_ANON].scanned;
-	e[VMSCAN_PGSCAN_FILE] += sc[LRU_FILE].scanned;
-	e[VMSCAN_PGSTEAL_ANON] += sc[LRU_ANON].freed;
-	e[VMSCAN_PGSTEAL_FILE] += sc[LRU_FILE].freed;
+	count(vs, direct ? VMSCAN_PGSCAN_DIRECT : VMSCAN_PGSCAN_KSWAPD,
+	      sc[LRU_ANON].scanned + sc[LRU_FILE].scanned);
+	count(vs, direct ? VMSCAN_PGSTEAL_DIRECT : VMSCAN_PGSTEAL_KSWAPD,
+	      sc[LRU_ANON].freed + sc[LRU_FILE].freed);
+	count(vs, VMSCAN_PGSCAN_ANON, sc[LRU_ANON].scanned);
+	count(vs, VMSCAN_PGSCAN_FILE, sc[LRU_FILE].scanned);
+	count(vs, VMSCAN_PGSTEAL_ANON, sc[LRU_ANON].freed);
+	count(vs, VMSCAN_PGSTEAL_FILE, sc[LRU_FILE].freed);
+	publish(vs);
 }
 
 struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,

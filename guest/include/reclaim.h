@@ -26,7 +26,6 @@
  *   reclaim_init         after swap_init: policies, buddy hooks
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
  *   reclaim_vmscan       the node's engine, for the fault engine (uvm.c)
- *   reclaim_sync_vmstat  vm_events' copies after the fault engine used it
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
@@ -71,7 +70,6 @@ long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
 struct vmscan *reclaim_vmscan(void);
-void reclaim_sync_vmstat(void);
 
 /*
  * mm/rmap.c's walk over every task's address space: fn(mm, pte, va, arg)

@@ -43,6 +43,7 @@ struct mm {
 	uint64_t hiwater_vm;       /* peak of mapped area, pages */
 	uint64_t cpumask;          /* bit c: CPU c's CR3 holds pt.root (tlb.h) */
 	int users;                 /* tasks using the space (threads, CLONE_VM); uvm_put frees at 0 */
+	uint64_t rmap_walk;        /* the last rmap walk over tasks that visited it (rmap.c) */
 };
 
 /* Global fault and page figures are vm_events[] (vmstat.h). */

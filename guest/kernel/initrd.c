@@ -197,6 +197,6 @@ uint64_t initrd_cached_pages(void)
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < nr_inodes; i++)
-		n += inodes[i].cache.nr_pages;
+		n += pagecache_nr_pages(&inodes[i].cache);
 	return n;
 }

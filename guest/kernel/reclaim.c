@@ -8,8 +8,8 @@
  * Invariants: the engine's (mm/include/vmscan.h); here, kswapd runs only
  * when woken (an allocation under a zone's low mark, or a fault that
  * could take free pages there) and sleeps once vmscan_kswapd_balance
- * returns; vm_events' reclaim counters equal the engine's after each call
- * into it (sync_vmstat).
+ * returns; the engine's counters live in vm_events (count_into_vmstat), so
+ * /proc/vmstat and the host read them with nothing copied.
  * Order of calls: reclaim -> vmscan -> a kind's store (swap's slots,
  * cache and disk; the file cache) -> page allocator; never the reverse
  * except through the buddy's reclaim hooks, which skip the current
@@ -56,18 +56,8 @@ static unsigned tasks_walk(void *ctx, struct page *p, rmap_fn fn, void *arg)
 
 /* ---- /proc/vmstat ------------------------------------------------------ */
 
-/* The LRU lists' sizes as /proc/vmstat names them, current after every
- * change, so that the host reading guest memory sees them too. */
-static void sync_lru_sizes(void)
-{
-	lruvec_sizes(&node.lv, LRU_ANON, &vm_events[VM_NR_ACTIVE_ANON],
-		     &vm_events[VM_NR_INACTIVE_ANON]);
-	lruvec_sizes(&node.lv, LRU_FILE, &vm_events[VM_NR_ACTIVE_FILE],
-		     &vm_events[VM_NR_INACTIVE_FILE]);
-}
-
-/* The engine's counters and the policies' list movements, as /proc/vmstat names them. */
-static void sync_vmstat(void)
+/* The engine's counters live in vm_events, under /proc/vmstat's names. */
+static void count_into_vmstat(void)
 {
 	static const enum vm_event_item item[NR_VMSCAN_EVENTS] = {
 		[VMSCAN_PGSCAN_KSWAPD] = VM_PGSCAN_KSWAPD, [VMSCAN_PGSCAN_DIRECT] = VM_PGSCAN_DIRECT,
@@ -78,18 +68,16 @@ static void sync_vmstat(void)
 		[VMSCAN_REFAULT_FILE] = VM_WORKINGSET_REFAULT_FILE,
 		[VMSCAN_ACTIVATE_ANON] = VM_WORKINGSET_ACTIVATE_ANON,
 		[VMSCAN_ACTIVATE_FILE] = VM_WORKINGSET_ACTIVATE_FILE,
+		[VMSCAN_REFAULT] = VM_WORKINGSET_REFAULT, [VMSCAN_PGACTIVATE] = VM_PGACTIVATE,
+		[VMSCAN_PGDEACTIVATE] = VM_PGDEACTIVATE, [VMSCAN_PGROTATED] = VM_PGROTATED,
+		[VMSCAN_NR_ACTIVE_ANON] = VM_NR_ACTIVE_ANON,
+		[VMSCAN_NR_INACTIVE_ANON] = VM_NR_INACTIVE_ANON,
+		[VMSCAN_NR_ACTIVE_FILE] = VM_NR_ACTIVE_FILE,
+		[VMSCAN_NR_INACTIVE_FILE] = VM_NR_INACTIVE_FILE,
 	};
-	const struct policy *lru = node.lv.lru;
 
 	for (int e = 0; e < NR_VMSCAN_EVENTS; e++)
-		vm_events[item[e]] = node.events[e];
-	vm_events[VM_WORKINGSET_REFAULT] = node.events[VMSCAN_REFAULT_ANON] +
-					   node.events[VMSCAN_REFAULT_FILE];
-	vm_events[VM_PGACTIVATE] = lru[LRU_ANON].stats.activated + lru[LRU_FILE].stats.activated;
-	vm_events[VM_PGDEACTIVATE] = lru[LRU_ANON].stats.deactivated +
-				     lru[LRU_FILE].stats.deactivated;
-	vm_events[VM_PGROTATED] = lru[LRU_ANON].stats.rotated + lru[LRU_FILE].stats.rotated;
-	sync_lru_sizes();
+		vmscan_count_into(&node, (enum vmscan_event)e, &vm_events[item[e]]);
 }
 
 /* ---- LRU hooks --------------------------------------------------------- */
@@ -97,19 +85,16 @@ static void sync_vmstat(void)
 void reclaim_page_freed(struct page *p)
 {
 	vmscan_page_freed(&node, p);
-	sync_lru_sizes();
 }
 
 void reclaim_page_accessed(struct page *p)
 {
 	vmscan_page_accessed(&node, p);
-	sync_vmstat();
 }
 
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow)
 {
 	vmscan_file_added(&node, p, ino, index, shadow);
-	sync_vmstat();
 }
 
 long reclaim_swappiness(void)
@@ -126,14 +111,6 @@ int reclaim_set_swappiness(long v)
 }
 
 /* ---- direct reclaim and kswapd ------------------------------------------ */
-
-static struct lruvec_scan shrink(unsigned long nr, bool direct, struct vmscan_skip skip)
-{
-	struct lruvec_scan sc = vmscan_shrink(&node, nr, direct, skip);
-
-	sync_vmstat();
-	return sc;
-}
 
 /* Empty slabs back to the page allocator: when the LRUs fall short of a real need. */
 static void shrink_slabs(void)
@@ -186,7 +163,8 @@ void reclaim_fault_prepare(void)
 	 * its next instructions run, and without swap each fault would evict
 	 * the code the next one needs, where Linux would reach the OOM killer.
 	 */
-	shrink(plan.reclaim, true, (struct vmscan_skip){ .anon = NULL, .file = current->mm });
+	vmscan_shrink(&node, plan.reclaim, true,
+		      (struct vmscan_skip){ .anon = NULL, .file = current->mm });
 }
 
 static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx)
@@ -206,7 +184,8 @@ static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned g
 	(void)gfp;
 	(void)ctx;
 	count_vm_event(VM_ALLOCSTALL);
-	freed = shrink(want, true, (struct vmscan_skip){ current->mm, current->mm }).freed;
+	freed = vmscan_shrink(&node, want, true,
+			      (struct vmscan_skip){ current->mm, current->mm }).freed;
 	if (freed < want)
 		shrink_slabs();
 	return freed;
@@ -222,7 +201,6 @@ static void kswapd(void *arg)
 		count_vm_event(VM_PAGEOUTRUN);
 		if (vmscan_kswapd_balance(&node) == VMSCAN_KSWAPD_NO_PROGRESS)
 			shrink_slabs();
-		sync_vmstat();
 	}
 }
 
@@ -291,6 +269,7 @@ void reclaim_init(void)
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
+	count_into_vmstat();
 	vmscan_set_swappiness(&node, (uint64_t)reclaim_swappiness());
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
@@ -299,11 +278,6 @@ void reclaim_init(void)
 struct vmscan *reclaim_vmscan(void)
 {
 	return &node;
-}
-
-void reclaim_sync_vmstat(void)
-{
-	sync_vmstat();
 }
 
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)

@@ -1,6 +1,7 @@
 /*
  * rmap.c: the guest's address spaces for mm/rmap.c's walk (rmap.h): every
- * task's mm, in task-list order, each once (threads share one), and
+ * task's mm, in task-list order, each once (threads, vfork children and
+ * CLONE_VM sharers share one: a per-walk stamp in the mm), and
  * reclaim_rmap_walk over them.
  * Serialised like reclaim: one CPU, non-preemptible kernel; fn must not
  * sleep.
@@ -11,25 +12,28 @@
 #include <uvm.h>
 #include <page_alloc.h>
 
-/* Whether a task before @upto on the task list uses mm too. */
-static bool mm_seen_before(const struct mm *mm, const struct list_head *upto)
-{
-	for (const struct list_head *pos = task_list.next; pos != upto; pos = pos->next)
-		if (list_entry(pos, struct task, tasks)->mm == mm)
-			return true;
-	return false;
-}
+/* The walk over tasks' spaces: the walks so far, to visit each space once per walk. */
+struct task_spaces {
+	uint64_t walks;         /* mm->rmap_walk holds the last walk that visited mm */
+};
 
+/*
+ * Every task's space once, in task-list order: threads, a vfork child and
+ * any CLONE_VM sharer meet a space already visited in this walk (its
+ * rmap_walk stamp) and skip it. One pass over the task list.
+ */
 static void for_each_task_mm(void *ctx, rmap_space_fn fn, void *arg)
 {
+	struct task_spaces *ts = ctx;
+	uint64_t walk = ++ts->walks;
 	struct list_head *pos;
 
-	(void)ctx;
 	list_for_each(pos, &task_list) {
 		struct mm *mm = list_entry(pos, struct task, tasks)->mm;
-		if (mm && mm->users > 1 && mm_seen_before(mm, pos))
+		if (!mm || mm->rmap_walk == walk)
 			continue;
-		if (mm && !fn(mm, arg))
+		mm->rmap_walk = walk;
+		if (!fn(mm, arg))
 			return;
 	}
 }
@@ -44,8 +48,10 @@ static const struct vma_tree *mm_vmas(struct mm *mm)
 	return &mm->vmas;
 }
 
+static struct task_spaces walks;
+
 static const struct rmap_spaces task_spaces = {
-	.for_each = for_each_task_mm, .pt = mm_pt, .vmas = mm_vmas,
+	.for_each = for_each_task_mm, .pt = mm_pt, .vmas = mm_vmas, .ctx = &walks,
 };
 
 unsigned reclaim_rmap_walk(struct page *p, reclaim_rmap_fn fn, void *arg)

@@ -74,6 +74,7 @@ void swap_init(void)
 		vfree(entries);
 		return;
 	}
+	pagecache_count_into(&dev.cache, &vm_events[VM_NR_SWAPCACHED]);   /* nr_swapcached */
 	pr_info("Adding %lluk swap on /dev/vda.  Priority:-2 extents:1 across:%lluk\n",
 		(unsigned long long)(nr - 1) * 4, (unsigned long long)nr * 4);
 }
@@ -90,7 +91,7 @@ uint64_t swap_free_pages(void)
 
 uint64_t swap_cached_pages(void)
 {
-	return dev.cache.nr_pages;
+	return pagecache_nr_pages(&dev.cache);
 }
 
 /* The slot p is cached under, or 0. */
@@ -100,17 +101,10 @@ static uint64_t swap_cache_slot(void *ctx, const struct page *p)
 	return swapdev_cache_slot(p);
 }
 
-/* /proc/vmstat's nr_swapcached, after anything that may change the cache. */
-static void sync_swapcached(void)
-{
-	vm_events[VM_NR_SWAPCACHED] = dev.cache.nr_pages;
-}
-
 /* Takes p out of the swap cache (dropping the cache's slot reference). */
 static void swap_cache_del(void *ctx, struct page *p)
 {
 	swapdev_cache_del(ctx, p);
-	sync_swapcached();
 }
 
 _Static_assert(SWAP_WRITE_BATCH <= SWAPDEV_WRITE_BATCH && SWAP_WRITE_BATCH <= VIRTIO_BLK_MAX_PAGES,
@@ -120,7 +114,6 @@ _Static_assert(SWAP_WRITE_BATCH <= SWAPDEV_WRITE_BATCH && SWAP_WRITE_BATCH <= VI
 static void swap_pages_write(void *ctx, struct page **pages, unsigned n)
 {
 	count_vm_events(VM_PSWPOUT, swapdev_write(ctx, pages, n));
-	sync_swapcached();
 }
 
 /* Takes one more reference to slot for a new swap entry. Returns 0 or -ERANGE. */
@@ -144,7 +137,6 @@ static void free_anon_frame(struct page *p)
 static void swap_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	swapdev_evicted(ctx, p, shadow);
-	sync_swapcached();
 	free_anon_frame(p);
 }
 

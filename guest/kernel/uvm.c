@@ -82,6 +82,13 @@ static phys_addr_t file_page(void *ctx, const void *file, uint64_t index, bool *
 	return initrd_cache_page((struct inode *)file, index, major);
 }
 
+/* The page-cache frame of the file's page index if cached, without I/O. */
+static phys_addr_t file_cached(void *ctx, const void *file, uint64_t index)
+{
+	(void)ctx;
+	return pagecache_lookup(&((const struct inode *)file)->cache, index) << MM_PAGE_SHIFT;
+}
+
 static uint64_t file_size(const void *file)
 {
 	return ((const struct inode *)file)->size;
@@ -100,6 +107,7 @@ static void count_event(void *ctx, enum fault_event e, int64_t n)
 		[FAULT_EV_COW_COPIES] = VM_COW_COPIES, [FAULT_EV_COW_REUSES] = VM_COW_REUSES,
 		[FAULT_EV_PSWPIN] = VM_PSWPIN, [FAULT_EV_NR_ANON_PAGES] = VM_NR_ANON_PAGES,
 		[FAULT_EV_NR_SHMEM_PAGES] = VM_NR_SHMEM_PAGES,
+		[FAULT_EV_FILE_AROUND] = VM_FILE_FAULT_AROUND,
 	};
 
 	(void)ctx;
@@ -108,8 +116,12 @@ static void count_event(void *ctx, enum fault_event e, int64_t n)
 
 static const struct fault_host kernel_host = {
 	.rss = mm_rss, .alloc = frames_alloc, .free = frame_free, .file_page = file_page,
-	.file_size = file_size, .prepare = fault_prepare, .count = count_event,
+	.file_cached = file_cached, .file_size = file_size, .prepare = fault_prepare,
+	.count = count_event,
 };
+
+/* File fault-around's window: Linux's default fault_around_bytes, 64 KiB. */
+#define FILE_FAULT_AROUND_ORDER 4
 
 /* The one engine, over the kernel's allocator, reclaim node and swap device. */
 static struct fault_engine engine;
@@ -122,13 +134,6 @@ static unsigned fault_around_order(void)
 	while ((2l << order) <= kparams.mm_fault_around)
 		order++;
 	return order;
-}
-
-/* vm_events' copies of what the engine changed in reclaim and the swap cache. */
-static void engine_synced(void)
-{
-	reclaim_sync_vmstat();
-	vm_events[VM_NR_SWAPCACHED] = swap_cached_pages();
 }
 
 static void hiwater_update(struct mm *mm)
@@ -161,6 +166,7 @@ void uvm_init(void)
 	engine = (struct fault_engine){ .buddy = page_alloc_buddy(), .vs = reclaim_vmscan(),
 					.swap = swap_device(), .host = &kernel_host, .nx = pte_nx,
 					.around_order = fault_around_order(),
+					.file_around_order = FILE_FAULT_AROUND_ORDER,
 					.page_cluster = (unsigned)kparams.mm_page_cluster };
 }
 
@@ -199,18 +205,11 @@ uint64_t uvm_total_vm(const struct mm *mm)
 	return pages;
 }
 
-/* Unmaps every page in [start, end): frames dropped, swap entries freed. */
-static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
-{
-	fault_zap_range(&engine, mm, start, end);
-	engine_synced();
-}
-
 void uvm_destroy(struct mm *mm)
 {
 	MM_BUG_ON(mm->cpumask);   /* in no CR3: switch away first */
 	for (uint32_t i = 0; i < mm->vmas.nr; i++)
-		zap_range(mm, mm->vmas.v[i].start, mm->vmas.v[i].end);
+		fault_zap_range(&engine, mm, mm->vmas.v[i].start, mm->vmas.v[i].end);
 	MM_BUG_ON(uvm_rss(mm));
 	pt_destroy(&mm->pt);
 	vma_tree_destroy(&mm->vmas);
@@ -244,11 +243,9 @@ struct mm *uvm_fork(struct mm *parent)
 	for (uint32_t i = 0; i < parent->vmas.nr; i++)
 		if (fault_fork_range(&engine, parent, child, &parent->vmas.v[i]))
 			goto fail;
-	engine_synced();
 	child->hiwater_rss = uvm_rss(child);
 	return child;
 fail:
-	engine_synced();
 	uvm_destroy(child);
 	return NULL;
 }
@@ -292,7 +289,6 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 	if (!vma_lookup(&mm->vmas, addr))
 		grow_stack(mm, addr);
 	r = fault_handle(&engine, mm, addr, (unsigned)err);
-	engine_synced();
 	hiwater_update(mm);
 	return (enum uvm_fault_result)r;
 }
@@ -398,7 +394,7 @@ long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	err = vma_remove(&mm->vmas, addr, addr + len);
 	if (err)
 		return err;
-	zap_range(mm, addr, addr + len);
+	fault_zap_range(&engine, mm, addr, addr + len);
 	return 0;
 }
 
@@ -442,7 +438,7 @@ long uvm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 			err = -ENOMEM;         /* a hole: Linux advises the rest, then says so */
 		uint64_t s = MM_MAX(a, v->start), e = MM_MIN(end, v->end);
 		if (advice == MADV_DONTNEED)
-			zap_range(mm, s, e);
+			fault_zap_range(&engine, mm, s, e);
 		a = e;
 	}
 	return err;
@@ -466,7 +462,7 @@ long uvm_brk(struct mm *mm, uint64_t addr)
 	} else if (new_end < old_end) {
 		if (vma_remove(&mm->vmas, new_end, old_end))
 			return (long)mm->brk;
-		zap_range(mm, new_end, old_end);
+		fault_zap_range(&engine, mm, new_end, old_end);
 	}
 	mm->brk = addr;
 	return (long)addr;

@@ -6,7 +6,9 @@
  *   - not present, anonymous: a zeroed frame (or, by fault-around, one
  *     zeroed block of 2^around_order frames mapped as small pages);
  *   - not present, file-backed private: the page-cache frame mapped
- *     read-only for reads, a private copy for writes;
+ *     read-only for reads (and, by file fault-around, the neighbours the
+ *     cache holds in an aligned window of 2^file_around_order pages,
+ *     read-only and not accessed, without I/O), a private copy for writes;
  *   - a swap entry: swap-in through the swap cache, a run of following
  *     entries read with it (2^page_cluster pages at most), the refault
  *     told to reclaim;
@@ -74,7 +76,9 @@ static inline void fault_rss_unmapped(uint64_t rss[NR_FAULT_RSS], enum lru_kind 
 /* What the engine counts through the host's count hook (deltas; NR_* are gauges). */
 enum fault_event {
 	FAULT_EV_ZERO_FILLS, FAULT_EV_FILE_MAPS, FAULT_EV_COW_COPIES, FAULT_EV_COW_REUSES,
-	FAULT_EV_PSWPIN, FAULT_EV_NR_ANON_PAGES, FAULT_EV_NR_SHMEM_PAGES, NR_FAULT_EVENTS
+	FAULT_EV_PSWPIN, FAULT_EV_NR_ANON_PAGES, FAULT_EV_NR_SHMEM_PAGES,
+	FAULT_EV_FILE_AROUND,   /* pages file fault-around mapped */
+	NR_FAULT_EVENTS
 };
 
 /* alloc's flags (the guest's page_alloc flags, same values). */
@@ -90,6 +94,8 @@ enum fault_event {
  *   file_page  the page-cache frame of file's page index, filled on first
  *              use (*major then); 0 when out of memory
  *   file_size  the file's size in bytes
+ *   file_cached  the page-cache frame of file's page index if cached now
+ *              (no I/O, no allocation), else 0; NULL: no file fault-around
  *   prepare    called once a fault is known to be resolvable, before any
  *              allocation (reclaim's fault plan); may be NULL
  *   count      adds n to event e
@@ -100,6 +106,7 @@ struct fault_host {
 	void (*free)(void *ctx, phys_addr_t pa);
 	phys_addr_t (*file_page)(void *ctx, const void *file, uint64_t index, bool *major);
 	uint64_t (*file_size)(const void *file);
+	phys_addr_t (*file_cached)(void *ctx, const void *file, uint64_t index);
 	void (*prepare)(void *ctx);
 	void (*count)(void *ctx, enum fault_event e, int64_t n);
 	void *ctx;
@@ -113,6 +120,7 @@ struct fault_engine {
 	const struct fault_host *host;
 	uint64_t nx;                     /* the PTE's no-execute bit, 0 without NX */
 	unsigned around_order;           /* anonymous pages per fault: 2^this */
+	unsigned file_around_order;      /* file fault-around window: 2^this pages (<= 9), 0: none */
 	unsigned page_cluster;           /* swap-in run: 2^this pages at most */
 };
 

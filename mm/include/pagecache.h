@@ -20,6 +20,8 @@
  *   pagecache_delete     the page leaves its slot, empty afterwards
  *   pagecache_evict      the page leaves its slot, a shadow takes its place
  *   pagecache_check      nr_pages matches the slots
+ *   pagecache_nr_pages / pagecache_count_into  the pages cached, and where
+ *                        that count lives
  * and, for the shadow clock's owner (reclaim):
  *   pagecache_shadow_make / pagecache_is_shadow / pagecache_refault_distance
  *
@@ -38,8 +40,26 @@
 struct pagecache {
 	uint32_t *slots;     /* caller memory, nr_slots long; NULL: not set up */
 	uint64_t nr_slots;
-	uint64_t nr_pages;   /* slots holding a page */
+	uint64_t *nr_pages;  /* slots holding a page: &own (so a set-up cache is never
+			      * copied), or the host's counter; NULL until set up */
+	uint64_t own;
 };
+
+/* The pages cached; 0 for a cache never set up (all zero: no counter yet). */
+static inline uint64_t pagecache_nr_pages(const struct pagecache *c)
+{
+	return c->nr_pages ? *c->nr_pages : 0;
+}
+
+/*
+ * The count of pages cached lives at *at from now on (its value moved
+ * there): a host's statistics table holds it, nothing copies it.
+ */
+static inline void pagecache_count_into(struct pagecache *c, uint64_t *at)
+{
+	*at = *c->nr_pages;
+	c->nr_pages = at;
+}
 
 /* Whether a slot's entry is a shadow (odd), not a page or nothing. */
 static inline bool pagecache_is_shadow(uint64_t entry)

@@ -69,7 +69,7 @@ static inline bool swapdev_active(const struct swapdev *d)
 /* Whether a page could be swapped out now: a free slot, or a cached copy to drop. */
 static inline bool swapdev_has_room(const struct swapdev *d)
 {
-	return d->slots.nr_free + d->cache.nr_pages > 0;
+	return d->slots.nr_free + pagecache_nr_pages(&d->cache) > 0;
 }
 
 /* The slot p is cached under, or 0. */

@@ -10,6 +10,8 @@
  *
  * Interface:
  *   vmscan_init            lists under one policy, the stores, the host hooks
+ *   vmscan_count_into      a counter moves into the host's table
+ *   vmscan_count           a counter's value
  *   vmscan_page_mapped     a private anonymous page got a mapping (after rmap_add)
  *   vmscan_page_freed      a user page goes back to the allocator
  *   vmscan_page_accessed   a read() used a page-cache page
@@ -100,11 +102,22 @@ struct vmscan_spaces {
 	void *ctx;                              /* walk's */
 };
 
-/* Counters of what reclaim did, for /proc/vmstat (monotonic). */
+/*
+ * Reclaim's counters, for /proc/vmstat: events (monotonic) up to
+ * VMSCAN_REFAULT, the policies' list moves (sums over both lists) and
+ * the lists' sizes (gauges) after it, published by every call that can
+ * change the lists. Each lives where vs->counter[e] points: in vs->own
+ * unless the host put it in its own table (vmscan_count_into), so the
+ * host keeps one copy and copies nothing.
+ */
 enum vmscan_event {
 	VMSCAN_PGSCAN_KSWAPD, VMSCAN_PGSCAN_DIRECT, VMSCAN_PGSTEAL_KSWAPD, VMSCAN_PGSTEAL_DIRECT,
 	VMSCAN_PGSCAN_ANON, VMSCAN_PGSCAN_FILE, VMSCAN_PGSTEAL_ANON, VMSCAN_PGSTEAL_FILE,
 	VMSCAN_REFAULT_ANON, VMSCAN_REFAULT_FILE, VMSCAN_ACTIVATE_ANON, VMSCAN_ACTIVATE_FILE,
+	VMSCAN_REFAULT,                 /* both kinds' refaults */
+	VMSCAN_PGACTIVATE, VMSCAN_PGDEACTIVATE, VMSCAN_PGROTATED,
+	VMSCAN_NR_ACTIVE_ANON, VMSCAN_NR_INACTIVE_ANON, VMSCAN_NR_ACTIVE_FILE,
+	VMSCAN_NR_INACTIVE_FILE,
 	NR_VMSCAN_EVENTS
 };
 
@@ -116,7 +129,9 @@ struct vmscan {
 	const struct buddy *buddy;      /* free pages and watermarks */
 	uint64_t swappiness;            /* 0..200 */
 	bool on;                        /* the lists exist */
-	uint64_t events[NR_VMSCAN_EVENTS];
+	uint64_t *counter[NR_VMSCAN_EVENTS];   /* where each counter lives (&own[e]: never
+					 * copy a struct vmscan) */
+	uint64_t own[NR_VMSCAN_EVENTS];        /* the counters no host table holds */
 };
 
 /* Whose mappings a shrink leaves alone (NULL: nobody's). */
@@ -148,6 +163,14 @@ int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 		const struct policy_config cfg[NR_LRU],
 		const struct vmscan_store store[NR_LRU],
 		const struct vmscan_spaces *spaces, const struct buddy *buddy);
+
+/* Counter e lives at *at from now on (its value so far moved there). */
+void vmscan_count_into(struct vmscan *vs, enum vmscan_event e, uint64_t *at);
+
+static inline uint64_t vmscan_count(const struct vmscan *vs, enum vmscan_event e)
+{
+	return *vs->counter[e];
+}
 
 /* Sets the swappiness. Returns 0, or -MM_EINVAL past 0..200. */
 int vmscan_set_swappiness(struct vmscan *vs, uint64_t swappiness);

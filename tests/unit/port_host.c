@@ -148,6 +148,13 @@ uint64_t host_tlb_read(unsigned cpu, const struct pt_space *s, uint64_t va)
 	return t->leaf + (va & ((1ull << m.shift) - 1) & ~(MM_PAGE_SIZE - 1));
 }
 
+void host_tlb_fault(unsigned cpu, const struct pt_space *s, uint64_t va)
+{
+	for (unsigned i = 0; cpu < MM_NR_CPUS && i < HOST_TLB_ENTRIES; i++)
+		if (entry_covers(&tlb.e[cpu][i], s->root, va))
+			tlb.e[cpu][i].root = 0;
+}
+
 /* Drops, on every CPU, s's entries that cover va (all of s's when all). */
 static void tlb_drop(const struct pt_space *s, uint64_t va, bool all)
 {

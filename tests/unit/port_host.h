@@ -41,6 +41,13 @@ struct pt_space;
 uint64_t host_tlb_read(unsigned cpu, const struct pt_space *s, uint64_t va);
 extern long host_tlb_hits;           /* reads served from a TLB */
 
+/*
+ * A page fault at va on CPU cpu: drops that CPU's entries for va, as x86
+ * does when it raises #PF, and no other CPU's (whose stale entries only
+ * mm/'s flushes remove).
+ */
+void host_tlb_fault(unsigned cpu, const struct pt_space *s, uint64_t va);
+
 /* The last lines mm_log printed (newest last), for tests of reports. */
 const char *host_log_text(void);
 void host_log_clear(void);

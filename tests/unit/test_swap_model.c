@@ -308,7 +308,7 @@ static bool check_all(struct world *x)
 	for (int i = 0; i < NR_MAPS; i++)
 		if (x->m[i].state == MAP_RESIDENT && !holds(x, x->m[i].page, x->m[i].val))
 			return mismatch(x, "a resident mapping's data differs");
-	return cached == x->d.cache.nr_pages ? true : mismatch(x, "nr_pages differs");
+	return cached == pagecache_nr_pages(&x->d.cache) ? true : mismatch(x, "nr_pages differs");
 }
 
 static bool apply(struct world *x, const struct op *o)
@@ -335,7 +335,7 @@ static long run(const struct op *ops, long n, bool check_each)
 	for (int i = 0; i < NR_MAPS; i++)       /* everything back: counts end at zero */
 		op_zap(&w, &w.m[i]);
 	op_drop_cached(&w, 0, false);
-	while (w.d.cache.nr_pages)
+	while (pagecache_nr_pages(&w.d.cache))
 		op_drop_cached(&w, 0, false);
 	return check_all(&w) && w.d.slots.nr_free == NR_SLOTS - 1 ? -1 : n;
 }

@@ -87,7 +87,7 @@ START_TEST(written_pages_take_consecutive_slots_in_one_request_and_join_the_cach
 		ck_assert_uint_eq(swap_slots_count(&d.slots, i + 1), 1);
 		ck_assert_uint_eq(disk.data[i + 1][100], i + 1);
 	}
-	ck_assert_uint_eq(d.cache.nr_pages, 4);
+	ck_assert_uint_eq(pagecache_nr_pages(&d.cache), 4);
 }
 END_TEST
 
@@ -116,7 +116,7 @@ START_TEST(a_failed_write_leaves_the_pages_uncached_and_the_slots_free)
 	ck_assert_uint_eq(write_pages(p, 2), 0);
 	ck_assert_uint_eq(swapdev_cache_slot(p[0]), 0);
 	ck_assert_uint_eq(d.slots.nr_free, NR_SLOTS - 1);
-	ck_assert_uint_eq(d.cache.nr_pages, 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&d.cache), 0);
 }
 END_TEST
 

@@ -252,11 +252,11 @@ START_TEST(dirty_anonymous_pages_are_written_and_read_back_byte_for_byte)
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, n, false, nobody).freed, n);
 	ck_assert_uint_eq(w.st.disk.pages_written, n);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + n);
-	ck_assert_uint_eq(w.st.d.cache.nr_pages, 0);       /* all left the cache: reads hit the disk */
+	ck_assert_uint_eq(pagecache_nr_pages(&w.st.d.cache), 0);       /* all left the cache: reads hit the disk */
 	ck_assert_int_eq(mm->rss[FAULT_RSS_ANON], 0);
 	ck_assert_int_eq(mm->rss[FAULT_RSS_SWAPENTS], n);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], n);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_KSWAPD], n);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_ANON), n);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_KSWAPD), n);
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t va = ANON_VA + (uint64_t)k * MM_PAGE_SIZE;
 		ck_assert(is_swap_entry(mm, va));
@@ -378,7 +378,7 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 	free_before = vmscan_free_pages(&w.vs);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 4);
 	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before + 4);
-	ck_assert_uint_eq(w.file.cache.nr_pages, 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), 0);
 	for (uint64_t i = 0; i < 4; i++) {
 		ck_assert(pagecache_is_shadow(pagecache_shadow(&w.file.cache, i)));
 		for (int s = 0; s < NR_SPACES; s++) {
@@ -389,17 +389,17 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 	ck_assert_int_eq(w.sp.mm[0].rss[FAULT_RSS_FILE], 0);
 	ck_assert_int_eq(w.sp.mm[1].rss[FAULT_RSS_FILE], 0);
 	ck_assert_uint_eq(w.st.disk.pages_written, 0);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 4);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), 4);
 }
 END_TEST
 
 /* Evicts the file list's next victim (no swap: all from the file list); returns its index. */
 static uint64_t evict_one_file_page(void)
 {
-	uint64_t before = w.file.cache.nr_pages;
+	uint64_t before = pagecache_nr_pages(&w.file.cache);
 
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 1, false, nobody).freed, 1);
-	ck_assert_uint_eq(w.file.cache.nr_pages, before - 1);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), before - 1);
 	for (uint64_t i = 0; i < FILE_PAGES; i++)
 		if (pagecache_shadow(&w.file.cache, i) &&
 		    (pagecache_shadow(&w.file.cache, i) >> 1) == w.vs.lv.nonresident_age)
@@ -434,8 +434,8 @@ static enum lruvec_fill refault_after(unsigned later)
 START_TEST(a_refault_within_the_working_set_is_activated)
 {
 	ck_assert_int_eq(refault_after(4), LRUVEC_FILL_ACTIVATED);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_REFAULT_FILE], 1);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_ACTIVATE_FILE], 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_FILE), 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_ACTIVATE_FILE), 1);
 	ck_assert_uint_eq(w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 5);
 }
 END_TEST
@@ -443,9 +443,34 @@ END_TEST
 START_TEST(a_refault_beyond_the_working_set_is_not)
 {
 	ck_assert_int_eq(refault_after(5), LRUVEC_FILL_REFAULT);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_REFAULT_FILE], 1);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_ACTIVATE_FILE], 0);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_FILE), 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_ACTIVATE_FILE), 0);
 	ck_assert_uint_eq(w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 4);
+}
+END_TEST
+
+START_TEST(the_counters_live_in_the_hosts_table_once_moved_there)
+{
+	uint64_t table[NR_VMSCAN_EVENTS] = { 0 }, stolen;
+
+	ck_assert_int_eq(refault_after(4), LRUVEC_FILL_ACTIVATED);
+	stolen = vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE);
+	for (int e = 0; e < NR_VMSCAN_EVENTS; e++)
+		vmscan_count_into(&w.vs, (enum vmscan_event)e, &table[e]);
+	/* the values so far moved with them */
+	ck_assert_uint_eq(table[VMSCAN_REFAULT_FILE], 1);
+	ck_assert_uint_eq(table[VMSCAN_REFAULT], 1);        /* both kinds' sum */
+	ck_assert_uint_eq(table[VMSCAN_ACTIVATE_FILE], 1);
+	ck_assert_uint_eq(table[VMSCAN_PGSTEAL_FILE], stolen);
+	/* later ones land there, gauges included */
+	evict_one_file_page();
+	ck_assert_uint_eq(table[VMSCAN_PGSTEAL_FILE], stolen + 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), stolen + 1);
+	ck_assert_uint_eq(table[VMSCAN_NR_ACTIVE_FILE], w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE]);
+	ck_assert_uint_eq(table[VMSCAN_NR_ACTIVE_FILE] + table[VMSCAN_NR_INACTIVE_FILE],
+			  w.vs.lv.lru[LRU_FILE].nr_frames);
+	ck_assert_uint_eq(table[VMSCAN_PGACTIVATE], w.vs.lv.lru[LRU_FILE].stats.activated +
+			  w.vs.lv.lru[LRU_ANON].stats.activated);
 }
 END_TEST
 
@@ -459,8 +484,8 @@ START_TEST(a_swapped_out_page_refaulting_at_once_is_activated)
 	for (unsigned k = 0; k < 8; k++)
 		if (is_swap_entry(mm, ANON_VA + k * MM_PAGE_SIZE))
 			swap_in(mm, ANON_VA + k * MM_PAGE_SIZE);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_REFAULT_ANON], 1);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_ACTIVATE_ANON], 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_ANON), 1);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_ACTIVATE_ANON), 1);
 }
 END_TEST
 
@@ -496,7 +521,7 @@ START_TEST(program_text_in_use_is_kept_where_the_policy_never_looks)
 	for (uint64_t i = 0; i < 8; i++)
 		ck_assert_uint_eq(pagecache_lookup(&w.file.cache, i) != 0, i < 4);
 	ck_assert_int_eq(mm->rss[FAULT_RSS_FILE], 4);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSCAN_FILE], 8);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSCAN_FILE), 8);
 }
 END_TEST
 
@@ -517,10 +542,10 @@ START_TEST(swappiness_0_100_200_split_equal_lists_none_half_all_anonymous)
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, split[_i].swappiness), 0);
 	ck_assert_uint_eq(vmscan_anon_share(&w.vs, 32), split[_i].anon);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, false, nobody).freed, 32);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], split[_i].anon);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 32 - split[_i].anon);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_ANON), split[_i].anon);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), 32 - split[_i].anon);
 	ck_assert_uint_eq(w.st.disk.pages_written, split[_i].anon);
-	ck_assert_uint_eq(w.file.cache.nr_pages, 64 - (32 - split[_i].anon));
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), 64 - (32 - split[_i].anon));
 }
 END_TEST
 
@@ -537,9 +562,9 @@ START_TEST(what_the_page_cache_cannot_give_comes_from_anonymous_pages)
 	file_fill_run(8);
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 0), 0);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, true, nobody).freed, 32);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_FILE], 8);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_ANON], 24);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_DIRECT], 32);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), 8);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_ANON), 24);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_DIRECT), 32);
 }
 END_TEST
 
@@ -635,8 +660,8 @@ START_TEST(kswapd_stops_at_the_high_marks)
 	set_marks(10, 20, 40);
 	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_BALANCED);
 	ck_assert_uint_ge(vmscan_free_pages(&w.vs), 40);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_KSWAPD], 40);    /* one round: the high marks' worth */
-	ck_assert_uint_eq(w.file.cache.nr_pages, FILE_PAGES - 40);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_KSWAPD), 40);    /* one round: the high marks' worth */
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), FILE_PAGES - 40);
 }
 END_TEST
 
@@ -645,7 +670,7 @@ START_TEST(kswapd_above_the_high_marks_looks_at_nothing)
 	file_fill_run(16);
 	set_marks(1, 2, 3);
 	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_BALANCED);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSCAN_KSWAPD], 0);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSCAN_KSWAPD), 0);
 }
 END_TEST
 
@@ -655,7 +680,7 @@ START_TEST(kswapd_stops_when_a_round_frees_nothing)
 	squeeze_to(10);
 	set_marks(20, 40, 80);
 	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_NO_PROGRESS);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSTEAL_KSWAPD], 0);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_KSWAPD), 0);
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), 16);
 }
 END_TEST
@@ -666,7 +691,7 @@ START_TEST(kswapd_stops_after_looking_at_the_lists_once)
 	squeeze_to(10);
 	set_marks(RAM_PAGES, RAM_PAGES, 2 * RAM_PAGES);  /* never reached */
 	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_ONE_PASS);
-	ck_assert_uint_eq(w.vs.events[VMSCAN_PGSCAN_KSWAPD], FILE_PAGES);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSCAN_KSWAPD), FILE_PAGES);
 }
 END_TEST
 
@@ -728,6 +753,7 @@ Suite *vmscan_suite(void)
 	tcase_add_test(tc, a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow);
 	tcase_add_test(tc, a_refault_within_the_working_set_is_activated);
 	tcase_add_test(tc, a_refault_beyond_the_working_set_is_not);
+	tcase_add_test(tc, the_counters_live_in_the_hosts_table_once_moved_there);
 	tcase_add_test(tc, program_text_in_use_is_kept_by_the_accessed_bits);
 	tcase_add_test(tc, program_text_in_use_is_kept_where_the_policy_never_looks);
 	suite_add_tcase(suite, tc);
