@@ -3,7 +3,8 @@
  * with swap in use and the balloon inflated is saved mid-run, the VM is
  * killed, and the restored guest finishes with every page verified, once
  * and after a second save and restore; broken save files are refused
- * with status 2 before any VM exists; a lazy restore (userfaultfd) gets
+ * with status 2 before any VM exists; `diff` finds a snapshot before the
+ * save and one right after the restore equal; a lazy restore (userfaultfd) gets
  * every saved page by a fault or by the prefetcher and verifies too.
  *
  * The workload waits for the host: memhog writes its pages (more than
@@ -264,6 +265,85 @@ static void make_small_save(const char *file)
 	save_and_end(sock, file, &bg);
 }
 
+/* The JSON object at key of o (asserted present). */
+static json_object *member(json_object *o, const char *key)
+{
+	json_object *v;
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\"", key);
+	return v;
+}
+
+/* Appends "prefix.KEY," to out for each key of o. */
+static void list_keys(json_object *o, const char *prefix, char *out, size_t len)
+{
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		snprintf(out + strlen(out), len - strlen(out), "%s.%s,", prefix, key);
+	}
+}
+
+/* Names in out (comma-separated) of every field of `diff --json` that
+ * reports a difference: a space's added, removed or changed ranges, a
+ * zone, slab cache or vmstat counter, dirty pages. */
+static void differing_fields(json_object *d, char *out, size_t len)
+{
+	static const char *const lists[] = { "added", "removed", "changed" };
+	out[0] = 0;
+	json_object_object_foreach(member(d, "spaces"), space, ranges)
+		for (size_t i = 0; i < 3; i++)
+			if (json_object_array_length(member(ranges, lists[i])))
+				snprintf(out + strlen(out), len - strlen(out), "%s.%s,", space, lists[i]);
+	const char *maps[] = { "zones", "slabs", "vmstat" };
+	for (size_t i = 0; i < 3; i++)
+		list_keys(member(d, maps[i]), maps[i], out, len);
+	if (!json_object_is_type(member(d, "dirty_pages"), json_type_null))
+		snprintf(out + strlen(out), len - strlen(out), "dirty_pages,");
+}
+
+/*
+ * A snapshot of a paused guest, the save of it, and a snapshot taken as
+ * soon as its restore runs: `diff` finds them equal. What diff compares
+ * is the guest's memory management (spaces, zones, slab caches, vmstat);
+ * the snapshots' times differ but are not a field of it, so the set of
+ * differing fields is exactly empty.
+ */
+START_TEST(a_snapshot_right_after_restore_differs_from_one_before_the_save_in_nothing)
+{
+	const char *before = path_in("before.core"), *after = path_in("after.core");
+	const char *file = path_in("d.mvs");
+	char steps[1024], after_steps[512], fields[2048];
+	const char *hold = "when console \"memhog: holding\":";
+	snprintf(steps, sizeof(steps), "%spause,%ssnapshot=%s,%ssave=%s,%squit", hold, hold, before,
+		 hold, file, hold);
+	const char *boot[] = { "run", "-m", "16M", "--timeout", "200", "--crash-dump", "none",
+			       "--pressure", steps, "--initrd", test_build_path("guest/initrd.cpio"),
+			       test_kernel_path(), "--", "console=ttyS0 init=/bin/memhog 1M --hold",
+			       NULL };
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, boot), 0);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+
+	snprintf(after_steps, sizeof(after_steps), "0s:snapshot=%s,0s:quit", after);
+	const char *restore[] = { "run", "--restore", file, "--timeout", "100", "--crash-dump",
+				  "none", "--pressure", after_steps, NULL };
+	ck_assert_int_eq(vm_run(&r, restore), 0);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	vm_run_free(&r);
+
+	const char *diff[] = { "diff", before, after, "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, diff), 0);
+	json_object *d = json_tokener_parse(r.console);
+	ck_assert_msg(d != NULL, "%s", r.console);
+	differing_fields(d, fields, sizeof(fields));
+	ck_assert_msg(!fields[0], "differing: %s\n%s", fields, r.console);
+	ck_assert(json_object_get_boolean(member(d, "equal")));
+	ck_assert_msg(r.status == 0, "diff status %d (1: different)", r.status);
+	json_object_put(d);
+	vm_run_free(&r);
+}
+END_TEST
+
 static void copy_file(const char *from, const char *to, long long len)
 {
 	const char *argv[] = { "cp", "--sparse=always", from, to, NULL };
@@ -361,6 +441,7 @@ Suite *save_suite(void)
 	tcase_add_test(t, a_guest_saved_mid_run_then_killed_resumes_from_the_file_and_verifies_every_page);
 	tcase_add_test(t, a_guest_saved_and_restored_twice_still_verifies_every_page);
 	tcase_add_test(t, a_guest_restored_lazily_gets_every_saved_page_by_fault_or_prefetch_and_verifies);
+	tcase_add_test(t, a_snapshot_right_after_restore_differs_from_one_before_the_save_in_nothing);
 	suite_add_tcase(s, t);
 	return s;
 }
