@@ -106,11 +106,14 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 	return NULL;
 }
 
+static uint64_t cpuid_hash(const struct kvm_cpuid2 *c);
+
 static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 {
 	vm->cpuid = supported_cpuid(vm->kvm_fd);
 	if (!vm->cpuid)
 		return mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	vm->cpuid_fingerprint = cpuid_hash(vm->cpuid); /* as KVM offers it, before patching */
 	cpuid_mark_hypervisor(vm->cpuid);
 	return 0;
 }

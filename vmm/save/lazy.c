@@ -3,6 +3,7 @@
  * (see lazy.h for who fills a page and why the bitmaps say what they say).
  */
 #include "lazy.h"
+#include "restore.h"
 #include "util.h"
 
 #include <errno.h>
@@ -60,11 +61,10 @@ static void wake(const struct lazy_restore *l, uint64_t start, uint64_t len)
  */
 static long copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n, uint8_t *buf)
 {
-	const struct save_ram *r = &l->img->ram[i];
 	size_t len = (size_t)(n << 12);
-	ssize_t got = pread(l->file_fd, buf, len, (off_t)(r->file_offset + (p << 12)));
-	if (got != (ssize_t)len)
-		return got < 0 ? -errno : -EIO;
+	int rc = restore_read_pages(l->file_fd, &l->img->ram[i], p, n, buf);
+	if (rc < 0)
+		return rc;
 	struct uffdio_copy c = { .dst = (uintptr_t)l->mem->slots[i].hva + (p << 12),
 				 .src = (uintptr_t)buf, .len = len };
 	if (ioctl(l->uffd, UFFDIO_COPY, &c) < 0) {

@@ -27,6 +27,7 @@ struct save_ctx {
 	const uint8_t *held;                      /* the balloon's live bitmap */
 	struct blk_state blk;
 	struct snap_pages pages[MEM_MAX_SLOTS];
+	uint8_t *resident[MEM_MAX_SLOTS];         /* resident on the host, per slot */
 	uint8_t *bits[MEM_MAX_SLOTS];             /* pages written, per slot */
 	struct snap_extra_note notes[SAVE_MAX_NOTES];
 	size_t nr_notes;
@@ -58,12 +59,15 @@ static int choose_pages(struct save_ctx *c, int i)
 {
 	const struct mem_slot *s = &c->m->vm.mem.slots[i];
 	uint64_t n = s->size >> 12;
-	c->bits[i] = calloc(1, mem_dirty_bitmap_bytes(s));
-	if (!c->bits[i])
+	size_t bytes = mem_dirty_bitmap_bytes(s);
+	c->bits[i] = calloc(1, bytes);
+	c->resident[i] = calloc(1, bytes);
+	if (!c->bits[i] || !c->resident[i])
 		return -ENOMEM;
-	int64_t resident = mem_slot_residency(s, c->bits[i]);
+	int64_t resident = mem_slot_residency(s, c->resident[i]); /* the snapshot's too */
 	if (resident < 0)
 		return (int)resident;
+	memcpy(c->bits[i], c->resident[i], bytes);
 	c->pages[i] = (struct snap_pages){ .slot = (uint32_t)i, .pages = n };
 	for (uint64_t p = 0; p < n; p++) {
 		if (!mv_bit(c->bits[i], p))
@@ -157,14 +161,16 @@ static void fill_header(struct save_ctx *c)
 static int save_paused(struct save_ctx *c, const char *path, struct mv_error *err)
 {
 	add_note(c, SNAP_NT_SAVE, &c->hdr, sizeof(c->hdr), NULL, 0); /* filled in below */
-	int rc = kvm_cpuid_fingerprint(&c->hdr.cpuid, err);
-	if (rc < 0 || (rc = gather_cpus(c, err)) < 0 || (rc = gather_devices(c, err)) < 0 ||
+	c->hdr.cpuid = c->m->vm.cpuid_fingerprint;
+	int rc;
+	if ((rc = gather_cpus(c, err)) < 0 || (rc = gather_devices(c, err)) < 0 ||
 	    (rc = gather_pages(c, err)) < 0)
 		return rc;
 	fill_header(c);
 	const uint8_t *pages[MEM_MAX_SLOTS] = { c->bits[0], c->bits[1] };
-	struct snap_request r = { .path = path, .memory = true, .reason = "save",
-				  .pages = pages, .extra = c->notes, .nr_extra = c->nr_notes };
+	const uint8_t *resident[MEM_MAX_SLOTS] = { c->resident[0], c->resident[1] };
+	struct snap_request r = { .path = path, .memory = true, .reason = "save", .pages = pages,
+				  .resident = resident, .extra = c->notes, .nr_extra = c->nr_notes };
 	if (c->m->swap_ready) { /* the disk as the guest left it: its swapped-out pages */
 		r.disk_fd = c->m->swap.fd;
 		r.disk_size = c->m->swap.disk_sectors * BLK_SECTOR_SIZE;
@@ -190,8 +196,10 @@ int save_take(struct machine *m, const char *path, bool stop, struct save_result
 		vm_request_stop(&m->vm, 0, "saved (--stop)");
 	else if (!was_paused)
 		vm_resume(&m->vm);
-	for (int i = 0; i < MEM_MAX_SLOTS; i++)
+	for (int i = 0; i < MEM_MAX_SLOTS; i++) {
 		free(c->bits[i]);
+		free(c->resident[i]);
+	}
 	free(c->vcpus);
 	free(c);
 	return rc;
