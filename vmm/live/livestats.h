@@ -24,7 +24,7 @@ struct livestats {
 	struct machine *m;
 	struct intro intro;          /* valid once intro_ok */
 	bool intro_ok;
-	const struct lazy_restore *lazy; /* with run --restore --lazy, else NULL */
+	struct lazy_restore *lazy; /* with run --restore --lazy, else NULL */
 };
 
 /* Adds the figures of ls->m, as they are now, to the object o. */

@@ -61,6 +61,11 @@ static int load_slot(int fd, const struct guest_memory *mem, const struct save_r
 int restore_load_ram(struct machine *m, const struct save_image *img, const char *path,
 		     struct mv_error *err)
 {
+	if (img->base) { /* a diff save: its base's pages first, its own over them */
+		int rc = restore_load_ram(m, img->base, img->hdr.base_path, err);
+		if (rc < 0)
+			return rc;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mv_fail_errno(err, "%s", path);

@@ -22,8 +22,9 @@
  * negative errno. */
 int restore_read_pages(int fd, const struct save_ram *r, uint64_t first, uint64_t n, void *dst);
 
-/* Reads the saved pages of path (the file img was read from) into RAM.
- * Returns 0, or a negative errno with one line in err. */
+/* Reads the saved pages of path (the file img was read from) into RAM;
+ * for a diff save, its bases' pages first (savefile_read_chain). Returns
+ * 0, or a negative errno with one line in err. */
 int restore_load_ram(struct machine *m, const struct save_image *img, const char *path,
 		     struct mv_error *err);
 
