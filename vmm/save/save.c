@@ -1,7 +1,10 @@
 /*
  * save.c: gathers a paused machine's state into save notes and writes them
  * with the snapshot writer (see save.h for what is saved and why it is
- * consistent).
+ * consistent). The pages: those in use (resident and not zero, or still
+ * to come from a lazy restore), or for a diff save those the change
+ * tracking of memory.h counts since the base; after a save it counts
+ * from this one.
  */
 #include "save.h"
 #include "savefile.h"
