@@ -62,6 +62,18 @@ void lruvec_note_cost(struct lruvec *lv, enum lru_kind k, uint64_t n)
 }
 
 /*
+ * A policy with a history of its own (ARC, CLOCK-Pro, S3-FIFO, lfu-hist)
+ * decides from its ghosts what a refaulting page is; activating it here
+ * as well would count every refault of a loop slightly larger than memory
+ * as a reuse (its distance is under the working set's size) and undo the
+ * policy's scan resistance.
+ */
+static bool has_own_history(const struct lruvec *lv, enum lru_kind k)
+{
+	return lv->lru[k].ops && (lv->lru[k].ops->flags & POLICY_OPS_HISTORY);
+}
+
+/*
  * A refault closer than the working set's size (fewer evictions since its
  * own) would have stayed had the active lists given it room (Linux's
  * workingset_test_recent): it is inserted active.
@@ -74,7 +86,7 @@ enum lruvec_fill lruvec_insert_filled(struct lruvec *lv, enum lru_kind k, struct
 		return LRUVEC_FILL_NEW;
 	}
 	lruvec_note_cost(lv, k, LRUVEC_CLUSTER);
-	if (pagecache_refault_distance(shadow, lv->nonresident_age) >
+	if (has_own_history(lv, k) || pagecache_refault_distance(shadow, lv->nonresident_age) >
 	    workingset_size(lv, anon_in_workingset)) {
 		policy_insert(&lv->lru[k], f);
 		return LRUVEC_FILL_REFAULT;

@@ -233,6 +233,57 @@ static int run_status(const char *const *argv, char **console)
 	return status;
 }
 
+/* expect.show: views of a snapshot taken at exit, one line that is not there. */
+static const char views[] =
+	"name: views\n"
+	"guest:\n"
+	"  memory: 64M\n"
+	"snapshots: [exit]\n"
+	"expect:\n"
+	"  show:\n"
+	"    - snapshot: exit\n"
+	"      view: segments\n"
+	"      lines: ['^gdt +0x0008 .* DPL 0 +code r-x 64-bit', 'no such line']\n"
+	"      no_lines: ['^gdt .* DPL 3 +code r-x 64-bit']\n"
+	"    - snapshot: exit\n"
+	"      view: maps\n"
+	"      space: kernel\n"
+	"      no_lines: [' rwx']\n";
+
+static const char bad_view[] =
+	"snapshots: [exit]\n"
+	"expect:\n"
+	"  show:\n"
+	"    - snapshot: exit\n"
+	"      view: pages\n"
+	"      lines: [x]\n";
+
+START_TEST(expect_show_matches_the_views_of_a_snapshot_and_names_what_failed)
+{
+	char *out;
+	write_text(in_dir("views.yaml"), views);
+	write_text(in_dir("badview.yaml"), bad_view);
+	const char *run[] = { "test", "--keep", in_dir("vk"), in_dir("views.yaml"), NULL };
+	const char *bad[] = { "test", in_dir("badview.yaml"), NULL };
+	ck_assert_int_eq(run_status(run, &out), 1);
+	ck_assert_msg(strstr(out, "FAIL  views"), "%s", out);
+	ck_assert_msg(strstr(out, "(5 checks)"), "%s", out); /* the status, 2 lines, 2 no_lines */
+	ck_assert_msg(strstr(out, "views.yaml:9: no `show exit --view segments` line matches "
+				  "'no such line'"), "%s", out);
+	/* the user code segment is there: the no_lines regex fails and quotes it */
+	ck_assert_msg(strstr(out, "views.yaml:10: `show exit --view segments` line 'gdt   0x0020"),
+		      "%s", out);
+	ck_assert_msg(!strstr(out, "--space kernel"), "the kernel's maps have rwx:\n%s", out);
+	free(out);
+	ck_assert_int_eq(access(in_dir("vk/views/show-exit-segments.txt"), R_OK), 0);
+	ck_assert_int_eq(access(in_dir("vk/views/show-exit-maps-kernel.txt"), R_OK), 0);
+	ck_assert_int_eq(run_status(bad, &out), 2);
+	ck_assert_msg(strstr(out, "badview.yaml:5: expect.show.view: 'pages' is not a view of show"),
+		      "%s", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table)
 {
 	char *out;
@@ -322,6 +373,7 @@ Suite *report_suite(void)
 	tcase_add_test(tc, test_reports_a_malformed_scenario_with_its_line_and_status_2);
 	tcase_add_test(tc, test_refuses_a_named_snapshot_that_no_pressure_step_takes);
 	tcase_add_test(tc, a_matrix_sweep_runs_each_cell_and_shards_merge_into_one_table);
+	tcase_add_test(tc, expect_show_matches_the_views_of_a_snapshot_and_names_what_failed);
 	tcase_add_test(tc, a_matrix_with_an_unknown_or_unused_parameter_is_refused_before_any_run);
 	suite_add_tcase(s, tc);
 	return s;

@@ -2,7 +2,8 @@
  * test_lruvec.c: reclaim's decisions (mm/lruvec.c) on explicit state:
  * shadows tick the eviction clock; a page filled with no shadow goes in
  * inactive, a refault closer than the working set goes in active and one
- * evicted too long ago inactive, both charged to their list's cost; costs
+ * evicted too long ago inactive, both charged to their list's cost (under
+ * a policy with history, the policy alone places a refault); costs
  * decay; the anonymous share follows swappiness, sizes and costs; the
  * scan budget and list aging follow the list sizes.
  */
@@ -121,6 +122,28 @@ START_TEST(without_an_active_list_half_of_what_is_tracked_is_the_working_set)
 	lruvec_shadow(&lv);
 	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[101], shadow, true),
 			 LRUVEC_FILL_REFAULT);
+}
+END_TEST
+
+/*
+ * Under a policy with a history of its own the same near refault is not
+ * activated: the policy's ghosts decide (a loop slightly larger than
+ * memory refaults within the working set on every pass, and activating
+ * each refault made CLOCK-Pro and lfu-hist treat the loop as reuse).
+ */
+START_TEST(under_a_policy_with_history_a_near_refault_is_left_to_the_policy)
+{
+	static const char *const history[] = { "arc", "clockpro", "s3fifo", "lfu-hist" };
+
+	for (unsigned i = 0; i < sizeof(history) / sizeof(history[0]); i++) {
+		init_with(history[i]);
+		fill(LRU_FILE, 0, 100);
+		uint32_t shadow = lruvec_shadow(&lv);
+		ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[100], shadow, true),
+				 LRUVEC_FILL_REFAULT);
+		ck_assert_uint_gt(lv.cost[LRU_FILE], 0); /* charged as any refault */
+		ck_assert_uint_eq(lv.lru[LRU_FILE].stats.accesses, 0);
+	}
 }
 END_TEST
 
@@ -266,6 +289,7 @@ Suite *lruvec_suite(void)
 	tcase_add_test(tc, every_eviction_ticks_the_clock_its_shadow_records);
 	tcase_add_test(tc, a_page_filled_without_a_shadow_goes_in_inactive_at_no_cost);
 	tcase_add_test(tc, a_refault_within_the_working_set_goes_in_active);
+	tcase_add_test(tc, under_a_policy_with_history_a_near_refault_is_left_to_the_policy);
 	tcase_add_test(tc, a_refault_older_than_the_working_set_goes_in_inactive);
 	tcase_add_test(tc, anonymous_pages_count_in_the_working_set_only_with_swap);
 	tcase_add_test(tc, without_an_active_list_half_of_what_is_tracked_is_the_working_set);

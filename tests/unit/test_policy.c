@@ -559,6 +559,43 @@ START_TEST(memvisor_opt_reads_an_oracle_general_trace_as_the_same_string)
 }
 END_TEST
 
+/*
+ * A trace recorded by run --trace-refs (the classic string here) with its
+ * TRACE.json: with no --frames, the run's resident pages (on average, at
+ * most) are the frame counts, and each policy's faults after a page's
+ * first use (faults minus the 5 pages) stand beside the guest's major
+ * faults.
+ */
+START_TEST(memvisor_opt_replays_a_recorded_run_at_its_frames_beside_its_major_faults)
+{
+	unsigned char buf[CLASSIC_N * 24];
+	char *path = trace_bytes(buf, classic_records(buf)), json[64];
+	snprintf(json, sizeof(json), "%s.json", path);
+	FILE *f = fopen(json, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{ \"interval\": 0.1, \"resync\": \"remap\", \"samples\": 12, "
+	      "\"resident_max\": 3, \"resident_steady\": 2, \"pgmajfault\": 8, \"seconds\": 2.5, "
+	      "\"seconds_sampling\": 0.25 }\n", f);
+	fclose(f);
+	ck_assert_int_eq(opt_cmd("--policy", "fifo,lru-exact", path, NULL), 0);
+	/* the frames: resident on average (steady state), resident at most */
+	ck_assert_ptr_nonnull(strstr(cmd_out, "/2 "));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "/3\n"));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "12 samples every 0.1 s (resync remap); sampling "
+					      "took 0.250 s of 2.5 s (10.0%)"));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "beside the guest's 8 major faults"));
+	/* fifo 12, 9, lru 12, 10, OPT 9, 7 faults with 2, 3 frames; minus 5 first uses */
+	ck_assert_ptr_nonnull(strstr(cmd_out, "\nfifo                   7 ( 0.88)             4 ( 0.50)"));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "\nlru-exact              7 ( 0.88)             5 ( 0.62)"));
+	ck_assert_ptr_nonnull(strstr(cmd_out, "\nOPT                    4 ( 0.50)             2 ( 0.25)"));
+	ck_assert_int_eq(opt_cmd("--frames", "4", "--json", path, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(cmd_out, "\"pgmajfault\":8"));
+	unlink(json);
+	ck_assert_int_eq(opt_cmd(path, NULL), 2); /* no TRACE.json: frames needed */
+	unlink(path);
+}
+END_TEST
+
 START_TEST(memvisor_opt_prints_a_row_per_policy_and_opt)
 {
 	ck_assert_int_eq(opt_cmd("--frames", "8", "--pattern", "zipf,scan", "--pages", "40",
@@ -735,6 +772,7 @@ Suite *policy_suite(void)
 	tc = tcase_create("memvisor opt");
 	tcase_add_test(tc, memvisor_opt_reports_the_classic_string_in_json);
 	tcase_add_test(tc, memvisor_opt_reads_an_oracle_general_trace_as_the_same_string);
+	tcase_add_test(tc, memvisor_opt_replays_a_recorded_run_at_its_frames_beside_its_major_faults);
 	tcase_add_test(tc, memvisor_opt_prints_a_row_per_policy_and_opt);
 	tcase_add_test(tc, memvisor_opt_hrc_gives_the_same_faults_as_the_same_frame_list);
 	tcase_add_test(tc, memvisor_opt_hrc_prints_a_row_per_frame_count_as_a_table_and_csv);

@@ -84,6 +84,11 @@ START_TEST(walker_finds_4k_2m_and_1g_leaves_with_their_flags)
 	ck_assert_uint_eq(got[0].pa, 0x200000);
 	ck_assert_uint_eq(got[0].shift, 12);
 	ck_assert_uint_eq(got[0].flags, PTE_P | PTE_US | PTE_A);
+	/* entry_pa: where the leaf entry is, as run --trace-refs clears A there */
+	const uint64_t *entry = mem_gpa_to_hva(&mem, got[0].entry_pa, 8);
+	ck_assert_ptr_nonnull(entry);
+	ck_assert_uint_eq(*entry & PTE_ADDR_MASK, 0x200000);
+	ck_assert_uint_eq(got[0].entry_pa, table_for(0x400000, 3) + ((0x400000 >> 12) & 511) * 8);
 	ck_assert_uint_eq(got[1].va, 0x40000000);
 	ck_assert_uint_eq(got[1].shift, 21);
 	ck_assert(got[1].flags & PTE_NX);

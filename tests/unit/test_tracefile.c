@@ -66,6 +66,16 @@ START_TEST(an_oracle_general_file_reads_back_its_exact_ids)
 }
 END_TEST
 
+/* The encoder run --trace-refs writes with: the bytes put_record writes. */
+START_TEST(tracefile_encode_writes_the_same_bytes_as_a_hand_made_record)
+{
+	unsigned char mine[TRACEFILE_RECORD], theirs[TRACEFILE_RECORD];
+	tracefile_encode(mine, 0x01020304u, 0x1122334455667788ull, 2u << 20);
+	put_record(theirs, 0x01020304u, 0x1122334455667788ull, 2u << 20, ORACLE_NONE);
+	ck_assert_mem_eq(mine, theirs, TRACEFILE_RECORD);
+}
+END_TEST
+
 /* 5000 records: 64 KiB chunks end inside records, more than once. */
 START_TEST(records_split_across_read_chunks_read_back_exactly)
 {
@@ -201,6 +211,7 @@ Suite *tracefile_suite(void)
 	Suite *s = suite_create("tracefile");
 	TCase *tc = tcase_create("oracle-general");
 	tcase_add_test(tc, an_oracle_general_file_reads_back_its_exact_ids);
+	tcase_add_test(tc, tracefile_encode_writes_the_same_bytes_as_a_hand_made_record);
 	tcase_add_test(tc, records_split_across_read_chunks_read_back_exactly);
 	tcase_add_test(tc, records_of_size_0_are_skipped_and_counted);
 	tcase_add_test(tc, a_truncated_oracle_general_file_is_refused_naming_the_record);

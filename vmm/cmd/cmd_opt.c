@@ -28,20 +28,27 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void opt_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: memvisor opt (--frames N[,N...] | --hrc FROM:TO[:STEP])\n"
+		"usage: memvisor opt [--frames N[,N...] | --hrc FROM:TO[:STEP]]\n"
 		"                    [--policy all|NAME[,NAME...]] [--json | --csv]\n"
 		"                    [--tick N] ([--format F] TRACE | - | --pattern SPEC[,SPEC...]\n"
 		"                    [--length L] [--pages P] [--seed S])\n\n"
 		"Faults of each page-replacement policy and of Belady's OPT (the fewest\n"
 		"possible) on a reference string with N frames, then hits in percent of the\n"
 		"references to pages used more than once (one-time pages miss under any policy).\n\n"
+		"  --frames, --hrc one of them; with neither, a trace recorded by `memvisor run\n"
+		"                  --trace-refs TRACE` runs with the frames its guest's processes\n"
+		"                  had resident on average and at most (TRACE.json), and the\n"
+		"                  table ends with each policy's faults after a page's first\n"
+		"                  use beside the guest's own major faults in that run\n"
 		"  TRACE, -        a trace file, '-' for stdin, in one of two formats:\n"
 		"  --format F      auto (default: plain if the first 512 bytes are text), or\n"
 		"                    plain           page numbers (decimal or 0x-hex) separated\n"
@@ -263,12 +270,14 @@ static int parse_args(struct opt_args *a, int argc, char **argv)
 			return r;
 	if (optind < argc)
 		a->file = argv[optind++];
-	if (optind < argc || !a->nr_frames == !a->hrc[0] || !a->file == !a->nr_patterns ||
-	    (a->json && a->csv)) {
+	bool frames_given = a->nr_frames || a->hrc[0]; /* else a recorded run's (run_frames) */
+	if (optind < argc || (a->nr_frames && a->hrc[0]) || (!frames_given && !a->file) ||
+	    !a->file == !a->nr_patterns || (a->json && a->csv)) {
 		mv_err("opt: %s", optind < argc ? "one trace at most" :
-				  !a->nr_frames == !a->hrc[0] ? "give --frames or --hrc (one)" :
+				  a->nr_frames && a->hrc[0] ? "give --frames or --hrc (one)" :
 				  a->json && a->csv ? "--json and --csv exclude each other" :
 				  a->file ? "a trace file and --pattern exclude each other" :
+				  a->nr_patterns ? "give --frames or --hrc (one)" :
 					    "give a trace file, '-' or --pattern");
 		return -EINVAL;
 	}
@@ -311,6 +320,64 @@ static int densify(struct opt_trace *t, const uint64_t *raw, size_t n)
 	return 0;
 }
 
+static double json_number(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+}
+
+/*
+ * The figures `memvisor run --trace-refs PATH` wrote to PATH.json, when
+ * there is such a file beside the trace (refsample.h). Returns 0 (run->present
+ * false when there is none) or -EINVAL when it is there but not an object.
+ */
+static int read_run(struct opt_run *run, const char *path)
+{
+	char json[4200];
+	snprintf(json, sizeof(json), "%s.json", path);
+	*run = (struct opt_run){ 0 };
+	if (!strcmp(path, "-") || access(json, R_OK) < 0)
+		return 0;
+	json_object *o = json_object_from_file(json), *v;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		mv_err("opt: %s: not the JSON object run --trace-refs writes", json);
+		json_object_put(o);
+		return -EINVAL;
+	}
+	*run = (struct opt_run){
+		.present = true, .interval = json_number(o, "interval"),
+		.seconds = json_number(o, "seconds"),
+		.seconds_sampling = json_number(o, "seconds_sampling"),
+		.samples = (uint64_t)json_number(o, "samples"),
+		.resident_max = (uint64_t)json_number(o, "resident_max"),
+		.resident_steady = (uint64_t)json_number(o, "resident_steady"),
+		.pgmajfault = (uint64_t)json_number(o, "pgmajfault"),
+	};
+	if (json_object_object_get_ex(o, "resync", &v))
+		snprintf(run->resync, sizeof(run->resync), "%s", json_object_get_string(v));
+	json_object_put(o);
+	return 0;
+}
+
+/* With no --frames or --hrc: the recorded run's frames, its user pages
+ * resident on average in the steady state and at most (refsample.c).
+ * Returns 0, or -EINVAL (message printed) without a run. */
+static int run_frames(struct opt_args *a, const struct opt_trace *t)
+{
+	if (a->nr_frames || a->hrc[0])
+		return 0;
+	if (!t->run.present || !t->run.resident_max || t->run.resident_max > UINT32_MAX) {
+		mv_err("opt: give --frames or --hrc (%s has no %s.json from run --trace-refs)",
+		       a->file, a->file);
+		return -EINVAL;
+	}
+	a->nr_frames = 0;
+	if (t->run.resident_steady && t->run.resident_steady < t->run.resident_max)
+		a->frame_list[a->nr_frames++] = (uint32_t)t->run.resident_steady;
+	a->frame_list[a->nr_frames++] = (uint32_t)t->run.resident_max;
+	return 0;
+}
+
 /* Reads a trace file ('-': stdin) in a->format into t; returns 0, or -EIO,
  * -EINVAL or -ENOMEM (message printed). */
 static int read_trace(struct opt_trace *t, const struct opt_args *a)
@@ -329,6 +396,8 @@ static int read_trace(struct opt_trace *t, const struct opt_args *a)
 		mv_fail(&err, rc, "out of memory");
 	if (rc)
 		mv_err("opt: %s", err.msg);
+	else
+		rc = read_run(&t->run, path);
 	snprintf(t->name, sizeof(t->name), "%s", tf.name);
 	t->format = tf.format;
 	t->skipped = tf.skipped;
@@ -600,11 +669,11 @@ static int count_once(struct opt_trace *t)
 	return 0;
 }
 
-static int load_traces(const struct opt_args *a, struct opt_trace *traces, unsigned *nr)
+static int load_traces(struct opt_args *a, struct opt_trace *traces, unsigned *nr)
 {
 	if (a->file) {
 		*nr = 1;
-		if (read_trace(&traces[0], a))
+		if (read_trace(&traces[0], a) || run_frames(a, &traces[0]))
 			return MV_EXIT_USAGE;
 		return count_once(&traces[0]) ? MV_EXIT_HOST_ERROR : 0;
 	}
@@ -636,6 +705,8 @@ int cmd_opt(int argc, char **argv)
 	if (!status)
 		(a.json ? opt_print_json : a.csv ? opt_print_csv :
 		 a.hrc[0] ? opt_print_curves : opt_print_table)(&a, traces, nr, faults);
+	if (!status && !a.json && !a.csv && !a.hrc[0])
+		opt_print_run(&a, &traces[0], faults);
 	for (unsigned t = 0; t < OPT_MAX_LIST; t++)
 		free(traces[t].refs);
 	free(faults);

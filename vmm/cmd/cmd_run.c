@@ -11,6 +11,7 @@
 #include "machine.h"
 #include "introspect.h"
 #include "lazy.h"
+#include "refsample.h"
 #include "restore.h"
 #include "snapshot.h"
 #include "util.h"
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CMDLINE "console=ttyS0"
+#define REFS_DEFAULT_INTERVAL 0.1 /* seconds between --trace-refs samples */
 
 struct run_opts {
 	uint64_t memory;
@@ -48,6 +50,8 @@ struct run_opts {
 	bool lazy_prefetch;            /* --lazy (=prefetch), not --lazy=demand */
 	char swap_file[4096];          /* --swap's FILE without :SIZE, for --restore */
 	const char *shape_option;      /* an option --restore takes from the file instead */
+	struct refsample_config refs;  /* --trace-refs; path NULL: none */
+	char refs_path[4096];
 };
 
 static void run_usage(FILE *f)
@@ -86,6 +90,14 @@ static void run_usage(FILE *f)
 "                        'when console \"REGEX\":CMD' for a console line\n"
 "      --stats FILE[:SECS]  append one JSON object of guest and host memory\n"
 "                        figures every SECS seconds (default 1)\n"
+"      --trace-refs FILE[:SECS]  record the guest's page references from the\n"
+"                        host every SECS seconds (default 0.1, at least 0.01):\n"
+"                        user pages whose accessed bit is set, which it clears;\n"
+"                        FILE in oracleGeneral layout for `memvisor opt`,\n"
+"                        FILE.json with the run's figures (docs/opt.md)\n"
+"      --trace-refs-resync none|remap  after each sample, make KVM drop its\n"
+"                        mappings of guest RAM so used pages are marked again\n"
+"                        (remap, the default; needed under shadow paging)\n"
 "      --snapshot-at LIST  take snapshots at these times after boot and/or at\n"
 "                        the end, e.g. \"2s,5s,exit\"; files PREFIX-2s.core, ...\n"
 "      --snapshot-prefix PREFIX  (default \"memvisor-snap\")\n"
@@ -227,6 +239,19 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 			return usage_error("--stats: '%s' is not FILE or FILE:SECONDS", arg);
 		o->control.stats_path = o->stats_path;
 		return 0;
+	case 'T':
+		if (schedule_parse_stats_arg(arg, o->refs_path, sizeof(o->refs_path),
+					     &o->refs.interval) < 0)
+			return usage_error("--trace-refs: '%s' is not FILE or FILE:SECONDS", arg);
+		if (!strchr(arg, ':'))
+			o->refs.interval = REFS_DEFAULT_INTERVAL;
+		o->refs.path = o->refs_path;
+		return 0;
+	case 'U':
+		if (strcmp(arg, "none") && strcmp(arg, "remap"))
+			return usage_error("--trace-refs-resync: '%s' is not none or remap", arg);
+		o->refs.resync = strcmp(arg, "none") ? REFSAMPLE_RESYNC_REMAP : REFSAMPLE_RESYNC_NONE;
+		return 0;
 	case 'v': mv_verbose = 1; return 0;
 	default:  return usage_error("%s", "invalid option");
 	}
@@ -268,6 +293,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "swap", required_argument, NULL, 'W' },
 		{ "restore", required_argument, NULL, 'R' },
 		{ "lazy", optional_argument, NULL, 'Z' },
+		{ "trace-refs", required_argument, NULL, 'T' },
+		{ "trace-refs-resync", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -278,7 +305,8 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 			nopts = i;
 			break;
 		}
-	*o = (struct run_opts){ .memory = 128 * MiB, .cpus = 1, .backing = MEM_BACKING_ANON };
+	*o = (struct run_opts){ .memory = 128 * MiB, .cpus = 1, .backing = MEM_BACKING_ANON,
+				.refs.resync = REFSAMPLE_RESYNC_REMAP };
 	const char *tmp = getenv("TMPDIR");
 	snprintf(o->crash_default, sizeof(o->crash_default), "%s/memvisor-crash-%d.core",
 		 tmp && *tmp ? tmp : "/tmp", (int)getpid());
@@ -413,6 +441,12 @@ static int run_machine(struct machine *m, const struct run_opts *o, const struct
 		return MV_EXIT_USAGE;
 	}
 
+	struct refsample *refs = o->refs.path ? refsample_start(m, &o->refs, &err) : NULL;
+	if (o->refs.path && !refs) {
+		mv_err("%s", err.msg);
+		control_stop(ctl);
+		return MV_EXIT_USAGE;
+	}
 	int status = MV_EXIT_HOST_ERROR;
 	if (machine_start(m, &err) < 0) {
 		mv_err("%s", err.msg);
@@ -422,6 +456,8 @@ static int run_machine(struct machine *m, const struct run_opts *o, const struct
 			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
 		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
 	}
+	if (refs && refsample_stop(refs) < 0 && status == 0)
+		status = MV_EXIT_HOST_ERROR;
 	control_stop(ctl);
 	if (m->vm.exit_reason) /* it ran */
 		final_snapshots(m, o, in->memvisor_kernel, status);

@@ -297,7 +297,7 @@ static void finish_job(struct job *j, int st, const struct test_opts *o)
 	j->state = JOB_DONE;
 	j->res.seconds = mv_monotonic_seconds() - j->start;
 	j->res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	scenario_check(&j->sc, j->dir, &j->res);
+	scenario_check(&j->sc, memvisor_main, j->dir, &j->res);
 	if (j->killed) {
 		char *all;
 		if (asprintf(&all, "%s: killed after %.0f s (timeout %g s + %d s grace)\n%s",

@@ -22,6 +22,14 @@
 #define OPT_MAX_SPEC   192         /* characters of one --pattern spec */
 #define OPT_MAX_POINTS 100000      /* frame counts of one --hrc range */
 
+/* A run recorded with `memvisor run --trace-refs FILE`: FILE.json's figures. */
+struct opt_run {
+	bool present;
+	double interval, seconds, seconds_sampling;
+	uint64_t samples, resident_max, resident_steady, pgmajfault;
+	char resync[16];
+};
+
 struct opt_trace {
 	char name[64];         /* pattern name or file name */
 	uint32_t *refs;        /* dense page numbers */
@@ -30,6 +38,7 @@ struct opt_trace {
 	uint64_t skipped;      /* oracle-general records of size 0 */
 	uint32_t nr_pages;     /* pages numbered (file: distinct pages) */
 	enum tracefile_format format;  /* a file's; AUTO for a --pattern */
+	struct opt_run run;    /* a recorded guest run's figures, beside its trace */
 };
 
 struct opt_args {
@@ -57,6 +66,9 @@ void opt_print_curves(const struct opt_args *a, const struct opt_trace *traces,
 		      unsigned nr_traces, const uint64_t *faults);
 void opt_print_csv(const struct opt_args *a, const struct opt_trace *traces,
 		   unsigned nr_traces, const uint64_t *faults);
+/* The recorded run's line and, per policy, simulated faults after first use beside the guest's
+ * major faults (the table form); nothing when t has no run. */
+void opt_print_run(const struct opt_args *a, const struct opt_trace *t, const uint64_t *faults);
 void opt_print_json(const struct opt_args *a, const struct opt_trace *traces,
 		    unsigned nr_traces, const uint64_t *faults);
 

@@ -150,9 +150,55 @@ void opt_print_csv(const struct opt_args *a, const struct opt_trace *traces,
 			}
 }
 
+/* A page's first reference misses under any policy and is no major fault
+ * in the guest (a zero-filled or newly read page): faults beyond it. */
+static uint64_t refaults(const struct opt_trace *t, uint64_t faults)
+{
+	return faults > t->nr_pages ? faults - t->nr_pages : 0;
+}
+
+void opt_print_run(const struct opt_args *a, const struct opt_trace *t, const uint64_t *faults)
+{
+	const struct opt_run *r = &t->run;
+	if (!r->present)
+		return;
+	printf("\nrecorded run (%s.json): %llu samples every %g s (resync %s); sampling took "
+	       "%.3f s of %.1f s (%.1f%%)\n", a->file, (unsigned long long)r->samples, r->interval,
+	       r->resync, r->seconds_sampling, r->seconds,
+	       r->seconds > 0 ? 100 * r->seconds_sampling / r->seconds : 0.0);
+	printf("faults after a page's first use, beside the guest's %llu major faults\n",
+	       (unsigned long long)r->pgmajfault);
+	printf("%-10s", "policy");
+	for (unsigned f = 0; f < a->nr_frames; f++)
+		printf(" %6u frames (x guest)", a->frames[f]);
+	for (unsigned p = 0; p <= a->nr_policies; p++) {
+		printf("\n%-10s", p < a->nr_policies ? a->policies[p]->name : "OPT");
+		for (unsigned f = 0; f < a->nr_frames; f++) {
+			uint64_t n = refaults(t, faults[f * (a->nr_policies + 1) + p]);
+			printf(" %13llu (%5.2f)", (unsigned long long)n,
+			       r->pgmajfault ? (double)n / (double)r->pgmajfault : 0.0);
+		}
+	}
+	printf("\n%-10s %13llu\n", "guest", (unsigned long long)r->pgmajfault);
+}
+
 static json_object *json_u64(uint64_t v)
 {
 	return json_object_new_int64((int64_t)v);
+}
+
+static json_object *json_run(const struct opt_run *r)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "interval", json_object_new_double(r->interval));
+	json_object_object_add(o, "samples", json_u64(r->samples));
+	json_object_object_add(o, "resident_max", json_u64(r->resident_max));
+	json_object_object_add(o, "resident_steady", json_u64(r->resident_steady));
+	json_object_object_add(o, "pgmajfault", json_u64(r->pgmajfault));
+	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
+	json_object_object_add(o, "seconds_sampling", json_object_new_double(r->seconds_sampling));
+	json_object_object_add(o, "resync", json_object_new_string(r->resync));
+	return o;
 }
 
 /* What --hrc asked for and which curves came from one pass. */
@@ -191,6 +237,8 @@ void opt_print_json(const struct opt_args *a, const struct opt_trace *traces,
 				json_object_object_add(by, a->policies[p]->name, json_u64(row[p]));
 			json_object_object_add(r, "faults", by);
 			json_object_object_add(r, "opt", json_u64(row[a->nr_policies]));
+			if (traces[t].run.present)
+				json_object_object_add(r, "run", json_run(&traces[t].run));
 			json_object_array_add(results, r);
 		}
 	}

@@ -131,6 +131,21 @@ static uint64_t le(const unsigned char *p, unsigned bytes)
 	return v;
 }
 
+static void put_le(unsigned char *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+void tracefile_encode(unsigned char rec[TRACEFILE_RECORD], uint32_t clock, uint64_t id,
+		      uint32_t size)
+{
+	put_le(rec, clock, 4);
+	put_le(rec + 4, id, 8);
+	put_le(rec + 12, size, 4);
+	put_le(rec + 16, (uint64_t)-1, 8); /* next_access_vtime: not known */
+}
+
 /* Record t->at at rec; returns 0 or a negative errno. */
 static int oracle_record(struct tracefile *t, const unsigned char *rec, struct mv_error *err)
 {

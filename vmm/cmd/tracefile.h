@@ -68,6 +68,10 @@ int tracefile_read(struct tracefile *t, FILE *f, struct mv_error *err);
 /* The same for a whole trace already in memory. */
 int tracefile_parse(struct tracefile *t, const void *buf, size_t len, struct mv_error *err);
 
+/* Writes one oracle-general record (next_access_vtime -1: not known). */
+void tracefile_encode(unsigned char rec[TRACEFILE_RECORD], uint32_t clock, uint64_t id,
+		      uint32_t size);
+
 /* Frees what reading allocated; t can be read into again after setting it up. */
 void tracefile_free(struct tracefile *t);
 

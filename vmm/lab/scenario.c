@@ -483,13 +483,13 @@ static struct scenario_diff *cur_diff(struct loader *l)
 	return &l->sc->diffs[l->sc->nr_diffs - 1];
 }
 
-static void check_label(struct loader *l, yaml_node_t *v, const char *label)
+static void check_label(struct loader *l, yaml_node_t *v, const char *label, const char *what)
 {
 	for (size_t i = 0; i < l->sc->nr_snapshots; i++)
 		if (!strcmp(l->sc->snapshots[i], label))
 			return;
-	lfail(l, v, "expect.diffs: '%s' is not one of the snapshots (list it under "
-		    "snapshots: first)", label);
+	lfail(l, v, "%s: '%s' is not one of the snapshots (list it under "
+		    "snapshots: first)", what, label);
 }
 
 static void key_between(struct loader *l, yaml_node_t *v)
@@ -503,9 +503,9 @@ static void key_between(struct loader *l, yaml_node_t *v)
 	d->from = dup_scalar(l, node(l, v->data.sequence.items.start[0]), "between");
 	d->to = dup_scalar(l, node(l, v->data.sequence.items.start[1]), "between");
 	if (d->from)
-		check_label(l, v, d->from);
+		check_label(l, v, d->from, "expect.diffs");
 	if (d->to)
-		check_label(l, v, d->to);
+		check_label(l, v, d->to, "expect.diffs");
 }
 
 static void add_diff_cond(struct loader *l, yaml_node_t *v)
@@ -540,12 +540,96 @@ static void key_diffs(struct loader *l, yaml_node_t *v)
 	for_items(l, v, add_diff);
 }
 
+/* The view being loaded: the last one of the array. */
+static struct scenario_show *cur_show(struct loader *l)
+{
+	return &l->sc->shows[l->sc->nr_shows - 1];
+}
+
+static void key_show_snapshot(struct loader *l, yaml_node_t *v)
+{
+	struct scenario_show *s = cur_show(l);
+	s->snapshot = dup_scalar(l, v, "expect.show.snapshot");
+	if (s->snapshot)
+		check_label(l, v, s->snapshot, "expect.show.snapshot");
+}
+
+static void key_show_view(struct loader *l, yaml_node_t *v)
+{
+	static const char *const views[] = { "maps", "tables", "nested", "zones", "slabs",
+					     "vmstat", "segments", "log" };
+	struct scenario_show *s = cur_show(l);
+	s->view = dup_scalar(l, v, "expect.show.view");
+	for (size_t i = 0; s->view && i < sizeof(views) / sizeof(views[0]); i++)
+		if (!strcmp(s->view, views[i]))
+			return;
+	if (s->view)
+		lfail(l, v, "expect.show.view: '%s' is not a view of show (maps, tables, "
+			    "nested, zones, slabs, vmstat, segments, log)", s->view);
+}
+
+static void key_show_space(struct loader *l, yaml_node_t *v)
+{
+	struct scenario_show *s = cur_show(l);
+	char *end;
+	s->space = dup_scalar(l, v, "expect.show.space");
+	if (s->space && strcmp(s->space, "kernel") &&
+	    (strtol(s->space, &end, 10) <= 0 || *end))
+		lfail(l, v, "expect.show.space: '%s' is not kernel or a pid", s->space);
+}
+
+static void add_show_line(struct loader *l, yaml_node_t *v)
+{
+	struct scenario_show *s = cur_show(l);
+	add_regex(l, v, &s->lines, &s->nr_lines, "expect.show.lines");
+}
+
+static void key_show_lines(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_show_line);
+}
+
+static void add_show_no_line(struct loader *l, yaml_node_t *v)
+{
+	struct scenario_show *s = cur_show(l);
+	add_regex(l, v, &s->no_lines, &s->nr_no_lines, "expect.show.no_lines");
+}
+
+static void key_show_no_lines(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_show_no_line);
+}
+
+static void add_show(struct loader *l, yaml_node_t *v)
+{
+	static const struct key keys[] = {
+		{ "snapshot", key_show_snapshot }, { "view", key_show_view },
+		{ "space", key_show_space }, { "lines", key_show_lines },
+		{ "no_lines", key_show_no_lines },
+	};
+	struct scenario *sc = l->sc;
+	sc->shows = realloc(sc->shows, (sc->nr_shows + 1) * sizeof(*sc->shows));
+	if (!sc->shows)
+		abort();
+	memset(&sc->shows[sc->nr_shows], 0, sizeof(sc->shows[0]));
+	sc->shows[sc->nr_shows++].line = line_of(v);
+	walk_mapping(l, v, "expect.show", keys, sizeof(keys) / sizeof(keys[0]));
+	if (!l->failed && (!cur_show(l)->snapshot ||
+			   !(cur_show(l)->nr_lines + cur_show(l)->nr_no_lines)))
+		lfail(l, v, "expect.show: every view needs snapshot: and lines: or no_lines:");
+}
+
+static void key_shows(struct loader *l, yaml_node_t *v)
+{
+	for_items(l, v, add_show);
+}
+
 static void key_expect(struct loader *l, yaml_node_t *v)
 {
 	static const struct key keys[] = {
 		{ "status", key_status }, { "console", key_console },
 		{ "no_console", key_no_console }, { "stats", key_stats }, { "diffs", key_diffs },
-		{ "json", key_json },
+		{ "json", key_json }, { "show", key_shows },
 	};
 	walk_mapping(l, v, "expect", keys, sizeof(keys) / sizeof(keys[0]));
 }
@@ -587,9 +671,9 @@ static void finish_host(struct loader *l)
 {
 	struct scenario *sc = l->sc;
 	if (sc->workload || sc->kernel || sc->initrd || sc->swap || sc->cmdline || sc->pressure ||
-	    sc->nr_snapshots || sc->nr_stats || sc->nr_diffs)
+	    sc->nr_snapshots || sc->nr_stats || sc->nr_diffs || sc->nr_shows)
 		lfail(l, NULL, "host: a host command runs no guest; leave out guest, workload, "
-			       "pressure, snapshots, expect.stats and expect.diffs");
+			       "pressure, snapshots, expect.stats, expect.diffs and expect.show");
 }
 
 /* A restored guest is the saved one: its shape, kernel and workload come
@@ -817,5 +901,13 @@ void scenario_free(struct scenario *sc)
 		free_conds(sc->diffs[i].conds, sc->diffs[i].nr_conds);
 	}
 	free(sc->diffs);
+	for (size_t i = 0; i < sc->nr_shows; i++) {
+		free(sc->shows[i].snapshot);
+		free(sc->shows[i].view);
+		free(sc->shows[i].space);
+		free_regexes(sc->shows[i].lines, sc->shows[i].nr_lines);
+		free_regexes(sc->shows[i].no_lines, sc->shows[i].nr_no_lines);
+	}
+	free(sc->shows);
 	memset(sc, 0, sizeof(*sc));
 }

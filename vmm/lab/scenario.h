@@ -38,6 +38,12 @@
  *     diffs:
  *       - between: [1s, exit]          # two of the snapshots
  *         expect: ["largest_added(memhog) >= 8M", ...]
+ *     show:
+ *       - snapshot: held               # one of the snapshots
+ *         view: segments               # a view of `memvisor show` (maps)
+ *         space: kernel                # kernel or a pid (every space)
+ *         lines: ["^gdt +0x0020 .* DPL 3", ...]   # must match a line
+ *         no_lines: [" rwx"]           # must match no line
  *   results: [vmstat.pgmajfault, "max(host.resident)"]
  *                                      # measures recorded per run (the last
  *                                      # sample; a host command's JSON output)
@@ -55,7 +61,8 @@
  * Layer: the lab (vmm/lab/, after snapshots): the schedule and condition
  * languages, scenario files and the runner that judges one run; it starts
  * `memvisor run` as a child and reads what it left (console, stats,
- * snapshots) in-process.
+ * snapshots) in-process, and `memvisor show` as a child per expect.show
+ * view.
  */
 #ifndef VMM_SCENARIO_H
 #define VMM_SCENARIO_H
@@ -92,6 +99,17 @@ struct scenario_diff {
 	int line;
 };
 
+/* A view of a snapshot (`memvisor show FILE --view VIEW [--space SPACE]`)
+ * and the regexes its text must match. */
+struct scenario_show {
+	char *snapshot;                /* a label listed under `snapshots` */
+	char *view;                    /* one of show's views */
+	char *space;                   /* kernel, a pid, or NULL: every space */
+	struct scenario_regex *lines, *no_lines;  /* must match / must not match */
+	size_t nr_lines, nr_no_lines;
+	int line;
+};
+
 struct scenario {
 	char *file, *name, *description;
 	char *label;                   /* a sweep cell's "k=v,k=v" ("" when no matrix) */
@@ -110,6 +128,8 @@ struct scenario {
 	size_t nr_stats, nr_json;
 	struct scenario_diff *diffs;
 	size_t nr_diffs;
+	struct scenario_show *shows;
+	size_t nr_shows;
 	struct scenario_cond *results;  /* measures (expect_parse_measure) */
 	size_t nr_results;
 	struct scenario_notice *notices;

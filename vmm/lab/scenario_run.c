@@ -292,22 +292,36 @@ static void line_at(const char *text, size_t off, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(end - start), text + start);
 }
 
+/*
+ * Every regex of must matches a line of text, none of must_not does; what
+ * names the text in the reasons ("console", "`show LABEL --view maps`").
+ */
+static void check_lines(const struct scenario *sc, const char *text, const char *what,
+			const struct scenario_regex *must, size_t nr_must,
+			const struct scenario_regex *must_not, size_t nr_must_not,
+			struct scenario_result *r)
+{
+	char line[300];
+	regmatch_t m[1];
+	for (size_t i = 0; i < nr_must; i++, r->checks++)
+		if (regexec(&must[i].re, text, 0, NULL, 0))
+			reason(r, "%s:%d: no %s line matches '%s'", sc->file, must[i].line, what,
+			       must[i].text);
+	for (size_t i = 0; i < nr_must_not; i++, r->checks++)
+		if (!regexec(&must_not[i].re, text, 1, m, 0)) {
+			line_at(text, (size_t)m[0].rm_so, line, sizeof(line));
+			reason(r, "%s:%d: %s line '%s' matches '%s', which must not appear",
+			       sc->file, must_not[i].line, what, line, must_not[i].text);
+		}
+}
+
 static void check_console(const struct scenario *sc, const char *dir, struct scenario_result *r)
 {
-	char path[4096], line[300];
-	regmatch_t m[1];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/console.log", dir);
 	char *text = read_file(path);
-	for (size_t i = 0; i < sc->nr_console; i++, r->checks++)
-		if (regexec(&sc->console[i].re, text, 0, NULL, 0))
-			reason(r, "%s:%d: no console line matches '%s'", sc->file,
-			       sc->console[i].line, sc->console[i].text);
-	for (size_t i = 0; i < sc->nr_no_console; i++, r->checks++)
-		if (!regexec(&sc->no_console[i].re, text, 1, m, 0)) {
-			line_at(text, (size_t)m[0].rm_so, line, sizeof(line));
-			reason(r, "%s:%d: console line '%s' matches '%s', which must not appear",
-			       sc->file, sc->no_console[i].line, line, sc->no_console[i].text);
-		}
+	check_lines(sc, text, "console", sc->console, sc->nr_console, sc->no_console,
+		    sc->nr_no_console, r);
 	free(text);
 }
 
@@ -369,6 +383,66 @@ static void check_diffs(const struct scenario *sc, const char *dir, struct scena
 				reason(r, "%s:%d: diff %s..%s '%s': %s", sc->file, d->conds[k].line,
 				       d->from, d->to, expect_text(d->conds[k].cond), why);
 		json_object_put(j);
+	}
+}
+
+/* The argv of `memvisor show` for v on dir's copy of its snapshot. */
+static void show_args(struct argv_buf *a, const struct scenario_show *v, const char *dir)
+{
+	arg(a, "memvisor");
+	arg(a, "show");
+	arg(a, "%s/snapshots/snap-%s.core", dir, v->snapshot);
+	if (v->view) {
+		arg(a, "--view");
+		arg(a, "%s", v->view);
+	}
+	if (v->space) {
+		arg(a, "--space");
+		arg(a, "%s", v->space);
+	}
+}
+
+/*
+ * Runs `memvisor show` for v into out (its stdout and stderr, kept as
+ * DIR/show-LABEL-VIEW[-SPACE].txt). Returns show's exit status, or -1
+ * when it could not be run.
+ */
+static int run_show(scenario_main_fn *main_fn, const struct scenario_show *v, const char *dir,
+		    const char *out)
+{
+	struct argv_buf a = { .n = 0 };
+	int st;
+	show_args(&a, v, dir);
+	pid_t pid = spawn(main_fn, &a, out, NULL, NULL);
+	free_args(&a);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Each expect.show view: show's text must match its lines, none of its no_lines. */
+static void check_shows(const struct scenario *sc, scenario_main_fn *main_fn, const char *dir,
+			struct scenario_result *r)
+{
+	char out[4096], what[512], first[300];
+	for (size_t i = 0; i < sc->nr_shows; i++) {
+		const struct scenario_show *v = &sc->shows[i];
+		const char *view = v->view ? v->view : "maps";
+		snprintf(out, sizeof(out), "%s/show-%s-%s%s%s.txt", dir, v->snapshot, view,
+			 v->space ? "-" : "", v->space ? v->space : "");
+		snprintf(what, sizeof(what), "`show %s --view %s%s%s`", v->snapshot, view,
+			 v->space ? " --space " : "", v->space ? v->space : "");
+		int st = run_show(main_fn, v, dir, out);
+		char *text = read_file(out);
+		if (st == 0) {
+			check_lines(sc, text, what, v->lines, v->nr_lines, v->no_lines,
+				    v->nr_no_lines, r);
+		} else {
+			line_at(text, 0, first, sizeof(first));
+			reason(r, "%s:%d: %s: status %d: %s", sc->file, v->line, what, st, first);
+			r->checks += (unsigned)(v->nr_lines + v->nr_no_lines);
+		}
+		free(text);
 	}
 }
 
@@ -466,7 +540,8 @@ static void measure_results(const struct scenario *sc, const char *dir, struct s
 	expect_stats_free(&s);
 }
 
-void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r)
+void scenario_check(const struct scenario *sc, scenario_main_fn *main_fn, const char *dir,
+		    struct scenario_result *r)
 {
 	char path[4096];
 	check_status(sc, dir, r);
@@ -474,6 +549,7 @@ void scenario_check(const struct scenario *sc, const char *dir, struct scenario_
 	check_json(sc, dir, r);
 	check_stats(sc, dir, r);
 	check_diffs(sc, dir, r);
+	check_shows(sc, main_fn, dir, r);
 	measure_results(sc, dir, r);
 	snprintf(path, sizeof(path), "%s/swap.img", dir);
 	unlink(path); /* a swap disk is scratch space, not a result */

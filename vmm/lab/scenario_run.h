@@ -9,6 +9,7 @@
  *   stats.jsonl        the --stats stream
  *   snapshots/snap-LABEL.core  the snapshots (LABEL as in the scenario)
  *   diff-A-B.json      each diff expectation's diff, as `memvisor diff --json`
+ *   show-LABEL-VIEW[-SPACE].txt  each expect.show view, as `memvisor show` prints it
  *   crash.core         a crash dump, when the guest crashed
  *   control.sock       the control socket while the VM runs
  */
@@ -43,9 +44,11 @@ typedef int scenario_main_fn(int argc, char **argv);
 pid_t scenario_start(const struct scenario *sc, const char *exe, scenario_main_fn *main_fn,
 		     const char *dir, struct mv_error *err);
 
-/* Checks every expectation of sc against what the run left in dir, and
- * reads its results: measures. */
-void scenario_check(const struct scenario *sc, const char *dir, struct scenario_result *r);
+/* Checks every expectation of sc against what the run left in dir (views
+ * of its snapshots by `show`, run through main_fn in a child), and reads
+ * its results: measures. The caller must have no other threads. */
+void scenario_check(const struct scenario *sc, scenario_main_fn *main_fn, const char *dir,
+		    struct scenario_result *r);
 
 void scenario_result_free(struct scenario_result *r);
 

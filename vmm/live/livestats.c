@@ -52,7 +52,7 @@ static json_object *swap_json(struct blk *b)
 
 /* Zones, slab caches and vmstat read from guest memory (introspection
  * without stopping the guest); absent until the kernel has booted. */
-static bool guest_state_ready(struct livestats *ls)
+bool livestats_guest_ready(struct livestats *ls)
 {
 	struct machine *m = ls->m;
 	if (!ls->intro_ok && m->kernel)
@@ -156,7 +156,7 @@ void livestats_fill(struct livestats *ls, json_object *o)
 		json_object_object_add(o, "swap", swap_json(&m->swap));
 	if (ls->lazy)
 		json_object_object_add(o, "restore", restore_json(ls->lazy));
-	if (guest_state_ready(ls)) {
+	if (livestats_guest_ready(ls)) {
 		json_object_object_add(o, "zones", zones_json(&ls->intro));
 		json_object_object_add(o, "slabs", slabs_json(&ls->intro));
 		json_object_object_add(o, "vmstat", vmstat_json(&ls->intro));

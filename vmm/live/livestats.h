@@ -27,6 +27,10 @@ struct livestats {
 	struct lazy_restore *lazy; /* with run --restore --lazy, else NULL */
 };
 
+/* Opens ls->intro on first use, once the kernel has built its page tables;
+ * whether it is open (the guest's state can be read). */
+bool livestats_guest_ready(struct livestats *ls);
+
 /* Adds the figures of ls->m, as they are now, to the object o. */
 void livestats_fill(struct livestats *ls, json_object *o);
 

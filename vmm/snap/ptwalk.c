@@ -50,7 +50,7 @@ static bool first_visit(struct walk *w, uint64_t pa)
 
 static int walk_table(struct walk *w, uint64_t pa, int level, uint64_t va_base);
 
-static int walk_entry(struct walk *w, uint64_t e, int level, uint64_t va)
+static int walk_entry(struct walk *w, uint64_t e, uint64_t e_pa, int level, uint64_t va)
 {
 	unsigned shift = level_shift(level, w->levels);
 	bool leaf = level == w->levels - 1 || (e & PTE_PS);
@@ -62,7 +62,7 @@ static int walk_entry(struct walk *w, uint64_t e, int level, uint64_t va)
 		return walk_table(w, e & PTE_ADDR_MASK, level + 1, va);
 	uint64_t addr_mask = PTE_ADDR_MASK & ~((1ull << shift) - 1);
 	struct ptw_leaf l = { .va = canonical(va, w->levels), .pa = e & addr_mask,
-			      .flags = e & PTW_FLAG_BITS, .shift = shift };
+			      .flags = e & PTW_FLAG_BITS, .shift = shift, .entry_pa = e_pa };
 	w->st->leaves++;
 	return w->fn ? w->fn(&l, w->arg) : 0;
 }
@@ -84,7 +84,8 @@ static int walk_table(struct walk *w, uint64_t pa, int level, uint64_t va_base)
 		uint64_t e = t[i];
 		if (!(e & PTE_P))
 			continue;
-		int rc = walk_entry(w, e, level, va_base + (i << shift));
+		int rc = walk_entry(w, e, (pa & PTE_ADDR_MASK) + i * 8, level,
+				    va_base + (i << shift));
 		if (rc)
 			return rc;
 	}

@@ -28,6 +28,7 @@ struct ptw_leaf {
 	uint64_t pa;
 	uint64_t flags;        /* PTW_FLAG_BITS of the leaf entry */
 	unsigned shift;        /* 12, 21 or 30 */
+	uint64_t entry_pa;     /* where the leaf entry is (ptw_walk only; 0 from ptw_translate) */
 };
 
 struct ptw_stats {
