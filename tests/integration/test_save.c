@@ -336,8 +336,10 @@ static void list_keys(json_object *o, const char *prefix, char *out, size_t len)
 }
 
 /* Names in out (comma-separated) of every field of `diff --json` that
- * reports a difference: a space's added, removed or changed ranges, a
- * zone, slab cache or vmstat counter, pages written between the two. */
+ * reports a difference of state: a space's added, removed or changed
+ * ranges, a zone, slab cache or vmstat counter. (dirty_pages is not one:
+ * it counts pages written since dirty logging began, here since the
+ * restore, while the guest's clock ran on.) */
 static void differing_fields(json_object *d, char *out, size_t len)
 {
 	static const char *const lists[] = { "added", "removed", "changed" };
@@ -349,8 +351,6 @@ static void differing_fields(json_object *d, char *out, size_t len)
 	const char *maps[] = { "zones", "slabs", "vmstat" };
 	for (size_t i = 0; i < 3; i++)
 		list_keys(member(d, maps[i]), maps[i], out, len);
-	if (json_object_get_int64(member(d, "dirty_pages")) > 0) /* null: not logged */
-		snprintf(out + strlen(out), len - strlen(out), "dirty_pages,");
 }
 
 /*
@@ -358,7 +358,8 @@ static void differing_fields(json_object *d, char *out, size_t len)
  * soon as its restore runs: `diff` finds them equal. What diff compares
  * is the guest's memory management (spaces, zones, slab caches, vmstat);
  * the snapshots' times differ but are not a field of it, so the set of
- * differing fields is exactly empty.
+ * differing fields is exactly empty. Only time moved: the few pages the
+ * guest's timer wrote since the restore (dirty_pages, 0 to 10 here).
  */
 START_TEST(a_snapshot_right_after_restore_differs_from_one_before_the_save_in_nothing)
 {
@@ -391,6 +392,8 @@ START_TEST(a_snapshot_right_after_restore_differs_from_one_before_the_save_in_no
 	differing_fields(d, fields, sizeof(fields));
 	ck_assert_msg(!fields[0], "differing: %s\n%s", fields, r.console);
 	ck_assert(json_object_get_boolean(member(d, "equal")));
+	/* the restore logs dirty pages from its start (for a later diff save) */
+	ck_assert(json_object_is_type(member(d, "dirty_pages"), json_type_int));
 	ck_assert_msg(r.status == 0, "diff status %d (1: different)", r.status);
 	json_object_put(d);
 	vm_run_free(&r);
