@@ -1,5 +1,6 @@
 # scenarios.mk: the charting library `memvisor report` inlines, and the
-# shipped scenario files `make check` runs.
+# shipped scenario files `make check` runs, with the save files some start
+# from.
 #
 # uPlot comes from the npm registry at a pinned version, installed under
 # $(BUILD)/npm and assembled (.incbin) into memvisor, so a report opens
@@ -38,8 +39,23 @@ SCENARIOS      := $(wildcard tests/scenarios/*.yaml)
 SCENARIO_JOBS  ?= 2
 SCENARIO_KEEP  ?= $(BUILD)/scenarios
 
+# Warm starts (start_from: in a scenario): save files made by booting a
+# guest and saving it once its workload is under way (save= in a pressure
+# schedule), then ending it. memhog-awaiting: a 32M guest whose memhog has
+# written its 8M and awaits 512 deflated balloon pages before it verifies.
+WARM_DIR   := $(BUILD)/warm
+WARM_SAVES := $(WARM_DIR)/memhog-awaiting.mvs
+
+$(WARM_DIR)/memhog-awaiting.mvs: $(MEMVISOR) $(KERNEL) $(BUILD)/guest/initrd.cpio
+	@mkdir -p $(dir $@)
+	@echo "  SAVE    $@"
+	$(Q)$(WITH_KVM) $(MEMVISOR) run -m 32M --timeout 300 --crash-dump none \
+	  --console $(@:.mvs=.log) --pressure \
+	  'when console "^memhog: .* touched in":save=$@,when console "^memhog: .* touched in":quit' \
+	  $(KERNEL) -- init=/bin/memhog 8M --await-vmstat balloon_deflate 512 --verify
+
 .PHONY: scenarios
-scenarios: all
+scenarios: all $(WARM_SAVES)
 	@rm -rf $(SCENARIO_KEEP)
 	$(WITH_KVM) $(MEMVISOR) test -j $(SCENARIO_JOBS) --keep $(SCENARIO_KEEP) \
 	  --junit $(SCENARIO_KEEP)/junit.xml $(SCENARIOS)

@@ -173,6 +173,30 @@ START_TEST(a_schedule_runs_in_time_order_and_names_a_bad_event)
 }
 END_TEST
 
+/* save=NAME and snapshot=NAME name files under the prefix, each with its
+ * own extension; any other argument is the path itself. */
+START_TEST(a_save_event_runs_a_save_request_on_the_file_it_names)
+{
+	struct schedule_event ev[8];
+	struct mv_error err;
+	int n = schedule_parse("when console \"ready\": save=warm,1s:save=/tmp/x.mvs,"
+			       "2s:snapshot=warm", ev, 8, &err);
+	ck_assert_msg(n == 3, "%s", err.msg);
+	const char *want[][2] = { { "save", "out/snap-warm.mvs" }, { "save", "/tmp/x.mvs" },
+				  { "snapshot", "out/snap-warm.core" } };
+	for (int i = 0; i < n; i++) {
+		json_object *req = schedule_event_request(&ev[i], "out/snap"), *v;
+		ck_assert(json_object_object_get_ex(req, "cmd", &v));
+		ck_assert_str_eq(json_object_get_string(v), want[i][0]);
+		ck_assert(json_object_object_get_ex(req, "file", &v));
+		ck_assert_str_eq(json_object_get_string(v), want[i][1]);
+		json_object_put(req);
+	}
+	ck_assert_int_eq(schedule_parse("1s:save", ev, 8, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "save=FILE"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(a_time_is_seconds_or_milliseconds_and_nothing_else)
 {
 	double t = -1;
@@ -520,6 +544,7 @@ Suite *control_suite(void)
 	tcase_add_test(tc, when_events_lead_the_schedule_in_written_order);
 	tcase_add_test(tc, a_console_event_keeps_the_colons_and_commas_of_its_pattern);
 	tcase_add_test(tc, a_time_is_seconds_or_milliseconds_and_nothing_else);
+	tcase_add_test(tc, a_save_event_runs_a_save_request_on_the_file_it_names);
 	suite_add_tcase(s, tc);
 
 	TCase *sock = tcase_create("socket");

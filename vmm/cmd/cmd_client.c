@@ -2,7 +2,7 @@
  * cmd_client.c: the CLI clients of the control socket: `memvisor balloon
  * SOCK SIZE`, `stats SOCK [--json]`, `pause|resume|quit SOCK`. Each sends
  * one request line and prints the response. `snapshot SOCK FILE
- * [--memory]` and `save SOCK FILE [--stop]` too.
+ * [--memory]` and `save SOCK FILE [--stop] [--since BASE]` too.
  *
  * Exit status: 0 when the VMM answered ok, 1 when it answered with an
  * error, 2 for usage errors or an unreachable socket.
@@ -30,9 +30,11 @@ static int client_usage(const char *cmd)
 		fprintf(stderr, "usage: memvisor snapshot SOCK FILE [--memory]\n"
 			"Writes an ELF core snapshot of the running VM (with --memory, all of RAM).\n");
 	else if (!strcmp(cmd, "save"))
-		fprintf(stderr, "usage: memvisor save SOCK FILE [--stop]\n"
+		fprintf(stderr, "usage: memvisor save SOCK FILE [--stop] [--since BASE]\n"
 			"Saves the running VM to FILE (memvisor run --restore FILE resumes it);\n"
-			"it runs on unless --stop is given.\n");
+			"it runs on unless --stop is given. --since BASE: a diff save, only the\n"
+			"pages changed since BASE, the VM's last save (or the file it was\n"
+			"restored from); a restore of FILE reads BASE first.\n");
 	else
 		fprintf(stderr, "usage: memvisor %s SOCK\n", cmd);
 	return MV_EXIT_USAGE;
@@ -61,23 +63,49 @@ static void print_stats(json_object *resp)
 	}
 }
 
-/* snapshot SOCK FILE [--memory], save SOCK FILE [--stop]: the path is
- * made absolute for the VMM; the flag becomes the boolean key. */
+/* Adds key: arg made absolute for the VMM (which runs elsewhere). */
+static void add_path(json_object *req, const char *key, const char *arg)
+{
+	char path[PATH_MAX];
+	if (arg[0] == '/' || !getcwd(path, sizeof(path)))
+		snprintf(path, sizeof(path), "%s", arg);
+	else if (strlen(path) + strlen(arg) + 2 < sizeof(path))
+		strcat(strcat(path, "/"), arg);
+	json_object_object_add(req, key, json_object_new_string(path));
+}
+
+/* snapshot SOCK FILE [--memory]: the flag becomes the boolean key. */
 static json_object *file_request(json_object *req, int argc, char **argv, const char *flag,
 				 const char *key)
 {
 	bool set = argc == 4 && !strcmp(argv[3], flag);
-	char path[PATH_MAX];
 	if ((argc != 3 && !set) || !argv[2][0]) {
 		json_object_put(req);
 		return NULL;
 	}
-	if (argv[2][0] == '/' || !getcwd(path, sizeof(path)))
-		snprintf(path, sizeof(path), "%s", argv[2]);
-	else if (strlen(path) + strlen(argv[2]) + 2 < sizeof(path))
-		strcat(strcat(path, "/"), argv[2]);
-	json_object_object_add(req, "file", json_object_new_string(path));
+	add_path(req, "file", argv[2]);
 	json_object_object_add(req, key, json_object_new_boolean(set));
+	return req;
+}
+
+/* save SOCK FILE [--stop] [--since BASE], the options in any order. */
+static json_object *save_request(json_object *req, int argc, char **argv)
+{
+	bool stop = false, ok = argc >= 3 && argv[2][0];
+	for (int i = 3; ok && i < argc; i++) {
+		if (!strcmp(argv[i], "--stop"))
+			stop = true;
+		else if (!strcmp(argv[i], "--since") && i + 1 < argc && argv[i + 1][0])
+			add_path(req, "since", argv[++i]);
+		else
+			ok = false;
+	}
+	if (!ok) {
+		json_object_put(req);
+		return NULL;
+	}
+	add_path(req, "file", argv[2]);
+	json_object_object_add(req, "stop", json_object_new_boolean(stop));
 	return req;
 }
 
@@ -88,7 +116,7 @@ static json_object *build_request(int argc, char **argv)
 	if (!strcmp(argv[0], "snapshot"))
 		return file_request(req, argc, argv, "--memory", "memory");
 	if (!strcmp(argv[0], "save"))
-		return file_request(req, argc, argv, "--stop", "stop");
+		return save_request(req, argc, argv);
 	if (!strcmp(argv[0], "balloon")) {
 		uint64_t bytes;
 		struct mv_error err;

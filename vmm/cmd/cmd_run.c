@@ -47,6 +47,7 @@ struct run_opts {
 	char crash_default[256];
 	const char *restore;           /* --restore FILE: resume a saved VM */
 	bool lazy;                     /* --lazy: its RAM on demand (userfaultfd) */
+	bool lazy_prefetch;            /* --lazy (=prefetch), not --lazy=demand */
 	char swap_file[4096];          /* --swap's FILE without :SIZE, for --restore */
 	const char *shape_option;      /* an option --restore takes from the file instead */
 	struct refsample_config refs;  /* --trace-refs; path NULL: none */
@@ -81,7 +82,9 @@ static void run_usage(FILE *f)
 "                        \"2s:balloon=64M,6s:balloon=0\" (balloon=SIZE is the\n"
 "                        balloon size: memory taken from the guest; also stats,\n"
 "                        pause, resume, quit, snapshot=FILE, or snapshot=NAME\n"
-"                        for PREFIX-NAME.core); \"when COND:CMD\" waits for a\n"
+"                        for PREFIX-NAME.core, save=FILE or save=NAME for\n"
+"                        PREFIX-NAME.mvs: 'memvisor save', the VM runs on);\n"
+"                        \"when COND:CMD\" waits for a\n"
 "                        stats condition instead, e.g. \"when balloon.actual ==\n"
 "                        64M:balloon=0\" (in order written, each once), and\n"
 "                        'when console \"REGEX\":CMD' for a console line\n"
@@ -104,8 +107,9 @@ static void run_usage(FILE *f)
 "                        file gives RAM, vCPUs, devices and the swap disk, whose\n"
 "                        saved bytes are written to the disk's saved path, or\n"
 "                        to --swap FILE's)\n"
-"      --lazy            with --restore: start at once and fill each page of RAM\n"
-"                        on first access (userfaultfd), prefetching the rest\n"
+"      --lazy[=prefetch|demand]  with --restore: start at once and fill each\n"
+"                        page of RAM on first access (userfaultfd), prefetching\n"
+"                        the rest (demand: no prefetch, only first accesses)\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -182,7 +186,12 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 				  : "--cmdline";
 	switch (c) {
 	case 'R': o->restore = arg; return 0;
-	case 'Z': o->lazy = true; return 0;
+	case 'Z':
+		o->lazy = true;
+		o->lazy_prefetch = !arg || !strcmp(arg, "prefetch");
+		if (arg && strcmp(arg, "prefetch") && strcmp(arg, "demand"))
+			return usage_error("--lazy=%s: expected prefetch or demand", arg);
+		return 0;
 	case 'm':
 		if (mv_parse_size(arg, &o->memory, &err) < 0 || mem_check_size(o->memory, &err) < 0)
 			return usage_error("--memory: %s", err.msg);
@@ -283,7 +292,7 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "crash-dump", required_argument, NULL, 'D' },
 		{ "swap", required_argument, NULL, 'W' },
 		{ "restore", required_argument, NULL, 'R' },
-		{ "lazy", no_argument, NULL, 'Z' },
+		{ "lazy", optional_argument, NULL, 'Z' },
 		{ "trace-refs", required_argument, NULL, 'T' },
 		{ "trace-refs-resync", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -516,7 +525,7 @@ static int restore_ram(struct machine *m, const struct run_opts *o, const struct
 {
 	if (!o->lazy)
 		return restore_load_ram(m, img, o->restore, err);
-	return lazy_start(l, &m->vm.mem, img, o->restore, err);
+	return lazy_start(l, &m->vm.mem, img, o->restore, o->lazy_prefetch, err);
 }
 
 /* RAM (now or on demand: *lazy_on then), chips, vCPUs and devices. 0 or a
@@ -531,6 +540,9 @@ static int restore_state(struct machine *m, const struct run_opts *o,
 	if (rc < 0)
 		return rc;
 	*lazy_on = o->lazy;
+	/* a diff save from here on counts from this file's state */
+	if ((rc = mem_track_changes(&m->vm.mem, m->vm.vm_fd, img->hdr.save_id)) < 0)
+		return mv_fail(err, rc, "dirty logging: %s", strerror(-rc));
 	return restore_machine(m, img, err);
 }
 
@@ -584,12 +596,16 @@ static int run_restore(const struct run_opts *o)
 	struct run_inputs in = { 0 };
 	struct mv_error err;
 	double t0 = mv_monotonic_seconds();
-	if (savefile_read(&img, o->restore, &err) < 0) {
+	if (savefile_read_chain(&img, o->restore, &err) < 0) {
 		mv_err("%s", err.msg);
 		return MV_EXIT_USAGE;
 	}
 	int status;
-	if (savefile_check_host(&img, &err) < 0) {
+	if (o->lazy && img.base) {
+		mv_err("%s: a diff save; --lazy fills RAM from one file: restore it without --lazy",
+		       o->restore);
+		status = MV_EXIT_USAGE;
+	} else if (savefile_check_host(&img, &err) < 0) {
 		mv_err("%s: %s", o->restore, err.msg);
 		status = MV_EXIT_USAGE;
 	} else if ((img.hdr.devices & SNAP_SAVE_DEV_BLK) &&

@@ -214,6 +214,13 @@ static void key_host(struct loader *l, yaml_node_t *v)
 		lfail(l, v, "host: expected a memvisor command, e.g. opt --frames 3 trace.txt");
 }
 
+static void key_start_from(struct loader *l, yaml_node_t *v)
+{
+	const char *s = scalar(l, v, "start_from");
+	if (s)
+		l->sc->start_from = resolve(l, s);
+}
+
 static void key_workload(struct loader *l, yaml_node_t *v)
 {
 	l->sc->workload = dup_scalar(l, v, "workload");
@@ -634,7 +641,7 @@ static const struct key top_keys[] = {
 	{ "workload", key_workload }, { "host", key_host }, { "pressure", key_pressure },
 	{ "stats_interval", key_stats_interval }, { "snapshots", key_snapshots },
 	{ "timeout", key_timeout }, { "expect", key_expect }, { "results", key_results },
-	{ "matrix", key_matrix }, { "notice", key_notice },
+	{ "matrix", key_matrix }, { "notice", key_notice }, { "start_from", key_start_from },
 };
 
 static int load_document(struct loader *l, const char *text)
@@ -667,6 +674,20 @@ static void finish_host(struct loader *l)
 	    sc->nr_snapshots || sc->nr_stats || sc->nr_diffs || sc->nr_shows)
 		lfail(l, NULL, "host: a host command runs no guest; leave out guest, workload, "
 			       "pressure, snapshots, expect.stats, expect.diffs and expect.show");
+}
+
+/* A restored guest is the saved one: its shape, kernel and workload come
+ * from the file, which must be there before any cell runs. */
+static void finish_restore(struct loader *l)
+{
+	struct scenario *sc = l->sc;
+	if (sc->workload || sc->kernel || sc->initrd || sc->swap || sc->cmdline || sc->memory ||
+	    sc->cpus)
+		lfail(l, NULL, "start_from: the saved VM brings its guest; leave out guest and "
+			       "workload");
+	else if (access(sc->start_from, R_OK) < 0)
+		lfail(l, NULL, "start_from: cannot read %s: %m (a save file: memvisor save, or "
+			       "save= in a pressure schedule)", sc->start_from);
 }
 
 /* Whether a pressure step of sc takes snapshot=name. */
@@ -707,6 +728,12 @@ static void finish(struct loader *l, const char *exe_dir)
 	if (sc->nr_json)
 		lfail(l, NULL, "expect.json: applies to a host command's output (host:)");
 	check_named_snapshots(l);
+	if (sc->start_from) {
+		finish_restore(l);
+		return;
+	}
+	if (!sc->cpus)
+		sc->cpus = 1;
 	if (!sc->kernel)
 		sc->kernel = default_path(exe_dir, "guest/kernel.elf");
 	if (!sc->initrd && sc->workload)
@@ -727,7 +754,6 @@ static int load_text(struct scenario *sc, const char *path, const char *text, co
 	char tmp[4096];
 	memset(sc, 0, sizeof(*sc));
 	sc->file = strdup(path);
-	sc->cpus = 1;
 	sc->timeout = 60;
 	sc->stats_interval = 0.25;
 	snprintf(tmp, sizeof(tmp), "%s", path);
@@ -847,7 +873,8 @@ void scenario_free(struct scenario *sc)
 {
 	char **strs[] = { &sc->file, &sc->name, &sc->label, &sc->description, &sc->dir, &sc->host,
 			  &sc->kernel, &sc->initrd,
-			  &sc->memory, &sc->swap, &sc->cmdline, &sc->workload, &sc->pressure };
+			  &sc->memory, &sc->swap, &sc->cmdline, &sc->workload, &sc->pressure,
+			  &sc->start_from };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < sc->nr_snapshots; i++)

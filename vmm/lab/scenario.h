@@ -15,6 +15,9 @@
  *     swap: 64M                        # a swap disk of this size
  *     cmdline: "hold=3 mm.debug=1"     # more kernel command-line words
  *   workload: "/bin/memhog 8M"         # run as init= (needs the initrd)
+ *   start_from: warm.mvs               # instead of guest and workload: a saved
+ *                                      # VM (memvisor save), restored, not booted;
+ *                                      # every cell of a matrix starts from it
  *   host: "opt --frames 3,4 --json t"  # instead of a guest: a memvisor command,
  *                                      # run in the file's folder; its stdout
  *                                      # is the "console" (no stats, snapshots)
@@ -113,6 +116,7 @@ struct scenario {
 	char *dir;                     /* the file's folder */
 	char *host;                    /* memvisor command words, or NULL */
 	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
+	char *start_from;              /* a save file to restore, or NULL: boot */
 	int cpus;
 	char **snapshots;
 	size_t nr_snapshots;

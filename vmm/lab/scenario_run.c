@@ -78,16 +78,30 @@ static void snapshot_args(struct argv_buf *a, const struct scenario *sc, const c
 	}
 }
 
+/* The guest: the saved one (its own disk in dir, a copy of the saved
+ * one, so the cells of a sweep share nothing but the file), or a boot. */
+static void guest_args(struct argv_buf *a, const struct scenario *sc, const char *dir)
+{
+	if (sc->start_from) {
+		arg(a, "--restore");
+		arg(a, "%s", sc->start_from);
+		arg(a, "--swap");
+		arg(a, "%s/swap.img", dir);
+		return;
+	}
+	arg(a, "-m");
+	arg(a, "%s", sc->memory);
+	arg(a, "-c");
+	arg(a, "%d", sc->cpus);
+}
+
 static void build_args(struct argv_buf *a, const struct scenario *sc, const char *exe,
 		       const char *dir)
 {
 	struct sockaddr_un sun;
 	arg(a, "%s", exe);
 	arg(a, "run");
-	arg(a, "-m");
-	arg(a, "%s", sc->memory);
-	arg(a, "-c");
-	arg(a, "%d", sc->cpus);
+	guest_args(a, sc, dir);
 	arg(a, "--timeout");
 	arg(a, "%g", sc->timeout);
 	arg(a, "--console");
@@ -113,6 +127,8 @@ static void build_args(struct argv_buf *a, const struct scenario *sc, const char
 		arg(a, "%s", sc->pressure);
 	}
 	snapshot_args(a, sc, dir);
+	if (sc->start_from)
+		return;
 	arg(a, "%s", sc->kernel);
 	arg(a, "--");
 	words(a, sc->cmdline);

@@ -123,13 +123,15 @@ json_object *schedule_event_request(const struct schedule_event *e, const char *
 	json_object_object_add(req, "cmd", json_object_new_string(e->cmd));
 	if (!strcmp(e->cmd, "balloon"))
 		json_object_object_add(req, "target", json_object_new_string(e->arg));
-	if (!strcmp(e->cmd, "snapshot")) {
+	if (!strcmp(e->cmd, "snapshot") || !strcmp(e->cmd, "save")) {
 		char file[512];
-		snprintf(file, sizeof(file), "%s-%s.core", prefix, e->arg);
+		snprintf(file, sizeof(file), "%s-%s.%s", prefix, e->arg,
+			 !strcmp(e->cmd, "save") ? "mvs" : "core");
 		json_object_object_add(req, "file", json_object_new_string(
 			schedule_snapshot_is_name(e->arg) ? file : e->arg));
-		json_object_object_add(req, "reason", json_object_new_string("schedule"));
 	}
+	if (!strcmp(e->cmd, "snapshot"))
+		json_object_object_add(req, "reason", json_object_new_string("schedule"));
 	return req;
 }
 
@@ -159,10 +161,10 @@ static int check_event(const struct schedule_event *e, struct mv_error *err)
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		if (!strcmp(e->cmd, plain[i]) && !e->arg[0])
 			return 0;
-	if (!strcmp(e->cmd, "snapshot") && e->arg[0])
+	if ((!strcmp(e->cmd, "snapshot") || !strcmp(e->cmd, "save")) && e->arg[0])
 		return 0;
-	return mv_fail(err, -EINVAL, "'%s%s%s': unknown command (balloon=SIZE, snapshot=FILE, stats, "
-		 "pause, resume, quit)", e->cmd, e->arg[0] ? "=" : "", e->arg);
+	return mv_fail(err, -EINVAL, "'%s%s%s': unknown command (balloon=SIZE, snapshot=FILE, "
+		 "save=FILE, stats, pause, resume, quit)", e->cmd, e->arg[0] ? "=" : "", e->arg);
 }
 
 int schedule_parse(const char *text, struct schedule_event *ev, int max, struct mv_error *err)

@@ -7,7 +7,8 @@
  *   schedule_parse            text -> events, `when` events first
  *   schedule_parse_time       "2s", "500ms" or "1.5" (seconds)
  *   schedule_console_pattern  the REGEX of a `when console "REGEX"` event
- *   schedule_snapshot_is_name snapshot=NAME (a file name made for it) or a path
+ *   schedule_snapshot_is_name snapshot=NAME or save=NAME (a file name made
+ *                             for it) or a path
  *   schedule_event_request    an event as the control request it runs
  *   schedule_parse_stats_arg  "FILE" or "FILE:INTERVAL"
  *
@@ -45,6 +46,8 @@ struct schedule_event {
  * any time since boot); inside the quotes ',' and ':' are the pattern's.
  * snapshot=NAME, where NAME is letters, digits, '_' and '-' only, writes
  * PREFIX-NAME.core as --snapshot-at does; any other argument is a path.
+ * save=NAME or save=FILE saves the VM to be restored later (save.h;
+ * PREFIX-NAME.mvs for a name) and lets it run on.
  * Returns the number of events (the `when` events first, in order, then
  * the timed ones by time), or -EINVAL with the reason in err (may be NULL).
  */
@@ -68,7 +71,7 @@ int schedule_console_pattern(const char *cond, char *re, size_t relen);
 bool schedule_snapshot_is_name(const char *arg);
 
 /* The control request (control_request.h) that event e runs: a new object.
- * A named snapshot's file is PREFIX-NAME.core. */
+ * A named snapshot's file is PREFIX-NAME.core, a named save's PREFIX-NAME.mvs. */
 json_object *schedule_event_request(const struct schedule_event *e, const char *prefix);
 
 /* Parses "FILE" or "FILE:INTERVAL" (seconds) for --stats. Returns 0 or -EINVAL. */

@@ -41,7 +41,7 @@ struct control_config {
 	double idle_timeout;         /* seconds; 0: CONTROL_IDLE_TIMEOUT (tests set it short) */
 	size_t max_output;           /* bytes; 0: CONTROL_MAX_OUTPUT */
 	const char *snapshot_prefix; /* snapshot=NAME writes PREFIX-NAME.core; NULL: the default */
-	const struct lazy_restore *lazy; /* a lazy restore's counters for stats; NULL: none */
+	struct lazy_restore *lazy; /* a lazy restore's counters for stats; NULL: none */
 };
 
 struct control;

@@ -79,16 +79,19 @@ static int check_snapshot(json_object *req, struct mv_error *err)
 	return check_file(req, "snapshot", err);
 }
 
-/* Checks a save request: "file" a non-empty string, "stop" a boolean if
- * given. 0 or -EINVAL. */
+/* Checks a save request: "file" a non-empty string, "stop" a boolean and
+ * "since" a non-empty string if given. 0 or -EINVAL. */
 static int check_save(json_object *req, struct mv_error *err)
 {
-	json_object *stop;
+	json_object *stop, *since;
 	if (check_file(req, "save", err) < 0)
 		return -EINVAL;
 	if (json_object_object_get_ex(req, "stop", &stop) &&
 	    !json_object_is_type(stop, json_type_boolean))
 		return mv_fail(err, -EINVAL, "save: \"stop\" is true or false");
+	if (json_object_object_get_ex(req, "since", &since) &&
+	    (!json_object_is_type(since, json_type_string) || !*json_object_get_string(since)))
+		return mv_fail(err, -EINVAL, "save: \"since\" is a path (the base save)");
 	return 0;
 }
 
@@ -172,24 +175,19 @@ static json_object *do_snapshot(struct livestats *ls, json_object *req)
 
 static json_object *do_save(struct livestats *ls, json_object *req)
 {
-	json_object *file, *stop;
+	json_object *file, *stop, *since;
 	struct mv_error err;
 	struct save_result res;
 	if (check_save(req, &err) < 0)
 		return control_reply_error("%s", err.msg);
-	if (ls->lazy) { /* pages not filled yet are not resident: a save would lose them */
-		struct lazy_counters c;
-		lazy_counters(ls->lazy, &c);
-		if (!c.prefetch_done)
-			return control_reply_error("save: the lazy restore is still filling guest RAM "
-						   "(%llu of %llu pages); save once restore.prefetch_done",
-						   (unsigned long long)(c.faulted + c.prefetched),
-						   (unsigned long long)c.to_fetch);
-	}
 	json_object_object_get_ex(req, "file", &file);
-	bool stopping = json_object_object_get_ex(req, "stop", &stop) &&
-			json_object_get_boolean(stop);
-	if (save_take(ls->m, json_object_get_string(file), stopping, &res, &err) < 0)
+	struct save_opts so = { .path = json_object_get_string(file), .lazy = ls->lazy,
+				.stop = json_object_object_get_ex(req, "stop", &stop) &&
+					json_object_get_boolean(stop) };
+	if (json_object_object_get_ex(req, "since", &since))
+		so.since = json_object_get_string(since);
+	bool stopping = so.stop;
+	if (save_take(ls->m, &so, &res, &err) < 0)
 		return control_reply_error("save: %s", err.msg);
 	json_object *o = reply_ok();
 	json_object_object_add(o, "file", json_object_new_string(json_object_get_string(file)));

@@ -134,6 +134,7 @@ static json_object *restore_json(const struct lazy_restore *l)
 	recjson_add_u64(r, "faulted", c.faulted);
 	recjson_add_u64(r, "zero_faults", c.zero_faults);
 	recjson_add_u64(r, "prefetched", c.prefetched);
+	recjson_add_u64(r, "discarded", c.discarded);
 	recjson_add_u64(r, "to_fetch", c.to_fetch);
 	json_object_object_add(r, "prefetch_done", json_object_new_boolean(c.prefetch_done));
 	return r;

@@ -24,7 +24,7 @@ struct livestats {
 	struct machine *m;
 	struct intro intro;          /* valid once intro_ok */
 	bool intro_ok;
-	const struct lazy_restore *lazy; /* with run --restore --lazy, else NULL */
+	struct lazy_restore *lazy; /* with run --restore --lazy, else NULL */
 };
 
 /* Opens ls->intro on first use, once the kernel has built its page tables;

@@ -106,11 +106,14 @@ static struct kvm_cpuid2 *supported_cpuid(int kvm_fd)
 	return NULL;
 }
 
+static uint64_t cpuid_hash(const struct kvm_cpuid2 *c);
+
 static int kvm_get_cpuid(struct vm *vm, struct mv_error *err)
 {
 	vm->cpuid = supported_cpuid(vm->kvm_fd);
 	if (!vm->cpuid)
 		return mv_fail_errno(err, "KVM_GET_SUPPORTED_CPUID");
+	vm->cpuid_fingerprint = cpuid_hash(vm->cpuid); /* as KVM offers it, before patching */
 	cpuid_mark_hypervisor(vm->cpuid);
 	return 0;
 }
@@ -317,8 +320,14 @@ bool vm_is_paused(struct vm *vm)
 	return p;
 }
 
-/* Called by a vCPU thread out of KVM_RUN: waits while the VM is paused. */
-static void vcpu_park_if_paused(struct vcpu *v)
+/*
+ * Called by a vCPU thread before each KVM_RUN: waits while the VM is
+ * paused. A pause is seen here as well as through a kick, so one that
+ * came before the thread's first run (before vm_start marked it started,
+ * when no kick can reach it) parks it all the same. Returns false once
+ * the VM is stopping.
+ */
+static bool vcpu_park_if_paused(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED); /* a kicker may set it */
@@ -330,7 +339,9 @@ static void vcpu_park_if_paused(struct vcpu *v)
 			pthread_cond_wait(&vm->resume_cond, &vm->lock);
 		vm->parked--;
 	}
+	bool run = !vm->stopping;
 	pthread_mutex_unlock(&vm->lock);
+	return run;
 }
 
 void vm_set_irq(void *ctx, unsigned irq, int level)
@@ -483,12 +494,10 @@ static void *vcpu_thread(void *arg)
 	char name[16];
 	snprintf(name, sizeof(name), "vcpu%d", v->id);
 	pthread_setname_np(pthread_self(), name);
-	while (!vm_is_stopping(v->vm)) {
+	while (vcpu_park_if_paused(v)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				vcpu_park_if_paused(v);
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			}
 			char d[64];
 			snprintf(d, sizeof(d), ": %s", strerror(errno));
 			exit_fatal(v, MV_EXIT_KVM_ERROR, "KVM_RUN failed", d);
@@ -513,15 +522,17 @@ int vm_start(struct vm *vm, struct mv_error *err)
 	bus_seal(&vm->pio); /* vCPUs look ranges up without a lock from here on */
 	bus_seal(&vm->mmio);
 	for (int i = 0; i < vm->nr_cpus; i++) {
+		/* under kick_lock: a pause that kicks while the thread starts
+		 * waits for it to be marked, then reaches it */
+		pthread_mutex_lock(&vm->kick_lock);
 		int rc = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+		vm->vcpus[i].started = rc == 0;
+		pthread_mutex_unlock(&vm->kick_lock);
 		if (rc) {
 			mv_fail(err, -rc, "starting vCPU %d thread: %s", i, strerror(rc));
 			vm_request_stop(vm, MV_EXIT_HOST_ERROR, "thread creation failed");
 			return -rc;
 		}
-		pthread_mutex_lock(&vm->kick_lock);
-		vm->vcpus[i].started = true;
-		pthread_mutex_unlock(&vm->kick_lock);
 	}
 	return 0;
 }

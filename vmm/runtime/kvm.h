@@ -57,6 +57,7 @@ struct vm {
 	struct vcpu vcpus[VM_MAX_CPUS];
 	struct bus pio, mmio;
 	struct kvm_cpuid2 *cpuid;     /* supported CPUID, patched per vCPU */
+	uint64_t cpuid_fingerprint;   /* kvm_cpuid_fingerprint() of this host, from vm->cpuid */
 	int nr_devices;               /* fixed at vm_start */
 	struct vm_device devices[VM_MAX_DEVICES];
 	pthread_mutex_t kick_lock;    /* vcpus[].started once running: no signal to a joined thread */
@@ -167,7 +168,8 @@ int vm_set_chips(struct vm *vm, const struct vm_chip_state *c, struct mv_error *
 /*
  * A fingerprint of the CPUID KVM offers on this host (per-vCPU APIC IDs
  * left out), to refuse restoring a guest on a CPU that differs. Opens
- * /dev/kvm on its own: no VM is created. 0 or a negative errno with err.
+ * /dev/kvm on its own: no VM is created (a VM has it in
+ * vm->cpuid_fingerprint). 0 or a negative errno with err.
  */
 int kvm_cpuid_fingerprint(uint64_t *out, struct mv_error *err);
 

@@ -162,22 +162,100 @@ size_t mem_dirty_bitmap_bytes(const struct mem_slot *s)
 	return (size_t)(((s->size >> 12) + 63) / 64 * 8);
 }
 
+/* Dirty logging on, with a snapshot bitmap per slot (cleared). 0 or -errno. */
+static int start_logging(struct guest_memory *m, int vm_fd)
+{
+	for (int i = 0; i < m->nr_slots; i++)
+		if (!m->snap_dirty[i] &&
+		    !(m->snap_dirty[i] = calloc(1, mem_dirty_bitmap_bytes(&m->slots[i]))))
+			return -ENOMEM;
+	int rc = register_slots(m, vm_fd, KVM_MEM_LOG_DIRTY_PAGES);
+	if (rc == 0)
+		m->dirty_logging = true;
+	return rc;
+}
+
+static void or_into(uint8_t *dst, const uint8_t *src, size_t bytes)
+{
+	for (size_t k = 0; k < bytes; k++)
+		if (src[k])
+			__atomic_fetch_or(&dst[k], src[k], __ATOMIC_RELAXED);
+}
+
+/* KVM's log since the last read, added to every reader's bitmaps. */
+static int read_log(struct guest_memory *m, int vm_fd)
+{
+	for (int i = 0; i < m->nr_slots; i++) {
+		size_t bytes = mem_dirty_bitmap_bytes(&m->slots[i]);
+		uint8_t *log = calloc(1, bytes);
+		struct kvm_dirty_log d = { .slot = m->slots[i].id, .dirty_bitmap = log };
+		if (!log || ioctl(vm_fd, KVM_GET_DIRTY_LOG, &d) < 0) {
+			int code = log ? -errno : -ENOMEM;
+			free(log);
+			return code;
+		}
+		or_into(m->snap_dirty[i], log, bytes);
+		if (m->changed[i])
+			or_into(m->changed[i], log, bytes);
+		free(log);
+	}
+	return 0;
+}
+
 int mem_dirty_log(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SLOTS],
 		  bool *valid)
 {
 	*valid = m->dirty_logging;
-	if (!m->dirty_logging) {
-		int rc = register_slots(m, vm_fd, KVM_MEM_LOG_DIRTY_PAGES);
-		if (rc == 0)
-			m->dirty_logging = true;
-		return rc;
+	if (!m->dirty_logging)
+		return start_logging(m, vm_fd);
+	int rc = read_log(m, vm_fd);
+	for (int i = 0; rc == 0 && i < m->nr_slots; i++) {
+		size_t bytes = mem_dirty_bitmap_bytes(&m->slots[i]);
+		memcpy(bitmaps[i], m->snap_dirty[i], bytes);
+		memset(m->snap_dirty[i], 0, bytes);
 	}
-	for (int i = 0; i < m->nr_slots; i++) {
-		struct kvm_dirty_log d = { .slot = m->slots[i].id, .dirty_bitmap = bitmaps[i] };
-		if (ioctl(vm_fd, KVM_GET_DIRTY_LOG, &d) < 0)
-			return -errno;
+	return rc;
+}
+
+int mem_track_changes(struct guest_memory *m, int vm_fd, uint64_t save_id)
+{
+	int rc = m->dirty_logging ? read_log(m, vm_fd) : start_logging(m, vm_fd);
+	for (int i = 0; rc == 0 && i < m->nr_slots; i++) {
+		size_t bytes = mem_dirty_bitmap_bytes(&m->slots[i]);
+		if (!m->changed[i] && !(m->changed[i] = malloc(bytes)))
+			rc = -ENOMEM;
+		else
+			memset(m->changed[i], 0, bytes);
 	}
-	return 0;
+	m->changes_since = rc == 0 ? save_id : 0;
+	return rc;
+}
+
+int mem_collect_changes(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SLOTS])
+{
+	if (!m->changes_since)
+		return -ENOENT;
+	int rc = read_log(m, vm_fd);
+	for (int i = 0; rc == 0 && i < m->nr_slots; i++)
+		memcpy(bitmaps[i], m->changed[i], mem_dirty_bitmap_bytes(&m->slots[i]));
+	return rc;
+}
+
+/* Marks pages [first, first+n) of slot i changed, when tracking. */
+static void mark_changed(const struct guest_memory *m, int i, uint64_t first, uint64_t n)
+{
+	uint8_t *map = m->changed[i];
+	for (uint64_t p = first; map && p < first + n; p++)
+		__atomic_fetch_or(&map[p / 8], (uint8_t)(1u << (p % 8)), __ATOMIC_RELAXED);
+}
+
+void mem_note_written(const struct guest_memory *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_slot *s = mem_slot_of(m, gpa);
+	if (!s || !len || !mem_gpa_to_hva(m, gpa, len))
+		return;
+	uint64_t first = (gpa - s->gpa) >> 12, last = (gpa + len - 1 - s->gpa) >> 12;
+	mark_changed(m, (int)(s - m->slots), first, last - first + 1);
 }
 
 int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap)
@@ -203,6 +281,11 @@ int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap)
 
 void mem_destroy(struct guest_memory *m)
 {
+	for (int i = 0; i < MEM_MAX_SLOTS; i++) {
+		free(m->snap_dirty[i]);
+		free(m->changed[i]);
+		m->snap_dirty[i] = m->changed[i] = NULL;
+	}
 	if (m->base)
 		munmap(m->base, m->ram_size);
 	if (m->fd >= 0)
@@ -255,6 +338,10 @@ int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 	uint8_t *p = mem_gpa_to_hva(m, gpa, len);
 	if (!p || !s || (gpa | len) & 4095)
 		return -EINVAL;
+	if (m->discard_hook.fn)
+		m->discard_hook.fn(m->discard_hook.ctx, (int)(s - m->slots), (gpa - s->gpa) >> 12,
+				   len >> 12);
+	mark_changed(m, (int)(s - m->slots), (gpa - s->gpa) >> 12, len >> 12); /* now zero */
 	if (m->backing == MEM_BACKING_ANON)
 		return madvise(p, len, MADV_DONTNEED) < 0 ? -errno : 0;
 	off_t off = (off_t)(s->offset + (gpa - s->gpa));

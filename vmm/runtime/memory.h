@@ -38,6 +38,13 @@ struct mem_slot {
 	uint64_t offset;   /* offset of gpa's bytes in the backing */
 };
 
+/* Told of every discard before the host memory goes (lazy.h: a page the
+ * guest gives away must not be filled with its saved bytes afterwards). */
+struct mem_discard_hook {
+	void (*fn)(void *ctx, int slot, uint64_t first_page, uint64_t nr_pages);
+	void *ctx;
+};
+
 struct guest_memory {
 	uint64_t ram_size;
 	enum mem_backing backing;
@@ -46,6 +53,17 @@ struct guest_memory {
 	int nr_slots;
 	struct mem_slot slots[MEM_MAX_SLOTS];
 	bool dirty_logging;    /* slots registered with KVM_MEM_LOG_DIRTY_PAGES */
+	/* KVM's dirty log, read (and cleared in KVM) into one bitmap per
+	 * reader, each reader clearing only its own: snapshots' pages written
+	 * since the last snapshot, and, from mem_track_changes on, diff
+	 * saves' pages changed since the last save (guest writes, and host
+	 * writes: mem_note_written, mem_discard; atomics). The VMM's control
+	 * thread reads them, with the VM paused. */
+	uint8_t *snap_dirty[MEM_MAX_SLOTS];
+	uint8_t *changed[MEM_MAX_SLOTS];
+	uint64_t changes_since; /* the save (its ID) changed[] counts from; 0: none */
+	struct mem_discard_hook discard_hook; /* fn NULL: none; set and cleared while
+					       * no device runs (before start, after vm_wait) */
 };
 
 /* e820 entry types, as in the PVH memmap. */
@@ -96,7 +114,8 @@ void *mem_gpa_to_hva(const struct guest_memory *m, uint64_t gpa, uint64_t len);
 /*
  * Gives the host memory behind [gpa, gpa+len) back (page aligned, inside one
  * slot): MADV_DONTNEED for anonymous backing, a punched hole for memfd and
- * hugetlb. The guest reads zeros there afterwards. Returns 0 or -errno
+ * hugetlb (the discard hook told first). The guest reads zeros there
+ * afterwards. Returns 0 or -errno
  * (-EINVAL for a range that is not aligned RAM).
  */
 int mem_discard(const struct guest_memory *m, uint64_t gpa, uint64_t len);
@@ -107,11 +126,27 @@ int64_t mem_resident_pages(const struct guest_memory *m);
 /*
  * Dirty logging for snapshots: the first call re-registers every slot with
  * KVM_MEM_LOG_DIRTY_PAGES and returns 0 with *valid = false; later calls
- * fetch (and clear) each slot's bitmap into bitmaps[slot] (1 bit per page,
- * mem_dirty_bitmap_bytes() each) with *valid = true. Returns 0 or -errno.
+ * give each slot's pages written since the call before into bitmaps[slot]
+ * (1 bit per page, mem_dirty_bitmap_bytes() each) with *valid = true.
+ * Returns 0 or -errno.
  */
 int mem_dirty_log(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SLOTS],
 		  bool *valid);
+
+/*
+ * Change tracking for diff saves, with the VM paused. mem_track_changes
+ * starts it (dirty logging on) or starts it over: from now on changed[]
+ * counts from the save named save_id. mem_collect_changes gives the pages
+ * changed since then (bitmaps as above), and leaves them counted (a save
+ * that fails loses nothing). Both return 0 or -errno; collecting without
+ * tracking is -ENOENT.
+ */
+int mem_track_changes(struct guest_memory *m, int vm_fd, uint64_t save_id);
+int mem_collect_changes(struct guest_memory *m, int vm_fd, uint8_t *bitmaps[MEM_MAX_SLOTS]);
+
+/* The host wrote (or may have written) [gpa, gpa+len): device DMA, which
+ * KVM's dirty log does not see. Anything outside RAM is ignored. */
+void mem_note_written(const struct guest_memory *m, uint64_t gpa, uint64_t len);
 size_t mem_dirty_bitmap_bytes(const struct mem_slot *s);
 
 /* Residency of a slot's pages on the host: 1 bit per page into bitmap

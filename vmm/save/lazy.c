@@ -3,6 +3,7 @@
  * (see lazy.h for who fills a page and why the bitmaps say what they say).
  */
 #include "lazy.h"
+#include "restore.h"
 #include "util.h"
 
 #include <errno.h>
@@ -51,22 +52,19 @@ static void wake(const struct lazy_restore *l, uint64_t start, uint64_t len)
 	ioctl(l->uffd, UFFDIO_WAKE, &r);
 }
 
-/*
- * Fills pages [p, p+n) of slot i from the file with one UFFDIO_COPY
- * (buf holds n pages). Returns the pages filled and marked: n, or fewer
- * when the copy stopped at a page filled already (the kernel reports how
- * far it got), or -EEXIST when the first page was, or another negative
- * errno.
- */
-static long copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n, uint8_t *buf)
+/* With fill_lock: [p, p+n) copied from the file; see copy_from_file. */
+static long copy_locked(struct lazy_restore *l, int i, uint64_t p, uint64_t n, uint8_t *buf)
 {
-	const struct save_ram *r = &l->img->ram[i];
-	size_t len = (size_t)(n << 12);
-	ssize_t got = pread(l->file_fd, buf, len, (off_t)(r->file_offset + (p << 12)));
-	if (got != (ssize_t)len)
-		return got < 0 ? -errno : -EIO;
+	uint64_t todo = 0;
+	while (todo < n && !bit(l->filled[i], p + todo)) /* a discard may have marked some */
+		todo++;
+	if (!todo)
+		return -EEXIST;
+	int rc = restore_read_pages(l->file_fd, &l->img->ram[i], p, todo, buf);
+	if (rc < 0)
+		return rc;
 	struct uffdio_copy c = { .dst = (uintptr_t)l->mem->slots[i].hva + (p << 12),
-				 .src = (uintptr_t)buf, .len = len };
+				 .src = (uintptr_t)buf, .len = todo << 12 };
 	if (ioctl(l->uffd, UFFDIO_COPY, &c) < 0) {
 		int err = errno;
 		long done = c.copy > 0 ? (long)(c.copy >> 12) : 0;
@@ -75,8 +73,41 @@ static long copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n
 		mark_filled(l, i, p, (uint64_t)done);
 		return done;
 	}
-	mark_filled(l, i, p, n);
-	return (long)n;
+	mark_filled(l, i, p, todo);
+	return (long)todo;
+}
+
+/*
+ * Fills pages [p, p+n) of slot i from the file with one UFFDIO_COPY
+ * (buf holds n pages), under fill_lock so that no discard comes between
+ * the check and the copy. Returns the pages filled and marked: n, or
+ * fewer when the copy stopped at a page filled (or discarded) already,
+ * or -EEXIST when the first page was, or another negative errno.
+ */
+static long copy_from_file(struct lazy_restore *l, int i, uint64_t p, uint64_t n, uint8_t *buf)
+{
+	pthread_mutex_lock(&l->fill_lock);
+	long rc = copy_locked(l, i, p, n, buf);
+	pthread_mutex_unlock(&l->fill_lock);
+	return rc;
+}
+
+/*
+ * The discard hook (memory.h): pages the guest gives away (balloon,
+ * free page reporting) read zero afterwards, as without a lazy restore,
+ * so they count as filled: a later fault gets a zero page, and neither
+ * the fault thread nor the prefetcher copies their saved bytes back.
+ */
+static void discarded(void *ctx, int slot, uint64_t first, uint64_t n)
+{
+	struct lazy_restore *l = ctx;
+	uint64_t dropped = 0;
+	pthread_mutex_lock(&l->fill_lock);
+	for (uint64_t p = first; p < first + n; p++)
+		dropped += bit(l->img->ram[slot].bits, p) && !bit(l->filled[slot], p);
+	mark_filled(l, slot, first, n);
+	pthread_mutex_unlock(&l->fill_lock);
+	count(&l->c.discarded, dropped);
 }
 
 /* The fault at hva: its page from the file the first time, else zero. */
@@ -207,19 +238,20 @@ static int open_uffd(struct lazy_restore *l, struct mv_error *err)
 	return 0;
 }
 
-static int start_threads(struct lazy_restore *l, struct mv_error *err)
+static int start_threads(struct lazy_restore *l, bool prefetch, struct mv_error *err)
 {
 	int rc = pthread_create(&l->fault_thread, NULL, fault_main, l);
 	if (rc == 0) {
 		l->fault_started = true;
-		rc = pthread_create(&l->prefetch_thread, NULL, prefetch_main, l);
-		l->prefetch_started = rc == 0;
+		if (prefetch)
+			rc = pthread_create(&l->prefetch_thread, NULL, prefetch_main, l);
+		l->prefetch_started = prefetch && rc == 0;
 	}
 	return rc ? mv_fail(err, -rc, "lazy restore threads: %s", strerror(rc)) : 0;
 }
 
-int lazy_start(struct lazy_restore *l, const struct guest_memory *mem,
-	       const struct save_image *img, const char *path, struct mv_error *err)
+int lazy_start(struct lazy_restore *l, struct guest_memory *mem,
+	       const struct save_image *img, const char *path, bool prefetch, struct mv_error *err)
 {
 	memset(l, 0, sizeof(*l));
 	l->uffd = l->file_fd = l->stop_pipe[0] = l->stop_pipe[1] = -1;
@@ -227,6 +259,8 @@ int lazy_start(struct lazy_restore *l, const struct guest_memory *mem,
 	l->img = img;
 	if (mem->backing != MEM_BACKING_ANON)
 		return mv_fail(err, -ENOTSUP, "--lazy needs anonymous guest RAM (--backing anon)");
+	pthread_mutex_init(&l->fill_lock, NULL);
+	l->lock_made = true;
 	for (int i = 0; i < img->nr_slots; i++) {
 		l->c.to_fetch += img->ram[i].saved;
 		if (!(l->filled[i] = calloc(1, mem_dirty_bitmap_bytes(&mem->slots[i])))) {
@@ -241,10 +275,22 @@ int lazy_start(struct lazy_restore *l, const struct guest_memory *mem,
 	if (rc == 0)
 		rc = open_uffd(l, err);
 	if (rc == 0)
-		rc = start_threads(l, err);
+		rc = start_threads(l, prefetch, err);
 	if (rc < 0)
 		lazy_stop(l);
+	else
+		mem->discard_hook = (struct mem_discard_hook){ .fn = discarded, .ctx = l };
 	return rc;
+}
+
+void lazy_add_unfilled(struct lazy_restore *l, int slot, uint8_t *map)
+{
+	const struct save_ram *r = &l->img->ram[slot];
+	pthread_mutex_lock(&l->fill_lock);
+	for (uint64_t p = 0; p < r->size >> 12; p++)
+		if (bit(r->bits, p) && !bit(l->filled[slot], p))
+			map[p / 8] |= (uint8_t)(1u << (p % 8));
+	pthread_mutex_unlock(&l->fill_lock);
 }
 
 void lazy_counters(const struct lazy_restore *l, struct lazy_counters *out)
@@ -252,12 +298,15 @@ void lazy_counters(const struct lazy_restore *l, struct lazy_counters *out)
 	out->faulted = __atomic_load_n(&l->c.faulted, __ATOMIC_RELAXED);
 	out->zero_faults = __atomic_load_n(&l->c.zero_faults, __ATOMIC_RELAXED);
 	out->prefetched = __atomic_load_n(&l->c.prefetched, __ATOMIC_RELAXED);
+	out->discarded = __atomic_load_n(&l->c.discarded, __ATOMIC_RELAXED);
 	out->to_fetch = l->c.to_fetch;
 	out->prefetch_done = __atomic_load_n(&l->c.prefetch_done, __ATOMIC_ACQUIRE);
 }
 
 void lazy_stop(struct lazy_restore *l)
 {
+	if (l->mem && l->mem->discard_hook.ctx == l)
+		l->mem->discard_hook = (struct mem_discard_hook){ 0 };
 	__atomic_store_n(&l->stop, true, __ATOMIC_RELAXED);
 	if (l->stop_pipe[1] >= 0 && write(l->stop_pipe[1], "x", 1) < 0)
 		mv_debug("lazy restore: stop pipe: %s", strerror(errno));
@@ -275,4 +324,7 @@ void lazy_stop(struct lazy_restore *l)
 		free(l->filled[i]);
 		l->filled[i] = NULL;
 	}
+	if (l->lock_made)
+		pthread_mutex_destroy(&l->fill_lock);
+	l->lock_made = false;
 }

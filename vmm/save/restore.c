@@ -16,22 +16,27 @@ static bool page_saved(const struct save_ram *r, uint64_t p)
 	return mv_bit(r->bits, p);
 }
 
+int restore_read_pages(int fd, const struct save_ram *r, uint64_t first, uint64_t n, void *dst)
+{
+	uint64_t len = n << 12, done = 0;
+	while (done < len) {
+		ssize_t got = pread(fd, (uint8_t *)dst + done, len - done,
+				    (off_t)(r->file_offset + (first << 12) + done));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		done += (uint64_t)got;
+	}
+	return 0;
+}
+
 /* Reads [first, end) pages of slot r from the file into guest RAM. */
 static int read_run(int fd, const struct guest_memory *mem, const struct save_ram *r,
 		    uint64_t first, uint64_t end)
 {
 	uint8_t *dst = mem_gpa_to_hva(mem, r->gpa + (first << 12), (end - first) << 12);
-	uint64_t len = (end - first) << 12, done = 0;
-	if (!dst)
-		return -EFAULT;
-	while (done < len) {
-		ssize_t n = pread(fd, dst + done, len - done,
-				  (off_t)(r->file_offset + (first << 12) + done));
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (uint64_t)n;
-	}
-	return 0;
+	return dst ? restore_read_pages(fd, r, first, end - first, dst) : -EFAULT;
 }
 
 static int load_slot(int fd, const struct guest_memory *mem, const struct save_ram *r)
@@ -56,6 +61,11 @@ static int load_slot(int fd, const struct guest_memory *mem, const struct save_r
 int restore_load_ram(struct machine *m, const struct save_image *img, const char *path,
 		     struct mv_error *err)
 {
+	if (img->base) { /* a diff save: its base's pages first, its own over them */
+		int rc = restore_load_ram(m, img->base, img->hdr.base_path, err);
+		if (rc < 0)
+			return rc;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mv_fail_errno(err, "%s", path);

@@ -17,8 +17,14 @@
 #include "machine.h"
 #include "savefile.h"
 
-/* Reads the saved pages of path (the file img was read from) into RAM.
- * Returns 0, or a negative errno with one line in err. */
+/* Reads pages [first, first+n) of slot r from the save file fd into dst,
+ * retrying short reads. Returns 0, -EIO at an early end of file, or a
+ * negative errno. */
+int restore_read_pages(int fd, const struct save_ram *r, uint64_t first, uint64_t n, void *dst);
+
+/* Reads the saved pages of path (the file img was read from) into RAM;
+ * for a diff save, its bases' pages first (savefile_read_chain). Returns
+ * 0, or a negative errno with one line in err. */
 int restore_load_ram(struct machine *m, const struct save_image *img, const char *path,
 		     struct mv_error *err);
 

@@ -20,6 +20,7 @@
 #ifndef VMM_SAVE_H
 #define VMM_SAVE_H
 
+#include "lazy.h"
 #include "machine.h"
 
 #include <stdbool.h>
@@ -29,13 +30,25 @@ struct save_result {
 	uint64_t pages_total;
 };
 
+struct save_opts {
+	const char *path;
+	bool stop;                     /* end the VM (status 0) once saved */
+	const char *since;             /* a diff save against this save file, or NULL */
+	struct lazy_restore *lazy;     /* the lazy restore m runs under, or NULL */
+};
+
 /*
- * Writes m's state to path atomically (temporary file, fsync, rename).
- * The VM runs on afterwards unless stop (then it ends with status 0) or it
- * was paused before. Returns 0, or a negative errno with one line in err
- * (nothing written then).
+ * Writes m's state to o->path atomically (temporary file, fsync, rename).
+ * With o->lazy, pages not filled yet are saved too (read through the
+ * fill: lazy.h). With o->since, only the pages changed since that save
+ * are written (snapfmt.h), which must be the save m's change tracking
+ * counts from: its last save, or the file it was restored from. From
+ * the first save on, KVM logs the guest's writes (memory.h) for the next
+ * diff save. The VM runs on afterwards unless o->stop or it was paused
+ * before. Returns 0, or a negative errno with one line in err (nothing
+ * written then).
  */
-int save_take(struct machine *m, const char *path, bool stop, struct save_result *res,
+int save_take(struct machine *m, const struct save_opts *o, struct save_result *res,
 	      struct mv_error *err);
 
 #endif

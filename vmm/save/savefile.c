@@ -108,6 +108,11 @@ static int decode_save(struct decode *d, const struct snap_note_view *n)
 	    img->hdr.nr_cpus != img->file.meta.nr_cpus)
 		return bad(d, "%u vCPUs saved (metadata: %u); need 1 to %d, the same",
 			   img->hdr.nr_cpus, img->file.meta.nr_cpus, VM_MAX_CPUS);
+	if (!img->hdr.save_id)
+		return bad(d, "the save names itself with id 0");
+	if (img->hdr.base_id && (img->hdr.base_path[0] != '/' ||
+				 !memchr(img->hdr.base_path, 0, sizeof(img->hdr.base_path))))
+		return bad(d, "a diff save whose base is not an absolute path");
 	if (img->hdr.devices & ~(SNAP_SAVE_DEV_BALLOON | SNAP_SAVE_DEV_BLK) ||
 	    !(img->hdr.devices & SNAP_SAVE_DEV_BALLOON))
 		return bad(d, "device set %#x is not one this memvisor builds", img->hdr.devices);
@@ -296,6 +301,42 @@ int savefile_read(struct save_image *img, const char *path, struct mv_error *err
 	return rc;
 }
 
+/* The base of img (a diff save, read from path), read and checked. */
+static int read_base(struct save_image *img, const char *path, struct mv_error *err)
+{
+	const struct snap_save *h = &img->hdr;
+	struct mv_error why;
+	if (!(img->base = calloc(1, sizeof(*img->base))))
+		return mv_fail(err, -ENOMEM, "out of memory");
+	int rc = savefile_read(img->base, h->base_path, &why);
+	if (rc < 0)
+		return mv_fail(err, rc, "%s: its base: %s", path, why.msg);
+	const struct snap_save *b = &img->base->hdr;
+	if (b->save_id != h->base_id)
+		return mv_fail(err, -EINVAL, "%s: its base %s is not the save it was made from "
+			       "(save id %016llx, expected %016llx)", path, h->base_path,
+			       (unsigned long long)b->save_id, (unsigned long long)h->base_id);
+	if (b->ram_size != h->ram_size || b->nr_cpus != h->nr_cpus)
+		return mv_fail(err, -EINVAL, "%s: its base %s is a VM of another shape", path,
+			       h->base_path);
+	return 0;
+}
+
+int savefile_read_chain(struct save_image *img, const char *path, struct mv_error *err)
+{
+	int rc = savefile_read(img, path, err), depth = 0;
+	for (struct save_image *at = img; rc == 0 && at->hdr.base_id; at = at->base) {
+		if (++depth > SNAP_SAVE_MAX_CHAIN)
+			rc = mv_fail(err, -ELOOP, "%s: more than %d diff saves over one full save",
+				     path, SNAP_SAVE_MAX_CHAIN);
+		else
+			rc = read_base(at, at == img ? path : at->hdr.base_path, err);
+	}
+	if (rc < 0)
+		savefile_free(img);
+	return rc;
+}
+
 int savefile_check_host(const struct save_image *img, struct mv_error *err)
 {
 	uint64_t here;
@@ -311,6 +352,10 @@ int savefile_check_host(const struct save_image *img, struct mv_error *err)
 
 void savefile_free(struct save_image *img)
 {
+	if (img->base) {
+		savefile_free(img->base);
+		free(img->base);
+	}
 	free(img->vcpus);
 	snapfile_free(&img->file);
 	memset(img, 0, sizeof(*img));

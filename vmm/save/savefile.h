@@ -8,7 +8,8 @@
  * check yields one line in err and nothing else; nothing in it is used
  * before it is checked (fuzzed: tests/fuzz/fuzz_savefile.c).
  *
- * Interface: savefile_read (a path) or savefile_parse (a buffer), then
+ * Interface: savefile_read (a path; savefile_read_chain with the bases of
+ * a diff save) or savefile_parse (a buffer), then
  * savefile_check_host (the CPU, needs /dev/kvm but creates no VM), then
  * restore_machine (restore.h); savefile_free.
  */
@@ -41,11 +42,21 @@ struct save_image {
 	struct blk_state blk;
 	int nr_slots;
 	struct save_ram ram[MEM_MAX_SLOTS];
+	struct save_image *base;       /* a diff save's base (savefile_read_chain), owned */
 };
 
 /* Returns 0, or a negative errno with one line in err (*img empty then). */
 int savefile_parse(struct save_image *img, const void *buf, size_t len, struct mv_error *err);
 int savefile_read(struct save_image *img, const char *path, struct mv_error *err);
+
+/*
+ * savefile_read, then, for a diff save, its base at the path it names,
+ * and that one's base, and so on (at most SNAP_SAVE_MAX_CHAIN): each
+ * checked as above, with the save id the diff names and the diff's
+ * shape. Returns 0, or a negative errno with one line in err ("FILE: its
+ * base BASE is not the save it was made from ..."; *img empty then).
+ */
+int savefile_read_chain(struct save_image *img, const char *path, struct mv_error *err);
 
 /* Whether this host's CPU (as KVM offers it) is the one the file was saved
  * on. Returns 0, or a negative errno with one line in err. */

@@ -160,8 +160,16 @@ struct snap_dirty {
  * touched (host-resident, not all zero) are written; the rest of the
  * segment is a hole in the file and reads as zero. SNAP_NT_PAGES says,
  * per slot, which pages were written, so a restore reads only those.
+ *
+ * A diff save (save --since BASE) writes only the pages changed since its
+ * base, a save of the same VM (changed pages that now read zero too: they
+ * override the base's); everything else (vCPUs, devices, the disk) it
+ * holds whole. It names its base by path and save_id; a restore reads the
+ * base first (and its base, ...), then the diff's pages over it.
+ * Version 2: save_id, base_id and base_path appended.
  */
-#define SNAP_SAVE_VERSION 1
+#define SNAP_SAVE_VERSION 2
+#define SNAP_SAVE_MAX_CHAIN 16         /* a diff's bases, at most */
 
 /* A save of a VM with a swap disk also holds the disk's bytes as they were
  * (the guest's swapped-out pages), in a segment of this type, holes kept. */
@@ -184,6 +192,9 @@ struct snap_save {
 	uint32_t balloon_state_size;
 	uint32_t blk_state_size;
 	uint32_t serial_state_size;
+	uint64_t save_id;              /* random, not 0: names this save */
+	uint64_t base_id;              /* a diff save: its base's save_id; else 0 */
+	char base_path[4096];          /* a diff save: its base file (absolute), NUL-ended */
 };
 
 /* Which virtio-mmio slot a SNAP_NT_VIRTIO note is for. */

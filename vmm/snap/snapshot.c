@@ -165,13 +165,29 @@ static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 
 /* ---- host residency ------------------------------------------------------- */
 
-static void collect_host(struct snap_ctx *c)
+/* Slot i's resident pages into c->resident[i]: given (known) or read now.
+ * Returns the count or a negative errno. */
+static int64_t slot_resident(struct snap_ctx *c, int i, const uint8_t *known)
+{
+	const struct mem_slot *s = &c->m->vm.mem.slots[i];
+	size_t bytes = mem_dirty_bitmap_bytes(s);
+	int64_t n = 0;
+	if (!(c->resident[i] = calloc(1, bytes)))
+		return -ENOMEM;
+	if (!known)
+		return mem_slot_residency(s, c->resident[i]);
+	memcpy(c->resident[i], known, bytes);
+	for (size_t k = 0; k < bytes; k++)
+		n += __builtin_popcount(known[k]);
+	return n;
+}
+
+static void collect_host(struct snap_ctx *c, const struct snap_request *r)
 {
 	struct guest_memory *mem = &c->m->vm.mem;
 	for (int i = 0; i < mem->nr_slots; i++) {
 		size_t bytes = mem_dirty_bitmap_bytes(&mem->slots[i]);
-		c->resident[i] = calloc(1, bytes);
-		int64_t n = c->resident[i] ? mem_slot_residency(&mem->slots[i], c->resident[i]) : -ENOMEM;
+		int64_t n = slot_resident(c, i, r->resident ? r->resident[i] : NULL);
 		struct snap_host h = { .slot = mem->slots[i].id, .pages = mem->slots[i].size >> 12,
 				       .resident = n < 0 ? 0 : (uint64_t)n };
 		mv_note(c, SNAP_NT_HOST, &h, sizeof(h), c->resident[i], n < 0 ? 0 : bytes);
@@ -553,7 +569,7 @@ static int gather(struct snap_ctx *c, const struct snap_request *r, struct mv_er
 	open_introspection(c);
 	fill_meta(c, r);
 	collect_slots(c);
-	collect_host(c);
+	collect_host(c, r);
 	collect_spaces(c);
 	if (c->introspected)
 		collect_allocators(c);

@@ -41,6 +41,9 @@ struct snap_request {
 	/* with memory: per slot, a bitmap of the pages to write (1 bit per
 	 * 4 KiB page); the others stay holes that read zero. NULL: all. */
 	const uint8_t *const *pages;
+	/* per slot, the host-resident pages (mem_slot_residency) when the
+	 * caller read them already with the VM paused (a save); NULL: read here */
+	const uint8_t *const *resident;
 	const struct snap_extra_note *extra; /* appended after the others */
 	size_t nr_extra;
 	/* with memory and disk_size > 0: disk_size bytes of the file disk_fd

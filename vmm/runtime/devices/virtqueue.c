@@ -1,5 +1,8 @@
 /*
  * virtqueue.c: split-ring access with full validation (see virtqueue.h).
+ * A popped chain's device-writable buffers and the used ring are noted
+ * as written (mem_note_written: diff saves need the host's writes too);
+ * a save drains every chain it pops before it collects them.
  *
  * Ordering: the avail index is read with acquire semantics before the ring
  * entries it covers; the used element is written before the used index is
@@ -70,6 +73,8 @@ static int take_buffer(const struct virtq_desc *d, const struct guest_memory *m,
 		return mv_fail(err, -EINVAL, "buffer [%#llx, +%u) is not inside guest RAM",
 			 (unsigned long long)d->addr, d->len);
 	}
+	if (writable) /* the device writes it before the chain is pushed */
+		mem_note_written(m, d->addr, d->len);
 	b->gpa = d->addr;
 	b->len = d->len;
 	b->writable = writable;
@@ -115,6 +120,7 @@ int virtq_pop(struct virtq *q, const struct guest_memory *m, enum virtq_dir dir,
 	}
 	c->head = q->avail[AVAIL_RING + (q->last_avail & (q->num - 1))];
 	q->last_avail++;
+	mem_note_written(m, q->used_gpa, 6 + 8ull * q->num); /* virtq_push writes it */
 	int rc = walk_chain(q, m, dir, c, err);
 	return rc < 0 ? rc : 1;
 }
