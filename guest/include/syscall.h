@@ -60,5 +60,7 @@ SYS_DECL(lsetxattr); SYS_DECL(fsetxattr); SYS_DECL(listxattr); SYS_DECL(llistxat
 SYS_DECL(flistxattr); SYS_DECL(removexattr); SYS_DECL(lremovexattr); SYS_DECL(fremovexattr);
 SYS_DECL(prctl);
 SYS_DECL(clone3); SYS_DECL(futex); SYS_DECL(set_robust_list); SYS_DECL(get_robust_list);
+SYS_DECL(getrlimit); SYS_DECL(setrlimit); SYS_DECL(prlimit64);
+SYS_DECL(mlock); SYS_DECL(mlock2); SYS_DECL(munlock); SYS_DECL(mlockall); SYS_DECL(munlockall);
 
 #endif

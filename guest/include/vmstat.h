@@ -18,7 +18,7 @@
  * names kept from the old struct uvm_stats), then reclaim, swap and OOM
  * (reclaim.c, swap.c, oom_kill.c), then pages given to and taken back from
  * the virtio balloon (drivers/balloon.c), then TLB flushes of user spaces
- * (tlb.c); Linux's names. Append only. workingset_refault is
+ * (tlb.c), then the unevictable list and lazy frees (reclaim.c); Linux's names. Append only. workingset_refault is
  * the sum of its _anon and _file parts (Linux before 5.9 had only it).
  */
 #define VM_EVENT_LIST(X) \
@@ -64,7 +64,10 @@
 	X(BALLOON_INFLATE, "balloon_inflate") \
 	X(BALLOON_DEFLATE, "balloon_deflate") \
 	X(NR_TLB_LOCAL_FLUSH_ONE, "nr_tlb_local_flush_one") \
-	X(NR_TLB_LOCAL_FLUSH_ALL, "nr_tlb_local_flush_all")
+	X(NR_TLB_LOCAL_FLUSH_ALL, "nr_tlb_local_flush_all") \
+	X(NR_UNEVICTABLE, "nr_unevictable") \
+	X(NR_MLOCK, "nr_mlock") \
+	X(PGLAZYFREED, "pglazyfreed")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };

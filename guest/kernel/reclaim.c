@@ -47,6 +47,12 @@ static void mapping_unmapped(struct mm *mm, enum lru_kind k)
 	fault_rss_unmapped(mm->rss, k);     /* mm->rss is the engine's counters (uvm.c) */
 }
 
+/* One mapping of a lazily freed anonymous page went with no swap entry. */
+static void mapping_discarded(struct mm *mm)
+{
+	mm->rss[MM_ANON]--;
+}
+
 /* rmap.c's walk over every task's space, as the engine calls it. */
 static unsigned tasks_walk(void *ctx, struct page *p, rmap_fn fn, void *arg)
 {
@@ -78,6 +84,7 @@ static void sync_vmstat(void)
 		[VMSCAN_REFAULT_FILE] = VM_WORKINGSET_REFAULT_FILE,
 		[VMSCAN_ACTIVATE_ANON] = VM_WORKINGSET_ACTIVATE_ANON,
 		[VMSCAN_ACTIVATE_FILE] = VM_WORKINGSET_ACTIVATE_FILE,
+		[VMSCAN_PGLAZYFREED] = VM_PGLAZYFREED,
 	};
 	const struct policy *lru = node.lv.lru;
 
@@ -89,6 +96,7 @@ static void sync_vmstat(void)
 	vm_events[VM_PGDEACTIVATE] = lru[LRU_ANON].stats.deactivated +
 				     lru[LRU_FILE].stats.deactivated;
 	vm_events[VM_PGROTATED] = lru[LRU_ANON].stats.rotated + lru[LRU_FILE].stats.rotated;
+	vm_events[VM_NR_UNEVICTABLE] = vm_events[VM_NR_MLOCK] = node.nr_unevictable;
 	sync_lru_sizes();
 }
 
@@ -276,6 +284,7 @@ void reclaim_init(void)
 	static const struct vmscan_spaces tasks = {
 		.walk = tasks_walk, .pt = mm_pt, .vmas = mm_vmas,
 		.swap_pte = fault_swap_pte, .unmapped = mapping_unmapped,
+		.discarded = mapping_discarded,
 	};
 	uint64_t nr_pages = b->last_pfn - b->first_pfn;
 

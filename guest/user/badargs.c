@@ -5,7 +5,8 @@
  * -1 and huge ones; kernel, non-canonical, NULL and unmapped pointers;
  * huge and wrapping lengths; bad timespecs, flags, options and signals;
  * clone's and clone3's flag rules and struct sizes, futex operations,
- * hostile robust lists walked at exit.
+ * hostile robust lists walked at exit, resource limits, mlock's range
+ * arithmetic and madvise's advice rules.
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -15,8 +16,9 @@
  * each (closed fds 0-2 so nothing reaches the console; a child may die
  * of a signal, the kernel must not oops). The seed is printed; the same
  * seed makes the same calls. A huge valid sleep, populating a huge
- * mapping and exit itself are left out of random mode (they would only
- * take time or end a child early); the calls made are counted in a
+ * mapping (mlock, mlock2, mlockall populate), exit itself and prlimit64
+ * (it could set another process's limits, init's among them) are left
+ * out of random mode (they would only take time or end a child early); the calls made are counted in a
  * shared page and printed.
  */
 #include "claims.h"
@@ -31,6 +33,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -433,6 +436,77 @@ static void range_checks(void)
 	check("brk to a kernel address leaves the break", SC1(SYS_brk, KPTR), brk);
 	check("brk to a non-canonical address leaves the break", SC1(SYS_brk, NONCANON), brk);
 	munmap(p, 2 * PAGE);
+}
+
+/* ---- limits and pinning ------------------------------------------------ */
+
+struct lim {
+	unsigned long cur, max;
+};
+
+static void rlimit_checks(void)
+{
+	struct lim *l = (struct lim *)buf, core = { 0, ~0ul };
+
+	check("getrlimit of resource 16 is EINVAL", SC2(SYS_getrlimit, 16, buf), -EINVAL);
+	check("getrlimit into NULL is EFAULT", SC2(SYS_getrlimit, RLIMIT_STACK, 0), -EFAULT);
+	check("getrlimit into a kernel address is EFAULT", SC2(SYS_getrlimit, RLIMIT_STACK, KPTR), -EFAULT);
+	check("getrlimit into an unmapped page is EFAULT", SC2(SYS_getrlimit, RLIMIT_STACK, unmapped), -EFAULT);
+	check("getrlimit 0x100000003 is RLIMIT_STACK (unsigned int resource)",
+	      SC2(SYS_getrlimit, HIGH | RLIMIT_STACK, buf), 0);
+	check("and reads 8 MiB", (long)l->cur, 8l << 20);
+	check("setrlimit from NULL is EFAULT", SC2(SYS_setrlimit, RLIMIT_CORE, 0), -EFAULT);
+	check("setrlimit from NULL of resource 99 is EFAULT first", SC2(SYS_setrlimit, 99, 0), -EFAULT);
+	check("setrlimit of resource 99 is EINVAL", SC2(SYS_setrlimit, 99, &core), -EINVAL);
+	check("setrlimit 0x100000004 is RLIMIT_CORE", SC2(SYS_setrlimit, HIGH | RLIMIT_CORE, &core), 0);
+	*l = (struct lim){ 2, 1 };
+	check("setrlimit with cur above max is EINVAL", SC2(SYS_setrlimit, RLIMIT_CORE, l), -EINVAL);
+	*l = (struct lim){ 64, 64 };
+	check("RLIMIT_NOFILE above the descriptor table is EPERM", SC2(SYS_setrlimit, RLIMIT_NOFILE, l), -EPERM);
+	check("prlimit64 with nothing to do is 0", SC4(SYS_prlimit64, 0, RLIMIT_AS, 0, 0), 0);
+	check("prlimit64 of pid -1 is ESRCH", SC4(SYS_prlimit64, -1, RLIMIT_AS, 0, buf), -ESRCH);
+	check("prlimit64 of pid -1 and resource 99 is ESRCH first", SC4(SYS_prlimit64, -1, 99, 0, 0), -ESRCH);
+	check("prlimit64 of resource 16 is EINVAL", SC4(SYS_prlimit64, 0, 16, 0, buf), -EINVAL);
+	check("prlimit64 from a kernel address is EFAULT", SC4(SYS_prlimit64, 0, RLIMIT_CORE, KPTR, 0), -EFAULT);
+	check("prlimit64 from an unmapped page of pid -1 is EFAULT first",
+	      SC4(SYS_prlimit64, -1, RLIMIT_CORE, unmapped, 0), -EFAULT);
+	check("prlimit64 into a kernel address is EFAULT", SC4(SYS_prlimit64, 0, RLIMIT_CORE, 0, KPTR), -EFAULT);
+	check("prlimit64 of pid 0x100000000 | self is self (pid_t)",
+	      SC4(SYS_prlimit64, HIGH | getpid(), RLIMIT_CORE, 0, buf), 0);
+}
+
+static void mlock_checks(void)
+{
+	check("mlock of length 0 is 0", SC2(SYS_mlock, buf, 0), 0);
+	check("mlock of SIZE_MAX bytes rounds to 0: 0", SC2(SYS_mlock, buf, ~0ul), 0);
+	check("mlock of SIZE_MAX - 4096 bytes wraps: EINVAL", SC2(SYS_mlock, buf, ~0ul - PAGE), -EINVAL);
+	check("mlock of an unmapped page is ENOMEM", SC2(SYS_mlock, unmapped, PAGE), -ENOMEM);
+	check("mlock of a kernel address is ENOMEM", SC2(SYS_mlock, KPTR, PAGE), -ENOMEM);
+	check("mlock of a non-canonical address is ENOMEM", SC2(SYS_mlock, NONCANON, PAGE), -ENOMEM);
+	check("mlock of an unaligned address locks its page", SC2(SYS_mlock, buf + 1, 1), 0);
+	check("mlock2 with flags 2 is EINVAL", SC3(SYS_mlock2, buf, PAGE, 2), -EINVAL);
+	check("mlock2 with flags 0x100000001 is MLOCK_ONFAULT (int flags)", SC3(SYS_mlock2, buf, PAGE, HIGH | 1), 0);
+	check("madvise DONTNEED of a locked page is EINVAL", SC3(SYS_madvise, buf, PAGE, MADV_DONTNEED), -EINVAL);
+	check("munlock of length 0 is 0", SC2(SYS_munlock, buf, 0), 0);
+	check("munlock of an unmapped page is ENOMEM", SC2(SYS_munlock, unmapped, PAGE), -ENOMEM);
+	check("munlock of a kernel address is ENOMEM", SC2(SYS_munlock, KPTR, PAGE), -ENOMEM);
+	check("munlock of SIZE_MAX - 4096 bytes wraps: EINVAL", SC2(SYS_munlock, buf, ~0ul - PAGE), -EINVAL);
+	check("munlock of the locked pages is 0", SC2(SYS_munlock, buf, 2 * PAGE), 0);
+	check("mlockall(0) is EINVAL", SC1(SYS_mlockall, 0), -EINVAL);
+	check("mlockall(MCL_ONFAULT) alone is EINVAL", SC1(SYS_mlockall, MCL_ONFAULT), -EINVAL);
+	check("mlockall(-1) is EINVAL", SC1(SYS_mlockall, -1), -EINVAL);
+	check("mlockall(0x100000002) is MCL_FUTURE (int flags)", SC1(SYS_mlockall, HIGH | MCL_FUTURE), 0);
+	check("munlockall is 0", SC0(SYS_munlockall), 0);
+	check("madvise MADV_FREE of private anonymous pages is 0", SC3(SYS_madvise, buf, PAGE, MADV_FREE), 0);
+	check("madvise MADV_FREE of an unmapped page is ENOMEM", SC3(SYS_madvise, unmapped, PAGE, MADV_FREE), -ENOMEM);
+	int fd = (int)open_self();         /* its mapping may take the unmapped page: last */
+	char *file = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	check("madvise MADV_FREE of a file mapping is EINVAL", SC3(SYS_madvise, file, PAGE, MADV_FREE), -EINVAL);
+	check("madvise MADV_COLD is 0", SC3(SYS_madvise, buf, PAGE, MADV_COLD), 0);
+	check("madvise MADV_PAGEOUT is 0", SC3(SYS_madvise, buf, 2 * PAGE, MADV_PAGEOUT), 0);
+	check("madvise advice 5 (unused) is EINVAL", SC3(SYS_madvise, buf, PAGE, 5), -EINVAL);
+	munmap(file, PAGE);
+	SC1(SYS_close, fd);
 }
 
 /* ---- directories ------------------------------------------------------- */
@@ -1172,7 +1246,8 @@ static const long calls[] = {
 	SYS_tgkill, SYS_clone3, SYS_futex, SYS_set_robust_list, SYS_get_robust_list,
 	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
 	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
-	SYS_setxattr, SYS_removexattr, SYS_prctl,
+	SYS_setxattr, SYS_removexattr, SYS_prctl, SYS_getrlimit, SYS_setrlimit, SYS_munlock,
+	SYS_munlockall,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1333,5 +1408,7 @@ int main(int argc, char **argv)
 	clone_checks();
 	futex_checks();
 	robust_checks();
+	rlimit_checks();
+	mlock_checks();
 	return claims_report(&claims);
 }
