@@ -41,6 +41,7 @@ struct thread_group {
 	struct wait_queue member_exit; /* de_thread waits here for the others */
 	struct task_usage exited;    /* what exited members other than the leader used */
 	struct rlimits rlim;         /* the process's resource limits (rlimit.h) */
+	struct sig_shared shared;    /* process-directed pending signals (signal.h) */
 };
 
 /* t leads a new group (a new process) with parent's resource limits (NULL:

@@ -6,7 +6,7 @@
  * huge and wrapping lengths; bad timespecs, flags, options and signals;
  * clone's and clone3's flag rules and struct sizes, futex operations,
  * hostile robust lists walked at exit, resource limits, mlock's range
- * arithmetic and madvise's advice rules.
+ * arithmetic, madvise's advice rules, statx and statfs.
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -506,6 +506,57 @@ static void mlock_checks(void)
 	check("madvise MADV_PAGEOUT is 0", SC3(SYS_madvise, buf, 2 * PAGE, MADV_PAGEOUT), 0);
 	check("madvise advice 5 (unused) is EINVAL", SC3(SYS_madvise, buf, PAGE, 5), -EINVAL);
 	munmap(file, PAGE);
+	SC1(SYS_close, fd);
+}
+
+/* ---- statx and statfs ---------------------------------------------------- */
+
+struct kstatfs {
+	long f_type, f_bsize;
+	unsigned long f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int f_fsid[2];
+	long f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+static void statx_checks(void)
+{
+	unsigned char sx[256];
+	struct stat st;
+	struct kstatfs sf;
+	long fd = open_self();
+	uint32_t mask;
+	uint64_t size, ino;
+
+	fstat((int)fd, &st);
+	check("statx of the program is 0", SC6(SYS_statx, AT_FDCWD, SELF, 0, 0x7ff, sx, 0), 0);
+	memcpy(&mask, sx, 4);
+	memcpy(&ino, sx + 32, 8);
+	memcpy(&size, sx + 40, 8);
+	check("its stx_mask is STATX_BASIC_STATS", mask, 0x7ff);
+	check("its stx_size is fstat's st_size", (long)size, (long)st.st_size);
+	check("its stx_ino is fstat's st_ino", (long)ino, (long)st.st_ino);
+	check("statx with an unknown flag is EINVAL", SC6(SYS_statx, AT_FDCWD, SELF, 0x10000, 0x7ff, sx, 0), -EINVAL);
+	check("statx with both sync types is EINVAL", SC6(SYS_statx, AT_FDCWD, SELF, 0x6000, 0x7ff, sx, 0), -EINVAL);
+	check("statx with STATX__RESERVED is EINVAL", SC6(SYS_statx, AT_FDCWD, SELF, 0, 0x80000000u, sx, 0), -EINVAL);
+	check("statx of a NULL path is EFAULT", SC6(SYS_statx, AT_FDCWD, 0, 0, 0x7ff, sx, 0), -EFAULT);
+	check("statx into a kernel address is EFAULT", SC6(SYS_statx, AT_FDCWD, SELF, 0, 0x7ff, KPTR, 0), -EFAULT);
+	check("statx of a missing file is ENOENT", SC6(SYS_statx, AT_FDCWD, "/nope", 0, 0x7ff, sx, 0), -ENOENT);
+	check("statx of \"\" without AT_EMPTY_PATH is ENOENT", SC6(SYS_statx, fd, "", 0, 0x7ff, sx, 0), -ENOENT);
+	check("statx AT_EMPTY_PATH of an fd is 0", SC6(SYS_statx, HIGH | fd, "", AT_EMPTY_PATH, 0x7ff, sx, 0), 0);
+	memcpy(&size, sx + 40, 8);
+	check("and has its size (int dfd)", (long)size, (long)st.st_size);
+	check("statx AT_EMPTY_PATH of a closed fd is EBADF", SC6(SYS_statx, 999, "", AT_EMPTY_PATH, 0x7ff, sx, 0), -EBADF);
+	check("statfs of /proc is 0", SC2(SYS_statfs, "/proc", &sf), 0);
+	check("its f_type is PROC_SUPER_MAGIC", sf.f_type, 0x9fa0);
+	check("statfs of / is 0", SC2(SYS_statfs, "/", &sf), 0);
+	check("its f_type is RAMFS_MAGIC", sf.f_type, 0x858458f6);
+	check("and it is read-only (ST_RDONLY)", sf.f_flags & 1, 1);
+	check("statfs of a NULL path is EFAULT", SC2(SYS_statfs, 0, &sf), -EFAULT);
+	check("statfs into a kernel address is EFAULT", SC2(SYS_statfs, "/", KPTR), -EFAULT);
+	check("statfs of a missing file is ENOENT", SC2(SYS_statfs, "/nope", &sf), -ENOENT);
+	check("fstatfs of fd -1 is EBADF", SC2(SYS_fstatfs, -1, &sf), -EBADF);
+	check("fstatfs 0x100000000 | fd is fd (unsigned int fd)", SC2(SYS_fstatfs, HIGH | fd, &sf), 0);
+	check("fstatfs into an unmapped page is EFAULT", SC2(SYS_fstatfs, fd, unmapped), -EFAULT);
 	SC1(SYS_close, fd);
 }
 
@@ -1247,7 +1298,7 @@ static const long calls[] = {
 	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
 	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
 	SYS_setxattr, SYS_removexattr, SYS_prctl, SYS_getrlimit, SYS_setrlimit, SYS_munlock,
-	SYS_munlockall,
+	SYS_munlockall, SYS_statx, SYS_statfs, SYS_fstatfs,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1410,5 +1461,6 @@ int main(int argc, char **argv)
 	robust_checks();
 	rlimit_checks();
 	mlock_checks();
+	statx_checks();
 	return claims_report(&claims);
 }
