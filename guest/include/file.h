@@ -28,11 +28,12 @@ struct pipe;
 #define TASK_NR_FILES 32
 #define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
 
-/* A working directory, shared by the tasks cloned with CLONE_FS
- * (threads); refs counts them, the last put frees it. */
+/* A working directory and file mode creation mask, shared by the tasks
+ * cloned with CLONE_FS (threads); refs counts them, the last put frees it. */
 struct fs_info {
 	int refs;
 	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
+	uint32_t umask;              /* umask(2): 0022 at boot, inherited */
 };
 
 /*

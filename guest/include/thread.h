@@ -42,6 +42,7 @@ struct thread_group {
 	struct task_usage exited;    /* what exited members other than the leader used */
 	struct rlimits rlim;         /* the process's resource limits (rlimit.h) */
 	struct sig_shared shared;    /* process-directed pending signals (signal.h) */
+	unsigned long alarm_at;      /* alarm(2)'s deadline, jiffies; 0: none (alarm.h) */
 };
 
 /* t leads a new group (a new process) with parent's resource limits (NULL:

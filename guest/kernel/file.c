@@ -143,9 +143,22 @@ static int fs_clone(struct task *child, const struct task *t, bool share)
 	if (!child->fs)
 		return -ENOMEM;
 	child->fs->refs = 1;
+	child->fs->umask = t ? t->fs->umask : 0022;
 	if (t)
 		memcpy(child->fs->cwd, t->fs->cwd, sizeof(child->fs->cwd));
 	return 0;
+}
+
+/* umask(mode_t mask): the new mask is mask & 0777; returns the old one.
+ * (Nothing here creates files yet: the mask is kept for the programs
+ * that read it back.) */
+SYS_DECL(umask)
+{
+	uint32_t old = current->fs->umask;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	current->fs->umask = (uint32_t)a0 & 0777;
+	return old;
 }
 
 int file_table_clone(struct task *child, const struct task *t, bool share_files, bool share_fs)

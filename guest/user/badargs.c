@@ -6,7 +6,8 @@
  * huge and wrapping lengths; bad timespecs, flags, options and signals;
  * clone's and clone3's flag rules and struct sizes, futex operations,
  * hostile robust lists walked at exit, resource limits, mlock's range
- * arithmetic, madvise's advice rules, statx and statfs.
+ * arithmetic, madvise's advice rules, statx and statfs, alarm (one
+ * delivered), gettimeofday, getcpu and umask.
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -507,6 +508,51 @@ static void mlock_checks(void)
 	check("madvise advice 5 (unused) is EINVAL", SC3(SYS_madvise, buf, PAGE, 5), -EINVAL);
 	munmap(file, PAGE);
 	SC1(SYS_close, fd);
+}
+
+/* ---- alarm, gettimeofday, getcpu, umask ------------------------------------ */
+
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static void alarm_checks(void)
+{
+	long *w = (long *)buf;
+	int *iw = (int *)buf;
+
+	check("alarm(0) with none set is 0", SC1(SYS_alarm, 0), 0);
+	check("alarm(100) replaces none: 0", SC1(SYS_alarm, 100), 0);
+	check("alarm(0) cancels it and says 100 seconds were left", SC1(SYS_alarm, 0), 100);
+	check("alarm(0x100000005) is 5 seconds (unsigned int)", SC1(SYS_alarm, HIGH | 5), 0);
+	check("and alarm(0) says 5 were left", SC1(SYS_alarm, 0), 5);
+	signal(SIGALRM, on_alarm);
+	SC1(SYS_alarm, 1);
+	while (!alarms)
+		pause();
+	check("alarm(1) delivers one SIGALRM to the process", alarms, 1);
+	check("then no alarm is left", SC1(SYS_alarm, 0), 0);
+	signal(SIGALRM, SIG_DFL);
+	check("gettimeofday(NULL, NULL) is 0", SC2(SYS_gettimeofday, 0, 0), 0);
+	check("gettimeofday into a kernel address is EFAULT", SC2(SYS_gettimeofday, KPTR, 0), -EFAULT);
+	check("gettimeofday's timezone into an unmapped page is EFAULT", SC2(SYS_gettimeofday, buf, unmapped), -EFAULT);
+	w[0] = w[1] = -1;
+	iw[4] = iw[5] = -1;
+	check("gettimeofday with a timezone is 0", SC2(SYS_gettimeofday, buf, buf + 16), 0);
+	check("its microseconds are below a second", w[1] >= 0 && w[1] < 1000000, 1);
+	check("its timezone is UTC (0 minutes west, no DST)", iw[4] | iw[5], 0);
+	iw[0] = iw[1] = -1;
+	check("getcpu is 0", SC3(SYS_getcpu, buf, buf + 4, 0), 0);
+	check("on CPU 0 of node 0", iw[0] | iw[1], 0);
+	check("getcpu(NULL, NULL) is 0", SC3(SYS_getcpu, 0, 0, 0), 0);
+	check("getcpu into a kernel address is EFAULT", SC3(SYS_getcpu, KPTR, 0, 0), -EFAULT);
+	check("umask(077) returns the boot mask 022", SC1(SYS_umask, 077), 022);
+	check("umask(0x100000fff) keeps 0777 (mode_t, & 0777)", SC1(SYS_umask, HIGH | 0xfff), 077);
+	check("and umask(022) returns it", SC1(SYS_umask, 022), 0777);
 }
 
 /* ---- statx and statfs ---------------------------------------------------- */
@@ -1298,7 +1344,8 @@ static const long calls[] = {
 	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
 	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
 	SYS_setxattr, SYS_removexattr, SYS_prctl, SYS_getrlimit, SYS_setrlimit, SYS_munlock,
-	SYS_munlockall, SYS_statx, SYS_statfs, SYS_fstatfs,
+	SYS_munlockall, SYS_statx, SYS_statfs, SYS_fstatfs, SYS_gettimeofday, SYS_getcpu,
+	SYS_umask, SYS_alarm,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1462,5 +1509,6 @@ int main(int argc, char **argv)
 	rlimit_checks();
 	mlock_checks();
 	statx_checks();
+	alarm_checks();
 	return claims_report(&claims);
 }
