@@ -93,6 +93,10 @@ long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 long uvm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot);
 long uvm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 long uvm_brk(struct mm *mm, uint64_t addr);
+/* msync of a page-aligned, non-wrapping [start, end): -ENOMEM for a hole
+ * (after the rest), -EBUSY to invalidate a locked area; else 0 (no shared
+ * writable file mappings to write back). */
+long uvm_msync(struct mm *mm, uint64_t start, uint64_t end, bool invalidate);
 /* mlock/mlock2 (onfault: MLOCK_ONFAULT) and munlock of a checked, page-aligned range. */
 long uvm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool onfault);
 long uvm_munlock(struct mm *mm, uint64_t addr, uint64_t len);

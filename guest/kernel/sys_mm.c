@@ -1,7 +1,7 @@
 /*
  * sys_mm.c: the memory system calls, argument checks on top of uvm.c:
  * brk, mmap (anonymous, or private initrd files), munmap, mprotect,
- * madvise, and the mlock family.
+ * madvise, msync, and the mlock family.
  *
  * Each check follows Linux's mm/mmap.c, mm/mprotect.c and mm/madvise.c in
  * order and errno, so uvm.c only ever sees a page-aligned, non-wrapping
@@ -234,4 +234,29 @@ SYS_DECL(munlockall)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
 	return uvm_munlockall(current->mm);
+}
+
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
+/*
+ * msync(start, len, int flags): Linux's checks in order (unknown flags,
+ * an unaligned start, MS_ASYNC with MS_SYNC: EINVAL; a wrapping end
+ * ENOMEM; len 0 succeeds), then the areas: MS_INVALIDATE of a locked one
+ * EBUSY, a hole ENOMEM (the rest still synced). Nothing to write back:
+ * no mapping here is a shared writable file mapping.
+ */
+SYS_DECL(msync)
+{
+	int flags = (int)a2;
+	uint64_t start = a0, end = start + ((a1 + PAGE_LOW) & ~PAGE_LOW);
+
+	(void)a3, (void)a4, (void)a5;
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & PAGE_LOW) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (end < start)
+		return -ENOMEM;
+	return end == start ? 0 : uvm_msync(current->mm, start, end, flags & MS_INVALIDATE);
 }

@@ -764,6 +764,25 @@ long uvm_munlockall(struct mm *mm)
 	return lock_all(mm, 0);
 }
 
+/* ---- msync ------------------------------------------------------------------ */
+
+long uvm_msync(struct mm *mm, uint64_t start, uint64_t end, bool invalidate)
+{
+	long hole = 0;
+
+	for (uint64_t a = start; a < end;) {
+		const struct vma *v = vma_find(&mm->vmas, a);
+		if (!v || v->start >= end)
+			return -ENOMEM;
+		if (v->start > a)
+			hole = -ENOMEM;
+		if (invalidate && (v->flags & VMA_LOCKED))
+			return -EBUSY;
+		a = v->end;
+	}
+	return hole;
+}
+
 /* ---- madvise ------------------------------------------------------------------ */
 
 /* Linux's can_madv_lru_vma: the LRU advice does not apply to locked areas. */

@@ -506,6 +506,22 @@ static void mlock_checks(void)
 	check("madvise MADV_COLD is 0", SC3(SYS_madvise, buf, PAGE, MADV_COLD), 0);
 	check("madvise MADV_PAGEOUT is 0", SC3(SYS_madvise, buf, 2 * PAGE, MADV_PAGEOUT), 0);
 	check("madvise advice 5 (unused) is EINVAL", SC3(SYS_madvise, buf, PAGE, 5), -EINVAL);
+	check("msync MS_SYNC of private pages is 0", SC3(SYS_msync, buf, 2 * PAGE, MS_SYNC), 0);
+	check("msync with an unknown flag is EINVAL", SC3(SYS_msync, buf, PAGE, 8), -EINVAL);
+	check("msync MS_ASYNC|MS_SYNC is EINVAL", SC3(SYS_msync, buf, PAGE, MS_ASYNC | MS_SYNC), -EINVAL);
+	check("msync of an unaligned address is EINVAL", SC3(SYS_msync, buf + 1, PAGE, MS_SYNC), -EINVAL);
+	check("msync of length 0 is 0", SC3(SYS_msync, buf, 0, MS_SYNC), 0);
+	check("msync of a wrapping range is ENOMEM", SC3(SYS_msync, buf, ~0ul - PAGE, MS_SYNC), -ENOMEM);
+	char *two = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(two + PAGE, PAGE);
+	check("msync of a hole is ENOMEM", SC3(SYS_msync, two + PAGE, PAGE, MS_SYNC), -ENOMEM);
+	check("msync over a page and the hole after it is ENOMEM",
+	      SC3(SYS_msync, two, 2 * PAGE, MS_SYNC), -ENOMEM);
+	munmap(two, PAGE);
+	check("msync of a kernel address is ENOMEM", SC3(SYS_msync, KPTR, PAGE, MS_SYNC), -ENOMEM);
+	SC2(SYS_mlock, buf, PAGE);
+	check("msync MS_INVALIDATE of a locked page is EBUSY", SC3(SYS_msync, buf, PAGE, MS_INVALIDATE), -EBUSY);
+	SC2(SYS_munlock, buf, PAGE);
 	munmap(file, PAGE);
 	SC1(SYS_close, fd);
 }
@@ -1345,7 +1361,7 @@ static const long calls[] = {
 	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
 	SYS_setxattr, SYS_removexattr, SYS_prctl, SYS_getrlimit, SYS_setrlimit, SYS_munlock,
 	SYS_munlockall, SYS_statx, SYS_statfs, SYS_fstatfs, SYS_gettimeofday, SYS_getcpu,
-	SYS_umask, SYS_alarm,
+	SYS_umask, SYS_alarm, SYS_msync,
 	512, -1, HIGH | SYS_getpid,
 };
 
