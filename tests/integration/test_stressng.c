@@ -107,7 +107,7 @@ Suite *stressng_suite(void)
 	Suite *s = suite_create("stressng");
 	TCase *t = tcase_create("stress-ng");
 
-	tcase_set_timeout(t, 0);
+	tcase_set_timeout(t, 2000);     /* each guest stops itself at 1800 s */
 	tcase_add_loop_test(t, vm_every_method_verifies_24m_under_each_policy, 0,
 			    (int)(sizeof(policies) / sizeof(policies[0])));
 	tcase_add_test(t, mmap_of_16m_passes);
