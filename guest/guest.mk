@@ -31,7 +31,7 @@ GUEST_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
 
 .PHONY: guest
 guest: $(KERNEL) $(BUILD)/guest/initrd.cpio $(BUILD)/guest/initrd-busybox.cpio \
-	$(BUILD)/guest/initrd-dynlink.cpio
+	$(BUILD)/guest/initrd-dynlink.cpio $(BUILD)/guest/initrd-stress-ng.cpio
 
 include guest/user/user.mk
 

@@ -431,6 +431,28 @@ static enum fault_result fault_swap(struct fault_engine *fe, struct mm *mm, cons
 	return FAULT_MAJOR;
 }
 
+/*
+ * madvise(MADV_WILLNEED) on the swap entry at va: its slot read into the
+ * swap cache (on the anonymous LRU, unmapped), so the fault that maps it
+ * later is minor. Nothing when va holds no swap entry or the cache has
+ * the slot already. Returns 0, or -MM_ENOMEM when the read failed.
+ */
+int fault_swap_willneed(struct fault_engine *fe, struct mm *mm, uint64_t va)
+{
+	pte_t *pde, *pte = pt_pte_slot(space_pt(fe, mm), va, &pde);
+	struct page *page;
+
+	if (!pte || !fault_pte_is_swap(*pte) || !swap_on(fe))
+		return 0;
+	uint64_t slot = fault_swap_slot(*pte);
+	if (pagecache_lookup(&fe->swap->cache, slot))
+		return 0;
+	if (!read_run(fe, slot, 1, &page))
+		return -MM_ENOMEM;
+	vmscan_anon_refault(fe->vs, page, mm, va, swapdev_cache_add(fe->swap, page, slot));
+	return 0;
+}
+
 /* ---- the fault ---------------------------------------------------------------- */
 
 static bool access_permitted(const struct vma *v, unsigned err)

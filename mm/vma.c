@@ -209,7 +209,13 @@ static bool covered(const struct vma_tree *t, uint32_t i, uint64_t start, uint64
 	return at >= end;
 }
 
-int vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t prot)
+/*
+ * Splits the areas covering [start, end) at its edges; the areas from
+ * *first to *last then cover it exactly. Returns 0, -MM_EINVAL or
+ * -MM_ENOMEM (a hole, or the array cannot grow).
+ */
+static int split_range(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t *first,
+		       uint32_t *last)
 {
 	if (!range_ok(start, end))
 		return -MM_EINVAL;
@@ -223,8 +229,34 @@ int vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t prot)
 		j++;
 	if (t->v[j].end > end)
 		split_at(t, j, end);
+	*first = i;
+	*last = j;
+	return 0;
+}
+
+int vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t prot)
+{
+	uint32_t i, j;
+	int err = split_range(t, start, end, &i, &j);
+
+	if (err)
+		return err;
 	for (uint32_t k = i; k <= j; k++)
 		t->v[k].prot = prot;
+	merge_range(t, i ? i - 1 : 0, j + 1);
+	return 0;
+}
+
+int vma_set_flags(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t set,
+		  uint32_t clear)
+{
+	uint32_t i, j;
+	int err = split_range(t, start, end, &i, &j);
+
+	if (err)
+		return err;
+	for (uint32_t k = i; k <= j; k++)
+		t->v[k].flags = (t->v[k].flags & ~clear) | set;
 	merge_range(t, i ? i - 1 : 0, j + 1);
 	return 0;
 }

@@ -107,6 +107,8 @@ int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 	}
 	vs->spaces = spaces;
 	vs->buddy = buddy;
+	list_init(&vs->unevictable);
+	vs->nr_unevictable = 0;
 	vs->swappiness = 60;
 	err = lruvec_init(&vs->lv, ops, mine);
 	vs->on = err == 0;
@@ -130,6 +132,7 @@ static void publish(struct vmscan *vs)
 	const struct policy *l = vs->lv.lru;
 	uint64_t **c = vs->counter;
 
+	*c[VMSCAN_NR_UNEVICTABLE] = *c[VMSCAN_NR_MLOCK] = vs->nr_unevictable;
 	if (!vs->on)
 		return;
 	lruvec_sizes(&vs->lv, LRU_ANON, c[VMSCAN_NR_ACTIVE_ANON], c[VMSCAN_NR_INACTIVE_ANON]);
@@ -168,7 +171,7 @@ void vmscan_page_mapped(struct vmscan *vs, struct page *p, struct mm *mm, uint64
 	if (!vs->on || !(p->flags & PG_ANON))
 		return;
 	u->mm = p->mapcount == 1 ? mm : NULL;
-	if (policy_tracks(list_of(vs, LRU_ANON), &u->pf))
+	if (policy_tracks(list_of(vs, LRU_ANON), &u->pf) || (p->flags & PG_MLOCKED))
 		return;
 	u->va = va;
 	u->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);
@@ -182,6 +185,11 @@ void vmscan_page_freed(struct vmscan *vs, struct page *p)
 
 	if (u->pf.owner)
 		policy_remove(u->pf.owner, &u->pf);
+	if (p->flags & PG_MLOCKED) {
+		list_del(&u->pf.link);
+		vs->nr_unevictable--;
+	}
+	p->flags &= ~(PG_MLOCKED | PG_LAZYFREE);
 	anon_store(vs)->drop_copy(anon_ctx(vs), p);
 	publish(vs);
 }
@@ -241,6 +249,76 @@ enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct m
 	return insert_filled(vs, LRU_ANON, u, shadow);
 }
 
+/* ---- the unevictable list ---------------------------------------------- */
+
+void vmscan_page_mlock(struct vmscan *vs, struct page *p)
+{
+	struct page_user *u = &p->user;
+
+	if (p->flags & PG_MLOCKED)
+		return;
+	if (u->pf.owner)
+		policy_remove(u->pf.owner, &u->pf);
+	p->flags |= PG_MLOCKED;
+	list_add_tail(&u->pf.link, &vs->unevictable);
+	vs->nr_unevictable++;
+	publish(vs);
+}
+
+struct locked_ctx {
+	const struct vmscan *vs;
+	bool locked;            /* a mapping inside a locked area was found */
+};
+
+/* Stops the walk at a mapping inside a locked area. */
+static bool locked_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct locked_ctx *c = arg;
+	const struct vma *v = vma_lookup(c->vs->spaces->vmas(mm), va);
+
+	(void)pte;
+	c->locked = v && (v->flags & VMA_LOCKED);
+	return !c->locked;
+}
+
+void vmscan_page_munlock(struct vmscan *vs, struct page *p)
+{
+	struct page_user *u = &p->user;
+	struct locked_ctx c = { vs, false };
+
+	if (!(p->flags & PG_MLOCKED))
+		return;
+	walk(vs, p, locked_one, &c);
+	if (c.locked)
+		return;                 /* another locked area maps it */
+	list_del(&u->pf.link);
+	vs->nr_unevictable--;
+	p->flags &= ~PG_MLOCKED;
+	if (vs->on && (p->flags & (PG_ANON | PG_FILE)))
+		policy_insert(list_of(vs, (p->flags & PG_ANON) ? LRU_ANON : LRU_FILE), &u->pf);
+	publish(vs);
+}
+
+void vmscan_page_deactivate(struct vmscan *vs, struct page *p)
+{
+	struct policy *l = p->user.pf.owner;
+
+	(void)vs;
+	if (!l)
+		return;
+	policy_remove(l, &p->user.pf);
+	policy_insert(l, &p->user.pf);
+}
+
+void vmscan_page_lazyfree(struct vmscan *vs, struct page *p)
+{
+	if (!(p->flags & PG_ANON) || (p->flags & PG_MLOCKED))
+		return;
+	anon_store(vs)->drop_copy(anon_ctx(vs), p);
+	p->flags |= PG_LAZYFREE;
+	vmscan_page_deactivate(vs, p);
+}
+
 /* ---- anonymous eviction ----------------------------------------------- */
 
 struct evict_ctx {
@@ -252,9 +330,10 @@ struct evict_ctx {
 	bool dirty;             /* a mapping wrote it since its swap-in */
 };
 
-/* Victims on their way out: all of them, and those to write first. */
+/* Victims on their way out: all of them, and those to write first;
+ * lazily freed pages already dropped. */
 struct evict_batch {
-	unsigned n, nr_write;
+	unsigned n, nr_write, discarded;
 	struct page *page[VMSCAN_BATCH];
 	struct page *write[VMSCAN_BATCH];
 };
@@ -286,15 +365,59 @@ static bool unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	return true;
 }
 
+/* Drops one mapping of a lazily freed page, no entry left; pt_unmap flushes. */
+static bool discard_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
+{
+	struct evict_ctx *c = arg;
+
+	(void)pte;
+	if (pt_unmap(space_pt(c->vs, mm), va, MM_PAGE_SIZE))
+		return false;
+	c->vs->spaces->discarded(mm);
+	rmap_remove(c->page);
+	return true;
+}
+
+/*
+ * A lazily freed page no mapping wrote since (Linux's lazyfree folio in
+ * shrink_folio_list): unmapped everywhere and freed, not swapped. Returns
+ * false when it stays: skip maps it, or a write made it an ordinary page
+ * again (PG_LAZYFREE cleared).
+ */
+static bool discard_lazyfree(struct vmscan *vs, struct page *p, struct mm *skip)
+{
+	struct evict_ctx c = { .vs = vs, .page = p, .skip = skip };
+
+	if (!vs->spaces->discarded || !anon_store(vs)->discard)
+		return false;
+	walk(vs, p, inspect_one, &c);
+	if (c.dirty || anon_store(vs)->copy_slot(anon_ctx(vs), p))
+		p->flags &= ~PG_LAZYFREE;
+	if (c.busy || !(p->flags & PG_LAZYFREE))
+		return false;
+	walk(vs, p, discard_one, &c);
+	if (p->mapcount)
+		return false;           /* a mapping outside every space */
+	anon_store(vs)->discard(anon_ctx(vs), p);
+	count(vs, VMSCAN_PGLAZYFREED, 1);
+	return true;
+}
+
 /*
  * Takes a victim into the batch: to be written unless the store holds a
- * clean copy. Returns false when skip maps it (it stays).
+ * clean copy, dropped at once if it is lazily freed and clean. Returns
+ * false when skip maps it (it stays).
  */
 static bool batch_add(struct vmscan *vs, struct evict_batch *b, struct page *p, struct mm *skip)
 {
 	struct evict_ctx c = { .vs = vs, .page = p, .skip = skip };
 	const struct vmscan_store_ops *to = anon_store(vs);
 	void *ctx = anon_ctx(vs);
+
+	if ((p->flags & PG_LAZYFREE) && discard_lazyfree(vs, p, skip)) {
+		b->discarded++;
+		return true;
+	}
 
 	if (skip || to->copy_slot(ctx, p))           /* else nothing to learn */
 		walk(vs, p, inspect_one, &c);
@@ -326,7 +449,7 @@ static bool unmap_and_free(struct vmscan *vs, struct page *p)
 /* Writes, unmaps and frees the batch; the pages that stay go back on the list. */
 static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
 {
-	unsigned long freed = 0;
+	unsigned long freed = b->discarded;
 
 	anon_store(vs)->write(anon_ctx(vs), b->write, b->nr_write);
 	lruvec_note_cost(&vs->lv, LRU_ANON, (uint64_t)b->nr_write * LRUVEC_CLUSTER);
@@ -337,7 +460,7 @@ static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
 		else if (p->flags & PG_ANON)
 			policy_insert(list_of(vs, LRU_ANON), &p->user.pf);
 	}
-	b->n = b->nr_write = 0;
+	b->n = b->nr_write = b->discarded = 0;
 	return freed;
 }
 
@@ -352,7 +475,7 @@ static unsigned long fill_batch(struct vmscan *vs, struct evict_batch *b, unsign
 {
 	unsigned long scanned = 0;
 
-	while (b->n < MM_MIN(VMSCAN_BATCH, want) && scanned < budget) {
+	while (b->n + b->discarded < MM_MIN(VMSCAN_BATCH, want) && scanned < budget) {
 		struct policy_frame *f = policy_victim(list_of(vs, LRU_ANON));
 		if (!f)
 			break;
@@ -372,7 +495,7 @@ static void shrink_anon(struct vmscan *vs, unsigned long nr, struct mm *skip,
 
 	while (freed < nr && scanned < budget && can_swap(vs)) {
 		scanned += fill_batch(vs, &b, nr - freed, budget - scanned, skip);
-		if (!b.n)
+		if (!b.n && !b.discarded)
 			break;
 		freed += evict_batch(vs, &b);
 	}
@@ -468,6 +591,49 @@ static void shrink_file(struct vmscan *vs, unsigned long nr, struct mm *skip,
 	}
 	sc->scanned += scanned;
 	sc->freed += freed;
+}
+
+/* ---- madvise(MADV_PAGEOUT) ------------------------------------------------ */
+
+/* Evicts one anonymous page off its list through a batch of one. */
+static bool pageout_anon(struct vmscan *vs, struct page *p)
+{
+	struct evict_batch b = { 0 };
+
+	if (!can_swap(vs))
+		return false;
+	policy_remove(p->user.pf.owner, &p->user.pf);
+	if (!batch_add(vs, &b, p, NULL)) {
+		policy_insert(list_of(vs, LRU_ANON), &p->user.pf);
+		return false;
+	}
+	return evict_batch(vs, &b) == 1;    /* a failure puts it back */
+}
+
+/* Drops one page-cache page off its list; kept or activated ones go back. */
+static bool pageout_file(struct vmscan *vs, struct page *p)
+{
+	struct policy *l = list_of(vs, LRU_FILE);
+
+	policy_remove(l, &p->user.pf);
+	switch (evict_file(vs, p, NULL)) {
+	case FILE_DROPPED:
+		return true;
+	case FILE_KEPT:
+		policy_insert(l, &p->user.pf);
+		return false;
+	case FILE_ACTIVATED:
+		policy_insert_hot(l, &p->user.pf);
+		return false;
+	}
+	return false;
+}
+
+bool vmscan_page_pageout(struct vmscan *vs, struct page *p)
+{
+	if (!vs->on || !p->user.pf.owner)
+		return false;
+	return (p->flags & PG_ANON) ? pageout_anon(vs, p) : pageout_file(vs, p);
 }
 
 /* ---- balance and shrink ------------------------------------------------ */

@@ -8,6 +8,9 @@ pkgs=(build-essential pkg-config libelf-dev libjson-c-dev check musl-tools cpio
 # memtester: Debian's dynamically linked memory tester, run in the guest by the
 # dynlink integration suite (build/guest/initrd-dynlink.cpio).
 pkgs+=(memtester)
+# stress-ng: Debian's stress tester (dynamically linked, a dozen libraries),
+# run in the guest by the stressng integration suite.
+pkgs+=(stress-ng)
 # The helper VM of scripts/with-kvm (whatever boots a guest, where /dev/kvm
 # does not work; make check also forces it once on a KVM host) needs
 # busybox-static for its initramfs (QEMU and virtiofsd come with

@@ -28,11 +28,12 @@ struct pipe;
 #define TASK_NR_FILES 32
 #define TASK_CWD_MAX 128             /* longest working directory, with its NUL */
 
-/* A working directory, shared by the tasks cloned with CLONE_FS
- * (threads); refs counts them, the last put frees it. */
+/* A working directory and file mode creation mask, shared by the tasks
+ * cloned with CLONE_FS (threads); refs counts them, the last put frees it. */
 struct fs_info {
 	int refs;
 	char cwd[TASK_CWD_MAX];      /* absolute, normalised; "" means "/" */
+	uint32_t umask;              /* umask(2): 0022 at boot, inherited */
 };
 
 /*
@@ -81,6 +82,10 @@ void file_set_cloexec(struct task *t, unsigned int fd, bool on);
 void file_close_on_exec(struct task *t);
 /* t's working directory ("/" when never changed). */
 const char *file_cwd(const struct task *t);
+/* file_open_at, or with AT_EMPTY_PATH in at_flags and an empty path, a new
+ * reference to dfd's file (the working directory for AT_FDCWD). Returns 0
+ * or a negative errno. */
+long file_open_at_flags(int dfd, uint64_t upath, int at_flags, struct file **out);
 /* The attributes stat reports for f. */
 void file_fill_stat(const struct file *f, struct linux_stat *st);
 

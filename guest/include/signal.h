@@ -96,10 +96,18 @@ struct sighand {
 	struct k_sigaction action[NSIG];
 };
 
+/* A process's pending set (Linux's shared_pending, in struct
+ * thread_group): a process-directed signal waits here until a thread that
+ * does not block it dequeues it (each thread's own pending set first). */
+struct sig_shared {
+	uint64_t pending;
+	struct sig_info info[NSIG];
+};
+
 /* A task's signal state (in struct task; owned by the task, sent to by
  * others). The mask, pending set and altstack are per thread, as Linux's;
- * a process-directed signal is made pending on one thread that does not
- * block it (thread_signal_target), there is no shared pending set. */
+ * a process-directed signal is pending in the process's sig_shared and
+ * wakes one thread that does not block it (thread_signal_target). */
 struct signal_state {
 	struct sighand *hand;       /* NULL for kernel threads */
 	struct sig_info info[NSIG];
@@ -138,7 +146,8 @@ void signal_exec(struct task *t);
 /* Sends sig (1..64) with info to the thread t; init only takes signals it
  * handles. Returns 0. */
 int signal_send(struct task *t, int sig, const struct sig_info *info);
-/* Sends sig to t's process: to one of its threads (thread_signal_target). Returns 0. */
+/* Sends sig to t's process: pending in its sig_shared, one thread that does
+ * not block it woken (thread_signal_target); SIGKILL to that thread. Returns 0. */
 int signal_send_process(struct task *t, int sig, const struct sig_info *info);
 /* A fault in t's user code: sig is delivered even if blocked or ignored (then
  * as SIG_DFL), as Linux's force_sig_fault. */

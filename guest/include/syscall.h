@@ -60,5 +60,8 @@ SYS_DECL(lsetxattr); SYS_DECL(fsetxattr); SYS_DECL(listxattr); SYS_DECL(llistxat
 SYS_DECL(flistxattr); SYS_DECL(removexattr); SYS_DECL(lremovexattr); SYS_DECL(fremovexattr);
 SYS_DECL(prctl);
 SYS_DECL(clone3); SYS_DECL(futex); SYS_DECL(set_robust_list); SYS_DECL(get_robust_list);
+SYS_DECL(getrlimit); SYS_DECL(setrlimit); SYS_DECL(prlimit64);
+SYS_DECL(alarm); SYS_DECL(umask); SYS_DECL(msync); SYS_DECL(gettimeofday); SYS_DECL(getcpu); SYS_DECL(statx); SYS_DECL(statfs); SYS_DECL(fstatfs);
+SYS_DECL(mlock); SYS_DECL(mlock2); SYS_DECL(munlock); SYS_DECL(mlockall); SYS_DECL(munlockall);
 
 #endif

@@ -24,6 +24,7 @@
 #define GUEST_THREAD_H
 
 #include <sched.h>
+#include <rlimit.h>
 
 /* What a task or a process used: faults and ticks (getrusage, wait4, /proc). */
 struct task_usage {
@@ -39,10 +40,14 @@ struct thread_group {
 	struct list_head members;    /* tasks by group_node, creation order */
 	struct wait_queue member_exit; /* de_thread waits here for the others */
 	struct task_usage exited;    /* what exited members other than the leader used */
+	struct rlimits rlim;         /* the process's resource limits (rlimit.h) */
+	struct sig_shared shared;    /* process-directed pending signals (signal.h) */
+	unsigned long alarm_at;      /* alarm(2)'s deadline, jiffies; 0: none (alarm.h) */
 };
 
-/* t leads a new group (a new process). Returns 0 or -ENOMEM. */
-int thread_group_new(struct task *t);
+/* t leads a new group (a new process) with parent's resource limits (NULL:
+ * the defaults). Returns 0 or -ENOMEM. */
+int thread_group_new(struct task *t, const struct task *parent);
 /* t joins creator's group (CLONE_THREAD). */
 void thread_group_join(struct task *t, struct task *creator);
 /* t is being freed: it leaves the group; the last member frees it. */

@@ -43,6 +43,38 @@
 #define MADV_SEQUENTIAL 2
 #define MADV_WILLNEED   3
 #define MADV_DONTNEED   4
+#define MADV_FREE       8
+#define MADV_COLD       20
+#define MADV_PAGEOUT    21
+
+/* mlock2 and mlockall */
+#define MLOCK_ONFAULT   0x01
+#define MCL_CURRENT     1
+#define MCL_FUTURE      2
+#define MCL_ONFAULT     4
+
+/* getrlimit, setrlimit, prlimit64 */
+#define RLIMIT_CPU        0
+#define RLIMIT_FSIZE      1
+#define RLIMIT_DATA       2
+#define RLIMIT_STACK      3
+#define RLIMIT_CORE       4
+#define RLIMIT_RSS        5
+#define RLIMIT_NPROC      6
+#define RLIMIT_NOFILE     7
+#define RLIMIT_MEMLOCK    8
+#define RLIMIT_AS         9
+#define RLIMIT_LOCKS      10
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MSGQUEUE   12
+#define RLIMIT_NICE       13
+#define RLIMIT_RTPRIO     14
+#define RLIMIT_RTTIME     15
+#define RLIM_NLIMITS      16
+#define RLIM_INFINITY     (~0ull)
+struct linux_rlimit {
+	uint64_t rlim_cur, rlim_max;
+};
 
 /* open */
 #define O_ACCMODE   0003

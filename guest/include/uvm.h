@@ -31,6 +31,19 @@
 #define STACK_GUARD_GAP  (256ull << 12)      /* Linux's stack_guard_gap */
 #define USER_MMAP_BASE   (USER_STACK_TOP - USER_STACK_LIMIT - STACK_GUARD_GAP)
 
+/*
+ * The owning process's limits the space enforces, in bytes (RLIM_INFINITY:
+ * none); rlimit.h writes them through (Linux reads current's rlimits):
+ *   as     total mapped size (RLIMIT_AS): mmap, brk, stack growth ENOMEM
+ *   data   private writable non-stack size (RLIMIT_DATA): mmap ENOMEM, brk
+ *          refused past it with the data segment counted; data_max its
+ *          hard limit (a soft limit of 0 lets mmap go up to it, as Linux's)
+ *   stack  the grows-down area's size (RLIMIT_STACK): growth SIGSEGV
+ */
+struct uvm_limits {
+	uint64_t as, data, data_max, stack;
+};
+
 /* Mapped pages by kind, and MM_SWAPENTS: swap entries (swap.h) in the tables. */
 enum mm_counter { MM_ANON, MM_FILE, MM_SHMEM, MM_SWAPENTS, MM_NR_COUNTERS };
 
@@ -38,6 +51,9 @@ struct mm {
 	struct pt_space pt;
 	struct vma_tree vmas;
 	uint64_t brk_start, brk;   /* heap: [brk_start, PAGE_UP(brk)) */
+	uint64_t data_start, data_end; /* the program's data segment (RLIMIT_DATA's brk check) */
+	struct uvm_limits limits;  /* the owner's rlimits (rlimit.h writes them) */
+	uint32_t def_flags;        /* VMA_LOCKED(|VMA_LOCKONFAULT): mlockall(MCL_FUTURE) */
 	uint64_t rss[MM_NR_COUNTERS]; /* mapped pages by kind */
 	uint64_t hiwater_rss;      /* peak of the sum, pages */
 	uint64_t hiwater_vm;       /* peak of mapped area, pages */
@@ -78,6 +94,18 @@ long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 long uvm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot);
 long uvm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 long uvm_brk(struct mm *mm, uint64_t addr);
+/* msync of a page-aligned, non-wrapping [start, end): -ENOMEM for a hole
+ * (after the rest), -EBUSY to invalidate a locked area; else 0 (no shared
+ * writable file mappings to write back). */
+long uvm_msync(struct mm *mm, uint64_t start, uint64_t end, bool invalidate);
+/* mlock/mlock2 (onfault: MLOCK_ONFAULT) and munlock of a checked, page-aligned range. */
+long uvm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool onfault);
+long uvm_munlock(struct mm *mm, uint64_t addr, uint64_t len);
+/* mlockall with checked MCL_* flags; munlockall. */
+long uvm_mlockall(struct mm *mm, unsigned flags);
+long uvm_munlockall(struct mm *mm);
+/* Size of the locked areas, pages (Linux's locked_vm: VmLck). */
+uint64_t uvm_locked_vm(const struct mm *mm);
 
 /* The fault outcome, for the caller's accounting and the segfault line. */
 enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,

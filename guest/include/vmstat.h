@@ -19,7 +19,8 @@
  * (reclaim.c, swap.c, oom_kill.c), then pages given to and taken back from
  * the virtio balloon (drivers/balloon.c), then TLB flushes of user spaces
  * (tlb.c), then file pages mapped by fault-around (fault.c; Linux counts
- * none); Linux's names. Append only. workingset_refault is
+ * none), then the unevictable list and lazy frees (reclaim.c); Linux's
+ * names. Append only. workingset_refault is
  * the sum of its _anon and _file parts (Linux before 5.9 had only it).
  */
 #define VM_EVENT_LIST(X) \
@@ -66,7 +67,10 @@
 	X(BALLOON_DEFLATE, "balloon_deflate") \
 	X(NR_TLB_LOCAL_FLUSH_ONE, "nr_tlb_local_flush_one") \
 	X(NR_TLB_LOCAL_FLUSH_ALL, "nr_tlb_local_flush_all") \
-	X(FILE_FAULT_AROUND, "file_fault_around")
+	X(FILE_FAULT_AROUND, "file_fault_around") \
+	X(NR_UNEVICTABLE, "nr_unevictable") \
+	X(NR_MLOCK, "nr_mlock") \
+	X(PGLAZYFREED, "pglazyfreed")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };

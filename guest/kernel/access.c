@@ -38,35 +38,17 @@ static long may_access(const struct file *f, int mode)
 	return 0;
 }
 
-/* The file an empty path names with AT_EMPTY_PATH: dfd's, or the working
- * directory for AT_FDCWD. Returns 0 or a negative errno; *out is a new
- * reference. */
-static long open_empty(int dfd, struct file **out)
-{
-	if (dfd == AT_FDCWD)
-		return dir_open(file_cwd(current), O_RDONLY, out);
-	*out = file_get((unsigned int)dfd);
-	if (!*out)
-		return -EBADF;
-	(*out)->refs++;
-	return 0;
-}
-
 /* do_faccessat: mode and flags checked before the path is looked at. */
 static long do_faccessat(int dfd, uint64_t upath, int mode, int flags)
 {
 	struct file *f = NULL;
-	char first;
 	long err;
 
 	if (mode & ~ACCESS_MODES)
 		return -EINVAL;
 	if (flags & ~FACCESSAT2_FLAGS)
 		return -EINVAL;
-	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, upath, 1) && !first)
-		err = open_empty(dfd, &f);
-	else
-		err = file_open_at(dfd, upath, O_RDONLY, &f);
+	err = file_open_at_flags(dfd, upath, flags, &f);
 	if (err)
 		return err;
 	err = may_access(f, mode);

@@ -27,6 +27,7 @@
  * then 16-byte aligned argc, argv[], NULL, envp[], NULL, auxv pairs,
  * AT_NULL.
  */
+#include <rlimit.h>
 #include <exec.h>
 #include <sched.h>
 #include <uvm.h>
@@ -81,6 +82,8 @@ struct elf64_phdr {
 /* One mapped ELF file: where it went and what the stack tells about it. */
 struct elf_image {
 	uint64_t bias, entry, phdr, end;   /* end: page after the highest segment */
+	/* Linux's start_data/end_data: the highest segment start, file end */
+	uint64_t data_start, data_end;
 	uint16_t phnum;
 };
 
@@ -297,7 +300,7 @@ static int map_image(struct mm *mm, struct inode *ino, uint64_t bias, struct elf
 
 	img->bias = bias;
 	img->phdr = 0;
-	img->end = 0;
+	img->end = img->data_start = img->data_end = 0;
 	for (unsigned i = 0; i < e->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD)
 			continue;
@@ -307,6 +310,8 @@ static int map_image(struct mm *mm, struct inode *ino, uint64_t bias, struct elf
 		if (e->e_phoff >= ph[i].p_offset && e->e_phoff < ph[i].p_offset + ph[i].p_filesz)
 			img->phdr = ph[i].p_vaddr + bias + (e->e_phoff - ph[i].p_offset);
 		img->end = MM_MAX(img->end, PAGE_UP(ph[i].p_vaddr + bias + ph[i].p_memsz));
+		img->data_start = MM_MAX(img->data_start, ph[i].p_vaddr + bias);
+		img->data_end = MM_MAX(img->data_end, ph[i].p_vaddr + bias + ph[i].p_filesz);
 	}
 	img->entry = e->e_entry + bias;
 	img->phnum = e->e_phnum;
@@ -417,6 +422,8 @@ static int setup_space(struct mm *mm, struct inode *ino, const struct exec_args 
 	if (err)
 		return err;
 	mm->brk_start = mm->brk = li->prog.end;
+	mm->data_start = li->prog.data_start;
+	mm->data_end = li->prog.data_end;
 	err = uvm_map_area(mm, USER_STACK_TOP - USER_STACK_INIT, USER_STACK_INIT,
 			   VMA_READ | VMA_WRITE, VMA_GROWSDOWN, NULL, 0);
 	if (err)
@@ -466,6 +473,7 @@ int exec_image(struct task *t, const char *path, const struct exec_args *a)
 	if (!mm)
 		return -ENOMEM;
 	t->mm = mm;
+	rlimit_apply(t, mm);     /* before the stack and heap are mapped */
 	uvm_switch(mm);
 	err = setup_space(mm, ino, a, &li, &sp);
 	if (err) {

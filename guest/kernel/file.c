@@ -143,9 +143,22 @@ static int fs_clone(struct task *child, const struct task *t, bool share)
 	if (!child->fs)
 		return -ENOMEM;
 	child->fs->refs = 1;
+	child->fs->umask = t ? t->fs->umask : 0022;
 	if (t)
 		memcpy(child->fs->cwd, t->fs->cwd, sizeof(child->fs->cwd));
 	return 0;
+}
+
+/* umask(mode_t mask): the new mask is mask & 0777; returns the old one.
+ * (Nothing here creates files yet: the mask is kept for the programs
+ * that read it back.) */
+SYS_DECL(umask)
+{
+	uint32_t old = current->fs->umask;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	current->fs->umask = (uint32_t)a0 & 0777;
+	return old;
 }
 
 int file_table_clone(struct task *child, const struct task *t, bool share_files, bool share_fs)
@@ -684,33 +697,43 @@ SYS_DECL(fstat)
 	return copy_to_user(a1, &st, sizeof(st));
 }
 
-/* Copies f's attributes to ubuf and drops f. Returns 0 or -EFAULT. */
-static long stat_put(struct file *f, uint64_t ubuf)
+/* The file an empty path names with AT_EMPTY_PATH: dfd's, or the working
+ * directory for AT_FDCWD. Returns 0 or a negative errno; *out is a new
+ * reference. */
+static long open_empty(int dfd, struct file **out)
 {
-	struct linux_stat st;
+	if (dfd == AT_FDCWD)
+		return dir_open(file_cwd(current), O_RDONLY, out);
+	*out = file_get((unsigned int)dfd);
+	if (!*out)
+		return -EBADF;
+	(*out)->refs++;
+	return 0;
+}
 
+long file_open_at_flags(int dfd, uint64_t upath, int at_flags, struct file **out)
+{
+	char first;
+
+	if ((at_flags & AT_EMPTY_PATH) && !copy_from_user(&first, upath, 1) && !first)
+		return open_empty(dfd, out);
+	return file_open_at(dfd, upath, O_RDONLY, out);
+}
+
+/* The attributes of the file at dfd/upath (AT_EMPTY_PATH in at_flags: an
+ * empty path is dfd's file) into ubuf: the file is opened for them, never
+ * installed. Returns 0 or a negative errno. */
+static long stat_at(int dfd, uint64_t upath, int at_flags, uint64_t ubuf)
+{
+	struct file *f = NULL;
+	struct linux_stat st;
+	long err = file_open_at_flags(dfd, upath, at_flags, &f);
+
+	if (err)
+		return err;
 	file_fill_stat(f, &st);
 	file_put(f);
 	return copy_to_user(ubuf, &st, sizeof(st));
-}
-
-/* The attributes of the file at dfd/upath into ubuf: the file is opened
- * for them, never installed. */
-static long stat_at(int dfd, uint64_t upath, uint64_t ubuf)
-{
-	struct file *f = NULL;
-	long err = file_open_at(dfd, upath, O_RDONLY, &f);
-
-	return err ? err : stat_put(f, ubuf);
-}
-
-/* The attributes of the working directory (newfstatat of AT_FDCWD, ""). */
-static long stat_cwd(uint64_t ubuf)
-{
-	struct file *f = NULL;
-	long err = dir_open(file_cwd(current), O_RDONLY, &f);
-
-	return err ? err : stat_put(f, ubuf);
 }
 
 /*
@@ -758,22 +781,19 @@ SYS_DECL(readlinkat)
 SYS_DECL(stat)
 {
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	return stat_at(AT_FDCWD, a0, a1);
+	return stat_at(AT_FDCWD, a0, 0, a1);
 }
 
 /* newfstatat(int dfd, path, buf, int flags): unknown flags are EINVAL;
  * AT_EMPTY_PATH with "" is fstat of dfd. */
 SYS_DECL(newfstatat)
 {
-	int dfd = (int)a0, flags = (int)a3;
-	char first;
+	int flags = (int)a3;
 
 	(void)a4, (void)a5;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
 		return -EINVAL;
-	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, a1, 1) && !first)
-		return dfd == AT_FDCWD ? stat_cwd(a2) : sys_fstat((unsigned int)dfd, a2, 0, 0, 0, 0);
-	return stat_at(dfd, a1, a2);
+	return stat_at((int)a0, a1, flags, a2);
 }
 
 /* ioctl(unsigned int fd, unsigned int cmd, unsigned long arg) */

@@ -1,6 +1,6 @@
 /*
  * futex.c: futex(2) (FUTEX_WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE,
- * CMP_REQUEUE, with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME),
+ * CMP_REQUEUE, WAKE_OP, with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME),
  * set_robust_list and get_robust_list, and the exit-time work on robust
  * lists and clear_child_tid (futex.h).
  *
@@ -19,7 +19,7 @@
  * tick's resolution (time.h) and every clock is the one boot clock, as
  * clock_gettime's.
  *
- * Other operations (WAKE_OP, the PI ones, WAIT_REQUEUE_PI) are ENOSYS.
+ * Other operations (the PI ones, WAIT_REQUEUE_PI) are ENOSYS.
  */
 #include <futex.h>
 #include <syscall.h>
@@ -34,6 +34,7 @@
 #define FUTEX_WAKE          1
 #define FUTEX_REQUEUE       3
 #define FUTEX_CMP_REQUEUE   4
+#define FUTEX_WAKE_OP       5
 #define FUTEX_WAIT_BITSET   9
 #define FUTEX_WAKE_BITSET   10
 #define FUTEX_PRIVATE_FLAG  128
@@ -240,6 +241,90 @@ static long futex_requeue(struct futex_table *ft, uint64_t uaddr, uint64_t uaddr
 	return done;
 }
 
+/* FUTEX_WAKE_OP's encoded operation (Linux's FUTEX_OP): op, cmp, two 12-bit arguments. */
+enum { FUTEX_OP_SET, FUTEX_OP_ADD, FUTEX_OP_OR, FUTEX_OP_ANDN, FUTEX_OP_XOR };
+enum { FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_NE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_LE, FUTEX_OP_CMP_GT,
+       FUTEX_OP_CMP_GE };
+#define FUTEX_OP_OPARG_SHIFT (1u << 31)   /* oparg is a shift count: 1 << oparg */
+
+/* The 12-bit field at shift of encoded, sign-extended. */
+static int32_t op_field(uint32_t encoded, unsigned shift)
+{
+	int32_t v = (int32_t)((encoded >> shift) & 0xfff);
+
+	return v >= 0x800 ? v - 0x1000 : v;
+}
+
+/* The new value of a word holding old under op with oparg; false for an unknown op. */
+static bool op_apply(unsigned op, uint32_t old, uint32_t oparg, uint32_t *new)
+{
+	switch (op) {
+	case FUTEX_OP_SET: *new = oparg; return true;
+	case FUTEX_OP_ADD: *new = old + oparg; return true;
+	case FUTEX_OP_OR: *new = old | oparg; return true;
+	case FUTEX_OP_ANDN: *new = old & ~oparg; return true;
+	case FUTEX_OP_XOR: *new = old ^ oparg; return true;
+	default: return false;
+	}
+}
+
+/* old compared with cmparg (signed) by cmp: 1 or 0, -ENOSYS for an unknown cmp. */
+static long op_compare(unsigned cmp, int32_t old, int32_t cmparg)
+{
+	switch (cmp) {
+	case FUTEX_OP_CMP_EQ: return old == cmparg;
+	case FUTEX_OP_CMP_NE: return old != cmparg;
+	case FUTEX_OP_CMP_LT: return old < cmparg;
+	case FUTEX_OP_CMP_LE: return old <= cmparg;
+	case FUTEX_OP_CMP_GT: return old > cmparg;
+	case FUTEX_OP_CMP_GE: return old >= cmparg;
+	default: return -ENOSYS;
+	}
+}
+
+/*
+ * Linux's futex_atomic_op_inuser: applies encoded's operation to the word
+ * at uaddr (atomic: nothing else runs in between) and compares its old
+ * value. Returns 1 or 0 (the comparison), -EFAULT, or -ENOSYS for an
+ * unknown operation (nothing written) or comparison (written).
+ */
+static long atomic_op(uint64_t uaddr, uint32_t encoded)
+{
+	unsigned op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+	int32_t oparg = op_field(encoded, 12), cmparg = op_field(encoded, 0);
+	uint32_t old, new;
+
+	if (encoded & FUTEX_OP_OPARG_SHIFT)
+		oparg = (int32_t)(1u << (oparg & 31));  /* Linux warns and masks a bad shift */
+	if (copy_from_user(&old, uaddr, sizeof(old)))
+		return -EFAULT;
+	if (!op_apply(op, old, (uint32_t)oparg, &new))
+		return -ENOSYS;
+	if (copy_to_user(uaddr, &new, sizeof(new)))
+		return -EFAULT;
+	return op_compare(cmp, (int32_t)old, cmparg);
+}
+
+/*
+ * FUTEX_WAKE_OP: the operation on *uaddr2, then up to nr_wake waiters of
+ * uaddr woken, and up to nr_wake2 of uaddr2 when the comparison of its old
+ * value held. Returns how many were woken, or the operation's error.
+ */
+static long futex_wake_op(struct futex_table *ft, uint64_t uaddr, uint64_t uaddr2, bool private,
+			  int nr_wake, int nr_wake2, uint32_t encoded)
+{
+	struct futex_key k1, k2;
+	long err = get_key(current, uaddr, private, &k1) ?: get_key(current, uaddr2, private, &k2);
+
+	if (err)
+		return err;
+	long cmp = atomic_op(uaddr2, encoded);
+	if (cmp < 0)
+		return cmp;
+	long woken = wake_key(ft, &k1, nr_wake, FUTEX_BITSET_MATCH_ANY);
+	return woken + (cmp ? wake_key(ft, &k2, nr_wake2, FUTEX_BITSET_MATCH_ANY) : 0);
+}
+
 /* The jiffies deadline of user timespec uts, relative or absolute on the
  * boot clock; *deadline 0 when uts is NULL. 0, -EFAULT or -EINVAL. */
 static long timeout_deadline(uint64_t uts, bool absolute, unsigned long *deadline)
@@ -296,6 +381,8 @@ SYS_DECL(futex)
 	case FUTEX_CMP_REQUEUE:
 		return futex_requeue(&kernel_futexes, a0, a4, private, (int)val, (int)a3,
 				     cmd == FUTEX_CMP_REQUEUE, val3);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(&kernel_futexes, a0, a4, private, (int)val, (int)a3, val3);
 	default:
 		return -ENOSYS;
 	}

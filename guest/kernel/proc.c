@@ -82,6 +82,8 @@ static void meminfo_lru(struct pbuf *p)
 	pb_printf(p, "%-16s%8llu kB\n", "Inactive(anon):", KB(l.inactive_anon));
 	pb_printf(p, "%-16s%8llu kB\n", "Active(file):", KB(l.active_file));
 	pb_printf(p, "%-16s%8llu kB\n", "Inactive(file):", KB(l.inactive_file));
+	pb_printf(p, "%-16s%8llu kB\n", "Unevictable:", KB(vm_events[VM_NR_UNEVICTABLE]));
+	pb_printf(p, "%-16s%8llu kB\n", "Mlocked:", KB(vm_events[VM_NR_MLOCK]));
 }
 
 static void gen_meminfo(struct pbuf *p, struct task *t)
@@ -320,7 +322,7 @@ static void status_memory(struct pbuf *p, struct mm *mm)
 	vm_classify(mm, &c);
 	STATUS_KB(p, "VmPeak:", mm->hiwater_vm);
 	STATUS_KB(p, "VmSize:", uvm_total_vm(mm));
-	STATUS_KB(p, "VmLck:", 0);
+	STATUS_KB(p, "VmLck:", uvm_locked_vm(mm));
 	STATUS_KB(p, "VmPin:", 0);
 	STATUS_KB(p, "VmHWM:", mm->hiwater_rss);
 	STATUS_KB(p, "VmRSS:", uvm_rss(mm));

@@ -47,6 +47,12 @@ static void mapping_unmapped(struct mm *mm, enum lru_kind k)
 	fault_rss_unmapped(mm->rss, k);     /* mm->rss is the engine's counters (uvm.c) */
 }
 
+/* One mapping of a lazily freed anonymous page went with no swap entry. */
+static void mapping_discarded(struct mm *mm)
+{
+	mm->rss[MM_ANON]--;
+}
+
 /* rmap.c's walk over every task's space, as the engine calls it. */
 static unsigned tasks_walk(void *ctx, struct page *p, rmap_fn fn, void *arg)
 {
@@ -74,6 +80,8 @@ static void count_into_vmstat(void)
 		[VMSCAN_NR_INACTIVE_ANON] = VM_NR_INACTIVE_ANON,
 		[VMSCAN_NR_ACTIVE_FILE] = VM_NR_ACTIVE_FILE,
 		[VMSCAN_NR_INACTIVE_FILE] = VM_NR_INACTIVE_FILE,
+		[VMSCAN_PGLAZYFREED] = VM_PGLAZYFREED,
+		[VMSCAN_NR_UNEVICTABLE] = VM_NR_UNEVICTABLE, [VMSCAN_NR_MLOCK] = VM_NR_MLOCK,
 	};
 
 	for (int e = 0; e < NR_VMSCAN_EVENTS; e++)
@@ -254,6 +262,7 @@ void reclaim_init(void)
 	static const struct vmscan_spaces tasks = {
 		.walk = tasks_walk, .pt = mm_pt, .vmas = mm_vmas,
 		.swap_pte = fault_swap_pte, .unmapped = mapping_unmapped,
+		.discarded = mapping_discarded,
 	};
 	uint64_t nr_pages = b->last_pfn - b->first_pfn;
 

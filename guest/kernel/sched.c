@@ -117,7 +117,7 @@ struct task *task_create_user(struct task *parent, const struct pt_regs *regs,
 
 	if (!t)
 		return NULL;
-	if (thread_group_new(t) || signal_fork(t, parent)) {
+	if (thread_group_new(t, parent) || signal_fork(t, parent)) {
 		task_free(t);
 		return NULL;
 	}

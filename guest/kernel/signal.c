@@ -149,11 +149,37 @@ int signal_send(struct task *t, int sig, const struct sig_info *info)
 	return 0;
 }
 
+/*
+ * Linux's __group_send_sig_info: sig pending in the process (the first
+ * sending's info stays), one thread that does not block it woken to take
+ * it. SIGKILL goes to that thread itself, so that every killable sleep
+ * sees it at once.
+ */
 int signal_send_process(struct task *t, int sig, const struct sig_info *info)
 {
 	struct task *target = thread_signal_target(t, sig);
+	struct sig_shared *sh;
 
-	return target ? signal_send(target, sig, info) : 0;
+	if (!target || sig == SIGKILL)
+		return target ? signal_send(target, sig, info) : 0;
+	if (!target->mm || target->state == TASK_ZOMBIE)
+		return 0;
+	if (sig_ignored(target, sig) && !(target->signal.blocked & sig_bit(sig)))
+		return 0;
+	sh = &target->group->shared;
+	if (!(sh->pending & sig_bit(sig))) {
+		sh->pending |= sig_bit(sig);
+		sh->info[sig - 1] = *info;
+	}
+	if (!(target->signal.blocked & sig_bit(sig)))
+		wake_up_process(target);
+	return 0;
+}
+
+/* The signals pending for t: its own and its process's. */
+static uint64_t pending_of(const struct task *t)
+{
+	return t->signal.pending | (t->group ? t->group->shared.pending : 0);
 }
 
 void signal_kill_now(struct task *t)
@@ -179,7 +205,7 @@ void signal_force(struct task *t, int sig, int code, uint64_t addr)
 
 bool signal_pending(const struct task *t)
 {
-	return (t->signal.pending & ~t->signal.blocked) != 0;
+	return (pending_of(t) & ~t->signal.blocked) != 0;
 }
 
 bool signal_unhandled(const struct task *t, int sig)
@@ -206,21 +232,53 @@ void signal_child_exited(struct task *child)
 	signal_send_process(p, child->exit_signal, &info);
 }
 
-/* The next signal to deliver (faults first, then the lowest number) or 0;
- * *forced says if a fault raised it. */
+/* The lowest signal of the process's pending set t does not block, taken
+ * with its info into t's, or 0. */
+static int dequeue_shared(struct task *t)
+{
+	struct sig_shared *sh = t->group ? &t->group->shared : NULL;
+	uint64_t ready = sh ? sh->pending & ~t->signal.blocked : 0;
+
+	if (!ready)
+		return 0;
+	int sig = __builtin_ctzll(ready) + 1;
+	sh->pending &= ~sig_bit(sig);
+	t->signal.info[sig - 1] = sh->info[sig - 1];
+	return sig;
+}
+
+/* The next signal to deliver (faults first, then the lowest number of
+ * t's own, then of its process's) or 0; *forced says if a fault raised it. */
 static int dequeue_signal(struct task *t, bool *forced_out)
 {
 	uint64_t ready = t->signal.pending & ~t->signal.blocked;
 	uint64_t forced = ready & t->signal.forced;
 	uint64_t pick = forced ? forced : ready;
 
+	*forced_out = false;
 	if (!pick)
-		return 0;
+		return dequeue_shared(t);
 	int sig = __builtin_ctzll(pick) + 1;
 	*forced_out = (forced & sig_bit(sig)) != 0;
 	t->signal.pending &= ~sig_bit(sig);
 	t->signal.forced &= ~sig_bit(sig);
 	return sig;
+}
+
+/* POSIX: a signal whose action becomes "ignore" is discarded wherever it
+ * is pending in t's process (its own set and every thread's). */
+static void discard_pending(struct task *t, int sig)
+{
+	struct list_head *pos;
+
+	t->signal.pending &= ~sig_bit(sig);
+	if (!t->group)
+		return;
+	t->group->shared.pending &= ~sig_bit(sig);
+	list_for_each(pos, &t->group->members) {
+		struct task *m = list_entry(pos, struct task, group_node);
+		m->signal.pending &= ~sig_bit(sig);
+	}
 }
 
 /* The interrupted system call's fate when no handler runs: restarted. */
@@ -334,8 +392,8 @@ SYS_DECL(rt_sigaction)
 	if (a1) {
 		ka.mask &= ~UNBLOCKABLE;
 		current->signal.hand->action[sig - 1] = ka;
-		if (sig_ignored(current, sig))   /* POSIX: pending instances are discarded */
-			current->signal.pending &= ~sig_bit(sig);
+		if (sig_ignored(current, sig))
+			discard_pending(current, sig);
 	}
 	return a2 ? copy_to_user(a2, &old, sizeof(old)) : 0;
 }
@@ -379,7 +437,7 @@ SYS_DECL(rt_sigprocmask)
 /* rt_sigpending(sigset_t *set, size_t sigsetsize): the pending blocked signals. */
 SYS_DECL(rt_sigpending)
 {
-	uint64_t set = current->signal.pending & current->signal.blocked;
+	uint64_t set = pending_of(current) & current->signal.blocked;
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (a1 > SIGSET_SIZE)

@@ -140,6 +140,13 @@ static void swap_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 	free_anon_frame(p);
 }
 
+/* p, lazily freed, in no cache and unmapped everywhere, is freed. */
+static void swap_page_discard(void *ctx, struct page *p)
+{
+	(void)ctx;
+	free_anon_frame(p);
+}
+
 /* Swap can take an eviction: a free slot, or a cached page's clean copy to reuse. */
 static bool swap_has_room(void *ctx)
 {
@@ -151,7 +158,7 @@ static bool swap_has_room(void *ctx)
 static const struct vmscan_store_ops swap_store_ops = {
 	.present = store_present, .has_room = swap_has_room, .copy_slot = swap_cache_slot,
 	.drop_copy = swap_cache_del, .write = swap_pages_write, .entry_dup = swap_entry_dup,
-	.evicted = swap_page_evicted,
+	.evicted = swap_page_evicted, .discard = swap_page_discard,
 };
 
 const struct vmscan_store swap_store = { .ops = &swap_store_ops, .ctx = &dev };

@@ -1,7 +1,7 @@
 /*
  * sys_mm.c: the memory system calls, argument checks on top of uvm.c:
  * brk, mmap (anonymous, or private initrd files), munmap, mprotect,
- * madvise.
+ * madvise, msync, and the mlock family.
  *
  * Each check follows Linux's mm/mmap.c, mm/mprotect.c and mm/madvise.c in
  * order and errno, so uvm.c only ever sees a page-aligned, non-wrapping
@@ -134,10 +134,12 @@ SYS_DECL(mprotect)
 	return uvm_mprotect(mm, start, len, prot & PROT_RWX);
 }
 
-/* Advice values with an effect or accepted as hints; the rest are EINVAL. */
+/* Advice values with an effect or accepted as hints; the rest are EINVAL
+ * (as Linux without KSM, THP or memory failure says of theirs). */
 static bool madvise_known(int advice)
 {
-	return advice >= MADV_NORMAL && advice <= MADV_DONTNEED;
+	return (advice >= MADV_NORMAL && advice <= MADV_DONTNEED) || advice == MADV_FREE ||
+	       advice == MADV_COLD || advice == MADV_PAGEOUT;
 }
 
 /*
@@ -158,4 +160,103 @@ SYS_DECL(madvise)
 	if (a0 + len > USER_TOP)
 		return -ENOMEM;
 	return uvm_madvise(current->mm, a0, len, advice);
+}
+
+/*
+ * Linux's do_mlock range, in its wrapping arithmetic: start rounded down
+ * to its page, len grown by what that added and rounded up (a length that
+ * rounds to 0 is an empty range). Returns 1 with the range in [*s, *e),
+ * 0 when it is empty, -EINVAL when its end wraps, -ENOMEM when it ends
+ * past user space (no area there).
+ */
+static long mlock_range(uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
+{
+	*s = start & ~PAGE_LOW;
+	*e = *s + ((len + (start & PAGE_LOW) + PAGE_LOW) & ~PAGE_LOW);
+	if (*e < *s)
+		return -EINVAL;
+	if (*e == *s)
+		return 0;
+	return *e > USER_TOP ? -ENOMEM : 1;
+}
+
+/*
+ * mlock2(start, len, int flags): flags other than MLOCK_ONFAULT EINVAL, a
+ * wrapping range EINVAL, len 0 succeeds, unmapped pages ENOMEM, no memory
+ * to fault the range in EAGAIN. RLIMIT_MEMLOCK is not charged: every task
+ * has CAP_IPC_LOCK (rlimit.h).
+ */
+static long do_mlock(uint64_t start, uint64_t len, unsigned flags)
+{
+	uint64_t s, e;
+
+	if (flags & ~(unsigned)MLOCK_ONFAULT)
+		return -EINVAL;
+	long range = mlock_range(start, len, &s, &e);
+	return range <= 0 ? range : uvm_mlock(current->mm, s, e - s, flags & MLOCK_ONFAULT);
+}
+
+SYS_DECL(mlock)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return do_mlock(a0, a1, 0);
+}
+
+SYS_DECL(mlock2)
+{
+	(void)a3, (void)a4, (void)a5;
+	return do_mlock(a0, a1, (unsigned)a2);
+}
+
+/* munlock(start, len): the range rules of mlock. */
+SYS_DECL(munlock)
+{
+	uint64_t s, e;
+	long range = mlock_range(a0, a1, &s, &e);
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return range <= 0 ? range : uvm_munlock(current->mm, s, e - s);
+}
+
+/* mlockall(int flags): 0, unknown bits or MCL_ONFAULT alone are EINVAL. */
+SYS_DECL(mlockall)
+{
+	unsigned flags = (unsigned)(int)a0;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	if (!flags || (flags & ~(unsigned)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) ||
+	    flags == MCL_ONFAULT)
+		return -EINVAL;
+	return uvm_mlockall(current->mm, flags);
+}
+
+SYS_DECL(munlockall)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return uvm_munlockall(current->mm);
+}
+
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
+/*
+ * msync(start, len, int flags): Linux's checks in order (unknown flags,
+ * an unaligned start, MS_ASYNC with MS_SYNC: EINVAL; a wrapping end
+ * ENOMEM; len 0 succeeds), then the areas: MS_INVALIDATE of a locked one
+ * EBUSY, a hole ENOMEM (the rest still synced). Nothing to write back:
+ * no mapping here is a shared writable file mapping.
+ */
+SYS_DECL(msync)
+{
+	int flags = (int)a2;
+	uint64_t start = a0, end = start + ((a1 + PAGE_LOW) & ~PAGE_LOW);
+
+	(void)a3, (void)a4, (void)a5;
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & PAGE_LOW) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (end < start)
+		return -ENOMEM;
+	return end == start ? 0 : uvm_msync(current->mm, start, end, flags & MS_INVALIDATE);
 }

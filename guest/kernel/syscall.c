@@ -107,6 +107,10 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[293] = sys_pipe2, [273] = sys_set_robust_list, [274] = sys_get_robust_list,
 	[17] = sys_pread64, [21] = sys_access, [269] = sys_faccessat, [318] = sys_getrandom,
 	[435] = sys_clone3, [439] = sys_faccessat2,
+	[97] = sys_getrlimit, [160] = sys_setrlimit, [302] = sys_prlimit64,
+	[149] = sys_mlock, [150] = sys_munlock, [151] = sys_mlockall, [152] = sys_munlockall,
+	[325] = sys_mlock2, [96] = sys_gettimeofday, [309] = sys_getcpu,
+	[37] = sys_alarm, [95] = sys_umask, [26] = sys_msync, [137] = sys_statfs, [138] = sys_fstatfs, [332] = sys_statx,
 	[157] = sys_prctl, [188] = sys_setxattr, [189] = sys_lsetxattr, [190] = sys_fsetxattr,
 	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,
 	[195] = sys_llistxattr, [196] = sys_flistxattr, [197] = sys_removexattr,
@@ -233,6 +237,33 @@ SYS_DECL(time)
 	if (a0 && copy_to_user(a0, &sec, sizeof(sec)))
 		return -EFAULT;
 	return sec;
+}
+
+/* gettimeofday(struct timeval *tv, struct timezone *tz): CLOCK_REALTIME in
+ * microseconds; the timezone is UTC (minutes west 0, no DST). Either may
+ * be NULL. */
+SYS_DECL(gettimeofday)
+{
+	uint64_t ns = time_now_ns(&boot_clock);
+	struct linux_timeval tv = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000) };
+	int32_t tz[2] = { 0, 0 };
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (a0 && copy_to_user(a0, &tv, sizeof(tv)))
+		return -EFAULT;
+	return a1 ? copy_to_user(a1, tz, sizeof(tz)) : 0;
+}
+
+/* getcpu(unsigned *cpu, unsigned *node, void *cache): processes run on
+ * CPU 0 of node 0; NULL pointers are skipped. */
+SYS_DECL(getcpu)
+{
+	uint32_t zero = 0;
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	if (a0 && copy_to_user(a0, &zero, sizeof(zero)))
+		return -EFAULT;
+	return a1 ? copy_to_user(a1, &zero, sizeof(zero)) : 0;
 }
 
 /* Requests this long or longer sleep MAX_SLEEP_TICKS (no nanosecond sum can wrap). */

@@ -10,7 +10,7 @@
 #include <kmalloc.h>
 #include <printk.h>
 
-int thread_group_new(struct task *t)
+int thread_group_new(struct task *t, const struct task *parent)
 {
 	struct thread_group *g = kzalloc(sizeof(*g), BUDDY_GFP_KERNEL);
 
@@ -21,6 +21,10 @@ int thread_group_new(struct task *t)
 	g->leader = t;
 	g->refs = 1;
 	g->live = 1;
+	if (parent)
+		g->rlim = parent->group->rlim;
+	else
+		rlimit_defaults(&g->rlim);
 	t->group = g;
 	list_add_tail(&t->group_node, &g->members);
 	return 0;

@@ -10,6 +10,7 @@
  * Until the measurement is done the clock has tick resolution.
  * Written by the timer interrupt only; readers run with interrupts masked.
  */
+#include <alarm.h>
 #include <time.h>
 #include <sched.h>
 #include <schedstat.h>
@@ -59,6 +60,7 @@ static void timer_interrupt(struct pt_regs *regs)
 	apic_eoi();
 	schedstat_tick(&sched_stat, jiffies, regs->cs & 3);
 	sched_tick();
+	alarm_tick(&process_alarms);
 }
 
 bool time_init(void)

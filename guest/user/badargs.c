@@ -5,7 +5,9 @@
  * -1 and huge ones; kernel, non-canonical, NULL and unmapped pointers;
  * huge and wrapping lengths; bad timespecs, flags, options and signals;
  * clone's and clone3's flag rules and struct sizes, futex operations,
- * hostile robust lists walked at exit.
+ * hostile robust lists walked at exit, resource limits, mlock's range
+ * arithmetic, madvise's advice rules, statx and statfs, alarm (one
+ * delivered), gettimeofday, getcpu and umask.
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -15,8 +17,9 @@
  * each (closed fds 0-2 so nothing reaches the console; a child may die
  * of a signal, the kernel must not oops). The seed is printed; the same
  * seed makes the same calls. A huge valid sleep, populating a huge
- * mapping and exit itself are left out of random mode (they would only
- * take time or end a child early); the calls made are counted in a
+ * mapping (mlock, mlock2, mlockall populate), exit itself and prlimit64
+ * (it could set another process's limits, init's among them) are left
+ * out of random mode (they would only take time or end a child early); the calls made are counted in a
  * shared page and printed.
  */
 #include "claims.h"
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -433,6 +437,189 @@ static void range_checks(void)
 	check("brk to a kernel address leaves the break", SC1(SYS_brk, KPTR), brk);
 	check("brk to a non-canonical address leaves the break", SC1(SYS_brk, NONCANON), brk);
 	munmap(p, 2 * PAGE);
+}
+
+/* ---- limits and pinning ------------------------------------------------ */
+
+struct lim {
+	unsigned long cur, max;
+};
+
+static void rlimit_checks(void)
+{
+	struct lim *l = (struct lim *)buf, core = { 0, ~0ul };
+
+	check("getrlimit of resource 16 is EINVAL", SC2(SYS_getrlimit, 16, buf), -EINVAL);
+	check("getrlimit into NULL is EFAULT", SC2(SYS_getrlimit, RLIMIT_STACK, 0), -EFAULT);
+	check("getrlimit into a kernel address is EFAULT", SC2(SYS_getrlimit, RLIMIT_STACK, KPTR), -EFAULT);
+	check("getrlimit into an unmapped page is EFAULT", SC2(SYS_getrlimit, RLIMIT_STACK, unmapped), -EFAULT);
+	check("getrlimit 0x100000003 is RLIMIT_STACK (unsigned int resource)",
+	      SC2(SYS_getrlimit, HIGH | RLIMIT_STACK, buf), 0);
+	check("and reads 8 MiB", (long)l->cur, 8l << 20);
+	check("setrlimit from NULL is EFAULT", SC2(SYS_setrlimit, RLIMIT_CORE, 0), -EFAULT);
+	check("setrlimit from NULL of resource 99 is EFAULT first", SC2(SYS_setrlimit, 99, 0), -EFAULT);
+	check("setrlimit of resource 99 is EINVAL", SC2(SYS_setrlimit, 99, &core), -EINVAL);
+	check("setrlimit 0x100000004 is RLIMIT_CORE", SC2(SYS_setrlimit, HIGH | RLIMIT_CORE, &core), 0);
+	*l = (struct lim){ 2, 1 };
+	check("setrlimit with cur above max is EINVAL", SC2(SYS_setrlimit, RLIMIT_CORE, l), -EINVAL);
+	*l = (struct lim){ 64, 64 };
+	check("RLIMIT_NOFILE above the descriptor table is EPERM", SC2(SYS_setrlimit, RLIMIT_NOFILE, l), -EPERM);
+	check("prlimit64 with nothing to do is 0", SC4(SYS_prlimit64, 0, RLIMIT_AS, 0, 0), 0);
+	check("prlimit64 of pid -1 is ESRCH", SC4(SYS_prlimit64, -1, RLIMIT_AS, 0, buf), -ESRCH);
+	check("prlimit64 of pid -1 and resource 99 is ESRCH first", SC4(SYS_prlimit64, -1, 99, 0, 0), -ESRCH);
+	check("prlimit64 of resource 16 is EINVAL", SC4(SYS_prlimit64, 0, 16, 0, buf), -EINVAL);
+	check("prlimit64 from a kernel address is EFAULT", SC4(SYS_prlimit64, 0, RLIMIT_CORE, KPTR, 0), -EFAULT);
+	check("prlimit64 from an unmapped page of pid -1 is EFAULT first",
+	      SC4(SYS_prlimit64, -1, RLIMIT_CORE, unmapped, 0), -EFAULT);
+	check("prlimit64 into a kernel address is EFAULT", SC4(SYS_prlimit64, 0, RLIMIT_CORE, 0, KPTR), -EFAULT);
+	check("prlimit64 of pid 0x100000000 | self is self (pid_t)",
+	      SC4(SYS_prlimit64, HIGH | getpid(), RLIMIT_CORE, 0, buf), 0);
+}
+
+static void mlock_checks(void)
+{
+	check("mlock of length 0 is 0", SC2(SYS_mlock, buf, 0), 0);
+	check("mlock of SIZE_MAX bytes rounds to 0: 0", SC2(SYS_mlock, buf, ~0ul), 0);
+	check("mlock of SIZE_MAX - 4096 bytes wraps: EINVAL", SC2(SYS_mlock, buf, ~0ul - PAGE), -EINVAL);
+	check("mlock of an unmapped page is ENOMEM", SC2(SYS_mlock, unmapped, PAGE), -ENOMEM);
+	check("mlock of a kernel address is ENOMEM", SC2(SYS_mlock, KPTR, PAGE), -ENOMEM);
+	check("mlock of a non-canonical address is ENOMEM", SC2(SYS_mlock, NONCANON, PAGE), -ENOMEM);
+	check("mlock of an unaligned address locks its page", SC2(SYS_mlock, buf + 1, 1), 0);
+	check("mlock2 with flags 2 is EINVAL", SC3(SYS_mlock2, buf, PAGE, 2), -EINVAL);
+	check("mlock2 with flags 0x100000001 is MLOCK_ONFAULT (int flags)", SC3(SYS_mlock2, buf, PAGE, HIGH | 1), 0);
+	check("madvise DONTNEED of a locked page is EINVAL", SC3(SYS_madvise, buf, PAGE, MADV_DONTNEED), -EINVAL);
+	check("munlock of length 0 is 0", SC2(SYS_munlock, buf, 0), 0);
+	check("munlock of an unmapped page is ENOMEM", SC2(SYS_munlock, unmapped, PAGE), -ENOMEM);
+	check("munlock of a kernel address is ENOMEM", SC2(SYS_munlock, KPTR, PAGE), -ENOMEM);
+	check("munlock of SIZE_MAX - 4096 bytes wraps: EINVAL", SC2(SYS_munlock, buf, ~0ul - PAGE), -EINVAL);
+	check("munlock of the locked pages is 0", SC2(SYS_munlock, buf, 2 * PAGE), 0);
+	check("mlockall(0) is EINVAL", SC1(SYS_mlockall, 0), -EINVAL);
+	check("mlockall(MCL_ONFAULT) alone is EINVAL", SC1(SYS_mlockall, MCL_ONFAULT), -EINVAL);
+	check("mlockall(-1) is EINVAL", SC1(SYS_mlockall, -1), -EINVAL);
+	check("mlockall(0x100000002) is MCL_FUTURE (int flags)", SC1(SYS_mlockall, HIGH | MCL_FUTURE), 0);
+	check("munlockall is 0", SC0(SYS_munlockall), 0);
+	check("madvise MADV_FREE of private anonymous pages is 0", SC3(SYS_madvise, buf, PAGE, MADV_FREE), 0);
+	check("madvise MADV_FREE of an unmapped page is ENOMEM", SC3(SYS_madvise, unmapped, PAGE, MADV_FREE), -ENOMEM);
+	int fd = (int)open_self();         /* its mapping may take the unmapped page: last */
+	char *file = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	check("madvise MADV_FREE of a file mapping is EINVAL", SC3(SYS_madvise, file, PAGE, MADV_FREE), -EINVAL);
+	check("madvise MADV_COLD is 0", SC3(SYS_madvise, buf, PAGE, MADV_COLD), 0);
+	check("madvise MADV_PAGEOUT is 0", SC3(SYS_madvise, buf, 2 * PAGE, MADV_PAGEOUT), 0);
+	check("madvise advice 5 (unused) is EINVAL", SC3(SYS_madvise, buf, PAGE, 5), -EINVAL);
+	check("msync MS_SYNC of private pages is 0", SC3(SYS_msync, buf, 2 * PAGE, MS_SYNC), 0);
+	check("msync with an unknown flag is EINVAL", SC3(SYS_msync, buf, PAGE, 8), -EINVAL);
+	check("msync MS_ASYNC|MS_SYNC is EINVAL", SC3(SYS_msync, buf, PAGE, MS_ASYNC | MS_SYNC), -EINVAL);
+	check("msync of an unaligned address is EINVAL", SC3(SYS_msync, buf + 1, PAGE, MS_SYNC), -EINVAL);
+	check("msync of length 0 is 0", SC3(SYS_msync, buf, 0, MS_SYNC), 0);
+	check("msync of a wrapping range is ENOMEM", SC3(SYS_msync, buf, ~0ul - PAGE, MS_SYNC), -ENOMEM);
+	char *two = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(two + PAGE, PAGE);
+	check("msync of a hole is ENOMEM", SC3(SYS_msync, two + PAGE, PAGE, MS_SYNC), -ENOMEM);
+	check("msync over a page and the hole after it is ENOMEM",
+	      SC3(SYS_msync, two, 2 * PAGE, MS_SYNC), -ENOMEM);
+	munmap(two, PAGE);
+	check("msync of a kernel address is ENOMEM", SC3(SYS_msync, KPTR, PAGE, MS_SYNC), -ENOMEM);
+	SC2(SYS_mlock, buf, PAGE);
+	check("msync MS_INVALIDATE of a locked page is EBUSY", SC3(SYS_msync, buf, PAGE, MS_INVALIDATE), -EBUSY);
+	SC2(SYS_munlock, buf, PAGE);
+	munmap(file, PAGE);
+	SC1(SYS_close, fd);
+}
+
+/* ---- alarm, gettimeofday, getcpu, umask ------------------------------------ */
+
+static volatile int alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static void alarm_checks(void)
+{
+	long *w = (long *)buf;
+	int *iw = (int *)buf;
+
+	check("alarm(0) with none set is 0", SC1(SYS_alarm, 0), 0);
+	check("alarm(100) replaces none: 0", SC1(SYS_alarm, 100), 0);
+	check("alarm(0) cancels it and says 100 seconds were left", SC1(SYS_alarm, 0), 100);
+	check("alarm(0x100000005) is 5 seconds (unsigned int)", SC1(SYS_alarm, HIGH | 5), 0);
+	check("and alarm(0) says 5 were left", SC1(SYS_alarm, 0), 5);
+	signal(SIGALRM, on_alarm);
+	SC1(SYS_alarm, 1);
+	while (!alarms)
+		pause();
+	check("alarm(1) delivers one SIGALRM to the process", alarms, 1);
+	check("then no alarm is left", SC1(SYS_alarm, 0), 0);
+	signal(SIGALRM, SIG_DFL);
+	check("gettimeofday(NULL, NULL) is 0", SC2(SYS_gettimeofday, 0, 0), 0);
+	check("gettimeofday into a kernel address is EFAULT", SC2(SYS_gettimeofday, KPTR, 0), -EFAULT);
+	check("gettimeofday's timezone into an unmapped page is EFAULT", SC2(SYS_gettimeofday, buf, unmapped), -EFAULT);
+	w[0] = w[1] = -1;
+	iw[4] = iw[5] = -1;
+	check("gettimeofday with a timezone is 0", SC2(SYS_gettimeofday, buf, buf + 16), 0);
+	check("its microseconds are below a second", w[1] >= 0 && w[1] < 1000000, 1);
+	check("its timezone is UTC (0 minutes west, no DST)", iw[4] | iw[5], 0);
+	iw[0] = iw[1] = -1;
+	check("getcpu is 0", SC3(SYS_getcpu, buf, buf + 4, 0), 0);
+	check("on CPU 0 of node 0", iw[0] | iw[1], 0);
+	check("getcpu(NULL, NULL) is 0", SC3(SYS_getcpu, 0, 0, 0), 0);
+	check("getcpu into a kernel address is EFAULT", SC3(SYS_getcpu, KPTR, 0, 0), -EFAULT);
+	check("umask(077) returns the boot mask 022", SC1(SYS_umask, 077), 022);
+	check("umask(0x100000fff) keeps 0777 (mode_t, & 0777)", SC1(SYS_umask, HIGH | 0xfff), 077);
+	check("and umask(022) returns it", SC1(SYS_umask, 022), 0777);
+}
+
+/* ---- statx and statfs ---------------------------------------------------- */
+
+struct kstatfs {
+	long f_type, f_bsize;
+	unsigned long f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int f_fsid[2];
+	long f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+static void statx_checks(void)
+{
+	unsigned char sx[256];
+	struct stat st;
+	struct kstatfs sf;
+	long fd = open_self();
+	uint32_t mask;
+	uint64_t size, ino;
+
+	fstat((int)fd, &st);
+	check("statx of the program is 0", SC6(SYS_statx, AT_FDCWD, SELF, 0, 0x7ff, sx, 0), 0);
+	memcpy(&mask, sx, 4);
+	memcpy(&ino, sx + 32, 8);
+	memcpy(&size, sx + 40, 8);
+	check("its stx_mask is STATX_BASIC_STATS", mask, 0x7ff);
+	check("its stx_size is fstat's st_size", (long)size, (long)st.st_size);
+	check("its stx_ino is fstat's st_ino", (long)ino, (long)st.st_ino);
+	check("statx with an unknown flag is EINVAL", SC6(SYS_statx, AT_FDCWD, SELF, 0x10000, 0x7ff, sx, 0), -EINVAL);
+	check("statx with both sync types is EINVAL", SC6(SYS_statx, AT_FDCWD, SELF, 0x6000, 0x7ff, sx, 0), -EINVAL);
+	check("statx with STATX__RESERVED is EINVAL", SC6(SYS_statx, AT_FDCWD, SELF, 0, 0x80000000u, sx, 0), -EINVAL);
+	check("statx of a NULL path is EFAULT", SC6(SYS_statx, AT_FDCWD, 0, 0, 0x7ff, sx, 0), -EFAULT);
+	check("statx into a kernel address is EFAULT", SC6(SYS_statx, AT_FDCWD, SELF, 0, 0x7ff, KPTR, 0), -EFAULT);
+	check("statx of a missing file is ENOENT", SC6(SYS_statx, AT_FDCWD, "/nope", 0, 0x7ff, sx, 0), -ENOENT);
+	check("statx of \"\" without AT_EMPTY_PATH is ENOENT", SC6(SYS_statx, fd, "", 0, 0x7ff, sx, 0), -ENOENT);
+	check("statx AT_EMPTY_PATH of an fd is 0", SC6(SYS_statx, HIGH | fd, "", AT_EMPTY_PATH, 0x7ff, sx, 0), 0);
+	memcpy(&size, sx + 40, 8);
+	check("and has its size (int dfd)", (long)size, (long)st.st_size);
+	check("statx AT_EMPTY_PATH of a closed fd is EBADF", SC6(SYS_statx, 999, "", AT_EMPTY_PATH, 0x7ff, sx, 0), -EBADF);
+	check("statfs of /proc is 0", SC2(SYS_statfs, "/proc", &sf), 0);
+	check("its f_type is PROC_SUPER_MAGIC", sf.f_type, 0x9fa0);
+	check("statfs of / is 0", SC2(SYS_statfs, "/", &sf), 0);
+	check("its f_type is RAMFS_MAGIC", sf.f_type, 0x858458f6);
+	check("and it is read-only (ST_RDONLY)", sf.f_flags & 1, 1);
+	check("statfs of a NULL path is EFAULT", SC2(SYS_statfs, 0, &sf), -EFAULT);
+	check("statfs into a kernel address is EFAULT", SC2(SYS_statfs, "/", KPTR), -EFAULT);
+	check("statfs of a missing file is ENOENT", SC2(SYS_statfs, "/nope", &sf), -ENOENT);
+	check("fstatfs of fd -1 is EBADF", SC2(SYS_fstatfs, -1, &sf), -EBADF);
+	check("fstatfs 0x100000000 | fd is fd (unsigned int fd)", SC2(SYS_fstatfs, HIGH | fd, &sf), 0);
+	check("fstatfs into an unmapped page is EFAULT", SC2(SYS_fstatfs, fd, unmapped), -EFAULT);
+	SC1(SYS_close, fd);
 }
 
 /* ---- directories ------------------------------------------------------- */
@@ -1172,7 +1359,9 @@ static const long calls[] = {
 	SYS_tgkill, SYS_clone3, SYS_futex, SYS_set_robust_list, SYS_get_robust_list,
 	SYS_pread64, SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getrandom,
 	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
-	SYS_setxattr, SYS_removexattr, SYS_prctl,
+	SYS_setxattr, SYS_removexattr, SYS_prctl, SYS_getrlimit, SYS_setrlimit, SYS_munlock,
+	SYS_munlockall, SYS_statx, SYS_statfs, SYS_fstatfs, SYS_gettimeofday, SYS_getcpu,
+	SYS_umask, SYS_alarm, SYS_msync,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1333,5 +1522,9 @@ int main(int argc, char **argv)
 	clone_checks();
 	futex_checks();
 	robust_checks();
+	rlimit_checks();
+	mlock_checks();
+	statx_checks();
+	alarm_checks();
 	return claims_report(&claims);
 }

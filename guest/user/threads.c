@@ -66,6 +66,20 @@
 #define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
 #define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
 #define FUTEX_WAKE_BITSET_PRIVATE (FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_OP_PRIVATE (5 | FUTEX_PRIVATE_FLAG)
+/* FUTEX_WAKE_OP's encoding: op, cmp, oparg, cmparg (Linux's FUTEX_OP) */
+#define FUTEX_OP(op, oparg, cmp, cmparg) \
+	((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
+#define OP_SET 0
+#define OP_ADD 1
+#define OP_OR 2
+#define OP_ANDN 3
+#define OP_XOR 4
+#define OP_ARG_SHIFT 8
+#define CMP_EQ 0
+#define CMP_NE 1
+#define CMP_LT 2
+#define CMP_GT 4
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 #define FUTEX_WAITERS 0x80000000u
 #define FUTEX_OWNER_DIED 0x40000000u
@@ -427,6 +441,51 @@ static void futex_wakes_count_and_match_bitsets(void)
 	check("the woken FUTEX_WAIT_BITSET returned 0", w.result, 0);
 }
 
+/* FUTEX_WAKE_OP with no waiters: the operation on the second word and
+ * its errors; then a waiter on the second word is woken only when the
+ * comparison of the old value holds. */
+static void futex_wake_op_operates_and_wakes(void)
+{
+	static volatile uint32_t word1, word2;
+	static struct waiter w = { .bitset = FUTEX_BITSET_MATCH_ANY };
+	pthread_t th;
+
+#define WAKE_OP(op) futex(&word1, FUTEX_WAKE_OP_PRIVATE, 1, (const struct timespec *)1, &word2, (op))
+	check("FUTEX_WAKE_OP ADD 1 with no waiters wakes 0", WAKE_OP(FUTEX_OP(OP_ADD, 1, CMP_EQ, 0)), 0);
+	check("and the second word went 0 -> 1", word2, 1);
+	check("OR with a shift argument (1 << 4)", WAKE_OP(FUTEX_OP(OP_OR | OP_ARG_SHIFT, 4, CMP_EQ, 0)), 0);
+	check("sets bit 4", word2, 0x11);
+	WAKE_OP(FUTEX_OP(OP_ANDN, 1, CMP_EQ, 0));
+	check("ANDN 1 clears bit 0", word2, 0x10);
+	WAKE_OP(FUTEX_OP(OP_XOR, 0xff, CMP_EQ, 0));
+	check("XOR 0xff", word2, 0xef);
+	WAKE_OP(FUTEX_OP(OP_SET, -1, CMP_EQ, 0));
+	check("SET takes a sign-extended 12-bit argument", word2, 0xffffffffu);
+	errno = 0;
+	check("an unknown op (7) is ENOSYS", WAKE_OP(FUTEX_OP(7, 1, CMP_EQ, 0)) == -1 ? errno : 0, ENOSYS);
+	check("and writes nothing", word2, 0xffffffffu);
+	errno = 0;
+	check("an unknown cmp (9) is ENOSYS", WAKE_OP(FUTEX_OP(OP_SET, 3, 9, 0)) == -1 ? errno : 0, ENOSYS);
+	check("after the operation was done", word2, 3);
+	errno = 0;
+	check("a misaligned second word is EINVAL",
+	      futex(&word1, FUTEX_WAKE_OP_PRIVATE, 1, NULL, (volatile uint32_t *)((char *)&word2 + 1),
+		    0) == -1 ? errno : 0, EINVAL);
+	w.word = 0;
+	pthread_create(&th, NULL, bitset_waiter, &w);
+	while (!w.tid || proc_state(w.tid) != 'S')
+		sched_yield();                  /* asleep on w.word */
+	check("WAKE_OP on the waiter's word whose old value is not > 5 wakes 0",
+	      futex(&word1, FUTEX_WAKE_OP_PRIVATE, 1, (const struct timespec *)1, &w.word,
+		    FUTEX_OP(OP_SET, 0, CMP_GT, 5)), 0);
+	check("WAKE_OP whose old value is not 7 (NE 7) wakes the waiter",
+	      futex(&word1, FUTEX_WAKE_OP_PRIVATE, 1, (const struct timespec *)1, &w.word,
+		    FUTEX_OP(OP_SET, 0, CMP_NE, 7)), 1);
+	pthread_join(th, NULL);
+	check("the waiter woken by WAKE_OP returned 0", w.result, 0);
+#undef WAKE_OP
+}
+
 /* What the signal handler saw: the thread it ran on. */
 static volatile pid_t handled_on;
 
@@ -449,6 +508,57 @@ static void *sleeper_main(void *arg)
 	while (!s->word)
 		futex(&s->word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 	return NULL;
+}
+
+static volatile int unblock_now;
+static volatile long pending_seen;
+
+/* The sleeper's side: blocks SIGUSR1 like the main thread, sees it
+ * pending for the process, then unblocks it when told. */
+static void *blocking_thread(void *arg)
+{
+	struct sleeper *s = arg;
+	sigset_t usr1, set;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	s->tid = gettid_raw();
+	while (!unblock_now)
+		sched_yield();
+	sigpending(&set);
+	pending_seen = sigismember(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);   /* the handler runs here */
+	return NULL;
+}
+
+/* A signal sent to a process whose every thread blocks it stays pending
+ * for the process; the first thread to unblock it takes it. */
+static void process_pending_waits_for_a_thread_that_unblocks(void)
+{
+	static struct sleeper s;
+	sigset_t usr1, set;
+	pthread_t th;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	pthread_create(&th, NULL, blocking_thread, &s);
+	while (!s.tid)
+		sched_yield();
+	handled_on = 0;
+	kill(getpid(), SIGUSR1);
+	sched_yield();
+	check("a signal every thread blocks runs no handler", handled_on, 0);
+	sigpending(&set);
+	check("it is pending for the main thread too (the process's set)", sigismember(&set, SIGUSR1), 1);
+	unblock_now = 1;
+	pthread_join(th, NULL);
+	check("the other thread saw it pending", pending_seen, 1);
+	check("the thread that unblocked it ran the handler", handled_on, s.tid);
+	sigpending(&set);
+	check("taken once: no longer pending", sigismember(&set, SIGUSR1), 0);
+	pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
 }
 
 static void signals_reach_the_right_thread(void)
@@ -482,6 +592,7 @@ static void signals_reach_the_right_thread(void)
 	s.word = 1;
 	futex(&s.word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	pthread_join(th, NULL);
+	process_pending_waits_for_a_thread_that_unblocks();
 }
 
 static void *eintr_waiter(void *arg)
@@ -831,6 +942,7 @@ int main(int argc, char **argv)
 	eight_threads_share_one_address_space();
 	futex_answers_as_linux();
 	futex_wakes_count_and_match_bitsets();
+	futex_wake_op_operates_and_wakes();
 	shared_futex_wakes_another_process();
 	threads_share_cwd_and_descriptors();
 	signals_reach_the_right_thread();

@@ -13,6 +13,8 @@
 #     /etc/bbmem.sh, for the busybox integration suite
 #   guest/user/glibc/NAME.c -> $(BUILD)/guest/user/glibc/NAME (the host's gcc:
 #     glibc, dynamically linked, PIE)
+#   $(BUILD)/guest/initrd-stress-ng.cpio: initrd.cpio plus Debian's stress-ng
+#     ($(STRESS_NG)) and its libraries, for the stressng suite
 #   $(BUILD)/guest/initrd-dynlink.cpio: initrd.cpio plus those programs,
 #     Debian's memtester ($(MEMTESTER), from scripts/deps.sh) and coreutils'
 #     ls ($(DEBIAN_LS), on every Debian) with their
@@ -36,6 +38,8 @@ BB_INITRD   := $(BUILD)/guest/initrd-busybox.cpio
 GLIBC_OUT   := $(USER_OUT)/glibc
 GLIBC_BINS  := $(patsubst guest/user/glibc/%.c,$(GLIBC_OUT)/%,$(wildcard guest/user/glibc/*.c))
 MEMTESTER   ?= /usr/sbin/memtester
+STRESS_NG   ?= /usr/bin/stress-ng
+SNG_INITRD  := $(BUILD)/guest/initrd-stress-ng.cpio
 DEBIAN_LS   ?= /bin/ls
 DL_INITRD   := $(BUILD)/guest/initrd-dynlink.cpio
 # execbad's programs: dynhello with PT_INTERP naming each bad interpreter
@@ -44,7 +48,7 @@ DL_BAD_INTERPS := missing:/lib/ld-missing.so.2 notelf:/etc/notelf short:/etc/sho
 
 .PHONY: user initrd
 user: $(USER_BINS) $(GLIBC_BINS) $(GLIBC_STATIC_BINS)
-initrd: $(INITRD) $(BB_INITRD) $(DL_INITRD)
+initrd: $(INITRD) $(BB_INITRD) $(DL_INITRD) $(SNG_INITRD)
 
 # $(call pack_initrd,DIR,ARCHIVE): DIR's tree as a newc archive, ARCHIVE.tmp
 # first, then renamed (a failed build leaves no half archive).
@@ -98,3 +102,10 @@ $(DL_INITRD): $(INITRD) $(GLIBC_BINS) $(MEMTESTER) $(MEMVISOR) guest/user/user.m
 	    guest/user/glibc/dynhello.c || exit 1; done
 	$(Q)$(call pack_initrd,$(USER_OUT)/root-dynlink,$@.base)
 	$(Q)$(MEMVISOR) initrd -o $@ --base $@.base $(GLIBC_BINS) $(MEMTESTER) $(DEBIAN_LS)
+
+# Debian's stress-ng ($(STRESS_NG), from scripts/deps.sh) with every library
+# it needs (about 35 MiB: EGL, GLES, ...) after the project's programs, for
+# the stressng integration suite.
+$(SNG_INITRD): $(INITRD) $(STRESS_NG) $(MEMVISOR)
+	@echo "  CPIO     $@"
+	$(Q)$(MEMVISOR) initrd -o $@ --base $(INITRD) $(STRESS_NG)

@@ -23,6 +23,7 @@
  *   fault_zap_range    unmaps [start, end) of a space: frames and swap entries
  *   fault_fork_range   copies an area's mappings into a child, copy-on-write
  *   fault_pte_flags    the PTE bits of a page of an area
+ *   fault_swap_willneed  reads a swap entry's page into the swap cache ahead
  *
  * Invariants (the guest's uvm.h states them for its spaces):
  *  - every present user PTE maps a 4 KiB frame whose page->mapcount counts
@@ -152,6 +153,10 @@ static inline uint64_t fault_swap_slot(pte_t pte)
  */
 enum fault_result fault_handle(struct fault_engine *fe, struct mm *mm, uint64_t addr,
 			       unsigned err);
+
+/* madvise(MADV_WILLNEED): the swap entry at va (if any) read into the swap
+ * cache, not mapped. Returns 0 or -MM_ENOMEM. */
+int fault_swap_willneed(struct fault_engine *fe, struct mm *mm, uint64_t va);
 
 /* PTE bits for a page of area v; writable when the frame may be written. */
 uint64_t fault_pte_flags(const struct fault_engine *fe, const struct vma *v, bool writable);

@@ -36,6 +36,8 @@
 #define VMA_GROWSDOWN (1u << 1)  /* the stack: may extend downwards on a fault */
 #define VMA_HEAP      (1u << 2)  /* the brk heap */
 #define VMA_LOCKED_POPULATE (1u << 3) /* populated at mmap time (MAP_POPULATE) */
+#define VMA_LOCKED    (1u << 4)  /* mlock: its pages stay resident (unevictable) */
+#define VMA_LOCKONFAULT (1u << 5) /* with VMA_LOCKED: locked as they fault, not populated */
 
 struct vma {
 	uint64_t start, end;   /* [start, end), page aligned */
@@ -90,6 +92,10 @@ int vma_remove(struct vma_tree *t, uint64_t start, uint64_t end);
  * -MM_EINVAL for a bad range.
  */
 int vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t prot);
+
+/* The same for flags: each area of [start, end) gets (flags & ~clear) | set. */
+int vma_set_flags(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t set,
+		  uint32_t clear);
 
 /*
  * Moves the start of the area containing addr (or the one starting at

@@ -17,6 +17,11 @@
  *   vmscan_page_accessed   a read() used a page-cache page
  *   vmscan_file_added      a page-cache page was filled (its slot's shadow)
  *   vmscan_anon_refault    a page read back from swap is about to be mapped
+ *   vmscan_page_mlock      a page mapped in a locked area: onto the unevictable list
+ *   vmscan_page_munlock    back to its LRU unless another locked area maps it
+ *   vmscan_page_deactivate madvise(MADV_COLD): to its list's cold end
+ *   vmscan_page_pageout    madvise(MADV_PAGEOUT): evicted now if it can be
+ *   vmscan_page_lazyfree   madvise(MADV_FREE): clean, no copy, to the cold end
  *   vmscan_shrink          frees up to nr pages from both lists
  *   vmscan_anon_share      of nr pages, how many the anonymous list gives
  *   vmscan_fault_plan      before a fault: wake kswapd? reclaim how much?
@@ -28,7 +33,9 @@
  *  - a page is tracked by lv.lru[LRU_ANON] iff it is PG_ANON and mapped or
  *    in the swap cache (vmscan_page_freed untracks it before it is freed),
  *    and by lv.lru[LRU_FILE] iff it is PG_FILE and in the page cache,
- *    except while a shrink holds it as a victim;
+ *    except while a shrink holds it as a victim, and except when it is
+ *    PG_MLOCKED: then it is on the unevictable list (by user.pf.link, no
+ *    owner), which reclaim never scans (Linux's unevictable LRU);
  *  - page->user.va is the user address of every mapping of a tracked
  *    anonymous page; .mm, when not NULL and mapcount is 1, is the space of
  *    that one mapping (set by vmscan_page_mapped, cleared when a second
@@ -53,6 +60,12 @@
 #include "lruvec.h"
 #include "rmap.h"
 
+/* A user page a locked area maps: on vs->unevictable, off its LRU. */
+#define PG_MLOCKED (1u << 19)
+/* An anonymous page madvise(MADV_FREE) gave up: dropped, not swapped, if
+ * no mapping writes it before reclaim takes it (Linux's lazyfree folio). */
+#define PG_LAZYFREE (1u << 20)
+
 #define VMSCAN_BATCH 32           /* victims per store write at most */
 #define VMSCAN_FAULT_MARGIN 64    /* pages a fault may take: fault-around, tables */
 
@@ -72,6 +85,8 @@
  *   entry_dup   a PTE now holds an entry for slot: 0, or -ERANGE when full
  *   evicted     p is unmapped everywhere: it leaves its cache, shadow taking
  *               its place, and is freed
+ *   discard     p, lazily freed and in no cache, is unmapped everywhere: freed
+ *               (NULL: lazily freed pages are swapped as others)
  */
 struct vmscan_store_ops {
 	bool (*present)(void *ctx);
@@ -81,6 +96,7 @@ struct vmscan_store_ops {
 	void (*write)(void *ctx, struct page **pages, unsigned n);
 	int (*entry_dup)(void *ctx, uint64_t slot);
 	void (*evicted)(void *ctx, struct page *p, uint32_t shadow);
+	void (*discard)(void *ctx, struct page *p);
 };
 
 /* One store: its ops and the state they work on (passed to each as ctx). */
@@ -99,6 +115,9 @@ struct vmscan_spaces {
 	/* One mapping in mm went: an anonymous one became a swap entry
 	 * (LRU_ANON), a file one was unmapped (LRU_FILE): its counters. */
 	void (*unmapped)(struct mm *mm, enum lru_kind k);
+	/* One mapping of a lazily freed page (MADV_FREE) went, leaving no
+	 * entry: its counters. NULL: lazily freed pages are swapped as others. */
+	void (*discarded)(struct mm *mm);
 	void *ctx;                              /* walk's */
 };
 
@@ -118,6 +137,8 @@ enum vmscan_event {
 	VMSCAN_PGACTIVATE, VMSCAN_PGDEACTIVATE, VMSCAN_PGROTATED,
 	VMSCAN_NR_ACTIVE_ANON, VMSCAN_NR_INACTIVE_ANON, VMSCAN_NR_ACTIVE_FILE,
 	VMSCAN_NR_INACTIVE_FILE,
+	VMSCAN_PGLAZYFREED,
+	VMSCAN_NR_UNEVICTABLE, VMSCAN_NR_MLOCK,   /* gauges: both the unevictable list's size */
 	NR_VMSCAN_EVENTS
 };
 
@@ -129,6 +150,8 @@ struct vmscan {
 	const struct buddy *buddy;      /* free pages and watermarks */
 	uint64_t swappiness;            /* 0..200 */
 	bool on;                        /* the lists exist */
+	struct list_head unevictable;   /* PG_MLOCKED pages, by user.pf.link */
+	uint64_t nr_unevictable;        /* pages on it (Mlocked, Unevictable) */
 	uint64_t *counter[NR_VMSCAN_EVENTS];   /* where each counter lives (&own[e]: never
 					 * copy a struct vmscan) */
 	uint64_t own[NR_VMSCAN_EVENTS];        /* the counters no host table holds */
@@ -186,6 +209,30 @@ enum lruvec_fill vmscan_file_added(struct vmscan *vs, struct page *p, struct ino
 /* p, read back from swap, goes to va in mm; its slot held shadow. Returns where it went. */
 enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct mm *mm,
 				     uint64_t va, uint32_t shadow);
+
+/*
+ * p is mapped in an area locked by mlock: it leaves its LRU for the
+ * unevictable list (nothing if it is there already).
+ */
+void vmscan_page_mlock(struct vmscan *vs, struct page *p);
+/*
+ * A locked area mapping p was unlocked or unmapped (already not locked):
+ * p goes back to its LRU unless another locked area still maps it.
+ */
+void vmscan_page_munlock(struct vmscan *vs, struct page *p);
+/* p (on an LRU) moves to its list's cold end: the next victims. */
+void vmscan_page_deactivate(struct vmscan *vs, struct page *p);
+/*
+ * Evicts p now if it is on an LRU and can go (swap has room for an
+ * anonymous page; a file page no space holds busy). Returns whether it
+ * went.
+ */
+bool vmscan_page_pageout(struct vmscan *vs, struct page *p);
+/*
+ * p (anonymous, its mappings made clean by the caller) is lazily freed:
+ * its store copy dropped, PG_LAZYFREE set, to the cold end of its list.
+ */
+void vmscan_page_lazyfree(struct vmscan *vs, struct page *p);
 
 /*
  * Frees up to nr pages: the file share first (vmscan_anon_share), what it

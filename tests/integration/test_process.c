@@ -151,22 +151,32 @@ END_TEST
  * slot) are vmalloc'd, as Linux's swap_map is; /proc/vmallocinfo lists
  * them in Linux's format and meminfo's VmallocUsed counts their pages.
  */
-START_TEST(swap_tables_are_vmalloc_areas_in_proc_vmallocinfo_and_meminfo)
+/*
+ * Boots a guest of @memory with a fresh 64M swap file (gone afterwards)
+ * and the guest command line @cmdline, within @timeout seconds.
+ */
+static struct vm_run boot_swap(const char *memory, const char *timeout, const char *cmdline)
 {
-	char swap[] = "/tmp/memvisor-vmalloc-XXXXXX", arg[64];
+	char swap[] = "/tmp/memvisor-swap-XXXXXX", arg[64];
 	int fd = mkstemp(swap);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	unlink(swap);
 	snprintf(arg, sizeof(arg), "%s:64M", swap);
-	const char *argv[] = { "run", "-m", "64M", "--timeout", "120", "--swap", arg,
-			       test_kernel_path(), "--", "init=/bin/cat", "/proc/vmallocinfo",
-			       "/proc/meminfo", NULL };
+	const char *argv[] = { "run", "-m", memory, "--timeout", timeout, "--swap", arg,
+			       test_kernel_path(), "--", cmdline, NULL };
 	struct vm_run r;
 
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	vm_run_strip_cr(&r);
 	unlink(swap);
+	return r;
+}
+
+START_TEST(swap_tables_are_vmalloc_areas_in_proc_vmallocinfo_and_meminfo)
+{
+	struct vm_run r = boot_swap("64M", "120", "init=/bin/cat /proc/vmallocinfo /proc/meminfo");
+
 	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
 	/* 16384 slots: a 16 KiB map and 64 KiB of entries, each with its guard page */
 	ASSERT_CONSOLE(r, "0xffffc90000000000-0xffffc90000005000    20480 swap_init+");
@@ -637,6 +647,27 @@ START_TEST(signals_work_the_same_through_the_native_syscall_entry_on_qemu)
 }
 END_TEST
 
+/*
+ * Limits and pinning (pinning.c) in a 32M guest with swap, one page per
+ * fault so the figures are exact: rlimits stop mmap, brk and the stack
+ * where Linux does; mlock moves pages to the unevictable list (Mlocked,
+ * VmLck) and a locked process keeps every page while a hog swaps;
+ * madvise PAGEOUT/WILLNEED/FREE move pages by the exact counts.
+ */
+START_TEST(rlimits_mlock_and_madvise_match_linux_with_exact_figures)
+{
+	struct vm_run r = boot_swap("32M", "600", "console=ttyS0 mm.fault_around=1 init=/bin/pinning");
+
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, tail(r.console));
+	assert_claims_passed(&r, "pinning", 100);
+	ASSERT_CONSOLE(r, "pinning: a stack touched 512K deep under a 256K RLIMIT_STACK gets SIGSEGV: ok");
+	ASSERT_CONSOLE(r, "pinning: the locked process has nothing in swap: ok");
+	ASSERT_CONSOLE(r, "pinning: the 32 clean ones are dropped: pglazyfreed +32: ok");
+	ASSERT_CONSOLE(r, "pinning: from the swap cache: no major fault: ok");
+	vm_run_free(&r);
+}
+END_TEST
+
 START_TEST(every_system_call_answers_edge_case_arguments_with_linux_errno)
 {
 	struct vm_run r = boot_init("/bin/badargs");
@@ -705,6 +736,7 @@ Suite *process_suite(void)
 	tcase_add_test(w, signals_reach_handlers_and_default_actions_match_linux);
 	tcase_add_test(w, signals_work_the_same_through_the_native_syscall_entry_on_qemu);
 	tcase_add_test(w, every_system_call_answers_edge_case_arguments_with_linux_errno);
+	tcase_add_test(w, rlimits_mlock_and_madvise_match_linux_with_exact_figures);
 	tcase_add_test(w, eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work);
 	tcase_add_test(w, a_static_glibc_program_runs_its_own_pthreads_on_clone3);
 	tcase_add_loop_test(w, random_system_calls_with_edge_arguments_never_oops_the_kernel, 0, 2);
