@@ -19,6 +19,7 @@
 #include <tlb.h>
 #include <uvm.h>
 #include <mm_util.h>
+#include <smp.h>
 
 void *mm_phys_to_virt(phys_addr_t pa)
 {
@@ -96,9 +97,15 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 		irq_enable();
 }
 
+/* From this CPU's per-CPU area (GS base), set before anything else runs. */
 unsigned mm_cpu_id(void)
 {
-	return 0;   /* single CPU for now */
+	return smp_processor_id();
+}
+
+unsigned mm_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
 }
 
 /* The kernel's formatter (vsprintf.c). */

@@ -15,7 +15,8 @@
  *   mm_table_alloc / mm_table_free     one zeroed 4 KiB page for page tables
  *   mm_tlb_flush_page / mm_tlb_flush_all  drop translations of one space
  *   mm_spin_lock / mm_spin_unlock      a spinlock that also masks interrupts
- *   mm_cpu_id                          the current CPU, < MM_NR_CPUS
+ *   mm_cpu_id                          the current CPU, < mm_nr_cpu_ids()
+ *   mm_nr_cpu_ids                      CPUs the system may run (<= MM_NR_CPUS)
  *   mm_snprintf                        printf-style formatting for views
  *   mm_log / mm_panic                  console output; panic never returns
  */
@@ -59,6 +60,9 @@ void mm_spin_lock(mm_spinlock_t *lock);
 void mm_spin_unlock(mm_spinlock_t *lock);
 
 unsigned mm_cpu_id(void);
+/* How many CPUs the system has (possible, as Linux's nr_cpu_ids); per-CPU
+ * arrays keep MM_NR_CPUS slots, views show this many. */
+unsigned mm_nr_cpu_ids(void);
 
 int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

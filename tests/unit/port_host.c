@@ -206,6 +206,12 @@ unsigned mm_cpu_id(void)
 	return host_cpu;
 }
 
+/* The host tests simulate every per-CPU slot. */
+unsigned mm_nr_cpu_ids(void)
+{
+	return MM_NR_CPUS;
+}
+
 int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;

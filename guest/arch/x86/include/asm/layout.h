@@ -25,6 +25,7 @@
 
 /* Interrupt vectors beyond the 32 exceptions */
 #define VEC_TIMER        0x20
+#define VEC_RESCHEDULE   0xf0               /* IPI: look at the run queue */
 #define VEC_SPURIOUS     0xff
 
 /* TSS interrupt stack table slots */
