@@ -40,6 +40,11 @@ struct percpu {
 	volatile bool online;         /* set once by the CPU itself when it is up */
 	unsigned long timer_ticks;    /* local APIC timer interrupts taken here */
 	unsigned long resched_ipis;   /* reschedule IPIs taken here */
+	struct task *curr_task;       /* the task running here (sched.h's current) */
+	struct task *idle;            /* this CPU's idle task */
+	bool need_resched;            /* schedule at the next return to user mode */
+	volatile bool idle_halted;    /* in the idle loop, off the kernel lock (kernel lock) */
+	unsigned klock_depth;         /* how deep this CPU holds the kernel lock (klock.h) */
 	void *idle_stack;             /* an AP's boot/idle stack (KSTACK_SIZE) */
 	void *ist_stacks;             /* an AP's #DF stack, then its NMI stack */
 };

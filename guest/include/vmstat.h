@@ -64,7 +64,9 @@
 	X(BALLOON_INFLATE, "balloon_inflate") \
 	X(BALLOON_DEFLATE, "balloon_deflate") \
 	X(NR_TLB_LOCAL_FLUSH_ONE, "nr_tlb_local_flush_one") \
-	X(NR_TLB_LOCAL_FLUSH_ALL, "nr_tlb_local_flush_all")
+	X(NR_TLB_LOCAL_FLUSH_ALL, "nr_tlb_local_flush_all") \
+	X(NR_TLB_REMOTE_FLUSH, "nr_tlb_remote_flush") \
+	X(NR_TLB_REMOTE_FLUSH_RECEIVED, "nr_tlb_remote_flush_received")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };
@@ -80,6 +82,12 @@ extern const char vm_event_names[VM_EVENT_NAMES_LEN];
 static inline void count_vm_event(enum vm_event_item i)
 {
 	vm_events[i]++;
+}
+
+/* For a counter also bumped where the kernel lock is not held (IPIs). */
+static inline void count_vm_event_atomic(enum vm_event_item i)
+{
+	__atomic_fetch_add(&vm_events[i], 1, __ATOMIC_RELAXED);
 }
 
 static inline void count_vm_events(enum vm_event_item i, uint64_t n)

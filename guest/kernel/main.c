@@ -31,6 +31,7 @@
 #include <initrd.h>
 #include <percpu.h>
 #include <smp.h>
+#include <klock.h>
 
 void kernel_main(unsigned long start_info_phys);
 
@@ -103,6 +104,7 @@ void kernel_main(unsigned long start_info_phys)
 {
 	boot_tsc = rdtsc();
 	percpu_init_boot();
+	kernel_lock();          /* boot code is kernel code (klock.h) */
 	uart_init();
 	setup_start_info(start_info_phys);
 	cmdline_parse(boot_info.cmdline);

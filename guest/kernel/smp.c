@@ -9,7 +9,8 @@
  * reschedule IPI, or SMP_BOOT_TICKS pass (the AP is then left out).
  * The AP (smp_ap_main) runs on the trampoline's tables until it has
  * loaded its own GDT and the kernel's CR3; it calls itself online once its
- * own timer has interrupted it.
+ * own timer has interrupted it, then takes the kernel lock and enters the
+ * idle loop (sched.h) with its own idle task, made by the boot CPU.
  */
 #include <smp.h>
 #include <percpu.h>
@@ -18,6 +19,9 @@
 #include <time.h>
 #include <syscall.h>
 #include <page_alloc.h>
+#include <sched.h>
+#include <klock.h>
+#include <tlb.h>
 #include <asm/acpi.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
@@ -98,8 +102,8 @@ void smp_ap_main(unsigned cpu)
 	pr_info("smp: CPU%u online (APIC %u)\n", cpu, p->apic_id);
 	WRITE_ONCE(p->online, true);
 	apic_send_ipi(percpu_of(0)->apic_id, VEC_RESCHEDULE);
-	for (;;)
-		safe_halt();
+	kernel_lock();
+	sched_idle();
 }
 
 /* The trampoline's copy and its identity + kernel-half page tables. */
@@ -142,17 +146,22 @@ static int ap_alloc_stacks(struct percpu *p)
 	return 0;
 }
 
-/* Halts until CPU @cpu is online or SMP_BOOT_TICKS pass; whether it came up. */
+/*
+ * Halts until CPU @cpu is online or SMP_BOOT_TICKS pass; whether it came
+ * up. Off the kernel lock, which the AP's first timer tick takes.
+ */
 static bool wait_online(unsigned cpu)
 {
 	unsigned long until = jiffies + SMP_BOOT_TICKS;
 
+	kernel_unlock();
 	irq_disable();
 	while (!READ_ONCE(percpu_of(cpu)->online) && (long)(jiffies - until) < 0) {
 		safe_halt();
 		irq_disable();
 	}
 	irq_enable();
+	kernel_lock();
 	return READ_ONCE(percpu_of(cpu)->online);
 }
 
@@ -161,10 +170,11 @@ static bool ap_start(unsigned cpu)
 	struct percpu *p = percpu_of(cpu);
 	struct trampoline_data *d = trampoline_data_copy();
 
-	if (ap_alloc_stacks(p)) {
+	if (ap_alloc_stacks(p) || !(p->idle = sched_create_idle(cpu, p->idle_stack))) {
 		pr_err("smp: no memory for CPU%u's stacks\n", cpu);
 		return false;
 	}
+	p->curr_task = p->idle;
 	p->cpu = cpu;
 	d->cr3 = TRAMPOLINE_PML4;
 	d->efer = (uint32_t)(rdmsr(MSR_EFER) & ~EFER_LMA);
@@ -186,7 +196,8 @@ void smp_boot_cpus(void)
 {
 	unsigned self = apic_id();
 
-	trap_set_handler(VEC_RESCHEDULE, reschedule_interrupt);
+	trap_set_lockless_handler(VEC_RESCHEDULE, reschedule_interrupt);
+	tlb_init_ipi();
 	if (percpu_of(0)->apic_id != self) {
 		/* the MADT lists the boot CPU elsewhere: swap it into slot 0 */
 		for (unsigned i = 1; i < nr_cpu_ids; i++)

@@ -62,6 +62,7 @@ static void timer_interrupt(struct pt_regs *regs)
 	p->timer_ticks++;
 	if (p->cpu != 0) {
 		apic_eoi();
+		sched_tick_local();
 		return;
 	}
 	jiffies++;

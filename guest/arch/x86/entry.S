@@ -123,9 +123,11 @@ switch_to:
 	popq %rbp
 	ret
 
-/* First run of a user task: its user frame is at the stack pointer. */
+/* First run of a user task: its user frame is at the stack pointer; the
+ * kernel lock schedule() handed it is dropped on the way out (klock.h). */
 	.globl ret_to_user
 ret_to_user:
+	call kernel_unlock
 	jmp trap_return
 
 /* First run of a kernel thread: fn in r12, arg in r13. */

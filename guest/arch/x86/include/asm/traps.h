@@ -51,6 +51,9 @@ char *cpu_flags_string(char *buf, size_t n);
 void cpu_init_ap(unsigned cpu, unsigned long stack_top, unsigned long df_top,
 		 unsigned long nmi_top);
 void trap_set_handler(unsigned vector, trap_handler_t fn);
+/* The same for a vector handled without the kernel lock (klock.h): an IPI
+ * the lock's holder may wait for. The handler takes no lock. */
+void trap_set_lockless_handler(unsigned vector, trap_handler_t fn);
 void trap_handle(struct pt_regs *regs);
 void oops(struct pt_regs *regs, const char *why) __noreturn;
 /* For an exception handler that could not resolve it: fixup or oops. */
