@@ -392,10 +392,11 @@ static void gen_stat(struct pbuf *p, struct task *t)
 
 	vm_classify(mm, &c);
 	stat_head(p, t);
-	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 ",
+	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 %u 0 0 0 0 0 ",
 		  (unsigned long long)vsize, (unsigned long long)(mm ? uvm_rss(mm) : 0),
 		  RLIM_INFINITY, (unsigned long long)c.start_code,
-		  (unsigned long long)c.end_code, (unsigned long long)c.start_stack);
+		  (unsigned long long)c.end_code, (unsigned long long)c.start_stack,
+		  t->cpu);   /* field 39, processor: where it runs or last ran */
 	pb_printf(p, "0 0 %llu 0 0 0 0 %d\n", (unsigned long long)(mm ? mm->brk_start : 0),
 		  t->state == TASK_ZOMBIE ? t->exit_status : 0);
 }

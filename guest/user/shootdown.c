@@ -12,8 +12,10 @@
  *  - protect: mprotect(PROT_READ) under writers; their next write must
  *    fault.
  *
- * Then /proc/vmstat's nr_tlb_remote_flush and nr_tlb_remote_flush_received
- * must have grown when /proc/cpuinfo lists more than one CPU.
+ * Then, when /proc/cpuinfo lists more than one CPU, the readers must have
+ * run on more than one (field 39 of /proc/self/task/TID/stat, read while
+ * they spin) and /proc/vmstat's nr_tlb_remote_flush and
+ * nr_tlb_remote_flush_received must have grown.
  * Usage: shootdown [ROUNDS] (default 20). Prints claims (claims.h);
  * exits 0 when none failed.
  */
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define READERS 3
@@ -47,6 +50,8 @@ struct shared {
 	volatile int done[READERS];       /* reader r saw the change take effect */
 	volatile long stale;              /* accesses that saw the old mapping after it changed */
 	volatile long faults;             /* faults taken (after an unmap or protect only) */
+	volatile int tid[READERS];        /* each reader's thread id */
+	unsigned long cpus_seen;          /* bit c: a reader was seen on CPU c */
 };
 
 /* Each reader's way out of its SIGSEGV (thread-local: a handler cannot be passed state). */
@@ -114,6 +119,7 @@ static void *reader_main(void *arg)
 	struct reader_arg *a = arg;
 	int seen = 0;
 
+	a->s->tid[a->r] = (int)syscall(SYS_gettid);
 	while (!a->s->stop) {
 		if (a->s->round == seen)
 			continue;
@@ -143,6 +149,37 @@ static void change_mapping(struct shared *s)
 		mprotect(a, PAGES * PAGE, PROT_READ);
 }
 
+/* Field 39 (processor) of thread tid's /proc stat, -1 when unreadable. */
+static int thread_cpu(int tid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	int field = 3, cpu = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');    /* fields 3 on follow the command name */
+	for (p = p ? strtok(p + 1, " ") : NULL; p; p = strtok(NULL, " "), field++)
+		if (field == 39)
+			cpu = atoi(p);
+	return cpu;
+}
+
+/* Notes where each reader runs now (they all spin in their round). */
+static void note_reader_cpus(struct shared *s)
+{
+	for (int r = 0; r < READERS; r++) {
+		int cpu = thread_cpu(s->tid[r]);
+		if (cpu >= 0 && cpu < 64)
+			s->cpus_seen |= 1ul << cpu;
+	}
+}
+
 /* One round: map and fill, let every reader access the pages, change. */
 static void run_round(struct shared *s, int round)
 {
@@ -164,6 +201,7 @@ static void run_round(struct shared *s, int round)
 	for (int r = 0; r < READERS; r++)
 		while (s->accesses[r] < 2 * PAGES)  /* each has the pages in its TLB */
 			;
+	note_reader_cpus(s);
 	change_mapping(s);
 	__atomic_store_n(&s->changed, 1, __ATOMIC_SEQ_CST);
 	for (int r = 0; r < READERS; r++)
@@ -222,14 +260,17 @@ int main(int argc, char **argv)
 	s.stop = 1;
 	for (int r = 0; r < READERS; r++)
 		pthread_join(t[r], NULL);
-	printf("shootdown: %d rounds on %d CPUs, %ld faults after a change, remote flushes %ld sent, %ld received\n",
-	       rounds, cpus, s.faults, vmstat("nr_tlb_remote_flush") - sent,
+	printf("shootdown: %d rounds on %d CPUs, readers seen on %d, %ld faults after a change, remote flushes %ld sent, %ld received\n",
+	       rounds, cpus, __builtin_popcountl(s.cpus_seen), s.faults,
+	       vmstat("nr_tlb_remote_flush") - sent,
 	       vmstat("nr_tlb_remote_flush_received") - received);
 	claims_check(&c, "no access saw a mapping after its change had returned", s.stale, 0);
 	/* rounds 1, 4, 7... unmap; 2, 5, 8... write-protect: each reader faults once in each */
 	claims_check(&c, "each reader faulted once in each unmap and write-protect round",
 		     s.faults, (long)READERS * ((rounds + 2) / 3 + (rounds + 1) / 3));
 	if (cpus > 1) {
+		claims_check(&c, "the readers ran on more than one CPU",
+			     __builtin_popcountl(s.cpus_seen) > 1, 1);
 		claims_check(&c, "remote flushes were sent", vmstat("nr_tlb_remote_flush") > sent, 1);
 		claims_check(&c, "remote flushes were received",
 			     vmstat("nr_tlb_remote_flush_received") > received, 1);
