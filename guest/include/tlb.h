@@ -31,6 +31,8 @@
 
 #include <pt.h>
 
+#define TLB_BATCH_MAX PT_FLUSH_ALL_PAGES
+
 struct mm;
 
 /* Loads mm's root in this CPU's CR3 (NULL: the kernel's) and moves the CPU's
@@ -53,9 +55,12 @@ void tlb_flush_poll(void);
  * hold any (pt.c batches a range into pages or one whole flush itself). */
 void flush_tlb_page(struct mm *mm, uint64_t va);
 void flush_tlb_mm(struct mm *mm);
+/* The n (<= TLB_BATCH_MAX) pages va[] of mm: one shootdown for all of them. */
+void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n);
 
 /* Kernel-half mappings (kernel_pt, shared by every space): always flushed. */
 void flush_tlb_kernel_page(uint64_t va);
+void flush_tlb_kernel_pages(const uint64_t *va, unsigned n);
 void flush_tlb_kernel_all(void);
 
 #endif

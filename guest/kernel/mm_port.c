@@ -70,6 +70,14 @@ void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 		flush_tlb_page(space_mm(s), va);
 }
 
+void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n)
+{
+	if (s == &kernel_pt)
+		flush_tlb_kernel_pages(va, n);
+	else
+		flush_tlb_pages(space_mm(s), va, n);
+}
+
 void mm_tlb_flush_all(const struct pt_space *s)
 {
 	if (s == &kernel_pt)

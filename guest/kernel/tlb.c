@@ -30,16 +30,16 @@
 #include <spinlock.h>
 #include <smp.h>
 
-#define FLUSH_ALL (~0ull)
-
 struct cpu_tlbstate {
 	struct mm *loaded_mm;   /* whose root this CPU's CR3 holds; NULL: kernel_pt */
 };
 
-/* What a shootdown asks of the CPUs it reaches. */
+/* What a shootdown asks of the CPUs it reaches (Linux's flush_tlb_info). */
 struct tlb_shootdown {
 	struct mm *mm;              /* whose translations; NULL: kernel_pt's */
-	uint64_t va;                /* the page, or FLUSH_ALL */
+	bool all;                   /* all of them, else the pages below */
+	unsigned n;
+	uint64_t va[TLB_BATCH_MAX];
 	volatile uint64_t pending;  /* CPUs that have not flushed yet */
 };
 
@@ -92,13 +92,17 @@ static void flush_kernel_all_here(void)
 	}
 }
 
-/* This CPU's part of a flush of mm (NULL: kernel_pt) at va or FLUSH_ALL. */
-static void flush_here(struct mm *mm, uint64_t va)
+/* This CPU's part of the request: its pages, or all, of mm (NULL: kernel_pt). */
+static void flush_here(const struct tlb_shootdown *s)
 {
-	if (!mm)
-		va == FLUSH_ALL ? flush_kernel_all_here() : invlpg(va);
-	else if (tlbstate[mm_cpu_id()].loaded_mm == mm)
-		va == FLUSH_ALL ? write_cr3(mm->pt.root) : invlpg(va);
+	if (s->mm && tlbstate[mm_cpu_id()].loaded_mm != s->mm)
+		return;
+	if (s->all) {
+		s->mm ? write_cr3(s->mm->pt.root) : flush_kernel_all_here();
+		return;
+	}
+	for (unsigned i = 0; i < s->n; i++)
+		invlpg(s->va[i]);
 }
 
 /* An IPI may come after a poll did its work, or for the next shootdown:
@@ -110,7 +114,7 @@ void tlb_flush_poll(void)
 
 	if (!(__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) & me))
 		return;
-	flush_here(s->mm, s->va);
+	flush_here(s);
 	count_vm_event_atomic(VM_NR_TLB_REMOTE_FLUSH_RECEIVED);
 	__atomic_fetch_and(&s->pending, ~me, __ATOMIC_RELEASE);
 }
@@ -138,13 +142,26 @@ static uint64_t other_online_cpus(void)
 	return mask & ~cpu_bit(mm_cpu_id());
 }
 
-/* Flushes mm (NULL: kernel_pt) at va on the CPUs of @targets, and waits. */
-static void flush_others(struct tlb_shootdown *s, struct mm *mm, uint64_t va, uint64_t targets)
+/* The CPUs but this one that may hold mm's translations. */
+static uint64_t other_cpus_of(const struct mm *mm)
+{
+	return mm->cpumask & ~cpu_bit(mm_cpu_id());
+}
+
+/*
+ * Flushes mm (NULL: kernel_pt) on the CPUs of @targets, the n pages va[]
+ * or everything (va NULL), and waits until each has done it.
+ */
+static void flush_others(struct tlb_shootdown *s, struct mm *mm, const uint64_t *va,
+			 unsigned n, uint64_t targets)
 {
 	if (!targets)
 		return;
 	s->mm = mm;
-	s->va = va;
+	s->all = !va || n > TLB_BATCH_MAX;
+	s->n = s->all ? 0 : n;
+	for (unsigned i = 0; i < s->n; i++)
+		s->va[i] = va[i];
 	__atomic_store_n(&s->pending, targets, __ATOMIC_RELEASE);
 	for (unsigned c = 0; c < nr_cpu_ids; c++)
 		if (targets & cpu_bit(c))
@@ -154,32 +171,44 @@ static void flush_others(struct tlb_shootdown *s, struct mm *mm, uint64_t va, ui
 		cpu_relax();
 }
 
-void flush_tlb_page(struct mm *mm, uint64_t va)
+void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n)
 {
-	flush_others(&shootdown, mm, va, mm->cpumask & ~cpu_bit(mm_cpu_id()));
+	flush_others(&shootdown, mm, va, n, other_cpus_of(mm));
 	if (!mm_loaded_here(mm))
 		return;
-	invlpg(va);
-	count_vm_event(VM_NR_TLB_LOCAL_FLUSH_ONE);
+	for (unsigned i = 0; i < n; i++)
+		invlpg(va[i]);
+	count_vm_events(VM_NR_TLB_LOCAL_FLUSH_ONE, n);
+}
+
+void flush_tlb_page(struct mm *mm, uint64_t va)
+{
+	flush_tlb_pages(mm, &va, 1);
 }
 
 void flush_tlb_mm(struct mm *mm)
 {
-	flush_others(&shootdown, mm, FLUSH_ALL, mm->cpumask & ~cpu_bit(mm_cpu_id()));
+	flush_others(&shootdown, mm, NULL, 0, other_cpus_of(mm));
 	if (!mm_loaded_here(mm))
 		return;
 	write_cr3(mm->pt.root);   /* user PTEs are not global: all of them go */
 	count_vm_event(VM_NR_TLB_LOCAL_FLUSH_ALL);
 }
 
+void flush_tlb_kernel_pages(const uint64_t *va, unsigned n)
+{
+	flush_others(&shootdown, NULL, va, n, other_online_cpus());
+	for (unsigned i = 0; i < n; i++)
+		invlpg(va[i]);
+}
+
 void flush_tlb_kernel_page(uint64_t va)
 {
-	flush_others(&shootdown, NULL, va, other_online_cpus());
-	invlpg(va);
+	flush_tlb_kernel_pages(&va, 1);
 }
 
 void flush_tlb_kernel_all(void)
 {
-	flush_others(&shootdown, NULL, FLUSH_ALL, other_online_cpus());
+	flush_others(&shootdown, NULL, NULL, 0, other_online_cpus());
 	flush_kernel_all_here();
 }

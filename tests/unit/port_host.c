@@ -165,6 +165,12 @@ void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 	tlb_drop(s, va, false);
 }
 
+void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		mm_tlb_flush_page(s, va[i]);
+}
+
 void mm_tlb_flush_all(const struct pt_space *s)
 {
 	host_tlb_full_flushes++;
