@@ -65,7 +65,7 @@ int mmviews_buddyinfo(const struct buddy *b, char *buf, size_t size)
 static void zoneinfo_pagesets(struct out *o, const struct buddy_zone *z)
 {
 	EMIT(o, "\n  pagesets");
-	for (int c = 0; c < MM_NR_CPUS; c++)
+	for (int c = 0; c < (int)mm_nr_cpu_ids(); c++)
 		EMIT(o, "\n    cpu: %i\n              count: %u\n              high:  %u"
 			"\n              batch: %u", c, z->pcp[c].count, z->pcp[c].high,
 		     z->pcp[c].batch);

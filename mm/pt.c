@@ -173,8 +173,8 @@ static void flush_finish(const struct pt_space *s, struct pt_flush *f)
 		mm_tlb_flush_all(s);
 		return;
 	}
-	for (unsigned i = 0; i < f->n; i++)
-		mm_tlb_flush_page(s, f->va[i]);
+	if (f->n)
+		mm_tlb_flush_pages(s, f->va, f->n);
 }
 
 /* A zeroed table page charged to s; returns its address or 0 (no memory). */

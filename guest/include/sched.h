@@ -7,7 +7,10 @@
  * task is on the run queue. The kernel is not preemptible: a task in the
  * kernel runs with interrupts masked until it sleeps (schedule()); a task
  * in user mode is preempted on the timer tick when its slice is used up.
- * One CPU: masking interrupts is the lock for everything here.
+ * The kernel lock (klock.h) protects everything here; one run queue for
+ * all CPUs, from which each CPU takes the first task not running
+ * elsewhere; an idle CPU halts and a wake-up sends it a reschedule IPI.
+ * Each CPU has its own idle task and its own `current`.
  *
  * Interface:
  *   sched_init           makes the boot context the idle task (pid 0)
@@ -31,6 +34,7 @@
 #include <asm/ptrace.h>
 #include <asm/cpu.h>
 #include <signal.h>
+#include <percpu.h>
 
 #define TASK_COMM_LEN 16
 #define TASK_CMDLINE_MAX 256         /* argv bytes kept for /proc/PID/cmdline */
@@ -68,6 +72,9 @@ struct task {
 	struct thread_group *group;  /* thread.h; NULL for kernel threads */
 	struct list_head group_node; /* on group->members */
 	unsigned long ksp;           /* saved kernel rsp while switched out */
+	bool on_cpu;                 /* running on a CPU (current there) */
+	unsigned cpu;                /* the CPU it runs or last ran on */
+	unsigned klock_depth;        /* its hold of the kernel lock while switched out (klock.h) */
 	void *kstack;                /* KSTACK_SIZE bytes; frame at the top */
 	struct pt_regs *uregs;       /* user frame at the top of kstack (user tasks) */
 	struct mm *mm;               /* NULL for kernel threads */
@@ -101,7 +108,8 @@ struct task {
 	uint64_t start_jiffies;
 };
 
-extern struct task *current;
+/* The task running on this CPU. */
+#define current (this_cpu()->curr_task)
 extern struct list_head task_list;
 extern unsigned long nr_context_switches;
 
@@ -126,7 +134,12 @@ int sched_last_pid(void);
 
 void schedule(void);
 void sched_yield_current(void);
+/* The boot CPU's tick: wakes timed sleepers, then sched_tick_local. */
 void sched_tick(void);
+/* Every CPU's tick: the running task's time slice. */
+void sched_tick_local(void);
+/* An idle task for AP @cpu running on @stack (KSTACK_SIZE); NULL when memory runs out. */
+struct task *sched_create_idle(unsigned cpu, void *stack);
 /* Called on the way back to user mode: preemption and signals. */
 void sched_return_to_user(struct pt_regs *regs);
 
@@ -166,7 +179,7 @@ void task_reap(struct task *t);
  * current; it leaves the task list at once. */
 void task_autoreap(struct task *t);
 
-/* The boot idle loop: runs whatever is runnable, halts otherwise. */
+/* The idle loop of every CPU: runs whatever is runnable, halts otherwise. */
 void sched_idle(void) __noreturn;
 /* One turn of it, for loops of the boot context that wait for something. */
 void sched_idle_once(void);

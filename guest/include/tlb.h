@@ -15,17 +15,23 @@
  *    mm before the old frame can be reused or the change relied on. pt.c
  *    does so through the mm port (mm_tlb_flush_page/all with the space);
  *    code that writes PTEs in place (reclaim, COW) calls these directly.
- * A flush of an mm not loaded on this CPU does nothing: no TLB here holds
- * it. With SMP, the flush goes to every CPU of mm_cpumask (a later issue);
- * today that mask has at most this CPU's bit.
+ * A flush acts here when the mm is loaded here, and on every other CPU of
+ * mm_cpumask by a TLB flush IPI, waiting until each has done it (a
+ * shootdown); a kernel_pt flush goes to every online CPU. On SMP a CPU
+ * without a user task runs on kernel_pt (sched.c), so the mask names the
+ * CPUs running the mm's tasks.
  *
  * /proc/vmstat counts the flushes done (nr_tlb_local_flush_one: invlpg of
- * one page, nr_tlb_local_flush_all: the whole space by a CR3 reload).
+ * one page, nr_tlb_local_flush_all: the whole space by a CR3 reload;
+ * nr_tlb_remote_flush: shootdowns sent, nr_tlb_remote_flush_received:
+ * flush IPIs taken, one per CPU reached, as Linux counts them).
  */
 #ifndef GUEST_TLB_H
 #define GUEST_TLB_H
 
 #include <pt.h>
+
+#define TLB_BATCH_MAX PT_FLUSH_ALL_PAGES
 
 struct mm;
 
@@ -39,13 +45,22 @@ struct mm *tlb_loaded_mm(void);
 /* Whether this CPU may hold translations of mm. */
 bool mm_loaded_here(const struct mm *mm);
 
+/* Installs the TLB flush IPI's handler (smp_boot_cpus, before any AP starts). */
+void tlb_init_ipi(void);
+/* Does the flush a shootdown asks of this CPU, if any (the IPI's work, for
+ * a CPU spinning with interrupts masked). */
+void tlb_flush_poll(void);
+
 /* Drops this CPU's translations of mm for va / for all of mm, when it may
  * hold any (pt.c batches a range into pages or one whole flush itself). */
 void flush_tlb_page(struct mm *mm, uint64_t va);
 void flush_tlb_mm(struct mm *mm);
+/* The n (<= TLB_BATCH_MAX) pages va[] of mm: one shootdown for all of them. */
+void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n);
 
 /* Kernel-half mappings (kernel_pt, shared by every space): always flushed. */
 void flush_tlb_kernel_page(uint64_t va);
+void flush_tlb_kernel_pages(const uint64_t *va, unsigned n);
 void flush_tlb_kernel_all(void);
 
 #endif

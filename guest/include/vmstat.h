@@ -19,7 +19,8 @@
  * (reclaim.c, swap.c, oom_kill.c), then pages given to and taken back from
  * the virtio balloon (drivers/balloon.c), then TLB flushes of user spaces
  * (tlb.c), then file pages mapped by fault-around (fault.c; Linux counts
- * none), then the unevictable list and lazy frees (reclaim.c); Linux's
+ * none), then the unevictable list and lazy frees (reclaim.c), then TLB
+ * shootdowns sent and received (tlb.c); Linux's
  * names. Append only. workingset_refault is
  * the sum of its _anon and _file parts (Linux before 5.9 had only it).
  */
@@ -70,7 +71,9 @@
 	X(FILE_FAULT_AROUND, "file_fault_around") \
 	X(NR_UNEVICTABLE, "nr_unevictable") \
 	X(NR_MLOCK, "nr_mlock") \
-	X(PGLAZYFREED, "pglazyfreed")
+	X(PGLAZYFREED, "pglazyfreed") \
+	X(NR_TLB_REMOTE_FLUSH, "nr_tlb_remote_flush") \
+	X(NR_TLB_REMOTE_FLUSH_RECEIVED, "nr_tlb_remote_flush_received")
 
 #define VM_EVENT_ENUM(item, name) VM_##item,
 enum vm_event_item { VM_EVENT_LIST(VM_EVENT_ENUM) NR_VM_EVENTS };
@@ -86,6 +89,12 @@ extern const char vm_event_names[VM_EVENT_NAMES_LEN];
 static inline void count_vm_event(enum vm_event_item i)
 {
 	vm_events[i]++;
+}
+
+/* For a counter also bumped where the kernel lock is not held (IPIs). */
+static inline void count_vm_event_atomic(enum vm_event_item i)
+{
+	__atomic_fetch_add(&vm_events[i], 1, __ATOMIC_RELAXED);
 }
 
 static inline void count_vm_events(enum vm_event_item i, uint64_t n)

@@ -1,9 +1,9 @@
 /*
  * main.c: kernel_main, the boot sequence in the order it happens:
- * console, boot data + command line, CPU tables, e820 + memblock, final page
- * tables, hand-over to the page allocator (and kmalloc), processes
- * (scheduler, user memory, #PF and syscall entry, initrd), timer,
- * self-tests, then init.
+ * the per-CPU area, console, boot data + command line, CPU tables, e820 +
+ * memblock, the CPU list (MADT), final page tables, hand-over to the page
+ * allocator (and kmalloc), processes (scheduler, user memory, #PF and
+ * syscall entry, initrd), timer, the other CPUs, self-tests, then init.
  */
 #include <printk.h>
 #include <uart.h>
@@ -29,6 +29,9 @@
 #include <exec.h>
 #include <syscall.h>
 #include <initrd.h>
+#include <percpu.h>
+#include <smp.h>
+#include <klock.h>
 
 void kernel_main(unsigned long start_info_phys);
 
@@ -45,6 +48,7 @@ static void setup_memory(void)
 {
 	e820_setup();
 	setup_reserve();
+	smp_find_cpus();
 	memblock_dump();
 	paging_init();
 	page_alloc_handover();
@@ -99,6 +103,8 @@ static void __noreturn rest_init(void)
 void kernel_main(unsigned long start_info_phys)
 {
 	boot_tsc = rdtsc();
+	percpu_init_boot();
+	kernel_lock();          /* boot code is kernel code (klock.h) */
 	uart_init();
 	setup_start_info(start_info_phys);
 	cmdline_parse(boot_info.cmdline);
@@ -112,6 +118,7 @@ void kernel_main(unsigned long start_info_phys)
 	setup_processes();
 	time_init();
 	irq_enable();
+	smp_boot_cpus();
 	virtio_probe_all();
 	swap_init();
 	reclaim_init();

@@ -19,6 +19,7 @@
 #include <tlb.h>
 #include <uvm.h>
 #include <mm_util.h>
+#include <smp.h>
 
 void *mm_phys_to_virt(phys_addr_t pa)
 {
@@ -69,6 +70,14 @@ void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 		flush_tlb_page(space_mm(s), va);
 }
 
+void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n)
+{
+	if (s == &kernel_pt)
+		flush_tlb_kernel_pages(va, n);
+	else
+		flush_tlb_pages(space_mm(s), va, n);
+}
+
 void mm_tlb_flush_all(const struct pt_space *s)
 {
 	if (s == &kernel_pt)
@@ -96,9 +105,15 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 		irq_enable();
 }
 
+/* From this CPU's per-CPU area (GS base), set before anything else runs. */
 unsigned mm_cpu_id(void)
 {
-	return 0;   /* single CPU for now */
+	return smp_processor_id();
+}
+
+unsigned mm_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
 }
 
 /* The kernel's formatter (vsprintf.c). */

@@ -1,6 +1,6 @@
 /*
  * proc.c: /proc files in Linux's formats, generated when opened (file.h):
- * meminfo, buddyinfo, zoneinfo, slabinfo (the mm/ views), vmstat, stat,
+ * meminfo, cpuinfo, interrupts, buddyinfo, zoneinfo, slabinfo (the mm/ views), vmstat, stat,
  * uptime, loadavg, and per process (self or a pid) stat, statm, status,
  * cmdline, maps, smaps, smaps_rollup and oom_score_adj (writable, as is
  * sys/vm/swappiness). A file's text is a snapshot; later reads do not
@@ -29,6 +29,8 @@
 #include <page_alloc.h>
 #include <time.h>
 #include <schedstat.h>
+#include <smp.h>
+#include <asm/traps.h>
 
 #define PROC_BUF_START 8192
 #define PROC_BUF_MAX (256u << 10)
@@ -392,10 +394,11 @@ static void gen_stat(struct pbuf *p, struct task *t)
 
 	vm_classify(mm, &c);
 	stat_head(p, t);
-	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 ",
+	pb_printf(p, "%llu %llu %llu %llu %llu %llu 0 0 0 0 0 0 0 0 0 17 %u 0 0 0 0 0 ",
 		  (unsigned long long)vsize, (unsigned long long)(mm ? uvm_rss(mm) : 0),
 		  RLIM_INFINITY, (unsigned long long)c.start_code,
-		  (unsigned long long)c.end_code, (unsigned long long)c.start_stack);
+		  (unsigned long long)c.end_code, (unsigned long long)c.start_stack,
+		  t->cpu);   /* field 39, processor: where it runs or last ran */
 	pb_printf(p, "0 0 %llu 0 0 0 0 %d\n", (unsigned long long)(mm ? mm->brk_start : 0),
 		  t->state == TASK_ZOMBIE ? t->exit_status : 0);
 }
@@ -436,6 +439,43 @@ static void gen_proc_stat(struct pbuf *p, struct task *t)
 	}
 	pb_printf(p, "ctxt %lu\nbtime 0\nprocesses %d\nprocs_running %u\nprocs_blocked 0\n",
 		  nr_context_switches, sched_last_pid(), schedstat_nr_running());
+}
+
+/* /proc/cpuinfo: one block per online CPU, in Linux's words (one package,
+ * one core per CPU, no SMT). */
+static void gen_cpuinfo(struct pbuf *p, struct task *t)
+{
+	char flags[256];
+
+	(void)t;
+	cpu_flags_string(flags, sizeof(flags));
+	for (unsigned c = 0; c < nr_cpu_ids; c++) {
+		if (!cpu_online(c))
+			continue;
+		unsigned apic = percpu_of(c)->apic_id;
+		pb_printf(p, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+			  "model name\t: %s\nstepping\t: %u\n", c, cpu_has.vendor, cpu_has.family,
+			  cpu_has.model, cpu_has.model_name, cpu_has.stepping);
+		pb_printf(p, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n"
+			  "apicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\nflags\t\t: %s\n\n",
+			  num_online_cpus(), c, num_online_cpus(), apic, apic, flags);
+	}
+}
+
+/* /proc/interrupts: the per-CPU counts Linux shows as LOC and RES. */
+static void gen_interrupts(struct pbuf *p, struct task *t)
+{
+	(void)t;
+	pb_printf(p, "     ");
+	for (unsigned c = 0; c < nr_cpu_ids; c++)
+		pb_printf(p, "      CPU%-4u", c);
+	pb_printf(p, "\nLOC: ");
+	for (unsigned c = 0; c < nr_cpu_ids; c++)
+		pb_printf(p, " %12lu", percpu_of(c)->timer_ticks);
+	pb_printf(p, "   Local timer interrupts\nRES: ");
+	for (unsigned c = 0; c < nr_cpu_ids; c++)
+		pb_printf(p, " %12lu", percpu_of(c)->resched_ipis);
+	pb_printf(p, "   Rescheduling interrupts\n");
 }
 
 /* /proc/uptime: seconds since boot and seconds idle, to the hundredth. */
@@ -528,6 +568,8 @@ static const struct {
 	int (*write)(struct file *f, const char *buf, size_t n);  /* NULL: read-only */
 } proc_files[] = {
 	{ "meminfo", gen_meminfo, false, NULL },
+	{ "cpuinfo", gen_cpuinfo, false, NULL },
+	{ "interrupts", gen_interrupts, false, NULL },
 	{ "buddyinfo", gen_buddyinfo, false, NULL },
 	{ "zoneinfo", gen_zoneinfo, false, NULL },
 	{ "slabinfo", gen_slabinfo, false, NULL },

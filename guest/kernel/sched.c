@@ -6,7 +6,17 @@
  * tasks are on exactly one wait queue (timed sleeps on `sleepers`). An
  * exited thread waits on `dead_tasks` (by its run node) until a schedule()
  * that runs on another stack frees it.
- * Everything here runs with interrupts masked (one CPU).
+ *
+ * Locking: the kernel lock (klock.h) protects the run queue, the wait
+ * queues, the task list and every task's scheduling fields; everything
+ * here runs with it held and interrupts masked. A task runs on one CPU at
+ * a time: on_cpu is set while it is some CPU's current; schedule() skips
+ * those. The lock is held across switch_to, so a task switched out is off
+ * its stack before any other CPU can pick it (or free it when dead); each
+ * task keeps its own depth of that hold while switched out.
+ * An idle CPU halts off the lock; enqueueing a task sends one of them a
+ * reschedule IPI. Without an mm, a CPU runs on kernel_pt (on SMP), so an
+ * mm is in a CR3 only where one of its tasks runs.
  */
 #include <sched.h>
 #include <thread.h>
@@ -22,33 +32,42 @@
 #include <page_alloc.h>
 #include <asm/layout.h>
 #include <asm/cpu.h>
+#include <smp.h>
+#include <klock.h>
 
 #define MSR_FS_BASE 0xc0000100
 #define KSTACK_ORDER 2              /* KSTACK_SIZE bytes */
 
-static struct task idle_task = { .comm = "swapper", .state = TASK_RUNNING };
-struct task *current = &idle_task;
+static struct task idle_task = { .comm = "swapper", .state = TASK_RUNNING, .on_cpu = true };
 struct list_head task_list = { &task_list, &task_list };
 unsigned long nr_context_switches;
 
 static struct list_head runqueue = { &runqueue, &runqueue };
 static struct wait_queue sleepers = WAIT_QUEUE_INIT(sleepers);
 static struct list_head dead_tasks = { &dead_tasks, &dead_tasks };
-static bool need_resched;
 /* pid 1 is init's whenever it starts (kernel threads may come first, as in
  * Linux); every other task takes the next number from 2 on. */
 #define INIT_PID 1
 static int next_pid = INIT_PID + 1;
 
+/* Every list a task is on or heads, empty. */
+static void task_init_lists(struct task *t)
+{
+	list_init(&t->run);
+	list_init(&t->wait_node);
+	list_init(&t->children);
+	list_init(&t->sibling);
+	list_init(&t->child_exit.head);
+	list_init(&t->group_node);
+}
+
 void sched_init(void)
 {
+	this_cpu()->curr_task = &idle_task;
+	this_cpu()->idle = &idle_task;
 	futex_table_init(&kernel_futexes);
 	list_init(&idle_task.tasks);
-	list_init(&idle_task.run);
-	list_init(&idle_task.wait_node);
-	list_init(&idle_task.children);
-	list_init(&idle_task.sibling);
-	list_init(&idle_task.child_exit.head);
+	task_init_lists(&idle_task);
 	list_add_tail(&idle_task.tasks, &task_list);
 }
 
@@ -75,15 +94,11 @@ static struct task *task_alloc(const char *comm, void (*entry)(void), unsigned l
 	for (int i = 5; i >= 0; i--)
 		*--sp = frame[i];
 	t->ksp = (unsigned long)sp;
+	t->klock_depth = 1;     /* what schedule() hands it; a user task drops it in ret_to_user */
 	t->pid = (uregs && !task_find(INIT_PID)) ? INIT_PID : next_pid++;
 	t->state = TASK_RUNNING;
 	strlcpy(t->comm, comm, sizeof(t->comm));
-	list_init(&t->run);
-	list_init(&t->wait_node);
-	list_init(&t->children);
-	list_init(&t->sibling);
-	list_init(&t->child_exit.head);
-	list_init(&t->group_node);
+	task_init_lists(t);
 	list_add_tail(&t->tasks, &task_list);
 	t->start_jiffies = jiffies;
 	return t;
@@ -164,9 +179,40 @@ int sched_last_pid(void)
 	return next_pid - 1;
 }
 
+/* A task joined the run queue: an idle CPU, if any, is told to look. */
+static void kick_idle_cpu(void)
+{
+	unsigned self = smp_processor_id();
+
+	for (unsigned c = 0; c < nr_cpu_ids; c++) {
+		if (c != self && cpu_online(c) && READ_ONCE(percpu_of(c)->idle_halted)) {
+			smp_send_reschedule(c);
+			return;
+		}
+	}
+}
+
 void task_start(struct task *t)
 {
 	list_add_tail(&t->run, &runqueue);
+	kick_idle_cpu();
+}
+
+struct task *sched_create_idle(unsigned cpu, void *stack)
+{
+	struct task *t = kzalloc(sizeof(*t), BUDDY_GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	snprintf(t->comm, sizeof(t->comm), "swapper/%u", cpu);
+	t->state = TASK_RUNNING;
+	t->on_cpu = true;
+	t->cpu = cpu;
+	t->klock_depth = 1;
+	t->kstack = stack;
+	list_init(&t->tasks);
+	task_init_lists(t);
+	return t;
 }
 
 struct task *task_find(int pid)
@@ -206,31 +252,30 @@ static void free_dead_tasks(void)
 
 	list_for_each_safe(pos, tmp, &dead_tasks) {
 		struct task *t = list_entry(pos, struct task, run);
-		if (t != current) {
+		if (!t->on_cpu) {
 			list_del(&t->run);
 			task_free(t);
 		}
 	}
 }
 
-void schedule(void)
+/* The first task on the run queue that no other CPU runs, or NULL. */
+static struct task *pick_next(const struct task *prev)
 {
-	struct task *prev = current, *next = &idle_task;
+	struct list_head *pos;
 
-	free_dead_tasks();
-
-	if (prev != &idle_task && prev->state == TASK_RUNNING) {
-		list_del(&prev->run);
-		list_add_tail(&prev->run, &runqueue);
+	list_for_each(pos, &runqueue) {
+		struct task *t = list_entry(pos, struct task, run);
+		if (!t->on_cpu || t == prev)
+			return t;
 	}
-	if (!list_empty(&runqueue))
-		next = list_entry(runqueue.next, struct task, run);
-	need_resched = false;
-	next->slice = TASK_SLICE_TICKS;
-	if (next == prev)
-		return;
-	nr_context_switches++;
-	if (next->mm)
+	return NULL;
+}
+
+/* The CPU state of next: address space, kernel stack, user FPU and FS base. */
+static void switch_cpu_state(struct task *prev, struct task *next)
+{
+	if (next->mm || nr_cpu_ids > 1)
 		uvm_switch(next->mm);
 	if (next->kstack)
 		cpu_set_kernel_stack((unsigned long)next->kstack + KSTACK_SIZE);
@@ -238,9 +283,39 @@ void schedule(void)
 		fpu_save(&prev->fpu);
 	if (next->mm) {
 		fpu_restore(&next->fpu);
-		if (next->fs_base != prev->fs_base)
+		/* the MSR holds the last user task's on this CPU, not prev's */
+		if (next->fs_base != prev->fs_base || nr_cpu_ids > 1)
 			wrmsr(MSR_FS_BASE, next->fs_base);
 	}
+}
+
+void schedule(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct task *prev = current, *next;
+
+	if (!cpu->klock_depth)
+		panic("schedule: CPU%u does not hold the kernel lock", cpu->cpu);
+	free_dead_tasks();
+
+	if (prev != cpu->idle && prev->state == TASK_RUNNING) {
+		list_del(&prev->run);
+		list_add_tail(&prev->run, &runqueue);
+	}
+	next = pick_next(prev);
+	if (!next)
+		next = cpu->idle;
+	cpu->need_resched = false;
+	next->slice = TASK_SLICE_TICKS;
+	if (next == prev)
+		return;
+	nr_context_switches++;
+	switch_cpu_state(prev, next);
+	prev->on_cpu = false;
+	next->on_cpu = true;
+	next->cpu = cpu->cpu;
+	prev->klock_depth = cpu->klock_depth;   /* the lock stays with this CPU */
+	cpu->klock_depth = next->klock_depth;
 	current = next;
 	switch_to(&prev->ksp, next->ksp);
 }
@@ -257,12 +332,22 @@ static void enqueue_woken(struct task *t, bool preempt)
 	t->state = TASK_RUNNING;
 	t->sleep_until = 0;
 	list_add_tail(&t->run, &runqueue);
-	need_resched |= preempt;
+	this_cpu()->need_resched |= preempt;
+	kick_idle_cpu();
 }
 
 static void make_runnable(struct task *t)
 {
 	enqueue_woken(t, true);
+}
+
+void sched_tick_local(void)
+{
+	struct percpu *cpu = this_cpu();
+	struct task *t = cpu->curr_task;
+
+	if (t != cpu->idle && t->slice && --t->slice == 0)
+		cpu->need_resched = true;
 }
 
 void sched_tick(void)
@@ -274,13 +359,12 @@ void sched_tick(void)
 		if ((long)(jiffies - t->sleep_until) >= 0)
 			make_runnable(t);
 	}
-	if (current != &idle_task && current->slice && --current->slice == 0)
-		need_resched = true;
+	sched_tick_local();
 }
 
 void sched_return_to_user(struct pt_regs *regs)
 {
-	if (need_resched)
+	if (this_cpu()->need_resched)
 		schedule();
 	signal_return_to_user(regs);
 }
@@ -329,13 +413,24 @@ void wake_up_process(struct task *t)
 		make_runnable(t);
 }
 
+/* Halts off the kernel lock until an interrupt (a tick, a reschedule IPI). */
+static void idle_halt(struct percpu *cpu)
+{
+	cpu->idle_halted = true;
+	kernel_unlock();
+	safe_halt();
+	irq_disable();
+	kernel_lock();
+	cpu->idle_halted = false;
+}
+
 void sched_idle_once(void)
 {
 	irq_disable();
-	if (!list_empty(&runqueue))
+	if (pick_next(NULL))
 		schedule();
 	else
-		safe_halt();
+		idle_halt(this_cpu());
 }
 
 void sched_idle(void)

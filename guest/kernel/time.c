@@ -8,11 +8,13 @@
  * the tick count cannot show, never a whole tick (so the clock never runs
  * past the next tick, however late its interrupt: it never goes back).
  * Until the measurement is done the clock has tick resolution.
- * Written by the timer interrupt only; readers run with interrupts masked.
+ * Written by the boot CPU's timer interrupt only (the other CPUs' ticks are
+ * only counted, in their per-CPU areas); readers run with interrupts masked.
  */
 #include <alarm.h>
 #include <time.h>
 #include <sched.h>
+#include <percpu.h>
 #include <schedstat.h>
 #include <printk.h>
 #include <mm_util.h>
@@ -53,8 +55,17 @@ uint64_t time_resolution_ns(const struct tsc_clock *c)
 	return c->cycles_per_tick ? 1 : TICK_NSEC;
 }
 
+/* Every CPU's local timer lands here; the boot CPU's keeps the time. */
 static void timer_interrupt(struct pt_regs *regs)
 {
+	struct percpu *p = this_cpu();
+
+	p->timer_ticks++;
+	if (p->cpu != 0) {
+		apic_eoi();
+		sched_tick_local();
+		return;
+	}
 	jiffies++;
 	tsc_clock_tick(&boot_clock, jiffies);
 	apic_eoi();

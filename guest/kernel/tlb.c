@@ -11,8 +11,12 @@
  *    asserts it);
  *  - CPU c's TLB holds translations of mm only if bit c is set: user PTEs
  *    are not global, and CR3 loads (no PCID) drop non-global entries.
- * One CPU today: tlbstate has MM_NR_CPUS slots and flushes act on this
- * CPU only, which is every CPU a mask can name.
+ * SMP: switch_mm and every flush run under the kernel lock (klock.h), so
+ * one shootdown at a time: the sender fills `shootdown`, sends the IPI to
+ * the other CPUs of the mask and spins until each has cleared its bit in
+ * `pending`. The IPI is lockless (the sender holds the lock), and CPUs
+ * spinning for the lock with interrupts masked poll `pending`, so the
+ * wait ends.
  */
 #include <tlb.h>
 #include <uvm.h>
@@ -20,13 +24,29 @@
 #include <printk.h>
 #include <asm/cpu.h>
 #include <asm/paging.h>
+#include <asm/apic.h>
+#include <asm/layout.h>
+#include <asm/traps.h>
+#include <spinlock.h>
+#include <smp.h>
 
 struct cpu_tlbstate {
 	struct mm *loaded_mm;   /* whose root this CPU's CR3 holds; NULL: kernel_pt */
 };
 
+/* What a shootdown asks of the CPUs it reaches (Linux's flush_tlb_info). */
+struct tlb_shootdown {
+	struct mm *mm;              /* whose translations; NULL: kernel_pt's */
+	bool all;                   /* all of them, else the pages below */
+	unsigned n;
+	uint64_t va[TLB_BATCH_MAX];
+	volatile uint64_t pending;  /* CPUs that have not flushed yet */
+};
+
 /* Per-CPU by nature: one CR3 per CPU. */
 static struct cpu_tlbstate tlbstate[MM_NR_CPUS];
+/* One per machine: the sender holds the kernel lock until all have flushed. */
+static struct tlb_shootdown shootdown;
 
 static inline uint64_t cpu_bit(unsigned cpu)
 {
@@ -59,29 +79,8 @@ void switch_mm(struct mm *next)
 	st->loaded_mm = next;
 }
 
-void flush_tlb_page(struct mm *mm, uint64_t va)
-{
-	if (!mm_loaded_here(mm))
-		return;
-	invlpg(va);
-	count_vm_event(VM_NR_TLB_LOCAL_FLUSH_ONE);
-}
-
-void flush_tlb_mm(struct mm *mm)
-{
-	if (!mm_loaded_here(mm))
-		return;
-	write_cr3(mm->pt.root);   /* user PTEs are not global: all of them go */
-	count_vm_event(VM_NR_TLB_LOCAL_FLUSH_ALL);
-}
-
-void flush_tlb_kernel_page(uint64_t va)
-{
-	invlpg(va);
-}
-
 /* Reloading CR3 drops non-global entries; toggling PGE drops global ones. */
-void flush_tlb_kernel_all(void)
+static void flush_kernel_all_here(void)
 {
 	unsigned long cr4 = read_cr4();
 
@@ -91,4 +90,125 @@ void flush_tlb_kernel_all(void)
 	} else {
 		write_cr3(read_cr3());
 	}
+}
+
+/* This CPU's part of the request: its pages, or all, of mm (NULL: kernel_pt). */
+static void flush_here(const struct tlb_shootdown *s)
+{
+	if (s->mm && tlbstate[mm_cpu_id()].loaded_mm != s->mm)
+		return;
+	if (s->all) {
+		s->mm ? write_cr3(s->mm->pt.root) : flush_kernel_all_here();
+		return;
+	}
+	for (unsigned i = 0; i < s->n; i++)
+		invlpg(s->va[i]);
+}
+
+/* An IPI may come after a poll did its work, or for the next shootdown:
+ * only a pending bit asks for a flush, and flushing twice is harmless. */
+void tlb_flush_poll(void)
+{
+	struct tlb_shootdown *s = &shootdown;
+	uint64_t me = cpu_bit(mm_cpu_id());
+
+	if (!(__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE) & me))
+		return;
+	flush_here(s);
+	count_vm_event_atomic(VM_NR_TLB_REMOTE_FLUSH_RECEIVED);
+	__atomic_fetch_and(&s->pending, ~me, __ATOMIC_RELEASE);
+}
+
+static void tlb_flush_interrupt(struct pt_regs *regs)
+{
+	(void)regs;
+	tlb_flush_poll();
+	apic_eoi();
+}
+
+void tlb_init_ipi(void)
+{
+	trap_set_lockless_handler(VEC_TLB_FLUSH, tlb_flush_interrupt);
+}
+
+/* The online CPUs but this one. */
+static uint64_t other_online_cpus(void)
+{
+	uint64_t mask = 0;
+
+	for (unsigned c = 0; c < nr_cpu_ids; c++)
+		if (cpu_online(c))
+			mask |= cpu_bit(c);
+	return mask & ~cpu_bit(mm_cpu_id());
+}
+
+/* The CPUs but this one that may hold mm's translations. */
+static uint64_t other_cpus_of(const struct mm *mm)
+{
+	return mm->cpumask & ~cpu_bit(mm_cpu_id());
+}
+
+/*
+ * Flushes mm (NULL: kernel_pt) on the CPUs of @targets, the n pages va[]
+ * or everything (va NULL), and waits until each has done it.
+ */
+static void flush_others(struct tlb_shootdown *s, struct mm *mm, const uint64_t *va,
+			 unsigned n, uint64_t targets)
+{
+	if (!targets)
+		return;
+	s->mm = mm;
+	s->all = !va || n > TLB_BATCH_MAX;
+	s->n = s->all ? 0 : n;
+	for (unsigned i = 0; i < s->n; i++)
+		s->va[i] = va[i];
+	__atomic_store_n(&s->pending, targets, __ATOMIC_RELEASE);
+	for (unsigned c = 0; c < nr_cpu_ids; c++)
+		if (targets & cpu_bit(c))
+			apic_send_ipi(percpu_of(c)->apic_id, VEC_TLB_FLUSH);
+	count_vm_event(VM_NR_TLB_REMOTE_FLUSH);
+	while (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n)
+{
+	flush_others(&shootdown, mm, va, n, other_cpus_of(mm));
+	if (!mm_loaded_here(mm))
+		return;
+	for (unsigned i = 0; i < n; i++)
+		invlpg(va[i]);
+	count_vm_events(VM_NR_TLB_LOCAL_FLUSH_ONE, n);
+}
+
+void flush_tlb_page(struct mm *mm, uint64_t va)
+{
+	flush_tlb_pages(mm, &va, 1);
+}
+
+void flush_tlb_mm(struct mm *mm)
+{
+	flush_others(&shootdown, mm, NULL, 0, other_cpus_of(mm));
+	if (!mm_loaded_here(mm))
+		return;
+	write_cr3(mm->pt.root);   /* user PTEs are not global: all of them go */
+	count_vm_event(VM_NR_TLB_LOCAL_FLUSH_ALL);
+}
+
+void flush_tlb_kernel_pages(const uint64_t *va, unsigned n)
+{
+	flush_others(&shootdown, NULL, va, n, other_online_cpus());
+	for (unsigned i = 0; i < n; i++)
+		invlpg(va[i]);
+}
+
+void flush_tlb_kernel_page(uint64_t va)
+{
+	flush_tlb_kernel_pages(&va, 1);
+}
+
+void flush_tlb_kernel_all(void)
+{
+	flush_others(&shootdown, NULL, NULL, 0, other_online_cpus());
+	flush_kernel_all_here();
 }

@@ -14,8 +14,10 @@
  *                                      and pointers mm/ can dereference
  *   mm_table_alloc / mm_table_free     one zeroed 4 KiB page for page tables
  *   mm_tlb_flush_page / mm_tlb_flush_all  drop translations of one space
+ *   mm_tlb_flush_pages                 a batch of pages of one space at once
  *   mm_spin_lock / mm_spin_unlock      a spinlock that also masks interrupts
- *   mm_cpu_id                          the current CPU, < MM_NR_CPUS
+ *   mm_cpu_id                          the current CPU, < mm_nr_cpu_ids()
+ *   mm_nr_cpu_ids                      CPUs the system may run (<= MM_NR_CPUS)
  *   mm_snprintf                        printf-style formatting for views
  *   mm_log / mm_panic                  console output; panic never returns
  */
@@ -48,6 +50,10 @@ void mm_table_free(phys_addr_t pa);
 struct pt_space;
 void mm_tlb_flush_page(const struct pt_space *s, uint64_t va);
 void mm_tlb_flush_all(const struct pt_space *s);
+/* The n pages va[0..n-1] of @s as one batch (n at most PT_FLUSH_ALL_PAGES):
+ * on SMP one request per CPU that may hold them, as Linux's
+ * flush_tlb_mm_range sends one IPI for a range. */
+void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n);
 
 /* Spinlock; the holder runs with interrupts masked. */
 typedef struct mm_spinlock {
@@ -59,6 +65,9 @@ void mm_spin_lock(mm_spinlock_t *lock);
 void mm_spin_unlock(mm_spinlock_t *lock);
 
 unsigned mm_cpu_id(void);
+/* How many CPUs the system has (possible, as Linux's nr_cpu_ids); per-CPU
+ * arrays keep MM_NR_CPUS slots, views show this many. */
+unsigned mm_nr_cpu_ids(void);
 
 int mm_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

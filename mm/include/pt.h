@@ -8,9 +8,9 @@
  *
  * Page sizes are 4 KiB, 2 MiB and 1 GiB (shift 12, 21, 30). Changing part of
  * a large page splits it into the next smaller size first. unmap and
- * protect flush the TLB once per changed leaf through mm_tlb_flush_page(),
- * or once through mm_tlb_flush_all() past PT_FLUSH_ALL_PAGES leaves, naming
- * the space; map flushes nothing (x86 caches no not-present entries).
+ * protect flush the TLB of every changed leaf at the end, in one batch
+ * (mm_tlb_flush_pages()), or once through mm_tlb_flush_all() past
+ * PT_FLUSH_ALL_PAGES leaves, naming the space; map flushes nothing (x86 caches no not-present entries).
  *
  * Callers serialise operations on one space (the owner's mm lock).
  * Errors are negative MM_E* codes (mm_port.h); on error a map call leaves

@@ -98,13 +98,41 @@ static void __attribute__((noreturn)) exec_child(const char *path, const char *c
 	_exit(127);
 }
 
-/* full = { MEMVISOR, argv... , NULL } (at most 63 words). */
+/* Whether argv has the word w. */
+static int argv_has(const char *const argv[], const char *w)
+{
+	for (size_t i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], w))
+			return 1;
+	return 0;
+}
+
+/* TEST_CPUS=N: a `run` that names no CPU count (and restores nothing) gets -c N. */
+static const char *test_cpus(const char *const argv[])
+{
+	const char *n = getenv("TEST_CPUS");
+
+	if (!n || !*n || !argv[0] || strcmp(argv[0], "run") || argv_has(argv, "-c") ||
+	    argv_has(argv, "--cpus") || argv_has(argv, "--restore"))
+		return NULL;
+	return n;
+}
+
+/* full = { MEMVISOR, argv... , NULL } (at most 63 words), "-c N" after
+ * "run" when TEST_CPUS asks for it. */
 static void memvisor_argv(const char *full[64], const char *const argv[])
 {
-	size_t n = 0;
+	const char *cpus = test_cpus(argv);
+	size_t n = 0, i = 0;
+
 	full[n++] = test_memvisor_path();
-	for (; argv[n - 1] && n < 63; n++)
-		full[n] = argv[n - 1];
+	if (cpus && argv[i]) {
+		full[n++] = argv[i++];
+		full[n++] = "-c";
+		full[n++] = cpus;
+	}
+	for (; argv[i] && n < 63; i++)
+		full[n++] = argv[i];
 	full[n] = NULL;
 }
 

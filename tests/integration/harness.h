@@ -3,7 +3,9 @@
  * captures everything it prints.
  *
  * Environment: MEMVISOR (default build/memvisor), KERNEL (default
- * build/guest/kernel.elf), BUILD (default build). A run that outlives
+ * build/guest/kernel.elf), BUILD (default build), TEST_CPUS (when set,
+ * every `run` that names no CPU count gets `-c TEST_CPUS`: the suites on
+ * several vCPUs). A run that outlives
  * HARNESS_KILL_SECONDS is killed, so a hung guest fails its test instead of
  * hanging the suite.
  */

@@ -172,6 +172,12 @@ void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 	tlb_drop(s, va, false);
 }
 
+void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		mm_tlb_flush_page(s, va[i]);
+}
+
 void mm_tlb_flush_all(const struct pt_space *s)
 {
 	host_tlb_full_flushes++;
@@ -211,6 +217,12 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 unsigned mm_cpu_id(void)
 {
 	return host_cpu;
+}
+
+/* The host tests simulate every per-CPU slot. */
+unsigned mm_nr_cpu_ids(void)
+{
+	return MM_NR_CPUS;
 }
 
 int mm_snprintf(char *buf, size_t size, const char *fmt, ...)

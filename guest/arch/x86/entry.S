@@ -7,12 +7,17 @@
  *   [pt_regs GPRs][vector][error code][hardware iret frame]
  * pushing a zero error code for vectors where the CPU pushes none.
  *
+ * GS: an entry from ring 3 (the saved CS has RPL 3) swaps in the kernel's
+ * GS base (swapgs) before anything else, and the way back swaps the
+ * user's in with interrupts masked, just before iretq (percpu.h).
+ *
  * Also here: syscall_entry (the native `syscall` path, which builds the
  * same frame with vector SYSCALL_VECTOR on the task's kernel stack and
  * leaves through trap_return's iretq), switch_to and the first-run
  * trampolines of new tasks (sched.h).
  */
 #include <asm/layout.h>
+#include <percpu.h>
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
@@ -34,6 +39,10 @@ trap_stubs:
 	.endr
 
 trap_common:
+	testb $3, 24(%rsp)              /* the saved CS: from ring 3? */
+	jz trap_save
+	swapgs
+trap_save:
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -70,25 +79,30 @@ trap_return:
 	popq %rbx
 	popq %rax
 	add $16, %rsp                   /* vector and error code */
-	iretq
+	testb $3, 8(%rsp)               /* back to ring 3? */
+	jz 1f
+	cli                             /* no interrupt with the user's GS */
+	swapgs
+1:	iretq
 
 /*
  * Native system call, at CPL 0 with interrupts masked (SFMASK): RCX = user
- * RIP, R11 = user RFLAGS, RSP still the user's. One CPU, so two words of
- * kernel data are enough to switch stacks (no swapgs, no per-CPU area).
+ * RIP, R11 = user RFLAGS, RSP still the user's. swapgs reaches this CPU's
+ * area, which holds the current task's stack top and a scratch word.
  */
 	.globl syscall_entry
 syscall_entry:
-	mov %rsp, syscall_user_rsp(%rip)
-	mov syscall_kstack_top(%rip), %rsp
+	swapgs
+	mov %rsp, %gs:PERCPU_USER_RSP
+	mov %gs:PERCPU_KSTACK_TOP, %rsp
 	pushq $GDT_USER_DS
-	pushq syscall_user_rsp(%rip)
+	pushq %gs:PERCPU_USER_RSP
 	pushq %r11
 	pushq $GDT_USER_CS
 	pushq %rcx
 	pushq $0                        /* error code */
 	pushq $0x100                    /* SYSCALL_VECTOR */
-	jmp trap_common
+	jmp trap_save
 
 /* void switch_to(unsigned long *prev_ksp, unsigned long next_ksp) */
 	.globl switch_to
@@ -109,9 +123,11 @@ switch_to:
 	popq %rbp
 	ret
 
-/* First run of a user task: its user frame is at the stack pointer. */
+/* First run of a user task: its user frame is at the stack pointer; the
+ * kernel lock schedule() handed it is dropped on the way out (klock.h). */
 	.globl ret_to_user
 ret_to_user:
+	call kernel_unlock
 	jmp trap_return
 
 /* First run of a kernel thread: fn in r12, arg in r13. */
@@ -122,9 +138,3 @@ kthread_entry:
 	xor %ebp, %ebp
 	call kthread_main
 	ud2
-
-	.bss
-	.balign 8
-	.globl syscall_user_rsp, syscall_kstack_top
-syscall_user_rsp:	.quad 0
-syscall_kstack_top:	.quad 0

@@ -17,7 +17,7 @@ struct boot_info boot_info;
 static const struct hvm_start_info *pvh;
 
 /* A pointer to boot data at pa; panics when the boot map cannot reach it. */
-static const void *boot_ptr(phys_addr_t pa, phys_addr_t len)
+const void *setup_boot_ptr(phys_addr_t pa, phys_addr_t len)
 {
 	if (pa + len > BOOT_MAP_LIMIT || pa + len < pa)
 		panic("setup: boot data at 0x%llx+0x%llx is beyond the boot mapping",
@@ -27,16 +27,17 @@ static const void *boot_ptr(phys_addr_t pa, phys_addr_t len)
 
 void setup_start_info(phys_addr_t start_info)
 {
-	pvh = boot_ptr(start_info, sizeof(*pvh));
+	pvh = setup_boot_ptr(start_info, sizeof(*pvh));
 	if (pvh->magic != PVH_START_MAGIC)
 		panic("setup: bad hvm_start_info magic 0x%x at 0x%llx", pvh->magic,
 		      (unsigned long long)start_info);
 	if (pvh->version < 1 || !pvh->memmap_entries)
 		panic("setup: hvm_start_info version %u has no memory map", pvh->version);
 	boot_info.start_info = start_info;
-	boot_info.cmdline = pvh->cmdline_paddr ? boot_ptr(pvh->cmdline_paddr, 1) : "";
+	boot_info.rsdp = pvh->rsdp_paddr;
+	boot_info.cmdline = pvh->cmdline_paddr ? setup_boot_ptr(pvh->cmdline_paddr, 1) : "";
 	const struct hvm_modlist_entry *mods = pvh->nr_modules
-		? boot_ptr(pvh->modlist_paddr, pvh->nr_modules * sizeof(*mods)) : NULL;
+		? setup_boot_ptr(pvh->modlist_paddr, pvh->nr_modules * sizeof(*mods)) : NULL;
 	for (unsigned i = 0; i < pvh->nr_modules && i < 4; i++) {
 		boot_info.modules[i].base = mods[i].paddr;
 		boot_info.modules[i].size = mods[i].size;
@@ -60,7 +61,7 @@ static const char *e820_type_name(uint32_t type)
 void e820_setup(void)
 {
 	const struct hvm_memmap_table_entry *e =
-		boot_ptr(pvh->memmap_paddr, pvh->memmap_entries * sizeof(*e));
+		setup_boot_ptr(pvh->memmap_paddr, pvh->memmap_entries * sizeof(*e));
 
 	pr_info("BIOS-provided physical RAM map:\n");
 	for (unsigned i = 0; i < pvh->memmap_entries; i++) {

@@ -15,8 +15,13 @@
 #include <exit_status.h>
 #include <sched.h>
 #include <syscall.h>
+#include <percpu.h>
+#include <klock.h>
 
 static trap_handler_t trap_handlers[256];
+/* Vectors handled without the kernel lock (IPIs another CPU's holder waits for, NMI, #DF, #MC). */
+static bool trap_lockless[256] = { [X86_TRAP_NMI] = true, [X86_TRAP_DF] = true,
+				   [X86_TRAP_MC] = true };
 static int oops_count;
 struct fixup_record trap_last_fixup;
 
@@ -36,6 +41,14 @@ void trap_set_handler(unsigned vector, trap_handler_t fn)
 {
 	if (vector < 256)
 		trap_handlers[vector] = fn;
+}
+
+void trap_set_lockless_handler(unsigned vector, trap_handler_t fn)
+{
+	if (vector < 256) {
+		trap_handlers[vector] = fn;
+		trap_lockless[vector] = true;
+	}
 }
 
 static const char *pf_reason(unsigned long err)
@@ -104,7 +117,7 @@ void oops(struct pt_regs *regs, const char *why)
 		oops_page_fault(regs, cr2);
 	}
 	pr_emerg("Oops: %s: %04lx [#%d]\n", why, regs->error_code, oops_count);
-	pr_emerg("CPU: 0 vector: %lu (%s) error_code: 0x%lx\n", v,
+	pr_emerg("CPU: %u vector: %lu (%s) error_code: 0x%lx\n", smp_processor_id(), v,
 		 v < 32 ? trap_names[v] : "interrupt", regs->error_code);
 	show_regs(regs, cr2);
 	show_code(regs->rip);
@@ -166,12 +179,7 @@ static void trap_interrupt(struct pt_regs *regs)
 	}
 }
 
-/*
- * Called from entry.S with the saved frame (an exception, an interrupt or
- * a native system call); returns to the interrupted code. On the way back
- * to user mode the scheduler may switch tasks or end this one.
- */
-void trap_handle(struct pt_regs *regs)
+static void trap_dispatch(struct pt_regs *regs)
 {
 	if (regs->vector == SYSCALL_VECTOR)
 		syscall_dispatch(regs);
@@ -179,6 +187,23 @@ void trap_handle(struct pt_regs *regs)
 		trap_exception(regs);
 	else
 		trap_interrupt(regs);
+}
+
+/*
+ * Called from entry.S with the saved frame (an exception, an interrupt or
+ * a native system call); returns to the interrupted code. Runs under the
+ * kernel lock but for the lockless vectors. On the way back to user mode
+ * the scheduler may switch tasks or end this one.
+ */
+void trap_handle(struct pt_regs *regs)
+{
+	if (regs->vector < 256 && trap_lockless[regs->vector]) {
+		trap_dispatch(regs);
+		return;
+	}
+	kernel_lock();
+	trap_dispatch(regs);
 	if (regs->cs & 3)
 		sched_return_to_user(regs);
+	kernel_unlock();
 }

@@ -26,6 +26,7 @@ static inline unsigned long user_rflags(unsigned long flags)
 }
 #define MSR_EFER     0xc0000080
 #define EFER_NXE     (1ull << 11)
+#define EFER_LMA     (1ull << 10)
 #define MSR_APIC_BASE 0x1b
 
 static inline void outb(uint16_t port, uint8_t v)

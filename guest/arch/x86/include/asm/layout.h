@@ -25,6 +25,8 @@
 
 /* Interrupt vectors beyond the 32 exceptions */
 #define VEC_TIMER        0x20
+#define VEC_RESCHEDULE   0xf0               /* IPI: look at the run queue */
+#define VEC_TLB_FLUSH    0xf1               /* IPI: flush what tlb.c asks */
 #define VEC_SPURIOUS     0xff
 
 /* TSS interrupt stack table slots */

@@ -1,0 +1,35 @@
+/*
+ * klock.h: the kernel lock, one recursive lock for the whole machine that
+ * serialises all kernel code on SMP (Linux 2.0's big kernel lock). It is
+ * the first lock in every lock order (docs/smp.md): every other lock
+ * (the mm/ spinlocks of the buddy zones, slab caches, page cache, LRU,
+ * swap; the run queue, wait queues and task list, which it protects by
+ * itself) is taken with it held.
+ *
+ * Who holds it: a CPU running kernel code. trap_handle takes it on entry
+ * (but for the IPIs that must run while another CPU holds it: TLB flush,
+ * reschedule; and NMI, #DF, #MC) and drops it on the way out; the idle
+ * loop drops it around hlt; a new user task drops it on its first return
+ * to user mode. Context switches happen with depth 1 and hand the lock
+ * from the task switched out to the one switched in on the same CPU.
+ * User code runs on every CPU at once.
+ *
+ * A CPU waiting for it spins with interrupts masked (an interrupt taken
+ * before its handler's EOI could come again: PVM delivers it anew) and
+ * does, meanwhile, any TLB flush the holder asks of it (tlb_flush_poll),
+ * since the holder waits for that flush.
+ *
+ * Interface:
+ *   kernel_lock / kernel_unlock   recursive on one CPU
+ *   kernel_lock_held              whether this CPU holds it
+ */
+#ifndef GUEST_KLOCK_H
+#define GUEST_KLOCK_H
+
+#include <stdbool.h>
+
+void kernel_lock(void);
+void kernel_unlock(void);
+bool kernel_lock_held(void);
+
+#endif
