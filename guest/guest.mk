@@ -22,7 +22,7 @@ GUEST_ASFLAGS := -D__ASSEMBLY__ -Iabi -Iguest/include -Iguest/arch/x86/include
 
 # Override GUEST_MM_SRCS to leave out an mm/ file that is mid-edit.
 GUEST_MM_SRCS ?= $(wildcard mm/*.c)
-GUEST_SRCS := $(wildcard guest/arch/x86/*.S guest/arch/x86/*.c guest/kernel/*.c \
+GUEST_SRCS := $(wildcard guest/arch/x86/*.S guest/arch/x86/*.c guest/kernel/*.c guest/mm/*.c \
 	guest/drivers/*.c) $(GUEST_MM_SRCS)
 GUEST_OBJS := $(patsubst %,$(GUEST_OUT)/obj/%.o,$(basename $(GUEST_SRCS)))
 GUEST_LDS  := guest/arch/x86/kernel.ld

@@ -3,7 +3,7 @@
  *
  * mm/ is freestanding: it includes only <stddef.h>, <stdint.h>, <stdbool.h>
  * and its own headers. One implementation per host, each in one file: the
- * guest kernel implements this port for real (guest/kernel/mm_port.c);
+ * guest kernel implements this port for real (guest/mm/mm_port.c);
  * the host unit tests and benches over a simulated physical memory
  * (tests/unit/port_host.c); memvisor, which links only the replacement
  * policies and OPT, the part those need (vmm/mm_port.c). No weak symbols:

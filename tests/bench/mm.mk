@@ -2,7 +2,7 @@
 # mimalloc), part of `make bench`. mm/ and the bench are built native -O2
 # with LTO, no sanitizers; the host port is a separate object without LTO,
 # so its lock and cpu-id calls stay out of line as the guest's port calls
-# are (guest/kernel/mm_port.c), and its locks are the guest's atomics.
+# are (guest/mm/mm_port.c), and its locks are the guest's atomics.
 # (its TLB model, unused here, is dropped by --gc-sections.)
 # jemalloc needs static TLS space to be dlopen()ed, hence the tunable.
 #

@@ -185,7 +185,7 @@ void mm_tlb_flush_all(const struct pt_space *s)
 }
 
 /*
- * The guest's spinlock (guest/kernel/mm_port.c) without what a user process
+ * The guest's spinlock (guest/mm/mm_port.c) without what a user process
  * cannot do: the flags are saved with pushf and the lock taken with an
  * atomic exchange, released with a release store; only cli/sti are left
  * out. The host runs mm/ on one thread, so a taken lock found held is a
