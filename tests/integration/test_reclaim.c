@@ -611,11 +611,17 @@ START_TEST(on_a_loop_slightly_larger_than_memory_clock_faults_on_nearly_every_ac
 }
 END_TEST
 
+/*
+ * random evicts a random page, so some of the loop survives each pass:
+ * measured 900-1040 major faults (65-75% of the floor fifo, lru and clock
+ * stay above), varying with kswapd's timing; 3/4 of the floor failed at
+ * 1040 once, so the bound is 7/8 of it.
+ */
 START_TEST(on_a_loop_slightly_larger_than_memory_random_keeps_part_of_it_resident)
 {
 	long majflt = loop_majflt("random");
 
-	ck_assert_msg(majflt < NEARLY_EVERY_ACCESS * 3 / 4, "random majflt %ld", majflt);
+	ck_assert_msg(majflt < NEARLY_EVERY_ACCESS * 7 / 8, "random majflt %ld", majflt);
 }
 END_TEST
 
