@@ -303,11 +303,11 @@ void vmscan_page_deactivate(struct vmscan *vs, struct page *p)
 {
 	struct policy *l = p->user.pf.owner;
 
-	(void)vs;
 	if (!l)
 		return;
 	policy_remove(l, &p->user.pf);
 	policy_insert(l, &p->user.pf);
+	publish(vs);
 }
 
 void vmscan_page_lazyfree(struct vmscan *vs, struct page *p)
@@ -631,9 +631,13 @@ static bool pageout_file(struct vmscan *vs, struct page *p)
 
 bool vmscan_page_pageout(struct vmscan *vs, struct page *p)
 {
+	bool gone;
+
 	if (!vs->on || !p->user.pf.owner)
 		return false;
-	return (p->flags & PG_ANON) ? pageout_anon(vs, p) : pageout_file(vs, p);
+	gone = (p->flags & PG_ANON) ? pageout_anon(vs, p) : pageout_file(vs, p);
+	publish(vs);
+	return gone;
 }
 
 /* ---- balance and shrink ------------------------------------------------ */

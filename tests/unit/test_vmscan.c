@@ -431,6 +431,19 @@ static enum lruvec_fill refault_after(unsigned later)
 	return fill;
 }
 
+START_TEST(a_deactivated_page_is_published_inactive_at_once)
+{
+	struct page *p = file_fill(0, NULL);
+
+	vmscan_page_accessed(&w.vs, p);
+	vmscan_page_accessed(&w.vs, p);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_NR_ACTIVE_FILE), 1);
+	vmscan_page_deactivate(&w.vs, p);           /* madvise(MADV_COLD) */
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_NR_ACTIVE_FILE), 0);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_NR_INACTIVE_FILE), 1);
+}
+END_TEST
+
 START_TEST(a_refault_within_the_working_set_is_activated)
 {
 	ck_assert_int_eq(refault_after(4), LRUVEC_FILL_ACTIVATED);
@@ -754,6 +767,7 @@ Suite *vmscan_suite(void)
 	tcase_add_test(tc, a_refault_within_the_working_set_is_activated);
 	tcase_add_test(tc, a_refault_beyond_the_working_set_is_not);
 	tcase_add_test(tc, the_counters_live_in_the_hosts_table_once_moved_there);
+	tcase_add_test(tc, a_deactivated_page_is_published_inactive_at_once);
 	tcase_add_test(tc, program_text_in_use_is_kept_by_the_accessed_bits);
 	tcase_add_test(tc, program_text_in_use_is_kept_where_the_policy_never_looks);
 	suite_add_tcase(suite, tc);
