@@ -595,8 +595,9 @@ long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
 			uvm_munmap(mm, s, len);
 			return -ENOMEM;
 		}
+	} else {
+		populate_locked(mm, s, s + len);   /* mmap ignores its failure, as Linux's */
 	}
-	populate_locked(mm, s, s + len);   /* mmap ignores its failure, as Linux's */
 	return start;
 }
 
