@@ -204,15 +204,6 @@ uint64_t uvm_rss(const struct mm *mm)
 	return mm->rss[MM_ANON] + mm->rss[MM_FILE] + mm->rss[MM_SHMEM];
 }
 
-uint64_t uvm_total_vm(const struct mm *mm)
-{
-	uint64_t pages = 0;
-
-	for (uint32_t i = 0; i < mm->vmas.nr; i++)
-		pages += (mm->vmas.v[i].end - mm->vmas.v[i].start) >> MM_PAGE_SHIFT;
-	return pages;
-}
-
 /* ---- locked areas: the frames on the unevictable list ---------------------- */
 
 #define VMA_LOCK_FLAGS (VMA_LOCKED | VMA_LOCKONFAULT)
@@ -317,6 +308,11 @@ static uint64_t pages_in(const struct mm *mm, uint64_t start, uint64_t end, bool
 		pages += (MM_MIN(end, v->end) - MM_MAX(start, v->start)) >> MM_PAGE_SHIFT;
 	}
 	return pages;
+}
+
+uint64_t uvm_total_vm(const struct mm *mm)
+{
+	return pages_in(mm, 0, UINT64_MAX, false);
 }
 
 /*
