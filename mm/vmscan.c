@@ -182,6 +182,7 @@ void vmscan_page_mapped(struct vmscan *vs, struct page *p, struct mm *mm, uint64
 void vmscan_page_freed(struct vmscan *vs, struct page *p)
 {
 	struct page_user *u = &p->user;
+	bool listed = u->pf.owner || (p->flags & PG_MLOCKED);
 
 	if (u->pf.owner)
 		policy_remove(u->pf.owner, &u->pf);
@@ -191,15 +192,17 @@ void vmscan_page_freed(struct vmscan *vs, struct page *p)
 	}
 	p->flags &= ~(PG_MLOCKED | PG_LAZYFREE);
 	anon_store(vs)->drop_copy(anon_ctx(vs), p);
-	publish(vs);
+	if (listed)
+		publish(vs);
 }
 
 void vmscan_page_accessed(struct vmscan *vs, struct page *p)
 {
 	struct page_user *u = &p->user;
 
-	if (u->pf.owner)
-		policy_access(u->pf.owner, &u->pf);
+	if (!u->pf.owner)
+		return;
+	policy_access(u->pf.owner, &u->pf);
 	publish(vs);
 }
 
