@@ -8,7 +8,8 @@
  *   sys_alarm    (syscall.h) sets or cancels the caller's process's alarm
  * Invariant: clock->next is at most the earliest deadline of any process
  * (0: none is set); a tick at or past it rescans the tasks and sets it
- * again. Serialised like sched.h: one CPU, interrupts masked.
+ * again. Serialised like sched.h: the kernel lock (the boot CPU's tick
+ * and the system call both run under it).
  */
 #ifndef GUEST_ALARM_H
 #define GUEST_ALARM_H

@@ -57,7 +57,7 @@ static inline struct percpu *this_cpu(void)
 {
 	struct percpu *p;
 
-	__asm__ __volatile__("mov %%gs:0, %0" : "=r"(p));
+	__asm__ __volatile__("mov %%gs:%c1, %0" : "=r"(p) : "i"(PERCPU_SELF));
 	return p;
 }
 
@@ -65,7 +65,7 @@ static inline unsigned smp_processor_id(void)
 {
 	uint32_t cpu;
 
-	__asm__ __volatile__("movl %%gs:24, %0" : "=r"(cpu));
+	__asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(cpu) : "i"(PERCPU_CPU));
 	return cpu;
 }
 #endif

@@ -446,6 +446,7 @@ static void gen_proc_stat(struct pbuf *p, struct task *t)
 static void gen_cpuinfo(struct pbuf *p, struct task *t)
 {
 	char flags[256];
+	unsigned online = num_online_cpus();
 
 	(void)t;
 	cpu_flags_string(flags, sizeof(flags));
@@ -458,7 +459,7 @@ static void gen_cpuinfo(struct pbuf *p, struct task *t)
 			  cpu_has.model, cpu_has.model_name, cpu_has.stepping);
 		pb_printf(p, "physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\n"
 			  "apicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\nflags\t\t: %s\n\n",
-			  num_online_cpus(), c, num_online_cpus(), apic, apic, flags);
+			  online, c, online, apic, apic, flags);
 	}
 }
 

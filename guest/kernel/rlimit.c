@@ -30,10 +30,9 @@ void rlimit_defaults(struct rlimits *lim)
 
 void rlimit_apply(const struct task *t, struct mm *mm)
 {
-	const struct linux_rlimit *r = t->group->rlim.r;
-
 	if (!mm || !t->group)
 		return;
+	const struct linux_rlimit *r = t->group->rlim.r;
 	mm->limits = (struct uvm_limits){ .as = r[RLIMIT_AS].rlim_cur,
 					  .data = r[RLIMIT_DATA].rlim_cur,
 					  .data_max = r[RLIMIT_DATA].rlim_max,

@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "claims.h"
+#include "libproc.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -210,20 +211,11 @@ static void run_round(struct shared *s, int round)
 	munmap((void *)s->area, PAGES * PAGE);
 }
 
-/* A counter of /proc/vmstat, -1 when absent. */
-static long vmstat(const char *name)
+/* A counter of /proc/vmstat, -1 when absent (the space ends the name:
+ * nr_tlb_remote_flush is a prefix of nr_tlb_remote_flush_received). */
+static long vmstat(const char *key)
 {
-	char line[128];
-	long v = -1;
-	size_t n = strlen(name);
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, n) && line[n] == ' ')
-			v = atol(line + n + 1);
-	if (f)
-		fclose(f);
-	return v;
+	return proc_value("/proc/vmstat", key);
 }
 
 static int online_cpus(void)
@@ -246,8 +238,8 @@ int main(int argc, char **argv)
 	struct reader_arg args[READERS];
 	pthread_t t[READERS];
 	int rounds = argc > 1 ? atoi(argv[1]) : 20;
-	long sent = vmstat("nr_tlb_remote_flush");
-	long received = vmstat("nr_tlb_remote_flush_received");
+	long sent = vmstat("nr_tlb_remote_flush ");
+	long received = vmstat("nr_tlb_remote_flush_received ");
 	int cpus = online_cpus();
 
 	signal(SIGSEGV, on_segv);
@@ -262,8 +254,8 @@ int main(int argc, char **argv)
 		pthread_join(t[r], NULL);
 	printf("shootdown: %d rounds on %d CPUs, readers seen on %d, %ld faults after a change, remote flushes %ld sent, %ld received\n",
 	       rounds, cpus, __builtin_popcountl(s.cpus_seen), s.faults,
-	       vmstat("nr_tlb_remote_flush") - sent,
-	       vmstat("nr_tlb_remote_flush_received") - received);
+	       vmstat("nr_tlb_remote_flush ") - sent,
+	       vmstat("nr_tlb_remote_flush_received ") - received);
 	claims_check(&c, "no access saw a mapping after its change had returned", s.stale, 0);
 	/* rounds 1, 4, 7... unmap; 2, 5, 8... write-protect: each reader faults once in each */
 	claims_check(&c, "each reader faulted once in each unmap and write-protect round",
@@ -271,9 +263,9 @@ int main(int argc, char **argv)
 	if (cpus > 1) {
 		claims_check(&c, "the readers ran on more than one CPU",
 			     __builtin_popcountl(s.cpus_seen) > 1, 1);
-		claims_check(&c, "remote flushes were sent", vmstat("nr_tlb_remote_flush") > sent, 1);
+		claims_check(&c, "remote flushes were sent", vmstat("nr_tlb_remote_flush ") > sent, 1);
 		claims_check(&c, "remote flushes were received",
-			     vmstat("nr_tlb_remote_flush_received") > received, 1);
+			     vmstat("nr_tlb_remote_flush_received ") > received, 1);
 	}
 	return claims_report(&c);
 }

@@ -16,9 +16,10 @@
  *     misses. The call is compared with getppid's round trip, a system
  *     call that flushes nothing. (Making the page writable again flushes
  *     nothing: the kernel leaves the write bit to the next write fault.)
- * Every page is written with its index first and every load is checked,
- * so a translation left stale by a missing flush would show as a wrong
- * value ("tlbcost: FAIL ...", exit 1).
+ * Every page is written with its index first and every load is checked
+ * ("tlbcost: FAIL ...", exit 1): that catches a wrong mapping, not a
+ * missing flush (a stale writable translation still reads the same page); the
+ * flushes are checked by the nr_tlb_local_flush_one count alone.
  * Lines: "tlbcost: hot load: C cycles", "tlbcost: load after a TLB miss:
  * C cycles", "tlbcost: mprotect to read-only (1 flush): C cycles, getppid:
  * C cycles", "tlbcost: first load after the flush: C cycles",
