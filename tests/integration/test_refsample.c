@@ -57,7 +57,8 @@ static void read_trace(struct traced_run *r, const char *path)
 }
 
 /* Runs memhog looping over 2M in a 16M guest, sampled every 100 ms: 300,000
- * passes take about 3 s here (more under sampling), some 30 samples. */
+ * passes took 5.3 s and 52 samples in one run here (docs/opt.md's table:
+ * 10-12 s sampled on a loaded host), so a few dozen samples. */
 static void traced_loop(struct traced_run *r)
 {
 	char arg[160];
