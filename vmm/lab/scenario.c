@@ -269,6 +269,17 @@ bool scenario_snapshot_timed(const char *label)
 	return !strcmp(label, "exit") || schedule_parse_time(label, &at) == 0;
 }
 
+/* arr (n elements of size bytes) with room for one more, that one zeroed;
+ * aborts when memory runs out, as the loader does everywhere. */
+static void *grow_zeroed(void *arr, size_t n, size_t size)
+{
+	char *a = realloc(arr, (n + 1) * size);
+	if (!a)
+		abort();
+	memset(a + n * size, 0, size);
+	return a;
+}
+
 static void add_snapshot(struct loader *l, yaml_node_t *v)
 {
 	const char *s = scalar(l, v, "snapshots");
@@ -456,11 +467,8 @@ static void add_notice(struct loader *l, yaml_node_t *v)
 	struct scenario *sc = l->sc;
 	if (!s)
 		return;
-	sc->notices = realloc(sc->notices, (sc->nr_notices + 1) * sizeof(*sc->notices));
-	if (!sc->notices)
-		abort();
+	sc->notices = grow_zeroed(sc->notices, sc->nr_notices, sizeof(*sc->notices));
 	struct scenario_notice *n = &sc->notices[sc->nr_notices++];
-	memset(n, 0, sizeof(*n));
 	n->line = line_of(v);
 	parse_notice(l, v, s, n);
 }
@@ -525,10 +533,7 @@ static void add_diff(struct loader *l, yaml_node_t *v)
 		{ "between", key_between }, { "expect", key_diff_expect },
 	};
 	struct scenario *sc = l->sc;
-	sc->diffs = realloc(sc->diffs, (sc->nr_diffs + 1) * sizeof(*sc->diffs));
-	if (!sc->diffs)
-		abort();
-	memset(&sc->diffs[sc->nr_diffs], 0, sizeof(sc->diffs[0]));
+	sc->diffs = grow_zeroed(sc->diffs, sc->nr_diffs, sizeof(*sc->diffs));
 	sc->diffs[sc->nr_diffs++].line = line_of(v);
 	walk_mapping(l, v, "expect.diffs", keys, sizeof(keys) / sizeof(keys[0]));
 	if (!l->failed && !cur_diff(l)->from)
@@ -608,10 +613,7 @@ static void add_show(struct loader *l, yaml_node_t *v)
 		{ "no_lines", key_show_no_lines },
 	};
 	struct scenario *sc = l->sc;
-	sc->shows = realloc(sc->shows, (sc->nr_shows + 1) * sizeof(*sc->shows));
-	if (!sc->shows)
-		abort();
-	memset(&sc->shows[sc->nr_shows], 0, sizeof(sc->shows[0]));
+	sc->shows = grow_zeroed(sc->shows, sc->nr_shows, sizeof(*sc->shows));
 	sc->shows[sc->nr_shows++].line = line_of(v);
 	walk_mapping(l, v, "expect.show", keys, sizeof(keys) / sizeof(keys[0]));
 	if (!l->failed && (!cur_show(l)->snapshot ||

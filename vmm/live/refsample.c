@@ -82,11 +82,12 @@ static bool room_for_one(void **arr, size_t nr, size_t *cap, size_t size)
 	return true;
 }
 
-/* Remembers a cleared page for resync_kvm (nothing when it is not wanted or
+/* Remembers a cleared page for resync_kvm (nothing when it is not wanted,
+ * or once a resync failed: none runs again to empty the list; or when
  * memory runs out: that page may then go unseen for a while). */
 static void note_cleared(struct refsample *s, uint64_t gpa, uint64_t len)
 {
-	if (s->cfg.resync != REFSAMPLE_RESYNC_REMAP)
+	if (s->cfg.resync != REFSAMPLE_RESYNC_REMAP || s->resync_errno)
 		return;
 	if (!room_for_one((void **)&s->cleared, s->nr_cleared, &s->cap_cleared,
 			  sizeof(*s->cleared))) {

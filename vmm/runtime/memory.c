@@ -251,6 +251,8 @@ static void mark_changed(const struct guest_memory *m, int i, uint64_t first, ui
 
 void mem_note_written(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 {
+	if (!m->changes_since) /* no diff save tracks: every virtqueue pop comes here */
+		return;
 	const struct mem_slot *s = mem_slot_of(m, gpa);
 	if (!s || !len || !mem_gpa_to_hva(m, gpa, len))
 		return;
