@@ -12,6 +12,7 @@
  */
 #include <syscall.h>
 #include <sched.h>
+#include <percpu.h>
 #include <thread.h>
 #include <uvm.h>
 #include <uaccess.h>
@@ -254,16 +255,17 @@ SYS_DECL(gettimeofday)
 	return a1 ? copy_to_user(a1, tz, sizeof(tz)) : 0;
 }
 
-/* getcpu(unsigned *cpu, unsigned *node, void *cache): processes run on
- * CPU 0 of node 0; NULL pointers are skipped. */
+/* getcpu(unsigned *cpu, unsigned *node, void *cache): the CPU the caller
+ * runs on (as /proc/PID/stat's field 39 says), node 0; NULL pointers are
+ * skipped. */
 SYS_DECL(getcpu)
 {
-	uint32_t zero = 0;
+	uint32_t cpu = smp_processor_id(), node = 0;
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	if (a0 && copy_to_user(a0, &zero, sizeof(zero)))
+	if (a0 && copy_to_user(a0, &cpu, sizeof(cpu)))
 		return -EFAULT;
-	return a1 ? copy_to_user(a1, &zero, sizeof(zero)) : 0;
+	return a1 ? copy_to_user(a1, &node, sizeof(node)) : 0;
 }
 
 /* Requests this long or longer sleep MAX_SLEEP_TICKS (no nanosecond sum can wrap). */
