@@ -4,6 +4,11 @@
  * integration runner (from tests/integration/test_*.c). Exit status is non-zero when a test fails or when no
  * check ran at all. CK_RUN_SUITE / CK_RUN_CASE select a subset, CK_FORK=no
  * runs in-process for gdb and valgrind.
+ *
+ * Failure messages carry a guest's whole console. Check's default limit
+ * (4 KiB) is shorter than one Linux boot log, and a longer message ends the
+ * test with "Message string too long" instead of the failure, so the limit
+ * is raised (CK_MAX_MSG_SIZE still overrides it).
  */
 #include <check.h>
 #include <stdio.h>
@@ -13,9 +18,12 @@
 #include SUITES_H
 #undef SUITE
 
+enum { MAX_FAILURE_MESSAGE = 1 << 20 };
+
 int main(int argc, char **argv)
 {
 	(void)argc;
+	check_set_max_msg_size(MAX_FAILURE_MESSAGE);
 	SRunner *sr = srunner_create(NULL);
 #define SUITE(fn) srunner_add_suite(sr, fn());
 #include SUITES_H
