@@ -50,7 +50,8 @@ bench-policy: $(MEMVISOR) guest
 	@echo; echo "goal: in the guest, 6M loop in 8M, 3 passes: best scan-resistant <= half of lru's major faults"
 	rm -rf $(BENCH_POLICY_GUEST_DIR)
 	$(WITH_KVM) $(MEMVISOR) test -j 2 --keep $(BENCH_POLICY_GUEST_DIR) tests/bench/loop-policies.yaml
-	cut -d, -f8,9 $(BENCH_POLICY_GUEST_DIR)/results.csv
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$$i] = i } \
+	  { print $$col["policy"] "," $$col["vmstat.pgmajfault"] }' $(BENCH_POLICY_GUEST_DIR)/results.csv
 	@echo; echo "goal: the guest's major faults and the host's simulation of its recorded trace within 5%"
 	rm -rf $(BENCH_POLICY_TRACE_DIR); mkdir -p $(BENCH_POLICY_TRACE_DIR)
 	for p in $(BENCH_POLICY_TRACED); do \
