@@ -24,6 +24,13 @@ long strncpy_from_user(char *dst, uint64_t usrc, size_t max);
 /* Linux's access_ok: [addr, addr+n) lies below USER_TOP without wrapping
  * (no area looked at; n == 0 needs only a user address). */
 bool access_ok(uint64_t addr, uint64_t n);
+/*
+ * Linux's futex_atomic_cmpxchg_inatomic: one locked compare-exchange of
+ * the aligned 32-bit user word at uaddr (atomic against user code on other
+ * CPUs). *found gets the value that was there; the word became new when
+ * it was expected. 0, or -EFAULT (unwritable or unaligned).
+ */
+int cmpxchg_user_u32(uint64_t uaddr, uint32_t expected, uint32_t new, uint32_t *found);
 /* Whether [addr, addr+n) may be read (or written) by the kernel for current. */
 bool uaccess_ok(uint64_t addr, size_t n, bool write);
 

@@ -284,9 +284,10 @@ static long op_compare(unsigned cmp, int32_t old, int32_t cmparg)
 
 /*
  * Linux's futex_atomic_op_inuser: applies encoded's operation to the word
- * at uaddr (atomic: nothing else runs in between) and compares its old
- * value. Returns 1 or 0 (the comparison), -EFAULT, or -ENOSYS for an
- * unknown operation (nothing written) or comparison (written).
+ * at uaddr atomically (a compare-exchange loop: user threads on other
+ * CPUs may change the word at any moment) and compares its old value.
+ * Returns 1 or 0 (the comparison), -EFAULT, or -ENOSYS for an unknown
+ * operation (nothing written) or comparison (written).
  */
 static long atomic_op(uint64_t uaddr, uint32_t encoded)
 {
@@ -298,10 +299,16 @@ static long atomic_op(uint64_t uaddr, uint32_t encoded)
 		oparg = (int32_t)(1u << (oparg & 31));  /* Linux warns and masks a bad shift */
 	if (copy_from_user(&old, uaddr, sizeof(old)))
 		return -EFAULT;
-	if (!op_apply(op, old, (uint32_t)oparg, &new))
-		return -ENOSYS;
-	if (copy_to_user(uaddr, &new, sizeof(new)))
-		return -EFAULT;
+	for (;;) {
+		uint32_t found;
+		if (!op_apply(op, old, (uint32_t)oparg, &new))
+			return -ENOSYS;
+		if (cmpxchg_user_u32(uaddr, old, new, &found))
+			return -EFAULT;
+		if (found == old)
+			break;
+		old = found;
+	}
 	return op_compare(cmp, (int32_t)old, cmparg);
 }
 
@@ -417,18 +424,23 @@ SYS_DECL(get_robust_list)
 }
 
 /* Linux's handle_futex_death: the lock word at uaddr held by t gets
- * OWNER_DIED (keeping WAITERS) and a waiter is woken. */
+ * OWNER_DIED (keeping WAITERS, set by a waiter on another CPU meanwhile
+ * too: a compare-exchange) and a waiter is woken. */
 static void futex_death(struct task *t, uint64_t uaddr)
 {
-	uint32_t word, next;
+	uint32_t word, found;
 
 	if ((uaddr & 3) || copy_from_user(&word, uaddr, sizeof(word)))
 		return;
-	if ((word & FUTEX_TID_MASK) != (uint32_t)t->pid)
-		return;
-	next = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-	if (copy_to_user(uaddr, &next, sizeof(next)))
-		return;
+	for (;; word = found) {
+		if ((word & FUTEX_TID_MASK) != (uint32_t)t->pid)
+			return;
+		uint32_t next = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		if (cmpxchg_user_u32(uaddr, word, next, &found))
+			return;
+		if (found == word)
+			break;
+	}
 	if (word & FUTEX_WAITERS)
 		futex_wake_addr(&kernel_futexes, t, uaddr, false, 1, FUTEX_BITSET_MATCH_ANY);
 }

@@ -486,6 +486,45 @@ static void futex_wake_op_operates_and_wakes(void)
 #undef WAKE_OP
 }
 
+/* A thread adding to a word with lock xadd until told to stop. */
+struct adder {
+	volatile uint32_t word;
+	volatile uint32_t stop;
+	uint32_t added;
+};
+
+static void *adder_main(void *arg)
+{
+	struct adder *a = arg;
+
+	while (!a->stop) {
+		__atomic_fetch_add(&a->word, 1, __ATOMIC_SEQ_CST);
+		a->added++;
+	}
+	return NULL;
+}
+
+/* FUTEX_WAKE_OP's operation is atomic against user code running at the
+ * same time (on another CPU when there is one): no add of either side is
+ * lost, so the word ends at the sum of both sides' adds. */
+static void futex_wake_op_is_atomic_against_user_adds(void)
+{
+	static struct adder a;
+	static volatile uint32_t word1;
+	pthread_t th;
+	enum { OPS = 200 };
+
+	pthread_create(&th, NULL, adder_main, &a);
+	while (!a.added)
+		sched_yield();
+	for (int i = 0; i < OPS; i++)
+		futex(&word1, FUTEX_WAKE_OP_PRIVATE, 0, (const struct timespec *)0, &a.word,
+		      FUTEX_OP(OP_ADD, 1, CMP_EQ, 0));
+	a.stop = 1;
+	pthread_join(th, NULL);
+	check("no add lost between WAKE_OP ADD and a thread's lock xadd", a.word, a.added + OPS);
+}
+
 /* What the signal handler saw: the thread it ran on. */
 static volatile pid_t handled_on;
 
@@ -943,6 +982,7 @@ int main(int argc, char **argv)
 	futex_answers_as_linux();
 	futex_wakes_count_and_match_bitsets();
 	futex_wake_op_operates_and_wakes();
+	futex_wake_op_is_atomic_against_user_adds();
 	shared_futex_wakes_another_process();
 	threads_share_cwd_and_descriptors();
 	signals_reach_the_right_thread();

@@ -535,6 +535,7 @@ START_TEST(eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work
 		"posix_spawn (clone CLONE_VM|CLONE_VFORK) starts the program",
 		"FUTEX_WAKE on a MAP_SHARED word wakes the other process's waiter",
 		"a thread's chdir moves the process (CLONE_FS)",
+		"no add lost between WAKE_OP ADD and a thread's lock xadd",
 	};
 	char line[160];
 

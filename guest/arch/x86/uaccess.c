@@ -3,7 +3,8 @@
  * movsq/stosq plus a byte tail (each rep iteration costs the same where
  * ring 0 is emulated); each rep instruction has an exception-table entry,
  * so a fault the #PF handler cannot resolve resumes after it with RCX
- * still counting what was left.
+ * still counting what was left. The user compare-exchange is one locked
+ * cmpxchg with its own entry.
  */
 #include <uaccess.h>
 #include <sched.h>
@@ -93,6 +94,34 @@ int clear_user(uint64_t udst, size_t n)
 	if (!uaccess_ok(udst, n, true))
 		return -EFAULT;
 	return raw_clear((void *)udst, n) ? -EFAULT : 0;
+}
+
+/* The locked cmpxchg on p; returns 1 when it faulted, else 0 with *eax the old value. */
+static int raw_cmpxchg_u32(volatile uint32_t *p, uint32_t *eax, uint32_t new)
+{
+	int faulted = 0;
+
+	__asm__ __volatile__(
+		"1: lock cmpxchgl %[new], %[mem]\n\t"
+		"jmp 3f\n"
+		"2: movl $1, %[faulted]\n"
+		"3:\n\t"
+		EXTABLE_ENTRY(1b, 2b)
+		: "+a"(*eax), [mem] "+m"(*p), [faulted] "+r"(faulted)
+		: [new] "r"(new) : "memory");
+	return faulted;
+}
+
+int cmpxchg_user_u32(uint64_t uaddr, uint32_t expected, uint32_t new, uint32_t *found)
+{
+	uint32_t eax = expected;
+
+	if ((uaddr & 3) || !uaccess_ok(uaddr, sizeof(uint32_t), true))
+		return -EFAULT;
+	if (raw_cmpxchg_u32((volatile uint32_t *)uaddr, &eax, new))
+		return -EFAULT;
+	*found = eax;
+	return 0;
 }
 
 long strncpy_from_user(char *dst, uint64_t usrc, size_t max)
