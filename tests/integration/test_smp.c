@@ -8,9 +8,11 @@
  * change to their mapping reaches every CPU's TLB before the system call
  * returns (guest/user/shootdown.c; on PVM, the host's shadow paging hides
  * a missing flush from the stale-read check, the remote flush counters
- * still catch it).
+ * still catch it). A snapshot of two busy processes on two vCPUs shows
+ * one on each (`memvisor show --view cpus`).
  */
 #include "harness.h"
+#include "ctl.h"
 #include "exit_status.h"
 
 #include <check.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Boots N CPUs with init=/bin/cat FILES. */
 static struct vm_run boot_cpus(int cpus, const char *files)
@@ -139,6 +142,75 @@ START_TEST(same_image_brings_up_two_cpus_on_qemu_microvm)
 }
 END_TEST
 
+/* The pid `show --view cpus` names for cpuN ("cpuN MODE CR3 PID (memhog)"), 0 if no memhog. */
+static int memhog_on_cpu(const char *show, int cpu)
+{
+	char head[16], line[160];
+	const char *p;
+
+	snprintf(head, sizeof(head), "\ncpu%d ", cpu);
+	if (!(p = strstr(show, head)))
+		return 0;
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p + 1, "\n"), p + 1);
+	char *name = strstr(line, " (memhog)");
+	if (!name)
+		return 0;
+	*name = '\0';
+	return atoi(strrchr(line, ' ') + 1);
+}
+
+/* Snapshots the guest into file; returns `show --view cpus` of it (caller frees). */
+static char *snapshot_cpus(const char *sock, const char *file)
+{
+	const char *argv[] = { "show", "--view", "cpus", file, NULL };
+	struct vm_run r;
+
+	free(ctl_client(sock, "snapshot", file));
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == 0, "show: status %d\n%s", r.status, r.console);
+	return r.console;
+}
+
+/*
+ * Two memhogs loop over their pages for ever while a third holds still:
+ * once the holder sleeps, the two busy ones are all there is to run, one
+ * on each vCPU. Snapshots are taken until one shows that (the holder's
+ * and spawn's last system calls may still be on a CPU for the first);
+ * each vCPU's CR3 must then hold a different memhog's space.
+ */
+START_TEST(show_says_which_task_ran_on_each_cpu)
+{
+	char dir[64], *show = NULL;
+	struct bg_run bg;
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--timeout", "200",
+			       "--crash-dump", "none", "--control", NULL, test_kernel_path(), "--",
+			       "console=ttyS0", "init=/bin/spawn", "memhog", "2M", "--passes",
+			       "1000000000", "--then", "memhog", "2M", "--passes", "1000000000",
+			       "--then", "memhog", "64K", "--hold", NULL };
+	int a = 0, b = 0;
+
+	ck_assert_int_eq(test_dir_make(dir, "smp-show"), 0);
+	const char *sock = test_dir_path(dir, "ctl.sock");
+	argv[10] = sock;
+	ctl_start(&bg, sock, argv);
+	char *console = bg_output_with(&bg, "memhog: holding", 150);
+	ck_assert_msg(console, "the holder never held:\n%s", bg_output(&bg));
+	free(console);
+	for (int tries = 0; tries < 20 && !(a && b && a != b); tries++) {
+		free(show);
+		show = snapshot_cpus(sock, test_dir_path(dir, "cpus.core"));
+		a = memhog_on_cpu(show, 0);
+		b = memhog_on_cpu(show, 1);
+	}
+	struct vm_run r = ctl_quit(sock, &bg, 30);
+	ck_assert_msg(a && b && a != b, "no snapshot with a memhog on each CPU; the last:\n%s", show);
+	ck_assert_msg(console_has(&r, "smp: CPU1 online"), "%s", r.console);
+	vm_run_free(&r);
+	free(show);
+	test_dir_remove(dir);
+}
+END_TEST
+
 Suite *smp_suite(void);
 Suite *smp_suite(void)
 {
@@ -149,6 +221,7 @@ Suite *smp_suite(void)
 	tcase_add_loop_test(boot, every_vcpu_comes_online_and_shows_in_proc, 0,
 			    (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
 	tcase_add_test(boot, same_image_brings_up_two_cpus_on_qemu_microvm);
+	tcase_add_test(boot, show_says_which_task_ran_on_each_cpu);
 	suite_add_tcase(s, boot);
 	TCase *tlb = tcase_create("shootdown");
 	tcase_set_timeout(tlb, 600);
