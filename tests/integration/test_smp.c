@@ -9,7 +9,8 @@
  * returns (guest/user/shootdown.c; on PVM, the host's shadow paging hides
  * a missing flush from the stale-read check, the remote flush counters
  * still catch it). A snapshot of two busy processes on two vCPUs shows
- * one on each (`memvisor show --view cpus`).
+ * one on each (`memvisor show --view cpus`), and /proc/stat charges each
+ * CPU's ticks to its own line.
  */
 #include "harness.h"
 #include "ctl.h"
@@ -211,6 +212,47 @@ START_TEST(show_says_which_task_ran_on_each_cpu)
 }
 END_TEST
 
+/* The user, system and idle ticks of /proc/stat's line that starts with name. */
+static void stat_times(const char *console, const char *name, unsigned long t[3])
+{
+	char head[16];
+	const char *p;
+
+	snprintf(head, sizeof(head), "\n%s ", name);
+	p = strstr(console, head);
+	ck_assert_msg(p && sscanf(p + strlen(head), "%lu 0 %lu %lu", &t[0], &t[1], &t[2]) == 3,
+		      "no %s line:\n%s", name, console);
+}
+
+/*
+ * Two memhogs loop over 1M each for about half a second of user time on
+ * two vCPUs: each CPU's line of /proc/stat has user ticks of its own, and
+ * the "cpu" line is the sum of the per-CPU lines.
+ */
+START_TEST(proc_stat_charges_each_cpu_the_ticks_it_ran)
+{
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--timeout", "200", "--crash-dump",
+			       "none", test_kernel_path(), "--", "console=ttyS0", "init=/bin/spawn",
+			       "memhog", "1M", "--passes", "40000", "--then", "memhog", "1M",
+			       "--passes", "40001", "--show", "/proc/stat", NULL };
+	unsigned long all[3], cpu0[3], cpu1[3];
+	struct vm_run r;
+
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	ck_assert_msg(r.status == EXIT_OK, "status %d:\n%s", r.status, r.console);
+	stat_times(r.console, "cpu", all);
+	stat_times(r.console, "cpu0", cpu0);
+	stat_times(r.console, "cpu1", cpu1);
+	ck_assert_msg(cpu0[0] > 0 && cpu1[0] > 0, "user ticks: cpu0 %lu cpu1 %lu", cpu0[0], cpu1[0]);
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(all[i] == cpu0[i] + cpu1[i], "field %d: cpu %lu, cpu0 %lu + cpu1 %lu", i,
+			      all[i], cpu0[i], cpu1[i]);
+	ASSERT_LINE(&r, false, "\ncpu2 ");
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *smp_suite(void);
 Suite *smp_suite(void)
 {
@@ -222,6 +264,7 @@ Suite *smp_suite(void)
 			    (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
 	tcase_add_test(boot, same_image_brings_up_two_cpus_on_qemu_microvm);
 	tcase_add_test(boot, show_says_which_task_ran_on_each_cpu);
+	tcase_add_test(boot, proc_stat_charges_each_cpu_the_ticks_it_ran);
 	suite_add_tcase(s, boot);
 	TCase *tlb = tcase_create("shootdown");
 	tcase_set_timeout(tlb, 600);
