@@ -294,6 +294,55 @@ START_TEST(proc_stat_charges_each_cpu_the_ticks_it_ran)
 }
 END_TEST
 
+/* A data-integrity or hostile workload, run as init in 128M on several vCPUs. */
+struct smp_workload {
+	const char *init;            /* init=... */
+	const char *ok;              /* the line that says it passed */
+};
+
+static const struct smp_workload smp_workloads[] = {
+	/* every page of a 64M hog written, then read back and checked */
+	{ "/bin/memhog 64M --verify", "memhog: verify ok: 16384 pages" },
+	/* copy-on-write with exact counts, nothing leaked */
+	{ "/bin/forktest", "forktest: ok" },
+	/* every mapping call, bad pointers get EFAULT, munmap frees everything */
+	{ "/bin/mmaptest", "mmaptest: munmap returns every frame and page table: ok" },
+	/* threads of one mm write and read back each other's bytes, futexes */
+	{ "/bin/threads", "threads: every byte written by every thread was read back intact" },
+	/* hostile arguments to every system call get Linux's errno */
+	{ "/bin/badargs", "badargs: close(0x100000000 | fd) closes fd (unsigned int fd): ok" },
+};
+static const int integrity_cpus[] = { 2 };
+#define NR_INTEGRITY_CPUS (int)(sizeof(integrity_cpus) / sizeof(integrity_cpus[0]))
+
+/*
+ * The workload _i / NR_INTEGRITY_CPUS on integrity_cpus[_i % ...] vCPUs
+ * passes as on one CPU: status 0, its own ok line, no FAILED claim, and
+ * the kernel neither oopses nor panics.
+ */
+START_TEST(data_integrity_workloads_pass_on_several_cpus)
+{
+	const struct smp_workload *w = &smp_workloads[_i / NR_INTEGRITY_CPUS];
+	int cpus = integrity_cpus[_i % NR_INTEGRITY_CPUS];
+	char ncpu[8], cmdline[256];
+	const char *argv[] = { "run", "-c", ncpu, "-m", "128M", "--timeout", "300", "--crash-dump",
+			       "none", test_kernel_path(), "--", cmdline, NULL };
+	struct vm_run r;
+
+	snprintf(ncpu, sizeof(ncpu), "%d", cpus);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 init=%s", w->init);
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	ck_assert_msg(r.status == EXIT_OK, "%s on %d CPUs: status %d:\n%s", w->init, cpus, r.status,
+		      r.console);
+	ASSERT_LINE(&r, true, "smp: Brought up 1 node, %d CPUs", cpus);
+	ASSERT_LINE(&r, true, "%s", w->ok);
+	ck_assert_msg(!console_has(&r, "FAILED") && !console_has(&r, "Oops") &&
+		      !console_has(&r, "panic"), "%s on %d CPUs:\n%s", w->init, cpus, r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *smp_suite(void);
 Suite *smp_suite(void)
 {
@@ -313,5 +362,10 @@ Suite *smp_suite(void)
 	tcase_add_loop_test(tlb, unmap_and_write_protect_reach_threads_on_every_cpu, 0,
 			    (int)(sizeof(cpu_counts) / sizeof(cpu_counts[0])));
 	suite_add_tcase(s, tlb);
+	TCase *integrity = tcase_create("integrity");
+	tcase_set_timeout(integrity, 600);
+	tcase_add_loop_test(integrity, data_integrity_workloads_pass_on_several_cpus, 0,
+			    (int)(sizeof(smp_workloads) / sizeof(smp_workloads[0])) * NR_INTEGRITY_CPUS);
+	suite_add_tcase(s, integrity);
 	return s;
 }
