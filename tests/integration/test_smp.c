@@ -301,8 +301,8 @@ struct smp_workload {
 };
 
 static const struct smp_workload smp_workloads[] = {
-	/* every page of a 64M hog written, then read back and checked */
-	{ "/bin/memhog 64M --verify", "memhog: verify ok: 16384 pages" },
+	/* every page of a 16M hog written, then read back and checked */
+	{ "/bin/memhog 16M --verify", "memhog: verify ok: 4096 pages" },
 	/* copy-on-write with exact counts, nothing leaked */
 	{ "/bin/forktest", "forktest: ok" },
 	/* every mapping call, bad pointers get EFAULT, munmap frees everything */
