@@ -38,6 +38,7 @@ $(MEMVISOR): $(UPLOT_BLOB)
 SCENARIOS      := $(wildcard tests/scenarios/*.yaml)
 SCENARIO_JOBS  ?= 2
 SCENARIO_KEEP  ?= $(BUILD)/scenarios
+# TEST_CPUS=N: every scenario that names no guest.cpus boots on N vCPUs.
 
 # Warm starts (start_from: in a scenario): save files made by booting a
 # guest and saving it once its workload is under way (save= in a pressure
@@ -58,4 +59,4 @@ $(WARM_DIR)/memhog-awaiting.mvs: $(MEMVISOR) $(KERNEL) $(BUILD)/guest/initrd.cpi
 scenarios: all $(WARM_SAVES)
 	@rm -rf $(SCENARIO_KEEP)
 	$(WITH_KVM) $(MEMVISOR) test -j $(SCENARIO_JOBS) --keep $(SCENARIO_KEEP) \
-	  --junit $(SCENARIO_KEEP)/junit.xml $(SCENARIOS)
+	  $(if $(TEST_CPUS),--cpus $(TEST_CPUS)) --junit $(SCENARIO_KEEP)/junit.xml $(SCENARIOS)

@@ -31,6 +31,12 @@
 
 struct task;
 
+/* Where this CPU's timer ticks went (/proc/stat's cpuN line), in ticks;
+ * written by the CPU's own timer interrupt only. */
+struct cpu_times {
+	uint64_t user, system, idle;
+};
+
 struct percpu {
 	struct percpu *self;          /* PERCPU_SELF: this area's address */
 	unsigned long user_rsp;       /* PERCPU_USER_RSP */
@@ -40,6 +46,7 @@ struct percpu {
 	volatile bool online;         /* set once by the CPU itself when it is up */
 	unsigned long timer_ticks;    /* local APIC timer interrupts taken here */
 	unsigned long resched_ipis;   /* reschedule IPIs taken here */
+	struct cpu_times times;       /* ticks spent in user, kernel and idle here */
 	struct task *curr_task;       /* the task running here (sched.h's current) */
 	struct task *idle;            /* this CPU's idle task */
 	bool need_resched;            /* schedule at the next return to user mode */

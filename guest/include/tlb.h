@@ -7,8 +7,10 @@
  *  - a CPU may cache translations of an mm only while that mm's root is in
  *    its CR3: user PTEs are never global (no PTE_G) and CR3 is loaded
  *    without PCID, so loading another root drops them all;
- *  - a kernel thread does not load a root of its own: it runs on whatever
- *    the CPU had (lazy TLB), so "loaded here" is not "current->mm";
+ *  - a kernel thread (or an idle task) does not load a root of its own: it
+ *    runs on whatever the CPU had (lazy TLB), so "loaded here" is not
+ *    "current->mm", and the CPU stays in that mm's cpumask, reached by its
+ *    shootdowns, until it loads another mm or the mm is released;
  *  - whoever clears a present user PTE, downgrades it (RW taken away, A
  *    cleared to watch for the next access, the frame replaced) or changes
  *    it in any way the CPU must see, calls flush_tlb_page/mm on its
@@ -17,9 +19,8 @@
  *    code that writes PTEs in place (reclaim, COW) calls these directly.
  * A flush acts here when the mm is loaded here, and on every other CPU of
  * mm_cpumask by a TLB flush IPI, waiting until each has done it (a
- * shootdown); a kernel_pt flush goes to every online CPU. On SMP a CPU
- * without a user task runs on kernel_pt (sched.c), so the mask names the
- * CPUs running the mm's tasks.
+ * shootdown); a kernel_pt flush goes to every online CPU. The mask names
+ * the CPUs running the mm's tasks and the CPUs that kept it lazily.
  *
  * /proc/vmstat counts the flushes done (nr_tlb_local_flush_one: invlpg of
  * one page, nr_tlb_local_flush_all: the whole space by a CR3 reload;
@@ -44,6 +45,10 @@ struct mm *tlb_loaded_mm(void);
 
 /* Whether this CPU may hold translations of mm. */
 bool mm_loaded_here(const struct mm *mm);
+
+/* Takes mm out of every CPU's CR3, lazy ones included (they load
+ * kernel_pt), so that it can be destroyed: its mask is empty on return. */
+void tlb_mm_release(struct mm *mm);
 
 /* Installs the TLB flush IPI's handler (smp_boot_cpus, before any AP starts). */
 void tlb_init_ipi(void);

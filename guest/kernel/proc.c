@@ -424,18 +424,28 @@ static void gen_cmdline(struct pbuf *p, struct task *t)
 		pb_write(p, t->cmdline, t->cmdline_len);
 }
 
-/* /proc/stat: the one CPU's times (user, nice, system, idle, iowait, irq,
- * softirq, steal, guest, guest_nice) in ticks; btime 0: the real-time
- * clock starts at boot. */
+/* One /proc/stat CPU line: user, nice, system, idle, iowait, irq, softirq,
+ * steal, guest, guest_nice, in ticks. */
+static void stat_cpu_line(struct pbuf *p, const char *name, const struct cpu_times *t)
+{
+	pb_printf(p, "%s %llu 0 %llu %llu 0 0 0 0 0 0\n", name, (unsigned long long)t->user,
+		  (unsigned long long)t->system, (unsigned long long)t->idle);
+}
+
+/* /proc/stat: all CPUs' times summed ("cpu "), then each online CPU's;
+ * btime 0: the real-time clock starts at boot. */
 static void gen_proc_stat(struct pbuf *p, struct task *t)
 {
-	const struct schedstat *ss = &sched_stat;
+	struct cpu_times all = schedstat_cpu_times();
+	char name[16];
 
 	(void)t;
-	for (int cpu = -1; cpu < 1; cpu++) {
-		pb_printf(p, cpu < 0 ? "cpu " : "cpu%d", cpu);
-		pb_printf(p, " %llu 0 %llu %llu 0 0 0 0 0 0\n", (unsigned long long)ss->user,
-			  (unsigned long long)ss->system, (unsigned long long)ss->idle);
+	stat_cpu_line(p, "cpu ", &all);
+	for (unsigned c = 0; c < nr_cpu_ids; c++) {
+		if (!cpu_online(c))
+			continue;
+		snprintf(name, sizeof(name), "cpu%u", c);
+		stat_cpu_line(p, name, &percpu_of(c)->times);
 	}
 	pb_printf(p, "ctxt %lu\nbtime 0\nprocesses %d\nprocs_running %u\nprocs_blocked 0\n",
 		  nr_context_switches, sched_last_pid(), schedstat_nr_running());
@@ -479,10 +489,11 @@ static void gen_interrupts(struct pbuf *p, struct task *t)
 	pb_printf(p, "   Rescheduling interrupts\n");
 }
 
-/* /proc/uptime: seconds since boot and seconds idle, to the hundredth. */
+/* /proc/uptime: seconds since boot and seconds the boot CPU idled, to the
+ * hundredth (Linux sums every CPU's idle time). */
 static void gen_uptime(struct pbuf *p, struct task *t)
 {
-	unsigned long up = jiffies, idle = (unsigned long)sched_stat.idle;
+	unsigned long up = jiffies, idle = (unsigned long)percpu_of(0)->times.idle;
 
 	(void)t;
 	pb_printf(p, "%lu.%02lu %lu.%02lu\n", up / HZ, (up % HZ) * 100 / HZ, idle / HZ,

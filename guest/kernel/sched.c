@@ -15,8 +15,8 @@
  * its stack before any other CPU can pick it (or free it when dead); each
  * task keeps its own depth of that hold while switched out.
  * An idle CPU halts off the lock; enqueueing a task sends one of them a
- * reschedule IPI. Without an mm, a CPU runs on kernel_pt (on SMP), so an
- * mm is in a CR3 only where one of its tasks runs.
+ * reschedule IPI. A task without an mm (a kernel thread, the idle task)
+ * runs on whatever mm the CPU had loaded (lazy TLB, tlb.h).
  */
 #include <sched.h>
 #include <thread.h>
@@ -275,8 +275,8 @@ static struct task *pick_next(const struct task *prev)
 /* The CPU state of next: address space, kernel stack, user FPU and FS base. */
 static void switch_cpu_state(struct task *prev, struct task *next)
 {
-	if (next->mm || nr_cpu_ids > 1)
-		uvm_switch(next->mm);
+	if (next->mm)
+		uvm_switch(next->mm);   /* without one: lazy TLB, prev's stays (tlb.h) */
 	if (next->kstack)
 		cpu_set_kernel_stack((unsigned long)next->kstack + KSTACK_SIZE);
 	if (prev->mm)

@@ -2,11 +2,13 @@
  * schedstat.c: CPU time and load averages (schedstat.h). The load is
  * Linux's calc_global_load: every LOAD_FREQ ticks, avenrun[i] =
  * avenrun[i] * e_i + n * (1 - e_i) in FSHIFT fixed point, n the runnable
- * tasks. Written by the timer tick only; readers (sysinfo, /proc) take a
- * word at a time.
+ * tasks. Written by the boot CPU's timer tick only; CPU times by each
+ * CPU's own tick (its area, and the task it runs, which runs nowhere
+ * else); readers (sysinfo, /proc) take a word at a time.
  */
 #include <schedstat.h>
 #include <sched.h>
+#include <smp.h>
 
 #define EXP_1  1884                 /* 1/exp(5sec/1min) in fixed point */
 #define EXP_5  2014                 /* 1/exp(5sec/5min) */
@@ -61,15 +63,35 @@ static void sample_load(struct schedstat *ss, unsigned long now)
 	ss->next_sample = now + LOAD_FREQ;
 }
 
+void schedstat_account(struct percpu *cpu, bool user_mode)
+{
+	struct task *t = cpu->curr_task;
+
+	if (t == cpu->idle)
+		cpu->times.idle++;
+	else if (user_mode)
+		cpu->times.user++, t->utime++;
+	else
+		cpu->times.system++, t->stime++;
+}
+
 void schedstat_tick(struct schedstat *ss, unsigned long now, bool user_mode)
 {
-	struct task *t = current;
-
-	if (!t->pid)
-		ss->idle++;
-	else if (user_mode)
-		ss->user++, t->utime++;
-	else
-		ss->system++, t->stime++;
+	schedstat_account(this_cpu(), user_mode);
 	sample_load(ss, now);
+}
+
+struct cpu_times schedstat_cpu_times(void)
+{
+	struct cpu_times sum = { 0, 0, 0 };
+
+	for (unsigned c = 0; c < nr_cpu_ids; c++) {
+		const struct cpu_times *t = &percpu_of(c)->times;
+		if (!cpu_online(c))
+			continue;
+		sum.user += t->user;
+		sum.system += t->system;
+		sum.idle += t->idle;
+	}
+	return sum;
 }

@@ -63,6 +63,7 @@ static void timer_interrupt(struct pt_regs *regs)
 	p->timer_ticks++;
 	if (p->cpu != 0) {
 		apic_eoi();
+		schedstat_account(p, regs->cs & 3);
 		sched_tick_local();
 		return;
 	}

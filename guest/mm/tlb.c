@@ -8,7 +8,11 @@
  *    for kernel_pt; only switch_mm changes CR3 after boot;
  *  - bit c of mm->cpumask is set iff tlbstate[c].loaded_mm == mm, so an mm
  *    with an empty mask is in no CR3 and may be destroyed (uvm_destroy
- *    asserts it);
+ *    calls tlb_mm_release, then asserts it);
+ *  - lazy TLB (Linux's): a CPU that switches to a task without an mm (a
+ *    kernel thread, its idle task) keeps the previous mm loaded and stays
+ *    in its mask, so shootdowns of that mm still reach it; it leaves when
+ *    it switches to another mm, or when the mm is released;
  *  - CPU c's TLB holds translations of mm only if bit c is set: user PTEs
  *    are not global, and CR3 loads (no PCID) drop non-global entries.
  * SMP: switch_mm and every flush run under the kernel lock (klock.h), so
@@ -16,7 +20,9 @@
  * the other CPUs of the mask and spins until each has cleared its bit in
  * `pending`. The IPI is lockless (the sender holds the lock), and CPUs
  * spinning for the lock with interrupts masked poll `pending`, so the
- * wait ends.
+ * wait ends. A release request (`leave`) makes its targets switch to
+ * kernel_pt and clear their own bits of the mask, with atomic operations:
+ * several do so at once, while the sender only waits.
  */
 #include <tlb.h>
 #include <uvm.h>
@@ -38,6 +44,7 @@ struct cpu_tlbstate {
 struct tlb_shootdown {
 	struct mm *mm;              /* whose translations; NULL: kernel_pt's */
 	bool all;                   /* all of them, else the pages below */
+	bool leave;                 /* the mm is released: load kernel_pt instead */
 	unsigned n;
 	uint64_t va[TLB_BATCH_MAX];
 	volatile uint64_t pending;  /* CPUs that have not flushed yet */
@@ -72,10 +79,10 @@ void switch_mm(struct mm *next)
 	if (prev == next)
 		return;   /* same root: every change to it was flushed here */
 	if (next)
-		next->cpumask |= cpu_bit(cpu);
+		__atomic_fetch_or(&next->cpumask, cpu_bit(cpu), __ATOMIC_RELAXED);
 	write_cr3(next ? next->pt.root : kernel_pt.root);
 	if (prev)
-		prev->cpumask &= ~cpu_bit(cpu);
+		__atomic_fetch_and(&prev->cpumask, ~cpu_bit(cpu), __ATOMIC_RELEASE);
 	st->loaded_mm = next;
 }
 
@@ -92,11 +99,16 @@ static void flush_kernel_all_here(void)
 	}
 }
 
-/* This CPU's part of the request: its pages, or all, of mm (NULL: kernel_pt). */
+/* This CPU's part of the request: its pages, or all, of mm (NULL: kernel_pt);
+ * or, for a release, mm out of this CPU's CR3. */
 static void flush_here(const struct tlb_shootdown *s)
 {
 	if (s->mm && tlbstate[mm_cpu_id()].loaded_mm != s->mm)
 		return;
+	if (s->leave) {
+		switch_mm(NULL);
+		return;
+	}
 	if (s->all) {
 		s->mm ? write_cr3(s->mm->pt.root) : flush_kernel_all_here();
 		return;
@@ -148,6 +160,18 @@ static uint64_t other_cpus_of(const struct mm *mm)
 	return mm->cpumask & ~cpu_bit(mm_cpu_id());
 }
 
+/* Asks the CPUs of @targets for what s describes; returns once all have done it. */
+static void send_and_wait(struct tlb_shootdown *s, uint64_t targets)
+{
+	__atomic_store_n(&s->pending, targets, __ATOMIC_RELEASE);
+	for (unsigned c = 0; c < nr_cpu_ids; c++)
+		if (targets & cpu_bit(c))
+			apic_send_ipi(percpu_of(c)->apic_id, VEC_TLB_FLUSH);
+	count_vm_event(VM_NR_TLB_REMOTE_FLUSH);
+	while (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
 /*
  * Flushes mm (NULL: kernel_pt) on the CPUs of @targets, the n pages va[]
  * or everything (va NULL), and waits until each has done it.
@@ -158,17 +182,12 @@ static void flush_others(struct tlb_shootdown *s, struct mm *mm, const uint64_t 
 	if (!targets)
 		return;
 	s->mm = mm;
+	s->leave = false;
 	s->all = !va || n > TLB_BATCH_MAX;
 	s->n = s->all ? 0 : n;
 	for (unsigned i = 0; i < s->n; i++)
 		s->va[i] = va[i];
-	__atomic_store_n(&s->pending, targets, __ATOMIC_RELEASE);
-	for (unsigned c = 0; c < nr_cpu_ids; c++)
-		if (targets & cpu_bit(c))
-			apic_send_ipi(percpu_of(c)->apic_id, VEC_TLB_FLUSH);
-	count_vm_event(VM_NR_TLB_REMOTE_FLUSH);
-	while (__atomic_load_n(&s->pending, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	send_and_wait(s, targets);
 }
 
 void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n)
@@ -211,4 +230,17 @@ void flush_tlb_kernel_all(void)
 {
 	flush_others(&shootdown, NULL, NULL, 0, other_online_cpus());
 	flush_kernel_all_here();
+}
+
+void tlb_mm_release(struct mm *mm)
+{
+	uint64_t others = other_cpus_of(mm);
+
+	if (mm_loaded_here(mm))
+		switch_mm(NULL);
+	if (!others)
+		return;
+	shootdown.mm = mm;
+	shootdown.leave = true;
+	send_and_wait(&shootdown, others);
 }

@@ -336,7 +336,8 @@ static bool may_expand_vm(const struct mm *mm, uint32_t prot, uint32_t flags, ui
 
 void uvm_destroy(struct mm *mm)
 {
-	MM_BUG_ON(mm->cpumask);   /* in no CR3: switch away first */
+	tlb_mm_release(mm);       /* lazy TLB: other CPUs may still hold it */
+	MM_BUG_ON(mm->cpumask);
 	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
 		struct vma *v = &mm->vmas.v[i];
 		if (v->flags & VMA_LOCKED) {

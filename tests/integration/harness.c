@@ -249,6 +249,17 @@ char *bg_output(const struct bg_run *bg)
 	return r.console;
 }
 
+char *bg_output_with(const struct bg_run *bg, const char *s, double timeout)
+{
+	for (double t0 = test_now(); test_now() - t0 < timeout; usleep(200000)) {
+		char *out = bg_output(bg);
+		if (strstr(out, s))
+			return out;
+		free(out);
+	}
+	return NULL;
+}
+
 int bg_wait(struct bg_run *bg, struct vm_run *r, double timeout)
 {
 	int st = 0;

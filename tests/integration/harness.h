@@ -64,6 +64,9 @@ int prog_start(struct bg_run *bg, const char *const argv[]);
 int bg_wait(struct bg_run *bg, struct vm_run *r, double timeout);
 /* The output so far, malloc'd and NUL-terminated (never NULL). */
 char *bg_output(const struct bg_run *bg);
+/* The output so far (caller frees) once it holds s, polled every 200 ms;
+ * NULL when it does not within timeout seconds (a hang guard). */
+char *bg_output_with(const struct bg_run *bg, const char *s, double timeout);
 /* Whether path exists within timeout seconds (polled every 20 ms). */
 int wait_for_path(const char *path, double timeout);
 double test_now(void);

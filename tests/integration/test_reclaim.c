@@ -268,13 +268,7 @@ static void live_start(struct live_vm *v, const char *ram, const char *swap_size
 /* The console so far (caller frees) once it holds s, or NULL after timeout seconds. */
 static char *live_console_with(struct live_vm *v, const char *s, double timeout)
 {
-	for (double t0 = test_now(); test_now() - t0 < timeout; usleep(200000)) {
-		char *out = bg_output(&v->bg);
-		if (out && strstr(out, s))
-			return out;
-		free(out);
-	}
-	return NULL;
+	return bg_output_with(&v->bg, s, timeout);
 }
 
 static void live_quit(struct live_vm *v)

@@ -1,8 +1,14 @@
 /*
  * cmd_show.c: `memvisor show FILE [--json] [--space kernel|PID]
- * [--view maps|tables|nested|zones|slabs|vmstat|segments|log]`: one view of a
- * snapshot, for people (aligned text) or scripts (--json; zones, slabs
+ * [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]`: one view
+ * of a snapshot, for people (aligned text) or scripts (--json; zones, slabs
  * and vmstat in the key names of recjson.h).
+ *
+ * The cpus view says what each vCPU ran: its privilege level (CS.DPL) and
+ * the address space whose root its CR3 holds, matched against the spaces
+ * the snapshot walked. In user mode that is the task that ran there; in
+ * kernel mode it is a task's system call or fault, or a kernel thread or
+ * the idle loop on the mm it borrowed (lazy TLB), or the kernel's own.
  */
 #include "commands.h"
 #include "recjson.h"
@@ -252,6 +258,52 @@ static void show_segments(const struct snap_file *f, json_object *j)
 		printf("(no vCPU system registers in this snapshot)\n");
 }
 
+/* The space whose root a CR3 holds, or NULL (none the snapshot walked). */
+static const struct snap_space *space_in_cr3(const struct snap_file *f, uint64_t cr3)
+{
+	uint64_t root = cr3 & 0x000ffffffffff000ull;   /* PCD, PWT and PCID bits off */
+	for (size_t i = 0; i < f->nr_spaces; i++)
+		if (f->spaces[i].hdr.root_pa == root)
+			return &f->spaces[i].hdr;
+	return NULL;
+}
+
+static json_object *cpu_task_json(const struct snap_cpu *c, const struct snap_space *s)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "cpu", json_object_new_int((int)c->cpu));
+	json_object_object_add(o, "mode", json_object_new_string(c->seg[SNAP_CS].dpl == 3 ? "user"
+											 : "kernel"));
+	json_object_object_add(o, "cr3", json_object_new_uint64(c->cr3));
+	json_object_object_add(o, "pid", s ? json_object_new_int(s->pid) : NULL);
+	json_object_object_add(o, "comm", s ? json_object_new_string(s->comm) : NULL);
+	return o;
+}
+
+/* Which task each vCPU ran, by its CR3 and CS (text, or JSON into j). */
+static void show_cpus(const struct snap_file *f, json_object *j)
+{
+	json_object *cpus = j ? json_object_new_array() : NULL;
+	if (!j)
+		printf("%-5s %-6s %-18s %s\n", "cpu", "mode", "cr3", "address space in CR3");
+	for (size_t i = 0; i < f->nr_cpu_notes; i++) {
+		const struct snap_cpu *c = &f->cpus[i].hdr;
+		const struct snap_space *s = space_in_cr3(f, c->cr3);
+		char name[48];
+		if (cpus) {
+			json_object_array_add(cpus, cpu_task_json(c, s));
+			continue;
+		}
+		printf("cpu%-2u %-6s %#-18llx %s\n", c->cpu, c->seg[SNAP_CS].dpl == 3 ? "user" : "kernel",
+		       (unsigned long long)c->cr3,
+		       s ? snapview_space_name(s, name, sizeof(name)) : "(not a space this snapshot walked)");
+	}
+	if (j)
+		json_object_object_add(j, "cpus", cpus);
+	else if (!f->nr_cpu_notes)
+		printf("(no vCPU system registers in this snapshot)\n");
+}
+
 /* The JSON of a record view (zones, slabs, vmstat: recjson.h), else NULL. */
 static json_object *record_view_json(const struct snap_file *f, const char *view)
 {
@@ -296,6 +348,8 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 		show_vmstat(f);
 	else if (!strcmp(o->view, "segments"))
 		show_segments(f, j);
+	else if (!strcmp(o->view, "cpus"))
+		show_cpus(f, j);
 	else if (!strcmp(o->view, "log"))
 		printf("%s", j ? "" : (f->log ? f->log : "(no kernel log in this snapshot)\n"));
 	if (j) {
@@ -308,7 +362,7 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 static void show_usage(FILE *out)
 {
 	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|PID]\n"
-		     "                     [--view maps|tables|nested|zones|slabs|vmstat|segments|log]\n"
+		     "                     [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]\n"
 		     "Prints one view of a snapshot (default: maps).\n");
 }
 
@@ -320,7 +374,7 @@ static int parse_show(struct show_opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const views[] = { "maps", "tables", "nested", "zones", "slabs",
-					     "vmstat", "segments", "log" };
+					     "vmstat", "segments", "cpus", "log" };
 	int c;
 	*o = (struct show_opts){ .view = "maps" };
 	optind = 1;

@@ -1,6 +1,6 @@
 /*
  * cmd_test.c: `memvisor test FILE... [-j N] [--junit OUT.xml] [--tap]
- * [--keep DIR] [--shard K/N]` and `memvisor test --merge DIR...`: loads
+ * [--keep DIR] [--shard K/N] [--cpus N]` and `memvisor test --merge DIR...`: loads
  * every scenario first, a sweep's matrix expanded into one scenario per
  * cell (a malformed file stops everything with exit 2 before any VM
  * starts), keeps the cells of shard K of N, runs each as `memvisor run`
@@ -57,13 +57,14 @@ struct test_opts {
 	const char *junit, *keep;
 	bool tap, merge;
 	unsigned shard, shards;        /* run shard K of N (0 of 0: all) */
+	int cpus;                      /* vCPUs of a booted guest naming none (0: 1) */
 	FILE *out;                     /* verdict lines: stdout, stderr with --tap */
 	char exe[4096], exe_dir[4096], base[4096];
 };
 
 static const char test_usage[] =
 "usage: memvisor test FILE.yaml... [-j N] [--junit OUT.xml] [--tap] [--keep DIR]\n"
-"                     [--shard K/N]\n"
+"                     [--shard K/N] [--cpus N]\n"
 "       memvisor test --merge DIR... [--junit OUT.xml] [--tap] [--keep OUT]\n"
 "\n"
 "Runs scenario files: each boots a guest with `memvisor run` and checks its\n"
@@ -79,6 +80,8 @@ static const char test_usage[] =
 "                    DIR/results.json and DIR/results.csv\n"
 "      --shard K/N   run only shard K of N (1 <= K <= N): a stable share of the\n"
 "                    scenarios by name, so N machines together run each once\n"
+"      --cpus N      boot every guest that names no guest.cpus with N vCPUs\n"
+"                    (1 to 64; TEST_CPUS=N in make scenarios)\n"
 "      --merge       the arguments are --keep folders of earlier runs: join\n"
 "                    their results.json into one table (verdicts, --junit,\n"
 "                    --tap, --keep OUT) and run nothing\n"
@@ -100,25 +103,35 @@ static int parse_shard(struct test_opts *o, const char *arg)
 	return 0;
 }
 
+/* A count of 1 to 64 for option opt. Returns 0 or -EINVAL (said). */
+static int parse_count(const char *opt, const char *arg, int *count)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (*end || end == arg || v < 1 || v > 64) {
+		mv_err("test: %s '%s' is not a count of 1 to 64", opt, arg);
+		return -EINVAL;
+	}
+	*count = (int)v;
+	return 0;
+}
+
 static int parse_opts(struct test_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "jobs", required_argument, NULL, 'j' }, { "junit", required_argument, NULL, 'J' },
 		{ "tap", no_argument, NULL, 'T' }, { "keep", required_argument, NULL, 'k' },
 		{ "shard", required_argument, NULL, 'S' }, { "merge", no_argument, NULL, 'M' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
-	char *end;
 	optind = 0; /* glibc: a full reset */
 	while ((c = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			o->jobs = (int)strtol(optarg, &end, 10);
-			if (*end || o->jobs < 1 || o->jobs > 64) {
-				mv_err("test: -j '%s' is not a count of 1 to 64", optarg);
+			if (parse_count("-j", optarg, &o->jobs) < 0)
 				return -EINVAL;
-			}
 			break;
 		case 'J': o->junit = optarg; break;
 		case 'T': o->tap = true; break;
@@ -128,6 +141,10 @@ static int parse_opts(struct test_opts *o, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case 'M': o->merge = true; break;
+		case 'c':
+			if (parse_count("--cpus", optarg, &o->cpus) < 0)
+				return -EINVAL;
+			break;
 		case 'h': fputs(test_usage, stdout); exit(0);
 		default: fputs(test_usage, stderr); return -EINVAL;
 		}
@@ -158,7 +175,8 @@ static int find_exe(struct test_opts *o)
 	return 0;
 }
 
-/* Appends the cells of shard o->shard to *jobs; all of them without --shard. */
+/* Appends the cells of shard o->shard to *jobs; all of them without --shard.
+ * A booted guest that names no vCPU count gets --cpus's. */
 static void add_cells(struct job **jobs, int *n, struct scenario *cells, size_t nr,
 		      const struct test_opts *o)
 {
@@ -171,6 +189,8 @@ static void add_cells(struct job **jobs, int *n, struct scenario *cells, size_t 
 		if (!*jobs)
 			abort();
 		memset(&(*jobs)[*n], 0, sizeof(**jobs));
+		if (!cells[i].cpus && !cells[i].host && !cells[i].start_from)
+			cells[i].cpus = o->cpus;
 		(*jobs)[(*n)++].sc = cells[i];
 	}
 	free(cells);

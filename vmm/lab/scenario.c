@@ -734,8 +734,6 @@ static void finish(struct loader *l, const char *exe_dir)
 		finish_restore(l);
 		return;
 	}
-	if (!sc->cpus)
-		sc->cpus = 1;
 	if (!sc->kernel)
 		sc->kernel = default_path(exe_dir, "guest/kernel.elf");
 	if (!sc->initrd && sc->workload)

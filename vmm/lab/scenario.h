@@ -10,7 +10,7 @@
  *   guest:
  *     kernel: path                     # default: guest/kernel.elf beside memvisor
  *     memory: 128M                     # default 128M
- *     cpus: 1
+ *     cpus: 1                          # default: memvisor test --cpus, else 1
  *     initrd: path                     # default with a workload: guest/initrd.cpio
  *     swap: 64M                        # a swap disk of this size
  *     cmdline: "hold=3 mm.debug=1"     # more kernel command-line words
@@ -117,7 +117,7 @@ struct scenario {
 	char *host;                    /* memvisor command words, or NULL */
 	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
 	char *start_from;              /* a save file to restore, or NULL: boot */
-	int cpus;
+	int cpus;                      /* 0: not named (memvisor test --cpus, else 1) */
 	char **snapshots;
 	size_t nr_snapshots;
 	double stats_interval, timeout;

@@ -92,7 +92,7 @@ static void guest_args(struct argv_buf *a, const struct scenario *sc, const char
 	arg(a, "-m");
 	arg(a, "%s", sc->memory);
 	arg(a, "-c");
-	arg(a, "%d", sc->cpus);
+	arg(a, "%d", sc->cpus ? sc->cpus : 1);
 }
 
 static void build_args(struct argv_buf *a, const struct scenario *sc, const char *exe,

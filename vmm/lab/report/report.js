@@ -30,6 +30,9 @@ const CHARTS = [
 	{ id: 'rates', title: 'Fault, swap-in and swap-out rates', unit: 'rate', rate: true,
 	  match: [/^guest\.(major_faults|minor_faults|swap_in|swap_out)$/,
 		  /^vmstat\.(pgfault|pgmajfault|pswpin|pswpout)$/, /^swap\.(reads|writes)$/] },
+	{ id: 'tlb', title: 'TLB flushes: shootdowns sent and received, local flushes', unit: 'count',
+	  match: [/^vmstat\.nr_tlb_(remote_flush|remote_flush_received|local_flush_one|local_flush_all)$/],
+	  dashed: /local_flush/ },
 	{ id: 'pages', title: 'Balloon page counters', unit: 'count',
 	  match: [/^balloon\.(inflated_pages|deflated_pages|reported_pages)$/] },
 ];
