@@ -109,7 +109,7 @@ uint64_t uvm_locked_vm(const struct mm *mm);
 
 /* The fault outcome, for the caller's accounting and the segfault line. */
 enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,
-			UVM_FAULT_SEGV_ACCERR, UVM_FAULT_OOM };
+			UVM_FAULT_SEGV_ACCERR, UVM_FAULT_OOM, UVM_FAULT_SIGBUS };
 /* Resolves a fault at addr with #PF error code @err in current's mm. */
 enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err);
 

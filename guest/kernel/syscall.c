@@ -116,6 +116,10 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,
 	[195] = sys_llistxattr, [196] = sys_flistxattr, [197] = sys_removexattr,
 	[198] = sys_lremovexattr, [199] = sys_fremovexattr,
+	[18] = sys_pwrite64, [85] = sys_creat, [87] = sys_unlink, [263] = sys_unlinkat,
+	[84] = sys_rmdir, [83] = sys_mkdir, [258] = sys_mkdirat, [82] = sys_rename,
+	[264] = sys_renameat, [316] = sys_renameat2, [77] = sys_ftruncate, [76] = sys_truncate,
+	[74] = sys_fsync, [75] = sys_fsync /* fdatasync */, [319] = sys_memfd_create,
 };
 
 void syscall_dispatch(struct pt_regs *r)

@@ -31,6 +31,7 @@
 #include <rmap.h>
 #include <tlb.h>
 #include <initrd.h>
+#include <tmpfs.h>
 #include <kmalloc.h>
 #include <vmalloc.h>
 #include <page_alloc.h>
@@ -54,7 +55,8 @@ static struct page *frame_page(phys_addr_t pa)
 
 _Static_assert((int)UVM_FAULT_MINOR == FAULT_MINOR && (int)UVM_FAULT_MAJOR == FAULT_MAJOR &&
 	       (int)UVM_FAULT_SEGV_MAPERR == FAULT_SEGV_MAPERR &&
-	       (int)UVM_FAULT_SEGV_ACCERR == FAULT_SEGV_ACCERR && (int)UVM_FAULT_OOM == FAULT_OOM,
+	       (int)UVM_FAULT_SEGV_ACCERR == FAULT_SEGV_ACCERR && (int)UVM_FAULT_OOM == FAULT_OOM &&
+	       (int)UVM_FAULT_SIGBUS == FAULT_SIGBUS,
 	       "uvm's fault results are the engine's");
 _Static_assert(PF_WRITE == FAULT_WRITE && PF_INSTR == FAULT_INSTR, "#PF error bits");
 _Static_assert((int)MM_ANON == FAULT_RSS_ANON && (int)MM_FILE == FAULT_RSS_FILE &&
@@ -82,10 +84,13 @@ static void frame_free(void *ctx, phys_addr_t pa)
 	page_free(pa, 0);
 }
 
+/* The page-cache frame of a file's page: the initrd's, or tmpfs's (allocated on first write). */
 static phys_addr_t file_page(void *ctx, const void *file, uint64_t index, bool *major)
 {
+	struct inode *ino = (struct inode *)file;
+
 	(void)ctx;
-	return initrd_cache_page((struct inode *)file, index, major);
+	return ino->fs ? tmpfs_fault_page(ino, index, major) : initrd_cache_page(ino, index, major);
 }
 
 /* The page-cache frame of the file's page index if cached, without I/O. */
@@ -348,6 +353,7 @@ void uvm_destroy(struct mm *mm)
 	MM_BUG_ON(uvm_rss(mm));
 	pt_destroy(&mm->pt);
 	vma_tree_destroy(&mm->vmas);
+	tmpfs_reap(tmpfs_get());       /* files only this space still mapped */
 	kfree(mm);
 }
 
@@ -545,11 +551,11 @@ static long place(struct mm *mm, uint64_t addr, uint64_t len, unsigned long flag
 }
 
 /* The area flags of a new mapping: its type and mmap flags, and mlockall's. */
-static uint32_t mmap_vflags(const struct mm *mm, unsigned long flags, bool file)
+static uint32_t mmap_vflags(const struct mm *mm, unsigned long flags)
 {
 	uint32_t vflags = 0;
 
-	if ((flags & MAP_TYPE) == MAP_SHARED && !file)
+	if ((flags & MAP_TYPE) == MAP_SHARED)
 		vflags |= VMA_SHARED;
 	if (flags & MAP_GROWSDOWN)
 		vflags |= VMA_GROWSDOWN;
@@ -575,7 +581,7 @@ long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
 	if (start < 0)
 		return start;
 	uint64_t s = (uint64_t)start, fixed_end = (flags & MAP_FIXED) ? s + len : s;
-	uint32_t vflags = mmap_vflags(mm, flags, file != NULL);
+	uint32_t vflags = mmap_vflags(mm, flags);
 	if (!may_expand_vm(mm, (uint32_t)prot, vflags, len >> MM_PAGE_SHIFT, s, fixed_end))
 		return -ENOMEM;
 	if (fixed_end > s && !vma_range_free(&mm->vmas, s, fixed_end)) {
@@ -586,8 +592,9 @@ long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
 	int err = uvm_map_area(mm, s, len, (uint32_t)prot, vflags, file, file ? off : 0);
 	if (err)
 		return err;
-	if ((vflags & VMA_SHARED) || (flags & MAP_POPULATE)) {
-		if (populate(mm, s, s + len, (uint32_t)prot) && (vflags & VMA_SHARED)) {
+	bool shared_anon = (vflags & VMA_SHARED) && !file;   /* populated: fork shares its pages */
+	if (shared_anon || (flags & MAP_POPULATE)) {
+		if (populate(mm, s, s + len, (uint32_t)prot) && shared_anon) {
 			uvm_munmap(mm, s, len);
 			return -ENOMEM;
 		}
@@ -611,6 +618,7 @@ long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	if (locked)
 		unlock_pages(mm, addr, addr + len);
 	fault_zap_range(&engine, mm, addr, addr + len);
+	tmpfs_reap(tmpfs_get());
 	return 0;
 }
 
