@@ -123,5 +123,8 @@ struct uvm_area_census {
 	uint64_t rss, shared_clean, shared_dirty, private_clean, private_dirty, anon;
 };
 void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census *c);
+/* Of rss[MM_FILE], the tmpfs pages mapped (Linux counts them as shmem:
+ * RssShmem). A walk of the tmpfs areas' tables. */
+uint64_t uvm_tmpfs_rss(struct mm *mm);
 
 #endif

@@ -331,8 +331,9 @@ static void status_memory(struct pbuf *p, struct mm *mm)
 	STATUS_KB(p, "VmHWM:", mm->hiwater_rss);
 	STATUS_KB(p, "VmRSS:", uvm_rss(mm));
 	STATUS_KB(p, "RssAnon:", mm->rss[MM_ANON]);
-	STATUS_KB(p, "RssFile:", mm->rss[MM_FILE]);
-	STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM]);
+	uint64_t tmpfs = uvm_tmpfs_rss(mm);     /* counted as file pages, shmem to Linux */
+	STATUS_KB(p, "RssFile:", mm->rss[MM_FILE] - tmpfs);
+	STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM] + tmpfs);
 	STATUS_KB(p, "VmData:", c.data);
 	STATUS_KB(p, "VmStk:", c.stack);
 	STATUS_KB(p, "VmExe:", c.text);

@@ -920,3 +920,18 @@ void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census 
 	memset(c, 0, sizeof(*c));
 	pt_walk(&mm->pt, v->start, v->end - v->start, census_one, c);
 }
+
+uint64_t uvm_tmpfs_rss(struct mm *mm)
+{
+	struct uvm_area_census c;
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		if (!v->file || !((const struct inode *)v->file)->fs)
+			continue;
+		uvm_area_census(mm, v, &c);
+		n += c.rss - c.anon;        /* a private area's copies are anonymous */
+	}
+	return n;
+}

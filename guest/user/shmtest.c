@@ -10,7 +10,8 @@
  *                     other's stores and write()s byte for byte; msync;
  *                     the file keeps its pages past munmap and exit;
  *                     SIGBUS past EOF after ftruncate shrinks it; memfd
- *                     seals; MAP_PRIVATE copies
+ *                     seals; MAP_PRIVATE copies; Shmem, RssShmem, statm's
+ *                     shared column and smaps' Shared/Private_Dirty
  *   shmtest swap MB   an MB-sized /tmp file written and read back byte for
  *                     byte after memory pressure swapped it out (run in a
  *                     guest smaller than MB, with swap and tmpfs.size_kb):
@@ -357,6 +358,66 @@ static void seals(void)
 	close(plain);
 }
 
+/* The shared column of /proc/self/statm (pages). */
+static long statm_shared(void)
+{
+	const char *t = proc_read("/proc/self/statm");
+	long size, rss, shared;
+
+	return t && sscanf(t, "%ld %ld %ld", &size, &rss, &shared) == 3 ? shared : -1;
+}
+
+/*
+ * Shmem accounting of a memfd mapping written through: meminfo's Shmem
+ * (and Cached, which holds it), status's RssShmem, statm's shared
+ * column, smaps' Private_Dirty, then Shared_Dirty while a child maps the
+ * same pages; all back when it goes.
+ */
+static void accounting(void)
+{
+	long shmem0 = proc_value("/proc/meminfo", "Shmem:");
+	long rss0 = proc_value("/proc/self/status", "RssShmem:"), file0, shared0;
+	int fd = memfd_create("acct", 0), go[2];
+	unsigned char *m;
+	pid_t pid;
+
+	if (fd < 0 || ftruncate(fd, SHARE_BYTES) || pipe(go))
+		return;
+	m = mmap(NULL, SHARE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	fill(m, SHARE_BYTES, 0, 11);
+	claims_check(&claims, "meminfo Shmem +64 kB", proc_value("/proc/meminfo", "Shmem:") - shmem0, 64);
+	claims_check(&claims, "Cached holds Shmem", proc_value("/proc/meminfo", "Cached:") >=
+		     proc_value("/proc/meminfo", "Shmem:"), 1);
+	claims_check(&claims, "status RssShmem +64 kB",
+		     proc_value("/proc/self/status", "RssShmem:") - rss0, 64);
+	statm_shared();                 /* its first call faults sscanf's text in */
+	shared0 = statm_shared();
+	file0 = proc_value("/proc/self/status", "RssFile:");
+	claims_check(&claims, "statm's shared column is RssFile + RssShmem (kB / 4)", shared0 * 4,
+		     file0 + proc_value("/proc/self/status", "RssShmem:"));
+	claims_check(&claims, "and holds the 16 pages", shared0 >= 16, 1);
+	claims_check(&claims, "smaps Private_Dirty 64 kB", smaps_value(m, "Private_Dirty:"), 64);
+	pid = fork();
+	if (pid == 0) {
+		char b;
+		_exit(read(go[0], &b, 1) == 1 ? 0 : 1);    /* maps the pages until told */
+	}
+	claims_check(&claims, "with a child mapping them: smaps Shared_Dirty 64 kB",
+		     smaps_value(m, "Shared_Dirty:"), 64);
+	claims_check(&claims, "and Private_Dirty 0", smaps_value(m, "Private_Dirty:"), 0);
+	if (write(go[1], "g", 1) != 1)
+		return;
+	waitpid(pid, NULL, 0);
+	claims_check(&claims, "the child gone: Private_Dirty 64 kB again",
+		     smaps_value(m, "Private_Dirty:"), 64);
+	munmap(m, SHARE_BYTES);
+	close(fd);
+	close(go[0]), close(go[1]);
+	claims_check(&claims, "unmapped and closed: Shmem as before",
+		     proc_value("/proc/meminfo", "Shmem:"), shmem0);
+	claims_check(&claims, "and RssShmem", proc_value("/proc/self/status", "RssShmem:"), rss0);
+}
+
 static int share(void)
 {
 	int mfd = memfd_create("shmtest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -384,6 +445,7 @@ static int share(void)
 	claims_check(&claims, "shm_unlink", err_of(shm_unlink("/shmtest")), 0);
 	sigbus_past_eof(mfd);
 	seals();
+	accounting();
 	return claims_report(&claims);
 }
 
