@@ -209,8 +209,9 @@ static long mlock_range(uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
 /*
  * mlock2(start, len, int flags): flags other than MLOCK_ONFAULT EINVAL, a
  * wrapping range EINVAL, len 0 succeeds, unmapped pages ENOMEM, no memory
- * to fault the range in EAGAIN. RLIMIT_MEMLOCK is not charged: every task
- * has CAP_IPC_LOCK (rlimit.h).
+ * to fault the range in EAGAIN; RLIMIT_MEMLOCK for a process that is not
+ * root (uvm.h's limits.memlock): 0 EPERM (checked first, as Linux's
+ * can_do_mlock), past it ENOMEM.
  */
 static long do_mlock(uint64_t start, uint64_t len, unsigned flags)
 {
@@ -218,6 +219,8 @@ static long do_mlock(uint64_t start, uint64_t len, unsigned flags)
 
 	if (flags & ~(unsigned)MLOCK_ONFAULT)
 		return -EINVAL;
+	if (!uvm_can_mlock(current->mm))
+		return -EPERM;
 	long range = mlock_range(start, len, &s, &e);
 	return range <= 0 ? range : uvm_mlock(current->mm, s, e - s, flags & MLOCK_ONFAULT);
 }

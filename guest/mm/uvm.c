@@ -294,6 +294,32 @@ uint64_t uvm_locked_vm(const struct mm *mm)
 
 /* ---- limits (Linux's may_expand_vm) ------------------------------------------ */
 
+/* RLIMIT_MEMLOCK in pages, or UINT64_MAX for none (root). */
+static uint64_t memlock_pages(const struct mm *mm)
+{
+	return mm->limits.memlock == RLIM_INFINITY ? UINT64_MAX
+						   : mm->limits.memlock >> MM_PAGE_SHIFT;
+}
+
+/* Pages of locked areas in [start, end) (Linux's count_mm_mlocked_page_nr). */
+static uint64_t locked_in(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		if ((v->flags & VMA_LOCKED) && v->start < end && v->end > start)
+			pages += (MM_MIN(v->end, end) - MM_MAX(v->start, start)) >> MM_PAGE_SHIFT;
+	}
+	return pages;
+}
+
+/* Linux's mlock_future_ok: npages more locked pages stay within RLIMIT_MEMLOCK. */
+static bool memlock_ok(const struct mm *mm, uint64_t npages)
+{
+	return memlock_pages(mm) == UINT64_MAX || uvm_locked_vm(mm) + npages <= memlock_pages(mm);
+}
+
 /* Linux's is_data_mapping: private, writable, not the stack. */
 static bool is_data_area(uint32_t prot, uint32_t flags)
 {
@@ -582,6 +608,10 @@ long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
 		return start;
 	uint64_t s = (uint64_t)start, fixed_end = (flags & MAP_FIXED) ? s + len : s;
 	uint32_t vflags = mmap_vflags(mm, flags);
+	if ((flags & MAP_LOCKED) && !uvm_can_mlock(mm))
+		return -EPERM;
+	if ((vflags & VMA_LOCKED) && !memlock_ok(mm, len >> MM_PAGE_SHIFT))
+		return -EAGAIN;
 	if (!may_expand_vm(mm, (uint32_t)prot, vflags, len >> MM_PAGE_SHIFT, s, fixed_end))
 		return -ENOMEM;
 	if (fixed_end > s && !vma_range_free(&mm->vmas, s, fixed_end)) {
@@ -665,6 +695,8 @@ static int brk_grow(struct mm *mm, uint64_t old_end, uint64_t new_end)
 	if (!vma_range_free(&mm->vmas, old_end, new_end) ||
 	    !may_expand_vm(mm, prot, vflags, (new_end - old_end) >> MM_PAGE_SHIFT, 0, 0))
 		return -ENOMEM;
+	if ((vflags & VMA_LOCKED) && !memlock_ok(mm, (new_end - old_end) >> MM_PAGE_SHIFT))
+		return -EAGAIN;             /* mlockall(MCL_FUTURE) past RLIMIT_MEMLOCK */
 	int err = uvm_map_area(mm, old_end, new_end - old_end, prot, vflags, NULL, 0);
 	if (!err)
 		populate_locked(mm, old_end, new_end);
@@ -717,8 +749,14 @@ static int set_lock_flags(struct mm *mm, uint64_t start, uint64_t end, uint32_t 
 long uvm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool onfault)
 {
 	uint32_t lock = VMA_LOCKED | (onfault ? VMA_LOCKONFAULT : 0);
-	int err = set_lock_flags(mm, addr, addr + len, lock);
+	uint64_t locked = (len >> MM_PAGE_SHIFT) + uvm_locked_vm(mm);
+	int err;
 
+	if (locked > memlock_pages(mm))       /* pages locked already count once (do_mlock) */
+		locked -= locked_in(mm, addr, addr + len);
+	if (locked > memlock_pages(mm))
+		return -ENOMEM;
+	err = set_lock_flags(mm, addr, addr + len, lock);
 	if (err)
 		return err;
 	/* Linux's __mlock_posix_error_return: no memory to populate is EAGAIN */
@@ -749,6 +787,10 @@ long uvm_mlockall(struct mm *mm, unsigned flags)
 {
 	uint32_t onfault = (flags & MCL_ONFAULT) ? VMA_LOCKONFAULT : 0;
 
+	if (!uvm_can_mlock(mm))
+		return -EPERM;
+	if ((flags & MCL_CURRENT) && uvm_total_vm(mm) > memlock_pages(mm))
+		return -ENOMEM;
 	mm->def_flags = (flags & MCL_FUTURE) ? VMA_LOCKED | onfault : 0;
 	if (!(flags & MCL_CURRENT))
 		return 0;
