@@ -119,6 +119,9 @@ int tmpfs_truncate(struct inode *ino, uint64_t size);
 /* The frame of page index (allocated zeroed if a hole, read back if
  * swapped: *major). Returns 0 with no memory, no space or past EOF. */
 phys_addr_t tmpfs_fault_page(struct inode *ino, uint64_t index, bool *major);
+/* Whether page index (below EOF) is a hole that filling would take past
+ * size= (a fault there is SIGBUS, as Linux's shmem_fault ENOSPC). */
+bool tmpfs_page_needs_room(const struct inode *ino, uint64_t index);
 /* p, unmapped everywhere by reclaim, goes to swap and is freed; with no
  * swap room it stays, back on its list. */
 void tmpfs_page_evicted(struct page *p);

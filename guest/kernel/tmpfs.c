@@ -417,6 +417,13 @@ phys_addr_t tmpfs_fault_page(struct inode *ino, uint64_t index, bool *major)
 	return get_page(ino, index, true, major, &err);
 }
 
+bool tmpfs_page_needs_room(const struct inode *ino, uint64_t index)
+{
+	return index < (ino->size + MM_PAGE_SIZE - 1) >> MM_PAGE_SHIFT &&
+	       !pagecache_lookup(&ino->cache, index) && !pagecache_shadow(&ino->cache, index) &&
+	       ino->fs->pages >= ino->fs->max_pages;
+}
+
 void tmpfs_page_evicted(struct page *p)
 {
 	struct inode *ino = p->user.inode;

@@ -492,6 +492,10 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 	v = vma_lookup(&mm->vmas, addr);
 	if (!v)
 		v = grow_stack(mm, addr);
+	if (v && v->file && ((const struct inode *)v->file)->fs &&
+	    tmpfs_page_needs_room((struct inode *)v->file,
+				  (v->pgoff + (addr - v->start)) >> MM_PAGE_SHIFT))
+		return UVM_FAULT_SIGBUS;    /* a tmpfs hole with no room: Linux's shmem SIGBUS */
 	bool locked = v && (v->flags & VMA_LOCKED);
 	if (locked)
 		before = frame_at(mm, addr & ~PAGE_MASK_LOW);

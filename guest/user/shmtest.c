@@ -242,6 +242,15 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	siglongjmp(bus_jump, 1);
 }
 
+/* Stores 0x5a at p; 0, or -SIGBUS when the store raised SIGBUS. */
+static long poke(volatile unsigned char *p)
+{
+	if (sigsetjmp(bus_jump, 1))
+		return -SIGBUS;
+	*p = 0x5a;
+	return 0;
+}
+
 /* Reads the byte at p; -SIGBUS when the read raised SIGBUS. */
 static long probe(volatile unsigned char *p)
 {
@@ -503,6 +512,17 @@ static int swap(long mb)
 		     proc_value("/proc/vmstat", "pswpin") - in0 >= bytes / PAGE / 4, 1);
 	claims_check(&claims, "ENOSPC past size=", err_of(pwrite(fd, "x", 1, (mb + 64) << 20)),
 		     -ENOSPC);
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	sigaction(SIGBUS, &sa, NULL);
+	unsigned char *m = ftruncate(fd, bytes + PAGE) ? MAP_FAILED :
+		mmap(NULL, bytes + PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	claims_check(&claims, "a store into a hole of the full tmpfs is SIGBUS, not the OOM killer",
+		     m == MAP_FAILED ? -1 : poke(m + bytes), -SIGBUS);
+	claims_check(&claims, "a mapped page below it takes the store", poke(m + PAGE), 0);
+	munmap(m, bytes + PAGE);
+	claims_check(&claims, "the page is written through", pread(fd, what, 1, PAGE) == 1 &&
+		     what[0] == 0x5a, 1);
+	ftruncate(fd, bytes);
 	long in_swap_kb = bytes / 1024 - (proc_value("/proc/meminfo", "Shmem:") - shmem0);
 	long swapfree1 = proc_value("/proc/meminfo", "SwapFree:");
 	claims_check(&claims, "unlink /tmp/big", err_of(unlink("/tmp/big")), 0);
