@@ -56,6 +56,7 @@ SYS_DECL(rt_sigsuspend); SYS_DECL(pause); SYS_DECL(sigaltstack); SYS_DECL(tkill)
 SYS_DECL(pread64); SYS_DECL(access); SYS_DECL(faccessat); SYS_DECL(faccessat2);
 SYS_DECL(getrandom);
 SYS_DECL(getuid); SYS_DECL(setuid);
+SYS_DECL(shmget); SYS_DECL(shmat); SYS_DECL(shmdt); SYS_DECL(shmctl);
 SYS_DECL(pwrite64); SYS_DECL(creat); SYS_DECL(unlink); SYS_DECL(unlinkat); SYS_DECL(rmdir);
 SYS_DECL(mkdir); SYS_DECL(mkdirat); SYS_DECL(rename); SYS_DECL(renameat); SYS_DECL(renameat2);
 SYS_DECL(ftruncate); SYS_DECL(truncate); SYS_DECL(fsync); SYS_DECL(memfd_create);

@@ -43,7 +43,20 @@
 struct page;
 struct file;
 
+#define TMPFS_SYSV_MAX 32            /* System V segments at once (ENOSPC past) */
+#define TMPFS_SYSV_IDS 32768u        /* Linux's IPCMNI: id = seq * this + slot */
+
+/* A System V shared memory segment (shmget): a tmpfs file with no name. */
+struct tmpfs_sysv {
+	struct inode *ino;           /* NULL: the slot is free */
+	int32_t key;                 /* IPC_PRIVATE (0) or the caller's key */
+	uint16_t seq;                /* bumped each time the slot is reused */
+	uint32_t mode;               /* the low 9 bits of shmget's flags */
+	int cpid, lpid;              /* creator, last shmat/shmdt */
+};
+
 struct tmpfs {
+	struct tmpfs_sysv sysv[TMPFS_SYSV_MAX]; /* shmget's segments (shmem.c) */
 	struct list_head inodes;     /* linked inodes, creation order (listings) */
 	struct list_head orphans;    /* unlinked, closed, still mapped */
 	uint64_t max_pages;          /* size= */
@@ -87,6 +100,8 @@ int tmpfs_memfd(struct tmpfs *fs, const char *name, struct inode **out);
 void tmpfs_inode_put(struct inode *ino);
 /* One more reference (a struct file opened on it). */
 void tmpfs_inode_get(struct inode *ino);
+/* Areas of every task that map ino (System V's shm_nattch). */
+unsigned tmpfs_map_count(const struct inode *ino);
 /* Frees the orphans no area maps any more. */
 void tmpfs_reap(struct tmpfs *fs);
 

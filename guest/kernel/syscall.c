@@ -101,7 +101,7 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
 	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [89] = sys_readlink, [98] = sys_getrusage,
 	[99] = sys_sysinfo, [102] = sys_getuid, [104] = sys_root_id, [107] = sys_getuid,
-	[105] = sys_setuid,
+	[105] = sys_setuid, [29] = sys_shmget, [30] = sys_shmat, [67] = sys_shmdt, [31] = sys_shmctl,
 	[108] = sys_root_id, [110] = sys_getppid, [127] = sys_rt_sigpending,
 	[130] = sys_rt_sigsuspend, [131] = sys_sigaltstack, [158] = sys_arch_prctl, [186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,

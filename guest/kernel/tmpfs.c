@@ -10,6 +10,7 @@
  */
 #include <tmpfs.h>
 #include <sched.h>
+#include <thread.h>
 #include <uvm.h>
 #include <swap.h>
 #include <reclaim.h>
@@ -190,19 +191,26 @@ void tmpfs_inode_get(struct inode *ino)
 	ino->refs++;
 }
 
+unsigned tmpfs_map_count(const struct inode *ino)
+{
+	struct list_head *pos;
+	unsigned n = 0;
+
+	list_for_each(pos, &task_list) {
+		const struct task *t = list_entry(pos, struct task, tasks);
+		const struct vma *v;
+		if (t->group && t != t->group->leader)
+			continue;               /* a thread shares its leader's mm */
+		for (uint32_t i = 0; t->mm && (v = vma_at(&t->mm->vmas, i)); i++)
+			n += v->file == ino;
+	}
+	return n;
+}
+
 /* Whether an area of some task maps ino. */
 static bool mapped_anywhere(const struct inode *ino)
 {
-	struct list_head *pos;
-
-	list_for_each(pos, &task_list) {
-		struct mm *mm = list_entry(pos, struct task, tasks)->mm;
-		const struct vma *v;
-		for (uint32_t i = 0; mm && (v = vma_at(&mm->vmas, i)); i++)
-			if (v->file == ino)
-				return true;
-	}
-	return false;
+	return tmpfs_map_count(ino) != 0;
 }
 
 /* Frees an inode nothing refers to: its pages, swap entries and slots. */

@@ -1442,12 +1442,28 @@ static void memfd_checks(void)
 	fd = SC2(SYS_memfd_create, name, HIGH);
 	check_ge("memfd_create with a 249-byte name and flags 0x100000000 (unsigned int)", fd, 0);
 	check("F_GET_SEALS without MFD_ALLOW_SEALING is F_SEAL_SEAL", SC2(SYS_fcntl, fd, F_GET_SEALS_), 1);
-	check("mmap MAP_SHARED of it past its end maps",
-	      SC6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) > 0, 1);
+	long at = SC6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("mmap MAP_SHARED of it past its end maps", at > 0, 1);
+	SC2(SYS_munmap, at, 2 * PAGE);  /* it may sit where `unmapped` was: later checks need the hole */
 	check("mmap MAP_SHARED at an offset of 2^63 - 4096 is EOVERFLOW",
 	      SC6(SYS_mmap, 0, 2 * PAGE, PROT_READ, MAP_SHARED, fd, INT64_MAX - 4095), -EOVERFLOW);
 	check("write to it from a kernel pointer is EFAULT", SC3(SYS_write, fd, KPTR, 8), -EFAULT);
 	SC1(SYS_close, fd);
+	check("shmget of size 0 is EINVAL", SC3(SYS_shmget, 0, 0, 01000), -EINVAL);
+	check("shmget of 2^63 bytes is EINVAL", SC3(SYS_shmget, 0, INT64_MAX, 01000), -EINVAL);
+	check("shmget of a missing key is ENOENT", SC3(SYS_shmget, 0x4242, PAGE, 0), -ENOENT);
+	fd = SC3(SYS_shmget, 0, PAGE, 01000 | 0600);
+	check_ge("shmget(IPC_PRIVATE, 4096)", fd, 0);
+	check("shmat of id -1 is EINVAL", SC3(SYS_shmat, -1, 0, 0), -EINVAL);
+	at = SC3(SYS_shmat, HIGH | (unsigned long)fd, 0, 0);
+	check("shmat of id 0x100000000 | id (int shmid)", at > 0, 1);
+	check("shmctl IPC_STAT into a kernel pointer is EFAULT", SC3(SYS_shmctl, fd, 2, KPTR), -EFAULT);
+	check("shmctl with command 99 is EINVAL", SC3(SYS_shmctl, fd, 99, buf), -EINVAL);
+	check("shmdt of a kernel pointer is EINVAL", SC1(SYS_shmdt, KPTR), -EINVAL);
+	check("shmdt of an unaligned address is EINVAL", SC1(SYS_shmdt, (long)buf + 1), -EINVAL);
+	check("shmdt of the attach", SC1(SYS_shmdt, at), 0);
+	check("shmctl IPC_RMID", SC3(SYS_shmctl, fd, 0, 0), 0);
+	check("shmctl of the removed id is EINVAL", SC3(SYS_shmctl, fd, 2, buf), -EINVAL);
 }
 
 /* ---- random mode -------------------------------------------------------- */
@@ -1481,6 +1497,7 @@ static const long calls[] = {
 	SYS_umask, SYS_alarm, SYS_msync, SYS_pwrite64, SYS_creat, SYS_unlink, SYS_unlinkat,
 	SYS_rmdir, SYS_mkdir, SYS_mkdirat, SYS_rename, SYS_renameat, SYS_renameat2,
 	SYS_ftruncate, SYS_truncate, SYS_fsync, SYS_fdatasync, SYS_memfd_create,
+	SYS_shmget, SYS_shmat, SYS_shmdt, SYS_shmctl,
 	512, -1, HIGH | SYS_getpid,
 };
 

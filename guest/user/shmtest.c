@@ -12,6 +12,7 @@
  *                     SIGBUS past EOF after ftruncate shrinks it; memfd
  *                     seals; MAP_PRIVATE copies; Shmem, RssShmem, statm's
  *                     shared column and smaps' Shared/Private_Dirty
+ *   shmtest sysv      System V shmget/shmat/shmdt/shmctl on the same files
  *   shmtest swap MB   an MB-sized /tmp file written and read back byte for
  *                     byte after memory pressure swapped it out (run in a
  *                     guest smaller than MB, with swap and tmpfs.size_kb):
@@ -34,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -458,6 +460,74 @@ static int share(void)
 	return claims_report(&claims);
 }
 
+/* System V shared memory on the same files: shmget, shmat in two
+ * processes, shm_nattch, shmdt, IPC_RMID, and Linux's errnos. */
+static int sysv(void)
+{
+	struct shmid_ds ds;
+	int id = shmget(IPC_PRIVATE, SHARE_BYTES, IPC_CREAT | 0600), status = -1, go[2];
+	unsigned char *m = id >= 0 ? shmat(id, NULL, 0) : (void *)-1;
+	pid_t pid;
+
+	claims_check(&claims, "shmget(IPC_PRIVATE, 64K) and shmat", id >= 0 && m != (void *)-1, 1);
+	if (id < 0 || m == (void *)-1 || pipe(go))
+		return claims_report(&claims);
+	long nonzero = 0;
+	for (long i = 0; i < SHARE_BYTES; i++)
+		nonzero += m[i] != 0;
+	claims_check(&claims, "a new segment reads zero", nonzero, 0);
+	pid = fork();
+	if (pid == 0) {
+		unsigned char *c = shmat(id, NULL, 0);
+		char b;
+		if (c == (void *)-1)
+			_exit(3);
+		fill(c, SHARE_BYTES, 0, 21);
+		if (write(go[1], "w", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(4);
+		_exit(shmdt(c) ? 5 : 0);
+	}
+	char b = 0;
+	claims_check(&claims, "the child attached and stored", read(go[0], &b, 1) == 1 && b == 'w', 1);
+	claims_check(&claims, "its stores show in the parent's attach", mismatches(m, SHARE_BYTES, 0, 21),
+		     0);
+	claims_check(&claims, "IPC_STAT: shm_segsz", shmctl(id, IPC_STAT, &ds) ? -errno :
+		     (long)ds.shm_segsz, SHARE_BYTES);
+	claims_check(&claims, "shm_nattch 3 (the parent's, the child's inherited and its own)",
+		     (long)ds.shm_nattch, 3);
+	claims_check(&claims, "shm_perm.mode 0600", (long)ds.shm_perm.mode, 0600);
+	if (write(go[1], "g", 1) != 1)
+		return claims_report(&claims);
+	waitpid(pid, &status, 0);
+	claims_check(&claims, "the child detached and exited", status, 0);
+	claims_check(&claims, "shm_nattch 1 again", shmctl(id, IPC_STAT, &ds) ? -errno :
+		     (long)ds.shm_nattch, 1);
+	claims_check(&claims, "a key: shmget(0x5157, 8K, IPC_CREAT|IPC_EXCL)",
+		     shmget(0x5157, 8192, IPC_CREAT | IPC_EXCL | 0600) >= 0, 1);
+	claims_check(&claims, "again with IPC_EXCL is EEXIST",
+		     err_of(shmget(0x5157, 8192, IPC_CREAT | IPC_EXCL | 0600)), -EEXIST);
+	claims_check(&claims, "the same key without IPC_CREAT finds it",
+		     shmget(0x5157, 4096, 0) >= 0, 1);
+	claims_check(&claims, "asking more than its size is EINVAL", err_of(shmget(0x5157, 16384, 0)),
+		     -EINVAL);
+	claims_check(&claims, "a missing key without IPC_CREAT is ENOENT", err_of(shmget(0x7777, 4096, 0)),
+		     -ENOENT);
+	claims_check(&claims, "size 0 is EINVAL", err_of(shmget(IPC_PRIVATE, 0, IPC_CREAT)), -EINVAL);
+	claims_check(&claims, "IPC_RMID of the keyed one", err_of(shmctl(shmget(0x5157, 0, 0), IPC_RMID,
+		     NULL)), 0);
+	claims_check(&claims, "shmdt of an address with no segment is EINVAL", err_of(shmdt(m + PAGE)),
+		     -EINVAL);
+	claims_check(&claims, "shmat of a bad id is EINVAL", (long)shmat(12345, NULL, 0) == -1 ?
+		     -errno : 0, -EINVAL);
+	claims_check(&claims, "shmat at an unaligned address without SHM_RND is EINVAL",
+		     (long)shmat(id, (void *)0x10000001, 0) == -1 ? -errno : 0, -EINVAL);
+	claims_check(&claims, "IPC_RMID while attached", err_of(shmctl(id, IPC_RMID, NULL)), 0);
+	claims_check(&claims, "the id is gone", err_of(shmctl(id, IPC_STAT, &ds)), -EINVAL);
+	claims_check(&claims, "the attach still holds the bytes", mismatches(m, SHARE_BYTES, 0, 21), 0);
+	claims_check(&claims, "shmdt", err_of(shmdt(m)), 0);
+	return claims_report(&claims);
+}
+
 /* Writes mb MiB to path in 64K steps. Returns the bytes written. */
 static long write_big(int fd, long bytes, unsigned seed)
 {
@@ -541,8 +611,10 @@ int main(int argc, char **argv)
 		return files();
 	if (argc >= 2 && !strcmp(argv[1], "share"))
 		return share();
+	if (argc >= 2 && !strcmp(argv[1], "sysv"))
+		return sysv();
 	if (argc >= 3 && !strcmp(argv[1], "swap"))
 		return swap(atol(argv[2]));
-	fprintf(stderr, "usage: shmtest files | share | swap MB\n");
+	fprintf(stderr, "usage: shmtest files | share | sysv | swap MB\n");
 	return 2;
 }

@@ -709,6 +709,17 @@ START_TEST(two_processes_share_memfd_shm_open_and_tmpfs_mappings_byte_for_byte)
 }
 END_TEST
 
+/* System V shared memory on tmpfs files (shmtest.c sysv): shmget, shmat
+ * in two processes, shm_nattch, keys, IPC_RMID while attached. */
+START_TEST(system_v_shared_memory_is_shared_between_processes)
+{
+	struct vm_run r = boot_init("/bin/shmtest sysv");
+
+	assert_shmtest_passed(&r, 23, "shmtest: its stores show in the parent's attach: ok",
+			      "shmtest: the attach still holds the bytes: ok");
+}
+END_TEST
+
 /*
  * A 12M tmpfs file in an 8M guest with swap (tmpfs.size_kb=12288):
  * reclaim swaps its pages out, reading it back swaps them in, every byte
@@ -796,6 +807,7 @@ Suite *process_suite(void)
 	tcase_add_test(w, rlimits_mlock_and_madvise_match_linux_with_exact_figures);
 	tcase_add_test(w, tmpfs_files_behave_as_linux_with_its_errnos);
 	tcase_add_test(w, two_processes_share_memfd_shm_open_and_tmpfs_mappings_byte_for_byte);
+	tcase_add_test(w, system_v_shared_memory_is_shared_between_processes);
 	tcase_add_test(w, a_tmpfs_file_larger_than_ram_swaps_out_and_reads_back_byte_for_byte);
 	tcase_add_test(w, eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work);
 	tcase_add_test(w, a_static_glibc_program_runs_its_own_pthreads_on_clone3);
