@@ -225,7 +225,8 @@ static void file_fault_around(struct fault_engine *fe, struct mm *mm, const stru
 	count(fe, FAULT_EV_FILE_AROUND, mapped);
 }
 
-/* A file page: the page-cache frame for reads (and its cached neighbours), a private copy for writes. */
+/* A file page: the page-cache frame for reads (and its cached neighbours)
+ * and for writes to a shared area, a private copy for writes to a private one. */
 static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, const struct vma *v,
 				    uint64_t va, unsigned err)
 {
@@ -235,12 +236,12 @@ static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, cons
 	phys_addr_t pa;
 
 	if (index >= pages)
-		return FAULT_SEGV_ACCERR;       /* Linux: SIGBUS */
+		return FAULT_SIGBUS;
 	pa = fe->host->file_page(fe->host->ctx, v->file, index, &major);
 	if (!pa)
 		return FAULT_OOM;
 	count(fe, FAULT_EV_FILE_MAPS, 1);
-	if (err & FAULT_WRITE) {
+	if ((err & FAULT_WRITE) && !(v->flags & VMA_SHARED)) {
 		phys_addr_t copy = new_frame(fe, PG_ANON, pa);
 		if (!copy)
 			return FAULT_OOM;

@@ -79,6 +79,33 @@ void pagecache_evict(struct pagecache *c, uint64_t index, uint64_t pfn, uint32_t
 	remove_page(c, index, pfn, shadow);
 }
 
+void pagecache_clear(struct pagecache *c, uint64_t index)
+{
+	if (pagecache_lookup(c, index))
+		mm_panic("pagecache_clear: index %llu holds a page", (unsigned long long)index);
+	if (index < c->nr_slots)
+		c->slots[index] = 0;
+}
+
+uint32_t *pagecache_resize(struct pagecache *c, uint32_t *slots, uint64_t nr_slots)
+{
+	uint32_t *old = c->slots;
+
+	if (!old) {
+		pagecache_init(c, slots, nr_slots);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < nr_slots; i++)
+		slots[i] = i < c->nr_slots ? old[i] : 0;
+	for (uint64_t i = nr_slots; i < c->nr_slots; i++)
+		if (old[i])
+			mm_panic("pagecache_resize: slot %llu of %llu in use",
+				 (unsigned long long)i, (unsigned long long)c->nr_slots);
+	c->slots = slots;
+	c->nr_slots = nr_slots;
+	return old;
+}
+
 int pagecache_check(const struct pagecache *c)
 {
 	uint64_t pages = 0;

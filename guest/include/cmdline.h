@@ -32,6 +32,7 @@ struct kparams {
 	long mm_selfbench_ops;       /* mm.selfbench_ops=N: operations per row (4096) */
 	long loglevel;               /* loglevel=0..8, -1 when absent */
 	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */
+	long tmpfs_size_kb;          /* tmpfs.size_kb=N: tmpfs's size= (-1: half of RAM) */
 	long hold;                   /* hold=SECONDS: idle running driver work, then power down */
 	const char *balloon_touch;   /* balloon.touch=SIZE: use SIZE of RAM once at probe */
 	bool balloon_reporting;      /* balloon.reporting=0 turns free page reporting off */

@@ -19,12 +19,15 @@
 #define EACCES  13
 #define EFAULT  14
 #define EBUSY   16
+#define EXDEV   18
 #define EEXIST  17
 #define ENODEV  19
 #define ENOTDIR 20
 #define EISDIR  21
 #define EINVAL  22
 #define EMFILE  24
+#define EFBIG   27
+#define ENOSPC  28
 #define ENOTTY  25
 #define ESPIPE  29
 #define EROFS   30
@@ -32,6 +35,7 @@
 #define ERANGE  34
 #define ENAMETOOLONG 36
 #define ENOSYS  38
+#define ENOTEMPTY 39
 #define ETIMEDOUT 110
 #define EOVERFLOW 75
 #define ELIBBAD 80

@@ -1,8 +1,9 @@
 /*
  * file.h: open files and per-task descriptor tables.
  *
- * Six kinds of file: the console (fds 0-2 of init; a tty for musl's
- * line buffering), /dev/null, initrd files (read-only, mappable), /proc files
+ * Seven kinds of file: the console (fds 0-2 of init; a tty for musl's
+ * line buffering), /dev/null, initrd files (read-only, mappable), tmpfs
+ * and memfd files (tmpfs.h: writable, mappable shared), /proc files
  * (their text generated when opened, so a reader sees one snapshot),
  * directories (of the initrd or of /proc; listed by getdents64) and the
  * two ends of a pipe (pipe.c).
@@ -21,7 +22,8 @@ struct task;
 struct inode;
 struct linux_stat;
 
-enum file_kind { FILE_CONSOLE, FILE_NULL, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE };
+enum file_kind { FILE_CONSOLE, FILE_NULL, FILE_INITRD, FILE_PROC, FILE_DIR, FILE_PIPE,
+		 FILE_TMPFS };
 
 struct pipe;
 
@@ -52,7 +54,7 @@ struct file {
 	int refs;
 	int flags;              /* open flags */
 	uint64_t pos;
-	struct inode *inode;    /* FILE_INITRD */
+	struct inode *inode;    /* FILE_INITRD, FILE_TMPFS (holding a reference) */
 	char *text;             /* FILE_PROC: generated text */
 	size_t len;             /* its length */
 	size_t cap;             /* its buffer size */
@@ -73,6 +75,11 @@ int file_fd_install(struct task *t, struct file *f, unsigned int min, bool cloex
  * installed). Returns 0 or a negative errno (getname's, EBADF/ENOTDIR for
  * dfd, ENOENT...). */
 long file_open_at(int dfd, uint64_t upath, int flags, struct file **out);
+/* file_open_at with the mode O_CREAT gives a new file (before umask). */
+long file_open_at_mode(int dfd, uint64_t upath, int flags, uint32_t mode, struct file **out);
+/* The user path upath relative to dfd, resolved into an absolute normalised
+ * kmalloc'd path (PATH_MAX bytes). Returns it, or NULL with *err set. */
+char *file_getname_at(int dfd, uint64_t upath, long *err);
 /* Resolves path (a PATH_MAX buffer) in place against the directory base.
  * Returns 0, -ENAMETOOLONG or -ENOMEM. */
 long file_resolve(const char *base, char *path);

@@ -19,16 +19,29 @@
 #include <stdbool.h>
 #include <mm_port.h>
 #include <pagecache.h>
+#include <mm_util.h>
 
 #define INITRD_NAME_MAX 64
 
+struct tmpfs;
+
+/*
+ * A file: of the initrd (read-only, data in the archive) or of tmpfs
+ * (tmpfs.h: fs set, writable, pages only in its cache or in swap).
+ */
 struct inode {
 	char name[INITRD_NAME_MAX];  /* path without the leading '/' */
 	uint32_t ino, mode;
 	uint64_t size;
-	const uint8_t *data;         /* file bytes in the archive */
+	const uint8_t *data;         /* initrd: file bytes in the archive */
 	struct pagecache cache;      /* one slot per page: its frame, a shadow
-				      * entry, or nothing; set up at first read */
+				      * entry (tmpfs: a swap entry), or nothing;
+				      * set up at first use */
+	struct tmpfs *fs;            /* tmpfs: its file system; NULL: initrd */
+	struct list_head link;       /* tmpfs: on fs->inodes (linked) or fs->orphans */
+	int refs;                    /* tmpfs: open files, plus one while linked */
+	bool linked;                 /* tmpfs: has a name in the tree */
+	uint32_t seals;              /* tmpfs: F_SEAL_* (memfd) */
 };
 
 /* Parses boot module 0; logs what it found. No module: an empty fs. */

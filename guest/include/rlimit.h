@@ -4,11 +4,12 @@
  * kept across execve; getrlimit, setrlimit and prlimit64.
  *
  * The limits the address space enforces (RLIMIT_AS, RLIMIT_DATA,
- * RLIMIT_STACK) are written through to the process's mm (uvm.h's
- * uvm_limits) whenever they change or the process gets a new mm, so
- * uvm.c checks them without reaching for the task. RLIMIT_MEMLOCK is kept
- * and reported but, as on Linux for a task with CAP_IPC_LOCK (every task
- * here is root), mlock does not charge it.
+ * RLIMIT_STACK, RLIMIT_MEMLOCK) are written through to the process's mm
+ * (uvm.h's uvm_limits) whenever they change, the process's user id
+ * changes (setuid) or the process gets a new mm, so uvm.c checks them
+ * without reaching for the task. RLIMIT_MEMLOCK binds only a process
+ * that is not root: root has CAP_IPC_LOCK, as on Linux (processes start
+ * as root; setuid to another user makes the limit bind).
  *
  * Invariant: rlim_cur <= rlim_max for every limit; RLIMIT_NOFILE's max
  * is at most TASK_NR_FILES (the descriptor table's size, this kernel's

@@ -55,6 +55,11 @@ SYS_DECL(rt_sigaction); SYS_DECL(rt_sigprocmask); SYS_DECL(rt_sigreturn); SYS_DE
 SYS_DECL(rt_sigsuspend); SYS_DECL(pause); SYS_DECL(sigaltstack); SYS_DECL(tkill); SYS_DECL(tgkill);
 SYS_DECL(pread64); SYS_DECL(access); SYS_DECL(faccessat); SYS_DECL(faccessat2);
 SYS_DECL(getrandom);
+SYS_DECL(getuid); SYS_DECL(setuid);
+SYS_DECL(shmget); SYS_DECL(shmat); SYS_DECL(shmdt); SYS_DECL(shmctl);
+SYS_DECL(pwrite64); SYS_DECL(creat); SYS_DECL(unlink); SYS_DECL(unlinkat); SYS_DECL(rmdir);
+SYS_DECL(mkdir); SYS_DECL(mkdirat); SYS_DECL(rename); SYS_DECL(renameat); SYS_DECL(renameat2);
+SYS_DECL(ftruncate); SYS_DECL(truncate); SYS_DECL(fsync); SYS_DECL(memfd_create);
 SYS_DECL(getxattr); SYS_DECL(lgetxattr); SYS_DECL(fgetxattr); SYS_DECL(setxattr);
 SYS_DECL(lsetxattr); SYS_DECL(fsetxattr); SYS_DECL(listxattr); SYS_DECL(llistxattr);
 SYS_DECL(flistxattr); SYS_DECL(removexattr); SYS_DECL(lremovexattr); SYS_DECL(fremovexattr);

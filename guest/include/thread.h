@@ -41,6 +41,8 @@ struct thread_group {
 	struct wait_queue member_exit; /* de_thread waits here for the others */
 	struct task_usage exited;    /* what exited members other than the leader used */
 	struct rlimits rlim;         /* the process's resource limits (rlimit.h) */
+	uint32_t uid;                /* real = effective = saved user id; 0: root, with
+				      * every capability (CAP_IPC_LOCK: no RLIMIT_MEMLOCK) */
 	struct sig_shared shared;    /* process-directed pending signals (signal.h) */
 	unsigned long alarm_at;      /* alarm(2)'s deadline, jiffies; 0: none (alarm.h) */
 };

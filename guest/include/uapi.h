@@ -84,6 +84,7 @@ struct linux_rlimit {
 #define O_CREAT     0100
 #define O_TRUNC     01000
 #define O_APPEND    02000
+#define O_EXCL      0200
 #define O_NONBLOCK  04000
 #define O_DIRECTORY 0200000
 #define O_CLOEXEC   02000000
@@ -108,6 +109,8 @@ struct linux_rlimit {
 #define F_GETFL  3
 #define F_SETFL  4
 #define F_DUPFD_CLOEXEC 1030
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
 #define FD_CLOEXEC 1
 /* The status flags F_SETFL may change (Linux's SETFL_MASK, those kept here). */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK)

@@ -39,9 +39,12 @@
  *          refused past it with the data segment counted; data_max its
  *          hard limit (a soft limit of 0 lets mmap go up to it, as Linux's)
  *   stack  the grows-down area's size (RLIMIT_STACK): growth SIGSEGV
+ *   memlock locked size (RLIMIT_MEMLOCK), RLIM_INFINITY for root (Linux's
+ *          CAP_IPC_LOCK): mlock ENOMEM, mmap and brk of locked areas
+ *          EAGAIN past it; 0 makes mlock, mlockall and MAP_LOCKED EPERM
  */
 struct uvm_limits {
-	uint64_t as, data, data_max, stack;
+	uint64_t as, data, data_max, stack, memlock;
 };
 
 /* Mapped pages by kind, and MM_SWAPENTS: swap entries (swap.h) in the tables. */
@@ -106,10 +109,15 @@ long uvm_mlockall(struct mm *mm, unsigned flags);
 long uvm_munlockall(struct mm *mm);
 /* Size of the locked areas, pages (Linux's locked_vm: VmLck). */
 uint64_t uvm_locked_vm(const struct mm *mm);
+/* Linux's can_do_mlock: a RLIMIT_MEMLOCK above 0, or root's CAP_IPC_LOCK. */
+static inline bool uvm_can_mlock(const struct mm *mm)
+{
+	return mm->limits.memlock != 0;
+}
 
 /* The fault outcome, for the caller's accounting and the segfault line. */
 enum uvm_fault_result { UVM_FAULT_MINOR, UVM_FAULT_MAJOR, UVM_FAULT_SEGV_MAPERR,
-			UVM_FAULT_SEGV_ACCERR, UVM_FAULT_OOM };
+			UVM_FAULT_SEGV_ACCERR, UVM_FAULT_OOM, UVM_FAULT_SIGBUS };
 /* Resolves a fault at addr with #PF error code @err in current's mm. */
 enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err);
 
@@ -123,5 +131,8 @@ struct uvm_area_census {
 	uint64_t rss, shared_clean, shared_dirty, private_clean, private_dirty, anon;
 };
 void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census *c);
+/* Of rss[MM_FILE], the tmpfs pages mapped (Linux counts them as shmem:
+ * RssShmem). A walk of the tmpfs areas' tables. */
+uint64_t uvm_tmpfs_rss(struct mm *mm);
 
 #endif

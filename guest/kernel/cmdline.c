@@ -24,7 +24,7 @@ static const char *const mm_policies[] = { "fifo", "clock", "lru", "lfu", "rando
 struct kparams kparams = {
 	.console = "ttyS0", .mm_swappiness = -1, .mm_min_free_kbytes = -1,
 	.loglevel = -1, .selftest = true, .balloon_reporting = true, .mm_fault_around = 16,
-	.mm_page_cluster = 4, .mm_selfbench_ops = 4096,
+	.mm_page_cluster = 4, .mm_selfbench_ops = 4096, .tmpfs_size_kb = -1,
 };
 char boot_command_line[CMDLINE_MAX];
 static char cmdline_words[CMDLINE_MAX];
@@ -46,6 +46,7 @@ static const struct param params[] = {
 	{ "mm.selfbench_ops", PARAM_LONG, &kparams.mm_selfbench_ops, 1, 1L << 20, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
+	{ "tmpfs.size_kb", PARAM_LONG, &kparams.tmpfs_size_kb, 4, 1L << 40, NULL },
 	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
 	{ "balloon.touch", PARAM_STR, &kparams.balloon_touch, 0, 0, NULL },
 	{ "balloon.reporting", PARAM_BOOL, &kparams.balloon_reporting, 0, 0, NULL },

@@ -2,8 +2,9 @@
  * dir.c: directories of the file tree and the calls on them: getdents64,
  * chdir, fchdir, getcwd (file.h). The tree has no directory inodes: the
  * initrd's directories are the prefixes of its file names ("bin" of
- * "bin/init") and of the kernel's own names after them ("proc/", and
- * "dev/null", file.c's null device), and /proc's come from proc.c
+ * "bin/init") and of the kernel's own names after them ("proc/",
+ * "dev/null", file.c's null device, and tmpfs's mount points), then of
+ * tmpfs's names (tmpfs_name), and /proc's come from proc.c
  * (proc_tree_name). A directory file's position is the index of
  * the next name to look at: 0 and 1 are "." and "..", then name i of the
  * source is position i + 2, so a listing resumes where it stopped.
@@ -12,6 +13,7 @@
 #include <file.h>
 #include <sched.h>
 #include <initrd.h>
+#include <tmpfs.h>
 #include <path.h>
 #include <uaccess.h>
 #include <syscall.h>
@@ -34,8 +36,10 @@ struct dir_ent {
 	uint64_t ino;
 };
 
-/* Names the kernel adds to the initrd's (a trailing '/': a directory). */
-static const char *const kernel_names[] = { "proc/", "dev/null" };
+/* Names the kernel adds to the initrd's (a trailing '/': a directory):
+ * listed before tmpfs's names, so a directory they imply ("tmp" of
+ * "tmp/a") is found listed already. */
+static const char *const kernel_names[] = { "proc/", "dev/null", "tmp/", "dev/shm/" };
 
 static bool is_proc(const char *path)
 {
@@ -59,6 +63,8 @@ bool dir_exists(const char *path)
 		return true;
 	if (is_proc(path))
 		return proc_dir_exists(path + 6);
+	if (tmpfs_owns(path))
+		return tmpfs_dir_exists(tmpfs_get(), path);
 	size_t n = strlen(path + 1);
 	char buf[INITRD_NAME_MAX];
 	const char *name;
@@ -102,7 +108,9 @@ static const char *source_name(const char *dir, unsigned i, char *buf, size_t n,
 	}
 	while (files && !initrd_inode(files - 1))
 		files--;
-	return i - files < ARRAY_SIZE(kernel_names) ? kernel_names[i - files] : NULL;
+	if (i - files < ARRAY_SIZE(kernel_names))
+		return kernel_names[i - files];
+	return tmpfs_name(tmpfs_get(), i - files - (unsigned)ARRAY_SIZE(kernel_names), buf, n, ino);
 }
 
 /* The child of rel that name i names, if any (rel "" is the source's root). */

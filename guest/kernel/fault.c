@@ -6,7 +6,8 @@
  * address, resolved by uvm_fault and counted (minor, major, invalid, per
  * process and in vm_events); otherwise an exception-table fixup or an
  * oops. A user fault that cannot be resolved raises SIGSEGV (si_code
- * SEGV_MAPERR or SEGV_ACCERR, si_addr the address) in its process, as do
+ * SEGV_MAPERR or SEGV_ACCERR, si_addr the address) in its process, or
+ * SIGBUS (BUS_ADRERR) for a file page past the end of its file, as do
  * other exceptions raised in ring 3 (SIGILL, SIGFPE, SIGTRAP, SIGSEGV);
  * Linux's "segfault at" / "traps:" line is logged when no handler will
  * catch it.
@@ -26,6 +27,7 @@
 #include <asm/cpu.h>
 
 #define ILL_ILLOPN 2
+#define BUS_ADRERR 2
 #define FPE_INTDIV 1
 
 static void count_fault(struct task *t, enum uvm_fault_result r)
@@ -82,6 +84,10 @@ static void page_fault(struct pt_regs *regs)
 			return;
 		if (user && r == UVM_FAULT_OOM) {
 			oom_kill_on_fault();    /* kills someone; the fault is retried */
+			return;
+		}
+		if (user && r == UVM_FAULT_SIGBUS) {
+			signal_force(current, SIGBUS, BUS_ADRERR, cr2);   /* past a file's end */
 			return;
 		}
 		if (user) {

@@ -1,7 +1,8 @@
 /*
  * fd.c: the descriptor-table calls: dup, dup2, dup3 and fcntl's
  * descriptor and status-flag commands (F_DUPFD, F_DUPFD_CLOEXEC,
- * F_GETFD, F_SETFD, F_GETFL, F_SETFL). A duplicate shares the struct
+ * F_GETFD, F_SETFD, F_GETFL, F_SETFL) and memfd's seals (F_ADD_SEALS,
+ * F_GET_SEALS: shmem.c). A duplicate shares the struct
  * file (position, status flags) and never inherits close-on-exec.
  * Other commands (locks, owners, leases, pipe sizes) are EINVAL, as
  * Linux answers a command it does not know.
@@ -10,6 +11,7 @@
 #include <sched.h>
 #include <syscall.h>
 #include <errno.h>
+#include <tmpfs.h>
 #include <uapi.h>
 
 /* Points newfd at oldfd's file, closing what newfd held (dup2/dup3). */
@@ -106,6 +108,9 @@ SYS_DECL(fcntl)
 	case F_SETFL:
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)a2 & SETFL_MASK);
 		return 0;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return shmem_fcntl_seals(f, (int)cmd, a2);
 	default:
 		return -EINVAL;
 	}

@@ -14,6 +14,7 @@
 #include <file.h>
 #include <sched.h>
 #include <initrd.h>
+#include <tmpfs.h>
 #include <path.h>
 #include <uaccess.h>
 #include <syscall.h>
@@ -53,6 +54,8 @@ void file_put(struct file *f)
 		return;
 	if (f->kind == FILE_PIPE)
 		pipe_release(f);
+	if (f->kind == FILE_TMPFS)
+		tmpfs_inode_put(f->inode);
 	if (f->text)
 		kfree(f->text);
 	if (f->path)
@@ -259,6 +262,22 @@ static long read_memory(struct file *f, const void *data, uint64_t size, uint64_
 	return (long)n;
 }
 
+/* A read or write of r bytes at f->pos moves it on; returns r. */
+static long advance(struct file *f, long r)
+{
+	if (r > 0)
+		f->pos += (uint64_t)r;
+	return r;
+}
+
+/* A write to a tmpfs file: at its end with O_APPEND. */
+static long write_tmpfs(struct file *f, uint64_t ubuf, uint64_t n)
+{
+	if (f->flags & O_APPEND)
+		f->pos = f->inode->size;
+	return advance(f, tmpfs_write(f->inode, f->pos, ubuf, n));
+}
+
 static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
@@ -273,6 +292,8 @@ static long file_read(struct file *f, uint64_t ubuf, uint64_t n)
 	switch (f->kind) {
 	case FILE_INITRD:
 		return read_cached(f, ubuf, n);
+	case FILE_TMPFS:
+		return advance(f, tmpfs_read(f->inode, f->pos, ubuf, n));
 	case FILE_PROC:
 		return read_memory(f, f->text, f->len, ubuf, n);
 	case FILE_PIPE:
@@ -305,6 +326,8 @@ static long file_write(struct file *f, uint64_t ubuf, uint64_t n)
 	}
 	if (f->kind == FILE_PIPE)
 		return pipe_write(f, ubuf, n);
+	if (f->kind == FILE_TMPFS)
+		return write_tmpfs(f, ubuf, n);
 	if (f->kind == FILE_NULL)
 		return (long)n;
 	while (done < n) {
@@ -413,20 +436,17 @@ SYS_DECL(readv)
 static bool file_preadable(const struct file *f)
 {
 	return f->kind == FILE_INITRD || f->kind == FILE_PROC || f->kind == FILE_NULL ||
-	       f->kind == FILE_DIR;
+	       f->kind == FILE_DIR || f->kind == FILE_TMPFS;
 }
 
-/*
- * pread64(unsigned int fd, buf, size_t count, loff_t pos): a read at pos
- * that leaves the file position alone. A negative pos is EINVAL (checked
- * first, as ksys_pread64), a pipe or the console ESPIPE.
- */
-SYS_DECL(pread64)
+/* pread64(unsigned int fd, buf, size_t count, loff_t pos) */
+/* pread64/pwrite64: the I/O at pos, the file position left alone. A
+ * negative pos is EINVAL (checked first, as ksys_pread64), a pipe or the
+ * console ESPIPE. */
+static long positioned_io(unsigned int fd, uint64_t ubuf, uint64_t n, int64_t pos, bool write)
 {
-	struct file *f = file_get((unsigned int)a0);
-	int64_t pos = (int64_t)a3;
+	struct file *f = file_get(fd);
 
-	(void)a4, (void)a5;
 	if (pos < 0)
 		return -EINVAL;
 	if (!f)
@@ -435,9 +455,24 @@ SYS_DECL(pread64)
 		return -ESPIPE;
 	uint64_t saved = f->pos;
 	f->pos = (uint64_t)pos;
-	long n = file_read(f, a1, a2);
+	long r = write ? file_write(f, ubuf, n) : file_read(f, ubuf, n);
 	f->pos = saved;
-	return n;
+	return r;
+}
+
+SYS_DECL(pread64)
+{
+	(void)a4, (void)a5;
+	return positioned_io((unsigned int)a0, a1, a2, (int64_t)a3, false);
+}
+
+/* pwrite64(unsigned int fd, buf, size_t count, loff_t pos): a write at pos
+ * that leaves the file position alone (with O_APPEND, at the end: Linux's
+ * documented bug kept). */
+SYS_DECL(pwrite64)
+{
+	(void)a4, (void)a5;
+	return positioned_io((unsigned int)a0, a1, a2, (int64_t)a3, true);
 }
 
 /*
@@ -492,7 +527,7 @@ long file_resolve(const char *base, char *path)
  * resolved into an absolute normalised kmalloc'd path. Returns it or
  * NULL with *err set.
  */
-static char *getname_at(int dfd, uint64_t upath, long *err)
+char *file_getname_at(int dfd, uint64_t upath, long *err)
 {
 	char *path = getname(upath, err);
 	const char *base = path && path[0] != '/' ? start_dir(dfd, err) : "/";
@@ -542,8 +577,30 @@ static long open_proc(const char *path, int flags, struct file **out)
 	return 0;
 }
 
-/* The file an absolute normalised path names, opened with flags but not installed. */
-static long open_path(const char *path, int flags, struct file **out)
+/* A tmpfs file (tmpfs_open), created with mode less the umask. */
+static long open_tmpfs(const char *path, int flags, uint32_t mode, struct file **out)
+{
+	struct inode *ino;
+	int err = tmpfs_open(tmpfs_get(), path, flags, mode & ~current->fs->umask, &ino);
+
+	if (err)
+		return err;
+	if (flags & O_DIRECTORY) {
+		tmpfs_inode_put(ino);
+		return -ENOTDIR;
+	}
+	*out = file_new(FILE_TMPFS, flags);
+	if (!*out) {
+		tmpfs_inode_put(ino);
+		return -ENOMEM;
+	}
+	(*out)->inode = ino;
+	return 0;
+}
+
+/* The file an absolute normalised path names, opened with flags (mode for
+ * O_CREAT) but not installed. */
+static long open_path(const char *path, int flags, uint32_t mode, struct file **out)
 {
 	if (dir_exists(path)) {
 		if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
@@ -558,26 +615,33 @@ static long open_path(const char *path, int flags, struct file **out)
 	}
 	if (!strncmp(path, "/proc/", 6))
 		return open_proc(path, flags, out);
+	if (tmpfs_owns(path))
+		return open_tmpfs(path, flags, mode, out);
 	return open_initrd(path, flags, out);
 }
 
-long file_open_at(int dfd, uint64_t upath, int flags, struct file **out)
+long file_open_at_mode(int dfd, uint64_t upath, int flags, uint32_t mode, struct file **out)
 {
 	long err;
-	char *path = getname_at(dfd, upath, &err);
+	char *path = file_getname_at(dfd, upath, &err);
 
 	if (!path)
 		return err;
-	err = open_path(path, flags, out);
+	err = open_path(path, flags, mode, out);
 	kfree(path);
 	return err;
 }
 
+long file_open_at(int dfd, uint64_t upath, int flags, struct file **out)
+{
+	return file_open_at_mode(dfd, upath, flags, 0, out);
+}
+
 /* openat(2) of upath: unknown flag bits are ignored, as Linux's open does. */
-static long do_open(int dfd, uint64_t upath, int flags)
+static long do_open(int dfd, uint64_t upath, int flags, uint32_t mode)
 {
 	struct file *f = NULL;
-	long err = file_open_at(dfd, upath, flags, &f);
+	long err = file_open_at_mode(dfd, upath, flags, mode, &f);
 
 	if (err)
 		return err;
@@ -589,16 +653,23 @@ static long do_open(int dfd, uint64_t upath, int flags)
 
 SYS_DECL(open)
 {
+	(void)a3, (void)a4, (void)a5;
+	return do_open(AT_FDCWD, a0, (int)a1, (uint32_t)a2);
+}
+
+/* creat(path, mode): open with O_CREAT|O_WRONLY|O_TRUNC. */
+SYS_DECL(creat)
+{
 	(void)a2, (void)a3, (void)a4, (void)a5;
-	return do_open(AT_FDCWD, a0, (int)a1);
+	return do_open(AT_FDCWD, a0, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a1);
 }
 
 /* openat(int dfd, path, int flags, mode): an absolute path ignores dfd; a
  * relative one starts at dfd's directory (AT_FDCWD: the working one). */
 SYS_DECL(openat)
 {
-	(void)a3, (void)a4, (void)a5;
-	return do_open((int)a0, a1, (int)a2);
+	(void)a4, (void)a5;
+	return do_open((int)a0, a1, (int)a2, (uint32_t)a3);
 }
 
 SYS_DECL(close)
@@ -644,7 +715,7 @@ SYS_DECL(lseek)
 		return 0;
 	if (f->kind == FILE_DIR)     /* rewinddir: a listing restarts at 0 */
 		return (whence == SEEK_SET && a1 == 0) ? (long)(f->pos = 0) : -EINVAL;
-	uint64_t size = f->kind == FILE_INITRD ? f->inode->size : f->len;
+	uint64_t size = f->kind == FILE_INITRD || f->kind == FILE_TMPFS ? f->inode->size : f->len;
 	switch (whence) {
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = (int64_t)f->pos; break;
@@ -666,6 +737,10 @@ void file_fill_stat(const struct file *f, struct linux_stat *st)
 		st->st_mode = S_IFCHR | 0666;
 		st->st_rdev = (1 << 8) | 3;     /* mem 1:3 */
 		st->st_dev = 5;
+	} else if (f->kind == FILE_DIR && tmpfs_owns(f->path)) {
+		st->st_mode = S_IFDIR | 01777;    /* /tmp's and /dev/shm's mode, every directory's here */
+		st->st_nlink = 2;
+		st->st_dev = TMPFS_DEV;
 	} else if (f->kind == FILE_DIR) {
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2;
@@ -673,11 +748,11 @@ void file_fill_stat(const struct file *f, struct linux_stat *st)
 	} else if (f->kind == FILE_PIPE) {
 		st->st_mode = S_IFIFO | 0600;
 		st->st_dev = 4;
-	} else if (f->kind == FILE_INITRD) {
+	} else if (f->kind == FILE_INITRD || f->kind == FILE_TMPFS) {
 		st->st_mode = f->inode->mode;
 		st->st_ino = f->inode->ino;
 		st->st_size = (int64_t)f->inode->size;
-		st->st_dev = 1;
+		st->st_dev = f->kind == FILE_TMPFS ? TMPFS_DEV : 1;
 	} else {
 		st->st_mode = S_IFREG | 0444;
 		st->st_dev = 3;
@@ -749,11 +824,11 @@ static long do_readlink(int dfd, uint64_t upath, uint64_t ubuf, int bufsiz)
 
 	if (bufsiz <= 0)
 		return -EINVAL;
-	char *path = getname_at(dfd, upath, &err);
+	char *path = file_getname_at(dfd, upath, &err);
 	if (!path)
 		return err;
 	const char *to = strncmp(path, "/proc/", 6) ? NULL : proc_link(path + 6, target, sizeof(target));
-	err = to ? 0 : open_path(path, O_RDONLY, &f);
+	err = to ? 0 : open_path(path, O_RDONLY, 0, &f);
 	kfree(path);
 	if (!to) {
 		if (!err)

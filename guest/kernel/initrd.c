@@ -15,6 +15,7 @@
 #include <rmap.h>
 #include <reclaim.h>
 #include <pagecache.h>
+#include <tmpfs.h>
 #include <asm/setup.h>
 
 #define INITRD_MAX_FILES 64
@@ -180,12 +181,17 @@ static void file_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 	const struct buddy *b = page_alloc_buddy();
 
 	(void)ctx;
+	if (p->user.inode->fs) {
+		tmpfs_page_evicted(p);      /* no file behind it: to swap */
+		return;
+	}
 	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(b, p), shadow);
 	p->flags &= ~PG_FILE;
 	page_free(buddy_page_to_phys(b, p), 0);
 }
 
-/* Reclaim only evicts file pages: the files always hold their data. */
+/* Reclaim only evicts file pages: initrd files always hold their data,
+ * tmpfs pages go to swap. */
 static const struct vmscan_store_ops file_store_ops = {
 	.evicted = file_page_evicted,
 };

@@ -5,6 +5,7 @@
  * allocator (and kmalloc), processes (scheduler, user memory, #PF and
  * syscall entry, initrd), timer, the other CPUs, self-tests, then init.
  */
+#include <tmpfs.h>
 #include <printk.h>
 #include <uart.h>
 #include <cmdline.h>
@@ -122,6 +123,9 @@ void kernel_main(unsigned long start_info_phys)
 	virtio_probe_all();
 	swap_init();
 	reclaim_init();
+	tmpfs_init(tmpfs_get(), kparams.tmpfs_size_kb >= 0 ?
+		   (uint64_t)kparams.tmpfs_size_kb / (MM_PAGE_SIZE >> 10) :
+		   buddy_nr_managed_pages(page_alloc_buddy()) / 2);
 	if (virtio_start_worker())
 		pr_err("virtio: no memory for the worker thread; devices stay idle\n");
 	pr_info("boot: kernel_main to here in %llu TSC cycles\n",

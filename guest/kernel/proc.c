@@ -9,6 +9,7 @@
  * process PID, each a directory of the same per-task files
  * (/proc/PID/task/TID/stat); "self" is the caller's process, as Linux's.
  */
+#include <tmpfs.h>
 #include <file.h>
 #include <sched.h>
 #include <thread.h>
@@ -97,7 +98,8 @@ static void gen_meminfo(struct pbuf *p, struct task *t)
 	buddy_drain_pcp(page_alloc_buddy());   /* MemFree exact, not per-CPU cached */
 	p->len += (size_t)mmviews_meminfo(page_alloc_buddy(), vs, room ? p->buf + p->len : NULL,
 					  room);
-	pb_printf(p, "%-16s%8llu kB\n", "Cached:", KB(initrd_cached_pages()));
+	pb_printf(p, "%-16s%8llu kB\n", "Cached:",       /* Linux's Cached holds Shmem */
+		  KB(initrd_cached_pages() + tmpfs_get()->resident));
 	pb_printf(p, "%-16s%8llu kB\n", "AnonPages:", KB(vm_events[VM_NR_ANON_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "Shmem:", KB(vm_events[VM_NR_SHMEM_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "SwapCached:", KB(swap_cached_pages()));
@@ -329,8 +331,9 @@ static void status_memory(struct pbuf *p, struct mm *mm)
 	STATUS_KB(p, "VmHWM:", mm->hiwater_rss);
 	STATUS_KB(p, "VmRSS:", uvm_rss(mm));
 	STATUS_KB(p, "RssAnon:", mm->rss[MM_ANON]);
-	STATUS_KB(p, "RssFile:", mm->rss[MM_FILE]);
-	STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM]);
+	uint64_t tmpfs = uvm_tmpfs_rss(mm);     /* counted as file pages, shmem to Linux */
+	STATUS_KB(p, "RssFile:", mm->rss[MM_FILE] - tmpfs);
+	STATUS_KB(p, "RssShmem:", mm->rss[MM_SHMEM] + tmpfs);
 	STATUS_KB(p, "VmData:", c.data);
 	STATUS_KB(p, "VmStk:", c.stack);
 	STATUS_KB(p, "VmExe:", c.text);
@@ -500,6 +503,20 @@ static void gen_uptime(struct pbuf *p, struct task *t)
 		  (idle % HZ) * 100 / HZ);
 }
 
+/* /proc/mounts: the initrd as root, /proc, /dev, and tmpfs at its two
+ * mount points (one instance: the same size= at both). */
+static void gen_mounts(struct pbuf *p, struct task *t)
+{
+	unsigned long long size_kb = KB(tmpfs_get()->max_pages);
+
+	(void)t;
+	pb_printf(p, "rootfs / rootfs ro 0 0\n");
+	pb_printf(p, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
+	pb_printf(p, "devtmpfs /dev devtmpfs rw,nosuid,relatime 0 0\n");
+	pb_printf(p, "tmpfs /tmp tmpfs rw,nosuid,nodev,size=%lluk 0 0\n", size_kb);
+	pb_printf(p, "tmpfs /dev/shm tmpfs rw,nosuid,nodev,size=%lluk 0 0\n", size_kb);
+}
+
 /* /proc/loadavg: the three averages, runnable/all tasks, the last pid. */
 static void gen_loadavg(struct pbuf *p, struct task *t)
 {
@@ -590,6 +607,7 @@ static const struct {
 	{ "stat", gen_proc_stat, false, NULL },
 	{ "uptime", gen_uptime, false, NULL },
 	{ "loadavg", gen_loadavg, false, NULL },
+	{ "mounts", gen_mounts, false, NULL },
 	{ "stat", gen_stat, true, NULL },
 	{ "statm", gen_statm, true, NULL },
 	{ "cmdline", gen_cmdline, true, NULL },

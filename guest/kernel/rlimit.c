@@ -36,7 +36,9 @@ void rlimit_apply(const struct task *t, struct mm *mm)
 	mm->limits = (struct uvm_limits){ .as = r[RLIMIT_AS].rlim_cur,
 					  .data = r[RLIMIT_DATA].rlim_cur,
 					  .data_max = r[RLIMIT_DATA].rlim_max,
-					  .stack = r[RLIMIT_STACK].rlim_cur };
+					  .stack = r[RLIMIT_STACK].rlim_cur,
+					  .memlock = t->group->uid ? r[RLIMIT_MEMLOCK].rlim_cur
+								   : RLIM_INFINITY };
 }
 
 /*

@@ -5,6 +5,7 @@
  * in Linux's struct statfs with each file system's magic number.
  * State: none of its own.
  */
+#include <tmpfs.h>
 #include <syscall.h>
 #include <sched.h>
 #include <file.h>
@@ -68,6 +69,7 @@ static const struct fs_kind fs_kinds[] = {
 	{ 3, 0x9fa0, ST_VALID | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_RELATIME }, /* proc */
 	{ 4, 0x50495045, ST_VALID },                        /* PIPEFS_MAGIC */
 	{ 5, 0x01021994, ST_VALID | ST_NOSUID | ST_RELATIME }, /* TMPFS_MAGIC: devtmpfs */
+	{ TMPFS_DEV, 0x01021994, ST_VALID | ST_NOSUID | ST_NODEV }, /* TMPFS_MAGIC: tmpfs */
 };
 
 /* Linux's new_encode_dev split back: the major and minor of a dev_t. */
@@ -148,6 +150,10 @@ static long statfs_put(struct file *f, uint64_t ubuf)
 	if (!sf.f_type)
 		panic("statfs_put: a file on device %llu, which no file system owns",
 		      (unsigned long long)st.st_dev);
+	if (st.st_dev == TMPFS_DEV) {    /* its size= and what its files hold */
+		sf.f_blocks = tmpfs_get()->max_pages;
+		sf.f_bfree = sf.f_bavail = sf.f_blocks - tmpfs_get()->pages;
+	}
 	sf.f_bsize = sf.f_frsize = MM_PAGE_SIZE;
 	sf.f_namelen = NAME_MAX;
 	sf.f_fsid[0] = (int32_t)st.st_dev;

@@ -15,6 +15,7 @@
 #include <percpu.h>
 #include <thread.h>
 #include <uvm.h>
+#include <rlimit.h>
 #include <uaccess.h>
 #include <time.h>
 #include <errno.h>
@@ -99,7 +100,8 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[56] = sys_clone, [57] = sys_fork, [58] = sys_vfork, [59] = sys_execve, [60] = sys_exit,
 	[61] = sys_wait4, [62] = sys_kill, [63] = sys_uname, [72] = sys_fcntl,
 	[79] = sys_getcwd, [80] = sys_chdir, [81] = sys_fchdir, [89] = sys_readlink, [98] = sys_getrusage,
-	[99] = sys_sysinfo, [102] = sys_root_id, [104] = sys_root_id, [107] = sys_root_id,
+	[99] = sys_sysinfo, [102] = sys_getuid, [104] = sys_root_id, [107] = sys_getuid,
+	[105] = sys_setuid, [29] = sys_shmget, [30] = sys_shmat, [67] = sys_shmdt, [31] = sys_shmctl,
 	[108] = sys_root_id, [110] = sys_getppid, [127] = sys_rt_sigpending,
 	[130] = sys_rt_sigsuspend, [131] = sys_sigaltstack, [158] = sys_arch_prctl, [186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
 	[217] = sys_getdents64, [218] = sys_set_tid_address, [228] = sys_clock_gettime, [229] = sys_clock_getres,
@@ -116,6 +118,10 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,
 	[195] = sys_llistxattr, [196] = sys_flistxattr, [197] = sys_removexattr,
 	[198] = sys_lremovexattr, [199] = sys_fremovexattr,
+	[18] = sys_pwrite64, [85] = sys_creat, [87] = sys_unlink, [263] = sys_unlinkat,
+	[84] = sys_rmdir, [83] = sys_mkdir, [258] = sys_mkdirat, [82] = sys_rename,
+	[264] = sys_renameat, [316] = sys_renameat2, [77] = sys_ftruncate, [76] = sys_truncate,
+	[74] = sys_fsync, [75] = sys_fsync /* fdatasync */, [319] = sys_memfd_create,
 };
 
 void syscall_dispatch(struct pt_regs *r)
@@ -152,6 +158,33 @@ SYS_DECL(gettid)
 SYS_DECL(root_id)
 {
 	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return 0;
+}
+
+/* getuid and geteuid: the process's user id (one for real, effective and saved). */
+SYS_DECL(getuid)
+{
+	(void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return current->group->uid;
+}
+
+/*
+ * setuid(uid_t uid): root may become any user (real, effective and saved
+ * ids together, as Linux's setuid by CAP_SETUID); another user only
+ * itself (EPERM). (uid_t)-1 is EINVAL. The limits follow (rlimit.h:
+ * RLIMIT_MEMLOCK binds a user that is not root).
+ */
+SYS_DECL(setuid)
+{
+	uint32_t uid = (uint32_t)a0;
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	if (uid == UINT32_MAX)
+		return -EINVAL;
+	if (current->group->uid && uid != current->group->uid)
+		return -EPERM;
+	current->group->uid = uid;
+	rlimit_apply(current, current->mm);
 	return 0;
 }
 

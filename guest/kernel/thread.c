@@ -21,10 +21,12 @@ int thread_group_new(struct task *t, const struct task *parent)
 	g->leader = t;
 	g->refs = 1;
 	g->live = 1;
-	if (parent)
+	if (parent) {
 		g->rlim = parent->group->rlim;
-	else
+		g->uid = parent->group->uid;
+	} else {
 		rlimit_defaults(&g->rlim);
+	}
 	t->group = g;
 	list_add_tail(&t->group_node, &g->members);
 	return 0;

@@ -1,6 +1,6 @@
 /*
  * sys_mm.c: the memory system calls, argument checks on top of uvm.c:
- * brk, mmap (anonymous, or private initrd files), munmap, mprotect,
+ * brk, mmap (anonymous, initrd files, tmpfs files private or shared), munmap, mprotect,
  * madvise, msync, and the mlock family.
  *
  * Each check follows Linux's mm/mmap.c, mm/mprotect.c and mm/madvise.c in
@@ -14,6 +14,7 @@
 #include <file.h>
 #include <errno.h>
 #include <uapi.h>
+#include <tmpfs.h>
 
 #define PAGE_LOW (MM_PAGE_SIZE - 1)
 #define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -53,18 +54,41 @@ static bool file_range_ok(uint64_t off, uint64_t len)
 	return len <= FILE_OFFSET_MAX && off <= FILE_OFFSET_MAX - len;
 }
 
-/* The initrd inode of f for a mapping of len at off, or an errno. */
+/*
+ * The inode of f (an initrd or tmpfs file) for a mapping of len at off,
+ * or an errno as do_mmap's: a shared writable mapping needs f open for
+ * writing (EACCES; the initrd never is) and no memfd F_SEAL_WRITE (EPERM);
+ * any mapping needs f open for reading (EACCES).
+ */
 static long mmap_file(const struct file *f, uint64_t off, uint64_t len, unsigned long prot,
 		      unsigned long type, const void **inode)
 {
+	bool shared_write = type == MAP_SHARED && (prot & PROT_WRITE);
+
 	if (!file_range_ok(off, (len + PAGE_LOW) & ~PAGE_LOW))
 		return -EOVERFLOW;
-	if (f->kind != FILE_INITRD)
+	if (f->kind != FILE_INITRD && f->kind != FILE_TMPFS)
 		return -ENODEV;
-	if (type == MAP_SHARED && (prot & PROT_WRITE))
-		return -EACCES;     /* the initrd is read-only */
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (shared_write && (f->kind == FILE_INITRD || (f->flags & O_ACCMODE) != O_RDWR))
+		return -EACCES;
+	if (shared_write && (f->inode->seals & TMPFS_SEAL_WRITE))
+		return -EPERM;
 	*inode = f->inode;
 	return 0;
+}
+
+/*
+ * Whether a shared mapping of f may ever be written (Linux's VM_MAYWRITE):
+ * a tmpfs file open read-write. Other shared file mappings are made
+ * private, so a later mprotect(PROT_WRITE) copies instead of writing to
+ * the file (Linux refuses it with EACCES; the mapping shows 'p' in maps).
+ */
+static bool file_shared_writable(const struct file *f)
+{
+	return f->kind == FILE_TMPFS && (f->flags & O_ACCMODE) == O_RDWR &&
+	       !(f->inode->seals & TMPFS_SEAL_WRITE);
 }
 
 /* mmap(addr, len, prot, flags, fd, off): an fd is an unsigned int, unknown
@@ -88,6 +112,8 @@ SYS_DECL(mmap)
 		long err = mmap_file(f, a5, a1, prot, (unsigned long)type, &inode);
 		if (err)
 			return err;
+		if (type == MAP_SHARED && !file_shared_writable(f))
+			type = MAP_PRIVATE;  /* never written through: mprotect cannot make it so */
 	}
 	return uvm_mmap(current->mm, a0, a1, prot, (a3 & ~(unsigned long)MAP_TYPE) |
 			(unsigned long)type, inode, f ? a5 : 0);
@@ -183,8 +209,9 @@ static long mlock_range(uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
 /*
  * mlock2(start, len, int flags): flags other than MLOCK_ONFAULT EINVAL, a
  * wrapping range EINVAL, len 0 succeeds, unmapped pages ENOMEM, no memory
- * to fault the range in EAGAIN. RLIMIT_MEMLOCK is not charged: every task
- * has CAP_IPC_LOCK (rlimit.h).
+ * to fault the range in EAGAIN; RLIMIT_MEMLOCK for a process that is not
+ * root (uvm.h's limits.memlock): 0 EPERM (checked first, as Linux's
+ * can_do_mlock), past it ENOMEM.
  */
 static long do_mlock(uint64_t start, uint64_t len, unsigned flags)
 {
@@ -192,6 +219,8 @@ static long do_mlock(uint64_t start, uint64_t len, unsigned flags)
 
 	if (flags & ~(unsigned)MLOCK_ONFAULT)
 		return -EINVAL;
+	if (!uvm_can_mlock(current->mm))
+		return -EPERM;
 	long range = mlock_range(start, len, &s, &e);
 	return range <= 0 ? range : uvm_mlock(current->mm, s, e - s, flags & MLOCK_ONFAULT);
 }
@@ -245,7 +274,8 @@ SYS_DECL(munlockall)
  * an unaligned start, MS_ASYNC with MS_SYNC: EINVAL; a wrapping end
  * ENOMEM; len 0 succeeds), then the areas: MS_INVALIDATE of a locked one
  * EBUSY, a hole ENOMEM (the rest still synced). Nothing to write back:
- * no mapping here is a shared writable file mapping.
+ * the only shared writable file mappings are of tmpfs, whose page cache
+ * is the file (Linux's shmem msync does no I/O either).
  */
 SYS_DECL(msync)
 {

@@ -31,6 +31,7 @@
 #include <rmap.h>
 #include <tlb.h>
 #include <initrd.h>
+#include <tmpfs.h>
 #include <kmalloc.h>
 #include <vmalloc.h>
 #include <page_alloc.h>
@@ -54,7 +55,8 @@ static struct page *frame_page(phys_addr_t pa)
 
 _Static_assert((int)UVM_FAULT_MINOR == FAULT_MINOR && (int)UVM_FAULT_MAJOR == FAULT_MAJOR &&
 	       (int)UVM_FAULT_SEGV_MAPERR == FAULT_SEGV_MAPERR &&
-	       (int)UVM_FAULT_SEGV_ACCERR == FAULT_SEGV_ACCERR && (int)UVM_FAULT_OOM == FAULT_OOM,
+	       (int)UVM_FAULT_SEGV_ACCERR == FAULT_SEGV_ACCERR && (int)UVM_FAULT_OOM == FAULT_OOM &&
+	       (int)UVM_FAULT_SIGBUS == FAULT_SIGBUS,
 	       "uvm's fault results are the engine's");
 _Static_assert(PF_WRITE == FAULT_WRITE && PF_INSTR == FAULT_INSTR, "#PF error bits");
 _Static_assert((int)MM_ANON == FAULT_RSS_ANON && (int)MM_FILE == FAULT_RSS_FILE &&
@@ -82,10 +84,13 @@ static void frame_free(void *ctx, phys_addr_t pa)
 	page_free(pa, 0);
 }
 
+/* The page-cache frame of a file's page: the initrd's, or tmpfs's (allocated on first write). */
 static phys_addr_t file_page(void *ctx, const void *file, uint64_t index, bool *major)
 {
+	struct inode *ino = (struct inode *)file;
+
 	(void)ctx;
-	return initrd_cache_page((struct inode *)file, index, major);
+	return ino->fs ? tmpfs_fault_page(ino, index, major) : initrd_cache_page(ino, index, major);
 }
 
 /* The page-cache frame of the file's page index if cached, without I/O. */
@@ -289,6 +294,32 @@ uint64_t uvm_locked_vm(const struct mm *mm)
 
 /* ---- limits (Linux's may_expand_vm) ------------------------------------------ */
 
+/* RLIMIT_MEMLOCK in pages, or UINT64_MAX for none (root). */
+static uint64_t memlock_pages(const struct mm *mm)
+{
+	return mm->limits.memlock == RLIM_INFINITY ? UINT64_MAX
+						   : mm->limits.memlock >> MM_PAGE_SHIFT;
+}
+
+/* Pages of locked areas in [start, end) (Linux's count_mm_mlocked_page_nr). */
+static uint64_t locked_in(const struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		if ((v->flags & VMA_LOCKED) && v->start < end && v->end > start)
+			pages += (MM_MIN(v->end, end) - MM_MAX(v->start, start)) >> MM_PAGE_SHIFT;
+	}
+	return pages;
+}
+
+/* Linux's mlock_future_ok: npages more locked pages stay within RLIMIT_MEMLOCK. */
+static bool memlock_ok(const struct mm *mm, uint64_t npages)
+{
+	return memlock_pages(mm) == UINT64_MAX || uvm_locked_vm(mm) + npages <= memlock_pages(mm);
+}
+
 /* Linux's is_data_mapping: private, writable, not the stack. */
 static bool is_data_area(uint32_t prot, uint32_t flags)
 {
@@ -349,6 +380,7 @@ void uvm_destroy(struct mm *mm)
 	MM_BUG_ON(uvm_rss(mm));
 	pt_destroy(&mm->pt);
 	vma_tree_destroy(&mm->vmas);
+	tmpfs_reap(tmpfs_get());       /* files only this space still mapped */
 	kfree(mm);
 }
 
@@ -461,6 +493,10 @@ enum uvm_fault_result uvm_fault(struct mm *mm, uint64_t addr, unsigned long err)
 	v = vma_lookup(&mm->vmas, addr);
 	if (!v)
 		v = grow_stack(mm, addr);
+	if (v && v->file && ((const struct inode *)v->file)->fs &&
+	    tmpfs_page_needs_room((struct inode *)v->file,
+				  (v->pgoff + (addr - v->start)) >> MM_PAGE_SHIFT))
+		return UVM_FAULT_SIGBUS;    /* a tmpfs hole with no room: Linux's shmem SIGBUS */
 	bool locked = v && (v->flags & VMA_LOCKED);
 	if (locked)
 		before = frame_at(mm, addr & ~PAGE_MASK_LOW);
@@ -546,11 +582,11 @@ static long place(struct mm *mm, uint64_t addr, uint64_t len, unsigned long flag
 }
 
 /* The area flags of a new mapping: its type and mmap flags, and mlockall's. */
-static uint32_t mmap_vflags(const struct mm *mm, unsigned long flags, bool file)
+static uint32_t mmap_vflags(const struct mm *mm, unsigned long flags)
 {
 	uint32_t vflags = 0;
 
-	if ((flags & MAP_TYPE) == MAP_SHARED && !file)
+	if ((flags & MAP_TYPE) == MAP_SHARED)
 		vflags |= VMA_SHARED;
 	if (flags & MAP_GROWSDOWN)
 		vflags |= VMA_GROWSDOWN;
@@ -576,7 +612,11 @@ long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
 	if (start < 0)
 		return start;
 	uint64_t s = (uint64_t)start, fixed_end = (flags & MAP_FIXED) ? s + len : s;
-	uint32_t vflags = mmap_vflags(mm, flags, file != NULL);
+	uint32_t vflags = mmap_vflags(mm, flags);
+	if ((flags & MAP_LOCKED) && !uvm_can_mlock(mm))
+		return -EPERM;
+	if ((vflags & VMA_LOCKED) && !memlock_ok(mm, len >> MM_PAGE_SHIFT))
+		return -EAGAIN;
 	if (!may_expand_vm(mm, (uint32_t)prot, vflags, len >> MM_PAGE_SHIFT, s, fixed_end))
 		return -ENOMEM;
 	if (fixed_end > s && !vma_range_free(&mm->vmas, s, fixed_end)) {
@@ -587,8 +627,9 @@ long uvm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned long prot,
 	int err = uvm_map_area(mm, s, len, (uint32_t)prot, vflags, file, file ? off : 0);
 	if (err)
 		return err;
-	if ((vflags & VMA_SHARED) || (flags & MAP_POPULATE)) {
-		if (populate(mm, s, s + len, (uint32_t)prot) && (vflags & VMA_SHARED)) {
+	bool shared_anon = (vflags & VMA_SHARED) && !file;   /* populated: fork shares its pages */
+	if (shared_anon || (flags & MAP_POPULATE)) {
+		if (populate(mm, s, s + len, (uint32_t)prot) && shared_anon) {
 			uvm_munmap(mm, s, len);
 			return -ENOMEM;
 		}
@@ -612,6 +653,7 @@ long uvm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	if (locked)
 		unlock_pages(mm, addr, addr + len);
 	fault_zap_range(&engine, mm, addr, addr + len);
+	tmpfs_reap(tmpfs_get());
 	return 0;
 }
 
@@ -658,6 +700,8 @@ static int brk_grow(struct mm *mm, uint64_t old_end, uint64_t new_end)
 	if (!vma_range_free(&mm->vmas, old_end, new_end) ||
 	    !may_expand_vm(mm, prot, vflags, (new_end - old_end) >> MM_PAGE_SHIFT, 0, 0))
 		return -ENOMEM;
+	if ((vflags & VMA_LOCKED) && !memlock_ok(mm, (new_end - old_end) >> MM_PAGE_SHIFT))
+		return -EAGAIN;             /* mlockall(MCL_FUTURE) past RLIMIT_MEMLOCK */
 	int err = uvm_map_area(mm, old_end, new_end - old_end, prot, vflags, NULL, 0);
 	if (!err)
 		populate_locked(mm, old_end, new_end);
@@ -710,8 +754,14 @@ static int set_lock_flags(struct mm *mm, uint64_t start, uint64_t end, uint32_t 
 long uvm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool onfault)
 {
 	uint32_t lock = VMA_LOCKED | (onfault ? VMA_LOCKONFAULT : 0);
-	int err = set_lock_flags(mm, addr, addr + len, lock);
+	uint64_t locked = (len >> MM_PAGE_SHIFT) + uvm_locked_vm(mm);
+	int err;
 
+	if (locked > memlock_pages(mm))       /* pages locked already count once (do_mlock) */
+		locked -= locked_in(mm, addr, addr + len);
+	if (locked > memlock_pages(mm))
+		return -ENOMEM;
+	err = set_lock_flags(mm, addr, addr + len, lock);
 	if (err)
 		return err;
 	/* Linux's __mlock_posix_error_return: no memory to populate is EAGAIN */
@@ -742,6 +792,10 @@ long uvm_mlockall(struct mm *mm, unsigned flags)
 {
 	uint32_t onfault = (flags & MCL_ONFAULT) ? VMA_LOCKONFAULT : 0;
 
+	if (!uvm_can_mlock(mm))
+		return -EPERM;
+	if ((flags & MCL_CURRENT) && uvm_total_vm(mm) > memlock_pages(mm))
+		return -ENOMEM;
 	mm->def_flags = (flags & MCL_FUTURE) ? VMA_LOCKED | onfault : 0;
 	if (!(flags & MCL_CURRENT))
 		return 0;
@@ -912,4 +966,19 @@ void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census 
 {
 	memset(c, 0, sizeof(*c));
 	pt_walk(&mm->pt, v->start, v->end - v->start, census_one, c);
+}
+
+uint64_t uvm_tmpfs_rss(struct mm *mm)
+{
+	struct uvm_area_census c;
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < mm->vmas.nr; i++) {
+		const struct vma *v = &mm->vmas.v[i];
+		if (!v->file || !((const struct inode *)v->file)->fs)
+			continue;
+		uvm_area_census(mm, v, &c);
+		n += c.rss - c.anon;        /* a private area's copies are anonymous */
+	}
+	return n;
 }

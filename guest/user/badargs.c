@@ -7,7 +7,9 @@
  * clone's and clone3's flag rules and struct sizes, futex operations,
  * hostile robust lists walked at exit, resource limits, mlock's range
  * arithmetic, madvise's advice rules, statx and statfs, alarm (one
- * delivered), gettimeofday, getcpu and umask.
+ * delivered), gettimeofday, getcpu and umask; tmpfs's tree calls
+ * (unlink, mkdir, rmdir, rename), truncate, pwrite64, fsync and
+ * memfd_create.
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -49,6 +51,11 @@
 #define HIGH 0x100000000ul             /* bit 32: dropped by an int argument */
 #define SELF "/bin/badargs"
 #define CHILD_CALLS 64
+#define F_ADD_SEALS_ 1033
+#define F_GET_SEALS_ 1034
+#ifndef AT_REMOVEDIR
+#define AT_REMOVEDIR 0x200
+#endif
 
 /* Raw system call: the kernel's return value, -errno included. */
 static long sc(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
@@ -1346,6 +1353,119 @@ static void robust_checks(void)
 	      robust_exit_child((long)unmapped, 24, (long)unmapped), 0);
 }
 
+/* ---- tmpfs, memfd: the file tree's changes and shared memory ----------- */
+
+static void tree_checks(void)
+{
+	memcpy(edge, "/bi", 3);     /* calls before wrote into it */
+	check("unlink of a kernel pointer is EFAULT", SC1(SYS_unlink, KPTR), -EFAULT);
+	check("unlink of NULL is EFAULT", SC1(SYS_unlink, 0), -EFAULT);
+	check("unlink of \"\" is ENOENT", SC1(SYS_unlink, ""), -ENOENT);
+	check("unlink of a 4999-byte path is ENAMETOOLONG", SC1(SYS_unlink, longpath), -ENAMETOOLONG);
+	check("unlink of a path running into a hole is EFAULT", SC1(SYS_unlink, edge), -EFAULT);
+	check("unlinkat with flag 0x1 is EINVAL", SC3(SYS_unlinkat, AT_FDCWD, "/tmp/x", 1), -EINVAL);
+	check("unlinkat(-1, relative path) is EBADF", SC3(SYS_unlinkat, -1, "x", 0), -EBADF);
+	check("unlinkat AT_REMOVEDIR of a file is ENOTDIR",
+	      SC3(SYS_open, "/tmp/f", O_CREAT | O_RDWR, 0600) >= 3 ?
+	      SC3(SYS_unlinkat, AT_FDCWD, "/tmp/f", AT_REMOVEDIR) : -1, -ENOTDIR);
+	check("unlinkat(0x100000000 | AT_FDCWD, relative path) (int dfd)",
+	      SC1(SYS_chdir, "/tmp") == 0 ? SC3(SYS_unlinkat, HIGH | (unsigned)AT_FDCWD, "f", 0) : -1, 0);
+	SC1(SYS_chdir, "/");
+	check("mkdir of a kernel pointer is EFAULT", SC2(SYS_mkdir, KPTR, 0755), -EFAULT);
+	check("mkdir of a non-canonical pointer is EFAULT", SC2(SYS_mkdir, NONCANON, 0755), -EFAULT);
+	check("mkdir of an existing initrd directory is EEXIST", SC2(SYS_mkdir, "/bin", 0755), -EEXIST);
+	check("mkdir on the read-only initrd is EROFS", SC2(SYS_mkdir, "/newdir", 0755), -EROFS);
+	check("mkdirat(-1, relative path) is EBADF", SC3(SYS_mkdirat, -1, "d", 0755), -EBADF);
+	check("mkdir /tmp/d with mode bits beyond 07777", SC2(SYS_mkdir, "/tmp/d", 0xffffffff), 0);
+	check("rmdir of a kernel pointer is EFAULT", SC1(SYS_rmdir, KPTR), -EFAULT);
+	check("rmdir of a missing directory is ENOENT", SC1(SYS_rmdir, "/tmp/none"), -ENOENT);
+	check("rmdir /tmp/d", SC1(SYS_rmdir, "/tmp/d"), 0);
+	check("rename from a kernel pointer is EFAULT", SC2(SYS_rename, KPTR, "/tmp/y"), -EFAULT);
+	check("rename to a kernel pointer is EFAULT", SC2(SYS_rename, "/tmp/x", KPTR), -EFAULT);
+	check("rename of a missing file is ENOENT", SC2(SYS_rename, "/tmp/none", "/tmp/y"), -ENOENT);
+	check("renameat2 with unknown flags is EINVAL",
+	      sc(SYS_renameat2, AT_FDCWD, (long)"/tmp/x", AT_FDCWD, (long)"/tmp/y", 0x100, 0), -EINVAL);
+	check("renameat(-1, relative path) is EBADF", SC4(SYS_renameat, -1, "x", AT_FDCWD, "/tmp/y"),
+	      -EBADF);
+	check("rename of an initrd file is EROFS", SC2(SYS_rename, SELF, "/tmp/y"), -EROFS);
+}
+
+static void truncate_checks(void)
+{
+	long fd = SC3(SYS_open, "/tmp/t", O_CREAT | O_RDWR, 0600), ro = open_self(), p[2];
+
+	check("ftruncate -1 of a closed fd is EINVAL (the length first)", SC2(SYS_ftruncate, -1, -1),
+	      -EINVAL);
+	check("ftruncate of fd -1 is EBADF", SC2(SYS_ftruncate, -1, 0), -EBADF);
+	check("ftruncate through 0x100000000 | fd (unsigned int fd)",
+	      SC2(SYS_ftruncate, HIGH | (unsigned long)fd, 8192), 0);
+	check("ftruncate of a read-only initrd fd is EINVAL", SC2(SYS_ftruncate, ro, 0), -EINVAL);
+	check("ftruncate to 2^63-1 is EFBIG", SC2(SYS_ftruncate, fd, INT64_MAX), -EFBIG);
+	check("truncate of a kernel pointer is EFAULT", SC2(SYS_truncate, KPTR, 0), -EFAULT);
+	check("truncate of a directory is EISDIR", SC2(SYS_truncate, "/tmp", 0), -EISDIR);
+	check("truncate of an initrd file is EROFS", SC2(SYS_truncate, SELF, 0), -EROFS);
+	check("truncate to -1 is EINVAL", SC2(SYS_truncate, "/tmp/t", -1), -EINVAL);
+	check("pwrite64 at -1 is EINVAL", SC4(SYS_pwrite64, fd, buf, 4, -1), -EINVAL);
+	check("pwrite64(-1) is EBADF", SC4(SYS_pwrite64, -1, buf, 4, 0), -EBADF);
+	check("pwrite64 to the console is ESPIPE", SC4(SYS_pwrite64, 1, buf, 1, 0), -ESPIPE);
+	check("pwrite64 from a kernel pointer is EFAULT", SC4(SYS_pwrite64, fd, KPTR, 4, 0), -EFAULT);
+	check("pwrite64 from an unmapped page is EFAULT", SC4(SYS_pwrite64, fd, unmapped, 4, 0), -EFAULT);
+	check("pwrite64 to a read-only fd is EBADF", SC4(SYS_pwrite64, ro, buf, 4, 0), -EBADF);
+	check("read of a tmpfs file into a kernel pointer is EFAULT", SC3(SYS_read, fd, KPTR, 4), -EFAULT);
+	check("fsync of fd -1 is EBADF", SC1(SYS_fsync, -1), -EBADF);
+	check("fsync of a tmpfs file", SC1(SYS_fsync, fd), 0);
+	check("fdatasync of an initrd file", SC1(SYS_fdatasync, ro), 0);
+	if (SC1(SYS_pipe, p) == 0) {
+		check("ftruncate of a pipe is EINVAL", SC2(SYS_ftruncate, p[1], 0), -EINVAL);
+		check("fsync of a pipe is EINVAL", SC1(SYS_fsync, p[0]), -EINVAL);
+		check("F_ADD_SEALS on a pipe is EINVAL", SC3(SYS_fcntl, p[0], F_ADD_SEALS_, 1), -EINVAL);
+		SC1(SYS_close, p[0]);
+		SC1(SYS_close, p[1]);
+	}
+	SC1(SYS_close, fd);
+	SC1(SYS_close, ro);
+	SC1(SYS_unlink, "/tmp/t");
+}
+
+static void memfd_checks(void)
+{
+	char name[251];
+	long fd;
+
+	memset(name, 'm', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	check("memfd_create of a kernel pointer is EFAULT", SC2(SYS_memfd_create, KPTR, 0), -EFAULT);
+	check("memfd_create of NULL is EFAULT", SC2(SYS_memfd_create, 0, 0), -EFAULT);
+	check("memfd_create with unknown flags is EINVAL", SC2(SYS_memfd_create, "m", 0x100), -EINVAL);
+	check("memfd_create with a 250-byte name is EINVAL", SC2(SYS_memfd_create, name, 0), -EINVAL);
+	name[249] = 0;
+	fd = SC2(SYS_memfd_create, name, HIGH);
+	check_ge("memfd_create with a 249-byte name and flags 0x100000000 (unsigned int)", fd, 0);
+	check("F_GET_SEALS without MFD_ALLOW_SEALING is F_SEAL_SEAL", SC2(SYS_fcntl, fd, F_GET_SEALS_), 1);
+	long at = SC6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	check("mmap MAP_SHARED of it past its end maps", at > 0, 1);
+	SC2(SYS_munmap, at, 2 * PAGE);  /* it may sit where `unmapped` was: later checks need the hole */
+	check("mmap MAP_SHARED at an offset of 2^63 - 4096 is EOVERFLOW",
+	      SC6(SYS_mmap, 0, 2 * PAGE, PROT_READ, MAP_SHARED, fd, INT64_MAX - 4095), -EOVERFLOW);
+	check("write to it from a kernel pointer is EFAULT", SC3(SYS_write, fd, KPTR, 8), -EFAULT);
+	SC1(SYS_close, fd);
+	check("shmget of size 0 is EINVAL", SC3(SYS_shmget, 0, 0, 01000), -EINVAL);
+	check("shmget of 2^63 bytes is EINVAL", SC3(SYS_shmget, 0, INT64_MAX, 01000), -EINVAL);
+	check("shmget of a missing key is ENOENT", SC3(SYS_shmget, 0x4242, PAGE, 0), -ENOENT);
+	fd = SC3(SYS_shmget, 0, PAGE, 01000 | 0600);
+	check_ge("shmget(IPC_PRIVATE, 4096)", fd, 0);
+	check("shmat of id -1 is EINVAL", SC3(SYS_shmat, -1, 0, 0), -EINVAL);
+	at = SC3(SYS_shmat, HIGH | (unsigned long)fd, 0, 0);
+	check("shmat of id 0x100000000 | id (int shmid)", at > 0, 1);
+	check("shmctl IPC_STAT into a kernel pointer is EFAULT", SC3(SYS_shmctl, fd, 2, KPTR), -EFAULT);
+	check("shmctl with command 99 is EINVAL", SC3(SYS_shmctl, fd, 99, buf), -EINVAL);
+	check("shmdt of a kernel pointer is EINVAL", SC1(SYS_shmdt, KPTR), -EINVAL);
+	check("shmdt of an unaligned address is EINVAL", SC1(SYS_shmdt, (long)buf + 1), -EINVAL);
+	check("shmdt of the attach", SC1(SYS_shmdt, at), 0);
+	check("shmctl IPC_RMID", SC3(SYS_shmctl, fd, 0, 0), 0);
+	check("shmctl of the removed id is EINVAL", SC3(SYS_shmctl, fd, 2, buf), -EINVAL);
+}
+
 /* ---- random mode -------------------------------------------------------- */
 
 static uint64_t rng;
@@ -1374,7 +1494,10 @@ static const long calls[] = {
 	SYS_getxattr, SYS_lgetxattr, SYS_fgetxattr, SYS_listxattr, SYS_flistxattr,
 	SYS_setxattr, SYS_removexattr, SYS_prctl, SYS_getrlimit, SYS_setrlimit, SYS_munlock,
 	SYS_munlockall, SYS_statx, SYS_statfs, SYS_fstatfs, SYS_gettimeofday, SYS_getcpu,
-	SYS_umask, SYS_alarm, SYS_msync,
+	SYS_umask, SYS_alarm, SYS_msync, SYS_pwrite64, SYS_creat, SYS_unlink, SYS_unlinkat,
+	SYS_rmdir, SYS_mkdir, SYS_mkdirat, SYS_rename, SYS_renameat, SYS_renameat2,
+	SYS_ftruncate, SYS_truncate, SYS_fsync, SYS_fdatasync, SYS_memfd_create,
+	SYS_shmget, SYS_shmat, SYS_shmdt, SYS_shmctl,
 	512, -1, HIGH | SYS_getpid,
 };
 
@@ -1391,7 +1514,8 @@ static long rand_arg(void)
 			      1l << 40, 0x8000 | MAP_PRIVATE | MAP_ANONYMOUS };
 	const long ptrs[] = { 0, (long)KPTR, (long)NONCANON, (long)unmapped, (long)buf,
 			      (long)buf + 2 * PAGE - 1, (long)edge, (long)SELF, (long)"",
-			      (long)longpath, 0x7ffffffff000l, 0x400000 };
+			      (long)longpath, 0x7ffffffff000l, 0x400000, (long)"/tmp/r",
+			      (long)"/dev/shm/r" };
 
 	switch (next() % 4) {
 	case 0: return pick(ints, sizeof(ints) / sizeof(ints[0]));
@@ -1538,6 +1662,9 @@ int main(int argc, char **argv)
 	rlimit_checks();
 	mlock_checks();
 	statx_checks();
+	tree_checks();
+	truncate_checks();
+	memfd_checks();
 	alarm_checks();
 	return claims_report(&claims);
 }

@@ -8,6 +8,9 @@
  *   - RLIMIT_AS and RLIMIT_DATA stop mmap and brk at the page the limit
  *     allows (MAP_FIXED over an old mapping counts only what it adds);
  *     RLIMIT_STACK stops the stack's growth with SIGSEGV;
+ *   - RLIMIT_MEMLOCK binds a process that setuid()s away from root
+ *     (mlock ENOMEM, MAP_LOCKED and MCL_FUTURE growth EAGAIN, a limit of
+ *     0 EPERM) and never root (CAP_IPC_LOCK), as Linux;
  *   - mlock, mlock2(MLOCK_ONFAULT), munlock, mlockall, munlockall:
  *     meminfo's Mlocked/Unevictable and status's VmLck move by the pages
  *     locked; a child hogging more than RAM (36M) swaps, and the locked
@@ -401,6 +404,84 @@ static void free_is_lazy(void)
 	munmap(p, pages * PAGE);
 }
 
+/* ---- RLIMIT_MEMLOCK ----------------------------------------------------------- */
+
+/* mmap of pages with extra flags, raw (musl's mmap turns an anonymous
+ * mapping's EPERM into ENOMEM); -errno on failure, 0 on success (unmapped again). */
+static long try_map_locked(long pages, int flags)
+{
+	long p = syscall(SYS_mmap, 0, pages * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+
+	if (p == -1)
+		return -errno;
+	munmap((void *)p, pages * PAGE);
+	return 0;
+}
+
+/* In a child that setuid()s to 1000 (no CAP_IPC_LOCK): Linux's rules. */
+static void memlock_binds_a_user_that_is_not_root(void)
+{
+	char *p = map_anon(32 * PAGE, PROT_READ | PROT_WRITE, 0);
+
+	claims_check(&claims, "setuid(1000) as root", sys_ret(setuid(1000)), 0);
+	claims_check(&claims, "getuid is 1000", (long)getuid(), 1000);
+	claims_check(&claims, "setuid(0) back is EPERM", sys_ret(setuid(0)), -EPERM);
+	claims_check(&claims, "RLIMIT_MEMLOCK lowered to 16 pages",
+		     sys_set(RLIMIT_MEMLOCK, 16 * PAGE, 8l << 20), 0);
+	claims_check(&claims, "mlock of 16 pages fits", sys_ret(mlock(p, 16 * PAGE)), 0);
+	claims_check(&claims, "one page more is ENOMEM", sys_ret(mlock(p + 16 * PAGE, PAGE)), -ENOMEM);
+	claims_check(&claims, "the same 16 again count once", sys_ret(mlock(p, 16 * PAGE)), 0);
+	claims_check(&claims, "VmLck 64 kB", status("VmLck:"), 64);
+	claims_check(&claims, "munlock of 8 makes room", sys_ret(munlock(p, 8 * PAGE)), 0);
+	claims_check(&claims, "for that page", sys_ret(mlock(p + 16 * PAGE, PAGE)), 0);
+	claims_check(&claims, "mmap(MAP_LOCKED) of 8 pages past it is EAGAIN", try_map_locked(8, MAP_LOCKED),
+		     -EAGAIN);
+	claims_check(&claims, "mmap(MAP_LOCKED) of 7 pages fits", try_map_locked(7, MAP_LOCKED), 0);
+	claims_check(&claims, "mlockall(MCL_CURRENT) of more than 16 pages is ENOMEM",
+		     sys_ret(mlockall(MCL_CURRENT)), -ENOMEM);
+	claims_check(&claims, "mlockall(MCL_FUTURE) works", sys_ret(mlockall(MCL_FUTURE)), 0);
+	claims_check(&claims, "then an mmap of 8 pages is EAGAIN", try_map_locked(8, 0), -EAGAIN);
+	claims_check(&claims, "and brk growth past it fails",
+		     sbrk(8 * PAGE) == (void *)-1 ? -errno : 0, -ENOMEM);
+	claims_check(&claims, "munlockall", sys_ret(munlockall()), 0);
+	claims_check(&claims, "RLIMIT_MEMLOCK 0", sys_set(RLIMIT_MEMLOCK, 0, 8l << 20), 0);
+	claims_check(&claims, "then mlock is EPERM", sys_ret(mlock(p, PAGE)), -EPERM);
+	claims_check(&claims, "even of length 0", sys_ret(mlock(p, 0)), -EPERM);
+	claims_check(&claims, "mlockall is EPERM", sys_ret(mlockall(MCL_FUTURE)), -EPERM);
+	claims_check(&claims, "mmap(MAP_LOCKED) is EPERM", try_map_locked(1, MAP_LOCKED), -EPERM);
+}
+
+/* Root (CAP_IPC_LOCK) is never bound by RLIMIT_MEMLOCK, even at 0, as on Linux. */
+static void memlock_never_binds_root(void)
+{
+	char *p = map_anon(32 * PAGE, PROT_READ | PROT_WRITE, 0);
+
+	claims_check(&claims, "root: RLIMIT_MEMLOCK 0", sys_set(RLIMIT_MEMLOCK, 0, 8l << 20), 0);
+	claims_check(&claims, "root: mlock of 32 pages works", sys_ret(mlock(p, 32 * PAGE)), 0);
+	claims_check(&claims, "root: mmap(MAP_LOCKED) works", try_map_locked(4, MAP_LOCKED), 0);
+}
+
+/* Each in a child: the limit and the user id are the process's. */
+static void memlock_rules(void)
+{
+	void (*const cases[])(void) = { memlock_binds_a_user_that_is_not_root,
+					memlock_never_binds_root };
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = -1;
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct claims before = claims;
+			cases[i]();
+			_exit(claims.failed != before.failed);
+		}
+		waitpid(pid, &st, 0);
+		claims_check(&claims, "the RLIMIT_MEMLOCK child passed", st, 0);
+	}
+	claims_check(&claims, "the parent is still root", (long)getuid(), 0);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -414,5 +495,6 @@ int main(void)
 	pageout_and_willneed();
 	free_is_lazy();
 	mlockall_keeps_a_process_resident_under_pressure();
+	memlock_rules();
 	return claims_report(&claims);
 }

@@ -9,6 +9,9 @@
  *     read-only for reads (and, by file fault-around, the neighbours the
  *     cache holds in an aligned window of 2^file_around_order pages,
  *     read-only and not accessed, without I/O), a private copy for writes;
+ *   - not present, file-backed shared (VMA_SHARED): the page-cache frame
+ *     itself, writable for writes, so every mapper and read() see one page;
+ *   - a file page wholly past the end of its file: SIGBUS, as Linux;
  *   - a swap entry: swap-in through the swap cache, a run of following
  *     entries read with it (2^page_cluster pages at most), the refault
  *     told to reclaim;
@@ -49,7 +52,7 @@
 
 /* What a fault came to, for the caller's counting and signals. */
 enum fault_result { FAULT_MINOR, FAULT_MAJOR, FAULT_SEGV_MAPERR, FAULT_SEGV_ACCERR,
-		    FAULT_OOM };
+		    FAULT_OOM, FAULT_SIGBUS };
 
 /* The access, as x86's #PF error code says it (only these bits are read). */
 #define FAULT_WRITE (1u << 1)
@@ -148,8 +151,9 @@ static inline uint64_t fault_swap_slot(pte_t pte)
 /*
  * Resolves a fault at addr with access err (FAULT_WRITE, FAULT_INSTR) in
  * mm. Returns FAULT_MINOR or FAULT_MAJOR (resolved: retry the access),
- * FAULT_SEGV_MAPERR (no area), FAULT_SEGV_ACCERR (the area forbids it, or
- * a file page past its end), FAULT_OOM (no frame, or a swap read failed).
+ * FAULT_SEGV_MAPERR (no area), FAULT_SEGV_ACCERR (the area forbids it),
+ * FAULT_SIGBUS (a file page wholly past its end), FAULT_OOM (no frame, or
+ * a swap read failed).
  */
 enum fault_result fault_handle(struct fault_engine *fe, struct mm *mm, uint64_t addr,
 			       unsigned err);

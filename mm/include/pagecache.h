@@ -9,7 +9,9 @@
  *   0      empty: never filled, or the page left without a shadow
  *   even   pfn << 1 of the cached page (pfn 0 is never cached)
  *   odd    a shadow: (eviction age << 1) | 1, the age's low 31 bits kept;
- *          refault distances compare ages modulo 2^31
+ *          refault distances compare ages modulo 2^31; in a shmem cache
+ *          (tmpfs, whose pages have no file behind them) a swap entry
+ *          instead: (swap slot << 1) | 1 (pagecache_swap_entry)
  *
  * Interface:
  *   pagecache_init       caller memory for nr_slots slots, all made empty
@@ -19,7 +21,9 @@
  *                        it replaced (the refault's), or 0
  *   pagecache_delete     the page leaves its slot, empty afterwards
  *   pagecache_evict      the page leaves its slot, a shadow takes its place
+ *   pagecache_clear      an odd entry (shadow, swap entry) leaves its slot
  *   pagecache_check      nr_pages matches the slots
+ *   pagecache_resize     the slots move to caller memory of another size
  *   pagecache_nr_pages / pagecache_count_into  the pages cached, and where
  *                        that count lives
  * and, for the shadow clock's owner (reclaim):
@@ -79,6 +83,18 @@ static inline uint64_t pagecache_refault_distance(uint32_t shadow, uint64_t age)
 	return (age - (shadow >> 1)) & PAGECACHE_AGE_MASK;
 }
 
+/* A shmem cache's entry for a page swapped out to slot (not 0). */
+static inline uint32_t pagecache_swap_entry(uint64_t slot)
+{
+	return (uint32_t)((slot << 1) | 1);
+}
+
+/* The swap slot of a shmem cache's odd entry. */
+static inline uint64_t pagecache_entry_slot(uint32_t entry)
+{
+	return entry >> 1;
+}
+
 /*
  * Sets c up over slots (nr_slots entries, cleared here). Returns 0, or
  * -MM_EINVAL for no memory or no slot.
@@ -106,6 +122,17 @@ void pagecache_delete(struct pagecache *c, uint64_t index, uint64_t pfn);
  * Panics if pfn is not there or shadow is not a shadow.
  */
 void pagecache_evict(struct pagecache *c, uint64_t index, uint64_t pfn, uint32_t shadow);
+
+/*
+ * Moves c's entries into slots (nr_slots entries; those past the old
+ * size made empty). Shrinking below a slot that holds a page or an odd
+ * entry is a caller bug: panics. Returns the old slots array for the
+ * caller to free (NULL for a cache never set up, which is set up here).
+ */
+uint32_t *pagecache_resize(struct pagecache *c, uint32_t *slots, uint64_t nr_slots);
+
+/* Empties index, which holds an odd entry or nothing (a page there panics). */
+void pagecache_clear(struct pagecache *c, uint64_t index);
 
 /* Recounts the pages. Returns 0, or -MM_EINVAL when nr_pages is off. */
 int pagecache_check(const struct pagecache *c);

@@ -558,6 +558,9 @@ START_TEST(a_static_glibc_program_runs_its_own_pthreads_on_clone3)
 	ASSERT_CONSOLE(r, "gthreads: a condition variable passed the turn 100 times: ok");
 	ck_assert_msg(!console_has(&r, "system call clone3 (435) not implemented"), "%s",
 		      tail(r.console));
+	/* rseq stays ENOSYS (README): glibc's start-up asks once and runs without it */
+	ck_assert_msg(count_of(r.console, "system call rseq (334) not implemented: ENOSYS") == 1,
+		      "%s", tail(r.console));
 	vm_run_free(&r);
 }
 END_TEST
@@ -669,6 +672,71 @@ START_TEST(rlimits_mlock_and_madvise_match_linux_with_exact_figures)
 }
 END_TEST
 
+/* shmtest's verdict in r: status 0, at least min claims and none failed,
+ * the two key claims' lines, no oops. Frees r. */
+static void assert_shmtest_passed(struct vm_run *r, int min, const char *key1, const char *key2)
+{
+	ck_assert_msg(r->status == 0, "status %d:\n%s", r->status, tail(r->console));
+	assert_claims_passed(r, "shmtest", min);
+	ASSERT_CONSOLE(*r, key1);
+	ASSERT_CONSOLE(*r, key2);
+	assert_no_oops(r);
+	vm_run_free(r);
+}
+
+/* tmpfs at /tmp and /dev/shm (shmtest.c files): the file calls and their
+ * errnos as Linux's, listings, /proc/mounts and statfs. */
+START_TEST(tmpfs_files_behave_as_linux_with_its_errnos)
+{
+	struct vm_run r = boot_init("/bin/shmtest files");
+
+	assert_shmtest_passed(&r, 55, "shmtest: the open file still reads after unlink: ok",
+			      "shmtest: /proc/mounts lists tmpfs at /dev/shm: ok");
+}
+END_TEST
+
+/*
+ * MAP_SHARED mappings of a memfd, a shm_open file and a /tmp file
+ * (shmtest.c share): a parent and its child see each other's stores and
+ * write()s byte for byte, the file keeps its pages past munmap, SIGBUS
+ * past EOF after ftruncate, memfd seals.
+ */
+START_TEST(two_processes_share_memfd_shm_open_and_tmpfs_mappings_byte_for_byte)
+{
+	struct vm_run r = boot_init("/bin/shmtest share");
+
+	assert_shmtest_passed(&r, 50, "shmtest: memfd: the child's stores show in the parent's mapping: ok",
+			      "shmtest: a page past EOF raises SIGBUS: ok");
+}
+END_TEST
+
+/* System V shared memory on tmpfs files (shmtest.c sysv): shmget, shmat
+ * in two processes, shm_nattch, keys, IPC_RMID while attached. */
+START_TEST(system_v_shared_memory_is_shared_between_processes)
+{
+	struct vm_run r = boot_init("/bin/shmtest sysv");
+
+	assert_shmtest_passed(&r, 23, "shmtest: its stores show in the parent's attach: ok",
+			      "shmtest: the attach still holds the bytes: ok");
+}
+END_TEST
+
+/*
+ * A 12M tmpfs file in an 8M guest with swap (tmpfs.size_kb=12288):
+ * reclaim swaps its pages out, reading it back swaps them in, every byte
+ * as written; Shmem counts only the pages in memory; one more page is
+ * ENOSPC; unlinked, Shmem and SwapFree are back where they were.
+ */
+START_TEST(a_tmpfs_file_larger_than_ram_swaps_out_and_reads_back_byte_for_byte)
+{
+	struct vm_run r = boot_swap("8M", "600",
+				    "console=ttyS0 tmpfs.size_kb=12288 init=/bin/shmtest swap 12");
+
+	assert_shmtest_passed(&r, 10, "shmtest: the file reads back byte for byte: ok",
+			      "shmtest: it came back from swap (pswpin grew): ok");
+}
+END_TEST
+
 START_TEST(every_system_call_answers_edge_case_arguments_with_linux_errno)
 {
 	struct vm_run r = boot_init("/bin/badargs");
@@ -738,6 +806,10 @@ Suite *process_suite(void)
 	tcase_add_test(w, signals_work_the_same_through_the_native_syscall_entry_on_qemu);
 	tcase_add_test(w, every_system_call_answers_edge_case_arguments_with_linux_errno);
 	tcase_add_test(w, rlimits_mlock_and_madvise_match_linux_with_exact_figures);
+	tcase_add_test(w, tmpfs_files_behave_as_linux_with_its_errnos);
+	tcase_add_test(w, two_processes_share_memfd_shm_open_and_tmpfs_mappings_byte_for_byte);
+	tcase_add_test(w, system_v_shared_memory_is_shared_between_processes);
+	tcase_add_test(w, a_tmpfs_file_larger_than_ram_swaps_out_and_reads_back_byte_for_byte);
 	tcase_add_test(w, eight_threads_share_an_mm_and_futexes_clone_flags_and_exit_group_work);
 	tcase_add_test(w, a_static_glibc_program_runs_its_own_pthreads_on_clone3);
 	tcase_add_loop_test(w, random_system_calls_with_edge_arguments_never_oops_the_kernel, 0, 2);

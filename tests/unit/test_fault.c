@@ -244,13 +244,13 @@ START_TEST(faults_the_area_does_not_allow_are_segv)
 }
 END_TEST
 
-START_TEST(a_file_page_wholly_past_the_end_of_the_file_is_segv)
+START_TEST(a_file_page_wholly_past_the_end_of_the_file_is_sigbus)
 {
 	struct mm *mm = space(0);
 
 	map_area(mm, FILE_VA, FILE_PAGES + 1, VMA_READ, 0, &w.file);
 	ck_assert_int_eq(fault_handle(&w.fe, mm, FILE_VA + FILE_PAGES * MM_PAGE_SIZE, 0),
-			 FAULT_SEGV_ACCERR);
+			 FAULT_SIGBUS);
 	ck_assert_uint_eq(read_byte(mm, FILE_VA + FILE_BYTES - 1), w.file.data[FILE_BYTES - 1]);
 	ck_assert_uint_eq(read_byte(mm, FILE_VA + FILE_BYTES), 0);     /* zero past EOF */
 }
@@ -574,7 +574,7 @@ Suite *fault_suite(void)
 	tcase_add_test(anon, a_shared_anonymous_area_gets_shmem_frames);
 	tcase_add_test(anon, an_anonymous_fault_with_no_frame_left_is_oom);
 	tcase_add_test(err, faults_the_area_does_not_allow_are_segv);
-	tcase_add_test(err, a_file_page_wholly_past_the_end_of_the_file_is_segv);
+	tcase_add_test(err, a_file_page_wholly_past_the_end_of_the_file_is_sigbus);
 	tcase_add_test(file, a_file_read_maps_the_page_cache_frame_read_only_major_then_minor);
 	tcase_add_test(file, a_file_write_maps_a_private_copy_and_leaves_the_cache_alone);
 	tcase_add_test(file, a_write_after_a_file_read_copies_the_cache_frame_and_flushes_it);

@@ -224,6 +224,53 @@ START_TEST(random_operations_agree_with_a_model)
 }
 END_TEST
 
+START_TEST(resizing_keeps_every_entry_and_empties_the_new_slots)
+{
+	static uint32_t bigger[NR * 2];
+	uint32_t *old;
+
+	pagecache_insert(&c, 3, 7);
+	pagecache_evict(&c, 3, 7, pagecache_swap_entry(42));
+	pagecache_insert(&c, NR - 1, 9);
+	for (int i = 0; i < NR * 2; i++)
+		bigger[i] = 0xdeadbeef;
+	old = pagecache_resize(&c, bigger, NR * 2);
+	ck_assert_ptr_eq(old, slots);
+	ck_assert_uint_eq(c.nr_slots, NR * 2);
+	ck_assert_uint_eq(pagecache_lookup(&c, NR - 1), 9);
+	ck_assert_uint_eq(pagecache_entry_slot(pagecache_shadow(&c, 3)), 42);
+	for (uint64_t i = NR; i < NR * 2; i++)
+		ck_assert_uint_eq(bigger[i], 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&c), 1);
+	pagecache_insert(&c, NR + 5, 11);
+	ck_assert_uint_eq(pagecache_lookup(&c, NR + 5), 11);
+	pagecache_delete(&c, NR + 5, 11);
+	ck_assert_ptr_eq(pagecache_resize(&c, slots, NR), bigger);   /* shrinks over empty slots */
+	ck_assert_uint_eq(c.nr_slots, NR);
+	ck_assert_uint_eq(pagecache_lookup(&c, NR - 1), 9);
+	ck_assert_uint_eq(pagecache_lookup(&c, NR + 5), 0);
+}
+END_TEST
+
+START_TEST(a_swap_entry_is_odd_and_gives_its_slot_back)
+{
+	for (uint64_t s = 1; s < (1ull << 31); s = s * 3 + 1) {
+		uint32_t e = pagecache_swap_entry(s);
+		ck_assert(pagecache_is_shadow(e));
+		ck_assert_uint_eq(pagecache_entry_slot(e), s);
+	}
+}
+END_TEST
+
+START_TEST(shrinking_over_an_entry_in_use_panics)
+{
+	static uint32_t smaller[NR / 2];
+
+	pagecache_insert(&c, NR - 1, 5);
+	pagecache_resize(&c, smaller, NR / 2);
+}
+END_TEST
+
 Suite *pagecache_suite(void);
 Suite *pagecache_suite(void)
 {
@@ -250,6 +297,12 @@ Suite *pagecache_suite(void)
 	tcase_add_test(tc, refault_distance_wraps_with_the_age_bits_kept);
 	suite_add_tcase(suite, tc);
 
+	tc = tcase_create("shmem");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, resizing_keeps_every_entry_and_empties_the_new_slots);
+	tcase_add_test(tc, a_swap_entry_is_odd_and_gives_its_slot_back);
+	suite_add_tcase(suite, tc);
+
 	tc = tcase_create("misuse");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test_raise_signal(tc, inserting_over_a_cached_page_panics, SIGABRT);
@@ -257,6 +310,7 @@ Suite *pagecache_suite(void)
 	tcase_add_test_raise_signal(tc, inserting_pfn_zero_panics, SIGABRT);
 	tcase_add_test_raise_signal(tc, deleting_a_page_that_is_elsewhere_panics, SIGABRT);
 	tcase_add_test_raise_signal(tc, evicting_with_a_page_for_a_shadow_panics, SIGABRT);
+	tcase_add_test_raise_signal(tc, shrinking_over_an_entry_in_use_panics, SIGABRT);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
