@@ -110,7 +110,8 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/san/unit-runner.o $(REPORT_ASSETS_OBJ
 
 INT_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(INT_SRCS) $(INT_AUX))
 $(BUILD)/host/integration-runner.o: tests/runner.c $(BUILD)/gen/integration_suites.h
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"integration_suites.h"' -c $< -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -I$(BUILD)/gen -DSUITES_H='"integration_suites.h"' \
+	  -DMAX_FAILURE_MESSAGE='(256 << 10)' -c $< -o $@
 $(BUILD)/integration-tests: $(INT_OBJS) $(BUILD)/host/integration-runner.o
 	@echo "  LD      $@"
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(TEST_LIBS)
