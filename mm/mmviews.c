@@ -103,8 +103,7 @@ static void slabinfo_cache(struct out *o, const struct kmem_cache *c)
 
 	EMIT(o, "%-17s %6llu %6llu %6u %4u %4d", c->name, (ull)active,
 	     (ull)(c->nr_slabs * c->objects), c->size, c->objects, 1 << c->order);
-	EMIT(o, " : tunables %4u %4u %4u", (c->flags & SLAB_F_DEBUG) ? 0 : SLAB_CPU_LIMIT,
-	     (c->flags & SLAB_F_DEBUG) ? 0 : SLAB_CPU_BATCH, 0u);
+	EMIT(o, " : tunables %4u %4u %4u", 0u, 0u, 0u); /* SLUB's: no arrays to tune */
 	EMIT(o, " : slabdata %6llu %6llu %6llu\n", (ull)(c->nr_slabs - c->nr_free_slabs),
 	     (ull)c->nr_slabs, 0ull);
 }

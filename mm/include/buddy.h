@@ -49,6 +49,7 @@ enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_
 #define PG_RESERVED (1u << 7)
 #define PG_REPORTED (1u << 8)  /* free block the host was told is free */
 #define PG_REPORT_AGED (1u << 9) /* free block seen by an earlier report scan */
+#define PG_FROZEN   (1u << 10) /* slab: a CPU's slab, on no cache list (slab.c) */
 
 struct mm;
 struct inode;
