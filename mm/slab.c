@@ -442,11 +442,10 @@ void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t cal
 	if (__builtin_expect(slab == cpu->page, 1)) {
 		*slab_fp(c, obj) = cpu->freelist;
 		cpu->freelist = obj;
-		mm_irq_restore(flags);
-		return;
+	} else {
+		free_locked(c, slab, obj); /* still masked: one save and restore for both */
 	}
 	mm_irq_restore(flags);
-	free_locked(c, slab, obj);
 }
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
