@@ -16,8 +16,9 @@
  *   - watermarks are checked when pages leave the zone (a refill or a
  *     higher-order allocation), never on a per-CPU hit: its pages left the
  *     zone's count when the list was refilled.
- * Serialisation: zone->lock for free areas, pcp->lock for a per-CPU list,
- * taken pcp first. Reclaim hooks run with no lock held.
+ * Serialisation: zone->lock for free areas; a per-CPU list belongs to its
+ * CPU, interrupts masked (see buddy.h), zone->lock taken inside that.
+ * Reclaim hooks run with no lock held.
  */
 #include "buddy.h"
 
@@ -148,9 +149,9 @@ static uint64_t watermark_room(const struct buddy_zone *z, unsigned order, uint6
 /*
  * Moves blocks from the lists' tails (coldest) back to the free lists until
  * n pages went or the lists are empty: one list at a time, the orders
- * taking turns, as Linux's free_pcppages_bulk. Under pcp->lock.
+ * taking turns, as Linux's free_pcppages_bulk. Interrupts masked.
  */
-static void pcp_drain_locked(struct buddy *b, struct buddy_zone *z,
+static void pcp_drain(struct buddy *b, struct buddy_zone *z,
 			     struct buddy_pcp *pcp, uint32_t n)
 {
 	uint32_t freed = 0;
@@ -182,9 +183,9 @@ static uint32_t pcp_refill_blocks(const struct buddy_pcp *pcp, unsigned order)
  * Fills the empty list of order with blocks the zone can spare while staying
  * above mark (each block taken must pass the check, so the zone never dips
  * below it). Returns the blocks added; 0 counts a watermark failure.
- * Under pcp->lock.
+ * Interrupts masked.
  */
-static uint32_t pcp_refill_locked(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp,
+static uint32_t pcp_refill(struct buddy *b, struct buddy_zone *z, struct buddy_pcp *pcp,
 				  unsigned order, uint64_t mark, unsigned gfp)
 {
 	uint32_t n = 0, want = pcp_refill_blocks(pcp, order);
@@ -217,44 +218,43 @@ static uint32_t pcp_refill_locked(struct buddy *b, struct buddy_zone *z, struct 
 static struct page *rmqueue_pcp(struct buddy *b, struct buddy_zone *z, unsigned order,
 				uint64_t mark, unsigned gfp)
 {
+	unsigned long flags = mm_irq_save();
 	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
 	struct list_head *list = &pcp->lists[order];
 	struct page *p = NULL;
 
-	mm_spin_lock(&pcp->lock);
-	if (!list_empty(list) || pcp_refill_locked(b, z, pcp, order, mark, gfp)) {
+	if (__builtin_expect(!list_empty(list), 1) || pcp_refill(b, z, pcp, order, mark, gfp)) {
 		p = list_entry(list->next, struct page, lru);
 		list_del(&p->lru);
 		pcp->count -= 1u << order;
 	}
-	mm_spin_unlock(&pcp->lock);
+	mm_irq_restore(flags);
 	return p;
 }
 
 /* Puts a freed block of order (< BUDDY_PCP_ORDERS) on this CPU's list; drains a batch above high. */
 static void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned order)
 {
+	unsigned long flags = mm_irq_save();
 	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
 
-	mm_spin_lock(&pcp->lock);
 	p->flags = PG_PCP;
 	list_add(&p->lru, &pcp->lists[order]);
 	pcp->count += 1u << order;
-	if (pcp->count > pcp->high)
-		pcp_drain_locked(b, z, pcp, pcp->batch);
-	mm_spin_unlock(&pcp->lock);
+	if (__builtin_expect(pcp->count > pcp->high, 0))
+		pcp_drain(b, z, pcp, pcp->batch);
+	mm_irq_restore(flags);
 }
 
+/* Linux's drain_all_pages: every CPU's lists (see buddy.h on who keeps the CPUs out). */
 void buddy_drain_pcp(struct buddy *b)
 {
-	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++) {
-		struct buddy_zone *z = &b->zones[zi];
-		for (int c = 0; c < MM_NR_CPUS; c++) {
-			mm_spin_lock(&z->pcp[c].lock);
-			pcp_drain_locked(b, z, &z->pcp[c], UINT32_MAX);
-			mm_spin_unlock(&z->pcp[c].lock);
-		}
-	}
+	unsigned long flags = mm_irq_save();
+
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		for (int c = 0; c < MM_NR_CPUS; c++)
+			pcp_drain(b, &b->zones[zi], &b->zones[zi].pcp[c], UINT32_MAX);
+	mm_irq_restore(flags);
 }
 
 /* ---- init and watermarks --------------------------------------------- */
@@ -276,7 +276,6 @@ static void zone_init(struct buddy *b, enum buddy_zone_id id)
 	for (unsigned i = 0; names[id][i]; i++)
 		z->name[i] = names[id][i];
 	for (int c = 0; c < MM_NR_CPUS; c++) {
-		z->pcp[c].lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
 		for (unsigned o = 0; o < BUDDY_PCP_ORDERS; o++)
 			list_init(&z->pcp[c].lists[o]);
 		z->pcp[c].drain_order = 0;

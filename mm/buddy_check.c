@@ -1,7 +1,8 @@
 /*
  * buddy_check.c: walks the buddy allocator's lists to verify its
  * invariants (listed at the top of buddy.c) and to enumerate free blocks.
- * Takes each zone lock and pcp lock in turn; callers must hold none.
+ * Takes each zone lock in turn; callers must hold none, and keep the
+ * other CPUs out of buddy meanwhile (their per-CPU lists are read).
  */
 #include "buddy.h"
 
@@ -103,11 +104,10 @@ static int check_zone(struct buddy *b, struct buddy_zone *z)
 	uint64_t pages = 0, pcp_pages = 0;
 	int err = 0;
 
-	for (int c = 0; c < MM_NR_CPUS && !err; c++) {
-		mm_spin_lock(&z->pcp[c].lock);
+	unsigned long flags = mm_irq_save();
+	for (int c = 0; c < MM_NR_CPUS && !err; c++)
 		err = check_pcp(b, z, &z->pcp[c], &pcp_pages);
-		mm_spin_unlock(&z->pcp[c].lock);
-	}
+	mm_irq_restore(flags);
 	mm_spin_lock(&z->lock);
 	for (unsigned o = 0; o < BUDDY_NR_ORDERS && !err; o++)
 		err = check_area(b, z, o, &pages);

@@ -103,8 +103,9 @@ static void slabinfo_cache(struct out *o, const struct kmem_cache *c)
 
 	EMIT(o, "%-17s %6llu %6llu %6u %4u %4d", c->name, (ull)active,
 	     (ull)(c->nr_slabs * c->objects), c->size, c->objects, 1 << c->order);
-	EMIT(o, " : tunables %4u %4u %4u", (c->flags & SLAB_F_DEBUG) ? 0 : SLAB_CPU_LIMIT,
-	     (c->flags & SLAB_F_DEBUG) ? 0 : SLAB_CPU_BATCH, 0u);
+	/* limit and batch: what a CPU's slab holds and a refill moves, one slab; 0: no CPU slab */
+	uint32_t per_cpu = (c->flags & SLAB_F_DEBUG) ? 0 : c->objects;
+	EMIT(o, " : tunables %4u %4u %4u", per_cpu, per_cpu, 0u);
 	EMIT(o, " : slabdata %6llu %6llu %6llu\n", (ull)(c->nr_slabs - c->nr_free_slabs),
 	     (ull)c->nr_slabs, 0ull);
 }

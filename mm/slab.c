@@ -2,14 +2,16 @@
  * slab.c: object caches (see slab.h for the model and the lock order).
  *
  * Invariants (checked by slab_check_cache):
- *   - a slab with inuse == objects is on slabs_full, 0 < inuse < objects on
- *     slabs_partial, inuse == 0 on slabs_free; page->freelist threads exactly
- *     objects - inuse free objects of that slab;
- *   - active_objs is the sum of inuse, nr_slabs and nr_free_slabs count the
- *     lists;
- *   - objects in a CPU array are counted in inuse and are never also on a
- *     slab free list.
- * Debug caches never use the CPU arrays.
+ *   - a slab that is no CPU's slab is on slabs_full if inuse == objects,
+ *     slabs_partial if 0 < inuse < objects, slabs_free if inuse == 0;
+ *     page->freelist threads exactly objects - inuse free objects of it;
+ *   - a CPU's slab (cpu[n].page) is PG_FROZEN and on no list; the objects
+ *     on cpu[n].freelist are its own and counted in its inuse; other CPUs'
+ *     frees to it go on page->freelist (inuse drops), which the CPU takes
+ *     over when its freelist runs dry;
+ *   - active_objs is the sum of inuse; nr_slabs counts the lists and the
+ *     frozen slabs, nr_free_slabs the free list.
+ * Debug caches never have a CPU slab: every operation takes the lock.
  */
 #include "slab_internal.h"
 
@@ -17,7 +19,11 @@ struct slab_global slab_global;
 
 /* ---- layout -------------------------------------------------------- */
 
-/* Smallest order wasting at most 1/16 of the slab; else the least wasteful. */
+/*
+ * Smallest order wasting at most 1/64 of the slab (what is left after the
+ * last object); else the least wasteful. kmalloc's classes are 1/16 apart,
+ * so a looser bound here would cost as much as the classes save.
+ */
 static int choose_order(uint32_t size)
 {
 	int best = -1;
@@ -28,7 +34,7 @@ static int choose_order(uint32_t size)
 		uint64_t waste = bytes - n * size;
 		if (!n || n > UINT16_MAX)
 			continue;
-		if (waste * 16 <= bytes)
+		if (waste * 64 <= bytes)
 			return order;
 		if (waste * 1000 / bytes < best_waste) {
 			best_waste = waste * 1000 / bytes;
@@ -81,10 +87,8 @@ static void cache_init(struct kmem_cache *c, const char *name, void (*ctor)(void
 	list_init(&c->slabs_partial);
 	list_init(&c->slabs_free);
 	c->nr_slabs = c->nr_free_slabs = c->active_objs = c->debug_reports = 0;
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
-		c->cpu[cpu].lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
-		c->cpu[cpu].avail = 0;
-	}
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+		c->cpu[cpu] = (struct slab_cpu){ NULL, NULL };
 }
 
 static void cache_register(struct kmem_cache *c)
@@ -210,143 +214,167 @@ static void slab_release(struct kmem_cache *c, struct page *p)
 }
 
 /*
- * Takes up to n objects off one slab (a partial one first, else a free one)
- * into out, with one count update and one list move. Returns how many; 0
- * if every slab is full. Under c->lock.
+ * Files a slab that is no CPU's under the list its inuse says. An empty
+ * slab beyond SLAB_FREE_KEEP goes back to buddy. Under c->lock.
  */
-static uint32_t slab_take_run(struct kmem_cache *c, void **out, uint32_t n)
+static void slab_file(struct kmem_cache *c, struct page *p)
+{
+	if (p->inuse == c->objects) {
+		list_add(&p->lru, &c->slabs_full);
+	} else if (p->inuse) {
+		list_add(&p->lru, &c->slabs_partial);
+	} else {
+		list_add(&p->lru, &c->slabs_free);
+		if (++c->nr_free_slabs > SLAB_FREE_KEEP)
+			slab_release(c, p);
+	}
+}
+
+/*
+ * Puts obj back on its slab's free list (head page p). A slab changes list
+ * only when it stops being full or becomes empty; a CPU's slab changes
+ * none. Under c->lock.
+ */
+static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+{
+	bool was_full = p->inuse == c->objects;
+
+	MM_BUG_ON(!p->inuse);
+	*slab_fp(c, obj) = p->freelist;
+	p->freelist = obj;
+	p->inuse--;
+	c->active_objs--;
+	if ((p->flags & PG_FROZEN) || (!was_full && p->inuse))
+		return;
+	list_del(&p->lru);
+	slab_file(c, p);
+}
+
+/* One object off a partial slab, else a free one; NULL if every slab is full. Under c->lock. */
+static void *slab_take(struct kmem_cache *c)
 {
 	struct list_head *from = !list_empty(&c->slabs_partial) ? &c->slabs_partial
 								  : &c->slabs_free;
 	if (list_empty(from))
-		return 0;
+		return NULL;
 	struct page *p = list_entry(from->next, struct page, lru);
 	void *obj = p->freelist;
-	uint32_t k = 0;
 
 	MM_BUG_ON(!obj);
-	for (; k < n && obj; k++) {
-		out[k] = obj;
-		obj = *slab_fp(c, obj);
-	}
-	p->freelist = obj;
-	if (p->inuse == 0)
+	p->freelist = *slab_fp(c, obj);
+	if (!p->inuse++)
 		c->nr_free_slabs--;
-	p->inuse = (uint16_t)(p->inuse + k);
-	c->active_objs += k;
+	c->active_objs++;
 	list_del(&p->lru);
-	list_add(&p->lru, p->inuse == c->objects ? &c->slabs_full : &c->slabs_partial);
-	return k;
+	slab_file(c, p);
+	return obj;
 }
 
-/* One object off the slabs, or NULL if every slab is full. Under c->lock. */
-static void *slab_take(struct kmem_cache *c)
+/* ---- per-CPU slabs --------------------------------------------------- */
+
+/*
+ * Takes slab p's whole free list for cpu (every object counts as in use
+ * from now): one object is returned, the rest go on cpu->freelist.
+ * Under c->lock.
+ */
+static void *cpu_take_freelist(struct kmem_cache *c, struct slab_cpu *cpu, struct page *p)
 {
-	void *obj;
-	return slab_take_run(c, &obj, 1) ? obj : NULL;
+	void *obj = p->freelist;
+
+	cpu->freelist = *slab_fp(c, obj);
+	p->freelist = NULL;
+	c->active_objs += c->objects - p->inuse;
+	p->inuse = (uint16_t)c->objects;
+	return obj;
+}
+
+/* Freezes a partial slab, else a free one, as cpu's slab; NULL if none. Under c->lock. */
+static struct page *cpu_freeze_next(struct kmem_cache *c, struct slab_cpu *cpu)
+{
+	struct list_head *from = !list_empty(&c->slabs_partial) ? &c->slabs_partial
+								  : &c->slabs_free;
+	if (list_empty(from))
+		return NULL;
+	struct page *p = list_entry(from->next, struct page, lru);
+
+	list_del(&p->lru);
+	if (!p->inuse)
+		c->nr_free_slabs--;
+	p->flags |= PG_FROZEN;
+	cpu->page = p;
+	return p;
 }
 
 /*
- * Accounts n objects just put back on slab p's free list: one count update
- * and one list move; an emptied slab beyond SLAB_FREE_KEEP goes back to
- * buddy. Under c->lock.
+ * Gives cpu's slab back to the lists with the objects still on cpu's
+ * freelist; cpu has no slab after. Under c->lock.
  */
-static void slab_put_done(struct kmem_cache *c, struct page *p, uint32_t n)
+static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
 {
+	struct page *p = cpu->page;
+	uint32_t n = 0;
+
+	if (!p)
+		return;
+	while (cpu->freelist) {
+		void *obj = cpu->freelist;
+		cpu->freelist = *slab_fp(c, obj);
+		*slab_fp(c, obj) = p->freelist;
+		p->freelist = obj;
+		n++;
+	}
 	MM_BUG_ON(p->inuse < n);
 	p->inuse = (uint16_t)(p->inuse - n);
 	c->active_objs -= n;
-	list_del(&p->lru);
-	if (p->inuse) {
-		list_add(&p->lru, &c->slabs_partial);
-		return;
-	}
-	list_add(&p->lru, &c->slabs_free);
-	if (++c->nr_free_slabs > SLAB_FREE_KEEP)
-		slab_release(c, p);
-}
-
-/* Puts obj back on its slab's free list (head page p). Under c->lock. */
-static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
-{
-	*slab_fp(c, obj) = p->freelist;
-	p->freelist = obj;
-	slab_put_done(c, p, 1);
+	p->flags &= ~PG_FROZEN;
+	cpu->page = NULL;
+	slab_file(c, p);
 }
 
 /*
- * Puts objs[0..n) back, a run of consecutive objects of one slab at a time
- * (SLUB's detached free lists): one slab lookup and one slab_put_done per
- * run, an address compare per object. Under c->lock.
+ * cpu's freelist ran dry: takes what other frees left on its slab, else
+ * files the (full) slab and freezes the next one. Returns an object, or
+ * NULL if every slab is full. Interrupts masked; takes c->lock.
  */
-static void slab_put_bulk(struct kmem_cache *c, void **objs, uint32_t n)
+static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 {
-	uint64_t bytes = MM_PAGE_SIZE << c->order;
-
-	for (uint32_t i = 0; i < n;) {
-		struct page *p = slab_obj_page(objs[i]);
-		uint32_t j = i;
-
-		MM_BUG_ON(!p);
-		uintptr_t base = (uintptr_t)buddy_page_address(slab_global.buddy, p);
-		for (; j < n && (uintptr_t)objs[j] - base < bytes; j++) {
-			*slab_fp(c, objs[j]) = p->freelist;
-			p->freelist = objs[j];
-		}
-		slab_put_done(c, p, j - i);
-		i = j;
-	}
-}
-
-/* ---- per-CPU arrays ------------------------------------------------- */
-
-/* Moves up to n objects from slabs into a, a slab at a time; returns how many. Under a->lock. */
-static uint32_t cpu_refill(struct kmem_cache *c, struct slab_cpu_array *a, uint32_t n)
-{
-	uint32_t got = 0, k;
+	void *obj = NULL;
 
 	mm_spin_lock(&c->lock);
-	while (got < n && (k = slab_take_run(c, &a->entry[a->avail], n - got))) {
-		a->avail += k;
-		got += k;
-	}
+	if (cpu->page && !cpu->page->freelist)
+		cpu_unfreeze(c, cpu);
+	if (cpu->page || cpu_freeze_next(c, cpu))
+		obj = cpu_take_freelist(c, cpu, cpu->page);
 	mm_spin_unlock(&c->lock);
-	return got;
-}
-
-/* Returns the n oldest objects of a to their slabs. Under a->lock. */
-static void cpu_flush(struct kmem_cache *c, struct slab_cpu_array *a, uint32_t n)
-{
-	n = MM_MIN(n, a->avail);
-	mm_spin_lock(&c->lock);
-	slab_put_bulk(c, a->entry, n);
-	mm_spin_unlock(&c->lock);
-	a->avail -= n;
-	for (uint32_t i = 0; i < a->avail; i++)
-		a->entry[i] = a->entry[i + n];
+	return obj;
 }
 
 static void cpu_flush_all(struct kmem_cache *c)
 {
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
-		struct slab_cpu_array *a = &c->cpu[cpu];
-		mm_spin_lock(&a->lock);
-		cpu_flush(c, a, a->avail);
-		mm_spin_unlock(&a->lock);
-	}
+	mm_spin_lock(&c->lock);
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+		cpu_unfreeze(c, &c->cpu[cpu]);
+	mm_spin_unlock(&c->lock);
 }
 
-/* Fast path: an object from this CPU's array, refilled from the slabs. */
+/*
+ * Fast path: pop this CPU's freelist with its interrupts masked; refill it
+ * when dry, and grow the cache (interrupts back on: buddy may reclaim) when
+ * every slab is full, then look again, since an interrupt or a move to
+ * another CPU may have changed what this CPU has.
+ */
 static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
 {
 	for (;;) {
-		struct slab_cpu_array *a = &c->cpu[mm_cpu_id()];
-		void *obj = NULL;
+		unsigned long flags = mm_irq_save();
+		struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+		void *obj = cpu->freelist;
 
-		mm_spin_lock(&a->lock);
-		if (a->avail || cpu_refill(c, a, SLAB_CPU_BATCH))
-			obj = a->entry[--a->avail];
-		mm_spin_unlock(&a->lock);
+		if (__builtin_expect(obj != NULL, 1))
+			cpu->freelist = *slab_fp(c, obj);
+		else
+			obj = cpu_refill(c, cpu);
+		mm_irq_restore(flags);
 		if (obj)
 			return obj;
 		if (cache_grow(c, gfp))
@@ -383,34 +411,49 @@ void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
 	return slab_alloc(c, gfp, SLAB_RET_IP);
 }
 
-static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_t caller)
+static void free_locked(struct kmem_cache *c, struct page *p, void *obj)
 {
-	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
-		return;
-	slab_debug_on_free(c, obj, caller);
 	mm_spin_lock(&c->lock);
 	slab_put(c, p, obj);
 	mm_spin_unlock(&c->lock);
 }
 
+static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_t caller)
+{
+	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
+		return;
+	slab_debug_on_free(c, obj, caller);
+	free_locked(c, p, obj);
+}
+
+/*
+ * Fast path: an object of this CPU's slab goes on its freelist with its
+ * interrupts masked; any other object back to its slab under the lock.
+ */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
 	if (c->flags & SLAB_F_DEBUG) {
 		free_debug(c, slab, obj, caller);
 		return;
 	}
-	struct slab_cpu_array *a = &c->cpu[mm_cpu_id()];
+	unsigned long flags = mm_irq_save();
+	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
 
-	mm_spin_lock(&a->lock);
-	if (a->avail == SLAB_CPU_LIMIT)
-		cpu_flush(c, a, SLAB_CPU_BATCH);
-	a->entry[a->avail++] = obj;
-	mm_spin_unlock(&a->lock);
+	if (__builtin_expect(slab == cpu->page, 1)) {
+		*slab_fp(c, obj) = cpu->freelist;
+		cpu->freelist = obj;
+	} else {
+		free_locked(c, slab, obj); /* still masked: one save and restore for both */
+	}
+	mm_irq_restore(flags);
 }
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
-	slab_free(c, (c->flags & SLAB_F_DEBUG) ? slab_obj_page(obj) : NULL, obj, SLAB_RET_IP);
+	struct page *p = slab_obj_page(obj);
+
+	MM_BUG_ON(!p && !(c->flags & SLAB_F_DEBUG)); /* not a slab object */
+	slab_free(c, p, obj, SLAB_RET_IP);
 }
 
 /* ---- shrink and destroy --------------------------------------------- */
@@ -462,7 +505,8 @@ uint64_t slab_cpu_cached(const struct kmem_cache *c)
 {
 	uint64_t n = 0;
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
-		n += c->cpu[cpu].avail;
+		for (void *obj = c->cpu[cpu].freelist; obj; obj = *slab_fp(c, obj))
+			n++;
 	return n;
 }
 

@@ -14,13 +14,13 @@
 		}                                                           \
 	} while (0)
 
-/* Counts a slab's free list, checking each object belongs to it. */
-static int check_freelist(struct kmem_cache *c, struct page *p, uint32_t *nfree)
+/* Counts the free list from head, checking each object belongs to slab p. */
+static int check_freelist(struct kmem_cache *c, struct page *p, void *head, uint32_t *nfree)
 {
 	char *base = buddy_page_address(slab_global.buddy, p);
 	uint32_t n = 0;
 
-	for (void *obj = p->freelist; obj; obj = *slab_fp(c, obj)) {
+	for (void *obj = head; obj; obj = *slab_fp(c, obj)) {
 		uint64_t off = (uint64_t)((char *)obj - base);
 		CHECK(off >= c->offset && (off - c->offset) % c->size == 0 &&
 		      (off - c->offset) / c->size < c->objects,
@@ -44,7 +44,8 @@ static int check_list(struct kmem_cache *c, struct list_head *head, int kind,
 		uint32_t nfree;
 		CHECK((p->flags & PG_SLAB) && p->private == (uint64_t)(uintptr_t)c,
 		      "page on list not a slab of this cache\n");
-		int err = check_freelist(c, p, &nfree);
+		CHECK(!(p->flags & PG_FROZEN), "a CPU's slab on a list\n");
+		int err = check_freelist(c, p, p->freelist, &nfree);
 		if (err)
 			return err;
 		CHECK(nfree + p->inuse == c->objects, "slab inuse %u + free %u != %u\n",
@@ -58,12 +59,41 @@ static int check_list(struct kmem_cache *c, struct list_head *head, int kind,
 	return 0;
 }
 
+/* Each CPU's slab: frozen, its CPU freelist among the objects counted in use. */
+static int check_cpu_slabs(struct kmem_cache *c, uint64_t *slabs, uint64_t *inuse)
+{
+	for (int n = 0; n < MM_NR_CPUS; n++) {
+		struct slab_cpu *cpu = &c->cpu[n];
+		struct page *p = cpu->page;
+		uint32_t nfree, ncpu;
+		if (!p) {
+			CHECK(!cpu->freelist, "CPU %d has a freelist and no slab\n", n);
+			continue;
+		}
+		CHECK((p->flags & (PG_SLAB | PG_FROZEN)) == (PG_SLAB | PG_FROZEN) &&
+		      p->private == (uint64_t)(uintptr_t)c, "CPU %d's slab not frozen here\n", n);
+		int err = check_freelist(c, p, p->freelist, &nfree);
+		if (!err)
+			err = check_freelist(c, p, cpu->freelist, &ncpu);
+		if (err)
+			return err;
+		CHECK(nfree + p->inuse == c->objects && ncpu <= p->inuse,
+		      "CPU %d's slab: inuse %u, free %u, on the CPU %u of %u\n", n, p->inuse,
+		      nfree, ncpu, c->objects);
+		(*slabs)++;
+		*inuse += p->inuse;
+	}
+	return 0;
+}
+
 static int check_locked(struct kmem_cache *c)
 {
 	uint64_t slabs = 0, inuse = 0, free_slabs;
 	int err;
 
-	err = check_list(c, &c->slabs_full, 0, &slabs, &inuse);
+	err = check_cpu_slabs(c, &slabs, &inuse);
+	if (!err)
+		err = check_list(c, &c->slabs_full, 0, &slabs, &inuse);
 	if (!err)
 		err = check_list(c, &c->slabs_partial, 1, &slabs, &inuse);
 	free_slabs = slabs;

@@ -86,11 +86,24 @@ void mm_tlb_flush_all(const struct pt_space *s)
 		flush_tlb_mm(space_mm(s));
 }
 
-void mm_spin_lock(mm_spinlock_t *lock)
+unsigned long mm_irq_save(void)
 {
 	unsigned long flags = read_flags();
 
 	irq_disable();
+	return flags;
+}
+
+void mm_irq_restore(unsigned long flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		irq_enable();
+}
+
+void mm_spin_lock(mm_spinlock_t *lock)
+{
+	unsigned long flags = mm_irq_save();
+
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		__asm__ __volatile__("pause");
 	lock->saved_flags = flags;
@@ -101,8 +114,7 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 	unsigned long flags = lock->saved_flags;
 
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
-	if (flags & X86_EFLAGS_IF)
-		irq_enable();
+	mm_irq_restore(flags);
 }
 
 /* From this CPU's per-CPU area (GS base), set before anything else runs. */

@@ -13,11 +13,13 @@
  * live (at most SB_RING) in the live rows; a row whose memory is not there
  * is skipped with the reason. The ring of live objects is one order-3
  * allocation, freed at the end.
+ * A first row times the interrupt masking pair the per-CPU fast paths use.
  * Lines: "selfbench: ROW: N ops, C cycles/op, I instructions/op".
  */
 #include <selfbench.h>
 #include <kmalloc.h>
 #include <page_alloc.h>
+#include <mm_port.h>
 #include <printk.h>
 #include <asm/cpu.h>
 
@@ -153,9 +155,23 @@ static void buddy_live(struct sb_state *s, const char *row)
 		pr_info("selfbench: %s: skipped, only %u pages could be taken\n", row, got);
 }
 
+/*
+ * What the per-CPU fast paths pay for their only protection: one
+ * mm_irq_save/mm_irq_restore pair (pushf, cli, sti), which the host bench
+ * can only simulate.
+ */
+static void irq_save_restore(struct sb_state *s, const char *row)
+{
+	meter_start(&s->meter);
+	for (unsigned long i = 0; i < s->ops; i++)
+		mm_irq_restore(mm_irq_save());
+	meter_report(&s->meter, row, s->ops);
+}
+
 static void run_rows(struct sb_state *s)
 {
 	char row[48];
+	irq_save_restore(s, "mm_irq_save+restore pair");
 	kmalloc_one_at_a_time(s, "kmalloc 64 one at a time", 64);
 	kmalloc_one_at_a_time(s, "kmalloc 256 one at a time", 256);
 	snprintf(row, sizeof(row), "kmalloc 64, %u live", s->live);

@@ -18,8 +18,13 @@
  * block is meaningful, unless it was allocated with BUDDY_GFP_COMP (then
  * every tail says where its head is).
  *
- * Locks: each zone's lock protects its free areas and counters; each
- * per-CPU list has its own lock. Order: pcp lock, then zone lock.
+ * Locks: each zone's lock protects its free areas and counters. A CPU's
+ * per-CPU lists are its own, taken with only its interrupts masked
+ * (mm_irq_save), as Linux's pcp lists under local_lock; the zone lock is
+ * taken inside that to refill or drain them. buddy_drain_pcp and
+ * buddy_check reach every CPU's lists, so the caller keeps the other CPUs
+ * out of buddy meanwhile: the guest's kernel lock does (docs/smp.md), the
+ * host tests run on one thread; Linux drains on each CPU instead (IPI).
  * Reclaim hooks are called with no lock held.
  */
 #ifndef MM_BUDDY_H
@@ -49,6 +54,7 @@ enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_
 #define PG_RESERVED (1u << 7)
 #define PG_REPORTED (1u << 8)  /* free block the host was told is free */
 #define PG_REPORT_AGED (1u << 9) /* free block seen by an earlier report scan */
+#define PG_FROZEN   (1u << 10) /* slab: a CPU's slab, on no cache list (slab.c) */
 
 struct mm;
 struct inode;
@@ -116,10 +122,10 @@ struct buddy_free_area {
 
 /*
  * Blocks of orders below BUDDY_PCP_ORDERS cached for one CPU (Linux's
- * per_cpu_pages); under lock. Their pages are out of the zone's free_pages.
+ * per_cpu_pages); owned by that CPU with its interrupts masked. Their
+ * pages are out of the zone's free_pages.
  */
 struct buddy_pcp {
-	mm_spinlock_t lock;
 	struct list_head lists[BUDDY_PCP_ORDERS]; /* per order, hottest first */
 	uint32_t count;        /* pages (not blocks) on the lists */
 	uint32_t high;         /* above this, a free drains a batch */

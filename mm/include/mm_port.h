@@ -16,6 +16,8 @@
  *   mm_tlb_flush_page / mm_tlb_flush_all  drop translations of one space
  *   mm_tlb_flush_pages                 a batch of pages of one space at once
  *   mm_spin_lock / mm_spin_unlock      a spinlock that also masks interrupts
+ *   mm_irq_save / mm_irq_restore       mask interrupts on this CPU only (the
+ *                                      per-CPU fast paths' only protection)
  *   mm_cpu_id                          the current CPU, < mm_nr_cpu_ids()
  *   mm_nr_cpu_ids                      CPUs the system may run (<= MM_NR_CPUS)
  *   mm_snprintf                        printf-style formatting for views
@@ -63,6 +65,16 @@ typedef struct mm_spinlock {
 #define MM_SPINLOCK_INIT { 0, 0 }
 void mm_spin_lock(mm_spinlock_t *lock);
 void mm_spin_unlock(mm_spinlock_t *lock);
+
+/*
+ * Masks interrupts on the calling CPU and returns the previous state for
+ * mm_irq_restore, which unmasks them only if they were on (Linux's
+ * local_irq_save/restore). This is all a per-CPU list needs against its
+ * own CPU: between the two, nothing else runs on this CPU. Other CPUs are
+ * not held off; the callers say how they keep them out.
+ */
+unsigned long mm_irq_save(void);
+void mm_irq_restore(unsigned long flags);
 
 unsigned mm_cpu_id(void);
 /* How many CPUs the system has (possible, as Linux's nr_cpu_ids); per-CPU

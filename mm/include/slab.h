@@ -3,8 +3,11 @@
  *
  * A cache hands out objects of one size from slabs of 2^order pages whose
  * free objects are threaded into a free list. Slabs sit on a full, partial
- * or free list. Each CPU keeps an array of free objects as the fast path
- * (refilled and flushed a batch at a time). Slab pages are BUDDY_GFP_COMP
+ * or free list, except each CPU's slab (SLUB's kmem_cache_cpu): frozen
+ * (PG_FROZEN), on no list, its free objects on the CPU's own freelist. The
+ * fast paths pop and push that freelist with only the CPU's interrupts
+ * masked (mm_irq_save): no lock, no atomic. A free to any other slab, and
+ * a CPU's refill, take the cache lock. Slab pages are BUDDY_GFP_COMP
  * allocations marked PG_SLAB with page->private = the cache, freelist and
  * inuse in the head descriptor; objects are reached through
  * mm_phys_to_virt().
@@ -22,9 +25,16 @@
  * lines), counted in debug_reports, and repaired (red zone restored, bad
  * free ignored).
  *
- * Locks, in order: slab_global.lock (the cache list), a CPU array's lock,
- * the cache lock, buddy's locks. No slab lock is held across a buddy
- * allocation, so reclaim may call slab_shrink_all() from its hooks.
+ * Locks, in order: slab_global.lock (the cache list), the cache lock,
+ * buddy's locks. No slab lock is held across a buddy allocation, so
+ * reclaim may call slab_shrink_all() from its hooks.
+ *
+ * Per-CPU state: c->cpu[n] is touched by CPU n with its interrupts masked,
+ * and by kmem_cache_shrink/destroy, which flush every CPU's slab and so
+ * need the other CPUs outside this cache's fast paths meanwhile: the guest
+ * has that from its kernel lock (every allocator call holds it; docs/smp.md),
+ * the host tests from running on one thread. Linux gets it by flushing on
+ * each CPU (an IPI); a finer-locked guest would have to do the same.
  */
 #ifndef MM_SLAB_H
 #define MM_SLAB_H
@@ -32,8 +42,6 @@
 #include "buddy.h"
 
 #define SLAB_NAME_LEN   24
-#define SLAB_CPU_LIMIT  32   /* objects a CPU array holds */
-#define SLAB_CPU_BATCH  16   /* objects moved per refill or flush */
 #define SLAB_MAX_ORDER  3
 #define SLAB_FREE_KEEP  1    /* empty slabs kept before giving them back at once */
 
@@ -51,12 +59,14 @@
 #define SLAB_STATE_ALLOC  0xa11ced0bull
 #define SLAB_STATE_FREE   0xf7eed0bull
 
-/* Free objects of one cache cached by one CPU; under lock. */
-struct slab_cpu_array {
-	mm_spinlock_t lock;
-	uint32_t avail;
-	uint32_t pad;
-	void *entry[SLAB_CPU_LIMIT];
+/*
+ * One CPU's slab of one cache: page is frozen, counted as wholly in use;
+ * freelist threads the free objects this CPU may hand out. Owned by the CPU
+ * with interrupts masked (see "Per-CPU state" above).
+ */
+struct slab_cpu {
+	void *freelist;
+	struct page *page;     /* NULL: none yet */
 };
 
 struct kmem_cache {
@@ -76,11 +86,11 @@ struct kmem_cache {
 	struct list_head slabs_full, slabs_partial, slabs_free; /* head pages by lru */
 	uint64_t nr_slabs;
 	uint64_t nr_free_slabs;
-	uint64_t active_objs;  /* objects off slab free lists (CPU arrays included) */
+	uint64_t active_objs;  /* objects off slab free lists (CPU freelists included) */
 	uint64_t debug_reports;
 	/* under slab_global.lock */
 	struct list_head list;
-	struct slab_cpu_array cpu[MM_NR_CPUS];
+	struct slab_cpu cpu[MM_NR_CPUS];
 };
 
 /*
@@ -151,18 +161,18 @@ void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller);
 /*
  * kmem_cache_free for a caller that already looked up obj's slab (its head
  * page, PG_SLAB, private == c), as kfree has: the lookup is not repeated.
- * slab may be NULL only for a non-debug cache, whose free does not use it.
+ * slab may be NULL only for a debug cache, whose checks report it.
  */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller);
 /* Returns 0, or -MM_EBUSY (objects live; logged) leaving the cache usable. */
 int kmem_cache_destroy(struct kmem_cache *c);
-/* Flushes CPU arrays and returns empty slabs to buddy; returns pages freed. */
+/* Unfreezes every CPU's slab and returns empty slabs to buddy; returns pages freed. */
 uint64_t kmem_cache_shrink(struct kmem_cache *c);
 uint64_t slab_shrink_all(void);
 
 /* The cache owning obj's slab, or NULL if obj is not in a slab page. */
 struct kmem_cache *slab_cache_of(const void *obj);
-/* Objects sitting in CPU arrays of c (racy). */
+/* Objects on the CPU freelists of c (racy: for views). */
 uint64_t slab_cpu_cached(const struct kmem_cache *c);
 /* Pages held by all caches. */
 uint64_t slab_total_pages(void);

@@ -10,8 +10,11 @@
  * maximum, set before each of its runs), because by default glibc hands the
  * top of its heap back to the kernel after every batch and the row would
  * time page faults. mm/ runs over the host port (tests/unit/port_host.c),
- * whose locks are the guest's primitives (pushf, atomic exchange) minus
- * cli/sti, called out of line as in the guest.
+ * whose primitives are the guest's, called out of line as in the guest:
+ * locks are pushf and an atomic exchange; the per-CPU fast paths' masking
+ * (mm_irq_save/restore) is pushf plus a store to a simulated interrupt
+ * flag where the guest executes cli and sti (mm.selfbench=1 times the
+ * guest's real pair in its "mm_irq_save+restore pair" row).
  * Before the timed rows, memory held per byte requested (print_memory):
  * each peer in a child of its own, random-size allocations all live, then
  * half freed.
@@ -282,9 +285,11 @@ static void setup_mm(struct bench *bn)
 
 static const char BUDDY_NOTE[] =
 	"memvisor: page-aligned pages from buddy_alloc_pages(order), freed by address "
-	"as free_pages() does; peers: malloc of the same bytes, any alignment";
+	"as free_pages() does, a simulated interrupt flag for cli/sti; peers: malloc of "
+	"the same bytes, any alignment";
 static const char SLAB_NOTE[] = "same calls on every peer: malloc(size)/free(p), "
-				"kmalloc(size, 0)/kfree(p)";
+				"kmalloc(size, 0)/kfree(p); memvisor masks a simulated interrupt "
+				"flag where the guest runs cli/sti";
 
 static const struct pattern patterns[] = {
 	{ "kmalloc 64 one at a time", ONE_AT_A_TIME, 64, false, SLAB_NOTE },
@@ -292,7 +297,8 @@ static const struct pattern patterns[] = {
 	{ "kmalloc 64, 4096 live", BATCH, 64, false, SLAB_NOTE },
 	{ "kmalloc 256, 4096 live", BATCH, 256, false, SLAB_NOTE },
 	{ "kmalloc 8-2047 mixed, 4096 live", MIXED, 0, false,
-	  "memvisor rounds to 13 size classes (8..2048), jemalloc/mimalloc to finer ones, "
+	  "memvisor rounds to 112 size classes (every 8 B to 128, then 16 per doubling), "
+	  "jemalloc/mimalloc to 4 per doubling, "
 	  "glibc keeps exact sizes" },
 	{ "buddy order 0 one at a time", ONE_AT_A_TIME, 4096, true, BUDDY_NOTE },
 	{ "buddy order 1 one at a time", ONE_AT_A_TIME, 8192, true, BUDDY_NOTE },

@@ -1,7 +1,8 @@
 /*
  * port_host.c: host implementation of mm/include/mm_port.h for the unit
- * tests and the mm bench (see port_host.h). Single-threaded; locks are the
- * guest's primitives minus cli/sti and panic on recursion.
+ * tests and the mm bench (see port_host.h). Single-threaded; locks and
+ * interrupt masking are the guest's primitives with cli/sti simulated, and
+ * locks panic on recursion.
  */
 #include "port_host.h"
 #include "mm_port.h"
@@ -18,6 +19,16 @@ long host_tables_in_use;
 long host_table_alloc_limit = -1;
 long host_tlb_page_flushes, host_tlb_full_flushes, host_tlb_hits;
 unsigned host_cpu;
+bool host_irqs_on = true;
+long host_irqs_taken;
+long host_spin_locks;
+
+/* The interrupt raised while masked, taken when they are unmasked. */
+static struct {
+	host_irq_fn fn;
+	void *arg;
+} irq_pending, irq_armed;
+static unsigned irq_armed_saves; /* mm_irq_save calls until irq_armed is raised */
 
 /* One cached translation: the page of size 1 << shift at va in the space rooted at root. */
 struct tlb_entry {
@@ -61,6 +72,11 @@ void host_port_reset(void)
 	host_table_alloc_limit = -1;
 	host_tlb_page_flushes = host_tlb_full_flushes = host_tlb_hits = 0;
 	host_cpu = 0;
+	host_irqs_on = true;
+	host_irqs_taken = 0;
+	irq_pending.fn = irq_armed.fn = NULL;
+	irq_armed_saves = 0;
+	host_spin_locks = 0;
 	memset(&tlb, 0, sizeof(tlb));
 	host_log_clear();
 }
@@ -185,12 +201,15 @@ void mm_tlb_flush_all(const struct pt_space *s)
 }
 
 /*
- * The guest's spinlock (guest/mm/mm_port.c) without what a user process
+ * The guest's primitives (guest/mm/mm_port.c) without what a user process
  * cannot do: the flags are saved with pushf and the lock taken with an
- * atomic exchange, released with a release store; only cli/sti are left
- * out. The host runs mm/ on one thread, so a taken lock found held is a
- * recursive lock: panic instead of spinning forever.
+ * atomic exchange, released with a release store; cli and sti become a
+ * write of the simulated interrupt flag (port_host.h). The host runs mm/ on
+ * one thread, so a taken lock found held is a recursive lock: panic
+ * instead of spinning forever.
  */
+#define HOST_EFLAGS_IF (1ul << 9)
+
 static unsigned long host_read_flags(void)
 {
 	unsigned long f;
@@ -198,10 +217,72 @@ static unsigned long host_read_flags(void)
 	return f;
 }
 
+/* Runs the pending interrupt's handler, as the CPU would on unmasking. */
+static void irq_take_pending(void)
+{
+	host_irq_fn fn = irq_pending.fn;
+
+	if (!fn)
+		return;
+	irq_pending.fn = NULL;
+	host_irqs_on = false;
+	host_irqs_taken++;
+	fn(irq_pending.arg);
+	host_irqs_on = true;
+}
+
+void host_irq_raise(host_irq_fn fn, void *arg)
+{
+	irq_pending.fn = fn;
+	irq_pending.arg = arg;
+	if (host_irqs_on)
+		irq_take_pending();
+}
+
+void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg)
+{
+	irq_armed.fn = fn;
+	irq_armed.arg = arg;
+	irq_armed_saves = n;
+}
+
+/* An armed interrupt whose mm_irq_save came: pending from now. */
+static void irq_arm_count(void)
+{
+	if (--irq_armed_saves)
+		return;
+	irq_pending = irq_armed;
+	irq_armed.fn = NULL;
+}
+
+unsigned long mm_irq_save(void)
+{
+	unsigned long flags = host_read_flags() & ~HOST_EFLAGS_IF;
+
+	if (host_irqs_on)
+		flags |= HOST_EFLAGS_IF;
+	host_irqs_on = false;
+	if (__builtin_expect(irq_armed_saves != 0, 0))
+		irq_arm_count();
+	__asm__ __volatile__("" ::: "memory");
+	return flags;
+}
+
+void mm_irq_restore(unsigned long flags)
+{
+	__asm__ __volatile__("" ::: "memory");
+	if (!(flags & HOST_EFLAGS_IF))
+		return;
+	host_irqs_on = true;
+	if (__builtin_expect(irq_pending.fn != NULL, 0))
+		irq_take_pending();
+}
+
 void mm_spin_lock(mm_spinlock_t *lock)
 {
-	unsigned long flags = host_read_flags();
+	unsigned long flags = mm_irq_save();
 
+	host_spin_locks++;
 	if (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		mm_panic("mm_spin_lock: recursive lock %p", (void *)lock);
 	lock->saved_flags = flags;
@@ -209,9 +290,12 @@ void mm_spin_lock(mm_spinlock_t *lock)
 
 void mm_spin_unlock(mm_spinlock_t *lock)
 {
+	unsigned long flags = lock->saved_flags;
+
 	if (!lock->locked)
 		mm_panic("mm_spin_unlock: lock %p not held", (void *)lock);
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	mm_irq_restore(flags);
 }
 
 unsigned mm_cpu_id(void)

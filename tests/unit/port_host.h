@@ -12,6 +12,7 @@
 #define PORT_HOST_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HOST_PHYS_SIZE       (512ull << 20)
@@ -47,6 +48,28 @@ extern long host_tlb_hits;           /* reads served from a TLB */
  * mm/'s flushes remove).
  */
 void host_tlb_fault(unsigned cpu, const struct pt_space *s, uint64_t va);
+
+/*
+ * Simulated interrupts. A user process cannot execute cli, so mm_irq_save
+ * reads the real flags with pushf (as the guest does) but masks a simulated
+ * interrupt flag instead; mm_irq_restore unmasks it when it was on. While
+ * it is on, an interrupt raised with host_irq_raise is taken at once, or,
+ * when raised with interrupts masked, at the mm_irq_restore (or
+ * mm_spin_unlock) that unmasks them, as a pending interrupt is taken at
+ * sti or popf: the handler runs on the current simulated CPU with
+ * interrupts masked. host_irq_raise(NULL, NULL) cancels one pending.
+ */
+typedef void (*host_irq_fn)(void *arg);
+void host_irq_raise(host_irq_fn fn, void *arg);
+/*
+ * Raises fn(arg) inside mm/: at the n-th mm_irq_save from now (n >= 1),
+ * just after it masked interrupts, so the handler runs when that section
+ * unmasks them. Sweeping n puts an interrupt in each masked section in turn.
+ */
+void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg);
+extern long host_spin_locks;         /* mm_spin_lock calls since the reset */
+extern bool host_irqs_on;            /* the simulated flag; true after a reset */
+extern long host_irqs_taken;         /* handlers run since the reset */
 
 /* The last lines mm_log printed (newest last), for tests of reports. */
 const char *host_log_text(void);

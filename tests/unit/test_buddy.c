@@ -638,6 +638,109 @@ START_TEST(the_checker_catches_a_per_cpu_block_on_the_wrong_list_or_miscounted)
 }
 END_TEST
 
+static uint64_t reclaim_calls;
+
+static uint64_t count_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
+{
+	(void)b, (void)order, (void)gfp, (void)ctx;
+	reclaim_calls++;
+	return 0;
+}
+
+START_TEST(pages_on_another_cpus_list_are_drained_before_direct_reclaim)
+{
+	static struct page *all[1024];
+	struct buddy_zone *z = make_pcp_buddy(8, 32);
+	struct buddy_reclaim_ops ops = { .direct_reclaim = count_reclaim };
+	int n = 0;
+
+	buddy_set_reclaim_ops(&B, &ops);
+	while (n < 1024 && (all[n] = buddy_alloc_pages(&B, 0, 0)))
+		n++;
+	ck_assert_int_eq(n, 1024);
+	host_cpu = 1;
+	for (int i = 0; i < 16; i++) /* the only free pages: on CPU 1's list */
+		buddy_free_pages(&B, all[i], 0);
+	host_cpu = 0;
+	ck_assert_uint_eq(z->pcp[1].count, 16);
+	ck_assert_uint_eq(z->free_pages + z->pcp[0].count, 0);
+	reclaim_calls = 0;
+	ck_assert_ptr_nonnull(buddy_alloc_pages(&B, BUDDY_GFP_KERNEL, 0));
+	ck_assert_uint_eq(reclaim_calls, 0);
+	ck_assert_uint_eq(z->pcp[1].count, 0);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
+/*
+ * Interrupt-context allocations and frees: the simulated interrupt arrives
+ * inside each masked section of a workload in turn (port_host.h), frees a
+ * block of its pool and allocates another. No page is handed out twice and
+ * every invariant holds.
+ */
+enum { PIRQ_POOL = 16, PIRQ_WORK = 48 };
+struct page_irq_rig {
+	struct page *pool[PIRQ_POOL];
+	unsigned order[PIRQ_POOL];
+	int next;
+};
+
+static struct page *take_block(unsigned order)
+{
+	struct page *p = buddy_alloc_pages(&B, 0, order);
+	if (!p)
+		ck_abort_msg("no block of order %u", order);
+	uint64_t pfn = buddy_page_to_pfn(&B, p);
+	if (bits_any(owned, pfn, order))
+		ck_abort_msg("pfn %llu handed out twice", (unsigned long long)pfn);
+	bits_set(owned, pfn, order, true);
+	return p;
+}
+
+static void give_block(struct page *p, unsigned order)
+{
+	bits_set(owned, buddy_page_to_pfn(&B, p), order, false);
+	buddy_free_pages(&B, p, order);
+}
+
+static void page_irq_handler(void *arg)
+{
+	struct page_irq_rig *r = arg;
+	int k = r->next++ % PIRQ_POOL;
+
+	if (host_irqs_on)
+		ck_abort_msg("handler ran with interrupts on");
+	give_block(r->pool[k], r->order[k]);
+	r->order[k] = (r->order[k] + 1) % BUDDY_PCP_ORDERS;
+	r->pool[k] = take_block(r->order[k]);
+}
+
+START_TEST(an_interrupt_in_any_masked_section_may_allocate_and_free_pages)
+{
+	static struct page_irq_rig r;
+	static struct page *work[PIRQ_WORK];
+	long taken = 0;
+
+	make_pcp_buddy(4, 12); /* small: refills and drains come often */
+	r.next = 0;
+	for (int k = 0; k < PIRQ_POOL; k++)
+		r.pool[k] = take_block(r.order[k] = (unsigned)k % BUDDY_PCP_ORDERS);
+	for (unsigned n = 1; n <= 2 * PIRQ_WORK; n++) {
+		long before = host_irqs_taken;
+		host_irq_raise_at_save(n, page_irq_handler, &r);
+		for (int i = 0; i < PIRQ_WORK; i++)
+			work[i] = take_block((unsigned)i % BUDDY_PCP_ORDERS);
+		for (int i = 0; i < PIRQ_WORK; i++)
+			give_block(work[i], (unsigned)i % BUDDY_PCP_ORDERS);
+		host_irq_raise_at_save(0, NULL, NULL);
+		taken += host_irqs_taken - before;
+		if (buddy_check(&B))
+			ck_abort_msg("invariant broken after an interrupt at save %u", n);
+	}
+	ck_assert_int_eq(taken, 2 * PIRQ_WORK); /* each run was interrupted once */
+}
+END_TEST
+
 static TCase *new_case(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -687,6 +790,8 @@ Suite *buddy_suite(void)
 	tcase_add_test(tc, a_free_above_high_drains_a_batch_back_to_the_zone);
 	tcase_add_test(tc, a_higher_order_allocation_that_fails_drains_the_per_cpu_lists);
 	tcase_add_test(tc, each_cpu_allocates_from_and_frees_to_its_own_lists);
+	tcase_add_test(tc, pages_on_another_cpus_list_are_drained_before_direct_reclaim);
+	tcase_add_test(tc, an_interrupt_in_any_masked_section_may_allocate_and_free_pages);
 	tcase_add_test(tc, the_checker_catches_a_per_cpu_block_on_the_wrong_list_or_miscounted);
 	return s;
 }

@@ -68,7 +68,7 @@ START_TEST(slabinfo_has_the_2_1_header_and_a_line_per_cache)
 				 "<limit> <batchcount> <sharedfactor> : slabdata <active_slabs> "
 				 "<num_slabs> <sharedavail>\n", 190), 0);
 	ck_assert_msg(strstr(text, "kmalloc-64            10     64     64   64    1 : tunables"
-				   "   32   16    0 : slabdata      1      1      0\n"), "%s", text);
+				   "   64   64    0 : slabdata      1      1      0\n"), "%s", text);
 	ck_assert_ptr_nonnull(strstr(text, "\nkmem_cache "));
 	kfree(objs[0]);
 }
