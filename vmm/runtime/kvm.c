@@ -401,6 +401,22 @@ void vcpu_dump(struct vcpu *v, const char *why)
 		print_regs(&r, &s);
 }
 
+void vm_describe_ioapic_pin(struct vm *vm, unsigned pin)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	if (pin >= KVM_IOAPIC_NUM_PINS || ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0) {
+		fprintf(stderr, "memvisor: IOAPIC pin %u: unreadable\n", pin);
+		return;
+	}
+	const struct kvm_ioapic_state *io = &chip.chip.ioapic;
+	uint64_t e = io->redirtbl[pin].bits;
+	fprintf(stderr, "memvisor: IOAPIC pin %u: line %s, vector %#llx, %s, %s, remote IRR %llu, "
+		"delivery %s\n", pin, (io->irr >> pin) & 1 ? "high" : "low",
+		(unsigned long long)(e & 0xff), (e >> 15) & 1 ? "level" : "edge",
+		(e >> 16) & 1 ? "masked" : "unmasked", (unsigned long long)((e >> 14) & 1),
+		(e >> 12) & 1 ? "pending" : "idle");
+}
+
 /* ---- exit handlers: return true to keep running ---------------------- */
 
 static bool exit_io(struct vcpu *v)
