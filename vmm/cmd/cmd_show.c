@@ -1,5 +1,5 @@
 /*
- * cmd_show.c: `memvisor show FILE [--json] [--space kernel|PID]
+ * cmd_show.c: `memvisor show FILE [--json] [--space kernel|cpuN|PID]
  * [--view maps|tables|nested|zones|slabs|vmstat|segments|log]`: one view of a
  * snapshot, for people (aligned text) or scripts (--json; zones, slabs
  * and vmstat in the key names of recjson.h).
@@ -307,7 +307,7 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 
 static void show_usage(FILE *out)
 {
-	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|PID]\n"
+	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|cpuN|PID]\n"
 		     "                     [--view maps|tables|nested|zones|slabs|vmstat|segments|log]\n"
 		     "Prints one view of a snapshot (default: maps).\n");
 }

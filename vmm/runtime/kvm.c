@@ -417,6 +417,32 @@ void vm_describe_ioapic_pin(struct vm *vm, unsigned pin)
 		(e >> 12) & 1 ? "pending" : "idle");
 }
 
+static void describe_pic(const char *name, const struct kvm_pic_state *p)
+{
+	fprintf(stderr, "memvisor: PIC %s: irr %#x isr %#x imr %#x vector base %#x, %s\n", name,
+		p->irr, p->isr, p->imr, p->irq_base, p->init_state ? "in initialisation" : "set up");
+}
+
+void vm_describe_pics(struct vm *vm)
+{
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &pic) == 0)
+		describe_pic("master", &pic.chip.pic);
+	pic.chip_id = KVM_IRQCHIP_PIC_SLAVE;
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &pic) == 0)
+		describe_pic("slave", &pic.chip.pic);
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		struct kvm_lapic_state l;
+		uint32_t lvt0;
+		if (ioctl(vm->vcpus[i].fd, KVM_GET_LAPIC, &l) < 0)
+			continue;
+		memcpy(&lvt0, l.regs + 0x350, 4);
+		fprintf(stderr, "memvisor: vCPU %d: LAPIC LVT0 %#x (%s%s)\n", i, lvt0,
+			(lvt0 & 0x700) == 0x700 ? "ExtINT" : "not ExtINT",
+			lvt0 & (1u << 16) ? ", masked" : ", unmasked");
+	}
+}
+
 /* ---- exit handlers: return true to keep running ---------------------- */
 
 static bool exit_io(struct vcpu *v)

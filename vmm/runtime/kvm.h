@@ -119,6 +119,10 @@ void vm_set_irq(void *vm, unsigned irq, int level);
  * and not yet EOIed). For a hang report. */
 void vm_describe_ioapic_pin(struct vm *vm, unsigned pin);
 
+/* Prints both PICs (IRR, ISR, mask, vector base) and every vCPU's LAPIC
+ * LVT0, the path by which a PIC interrupt reaches a vCPU, to stderr. */
+void vm_describe_pics(struct vm *vm);
+
 /* Prints a vCPU's registers to stderr. */
 void vcpu_dump(struct vcpu *v, const char *why);
 

@@ -260,6 +260,7 @@ void machine_report_hang(struct machine *m)
 {
 	for (int i = 0; i < m->vm.nr_cpus; i++)
 		vcpu_dump(&m->vm.vcpus[i], "where it was stopped");
+	vm_describe_pics(&m->vm);
 	if (m->balloon_ready)
 		report_transport(m, &m->balloon.transport);
 	if (m->swap_ready)
