@@ -423,6 +423,19 @@ static void describe_pic(const char *name, const struct kvm_pic_state *p)
 		p->irr, p->isr, p->imr, p->irq_base, p->init_state ? "in initialisation" : "set up");
 }
 
+/* The vectors set in a LAPIC bitmap (ISR, IRR: eight 32-bit registers,
+ * 16 bytes apart), as "; WHAT 0x23 0xec" on stderr. */
+static void describe_vectors(const char *what, const char *bitmap)
+{
+	fprintf(stderr, "; %s", what);
+	for (unsigned v = 0; v < 256; v++) {
+		uint32_t reg;
+		memcpy(&reg, bitmap + (v / 32) * 16, 4);
+		if ((reg >> (v % 32)) & 1)
+			fprintf(stderr, " %#x", v);
+	}
+}
+
 void vm_describe_pics(struct vm *vm)
 {
 	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
@@ -437,9 +450,12 @@ void vm_describe_pics(struct vm *vm)
 		if (ioctl(vm->vcpus[i].fd, KVM_GET_LAPIC, &l) < 0)
 			continue;
 		memcpy(&lvt0, l.regs + 0x350, 4);
-		fprintf(stderr, "memvisor: vCPU %d: LAPIC LVT0 %#x (%s%s)\n", i, lvt0,
+		fprintf(stderr, "memvisor: vCPU %d: LAPIC LVT0 %#x (%s%s)", i, lvt0,
 			(lvt0 & 0x700) == 0x700 ? "ExtINT" : "not ExtINT",
 			lvt0 & (1u << 16) ? ", masked" : ", unmasked");
+		describe_vectors("in service", l.regs + 0x100);
+		describe_vectors("requested", l.regs + 0x200);
+		fputc('\n', stderr);
 	}
 }
 

@@ -120,7 +120,8 @@ void vm_set_irq(void *vm, unsigned irq, int level);
 void vm_describe_ioapic_pin(struct vm *vm, unsigned pin);
 
 /* Prints both PICs (IRR, ISR, mask, vector base) and every vCPU's LAPIC
- * LVT0, the path by which a PIC interrupt reaches a vCPU, to stderr. */
+ * LVT0 (the path by which a PIC interrupt reaches a vCPU) with the vectors
+ * its LAPIC has in service and requested, to stderr. */
 void vm_describe_pics(struct vm *vm);
 
 /* Prints a vCPU's registers to stderr. */
