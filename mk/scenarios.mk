@@ -60,3 +60,18 @@ scenarios: all $(WARM_SAVES)
 	@rm -rf $(SCENARIO_KEEP)
 	$(WITH_KVM) $(MEMVISOR) test -j $(SCENARIO_JOBS) --keep $(SCENARIO_KEEP) \
 	  $(if $(TEST_CPUS),--cpus $(TEST_CPUS)) --junit $(SCENARIO_KEEP)/junit.xml $(SCENARIOS)
+
+# Scenarios that also boot Debian's Linux (guest.kernel: linux): not in
+# `make check`, since on a PVM host Linux runs only in the helper VM, where
+# one boot takes minutes. The kernels sit side by side in
+# $(LINUX_SCENARIO_KEEP)/results.csv.
+LINUX_SCENARIOS     := $(wildcard tests/scenarios/linux/*.yaml)
+LINUX_SCENARIO_KEEP ?= $(BUILD)/linux-scenarios
+LINUX_HELPER        := $(if $(wildcard /sys/module/kvm_pvm),MEMVISOR_HELPER_VM=1)
+
+.PHONY: linux-scenarios
+linux-scenarios: all
+	scripts/linux-guest --out $(BUILD)/linux >/dev/null
+	@rm -rf $(LINUX_SCENARIO_KEEP)
+	$(LINUX_HELPER) $(WITH_KVM) $(MEMVISOR) test --keep $(LINUX_SCENARIO_KEEP) \
+	  --junit $(LINUX_SCENARIO_KEEP)/junit.xml $(LINUX_SCENARIOS)

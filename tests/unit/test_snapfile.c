@@ -166,6 +166,31 @@ START_TEST(gdt_descriptors_decode_as_the_cpu_reads_them)
 }
 END_TEST
 
+/* Spaces are named kernel, cpuN (a vCPU's user half, no introspection) or
+ * by pid, and --space reads each name back to its pid. */
+START_TEST(space_names_and_the_space_option_round_trip)
+{
+	const int32_t pids[] = { SNAP_KERNEL_PID, SNAP_CPU_PID(0), SNAP_CPU_PID(1), 0, 42 };
+	const char *const names[] = { "kernel", "cpu0", "cpu1", "0", "42" };
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		struct snap_space sp = { .pid = pids[i] };
+		char name[32];
+		int32_t pid = 12345;
+		snapview_space_name(&sp, name, sizeof(name));
+		if (pids[i] >= 0) /* a process's name carries its comm too */
+			ck_assert_str_eq(name, i == 3 ? "0 ()" : "42 ()");
+		else
+			ck_assert_str_eq(name, names[i]);
+		ck_assert_int_eq(snapview_parse_space(names[i], &pid), 0);
+		ck_assert_int_eq(pid, pids[i]);
+	}
+	int32_t pid;
+	ck_assert_int_eq(snapview_parse_space("cpu", &pid), -EINVAL);
+	ck_assert_int_eq(snapview_parse_space("cpu1x", &pid), -EINVAL);
+	ck_assert_int_eq(snapview_parse_space("cpu-1", &pid), -EINVAL);
+}
+END_TEST
+
 START_TEST(names_that_fill_their_field_come_back_as_bounded_strings)
 {
 	struct img m;
@@ -329,6 +354,7 @@ Suite *snapfile_suite(void)
 	tcase_add_loop_test(tc, random_corruption_never_reads_out_of_bounds, 0, 4);
 	tcase_add_test(tc, a_file_that_cannot_be_opened_is_named_with_the_system_reason);
 	tcase_add_test(tc, gdt_descriptors_decode_as_the_cpu_reads_them);
+	tcase_add_test(tc, space_names_and_the_space_option_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

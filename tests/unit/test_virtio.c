@@ -160,6 +160,31 @@ START_TEST(inflating_discards_pages_with_one_call_per_run_of_pfns)
 }
 END_TEST
 
+/* A hang report's lines: the transport's interrupt status, and each ready
+ * queue's avail index against the device's and the used index. */
+START_TEST(the_hang_report_shows_the_interrupt_status_and_every_ready_queue)
+{
+	driver_init();
+	inflate_pfns(0x400, 2);
+	char text[2048] = "";
+	FILE *f = tmpfile();
+	virtio_mmio_describe(&bln->transport, f);
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	ck_assert_msg(strstr(text, "virtio-balloon at 0xd0000000 irq 5: status 0xf, "
+			     "interrupt status 0x1, worker idle, 0 violations\n"), "%s", text);
+	ck_assert_msg(strstr(text, "virtio-balloon queue 0: size 16, avail idx 1 flags 0, "
+			     "device at 1, used idx 1 (guest sees 1) flags 0\n"), "%s", text);
+	for (unsigned q = 1; q < 4; q++) {
+		char want[64];
+		snprintf(want, sizeof(want), "virtio-balloon queue %u: size 16, avail idx 0", q);
+		ck_assert_msg(strstr(text, want), "%s", text);
+	}
+}
+END_TEST
+
 /* The state `memvisor save` takes, loaded into a fresh balloon as a
  * restore does (vmm/save/restore.c). */
 static struct balloon *restored_copy(void)
@@ -304,20 +329,43 @@ START_TEST(the_driver_writes_actual_and_nothing_else_of_the_config)
 }
 END_TEST
 
+/* One stats entry, packed { le16 tag; le64 val; }, at BUF_GPA. */
+static void put_stat(uint16_t tag, uint64_t val)
+{
+	uint8_t *s = gpa(BUF_GPA);
+	memcpy(s, &tag, 2);
+	memcpy(s + 2, &val, 8);
+}
+
 START_TEST(stats_buffer_is_parsed_and_returned_when_the_host_asks)
 {
 	driver_init();
-	uint8_t *s = gpa(BUF_GPA);
-	uint16_t tag = 4;
-	uint64_t val = 12345678;
-	memcpy(s, &tag, 2);
-	memcpy(s + 2, &val, 8);
+	put_stat(4, 12345678);
 	add_buf(BALLOON_Q_STATS, 0, BUF_GPA, 10, 0);
 	ck_assert_uint_eq(used_idx(BALLOON_Q_STATS), 0); /* held by the device */
 	struct balloon_figures f;
 	balloon_figures(bln, &f);
 	ck_assert_uint_eq(f.stats[4], 12345678);
 	ck_assert_str_eq(balloon_stat_name(4), "free_memory");
+	balloon_request_stats(bln);
+	ck_assert_uint_eq(used_idx(BALLOON_Q_STATS), 1);
+}
+END_TEST
+
+/* Linux's virtio_balloon primes the stats queue and kicks it before it
+ * sets DRIVER_OK: the device takes the buffer once the driver sets it. */
+START_TEST(a_stats_buffer_primed_before_driver_ok_is_taken_at_driver_ok)
+{
+	ck_assert(vdrv_negotiate(&drv, 1u << VIRTIO_BALLOON_F_STATS_VQ, 3));
+	put_stat(4, 7654321);
+	add_buf(BALLOON_Q_STATS, 0, BUF_GPA, 10, 0);
+	struct balloon_figures f;
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.stats_updates, 0); /* not live yet: nothing taken */
+	vdrv_driver_ok(&drv);
+	balloon_figures(bln, &f);
+	ck_assert_uint_eq(f.stats_updates, 1);
+	ck_assert_uint_eq(f.stats[4], 7654321);
 	balloon_request_stats(bln);
 	ck_assert_uint_eq(used_idx(BALLOON_Q_STATS), 1);
 }
@@ -513,6 +561,8 @@ Suite *virtio_suite(void)
 	tcase_add_test(tc, target_change_bumps_generation_and_raises_a_config_interrupt);
 	tcase_add_test(tc, the_driver_writes_actual_and_nothing_else_of_the_config);
 	tcase_add_test(tc, stats_buffer_is_parsed_and_returned_when_the_host_asks);
+	tcase_add_test(tc, a_stats_buffer_primed_before_driver_ok_is_taken_at_driver_ok);
+	tcase_add_test(tc, the_hang_report_shows_the_interrupt_status_and_every_ready_queue);
 	tcase_add_test(tc, reported_free_pages_are_discarded_but_not_held);
 	tcase_add_test(tc, a_restored_balloon_holds_its_pages_and_serves_the_next_chain_from_the_saved_index);
 	tcase_add_test(tc, a_balloon_state_whose_count_disagrees_with_its_bitmap_is_refused);

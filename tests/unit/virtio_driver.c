@@ -45,7 +45,7 @@ void vdrv_setup_queue(struct vdrv *d, unsigned q)
 	vdrv_wr(d, 0x044, 1);
 }
 
-bool vdrv_init(struct vdrv *d, uint32_t features_lo, unsigned nr_queues)
+bool vdrv_negotiate(struct vdrv *d, uint32_t features_lo, unsigned nr_queues)
 {
 	memset(d->avail_idx, 0, sizeof(d->avail_idx));
 	vdrv_wr(d, 0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
@@ -58,7 +58,20 @@ bool vdrv_init(struct vdrv *d, uint32_t features_lo, unsigned nr_queues)
 		return false;
 	for (unsigned q = 0; q < nr_queues; q++)
 		vdrv_setup_queue(d, q);
+	return true;
+}
+
+void vdrv_driver_ok(struct vdrv *d)
+{
 	vdrv_wr(d, 0x070, vdrv_rd(d, 0x070) | VIRTIO_STATUS_DRIVER_OK);
+	virtio_mmio_drain(d->t);
+}
+
+bool vdrv_init(struct vdrv *d, uint32_t features_lo, unsigned nr_queues)
+{
+	if (!vdrv_negotiate(d, features_lo, nr_queues))
+		return false;
+	vdrv_driver_ok(d);
 	return true;
 }
 

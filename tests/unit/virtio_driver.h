@@ -37,8 +37,12 @@ uint32_t vdrv_rd(struct vdrv *d, uint64_t off);
 void vdrv_wr(struct vdrv *d, uint64_t off, uint32_t v);
 void *vdrv_gpa(struct vdrv *d, uint64_t gpa);
 void vdrv_setup_queue(struct vdrv *d, unsigned q);
-/* Handshake with these feature words; sets up nr_queues queues; returns
- * whether FEATURES_OK stuck. */
+/* The handshake up to DRIVER_OK with these feature words; sets up
+ * nr_queues queues; returns whether FEATURES_OK stuck. */
+bool vdrv_negotiate(struct vdrv *d, uint32_t features_lo, unsigned nr_queues);
+/* Sets DRIVER_OK and waits until the worker has served what it looked at. */
+void vdrv_driver_ok(struct vdrv *d);
+/* vdrv_negotiate, then vdrv_driver_ok; returns whether FEATURES_OK stuck. */
 bool vdrv_init(struct vdrv *d, uint32_t features_lo, unsigned nr_queues);
 /* Publishes a chain of n buffers using descriptors from `first` on. */
 void vdrv_publish_chain(struct vdrv *d, unsigned q, uint16_t first, const struct vdrv_buf *b,

@@ -452,8 +452,10 @@ static int run_machine(struct machine *m, const struct run_opts *o, const struct
 		mv_err("%s", err.msg);
 	} else {
 		status = vm_wait(&m->vm, o->timeout);
-		if (status == MV_EXIT_TIMEOUT)
+		if (status == MV_EXIT_TIMEOUT) {
 			mv_err("guest still running after %g s (--timeout); stopped it", o->timeout);
+			machine_report_hang(m);
+		}
 		mv_debug("VM ended: %s, status %d", m->vm.exit_reason, status);
 	}
 	if (refs && refsample_stop(refs) < 0 && status == 0)

@@ -1,7 +1,7 @@
 /*
- * cmd_show.c: `memvisor show FILE [--json] [--space kernel|PID]
- * [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]`: one view
- * of a snapshot, for people (aligned text) or scripts (--json; zones, slabs
+ * cmd_show.c: `memvisor show FILE [--json] [--space kernel|cpuN|PID]
+ * [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]`: one view of a
+ * snapshot, for people (aligned text) or scripts (--json; zones, slabs
  * and vmstat in the key names of recjson.h).
  *
  * The cpus view says what each vCPU ran: its privilege level (CS.DPL) and
@@ -361,7 +361,7 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 
 static void show_usage(FILE *out)
 {
-	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|PID]\n"
+	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|cpuN|PID]\n"
 		     "                     [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]\n"
 		     "Prints one view of a snapshot (default: maps).\n");
 }

@@ -146,7 +146,9 @@ static void check_size(struct loader *l, yaml_node_t *v, const char *what, char 
 static void key_kernel(struct loader *l, yaml_node_t *v)
 {
 	const char *s = scalar(l, v, "guest.kernel");
-	if (s)
+	if (s && !strcmp(s, "linux"))
+		l->sc->linux_guest = true; /* its paths are filled in at the end */
+	else if (s && strcmp(s, "memvisor")) /* memvisor: the default, named */
 		l->sc->kernel = resolve(l, s);
 }
 
@@ -735,7 +737,10 @@ static void finish(struct loader *l, const char *exe_dir)
 		return;
 	}
 	if (!sc->kernel)
-		sc->kernel = default_path(exe_dir, "guest/kernel.elf");
+		sc->kernel = default_path(exe_dir, sc->linux_guest ? "linux/vmlinux"
+								 : "guest/kernel.elf");
+	if (!sc->initrd && sc->linux_guest) /* its init runs the workload */
+		sc->initrd = default_path(exe_dir, "linux/initrd.cpio");
 	if (!sc->initrd && sc->workload)
 		sc->initrd = default_path(exe_dir, "guest/initrd.cpio");
 	if (!sc->memory)

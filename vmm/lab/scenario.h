@@ -8,7 +8,13 @@
  *   name: balloon-pressure             # default: the file name
  *   description: one line for people
  *   guest:
- *     kernel: path                     # default: guest/kernel.elf beside memvisor
+ *     kernel: path                     # default: guest/kernel.elf beside memvisor;
+ *                                      # "linux": Debian's kernel, linux/vmlinux and
+ *                                      # linux/initrd.cpio beside memvisor (made by
+ *                                      # scripts/linux-guest), the workload run by
+ *                                      # its init (after "--"), not as init=;
+ *                                      # "memvisor": the default, by name (a sweep
+ *                                      # over kernel: [memvisor, linux])
  *     memory: 128M                     # default 128M
  *     cpus: 1                          # default: memvisor test --cpus, else 1
  *     initrd: path                     # default with a workload: guest/initrd.cpio
@@ -117,6 +123,7 @@ struct scenario {
 	char *host;                    /* memvisor command words, or NULL */
 	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
 	char *start_from;              /* a save file to restore, or NULL: boot */
+	bool linux_guest;              /* guest.kernel: linux */
 	int cpus;                      /* 0: not named (memvisor test --cpus, else 1) */
 	char **snapshots;
 	size_t nr_snapshots;

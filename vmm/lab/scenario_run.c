@@ -132,7 +132,11 @@ static void build_args(struct argv_buf *a, const struct scenario *sc, const char
 	arg(a, "%s", sc->kernel);
 	arg(a, "--");
 	words(a, sc->cmdline);
-	if (sc->workload) {
+	if (sc->workload && sc->linux_guest) {
+		/* Linux hands the words after "--" to init, which runs them */
+		arg(a, "--");
+		words(a, sc->workload);
+	} else if (sc->workload) {
 		/* init= and the program's arguments come last */
 		size_t skip = strspn(sc->workload, " \t");
 		size_t len = strcspn(sc->workload + skip, " \t");

@@ -401,6 +401,64 @@ void vcpu_dump(struct vcpu *v, const char *why)
 		print_regs(&r, &s);
 }
 
+void vm_describe_ioapic_pin(struct vm *vm, unsigned pin)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	if (pin >= KVM_IOAPIC_NUM_PINS || ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0) {
+		fprintf(stderr, "memvisor: IOAPIC pin %u: unreadable\n", pin);
+		return;
+	}
+	const struct kvm_ioapic_state *io = &chip.chip.ioapic;
+	uint64_t e = io->redirtbl[pin].bits;
+	fprintf(stderr, "memvisor: IOAPIC pin %u: line %s, vector %#llx, %s, %s, remote IRR %llu, "
+		"delivery %s\n", pin, (io->irr >> pin) & 1 ? "high" : "low",
+		(unsigned long long)(e & 0xff), (e >> 15) & 1 ? "level" : "edge",
+		(e >> 16) & 1 ? "masked" : "unmasked", (unsigned long long)((e >> 14) & 1),
+		(e >> 12) & 1 ? "pending" : "idle");
+}
+
+static void describe_pic(const char *name, const struct kvm_pic_state *p)
+{
+	fprintf(stderr, "memvisor: PIC %s: irr %#x isr %#x imr %#x vector base %#x, %s\n", name,
+		p->irr, p->isr, p->imr, p->irq_base, p->init_state ? "in initialisation" : "set up");
+}
+
+/* The vectors set in a LAPIC bitmap (ISR, IRR: eight 32-bit registers,
+ * 16 bytes apart), as "; WHAT 0x23 0xec" on stderr. */
+static void describe_vectors(const char *what, const char *bitmap)
+{
+	fprintf(stderr, "; %s", what);
+	for (unsigned v = 0; v < 256; v++) {
+		uint32_t reg;
+		memcpy(&reg, bitmap + (v / 32) * 16, 4);
+		if ((reg >> (v % 32)) & 1)
+			fprintf(stderr, " %#x", v);
+	}
+}
+
+void vm_describe_pics(struct vm *vm)
+{
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &pic) == 0)
+		describe_pic("master", &pic.chip.pic);
+	pic.chip_id = KVM_IRQCHIP_PIC_SLAVE;
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &pic) == 0)
+		describe_pic("slave", &pic.chip.pic);
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		struct kvm_lapic_state l;
+		uint32_t lvt0;
+		if (ioctl(vm->vcpus[i].fd, KVM_GET_LAPIC, &l) < 0)
+			continue;
+		memcpy(&lvt0, l.regs + 0x350, 4);
+		fprintf(stderr, "memvisor: vCPU %d: LAPIC LVT0 %#x (%s%s)", i, lvt0,
+			(lvt0 & 0x700) == 0x700 ? "ExtINT" : "not ExtINT",
+			lvt0 & (1u << 16) ? ", masked" : ", unmasked");
+		describe_vectors("in service", l.regs + 0x100);
+		describe_vectors("requested", l.regs + 0x200);
+		fputc('\n', stderr);
+	}
+}
+
 /* ---- exit handlers: return true to keep running ---------------------- */
 
 static bool exit_io(struct vcpu *v)

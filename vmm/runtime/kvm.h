@@ -114,6 +114,16 @@ bool vm_is_paused(struct vm *vm);
 /* Raises or lowers an ISA/IOAPIC interrupt line (irq_line.set compatible). */
 void vm_set_irq(void *vm, unsigned irq, int level);
 
+/* Prints IOAPIC pin `pin` to stderr: its line level as KVM holds it (IRR),
+ * vector, trigger mode, mask and remote IRR (a level interrupt delivered
+ * and not yet EOIed). For a hang report. */
+void vm_describe_ioapic_pin(struct vm *vm, unsigned pin);
+
+/* Prints both PICs (IRR, ISR, mask, vector base) and every vCPU's LAPIC
+ * LVT0 (the path by which a PIC interrupt reaches a vCPU) with the vectors
+ * its LAPIC has in service and requested, to stderr. */
+void vm_describe_pics(struct vm *vm);
+
 /* Prints a vCPU's registers to stderr. */
 void vcpu_dump(struct vcpu *v, const char *why);
 

@@ -250,6 +250,23 @@ double machine_uptime(const struct machine *m)
 }
 
 /* Device threads are joined before guest memory and the VM go. */
+static void report_transport(struct machine *m, struct virtio_mmio *t)
+{
+	virtio_mmio_describe(t, stderr);
+	vm_describe_ioapic_pin(&m->vm, t->irq.irq);
+}
+
+void machine_report_hang(struct machine *m)
+{
+	for (int i = 0; i < m->vm.nr_cpus; i++)
+		vcpu_dump(&m->vm.vcpus[i], "where it was stopped");
+	vm_describe_pics(&m->vm);
+	if (m->balloon_ready)
+		report_transport(m, &m->balloon.transport);
+	if (m->swap_ready)
+		report_transport(m, &m->swap.transport);
+}
+
 void machine_destroy(struct machine *m)
 {
 	if (m->balloon_ready)

@@ -75,9 +75,13 @@ struct snap_slot {
 };
 
 #define SNAP_KERNEL_PID (-1)
+/* A guest memvisor cannot introspect (Linux): the user half of the space
+ * loaded on vCPU n (its CR3), named "cpuN"; the kernel space is vCPU 0's. */
+#define SNAP_CPU_PID(n) ((int32_t)(-2 - (int32_t)(n)))
+#define SNAP_PID_CPU(pid) ((int)(-2 - (pid)))   /* its vCPU, for pid <= -2 */
 
 struct snap_space {
-	int32_t pid;                   /* SNAP_KERNEL_PID for the kernel's space */
+	int32_t pid;                   /* SNAP_KERNEL_PID, SNAP_CPU_PID(n) or a process */
 	uint32_t nr_ranges;
 	char comm[16];
 	uint64_t root_pa;

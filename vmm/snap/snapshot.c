@@ -37,6 +37,7 @@ struct snap_ctx {
 	struct snap_meta meta;
 	uint64_t cr3;
 	bool la57, paging;
+	uint64_t cpu_cr3[VM_MAX_CPUS];   /* each vCPU's CR3, 0: paging off */
 	struct intro in;
 	bool introspected;
 	int fd;                          /* the core file being written */
@@ -153,6 +154,7 @@ static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 		fill_prstatus(&ps, i, &r, &s);
 		note_add(&c->notes, "CORE", NT_PRSTATUS, &ps, sizeof(ps), NULL, 0);
 		add_cpu_note(c, i, &s);
+		c->cpu_cr3[i] = s.cr0 & (1u << 31) ? s.cr3 & PTE_ADDR_MASK : 0;
 		if (i == 0) {
 			c->cr3 = s.cr3;
 			c->la57 = s.cr4 & (1u << 12);
@@ -268,6 +270,19 @@ static void add_space(struct snap_ctx *c, int32_t pid, const char *comm, uint64_
 	free(r);
 }
 
+/* A guest without mv_info (Linux): no task list, so the user half of
+ * whatever each vCPU has loaded, one space per vCPU. */
+static void add_cpu_spaces(struct snap_ctx *c)
+{
+	char name[16];
+	for (int i = 0; i < c->m->vm.nr_cpus; i++) {
+		if (!c->cpu_cr3[i])
+			continue;
+		snprintf(name, sizeof(name), "cpu%d", i);
+		add_space(c, SNAP_CPU_PID(i), name, c->cpu_cr3[i], true);
+	}
+}
+
 static void collect_spaces(struct snap_ctx *c)
 {
 	uint64_t root = c->cr3 & PTE_ADDR_MASK;
@@ -276,8 +291,10 @@ static void collect_spaces(struct snap_ctx *c)
 	if (c->introspected)
 		intro_kernel_root(&c->in, &root);
 	add_space(c, SNAP_KERNEL_PID, "kernel", root, false);
-	if (!c->introspected)
+	if (!c->introspected) {
+		add_cpu_spaces(c);
 		return;
+	}
 	struct intro_task *t = calloc(MAX_SPACES, sizeof(*t));
 	int n = t ? intro_tasks(&c->in, t, MAX_SPACES) : -1;
 	for (int i = 0; i < n; i++)

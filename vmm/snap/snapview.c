@@ -13,6 +13,8 @@ const char *snapview_space_name(const struct snap_space *s, char *buf, size_t le
 {
 	if (s->pid == SNAP_KERNEL_PID)
 		snprintf(buf, len, "kernel");
+	else if (s->pid < SNAP_KERNEL_PID)
+		snprintf(buf, len, "cpu%d", SNAP_PID_CPU(s->pid));
 	else
 		snprintf(buf, len, "%d (%s)", s->pid, s->comm);
 	return buf;
@@ -23,6 +25,13 @@ int snapview_parse_space(const char *arg, int32_t *pid)
 	char *end;
 	if (!strcmp(arg, "kernel")) {
 		*pid = SNAP_KERNEL_PID;
+		return 0;
+	}
+	if (!strncmp(arg, "cpu", 3)) {
+		long n = strtol(arg + 3, &end, 10);
+		if (end == arg + 3 || *end || n < 0 || n >= INT32_MAX / 2)
+			return -EINVAL;
+		*pid = SNAP_CPU_PID(n);
 		return 0;
 	}
 	long v = strtol(arg, &end, 10);

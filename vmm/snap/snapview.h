@@ -11,10 +11,10 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-/* "kernel" or the pid as text. */
+/* "kernel", "cpuN" (SNAP_CPU_PID) or the pid as text. */
 const char *snapview_space_name(const struct snap_space *s, char *buf, size_t len);
 
-/* Parses --space: "kernel" or a pid. Returns 0 or -EINVAL. */
+/* Parses --space: "kernel", "cpuN" or a pid. Returns 0 or -EINVAL. */
 int snapview_parse_space(const char *arg, int32_t *pid);
 
 /* One range as a maps line (no newline). */

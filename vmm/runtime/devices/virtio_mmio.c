@@ -176,6 +176,19 @@ static uint32_t accept_features(const struct virtio_mmio *t, uint32_t v)
 	return v;
 }
 
+/*
+ * Hands the worker every ready queue. At DRIVER_OK: a driver may fill a
+ * queue during setup (virtio 1.x 3.1.1, step 7) and notify before DRIVER_OK,
+ * when a notify is dropped (the device is not live); Linux's virtio_balloon
+ * primes its stats queue so. A look at an empty queue costs nothing.
+ */
+static void look_at_ready_queues(struct virtio_mmio *t)
+{
+	for (unsigned q = 0; q < t->ops->nr_queues; q++)
+		if (t->vq[q].ready)
+			virtio_worker_notify(t, q);
+}
+
 static void write_status(struct virtio_mmio *t, uint32_t v)
 {
 	if (v == 0) {
@@ -187,7 +200,10 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
 		v &= ~(uint32_t)VIRTIO_STATUS_DRIVER_OK; /* not started */
 		virtio_mmio_fail(t, "DRIVER_OK without FEATURES_OK");
 	}
+	bool was_live = virtio_mmio_driver_ok(t);
 	t->status = (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) | (v & 0xff);
+	if (!was_live && virtio_mmio_driver_ok(t))
+		look_at_ready_queues(t);
 }
 
 static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v)
@@ -298,6 +314,35 @@ static void virtio_mmio_write(void *dev, uint64_t off, const uint8_t *data, unsi
 
 const struct bus_ops virtio_mmio_ops = { .read = virtio_mmio_read, .write = virtio_mmio_write };
 
+/* ---- hang reports ------------------------------------------------------ */
+
+static void describe_queue(const struct virtio_mmio *t, unsigned i, FILE *out)
+{
+	const struct virtq *q = &t->vq[i];
+	uint16_t avail_flags = __atomic_load_n(&q->avail[0], __ATOMIC_ACQUIRE);
+	uint16_t avail_idx = __atomic_load_n(&q->avail[1], __ATOMIC_ACQUIRE);
+	uint16_t used_flags, used_idx;
+	memcpy(&used_flags, (const uint8_t *)q->used, 2);
+	memcpy(&used_idx, (const uint8_t *)q->used + 2, 2);
+	fprintf(out, "memvisor: virtio-%s queue %u: size %u, avail idx %u flags %#x, device at %u, "
+		"used idx %u (guest sees %u) flags %#x%s\n", t->ops->name, i, q->num, avail_idx,
+		avail_flags, q->last_avail, q->used_idx, used_idx, used_flags,
+		(t->worker.pending >> i) & 1 ? ", notify pending" : "");
+}
+
+void virtio_mmio_describe(struct virtio_mmio *t, FILE *out)
+{
+	pthread_mutex_lock(&t->lock);
+	fprintf(out, "memvisor: virtio-%s at %#llx irq %u: status %#x, interrupt status %#x, "
+		"worker %s, %llu violations\n", t->ops->name, (unsigned long long)t->base,
+		t->irq.irq, t->status, t->interrupt_status, t->worker.busy ? "busy" : "idle",
+		(unsigned long long)t->violations);
+	for (unsigned i = 0; i < t->ops->nr_queues; i++)
+		if (t->vq[i].ready)
+			describe_queue(t, i, out);
+	pthread_mutex_unlock(&t->lock);
+}
+
 /* ---- save and restore --------------------------------------------------- */
 
 void virtio_mmio_get_state(struct virtio_mmio *t, struct virtio_mmio_state *st)
@@ -374,9 +419,8 @@ int virtio_mmio_set_state(struct virtio_mmio *t, const struct virtio_mmio_state 
 	int rc = restore_transport(t, st, err);
 	if (rc == 0) {
 		update_irq(t);
-		for (unsigned q = 0; q < t->ops->nr_queues; q++)
-			if (t->vq[q].ready && virtio_mmio_driver_ok(t))
-				virtio_worker_notify(t, q); /* a look costs nothing if empty */
+		if (virtio_mmio_driver_ok(t))
+			look_at_ready_queues(t);
 	}
 	pthread_mutex_unlock(&t->lock);
 	return rc;

@@ -52,6 +52,7 @@
 #include "virtio_spec.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 #define VIRTIO_MMIO_BASE       0xd0000000ull
 #define VIRTIO_MMIO_SIZE       0x1000
@@ -166,6 +167,12 @@ void virtio_mmio_get_state(struct virtio_mmio *t, struct virtio_mmio_state *st);
  */
 int virtio_mmio_set_state(struct virtio_mmio *t, const struct virtio_mmio_state *st,
 			  struct mv_error *err);
+
+/* Prints one line on the transport (status, interrupt status) and one per
+ * ready queue (the driver's avail index and flags, the device's position,
+ * the used index and flags as the guest sees them): what a hang report
+ * needs. Takes t->lock. */
+void virtio_mmio_describe(struct virtio_mmio *t, FILE *out);
 
 /* With t->lock held: */
 bool virtio_mmio_driver_ok(const struct virtio_mmio *t);
