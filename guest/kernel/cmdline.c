@@ -47,6 +47,7 @@ static const struct param params[] = {
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
 	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
+	{ "numa", PARAM_STR, &kparams.numa, 0, 0, NULL },
 	{ "balloon.touch", PARAM_STR, &kparams.balloon_touch, 0, 0, NULL },
 	{ "balloon.reporting", PARAM_BOOL, &kparams.balloon_reporting, 0, 0, NULL },
 	{ "balloon.verify", PARAM_BOOL, &kparams.balloon_verify, 0, 0, NULL },
