@@ -99,13 +99,36 @@ void page_alloc_handover(void)
 		handed, handed << 2, total - handed, total);
 }
 
-phys_addr_t page_alloc(unsigned order, unsigned flags)
+static unsigned gfp_of(unsigned flags)
 {
-	unsigned gfp = ((flags & PAGE_ALLOC_NORECLAIM) ? BUDDY_GFP_NOWAKE : BUDDY_GFP_KERNEL) |
-		       ((flags & PAGE_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0);
+	return ((flags & PAGE_ALLOC_NORECLAIM) ? BUDDY_GFP_NOWAKE : BUDDY_GFP_KERNEL) |
+	       ((flags & PAGE_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0) |
+	       ((flags & PAGE_ALLOC_THISNODE) ? BUDDY_GFP_THISNODE : 0) |
+	       ((flags & PAGE_ALLOC_INTERLEAVE) ? BUDDY_GFP_INTERLEAVE : 0);
+}
+
+static phys_addr_t alloc_gfp(unsigned order, unsigned gfp)
+{
 	struct page *p = buddy_alloc_pages(&kernel_buddy, gfp, order);
 
 	return p ? buddy_page_to_phys(&kernel_buddy, p) : 0;
+}
+
+phys_addr_t page_alloc(unsigned order, unsigned flags)
+{
+	return alloc_gfp(order, gfp_of(flags));
+}
+
+phys_addr_t page_alloc_node(unsigned order, unsigned flags, unsigned node)
+{
+	return alloc_gfp(order, gfp_of(flags) | BUDDY_GFP_NODE(node));
+}
+
+int page_to_nid(phys_addr_t pa)
+{
+	uint64_t pfn = pa >> MM_PAGE_SHIFT;
+
+	return buddy_pfn_valid(&kernel_buddy, pfn) ? (int)buddy_pfn_node(&kernel_buddy, pfn) : -1;
 }
 
 void page_free(phys_addr_t pa, unsigned order)

@@ -4,7 +4,11 @@
  * RAM, gives each node its zones (DMA and DMA32 by address, so a small
  * guest's node 1 has only DMA32), and /proc/zoneinfo, /proc/buddyinfo and
  * /proc/vmstat show every node and the numa_* counters. numa=fake=N does
- * the same without tables.
+ * the same without tables. Memory policies (set_mempolicy through memhog's
+ * --bind, --preferred, --interleave; get_mempolicy(MPOL_F_NODE |
+ * MPOL_F_ADDR) through --where) decide where a process's pages land: BIND
+ * keeps them on the node until it OOMs there, PREFERRED falls back to the
+ * other node with numa_miss counted, INTERLEAVE alternates page by page.
  */
 #include "harness.h"
 
@@ -13,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL) and the
- * guest words, init=/bin/cat FILES. */
-static struct vm_run boot_numa(const char *numa, int cpus, const char *words, const char *files)
+/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL), the guest
+ * words and init=INIT (a program and its arguments); the guest's status
+ * must be status. */
+static struct vm_run boot_init(const char *numa, int cpus, const char *words, const char *init,
+			       int status)
 {
 	char ncpu[8], cmdline[256];
 	const char *argv[16] = { "run", "-c", ncpu, "-m", "64M", "--timeout", "120",
@@ -31,11 +37,19 @@ static struct vm_run boot_numa(const char *numa, int cpus, const char *words, co
 	argv[n++] = "--";
 	argv[n++] = cmdline;
 	snprintf(ncpu, sizeof(ncpu), "%d", cpus);
-	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 %s init=/bin/cat %s", words, files);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 %s init=%s", words, init);
 	ck_assert_int_eq(vm_run(&r, argv), 0);
 	vm_run_strip_cr(&r);
-	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, r.console);
+	ck_assert_msg(r.status == status, "status %d, not %d:\n%s", r.status, status, r.console);
 	return r;
+}
+
+/* boot_init with init=/bin/cat FILES, status 0. */
+static struct vm_run boot_numa(const char *numa, int cpus, const char *words, const char *files)
+{
+	char init[200];
+	snprintf(init, sizeof(init), "/bin/cat %s", files);
+	return boot_init(numa, cpus, words, init, 0);
 }
 
 #define ASSERT_HAS(r, s) ck_assert_msg(console_has(r, s), "no \"%s\" in:\n%s", s, (r)->console)
@@ -110,6 +124,60 @@ START_TEST(a_guest_without_nodes_shows_node_0_only)
 }
 END_TEST
 
+/* Pages memhog --where says landed on node (0 when it names none). */
+static long node_pages(const struct vm_run *r, int node)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "memhog: node %d: ", node);
+	const char *p = strstr(r->console, key);
+	return p ? atol(p + strlen(key)) : 0;
+}
+
+START_TEST(a_process_bound_to_node_1_gets_only_node_1_pages)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 8M --bind 1 --where", 0);
+	ASSERT_HAS(&r, "memhog: policy bind, nodes 0x2");
+	ck_assert_int_eq(node_pages(&r, 1), 2048);
+	ck_assert_int_eq(node_pages(&r, 0), 0);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(bind_ooms_on_its_node_rather_than_leave_it)
+{
+	/* node 1 has 32 MiB: 40 MiB bound there cannot fit; node 0 would have room */
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 40M --bind 1 --where", 137);
+	ASSERT_HAS(&r, "Out of memory: Killed process");
+	ck_assert_msg(!console_has(&r, "memhog: node 0:"), "a page left node 1:\n%s", r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 40M --preferred 1 --where "
+				    "--show /proc/vmstat", 0);
+	ck_assert_int_gt(node_pages(&r, 1), 6000);      /* most of node 1's 8192 pages */
+	ck_assert_int_gt(node_pages(&r, 0), 0);
+	ck_assert_int_eq(node_pages(&r, 0) + node_pages(&r, 1), 10240);
+	ck_assert_int_gt(console_value(&r, "numa_miss"), 0);
+	ck_assert_int_eq(console_value(&r, "numa_foreign"), console_value(&r, "numa_miss"));
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(interleave_spreads_pages_within_one_page_of_even)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4100K --interleave --where "
+				    "--show /proc/vmstat", 0);
+	long n0 = node_pages(&r, 0), n1 = node_pages(&r, 1);
+	ck_assert_int_eq(n0 + n1, 1025);
+	ck_assert_int_le(labs(n0 - n1), 1);
+	ck_assert_int_ge(console_value(&r, "numa_interleave"), 1024);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -122,5 +190,12 @@ Suite *numa_suite(void)
 	tcase_add_test(tc, vmstat_counts_every_allocation_as_a_hit_or_a_miss_and_local_or_other);
 	tcase_add_test(tc, a_guest_without_nodes_shows_node_0_only);
 	suite_add_tcase(s, tc);
+	TCase *pol = tcase_create("policies");
+	tcase_set_timeout(pol, 600);
+	tcase_add_test(pol, a_process_bound_to_node_1_gets_only_node_1_pages);
+	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
+	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
+	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
+	suite_add_tcase(s, pol);
 	return s;
 }
