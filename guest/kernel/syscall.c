@@ -10,6 +10,7 @@
  * through uaccess.h, lengths are checked before any sum can wrap, and an
  * error is the errno Linux returns for the same arguments.
  */
+#include <numa.h>
 #include <syscall.h>
 #include <sched.h>
 #include <percpu.h>
@@ -257,11 +258,11 @@ SYS_DECL(gettimeofday)
 }
 
 /* getcpu(unsigned *cpu, unsigned *node, void *cache): the CPU the caller
- * runs on (as /proc/PID/stat's field 39 says), node 0; NULL pointers are
- * skipped. */
+ * runs on (as /proc/PID/stat's field 39 says) and its NUMA node (numa.h);
+ * NULL pointers are skipped. */
 SYS_DECL(getcpu)
 {
-	uint32_t cpu = smp_processor_id(), node = 0;
+	uint32_t cpu = smp_processor_id(), node = numa_cpu_node(&numa_layout, cpu);
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (a0 && copy_to_user(a0, &cpu, sizeof(cpu)))

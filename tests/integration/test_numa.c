@@ -71,6 +71,7 @@ START_TEST(two_nodes_from_the_srat_each_get_their_zones_and_cpus)
 	ASSERT_HAS(&r, "ACPI: SRAT: Node 1 PXM 1 [mem 0x02000000-0x03ffffff]");
 	ASSERT_HAS(&r, "ACPI: SRAT: PXM 1 -> APIC 0x01 -> Node 1");
 	ASSERT_HAS(&r, "NUMA: Node 1 [mem 0x02000000-0x03ffffff] (SRAT)");
+	ASSERT_HAS(&r, "smp: Brought up 2 nodes, 2 CPUs");
 	ASSERT_HAS(&r, "Node 0, zone      DMA      ");   /* buddyinfo */
 	ASSERT_HAS(&r, "Node 1, zone    DMA32      ");
 	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  pages free");  /* zoneinfo */
