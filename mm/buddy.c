@@ -2,8 +2,8 @@
  * buddy.c: the binary buddy page allocator (see buddy.h for the boot
  * sequence and the lazy descriptor rule).
  *
- * Owns: zones, their free areas, the per-CPU lists (orders 0..3),
- * watermarks, the list of populated zones.
+ * Owns: the nodes' spans, zones, their free areas, the per-CPU lists
+ * (orders 0..3), watermarks, each node's zonelist, the NUMA counters.
  * Invariants (checked by buddy_check):
  *   - PG_BUDDY is set exactly on the head of a block on a free list, and
  *     page->order is that list's order; the pfn is aligned to the order.
@@ -31,9 +31,18 @@ enum buddy_zone_id buddy_pfn_zone(uint64_t pfn)
 	return BUDDY_ZONE_NORMAL;
 }
 
+unsigned buddy_pfn_node(const struct buddy *b, uint64_t pfn)
+{
+	unsigned n = 0;
+
+	while (n + 1 < b->nr_nodes && pfn >= b->node_start_pfn[n + 1])
+		n++;
+	return n;
+}
+
 static struct buddy_zone *pfn_zone(struct buddy *b, uint64_t pfn)
 {
-	return &b->zones[buddy_pfn_zone(pfn)];
+	return &b->zones[buddy_pfn_node(b, pfn) * BUDDY_NR_ZONE_TYPES + buddy_pfn_zone(pfn)];
 }
 
 /* ---- free lists ------------------------------------------------------ */
@@ -259,22 +268,29 @@ void buddy_drain_pcp(struct buddy *b)
 
 /* ---- init and watermarks --------------------------------------------- */
 
-static void zone_init(struct buddy *b, enum buddy_zone_id id)
+/* Zone zi: its type's address range cut to its node's span (empty past nr_nodes). */
+static void zone_init(struct buddy *b, unsigned zi)
 {
 	static const char *const names[] = { "DMA", "DMA32", "Normal" };
 	static const uint64_t ends[] = { BUDDY_DMA_END_PFN, BUDDY_DMA32_END_PFN, UINT64_MAX };
-	uint64_t zstart = id ? ends[id - 1] : 0;
-	struct buddy_zone *z = &b->zones[id];
+	unsigned type = zi % BUDDY_NR_ZONE_TYPES, node = zi / BUDDY_NR_ZONE_TYPES;
+	uint64_t zstart = type ? ends[type - 1] : 0;
+	struct buddy_zone *z = &b->zones[zi];
 
+	__builtin_memset(z, 0, sizeof(*z));
 	z->lock = (mm_spinlock_t)MM_SPINLOCK_INIT;
 	for (unsigned o = 0; o < BUDDY_NR_ORDERS; o++)
 		list_init(&z->free_area[o].list);
-	z->start_pfn = MM_MAX(zstart, b->first_pfn);
-	z->end_pfn = MM_MIN(ends[id], b->last_pfn);
-	if (z->end_pfn < z->start_pfn)
+	z->node = (uint8_t)node;
+	z->type = (uint8_t)type;
+	if (node < b->nr_nodes) {
+		z->start_pfn = MM_MAX(zstart, b->node_start_pfn[node]);
+		z->end_pfn = MM_MIN(ends[type], b->node_start_pfn[node + 1]);
+	}
+	if (z->end_pfn <= z->start_pfn)
 		z->start_pfn = z->end_pfn = 0;
-	for (unsigned i = 0; names[id][i]; i++)
-		z->name[i] = names[id][i];
+	for (unsigned i = 0; names[type][i]; i++)
+		z->name[i] = names[type][i];
 	for (int c = 0; c < MM_NR_CPUS; c++) {
 		for (unsigned o = 0; o < BUDDY_PCP_ORDERS; o++)
 			list_init(&z->pcp[c].lists[o]);
@@ -299,8 +315,44 @@ int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
 	b->last_pfn = last_pfn;
 	b->user_min_free_kbytes = min_free_kbytes ? min_free_kbytes : BUDDY_MIN_FREE_DEFAULT;
 	b->watermark_scale_factor = 10;
-	for (int id = 0; id < BUDDY_NR_ZONES; id++)
-		zone_init(b, (enum buddy_zone_id)id);
+	b->nr_nodes = 1;
+	b->node_start_pfn[0] = first_pfn;
+	b->node_start_pfn[1] = last_pfn;
+	b->distance[0][0] = 10;
+	for (unsigned zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		zone_init(b, zi);
+	buddy_setup_watermarks(b);
+	return 0;
+}
+
+/* Whether n describes nodes of b's span, each CPU on one of them. */
+static bool nodes_ok(const struct buddy *b, const struct buddy_nodes *n)
+{
+	if (n->nr < 1 || n->nr > BUDDY_MAX_NODES || buddy_nr_managed_pages(b))
+		return false;
+	for (unsigned i = 1; i < n->nr; i++)
+		if (n->start_pfn[i] <= (i > 1 ? n->start_pfn[i - 1] : b->first_pfn) ||
+		    n->start_pfn[i] >= b->last_pfn)
+			return false;
+	for (unsigned c = 0; c < MM_NR_CPUS; c++)
+		if (n->cpu_node[c] >= n->nr)
+			return false;
+	return true;
+}
+
+int buddy_set_nodes(struct buddy *b, const struct buddy_nodes *n)
+{
+	if (!nodes_ok(b, n))
+		return -MM_EINVAL;
+	b->nr_nodes = (uint8_t)n->nr;
+	for (unsigned i = 1; i < n->nr; i++)
+		b->node_start_pfn[i] = n->start_pfn[i];
+	b->node_start_pfn[0] = b->first_pfn;
+	b->node_start_pfn[n->nr] = b->last_pfn;
+	__builtin_memcpy(b->distance, n->distance, sizeof(b->distance));
+	__builtin_memcpy(b->cpu_node, n->cpu_node, sizeof(b->cpu_node));
+	for (unsigned zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		zone_init(b, zi);
 	buddy_setup_watermarks(b);
 	return 0;
 }
@@ -434,13 +486,36 @@ static unsigned block_order(uint64_t pfn, uint64_t end)
 	return o;
 }
 
-/* Lists the zones holding managed pages, highest first, for the allocation walk. */
+/* The node after prev (BUDDY_NO_NODE: the first) in from's distance order:
+ * nearest first, ties by number; BUDDY_NO_NODE after the last. */
+static unsigned next_nearest(const struct buddy *b, unsigned from, unsigned prev)
+{
+	unsigned best = BUDDY_NO_NODE;
+
+	for (unsigned m = 0; m < b->nr_nodes; m++) {
+		unsigned d = b->distance[from][m];
+		bool after = prev == BUDDY_NO_NODE || d > b->distance[from][prev] ||
+			     (d == b->distance[from][prev] && m > prev);
+		if (after && (best == BUDDY_NO_NODE || d < b->distance[from][best]))
+			best = m;
+	}
+	return best;
+}
+
+/* Lists, for each node, the zones holding managed pages: nodes nearest
+ * first, each node's zones highest first, for the allocation walk. */
 static void build_zonelist(struct buddy *b)
 {
-	b->nr_zonelist = 0;
-	for (int zi = BUDDY_NR_ZONES - 1; zi >= 0; zi--)
-		if (b->zones[zi].managed_pages)
-			b->zonelist[b->nr_zonelist++] = (uint8_t)zi;
+	for (unsigned n = 0; n < b->nr_nodes; n++) {
+		b->nr_zonelist[n] = 0;
+		for (unsigned m = next_nearest(b, n, BUDDY_NO_NODE); m != BUDDY_NO_NODE;
+		     m = next_nearest(b, n, m))
+			for (int t = BUDDY_NR_ZONE_TYPES - 1; t >= 0; t--) {
+				unsigned zi = m * BUDDY_NR_ZONE_TYPES + (unsigned)t;
+				if (b->zones[zi].managed_pages)
+					b->zonelist[n][b->nr_zonelist[n]++] = (uint8_t)zi;
+			}
+	}
 }
 
 int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn)
@@ -550,37 +625,76 @@ static struct page *rmqueue(struct buddy *b, struct buddy_zone *z, unsigned orde
 	return p;
 }
 
-/* Tries each allowed populated zone, highest first, against wmark; NULL if none. */
+/* The node an allocation is meant for: BUDDY_GFP_NODE's, else the CPU's. */
+static unsigned preferred_node(const struct buddy *b, unsigned gfp)
+{
+	unsigned n = gfp >> 24;
+
+	return n && n <= b->nr_nodes ? n - 1 : b->cpu_node[mm_cpu_id()];
+}
+
+/* Whether gfp lets an allocation meant for node take from zone z. */
+static bool zone_allowed(const struct buddy_zone *z, unsigned gfp, unsigned node)
+{
+	return z->type <= highest_zone(gfp) && z->type >= lowest_zone(gfp) &&
+	       (!(gfp & BUDDY_GFP_THISNODE) || z->node == node);
+}
+
+/*
+ * Linux's zone_statistics: a hit on z when it is on the preferred zone's
+ * node, else a miss on z and a foreign on the preferred zone; local or
+ * other by the allocating CPU's node; interleave when such an allocation
+ * got its node.
+ */
+static void count_numa(struct buddy *b, struct buddy_zone *pref, struct buddy_zone *z,
+		       unsigned gfp)
+{
+	bool hit = z->node == pref->node;
+
+	z->numa_stat[hit ? BUDDY_NUMA_HIT : BUDDY_NUMA_MISS]++;
+	if (!hit)
+		pref->numa_stat[BUDDY_NUMA_FOREIGN]++;
+	z->numa_stat[z->node == b->cpu_node[mm_cpu_id()] ? BUDDY_NUMA_LOCAL : BUDDY_NUMA_OTHER]++;
+	if ((gfp & BUDDY_GFP_INTERLEAVE) && hit)
+		z->numa_stat[BUDDY_NUMA_INTERLEAVE]++;
+}
+
+/* Tries each allowed populated zone of the preferred node's zonelist
+ * against wmark; NULL if none. */
 static struct page *get_page_from_zones(struct buddy *b, unsigned gfp, unsigned order,
 					enum buddy_wmark wm, unsigned reserve_gfp)
 {
-	enum buddy_zone_id hi = highest_zone(gfp), lo = lowest_zone(gfp);
+	unsigned node = preferred_node(b, gfp);
+	struct buddy_zone *pref = NULL;
 
-	for (unsigned i = 0; i < b->nr_zonelist; i++) {
-		enum buddy_zone_id zi = (enum buddy_zone_id)b->zonelist[i];
-		struct buddy_zone *z = &b->zones[zi];
+	for (unsigned i = 0; i < b->nr_zonelist[node]; i++) {
+		struct buddy_zone *z = &b->zones[b->zonelist[node][i]];
 		struct page *p;
 
-		if (zi > hi)
+		if (!zone_allowed(z, gfp, node))
 			continue;
-		if (zi < lo)
-			break;
+		if (!pref)
+			pref = z;
 		p = rmqueue(b, z, order, z->wmark[wm], reserve_gfp);
 		if (p) {
 			prep_new_page(b, p, order, gfp);
+			count_numa(b, pref, z, gfp);
 			return p;
 		}
 	}
 	return NULL;
 }
 
+/* Wakes kswapd for each zone the allocation may use that is below its low mark. */
 static void wake_kswapd(struct buddy *b, unsigned gfp, unsigned order)
 {
+	unsigned node = preferred_node(b, gfp);
+
 	if (!b->reclaim.wake_kswapd || (gfp & BUDDY_GFP_NOWAKE))
 		return;
-	for (int zi = highest_zone(gfp); zi >= (int)lowest_zone(gfp); zi--) {
-		struct buddy_zone *z = &b->zones[zi];
-		if (z->managed_pages &&
+	for (unsigned i = 0; i < b->nr_zonelist[node]; i++) {
+		struct buddy_zone *z = &b->zones[b->zonelist[node][i]];
+		if (zone_allowed(z, gfp, node) &&
 		    !buddy_zone_watermark_ok(z, order, z->wmark[BUDDY_WMARK_LOW], 0)) {
 			b->kswapd_wakeups++;
 			b->reclaim.wake_kswapd(b, z, order, b->reclaim.ctx);
@@ -763,6 +877,15 @@ uint64_t buddy_nr_free_pages(const struct buddy *b)
 	uint64_t n = 0;
 	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
 		n += b->zones[zi].free_pages;
+	return n;
+}
+
+uint64_t buddy_node_free_pages(const struct buddy *b, unsigned node)
+{
+	uint64_t n = 0;
+
+	for (unsigned t = 0; t < BUDDY_NR_ZONE_TYPES && node < BUDDY_MAX_NODES; t++)
+		n += b->zones[node * BUDDY_NR_ZONE_TYPES + t].free_pages;
 	return n;
 }
 

@@ -40,6 +40,12 @@ static int out_done(struct out *o)
 
 typedef unsigned long long ull;
 
+/* Linux's online nodes: every zone of the nodes the buddy was given. */
+static bool zone_online(const struct buddy *b, const struct buddy_zone *z)
+{
+	return z->node < b->nr_nodes;
+}
+
 /* Linux's zones_with_memory: only zones with pages handed over. */
 static bool zone_shown(const struct buddy_zone *z)
 {
@@ -54,7 +60,7 @@ int mmviews_buddyinfo(const struct buddy *b, char *buf, size_t size)
 		const struct buddy_zone *z = &b->zones[zi];
 		if (!zone_shown(z))
 			continue;
-		EMIT(&o, "Node %d, zone %8s ", 0, z->name);
+		EMIT(&o, "Node %d, zone %8s ", z->node, z->name);
 		for (unsigned ord = 0; ord < BUDDY_NR_ORDERS; ord++)
 			EMIT(&o, "%6llu ", (ull)z->free_area[ord].nr_free);
 		EMIT(&o, "\n");
@@ -71,9 +77,35 @@ static void zoneinfo_pagesets(struct out *o, const struct buddy_zone *z)
 		     z->pcp[c].batch);
 }
 
-static void zoneinfo_zone(struct out *o, const struct buddy_zone *z)
+const char *mmviews_numa_stat_name(enum buddy_numa_stat i)
 {
-	EMIT(o, "Node %d, zone %8s", 0, z->name);
+	static const char *const names[BUDDY_NR_NUMA_STATS] = {
+		"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local",
+		"numa_other",
+	};
+	return names[i];
+}
+
+uint64_t mmviews_numa_stat(const struct buddy *b, int node, enum buddy_numa_stat i)
+{
+	uint64_t n = 0;
+
+	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
+		if (node < 0 || b->zones[zi].node == node)
+			n += b->zones[zi].numa_stat[i];
+	return n;
+}
+
+/* Linux's NUMA counters, as a CONFIG_NUMA kernel prints them (only with nodes). */
+static void zoneinfo_numa(struct out *o, const struct buddy_zone *z)
+{
+	for (int i = 0; i < BUDDY_NR_NUMA_STATS; i++)
+		EMIT(o, "\n      %-12s %llu", mmviews_numa_stat_name(i), (ull)z->numa_stat[i]);
+}
+
+static void zoneinfo_zone(struct out *o, const struct buddy *b, const struct buddy_zone *z)
+{
+	EMIT(o, "Node %d, zone %8s", z->node, z->name);
 	EMIT(o, "\n  pages free     %llu\n        boost    %llu\n        min      %llu"
 		"\n        low      %llu\n        high     %llu\n        spanned  %llu"
 		"\n        present  %llu\n        managed  %llu",
@@ -81,6 +113,8 @@ static void zoneinfo_zone(struct out *o, const struct buddy_zone *z)
 	     (ull)z->wmark[BUDDY_WMARK_LOW], (ull)z->wmark[BUDDY_WMARK_HIGH],
 	     (ull)(z->end_pfn - z->start_pfn), (ull)z->present_pages, (ull)z->managed_pages);
 	EMIT(o, "\n      %-12s %llu", "nr_free_pages", (ull)z->free_pages);
+	if (b->nr_nodes > 1)
+		zoneinfo_numa(o, z);
 	if (zone_shown(z))
 		zoneinfo_pagesets(o, z);
 	EMIT(o, "\n  node_unreclaimable:  %u\n  start_pfn:           %llu\n", 0u,
@@ -92,7 +126,8 @@ int mmviews_zoneinfo(const struct buddy *b, char *buf, size_t size)
 	struct out o = { buf, size, 0 };
 
 	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
-		zoneinfo_zone(&o, &b->zones[zi]);
+		if (zone_online(b, &b->zones[zi]))
+			zoneinfo_zone(&o, b, &b->zones[zi]);
 	return out_done(&o);
 }
 

@@ -34,6 +34,7 @@ struct kparams {
 	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */
 	long tmpfs_size_kb;          /* tmpfs.size_kb=N: tmpfs's size= (-1: half of RAM) */
 	long hold;                   /* hold=SECONDS: idle running driver work, then power down */
+	const char *numa;            /* numa=off or numa=fake=N (numa.h), NULL when absent */
 	const char *balloon_touch;   /* balloon.touch=SIZE: use SIZE of RAM once at probe */
 	bool balloon_reporting;      /* balloon.reporting=0 turns free page reporting off */
 	bool balloon_verify;         /* balloon.verify=1: write+read deflated pages */

@@ -16,6 +16,7 @@
 
 struct memblock_region {
 	phys_addr_t base, size;
+	int nid;                  /* NUMA node (memory list; 0 until memblock_set_node) */
 };
 
 struct memblock_type {
@@ -27,6 +28,9 @@ struct memblock_type {
 /* Adds RAM / marks a range reserved. Return 0 or -MM_ENOSPC (list full). */
 int memblock_add(phys_addr_t base, phys_addr_t size);
 int memblock_reserve(phys_addr_t base, phys_addr_t size);
+/* Tags the RAM in [base, base+size) with node nid, splitting regions at its
+ * ends (Linux's memblock_set_node). Returns 0 or -MM_ENOSPC. */
+int memblock_set_node(phys_addr_t base, phys_addr_t size, int nid);
 /* Unreserves [base, base+size) (it becomes free again). */
 int memblock_free(phys_addr_t base, phys_addr_t size);
 

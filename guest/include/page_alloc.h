@@ -19,8 +19,15 @@
 void page_alloc_handover(void);
 bool page_alloc_ready(void);
 
+#define PAGE_ALLOC_THISNODE  4u  /* page_alloc_node: only that node (no fallback) */
+#define PAGE_ALLOC_INTERLEAVE 8u /* page_alloc_node: an interleave policy's choice */
+
 /* 2^order contiguous pages; returns their physical address or 0. */
 phys_addr_t page_alloc(unsigned order, unsigned flags);
+/* The same from NUMA node's zonelist (node first, then by distance). */
+phys_addr_t page_alloc_node(unsigned order, unsigned flags, unsigned node);
+/* The node of the RAM page at pa, or -1 when pa is not RAM. */
+int page_to_nid(phys_addr_t pa);
 void page_free(phys_addr_t pa, unsigned order);
 /* Free pages, including per-CPU cached ones. */
 unsigned long page_alloc_nr_free(void);

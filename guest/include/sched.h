@@ -34,6 +34,7 @@
 #include <asm/ptrace.h>
 #include <asm/cpu.h>
 #include <signal.h>
+#include <mempolicy.h>
 #include <percpu.h>
 
 #define TASK_COMM_LEN 16
@@ -95,6 +96,7 @@ struct task {
 	int exit_status;             /* wait4 status once a zombie */
 	struct wait_queue child_exit; /* the task waits here for its children */
 	int oom_score_adj;
+	struct mempolicy mempolicy;  /* set_mempolicy's; the task's own (mempolicy.h) */
 	uint64_t clear_child_tid;    /* set_tid_address: zeroed and futex-woken at exit */
 	uint64_t robust_list;        /* set_robust_list head (user address), 0: none */
 	uint64_t robust_len;

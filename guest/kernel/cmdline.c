@@ -48,6 +48,7 @@ static const struct param params[] = {
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },
 	{ "tmpfs.size_kb", PARAM_LONG, &kparams.tmpfs_size_kb, 4, 1L << 40, NULL },
 	{ "hold", PARAM_LONG, &kparams.hold, 0, 1L << 30, NULL },
+	{ "numa", PARAM_STR, &kparams.numa, 0, 0, NULL },
 	{ "balloon.touch", PARAM_STR, &kparams.balloon_touch, 0, 0, NULL },
 	{ "balloon.reporting", PARAM_BOOL, &kparams.balloon_reporting, 0, 0, NULL },
 	{ "balloon.verify", PARAM_BOOL, &kparams.balloon_verify, 0, 0, NULL },

@@ -33,6 +33,7 @@
 #include <percpu.h>
 #include <smp.h>
 #include <klock.h>
+#include <numa.h>
 
 void kernel_main(unsigned long start_info_phys);
 
@@ -50,6 +51,7 @@ static void setup_memory(void)
 	e820_setup();
 	setup_reserve();
 	smp_find_cpus();
+	numa_init(&numa_layout, boot_info.rsdp);
 	memblock_dump();
 	paging_init();
 	page_alloc_handover();

@@ -165,7 +165,8 @@ static void gen_vmallocinfo(struct pbuf *p, struct task *t)
 }
 
 /*
- * Linux's order: page counts first, then every event counter by its name
+ * Linux's order: page counts first, the NUMA counters summed over every
+ * zone (numa_hit ... numa_other, as mm/vmstat.c counts them: buddy.h), then every event counter by its name
  * (vmstat.h), then the older /proc-only aliases of the copy-on-write and
  * fill counters that programs read (forktest).
  */
@@ -175,6 +176,9 @@ static void gen_vmstat(struct pbuf *p, struct task *t)
 	pb_printf(p, "nr_free_pages %lu\n", page_alloc_nr_free());
 	pb_printf(p, "nr_file_pages %llu\n", (unsigned long long)initrd_cached_pages());
 	pb_printf(p, "nr_shmem %llu\n", (unsigned long long)vm_event(VM_NR_SHMEM_PAGES));
+	for (int i = 0; i < BUDDY_NR_NUMA_STATS; i++)     /* Linux's NUMA event counters */
+		pb_printf(p, "%s %llu\n", mmviews_numa_stat_name(i),
+			  (unsigned long long)mmviews_numa_stat(page_alloc_buddy(), -1, i));
 	for (int i = 0; i < NR_VM_EVENTS; i++)
 		pb_printf(p, "%s %llu\n", vm_event_name(i), (unsigned long long)vm_events[i]);
 	pb_printf(p, "pgcow_copy %llu\n", (unsigned long long)vm_event(VM_COW_COPIES));

@@ -167,6 +167,7 @@ static long clone_state(struct task *t, const struct clone_req *r)
 	t->fs_base = (r->flags & CLONE_SETTLS) ? r->tls : current->fs_base;
 	fpu_save(&t->fpu);          /* the parent's live registers */
 	t->oom_score_adj = current->oom_score_adj;
+	t->mempolicy = current->mempolicy;     /* Linux: a child inherits the policy */
 	memcpy(t->cmdline, current->cmdline, sizeof(t->cmdline));
 	t->cmdline_len = current->cmdline_len;
 	memcpy(t->exe, current->exe, sizeof(t->exe));

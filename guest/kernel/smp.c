@@ -13,6 +13,7 @@
  * idle loop (sched.h) with its own idle task, made by the boot CPU.
  */
 #include <smp.h>
+#include <numa.h>
 #include <percpu.h>
 #include <printk.h>
 #include <string.h>
@@ -210,5 +211,6 @@ void smp_boot_cpus(void)
 	for (unsigned cpu = 1; cpu < nr_cpu_ids; cpu++)
 		ap_start(cpu);
 	unsigned n = num_online_cpus();
-	pr_info("smp: Brought up 1 node, %u CPU%s\n", n, n == 1 ? "" : "s");
+	pr_info("smp: Brought up %u node%s, %u CPU%s\n", numa_layout.nr,
+		numa_layout.nr == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }

@@ -10,6 +10,7 @@
  * through uaccess.h, lengths are checked before any sum can wrap, and an
  * error is the errno Linux returns for the same arguments.
  */
+#include <numa.h>
 #include <syscall.h>
 #include <sched.h>
 #include <percpu.h>
@@ -113,6 +114,7 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[97] = sys_getrlimit, [160] = sys_setrlimit, [302] = sys_prlimit64,
 	[149] = sys_mlock, [150] = sys_munlock, [151] = sys_mlockall, [152] = sys_munlockall,
 	[325] = sys_mlock2, [96] = sys_gettimeofday, [309] = sys_getcpu,
+	[238] = sys_set_mempolicy, [239] = sys_get_mempolicy,
 	[37] = sys_alarm, [95] = sys_umask, [26] = sys_msync, [137] = sys_statfs, [138] = sys_fstatfs, [332] = sys_statx,
 	[157] = sys_prctl, [188] = sys_setxattr, [189] = sys_lsetxattr, [190] = sys_fsetxattr,
 	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,
@@ -289,11 +291,11 @@ SYS_DECL(gettimeofday)
 }
 
 /* getcpu(unsigned *cpu, unsigned *node, void *cache): the CPU the caller
- * runs on (as /proc/PID/stat's field 39 says), node 0; NULL pointers are
- * skipped. */
+ * runs on (as /proc/PID/stat's field 39 says) and its NUMA node (numa.h);
+ * NULL pointers are skipped. */
 SYS_DECL(getcpu)
 {
-	uint32_t cpu = smp_processor_id(), node = 0;
+	uint32_t cpu = smp_processor_id(), node = numa_cpu_node(&numa_layout, cpu);
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	if (a0 && copy_to_user(a0, &cpu, sizeof(cpu)))

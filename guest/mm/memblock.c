@@ -1,8 +1,9 @@
 /*
  * memblock.c: early physical memory bookkeeping (see memblock.h).
  *
- * Invariant: each list is sorted by base, its ranges do not overlap or
- * touch (touching ranges are merged) and none is empty.
+ * Invariant: each list is sorted by base, its ranges do not overlap, none
+ * is empty, and touching ranges are merged unless they lie on different
+ * NUMA nodes (memblock_set_node splits them at node boundaries).
  */
 #include <memblock.h>
 #include <printk.h>
@@ -27,7 +28,8 @@ static void type_normalize(struct memblock_type *t)
 	}
 	unsigned out = 0;
 	for (unsigned i = 0; i < t->cnt; i++) {
-		if (out && r[i].base <= r[out - 1].base + r[out - 1].size) {
+		if (out && r[i].base <= r[out - 1].base + r[out - 1].size &&
+		    r[i].nid == r[out - 1].nid) {
 			phys_addr_t end = r[i].base + r[i].size;
 			if (end > r[out - 1].base + r[out - 1].size)
 				r[out - 1].size = end - r[out - 1].base;
@@ -47,8 +49,7 @@ static int type_add(struct memblock_type *t, phys_addr_t base, phys_addr_t size)
 		if (t->cnt == MEMBLOCK_MAX_REGIONS)
 			return -MM_ENOSPC;
 	}
-	t->regions[t->cnt].base = base;
-	t->regions[t->cnt].size = size;
+	t->regions[t->cnt] = (struct memblock_region){ .base = base, .size = size };
 	t->cnt++;
 	type_normalize(t);
 	return 0;
@@ -99,6 +100,42 @@ int memblock_reserve(phys_addr_t base, phys_addr_t size)
 int memblock_free(phys_addr_t base, phys_addr_t size)
 {
 	return type_remove(&mb_reserved, base, base + size);
+}
+
+/* Splits the region holding addr strictly inside it in two. 0 or -MM_ENOSPC. */
+static int type_split_at(struct memblock_type *t, phys_addr_t addr)
+{
+	for (unsigned i = 0; i < t->cnt; i++) {
+		struct memblock_region *r = &t->regions[i];
+		if (addr <= r->base || addr >= r->base + r->size)
+			continue;
+		if (t->cnt == MEMBLOCK_MAX_REGIONS)
+			return -MM_ENOSPC;
+		for (unsigned j = t->cnt; j > i + 1; j--)
+			t->regions[j] = t->regions[j - 1];
+		t->regions[i + 1] = (struct memblock_region){
+			.base = addr, .size = r->base + r->size - addr, .nid = r->nid };
+		r->size = addr - r->base;
+		t->cnt++;
+		return 0;
+	}
+	return 0;
+}
+
+int memblock_set_node(phys_addr_t base, phys_addr_t size, int nid)
+{
+	struct memblock_type *t = &mb_memory;
+	int err = type_split_at(t, base);
+
+	if (!err)
+		err = type_split_at(t, base + size);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < t->cnt; i++)
+		if (t->regions[i].base >= base && t->regions[i].base < base + size)
+			t->regions[i].nid = nid;
+	type_normalize(t);
+	return 0;
 }
 
 void memblock_set_limit(phys_addr_t limit)
@@ -229,10 +266,10 @@ static void type_dump(const struct memblock_type *t)
 	pr_debug(" %s.cnt = 0x%x\n", t->name, t->cnt);
 	for (unsigned i = 0; i < t->cnt; i++) {
 		const struct memblock_region *r = &t->regions[i];
-		pr_debug(" %s[0x%x]\t[0x%016llx-0x%016llx], 0x%016llx bytes\n", t->name, i,
-			 (unsigned long long)r->base,
+		pr_debug(" %s[0x%x]\t[0x%016llx-0x%016llx], 0x%016llx bytes on node %d\n",
+			 t->name, i, (unsigned long long)r->base,
 			 (unsigned long long)(r->base + r->size - 1),
-			 (unsigned long long)r->size);
+			 (unsigned long long)r->size, r->nid);
 	}
 }
 

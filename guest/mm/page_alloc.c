@@ -4,7 +4,10 @@
  * One struct buddy (kernel_buddy) spans pfn 0 .. end of RAM; its page
  * descriptor array comes from memblock (buddy initialises it lazily, per
  * max-order block, so no per-page work happens at boot). The hand-over
- * gives buddy every free memblock range and retires memblock.
+ * gives buddy every free memblock range and retires memblock. The NUMA
+ * nodes were found before (numa_init, at boot with the ACPI tables still
+ * mapped): memblock's free ranges never cross a node boundary, and buddy
+ * gets the same nodes, each with its zones.
  */
 #include <page_alloc.h>
 #include <memblock.h>
@@ -12,6 +15,7 @@
 #include <printk.h>
 #include <buddy.h>
 #include <kmalloc.h>
+#include <numa.h>
 
 struct buddy kernel_buddy; /* exported to the host through mv_info */
 static bool pa_ready;
@@ -40,10 +44,14 @@ static void buddy_setup(void)
 	if (!pages)
 		panic("buddy_setup: no memory for %zu bytes of page descriptors", size);
 	long kb = kparams.mm_min_free_kbytes;
+	struct buddy_nodes nodes;
 	int err = buddy_init(&kernel_buddy, mm_phys_to_virt(pages), 0, last_pfn,
 			     kb > 0 ? (uint64_t)kb : 0);
 	if (err)
 		panic("buddy_setup: buddy_init failed (%d)", err);
+	numa_to_buddy_nodes(&numa_layout, &nodes);
+	if ((err = buddy_set_nodes(&kernel_buddy, &nodes)))
+		panic("buddy_setup: buddy_set_nodes refused %u nodes (%d)", nodes.nr, err);
 	if (kb == 0)
 		buddy_set_min_free_kbytes(&kernel_buddy, 0);
 	pr_info("page_alloc: %llu page descriptors (%zu KiB) at 0x%llx\n",
@@ -91,13 +99,36 @@ void page_alloc_handover(void)
 		handed, handed << 2, total - handed, total);
 }
 
-phys_addr_t page_alloc(unsigned order, unsigned flags)
+static unsigned gfp_of(unsigned flags)
 {
-	unsigned gfp = ((flags & PAGE_ALLOC_NORECLAIM) ? BUDDY_GFP_NOWAKE : BUDDY_GFP_KERNEL) |
-		       ((flags & PAGE_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0);
+	return ((flags & PAGE_ALLOC_NORECLAIM) ? BUDDY_GFP_NOWAKE : BUDDY_GFP_KERNEL) |
+	       ((flags & PAGE_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0) |
+	       ((flags & PAGE_ALLOC_THISNODE) ? BUDDY_GFP_THISNODE : 0) |
+	       ((flags & PAGE_ALLOC_INTERLEAVE) ? BUDDY_GFP_INTERLEAVE : 0);
+}
+
+static phys_addr_t alloc_gfp(unsigned order, unsigned gfp)
+{
 	struct page *p = buddy_alloc_pages(&kernel_buddy, gfp, order);
 
 	return p ? buddy_page_to_phys(&kernel_buddy, p) : 0;
+}
+
+phys_addr_t page_alloc(unsigned order, unsigned flags)
+{
+	return alloc_gfp(order, gfp_of(flags));
+}
+
+phys_addr_t page_alloc_node(unsigned order, unsigned flags, unsigned node)
+{
+	return alloc_gfp(order, gfp_of(flags) | BUDDY_GFP_NODE(node));
+}
+
+int page_to_nid(phys_addr_t pa)
+{
+	uint64_t pfn = pa >> MM_PAGE_SHIFT;
+
+	return buddy_pfn_valid(&kernel_buddy, pfn) ? (int)buddy_pfn_node(&kernel_buddy, pfn) : -1;
 }
 
 void page_free(phys_addr_t pa, unsigned order)

@@ -35,6 +35,7 @@
 #include <kmalloc.h>
 #include <vmalloc.h>
 #include <page_alloc.h>
+#include <mempolicy.h>
 #include <printk.h>
 #include <string.h>
 #include <errno.h>
@@ -75,7 +76,7 @@ static uint64_t *mm_rss(struct mm *mm)
 static phys_addr_t frames_alloc(void *ctx, unsigned order, unsigned flags)
 {
 	(void)ctx;
-	return page_alloc(order, flags);
+	return mempolicy_alloc_current(order, flags);   /* current's NUMA policy */
 }
 
 static void frame_free(void *ctx, phys_addr_t pa)

@@ -3,12 +3,16 @@
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
  *             [--show FILE] [--read FILE]... [--swappiness N] [--populate]
  *             [--await-vmstat NAME N] [--start-on-vmstat NAME N]
+ *             [--bind N | --preferred N | --interleave] [--where]
  * Options act in order, before the hog: --oom-score-adj writes N to
  * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
  * --read reads FILE through (clean page-cache pages reclaim may drop),
  * --start-on-vmstat says "memhog: waiting for vmstat NAME N" and waits
  * until /proc/vmstat's NAME reaches N (a host that snapshots the guest
  * before the hog, then lets it start, e.g. with a balloon_inflate page).
+ * --bind N, --preferred N and --interleave set memhog's NUMA memory policy
+ * (set_mempolicy: MPOL_BIND or MPOL_PREFERRED to node N, MPOL_INTERLEAVE
+ * over every node get_mempolicy(MPOL_F_MEMS_ALLOWED) names).
  * Then it maps SIZE bytes of anonymous memory (--populate: with
  * MAP_POPULATE, every page allocated inside the one mmap call, a burst
  * kswapd cannot keep up with) and writes a per-page stamp into the pages
@@ -21,7 +25,9 @@
  * back its stamp, every other page still reads zero, and the bookkeeping
  * agrees with itself (seen[] holds only 0 and 1, as many 1s as pages
  * counted touched, no more than the buffer has, all of them for seq and
- * loop, which visit every page); --pause then sleeps SECS seconds (kswapd, woken by the
+ * loop, which visit every page); --where then says on which NUMA node each
+ * page landed (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)), one line
+ * "memhog: node N: P pages" per node holding any; --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --release unmaps the memory; --show
  * then prints FILE (a /proc file as the hog leaves the system); --hold sleeps until
  * killed (for the host to watch or snapshot the guest in that state).
@@ -37,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -204,12 +211,61 @@ static int await_vmstat(const char *option, const char *name, const char *want_t
 	return 0;
 }
 
+#define MPOL_PREFERRED      1
+#define MPOL_BIND           2
+#define MPOL_INTERLEAVE     3
+#define MPOL_F_NODE         (1 << 0)
+#define MPOL_F_ADDR         (1 << 1)
+#define MPOL_F_MEMS_ALLOWED (1 << 2)
+#define MAX_NODES           64
+
+/* set_mempolicy(mode) for node (-1: every node the system allows). 0 or -1. */
+static int set_policy(int mode, long node)
+{
+	unsigned long mask = 0;
+	int ignored;
+
+	if (node >= 0 && node < MAX_NODES)
+		mask = 1ul << node;
+	else if (syscall(SYS_get_mempolicy, &ignored, &mask, MAX_NODES + 1, NULL,
+			 MPOL_F_MEMS_ALLOWED) < 0)
+		mask = 0;
+	if (!mask || syscall(SYS_set_mempolicy, mode, &mask, MAX_NODES + 1) < 0) {
+		perror("memhog: set_mempolicy");
+		return -1;
+	}
+	printf("memhog: policy %s, nodes %#lx\n", mode == MPOL_BIND ? "bind" :
+	       mode == MPOL_PREFERRED ? "preferred" : "interleave", mask);
+	return 0;
+}
+
+/* Prints how many of the pages landed on each node. */
+static void report_nodes(const uint8_t *mem, size_t pages)
+{
+	size_t count[MAX_NODES] = { 0 }, unknown = 0;
+
+	for (size_t i = 0; i < pages; i++) {
+		int node = -1;
+		if (syscall(SYS_get_mempolicy, &node, NULL, 0, mem + i * PAGE,
+			    MPOL_F_NODE | MPOL_F_ADDR) < 0 || node < 0 || node >= MAX_NODES)
+			unknown++;
+		else
+			count[node]++;
+	}
+	for (int n = 0; n < MAX_NODES; n++)
+		if (count[n])
+			printf("memhog: node %d: %zu pages\n", n, count[n]);
+	if (unknown)
+		printf("memhog: node unknown: %zu pages\n", unknown);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: memhog SIZE [--pattern seq|random|zipf|loop] [--passes N] "
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
 		"[--show FILE] [--read FILE]... [--swappiness N] [--populate] "
-		"[--await-vmstat NAME N] [--start-on-vmstat NAME N]\n");
+		"[--await-vmstat NAME N] [--start-on-vmstat NAME N] "
+		"[--bind N | --preferred N | --interleave] [--where]\n");
 	return 2;
 }
 
@@ -217,7 +273,7 @@ int main(int argc, char **argv)
 {
 	size_t size = 0;
 	enum pattern pat = SEQ;
-	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0;
+	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0, where = 0;
 	const char *show_path = NULL, *await_name = NULL, *await_value = NULL;
 
 	if (argc < 2 || parse_size(argv[1], &size) || !size)
@@ -231,6 +287,18 @@ int main(int argc, char **argv)
 			hold = 1;
 		else if (!strcmp(argv[i], "--populate"))
 			populate = MAP_POPULATE;
+		else if (!strcmp(argv[i], "--where"))
+			where = 1;
+		else if (!strcmp(argv[i], "--interleave")) {
+			if (set_policy(MPOL_INTERLEAVE, -1))
+				return 2;
+		} else if ((!strcmp(argv[i], "--bind") || !strcmp(argv[i], "--preferred")) &&
+			   i + 1 < argc) {
+			if (set_policy(argv[i][2] == 'b' ? MPOL_BIND : MPOL_PREFERRED,
+				       atol(argv[i + 1])))
+				return 2;
+			i++;
+		}
 		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
 			if (write_proc("/proc/self/oom_score_adj", argv[++i]))
 				return 2;
@@ -292,6 +360,8 @@ int main(int argc, char **argv)
 	printf("memhog: %zu KiB (%zu pages), pattern %s, %d pass%s: %zu pages touched in %ld ms\n",
 	       pages * 4, pages, pattern_names[pat], passes, passes == 1 ? "" : "es", touched,
 	       t1 - t0);
+	if (where)
+		report_nodes(mem, pages);
 	if (await_name && await_vmstat("--await-vmstat", await_name, await_value) < 0)
 		return 2;
 	if (verify) {

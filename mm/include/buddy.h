@@ -1,13 +1,19 @@
 /*
- * buddy.h: the physical page allocator. Zones DMA (< 16 MiB), DMA32
- * (< 4 GiB) and Normal; per zone a free list and count per order 0..10;
- * per-CPU lists of blocks of orders 0..3; watermarks from min_free_kbytes.
+ * buddy.h: the physical page allocator. Up to BUDDY_MAX_NODES NUMA nodes,
+ * each a contiguous pfn span with its own zones DMA (< 16 MiB), DMA32
+ * (< 4 GiB) and Normal, placed by address as Linux places them (a node
+ * above 4 GiB has only Normal); per zone a free list and count per order
+ * 0..10; per-CPU lists of blocks of orders 0..3; watermarks from
+ * min_free_kbytes shared out by managed size. zones[node *
+ * BUDDY_NR_ZONE_TYPES + type]; one node spanning everything until
+ * buddy_set_nodes says otherwise.
  *
  * Boot, in this order:
  *   buddy_init(b, pages, first_pfn, last_pfn, min_free_kbytes)
  *       pages: caller memory for descriptors of [first_pfn, last_pfn), size
  *       buddy_page_array_size(); it need not be initialised. first_pfn must
  *       be a multiple of 1024. min_free_kbytes 0 picks Linux's default.
+ *   buddy_set_nodes(b, nodes)                     NUMA nodes, before any range
  *   buddy_add_free_range(b, start_pfn, end_pfn)   once per free RAM range
  *   buddy_set_reclaim_ops(b, &ops)                when reclaim exists
  * then buddy_alloc_pages / buddy_free_pages.
@@ -40,7 +46,21 @@
 #define BUDDY_DMA_END_PFN   (16ull << (20 - MM_PAGE_SHIFT))
 #define BUDDY_DMA32_END_PFN (4ull << (30 - MM_PAGE_SHIFT))
 
-enum buddy_zone_id { BUDDY_ZONE_DMA, BUDDY_ZONE_DMA32, BUDDY_ZONE_NORMAL, BUDDY_NR_ZONES };
+#define BUDDY_MAX_NODES   4
+enum buddy_zone_id { BUDDY_ZONE_DMA, BUDDY_ZONE_DMA32, BUDDY_ZONE_NORMAL, BUDDY_NR_ZONE_TYPES };
+#define BUDDY_NR_ZONES    (BUDDY_MAX_NODES * BUDDY_NR_ZONE_TYPES) /* zones[]: every node's */
+#define BUDDY_NO_NODE     0xff
+
+/* Linux's per-zone NUMA counters (vmstat's numa_*), counted where the pages came from. */
+enum buddy_numa_stat {
+	BUDDY_NUMA_HIT,        /* allocated on the node it was meant for */
+	BUDDY_NUMA_MISS,       /* allocated here though meant for another node */
+	BUDDY_NUMA_FOREIGN,    /* meant for here, allocated on another node */
+	BUDDY_NUMA_INTERLEAVE, /* an interleave allocation that got its node */
+	BUDDY_NUMA_LOCAL,      /* allocated on the allocating CPU's node */
+	BUDDY_NUMA_OTHER,      /* allocated on another node than the CPU's */
+	BUDDY_NR_NUMA_STATS
+};
 enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_WMARKS };
 
 /* page->flags; bits 16-31 are left to later modules (LRU, swap). */
@@ -143,6 +163,9 @@ struct buddy_zone {
 	uint64_t managed_pages; /* same as present: no reserved ranges here */
 	uint64_t wmark[BUDDY_NR_WMARKS]; /* set by buddy_setup_watermarks */
 	uint64_t alloc_fail;   /* allocations that found this zone too low */
+	uint64_t numa_stat[BUDDY_NR_NUMA_STATS]; /* statistics, racy */
+	uint8_t node;          /* fixed at init */
+	uint8_t type;          /* enum buddy_zone_id; fixed at init */
 	char name[8];
 	struct buddy_pcp pcp[MM_NR_CPUS];
 };
@@ -181,9 +204,15 @@ struct buddy {
 	uint64_t kswapd_wakeups, direct_reclaims; /* statistics, racy */
 	uint64_t block_init[BUDDY_MAX_BLOCKS / 64]; /* max-order blocks seen */
 	struct buddy_oom_notifier *oom_notifiers; /* set at boot */
-	uint8_t zonelist[BUDDY_NR_ZONES]; /* zones with managed pages, highest first;
-					   * set by buddy_add_free_range */
-	uint8_t nr_zonelist;
+	/* Per node: zones with managed pages, nodes nearest first (the node
+	 * itself, then by distance, ties by number), each node's zones highest
+	 * first (Linux's node-ordered zonelist); set by buddy_add_free_range. */
+	uint8_t zonelist[BUDDY_MAX_NODES][BUDDY_NR_ZONES];
+	uint8_t nr_zonelist[BUDDY_MAX_NODES];
+	uint8_t nr_nodes;             /* fixed at boot (buddy_set_nodes) */
+	uint64_t node_start_pfn[BUDDY_MAX_NODES + 1]; /* node n: [start[n], start[n+1]) */
+	uint8_t distance[BUDDY_MAX_NODES][BUDDY_MAX_NODES]; /* SLIT's, 10 local */
+	uint8_t cpu_node[MM_NR_CPUS]; /* the node each CPU allocates from by default */
 	uint64_t oom_notifier_calls;  /* statistics, racy */
 };
 
@@ -197,7 +226,13 @@ struct buddy {
 #define BUDDY_GFP_COMP     (1u << 6) /* mark tails so any page finds its head */
 #define BUDDY_GFP_NOWAKE   (1u << 7) /* do not wake kswapd: an optional block (Linux's
 				       * GFP_TRANSHUGE_LIGHT, no __GFP_KSWAPD_RECLAIM) */
+#define BUDDY_GFP_THISNODE (1u << 8) /* only the preferred node's zones (Linux's
+				       * __GFP_THISNODE: MPOL_BIND to one node) */
+#define BUDDY_GFP_INTERLEAVE (1u << 9) /* an interleave policy chose the node */
 #define BUDDY_GFP_KERNEL   BUDDY_GFP_RECLAIM
+/* The node an allocation prefers (else the CPU's own): bits 24-31. */
+#define BUDDY_GFP_NODE(n)  (((unsigned)(n) + 1) << 24)
+#define BUDDY_GFP_NODE_MASK 0xff000000u
 
 /* Bytes of descriptor memory buddy_init needs for [first_pfn, last_pfn). */
 static inline size_t buddy_page_array_size(uint64_t first_pfn, uint64_t last_pfn)
@@ -216,6 +251,26 @@ int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
  */
 int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn);
 
+/* NUMA nodes for buddy_set_nodes: node n spans [start_pfn[n], start_pfn[n+1]). */
+struct buddy_nodes {
+	unsigned nr;                                  /* 1 .. BUDDY_MAX_NODES */
+	uint64_t start_pfn[BUDDY_MAX_NODES + 1];      /* ascending; [0] and [nr] ignored:
+						       * the array's first and last pfn */
+	uint8_t distance[BUDDY_MAX_NODES][BUDDY_MAX_NODES];
+	uint8_t cpu_node[MM_NR_CPUS];
+};
+
+/*
+ * Splits the span into nodes, each with its zones, before any
+ * buddy_add_free_range. Returns 0, or -MM_EINVAL (a count out of range,
+ * boundaries out of order or outside the array, a CPU on no node, or RAM
+ * already handed over).
+ */
+int buddy_set_nodes(struct buddy *b, const struct buddy_nodes *n);
+
+/* The node holding pfn (a pfn inside the array). */
+unsigned buddy_pfn_node(const struct buddy *b, uint64_t pfn);
+
 void buddy_set_reclaim_ops(struct buddy *b, const struct buddy_reclaim_ops *ops);
 /* Adds n (caller memory, lives forever) to the OOM notifier chain. */
 void buddy_register_oom_notifier(struct buddy *b, struct buddy_oom_notifier *n);
@@ -231,7 +286,11 @@ void buddy_set_watermark_scale_factor(struct buddy *b, uint64_t factor);
 uint64_t buddy_default_min_free_kbytes(uint64_t lowmem_kbytes);
 void buddy_setup_watermarks(struct buddy *b);
 
-/* Returns the head page of 2^order pages, or NULL (never panics). */
+/*
+ * Returns the head page of 2^order pages, or NULL (never panics). From the
+ * zonelist of the node BUDDY_GFP_NODE names, else of the current CPU's node;
+ * only that node's zones with BUDDY_GFP_THISNODE.
+ */
 struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order);
 /* Frees what buddy_alloc_pages returned, with the same order. */
 void buddy_free_pages(struct buddy *b, struct page *page, unsigned order);
@@ -273,6 +332,7 @@ struct page *buddy_compound_head(const struct buddy *b, struct page *p);
 enum buddy_zone_id buddy_pfn_zone(uint64_t pfn);
 
 /* Totals over zones: pages in free lists, on per-CPU lists, managed. */
+uint64_t buddy_node_free_pages(const struct buddy *b, unsigned node);
 uint64_t buddy_nr_free_pages(const struct buddy *b);
 uint64_t buddy_nr_pcp_pages(const struct buddy *b);
 uint64_t buddy_nr_managed_pages(const struct buddy *b);

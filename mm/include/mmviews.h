@@ -20,6 +20,11 @@ int mmviews_slabinfo(char *buf, size_t size);
 int mmviews_meminfo(const struct buddy *b, const struct vmalloc_space *vs,
 		    char *buf, size_t size);
 
+/* Linux's name of a NUMA counter (numa_hit, ...), and its sum over node's
+ * zones (node -1: every zone), as /proc/vmstat and numastat show them. */
+const char *mmviews_numa_stat_name(enum buddy_numa_stat i);
+uint64_t mmviews_numa_stat(const struct buddy *b, int node, enum buddy_numa_stat i);
+
 /* Pages on the free-slab lists of every cache (meminfo's SReclaimable). */
 uint64_t mmviews_slab_reclaimable_pages(void);
 

@@ -221,6 +221,10 @@ static const struct {
 	{ { "run", "--timeout", "soon", "k", NULL }, "--timeout" },
 	{ { "run", "/nonexistent/kernel.elf", NULL }, "No such file" },
 	{ { "run", "k1", "k2", NULL }, "one KERNEL expected" },
+	{ { "run", "-m", "64M", "--numa", "0:48M,1:8M", "k", NULL }, "add up to 56M, not -m 64M" },
+	{ { "run", "-c", "2", "--numa", "0:32M:cpus=0,1:32M:cpus=1-2", "k", NULL },
+	  "names vCPU 2" },
+	{ { "run", "-m", "64M", "--numa", "2,dist=10,20,10", "k", NULL }, "2 nodes need 4" },
 	{ { "frobnicate", NULL }, "unknown command" },
 };
 

@@ -3,7 +3,8 @@
  * RSDP through the XSDT to each table, by the spec's byte offsets (not
  * acpi.c's own definitions), checking signatures, lengths, checksums, the
  * FADT's power-off and reset registers, \_S5 and the virtio-mmio devices
- * in the DSDT, and the MADT's entries for 1, 2 and 4 vCPUs.
+ * in the DSDT, the MADT's entries for 1, 2 and 4 vCPUs, and for a NUMA
+ * guest the SRAT's affinities and the SLIT's distances.
  */
 #include "acpi.h"
 
@@ -319,6 +320,111 @@ START_TEST(the_dsdt_describes_com1_as_pnp0501_with_its_ports_and_irq)
 }
 END_TEST
 
+/* The tables of a guest with numa's nodes (numa_parse()d for its vCPUs). */
+static void build_numa(struct tables *t, const struct numa_config *numa)
+{
+	struct acpi_config cfg = { .nr_cpus = numa->nr_cpus, .numa = numa };
+	memset(t->buf, 0xaa, sizeof(t->buf));
+	t->len = acpi_build(&cfg, BASE, t->buf, sizeof(t->buf));
+	ck_assert_int_gt(t->len, 0);
+}
+
+/* How many of the XSDT's tables have signature sig. */
+static int xsdt_count(const struct tables *t, const char *sig)
+{
+	const uint8_t *xsdt = table(t, le(t->buf + 24, 8), "XSDT");
+	uint32_t n = ((uint32_t)le(xsdt + 4, 4) - 36) / 8;
+	int found = 0;
+	for (uint32_t i = 0; i < n; i++)
+		found += !memcmp(at(t, le(xsdt + 36 + 8 * i, 8)), sig, 4);
+	return found;
+}
+
+START_TEST(a_guest_without_numa_has_no_srat_or_slit)
+{
+	struct tables t;
+	build(&t, 2, 1);
+	ck_assert_int_eq(xsdt_count(&t, "SRAT"), 0);
+	ck_assert_int_eq(xsdt_count(&t, "SLIT"), 0);
+}
+END_TEST
+
+struct srat_seen {
+	int cpus, ranges;
+	int cpu_node[4];
+	uint64_t node_bytes[2];
+};
+
+static void read_srat_entry(struct srat_seen *s, const uint8_t *e)
+{
+	if (e[0] == 0) {                 /* Processor Local APIC Affinity */
+		ck_assert_uint_eq(e[1], 16);
+		ck_assert_uint_lt(e[3], 4);
+		ck_assert_uint_eq(le(e + 4, 4) & 1, 1);
+		s->cpu_node[e[3]] = (int)(e[2] | le(e + 9, 3) << 8);
+		s->cpus++;
+	} else {                         /* Memory Affinity */
+		ck_assert_uint_eq(e[0], 1);
+		ck_assert_uint_eq(e[1], 40);
+		uint32_t node = (uint32_t)le(e + 2, 4);
+		ck_assert_uint_lt(node, 2);
+		ck_assert_uint_eq(le(e + 28, 4) & 7, 1); /* enabled, not hot-pluggable */
+		if (node == 0)
+			ck_assert_uint_eq(le(e + 8, 8), 0);
+		s->node_bytes[node] += le(e + 16, 8);
+		s->ranges++;
+	}
+}
+
+START_TEST(the_srat_puts_each_vcpu_and_each_nodes_ram_in_its_proximity_domain)
+{
+	struct numa_config numa;
+	struct tables t;
+	ck_assert_int_eq(numa_parse("0:48M:cpus=0,3,1:16M:cpus=1-2", 64 << 20, 4, &numa, NULL), 0);
+	build_numa(&t, &numa);
+	const uint8_t *srat = find(&t, "SRAT");
+	uint32_t len = (uint32_t)le(srat + 4, 4);
+	ck_assert_uint_eq(srat[8], 3);
+	ck_assert_uint_eq(le(srat + 36, 4), 1);  /* reserved: 1 */
+	struct srat_seen s = { 0 };
+	for (uint32_t off = 48; off < len; off += srat[off + 1]) {
+		ck_assert_uint_ge(srat[off + 1], 16);
+		read_srat_entry(&s, srat + off);
+	}
+	ck_assert_int_eq(s.cpus, 4);
+	ck_assert_int_eq(s.ranges, 2);
+	const int want[] = { 0, 1, 1, 0 };
+	ck_assert_mem_eq(s.cpu_node, want, sizeof(want));
+	ck_assert_uint_eq(s.node_bytes[0], 48 << 20);
+	ck_assert_uint_eq(s.node_bytes[1], 16 << 20);
+}
+END_TEST
+
+START_TEST(the_slit_holds_the_distance_matrix_row_by_row)
+{
+	struct numa_config numa;
+	struct tables t;
+	ck_assert_int_eq(numa_parse("2,dist=10,21,31,10", 64 << 20, 1, &numa, NULL), 0);
+	build_numa(&t, &numa);
+	const uint8_t *slit = find(&t, "SLIT");
+	ck_assert_uint_eq(le(slit + 4, 4), 36 + 8 + 4);
+	ck_assert_uint_eq(le(slit + 36, 8), 2);
+	const uint8_t want[] = { 10, 21, 31, 10 };
+	ck_assert_mem_eq(slit + 44, want, sizeof(want));
+	ck_assert_uint_eq((uint64_t)(slit - t.buf) % 16, 0);
+}
+END_TEST
+
+START_TEST(nodes_made_for_another_vcpu_count_are_refused)
+{
+	struct numa_config numa;
+	uint8_t buf[BUF];
+	ck_assert_int_eq(numa_parse("2", 64 << 20, 2, &numa, NULL), 0);
+	struct acpi_config cfg = { .nr_cpus = 4, .numa = &numa };
+	ck_assert_int_eq(acpi_build(&cfg, BASE, buf, sizeof(buf)), -EINVAL);
+}
+END_TEST
+
 START_TEST(a_buffer_too_small_or_a_bad_cpu_or_device_count_or_line_is_refused)
 {
 	uint8_t small[100], big[BUF];
@@ -350,5 +456,11 @@ Suite *acpi_suite(void)
 	tcase_add_test(tc, the_dsdt_describes_com1_as_pnp0501_with_its_ports_and_irq);
 	tcase_add_test(tc, a_buffer_too_small_or_a_bad_cpu_or_device_count_or_line_is_refused);
 	suite_add_tcase(s, tc);
+	TCase *numa = tcase_create("numa");
+	tcase_add_test(numa, a_guest_without_numa_has_no_srat_or_slit);
+	tcase_add_test(numa, the_srat_puts_each_vcpu_and_each_nodes_ram_in_its_proximity_domain);
+	tcase_add_test(numa, the_slit_holds_the_distance_matrix_row_by_row);
+	tcase_add_test(numa, nodes_made_for_another_vcpu_count_are_refused);
+	suite_add_tcase(s, numa);
 	return s;
 }

@@ -672,6 +672,48 @@ START_TEST(pages_on_another_cpus_list_are_drained_before_direct_reclaim)
 }
 END_TEST
 
+/* ---- NUMA nodes ------------------------------------------------------- */
+
+#define NODE_ZONE(n, t) (&B.zones[(n) * BUDDY_NR_ZONE_TYPES + (t)])
+
+/* nr nodes over [0, nr * 8192) (32 MiB each), every page free, CPU c on node
+ * c % nr, distances 10 local and 20 + |i - j| remote; no watermarks. */
+static void make_nodes(unsigned nr)
+{
+	struct buddy_nodes n = { .nr = nr };
+	make_buddy(nr * 8192ull, 0);
+	for (unsigned i = 0; i < nr; i++) {
+		n.start_pfn[i] = i * 8192ull;
+		for (unsigned j = 0; j < nr; j++)
+			n.distance[i][j] = (uint8_t)(i == j ? 10 : 20 + (i > j ? i - j : j - i));
+	}
+	for (unsigned c = 0; c < MM_NR_CPUS; c++)
+		n.cpu_node[c] = (uint8_t)(c % nr);
+	ck_assert_int_eq(buddy_set_nodes(&B, &n), 0);
+	ck_assert_int_eq(buddy_add_free_range(&B, 0, nr * 8192ull), 0);
+	no_watermarks();
+}
+
+static unsigned node_of(struct page *p)
+{
+	return buddy_pfn_node(&B, buddy_page_to_pfn(&B, p));
+}
+
+START_TEST(each_node_has_the_zones_its_addresses_fall_in)
+{
+	make_nodes(2);
+	ck_assert_uint_eq(NODE_ZONE(0, BUDDY_ZONE_DMA)->managed_pages, 4096);
+	ck_assert_uint_eq(NODE_ZONE(0, BUDDY_ZONE_DMA32)->managed_pages, 4096);
+	ck_assert_uint_eq(NODE_ZONE(1, BUDDY_ZONE_DMA)->managed_pages, 0);
+	ck_assert_uint_eq(NODE_ZONE(1, BUDDY_ZONE_DMA32)->start_pfn, 8192);
+	ck_assert_uint_eq(NODE_ZONE(1, BUDDY_ZONE_DMA32)->managed_pages, 8192);
+	ck_assert_uint_eq(NODE_ZONE(1, BUDDY_ZONE_DMA32)->node, 1);
+	ck_assert_uint_eq(buddy_node_free_pages(&B, 1), 8192);
+	ck_assert_uint_eq(buddy_nr_managed_pages(&B), 16384);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
 /*
  * Interrupt-context allocations and frees: the simulated interrupt arrives
  * inside each masked section of a workload in turn (port_host.h), frees a
@@ -741,6 +783,80 @@ START_TEST(an_interrupt_in_any_masked_section_may_allocate_and_free_pages)
 }
 END_TEST
 
+START_TEST(zonelists_put_the_local_node_first_then_the_nearest)
+{
+	make_nodes(3);
+	/* node 2: its own zone, then node 1 (distance 21), then node 0 (22) */
+	ck_assert_uint_eq(B.nr_zonelist[2], 4);
+	ck_assert_uint_eq(B.zones[B.zonelist[2][0]].node, 2);
+	ck_assert_uint_eq(B.zones[B.zonelist[2][1]].node, 1);
+	ck_assert_uint_eq(B.zones[B.zonelist[2][2]].node, 0);
+	ck_assert_uint_eq(B.zones[B.zonelist[2][2]].type, BUDDY_ZONE_DMA32);
+	ck_assert_uint_eq(B.zones[B.zonelist[2][3]].type, BUDDY_ZONE_DMA);
+	ck_assert_uint_eq(B.zones[B.zonelist[0][0]].node, 0);
+	ck_assert_uint_eq(B.zones[B.zonelist[0][2]].node, 1);
+}
+END_TEST
+
+START_TEST(a_cpu_allocates_from_its_own_node_and_counts_hits_and_locals)
+{
+	make_nodes(2);
+	host_cpu = 1;
+	struct page *p = buddy_alloc_pages(&B, 0, 4);
+	ck_assert_uint_eq(node_of(p), 1);
+	struct buddy_zone *z = NODE_ZONE(1, BUDDY_ZONE_DMA32);
+	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_HIT], 1);
+	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_LOCAL], 1);
+	host_cpu = 0;
+	ck_assert_uint_eq(node_of(buddy_alloc_pages(&B, BUDDY_GFP_NODE(1), 4)), 1);
+	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_HIT], 2);
+	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_OTHER], 1);
+	ck_assert_uint_eq(node_of(buddy_alloc_pages(&B, 0, 4)), 0);
+}
+END_TEST
+
+START_TEST(a_full_node_falls_back_to_the_next_with_a_miss_and_a_foreign)
+{
+	make_nodes(2);
+	while (buddy_node_free_pages(&B, 1))
+		ck_assert_uint_eq(node_of(buddy_alloc_pages(&B, BUDDY_GFP_NODE(1), BUDDY_MAX_ORDER)), 1);
+	struct page *p = buddy_alloc_pages(&B, BUDDY_GFP_NODE(1), BUDDY_MAX_ORDER);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(node_of(p), 0);
+	ck_assert_uint_eq(NODE_ZONE(0, BUDDY_ZONE_DMA32)->numa_stat[BUDDY_NUMA_MISS], 1);
+	ck_assert_uint_eq(NODE_ZONE(1, BUDDY_ZONE_DMA32)->numa_stat[BUDDY_NUMA_FOREIGN], 1);
+	ck_assert_ptr_null(buddy_alloc_pages(&B, BUDDY_GFP_NODE(1) | BUDDY_GFP_THISNODE, 0));
+	buddy_free_pages(&B, p, BUDDY_MAX_ORDER);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
+START_TEST(interleave_allocations_that_get_their_node_are_counted)
+{
+	make_nodes(2);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(node_of(buddy_alloc_pages(&B, BUDDY_GFP_NODE(i % 2) |
+							     BUDDY_GFP_INTERLEAVE, 0)), i % 2);
+	ck_assert_uint_eq(NODE_ZONE(0, BUDDY_ZONE_DMA32)->numa_stat[BUDDY_NUMA_INTERLEAVE], 2);
+	ck_assert_uint_eq(NODE_ZONE(1, BUDDY_ZONE_DMA32)->numa_stat[BUDDY_NUMA_INTERLEAVE], 2);
+}
+END_TEST
+
+START_TEST(nodes_out_of_order_or_after_ram_was_handed_over_are_refused)
+{
+	struct buddy_nodes n = { .nr = 2, .start_pfn = { 0, 8192 } };
+	make_buddy(16384, 0);
+	n.start_pfn[1] = 16384;
+	ck_assert_int_eq(buddy_set_nodes(&B, &n), -MM_EINVAL);
+	n.start_pfn[1] = 8192;
+	n.cpu_node[3] = 2;
+	ck_assert_int_eq(buddy_set_nodes(&B, &n), -MM_EINVAL);
+	n.cpu_node[3] = 1;
+	ck_assert_int_eq(buddy_add_free_range(&B, 0, 1024), 0);
+	ck_assert_int_eq(buddy_set_nodes(&B, &n), -MM_EINVAL);
+}
+END_TEST
+
 static TCase *new_case(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -793,5 +909,13 @@ Suite *buddy_suite(void)
 	tcase_add_test(tc, pages_on_another_cpus_list_are_drained_before_direct_reclaim);
 	tcase_add_test(tc, an_interrupt_in_any_masked_section_may_allocate_and_free_pages);
 	tcase_add_test(tc, the_checker_catches_a_per_cpu_block_on_the_wrong_list_or_miscounted);
+
+	tc = new_case(s, "numa");
+	tcase_add_test(tc, each_node_has_the_zones_its_addresses_fall_in);
+	tcase_add_test(tc, zonelists_put_the_local_node_first_then_the_nearest);
+	tcase_add_test(tc, a_cpu_allocates_from_its_own_node_and_counts_hits_and_locals);
+	tcase_add_test(tc, a_full_node_falls_back_to_the_next_with_a_miss_and_a_foreign);
+	tcase_add_test(tc, interleave_allocations_that_get_their_node_are_counted);
+	tcase_add_test(tc, nodes_out_of_order_or_after_ram_was_handed_over_are_refused);
 	return s;
 }

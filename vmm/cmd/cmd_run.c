@@ -51,6 +51,8 @@ struct run_opts {
 	char swap_file[4096];          /* --swap's FILE without :SIZE, for --restore */
 	const char *shape_option;      /* an option --restore takes from the file instead */
 	struct refsample_config refs;  /* --trace-refs; path NULL: none */
+	const char *numa_spec;         /* --numa, parsed once -m and -c are known */
+	struct numa_config numa;
 	char refs_path[4096];
 };
 
@@ -110,6 +112,16 @@ static void run_usage(FILE *f)
 "      --lazy[=prefetch|demand]  with --restore: start at once and fill each\n"
 "                        page of RAM on first access (userfaultfd), prefetching\n"
 "                        the rest (demand: no prefetch, only first accesses)\n"
+"      --numa SPEC       NUMA nodes, described to the guest in ACPI SRAT and SLIT\n"
+"                        (docs/numa.md): N splits RAM evenly in whole pages (the\n"
+"                        last node takes the rest) and the vCPUs in blocks, vCPU\n"
+"                        c on node c*N/cpus; or nodes in order,\n"
+"                        ID:SIZE[:cpus=LIST],... with LIST like 0,1 or 0-3,\n"
+"                        sizes adding up to -m, each vCPU in one node; then\n"
+"                        optionally dist=D,D,... the N*N distance matrix row\n"
+"                        by row (10 on the diagonal, 11-254 elsewhere;\n"
+"                        default 20), e.g. --numa 2, or\n"
+"                        --numa 0:48M:cpus=0,1,1:16M:cpus=2,3,dist=10,21,21,10\n"
 "  -v, --verbose         say what the VMM does\n"
 "  -h, --help            this text\n"
 "\n"
@@ -181,9 +193,9 @@ static int parse_snapshot_at(struct run_opts *o, const char *arg)
 static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdline_set)
 {
 	struct mv_error err;
-	if (strchr("mcil", c))
+	if (strchr("mcilN", c))
 		o->shape_option = c == 'm' ? "--memory" : c == 'c' ? "--cpus" : c == 'i' ? "--initrd"
-				  : "--cmdline";
+				  : c == 'N' ? "--numa" : "--cmdline";
 	switch (c) {
 	case 'R': o->restore = arg; return 0;
 	case 'Z':
@@ -205,6 +217,7 @@ static int parse_option(struct run_opts *o, int c, const char *arg, bool *cmdlin
 		return 0;
 	}
 	case 'i': o->initrd = arg; return 0;
+	case 'N': o->numa_spec = arg; return 0; /* after all options: see parse_run_args */
 	case 'l':
 		*cmdline_set = true;
 		o->cmdline[0] = 0;
@@ -295,6 +308,7 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 		{ "lazy", optional_argument, NULL, 'Z' },
 		{ "trace-refs", required_argument, NULL, 'T' },
 		{ "trace-refs-resync", required_argument, NULL, 'U' },
+		{ "numa", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int nopts = argc, c;
@@ -322,6 +336,9 @@ static int parse_run_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (o->snapshot_at && parse_snapshot_at(o, o->snapshot_at) < 0)
 		return -EINVAL;
+	struct mv_error err;
+	if (o->numa_spec && numa_parse(o->numa_spec, o->memory, o->cpus, &o->numa, &err) < 0)
+		return usage_error("--numa: %s", err.msg);
 	if (o->lazy && !o->restore)
 		return usage_error("%s", "--lazy goes with --restore");
 	if (o->restore)
@@ -474,6 +491,7 @@ static int run_vm(const struct run_opts *o, const struct run_inputs *in)
 		.kernel_path = o->kernel, .kernel = in->kernel, .kernel_len = in->kernel_len,
 		.initrd = in->initrd, .initrd_len = in->initrd_len, .cmdline = o->cmdline,
 		.console_path = o->console, .swap = o->swap,
+		.numa = o->numa.nr_nodes ? &o->numa : NULL,
 	};
 	if (!m)
 		return MV_EXIT_HOST_ERROR;

@@ -53,6 +53,13 @@
 #define MPS_LEVEL           0xc
 #define MADT_REVISION       5
 
+/* SRAT entry types and flags (ACPI 6.5, 5.2.16); SLIT (5.2.17). */
+#define SRAT_REVISION       3
+#define SRAT_LAPIC_AFFINITY 0
+#define SRAT_MEM_AFFINITY   1
+#define SRAT_ENABLED        1u
+#define SLIT_REVISION       1
+
 /* AML (ACPI 6.5, 20.2) for the DSDT's names and devices. */
 #define AML_NAME_OP    0x08
 #define AML_PACKAGE_OP 0x12
@@ -373,6 +380,75 @@ static size_t build_madt(struct cursor *c, const struct acpi_config *cfg)
 	return start;
 }
 
+/* Processor Local APIC Affinity: vCPU id (its APIC ID) on node. */
+static void put_srat_lapic(struct cursor *c, uint8_t id, uint32_t node)
+{
+	const uint8_t e[] = { SRAT_LAPIC_AFFINITY, 16, (uint8_t)node, id };
+	put(c, e, sizeof(e));
+	put_le(c, SRAT_ENABLED, 4);
+	put_le(c, 0, 1);                 /* local SAPIC EID */
+	put_le(c, node >> 8, 3);         /* proximity domain, bits 8-31 */
+	put_le(c, 0, 4);                 /* clock domain */
+}
+
+/* Memory Affinity: one GPA range on its node, enabled. */
+static void put_srat_memory(struct cursor *c, const struct numa_range *r)
+{
+	put_le(c, SRAT_MEM_AFFINITY, 1);
+	put_le(c, 40, 1);
+	put_le(c, (uint32_t)r->node, 4);
+	put_le(c, 0, 2);
+	put_le(c, r->gpa, 8);            /* base address, low then high dword */
+	put_le(c, r->size, 8);           /* length, low then high dword */
+	put_le(c, 0, 4);
+	put_le(c, SRAT_ENABLED, 4);
+	put_le(c, 0, 8);
+}
+
+static size_t build_srat(struct cursor *c, const struct acpi_config *cfg)
+{
+	const struct numa_config *numa = cfg->numa;
+	size_t start = table_begin(c, "SRAT", SRAT_REVISION);
+	put_le(c, 1, 4);                 /* reserved, 1 for compatibility */
+	put_le(c, 0, 8);
+	for (int i = 0; i < cfg->nr_cpus; i++)
+		put_srat_lapic(c, (uint8_t)i, numa->cpu_node[i]);
+	for (int i = 0; i < numa->nr_ranges; i++)
+		put_srat_memory(c, &numa->ranges[i]);
+	table_end(c, start);
+	return start;
+}
+
+static size_t build_slit(struct cursor *c, const struct numa_config *numa)
+{
+	size_t start = table_begin(c, "SLIT", SLIT_REVISION);
+	put_le(c, (uint64_t)numa->nr_nodes, 8);
+	for (int i = 0; i < numa->nr_nodes; i++)
+		put(c, numa->distance[i], (size_t)numa->nr_nodes);
+	table_end(c, start);
+	return start;
+}
+
+static bool has_numa(const struct acpi_config *cfg)
+{
+	return cfg->numa && cfg->numa->nr_nodes > 0;
+}
+
+/* Whether the config is one acpi_build can describe. */
+static bool config_ok(const struct acpi_config *cfg)
+{
+	if (cfg->nr_cpus < 1 || cfg->nr_cpus > 255 || cfg->nr_virtio < 0 ||
+	    cfg->nr_virtio > ACPI_MAX_VIRTIO)
+		return false;
+	for (int i = 0; i < cfg->nr_virtio; i++)
+		if (cfg->virtio[i].irq < 1 || cfg->virtio[i].irq > 15)
+			return false;
+	if (cfg->com1_port && (cfg->com1_irq < 1 || cfg->com1_irq > 15))
+		return false;
+	return !has_numa(cfg) || (cfg->numa->nr_cpus == cfg->nr_cpus &&
+				  cfg->numa->nr_nodes <= NUMA_MAX_NODES);
+}
+
 static size_t build_xsdt(struct cursor *c, const size_t *tables, int n)
 {
 	size_t start = table_begin(c, "XSDT", 1);
@@ -408,20 +484,19 @@ static void finish_rsdp(struct cursor *c, size_t xsdt)
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf, size_t len)
 {
 	struct cursor c = { .buf = buf, .cap = len, .base = base };
-	if (cfg->nr_cpus < 1 || cfg->nr_cpus > 255 || cfg->nr_virtio < 0 ||
-	    cfg->nr_virtio > ACPI_MAX_VIRTIO)
-		return -EINVAL;
-	for (int i = 0; i < cfg->nr_virtio; i++)
-		if (cfg->virtio[i].irq < 1 || cfg->virtio[i].irq > 15)
-			return -EINVAL;
-	if (cfg->com1_port && (cfg->com1_irq < 1 || cfg->com1_irq > 15))
+	if (!config_ok(cfg))
 		return -EINVAL;
 	build_rsdp(&c);
 	size_t dsdt = build_dsdt(&c, cfg);
-	size_t tables[2];
-	tables[0] = build_fadt(&c, dsdt);
-	tables[1] = build_madt(&c, cfg);
-	size_t xsdt = build_xsdt(&c, tables, 2);
+	size_t tables[4];
+	int n = 0;
+	tables[n++] = build_fadt(&c, dsdt);
+	tables[n++] = build_madt(&c, cfg);
+	if (has_numa(cfg)) {
+		tables[n++] = build_srat(&c, cfg);
+		tables[n++] = build_slit(&c, cfg->numa);
+	}
+	size_t xsdt = build_xsdt(&c, tables, n);
 	finish_rsdp(&c, xsdt);
 	if (c.overflow)
 		return -ENOSPC;

@@ -5,7 +5,7 @@
  * Layout, from ACPI_TABLES_GPA in the reserved legacy hole (memory.h), each
  * table 16-byte aligned, in this order:
  *   RSDP (revision 2, 36 bytes; also where a legacy scan of 0xe0000 finds it)
- *   XSDT -> FADT, MADT
+ *   XSDT -> FADT, MADT, and with --numa SRAT and SLIT
  *   FADT (revision 6, 276 bytes): hardware-reduced ACPI, as QEMU's microvm:
  *        no PM1 blocks, timer or SCI; S5 through the sleep control register
  *        (ACPI_SLEEP_CTL_PORT), the reset register at port 0xcf9
@@ -19,6 +19,11 @@
  *   MADT: one Local APIC per vCPU (APIC ID = vCPU index, as kvm.c sets
  *        CPUID), the IOAPIC at GSI 0, a level/active-high interrupt source
  *        override for each virtio-mmio line, LINT1 as NMI
+ *   SRAT (revision 3, with --numa): one Processor Local APIC Affinity per
+ *        vCPU (its node as proximity domain) and one Memory Affinity per
+ *        node's GPA range (numa.h: a node across the 3 GiB hole has two),
+ *        enabled, not hot-pluggable
+ *   SLIT (revision 1, with --numa): the nodes' distance matrix, row by row
  * No RSDT: revision 2 readers take the XSDT. A kernel that also takes the
  * virtio_mmio.device= words of the command line (memvisor's; Linux built
  * with VIRTIO_MMIO_CMDLINE_DEVICES, which Debian's is not) sees each
@@ -35,6 +40,7 @@
 #define VMM_ACPI_H
 
 #include "memory.h"
+#include "numa.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -66,12 +72,14 @@ struct acpi_config {
 	uint8_t com1_irq;     /* its ISA IRQ, edge-triggered, active high */
 	int nr_virtio;        /* 0 .. ACPI_MAX_VIRTIO */
 	struct acpi_virtio_mmio virtio[ACPI_MAX_VIRTIO];
+	const struct numa_config *numa; /* NULL or no nodes: no SRAT, no SLIT */
 };
 
 /*
  * Writes the tables into buf[0..len) as they will sit at GPA base (the
  * RSDP at offset 0). Returns the bytes used, -EINVAL for a bad cpu or
- * device count or a device IRQ outside 1 .. 15, -ENOSPC when len is too small.
+ * device count, a device IRQ outside 1 .. 15 or NUMA nodes for another
+ * vCPU count, -ENOSPC when len is too small.
  */
 int acpi_build(const struct acpi_config *cfg, uint64_t base, uint8_t *buf, size_t len);
 

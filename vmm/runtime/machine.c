@@ -152,12 +152,12 @@ static int blame(struct machine *m, enum machine_fault kind, int rc)
 }
 
 /* ACPI tables for every vCPU, COM1 and each virtio-mmio transport (the balloon
- * in the first slot, the swap disk in the second). */
+ * in the first slot, the swap disk in the second), and the NUMA nodes if any. */
 static int install_acpi(struct machine *m, uint64_t start_info, struct mv_error *err)
 {
 	struct acpi_config acpi = { .nr_cpus = m->vm.nr_cpus, .com1_port = SERIAL_COM1_BASE,
 				    .com1_irq = SERIAL_COM1_IRQ,
-				    .nr_virtio = m->swap_ready ? 2 : 1 };
+				    .nr_virtio = m->swap_ready ? 2 : 1, .numa = &m->numa };
 	uint64_t rsdp;
 	for (int i = 0; i < acpi.nr_virtio; i++)
 		acpi.virtio[i] = (struct acpi_virtio_mmio){
@@ -206,7 +206,9 @@ static int open_host(struct machine *m, const struct machine_config *cfg, struct
 	rc = mem_register(&vm->mem, vm->vm_fd);
 	if (rc < 0)
 		return mv_fail(err, rc, "KVM_SET_USER_MEMORY_REGION: %s", strerror(-rc));
-	return 0;
+	if (cfg->numa)
+		m->numa = *cfg->numa;
+	return m->numa.nr_nodes ? numa_bind_host(&m->numa, &vm->mem, err) : 0;
 }
 
 int machine_assemble(struct machine *m, const struct machine_config *cfg, struct mv_error *err)

@@ -22,6 +22,7 @@
 #include "console_watch.h"
 #include "kvm.h"
 #include "loader.h"
+#include "numa.h"
 
 #include <time.h>
 
@@ -37,6 +38,7 @@ struct machine_config {
 	const char *cmdline;         /* device announcements are appended */
 	const char *console_path;    /* NULL: stdout */
 	const char *swap;            /* "FILE[:SIZE]" for a virtio-blk swap disk, or NULL */
+	const struct numa_config *numa; /* --numa's nodes (numa_parse()d), or NULL */
 };
 
 /* Which side a failed machine_build blames: the caller picks its exit status. */
@@ -62,6 +64,7 @@ struct machine {
 	const void *kernel;          /* owned by the caller, valid while m lives */
 	size_t kernel_len;
 	char cmdline[LOADER_CMDLINE_MAX];
+	struct numa_config numa;     /* nr_nodes 0: not a NUMA guest */
 };
 
 /*

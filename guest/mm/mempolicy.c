@@ -1,0 +1,223 @@
+/*
+ * mempolicy.c: per-task NUMA memory policies (mempolicy.h): the two system
+ * calls that set and read them, and the frame allocator that follows them
+ * for user memory. Node masks are Linux's: an array of unsigned longs of
+ * maxnode - 1 bits (Linux's get_nodes), of which this kernel keeps 64.
+ */
+#include <mempolicy.h>
+#include <page_alloc.h>
+#include <numa.h>
+#include <sched.h>
+#include <syscall.h>
+#include <uaccess.h>
+#include <uvm.h>
+#include <errno.h>
+#include <smp.h>
+#include <percpu.h>
+
+#define MASK_BITS      64
+#define MAXNODE_LIMIT  4096         /* bits of a user node mask we read, at most */
+
+static uint64_t online_nodes(void)
+{
+	return (1ull << numa_layout.nr) - 1;
+}
+
+static unsigned local_node(void)
+{
+	return numa_cpu_node(&numa_layout, this_cpu()->cpu);
+}
+
+/* Reads Linux's node mask: maxnode - 1 bits at uptr (none for NULL or
+ * maxnode <= 1). Bits past 63 must be clear. 0, -EINVAL or -EFAULT. */
+static long read_nodemask(uint64_t uptr, unsigned long maxnode, uint64_t *out)
+{
+	unsigned long bits = maxnode ? maxnode - 1 : 0;
+	uint64_t word;
+
+	*out = 0;
+	if (!uptr || !bits)
+		return 0;
+	if (bits > MAXNODE_LIMIT)
+		return -EINVAL;
+	for (unsigned long w = 0; w * MASK_BITS < bits; w++) {
+		if (copy_from_user(&word, uptr + w * 8, 8))
+			return -EFAULT;
+		if (bits - w * MASK_BITS < MASK_BITS)
+			word &= (1ull << (bits - w * MASK_BITS)) - 1;
+		if (w == 0)
+			*out = word;
+		else if (word)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Writes nodes as a mask of maxnode - 1 bits at uptr. 0, -EINVAL or -EFAULT. */
+static long write_nodemask(uint64_t uptr, unsigned long maxnode, uint64_t nodes)
+{
+	unsigned long bits = maxnode ? maxnode - 1 : 0;
+	uint64_t zero = 0;
+
+	if (!uptr)
+		return 0;
+	if (bits < numa_layout.nr || bits > MAXNODE_LIMIT)
+		return -EINVAL;
+	for (unsigned long w = 0; w * MASK_BITS < bits; w++)
+		if (copy_to_user(uptr + w * 8, w ? &zero : &nodes, 8))
+			return -EFAULT;
+	return 0;
+}
+
+/* The policy mode with nodes; -EINVAL for a combination Linux refuses. */
+static long policy_make(int mode, uint16_t flags, uint64_t nodes, struct mempolicy *out)
+{
+	*out = (struct mempolicy){ .mode = (uint8_t)mode, .flags = flags };
+	if (mode == MPOL_DEFAULT || mode == MPOL_LOCAL) {
+		if (nodes || flags)
+			return -EINVAL;
+		out->mode = mode == MPOL_LOCAL ? MPOL_LOCAL : MPOL_DEFAULT;
+		return 0;
+	}
+	nodes &= online_nodes();
+	if (!nodes)
+		return -EINVAL;
+	out->nodes = mode == MPOL_PREFERRED ? nodes & -nodes : nodes;
+	out->il_next = (uint8_t)__builtin_ctzll(nodes);
+	return 0;
+}
+
+/* set_mempolicy(mode, nodemask, maxnode) */
+long sys_set_mempolicy(unsigned long a0, unsigned long a1, unsigned long a2,
+		       unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	(void)a3, (void)a4, (void)a5;
+	int mode = (int)a0;
+	uint16_t flags = (uint16_t)((unsigned)mode & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES));
+	uint64_t nodes;
+	struct mempolicy pol;
+
+	mode &= ~(MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES);
+	if (mode < 0 || mode >= MPOL_MAX ||
+	    flags == (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES))
+		return -EINVAL;
+	long err = read_nodemask(a1, a2, &nodes);
+	if (err || (err = policy_make(mode, flags, nodes, &pol)))
+		return err;
+	current->mempolicy = pol;
+	return 0;
+}
+
+/* The node of the page mapped at addr in current's space, faulting it in
+ * (a read) when it is not; -EFAULT when addr is in no area. */
+static long node_of_addr(uint64_t addr)
+{
+	struct mm *mm = current->mm;
+	struct pt_mapping m;
+
+	if (!mm || !vma_find(&mm->vmas, addr) || vma_find(&mm->vmas, addr)->start > addr)
+		return -EFAULT;
+	if (pt_lookup(&mm->pt, addr, &m) &&
+	    (uvm_fault(mm, addr, 0) > UVM_FAULT_MAJOR || pt_lookup(&mm->pt, addr, &m)))
+		return -EFAULT;
+	int nid = page_to_nid(m.pa + (addr & ((1ull << m.shift) - 1) & ~(MM_PAGE_SIZE - 1)));
+	return nid < 0 ? -EFAULT : nid;
+}
+
+/* What get_mempolicy puts in *mode, by its flags; negative errno. */
+static long policy_word(unsigned long flags, uint64_t addr)
+{
+	const struct mempolicy *pol = &current->mempolicy;
+
+	if (flags & MPOL_F_ADDR) {
+		long nid = node_of_addr(addr);
+		if (nid < 0 || (flags & MPOL_F_NODE))
+			return nid;
+		return pol->mode | pol->flags;
+	}
+	if (flags & MPOL_F_NODE)
+		return pol->mode == MPOL_INTERLEAVE ? pol->il_next : -EINVAL;
+	return pol->mode | pol->flags;
+}
+
+/* get_mempolicy(mode, nodemask, maxnode, addr, flags) */
+long sys_get_mempolicy(unsigned long a0, unsigned long a1, unsigned long a2,
+		       unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	(void)a5;
+	const struct mempolicy *pol = &current->mempolicy;
+	long word = 0, err;
+	uint64_t nodes = pol->nodes;
+
+	if (a4 & ~(unsigned long)(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
+		return -EINVAL;
+	if (a4 & MPOL_F_MEMS_ALLOWED) {
+		if (a4 & (MPOL_F_NODE | MPOL_F_ADDR))
+			return -EINVAL;
+		nodes = online_nodes();
+	} else if (!(a4 & MPOL_F_ADDR) && a3) {
+		return -EINVAL;
+	} else if ((word = policy_word(a4, a3)) < 0) {
+		return word;
+	}
+	int w = (int)word;
+	if (a0 && copy_to_user(a0, &w, sizeof(w)))
+		return -EFAULT;
+	err = write_nodemask(a1, a2, nodes);
+	return err;
+}
+
+/* The first node of nodes at or after from, wrapping; nodes is not empty. */
+static unsigned next_node_in(uint64_t nodes, unsigned from)
+{
+	uint64_t after = from < MASK_BITS ? nodes & ~((1ull << from) - 1) : 0;
+
+	return (unsigned)__builtin_ctzll(after ? after : nodes);
+}
+
+/* MPOL_BIND: each node of the mask, nearest to this CPU's first, and no other. */
+static phys_addr_t alloc_bind(const struct mempolicy *pol, unsigned order, unsigned flags)
+{
+	unsigned local = local_node();
+	uint64_t left = pol->nodes;
+
+	while (left) {
+		unsigned best = (unsigned)__builtin_ctzll(left);
+		for (uint64_t m = left; m; m &= m - 1) {
+			unsigned n = (unsigned)__builtin_ctzll(m);
+			if (numa_layout.distance[local][n] < numa_layout.distance[local][best])
+				best = n;
+		}
+		phys_addr_t pa = page_alloc_node(order, flags | PAGE_ALLOC_THISNODE, best);
+		if (pa)
+			return pa;
+		left &= ~(1ull << best);
+	}
+	return 0;
+}
+
+phys_addr_t mempolicy_alloc(struct task *t, unsigned order, unsigned flags)
+{
+	struct mempolicy *pol = t ? &t->mempolicy : NULL;
+	unsigned node;
+
+	switch (pol ? pol->mode : MPOL_DEFAULT) {
+	case MPOL_PREFERRED:
+		return page_alloc_node(order, flags, (unsigned)__builtin_ctzll(pol->nodes));
+	case MPOL_BIND:
+		return alloc_bind(pol, order, flags);
+	case MPOL_INTERLEAVE:
+		if (order)              /* page by page: the fault engine falls back to one */
+			return 0;
+		node = next_node_in(pol->nodes, pol->il_next);
+		pol->il_next = (uint8_t)next_node_in(pol->nodes, node + 1);
+		return page_alloc_node(order, flags | PAGE_ALLOC_INTERLEAVE, node);
+	default:
+		return page_alloc(order, flags);
+	}
+}
+
+phys_addr_t mempolicy_alloc_current(unsigned order, unsigned flags)
+{
+	return mempolicy_alloc(current, order, flags);
+}

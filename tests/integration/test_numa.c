@@ -1,0 +1,202 @@
+/*
+ * test_numa.c: NUMA guests. `memvisor run --numa SPEC` describes nodes in
+ * the ACPI SRAT and SLIT; the kernel reads them at boot, tags memblock's
+ * RAM, gives each node its zones (DMA and DMA32 by address, so a small
+ * guest's node 1 has only DMA32), and /proc/zoneinfo, /proc/buddyinfo and
+ * /proc/vmstat show every node and the numa_* counters. numa=fake=N does
+ * the same without tables. Memory policies (set_mempolicy through memhog's
+ * --bind, --preferred, --interleave; get_mempolicy(MPOL_F_NODE |
+ * MPOL_F_ADDR) through --where) decide where a process's pages land: BIND
+ * keeps them on the node until it OOMs there, PREFERRED falls back to the
+ * other node with numa_miss counted, INTERLEAVE alternates page by page.
+ */
+#include "harness.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL), the guest
+ * words and init=INIT (a program and its arguments); the guest's status
+ * must be status. */
+static struct vm_run boot_init(const char *numa, int cpus, const char *words, const char *init,
+			       int status)
+{
+	char ncpu[8], cmdline[256];
+	const char *argv[16] = { "run", "-c", ncpu, "-m", "64M", "--timeout", "120",
+				 "--crash-dump", "none" };
+	int n = 9;
+	struct vm_run r;
+
+	if (numa) {
+		argv[n++] = "--numa";
+		argv[n++] = numa;
+	}
+	argv[n++] = test_kernel_path();
+	argv[n++] = "--";
+	argv[n++] = cmdline;
+	snprintf(ncpu, sizeof(ncpu), "%d", cpus);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 %s init=%s", words, init);
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	ck_assert_msg(r.status == status, "status %d, not %d:\n%s", r.status, status, r.console);
+	return r;
+}
+
+/* boot_init with init=/bin/cat FILES, status 0. */
+static struct vm_run boot_numa(const char *numa, int cpus, const char *words, const char *files)
+{
+	char init[200];
+	snprintf(init, sizeof(init), "/bin/cat %s", files);
+	return boot_init(numa, cpus, words, init, 0);
+}
+
+#define ASSERT_HAS(r, s) ck_assert_msg(console_has(r, s), "no \"%s\" in:\n%s", s, (r)->console)
+
+/* The value after "name " on its own line of the console (vmstat). */
+static long long console_value(const struct vm_run *r, const char *name)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "\n%s ", name);
+	const char *p = strstr(r->console, key);
+	ck_assert_msg(p, "no %s in:\n%s", name, r->console);
+	return atoll(p + strlen(key));
+}
+
+START_TEST(two_nodes_from_the_srat_each_get_their_zones_and_cpus)
+{
+	struct vm_run r = boot_numa("2", 2, "", "/proc/buddyinfo /proc/zoneinfo");
+	ASSERT_HAS(&r, "ACPI: SRAT: Node 0 PXM 0 [mem 0x00000000-0x01ffffff]");
+	ASSERT_HAS(&r, "ACPI: SRAT: Node 1 PXM 1 [mem 0x02000000-0x03ffffff]");
+	ASSERT_HAS(&r, "ACPI: SRAT: PXM 1 -> APIC 0x01 -> Node 1");
+	ASSERT_HAS(&r, "NUMA: Node 1 [mem 0x02000000-0x03ffffff] (SRAT)");
+	ASSERT_HAS(&r, "smp: Brought up 2 nodes, 2 CPUs");
+	ASSERT_HAS(&r, "Node 0, zone      DMA      ");   /* buddyinfo */
+	ASSERT_HAS(&r, "Node 1, zone    DMA32      ");
+	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  pages free");  /* zoneinfo */
+	ASSERT_HAS(&r, "Node 1, zone   Normal\n  pages free     0");
+	ASSERT_HAS(&r, "        spanned  8192\n        present  ");  /* node 1: 32 MiB */
+	ASSERT_HAS(&r, "\n      numa_hit     ");
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(explicit_node_sizes_set_where_node_1_begins)
+{
+	struct vm_run r = boot_numa("0:40M:cpus=0,1:24M:cpus=1", 2, "", "/proc/buddyinfo");
+	ASSERT_HAS(&r, "NUMA: Node 0 [mem 0x00000000-0x027fffff] (SRAT)");
+	ASSERT_HAS(&r, "NUMA: Node 1 [mem 0x02800000-0x03ffffff] (SRAT)");
+	ASSERT_HAS(&r, "Node 1, zone    DMA32");
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(numa_fake_splits_a_guest_without_tables)
+{
+	struct vm_run r = boot_numa(NULL, 1, "numa=fake=2", "/proc/buddyinfo");
+	ASSERT_HAS(&r, "NUMA: Node 0 [mem 0x00000000-0x01ffffff] (numa=fake)");
+	ASSERT_HAS(&r, "NUMA: Node 1 [mem 0x02000000-0x03ffffff] (numa=fake)");
+	ASSERT_HAS(&r, "Node 1, zone    DMA32");
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(vmstat_counts_every_allocation_as_a_hit_or_a_miss_and_local_or_other)
+{
+	struct vm_run r = boot_numa("2", 2, "", "/proc/vmstat");
+	long long hit = console_value(&r, "numa_hit"), miss = console_value(&r, "numa_miss");
+	long long local = console_value(&r, "numa_local"), other = console_value(&r, "numa_other");
+	ck_assert_int_gt(hit, 0);
+	ck_assert_int_eq(console_value(&r, "numa_foreign"), miss);
+	ck_assert_int_eq(hit + miss, local + other);
+	ck_assert_int_eq(console_value(&r, "numa_interleave"), 0);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(a_guest_without_nodes_shows_node_0_only)
+{
+	struct vm_run r = boot_numa(NULL, 1, "", "/proc/zoneinfo");
+	ck_assert_msg(!console_has(&r, "Node 1,"), "node 1 in:\n%s", r.console);
+	ck_assert_msg(!console_has(&r, "numa_hit"), "NUMA counters in zoneinfo:\n%s", r.console);
+	ASSERT_HAS(&r, "NUMA: Node 0 [mem 0x00000000-0x03ffffff] (one node)");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Pages memhog --where says landed on node (0 when it names none). */
+static long node_pages(const struct vm_run *r, int node)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "memhog: node %d: ", node);
+	const char *p = strstr(r->console, key);
+	return p ? atol(p + strlen(key)) : 0;
+}
+
+START_TEST(a_process_bound_to_node_1_gets_only_node_1_pages)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 8M --bind 1 --where", 0);
+	ASSERT_HAS(&r, "memhog: policy bind, nodes 0x2");
+	ck_assert_int_eq(node_pages(&r, 1), 2048);
+	ck_assert_int_eq(node_pages(&r, 0), 0);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(bind_ooms_on_its_node_rather_than_leave_it)
+{
+	/* node 1 has 32 MiB: 40 MiB bound there cannot fit; node 0 would have room */
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 40M --bind 1 --where", 137);
+	ASSERT_HAS(&r, "Out of memory: Killed process");
+	ck_assert_msg(!console_has(&r, "memhog: node 0:"), "a page left node 1:\n%s", r.console);
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 40M --preferred 1 --where "
+				    "--show /proc/vmstat", 0);
+	ck_assert_int_gt(node_pages(&r, 1), 6000);      /* most of node 1's 8192 pages */
+	ck_assert_int_gt(node_pages(&r, 0), 0);
+	ck_assert_int_eq(node_pages(&r, 0) + node_pages(&r, 1), 10240);
+	ck_assert_int_gt(console_value(&r, "numa_miss"), 0);
+	ck_assert_int_eq(console_value(&r, "numa_foreign"), console_value(&r, "numa_miss"));
+	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(interleave_spreads_pages_within_one_page_of_even)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4100K --interleave --where "
+				    "--show /proc/vmstat", 0);
+	long n0 = node_pages(&r, 0), n1 = node_pages(&r, 1);
+	ck_assert_int_eq(n0 + n1, 1025);
+	ck_assert_int_le(labs(n0 - n1), 1);
+	ck_assert_int_ge(console_value(&r, "numa_interleave"), 1024);
+	vm_run_free(&r);
+}
+END_TEST
+
+Suite *numa_suite(void);
+Suite *numa_suite(void)
+{
+	Suite *s = suite_create("numa");
+	TCase *tc = tcase_create("nodes");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, two_nodes_from_the_srat_each_get_their_zones_and_cpus);
+	tcase_add_test(tc, explicit_node_sizes_set_where_node_1_begins);
+	tcase_add_test(tc, numa_fake_splits_a_guest_without_tables);
+	tcase_add_test(tc, vmstat_counts_every_allocation_as_a_hit_or_a_miss_and_local_or_other);
+	tcase_add_test(tc, a_guest_without_nodes_shows_node_0_only);
+	suite_add_tcase(s, tc);
+	TCase *pol = tcase_create("policies");
+	tcase_set_timeout(pol, 600);
+	tcase_add_test(pol, a_process_bound_to_node_1_gets_only_node_1_pages);
+	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
+	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
+	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
+	suite_add_tcase(s, pol);
+	return s;
+}
