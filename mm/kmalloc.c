@@ -7,45 +7,29 @@
 
 struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES];
 
-/*
- * Size classes: every 8 bytes up to 128, then 16 per doubling (each band
- * (2^k, 2^(k+1)] cut in steps of 2^(k-4)), so a request wastes at most
- * 1/16 of its class (about 3% on average) where powers of two waste a
- * quarter: memory held per byte requested is what they are chosen for.
- * Powers of two stay classes, so their objects stay naturally aligned.
- */
-#define KMALLOC_SMALL_MAX     128
-#define KMALLOC_SMALL_CLASSES (KMALLOC_SMALL_MAX / 8)
-#define KMALLOC_BAND_SHIFT    4   /* 16 classes per doubling above the small ones */
+static const uint32_t kmalloc_sizes[KMALLOC_NR_CACHES] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+static const char *const kmalloc_names[KMALLOC_NR_CACHES] = {
+	"kmalloc-8", "kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-96",
+	"kmalloc-128", "kmalloc-192", "kmalloc-256", "kmalloc-512", "kmalloc-1k",
+	"kmalloc-2k", "kmalloc-4k", "kmalloc-8k",
+};
+
+/* Class index for sizes 1..192 by (size - 1) / 8, as Linux's size_index. */
+static const uint8_t small_index[24] = {
+	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5,
+	6, 6, 6, 6, 6, 6, 6, 6,
+};
 
 static int class_index(size_t size)
 {
-	if (size <= KMALLOC_SMALL_MAX)
-		return (int)((size - 1) >> 3);
-	size_t s = size - 1;
-	int k = 63 - __builtin_clzll(s); /* size in (2^k, 2^(k+1)] */
-	return KMALLOC_SMALL_CLASSES + ((k - 7) << KMALLOC_BAND_SHIFT) +
-	       (int)((s >> (k - KMALLOC_BAND_SHIFT)) & ((1u << KMALLOC_BAND_SHIFT) - 1));
-}
-
-/* The size of class idx: the largest size class_index maps to it. */
-static uint32_t class_size(int idx)
-{
-	if (idx < KMALLOC_SMALL_CLASSES)
-		return 8u * (uint32_t)(idx + 1);
-	idx -= KMALLOC_SMALL_CLASSES;
-	uint32_t k = 7 + ((uint32_t)idx >> KMALLOC_BAND_SHIFT);
-	uint32_t j = ((uint32_t)idx & ((1u << KMALLOC_BAND_SHIFT) - 1)) + 1;
-	return (1u << k) + j * (1u << (k - KMALLOC_BAND_SHIFT));
-}
-
-/* Linux's names: kmalloc-<bytes>, kmalloc-<n>k for whole KiB from 1k. */
-static void class_name(char *buf, size_t len, uint32_t size)
-{
-	if (size >= 1024 && size % 1024 == 0)
-		mm_snprintf(buf, len, "kmalloc-%uk", size / 1024);
-	else
-		mm_snprintf(buf, len, "kmalloc-%u", size);
+	if (size <= 192)
+		return small_index[(size - 1) / 8];
+	int idx = 7; /* 256 */
+	for (size_t s = 256; s < size; s <<= 1)
+		idx++;
+	return idx;
 }
 
 struct kmem_cache *kmalloc_cache_for(size_t size)
@@ -57,14 +41,9 @@ struct kmem_cache *kmalloc_cache_for(size_t size)
 
 int kmalloc_init(struct buddy *b)
 {
-	char name[SLAB_NAME_LEN];
-
 	slab_init(b);
 	for (int i = 0; i < KMALLOC_NR_CACHES; i++) {
-		uint32_t size = class_size(i);
-		MM_BUG_ON(class_index(size) != i || class_index(size - 1 ? size - 1 : 1) > i);
-		class_name(name, sizeof(name), size);
-		kmalloc_caches[i] = kmem_cache_create(name, size, 0, NULL);
+		kmalloc_caches[i] = kmem_cache_create(kmalloc_names[i], kmalloc_sizes[i], 0, NULL);
 		if (!kmalloc_caches[i])
 			return -MM_ENOMEM;
 	}

@@ -19,11 +19,7 @@ struct slab_global slab_global;
 
 /* ---- layout -------------------------------------------------------- */
 
-/*
- * Smallest order wasting at most 1/64 of the slab (what is left after the
- * last object); else the least wasteful. kmalloc's classes are 1/16 apart,
- * so a looser bound here would cost as much as the classes save.
- */
+/* Smallest order wasting at most 1/16 of the slab; else the least wasteful. */
 static int choose_order(uint32_t size)
 {
 	int best = -1;
@@ -34,7 +30,7 @@ static int choose_order(uint32_t size)
 		uint64_t waste = bytes - n * size;
 		if (!n || n > UINT16_MAX)
 			continue;
-		if (waste * 64 <= bytes)
+		if (waste * 16 <= bytes)
 			return order;
 		if (waste * 1000 / bytes < best_waste) {
 			best_waste = waste * 1000 / bytes;

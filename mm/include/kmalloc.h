@@ -1,8 +1,7 @@
 /*
  * kmalloc.h: general-purpose allocation over slab caches kmalloc-8 ..
- * kmalloc-8k (every 8 bytes to 128, then 16 classes per doubling: see
- * kmalloc.c); larger requests take 2^order pages from buddy
- * (PG_LARGE_KMALLOC on the head).
+ * kmalloc-8192 (powers of two plus 96 and 192); larger requests take
+ * 2^order pages from buddy (PG_LARGE_KMALLOC on the head).
  *
  * Boot: kmalloc_init(buddy) once, after buddy_add_free_range. Thread safety
  * is that of slab.h and buddy.h.
@@ -13,7 +12,7 @@
 #include "slab.h"
 
 #define KMALLOC_MAX_CACHE_SIZE 8192
-#define KMALLOC_NR_CACHES 112 /* 16 up to 128, 16 per doubling to 8192 */
+#define KMALLOC_NR_CACHES 13
 
 extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES];
 

@@ -297,8 +297,7 @@ static const struct pattern patterns[] = {
 	{ "kmalloc 64, 4096 live", BATCH, 64, false, SLAB_NOTE },
 	{ "kmalloc 256, 4096 live", BATCH, 256, false, SLAB_NOTE },
 	{ "kmalloc 8-2047 mixed, 4096 live", MIXED, 0, false,
-	  "memvisor rounds to 112 size classes (every 8 B to 128, then 16 per doubling), "
-	  "jemalloc/mimalloc to 4 per doubling, "
+	  "memvisor rounds to 13 size classes (8..2048), jemalloc/mimalloc to finer ones, "
 	  "glibc keeps exact sizes" },
 	{ "buddy order 0 one at a time", ONE_AT_A_TIME, 4096, true, BUDDY_NOTE },
 	{ "buddy order 1 one at a time", ONE_AT_A_TIME, 8192, true, BUDDY_NOTE },

@@ -475,7 +475,7 @@ END_TEST
 
 /* ---- layout ---------------------------------------------------------------------- */
 
-START_TEST(slab_order_keeps_waste_within_a_sixty_fourth_when_any_order_can)
+START_TEST(slab_order_keeps_waste_within_a_sixteenth_when_any_order_can)
 {
 	for (size_t size = 8; size <= 32768; size += 8) {
 		struct kmem_cache *c = kmem_cache_create("layout", size, 0, NULL);
@@ -483,7 +483,7 @@ START_TEST(slab_order_keeps_waste_within_a_sixty_fourth_when_any_order_can)
 		uint64_t first_ok = 99;
 		for (unsigned o = 0; o <= SLAB_MAX_ORDER && first_ok == 99; o++) {
 			uint64_t bytes = MM_PAGE_SIZE << o;
-			if (bytes / size && (bytes % size) * 64 <= bytes)
+			if (bytes / size && (bytes % size) * 16 <= bytes)
 				first_ok = o;
 		}
 		if (first_ok != 99)
@@ -647,7 +647,7 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, destroy_refuses_while_objects_are_live);
 
 	tc = slab_test_case(s, "layout");
-	tcase_add_test(tc, slab_order_keeps_waste_within_a_sixty_fourth_when_any_order_can);
+	tcase_add_test(tc, slab_order_keeps_waste_within_a_sixteenth_when_any_order_can);
 	tcase_add_test(tc, bad_sizes_and_alignments_are_refused);
 	tcase_add_test(tc, the_constructor_runs_once_per_object_per_slab);
 	tcase_add_test(tc, objects_are_aligned_as_asked);
