@@ -154,7 +154,7 @@ static int collect_cpus(struct snap_ctx *c, struct mv_error *err)
 		fill_prstatus(&ps, i, &r, &s);
 		note_add(&c->notes, "CORE", NT_PRSTATUS, &ps, sizeof(ps), NULL, 0);
 		add_cpu_note(c, i, &s);
-		c->cpu_cr3[i] = s.cr0 & (1u << 31) ? s.cr3 & PTE_ADDR_MASK : 0;
+		c->cpu_cr3[i] = (s.cr0 & (1u << 31)) ? (s.cr3 & PTE_ADDR_MASK) : 0;
 		if (i == 0) {
 			c->cr3 = s.cr3;
 			c->la57 = s.cr4 & (1u << 12);
