@@ -246,22 +246,34 @@ static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
 	slab_file(c, p);
 }
 
-/* One object off a partial slab, else a free one; NULL if every slab is full. Under c->lock. */
-static void *slab_take(struct kmem_cache *c)
+/* Takes a partial slab, else a free one, off its list; NULL if every slab is full. Under c->lock. */
+static struct page *slab_unlist_next(struct kmem_cache *c)
 {
 	struct list_head *from = !list_empty(&c->slabs_partial) ? &c->slabs_partial
 								  : &c->slabs_free;
 	if (list_empty(from))
 		return NULL;
 	struct page *p = list_entry(from->next, struct page, lru);
+
+	list_del(&p->lru);
+	if (!p->inuse)
+		c->nr_free_slabs--;
+	return p;
+}
+
+/* One object off a partial slab, else a free one; NULL if every slab is full. Under c->lock. */
+static void *slab_take(struct kmem_cache *c)
+{
+	struct page *p = slab_unlist_next(c);
+
+	if (!p)
+		return NULL;
 	void *obj = p->freelist;
 
 	MM_BUG_ON(!obj);
 	p->freelist = *slab_fp(c, obj);
-	if (!p->inuse++)
-		c->nr_free_slabs--;
+	p->inuse++;
 	c->active_objs++;
-	list_del(&p->lru);
 	slab_file(c, p);
 	return obj;
 }
@@ -287,17 +299,12 @@ static void *cpu_take_freelist(struct kmem_cache *c, struct slab_cpu *cpu, struc
 /* Freezes a partial slab, else a free one, as cpu's slab; NULL if none. Under c->lock. */
 static struct page *cpu_freeze_next(struct kmem_cache *c, struct slab_cpu *cpu)
 {
-	struct list_head *from = !list_empty(&c->slabs_partial) ? &c->slabs_partial
-								  : &c->slabs_free;
-	if (list_empty(from))
-		return NULL;
-	struct page *p = list_entry(from->next, struct page, lru);
+	struct page *p = slab_unlist_next(c);
 
-	list_del(&p->lru);
-	if (!p->inuse)
-		c->nr_free_slabs--;
-	p->flags |= PG_FROZEN;
-	cpu->page = p;
+	if (p) {
+		p->flags |= PG_FROZEN;
+		cpu->page = p;
+	}
 	return p;
 }
 
