@@ -231,14 +231,6 @@ static void irq_take_pending(void)
 	host_irqs_on = true;
 }
 
-void host_irq_raise(host_irq_fn fn, void *arg)
-{
-	irq_pending.fn = fn;
-	irq_pending.arg = arg;
-	if (host_irqs_on)
-		irq_take_pending();
-}
-
 void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg)
 {
 	irq_armed.fn = fn;

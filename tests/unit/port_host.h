@@ -52,19 +52,18 @@ void host_tlb_fault(unsigned cpu, const struct pt_space *s, uint64_t va);
 /*
  * Simulated interrupts. A user process cannot execute cli, so mm_irq_save
  * reads the real flags with pushf (as the guest does) but masks a simulated
- * interrupt flag instead; mm_irq_restore unmasks it when it was on. While
- * it is on, an interrupt raised with host_irq_raise is taken at once, or,
- * when raised with interrupts masked, at the mm_irq_restore (or
+ * interrupt flag instead; mm_irq_restore unmasks it when it was on. An
+ * interrupt raised while masked is taken at the mm_irq_restore (or
  * mm_spin_unlock) that unmasks them, as a pending interrupt is taken at
  * sti or popf: the handler runs on the current simulated CPU with
- * interrupts masked. host_irq_raise(NULL, NULL) cancels one pending.
+ * interrupts masked.
  */
 typedef void (*host_irq_fn)(void *arg);
-void host_irq_raise(host_irq_fn fn, void *arg);
 /*
  * Raises fn(arg) inside mm/: at the n-th mm_irq_save from now (n >= 1),
  * just after it masked interrupts, so the handler runs when that section
- * unmasks them. Sweeping n puts an interrupt in each masked section in turn.
+ * unmasks them. Sweeping n puts an interrupt in each masked section in
+ * turn; n = 0 disarms one not yet raised.
  */
 void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg);
 extern long host_spin_locks;         /* mm_spin_lock calls since the reset */
