@@ -635,7 +635,7 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, each_letter_turns_on_only_its_own_check);
 	tcase_add_test(tc, kfree_of_a_foreign_pointer_is_reported_and_ignored);
 
-	tc = slab_test_case(s, "bulk");
+	tc = slab_test_case(s, "percpu");
 	tcase_add_test(tc, the_first_allocation_freezes_a_slab_as_the_cpus_own);
 	tcase_add_test(tc, a_pair_on_the_cpus_slab_takes_no_lock);
 	tcase_add_test(tc, frees_to_other_slabs_go_to_their_lists_and_a_dry_cpu_takes_remote_frees);
