@@ -113,9 +113,10 @@ long sys_set_mempolicy(unsigned long a0, unsigned long a1, unsigned long a2,
 static long node_of_addr(uint64_t addr)
 {
 	struct mm *mm = current->mm;
+	const struct vma *v = mm ? vma_find(&mm->vmas, addr) : NULL;
 	struct pt_mapping m;
 
-	if (!mm || !vma_find(&mm->vmas, addr) || vma_find(&mm->vmas, addr)->start > addr)
+	if (!v || v->start > addr)
 		return -EFAULT;
 	if (pt_lookup(&mm->pt, addr, &m) &&
 	    (uvm_fault(mm, addr, 0) > UVM_FAULT_MAJOR || pt_lookup(&mm->pt, addr, &m)))
