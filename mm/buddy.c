@@ -486,9 +486,7 @@ static unsigned block_order(uint64_t pfn, uint64_t end)
 	return o;
 }
 
-/* The node after prev (BUDDY_NO_NODE: the first) in from's distance order:
- * nearest first, ties by number; BUDDY_NO_NODE after the last. */
-static unsigned next_nearest(const struct buddy *b, unsigned from, unsigned prev)
+unsigned buddy_next_nearest(const struct buddy *b, unsigned from, unsigned prev)
 {
 	unsigned best = BUDDY_NO_NODE;
 
@@ -508,8 +506,8 @@ static void build_zonelist(struct buddy *b)
 {
 	for (unsigned n = 0; n < b->nr_nodes; n++) {
 		b->nr_zonelist[n] = 0;
-		for (unsigned m = next_nearest(b, n, BUDDY_NO_NODE); m != BUDDY_NO_NODE;
-		     m = next_nearest(b, n, m))
+		for (unsigned m = buddy_next_nearest(b, n, BUDDY_NO_NODE); m != BUDDY_NO_NODE;
+		     m = buddy_next_nearest(b, n, m))
 			for (int t = BUDDY_NR_ZONE_TYPES - 1; t >= 0; t--) {
 				unsigned zi = m * BUDDY_NR_ZONE_TYPES + (unsigned)t;
 				if (b->zones[zi].managed_pages)

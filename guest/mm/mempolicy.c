@@ -113,9 +113,10 @@ long sys_set_mempolicy(unsigned long a0, unsigned long a1, unsigned long a2,
 static long node_of_addr(uint64_t addr)
 {
 	struct mm *mm = current->mm;
+	const struct vma *v = mm ? vma_find(&mm->vmas, addr) : NULL;
 	struct pt_mapping m;
 
-	if (!mm || !vma_find(&mm->vmas, addr) || vma_find(&mm->vmas, addr)->start > addr)
+	if (!v || v->start > addr)
 		return -EFAULT;
 	if (pt_lookup(&mm->pt, addr, &m) &&
 	    (uvm_fault(mm, addr, 0) > UVM_FAULT_MAJOR || pt_lookup(&mm->pt, addr, &m)))
@@ -175,23 +176,20 @@ static unsigned next_node_in(uint64_t nodes, unsigned from)
 	return (unsigned)__builtin_ctzll(after ? after : nodes);
 }
 
-/* MPOL_BIND: each node of the mask, nearest to this CPU's first, and no other. */
+/* MPOL_BIND: each node of the mask, nearest to this CPU's first (the
+ * zonelists' order), and no other. */
 static phys_addr_t alloc_bind(const struct mempolicy *pol, unsigned order, unsigned flags)
 {
+	const struct buddy *b = page_alloc_buddy();
 	unsigned local = local_node();
-	uint64_t left = pol->nodes;
 
-	while (left) {
-		unsigned best = (unsigned)__builtin_ctzll(left);
-		for (uint64_t m = left; m; m &= m - 1) {
-			unsigned n = (unsigned)__builtin_ctzll(m);
-			if (numa_layout.distance[local][n] < numa_layout.distance[local][best])
-				best = n;
-		}
-		phys_addr_t pa = page_alloc_node(order, flags | PAGE_ALLOC_THISNODE, best);
+	for (unsigned n = buddy_next_nearest(b, local, BUDDY_NO_NODE); n != BUDDY_NO_NODE;
+	     n = buddy_next_nearest(b, local, n)) {
+		if (!(pol->nodes & (1ull << n)))
+			continue;
+		phys_addr_t pa = page_alloc_node(order, flags | PAGE_ALLOC_THISNODE, n);
 		if (pa)
 			return pa;
-		left &= ~(1ull << best);
 	}
 	return 0;
 }

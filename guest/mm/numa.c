@@ -207,11 +207,12 @@ void numa_init(struct numa_layout *l, phys_addr_t rsdp)
 				BUDDY_MAX_NODES);
 			one_node(l);
 		}
-	} else if (opt) {
-		pr_warn("numa=%s: expected off or fake=N; ignored\n", opt);
+	} else {
+		if (opt)
+			pr_warn("numa=%s: expected off or fake=N; ignored\n", opt);
+		if (srat_nodes(l, rsdp))
+			one_node(l);
 	}
-	if (l->nr == 1 && !(opt && !strcmp(opt, "off")) && !fake && srat_nodes(l, rsdp))
-		one_node(l);
 	tag_memblock(l);
 }
 

@@ -270,6 +270,10 @@ int buddy_set_nodes(struct buddy *b, const struct buddy_nodes *n);
 
 /* The node holding pfn (a pfn inside the array). */
 unsigned buddy_pfn_node(const struct buddy *b, uint64_t pfn);
+/* The node after prev (BUDDY_NO_NODE: the first) in from's distance order:
+ * from itself, then nearest first, ties by number (the zonelists' order);
+ * BUDDY_NO_NODE after the last. */
+unsigned buddy_next_nearest(const struct buddy *b, unsigned from, unsigned prev);
 
 void buddy_set_reclaim_ops(struct buddy *b, const struct buddy_reclaim_ops *ops);
 /* Adds n (caller memory, lives forever) to the OOM notifier chain. */

@@ -249,6 +249,33 @@ static int parse_words(struct numa_parser *p, char *copy)
 	return 0;
 }
 
+/* Adds node's RAM bytes [from, to) (offsets in RAM's order) as GPA ranges. */
+static void add_ranges(struct numa_config *cfg, int node, uint64_t from, uint64_t to,
+		       const struct mem_slot *slots, int nr_slots)
+{
+	for (int s = 0; s < nr_slots; s++) {
+		uint64_t lo = from > slots[s].offset ? from : slots[s].offset;
+		uint64_t end = slots[s].offset + slots[s].size, hi = to < end ? to : end;
+		if (lo >= hi || cfg->nr_ranges == NUMA_MAX_RANGES)
+			continue;
+		cfg->ranges[cfg->nr_ranges++] = (struct numa_range){
+			.gpa = slots[s].gpa + (lo - slots[s].offset), .size = hi - lo, .node = node };
+	}
+}
+
+/* Fills cfg->ranges from cfg->size[] and memory.h's layout of ram_size (their sum). */
+static void layout_ranges(struct numa_config *cfg, uint64_t ram_size)
+{
+	struct mem_slot slots[MEM_MAX_SLOTS];
+	int nr_slots = mem_layout(ram_size, slots);
+	uint64_t at = 0;
+	cfg->nr_ranges = 0;
+	for (int i = 0; i < cfg->nr_nodes; i++) {
+		add_ranges(cfg, i, at, at + cfg->size[i], slots, nr_slots);
+		at += cfg->size[i];
+	}
+}
+
 int numa_parse(const char *spec, uint64_t ram_size, int cpus, struct numa_config *out,
 	       struct mv_error *err)
 {
@@ -268,35 +295,8 @@ int numa_parse(const char *spec, uint64_t ram_size, int cpus, struct numa_config
 		out->nr_nodes = 0;
 		return rc;
 	}
-	numa_layout(out, ram_size);
+	layout_ranges(out, ram_size);
 	return 0;
-}
-
-/* Adds node's RAM bytes [from, to) (offsets in RAM's order) as GPA ranges. */
-static void add_ranges(struct numa_config *cfg, int node, uint64_t from, uint64_t to,
-		       const struct mem_slot *slots, int nr_slots)
-{
-	for (int s = 0; s < nr_slots; s++) {
-		uint64_t lo = from > slots[s].offset ? from : slots[s].offset;
-		uint64_t end = slots[s].offset + slots[s].size, hi = to < end ? to : end;
-		if (lo >= hi || cfg->nr_ranges == NUMA_MAX_RANGES)
-			continue;
-		cfg->ranges[cfg->nr_ranges++] = (struct numa_range){
-			.gpa = slots[s].gpa + (lo - slots[s].offset), .size = hi - lo, .node = node };
-	}
-}
-
-int numa_layout(struct numa_config *cfg, uint64_t ram_size)
-{
-	struct mem_slot slots[MEM_MAX_SLOTS];
-	int nr_slots = mem_layout(ram_size, slots);
-	uint64_t at = 0;
-	cfg->nr_ranges = 0;
-	for (int i = 0; i < cfg->nr_nodes; i++) {
-		add_ranges(cfg, i, at, at + cfg->size[i], slots, nr_slots);
-		at += cfg->size[i];
-	}
-	return cfg->nr_ranges;
 }
 
 int numa_node_of(const struct numa_config *cfg, uint64_t gpa)

@@ -20,7 +20,7 @@
  *
  * Layout: node 0 holds the first size[0] bytes of RAM in the order
  * memory.h lays RAM out (from GPA 0, over the 3 GiB hole to 4 GiB), node 1
- * the next, and so on; numa_layout gives each node's GPA ranges (a node
+ * the next, and so on; numa_parse gives each node's GPA ranges (a node
  * that spans the hole has two). All RAM stays one host mapping and the KVM
  * slots memory.h makes (saves and snapshots record those); a node's host
  * memory is the part of that mapping behind its ranges, and on a host with
@@ -58,7 +58,7 @@ struct numa_config {
 	uint64_t size[NUMA_MAX_NODES];  /* bytes of RAM, whole pages */
 	uint8_t cpu_node[NUMA_MAX_CPUS];
 	uint8_t distance[NUMA_MAX_NODES][NUMA_MAX_NODES];
-	int nr_ranges;                  /* filled by numa_layout */
+	int nr_ranges;                  /* filled by numa_parse */
 	struct numa_range ranges[NUMA_MAX_RANGES];
 };
 
@@ -70,10 +70,6 @@ struct numa_config {
  */
 int numa_parse(const char *spec, uint64_t ram_size, int cpus, struct numa_config *out,
 	       struct mv_error *err);
-
-/* Fills cfg->ranges from cfg->size[] and memory.h's layout of ram_size
- * (their sum). Returns the number of ranges. */
-int numa_layout(struct numa_config *cfg, uint64_t ram_size);
 
 /* The node of guest-physical address gpa, or -1 when it is no node's RAM. */
 int numa_node_of(const struct numa_config *cfg, uint64_t gpa);
