@@ -294,8 +294,14 @@ int main(int argc, char **argv)
 				return 2;
 		} else if ((!strcmp(argv[i], "--bind") || !strcmp(argv[i], "--preferred")) &&
 			   i + 1 < argc) {
-			if (set_policy(argv[i][2] == 'b' ? MPOL_BIND : MPOL_PREFERRED,
-				       atol(argv[i + 1])))
+			char *end;
+			long node = strtol(argv[i + 1], &end, 10);
+			if (*end || end == argv[i + 1] || node < 0 || node >= MAX_NODES) {
+				fprintf(stderr, "memhog: %s: not a node number: %s\n", argv[i],
+					argv[i + 1]);
+				return 2;
+			}
+			if (set_policy(argv[i][2] == 'b' ? MPOL_BIND : MPOL_PREFERRED, node))
 				return 2;
 			i++;
 		}
