@@ -47,7 +47,7 @@ static int swap_entry_dup(void *ctx, uint64_t slot)
 }
 
 /* An evicted anonymous page: out of the cache, off the lists, freed. */
-static void swap_evicted(void *ctx, struct page *p, uint32_t shadow)
+static bool swap_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	struct host_stores *s = ctx;
 
@@ -56,6 +56,7 @@ static void swap_evicted(void *ctx, struct page *p, uint32_t shadow)
 	p->flags &= ~PG_ANON;
 	s->anon_freed++;
 	buddy_free_pages(s->b, p, 0);
+	return true;
 }
 
 const struct vmscan_store_ops host_swap_store_ops = {
@@ -65,7 +66,7 @@ const struct vmscan_store_ops host_swap_store_ops = {
 };
 
 /* An evicted page-cache page: a shadow in its slot, freed (the file keeps the data). */
-static void file_evicted(void *ctx, struct page *p, uint32_t shadow)
+static bool file_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	struct host_stores *s = ctx;
 
@@ -73,6 +74,7 @@ static void file_evicted(void *ctx, struct page *p, uint32_t shadow)
 			shadow);
 	p->flags &= ~PG_FILE;
 	buddy_free_pages(s->b, p, 0);
+	return true;
 }
 
 const struct vmscan_store_ops host_file_store_ops = { .evicted = file_evicted };
