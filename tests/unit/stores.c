@@ -65,11 +65,16 @@ const struct vmscan_store_ops host_swap_store_ops = {
 	.evicted = swap_evicted,
 };
 
-/* An evicted page-cache page: a shadow in its slot, freed (the file keeps the data). */
+/* An evicted page-cache page: a shadow in its slot, freed (the file keeps
+ * the data); with file_keeps, back on the file list instead (false). */
 static bool file_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	struct host_stores *s = ctx;
 
+	if (s->file_keeps) {
+		vmscan_file_added(s->vs, p, p->user.inode, p->user.index, 0);
+		return false;
+	}
 	pagecache_evict(s->file_cache(p->user.inode), p->user.index, buddy_page_to_pfn(s->b, p),
 			shadow);
 	p->flags &= ~PG_FILE;
