@@ -539,7 +539,8 @@ static bool file_unmap_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	return true;
 }
 
-enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED };
+/* FILE_RELISTED: the store could not take it and put it back on a list itself. */
+enum file_verdict { FILE_DROPPED, FILE_KEPT, FILE_ACTIVATED, FILE_RELISTED };
 
 /*
  * Drops a clean page-cache page: unmapped everywhere, shadow left, freed.
@@ -564,8 +565,8 @@ static enum file_verdict evict_file(struct vmscan *vs, struct page *p, struct mm
 	walk(vs, p, file_unmap_one, &c);
 	if (p->mapcount)
 		return FILE_KEPT;       /* a mapping outside every space (a fork in progress) */
-	vs->store[LRU_FILE].ops->evicted(vs->store[LRU_FILE].ctx, p, lruvec_shadow(&vs->lv));
-	return FILE_DROPPED;
+	return vs->store[LRU_FILE].ops->evicted(vs->store[LRU_FILE].ctx, p,
+						lruvec_shadow(&vs->lv)) ? FILE_DROPPED : FILE_RELISTED;
 }
 
 /* Drops up to nr clean page-cache pages. */
@@ -589,6 +590,8 @@ static void shrink_file(struct vmscan *vs, unsigned long nr, struct mm *skip,
 			break;
 		case FILE_ACTIVATED:
 			policy_insert_hot(l, f);
+			break;
+		case FILE_RELISTED:
 			break;
 		}
 	}
@@ -627,6 +630,8 @@ static bool pageout_file(struct vmscan *vs, struct page *p)
 		return false;
 	case FILE_ACTIVATED:
 		policy_insert_hot(l, &p->user.pf);
+		return false;
+	case FILE_RELISTED:
 		return false;
 	}
 	return false;

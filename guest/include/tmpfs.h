@@ -137,9 +137,9 @@ phys_addr_t tmpfs_fault_page(struct inode *ino, uint64_t index, bool *major);
 /* Whether page index (below EOF) is a hole that filling would take past
  * size= (a fault there is SIGBUS, as Linux's shmem_fault ENOSPC). */
 bool tmpfs_page_needs_room(const struct inode *ino, uint64_t index);
-/* p, unmapped everywhere by reclaim, goes to swap and is freed; with no
- * swap room it stays, back on its list. */
-void tmpfs_page_evicted(struct page *p);
+/* p, unmapped everywhere by reclaim, goes to swap and is freed: true; with
+ * no swap room (or a failed write) it stays, back on its list: false. */
+bool tmpfs_page_evicted(struct page *p);
 
 /*
  * Name i of the linked inodes (a directory's with a trailing '/') into

@@ -439,7 +439,6 @@ static bool file_preadable(const struct file *f)
 	       f->kind == FILE_DIR || f->kind == FILE_TMPFS;
 }
 
-/* pread64(unsigned int fd, buf, size_t count, loff_t pos) */
 /* pread64/pwrite64: the I/O at pos, the file position left alone. A
  * negative pos is EINVAL (checked first, as ksys_pread64), a pipe or the
  * console ESPIPE. */
@@ -460,6 +459,7 @@ static long positioned_io(unsigned int fd, uint64_t ubuf, uint64_t n, int64_t po
 	return r;
 }
 
+/* pread64(unsigned int fd, buf, size_t count, loff_t pos) */
 SYS_DECL(pread64)
 {
 	(void)a4, (void)a5;

@@ -174,20 +174,19 @@ phys_addr_t initrd_cache_page(struct inode *ino, uint64_t index, bool *major)
 /*
  * Drops p, a page-cache frame reclaim has unmapped everywhere: its slot
  * keeps shadow (pagecache_evict panics if p is not the page there), and
- * the frame is freed.
+ * the frame is freed. Returns false for a tmpfs page that stays (no swap room).
  */
-static void file_page_evicted(void *ctx, struct page *p, uint32_t shadow)
+static bool file_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	const struct buddy *b = page_alloc_buddy();
 
 	(void)ctx;
-	if (p->user.inode->fs) {
-		tmpfs_page_evicted(p);      /* no file behind it: to swap */
-		return;
-	}
+	if (p->user.inode->fs)
+		return tmpfs_page_evicted(p);      /* no file behind it: to swap */
 	pagecache_evict(&p->user.inode->cache, p->user.index, buddy_page_to_pfn(b, p), shadow);
 	p->flags &= ~PG_FILE;
 	page_free(buddy_page_to_phys(b, p), 0);
+	return true;
 }
 
 /* Reclaim only evicts file pages: initrd files always hold their data,

@@ -89,6 +89,12 @@ static void meminfo_lru(struct pbuf *p)
 	pb_printf(p, "%-16s%8llu kB\n", "Mlocked:", KB(vm_events[VM_NR_MLOCK]));
 }
 
+/* Page-cache pages: the initrd's and tmpfs's (Linux's NR_FILE_PAGES holds shmem). */
+static uint64_t file_pages(void)
+{
+	return initrd_cached_pages() + tmpfs_get()->resident;
+}
+
 static void gen_meminfo(struct pbuf *p, struct task *t)
 {
 	size_t room = pb_room(p);
@@ -98,8 +104,7 @@ static void gen_meminfo(struct pbuf *p, struct task *t)
 	buddy_drain_pcp(page_alloc_buddy());   /* MemFree exact, not per-CPU cached */
 	p->len += (size_t)mmviews_meminfo(page_alloc_buddy(), vs, room ? p->buf + p->len : NULL,
 					  room);
-	pb_printf(p, "%-16s%8llu kB\n", "Cached:",       /* Linux's Cached holds Shmem */
-		  KB(initrd_cached_pages() + tmpfs_get()->resident));
+	pb_printf(p, "%-16s%8llu kB\n", "Cached:", KB(file_pages()));
 	pb_printf(p, "%-16s%8llu kB\n", "AnonPages:", KB(vm_events[VM_NR_ANON_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "Shmem:", KB(vm_events[VM_NR_SHMEM_PAGES]));
 	pb_printf(p, "%-16s%8llu kB\n", "SwapCached:", KB(swap_cached_pages()));
@@ -174,7 +179,7 @@ static void gen_vmstat(struct pbuf *p, struct task *t)
 {
 	(void)t;
 	pb_printf(p, "nr_free_pages %lu\n", page_alloc_nr_free());
-	pb_printf(p, "nr_file_pages %llu\n", (unsigned long long)initrd_cached_pages());
+	pb_printf(p, "nr_file_pages %llu\n", (unsigned long long)file_pages());
 	pb_printf(p, "nr_shmem %llu\n", (unsigned long long)vm_event(VM_NR_SHMEM_PAGES));
 	for (int i = 0; i < BUDDY_NR_NUMA_STATS; i++)     /* Linux's NUMA event counters */
 		pb_printf(p, "%s %llu\n", mmviews_numa_stat_name(i),

@@ -432,7 +432,7 @@ bool tmpfs_page_needs_room(const struct inode *ino, uint64_t index)
 	       ino->fs->pages >= ino->fs->max_pages;
 }
 
-void tmpfs_page_evicted(struct page *p)
+bool tmpfs_page_evicted(struct page *p)
 {
 	struct inode *ino = p->user.inode;
 	struct swapdev *d = swap_device();
@@ -443,7 +443,7 @@ void tmpfs_page_evicted(struct page *p)
 		if (slot)
 			swap_slots_put(&d->slots, slot);
 		track(p, ino, p->user.index);      /* stays: no room, or the write failed */
-		return;
+		return false;
 	}
 	count_vm_events(VM_PSWPOUT, 1);
 	pagecache_evict(&ino->cache, p->user.index, pa >> MM_PAGE_SHIFT,
@@ -452,6 +452,7 @@ void tmpfs_page_evicted(struct page *p)
 	vm_events[VM_NR_SHMEM_PAGES]--;
 	p->flags &= ~PG_FILE;
 	page_free(pa, 0);
+	return true;
 }
 
 /* ---- read, write, truncate ---------------------------------------------- */

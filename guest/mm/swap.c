@@ -134,10 +134,11 @@ static void free_anon_frame(struct page *p)
 }
 
 /* p, unmapped everywhere, leaves the cache (shadow in its slot) and is freed. */
-static void swap_page_evicted(void *ctx, struct page *p, uint32_t shadow)
+static bool swap_page_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	swapdev_evicted(ctx, p, shadow);
 	free_anon_frame(p);
+	return true;
 }
 
 /* p, lazily freed, in no cache and unmapped everywhere, is freed. */

@@ -465,12 +465,12 @@ static int share(void)
 static int sysv(void)
 {
 	struct shmid_ds ds;
-	int id = shmget(IPC_PRIVATE, SHARE_BYTES, IPC_CREAT | 0600), status = -1, go[2];
+	int id = shmget(IPC_PRIVATE, SHARE_BYTES, IPC_CREAT | 0600), status = -1, go[2], done[2];
 	unsigned char *m = id >= 0 ? shmat(id, NULL, 0) : (void *)-1;
 	pid_t pid;
 
 	claims_check(&claims, "shmget(IPC_PRIVATE, 64K) and shmat", id >= 0 && m != (void *)-1, 1);
-	if (id < 0 || m == (void *)-1 || pipe(go))
+	if (id < 0 || m == (void *)-1 || pipe(go) || pipe(done))
 		return claims_report(&claims);
 	long nonzero = 0;
 	for (long i = 0; i < SHARE_BYTES; i++)
@@ -483,12 +483,12 @@ static int sysv(void)
 		if (c == (void *)-1)
 			_exit(3);
 		fill(c, SHARE_BYTES, 0, 21);
-		if (write(go[1], "w", 1) != 1 || read(go[0], &b, 1) != 1)
+		if (write(done[1], "w", 1) != 1 || read(go[0], &b, 1) != 1)
 			_exit(4);
 		_exit(shmdt(c) ? 5 : 0);
 	}
 	char b = 0;
-	claims_check(&claims, "the child attached and stored", read(go[0], &b, 1) == 1 && b == 'w', 1);
+	claims_check(&claims, "the child attached and stored", read(done[0], &b, 1) == 1 && b == 'w', 1);
 	claims_check(&claims, "its stores show in the parent's attach", mismatches(m, SHARE_BYTES, 0, 21),
 		     0);
 	claims_check(&claims, "IPC_STAT: shm_segsz", shmctl(id, IPC_STAT, &ds) ? -errno :
@@ -499,6 +499,7 @@ static int sysv(void)
 	if (write(go[1], "g", 1) != 1)
 		return claims_report(&claims);
 	waitpid(pid, &status, 0);
+	close(go[0]), close(go[1]), close(done[0]), close(done[1]);
 	claims_check(&claims, "the child detached and exited", status, 0);
 	claims_check(&claims, "shm_nattch 1 again", shmctl(id, IPC_STAT, &ds) ? -errno :
 		     (long)ds.shm_nattch, 1);

@@ -84,7 +84,9 @@
  *               0 where it failed)
  *   entry_dup   a PTE now holds an entry for slot: 0, or -ERANGE when full
  *   evicted     p is unmapped everywhere: it leaves its cache, shadow taking
- *               its place, and is freed
+ *               its place, and is freed. Returns false when it could not
+ *               go (a tmpfs page with no swap room): the store put it back
+ *               on a list, and reclaim does not count it freed
  *   discard     p, lazily freed and in no cache, is unmapped everywhere: freed
  *               (NULL: lazily freed pages are swapped as others)
  */
@@ -95,7 +97,7 @@ struct vmscan_store_ops {
 	void (*drop_copy)(void *ctx, struct page *p);
 	void (*write)(void *ctx, struct page **pages, unsigned n);
 	int (*entry_dup)(void *ctx, uint64_t slot);
-	void (*evicted)(void *ctx, struct page *p, uint32_t shadow);
+	bool (*evicted)(void *ctx, struct page *p, uint32_t shadow);
 	void (*discard)(void *ctx, struct page *p);
 };
 

@@ -47,7 +47,7 @@ static int swap_entry_dup(void *ctx, uint64_t slot)
 }
 
 /* An evicted anonymous page: out of the cache, off the lists, freed. */
-static void swap_evicted(void *ctx, struct page *p, uint32_t shadow)
+static bool swap_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	struct host_stores *s = ctx;
 
@@ -56,6 +56,7 @@ static void swap_evicted(void *ctx, struct page *p, uint32_t shadow)
 	p->flags &= ~PG_ANON;
 	s->anon_freed++;
 	buddy_free_pages(s->b, p, 0);
+	return true;
 }
 
 const struct vmscan_store_ops host_swap_store_ops = {
@@ -64,15 +65,21 @@ const struct vmscan_store_ops host_swap_store_ops = {
 	.evicted = swap_evicted,
 };
 
-/* An evicted page-cache page: a shadow in its slot, freed (the file keeps the data). */
-static void file_evicted(void *ctx, struct page *p, uint32_t shadow)
+/* An evicted page-cache page: a shadow in its slot, freed (the file keeps
+ * the data); with file_keeps, back on the file list instead (false). */
+static bool file_evicted(void *ctx, struct page *p, uint32_t shadow)
 {
 	struct host_stores *s = ctx;
 
+	if (s->file_keeps) {
+		vmscan_file_added(s->vs, p, p->user.inode, p->user.index, 0);
+		return false;
+	}
 	pagecache_evict(s->file_cache(p->user.inode), p->user.index, buddy_page_to_pfn(s->b, p),
 			shadow);
 	p->flags &= ~PG_FILE;
 	buddy_free_pages(s->b, p, 0);
+	return true;
 }
 
 const struct vmscan_store_ops host_file_store_ops = { .evicted = file_evicted };

@@ -34,6 +34,7 @@ struct host_stores {
 	struct buddy *b;         /* where evicted pages go back */
 	struct vmscan *vs;       /* told of evicted anonymous pages */
 	long anon_freed;         /* anonymous pages evicted and freed */
+	bool file_keeps;         /* the file store keeps every page, relisted (tmpfs, swap full) */
 	struct pagecache *(*file_cache)(struct inode *ino);   /* the test's files */
 };
 

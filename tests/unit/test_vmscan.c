@@ -393,6 +393,22 @@ START_TEST(a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow)
 }
 END_TEST
 
+/* A store that cannot take a page (tmpfs with swap full) relists it: reclaim
+ * counts nothing freed, and the page stays cached and listed. */
+START_TEST(a_file_page_its_store_keeps_is_not_counted_freed)
+{
+	uint64_t free_before;
+
+	file_fill_run(4);
+	w.st.file_keeps = true;
+	free_before = vmscan_free_pages(&w.vs);
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, false, nobody).freed, 0);
+	ck_assert_uint_eq(vmscan_free_pages(&w.vs), free_before);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), 4);
+	ck_assert_uint_eq(nr_tracked(LRU_FILE), 4);
+}
+END_TEST
+
 /* Evicts the file list's next victim (no swap: all from the file list); returns its index. */
 static uint64_t evict_one_file_page(void)
 {
@@ -764,6 +780,7 @@ Suite *vmscan_suite(void)
 	tc = tcase_create("file");
 	tcase_add_checked_fixture(tc, setup_no_swap, teardown);
 	tcase_add_test(tc, a_clean_file_page_is_dropped_unmapped_everywhere_with_a_shadow);
+	tcase_add_test(tc, a_file_page_its_store_keeps_is_not_counted_freed);
 	tcase_add_test(tc, a_refault_within_the_working_set_is_activated);
 	tcase_add_test(tc, a_refault_beyond_the_working_set_is_not);
 	tcase_add_test(tc, the_counters_live_in_the_hosts_table_once_moved_there);
