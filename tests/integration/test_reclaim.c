@@ -265,12 +265,6 @@ static void live_start(struct live_vm *v, const char *ram, const char *swap_size
 	ctl_start(&v->bg, v->sock, argv);
 }
 
-/* The console so far (caller frees) once it holds s, or NULL after timeout seconds. */
-static char *live_console_with(struct live_vm *v, const char *s, double timeout)
-{
-	return bg_output_with(&v->bg, s, timeout);
-}
-
 static void live_quit(struct live_vm *v)
 {
 	struct vm_run r = ctl_quit(v->sock, &v->bg, 30);
@@ -348,7 +342,7 @@ START_TEST(kswapd_woken_below_the_low_watermark_reclaims_past_high_and_sleeps)
 
 	live_start(&v, GUEST_RAM, "64M", "console=ttyS0 mm.swappiness=200 "
 		   "init=/bin/memhog 40M --pause 1 --show /proc/zoneinfo --hold");
-	char *console = live_console_with(&v, "memhog: holding", 150);
+	char *console = bg_output_with(&v.bg, "memhog: holding", 150);
 	ck_assert_msg(console, "the hog never held:\n%s", tail(bg_output(&v.bg)));
 	struct kswapd_view k0 = kswapd_view(&v);
 	ck_assert_msg(k0.pageoutrun > 0 && k0.pgscan_kswapd > 0, "pageoutrun %lld pgscan_kswapd %lld",

@@ -312,18 +312,17 @@ static const struct smp_workload smp_workloads[] = {
 	/* hostile arguments to every system call get Linux's errno */
 	{ "/bin/badargs", "badargs: close(0x100000000 | fd) closes fd (unsigned int fd): ok" },
 };
-static const int integrity_cpus[] = { 2 };
-#define NR_INTEGRITY_CPUS (int)(sizeof(integrity_cpus) / sizeof(integrity_cpus[0]))
+#define INTEGRITY_CPUS 2
 
 /*
- * The workload _i / NR_INTEGRITY_CPUS on integrity_cpus[_i % ...] vCPUs
- * passes as on one CPU: status 0, its own ok line, no FAILED claim, and
- * the kernel neither oopses nor panics.
+ * The workload _i on INTEGRITY_CPUS vCPUs passes as on one CPU: status 0,
+ * its own ok line, no FAILED claim, and the kernel neither oopses nor
+ * panics.
  */
 START_TEST(data_integrity_workloads_pass_on_several_cpus)
 {
-	const struct smp_workload *w = &smp_workloads[_i / NR_INTEGRITY_CPUS];
-	int cpus = integrity_cpus[_i % NR_INTEGRITY_CPUS];
+	const struct smp_workload *w = &smp_workloads[_i];
+	int cpus = INTEGRITY_CPUS;
 	char ncpu[8], cmdline[256];
 	const char *argv[] = { "run", "-c", ncpu, "-m", "128M", "--timeout", "300", "--crash-dump",
 			       "none", test_kernel_path(), "--", cmdline, NULL };
@@ -365,7 +364,7 @@ Suite *smp_suite(void)
 	TCase *integrity = tcase_create("integrity");
 	tcase_set_timeout(integrity, 600);
 	tcase_add_loop_test(integrity, data_integrity_workloads_pass_on_several_cpus, 0,
-			    (int)(sizeof(smp_workloads) / sizeof(smp_workloads[0])) * NR_INTEGRITY_CPUS);
+			    (int)(sizeof(smp_workloads) / sizeof(smp_workloads[0])));
 	suite_add_tcase(s, integrity);
 	return s;
 }

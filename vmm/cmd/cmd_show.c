@@ -261,7 +261,7 @@ static void show_segments(const struct snap_file *f, json_object *j)
 /* The space whose root a CR3 holds, or NULL (none the snapshot walked). */
 static const struct snap_space *space_in_cr3(const struct snap_file *f, uint64_t cr3)
 {
-	uint64_t root = cr3 & 0x000ffffffffff000ull;   /* PCD, PWT and PCID bits off */
+	uint64_t root = cr3 & PTE_ADDR_MASK;   /* PCD, PWT and PCID bits off */
 	for (size_t i = 0; i < f->nr_spaces; i++)
 		if (f->spaces[i].hdr.root_pa == root)
 			return &f->spaces[i].hdr;

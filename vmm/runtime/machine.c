@@ -251,7 +251,7 @@ double machine_uptime(const struct machine *m)
 	       (double)(now.tv_nsec - m->started.tv_nsec) / 1e9;
 }
 
-/* Device threads are joined before guest memory and the VM go. */
+/* One virtio transport for a hang report: its registers and rings, its IOAPIC pin. */
 static void report_transport(struct machine *m, struct virtio_mmio *t)
 {
 	virtio_mmio_describe(t, stderr);
@@ -269,6 +269,7 @@ void machine_report_hang(struct machine *m)
 		report_transport(m, &m->swap.transport);
 }
 
+/* Device threads are joined before guest memory and the VM go. */
 void machine_destroy(struct machine *m)
 {
 	if (m->balloon_ready)

@@ -91,9 +91,10 @@ int machine_start(struct machine *m, struct mv_error *err);
 /* Seconds since machine_start. */
 double machine_uptime(const struct machine *m);
 
-/* Prints what a hang report needs on stderr: every vCPU's registers, and
- * each virtio transport's registers, rings and IOAPIC pin. Call with the
- * vCPUs stopped (after vm_wait). */
+/* Prints what a hang report needs on stderr: every vCPU's registers, the
+ * PICs and each LAPIC's LVT0 (vm_describe_pics), and each virtio
+ * transport's registers, rings and IOAPIC pin. Call with the vCPUs stopped
+ * (after vm_wait). */
 void machine_report_hang(struct machine *m);
 
 void machine_destroy(struct machine *m);
