@@ -9,10 +9,13 @@
  * MPOL_F_ADDR) through --where) decide where a process's pages land: BIND
  * keeps them on the node until it OOMs there, PREFERRED falls back to the
  * other node with numa_miss counted, INTERLEAVE alternates page by page.
+ * From the host (case "host views"): snapshots name each zone's node, `show
+ * --view zones` groups the zones per node, `diff` compares per node.
  */
 #include "harness.h"
 
 #include <check.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +182,106 @@ START_TEST(interleave_spreads_pages_within_one_page_of_even)
 }
 END_TEST
 
+/* ---- host views: snapshots, show, diff and stats per node ---------------- */
+
+static char host_dir[64];
+
+static void host_setup(void)
+{
+	ck_assert_int_eq(test_dir_make(host_dir, "mv-numahost"), 0);
+}
+
+static void host_teardown(void)
+{
+	ck_assert_int_eq(test_dir_remove(host_dir), 0);
+}
+
+/* Runs memvisor with argv (NULL-terminated); its status must be status. */
+static struct vm_run memvisor(const char *const argv[], int status)
+{
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == status, "%s: status %d, not %d:\n%s", argv[0], r.status, status,
+		      r.console);
+	return r;
+}
+
+/* The JSON memvisor printed for argv (status status). */
+static json_object *memvisor_json(const char *const argv[], int status)
+{
+	struct vm_run r = memvisor(argv, status);
+	json_object *j = json_tokener_parse(r.console);
+	ck_assert_msg(j != NULL, "%s printed no JSON:\n%s", argv[0], r.console);
+	vm_run_free(&r);
+	return j;
+}
+
+static long long json_i64(json_object *o, const char *a, const char *b, const char *c)
+{
+	json_object *v = o;
+	const char *keys[] = { a, b, c };
+	for (int k = 0; k < 3 && keys[k]; k++)
+		ck_assert_msg(json_object_object_get_ex(v, keys[k], &v), "no %s in %s", keys[k],
+			      json_object_to_json_string(o));
+	return json_object_get_int64(v);
+}
+
+/*
+ * A 2-node guest whose memhog binds 8M to node 1: a snapshot once memhog
+ * waits (before it maps anything), one once it holds its pages.
+ */
+static void bound_hog_with_snapshots(void)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "%s/snap", host_dir);
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
+			       "--crash-dump", "none", "--snapshot-prefix", prefix, "--pressure",
+			       "when console \"^memhog: waiting for vmstat\":snapshot=before,"
+			       "when console \"^memhog: waiting for vmstat\":balloon=4K,"
+			       "when console \"^memhog: holding\":snapshot=holding,"
+			       "when console \"^memhog: holding\":quit",
+			       test_kernel_path(), "--", "console=ttyS0 loglevel=4 init=/bin/memhog",
+			       "8M", "--bind", "1", "--start-on-vmstat", "balloon_inflate", "1",
+			       "--hold", NULL };
+	struct vm_run r = memvisor(argv, 0);
+	ck_assert_msg(strstr(r.console, "memhog: holding"), "%s", r.console);
+	vm_run_free(&r);
+}
+
+START_TEST(snapshots_show_and_diff_name_each_zone_s_node)
+{
+	bound_hog_with_snapshots();
+	const char *before = test_dir_path(host_dir, "snap-before.core");
+	const char *holding = test_dir_path(host_dir, "snap-holding.core");
+
+	const char *show[] = { "show", holding, "--view", "zones", NULL };
+	struct vm_run r = memvisor(show, 0);
+	ck_assert_msg(strstr(r.console, "\nNode 0, zone      DMA free"), "%s", r.console);
+	ck_assert_msg(strstr(r.console, "\nNode 1, zone    DMA32 free"), "%s", r.console);
+	ck_assert_msg(strstr(r.console, "numa: hit "), "%s", r.console);
+	ck_assert_msg(strstr(r.console, "\nNode 1, all zones  free"), "%s", r.console);
+	vm_run_free(&r);
+
+	const char *show_json[] = { "show", holding, "--view", "zones", "--json", NULL };
+	json_object *zones = memvisor_json(show_json, 0);
+	ck_assert_int_eq(json_i64(zones, "DMA32", "node", NULL), 0);
+	ck_assert_int_eq(json_i64(zones, "DMA32_1", "node", NULL), 1);
+	ck_assert_int_gt(json_i64(zones, "DMA32_1", "numa_hit", NULL), 0);
+	json_object_put(zones);
+
+	/* memhog's 8M came from node 1, whichever CPU it ran on */
+	const char *diff[] = { "diff", before, holding, "--json", NULL };
+	json_object *d = memvisor_json(diff, 1);
+	ck_assert_int_le(json_i64(d, "nodes", "1", "free_pages"), -2048);
+	ck_assert_int_gt(json_i64(d, "nodes", "1", "numa_hit"), 0);
+	ck_assert_int_le(json_i64(d, "zones", "DMA32_1", "free_pages"), -2048);
+	json_object *n0;
+	if (json_object_object_get_ex(json_object_object_get(d, "nodes"), "0", &n0))
+		ck_assert_int_gt(json_i64(n0, "free_pages", NULL, NULL), -512);
+	json_object_put(d);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -198,5 +301,10 @@ Suite *numa_suite(void)
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
 	suite_add_tcase(s, pol);
+	TCase *host = tcase_create("host views");
+	tcase_set_timeout(host, 300);
+	tcase_add_checked_fixture(host, host_setup, host_teardown);
+	tcase_add_test(host, snapshots_show_and_diff_name_each_zone_s_node);
+	suite_add_tcase(s, host);
 	return s;
 }

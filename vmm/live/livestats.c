@@ -61,11 +61,13 @@ bool livestats_guest_ready(struct livestats *ls)
 	return ls->intro_ok;
 }
 
-static json_object *zones_json(const struct intro *in)
+/* The zones and their sums per node, from one read of the allocator. */
+static void zones_json(const struct intro *in, json_object *o)
 {
-	struct snap_zone z[8];
-	int n = intro_zones(in, z, 8);
-	return recjson_zones(z, n < 0 ? 0 : (size_t)n);
+	struct snap_zone z[INTRO_MAX_ZONES];
+	int n = intro_zones(in, z, INTRO_MAX_ZONES);
+	json_object_object_add(o, "zones", recjson_zones(z, n < 0 ? 0 : (size_t)n));
+	json_object_object_add(o, "nodes", recjson_nodes(z, n < 0 ? 0 : (size_t)n));
 }
 
 static json_object *slabs_json(const struct intro *in)
@@ -157,7 +159,7 @@ void livestats_fill(struct livestats *ls, json_object *o)
 	if (ls->lazy)
 		json_object_object_add(o, "restore", restore_json(ls->lazy));
 	if (livestats_guest_ready(ls)) {
-		json_object_object_add(o, "zones", zones_json(&ls->intro));
+		zones_json(&ls->intro, o);
 		json_object_object_add(o, "slabs", slabs_json(&ls->intro));
 		json_object_object_add(o, "vmstat", vmstat_json(&ls->intro));
 		json_object *procs = processes_json(&ls->intro);
