@@ -10,9 +10,10 @@
  * keeps them on the node until it OOMs there, PREFERRED falls back to the
  * other node with numa_miss counted, INTERLEAVE alternates page by page.
  * From the host (case "host views"): snapshots name each zone's node, `show
- * --view zones` groups the zones per node, `diff` compares per node.
+ * --view zones` groups the zones per node, `diff` compares per node, and
+ * `stats` reports how much of each node's memory is resident on the host.
  */
-#include "harness.h"
+#include "ctl.h"
 
 #include <check.h>
 #include <json-c/json.h>
@@ -282,6 +283,66 @@ START_TEST(snapshots_show_and_diff_name_each_zone_s_node)
 }
 END_TEST
 
+/* `stats SOCK --json`: host.nodes.NODE.KEY. */
+static long long host_node_figure(json_object *stats, const char *node, const char *key)
+{
+	json_object *host, *nodes, *n;
+	ck_assert(json_object_object_get_ex(stats, "host", &host));
+	ck_assert_msg(json_object_object_get_ex(host, "nodes", &nodes), "%s",
+		      json_object_to_json_string(host));
+	ck_assert_msg(json_object_object_get_ex(nodes, node, &n), "no node %s", node);
+	return json_i64(n, key, NULL, NULL);
+}
+
+static json_object *stats_json(const char *sock)
+{
+	char *out = ctl_client(sock, "stats", "--json");
+	json_object *j = json_tokener_parse(out);
+	ck_assert_msg(j, "stats printed no JSON: %s", out);
+	free(out);
+	return j;
+}
+
+START_TEST(stats_report_each_node_s_host_residency)
+{
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s", test_dir_path(host_dir, "ctl.sock"));
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
+			       "--crash-dump", "none", "--control", sock, test_kernel_path(), "--",
+			       "console=ttyS0 loglevel=4 init=/bin/memhog", "16M", "--bind", "1",
+			       "--start-on-vmstat", "balloon_inflate", "1", "--hold", NULL };
+	struct bg_run bg;
+	ctl_start(&bg, sock, argv);
+	char *out = bg_output_with(&bg, "memhog: waiting for vmstat", 120);
+	ck_assert_msg(out, "memhog never waited: %s", bg_output(&bg));
+	free(out);
+	json_object *before = stats_json(sock);
+	free(ctl_client(sock, "balloon", "4K"));
+	out = bg_output_with(&bg, "memhog: holding", 120);
+	ck_assert_msg(out, "memhog never held its pages: %s", bg_output(&bg));
+	free(out);
+	json_object *after = stats_json(sock);
+	char *text = ctl_client(sock, "stats", NULL);
+	struct vm_run r = ctl_quit(sock, &bg, 30);
+	vm_run_free(&r);
+
+	ck_assert_int_eq(host_node_figure(after, "0", "ram"), 32 << 20);
+	ck_assert_int_eq(host_node_figure(after, "1", "ram"), 32 << 20);
+	long long grew1 = host_node_figure(after, "1", "resident") -
+			  host_node_figure(before, "1", "resident");
+	long long grew0 = host_node_figure(after, "0", "resident") -
+			  host_node_figure(before, "0", "resident");
+	/* memhog wrote 16M on node 1: all of it resident, most of it new */
+	ck_assert_int_ge(host_node_figure(after, "1", "resident"), 16 << 20);
+	ck_assert_msg(grew1 >= 8 << 20 && grew0 < grew1, "node 1's residency grew by %lld bytes, "
+		      "node 0's by %lld", grew1, grew0);
+	ck_assert_msg(strstr(text, "\nnode 1     ram    32M"), "%s", text);
+	free(text);
+	json_object_put(before);
+	json_object_put(after);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -305,6 +366,7 @@ Suite *numa_suite(void)
 	tcase_set_timeout(host, 300);
 	tcase_add_checked_fixture(host, host_setup, host_teardown);
 	tcase_add_test(host, snapshots_show_and_diff_name_each_zone_s_node);
+	tcase_add_test(host, stats_report_each_node_s_host_residency);
 	suite_add_tcase(s, host);
 	return s;
 }
