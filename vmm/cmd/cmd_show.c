@@ -145,8 +145,9 @@ static void show_nested(const struct snap_file *f, const struct show_opts *o, js
 static void show_numa_line(const uint64_t numa[SNAP_NR_NUMA_STATS])
 {
 	printf("                     numa:");
-	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
-		printf(" %s %llu", recjson_numa_stat_name(k) + 5, (unsigned long long)numa[k]);
+	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++) /* "hit" for numa_hit, ... */
+		printf(" %s %llu", recjson_numa_stat_name(k) + strlen("numa_"),
+		       (unsigned long long)numa[k]);
 	printf("\n");
 }
 

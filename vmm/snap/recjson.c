@@ -1,6 +1,7 @@
 /*
  * recjson.c: the JSON renderings of records (see recjson.h for the key
- * names). Pure functions: a record in, a new json-c object out.
+ * names), and the per-node sums of zone records they render. Pure
+ * functions: records in, a new json-c object (or the sums) out.
  */
 #include "recjson.h"
 
