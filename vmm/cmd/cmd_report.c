@@ -287,8 +287,10 @@ static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info
 		diff_space_row(f, a, b, &d->spaces[i]);
 	for (size_t i = 0; i < d->nr_zones; i++) {
 		const struct snapdiff_zone *z = &d->zones[i];
+		char key[RECJSON_ZONE_KEY]; /* DMA32, or DMA32_1 on node 1 */
+		recjson_zone_name(&z->after, key, sizeof(key));
 		fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>zone ", a->name, b->name);
-		report_html_escape(f, z->after.name);
+		report_html_escape(f, key);
 		fprintf(f, " free pages</td><td colspan=3>%+lld</td></tr>\n",
 			(long long)z->after.free_pages - (long long)z->before.free_pages);
 	}
