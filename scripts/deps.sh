@@ -19,6 +19,9 @@ pkgs+=(stress-ng)
 pkgs+=(busybox-static)
 # xz-utils: scripts/linux-guest unpacks Debian's vmlinuz (the linux suite).
 pkgs+=(xz-utils)
+# crash: Debian's kernel dump reader; the linux suite checks that it reads a
+# Linux guest's release from memvisor's core (the VMCOREINFO note).
+pkgs+=(crash)
 need_helper=
 "$(dirname "$0")/kvm-works" -q || need_helper=1
 missing=()

@@ -11,6 +11,9 @@
  * Linux's own virtio drivers bind memvisor's devices: the disk becomes
  * swap, and the balloon inflates and deflates as the host sets its size.
  *
+ * Cores and snapshots of Linux carry its VMCOREINFO note: Debian's crash
+ * reads the release from them.
+ *
  * On a PVM host Debian's kernel cannot boot (PVM's emulator stops on its
  * cmpxchg16b and xrstor64), so there memvisor runs in a helper VM
  * (MEMVISOR_HELPER_VM=1 scripts/with-kvm); elsewhere, inside the helper
@@ -156,6 +159,64 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 }
 END_TEST
 
+/* The text after PREFIX on the console line that starts with it, up to
+ * the line's end, into out. */
+static void console_value(const struct vm_run *r, const char *prefix, char *out, size_t max)
+{
+	const char *p = strstr(r->console, prefix);
+	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, r->console);
+	p += strlen(prefix);
+	size_t n = strcspn(p, "\n");
+	ck_assert_msg(n > 0 && n < max, "line %s%.*s", prefix, (int)n, p);
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+/*
+ * Snapshots of a Linux guest carry its VMCOREINFO note (found in its RAM
+ * by memvisor: vmm/snap/vmcoreinfo.c): `show` prints the release and
+ * KERNELOFFSET from a snapshot, and Debian's crash reads the release the
+ * guest's own uname -r printed out of a save, a core with all its RAM.
+ */
+START_TEST(linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release)
+{
+	char core[512], save[512], pressure[1400], release[80], want[160];
+	snprintf(core, sizeof(core), "%s", test_build_path("linux/vmcoreinfo.core"));
+	snprintf(save, sizeof(save), "%s", test_build_path("linux/vmcoreinfo.mvs"));
+	make_linux_guest();
+	unlink(core);
+	unlink(save);
+	snprintf(pressure, sizeof(pressure),
+		 "when console \"^linux-init: holding\":snapshot=%s,"
+		 "when console \"^linux-init: holding\":save=%s,"
+		 "when console \"^linux-init: holding\":quit", core, save);
+	const char *argv[] = { "run", "-m", "512M", "--timeout", "240", "--crash-dump", "none",
+			       "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
+			       "--", "linux-init.hold=1", NULL };
+	struct vm_run r = run_linux(argv);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	console_value(&r, "linux-init: release ", release, sizeof(release));
+	vm_run_free(&r);
+
+	const char *show[] = { "show", core, "--view", "tables", NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	snprintf(want, sizeof(want), "# Linux %s, KERNELOFFSET ", release);
+	ck_assert_msg(r.status == 0 && console_has(&r, want), "no \"%s\" in show's header:\n%s",
+		      want, r.console);
+	vm_run_free(&r);
+
+	const char *crash[] = { "crash", "--osrelease", save, NULL };
+	ck_assert_int_eq(prog_run(&r, crash), 0);
+	snprintf(want, sizeof(want), "%s\n", release);
+	ck_assert_msg(r.status == 0 && !strcmp(r.console, want),
+		      "crash --osrelease: status %d, \"%s\" (the guest said %s; is Debian's crash "
+		      "installed?)", r.status, r.console, release);
+	vm_run_free(&r);
+	unlink(core);
+	unlink(save);
+}
+END_TEST
+
 Suite *linux_suite(void);
 Suite *linux_suite(void)
 {
@@ -167,7 +228,11 @@ Suite *linux_suite(void)
 	TCase *dev = tcase_create("devices");
 	tcase_set_timeout(dev, 900);
 	tcase_add_test(dev, linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host);
+	TCase *cores = tcase_create("cores");
+	tcase_set_timeout(cores, 600);
+	tcase_add_test(cores, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, dev);
+	suite_add_tcase(s, cores);
 	return s;
 }

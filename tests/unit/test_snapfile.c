@@ -7,6 +7,7 @@
  */
 #include "snapfile.h"
 #include "snapview.h"
+#include "vmcoreinfo.h"
 
 #include <check.h>
 #include <errno.h>
@@ -384,6 +385,36 @@ START_TEST(random_corruption_never_reads_out_of_bounds)
 }
 END_TEST
 
+/* A Linux guest's VMCOREINFO note (vmcoreinfo.h) is kept as text; a
+ * second one, or one longer than Linux's page, is refused. */
+START_TEST(a_linux_guests_vmcoreinfo_note_is_kept_and_a_second_or_oversized_one_refused)
+{
+	static struct img m;
+	static char big[VMCOREINFO_MAX + 1];
+	static const char text[] = "OSRELEASE=6.1.0-57-amd64\nKERNELOFFSET=0\n";
+	struct snap_file f;
+	struct mv_error err = { 0 };
+	begin(&m);
+	meta(&m);
+	note(&m, VMCOREINFO_NOTE_NAME, VMCOREINFO_NOTE_TYPE, text, strlen(text));
+	finish(&m);
+	ck_assert_msg(snapfile_parse(&f, m.b, m.len, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(f.vmcoreinfo, text);
+	snapfile_free(&f);
+	note(&m, VMCOREINFO_NOTE_NAME, VMCOREINFO_NOTE_TYPE, text, strlen(text));
+	finish(&m);
+	ck_assert_int_eq(snapfile_parse(&f, m.b, m.len, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "two VMCOREINFO notes"));
+	begin(&m);
+	meta(&m);
+	memset(big, 'A', sizeof(big));
+	note(&m, VMCOREINFO_NOTE_NAME, VMCOREINFO_NOTE_TYPE, big, sizeof(big));
+	finish(&m);
+	ck_assert_int_eq(snapfile_parse(&f, m.b, m.len, &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "VMCOREINFO note of 4097 bytes"));
+}
+END_TEST
+
 Suite *snapfile_suite(void);
 Suite *snapfile_suite(void)
 {
@@ -398,6 +429,7 @@ Suite *snapfile_suite(void)
 	tcase_add_test(tc, gdt_descriptors_decode_as_the_cpu_reads_them);
 	tcase_add_test(tc, a_version_1_file_reads_with_its_zones_on_node_0);
 	tcase_add_test(tc, space_names_and_the_space_option_round_trip);
+	tcase_add_test(tc, a_linux_guests_vmcoreinfo_note_is_kept_and_a_second_or_oversized_one_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

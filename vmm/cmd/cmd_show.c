@@ -16,6 +16,7 @@
 #include "snapview.h"
 #include "ptwalk.h"
 #include "util.h"
+#include "vmcoreinfo.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -339,6 +340,22 @@ static json_object *record_view_json(const struct snap_file *f, const char *view
 	return NULL;
 }
 
+/* A Linux guest's release and KASLR offset, from its VMCOREINFO note. */
+static void show_linux(const struct snap_file *f)
+{
+	char release[65];
+	uint64_t offset;
+	if (!f->vmcoreinfo)
+		return;
+	if (vmcoreinfo_value(f->vmcoreinfo, "OSRELEASE", release, sizeof(release)) < 0)
+		snprintf(release, sizeof(release), "(no OSRELEASE)");
+	if (vmcoreinfo_number(f->vmcoreinfo, "KERNELOFFSET", &offset) == 0)
+		printf("# Linux %s, KERNELOFFSET %#llx (VMCOREINFO)\n", release,
+		       (unsigned long long)offset);
+	else
+		printf("# Linux %s, no KERNELOFFSET (VMCOREINFO)\n", release);
+}
+
 static void show_header(const struct snap_file *f)
 {
 	char ram[16];
@@ -348,6 +365,7 @@ static void show_header(const struct snap_file *f)
 	       f->nr_loads ? ", with memory" : "");
 	if (!(f->meta.flags & SNAP_META_INTROSPECTED))
 		printf("# guest state not read: %s\n", f->meta.error);
+	show_linux(f);
 }
 
 static int show_view(const struct snap_file *f, const struct show_opts *o)

@@ -8,6 +8,7 @@
  * NUL-terminated string inside its field, whatever the file held.
  */
 #include "snapfile.h"
+#include "vmcoreinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -285,6 +286,24 @@ static int parse_mv_note(struct parse *p, uint32_t type, const uint8_t *desc, si
 	}
 }
 
+/* Linux's own VMCOREINFO note (a Linux guest's): its text, kept whole. */
+static int parse_vmcoreinfo(struct parse *p, const uint8_t *desc, size_t len)
+{
+	if (p->f->vmcoreinfo)
+		return bad(p, "two VMCOREINFO notes");
+	if (len > VMCOREINFO_MAX)
+		return bad(p, "VMCOREINFO note of %zu bytes (at most %d)", len, VMCOREINFO_MAX);
+	if (!(p->f->vmcoreinfo = strndup((const char *)desc, len)))
+		return bad(p, "out of memory");
+	return 0;
+}
+
+static bool is_vmcoreinfo(const char *name, const uint32_t hdr[3])
+{
+	return hdr[0] == sizeof(VMCOREINFO_NOTE_NAME) && hdr[2] == VMCOREINFO_NOTE_TYPE &&
+	       !memcmp(name, VMCOREINFO_NOTE_NAME, hdr[0]);
+}
+
 static size_t pad4(size_t n)
 {
 	return (n + 3) & ~(size_t)3;
@@ -310,6 +329,8 @@ static int parse_notes(struct parse *p, const uint8_t *b, size_t len)
 			p->f->nr_cpus++;
 		else if (hdr[0] == sizeof(SNAP_NOTE_NAME) && !memcmp(name, SNAP_NOTE_NAME, hdr[0]) &&
 			 parse_mv_note(p, hdr[2], desc, hdr[1]) < 0)
+			return -EINVAL;
+		else if (is_vmcoreinfo(name, hdr) && parse_vmcoreinfo(p, desc, hdr[1]) < 0)
 			return -EINVAL;
 	}
 	if (!p->meta_seen)
@@ -427,6 +448,7 @@ void snapfile_free(struct snap_file *f)
 	free(f->slabs);
 	free(f->vmstat);
 	free(f->log);
+	free(f->vmcoreinfo);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -64,6 +64,8 @@ struct snap_file {
 	struct snap_bitmap_view *host, *dirty;
 	size_t nr_host, nr_dirty;
 	char *log;                     /* NUL-terminated, or NULL */
+	char *vmcoreinfo;              /* a Linux guest's VMCOREINFO text (vmcoreinfo.h),
+					* NUL-terminated, or NULL */
 	struct snap_cpu_view *cpus;    /* SNAP_NT_CPU notes, in file order */
 	size_t nr_cpu_notes;
 	int nr_loads;                  /* PT_LOAD segments (guest memory) */

@@ -9,6 +9,7 @@
 #include "ptwalk.h"
 #include "snapfmt.h"
 #include "util.h"
+#include "vmcoreinfo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -303,6 +304,18 @@ static void collect_spaces(struct snap_ctx *c)
 	free(t);
 }
 
+/* A guest memvisor cannot introspect may be Linux: its VMCOREINFO note,
+ * found in the pages the guest touched, goes in as Linux's own note (name
+ * "VMCOREINFO", type 0), where crash and drgn look for it in a core. */
+static void collect_vmcoreinfo(struct snap_ctx *c)
+{
+	struct vmcoreinfo *v = malloc(sizeof(*v));
+	if (v && vmcoreinfo_find(&c->m->vm.mem, c->resident, v) == 0)
+		note_add(&c->notes, VMCOREINFO_NOTE_NAME, VMCOREINFO_NOTE_TYPE, v->text, v->len,
+			 NULL, 0);
+	free(v);
+}
+
 /* ---- allocator state ------------------------------------------------------ */
 
 static void collect_allocators(struct snap_ctx *c)
@@ -398,12 +411,16 @@ static Elf_Scn *add_section(Elf *e, void *buf, uint64_t size, uint64_t off, uint
 	return gelf_update_shdr(scn, &sh) ? scn : NULL;
 }
 
+/* PT_LOADs say p_align 0, as Linux's /proc/vmcore does: crash reads an ELF
+ * core as a kdump (its VMCOREINFO note, `--osrelease`) only when the first
+ * PT_LOAD has p_align 0 or an unaligned offset, and takes one with
+ * page-aligned segments for an old netdump. gdb and our reader ignore it. */
 static void set_phdr(Elf *e, int i, uint32_t type, uint64_t off, uint64_t vaddr,
 		     uint64_t paddr, uint64_t size, uint32_t flags)
 {
 	GElf_Phdr ph = { .p_type = type, .p_flags = flags, .p_offset = off, .p_vaddr = vaddr,
 			 .p_paddr = paddr, .p_filesz = size, .p_memsz = size,
-			 .p_align = type == PT_LOAD ? 4096 : 4 };
+			 .p_align = type == PT_LOAD ? 0 : 4 };
 	gelf_update_phdr(e, i, &ph);
 }
 
@@ -587,6 +604,8 @@ static int gather(struct snap_ctx *c, const struct snap_request *r, struct mv_er
 	fill_meta(c, r);
 	collect_slots(c);
 	collect_host(c, r);
+	if (!c->introspected)
+		collect_vmcoreinfo(c);
 	collect_spaces(c);
 	if (c->introspected)
 		collect_allocators(c);
