@@ -13,7 +13,7 @@ BUILD    ?= build
 Q        := $(if $(V),,@)    # make V=1 shows every command
 CC       ?= gcc
 HOST_CC  ?= $(CC)
-VMM_PKGS := libelf json-c yaml-0.1 ncursesw
+VMM_PKGS := libelf json-c yaml-0.1 ncursesw libbpf
 TEST_PKGS := $(VMM_PKGS) check
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -22,6 +22,9 @@ pkgs+=(xz-utils)
 # crash: Debian's kernel dump reader; the linux suite checks that it reads a
 # Linux guest's release from memvisor's core (the VMCOREINFO note).
 pkgs+=(crash)
+# libbpf-dev: its BTF reader gives a Linux guest's task_struct layout from
+# the vmlinux's .BTF (vmm/snap/linux_tasks.c).
+pkgs+=(libbpf-dev)
 need_helper=
 "$(dirname "$0")/kvm-works" -q || need_helper=1
 missing=()

@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -87,10 +88,15 @@ struct balloon_counts {
 	long long actual, inflated, deflated, held;
 };
 
+/* o[a][b] (o[a] when b is NULL) as an integer, -1 when absent. */
 static long long json_ll(json_object *o, const char *a, const char *b)
 {
 	json_object *x, *y;
-	if (!json_object_object_get_ex(o, a, &x) || !json_object_object_get_ex(x, b, &y))
+	if (!json_object_object_get_ex(o, a, &x))
+		return -1;
+	if (!b)
+		return json_object_get_int64(x);
+	if (!json_object_object_get_ex(x, b, &y))
 		return -1;
 	return json_object_get_int64(y);
 }
@@ -159,12 +165,50 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 }
 END_TEST
 
+/*
+ * One Linux run for the "cores" tests (an unchecked fixture: it runs once,
+ * before they fork): the init starts a `sleep` and prints its present
+ * pages from /proc/PID/pagemap (linux-init.pagemap=1), then holds; the
+ * host takes a snapshot and a save (a core with all of RAM) and quits.
+ */
+static struct cores_run {
+	char core[512], save[512];
+	char *console;
+} cores;
+
+static void cores_setup(void)
+{
+	char pressure[1400];
+	snprintf(cores.core, sizeof(cores.core), "%s", test_build_path("linux/cores.core"));
+	snprintf(cores.save, sizeof(cores.save), "%s", test_build_path("linux/cores.mvs"));
+	make_linux_guest();
+	unlink(cores.core);
+	unlink(cores.save);
+	snprintf(pressure, sizeof(pressure),
+		 "when console \"^linux-init: holding\":snapshot=%s,"
+		 "when console \"^linux-init: holding\":save=%s,"
+		 "when console \"^linux-init: holding\":quit", cores.core, cores.save);
+	const char *argv[] = { "run", "-m", "512M", "--timeout", "240", "--crash-dump", "none",
+			       "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
+			       "--", "linux-init.pagemap=1", "linux-init.hold=1", NULL };
+	struct vm_run r = run_linux(argv);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	cores.console = r.console; /* kept for the tests; freed in teardown */
+}
+
+static void cores_teardown(void)
+{
+	free(cores.console);
+	unlink(cores.core);
+	unlink(cores.save);
+}
+
 /* The text after PREFIX on the console line that starts with it, up to
  * the line's end, into out. */
-static void console_value(const struct vm_run *r, const char *prefix, char *out, size_t max)
+static void console_value(const char *console, const char *prefix, char *out, size_t max)
 {
-	const char *p = strstr(r->console, prefix);
-	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, r->console);
+	const char *p = strstr(console, prefix);
+	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, console);
 	p += strlen(prefix);
 	size_t n = strcspn(p, "\n");
 	ck_assert_msg(n > 0 && n < max, "line %s%.*s", prefix, (int)n, p);
@@ -180,40 +224,127 @@ static void console_value(const struct vm_run *r, const char *prefix, char *out,
  */
 START_TEST(linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release)
 {
-	char core[512], save[512], pressure[1400], release[80], want[160];
-	snprintf(core, sizeof(core), "%s", test_build_path("linux/vmcoreinfo.core"));
-	snprintf(save, sizeof(save), "%s", test_build_path("linux/vmcoreinfo.mvs"));
-	make_linux_guest();
-	unlink(core);
-	unlink(save);
-	snprintf(pressure, sizeof(pressure),
-		 "when console \"^linux-init: holding\":snapshot=%s,"
-		 "when console \"^linux-init: holding\":save=%s,"
-		 "when console \"^linux-init: holding\":quit", core, save);
-	const char *argv[] = { "run", "-m", "512M", "--timeout", "240", "--crash-dump", "none",
-			       "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
-			       "--", "linux-init.hold=1", NULL };
-	struct vm_run r = run_linux(argv);
-	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
-	console_value(&r, "linux-init: release ", release, sizeof(release));
-	vm_run_free(&r);
-
-	const char *show[] = { "show", core, "--view", "tables", NULL };
+	char release[80], want[160];
+	struct vm_run r;
+	console_value(cores.console, "linux-init: release ", release, sizeof(release));
+	const char *show[] = { "show", cores.core, "--view", "tables", NULL };
 	ck_assert_int_eq(vm_run(&r, show), 0);
 	snprintf(want, sizeof(want), "# Linux %s, KERNELOFFSET ", release);
 	ck_assert_msg(r.status == 0 && console_has(&r, want), "no \"%s\" in show's header:\n%s",
 		      want, r.console);
 	vm_run_free(&r);
 
-	const char *crash[] = { "crash", "--osrelease", save, NULL };
+	const char *crash[] = { "crash", "--osrelease", cores.save, NULL };
 	ck_assert_int_eq(prog_run(&r, crash), 0);
 	snprintf(want, sizeof(want), "%s\n", release);
 	ck_assert_msg(r.status == 0 && !strcmp(r.console, want),
 		      "crash --osrelease: status %d, \"%s\" (the guest said %s; is Debian's crash "
 		      "installed?)", r.status, r.console, release);
 	vm_run_free(&r);
-	unlink(core);
-	unlink(save);
+}
+END_TEST
+
+/* The pages memvisor's walk of space pid maps: total, and whether va maps pa. */
+struct space_pages {
+	json_object *ranges;
+	long long pages;
+};
+
+static struct space_pages space_pages(json_object *all, const char *name)
+{
+	struct space_pages sp = { NULL, 0 };
+	ck_assert_msg(json_object_object_get_ex(all, name, &sp.ranges), "no space \"%s\"", name);
+	for (size_t i = 0; i < json_object_array_length(sp.ranges); i++)
+		sp.pages += json_ll(json_object_array_get_idx(sp.ranges, i), "len", NULL) / 4096;
+	return sp;
+}
+
+static bool space_maps(const struct space_pages *sp, uint64_t va, uint64_t pa)
+{
+	for (size_t i = 0; i < json_object_array_length(sp->ranges); i++) {
+		json_object *r = json_object_array_get_idx(sp->ranges, i);
+		uint64_t rva = (uint64_t)json_ll(r, "va", NULL), len = (uint64_t)json_ll(r, "len", NULL);
+		if (va >= rva && va - rva < len)
+			return (uint64_t)json_ll(r, "pa", NULL) + (va - rva) == pa;
+	}
+	return false;
+}
+
+/*
+ * The task list of a Linux guest (init_task from the vmlinux's exports,
+ * task_struct's layout from its BTF, VMCOREINFO for where the kernel
+ * runs: vmm/snap/linux_tasks.c) gives one space per process, walked from
+ * its mm->pgd: the sleeping process's space maps exactly the pages Linux
+ * reports present in /proc/PID/pagemap, each to the same physical page.
+ */
+START_TEST(a_linux_processs_space_maps_the_pages_its_pagemap_reports)
+{
+	char head[64], name[64], line[96];
+	int pid = 0, pages = 0;
+	struct vm_run r;
+	console_value(cores.console, "linux-init: pagemap of ", head, sizeof(head));
+	ck_assert_int_eq(sscanf(head, "%d", &pid), 1);
+	snprintf(name, sizeof(name), "%d", pid);
+	const char *show[] = { "show", cores.core, "--view", "maps", "--space", name, "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	ck_assert_msg(r.status == 0, "show: status %d\n%s", r.status, r.console);
+	json_object *all = json_tokener_parse(r.console);
+	ck_assert_msg(all && json_object_object_length(all) == 1, "show --json:\n%s", r.console);
+	json_object_object_foreach(all, key, val) {
+		(void)val;
+		snprintf(name, sizeof(name), "%s", key);
+	}
+	struct space_pages sp = space_pages(all, name);
+	snprintf(line, sizeof(line), "linux-init: page %d ", pid);
+	for (const char *p = strstr(cores.console, line); p; p = strstr(p + 1, line)) {
+		unsigned long long va, pfn;
+		ck_assert_int_eq(sscanf(p + strlen(line), "%llx %llx", &va, &pfn), 2);
+		ck_assert_msg(space_maps(&sp, va, pfn << 12), "Linux maps %#llx to PFN %#llx, "
+			      "memvisor's walk of %s does not", va, pfn, name);
+		pages++;
+	}
+	ck_assert_msg(pages > 0 && sp.pages == pages, "Linux reports %d present pages for %d, "
+		      "memvisor's walk of %s has %lld", pages, pid, name, sp.pages);
+	json_object_put(all);
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Whether a space's name is a process's ("PID (comm)"), not kernel or cpuN. */
+static bool is_process_space(const char *name)
+{
+	return name[0] >= '0' && name[0] <= '9';
+}
+
+/*
+ * Every process on the list, init among them, has a space walked from a
+ * real page table: all it maps is guest RAM (a root read wrongly, say a
+ * pgd's physical address off by its place in a 2M page, walks garbage
+ * that points far outside the guest's 512M).
+ */
+START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
+{
+	struct vm_run r;
+	int processes = 0;
+	const char *show[] = { "show", cores.core, "--view", "maps", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	json_object *all = json_tokener_parse(r.console);
+	ck_assert_msg(r.status == 0 && all, "show: status %d\n%s", r.status, r.console);
+	json_object_object_foreach(all, name, ranges) {
+		if (!is_process_space(name))
+			continue;
+		processes++;
+		for (size_t i = 0; i < json_object_array_length(ranges); i++) {
+			json_object *e = json_object_array_get_idx(ranges, i);
+			long long pa = json_ll(e, "pa", NULL), len = json_ll(e, "len", NULL);
+			ck_assert_msg(pa >= 0 && pa + len <= 512ll << 20, "%s maps %#llx..%#llx: "
+				      "outside guest RAM", name, pa, pa + len);
+		}
+	}
+	ck_assert_msg(processes >= 2 && json_object_object_get_ex(all, "1 (init)", NULL),
+		      "%d process spaces, init's among them?\n%s", processes, r.console);
+	json_object_put(all);
+	vm_run_free(&r);
 }
 END_TEST
 
@@ -228,11 +359,14 @@ Suite *linux_suite(void)
 	TCase *dev = tcase_create("devices");
 	tcase_set_timeout(dev, 900);
 	tcase_add_test(dev, linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host);
-	TCase *cores = tcase_create("cores");
-	tcase_set_timeout(cores, 600);
-	tcase_add_test(cores, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
+	TCase *core_tc = tcase_create("cores");
+	tcase_set_timeout(core_tc, 600);
+	tcase_add_unchecked_fixture(core_tc, cores_setup, cores_teardown);
+	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
+	tcase_add_test(core_tc, a_linux_processs_space_maps_the_pages_its_pagemap_reports);
+	tcase_add_test(core_tc, every_linux_process_gets_a_space_that_maps_only_guest_ram);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, dev);
-	suite_add_tcase(s, cores);
+	suite_add_tcase(s, core_tc);
 	return s;
 }

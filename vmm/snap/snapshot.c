@@ -6,6 +6,7 @@
 #include "snapshot.h"
 #include "guest_layout.h"
 #include "introspect.h"
+#include "linux_tasks.h"
 #include "ptwalk.h"
 #include "snapfmt.h"
 #include "util.h"
@@ -41,6 +42,7 @@ struct snap_ctx {
 	uint64_t cpu_cr3[VM_MAX_CPUS];   /* each vCPU's CR3, 0: paging off */
 	struct intro in;
 	bool introspected;
+	struct vmcoreinfo *vmcoreinfo;   /* a Linux guest's, or NULL */
 	int fd;                          /* the core file being written */
 	uint8_t *resident[MEM_MAX_SLOTS]; /* host residency bitmaps */
 	int pagemap_fd;
@@ -284,6 +286,29 @@ static void add_cpu_spaces(struct snap_ctx *c)
 	}
 }
 
+/* The tasks of the guest: memvisor's kernel through mv_info, Linux through
+ * its vmlinux and VMCOREINFO (linux_tasks.h). Returns the count or a
+ * negative errno, with why in the metadata's error for Linux. */
+static int guest_tasks(struct snap_ctx *c, struct intro_task *t, int max)
+{
+	struct linux_layout l;
+	struct mv_error err;
+	if (c->introspected)
+		return intro_tasks(&c->in, t, max);
+	if (!c->vmcoreinfo)
+		return -ENOENT;
+	if (linux_layout_read(c->m->kernel, c->m->kernel_len, c->vmcoreinfo->text, &l, &err) < 0) {
+		snprintf(c->meta.error, sizeof(c->meta.error), "Linux task list: %.100s", err.msg);
+		return -ENOENT;
+	}
+	int n = linux_tasks(&c->m->vm.mem, &l, t, max);
+	if (n < 0)
+		snprintf(c->meta.error, sizeof(c->meta.error),
+			 "Linux task list: init_task at %#llx unreadable",
+			 (unsigned long long)l.init_task);
+	return n;
+}
+
 static void collect_spaces(struct snap_ctx *c)
 {
 	uint64_t root = c->cr3 & PTE_ADDR_MASK;
@@ -292,12 +317,10 @@ static void collect_spaces(struct snap_ctx *c)
 	if (c->introspected)
 		intro_kernel_root(&c->in, &root);
 	add_space(c, SNAP_KERNEL_PID, "kernel", root, false);
-	if (!c->introspected) {
+	if (!c->introspected)
 		add_cpu_spaces(c);
-		return;
-	}
 	struct intro_task *t = calloc(MAX_SPACES, sizeof(*t));
-	int n = t ? intro_tasks(&c->in, t, MAX_SPACES) : -1;
+	int n = t ? guest_tasks(c, t, MAX_SPACES) : -1;
 	for (int i = 0; i < n; i++)
 		if (t[i].root_pa)
 			add_space(c, t[i].pid, t[i].comm, t[i].root_pa, true);
@@ -310,10 +333,12 @@ static void collect_spaces(struct snap_ctx *c)
 static void collect_vmcoreinfo(struct snap_ctx *c)
 {
 	struct vmcoreinfo *v = malloc(sizeof(*v));
-	if (v && vmcoreinfo_find(&c->m->vm.mem, c->resident, v) == 0)
-		note_add(&c->notes, VMCOREINFO_NOTE_NAME, VMCOREINFO_NOTE_TYPE, v->text, v->len,
-			 NULL, 0);
-	free(v);
+	if (!v || vmcoreinfo_find(&c->m->vm.mem, c->resident, v) < 0) {
+		free(v);
+		return;
+	}
+	note_add(&c->notes, VMCOREINFO_NOTE_NAME, VMCOREINFO_NOTE_TYPE, v->text, v->len, NULL, 0);
+	c->vmcoreinfo = v;
 }
 
 /* ---- allocator state ------------------------------------------------------ */
@@ -644,6 +669,7 @@ int snapshot_take(struct machine *m, const struct snap_request *r, struct mv_err
 	if (c->pagemap_fd >= 0)
 		close(c->pagemap_fd);
 	free(c->notes.p);
+	free(c->vmcoreinfo);
 	free(c);
 	return rc;
 }
