@@ -166,9 +166,10 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 END_TEST
 
 /*
- * One Linux run for the "cores" tests (an unchecked fixture: it runs once,
- * before they fork): the init starts a `sleep` and prints its present
- * pages from /proc/PID/pagemap (linux-init.pagemap=1), then holds; the
+ * One Linux run on 2 vCPUs for the "cores" tests (an unchecked fixture:
+ * it runs once, before they fork): the init starts a `sleep` and prints
+ * its present pages from /proc/PID/pagemap (linux-init.pagemap=1), starts
+ * two shells spinning in user mode (linux-init.spin=2), then holds; the
  * host takes a snapshot and a save (a core with all of RAM) and quits.
  */
 static struct cores_run {
@@ -188,9 +189,10 @@ static void cores_setup(void)
 		 "when console \"^linux-init: holding\":snapshot=%s,"
 		 "when console \"^linux-init: holding\":save=%s,"
 		 "when console \"^linux-init: holding\":quit", cores.core, cores.save);
-	const char *argv[] = { "run", "-m", "512M", "--timeout", "240", "--crash-dump", "none",
-			       "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
-			       "--", "linux-init.pagemap=1", "linux-init.hold=1", NULL };
+	const char *argv[] = { "run", "-c", "2", "-m", "512M", "--timeout", "240", "--crash-dump",
+			       "none", "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
+			       "--", "linux-init.pagemap=1", "linux-init.spin=2", "linux-init.hold=1",
+			       NULL };
 	struct vm_run r = run_linux(argv);
 	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
 	cores.console = r.console; /* kept for the tests; freed in teardown */
@@ -348,6 +350,47 @@ START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
 }
 END_TEST
 
+/*
+ * The cpuN spaces of a Linux guest on 2 vCPUs: each vCPU's is the table
+ * its CR3 holds, and a vCPU in user mode (two shells spin there) runs a
+ * process from the task list, its space the very same walk.
+ */
+START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
+{
+	struct vm_run r, m;
+	int user = 0;
+	const char *cpus_argv[] = { "show", cores.core, "--view", "cpus", "--json", NULL };
+	const char *maps_argv[] = { "show", cores.core, "--view", "maps", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, cpus_argv), 0);
+	ck_assert_int_eq(vm_run(&m, maps_argv), 0);
+	json_object *cj = json_tokener_parse(r.console), *mj = json_tokener_parse(m.console), *cpus;
+	ck_assert_msg(cj && mj && json_object_object_get_ex(cj, "cpus", &cpus) &&
+		      json_object_array_length(cpus) == 2, "show cpus:\n%s", r.console);
+	for (int i = 0; i < 2; i++) {
+		json_object *c = json_object_array_get_idx(cpus, (size_t)i), *mode, *own, *theirs;
+		char cpu[16], proc[64];
+		snprintf(cpu, sizeof(cpu), "cpu%d", i);
+		ck_assert_msg(json_object_object_get_ex(mj, cpu, &own), "no space %s", cpu);
+		json_object_object_get_ex(c, "mode", &mode);
+		if (strcmp(json_object_get_string(mode), "user"))
+			continue;
+		user++;
+		long long pid = json_ll(c, "pid", NULL);
+		const char *comm = json_object_get_string(json_object_object_get(c, "comm"));
+		ck_assert_msg(pid >= 0 && comm, "%s is in user mode on a CR3 no process has:\n%s", cpu,
+			      r.console);
+		snprintf(proc, sizeof(proc), "%lld (%s)", pid, comm);
+		ck_assert_msg(json_object_object_get_ex(mj, proc, &theirs) &&
+			      json_object_equal(own, theirs), "%s and %s differ", cpu, proc);
+	}
+	ck_assert_msg(user > 0, "no vCPU in user mode with two spinning shells:\n%s", r.console);
+	json_object_put(cj);
+	json_object_put(mj);
+	vm_run_free(&r);
+	vm_run_free(&m);
+}
+END_TEST
+
 Suite *linux_suite(void);
 Suite *linux_suite(void)
 {
@@ -365,6 +408,7 @@ Suite *linux_suite(void)
 	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
 	tcase_add_test(core_tc, a_linux_processs_space_maps_the_pages_its_pagemap_reports);
 	tcase_add_test(core_tc, every_linux_process_gets_a_space_that_maps_only_guest_ram);
+	tcase_add_test(core_tc, each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, dev);
 	suite_add_tcase(s, core_tc);

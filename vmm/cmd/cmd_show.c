@@ -282,14 +282,18 @@ static void show_segments(const struct snap_file *f, json_object *j)
 		printf("(no vCPU system registers in this snapshot)\n");
 }
 
-/* The space whose root a CR3 holds, or NULL (none the snapshot walked). */
+/* The space whose root a CR3 holds, or NULL (none the snapshot walked):
+ * a process's rather than the cpuN or kernel space of the same root. */
 static const struct snap_space *space_in_cr3(const struct snap_file *f, uint64_t cr3)
 {
 	uint64_t root = cr3 & PTE_ADDR_MASK;   /* PCD, PWT and PCID bits off */
-	for (size_t i = 0; i < f->nr_spaces; i++)
-		if (f->spaces[i].hdr.root_pa == root)
-			return &f->spaces[i].hdr;
-	return NULL;
+	const struct snap_space *found = NULL;
+	for (size_t i = 0; i < f->nr_spaces; i++) {
+		const struct snap_space *s = &f->spaces[i].hdr;
+		if (s->root_pa == root && (!found || (found->pid < 0 && s->pid >= 0)))
+			found = s;
+	}
+	return found;
 }
 
 static json_object *cpu_task_json(const struct snap_cpu *c, const struct snap_space *s)
