@@ -332,7 +332,8 @@ static bool is_process_space(const char *name)
  * Every process on the list, init among them, has a space walked from a
  * real page table: all it maps is guest RAM (a root read wrongly, say a
  * pgd's physical address off by its place in a 2M page, walks garbage
- * that points far outside the guest's 512M).
+ * that points far outside the guest's 512M). `show --view tasks` lists
+ * the same processes, init first.
  */
 START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
 {
@@ -355,6 +356,20 @@ START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
 	}
 	ck_assert_msg(processes >= 2 && json_object_object_get_ex(all, "1 (init)", NULL),
 		      "%d process spaces, init's among them?\n%s", processes, r.console);
+	json_object_put(all);
+	vm_run_free(&r);
+
+	/* the tasks view lists the same processes, init first */
+	const char *tasks_argv[] = { "show", cores.core, "--view", "tasks", "--json", NULL };
+	json_object *tasks;
+	ck_assert_int_eq(vm_run(&r, tasks_argv), 0);
+	all = json_tokener_parse(r.console);
+	ck_assert_msg(r.status == 0 && all && json_object_object_get_ex(all, "tasks", &tasks) &&
+		      (int)json_object_array_length(tasks) == processes, "show tasks:\n%s", r.console);
+	json_object *init = json_object_array_get_idx(tasks, 0);
+	ck_assert_msg(json_ll(init, "pid", NULL) == 1 &&
+		      !strcmp(json_object_get_string(json_object_object_get(init, "comm")), "init"),
+		      "show tasks:\n%s", r.console);
 	json_object_put(all);
 	vm_run_free(&r);
 }

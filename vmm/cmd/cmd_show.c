@@ -1,6 +1,6 @@
 /*
  * cmd_show.c: `memvisor show FILE [--json] [--space kernel|cpuN|PID]
- * [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]`: one view of a
+ * [--view maps|tables|nested|tasks|zones|slabs|vmstat|segments|cpus|log]`: one view of a
  * snapshot, for people (aligned text) or scripts (--json; zones, slabs
  * and vmstat in the key names of recjson.h).
  *
@@ -93,6 +93,44 @@ static void show_tables(const struct snap_file *f, const struct show_opts *o, js
 		       (unsigned long long)table_pages(s),
 		       mv_format_size(table_pages(s) * 4096, mem, sizeof(mem)));
 	}
+}
+
+static uint64_t mapped_bytes(const struct snap_space_view *s)
+{
+	uint64_t n = 0;
+	for (uint32_t k = 0; k < s->hdr.nr_ranges; k++)
+		n += s->ranges[k].len;
+	return n;
+}
+
+/* The processes the snapshot walked a space for (pid >= 0): memvisor's
+ * tasks through mv_info, a Linux guest's through its task list. */
+static void show_tasks(const struct snap_file *f, const struct show_opts *o, json_object *j)
+{
+	json_object *a = j ? json_object_new_array() : NULL;
+	if (!j)
+		printf("%-7s %-16s %-12s %7s %9s\n", "pid", "comm", "root", "ranges", "mapped");
+	for (size_t i = 0; i < f->nr_spaces; i++) {
+		const struct snap_space_view *s = &f->spaces[i];
+		char mem[16];
+		if (s->hdr.pid < 0 || !space_selected(o, &s->hdr))
+			continue;
+		if (!j) {
+			printf("%-7d %-16s %#-12llx %7u %9s\n", s->hdr.pid, s->hdr.comm,
+			       (unsigned long long)s->hdr.root_pa, s->hdr.nr_ranges,
+			       mv_format_size(mapped_bytes(s), mem, sizeof(mem)));
+			continue;
+		}
+		json_object *t = json_object_new_object();
+		json_object_object_add(t, "pid", json_object_new_int(s->hdr.pid));
+		json_object_object_add(t, "comm", json_object_new_string(s->hdr.comm));
+		json_object_object_add(t, "root", json_object_new_uint64(s->hdr.root_pa));
+		json_object_object_add(t, "ranges", json_object_new_uint64(s->hdr.nr_ranges));
+		json_object_object_add(t, "mapped_bytes", json_object_new_uint64(mapped_bytes(s)));
+		json_object_array_add(a, t);
+	}
+	if (j)
+		json_object_object_add(j, "tasks", a);
 }
 
 /* GVA -> GPA -> HVA -> resident -> HPA for each range. */
@@ -385,6 +423,8 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 		show_tables(f, o, j);
 	else if (!strcmp(o->view, "nested"))
 		show_nested(f, o, j);
+	else if (!strcmp(o->view, "tasks"))
+		show_tasks(f, o, j);
 	else if (!j && !strcmp(o->view, "zones"))
 		show_zones(f);
 	else if (!j && !strcmp(o->view, "slabs"))
@@ -407,7 +447,7 @@ static int show_view(const struct snap_file *f, const struct show_opts *o)
 static void show_usage(FILE *out)
 {
 	fprintf(out, "usage: memvisor show FILE [--json] [--space kernel|cpuN|PID]\n"
-		     "                     [--view maps|tables|nested|zones|slabs|vmstat|segments|cpus|log]\n"
+		     "                     [--view maps|tables|nested|tasks|zones|slabs|vmstat|segments|cpus|log]\n"
 		     "Prints one view of a snapshot (default: maps).\n");
 }
 
@@ -418,7 +458,7 @@ static int parse_show(struct show_opts *o, int argc, char **argv)
 		{ "view", required_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const views[] = { "maps", "tables", "nested", "zones", "slabs",
+	static const char *const views[] = { "maps", "tables", "nested", "tasks", "zones", "slabs",
 					     "vmstat", "segments", "cpus", "log" };
 	int c;
 	*o = (struct show_opts){ .view = "maps" };
