@@ -304,6 +304,17 @@ static bool is_vmcoreinfo(const char *name, const uint32_t hdr[3])
 	       !memcmp(name, VMCOREINFO_NOTE_NAME, hdr[0]);
 }
 
+/* A MEMVISOR note or Linux's VMCOREINFO; any other note is skipped. */
+static int parse_named_note(struct parse *p, const char *name, const uint32_t hdr[3],
+			    const uint8_t *desc)
+{
+	if (hdr[0] == sizeof(SNAP_NOTE_NAME) && !memcmp(name, SNAP_NOTE_NAME, hdr[0]))
+		return parse_mv_note(p, hdr[2], desc, hdr[1]);
+	if (is_vmcoreinfo(name, hdr))
+		return parse_vmcoreinfo(p, desc, hdr[1]);
+	return 0;
+}
+
 static size_t pad4(size_t n)
 {
 	return (n + 3) & ~(size_t)3;
@@ -327,10 +338,7 @@ static int parse_notes(struct parse *p, const uint8_t *b, size_t len)
 		off += pad4(hdr[0]) + pad4(hdr[1]);
 		if (hdr[0] == 5 && !memcmp(name, "CORE", 5) && hdr[2] == NT_PRSTATUS)
 			p->f->nr_cpus++;
-		else if (hdr[0] == sizeof(SNAP_NOTE_NAME) && !memcmp(name, SNAP_NOTE_NAME, hdr[0]) &&
-			 parse_mv_note(p, hdr[2], desc, hdr[1]) < 0)
-			return -EINVAL;
-		else if (is_vmcoreinfo(name, hdr) && parse_vmcoreinfo(p, desc, hdr[1]) < 0)
+		else if (parse_named_note(p, name, hdr, desc) < 0)
 			return -EINVAL;
 	}
 	if (!p->meta_seen)
