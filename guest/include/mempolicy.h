@@ -20,6 +20,7 @@
 #define GUEST_MEMPOLICY_H
 
 #include <mm_port.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MPOL_DEFAULT     0
@@ -46,6 +47,8 @@ struct task;
 /* Frames for t's user memory: page_alloc's flags, t's policy's node(s).
  * Returns the physical address or 0. */
 phys_addr_t mempolicy_alloc(struct task *t, unsigned order, unsigned flags);
+/* pol as /proc/PID/numa_maps names it: "default", "bind:1", "interleave:0,1". */
+void mempolicy_describe(const struct mempolicy *pol, char *buf, size_t size);
 /* The same for the task running here (the fault engine's frame allocator). */
 phys_addr_t mempolicy_alloc_current(unsigned order, unsigned flags);
 

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <kmalloc.h>
 #include <mmviews.h>
+#include <mempolicy.h>
+#include <page_alloc.h>
 #include <ksyms.h>
 #include <vmalloc.h>
 #include <page_alloc.h>
@@ -227,6 +229,57 @@ static void gen_maps(struct pbuf *p, struct task *t)
 {
 	for (uint32_t i = 0; t->mm && i < t->mm->vmas.nr; i++)
 		map_line(p, &t->mm->vmas.v[i]);
+}
+
+/* Pages of one area per NUMA node, for numa_maps. */
+struct node_census {
+	uint64_t pages[BUDDY_MAX_NODES];
+	uint64_t total;
+};
+
+static int count_node_pages(const struct pt_mapping *m, void *arg)
+{
+	struct node_census *c = arg;
+	int nid = page_to_nid(m->pa);
+	uint64_t n = 1ull << (m->shift - MM_PAGE_SHIFT);
+
+	if (nid >= 0 && nid < BUDDY_MAX_NODES) {
+		c->pages[nid] += n;
+		c->total += n;
+	}
+	return 0;
+}
+
+/* One numa_maps line, Linux's show_numa_map: start, policy, kind, counts per node. */
+static void numa_map_line(struct pbuf *p, struct task *t, const struct vma *v)
+{
+	const struct inode *ino = v->file;
+	struct node_census c = { 0 };
+	char pol[48];
+
+	mempolicy_describe(&t->mempolicy, pol, sizeof(pol));
+	pt_walk(&t->mm->pt, v->start, v->end - v->start, count_node_pages, &c);
+	pb_printf(p, "%08llx %s", (unsigned long long)v->start, pol);
+	if (ino)
+		pb_printf(p, " file=/%s", ino->name);
+	else if (v->flags & VMA_HEAP)
+		pb_printf(p, " heap");
+	else if (v->flags & VMA_GROWSDOWN)
+		pb_printf(p, " stack");
+	if (c.total) {
+		pb_printf(p, ino ? " mapped=%llu" : " anon=%llu", (unsigned long long)c.total);
+		for (int n = 0; n < BUDDY_MAX_NODES; n++)
+			if (c.pages[n])
+				pb_printf(p, " N%d=%llu", n, (unsigned long long)c.pages[n]);
+		pb_printf(p, " kernelpagesize_kB=4");
+	}
+	pb_printf(p, "\n");
+}
+
+static void gen_numa_maps(struct pbuf *p, struct task *t)
+{
+	for (uint32_t i = 0; t->mm && i < t->mm->vmas.nr; i++)
+		numa_map_line(p, t, &t->mm->vmas.v[i]);
 }
 
 #define SMAPS_LINE(p, name, pages) pb_printf(p, "%-16s%8llu kB\n", name, KB(pages))
@@ -622,6 +675,7 @@ static const struct {
 	{ "cmdline", gen_cmdline, true, NULL },
 	{ "maps", gen_maps, true, NULL },
 	{ "smaps", gen_smaps, true, NULL },
+	{ "numa_maps", gen_numa_maps, true, NULL },
 	{ "smaps_rollup", gen_smaps_rollup, true, NULL },
 	{ "status", gen_status, true, NULL },
 	{ "oom_score_adj", gen_oom_score_adj, true, write_oom_score_adj },

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <smp.h>
 #include <percpu.h>
+#include <printk.h>
 
 #define MASK_BITS      64
 #define MAXNODE_LIMIT  4096         /* bits of a user node mask we read, at most */
@@ -218,4 +219,26 @@ phys_addr_t mempolicy_alloc(struct task *t, unsigned order, unsigned flags)
 phys_addr_t mempolicy_alloc_current(unsigned order, unsigned flags)
 {
 	return mempolicy_alloc(current, order, flags);
+}
+
+/* Writes "default", "local", "preferred:N", "bind:A-B,C" or "interleave:A-B"
+ * (Linux's mpol_to_str: the nodes as a range list). */
+void mempolicy_describe(const struct mempolicy *pol, char *buf, size_t size)
+{
+	static const char *const names[] = { "default", "preferred", "bind", "interleave",
+					     "local" };
+	size_t len = (size_t)snprintf(buf, size, "%s", names[pol->mode % MPOL_MAX]);
+	char sep = ':';
+
+	for (unsigned n = 0; n < MASK_BITS && len < size; n++) {
+		if (!(pol->nodes & (1ull << n)))
+			continue;
+		unsigned last = n;
+		while (last + 1 < MASK_BITS && (pol->nodes & (1ull << (last + 1))))
+			last++;
+		len += (size_t)(last > n ? snprintf(buf + len, size - len, "%c%u-%u", sep, n, last)
+				: snprintf(buf + len, size - len, "%c%u", sep, n));
+		sep = ',';
+		n = last;
+	}
 }

@@ -13,6 +13,7 @@
 #include "harness.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,24 @@ START_TEST(interleave_spreads_pages_within_one_page_of_even)
 }
 END_TEST
 
+START_TEST(numa_maps_names_the_policy_and_the_pages_on_each_node)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave "
+				    "--show /proc/self/numa_maps", 0);
+	ASSERT_HAS(&r, " interleave:0-1 file=/bin/memhog mapped=");
+	long long anon = 0, n0 = 0, n1 = 0;
+	bool found = false;   /* the hog's area: anonymous, on both nodes */
+	for (const char *line = r.console; line && !found; line = strchr(line, '\n'))
+		found = sscanf(line + (*line == '\n'), "%*x interleave:0-1 anon=%lld N0=%lld "
+			       "N1=%lld kernelpagesize_kB=4", &anon, &n0, &n1) == 3;
+	ck_assert_msg(found, "no anonymous area on both nodes:\n%s", r.console);
+	ck_assert_int_ge(anon, 1024);
+	ck_assert_int_eq(n0 + n1, anon);
+	ck_assert_int_le(llabs(n0 - n1), 1);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -195,6 +214,7 @@ Suite *numa_suite(void)
 	tcase_set_timeout(pol, 600);
 	tcase_add_test(pol, a_process_bound_to_node_1_gets_only_node_1_pages);
 	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
+	tcase_add_test(pol, numa_maps_names_the_policy_and_the_pages_on_each_node);
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
 	suite_add_tcase(s, pol);
