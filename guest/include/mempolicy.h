@@ -47,7 +47,8 @@ struct task;
 /* Frames for t's user memory: page_alloc's flags, t's policy's node(s).
  * Returns the physical address or 0. */
 phys_addr_t mempolicy_alloc(struct task *t, unsigned order, unsigned flags);
-/* pol as /proc/PID/numa_maps names it: "default", "bind:1", "interleave:0,1". */
+/* pol as /proc/PID/numa_maps names it (Linux's mpol_to_str): "default",
+ * "prefer:1", "bind:1", "interleave:0-1", "bind=static:0,2". */
 void mempolicy_describe(const struct mempolicy *pol, char *buf, size_t size);
 /* The same for the task running here (the fault engine's frame allocator). */
 phys_addr_t mempolicy_alloc_current(unsigned order, unsigned flags);

@@ -26,7 +26,6 @@
 #include <kmalloc.h>
 #include <mmviews.h>
 #include <mempolicy.h>
-#include <page_alloc.h>
 #include <ksyms.h>
 #include <vmalloc.h>
 #include <page_alloc.h>
@@ -231,34 +230,23 @@ static void gen_maps(struct pbuf *p, struct task *t)
 		map_line(p, &t->mm->vmas.v[i]);
 }
 
-/* Pages of one area per NUMA node, for numa_maps. */
-struct node_census {
-	uint64_t pages[BUDDY_MAX_NODES];
-	uint64_t total;
-};
-
-static int count_node_pages(const struct pt_mapping *m, void *arg)
-{
-	struct node_census *c = arg;
-	int nid = page_to_nid(m->pa);
-	uint64_t n = 1ull << (m->shift - MM_PAGE_SHIFT);
-
-	if (nid >= 0 && nid < BUDDY_MAX_NODES) {
-		c->pages[nid] += n;
-		c->total += n;
-	}
-	return 0;
-}
-
-/* One numa_maps line, Linux's show_numa_map: start, policy, kind, counts per node. */
+/*
+ * One numa_maps line, Linux's show_numa_map: start, policy, what the area
+ * is, then for a populated area anon=, dirty=, mapped= (only when it
+ * differs from both), mapmax= (when a page is mapped twice), N<node>= and
+ * the page size. Linux's swapcache=, active= and writeback= have no
+ * counterpart: a swapped page here is unmapped (not in the walk), the
+ * reclaim policy is pluggable (no active list to count) and writeback is
+ * synchronous.
+ */
 static void numa_map_line(struct pbuf *p, struct task *t, const struct vma *v)
 {
 	const struct inode *ino = v->file;
-	struct node_census c = { 0 };
+	struct uvm_area_census c;
 	char pol[48];
 
 	mempolicy_describe(&t->mempolicy, pol, sizeof(pol));
-	pt_walk(&t->mm->pt, v->start, v->end - v->start, count_node_pages, &c);
+	uvm_area_census(t->mm, v, &c);
 	pb_printf(p, "%08llx %s", (unsigned long long)v->start, pol);
 	if (ino)
 		pb_printf(p, " file=/%s", ino->name);
@@ -266,11 +254,18 @@ static void numa_map_line(struct pbuf *p, struct task *t, const struct vma *v)
 		pb_printf(p, " heap");
 	else if (v->flags & VMA_GROWSDOWN)
 		pb_printf(p, " stack");
-	if (c.total) {
-		pb_printf(p, ino ? " mapped=%llu" : " anon=%llu", (unsigned long long)c.total);
+	if (c.rss) {
+		if (c.anon)
+			pb_printf(p, " anon=%llu", (unsigned long long)c.anon);
+		if (c.dirty)
+			pb_printf(p, " dirty=%llu", (unsigned long long)c.dirty);
+		if (c.rss != c.anon && c.rss != c.dirty)
+			pb_printf(p, " mapped=%llu", (unsigned long long)c.rss);
+		if (c.mapmax > 1)
+			pb_printf(p, " mapmax=%d", c.mapmax);
 		for (int n = 0; n < BUDDY_MAX_NODES; n++)
-			if (c.pages[n])
-				pb_printf(p, " N%d=%llu", n, (unsigned long long)c.pages[n]);
+			if (c.node[n])
+				pb_printf(p, " N%d=%llu", n, (unsigned long long)c.node[n]);
 		pb_printf(p, " kernelpagesize_kB=4");
 	}
 	pb_printf(p, "\n");

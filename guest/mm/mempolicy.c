@@ -221,24 +221,36 @@ phys_addr_t mempolicy_alloc_current(unsigned order, unsigned flags)
 	return mempolicy_alloc(current, order, flags);
 }
 
-/* Writes "default", "local", "preferred:N", "bind:A-B,C" or "interleave:A-B"
- * (Linux's mpol_to_str: the nodes as a range list). */
-void mempolicy_describe(const struct mempolicy *pol, char *buf, size_t size)
+/* Appends nodes as a range list ("0-1,3") after sep; returns the new length. */
+static size_t describe_nodes(uint64_t nodes, char sep, char *buf, size_t len, size_t size)
 {
-	static const char *const names[] = { "default", "preferred", "bind", "interleave",
-					     "local" };
-	size_t len = (size_t)snprintf(buf, size, "%s", names[pol->mode % MPOL_MAX]);
-	char sep = ':';
-
 	for (unsigned n = 0; n < MASK_BITS && len < size; n++) {
-		if (!(pol->nodes & (1ull << n)))
+		if (!(nodes & (1ull << n)))
 			continue;
 		unsigned last = n;
-		while (last + 1 < MASK_BITS && (pol->nodes & (1ull << (last + 1))))
+		while (last + 1 < MASK_BITS && (nodes & (1ull << (last + 1))))
 			last++;
 		len += (size_t)(last > n ? snprintf(buf + len, size - len, "%c%u-%u", sep, n, last)
 				: snprintf(buf + len, size - len, "%c%u", sep, n));
 		sep = ',';
 		n = last;
 	}
+	return len;
+}
+
+/* Writes Linux's mpol_to_str: the mode ("default", "prefer", "bind",
+ * "interleave", "local"), "=static" or "=relative" for a mode flag, then
+ * ":" and the nodes as a range list ("bind:1", "interleave=static:0-1"). */
+void mempolicy_describe(const struct mempolicy *pol, char *buf, size_t size)
+{
+	static const char *const names[MPOL_MAX] = {
+		[MPOL_DEFAULT] = "default", [MPOL_PREFERRED] = "prefer", [MPOL_BIND] = "bind",
+		[MPOL_INTERLEAVE] = "interleave", [MPOL_LOCAL] = "local",
+	};
+	size_t len = (size_t)snprintf(buf, size, "%s", names[pol->mode % MPOL_MAX]);
+
+	if (pol->flags && len < size)
+		len += (size_t)snprintf(buf + len, size - len, "=%s",
+					(pol->flags & MPOL_F_STATIC_NODES) ? "static" : "relative");
+	describe_nodes(pol->nodes, ':', buf, len, size);
 }

@@ -953,9 +953,16 @@ static int census_one(const struct pt_mapping *m, void *arg)
 	const struct page *p = frame_page(m->pa);
 	bool dirty = m->flags & PTE_D, shared = p->mapcount > 1;
 
+	int nid = page_to_nid(m->pa);
+
 	c->rss++;
 	if (p->flags & PG_ANON)
 		c->anon++;
+	c->dirty += dirty;
+	if (nid >= 0 && nid < BUDDY_MAX_NODES)
+		c->node[nid]++;
+	if (p->mapcount > c->mapmax)
+		c->mapmax = p->mapcount;
 	if (shared)
 		*(dirty ? &c->shared_dirty : &c->shared_clean) += 1;
 	else

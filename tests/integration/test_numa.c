@@ -185,13 +185,14 @@ START_TEST(numa_maps_names_the_policy_and_the_pages_on_each_node)
 	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave "
 				    "--show /proc/self/numa_maps", 0);
 	ASSERT_HAS(&r, " interleave:0-1 file=/bin/memhog mapped=");
-	long long anon = 0, n0 = 0, n1 = 0;
-	bool found = false;   /* the hog's area: anonymous, on both nodes */
-	for (const char *line = r.console; line && !found; line = strchr(line, '\n'))
-		found = sscanf(line + (*line == '\n'), "%*x interleave:0-1 anon=%lld N0=%lld "
-			       "N1=%lld kernelpagesize_kB=4", &anon, &n0, &n1) == 3;
+	long long anon = 0, dirty = 0, n0 = 0, n1 = 0;
+	bool found = false;   /* the hog's area: anonymous, written, on both nodes */
+	for (const char *line = r.console; line && !found; line = strchr(line + 1, '\n'))
+		found = sscanf(line + (*line == '\n'), "%*x interleave:0-1 anon=%lld dirty=%lld "
+			       "N0=%lld N1=%lld kernelpagesize_kB=4", &anon, &dirty, &n0, &n1) == 4;
 	ck_assert_msg(found, "no anonymous area on both nodes:\n%s", r.console);
 	ck_assert_int_ge(anon, 1024);
+	ck_assert_int_eq(dirty, anon);
 	ck_assert_int_eq(n0 + n1, anon);
 	ck_assert_int_le(llabs(n0 - n1), 1);
 	vm_run_free(&r);
