@@ -245,7 +245,7 @@ static void numa_map_line(struct pbuf *p, struct task *t, const struct vma *v)
 	struct uvm_area_census c;
 	char pol[48];
 
-	mempolicy_describe(&t->mempolicy, pol, sizeof(pol));
+	mempolicy_describe(mempolicy_of_area(t, v), pol, sizeof(pol));
 	uvm_area_census(t->mm, v, &c);
 	pb_printf(p, "%08llx %s", (unsigned long long)v->start, pol);
 	if (ino)

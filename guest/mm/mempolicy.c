@@ -15,6 +15,7 @@
 #include <smp.h>
 #include <percpu.h>
 #include <printk.h>
+#include <stdbool.h>
 
 #define MASK_BITS      64
 #define MAXNODE_LIMIT  4096         /* bits of a user node mask we read, at most */
@@ -88,25 +89,110 @@ static long policy_make(int mode, uint16_t flags, uint64_t nodes, struct mempoli
 	return 0;
 }
 
+/* A system call's mode word: the mode and its mode flags (Linux's
+ * sanitize_mpol_flags). 0 or -EINVAL. */
+static long parse_mode(unsigned long word, int *mode, uint16_t *flags)
+{
+	*flags = (uint16_t)((unsigned)word & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES));
+	*mode = (int)word & ~(MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES);
+	if (*mode < 0 || *mode >= MPOL_MAX ||
+	    *flags == (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES))
+		return -EINVAL;
+	return 0;
+}
+
+/* The mode word and node mask a system call passes, read in Linux's order
+ * (mode, then mask). 0, -EINVAL or -EFAULT. */
+static long args_from_user(unsigned long word, uint64_t uptr, unsigned long maxnode, int *mode,
+			   uint16_t *flags, uint64_t *nodes)
+{
+	long err = parse_mode(word, mode, flags);
+
+	return err ? err : read_nodemask(uptr, maxnode, nodes);
+}
+
 /* set_mempolicy(mode, nodemask, maxnode) */
 long sys_set_mempolicy(unsigned long a0, unsigned long a1, unsigned long a2,
 		       unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	(void)a3, (void)a4, (void)a5;
-	int mode = (int)a0;
-	uint16_t flags = (uint16_t)((unsigned)mode & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES));
-	uint64_t nodes;
 	struct mempolicy pol;
+	uint64_t nodes;
+	uint16_t flags;
+	int mode;
+	long err = args_from_user(a0, a1, a2, &mode, &flags, &nodes);
 
-	mode &= ~(MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES);
-	if (mode < 0 || mode >= MPOL_MAX ||
-	    flags == (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES))
-		return -EINVAL;
-	long err = read_nodemask(a1, a2, &nodes);
-	if (err || (err = policy_make(mode, flags, nodes, &pol)))
-		return err;
-	current->mempolicy = pol;
+	if (!err && !(err = policy_make(mode, flags, nodes, &pol)))
+		current->mempolicy = pol;
+	return err;
+}
+
+/* Whether a page on node nid is where pol wants it (Linux's
+ * queue_folio_required: the node is in the policy's mask). */
+static bool page_placed(const struct mempolicy *pol, int nid)
+{
+	if (pol->mode == MPOL_DEFAULT || pol->mode == MPOL_LOCAL)
+		return true;
+	return nid >= 0 && nid < MASK_BITS && (pol->nodes & (1ull << nid));
+}
+
+/* Counts the mapped pages of [start, end) that pol would not have placed. */
+struct misplaced {
+	const struct mempolicy *pol;
+	uint64_t pages;
+};
+
+static int count_misplaced(const struct pt_mapping *m, void *arg)
+{
+	struct misplaced *c = arg;
+
+	c->pages += !page_placed(c->pol, page_to_nid(m->pa));
 	return 0;
+}
+
+/*
+ * mbind(start, len, mode, nodemask, maxnode, flags), Linux's do_mbind: the
+ * policy goes on every area of [start, start + len), split at the edges
+ * (MPOL_DEFAULT takes an area's policy away: the task's applies again).
+ * Pages already there stay where they are: MPOL_MF_MOVE and
+ * MPOL_MF_MOVE_ALL are accepted and move nothing (no page migration
+ * here), so with MPOL_MF_STRICT a page on a node the policy excludes is
+ * -EIO, as Linux says for a page it could not move; the policy is set
+ * all the same (Linux 6.x). Errors: -EINVAL (flags, unaligned start,
+ * wrapping range, mode or mask), -EFAULT (a hole in the range, a bad mask
+ * pointer), -ENOMEM (the area array cannot grow), -EIO.
+ */
+long sys_mbind(unsigned long a0, unsigned long a1, unsigned long a2,
+	       unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	struct mm *mm = current->mm;
+	uint64_t start = a0, end = start + ((a1 + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1));
+	unsigned long flags = a5;
+	struct mempolicy pol;
+	uint64_t nodes;
+	uint16_t mflags;
+	int mode;
+	long err = args_from_user(a2, a3, a4, &mode, &mflags, &nodes);
+
+	if (err)
+		return err;
+	if ((flags & ~(unsigned long)MPOL_MF_VALID) || (start & (MM_PAGE_SIZE - 1)) || end < start)
+		return -EINVAL;
+	if (mode == MPOL_DEFAULT)
+		flags &= ~(unsigned long)MPOL_MF_STRICT;
+	if (end == start)
+		return 0;
+	if ((err = policy_make(mode, mflags, nodes, &pol)))
+		return err;
+	if (!mm || !vma_range_covered(&mm->vmas, start, end))
+		return -EFAULT;
+	struct misplaced c = { &pol, 0 };
+	if (flags & MPOL_MF_STRICT)
+		pt_walk(&mm->pt, start, end - start, count_misplaced, &c);
+	pol.il_next = 0;                /* an area interleaves by page offset */
+	if (vma_set_policy(&mm->vmas, start, end, &pol))
+		return -ENOMEM;
+	return c.pages ? -EIO : 0;
 }
 
 /* The node of the page mapped at addr in current's space, faulting it in
@@ -126,11 +212,26 @@ static long node_of_addr(uint64_t addr)
 	return nid < 0 ? -EFAULT : nid;
 }
 
-/* What get_mempolicy puts in *mode, by its flags; negative errno. */
-static long policy_word(unsigned long flags, uint64_t addr)
+/* The policy get_mempolicy reports: with MPOL_F_ADDR the area's at addr
+ * (-EFAULT outside every area), none (MPOL_DEFAULT) when the area has
+ * none, as Linux's __get_vma_policy; else current's. */
+static long policy_at(unsigned long flags, uint64_t addr, struct mempolicy *out)
 {
-	const struct mempolicy *pol = &current->mempolicy;
+	const struct vma *v;
 
+	*out = current->mempolicy;
+	if (!(flags & MPOL_F_ADDR))
+		return 0;
+	v = current->mm ? vma_lookup(&current->mm->vmas, addr) : NULL;
+	if (!v)
+		return -EFAULT;
+	*out = v->policy;
+	return 0;
+}
+
+/* What get_mempolicy puts in *mode, by its flags; negative errno. */
+static long policy_word(unsigned long flags, uint64_t addr, const struct mempolicy *pol)
+{
 	if (flags & MPOL_F_ADDR) {
 		long nid = node_of_addr(addr);
 		if (nid < 0 || (flags & MPOL_F_NODE))
@@ -147,26 +248,25 @@ long sys_get_mempolicy(unsigned long a0, unsigned long a1, unsigned long a2,
 		       unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	(void)a5;
-	const struct mempolicy *pol = &current->mempolicy;
+	struct mempolicy pol;
 	long word = 0, err;
-	uint64_t nodes = pol->nodes;
 
 	if (a4 & ~(unsigned long)(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
 		return -EINVAL;
 	if (a4 & MPOL_F_MEMS_ALLOWED) {
 		if (a4 & (MPOL_F_NODE | MPOL_F_ADDR))
 			return -EINVAL;
-		nodes = online_nodes();
+		pol = (struct mempolicy){ .nodes = online_nodes() };
 	} else if (!(a4 & MPOL_F_ADDR) && a3) {
 		return -EINVAL;
-	} else if ((word = policy_word(a4, a3)) < 0) {
-		return word;
+	} else if ((err = policy_at(a4, a3, &pol)) < 0 ||
+		   (word = policy_word(a4, a3, &pol)) < 0) {
+		return err < 0 ? err : word;
 	}
 	int w = (int)word;
 	if (a0 && copy_to_user(a0, &w, sizeof(w)))
 		return -EFAULT;
-	err = write_nodemask(a1, a2, nodes);
-	return err;
+	return write_nodemask(a1, a2, pol.nodes);
 }
 
 /* The first node of nodes at or after from, wrapping; nodes is not empty. */
@@ -195,10 +295,52 @@ static phys_addr_t alloc_bind(const struct mempolicy *pol, unsigned order, unsig
 	return 0;
 }
 
-phys_addr_t mempolicy_alloc(struct task *t, unsigned order, unsigned flags)
+/* The area's policy when mbind gave it one, else t's (NULL without a task). */
+static const struct mempolicy *policy_of(const struct task *t, const struct vma *v)
 {
-	struct mempolicy *pol = t ? &t->mempolicy : NULL;
-	unsigned node;
+	if (v && v->policy.mode != MPOL_DEFAULT)
+		return &v->policy;
+	return t ? &t->mempolicy : NULL;
+}
+
+/* How many nodes are in nodes (no popcount instruction assumed). */
+static unsigned node_weight(uint64_t nodes)
+{
+	unsigned n = 0;
+
+	for (; nodes; nodes &= nodes - 1)
+		n++;
+	return n;
+}
+
+/* The n-th node of nodes (n below their number), counting from 0. */
+static unsigned nth_node(uint64_t nodes, unsigned n)
+{
+	while (n--)
+		nodes &= nodes - 1;
+	return (unsigned)__builtin_ctzll(nodes);
+}
+
+/* INTERLEAVE's node for the page at va: an area's by the page's offset
+ * (Linux's interleave_nid: the same page lands on the same node whatever
+ * order the pages fault in), a task's round robin. */
+static unsigned interleave_node(struct task *t, const struct vma *v, uint64_t va)
+{
+	if (v && v->policy.mode == MPOL_INTERLEAVE) {
+		uint64_t index = ((v->file ? v->pgoff : v->start) + (va - v->start)) >> MM_PAGE_SHIFT;
+		unsigned weight = node_weight(v->policy.nodes);
+		return nth_node(v->policy.nodes, (unsigned)(index % weight));
+	}
+	struct mempolicy *pol = &t->mempolicy;
+	unsigned node = next_node_in(pol->nodes, pol->il_next);
+	pol->il_next = (uint8_t)next_node_in(pol->nodes, node + 1);
+	return node;
+}
+
+phys_addr_t mempolicy_alloc(struct task *t, const struct vma *v, uint64_t va, unsigned order,
+			    unsigned flags)
+{
+	const struct mempolicy *pol = policy_of(t, v);
 
 	switch (pol ? pol->mode : MPOL_DEFAULT) {
 	case MPOL_PREFERRED:
@@ -208,17 +350,22 @@ phys_addr_t mempolicy_alloc(struct task *t, unsigned order, unsigned flags)
 	case MPOL_INTERLEAVE:
 		if (order)              /* page by page: the fault engine falls back to one */
 			return 0;
-		node = next_node_in(pol->nodes, pol->il_next);
-		pol->il_next = (uint8_t)next_node_in(pol->nodes, node + 1);
-		return page_alloc_node(order, flags | PAGE_ALLOC_INTERLEAVE, node);
+		return page_alloc_node(order, flags | PAGE_ALLOC_INTERLEAVE,
+				       interleave_node(t, v, va));
 	default:
 		return page_alloc(order, flags);
 	}
 }
 
-phys_addr_t mempolicy_alloc_current(unsigned order, unsigned flags)
+phys_addr_t mempolicy_alloc_current(const struct vma *v, uint64_t va, unsigned order,
+				    unsigned flags)
 {
-	return mempolicy_alloc(current, order, flags);
+	return mempolicy_alloc(current, v, va, order, flags);
+}
+
+const struct mempolicy *mempolicy_of_area(const struct task *t, const struct vma *v)
+{
+	return policy_of(t, v);
 }
 
 /* Appends nodes as a range list ("0-1,3") after sep; returns the new length. */

@@ -73,10 +73,11 @@ static uint64_t *mm_rss(struct mm *mm)
 	return mm->rss;
 }
 
-static phys_addr_t frames_alloc(void *ctx, unsigned order, unsigned flags)
+static phys_addr_t frames_alloc(void *ctx, const struct vma *v, uint64_t va, unsigned order,
+				unsigned flags)
 {
 	(void)ctx;
-	return mempolicy_alloc_current(order, flags);   /* current's NUMA policy */
+	return mempolicy_alloc_current(v, va, order, flags);   /* the area's or current's policy */
 }
 
 static void frame_free(void *ctx, phys_addr_t pa)

@@ -93,7 +93,9 @@ enum fault_event {
  * What the engine needs of its host. A space's page table and areas are
  * the vmscan's spaces' (vs->spaces->pt / ->vmas).
  *   rss        the space's NR_FAULT_RSS counters
- *   alloc      2^order frames (order-0 unless fault-around); 0 when none
+ *   alloc      2^order frames (order-0 unless fault-around) for va in area v
+ *              (v NULL: an address with no area at hand, a swap read-ahead),
+ *              where the area's or the task's NUMA policy says; 0 when none
  *   free       one frame alloc gave (order 0)
  *   file_page  the page-cache frame of file's page index, filled on first
  *              use (*major then); 0 when out of memory
@@ -106,7 +108,8 @@ enum fault_event {
  */
 struct fault_host {
 	uint64_t *(*rss)(struct mm *mm);
-	phys_addr_t (*alloc)(void *ctx, unsigned order, unsigned flags);
+	phys_addr_t (*alloc)(void *ctx, const struct vma *v, uint64_t va, unsigned order,
+			     unsigned flags);
 	void (*free)(void *ctx, phys_addr_t pa);
 	phys_addr_t (*file_page)(void *ctx, const void *file, uint64_t index, bool *major);
 	uint64_t (*file_size)(const void *file);

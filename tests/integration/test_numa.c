@@ -9,6 +9,8 @@
  * MPOL_F_ADDR) through --where) decide where a process's pages land: BIND
  * keeps them on the node until it OOMs there, PREFERRED falls back to the
  * other node with numa_miss counted, INTERLEAVE alternates page by page.
+ * mbind (memhog --mbind) puts a policy on one area that wins over the
+ * task's and is inherited on fork; /proc/PID/numa_maps shows both.
  */
 #include "harness.h"
 
@@ -199,6 +201,27 @@ START_TEST(numa_maps_names_the_policy_and_the_pages_on_each_node)
 }
 END_TEST
 
+/* mbind(MPOL_BIND) on the hog's area alone, under a task policy of
+ * INTERLEAVE: the area's pages all land on node 1 (the area's policy wins
+ * in the fault path), the areas around it keep the task's policy, and a
+ * forked child inherits the area's policy (get_mempolicy(MPOL_F_ADDR)) and
+ * places its copies on node 1 too. */
+START_TEST(mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherits_it)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave --mbind 1 --where "
+				    "--child-where --show /proc/self/numa_maps", 0);
+	ASSERT_HAS(&r, "memhog: mbind 4096 KiB to node 1");
+	ASSERT_HAS(&r, "\nmemhog: node 1: 1024 pages\n");
+	ck_assert_msg(!console_has(&r, "memhog: node 0:"), "%s", r.console);
+	ASSERT_HAS(&r, "memhog: child: area policy 2, nodes 0x2");   /* MPOL_BIND, node 1 */
+	ASSERT_HAS(&r, "memhog: child: node 1: 1024 pages");
+	ck_assert_msg(!console_has(&r, "memhog: child: node 0:"), "%s", r.console);
+	ASSERT_HAS(&r, " bind:1 anon=1024 dirty=1024 N1=1024 kernelpagesize_kB=4\n");
+	ASSERT_HAS(&r, " interleave:0-1 stack ");
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -216,6 +239,7 @@ Suite *numa_suite(void)
 	tcase_add_test(pol, a_process_bound_to_node_1_gets_only_node_1_pages);
 	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
 	tcase_add_test(pol, numa_maps_names_the_policy_and_the_pages_on_each_node);
+	tcase_add_test(pol, mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherits_it);
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
 	suite_add_tcase(s, pol);
