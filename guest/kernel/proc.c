@@ -126,9 +126,34 @@ static int buddyinfo_view(char *buf, size_t n)
 	return mmviews_buddyinfo(page_alloc_buddy(), buf, n);
 }
 
+/*
+ * Each node's kswapd in zoneinfo's per-node stats (a guest with several
+ * nodes): its wakeups and the pages it scanned and freed, under Linux's
+ * global vmstat names (Linux has no per-node kswapd counters; these are
+ * pageoutrun, pgscan_kswapd and pgsteal_kswapd split by node).
+ */
+static const char *const kswapd_stat_names[] = { "pageoutrun", "pgscan_kswapd",
+						 "pgsteal_kswapd" };
+
+static void kswapd_node_stats(const struct buddy *b, struct mmviews_node_stats *ns)
+{
+	ns->names = kswapd_stat_names;
+	ns->nr = 3;
+	for (unsigned n = 0; n < b->nr_nodes && n < BUDDY_MAX_NODES; n++) {
+		const struct reclaim_kswapd *k = reclaim_kswapd_of(n);
+		ns->value[n][0] = k ? k->runs : 0;
+		ns->value[n][1] = k ? k->done.scanned : 0;
+		ns->value[n][2] = k ? k->done.freed : 0;
+	}
+}
+
 static int zoneinfo_view(char *buf, size_t n)
 {
-	return mmviews_zoneinfo(page_alloc_buddy(), buf, n);
+	const struct buddy *b = page_alloc_buddy();
+	struct mmviews_node_stats ns = { 0 };
+
+	kswapd_node_stats(b, &ns);
+	return mmviews_zoneinfo(b, b->nr_nodes > 1 ? &ns : NULL, buf, n);
 }
 
 static void gen_buddyinfo(struct pbuf *p, struct task *t)

@@ -20,14 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL), the guest
- * words and init=INIT (a program and its arguments); the guest's status
- * must be status. */
-static struct vm_run boot_init(const char *numa, int cpus, const char *words, const char *init,
-			       int status)
+/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL), swap (a
+ * --swap FILE:SIZE or NULL), the guest words and init=INIT (a program and
+ * its arguments); the guest's status must be status. */
+static struct vm_run boot_swap(const char *numa, int cpus, const char *swap, const char *words,
+			       const char *init, int status)
 {
 	char ncpu[8], cmdline[256];
-	const char *argv[16] = { "run", "-c", ncpu, "-m", "64M", "--timeout", "120",
+	const char *argv[18] = { "run", "-c", ncpu, "-m", "64M", "--timeout", "120",
 				 "--crash-dump", "none" };
 	int n = 9;
 	struct vm_run r;
@@ -35,6 +35,11 @@ static struct vm_run boot_init(const char *numa, int cpus, const char *words, co
 	if (numa) {
 		argv[n++] = "--numa";
 		argv[n++] = numa;
+	}
+	if (swap) {
+		argv[6] = "300";        /* swapping on a slow ring 0 takes minutes */
+		argv[n++] = "--swap";
+		argv[n++] = swap;
 	}
 	argv[n++] = test_kernel_path();
 	argv[n++] = "--";
@@ -45,6 +50,13 @@ static struct vm_run boot_init(const char *numa, int cpus, const char *words, co
 	vm_run_strip_cr(&r);
 	ck_assert_msg(r.status == status, "status %d, not %d:\n%s", r.status, status, r.console);
 	return r;
+}
+
+/* boot_swap without swap. */
+static struct vm_run boot_init(const char *numa, int cpus, const char *words, const char *init,
+			       int status)
+{
+	return boot_swap(numa, cpus, NULL, words, init, status);
 }
 
 /* boot_init with init=/bin/cat FILES, status 0. */
@@ -77,7 +89,9 @@ START_TEST(two_nodes_from_the_srat_each_get_their_zones_and_cpus)
 	ASSERT_HAS(&r, "smp: Brought up 2 nodes, 2 CPUs");
 	ASSERT_HAS(&r, "Node 0, zone      DMA      ");   /* buddyinfo */
 	ASSERT_HAS(&r, "Node 1, zone    DMA32      ");
-	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  pages free");  /* zoneinfo */
+	/* zoneinfo: node 1's first zone with pages is DMA32, its per-node block there */
+	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  per-node stats\n      pageoutrun   ");
+	ASSERT_HAS(&r, "\n      pgsteal_kswapd 0\n  pages free");
 	ASSERT_HAS(&r, "Node 1, zone   Normal\n  pages free     0");
 	ASSERT_HAS(&r, "        spanned  8192\n        present  ");  /* node 1: 32 MiB */
 	ASSERT_HAS(&r, "\n      numa_hit     ");
@@ -222,6 +236,43 @@ START_TEST(mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherit
 }
 END_TEST
 
+/* The figure after "name " in node's per-node stats block of /proc/zoneinfo. */
+static long long node_stat(const struct vm_run *r, int node, const char *name)
+{
+	char head[32], key[64];
+	snprintf(head, sizeof(head), "Node %d, zone ", node);
+	snprintf(key, sizeof(key), "\n      %s ", name);
+	const char *block = strstr(r->console, head);
+	block = block ? strstr(block, "  per-node stats") : NULL;
+	const char *p = block ? strstr(block, key) : NULL;
+	ck_assert_msg(p, "no %s for node %d in:\n%s", name, node, r->console);
+	return atoll(p + strlen(key));
+}
+
+/*
+ * A hog bound to node 1, larger than node 1, with swap: node 1's zones
+ * fall below their low marks, so node 1's kswapd runs and frees node-1
+ * pages (to swap) until they are above high again; node 0's zones never
+ * get there and kswapd0 sleeps throughout (no wakeup, nothing scanned).
+ */
+START_TEST(a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps)
+{
+	char dir[64], swap[128];
+	ck_assert_int_eq(test_dir_make(dir, "numa-kswapd"), 0);
+	snprintf(swap, sizeof(swap), "%s:64M", test_dir_path(dir, "swap.img"));
+	struct vm_run r = boot_swap("2", 2, swap, "", "/bin/memhog 40M --bind 1 "
+				    "--show /proc/zoneinfo", 0);
+	ASSERT_HAS(&r, "memhog: 40960 KiB (10240 pages)");
+	ck_assert_int_gt(node_stat(&r, 1, "pageoutrun"), 0);
+	ck_assert_int_gt(node_stat(&r, 1, "pgsteal_kswapd"), 0);
+	ck_assert_int_ge(node_stat(&r, 1, "pgscan_kswapd"), node_stat(&r, 1, "pgsteal_kswapd"));
+	ck_assert_int_eq(node_stat(&r, 0, "pageoutrun"), 0);
+	ck_assert_int_eq(node_stat(&r, 0, "pgscan_kswapd"), 0);
+	vm_run_free(&r);
+	test_dir_remove(dir);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -240,6 +291,7 @@ Suite *numa_suite(void)
 	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
 	tcase_add_test(pol, numa_maps_names_the_policy_and_the_pages_on_each_node);
 	tcase_add_test(pol, mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherits_it);
+	tcase_add_test(pol, a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps);
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
 	suite_add_tcase(s, pol);

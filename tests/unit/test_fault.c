@@ -108,7 +108,7 @@ static void fork_space(struct mm *parent, struct mm *child)
 /* Reclaims until nothing of the anonymous list is left in memory. */
 static void swap_out_all(void)
 {
-	while (vmscan_shrink(&w.vs, 64, false, (struct vmscan_skip){ NULL, NULL }).freed)
+	while (vmscan_shrink(&w.vs, 64, false, (struct vmscan_skip){ .anon = NULL }).freed)
 		;
 }
 
