@@ -192,6 +192,38 @@ static enum fault_result fault_cow(struct fault_engine *fe, struct mm *mm, const
 	return FAULT_MINOR;
 }
 
+/* ---- moving a page (mbind's MPOL_MF_MOVE) ---------------------------------- */
+
+/* Whether the frame may move: anonymous, mapped once, on an LRU, no swap copy. */
+static bool movable(struct fault_engine *fe, const struct page *p)
+{
+	if (!(p->flags & PG_ANON) || p->mapcount != 1 || (p->flags & (PG_MLOCKED | PG_LAZYFREE)))
+		return false;
+	return !swap_on(fe) || !swapdev_cache_slot(p);
+}
+
+int fault_move_page(struct fault_engine *fe, struct mm *mm, const struct vma *v, uint64_t va)
+{
+	pte_t *pde, *slot = pt_pte_slot(space_pt(fe, mm), va, &pde);
+	pte_t pte = slot ? *slot : 0;
+	phys_addr_t old = pte & PTE_ADDR_MASK, copy;
+
+	if (!(pte & PTE_P) || !movable(fe, frame_page(fe, old)))
+		return -MM_EBUSY;
+	*slot = pte & ~PTE_RW;          /* no write lands in the old frame during the copy */
+	mm_tlb_flush_page(space_pt(fe, mm), va);
+	copy = new_frame(fe, v, va, PG_ANON, old);
+	if (!copy) {
+		*slot = pte;
+		return -MM_ENOMEM;
+	}
+	*slot = copy | (pte & ~PTE_ADDR_MASK);
+	mm_tlb_flush_page(space_pt(fe, mm), va);
+	count_mapped(fe, mm, va, frame_page(fe, copy));
+	fault_drop_frame(fe, mm, old);
+	return 0;
+}
+
 /* ---- file pages ------------------------------------------------------------ */
 
 /*

@@ -41,7 +41,7 @@
 #define MPOL_F_ADDR      (1 << 1)   /* get_mempolicy: of the page at addr */
 #define MPOL_F_MEMS_ALLOWED (1 << 2)
 #define MPOL_MF_STRICT   (1 << 0)   /* mbind: -EIO when a page is on another node */
-#define MPOL_MF_MOVE     (1 << 1)   /* mbind: move the process's pages (accepted, see sys_mbind) */
+#define MPOL_MF_MOVE     (1 << 1)   /* mbind: move the pages mapped only here (sys_mbind) */
 #define MPOL_MF_MOVE_ALL (1 << 2)
 #define MPOL_MF_VALID    (MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)
 

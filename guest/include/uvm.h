@@ -127,6 +127,11 @@ uint64_t uvm_rss(const struct mm *mm);
 /* Sum of area sizes, pages. */
 uint64_t uvm_total_vm(const struct mm *mm);
 
+/* Moves the page at va of mm's area v to a frame v's NUMA policy places
+ * (mbind's MPOL_MF_MOVE; fault_move_page). 0, -EBUSY (not a private
+ * anonymous page mapped only there: it stays) or -ENOMEM. */
+int uvm_move_page(struct mm *mm, const struct vma *v, uint64_t va);
+
 /* Per-area page census for smaps and numa_maps: pages by sharing and
  * dirtiness, by node, and the most mappings any page has. */
 struct uvm_area_census {

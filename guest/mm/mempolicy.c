@@ -136,31 +136,50 @@ static bool page_placed(const struct mempolicy *pol, int nid)
 	return nid >= 0 && nid < MASK_BITS && (pol->nodes & (1ull << nid));
 }
 
-/* Counts the mapped pages of [start, end) that pol would not have placed. */
-struct misplaced {
-	const struct mempolicy *pol;
-	uint64_t pages;
-};
-
-static int count_misplaced(const struct pt_mapping *m, void *arg)
+/* Whether the page mapped at va (if any) is off pol's nodes. */
+static bool misplaced_at(struct mm *mm, const struct mempolicy *pol, uint64_t va)
 {
-	struct misplaced *c = arg;
+	struct pt_mapping m;
 
-	c->pages += !page_placed(c->pol, page_to_nid(m->pa));
-	return 0;
+	return !pt_lookup(&mm->pt, va, &m) && !page_placed(pol, page_to_nid(m.pa));
+}
+
+/*
+ * The pages of [start, end) off pol's nodes: with move, each moved where
+ * its area's policy (pol, just set) places it when it can be (a private
+ * anonymous page mapped only here, uvm_move_page). Returns the pages left
+ * off pol's nodes.
+ */
+static uint64_t place_range(struct mm *mm, const struct mempolicy *pol, uint64_t start,
+			    uint64_t end, bool move)
+{
+	uint64_t left = 0;
+
+	for (uint64_t va = start; va < end; va += MM_PAGE_SIZE) {
+		if (!misplaced_at(mm, pol, va))
+			continue;
+		if (move && !uvm_move_page(mm, vma_lookup(&mm->vmas, va), va) &&
+		    !misplaced_at(mm, pol, va))
+			continue;
+		left++;
+	}
+	return left;
 }
 
 /*
  * mbind(start, len, mode, nodemask, maxnode, flags), Linux's do_mbind: the
  * policy goes on every area of [start, start + len), split at the edges
  * (MPOL_DEFAULT takes an area's policy away: the task's applies again).
- * Pages already there stay where they are: MPOL_MF_MOVE and
- * MPOL_MF_MOVE_ALL are accepted and move nothing (no page migration
- * here), so with MPOL_MF_STRICT a page on a node the policy excludes is
- * -EIO, as Linux says for a page it could not move; the policy is set
- * all the same (Linux 6.x). Errors: -EINVAL (flags, unaligned start,
- * wrapping range, mode or mask), -EFAULT (a hole in the range, a bad mask
- * pointer), -ENOMEM (the area array cannot grow), -EIO.
+ * With MPOL_MF_MOVE (or MPOL_MF_MOVE_ALL, here the same) each page of
+ * the range on a node the policy leaves out is moved to a frame the policy
+ * places, when it is a private anonymous page mapped only by this process
+ * (Linux's MOVE); a shared page, a page-cache page, a locked one or one
+ * with a copy in the swap cache stays (MOVE_ALL does not move pages other
+ * processes map either). With MPOL_MF_STRICT a page left off the policy's
+ * nodes is -EIO; the policy is set all the same (Linux 6.x). Errors:
+ * -EINVAL (flags, unaligned start, wrapping range, mode or mask), -EFAULT
+ * (a hole in the range, a bad mask pointer), -ENOMEM (the area array
+ * cannot grow), -EIO.
  */
 long sys_mbind(unsigned long a0, unsigned long a1, unsigned long a2,
 	       unsigned long a3, unsigned long a4, unsigned long a5)
@@ -186,13 +205,14 @@ long sys_mbind(unsigned long a0, unsigned long a1, unsigned long a2,
 		return err;
 	if (!mm || !vma_range_covered(&mm->vmas, start, end))
 		return -EFAULT;
-	struct misplaced c = { &pol, 0 };
-	if (flags & MPOL_MF_STRICT)
-		pt_walk(&mm->pt, start, end - start, count_misplaced, &c);
 	pol.il_next = 0;                /* an area interleaves by page offset */
 	if (vma_set_policy(&mm->vmas, start, end, &pol))
 		return -ENOMEM;
-	return c.pages ? -EIO : 0;
+	if (!(flags & (MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)))
+		return 0;
+	uint64_t left = place_range(mm, &pol, start, end,
+				    flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL));
+	return left && (flags & MPOL_MF_STRICT) ? -EIO : 0;
 }
 
 /* The node of the page mapped at addr in current's space, faulting it in

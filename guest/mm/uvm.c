@@ -971,6 +971,13 @@ static int census_one(const struct pt_mapping *m, void *arg)
 	return 0;
 }
 
+int uvm_move_page(struct mm *mm, const struct vma *v, uint64_t va)
+{
+	int err = fault_move_page(&engine, mm, v, va);
+
+	return err == -MM_EBUSY ? -EBUSY : err ? -ENOMEM : 0;
+}
+
 void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -3,8 +3,8 @@
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
  *             [--show FILE] [--read FILE]... [--swappiness N] [--populate]
  *             [--await-vmstat NAME N] [--start-on-vmstat NAME N]
- *             [--bind N | --preferred N | --interleave] [--mbind N] [--where]
- *             [--child-where]
+ *             [--bind N | --preferred N | --interleave] [--mbind N] [--move N]
+ *             [--where] [--child-where]
  * Options act in order, before the hog: --oom-score-adj writes N to
  * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
  * --read reads FILE through (clean page-cache pages reclaim may drop),
@@ -28,7 +28,10 @@
  * back its stamp, every other page still reads zero, and the bookkeeping
  * agrees with itself (seen[] holds only 0 and 1, as many 1s as pages
  * counted touched, no more than the buffer has, all of them for seq and
- * loop, which visit every page); --where then says on which NUMA node each
+ * loop, which visit every page); --move N then binds the area to node N
+ * with mbind(MPOL_BIND, MPOL_MF_MOVE | MPOL_MF_STRICT), moving the pages
+ * written (before --verify reads them: their contents move with them);
+ * --where then says on which NUMA node each
  * page landed (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)), one line
  * "memhog: node N: P pages" per node holding any; --child-where then
  * forks a child that says the policy it inherited on the area
@@ -261,16 +264,21 @@ static long parse_node(const char *opt, const char *arg)
 	return node;
 }
 
-/* mbind(MPOL_BIND) of [mem, mem + len) to node. 0 or -1. */
-static int bind_area(void *mem, size_t len, long node)
+#define MPOL_MF_STRICT (1 << 0)
+#define MPOL_MF_MOVE   (1 << 1)
+
+/* mbind(MPOL_BIND) of [mem, mem + len) to node with flags (0, or
+ * MPOL_MF_MOVE | MPOL_MF_STRICT: the pages there move). 0 or -1. */
+static int bind_area(void *mem, size_t len, long node, unsigned flags)
 {
 	unsigned long mask = 1ul << node;
 
-	if (syscall(SYS_mbind, mem, len, MPOL_BIND, &mask, MAX_NODES + 1, 0) < 0) {
+	if (syscall(SYS_mbind, mem, len, MPOL_BIND, &mask, MAX_NODES + 1, flags) < 0) {
 		perror("memhog: mbind");
 		return -1;
 	}
-	printf("memhog: mbind %zu KiB to node %ld\n", len / 1024, node);
+	printf("memhog: mbind %zu KiB to node %ld%s\n", len / 1024, node,
+	       flags ? ", pages moved" : "");
 	return 0;
 }
 
@@ -331,7 +339,7 @@ static int usage(void)
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
 		"[--show FILE] [--read FILE]... [--swappiness N] [--populate] "
 		"[--await-vmstat NAME N] [--start-on-vmstat NAME N] "
-		"[--bind N | --preferred N | --interleave] [--mbind N] [--where] "
+		"[--bind N | --preferred N | --interleave] [--mbind N] [--move N] [--where] "
 		"[--child-where]\n");
 	return 2;
 }
@@ -341,7 +349,7 @@ int main(int argc, char **argv)
 	size_t size = 0;
 	enum pattern pat = SEQ;
 	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0, where = 0;
-	long mbind_node = -1;
+	long mbind_node = -1, move_node = -1;
 	int fork_where = 0;
 	const char *show_path = NULL, *await_name = NULL, *await_value = NULL;
 
@@ -369,9 +377,12 @@ int main(int argc, char **argv)
 			if (node < 0 || set_policy(argv[i][2] == 'b' ? MPOL_BIND : MPOL_PREFERRED, node))
 				return 2;
 			i++;
-		} else if (!strcmp(argv[i], "--mbind") && i + 1 < argc) {
-			if ((mbind_node = parse_node(argv[i], argv[i + 1])) < 0)
+		} else if ((!strcmp(argv[i], "--mbind") || !strcmp(argv[i], "--move")) &&
+			   i + 1 < argc) {
+			long node = parse_node(argv[i], argv[i + 1]);
+			if (node < 0)
 				return 2;
+			*(!strcmp(argv[i], "--mbind") ? &mbind_node : &move_node) = node;
 			i++;
 		}
 		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
@@ -420,7 +431,7 @@ int main(int argc, char **argv)
 		perror("memhog: mmap");
 		return 2;
 	}
-	if (mbind_node >= 0 && bind_area(mem, pages * PAGE, mbind_node))
+	if (mbind_node >= 0 && bind_area(mem, pages * PAGE, mbind_node, 0))
 		return 2;
 	long t0 = now_ms();
 	size_t touched = 0;
@@ -437,6 +448,9 @@ int main(int argc, char **argv)
 	printf("memhog: %zu KiB (%zu pages), pattern %s, %d pass%s: %zu pages touched in %ld ms\n",
 	       pages * 4, pages, pattern_names[pat], passes, passes == 1 ? "" : "es", touched,
 	       t1 - t0);
+	if (move_node >= 0 &&
+	    bind_area(mem, pages * PAGE, move_node, MPOL_MF_MOVE | MPOL_MF_STRICT))
+		return 2;
 	if (where)
 		report_nodes("", mem, pages);
 	if (fork_where && child_where(mem, pages))

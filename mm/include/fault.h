@@ -179,6 +179,18 @@ void fault_drop_frame(struct fault_engine *fe, struct mm *mm, phys_addr_t pa);
 void fault_zap_range(struct fault_engine *fe, struct mm *mm, uint64_t start, uint64_t end);
 
 /*
+ * Moves the private anonymous page mapped at va of mm (area v), when that
+ * is its one mapping, to a frame the host's alloc gives for v and va (the
+ * area's NUMA policy; Linux's migration of one folio for mbind's
+ * MPOL_MF_MOVE): the PTE is write-protected while the copy is made, then
+ * points at the copy with its bits, and the old frame is dropped. Returns
+ * 0, -MM_EBUSY (nothing present, a shared, file, locked or lazily freed
+ * page, or one with a copy in the swap cache: left where it is) or
+ * -MM_ENOMEM (no frame). The caller holds mm (its faults cannot run).
+ */
+int fault_move_page(struct fault_engine *fe, struct mm *mm, const struct vma *v, uint64_t va);
+
+/*
  * Copies area v's mappings of parent into child (whose areas already
  * hold v): frames shared, private ones write-protected in both; swap
  * entries duplicated. Returns 0 or -MM_ENOMEM (child then holds part).

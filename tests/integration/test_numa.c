@@ -10,7 +10,9 @@
  * keeps them on the node until it OOMs there, PREFERRED falls back to the
  * other node with numa_miss counted, INTERLEAVE alternates page by page.
  * mbind (memhog --mbind) puts a policy on one area that wins over the
- * task's and is inherited on fork; /proc/PID/numa_maps shows both.
+ * task's and is inherited on fork, and with MPOL_MF_MOVE (--move) moves
+ * the pages already there; /proc/PID/numa_maps shows both. Each node has
+ * its kswapd: a hog bound to node 1 wakes kswapd1 only.
  */
 #include "harness.h"
 
@@ -215,6 +217,18 @@ START_TEST(numa_maps_names_the_policy_and_the_pages_on_each_node)
 }
 END_TEST
 
+/* memhog's 4M hog wholly on node 1 by --where's lines (who: "" or the
+ * child's "child: "), and in numa_maps as an area bound to node 1. */
+static void assert_hog_on_node_1(const struct vm_run *r, const char *who)
+{
+	char all[64], none[64];
+	snprintf(all, sizeof(all), "\nmemhog: %snode 1: 1024 pages\n", who);
+	snprintf(none, sizeof(none), "memhog: %snode 0:", who);
+	ASSERT_HAS(r, all);
+	ck_assert_msg(!console_has(r, none), "%s", r->console);
+	ASSERT_HAS(r, " bind:1 anon=1024 dirty=1024 N1=1024 kernelpagesize_kB=4\n");
+}
+
 /* mbind(MPOL_BIND) on the hog's area alone, under a task policy of
  * INTERLEAVE: the area's pages all land on node 1 (the area's policy wins
  * in the fault path), the areas around it keep the task's policy, and a
@@ -225,13 +239,25 @@ START_TEST(mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherit
 	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave --mbind 1 --where "
 				    "--child-where --show /proc/self/numa_maps", 0);
 	ASSERT_HAS(&r, "memhog: mbind 4096 KiB to node 1");
-	ASSERT_HAS(&r, "\nmemhog: node 1: 1024 pages\n");
-	ck_assert_msg(!console_has(&r, "memhog: node 0:"), "%s", r.console);
+	assert_hog_on_node_1(&r, "");
 	ASSERT_HAS(&r, "memhog: child: area policy 2, nodes 0x2");   /* MPOL_BIND, node 1 */
-	ASSERT_HAS(&r, "memhog: child: node 1: 1024 pages");
-	ck_assert_msg(!console_has(&r, "memhog: child: node 0:"), "%s", r.console);
-	ASSERT_HAS(&r, " bind:1 anon=1024 dirty=1024 N1=1024 kernelpagesize_kB=4\n");
+	assert_hog_on_node_1(&r, "child: ");
 	ASSERT_HAS(&r, " interleave:0-1 stack ");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* The hog's pages written under INTERLEAVE (half on node 0), then
+ * mbind(MPOL_BIND to node 1, MPOL_MF_MOVE | MPOL_MF_STRICT): every page
+ * moves to node 1 (no EIO: none was left behind) and reads back what was
+ * written before the move. */
+START_TEST(mbind_move_brings_interleaved_pages_to_node_1_with_their_contents)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave --move 1 --where "
+				    "--verify --show /proc/self/numa_maps", 0);
+	ASSERT_HAS(&r, "memhog: mbind 4096 KiB to node 1, pages moved");
+	assert_hog_on_node_1(&r, "");
+	ASSERT_HAS(&r, "memhog: verify ok: 1024 pages");
 	vm_run_free(&r);
 }
 END_TEST
@@ -291,6 +317,7 @@ Suite *numa_suite(void)
 	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
 	tcase_add_test(pol, numa_maps_names_the_policy_and_the_pages_on_each_node);
 	tcase_add_test(pol, mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherits_it);
+	tcase_add_test(pol, mbind_move_brings_interleaved_pages_to_node_1_with_their_contents);
 	tcase_add_test(pol, a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps);
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
