@@ -13,11 +13,15 @@
  * task's and is inherited on fork, and with MPOL_MF_MOVE (--move) moves
  * the pages already there; /proc/PID/numa_maps shows both. Each node has
  * its kswapd: a hog bound to node 1 wakes kswapd1 only.
+ * From the host (case "host views"): snapshots name each zone's node, `show
+ * --view zones` groups the zones per node, `diff` compares per node, and
+ * `stats` reports how much of each node's memory is resident on the host.
  */
-#include "harness.h"
+#include "ctl.h"
 
 #include <check.h>
 #include <stdbool.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,6 +303,166 @@ START_TEST(a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps)
 }
 END_TEST
 
+/* ---- host views: snapshots, show, diff and stats per node ---------------- */
+
+static char host_dir[64];
+
+static void host_setup(void)
+{
+	ck_assert_int_eq(test_dir_make(host_dir, "mv-numahost"), 0);
+}
+
+static void host_teardown(void)
+{
+	ck_assert_int_eq(test_dir_remove(host_dir), 0);
+}
+
+/* Runs memvisor with argv (NULL-terminated); its status must be status. */
+static struct vm_run memvisor(const char *const argv[], int status)
+{
+	struct vm_run r;
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	ck_assert_msg(r.status == status, "%s: status %d, not %d:\n%s", argv[0], r.status, status,
+		      r.console);
+	return r;
+}
+
+/* The JSON memvisor printed for argv (status status). */
+static json_object *memvisor_json(const char *const argv[], int status)
+{
+	struct vm_run r = memvisor(argv, status);
+	json_object *j = json_tokener_parse(r.console);
+	ck_assert_msg(j != NULL, "%s printed no JSON:\n%s", argv[0], r.console);
+	vm_run_free(&r);
+	return j;
+}
+
+static long long json_i64(json_object *o, const char *a, const char *b, const char *c)
+{
+	json_object *v = o;
+	const char *keys[] = { a, b, c };
+	for (int k = 0; k < 3 && keys[k]; k++)
+		ck_assert_msg(json_object_object_get_ex(v, keys[k], &v), "no %s in %s", keys[k],
+			      json_object_to_json_string(o));
+	return json_object_get_int64(v);
+}
+
+/*
+ * A 2-node guest whose memhog binds 8M to node 1: a snapshot once memhog
+ * waits (before it maps anything), one once it holds its pages.
+ */
+static void bound_hog_with_snapshots(void)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "%s/snap", host_dir);
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
+			       "--crash-dump", "none", "--snapshot-prefix", prefix, "--pressure",
+			       "when console \"^memhog: waiting for vmstat\":snapshot=before,"
+			       "when console \"^memhog: waiting for vmstat\":balloon=4K,"
+			       "when console \"^memhog: holding\":snapshot=holding,"
+			       "when console \"^memhog: holding\":quit",
+			       test_kernel_path(), "--", "console=ttyS0 loglevel=4 init=/bin/memhog",
+			       "8M", "--bind", "1", "--start-on-vmstat", "balloon_inflate", "1",
+			       "--hold", NULL };
+	struct vm_run r = memvisor(argv, 0);
+	ck_assert_msg(strstr(r.console, "memhog: holding"), "%s", r.console);
+	vm_run_free(&r);
+}
+
+START_TEST(snapshots_show_and_diff_name_each_zone_s_node)
+{
+	bound_hog_with_snapshots();
+	const char *before = test_dir_path(host_dir, "snap-before.core");
+	const char *holding = test_dir_path(host_dir, "snap-holding.core");
+
+	const char *show[] = { "show", holding, "--view", "zones", NULL };
+	struct vm_run r = memvisor(show, 0);
+	ck_assert_msg(strstr(r.console, "\nNode 0, zone      DMA free"), "%s", r.console);
+	ck_assert_msg(strstr(r.console, "\nNode 1, zone    DMA32 free"), "%s", r.console);
+	ck_assert_msg(strstr(r.console, "numa: hit "), "%s", r.console);
+	ck_assert_msg(strstr(r.console, "\nNode 1, all zones  free"), "%s", r.console);
+	vm_run_free(&r);
+
+	const char *show_json[] = { "show", holding, "--view", "zones", "--json", NULL };
+	json_object *zones = memvisor_json(show_json, 0);
+	ck_assert_int_eq(json_i64(zones, "DMA32", "node", NULL), 0);
+	ck_assert_int_eq(json_i64(zones, "DMA32_1", "node", NULL), 1);
+	ck_assert_int_gt(json_i64(zones, "DMA32_1", "numa_hit", NULL), 0);
+	json_object_put(zones);
+
+	/* memhog's 8M came from node 1, whichever CPU it ran on */
+	const char *diff[] = { "diff", before, holding, "--json", NULL };
+	json_object *d = memvisor_json(diff, 1);
+	ck_assert_int_le(json_i64(d, "nodes", "1", "free_pages"), -2048);
+	ck_assert_int_gt(json_i64(d, "nodes", "1", "numa_hit"), 0);
+	ck_assert_int_le(json_i64(d, "zones", "DMA32_1", "free_pages"), -2048);
+	json_object *n0;
+	if (json_object_object_get_ex(json_object_object_get(d, "nodes"), "0", &n0))
+		ck_assert_int_gt(json_i64(n0, "free_pages", NULL, NULL), -512);
+	json_object_put(d);
+}
+END_TEST
+
+/* `stats SOCK --json`: host.nodes.NODE.KEY. */
+static long long host_node_figure(json_object *stats, const char *node, const char *key)
+{
+	json_object *host, *nodes, *n;
+	ck_assert(json_object_object_get_ex(stats, "host", &host));
+	ck_assert_msg(json_object_object_get_ex(host, "nodes", &nodes), "%s",
+		      json_object_to_json_string(host));
+	ck_assert_msg(json_object_object_get_ex(nodes, node, &n), "no node %s", node);
+	return json_i64(n, key, NULL, NULL);
+}
+
+static json_object *stats_json(const char *sock)
+{
+	char *out = ctl_client(sock, "stats", "--json");
+	json_object *j = json_tokener_parse(out);
+	ck_assert_msg(j, "stats printed no JSON: %s", out);
+	free(out);
+	return j;
+}
+
+START_TEST(stats_report_each_node_s_host_residency)
+{
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s", test_dir_path(host_dir, "ctl.sock"));
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
+			       "--crash-dump", "none", "--control", sock, test_kernel_path(), "--",
+			       "console=ttyS0 loglevel=4 init=/bin/memhog", "16M", "--bind", "1",
+			       "--start-on-vmstat", "balloon_inflate", "1", "--hold", NULL };
+	struct bg_run bg;
+	ctl_start(&bg, sock, argv);
+	char *out = bg_output_with(&bg, "memhog: waiting for vmstat", 120);
+	ck_assert_msg(out, "memhog never waited: %s", bg_output(&bg));
+	free(out);
+	json_object *before = stats_json(sock);
+	free(ctl_client(sock, "balloon", "4K"));
+	out = bg_output_with(&bg, "memhog: holding", 120);
+	ck_assert_msg(out, "memhog never held its pages: %s", bg_output(&bg));
+	free(out);
+	json_object *after = stats_json(sock);
+	char *text = ctl_client(sock, "stats", NULL);
+	struct vm_run r = ctl_quit(sock, &bg, 30);
+	vm_run_free(&r);
+
+	ck_assert_int_eq(host_node_figure(after, "0", "ram"), 32 << 20);
+	ck_assert_int_eq(host_node_figure(after, "1", "ram"), 32 << 20);
+	long long grew1 = host_node_figure(after, "1", "resident") -
+			  host_node_figure(before, "1", "resident");
+	long long grew0 = host_node_figure(after, "0", "resident") -
+			  host_node_figure(before, "0", "resident");
+	/* memhog wrote 16M on node 1: all of it resident, most of it new */
+	ck_assert_int_ge(host_node_figure(after, "1", "resident"), 16 << 20);
+	ck_assert_msg(grew1 >= 8 << 20 && grew0 < grew1, "node 1's residency grew by %lld bytes, "
+		      "node 0's by %lld", grew1, grew0);
+	ck_assert_msg(strstr(text, "\nnode 1     ram    32M"), "%s", text);
+	free(text);
+	json_object_put(before);
+	json_object_put(after);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -322,5 +486,11 @@ Suite *numa_suite(void)
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
 	suite_add_tcase(s, pol);
+	TCase *host = tcase_create("host views");
+	tcase_set_timeout(host, 300);
+	tcase_add_checked_fixture(host, host_setup, host_teardown);
+	tcase_add_test(host, snapshots_show_and_diff_name_each_zone_s_node);
+	tcase_add_test(host, stats_report_each_node_s_host_residency);
+	suite_add_tcase(s, host);
 	return s;
 }

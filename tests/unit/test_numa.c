@@ -2,7 +2,9 @@
  * test_numa.c: `run --numa SPEC` parsed as docs/numa.md describes it: the
  * even split and the explicit form, the vCPU placement, the distance
  * matrix, each refusal's message, and each node's GPA ranges around the
- * 3 GiB hole.
+ * 3 GiB hole; then each node's host residency, measured on real guest
+ * memory (memfd backing: no transparent huge page makes one write many
+ * pages resident).
  */
 #include "numa.h"
 
@@ -142,6 +144,57 @@ START_TEST(a_node_across_the_3_gib_hole_has_two_ranges)
 }
 END_TEST
 
+/* Writes one byte into each of n pages from gpa on. */
+static void touch(const struct guest_memory *m, uint64_t gpa, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(mem_write(m, gpa + i * 4096ull, "x", 1), 0);
+}
+
+static void resident_of(const struct guest_memory *m, uint64_t want0, uint64_t want1)
+{
+	uint64_t resident[NUMA_MAX_NODES];
+	ck_assert_int_eq(numa_resident_pages(&cfg, m, resident), 0);
+	ck_assert_uint_eq(resident[0], want0);
+	ck_assert_uint_eq(resident[1], want1);
+}
+
+START_TEST(each_node_s_residency_counts_the_pages_written_in_its_ram)
+{
+	struct guest_memory m;
+	ck_assert_int_eq(parse("2", 16 * MiB, 1), 0);
+	ck_assert_int_eq(mem_init(&m, 16 * MiB, MEM_BACKING_MEMFD, &err), 0);
+	resident_of(&m, 0, 0);
+	touch(&m, 8 * MiB, 300);
+	touch(&m, 0, 20);
+	resident_of(&m, 20, 300);
+	ck_assert_int_eq(mem_discard(&m, 8 * MiB, 100 * 4096), 0);
+	resident_of(&m, 20, 200);
+	mem_destroy(&m);
+}
+END_TEST
+
+START_TEST(a_node_across_the_hole_counts_both_of_its_ranges)
+{
+	struct guest_memory m;
+	ck_assert_int_eq(parse("0:2G,1:2G", 4 * GiB, 1), 0);
+	ck_assert_int_eq(mem_init(&m, 4 * GiB, MEM_BACKING_MEMFD, &err), 0);
+	touch(&m, 2 * GiB - 4096, 1);      /* node 0's last page */
+	touch(&m, 2 * GiB, 5);             /* node 1, below the hole */
+	touch(&m, MEM_HIGH_BASE, 7);       /* node 1, above it */
+	resident_of(&m, 1, 12);
+	mem_destroy(&m);
+}
+END_TEST
+
+START_TEST(a_guest_node_is_bound_only_on_a_host_with_several)
+{
+	ck_assert_int_eq(numa_host_node_of(1, 1), -1);
+	ck_assert_int_eq(numa_host_node_of(0, 2), 0);
+	ck_assert_int_eq(numa_host_node_of(3, 2), 1);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -160,5 +213,10 @@ Suite *numa_suite(void)
 	tcase_add_test(layout, each_node_gets_the_gpa_ranges_of_its_share_of_ram);
 	tcase_add_test(layout, a_node_across_the_3_gib_hole_has_two_ranges);
 	suite_add_tcase(s, layout);
+	TCase *host = tcase_create("host memory");
+	tcase_add_test(host, each_node_s_residency_counts_the_pages_written_in_its_ram);
+	tcase_add_test(host, a_node_across_the_hole_counts_both_of_its_ranges);
+	tcase_add_test(host, a_guest_node_is_bound_only_on_a_host_with_several);
+	suite_add_tcase(s, host);
 	return s;
 }

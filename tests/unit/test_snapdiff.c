@@ -267,8 +267,83 @@ START_TEST(a_zone_record_has_the_documented_keys)
 	ck_assert_int_eq(at(j, "managed"), 9);
 	ck_assert_int_eq(at(j, "min") + at(j, "low") + at(j, "high"), 6);
 	ck_assert_int_eq(at(j, "nr_free.10"), 4);
-	ck_assert_uint_eq(json_object_object_length(j), 6);
+	ck_assert_int_eq(at(j, "node"), 0);
+	ck_assert_int_eq(at(j, "numa_hit") + at(j, "numa_miss") + at(j, "numa_foreign") +
+			 at(j, "numa_interleave") + at(j, "numa_local") + at(j, "numa_other"), 0);
+	ck_assert_uint_eq(json_object_object_length(j), 13);
 	json_object_put(j);
+}
+END_TEST
+
+/* Node 0's DMA32 and node 1's DMA32 and Normal, as a 2-node guest has them. */
+static void two_nodes(struct snap_zone z[3], uint64_t free1, uint64_t miss1)
+{
+	memset(z, 0, 3 * sizeof(*z));
+	NAME(z[0], "DMA32");
+	NAME(z[1], "DMA32");
+	NAME(z[2], "Normal");
+	z[0].free_pages = 100;
+	z[0].managed = z[1].managed = 200;
+	z[0].numa[SNAP_NUMA_HIT] = z[0].numa[SNAP_NUMA_LOCAL] = 50;
+	z[1].node = z[2].node = 1;
+	z[1].free_pages = free1;
+	z[1].numa[SNAP_NUMA_MISS] = z[1].numa[SNAP_NUMA_OTHER] = miss1;
+}
+
+START_TEST(zones_of_one_name_are_compared_node_by_node)
+{
+	struct snap_zone za[3], zb[3];
+	two_nodes(za, 150, 0);
+	two_nodes(zb, 110, 40);
+	p.a.zones = za;
+	p.b.zones = zb;
+	p.a.nr_zones = p.b.nr_zones = 3;
+	compute();
+	ck_assert_uint_eq(p.d.nr_zones, 1);
+	ck_assert_uint_eq(p.d.zones[0].after.node, 1);
+	ck_assert_uint_eq(p.d.zones[0].before.free_pages, 150);
+	ck_assert_uint_eq(p.d.nr_nodes, 1);
+	ck_assert_uint_eq(p.d.nodes[0].after.node, 1);
+	ck_assert_uint_eq(p.d.nodes[0].after.numa[SNAP_NUMA_MISS], 40);
+	ck_assert_uint_eq(p.d.differences, 2);
+	json_object *j = snapdiff_json(&p.d);
+	ck_assert_int_eq(at(j, "zones.DMA32_1.free_pages"), -40);
+	ck_assert_int_eq(at(j, "nodes.1.free_pages"), -40);
+	ck_assert_int_eq(at(j, "nodes.1.numa_miss"), 40);
+	ck_assert_int_eq(at(j, "nodes.1.numa_hit"), 0);
+	ck_assert(!json_object_object_get_ex(json_object_object_get(j, "nodes"), "0", NULL));
+	json_object_put(j);
+}
+END_TEST
+
+START_TEST(a_one_node_diff_lists_no_nodes)
+{
+	p.zb[0].numa[SNAP_NUMA_HIT] = 5;
+	p.zb[0].free_pages = 3;
+	compute();
+	ck_assert_uint_eq(p.d.nr_zones, 1);
+	ck_assert_uint_eq(p.d.nr_nodes, 0);
+	ck_assert_uint_eq(p.d.differences, 1);
+}
+END_TEST
+
+START_TEST(the_node_section_sums_each_node_s_zones)
+{
+	struct snap_zone z[3];
+	two_nodes(z, 70, 9);
+	json_object *j = recjson_nodes(z, 3);
+	ck_assert_uint_eq(json_object_object_length(j), 2);
+	ck_assert_int_eq(at(j, "0.free_pages"), 100);
+	ck_assert_int_eq(at(j, "0.numa_local"), 50);
+	ck_assert_int_eq(at(j, "1.free_pages"), 70);
+	ck_assert_int_eq(at(j, "1.managed"), 200);
+	ck_assert_int_eq(at(j, "1.numa_other"), 9);
+	json_object_put(j);
+	json_object *zones = recjson_zones(z, 3);
+	ck_assert_int_eq(at(zones, "DMA32.node"), 0);
+	ck_assert_int_eq(at(zones, "DMA32_1.node"), 1);
+	ck_assert_int_eq(at(zones, "Normal_1.numa_miss"), 0);
+	json_object_put(zones);
 }
 END_TEST
 
@@ -308,5 +383,11 @@ Suite *snapdiff_suite(void)
 	tcase_add_test(json, a_zone_record_has_the_documented_keys);
 	tcase_add_test(json, a_slab_record_of_an_impossible_order_has_no_bytes);
 	suite_add_tcase(s, json);
+	TCase *numa = tcase_create("numa nodes");
+	tcase_add_checked_fixture(numa, setup, teardown);
+	tcase_add_test(numa, zones_of_one_name_are_compared_node_by_node);
+	tcase_add_test(numa, a_one_node_diff_lists_no_nodes);
+	tcase_add_test(numa, the_node_section_sums_each_node_s_zones);
+	suite_add_tcase(s, numa);
 	return s;
 }

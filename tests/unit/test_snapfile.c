@@ -100,7 +100,8 @@ static void valid(struct img *m)
 {
 	begin(m);
 	meta(m);
-	struct snap_zone z = { .name = "DMA32", .free_pages = 1000 };
+	struct snap_zone z = { .name = "DMA32", .free_pages = 1000, .node = 1,
+			       .numa = { [SNAP_NUMA_MISS] = 12 } };
 	note(m, SNAP_NOTE_NAME, SNAP_NT_ZONES, &z, sizeof(z));
 	space(m, 3, 3);
 	struct { struct snap_host h; uint8_t bits[8]; } host = { { .pages = 64, .resident = 3 },
@@ -122,6 +123,8 @@ START_TEST(a_valid_snapshot_parses_into_its_records)
 	ck_assert_str_eq(f.meta.kernel, "k.elf");
 	ck_assert_uint_eq(f.nr_zones, 1);
 	ck_assert_uint_eq(f.zones[0].free_pages, 1000);
+	ck_assert_uint_eq(f.zones[0].node, 1);
+	ck_assert_uint_eq(f.zones[0].numa[SNAP_NUMA_MISS], 12);
 	ck_assert_uint_eq(f.nr_spaces, 1);
 	const struct snap_space_view *s = snapfile_space(&f, 7);
 	ck_assert_ptr_nonnull(s);
@@ -135,6 +138,46 @@ START_TEST(a_valid_snapshot_parses_into_its_records)
 	ck_assert_uint_eq(f.cpus[0].hdr.seg[SNAP_CS].selector, 8);
 	ck_assert_mem_eq(f.cpus[0].gdt, long_mode_gdt, sizeof(long_mode_gdt));
 	snapfile_free(&f);
+}
+END_TEST
+
+/* A file written by a memvisor of format version 1: zone records of
+ * SNAP_ZONE_V1_SIZE bytes, without node and counters. */
+static void version_1(struct img *m, size_t zone_bytes)
+{
+	struct snap_meta mt = { .format_version = 1, .ram_size = 64 << 20 };
+	uint8_t zones[2 * SNAP_ZONE_V1_SIZE] = { 0 };
+	struct snap_zone z = { .name = "DMA", .free_pages = 3 };
+	memcpy(zones, &z, SNAP_ZONE_V1_SIZE);
+	z = (struct snap_zone){ .name = "DMA32", .free_pages = 7, .nr_free = { [10] = 5 } };
+	memcpy(zones + SNAP_ZONE_V1_SIZE, &z, SNAP_ZONE_V1_SIZE);
+	begin(m);
+	note(m, SNAP_NOTE_NAME, SNAP_NT_META, &mt, sizeof(mt));
+	note(m, SNAP_NOTE_NAME, SNAP_NT_ZONES, zones, zone_bytes);
+	finish(m);
+}
+
+START_TEST(a_version_1_file_reads_with_its_zones_on_node_0)
+{
+	struct img m;
+	struct snap_file f;
+	struct mv_error err = { 0 };
+	version_1(&m, 2 * SNAP_ZONE_V1_SIZE);
+	ck_assert_msg(snapfile_parse(&f, m.b, m.len, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(f.meta.format_version, 1);
+	ck_assert_uint_eq(f.nr_zones, 2);
+	ck_assert_str_eq(f.zones[1].name, "DMA32");
+	ck_assert_uint_eq(f.zones[1].free_pages, 7);
+	ck_assert_uint_eq(f.zones[1].nr_free[10], 5);
+	for (size_t i = 0; i < f.nr_zones; i++) {
+		ck_assert_uint_eq(f.zones[i].node, 0);
+		for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+			ck_assert_uint_eq(f.zones[i].numa[k], 0);
+	}
+	snapfile_free(&f);
+	version_1(&m, sizeof(struct snap_zone)); /* today's size is not a version 1 record */
+	ck_assert_int_eq(snapfile_parse(&f, m.b, m.len, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "160-byte records"), "%s", err.msg);
 }
 END_TEST
 
@@ -353,6 +396,7 @@ Suite *snapfile_suite(void)
 	tcase_add_loop_test(tc, random_corruption_never_reads_out_of_bounds, 0, 4);
 	tcase_add_test(tc, a_file_that_cannot_be_opened_is_named_with_the_system_reason);
 	tcase_add_test(tc, gdt_descriptors_decode_as_the_cpu_reads_them);
+	tcase_add_test(tc, a_version_1_file_reads_with_its_zones_on_node_0);
 	tcase_add_test(tc, space_names_and_the_space_option_round_trip);
 	suite_add_tcase(s, tc);
 	return s;

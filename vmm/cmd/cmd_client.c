@@ -48,6 +48,26 @@ static void print_size_pair(const char *label, uint64_t a, const char *la, uint6
 	       mv_format_size(b, y, sizeof(y)));
 }
 
+/* A --numa guest's nodes: each one's RAM, resident part and host node. */
+static void print_host_nodes(json_object *resp)
+{
+	json_object *host, *nodes, *bound;
+	if (!json_object_object_get_ex(resp, "host", &host) ||
+	    !json_object_object_get_ex(host, "nodes", &nodes))
+		return;
+	json_object_object_foreach(nodes, n, e) {
+		char label[24], x[32], y[32];
+		snprintf(label, sizeof(label), "node %s", n);
+		printf("%-10s ram    %-10s resident %-10s", label,
+		       mv_format_size(ctlsock_u64(e, NULL, "ram"), x, sizeof(x)),
+		       mv_format_size(ctlsock_u64(e, NULL, "resident"), y, sizeof(y)));
+		if (json_object_object_get_ex(e, "host_node", &bound) && bound)
+			printf(" host node %d\n", json_object_get_int(bound));
+		else
+			printf(" (not bound: one host node)\n");
+	}
+}
+
 static void print_stats(json_object *resp)
 {
 	json_object *t, *g;
@@ -57,6 +77,7 @@ static void print_stats(json_object *resp)
 			ctlsock_u64(resp, "balloon", "actual"), "actual");
 	print_size_pair("host", ctlsock_u64(resp, "host", "ram"), "ram   ",
 			ctlsock_u64(resp, "host", "resident"), "resident");
+	print_host_nodes(resp);
 	if (json_object_object_get_ex(resp, "guest", &g)) {
 		json_object_object_foreach(g, key, val)
 			printf("guest      %-18s %lld\n", key, (long long)json_object_get_int64(val));

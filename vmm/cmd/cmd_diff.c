@@ -1,8 +1,9 @@
 /*
  * cmd_diff.c: `memvisor diff A B [--json]`: prints what changed between
  * two snapshots (snapdiff.h computes it): per address space the ranges
- * added, removed and changed, zone free counts per order, slab caches,
- * vmstat counters, and the pages dirtied between them.
+ * added, removed and changed, zone free counts per order, per node (with
+ * several) free pages and numa_* counters, slab caches, vmstat counters,
+ * and the pages dirtied between them.
  *
  * Exit status like diff(1): 0 equal, 1 different, 2 trouble. Dirty pages
  * are reported but do not by themselves make snapshots different.
@@ -57,11 +58,27 @@ static void print_zones(const struct snap_diff *d)
 {
 	for (size_t i = 0; i < d->nr_zones; i++) {
 		const struct snap_zone *za = &d->zones[i].before, *zb = &d->zones[i].after;
+		if (zb->node)
+			printf("Node %u, ", zb->node);
 		printf("zone %-8s free %llu -> %llu (%+lld pages); per order:", zb->name,
 		       (unsigned long long)za->free_pages, (unsigned long long)zb->free_pages,
 		       (long long)zb->free_pages - (long long)za->free_pages);
 		for (int k = 0; k < SNAP_MAX_ORDERS; k++)
 			printf(" %+lld", (long long)zb->nr_free[k] - (long long)za->nr_free[k]);
+		printf("\n");
+	}
+}
+
+static void print_nodes(const struct snap_diff *d)
+{
+	for (size_t i = 0; i < d->nr_nodes; i++) {
+		const struct recjson_node *na = &d->nodes[i].before, *nb = &d->nodes[i].after;
+		printf("node %u free %llu -> %llu (%+lld pages);", nb->node,
+		       (unsigned long long)na->free_pages, (unsigned long long)nb->free_pages,
+		       (long long)nb->free_pages - (long long)na->free_pages);
+		for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+			printf(" %s %+lld", recjson_numa_stat_name(k),
+			       (long long)(nb->numa[k] - na->numa[k]));
 		printf("\n");
 	}
 }
@@ -78,6 +95,7 @@ static void print_text(const struct snap_diff *d)
 {
 	print_spaces(d);
 	print_zones(d);
+	print_nodes(d);
 	print_counters("slab", d->slabs, d->nr_slabs);
 	print_counters("vmstat", d->vmstat, d->nr_vmstat);
 	if (d->dirty_known)

@@ -61,9 +61,10 @@ static const char report_usage[] =
 "time-series charts of a `memvisor run --stats` stream: host resident memory,\n"
 "balloon target and actual, guest free memory, and when the stream has them\n"
 "free pages per zone with watermarks, free blocks per order, slab memory,\n"
-"fault and swap rates. Markers show pressure events (the --pressure schedule,\n"
-"else balloon target changes), OOM kills (rises of an oom_kill counter) and\n"
-"the snapshots found in DIR, with a table of their diffs.\n"
+"fault and swap rates, NUMA allocations per node. Markers show pressure\n"
+"events (the --pressure schedule, else balloon target changes), OOM kills\n"
+"(rises of an oom_kill counter) and the snapshots found in DIR, with a table\n"
+"of their diffs.\n"
 "\n"
 "  -o, --output FILE     the page to write\n"
 "      --snapshots DIR   snapshots (*.core) to mark and diff\n"
@@ -287,8 +288,10 @@ static void diff_rows(FILE *f, const struct snap_info *a, const struct snap_info
 		diff_space_row(f, a, b, &d->spaces[i]);
 	for (size_t i = 0; i < d->nr_zones; i++) {
 		const struct snapdiff_zone *z = &d->zones[i];
+		char key[RECJSON_ZONE_KEY]; /* DMA32, or DMA32_1 on node 1 */
+		recjson_zone_name(&z->after, key, sizeof(key));
 		fprintf(f, "<tr><td class=l>%s &rarr; %s</td><td class=l>zone ", a->name, b->name);
-		report_html_escape(f, z->after.name);
+		report_html_escape(f, key);
 		fprintf(f, " free pages</td><td colspan=3>%+lld</td></tr>\n",
 			(long long)z->after.free_pages - (long long)z->before.free_pages);
 	}

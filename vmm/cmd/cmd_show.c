@@ -141,17 +141,40 @@ static void show_nested(const struct snap_file *f, const struct show_opts *o, js
 	}
 }
 
+/* The numa_* counters on one line, under a zone or a node. */
+static void show_numa_line(const uint64_t numa[SNAP_NR_NUMA_STATS])
+{
+	printf("                     numa:");
+	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++) /* "hit" for numa_hit, ... */
+		printf(" %s %llu", recjson_numa_stat_name(k) + strlen("numa_"),
+		       (unsigned long long)numa[k]);
+	printf("\n");
+}
+
+/* Zones in the writer's order, node by node, as /proc/zoneinfo lists them;
+ * with several nodes each zone's numa_* counters and a line per node. */
 static void show_zones(const struct snap_file *f)
 {
+	struct recjson_node nodes[RECJSON_MAX_NODES];
+	size_t nr_nodes = recjson_node_sums(f->zones, f->nr_zones, nodes, RECJSON_MAX_NODES);
 	for (size_t i = 0; i < f->nr_zones; i++) {
 		const struct snap_zone *z = &f->zones[i];
-		printf("Node 0, zone %8s free %8llu min %6llu low %6llu high %6llu managed %8llu\n"
-		       "                     per order:", z->name, (unsigned long long)z->free_pages,
-		       (unsigned long long)z->wmark[0], (unsigned long long)z->wmark[1],
-		       (unsigned long long)z->wmark[2], (unsigned long long)z->managed);
+		printf("Node %u, zone %8s free %8llu min %6llu low %6llu high %6llu managed %8llu\n"
+		       "                     per order:", z->node, z->name,
+		       (unsigned long long)z->free_pages, (unsigned long long)z->wmark[0],
+		       (unsigned long long)z->wmark[1], (unsigned long long)z->wmark[2],
+		       (unsigned long long)z->managed);
 		for (int k = 0; k < SNAP_MAX_ORDERS; k++)
 			printf(" %6llu", (unsigned long long)z->nr_free[k]);
 		printf("\n");
+		if (nr_nodes > 1)
+			show_numa_line(z->numa);
+	}
+	for (size_t i = 0; nr_nodes > 1 && i < nr_nodes; i++) {
+		printf("Node %u, all zones  free %8llu managed %8llu present %8llu\n", nodes[i].node,
+		       (unsigned long long)nodes[i].free_pages,
+		       (unsigned long long)nodes[i].managed, (unsigned long long)nodes[i].present);
+		show_numa_line(nodes[i].numa);
 	}
 }
 

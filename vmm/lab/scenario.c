@@ -8,6 +8,7 @@
  */
 #include "scenario.h"
 #include "matrix.h"
+#include "numa.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -27,6 +28,7 @@ struct loader {
 	struct scenario *sc;
 	struct mv_error *err;
 	bool failed;
+	yaml_node_t *numa;             /* guest.numa's value, checked by finish */
 };
 
 typedef void (*key_fn)(struct loader *l, yaml_node_t *v);
@@ -184,11 +186,32 @@ static void key_cmdline(struct loader *l, yaml_node_t *v)
 	l->sc->cmdline = dup_scalar(l, v, "guest.cmdline");
 }
 
+static void key_numa(struct loader *l, yaml_node_t *v)
+{
+	l->sc->numa = dup_scalar(l, v, "guest.numa");
+	l->numa = v;
+}
+
+/* guest.numa against the guest's RAM and vCPUs, as `run --numa` checks
+ * it (so a bad spec is reported with its line, before any VM starts). */
+static void check_numa(struct loader *l)
+{
+	struct scenario *sc = l->sc;
+	struct numa_config cfg;
+	struct mv_error err;
+	uint64_t ram;
+	if (!sc->numa || mv_parse_size(sc->memory, &ram, &err) < 0)
+		return;
+	if (numa_parse(sc->numa, ram, sc->cpus ? sc->cpus : 1, &cfg, &err) < 0)
+		lfail(l, l->numa, "guest.numa: %s", err.msg);
+}
+
 static void key_guest(struct loader *l, yaml_node_t *v)
 {
 	static const struct key keys[] = {
 		{ "kernel", key_kernel }, { "memory", key_memory }, { "cpus", key_cpus },
 		{ "initrd", key_initrd }, { "swap", key_swap }, { "cmdline", key_cmdline },
+		{ "numa", key_numa },
 	};
 	walk_mapping(l, v, "guest", keys, sizeof(keys) / sizeof(keys[0]));
 }
@@ -675,7 +698,7 @@ static void finish_host(struct loader *l)
 {
 	struct scenario *sc = l->sc;
 	if (sc->workload || sc->kernel || sc->initrd || sc->swap || sc->cmdline || sc->pressure ||
-	    sc->nr_snapshots || sc->nr_stats || sc->nr_diffs || sc->nr_shows)
+	    sc->numa || sc->nr_snapshots || sc->nr_stats || sc->nr_diffs || sc->nr_shows)
 		lfail(l, NULL, "host: a host command runs no guest; leave out guest, workload, "
 			       "pressure, snapshots, expect.stats, expect.diffs and expect.show");
 }
@@ -686,7 +709,7 @@ static void finish_restore(struct loader *l)
 {
 	struct scenario *sc = l->sc;
 	if (sc->workload || sc->kernel || sc->initrd || sc->swap || sc->cmdline || sc->memory ||
-	    sc->cpus)
+	    sc->cpus || sc->numa)
 		lfail(l, NULL, "start_from: the saved VM brings its guest; leave out guest and "
 			       "workload");
 	else if (access(sc->start_from, R_OK) < 0)
@@ -745,6 +768,7 @@ static void finish(struct loader *l, const char *exe_dir)
 		sc->initrd = default_path(exe_dir, "guest/initrd.cpio");
 	if (!sc->memory)
 		sc->memory = strdup("128M");
+	check_numa(l);
 	if (access(sc->kernel, R_OK) < 0)
 		lfail(l, NULL, "guest.kernel: cannot read %s: %m", sc->kernel);
 	else if (sc->initrd && access(sc->initrd, R_OK) < 0)
@@ -879,7 +903,7 @@ void scenario_free(struct scenario *sc)
 	char **strs[] = { &sc->file, &sc->name, &sc->label, &sc->description, &sc->dir, &sc->host,
 			  &sc->kernel, &sc->initrd,
 			  &sc->memory, &sc->swap, &sc->cmdline, &sc->workload, &sc->pressure,
-			  &sc->start_from };
+			  &sc->start_from, &sc->numa };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < sc->nr_snapshots; i++)

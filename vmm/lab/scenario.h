@@ -20,6 +20,8 @@
  *     initrd: path                     # default with a workload: guest/initrd.cpio
  *     swap: 64M                        # a swap disk of this size
  *     cmdline: "hold=3 mm.debug=1"     # more kernel command-line words
+ *     numa: 2                          # NUMA nodes: run --numa's SPEC, checked
+ *                                      # against memory and cpus (docs/numa.md)
  *   workload: "/bin/memhog 8M"         # run as init= (needs the initrd)
  *   start_from: warm.mvs               # instead of guest and workload: a saved
  *                                      # VM (memvisor save), restored, not booted;
@@ -122,6 +124,7 @@ struct scenario {
 	char *dir;                     /* the file's folder */
 	char *host;                    /* memvisor command words, or NULL */
 	char *kernel, *initrd, *memory, *swap, *cmdline, *workload, *pressure;
+	char *numa;                    /* guest.numa: a --numa SPEC, or NULL */
 	char *start_from;              /* a save file to restore, or NULL: boot */
 	bool linux_guest;              /* guest.kernel: linux */
 	int cpus;                      /* 0: not named (memvisor test --cpus, else 1) */

@@ -93,6 +93,10 @@ static void guest_args(struct argv_buf *a, const struct scenario *sc, const char
 	arg(a, "%s", sc->memory);
 	arg(a, "-c");
 	arg(a, "%d", sc->cpus ? sc->cpus : 1);
+	if (sc->numa) {
+		arg(a, "--numa");
+		arg(a, "%s", sc->numa);
+	}
 }
 
 static void build_args(struct argv_buf *a, const struct scenario *sc, const char *exe,

@@ -26,6 +26,28 @@ static uint64_t host_rss_bytes(void)
 	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* Per guest node (a --numa guest): its RAM, the part resident on the
+ * host, and the host node it is bound to (null: not bound). */
+static json_object *host_nodes_json(const struct numa_config *cfg, const struct guest_memory *mem)
+{
+	uint64_t resident[NUMA_MAX_NODES];
+	if (numa_resident_pages(cfg, mem, resident) < 0)
+		return NULL;
+	int host_nodes = numa_host_nodes();
+	json_object *o = json_object_new_object();
+	for (int n = 0; n < cfg->nr_nodes; n++) {
+		json_object *e = json_object_new_object();
+		int bound = numa_host_node_of(n, host_nodes);
+		char key[16];
+		recjson_add_u64(e, "ram", cfg->size[n]);
+		recjson_add_u64(e, "resident", resident[n] * 4096);
+		json_object_object_add(e, "host_node", bound < 0 ? NULL : json_object_new_int(bound));
+		snprintf(key, sizeof(key), "%d", n);
+		json_object_object_add(o, key, e);
+	}
+	return o;
+}
+
 static json_object *host_json(struct machine *m)
 {
 	json_object *h = json_object_new_object();
@@ -33,6 +55,9 @@ static json_object *host_json(struct machine *m)
 	recjson_add_u64(h, "ram", m->vm.mem.ram_size);
 	recjson_add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
 	recjson_add_u64(h, "rss", host_rss_bytes());
+	json_object *nodes = m->numa.nr_nodes ? host_nodes_json(&m->numa, &m->vm.mem) : NULL;
+	if (nodes)
+		json_object_object_add(h, "nodes", nodes);
 	return h;
 }
 
@@ -61,11 +86,13 @@ bool livestats_guest_ready(struct livestats *ls)
 	return ls->intro_ok;
 }
 
-static json_object *zones_json(const struct intro *in)
+/* The zones and their sums per node, from one read of the allocator. */
+static void zones_json(const struct intro *in, json_object *o)
 {
-	struct snap_zone z[8];
-	int n = intro_zones(in, z, 8);
-	return recjson_zones(z, n < 0 ? 0 : (size_t)n);
+	struct snap_zone z[INTRO_MAX_ZONES];
+	int n = intro_zones(in, z, INTRO_MAX_ZONES);
+	json_object_object_add(o, "zones", recjson_zones(z, n < 0 ? 0 : (size_t)n));
+	json_object_object_add(o, "nodes", recjson_nodes(z, n < 0 ? 0 : (size_t)n));
 }
 
 static json_object *slabs_json(const struct intro *in)
@@ -157,7 +184,7 @@ void livestats_fill(struct livestats *ls, json_object *o)
 	if (ls->lazy)
 		json_object_object_add(o, "restore", restore_json(ls->lazy));
 	if (livestats_guest_ready(ls)) {
-		json_object_object_add(o, "zones", zones_json(&ls->intro));
+		zones_json(&ls->intro, o);
 		json_object_object_add(o, "slabs", slabs_json(&ls->intro));
 		json_object_object_add(o, "vmstat", vmstat_json(&ls->intro));
 		json_object *procs = processes_json(&ls->intro);

@@ -3,8 +3,9 @@
  * answers and the --stats stream writes, one line per sample: time,
  * paused, balloon, guest (the balloon's guest statistics), host, swap
  * (with a swap disk), restore (after a lazy restore: pages faulted in,
- * zero-filled and prefetched) and, once the kernel has booted, zones, slabs,
- * vmstat and processes read from guest memory without stopping it.
+ * zero-filled and prefetched) and, once the kernel has booted, zones,
+ * nodes (the zones summed per NUMA node), slabs, vmstat and processes read
+ * from guest memory without stopping it.
  */
 #ifndef VMM_LIVESTATS_H
 #define VMM_LIVESTATS_H

@@ -1,7 +1,7 @@
 /*
  * numa.c: parses --numa SPEC, lays each node's RAM out in guest-physical
- * space and binds its host memory (see numa.h for the syntax, the layout
- * and the invariant). Parsing walks SPEC's comma-separated words once, each
+ * space, binds its host memory and measures how much of it is resident
+ * (see numa.h for the syntax, the layout and the invariant). Parsing walks SPEC's comma-separated words once, each
  * word read in the mode the word before left (a node's vCPU list, the
  * distance matrix); the whole is checked after the last word.
  */
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -336,19 +337,56 @@ static int bind_range(const struct numa_range *r, const struct guest_memory *m, 
 	return 0;
 }
 
+int numa_host_node_of(int n, int host_nodes)
+{
+	return host_nodes > 1 ? n % host_nodes : -1;
+}
+
 int numa_bind_host(const struct numa_config *cfg, const struct guest_memory *m,
 		   struct mv_error *err)
 {
 	int host = numa_host_nodes();
-	if (host == 1) {
+	if (numa_host_node_of(0, host) < 0) {
 		mv_debug("the host has one NUMA node: the guest's %d nodes' memory is not bound",
 			 cfg->nr_nodes);
 		return 0;
 	}
 	for (int i = 0; i < cfg->nr_ranges; i++) {
-		int rc = bind_range(&cfg->ranges[i], m, cfg->ranges[i].node % host, err);
+		int rc = bind_range(&cfg->ranges[i], m, numa_host_node_of(cfg->ranges[i].node, host),
+				    err);
 		if (rc < 0)
 			return rc;
+	}
+	return 0;
+}
+
+/* Resident pages of one range (mincore); a negative errno when it fails. */
+static int64_t range_resident(const struct numa_range *r, const struct guest_memory *m)
+{
+	uint8_t *hva = mem_gpa_to_hva(m, r->gpa, r->size);
+	size_t pages = (size_t)(r->size >> 12);
+	unsigned char *vec = malloc(pages ? pages : 1);
+	int64_t n = 0;
+	if (!hva || !vec || mincore(hva, r->size, vec) < 0) {
+		int code = !hva ? -EFAULT : vec ? -errno : -ENOMEM;
+		free(vec);
+		return code;
+	}
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
+int numa_resident_pages(const struct numa_config *cfg, const struct guest_memory *m,
+			uint64_t resident[NUMA_MAX_NODES])
+{
+	memset(resident, 0, NUMA_MAX_NODES * sizeof(resident[0]));
+	for (int i = 0; i < cfg->nr_ranges; i++) {
+		int64_t n = range_resident(&cfg->ranges[i], m);
+		if (n < 0)
+			return (int)n;
+		resident[cfg->ranges[i].node] += (uint64_t)n;
 	}
 	return 0;
 }

@@ -25,7 +25,8 @@
  * slots memory.h makes (saves and snapshots record those); a node's host
  * memory is the part of that mapping behind its ranges, and on a host with
  * several nodes that part is mbind()ed to host node (guest node mod host
- * nodes).
+ * nodes). numa_resident_pages tells how much of each node's host memory
+ * is resident (mincore over its ranges): `stats` reports it per node.
  *
  * Invariant (after numa_parse returns 0): 1 <= nr_nodes <= NUMA_MAX_NODES,
  * the sizes sum to the RAM size, every vCPU below cpus has a node, the
@@ -76,6 +77,18 @@ int numa_node_of(const struct numa_config *cfg, uint64_t gpa);
 
 /* Host NUMA nodes (/sys/devices/system/node/nodeN); 1 when it says none. */
 int numa_host_nodes(void);
+
+/* The host node guest node n's memory is bound to (numa_bind_host), or -1
+ * when nothing is bound (a host with one node). */
+int numa_host_node_of(int n, int host_nodes);
+
+/*
+ * Resident host pages of each node's RAM in m (mincore over the node's
+ * ranges) into resident[0 .. cfg->nr_nodes). Returns 0, or a negative
+ * errno (a range that is not RAM in m: -EFAULT; mincore's error).
+ */
+int numa_resident_pages(const struct numa_config *cfg, const struct guest_memory *m,
+			uint64_t resident[NUMA_MAX_NODES]);
 
 /*
  * Binds each node's host memory in m to a host node (MPOL_BIND to host

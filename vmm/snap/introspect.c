@@ -210,7 +210,15 @@ static void zone_record(const struct buddy_zone *z, struct snap_zone *out)
 		out->wmark[w] = z->wmark[w];
 	for (int o = 0; o < BUDDY_NR_ORDERS && o < SNAP_MAX_ORDERS; o++)
 		out->nr_free[o] = z->free_area[o].nr_free;
+	out->node = z->node;
+	for (int i = 0; i < SNAP_NR_NUMA_STATS; i++)
+		out->numa[i] = z->numa_stat[i];
 }
+_Static_assert(INTRO_MAX_ZONES == BUDDY_NR_ZONES, "room for every zone");
+_Static_assert((int)SNAP_NR_NUMA_STATS == (int)BUDDY_NR_NUMA_STATS &&
+	       (int)SNAP_NUMA_OTHER == (int)BUDDY_NUMA_OTHER &&
+	       (int)SNAP_NUMA_MISS == (int)BUDDY_NUMA_MISS,
+	       "snap_zone's numa[] is buddy_zone's numa_stat[] in the same order");
 
 int intro_zones(const struct intro *in, struct snap_zone *out, int max)
 {

@@ -21,6 +21,7 @@
 #define INTRO_MAX_TASKS  4096
 #define INTRO_MAX_CACHES 1024
 #define INTRO_MAX_VMAS   65536
+#define INTRO_MAX_ZONES  12     /* BUDDY_NR_ZONES: every zone of every node */
 
 struct intro {
 	const struct guest_memory *m;
@@ -70,7 +71,8 @@ int intro_read(const struct intro *in, uint64_t gva, void *dst, size_t len);
 /* The kernel's top-level page table (physical). Returns 0 or a negative errno. */
 int intro_kernel_root(const struct intro *in, uint64_t *root_pa);
 
-/* Zone state; returns the number of zones written (<= max) or a negative errno. */
+/* Zone state, node by node (each node's zones lowest first), empty zones left
+ * out; returns the number of zones written (<= max) or a negative errno. */
 int intro_zones(const struct intro *in, struct snap_zone *out, int max);
 
 /* Slab caches into a malloc'd array. Returns 0 or a negative errno. */

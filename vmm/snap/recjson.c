@@ -1,9 +1,11 @@
 /*
  * recjson.c: the JSON renderings of records (see recjson.h for the key
- * names). Pure functions: a record in, a new json-c object out.
+ * names), and the per-node sums of zone records they render. Pure
+ * functions: records in, a new json-c object (or the sums) out.
  */
 #include "recjson.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void recjson_add_u64(json_object *o, const char *key, uint64_t v)
@@ -17,6 +19,51 @@ void recjson_zone_name(const struct snap_zone *z, char *buf, size_t len)
 	n = n < len - 1 ? n : len - 1;
 	memcpy(buf, z->name, n);
 	buf[n] = '\0';
+	if (z->node)
+		snprintf(buf + n, len - n, "_%u", z->node);
+}
+
+const char *recjson_numa_stat_name(enum snap_numa_stat i)
+{
+	static const char *const names[SNAP_NR_NUMA_STATS] = {
+		"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local",
+		"numa_other",
+	};
+	return names[i];
+}
+
+/* The node's entry in sums (n of them, ascending by node), added when new. */
+static struct recjson_node *node_entry(struct recjson_node *sums, size_t *n, size_t max,
+				       uint32_t node)
+{
+	size_t i = 0;
+	while (i < *n && sums[i].node < node)
+		i++;
+	if (i < *n && sums[i].node == node)
+		return &sums[i];
+	if (*n == max)
+		return NULL;
+	memmove(&sums[i + 1], &sums[i], (*n - i) * sizeof(*sums));
+	(*n)++;
+	sums[i] = (struct recjson_node){ .node = node };
+	return &sums[i];
+}
+
+size_t recjson_node_sums(const struct snap_zone *z, size_t n, struct recjson_node *sums,
+			 size_t max)
+{
+	size_t nodes = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct recjson_node *s = node_entry(sums, &nodes, max, z[i].node);
+		if (!s)
+			continue;
+		s->present += z[i].present;
+		s->managed += z[i].managed;
+		s->free_pages += z[i].free_pages;
+		for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+			s->numa[k] += z[i].numa[k];
+	}
+	return nodes;
 }
 
 /* A record's numbers, in the order given. */
@@ -45,12 +92,46 @@ json_object *recjson_zone(const struct snap_zone *z)
 	for (int k = 0; k < SNAP_MAX_ORDERS; k++)
 		json_object_array_add(orders, json_object_new_uint64(z->nr_free[k]));
 	json_object_object_add(o, "nr_free", orders);
+	recjson_add_u64(o, "node", z->node);
+	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+		recjson_add_u64(o, recjson_numa_stat_name(k), z->numa[k]);
+	return o;
+}
+
+json_object *recjson_nodes(const struct snap_zone *z, size_t n)
+{
+	struct recjson_node sums[RECJSON_MAX_NODES];
+	size_t nodes = recjson_node_sums(z, n, sums, RECJSON_MAX_NODES);
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < nodes; i++) {
+		const struct field f[] = {
+			{ "free_pages", sums[i].free_pages }, { "managed", sums[i].managed },
+			{ "present", sums[i].present },
+		};
+		json_object *e = fields_json(f, NR_FIELDS(f));
+		for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+			recjson_add_u64(e, recjson_numa_stat_name(k), sums[i].numa[k]);
+		char key[16];
+		snprintf(key, sizeof(key), "%u", sums[i].node);
+		json_object_object_add(o, key, e);
+	}
 	return o;
 }
 
 static json_object *change(uint64_t before, uint64_t after)
 {
 	return json_object_new_int64((long long)after - (long long)before);
+}
+
+json_object *recjson_node_change(const struct recjson_node *before,
+				 const struct recjson_node *after)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "free_pages", change(before->free_pages, after->free_pages));
+	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+		json_object_object_add(o, recjson_numa_stat_name(k),
+				       change(before->numa[k], after->numa[k]));
+	return o;
 }
 
 json_object *recjson_zone_change(const struct snap_zone *before, const struct snap_zone *after)
@@ -84,7 +165,7 @@ json_object *recjson_slab(const struct snap_slab *s)
 json_object *recjson_zones(const struct snap_zone *z, size_t n)
 {
 	json_object *o = json_object_new_object();
-	char name[sizeof(z->name) + 1];
+	char name[RECJSON_ZONE_KEY];
 	for (size_t i = 0; i < n; i++) {
 		recjson_zone_name(&z[i], name, sizeof(name));
 		json_object_object_add(o, name, recjson_zone(&z[i]));

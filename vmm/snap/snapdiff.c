@@ -174,10 +174,11 @@ static int diff_spaces(const struct snap_file *a, const struct snap_file *b, str
 
 /* ---- allocator state ----------------------------------------------------- */
 
-static const struct snap_zone *find_zone(const struct snap_file *f, const char *name)
+static const struct snap_zone *find_zone(const struct snap_file *f, const struct snap_zone *z)
 {
 	for (size_t i = 0; i < f->nr_zones; i++)
-		if (!strncmp(f->zones[i].name, name, sizeof(f->zones[i].name)))
+		if (f->zones[i].node == z->node &&
+		    !strncmp(f->zones[i].name, z->name, sizeof(z->name)))
 			return &f->zones[i];
 	return NULL;
 }
@@ -193,7 +194,7 @@ static bool zone_differs(const struct snap_zone *za, const struct snap_zone *zb)
 static int diff_zones(const struct snap_file *a, const struct snap_file *b, struct snap_diff *d)
 {
 	for (size_t i = 0; i < b->nr_zones; i++) {
-		const struct snap_zone *zb = &b->zones[i], *za = find_zone(a, zb->name);
+		const struct snap_zone *zb = &b->zones[i], *za = find_zone(a, zb);
 		if (!za || !zone_differs(za, zb))
 			continue;
 		struct snapdiff_zone *z = append(&d->zones, &d->nr_zones, sizeof(*z));
@@ -201,6 +202,38 @@ static int diff_zones(const struct snap_file *a, const struct snap_file *b, stru
 			return -ENOMEM;
 		z->before = *za;
 		z->after = *zb;
+		d->differences++;
+	}
+	return 0;
+}
+
+static bool node_differs(const struct recjson_node *na, const struct recjson_node *nb)
+{
+	bool any = na->free_pages != nb->free_pages;
+	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
+		any |= na->numa[k] != nb->numa[k];
+	return any;
+}
+
+/* Per node, when either snapshot has more than one: free pages and the
+ * numa_* counters summed over the node's zones. */
+static int diff_nodes(const struct snap_file *a, const struct snap_file *b, struct snap_diff *d)
+{
+	struct recjson_node sa[RECJSON_MAX_NODES], sb[RECJSON_MAX_NODES];
+	size_t na = recjson_node_sums(a->zones, a->nr_zones, sa, RECJSON_MAX_NODES);
+	size_t nb = recjson_node_sums(b->zones, b->nr_zones, sb, RECJSON_MAX_NODES);
+	if (na < 2 && nb < 2)
+		return 0;
+	for (size_t i = 0, j = 0; i < nb; i++) {
+		while (j < na && sa[j].node < sb[i].node)
+			j++;
+		if (j == na || sa[j].node != sb[i].node || !node_differs(&sa[j], &sb[i]))
+			continue;
+		struct snapdiff_node *n = append(&d->nodes, &d->nr_nodes, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		n->before = sa[j];
+		n->after = sb[i];
 		d->differences++;
 	}
 	return 0;
@@ -257,8 +290,8 @@ static void diff_dirty(const struct snap_file *b, struct snap_diff *d)
 int snapdiff_compute(const struct snap_file *a, const struct snap_file *b, struct snap_diff *d)
 {
 	*d = (struct snap_diff){ .differences = 0 };
-	if (diff_spaces(a, b, d) < 0 || diff_zones(a, b, d) < 0 || diff_slabs(a, b, d) < 0 ||
-	    diff_vmstat(a, b, d) < 0) {
+	if (diff_spaces(a, b, d) < 0 || diff_zones(a, b, d) < 0 || diff_nodes(a, b, d) < 0 ||
+	    diff_slabs(a, b, d) < 0 || diff_vmstat(a, b, d) < 0) {
 		snapdiff_free(d);
 		return -ENOMEM;
 	}
@@ -292,6 +325,7 @@ void snapdiff_free(struct snap_diff *d)
 		free(d->spaces[i].ranges);
 	free(d->spaces);
 	free(d->zones);
+	free(d->nodes);
 	free(d->slabs);
 	free(d->vmstat);
 	*d = (struct snap_diff){ .differences = 0 };
@@ -341,14 +375,21 @@ json_object *snapdiff_json(const struct snap_diff *d)
 	json_object *spaces = json_object_new_object(), *zones = json_object_new_object();
 	for (size_t i = 0; i < d->nr_spaces; i++)
 		json_object_object_add(spaces, d->spaces[i].name, space_json(&d->spaces[i]));
-	char name[sizeof(d->zones->after.name) + 1];
+	char name[RECJSON_ZONE_KEY];
 	for (size_t i = 0; i < d->nr_zones; i++) {
 		recjson_zone_name(&d->zones[i].after, name, sizeof(name));
 		json_object_object_add(zones, name, recjson_zone_change(&d->zones[i].before,
 									 &d->zones[i].after));
 	}
+	json_object *nodes = json_object_new_object();
+	for (size_t i = 0; i < d->nr_nodes; i++) {
+		snprintf(name, sizeof(name), "%u", d->nodes[i].after.node);
+		json_object_object_add(nodes, name, recjson_node_change(&d->nodes[i].before,
+									 &d->nodes[i].after));
+	}
 	json_object_object_add(o, "spaces", spaces);
 	json_object_object_add(o, "zones", zones);
+	json_object_object_add(o, "nodes", nodes);
 	json_object_object_add(o, "slabs", counters_json(d->slabs, d->nr_slabs));
 	json_object_object_add(o, "vmstat", counters_json(d->vmstat, d->nr_vmstat));
 	json_object_object_add(o, "dirty_pages",

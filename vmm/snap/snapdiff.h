@@ -11,18 +11,22 @@
  *
  * What counts: per address space the ranges added, removed and changed
  * (flags, target frames, page size), zone free counts (total and per
- * order), slab caches' active objects and vmstat counters. Dirty pages are
+ * order; a zone is its name on its node), per node (when either snapshot
+ * has several) free pages and numa_* counters, slab caches' active
+ * objects and vmstat counters. Dirty pages are
  * reported but are not a difference: the comparison is of layout and
  * allocator state, not of memory contents.
  *
  * Invariants: ranges of a space are in address order, adjacent pieces of
  * the same change merged into one; zones, slabs and counters are listed
- * only when they differ and only when both snapshots have them;
- * differences counts every range, zone, slab and counter listed.
+ * only when they differ and only when both snapshots have them, as are
+ * nodes; differences counts every range, zone, node, slab and counter
+ * listed.
  */
 #ifndef VMM_SNAPDIFF_H
 #define VMM_SNAPDIFF_H
 
+#include "recjson.h"
 #include "snapfile.h"
 
 #include <json-c/json.h>
@@ -57,6 +61,10 @@ struct snapdiff_zone {
 	struct snap_zone before, after;
 };
 
+struct snapdiff_node {
+	struct recjson_node before, after;
+};
+
 struct snapdiff_counter {
 	char name[32];
 	uint64_t before, after;
@@ -67,6 +75,8 @@ struct snap_diff {
 	size_t nr_spaces;
 	struct snapdiff_zone *zones;   /* zones whose free counts differ, in B's order */
 	size_t nr_zones;
+	struct snapdiff_node *nodes;   /* nodes whose free pages or numa_* differ, by number */
+	size_t nr_nodes;
 	struct snapdiff_counter *slabs;  /* active objects of caches that differ */
 	size_t nr_slabs;
 	struct snapdiff_counter *vmstat; /* counters that differ */

@@ -82,15 +82,50 @@ static int copy_records(struct parse *p, const uint8_t *desc, size_t len,
 	return 0;
 }
 
+/*
+ * Zone records: a version 1 file's are SNAP_ZONE_V1_SIZE bytes, the fields
+ * before node; they are widened to today's record (node 0, counters 0).
+ */
+static int parse_zones(struct parse *p, const uint8_t *desc, size_t len)
+{
+	struct snap_file *f = p->f;
+	if (f->meta.format_version >= 2)
+		return copy_records(p, desc, len, &zone_records, (void **)&f->zones, &f->nr_zones);
+	const struct record_kind v1 = { "zone", SNAP_ZONE_V1_SIZE, zone_records.name_off,
+					zone_records.name_size };
+	uint8_t *old = NULL;
+	size_t n = 0;
+	int rc = copy_records(p, desc, len, &v1, (void **)&old, &n);
+	if (rc < 0)
+		return rc;
+	if (f->zones) {
+		free(old);
+		return bad(p, "more than one zone note");
+	}
+	f->zones = calloc(n ? n : 1, sizeof(*f->zones));
+	if (!f->zones) {
+		free(old);
+		return bad(p, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(&f->zones[i], old + i * SNAP_ZONE_V1_SIZE, SNAP_ZONE_V1_SIZE);
+	f->nr_zones = n;
+	free(old);
+	return 0;
+}
+_Static_assert(offsetof(struct snap_zone, node) == SNAP_ZONE_V1_SIZE,
+	       "version 1 zone records end where node begins");
+
 static int parse_meta(struct parse *p, const uint8_t *desc, size_t len)
 {
 	if (len != sizeof(struct snap_meta))
 		return bad(p, "metadata note has %zu bytes, expected %zu", len,
 			   sizeof(struct snap_meta));
 	memcpy(&p->f->meta, desc, len);
-	if (p->f->meta.format_version != SNAP_FORMAT_VERSION)
-		return bad(p, "snapshot format version %u; this memvisor reads version %d",
-			   p->f->meta.format_version, SNAP_FORMAT_VERSION);
+	if (p->f->meta.format_version < SNAP_FORMAT_OLDEST ||
+	    p->f->meta.format_version > SNAP_FORMAT_VERSION)
+		return bad(p, "snapshot format version %u; this memvisor reads versions %d to %d",
+			   p->f->meta.format_version, SNAP_FORMAT_OLDEST, SNAP_FORMAT_VERSION);
 	p->f->meta.kernel[sizeof(p->f->meta.kernel) - 1] = 0;
 	p->f->meta.reason[sizeof(p->f->meta.reason) - 1] = 0;
 	p->f->meta.error[sizeof(p->f->meta.error) - 1] = 0;
@@ -237,8 +272,7 @@ static int parse_mv_note(struct parse *p, uint32_t type, const uint8_t *desc, si
 	case SNAP_NT_SLOTS:  return copy_records(p, desc, len, &slot_records,
 						 (void **)&f->slots, &f->nr_slots);
 	case SNAP_NT_SPACE:  return parse_space(p, desc, len);
-	case SNAP_NT_ZONES:  return copy_records(p, desc, len, &zone_records,
-						 (void **)&f->zones, &f->nr_zones);
+	case SNAP_NT_ZONES:  return parse_zones(p, desc, len);
 	case SNAP_NT_SLABS:  return copy_records(p, desc, len, &slab_records,
 						 (void **)&f->slabs, &f->nr_slabs);
 	case SNAP_NT_VMSTAT: return copy_records(p, desc, len, &vmstat_records,

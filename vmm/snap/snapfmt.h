@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 #define SNAP_NOTE_NAME      "MEMVISOR"
-#define SNAP_FORMAT_VERSION 1
+#define SNAP_FORMAT_VERSION 2       /* 2: struct snap_zone gained node and numa[] */
+#define SNAP_FORMAT_OLDEST  1       /* the oldest version the reader still takes */
 #define SNAP_MAX_ORDERS     11
 #define SNAP_MAX_LEVELS     5
 
@@ -99,13 +100,22 @@ struct snap_range {
 	uint64_t hpa;                  /* host physical address of pa, 0 unknown */
 };
 
+/* Linux's per-zone NUMA counters, in /proc/zoneinfo's order. */
+enum snap_numa_stat { SNAP_NUMA_HIT, SNAP_NUMA_MISS, SNAP_NUMA_FOREIGN, SNAP_NUMA_INTERLEAVE,
+		      SNAP_NUMA_LOCAL, SNAP_NUMA_OTHER, SNAP_NR_NUMA_STATS };
+
 struct snap_zone {
 	char name[8];
 	uint64_t start_pfn, end_pfn;
 	uint64_t present, managed, free_pages;
 	uint64_t wmark[3];             /* min, low, high */
 	uint64_t nr_free[SNAP_MAX_ORDERS];
+	/* version 2 on; a version 1 file reads as node 0, counters 0 */
+	uint32_t node;                 /* the NUMA node the zone belongs to */
+	uint32_t pad;
+	uint64_t numa[SNAP_NR_NUMA_STATS]; /* by enum snap_numa_stat */
 };
+#define SNAP_ZONE_V1_SIZE 160u         /* a zone record of a version 1 file */
 
 struct snap_slab {
 	char name[32];

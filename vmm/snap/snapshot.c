@@ -307,8 +307,8 @@ static void collect_spaces(struct snap_ctx *c)
 
 static void collect_allocators(struct snap_ctx *c)
 {
-	struct snap_zone z[8];
-	int nz = intro_zones(&c->in, z, 8);
+	struct snap_zone z[INTRO_MAX_ZONES];
+	int nz = intro_zones(&c->in, z, INTRO_MAX_ZONES);
 	if (nz > 0)
 		mv_note(c, SNAP_NT_ZONES, z, (size_t)nz * sizeof(z[0]), NULL, 0);
 	struct snap_slab *s;

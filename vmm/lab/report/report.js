@@ -2,8 +2,10 @@
 /*
  * memvisor report: charts of MV (the stats stream: a time column t, one
  * column per stats path in series, and markers). The chart table (CHARTS)
- * picks series by path pattern, so figures that later appear in the stats
- * stream (zones, buddy orders, slab, vmstat) get charts without C changes.
+ * picks series by path pattern (and, with `when`, draws a chart only when
+ * some path matches that too: NUMA counters only for a guest of several
+ * nodes), so figures that later appear in the stats stream (zones, buddy
+ * orders, slab, vmstat) get charts without C changes.
  *
  * `memvisor report` inlines this file in a <script> after uPlot's and
  * chart_common.js (PALETTE, countInk; vmm/lab/report/report_assets.S), so it must not contain a closing script
@@ -14,8 +16,9 @@
  */
 const MARK = { pressure: '#b35900', oom: '#cc0000', snapshot: '#2b6e2b', event: '#666666' };
 const CHARTS = [
-	{ id: 'host', title: 'Host: resident guest RAM and memvisor RSS', unit: 'bytes', need: true,
-	  match: [/^host\.(resident|rss)$/] },
+	{ id: 'host', title: 'Host: resident guest RAM (per NUMA node too) and memvisor RSS',
+	  unit: 'bytes', need: true,
+	  match: [/^host\.(resident|rss)$/, /^host\.nodes\.[0-9]+\.resident$/], dashed: /nodes/ },
 	{ id: 'balloon', title: 'Balloon: target and actual size', unit: 'bytes', need: true,
 	  match: [/^balloon\.(target|actual)$/] },
 	{ id: 'guest', title: 'Guest: free and available memory', unit: 'bytes', need: true,
@@ -33,6 +36,9 @@ const CHARTS = [
 	{ id: 'tlb', title: 'TLB flushes: shootdowns sent and received, local flushes', unit: 'count',
 	  match: [/^vmstat\.nr_tlb_(remote_flush|remote_flush_received|local_flush_one|local_flush_all)$/],
 	  dashed: /local_flush/ },
+	{ id: 'numa', title: 'NUMA allocations per node: hit or miss, local or other', unit: 'count',
+	  match: [/^nodes\.[0-9]+\.numa_(hit|miss|foreign|local|other)$/], when: /^nodes\.1\./,
+	  dashed: /numa_(local|other)$/ },
 	{ id: 'pages', title: 'Balloon page counters', unit: 'count',
 	  match: [/^balloon\.(inflated_pages|deflated_pages|reported_pages)$/] },
 ];
@@ -96,7 +102,9 @@ function section(spec, root) {
 }
 
 function buildChart(spec, root) {
-	const keys = Object.keys(MV.series).filter(k => spec.match.some(r => r.test(k)));
+	const all = Object.keys(MV.series);
+	if (spec.when && !all.some(k => spec.when.test(k))) return 0; /* e.g. only with 2 nodes */
+	const keys = all.filter(k => spec.match.some(r => r.test(k)));
 	if (!keys.length && !spec.need) return 0;
 	const sec = section(spec, root);
 	sec.dataset.points = 0;
