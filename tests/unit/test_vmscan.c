@@ -682,6 +682,25 @@ END_TEST
 
 /* ---- kswapd --------------------------------------------------------------- */
 
+/* A node's kswapd keeps the other nodes' pages (vmscan_skip.keep_nodes):
+ * with node 0 kept, nothing of either list goes, the lists are walked once
+ * and left whole; without it the same shrink frees what it asks. */
+START_TEST(a_shrink_that_keeps_a_nodes_pages_takes_none_of_them)
+{
+	const struct vmscan_skip node0_kept = { NULL, NULL, 1u << 0 };
+	struct lruvec_scan sc;
+
+	file_fill_run(FILE_PAGES);
+	map_anon_run(&w.sp.mm[0], 0, 40, true);
+	sc = vmscan_shrink(&w.vs, 64, false, node0_kept);
+	ck_assert_uint_eq(sc.freed, 0);
+	ck_assert_uint_eq(sc.scanned, 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), FILE_PAGES);
+	ck_assert_uint_eq(nr_tracked(LRU_ANON), 40);
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 64, false, nobody).freed, 64);
+}
+END_TEST
+
 START_TEST(kswapd_stops_at_the_high_marks)
 {
 	struct lruvec_scan done = { 0, 0 };
@@ -819,6 +838,7 @@ Suite *vmscan_suite(void)
 	tc = tcase_create("kswapd");
 	tcase_add_checked_fixture(tc, setup_no_swap, teardown);
 	tcase_add_test(tc, kswapd_stops_at_the_high_marks);
+	tcase_add_test(tc, a_shrink_that_keeps_a_nodes_pages_takes_none_of_them);
 	tcase_add_test(tc, kswapd_above_the_high_marks_looks_at_nothing);
 	tcase_add_test(tc, kswapd_stops_when_a_round_frees_nothing);
 	tcase_add_test(tc, kswapd_stops_after_looking_at_the_lists_once);
