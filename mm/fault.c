@@ -124,9 +124,10 @@ static void own_frames(struct fault_engine *fe, phys_addr_t pa, uint64_t n, uint
 }
 
 /* A new frame of kind, zeroed or copied from src. Returns it, or 0. */
-static phys_addr_t new_frame(struct fault_engine *fe, uint32_t kind, phys_addr_t src)
+static phys_addr_t new_frame(struct fault_engine *fe, const struct vma *v, uint64_t va,
+			     uint32_t kind, phys_addr_t src)
 {
-	phys_addr_t pa = fe->host->alloc(fe->host->ctx, 0, src ? 0 : FAULT_ALLOC_ZERO);
+	phys_addr_t pa = fe->host->alloc(fe->host->ctx, v, va, 0, src ? 0 : FAULT_ALLOC_ZERO);
 
 	if (!pa)
 		return 0;
@@ -172,7 +173,7 @@ static enum fault_result fault_cow(struct fault_engine *fe, struct mm *mm, const
 
 	if (cow_reusable(fe, v, frame_page(fe, m->pa)))
 		return cow_reuse(fe, mm, va, slot);
-	copy = new_frame(fe, PG_ANON, m->pa);
+	copy = new_frame(fe, v, va, PG_ANON, m->pa);
 	if (!copy)
 		return FAULT_OOM;
 	count(fe, FAULT_EV_COW_COPIES, 1);
@@ -189,6 +190,38 @@ static enum fault_result fault_cow(struct fault_engine *fe, struct mm *mm, const
 	if (fault_map_frame(fe, mm, va, copy, flags))
 		mm_panic("fault_cow: remapping 0x%llx failed", (unsigned long long)va);
 	return FAULT_MINOR;
+}
+
+/* ---- moving a page (mbind's MPOL_MF_MOVE) ---------------------------------- */
+
+/* Whether the frame may move: anonymous, mapped once, on an LRU, no swap copy. */
+static bool movable(struct fault_engine *fe, const struct page *p)
+{
+	if (!(p->flags & PG_ANON) || p->mapcount != 1 || (p->flags & (PG_MLOCKED | PG_LAZYFREE)))
+		return false;
+	return !swap_on(fe) || !swapdev_cache_slot(p);
+}
+
+int fault_move_page(struct fault_engine *fe, struct mm *mm, const struct vma *v, uint64_t va)
+{
+	pte_t *pde, *slot = pt_pte_slot(space_pt(fe, mm), va, &pde);
+	pte_t pte = slot ? *slot : 0;
+	phys_addr_t old = pte & PTE_ADDR_MASK, copy;
+
+	if (!(pte & PTE_P) || !movable(fe, frame_page(fe, old)))
+		return -MM_EBUSY;
+	*slot = pte & ~PTE_RW;          /* no write lands in the old frame during the copy */
+	mm_tlb_flush_page(space_pt(fe, mm), va);
+	copy = new_frame(fe, v, va, PG_ANON, old);
+	if (!copy) {
+		*slot = pte;
+		return -MM_ENOMEM;
+	}
+	*slot = copy | (pte & ~PTE_ADDR_MASK);
+	mm_tlb_flush_page(space_pt(fe, mm), va);
+	count_mapped(fe, mm, va, frame_page(fe, copy));
+	fault_drop_frame(fe, mm, old);
+	return 0;
 }
 
 /* ---- file pages ------------------------------------------------------------ */
@@ -242,7 +275,7 @@ static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, cons
 		return FAULT_OOM;
 	count(fe, FAULT_EV_FILE_MAPS, 1);
 	if ((err & FAULT_WRITE) && !(v->flags & VMA_SHARED)) {
-		phys_addr_t copy = new_frame(fe, PG_ANON, pa);
+		phys_addr_t copy = new_frame(fe, v, va, PG_ANON, pa);
 		if (!copy)
 			return FAULT_OOM;
 		count(fe, FAULT_EV_COW_COPIES, 1);
@@ -296,7 +329,7 @@ static bool fault_around(struct fault_engine *fe, struct mm *mm, const struct vm
 
 	if (!window_empty(v, w, n, slot))
 		return false;
-	pa = fe->host->alloc(fe->host->ctx, order, FAULT_ALLOC_NORECLAIM);
+	pa = fe->host->alloc(fe->host->ctx, v, w, order, FAULT_ALLOC_NORECLAIM);
 	if (!pa)
 		return false;
 	split_block(fe, frame_page(fe, pa), order);
@@ -319,7 +352,7 @@ static enum fault_result fault_anon(struct fault_engine *fe, struct mm *mm, cons
 
 	if (fe->around_order && fault_around(fe, mm, v, va, fe->around_order))
 		return FAULT_MINOR;
-	pa = new_frame(fe, (v->flags & VMA_SHARED) ? PG_SHMEM : PG_ANON, 0);
+	pa = new_frame(fe, v, va, (v->flags & VMA_SHARED) ? PG_SHMEM : PG_ANON, 0);
 	if (!pa)
 		return FAULT_OOM;
 	count(fe, FAULT_EV_ZERO_FILLS, 1);
@@ -376,14 +409,14 @@ static unsigned run_after(const struct fault_engine *fe, const struct vma *v, ui
 }
 
 /* Reads slots [slot, slot + n) into new frames. Returns the frames read (0 on failure). */
-static unsigned read_run(struct fault_engine *fe, uint64_t slot, unsigned n,
-			 struct page **pages)
+static unsigned read_run(struct fault_engine *fe, const struct vma *v, uint64_t va, uint64_t slot,
+			 unsigned n, struct page **pages)
 {
 	phys_addr_t pa[FAULT_SWAPIN_MAX];
 	unsigned got;
 
 	for (got = 0; got < n; got++) {
-		pa[got] = fe->host->alloc(fe->host->ctx, 0, 0);
+		pa[got] = fe->host->alloc(fe->host->ctx, v, va + got * MM_PAGE_SIZE, 0, 0);
 		if (!pa[got])
 			break;
 	}
@@ -418,7 +451,7 @@ static enum fault_result fault_swap(struct fault_engine *fe, struct mm *mm, cons
 		map_swapped(fe, mm, v, va, pte, buddy_pfn_to_page(fe->buddy, pfn), slot, true);
 		return FAULT_MINOR;
 	}
-	n = read_run(fe, slot, 1 + run_after(fe, v, va, pte, slot), pages);
+	n = read_run(fe, v, va, slot, 1 + run_after(fe, v, va, pte, slot), pages);
 	if (!n)
 		return FAULT_OOM;
 	pte = pt_pte_slot(space_pt(fe, mm), va, &pde);     /* the allocations may have reclaimed */
@@ -448,7 +481,7 @@ int fault_swap_willneed(struct fault_engine *fe, struct mm *mm, uint64_t va)
 	uint64_t slot = fault_swap_slot(*pte);
 	if (pagecache_lookup(&fe->swap->cache, slot))
 		return 0;
-	if (!read_run(fe, slot, 1, &page))
+	if (!read_run(fe, NULL, va, slot, 1, &page))
 		return -MM_ENOMEM;
 	vmscan_anon_refault(fe->vs, page, mm, va, swapdev_cache_add(fe->swap, page, slot));
 	return 0;

@@ -103,9 +103,31 @@ static void zoneinfo_numa(struct out *o, const struct buddy_zone *z)
 		EMIT(o, "\n      %-12s %llu", mmviews_numa_stat_name(i), (ull)z->numa_stat[i]);
 }
 
-static void zoneinfo_zone(struct out *o, const struct buddy *b, const struct buddy_zone *z)
+/* Linux's is_zone_first_populated: the first zone of its node with pages. */
+static bool zone_first_populated(const struct buddy *b, const struct buddy_zone *z)
+{
+	const struct buddy_zone *first = &b->zones[z->node * BUDDY_NR_ZONE_TYPES];
+
+	for (; first < z; first++)
+		if (zone_shown(first))
+			return false;
+	return zone_shown(z);
+}
+
+/* The node's figures, as Linux's "per-node stats" lines. */
+static void zoneinfo_node(struct out *o, const struct mmviews_node_stats *ns, unsigned node)
+{
+	EMIT(o, "\n  per-node stats");
+	for (unsigned i = 0; i < ns->nr && i < MMVIEWS_NODE_STATS; i++)
+		EMIT(o, "\n      %-12s %llu", ns->names[i], (ull)ns->value[node][i]);
+}
+
+static void zoneinfo_zone(struct out *o, const struct buddy *b, const struct buddy_zone *z,
+			  const struct mmviews_node_stats *ns)
 {
 	EMIT(o, "Node %d, zone %8s", z->node, z->name);
+	if (ns && zone_first_populated(b, z))
+		zoneinfo_node(o, ns, z->node);
 	EMIT(o, "\n  pages free     %llu\n        boost    %llu\n        min      %llu"
 		"\n        low      %llu\n        high     %llu\n        spanned  %llu"
 		"\n        present  %llu\n        managed  %llu",
@@ -121,13 +143,14 @@ static void zoneinfo_zone(struct out *o, const struct buddy *b, const struct bud
 	     (ull)z->start_pfn);
 }
 
-int mmviews_zoneinfo(const struct buddy *b, char *buf, size_t size)
+int mmviews_zoneinfo(const struct buddy *b, const struct mmviews_node_stats *ns, char *buf,
+		     size_t size)
 {
 	struct out o = { buf, size, 0 };
 
 	for (int zi = 0; zi < BUDDY_NR_ZONES; zi++)
 		if (zone_online(b, &b->zones[zi]))
-			zoneinfo_zone(&o, b, &b->zones[zi]);
+			zoneinfo_zone(&o, b, &b->zones[zi], ns);
 	return out_done(&o);
 }
 

@@ -104,13 +104,19 @@ static bool range_ok(uint64_t start, uint64_t end)
 	       MM_IS_ALIGNED(end, MM_PAGE_SIZE);
 }
 
+/* Linux's mpol_equal: same mode, mode flags and nodes. */
+static bool policy_equal(const struct mempolicy *a, const struct mempolicy *b)
+{
+	return a->mode == b->mode && a->flags == b->flags && a->nodes == b->nodes;
+}
+
 /* Whether b can be folded into a (a directly below b, same everything). */
 static bool mergeable(const struct vma *a, const struct vma *b)
 {
 	uint32_t keep = ~VMA_LOCKED_POPULATE;
 
 	if (a->end != b->start || a->prot != b->prot || a->file != b->file ||
-	    (a->flags & keep) != (b->flags & keep))
+	    (a->flags & keep) != (b->flags & keep) || !policy_equal(&a->policy, &b->policy))
 		return false;
 	return !a->file || a->pgoff + (a->end - a->start) == b->pgoff;
 }
@@ -259,6 +265,25 @@ int vma_set_flags(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t set
 		t->v[k].flags = (t->v[k].flags & ~clear) | set;
 	merge_range(t, i ? i - 1 : 0, j + 1);
 	return 0;
+}
+
+int vma_set_policy(struct vma_tree *t, uint64_t start, uint64_t end,
+		   const struct mempolicy *pol)
+{
+	uint32_t i, j;
+	int err = split_range(t, start, end, &i, &j);
+
+	if (err)
+		return err;
+	for (uint32_t k = i; k <= j; k++)
+		t->v[k].policy = *pol;
+	merge_range(t, i ? i - 1 : 0, j + 1);
+	return 0;
+}
+
+bool vma_range_covered(const struct vma_tree *t, uint64_t start, uint64_t end)
+{
+	return covered(t, first_ending_above(t, start), start, end);
 }
 
 int vma_set_start(struct vma_tree *t, uint64_t old_start, uint64_t new_start)

@@ -467,37 +467,63 @@ static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
 	return freed;
 }
 
+/* Whether skip keeps p's node's pages (a node's kswapd leaves the others'). */
+static bool node_kept(const struct vmscan *vs, const struct page *p, struct vmscan_skip skip)
+{
+	return skip.keep_nodes && (skip.keep_nodes & (1u << vs->buddy->zones[p->zone].node));
+}
+
 static bool can_swap(const struct vmscan *vs)
 {
 	return anon_store(vs)->has_room(anon_ctx(vs));
 }
 
+/*
+ * The next victim of list k whose node skip does not keep; the kept ones
+ * go back on the list (rotated), at most *rotations of them in all (a
+ * list's length: one turn). NULL when the list or the rotations ran out.
+ */
+static struct policy_frame *node_victim(struct vmscan *vs, enum lru_kind k,
+					struct vmscan_skip skip, unsigned long *rotations)
+{
+	struct policy_frame *f;
+
+	while ((f = policy_victim(list_of(vs, k))) && node_kept(vs, frame_page(f), skip)) {
+		policy_insert(list_of(vs, k), f);
+		if (!(*rotations)--)
+			return NULL;
+	}
+	return f;
+}
+
 /* Fills a batch of up to want victims within the budget; returns the victims scanned. */
 static unsigned long fill_batch(struct vmscan *vs, struct evict_batch *b, unsigned long want,
-				unsigned long budget, struct mm *skip)
+				unsigned long budget, struct vmscan_skip skip,
+				unsigned long *rotations)
 {
 	unsigned long scanned = 0;
 
 	while (b->n + b->discarded < MM_MIN(VMSCAN_BATCH, want) && scanned < budget) {
-		struct policy_frame *f = policy_victim(list_of(vs, LRU_ANON));
+		struct policy_frame *f = node_victim(vs, LRU_ANON, skip, rotations);
 		if (!f)
 			break;
 		scanned++;
-		if (!batch_add(vs, b, frame_page(f), skip))
+		if (!batch_add(vs, b, frame_page(f), skip.anon))
 			policy_insert(list_of(vs, LRU_ANON), f);
 	}
 	return scanned;
 }
 
 /* Evicts up to nr anonymous pages to the store, in batches. */
-static void shrink_anon(struct vmscan *vs, unsigned long nr, struct mm *skip,
+static void shrink_anon(struct vmscan *vs, unsigned long nr, struct vmscan_skip skip,
 			struct lruvec_scan *sc)
 {
 	unsigned long budget = lruvec_scan_budget(&vs->lv, LRU_ANON, nr), scanned = 0, freed = 0;
+	unsigned long rotations = vs->lv.lru[LRU_ANON].nr_frames;
 	struct evict_batch b = { 0 };
 
 	while (freed < nr && scanned < budget && can_swap(vs)) {
-		scanned += fill_batch(vs, &b, nr - freed, budget - scanned, skip);
+		scanned += fill_batch(vs, &b, nr - freed, budget - scanned, skip, &rotations);
 		if (!b.n && !b.discarded)
 			break;
 		freed += evict_batch(vs, &b);
@@ -570,18 +596,19 @@ static enum file_verdict evict_file(struct vmscan *vs, struct page *p, struct mm
 }
 
 /* Drops up to nr clean page-cache pages. */
-static void shrink_file(struct vmscan *vs, unsigned long nr, struct mm *skip,
+static void shrink_file(struct vmscan *vs, unsigned long nr, struct vmscan_skip skip,
 			struct lruvec_scan *sc)
 {
 	struct policy *l = list_of(vs, LRU_FILE);
 	unsigned long budget = lruvec_scan_budget(&vs->lv, LRU_FILE, nr), scanned = 0, freed = 0;
+	unsigned long rotations = l->nr_frames;
 
 	while (freed < nr && scanned < budget) {
-		struct policy_frame *f = policy_victim(l);
+		struct policy_frame *f = node_victim(vs, LRU_FILE, skip, &rotations);
 		if (!f)
 			break;
 		scanned++;
-		switch (evict_file(vs, frame_page(f), skip)) {
+		switch (evict_file(vs, frame_page(f), skip.file)) {
 		case FILE_DROPPED:
 			freed++;
 			break;
@@ -655,13 +682,35 @@ uint64_t vmscan_free_pages(const struct vmscan *vs)
 	return buddy_nr_free_pages(vs->buddy) + buddy_nr_pcp_pages(vs->buddy);
 }
 
-uint64_t vmscan_wmark_pages(const struct vmscan *vs, enum buddy_wmark w)
+uint64_t vmscan_node_free_pages(const struct vmscan *vs, unsigned nid)
+{
+	uint64_t n = buddy_node_free_pages(vs->buddy, nid);
+
+	for (unsigned t = 0; t < BUDDY_NR_ZONE_TYPES && nid < BUDDY_MAX_NODES; t++)
+		for (int c = 0; c < MM_NR_CPUS; c++)
+			n += vs->buddy->zones[nid * BUDDY_NR_ZONE_TYPES + t].pcp[c].count;
+	return n;
+}
+
+/* Watermark w summed over zones [first, first + n) that have memory. */
+static uint64_t wmark_sum(const struct vmscan *vs, unsigned first, unsigned n,
+			  enum buddy_wmark w)
 {
 	uint64_t sum = 0;
 
-	for (int z = 0; z < BUDDY_NR_ZONES; z++)
+	for (unsigned z = first; z < first + n && z < BUDDY_NR_ZONES; z++)
 		sum += vs->buddy->zones[z].managed_pages ? vs->buddy->zones[z].wmark[w] : 0;
 	return sum;
+}
+
+uint64_t vmscan_wmark_pages(const struct vmscan *vs, enum buddy_wmark w)
+{
+	return wmark_sum(vs, 0, BUDDY_NR_ZONES, w);
+}
+
+uint64_t vmscan_node_wmark_pages(const struct vmscan *vs, unsigned nid, enum buddy_wmark w)
+{
+	return wmark_sum(vs, nid * BUDDY_NR_ZONE_TYPES, BUDDY_NR_ZONE_TYPES, w);
 }
 
 /*
@@ -703,10 +752,10 @@ struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direc
 	struct lruvec_scan sc[NR_LRU] = { { 0, 0 } };
 	unsigned long anon = vmscan_anon_share(vs, nr);
 
-	shrink_file(vs, nr - anon, skip.file, &sc[LRU_FILE]);
-	shrink_anon(vs, anon + (nr - anon - sc[LRU_FILE].freed), skip.anon, &sc[LRU_ANON]);
+	shrink_file(vs, nr - anon, skip, &sc[LRU_FILE]);
+	shrink_anon(vs, anon + (nr - anon - sc[LRU_FILE].freed), skip, &sc[LRU_ANON]);
 	if (!sc[LRU_ANON].freed && sc[LRU_FILE].freed < nr)     /* anon gave nothing */
-		shrink_file(vs, nr - sc[LRU_FILE].freed, skip.file, &sc[LRU_FILE]);
+		shrink_file(vs, nr - sc[LRU_FILE].freed, skip, &sc[LRU_FILE]);
 	count_scan(vs, sc, direct);
 	/*
 	 * Pages kept cost a rotation each (Linux's nr_rotated); a file page
@@ -733,13 +782,17 @@ static bool can_reclaim(const struct vmscan *vs)
  */
 struct vmscan_fault_plan vmscan_fault_plan(const struct vmscan *vs)
 {
-	struct vmscan_fault_plan plan = { false, 0 };
+	struct vmscan_fault_plan plan = { false, 0, 0 };
 	uint64_t free = vmscan_free_pages(vs);
 	uint64_t min = vmscan_wmark_pages(vs, BUDDY_WMARK_MIN) + VMSCAN_FAULT_MARGIN;
 
 	if (!vs->on)
 		return plan;
-	plan.wake_kswapd = free < vmscan_wmark_pages(vs, BUDDY_WMARK_LOW) + VMSCAN_FAULT_MARGIN;
+	for (unsigned n = 0; n < vs->buddy->nr_nodes; n++)
+		if (vmscan_node_free_pages(vs, n) <
+		    vmscan_node_wmark_pages(vs, n, BUDDY_WMARK_LOW) + VMSCAN_FAULT_MARGIN)
+			plan.wake_nodes |= 1u << n;
+	plan.wake_kswapd = plan.wake_nodes != 0;
 	if (free < min && can_reclaim(vs))
 		plan.reclaim = min - free + LRUVEC_CLUSTER;
 	return plan;
@@ -756,17 +809,22 @@ unsigned long vmscan_direct_target(unsigned order)
  * Looking again before user code runs would find every accessed bit just
  * cleared, and evict the working set the first look spared: one pass.
  */
-enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs)
+enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs, unsigned nid,
+					      struct lruvec_scan *done)
 {
-	uint64_t high = vmscan_wmark_pages(vs, BUDDY_WMARK_HIGH);
+	uint64_t high = vmscan_node_wmark_pages(vs, nid, BUDDY_WMARK_HIGH);
 	uint64_t pass = vs->lv.lru[LRU_ANON].nr_frames + vs->lv.lru[LRU_FILE].nr_frames;
+	struct vmscan_skip skip = { NULL, NULL, 0 };
 	unsigned long scanned = 0;
 
-	while (vmscan_free_pages(vs) < high) {
+	if (vs->buddy->nr_nodes > 1)
+		skip.keep_nodes = ~(1u << nid);
+	while (vmscan_node_free_pages(vs, nid) < high) {
 		if (scanned >= pass)
 			return VMSCAN_KSWAPD_ONE_PASS;
-		struct lruvec_scan round = vmscan_shrink(vs, MM_MAX(LRUVEC_CLUSTER, high), false,
-							 (struct vmscan_skip){ NULL, NULL });
+		struct lruvec_scan round = vmscan_shrink(vs, MM_MAX(LRUVEC_CLUSTER, high), false, skip);
+		done->scanned += round.scanned;
+		done->freed += round.freed;
 		if (!round.freed)
 			return VMSCAN_KSWAPD_NO_PROGRESS;
 		scanned += round.scanned;

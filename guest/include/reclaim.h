@@ -42,6 +42,7 @@
 #include <pt.h>
 #include <rmap.h>
 #include <vmscan.h>
+#include <sched.h>
 
 struct mm;
 struct inode;
@@ -53,6 +54,25 @@ struct inode;
  */
 extern const struct vmscan_store swap_store;
 extern const struct vmscan_store file_store;
+
+/*
+ * One node's kswapd (Linux's pgdat->kswapd and kswapd_wait): its thread,
+ * woken when a zone of its node falls below its low mark, reclaiming pages
+ * of its node until the node's zones are above their high marks. Written
+ * by its thread and by wakers, under the one-CPU, non-preemptible rule.
+ */
+struct reclaim_kswapd {
+	struct wait_queue wait;         /* the thread sleeps here */
+	struct task *task;              /* NULL: not started (or no memory on the node) */
+	bool wanted;                    /* woken since it last looked */
+	unsigned nid;
+	char comm[12];                  /* "kswapdN" */
+	uint64_t runs;                  /* wakeups it balanced after */
+	struct lruvec_scan done;        /* pages it scanned and freed, all runs */
+};
+
+/* Node nid's kswapd, or NULL when it has none (not started, no memory). */
+const struct reclaim_kswapd *reclaim_kswapd_of(unsigned nid);
 
 /* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
 struct reclaim_lru_sizes {

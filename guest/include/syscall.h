@@ -67,7 +67,7 @@ SYS_DECL(prctl);
 SYS_DECL(clone3); SYS_DECL(futex); SYS_DECL(set_robust_list); SYS_DECL(get_robust_list);
 SYS_DECL(getrlimit); SYS_DECL(setrlimit); SYS_DECL(prlimit64);
 SYS_DECL(alarm); SYS_DECL(umask); SYS_DECL(msync); SYS_DECL(gettimeofday); SYS_DECL(getcpu); SYS_DECL(statx); SYS_DECL(statfs); SYS_DECL(fstatfs);
-SYS_DECL(set_mempolicy); SYS_DECL(get_mempolicy);
+SYS_DECL(mbind); SYS_DECL(set_mempolicy); SYS_DECL(get_mempolicy);
 SYS_DECL(mlock); SYS_DECL(mlock2); SYS_DECL(munlock); SYS_DECL(mlockall); SYS_DECL(munlockall);
 
 #endif

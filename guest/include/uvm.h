@@ -23,6 +23,7 @@
 #include <guest_layout.h>
 #include <pt.h>
 #include <vma.h>
+#include <buddy.h>
 
 #define USER_BASE        0x400000ull
 #define USER_STACK_TOP   0x7ffffffff000ull
@@ -126,9 +127,18 @@ uint64_t uvm_rss(const struct mm *mm);
 /* Sum of area sizes, pages. */
 uint64_t uvm_total_vm(const struct mm *mm);
 
-/* Per-area page census for smaps: pages by sharing and dirtiness. */
+/* Moves the page at va of mm's area v to a frame v's NUMA policy places
+ * (mbind's MPOL_MF_MOVE; fault_move_page). 0, -EBUSY (not a private
+ * anonymous page mapped only there: it stays) or -ENOMEM. */
+int uvm_move_page(struct mm *mm, const struct vma *v, uint64_t va);
+
+/* Per-area page census for smaps and numa_maps: pages by sharing and
+ * dirtiness, by node, and the most mappings any page has. */
 struct uvm_area_census {
 	uint64_t rss, shared_clean, shared_dirty, private_clean, private_dirty, anon;
+	uint64_t dirty;                      /* PTE dirty, shared or not */
+	uint64_t node[BUDDY_MAX_NODES];      /* rss by the node of the frame */
+	int32_t mapmax;                      /* highest page->mapcount */
 };
 void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census *c);
 /* Of rss[MM_FILE], the tmpfs pages mapped (Linux counts them as shmem:

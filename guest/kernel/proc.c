@@ -25,6 +25,7 @@
 #include <string.h>
 #include <kmalloc.h>
 #include <mmviews.h>
+#include <mempolicy.h>
 #include <ksyms.h>
 #include <vmalloc.h>
 #include <page_alloc.h>
@@ -125,9 +126,34 @@ static int buddyinfo_view(char *buf, size_t n)
 	return mmviews_buddyinfo(page_alloc_buddy(), buf, n);
 }
 
+/*
+ * Each node's kswapd in zoneinfo's per-node stats (a guest with several
+ * nodes): its wakeups and the pages it scanned and freed, under Linux's
+ * global vmstat names (Linux has no per-node kswapd counters; these are
+ * pageoutrun, pgscan_kswapd and pgsteal_kswapd split by node).
+ */
+static const char *const kswapd_stat_names[] = { "pageoutrun", "pgscan_kswapd",
+						 "pgsteal_kswapd" };
+
+static void kswapd_node_stats(const struct buddy *b, struct mmviews_node_stats *ns)
+{
+	ns->names = kswapd_stat_names;
+	ns->nr = 3;
+	for (unsigned n = 0; n < b->nr_nodes && n < BUDDY_MAX_NODES; n++) {
+		const struct reclaim_kswapd *k = reclaim_kswapd_of(n);
+		ns->value[n][0] = k ? k->runs : 0;
+		ns->value[n][1] = k ? k->done.scanned : 0;
+		ns->value[n][2] = k ? k->done.freed : 0;
+	}
+}
+
 static int zoneinfo_view(char *buf, size_t n)
 {
-	return mmviews_zoneinfo(page_alloc_buddy(), buf, n);
+	const struct buddy *b = page_alloc_buddy();
+	struct mmviews_node_stats ns = { 0 };
+
+	kswapd_node_stats(b, &ns);
+	return mmviews_zoneinfo(b, b->nr_nodes > 1 ? &ns : NULL, buf, n);
 }
 
 static void gen_buddyinfo(struct pbuf *p, struct task *t)
@@ -227,6 +253,53 @@ static void gen_maps(struct pbuf *p, struct task *t)
 {
 	for (uint32_t i = 0; t->mm && i < t->mm->vmas.nr; i++)
 		map_line(p, &t->mm->vmas.v[i]);
+}
+
+/*
+ * One numa_maps line, Linux's show_numa_map: start, policy, what the area
+ * is, then for a populated area anon=, dirty=, mapped= (only when it
+ * differs from both), mapmax= (when a page is mapped twice), N<node>= and
+ * the page size. Linux's swapcache=, active= and writeback= have no
+ * counterpart: a swapped page here is unmapped (not in the walk), the
+ * reclaim policy is pluggable (no active list to count) and writeback is
+ * synchronous.
+ */
+static void numa_map_line(struct pbuf *p, struct task *t, const struct vma *v)
+{
+	const struct inode *ino = v->file;
+	struct uvm_area_census c;
+	char pol[48];
+
+	mempolicy_describe(mempolicy_of_area(t, v), pol, sizeof(pol));
+	uvm_area_census(t->mm, v, &c);
+	pb_printf(p, "%08llx %s", (unsigned long long)v->start, pol);
+	if (ino)
+		pb_printf(p, " file=/%s", ino->name);
+	else if (v->flags & VMA_HEAP)
+		pb_printf(p, " heap");
+	else if (v->flags & VMA_GROWSDOWN)
+		pb_printf(p, " stack");
+	if (c.rss) {
+		if (c.anon)
+			pb_printf(p, " anon=%llu", (unsigned long long)c.anon);
+		if (c.dirty)
+			pb_printf(p, " dirty=%llu", (unsigned long long)c.dirty);
+		if (c.rss != c.anon && c.rss != c.dirty)
+			pb_printf(p, " mapped=%llu", (unsigned long long)c.rss);
+		if (c.mapmax > 1)
+			pb_printf(p, " mapmax=%d", c.mapmax);
+		for (int n = 0; n < BUDDY_MAX_NODES; n++)
+			if (c.node[n])
+				pb_printf(p, " N%d=%llu", n, (unsigned long long)c.node[n]);
+		pb_printf(p, " kernelpagesize_kB=4");
+	}
+	pb_printf(p, "\n");
+}
+
+static void gen_numa_maps(struct pbuf *p, struct task *t)
+{
+	for (uint32_t i = 0; t->mm && i < t->mm->vmas.nr; i++)
+		numa_map_line(p, t, &t->mm->vmas.v[i]);
 }
 
 #define SMAPS_LINE(p, name, pages) pb_printf(p, "%-16s%8llu kB\n", name, KB(pages))
@@ -622,6 +695,7 @@ static const struct {
 	{ "cmdline", gen_cmdline, true, NULL },
 	{ "maps", gen_maps, true, NULL },
 	{ "smaps", gen_smaps, true, NULL },
+	{ "numa_maps", gen_numa_maps, true, NULL },
 	{ "smaps_rollup", gen_smaps_rollup, true, NULL },
 	{ "status", gen_status, true, NULL },
 	{ "oom_score_adj", gen_oom_score_adj, true, write_oom_score_adj },

@@ -114,7 +114,7 @@ static const syscall_fn syscall_table[SYSCALL_NR_MAX] = {
 	[97] = sys_getrlimit, [160] = sys_setrlimit, [302] = sys_prlimit64,
 	[149] = sys_mlock, [150] = sys_munlock, [151] = sys_mlockall, [152] = sys_munlockall,
 	[325] = sys_mlock2, [96] = sys_gettimeofday, [309] = sys_getcpu,
-	[238] = sys_set_mempolicy, [239] = sys_get_mempolicy,
+	[237] = sys_mbind, [238] = sys_set_mempolicy, [239] = sys_get_mempolicy,
 	[37] = sys_alarm, [95] = sys_umask, [26] = sys_msync, [137] = sys_statfs, [138] = sys_fstatfs, [332] = sys_statx,
 	[157] = sys_prctl, [188] = sys_setxattr, [189] = sys_lsetxattr, [190] = sys_fsetxattr,
 	[191] = sys_getxattr, [192] = sys_lgetxattr, [193] = sys_fgetxattr, [194] = sys_listxattr,

@@ -1,14 +1,14 @@
 /*
  * reclaim.c: the guest's glue around reclaim's engine (mm/vmscan.h): the
  * one node's struct vmscan, its stores (swap.c, initrd.c), the tasks'
- * address spaces for its walks, the kswapd thread and its wait queue, the
+ * address spaces for its walks, each node's kswapd thread and wait queue, the
  * buddy's wake and direct-reclaim hooks, mm.policy and mm.swappiness, and
  * /proc/vmstat's copies of the engine's counters (reclaim.h).
  *
- * Invariants: the engine's (mm/include/vmscan.h); here, kswapd runs only
- * when woken (an allocation under a zone's low mark, or a fault that
- * could take free pages there) and sleeps once vmscan_kswapd_balance
- * returns; the engine's counters live in vm_events (count_into_vmstat), so
+ * Invariants: the engine's (mm/include/vmscan.h); here, a node's kswapd
+ * runs only when woken (an allocation under the low mark of one of its
+ * node's zones, or a fault that could take its node's free pages there)
+ * and sleeps once vmscan_kswapd_balance returns for its node; the engine's counters live in vm_events (count_into_vmstat), so
  * /proc/vmstat and the host read them with nothing copied.
  * Order of calls: reclaim -> vmscan -> a kind's store (swap's slots,
  * cache and disk; the file cache) -> page allocator; never the reverse
@@ -35,9 +35,8 @@ _Static_assert(VMSCAN_BATCH <= SWAP_WRITE_BATCH, "a reclaim batch must fit one s
  * node.on once reclaim_init succeeded. */
 static struct vmscan node;
 
-static struct wait_queue kswapd_wait = WAIT_QUEUE_INIT(kswapd_wait);
-static bool kswapd_wanted;
-static struct task *kswapd_task;
+/* Each node's kswapd (reclaim.h's struct reclaim_kswapd); nid set when it starts. */
+static struct reclaim_kswapd kswapds[BUDDY_MAX_NODES];
 
 /* ---- the engine's view of tasks' address spaces ------------------------ */
 
@@ -126,29 +125,57 @@ static void shrink_slabs(void)
 	count_vm_events(VM_SLABS_SCANNED, slab_shrink_all());
 }
 
-static void wake_kswapd(void)
+static void wake_kswapd(struct reclaim_kswapd *k)
 {
-	kswapd_wanted = true;
-	if (kswapd_task)
-		wake_up_background(&kswapd_wait);
+	k->wanted = true;
+	if (k->task)
+		wake_up_background(&k->wait);
+}
+
+/* Wakes the kswapd of each node in the mask. */
+static void wake_kswapds(uint32_t nodes)
+{
+	for (unsigned n = 0; n < BUDDY_MAX_NODES; n++)
+		if (nodes & (1u << n))
+			wake_kswapd(&kswapds[n]);
 }
 
 static void kswapd(void *arg);
 
+/* Node nid's thread, "kswapdN" as in Linux; false when it cannot start. */
+static bool start_node_kswapd(struct reclaim_kswapd *k, unsigned nid)
+{
+	k->nid = nid;
+	k->wait = (struct wait_queue)WAIT_QUEUE_INIT(k->wait);
+	snprintf(k->comm, sizeof(k->comm), "kswapd%u", nid);
+	k->task = kthread_create(kswapd, k, k->comm);
+	return k->task != NULL;
+}
+
+static bool node_has_memory(const struct buddy *b, unsigned nid)
+{
+	for (unsigned t = 0; t < BUDDY_NR_ZONE_TYPES; t++)
+		if (b->zones[nid * BUDDY_NR_ZONE_TYPES + t].managed_pages)
+			return true;
+	return false;
+}
+
 /*
  * Started at the first user fault, not at boot: pid 1 is init's (the VM
- * ends when pid 1 exits), so kernel threads are numbered after it.
+ * ends when pid 1 exits), so kernel threads are numbered after it. One
+ * per node with memory (Linux's kswapd_run for each node).
  */
-static void start_kswapd(void)
+static void start_kswapds(void)
 {
 	static bool tried;
+	const struct buddy *b = page_alloc_buddy();
 
 	if (tried)
 		return;
 	tried = true;
-	kswapd_task = kthread_create(kswapd, NULL, "kswapd0");
-	if (!kswapd_task)
-		pr_err("reclaim: cannot start kswapd; direct reclaim only\n");
+	for (unsigned n = 0; n < b->nr_nodes && n < BUDDY_MAX_NODES; n++)
+		if (node_has_memory(b, n) && !start_node_kswapd(&kswapds[n], n))
+			pr_err("reclaim: cannot start kswapd%u; direct reclaim only there\n", n);
 }
 
 void reclaim_fault_prepare(void)
@@ -157,11 +184,10 @@ void reclaim_fault_prepare(void)
 
 	if (!node.on)
 		return;
-	if (!kswapd_task)
-		start_kswapd();
+	start_kswapds();
 	plan = vmscan_fault_plan(&node);
 	if (plan.wake_kswapd)
-		wake_kswapd();
+		wake_kswapds(plan.wake_nodes);
 	if (!plan.reclaim)
 		return;
 	count_vm_event(VM_ALLOCSTALL);
@@ -175,13 +201,13 @@ void reclaim_fault_prepare(void)
 		      (struct vmscan_skip){ .anon = NULL, .file = current->mm });
 }
 
+/* A zone fell below its low mark: its node's kswapd (Linux's wakeup_kswapd(zone)). */
 static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx)
 {
 	(void)b;
-	(void)z;
 	(void)order;
 	(void)ctx;
-	wake_kswapd();
+	wake_kswapd(&kswapds[z->node]);
 }
 
 static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
@@ -193,23 +219,31 @@ static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned g
 	(void)ctx;
 	count_vm_event(VM_ALLOCSTALL);
 	freed = vmscan_shrink(&node, want, true,
-			      (struct vmscan_skip){ current->mm, current->mm }).freed;
+			      (struct vmscan_skip){ .anon = current->mm, .file = current->mm }).freed;
 	if (freed < want)
 		shrink_slabs();
 	return freed;
 }
 
+/* One node's kswapd: sleeps until woken, then balances its node. */
 static void kswapd(void *arg)
 {
-	(void)arg;
+	struct reclaim_kswapd *k = arg;
+
 	for (;;) {
-		while (!kswapd_wanted)
-			sleep_on(&kswapd_wait);
-		kswapd_wanted = false;
+		while (!k->wanted)
+			sleep_on(&k->wait);
+		k->wanted = false;
+		k->runs++;
 		count_vm_event(VM_PAGEOUTRUN);
-		if (vmscan_kswapd_balance(&node) == VMSCAN_KSWAPD_NO_PROGRESS)
+		if (vmscan_kswapd_balance(&node, k->nid, &k->done) == VMSCAN_KSWAPD_NO_PROGRESS)
 			shrink_slabs();
 	}
+}
+
+const struct reclaim_kswapd *reclaim_kswapd_of(unsigned nid)
+{
+	return nid < BUDDY_MAX_NODES && kswapds[nid].task ? &kswapds[nid] : NULL;
 }
 
 /* The policy mm.policy names; lru when absent, unknown or exact-only. */

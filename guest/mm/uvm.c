@@ -73,10 +73,11 @@ static uint64_t *mm_rss(struct mm *mm)
 	return mm->rss;
 }
 
-static phys_addr_t frames_alloc(void *ctx, unsigned order, unsigned flags)
+static phys_addr_t frames_alloc(void *ctx, const struct vma *v, uint64_t va, unsigned order,
+				unsigned flags)
 {
 	(void)ctx;
-	return mempolicy_alloc_current(order, flags);   /* current's NUMA policy */
+	return mempolicy_alloc_current(v, va, order, flags);   /* the area's or current's policy */
 }
 
 static void frame_free(void *ctx, phys_addr_t pa)
@@ -953,14 +954,28 @@ static int census_one(const struct pt_mapping *m, void *arg)
 	const struct page *p = frame_page(m->pa);
 	bool dirty = m->flags & PTE_D, shared = p->mapcount > 1;
 
+	int nid = page_to_nid(m->pa);
+
 	c->rss++;
 	if (p->flags & PG_ANON)
 		c->anon++;
+	c->dirty += dirty;
+	if (nid >= 0 && nid < BUDDY_MAX_NODES)
+		c->node[nid]++;
+	if (p->mapcount > c->mapmax)
+		c->mapmax = p->mapcount;
 	if (shared)
 		*(dirty ? &c->shared_dirty : &c->shared_clean) += 1;
 	else
 		*(dirty ? &c->private_dirty : &c->private_clean) += 1;
 	return 0;
+}
+
+int uvm_move_page(struct mm *mm, const struct vma *v, uint64_t va)
+{
+	int err = fault_move_page(&engine, mm, v, va);
+
+	return err == -MM_EBUSY ? -EBUSY : err ? -ENOMEM : 0;
 }
 
 void uvm_area_census(struct mm *mm, const struct vma *v, struct uvm_area_census *c)

@@ -8,8 +8,8 @@
  * hostile robust lists walked at exit, resource limits, mlock's range
  * arithmetic, madvise's advice rules, statx and statfs, alarm (one
  * delivered), gettimeofday, getcpu and umask; tmpfs's tree calls
- * (unlink, mkdir, rmdir, rename), truncate, pwrite64, fsync and
- * memfd_create.
+ * (unlink, mkdir, rmdir, rename), truncate, pwrite64, fsync,
+ * memfd_create, mbind and get_mempolicy(MPOL_F_ADDR).
  * Each check compares the result with what Linux returns and prints
  * "badargs: CHECK: ok" (or "FAILED: got X"); the last line is
  * "badargs: N passed, M failed". Exit status 0 when all pass.
@@ -1392,7 +1392,8 @@ static void tree_checks(void)
 
 static void truncate_checks(void)
 {
-	long fd = SC3(SYS_open, "/tmp/t", O_CREAT | O_RDWR, 0600), ro = open_self(), p[2];
+	long fd = SC3(SYS_open, "/tmp/t", O_CREAT | O_RDWR, 0600), ro = open_self();
+	int p[2];               /* pipe(2) writes two ints */
 
 	check("ftruncate -1 of a closed fd is EINVAL (the length first)", SC2(SYS_ftruncate, -1, -1),
 	      -EINVAL);
@@ -1425,6 +1426,60 @@ static void truncate_checks(void)
 	SC1(SYS_close, fd);
 	SC1(SYS_close, ro);
 	SC1(SYS_unlink, "/tmp/t");
+}
+
+#define MPOL_BIND_ 2
+#define MPOL_F_ADDR_ (1 << 1)
+#define MPOL_MF_STRICT_ 1
+#define MPOL_MF_MOVE_ALL_ 4
+#define MPOL_F_STATIC_RELATIVE_ (3 << 14)
+
+/* mbind(2) as Linux's do_mbind checks it, and get_mempolicy(MPOL_F_ADDR)
+ * reading back what it set on buf (node 0, online on every guest). */
+static void mbind_checks(void)
+{
+	unsigned long node0 = 1, none = 0, node63 = 1ul << 63, mask[2] = { 0, 0 };
+	int mode = -1;
+
+	check("mbind with unknown flags is EINVAL",
+	      SC6(SYS_mbind, buf, PAGE, MPOL_BIND_, &node0, 65, 8), -EINVAL);
+	check("mbind of an unaligned start is EINVAL",
+	      SC6(SYS_mbind, buf + 1, PAGE, MPOL_BIND_, &node0, 65, 0), -EINVAL);
+	check("mbind of a range wrapping past the top is EINVAL",
+	      SC6(SYS_mbind, buf, -(unsigned long)buf + PAGE, MPOL_BIND_, &node0, 65, 0), -EINVAL);
+	check("mbind with mode 99 is EINVAL before its flags are looked at",
+	      SC6(SYS_mbind, buf + 1, PAGE, 99, &node0, 65, 8), -EINVAL);
+	check("mbind with a kernel mask pointer is EFAULT before an unaligned start",
+	      SC6(SYS_mbind, buf + 1, PAGE, MPOL_BIND_, KPTR, 65, 0), -EFAULT);
+	check("mbind of 0 bytes is 0 (the policy is not checked)",
+	      SC6(SYS_mbind, buf, 0, MPOL_BIND_, &none, 65, 0), 0);
+	check("mbind of SIZE_MAX bytes is 0 (its page-aligned length wraps to 0)",
+	      SC6(SYS_mbind, buf, ~0ul, MPOL_BIND_, &node0, 65, 0), 0);
+	check("mbind with mode 99 is EINVAL", SC6(SYS_mbind, buf, PAGE, 99, &node0, 65, 0), -EINVAL);
+	check("mbind with both mode flags is EINVAL",
+	      SC6(SYS_mbind, buf, PAGE, MPOL_BIND_ | MPOL_F_STATIC_RELATIVE_, &node0, 65, 0), -EINVAL);
+	check("mbind MPOL_BIND with an empty mask is EINVAL",
+	      SC6(SYS_mbind, buf, PAGE, MPOL_BIND_, &none, 65, 0), -EINVAL);
+	check("mbind MPOL_BIND to an offline node is EINVAL",
+	      SC6(SYS_mbind, buf, PAGE, MPOL_BIND_, &node63, 65, 0), -EINVAL);
+	check("mbind MPOL_DEFAULT with a node is EINVAL",
+	      SC6(SYS_mbind, buf, PAGE, 0, &node0, 65, 0), -EINVAL);
+	check("mbind with a kernel mask pointer is EFAULT",
+	      SC6(SYS_mbind, buf, PAGE, MPOL_BIND_, KPTR, 65, 0), -EFAULT);
+	check("mbind over an unmapped page is EFAULT",
+	      SC6(SYS_mbind, unmapped, PAGE, MPOL_BIND_, &node0, 65, 0), -EFAULT);
+	check("mbind of buf to node 0 (MPOL_MF_STRICT | MPOL_MF_MOVE_ALL) is 0",
+	      SC6(SYS_mbind, buf, 2 * PAGE, MPOL_BIND_, &node0, 65,
+		  MPOL_MF_STRICT_ | MPOL_MF_MOVE_ALL_), 0);
+	check("get_mempolicy(MPOL_F_ADDR) of buf is 0",
+	      sc(SYS_get_mempolicy, (long)&mode, (long)mask, 65, (long)buf, MPOL_F_ADDR_, 0), 0);
+	check("and says MPOL_BIND", mode, MPOL_BIND_);
+	check("to node 0", (long)mask[0], 1);
+	check("get_mempolicy(MPOL_F_ADDR) of an unmapped page is EFAULT",
+	      sc(SYS_get_mempolicy, (long)&mode, 0, 0, (long)unmapped, MPOL_F_ADDR_, 0), -EFAULT);
+	check("mbind MPOL_DEFAULT takes buf's policy away", SC6(SYS_mbind, buf, 2 * PAGE, 0, 0, 0, 0), 0);
+	sc(SYS_get_mempolicy, (long)&mode, 0, 0, (long)buf, MPOL_F_ADDR_, 0);
+	check("get_mempolicy(MPOL_F_ADDR) of buf then says MPOL_DEFAULT", mode, 0);
 }
 
 static void memfd_checks(void)
@@ -1665,6 +1720,7 @@ int main(int argc, char **argv)
 	tree_checks();
 	truncate_checks();
 	memfd_checks();
+	mbind_checks();
 	alarm_checks();
 	return claims_report(&claims);
 }

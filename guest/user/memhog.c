@@ -3,7 +3,8 @@
  *             [--release] [--hold] [--oom-score-adj N] [--pause SECS]
  *             [--show FILE] [--read FILE]... [--swappiness N] [--populate]
  *             [--await-vmstat NAME N] [--start-on-vmstat NAME N]
- *             [--bind N | --preferred N | --interleave] [--where]
+ *             [--bind N | --preferred N | --interleave] [--mbind N] [--move N]
+ *             [--where] [--child-where]
  * Options act in order, before the hog: --oom-score-adj writes N to
  * /proc/self/oom_score_adj, --swappiness N to /proc/sys/vm/swappiness,
  * --read reads FILE through (clean page-cache pages reclaim may drop),
@@ -13,7 +14,9 @@
  * --bind N, --preferred N and --interleave set memhog's NUMA memory policy
  * (set_mempolicy: MPOL_BIND or MPOL_PREFERRED to node N, MPOL_INTERLEAVE
  * over every node get_mempolicy(MPOL_F_MEMS_ALLOWED) names).
- * Then it maps SIZE bytes of anonymous memory (--populate: with
+ * Then it maps SIZE bytes of anonymous memory (--mbind N: then binds that
+ * area alone to node N with mbind(MPOL_BIND), a policy that wins over the
+ * task's for its pages; --populate: with
  * MAP_POPULATE, every page allocated inside the one mmap call, a burst
  * kswapd cannot keep up with) and writes a per-page stamp into the pages
  * the pattern visits, pass after pass, noting each visited page in seen[].
@@ -25,9 +28,17 @@
  * back its stamp, every other page still reads zero, and the bookkeeping
  * agrees with itself (seen[] holds only 0 and 1, as many 1s as pages
  * counted touched, no more than the buffer has, all of them for seq and
- * loop, which visit every page); --where then says on which NUMA node each
+ * loop, which visit every page); --move N then binds the area to node N
+ * with mbind(MPOL_BIND, MPOL_MF_MOVE | MPOL_MF_STRICT), moving the pages
+ * written (before --verify reads them: their contents move with them);
+ * --where then says on which NUMA node each
  * page landed (get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)), one line
- * "memhog: node N: P pages" per node holding any; --pause then sleeps SECS seconds (kswapd, woken by the
+ * "memhog: node N: P pages" per node holding any; --child-where then
+ * forks a child that says the policy it inherited on the area
+ * (get_mempolicy(MPOL_F_ADDR): "memhog: child: area policy MODE, nodes
+ * MASK"), writes every page again (copies on write, placed by that
+ * policy) and says where its copies landed ("memhog: child: node N: P
+ * pages"); --pause then sleeps SECS seconds (kswapd, woken by the
  * last faults, can finish and sleep); --release unmaps the memory; --show
  * then prints FILE (a /proc file as the hog leaves the system); --hold sleeps until
  * killed (for the host to watch or snapshot the guest in that state).
@@ -44,6 +55,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -239,8 +251,39 @@ static int set_policy(int mode, long node)
 	return 0;
 }
 
-/* Prints how many of the pages landed on each node. */
-static void report_nodes(const uint8_t *mem, size_t pages)
+/* The node number arg of option opt, or -1 (said on stderr). */
+static long parse_node(const char *opt, const char *arg)
+{
+	char *end;
+	long node = strtol(arg, &end, 10);
+
+	if (*end || end == arg || node < 0 || node >= MAX_NODES) {
+		fprintf(stderr, "memhog: %s: not a node number: %s\n", opt, arg);
+		return -1;
+	}
+	return node;
+}
+
+#define MPOL_MF_STRICT (1 << 0)
+#define MPOL_MF_MOVE   (1 << 1)
+
+/* mbind(MPOL_BIND) of [mem, mem + len) to node with flags (0, or
+ * MPOL_MF_MOVE | MPOL_MF_STRICT: the pages there move). 0 or -1. */
+static int bind_area(void *mem, size_t len, long node, unsigned flags)
+{
+	unsigned long mask = 1ul << node;
+
+	if (syscall(SYS_mbind, mem, len, MPOL_BIND, &mask, MAX_NODES + 1, flags) < 0) {
+		perror("memhog: mbind");
+		return -1;
+	}
+	printf("memhog: mbind %zu KiB to node %ld%s\n", len / 1024, node,
+	       flags ? ", pages moved" : "");
+	return 0;
+}
+
+/* Prints how many of the pages landed on each node, each line after who. */
+static void report_nodes(const char *who, const uint8_t *mem, size_t pages)
 {
 	size_t count[MAX_NODES] = { 0 }, unknown = 0;
 
@@ -254,9 +297,40 @@ static void report_nodes(const uint8_t *mem, size_t pages)
 	}
 	for (int n = 0; n < MAX_NODES; n++)
 		if (count[n])
-			printf("memhog: node %d: %zu pages\n", n, count[n]);
+			printf("memhog: %snode %d: %zu pages\n", who, n, count[n]);
 	if (unknown)
-		printf("memhog: node unknown: %zu pages\n", unknown);
+		printf("memhog: %snode unknown: %zu pages\n", who, unknown);
+}
+
+/*
+ * A forked child reads the policy of the hog's area (get_mempolicy
+ * MPOL_F_ADDR: what it inherited), writes every page again (each write a
+ * copy on write, placed by that policy) and reports where its copies
+ * landed, on lines "memhog: child: ...". 0, or -1 when the child failed.
+ */
+static int child_where(uint8_t *mem, size_t pages)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		unsigned long mask = 0;
+		int mode = -1;
+		if (syscall(SYS_get_mempolicy, &mode, &mask, MAX_NODES + 1, mem, MPOL_F_ADDR) < 0)
+			_exit(1);
+		printf("memhog: child: area policy %d, nodes %#lx\n", mode, mask);
+		for (size_t i = 0; i < pages; i++)
+			mem[i * PAGE + 8] = 1;
+		report_nodes("child: ", mem, pages);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		printf("memhog: child: failed\n");
+		return -1;
+	}
+	return 0;
 }
 
 static int usage(void)
@@ -265,7 +339,8 @@ static int usage(void)
 		"[--verify] [--release] [--hold] [--oom-score-adj N] [--pause SECS] "
 		"[--show FILE] [--read FILE]... [--swappiness N] [--populate] "
 		"[--await-vmstat NAME N] [--start-on-vmstat NAME N] "
-		"[--bind N | --preferred N | --interleave] [--where]\n");
+		"[--bind N | --preferred N | --interleave] [--mbind N] [--move N] [--where] "
+		"[--child-where]\n");
 	return 2;
 }
 
@@ -274,6 +349,8 @@ int main(int argc, char **argv)
 	size_t size = 0;
 	enum pattern pat = SEQ;
 	int passes = 1, verify = 0, release = 0, hold = 0, pause = 0, populate = 0, where = 0;
+	long mbind_node = -1, move_node = -1;
+	int fork_where = 0;
 	const char *show_path = NULL, *await_name = NULL, *await_value = NULL;
 
 	if (argc < 2 || parse_size(argv[1], &size) || !size)
@@ -289,20 +366,23 @@ int main(int argc, char **argv)
 			populate = MAP_POPULATE;
 		else if (!strcmp(argv[i], "--where"))
 			where = 1;
+		else if (!strcmp(argv[i], "--child-where"))
+			fork_where = 1;
 		else if (!strcmp(argv[i], "--interleave")) {
 			if (set_policy(MPOL_INTERLEAVE, -1))
 				return 2;
 		} else if ((!strcmp(argv[i], "--bind") || !strcmp(argv[i], "--preferred")) &&
 			   i + 1 < argc) {
-			char *end;
-			long node = strtol(argv[i + 1], &end, 10);
-			if (*end || end == argv[i + 1] || node < 0 || node >= MAX_NODES) {
-				fprintf(stderr, "memhog: %s: not a node number: %s\n", argv[i],
-					argv[i + 1]);
+			long node = parse_node(argv[i], argv[i + 1]);
+			if (node < 0 || set_policy(argv[i][2] == 'b' ? MPOL_BIND : MPOL_PREFERRED, node))
 				return 2;
-			}
-			if (set_policy(argv[i][2] == 'b' ? MPOL_BIND : MPOL_PREFERRED, node))
+			i++;
+		} else if ((!strcmp(argv[i], "--mbind") || !strcmp(argv[i], "--move")) &&
+			   i + 1 < argc) {
+			long node = parse_node(argv[i], argv[i + 1]);
+			if (node < 0)
 				return 2;
+			*(!strcmp(argv[i], "--mbind") ? &mbind_node : &move_node) = node;
 			i++;
 		}
 		else if (!strcmp(argv[i], "--oom-score-adj") && i + 1 < argc) {
@@ -351,6 +431,8 @@ int main(int argc, char **argv)
 		perror("memhog: mmap");
 		return 2;
 	}
+	if (mbind_node >= 0 && bind_area(mem, pages * PAGE, mbind_node, 0))
+		return 2;
 	long t0 = now_ms();
 	size_t touched = 0;
 	for (int pass = 0; pass < passes; pass++) {
@@ -366,8 +448,13 @@ int main(int argc, char **argv)
 	printf("memhog: %zu KiB (%zu pages), pattern %s, %d pass%s: %zu pages touched in %ld ms\n",
 	       pages * 4, pages, pattern_names[pat], passes, passes == 1 ? "" : "es", touched,
 	       t1 - t0);
+	if (move_node >= 0 &&
+	    bind_area(mem, pages * PAGE, move_node, MPOL_MF_MOVE | MPOL_MF_STRICT))
+		return 2;
 	if (where)
-		report_nodes(mem, pages);
+		report_nodes("", mem, pages);
+	if (fork_where && child_where(mem, pages))
+		return 1;
 	if (await_name && await_vmstat("--await-vmstat", await_name, await_value) < 0)
 		return 2;
 	if (verify) {

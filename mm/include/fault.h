@@ -93,7 +93,9 @@ enum fault_event {
  * What the engine needs of its host. A space's page table and areas are
  * the vmscan's spaces' (vs->spaces->pt / ->vmas).
  *   rss        the space's NR_FAULT_RSS counters
- *   alloc      2^order frames (order-0 unless fault-around); 0 when none
+ *   alloc      2^order frames (order-0 unless fault-around) for va in area v
+ *              (v NULL: an address with no area at hand, a swap read-ahead),
+ *              where the area's or the task's NUMA policy says; 0 when none
  *   free       one frame alloc gave (order 0)
  *   file_page  the page-cache frame of file's page index, filled on first
  *              use (*major then); 0 when out of memory
@@ -106,7 +108,8 @@ enum fault_event {
  */
 struct fault_host {
 	uint64_t *(*rss)(struct mm *mm);
-	phys_addr_t (*alloc)(void *ctx, unsigned order, unsigned flags);
+	phys_addr_t (*alloc)(void *ctx, const struct vma *v, uint64_t va, unsigned order,
+			     unsigned flags);
 	void (*free)(void *ctx, phys_addr_t pa);
 	phys_addr_t (*file_page)(void *ctx, const void *file, uint64_t index, bool *major);
 	uint64_t (*file_size)(const void *file);
@@ -174,6 +177,18 @@ void fault_drop_frame(struct fault_engine *fe, struct mm *mm, phys_addr_t pa);
 
 /* Unmaps [start, end) of mm: frames dropped, swap entries freed, empty tables freed. */
 void fault_zap_range(struct fault_engine *fe, struct mm *mm, uint64_t start, uint64_t end);
+
+/*
+ * Moves the private anonymous page mapped at va of mm (area v), when that
+ * is its one mapping, to a frame the host's alloc gives for v and va (the
+ * area's NUMA policy; Linux's migration of one folio for mbind's
+ * MPOL_MF_MOVE): the PTE is write-protected while the copy is made, then
+ * points at the copy with its bits, and the old frame is dropped. Returns
+ * 0, -MM_EBUSY (nothing present, a shared, file, locked or lazily freed
+ * page, or one with a copy in the swap cache: left where it is) or
+ * -MM_ENOMEM (no frame). The caller holds mm (its faults cannot run).
+ */
+int fault_move_page(struct fault_engine *fe, struct mm *mm, const struct vma *v, uint64_t va);
 
 /*
  * Copies area v's mappings of parent into child (whose areas already

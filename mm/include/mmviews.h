@@ -14,7 +14,19 @@
 #include "vmalloc.h"
 
 int mmviews_buddyinfo(const struct buddy *b, char *buf, size_t size);
-int mmviews_zoneinfo(const struct buddy *b, char *buf, size_t size);
+/*
+ * Figures per node for zoneinfo's "  per-node stats" block, which Linux
+ * prints under each node's first zone with pages (its node_stat items):
+ * names[i] with value[node][i], nr of them. NULL: no block.
+ */
+#define MMVIEWS_NODE_STATS 4
+struct mmviews_node_stats {
+	const char *const *names;
+	unsigned nr;                    /* at most MMVIEWS_NODE_STATS */
+	uint64_t value[BUDDY_MAX_NODES][MMVIEWS_NODE_STATS];
+};
+int mmviews_zoneinfo(const struct buddy *b, const struct mmviews_node_stats *ns, char *buf,
+		     size_t size);
 int mmviews_slabinfo(char *buf, size_t size);
 /* vs may be NULL (no vmalloc yet). */
 int mmviews_meminfo(const struct buddy *b, const struct vmalloc_space *vs,

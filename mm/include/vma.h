@@ -39,12 +39,29 @@
 #define VMA_LOCKED    (1u << 4)  /* mlock: its pages stay resident (unevictable) */
 #define VMA_LOCKONFAULT (1u << 5) /* with VMA_LOCKED: locked as they fault, not populated */
 
+/*
+ * A NUMA memory policy (Linux's struct mempolicy): a task's, set by
+ * set_mempolicy(2), or an area's, set by mbind(2) (Linux's vma->vm_policy).
+ * The guest's mempolicy.h gives the modes and interprets it; vma.c only
+ * compares areas' policies (different ones never merge) and copies them
+ * with the area (splits, clones: a child inherits its parent's). Mode 0
+ * (MPOL_DEFAULT) on an area means none: the task's policy applies.
+ */
+struct mempolicy {
+	uint8_t mode;            /* MPOL_* */
+	uint8_t il_next;         /* a task's INTERLEAVE: the node the next page goes to
+				  * (an area's interleaves by page offset: 0) */
+	uint16_t flags;          /* MPOL_F_STATIC_NODES / RELATIVE_NODES, as given */
+	uint64_t nodes;          /* bit n: node n */
+};
+
 struct vma {
 	uint64_t start, end;   /* [start, end), page aligned */
 	uint32_t prot;         /* VMA_READ | VMA_WRITE | VMA_EXEC */
 	uint32_t flags;        /* VMA_* flags */
 	const void *file;      /* backing file (opaque to vma.c), NULL: anonymous */
 	uint64_t pgoff;        /* file offset of start in bytes, page aligned */
+	struct mempolicy policy; /* mbind's; mode 0: none */
 };
 
 struct vma_tree {
@@ -96,6 +113,13 @@ int vma_protect(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t prot)
 /* The same for flags: each area of [start, end) gets (flags & ~clear) | set. */
 int vma_set_flags(struct vma_tree *t, uint64_t start, uint64_t end, uint32_t set,
 		  uint32_t clear);
+
+/* The same for the NUMA policy: each area of [start, end) gets *pol (mbind). */
+int vma_set_policy(struct vma_tree *t, uint64_t start, uint64_t end,
+		   const struct mempolicy *pol);
+
+/* True when areas cover every page of [start, end) (no hole). */
+bool vma_range_covered(const struct vma_tree *t, uint64_t start, uint64_t end);
 
 /*
  * Moves the start of the area containing addr (or the one starting at

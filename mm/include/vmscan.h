@@ -46,8 +46,9 @@
  *    (mm_tlb_flush_page) before the page can be freed;
  *  - file pages are never dirty: dropping one is unmapping it everywhere
  *    and freeing it, a shadow entry left in its cache slot;
- *  - kswapd_balance returns once free pages reach the high marks, a round
- *    frees nothing, or the LRUs have been looked at once.
+ *  - kswapd_balance returns once its node's free pages reach the node's
+ *    high marks, a round frees nothing, or the LRUs have been looked at
+ *    once; a shrink that keeps some nodes' pages takes none of them.
  * Order of calls: vmscan -> a kind's store (vmscan_store_ops) -> buddy;
  * never the reverse except through the buddy's reclaim hooks, whose host
  * glue names the space to skip (struct vmscan_skip).
@@ -159,15 +160,18 @@ struct vmscan {
 	uint64_t own[NR_VMSCAN_EVENTS];        /* the counters no host table holds */
 };
 
-/* Whose mappings a shrink leaves alone (NULL: nobody's). */
+/* Whose mappings a shrink leaves alone (NULL: nobody's), and whose nodes'. */
 struct vmscan_skip {
 	struct mm *anon;        /* a space whose PTEs the interrupted code may hold */
 	struct mm *file;        /* a faulting task's own page cache (its text) */
+	uint32_t keep_nodes;    /* bit n: pages on node n stay (one node's kswapd
+				 * reclaims its own node's; 0: any page may go) */
 };
 
 /* What a fault should do first (vmscan_fault_plan). */
 struct vmscan_fault_plan {
 	bool wake_kswapd;       /* free pages could fall under the low marks */
+	uint32_t wake_nodes;    /* bit n: node n's free pages could (its kswapd) */
 	unsigned long reclaim;  /* pages to reclaim directly first, 0: none */
 };
 
@@ -250,8 +254,8 @@ unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned long nr);
 
 /*
  * Before a fault, which may take VMSCAN_FAULT_MARGIN pages without
- * reclaiming: wake kswapd if it could take free pages under the low
- * marks, reclaim directly if under the min marks (and anything can go).
+ * reclaiming: wake the kswapd of each node it could take under its zones'
+ * low marks, reclaim directly if under the min marks (and anything can go).
  */
 struct vmscan_fault_plan vmscan_fault_plan(const struct vmscan *vs);
 
@@ -259,16 +263,24 @@ struct vmscan_fault_plan vmscan_fault_plan(const struct vmscan *vs);
 unsigned long vmscan_direct_target(unsigned order);
 
 /*
- * One kswapd wakeup: rounds of the high marks' worth at least until free
- * pages reach the high marks, a round frees nothing, or as many pages as
- * the lists held at the start were scanned. Returns why it stopped.
+ * One wakeup of node nid's kswapd (Linux's balance_pgdat): rounds of the
+ * node's high marks' worth at least until the node's free pages reach its
+ * zones' high marks, a round frees nothing, or as many pages as the lists
+ * held at the start were scanned. With several nodes only pages on nid
+ * are taken (the others' stay on the lists, rotated: the lists are
+ * shared). Adds what it scanned and freed to *done. Returns why it stopped.
  */
-enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs);
+enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs, unsigned nid,
+					      struct lruvec_scan *done);
 
 /* Free pages of the buddy (free lists and per-CPU lists). */
 uint64_t vmscan_free_pages(const struct vmscan *vs);
+/* The same for node nid's zones. */
+uint64_t vmscan_node_free_pages(const struct vmscan *vs, unsigned nid);
 
 /* The sum of watermark w over the zones with memory. */
 uint64_t vmscan_wmark_pages(const struct vmscan *vs, enum buddy_wmark w);
+/* The same over node nid's zones. */
+uint64_t vmscan_node_wmark_pages(const struct vmscan *vs, unsigned nid, enum buddy_wmark w);
 
 #endif

@@ -9,6 +9,10 @@
  * MPOL_F_ADDR) through --where) decide where a process's pages land: BIND
  * keeps them on the node until it OOMs there, PREFERRED falls back to the
  * other node with numa_miss counted, INTERLEAVE alternates page by page.
+ * mbind (memhog --mbind) puts a policy on one area that wins over the
+ * task's and is inherited on fork, and with MPOL_MF_MOVE (--move) moves
+ * the pages already there; /proc/PID/numa_maps shows both. Each node has
+ * its kswapd: a hog bound to node 1 wakes kswapd1 only.
  * From the host (case "host views"): snapshots name each zone's node, `show
  * --view zones` groups the zones per node, `diff` compares per node, and
  * `stats` reports how much of each node's memory is resident on the host.
@@ -16,19 +20,20 @@
 #include "ctl.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL), the guest
- * words and init=INIT (a program and its arguments); the guest's status
- * must be status. */
-static struct vm_run boot_init(const char *numa, int cpus, const char *words, const char *init,
-			       int status)
+/* Boots 64 MiB and cpus vCPUs with numa (a --numa SPEC or NULL), swap (a
+ * --swap FILE:SIZE or NULL), the guest words and init=INIT (a program and
+ * its arguments); the guest's status must be status. */
+static struct vm_run boot_swap(const char *numa, int cpus, const char *swap, const char *words,
+			       const char *init, int status)
 {
 	char ncpu[8], cmdline[256];
-	const char *argv[16] = { "run", "-c", ncpu, "-m", "64M", "--timeout", "120",
+	const char *argv[18] = { "run", "-c", ncpu, "-m", "64M", "--timeout", "120",
 				 "--crash-dump", "none" };
 	int n = 9;
 	struct vm_run r;
@@ -36,6 +41,11 @@ static struct vm_run boot_init(const char *numa, int cpus, const char *words, co
 	if (numa) {
 		argv[n++] = "--numa";
 		argv[n++] = numa;
+	}
+	if (swap) {
+		argv[6] = "300";        /* swapping on a slow ring 0 takes minutes */
+		argv[n++] = "--swap";
+		argv[n++] = swap;
 	}
 	argv[n++] = test_kernel_path();
 	argv[n++] = "--";
@@ -46,6 +56,13 @@ static struct vm_run boot_init(const char *numa, int cpus, const char *words, co
 	vm_run_strip_cr(&r);
 	ck_assert_msg(r.status == status, "status %d, not %d:\n%s", r.status, status, r.console);
 	return r;
+}
+
+/* boot_swap without swap. */
+static struct vm_run boot_init(const char *numa, int cpus, const char *words, const char *init,
+			       int status)
+{
+	return boot_swap(numa, cpus, NULL, words, init, status);
 }
 
 /* boot_init with init=/bin/cat FILES, status 0. */
@@ -78,7 +95,9 @@ START_TEST(two_nodes_from_the_srat_each_get_their_zones_and_cpus)
 	ASSERT_HAS(&r, "smp: Brought up 2 nodes, 2 CPUs");
 	ASSERT_HAS(&r, "Node 0, zone      DMA      ");   /* buddyinfo */
 	ASSERT_HAS(&r, "Node 1, zone    DMA32      ");
-	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  pages free");  /* zoneinfo */
+	/* zoneinfo: node 1's first zone with pages is DMA32, its per-node block there */
+	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  per-node stats\n      pageoutrun   ");
+	ASSERT_HAS(&r, "\n      pgsteal_kswapd 0\n  pages free");
 	ASSERT_HAS(&r, "Node 1, zone   Normal\n  pages free     0");
 	ASSERT_HAS(&r, "        spanned  8192\n        present  ");  /* node 1: 32 MiB */
 	ASSERT_HAS(&r, "\n      numa_hit     ");
@@ -180,6 +199,107 @@ START_TEST(interleave_spreads_pages_within_one_page_of_even)
 	ck_assert_int_le(labs(n0 - n1), 1);
 	ck_assert_int_ge(console_value(&r, "numa_interleave"), 1024);
 	vm_run_free(&r);
+}
+END_TEST
+
+START_TEST(numa_maps_names_the_policy_and_the_pages_on_each_node)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave "
+				    "--show /proc/self/numa_maps", 0);
+	ASSERT_HAS(&r, " interleave:0-1 file=/bin/memhog mapped=");
+	long long anon = 0, dirty = 0, n0 = 0, n1 = 0;
+	bool found = false;   /* the hog's area: anonymous, written, on both nodes */
+	for (const char *line = r.console; line && !found; line = strchr(line + 1, '\n'))
+		found = sscanf(line + (*line == '\n'), "%*x interleave:0-1 anon=%lld dirty=%lld "
+			       "N0=%lld N1=%lld kernelpagesize_kB=4", &anon, &dirty, &n0, &n1) == 4;
+	ck_assert_msg(found, "no anonymous area on both nodes:\n%s", r.console);
+	ck_assert_int_ge(anon, 1024);
+	ck_assert_int_eq(dirty, anon);
+	ck_assert_int_eq(n0 + n1, anon);
+	ck_assert_int_le(llabs(n0 - n1), 1);
+	vm_run_free(&r);
+}
+END_TEST
+
+/* memhog's 4M hog wholly on node 1 by --where's lines (who: "" or the
+ * child's "child: "), and in numa_maps as an area bound to node 1. */
+static void assert_hog_on_node_1(const struct vm_run *r, const char *who)
+{
+	char all[64], none[64];
+	snprintf(all, sizeof(all), "\nmemhog: %snode 1: 1024 pages\n", who);
+	snprintf(none, sizeof(none), "memhog: %snode 0:", who);
+	ASSERT_HAS(r, all);
+	ck_assert_msg(!console_has(r, none), "%s", r->console);
+	ASSERT_HAS(r, " bind:1 anon=1024 dirty=1024 N1=1024 kernelpagesize_kB=4\n");
+}
+
+/* mbind(MPOL_BIND) on the hog's area alone, under a task policy of
+ * INTERLEAVE: the area's pages all land on node 1 (the area's policy wins
+ * in the fault path), the areas around it keep the task's policy, and a
+ * forked child inherits the area's policy (get_mempolicy(MPOL_F_ADDR)) and
+ * places its copies on node 1 too. */
+START_TEST(mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherits_it)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave --mbind 1 --where "
+				    "--child-where --show /proc/self/numa_maps", 0);
+	ASSERT_HAS(&r, "memhog: mbind 4096 KiB to node 1");
+	assert_hog_on_node_1(&r, "");
+	ASSERT_HAS(&r, "memhog: child: area policy 2, nodes 0x2");   /* MPOL_BIND, node 1 */
+	assert_hog_on_node_1(&r, "child: ");
+	ASSERT_HAS(&r, " interleave:0-1 stack ");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* The hog's pages written under INTERLEAVE (half on node 0), then
+ * mbind(MPOL_BIND to node 1, MPOL_MF_MOVE | MPOL_MF_STRICT): every page
+ * moves to node 1 (no EIO: none was left behind) and reads back what was
+ * written before the move. */
+START_TEST(mbind_move_brings_interleaved_pages_to_node_1_with_their_contents)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave --move 1 --where "
+				    "--verify --show /proc/self/numa_maps", 0);
+	ASSERT_HAS(&r, "memhog: mbind 4096 KiB to node 1, pages moved");
+	assert_hog_on_node_1(&r, "");
+	ASSERT_HAS(&r, "memhog: verify ok: 1024 pages");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* The figure after "name " in node's per-node stats block of /proc/zoneinfo. */
+static long long node_stat(const struct vm_run *r, int node, const char *name)
+{
+	char head[32], key[64];
+	snprintf(head, sizeof(head), "Node %d, zone ", node);
+	snprintf(key, sizeof(key), "\n      %s ", name);
+	const char *block = strstr(r->console, head);
+	block = block ? strstr(block, "  per-node stats") : NULL;
+	const char *p = block ? strstr(block, key) : NULL;
+	ck_assert_msg(p, "no %s for node %d in:\n%s", name, node, r->console);
+	return atoll(p + strlen(key));
+}
+
+/*
+ * A hog bound to node 1, larger than node 1, with swap: node 1's zones
+ * fall below their low marks, so node 1's kswapd runs and frees node-1
+ * pages (to swap) until they are above high again; node 0's zones never
+ * get there and kswapd0 sleeps throughout (no wakeup, nothing scanned).
+ */
+START_TEST(a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps)
+{
+	char dir[64], swap[128];
+	ck_assert_int_eq(test_dir_make(dir, "numa-kswapd"), 0);
+	snprintf(swap, sizeof(swap), "%s:64M", test_dir_path(dir, "swap.img"));
+	struct vm_run r = boot_swap("2", 2, swap, "", "/bin/memhog 40M --bind 1 "
+				    "--show /proc/zoneinfo", 0);
+	ASSERT_HAS(&r, "memhog: 40960 KiB (10240 pages)");
+	ck_assert_int_gt(node_stat(&r, 1, "pageoutrun"), 0);
+	ck_assert_int_gt(node_stat(&r, 1, "pgsteal_kswapd"), 0);
+	ck_assert_int_ge(node_stat(&r, 1, "pgscan_kswapd"), node_stat(&r, 1, "pgsteal_kswapd"));
+	ck_assert_int_eq(node_stat(&r, 0, "pageoutrun"), 0);
+	ck_assert_int_eq(node_stat(&r, 0, "pgscan_kswapd"), 0);
+	vm_run_free(&r);
+	test_dir_remove(dir);
 }
 END_TEST
 
@@ -359,6 +479,10 @@ Suite *numa_suite(void)
 	tcase_set_timeout(pol, 600);
 	tcase_add_test(pol, a_process_bound_to_node_1_gets_only_node_1_pages);
 	tcase_add_test(pol, interleave_spreads_pages_within_one_page_of_even);
+	tcase_add_test(pol, numa_maps_names_the_policy_and_the_pages_on_each_node);
+	tcase_add_test(pol, mbind_places_one_areas_pages_over_the_task_policy_and_a_child_inherits_it);
+	tcase_add_test(pol, mbind_move_brings_interleaved_pages_to_node_1_with_their_contents);
+	tcase_add_test(pol, a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps);
 	tcase_add_test(pol, bind_ooms_on_its_node_rather_than_leave_it);
 	tcase_add_test(pol, preferred_falls_back_to_node_0_with_numa_miss_once_node_1_is_full);
 	suite_add_tcase(s, pol);

@@ -18,9 +18,12 @@ static uint64_t *space_rss(struct mm *mm)
 	return mm->rss;
 }
 
-static phys_addr_t frames_alloc(void *ctx, unsigned order, unsigned flags)
+static phys_addr_t frames_alloc(void *ctx, const struct vma *v, uint64_t va, unsigned order,
+				unsigned flags)
 {
 	struct fault_rig *r = ctx;
+
+	(void)v, (void)va;
 	struct page *p = buddy_alloc_pages(&r->b, BUDDY_GFP_ATOMIC |
 					   ((flags & FAULT_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0),
 					   order);

@@ -108,7 +108,7 @@ static void fork_space(struct mm *parent, struct mm *child)
 /* Reclaims until nothing of the anonymous list is left in memory. */
 static void swap_out_all(void)
 {
-	while (vmscan_shrink(&w.vs, 64, false, (struct vmscan_skip){ NULL, NULL }).freed)
+	while (vmscan_shrink(&w.vs, 64, false, (struct vmscan_skip){ .anon = NULL }).freed)
 		;
 }
 
@@ -419,6 +419,36 @@ START_TEST(after_fork_a_write_copies_then_the_last_mapping_reuses_its_frame)
 }
 END_TEST
 
+/* mbind's MPOL_MF_MOVE, one page: a copy in a new frame with the same PTE
+ * bits, tracked by reclaim, the old frame freed (teardown finds no leak),
+ * and the TLB flushed (the model would read the old frame otherwise). */
+START_TEST(moving_a_page_mapped_once_copies_it_to_a_new_frame_and_frees_the_old)
+{
+	struct mm *mm = space(0), *child = space(1);
+
+	map_anon(mm);
+	write_byte(mm, ANON_VA + 5, 0x5a);
+	const struct vma *v = vma_lookup(&mm->vmas, ANON_VA);
+	struct page *old = page_at(mm, ANON_VA);
+	pte_t before = pte_at(mm, ANON_VA);
+	ck_assert_int_eq(fault_move_page(&w.fe, mm, v, ANON_VA), 0);
+	struct page *moved = page_at(mm, ANON_VA);
+	ck_assert_ptr_ne(moved, old);
+	ck_assert_int_eq(moved->mapcount, 1);
+	ck_assert_int_eq(old->mapcount, 0);
+	ck_assert_uint_eq(pte_at(mm, ANON_VA) & ~PTE_ADDR_MASK, before & ~PTE_ADDR_MASK);
+	ck_assert_ptr_nonnull(moved->user.pf.owner);            /* on the anonymous LRU */
+	ck_assert_uint_eq(read_byte(mm, ANON_VA + 5), 0x5a);
+	write_byte(mm, ANON_VA + 6, 0x6b);                     /* still writable, no fault */
+	ck_assert_ptr_eq(page_at(mm, ANON_VA), moved);
+	ck_assert_int_eq(fault_move_page(&w.fe, mm, v, ANON_VA + MM_PAGE_SIZE), -MM_EBUSY);
+	fork_space(mm, child);                                  /* two mappings: it stays */
+	ck_assert_int_eq(fault_move_page(&w.fe, mm, vma_lookup(&mm->vmas, ANON_VA), ANON_VA),
+			 -MM_EBUSY);
+	ck_assert_ptr_eq(page_at(mm, ANON_VA), moved);
+}
+END_TEST
+
 START_TEST(a_read_of_a_present_page_is_a_stale_tlb_entry_flushed)
 {
 	struct mm *mm = space(0);
@@ -582,6 +612,7 @@ Suite *fault_suite(void)
 	tcase_add_test(file, file_fault_around_stays_inside_the_area_and_the_file_and_skips_writes);
 	tcase_add_test(cow, after_fork_a_write_copies_then_the_last_mapping_reuses_its_frame);
 	tcase_add_test(cow, a_read_of_a_present_page_is_a_stale_tlb_entry_flushed);
+	tcase_add_test(cow, moving_a_page_mapped_once_copies_it_to_a_new_frame_and_frees_the_old);
 	tcase_add_test(swap, a_swapped_out_page_comes_back_from_the_device_as_a_major_refault);
 	tcase_add_test(swap, one_swap_in_reads_the_run_of_entries_evicted_together);
 	tcase_add_test(swap, a_page_swapped_out_of_two_spaces_is_read_once_and_shared_read_only);

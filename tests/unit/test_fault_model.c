@@ -161,7 +161,7 @@ static phys_addr_t model_access(struct model *x, const struct op *o, bool write,
 				     write, &pa);
 		if (r != FAULT_OOM)
 			break;
-		vmscan_shrink(&x->r.vs, 32, true, (struct vmscan_skip){ NULL, NULL });
+		vmscan_shrink(&x->r.vs, 32, true, (struct vmscan_skip){ .anon = NULL });
 	}
 	if (want != FAULT_MINOR) {
 		x->v->segv++;
@@ -360,7 +360,7 @@ static bool op_balloon_take(struct model *x, const struct op *o)
 	for (unsigned i = 0; i < o->len % 16u + 1 && r->balloon_pages < BALLOON_MAX; i++) {
 		struct page *p = buddy_alloc_pages(&r->b, BUDDY_GFP_ATOMIC, 0);
 		if (!p) {
-			vmscan_shrink(&r->vs, 32, true, (struct vmscan_skip){ NULL, NULL });
+			vmscan_shrink(&r->vs, 32, true, (struct vmscan_skip){ .anon = NULL });
 			p = buddy_alloc_pages(&r->b, BUDDY_GFP_ATOMIC, 0);
 		}
 		if (!p)
@@ -398,7 +398,7 @@ static bool apply(struct model *x, const struct op *o)
 		return true;
 	case OP_RECLAIM:
 		x->v->did[OP_RECLAIM] += vmscan_shrink(&x->r.vs, o->len % 64u + 1, o->val & 1,
-						       (struct vmscan_skip){ NULL, NULL }).freed;
+						       (struct vmscan_skip){ .anon = NULL }).freed;
 		return true;
 	case OP_SWAPIN:       return op_swapin(x, o);
 	case OP_BALLOON_TAKE: return op_balloon_take(x, o);

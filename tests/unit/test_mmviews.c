@@ -42,7 +42,7 @@ START_TEST(zoneinfo_shows_free_watermarks_and_sizes)
 	char want[256];
 
 	buddy_set_min_free_kbytes(&slab_test_buddy, 1024);
-	mmviews_zoneinfo(&slab_test_buddy, text, sizeof(text));
+	mmviews_zoneinfo(&slab_test_buddy, NULL, text, sizeof(text));
 	snprintf(want, sizeof(want), "Node 0, zone      DMA\n  pages free     %llu\n"
 		 "        boost    0\n        min      %llu\n        low      %llu\n"
 		 "        high     %llu\n        spanned  4096\n        present  4095\n"

@@ -1,7 +1,7 @@
 /*
  * test_vma.c: the VMA array (mm/vma.c): insert with overlap rejection and
- * merging, lookup, partial removal and protection changes that split and
- * merge, stack/brk edge moves, top-down gap search, and allocation failure
+ * merging, lookup, partial removal and protection and NUMA policy changes
+ * that split and merge, stack/brk edge moves, top-down gap search, and allocation failure
  * leaving the tree unchanged.
  */
 #include <check.h>
@@ -215,6 +215,53 @@ START_TEST(clone_copies_every_area)
 }
 END_TEST
 
+START_TEST(binding_part_of_an_area_splits_it_and_the_default_policy_merges_it_again)
+{
+	const struct mempolicy bind1 = { .mode = 2, .nodes = 2 }, none = { 0 };
+	ck_assert_int_eq(add(P(10), P(20), RW, NULL, 0), 0);
+	ck_assert_int_eq(vma_set_policy(&t, P(12), P(14), &bind1), 0);
+	ck_assert_uint_eq(t.nr, 3);
+	assert_area(1, P(12), P(14), RW);
+	ck_assert_uint_eq(vma_at(&t, 1)->policy.mode, 2);
+	ck_assert_uint_eq(vma_at(&t, 1)->policy.nodes, 2);
+	ck_assert_uint_eq(vma_at(&t, 0)->policy.mode, 0);
+	ck_assert_uint_eq(vma_at(&t, 2)->policy.mode, 0);
+	ck_assert_int_eq(vma_set_policy(&t, P(12), P(14), &none), 0);
+	ck_assert_uint_eq(t.nr, 1);
+	assert_area(0, P(10), P(20), RW);
+}
+END_TEST
+
+START_TEST(areas_with_different_node_masks_do_not_merge_and_a_clone_keeps_each_policy)
+{
+	const struct mempolicy bind0 = { .mode = 2, .nodes = 1 }, bind1 = { .mode = 2, .nodes = 2 };
+	struct vma_tree c;
+	ck_assert_int_eq(add(P(1), P(4), RW, NULL, 0), 0);
+	ck_assert_int_eq(vma_set_policy(&t, P(1), P(2), &bind0), 0);
+	ck_assert_int_eq(vma_set_policy(&t, P(2), P(4), &bind1), 0);
+	ck_assert_uint_eq(t.nr, 2);
+	vma_tree_init(&c, test_alloc, free);
+	ck_assert_int_eq(vma_tree_clone(&c, &t), 0);
+	ck_assert_uint_eq(vma_lookup(&c, P(1))->policy.nodes, 1);
+	ck_assert_uint_eq(vma_lookup(&c, P(3))->policy.nodes, 2);
+	vma_tree_destroy(&c);
+}
+END_TEST
+
+START_TEST(a_range_is_covered_only_without_a_hole)
+{
+	const struct mempolicy bind0 = { .mode = 2, .nodes = 1 };
+	ck_assert_int_eq(add(P(10), P(20), RW, NULL, 0), 0);
+	ck_assert_int_eq(add(P(20), P(30), VMA_READ, NULL, 0), 0);
+	ck_assert_int_eq(add(P(31), P(40), RW, NULL, 0), 0);
+	ck_assert(vma_range_covered(&t, P(12), P(30)));
+	ck_assert(!vma_range_covered(&t, P(12), P(31)));
+	ck_assert(!vma_range_covered(&t, P(5), P(12)));
+	ck_assert_int_eq(vma_set_policy(&t, P(25), P(35), &bind0), -MM_ENOMEM);
+	ck_assert_uint_eq(t.nr, 3);
+}
+END_TEST
+
 Suite *vma_suite(void);
 Suite *vma_suite(void)
 {
@@ -232,6 +279,9 @@ Suite *vma_suite(void)
 	tcase_add_test(tc, a_stack_grows_down_to_its_neighbour_and_brk_moves_the_heap_end);
 	tcase_add_test(tc, top_down_placement_takes_the_highest_gap_that_fits_below_a_stack_guard);
 	tcase_add_test(tc, clone_copies_every_area);
+	tcase_add_test(tc, binding_part_of_an_area_splits_it_and_the_default_policy_merges_it_again);
+	tcase_add_test(tc, areas_with_different_node_masks_do_not_merge_and_a_clone_keeps_each_policy);
+	tcase_add_test(tc, a_range_is_covered_only_without_a_hole);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -236,7 +236,7 @@ static void squeeze_to(uint64_t n)
 		ck_assert_ptr_nonnull(buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0));
 }
 
-static const struct vmscan_skip nobody = { NULL, NULL };
+static const struct vmscan_skip nobody = { NULL, NULL, 0 };
 
 /* ---- anonymous eviction ------------------------------------------------ */
 
@@ -312,7 +312,7 @@ START_TEST(a_harvested_accessed_bit_is_flushed_so_the_next_access_sets_it)
 	*host_pte_at(mm, FILE_VA) |= PTE_A;
 	ck_assert(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_A);
 	/* mm faults: its own page cache stays mapped, its bits harvested */
-	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, true, (struct vmscan_skip){ NULL, mm }).freed,
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, true, (struct vmscan_skip){ .file = mm }).freed,
 			  0);
 	ck_assert(!(*host_pte_at(mm, FILE_VA) & PTE_A));
 	ck_assert(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_P);
@@ -616,7 +616,7 @@ START_TEST(direct_reclaim_leaves_the_skipped_spaces_pages)
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, 200), 0);
 	map_anon_run(mine, 0, 16, true);
 	map_anon_run(other, 16, 16, true);
-	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, true, (struct vmscan_skip){ mine, mine }).freed,
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, true, (struct vmscan_skip){ .anon = mine, .file = mine }).freed,
 			  16);
 	ck_assert_int_eq(mine->rss[FAULT_RSS_ANON], 16);
 	ck_assert_int_eq(other->rss[FAULT_RSS_SWAPENTS], 16);
@@ -633,7 +633,7 @@ START_TEST(a_faulting_tasks_own_page_cache_stays)
 
 	file_fill_run(8);
 	map_file(mine, 4, VMA_READ);
-	ck_assert_uint_eq(vmscan_shrink(&w.vs, 8, true, (struct vmscan_skip){ NULL, mine }).freed,
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 8, true, (struct vmscan_skip){ .file = mine }).freed,
 			  4);
 	ck_assert_int_eq(mine->rss[FAULT_RSS_FILE], 4);
 	for (uint64_t i = 0; i < 4; i++)
@@ -682,33 +682,59 @@ END_TEST
 
 /* ---- kswapd --------------------------------------------------------------- */
 
+/* A node's kswapd keeps the other nodes' pages (vmscan_skip.keep_nodes):
+ * with node 0 kept, nothing of either list goes, the lists are walked once
+ * and left whole; without it the same shrink frees what it asks. */
+START_TEST(a_shrink_that_keeps_a_nodes_pages_takes_none_of_them)
+{
+	const struct vmscan_skip node0_kept = { NULL, NULL, 1u << 0 };
+	struct lruvec_scan sc;
+
+	file_fill_run(FILE_PAGES);
+	map_anon_run(&w.sp.mm[0], 0, 40, true);
+	sc = vmscan_shrink(&w.vs, 64, false, node0_kept);
+	ck_assert_uint_eq(sc.freed, 0);
+	ck_assert_uint_eq(sc.scanned, 0);
+	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), FILE_PAGES);
+	ck_assert_uint_eq(nr_tracked(LRU_ANON), 40);
+	ck_assert_uint_eq(vmscan_shrink(&w.vs, 64, false, nobody).freed, 64);
+}
+END_TEST
+
 START_TEST(kswapd_stops_at_the_high_marks)
 {
+	struct lruvec_scan done = { 0, 0 };
+
 	file_fill_run(FILE_PAGES);
 	squeeze_to(20);
 	set_marks(10, 20, 40);
-	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_BALANCED);
+	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs, 0, &done), VMSCAN_KSWAPD_BALANCED);
 	ck_assert_uint_ge(vmscan_free_pages(&w.vs), 40);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_KSWAPD), 40);    /* one round: the high marks' worth */
+	ck_assert_uint_eq(done.freed, 40);
 	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), FILE_PAGES - 40);
 }
 END_TEST
 
 START_TEST(kswapd_above_the_high_marks_looks_at_nothing)
 {
+	struct lruvec_scan done = { 0, 0 };
+
 	file_fill_run(16);
 	set_marks(1, 2, 3);
-	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_BALANCED);
+	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs, 0, &done), VMSCAN_KSWAPD_BALANCED);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSCAN_KSWAPD), 0);
 }
 END_TEST
 
 START_TEST(kswapd_stops_when_a_round_frees_nothing)
 {
+	struct lruvec_scan done = { 0, 0 };
+
 	map_anon_run(&w.sp.mm[0], 0, 16, true);       /* no swap: nothing can go */
 	squeeze_to(10);
 	set_marks(20, 40, 80);
-	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_NO_PROGRESS);
+	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs, 0, &done), VMSCAN_KSWAPD_NO_PROGRESS);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_KSWAPD), 0);
 	ck_assert_uint_eq(nr_tracked(LRU_ANON), 16);
 }
@@ -716,11 +742,14 @@ END_TEST
 
 START_TEST(kswapd_stops_after_looking_at_the_lists_once)
 {
+	struct lruvec_scan done = { 0, 0 };
+
 	file_fill_run(FILE_PAGES);
 	squeeze_to(10);
 	set_marks(RAM_PAGES, RAM_PAGES, 2 * RAM_PAGES);  /* never reached */
-	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs), VMSCAN_KSWAPD_ONE_PASS);
+	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs, 0, &done), VMSCAN_KSWAPD_ONE_PASS);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSCAN_KSWAPD), FILE_PAGES);
+	ck_assert_uint_eq(done.scanned, FILE_PAGES);
 }
 END_TEST
 
@@ -809,6 +838,7 @@ Suite *vmscan_suite(void)
 	tc = tcase_create("kswapd");
 	tcase_add_checked_fixture(tc, setup_no_swap, teardown);
 	tcase_add_test(tc, kswapd_stops_at_the_high_marks);
+	tcase_add_test(tc, a_shrink_that_keeps_a_nodes_pages_takes_none_of_them);
 	tcase_add_test(tc, kswapd_above_the_high_marks_looks_at_nothing);
 	tcase_add_test(tc, kswapd_stops_when_a_round_frees_nothing);
 	tcase_add_test(tc, kswapd_stops_after_looking_at_the_lists_once);
