@@ -859,17 +859,6 @@ void buddy_report_putback(struct buddy *b, uint64_t pfn, unsigned order)
 
 /* ---- lookups and figures --------------------------------------------- */
 
-struct page *buddy_virt_to_page(const struct buddy *b, const void *va)
-{
-	uint64_t pfn = mm_virt_to_phys(va) >> MM_PAGE_SHIFT;
-	return buddy_pfn_valid(b, pfn) ? buddy_pfn_to_page(b, pfn) : NULL;
-}
-
-struct page *buddy_compound_head(const struct buddy *b, struct page *p)
-{
-	return (p->flags & PG_TAIL) ? buddy_pfn_to_page(b, p->private) : p;
-}
-
 uint64_t buddy_nr_free_pages(const struct buddy *b)
 {
 	uint64_t n = 0;

@@ -62,6 +62,7 @@ static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigne
 		c->size = c->ctor ? span + (uint32_t)sizeof(void *) : span;
 	}
 	c->size = MM_ALIGN_UP(c->size, c->align);
+	c->fp_from_obj = (int32_t)c->fp_offset - (int32_t)c->offset;
 	int order = choose_order(c->size);
 	if (order < 0)
 		return -MM_EINVAL;
@@ -361,19 +362,19 @@ static void cpu_flush_all(struct kmem_cache *c)
 }
 
 /*
- * Fast path: pop this CPU's freelist with its interrupts masked; refill it
- * when dry, and grow the cache (interrupts back on: buddy may reclaim) when
- * every slab is full, then look again, since an interrupt or a move to
- * another CPU may have changed what this CPU has.
+ * This CPU's freelist ran dry (interrupts masked since flags were saved):
+ * refill it, and grow the cache (interrupts back on: buddy may reclaim)
+ * when every slab is full, then look again, since an interrupt or a move
+ * to another CPU may have changed what this CPU has. Returns an object,
+ * or NULL when buddy has no slab to give; interrupts restored either way.
  */
-static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
+static MM_SLOWPATH void *alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags)
 {
 	for (;;) {
-		unsigned long flags = mm_irq_save();
 		struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
 		void *obj = cpu->freelist;
 
-		if (__builtin_expect(obj != NULL, 1))
+		if (obj)
 			cpu->freelist = *slab_fp(c, obj);
 		else
 			obj = cpu_refill(c, cpu);
@@ -382,10 +383,28 @@ static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
 			return obj;
 		if (cache_grow(c, gfp))
 			return NULL;
+		flags = mm_irq_save();
 	}
 }
 
-static void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+/*
+ * Fast path: pop this CPU's freelist with its interrupts masked. Small
+ * and call-free, so it needs no saved registers; the rest is alloc_slow.
+ */
+static inline void *alloc_fast(struct kmem_cache *c, unsigned gfp)
+{
+	unsigned long flags = mm_irq_save();
+	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+	void *obj = cpu->freelist;
+
+	if (MM_UNLIKELY(!obj))
+		return alloc_slow(c, gfp, flags);
+	cpu->freelist = *slab_fp(c, obj);
+	mm_irq_restore(flags);
+	return obj;
+}
+
+static MM_SLOWPATH void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
 	for (;;) {
 		mm_spin_lock(&c->lock);
@@ -402,7 +421,8 @@ static void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 
 void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
-	void *obj = (c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller) : alloc_fast(c, gfp);
+	void *obj = MM_UNLIKELY(c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller)
+								  : alloc_fast(c, gfp);
 
 	if (obj && (gfp & BUDDY_GFP_ZERO))
 		__builtin_memset(obj, 0, c->object_size);
@@ -421,7 +441,8 @@ static void free_locked(struct kmem_cache *c, struct page *p, void *obj)
 	mm_spin_unlock(&c->lock);
 }
 
-static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_t caller)
+static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *obj,
+				   uintptr_t caller)
 {
 	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
 		return;
@@ -429,25 +450,34 @@ static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_
 	free_locked(c, p, obj);
 }
 
+/* An object of a slab that is not this CPU's: back to it under the lock,
+ * interrupts still masked (flags), restored after. */
+static MM_SLOWPATH void free_slow(struct kmem_cache *c, struct page *slab, void *obj,
+				  unsigned long flags)
+{
+	free_locked(c, slab, obj);
+	mm_irq_restore(flags);
+}
+
 /*
  * Fast path: an object of this CPU's slab goes on its freelist with its
- * interrupts masked; any other object back to its slab under the lock.
+ * interrupts masked; any other object back to its slab (free_slow).
  */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
-	if (c->flags & SLAB_F_DEBUG) {
+	if (MM_UNLIKELY(c->flags & SLAB_F_DEBUG)) {
 		free_debug(c, slab, obj, caller);
 		return;
 	}
 	unsigned long flags = mm_irq_save();
 	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
 
-	if (__builtin_expect(slab == cpu->page, 1)) {
-		*slab_fp(c, obj) = cpu->freelist;
-		cpu->freelist = obj;
-	} else {
-		free_locked(c, slab, obj); /* still masked: one save and restore for both */
+	if (MM_UNLIKELY(slab != cpu->page)) {
+		free_slow(c, slab, obj, flags);
+		return;
 	}
+	*slab_fp(c, obj) = cpu->freelist;
+	cpu->freelist = obj;
 	mm_irq_restore(flags);
 }
 

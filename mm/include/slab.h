@@ -77,6 +77,7 @@ struct kmem_cache {
 	uint32_t align;
 	uint32_t offset;       /* object start in its stride (debug: after the red zone) */
 	uint32_t fp_offset;    /* free-list word in its stride */
+	int32_t fp_from_obj;   /* fp_offset - offset: the word from an object's start */
 	uint32_t order;        /* slab = 2^order pages */
 	uint32_t objects;      /* per slab */
 	uint32_t flags;        /* SLAB_F_* */

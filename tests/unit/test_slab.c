@@ -296,7 +296,7 @@ START_TEST(a_pair_on_the_cpus_slab_takes_no_lock)
 	for (int i = 0; i < 1000; i++)
 		kfree(kmalloc(64, 0));
 	ck_assert_int_eq(host_spin_locks, locks);
-	ck_assert(host_irqs_on);
+	ck_assert(host_irqs_on());
 }
 END_TEST
 
@@ -320,9 +320,9 @@ START_TEST(frees_to_other_slabs_go_to_their_lists_and_a_dry_cpu_takes_remote_fre
 	ck_assert_uint_eq(cpu_slab->inuse, PER);           /* still counts the CPU's as used */
 	ck_assert_int_eq(slab_check_cache(c), 0);
 
-	host_cpu = 1; /* another CPU frees an object of CPU 0's slab */
+	host_percpu.cpu = 1; /* another CPU frees an object of CPU 0's slab */
 	kmem_cache_free(c, objs[N - 1]);
-	host_cpu = 0;
+	host_percpu.cpu = 0;
 	ck_assert_ptr_eq(cpu_slab->freelist, objs[N - 1]);
 	ck_assert_uint_eq(cpu_slab->inuse, PER - 1);
 	for (int k = 0; k < PER / 2; k++) /* drain the CPU freelist */
@@ -352,7 +352,7 @@ static void irq_free_and_alloc(void *arg)
 	struct irq_rig *r = arg;
 	int k = r->next++ % IRQ_POOL;
 
-	if (host_irqs_on || r->pool[k][0] != (uint64_t)k + r->tag)
+	if (host_irqs_on() || r->pool[k][0] != (uint64_t)k + r->tag)
 		ck_abort_msg("handler ran with interrupts on, or pool object %d overwritten", k);
 	kmem_cache_free(r->c, r->pool[k]);
 	r->pool[k] = kmem_cache_alloc(r->c, 0);
