@@ -9,6 +9,9 @@
  *     on cpu[n].freelist are its own and counted in its inuse; other CPUs'
  *     frees to it go on page->freelist (inuse drops), which the CPU takes
  *     over when its freelist runs dry;
+ *   - the objects of cpu[n]'s free batch (remote_head) all belong to the
+ *     slab cpu[n].remote, are counted in its inuse and are on no free list;
+ *     the batch is empty (both NULL) or holds at least one;
  *   - active_objs is the sum of inuse; nr_slabs counts the lists and the
  *     frozen slabs, nr_free_slabs the free list.
  * Debug caches never have a CPU slab: every operation takes the lock.
@@ -85,7 +88,7 @@ static void cache_init(struct kmem_cache *c, const char *name, void (*ctor)(void
 	list_init(&c->slabs_free);
 	c->nr_slabs = c->nr_free_slabs = c->active_objs = c->debug_reports = 0;
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
-		c->cpu[cpu] = (struct slab_cpu){ NULL, NULL };
+		c->cpu[cpu] = (struct slab_cpu){ NULL, NULL, NULL, NULL };
 }
 
 static void cache_register(struct kmem_cache *c)
@@ -228,23 +231,32 @@ static void slab_file(struct kmem_cache *c, struct page *p)
 }
 
 /*
- * Puts obj back on its slab's free list (head page p). A slab changes list
- * only when it stops being full or becomes empty; a CPU's slab changes
- * none. Under c->lock.
+ * Puts the chain head..tail (n objects of slab p, linked through their
+ * free-list words, counted in its inuse; tail is the last one's word) on
+ * p's free list. A slab changes list only when it stops being full or
+ * becomes empty; a CPU's slab changes none. Under c->lock.
  */
-static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+static void slab_put_chain(struct kmem_cache *c, struct page *p, void *head, void **tail,
+			   uint32_t n)
 {
 	bool was_full = p->inuse == c->objects;
 
-	MM_BUG_ON(!p->inuse);
-	*slab_fp(c, obj) = p->freelist;
-	p->freelist = obj;
-	p->inuse--;
-	c->active_objs--;
+	MM_BUG_ON(p->inuse < n);
+	*tail = p->freelist;
+	p->freelist = head;
+	p->inuse = (uint16_t)(p->inuse - n);
+	c->active_objs -= n;
 	if ((p->flags & PG_FROZEN) || (!was_full && p->inuse))
 		return;
 	list_del(&p->lru);
 	slab_file(c, p);
+}
+
+/* Puts obj back on its slab's free list (head page p). Under c->lock. */
+static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+{
+	MM_BUG_ON(!p->inuse);
+	slab_put_chain(c, p, obj, slab_fp(c, obj), 1);
 }
 
 /* Takes a partial slab, else a free one, off its list; NULL if every slab is full. Under c->lock. */
@@ -335,6 +347,43 @@ static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
 	slab_file(c, p);
 }
 
+/* ---- the free batch --------------------------------------------------- */
+
+/* Gives cpu's free batch back to its slab in one splice. Under c->lock. */
+static void batch_flush_locked(struct kmem_cache *c, struct slab_cpu *cpu)
+{
+	void **tail = NULL;
+	uint32_t n = 0;
+
+	if (!cpu->remote)
+		return;
+	for (void *obj = cpu->remote_head; obj; obj = *tail) {
+		tail = slab_fp(c, obj);
+		n++;
+	}
+	slab_put_chain(c, cpu->remote, cpu->remote_head, tail, n);
+	cpu->remote = NULL;
+	cpu->remote_head = NULL;
+}
+
+/*
+ * A free to slab, which is neither cpu's slab nor its batch's: flushes the
+ * batch, if any, under the lock and starts a new one with obj. Interrupts
+ * masked.
+ */
+static void batch_restart(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
+			  void *obj)
+{
+	if (cpu->remote) {
+		mm_spin_lock(&c->lock);
+		batch_flush_locked(c, cpu);
+		mm_spin_unlock(&c->lock);
+	}
+	*slab_fp(c, obj) = NULL;
+	cpu->remote_head = obj;
+	cpu->remote = slab;
+}
+
 /*
  * cpu's freelist ran dry: takes what other frees left on its slab, else
  * files the (full) slab and freezes the next one. Returns an object, or
@@ -345,6 +394,7 @@ static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 	void *obj = NULL;
 
 	mm_spin_lock(&c->lock);
+	batch_flush_locked(c, cpu);
 	if (cpu->page && !cpu->page->freelist)
 		cpu_unfreeze(c, cpu);
 	if (cpu->page || cpu_freeze_next(c, cpu))
@@ -356,8 +406,10 @@ static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 static void cpu_flush_all(struct kmem_cache *c)
 {
 	mm_spin_lock(&c->lock);
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
+		batch_flush_locked(c, &c->cpu[cpu]);
 		cpu_unfreeze(c, &c->cpu[cpu]);
+	}
 	mm_spin_unlock(&c->lock);
 }
 
@@ -450,18 +502,19 @@ static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *o
 	free_locked(c, p, obj);
 }
 
-/* An object of a slab that is not this CPU's: back to it under the lock,
- * interrupts still masked (flags), restored after. */
-static MM_SLOWPATH void free_slow(struct kmem_cache *c, struct page *slab, void *obj,
-				  unsigned long flags)
+/* An object of a slab that is neither this CPU's nor its batch's: a new
+ * batch; interrupts still masked (flags), restored after. */
+static MM_SLOWPATH void free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
+				  void *obj, unsigned long flags)
 {
-	free_locked(c, slab, obj);
+	batch_restart(c, cpu, slab, obj);
 	mm_irq_restore(flags);
 }
 
 /*
- * Fast path: an object of this CPU's slab goes on its freelist with its
- * interrupts masked; any other object back to its slab (free_slow).
+ * Fast path, interrupts masked: an object of this CPU's slab goes on its
+ * freelist; one of the slab the CPU's free batch is for, on the batch;
+ * any other starts a new batch (free_slow).
  */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
@@ -471,13 +524,18 @@ void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t cal
 	}
 	unsigned long flags = mm_irq_save();
 	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+	void **head;
 
-	if (MM_UNLIKELY(slab != cpu->page)) {
-		free_slow(c, slab, obj, flags);
+	if (MM_LIKELY(slab == cpu->page))
+		head = &cpu->freelist;
+	else if (MM_LIKELY(slab == cpu->remote))
+		head = &cpu->remote_head;
+	else {
+		free_slow(c, cpu, slab, obj, flags);
 		return;
 	}
-	*slab_fp(c, obj) = cpu->freelist;
-	cpu->freelist = obj;
+	*slab_fp(c, obj) = *head;
+	*head = obj;
 	mm_irq_restore(flags);
 }
 
@@ -537,9 +595,12 @@ int kmem_cache_destroy(struct kmem_cache *c)
 uint64_t slab_cpu_cached(const struct kmem_cache *c)
 {
 	uint64_t n = 0;
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
 		for (void *obj = c->cpu[cpu].freelist; obj; obj = *slab_fp(c, obj))
 			n++;
+		for (void *obj = c->cpu[cpu].remote_head; obj; obj = *slab_fp(c, obj))
+			n++;
+	}
 	return n;
 }
 

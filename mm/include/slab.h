@@ -6,8 +6,9 @@
  * or free list, except each CPU's slab (SLUB's kmem_cache_cpu): frozen
  * (PG_FROZEN), on no list, its free objects on the CPU's own freelist. The
  * fast paths pop and push that freelist with only the CPU's interrupts
- * masked (mm_irq_save): no lock, no atomic. A free to any other slab, and
- * a CPU's refill, take the cache lock. Slab pages are BUDDY_GFP_COMP
+ * masked (mm_irq_save): no lock, no atomic. Frees to another slab wait in
+ * the CPU's free batch (struct slab_cpu) and go back to it in one go under
+ * the cache lock, as does a CPU's refill. Slab pages are BUDDY_GFP_COMP
  * allocations marked PG_SLAB with page->private = the cache, freelist and
  * inuse in the head descriptor; objects are reached through
  * mm_phys_to_virt().
@@ -63,10 +64,20 @@
  * One CPU's slab of one cache: page is frozen, counted as wholly in use;
  * freelist threads the free objects this CPU may hand out. Owned by the CPU
  * with interrupts masked (see "Per-CPU state" above).
+ *
+ * Frees to another slab are deferred (the free batch, Linux's detached
+ * freelist of kfree_bulk): objects of one slab, remote, are chained through
+ * their free-list words from remote_head, still counted in that slab's
+ * inuse and on no free list, so nothing can hand them out; a free to any
+ * other slab, a refill, or a flush gives the whole chain back to its slab
+ * under the cache lock at once. Frees in allocation order take the lock
+ * once per slab instead of once per object.
  */
 struct slab_cpu {
 	void *freelist;
 	struct page *page;     /* NULL: none yet */
+	void *remote_head;     /* the free batch: objects of remote, chained */
+	struct page *remote;   /* NULL: the batch is empty */
 };
 
 struct kmem_cache {
@@ -173,7 +184,7 @@ uint64_t slab_shrink_all(void);
 
 /* The cache owning obj's slab, or NULL if obj is not in a slab page. */
 struct kmem_cache *slab_cache_of(const void *obj);
-/* Objects on the CPU freelists of c (racy: for views). */
+/* Free objects CPUs hold for c: their freelists and free batches (racy: for views). */
 uint64_t slab_cpu_cached(const struct kmem_cache *c);
 /* Pages held by all caches. */
 uint64_t slab_total_pages(void);

@@ -202,9 +202,22 @@ void mm_tlb_flush_all(const struct pt_space *s)
  * forever.
  */
 
+/*
+ * The armed interrupt, once its save came (the inline mm_irq_save counted
+ * irq_armed_saves down to 0 and set irq_pending), moves to irq_pending.
+ */
+static void irq_settle(void)
+{
+	if (host_percpu.irq_armed_saves || !irq_armed.fn)
+		return;
+	irq_pending = irq_armed;
+	irq_armed.fn = NULL;
+}
+
 /* Runs the pending interrupt's handler, as the CPU would on unmasking. */
 void host_irq_take_pending(void)
 {
+	irq_settle();
 	host_irq_fn fn = irq_pending.fn;
 
 	host_percpu.irq_pending = false;
@@ -219,19 +232,10 @@ void host_irq_take_pending(void)
 
 void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg)
 {
-	irq_armed.fn = fn;
+	irq_settle();
+	irq_armed.fn = n ? fn : NULL;
 	irq_armed.arg = arg;
 	host_percpu.irq_armed_saves = n;
-}
-
-/* An armed interrupt whose mm_irq_save came: pending from now. */
-void host_irq_count_save(void)
-{
-	if (--host_percpu.irq_armed_saves)
-		return;
-	irq_pending = irq_armed;
-	host_percpu.irq_pending = irq_pending.fn != NULL;
-	irq_armed.fn = NULL;
 }
 
 void mm_spin_lock(mm_spinlock_t *lock)

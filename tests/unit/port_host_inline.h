@@ -6,9 +6,11 @@
  *   mm_phys_to_virt / mm_virt_to_phys  offsets into the simulated physical
  *       memory; first use and a pointer outside it go to port_host.c
  *   mm_irq_save / mm_irq_restore       pushf, then a store to the simulated
- *       interrupt flag where the guest executes cli and sti; an interrupt
- *       armed for this save, or pending at this restore, is handled out of
- *       line (port_host.h's simulated interrupts)
+ *       interrupt flag where the guest executes cli and sti; a save counts
+ *       down to the armed interrupt inline (no call: a call there would
+ *       make the fast paths save registers the guest's do not), the
+ *       pending one runs out of line at the unmasking restore
+ *       (port_host.h's simulated interrupts)
  *   mm_cpu_id                          the simulated CPU's index
  * The state is port_host.c's host_percpu (see port_host.h); one thread
  * runs mm/.
@@ -21,7 +23,6 @@
 /* port_host.c's side of what follows. */
 void *host_phys_to_virt_slow(phys_addr_t pa); /* sets memory up; aborts past its end */
 void host_bad_pointer(const void *va) __attribute__((noreturn));
-void host_irq_count_save(void);       /* one more save towards the armed interrupt */
 void host_irq_take_pending(void);     /* runs the pending interrupt's handler */
 
 static inline void *mm_phys_to_virt(phys_addr_t pa)
@@ -47,8 +48,9 @@ static inline unsigned long mm_irq_save(void)
 	__asm__ __volatile__("pushfq; popq %0" : "=r"(flags) : : "memory");
 	flags = (flags & ~HOST_EFLAGS_IF) | host_percpu.irq_flag;
 	host_percpu.irq_flag = 0;
-	if (__builtin_expect(host_percpu.irq_armed_saves != 0, 0))
-		host_irq_count_save();
+	if (__builtin_expect(host_percpu.irq_armed_saves != 0, 0) &&
+	    !--host_percpu.irq_armed_saves)
+		host_percpu.irq_pending = true; /* the armed interrupt: no call here */
 	__asm__ __volatile__("" : : : "memory");
 	return flags;
 }
