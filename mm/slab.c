@@ -22,8 +22,12 @@ struct slab_global slab_global;
 
 /* ---- layout -------------------------------------------------------- */
 
-/* Smallest order wasting at most 1/16 of the slab; else the least wasteful. */
-static int choose_order(uint32_t size)
+/*
+ * Smallest order up to max_order wasting at most 1/SLAB_WASTE_DIV of the
+ * slab; else the least wasteful up to max_order, or the first order one
+ * object fits in if that is higher. -1 if none up to SLAB_MAX_ORDER does.
+ */
+static int choose_order(uint32_t size, unsigned max_order)
 {
 	int best = -1;
 	uint64_t best_waste = UINT64_MAX;
@@ -33,7 +37,9 @@ static int choose_order(uint32_t size)
 		uint64_t waste = bytes - n * size;
 		if (!n || n > UINT16_MAX)
 			continue;
-		if (waste * 16 <= bytes)
+		if ((unsigned)order > max_order && best >= 0)
+			break;
+		if (waste * SLAB_WASTE_DIV <= bytes)
 			return order;
 		if (waste * 1000 / bytes < best_waste) {
 			best_waste = waste * 1000 / bytes;
@@ -41,6 +47,20 @@ static int choose_order(uint32_t size)
 		}
 	}
 	return best;
+}
+
+/*
+ * The highest slab order for a machine whose buddy manages pages: a slab
+ * is at most 1/SLAB_RAM_SHARE of it, so a small guest's caches, each with
+ * at least one slab, cost a page each (order 0 up to 8 MiB), not 32 KiB.
+ */
+unsigned slab_max_order_for(uint64_t pages)
+{
+	unsigned order = 0;
+
+	while (order < SLAB_MAX_ORDER && (2ull << order) * SLAB_RAM_SHARE <= pages)
+		order++;
+	return order;
 }
 
 static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
@@ -66,7 +86,7 @@ static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigne
 	}
 	c->size = MM_ALIGN_UP(c->size, c->align);
 	c->fp_from_obj = (int32_t)c->fp_offset - (int32_t)c->offset;
-	int order = choose_order(c->size);
+	int order = choose_order(c->size, slab_global.max_order);
 	if (order < 0)
 		return -MM_EINVAL;
 	c->order = (uint32_t)order;
@@ -107,6 +127,7 @@ void slab_init(struct buddy *b)
 	list_init(&slab_global.caches);
 	slab_global.nr_caches = 0;
 	slab_global.buddy = b;
+	slab_global.max_order = slab_max_order_for(buddy_nr_managed_pages(b));
 	cache_init(cc, "kmem_cache", NULL);
 	MM_BUG_ON(cache_layout(cc, sizeof(struct kmem_cache), 64, 0));
 	cache_register(cc);

@@ -2,7 +2,9 @@
  * slab.h: object caches over the buddy allocator.
  *
  * A cache hands out objects of one size from slabs of 2^order pages whose
- * free objects are threaded into a free list. Slabs sit on a full, partial
+ * free objects are threaded into a free list. The order is the smallest
+ * that wastes at most 1/64 of a slab, up to a cap set by the RAM buddy
+ * manages (a slab at most 1/1024 of it: order 0 in an 8M guest). Slabs sit on a full, partial
  * or free list, except each CPU's slab (SLUB's kmem_cache_cpu): frozen
  * (PG_FROZEN), on no list, its free objects on the CPU's own freelist. The
  * fast paths pop and push that freelist with only the CPU's interrupts
@@ -44,6 +46,8 @@
 
 #define SLAB_NAME_LEN   24
 #define SLAB_MAX_ORDER  3
+#define SLAB_WASTE_DIV  64   /* a slab's order keeps waste within 1/64 where it can */
+#define SLAB_RAM_SHARE  1024 /* and its size within 1/1024 of RAM (slab_max_order_for) */
 #define SLAB_FREE_KEEP  1    /* empty slabs kept before giving them back at once */
 
 #define SLAB_F_DEBUG       (1u << 0)  /* debug layout: set with any flag below */
@@ -138,6 +142,7 @@ struct slab_global {
 	struct list_head caches;        /* under lock */
 	uint64_t nr_caches;             /* under lock */
 	struct buddy *buddy;            /* set once by slab_init */
+	unsigned max_order;             /* slab_max_order_for buddy's RAM, by slab_init */
 	struct slab_debug_spec debug;   /* for caches created from now */
 	struct kmem_cache cache_cache;  /* holds every other struct kmem_cache */
 };
@@ -148,6 +153,8 @@ extern struct slab_global slab_global;
  * debug settings are kept: they are set before, for the caches to come.
  */
 void slab_init(struct buddy *b);
+/* The highest slab order for a buddy managing pages (slab_init's choice). */
+unsigned slab_max_order_for(uint64_t pages);
 /* Every debug flag for every cache from now (on), or none (off). */
 void slab_set_debug(bool on);
 /* slub_debug= for the caches from now; 0 or -MM_EINVAL (see slab_debug_parse). */

@@ -549,15 +549,16 @@ END_TEST
 
 /* ---- layout ---------------------------------------------------------------------- */
 
-START_TEST(slab_order_keeps_waste_within_a_sixteenth_when_any_order_can)
+START_TEST(slab_order_keeps_waste_within_a_64th_when_an_order_up_to_the_cap_can)
 {
+	ck_assert_uint_eq(slab_global.max_order, SLAB_MAX_ORDER); /* 64 MiB: every order */
 	for (size_t size = 8; size <= 32768; size += 8) {
 		struct kmem_cache *c = kmem_cache_create("layout", size, 0, NULL);
 		ck_assert_ptr_nonnull(c);
 		uint64_t first_ok = 99;
 		for (unsigned o = 0; o <= SLAB_MAX_ORDER && first_ok == 99; o++) {
 			uint64_t bytes = MM_PAGE_SIZE << o;
-			if (bytes / size && (bytes % size) * 16 <= bytes)
+			if (bytes / size && (bytes % size) * 64 <= bytes)
 				first_ok = o;
 		}
 		if (first_ok != 99)
@@ -565,6 +566,16 @@ START_TEST(slab_order_keeps_waste_within_a_sixteenth_when_any_order_can)
 		ck_assert_uint_eq(c->objects, (MM_PAGE_SIZE << c->order) / c->size);
 		ck_assert_int_eq(kmem_cache_destroy(c), 0);
 	}
+}
+END_TEST
+
+START_TEST(a_small_machine_caps_the_slab_order_at_a_1024th_of_its_ram)
+{
+	ck_assert_uint_eq(slab_max_order_for(1083), 0);  /* an 8M guest's 4.2 MiB */
+	ck_assert_uint_eq(slab_max_order_for(2047), 0);
+	ck_assert_uint_eq(slab_max_order_for(2048), 1);  /* 8 KiB slabs from 8 MiB */
+	ck_assert_uint_eq(slab_max_order_for(7000), 2);
+	ck_assert_uint_eq(slab_max_order_for(1u << 20), SLAB_MAX_ORDER);
 }
 END_TEST
 
@@ -723,7 +734,8 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, destroy_refuses_while_objects_are_live);
 
 	tc = slab_test_case(s, "layout");
-	tcase_add_test(tc, slab_order_keeps_waste_within_a_sixteenth_when_any_order_can);
+	tcase_add_test(tc, slab_order_keeps_waste_within_a_64th_when_an_order_up_to_the_cap_can);
+	tcase_add_test(tc, a_small_machine_caps_the_slab_order_at_a_1024th_of_its_ram);
 	tcase_add_test(tc, bad_sizes_and_alignments_are_refused);
 	tcase_add_test(tc, the_constructor_runs_once_per_object_per_slab);
 	tcase_add_test(tc, objects_are_aligned_as_asked);
