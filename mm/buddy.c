@@ -653,6 +653,13 @@ static void count_numa(struct buddy *b, struct buddy_zone *pref, struct buddy_zo
 {
 	bool hit = z->node == pref->node;
 
+	if (MM_LIKELY(hit && !(gfp & BUDDY_GFP_INTERLEAVE) &&
+		      z->node == b->cpu_node[mm_cpu_id()])) { /* the common case, in short */
+		z->numa_stat[BUDDY_NUMA_HIT]++;
+		z->numa_stat[BUDDY_NUMA_LOCAL]++;
+		return;
+	}
+
 	z->numa_stat[hit ? BUDDY_NUMA_HIT : BUDDY_NUMA_MISS]++;
 	if (!hit)
 		pref->numa_stat[BUDDY_NUMA_FOREIGN]++;
