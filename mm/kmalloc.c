@@ -61,8 +61,9 @@ static bool class_is_base(unsigned idx)
 	return !(size & (size - 1)) || size == 96 || size == 192;
 }
 
-/* Makes class idx's cache, named as Linux names them (kmalloc-1k). */
-static struct kmem_cache *class_create(unsigned idx)
+/* Makes class idx's cache, named as Linux names them (kmalloc-1k), its
+ * descriptor allocated with gfp. NULL when memory is short. */
+static struct kmem_cache *class_create(unsigned idx, unsigned gfp)
 {
 	uint32_t size = class_size(idx);
 	char name[SLAB_NAME_LEN];
@@ -71,14 +72,14 @@ static struct kmem_cache *class_create(unsigned idx)
 		mm_snprintf(name, sizeof(name), "kmalloc-%uk", size / 1024);
 	else
 		mm_snprintf(name, sizeof(name), "kmalloc-%u", size);
-	return kmem_cache_create(name, size, 0, NULL);
+	return kmem_cache_create_gfp(name, size, gfp);
 }
 
 /* Publishes a new cache for class idx, or the one a racing creator
  * published first. NULL when memory is short. */
-static struct kmem_cache *class_publish(unsigned idx)
+static struct kmem_cache *class_publish(unsigned idx, unsigned gfp)
 {
-	struct kmem_cache *c = class_create(idx), *none = NULL;
+	struct kmem_cache *c = class_create(idx, gfp), *none = NULL;
 
 	if (!c)
 		return NULL;
@@ -92,32 +93,43 @@ static struct kmem_cache *class_publish(unsigned idx)
 /*
  * Class idx has no cache yet: its first KMALLOC_LAZY_USES requests go to
  * the next base class up, as they would with Linux's classes, so a class a
- * guest asks for a few times costs no slab of its own; the next one makes
- * it. The count is racy: a lost increment only delays the cache.
+ * guest asks for a few times costs no slab of its own; the next request
+ * makes it, its descriptor allocated with that request's gfp (an atomic
+ * caller's cache does not reclaim). The count is racy: a lost increment
+ * only delays the cache. Never NULL: without memory for the cache, the
+ * base class serves.
  */
-static MM_SLOWPATH struct kmem_cache *class_not_made(unsigned idx)
+static MM_SLOWPATH struct kmem_cache *class_not_made(unsigned idx, unsigned gfp)
 {
 	unsigned base = idx + 1;
+	struct kmem_cache *c = NULL;
 
 	if (++kmalloc_class_uses[idx] > KMALLOC_LAZY_USES)
-		return class_publish(idx);
-	while (!class_is_base(base))
+		c = class_publish(idx, gfp);
+	while (!c && !class_is_base(base))
 		base++;
-	return kmalloc_caches[base];
+	return c ? c : kmalloc_caches[base];
 }
 
-static inline struct kmem_cache *class_cache(unsigned idx)
+static inline struct kmem_cache *class_cache(unsigned idx, unsigned gfp)
 {
 	struct kmem_cache *c = __atomic_load_n(&kmalloc_caches[idx], __ATOMIC_ACQUIRE);
 
-	return MM_LIKELY(c) ? c : class_not_made(idx);
+	return MM_LIKELY(c) ? c : class_not_made(idx, gfp);
+}
+
+/* The cache for a request of size bytes with gfp; NULL for 0 or above
+ * KMALLOC_MAX_CACHE_SIZE. */
+static inline struct kmem_cache *cache_for(size_t size, unsigned gfp)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	return class_cache(class_index(size), gfp);
 }
 
 struct kmem_cache *kmalloc_cache_for(size_t size)
 {
-	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
-		return NULL;
-	return class_cache(class_index(size));
+	return cache_for(size, BUDDY_GFP_KERNEL);
 }
 
 int kmalloc_init(struct buddy *b)
@@ -126,7 +138,7 @@ int kmalloc_init(struct buddy *b)
 	for (unsigned i = 0; i < KMALLOC_NR_CACHES; i++) {
 		kmalloc_caches[i] = NULL;
 		kmalloc_class_uses[i] = 0;
-		if (class_is_base(i) && !(kmalloc_caches[i] = class_create(i)))
+		if (class_is_base(i) && !(kmalloc_caches[i] = class_create(i, BUDDY_GFP_KERNEL)))
 			return -MM_ENOMEM;
 	}
 	return 0;
@@ -157,7 +169,7 @@ static void *kmalloc_large(size_t size, unsigned gfp)
 
 void *kmalloc(size_t size, unsigned gfp)
 {
-	struct kmem_cache *c = kmalloc_cache_for(size);
+	struct kmem_cache *c = cache_for(size, gfp);
 
 	if (c)
 		return slab_alloc(c, gfp, SLAB_RET_IP);

@@ -143,10 +143,12 @@ int slab_set_debug_spec(const char *value)
 	return slab_debug_parse(&slab_global.debug, value);
 }
 
-struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
-					   void (*ctor)(void *obj), uint32_t debug_flags)
+/* kmem_cache_create_flags with the descriptor allocated with gfp. */
+static struct kmem_cache *cache_create(const char *name, size_t size, size_t align,
+				       void (*ctor)(void *obj), uint32_t debug_flags, unsigned gfp)
 {
-	struct kmem_cache *c = kmem_cache_alloc(&slab_global.cache_cache, BUDDY_GFP_KERNEL);
+	struct kmem_cache *c = kmem_cache_alloc(&slab_global.cache_cache,
+						gfp & ~(BUDDY_GFP_ZERO | BUDDY_GFP_COMP));
 
 	if (!c)
 		return NULL;
@@ -160,6 +162,17 @@ struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t
 	}
 	cache_register(c);
 	return c;
+}
+
+struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
+					   void (*ctor)(void *obj), uint32_t debug_flags)
+{
+	return cache_create(name, size, align, ctor, debug_flags, BUDDY_GFP_KERNEL);
+}
+
+struct kmem_cache *kmem_cache_create_gfp(const char *name, size_t size, unsigned gfp)
+{
+	return cache_create(name, size, 0, NULL, 0, gfp);
 }
 
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,

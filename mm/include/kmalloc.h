@@ -42,9 +42,9 @@ static inline void *kzalloc(size_t size, unsigned gfp)
 void kfree(const void *p);
 /* Usable size of a kmalloc'd block; 0 for a foreign pointer. */
 size_t ksize(const void *p);
-/* The cache serving a request of size bytes now (counted as one; see
- * KMALLOC_LAZY_USES), or NULL for 0, above KMALLOC_MAX_CACHE_SIZE or when
- * memory is short. */
+/* The cache serving a BUDDY_GFP_KERNEL request of size bytes now (counted
+ * as one; see KMALLOC_LAZY_USES), or NULL for 0 or above
+ * KMALLOC_MAX_CACHE_SIZE. */
 struct kmem_cache *kmalloc_cache_for(size_t size);
 
 #endif

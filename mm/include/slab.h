@@ -170,6 +170,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 /* The same with debug flags of its own (SLAB_F_*), added to slub_debug's. */
 struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
 					   void (*ctor)(void *obj), uint32_t debug_flags);
+/* kmem_cache_create(name, size, 0, NULL) with its descriptor allocated
+ * with gfp: kmalloc makes classes on demand, in its caller's context. */
+struct kmem_cache *kmem_cache_create_gfp(const char *name, size_t size, unsigned gfp);
 /* Returns an object or NULL. gfp: buddy flags (BUDDY_GFP_ZERO zeroes it). */
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp);
 void kmem_cache_free(struct kmem_cache *c, void *obj);

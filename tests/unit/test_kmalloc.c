@@ -86,6 +86,23 @@ START_TEST(every_base_class_is_on_the_cache_list_and_others_join_after_their_laz
 }
 END_TEST
 
+/* A class first made by atomic requests (an interrupt handler's): made all
+ * the same, its descriptor allocated with the caller's flags. */
+START_TEST(atomic_requests_make_a_class_too)
+{
+	void *p[KMALLOC_LAZY_USES + 1];
+
+	for (int i = 0; i <= KMALLOC_LAZY_USES; i++)
+		p[i] = kmalloc(300, BUDDY_GFP_ATOMIC);
+	ck_assert_uint_eq(ksize(p[0]), 512);                  /* the base class, meanwhile */
+	ck_assert_uint_eq(ksize(p[KMALLOC_LAZY_USES]), 304);  /* then its own */
+	ck_assert_uint_eq(slab_global.nr_caches, KMALLOC_NR_BASE_CACHES + 2);
+	for (int i = 0; i <= KMALLOC_LAZY_USES; i++)
+		kfree(p[i]);
+	ck_assert_int_eq(slab_check_cache(kmalloc_cache_for(300)), 0);
+}
+END_TEST
+
 /* The cache for size once its class is made (after its lazy uses). */
 static struct kmem_cache *settled_cache_for(size_t size)
 {
@@ -130,5 +147,6 @@ Suite *kmalloc_suite(void)
 	tcase_add_test(tc, power_of_two_classes_are_naturally_aligned);
 	tcase_add_test(tc, every_base_class_is_on_the_cache_list_and_others_join_after_their_lazy_uses);
 	tcase_add_test(tc, each_size_gets_the_smallest_class_that_holds_it);
+	tcase_add_test(tc, atomic_requests_make_a_class_too);
 	return s;
 }
