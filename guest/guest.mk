@@ -17,7 +17,7 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-fno-tree-loop-distribute-patterns -fno-common -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) \
 	-O2 -g $(WARN) -Wconversion -Iabi -Imm/include -Iguest/include -Iguest/arch/x86/include \
-	-I$(GUEST_OUT)/gen
+	-I$(GUEST_OUT)/gen -DMM_PORT_INLINE='<mm_port_inline.h>'
 GUEST_ASFLAGS := -D__ASSEMBLY__ -Iabi -Iguest/include -Iguest/arch/x86/include
 
 # Override GUEST_MM_SRCS to leave out an mm/ file that is mid-edit.

@@ -165,6 +165,7 @@ COV_CFLAGS := $(filter-out -O2,$(HOST_CFLAGS)) -O0 --coverage -w  # warnings: th
 COV_OBJS   := $(patsubst %.c,$(COV_DIR)/%.o,$(UNIT_SRCS) $(UNIT_AUX) $(MM_SRCS) $(VMM_LIB))
 
 $(GUEST_PURE:%.c=$(COV_DIR)/%.o): COV_CFLAGS += -Iguest/include
+$(COV_DIR)/%.o: COV_CFLAGS += $(MM_HOST_PORT_INLINE)
 $(COV_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC cov  $<"

@@ -13,6 +13,10 @@
  *     order is that list's; pcp->count sums their pages. Their pages are in
  *     neither free_pages nor a free list; a per-CPU block may sit beside its
  *     free buddy unmerged until it is drained (as in Linux).
+ *   - the head of every block, free or allocated, holds its zone's index
+ *     in b->zones (page->zone): set where a block is made (buddy_free_one,
+ *     expand, buddy_split_block) and kept while it is allocated, so a free
+ *     finds its zone without a walk over the nodes.
  *   - watermarks are checked when pages leave the zone (a refill or a
  *     higher-order allocation), never on a per-CPU hit: its pages left the
  *     zone's count when the list was refilled.
@@ -649,6 +653,13 @@ static void count_numa(struct buddy *b, struct buddy_zone *pref, struct buddy_zo
 {
 	bool hit = z->node == pref->node;
 
+	if (MM_LIKELY(hit && !(gfp & BUDDY_GFP_INTERLEAVE) &&
+		      z->node == b->cpu_node[mm_cpu_id()])) { /* the common case, in short */
+		z->numa_stat[BUDDY_NUMA_HIT]++;
+		z->numa_stat[BUDDY_NUMA_LOCAL]++;
+		return;
+	}
+
 	z->numa_stat[hit ? BUDDY_NUMA_HIT : BUDDY_NUMA_MISS]++;
 	if (!hit)
 		pref->numa_stat[BUDDY_NUMA_FOREIGN]++;
@@ -657,19 +668,23 @@ static void count_numa(struct buddy *b, struct buddy_zone *pref, struct buddy_zo
 		z->numa_stat[BUDDY_NUMA_INTERLEAVE]++;
 }
 
+/* gfp flags that rule zones out; without them every zone of a zonelist is allowed. */
+#define GFP_ZONE_LIMITS (BUDDY_GFP_DMA | BUDDY_GFP_DMA32 | BUDDY_GFP_THISZONE | BUDDY_GFP_THISNODE)
+
 /* Tries each allowed populated zone of the preferred node's zonelist
  * against wmark; NULL if none. */
 static struct page *get_page_from_zones(struct buddy *b, unsigned gfp, unsigned order,
 					enum buddy_wmark wm, unsigned reserve_gfp)
 {
 	unsigned node = preferred_node(b, gfp);
+	bool any_zone = !(gfp & GFP_ZONE_LIMITS);
 	struct buddy_zone *pref = NULL;
 
 	for (unsigned i = 0; i < b->nr_zonelist[node]; i++) {
 		struct buddy_zone *z = &b->zones[b->zonelist[node][i]];
 		struct page *p;
 
-		if (!zone_allowed(z, gfp, node))
+		if (!any_zone && !zone_allowed(z, gfp, node))
 			continue;
 		if (!pref)
 			pref = z;
@@ -769,7 +784,7 @@ struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
 void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
 {
 	uint64_t pfn = buddy_page_to_pfn(b, p);
-	struct buddy_zone *z = pfn_zone(b, pfn);
+	struct buddy_zone *z = &b->zones[p->zone]; /* the head's zone index: see the top */
 
 	MM_BUG_ON(!buddy_pfn_valid(b, pfn) || order > BUDDY_MAX_ORDER);
 	MM_BUG_ON(p->flags & (PG_BUDDY | PG_PCP | PG_TAIL)); /* double free or a tail */
@@ -777,7 +792,6 @@ void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
 	if (p->flags & PG_HEAD)
 		for (uint64_t i = 1; i < (1ull << order); i++)
 			p[i].flags = 0;
-	p->zone = (uint8_t)(z - b->zones);
 	if (order < BUDDY_PCP_ORDERS) {
 		free_pcp(b, z, p, order);
 		return;
@@ -858,17 +872,6 @@ void buddy_report_putback(struct buddy *b, uint64_t pfn, unsigned order)
 }
 
 /* ---- lookups and figures --------------------------------------------- */
-
-struct page *buddy_virt_to_page(const struct buddy *b, const void *va)
-{
-	uint64_t pfn = mm_virt_to_phys(va) >> MM_PAGE_SHIFT;
-	return buddy_pfn_valid(b, pfn) ? buddy_pfn_to_page(b, pfn) : NULL;
-}
-
-struct page *buddy_compound_head(const struct buddy *b, struct page *p)
-{
-	return (p->flags & PG_TAIL) ? buddy_pfn_to_page(b, p->private) : p;
-}
 
 uint64_t buddy_nr_free_pages(const struct buddy *b)
 {

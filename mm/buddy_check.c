@@ -28,6 +28,8 @@ static int check_placed(struct buddy *b, struct buddy_zone *z, const char *what,
 	      (unsigned long long)pfn, o);
 	CHECK(pfn >= z->start_pfn && pfn + (1ull << o) <= z->end_pfn,
 	      "%s %#llx order %u outside zone %s\n", what, (unsigned long long)pfn, o, z->name);
+	CHECK(&b->zones[p->zone] == z, "%s %#llx of zone %s says zone index %u\n", what,
+	      (unsigned long long)pfn, z->name, p->zone);
 	return 0;
 }
 

@@ -1,50 +1,144 @@
 /*
  * kmalloc.c: size classes over slab caches, and whole pages beyond
- * KMALLOC_MAX_CACHE_SIZE. kmalloc_caches[] is written once by kmalloc_init
- * and read-only after; everything else is serialised by slab and buddy.
+ * KMALLOC_MAX_CACHE_SIZE.
+ *
+ * Classes (kmalloc.h): Linux's (powers of two, 96, 192) are made by
+ * kmalloc_init; each other one once it has been asked for
+ * KMALLOC_LAZY_USES times (served by the next base class up until then),
+ * so a guest pays only for the classes it uses much. kmalloc_caches[i]
+ * goes from NULL to its cache once (a compare-exchange: of two racing
+ * creators, the loser destroys its own) and never changes after;
+ * kmalloc_class_uses[i] counts requests before that, racily. Everything
+ * else is serialised by slab and buddy.
  */
 #include "kmalloc.h"
 
 struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES];
+uint32_t kmalloc_class_uses[KMALLOC_NR_CACHES];
 
-static const uint32_t kmalloc_sizes[KMALLOC_NR_CACHES] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-};
-static const char *const kmalloc_names[KMALLOC_NR_CACHES] = {
-	"kmalloc-8", "kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-96",
-	"kmalloc-128", "kmalloc-192", "kmalloc-256", "kmalloc-512", "kmalloc-1k",
-	"kmalloc-2k", "kmalloc-4k", "kmalloc-8k",
-};
-
-/* Class index for sizes 1..192 by (size - 1) / 8, as Linux's size_index. */
-static const uint8_t small_index[24] = {
-	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5,
-	6, 6, 6, 6, 6, 6, 6, 6,
-};
-
-static int class_index(size_t size)
+/* 256 < size <= 2048: KMALLOC_FINE_PER classes per doubling, in equal steps. */
+static unsigned fine_index(size_t size)
 {
-	if (size <= 192)
-		return small_index[(size - 1) / 8];
-	int idx = 7; /* 256 */
-	for (size_t s = 256; s < size; s <<= 1)
-		idx++;
-	return idx;
+	unsigned ceil_log2 = 64u - (unsigned)__builtin_clzll((unsigned long long)size - 1);
+	size_t base = (size_t)1 << (ceil_log2 - 1), step = base / KMALLOC_FINE_PER;
+
+	return KMALLOC_FINE_FIRST + (ceil_log2 - 9) * KMALLOC_FINE_PER +
+	       (unsigned)((size - base + step - 1) / step) - 1;
+}
+
+static unsigned class_index(size_t size)
+{
+	if (size <= 128)
+		return (unsigned)(size - 1) / 8;
+	if (size <= 256)
+		return 16 + (unsigned)(size - 129) / 16;
+	if (size <= 2048)
+		return fine_index(size);
+	return size <= 4096 ? KMALLOC_NR_CACHES - 2 : KMALLOC_NR_CACHES - 1;
+}
+
+/* The object size of class idx (class_index's inverse). */
+static uint32_t class_size(unsigned idx)
+{
+	if (idx < 16)
+		return 8 * (idx + 1);
+	if (idx < KMALLOC_FINE_FIRST)
+		return 128 + 16 * (idx - 15);
+	if (idx >= KMALLOC_NR_CACHES - 2)
+		return idx == KMALLOC_NR_CACHES - 2 ? 4096 : 8192;
+	unsigned rel = idx - KMALLOC_FINE_FIRST;
+	uint32_t base = 256u << (rel / KMALLOC_FINE_PER);
+
+	return base + (base / KMALLOC_FINE_PER) * (rel % KMALLOC_FINE_PER + 1);
+}
+
+/* Linux's classes (powers of two, 96, 192) exist from kmalloc_init on;
+ * the others are made on demand. */
+static bool class_is_base(unsigned idx)
+{
+	uint32_t size = class_size(idx);
+
+	return !(size & (size - 1)) || size == 96 || size == 192;
+}
+
+/* Makes class idx's cache, named as Linux names them (kmalloc-1k), its
+ * descriptor allocated with gfp. NULL when memory is short. */
+static struct kmem_cache *class_create(unsigned idx, unsigned gfp)
+{
+	uint32_t size = class_size(idx);
+	char name[SLAB_NAME_LEN];
+
+	if (size >= 1024 && !(size % 1024))
+		mm_snprintf(name, sizeof(name), "kmalloc-%uk", size / 1024);
+	else
+		mm_snprintf(name, sizeof(name), "kmalloc-%u", size);
+	return kmem_cache_create_gfp(name, size, gfp);
+}
+
+/* Publishes a new cache for class idx, or the one a racing creator
+ * published first. NULL when memory is short. */
+static struct kmem_cache *class_publish(unsigned idx, unsigned gfp)
+{
+	struct kmem_cache *c = class_create(idx, gfp), *none = NULL;
+
+	if (!c)
+		return NULL;
+	if (__atomic_compare_exchange_n(&kmalloc_caches[idx], &none, c, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return c;
+	kmem_cache_destroy(c);
+	return none;
+}
+
+/*
+ * Class idx has no cache yet: its first KMALLOC_LAZY_USES requests go to
+ * the next base class up, as they would with Linux's classes, so a class a
+ * guest asks for a few times costs no slab of its own; the next request
+ * makes it, its descriptor allocated with that request's gfp (an atomic
+ * caller's cache does not reclaim). The count is racy: a lost increment
+ * only delays the cache. Never NULL: without memory for the cache, the
+ * base class serves.
+ */
+static MM_SLOWPATH struct kmem_cache *class_not_made(unsigned idx, unsigned gfp)
+{
+	unsigned base = idx + 1;
+	struct kmem_cache *c = NULL;
+
+	if (++kmalloc_class_uses[idx] > KMALLOC_LAZY_USES)
+		c = class_publish(idx, gfp);
+	while (!c && !class_is_base(base))
+		base++;
+	return c ? c : kmalloc_caches[base];
+}
+
+static inline struct kmem_cache *class_cache(unsigned idx, unsigned gfp)
+{
+	struct kmem_cache *c = __atomic_load_n(&kmalloc_caches[idx], __ATOMIC_ACQUIRE);
+
+	return MM_LIKELY(c) ? c : class_not_made(idx, gfp);
+}
+
+/* The cache for a request of size bytes with gfp; NULL for 0 or above
+ * KMALLOC_MAX_CACHE_SIZE. */
+static inline struct kmem_cache *cache_for(size_t size, unsigned gfp)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	return class_cache(class_index(size), gfp);
 }
 
 struct kmem_cache *kmalloc_cache_for(size_t size)
 {
-	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
-		return NULL;
-	return kmalloc_caches[class_index(size)];
+	return cache_for(size, BUDDY_GFP_KERNEL);
 }
 
 int kmalloc_init(struct buddy *b)
 {
 	slab_init(b);
-	for (int i = 0; i < KMALLOC_NR_CACHES; i++) {
-		kmalloc_caches[i] = kmem_cache_create(kmalloc_names[i], kmalloc_sizes[i], 0, NULL);
-		if (!kmalloc_caches[i])
+	for (unsigned i = 0; i < KMALLOC_NR_CACHES; i++) {
+		kmalloc_caches[i] = NULL;
+		kmalloc_class_uses[i] = 0;
+		if (class_is_base(i) && !(kmalloc_caches[i] = class_create(i, BUDDY_GFP_KERNEL)))
 			return -MM_ENOMEM;
 	}
 	return 0;
@@ -75,13 +169,12 @@ static void *kmalloc_large(size_t size, unsigned gfp)
 
 void *kmalloc(size_t size, unsigned gfp)
 {
-	struct kmem_cache *c = kmalloc_cache_for(size);
+	struct kmem_cache *c = cache_for(size, gfp);
 
 	if (c)
 		return slab_alloc(c, gfp, SLAB_RET_IP);
-	return size ? kmalloc_large(size, gfp) : NULL;
+	return size > KMALLOC_MAX_CACHE_SIZE ? kmalloc_large(size, gfp) : NULL;
 }
-
 /* The head page of a kmalloc'd block, or NULL (logged) if p is foreign. */
 static struct page *kmalloc_page(const void *p)
 {

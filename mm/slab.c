@@ -9,6 +9,9 @@
  *     on cpu[n].freelist are its own and counted in its inuse; other CPUs'
  *     frees to it go on page->freelist (inuse drops), which the CPU takes
  *     over when its freelist runs dry;
+ *   - the objects of cpu[n]'s free batch (remote_head) all belong to the
+ *     slab cpu[n].remote, are counted in its inuse and are on no free list;
+ *     the batch is empty (both NULL) or holds at least one;
  *   - active_objs is the sum of inuse; nr_slabs counts the lists and the
  *     frozen slabs, nr_free_slabs the free list.
  * Debug caches never have a CPU slab: every operation takes the lock.
@@ -19,8 +22,12 @@ struct slab_global slab_global;
 
 /* ---- layout -------------------------------------------------------- */
 
-/* Smallest order wasting at most 1/16 of the slab; else the least wasteful. */
-static int choose_order(uint32_t size)
+/*
+ * Smallest order up to max_order wasting at most 1/SLAB_WASTE_DIV of the
+ * slab; else the least wasteful up to max_order, or the first order one
+ * object fits in if that is higher. -1 if none up to SLAB_MAX_ORDER does.
+ */
+static int choose_order(uint32_t size, unsigned max_order)
 {
 	int best = -1;
 	uint64_t best_waste = UINT64_MAX;
@@ -30,7 +37,9 @@ static int choose_order(uint32_t size)
 		uint64_t waste = bytes - n * size;
 		if (!n || n > UINT16_MAX)
 			continue;
-		if (waste * 16 <= bytes)
+		if ((unsigned)order > max_order && best >= 0)
+			break;
+		if (waste * SLAB_WASTE_DIV <= bytes)
 			return order;
 		if (waste * 1000 / bytes < best_waste) {
 			best_waste = waste * 1000 / bytes;
@@ -38,6 +47,20 @@ static int choose_order(uint32_t size)
 		}
 	}
 	return best;
+}
+
+/*
+ * The highest slab order for a machine whose buddy manages pages: a slab
+ * is at most 1/SLAB_RAM_SHARE of it, so a small guest's caches, each with
+ * at least one slab, cost a page each (order 0 up to 8 MiB), not 32 KiB.
+ */
+unsigned slab_max_order_for(uint64_t pages)
+{
+	unsigned order = 0;
+
+	while (order < SLAB_MAX_ORDER && (2ull << order) * SLAB_RAM_SHARE <= pages)
+		order++;
+	return order;
 }
 
 static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigned flags)
@@ -62,7 +85,8 @@ static int cache_layout(struct kmem_cache *c, size_t size, size_t align, unsigne
 		c->size = c->ctor ? span + (uint32_t)sizeof(void *) : span;
 	}
 	c->size = MM_ALIGN_UP(c->size, c->align);
-	int order = choose_order(c->size);
+	c->fp_from_obj = (int32_t)c->fp_offset - (int32_t)c->offset;
+	int order = choose_order(c->size, slab_global.max_order);
 	if (order < 0)
 		return -MM_EINVAL;
 	c->order = (uint32_t)order;
@@ -84,7 +108,7 @@ static void cache_init(struct kmem_cache *c, const char *name, void (*ctor)(void
 	list_init(&c->slabs_free);
 	c->nr_slabs = c->nr_free_slabs = c->active_objs = c->debug_reports = 0;
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
-		c->cpu[cpu] = (struct slab_cpu){ NULL, NULL };
+		c->cpu[cpu] = (struct slab_cpu){ NULL, NULL, NULL, NULL };
 }
 
 static void cache_register(struct kmem_cache *c)
@@ -103,6 +127,7 @@ void slab_init(struct buddy *b)
 	list_init(&slab_global.caches);
 	slab_global.nr_caches = 0;
 	slab_global.buddy = b;
+	slab_global.max_order = slab_max_order_for(buddy_nr_managed_pages(b));
 	cache_init(cc, "kmem_cache", NULL);
 	MM_BUG_ON(cache_layout(cc, sizeof(struct kmem_cache), 64, 0));
 	cache_register(cc);
@@ -118,10 +143,12 @@ int slab_set_debug_spec(const char *value)
 	return slab_debug_parse(&slab_global.debug, value);
 }
 
-struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
-					   void (*ctor)(void *obj), uint32_t debug_flags)
+/* kmem_cache_create_flags with the descriptor allocated with gfp. */
+static struct kmem_cache *cache_create(const char *name, size_t size, size_t align,
+				       void (*ctor)(void *obj), uint32_t debug_flags, unsigned gfp)
 {
-	struct kmem_cache *c = kmem_cache_alloc(&slab_global.cache_cache, BUDDY_GFP_KERNEL);
+	struct kmem_cache *c = kmem_cache_alloc(&slab_global.cache_cache,
+						gfp & ~(BUDDY_GFP_ZERO | BUDDY_GFP_COMP));
 
 	if (!c)
 		return NULL;
@@ -135,6 +162,17 @@ struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t
 	}
 	cache_register(c);
 	return c;
+}
+
+struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
+					   void (*ctor)(void *obj), uint32_t debug_flags)
+{
+	return cache_create(name, size, align, ctor, debug_flags, BUDDY_GFP_KERNEL);
+}
+
+struct kmem_cache *kmem_cache_create_gfp(const char *name, size_t size, unsigned gfp)
+{
+	return cache_create(name, size, 0, NULL, 0, gfp);
 }
 
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
@@ -227,23 +265,32 @@ static void slab_file(struct kmem_cache *c, struct page *p)
 }
 
 /*
- * Puts obj back on its slab's free list (head page p). A slab changes list
- * only when it stops being full or becomes empty; a CPU's slab changes
- * none. Under c->lock.
+ * Puts the chain head..tail (n objects of slab p, linked through their
+ * free-list words, counted in its inuse; tail is the last one's word) on
+ * p's free list. A slab changes list only when it stops being full or
+ * becomes empty; a CPU's slab changes none. Under c->lock.
  */
-static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+static void slab_put_chain(struct kmem_cache *c, struct page *p, void *head, void **tail,
+			   uint32_t n)
 {
 	bool was_full = p->inuse == c->objects;
 
-	MM_BUG_ON(!p->inuse);
-	*slab_fp(c, obj) = p->freelist;
-	p->freelist = obj;
-	p->inuse--;
-	c->active_objs--;
+	MM_BUG_ON(p->inuse < n);
+	*tail = p->freelist;
+	p->freelist = head;
+	p->inuse = (uint16_t)(p->inuse - n);
+	c->active_objs -= n;
 	if ((p->flags & PG_FROZEN) || (!was_full && p->inuse))
 		return;
 	list_del(&p->lru);
 	slab_file(c, p);
+}
+
+/* Puts obj back on its slab's free list (head page p). Under c->lock. */
+static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
+{
+	MM_BUG_ON(!p->inuse);
+	slab_put_chain(c, p, obj, slab_fp(c, obj), 1);
 }
 
 /* Takes a partial slab, else a free one, off its list; NULL if every slab is full. Under c->lock. */
@@ -334,6 +381,43 @@ static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
 	slab_file(c, p);
 }
 
+/* ---- the free batch --------------------------------------------------- */
+
+/* Gives cpu's free batch back to its slab in one splice. Under c->lock. */
+static void batch_flush_locked(struct kmem_cache *c, struct slab_cpu *cpu)
+{
+	void **tail = NULL;
+	uint32_t n = 0;
+
+	if (!cpu->remote)
+		return;
+	for (void *obj = cpu->remote_head; obj; obj = *tail) {
+		tail = slab_fp(c, obj);
+		n++;
+	}
+	slab_put_chain(c, cpu->remote, cpu->remote_head, tail, n);
+	cpu->remote = NULL;
+	cpu->remote_head = NULL;
+}
+
+/*
+ * A free to slab, which is neither cpu's slab nor its batch's: flushes the
+ * batch, if any, under the lock and starts a new one with obj. Interrupts
+ * masked.
+ */
+static void batch_restart(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
+			  void *obj)
+{
+	if (cpu->remote) {
+		mm_spin_lock(&c->lock);
+		batch_flush_locked(c, cpu);
+		mm_spin_unlock(&c->lock);
+	}
+	*slab_fp(c, obj) = NULL;
+	cpu->remote_head = obj;
+	cpu->remote = slab;
+}
+
 /*
  * cpu's freelist ran dry: takes what other frees left on its slab, else
  * files the (full) slab and freezes the next one. Returns an object, or
@@ -344,6 +428,7 @@ static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 	void *obj = NULL;
 
 	mm_spin_lock(&c->lock);
+	batch_flush_locked(c, cpu);
 	if (cpu->page && !cpu->page->freelist)
 		cpu_unfreeze(c, cpu);
 	if (cpu->page || cpu_freeze_next(c, cpu))
@@ -355,25 +440,27 @@ static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 static void cpu_flush_all(struct kmem_cache *c)
 {
 	mm_spin_lock(&c->lock);
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
+		batch_flush_locked(c, &c->cpu[cpu]);
 		cpu_unfreeze(c, &c->cpu[cpu]);
+	}
 	mm_spin_unlock(&c->lock);
 }
 
 /*
- * Fast path: pop this CPU's freelist with its interrupts masked; refill it
- * when dry, and grow the cache (interrupts back on: buddy may reclaim) when
- * every slab is full, then look again, since an interrupt or a move to
- * another CPU may have changed what this CPU has.
+ * This CPU's freelist ran dry (interrupts masked since flags were saved):
+ * refill it, and grow the cache (interrupts back on: buddy may reclaim)
+ * when every slab is full, then look again, since an interrupt or a move
+ * to another CPU may have changed what this CPU has. Returns an object,
+ * or NULL when buddy has no slab to give; interrupts restored either way.
  */
-static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
+static MM_SLOWPATH void *alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags)
 {
 	for (;;) {
-		unsigned long flags = mm_irq_save();
 		struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
 		void *obj = cpu->freelist;
 
-		if (__builtin_expect(obj != NULL, 1))
+		if (obj)
 			cpu->freelist = *slab_fp(c, obj);
 		else
 			obj = cpu_refill(c, cpu);
@@ -382,10 +469,28 @@ static void *alloc_fast(struct kmem_cache *c, unsigned gfp)
 			return obj;
 		if (cache_grow(c, gfp))
 			return NULL;
+		flags = mm_irq_save();
 	}
 }
 
-static void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+/*
+ * Fast path: pop this CPU's freelist with its interrupts masked. Small
+ * and call-free, so it needs no saved registers; the rest is alloc_slow.
+ */
+static inline void *alloc_fast(struct kmem_cache *c, unsigned gfp)
+{
+	unsigned long flags = mm_irq_save();
+	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+	void *obj = cpu->freelist;
+
+	if (MM_UNLIKELY(!obj))
+		return alloc_slow(c, gfp, flags);
+	cpu->freelist = *slab_fp(c, obj);
+	mm_irq_restore(flags);
+	return obj;
+}
+
+static MM_SLOWPATH void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
 	for (;;) {
 		mm_spin_lock(&c->lock);
@@ -402,7 +507,8 @@ static void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 
 void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
-	void *obj = (c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller) : alloc_fast(c, gfp);
+	void *obj = MM_UNLIKELY(c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller)
+								  : alloc_fast(c, gfp);
 
 	if (obj && (gfp & BUDDY_GFP_ZERO))
 		__builtin_memset(obj, 0, c->object_size);
@@ -421,7 +527,8 @@ static void free_locked(struct kmem_cache *c, struct page *p, void *obj)
 	mm_spin_unlock(&c->lock);
 }
 
-static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_t caller)
+static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *obj,
+				   uintptr_t caller)
 {
 	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
 		return;
@@ -429,25 +536,40 @@ static void free_debug(struct kmem_cache *c, struct page *p, void *obj, uintptr_
 	free_locked(c, p, obj);
 }
 
+/* An object of a slab that is neither this CPU's nor its batch's: a new
+ * batch; interrupts still masked (flags), restored after. */
+static MM_SLOWPATH void free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
+				  void *obj, unsigned long flags)
+{
+	batch_restart(c, cpu, slab, obj);
+	mm_irq_restore(flags);
+}
+
 /*
- * Fast path: an object of this CPU's slab goes on its freelist with its
- * interrupts masked; any other object back to its slab under the lock.
+ * Fast path, interrupts masked: an object of this CPU's slab goes on its
+ * freelist; one of the slab the CPU's free batch is for, on the batch;
+ * any other starts a new batch (free_slow).
  */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
-	if (c->flags & SLAB_F_DEBUG) {
+	if (MM_UNLIKELY(c->flags & SLAB_F_DEBUG)) {
 		free_debug(c, slab, obj, caller);
 		return;
 	}
 	unsigned long flags = mm_irq_save();
 	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+	void **head;
 
-	if (__builtin_expect(slab == cpu->page, 1)) {
-		*slab_fp(c, obj) = cpu->freelist;
-		cpu->freelist = obj;
-	} else {
-		free_locked(c, slab, obj); /* still masked: one save and restore for both */
+	if (MM_LIKELY(slab == cpu->page))
+		head = &cpu->freelist;
+	else if (MM_LIKELY(slab == cpu->remote))
+		head = &cpu->remote_head;
+	else {
+		free_slow(c, cpu, slab, obj, flags);
+		return;
 	}
+	*slab_fp(c, obj) = *head;
+	*head = obj;
 	mm_irq_restore(flags);
 }
 
@@ -507,9 +629,12 @@ int kmem_cache_destroy(struct kmem_cache *c)
 uint64_t slab_cpu_cached(const struct kmem_cache *c)
 {
 	uint64_t n = 0;
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
 		for (void *obj = c->cpu[cpu].freelist; obj; obj = *slab_fp(c, obj))
 			n++;
+		for (void *obj = c->cpu[cpu].remote_head; obj; obj = *slab_fp(c, obj))
+			n++;
+	}
 	return n;
 }
 

@@ -59,6 +59,25 @@ static int check_list(struct kmem_cache *c, struct list_head *head, int kind,
 	return 0;
 }
 
+/* A CPU's free batch: objects of its slab, counted in its inuse. */
+static int check_batch(struct kmem_cache *c, int n, struct slab_cpu *cpu)
+{
+	struct page *p = cpu->remote;
+	uint32_t nbatch;
+
+	CHECK(!p == !cpu->remote_head, "CPU %d's free batch half empty\n", n);
+	if (!p)
+		return 0;
+	CHECK((p->flags & PG_SLAB) && p->private == (uint64_t)(uintptr_t)c,
+	      "CPU %d's free batch not for a slab of this cache\n", n);
+	int err = check_freelist(c, p, cpu->remote_head, &nbatch);
+	if (err)
+		return err;
+	CHECK(nbatch <= p->inuse, "CPU %d's free batch of %u, slab inuse %u\n", n, nbatch,
+	      p->inuse);
+	return 0;
+}
+
 /* Each CPU's slab: frozen, its CPU freelist among the objects counted in use. */
 static int check_cpu_slabs(struct kmem_cache *c, uint64_t *slabs, uint64_t *inuse)
 {
@@ -66,13 +85,17 @@ static int check_cpu_slabs(struct kmem_cache *c, uint64_t *slabs, uint64_t *inus
 		struct slab_cpu *cpu = &c->cpu[n];
 		struct page *p = cpu->page;
 		uint32_t nfree, ncpu;
+		int err = check_batch(c, n, cpu);
+
+		if (err)
+			return err;
 		if (!p) {
 			CHECK(!cpu->freelist, "CPU %d has a freelist and no slab\n", n);
 			continue;
 		}
 		CHECK((p->flags & (PG_SLAB | PG_FROZEN)) == (PG_SLAB | PG_FROZEN) &&
 		      p->private == (uint64_t)(uintptr_t)c, "CPU %d's slab not frozen here\n", n);
-		int err = check_freelist(c, p, p->freelist, &nfree);
+		err = check_freelist(c, p, p->freelist, &nfree);
 		if (!err)
 			err = check_freelist(c, p, cpu->freelist, &ncpu);
 		if (err)

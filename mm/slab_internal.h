@@ -17,7 +17,7 @@
 
 static inline void **slab_fp(const struct kmem_cache *c, void *obj)
 {
-	return (void **)((char *)obj - c->offset + c->fp_offset);
+	return (void **)((char *)obj + c->fp_from_obj);
 }
 
 static inline uint64_t *slab_state(const struct kmem_cache *c, void *obj)

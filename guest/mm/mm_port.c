@@ -3,7 +3,8 @@
  *
  * Physical memory is reached through the direct map at PAGE_OFFSET (during
  * boot the boot tables map its first BOOT_MAP_LIMIT bytes; paging_init maps
- * all RAM). Table pages come from memblock until the page allocator takes
+ * all RAM). The translation, interrupt masking and CPU id are inline, in
+ * guest/include/mm_port_inline.h; this file has the rest. Table pages come from memblock until the page allocator takes
  * over, then from it. mm_tlb_flush_page/all hand pt.c's flushes to tlb.c:
  * kernel_pt's always (its half is in every space), a user space's where
  * that space is loaded (every user pt_space is the pt of a struct mm).
@@ -21,19 +22,13 @@
 #include <mm_util.h>
 #include <smp.h>
 
-void *mm_phys_to_virt(phys_addr_t pa)
-{
-	return (void *)(PAGE_OFFSET + pa);
-}
-
-phys_addr_t mm_virt_to_phys(const void *va)
+/* mm_virt_to_phys's way out of the direct map (mm_port_inline.h). */
+phys_addr_t mm_virt_to_phys_slow(const void *va)
 {
 	unsigned long v = (unsigned long)va;
 
 	if (v >= KERNEL_MAP_BASE)
 		return v - KERNEL_MAP_BASE;
-	if (v >= PAGE_OFFSET && v < VMALLOC_START)
-		return v - PAGE_OFFSET;
 	panic("mm_virt_to_phys: %p is neither direct-mapped nor kernel image", va);
 }
 
@@ -86,20 +81,6 @@ void mm_tlb_flush_all(const struct pt_space *s)
 		flush_tlb_mm(space_mm(s));
 }
 
-unsigned long mm_irq_save(void)
-{
-	unsigned long flags = read_flags();
-
-	irq_disable();
-	return flags;
-}
-
-void mm_irq_restore(unsigned long flags)
-{
-	if (flags & X86_EFLAGS_IF)
-		irq_enable();
-}
-
 void mm_spin_lock(mm_spinlock_t *lock)
 {
 	unsigned long flags = mm_irq_save();
@@ -115,12 +96,6 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 	mm_irq_restore(flags);
-}
-
-/* From this CPU's per-CPU area (GS base), set before anything else runs. */
-unsigned mm_cpu_id(void)
-{
-	return smp_processor_id();
 }
 
 unsigned mm_nr_cpu_ids(void)

@@ -328,10 +328,17 @@ static inline void *buddy_page_address(const struct buddy *b, const struct page 
 {
 	return mm_phys_to_virt(buddy_page_to_phys(b, p));
 }
-/* The page holding va; NULL if outside the descriptor array. */
-struct page *buddy_virt_to_page(const struct buddy *b, const void *va);
+/* The page holding va; NULL if outside the descriptor array. Inline: kfree's path. */
+static inline struct page *buddy_virt_to_page(const struct buddy *b, const void *va)
+{
+	uint64_t pfn = mm_virt_to_phys(va) >> MM_PAGE_SHIFT;
+	return buddy_pfn_valid(b, pfn) ? buddy_pfn_to_page(b, pfn) : NULL;
+}
 /* The head of a BUDDY_GFP_COMP allocation containing p (p itself otherwise). */
-struct page *buddy_compound_head(const struct buddy *b, struct page *p);
+static inline struct page *buddy_compound_head(const struct buddy *b, struct page *p)
+{
+	return (p->flags & PG_TAIL) ? buddy_pfn_to_page(b, p->private) : p;
+}
 
 enum buddy_zone_id buddy_pfn_zone(uint64_t pfn);
 

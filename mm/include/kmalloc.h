@@ -1,7 +1,13 @@
 /*
  * kmalloc.h: general-purpose allocation over slab caches kmalloc-8 ..
- * kmalloc-8192 (powers of two plus 96 and 192); larger requests take
- * 2^order pages from buddy (PG_LARGE_KMALLOC on the head).
+ * kmalloc-8k, in steps of 8 bytes up to 128, 16 up to 256, then 32 classes
+ * per doubling up to 2048 (264, 272, .., 512, 528, .., 1k, 1056, .., 2k),
+ * then 4k and 8k: at most 1/32 of an object above 256 is rounding, where
+ * most bytes of mixed-size requests go (glibc rounds to 16 bytes). Larger
+ * requests take 2^order pages from buddy (PG_LARGE_KMALLOC on the head).
+ * Only Linux's classes (powers of two, 96, 192) are made at boot; each
+ * other one after KMALLOC_LAZY_USES requests, served by the next base
+ * class up until then (kmalloc.c).
  *
  * Boot: kmalloc_init(buddy) once, after buddy_add_free_range. Thread safety
  * is that of slab.h and buddy.h.
@@ -12,9 +18,15 @@
 #include "slab.h"
 
 #define KMALLOC_MAX_CACHE_SIZE 8192
-#define KMALLOC_NR_CACHES 13
+#define KMALLOC_FINE_FIRST 24   /* index of the first class above 256 */
+#define KMALLOC_FINE_PER   32   /* classes per doubling from 256 to 2048 */
+#define KMALLOC_NR_CACHES  (KMALLOC_FINE_FIRST + 3 * KMALLOC_FINE_PER + 2)
+#define KMALLOC_NR_BASE_CACHES 13 /* made by kmalloc_init */
 
-extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES];
+#define KMALLOC_LAZY_USES  8    /* requests a class waits for before its cache is made */
+
+extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES]; /* NULL: not made yet */
+extern uint32_t kmalloc_class_uses[KMALLOC_NR_CACHES];      /* requests before it was */
 
 /* Initialises the slab layer over b and the size classes. 0 or -MM_ENOMEM. */
 int kmalloc_init(struct buddy *b);
@@ -30,7 +42,9 @@ static inline void *kzalloc(size_t size, unsigned gfp)
 void kfree(const void *p);
 /* Usable size of a kmalloc'd block; 0 for a foreign pointer. */
 size_t ksize(const void *p);
-/* The size class serving size, or NULL above KMALLOC_MAX_CACHE_SIZE. */
+/* The cache serving a BUDDY_GFP_KERNEL request of size bytes now (counted
+ * as one; see KMALLOC_LAZY_USES), or NULL for 0 or above
+ * KMALLOC_MAX_CACHE_SIZE. */
 struct kmem_cache *kmalloc_cache_for(size_t size);
 
 #endif

@@ -9,6 +9,13 @@
  * policies and OPT, the part those need (vmm/mm_port.c). No weak symbols:
  * a build links exactly one port. Nothing else of the host leaks into mm/.
  *
+ * Address translation, the interrupt masking and the CPU id sit on every
+ * allocator fast path, so a port may define them inline, as Linux's
+ * arch headers do: a build that defines MM_PORT_INLINE as a header name
+ * gets them from that header (the guest's guest/include/mm_port_inline.h,
+ * the host tests' and bench's tests/unit/port_host_inline.h); without it
+ * (memvisor, the freestanding check) they are the calls declared below.
+ *
  * Interface:
  *   mm_phys_to_virt / mm_virt_to_phys  translate between physical addresses
  *                                      and pointers mm/ can dereference
@@ -35,10 +42,6 @@
 #define MM_NR_CPUS    8
 
 typedef uint64_t phys_addr_t;
-
-/* Address translation for memory mm/ reads and writes (tables, pages). */
-void *mm_phys_to_virt(phys_addr_t pa);
-phys_addr_t mm_virt_to_phys(const void *va);
 
 /* One zeroed page for a page table; returns 0 when none is left. */
 phys_addr_t mm_table_alloc(void);
@@ -67,16 +70,26 @@ void mm_spin_lock(mm_spinlock_t *lock);
 void mm_spin_unlock(mm_spinlock_t *lock);
 
 /*
- * Masks interrupts on the calling CPU and returns the previous state for
- * mm_irq_restore, which unmasks them only if they were on (Linux's
- * local_irq_save/restore). This is all a per-CPU list needs against its
- * own CPU: between the two, nothing else runs on this CPU. Other CPUs are
- * not held off; the callers say how they keep them out.
+ * Address translation for memory mm/ reads and writes (tables, pages).
+ *
+ * mm_irq_save masks interrupts on the calling CPU and returns the previous
+ * state for mm_irq_restore, which unmasks them only if they were on
+ * (Linux's local_irq_save/restore). This is all a per-CPU list needs
+ * against its own CPU: between the two, nothing else runs on this CPU.
+ * Other CPUs are not held off; the callers say how they keep them out.
+ * Both are compiler barriers: memory accesses stay between them.
+ *
+ * mm_cpu_id: the current CPU, stable while interrupts are masked.
  */
+#ifdef MM_PORT_INLINE
+#include MM_PORT_INLINE
+#else
+void *mm_phys_to_virt(phys_addr_t pa);
+phys_addr_t mm_virt_to_phys(const void *va);
 unsigned long mm_irq_save(void);
 void mm_irq_restore(unsigned long flags);
-
 unsigned mm_cpu_id(void);
+#endif
 /* How many CPUs the system has (possible, as Linux's nr_cpu_ids); per-CPU
  * arrays keep MM_NR_CPUS slots, views show this many. */
 unsigned mm_nr_cpu_ids(void);

@@ -1,6 +1,6 @@
 /*
  * mm_util.h: small helpers shared inside mm/ (intrusive lists, alignment,
- * min/max, container_of). Header-only, freestanding.
+ * min/max, container_of, branch hints). Header-only, freestanding.
  *
  * A list_head is a circular doubly linked list; an empty head points at
  * itself. list_del leaves the entry pointing at itself, so list_empty() on a
@@ -19,6 +19,11 @@
 #define MM_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MM_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define MM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MM_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define MM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* A fast path's rare branch: kept out of line, so the fast path needs no
+ * frame or saved registers of its own (Linux's __cold/noinline). */
+#define MM_SLOWPATH __attribute__((noinline))
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -2,12 +2,15 @@
  * slab.h: object caches over the buddy allocator.
  *
  * A cache hands out objects of one size from slabs of 2^order pages whose
- * free objects are threaded into a free list. Slabs sit on a full, partial
+ * free objects are threaded into a free list. The order is the smallest
+ * that wastes at most 1/64 of a slab, up to a cap set by the RAM buddy
+ * manages (a slab at most 1/1024 of it: order 0 in an 8M guest). Slabs sit on a full, partial
  * or free list, except each CPU's slab (SLUB's kmem_cache_cpu): frozen
  * (PG_FROZEN), on no list, its free objects on the CPU's own freelist. The
  * fast paths pop and push that freelist with only the CPU's interrupts
- * masked (mm_irq_save): no lock, no atomic. A free to any other slab, and
- * a CPU's refill, take the cache lock. Slab pages are BUDDY_GFP_COMP
+ * masked (mm_irq_save): no lock, no atomic. Frees to another slab wait in
+ * the CPU's free batch (struct slab_cpu) and go back to it in one go under
+ * the cache lock, as does a CPU's refill. Slab pages are BUDDY_GFP_COMP
  * allocations marked PG_SLAB with page->private = the cache, freelist and
  * inuse in the head descriptor; objects are reached through
  * mm_phys_to_virt().
@@ -43,6 +46,8 @@
 
 #define SLAB_NAME_LEN   24
 #define SLAB_MAX_ORDER  3
+#define SLAB_WASTE_DIV  64   /* a slab's order keeps waste within 1/64 where it can */
+#define SLAB_RAM_SHARE  1024 /* and its size within 1/1024 of RAM (slab_max_order_for) */
 #define SLAB_FREE_KEEP  1    /* empty slabs kept before giving them back at once */
 
 #define SLAB_F_DEBUG       (1u << 0)  /* debug layout: set with any flag below */
@@ -63,10 +68,20 @@
  * One CPU's slab of one cache: page is frozen, counted as wholly in use;
  * freelist threads the free objects this CPU may hand out. Owned by the CPU
  * with interrupts masked (see "Per-CPU state" above).
+ *
+ * Frees to another slab are deferred (the free batch, Linux's detached
+ * freelist of kfree_bulk): objects of one slab, remote, are chained through
+ * their free-list words from remote_head, still counted in that slab's
+ * inuse and on no free list, so nothing can hand them out; a free to any
+ * other slab, a refill, or a flush gives the whole chain back to its slab
+ * under the cache lock at once. Frees in allocation order take the lock
+ * once per slab instead of once per object.
  */
 struct slab_cpu {
 	void *freelist;
 	struct page *page;     /* NULL: none yet */
+	void *remote_head;     /* the free batch: objects of remote, chained */
+	struct page *remote;   /* NULL: the batch is empty */
 };
 
 struct kmem_cache {
@@ -77,6 +92,7 @@ struct kmem_cache {
 	uint32_t align;
 	uint32_t offset;       /* object start in its stride (debug: after the red zone) */
 	uint32_t fp_offset;    /* free-list word in its stride */
+	int32_t fp_from_obj;   /* fp_offset - offset: the word from an object's start */
 	uint32_t order;        /* slab = 2^order pages */
 	uint32_t objects;      /* per slab */
 	uint32_t flags;        /* SLAB_F_* */
@@ -126,6 +142,7 @@ struct slab_global {
 	struct list_head caches;        /* under lock */
 	uint64_t nr_caches;             /* under lock */
 	struct buddy *buddy;            /* set once by slab_init */
+	unsigned max_order;             /* slab_max_order_for buddy's RAM, by slab_init */
 	struct slab_debug_spec debug;   /* for caches created from now */
 	struct kmem_cache cache_cache;  /* holds every other struct kmem_cache */
 };
@@ -136,6 +153,8 @@ extern struct slab_global slab_global;
  * debug settings are kept: they are set before, for the caches to come.
  */
 void slab_init(struct buddy *b);
+/* The highest slab order for a buddy managing pages (slab_init's choice). */
+unsigned slab_max_order_for(uint64_t pages);
 /* Every debug flag for every cache from now (on), or none (off). */
 void slab_set_debug(bool on);
 /* slub_debug= for the caches from now; 0 or -MM_EINVAL (see slab_debug_parse). */
@@ -151,6 +170,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 /* The same with debug flags of its own (SLAB_F_*), added to slub_debug's. */
 struct kmem_cache *kmem_cache_create_flags(const char *name, size_t size, size_t align,
 					   void (*ctor)(void *obj), uint32_t debug_flags);
+/* kmem_cache_create(name, size, 0, NULL) with its descriptor allocated
+ * with gfp: kmalloc makes classes on demand, in its caller's context. */
+struct kmem_cache *kmem_cache_create_gfp(const char *name, size_t size, unsigned gfp);
 /* Returns an object or NULL. gfp: buddy flags (BUDDY_GFP_ZERO zeroes it). */
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
@@ -172,7 +194,7 @@ uint64_t slab_shrink_all(void);
 
 /* The cache owning obj's slab, or NULL if obj is not in a slab page. */
 struct kmem_cache *slab_cache_of(const void *obj);
-/* Objects on the CPU freelists of c (racy: for views). */
+/* Free objects CPUs hold for c: their freelists and free batches (racy: for views). */
 uint64_t slab_cpu_cached(const struct kmem_cache *c);
 /* Pages held by all caches. */
 uint64_t slab_total_pages(void);

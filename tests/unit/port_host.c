@@ -18,8 +18,7 @@ unsigned char *host_phys_base;
 long host_tables_in_use;
 long host_table_alloc_limit = -1;
 long host_tlb_page_flushes, host_tlb_full_flushes, host_tlb_hits;
-unsigned host_cpu;
-bool host_irqs_on = true;
+struct host_percpu host_percpu = { .irq_flag = HOST_EFLAGS_IF };
 long host_irqs_taken;
 long host_spin_locks;
 
@@ -28,7 +27,6 @@ static struct {
 	host_irq_fn fn;
 	void *arg;
 } irq_pending, irq_armed;
-static unsigned irq_armed_saves; /* mm_irq_save calls until irq_armed is raised */
 
 /* One cached translation: the page of size 1 << shift at va in the space rooted at root. */
 struct tlb_entry {
@@ -71,17 +69,16 @@ void host_port_reset(void)
 	host_tables_in_use = 0;
 	host_table_alloc_limit = -1;
 	host_tlb_page_flushes = host_tlb_full_flushes = host_tlb_hits = 0;
-	host_cpu = 0;
-	host_irqs_on = true;
+	host_percpu = (struct host_percpu){ .irq_flag = HOST_EFLAGS_IF };
 	host_irqs_taken = 0;
 	irq_pending.fn = irq_armed.fn = NULL;
-	irq_armed_saves = 0;
+
 	host_spin_locks = 0;
 	memset(&tlb, 0, sizeof(tlb));
 	host_log_clear();
 }
 
-void *mm_phys_to_virt(phys_addr_t pa)
+void *host_phys_to_virt_slow(phys_addr_t pa)
 {
 	if (!host_phys_base)
 		host_phys_setup();
@@ -93,14 +90,10 @@ void *mm_phys_to_virt(phys_addr_t pa)
 	return host_phys_base + pa;
 }
 
-phys_addr_t mm_virt_to_phys(const void *va)
+void host_bad_pointer(const void *va)
 {
-	const unsigned char *p = va;
-	if (p < host_phys_base || p >= host_phys_base + HOST_PHYS_SIZE) {
-		fprintf(stderr, "port_host: pointer %p is not simulated RAM\n", va);
-		abort();
-	}
-	return (phys_addr_t)(p - host_phys_base);
+	fprintf(stderr, "port_host: pointer %p is not simulated RAM\n", va);
+	abort();
 }
 
 phys_addr_t mm_table_alloc(void)
@@ -201,73 +194,48 @@ void mm_tlb_flush_all(const struct pt_space *s)
 }
 
 /*
- * The guest's primitives (guest/mm/mm_port.c) without what a user process
- * cannot do: the flags are saved with pushf and the lock taken with an
- * atomic exchange, released with a release store; cli and sti become a
- * write of the simulated interrupt flag (port_host.h). The host runs mm/ on
- * one thread, so a taken lock found held is a recursive lock: panic
- * instead of spinning forever.
+ * The guest's primitives (guest/mm/mm_port.c, mm_port_inline.h) without
+ * what a user process cannot do: interrupt masking is port_host_inline.h's
+ * pushf and simulated flag; the lock is taken with an atomic exchange and
+ * released with a release store. The host runs mm/ on one thread, so a
+ * taken lock found held is a recursive lock: panic instead of spinning
+ * forever.
  */
-#define HOST_EFLAGS_IF (1ul << 9)
 
-static unsigned long host_read_flags(void)
+/*
+ * The armed interrupt, once its save came (the inline mm_irq_save counted
+ * irq_armed_saves down to 0 and set irq_pending), moves to irq_pending.
+ */
+static void irq_settle(void)
 {
-	unsigned long f;
-	__asm__ __volatile__("pushfq; popq %0" : "=r"(f) : : "memory");
-	return f;
-}
-
-/* Runs the pending interrupt's handler, as the CPU would on unmasking. */
-static void irq_take_pending(void)
-{
-	host_irq_fn fn = irq_pending.fn;
-
-	if (!fn)
-		return;
-	irq_pending.fn = NULL;
-	host_irqs_on = false;
-	host_irqs_taken++;
-	fn(irq_pending.arg);
-	host_irqs_on = true;
-}
-
-void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg)
-{
-	irq_armed.fn = fn;
-	irq_armed.arg = arg;
-	irq_armed_saves = n;
-}
-
-/* An armed interrupt whose mm_irq_save came: pending from now. */
-static void irq_arm_count(void)
-{
-	if (--irq_armed_saves)
+	if (host_percpu.irq_armed_saves || !irq_armed.fn)
 		return;
 	irq_pending = irq_armed;
 	irq_armed.fn = NULL;
 }
 
-unsigned long mm_irq_save(void)
+/* Runs the pending interrupt's handler, as the CPU would on unmasking. */
+void host_irq_take_pending(void)
 {
-	unsigned long flags = host_read_flags() & ~HOST_EFLAGS_IF;
+	irq_settle();
+	host_irq_fn fn = irq_pending.fn;
 
-	if (host_irqs_on)
-		flags |= HOST_EFLAGS_IF;
-	host_irqs_on = false;
-	if (__builtin_expect(irq_armed_saves != 0, 0))
-		irq_arm_count();
-	__asm__ __volatile__("" ::: "memory");
-	return flags;
+	host_percpu.irq_pending = false;
+	if (!fn)
+		return;
+	irq_pending.fn = NULL;
+	host_percpu.irq_flag = 0;
+	host_irqs_taken++;
+	fn(irq_pending.arg);
+	host_percpu.irq_flag = HOST_EFLAGS_IF;
 }
 
-void mm_irq_restore(unsigned long flags)
+void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg)
 {
-	__asm__ __volatile__("" ::: "memory");
-	if (!(flags & HOST_EFLAGS_IF))
-		return;
-	host_irqs_on = true;
-	if (__builtin_expect(irq_pending.fn != NULL, 0))
-		irq_take_pending();
+	irq_settle();
+	irq_armed.fn = n ? fn : NULL;
+	irq_armed.arg = arg;
+	host_percpu.irq_armed_saves = n;
 }
 
 void mm_spin_lock(mm_spinlock_t *lock)
@@ -288,11 +256,6 @@ void mm_spin_unlock(mm_spinlock_t *lock)
 		mm_panic("mm_spin_unlock: lock %p not held", (void *)lock);
 	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
 	mm_irq_restore(flags);
-}
-
-unsigned mm_cpu_id(void)
-{
-	return host_cpu;
 }
 
 /* The host tests simulate every per-CPU slot. */

@@ -23,7 +23,20 @@ extern unsigned char *host_phys_base;
 extern long host_tables_in_use;      /* table pages allocated, not freed */
 extern long host_table_alloc_limit;  /* -1: no limit; else fail past it */
 extern long host_tlb_page_flushes, host_tlb_full_flushes;
-extern unsigned host_cpu;            /* what mm_cpu_id() returns; 0 after a reset */
+
+/*
+ * The simulated CPU's state that the inline primitives (port_host_inline.h)
+ * read and write, in one struct as the guest's per-CPU area, so a fast
+ * path finds all of it through one address. Reset by host_port_reset.
+ */
+#define HOST_EFLAGS_IF (1ul << 9)
+struct host_percpu {
+	unsigned long irq_flag;   /* HOST_EFLAGS_IF while simulated interrupts are on */
+	unsigned cpu;             /* what mm_cpu_id() returns; 0 after a reset */
+	unsigned irq_armed_saves; /* mm_irq_save calls until the armed interrupt */
+	bool irq_pending;         /* an interrupt waits for the unmasking */
+};
+extern struct host_percpu host_percpu;
 
 /* Resets the table pool, counters and TLBs; sets up physical memory on first use. */
 void host_port_reset(void);
@@ -67,7 +80,11 @@ typedef void (*host_irq_fn)(void *arg);
  */
 void host_irq_raise_at_save(unsigned n, host_irq_fn fn, void *arg);
 extern long host_spin_locks;         /* mm_spin_lock calls since the reset */
-extern bool host_irqs_on;            /* the simulated flag; true after a reset */
+/* The simulated interrupt flag; on after a reset. */
+static inline bool host_irqs_on(void)
+{
+	return host_percpu.irq_flag != 0;
+}
 extern long host_irqs_taken;         /* handlers run since the reset */
 
 /* The last lines mm_log printed (newest last), for tests of reports. */

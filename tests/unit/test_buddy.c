@@ -600,19 +600,19 @@ START_TEST(each_cpu_allocates_from_and_frees_to_its_own_lists)
 {
 	struct buddy_zone *z = make_pcp_buddy(8, 32);
 
-	host_cpu = 1;
+	host_percpu.cpu = 1;
 	struct page *p = buddy_alloc_pages(&B, 0, 0);
 	buddy_free_pages(&B, p, 0);
 	ck_assert_uint_eq(z->pcp[1].count, 8);
 	ck_assert_uint_eq(z->pcp[0].count, 0);
-	host_cpu = 0;
+	host_percpu.cpu = 0;
 	struct page *q = buddy_alloc_pages(&B, 0, 0);
 	ck_assert_ptr_ne(q, p);
 	ck_assert_uint_eq(z->pcp[0].count, 7);
 	ck_assert_uint_eq(z->pcp[1].count, 8);
-	host_cpu = 1;
+	host_percpu.cpu = 1;
 	ck_assert_ptr_eq(buddy_alloc_pages(&B, 0, 0), p); /* hottest first */
-	host_cpu = 0;
+	host_percpu.cpu = 0;
 	ck_assert_int_eq(buddy_check(&B), 0);
 }
 END_TEST
@@ -658,10 +658,10 @@ START_TEST(pages_on_another_cpus_list_are_drained_before_direct_reclaim)
 	while (n < 1024 && (all[n] = buddy_alloc_pages(&B, 0, 0)))
 		n++;
 	ck_assert_int_eq(n, 1024);
-	host_cpu = 1;
+	host_percpu.cpu = 1;
 	for (int i = 0; i < 16; i++) /* the only free pages: on CPU 1's list */
 		buddy_free_pages(&B, all[i], 0);
-	host_cpu = 0;
+	host_percpu.cpu = 0;
 	ck_assert_uint_eq(z->pcp[1].count, 16);
 	ck_assert_uint_eq(z->free_pages + z->pcp[0].count, 0);
 	reclaim_calls = 0;
@@ -750,7 +750,7 @@ static void page_irq_handler(void *arg)
 	struct page_irq_rig *r = arg;
 	int k = r->next++ % PIRQ_POOL;
 
-	if (host_irqs_on)
+	if (host_irqs_on())
 		ck_abort_msg("handler ran with interrupts on");
 	give_block(r->pool[k], r->order[k]);
 	r->order[k] = (r->order[k] + 1) % BUDDY_PCP_ORDERS;
@@ -801,13 +801,13 @@ END_TEST
 START_TEST(a_cpu_allocates_from_its_own_node_and_counts_hits_and_locals)
 {
 	make_nodes(2);
-	host_cpu = 1;
+	host_percpu.cpu = 1;
 	struct page *p = buddy_alloc_pages(&B, 0, 4);
 	ck_assert_uint_eq(node_of(p), 1);
 	struct buddy_zone *z = NODE_ZONE(1, BUDDY_ZONE_DMA32);
 	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_HIT], 1);
 	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_LOCAL], 1);
-	host_cpu = 0;
+	host_percpu.cpu = 0;
 	ck_assert_uint_eq(node_of(buddy_alloc_pages(&B, BUDDY_GFP_NODE(1), 4)), 1);
 	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_HIT], 2);
 	ck_assert_uint_eq(z->numa_stat[BUDDY_NUMA_OTHER], 1);

@@ -296,7 +296,7 @@ START_TEST(a_pair_on_the_cpus_slab_takes_no_lock)
 	for (int i = 0; i < 1000; i++)
 		kfree(kmalloc(64, 0));
 	ck_assert_int_eq(host_spin_locks, locks);
-	ck_assert(host_irqs_on);
+	ck_assert(host_irqs_on());
 }
 END_TEST
 
@@ -314,21 +314,95 @@ START_TEST(frees_to_other_slabs_go_to_their_lists_and_a_dry_cpu_takes_remote_fre
 	ck_assert_uint_eq(slab_cpu_cached(c), 0);
 	for (int i = 0; i < N; i += 2) /* every other object of each slab */
 		kmem_cache_free(c, objs[i]);
-	ck_assert_uint_eq(slab_cpu_cached(c), PER / 2);    /* the CPU's slab's, lock-free */
-	ck_assert_uint_eq(slab_of(objs[0])->inuse, PER / 2); /* the others' on their slabs */
-	ck_assert_uint_eq(slab_of(objs[PER])->inuse, PER / 2);
+	/* the CPU's slab's on its freelist, lock-free; the last other slab's in the batch */
+	ck_assert_uint_eq(slab_cpu_cached(c), PER / 2 + PER / 2);
+	ck_assert_ptr_eq(c->cpu[0].remote, slab_of(objs[PER]));
+	ck_assert_uint_eq(slab_of(objs[0])->inuse, PER / 2); /* the first's flushed to it */
+	ck_assert_uint_eq(slab_of(objs[PER])->inuse, PER);   /* the batched still count */
 	ck_assert_uint_eq(cpu_slab->inuse, PER);           /* still counts the CPU's as used */
 	ck_assert_int_eq(slab_check_cache(c), 0);
 
-	host_cpu = 1; /* another CPU frees an object of CPU 0's slab */
+	host_percpu.cpu = 1; /* another CPU frees an object of CPU 0's slab, then another's */
 	kmem_cache_free(c, objs[N - 1]);
-	host_cpu = 0;
+	ck_assert_ptr_eq(c->cpu[1].remote, cpu_slab);
+	kmem_cache_free(c, objs[1]);                       /* which flushes the first */
+	host_percpu.cpu = 0;
 	ck_assert_ptr_eq(cpu_slab->freelist, objs[N - 1]);
 	ck_assert_uint_eq(cpu_slab->inuse, PER - 1);
 	for (int k = 0; k < PER / 2; k++) /* drain the CPU freelist */
 		kmem_cache_alloc(c, 0);
 	ck_assert_ptr_eq(kmem_cache_alloc(c, 0), objs[N - 1]); /* then the remote free */
 	ck_assert_ptr_eq(c->cpu[0].page, cpu_slab);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+	kmem_cache_shrink(c); /* flushes every batch to its slab */
+	ck_assert_uint_eq(slab_of(objs[PER])->inuse, PER / 2);
+	ck_assert_uint_eq(slab_cpu_cached(c), 0);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
+START_TEST(frees_in_allocation_order_take_the_lock_once_per_slab)
+{
+	struct kmem_cache *c = kmem_cache_create("batch", 256, 0, NULL);
+	enum { SLABS = 8, PER = 16, N = SLABS * PER };
+	static void *objs[N];
+
+	for (int i = 0; i < N; i++)
+		objs[i] = kmem_cache_alloc(c, 0);
+	long locks = host_spin_locks;
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(c, objs[i]);
+	/* each slab but the CPU's a batch, flushed when the next slab's free comes */
+	ck_assert_int_le(host_spin_locks - locks, SLABS - 1);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
+/*
+ * CPU 1 batches frees of objects of CPU 0's slab; CPU 0 then allocates all
+ * it can without growing: it gets each free object once, none of CPU 1's
+ * batch, until CPU 1's batch is flushed (by its next free to another
+ * slab), after which CPU 0's next refill gets exactly those.
+ */
+START_TEST(a_batched_remote_free_is_handed_out_once_and_only_after_its_flush)
+{
+	struct kmem_cache *c = kmem_cache_create("remote", 256, 0, NULL);
+	enum { PER = 16, BATCHED = 5 };
+	static void *objs[2 * PER], *got[PER];
+	int ngot = 0;
+
+	for (int i = 0; i < 2 * PER; i++)
+		objs[i] = kmem_cache_alloc(c, 0);
+	struct page *cpu0 = c->cpu[0].page;
+	ck_assert_ptr_eq(cpu0, slab_of(objs[2 * PER - 1]));
+	host_percpu.cpu = 1;
+	for (int i = PER; i < PER + BATCHED; i++) /* CPU 0's slab's objects */
+		kmem_cache_free(c, objs[i]);
+	host_percpu.cpu = 0;
+	ck_assert_uint_eq(cpu0->inuse, PER);     /* batched: still in use, on no list */
+	ck_assert_ptr_null(cpu0->freelist);
+	for (int i = PER + BATCHED; i < 2 * PER; i++) /* CPU 0 frees its own */
+		kmem_cache_free(c, objs[i]);
+	uint64_t slabs = c->nr_slabs;
+	while (c->cpu[0].freelist)
+		got[ngot++] = kmem_cache_alloc(c, 0);
+	ck_assert_int_eq(ngot, PER - BATCHED);
+	for (int g = 0; g < ngot; g++)
+		for (int i = PER; i < PER + BATCHED; i++)
+			ck_assert_ptr_ne(got[g], objs[i]);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+
+	host_percpu.cpu = 1;
+	kmem_cache_free(c, objs[0]); /* another slab: CPU 1's batch goes back to cpu0 */
+	host_percpu.cpu = 0;
+	ck_assert_uint_eq(cpu0->inuse, PER - BATCHED);
+	for (int k = 0; k < BATCHED; k++) {
+		void *o = kmem_cache_alloc(c, 0);
+		ck_assert_ptr_eq(slab_of(o), cpu0); /* the dry CPU took the flushed batch */
+		for (int g = 0; g < ngot; g++)
+			ck_assert_ptr_ne(o, got[g]);
+	}
+	ck_assert_uint_eq(c->nr_slabs, slabs);
 	ck_assert_int_eq(slab_check_cache(c), 0);
 }
 END_TEST
@@ -352,7 +426,7 @@ static void irq_free_and_alloc(void *arg)
 	struct irq_rig *r = arg;
 	int k = r->next++ % IRQ_POOL;
 
-	if (host_irqs_on || r->pool[k][0] != (uint64_t)k + r->tag)
+	if (host_irqs_on() || r->pool[k][0] != (uint64_t)k + r->tag)
 		ck_abort_msg("handler ran with interrupts on, or pool object %d overwritten", k);
 	kmem_cache_free(r->c, r->pool[k]);
 	r->pool[k] = kmem_cache_alloc(r->c, 0);
@@ -475,15 +549,16 @@ END_TEST
 
 /* ---- layout ---------------------------------------------------------------------- */
 
-START_TEST(slab_order_keeps_waste_within_a_sixteenth_when_any_order_can)
+START_TEST(slab_order_keeps_waste_within_a_64th_when_an_order_up_to_the_cap_can)
 {
+	ck_assert_uint_eq(slab_global.max_order, SLAB_MAX_ORDER); /* 64 MiB: every order */
 	for (size_t size = 8; size <= 32768; size += 8) {
 		struct kmem_cache *c = kmem_cache_create("layout", size, 0, NULL);
 		ck_assert_ptr_nonnull(c);
 		uint64_t first_ok = 99;
 		for (unsigned o = 0; o <= SLAB_MAX_ORDER && first_ok == 99; o++) {
 			uint64_t bytes = MM_PAGE_SIZE << o;
-			if (bytes / size && (bytes % size) * 16 <= bytes)
+			if (bytes / size && (bytes % size) * 64 <= bytes)
 				first_ok = o;
 		}
 		if (first_ok != 99)
@@ -491,6 +566,16 @@ START_TEST(slab_order_keeps_waste_within_a_sixteenth_when_any_order_can)
 		ck_assert_uint_eq(c->objects, (MM_PAGE_SIZE << c->order) / c->size);
 		ck_assert_int_eq(kmem_cache_destroy(c), 0);
 	}
+}
+END_TEST
+
+START_TEST(a_small_machine_caps_the_slab_order_at_a_1024th_of_its_ram)
+{
+	ck_assert_uint_eq(slab_max_order_for(1083), 0);  /* an 8M guest's 4.2 MiB */
+	ck_assert_uint_eq(slab_max_order_for(2047), 0);
+	ck_assert_uint_eq(slab_max_order_for(2048), 1);  /* 8 KiB slabs from 8 MiB */
+	ck_assert_uint_eq(slab_max_order_for(7000), 2);
+	ck_assert_uint_eq(slab_max_order_for(1u << 20), SLAB_MAX_ORDER);
 }
 END_TEST
 
@@ -639,6 +724,8 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, the_first_allocation_freezes_a_slab_as_the_cpus_own);
 	tcase_add_test(tc, a_pair_on_the_cpus_slab_takes_no_lock);
 	tcase_add_test(tc, frees_to_other_slabs_go_to_their_lists_and_a_dry_cpu_takes_remote_frees);
+	tcase_add_test(tc, frees_in_allocation_order_take_the_lock_once_per_slab);
+	tcase_add_test(tc, a_batched_remote_free_is_handed_out_once_and_only_after_its_flush);
 	tcase_add_test(tc, an_interrupt_in_any_masked_section_may_free_and_allocate);
 	tcase_add_test(tc, kfree_hands_its_slab_lookup_to_the_debug_checks);
 
@@ -647,7 +734,8 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, destroy_refuses_while_objects_are_live);
 
 	tc = slab_test_case(s, "layout");
-	tcase_add_test(tc, slab_order_keeps_waste_within_a_sixteenth_when_any_order_can);
+	tcase_add_test(tc, slab_order_keeps_waste_within_a_64th_when_an_order_up_to_the_cap_can);
+	tcase_add_test(tc, a_small_machine_caps_the_slab_order_at_a_1024th_of_its_ram);
 	tcase_add_test(tc, bad_sizes_and_alignments_are_refused);
 	tcase_add_test(tc, the_constructor_runs_once_per_object_per_slab);
 	tcase_add_test(tc, objects_are_aligned_as_asked);
