@@ -261,9 +261,11 @@ struct sb_smp_row {
 	struct sb_cpu_figures cpu[MM_NR_CPUS];
 };
 
+/* Neither pair reclaims nor wakes kswapd: the loops without the kernel
+ * lock must stay inside the allocators (a wakeup touches the run queue). */
 static int kmalloc_pair(void)
 {
-	void *p = kmalloc(64, 0);
+	void *p = kmalloc(64, BUDDY_GFP_NOWAKE);
 
 	if (!p)
 		return -ENOMEM;
