@@ -49,9 +49,9 @@ void kernel_lock(void)
  * Interrupts masked throughout: an interrupt taken between the depth
  * reaching 0 and the release would find owner still this CPU, take the
  * lock "recursively" and release it, and this release would then free
- * the lock another CPU had taken meanwhile (seen as "kernel_unlock: CPU1
- * does not hold the kernel lock" when the boot CPU let go with
- * interrupts on, under mm.selfbench_smp=1).
+ * the lock another CPU had taken meanwhile (the likely cause of a
+ * "kernel_unlock: CPU1 does not hold the kernel lock" panic under
+ * mm.selfbench_smp=1, whose boot CPU lets go with interrupts on).
  */
 void kernel_unlock(void)
 {
