@@ -29,6 +29,7 @@ struct kparams {
 				      * "" when bare (every check on every cache) */
 	bool slab_selftest;          /* slab_selftest=1: check slub_debug's reports at boot */
 	bool mm_selfbench;           /* mm.selfbench=1: time the allocators at boot */
+	bool mm_selfbench_smp;       /* mm.selfbench_smp=1: pair loops on every CPU at once */
 	long mm_selfbench_ops;       /* mm.selfbench_ops=N: operations per row (4096) */
 	long loglevel;               /* loglevel=0..8, -1 when absent */
 	const char *crash;           /* crash=KIND: crash on purpose (crash.h) */

@@ -30,6 +30,7 @@
 #include <mm_port.h>
 
 struct task;
+struct smp_call;
 
 /* Where this CPU's timer ticks went (/proc/stat's cpuN line), in ticks;
  * written by the CPU's own timer interrupt only. */
@@ -54,6 +55,8 @@ struct percpu {
 	unsigned klock_depth;         /* how deep this CPU holds the kernel lock (klock.h) */
 	void *idle_stack;             /* an AP's boot/idle stack (KSTACK_SIZE) */
 	void *ist_stacks;             /* an AP's #DF stack, then its NMI stack */
+	struct smp_call *volatile call; /* asked of this CPU by smp_call_others; the
+	                                 * sender sets it, the CPU's IPI clears it */
 };
 
 void percpu_init_boot(void);

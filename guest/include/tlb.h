@@ -67,5 +67,8 @@ void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n);
 void flush_tlb_kernel_page(uint64_t va);
 void flush_tlb_kernel_pages(const uint64_t *va, unsigned n);
 void flush_tlb_kernel_all(void);
+/* Kernel page va on CPU @cpu alone, another online one, by IPI, returning
+ * once it has flushed (a remote flush's round trip: selfbench times it). */
+void flush_tlb_kernel_page_on(unsigned cpu, uint64_t va);
 
 #endif

@@ -43,6 +43,7 @@ static const struct param params[] = {
 	{ "slab_debug", PARAM_STR_OR_BARE, &kparams.slub_debug, 0, 0, NULL },
 	{ "slab_selftest", PARAM_BOOL, &kparams.slab_selftest, 0, 0, NULL },
 	{ "mm.selfbench", PARAM_BOOL, &kparams.mm_selfbench, 0, 0, NULL },
+	{ "mm.selfbench_smp", PARAM_BOOL, &kparams.mm_selfbench_smp, 0, 0, NULL },
 	{ "mm.selfbench_ops", PARAM_LONG, &kparams.mm_selfbench_ops, 1, 1L << 20, NULL },
 	{ "loglevel", PARAM_LONG, &kparams.loglevel, 0, 8, NULL },
 	{ "crash", PARAM_STR, &kparams.crash, 0, 0, NULL },

@@ -45,14 +45,26 @@ void kernel_lock(void)
 		irq_enable();
 }
 
+/*
+ * Interrupts masked throughout: an interrupt taken between the depth
+ * reaching 0 and the release would find owner still this CPU, take the
+ * lock "recursively" and release it, and this release would then free
+ * the lock another CPU had taken meanwhile (the likely cause of a
+ * "kernel_unlock: CPU1 does not hold the kernel lock" panic under
+ * mm.selfbench_smp=1, whose boot CPU lets go with interrupts on).
+ */
 void kernel_unlock(void)
 {
 	struct percpu *p = this_cpu();
+	unsigned long flags = read_flags();
 
+	irq_disable();
 	if (klock.owner != (int)p->cpu || !p->klock_depth)
 		panic("kernel_unlock: CPU%u does not hold the kernel lock", p->cpu);
-	if (--p->klock_depth)
-		return;
-	klock.owner = -1;
-	spin_unlock(&klock.word);
+	if (!--p->klock_depth) {
+		klock.owner = -1;
+		spin_unlock(&klock.word);
+	}
+	if (flags & X86_EFLAGS_IF)
+		irq_enable();
 }

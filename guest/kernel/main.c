@@ -138,6 +138,8 @@ void kernel_main(unsigned long start_info_phys)
 		machine_exit(EXIT_TEST_FAILURE);
 	if (kparams.mm_selfbench)
 		selfbench_run((unsigned long)kparams.mm_selfbench_ops);
+	if (kparams.mm_selfbench_smp)
+		selfbench_smp_run((unsigned long)kparams.mm_selfbench_ops);
 	if (kparams.crash)
 		crash_trigger(kparams.crash);
 	rest_init();

@@ -11,12 +11,18 @@
  * loaded its own GDT and the kernel's CR3; it calls itself online once its
  * own timer has interrupted it, then takes the kernel lock and enters the
  * idle loop (sched.h) with its own idle task, made by the boot CPU.
+ *
+ * Calls on other CPUs (smp_call_others): the request is the sender's; each
+ * target's per-CPU `call` points at it from the send until the target's
+ * IPI handler takes it, so a CPU has at most one call outstanding.
  */
 #include <smp.h>
 #include <numa.h>
 #include <percpu.h>
 #include <printk.h>
 #include <string.h>
+#include <errno.h>
+#include <spinlock.h>
 #include <time.h>
 #include <syscall.h>
 #include <page_alloc.h>
@@ -81,6 +87,49 @@ static void reschedule_interrupt(struct pt_regs *regs)
 	(void)regs;
 	this_cpu()->resched_ipis++;
 	apic_eoi();
+}
+
+/* Lockless: the sender may wait for it without the kernel lock, or run
+ * for as long as fn needs while another CPU holds the lock. */
+static void call_function_interrupt(struct pt_regs *regs)
+{
+	struct percpu *p = this_cpu();
+	struct smp_call *c = p->call;
+
+	(void)regs;
+	apic_eoi();
+	if (!c)
+		return;
+	p->call = NULL;
+	c->fn(c->arg);
+	__atomic_fetch_add(&c->done, 1, __ATOMIC_RELEASE);
+}
+
+int smp_call_others(struct smp_call *c)
+{
+	unsigned self = smp_processor_id();
+	int n = 0;
+
+	for (unsigned cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (cpu != self && cpu_online(cpu) && percpu_of(cpu)->call)
+			return -EBUSY;
+	__atomic_store_n(&c->done, 0, __ATOMIC_RELAXED);
+	for (unsigned cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (cpu == self || !cpu_online(cpu))
+			continue;
+		__atomic_store_n(&percpu_of(cpu)->call, c, __ATOMIC_RELEASE);
+		apic_send_ipi(percpu_of(cpu)->apic_id, VEC_CALL_FUNC);
+		n++;
+	}
+	return n;
+}
+
+void smp_call_wait(struct smp_call *c, unsigned n)
+{
+	if (kernel_lock_held())
+		panic("smp_call_wait: CPU%u holds the kernel lock", smp_processor_id());
+	while (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE) < n)
+		cpu_relax();
 }
 
 /* The AP, from ap_start64 on its idle stack. */
@@ -198,6 +247,7 @@ void smp_boot_cpus(void)
 	unsigned self = apic_id();
 
 	trap_set_lockless_handler(VEC_RESCHEDULE, reschedule_interrupt);
+	trap_set_lockless_handler(VEC_CALL_FUNC, call_function_interrupt);
 	tlb_init_ipi();
 	if (percpu_of(0)->apic_id != self) {
 		/* the MADT lists the boot CPU elsewhere: swap it into slot 0 */

@@ -226,6 +226,12 @@ void flush_tlb_kernel_page(uint64_t va)
 	flush_tlb_kernel_pages(&va, 1);
 }
 
+void flush_tlb_kernel_page_on(unsigned cpu, uint64_t va)
+{
+	if (cpu != mm_cpu_id() && cpu_online(cpu))
+		flush_others(&shootdown, NULL, &va, 1, cpu_bit(cpu));
+}
+
 void flush_tlb_kernel_all(void)
 {
 	flush_others(&shootdown, NULL, NULL, 0, other_online_cpus());

@@ -27,6 +27,7 @@
 #define VEC_TIMER        0x20
 #define VEC_RESCHEDULE   0xf0               /* IPI: look at the run queue */
 #define VEC_TLB_FLUSH    0xf1               /* IPI: flush what tlb.c asks */
+#define VEC_CALL_FUNC    0xf2               /* IPI: run what smp_call_others asks */
 #define VEC_SPURIOUS     0xff
 
 /* TSS interrupt stack table slots */
