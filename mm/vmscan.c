@@ -4,7 +4,8 @@
  * swappiness balance, and direct reclaim's and kswapd's decisions.
  *
  * Invariants: see vmscan.h. The TLB rule is kept here: young_one and
- * unmap_one change a PTE in place and flush it on the spot; file pages
+ * unmap_one change a PTE in place and flush it on the spot (young_one on
+ * this CPU only: a stale accessed bit elsewhere loses accuracy, no data); file pages
  * are unmapped through pt_unmap, which flushes. Callers serialise.
  */
 #include "vmscan.h"
@@ -65,7 +66,10 @@ static bool young_one(struct mm *mm, pte_t *pte, uint64_t va, void *arg)
 	if (!(*pte & PTE_A))
 		return true;
 	*pte &= ~PTE_A;
-	mm_tlb_flush_page(space_pt(c->vs, mm), va);     /* so the next access sets it again */
+	/* so the next access here sets it again; other CPUs' entries only hide
+	 * their accesses until evicted (a shootdown per bit cost seconds a batch
+	 * on SMP), and unmap_one flushes everywhere before the page can go */
+	mm_tlb_flush_page_local(space_pt(c->vs, mm), va);
 	c->young = true;
 	c->exec |= c->want_exec && mapped_exec(c->vs, mm, va);
 	return true;

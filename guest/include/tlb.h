@@ -62,6 +62,9 @@ void flush_tlb_page(struct mm *mm, uint64_t va);
 void flush_tlb_mm(struct mm *mm);
 /* The n (<= TLB_BATCH_MAX) pages va[] of mm: one shootdown for all of them. */
 void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n);
+/* Page va of mm on this CPU alone, when mm is loaded here: no shootdown
+ * (mm_tlb_flush_page_local's use: a cleared accessed bit). */
+void flush_tlb_page_local(struct mm *mm, uint64_t va);
 
 /* Kernel-half mappings (kernel_pt, shared by every space): always flushed. */
 void flush_tlb_kernel_page(uint64_t va);

@@ -65,6 +65,14 @@ void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 		flush_tlb_page(space_mm(s), va);
 }
 
+void mm_tlb_flush_page_local(const struct pt_space *s, uint64_t va)
+{
+	if (s == &kernel_pt)
+		flush_tlb_kernel_page(va);
+	else
+		flush_tlb_page_local(space_mm(s), va);
+}
+
 void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n)
 {
 	if (s == &kernel_pt)

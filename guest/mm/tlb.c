@@ -190,14 +190,25 @@ static void flush_others(struct tlb_shootdown *s, struct mm *mm, const uint64_t 
 	send_and_wait(s, targets);
 }
 
-void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n)
+/* The n pages va[] of mm on this CPU, when it may hold them. */
+static void flush_pages_here(struct mm *mm, const uint64_t *va, unsigned n)
 {
-	flush_others(&shootdown, mm, va, n, other_cpus_of(mm));
 	if (!mm_loaded_here(mm))
 		return;
 	for (unsigned i = 0; i < n; i++)
 		invlpg(va[i]);
 	count_vm_events(VM_NR_TLB_LOCAL_FLUSH_ONE, n);
+}
+
+void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n)
+{
+	flush_others(&shootdown, mm, va, n, other_cpus_of(mm));
+	flush_pages_here(mm, va, n);
+}
+
+void flush_tlb_page_local(struct mm *mm, uint64_t va)
+{
+	flush_pages_here(mm, &va, 1);
 }
 
 void flush_tlb_page(struct mm *mm, uint64_t va)

@@ -22,6 +22,7 @@
  *   mm_table_alloc / mm_table_free     one zeroed 4 KiB page for page tables
  *   mm_tlb_flush_page / mm_tlb_flush_all  drop translations of one space
  *   mm_tlb_flush_pages                 a batch of pages of one space at once
+ *   mm_tlb_flush_page_local            one page of one space on this CPU only
  *   mm_spin_lock / mm_spin_unlock      a spinlock that also masks interrupts
  *   mm_irq_save / mm_irq_restore       mask interrupts on this CPU only (the
  *                                      per-CPU fast paths' only protection)
@@ -59,6 +60,11 @@ void mm_tlb_flush_all(const struct pt_space *s);
  * on SMP one request per CPU that may hold them, as Linux's
  * flush_tlb_mm_range sends one IPI for a range. */
 void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n);
+/* Page va of @s on this CPU only, for a change another CPU may keep missing
+ * without harm: a cleared accessed bit (another CPU's cached entry only
+ * hides its next accesses, as on Linux/x86, whose ptep_clear_flush_young
+ * flushes nowhere; anything that takes the page away flushes everywhere). */
+void mm_tlb_flush_page_local(const struct pt_space *s, uint64_t va);
 
 /* Spinlock; the holder runs with interrupts masked. */
 typedef struct mm_spinlock {

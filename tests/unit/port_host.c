@@ -181,6 +181,13 @@ void mm_tlb_flush_page(const struct pt_space *s, uint64_t va)
 	tlb_drop(s, va, false);
 }
 
+/* This CPU's entries only; counted with the page flushes. */
+void mm_tlb_flush_page_local(const struct pt_space *s, uint64_t va)
+{
+	host_tlb_page_flushes++;
+	host_tlb_fault(mm_cpu_id(), s, va);
+}
+
 void mm_tlb_flush_pages(const struct pt_space *s, const uint64_t *va, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)

@@ -303,7 +303,12 @@ START_TEST(an_evicted_mapping_is_flushed_from_every_tlb)
 }
 END_TEST
 
-START_TEST(a_harvested_accessed_bit_is_flushed_so_the_next_access_sets_it)
+/*
+ * The harvest flushes this CPU (0) only: CPU 1's cached entry keeps A until
+ * it goes by itself, as Linux/x86's ptep_clear_flush_young sends no
+ * shootdown (one per bit made SMP reclaim batches take minutes).
+ */
+START_TEST(a_harvested_accessed_bit_is_flushed_here_so_the_next_access_sets_it)
 {
 	struct mm *mm = &w.sp.mm[0];
 
@@ -311,12 +316,14 @@ START_TEST(a_harvested_accessed_bit_is_flushed_so_the_next_access_sets_it)
 	map_file(mm, 4, VMA_READ);
 	*host_pte_at(mm, FILE_VA) |= PTE_A;
 	ck_assert(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_A);
+	ck_assert(host_tlb_read(1, &mm->pt, FILE_VA) & PTE_A);
 	/* mm faults: its own page cache stays mapped, its bits harvested */
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 4, true, (struct vmscan_skip){ .file = mm }).freed,
 			  0);
 	ck_assert(!(*host_pte_at(mm, FILE_VA) & PTE_A));
 	ck_assert(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_P);
 	ck_assert(!(host_tlb_read(0, &mm->pt, FILE_VA) & PTE_A));      /* a stale read: A */
+	ck_assert(host_tlb_read(1, &mm->pt, FILE_VA) & PTE_A);          /* not shot down */
 }
 END_TEST
 
@@ -797,7 +804,7 @@ Suite *vmscan_suite(void)
 	tcase_add_test(tc, dirty_anonymous_pages_are_written_and_read_back_byte_for_byte);
 	tcase_add_test(tc, a_clean_stored_copy_is_not_written_again_a_dirty_one_is);
 	tcase_add_test(tc, an_evicted_mapping_is_flushed_from_every_tlb);
-	tcase_add_test(tc, a_harvested_accessed_bit_is_flushed_so_the_next_access_sets_it);
+	tcase_add_test(tc, a_harvested_accessed_bit_is_flushed_here_so_the_next_access_sets_it);
 	tcase_add_test(tc, without_swap_room_no_anonymous_page_goes);
 	tcase_add_test(tc, a_swapped_out_page_refaulting_at_once_is_activated);
 	tcase_add_test(tc, a_freed_page_leaves_its_list_and_the_swap_cache);
