@@ -391,6 +391,7 @@ static void batch_flush_locked(struct kmem_cache *c, struct slab_cpu *cpu)
 
 	if (!cpu->remote)
 		return;
+	MM_BUG_ON(!cpu->remote_head);   /* a batch holds the object that started it */
 	for (void *obj = cpu->remote_head; obj; obj = *tail) {
 		tail = slab_fp(c, obj);
 		n++;
