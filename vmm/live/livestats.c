@@ -26,13 +26,11 @@ static uint64_t host_rss_bytes(void)
 	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Per guest node (a --numa guest): its RAM, the part resident on the
- * host, and the host node it is bound to (null: not bound). */
-static json_object *host_nodes_json(const struct numa_config *cfg, const struct guest_memory *mem)
+/* Per guest node (a --numa guest): its RAM, the pages of it resident on
+ * the host, and the host node it is bound to (null: not bound). */
+static json_object *host_nodes_json(const struct numa_config *cfg,
+				    const uint64_t resident[NUMA_MAX_NODES])
 {
-	uint64_t resident[NUMA_MAX_NODES];
-	if (numa_resident_pages(cfg, mem, resident) < 0)
-		return NULL;
 	int host_nodes = numa_host_nodes();
 	json_object *o = json_object_new_object();
 	for (int n = 0; n < cfg->nr_nodes; n++) {
@@ -48,16 +46,25 @@ static json_object *host_nodes_json(const struct numa_config *cfg, const struct 
 	return o;
 }
 
+/* The host's figures; a --numa guest's nodes cover its RAM, so one
+ * mincore pass per node gives both the nodes' and the total residency. */
 static json_object *host_json(struct machine *m)
 {
 	json_object *h = json_object_new_object();
-	int64_t resident = mem_resident_pages(&m->vm.mem);
+	uint64_t node_resident[NUMA_MAX_NODES];
+	bool per_node = m->numa.nr_nodes &&
+			numa_resident_pages(&m->numa, &m->vm.mem, node_resident) == 0;
+	int64_t resident = 0;
+	if (per_node)
+		for (int n = 0; n < m->numa.nr_nodes; n++)
+			resident += (int64_t)node_resident[n];
+	else
+		resident = mem_resident_pages(&m->vm.mem);
 	recjson_add_u64(h, "ram", m->vm.mem.ram_size);
 	recjson_add_u64(h, "resident", resident < 0 ? 0 : (uint64_t)resident * 4096);
 	recjson_add_u64(h, "rss", host_rss_bytes());
-	json_object *nodes = m->numa.nr_nodes ? host_nodes_json(&m->numa, &m->vm.mem) : NULL;
-	if (nodes)
-		json_object_object_add(h, "nodes", nodes);
+	if (per_node)
+		json_object_object_add(h, "nodes", host_nodes_json(&m->numa, node_resident));
 	return h;
 }
 

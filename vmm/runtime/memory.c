@@ -260,25 +260,39 @@ void mem_note_written(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 	mark_changed(m, (int)(s - m->slots), first, last - first + 1);
 }
 
-int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap)
+/* Resident host pages of [hva, hva + size) by mincore, each set in bitmap
+ * (already clear) unless it is NULL; a negative errno when mincore fails. */
+static int64_t count_resident(void *hva, uint64_t size, uint8_t *bitmap)
 {
-	size_t pages = (size_t)(s->size >> 12);
+	size_t pages = (size_t)(size >> 12);
 	unsigned char *vec = malloc(pages ? pages : 1);
 	int64_t n = 0;
-	if (!vec || mincore(s->hva, s->size, vec) < 0) {
+	if (!vec || mincore(hva, size, vec) < 0) {
 		int code = vec ? -errno : -ENOMEM;
 		free(vec);
 		return code;
 	}
-	memset(bitmap, 0, mem_dirty_bitmap_bytes(s));
 	for (size_t i = 0; i < pages; i++) {
-		if (vec[i] & 1) {
+		if (!(vec[i] & 1))
+			continue;
+		if (bitmap)
 			bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-			n++;
-		}
+		n++;
 	}
 	free(vec);
 	return n;
+}
+
+int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap)
+{
+	memset(bitmap, 0, mem_dirty_bitmap_bytes(s));
+	return count_resident(s->hva, s->size, bitmap);
+}
+
+int64_t mem_range_residency(const struct guest_memory *m, uint64_t gpa, uint64_t size)
+{
+	uint8_t *hva = mem_gpa_to_hva(m, gpa, size);
+	return hva ? count_resident(hva, size, NULL) : -EFAULT;
 }
 
 void mem_destroy(struct guest_memory *m)

@@ -152,6 +152,9 @@ size_t mem_dirty_bitmap_bytes(const struct mem_slot *s);
 /* Residency of a slot's pages on the host: 1 bit per page into bitmap
  * (mem_dirty_bitmap_bytes() long). Returns the resident count or a negative errno. */
 int64_t mem_slot_residency(const struct mem_slot *s, uint8_t *bitmap);
+/* Resident host pages of guest RAM [gpa, gpa + size), which one slot
+ * holds; -EFAULT when none does, else mincore's error. */
+int64_t mem_range_residency(const struct guest_memory *m, uint64_t gpa, uint64_t size);
 
 /* Copies to/from guest RAM; returns 0 or -EFAULT when the range is not RAM. */
 int mem_write(const struct guest_memory *m, uint64_t gpa, const void *src, uint64_t len);

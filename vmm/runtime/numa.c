@@ -360,30 +360,12 @@ int numa_bind_host(const struct numa_config *cfg, const struct guest_memory *m,
 	return 0;
 }
 
-/* Resident pages of one range (mincore); a negative errno when it fails. */
-static int64_t range_resident(const struct numa_range *r, const struct guest_memory *m)
-{
-	uint8_t *hva = mem_gpa_to_hva(m, r->gpa, r->size);
-	size_t pages = (size_t)(r->size >> 12);
-	unsigned char *vec = malloc(pages ? pages : 1);
-	int64_t n = 0;
-	if (!hva || !vec || mincore(hva, r->size, vec) < 0) {
-		int code = !hva ? -EFAULT : vec ? -errno : -ENOMEM;
-		free(vec);
-		return code;
-	}
-	for (size_t i = 0; i < pages; i++)
-		n += vec[i] & 1;
-	free(vec);
-	return n;
-}
-
 int numa_resident_pages(const struct numa_config *cfg, const struct guest_memory *m,
 			uint64_t resident[NUMA_MAX_NODES])
 {
 	memset(resident, 0, NUMA_MAX_NODES * sizeof(resident[0]));
 	for (int i = 0; i < cfg->nr_ranges; i++) {
-		int64_t n = range_resident(&cfg->ranges[i], m);
+		int64_t n = mem_range_residency(m, cfg->ranges[i].gpa, cfg->ranges[i].size);
 		if (n < 0)
 			return (int)n;
 		resident[cfg->ranges[i].node] += (uint64_t)n;
