@@ -4,8 +4,8 @@
  * initrd's directories are the prefixes of its file names ("bin" of
  * "bin/init") and of the kernel's own names after them ("proc/",
  * "dev/null", file.c's null device, and tmpfs's mount points), then of
- * tmpfs's names (tmpfs_name), and /proc's come from proc.c
- * (proc_tree_name). A directory file's position is the index of
+ * tmpfs's names (tmpfs_name); /proc's come from proc.c
+ * (proc_tree_name) and /sys's from sysfs.c (sysfs_tree_name). A directory file's position is the index of
  * the next name to look at: 0 and 1 are "." and "..", then name i of the
  * source is position i + 2, so a listing resumes where it stopped.
  * A task's working directory is changed only by the task itself.
@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <initrd.h>
 #include <tmpfs.h>
+#include <sysfs.h>
 #include <path.h>
 #include <uaccess.h>
 #include <syscall.h>
@@ -39,18 +40,34 @@ struct dir_ent {
 /* Names the kernel adds to the initrd's (a trailing '/': a directory):
  * listed before tmpfs's names, so a directory they imply ("tmp" of
  * "tmp/a") is found listed already. */
-static const char *const kernel_names[] = { "proc/", "dev/null", "tmp/", "dev/shm/" };
+static const char *const kernel_names[] = { "proc/", "sys/", "dev/null", "tmp/", "dev/shm/" };
+
+/* Whether path is the mount point root ("/proc") or below it. */
+static bool is_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (!path[n] || path[n] == '/');
+}
 
 static bool is_proc(const char *path)
 {
-	return !strcmp(path, "/proc") || !strncmp(path, "/proc/", 6);
+	return is_under(path, "/proc");
 }
 
-/* path relative to its source's root: "bin" for "/bin", "12" for "/proc/12". */
+static bool is_sys(const char *path)
+{
+	return is_under(path, "/sys");
+}
+
+/* path relative to its source's root: "bin" for "/bin", "12" for "/proc/12",
+ * "devices" for "/sys/devices". */
 static const char *source_rel(const char *path)
 {
 	if (is_proc(path))
 		return path[5] ? path + 6 : "";
+	if (is_sys(path))
+		return path[4] ? path + 5 : "";
 	return path + 1;
 }
 
@@ -63,6 +80,8 @@ bool dir_exists(const char *path)
 		return true;
 	if (is_proc(path))
 		return proc_dir_exists(path + 6);
+	if (is_sys(path))
+		return sysfs_dir_exists(source_rel(path));
 	if (tmpfs_owns(path))
 		return tmpfs_dir_exists(tmpfs_get(), path);
 	size_t n = strlen(path + 1);
@@ -100,6 +119,8 @@ static const char *source_name(const char *dir, unsigned i, char *buf, size_t n,
 	*ino = SYNTH_INO_BASE + i;
 	if (is_proc(dir))
 		return proc_tree_name(source_rel(dir), i, buf, n);
+	if (is_sys(dir))
+		return sysfs_tree_name(source_rel(dir), i, buf, n);
 	const struct inode *node = initrd_inode(i);
 	unsigned files = i;
 	if (node) {

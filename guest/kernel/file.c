@@ -1,6 +1,6 @@
 /*
  * file.c: descriptor tables and the file system calls over the console,
- * initrd files, /proc, directories and pipes (file.h). A task's table and
+ * initrd files, /proc, /sys, directories and pipes (file.h). A task's table and
  * working directory are changed only by the task itself (or by fork
  * before the child runs).
  *
@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <initrd.h>
 #include <tmpfs.h>
+#include <sysfs.h>
 #include <path.h>
 #include <uaccess.h>
 #include <syscall.h>
@@ -560,11 +561,15 @@ static long open_initrd(const char *path, int flags, struct file **out)
 	return 0;
 }
 
-/* A /proc file (text generated now); ENOTDIR with O_DIRECTORY. */
-static long open_proc(const char *path, int flags, struct file **out)
+/* A /proc or /sys file (text generated now by open, proc_open or
+ * sysfs_open, given the path below the mount point); ENOTDIR with
+ * O_DIRECTORY. */
+static long open_generated(const char *path, int flags,
+			   int (*open)(struct file *f, const char *path, int flags),
+			   struct file **out)
 {
 	struct file *f = file_new(FILE_PROC, flags);
-	int err = f ? proc_open(f, path + 6, flags) : -ENOMEM;
+	int err = f ? open(f, path, flags) : -ENOMEM;
 
 	if (!err && (flags & O_DIRECTORY))
 		err = -ENOTDIR;
@@ -614,7 +619,9 @@ static long open_path(const char *path, int flags, uint32_t mode, struct file **
 		return *out ? 0 : -ENOMEM;
 	}
 	if (!strncmp(path, "/proc/", 6))
-		return open_proc(path, flags, out);
+		return open_generated(path + 6, flags, proc_open, out);
+	if (!strncmp(path, "/sys/", 5))
+		return open_generated(path + 5, flags, sysfs_open, out);
 	if (tmpfs_owns(path))
 		return open_tmpfs(path, flags, mode, out);
 	return open_initrd(path, flags, out);

@@ -463,6 +463,158 @@ START_TEST(stats_report_each_node_s_host_residency)
 }
 END_TEST
 
+/* ---- /sys/devices/system/node: Linux's per-node files ------------------- */
+
+#define SYSDIR "/sys/devices/system/"
+
+/* Boots 64 MiB, cpus vCPUs and --numa numa with the busybox initrd, init
+ * /bin/busybox ARGS; busybox must exit 0. */
+static struct vm_run busybox_numa(const char *numa, int cpus, const char *args)
+{
+	char ncpu[8], cmdline[1024];
+	const char *argv[] = { "run", "-c", ncpu, "-m", "64M", "--numa", numa, "--timeout", "120",
+			       "--crash-dump", "none", "--initrd",
+			       test_build_path("guest/initrd-busybox.cpio"), test_kernel_path(), "--",
+			       cmdline, NULL };
+	struct vm_run r;
+
+	snprintf(ncpu, sizeof(ncpu), "%d", cpus);
+	snprintf(cmdline, sizeof(cmdline), "console=ttyS0 init=/bin/busybox %s", args);
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	vm_run_strip_cr(&r);
+	ck_assert_msg(r.status == 0, "status %d:\n%s", r.status, r.console);
+	return r;
+}
+
+/* The text busybox head printed for file, its nth time (0 the first). */
+static const char *head_section(const struct vm_run *r, const char *file, int nth)
+{
+	char key[128];
+	const char *p = r->console;
+
+	snprintf(key, sizeof(key), "==> %s <==\n", file);
+	for (int i = 0; p && i <= nth; i++)
+		if ((p = strstr(p, key)))
+			p += strlen(key);
+	ck_assert_msg(p, "no %s (%d) in:\n%s", file, nth, r->console);
+	return p;
+}
+
+/* The number after "key" at the start of a line of the section (skipping spaces). */
+static long long section_value(const char *section, const char *key)
+{
+	const char *end = strstr(section, "\n==> "), *p = section;
+	size_t n = strlen(key);
+
+	while (p && (!end || p < end) && strncmp(p, key, n))
+		if ((p = strchr(p, '\n')))
+			p++;
+	ck_assert_msg(p && (!end || p < end), "no \"%s\" in:\n%.*s", key,
+		      end ? (int)(end - section) : 500, section);
+	return atoll(p + n);
+}
+
+/* The whole first line of the section, for exact comparisons. */
+static void assert_section_is(const struct vm_run *r, const char *file, const char *text)
+{
+	const char *s = head_section(r, file, 0);
+	ck_assert_msg(!strncmp(s, text, strlen(text)), "%s is \"%.*s\", not \"%s\"", file,
+		      (int)strcspn(s, "\n"), s, text);
+}
+
+/* The managed pages of node's zones, from /proc/zoneinfo's section. */
+static long long zoneinfo_managed(const struct vm_run *r, int node)
+{
+	const char *zi = head_section(r, "/proc/zoneinfo", 0), *end = strstr(zi, "\n==> ");
+	char key[32];
+	long long sum = 0;
+
+	snprintf(key, sizeof(key), "Node %d, zone", node);
+	for (const char *z = strstr(zi, key); z && (!end || z < end); z = strstr(z + 1, key))
+		sum += section_value(z, "        managed  ");
+	return sum;
+}
+
+START_TEST(busybox_ls_lists_the_node_directories_and_their_files)
+{
+	struct vm_run r = busybox_numa("2", 2, "ls -1R " SYSDIR);
+	ASSERT_HAS(&r, SYSDIR "node:\nhas_cpu\nhas_memory\nnode0\nnode1\nonline\npossible\n");
+	ASSERT_HAS(&r, SYSDIR "node/node1:\ncpulist\ncpumap\ndistance\nmeminfo\nnumastat\n");
+	ASSERT_HAS(&r, SYSDIR "cpu:\nonline\npossible\n");
+	vm_run_free(&r);
+}
+END_TEST
+
+/* Each numastat counter of both nodes and its /proc/vmstat name. */
+static const char *const numastat_names[][2] = {
+	{ "numa_hit ", "numa_hit " },   { "numa_miss ", "numa_miss " },
+	{ "numa_foreign ", "numa_foreign " }, { "interleave_hit ", "numa_interleave " },
+	{ "local_node ", "numa_local " }, { "other_node ", "numa_other " },
+};
+
+START_TEST(node_files_agree_with_the_spec_zoneinfo_and_vmstat)
+{
+	struct vm_run r = busybox_numa(
+		"0:40M:cpus=0-1,1:24M:cpus=2,dist=10,31,31,10", 3,
+		"head -n 999 /proc/vmstat " SYSDIR "node/online " SYSDIR "node/possible "
+		SYSDIR "node/has_memory " SYSDIR "node/has_cpu " SYSDIR "cpu/online "
+		SYSDIR "cpu/possible " SYSDIR "node/node0/cpulist " SYSDIR "node/node0/cpumap "
+		SYSDIR "node/node1/cpulist " SYSDIR "node/node1/cpumap " SYSDIR "node/node0/distance "
+		SYSDIR "node/node1/distance " SYSDIR "node/node0/meminfo " SYSDIR "node/node1/meminfo "
+		SYSDIR "node/node0/numastat " SYSDIR "node/node1/numastat "
+		"/proc/vmstat /proc/zoneinfo /proc/meminfo");
+
+	assert_section_is(&r, SYSDIR "node/online", "0-1\n");
+	assert_section_is(&r, SYSDIR "node/possible", "0-1\n");
+	assert_section_is(&r, SYSDIR "node/has_memory", "0-1\n");
+	assert_section_is(&r, SYSDIR "node/has_cpu", "0-1\n");
+	assert_section_is(&r, SYSDIR "cpu/online", "0-2\n");
+	assert_section_is(&r, SYSDIR "cpu/possible", "0-2\n");
+	assert_section_is(&r, SYSDIR "node/node0/cpulist", "0-1\n");   /* the spec's cpus= */
+	assert_section_is(&r, SYSDIR "node/node0/cpumap", "3\n");
+	assert_section_is(&r, SYSDIR "node/node1/cpulist", "2\n");
+	assert_section_is(&r, SYSDIR "node/node1/cpumap", "4\n");
+	assert_section_is(&r, SYSDIR "node/node0/distance", "10 31\n"); /* the spec's dist= */
+	assert_section_is(&r, SYSDIR "node/node1/distance", "31 10\n");
+
+	long long total_all = 0;
+	for (int n = 0; n < 2; n++) {
+		char file[96], key[32];
+		snprintf(file, sizeof(file), SYSDIR "node/node%d/meminfo", n);
+		const char *mi = head_section(&r, file, 0);
+		snprintf(key, sizeof(key), "Node %d MemTotal:", n);
+		long long total = section_value(mi, key);
+		snprintf(key, sizeof(key), "Node %d MemFree:", n);
+		long long free_kb = section_value(mi, key);
+		snprintf(key, sizeof(key), "Node %d MemUsed:", n);
+		ck_assert_int_eq(section_value(mi, key), total - free_kb);
+		ck_assert_int_eq(total, zoneinfo_managed(&r, n) * 4);
+		ck_assert_int_le(total, (n ? 24 : 40) << 10);           /* within its --numa share */
+		ck_assert_int_gt(free_kb, 0);
+		total_all += total;
+	}
+	ck_assert_int_eq(total_all, section_value(head_section(&r, "/proc/meminfo", 0),
+						  "MemTotal:"));
+	/* vmstat read before and after both numastat files: their sums lie between */
+	for (size_t i = 0; i < sizeof(numastat_names) / sizeof(numastat_names[0]); i++) {
+		long long sum = 0;
+		for (int n = 0; n < 2; n++) {
+			char file[96];
+			snprintf(file, sizeof(file), SYSDIR "node/node%d/numastat", n);
+			sum += section_value(head_section(&r, file, 0), numastat_names[i][0]);
+		}
+		long long before = section_value(head_section(&r, "/proc/vmstat", 0),
+						  numastat_names[i][1]);
+		long long after = section_value(head_section(&r, "/proc/vmstat", 1),
+						 numastat_names[i][1]);
+		ck_assert_msg(before <= sum && sum <= after, "%s: %lld, vmstat %lld then %lld",
+			      numastat_names[i][0], sum, before, after);
+	}
+	ck_assert_int_gt(section_value(head_section(&r, "/proc/vmstat", 1), "numa_hit "), 0);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -492,5 +644,10 @@ Suite *numa_suite(void)
 	tcase_add_test(host, snapshots_show_and_diff_name_each_zone_s_node);
 	tcase_add_test(host, stats_report_each_node_s_host_residency);
 	suite_add_tcase(s, host);
+	TCase *sys = tcase_create("sysfs");
+	tcase_set_timeout(sys, 300);
+	tcase_add_test(sys, busybox_ls_lists_the_node_directories_and_their_files);
+	tcase_add_test(sys, node_files_agree_with_the_spec_zoneinfo_and_vmstat);
+	suite_add_tcase(s, sys);
 	return s;
 }
