@@ -46,7 +46,7 @@
 #define BUDDY_DMA_END_PFN   (16ull << (20 - MM_PAGE_SHIFT))
 #define BUDDY_DMA32_END_PFN (4ull << (30 - MM_PAGE_SHIFT))
 
-#define BUDDY_MAX_NODES   4
+#define BUDDY_MAX_NODES   8  /* as many as memvisor run --numa gives (NUMA_MAX_NODES) */
 enum buddy_zone_id { BUDDY_ZONE_DMA, BUDDY_ZONE_DMA32, BUDDY_ZONE_NORMAL, BUDDY_NR_ZONE_TYPES };
 #define BUDDY_NR_ZONES    (BUDDY_MAX_NODES * BUDDY_NR_ZONE_TYPES) /* zones[]: every node's */
 #define BUDDY_NO_NODE     0xff

@@ -615,6 +615,21 @@ START_TEST(node_files_agree_with_the_spec_zoneinfo_and_vmstat)
 }
 END_TEST
 
+/* The kernel keeps as many nodes as --numa gives (8): none is folded away. */
+START_TEST(eight_nodes_from_the_srat_all_come_up)
+{
+	struct vm_run r = busybox_numa("8", 2, "head -n 9 " SYSDIR "node/online "
+				       SYSDIR "node/node7/distance " SYSDIR "node/node5/meminfo");
+	ASSERT_HAS(&r, "NUMA: Node 7 [mem 0x03800000-0x03ffffff] (SRAT)");
+	ASSERT_HAS(&r, "smp: Brought up 8 nodes, 2 CPUs");
+	assert_section_is(&r, SYSDIR "node/online", "0-7\n");
+	assert_section_is(&r, SYSDIR "node/node7/distance", "20 20 20 20 20 20 20 10\n");
+	ck_assert_int_eq(section_value(head_section(&r, SYSDIR "node/node5/meminfo", 0),
+				       "Node 5 MemTotal:"), 8 << 10);     /* all of its 8M */
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -648,6 +663,7 @@ Suite *numa_suite(void)
 	tcase_set_timeout(sys, 300);
 	tcase_add_test(sys, busybox_ls_lists_the_node_directories_and_their_files);
 	tcase_add_test(sys, node_files_agree_with_the_spec_zoneinfo_and_vmstat);
+	tcase_add_test(sys, eight_nodes_from_the_srat_all_come_up);
 	suite_add_tcase(s, sys);
 	return s;
 }

@@ -842,6 +842,24 @@ START_TEST(interleave_allocations_that_get_their_node_are_counted)
 }
 END_TEST
 
+/* memvisor run --numa gives up to 8 nodes (NUMA_MAX_NODES): all of them
+ * get their zones, and the last one's zonelist walks back node by node. */
+START_TEST(eight_nodes_each_get_their_zones_and_a_zonelist_over_every_node)
+{
+	ck_assert_uint_eq(BUDDY_MAX_NODES, 8);
+	make_nodes(BUDDY_MAX_NODES);
+	for (unsigned n = 0; n < BUDDY_MAX_NODES; n++)
+		ck_assert_uint_eq(buddy_node_free_pages(&B, n), 8192);
+	ck_assert_uint_eq(B.nr_zonelist[7], 9);    /* node 0 has DMA and DMA32 */
+	for (unsigned k = 0; k < 8; k++)
+		ck_assert_uint_eq(B.zones[B.zonelist[7][k]].node, 7 - k);
+	struct page *p = buddy_alloc_pages(&B, BUDDY_GFP_NODE(7), 0);
+	ck_assert_uint_eq(node_of(p), 7);
+	buddy_free_pages(&B, p, 0);
+	ck_assert_int_eq(buddy_check(&B), 0);
+}
+END_TEST
+
 START_TEST(nodes_out_of_order_or_after_ram_was_handed_over_are_refused)
 {
 	struct buddy_nodes n = { .nr = 2, .start_pfn = { 0, 8192 } };
@@ -852,6 +870,9 @@ START_TEST(nodes_out_of_order_or_after_ram_was_handed_over_are_refused)
 	n.cpu_node[3] = 2;
 	ck_assert_int_eq(buddy_set_nodes(&B, &n), -MM_EINVAL);
 	n.cpu_node[3] = 1;
+	n.nr = BUDDY_MAX_NODES + 1;
+	ck_assert_int_eq(buddy_set_nodes(&B, &n), -MM_EINVAL);
+	n.nr = 2;
 	ck_assert_int_eq(buddy_add_free_range(&B, 0, 1024), 0);
 	ck_assert_int_eq(buddy_set_nodes(&B, &n), -MM_EINVAL);
 }
@@ -917,5 +938,6 @@ Suite *buddy_suite(void)
 	tcase_add_test(tc, a_full_node_falls_back_to_the_next_with_a_miss_and_a_foreign);
 	tcase_add_test(tc, interleave_allocations_that_get_their_node_are_counted);
 	tcase_add_test(tc, nodes_out_of_order_or_after_ram_was_handed_over_are_refused);
+	tcase_add_test(tc, eight_nodes_each_get_their_zones_and_a_zonelist_over_every_node);
 	return s;
 }

@@ -5,6 +5,7 @@
  */
 #include "introspect.h"
 #include "buddy.h"
+#include "numa.h"
 #include "ptwalk.h"
 #include "pt.h"
 #include "slab.h"
@@ -215,6 +216,8 @@ static void zone_record(const struct buddy_zone *z, struct snap_zone *out)
 		out->numa[i] = z->numa_stat[i];
 }
 _Static_assert(INTRO_MAX_ZONES == BUDDY_NR_ZONES, "room for every zone");
+_Static_assert(NUMA_MAX_NODES == BUDDY_MAX_NODES,
+	       "the guest keeps every node memvisor run --numa can give it");
 _Static_assert((int)SNAP_NR_NUMA_STATS == (int)BUDDY_NR_NUMA_STATS &&
 	       (int)SNAP_NUMA_OTHER == (int)BUDDY_NUMA_OTHER &&
 	       (int)SNAP_NUMA_MISS == (int)BUDDY_NUMA_MISS,

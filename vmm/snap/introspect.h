@@ -21,7 +21,7 @@
 #define INTRO_MAX_TASKS  4096
 #define INTRO_MAX_CACHES 1024
 #define INTRO_MAX_VMAS   65536
-#define INTRO_MAX_ZONES  12     /* BUDDY_NR_ZONES: every zone of every node */
+#define INTRO_MAX_ZONES  24     /* BUDDY_NR_ZONES: every zone of every node */
 
 struct intro {
 	const struct guest_memory *m;
