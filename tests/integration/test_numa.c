@@ -463,6 +463,59 @@ START_TEST(stats_report_each_node_s_host_residency)
 }
 END_TEST
 
+/* The value after "name " at the start of a line of text, or -1. */
+static long long text_value(const char *text, const char *name)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "\n%s ", name);
+	const char *p = strstr(text, key);
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+/*
+ * The VMM's vmstat (stats' guest vmstat, read out of guest memory) has
+ * the numa_* sums /proc/vmstat prints: a 2-node guest whose memhog printed
+ * /proc/vmstat and then sleeps (allocating nothing more) has the same
+ * numbers in `stats --json` and in a snapshot's `show --view vmstat`.
+ */
+START_TEST(stats_and_snapshots_carry_the_numa_sums_proc_vmstat_prints)
+{
+	char sock[128], snap[128];
+	snprintf(sock, sizeof(sock), "%s", test_dir_path(host_dir, "ctl.sock"));
+	snprintf(snap, sizeof(snap), "%s", test_dir_path(host_dir, "held.core"));
+	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
+			       "--crash-dump", "none", "--control", sock, test_kernel_path(), "--",
+			       "console=ttyS0 loglevel=4 init=/bin/memhog", "4M", "--preferred", "1",
+			       "--show", "/proc/vmstat", "--hold", NULL };
+	struct bg_run bg;
+	ctl_start(&bg, sock, argv);
+	char *out = bg_output_with(&bg, "memhog: holding", 120);
+	ck_assert_msg(out, "memhog never held its pages: %s", bg_output(&bg));
+	json_object *stats = stats_json(sock);
+	free(ctl_client(sock, "snapshot", snap));
+	struct vm_run r = ctl_quit(sock, &bg, 30);
+	vm_run_free(&r);
+	const char *show[] = { "show", snap, "--view", "vmstat", "--json", NULL };
+	json_object *shown = memvisor_json(show, 0);
+
+	json_object *vmstat;
+	ck_assert_msg(json_object_object_get_ex(stats, "vmstat", &vmstat), "%s",
+		      json_object_to_json_string(stats));
+	static const char *const names[] = { "numa_hit", "numa_miss", "numa_foreign",
+					     "numa_interleave", "numa_local", "numa_other" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long long guest = text_value(out, names[i]);
+		ck_assert_msg(guest >= 0, "no %s in:\n%s", names[i], out);
+		ck_assert_int_eq(json_i64(vmstat, names[i], NULL, NULL), guest);
+		ck_assert_int_eq(json_i64(shown, names[i], NULL, NULL), guest);
+	}
+	ck_assert_int_gt(text_value(out, "numa_other"), 0);     /* memhog's node-1 pages */
+	free(out);
+	json_object_put(stats);
+	json_object_put(shown);
+}
+END_TEST
+
 /* ---- /sys/devices/system/node: Linux's per-node files ------------------- */
 
 #define SYSDIR "/sys/devices/system/"
@@ -665,5 +718,10 @@ Suite *numa_suite(void)
 	tcase_add_test(sys, node_files_agree_with_the_spec_zoneinfo_and_vmstat);
 	tcase_add_test(sys, eight_nodes_from_the_srat_all_come_up);
 	suite_add_tcase(s, sys);
+	TCase *sums = tcase_create("vmstat sums");
+	tcase_set_timeout(sums, 300);
+	tcase_add_checked_fixture(sums, host_setup, host_teardown);
+	tcase_add_test(sums, stats_and_snapshots_carry_the_numa_sums_proc_vmstat_prints);
+	suite_add_tcase(s, sums);
 	return s;
 }

@@ -77,7 +77,7 @@ static void print_nodes(const struct snap_diff *d)
 		       (unsigned long long)na->free_pages, (unsigned long long)nb->free_pages,
 		       (long long)nb->free_pages - (long long)na->free_pages);
 		for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
-			printf(" %s %+lld", recjson_numa_stat_name(k),
+			printf(" %s %+lld", snap_numa_stat_name(k),
 			       (long long)(nb->numa[k] - na->numa[k]));
 		printf("\n");
 	}

@@ -185,7 +185,7 @@ static void show_numa_line(const uint64_t numa[SNAP_NR_NUMA_STATS])
 {
 	printf("                     numa:");
 	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++) /* "hit" for numa_hit, ... */
-		printf(" %s %llu", recjson_numa_stat_name(k) + strlen("numa_"),
+		printf(" %s %llu", snap_numa_stat_name(k) + strlen("numa_"),
 		       (unsigned long long)numa[k]);
 	printf("\n");
 }

@@ -347,6 +347,47 @@ int intro_tasks(const struct intro *in, struct intro_task *out, int max)
 	return n;
 }
 
+/* Appends the numa_* counters summed over every zone (what /proc/vmstat
+ * prints first) to out[*n...]; nothing when the zones cannot be read. */
+static void add_numa_sums(const struct intro *in, struct snap_counter *out, size_t *n)
+{
+	struct snap_zone z[INTRO_MAX_ZONES];
+	int nz = intro_zones(in, z, INTRO_MAX_ZONES);
+
+	if (nz <= 0)
+		return;
+	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++) {
+		struct snap_counter *c = &out[(*n)++];
+		snprintf(c->name, sizeof(c->name), "%s", snap_numa_stat_name(k));
+		c->value = 0;
+		for (int i = 0; i < nz; i++)
+			c->value += z[i].numa[k];
+	}
+}
+
+/* The kernel's named counters (mv_info's vmstat array and names) appended
+ * to out[*n...]. 0 or -EFAULT. */
+static int add_named_counters(const struct intro *in, struct snap_counter *out, size_t *n)
+{
+	const struct mv_info *i = &in->info;
+	uint64_t *vals = calloc(i->nr_vmstat, sizeof(*vals));
+	char *names = calloc(1, (size_t)i->vmstat_names_len + 1);
+	int rc = -EFAULT;
+
+	if (vals && names && !intro_read(in, i->vmstat, vals, i->nr_vmstat * sizeof(*vals)) &&
+	    !intro_read(in, i->vmstat_names, names, i->vmstat_names_len)) {
+		const char *p = names, *end = names + i->vmstat_names_len;
+		for (uint32_t k = 0; k < i->nr_vmstat && p < end; k++, p += strlen(p) + 1) {
+			snprintf(out[*n].name, sizeof(out[*n].name), "%s", p);
+			out[(*n)++].value = vals[k];
+		}
+		rc = 0;
+	}
+	free(vals);
+	free(names);
+	return rc;
+}
+
 int intro_vmstat(const struct intro *in, struct snap_counter **out, size_t *n)
 {
 	const struct mv_info *i = &in->info;
@@ -356,26 +397,15 @@ int intro_vmstat(const struct intro *in, struct snap_counter **out, size_t *n)
 		return 0;
 	if (i->nr_vmstat > 4096 || i->vmstat_names_len > 65536)
 		return -EINVAL;
-	uint64_t *vals = calloc(i->nr_vmstat, sizeof(*vals));
-	char *names = calloc(1, (size_t)i->vmstat_names_len + 1);
-	*out = calloc(i->nr_vmstat, sizeof(**out));
-	int rc = -EFAULT;
-	if (vals && names && *out &&
-	    !intro_read(in, i->vmstat, vals, i->nr_vmstat * sizeof(*vals)) &&
-	    !intro_read(in, i->vmstat_names, names, i->vmstat_names_len)) {
-		const char *p = names, *end = names + i->vmstat_names_len;
-		for (uint32_t k = 0; k < i->nr_vmstat && p < end; k++, p += strlen(p) + 1) {
-			snprintf((*out)[k].name, sizeof((*out)[k].name), "%s", p);
-			(*out)[k].value = vals[k];
-			*n = k + 1;
-		}
-		rc = 0;
-	}
-	free(vals);
-	free(names);
+	*out = calloc(SNAP_NR_NUMA_STATS + i->nr_vmstat, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	add_numa_sums(in, *out, n);
+	int rc = add_named_counters(in, *out, n);
 	if (rc) {
 		free(*out);
 		*out = NULL;
+		*n = 0;
 	}
 	return rc;
 }

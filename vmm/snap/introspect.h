@@ -82,8 +82,10 @@ int intro_slabs(const struct intro *in, struct snap_slab **out, size_t *n);
  * (<= max), or a negative errno. */
 int intro_tasks(const struct intro *in, struct intro_task *out, int max);
 
-/* vmstat counters into a malloc'd array. Returns 0 (n = 0 when the kernel
- * has none) or a negative errno. */
+/* vmstat counters into a malloc'd array, as /proc/vmstat names them: the
+ * numa_* counters summed over every zone (numa_hit ... numa_other, read
+ * from the zones in the same pass), then the kernel's named counters.
+ * Returns 0 (n = 0 when the kernel has none) or a negative errno. */
 int intro_vmstat(const struct intro *in, struct snap_counter **out, size_t *n);
 
 /* The last bytes of the kernel log, NUL-terminated. Returns the length or a negative errno. */

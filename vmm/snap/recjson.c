@@ -23,15 +23,6 @@ void recjson_zone_name(const struct snap_zone *z, char *buf, size_t len)
 		snprintf(buf + n, len - n, "_%u", z->node);
 }
 
-const char *recjson_numa_stat_name(enum snap_numa_stat i)
-{
-	static const char *const names[SNAP_NR_NUMA_STATS] = {
-		"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local",
-		"numa_other",
-	};
-	return names[i];
-}
-
 /* The node's entry in sums (n of them, ascending by node), added when new. */
 static struct recjson_node *node_entry(struct recjson_node *sums, size_t *n, size_t max,
 				       uint32_t node)
@@ -94,7 +85,7 @@ json_object *recjson_zone(const struct snap_zone *z)
 	json_object_object_add(o, "nr_free", orders);
 	recjson_add_u64(o, "node", z->node);
 	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
-		recjson_add_u64(o, recjson_numa_stat_name(k), z->numa[k]);
+		recjson_add_u64(o, snap_numa_stat_name(k), z->numa[k]);
 	return o;
 }
 
@@ -110,7 +101,7 @@ json_object *recjson_nodes(const struct snap_zone *z, size_t n)
 		};
 		json_object *e = fields_json(f, NR_FIELDS(f));
 		for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
-			recjson_add_u64(e, recjson_numa_stat_name(k), sums[i].numa[k]);
+			recjson_add_u64(e, snap_numa_stat_name(k), sums[i].numa[k]);
 		char key[16];
 		snprintf(key, sizeof(key), "%u", sums[i].node);
 		json_object_object_add(o, key, e);
@@ -129,7 +120,7 @@ json_object *recjson_node_change(const struct recjson_node *before,
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "free_pages", change(before->free_pages, after->free_pages));
 	for (int k = 0; k < SNAP_NR_NUMA_STATS; k++)
-		json_object_object_add(o, recjson_numa_stat_name(k),
+		json_object_object_add(o, snap_numa_stat_name(k),
 				       change(before->numa[k], after->numa[k]));
 	return o;
 }

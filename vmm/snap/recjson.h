@@ -58,9 +58,6 @@ struct recjson_node {
 size_t recjson_node_sums(const struct snap_zone *z, size_t n, struct recjson_node *sums,
 			 size_t max);
 
-/* "numa_hit" ... "numa_other", Linux's names. */
-const char *recjson_numa_stat_name(enum snap_numa_stat i);
-
 json_object *recjson_zone(const struct snap_zone *z);
 /* The zone's change from before to after: free_pages and nr_free. */
 json_object *recjson_zone_change(const struct snap_zone *before, const struct snap_zone *after);

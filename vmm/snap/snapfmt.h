@@ -104,6 +104,17 @@ struct snap_range {
 enum snap_numa_stat { SNAP_NUMA_HIT, SNAP_NUMA_MISS, SNAP_NUMA_FOREIGN, SNAP_NUMA_INTERLEAVE,
 		      SNAP_NUMA_LOCAL, SNAP_NUMA_OTHER, SNAP_NR_NUMA_STATS };
 
+/* Linux's name of each ("numa_hit" ... "numa_other"): /proc/vmstat's and
+ * /proc/zoneinfo's, and the keys of every rendering. */
+static inline const char *snap_numa_stat_name(enum snap_numa_stat i)
+{
+	static const char *const names[SNAP_NR_NUMA_STATS] = {
+		"numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local",
+		"numa_other",
+	};
+	return names[i];
+}
+
 struct snap_zone {
 	char name[8];
 	uint64_t start_pfn, end_pfn;
