@@ -472,6 +472,24 @@ static long long text_value(const char *text, const char *name)
 	return p ? atoll(p + strlen(key)) : -1;
 }
 
+/* Starts a 2-node, 2-vCPU guest under --control sock whose init is memhog
+ * ARGS --hold (args NULL-terminated); returns the console once memhog
+ * holds its pages (caller frees). */
+static char *start_holding_hog(struct bg_run *bg, const char *sock, const char *const args[])
+{
+	const char *argv[32] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
+				 "--crash-dump", "none", "--control", sock, test_kernel_path(), "--",
+				 "console=ttyS0 loglevel=4 init=/bin/memhog" };
+	int n = 16;
+	for (int i = 0; args[i] && n < 30; i++)
+		argv[n++] = args[i];
+	argv[n] = "--hold";
+	ctl_start(bg, sock, argv);
+	char *out = bg_output_with(bg, "memhog: holding", 120);
+	ck_assert_msg(out, "memhog never held its pages: %s", bg_output(bg));
+	return out;
+}
+
 /*
  * The VMM's vmstat (stats' guest vmstat, read out of guest memory) has
  * the numa_* sums /proc/vmstat prints: a 2-node guest whose memhog printed
@@ -483,14 +501,9 @@ START_TEST(stats_and_snapshots_carry_the_numa_sums_proc_vmstat_prints)
 	char sock[128], snap[128];
 	snprintf(sock, sizeof(sock), "%s", test_dir_path(host_dir, "ctl.sock"));
 	snprintf(snap, sizeof(snap), "%s", test_dir_path(host_dir, "held.core"));
-	const char *argv[] = { "run", "-c", "2", "-m", "64M", "--numa", "2", "--timeout", "120",
-			       "--crash-dump", "none", "--control", sock, test_kernel_path(), "--",
-			       "console=ttyS0 loglevel=4 init=/bin/memhog", "4M", "--preferred", "1",
-			       "--show", "/proc/vmstat", "--hold", NULL };
+	const char *hog[] = { "4M", "--preferred", "1", "--show", "/proc/vmstat", NULL };
 	struct bg_run bg;
-	ctl_start(&bg, sock, argv);
-	char *out = bg_output_with(&bg, "memhog: holding", 120);
-	ck_assert_msg(out, "memhog never held its pages: %s", bg_output(&bg));
+	char *out = start_holding_hog(&bg, sock, hog);
 	json_object *stats = stats_json(sock);
 	free(ctl_client(sock, "snapshot", snap));
 	struct vm_run r = ctl_quit(sock, &bg, 30);
@@ -513,6 +526,39 @@ START_TEST(stats_and_snapshots_carry_the_numa_sums_proc_vmstat_prints)
 	free(out);
 	json_object_put(stats);
 	json_object_put(shown);
+}
+END_TEST
+
+/*
+ * A save of a --numa guest records its nodes: `run --restore` of it
+ * reports each node's RAM and host residency in stats as the run that
+ * saved it did (node 1 holding memhog's 16M).
+ */
+START_TEST(a_restored_numa_guest_reports_its_nodes)
+{
+	char sock[128], file[128];
+	snprintf(sock, sizeof(sock), "%s", test_dir_path(host_dir, "ctl.sock"));
+	snprintf(file, sizeof(file), "%s", test_dir_path(host_dir, "numa.mvs"));
+	const char *hog[] = { "16M", "--bind", "1", NULL };
+	struct bg_run bg;
+	free(start_holding_hog(&bg, sock, hog));
+	free(ctl_client(sock, "save", file));
+	struct vm_run r = ctl_quit(sock, &bg, 30);
+	vm_run_free(&r);
+
+	const char *restore[] = { "run", "--restore", file, "--timeout", "120", "--crash-dump",
+				  "none", "--control", sock, NULL };
+	ctl_start(&bg, sock, restore);
+	json_object *stats = stats_json(sock);
+	char *text = ctl_client(sock, "stats", NULL);
+	r = ctl_quit(sock, &bg, 30);
+	vm_run_free(&r);
+	ck_assert_int_eq(host_node_figure(stats, "0", "ram"), 32 << 20);
+	ck_assert_int_eq(host_node_figure(stats, "1", "ram"), 32 << 20);
+	ck_assert_int_ge(host_node_figure(stats, "1", "resident"), 16 << 20);
+	ck_assert_msg(strstr(text, "\nnode 1     ram    32M"), "%s", text);
+	free(text);
+	json_object_put(stats);
 }
 END_TEST
 
@@ -723,5 +769,10 @@ Suite *numa_suite(void)
 	tcase_add_checked_fixture(sums, host_setup, host_teardown);
 	tcase_add_test(sums, stats_and_snapshots_carry_the_numa_sums_proc_vmstat_prints);
 	suite_add_tcase(s, sums);
+	TCase *restored = tcase_create("restore");
+	tcase_set_timeout(restored, 300);
+	tcase_add_checked_fixture(restored, host_setup, host_teardown);
+	tcase_add_test(restored, a_restored_numa_guest_reports_its_nodes);
+	suite_add_tcase(s, restored);
 	return s;
 }

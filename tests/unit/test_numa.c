@@ -118,6 +118,38 @@ START_TEST(malformed_node_lists_are_refused)
 }
 END_TEST
 
+/* A save file's record of a layout (numa_check_layout): what numa_parse
+ * gave is accepted and laid out the same; what no spec could give is not. */
+START_TEST(a_recorded_layout_is_checked_and_laid_out_as_its_spec_was)
+{
+	ck_assert_int_eq(parse("0:40M:cpus=0-1,1:24M:cpus=2,dist=10,31,31,10", 64 * MiB, 3), 0);
+	struct numa_config parsed = cfg, rec = { .nr_nodes = cfg.nr_nodes, .nr_cpus = cfg.nr_cpus };
+	memcpy(rec.size, cfg.size, sizeof(rec.size));
+	memcpy(rec.distance, cfg.distance, sizeof(rec.distance));
+	memcpy(rec.cpu_node, cfg.cpu_node, sizeof(rec.cpu_node));
+	cfg = rec;
+	ck_assert_int_eq(numa_check_layout(&cfg, 64 * MiB, &err), 0);
+	ck_assert_int_eq(cfg.nr_ranges, parsed.nr_ranges);
+	ck_assert_mem_eq(cfg.ranges, parsed.ranges, sizeof(parsed.ranges[0]) * (size_t)cfg.nr_ranges);
+
+	cfg = rec;
+	ck_assert_int_eq(numa_check_layout(&cfg, 128 * MiB, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "add up to 64M, not -m 128M"), "%s", err.msg);
+	ck_assert_int_eq(cfg.nr_nodes, 0);
+	cfg = rec;
+	cfg.cpu_node[2] = 2;
+	ck_assert_int_eq(numa_check_layout(&cfg, 64 * MiB, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "vCPU 2 is on node 2; there are 2 nodes"), "%s", err.msg);
+	cfg = rec;
+	cfg.distance[0][1] = 9;
+	ck_assert_int_eq(numa_check_layout(&cfg, 64 * MiB, &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "node 0 to node 1 is 9"), "%s", err.msg);
+	cfg = rec;
+	cfg.nr_nodes = 9;
+	ck_assert_int_eq(numa_check_layout(&cfg, 64 * MiB, &err), -EINVAL);
+}
+END_TEST
+
 START_TEST(each_node_gets_the_gpa_ranges_of_its_share_of_ram)
 {
 	ck_assert_int_eq(parse("2", 64 * MiB, 1), 0);
@@ -208,6 +240,7 @@ Suite *numa_suite(void)
 	tcase_add_test(spec, an_unknown_unplaced_or_doubly_placed_vcpu_is_refused);
 	tcase_add_test(spec, a_malformed_distance_matrix_is_refused);
 	tcase_add_test(spec, malformed_node_lists_are_refused);
+	tcase_add_test(spec, a_recorded_layout_is_checked_and_laid_out_as_its_spec_was);
 	suite_add_tcase(s, spec);
 	TCase *layout = tcase_create("layout");
 	tcase_add_test(layout, each_node_gets_the_gpa_ranges_of_its_share_of_ram);

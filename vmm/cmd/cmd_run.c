@@ -586,6 +586,7 @@ static int restore_vm(const struct run_opts *o, const struct save_image *img,
 		.kernel_path = in->kernel ? img->file.meta.kernel : NULL, .kernel = in->kernel,
 		.kernel_len = in->kernel_len, .console_path = o->console,
 		.swap = (img->hdr.devices & SNAP_SAVE_DEV_BLK) ? restore_swap_path(o, img) : NULL,
+		.numa = img->numa.nr_nodes ? &img->numa : NULL,   /* bound and reported again */
 	};
 	int status;
 	bool lazy_on = false;

@@ -277,6 +277,42 @@ static void layout_ranges(struct numa_config *cfg, uint64_t ram_size)
 	}
 }
 
+/* The checks every layout passes, then its GPA ranges. 0 or -EINVAL (nr_nodes 0 then). */
+static int check_and_lay_out(struct numa_parser *p)
+{
+	int rc;
+	if ((rc = check_sizes(p)) < 0 || (rc = check_cpus(p)) < 0 ||
+	    (rc = check_distances(p)) < 0) {
+		p->cfg->nr_nodes = 0;
+		return rc;
+	}
+	layout_ranges(p->cfg, p->ram_size);
+	return 0;
+}
+
+int numa_check_layout(struct numa_config *cfg, uint64_t ram_size, struct mv_error *err)
+{
+	struct numa_parser p = { .cfg = cfg, .ram_size = ram_size, .cpus_named = true,
+				 .err = err };
+	int n = cfg->nr_nodes, rc = 0;
+	if (n < 1 || n > NUMA_MAX_NODES || cfg->nr_cpus < 1 || cfg->nr_cpus > NUMA_MAX_CPUS)
+		rc = fail(&p, "%d nodes and %d vCPUs: from 1 to %d and from 1 to %d", n,
+			  cfg->nr_cpus, NUMA_MAX_NODES, NUMA_MAX_CPUS);
+	for (int c = 0; rc == 0 && c < cfg->nr_cpus; c++) {
+		if (cfg->cpu_node[c] >= n)
+			rc = fail(&p, "vCPU %d is on node %d; there are %d nodes", c,
+				  cfg->cpu_node[c], n);
+		p.cpu_seen[c] = true;
+	}
+	for (int i = 0; i < n * n && rc == 0; i++)
+		p.dist[p.nr_dist++] = cfg->distance[i / n][i % n];
+	if (rc < 0) {
+		cfg->nr_nodes = 0;
+		return rc;
+	}
+	return check_and_lay_out(&p);
+}
+
 int numa_parse(const char *spec, uint64_t ram_size, int cpus, struct numa_config *out,
 	       struct mv_error *err)
 {
@@ -291,13 +327,11 @@ int numa_parse(const char *spec, uint64_t ram_size, int cpus, struct numa_config
 	int rc = parse_words(&p, copy);
 	if (rc == 0 && !out->nr_nodes)
 		rc = fail(&p, "%s", "no nodes");
-	if (rc < 0 || (rc = check_sizes(&p)) < 0 || (rc = check_cpus(&p)) < 0 ||
-	    (rc = check_distances(&p)) < 0) {
+	if (rc < 0) {
 		out->nr_nodes = 0;
 		return rc;
 	}
-	layout_ranges(out, ram_size);
-	return 0;
+	return check_and_lay_out(&p);
 }
 
 int numa_node_of(const struct numa_config *cfg, uint64_t gpa)

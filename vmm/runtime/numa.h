@@ -72,6 +72,14 @@ struct numa_config {
 int numa_parse(const char *spec, uint64_t ram_size, int cpus, struct numa_config *out,
 	       struct mv_error *err);
 
+/*
+ * Checks a layout recorded elsewhere (a save file) as numa_parse checks a
+ * spec and lays out its GPA ranges: cfg's nr_nodes, nr_cpus, size[],
+ * cpu_node[] and distance[] filled in, for a guest of ram_size bytes.
+ * Returns 0, or -EINVAL with one line in err (cfg->nr_nodes is 0 then).
+ */
+int numa_check_layout(struct numa_config *cfg, uint64_t ram_size, struct mv_error *err);
+
 /* The node of guest-physical address gpa, or -1 when it is no node's RAM. */
 int numa_node_of(const struct numa_config *cfg, uint64_t gpa);
 

@@ -36,9 +36,12 @@ struct save_ctx {
 	struct snap_pages pages[MEM_MAX_SLOTS];
 	uint8_t *resident[MEM_MAX_SLOTS];         /* resident on the host, per slot */
 	uint8_t *bits[MEM_MAX_SLOTS];             /* pages written, per slot */
+	struct snap_numa numa;                    /* a --numa VM's nodes */
 	struct snap_extra_note notes[SAVE_MAX_NOTES];
 	size_t nr_notes;
 };
+_Static_assert(SNAP_NUMA_MAX_NODES == NUMA_MAX_NODES && SNAP_NUMA_MAX_CPUS > NUMA_MAX_CPUS,
+	       "a save records every node and vCPU --numa can give");
 
 static void add_note(struct save_ctx *c, uint32_t type, const void *head, size_t head_len,
 		     const void *body, size_t body_len)
@@ -198,6 +201,20 @@ static int gather_devices(struct save_ctx *c, struct mv_error *err)
 	return 0;
 }
 
+/* A --numa VM's nodes, so that a restore knows them (docs/numa.md). */
+static void gather_numa(struct save_ctx *c)
+{
+	const struct numa_config *cfg = &c->m->numa;
+	if (!cfg->nr_nodes)
+		return;
+	c->numa = (struct snap_numa){ .nr_nodes = (uint32_t)cfg->nr_nodes,
+				      .nr_cpus = (uint32_t)cfg->nr_cpus };
+	memcpy(c->numa.size, cfg->size, sizeof(cfg->size));
+	memcpy(c->numa.distance, cfg->distance, sizeof(cfg->distance));
+	memcpy(c->numa.cpu_node, cfg->cpu_node, sizeof(cfg->cpu_node));
+	add_note(c, SNAP_NT_NUMA, &c->numa, sizeof(c->numa), NULL, 0);
+}
+
 static int gather_pages(struct save_ctx *c, struct mv_error *err)
 {
 	struct guest_memory *mem = &c->m->vm.mem;
@@ -247,6 +264,7 @@ static int save_paused(struct save_ctx *c, struct mv_error *err)
 	if ((rc = gather_cpus(c, err)) < 0 || (rc = gather_devices(c, err)) < 0 ||
 	    (rc = gather_pages(c, err)) < 0)
 		return rc;
+	gather_numa(c);
 	fill_header(c);
 	const uint8_t *pages[MEM_MAX_SLOTS] = { c->bits[0], c->bits[1] };
 	const uint8_t *resident[MEM_MAX_SLOTS] = { c->resident[0], c->resident[1] };

@@ -18,7 +18,7 @@
 struct decode {
 	struct save_image *img;
 	struct mv_error *err;
-	bool seen_save, seen_chips, seen_serial, seen_balloon, seen_blk;
+	bool seen_save, seen_chips, seen_serial, seen_balloon, seen_blk, seen_numa;
 	bool seen_virtio[2], seen_pages[MEM_MAX_SLOTS];
 	bool seen_cpu[VM_MAX_CPUS];
 	int nr_vcpus;
@@ -215,6 +215,27 @@ static int decode_blk(struct decode *d, const struct snap_note_view *n)
 	return rc;
 }
 
+/* A --numa VM's nodes, checked as a --numa spec is for the saved shape. */
+static int decode_numa(struct decode *d, const struct snap_note_view *n)
+{
+	struct snap_numa r;
+	struct numa_config *cfg = &d->img->numa;
+	struct mv_error why;
+	int rc = fixed_once(d, n, sizeof(r), &d->seen_numa, "NUMA", &r);
+	if (rc < 0)
+		return rc;
+	if (r.nr_nodes > SNAP_NUMA_MAX_NODES || r.nr_cpus != d->img->hdr.nr_cpus)
+		return bad(d, "NUMA note: %u nodes and %u vCPUs for a VM of %u vCPUs", r.nr_nodes,
+			   r.nr_cpus, d->img->hdr.nr_cpus);
+	*cfg = (struct numa_config){ .nr_nodes = (int)r.nr_nodes, .nr_cpus = (int)r.nr_cpus };
+	memcpy(cfg->size, r.size, sizeof(cfg->size));
+	memcpy(cfg->distance, r.distance, sizeof(cfg->distance));
+	memcpy(cfg->cpu_node, r.cpu_node, sizeof(cfg->cpu_node));
+	if (numa_check_layout(cfg, d->img->hdr.ram_size, &why) < 0)
+		return bad(d, "NUMA note: %s", why.msg);
+	return 0;
+}
+
 static int decode_note(struct decode *d, const struct snap_note_view *n)
 {
 	struct save_image *img = d->img;
@@ -231,6 +252,7 @@ static int decode_note(struct decode *d, const struct snap_note_view *n)
 	case SNAP_NT_BALLOON: return decode_balloon(d, n);
 	case SNAP_NT_BLK:     return decode_blk(d, n);
 	case SNAP_NT_PAGES:   return decode_pages(d, n);
+	case SNAP_NT_NUMA:    return decode_numa(d, n);
 	default:              return bad(d, "unknown save note %#x", n->type);
 	}
 }

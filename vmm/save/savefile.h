@@ -3,8 +3,9 @@
  * anything is built from it: the snapshot reader's checks (snapfile.h),
  * then the save notes: the save format version, each record's size, the
  * VM's shape (RAM size and slot layout, vCPU count and ids, the device
- * set), one RAM PT_LOAD per slot, page bitmaps that fit their slots, and
- * a balloon bitmap whose count is the one recorded. A file that fails any
+ * set), one RAM PT_LOAD per slot, page bitmaps that fit their slots, a
+ * balloon bitmap whose count is the one recorded, and a --numa VM's nodes
+ * (checked as numa_parse checks a spec). A file that fails any
  * check yields one line in err and nothing else; nothing in it is used
  * before it is checked (fuzzed: tests/fuzz/fuzz_savefile.c).
  *
@@ -17,6 +18,7 @@
 #define VMM_SAVEFILE_H
 
 #include "kvm.h"
+#include "numa.h"
 #include "snapfile.h"
 #include "devices/balloon.h"
 #include "devices/blk.h"
@@ -42,6 +44,7 @@ struct save_image {
 	struct blk_state blk;
 	int nr_slots;
 	struct save_ram ram[MEM_MAX_SLOTS];
+	struct numa_config numa;       /* a --numa VM's nodes (SNAP_NT_NUMA); nr_nodes 0: none */
 	struct save_image *base;       /* a diff save's base (savefile_read_chain), owned */
 };
 

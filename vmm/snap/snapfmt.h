@@ -46,10 +46,11 @@ enum snap_note_type {
 	SNAP_NT_BALLOON = 0x4d560025, /* struct balloon_state (balloon.h) + held bitmap */
 	SNAP_NT_BLK     = 0x4d560026, /* struct blk_state (blk.h) */
 	SNAP_NT_PAGES   = 0x4d560027, /* struct snap_pages + bitmap of the pages in the file */
+	SNAP_NT_NUMA    = 0x4d560028, /* struct snap_numa: a --numa VM's nodes (optional) */
 };
 
 #define SNAP_SAVE_FIRST SNAP_NT_SAVE
-#define SNAP_SAVE_LAST  SNAP_NT_PAGES
+#define SNAP_SAVE_LAST  SNAP_NT_NUMA
 
 #define SNAP_META_INTROSPECTED 1u  /* guest state was read through mv_info */
 #define SNAP_META_MEMORY       2u  /* PT_LOAD segments hold guest RAM */
@@ -220,6 +221,23 @@ struct snap_save {
 	uint64_t save_id;              /* random, not 0: names this save */
 	uint64_t base_id;              /* a diff save: its base's save_id; else 0 */
 	char base_path[4096];          /* a diff save: its base file (absolute), NUL-ended */
+};
+
+/*
+ * A VM run with --numa: its nodes as numa_parse laid them out (each
+ * node's RAM, each vCPU's node, the distances), read back through
+ * numa_check_layout, which checks them as it checks a spec. A save
+ * without this note (a VM without --numa, or a file written before the
+ * note existed) restores with no nodes.
+ */
+#define SNAP_NUMA_MAX_NODES 8          /* NUMA_MAX_NODES */
+#define SNAP_NUMA_MAX_CPUS  256        /* > NUMA_MAX_CPUS */
+struct snap_numa {
+	uint32_t nr_nodes;
+	uint32_t nr_cpus;                  /* the save's nr_cpus */
+	uint64_t size[SNAP_NUMA_MAX_NODES]; /* bytes of RAM per node */
+	uint8_t distance[SNAP_NUMA_MAX_NODES][SNAP_NUMA_MAX_NODES];
+	uint8_t cpu_node[SNAP_NUMA_MAX_CPUS];
 };
 
 /* Which virtio-mmio slot a SNAP_NT_VIRTIO note is for. */
