@@ -25,7 +25,8 @@
  * and for the rest of the kernel:
  *   reclaim_init         after swap_init: policies, buddy hooks
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
- *   reclaim_vmscan       the node's engine, for the fault engine (uvm.c)
+ *   reclaim_vmscan       the engine, for the fault engine (uvm.c)
+ *   reclaim_get          the kernel's struct reclaim
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
@@ -62,6 +63,7 @@ extern const struct vmscan_store file_store;
  * by its thread and by wakers, under the one-CPU, non-preemptible rule.
  */
 struct reclaim_kswapd {
+	struct reclaim *reclaim;        /* whose thread it is */
 	struct wait_queue wait;         /* the thread sleeps here */
 	struct task *task;              /* NULL: not started (or no memory on the node) */
 	bool wanted;                    /* woken since it last looked */
@@ -70,6 +72,21 @@ struct reclaim_kswapd {
 	uint64_t runs;                  /* wakeups it balanced after */
 	struct lruvec_scan done;        /* pages it scanned and freed, all runs */
 };
+
+/*
+ * The kernel's reclaim state (Linux's per-pgdat reclaim fields and the
+ * globals of vmscan.c): the engine, and each node's kswapd. One instance
+ * (reclaim_get), set up by reclaim_init; under the one-CPU,
+ * non-preemptible rule.
+ */
+struct reclaim {
+	struct vmscan vs;               /* vs.on once reclaim_init succeeded */
+	struct reclaim_kswapd kswapd[BUDDY_MAX_NODES];  /* nid's set when it starts */
+	bool kswapds_tried;             /* start_kswapds ran (at the first user fault) */
+};
+
+/* The kernel's reclaim state. */
+struct reclaim *reclaim_get(void);
 
 /* Node nid's kswapd, or NULL when it has none (not started, no memory). */
 const struct reclaim_kswapd *reclaim_kswapd_of(unsigned nid);

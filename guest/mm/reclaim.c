@@ -1,14 +1,19 @@
 /*
  * reclaim.c: the guest's glue around reclaim's engine (mm/vmscan.h): the
- * one node's struct vmscan, its stores (swap.c, initrd.c), the tasks'
- * address spaces for its walks, each node's kswapd thread and wait queue, the
- * buddy's wake and direct-reclaim hooks, mm.policy and mm.swappiness, and
- * /proc/vmstat's copies of the engine's counters (reclaim.h).
+ * kernel's struct reclaim (reclaim.h: the struct vmscan, each node's
+ * kswapd thread and wait queue), its stores (swap.c, initrd.c), the tasks'
+ * address spaces for its walks, the buddy's wake and direct-reclaim hooks
+ * (their ctx is the struct reclaim), mm.policy and mm.swappiness, and
+ * /proc/vmstat's copies of the engine's counters.
  *
+ * State: one struct reclaim, passed first to every function here; the
+ * hooks other modules call without it (reclaim_page_freed, ...) take the
+ * kernel's instance from reclaim_get.
  * Invariants: the engine's (mm/include/vmscan.h); here, a node's kswapd
  * runs only when woken (an allocation under the low mark of one of its
  * node's zones, or a fault that could take its node's free pages there)
- * and sleeps once vmscan_kswapd_balance returns for its node; the engine's counters live in vm_events (count_into_vmstat), so
+ * and sleeps once vmscan_kswapd_balance returns for its node; the
+ * engine's counters live in vm_events (count_into_vmstat), so
  * /proc/vmstat and the host read them with nothing copied.
  * Order of calls: reclaim -> vmscan -> a kind's store (swap's slots,
  * cache and disk; the file cache) -> page allocator; never the reverse
@@ -31,12 +36,15 @@
 
 _Static_assert(VMSCAN_BATCH <= SWAP_WRITE_BATCH, "a reclaim batch must fit one swap_store write");
 
-/* The one node's LRUs, costs, shadow clock and counters (mm/vmscan.h);
- * node.on once reclaim_init succeeded. */
-static struct vmscan node;
+/* The kernel's reclaim state (reclaim.h's struct reclaim): the one
+ * instance, as tmpfs.c keeps its boot_tmpfs; every function below takes it
+ * explicitly, the hooks other modules call without it fetch it here. */
+static struct reclaim boot_reclaim;
 
-/* Each node's kswapd (reclaim.h's struct reclaim_kswapd); nid set when it starts. */
-static struct reclaim_kswapd kswapds[BUDDY_MAX_NODES];
+struct reclaim *reclaim_get(void)
+{
+	return &boot_reclaim;
+}
 
 /* ---- the engine's view of tasks' address spaces ------------------------ */
 
@@ -62,7 +70,7 @@ static unsigned tasks_walk(void *ctx, struct page *p, rmap_fn fn, void *arg)
 /* ---- /proc/vmstat ------------------------------------------------------ */
 
 /* The engine's counters live in vm_events, under /proc/vmstat's names. */
-static void count_into_vmstat(void)
+static void count_into_vmstat(struct reclaim *r)
 {
 	static const enum vm_event_item item[NR_VMSCAN_EVENTS] = {
 		[VMSCAN_PGSCAN_KSWAPD] = VM_PGSCAN_KSWAPD, [VMSCAN_PGSCAN_DIRECT] = VM_PGSCAN_DIRECT,
@@ -84,24 +92,24 @@ static void count_into_vmstat(void)
 	};
 
 	for (int e = 0; e < NR_VMSCAN_EVENTS; e++)
-		vmscan_count_into(&node, (enum vmscan_event)e, &vm_events[item[e]]);
+		vmscan_count_into(&r->vs, (enum vmscan_event)e, &vm_events[item[e]]);
 }
 
 /* ---- LRU hooks --------------------------------------------------------- */
 
 void reclaim_page_freed(struct page *p)
 {
-	vmscan_page_freed(&node, p);
+	vmscan_page_freed(&reclaim_get()->vs, p);
 }
 
 void reclaim_page_accessed(struct page *p)
 {
-	vmscan_page_accessed(&node, p);
+	vmscan_page_accessed(&reclaim_get()->vs, p);
 }
 
 void reclaim_file_added(struct page *p, struct inode *ino, uint64_t index, uint32_t shadow)
 {
-	vmscan_file_added(&node, p, ino, index, shadow);
+	vmscan_file_added(&reclaim_get()->vs, p, ino, index, shadow);
 }
 
 long reclaim_swappiness(void)
@@ -111,7 +119,7 @@ long reclaim_swappiness(void)
 
 int reclaim_set_swappiness(long v)
 {
-	if (v < 0 || vmscan_set_swappiness(&node, (uint64_t)v))
+	if (v < 0 || vmscan_set_swappiness(&reclaim_get()->vs, (uint64_t)v))
 		return -EINVAL;
 	kparams.mm_swappiness = v;
 	return 0;
@@ -133,18 +141,19 @@ static void wake_kswapd(struct reclaim_kswapd *k)
 }
 
 /* Wakes the kswapd of each node in the mask. */
-static void wake_kswapds(uint32_t nodes)
+static void wake_kswapds(struct reclaim *r, uint32_t nodes)
 {
 	for (unsigned n = 0; n < BUDDY_MAX_NODES; n++)
 		if (nodes & (1u << n))
-			wake_kswapd(&kswapds[n]);
+			wake_kswapd(&r->kswapd[n]);
 }
 
 static void kswapd(void *arg);
 
 /* Node nid's thread, "kswapdN" as in Linux; false when it cannot start. */
-static bool start_node_kswapd(struct reclaim_kswapd *k, unsigned nid)
+static bool start_node_kswapd(struct reclaim *r, struct reclaim_kswapd *k, unsigned nid)
 {
+	k->reclaim = r;
 	k->nid = nid;
 	k->wait = (struct wait_queue)WAIT_QUEUE_INIT(k->wait);
 	snprintf(k->comm, sizeof(k->comm), "kswapd%u", nid);
@@ -165,29 +174,29 @@ static bool node_has_memory(const struct buddy *b, unsigned nid)
  * ends when pid 1 exits), so kernel threads are numbered after it. One
  * per node with memory (Linux's kswapd_run for each node).
  */
-static void start_kswapds(void)
+static void start_kswapds(struct reclaim *r)
 {
-	static bool tried;
-	const struct buddy *b = page_alloc_buddy();
+	const struct buddy *b = r->vs.buddy;
 
-	if (tried)
+	if (r->kswapds_tried)
 		return;
-	tried = true;
+	r->kswapds_tried = true;
 	for (unsigned n = 0; n < b->nr_nodes && n < BUDDY_MAX_NODES; n++)
-		if (node_has_memory(b, n) && !start_node_kswapd(&kswapds[n], n))
+		if (node_has_memory(b, n) && !start_node_kswapd(r, &r->kswapd[n], n))
 			pr_err("reclaim: cannot start kswapd%u; direct reclaim only there\n", n);
 }
 
 void reclaim_fault_prepare(void)
 {
+	struct reclaim *r = reclaim_get();
 	struct vmscan_fault_plan plan;
 
-	if (!node.on)
+	if (!r->vs.on)
 		return;
-	start_kswapds();
-	plan = vmscan_fault_plan(&node);
+	start_kswapds(r);
+	plan = vmscan_fault_plan(&r->vs);
 	if (plan.wake_kswapd)
-		wake_kswapds(plan.wake_nodes);
+		wake_kswapds(r, plan.wake_nodes);
 	if (!plan.reclaim)
 		return;
 	count_vm_event(VM_ALLOCSTALL);
@@ -197,28 +206,29 @@ void reclaim_fault_prepare(void)
 	 * its next instructions run, and without swap each fault would evict
 	 * the code the next one needs, where Linux would reach the OOM killer.
 	 */
-	vmscan_shrink(&node, plan.reclaim, true,
+	vmscan_shrink(&r->vs, plan.reclaim, true,
 		      (struct vmscan_skip){ .anon = NULL, .file = current->mm });
 }
 
 /* A zone fell below its low mark: its node's kswapd (Linux's wakeup_kswapd(zone)). */
 static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned order, void *ctx)
 {
+	struct reclaim *r = ctx;
+
 	(void)b;
 	(void)order;
-	(void)ctx;
-	wake_kswapd(&kswapds[z->node]);
+	wake_kswapd(&r->kswapd[z->node]);
 }
 
 static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
 {
+	struct reclaim *r = ctx;
 	unsigned long want = vmscan_direct_target(order), freed;
 
 	(void)b;
 	(void)gfp;
-	(void)ctx;
 	count_vm_event(VM_ALLOCSTALL);
-	freed = vmscan_shrink(&node, want, true,
+	freed = vmscan_shrink(&r->vs, want, true,
 			      (struct vmscan_skip){ .anon = current->mm, .file = current->mm }).freed;
 	if (freed < want)
 		shrink_slabs();
@@ -236,14 +246,16 @@ static void kswapd(void *arg)
 		k->wanted = false;
 		k->runs++;
 		count_vm_event(VM_PAGEOUTRUN);
-		if (vmscan_kswapd_balance(&node, k->nid, &k->done) == VMSCAN_KSWAPD_NO_PROGRESS)
+		if (vmscan_kswapd_balance(&k->reclaim->vs, k->nid, &k->done) == VMSCAN_KSWAPD_NO_PROGRESS)
 			shrink_slabs();
 	}
 }
 
 const struct reclaim_kswapd *reclaim_kswapd_of(unsigned nid)
 {
-	return nid < BUDDY_MAX_NODES && kswapds[nid].task ? &kswapds[nid] : NULL;
+	const struct reclaim *r = reclaim_get();
+
+	return nid < BUDDY_MAX_NODES && r->kswapd[nid].task ? &r->kswapd[nid] : NULL;
 }
 
 /* The policy mm.policy names; lru when absent, unknown or exact-only. */
@@ -280,15 +292,16 @@ static const struct vma_tree *mm_vmas(struct mm *mm)
 	return &mm->vmas;
 }
 
-void reclaim_init(void)
+/* Sets r up over the page allocator's buddy: the lists, counters, buddy hooks. */
+static void reclaim_setup(struct reclaim *r)
 {
 	const struct buddy *b = page_alloc_buddy();
 	const struct policy_ops *ops = pick_policy();
 	struct policy_config cfg[NR_LRU] = {
 		{ .seed = 42, .fault_access_after_insert = true },
 		{ .seed = 42, .fault_access_after_insert = true } };
-	static const struct buddy_reclaim_ops hooks = {
-		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim,
+	const struct buddy_reclaim_ops hooks = {
+		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim, .ctx = r,
 	};
 	const struct vmscan_store store[NR_LRU] = {
 		[LRU_ANON] = swap_store, [LRU_FILE] = file_store,
@@ -308,23 +321,30 @@ void reclaim_init(void)
 			cfg[k].ghost_mem = boot_zalloc(policy_ghost_bytes((uint32_t)nr_pages));
 		cfg[k].nr_ghosts = cfg[k].ghost_mem ? (uint32_t)nr_pages : 0;
 	}
-	if (vmscan_init(&node, ops, cfg, store, &tasks, b)) {
+	if (vmscan_init(&r->vs, ops, cfg, store, &tasks, b)) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
-	count_into_vmstat();
-	vmscan_set_swappiness(&node, (uint64_t)reclaim_swappiness());
+	count_into_vmstat(r);
+	vmscan_set_swappiness(&r->vs, (uint64_t)reclaim_swappiness());
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
 }
 
+void reclaim_init(void)
+{
+	reclaim_setup(reclaim_get());
+}
+
 struct vmscan *reclaim_vmscan(void)
 {
-	return &node;
+	return &reclaim_get()->vs;
 }
 
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)
 {
-	lruvec_sizes(&node.lv, LRU_ANON, &s->active_anon, &s->inactive_anon);
-	lruvec_sizes(&node.lv, LRU_FILE, &s->active_file, &s->inactive_file);
+	const struct vmscan *vs = &reclaim_get()->vs;
+
+	lruvec_sizes(&vs->lv, LRU_ANON, &s->active_anon, &s->inactive_anon);
+	lruvec_sizes(&vs->lv, LRU_FILE, &s->active_file, &s->inactive_file);
 }
