@@ -1,7 +1,8 @@
 /*
  * reclaim.c: the guest's glue around reclaim's engine (mm/vmscan.h): the
- * kernel's struct reclaim (reclaim.h: the struct vmscan, each node's
- * kswapd thread and wait queue), its stores (swap.c, initrd.c), the tasks'
+ * kernel's struct reclaim (reclaim.h: the struct vmscan with each node's
+ * LRU lists, each node's kswapd thread and wait queue), each node's
+ * policy tables, its stores (swap.c, initrd.c), the tasks'
  * address spaces for its walks, the buddy's wake and direct-reclaim hooks
  * (their ctx is the struct reclaim), mm.policy and mm.swappiness, and
  * /proc/vmstat's copies of the engine's counters.
@@ -12,7 +13,9 @@
  * Invariants: the engine's (mm/include/vmscan.h); here, a node's kswapd
  * runs only when woken (an allocation under the low mark of one of its
  * node's zones, or a fault that could take its node's free pages there)
- * and sleeps once vmscan_kswapd_balance returns for its node; the
+ * and sleeps once vmscan_kswapd_balance returns for its node, having
+ * shrunk only its node's lists; direct reclaim walks the allocation's
+ * zonelist (its node only for BUDDY_GFP_THISNODE); the
  * engine's counters live in vm_events (count_into_vmstat), so
  * /proc/vmstat and the host read them with nothing copied.
  * Order of calls: reclaim -> vmscan -> a kind's store (swap's slots,
@@ -205,9 +208,10 @@ void reclaim_fault_prepare(void)
 	 * lone hog can give), its page cache not: its program text is what
 	 * its next instructions run, and without swap each fault would evict
 	 * the code the next one needs, where Linux would reach the OOM killer.
+	 * This CPU's node first, as its allocation will be.
 	 */
-	vmscan_shrink(&r->vs, plan.reclaim, true,
-		      (struct vmscan_skip){ .anon = NULL, .file = current->mm });
+	vmscan_shrink_nodes(&r->vs, r->vs.buddy->cpu_node[mm_cpu_id()], plan.reclaim, true,
+			    (struct vmscan_skip){ .anon = NULL, .file = current->mm });
 }
 
 /* A zone fell below its low mark: its node's kswapd (Linux's wakeup_kswapd(zone)). */
@@ -220,16 +224,29 @@ static void buddy_wake_kswapd(struct buddy *b, struct buddy_zone *z, unsigned or
 	wake_kswapd(&r->kswapd[z->node]);
 }
 
+/* The node an allocation is for: BUDDY_GFP_NODE's, else this CPU's (as the buddy picks it). */
+static unsigned gfp_node(const struct buddy *b, unsigned gfp)
+{
+	unsigned n = (gfp & BUDDY_GFP_NODE_MASK) >> 24;
+
+	return n && n <= b->nr_nodes ? n - 1 : b->cpu_node[mm_cpu_id()];
+}
+
+/*
+ * An allocation failed at its min marks: the nodes of its zonelist, its
+ * own first (Linux's shrink_zones); only its own with BUDDY_GFP_THISNODE.
+ */
 static uint64_t buddy_direct_reclaim(struct buddy *b, unsigned order, unsigned gfp, void *ctx)
 {
 	struct reclaim *r = ctx;
 	unsigned long want = vmscan_direct_target(order), freed;
+	unsigned nid = gfp_node(b, gfp);
+	struct vmscan_skip skip = { .anon = current->mm, .file = current->mm };
 
-	(void)b;
-	(void)gfp;
+	if (gfp & BUDDY_GFP_THISNODE)
+		skip.keep_nodes = ~(1u << nid);
 	count_vm_event(VM_ALLOCSTALL);
-	freed = vmscan_shrink(&r->vs, want, true,
-			      (struct vmscan_skip){ .anon = current->mm, .file = current->mm }).freed;
+	freed = vmscan_shrink_nodes(&r->vs, nid, want, true, skip).freed;
 	if (freed < want)
 		shrink_slabs();
 	return freed;
@@ -292,14 +309,54 @@ static const struct vma_tree *mm_vmas(struct mm *mm)
 	return &mm->vmas;
 }
 
-/* Sets r up over the page allocator's buddy: the lists, counters, buddy hooks. */
+/*
+ * Node nid's policy configuration: a random slot table and ghost memory
+ * for each list as the policy wants, sized for the node's pages (a page
+ * is on its node's lists only).
+ */
+static void node_policy_config(const struct buddy *b, unsigned nid, const struct policy_ops *ops,
+			       struct policy_config cfg[NR_LRU])
+{
+	uint64_t nr_pages = b->node_start_pfn[nid + 1] - b->node_start_pfn[nid];
+
+	for (int k = 0; k < NR_LRU; k++) {
+		cfg[k] = (struct policy_config){ .seed = 42, .fault_access_after_insert = true };
+		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
+			cfg[k].slots = boot_zalloc(nr_pages * sizeof(*cfg[k].slots));
+		cfg[k].nr_slots = cfg[k].slots ? nr_pages : 0;
+		if (ops->flags & POLICY_OPS_HISTORY)   /* one evicted page per frame */
+			cfg[k].ghost_mem = boot_zalloc(policy_ghost_bytes((uint32_t)nr_pages));
+		cfg[k].nr_ghosts = cfg[k].ghost_mem ? (uint32_t)nr_pages : 0;
+	}
+}
+
+/*
+ * Each node past node 0 gets its lists (one allocation for them all, so
+ * a one-node kernel carries none) and its policy tables. Returns 0,
+ * -ENOMEM or vmscan_init_node's error.
+ */
+static int init_other_nodes(struct reclaim *r, const struct policy_ops *ops)
+{
+	unsigned nr = r->vs.nr_nodes;
+	struct lruvec *lists = nr > 1 ? boot_zalloc((nr - 1) * sizeof(*lists)) : NULL;
+	struct policy_config cfg[NR_LRU];
+	int err = 0;
+
+	if (nr > 1 && !lists)
+		return -ENOMEM;
+	for (unsigned n = 1; n < nr && !err; n++) {
+		node_policy_config(r->vs.buddy, n, ops, cfg);
+		err = vmscan_init_node(&r->vs, n, &lists[n - 1], cfg);
+	}
+	return err;
+}
+
+/* Sets r up over the page allocator's buddy: each node's lists, counters, buddy hooks. */
 static void reclaim_setup(struct reclaim *r)
 {
 	const struct buddy *b = page_alloc_buddy();
 	const struct policy_ops *ops = pick_policy();
-	struct policy_config cfg[NR_LRU] = {
-		{ .seed = 42, .fault_access_after_insert = true },
-		{ .seed = 42, .fault_access_after_insert = true } };
+	struct policy_config cfg[NR_LRU];
 	const struct buddy_reclaim_ops hooks = {
 		.wake_kswapd = buddy_wake_kswapd, .direct_reclaim = buddy_direct_reclaim, .ctx = r,
 	};
@@ -311,17 +368,9 @@ static void reclaim_setup(struct reclaim *r)
 		.swap_pte = fault_swap_pte, .unmapped = mapping_unmapped,
 		.discarded = mapping_discarded,
 	};
-	uint64_t nr_pages = b->last_pfn - b->first_pfn;
 
-	for (int k = 0; k < NR_LRU; k++) {
-		if (ops == policy_by_name("random"))   /* O(1) picks: a slot table each */
-			cfg[k].slots = boot_zalloc(nr_pages * sizeof(*cfg[k].slots));
-		cfg[k].nr_slots = cfg[k].slots ? nr_pages : 0;
-		if (ops->flags & POLICY_OPS_HISTORY)   /* one evicted page per frame */
-			cfg[k].ghost_mem = boot_zalloc(policy_ghost_bytes((uint32_t)nr_pages));
-		cfg[k].nr_ghosts = cfg[k].ghost_mem ? (uint32_t)nr_pages : 0;
-	}
-	if (vmscan_init(&r->vs, ops, cfg, store, &tasks, b)) {
+	node_policy_config(b, 0, ops, cfg);
+	if (vmscan_init(&r->vs, ops, cfg, store, &tasks, b) || init_other_nodes(r, ops)) {
 		pr_err("reclaim: no memory for the LRU; reclaim stays off\n");
 		return;
 	}
@@ -329,6 +378,8 @@ static void reclaim_setup(struct reclaim *r)
 	vmscan_set_swappiness(&r->vs, (uint64_t)reclaim_swappiness());
 	buddy_set_reclaim_ops(page_alloc_buddy(), &hooks);
 	pr_info("reclaim: policy %s, swappiness %ld\n", ops->name, reclaim_swappiness());
+	if (r->vs.nr_nodes > 1)
+		pr_info("reclaim: LRU lists per node, %u nodes\n", r->vs.nr_nodes);
 }
 
 void reclaim_init(void)
@@ -341,10 +392,32 @@ struct vmscan *reclaim_vmscan(void)
 	return &reclaim_get()->vs;
 }
 
+/* Adds node nid's list sizes to *s. */
+static void add_node_lru_sizes(const struct reclaim *r, unsigned nid, struct reclaim_lru_sizes *s)
+{
+	const struct lruvec *lv = vmscan_lruvec(&r->vs, nid);
+	uint64_t active, inactive;
+
+	lruvec_sizes(lv, LRU_ANON, &active, &inactive);
+	s->active_anon += active;
+	s->inactive_anon += inactive;
+	lruvec_sizes(lv, LRU_FILE, &active, &inactive);
+	s->active_file += active;
+	s->inactive_file += inactive;
+}
+
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s)
 {
-	const struct vmscan *vs = &reclaim_get()->vs;
+	const struct reclaim *r = reclaim_get();
 
-	lruvec_sizes(&vs->lv, LRU_ANON, &s->active_anon, &s->inactive_anon);
-	lruvec_sizes(&vs->lv, LRU_FILE, &s->active_file, &s->inactive_file);
+	*s = (struct reclaim_lru_sizes){ 0, 0, 0, 0 };
+	for (unsigned n = 0; r->vs.on && n < r->vs.nr_nodes; n++)
+		add_node_lru_sizes(r, n, s);
+}
+
+const struct lruvec *reclaim_node_lists(unsigned nid)
+{
+	const struct reclaim *r = reclaim_get();
+
+	return r->vs.on && nid < r->vs.nr_nodes ? vmscan_lruvec(&r->vs, nid) : NULL;
 }
