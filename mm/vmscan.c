@@ -850,8 +850,8 @@ struct lruvec_scan vmscan_shrink_node(struct vmscan *vs, unsigned nid, unsigned 
 
 /*
  * The node itself first (whatever nr is: one node shrinks as it always
- * did), then the other nodes of its zonelist (position i >= 0) in order
- * while short; each node once, none that skip keeps.
+ * did), then the nodes of its zonelist's zones in order while short; each
+ * node once, none that skip keeps.
  */
 struct lruvec_scan vmscan_shrink_nodes(struct vmscan *vs, unsigned nid, unsigned long nr,
 				       bool direct, struct vmscan_skip skip)
@@ -859,17 +859,16 @@ struct lruvec_scan vmscan_shrink_nodes(struct vmscan *vs, unsigned nid, unsigned
 	const struct buddy *b = vs->buddy;
 	struct lruvec_scan sum = { 0, 0 };
 	uint32_t done = skip.keep_nodes;
+	unsigned n = nid = nid < vs->nr_nodes ? nid : 0;
 
-	if (nid >= vs->nr_nodes)
-		nid = 0;
-	for (int i = -1; i < (int)b->nr_zonelist[nid] && (i < 0 || sum.freed < nr); i++) {
-		unsigned n = i < 0 ? nid : b->zones[b->zonelist[nid][i]].node;
-		if (n >= vs->nr_nodes || (done & (1u << n)))
-			continue;
-		done |= 1u << n;
-		add_scan(&sum, vmscan_shrink_node(vs, n, nr - sum.freed, direct, skip));
+	for (unsigned i = 0;; n = b->zones[b->zonelist[nid][i++]].node) {
+		if (n < vs->nr_nodes && !(done & (1u << n))) {
+			done |= 1u << n;
+			add_scan(&sum, vmscan_shrink_node(vs, n, nr - sum.freed, direct, skip));
+		}
+		if (i >= b->nr_zonelist[nid] || sum.freed >= nr)
+			return sum;
 	}
-	return sum;
 }
 
 struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,
