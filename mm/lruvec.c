@@ -19,12 +19,19 @@ int lruvec_init(struct lruvec *lv, const struct policy_ops *ops,
 		lv->scanned_since_tick[k] = 0;
 	}
 	lv->nonresident_age = 0;
+	lv->node = 0;
+	lv->by_kswapd = lv->by_direct = (struct lruvec_scan){ 0, 0 };
 	return 0;
 }
 
 uint32_t lruvec_shadow(struct lruvec *lv)
 {
-	return pagecache_shadow_make(++lv->nonresident_age);
+	return pagecache_node_shadow(++lv->nonresident_age, lv->node);
+}
+
+unsigned lruvec_shadow_node(uint32_t shadow)
+{
+	return pagecache_shadow_node(shadow);
 }
 
 bool lruvec_has_active_list(const struct lruvec *lv, enum lru_kind k)
@@ -78,16 +85,18 @@ static bool has_own_history(const struct lruvec *lv, enum lru_kind k)
  * own) would have stayed had the active lists given it room (Linux's
  * workingset_test_recent): it is inserted active.
  */
-enum lruvec_fill lruvec_insert_filled(struct lruvec *lv, enum lru_kind k, struct policy_frame *f,
-				      uint32_t shadow, bool anon_in_workingset)
+enum lruvec_fill lruvec_insert_filled(struct lruvec *lv, const struct lruvec *evicted_by,
+				      enum lru_kind k, struct policy_frame *f, uint32_t shadow,
+				      bool anon_in_workingset)
 {
 	if (!pagecache_is_shadow(shadow)) {
 		policy_insert(&lv->lru[k], f);
 		return LRUVEC_FILL_NEW;
 	}
 	lruvec_note_cost(lv, k, LRUVEC_CLUSTER);
-	if (has_own_history(lv, k) || pagecache_refault_distance(shadow, lv->nonresident_age) >
-	    workingset_size(lv, anon_in_workingset)) {
+	if (has_own_history(lv, k) ||
+	    pagecache_refault_distance(shadow, evicted_by->nonresident_age) >
+	    workingset_size(evicted_by, anon_in_workingset)) {
 		policy_insert(&lv->lru[k], f);
 		return LRUVEC_FILL_REFAULT;
 	}

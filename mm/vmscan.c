@@ -1,7 +1,12 @@
 /*
  * vmscan.c: reclaim's engine (vmscan.h): the LRU hooks, eviction batches
- * through the rmap walk and the stores, the shrink of each list by the
- * swappiness balance, and direct reclaim's and kswapd's decisions.
+ * through the rmap walk and the stores, the shrink of each node's lists by
+ * the swappiness balance, and direct reclaim's and kswapd's decisions.
+ *
+ * Per node: every page goes to, and is taken from, the lruvec of its
+ * frame's node (page_lruvec); a shrink works on one node's lruvec and
+ * everything it evicts comes from there, so a node's kswapd never sees
+ * another node's pages.
  *
  * Invariants: see vmscan.h. The TLB rule is kept here: young_one and
  * unmap_one change a PTE in place and flush it on the spot (young_one on
@@ -16,9 +21,19 @@ static struct page *frame_page(struct policy_frame *f)
 	return container_of(f, struct page, user.pf);
 }
 
-static struct policy *list_of(struct vmscan *vs, enum lru_kind k)
+_Static_assert(BUDDY_MAX_NODES <= PAGECACHE_NODE_MASK + 1, "a shadow entry must name every node");
+
+/* The lists p belongs on: its frame's node's (its zone's node; the buddy
+ * numbers nodes below nr_nodes, each of which has lists while vs->on). */
+static struct lruvec *page_lruvec(struct vmscan *vs, const struct page *p)
 {
-	return &vs->lv.lru[k];
+	return vs->lv[vs->buddy->zones[p->zone].node];
+}
+
+/* List k of p's node. */
+static struct policy *page_list(struct vmscan *vs, const struct page *p, enum lru_kind k)
+{
+	return &page_lruvec(vs, p)->lru[k];
 }
 
 static const struct vmscan_store_ops *anon_store(const struct vmscan *vs)
@@ -91,20 +106,36 @@ static bool frame_young(struct policy_frame *f, void *ctx)
 
 /* ---- LRU hooks --------------------------------------------------------- */
 
-int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
-		const struct policy_config cfg[NR_LRU],
-		const struct vmscan_store store[NR_LRU],
-		const struct vmscan_spaces *spaces, const struct buddy *buddy)
+/*
+ * Node nid's lists (at vs->lv[nid]) under ops with cfg, their young hook
+ * vmscan's; vs->on once every node has them. Returns lruvec_init's.
+ */
+static int init_lruvec(struct vmscan *vs, unsigned nid, const struct policy_ops *ops,
+		       const struct policy_config cfg[NR_LRU])
 {
 	struct policy_config mine[NR_LRU];
 	int err;
 
 	for (int k = 0; k < NR_LRU; k++) {
-		vs->store[k] = store[k];
 		mine[k] = cfg[k];
 		mine[k].young = frame_young;
 		mine[k].ctx = vs;
 	}
+	err = lruvec_init(vs->lv[nid], ops, mine);
+	vs->lv[nid]->node = nid;
+	if (!err)
+		vs->nodes_ready |= 1u << nid;
+	vs->on = vs->nodes_ready == (1u << vs->nr_nodes) - 1;
+	return err;
+}
+
+int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
+		const struct policy_config cfg[NR_LRU],
+		const struct vmscan_store store[NR_LRU],
+		const struct vmscan_spaces *spaces, const struct buddy *buddy)
+{
+	for (int k = 0; k < NR_LRU; k++)
+		vs->store[k] = store[k];
 	for (int e = 0; e < NR_VMSCAN_EVENTS; e++) {
 		vs->own[e] = 0;
 		vs->counter[e] = &vs->own[e];
@@ -114,9 +145,21 @@ int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 	list_init(&vs->unevictable);
 	vs->nr_unevictable = 0;
 	vs->swappiness = 60;
-	err = lruvec_init(&vs->lv, ops, mine);
-	vs->on = err == 0;
-	return err;
+	vs->nr_nodes = MM_MIN(MM_MAX(buddy->nr_nodes, 1u), BUDDY_MAX_NODES);
+	vs->nodes_ready = 0;
+	for (unsigned n = 0; n < BUDDY_MAX_NODES; n++)
+		vs->lv[n] = NULL;
+	vs->lv[0] = &vs->node0;
+	return init_lruvec(vs, 0, ops, cfg);
+}
+
+int vmscan_init_node(struct vmscan *vs, unsigned nid, struct lruvec *lv,
+		     const struct policy_config cfg[NR_LRU])
+{
+	if (!(vs->nodes_ready & 1u) || nid == 0 || nid >= vs->nr_nodes || vs->lv[nid])
+		return -MM_EINVAL;
+	vs->lv[nid] = lv;
+	return init_lruvec(vs, nid, vs->node0.lru[LRU_ANON].ops, cfg);
 }
 
 void vmscan_count_into(struct vmscan *vs, enum vmscan_event e, uint64_t *at)
@@ -130,20 +173,45 @@ static void count(struct vmscan *vs, enum vmscan_event e, uint64_t n)
 	*vs->counter[e] += n;
 }
 
-/* The gauges after a change of the lists: their sizes, the policies' list moves. */
+/* What publish sums over the nodes' lists. */
+struct list_sums {
+	uint64_t active[NR_LRU], inactive[NR_LRU];
+	uint64_t activated, deactivated, rotated;
+};
+
+/* Adds node lv's list sizes and list moves to *s. */
+static void add_lruvec(struct list_sums *s, const struct lruvec *lv)
+{
+	for (int k = 0; k < NR_LRU; k++) {
+		uint64_t active, inactive;
+		lruvec_sizes(lv, (enum lru_kind)k, &active, &inactive);
+		s->active[k] += active;
+		s->inactive[k] += inactive;
+		s->activated += lv->lru[k].stats.activated;
+		s->deactivated += lv->lru[k].stats.deactivated;
+		s->rotated += lv->lru[k].stats.rotated;
+	}
+}
+
+/* The gauges after a change of the lists: their sizes, the policies' list
+ * moves, summed over the nodes (/proc/vmstat's and /proc/meminfo's). */
 static void publish(struct vmscan *vs)
 {
-	const struct policy *l = vs->lv.lru;
+	struct list_sums s = { { 0 }, { 0 }, 0, 0, 0 };
 	uint64_t **c = vs->counter;
 
 	*c[VMSCAN_NR_UNEVICTABLE] = *c[VMSCAN_NR_MLOCK] = vs->nr_unevictable;
 	if (!vs->on)
 		return;
-	lruvec_sizes(&vs->lv, LRU_ANON, c[VMSCAN_NR_ACTIVE_ANON], c[VMSCAN_NR_INACTIVE_ANON]);
-	lruvec_sizes(&vs->lv, LRU_FILE, c[VMSCAN_NR_ACTIVE_FILE], c[VMSCAN_NR_INACTIVE_FILE]);
-	*c[VMSCAN_PGACTIVATE] = l[LRU_ANON].stats.activated + l[LRU_FILE].stats.activated;
-	*c[VMSCAN_PGDEACTIVATE] = l[LRU_ANON].stats.deactivated + l[LRU_FILE].stats.deactivated;
-	*c[VMSCAN_PGROTATED] = l[LRU_ANON].stats.rotated + l[LRU_FILE].stats.rotated;
+	for (unsigned n = 0; n < vs->nr_nodes; n++)
+		add_lruvec(&s, vs->lv[n]);
+	*c[VMSCAN_NR_ACTIVE_ANON] = s.active[LRU_ANON];
+	*c[VMSCAN_NR_INACTIVE_ANON] = s.inactive[LRU_ANON];
+	*c[VMSCAN_NR_ACTIVE_FILE] = s.active[LRU_FILE];
+	*c[VMSCAN_NR_INACTIVE_FILE] = s.inactive[LRU_FILE];
+	*c[VMSCAN_PGACTIVATE] = s.activated;
+	*c[VMSCAN_PGDEACTIVATE] = s.deactivated;
+	*c[VMSCAN_PGROTATED] = s.rotated;
 }
 
 int vmscan_set_swappiness(struct vmscan *vs, uint64_t swappiness)
@@ -175,11 +243,11 @@ void vmscan_page_mapped(struct vmscan *vs, struct page *p, struct mm *mm, uint64
 	if (!vs->on || !(p->flags & PG_ANON))
 		return;
 	u->mm = p->mapcount == 1 ? mm : NULL;
-	if (policy_tracks(list_of(vs, LRU_ANON), &u->pf) || (p->flags & PG_MLOCKED))
+	if (policy_tracks(page_list(vs, p, LRU_ANON), &u->pf) || (p->flags & PG_MLOCKED))
 		return;
 	u->va = va;
 	u->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);
-	policy_insert(list_of(vs, LRU_ANON), &u->pf);
+	policy_insert(page_list(vs, p, LRU_ANON), &u->pf);
 	publish(vs);
 }
 
@@ -210,18 +278,31 @@ void vmscan_page_accessed(struct vmscan *vs, struct page *p)
 	publish(vs);
 }
 
+/* The lists whose eviction left shadow (a shadow names its node); fallback
+ * for one naming no node of ours. */
+static const struct lruvec *shadow_lruvec(const struct vmscan *vs, uint32_t shadow,
+					  const struct lruvec *fallback)
+{
+	unsigned nid = lruvec_shadow_node(shadow);
+
+	return nid < vs->nr_nodes ? vs->lv[nid] : fallback;
+}
+
 /*
- * Puts a page filled from a file or from swap on its list and counts a
- * refault (nothing while the lists do not exist).
+ * Puts a page filled from a file or from swap on its node's list and
+ * counts a refault, judged on the clock of the node that evicted it
+ * (nothing while the lists do not exist).
  */
-static enum lruvec_fill insert_filled(struct vmscan *vs, enum lru_kind k, struct page_user *u,
+static enum lruvec_fill insert_filled(struct vmscan *vs, enum lru_kind k, struct page *p,
 				      uint32_t shadow)
 {
+	struct lruvec *lv;
 	enum lruvec_fill fill;
 
 	if (!vs->on)
 		return LRUVEC_FILL_NEW;
-	fill = lruvec_insert_filled(&vs->lv, k, &u->pf, shadow,
+	lv = page_lruvec(vs, p);
+	fill = lruvec_insert_filled(lv, shadow_lruvec(vs, shadow, lv), k, &p->user.pf, shadow,
 				    anon_store(vs)->present(anon_ctx(vs)));
 	if (fill != LRUVEC_FILL_NEW) {
 		count(vs, k == LRU_ANON ? VMSCAN_REFAULT_ANON : VMSCAN_REFAULT_FILE, 1);
@@ -242,7 +323,7 @@ enum lruvec_fill vmscan_file_added(struct vmscan *vs, struct page *p, struct ino
 	u->index = index;
 	u->pf.key = page_key(ino, index);
 	u->exec_referenced = 0;
-	return insert_filled(vs, LRU_FILE, u, shadow);
+	return insert_filled(vs, LRU_FILE, p, shadow);
 }
 
 enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct mm *mm,
@@ -253,7 +334,7 @@ enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct m
 	u->va = va;
 	u->mm = NULL;
 	u->pf.key = page_key(mm, va >> MM_PAGE_SHIFT);  /* as vmscan_page_mapped names it */
-	return insert_filled(vs, LRU_ANON, u, shadow);
+	return insert_filled(vs, LRU_ANON, p, shadow);
 }
 
 /* ---- the unevictable list ---------------------------------------------- */
@@ -302,7 +383,7 @@ void vmscan_page_munlock(struct vmscan *vs, struct page *p)
 	vs->nr_unevictable--;
 	p->flags &= ~PG_MLOCKED;
 	if (vs->on && (p->flags & (PG_ANON | PG_FILE)))
-		policy_insert(list_of(vs, (p->flags & PG_ANON) ? LRU_ANON : LRU_FILE), &u->pf);
+		policy_insert(page_list(vs, p, (p->flags & PG_ANON) ? LRU_ANON : LRU_FILE), &u->pf);
 	publish(vs);
 }
 
@@ -449,32 +530,29 @@ static bool unmap_and_free(struct vmscan *vs, struct page *p)
 	walk(vs, p, unmap_one, &c);
 	if (p->mapcount)
 		return false;           /* a slot count full, or a mapping outside every space */
-	anon_store(vs)->evicted(anon_ctx(vs), p, lruvec_shadow(&vs->lv));
+	anon_store(vs)->evicted(anon_ctx(vs), p, lruvec_shadow(page_lruvec(vs, p)));
 	return true;
 }
 
-/* Writes, unmaps and frees the batch; the pages that stay go back on the list. */
-static unsigned long evict_batch(struct vmscan *vs, struct evict_batch *b)
+/*
+ * Writes, unmaps and frees the batch, victims of node lv's list; the
+ * pages that stay go back on it.
+ */
+static unsigned long evict_batch(struct vmscan *vs, struct lruvec *lv, struct evict_batch *b)
 {
 	unsigned long freed = b->discarded;
 
 	anon_store(vs)->write(anon_ctx(vs), b->write, b->nr_write);
-	lruvec_note_cost(&vs->lv, LRU_ANON, (uint64_t)b->nr_write * LRUVEC_CLUSTER);
+	lruvec_note_cost(lv, LRU_ANON, (uint64_t)b->nr_write * LRUVEC_CLUSTER);
 	for (unsigned i = 0; i < b->n; i++) {
 		struct page *p = b->page[i];
 		if (unmap_and_free(vs, p))
 			freed++;
 		else if (p->flags & PG_ANON)
-			policy_insert(list_of(vs, LRU_ANON), &p->user.pf);
+			policy_insert(&lv->lru[LRU_ANON], &p->user.pf);
 	}
 	b->n = b->nr_write = b->discarded = 0;
 	return freed;
-}
-
-/* Whether skip keeps p's node's pages (a node's kswapd leaves the others'). */
-static bool node_kept(const struct vmscan *vs, const struct page *p, struct vmscan_skip skip)
-{
-	return skip.keep_nodes && (skip.keep_nodes & (1u << vs->buddy->zones[p->zone].node));
 }
 
 static bool can_swap(const struct vmscan *vs)
@@ -483,54 +561,38 @@ static bool can_swap(const struct vmscan *vs)
 }
 
 /*
- * The next victim of list k whose node skip does not keep; the kept ones
- * go back on the list (rotated), at most *rotations of them in all (a
- * list's length: one turn). NULL when the list or the rotations ran out.
+ * Fills a batch of up to want victims of node lv's anonymous list within
+ * the budget; returns the victims scanned.
  */
-static struct policy_frame *node_victim(struct vmscan *vs, enum lru_kind k,
-					struct vmscan_skip skip, unsigned long *rotations)
+static unsigned long fill_batch(struct vmscan *vs, struct lruvec *lv, struct evict_batch *b,
+				unsigned long want, unsigned long budget, struct vmscan_skip skip)
 {
-	struct policy_frame *f;
-
-	while ((f = policy_victim(list_of(vs, k))) && node_kept(vs, frame_page(f), skip)) {
-		policy_insert(list_of(vs, k), f);
-		if (!(*rotations)--)
-			return NULL;
-	}
-	return f;
-}
-
-/* Fills a batch of up to want victims within the budget; returns the victims scanned. */
-static unsigned long fill_batch(struct vmscan *vs, struct evict_batch *b, unsigned long want,
-				unsigned long budget, struct vmscan_skip skip,
-				unsigned long *rotations)
-{
+	struct policy *l = &lv->lru[LRU_ANON];
 	unsigned long scanned = 0;
 
 	while (b->n + b->discarded < MM_MIN(VMSCAN_BATCH, want) && scanned < budget) {
-		struct policy_frame *f = node_victim(vs, LRU_ANON, skip, rotations);
+		struct policy_frame *f = policy_victim(l);
 		if (!f)
 			break;
 		scanned++;
 		if (!batch_add(vs, b, frame_page(f), skip.anon))
-			policy_insert(list_of(vs, LRU_ANON), f);
+			policy_insert(l, f);
 	}
 	return scanned;
 }
 
-/* Evicts up to nr anonymous pages to the store, in batches. */
-static void shrink_anon(struct vmscan *vs, unsigned long nr, struct vmscan_skip skip,
-			struct lruvec_scan *sc)
+/* Evicts up to nr anonymous pages of node lv's list to the store, in batches. */
+static void shrink_anon(struct vmscan *vs, struct lruvec *lv, unsigned long nr,
+			struct vmscan_skip skip, struct lruvec_scan *sc)
 {
-	unsigned long budget = lruvec_scan_budget(&vs->lv, LRU_ANON, nr), scanned = 0, freed = 0;
-	unsigned long rotations = vs->lv.lru[LRU_ANON].nr_frames;
+	unsigned long budget = lruvec_scan_budget(lv, LRU_ANON, nr), scanned = 0, freed = 0;
 	struct evict_batch b = { 0 };
 
 	while (freed < nr && scanned < budget && can_swap(vs)) {
-		scanned += fill_batch(vs, &b, nr - freed, budget - scanned, skip, &rotations);
+		scanned += fill_batch(vs, lv, &b, nr - freed, budget - scanned, skip);
 		if (!b.n && !b.discarded)
 			break;
-		freed += evict_batch(vs, &b);
+		freed += evict_batch(vs, lv, &b);
 	}
 	sc->scanned += scanned;
 	sc->freed += freed;
@@ -596,19 +658,19 @@ static enum file_verdict evict_file(struct vmscan *vs, struct page *p, struct mm
 	if (p->mapcount)
 		return FILE_KEPT;       /* a mapping outside every space (a fork in progress) */
 	return vs->store[LRU_FILE].ops->evicted(vs->store[LRU_FILE].ctx, p,
-						lruvec_shadow(&vs->lv)) ? FILE_DROPPED : FILE_RELISTED;
+						lruvec_shadow(page_lruvec(vs, p))) ?
+	       FILE_DROPPED : FILE_RELISTED;
 }
 
-/* Drops up to nr clean page-cache pages. */
-static void shrink_file(struct vmscan *vs, unsigned long nr, struct vmscan_skip skip,
-			struct lruvec_scan *sc)
+/* Drops up to nr clean page-cache pages of node lv's list. */
+static void shrink_file(struct vmscan *vs, struct lruvec *lv, unsigned long nr,
+			struct vmscan_skip skip, struct lruvec_scan *sc)
 {
-	struct policy *l = list_of(vs, LRU_FILE);
-	unsigned long budget = lruvec_scan_budget(&vs->lv, LRU_FILE, nr), scanned = 0, freed = 0;
-	unsigned long rotations = l->nr_frames;
+	struct policy *l = &lv->lru[LRU_FILE];
+	unsigned long budget = lruvec_scan_budget(lv, LRU_FILE, nr), scanned = 0, freed = 0;
 
 	while (freed < nr && scanned < budget) {
-		struct policy_frame *f = node_victim(vs, LRU_FILE, skip, &rotations);
+		struct policy_frame *f = policy_victim(l);
 		if (!f)
 			break;
 		scanned++;
@@ -641,16 +703,16 @@ static bool pageout_anon(struct vmscan *vs, struct page *p)
 		return false;
 	policy_remove(p->user.pf.owner, &p->user.pf);
 	if (!batch_add(vs, &b, p, NULL)) {
-		policy_insert(list_of(vs, LRU_ANON), &p->user.pf);
+		policy_insert(page_list(vs, p, LRU_ANON), &p->user.pf);
 		return false;
 	}
-	return evict_batch(vs, &b) == 1;    /* a failure puts it back */
+	return evict_batch(vs, page_lruvec(vs, p), &b) == 1;    /* a failure puts it back */
 }
 
 /* Drops one page-cache page off its list; kept or activated ones go back. */
 static bool pageout_file(struct vmscan *vs, struct page *p)
 {
-	struct policy *l = list_of(vs, LRU_FILE);
+	struct policy *l = page_list(vs, p, LRU_FILE);
 
 	policy_remove(l, &p->user.pf);
 	switch (evict_file(vs, p, NULL)) {
@@ -718,65 +780,111 @@ uint64_t vmscan_node_wmark_pages(const struct vmscan *vs, unsigned nid, enum bud
 }
 
 /*
- * Linux's file_is_tiny: the page cache and free memory together are below
- * the high marks, so the file list cannot balance the zones, and scanning
- * it would only rotate the few pages in use (program text).
+ * Linux's file_is_tiny (per node): the node's page cache and free memory
+ * together are below its high marks, so its file list cannot balance its
+ * zones, and scanning it would only rotate the few pages in use (program
+ * text).
  */
-static bool file_is_tiny(const struct vmscan *vs)
+static bool file_is_tiny(const struct vmscan *vs, unsigned nid)
 {
-	return vs->lv.lru[LRU_FILE].nr_frames + vmscan_free_pages(vs) <=
-	       vmscan_wmark_pages(vs, BUDDY_WMARK_HIGH);
+	return vs->lv[nid]->lru[LRU_FILE].nr_frames + vmscan_node_free_pages(vs, nid) <=
+	       vmscan_node_wmark_pages(vs, nid, BUDDY_WMARK_HIGH);
 }
 
-unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned long nr)
+unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned nid, unsigned long nr)
 {
 	struct lruvec_balance b = { .swappiness = vs->swappiness, .can_swap = can_swap(vs) };
 
-	b.file_is_tiny = b.can_swap && vs->lv.lru[LRU_ANON].nr_frames && file_is_tiny(vs);
-	return lruvec_anon_share(&vs->lv, nr, &b);
+	b.file_is_tiny = b.can_swap && vs->lv[nid]->lru[LRU_ANON].nr_frames &&
+			 file_is_tiny(vs, nid);
+	return lruvec_anon_share(vs->lv[nid], nr, &b);
 }
 
-/* Counts one shrink: scans and steals by list and by who asked. */
-static void count_scan(struct vmscan *vs, const struct lruvec_scan sc[NR_LRU], bool direct)
+static void add_scan(struct lruvec_scan *to, struct lruvec_scan n)
 {
-	count(vs, direct ? VMSCAN_PGSCAN_DIRECT : VMSCAN_PGSCAN_KSWAPD,
-	      sc[LRU_ANON].scanned + sc[LRU_FILE].scanned);
-	count(vs, direct ? VMSCAN_PGSTEAL_DIRECT : VMSCAN_PGSTEAL_KSWAPD,
-	      sc[LRU_ANON].freed + sc[LRU_FILE].freed);
+	to->scanned += n.scanned;
+	to->freed += n.freed;
+}
+
+/* Counts one shrink of node lv's lists: scans and steals by list and by who asked. */
+static void count_scan(struct vmscan *vs, struct lruvec *lv, const struct lruvec_scan sc[NR_LRU],
+		       bool direct)
+{
+	struct lruvec_scan both = { sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
+				    sc[LRU_ANON].freed + sc[LRU_FILE].freed };
+
+	count(vs, direct ? VMSCAN_PGSCAN_DIRECT : VMSCAN_PGSCAN_KSWAPD, both.scanned);
+	count(vs, direct ? VMSCAN_PGSTEAL_DIRECT : VMSCAN_PGSTEAL_KSWAPD, both.freed);
 	count(vs, VMSCAN_PGSCAN_ANON, sc[LRU_ANON].scanned);
 	count(vs, VMSCAN_PGSCAN_FILE, sc[LRU_FILE].scanned);
 	count(vs, VMSCAN_PGSTEAL_ANON, sc[LRU_ANON].freed);
 	count(vs, VMSCAN_PGSTEAL_FILE, sc[LRU_FILE].freed);
+	add_scan(direct ? &lv->by_direct : &lv->by_kswapd, both);
 	publish(vs);
 }
 
-struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,
-				 struct vmscan_skip skip)
+struct lruvec_scan vmscan_shrink_node(struct vmscan *vs, unsigned nid, unsigned long nr,
+				      bool direct, struct vmscan_skip skip)
 {
+	struct lruvec *lv = vs->lv[nid];
 	struct lruvec_scan sc[NR_LRU] = { { 0, 0 } };
-	unsigned long anon = vmscan_anon_share(vs, nr);
+	unsigned long anon;
 
-	shrink_file(vs, nr - anon, skip, &sc[LRU_FILE]);
-	shrink_anon(vs, anon + (nr - anon - sc[LRU_FILE].freed), skip, &sc[LRU_ANON]);
+	MM_BUG_ON(nid >= vs->nr_nodes);
+	anon = vmscan_anon_share(vs, nid, nr);
+	shrink_file(vs, lv, nr - anon, skip, &sc[LRU_FILE]);
+	shrink_anon(vs, lv, anon + (nr - anon - sc[LRU_FILE].freed), skip, &sc[LRU_ANON]);
 	if (!sc[LRU_ANON].freed && sc[LRU_FILE].freed < nr)     /* anon gave nothing */
-		shrink_file(vs, nr - sc[LRU_FILE].freed, skip, &sc[LRU_FILE]);
-	count_scan(vs, sc, direct);
+		shrink_file(vs, lv, nr - sc[LRU_FILE].freed, skip, &sc[LRU_FILE]);
+	count_scan(vs, lv, sc, direct);
 	/*
 	 * Pages kept cost a rotation each (Linux's nr_rotated); a file page
 	 * kept is program text in use or mapped by the faulting task, whose
 	 * dropping would have been a refault's I/O, so it costs what one does.
 	 */
-	lruvec_note_scan(&vs->lv, sc);
-	lruvec_age(&vs->lv, sc);
+	lruvec_note_scan(lv, sc);
+	lruvec_age(lv, sc);
 	return (struct lruvec_scan){ .scanned = sc[LRU_ANON].scanned + sc[LRU_FILE].scanned,
 				     .freed = sc[LRU_ANON].freed + sc[LRU_FILE].freed };
+}
+
+/*
+ * The node itself first (whatever nr is: one node shrinks as it always
+ * did), then the nodes of its zonelist's zones in order while short; each
+ * node once, none that skip keeps.
+ */
+struct lruvec_scan vmscan_shrink_nodes(struct vmscan *vs, unsigned nid, unsigned long nr,
+				       bool direct, struct vmscan_skip skip)
+{
+	const struct buddy *b = vs->buddy;
+	struct lruvec_scan sum = { 0, 0 };
+	uint32_t done = skip.keep_nodes;
+	unsigned n = nid = nid < vs->nr_nodes ? nid : 0;
+
+	for (unsigned i = 0;; n = b->zones[b->zonelist[nid][i++]].node) {
+		if (n < vs->nr_nodes && !(done & (1u << n))) {
+			done |= 1u << n;
+			add_scan(&sum, vmscan_shrink_node(vs, n, nr - sum.freed, direct, skip));
+		}
+		if (i >= b->nr_zonelist[nid] || sum.freed >= nr)
+			return sum;
+	}
+}
+
+struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,
+				 struct vmscan_skip skip)
+{
+	return vmscan_shrink_nodes(vs, 0, nr, direct, skip);
 }
 
 /* ---- direct reclaim and kswapd ----------------------------------------- */
 
 static bool can_reclaim(const struct vmscan *vs)
 {
-	return can_swap(vs) || vs->lv.lru[LRU_FILE].nr_frames;
+	for (unsigned n = 0; n < vs->nr_nodes; n++)
+		if (vs->lv[n]->lru[LRU_FILE].nr_frames)
+			return true;
+	return can_swap(vs);
 }
 
 /*
@@ -817,16 +925,16 @@ enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs, unsigned nid,
 					      struct lruvec_scan *done)
 {
 	uint64_t high = vmscan_node_wmark_pages(vs, nid, BUDDY_WMARK_HIGH);
-	uint64_t pass = vs->lv.lru[LRU_ANON].nr_frames + vs->lv.lru[LRU_FILE].nr_frames;
-	struct vmscan_skip skip = { NULL, NULL, 0 };
+	const struct lruvec *lv = vs->lv[nid];
+	uint64_t pass = lv->lru[LRU_ANON].nr_frames + lv->lru[LRU_FILE].nr_frames;
+	const struct vmscan_skip skip = { NULL, NULL, 0 };
 	unsigned long scanned = 0;
 
-	if (vs->buddy->nr_nodes > 1)
-		skip.keep_nodes = ~(1u << nid);
 	while (vmscan_node_free_pages(vs, nid) < high) {
 		if (scanned >= pass)
 			return VMSCAN_KSWAPD_ONE_PASS;
-		struct lruvec_scan round = vmscan_shrink(vs, MM_MAX(LRUVEC_CLUSTER, high), false, skip);
+		struct lruvec_scan round = vmscan_shrink_node(vs, nid, MM_MAX(LRUVEC_CLUSTER, high),
+							      false, skip);
 		done->scanned += round.scanned;
 		done->freed += round.freed;
 		if (!round.freed)

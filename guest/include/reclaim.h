@@ -1,8 +1,9 @@
 /*
  * reclaim.h: page reclaim in the guest: the hooks the rest of the kernel
  * calls, kswapd, mm.policy and mm.swappiness, around reclaim's engine in
- * mm/ (mm/include/vmscan.h: two LRUs, private anonymous frames and
- * page-cache frames of files, each kept by the mm.policy replacement
+ * mm/ (mm/include/vmscan.h: two LRUs per NUMA node, private anonymous
+ * frames and page-cache frames of files on the frame's node, each kept by
+ * the mm.policy replacement
  * policy; eviction, anonymous to swap and clean file pages dropped;
  * mm.swappiness balancing the two; workingset refault detection; direct
  * reclaim's and kswapd's decisions).
@@ -25,7 +26,10 @@
  * and for the rest of the kernel:
  *   reclaim_init         after swap_init: policies, buddy hooks
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
- *   reclaim_vmscan       the node's engine, for the fault engine (uvm.c)
+ *   reclaim_vmscan       the engine, for the fault engine (uvm.c)
+ *   reclaim_lru_sizes    the sizes of every node's lists together
+ *   reclaim_node_lists   one node's lists (sizes, what reclaim scanned)
+ *   reclaim_get          the kernel's struct reclaim
  *
  * Locking: one CPU and a non-preemptible kernel; reclaim runs in task
  * context only (kswapd, a fault, an allocation). Direct reclaim from inside
@@ -62,6 +66,7 @@ extern const struct vmscan_store file_store;
  * by its thread and by wakers, under the one-CPU, non-preemptible rule.
  */
 struct reclaim_kswapd {
+	struct reclaim *reclaim;        /* whose thread it is */
 	struct wait_queue wait;         /* the thread sleeps here */
 	struct task *task;              /* NULL: not started (or no memory on the node) */
 	bool wanted;                    /* woken since it last looked */
@@ -71,10 +76,25 @@ struct reclaim_kswapd {
 	struct lruvec_scan done;        /* pages it scanned and freed, all runs */
 };
 
+/*
+ * The kernel's reclaim state (Linux's per-pgdat reclaim fields and the
+ * globals of vmscan.c): the engine, and each node's kswapd. One instance
+ * (reclaim_get), set up by reclaim_init; under the one-CPU,
+ * non-preemptible rule.
+ */
+struct reclaim {
+	struct vmscan vs;               /* vs.on once reclaim_init succeeded */
+	struct reclaim_kswapd kswapd[BUDDY_MAX_NODES];  /* nid's set when it starts */
+	bool kswapds_tried;             /* start_kswapds ran (at the first user fault) */
+};
+
+/* The kernel's reclaim state. */
+struct reclaim *reclaim_get(void);
+
 /* Node nid's kswapd, or NULL when it has none (not started, no memory). */
 const struct reclaim_kswapd *reclaim_kswapd_of(unsigned nid);
 
-/* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines. */
+/* Frames on the LRUs, for /proc/meminfo's Active/Inactive lines (every node's). */
 struct reclaim_lru_sizes {
 	uint64_t active_anon, inactive_anon, active_file, inactive_file;
 };
@@ -89,6 +109,9 @@ void reclaim_page_accessed(struct page *p);
 long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
+/* Node nid's LRU lists (their sizes, what reclaim scanned and freed from
+ * them: zoneinfo's per-node stats); NULL while reclaim is off or past the nodes. */
+const struct lruvec *reclaim_node_lists(unsigned nid);
 struct vmscan *reclaim_vmscan(void);
 
 /*

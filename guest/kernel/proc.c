@@ -127,23 +127,37 @@ static int buddyinfo_view(char *buf, size_t n)
 }
 
 /*
- * Each node's kswapd in zoneinfo's per-node stats (a guest with several
- * nodes): its wakeups and the pages it scanned and freed, under Linux's
- * global vmstat names (Linux has no per-node kswapd counters; these are
- * pageoutrun, pgscan_kswapd and pgsteal_kswapd split by node).
+ * zoneinfo's per-node stats (a guest with several nodes): the sizes of
+ * the node's LRU lists, as Linux prints them there, then its kswapd's
+ * wakeups and the pages reclaim scanned and freed from the node's lists,
+ * under Linux's global vmstat names (Linux has no per-node scan counters;
+ * these are pageoutrun, pgscan_kswapd, pgscan_direct and pgsteal_kswapd
+ * split by node: a page counts on the node whose lists it was on).
  */
-static const char *const kswapd_stat_names[] = { "pageoutrun", "pgscan_kswapd",
-						 "pgsteal_kswapd" };
+static const char *const node_stat_names[] = {
+	"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file",
+	"pageoutrun", "pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd" };
 
-static void kswapd_node_stats(const struct buddy *b, struct mmviews_node_stats *ns)
+_Static_assert(sizeof(node_stat_names) / sizeof(node_stat_names[0]) <= MMVIEWS_NODE_STATS,
+	       "zoneinfo's per-node block holds every node stat");
+
+static void node_stats(const struct buddy *b, struct mmviews_node_stats *ns)
 {
-	ns->names = kswapd_stat_names;
-	ns->nr = 3;
+	ns->names = node_stat_names;
+	ns->nr = sizeof(node_stat_names) / sizeof(node_stat_names[0]);
 	for (unsigned n = 0; n < b->nr_nodes && n < BUDDY_MAX_NODES; n++) {
 		const struct reclaim_kswapd *k = reclaim_kswapd_of(n);
-		ns->value[n][0] = k ? k->runs : 0;
-		ns->value[n][1] = k ? k->done.scanned : 0;
-		ns->value[n][2] = k ? k->done.freed : 0;
+		const struct lruvec *lv = reclaim_node_lists(n);
+		uint64_t *v = ns->value[n];
+
+		v[4] = k ? k->runs : 0;
+		if (!lv)
+			continue;
+		lruvec_sizes(lv, LRU_ANON, &v[1], &v[0]);
+		lruvec_sizes(lv, LRU_FILE, &v[3], &v[2]);
+		v[5] = lv->by_kswapd.scanned;
+		v[6] = lv->by_direct.scanned;
+		v[7] = lv->by_kswapd.freed;
 	}
 }
 
@@ -152,7 +166,7 @@ static int zoneinfo_view(char *buf, size_t n)
 	const struct buddy *b = page_alloc_buddy();
 	struct mmviews_node_stats ns = { 0 };
 
-	kswapd_node_stats(b, &ns);
+	node_stats(b, &ns);
 	return mmviews_zoneinfo(b, b->nr_nodes > 1 ? &ns : NULL, buf, n);
 }
 

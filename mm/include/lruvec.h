@@ -1,7 +1,7 @@
 /*
  * lruvec.h: reclaim's state and decisions, host-testable (Linux's struct
- * lruvec with the parts of scan_control and workingset.c that decide):
- * two LRUs (private anonymous pages, page-cache pages) each kept by one
+ * lruvec with the parts of scan_control and workingset.c that decide),
+ * one per node: two LRUs (private anonymous pages, page-cache pages) each kept by one
  * replacement policy (policy.h), the recent cost of reclaiming each kind,
  * the eviction clock that shadow entries record (pagecache.h), and each
  * list's aging progress. Evicting (the reverse map, swap, the page cache)
@@ -10,9 +10,11 @@
  *
  * Interface:
  *   lruvec_init            both lists under one policy ops, clock at 0
- *   lruvec_shadow          the shadow entry of an eviction now (clock ticks)
+ *   lruvec_shadow          the shadow entry of an eviction now (clock ticks;
+ *                          the entry names the lruvec's node)
  *   lruvec_insert_filled   a page filled from a file or swap joins its list:
- *                          new, a refault (shadow), or a recent refault
+ *                          new, a refault (shadow, judged against the
+ *                          evicting node's lruvec), or a recent refault
  *                          (inserted active: Linux's workingset_refault)
  *   lruvec_note_cost       charges reclaim cost to a list; both decay
  *   lruvec_note_scan       the cost of what a shrink kept
@@ -38,16 +40,20 @@
 
 enum lru_kind { LRU_ANON, LRU_FILE, NR_LRU };
 
+/* What one shrink of a list did. */
+struct lruvec_scan {
+	unsigned long scanned, freed;
+};
+
 struct lruvec {
 	struct policy lru[NR_LRU];
 	uint64_t cost[NR_LRU];          /* recent reclaim cost (Linux's anon_cost/file_cost) */
 	uint64_t scanned_since_tick[NR_LRU];
 	uint64_t nonresident_age;       /* evictions so far: the shadow clock */
-};
-
-/* What one shrink of a list did. */
-struct lruvec_scan {
-	unsigned long scanned, freed;
+	unsigned node;                  /* whose lists: the node its shadows name */
+	/* Pages scanned and freed from these lists, by kswapd and by direct
+	 * reclaim (a node's pgscan_kswapd ...): kept by vmscan. */
+	struct lruvec_scan by_kswapd, by_direct;
 };
 
 /* Where lruvec_insert_filled put a page. */
@@ -74,14 +80,22 @@ int lruvec_init(struct lruvec *lv, const struct policy_ops *ops,
 /* The shadow entry of an eviction now: the clock, advanced. */
 uint32_t lruvec_shadow(struct lruvec *lv);
 
+/* The node a shadow entry of lruvec_shadow names. */
+unsigned lruvec_shadow_node(uint32_t shadow);
+
 /*
- * Inserts f, a page just filled for list k, whose cache slot held shadow
- * (0: none). A refault is charged to k's cost. anon_in_workingset: whether
- * anonymous pages count in the working set (they can be swapped). Returns
- * where f went.
+ * Inserts f, a page just filled for list k of lv (its frame's node),
+ * whose cache slot held shadow (0: none), made by evicted_by (the lruvec
+ * of lruvec_shadow_node(shadow); lv itself on one node). The refault
+ * distance and the working set are evicted_by's (Linux's
+ * workingset_refault takes the eviction lruvec from the shadow); the
+ * refault is charged to lv's cost of k. anon_in_workingset: whether
+ * anonymous pages count in the working set (they can be swapped).
+ * Returns where f went.
  */
-enum lruvec_fill lruvec_insert_filled(struct lruvec *lv, enum lru_kind k, struct policy_frame *f,
-				      uint32_t shadow, bool anon_in_workingset);
+enum lruvec_fill lruvec_insert_filled(struct lruvec *lv, const struct lruvec *evicted_by,
+				      enum lru_kind k, struct policy_frame *f, uint32_t shadow,
+				      bool anon_in_workingset);
 
 /* Adds n to list k's cost; both halve once their sum passes a quarter of the pages. */
 void lruvec_note_cost(struct lruvec *lv, enum lru_kind k, uint64_t n);

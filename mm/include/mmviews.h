@@ -19,7 +19,7 @@ int mmviews_buddyinfo(const struct buddy *b, char *buf, size_t size);
  * prints under each node's first zone with pages (its node_stat items):
  * names[i] with value[node][i], nr of them. NULL: no block.
  */
-#define MMVIEWS_NODE_STATS 4
+#define MMVIEWS_NODE_STATS 8
 struct mmviews_node_stats {
 	const char *const *names;
 	unsigned nr;                    /* at most MMVIEWS_NODE_STATS */

@@ -8,8 +8,10 @@
  * Slot encoding, 32 bits of caller memory per slot:
  *   0      empty: never filled, or the page left without a shadow
  *   even   pfn << 1 of the cached page (pfn 0 is never cached)
- *   odd    a shadow: (eviction age << 1) | 1, the age's low 31 bits kept;
- *          refault distances compare ages modulo 2^31; in a shmem cache
+ *   odd    a shadow: (eviction age << 4) | (node << 1) | 1, the age's low
+ *          28 bits kept and the evicting node's number in 3 bits (Linux
+ *          packs the pgdat's id the same way); refault distances compare
+ *          ages modulo 2^28, on the named node's clock; in a shmem cache
  *          (tmpfs, whose pages have no file behind them) a swap entry
  *          instead: (swap slot << 1) | 1 (pagecache_swap_entry)
  *
@@ -27,7 +29,8 @@
  *   pagecache_nr_pages / pagecache_count_into  the pages cached, and where
  *                        that count lives
  * and, for the shadow clock's owner (reclaim):
- *   pagecache_shadow_make / pagecache_is_shadow / pagecache_refault_distance
+ *   pagecache_shadow_make / pagecache_node_shadow / pagecache_shadow_node /
+ *   pagecache_is_shadow / pagecache_refault_distance
  *
  * Invariant: nr_pages counts the slots holding a page.
  * Locking: none inside; the owner (swap.c, initrd.c) serialises calls.
@@ -39,7 +42,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define PAGECACHE_AGE_MASK 0x7fffffffu   /* the age bits a shadow keeps */
+#define PAGECACHE_NODE_BITS 3            /* a shadow's node: nodes 0 to 7 */
+#define PAGECACHE_NODE_MASK ((1u << PAGECACHE_NODE_BITS) - 1)
+#define PAGECACHE_AGE_SHIFT (1 + PAGECACHE_NODE_BITS)
+#define PAGECACHE_AGE_MASK 0x0fffffffu   /* the age bits a shadow keeps */
 
 struct pagecache {
 	uint32_t *slots;     /* caller memory, nr_slots long; NULL: not set up */
@@ -71,16 +77,31 @@ static inline bool pagecache_is_shadow(uint64_t entry)
 	return entry & 1;
 }
 
-/* The shadow entry for an eviction at age (the evictions counted so far). */
-static inline uint32_t pagecache_shadow_make(uint64_t age)
+/* The shadow entry for an eviction on node (its low bits kept) at age
+ * (the evictions that node counted so far). */
+static inline uint32_t pagecache_node_shadow(uint64_t age, unsigned node)
 {
-	return (uint32_t)(((age & PAGECACHE_AGE_MASK) << 1) | 1);
+	return (uint32_t)(((age & PAGECACHE_AGE_MASK) << PAGECACHE_AGE_SHIFT) |
+			  ((node & PAGECACHE_NODE_MASK) << 1) | 1);
 }
 
-/* Evictions between the one that left shadow and age now, modulo 2^31. */
+/* The shadow entry for an eviction at age on node 0 (a machine of one node). */
+static inline uint32_t pagecache_shadow_make(uint64_t age)
+{
+	return pagecache_node_shadow(age, 0);
+}
+
+/* The node whose eviction left shadow. */
+static inline unsigned pagecache_shadow_node(uint32_t shadow)
+{
+	return (shadow >> 1) & PAGECACHE_NODE_MASK;
+}
+
+/* Evictions between the one that left shadow and age now (its node's
+ * clock), modulo 2^28. */
 static inline uint64_t pagecache_refault_distance(uint32_t shadow, uint64_t age)
 {
-	return (age - (shadow >> 1)) & PAGECACHE_AGE_MASK;
+	return (age - (shadow >> PAGECACHE_AGE_SHIFT)) & PAGECACHE_AGE_MASK;
 }
 
 /* A shmem cache's entry for a page swapped out to slot (not 0). */

@@ -1,7 +1,9 @@
 /*
  * vmscan.h: reclaim's engine (Linux's mm/vmscan.c with the parts of
- * workingset.c that act): the two LRUs of one node (lruvec.h) and what
- * acts on them: putting pages on the lists and taking them off, eviction
+ * workingset.c that act): each node's two LRUs (a struct lruvec per node,
+ * Linux's pgdat->__lruvec; a page is on the lists of the node its frame
+ * is on) and what acts on them: putting pages on the lists and taking
+ * them off, eviction
  * in batches (an rmap walk to inspect, the dirty or uncached pages
  * written through a store, then unmapped and freed), shrinking each list
  * by the swappiness balance, workingset refault activation, and the
@@ -10,6 +12,7 @@
  *
  * Interface:
  *   vmscan_init            lists under one policy, the stores, the host hooks
+ *   vmscan_init_node       a node's lists get their own policy tables
  *   vmscan_count_into      a counter moves into the host's table
  *   vmscan_count           a counter's value
  *   vmscan_page_mapped     a private anonymous page got a mapping (after rmap_add)
@@ -22,17 +25,21 @@
  *   vmscan_page_deactivate madvise(MADV_COLD): to its list's cold end
  *   vmscan_page_pageout    madvise(MADV_PAGEOUT): evicted now if it can be
  *   vmscan_page_lazyfree   madvise(MADV_FREE): clean, no copy, to the cold end
- *   vmscan_shrink          frees up to nr pages from both lists
- *   vmscan_anon_share      of nr pages, how many the anonymous list gives
+ *   vmscan_shrink_node     frees up to nr pages from one node's lists
+ *   vmscan_shrink_nodes    the same over the nodes of a zonelist, in order
+ *   vmscan_shrink          vmscan_shrink_nodes from node 0 (a one-node host)
+ *   vmscan_anon_share      of nr pages, how many a node's anonymous list gives
+ *   vmscan_lruvec          node nid's lists, sizes and per-node scan counts
  *   vmscan_fault_plan      before a fault: wake kswapd? reclaim how much?
  *   vmscan_direct_target   what an allocation's direct reclaim asks for
  *   vmscan_kswapd_balance  one kswapd wakeup; says why it stopped
  *   vmscan_free_pages / vmscan_wmark_pages  the buddy's free pages and marks
  *
  * Invariants:
- *  - a page is tracked by lv.lru[LRU_ANON] iff it is PG_ANON and mapped or
- *    in the swap cache (vmscan_page_freed untracks it before it is freed),
- *    and by lv.lru[LRU_FILE] iff it is PG_FILE and in the page cache,
+ *  - a page is tracked by lv[n].lru[LRU_ANON], n its frame's node
+ *    (buddy zone's node), iff it is PG_ANON and mapped or in the swap
+ *    cache (vmscan_page_freed untracks it before it is freed), and by
+ *    lv[n].lru[LRU_FILE] iff it is PG_FILE and in the page cache,
  *    except while a shrink holds it as a victim, and except when it is
  *    PG_MLOCKED: then it is on the unevictable list (by user.pf.link, no
  *    owner), which reclaim never scans (Linux's unevictable LRU);
@@ -46,9 +53,14 @@
  *    (mm_tlb_flush_page) before the page can be freed;
  *  - file pages are never dirty: dropping one is unmapping it everywhere
  *    and freeing it, a shadow entry left in its cache slot;
+ *  - a shadow entry names the node whose clock it was made by
+ *    (pagecache.h); a refault is judged against that node's clock and
+ *    working set, and the page joins its own frame's node's lists;
  *  - kswapd_balance returns once its node's free pages reach the node's
- *    high marks, a round frees nothing, or the LRUs have been looked at
- *    once; a shrink that keeps some nodes' pages takes none of them.
+ *    high marks, a round frees nothing, or the node's LRUs have been
+ *    looked at once; a shrink of one node's lists never touches another
+ *    node's pages, and vmscan_shrink_nodes leaves skip.keep_nodes' lists
+ *    alone.
  * Order of calls: vmscan -> a kind's store (vmscan_store_ops) -> buddy;
  * never the reverse except through the buddy's reclaim hooks, whose host
  * glue names the space to skip (struct vmscan_skip).
@@ -145,15 +157,20 @@ enum vmscan_event {
 	NR_VMSCAN_EVENTS
 };
 
-/* One node's reclaim state. */
+/* The machine's reclaim state: each node's lists and what they share. */
 struct vmscan {
-	struct lruvec lv;               /* the lists, costs, shadow clock */
+	struct lruvec *lv[BUDDY_MAX_NODES];  /* node n's lists, costs, shadow clock:
+					 * lv[0] is node0, the others the caller's
+					 * memory (vmscan_init_node), NULL until then */
+	struct lruvec node0;            /* node 0's: a one-node machine needs no more */
+	unsigned nr_nodes;              /* the buddy's nodes at vmscan_init */
+	uint32_t nodes_ready;           /* bit n: node n's lists are set up */
 	struct vmscan_store store[NR_LRU];
 	const struct vmscan_spaces *spaces;
 	const struct buddy *buddy;      /* free pages and watermarks */
 	uint64_t swappiness;            /* 0..200 */
-	bool on;                        /* the lists exist */
-	struct list_head unevictable;   /* PG_MLOCKED pages, by user.pf.link */
+	bool on;                        /* every node's lists exist */
+	struct list_head unevictable;   /* PG_MLOCKED pages of every node, by user.pf.link */
 	uint64_t nr_unevictable;        /* pages on it (Mlocked, Unevictable) */
 	uint64_t *counter[NR_VMSCAN_EVENTS];   /* where each counter lives (&own[e]: never
 					 * copy a struct vmscan) */
@@ -164,8 +181,9 @@ struct vmscan {
 struct vmscan_skip {
 	struct mm *anon;        /* a space whose PTEs the interrupted code may hold */
 	struct mm *file;        /* a faulting task's own page cache (its text) */
-	uint32_t keep_nodes;    /* bit n: pages on node n stay (one node's kswapd
-				 * reclaims its own node's; 0: any page may go) */
+	uint32_t keep_nodes;    /* bit n: vmscan_shrink_nodes leaves node n's lists
+				 * alone (an allocation that must stay on its node;
+				 * 0: every node of the zonelist may give) */
 };
 
 /* What a fault should do first (vmscan_fault_plan). */
@@ -183,8 +201,10 @@ enum vmscan_kswapd_stop {
 };
 
 /*
- * Sets vs up: both lists under ops with cfg[k] for list k (its young hook
- * and ctx are vmscan's), stores, spaces and buddy kept by reference.
+ * Sets vs up: node 0 gets both lists under ops with cfg[k] for list k
+ * (its young hook and ctx are vmscan's); on a buddy of several nodes the
+ * others get theirs from vmscan_init_node, and vs->on stays false until
+ * every node has them. Stores, spaces and buddy kept by reference.
  * Returns 0 or what policy_init returned; vs->on stays false then, and
  * only vmscan_page_freed may be called.
  */
@@ -192,6 +212,22 @@ int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 		const struct policy_config cfg[NR_LRU],
 		const struct vmscan_store store[NR_LRU],
 		const struct vmscan_spaces *spaces, const struct buddy *buddy);
+
+/*
+ * Node nid (1 .. nr_nodes - 1) gets its lists in lv (caller memory, kept
+ * by reference) under node 0's policy with cfg (tables sized for the
+ * node); vs->on once every node has them. Returns 0, -MM_EINVAL (node 0's
+ * lists failed, no such node, or it has lists) or what policy_init
+ * returned.
+ */
+int vmscan_init_node(struct vmscan *vs, unsigned nid, struct lruvec *lv,
+		     const struct policy_config cfg[NR_LRU]);
+
+/* Node nid's lists (nid < vs->nr_nodes, set up). */
+static inline const struct lruvec *vmscan_lruvec(const struct vmscan *vs, unsigned nid)
+{
+	return vs->lv[nid];
+}
 
 /* Counter e lives at *at from now on (its value so far moved there). */
 void vmscan_count_into(struct vmscan *vs, enum vmscan_event e, uint64_t *at);
@@ -241,16 +277,31 @@ bool vmscan_page_pageout(struct vmscan *vs, struct page *p);
 void vmscan_page_lazyfree(struct vmscan *vs, struct page *p);
 
 /*
- * Frees up to nr pages: the file share first (vmscan_anon_share), what it
- * could not give taken from the anonymous list, the file list asked again
- * when that gave nothing. Counted as direct reclaim or kswapd's. Returns
- * the pages looked at and freed, both lists together.
+ * Frees up to nr pages of node nid's lists (Linux's shrink_node): the
+ * file share first (vmscan_anon_share), what it could not give taken
+ * from the anonymous list, the file list asked again when that gave
+ * nothing. Counted as direct reclaim or kswapd's, in the events and in
+ * the node's lruvec. Returns the pages looked at and freed, both lists
+ * together.
  */
+struct lruvec_scan vmscan_shrink_node(struct vmscan *vs, unsigned nid, unsigned long nr,
+				      bool direct, struct vmscan_skip skip);
+
+/*
+ * Frees up to nr pages from the nodes of node nid's zonelist, nearest
+ * first (Linux's shrink_zones), leaving skip.keep_nodes' lists alone: the
+ * next node is shrunk only while fewer than nr were freed. Returns the
+ * sums.
+ */
+struct lruvec_scan vmscan_shrink_nodes(struct vmscan *vs, unsigned nid, unsigned long nr,
+				       bool direct, struct vmscan_skip skip);
+
+/* vmscan_shrink_nodes from node 0: a host with one node. */
 struct lruvec_scan vmscan_shrink(struct vmscan *vs, unsigned long nr, bool direct,
 				 struct vmscan_skip skip);
 
-/* Of nr pages, how many to take from the anonymous list now (lruvec_anon_share). */
-unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned long nr);
+/* Of nr pages, how many to take from node nid's anonymous list now (lruvec_anon_share). */
+unsigned long vmscan_anon_share(const struct vmscan *vs, unsigned nid, unsigned long nr);
 
 /*
  * Before a fault, which may take VMSCAN_FAULT_MARGIN pages without
@@ -265,10 +316,9 @@ unsigned long vmscan_direct_target(unsigned order);
 /*
  * One wakeup of node nid's kswapd (Linux's balance_pgdat): rounds of the
  * node's high marks' worth at least until the node's free pages reach its
- * zones' high marks, a round frees nothing, or as many pages as the lists
- * held at the start were scanned. With several nodes only pages on nid
- * are taken (the others' stay on the lists, rotated: the lists are
- * shared). Adds what it scanned and freed to *done. Returns why it stopped.
+ * zones' high marks, a round frees nothing, or as many pages as the
+ * node's lists held at the start were scanned. Only node nid's lists are
+ * shrunk. Adds what it scanned and freed to *done. Returns why it stopped.
  */
 enum vmscan_kswapd_stop vmscan_kswapd_balance(struct vmscan *vs, unsigned nid,
 					      struct lruvec_scan *done);

@@ -12,7 +12,9 @@
  * mbind (memhog --mbind) puts a policy on one area that wins over the
  * task's and is inherited on fork, and with MPOL_MF_MOVE (--move) moves
  * the pages already there; /proc/PID/numa_maps shows both. Each node has
- * its kswapd: a hog bound to node 1 wakes kswapd1 only.
+ * its kswapd: a hog bound to node 1 wakes kswapd1 only. Each node has its
+ * LRU lists (case "per-node lists"): reclaim for that hog scans node 1's
+ * lists only, and a page mbind moves to node 1 joins node 1's lists.
  * From the host (case "host views"): snapshots name each zone's node, `show
  * --view zones` groups the zones per node, `diff` compares per node, and
  * `stats` reports how much of each node's memory is resident on the host.
@@ -96,7 +98,7 @@ START_TEST(two_nodes_from_the_srat_each_get_their_zones_and_cpus)
 	ASSERT_HAS(&r, "Node 0, zone      DMA      ");   /* buddyinfo */
 	ASSERT_HAS(&r, "Node 1, zone    DMA32      ");
 	/* zoneinfo: node 1's first zone with pages is DMA32, its per-node block there */
-	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  per-node stats\n      pageoutrun   ");
+	ASSERT_HAS(&r, "Node 1, zone    DMA32\n  per-node stats\n      nr_inactive_anon ");
 	ASSERT_HAS(&r, "\n      pgsteal_kswapd 0\n  pages free");
 	ASSERT_HAS(&r, "Node 1, zone   Normal\n  pages free     0");
 	ASSERT_HAS(&r, "        spanned  8192\n        present  ");  /* node 1: 32 MiB */
@@ -279,6 +281,19 @@ static long long node_stat(const struct vm_run *r, int node, const char *name)
 	return atoll(p + strlen(key));
 }
 
+/* memhog 40M bound to node 1 with 64M of swap in test folder dir (made
+ * here, named name), showing /proc/zoneinfo as it ends. */
+static struct vm_run boot_bound_swap_hog(char dir[64], const char *name)
+{
+	char swap[128];
+	ck_assert_int_eq(test_dir_make(dir, name), 0);
+	snprintf(swap, sizeof(swap), "%s:64M", test_dir_path(dir, "swap.img"));
+	struct vm_run r = boot_swap("2", 2, swap, "", "/bin/memhog 40M --bind 1 "
+				    "--show /proc/zoneinfo", 0);
+	ASSERT_HAS(&r, "memhog: 40960 KiB (10240 pages)");
+	return r;
+}
+
 /*
  * A hog bound to node 1, larger than node 1, with swap: node 1's zones
  * fall below their low marks, so node 1's kswapd runs and frees node-1
@@ -287,12 +302,8 @@ static long long node_stat(const struct vm_run *r, int node, const char *name)
  */
 START_TEST(a_hog_bound_to_node_1_wakes_kswapd1_while_kswapd0_sleeps)
 {
-	char dir[64], swap[128];
-	ck_assert_int_eq(test_dir_make(dir, "numa-kswapd"), 0);
-	snprintf(swap, sizeof(swap), "%s:64M", test_dir_path(dir, "swap.img"));
-	struct vm_run r = boot_swap("2", 2, swap, "", "/bin/memhog 40M --bind 1 "
-				    "--show /proc/zoneinfo", 0);
-	ASSERT_HAS(&r, "memhog: 40960 KiB (10240 pages)");
+	char dir[64];
+	struct vm_run r = boot_bound_swap_hog(dir, "numa-kswapd");
 	ck_assert_int_gt(node_stat(&r, 1, "pageoutrun"), 0);
 	ck_assert_int_gt(node_stat(&r, 1, "pgsteal_kswapd"), 0);
 	ck_assert_int_ge(node_stat(&r, 1, "pgscan_kswapd"), node_stat(&r, 1, "pgsteal_kswapd"));
@@ -729,6 +740,50 @@ START_TEST(eight_nodes_from_the_srat_all_come_up)
 }
 END_TEST
 
+/* ---- LRU lists per node -------------------------------------------------- */
+
+/* A node's anonymous pages on its LRU lists, from zoneinfo's per-node stats. */
+static long long node_anon_listed(const struct vm_run *r, int node)
+{
+	return node_stat(r, node, "nr_inactive_anon") + node_stat(r, node, "nr_active_anon");
+}
+
+/*
+ * The hog bound to node 1 (as a_hog_bound_to_node_1_wakes_kswapd1...): its
+ * pages are on node 1's lists, and reclaim, kswapd's or direct, scans
+ * node 1's lists only: node 0's pgscan_kswapd and pgscan_direct stay 0
+ * (with one machine-wide list pair kswapd1 walked node 0's pages too).
+ */
+START_TEST(reclaim_for_a_hog_bound_to_node_1_scans_only_node_1s_lists)
+{
+	char dir[64];
+	struct vm_run r = boot_bound_swap_hog(dir, "numa-lruvec");
+	ASSERT_HAS(&r, "reclaim: LRU lists per node, 2 nodes");
+	ck_assert_int_gt(node_stat(&r, 1, "pgscan_kswapd"), 0);
+	ck_assert_int_ge(node_stat(&r, 1, "pgscan_kswapd"), node_stat(&r, 1, "pgsteal_kswapd"));
+	ck_assert_int_eq(node_stat(&r, 0, "pgscan_kswapd"), 0);
+	ck_assert_int_eq(node_stat(&r, 0, "pgscan_direct"), 0);
+	ck_assert_int_eq(node_stat(&r, 0, "pgsteal_kswapd"), 0);
+	ck_assert_int_gt(node_anon_listed(&r, 1), node_anon_listed(&r, 0));
+	vm_run_free(&r);
+	test_dir_remove(dir);
+}
+END_TEST
+
+/* mbind's MPOL_MF_MOVE moves each page to a node-1 frame, and with it to
+ * node 1's lists: the 1024 pages, half of them written on node 0, are all
+ * listed on node 1 after the move. */
+START_TEST(a_page_moved_to_node_1_joins_node_1s_lists)
+{
+	struct vm_run r = boot_init("2", 2, "", "/bin/memhog 4M --interleave --move 1 "
+				    "--show /proc/zoneinfo", 0);
+	ASSERT_HAS(&r, "memhog: mbind 4096 KiB to node 1, pages moved");
+	ck_assert_int_ge(node_anon_listed(&r, 1), 1024);
+	ck_assert_int_lt(node_anon_listed(&r, 0), 512);
+	vm_run_free(&r);
+}
+END_TEST
+
 Suite *numa_suite(void);
 Suite *numa_suite(void)
 {
@@ -774,5 +829,10 @@ Suite *numa_suite(void)
 	tcase_add_checked_fixture(restored, host_setup, host_teardown);
 	tcase_add_test(restored, a_restored_numa_guest_reports_its_nodes);
 	suite_add_tcase(s, restored);
+	TCase *lists = tcase_create("per-node lists");
+	tcase_set_timeout(lists, 600);
+	tcase_add_test(lists, reclaim_for_a_hog_bound_to_node_1_scans_only_node_1s_lists);
+	tcase_add_test(lists, a_page_moved_to_node_1_joins_node_1s_lists);
+	suite_add_tcase(s, lists);
 	return s;
 }

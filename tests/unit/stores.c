@@ -89,11 +89,22 @@ int host_stores_init(struct host_stores *s, struct buddy *b, struct page *descs,
 		     const struct host_swap_mem *mem,
 		     struct pagecache *(*file_cache)(struct inode *ino))
 {
+	return host_stores_init_nodes(s, b, descs, ram_pages, NULL, vs, swap_on, mem, file_cache);
+}
+
+int host_stores_init_nodes(struct host_stores *s, struct buddy *b, struct page *descs,
+			   uint64_t ram_pages, const struct buddy_nodes *nodes, struct vmscan *vs,
+			   bool swap_on, const struct host_swap_mem *mem,
+			   struct pagecache *(*file_cache)(struct inode *ino))
+{
 	int err = buddy_init(b, descs, 0, ram_pages, 0);
 
 	if (err)
 		return err;
 	buddy_set_min_free_kbytes(b, 0);
+	err = nodes ? buddy_set_nodes(b, nodes) : 0;
+	if (err)
+		return err;
 	err = buddy_add_free_range(b, 1, ram_pages);
 	if (err)
 		return err;

@@ -7,6 +7,7 @@
  *
  * Interface:
  *   host_stores_init      a buddy over RAM pages, the stores, the swap device
+ *   host_stores_init_nodes  the same with the buddy cut into NUMA nodes
  *   host_stores_table     the two stores, as vmscan_init takes them
  *   host_swap_store_ops   ctx: struct host_stores; present iff swap_on
  *   host_file_store_ops   ctx: struct host_stores
@@ -48,6 +49,12 @@ int host_stores_init(struct host_stores *s, struct buddy *b, struct page *descs,
 		     uint64_t ram_pages, struct vmscan *vs, bool swap_on,
 		     const struct host_swap_mem *mem,
 		     struct pagecache *(*file_cache)(struct inode *ino));
+
+/* host_stores_init with b cut into nodes first (buddy_set_nodes; NULL: one node). */
+int host_stores_init_nodes(struct host_stores *s, struct buddy *b, struct page *descs,
+			   uint64_t ram_pages, const struct buddy_nodes *nodes, struct vmscan *vs,
+			   bool swap_on, const struct host_swap_mem *mem,
+			   struct pagecache *(*file_cache)(struct inode *ino));
 
 /* Fills store with the two stores over s. */
 void host_stores_table(struct host_stores *s, struct vmscan_store store[NR_LRU]);

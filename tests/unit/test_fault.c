@@ -130,7 +130,7 @@ START_TEST(a_read_of_an_anonymous_page_maps_a_zeroed_frame_accessed_and_writable
 	ck_assert_int_eq(w.events[FAULT_EV_ZERO_FILLS], 1);
 	ck_assert_int_eq(w.events[FAULT_EV_NR_ANON_PAGES], 1);
 	ck_assert_uint_eq(w.prepares, 1);
-	ck_assert_uint_eq(w.vs.lv.lru[LRU_ANON].nr_frames, 1);
+	ck_assert_uint_eq(w.vs.lv[0]->lru[LRU_ANON].nr_frames, 1);
 }
 END_TEST
 

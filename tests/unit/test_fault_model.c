@@ -527,10 +527,10 @@ static bool census_frames(struct model *x)
 		return model_fail(x, 0, AREA_ANON, 0, "%llu anonymous refaults, %lld pages read back",
 				  (unsigned long long)vmscan_count(&r->vs, VMSCAN_REFAULT_ANON),
 				  (long long)r->events[FAULT_EV_PSWPIN]);
-	if (r->vs.lv.lru[LRU_ANON].nr_frames != anon || r->vs.lv.lru[LRU_FILE].nr_frames != file)
+	if (r->vs.lv[0]->lru[LRU_ANON].nr_frames != anon || r->vs.lv[0]->lru[LRU_FILE].nr_frames != file)
 		return model_fail(x, 0, AREA_ANON, 0, "the LRUs hold %llu and %llu",
-			    (unsigned long long)r->vs.lv.lru[LRU_ANON].nr_frames,
-			    (unsigned long long)r->vs.lv.lru[LRU_FILE].nr_frames);
+			    (unsigned long long)r->vs.lv[0]->lru[LRU_ANON].nr_frames,
+			    (unsigned long long)r->vs.lv[0]->lru[LRU_FILE].nr_frames);
 	if (buddy_nr_free_pages(&r->b) + buddy_nr_pcp_pages(&r->b) !=
 	    FAULT_RIG_RAM_PAGES - 1 - anon - file - r->balloon_pages)
 		return model_fail(x, 0, AREA_ANON, 0, "free pages %llu, in use %llu",

@@ -35,7 +35,7 @@ static void setup(void)
 static void fill(enum lru_kind k, int first, int n)
 {
 	for (int i = first; i < first + n; i++)
-		ck_assert_int_eq(lruvec_insert_filled(&lv, k, &f[i], 0, true), LRUVEC_FILL_NEW);
+		ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, k, &f[i], 0, true), LRUVEC_FILL_NEW);
 }
 
 /*
@@ -78,7 +78,7 @@ START_TEST(a_refault_within_the_working_set_goes_in_active)
 {
 	uint32_t shadow = evicted_before(LRU_FILE, 8);
 
-	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[300], shadow, true),
+	ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[300], shadow, true),
 			 LRUVEC_FILL_ACTIVATED);
 	ck_assert_uint_eq(lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 9);
 	ck_assert_uint_eq(lv.cost[LRU_FILE], LRUVEC_CLUSTER);
@@ -89,7 +89,7 @@ START_TEST(a_refault_older_than_the_working_set_goes_in_inactive)
 {
 	uint32_t shadow = evicted_before(LRU_FILE, 9);
 
-	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[300], shadow, true),
+	ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[300], shadow, true),
 			 LRUVEC_FILL_REFAULT);
 	ck_assert_uint_eq(lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 8);
 	ck_assert_uint_eq(lv.cost[LRU_FILE], LRUVEC_CLUSTER);
@@ -100,9 +100,9 @@ START_TEST(anonymous_pages_count_in_the_working_set_only_with_swap)
 {
 	uint32_t shadow = evicted_before(LRU_ANON, 4);
 
-	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[300], shadow, false),
+	ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[300], shadow, false),
 			 LRUVEC_FILL_REFAULT);
-	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[301], shadow, true),
+	ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[301], shadow, true),
 			 LRUVEC_FILL_ACTIVATED);
 }
 END_TEST
@@ -116,11 +116,11 @@ START_TEST(without_an_active_list_half_of_what_is_tracked_is_the_working_set)
 	shadow = lruvec_shadow(&lv);
 	for (int i = 0; i < 50; i++)
 		lruvec_shadow(&lv);
-	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[100], shadow, true),
+	ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[100], shadow, true),
 			 LRUVEC_FILL_ACTIVATED);
 	lruvec_shadow(&lv);
 	lruvec_shadow(&lv);
-	ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[101], shadow, true),
+	ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[101], shadow, true),
 			 LRUVEC_FILL_REFAULT);
 }
 END_TEST
@@ -139,7 +139,7 @@ START_TEST(under_a_policy_with_history_a_near_refault_is_left_to_the_policy)
 		init_with(history[i]);
 		fill(LRU_FILE, 0, 100);
 		uint32_t shadow = lruvec_shadow(&lv);
-		ck_assert_int_eq(lruvec_insert_filled(&lv, LRU_FILE, &f[100], shadow, true),
+		ck_assert_int_eq(lruvec_insert_filled(&lv, &lv, LRU_FILE, &f[100], shadow, true),
 				 LRUVEC_FILL_REFAULT);
 		ck_assert_uint_gt(lv.cost[LRU_FILE], 0); /* charged as any refault */
 		ck_assert_uint_eq(lv.lru[LRU_FILE].stats.accesses, 0);

@@ -47,6 +47,8 @@ struct world {
 	struct host_spaces sp;          /* NR_SPACES of them */
 	struct inode file;
 	struct vmscan vs;
+	struct lruvec node1;            /* node 1's lists (setup_two_nodes) */
+	unsigned gfp;                   /* what map_anon, file_fill and swap_in allocate with */
 };
 
 static struct world w;
@@ -59,7 +61,8 @@ static struct pagecache *file_cache(struct inode *ino)
 
 /* ---- fixture ------------------------------------------------------------ */
 
-static void setup_with(const char *policy, bool swap_on)
+/* The world over nodes (NULL: one node), policy on every node's lists. */
+static void setup_nodes(const char *policy, bool swap_on, const struct buddy_nodes *nodes)
 {
 	const struct host_swap_mem mem = { w.disk_pages, w.map, w.entries, NR_SLOTS };
 	struct vmscan_store store[NR_LRU];
@@ -67,13 +70,19 @@ static void setup_with(const char *policy, bool swap_on)
 
 	host_port_reset();
 	memset(&w, 0, sizeof(w));
-	ck_assert_int_eq(host_stores_init(&w.st, &w.b, w.descs, RAM_PAGES, &w.vs, swap_on, &mem,
-					  file_cache), 0);
+	w.gfp = BUDDY_GFP_ATOMIC;
+	ck_assert_int_eq(host_stores_init_nodes(&w.st, &w.b, w.descs, RAM_PAGES, nodes, &w.vs,
+						swap_on, &mem, file_cache), 0);
 	host_stores_table(&w.st, store);
 	ck_assert_int_eq(host_spaces_init(&w.sp, NR_SPACES, &w.b), 0);
 	ck_assert_int_eq(pagecache_init(&w.file.cache, w.file.slots, FILE_PAGES), 0);
 	ck_assert_int_eq(vmscan_init(&w.vs, policy_by_name(policy), cfg, store, &w.sp.engine,
 				     &w.b), 0);
+}
+
+static void setup_with(const char *policy, bool swap_on)
+{
+	setup_nodes(policy, swap_on, NULL);
 }
 
 static void setup(void)
@@ -108,7 +117,7 @@ static uint8_t pattern(unsigned n, unsigned i)
 /* Maps a new anonymous page filled with pattern(n) at va in mm; dirty: PTE_D set. */
 static struct page *map_anon(struct mm *mm, uint64_t va, unsigned n, bool dirty)
 {
-	struct page *p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
+	struct page *p = buddy_alloc_pages(&w.b, w.gfp, 0);
 
 	ck_assert_ptr_nonnull(p);
 	for (unsigned i = 0; i < MM_PAGE_SIZE; i++)
@@ -149,7 +158,7 @@ static struct page *swap_in(struct mm *mm, uint64_t va)
 		p = buddy_pfn_to_page(&w.b, pfn);
 	} else {
 		phys_addr_t pa;
-		p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
+		p = buddy_alloc_pages(&w.b, w.gfp, 0);
 		ck_assert_ptr_nonnull(p);
 		pa = buddy_page_to_phys(&w.b, p);
 		ck_assert_int_eq(swapdev_read(&w.st.d, slot, &pa, 1), 0);
@@ -177,7 +186,7 @@ static bool is_swap_entry(struct mm *mm, uint64_t va)
 /* Fills page index of the file (a read), with whatever its slot held. */
 static struct page *file_fill(uint64_t index, enum lruvec_fill *fill)
 {
-	struct page *p = buddy_alloc_pages(&w.b, BUDDY_GFP_ATOMIC, 0);
+	struct page *p = buddy_alloc_pages(&w.b, w.gfp, 0);
 	uint32_t shadow;
 	enum lruvec_fill got;
 
@@ -215,7 +224,7 @@ static void map_file(struct mm *mm, uint64_t count, uint32_t prot)
 
 static uint64_t nr_tracked(enum lru_kind k)
 {
-	return w.vs.lv.lru[k].nr_frames;
+	return w.vs.lv[0]->lru[k].nr_frames;
 }
 
 /* Sets every watermark of the one zone with memory to these values. */
@@ -425,7 +434,8 @@ static uint64_t evict_one_file_page(void)
 	ck_assert_uint_eq(pagecache_nr_pages(&w.file.cache), before - 1);
 	for (uint64_t i = 0; i < FILE_PAGES; i++)
 		if (pagecache_shadow(&w.file.cache, i) &&
-		    (pagecache_shadow(&w.file.cache, i) >> 1) == w.vs.lv.nonresident_age)
+		    pagecache_shadow(&w.file.cache, i) ==
+		    pagecache_node_shadow(w.vs.lv[0]->nonresident_age, 0))
 			return i;
 	ck_abort_msg("no slot holds the last eviction's shadow");
 	return 0;
@@ -446,7 +456,7 @@ static enum lruvec_fill refault_after(unsigned later)
 		vmscan_page_accessed(&w.vs, p);
 		vmscan_page_accessed(&w.vs, p);
 	}
-	ck_assert_uint_eq(w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 4);
+	ck_assert_uint_eq(w.vs.lv[0]->lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 4);
 	victim = evict_one_file_page();
 	for (unsigned i = 0; i < later; i++)
 		evict_one_file_page();
@@ -472,7 +482,7 @@ START_TEST(a_refault_within_the_working_set_is_activated)
 	ck_assert_int_eq(refault_after(4), LRUVEC_FILL_ACTIVATED);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_FILE), 1);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_ACTIVATE_FILE), 1);
-	ck_assert_uint_eq(w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 5);
+	ck_assert_uint_eq(w.vs.lv[0]->lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 5);
 }
 END_TEST
 
@@ -481,7 +491,7 @@ START_TEST(a_refault_beyond_the_working_set_is_not)
 	ck_assert_int_eq(refault_after(5), LRUVEC_FILL_REFAULT);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_FILE), 1);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_ACTIVATE_FILE), 0);
-	ck_assert_uint_eq(w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 4);
+	ck_assert_uint_eq(w.vs.lv[0]->lru[LRU_FILE].nr[POLICY_LRU_ACTIVE], 4);
 }
 END_TEST
 
@@ -502,11 +512,11 @@ START_TEST(the_counters_live_in_the_hosts_table_once_moved_there)
 	evict_one_file_page();
 	ck_assert_uint_eq(table[VMSCAN_PGSTEAL_FILE], stolen + 1);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), stolen + 1);
-	ck_assert_uint_eq(table[VMSCAN_NR_ACTIVE_FILE], w.vs.lv.lru[LRU_FILE].nr[POLICY_LRU_ACTIVE]);
+	ck_assert_uint_eq(table[VMSCAN_NR_ACTIVE_FILE], w.vs.lv[0]->lru[LRU_FILE].nr[POLICY_LRU_ACTIVE]);
 	ck_assert_uint_eq(table[VMSCAN_NR_ACTIVE_FILE] + table[VMSCAN_NR_INACTIVE_FILE],
-			  w.vs.lv.lru[LRU_FILE].nr_frames);
-	ck_assert_uint_eq(table[VMSCAN_PGACTIVATE], w.vs.lv.lru[LRU_FILE].stats.activated +
-			  w.vs.lv.lru[LRU_ANON].stats.activated);
+			  w.vs.lv[0]->lru[LRU_FILE].nr_frames);
+	ck_assert_uint_eq(table[VMSCAN_PGACTIVATE], w.vs.lv[0]->lru[LRU_FILE].stats.activated +
+			  w.vs.lv[0]->lru[LRU_ANON].stats.activated);
 }
 END_TEST
 
@@ -576,7 +586,7 @@ START_TEST(swappiness_0_100_200_split_equal_lists_none_half_all_anonymous)
 	map_anon_run(&w.sp.mm[0], 0, 64, true);
 	file_fill_run(64);
 	ck_assert_int_eq(vmscan_set_swappiness(&w.vs, split[_i].swappiness), 0);
-	ck_assert_uint_eq(vmscan_anon_share(&w.vs, 32), split[_i].anon);
+	ck_assert_uint_eq(vmscan_anon_share(&w.vs, 0, 32), split[_i].anon);
 	ck_assert_uint_eq(vmscan_shrink(&w.vs, 32, false, nobody).freed, 32);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_ANON), split[_i].anon);
 	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_PGSTEAL_FILE), 32 - split[_i].anon);
@@ -610,7 +620,7 @@ START_TEST(a_tiny_page_cache_leaves_the_shrink_to_anonymous_pages)
 	file_fill_run(8);
 	squeeze_to(8);
 	set_marks(4, 8, 32);            /* 8 cached + 8 free <= high */
-	ck_assert_uint_eq(vmscan_anon_share(&w.vs, 32), 32);
+	ck_assert_uint_eq(vmscan_anon_share(&w.vs, 0, 32), 32);
 }
 END_TEST
 
@@ -689,9 +699,10 @@ END_TEST
 
 /* ---- kswapd --------------------------------------------------------------- */
 
-/* A node's kswapd keeps the other nodes' pages (vmscan_skip.keep_nodes):
- * with node 0 kept, nothing of either list goes, the lists are walked once
- * and left whole; without it the same shrink frees what it asks. */
+/* A shrink leaves the lists of the nodes skip keeps alone
+ * (vmscan_skip.keep_nodes, an allocation that must stay on its node): with
+ * node 0 kept, nothing of either list goes, nothing is even scanned;
+ * without it the same shrink frees what it asks. */
 START_TEST(a_shrink_that_keeps_a_nodes_pages_takes_none_of_them)
 {
 	const struct vmscan_skip node0_kept = { NULL, NULL, 1u << 0 };
@@ -794,6 +805,182 @@ START_TEST(a_second_mapping_forgets_the_one_space)
 }
 END_TEST
 
+/* ---- per-node lists -------------------------------------------------------- */
+
+#define NODE_PAGES (RAM_PAGES / 2)      /* node 0: pfns [0, 512), node 1: [512, 1024) */
+#define PER_NODE   24                   /* anonymous and file pages put on each node */
+
+static void setup_two_nodes(void)
+{
+	const struct buddy_nodes n = { .nr = 2, .start_pfn = { 0, NODE_PAGES },
+				       .distance = { { 10, 20 }, { 20, 10 } } };
+
+	const struct policy_config cfg[NR_LRU] = { { .seed = 42 }, { .seed = 42 } };
+
+	setup_nodes("lru", true, &n);
+	ck_assert(!w.vs.on);            /* until node 1 has its lists */
+	ck_assert_int_eq(vmscan_init_node(&w.vs, 1, &w.node1, cfg), 0);
+	ck_assert(w.vs.on);
+	ck_assert_int_eq(vmscan_init_node(&w.vs, 1, &w.node1, cfg), -MM_EINVAL);
+}
+
+/* The helpers' pages come from node nid only from now on. */
+static void allocate_on(unsigned nid)
+{
+	w.gfp = BUDDY_GFP_ATOMIC | BUDDY_GFP_THISNODE | BUDDY_GFP_NODE(nid);
+}
+
+static const struct lruvec *node_lists(unsigned nid)
+{
+	return vmscan_lruvec(&w.vs, nid);
+}
+
+static uint64_t node_tracked(unsigned nid, enum lru_kind k)
+{
+	return node_lists(nid)->lru[k].nr_frames;
+}
+
+/* Node 0: PER_NODE dirty anonymous pages of mm 0, accessed, and file pages
+ * [0, PER_NODE); node 1: as many of mm 1 and file pages [PER_NODE, 2 * PER_NODE). */
+static void fill_both_nodes(void)
+{
+	allocate_on(0);
+	map_anon_run(&w.sp.mm[0], 0, PER_NODE, true);
+	for (uint64_t i = 0; i < PER_NODE; i++) {
+		*host_pte_at(&w.sp.mm[0], ANON_VA + i * MM_PAGE_SIZE) |= PTE_A;
+		file_fill(i, NULL);
+	}
+	allocate_on(1);
+	map_anon_run(&w.sp.mm[1], 0, PER_NODE, true);
+	for (uint64_t i = PER_NODE; i < 2 * PER_NODE; i++)
+		file_fill(i, NULL);
+	for (unsigned n = 0; n < 2; n++) {
+		ck_assert_uint_eq(node_tracked(n, LRU_ANON), PER_NODE);
+		ck_assert_uint_eq(node_tracked(n, LRU_FILE), PER_NODE);
+	}
+}
+
+/* Node 0's pages as fill_both_nodes left them: on its lists, mapped with
+ * their accessed bits (nothing harvested them), cached, never scanned. */
+static void assert_node_0_untouched(const struct policy_stats before[NR_LRU])
+{
+	for (int k = 0; k < NR_LRU; k++) {
+		ck_assert_uint_eq(node_tracked(0, (enum lru_kind)k), PER_NODE);
+		ck_assert_mem_eq(&node_lists(0)->lru[k].stats, &before[k], sizeof(before[k]));
+	}
+	for (uint64_t i = 0; i < PER_NODE; i++) {
+		pte_t *pte = host_pte_at(&w.sp.mm[0], ANON_VA + i * MM_PAGE_SIZE);
+		ck_assert((*pte & PTE_P) && (*pte & PTE_A));
+		ck_assert_uint_ne(pagecache_lookup(&w.file.cache, i), 0);
+	}
+	ck_assert_uint_eq(node_lists(0)->by_kswapd.scanned + node_lists(0)->by_direct.scanned, 0);
+	ck_assert_uint_eq(node_lists(0)->nonresident_age, 0);
+}
+
+START_TEST(each_page_joins_the_lists_of_its_frames_node)
+{
+	fill_both_nodes();
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_NR_INACTIVE_ANON) +
+			  vmscan_count(&w.vs, VMSCAN_NR_ACTIVE_ANON), 2 * PER_NODE);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_NR_INACTIVE_FILE) +
+			  vmscan_count(&w.vs, VMSCAN_NR_ACTIVE_FILE), 2 * PER_NODE);
+}
+END_TEST
+
+START_TEST(shrinking_node_1_never_takes_rotates_or_looks_at_node_0s_pages)
+{
+	struct policy_stats before[NR_LRU];
+	struct lruvec_scan sc;
+
+	fill_both_nodes();
+	before[LRU_ANON] = node_lists(0)->lru[LRU_ANON].stats;
+	before[LRU_FILE] = node_lists(0)->lru[LRU_FILE].stats;
+	sc = vmscan_shrink_node(&w.vs, 1, 16, false, nobody);
+	ck_assert_uint_eq(sc.freed, 16);
+	ck_assert_uint_eq(node_tracked(1, LRU_ANON) + node_tracked(1, LRU_FILE),
+			  2 * PER_NODE - 16);
+	ck_assert_uint_eq(node_lists(1)->by_kswapd.scanned, sc.scanned);
+	ck_assert_uint_eq(node_lists(1)->by_kswapd.freed, 16);
+	assert_node_0_untouched(before);
+}
+END_TEST
+
+START_TEST(kswapd_of_node_1_balances_node_1_from_its_own_lists)
+{
+	struct buddy_zone *z1 = &w.b.zones[1 * BUDDY_NR_ZONE_TYPES + BUDDY_ZONE_DMA];
+	struct policy_stats before[NR_LRU];
+	struct lruvec_scan done = { 0, 0 };
+
+	fill_both_nodes();
+	before[LRU_ANON] = node_lists(0)->lru[LRU_ANON].stats;
+	before[LRU_FILE] = node_lists(0)->lru[LRU_FILE].stats;
+	while (vmscan_node_free_pages(&w.vs, 1) > 10)
+		ck_assert_ptr_nonnull(buddy_alloc_pages(&w.b, w.gfp, 0));
+	ck_assert_uint_ne(z1->managed_pages, 0);
+	z1->wmark[BUDDY_WMARK_MIN] = 10;
+	z1->wmark[BUDDY_WMARK_LOW] = 20;
+	z1->wmark[BUDDY_WMARK_HIGH] = 30;
+	ck_assert_int_eq(vmscan_kswapd_balance(&w.vs, 1, &done), VMSCAN_KSWAPD_BALANCED);
+	ck_assert_uint_ge(vmscan_node_free_pages(&w.vs, 1), 30);
+	ck_assert_uint_eq(node_lists(1)->by_kswapd.freed, done.freed);
+	assert_node_0_untouched(before);
+}
+END_TEST
+
+/* Node 1 gives what it has, node 0 (next in node 1's zonelist) the rest;
+ * with node 0 kept (BUDDY_GFP_THISNODE's reclaim) node 0 gives nothing. */
+START_TEST(direct_reclaim_takes_the_zonelists_nodes_nearest_first)
+{
+	struct lruvec_scan sc;
+
+	allocate_on(0);
+	file_fill_run(PER_NODE);
+	allocate_on(1);
+	for (uint64_t i = PER_NODE; i < PER_NODE + 8; i++)
+		file_fill(i, NULL);
+	sc = vmscan_shrink_nodes(&w.vs, 1, 16, true, nobody);
+	ck_assert_uint_eq(sc.freed, 16);
+	ck_assert_uint_eq(node_lists(1)->by_direct.freed, 8);
+	ck_assert_uint_eq(node_lists(0)->by_direct.freed, 8);
+	for (uint64_t i = PER_NODE; i < PER_NODE + 4; i++)
+		file_fill(i, NULL);
+	sc = vmscan_shrink_nodes(&w.vs, 1, 16, true,
+				 (struct vmscan_skip){ .keep_nodes = ~(1u << 1) });
+	ck_assert_uint_eq(sc.freed, 4);
+	ck_assert_uint_eq(node_lists(0)->by_direct.freed, 8);
+	ck_assert_uint_eq(node_tracked(0, LRU_FILE), PER_NODE - 8);
+}
+END_TEST
+
+/* Node 1's eviction leaves a shadow naming node 1; the page refaults into
+ * a node-0 frame: judged on node 1's clock (distance 0: activated; node
+ * 0's clock, still at 0, would put it a whole clock away), it joins node
+ * 0's lists. */
+START_TEST(a_refault_is_judged_on_the_evicting_nodes_clock_and_joins_its_frames_node)
+{
+	enum lruvec_fill fill;
+	uint32_t shadow = 0;
+	uint64_t index = 0;
+
+	allocate_on(1);
+	file_fill_run(8);
+	ck_assert_uint_eq(vmscan_shrink_node(&w.vs, 1, 1, false, nobody).freed, 1);
+	for (uint64_t i = 0; i < 8 && !shadow; i++)
+		if ((shadow = pagecache_shadow(&w.file.cache, i)))
+			index = i;
+	ck_assert_uint_ne(shadow, 0);
+	ck_assert_uint_eq(pagecache_shadow_node(shadow), 1);
+	ck_assert_uint_eq(node_lists(1)->nonresident_age, 1);
+	ck_assert_uint_eq(node_lists(0)->nonresident_age, 0);
+	allocate_on(0);
+	file_fill(index, &fill);
+	ck_assert_int_eq(fill, LRUVEC_FILL_ACTIVATED);
+	ck_assert_uint_eq(vmscan_count(&w.vs, VMSCAN_REFAULT_FILE), 1);
+	ck_assert_uint_eq(node_tracked(0, LRU_FILE), 1);
+	ck_assert_uint_eq(node_tracked(1, LRU_FILE), 7);
+}
+END_TEST
+
 Suite *vmscan_suite(void);
 Suite *vmscan_suite(void)
 {
@@ -850,6 +1037,15 @@ Suite *vmscan_suite(void)
 	tcase_add_test(tc, kswapd_stops_when_a_round_frees_nothing);
 	tcase_add_test(tc, kswapd_stops_after_looking_at_the_lists_once);
 	tcase_add_test(tc, with_nothing_to_reclaim_a_fault_only_wakes_kswapd);
+	suite_add_tcase(suite, tc);
+
+	tc = tcase_create("nodes");
+	tcase_add_checked_fixture(tc, setup_two_nodes, teardown);
+	tcase_add_test(tc, each_page_joins_the_lists_of_its_frames_node);
+	tcase_add_test(tc, shrinking_node_1_never_takes_rotates_or_looks_at_node_0s_pages);
+	tcase_add_test(tc, kswapd_of_node_1_balances_node_1_from_its_own_lists);
+	tcase_add_test(tc, direct_reclaim_takes_the_zonelists_nodes_nearest_first);
+	tcase_add_test(tc, a_refault_is_judged_on_the_evicting_nodes_clock_and_joins_its_frames_node);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
