@@ -15,6 +15,7 @@
 #include <printk.h>
 #include <string.h>
 #include <page_alloc.h>
+#include <kmalloc.h>
 #include <time.h>
 #include <sched.h>
 #include <errno.h>
@@ -319,10 +320,16 @@ int virtio_setup_vq(struct virtio_dev *vd, unsigned index, void (*cb)(struct vir
 	while (num > max)
 		num >>= 1;
 	memset(vq, 0, sizeof(*vq));
+	vq->token = kzalloc(num * sizeof(*vq->token), BUDDY_GFP_KERNEL);
+	if (!vq->token)
+		return -1;
 	vq->ring_order = order_for(ring_bytes(num, &ao, &uo));
 	vq->ring_pa = page_alloc(vq->ring_order, PAGE_ALLOC_ZERO);
-	if (!vq->ring_pa)
+	if (!vq->ring_pa) {
+		kfree(vq->token);
+		vq->token = NULL;
 		return -1;
+	}
 	vq->dev = vd;
 	vq->index = index;
 	vq->num = (uint16_t)num;

@@ -50,7 +50,7 @@ struct virtq {
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	volatile struct virtq_used *used;
-	void *token[VIRTQ_MAX_NUM];   /* per head descriptor */
+	void **token;                 /* per head descriptor, num of them (kmalloc'd) */
 	phys_addr_t ring_pa;          /* rings, one zeroed allocation */
 	unsigned ring_order;
 	void (*callback)(struct virtq *vq); /* interrupt context */
