@@ -169,6 +169,19 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 }
 END_TEST
 
+/* The text after PREFIX on the console line that starts with it, up to
+ * the line's end, into out. */
+static void console_value(const char *console, const char *prefix, char *out, size_t max)
+{
+	const char *p = strstr(console, prefix);
+	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, console);
+	p += strlen(prefix);
+	size_t n = strcspn(p, "\n");
+	ck_assert_msg(n > 0 && n < max, "line %s%.*s", prefix, (int)n, p);
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
 /*
  * One Linux run on 2 vCPUs for the "cores" tests (an unchecked fixture:
  * it runs once, before they fork): the init starts a `sleep` and prints
@@ -215,19 +228,6 @@ static void cores_teardown(void)
 	free(cores.console);
 	unlink(cores.core);
 	unlink(cores.save);
-}
-
-/* The text after PREFIX on the console line that starts with it, up to
- * the line's end, into out. */
-static void console_value(const char *console, const char *prefix, char *out, size_t max)
-{
-	const char *p = strstr(console, prefix);
-	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, console);
-	p += strlen(prefix);
-	size_t n = strcspn(p, "\n");
-	ck_assert_msg(n > 0 && n < max, "line %s%.*s", prefix, (int)n, p);
-	memcpy(out, p, n);
-	out[n] = 0;
 }
 
 /*
@@ -431,15 +431,7 @@ Suite *linux_suite(void)
 	TCase *dev = tcase_create("devices");
 	tcase_set_timeout(dev, 900);
 	tcase_add_test(dev, linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host);
-	/*
-	 * Tagged linux-cores and left out of make check (make
-	 * integration-linux-cores runs it): in the helper VM (QEMU/TCG, nested
-	 * SVM) Linux with two shells spinning in user mode panicked in 1 of 3
-	 * runs, "ENTRY_TRAMPOLINE stack guard page was hit" from an APIC timer
-	 * interrupt taken in user mode; the cause is not found.
-	 */
 	TCase *core_tc = tcase_create("cores");
-	tcase_set_tags(core_tc, "linux-cores");
 	tcase_set_timeout(core_tc, 600);
 	tcase_add_unchecked_fixture(core_tc, cores_setup, cores_teardown);
 	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
