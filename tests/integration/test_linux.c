@@ -9,7 +9,8 @@
  * --timeout with 124).
  *
  * Linux's own virtio drivers bind memvisor's devices: the disk becomes
- * swap, and the balloon inflates and deflates as the host sets its size.
+ * swap, which Linux writes and reads back under memhog --verify, and the
+ * balloon inflates and deflates as the host sets its size.
  *
  * Cores and snapshots of Linux carry its VMCOREINFO note: Debian's crash
  * reads the release from them.
@@ -79,6 +80,10 @@ START_TEST(debian_linux_boots_on_every_vcpu_and_poweroff_ends_memvisor_with_stat
 	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
 	ck_assert_msg(console_has(&r, "linux-init: up ") && console_has(&r, "MemTotal: ") &&
 		      console_has(&r, seen), "no init line for %s CPUs:\n%s", cpus, r.console);
+	/* nothing Linux finds here is worth a WARN (the helper VM's XSAVE made
+	 * one on every boot: scripts/with-kvm's cpu_model says why) */
+	ck_assert_msg(!console_has(&r, "WARNING: CPU: "), "Linux WARNs on %s CPUs:\n%s", cpus,
+		      r.console);
 	vm_run_free(&r);
 }
 END_TEST
@@ -165,6 +170,51 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 }
 END_TEST
 
+/* The text after PREFIX on the console line that starts with it, up to
+ * the line's end, into out. */
+static void console_value(const char *console, const char *prefix, char *out, size_t max)
+{
+	const char *p = strstr(console, prefix);
+	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, console);
+	p += strlen(prefix);
+	size_t n = strcspn(p, "\n");
+	ck_assert_msg(n > 0 && n < max, "line %s%.*s", prefix, (int)n, p);
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+/*
+ * Linux swaps to memvisor's virtio-blk for real: a 128M guest (MemTotal
+ * about 80M) runs memhog over 96M with --verify, so the kernel writes
+ * pages out to the disk and reads them back, and every page reads back as
+ * memhog wrote it; /proc/vmstat's pswpout, printed by the init after
+ * memhog, says how many pages went out (about 25000 in a trial run, 100 s
+ * through the helper VM).
+ */
+START_TEST(linux_swaps_to_memvisors_disk_under_a_hog_and_memhog_verifies_every_page)
+{
+	char swap[512], swap_arg[600], pswpout[32];
+	snprintf(swap, sizeof(swap), "%s", test_build_path("linux/swap-hog.img"));
+	make_linux_guest();
+	unlink(swap);
+	snprintf(swap_arg, sizeof(swap_arg), "%s:256M", swap);
+	const char *argv[] = { "run", "-m", "128M", "--timeout", "240", "--crash-dump", "none",
+			       "--swap", swap_arg, "--initrd", LINUX_INITRD, LINUX_VMLINUX, "--", "--",
+			       "/bin/memhog", "96M", "--verify", NULL };
+	struct vm_run r = run_linux(argv);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
+	ck_assert_msg(console_has(&r, "linux-init: swap on /dev/vda: "), "%s", r.console);
+	/* 96M is 24576 pages, every one touched and read back */
+	ck_assert_msg(console_has(&r, "memhog: verify ok: 24576 pages\n") &&
+		      console_has(&r, "linux-init: /bin/memhog exited with status 0\n"),
+		      "memhog did not verify:\n%s", r.console);
+	console_value(r.console, "linux-init: pswpout ", pswpout, sizeof(pswpout));
+	ck_assert_msg(atol(pswpout) > 0, "Linux wrote no page to swap (pswpout %s)", pswpout);
+	vm_run_free(&r);
+	unlink(swap);
+}
+END_TEST
+
 /*
  * One Linux run on 2 vCPUs for the "cores" tests (an unchecked fixture:
  * it runs once, before they fork): the init starts a `sleep` and prints
@@ -211,19 +261,6 @@ static void cores_teardown(void)
 	free(cores.console);
 	unlink(cores.core);
 	unlink(cores.save);
-}
-
-/* The text after PREFIX on the console line that starts with it, up to
- * the line's end, into out. */
-static void console_value(const char *console, const char *prefix, char *out, size_t max)
-{
-	const char *p = strstr(console, prefix);
-	ck_assert_msg(p != NULL, "no line %s...:\n%s", prefix, console);
-	p += strlen(prefix);
-	size_t n = strcspn(p, "\n");
-	ck_assert_msg(n > 0 && n < max, "line %s%.*s", prefix, (int)n, p);
-	memcpy(out, p, n);
-	out[n] = 0;
 }
 
 /*
@@ -427,12 +464,16 @@ Suite *linux_suite(void)
 	TCase *dev = tcase_create("devices");
 	tcase_set_timeout(dev, 900);
 	tcase_add_test(dev, linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host);
+	tcase_add_test(dev, linux_swaps_to_memvisors_disk_under_a_hog_and_memhog_verifies_every_page);
 	/*
 	 * Tagged linux-cores and left out of make check (make
-	 * integration-linux-cores runs it): in the helper VM (QEMU/TCG, nested
-	 * SVM) Linux with two shells spinning in user mode panicked in 1 of 3
-	 * runs, "ENTRY_TRAMPOLINE stack guard page was hit" from an APIC timer
-	 * interrupt taken in user mode; the cause is not found.
+	 * integration-linux-cores runs it). Its panics were the helper VM's
+	 * QEMU delivering an interrupt twice (scripts/with-kvm: none in 29 runs
+	 * with one helper vCPU), but in 3 of those 29 runs no vCPU was in user
+	 * mode at the snapshot: it is taken when init's "holding" line is out,
+	 * with init's vCPU still in the kernel, and the other vCPU's spinning
+	 * shell is in the kernel (timer ticks, slow under nested TCG) about one
+	 * time in ten.
 	 */
 	TCase *core_tc = tcase_create("cores");
 	tcase_set_tags(core_tc, "linux-cores");
