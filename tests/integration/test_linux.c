@@ -220,25 +220,37 @@ END_TEST
  * it runs once, before they fork): the init starts a `sleep` and prints
  * its present pages from /proc/PID/pagemap (linux-init.pagemap=1), starts
  * two shells spinning in user mode (linux-init.spin=2), then holds; the
- * host takes a snapshot and a save (a core with all of RAM) and quits.
+ * host takes a snapshot, two more on the next stats samples (when events
+ * fire one per sample), a save (a core with all of RAM) and quits.
  */
+#define CORES_SNAPSHOTS 3
 static struct cores_run {
 	char core[512], save[512];
+	char later[CORES_SNAPSHOTS - 1][512]; /* the snapshots after core */
 	char *console;
 } cores;
 
 static void cores_setup(void)
 {
-	char pressure[1400];
+	char pressure[3000];
 	snprintf(cores.core, sizeof(cores.core), "%s", test_build_path("linux/cores.core"));
 	snprintf(cores.save, sizeof(cores.save), "%s", test_build_path("linux/cores.mvs"));
 	make_linux_guest();
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "linux/cores-%d.core", i + 2);
+		snprintf(cores.later[i], sizeof(cores.later[i]), "%s", test_build_path(name));
+		unlink(cores.later[i]);
+	}
 	unlink(cores.core);
 	unlink(cores.save);
 	snprintf(pressure, sizeof(pressure),
 		 "when console \"^linux-init: holding\":snapshot=%s,"
+		 "when console \"^linux-init: holding\":snapshot=%s,"
+		 "when console \"^linux-init: holding\":snapshot=%s,"
 		 "when console \"^linux-init: holding\":save=%s,"
-		 "when console \"^linux-init: holding\":quit", cores.core, cores.save);
+		 "when console \"^linux-init: holding\":quit", cores.core, cores.later[0],
+		 cores.later[1], cores.save);
 	const char *argv[] = { "run", "-c", "2", "-m", "512M", "--timeout", "240", "--crash-dump",
 			       "none", "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
 			       "--", "linux-init.pagemap=1", "linux-init.spin=2", "linux-init.hold=1",
@@ -260,6 +272,8 @@ static void cores_teardown(void)
 {
 	free(cores.console);
 	unlink(cores.core);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		unlink(cores.later[i]);
 	unlink(cores.save);
 }
 
@@ -413,16 +427,17 @@ START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
 END_TEST
 
 /*
- * The cpuN spaces of a Linux guest on 2 vCPUs: each vCPU's is the table
- * its CR3 holds, and a vCPU in user mode (two shells spin there) runs a
- * process from the task list, its space the very same walk.
+ * The cpuN spaces of a Linux guest on 2 vCPUs in one snapshot: each vCPU's
+ * is the table its CR3 holds, and a vCPU in user mode (two shells spin
+ * there) runs a process from the task list, its space the very same walk.
+ * Returns how many vCPUs were in user mode.
  */
-START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
+static int vcpus_in_user_mode_run_a_listed_process(const char *core)
 {
 	struct vm_run r, m;
 	int user = 0;
-	const char *cpus_argv[] = { "show", cores.core, "--view", "cpus", "--json", NULL };
-	const char *maps_argv[] = { "show", cores.core, "--view", "maps", "--json", NULL };
+	const char *cpus_argv[] = { "show", core, "--view", "cpus", "--json", NULL };
+	const char *maps_argv[] = { "show", core, "--view", "maps", "--json", NULL };
 	ck_assert_int_eq(vm_run(&r, cpus_argv), 0);
 	ck_assert_int_eq(vm_run(&m, maps_argv), 0);
 	json_object *cj = json_tokener_parse(r.console), *mj = json_tokener_parse(m.console), *cpus;
@@ -432,7 +447,7 @@ START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
 		json_object *c = json_object_array_get_idx(cpus, (size_t)i), *mode, *own, *theirs;
 		char cpu[16], proc[64];
 		snprintf(cpu, sizeof(cpu), "cpu%d", i);
-		ck_assert_msg(json_object_object_get_ex(mj, cpu, &own), "no space %s", cpu);
+		ck_assert_msg(json_object_object_get_ex(mj, cpu, &own), "no space %s in %s", cpu, core);
 		json_object_object_get_ex(c, "mode", &mode);
 		if (strcmp(json_object_get_string(mode), "user"))
 			continue;
@@ -443,13 +458,29 @@ START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
 			      r.console);
 		snprintf(proc, sizeof(proc), "%lld (%s)", pid, comm);
 		ck_assert_msg(json_object_object_get_ex(mj, proc, &theirs) &&
-			      json_object_equal(own, theirs), "%s and %s differ", cpu, proc);
+			      json_object_equal(own, theirs), "%s and %s differ in %s", cpu, proc, core);
 	}
-	ck_assert_msg(user > 0, "no vCPU in user mode with two spinning shells:\n%s", r.console);
 	json_object_put(cj);
 	json_object_put(mj);
 	vm_run_free(&r);
 	vm_run_free(&m);
+	return user;
+}
+
+/*
+ * With two shells spinning, a vCPU is in user mode at most moments, but
+ * at any one of them both may be in the kernel (a timer tick, slow under
+ * the helper's nested TCG: 3 snapshots in 29 found none). Of three
+ * snapshots a sample apart, at least one must find one; every vCPU any
+ * of them finds in user mode must run a listed process.
+ */
+START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
+{
+	int user = vcpus_in_user_mode_run_a_listed_process(cores.core);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		user += vcpus_in_user_mode_run_a_listed_process(cores.later[i]);
+	ck_assert_msg(user > 0, "no vCPU in user mode with two spinning shells in %d snapshots",
+		      CORES_SNAPSHOTS);
 }
 END_TEST
 
