@@ -21,7 +21,7 @@
  *     higher-order allocation), never on a per-CPU hit: its pages left the
  *     zone's count when the list was refilled.
  *   - the head of a per-CPU block holds its order and zone (set when it
- *     joins the list), so the hit path (pcp_alloc_hit, Linux's
+ *     joins the list), so the hit path (pcp_alloc, Linux's
  *     rmqueue_pcplist) writes only what an owner must find changed.
  * Serialisation: zone->lock for free areas; a per-CPU list belongs to its
  * CPU, interrupts masked (see buddy.h), zone->lock taken inside that.
@@ -262,6 +262,7 @@ static inline void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *
 	unsigned long flags = mm_irq_save();
 	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
 
+	MM_HIDE_VAR(pcp);
 	p->flags = PG_PCP;
 	list_add(&p->lru, &pcp->lists[order]);
 	pcp->count += 1u << order;
@@ -338,6 +339,8 @@ int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
 	b->distance[0][0] = 10;
 	for (unsigned zi = 0; zi < BUDDY_NR_ZONES; zi++)
 		zone_init(b, zi);
+	for (unsigned c = 0; c < MM_NR_CPUS; c++)
+		b->cpu_zone[c] = &b->zones[0]; /* empty lists until build_zonelist */
 	buddy_setup_watermarks(b);
 	return 0;
 }
@@ -532,7 +535,7 @@ static void build_zonelist(struct buddy *b)
 			}
 	}
 	for (unsigned c = 0; c < MM_NR_CPUS; c++)
-		b->cpu_zone[c] = b->zonelist[b->cpu_node[c]][0];
+		b->cpu_zone[c] = &b->zones[b->zonelist[b->cpu_node[c]][0]];
 }
 
 int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn)
@@ -797,31 +800,6 @@ static struct page *alloc_slowpath(struct buddy *b, unsigned gfp, unsigned order
 /* gfp flags a per-CPU hit serves: the rest pick zones or nodes, or prepare more. */
 #define GFP_PCP_HIT_OK (BUDDY_GFP_RECLAIM | BUDDY_GFP_ATOMIC | BUDDY_GFP_NOWAKE)
 
-/*
- * Linux's rmqueue_pcplist fast path: a block of order (< BUDDY_PCP_ORDERS)
- * from this CPU's list of its preferred zone (b->cpu_zone: the zonelist
- * walk would try that zone first), counted as a local hit; NULL when the
- * list is empty (the zonelist walk refills it).
- */
-static inline struct page *pcp_alloc_hit(struct buddy *b, unsigned order)
-{
-	unsigned long flags = mm_irq_save();
-	unsigned cpu = mm_cpu_id();
-	struct buddy_zone *z = &b->zones[b->cpu_zone[cpu]];
-	struct buddy_pcp *pcp = &z->pcp[cpu];
-	struct list_head *list = &pcp->lists[order];
-	struct page *p = NULL;
-
-	if (MM_LIKELY(!list_empty(list))) {
-		p = list_entry(list->next, struct page, lru);
-		list_del(&p->lru);
-		pcp->count -= 1u << order;
-		count_numa_hit(b, z, cpu);
-	}
-	mm_irq_restore(flags);
-	return p;
-}
-
 /* Every allocation the per-CPU hit does not serve; NULL on failure. */
 static MM_SLOWPATH struct page *alloc_pages_zonelist(struct buddy *b, unsigned gfp,
 						     unsigned order)
@@ -836,16 +814,49 @@ static MM_SLOWPATH struct page *alloc_pages_zonelist(struct buddy *b, unsigned g
 	return alloc_slowpath(b, gfp, order);
 }
 
+/* The CPU's list was empty (interrupts masked since flags): unmask, then the zonelist walk. */
+static MM_SLOWPATH struct page *pcp_alloc_miss(struct buddy *b, unsigned gfp, unsigned order,
+					       unsigned long flags)
+{
+	mm_irq_restore(flags);
+	return alloc_pages_zonelist(b, gfp, order);
+}
+
+/*
+ * Linux's rmqueue_pcplist fast path: a block of order (< BUDDY_PCP_ORDERS)
+ * from this CPU's list of its preferred zone (b->cpu_zone: the zonelist
+ * walk would try that zone first), counted as a local hit, handed over
+ * writing only what an owner must find changed (order and zone are
+ * already the block's). An empty list goes to the zonelist walk, which
+ * refills it. NULL on failure.
+ */
+static inline struct page *pcp_alloc(struct buddy *b, unsigned gfp, unsigned order)
+{
+	unsigned long flags = mm_irq_save();
+	unsigned cpu = mm_cpu_id();
+	struct buddy_zone *z = b->cpu_zone[cpu];
+	struct buddy_pcp *pcp = &z->pcp[cpu];
+	struct list_head *list;
+	struct page *p;
+
+	MM_HIDE_VAR(pcp);
+	list = &pcp->lists[order];
+	if (MM_UNLIKELY(list_empty(list)))
+		return pcp_alloc_miss(b, gfp, order, flags);
+	p = list_entry(list->next, struct page, lru);
+	list_del(&p->lru);
+	pcp->count -= 1u << order;
+	count_numa_hit(b, z, cpu);
+	mm_irq_restore(flags);
+	MM_VM_BUG_ON(p->flags != PG_PCP || p->order != order);
+	prep_owner(p, 0);
+	return p;
+}
+
 struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
 {
-	if (MM_LIKELY(order < BUDDY_PCP_ORDERS && !(gfp & ~GFP_PCP_HIT_OK))) {
-		struct page *p = pcp_alloc_hit(b, order);
-		if (MM_LIKELY(p != NULL)) {
-			MM_VM_BUG_ON(p->flags != PG_PCP || p->order != order);
-			prep_owner(p, 0); /* order and zone are already the block's */
-			return p;
-		}
-	}
+	if (MM_LIKELY(order < BUDDY_PCP_ORDERS && !(gfp & ~GFP_PCP_HIT_OK)))
+		return pcp_alloc(b, gfp, order);
 	return alloc_pages_zonelist(b, gfp, order);
 }
 

@@ -151,8 +151,9 @@ struct buddy_pcp {
 	uint32_t high;         /* above this, a free drains a batch */
 	uint32_t batch;        /* pages moved per drain; refills take batch >> order blocks */
 	uint32_t drain_order;  /* the list a drain takes from next, round robin */
-} __attribute__((aligned(64))); /* CPUs' lists on cache lines of their own; 128 bytes:
-				  * the hit path indexes them with a shift */
+	uint8_t pad[48];       /* 128 bytes: the hit path indexes CPUs with a shift */
+};
+_Static_assert(sizeof(struct buddy_pcp) == 128, "buddy_pcp: keep it a power of two");
 
 struct buddy_zone {
 	mm_spinlock_t lock;
@@ -214,9 +215,9 @@ struct buddy {
 	uint64_t node_start_pfn[BUDDY_MAX_NODES + 1]; /* node n: [start[n], start[n+1]) */
 	uint8_t distance[BUDDY_MAX_NODES][BUDDY_MAX_NODES]; /* SLIT's, 10 local */
 	uint8_t cpu_node[MM_NR_CPUS]; /* the node each CPU allocates from by default */
-	uint8_t cpu_zone[MM_NR_CPUS]; /* each CPU's preferred zone, the first of its
-				       * node's zonelist: the per-CPU hit path's;
-				       * set with the zonelists */
+	struct buddy_zone *cpu_zone[MM_NR_CPUS]; /* each CPU's preferred zone, the
+				       * first of its node's zonelist: the per-CPU
+				       * hit path's; set with the zonelists */
 	uint64_t oom_notifier_calls;  /* statistics, racy */
 };
 
