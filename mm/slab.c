@@ -455,7 +455,7 @@ static void cpu_flush_all(struct kmem_cache *c)
  * to another CPU may have changed what this CPU has. Returns an object,
  * or NULL when buddy has no slab to give; interrupts restored either way.
  */
-static MM_SLOWPATH void *alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags)
+MM_SLOWPATH void *slab_alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags)
 {
 	for (;;) {
 		struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
@@ -474,24 +474,7 @@ static MM_SLOWPATH void *alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned
 	}
 }
 
-/*
- * Fast path: pop this CPU's freelist with its interrupts masked. Small
- * and call-free, so it needs no saved registers; the rest is alloc_slow.
- */
-static inline void *alloc_fast(struct kmem_cache *c, unsigned gfp)
-{
-	unsigned long flags = mm_irq_save();
-	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
-	void *obj = cpu->freelist;
-
-	if (MM_UNLIKELY(!obj))
-		return alloc_slow(c, gfp, flags);
-	cpu->freelist = *slab_fp(c, obj);
-	mm_irq_restore(flags);
-	return obj;
-}
-
-static MM_SLOWPATH void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+MM_SLOWPATH void *slab_alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
 	for (;;) {
 		mm_spin_lock(&c->lock);
@@ -506,14 +489,18 @@ static MM_SLOWPATH void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr
 	}
 }
 
-void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+MM_SLOWPATH void *slab_alloc_zeroed(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
-	void *obj = MM_UNLIKELY(c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller)
-								  : alloc_fast(c, gfp);
+	void *obj = slab_alloc_hit(c, gfp & ~BUDDY_GFP_ZERO, caller);
 
-	if (obj && (gfp & BUDDY_GFP_ZERO))
+	if (obj)
 		__builtin_memset(obj, 0, c->object_size);
 	return obj;
+}
+
+void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+{
+	return slab_alloc_hit(c, gfp, caller);
 }
 
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
@@ -528,8 +515,8 @@ static void free_locked(struct kmem_cache *c, struct page *p, void *obj)
 	mm_spin_unlock(&c->lock);
 }
 
-static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *obj,
-				   uintptr_t caller)
+MM_SLOWPATH void slab_free_debug(struct kmem_cache *c, struct page *p, void *obj,
+				 uintptr_t caller)
 {
 	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
 		return;
@@ -537,41 +524,16 @@ static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *o
 	free_locked(c, p, obj);
 }
 
-/* An object of a slab that is neither this CPU's nor its batch's: a new
- * batch; interrupts still masked (flags), restored after. */
-static MM_SLOWPATH void free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
-				  void *obj, unsigned long flags)
+MM_SLOWPATH void slab_free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
+				void *obj, unsigned long flags)
 {
 	batch_restart(c, cpu, slab, obj);
 	mm_irq_restore(flags);
 }
 
-/*
- * Fast path, interrupts masked: an object of this CPU's slab goes on its
- * freelist; one of the slab the CPU's free batch is for, on the batch;
- * any other starts a new batch (free_slow).
- */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
-	if (MM_UNLIKELY(c->flags & SLAB_F_DEBUG)) {
-		free_debug(c, slab, obj, caller);
-		return;
-	}
-	unsigned long flags = mm_irq_save();
-	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
-	void **head;
-
-	if (MM_LIKELY(slab == cpu->page))
-		head = &cpu->freelist;
-	else if (MM_LIKELY(slab == cpu->remote))
-		head = &cpu->remote_head;
-	else {
-		free_slow(c, cpu, slab, obj, flags);
-		return;
-	}
-	*slab_fp(c, obj) = *head;
-	*head = obj;
-	mm_irq_restore(flags);
+	slab_free_hit(c, slab, obj, caller);
 }
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
