@@ -17,14 +17,17 @@
 struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES];
 uint32_t kmalloc_class_uses[KMALLOC_NR_CACHES];
 
-/* 256 < size <= 2048: KMALLOC_FINE_PER classes per doubling, in equal steps. */
+/* 256 < size <= 2048: KMALLOC_FINE_PER classes per doubling, in equal steps
+ * of base / KMALLOC_FINE_PER (a power of two: a shift, not a division). */
 static unsigned fine_index(size_t size)
 {
 	unsigned ceil_log2 = 64u - (unsigned)__builtin_clzll((unsigned long long)size - 1);
-	size_t base = (size_t)1 << (ceil_log2 - 1), step = base / KMALLOC_FINE_PER;
+	size_t base = (size_t)1 << (ceil_log2 - 1);
+	unsigned step_shift = ceil_log2 - 1 - (unsigned)__builtin_ctz(KMALLOC_FINE_PER);
 
+	_Static_assert(!(KMALLOC_FINE_PER & (KMALLOC_FINE_PER - 1)), "a power of two");
 	return KMALLOC_FINE_FIRST + (ceil_log2 - 9) * KMALLOC_FINE_PER +
-	       (unsigned)((size - base + step - 1) / step) - 1;
+	       (unsigned)((size - base - 1) >> step_shift);
 }
 
 static unsigned class_index(size_t size)
