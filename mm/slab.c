@@ -13,7 +13,9 @@
  *     slab cpu[n].remote, are counted in its inuse and are on no free list;
  *     the batch is empty (both NULL) or holds at least one; its slab is
  *     neither cpu[n]'s slab nor on cpu[n]'s partial list;
- *   - a slab on cpu[n].partial (at most SLAB_CPU_PARTIAL) is PG_FROZEN with
+ *   - cpu[n]'s partial list (at most SLAB_CPU_PARTIAL slabs) is chained by
+ *     next_partial from cpu[n]'s slab, so it is empty while the CPU has no
+ *     slab; a slab on it is PG_FROZEN with
  *     frozen_cpu n, on no cache list; the objects on its cpu_freelist are
  *     counted in its inuse and only CPU n touches them; its freelist takes
  *     other CPUs' frees under the lock, as a CPU's slab's does;
@@ -112,10 +114,8 @@ static void cache_init(struct kmem_cache *c, const char *name, void (*ctor)(void
 	list_init(&c->slabs_partial);
 	list_init(&c->slabs_free);
 	c->nr_slabs = c->nr_free_slabs = c->active_objs = c->debug_reports = 0;
-	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
-		c->cpu[cpu] = (struct slab_cpu){ .freelist = NULL };
-		list_init(&c->cpu[cpu].partial);
-	}
+	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++)
+		c->cpu[cpu] = (struct slab_cpu){ NULL, NULL, NULL, NULL };
 }
 
 static void cache_register(struct kmem_cache *c)
@@ -276,14 +276,30 @@ static unsigned cpu_index(const struct kmem_cache *c, const struct slab_cpu *cpu
 	return (unsigned)(cpu - c->cpu);
 }
 
+/* Slabs on cpu's partial list. */
+static unsigned cpu_partial_count(const struct slab_cpu *cpu)
+{
+	unsigned n = 0;
+
+	for (struct page *p = cpu->page ? cpu->page->next_partial : NULL; p; p = p->next_partial)
+		n++;
+	return n;
+}
+
+/* Whether cpu's partial list can take one more slab: it needs a slab to hang from. */
+static bool cpu_partial_room(const struct slab_cpu *cpu)
+{
+	return cpu->page && cpu_partial_count(cpu) < SLAB_CPU_PARTIAL;
+}
+
 /* Freezes slab p (off every list) onto cpu's partial list. Under c->lock. */
 static void cpu_partial_add(struct kmem_cache *c, struct slab_cpu *cpu, struct page *p)
 {
 	p->flags |= PG_FROZEN;
 	p->frozen_cpu = cpu_index(c, cpu);
 	p->cpu_freelist = NULL;
-	list_add(&p->lru, &cpu->partial);
-	cpu->nr_partial++;
+	p->next_partial = cpu->page->next_partial;
+	cpu->page->next_partial = p;
 }
 
 /*
@@ -307,7 +323,7 @@ static void slab_put_chain(struct kmem_cache *c, struct page *p, void *head, voi
 	if ((p->flags & PG_FROZEN) || (!was_full && p->inuse))
 		return;
 	list_del(&p->lru);
-	if (was_full && p->inuse && keep && keep->nr_partial < SLAB_CPU_PARTIAL)
+	if (was_full && p->inuse && keep && cpu_partial_room(keep))
 		cpu_partial_add(c, keep, p);
 	else
 		slab_file(c, p);
@@ -378,6 +394,7 @@ static struct page *cpu_freeze_next(struct kmem_cache *c, struct slab_cpu *cpu)
 	if (p) {
 		p->flags |= PG_FROZEN;
 		p->frozen_cpu = cpu_index(c, cpu);
+		p->next_partial = NULL; /* no slab, no partial list: it starts empty */
 		cpu->page = p;
 	}
 	return p;
@@ -405,62 +422,57 @@ static void slab_unfreeze(struct kmem_cache *c, struct page *p, void *freelist)
 	slab_file(c, p);
 }
 
-/* Gives cpu's slab back to the lists; cpu has no slab after. Under c->lock. */
+/*
+ * Gives cpu's partial slabs, then its slab, back to the lists; cpu has no
+ * slab after. Under c->lock.
+ */
 static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
 {
 	if (!cpu->page)
 		return;
+	while (cpu->page->next_partial) {
+		struct page *p = cpu->page->next_partial;
+		void *freelist = p->cpu_freelist;
+
+		cpu->page->next_partial = p->next_partial;
+		p->cpu_freelist = NULL;
+		slab_unfreeze(c, p, freelist);
+	}
 	slab_unfreeze(c, cpu->page, cpu->freelist);
 	cpu->freelist = NULL;
 	cpu->page = NULL;
 }
 
-/* Gives every slab of cpu's partial list back to the lists. Under c->lock. */
-static void cpu_unfreeze_partial(struct kmem_cache *c, struct slab_cpu *cpu)
-{
-	while (!list_empty(&cpu->partial)) {
-		struct page *p = list_entry(cpu->partial.next, struct page, lru);
-		void *freelist = p->cpu_freelist;
-
-		list_del(&p->lru);
-		cpu->nr_partial--;
-		p->cpu_freelist = NULL;
-		slab_unfreeze(c, p, freelist);
-	}
-}
-
 /*
- * Makes p, on cpu's partial list, cpu's slab with its CPU freelist; the
- * slab cpu had (exhausted), if any, takes its place on the list.
- * Interrupts masked; no lock: both are this CPU's.
- */
-static void cpu_partial_switch(struct slab_cpu *cpu, struct page *p)
-{
-	list_del(&p->lru);
-	if (cpu->page)
-		list_add_tail(&cpu->page->lru, &cpu->partial);
-	else
-		cpu->nr_partial--;
-	cpu->page = p;
-	cpu->freelist = p->cpu_freelist;
-	p->cpu_freelist = NULL;
-}
-
-/*
- * A slab on cpu's partial list with objects this CPU freed to it; with
- * any_free, also one with other CPUs' frees (read under c->lock only).
- * NULL if none.
+ * The slab before one on cpu's partial list (cpu's slab is before the
+ * first) with objects this CPU freed to it; with any_free, also one with
+ * other CPUs' frees (read under c->lock only). NULL if none.
  */
 static struct page *cpu_partial_find(struct slab_cpu *cpu, bool any_free)
 {
-	struct list_head *pos;
-
-	list_for_each(pos, &cpu->partial) {
-		struct page *p = list_entry(pos, struct page, lru);
+	for (struct page *prev = cpu->page; prev && prev->next_partial; prev = prev->next_partial) {
+		struct page *p = prev->next_partial;
 		if (p->cpu_freelist || (any_free && p->freelist))
-			return p;
+			return prev;
 	}
 	return NULL;
+}
+
+/*
+ * Makes the slab after prev on cpu's partial list cpu's slab, with its CPU
+ * freelist; the exhausted slab cpu had goes first on the list. Interrupts
+ * masked; no lock: both are this CPU's.
+ */
+static void cpu_partial_switch(struct slab_cpu *cpu, struct page *prev)
+{
+	struct page *p = prev->next_partial, *old = cpu->page;
+
+	prev->next_partial = p->next_partial;
+	p->next_partial = old;
+	old->cpu_freelist = NULL;
+	cpu->page = p;
+	cpu->freelist = p->cpu_freelist;
+	p->cpu_freelist = NULL;
 }
 
 /* ---- the free batch --------------------------------------------------- */
@@ -524,22 +536,25 @@ static void *cpu_pop(struct kmem_cache *c, struct slab_cpu *cpu)
  */
 static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 {
-	struct page *p;
+	struct page *prev;
 	void *obj = NULL;
 
-	if (!cpu->page || !cpu->page->freelist) { /* a racy peek; the lock decides */
-		p = cpu_partial_find(cpu, false);
-		if (p) {
-			cpu_partial_switch(cpu, p);
+	if (cpu->page && !cpu->page->freelist) { /* a racy peek; the lock decides */
+		prev = cpu_partial_find(cpu, false);
+		if (prev) {
+			cpu_partial_switch(cpu, prev);
 			return cpu_pop(c, cpu);
 		}
 	}
 	mm_spin_lock(&c->lock);
 	batch_flush_locked(c, cpu, cpu);
-	if (cpu->page && !cpu->page->freelist)
-		cpu_unfreeze(c, cpu);
-	if (!cpu->page && (p = cpu_partial_find(cpu, true)) != NULL)
-		cpu_partial_switch(cpu, p);
+	if (cpu->page && !cpu->page->freelist) {
+		prev = cpu_partial_find(cpu, true);
+		if (prev)
+			cpu_partial_switch(cpu, prev);
+		else
+			cpu_unfreeze(c, cpu); /* nothing free in any: all back to the lists */
+	}
 	if (cpu->freelist)
 		obj = cpu_pop(c, cpu);
 	else if (cpu->page || cpu_freeze_next(c, cpu))
@@ -555,7 +570,6 @@ static void cpu_flush_all(struct kmem_cache *c)
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
 		batch_flush_locked(c, &c->cpu[cpu], NULL);
 		cpu_unfreeze(c, &c->cpu[cpu]);
-		cpu_unfreeze_partial(c, &c->cpu[cpu]);
 	}
 	mm_spin_unlock(&c->lock);
 }
@@ -731,11 +745,11 @@ uint64_t slab_cpu_cached(const struct kmem_cache *c)
 
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
 		const struct slab_cpu *sc = &c->cpu[cpu];
-		const struct list_head *pos;
 
 		n += chain_length(c, sc->freelist) + chain_length(c, sc->remote_head);
-		list_for_each(pos, &sc->partial)
-			n += chain_length(c, list_entry(pos, struct page, lru)->cpu_freelist);
+		for (struct page *p = sc->page ? sc->page->next_partial : NULL; p;
+		     p = p->next_partial)
+			n += chain_length(c, p->cpu_freelist);
 	}
 	return n;
 }

@@ -128,6 +128,9 @@ struct page {
 			};
 			void *cpu_freelist;    /* slab on a CPU's partial list: the
 						* objects that CPU freed to it (slab.c) */
+			struct page *next_partial; /* slab, PG_FROZEN: the next slab of
+						* its CPU's partial list (the CPU's
+						* slab: the first) */
 			uint32_t frozen_cpu;   /* slab, PG_FROZEN: the CPU it is frozen for */
 		};
 		struct page_user user;
@@ -155,9 +158,7 @@ struct buddy_pcp {
 	uint32_t high;         /* above this, a free drains a batch */
 	uint32_t batch;        /* pages moved per drain; refills take batch >> order blocks */
 	uint32_t drain_order;  /* the list a drain takes from next, round robin */
-	uint8_t pad[48];       /* 128 bytes: the hit path indexes CPUs with a shift */
 };
-_Static_assert(sizeof(struct buddy_pcp) == 128, "buddy_pcp: keep it a power of two");
 
 struct buddy_zone {
 	mm_spinlock_t lock;

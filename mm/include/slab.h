@@ -81,7 +81,9 @@
  *
  * Partial slabs (SLUB's kmem_cache_cpu->partial): a full slab that this
  * CPU's batch flush leaves partly free is frozen for the CPU on its partial
- * list (up to SLAB_CPU_PARTIAL), so later frees to it by this CPU go on
+ * list (up to SLAB_CPU_PARTIAL, chained by page->next_partial from the
+ * CPU's slab: no room taken in every cache's descriptor, and a CPU with
+ * no slab has none), so later frees to it by this CPU go on
  * its page->cpu_freelist (counted in its inuse) with no lock, and a dry
  * CPU takes such a slab as its own, with no lock either (the exhausted one
  * taking its place on the list). Other CPUs' frees to it go to
@@ -91,12 +93,9 @@ struct slab_cpu {
 	void *freelist;
 	struct page *page;     /* NULL: none yet */
 	void *remote_head;     /* the free batch: objects of remote, chained */
-	struct page *remote;   /* NULL: the batch is empty; never page or on partial */
-	struct list_head partial; /* frozen slabs of this CPU, by page->lru */
-	uint32_t nr_partial;   /* slabs on partial */
-	uint32_t pad[3];       /* 64 bytes: the fast paths index CPUs with a shift */
+	struct page *remote;   /* NULL: the batch is empty; never page or on its
+				* partial list */
 };
-_Static_assert(sizeof(struct slab_cpu) == 64, "slab_cpu: keep it a power of two");
 
 struct kmem_cache {
 	char name[SLAB_NAME_LEN];
