@@ -20,6 +20,9 @@
  *   - watermarks are checked when pages leave the zone (a refill or a
  *     higher-order allocation), never on a per-CPU hit: its pages left the
  *     zone's count when the list was refilled.
+ *   - the head of a per-CPU block holds its order and zone (set when it
+ *     joins the list), so the hit path (pcp_alloc, Linux's
+ *     rmqueue_pcplist) writes only what an owner must find changed.
  * Serialisation: zone->lock for free areas; a per-CPU list belongs to its
  * CPU, interrupts masked (see buddy.h), zone->lock taken inside that.
  * Reclaim hooks run with no lock held.
@@ -164,8 +167,8 @@ static uint64_t watermark_room(const struct buddy_zone *z, unsigned order, uint6
  * n pages went or the lists are empty: one list at a time, the orders
  * taking turns, as Linux's free_pcppages_bulk. Interrupts masked.
  */
-static void pcp_drain(struct buddy *b, struct buddy_zone *z,
-			     struct buddy_pcp *pcp, uint32_t n)
+static MM_SLOWPATH void pcp_drain(struct buddy *b, struct buddy_zone *z,
+				   struct buddy_pcp *pcp, uint32_t n)
 {
 	uint32_t freed = 0;
 
@@ -245,17 +248,28 @@ static struct page *rmqueue_pcp(struct buddy *b, struct buddy_zone *z, unsigned 
 	return p;
 }
 
+/* A free took the list above high: drains a batch, then unmasks (flags). */
+static MM_SLOWPATH void pcp_drain_high(struct buddy *b, struct buddy_zone *z,
+				       struct buddy_pcp *pcp, unsigned long flags)
+{
+	pcp_drain(b, z, pcp, pcp->batch);
+	mm_irq_restore(flags);
+}
+
 /* Puts a freed block of order (< BUDDY_PCP_ORDERS) on this CPU's list; drains a batch above high. */
-static void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned order)
+static inline void free_pcp(struct buddy *b, struct buddy_zone *z, struct page *p, unsigned order)
 {
 	unsigned long flags = mm_irq_save();
 	struct buddy_pcp *pcp = &z->pcp[mm_cpu_id()];
 
+	MM_HIDE_VAR(pcp);
 	p->flags = PG_PCP;
 	list_add(&p->lru, &pcp->lists[order]);
 	pcp->count += 1u << order;
-	if (__builtin_expect(pcp->count > pcp->high, 0))
-		pcp_drain(b, z, pcp, pcp->batch);
+	if (MM_UNLIKELY(pcp->count > pcp->high)) {
+		pcp_drain_high(b, z, pcp, flags);
+		return;
+	}
 	mm_irq_restore(flags);
 }
 
@@ -325,6 +339,8 @@ int buddy_init(struct buddy *b, struct page *pages, uint64_t first_pfn,
 	b->distance[0][0] = 10;
 	for (unsigned zi = 0; zi < BUDDY_NR_ZONES; zi++)
 		zone_init(b, zi);
+	for (unsigned c = 0; c < MM_NR_CPUS; c++)
+		b->cpu_zone[c] = &b->zones[0]; /* empty lists until build_zonelist */
 	buddy_setup_watermarks(b);
 	return 0;
 }
@@ -518,6 +534,8 @@ static void build_zonelist(struct buddy *b)
 					b->zonelist[n][b->nr_zonelist[n]++] = (uint8_t)zi;
 			}
 	}
+	for (unsigned c = 0; c < MM_NR_CPUS; c++)
+		b->cpu_zone[c] = &b->zones[b->zonelist[b->cpu_node[c]][0]];
 }
 
 int buddy_add_free_range(struct buddy *b, uint64_t start_pfn, uint64_t end_pfn)
@@ -584,16 +602,22 @@ static void clear_owner_words(struct page *p)
 	list_init(&p->lru);
 }
 
+/* What every allocation hands over besides order and zone (Linux's post_alloc_hook). */
+static inline void prep_owner(struct page *p, uint32_t flags)
+{
+	p->flags = flags;
+	p->inuse = 0;
+	p->refcount = 1;
+	p->mapcount = 0;
+	clear_owner_words(p);
+}
+
 static void prep_new_page(struct buddy *b, struct page *p, unsigned order, unsigned gfp)
 {
 	uint64_t pfn = buddy_page_to_pfn(b, p);
 
-	p->flags = (gfp & BUDDY_GFP_COMP) && order ? PG_HEAD : 0;
 	p->order = (uint8_t)order;
-	p->refcount = 1;
-	p->mapcount = 0;
-	p->inuse = 0;
-	clear_owner_words(p);
+	prep_owner(p, (gfp & BUDDY_GFP_COMP) && order ? PG_HEAD : 0);
 	if (p->flags & PG_HEAD) {
 		for (uint64_t i = 1; i < (1ull << order); i++) {
 			struct page *t = p + i;
@@ -648,15 +672,19 @@ static bool zone_allowed(const struct buddy_zone *z, unsigned gfp, unsigned node
  * other by the allocating CPU's node; interleave when such an allocation
  * got its node.
  */
+static inline void count_numa_hit(struct buddy *b, struct buddy_zone *z, unsigned cpu)
+{
+	z->numa_stat[BUDDY_NUMA_HIT]++;
+	z->numa_stat[z->node == b->cpu_node[cpu] ? BUDDY_NUMA_LOCAL : BUDDY_NUMA_OTHER]++;
+}
+
 static void count_numa(struct buddy *b, struct buddy_zone *pref, struct buddy_zone *z,
 		       unsigned gfp)
 {
 	bool hit = z->node == pref->node;
 
-	if (MM_LIKELY(hit && !(gfp & BUDDY_GFP_INTERLEAVE) &&
-		      z->node == b->cpu_node[mm_cpu_id()])) { /* the common case, in short */
-		z->numa_stat[BUDDY_NUMA_HIT]++;
-		z->numa_stat[BUDDY_NUMA_LOCAL]++;
+	if (MM_LIKELY(hit && !(gfp & BUDDY_GFP_INTERLEAVE))) { /* the common case, in short */
+		count_numa_hit(b, z, mm_cpu_id());
 		return;
 	}
 
@@ -769,7 +797,12 @@ static struct page *alloc_slowpath(struct buddy *b, unsigned gfp, unsigned order
 	return oom_notify_retry(b, gfp, order);
 }
 
-struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
+/* gfp flags a per-CPU hit serves: the rest pick zones or nodes, or prepare more. */
+#define GFP_PCP_HIT_OK (BUDDY_GFP_RECLAIM | BUDDY_GFP_ATOMIC | BUDDY_GFP_NOWAKE)
+
+/* Every allocation the per-CPU hit does not serve; NULL on failure. */
+static MM_SLOWPATH struct page *alloc_pages_zonelist(struct buddy *b, unsigned gfp,
+						     unsigned order)
 {
 	struct page *p;
 
@@ -781,14 +814,56 @@ struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
 	return alloc_slowpath(b, gfp, order);
 }
 
-void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
+/* The CPU's list was empty (interrupts masked since flags): unmask, then the zonelist walk. */
+static MM_SLOWPATH struct page *pcp_alloc_miss(struct buddy *b, unsigned gfp, unsigned order,
+					       unsigned long flags)
 {
-	uint64_t pfn = buddy_page_to_pfn(b, p);
-	struct buddy_zone *z = &b->zones[p->zone]; /* the head's zone index: see the top */
+	mm_irq_restore(flags);
+	return alloc_pages_zonelist(b, gfp, order);
+}
 
-	MM_BUG_ON(!buddy_pfn_valid(b, pfn) || order > BUDDY_MAX_ORDER);
-	MM_BUG_ON(p->flags & (PG_BUDDY | PG_PCP | PG_TAIL)); /* double free or a tail */
-	MM_BUG_ON(p->order != order || !MM_IS_ALIGNED(pfn, 1ull << order));
+/*
+ * Linux's rmqueue_pcplist fast path: a block of order (< BUDDY_PCP_ORDERS)
+ * from this CPU's list of its preferred zone (b->cpu_zone: the zonelist
+ * walk would try that zone first), counted as a local hit, handed over
+ * writing only what an owner must find changed (order and zone are
+ * already the block's). An empty list goes to the zonelist walk, which
+ * refills it. NULL on failure.
+ */
+static inline struct page *pcp_alloc(struct buddy *b, unsigned gfp, unsigned order)
+{
+	unsigned long flags = mm_irq_save();
+	unsigned cpu = mm_cpu_id();
+	struct buddy_zone *z = b->cpu_zone[cpu];
+	struct buddy_pcp *pcp = &z->pcp[cpu];
+	struct list_head *list;
+	struct page *p;
+
+	MM_HIDE_VAR(pcp);
+	list = &pcp->lists[order];
+	if (MM_UNLIKELY(list_empty(list)))
+		return pcp_alloc_miss(b, gfp, order, flags);
+	p = list_entry(list->next, struct page, lru);
+	list_del(&p->lru);
+	pcp->count -= 1u << order;
+	count_numa_hit(b, z, cpu);
+	mm_irq_restore(flags);
+	MM_VM_BUG_ON(p->flags != PG_PCP || p->order != order);
+	prep_owner(p, 0);
+	return p;
+}
+
+struct page *buddy_alloc_pages(struct buddy *b, unsigned gfp, unsigned order)
+{
+	if (MM_LIKELY(order < BUDDY_PCP_ORDERS && !(gfp & ~GFP_PCP_HIT_OK)))
+		return pcp_alloc(b, gfp, order);
+	return alloc_pages_zonelist(b, gfp, order);
+}
+
+/* A compound block's tails go back to plain pages, then the block to its zone. */
+static MM_SLOWPATH void free_pages_slow(struct buddy *b, struct buddy_zone *z, struct page *p,
+					unsigned order)
+{
 	if (p->flags & PG_HEAD)
 		for (uint64_t i = 1; i < (1ull << order); i++)
 			p[i].flags = 0;
@@ -797,8 +872,28 @@ void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
 		return;
 	}
 	mm_spin_lock(&z->lock);
-	buddy_free_one(b, z, pfn, order);
+	buddy_free_one(b, z, buddy_page_to_pfn(b, p), order);
 	mm_spin_unlock(&z->lock);
+}
+
+/*
+ * Linux's free_pages_prepare keeps one cheap test always on: a block
+ * already free (PG_BUDDY, PG_PCP) or a tail is a double or wrong free; the
+ * block's range, order and alignment are checked in debug builds.
+ */
+void buddy_free_pages(struct buddy *b, struct page *p, unsigned order)
+{
+	struct buddy_zone *z = &b->zones[p->zone]; /* the head's zone index: see the top */
+
+	MM_BUG_ON(p->flags & (PG_BUDDY | PG_PCP | PG_TAIL)); /* double free or a tail */
+	MM_VM_BUG_ON(!buddy_pfn_valid(b, buddy_page_to_pfn(b, p)) || order > BUDDY_MAX_ORDER);
+	MM_VM_BUG_ON(p->order != order ||
+		     !MM_IS_ALIGNED(buddy_page_to_pfn(b, p), 1ull << order));
+	if (MM_LIKELY(order < BUDDY_PCP_ORDERS && !(p->flags & PG_HEAD))) {
+		free_pcp(b, z, p, order);
+		return;
+	}
+	free_pages_slow(b, z, p, order);
 }
 
 struct page *buddy_split_block(struct buddy *b, struct page *p, unsigned order)

@@ -12,18 +12,22 @@
  * else is serialised by slab and buddy.
  */
 #include "kmalloc.h"
+#include "slab_internal.h"
 
 struct kmem_cache *kmalloc_caches[KMALLOC_NR_CACHES];
 uint32_t kmalloc_class_uses[KMALLOC_NR_CACHES];
 
-/* 256 < size <= 2048: KMALLOC_FINE_PER classes per doubling, in equal steps. */
+/* 256 < size <= 2048: KMALLOC_FINE_PER classes per doubling, in equal steps
+ * of base / KMALLOC_FINE_PER (a power of two: a shift, not a division). */
 static unsigned fine_index(size_t size)
 {
 	unsigned ceil_log2 = 64u - (unsigned)__builtin_clzll((unsigned long long)size - 1);
-	size_t base = (size_t)1 << (ceil_log2 - 1), step = base / KMALLOC_FINE_PER;
+	size_t base = (size_t)1 << (ceil_log2 - 1);
+	unsigned step_shift = ceil_log2 - 1 - (unsigned)__builtin_ctz(KMALLOC_FINE_PER);
 
+	_Static_assert(!(KMALLOC_FINE_PER & (KMALLOC_FINE_PER - 1)), "a power of two");
 	return KMALLOC_FINE_FIRST + (ceil_log2 - 9) * KMALLOC_FINE_PER +
-	       (unsigned)((size - base + step - 1) / step) - 1;
+	       (unsigned)((size - base - 1) >> step_shift);
 }
 
 static unsigned class_index(size_t size)
@@ -119,9 +123,11 @@ static inline struct kmem_cache *class_cache(unsigned idx, unsigned gfp)
 }
 
 /* The cache for a request of size bytes with gfp; NULL for 0 or above
- * KMALLOC_MAX_CACHE_SIZE. */
+ * KMALLOC_MAX_CACHE_SIZE. Sizes 1..128 take one compare (0 wraps past it). */
 static inline struct kmem_cache *cache_for(size_t size, unsigned gfp)
 {
+	if (MM_LIKELY(size - 1 < 128))
+		return class_cache((unsigned)(size - 1) / 8, gfp);
 	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
 		return NULL;
 	return class_cache(class_index(size), gfp);
@@ -171,12 +177,12 @@ void *kmalloc(size_t size, unsigned gfp)
 {
 	struct kmem_cache *c = cache_for(size, gfp);
 
-	if (c)
-		return slab_alloc(c, gfp, SLAB_RET_IP);
+	if (MM_LIKELY(c != NULL))
+		return slab_alloc_hit(c, gfp, SLAB_RET_IP);
 	return size > KMALLOC_MAX_CACHE_SIZE ? kmalloc_large(size, gfp) : NULL;
 }
 /* The head page of a kmalloc'd block, or NULL (logged) if p is foreign. */
-static struct page *kmalloc_page(const void *p)
+static inline struct page *kmalloc_page(const void *p)
 {
 	struct buddy *b = slab_global.buddy;
 	struct page *page = buddy_virt_to_page(b, p);
@@ -190,22 +196,34 @@ static struct page *kmalloc_page(const void *p)
 	return NULL;
 }
 
-void kfree(const void *p)
+/* kfree of what is not a slab object: whole pages, or a foreign pointer (logged). */
+static MM_SLOWPATH void kfree_not_slab(const void *p)
 {
-	struct page *page;
+	struct page *page = kmalloc_page(p);
 
-	if (!p)
-		return;
-	page = kmalloc_page(p);
 	if (!page)
 		return;
-	if (page->flags & PG_SLAB) {
-		slab_free((struct kmem_cache *)(uintptr_t)page->private, page, (void *)(uintptr_t)p,
-			  SLAB_RET_IP);
-		return;
-	}
 	page->flags &= ~PG_LARGE_KMALLOC;
 	buddy_free_pages(slab_global.buddy, page, page->order);
+}
+
+void kfree(const void *p)
+{
+	struct buddy *b = slab_global.buddy;
+	struct page *page;
+
+	if (MM_UNLIKELY(!p))
+		return;
+	page = buddy_virt_to_page(b, p);
+	if (MM_LIKELY(page != NULL)) {
+		page = buddy_compound_head(b, page);
+		if (MM_LIKELY(page->flags & PG_SLAB)) {
+			slab_free_hit((struct kmem_cache *)(uintptr_t)page->private, page,
+				      (void *)(uintptr_t)p, SLAB_RET_IP);
+			return;
+		}
+	}
+	kfree_not_slab(p);
 }
 
 size_t ksize(const void *p)

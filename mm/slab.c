@@ -11,7 +11,14 @@
  *     over when its freelist runs dry;
  *   - the objects of cpu[n]'s free batch (remote_head) all belong to the
  *     slab cpu[n].remote, are counted in its inuse and are on no free list;
- *     the batch is empty (both NULL) or holds at least one;
+ *     the batch is empty (both NULL) or holds at least one; its slab is
+ *     neither cpu[n]'s slab nor on cpu[n]'s partial list;
+ *   - cpu[n]'s partial list (at most SLAB_CPU_PARTIAL slabs) is chained by
+ *     next_partial from cpu[n]'s slab, so it is empty while the CPU has no
+ *     slab; a slab on it is PG_FROZEN with
+ *     frozen_cpu n, on no cache list; the objects on its cpu_freelist are
+ *     counted in its inuse and only CPU n touches them; its freelist takes
+ *     other CPUs' frees under the lock, as a CPU's slab's does;
  *   - active_objs is the sum of inuse; nr_slabs counts the lists and the
  *     frozen slabs, nr_free_slabs the free list.
  * Debug caches never have a CPU slab: every operation takes the lock.
@@ -264,14 +271,47 @@ static void slab_file(struct kmem_cache *c, struct page *p)
 	}
 }
 
+static unsigned cpu_index(const struct kmem_cache *c, const struct slab_cpu *cpu)
+{
+	return (unsigned)(cpu - c->cpu);
+}
+
+/* Slabs on cpu's partial list. */
+static unsigned cpu_partial_count(const struct slab_cpu *cpu)
+{
+	unsigned n = 0;
+
+	for (struct page *p = cpu->page ? cpu->page->next_partial : NULL; p; p = p->next_partial)
+		n++;
+	return n;
+}
+
+/* Whether cpu's partial list can take one more slab: it needs a slab to hang from. */
+static bool cpu_partial_room(const struct slab_cpu *cpu)
+{
+	return cpu->page && cpu_partial_count(cpu) < SLAB_CPU_PARTIAL;
+}
+
+/* Freezes slab p (off every list) onto cpu's partial list. Under c->lock. */
+static void cpu_partial_add(struct kmem_cache *c, struct slab_cpu *cpu, struct page *p)
+{
+	p->flags |= PG_FROZEN;
+	p->frozen_cpu = cpu_index(c, cpu);
+	p->cpu_freelist = NULL;
+	p->next_partial = cpu->page->next_partial;
+	cpu->page->next_partial = p;
+}
+
 /*
  * Puts the chain head..tail (n objects of slab p, linked through their
  * free-list words, counted in its inuse; tail is the last one's word) on
  * p's free list. A slab changes list only when it stops being full or
- * becomes empty; a CPU's slab changes none. Under c->lock.
+ * becomes empty; a frozen slab changes none. A full slab left partly free
+ * goes on keep's partial list when keep (the flushing CPU) has room.
+ * Under c->lock.
  */
 static void slab_put_chain(struct kmem_cache *c, struct page *p, void *head, void **tail,
-			   uint32_t n)
+			   uint32_t n, struct slab_cpu *keep)
 {
 	bool was_full = p->inuse == c->objects;
 
@@ -283,14 +323,17 @@ static void slab_put_chain(struct kmem_cache *c, struct page *p, void *head, voi
 	if ((p->flags & PG_FROZEN) || (!was_full && p->inuse))
 		return;
 	list_del(&p->lru);
-	slab_file(c, p);
+	if (was_full && p->inuse && keep && cpu_partial_room(keep))
+		cpu_partial_add(c, keep, p);
+	else
+		slab_file(c, p);
 }
 
 /* Puts obj back on its slab's free list (head page p). Under c->lock. */
 static void slab_put(struct kmem_cache *c, struct page *p, void *obj)
 {
 	MM_BUG_ON(!p->inuse);
-	slab_put_chain(c, p, obj, slab_fp(c, obj), 1);
+	slab_put_chain(c, p, obj, slab_fp(c, obj), 1, NULL);
 }
 
 /* Takes a partial slab, else a free one, off its list; NULL if every slab is full. Under c->lock. */
@@ -350,25 +393,24 @@ static struct page *cpu_freeze_next(struct kmem_cache *c, struct slab_cpu *cpu)
 
 	if (p) {
 		p->flags |= PG_FROZEN;
+		p->frozen_cpu = cpu_index(c, cpu);
+		p->next_partial = NULL; /* no slab, no partial list: it starts empty */
 		cpu->page = p;
 	}
 	return p;
 }
 
 /*
- * Gives cpu's slab back to the lists with the objects still on cpu's
- * freelist; cpu has no slab after. Under c->lock.
+ * Gives frozen slab p back to the lists with the objects of freelist (a
+ * CPU's, counted in p's inuse) on its free list. Under c->lock.
  */
-static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
+static void slab_unfreeze(struct kmem_cache *c, struct page *p, void *freelist)
 {
-	struct page *p = cpu->page;
 	uint32_t n = 0;
 
-	if (!p)
-		return;
-	while (cpu->freelist) {
-		void *obj = cpu->freelist;
-		cpu->freelist = *slab_fp(c, obj);
+	while (freelist) {
+		void *obj = freelist;
+		freelist = *slab_fp(c, obj);
 		*slab_fp(c, obj) = p->freelist;
 		p->freelist = obj;
 		n++;
@@ -377,14 +419,70 @@ static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
 	p->inuse = (uint16_t)(p->inuse - n);
 	c->active_objs -= n;
 	p->flags &= ~PG_FROZEN;
-	cpu->page = NULL;
 	slab_file(c, p);
+}
+
+/*
+ * Gives cpu's partial slabs, then its slab, back to the lists; cpu has no
+ * slab after. Under c->lock.
+ */
+static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu)
+{
+	if (!cpu->page)
+		return;
+	while (cpu->page->next_partial) {
+		struct page *p = cpu->page->next_partial;
+		void *freelist = p->cpu_freelist;
+
+		cpu->page->next_partial = p->next_partial;
+		p->cpu_freelist = NULL;
+		slab_unfreeze(c, p, freelist);
+	}
+	slab_unfreeze(c, cpu->page, cpu->freelist);
+	cpu->freelist = NULL;
+	cpu->page = NULL;
+}
+
+/*
+ * The slab before one on cpu's partial list (cpu's slab is before the
+ * first) with objects this CPU freed to it; with any_free, also one with
+ * other CPUs' frees (read under c->lock only). NULL if none.
+ */
+static struct page *cpu_partial_find(struct slab_cpu *cpu, bool any_free)
+{
+	for (struct page *prev = cpu->page; prev && prev->next_partial; prev = prev->next_partial) {
+		struct page *p = prev->next_partial;
+		if (p->cpu_freelist || (any_free && p->freelist))
+			return prev;
+	}
+	return NULL;
+}
+
+/*
+ * Makes the slab after prev on cpu's partial list cpu's slab, with its CPU
+ * freelist; the exhausted slab cpu had goes first on the list. Interrupts
+ * masked; no lock: both are this CPU's.
+ */
+static void cpu_partial_switch(struct slab_cpu *cpu, struct page *prev)
+{
+	struct page *p = prev->next_partial, *old = cpu->page;
+
+	prev->next_partial = p->next_partial;
+	p->next_partial = old;
+	old->cpu_freelist = NULL;
+	cpu->page = p;
+	cpu->freelist = p->cpu_freelist;
+	p->cpu_freelist = NULL;
 }
 
 /* ---- the free batch --------------------------------------------------- */
 
-/* Gives cpu's free batch back to its slab in one splice. Under c->lock. */
-static void batch_flush_locked(struct kmem_cache *c, struct slab_cpu *cpu)
+/*
+ * Gives cpu's free batch back to its slab in one splice; keep: the CPU
+ * flushing its own batch (a slab left partly free may join its partial
+ * list), NULL when another flushes it. Under c->lock.
+ */
+static void batch_flush_locked(struct kmem_cache *c, struct slab_cpu *cpu, struct slab_cpu *keep)
 {
 	void **tail = NULL;
 	uint32_t n = 0;
@@ -396,7 +494,7 @@ static void batch_flush_locked(struct kmem_cache *c, struct slab_cpu *cpu)
 		tail = slab_fp(c, obj);
 		n++;
 	}
-	slab_put_chain(c, cpu->remote, cpu->remote_head, tail, n);
+	slab_put_chain(c, cpu->remote, cpu->remote_head, tail, n, keep);
 	cpu->remote = NULL;
 	cpu->remote_head = NULL;
 }
@@ -411,7 +509,7 @@ static void batch_restart(struct kmem_cache *c, struct slab_cpu *cpu, struct pag
 {
 	if (cpu->remote) {
 		mm_spin_lock(&c->lock);
-		batch_flush_locked(c, cpu);
+		batch_flush_locked(c, cpu, cpu);
 		mm_spin_unlock(&c->lock);
 	}
 	*slab_fp(c, obj) = NULL;
@@ -419,30 +517,58 @@ static void batch_restart(struct kmem_cache *c, struct slab_cpu *cpu, struct pag
 	cpu->remote = slab;
 }
 
+/* Pops cpu's freelist (not empty). */
+static void *cpu_pop(struct kmem_cache *c, struct slab_cpu *cpu)
+{
+	void *obj = cpu->freelist;
+
+	cpu->freelist = *slab_fp(c, obj);
+	return obj;
+}
+
 /*
- * cpu's freelist ran dry: takes what other frees left on its slab, else
- * files the (full) slab and freezes the next one. Returns an object, or
- * NULL if every slab is full. Interrupts masked; takes c->lock.
+ * cpu's freelist ran dry. With no lock: a partial slab with objects this
+ * CPU freed to it becomes its slab, unless its slab has other CPUs' frees
+ * (which only the lock may take). Else under c->lock: flush the batch,
+ * take what other frees left on its slab, else file the (full) slab and
+ * take a partial slab of its own, else freeze the cache's next one.
+ * Returns an object, or NULL if every slab is full. Interrupts masked.
  */
 static void *cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu)
 {
+	struct page *prev;
 	void *obj = NULL;
 
+	if (cpu->page && !cpu->page->freelist) { /* a racy peek; the lock decides */
+		prev = cpu_partial_find(cpu, false);
+		if (prev) {
+			cpu_partial_switch(cpu, prev);
+			return cpu_pop(c, cpu);
+		}
+	}
 	mm_spin_lock(&c->lock);
-	batch_flush_locked(c, cpu);
-	if (cpu->page && !cpu->page->freelist)
-		cpu_unfreeze(c, cpu);
-	if (cpu->page || cpu_freeze_next(c, cpu))
+	batch_flush_locked(c, cpu, cpu);
+	if (cpu->page && !cpu->page->freelist) {
+		prev = cpu_partial_find(cpu, true);
+		if (prev)
+			cpu_partial_switch(cpu, prev);
+		else
+			cpu_unfreeze(c, cpu); /* nothing free in any: all back to the lists */
+	}
+	if (cpu->freelist)
+		obj = cpu_pop(c, cpu);
+	else if (cpu->page || cpu_freeze_next(c, cpu))
 		obj = cpu_take_freelist(c, cpu, cpu->page);
 	mm_spin_unlock(&c->lock);
 	return obj;
 }
 
+/* Every CPU's batch, slab and partial slabs back to the lists (see slab.h on who keeps CPUs out). */
 static void cpu_flush_all(struct kmem_cache *c)
 {
 	mm_spin_lock(&c->lock);
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
-		batch_flush_locked(c, &c->cpu[cpu]);
+		batch_flush_locked(c, &c->cpu[cpu], NULL);
 		cpu_unfreeze(c, &c->cpu[cpu]);
 	}
 	mm_spin_unlock(&c->lock);
@@ -455,7 +581,7 @@ static void cpu_flush_all(struct kmem_cache *c)
  * to another CPU may have changed what this CPU has. Returns an object,
  * or NULL when buddy has no slab to give; interrupts restored either way.
  */
-static MM_SLOWPATH void *alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags)
+MM_SLOWPATH void *slab_alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags)
 {
 	for (;;) {
 		struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
@@ -474,24 +600,7 @@ static MM_SLOWPATH void *alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned
 	}
 }
 
-/*
- * Fast path: pop this CPU's freelist with its interrupts masked. Small
- * and call-free, so it needs no saved registers; the rest is alloc_slow.
- */
-static inline void *alloc_fast(struct kmem_cache *c, unsigned gfp)
-{
-	unsigned long flags = mm_irq_save();
-	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
-	void *obj = cpu->freelist;
-
-	if (MM_UNLIKELY(!obj))
-		return alloc_slow(c, gfp, flags);
-	cpu->freelist = *slab_fp(c, obj);
-	mm_irq_restore(flags);
-	return obj;
-}
-
-static MM_SLOWPATH void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+MM_SLOWPATH void *slab_alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
 	for (;;) {
 		mm_spin_lock(&c->lock);
@@ -506,14 +615,18 @@ static MM_SLOWPATH void *alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr
 	}
 }
 
-void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+MM_SLOWPATH void *slab_alloc_zeroed(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
 {
-	void *obj = MM_UNLIKELY(c->flags & SLAB_F_DEBUG) ? alloc_debug(c, gfp, caller)
-								  : alloc_fast(c, gfp);
+	void *obj = slab_alloc_hit(c, gfp & ~BUDDY_GFP_ZERO, caller);
 
-	if (obj && (gfp & BUDDY_GFP_ZERO))
+	if (obj)
 		__builtin_memset(obj, 0, c->object_size);
 	return obj;
+}
+
+void *slab_alloc(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+{
+	return slab_alloc_hit(c, gfp, caller);
 }
 
 void *kmem_cache_alloc(struct kmem_cache *c, unsigned gfp)
@@ -528,8 +641,8 @@ static void free_locked(struct kmem_cache *c, struct page *p, void *obj)
 	mm_spin_unlock(&c->lock);
 }
 
-static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *obj,
-				   uintptr_t caller)
+MM_SLOWPATH void slab_free_debug(struct kmem_cache *c, struct page *p, void *obj,
+				 uintptr_t caller)
 {
 	if (!slab_debug_free_ok(c, p, obj) || !p) /* it refuses a NULL p (another file) */
 		return;
@@ -537,41 +650,21 @@ static MM_SLOWPATH void free_debug(struct kmem_cache *c, struct page *p, void *o
 	free_locked(c, p, obj);
 }
 
-/* An object of a slab that is neither this CPU's nor its batch's: a new
- * batch; interrupts still masked (flags), restored after. */
-static MM_SLOWPATH void free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
-				  void *obj, unsigned long flags)
+MM_SLOWPATH void slab_free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab,
+				void *obj, unsigned long flags)
 {
-	batch_restart(c, cpu, slab, obj);
+	if ((slab->flags & PG_FROZEN) && slab->frozen_cpu == cpu_index(c, cpu)) {
+		*slab_fp(c, obj) = slab->cpu_freelist; /* on this CPU's partial list */
+		slab->cpu_freelist = obj;
+	} else {
+		batch_restart(c, cpu, slab, obj);
+	}
 	mm_irq_restore(flags);
 }
 
-/*
- * Fast path, interrupts masked: an object of this CPU's slab goes on its
- * freelist; one of the slab the CPU's free batch is for, on the batch;
- * any other starts a new batch (free_slow).
- */
 void slab_free(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller)
 {
-	if (MM_UNLIKELY(c->flags & SLAB_F_DEBUG)) {
-		free_debug(c, slab, obj, caller);
-		return;
-	}
-	unsigned long flags = mm_irq_save();
-	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
-	void **head;
-
-	if (MM_LIKELY(slab == cpu->page))
-		head = &cpu->freelist;
-	else if (MM_LIKELY(slab == cpu->remote))
-		head = &cpu->remote_head;
-	else {
-		free_slow(c, cpu, slab, obj, flags);
-		return;
-	}
-	*slab_fp(c, obj) = *head;
-	*head = obj;
-	mm_irq_restore(flags);
+	slab_free_hit(c, slab, obj, caller);
 }
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)
@@ -584,17 +677,25 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 
 /* ---- shrink and destroy --------------------------------------------- */
 
-uint64_t kmem_cache_shrink(struct kmem_cache *c)
+/* Gives every empty slab on the free list back to buddy; returns pages freed. */
+static uint64_t release_free_slabs(struct kmem_cache *c, uint64_t slabs_before)
 {
-	uint64_t before = c->nr_slabs, after; /* racy read; exact when quiet */
+	uint64_t after;
 
-	cpu_flush_all(c);
 	mm_spin_lock(&c->lock);
 	while (!list_empty(&c->slabs_free))
 		slab_release(c, list_entry(c->slabs_free.next, struct page, lru));
 	after = c->nr_slabs;
 	mm_spin_unlock(&c->lock);
-	return before > after ? (before - after) << c->order : 0;
+	return slabs_before > after ? (slabs_before - after) << c->order : 0;
+}
+
+uint64_t kmem_cache_shrink(struct kmem_cache *c)
+{
+	uint64_t before = c->nr_slabs; /* racy read; exact when quiet */
+
+	cpu_flush_all(c);
+	return release_free_slabs(c, before);
 }
 
 uint64_t slab_shrink_all(void)
@@ -617,7 +718,7 @@ int kmem_cache_destroy(struct kmem_cache *c)
 		       (unsigned long long)c->active_objs);
 		return -MM_EBUSY;
 	}
-	kmem_cache_shrink(c);
+	release_free_slabs(c, c->nr_slabs); /* the flush above was the only one needed */
 	MM_BUG_ON(c->nr_slabs);
 	mm_spin_lock(&slab_global.lock);
 	list_del(&c->list);
@@ -627,14 +728,28 @@ int kmem_cache_destroy(struct kmem_cache *c)
 	return 0;
 }
 
+/* Objects on the chain from head. */
+static uint64_t chain_length(const struct kmem_cache *c, void *head)
+{
+	uint64_t n = 0;
+
+	for (void *obj = head; obj; obj = *slab_fp(c, obj))
+		n++;
+	return n;
+}
+
+/* Reads every CPU's state unmasked: safe only with the other CPUs kept out (slab.h). */
 uint64_t slab_cpu_cached(const struct kmem_cache *c)
 {
 	uint64_t n = 0;
+
 	for (int cpu = 0; cpu < MM_NR_CPUS; cpu++) {
-		for (void *obj = c->cpu[cpu].freelist; obj; obj = *slab_fp(c, obj))
-			n++;
-		for (void *obj = c->cpu[cpu].remote_head; obj; obj = *slab_fp(c, obj))
-			n++;
+		const struct slab_cpu *sc = &c->cpu[cpu];
+
+		n += chain_length(c, sc->freelist) + chain_length(c, sc->remote_head);
+		for (struct page *p = sc->page ? sc->page->next_partial : NULL; p;
+		     p = p->next_partial)
+			n += chain_length(c, p->cpu_freelist);
 	}
 	return n;
 }

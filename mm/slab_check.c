@@ -70,6 +70,8 @@ static int check_batch(struct kmem_cache *c, int n, struct slab_cpu *cpu)
 		return 0;
 	CHECK((p->flags & PG_SLAB) && p->private == (uint64_t)(uintptr_t)c,
 	      "CPU %d's free batch not for a slab of this cache\n", n);
+	CHECK(p != cpu->page && (!(p->flags & PG_FROZEN) || p->frozen_cpu != (uint32_t)n),
+	      "CPU %d's free batch is for its own slab or a partial slab of its own\n", n);
 	int err = check_freelist(c, p, cpu->remote_head, &nbatch);
 	if (err)
 		return err;
@@ -78,31 +80,70 @@ static int check_batch(struct kmem_cache *c, int n, struct slab_cpu *cpu)
 	return 0;
 }
 
-/* Each CPU's slab: frozen, its CPU freelist among the objects counted in use. */
+/*
+ * A slab CPU n holds (its slab, cpu_free its CPU freelist; or one on its
+ * partial list): frozen for n, its free list and the CPU's objects within
+ * what its inuse counts.
+ */
+static int check_frozen(struct kmem_cache *c, int n, struct page *p, void *cpu_free)
+{
+	uint32_t nfree, ncpu;
+	int err;
+
+	CHECK((p->flags & (PG_SLAB | PG_FROZEN)) == (PG_SLAB | PG_FROZEN) &&
+	      p->private == (uint64_t)(uintptr_t)c && p->frozen_cpu == (uint32_t)n,
+	      "CPU %d's slab %p not frozen here\n", n, (void *)p);
+	err = check_freelist(c, p, p->freelist, &nfree);
+	if (!err)
+		err = check_freelist(c, p, cpu_free, &ncpu);
+	if (err)
+		return err;
+	CHECK(nfree + p->inuse == c->objects && ncpu <= p->inuse,
+	      "CPU %d's slab: inuse %u, free %u, on the CPU %u of %u\n", n, p->inuse,
+	      nfree, ncpu, c->objects);
+	return 0;
+}
+
+/* CPU n's partial list, chained from its slab: at most SLAB_CPU_PARTIAL frozen slabs. */
+static int check_partial(struct kmem_cache *c, int n, struct slab_cpu *cpu, uint64_t *slabs,
+			 uint64_t *inuse)
+{
+	uint32_t count = 0;
+
+	for (struct page *p = cpu->page ? cpu->page->next_partial : NULL; p;
+	     p = p->next_partial) {
+		int err;
+
+		CHECK(++count <= SLAB_CPU_PARTIAL && p != cpu->page,
+		      "CPU %d's partial list too long or holding its slab\n", n);
+		err = check_frozen(c, n, p, p->cpu_freelist);
+		if (err)
+			return err;
+		(*slabs)++;
+		*inuse += p->inuse;
+	}
+	return 0;
+}
+
+/* Each CPU's slab and partial slabs: frozen, CPU freelists among the objects counted in use. */
 static int check_cpu_slabs(struct kmem_cache *c, uint64_t *slabs, uint64_t *inuse)
 {
 	for (int n = 0; n < MM_NR_CPUS; n++) {
 		struct slab_cpu *cpu = &c->cpu[n];
 		struct page *p = cpu->page;
-		uint32_t nfree, ncpu;
 		int err = check_batch(c, n, cpu);
 
+		if (!err)
+			err = check_partial(c, n, cpu, slabs, inuse);
 		if (err)
 			return err;
 		if (!p) {
 			CHECK(!cpu->freelist, "CPU %d has a freelist and no slab\n", n);
 			continue;
 		}
-		CHECK((p->flags & (PG_SLAB | PG_FROZEN)) == (PG_SLAB | PG_FROZEN) &&
-		      p->private == (uint64_t)(uintptr_t)c, "CPU %d's slab not frozen here\n", n);
-		err = check_freelist(c, p, p->freelist, &nfree);
-		if (!err)
-			err = check_freelist(c, p, cpu->freelist, &ncpu);
+		err = check_frozen(c, n, p, cpu->freelist);
 		if (err)
 			return err;
-		CHECK(nfree + p->inuse == c->objects && ncpu <= p->inuse,
-		      "CPU %d's slab: inuse %u, free %u, on the CPU %u of %u\n", n, p->inuse,
-		      nfree, ncpu, c->objects);
 		(*slabs)++;
 		*inuse += p->inuse;
 	}

@@ -48,6 +48,73 @@ static inline bool slab_poisons(const struct kmem_cache *c)
 	return (c->flags & SLAB_F_POISON) && !c->ctor;
 }
 
+/*
+ * The hit paths, inline so kmalloc and kfree have them without a call
+ * layer (slab_alloc and slab_free are these). Each is small and
+ * call-free, so it needs no saved registers; everything else is out of
+ * line:
+ *   slab_alloc_slow   this CPU's freelist ran dry (interrupts masked since
+ *                     flags); restores them; NULL when buddy has no slab
+ *   slab_alloc_debug  a debug cache: every operation under the lock
+ *   slab_alloc_zeroed BUDDY_GFP_ZERO
+ *   slab_free_slow    an object of neither the CPU's slab nor its batch's
+ *                     slab: starts a new batch; restores flags
+ *   slab_free_debug   a debug cache (it checks slab, which may be NULL)
+ */
+void *slab_alloc_slow(struct kmem_cache *c, unsigned gfp, unsigned long flags);
+void *slab_alloc_debug(struct kmem_cache *c, unsigned gfp, uintptr_t caller);
+void *slab_alloc_zeroed(struct kmem_cache *c, unsigned gfp, uintptr_t caller);
+void slab_free_slow(struct kmem_cache *c, struct slab_cpu *cpu, struct page *slab, void *obj,
+		    unsigned long flags);
+void slab_free_debug(struct kmem_cache *c, struct page *slab, void *obj, uintptr_t caller);
+
+/* Pops this CPU's freelist with its interrupts masked. */
+static inline void *slab_alloc_hit(struct kmem_cache *c, unsigned gfp, uintptr_t caller)
+{
+	if (MM_UNLIKELY(gfp & BUDDY_GFP_ZERO))
+		return slab_alloc_zeroed(c, gfp, caller); /* this, without the flag, then zeroes */
+	if (MM_UNLIKELY(c->flags & SLAB_F_DEBUG))
+		return slab_alloc_debug(c, gfp, caller);
+	unsigned long flags = mm_irq_save();
+	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+	void *obj = cpu->freelist;
+
+	if (MM_UNLIKELY(!obj))
+		return slab_alloc_slow(c, gfp, flags);
+	cpu->freelist = *slab_fp(c, obj);
+	mm_irq_restore(flags);
+	return obj;
+}
+
+/*
+ * Interrupts masked: an object of this CPU's slab goes on its freelist;
+ * one of the slab the CPU's free batch is for, on the batch; any other
+ * starts a new batch (slab_free_slow).
+ */
+static inline void slab_free_hit(struct kmem_cache *c, struct page *slab, void *obj,
+				 uintptr_t caller)
+{
+	if (MM_UNLIKELY(c->flags & SLAB_F_DEBUG)) {
+		slab_free_debug(c, slab, obj, caller);
+		return;
+	}
+	unsigned long flags = mm_irq_save();
+	struct slab_cpu *cpu = &c->cpu[mm_cpu_id()];
+	void **head;
+
+	if (MM_LIKELY(slab == cpu->page))
+		head = &cpu->freelist;
+	else if (MM_LIKELY(slab == cpu->remote))
+		head = &cpu->remote_head;
+	else {
+		slab_free_slow(c, cpu, slab, obj, flags);
+		return;
+	}
+	*slab_fp(c, obj) = *head;
+	*head = obj;
+	mm_irq_restore(flags);
+}
+
 /* Head page of the slab holding obj, or NULL if obj is not in a slab page. */
 struct page *slab_obj_page(const void *obj);
 

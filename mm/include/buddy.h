@@ -74,7 +74,8 @@ enum buddy_wmark { BUDDY_WMARK_MIN, BUDDY_WMARK_LOW, BUDDY_WMARK_HIGH, BUDDY_NR_
 #define PG_RESERVED (1u << 7)
 #define PG_REPORTED (1u << 8)  /* free block the host was told is free */
 #define PG_REPORT_AGED (1u << 9) /* free block seen by an earlier report scan */
-#define PG_FROZEN   (1u << 10) /* slab: a CPU's slab, on no cache list (slab.c) */
+#define PG_FROZEN   (1u << 10) /* slab: a CPU's slab or on its partial list, on no
+				    * cache list (slab.c) */
 
 struct mm;
 struct inode;
@@ -125,6 +126,12 @@ struct page {
 				uint64_t mapping;  /* owner's word */
 				void *freelist;    /* slab: first free object */
 			};
+			void *cpu_freelist;    /* slab on a CPU's partial list: the
+						* objects that CPU freed to it (slab.c) */
+			struct page *next_partial; /* slab, PG_FROZEN: the next slab of
+						* its CPU's partial list (the CPU's
+						* slab: the first) */
+			uint32_t frozen_cpu;   /* slab, PG_FROZEN: the CPU it is frozen for */
 		};
 		struct page_user user;
 	};
@@ -213,6 +220,9 @@ struct buddy {
 	uint64_t node_start_pfn[BUDDY_MAX_NODES + 1]; /* node n: [start[n], start[n+1]) */
 	uint8_t distance[BUDDY_MAX_NODES][BUDDY_MAX_NODES]; /* SLIT's, 10 local */
 	uint8_t cpu_node[MM_NR_CPUS]; /* the node each CPU allocates from by default */
+	struct buddy_zone *cpu_zone[MM_NR_CPUS]; /* each CPU's preferred zone, the
+				       * first of its node's zonelist: the per-CPU
+				       * hit path's; set with the zonelists */
 	uint64_t oom_notifier_calls;  /* statistics, racy */
 };
 

@@ -113,6 +113,21 @@ void mm_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
 				 __func__, #cond);                              \
 	} while (0)
 
+/*
+ * MM_VM_BUG_ON(cond): an invariant check too costly for a fast path in a
+ * production build (Linux's VM_BUG_ON under CONFIG_DEBUG_VM): checked when
+ * MM_DEBUG_VM is 1. The host port's inline header turns it on for the unit
+ * tests; the guest and `make bench-mm` leave it off.
+ */
+#ifndef MM_DEBUG_VM
+#define MM_DEBUG_VM 0
+#endif
+#define MM_VM_BUG_ON(cond)                                                      \
+	do {                                                                    \
+		if (MM_DEBUG_VM)                                                \
+			MM_BUG_ON(cond);                                        \
+	} while (0)
+
 /* Error codes: Linux's values, returned negated. */
 #define MM_ENOENT  2
 #define MM_ENOMEM  12

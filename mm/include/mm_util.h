@@ -24,6 +24,9 @@
 /* A fast path's rare branch: kept out of line, so the fast path needs no
  * frame or saved registers of its own (Linux's __cold/noinline). */
 #define MM_SLOWPATH __attribute__((noinline))
+/* Linux's OPTIMIZER_HIDE_VAR: the compiler keeps var in a register as it
+ * is, instead of recomputing a pointer from its parts at every use. */
+#define MM_HIDE_VAR(var) __asm__("" : "+r"(var))
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -32,9 +32,10 @@
  * buddy's locks. No slab lock is held across a buddy allocation, so
  * reclaim may call slab_shrink_all() from its hooks.
  *
- * Per-CPU state: c->cpu[n] is touched by CPU n with its interrupts masked,
- * and by kmem_cache_shrink/destroy, which flush every CPU's slab and so
- * need the other CPUs outside this cache's fast paths meanwhile: the guest
+ * Per-CPU state: c->cpu[n] (its slab, batch and partial list) is touched by
+ * CPU n with its interrupts masked, and by kmem_cache_shrink/destroy, the
+ * checker and slab_cpu_cached, which reach every CPU's and so need the
+ * other CPUs outside this cache's fast paths meanwhile: the guest
  * has that from its kernel lock (every allocator call holds it; docs/smp.md),
  * the host tests from running on one thread. Linux gets it by flushing on
  * each CPU (an IPI); a finer-locked guest would have to do the same.
@@ -49,6 +50,7 @@
 #define SLAB_WASTE_DIV  64   /* a slab's order keeps waste within 1/64 where it can */
 #define SLAB_RAM_SHARE  1024 /* and its size within 1/1024 of RAM (slab_max_order_for) */
 #define SLAB_FREE_KEEP  1    /* empty slabs kept before giving them back at once */
+#define SLAB_CPU_PARTIAL 8   /* partial slabs a CPU keeps per cache (slub_percpu_partial) */
 
 #define SLAB_F_DEBUG       (1u << 0)  /* debug layout: set with any flag below */
 #define SLAB_F_CONSISTENCY (1u << 1)  /* slub_debug F */
@@ -76,12 +78,23 @@
  * other slab, a refill, or a flush gives the whole chain back to its slab
  * under the cache lock at once. Frees in allocation order take the lock
  * once per slab instead of once per object.
+ *
+ * Partial slabs (SLUB's kmem_cache_cpu->partial): a full slab that this
+ * CPU's batch flush leaves partly free is frozen for the CPU on its partial
+ * list (up to SLAB_CPU_PARTIAL, chained by page->next_partial from the
+ * CPU's slab: no room taken in every cache's descriptor, and a CPU with
+ * no slab has none), so later frees to it by this CPU go on
+ * its page->cpu_freelist (counted in its inuse) with no lock, and a dry
+ * CPU takes such a slab as its own, with no lock either (the exhausted one
+ * taking its place on the list). Other CPUs' frees to it go to
+ * page->freelist under the cache lock, as to a CPU's slab.
  */
 struct slab_cpu {
 	void *freelist;
 	struct page *page;     /* NULL: none yet */
 	void *remote_head;     /* the free batch: objects of remote, chained */
-	struct page *remote;   /* NULL: the batch is empty */
+	struct page *remote;   /* NULL: the batch is empty; never page or on its
+				* partial list */
 };
 
 struct kmem_cache {
@@ -194,7 +207,9 @@ uint64_t slab_shrink_all(void);
 
 /* The cache owning obj's slab, or NULL if obj is not in a slab page. */
 struct kmem_cache *slab_cache_of(const void *obj);
-/* Free objects CPUs hold for c: their freelists and free batches (racy: for views). */
+/* Free objects CPUs hold for c: their freelists, free batches and partial
+ * slabs' CPU freelists. Walks other CPUs' lists: the caller keeps them out
+ * of c meanwhile (the guest's kernel lock; see "Per-CPU state" above). */
 uint64_t slab_cpu_cached(const struct kmem_cache *c);
 /* Pages held by all caches. */
 uint64_t slab_total_pages(void);

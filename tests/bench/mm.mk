@@ -5,6 +5,7 @@
 # and its locks are the guest's atomics; the masking, the CPU id and the
 # address translation are inline in both (port_host_inline.h, the guest's
 # mm_port_inline.h).
+# mm/ is built as the guest builds it, without its debug checks (MM_DEBUG_VM=0).
 # (its TLB model, unused here, is dropped by --gc-sections.)
 # jemalloc needs static TLS space to be dlopen()ed, hence the tunable.
 #
@@ -21,7 +22,7 @@ $(BENCH_MM_PORT): tests/unit/port_host.c tests/unit/port_host.h tests/unit/port_
 	$(HOST_CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Imm/include $(MM_HOST_PORT_INLINE) -ffunction-sections -c -o $@ $<
 $(BUILD)/bench/bench_mm: $(BENCH_MM_SRCS) $(BENCH_MM_PORT) $(wildcard mm/include/*.h mm/*.h) tests/unit/port_host_inline.h
 	@mkdir -p $(dir $@)
-	$(HOST_CC) -std=gnu11 -O2 -flto -g $(WARN) -D_GNU_SOURCE -Imm/include $(MM_HOST_PORT_INLINE) \
+	$(HOST_CC) -std=gnu11 -O2 -flto -g $(WARN) -D_GNU_SOURCE -Imm/include $(MM_HOST_PORT_INLINE) -DMM_DEBUG_VM=0 \
 	  -o $@ $(BENCH_MM_SRCS) $(BENCH_MM_PORT) -Wl,--gc-sections -ldl -lm
 
 .PHONY: bench-mm bench-mm-instr

@@ -20,6 +20,12 @@
 
 #include "port_host.h"
 
+/* The unit tests run mm/'s debug checks (MM_VM_BUG_ON); the bench builds
+ * with -DMM_DEBUG_VM=0, as the guest runs. */
+#ifndef MM_DEBUG_VM
+#define MM_DEBUG_VM 1
+#endif
+
 /* port_host.c's side of what follows. */
 void *host_phys_to_virt_slow(phys_addr_t pa); /* sets memory up; aborts past its end */
 void host_bad_pointer(const void *va) __attribute__((noreturn));

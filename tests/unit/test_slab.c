@@ -407,6 +407,115 @@ START_TEST(a_batched_remote_free_is_handed_out_once_and_only_after_its_flush)
 }
 END_TEST
 
+/* Four slabs of 16, the first three full on the lists, the fourth the CPU's, all in use. */
+enum { PART_PER = 16, PART_N = 4 * PART_PER };
+
+static struct kmem_cache *four_full_slabs(const char *name, void **objs)
+{
+	struct kmem_cache *c = kmem_cache_create(name, 256, 0, NULL);
+
+	ck_assert_uint_eq(c->objects, PART_PER);
+	for (int i = 0; i < PART_N; i++)
+		objs[i] = kmem_cache_alloc(c, 0);
+	ck_assert_uint_eq(c->nr_slabs, 4);
+	return c;
+}
+
+/* Slabs on CPU cpu's partial list (chained from its slab). */
+static unsigned partial_slabs(const struct kmem_cache *c, int cpu)
+{
+	unsigned n = 0;
+
+	for (struct page *p = c->cpu[cpu].page ? c->cpu[cpu].page->next_partial : NULL; p;
+	     p = p->next_partial)
+		n++;
+	return n;
+}
+
+static bool among(void *o, void **set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == o)
+			return true;
+	return false;
+}
+
+/*
+ * A full slab the CPU's batch flush leaves partly free joins the CPU's
+ * partial list; the CPU's later frees to it take no lock, nor does the
+ * dry CPU taking it as its slab; every freed object comes back exactly
+ * once before the cache grows.
+ */
+START_TEST(a_partial_slab_of_the_cpu_takes_its_frees_and_refills_it_without_the_lock)
+{
+	static void *objs[PART_N], *freed[PART_N], *got[PART_N];
+	struct kmem_cache *c = four_full_slabs("partial", objs);
+	struct page *first = slab_of(objs[0]);
+	int nfreed = 0;
+
+	for (int i = 0; i < PART_PER; i += 2) /* the first slab's even objects: a batch */
+		kmem_cache_free(c, freed[nfreed++] = objs[i]);
+	kmem_cache_free(c, freed[nfreed++] = objs[PART_PER]); /* flushes it, batches this */
+	ck_assert_uint_eq(partial_slabs(c, 0), 1);
+	ck_assert(first->flags & PG_FROZEN);
+	ck_assert_uint_eq(first->inuse, PART_PER / 2);
+	long locks = host_spin_locks;
+	for (int i = 1; i < PART_PER - 1; i += 2) /* its odd ones but the last, lock-free */
+		kmem_cache_free(c, freed[nfreed++] = objs[i]);
+	ck_assert_int_eq(host_spin_locks, locks);
+	ck_assert_uint_eq(slab_cpu_cached(c), 1 + (PART_PER / 2 - 1)); /* batch + partial's */
+	ck_assert_int_eq(slab_check_cache(c), 0); /* which takes the lock */
+
+	locks = host_spin_locks;
+	for (int k = 0; k < PART_PER / 2 - 1; k++) /* the CPU's frees to it, lock-free */
+		ck_assert(among(got[k] = kmem_cache_alloc(c, 0), freed, nfreed));
+	ck_assert_int_eq(host_spin_locks, locks);
+	ck_assert_ptr_eq(c->cpu[0].page, first);
+	for (int k = PART_PER / 2 - 1; k < nfreed; k++) /* then the rest, under the lock */
+		ck_assert(among(got[k] = kmem_cache_alloc(c, 0), freed, nfreed));
+	for (int k = 0; k < nfreed; k++)
+		ck_assert(!among(got[k], got + k + 1, nfreed - k - 1)); /* each once */
+	ck_assert_uint_eq(c->nr_slabs, 4);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+	ck_assert_ptr_nonnull(kmem_cache_alloc(c, 0));
+	ck_assert_uint_eq(c->nr_slabs, 5); /* nothing free was left: it grew */
+	ck_assert_int_eq(slab_check_cache(c), 0);
+}
+END_TEST
+
+/*
+ * A slab emptied while on a CPU's partial list is still that CPU's:
+ * kmem_cache_shrink unfreezes it and gives it back, and destroy, once
+ * everything is freed, returns every page.
+ */
+START_TEST(shrink_returns_empty_slabs_held_on_per_cpu_partial_lists)
+{
+	static void *objs[PART_N];
+	struct kmem_cache *c = four_full_slabs("partial-shrink", objs);
+	struct page *first = slab_of(objs[0]);
+
+	for (int i = 1; i < PART_PER; i++) /* all of the first slab but objs[0]: a batch */
+		kmem_cache_free(c, objs[i]);
+	kmem_cache_free(c, objs[PART_PER]);  /* flushed: partial, onto the CPU's list */
+	kmem_cache_free(c, objs[0]);         /* lock-free to it: now wholly free */
+	ck_assert_uint_eq(partial_slabs(c, 0), 1);
+	ck_assert(first->flags & PG_FROZEN);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+	uint64_t free_before = slab_test_free_pages();
+	ck_assert_uint_eq(kmem_cache_shrink(c), 1u << c->order);
+	ck_assert_uint_eq(slab_test_free_pages(), free_before + (1u << c->order));
+	ck_assert_uint_eq(c->nr_slabs, 3);
+	ck_assert_uint_eq(partial_slabs(c, 0), 0);
+	ck_assert_uint_eq(c->active_objs, PART_N - PART_PER - 1);
+	ck_assert_int_eq(slab_check_cache(c), 0);
+	for (int i = PART_PER + 1; i < PART_N; i++)
+		kmem_cache_free(c, objs[i]);
+	ck_assert_int_eq(kmem_cache_destroy(c), 0);
+	slab_shrink_all();
+	ck_assert_uint_eq(slab_test_free_pages(), slab_test_initial_free);
+}
+END_TEST
+
 /*
  * Interrupt-context frees and allocations: the simulated interrupt arrives
  * inside each masked section of a workload in turn and frees one object
@@ -726,11 +835,13 @@ Suite *slab_suite(void)
 	tcase_add_test(tc, frees_to_other_slabs_go_to_their_lists_and_a_dry_cpu_takes_remote_frees);
 	tcase_add_test(tc, frees_in_allocation_order_take_the_lock_once_per_slab);
 	tcase_add_test(tc, a_batched_remote_free_is_handed_out_once_and_only_after_its_flush);
+	tcase_add_test(tc, a_partial_slab_of_the_cpu_takes_its_frees_and_refills_it_without_the_lock);
 	tcase_add_test(tc, an_interrupt_in_any_masked_section_may_free_and_allocate);
 	tcase_add_test(tc, kfree_hands_its_slab_lookup_to_the_debug_checks);
 
 	tc = slab_test_case(s, "shrink");
 	tcase_add_test(tc, shrink_returns_exactly_the_empty_slabs);
+	tcase_add_test(tc, shrink_returns_empty_slabs_held_on_per_cpu_partial_lists);
 	tcase_add_test(tc, destroy_refuses_while_objects_are_live);
 
 	tc = slab_test_case(s, "layout");
