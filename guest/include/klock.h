@@ -14,7 +14,8 @@
  * from the task switched out to the one switched in on the same CPU.
  * User code runs on every CPU at once.
  *
- * CPUs take it in the order they ask (a ticket lock). A CPU waiting for
+ * Waiters queue in ticket order; a CPU that finds the word free takes it
+ * unless the queue's head is spinning for it (klock.c). A CPU waiting for
  * it spins a little with interrupts masked (an interrupt taken before its
  * handler's EOI could come again: PVM delivers it anew), doing any TLB
  * flush the holder asks of it (tlb_flush_poll), since the holder waits
