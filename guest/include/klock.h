@@ -14,14 +14,20 @@
  * from the task switched out to the one switched in on the same CPU.
  * User code runs on every CPU at once.
  *
- * A CPU waiting for it spins with interrupts masked (an interrupt taken
- * before its handler's EOI could come again: PVM delivers it anew) and
- * does, meanwhile, any TLB flush the holder asks of it (tlb_flush_poll),
- * since the holder waits for that flush.
+ * Waiters queue in ticket order; a CPU that finds the word free takes it
+ * unless the queue's head is spinning for it (klock.c). A CPU waiting for
+ * it spins a little with interrupts masked (an interrupt taken before its
+ * handler's EOI could come again: PVM delivers it anew), doing any TLB
+ * flush the holder asks of it (tlb_flush_poll), since the holder waits
+ * for that flush; then it halts, open only to the lockless IPIs, until
+ * the CPU letting go kicks it (VEC_KLOCK_KICK), so a waiter leaves its
+ * host core to the vCPU that holds the lock (Linux's pv_wait / pv_kick).
  *
  * Interface:
  *   kernel_lock / kernel_unlock   recursive on one CPU
  *   kernel_lock_held              whether this CPU holds it
+ *   kernel_lock_init_ipi          installs the kick IPI's handler (boot CPU,
+ *                                 before the APs start)
  */
 #ifndef GUEST_KLOCK_H
 #define GUEST_KLOCK_H
@@ -31,5 +37,6 @@
 void kernel_lock(void);
 void kernel_unlock(void);
 bool kernel_lock_held(void);
+void kernel_lock_init_ipi(void);
 
 #endif

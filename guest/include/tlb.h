@@ -8,9 +8,11 @@
  *    its CR3: user PTEs are never global (no PTE_G) and CR3 is loaded
  *    without PCID, so loading another root drops them all;
  *  - a kernel thread (or an idle task) does not load a root of its own: it
- *    runs on whatever the CPU had (lazy TLB), so "loaded here" is not
- *    "current->mm", and the CPU stays in that mm's cpumask, reached by its
- *    shootdowns, until it loads another mm or the mm is released;
+ *    runs on whatever the CPU had (lazy TLB, switch_mm_lazy), so "loaded
+ *    here" is not "current->mm", and the CPU stays in that mm's cpumask
+ *    until it loads another mm or the mm is released; shootdowns leave it
+ *    out (but after a page-table page was freed) and it flushes all of
+ *    the mm when it switches back to it;
  *  - whoever clears a present user PTE, downgrades it (RW taken away, A
  *    cleared to watch for the next access, the frame replaced) or changes
  *    it in any way the CPU must see, calls flush_tlb_page/mm on its
@@ -20,7 +22,8 @@
  * A flush acts here when the mm is loaded here, and on every other CPU of
  * mm_cpumask by a TLB flush IPI, waiting until each has done it (a
  * shootdown); a kernel_pt flush goes to every online CPU. The mask names
- * the CPUs running the mm's tasks and the CPUs that kept it lazily.
+ * the CPUs running the mm's tasks and the CPUs that kept it lazily; a
+ * shootdown reaches the former.
  *
  * /proc/vmstat counts the flushes done (nr_tlb_local_flush_one: invlpg of
  * one page, nr_tlb_local_flush_all: the whole space by a CR3 reload;
@@ -39,6 +42,13 @@ struct mm;
 /* Loads mm's root in this CPU's CR3 (NULL: the kernel's) and moves the CPU's
  * bit in mm_cpumask; nothing when mm is already loaded here. */
 void switch_mm(struct mm *next);
+
+/* This CPU now runs a task without an mm on what it had loaded (lazy TLB):
+ * shootdowns of that mm leave it out until switch_mm. */
+void switch_mm_lazy(void);
+/* A page-table page was freed: the next shootdown reaches lazy CPUs too
+ * (mm_table_free). */
+void tlb_note_table_freed(void);
 
 /* The mm whose root this CPU's CR3 holds (NULL: kernel_pt). */
 struct mm *tlb_loaded_mm(void);

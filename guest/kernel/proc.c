@@ -588,13 +588,20 @@ static void gen_interrupts(struct pbuf *p, struct task *t)
 	pb_printf(p, "   Rescheduling interrupts\n");
 }
 
-/* /proc/uptime: seconds since boot and seconds the boot CPU idled, to the
- * hundredth (Linux sums every CPU's idle time). */
+/* /proc/uptime: seconds since boot and the seconds every online CPU idled,
+ * summed as Linux does (on SMP it may pass the first), to the hundredth.
+ * Each CPU's idle ticks count at most jiffies: an AP's timer may tick
+ * while CPU 0's, which keeps jiffies, waits for the kernel lock. */
 static void gen_uptime(struct pbuf *p, struct task *t)
 {
-	unsigned long up = jiffies, idle = (unsigned long)percpu_of(0)->times.idle;
+	unsigned long up = jiffies, idle = 0;
 
 	(void)t;
+	for (unsigned c = 0; c < nr_cpu_ids; c++) {
+		unsigned long ticks = (unsigned long)percpu_of(c)->times.idle;
+		if (cpu_online(c))
+			idle += ticks < up ? ticks : up;
+	}
 	pb_printf(p, "%lu.%02lu %lu.%02lu\n", up / HZ, (up % HZ) * 100 / HZ, idle / HZ,
 		  (idle % HZ) * 100 / HZ);
 }

@@ -34,6 +34,7 @@
 #include <asm/cpu.h>
 #include <smp.h>
 #include <klock.h>
+#include <tlb.h>
 
 #define MSR_FS_BASE 0xc0000100
 #define KSTACK_ORDER 2              /* KSTACK_SIZE bytes */
@@ -276,7 +277,9 @@ static struct task *pick_next(const struct task *prev)
 static void switch_cpu_state(struct task *prev, struct task *next)
 {
 	if (next->mm)
-		uvm_switch(next->mm);   /* without one: lazy TLB, prev's stays (tlb.h) */
+		uvm_switch(next->mm);
+	else
+		switch_mm_lazy();       /* prev's stays loaded (tlb.h) */
 	if (next->kstack)
 		cpu_set_kernel_stack((unsigned long)next->kstack + KSTACK_SIZE);
 	if (prev->mm)

@@ -249,6 +249,7 @@ void smp_boot_cpus(void)
 	trap_set_lockless_handler(VEC_RESCHEDULE, reschedule_interrupt);
 	trap_set_lockless_handler(VEC_CALL_FUNC, call_function_interrupt);
 	tlb_init_ipi();
+	kernel_lock_init_ipi();
 	if (percpu_of(0)->apic_id != self) {
 		/* the MADT lists the boot CPU elsewhere: swap it into slot 0 */
 		for (unsigned i = 1; i < nr_cpu_ids; i++)

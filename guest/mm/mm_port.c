@@ -46,6 +46,7 @@ phys_addr_t mm_table_alloc(void)
 
 void mm_table_free(phys_addr_t pa)
 {
+	tlb_note_table_freed();
 	if (page_alloc_ready())
 		page_free(pa, 0);
 	else

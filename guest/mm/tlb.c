@@ -11,10 +11,19 @@
  *    calls tlb_mm_release, then asserts it);
  *  - lazy TLB (Linux's): a CPU that switches to a task without an mm (a
  *    kernel thread, its idle task) keeps the previous mm loaded and stays
- *    in its mask, so shootdowns of that mm still reach it; it leaves when
- *    it switches to another mm, or when the mm is released;
+ *    in its mask (tlbstate.lazy); it leaves when it switches to another
+ *    mm, or when the mm is released (a request every CPU of the mask
+ *    takes). A shootdown leaves lazy CPUs out (Linux's should_flush_tlb)
+ *    and marks them stale instead: a stale CPU reloads CR3 before it runs
+ *    the mm's code again (switch_mm). Lazy code never touches user
+ *    addresses, so the entries it keeps meanwhile are never used. Only a
+ *    shootdown after page-table pages were freed (tlb_note_table_freed)
+ *    reaches lazy CPUs too, as Linux's freed_tables does: a CPU must not
+ *    walk, even speculatively, a table page that is reused;
  *  - CPU c's TLB holds translations of mm only if bit c is set: user PTEs
- *    are not global, and CR3 loads (no PCID) drop non-global entries.
+ *    are not global, and CR3 loads (no PCID) drop non-global entries;
+ *  - a CPU that runs user code of mm (not lazy) is not stale: every change
+ *    to mm's PTEs made since it last loaded the root has been flushed there.
  * SMP: switch_mm and every flush run under the kernel lock (klock.h), so
  * one shootdown at a time: the sender fills `shootdown`, sends the IPI to
  * the other CPUs of the mask and spins until each has cleared its bit in
@@ -36,8 +45,12 @@
 #include <spinlock.h>
 #include <smp.h>
 
+/* Written by its CPU in switch_mm, but `stale` by a shootdown's sender:
+ * both under the kernel lock. */
 struct cpu_tlbstate {
 	struct mm *loaded_mm;   /* whose root this CPU's CR3 holds; NULL: kernel_pt */
+	bool lazy;              /* runs a task without an mm on loaded_mm */
+	bool stale;             /* a shootdown of loaded_mm left it out while lazy */
 };
 
 /* What a shootdown asks of the CPUs it reaches (Linux's flush_tlb_info). */
@@ -54,6 +67,8 @@ struct tlb_shootdown {
 static struct cpu_tlbstate tlbstate[MM_NR_CPUS];
 /* One per machine: the sender holds the kernel lock until all have flushed. */
 static struct tlb_shootdown shootdown;
+/* A page-table page was freed since the last user shootdown (kernel lock). */
+static bool tables_freed;
 
 static inline uint64_t cpu_bit(unsigned cpu)
 {
@@ -70,20 +85,46 @@ bool mm_loaded_here(const struct mm *mm)
 	return (mm->cpumask & cpu_bit(mm_cpu_id())) != 0;
 }
 
+/* Back from lazy mode on the same root: the shootdowns it missed, at once. */
+static void flush_if_stale(struct cpu_tlbstate *st)
+{
+	if (!st->stale)
+		return;
+	write_cr3(st->loaded_mm->pt.root);
+	count_vm_event(VM_NR_TLB_LOCAL_FLUSH_ALL);
+}
+
 void switch_mm(struct mm *next)
 {
 	unsigned cpu = mm_cpu_id();
 	struct cpu_tlbstate *st = &tlbstate[cpu];
 	struct mm *prev = st->loaded_mm;
 
-	if (prev == next)
-		return;   /* same root: every change to it was flushed here */
-	if (next)
-		__atomic_fetch_or(&next->cpumask, cpu_bit(cpu), __ATOMIC_RELAXED);
-	write_cr3(next ? next->pt.root : kernel_pt.root);
-	if (prev)
-		__atomic_fetch_and(&prev->cpumask, ~cpu_bit(cpu), __ATOMIC_RELEASE);
-	st->loaded_mm = next;
+	if (prev == next) {
+		if (next)
+			flush_if_stale(st);
+	} else {
+		if (next)
+			__atomic_fetch_or(&next->cpumask, cpu_bit(cpu), __ATOMIC_RELAXED);
+		write_cr3(next ? next->pt.root : kernel_pt.root);
+		if (prev)
+			__atomic_fetch_and(&prev->cpumask, ~cpu_bit(cpu), __ATOMIC_RELEASE);
+		st->loaded_mm = next;
+	}
+	st->lazy = false;
+	st->stale = false;
+}
+
+void switch_mm_lazy(void)
+{
+	struct cpu_tlbstate *st = &tlbstate[mm_cpu_id()];
+
+	st->lazy = st->loaded_mm != NULL;
+}
+
+void tlb_note_table_freed(void)
+{
+	tables_freed = true;
 }
 
 /* Reloading CR3 drops non-global entries; toggling PGE drops global ones. */
@@ -160,6 +201,28 @@ static uint64_t other_cpus_of(const struct mm *mm)
 	return mm->cpumask & ~cpu_bit(mm_cpu_id());
 }
 
+/*
+ * The CPUs but this one that must flush mm now: lazy ones are marked stale
+ * and left out, unless page-table pages were freed since the last
+ * shootdown (they must not walk them).
+ */
+static uint64_t shootdown_targets(const struct mm *mm)
+{
+	uint64_t targets = other_cpus_of(mm);
+
+	if (tables_freed) {
+		tables_freed = false;
+		return targets;
+	}
+	for (unsigned c = 0; c < nr_cpu_ids; c++) {
+		if ((targets & cpu_bit(c)) && tlbstate[c].lazy) {
+			tlbstate[c].stale = true;
+			targets &= ~cpu_bit(c);
+		}
+	}
+	return targets;
+}
+
 /* Asks the CPUs of @targets for what s describes; returns once all have done it. */
 static void send_and_wait(struct tlb_shootdown *s, uint64_t targets)
 {
@@ -202,7 +265,7 @@ static void flush_pages_here(struct mm *mm, const uint64_t *va, unsigned n)
 
 void flush_tlb_pages(struct mm *mm, const uint64_t *va, unsigned n)
 {
-	flush_others(&shootdown, mm, va, n, other_cpus_of(mm));
+	flush_others(&shootdown, mm, va, n, shootdown_targets(mm));
 	flush_pages_here(mm, va, n);
 }
 
@@ -218,7 +281,7 @@ void flush_tlb_page(struct mm *mm, uint64_t va)
 
 void flush_tlb_mm(struct mm *mm)
 {
-	flush_others(&shootdown, mm, NULL, 0, other_cpus_of(mm));
+	flush_others(&shootdown, mm, NULL, 0, shootdown_targets(mm));
 	if (!mm_loaded_here(mm))
 		return;
 	write_cr3(mm->pt.root);   /* user PTEs are not global: all of them go */

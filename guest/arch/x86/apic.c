@@ -93,6 +93,11 @@ void apic_eoi(void)
 	apic_write(APIC_EOI, 0);
 }
 
+void apic_set_tpr(unsigned tpr)
+{
+	apic_write(APIC_TPR, tpr);
+}
+
 static void apic_spurious(struct pt_regs *regs)
 {
 	(void)regs;     /* no EOI for a spurious interrupt */

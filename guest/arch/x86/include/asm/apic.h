@@ -21,5 +21,8 @@ void apic_send_startup(unsigned dest, unsigned long start_phys);
 /* Starts the periodic timer at hz, delivering VEC_TIMER. */
 void apic_timer_start(unsigned hz);
 void apic_eoi(void);
+/* Sets this CPU's task priority: vectors whose class (vector >> 4) is at
+ * most @tpr >> 4 wait. The kernel runs at 0 (apic_enable_local). */
+void apic_set_tpr(unsigned tpr);
 
 #endif

@@ -27,7 +27,10 @@
 #define VEC_TIMER        0x20
 #define VEC_RESCHEDULE   0xf0               /* IPI: look at the run queue */
 #define VEC_TLB_FLUSH    0xf1               /* IPI: flush what tlb.c asks */
-#define VEC_CALL_FUNC    0xf2               /* IPI: run what smp_call_others asks */
+#define VEC_KLOCK_KICK   0xf3               /* IPI: a kernel lock waiter's turn came */
+/* Below 0xf0, so a CPU halting for the kernel lock (klock.c) does not take
+ * it: the function may wait for the CPU that waits for the lock. */
+#define VEC_CALL_FUNC    0xe0               /* IPI: run what smp_call_others asks */
 #define VEC_SPURIOUS     0xff
 
 /* TSS interrupt stack table slots */
