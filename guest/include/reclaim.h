@@ -28,6 +28,7 @@
  *   reclaim_rmap_walk    calls fn on every PTE mapping a frame (mm/rmap.c)
  *   reclaim_vmscan       the engine, for the fault engine (uvm.c)
  *   reclaim_lru_sizes    the sizes of every node's lists together
+ *   reclaim_node_lru_sizes  the sizes of one node's lists
  *   reclaim_node_lists   one node's lists (sizes, what reclaim scanned)
  *   reclaim_get          the kernel's struct reclaim
  *
@@ -109,6 +110,8 @@ void reclaim_page_accessed(struct page *p);
 long reclaim_swappiness(void);
 int reclaim_set_swappiness(long v);
 void reclaim_lru_sizes(struct reclaim_lru_sizes *s);
+/* Node nid's lists alone (all 0 while reclaim is off or past the nodes). */
+void reclaim_node_lru_sizes(unsigned nid, struct reclaim_lru_sizes *s);
 /* Node nid's LRU lists (their sizes, what reclaim scanned and freed from
  * them: zoneinfo's per-node stats); NULL while reclaim is off or past the nodes. */
 const struct lruvec *reclaim_node_lists(unsigned nid);

@@ -7,10 +7,11 @@
  * its SLIT row, its meminfo lines ("Node 1 MemTotal: ...") and its
  * numastat (Linux's older names for the numa_* counters of its zones).
  *
- * A node's meminfo has only what the guest knows per node: its zones'
- * managed and free pages. Linux's other lines (Active, FilePages, Slab...)
- * count pages on per-node lists the guest keeps for the machine as a
- * whole, so they are left out rather than printed wrong.
+ * A node's meminfo has what the guest knows per node: its zones' managed
+ * and free pages and its LRU lists (Active, Inactive and their anon and
+ * file parts). Linux's other lines (SwapCached, Unevictable, FilePages,
+ * Slab...) count what the guest keeps for the machine as a whole, so
+ * they are left out rather than printed wrong.
  *
  * Invariant: a file's text fits one page, as a Linux sysfs attribute's;
  * it is generated at open under the kernel lock (buddy_drain_pcp needs the
@@ -26,6 +27,7 @@
 #include <printk.h>
 #include <string.h>
 #include <kmalloc.h>
+#include <reclaim.h>
 
 #define SYSFS_TEXT_MAX MM_PAGE_SIZE   /* Linux's limit for one attribute */
 #define NODE_DIR "devices/system/node/"
@@ -192,10 +194,11 @@ static void meminfo_line(struct sysfs_text *t, unsigned nid, const char *name, u
 	st_printf(t, "Node %u %-16s%8llu kB\n", nid, name, KB(pages));
 }
 
-/* Linux's node_read_meminfo, its first three lines (see the top). */
+/* Linux's node_read_meminfo, the lines the guest has per node (see the top). */
 static void show_meminfo(struct sysfs_text *t, struct buddy *b, unsigned nid)
 {
 	uint64_t total = node_managed_pages(b, nid), free = 0;
+	struct reclaim_lru_sizes l;
 
 	buddy_drain_pcp(b);     /* MemFree exact, not per-CPU cached */
 	for (unsigned z = 0; z < BUDDY_NR_ZONE_TYPES; z++)
@@ -203,6 +206,13 @@ static void show_meminfo(struct sysfs_text *t, struct buddy *b, unsigned nid)
 	meminfo_line(t, nid, "MemTotal:", total);
 	meminfo_line(t, nid, "MemFree:", free);
 	meminfo_line(t, nid, "MemUsed:", total - free);
+	reclaim_node_lru_sizes(nid, &l);
+	meminfo_line(t, nid, "Active:", l.active_anon + l.active_file);
+	meminfo_line(t, nid, "Inactive:", l.inactive_anon + l.inactive_file);
+	meminfo_line(t, nid, "Active(anon):", l.active_anon);
+	meminfo_line(t, nid, "Inactive(anon):", l.inactive_anon);
+	meminfo_line(t, nid, "Active(file):", l.active_file);
+	meminfo_line(t, nid, "Inactive(file):", l.inactive_file);
 }
 
 /* Linux's node_read_numastat: the numa_* counters of the node's zones,

@@ -415,6 +415,15 @@ void reclaim_lru_sizes(struct reclaim_lru_sizes *s)
 		add_node_lru_sizes(r, n, s);
 }
 
+void reclaim_node_lru_sizes(unsigned nid, struct reclaim_lru_sizes *s)
+{
+	const struct reclaim *r = reclaim_get();
+
+	*s = (struct reclaim_lru_sizes){ 0, 0, 0, 0 };
+	if (r->vs.on && nid < r->vs.nr_nodes)
+		add_node_lru_sizes(r, nid, s);
+}
+
 const struct lruvec *reclaim_node_lists(unsigned nid)
 {
 	const struct reclaim *r = reclaim_get();

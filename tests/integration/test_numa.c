@@ -687,7 +687,7 @@ START_TEST(node_files_agree_with_the_spec_zoneinfo_and_vmstat)
 	assert_section_is(&r, SYSDIR "node/node0/distance", "10 31\n"); /* the spec's dist= */
 	assert_section_is(&r, SYSDIR "node/node1/distance", "31 10\n");
 
-	long long total_all = 0;
+	long long total_all = 0, listed_file = 0;
 	for (int n = 0; n < 2; n++) {
 		char file[96], key[32];
 		snprintf(file, sizeof(file), SYSDIR "node/node%d/meminfo", n);
@@ -702,7 +702,23 @@ START_TEST(node_files_agree_with_the_spec_zoneinfo_and_vmstat)
 		ck_assert_int_le(total, (n ? 24 : 40) << 10);           /* within its --numa share */
 		ck_assert_int_gt(free_kb, 0);
 		total_all += total;
+		/* its LRU lists: Active and Inactive are their anon and file parts */
+		long long part[2][2];  /* [active, inactive][anon, file] */
+		const char *parts[2][2] = { { "Active(anon):", "Active(file):" },
+					    { "Inactive(anon):", "Inactive(file):" } };
+		for (int a = 0; a < 2; a++) {
+			for (int k = 0; k < 2; k++) {
+				snprintf(key, sizeof(key), "Node %d %s", n, parts[a][k]);
+				part[a][k] = section_value(mi, key);
+				ck_assert_int_ge(part[a][k], 0);
+			}
+			snprintf(key, sizeof(key), "Node %d %s", n, a ? "Inactive:" : "Active:");
+			ck_assert_int_eq(section_value(mi, key), part[a][0] + part[a][1]);
+		}
+		ck_assert_int_le(part[0][0] + part[0][1] + part[1][0] + part[1][1], total - free_kb);
+		listed_file += part[0][1] + part[1][1];
 	}
+	ck_assert_msg(listed_file > 0, "no node lists busybox's own file pages");
 	ck_assert_int_eq(total_all, section_value(head_section(&r, "/proc/meminfo", 0),
 						  "MemTotal:"));
 	/* vmstat read before and after both numastat files: their sums lie between */
