@@ -116,6 +116,7 @@ struct balloon_run {
 	long long guest_total, guest_free, guest_updates;
 	long long before_resident, before_reported;
 	long long quiet_resident, quiet_inflated;
+	long long last_target, held_targeted; /* in the last record with a target */
 };
 
 /* Folds one stats record into run. */
@@ -130,6 +131,10 @@ static void balloon_run_add(struct balloon_run *run, json_object *o)
 	run->guest_total = json_ll(o, "guest", "total_memory");
 	run->guest_free = json_ll(o, "guest", "free_memory");
 	run->guest_updates = json_ll(o, "guest", "updates");
+	if (json_ll(o, "balloon", "target") > 0) {
+		run->last_target = json_ll(o, "balloon", "target");
+		run->held_targeted = run->held;
+	}
 	if (run->inflated == 0) {
 		run->before_resident = resident;
 		run->before_reported = run->reported;
@@ -164,9 +169,10 @@ static struct balloon_run balloon_run_read(const char *path)
  * the device's count, never on time) and deflates again when it is
  * lowered. Before it holds, the init writes 192M with memhog and frees it
  * (linux-init.touch), so the guest's free memory is resident on the host
- * when the balloon inflates, and the host gets it back. The same run's
- * --stats stream carries what the driver's statistics queue says and the
- * free pages Linux reported.
+ * when the balloon inflates, and the host gets it back; then it runs a
+ * hog that does not fit beside the balloon, and Linux deflates it on OOM.
+ * The same run's --stats stream carries what the driver's statistics
+ * queue says and the free pages Linux reported.
  */
 START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host)
 {
@@ -185,10 +191,11 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 	const char *argv[] = { "run", "-m", "512M", "--timeout", "240", "--crash-dump", "none",
 			       "--stats", stats_arg, "--swap", swap_arg, "--pressure",
 			       "when console \"^linux-init: holding\":balloon=128M,"
-			       "when balloon.actual >= 128M:balloon=0,"
+			       "when balloon.actual >= 128M:balloon=124M,"
+			       "when console \"^linux-init: oom: \":balloon=0,"
 			       "when balloon.actual == 0:quit",
 			       "--initrd", LINUX_INITRD, LINUX_VMLINUX, "--", "linux-init.touch=192M",
-			       "linux-init.hold=1", NULL };
+			       "linux-init.oom=400M", "linux-init.hold=1", NULL };
 	struct vm_run r = run_linux(argv);
 	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.console);
 	ck_assert_msg(console_has(&r, "linux-init: virtio: balloon yes, blk /dev/vda 65536 kB"),
@@ -218,6 +225,17 @@ START_TEST(linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_t
 		      "host.resident %lld before inflating, %lld after %lld pages inflated "
 		      "(before reporting more): dropped less than half of them",
 		      c.before_resident, c.quiet_resident, c.quiet_inflated);
+	/* deflate-on-oom (VIRTIO_BALLOON_F_DEFLATE_ON_OOM): with the balloon
+	 * at 124M (the host's 4M deflate, 1024 pages, is the init's signal)
+	 * memhog 400M wants more than the rest of the guest and its 64M of
+	 * swap (about 300M free with the balloon in), so Linux runs out of
+	 * memory and its driver gives back 256 pages (1M) per OOM: before
+	 * the host lowers the target again the device holds at least that
+	 * much less than the target (41M less in a trial run) */
+	ck_assert_msg(console_has(&r, "linux-init: oom: memhog status "), "%s", r.console);
+	ck_assert_msg(c.last_target == 124 * MiB && c.held_targeted <= c.last_target - MiB,
+		      "the balloon held %lld of its %lld target after the OOM: Linux did not "
+		      "deflate on OOM", c.held_targeted, c.last_target);
 	/* the statistics queue (VIRTIO_BALLOON_F_STATS_VQ): Linux's own
 	 * figures for a 512M guest (MemTotal is what the kernel's image and
 	 * reserved pages leave) */
