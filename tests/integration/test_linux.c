@@ -579,17 +579,12 @@ Suite *linux_suite(void)
 	tcase_add_test(dev, linux_virtio_drivers_bind_memvisors_devices_and_the_balloon_follows_the_host);
 	tcase_add_test(dev, linux_swaps_to_memvisors_disk_under_a_hog_and_memhog_verifies_every_page);
 	/*
-	 * Tagged linux-cores and left out of make check (make
-	 * integration-linux-cores runs it). Its panics were the helper VM's
-	 * QEMU delivering an interrupt twice (scripts/with-kvm: none in 29 runs
-	 * with one helper vCPU), but in 3 of those 29 runs no vCPU was in user
-	 * mode at the snapshot: it is taken when init's "holding" line is out,
-	 * with init's vCPU still in the kernel, and the other vCPU's spinning
-	 * shell is in the kernel (timer ticks, slow under nested TCG) about one
-	 * time in ten.
+	 * Its panics were the helper VM's QEMU delivering an interrupt twice
+	 * (scripts/with-kvm: none in 29 runs with one helper vCPU); one
+	 * snapshot found no vCPU in user mode in 3 of those runs, three
+	 * snapshots (cores_setup) in none of 6 since.
 	 */
 	TCase *core_tc = tcase_create("cores");
-	tcase_set_tags(core_tc, "linux-cores");
 	tcase_set_timeout(core_tc, 600);
 	tcase_add_unchecked_fixture(core_tc, cores_setup, cores_teardown);
 	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
