@@ -207,6 +207,7 @@ check-kvm:
 	@$(MAKE) --no-print-directory integration-kvm
 	@$(MAKE) --no-print-directory integration-smp2
 	@$(MAKE) --no-print-directory scenarios
+	@$(MAKE) --no-print-directory linux-scenarios
 	@$(MAKE) --no-print-directory check-san
 	@$(MAKE) --no-print-directory valgrind
 
