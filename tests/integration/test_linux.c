@@ -508,6 +508,77 @@ START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
 }
 END_TEST
 
+/* The one space `show --space` printed, as its name and its ranges. */
+static json_object *only_space(json_object *all, char *name, size_t max)
+{
+	json_object *ranges = NULL;
+	ck_assert_msg(all && json_object_object_length(all) == 1, "not one space");
+	json_object_object_foreach(all, key, val) {
+		snprintf(name, max, "%s", key);
+		ranges = val;
+	}
+	return ranges;
+}
+
+/*
+ * The nested view and diff need no guest cooperation, so they work on
+ * Linux's process too: the sleeping process's pages in guest RAM go
+ * through one memory slot (HVA - GPA the same for all: 512M is one slot),
+ * some are resident on the host and dirty (its stack), and between two
+ * snapshots a sample apart none of its mappings came or went.
+ */
+START_TEST(a_linux_processs_nested_view_and_diff_follow_its_pages)
+{
+	char head[64], name[64];
+	int pid = 0;
+	struct vm_run r, d;
+	console_value(cores.console, "linux-init: pagemap of ", head, sizeof(head));
+	ck_assert_int_eq(sscanf(head, "%d", &pid), 1);
+	snprintf(name, sizeof(name), "%d", pid);
+	const char *show[] = { "show", cores.core, "--view", "nested", "--space", name, "--json",
+			       NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	ck_assert_msg(r.status == 0, "show: status %d\n%s", r.status, r.console);
+	json_object *all = json_tokener_parse(r.console);
+	json_object *ranges = only_space(all, name, sizeof(name));
+	long long delta = 0, resident = 0, dirty = 0, in_ram = 0;
+	for (size_t i = 0; i < json_object_array_length(ranges); i++) {
+		json_object *x = json_object_array_get_idx(ranges, i);
+		long long hva = json_ll(x, "hva", NULL), pa = json_ll(x, "pa", NULL);
+		long long len = json_ll(x, "len", NULL), res = json_ll(x, "host_resident_pages", NULL);
+		ck_assert_msg(hva > 0 && pa >= 0 && len > 0, "%s: range %zu outside RAM", name, i);
+		ck_assert_msg(in_ram == 0 || hva - pa == delta, "%s: HVA - GPA %lld, then %lld",
+			      name, delta, hva - pa);
+		delta = hva - pa;
+		in_ram++;
+		ck_assert_msg(res >= 0 && res <= len / 4096, "%s: %lld resident of %lld pages", name,
+			      res, len / 4096);
+		resident += res;
+		dirty += json_ll(x, "dirty_pages", NULL);
+	}
+	ck_assert_msg(in_ram > 0 && resident > 0 && dirty > 0,
+		      "%s: %lld ranges, %lld pages resident on the host, %lld dirty", name, in_ram,
+		      resident, dirty);
+
+	const char *diff[] = { "diff", cores.core, cores.later[0], "--json", NULL };
+	ck_assert_int_eq(vm_run(&d, diff), 0);
+	ck_assert_msg(d.status == 0 || d.status == 1, "diff: status %d\n%s", d.status, d.console);
+	json_object *dj = json_tokener_parse(d.console), *spaces, *mine, *added, *removed;
+	ck_assert_msg(dj && json_object_object_get_ex(dj, "spaces", &spaces) &&
+		      json_object_object_get_ex(spaces, name, &mine) &&
+		      json_object_object_get_ex(mine, "added", &added) &&
+		      json_object_object_get_ex(mine, "removed", &removed),
+		      "diff has no space %s:\n%.2000s", name, d.console);
+	ck_assert_msg(json_object_array_length(added) == 0 && json_object_array_length(removed) == 0,
+		      "the sleeping %s gained or lost mappings between two snapshots:\n%.2000s", name,
+		      json_object_to_json_string(mine));
+	json_object_put(dj);
+	json_object_put(all);
+	vm_run_free(&d);
+	vm_run_free(&r);
+}
+END_TEST
+
 /*
  * The cpuN spaces of a Linux guest on 2 vCPUs in one snapshot: each vCPU's
  * is the table its CR3 holds, and a vCPU in user mode (two shells spin
@@ -590,6 +661,7 @@ Suite *linux_suite(void)
 	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
 	tcase_add_test(core_tc, a_linux_processs_space_maps_the_pages_its_pagemap_reports);
 	tcase_add_test(core_tc, every_linux_process_gets_a_space_that_maps_only_guest_ram);
+	tcase_add_test(core_tc, a_linux_processs_nested_view_and_diff_follow_its_pages);
 	tcase_add_test(core_tc, each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, dev);
