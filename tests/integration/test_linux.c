@@ -413,6 +413,18 @@ static bool space_maps(const struct space_pages *sp, uint64_t va, uint64_t pa)
 	return false;
 }
 
+/* The one space `show --space` printed, as its name and its ranges. */
+static json_object *only_space(json_object *all, char *name, size_t max)
+{
+	json_object *ranges = NULL;
+	ck_assert_msg(all && json_object_object_length(all) == 1, "not one space");
+	json_object_object_foreach(all, key, val) {
+		snprintf(name, max, "%s", key);
+		ranges = val;
+	}
+	return ranges;
+}
+
 /*
  * The task list of a Linux guest (init_task from the vmlinux's exports,
  * task_struct's layout from its BTF, VMCOREINFO for where the kernel
@@ -432,11 +444,8 @@ START_TEST(a_linux_processs_space_maps_the_pages_its_pagemap_reports)
 	ck_assert_int_eq(vm_run(&r, show), 0);
 	ck_assert_msg(r.status == 0, "show: status %d\n%s", r.status, r.console);
 	json_object *all = json_tokener_parse(r.console);
-	ck_assert_msg(all && json_object_object_length(all) == 1, "show --json:\n%s", r.console);
-	json_object_object_foreach(all, key, val) {
-		(void)val;
-		snprintf(name, sizeof(name), "%s", key);
-	}
+	ck_assert_msg(all != NULL, "show --json:\n%s", r.console);
+	only_space(all, name, sizeof(name));
 	struct space_pages sp = space_pages(all, name);
 	snprintf(line, sizeof(line), "linux-init: pages %d ", pid);
 	for (const char *p = strstr(cores.console, line); p; p = strstr(p + 1, line)) {
@@ -507,18 +516,6 @@ START_TEST(every_linux_process_gets_a_space_that_maps_only_guest_ram)
 	vm_run_free(&r);
 }
 END_TEST
-
-/* The one space `show --space` printed, as its name and its ranges. */
-static json_object *only_space(json_object *all, char *name, size_t max)
-{
-	json_object *ranges = NULL;
-	ck_assert_msg(all && json_object_object_length(all) == 1, "not one space");
-	json_object_object_foreach(all, key, val) {
-		snprintf(name, max, "%s", key);
-		ranges = val;
-	}
-	return ranges;
-}
 
 /*
  * The nested view and diff need no guest cooperation, so they work on
