@@ -144,6 +144,7 @@ int vmscan_init(struct vmscan *vs, const struct policy_ops *ops,
 	vs->buddy = buddy;
 	list_init(&vs->unevictable);
 	vs->nr_unevictable = 0;
+	vs->nr_mlocked = 0;
 	vs->swappiness = 60;
 	vs->nr_nodes = MM_MIN(MM_MAX(buddy->nr_nodes, 1u), BUDDY_MAX_NODES);
 	vs->nodes_ready = 0;
@@ -200,7 +201,8 @@ static void publish(struct vmscan *vs)
 	struct list_sums s = { { 0 }, { 0 }, 0, 0, 0 };
 	uint64_t **c = vs->counter;
 
-	*c[VMSCAN_NR_UNEVICTABLE] = *c[VMSCAN_NR_MLOCK] = vs->nr_unevictable;
+	*c[VMSCAN_NR_UNEVICTABLE] = vs->nr_unevictable;
+	*c[VMSCAN_NR_MLOCK] = vs->nr_mlocked;
 	if (!vs->on)
 		return;
 	for (unsigned n = 0; n < vs->nr_nodes; n++)
@@ -261,8 +263,9 @@ void vmscan_page_freed(struct vmscan *vs, struct page *p)
 	if (p->flags & PG_MLOCKED) {
 		list_del(&u->pf.link);
 		vs->nr_unevictable--;
+		vs->nr_mlocked -= !(p->flags & PG_NOEVICT);
 	}
-	p->flags &= ~(PG_MLOCKED | PG_LAZYFREE);
+	p->flags &= ~(PG_MLOCKED | PG_NOEVICT | PG_LAZYFREE);
 	anon_store(vs)->drop_copy(anon_ctx(vs), p);
 	if (listed)
 		publish(vs);
@@ -339,18 +342,38 @@ enum lruvec_fill vmscan_anon_refault(struct vmscan *vs, struct page *p, struct m
 
 /* ---- the unevictable list ---------------------------------------------- */
 
-void vmscan_page_mlock(struct vmscan *vs, struct page *p)
+/* p onto the unevictable list; mlocked says whether a locked area is why
+ * (else PG_NOEVICT: nothing could evict it). A page already there for
+ * want of an evictor becomes mlocked when a locked area maps it. */
+static void make_unevictable(struct vmscan *vs, struct page *p, bool mlocked)
 {
 	struct page_user *u = &p->user;
 
-	if (p->flags & PG_MLOCKED)
+	if (p->flags & PG_MLOCKED) {
+		if (!mlocked || !(p->flags & PG_NOEVICT))
+			return;
+		p->flags &= ~PG_NOEVICT;
+		vs->nr_mlocked++;
+		publish(vs);
 		return;
+	}
 	if (u->pf.owner)
 		policy_remove(u->pf.owner, &u->pf);
-	p->flags |= PG_MLOCKED;
+	p->flags |= PG_MLOCKED | (mlocked ? 0 : PG_NOEVICT);
 	list_add_tail(&u->pf.link, &vs->unevictable);
 	vs->nr_unevictable++;
+	vs->nr_mlocked += mlocked;
 	publish(vs);
+}
+
+void vmscan_page_mlock(struct vmscan *vs, struct page *p)
+{
+	make_unevictable(vs, p, true);
+}
+
+void vmscan_page_unevictable(struct vmscan *vs, struct page *p)
+{
+	make_unevictable(vs, p, false);
 }
 
 struct locked_ctx {
@@ -374,13 +397,14 @@ void vmscan_page_munlock(struct vmscan *vs, struct page *p)
 	struct page_user *u = &p->user;
 	struct locked_ctx c = { vs, false };
 
-	if (!(p->flags & PG_MLOCKED))
-		return;
+	if ((p->flags & (PG_MLOCKED | PG_NOEVICT)) != PG_MLOCKED)
+		return;                 /* not mlocked, or nothing could evict it */
 	walk(vs, p, locked_one, &c);
 	if (c.locked)
 		return;                 /* another locked area maps it */
 	list_del(&u->pf.link);
 	vs->nr_unevictable--;
+	vs->nr_mlocked--;
 	p->flags &= ~PG_MLOCKED;
 	if (vs->on && (p->flags & (PG_ANON | PG_FILE)))
 		policy_insert(page_list(vs, p, (p->flags & PG_ANON) ? LRU_ANON : LRU_FILE), &u->pf);

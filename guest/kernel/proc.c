@@ -148,13 +148,17 @@ static void node_stats(const struct buddy *b, struct mmviews_node_stats *ns)
 	for (unsigned n = 0; n < b->nr_nodes && n < BUDDY_MAX_NODES; n++) {
 		const struct reclaim_kswapd *k = reclaim_kswapd_of(n);
 		const struct lruvec *lv = reclaim_node_lists(n);
+		struct reclaim_lru_sizes l;
 		uint64_t *v = ns->value[n];
 
+		reclaim_node_lru_sizes(n, &l);
+		v[0] = l.inactive_anon;
+		v[1] = l.active_anon;
+		v[2] = l.inactive_file;
+		v[3] = l.active_file;
 		v[4] = k ? k->runs : 0;
 		if (!lv)
 			continue;
-		lruvec_sizes(lv, LRU_ANON, &v[1], &v[0]);
-		lruvec_sizes(lv, LRU_FILE, &v[3], &v[2]);
 		v[5] = lv->by_kswapd.scanned;
 		v[6] = lv->by_direct.scanned;
 		v[7] = lv->by_kswapd.freed;

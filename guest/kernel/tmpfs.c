@@ -345,7 +345,7 @@ static void track(struct page *p, struct inode *ino, uint64_t index)
 {
 	reclaim_file_added(p, ino, index, 0);
 	if (!swapdev_active(swap_device()))
-		vmscan_page_mlock(reclaim_vmscan(), p);
+		vmscan_page_unevictable(reclaim_vmscan(), p);
 }
 
 /* Gives ino's cache a slot for every page below pages. Returns 0 or -ENOMEM. */

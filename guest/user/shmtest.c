@@ -4,7 +4,8 @@
  *   shmtest files     the file calls on /tmp and /dev/shm: open with
  *                     O_CREAT/O_EXCL/O_TRUNC, read/write/pread/pwrite,
  *                     lseek, ftruncate, unlink, mkdir/rmdir, rename,
- *                     getdents64, stat/statfs, /proc/mounts, Linux's errnos
+ *                     getdents64, stat/statfs, /proc/mounts, Linux's errnos;
+ *                     meminfo's Unevictable (never Mlocked) without swap
  *   shmtest share     MAP_SHARED mappings of a memfd, a /dev/shm file
  *                     (shm_open) and a /tmp file: two processes see each
  *                     other's stores and write()s byte for byte; msync;
@@ -219,11 +220,35 @@ static void mounts(void)
 	claims_check(&claims, "nothing used", (long)(sf.f_blocks - sf.f_bfree), 0);
 }
 
+/* A file's pages are Unevictable while no swap could take them, as
+ * Linux's shmem without swap; never Mlocked: nothing locked them. */
+static void unevictable_without_swap(void)
+{
+	long swap = proc_value("/proc/meminfo", "SwapTotal:");
+	long u0 = proc_value("/proc/meminfo", "Unevictable:");
+	long m0 = proc_value("/proc/meminfo", "Mlocked:");
+	unsigned char buf[4096];
+	int fd = open("/tmp/u", O_CREAT | O_RDWR, 0600);
+	long written = 0;
+
+	fill(buf, sizeof(buf), 0, 3);
+	for (int i = 0; i < 16; i++)
+		written += write(fd, buf, sizeof(buf));
+	claims_check(&claims, "write 64 kB to /tmp/u", written, 65536);
+	claims_check(&claims, "its 64 kB are Unevictable without swap (none with it)",
+		     proc_value("/proc/meminfo", "Unevictable:") - u0, swap ? 0 : 64);
+	claims_check(&claims, "and not Mlocked", proc_value("/proc/meminfo", "Mlocked:") - m0, 0);
+	claims_check(&claims, "unlink /tmp/u", err_of(unlink("/tmp/u")) + err_of(close(fd)), 0);
+	claims_check(&claims, "Unevictable is back",
+		     proc_value("/proc/meminfo", "Unevictable:") - u0, 0);
+}
+
 static int files(void)
 {
 	umask(022);
 	open_flags();
 	tree();
+	unevictable_without_swap();
 	mounts();
 	return claims_report(&claims);
 }

@@ -22,6 +22,7 @@
  *   vmscan_anon_refault    a page read back from swap is about to be mapped
  *   vmscan_page_mlock      a page mapped in a locked area: onto the unevictable list
  *   vmscan_page_munlock    back to its LRU unless another locked area maps it
+ *   vmscan_page_unevictable  a page nothing can evict: unevictable, not mlocked
  *   vmscan_page_deactivate madvise(MADV_COLD): to its list's cold end
  *   vmscan_page_pageout    madvise(MADV_PAGEOUT): evicted now if it can be
  *   vmscan_page_lazyfree   madvise(MADV_FREE): clean, no copy, to the cold end
@@ -73,11 +74,15 @@
 #include "lruvec.h"
 #include "rmap.h"
 
-/* A user page a locked area maps: on vs->unevictable, off its LRU. */
+/* On vs->unevictable, off its LRU: a user page a locked area maps, or
+ * (with PG_NOEVICT too) one nothing could evict (tmpfs without swap). */
 #define PG_MLOCKED (1u << 19)
 /* An anonymous page madvise(MADV_FREE) gave up: dropped, not swapped, if
  * no mapping writes it before reclaim takes it (Linux's lazyfree folio). */
 #define PG_LAZYFREE (1u << 20)
+/* Unevictable for want of an evictor, not mlocked: Unevictable counts it,
+ * Mlocked does not (Linux's ramfs and no-swap shmem pages). */
+#define PG_NOEVICT (1u << 21)
 
 #define VMSCAN_BATCH 32           /* victims per store write at most */
 #define VMSCAN_FAULT_MARGIN 64    /* pages a fault may take: fault-around, tables */
@@ -153,7 +158,7 @@ enum vmscan_event {
 	VMSCAN_NR_ACTIVE_ANON, VMSCAN_NR_INACTIVE_ANON, VMSCAN_NR_ACTIVE_FILE,
 	VMSCAN_NR_INACTIVE_FILE,
 	VMSCAN_PGLAZYFREED,
-	VMSCAN_NR_UNEVICTABLE, VMSCAN_NR_MLOCK,   /* gauges: both the unevictable list's size */
+	VMSCAN_NR_UNEVICTABLE, VMSCAN_NR_MLOCK,   /* gauges: Unevictable, Mlocked */
 	NR_VMSCAN_EVENTS
 };
 
@@ -171,7 +176,8 @@ struct vmscan {
 	uint64_t swappiness;            /* 0..200 */
 	bool on;                        /* every node's lists exist */
 	struct list_head unevictable;   /* PG_MLOCKED pages of every node, by user.pf.link */
-	uint64_t nr_unevictable;        /* pages on it (Mlocked, Unevictable) */
+	uint64_t nr_unevictable;        /* pages on it (Unevictable) */
+	uint64_t nr_mlocked;            /* those of them not PG_NOEVICT (Mlocked) */
 	uint64_t *counter[NR_VMSCAN_EVENTS];   /* where each counter lives (&own[e]: never
 					 * copy a struct vmscan) */
 	uint64_t own[NR_VMSCAN_EVENTS];        /* the counters no host table holds */
@@ -262,6 +268,9 @@ void vmscan_page_mlock(struct vmscan *vs, struct page *p);
  * p goes back to its LRU unless another locked area still maps it.
  */
 void vmscan_page_munlock(struct vmscan *vs, struct page *p);
+/* p onto the unevictable list without counting as mlocked (PG_NOEVICT);
+ * a later vmscan_page_mlock makes it mlocked. */
+void vmscan_page_unevictable(struct vmscan *vs, struct page *p);
 /* p (on an LRU) moves to its list's cold end: the next victims. */
 void vmscan_page_deactivate(struct vmscan *vs, struct page *p);
 /*

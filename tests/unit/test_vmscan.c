@@ -805,6 +805,34 @@ START_TEST(a_second_mapping_forgets_the_one_space)
 }
 END_TEST
 
+/* A page nothing can evict (tmpfs without swap) is Unevictable but not
+ * Mlocked, as in Linux; munlock leaves it there; a locked area's mlock
+ * makes it Mlocked too, and its munlock puts it back on its LRU. */
+START_TEST(a_page_nothing_can_evict_is_unevictable_but_not_mlocked)
+{
+	struct page *pg[2] = { map_anon(&w.sp.mm[0], ANON_VA, 0, true),
+			       map_anon(&w.sp.mm[0], ANON_VA + MM_PAGE_SIZE, 1, true) };
+	static const struct {
+		unsigned step, page;    /* step: an index into op */
+		uint64_t unevictable, mlocked, listed;
+	} steps[] = {
+		{ 0, 0, 1, 0, 1 }, { 2, 0, 1, 0, 1 },   /* munlock leaves it */
+		{ 1, 1, 2, 1, 0 }, { 0, 1, 2, 1, 0 },   /* an mlocked page stays mlocked */
+		{ 1, 0, 2, 2, 0 }, { 2, 0, 1, 1, 1 },   /* mlock, munlock: back on its LRU */
+		{ 3, 1, 0, 0, 1 }, { 0, 0, 1, 0, 0 }, { 3, 0, 0, 0, 0 },
+	};
+	void (*const op[])(struct vmscan *, struct page *) = {
+		vmscan_page_unevictable, vmscan_page_mlock, vmscan_page_munlock, vmscan_page_freed };
+
+	for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		op[steps[i].step](&w.vs, pg[steps[i].page]);
+		ck_assert_uint_eq(*w.vs.counter[VMSCAN_NR_UNEVICTABLE], steps[i].unevictable);
+		ck_assert_uint_eq(*w.vs.counter[VMSCAN_NR_MLOCK], steps[i].mlocked);
+		ck_assert_uint_eq(nr_tracked(LRU_ANON), steps[i].listed);
+	}
+}
+END_TEST
+
 /* ---- per-node lists -------------------------------------------------------- */
 
 #define NODE_PAGES (RAM_PAGES / 2)      /* node 0: pfns [0, 512), node 1: [512, 1024) */
@@ -996,6 +1024,7 @@ Suite *vmscan_suite(void)
 	tcase_add_test(tc, a_swapped_out_page_refaulting_at_once_is_activated);
 	tcase_add_test(tc, a_freed_page_leaves_its_list_and_the_swap_cache);
 	tcase_add_test(tc, a_second_mapping_forgets_the_one_space);
+	tcase_add_test(tc, a_page_nothing_can_evict_is_unevictable_but_not_mlocked);
 	tcase_add_test(tc, a_page_whose_write_fails_stays_mapped_and_listed);
 	tcase_add_test(tc, an_engine_whose_policy_refuses_stays_off);
 	suite_add_tcase(suite, tc);
