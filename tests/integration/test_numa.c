@@ -20,8 +20,11 @@
  * `stats` reports how much of each node's memory is resident on the host.
  */
 #include "ctl.h"
+#include "snapfmt.h"
+#include "tamper.h"
 
 #include <check.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -545,6 +548,30 @@ START_TEST(stats_and_snapshots_carry_the_numa_sums_proc_vmstat_prints)
 }
 END_TEST
 
+/* Copies of save whose NUMA note was damaged (too many nodes, a node's
+ * size that no longer sums to RAM, a vCPU on a missing node) are refused. */
+static void assert_numa_note_checked(const char *save)
+{
+	static const struct {
+		size_t off;
+		unsigned char x;
+		const char *why;
+	} damage[] = {
+		{ offsetof(struct snap_numa, nr_nodes) + 1, 0x01, "NUMA note: 258 nodes" },
+		{ offsetof(struct snap_numa, size) + 8 + 2, 0x10, "NUMA note: " },
+		{ offsetof(struct snap_numa, cpu_node), 0x05, "vCPU 0 is on node 5" },
+	};
+	char bad[128];
+
+	snprintf(bad, sizeof(bad), "%s", test_dir_path(host_dir, "bad.mvs"));
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		tamper_copy(save, bad, -1);
+		tamper_flip(bad, tamper_note_record(bad, SNAP_NT_NUMA, sizeof(struct snap_numa)) +
+				 (long long)damage[i].off, damage[i].x);
+		tamper_assert_refused(bad, damage[i].why);
+	}
+}
+
 /*
  * A save of a --numa guest records its nodes: `run --restore` of it
  * reports each node's RAM and host residency in stats as the run that
@@ -575,6 +602,7 @@ START_TEST(a_restored_numa_guest_reports_its_nodes)
 	ck_assert_msg(strstr(text, "\nnode 1     ram    32M"), "%s", text);
 	free(text);
 	json_object_put(stats);
+	assert_numa_note_checked(file);
 }
 END_TEST
 

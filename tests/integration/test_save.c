@@ -16,6 +16,7 @@
  * a counter (stats) or a console line, never a time window.
  */
 #include "ctl.h"
+#include "tamper.h"
 #include "snapfmt.h"
 
 #include <check.h>
@@ -400,56 +401,10 @@ START_TEST(a_snapshot_right_after_restore_differs_from_one_before_the_save_in_no
 }
 END_TEST
 
-static void copy_file(const char *from, const char *to, long long len)
-{
-	const char *argv[] = { "cp", "--sparse=always", from, to, NULL };
-	struct vm_run r;
-	ck_assert_int_eq(prog_run(&r, argv), 0);
-	ck_assert_int_eq(r.status, 0);
-	vm_run_free(&r);
-	if (len >= 0)
-		ck_assert_int_eq(truncate(to, len), 0);
-}
-
-/* XORs byte at off of file with x. */
-static void flip(const char *file, long long off, unsigned char x)
-{
-	int fd = open(file, O_RDWR);
-	unsigned char b;
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, &b, 1, off), 1);
-	b ^= x;
-	ck_assert_int_eq(pwrite(fd, &b, 1, off), 1);
-	close(fd);
-}
-
-/* Offset of the SNAP_NT_SAVE record in file (after its note header and name). */
+/* Offset of the SNAP_NT_SAVE record in file. */
 static long long save_record_offset(const char *file)
 {
-	char *buf = malloc(1 << 16);
-	int fd = open(file, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ssize_t n = pread(fd, buf, 1 << 16, 0);
-	close(fd);
-	const uint32_t hdr[3] = { sizeof(SNAP_NOTE_NAME), sizeof(struct snap_save), SNAP_NT_SAVE };
-	char *at = memmem(buf, (size_t)n, hdr, sizeof(hdr));
-	ck_assert_msg(at != NULL, "no save note in the first 64K of %s", file);
-	long long off = (at - buf) + 12 + ((sizeof(SNAP_NOTE_NAME) + 3) & ~3ul);
-	free(buf);
-	return off;
-}
-
-/* run --restore on file: status 2, one line naming the file, no guest output. */
-static void assert_refused(const char *file, const char *why)
-{
-	const char *argv[] = { "run", "--restore", file, "--timeout", "30", NULL };
-	struct vm_run r;
-	ck_assert_int_eq(vm_run(&r, argv), 0);
-	ck_assert_msg(r.status == 2, "%s: status %d\n%s", file, r.status, r.console);
-	ck_assert_msg(strstr(r.console, why) != NULL, "expected '%s':\n%s", why, r.console);
-	ck_assert_msg(strchr(r.console, '\n') == r.console + r.len - 1,
-		      "more than one line:\n%s", r.console);
-	vm_run_free(&r);
+	return tamper_note_record(file, SNAP_NT_SAVE, sizeof(struct snap_save));
 }
 
 /* `save SOCK FILE --since BASE`: the client's status and output (caller frees). */
@@ -520,8 +475,8 @@ START_TEST(a_diff_save_holds_only_the_changed_pages_and_restores_over_its_base)
 	restore_from(&back, diff, sock2);
 	finish_holding(&back, sock2, 3ll << 20);
 
-	copy_file(other, mid, -1);
-	assert_refused(diff, "is not the save it was made from");
+	tamper_copy(other, mid, -1);
+	tamper_assert_refused(diff, "is not the save it was made from");
 }
 END_TEST
 
@@ -532,20 +487,20 @@ START_TEST(truncated_corrupted_or_mis_sized_save_files_are_refused_with_status_2
 	make_small_save(good);
 	ck_assert_int_eq(stat(good, &st), 0);
 
-	copy_file(good, bad, st.st_size / 2);
-	assert_refused(bad, "past the end of the file");
+	tamper_copy(good, bad, st.st_size / 2);
+	tamper_assert_refused(bad, "past the end of the file");
 
-	copy_file(good, bad, -1);
-	flip(bad, 0x39, 0x01); /* e_phnum of the ELF header, plus 256 */
-	assert_refused(bad, "program header");
+	tamper_copy(good, bad, -1);
+	tamper_flip(bad, 0x39, 0x01); /* e_phnum of the ELF header, plus 256 */
+	tamper_assert_refused(bad, "program header");
 
-	copy_file(good, bad, -1);
-	flip(bad, save_record_offset(bad), 0x40); /* save_version */
-	assert_refused(bad, "save format version");
+	tamper_copy(good, bad, -1);
+	tamper_flip(bad, save_record_offset(bad), 0x40); /* save_version */
+	tamper_assert_refused(bad, "save format version");
 
-	copy_file(good, bad, -1);
-	flip(bad, save_record_offset(bad) + 8 + 3, 0x02); /* ram_size 16M -> 48M */
-	assert_refused(bad, "RAM size");
+	tamper_copy(good, bad, -1);
+	tamper_flip(bad, save_record_offset(bad) + 8 + 3, 0x02); /* ram_size 16M -> 48M */
+	tamper_assert_refused(bad, "RAM size");
 
 	/* the file itself restores */
 	struct bg_run bg;
