@@ -299,7 +299,10 @@ END_TEST
 
 /*
  * One Linux run on 2 vCPUs for the "cores" tests (an unchecked fixture:
- * it runs once, before they fork): the init starts a `sleep` and prints
+ * it runs once, before they fork), with page-table isolation forced on
+ * (pti=on: what Linux does by itself on a Meltdown-affected Intel host; a
+ * process's pgd is then a pair, and user mode runs on the second, user
+ * copy, vmm/snap/linux_tasks.h): the init starts a `sleep` and prints
  * its present pages from /proc/PID/pagemap (linux-init.pagemap=1), starts
  * two shells spinning in user mode (linux-init.spin=2), then holds; the
  * host takes a snapshot, two more on the next stats samples (when events
@@ -335,8 +338,8 @@ static void cores_setup(void)
 		 cores.later[1], cores.save);
 	const char *argv[] = { "run", "-c", "2", "-m", "512M", "--timeout", "240", "--crash-dump",
 			       "none", "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
-			       "--", "linux-init.pagemap=1", "linux-init.spin=2", "linux-init.hold=1",
-			       NULL };
+			       "--", "pti=on", "linux-init.pagemap=1", "linux-init.spin=2",
+			       "linux-init.hold=1", NULL };
 	struct vm_run r = run_linux(argv);
 	if (r.status != 0) { /* Check cuts long messages: the whole console goes to a file */
 		FILE *f = fopen(test_build_path("linux/cores-console.log"), "w");
@@ -384,6 +387,161 @@ START_TEST(linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_releas
 		      "crash --osrelease: status %d, \"%s\" (the guest said %s; is Debian's crash "
 		      "installed?)", r.status, r.console, release);
 	vm_run_free(&r);
+}
+END_TEST
+
+/* The processes of a snapshot's tasks view: pid and root, at most max. */
+static int task_roots(const char *core, long long *pid, long long *root, int max)
+{
+	struct vm_run r;
+	json_object *all, *tasks;
+	const char *argv[] = { "show", core, "--view", "tasks", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	all = json_tokener_parse(r.console);
+	ck_assert_msg(r.status == 0 && all && json_object_object_get_ex(all, "tasks", &tasks),
+		      "show tasks:\n%s", r.console);
+	int n = (int)json_object_array_length(tasks);
+	ck_assert_int_le(n, max);
+	for (int i = 0; i < n; i++) {
+		pid[i] = json_ll(json_object_array_get_idx(tasks, (size_t)i), "pid", NULL);
+		root[i] = json_ll(json_object_array_get_idx(tasks, (size_t)i), "root", NULL);
+	}
+	json_object_put(all);
+	vm_run_free(&r);
+	return n;
+}
+
+/* Debian's vmlinux with debug info for release (linux-image-RELEASE-dbg:
+ * installed, or unpacked under BUILD/linux-dbg) into out; false if none. */
+static bool debug_vmlinux(const char *release, char *out, size_t max)
+{
+	char rel[160];
+	snprintf(out, max, "/usr/lib/debug/boot/vmlinux-%s", release);
+	if (access(out, R_OK) == 0)
+		return true;
+	snprintf(rel, sizeof(rel), "linux-dbg/usr/lib/debug/boot/vmlinux-%s", release);
+	snprintf(out, max, "%s", test_build_path(rel));
+	return access(out, R_OK) == 0;
+}
+
+/*
+ * Whether debugger (crash, drgn) can open the cores run's save: it is
+ * installed and so is the debug vmlinux of the guest's release (its path
+ * into vmlinux). When not, prints why test skips itself and returns false.
+ */
+static bool debugger_ready(const char *test, const char *debugger, char *vmlinux, size_t max)
+{
+	char release[80], probe[64];
+	struct vm_run r;
+	console_value(cores.console, "linux-init: release ", release, sizeof(release));
+	snprintf(probe, sizeof(probe), "command -v %s", debugger);
+	const char *which[] = { "sh", "-c", probe, NULL };
+	ck_assert_int_eq(prog_run(&r, which), 0);
+	bool installed = r.status == 0;
+	vm_run_free(&r);
+	if (installed && debug_vmlinux(release, vmlinux, max))
+		return true;
+	if (installed)
+		printf("%s: skipped: no vmlinux with debug info for %s "
+		       "(linux-image-%s-dbg, installed or unpacked under build/linux-dbg)\n",
+		       test, release, release);
+	else
+		printf("%s: skipped: %s is not installed\n", test, debugger);
+	return false;
+}
+
+/* The number after "key" in text (base 16), or -1 when text has no key. */
+static long long hex_after(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	return p ? strtoll(p + strlen(key), NULL, 16) : -1;
+}
+
+/*
+ * Debian's crash opens a save (a core with all of RAM) with the debug
+ * vmlinux of the same release: its `sys` names the release, its KASLR
+ * offset is the one VMCOREINFO gives, and init_task's list, read through
+ * the core's RAM, holds the process the guest's init printed. Skipped,
+ * with a line saying so, when crash or the debug vmlinux (a package of
+ * 859 MB) is missing. crash 8.0.2's `ps` finds only the running tasks of
+ * this kernel (it reads struct pid without its numbers[], a flexible array
+ * in Debian's 6.1), so the list is walked with `list` instead.
+ */
+START_TEST(crash_reads_a_linux_save_with_debians_debug_vmlinux)
+{
+	char release[80], vmlinux[512], cmds[512], want[160], head[64];
+	struct vm_run r, v;
+	if (!debugger_ready("crash_reads_a_linux_save_with_debians_debug_vmlinux", "crash", vmlinux,
+			    sizeof(vmlinux)))
+		return;
+	console_value(cores.console, "linux-init: release ", release, sizeof(release));
+	console_value(cores.console, "linux-init: pagemap of ", head, sizeof(head));
+	snprintf(cmds, sizeof(cmds), "%s", test_build_path("linux/crash-cmds"));
+	FILE *f = fopen(cmds, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("sys\nhelp -k\nlist task_struct.tasks -h init_task -s task_struct.pid\nquit\n", f);
+	fclose(f);
+	const char *crash[] = { "crash", "-s", "-i", cmds, vmlinux, cores.save, NULL };
+	ck_assert_int_eq(prog_run(&r, crash), 0);
+	snprintf(want, sizeof(want), "RELEASE: %s\n", release);
+	ck_assert_msg(r.status == 0 && console_has(&r, want), "crash: status %d, no \"%s\":\n%s",
+		      r.status, want, r.console);
+	int pid = atoi(head);
+	snprintf(want, sizeof(want), "  pid = %d,\n", pid);
+	ck_assert_msg(console_has(&r, want), "crash's walk of init_task's list has no pid %d:\n%s",
+		      pid, r.console);
+
+	const char *show[] = { "show", cores.save, "--view", "cpus", NULL };
+	ck_assert_int_eq(vm_run(&v, show), 0);
+	long long offset = hex_after(v.console, "KERNELOFFSET ");
+	ck_assert_msg(offset >= 0 && hex_after(r.console, "KASLR offset: ") == offset,
+		      "crash's KASLR offset is not VMCOREINFO's %lld:\n%s", offset, r.console);
+	vm_run_free(&v);
+	vm_run_free(&r);
+	unlink(cmds);
+}
+END_TEST
+
+/*
+ * drgn (Debian's python3-drgn) opens the same save with the debug
+ * vmlinux: its walk of the task list (for_each_task) finds every process
+ * memvisor's snapshot has, each with the pgd memvisor found (under PTI
+ * memvisor's root is the user copy, the page after it). Skipped, with a
+ * line saying so, when drgn or the debug vmlinux is missing.
+ */
+START_TEST(drgn_reads_a_linux_saves_tasks_as_memvisor_does)
+{
+	char release[80], vmlinux[512], script[512], want[160];
+	long long pid[256], root[256];
+	struct vm_run r;
+	if (!debugger_ready("drgn_reads_a_linux_saves_tasks_as_memvisor_does", "drgn", vmlinux,
+			    sizeof(vmlinux)))
+		return;
+	console_value(cores.console, "linux-init: release ", release, sizeof(release));
+	snprintf(script, sizeof(script), "%s", test_build_path("linux/drgn-tasks.py"));
+	FILE *f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("from drgn.helpers.linux.pid import for_each_task\n"
+	      "from drgn.helpers.linux.mm import virt_to_phys\n"
+	      "print('release', prog['init_uts_ns'].name.release.string_().decode())\n"
+	      "for t in for_each_task(prog):\n"
+	      "    if t.mm:\n"
+	      "        print('task %d pgd %#x' % (t.pid, virt_to_phys(t.mm.pgd)))\n", f);
+	fclose(f);
+	const char *drgn[] = { "drgn", "-q", "-c", cores.save, "-s", vmlinux, script, NULL };
+	ck_assert_int_eq(prog_run(&r, drgn), 0);
+	snprintf(want, sizeof(want), "release %s\n", release);
+	ck_assert_msg(r.status == 0 && console_has(&r, want), "drgn: status %d, no \"%s\":\n%s",
+		      r.status, want, r.console);
+	int n = task_roots(cores.save, pid, root, 256);
+	ck_assert_int_ge(n, 2);
+	for (int i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "task %lld pgd %#llx\n", pid[i], root[i] & ~0x1000ll);
+		ck_assert_msg(console_has(&r, want), "drgn has no \"%s\" (memvisor's root %#llx):\n%s",
+			      want, root[i], r.console);
+	}
+	vm_run_free(&r);
+	unlink(script);
 }
 END_TEST
 
@@ -624,12 +782,82 @@ static int vcpus_in_user_mode_run_a_listed_process(const char *core)
  * snapshots a sample apart, at least one must find one; every vCPU any
  * of them finds in user mode must run a listed process.
  */
+/* count(core) summed over the cores run's snapshots. */
+static int over_snapshots(int (*count)(const char *core))
+{
+	int n = count(cores.core);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		n += count(cores.later[i]);
+	return n;
+}
+
 START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
 {
-	int user = vcpus_in_user_mode_run_a_listed_process(cores.core);
-	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
-		user += vcpus_in_user_mode_run_a_listed_process(cores.later[i]);
+	int user = over_snapshots(vcpus_in_user_mode_run_a_listed_process);
 	ck_assert_msg(user > 0, "no vCPU in user mode with two spinning shells in %d snapshots",
+		      CORES_SNAPSHOTS);
+}
+END_TEST
+
+/* How many vCPUs of core have a CR3 on either copy of a process's pgd; each
+ * of them must be named that process by the cpus view. */
+static int vcpus_on_a_pgd_pair_name_its_process(const char *core)
+{
+	long long pid[256], root[256];
+	int n = task_roots(core, pid, root, 256), named = 0;
+	struct vm_run r;
+	json_object *cj, *cpus;
+	const char *argv[] = { "show", core, "--view", "cpus", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	cj = json_tokener_parse(r.console);
+	ck_assert_msg(cj && json_object_object_get_ex(cj, "cpus", &cpus), "show cpus:\n%s",
+		      r.console);
+	for (size_t c = 0; c < json_object_array_length(cpus); c++) {
+		json_object *cpu = json_object_array_get_idx(cpus, c);
+		long long cr3 = json_ll(cpu, "cr3", NULL) & 0x000ffffffffff000ll;
+		for (int i = 0; i < n; i++) {
+			if (cr3 != root[i] && cr3 != root[i] - 0x1000)
+				continue;
+			named++;
+			ck_assert_msg(json_ll(cpu, "pid", NULL) == pid[i],
+				      "cpu%zu's CR3 %#llx is on %lld's pgd pair (root %#llx), the "
+				      "cpus view names another space:\n%s", c, cr3, pid[i], root[i],
+				      r.console);
+		}
+	}
+	json_object_put(cj);
+	vm_run_free(&r);
+	return named;
+}
+
+/*
+ * Page-table isolation (pti=on): the snapshot finds it on in the running
+ * kernel (X86_FEATURE_PTI) and says so; each process's root is the user
+ * copy of its pgd, the page after the 8 KiB-aligned kernel copy, which is
+ * what CR3 holds in user mode; and the cpus view names the process for a
+ * vCPU on either copy (in user mode, or in the kernel for a system call, a
+ * tick, or idling on the mm it kept). With two shells spinning a vCPU is
+ * on some process's pair in all but rare moments: of three snapshots, one
+ * at least must find one.
+ */
+START_TEST(under_pti_a_process_runs_on_its_pgds_user_copy_and_either_copy_names_it)
+{
+	long long pid[256], root[256];
+	struct vm_run r;
+	ck_assert_msg(strstr(cores.console, "page tables isolation: enabled"),
+		      "Linux did not turn PTI on:\n%s", cores.console);
+	const char *show[] = { "show", cores.core, "--view", "tasks", NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	ck_assert_msg(console_has(&r, "# page-table isolation on"), "show's header:\n%s",
+		      r.console);
+	vm_run_free(&r);
+	int n = task_roots(cores.core, pid, root, 256), processes = 0;
+	for (int i = 0; i < n; i++, processes++)
+		ck_assert_msg((root[i] & 0x1fff) == 0x1000, "process %lld's root %#llx is not the "
+			      "user copy of an 8 KiB pgd pair", pid[i], root[i]);
+	ck_assert_int_ge(processes, 2);
+	int named = over_snapshots(vcpus_on_a_pgd_pair_name_its_process);
+	ck_assert_msg(named > 0, "no vCPU on a process's pgd pair in %d snapshots",
 		      CORES_SNAPSHOTS);
 }
 END_TEST
@@ -656,10 +884,13 @@ Suite *linux_suite(void)
 	tcase_set_timeout(core_tc, 600);
 	tcase_add_unchecked_fixture(core_tc, cores_setup, cores_teardown);
 	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
+	tcase_add_test(core_tc, crash_reads_a_linux_save_with_debians_debug_vmlinux);
+	tcase_add_test(core_tc, drgn_reads_a_linux_saves_tasks_as_memvisor_does);
 	tcase_add_test(core_tc, a_linux_processs_space_maps_the_pages_its_pagemap_reports);
 	tcase_add_test(core_tc, every_linux_process_gets_a_space_that_maps_only_guest_ram);
 	tcase_add_test(core_tc, a_linux_processs_nested_view_and_diff_follow_its_pages);
 	tcase_add_test(core_tc, each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process);
+	tcase_add_test(core_tc, under_pti_a_process_runs_on_its_pgds_user_copy_and_either_copy_names_it);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, dev);
 	suite_add_tcase(s, core_tc);
