@@ -799,6 +799,27 @@ START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
 }
 END_TEST
 
+/* The root of core's kernel space, and the pages it maps into *pages. */
+static long long kernel_space(const char *core, long long *pages)
+{
+	struct vm_run r, j;
+	const char *text[] = { "show", core, "--view", "maps", "--space", "kernel", NULL };
+	const char *json[] = { "show", core, "--view", "maps", "--space", "kernel", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, text), 0);
+	ck_assert_int_eq(vm_run(&j, json), 0);
+	const char *at = strstr(r.console, "# kernel: ");
+	at = at ? strstr(at, ", root ") : NULL;
+	ck_assert_msg(r.status == 0 && at, "show --space kernel:\n%.2000s", r.console);
+	long long root = strtoll(at + strlen(", root "), NULL, 16);
+	json_object *all = json_tokener_parse(j.console);
+	ck_assert_msg(all != NULL, "show --space kernel --json:\n%.2000s", j.console);
+	*pages = space_pages(all, "kernel").pages;
+	json_object_put(all);
+	vm_run_free(&j);
+	vm_run_free(&r);
+	return root;
+}
+
 /* How many vCPUs of core have a CR3 on either copy of a process's pgd; each
  * of them must be named that process by the cpus view. */
 static int vcpus_on_a_pgd_pair_name_its_process(const char *core)
@@ -856,6 +877,16 @@ START_TEST(under_pti_a_process_runs_on_its_pgds_user_copy_and_either_copy_names_
 		ck_assert_msg((root[i] & 0x1fff) == 0x1000, "process %lld's root %#llx is not the "
 			      "user copy of an 8 KiB pgd pair", pid[i], root[i]);
 	ck_assert_int_ge(processes, 2);
+	/* the kernel's space is init_top_pgt in every snapshot, with all of RAM in
+	 * its direct map, whatever a vCPU ran (a user copy maps next to nothing) */
+	long long kernel_pages, later_pages, kernel_root = kernel_space(cores.core, &kernel_pages);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		ck_assert_int_eq(kernel_space(cores.later[i], &later_pages), kernel_root);
+	ck_assert_msg(kernel_pages >= (448 * MiB) / 4096, "the kernel space maps %lld pages",
+		      kernel_pages);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(kernel_root != root[i] && kernel_root != root[i] - 0x1000,
+			      "the kernel space is process %lld's", pid[i]);
 	int named = over_snapshots(vcpus_on_a_pgd_pair_name_its_process);
 	ck_assert_msg(named > 0, "no vCPU on a process's pgd pair in %d snapshots",
 		      CORES_SNAPSHOTS);
