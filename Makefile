@@ -161,11 +161,13 @@ INT_ENV := $(CK_SLACK) MEMVISOR=$(MEMVISOR) KERNEL=$(KERNEL) BUILD=$(BUILD)
 integration: integration-kvm integration-host
 integration-kvm: $(BUILD)/integration-tests all
 	$(INT_ENV) CK_EXCLUDE_SUITES=report_render $(WITH_KVM) $(BUILD)/integration-tests
-# The linux suite's cores case alone (snapshots and ELF cores of Linux on 2
-# vCPUs: VMCOREINFO, the task list, cpuN spaces), also part of make check.
+# The linux suite's cores and pti cases alone (snapshots and ELF cores of
+# Linux on 2 vCPUs: VMCOREINFO, the task list, cpuN spaces; the same with
+# page-table isolation on, crash and drgn), also part of make check.
 .PHONY: integration-linux-cores
 integration-linux-cores: $(BUILD)/integration-tests all
 	$(INT_ENV) CK_RUN_SUITE=linux CK_RUN_CASE=cores $(WITH_KVM) $(BUILD)/integration-tests
+	$(INT_ENV) CK_RUN_SUITE=linux CK_RUN_CASE=pti $(WITH_KVM) $(BUILD)/integration-tests
 integration-host: $(BUILD)/integration-tests
 	$(INT_ENV) CK_RUN_SUITE=report_render $(BUILD)/integration-tests
 

@@ -22,6 +22,9 @@ pkgs+=(xz-utils)
 # crash: Debian's kernel dump reader; the linux suite checks that it reads a
 # Linux guest's release from memvisor's core (the VMCOREINFO note).
 pkgs+=(crash)
+# python3-drgn: the other kernel debugger the linux suite opens memvisor's
+# save of a Linux guest with (with Debian's debug vmlinux, when unpacked).
+pkgs+=(python3-drgn)
 # libbpf-dev: its BTF reader gives a Linux guest's task_struct layout from
 # the vmlinux's .BTF (vmm/snap/linux_tasks.c).
 pkgs+=(libbpf-dev)

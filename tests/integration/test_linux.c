@@ -304,59 +304,93 @@ END_TEST
  * two shells spinning in user mode (linux-init.spin=2), then holds; the
  * host takes a snapshot, two more on the next stats samples (when events
  * fire one per sample), a save (a core with all of RAM) and quits.
+ *
+ * The "pti" tests have a run of their own, the same with page-table
+ * isolation forced on (pti=on: what Linux does by itself on a
+ * Meltdown-affected Intel host; a process's pgd is then a pair, and user
+ * mode runs on the second, user copy, vmm/snap/linux_tasks.h). Under PTI
+ * every timer tick switches CR3 twice, which the helper VM's TCG pays for
+ * with a TLB flush each time: on a loaded host its vCPUs were in the
+ * kernel at all 6 moments of 3 snapshots in 2 runs of 5, so the cores
+ * case's user-mode check stays on a run without PTI.
  */
 #define CORES_SNAPSHOTS 3
-static struct cores_run {
+struct cores_run {
 	char core[512], save[512];
 	char later[CORES_SNAPSHOTS - 1][512]; /* the snapshots after core */
 	char *console;
-} cores;
+};
+static struct cores_run cores, pti;
 
-static void cores_setup(void)
+/* BUILD/linux/NAME followed by suffix into out (512 bytes). */
+static void run_file(char *out, const char *name, const char *suffix)
 {
-	char pressure[3000];
-	snprintf(cores.core, sizeof(cores.core), "%s", test_build_path("linux/cores.core"));
-	snprintf(cores.save, sizeof(cores.save), "%s", test_build_path("linux/cores.mvs"));
+	char rel[128];
+	snprintf(rel, sizeof(rel), "linux/%s%s", name, suffix);
+	snprintf(out, 512, "%s", test_build_path(rel));
+	unlink(out);
+}
+
+static void linux_cores_run(struct cores_run *c, const char *name, const char *isolation)
+{
+	char pressure[3000], log[128];
+	run_file(c->core, name, ".core");
+	run_file(c->save, name, ".mvs");
+	run_file(c->later[0], name, "-2.core");
+	run_file(c->later[1], name, "-3.core");
 	make_linux_guest();
-	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++) {
-		char name[64];
-		snprintf(name, sizeof(name), "linux/cores-%d.core", i + 2);
-		snprintf(cores.later[i], sizeof(cores.later[i]), "%s", test_build_path(name));
-		unlink(cores.later[i]);
-	}
-	unlink(cores.core);
-	unlink(cores.save);
 	snprintf(pressure, sizeof(pressure),
 		 "when console \"^linux-init: holding\":snapshot=%s,"
 		 "when console \"^linux-init: holding\":snapshot=%s,"
 		 "when console \"^linux-init: holding\":snapshot=%s,"
 		 "when console \"^linux-init: holding\":save=%s,"
-		 "when console \"^linux-init: holding\":quit", cores.core, cores.later[0],
-		 cores.later[1], cores.save);
+		 "when console \"^linux-init: holding\":quit", c->core, c->later[0],
+		 c->later[1], c->save);
 	const char *argv[] = { "run", "-c", "2", "-m", "512M", "--timeout", "240", "--crash-dump",
 			       "none", "--pressure", pressure, "--initrd", LINUX_INITRD, LINUX_VMLINUX,
-			       "--", "linux-init.pagemap=1", "linux-init.spin=2", "linux-init.hold=1",
-			       NULL };
+			       "--", isolation, "linux-init.pagemap=1", "linux-init.spin=2",
+			       "linux-init.hold=1", NULL };
 	struct vm_run r = run_linux(argv);
+	snprintf(log, sizeof(log), "linux/%s-console.log", name);
 	if (r.status != 0) { /* Check cuts long messages: the whole console goes to a file */
-		FILE *f = fopen(test_build_path("linux/cores-console.log"), "w");
+		FILE *f = fopen(test_build_path(log), "w");
 		if (f) {
 			fputs(r.console, f);
 			fclose(f);
 		}
 	}
-	ck_assert_msg(r.status == 0, "status %d (console in build/linux/cores-console.log)\n%s",
-		      r.status, r.console);
-	cores.console = r.console; /* kept for the tests; freed in teardown */
+	ck_assert_msg(r.status == 0, "status %d (console in build/%s)\n%s", r.status, log,
+		      r.console);
+	c->console = r.console; /* kept for the tests; freed in teardown */
+}
+
+static void linux_cores_free(struct cores_run *c)
+{
+	free(c->console);
+	unlink(c->core);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		unlink(c->later[i]);
+	unlink(c->save);
+}
+
+static void cores_setup(void)
+{
+	linux_cores_run(&cores, "cores", "pti=auto");
 }
 
 static void cores_teardown(void)
 {
-	free(cores.console);
-	unlink(cores.core);
-	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
-		unlink(cores.later[i]);
-	unlink(cores.save);
+	linux_cores_free(&cores);
+}
+
+static void pti_setup(void)
+{
+	linux_cores_run(&pti, "pti", "pti=on");
+}
+
+static void pti_teardown(void)
+{
+	linux_cores_free(&pti);
 }
 
 /*
@@ -384,6 +418,161 @@ START_TEST(linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_releas
 		      "crash --osrelease: status %d, \"%s\" (the guest said %s; is Debian's crash "
 		      "installed?)", r.status, r.console, release);
 	vm_run_free(&r);
+}
+END_TEST
+
+/* The processes of a snapshot's tasks view: pid and root, at most max. */
+static int task_roots(const char *core, long long *pid, long long *root, int max)
+{
+	struct vm_run r;
+	json_object *all, *tasks;
+	const char *argv[] = { "show", core, "--view", "tasks", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	all = json_tokener_parse(r.console);
+	ck_assert_msg(r.status == 0 && all && json_object_object_get_ex(all, "tasks", &tasks),
+		      "show tasks:\n%s", r.console);
+	int n = (int)json_object_array_length(tasks);
+	ck_assert_int_le(n, max);
+	for (int i = 0; i < n; i++) {
+		pid[i] = json_ll(json_object_array_get_idx(tasks, (size_t)i), "pid", NULL);
+		root[i] = json_ll(json_object_array_get_idx(tasks, (size_t)i), "root", NULL);
+	}
+	json_object_put(all);
+	vm_run_free(&r);
+	return n;
+}
+
+/* Debian's vmlinux with debug info for release (linux-image-RELEASE-dbg:
+ * installed, or unpacked under BUILD/linux-dbg) into out; false if none. */
+static bool debug_vmlinux(const char *release, char *out, size_t max)
+{
+	char rel[160];
+	snprintf(out, max, "/usr/lib/debug/boot/vmlinux-%s", release);
+	if (access(out, R_OK) == 0)
+		return true;
+	snprintf(rel, sizeof(rel), "linux-dbg/usr/lib/debug/boot/vmlinux-%s", release);
+	snprintf(out, max, "%s", test_build_path(rel));
+	return access(out, R_OK) == 0;
+}
+
+/*
+ * Whether debugger (crash, drgn) can open the pti run's save: it is
+ * installed and so is the debug vmlinux of the guest's release (its path
+ * into vmlinux). When not, prints why test skips itself and returns false.
+ */
+static bool debugger_ready(const char *test, const char *debugger, char *vmlinux, size_t max)
+{
+	char release[80], probe[64];
+	struct vm_run r;
+	console_value(pti.console, "linux-init: release ", release, sizeof(release));
+	snprintf(probe, sizeof(probe), "command -v %s", debugger);
+	const char *which[] = { "sh", "-c", probe, NULL };
+	ck_assert_int_eq(prog_run(&r, which), 0);
+	bool installed = r.status == 0;
+	vm_run_free(&r);
+	if (installed && debug_vmlinux(release, vmlinux, max))
+		return true;
+	if (installed)
+		printf("%s: skipped: no vmlinux with debug info for %s "
+		       "(linux-image-%s-dbg, installed or unpacked under build/linux-dbg)\n",
+		       test, release, release);
+	else
+		printf("%s: skipped: %s is not installed\n", test, debugger);
+	return false;
+}
+
+/* The number after "key" in text (base 16), or -1 when text has no key. */
+static long long hex_after(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	return p ? strtoll(p + strlen(key), NULL, 16) : -1;
+}
+
+/*
+ * Debian's crash opens the pti run's save (a core with all of RAM) with
+ * the debug vmlinux of the same release: its `sys` names the release, its KASLR
+ * offset is the one VMCOREINFO gives, and init_task's list, read through
+ * the core's RAM, holds the process the guest's init printed. Skipped,
+ * with a line saying so, when crash or the debug vmlinux (a package of
+ * 859 MB) is missing. crash 8.0.2's `ps` finds only the running tasks of
+ * this kernel (it reads struct pid without its numbers[], a flexible array
+ * in Debian's 6.1), so the list is walked with `list` instead.
+ */
+START_TEST(crash_reads_a_linux_save_with_debians_debug_vmlinux)
+{
+	char release[80], vmlinux[512], cmds[512], want[160], head[64];
+	struct vm_run r, v;
+	if (!debugger_ready("crash_reads_a_linux_save_with_debians_debug_vmlinux", "crash", vmlinux,
+			    sizeof(vmlinux)))
+		return;
+	console_value(pti.console, "linux-init: release ", release, sizeof(release));
+	console_value(pti.console, "linux-init: pagemap of ", head, sizeof(head));
+	snprintf(cmds, sizeof(cmds), "%s", test_build_path("linux/crash-cmds"));
+	FILE *f = fopen(cmds, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("sys\nhelp -k\nlist task_struct.tasks -h init_task -s task_struct.pid\nquit\n", f);
+	fclose(f);
+	const char *crash[] = { "crash", "-s", "-i", cmds, vmlinux, pti.save, NULL };
+	ck_assert_int_eq(prog_run(&r, crash), 0);
+	snprintf(want, sizeof(want), "RELEASE: %s\n", release);
+	ck_assert_msg(r.status == 0 && console_has(&r, want), "crash: status %d, no \"%s\":\n%s",
+		      r.status, want, r.console);
+	int pid = atoi(head);
+	snprintf(want, sizeof(want), "  pid = %d,\n", pid);
+	ck_assert_msg(console_has(&r, want), "crash's walk of init_task's list has no pid %d:\n%s",
+		      pid, r.console);
+
+	const char *show[] = { "show", pti.save, "--view", "cpus", NULL };
+	ck_assert_int_eq(vm_run(&v, show), 0);
+	long long offset = hex_after(v.console, "KERNELOFFSET ");
+	ck_assert_msg(offset >= 0 && hex_after(r.console, "KASLR offset: ") == offset,
+		      "crash's KASLR offset is not VMCOREINFO's %lld:\n%s", offset, r.console);
+	vm_run_free(&v);
+	vm_run_free(&r);
+	unlink(cmds);
+}
+END_TEST
+
+/*
+ * drgn (Debian's python3-drgn) opens the pti run's save with the debug
+ * vmlinux: its walk of the task list (for_each_task) finds every process
+ * memvisor's snapshot has, each with the pgd memvisor found (under PTI
+ * memvisor's root is the user copy, the page after it). Skipped, with a
+ * line saying so, when drgn or the debug vmlinux is missing.
+ */
+START_TEST(drgn_reads_a_linux_saves_tasks_as_memvisor_does)
+{
+	char release[80], vmlinux[512], script[512], want[160];
+	long long pid[256], root[256];
+	struct vm_run r;
+	if (!debugger_ready("drgn_reads_a_linux_saves_tasks_as_memvisor_does", "drgn", vmlinux,
+			    sizeof(vmlinux)))
+		return;
+	console_value(pti.console, "linux-init: release ", release, sizeof(release));
+	snprintf(script, sizeof(script), "%s", test_build_path("linux/drgn-tasks.py"));
+	FILE *f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("from drgn.helpers.linux.pid import for_each_task\n"
+	      "from drgn.helpers.linux.mm import virt_to_phys\n"
+	      "print('release', prog['init_uts_ns'].name.release.string_().decode())\n"
+	      "for t in for_each_task(prog):\n"
+	      "    if t.mm:\n"
+	      "        print('task %d pgd %#x' % (t.pid, virt_to_phys(t.mm.pgd)))\n", f);
+	fclose(f);
+	const char *drgn[] = { "drgn", "-q", "-c", pti.save, "-s", vmlinux, script, NULL };
+	ck_assert_int_eq(prog_run(&r, drgn), 0);
+	snprintf(want, sizeof(want), "release %s\n", release);
+	ck_assert_msg(r.status == 0 && console_has(&r, want), "drgn: status %d, no \"%s\":\n%s",
+		      r.status, want, r.console);
+	int n = task_roots(pti.save, pid, root, 256);
+	ck_assert_int_ge(n, 2);
+	for (int i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "task %lld pgd %#llx\n", pid[i], root[i] & ~0x1000ll);
+		ck_assert_msg(console_has(&r, want), "drgn has no \"%s\" (memvisor's root %#llx):\n%s",
+			      want, root[i], r.console);
+	}
+	vm_run_free(&r);
+	unlink(script);
 }
 END_TEST
 
@@ -624,15 +813,125 @@ static int vcpus_in_user_mode_run_a_listed_process(const char *core)
  * snapshots a sample apart, at least one must find one; every vCPU any
  * of them finds in user mode must run a listed process.
  */
+/* count(core) summed over the snapshots of run c. */
+static int over_snapshots(const struct cores_run *c, int (*count)(const char *core))
+{
+	int n = count(c->core);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		n += count(c->later[i]);
+	return n;
+}
+
 START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
 {
-	int user = vcpus_in_user_mode_run_a_listed_process(cores.core);
-	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
-		user += vcpus_in_user_mode_run_a_listed_process(cores.later[i]);
+	int user = over_snapshots(&cores, vcpus_in_user_mode_run_a_listed_process);
 	ck_assert_msg(user > 0, "no vCPU in user mode with two spinning shells in %d snapshots",
 		      CORES_SNAPSHOTS);
 }
 END_TEST
+
+/* The root of core's kernel space, and the pages it maps into *pages. */
+static long long kernel_space(const char *core, long long *pages)
+{
+	struct vm_run r, j;
+	const char *text[] = { "show", core, "--view", "maps", "--space", "kernel", NULL };
+	const char *json[] = { "show", core, "--view", "maps", "--space", "kernel", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, text), 0);
+	ck_assert_int_eq(vm_run(&j, json), 0);
+	const char *at = strstr(r.console, "# kernel: ");
+	at = at ? strstr(at, ", root ") : NULL;
+	ck_assert_msg(r.status == 0 && at, "show --space kernel:\n%.2000s", r.console);
+	long long root = strtoll(at + strlen(", root "), NULL, 16);
+	json_object *all = json_tokener_parse(j.console);
+	ck_assert_msg(all != NULL, "show --space kernel --json:\n%.2000s", j.console);
+	*pages = space_pages(all, "kernel").pages;
+	json_object_put(all);
+	vm_run_free(&j);
+	vm_run_free(&r);
+	return root;
+}
+
+/* How many vCPUs of core have a CR3 on either copy of a process's pgd; each
+ * of them must be named that process by the cpus view. */
+static int vcpus_on_a_pgd_pair_name_its_process(const char *core)
+{
+	long long pid[256], root[256];
+	int n = task_roots(core, pid, root, 256), named = 0;
+	struct vm_run r;
+	json_object *cj, *cpus;
+	const char *argv[] = { "show", core, "--view", "cpus", "--json", NULL };
+	ck_assert_int_eq(vm_run(&r, argv), 0);
+	cj = json_tokener_parse(r.console);
+	ck_assert_msg(cj && json_object_object_get_ex(cj, "cpus", &cpus), "show cpus:\n%s",
+		      r.console);
+	for (size_t c = 0; c < json_object_array_length(cpus); c++) {
+		json_object *cpu = json_object_array_get_idx(cpus, c);
+		long long cr3 = json_ll(cpu, "cr3", NULL) & 0x000ffffffffff000ll;
+		for (int i = 0; i < n; i++) {
+			if (cr3 != root[i] && cr3 != root[i] - 0x1000)
+				continue;
+			named++;
+			ck_assert_msg(json_ll(cpu, "pid", NULL) == pid[i],
+				      "cpu%zu's CR3 %#llx is on %lld's pgd pair (root %#llx), the "
+				      "cpus view names another space:\n%s", c, cr3, pid[i], root[i],
+				      r.console);
+		}
+	}
+	json_object_put(cj);
+	vm_run_free(&r);
+	return named;
+}
+
+/*
+ * Page-table isolation (pti=on): the snapshot finds it on in the running
+ * kernel (X86_FEATURE_PTI) and says so; each process's root is the user
+ * copy of its pgd, the page after the 8 KiB-aligned kernel copy, which is
+ * what CR3 holds in user mode; and the cpus view names the process for a
+ * vCPU on either copy (in user mode, or in the kernel for a system call, a
+ * tick, or idling on the mm it kept). With two shells spinning a vCPU is
+ * on some process's pair in all but rare moments: of three snapshots, one
+ * at least must find one.
+ */
+START_TEST(under_pti_a_process_runs_on_its_pgds_user_copy_and_either_copy_names_it)
+{
+	long long pid[256], root[256];
+	struct vm_run r;
+	ck_assert_msg(strstr(pti.console, "page tables isolation: enabled"),
+		      "Linux did not turn PTI on:\n%s", pti.console);
+	const char *show[] = { "show", pti.core, "--view", "tasks", NULL };
+	ck_assert_int_eq(vm_run(&r, show), 0);
+	ck_assert_msg(console_has(&r, "# page-table isolation on"), "show's header:\n%s",
+		      r.console);
+	vm_run_free(&r);
+	int n = task_roots(pti.core, pid, root, 256), processes = 0;
+	for (int i = 0; i < n; i++, processes++)
+		ck_assert_msg((root[i] & 0x1fff) == 0x1000, "process %lld's root %#llx is not the "
+			      "user copy of an 8 KiB pgd pair", pid[i], root[i]);
+	ck_assert_int_ge(processes, 2);
+	/* the kernel's space is init_top_pgt in every snapshot, with all of RAM in
+	 * its direct map, whatever a vCPU ran (a user copy maps next to nothing) */
+	long long kernel_pages, later_pages, kernel_root = kernel_space(pti.core, &kernel_pages);
+	for (int i = 0; i < CORES_SNAPSHOTS - 1; i++)
+		ck_assert_int_eq(kernel_space(pti.later[i], &later_pages), kernel_root);
+	ck_assert_msg(kernel_pages >= (448 * MiB) / 4096, "the kernel space maps %lld pages",
+		      kernel_pages);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(kernel_root != root[i] && kernel_root != root[i] - 0x1000,
+			      "the kernel space is process %lld's", pid[i]);
+	int named = over_snapshots(&pti, vcpus_on_a_pgd_pair_name_its_process);
+	ck_assert_msg(named > 0, "no vCPU on a process's pgd pair in %d snapshots",
+		      CORES_SNAPSHOTS);
+}
+END_TEST
+
+/* A case whose tests share one Linux run (setup, before they fork). */
+static TCase *run_case(const char *name, void (*setup)(void), void (*teardown)(void))
+{
+	TCase *tc = tcase_create(name);
+	tcase_set_timeout(tc, 600);
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	return tc;
+}
 
 Suite *linux_suite(void);
 Suite *linux_suite(void)
@@ -652,9 +951,7 @@ Suite *linux_suite(void)
 	 * snapshot found no vCPU in user mode in 3 of those runs, three
 	 * snapshots (cores_setup) in none of 6 since.
 	 */
-	TCase *core_tc = tcase_create("cores");
-	tcase_set_timeout(core_tc, 600);
-	tcase_add_unchecked_fixture(core_tc, cores_setup, cores_teardown);
+	TCase *core_tc = run_case("cores", cores_setup, cores_teardown);
 	tcase_add_test(core_tc, linux_cores_carry_vmcoreinfo_so_crash_and_show_name_the_guests_release);
 	tcase_add_test(core_tc, a_linux_processs_space_maps_the_pages_its_pagemap_reports);
 	tcase_add_test(core_tc, every_linux_process_gets_a_space_that_maps_only_guest_ram);
@@ -662,6 +959,12 @@ Suite *linux_suite(void)
 	tcase_add_test(core_tc, each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, dev);
+	/* page-table isolation on, and what crash and drgn make of its save */
+	TCase *pti_tc = run_case("pti", pti_setup, pti_teardown);
+	tcase_add_test(pti_tc, under_pti_a_process_runs_on_its_pgds_user_copy_and_either_copy_names_it);
+	tcase_add_test(pti_tc, crash_reads_a_linux_save_with_debians_debug_vmlinux);
+	tcase_add_test(pti_tc, drgn_reads_a_linux_saves_tasks_as_memvisor_does);
 	suite_add_tcase(s, core_tc);
+	suite_add_tcase(s, pti_tc);
 	return s;
 }

@@ -8,6 +8,9 @@
  * where the kernel runs: init_task moves by KERNELOFFSET (KASLR), the
  * kernel's root is init_top_pgt's physical address, 5-level paging comes
  * from pgtable_l5_enabled; each missing piece is an error naming it.
+ * Where PTI's feature bit lives (boot_cpu_data, exported, and
+ * cpuinfo_x86.x86_capability in the BTF) is optional: without either the
+ * layout reads and says PTI is unknown.
  */
 #include "linux_tasks.h"
 
@@ -26,6 +29,8 @@
 #define STRINGS_ADDR   0xffffffff82100000ull
 #define INIT_TASK      0xffffffff82a14940ull /* where the vmlinux links it */
 #define OTHER_SYMBOL   0xffffffff82a20000ull
+#define BOOT_CPU_DATA  0xffffffff82c38da0ull /* boot_cpu_data */
+#define CPU_CAPS       0x18u                 /* cpuinfo_x86.x86_capability */
 #define TOP_PGT        0xffffffff82a0a000ull /* SYMBOL(init_top_pgt) */
 #define PHYS_BASE      0x1000000ull
 #define ANON_AT        0x100u                /* the anonymous struct in task_struct */
@@ -41,9 +46,10 @@ struct section {
 /* ---- the export table ---------------------------------------------------- */
 
 /* Names in __ksymtab_strings, each at its offset below. */
-static const char strings[] = "init_tasks\0init_task\0";
+static const char strings[] = "init_tasks\0init_task\0boot_cpu_data\0";
 #define NAME_DECOY 0u  /* "init_tasks": init_task's name plus a letter */
 #define NAME_INIT  11u
+#define NAME_BOOT_CPU 21u
 
 /* Entry i of a table at KSYMTAB_ADDR: value and name relative to their own places. */
 static void ksym(int32_t *table, int i, uint64_t value, uint32_t name_off)
@@ -59,9 +65,10 @@ static void ksym(int32_t *table, int i, uint64_t value, uint32_t name_off)
 /*
  * task_struct { long __state; struct { list_head tasks @0x40; mm_struct *mm
  * @0x80; int pid @0xc0; char comm[16] @0x200 } @ANON_AT } and mm_struct
- * { ...; pgd_t *pgd @0x48 } (without pgd when with_pgd is false).
+ * { ...; pgd_t *pgd @0x48 } (without pgd when with_pgd is false), and
+ * cpuinfo_x86 { __u32 x86_capability[24] @CPU_CAPS } when with_cpuinfo.
  */
-static struct btf *kernel_btf(bool with_pgd)
+static struct btf *kernel_btf(bool with_pgd, bool with_cpuinfo)
 {
 	struct btf *b = btf__new_empty();
 	ck_assert_ptr_nonnull(b);
@@ -86,6 +93,12 @@ static struct btf *kernel_btf(bool with_pgd)
 	ck_assert_int_gt(btf__add_struct(b, "task_struct", 0x1000), 0);
 	btf__add_field(b, "__state", lng, 0, 0);
 	ck_assert_int_eq(btf__add_field(b, NULL, anon, ANON_AT * 8, 0), 0);
+	if (with_cpuinfo) {
+		int caps = btf__add_array(b, in, in, 24);
+		ck_assert_int_gt(btf__add_struct(b, "cpuinfo_x86", 0x100), 0);
+		btf__add_field(b, "x86", chr, 0, 0);
+		ck_assert_int_eq(btf__add_field(b, "x86_capability", caps, CPU_CAPS * 8, 0), 0);
+	}
 	return b;
 }
 
@@ -156,7 +169,7 @@ static size_t vmlinux(const struct section *secs, int n, uint8_t **out)
 
 /* ---- the fixture: a vmlinux exporting init_task, with BTF --------------- */
 
-static int32_t ksymtab[6];
+static int32_t ksymtab[9];
 static struct btf *btf;
 static struct section parts[3];
 
@@ -165,7 +178,8 @@ static void setup(void)
 	uint32_t btf_len;
 	ksym(ksymtab, 0, OTHER_SYMBOL, NAME_DECOY);
 	ksym(ksymtab, 1, INIT_TASK, NAME_INIT);
-	btf = kernel_btf(true);
+	ksym(ksymtab, 2, BOOT_CPU_DATA, NAME_BOOT_CPU);
+	btf = kernel_btf(true, true);
 	const void *raw = btf__raw_data(btf, &btf_len);
 	ck_assert_ptr_nonnull(raw);
 	parts[0] = (struct section){ "__ksymtab", KSYMTAB_ADDR, ksymtab, sizeof(ksymtab) };
@@ -207,6 +221,9 @@ START_TEST(the_layout_comes_from_the_export_table_the_btf_and_vmcoreinfo)
 	ck_assert_uint_eq(l.task_pid, ANON_AT + 0xc0);
 	ck_assert_uint_eq(l.task_comm, ANON_AT + 0x200);
 	ck_assert_uint_eq(l.mm_pgd, 0x48);
+	/* where X86_FEATURE_PTI is */
+	ck_assert_uint_eq(l.boot_cpu_data, BOOT_CPU_DATA);
+	ck_assert_uint_eq(l.cpu_caps, CPU_CAPS);
 }
 END_TEST
 
@@ -218,6 +235,7 @@ START_TEST(a_kaslr_slide_moves_init_task_by_kerneloffset)
 				 "KERNELOFFSET=1e000000\nNUMBER(pgtable_l5_enabled)=1\n";
 	ck_assert_int_eq(layout_of(parts, 3, vmcoreinfo, &l, &err), 0);
 	ck_assert_uint_eq(l.init_task, INIT_TASK + 0x1e000000ull);
+	ck_assert_uint_eq(l.boot_cpu_data, BOOT_CPU_DATA + 0x1e000000ull);
 	ck_assert_uint_eq(l.kernel_root, 0xffffffffa0a0a000ull - 0xffffffff80000000ull);
 	ck_assert(l.la57);
 }
@@ -257,13 +275,38 @@ START_TEST(each_missing_piece_is_an_error_that_names_it)
 	fails_naming(layout_of(parts, 2, vmcoreinfo_no_kaslr, &l, &err), &err, -ENOENT, ".BTF");
 
 	uint32_t len;
-	struct btf *no_pgd = kernel_btf(false);
+	struct btf *no_pgd = kernel_btf(false, true);
 	struct section without[3] = { parts[0], parts[1],
 				      { ".BTF", 0, btf__raw_data(no_pgd, &len), 0 } };
 	without[2].len = len;
 	fails_naming(layout_of(without, 3, vmcoreinfo_no_kaslr, &l, &err), &err, -ENOENT,
 		     "mm_struct.pgd");
 	btf__free(no_pgd);
+}
+END_TEST
+
+START_TEST(without_boot_cpu_data_or_its_btf_pti_is_unknown_and_the_rest_reads)
+{
+	struct linux_layout l;
+	struct mv_error err = { 0 };
+	int32_t two[6];     /* the table without boot_cpu_data */
+	memcpy(two, ksymtab, sizeof(two));
+	struct section unexported[3] = { parts[0], parts[1], parts[2] };
+	unexported[0].bytes = two;
+	unexported[0].len = sizeof(two);
+	ck_assert_int_eq(layout_of(unexported, 3, vmcoreinfo_no_kaslr, &l, &err), 0);
+	ck_assert_uint_eq(l.init_task, INIT_TASK);
+	ck_assert_uint_eq(l.boot_cpu_data, 0);
+
+	uint32_t len;
+	struct btf *no_cpuinfo = kernel_btf(true, false);
+	struct section without[3] = { parts[0], parts[1],
+				      { ".BTF", 0, btf__raw_data(no_cpuinfo, &len), 0 } };
+	without[2].len = len;
+	ck_assert_int_eq(layout_of(without, 3, vmcoreinfo_no_kaslr, &l, &err), 0);
+	ck_assert_uint_eq(l.task_pid, ANON_AT + 0xc0);
+	ck_assert_uint_eq(l.boot_cpu_data, 0);
+	btf__free(no_cpuinfo);
 }
 END_TEST
 
@@ -277,6 +320,7 @@ Suite *linux_layout_suite(void)
 	tcase_add_test(tc, a_kaslr_slide_moves_init_task_by_kerneloffset);
 	tcase_add_test(tc, init_task_exported_to_gpl_modules_only_is_found_too);
 	tcase_add_test(tc, each_missing_piece_is_an_error_that_names_it);
+	tcase_add_test(tc, without_boot_cpu_data_or_its_btf_pti_is_unknown_and_the_rest_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }

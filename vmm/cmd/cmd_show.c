@@ -11,6 +11,7 @@
  * the idle loop on the mm it borrowed (lazy TLB), or the kernel's own.
  */
 #include "commands.h"
+#include "linux_tasks.h"
 #include "recjson.h"
 #include "snapfile.h"
 #include "snapview.h"
@@ -320,15 +321,22 @@ static void show_segments(const struct snap_file *f, json_object *j)
 		printf("(no vCPU system registers in this snapshot)\n");
 }
 
-/* The space whose root a CR3 holds, or NULL (none the snapshot walked):
- * a process's rather than the cpuN or kernel space of the same root. */
+/*
+ * The space whose root a CR3 holds, or NULL (none the snapshot walked):
+ * a process's rather than the cpuN or kernel space of the same root.
+ * Under Linux's PTI (SNAP_META_PTI) a process's pgd is a pair, the
+ * kernel's copy and its user copy 4 KiB on, and either may be in CR3
+ * (kernel or user mode): both name the process (linux_cr3_pgd).
+ */
 static const struct snap_space *space_in_cr3(const struct snap_file *f, uint64_t cr3)
 {
-	uint64_t root = cr3 & PTE_ADDR_MASK;   /* PCD, PWT and PCID bits off */
+	bool pti = f->meta.flags & SNAP_META_PTI;
+	uint64_t root = linux_cr3_pgd(cr3, pti);
 	const struct snap_space *found = NULL;
 	for (size_t i = 0; i < f->nr_spaces; i++) {
 		const struct snap_space *s = &f->spaces[i].hdr;
-		if (s->root_pa == root && (!found || (found->pid < 0 && s->pid >= 0)))
+		if (linux_cr3_pgd(s->root_pa, pti) == root &&
+		    (!found || (found->pid < 0 && s->pid >= 0)))
 			found = s;
 	}
 	return found;
@@ -382,20 +390,23 @@ static json_object *record_view_json(const struct snap_file *f, const char *view
 	return NULL;
 }
 
-/* A Linux guest's release and KASLR offset, from its VMCOREINFO note. */
+/* A Linux guest's release, KASLR offset and page-table isolation, from
+ * its VMCOREINFO note and the snapshot's metadata. */
 static void show_linux(const struct snap_file *f)
 {
-	char release[65];
+	char release[65], offset_text[40] = "no KERNELOFFSET";
 	uint64_t offset;
 	if (!f->vmcoreinfo)
 		return;
 	if (vmcoreinfo_value(f->vmcoreinfo, "OSRELEASE", release, sizeof(release)) < 0)
 		snprintf(release, sizeof(release), "(no OSRELEASE)");
 	if (vmcoreinfo_number(f->vmcoreinfo, "KERNELOFFSET", &offset) == 0)
-		printf("# Linux %s, KERNELOFFSET %#llx (VMCOREINFO)\n", release,
-		       (unsigned long long)offset);
-	else
-		printf("# Linux %s, no KERNELOFFSET (VMCOREINFO)\n", release);
+		snprintf(offset_text, sizeof(offset_text), "KERNELOFFSET %#llx",
+			 (unsigned long long)offset);
+	printf("# Linux %s, %s (VMCOREINFO)\n", release, offset_text);
+	if (f->meta.flags & SNAP_META_PTI)
+		printf("# page-table isolation on: a process's root is its pgd's user copy"
+		       " (pgd + 4 KiB), the table its user mode runs on\n");
 }
 
 static void show_header(const struct snap_file *f)

@@ -16,6 +16,8 @@
 
 #define START_KERNEL_MAP 0xffffffff80000000ull /* __START_KERNEL_map */
 #define KSYM_BYTES       12u   /* struct kernel_symbol with PREL32 relocations */
+#define FEATURE_PTI      (7 * 32 + 11) /* X86_FEATURE_PTI: word 7, bit 11 */
+#define PTI_USER_COPY    0x1000ull     /* the user copy follows the kernel's */
 
 /* ---- the vmlinux: sections, exported symbols, BTF ------------------------- */
 
@@ -119,6 +121,9 @@ static int btf_offsets(Elf *e, struct linux_layout *l, struct mv_error *err)
 	rc = rc ? rc : field(btf, "task_struct", "comm", &l->task_comm, err);
 	rc = rc ? rc : field(btf, "task_struct", "mm", &l->task_mm, err);
 	rc = rc ? rc : field(btf, "mm_struct", "pgd", &l->mm_pgd, err);
+	struct mv_error optional;
+	if (rc == 0 && field(btf, "cpuinfo_x86", "x86_capability", &l->cpu_caps, &optional) < 0)
+		l->boot_cpu_data = 0;  /* PTI stays unknown: not an error */
 	btf__free(btf);
 	return rc;
 }
@@ -159,8 +164,12 @@ int linux_layout_read(const void *elf, size_t len, const char *vmcoreinfo,
 		rc = mv_fail(err, -EINVAL, "the kernel is not an ELF file");
 	else if (exported_symbol(e, "init_task", &l->init_task) < 0)
 		rc = mv_fail(err, -ENOENT, "vmlinux exports no init_task (__ksymtab)");
-	else
+	else if (exported_symbol(e, "boot_cpu_data", &l->boot_cpu_data) < 0)
+		rc = btf_offsets(e, l, err);   /* boot_cpu_data stays 0: PTI unknown */
+	else {
+		l->boot_cpu_data += slide;
 		rc = btf_offsets(e, l, err);
+	}
 	l->init_task += slide;
 	if (e)
 		elf_end(e);
@@ -215,4 +224,28 @@ int linux_tasks(const struct guest_memory *mem, const struct linux_layout *l,
 			break;
 	}
 	return n;
+}
+
+/* ---- page-table isolation ------------------------------------------------ */
+
+int linux_pti(const struct guest_memory *mem, const struct linux_layout *l)
+{
+	uint32_t word;
+	if (!l->boot_cpu_data)
+		return -ENOENT;
+	uint64_t at = l->boot_cpu_data + l->cpu_caps + (FEATURE_PTI / 32) * sizeof(word);
+	if (read_kernel(mem, l, at, &word, sizeof(word)) < 0)
+		return -EFAULT;
+	return (word & (1u << (FEATURE_PTI % 32))) ? 1 : 0;
+}
+
+uint64_t linux_user_pgd(uint64_t pgd_pa, bool pti)
+{
+	return pti ? pgd_pa + PTI_USER_COPY : pgd_pa;
+}
+
+uint64_t linux_cr3_pgd(uint64_t cr3, bool pti)
+{
+	uint64_t root = cr3 & PTE_ADDR_MASK; /* bits 51:12: PCID and bit 63 left out */
+	return pti ? root & ~PTI_USER_COPY : root;
 }

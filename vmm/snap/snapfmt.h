@@ -54,6 +54,8 @@ enum snap_note_type {
 
 #define SNAP_META_INTROSPECTED 1u  /* guest state was read through mv_info */
 #define SNAP_META_MEMORY       2u  /* PT_LOAD segments hold guest RAM */
+#define SNAP_META_PTI          4u  /* Linux with page-table isolation: a process's
+				    * root_pa is its pgd's user copy (pgd + 4 KiB) */
 
 struct snap_meta {
 	uint32_t format_version;

@@ -286,41 +286,66 @@ static void add_cpu_spaces(struct snap_ctx *c)
 	}
 }
 
-/* The tasks of the guest: memvisor's kernel through mv_info, Linux through
- * its vmlinux and VMCOREINFO (linux_tasks.h). Returns the count or a
- * negative errno, with why in the metadata's error for Linux. */
-static int guest_tasks(struct snap_ctx *c, struct intro_task *t, int max)
+/* A Linux guest's layout (linux_tasks.h) into l: false, with why in the
+ * metadata's error, when it has none (no VMCOREINFO, no exports or BTF). */
+static bool linux_layout(struct snap_ctx *c, struct linux_layout *l)
 {
-	struct linux_layout l;
 	struct mv_error err;
-	if (c->introspected)
-		return intro_tasks(&c->in, t, max);
-	if (!c->vmcoreinfo)
-		return -ENOENT;
-	if (linux_layout_read(c->m->kernel, c->m->kernel_len, c->vmcoreinfo->text, &l, &err) < 0) {
+	if (c->introspected || !c->vmcoreinfo)
+		return false;
+	if (linux_layout_read(c->m->kernel, c->m->kernel_len, c->vmcoreinfo->text, l, &err) < 0) {
 		snprintf(c->meta.error, sizeof(c->meta.error), "Linux task list: %.100s", err.msg);
-		return -ENOENT;
+		return false;
 	}
-	int n = linux_tasks(&c->m->vm.mem, &l, t, max);
+	return true;
+}
+
+/* Linux's processes, each with the root of the tables its user mode runs
+ * on: under PTI the user copy of its pgd (linux_tasks.h says why), which
+ * is also what a vCPU running it in user mode has in CR3. */
+static int linux_guest_tasks(struct snap_ctx *c, const struct linux_layout *l, bool pti,
+			     struct intro_task *t, int max)
+{
+	int n = linux_tasks(&c->m->vm.mem, l, t, max);
 	if (n < 0)
 		snprintf(c->meta.error, sizeof(c->meta.error),
 			 "Linux task list: init_task at %#llx unreadable",
-			 (unsigned long long)l.init_task);
+			 (unsigned long long)l->init_task);
+	for (int i = 0; i < n; i++)
+		if (t[i].root_pa)
+			t[i].root_pa = linux_user_pgd(t[i].root_pa, pti);
 	return n;
 }
 
+/*
+ * The kernel's space, each vCPU's (a guest without mv_info) and each
+ * process's. The kernel's root: mv_info's, or a Linux guest's init_top_pgt
+ * (under PTI a vCPU in user mode holds the user copy, which maps next to
+ * nothing of the kernel), or vCPU 0's CR3 for any other guest.
+ */
 static void collect_spaces(struct snap_ctx *c)
 {
 	uint64_t root = c->cr3 & PTE_ADDR_MASK;
+	struct linux_layout l;
+	bool is_linux = false, pti = false;
 	if (!c->paging)
 		return;
-	if (c->introspected)
+	if (c->introspected) {
 		intro_kernel_root(&c->in, &root);
+	} else if ((is_linux = linux_layout(c, &l))) {
+		root = l.kernel_root;
+		pti = linux_pti(&c->m->vm.mem, &l) == 1;
+		c->meta.flags |= pti ? SNAP_META_PTI : 0;
+	}
 	add_space(c, SNAP_KERNEL_PID, "kernel", root, false);
 	if (!c->introspected)
 		add_cpu_spaces(c);
 	struct intro_task *t = calloc(MAX_SPACES, sizeof(*t));
-	int n = t ? guest_tasks(c, t, MAX_SPACES) : -1;
+	int n = -1;
+	if (t && c->introspected)
+		n = intro_tasks(&c->in, t, MAX_SPACES);
+	else if (t && is_linux)
+		n = linux_guest_tasks(c, &l, pti, t, MAX_SPACES);
 	for (int i = 0; i < n; i++)
 		if (t[i].root_pa)
 			add_space(c, t[i].pid, t[i].comm, t[i].root_pa, true);
