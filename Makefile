@@ -199,10 +199,19 @@ check: deps
 	  $(MEMVISOR_SAN)
 	@$(MAKE) --no-print-directory mm-freestanding
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory linux-dbg
 	@$(WITH_KVM) $(MAKE) --no-print-directory check-kvm
 	@$(MAKE) --no-print-directory integration-host
 	@$(MAKE) --no-print-directory check-quality-host
 	@$(MAKE) --no-print-directory check-helper-vm
+
+# The debug vmlinux of the Linux guest's kernel, for the linux suite's
+# crash and drgn checks (about 630 MB in build/linux-dbg). Where it cannot
+# be fetched, make check goes on and those checks say they skipped.
+.PHONY: linux-dbg
+linux-dbg:
+	$(Q)scripts/linux-dbg >/dev/null || \
+	  echo "memvisor: no debug vmlinux: the linux suite's crash and drgn checks will skip"
 
 # What needs /dev/kvm, in the order make check runs it.
 check-kvm:

@@ -806,13 +806,6 @@ static int vcpus_in_user_mode_run_a_listed_process(const char *core)
 	return user;
 }
 
-/*
- * With two shells spinning, a vCPU is in user mode at most moments, but
- * at any one of them both may be in the kernel (a timer tick, slow under
- * the helper's nested TCG: 3 snapshots in 29 found none). Of three
- * snapshots a sample apart, at least one must find one; every vCPU any
- * of them finds in user mode must run a listed process.
- */
 /* count(core) summed over the snapshots of run c. */
 static int over_snapshots(const struct cores_run *c, int (*count)(const char *core))
 {
@@ -822,6 +815,13 @@ static int over_snapshots(const struct cores_run *c, int (*count)(const char *co
 	return n;
 }
 
+/*
+ * With two shells spinning, a vCPU is in user mode at most moments, but
+ * at any one of them both may be in the kernel (a timer tick, slow under
+ * the helper's nested TCG: 3 snapshots in 29 found none). Of three
+ * snapshots a sample apart, at least one must find one; every vCPU any
+ * of them finds in user mode must run a listed process.
+ */
 START_TEST(each_vcpu_of_linux_runs_a_space_and_in_user_mode_a_listed_process)
 {
 	int user = over_snapshots(&cores, vcpus_in_user_mode_run_a_listed_process);
