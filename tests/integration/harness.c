@@ -61,15 +61,27 @@ static void append(struct vm_run *r, size_t *cap, const char *buf, size_t n)
 	r->console[r->len] = 0;
 }
 
-/* Reads the child's output until EOF or the kill deadline. */
-static void collect(struct vm_run *r, int fd, pid_t pid, double start)
+/* The seconds after which a run of argv is killed (harness.h): the
+ * longer of HARNESS_KILL_SECONDS and its own --timeout plus a margin. */
+static double kill_after(const char *const argv[])
+{
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++) {
+		double t = strcmp(argv[i], "--timeout") ? 0 : strtod(argv[i + 1], NULL);
+		if (t + HARNESS_KILL_MARGIN > HARNESS_KILL_SECONDS)
+			return t + HARNESS_KILL_MARGIN;
+	}
+	return HARNESS_KILL_SECONDS;
+}
+
+/* Reads the child's output until EOF or limit seconds after start. */
+static void collect(struct vm_run *r, int fd, pid_t pid, double start, double limit)
 {
 	size_t cap = 0;
 	char buf[65536];
 	append(r, &cap, "", 0);
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (now_seconds() - start > HARNESS_KILL_SECONDS) {
+		if (now_seconds() - start > limit) {
 			kill(pid, SIGKILL);
 			break;
 		}
@@ -151,7 +163,7 @@ static int spawn(struct vm_run *r, const char *path, const char *const argv[], i
 	if (pid == 0)
 		exec_child(path, argv, use_path, fds[1]);
 	close(fds[1]);
-	collect(r, fds[0], pid, start);
+	collect(r, fds[0], pid, start, kill_after(argv));
 	close(fds[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
@@ -209,6 +221,7 @@ static int bg_spawn(struct bg_run *bg, const char *path, const char *const argv[
 	if (fd < 0)
 		return -1;
 	bg->start = now_seconds();
+	bg->kill_after = kill_after(argv);
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(fd);
@@ -269,7 +282,7 @@ int bg_wait(struct bg_run *bg, struct vm_run *r, double timeout)
 	if (bg->pid <= 0)
 		return -1;
 	while ((got = waitpid(bg->pid, &st, WNOHANG)) == 0 &&
-	       now_seconds() - bg->start < HARNESS_KILL_SECONDS && timeout > 0) {
+	       now_seconds() - bg->start < bg->kill_after && timeout > 0) {
 		usleep(20000);
 		timeout -= 0.02;
 	}

@@ -5,9 +5,10 @@
  * Environment: MEMVISOR (default build/memvisor), KERNEL (default
  * build/guest/kernel.elf), BUILD (default build), TEST_CPUS (when set,
  * every `run` that names no CPU count gets `-c TEST_CPUS`: the suites on
- * several vCPUs). A run that outlives
- * HARNESS_KILL_SECONDS is killed, so a hung guest fails its test instead of
- * hanging the suite.
+ * several vCPUs). A run that outlives its bound is killed, so a hung
+ * guest fails its test instead of hanging the suite: HARNESS_KILL_SECONDS,
+ * or for a run given `--timeout T` longer than that, T plus
+ * HARNESS_KILL_MARGIN (memvisor ends such a run itself at T).
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -16,6 +17,7 @@
 #include <stdio.h>
 
 #define HARNESS_KILL_SECONDS 300
+#define HARNESS_KILL_MARGIN  60
 
 struct vm_run {
 	int status;        /* exit status, or 128+signal when killed */
@@ -51,6 +53,7 @@ struct bg_run {
 	int pid;           /* 0 once reaped */
 	char out_path[64];
 	double start;
+	double kill_after; /* seconds from start (its bound, see above) */
 };
 
 /* Starts MEMVISOR with argv (as vm_run) without waiting. 0 or -1. */

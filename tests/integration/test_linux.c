@@ -457,14 +457,16 @@ static bool debug_vmlinux(const char *release, char *out, size_t max)
 
 /*
  * Whether debugger (crash, drgn) can open the pti run's save: it is
- * installed and so is the debug vmlinux of the guest's release (its path
- * into vmlinux). When not, prints why test skips itself and returns false.
+ * installed and so is the debug vmlinux of the guest's release (the
+ * release into release, 80 bytes; the vmlinux's path into vmlinux). When
+ * not, prints why test skips itself and returns false.
  */
-static bool debugger_ready(const char *test, const char *debugger, char *vmlinux, size_t max)
+static bool debugger_ready(const char *test, const char *debugger, char *release,
+			   char *vmlinux, size_t max)
 {
-	char release[80], probe[64];
+	char probe[64];
 	struct vm_run r;
-	console_value(pti.console, "linux-init: release ", release, sizeof(release));
+	console_value(pti.console, "linux-init: release ", release, 80);
 	snprintf(probe, sizeof(probe), "command -v %s", debugger);
 	const char *which[] = { "sh", "-c", probe, NULL };
 	ck_assert_int_eq(prog_run(&r, which), 0);
@@ -502,10 +504,9 @@ START_TEST(crash_reads_a_linux_save_with_debians_debug_vmlinux)
 {
 	char release[80], vmlinux[512], cmds[512], want[160], head[64];
 	struct vm_run r, v;
-	if (!debugger_ready("crash_reads_a_linux_save_with_debians_debug_vmlinux", "crash", vmlinux,
-			    sizeof(vmlinux)))
+	if (!debugger_ready("crash_reads_a_linux_save_with_debians_debug_vmlinux", "crash", release,
+			    vmlinux, sizeof(vmlinux)))
 		return;
-	console_value(pti.console, "linux-init: release ", release, sizeof(release));
 	console_value(pti.console, "linux-init: pagemap of ", head, sizeof(head));
 	snprintf(cmds, sizeof(cmds), "%s", test_build_path("linux/crash-cmds"));
 	FILE *f = fopen(cmds, "w");
@@ -545,10 +546,9 @@ START_TEST(drgn_reads_a_linux_saves_tasks_as_memvisor_does)
 	char release[80], vmlinux[512], script[512], want[160];
 	long long pid[256], root[256];
 	struct vm_run r;
-	if (!debugger_ready("drgn_reads_a_linux_saves_tasks_as_memvisor_does", "drgn", vmlinux,
-			    sizeof(vmlinux)))
+	if (!debugger_ready("drgn_reads_a_linux_saves_tasks_as_memvisor_does", "drgn", release,
+			    vmlinux, sizeof(vmlinux)))
 		return;
-	console_value(pti.console, "linux-init: release ", release, sizeof(release));
 	snprintf(script, sizeof(script), "%s", test_build_path("linux/drgn-tasks.py"));
 	FILE *f = fopen(script, "w");
 	ck_assert_ptr_nonnull(f);
@@ -903,11 +903,11 @@ START_TEST(under_pti_a_process_runs_on_its_pgds_user_copy_and_either_copy_names_
 	ck_assert_msg(console_has(&r, "# page-table isolation on"), "show's header:\n%s",
 		      r.console);
 	vm_run_free(&r);
-	int n = task_roots(pti.core, pid, root, 256), processes = 0;
-	for (int i = 0; i < n; i++, processes++)
+	int n = task_roots(pti.core, pid, root, 256);
+	for (int i = 0; i < n; i++)
 		ck_assert_msg((root[i] & 0x1fff) == 0x1000, "process %lld's root %#llx is not the "
 			      "user copy of an 8 KiB pgd pair", pid[i], root[i]);
-	ck_assert_int_ge(processes, 2);
+	ck_assert_int_ge(n, 2);
 	/* the kernel's space is init_top_pgt in every snapshot, with all of RAM in
 	 * its direct map, whatever a vCPU ran (a user copy maps next to nothing) */
 	long long kernel_pages, later_pages, kernel_root = kernel_space(pti.core, &kernel_pages);

@@ -164,10 +164,10 @@ int linux_layout_read(const void *elf, size_t len, const char *vmcoreinfo,
 		rc = mv_fail(err, -EINVAL, "the kernel is not an ELF file");
 	else if (exported_symbol(e, "init_task", &l->init_task) < 0)
 		rc = mv_fail(err, -ENOENT, "vmlinux exports no init_task (__ksymtab)");
-	else if (exported_symbol(e, "boot_cpu_data", &l->boot_cpu_data) < 0)
-		rc = btf_offsets(e, l, err);   /* boot_cpu_data stays 0: PTI unknown */
 	else {
-		l->boot_cpu_data += slide;
+		/* optional, slid as the kernel is; 0 when not exported: PTI unknown */
+		l->boot_cpu_data = exported_symbol(e, "boot_cpu_data", &l->boot_cpu_data) == 0 ?
+					   l->boot_cpu_data + slide : 0;
 		rc = btf_offsets(e, l, err);
 	}
 	l->init_task += slide;
