@@ -65,7 +65,7 @@ $(GUEST_PURE:%.c=$(BUILD)/san/%.o): HOST_CFLAGS += -Iguest/include
 # The unit runner's mm/ port has its fast-path primitives inline, as the
 # guest's (mm_port.h's MM_PORT_INLINE): every object of it sees them.
 MM_HOST_PORT_INLINE := -DMM_PORT_INLINE='<port_host_inline.h>' -Itests/unit
-$(BUILD)/san/%.o: HOST_CFLAGS += $(MM_HOST_PORT_INLINE)
+$(BUILD)/san/%.o: HOST_CFLAGS += $(MM_HOST_PORT_INLINE) -DMM_DEBUG_LIST=1
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"

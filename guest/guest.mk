@@ -18,6 +18,12 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) \
 	-O2 -g $(WARN) -Wconversion -Iabi -Imm/include -Iguest/include -Iguest/arch/x86/include \
 	-I$(GUEST_OUT)/gen -DMM_PORT_INLINE='<mm_port_inline.h>'
+# GUEST_DEBUG_VM=1 builds a kernel with mm/'s debug checks (Linux's
+# CONFIG_DEBUG_VM and CONFIG_DEBUG_LIST): MM_VM_BUG_ON and checked list
+# links. Give it its own BUILD: the objects do not know the flag changed.
+ifeq ($(GUEST_DEBUG_VM),1)
+GUEST_CFLAGS += -DMM_DEBUG_VM=1 -DMM_DEBUG_LIST=1
+endif
 GUEST_ASFLAGS := -D__ASSEMBLY__ -Iabi -Iguest/include -Iguest/arch/x86/include
 
 # Override GUEST_MM_SRCS to leave out an mm/ file that is mid-edit.

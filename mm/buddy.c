@@ -171,6 +171,7 @@ static MM_SLOWPATH void pcp_drain(struct buddy *b, struct buddy_zone *z,
 				   struct buddy_pcp *pcp, uint32_t n)
 {
 	uint32_t freed = 0;
+	unsigned empty_lists = 0;
 
 	mm_spin_lock(&z->lock);
 	while (freed < n && pcp->count) {
@@ -178,6 +179,9 @@ static MM_SLOWPATH void pcp_drain(struct buddy *b, struct buddy_zone *z,
 		struct list_head *list = &pcp->lists[o];
 
 		pcp->drain_order = (o + 1) % BUDDY_PCP_ORDERS;
+		/* a count the lists do not hold: a block left them behind our back */
+		empty_lists = list_empty(list) ? empty_lists + 1 : 0;
+		MM_BUG_ON(empty_lists > BUDDY_PCP_ORDERS);
 		while (freed < n && !list_empty(list)) {
 			struct page *p = list_entry(list->prev, struct page, lru);
 			list_del(&p->lru);

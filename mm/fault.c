@@ -67,6 +67,7 @@ uint64_t fault_pte_flags(const struct fault_engine *fe, const struct vma *v, boo
 /* Counts a new mapping of p at va in mm (its PTE is set). */
 static void count_mapped(struct fault_engine *fe, struct mm *mm, uint64_t va, struct page *p)
 {
+	MM_BUG_ON(p->flags & (PG_BUDDY | PG_PCP));    /* mapping a free frame */
 	rmap_add(p);
 	vmscan_page_mapped(fe->vs, p, mm, va);
 	rss(fe, mm)[frame_kind(p)]++;
@@ -258,6 +259,33 @@ static void file_fault_around(struct fault_engine *fe, struct mm *mm, const stru
 	count(fe, FAULT_EV_FILE_AROUND, mapped);
 }
 
+/*
+ * Maps the page-cache frame pa at va, or for a write to a private area a
+ * copy of it. The copy and the page table are allocations, and the direct
+ * reclaim they may run would see pa unmapped by this space: pa is locked
+ * (PG_LOCKED) meanwhile, so reclaim does not free the frame being mapped.
+ */
+static enum fault_result map_cached_frame(struct fault_engine *fe, struct mm *mm,
+					  const struct vma *v, uint64_t va, unsigned err,
+					  phys_addr_t pa)
+{
+	uint64_t flags = fault_pte_flags(fe, v, err & FAULT_WRITE) | PTE_A;
+	phys_addr_t copy = 0;
+
+	if ((err & FAULT_WRITE) && !(v->flags & VMA_SHARED)) {
+		copy = new_frame(fe, v, va, PG_ANON, pa);
+		if (!copy)
+			return FAULT_OOM;
+		count(fe, FAULT_EV_COW_COPIES, 1);
+	}
+	if (fault_map_frame(fe, mm, va, copy ? copy : pa, flags)) {
+		if (copy)
+			free_frame(fe, copy);
+		return FAULT_OOM;
+	}
+	return FAULT_MINOR;
+}
+
 /* A file page: the page-cache frame for reads (and its cached neighbours)
  * and for writes to a shared area, a private copy for writes to a private one. */
 static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, const struct vma *v,
@@ -267,6 +295,8 @@ static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, cons
 	uint64_t pages = (fe->host->file_size(v->file) + MM_PAGE_SIZE - 1) >> MM_PAGE_SHIFT;
 	bool major = false;
 	phys_addr_t pa;
+	struct page *cached;
+	enum fault_result r;
 
 	if (index >= pages)
 		return FAULT_SIGBUS;
@@ -274,15 +304,13 @@ static enum fault_result fault_file(struct fault_engine *fe, struct mm *mm, cons
 	if (!pa)
 		return FAULT_OOM;
 	count(fe, FAULT_EV_FILE_MAPS, 1);
-	if ((err & FAULT_WRITE) && !(v->flags & VMA_SHARED)) {
-		phys_addr_t copy = new_frame(fe, v, va, PG_ANON, pa);
-		if (!copy)
-			return FAULT_OOM;
-		count(fe, FAULT_EV_COW_COPIES, 1);
-		pa = copy;
-	}
-	if (fault_map_frame(fe, mm, va, pa, fault_pte_flags(fe, v, err & FAULT_WRITE) | PTE_A))
-		return FAULT_OOM;
+	cached = frame_page(fe, pa);
+	MM_BUG_ON(cached->flags & PG_LOCKED);   /* one fault at a time maps a page */
+	cached->flags |= PG_LOCKED;
+	r = map_cached_frame(fe, mm, v, va, err, pa);
+	cached->flags &= ~PG_LOCKED;
+	if (r != FAULT_MINOR)
+		return r;
 	if (!(err & FAULT_WRITE) && fe->file_around_order && fe->host->file_cached)
 		file_fault_around(fe, mm, v, va, pages);
 	return major ? FAULT_MAJOR : FAULT_MINOR;

@@ -671,6 +671,8 @@ static enum file_verdict evict_file(struct vmscan *vs, struct page *p, struct mm
 	struct file_evict c = { .vs = vs, .page = p, .skip = skip,
 				.young = { .vs = vs, .want_exec = true } };
 
+	if (p->flags & PG_LOCKED)
+		return FILE_KEPT;               /* a fault is mapping it */
 	walk(vs, p, file_inspect_one, &c);      /* fifo and random never look */
 	if (u->exec_referenced || c.young.exec) {
 		u->exec_referenced = 0;

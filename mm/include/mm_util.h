@@ -35,12 +35,33 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
+/*
+ * MM_DEBUG_LIST=1 (Linux's CONFIG_DEBUG_LIST) checks every insertion and
+ * removal against its neighbours: an entry freed or reused while a list
+ * still holds it panics at the first list operation that meets it.
+ */
+#if defined(MM_DEBUG_LIST) && MM_DEBUG_LIST
+void mm_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#define MM_LIST_CHECK(cond, what, e, a, b)                                          \
+	do {                                                                        \
+		if (__builtin_expect(!(cond), 0))                                   \
+			mm_panic("list corruption: %s %p (%p, %p) at %s:%d", what,  \
+				 (const void *)(e), (const void *)(a),              \
+				 (const void *)(b), __FILE__, __LINE__);            \
+	} while (0)
+#else
+#define MM_LIST_CHECK(cond, what, e, a, b) do { } while (0)
+#endif
+
 static inline void list_init(struct list_head *h) { h->next = h->prev = h; }
 static inline bool list_empty(const struct list_head *h) { return h->next == h; }
 
 static inline void list_insert_between(struct list_head *e, struct list_head *prev,
 				       struct list_head *next)
 {
+	MM_LIST_CHECK(prev->next == next && next->prev == prev, "add between unlinked", e,
+		      prev, next);
+	MM_LIST_CHECK(e != prev && e != next, "add of an entry already there", e, prev, next);
 	e->prev = prev;
 	e->next = next;
 	prev->next = e;
@@ -56,6 +77,8 @@ static inline void list_add_tail(struct list_head *e, struct list_head *head)
 }
 static inline void list_del(struct list_head *e)
 {
+	MM_LIST_CHECK(e->prev->next == e && e->next->prev == e, "del of an entry its neighbours lost",
+		      e, e->prev, e->next);
 	e->prev->next = e->next;
 	e->next->prev = e->prev;
 	list_init(e);

@@ -83,6 +83,11 @@
 /* Unevictable for want of an evictor, not mlocked: Unevictable counts it,
  * Mlocked does not (Linux's ramfs and no-swap shmem pages). */
 #define PG_NOEVICT (1u << 21)
+/* A fault is mapping this page-cache page (Linux's folio lock, which
+ * reclaim only trylocks): reclaim keeps it. Between the cache lookup and
+ * the PTE the fault allocates (a private copy, a page table), and the
+ * direct reclaim that may run there must not free the page it maps. */
+#define PG_LOCKED (1u << 22)
 
 #define VMSCAN_BATCH 32           /* victims per store write at most */
 #define VMSCAN_FAULT_MARGIN 64    /* pages a fault may take: fault-around, tables */

@@ -24,11 +24,21 @@ static phys_addr_t frames_alloc(void *ctx, const struct vma *v, uint64_t va, uns
 	struct fault_rig *r = ctx;
 
 	(void)v, (void)va;
+	if (r->reclaim_in_alloc)
+		fault_rig_reclaim_all(r);
 	struct page *p = buddy_alloc_pages(&r->b, BUDDY_GFP_ATOMIC |
 					   ((flags & FAULT_ALLOC_ZERO) ? BUDDY_GFP_ZERO : 0),
 					   order);
 
 	return p ? buddy_page_to_phys(&r->b, p) : 0;
+}
+
+void fault_rig_reclaim_all(void *arg)
+{
+	struct fault_rig *r = arg;
+
+	while (vmscan_shrink(&r->vs, 64, true, (struct vmscan_skip){ .anon = NULL }).freed)
+		;
 }
 
 static void frame_free(void *ctx, phys_addr_t pa)

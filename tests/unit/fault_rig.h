@@ -53,7 +53,12 @@ struct fault_rig {
 	unsigned prepares;
 	struct page *balloon[FAULT_RIG_BALLOON];   /* frames a balloon took */
 	unsigned balloon_pages;
+	bool reclaim_in_alloc;          /* every allocation reclaims all it can first,
+					 * as a direct reclaim inside it would */
 };
+
+/* Reclaims until nothing more goes: the rig's direct reclaim (arg: the rig). */
+void fault_rig_reclaim_all(void *arg);
 
 /* A fresh rig (port, buddy, swap, file, spaces, reclaim under policy); ck-asserts it. */
 void fault_rig_setup(struct fault_rig *r, const char *policy);

@@ -17,6 +17,8 @@
 unsigned char *host_phys_base;
 long host_tables_in_use;
 long host_table_alloc_limit = -1;
+void (*host_table_alloc_hook)(void *arg);
+void *host_table_alloc_hook_arg;
 long host_tlb_page_flushes, host_tlb_full_flushes, host_tlb_hits;
 struct host_percpu host_percpu = { .irq_flag = HOST_EFLAGS_IF };
 long host_irqs_taken;
@@ -68,6 +70,8 @@ void host_port_reset(void)
 	table_next = HOST_TABLE_POOL_BASE;
 	host_tables_in_use = 0;
 	host_table_alloc_limit = -1;
+	host_table_alloc_hook = NULL;
+	host_table_alloc_hook_arg = NULL;
 	host_tlb_page_flushes = host_tlb_full_flushes = host_tlb_hits = 0;
 	host_percpu = (struct host_percpu){ .irq_flag = HOST_EFLAGS_IF };
 	host_irqs_taken = 0;
@@ -102,6 +106,8 @@ phys_addr_t mm_table_alloc(void)
 
 	if (!host_phys_base)
 		host_port_reset();
+	if (host_table_alloc_hook)
+		host_table_alloc_hook(host_table_alloc_hook_arg);
 	if (host_table_alloc_limit >= 0 && host_tables_in_use >= host_table_alloc_limit)
 		return 0;
 	if (table_free_list) {

@@ -22,6 +22,10 @@
 extern unsigned char *host_phys_base;
 extern long host_tables_in_use;      /* table pages allocated, not freed */
 extern long host_table_alloc_limit;  /* -1: no limit; else fail past it */
+/* Run by every mm_table_alloc before it allocates (a test's stand-in for
+ * the direct reclaim a table allocation may run); NULL: none. */
+extern void (*host_table_alloc_hook)(void *arg);
+extern void *host_table_alloc_hook_arg;
 extern long host_tlb_page_flushes, host_tlb_full_flushes;
 
 /*

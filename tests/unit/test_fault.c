@@ -318,6 +318,36 @@ START_TEST(a_write_after_a_file_read_copies_the_cache_frame_and_flushes_it)
 }
 END_TEST
 
+/*
+ * A fault's own allocations (the private copy, the page table) may run
+ * direct reclaim, which sees the cache frame the fault is about to map
+ * unmapped by every space: the fault locks it meanwhile, so the frame
+ * mapped is the cache's live page, not a freed one (_i: 0 read, 1 write).
+ */
+START_TEST(reclaim_inside_a_file_fault_keeps_the_cache_frame_it_maps)
+{
+	struct mm *mm = space(0);
+	uint64_t va = FILE_VA + 3 * MM_PAGE_SIZE + 7;
+	bool write = _i;
+
+	map_file(mm);
+	w.reclaim_in_alloc = true;
+	host_table_alloc_hook = fault_rig_reclaim_all;
+	host_table_alloc_hook_arg = &w;
+	enum fault_result r = fault_handle(&w.fe, mm, va, write ? FAULT_WRITE : 0);
+	host_table_alloc_hook = NULL;
+	w.reclaim_in_alloc = false;
+	ck_assert_int_eq(r, FAULT_MAJOR);
+	struct page *p = page_at(mm, va), *cached = buddy_pfn_to_page(
+		&w.b, pagecache_lookup(&w.file.cache, 3));
+	ck_assert_uint_eq(p->flags & (PG_BUDDY | PG_PCP | PG_LOCKED), 0);
+	ck_assert_uint_eq(cached->flags & (PG_BUDDY | PG_PCP | PG_LOCKED), 0);
+	ck_assert(cached->flags & PG_FILE);
+	ck_assert(write ? p != cached && (p->flags & PG_ANON) : p == cached);
+	ck_assert_uint_eq(read_byte(mm, va), w.file.data[3 * MM_PAGE_SIZE + 7]);
+}
+END_TEST
+
 /* Reads page index of the file in mm through a fault of its own (the cache fills). */
 static void fault_file_page(struct mm *mm, uint64_t index)
 {
@@ -610,6 +640,7 @@ Suite *fault_suite(void)
 	tcase_add_test(file, a_write_after_a_file_read_copies_the_cache_frame_and_flushes_it);
 	tcase_add_test(file, file_fault_around_maps_the_cached_neighbours_read_only_and_not_accessed);
 	tcase_add_test(file, file_fault_around_stays_inside_the_area_and_the_file_and_skips_writes);
+	tcase_add_loop_test(file, reclaim_inside_a_file_fault_keeps_the_cache_frame_it_maps, 0, 2);
 	tcase_add_test(cow, after_fork_a_write_copies_then_the_last_mapping_reuses_its_frame);
 	tcase_add_test(cow, a_read_of_a_present_page_is_a_stale_tlb_entry_flushed);
 	tcase_add_test(cow, moving_a_page_mapped_once_copies_it_to_a_new_frame_and_frees_the_old);
