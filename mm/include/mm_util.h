@@ -41,7 +41,7 @@ struct list_head {
  * still holds it panics at the first list operation that meets it.
  */
 #if defined(MM_DEBUG_LIST) && MM_DEBUG_LIST
-void mm_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#include "mm_port.h"   /* mm_panic */
 #define MM_LIST_CHECK(cond, what, e, a, b)                                          \
 	do {                                                                        \
 		if (__builtin_expect(!(cond), 0))                                   \

@@ -18,8 +18,9 @@
  * system call per page (each one a #PF into the emulated ring 0): one op
  * per instance took 110 s of guest time, 4.5 min of host time, and
  * `--mmap-ops 8` did not end within 20 min on a loaded host; so the mmap
- * test runs `--mmap-ops 1` (4-10 min of host time, the slowest run here).
- * Each guest stops itself at 900 s: a hung kernel costs 15 min, not 30.
+ * test runs `--mmap-ops 1`: 454-616 s of host time with 2-4 guests on
+ * 2 cores, 976 s with 5, under CI's earlier 300 s kill when alone. Each
+ * guest stops itself at 900 s, so a hung kernel costs 15 min, not 30.
  * stress-ng's temp
  * path is /proc (writable to root, as on Linux): the vm and mmap
  * stressors create no files, and the initrd is read-only. Each test waits

@@ -33,12 +33,15 @@ static phys_addr_t frames_alloc(void *ctx, const struct vma *v, uint64_t va, uns
 	return p ? buddy_page_to_phys(&r->b, p) : 0;
 }
 
+void fault_rig_reclaim(struct fault_rig *r, bool direct)
+{
+	while (vmscan_shrink(&r->vs, 64, direct, (struct vmscan_skip){ .anon = NULL }).freed)
+		;
+}
+
 void fault_rig_reclaim_all(void *arg)
 {
-	struct fault_rig *r = arg;
-
-	while (vmscan_shrink(&r->vs, 64, true, (struct vmscan_skip){ .anon = NULL }).freed)
-		;
+	fault_rig_reclaim(arg, true);
 }
 
 static void frame_free(void *ctx, phys_addr_t pa)

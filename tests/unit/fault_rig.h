@@ -57,7 +57,9 @@ struct fault_rig {
 					 * as a direct reclaim inside it would */
 };
 
-/* Reclaims until nothing more goes: the rig's direct reclaim (arg: the rig). */
+/* Reclaims until nothing more goes, as kswapd (direct false) or direct reclaim. */
+void fault_rig_reclaim(struct fault_rig *r, bool direct);
+/* fault_rig_reclaim(arg, true), shaped for host_table_alloc_hook. */
 void fault_rig_reclaim_all(void *arg);
 
 /* A fresh rig (port, buddy, swap, file, spaces, reclaim under policy); ck-asserts it. */
